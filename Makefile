@@ -1,0 +1,70 @@
+# geventgo: `make bench` (the main job) and `make test` each do their own
+# set-up on a fresh Debian 12 machine as root: apt packages (make deps), the
+# vendored libev 4.33 (make libev) and Go modules (fetched by go itself).
+
+SHELL := /bin/bash
+export PATH := /usr/local/go/bin:$(PATH)
+GO ?= go
+
+# What the build, the cross-checks and the bench report need from Debian.
+APT_PACKAGES := gcc libc6-dev make dpkg-dev ca-certificates python3-gevent python3-greenlet libev-dev librsvg2-bin
+
+# Short fuzz runs that are part of `make test`; see README for longer runs.
+FUZZTIME ?= 10s
+
+.PHONY: all deps libev build vet test test-race test-cgocheck test-system fuzz crosscheck bench bench-quick soak clean
+
+all: build
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "make deps: installing$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@command -v $(GO) >/dev/null || { echo "make deps: Go 1.26 is required at /usr/local/go/bin or on PATH" >&2; exit 1; }
+
+libev: deps
+	@sh libev/fetch.sh
+
+build: libev
+	$(GO) build ./...
+
+vet: libev
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+test-race: libev
+	$(GO) test -race -count=1 ./...
+
+# cgocheck2 checks every pointer passed to and stored by C, in the packages
+# that touch C.
+test-cgocheck: libev
+	GOEXPERIMENT=cgocheck2 $(GO) test -count=1 ./cev/
+
+# The libev_system build tag links Debian's libev-dev instead of the vendored copy.
+test-system: deps
+	$(GO) test -count=1 -tags libev_system ./cev/
+
+fuzz: libev
+	@for target in $$(grep -rhoE '^func Fuzz[A-Za-z0-9_]+' --include='*_test.go' . | sed 's/func //' | sort -u); do \
+		pkg=$$(grep -rlE "^func $$target\(" --include='*_test.go' . | head -1 | xargs dirname); \
+		echo "fuzz $$pkg $$target ($(FUZZTIME))"; \
+		$(GO) test -run='^$$' -fuzz="^$$target$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
+	done
+
+crosscheck: libev
+	$(GO) run ./cmd/crosscheck
+
+test: vet test-race test-cgocheck test-system fuzz crosscheck
+
+bench: libev
+	$(GO) run ./bench/cmd/benchreport
+
+bench-quick: libev
+	$(GO) run ./bench/cmd/benchreport -quick
+
+clean:
+	rm -rf libev/libev-4.33 libev/.apt crosscheck/.build bench/.build
