@@ -1,0 +1,12 @@
+# iwait yields objects in the order they become ready.
+import gevent
+
+def f(n, d):
+    gevent.sleep(d)
+    print("finish", n)
+    return n
+
+gs = [gevent.spawn(f, "a", 0.03), gevent.spawn(f, "b", 0.01), gevent.spawn(f, "c", 0.02)]
+for g in gevent.iwait(gs):
+    print("iwait", g.value)
+print("done")

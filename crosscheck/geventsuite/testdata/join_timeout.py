@@ -1,0 +1,12 @@
+# join(timeout) returns without raising when the time is up; the greenlet still runs.
+import gevent
+
+def slow():
+    gevent.sleep(0.05)
+    return 1
+
+g = gevent.spawn(slow)
+r = g.join(timeout=0.01)
+print("join returned", r is None, "ready", g.ready())
+g.join()
+print("ready", g.ready(), g.value)

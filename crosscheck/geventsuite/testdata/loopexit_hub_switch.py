@@ -1,0 +1,12 @@
+# Switching to the hub from main with nothing scheduled raises LoopExit in main.
+import gevent
+from gevent.exceptions import LoopExit
+
+try:
+    gevent.get_hub().switch()
+    print("not reached")
+except LoopExit:
+    print("LoopExit")
+print("main continues")
+gevent.sleep(0.001)
+print("hub still usable")

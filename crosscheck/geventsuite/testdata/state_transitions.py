@@ -1,0 +1,21 @@
+# started/ready/dead/successful/bool at every point of a greenlet's life.
+import gevent
+
+def show(tag, g):
+    print(tag, "started", g.started, "ready", g.ready(), "dead", g.dead,
+          "successful", g.successful(), "bool", bool(g))
+
+def body():
+    show("running", me[0])
+    gevent.sleep(0.01)
+    return 1
+
+g = gevent.Greenlet(body)
+me = [g]
+show("new", g)
+g.start()
+show("scheduled", g)
+gevent.sleep(0)
+show("blocked", g)
+g.join()
+show("finished", g)

@@ -1,0 +1,18 @@
+# Timeout(d, exc) raises exc (an instance or a class) instead of the Timeout.
+import gevent
+from gevent import Timeout
+
+class Slow(Exception):
+    pass
+
+try:
+    with Timeout(0.01, Slow("too slow")):
+        gevent.sleep(0.05)
+except Slow as e:
+    print("Slow", e)
+
+try:
+    with Timeout(0.01, ValueError):
+        gevent.sleep(0.05)
+except ValueError as e:
+    print("ValueError", e.args)
