@@ -1,0 +1,143 @@
+// Package cev is a thin, C-faithful binding of libev 4.33 whose callbacks are dispatched in Go from a queue filled by C.
+//
+// Names mirror libev's (ev_run is Loop.Run, ev_timer is Timer, EV_READ is
+// EV_READ) and every doc comment names the ev.pod section that specifies
+// it. What differs from calling libev directly, and why:
+//
+//   - Watchers live in C memory at a fixed address and are created by the
+//     New* functions; their C callback never calls Go. It appends
+//     (slot, generation, revents) to a per-loop C queue. Loop.Run calls
+//     ev_run once per iteration through one cgo call, then dispatches the
+//     queued events to the Go callbacks in libev's exact order: Go keeps
+//     libev's per-priority pending stacks (ev_invoke_pending), so events
+//     fed, stopped or cleared from a callback behave as in C
+//     (see DESIGN.md facts 2-4).
+//   - Prepare (and fork) callbacks must run before the loop blocks: when
+//     libev queues them, ev_run is broken before the poll, Go runs them,
+//     and the same iteration is resumed (prepare and fork watchers are not
+//     queued twice). A hub that needs work done before every poll is
+//     cheaper doing it around Run(EVRUN_ONCE|EVRUN_NOWAIT) than in a
+//     prepare watcher, which costs a second ev_run call per iteration.
+//   - libev's signal and child support is compiled out (a Go process owns
+//     its signals and children): Signal is built on os/signal, Child on a
+//     pidfd watched by an internal ev_io. Both keep libev's semantics.
+//   - Bad input returns an *Error (errors.Is matches ErrInvalid, ErrBadFD,
+//     ErrClosed, ...) instead of reaching one of libev's assertions.
+//   - Watchers must be Closed to free their C memory (libev leaves memory to
+//     its user); Loop.Destroy frees every watcher of the loop.
+//
+// Concurrency: a Loop and its watchers are loop-affine and NOT goroutine
+// safe. Call their methods only from the goroutine (or greenlet) that runs
+// the loop. The one exception is Async.Send, which any goroutine may call.
+//
+// The cost of one iteration: DESIGN.md fact 13 measured a bare
+// ev_run(EVRUN_NOWAIT) through cgo at ~544 ns against ~315 ns in C. See the
+// benchmarks in this package (BenchmarkRunNoWait) and the report of issue 2
+// for what was found.
+package cev
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Event bits passed to callbacks as revents (ev.pod, WATCHER TYPES /
+// "GENERIC WATCHER FUNCTIONS", the revents list).
+const (
+	EV_UNDEF    = -1
+	EV_NONE     = 0x00
+	EV_READ     = 0x01
+	EV_WRITE    = 0x02
+	EV_TIMER    = 0x00000100
+	EV_PERIODIC = 0x00000200
+	EV_SIGNAL   = 0x00000400
+	EV_CHILD    = 0x00000800
+	EV_STAT     = 0x00001000
+	EV_IDLE     = 0x00002000
+	EV_PREPARE  = 0x00004000
+	EV_CHECK    = 0x00008000
+	EV_FORK     = 0x00020000
+	EV_CLEANUP  = 0x00040000
+	EV_ASYNC    = 0x00080000
+	EV_CUSTOM   = 0x01000000
+	EV_ERROR    = -0x80000000
+)
+
+// Priorities (ev.pod, WATCHER PRIORITY MODELS and ev_set_priority).
+const (
+	EV_MINPRI = -2
+	EV_MAXPRI = 2
+	numPri    = EV_MAXPRI - EV_MINPRI + 1
+)
+
+// Flags for NewLoop (ev.pod, FUNCTIONS CONTROLLING EVENT LOOPS, ev_loop_new).
+// EVFLAG_NOENV and EVFLAG_NOSIGMASK are always added.
+const (
+	EVFLAG_AUTO       = 0x00000000
+	EVFLAG_NOENV      = 0x01000000
+	EVFLAG_FORKCHECK  = 0x02000000
+	EVFLAG_NOINOTIFY  = 0x00100000
+	EVFLAG_NOSIGMASK  = 0x00400000
+	EVFLAG_NOTIMERFD  = 0x00800000
+	knownLoopFlagBits = EVFLAG_NOENV | EVFLAG_FORKCHECK | EVFLAG_NOINOTIFY | EVFLAG_NOSIGMASK | EVFLAG_NOTIMERFD
+)
+
+// Backends (ev.pod, FUNCTIONS CONTROLLING EVENT LOOPS, the EVBACKEND_* list).
+const (
+	EVBACKEND_SELECT   = 0x00000001
+	EVBACKEND_POLL     = 0x00000002
+	EVBACKEND_EPOLL    = 0x00000004
+	EVBACKEND_LINUXAIO = 0x00000040
+	EVBACKEND_IOURING  = 0x00000080
+	EVBACKEND_ALL      = 0x000000FF
+)
+
+// Flags for Loop.Run (ev.pod, ev_run).
+const (
+	EVRUN_NOWAIT = 1
+	EVRUN_ONCE   = 2
+)
+
+// How values for Loop.Break (ev.pod, ev_break).
+const (
+	EVBREAK_CANCEL = 0
+	EVBREAK_ONE    = 1
+	EVBREAK_ALL    = 2
+)
+
+// Sentinel errors; every error returned by cev is an *Error wrapping one of
+// these (or a syscall.Errno), so errors.Is works on it.
+var (
+	// ErrClosed: the loop was destroyed or the watcher closed.
+	ErrClosed = errors.New("loop or watcher closed")
+	// ErrInvalid: an argument libev would reject or assert on.
+	ErrInvalid = errors.New("invalid argument")
+	// ErrBadFD: the file descriptor is not open.
+	ErrBadFD = errors.New("bad file descriptor")
+	// ErrActive: the operation needs an inactive, non-pending watcher.
+	ErrActive = errors.New("watcher is active or pending")
+	// ErrNilCallback: a watcher needs a callback.
+	ErrNilCallback = errors.New("nil callback")
+	// ErrNotSupported: libev (or this binding) cannot do it here.
+	ErrNotSupported = errors.New("not supported")
+	// ErrWrongLoop: a watcher was used with a loop it does not belong to.
+	ErrWrongLoop = errors.New("watcher belongs to another loop")
+)
+
+// Error is the error type of every failing cev call.
+type Error struct {
+	Op  string // the operation, e.g. "Timer.Set" or "NewLoop"
+	Err error  // a sentinel above or a syscall.Errno
+}
+
+func (e *Error) Error() string { return "cev: " + e.Op + ": " + e.Err.Error() }
+
+// Unwrap returns the underlying sentinel.
+func (e *Error) Unwrap() error { return e.Err }
+
+func errf(op string, err error, format string, args ...any) error {
+	if format == "" {
+		return &Error{Op: op, Err: err}
+	}
+	return &Error{Op: op, Err: fmt.Errorf("%w: "+format, append([]any{err}, args...)...)}
+}

@@ -1,0 +1,131 @@
+/*
+ * The C side of package cev as Go sees it. This header deliberately knows
+ * nothing about libev's types, so the Go preamble is the same whether libev
+ * is embedded or linked from the system; cev_glue.h, which does see ev.h,
+ * checks with static assertions that the views below match libev's layout.
+ */
+#ifndef CEV_H
+#define CEV_H
+
+#include <stdint.h>
+#include <stdlib.h>
+
+enum {
+	CEV_IO = 1,
+	CEV_TIMER,
+	CEV_PERIODIC,
+	CEV_SIGNAL,
+	CEV_CHILD,
+	CEV_STAT,
+	CEV_IDLE,
+	CEV_PREPARE,
+	CEV_CHECK,
+	CEV_FORK,
+	CEV_CLEANUP,
+	CEV_ASYNC
+};
+
+/* Queue entries with these slots are not watchers: a separator closes the
+ * events of one ev_invoke_pending call, a wake entry says the internal
+ * ev_async (signals) fired. */
+#define CEV_SLOT_SEP 0xFFFFFFFFu
+#define CEV_SLOT_WAKE 0xFFFFFFFEu
+
+typedef struct cev_event {
+	uint32_t slot;
+	uint32_t gen;
+	int32_t revents;
+} cev_event;
+
+typedef struct cev_loop {
+	void *loop;      /* struct ev_loop * */
+	cev_event *q;    /* events appended by watcher callbacks, in libev's order */
+	uint32_t qlen, qcap;
+	uint32_t iter0;  /* ev_iteration when cev_run started */
+	int32_t skip_prep; /* resumed pass: prepare/fork already dispatched */
+	int32_t prepoll; /* ev_run was broken before the poll to dispatch prepares */
+	int32_t in_run;
+	int32_t activecnt; /* libev's activecnt, tracked across Go dispatch */
+	double now;      /* ev_now, cached after every call that can move it */
+	void *wake;      /* internal ev_async */
+} cev_loop;
+
+/* Every cev watcher starts with our generation and kind, followed by
+ * libev's EV_WATCHER prefix. */
+typedef struct cev_hdr {
+	uint32_t gen;
+	int32_t kind;
+	int active;
+	int pending;
+	int priority;
+	void *data;
+	void *cb;
+} cev_hdr;
+
+typedef struct cev_timer_view {
+	cev_hdr h;
+	double at;
+	double repeat;
+} cev_timer_view;
+
+typedef struct cev_io_view {
+	cev_hdr h;
+	void *next;
+	int fd;
+	int events;
+} cev_io_view;
+
+typedef struct cev_statdata {
+	uint64_t dev, ino, nlink, rdev;
+	uint32_t mode, uid, gid;
+	int64_t size;
+	double atime, mtime, ctime;
+} cev_statdata;
+
+cev_loop *cev_loop_new(unsigned int flags);
+void cev_loop_destroy(cev_loop *cl);
+void cev_loop_free(cev_loop *cl);
+int cev_run(cev_loop *cl, int flags, int resume);
+void cev_break(cev_loop *cl, int how);
+void cev_now_update(cev_loop *cl);
+void cev_ref(cev_loop *cl);
+void cev_unref(cev_loop *cl);
+unsigned int cev_iteration(cev_loop *cl);
+unsigned int cev_pending_count(cev_loop *cl);
+unsigned int cev_backend(cev_loop *cl);
+unsigned int cev_supported_backends(void);
+unsigned int cev_recommended_backends(void);
+void cev_suspend(cev_loop *cl);
+void cev_resume(cev_loop *cl);
+void cev_set_io_collect_interval(cev_loop *cl, double d);
+void cev_set_timeout_collect_interval(cev_loop *cl, double d);
+void cev_verify(cev_loop *cl);
+void cev_loop_fork(cev_loop *cl);
+void cev_wake(cev_loop *cl);
+int cev_real_activecnt(cev_loop *cl);
+double cev_time(void);
+void cev_feed_fd_event(cev_loop *cl, int fd, int revents, int collect);
+
+cev_hdr *cev_watcher_new(int kind, uint32_t slot);
+void cev_watcher_free(cev_hdr *w);
+int cev_start(cev_loop *cl, cev_hdr *w);
+void cev_stop(cev_loop *cl, cev_hdr *w);
+void cev_feed_event(cev_loop *cl, cev_hdr *w, int revents);
+int cev_clear_pending(cev_loop *cl, cev_hdr *w);
+void cev_set_priority(cev_hdr *w, int pri);
+void cev_io_set(cev_hdr *w, int fd, int events);
+void cev_timer_again(cev_loop *cl, cev_hdr *w);
+double cev_timer_remaining(cev_loop *cl, cev_hdr *w);
+void cev_periodic_set(cev_hdr *w, double offset, double interval);
+void cev_periodic_again(cev_loop *cl, cev_hdr *w);
+double cev_periodic_at(cev_hdr *w);
+void cev_periodic_get(cev_hdr *w, double *offset, double *interval);
+void cev_stat_set(cev_hdr *w, char *path, double interval);
+void cev_stat_stat(cev_loop *cl, cev_hdr *w);
+void cev_stat_get(cev_hdr *w, cev_statdata *attr, cev_statdata *prev, double *interval);
+void cev_async_send(cev_loop *cl, cev_hdr *w);
+int cev_async_pending(cev_hdr *w);
+void cev_child_set(cev_hdr *w, int pid);
+void cev_child_get(cev_hdr *w, int *rpid, int *rstatus);
+
+#endif

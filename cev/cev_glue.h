@@ -1,0 +1,439 @@
+/*
+ * cev's C glue, compiled in the same translation unit as libev: with
+ * EV_API_STATIC every ev_* function is static to ev_embed.c, so this file is
+ * included (not compiled on its own) by ev_embed.c after ev.c, or by
+ * ev_system.c after the system's <ev.h>.
+ *
+ * No function here calls into Go: watcher callbacks only append
+ * (slot, generation, revents) to the loop's queue, which Go drains after
+ * ev_run returns (DESIGN.md facts 2-4).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include "cev.h"
+
+typedef struct cev_watcher {
+	uint32_t gen;
+	int32_t kind;
+	union {
+		ev_watcher w;
+		ev_io io;
+		ev_timer timer;
+		ev_periodic periodic;
+		ev_idle idle;
+		ev_prepare prepare;
+		ev_check check;
+		ev_async async;
+		ev_stat stat;
+		ev_fork fork;
+		ev_cleanup cleanup;
+	} u;
+	/* child watchers: a pidfd watched by an internal, unref'd ev_io */
+	ev_io child_io;
+	int child_pid, child_rpid, child_rstatus, child_fd;
+	char *path; /* stat watchers: owned copy of the path */
+} cev_watcher;
+
+/* The Go side reads and writes these fields without a cgo call. */
+_Static_assert(offsetof(cev_watcher, u) == offsetof(cev_hdr, active), "cev_hdr: watcher offset");
+_Static_assert(offsetof(cev_watcher, u.w.active) == offsetof(cev_hdr, active), "cev_hdr: active");
+_Static_assert(offsetof(cev_watcher, u.w.pending) == offsetof(cev_hdr, pending), "cev_hdr: pending");
+_Static_assert(offsetof(cev_watcher, u.w.priority) == offsetof(cev_hdr, priority), "cev_hdr: priority");
+_Static_assert(offsetof(cev_watcher, u.w.data) == offsetof(cev_hdr, data), "cev_hdr: data");
+_Static_assert(offsetof(cev_watcher, u.w.cb) == offsetof(cev_hdr, cb), "cev_hdr: cb");
+_Static_assert(offsetof(cev_watcher, u.timer.at) == offsetof(cev_timer_view, at), "timer view: at");
+_Static_assert(offsetof(cev_watcher, u.timer.repeat) == offsetof(cev_timer_view, repeat), "timer view: repeat");
+_Static_assert(offsetof(cev_watcher, u.io.fd) == offsetof(cev_io_view, fd), "io view: fd");
+_Static_assert(offsetof(cev_watcher, u.io.events) == offsetof(cev_io_view, events), "io view: events");
+_Static_assert(EV_MINPRI == -2 && EV_MAXPRI == 2, "cev assumes libev's default priority range");
+
+#define CEV_L(cl) ((struct ev_loop *)(cl)->loop)
+#define CEV_W(h) ((cev_watcher *)(h))
+#define CEV_OF(w) ((cev_watcher *)((char *)(w) - offsetof(cev_watcher, u)))
+
+static void cev_push(cev_loop *cl, uint32_t slot, uint32_t gen, int revents)
+{
+	if (cl->qlen == cl->qcap) {
+		uint32_t ncap = cl->qcap ? cl->qcap * 2 : 64;
+		cev_event *nq = realloc(cl->q, (size_t)ncap * sizeof(cev_event));
+		if (!nq)
+			abort(); /* as libev itself does when memory runs out */
+		cl->q = nq;
+		cl->qcap = ncap;
+	}
+	cl->q[cl->qlen].slot = slot;
+	cl->q[cl->qlen].gen = gen;
+	cl->q[cl->qlen].revents = revents;
+	cl->qlen++;
+}
+
+/* The one callback of every cev watcher. */
+static void cev_cb(struct ev_loop *loop, ev_watcher *w, int revents)
+{
+	cev_loop *cl = (cev_loop *)ev_userdata(loop);
+	cev_watcher *cw = CEV_OF(w);
+
+	/* A resumed pass of an iteration whose prepare (and fork) watchers Go
+	 * has already dispatched: libev queues them again, drop the repeat. */
+	if (cl->skip_prep && ev_iteration(loop) == cl->iter0 &&
+	    ((cw->kind == CEV_PREPARE && revents == EV_PREPARE) ||
+	     (cw->kind == CEV_FORK && revents == EV_FORK)))
+		return;
+	cev_push(cl, (uint32_t)(uintptr_t)w->data, cw->gen, revents);
+}
+
+static void cev_wake_cb(struct ev_loop *loop, ev_async *w, int revents)
+{
+	cev_push((cev_loop *)ev_userdata(loop), CEV_SLOT_WAKE, 0, revents);
+}
+
+/* Replaces ev_invoke_pending inside ev_run: the callbacks queue their
+ * events; when that happens before the poll (pending events at the start of
+ * ev_run, fork and prepare watchers), break so Go can run those callbacks
+ * before the loop blocks, then Go resumes the iteration. */
+static void cev_invoke_cb(struct ev_loop *loop)
+{
+	cev_loop *cl = (cev_loop *)ev_userdata(loop);
+	uint32_t before = cl->qlen;
+
+	ev_invoke_pending(loop);
+	if (cl->qlen != before) {
+		cev_push(cl, CEV_SLOT_SEP, 0, 0);
+		if (cl->in_run && ev_iteration(loop) == cl->iter0) {
+			cl->prepoll = 1;
+			ev_break(loop, EVBREAK_ONE);
+		}
+	}
+}
+
+cev_loop *cev_loop_new(unsigned int flags)
+{
+	cev_loop *cl = calloc(1, sizeof(*cl));
+	ev_async *wake = calloc(1, sizeof(*wake));
+	struct ev_loop *loop;
+
+	if (!cl || !wake) {
+		free(cl);
+		free(wake);
+		return NULL;
+	}
+	loop = ev_loop_new(flags | EVFLAG_NOENV | EVFLAG_NOSIGMASK);
+	if (!loop) {
+		free(cl);
+		free(wake);
+		return NULL;
+	}
+	cl->loop = loop;
+	cl->wake = wake;
+	ev_set_userdata(loop, cl);
+	ev_set_invoke_pending_cb(loop, cev_invoke_cb);
+	ev_async_init(wake, cev_wake_cb);
+	ev_set_priority(wake, EV_MAXPRI);
+	ev_async_start(loop, wake);
+	ev_unref(loop); /* the wake-up watcher must not keep ev_run alive */
+	cl->activecnt = 0;
+	cl->now = ev_now(loop);
+	return cl;
+}
+
+/* Destroys the libev loop; cleanup watchers queue their events, which Go
+ * dispatches before cev_loop_free. */
+void cev_loop_destroy(cev_loop *cl)
+{
+	cl->qlen = 0;
+	cl->in_run = 0;
+	ev_loop_destroy(CEV_L(cl));
+	cl->loop = NULL;
+}
+
+void cev_loop_free(cev_loop *cl)
+{
+	free(cl->q);
+	free(cl->wake);
+	free(cl);
+}
+
+int cev_run(cev_loop *cl, int flags, int resume)
+{
+	struct ev_loop *loop = CEV_L(cl);
+
+	cl->qlen = 0;
+	cl->prepoll = 0;
+	cl->skip_prep = resume;
+	cl->iter0 = ev_iteration(loop);
+	cl->in_run = 1;
+	cl->activecnt = ev_run(loop, flags);
+	cl->in_run = 0;
+	cl->skip_prep = 0;
+	cl->now = ev_now(loop);
+	return cl->activecnt;
+}
+
+void cev_break(cev_loop *cl, int how) { ev_break(CEV_L(cl), how); }
+void cev_now_update(cev_loop *cl) { ev_now_update(CEV_L(cl)); cl->now = ev_now(CEV_L(cl)); }
+void cev_ref(cev_loop *cl) { ev_ref(CEV_L(cl)); cl->activecnt++; }
+void cev_unref(cev_loop *cl) { ev_unref(CEV_L(cl)); cl->activecnt--; }
+unsigned int cev_iteration(cev_loop *cl) { return ev_iteration(CEV_L(cl)); }
+unsigned int cev_pending_count(cev_loop *cl) { return ev_pending_count(CEV_L(cl)); }
+unsigned int cev_backend(cev_loop *cl) { return ev_backend(CEV_L(cl)); }
+unsigned int cev_supported_backends(void) { return ev_supported_backends(); }
+unsigned int cev_recommended_backends(void) { return ev_recommended_backends(); }
+void cev_suspend(cev_loop *cl) { ev_suspend(CEV_L(cl)); }
+void cev_resume(cev_loop *cl) { ev_resume(CEV_L(cl)); cl->now = ev_now(CEV_L(cl)); }
+void cev_set_io_collect_interval(cev_loop *cl, double d) { ev_set_io_collect_interval(CEV_L(cl), d); }
+void cev_set_timeout_collect_interval(cev_loop *cl, double d) { ev_set_timeout_collect_interval(CEV_L(cl), d); }
+void cev_verify(cev_loop *cl) { ev_verify(CEV_L(cl)); }
+void cev_loop_fork(cev_loop *cl) { ev_loop_fork(CEV_L(cl)); }
+void cev_wake(cev_loop *cl) { ev_async_send(CEV_L(cl), (ev_async *)cl->wake); }
+double cev_time(void) { return ev_time(); }
+
+int cev_real_activecnt(cev_loop *cl)
+{
+#ifdef CEV_EMBEDDED
+	return CEV_L(cl)->activecnt;
+#else
+	return -1; /* the system libev keeps struct ev_loop opaque */
+#endif
+}
+
+/* Feeds an fd event; during Go's dispatch (collect) the resulting pending
+ * watchers are queued at once so Go can put them on its pending stacks. */
+void cev_feed_fd_event(cev_loop *cl, int fd, int revents, int collect)
+{
+	ev_feed_fd_event(CEV_L(cl), fd, revents);
+	if (collect) {
+		cl->qlen = 0;
+		ev_invoke_pending(CEV_L(cl));
+	}
+}
+
+cev_hdr *cev_watcher_new(int kind, uint32_t slot)
+{
+	cev_watcher *cw = calloc(1, sizeof(*cw));
+
+	if (!cw)
+		return NULL;
+	cw->kind = kind;
+	cw->child_fd = -1;
+	ev_init(&cw->u.w, cev_cb);
+	cw->u.w.data = (void *)(uintptr_t)slot;
+	return (cev_hdr *)cw;
+}
+
+void cev_watcher_free(cev_hdr *h)
+{
+	cev_watcher *cw = CEV_W(h);
+
+	if (cw->child_fd >= 0)
+		close(cw->child_fd);
+	free(cw->path);
+	free(cw);
+}
+
+static void cev_child_io_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	cev_watcher *cw = (cev_watcher *)((char *)io - offsetof(cev_watcher, child_io));
+	int status = 0;
+	pid_t r = waitpid(cw->child_pid, &status, WNOHANG);
+
+	if (r == 0)
+		return; /* not exited yet (spurious readiness) */
+	ev_ref(loop);
+	ev_io_stop(loop, io);
+	close(cw->child_fd);
+	cw->child_fd = -1;
+	if (r < 0)
+		return; /* reaped by someone else: nothing to report */
+	cw->child_rpid = r;
+	cw->child_rstatus = status;
+	ev_feed_event(loop, &cw->u.w, EV_CHILD);
+}
+
+/* Returns 0 or -errno. */
+int cev_start(cev_loop *cl, cev_hdr *h)
+{
+	struct ev_loop *loop = CEV_L(cl);
+	cev_watcher *cw = CEV_W(h);
+	int was = ev_is_active(&cw->u.w);
+
+	if (was)
+		return 0;
+	switch (cw->kind) {
+	case CEV_IO:
+		if (fcntl(cw->u.io.fd, F_GETFD) < 0)
+			return -EBADF;
+		ev_io_start(loop, &cw->u.io);
+		break;
+	case CEV_TIMER: ev_timer_start(loop, &cw->u.timer); break;
+	case CEV_PERIODIC: ev_periodic_start(loop, &cw->u.periodic); break;
+	case CEV_IDLE: ev_idle_start(loop, &cw->u.idle); break;
+	case CEV_PREPARE: ev_prepare_start(loop, &cw->u.prepare); break;
+	case CEV_CHECK: ev_check_start(loop, &cw->u.check); break;
+	case CEV_ASYNC: ev_async_start(loop, &cw->u.async); break;
+	case CEV_STAT: ev_stat_start(loop, &cw->u.stat); break;
+	case CEV_FORK: ev_fork_start(loop, &cw->u.fork); break;
+	case CEV_CLEANUP: ev_cleanup_start(loop, &cw->u.cleanup); break;
+	case CEV_SIGNAL:
+		/* libev's signal support is compiled out: the watcher is only
+		 * marked active and counted, Go feeds it. */
+		cw->u.w.active = 1;
+		ev_ref(loop);
+		break;
+	case CEV_CHILD: {
+		int fd = (int)syscall(SYS_pidfd_open, cw->child_pid, 0);
+		if (fd < 0)
+			return -errno;
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+		cw->child_fd = fd;
+		cw->child_rpid = 0;
+		cw->child_rstatus = 0;
+		ev_io_init(&cw->child_io, cev_child_io_cb, fd, EV_READ);
+		ev_set_priority(&cw->child_io, EV_MAXPRI);
+		ev_io_start(loop, &cw->child_io);
+		ev_unref(loop);
+		cw->u.w.active = 1;
+		ev_ref(loop);
+		break;
+	}
+	default:
+		return -EINVAL;
+	}
+	cl->activecnt += ev_is_active(&cw->u.w) - was;
+	return 0;
+}
+
+void cev_stop(cev_loop *cl, cev_hdr *h)
+{
+	struct ev_loop *loop = CEV_L(cl);
+	cev_watcher *cw = CEV_W(h);
+	int was = ev_is_active(&cw->u.w);
+
+	cw->gen++;
+	switch (cw->kind) {
+	case CEV_IO: ev_io_stop(loop, &cw->u.io); break;
+	case CEV_TIMER: ev_timer_stop(loop, &cw->u.timer); break;
+	case CEV_PERIODIC: ev_periodic_stop(loop, &cw->u.periodic); break;
+	case CEV_IDLE: ev_idle_stop(loop, &cw->u.idle); break;
+	case CEV_PREPARE: ev_prepare_stop(loop, &cw->u.prepare); break;
+	case CEV_CHECK: ev_check_stop(loop, &cw->u.check); break;
+	case CEV_ASYNC: ev_async_stop(loop, &cw->u.async); break;
+	case CEV_STAT: ev_stat_stop(loop, &cw->u.stat); break;
+	case CEV_FORK: ev_fork_stop(loop, &cw->u.fork); break;
+	case CEV_CLEANUP: ev_cleanup_stop(loop, &cw->u.cleanup); break;
+	case CEV_CHILD:
+		if (ev_is_active(&cw->child_io)) {
+			ev_ref(loop);
+			ev_io_stop(loop, &cw->child_io);
+		}
+		if (cw->child_fd >= 0) {
+			close(cw->child_fd);
+			cw->child_fd = -1;
+		}
+		/* fall through */
+	case CEV_SIGNAL:
+		ev_clear_pending(loop, &cw->u.w);
+		if (was) {
+			cw->u.w.active = 0;
+			ev_unref(loop);
+		}
+		break;
+	}
+	cl->activecnt += ev_is_active(&cw->u.w) - was;
+}
+
+void cev_feed_event(cev_loop *cl, cev_hdr *h, int revents) { ev_feed_event(CEV_L(cl), &CEV_W(h)->u.w, revents); }
+
+int cev_clear_pending(cev_loop *cl, cev_hdr *h)
+{
+	CEV_W(h)->gen++;
+	return ev_clear_pending(CEV_L(cl), &CEV_W(h)->u.w);
+}
+
+void cev_set_priority(cev_hdr *h, int pri) { ev_set_priority(&CEV_W(h)->u.w, pri); }
+void cev_io_set(cev_hdr *h, int fd, int events) { ev_io_set(&CEV_W(h)->u.io, fd, events); }
+
+void cev_timer_again(cev_loop *cl, cev_hdr *h)
+{
+	cev_watcher *cw = CEV_W(h);
+	int was = ev_is_active(&cw->u.w);
+
+	ev_timer_again(CEV_L(cl), &cw->u.timer);
+	cl->activecnt += ev_is_active(&cw->u.w) - was;
+}
+
+double cev_timer_remaining(cev_loop *cl, cev_hdr *h) { return ev_timer_remaining(CEV_L(cl), &CEV_W(h)->u.timer); }
+
+void cev_periodic_set(cev_hdr *h, double offset, double interval)
+{
+	ev_periodic_set(&CEV_W(h)->u.periodic, offset, interval, 0);
+}
+
+void cev_periodic_again(cev_loop *cl, cev_hdr *h)
+{
+	cev_watcher *cw = CEV_W(h);
+	int was = ev_is_active(&cw->u.w);
+
+	ev_periodic_again(CEV_L(cl), &cw->u.periodic);
+	cl->activecnt += ev_is_active(&cw->u.w) - was;
+}
+
+double cev_periodic_at(cev_hdr *h) { return ev_periodic_at(&CEV_W(h)->u.periodic); }
+
+void cev_periodic_get(cev_hdr *h, double *offset, double *interval)
+{
+	*offset = CEV_W(h)->u.periodic.offset;
+	*interval = CEV_W(h)->u.periodic.interval;
+}
+
+/* Takes ownership of path (malloc'd). */
+void cev_stat_set(cev_hdr *h, char *path, double interval)
+{
+	cev_watcher *cw = CEV_W(h);
+
+	free(cw->path);
+	cw->path = path;
+	ev_stat_set(&cw->u.stat, cw->path, interval);
+}
+
+void cev_stat_stat(cev_loop *cl, cev_hdr *h) { ev_stat_stat(CEV_L(cl), &CEV_W(h)->u.stat); }
+
+static void cev_statdata_copy(cev_statdata *d, const ev_statdata *s)
+{
+	d->dev = s->st_dev;
+	d->ino = s->st_ino;
+	d->nlink = s->st_nlink;
+	d->rdev = s->st_rdev;
+	d->mode = s->st_mode;
+	d->uid = s->st_uid;
+	d->gid = s->st_gid;
+	d->size = s->st_size;
+	d->atime = s->st_atim.tv_sec + s->st_atim.tv_nsec * 1e-9;
+	d->mtime = s->st_mtim.tv_sec + s->st_mtim.tv_nsec * 1e-9;
+	d->ctime = s->st_ctim.tv_sec + s->st_ctim.tv_nsec * 1e-9;
+}
+
+void cev_stat_get(cev_hdr *h, cev_statdata *attr, cev_statdata *prev, double *interval)
+{
+	cev_watcher *cw = CEV_W(h);
+
+	cev_statdata_copy(attr, &cw->u.stat.attr);
+	cev_statdata_copy(prev, &cw->u.stat.prev);
+	*interval = cw->u.stat.interval;
+}
+
+void cev_async_send(cev_loop *cl, cev_hdr *h) { ev_async_send(CEV_L(cl), &CEV_W(h)->u.async); }
+int cev_async_pending(cev_hdr *h) { return ev_async_pending(&CEV_W(h)->u.async); }
+void cev_child_set(cev_hdr *h, int pid) { CEV_W(h)->child_pid = pid; }
+
+void cev_child_get(cev_hdr *h, int *rpid, int *rstatus)
+{
+	*rpid = CEV_W(h)->child_rpid;
+	*rstatus = CEV_W(h)->child_rstatus;
+}

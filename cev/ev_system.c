@@ -1,0 +1,6 @@
+//go:build libev_system
+
+/* cev against the system's libev (Debian libev-dev), linked with -lev. */
+#include <ev.h>
+
+#include "cev_glue.h"

@@ -1,0 +1,509 @@
+package cev
+
+// #include "cev.h"
+import "C"
+
+import (
+	"math"
+	"sync"
+	"unsafe"
+)
+
+// Loop is a libev event loop created with ev_loop_new (ev.pod, FUNCTIONS
+// CONTROLLING EVENT LOOPS). It is loop-affine: call its methods, and those
+// of its watchers, only from the goroutine running it (Async.Send excepted).
+type Loop struct {
+	c *C.cev_loop
+
+	slots   []*watcher // slot -> watcher; watcher->data in C holds the slot
+	slotGen []uint32   // first generation of the next watcher in a slot
+	free    []uint32
+
+	// Go's copy of libev's pending stacks (ev_invoke_pending): callbacks
+	// run from here so feeds, stops and clears from callbacks act as in C.
+	pend       [numPri][]pendEntry
+	pendingpri int
+
+	depth       int
+	loopDone    int
+	dispatching int
+	bufs        [][]C.cev_event // per Run depth, a copy of the C queue
+
+	wakeW *watcher // stands for the internal ev_async on the pending stacks
+
+	// sendMu lets Async.Send (any goroutine) and the signal goroutines use
+	// the C loop without racing with Destroy and Close.
+	sendMu sync.RWMutex
+	closed bool // guarded by sendMu for writers; read freely on the loop goroutine
+
+	sig sigState
+}
+
+type pendEntry struct {
+	w       *watcher
+	gen     uint32
+	revents int
+}
+
+// LoopOption configures NewLoop.
+type LoopOption func(*loopConfig)
+
+type loopConfig struct {
+	flags   uint
+	backend uint
+}
+
+// WithBackend selects the backends libev may use (EVBACKEND_SELECT,
+// EVBACKEND_POLL, EVBACKEND_EPOLL, EVBACKEND_IOURING, or an OR of them);
+// without it libev picks from its recommended backends. The LIBEV_FLAGS
+// environment variable is never consulted.
+func WithBackend(backend uint) LoopOption {
+	return func(c *loopConfig) { c.backend |= backend }
+}
+
+// WithFlags adds EVFLAG_* flags (EVFLAG_FORKCHECK, EVFLAG_NOINOTIFY,
+// EVFLAG_NOTIMERFD) to ev_loop_new's flags.
+func WithFlags(flags uint) LoopOption {
+	return func(c *loopConfig) { c.flags |= flags }
+}
+
+// NewLoop creates a loop with ev_loop_new(EVFLAG_NOENV|EVFLAG_NOSIGMASK|...)
+// (ev.pod, FUNCTIONS CONTROLLING EVENT LOOPS). Call Destroy when done.
+func NewLoop(opts ...LoopOption) (*Loop, error) {
+	var cfg loopConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.flags&^knownLoopFlagBits != 0 {
+		return nil, errf("NewLoop", ErrInvalid, "unknown flags %#x", cfg.flags&^knownLoopFlagBits)
+	}
+	if cfg.backend&^EVBACKEND_ALL != 0 {
+		return nil, errf("NewLoop", ErrInvalid, "unknown backend %#x", cfg.backend)
+	}
+	if cfg.backend != 0 && cfg.backend&uint(C.cev_supported_backends()) == 0 {
+		return nil, errf("NewLoop", ErrNotSupported, "backend %#x not supported by this libev", cfg.backend)
+	}
+	c := C.cev_loop_new(C.uint(cfg.flags | cfg.backend))
+	if c == nil {
+		return nil, errf("NewLoop", ErrNotSupported, "ev_loop_new failed for flags %#x", cfg.flags|cfg.backend)
+	}
+	l := &Loop{c: c}
+	l.wakeW = &watcher{loop: l, pri: EV_MAXPRI, fire: l.handleWake}
+	l.sig.init()
+	return l, nil
+}
+
+func (l *Loop) check(op string) error {
+	if l == nil || l.closed {
+		return errf(op, ErrClosed, "")
+	}
+	return nil
+}
+
+// Destroy stops and frees every watcher of the loop and the loop itself
+// (ev.pod, ev_loop_destroy). Cleanup watchers' callbacks run during
+// Destroy, as in libev; the loop is already closed for them. Destroying a
+// destroyed loop returns ErrClosed; destroying a loop from inside one of
+// its callbacks returns ErrInvalid.
+func (l *Loop) Destroy() error {
+	if err := l.check("Loop.Destroy"); err != nil {
+		return err
+	}
+	if l.depth > 0 || l.dispatching > 0 {
+		return errf("Loop.Destroy", ErrInvalid, "called from a callback of the running loop")
+	}
+	for _, w := range l.slots {
+		if w != nil && (w.kind == C.CEV_SIGNAL || w.kind == C.CEV_CHILD) {
+			_ = w.Stop()
+		}
+	}
+	l.sig.stopAll()
+
+	l.sendMu.Lock()
+	l.closed = true
+	l.sendMu.Unlock()
+
+	for i := range l.pend {
+		clear(l.pend[i])
+		l.pend[i] = l.pend[i][:0]
+	}
+	C.cev_loop_destroy(l.c)
+	l.drainQueue() // cleanup watchers
+	for i, w := range l.slots {
+		if w != nil {
+			C.cev_watcher_free(w.c)
+			w.c = nil
+			w.closed = true
+			l.slots[i] = nil
+		}
+	}
+	C.cev_loop_free(l.c)
+	l.c = nil
+	return nil
+}
+
+// Run runs the loop (ev.pod, ev_run): flags 0 runs until no active watchers
+// are left or Break is called, EVRUN_ONCE runs one iteration waiting for
+// events, EVRUN_NOWAIT one iteration without waiting. It returns whether
+// watchers are still active (libev returns its activecnt). Each iteration
+// is one ev_run(EVRUN_ONCE or EVRUN_NOWAIT) cgo call followed by the Go
+// dispatch of the callbacks it queued.
+func (l *Loop) Run(flags int) (bool, error) {
+	if err := l.check("Loop.Run"); err != nil {
+		return false, err
+	}
+	if flags&^(EVRUN_NOWAIT|EVRUN_ONCE) != 0 {
+		return false, errf("Loop.Run", ErrInvalid, "flags %#x", flags)
+	}
+	l.depth++
+	defer func() { l.depth-- }()
+	l.loopDone = EVBREAK_CANCEL
+	// As ev_run does on entry: what an outer Run left pending runs first.
+	l.dispatching++
+	l.invokePending()
+	l.dispatching--
+
+	cflags := C.int(EVRUN_ONCE | flags&EVRUN_NOWAIT)
+	resume := C.int(0)
+	for !l.closed {
+		C.cev_run(l.c, cflags, resume)
+		l.drainQueue()
+		if l.closed {
+			break
+		}
+		if l.c.prepoll != 0 {
+			// Prepare (or earlier pending) callbacks have run; the
+			// iteration continues with the poll unless they broke it.
+			if l.loopDone != EVBREAK_CANCEL {
+				break
+			}
+			resume = 1
+			continue
+		}
+		resume = 0
+		if l.c.activecnt == 0 || l.loopDone != EVBREAK_CANCEL || flags&(EVRUN_ONCE|EVRUN_NOWAIT) != 0 {
+			break
+		}
+	}
+	if l.closed {
+		return false, nil
+	}
+	if l.loopDone == EVBREAK_ONE {
+		l.loopDone = EVBREAK_CANCEL
+	}
+	return l.c.activecnt != 0, nil
+}
+
+// drainQueue moves what the C callbacks queued onto the pending stacks, one
+// ev_invoke_pending batch at a time, and runs the callbacks.
+func (l *Loop) drainQueue() {
+	n := int(l.c.qlen)
+	if n == 0 {
+		return
+	}
+	// Copy: a nested Run from a callback reuses the C queue.
+	for len(l.bufs) <= l.depth {
+		l.bufs = append(l.bufs, nil)
+	}
+	buf := append(l.bufs[l.depth][:0], unsafe.Slice(l.c.q, n)...)
+	l.bufs[l.depth] = buf
+	l.c.qlen = 0
+	l.dispatching++
+	start := 0
+	for i := range buf {
+		if buf[i].slot == C.CEV_SLOT_SEP {
+			l.loadBatch(buf[start:i])
+			l.invokePending()
+			start = i + 1
+		}
+	}
+	l.loadBatch(buf[start:])
+	l.invokePending()
+	l.dispatching--
+}
+
+// loadBatch pushes one ev_invoke_pending batch so that popping the stacks
+// yields the batch's order (libev's order).
+func (l *Loop) loadBatch(b []C.cev_event) {
+	for i := len(b) - 1; i >= 0; i-- {
+		e := &b[i]
+		var w *watcher
+		if e.slot == C.CEV_SLOT_WAKE {
+			w = l.wakeW
+		} else if int(e.slot) < len(l.slots) {
+			w = l.slots[e.slot]
+		}
+		if w == nil || (w.c != nil && uint32(e.gen) != uint32(w.c.gen)) {
+			continue // closed, or stopped since it was queued
+		}
+		l.feed(w, uint32(e.gen), int(e.revents))
+	}
+}
+
+// feed is ev_feed_event on Go's pending stacks.
+func (l *Loop) feed(w *watcher, gen uint32, revents int) {
+	p := w.pri - EV_MINPRI
+	if w.pending != 0 {
+		l.pend[p][w.pending-1].revents |= revents
+	} else {
+		l.pend[p] = append(l.pend[p], pendEntry{w: w, gen: gen, revents: revents})
+		w.pending = len(l.pend[p])
+	}
+	l.pendingpri = numPri - 1
+}
+
+// invokePending is ev_invoke_pending on Go's pending stacks.
+func (l *Loop) invokePending() {
+	l.pendingpri = numPri
+	for {
+		l.pendingpri--
+		for {
+			s := l.pend[l.pendingpri]
+			n := len(s)
+			if n == 0 {
+				break
+			}
+			e := s[n-1]
+			s[n-1] = pendEntry{}
+			l.pend[l.pendingpri] = s[:n-1]
+			if e.w == nil {
+				continue // cleared (ev_clear_pending)
+			}
+			e.w.pending = 0
+			if e.w.c != nil && e.gen != uint32(e.w.c.gen) {
+				continue
+			}
+			e.w.fire(e.revents)
+		}
+		if l.pendingpri <= 0 {
+			break
+		}
+	}
+}
+
+// Break makes the innermost Run (EVBREAK_ONE) or all nested Runs
+// (EVBREAK_ALL) return after the current callbacks, or cancels a break
+// (EVBREAK_CANCEL) (ev.pod, ev_break).
+func (l *Loop) Break(how int) error {
+	if err := l.check("Loop.Break"); err != nil {
+		return err
+	}
+	if how < EVBREAK_CANCEL || how > EVBREAK_ALL {
+		return errf("Loop.Break", ErrInvalid, "how %d", how)
+	}
+	l.loopDone = how
+	return nil
+}
+
+// Now returns the loop's cached time (ev.pod, ev_now), or NaN after Destroy.
+func (l *Loop) Now() float64 {
+	if l.closed {
+		return math.NaN()
+	}
+	return float64(l.c.now)
+}
+
+// UpdateNow refreshes the loop's time (ev.pod, ev_now_update).
+func (l *Loop) UpdateNow() error {
+	if err := l.check("Loop.UpdateNow"); err != nil {
+		return err
+	}
+	C.cev_now_update(l.c)
+	return nil
+}
+
+// Time returns the current wall-clock time as libev sees it (ev.pod, ev_time).
+func Time() float64 { return float64(C.cev_time()) }
+
+// Ref and Unref adjust the loop's reference count (ev.pod, ev_ref/ev_unref):
+// an unref'd active watcher does not keep Run alive.
+func (l *Loop) Ref() error {
+	if err := l.check("Loop.Ref"); err != nil {
+		return err
+	}
+	C.cev_ref(l.c)
+	return nil
+}
+
+// Unref is ev_unref; see Ref.
+func (l *Loop) Unref() error {
+	if err := l.check("Loop.Unref"); err != nil {
+		return err
+	}
+	C.cev_unref(l.c)
+	return nil
+}
+
+// Iteration returns the number of polls so far (ev.pod, ev_iteration).
+func (l *Loop) Iteration() uint {
+	if l.closed {
+		return 0
+	}
+	return uint(C.cev_iteration(l.c))
+}
+
+// Depth returns how many Runs are active, nested ones included (ev.pod,
+// ev_depth).
+func (l *Loop) Depth() int { return l.depth }
+
+// PendingCount returns the number of pending watchers (ev.pod,
+// ev_pending_count): those libev holds plus those queued for Go dispatch.
+func (l *Loop) PendingCount() int {
+	if l.closed {
+		return 0
+	}
+	n := int(C.cev_pending_count(l.c))
+	for p := range l.pend {
+		for _, e := range l.pend[p] {
+			if e.w != nil {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// Backend returns the EVBACKEND_* in use (ev.pod, ev_backend).
+func (l *Loop) Backend() uint {
+	if l.closed {
+		return 0
+	}
+	return uint(C.cev_backend(l.c))
+}
+
+// SupportedBackends returns the backends compiled in and usable (ev.pod,
+// ev_supported_backends).
+func SupportedBackends() uint { return uint(C.cev_supported_backends()) }
+
+// RecommendedBackends returns the backends libev picks by default (ev.pod,
+// ev_recommended_backends).
+func RecommendedBackends() uint { return uint(C.cev_recommended_backends()) }
+
+// Suspend and Resume bracket a time the loop does not run, so timers do not
+// all fire at once after it (ev.pod, ev_suspend/ev_resume).
+func (l *Loop) Suspend() error {
+	if err := l.check("Loop.Suspend"); err != nil {
+		return err
+	}
+	C.cev_suspend(l.c)
+	return nil
+}
+
+// Resume is ev_resume; see Suspend.
+func (l *Loop) Resume() error {
+	if err := l.check("Loop.Resume"); err != nil {
+		return err
+	}
+	C.cev_resume(l.c)
+	return nil
+}
+
+func checkTime(op, what string, v float64) error {
+	if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+		return errf(op, ErrInvalid, "%s %v must be finite and >= 0", what, v)
+	}
+	return nil
+}
+
+// SetIOCollectInterval is ev_set_io_collect_interval (ev.pod, FUNCTIONS
+// CONTROLLING EVENT LOOPS).
+func (l *Loop) SetIOCollectInterval(seconds float64) error {
+	if err := l.check("Loop.SetIOCollectInterval"); err != nil {
+		return err
+	}
+	if err := checkTime("Loop.SetIOCollectInterval", "interval", seconds); err != nil {
+		return err
+	}
+	C.cev_set_io_collect_interval(l.c, C.double(seconds))
+	return nil
+}
+
+// SetTimeoutCollectInterval is ev_set_timeout_collect_interval.
+func (l *Loop) SetTimeoutCollectInterval(seconds float64) error {
+	if err := l.check("Loop.SetTimeoutCollectInterval"); err != nil {
+		return err
+	}
+	if err := checkTime("Loop.SetTimeoutCollectInterval", "interval", seconds); err != nil {
+		return err
+	}
+	C.cev_set_timeout_collect_interval(l.c, C.double(seconds))
+	return nil
+}
+
+// Verify checks libev's internal consistency (ev.pod, ev_verify); libev
+// aborts if it is broken, which would be a bug in cev or libev.
+func (l *Loop) Verify() error {
+	if err := l.check("Loop.Verify"); err != nil {
+		return err
+	}
+	C.cev_verify(l.c)
+	return nil
+}
+
+// Fork tells libev the process forked (ev.pod, ev_loop_fork): fork watchers
+// run in the next iteration.
+func (l *Loop) Fork() error {
+	if err := l.check("Loop.Fork"); err != nil {
+		return err
+	}
+	C.cev_loop_fork(l.c)
+	return nil
+}
+
+// FeedEvent makes w pending with revents as if the event happened (ev.pod,
+// ev_feed_event). From a callback the watcher runs in the same dispatch,
+// before lower-priority pending watchers, as in libev.
+func (l *Loop) FeedEvent(w Watcher, revents int) error {
+	if err := l.check("Loop.FeedEvent"); err != nil {
+		return err
+	}
+	b := w.base()
+	if err := b.check("Loop.FeedEvent"); err != nil {
+		return err
+	}
+	if b.loop != l {
+		return errf("Loop.FeedEvent", ErrWrongLoop, "")
+	}
+	if l.dispatching > 0 {
+		if b.c.pending != 0 {
+			// Still on libev's own stacks (fed before a nested Run).
+			C.cev_feed_event(l.c, b.c, C.int(revents))
+			return nil
+		}
+		l.feed(b, uint32(b.c.gen), revents)
+		return nil
+	}
+	C.cev_feed_event(l.c, b.c, C.int(revents))
+	return nil
+}
+
+// FeedFDEvent feeds revents to every io watcher on fd (ev.pod,
+// ev_feed_fd_event).
+func (l *Loop) FeedFDEvent(fd int, revents int) error {
+	if err := l.check("Loop.FeedFDEvent"); err != nil {
+		return err
+	}
+	if fd < 0 {
+		return errf("Loop.FeedFDEvent", ErrBadFD, "fd %d", fd)
+	}
+	if revents&^(EV_READ|EV_WRITE) != 0 || revents == 0 {
+		return errf("Loop.FeedFDEvent", ErrInvalid, "revents %#x (EV_READ|EV_WRITE only)", revents)
+	}
+	if l.dispatching == 0 {
+		C.cev_feed_fd_event(l.c, C.int(fd), C.int(revents), 0)
+		return nil
+	}
+	C.cev_feed_fd_event(l.c, C.int(fd), C.int(revents), 1)
+	n := int(l.c.qlen)
+	q := unsafe.Slice(l.c.q, n)
+	// Feed in libev's feed order (the queue is in invocation order).
+	for i := n - 1; i >= 0; i-- {
+		if int(q[i].slot) < len(l.slots) {
+			if w := l.slots[q[i].slot]; w != nil {
+				l.feed(w, uint32(w.c.gen), int(q[i].revents))
+			}
+		}
+	}
+	l.c.qlen = 0
+	return nil
+}

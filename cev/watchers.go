@@ -1,0 +1,361 @@
+package cev
+
+// #include "cev.h"
+import "C"
+
+import (
+	"math"
+)
+
+// IO watches a file descriptor for readability and/or writability (ev.pod,
+// "ev_io - is this file descriptor readable or writable?").
+type IO struct {
+	watcher
+}
+
+func checkIOArgs(op string, fd, events int) error {
+	if fd < 0 {
+		return errf(op, ErrBadFD, "fd %d", fd)
+	}
+	if events == 0 || events&^(EV_READ|EV_WRITE) != 0 {
+		return errf(op, ErrInvalid, "events %#x (EV_READ|EV_WRITE only)", events)
+	}
+	return nil
+}
+
+// NewIO creates an inactive io watcher (ev_io_init). Start checks that fd
+// is open (ErrBadFD otherwise).
+func (l *Loop) NewIO(fd, events int, cb func(w *IO, revents int)) (*IO, error) {
+	if err := checkIOArgs("NewIO", fd, events); err != nil {
+		return nil, err
+	}
+	b, err := l.newWatcher("NewIO", C.CEV_IO, cb == nil)
+	if err != nil {
+		return nil, err
+	}
+	w := &IO{watcher: *b}
+	l.adopt(&w.watcher, func(revents int) { cb(w, revents) })
+	C.cev_io_set(w.c, C.int(fd), C.int(events))
+	return w, nil
+}
+
+// adopt points the slot at the watcher embedded in its typed wrapper.
+func (l *Loop) adopt(w *watcher, fire func(int)) {
+	w.fire = fire
+	l.slots[w.slot] = w
+}
+
+// Set changes fd and events of an inactive watcher (ev_io_set).
+func (w *IO) Set(fd, events int) error {
+	if err := w.check("IO.Set"); err != nil {
+		return err
+	}
+	if err := checkIOArgs("IO.Set", fd, events); err != nil {
+		return err
+	}
+	if w.IsActive() {
+		return errf("IO.Set", ErrActive, "")
+	}
+	C.cev_io_set(w.c, C.int(fd), C.int(events))
+	return nil
+}
+
+// FD returns the watched file descriptor.
+func (w *IO) FD() int {
+	if w.closed {
+		return -1
+	}
+	return int((*C.cev_io_view)(unsafePointer(w.c)).fd)
+}
+
+// Events returns EV_READ and/or EV_WRITE.
+func (w *IO) Events() int {
+	if w.closed {
+		return 0
+	}
+	return int((*C.cev_io_view)(unsafePointer(w.c)).events) & (EV_READ | EV_WRITE)
+}
+
+// Timer is a relative timer (ev.pod, "ev_timer - relative and optionally
+// repeating timeouts").
+type Timer struct {
+	watcher
+}
+
+// NewTimer creates an inactive timer firing after `after` seconds, then
+// every `repeat` seconds if repeat > 0 (ev_timer_init). Both must be
+// finite and >= 0.
+func (l *Loop) NewTimer(after, repeat float64, cb func(w *Timer, revents int)) (*Timer, error) {
+	if err := checkTimes("NewTimer", after, repeat); err != nil {
+		return nil, err
+	}
+	b, err := l.newWatcher("NewTimer", C.CEV_TIMER, cb == nil)
+	if err != nil {
+		return nil, err
+	}
+	w := &Timer{watcher: *b}
+	l.adopt(&w.watcher, func(revents int) { cb(w, revents) })
+	v := w.view()
+	v.at, v.repeat = C.double(after), C.double(repeat)
+	return w, nil
+}
+
+func checkTimes(op string, after, repeat float64) error {
+	if err := checkTime(op, "after", after); err != nil {
+		return err
+	}
+	return checkTime(op, "repeat", repeat)
+}
+
+func (w *Timer) view() *C.cev_timer_view { return (*C.cev_timer_view)(unsafePointer(w.c)) }
+
+// Set changes after and repeat of an inactive timer without a cgo call
+// (ev_timer_set); a timer can be Set and Started again any number of times.
+func (w *Timer) Set(after, repeat float64) error {
+	if err := w.check("Timer.Set"); err != nil {
+		return err
+	}
+	if err := checkTimes("Timer.Set", after, repeat); err != nil {
+		return err
+	}
+	if w.c.active != 0 {
+		return errf("Timer.Set", ErrActive, "")
+	}
+	v := w.view()
+	v.at, v.repeat = C.double(after), C.double(repeat)
+	return nil
+}
+
+// Again restarts a repeating timer from now, or stops it when repeat is 0
+// (ev.pod, ev_timer_again).
+func (w *Timer) Again() error {
+	if err := w.check("Timer.Again"); err != nil {
+		return err
+	}
+	C.cev_timer_again(w.loop.c, w.c)
+	return nil
+}
+
+// Remaining returns the seconds until the timer fires (ev_timer_remaining).
+func (w *Timer) Remaining() float64 {
+	if w.check("Timer.Remaining") != nil {
+		return 0
+	}
+	return float64(C.cev_timer_remaining(w.loop.c, w.c))
+}
+
+// Repeat returns the repeat interval (the repeat member).
+func (w *Timer) Repeat() float64 {
+	if w.closed {
+		return 0
+	}
+	return float64(w.view().repeat)
+}
+
+// SetRepeat changes the repeat interval; it takes effect at the next
+// expiry or Again, as assigning the repeat member in C does.
+func (w *Timer) SetRepeat(repeat float64) error {
+	if err := w.check("Timer.SetRepeat"); err != nil {
+		return err
+	}
+	if err := checkTime("Timer.SetRepeat", "repeat", repeat); err != nil {
+		return err
+	}
+	w.view().repeat = C.double(repeat)
+	return nil
+}
+
+// Periodic is an absolute timer (ev.pod, "ev_periodic - to cron or not to
+// cron?"). The reschedule callback is not supported: only the absolute
+// (interval 0) and interval modes.
+type Periodic struct {
+	watcher
+}
+
+func checkPeriodic(op string, offset, interval float64) error {
+	if math.IsNaN(offset) || math.IsInf(offset, 0) {
+		return errf(op, ErrInvalid, "offset %v", offset)
+	}
+	return checkTime(op, "interval", interval)
+}
+
+// NewPeriodic creates an inactive periodic watcher (ev_periodic_init with
+// no reschedule callback): with interval 0 it fires once at the absolute
+// time offset, otherwise at offset + N*interval.
+func (l *Loop) NewPeriodic(offset, interval float64, cb func(w *Periodic, revents int)) (*Periodic, error) {
+	if err := checkPeriodic("NewPeriodic", offset, interval); err != nil {
+		return nil, err
+	}
+	b, err := l.newWatcher("NewPeriodic", C.CEV_PERIODIC, cb == nil)
+	if err != nil {
+		return nil, err
+	}
+	w := &Periodic{watcher: *b}
+	l.adopt(&w.watcher, func(revents int) { cb(w, revents) })
+	C.cev_periodic_set(w.c, C.double(offset), C.double(interval))
+	return w, nil
+}
+
+// Set changes offset and interval of an inactive watcher (ev_periodic_set).
+func (w *Periodic) Set(offset, interval float64) error {
+	if err := w.check("Periodic.Set"); err != nil {
+		return err
+	}
+	if err := checkPeriodic("Periodic.Set", offset, interval); err != nil {
+		return err
+	}
+	if w.c.active != 0 {
+		return errf("Periodic.Set", ErrActive, "")
+	}
+	C.cev_periodic_set(w.c, C.double(offset), C.double(interval))
+	return nil
+}
+
+// Again recomputes the next time and restarts (ev_periodic_again).
+func (w *Periodic) Again() error {
+	if err := w.check("Periodic.Again"); err != nil {
+		return err
+	}
+	C.cev_periodic_again(w.loop.c, w.c)
+	return nil
+}
+
+// At returns the absolute time of the next event (ev_periodic_at).
+func (w *Periodic) At() float64 {
+	if w.closed {
+		return 0
+	}
+	return float64(C.cev_periodic_at(w.c))
+}
+
+// Offset and Interval return the watcher's settings.
+func (w *Periodic) Offset() float64 {
+	var o, i C.double
+	if !w.closed {
+		C.cev_periodic_get(w.c, &o, &i)
+	}
+	return float64(o)
+}
+
+// Interval returns the interval; see Offset.
+func (w *Periodic) Interval() float64 {
+	var o, i C.double
+	if !w.closed {
+		C.cev_periodic_get(w.c, &o, &i)
+	}
+	return float64(i)
+}
+
+// Idle runs when no other event of equal or higher priority is pending
+// (ev.pod, "ev_idle - when you've got nothing better to do...").
+type Idle struct{ watcher }
+
+// NewIdle creates an inactive idle watcher.
+func (l *Loop) NewIdle(cb func(w *Idle, revents int)) (*Idle, error) {
+	b, err := l.newWatcher("NewIdle", C.CEV_IDLE, cb == nil)
+	if err != nil {
+		return nil, err
+	}
+	w := &Idle{watcher: *b}
+	l.adopt(&w.watcher, func(revents int) { cb(w, revents) })
+	return w, nil
+}
+
+// Prepare runs before each poll (ev.pod, "ev_prepare and ev_check -
+// customise your event loop!"). Its callback runs before the loop blocks
+// and may start watchers that affect the same poll.
+type Prepare struct{ watcher }
+
+// NewPrepare creates an inactive prepare watcher.
+func (l *Loop) NewPrepare(cb func(w *Prepare, revents int)) (*Prepare, error) {
+	b, err := l.newWatcher("NewPrepare", C.CEV_PREPARE, cb == nil)
+	if err != nil {
+		return nil, err
+	}
+	w := &Prepare{watcher: *b}
+	l.adopt(&w.watcher, func(revents int) { cb(w, revents) })
+	return w, nil
+}
+
+// Check runs after each poll (ev.pod, ev_prepare and ev_check).
+type Check struct{ watcher }
+
+// NewCheck creates an inactive check watcher.
+func (l *Loop) NewCheck(cb func(w *Check, revents int)) (*Check, error) {
+	b, err := l.newWatcher("NewCheck", C.CEV_CHECK, cb == nil)
+	if err != nil {
+		return nil, err
+	}
+	w := &Check{watcher: *b}
+	l.adopt(&w.watcher, func(revents int) { cb(w, revents) })
+	return w, nil
+}
+
+// Fork runs after Loop.Fork (or a detected fork with EVFLAG_FORKCHECK),
+// before the next poll (ev.pod, "ev_fork - the audacity to resume the event
+// loop after a fork").
+type Fork struct{ watcher }
+
+// NewFork creates an inactive fork watcher.
+func (l *Loop) NewFork(cb func(w *Fork, revents int)) (*Fork, error) {
+	b, err := l.newWatcher("NewFork", C.CEV_FORK, cb == nil)
+	if err != nil {
+		return nil, err
+	}
+	w := &Fork{watcher: *b}
+	l.adopt(&w.watcher, func(revents int) { cb(w, revents) })
+	return w, nil
+}
+
+// Cleanup runs when the loop is destroyed (ev.pod, "ev_cleanup - even the
+// best things end"). The loop is already closed when it runs.
+type Cleanup struct{ watcher }
+
+// NewCleanup creates an inactive cleanup watcher.
+func (l *Loop) NewCleanup(cb func(w *Cleanup, revents int)) (*Cleanup, error) {
+	b, err := l.newWatcher("NewCleanup", C.CEV_CLEANUP, cb == nil)
+	if err != nil {
+		return nil, err
+	}
+	w := &Cleanup{watcher: *b}
+	l.adopt(&w.watcher, func(revents int) { cb(w, revents) })
+	return w, nil
+}
+
+// Async wakes the loop from any goroutine (ev.pod, "ev_async - how to wake
+// up an event loop"). Sends coalesce: several Sends before the loop
+// notices give one callback, but a Send is never lost.
+type Async struct{ watcher }
+
+// NewAsync creates an inactive async watcher.
+func (l *Loop) NewAsync(cb func(w *Async, revents int)) (*Async, error) {
+	b, err := l.newWatcher("NewAsync", C.CEV_ASYNC, cb == nil)
+	if err != nil {
+		return nil, err
+	}
+	w := &Async{watcher: *b}
+	l.adopt(&w.watcher, func(revents int) { cb(w, revents) })
+	return w, nil
+}
+
+// Send wakes the loop and makes the watcher pending (ev_async_send). It is
+// the one method of cev that is safe from any goroutine.
+func (w *Async) Send() error {
+	l := w.loop
+	l.sendMu.RLock()
+	defer l.sendMu.RUnlock()
+	if l.closed || w.c == nil {
+		return errf("Async.Send", ErrClosed, "")
+	}
+	C.cev_async_send(l.c, w.c)
+	return nil
+}
+
+// AsyncPending reports whether a Send has not been noticed by the loop yet
+// (ev_async_pending). Loop goroutine only.
+func (w *Async) AsyncPending() bool {
+	if w.check("Async.AsyncPending") != nil {
+		return false
+	}
+	return C.cev_async_pending(w.c) != 0
+}
