@@ -1,0 +1,649 @@
+// Package greenlet provides python-greenlet's raw greenlets (explicit
+// switch, throw, parents, a main greenlet per goroutine) on iter.Pull
+// coroutines.
+//
+// # Model
+//
+// Every goroutine that uses the package gets a main greenlet, created
+// implicitly by its first call to Current or New; the goroutine and the
+// greenlets it creates form an owner. A Greenlet runs its Func the first time
+// something switches into it. Switch transfers control and a value; the
+// Switch that suspended the target returns that value. When a Func returns,
+// its result goes to the greenlet's parent (by default the greenlet current
+// when it was created), whose pending Switch returns it; an error or panic
+// escaping a Func is returned as the error of the parent's Switch. Throw
+// raises an error at the target's switch point. A greenlet that dies of
+// ErrGreenletExit hands that error to its parent as a value, not an error,
+// as python-greenlet hands back the GreenletExit instance.
+//
+// # Values
+//
+// Switch(args...) packs its arguments the way one Go value can stand for
+// Python's args tuple: no argument arrives as nil, one argument arrives as
+// itself, several arrive as an Args slice. The single-argument case does not
+// allocate. A Func's result reaches the parent unchanged.
+//
+// # Engine
+//
+// Each greenlet's coroutine is created by iter.Pull on its first switch (an
+// unstarted greenlet holds no goroutine). A coroutine can only be resumed by
+// calling its next function and only returns control to that caller, so the
+// greenlets of an owner form a chain: the owner goroutine at the root, each
+// link a greenlet blocked in the next() of the one below, the running
+// greenlet at the bottom. Switching to a suspended greenlet resumes it from
+// the running one (one coroutine switch); switching to a greenlet up the chain
+// yields, and every link passes the transfer on until it reaches its target
+// (the owner's main greenlet is the trampoline of last resort). A main<->child
+// or hub<->child round trip is therefore two coroutine switches, the same as a
+// bare iter.Pull next/yield round trip.
+//
+// Only the goroutine currently running a greenlet of an owner may switch,
+// throw or re-parent within that owner; any other caller gets
+// ErrWrongGoroutine (one goroutine-id read per call). The check is a plain
+// read of the owner's state: a concurrent misuse is reported by the race
+// detector as well as by the error.
+//
+// Suspended coroutines are never garbage collected. KillAll (or Close) on a
+// main greenlet throws ErrGreenletExit into every started greenlet of the
+// owner so its defers run, then stops any that survived; a goroutine that is
+// done with greenlets should Close its main greenlet before it exits.
+package greenlet
+
+import (
+	"errors"
+	"iter"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/petermattis/goid"
+)
+
+// Func is the body of a greenlet. It receives the value of the first switch
+// into the greenlet and its result goes to the parent.
+type Func func(v any) (any, error)
+
+// Args is how several values passed to one Switch arrive at the receiver.
+type Args []any
+
+// TraceFunc observes every switch and throw of an owner, like
+// greenlet.settrace: event is EventSwitch or EventThrow, origin the greenlet
+// that switched (or died), target the greenlet now running. It runs in the
+// target, after the switch.
+type TraceFunc func(event string, origin, target *Greenlet)
+
+// Trace events.
+const (
+	EventSwitch = "switch"
+	EventThrow  = "throw"
+)
+
+type state uint8
+
+const (
+	stUnstarted state = iota
+	stRunning         // the owner's current greenlet
+	stResuming        // blocked in the next() of a greenlet below it in the chain
+	stSuspended       // blocked in its yield, free to be resumed by anyone
+	stDead
+)
+
+// Greenlet is a coroutine with python-greenlet semantics. Create it with New
+// or NewWithParent; the zero value is not usable.
+type Greenlet struct {
+	// Value is a free slot for the user, for example the scheduler object
+	// that wraps this greenlet. The package never reads it.
+	Value any
+
+	run    Func
+	parent *Greenlet
+	o      *owner
+	id     uint64
+	goid   int64 // goroutine running this greenlet; set when it starts
+	state  state
+	isMain bool
+	// stopping: KillAll is tearing the coroutine down; it may not switch.
+	stopping bool
+	// goexit: the body called runtime.Goexit and is parked mid-unwind.
+	goexit bool
+
+	next  func() (struct{}, bool)
+	stop  func()
+	yield func(struct{}) bool
+
+	prev, succ *Greenlet // the owner's list of started, live greenlets
+}
+
+// owner is the state shared by the greenlets of one owner goroutine. The
+// transfer registers (target, origin, val, err, throw) carry one switch
+// through the chain without allocating.
+type owner struct {
+	goid    int64
+	main    *Greenlet
+	current *Greenlet
+
+	target *Greenlet
+	origin *Greenlet
+	val    any
+	err    error
+	throw  bool
+
+	trace      TraceFunc
+	head, tail *Greenlet
+	closed     bool
+}
+
+var (
+	// goroutines maps the id of every goroutine running a greenlet (owner
+	// goroutines and started coroutines) to that greenlet, for Current.
+	goroutines sync.Map
+	lastID     atomic.Uint64
+)
+
+// Current returns the greenlet running in the calling goroutine, creating
+// the goroutine's main greenlet on first use.
+func Current() *Greenlet {
+	id := goid.Get()
+	if g, ok := goroutines.Load(id); ok {
+		return g.(*Greenlet)
+	}
+	o := &owner{goid: id}
+	m := &Greenlet{o: o, id: lastID.Add(1), goid: id, state: stRunning, isMain: true}
+	o.main, o.current = m, m
+	goroutines.Store(id, m)
+	return m
+}
+
+// New creates an unstarted greenlet whose parent is the current greenlet.
+// A nil run makes a greenlet that dies with ErrNoRun when started.
+func New(run Func) *Greenlet {
+	return newGreenlet(Current(), run)
+}
+
+// NewWithParent creates an unstarted greenlet with the given parent. The
+// caller must be running a greenlet of the parent's owner.
+func NewWithParent(parent *Greenlet, run Func) (*Greenlet, error) {
+	if parent == nil {
+		return nil, &Error{Op: "new", Err: ErrNilParent}
+	}
+	if parent.o.current.goid != goid.Get() {
+		return nil, &Error{Op: "new", Greenlet: parent.id, Err: ErrWrongGoroutine}
+	}
+	return newGreenlet(parent, run), nil
+}
+
+// ErrNoRun is what a greenlet created without a Func raises in its parent
+// when it is started.
+var ErrNoRun = errors.New("greenlet: no run function")
+
+func newGreenlet(parent *Greenlet, run Func) *Greenlet {
+	return &Greenlet{run: run, parent: parent, o: parent.o, id: lastID.Add(1)}
+}
+
+// ID is a process-wide unique number for the greenlet, for diagnostics.
+func (g *Greenlet) ID() uint64 { return g.id }
+
+// String names the greenlet for diagnostics.
+func (g *Greenlet) String() string {
+	if g.isMain {
+		return "main greenlet " + strconv.FormatUint(g.id, 10)
+	}
+	return "greenlet " + strconv.FormatUint(g.id, 10)
+}
+
+// Parent returns the greenlet's parent; nil for a main greenlet.
+func (g *Greenlet) Parent() *Greenlet { return g.parent }
+
+// Main returns the main greenlet of g's owner.
+func (g *Greenlet) Main() *Greenlet { return g.o.main }
+
+// IsMain reports whether g is the main greenlet of its owner.
+func (g *Greenlet) IsMain() bool { return g.isMain }
+
+// Started reports whether g was ever switched or thrown into (a main
+// greenlet always was).
+func (g *Greenlet) Started() bool { return g.state != stUnstarted }
+
+// Dead reports whether g finished: its Func returned, panicked, or it was
+// killed. An unstarted greenlet is not dead.
+func (g *Greenlet) Dead() bool { return g.state == stDead }
+
+// Active reports whether g started and is not dead (python's bool(g)).
+func (g *Greenlet) Active() bool { return g.state != stUnstarted && g.state != stDead }
+
+// OwnedByCaller reports whether the calling goroutine may operate on g: it
+// is running the current greenlet of g's owner.
+func (g *Greenlet) OwnedByCaller() bool { return g.o.current.goid == goid.Get() }
+
+// OwnerGoroutine returns the id of the goroutine that owns g (the one whose
+// main greenlet is g's root).
+func (g *Greenlet) OwnerGoroutine() int64 { return g.o.goid }
+
+// SetParent re-parents g. It refuses a nil parent, a main greenlet (which
+// has no parent), a parent of another owner, and a parent chain that would
+// come back to g.
+func (g *Greenlet) SetParent(p *Greenlet) error {
+	if g.o.current.goid != goid.Get() {
+		return g.refuse("set parent", ErrWrongGoroutine)
+	}
+	if p == nil {
+		return g.refuse("set parent", ErrNilParent)
+	}
+	if g.isMain {
+		return g.refuse("set parent", ErrMainParent)
+	}
+	if p.o != g.o {
+		return g.refuse("set parent", ErrForeignParent)
+	}
+	for x := p; x != nil; x = x.parent {
+		if x == g {
+			return g.refuse("set parent", ErrCycle)
+		}
+	}
+	g.parent = p
+	return nil
+}
+
+// SetTrace installs fn as the trace hook of the calling goroutine's owner
+// and returns the previous one; nil removes it.
+func SetTrace(fn TraceFunc) TraceFunc {
+	o := Current().o
+	old := o.trace
+	o.trace = fn
+	return old
+}
+
+// Trace returns the trace hook of the calling goroutine's owner.
+func Trace() TraceFunc { return Current().o.trace }
+
+func (g *Greenlet) refuse(op string, err error) error {
+	return &Error{Op: op, Greenlet: g.id, Err: err}
+}
+
+// Switch transfers control to g with a value made of args (see the package
+// doc: none is nil, one is itself, several are an Args). It returns, in the
+// caller, the value and error of whatever switches back: a later Switch into
+// the caller, a Throw (as the error), or the result of a child that died.
+// A dead g hands the switch to its nearest live ancestor.
+func (g *Greenlet) Switch(args ...any) (any, error) {
+	o := g.o
+	cur := o.current
+	if cur.goid != goid.Get() {
+		return nil, g.refuse("switch", ErrWrongGoroutine)
+	}
+	if cur.stopping {
+		return nil, g.refuse("switch", ErrStopped)
+	}
+	var v any
+	switch len(args) {
+	case 0:
+	case 1:
+		v = args[0]
+	default:
+		v = Args(append([]any(nil), args...))
+	}
+	o.target, o.origin, o.val, o.err, o.throw = g, cur, v, nil, false
+	return o.dispatch(cur)
+}
+
+// Throw raises err (ErrGreenletExit when nil) in g at its switch point and
+// returns like Switch. Thrown into an unstarted or dead greenlet, it kills
+// it without running: its parent gets err, or err as a value when err is a
+// GreenletExit. Thrown into the current greenlet, it returns err at once.
+func (g *Greenlet) Throw(err error) (any, error) {
+	o := g.o
+	cur := o.current
+	if cur.goid != goid.Get() {
+		return nil, g.refuse("throw", ErrWrongGoroutine)
+	}
+	if cur.stopping {
+		return nil, g.refuse("throw", ErrStopped)
+	}
+	if err == nil {
+		err = ErrGreenletExit
+	}
+	o.target, o.origin, o.val, o.err, o.throw = g, cur, nil, err, true
+	return o.dispatch(cur)
+}
+
+// unwind is the panic that unwinds a coroutine stopped by KillAll, so its
+// defers run.
+type unwind struct{}
+
+// goexitDone finishes a body parked in the middle of runtime.Goexit (see
+// recoverBody).
+type goexitDone struct{}
+
+// dispatch moves the transfer in the owner's registers along the chain
+// until it reaches cur, then returns its value in cur. cur is the greenlet
+// running this code.
+func (o *owner) dispatch(cur *Greenlet) (any, error) {
+	for {
+		t := o.target
+		if t == cur {
+			break
+		}
+		switch t.state {
+		case stSuspended:
+			o.resume(cur, t)
+		case stResuming:
+			// t is up the chain: hand the transfer to our resumer.
+			cur.state = stSuspended
+			if !cur.yield(struct{}{}) {
+				panic(unwind{})
+			}
+		case stUnstarted:
+			if o.throw {
+				o.killUnstarted(t)
+				continue
+			}
+			if o.closed {
+				return nil, t.refuse("switch", ErrClosed)
+			}
+			t.next, t.stop = iter.Pull(t.body)
+			o.link(t)
+			o.resume(cur, t)
+		default: // stDead
+			if !o.toAncestor(t) {
+				o.val, o.err = nil, nil
+				return nil, t.refuse("switch", ErrClosed)
+			}
+		}
+	}
+	cur.state = stRunning
+	o.current = cur
+	v, err := o.val, o.err
+	o.val, o.err = nil, nil
+	if o.trace != nil {
+		o.fire(cur)
+	}
+	return v, err
+}
+
+// resume runs t from cur until something hands a transfer back to cur's
+// link of the chain.
+func (o *owner) resume(cur, t *Greenlet) {
+	cur.state = stResuming
+	t.state = stRunning
+	o.current = t
+	t.next()
+	if t.state == stDead {
+		if t.goexit {
+			stopCoroutine(t)
+		}
+		t.next, t.stop, t.yield = nil, nil, nil
+	}
+	cur.state = stRunning
+	o.current = cur
+}
+
+// toAncestor retargets a transfer aimed at dead t to t's nearest live
+// ancestor. A GreenletExit thrown into a dead greenlet kills it again and
+// so reaches the ancestor as a value.
+func (o *owner) toAncestor(t *Greenlet) bool {
+	if o.throw && errors.Is(o.err, ErrGreenletExit) {
+		o.val, o.err, o.throw = o.err, nil, false
+	}
+	for t != nil && t.state == stDead {
+		t = t.parent
+	}
+	o.target = t
+	return t != nil
+}
+
+// killUnstarted lets a throw enter unstarted t, which dies of it at once
+// without running, and sends the outcome to t's parent.
+func (o *owner) killUnstarted(t *Greenlet) {
+	if o.trace != nil {
+		o.fire(t)
+	}
+	t.state = stDead
+	t.run = nil
+	o.origin, o.target = t, t.parent
+	if errors.Is(o.err, ErrGreenletExit) {
+		o.val, o.err, o.throw = o.err, nil, false
+	}
+}
+
+func (o *owner) fire(target *Greenlet) {
+	ev := EventSwitch
+	if o.throw {
+		ev = EventThrow
+	}
+	o.trace(ev, o.origin, target)
+}
+
+// body is the coroutine of a started greenlet.
+func (g *Greenlet) body(yield func(struct{}) bool) {
+	g.yield = yield
+	g.goid = goid.Get()
+	goroutines.Store(g.goid, g)
+	o := g.o
+	v := o.val
+	o.val = nil
+	if o.trace != nil {
+		o.fire(g)
+	}
+	done := false
+	defer g.recoverBody(&done)
+	var res any
+	var err error
+	if g.run == nil {
+		err = g.refuse("run", ErrNoRun)
+	} else {
+		res, err = g.run(v)
+	}
+	done = true
+	g.finish(res, err)
+}
+
+// recoverBody turns a panic, a Goexit or a KillAll unwind of the body into
+// the greenlet's death.
+func (g *Greenlet) recoverBody(done *bool) {
+	if *done {
+		return
+	}
+	switch r := recover(); r.(type) {
+	case nil:
+		// runtime.Goexit: it cannot be cancelled, and if it completed here
+		// iter.Pull would re-raise it in our resumer, killing the owner
+		// goroutine. So report the death to the resumer from the middle of
+		// the Goexit; the resumer then stops the coroutine, and the panic
+		// below replaces the Goexit iter.Pull would propagate with a value
+		// stopCoroutine recovers.
+		g.goexit = true
+		g.finish(nil, &PanicError{Greenlet: g.id, Goexit: true, Stack: debug.Stack()})
+		g.yield(struct{}{})
+		panic(goexitDone{})
+	case unwind:
+		g.finish(nil, nil)
+	default:
+		g.finish(nil, &PanicError{Greenlet: g.id, Value: r, Stack: debug.Stack()})
+	}
+}
+
+// finish marks g dead and, unless KillAll is stopping it, addresses its
+// result to its parent.
+func (g *Greenlet) finish(res any, err error) {
+	o := g.o
+	g.state = stDead
+	g.run = nil
+	o.unlink(g)
+	goroutines.Delete(g.goid)
+	if g.stopping {
+		return
+	}
+	if err != nil && errors.Is(err, ErrGreenletExit) {
+		res, err = err, nil
+	}
+	o.origin, o.target = g, g.parent
+	o.val, o.err, o.throw = res, err, err != nil
+}
+
+// stopCoroutine ends g's coroutine, absorbing the goexitDone panic that
+// iter.Pull re-raises for a body that was parked in runtime.Goexit.
+func stopCoroutine(g *Greenlet) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(goexitDone); !ok {
+				panic(r)
+			}
+		}
+	}()
+	g.stop()
+}
+
+func (o *owner) link(g *Greenlet) {
+	g.prev = o.tail
+	if o.tail != nil {
+		o.tail.succ = g
+	} else {
+		o.head = g
+	}
+	o.tail = g
+}
+
+func (o *owner) unlink(g *Greenlet) {
+	if g.prev != nil {
+		g.prev.succ = g.succ
+	} else if o.head == g {
+		o.head = g.succ
+	}
+	if g.succ != nil {
+		g.succ.prev = g.prev
+	} else if o.tail == g {
+		o.tail = g.prev
+	}
+	g.prev, g.succ = nil, nil
+}
+
+// KillAll destroys every started greenlet of m's owner, newest first, so
+// that no coroutine is left behind: each is re-parented to m and thrown
+// ErrGreenletExit, so its defers and cleanup run and may still switch; one
+// that survives the throw is stopped, which unwinds it with a panic its
+// defers see but which cannot switch any more. m must be the running main
+// greenlet. It returns the errors the killed greenlets raised, joined.
+// Unstarted greenlets hold no goroutine and are left as they are.
+func (m *Greenlet) KillAll() error {
+	if err := m.checkRunningMain("kill"); err != nil {
+		return err
+	}
+	return m.killAll()
+}
+
+func (m *Greenlet) checkRunningMain(op string) error {
+	if m.o.current.goid != goid.Get() {
+		return m.refuse(op, ErrWrongGoroutine)
+	}
+	if !m.isMain || m.o.current != m || m.o.closed {
+		return m.refuse(op, ErrNotMain)
+	}
+	return nil
+}
+
+func (m *Greenlet) killAll() error {
+	o := m.o
+	var errs []error
+	for o.tail != nil {
+		g := o.tail
+		if g.state == stSuspended {
+			g.parent = m
+			if _, err := g.Throw(nil); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if g.state != stDead && g == o.tail {
+			m.forceStop(g)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// forceStop stops suspended g's coroutine: its pending switch panics with
+// unwind, which its body turns into death.
+func (m *Greenlet) forceStop(g *Greenlet) {
+	o := m.o
+	g.stopping = true
+	m.state = stResuming
+	g.state = stRunning
+	o.current = g
+	stopCoroutine(g)
+	o.current = m
+	m.state = stRunning
+	if g.state != stDead {
+		// The body swallowed the unwind and returned from its Func while
+		// stopping: finish already ran, or it could not; make sure.
+		g.state = stDead
+		o.unlink(g)
+		goroutines.Delete(g.goid)
+	}
+	g.next, g.stop, g.yield, g.run = nil, nil, nil, nil
+}
+
+// Close kills every greenlet of m's owner (see KillAll) and releases the
+// owner: m becomes dead, switches into its greenlets fail with ErrClosed,
+// and the goroutine's next Current creates a new main greenlet.
+func (m *Greenlet) Close() error {
+	if err := m.checkRunningMain("close"); err != nil {
+		return err
+	}
+	err := m.killAll()
+	o := m.o
+	o.closed = true
+	m.state = stDead
+	goroutines.Delete(o.goid)
+	return err
+}
+
+// Stack returns the stack of g's goroutine: g's own stack when g is the
+// caller, else the stack where g is suspended (or resuming another
+// greenlet), found in a dump of all goroutines. That costs a stop of the
+// world, so it is meant for diagnostics. It is nil for an unstarted or dead
+// greenlet.
+func (g *Greenlet) Stack() []byte {
+	if g.state == stUnstarted || g.state == stDead {
+		return nil
+	}
+	if g.goid == goid.Get() {
+		return debug.Stack()
+	}
+	buf := make([]byte, 64<<10)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	return findGoroutine(buf, g.goid)
+}
+
+func findGoroutine(dump []byte, id int64) []byte {
+	prefix := []byte("goroutine " + strconv.FormatInt(id, 10) + " [")
+	for len(dump) > 0 {
+		end := indexDouble(dump)
+		block := dump
+		if end >= 0 {
+			block, dump = dump[:end+1], dump[end+2:]
+		} else {
+			dump = nil
+		}
+		if len(block) >= len(prefix) && string(block[:len(prefix)]) == string(prefix) {
+			return block
+		}
+	}
+	return nil
+}
+
+// indexDouble finds the blank line separating goroutines in a dump.
+func indexDouble(b []byte) int {
+	for i := 0; i+1 < len(b); i++ {
+		if b[i] == '\n' && b[i+1] == '\n' {
+			return i
+		}
+	}
+	return -1
+}
