@@ -49,7 +49,7 @@ func BenchmarkSwitchRoundTripHub(b *testing.B) {
 		return nil, nil
 	})
 	b.ReportAllocs()
-	if _, err := hub.Switch(); err != nil {
+	if _, err := hub.Switch(nil); err != nil {
 		b.Fatal(err)
 	}
 }
