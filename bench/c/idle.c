@@ -1,0 +1,24 @@
+/* N activations of one idle watcher. */
+#include "bench.h"
+
+static long count, n;
+
+static void cb(struct ev_loop *loop, ev_idle *w, int revents)
+{
+  if (++count >= n)
+    ev_idle_stop(loop, w);
+}
+
+int main(void)
+{
+  struct ev_loop *loop = bench_loop();
+  ev_idle idle;
+  n = bench_n(400000);
+  ev_idle_init(&idle, cb);
+  ev_idle_start(loop, &idle);
+  uint64_t t0 = now_ns();
+  ev_run(loop, 0);
+  emit("idle", "ns/op", (double)(now_ns() - t0) / n);
+  ev_loop_destroy(loop);
+  return 0;
+}

@@ -1,0 +1,45 @@
+// Command echo is the plain-Go echo server: net.Listen and a goroutine per
+// connection, with GOMAXPROCS set by -procs. It prints "PORT <n>" once
+// listening and serves until killed.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"net"
+	"runtime"
+
+	"github.com/geventgo/geventgo/bench/internal/benchio"
+)
+
+func serve(c net.Conn) {
+	defer c.Close()
+	buf := make([]byte, 4096)
+	for {
+		n, err := c.Read(buf)
+		if err != nil {
+			return
+		}
+		if _, err := c.Write(buf[:n]); err != nil {
+			return
+		}
+	}
+}
+
+func main() {
+	procs := flag.Int("procs", 1, "GOMAXPROCS")
+	flag.Parse()
+	runtime.GOMAXPROCS(*procs)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		benchio.Fail(err)
+	}
+	fmt.Printf("PORT %d\n", ln.Addr().(*net.TCPAddr).Port)
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			benchio.Fail(err)
+		}
+		go serve(c)
+	}
+}

@@ -1,0 +1,103 @@
+// Command loadgen is the one echo load generator used against every echo
+// server of bench/: -conns connections on loopback, each sending a -size
+// message and waiting for its echo, for -duration. It prints requests per
+// second and the p99 round-trip latency as two JSON result lines.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/geventgo/geventgo/bench/internal/benchio"
+)
+
+func main() {
+	addr := flag.String("addr", "", "server address host:port")
+	conns := flag.Int("conns", 50, "concurrent connections")
+	size := flag.Int("size", 64, "message size in bytes")
+	duration := flag.Duration("duration", time.Second, "measuring time")
+	warmup := flag.Duration("warmup", 200*time.Millisecond, "unmeasured time before measuring")
+	name := flag.String("name", "echo", "metric prefix: <name>_rps and <name>_p99")
+	flag.Parse()
+	if *addr == "" || *conns < 1 || *size < 1 || *duration <= 0 {
+		benchio.Fail(errors.New("usage: loadgen -addr host:port [-conns 50] [-size 64] [-duration 1s]"))
+	}
+	rps, p99, err := run(*addr, *conns, *size, *warmup, *duration)
+	if err != nil {
+		benchio.Fail(err)
+	}
+	benchio.Emit(*name+"_rps", "req/s", rps)
+	benchio.Emit(*name+"_p99", "us", p99)
+}
+
+// run connects every client first, then lets them loop until the deadline;
+// only requests started after the warm-up count.
+func run(addr string, conns, size int, warmup, duration time.Duration) (rps, p99us float64, err error) {
+	cs := make([]net.Conn, 0, conns)
+	defer func() {
+		for _, c := range cs {
+			c.Close()
+		}
+	}()
+	for range conns {
+		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			return 0, 0, err
+		}
+		c.(*net.TCPConn).SetNoDelay(true)
+		cs = append(cs, c)
+	}
+	start := time.Now().Add(warmup)
+	end := start.Add(duration)
+	lat := make([][]time.Duration, conns)
+	errs := make([]error, conns)
+	var wg sync.WaitGroup
+	for i, c := range cs {
+		wg.Go(func() {
+			msg := make([]byte, size)
+			buf := make([]byte, size)
+			for j := range msg {
+				msg[j] = byte('a' + (i+j)%26)
+			}
+			c.SetDeadline(end.Add(5 * time.Second))
+			for {
+				t0 := time.Now()
+				if !t0.Before(end) {
+					return
+				}
+				if _, err := c.Write(msg); err != nil {
+					errs[i] = err
+					return
+				}
+				if _, err := io.ReadFull(c, buf); err != nil {
+					errs[i] = err
+					return
+				}
+				if string(buf) != string(msg) {
+					errs[i] = fmt.Errorf("conn %d: echo mismatch", i)
+					return
+				}
+				if !t0.Before(start) {
+					lat[i] = append(lat[i], time.Since(t0))
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return 0, 0, err
+	}
+	all := slices.Concat(lat...)
+	if len(all) == 0 {
+		return 0, 0, errors.New("no request completed")
+	}
+	slices.Sort(all)
+	p := all[(len(all)*99+99)/100-1]
+	return float64(len(all)) / duration.Seconds(), float64(p.Nanoseconds()) / 1e3, nil
+}
