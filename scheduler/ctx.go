@@ -1,0 +1,76 @@
+package scheduler
+
+import (
+	"sync/atomic"
+
+	"github.com/geventgo/geventgo/greenlet"
+)
+
+// gctx is the scheduler's state attached to every raw greenlet it knows:
+// main, the hub and the workers that run tasks.
+type gctx struct {
+	hub   *Hub
+	raw   *greenlet.Greenlet
+	name  string // "main", "hub", "worker"
+	isHub bool
+	// goid of the goroutine the coroutine runs on; read by the watchdog and
+	// by LoopExit reports to cut this greenlet's stack out of a full dump.
+	goid atomic.Int64
+	// task running on this worker (nil for main and hub).
+	task *task
+	w    *worker // non-nil for worker greenlets
+	// wake is the cached link that resumes this greenlet from a join;
+	// waitToken is the object it currently waits for.
+	wake      func(Linkable)
+	waitToken any
+	// waitingOn says what the greenlet is blocked on; set around a wait.
+	waitingOn string
+	waiter *Waiter // reusable waiter for Sleep(0)
+	sleepK *Waker  // reusable waker for Sleep(d)
+	// sleepFire is the cached timer callback waking sleepK.
+	sleepFire func()
+	// curTask mirrors task for the blocking detector's goroutine.
+	curTask atomic.Pointer[task]
+}
+
+// displayName is the name reports use: the task's name for a worker.
+func (c *gctx) displayName() string {
+	if t := c.curTask.Load(); t != nil {
+		return t.Name()
+	}
+	return c.name
+}
+
+// currentCtx returns the calling greenlet's scheduler state, nil when the
+// calling goroutine has no hub yet.
+func currentCtx() *gctx {
+	g := greenlet.Current()
+	if v, ok := g.Value.(*gctx); ok {
+		return v
+	}
+	return nil
+}
+
+func setCtx(g *greenlet.Greenlet, c *gctx) { g.Value = c }
+
+// CurrentRaw returns the raw greenlet running now (main, hub or a worker).
+func CurrentRaw() *greenlet.Greenlet { return greenlet.Current() }
+
+// GetCurrent returns the gevent Greenlet running now as a Linkable (a
+// *Greenlet[T]), or nil in main and in the hub.
+func GetCurrent() Runnable {
+	if c := currentCtx(); c != nil && c.task != nil {
+		return c.task.impl
+	}
+	return nil
+}
+
+// newRaw creates a raw greenlet whose parent is parent.
+func newRaw(parent *greenlet.Greenlet, run func(any) (any, error)) *greenlet.Greenlet {
+	g, err := greenlet.NewWithParent(parent, run)
+	if err != nil {
+		// The scheduler only creates greenlets from its own hub's greenlets.
+		panic(err)
+	}
+	return g
+}

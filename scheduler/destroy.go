@@ -1,0 +1,67 @@
+package scheduler
+
+import (
+	"errors"
+)
+
+// Destroy kills every greenlet of the hub so that their defers run (pending
+// ones never start; suspended ones get ErrGreenletExit at their wait and
+// every later blocking call returns ErrHubDestroyed), stops the blocking
+// detector, frees the loop and closes the goroutine's main greenlet. The
+// next GetHub in the goroutine creates a fresh hub. It must be called from
+// the main greenlet of the owning goroutine; Destroy of a destroyed hub is a
+// no-op.
+func (h *Hub) Destroy() error {
+	if h.destroyed.Load() {
+		return nil
+	}
+	c := currentCtx()
+	if c != h.mainC {
+		return opErr("Hub.Destroy", ErrNotGreenlet)
+	}
+	// Greenlets that never ran die now, with their links and defers unrun
+	// (their bodies never started).
+	for t := h.live.head; t != nil; {
+		next := t.next
+		if t.state == stPending {
+			t.killBeforeStart(ErrGreenletExit)
+		}
+		t = next
+	}
+	h.postMu.Lock()
+	h.destroyed.Store(true)
+	h.postQ = nil
+	h.postMu.Unlock()
+	unwatch(h)
+	// Close throws GreenletExit into every started greenlet of the
+	// goroutine (workers and the hub), so their defers run.
+	err := h.main.Close()
+	hubs.Delete(h.owner)
+	for _, ht := range h.timers {
+		ht.fire = nil
+	}
+	h.timers = nil
+	h.idle = nil
+	if lerr := h.loop.Destroy(); lerr != nil {
+		err = errors.Join(err, lerr)
+	}
+	if err != nil {
+		return opErr("Hub.Destroy", err)
+	}
+	return nil
+}
+
+// Destroyed reports whether Destroy ran. Goroutine-safe.
+func (h *Hub) Destroyed() bool { return h.destroyed.Load() }
+
+// Main runs fn in the calling goroutine's hub and destroys the hub when fn
+// returns, so that nothing (greenlet, loop, watchdog) outlives it: the usual
+// shape of a program's or a test's main.
+func Main(fn func() error) error {
+	h := GetHub()
+	err := fn()
+	if derr := h.Destroy(); derr != nil && err == nil {
+		err = derr
+	}
+	return err
+}

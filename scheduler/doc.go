@@ -1,0 +1,35 @@
+// Package scheduler is gevent's core for Go: a hub greenlet per goroutine that
+// drives a libev loop, gevent's Greenlet (spawn, join, kill, links), sleep,
+// Timeout and LoopExit.
+//
+// # Model
+//
+// The first scheduler call in a goroutine creates that goroutine's Hub; the
+// goroutine itself becomes the main greenlet and the hub is a greenlet whose
+// parent is main. Greenlets spawned with Spawn run on cooperative coroutines
+// (package greenlet) that belong to the hub: exactly one of them runs at a
+// time, and they switch only where they block (Sleep, Join, Waiter.Get,
+// Hub.Wait ...). Blocking switches to the hub, which runs queued callbacks
+// (RunCallback), then polls libev once, dispatches the watchers that fired
+// and starts over. When nothing can ever wake the caller the hub switches back
+// to main with a *LoopExitError listing every blocked greenlet, what it waits
+// on and its stack.
+//
+// # Goroutines
+//
+// Everything is hub-affine: call it from the goroutine that owns the hub or
+// from one of its greenlets. A blocking call from any other goroutine returns
+// ErrNotGreenlet and leaves the hub untouched. Hub.Post is the one
+// goroutine-safe entry: it queues fn under a mutex and wakes the loop with one
+// ev_async_send. RunBlocking runs a blocking function on a goroutine and
+// parks only the calling greenlet until it returns.
+//
+// # Differences from gevent
+//
+// Python exceptions are Go errors: a blocking call returns the error thrown
+// into the greenlet (GreenletExit from Kill, a *Timeout ...) and the body is
+// expected to return it. A greenlet whose body returns an error matching
+// ErrGreenletExit counts as successful, as in gevent. Panics and
+// runtime.Goexit inside a greenlet are recovered and reported to the hub's
+// error handler; the hub goes on.
+package scheduler

@@ -1,0 +1,102 @@
+package scheduler
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/geventgo/geventgo/greenlet"
+)
+
+// Sentinel errors; every error the package returns matches one of them with
+// errors.Is.
+var (
+	// ErrLoopExit means the hub ran out of work while the caller still
+	// waited: nothing can ever wake it. The concrete error is *LoopExitError.
+	ErrLoopExit = errors.New("this operation would block forever")
+	// ErrTimeout matches every *Timeout that fired and a non-blocking Get of
+	// a greenlet that is not ready.
+	ErrTimeout = errors.New("timeout")
+	// ErrClosed is returned by operations on a closed object.
+	ErrClosed = errors.New("closed")
+	// ErrNotGreenlet is returned by a hub-affine blocking call made from a
+	// goroutine that is not a greenlet of a running hub (or from the hub
+	// itself, which must never block).
+	ErrNotGreenlet = errors.New("not called from a greenlet of this hub")
+	// ErrHubDestroyed is returned by calls on a hub after Destroy.
+	ErrHubDestroyed = errors.New("hub destroyed")
+	// ErrInvalidSwitch means a greenlet was switched into with a value its
+	// wait did not expect (gevent's InvalidSwitchError).
+	ErrInvalidSwitch = errors.New("invalid switch")
+	// ErrGoexit is reported when runtime.Goexit ran inside a greenlet.
+	ErrGoexit = greenlet.ErrGoexit
+	// ErrBlockingHub is reported by the blocking detector.
+	ErrBlockingHub = errors.New("hub blocked")
+)
+
+// Error adds the operation that failed to a sentinel.
+type Error struct {
+	Op  string // what was attempted, e.g. "Waiter.Get"
+	Err error  // one of the sentinels, or a cause
+}
+
+func (e *Error) Error() string { return "scheduler: " + e.Op + ": " + e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+func opErr(op string, err error) error { return &Error{Op: op, Err: err} }
+
+// PanicError is the error of a greenlet whose body panicked.
+type PanicError struct {
+	Value any    // what was passed to panic
+	Stack []byte // the greenlet's stack at the panic
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
+
+// Unwrap returns the panic value when it is an error.
+func (e *PanicError) Unwrap() error {
+	if err, ok := e.Value.(error); ok {
+		return err
+	}
+	return nil
+}
+
+// BlockedGreenlet describes one greenlet that was waiting when the loop
+// exited or when the blocking detector fired.
+type BlockedGreenlet struct {
+	Name      string // the greenlet's name ("main" for the main greenlet)
+	WaitingOn string // what it waits on, e.g. "sleep 1s", "join Greenlet-3"
+	Stack     string // its stack, when the greenlet package can provide it
+}
+
+// LoopExitError is the error a blocked greenlet gets when the hub's loop
+// has nothing left that could wake it (gevent's LoopExit). Unlike gevent's
+// it lists every greenlet that is still blocked.
+type LoopExitError struct {
+	Blocked []BlockedGreenlet
+}
+
+func (e *LoopExitError) Error() string {
+	var b strings.Builder
+	b.WriteString("scheduler: ")
+	b.WriteString(ErrLoopExit.Error())
+	if len(e.Blocked) == 0 {
+		return b.String()
+	}
+	fmt.Fprintf(&b, ": %d greenlet(s) blocked:", len(e.Blocked))
+	for _, g := range e.Blocked {
+		fmt.Fprintf(&b, "\n  %s waiting on %s", g.Name, g.WaitingOn)
+		if g.Stack != "" {
+			for _, line := range strings.Split(strings.TrimRight(g.Stack, "\n"), "\n") {
+				b.WriteString("\n      ")
+				b.WriteString(line)
+			}
+		}
+	}
+	return b.String()
+}
+
+// Unwrap returns ErrLoopExit.
+func (e *LoopExitError) Unwrap() error { return ErrLoopExit }

@@ -1,0 +1,353 @@
+package scheduler
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/geventgo/geventgo/cev"
+	"github.com/geventgo/geventgo/greenlet"
+	"github.com/petermattis/goid"
+)
+
+// DefaultSwitchInterval is how long one drain of the callback queue may run
+// before the hub polls the loop (gevent uses sys.getswitchinterval()).
+const DefaultSwitchInterval = 5 * time.Millisecond
+
+// DefaultBlockingThreshold is how long the hub may go without a switch
+// before the blocking detector reports.
+const DefaultBlockingThreshold = 100 * time.Millisecond
+
+// callbacksPerIntervalCheck is how many callbacks run between two looks at
+// the clock, as in gevent.
+const callbacksPerIntervalCheck = 50
+
+// Stats are the hub's loop statistics.
+type Stats struct {
+	Iterations       uint64 // loop iterations (one ev_run each)
+	Switches         uint64 // switches into the hub
+	CallbacksRun     uint64 // run_callback callbacks run
+	PendingCallbacks int    // callbacks queued now (stopped ones included until drained)
+	LiveGreenlets    int    // started greenlets not yet dead
+}
+
+// Hub drives one cev loop on behalf of the goroutine that owns it. Get it
+// with GetHub.
+type Hub struct {
+	loop  *cev.Loop
+	owner int64 // goid of the owning goroutine (the main greenlet)
+	main  *greenlet.Greenlet
+	raw   *greenlet.Greenlet // the hub greenlet; parent is main
+	mainC *gctx
+	hubC  *gctx
+
+	cbs            cbFIFO
+	switchInterval time.Duration
+
+	postMu    sync.Mutex
+	postQ     []func()
+	postSpare []func()
+	async     *cev.Async
+	keepAlive int // RunBlocking calls in flight: they hold a loop ref
+
+	destroyed atomic.Bool
+
+	timers       []*hubTimer
+	switches     atomic.Uint64
+	callbacksRun uint64
+
+	live     taskList
+	idle     []*worker
+	nextID   uint64
+	handlerV atomic.Value // errorHandler
+
+	wd *watchdog
+	// running task (nil: main or hub), for the blocking detector.
+	current atomic.Pointer[gctx]
+}
+
+type errorHandler struct{ fn func(error) }
+
+var hubs sync.Map // goid of owner -> *Hub
+
+// GetHub returns the hub of the calling goroutine, creating it (and its loop)
+// on first use. Inside a greenlet it returns the greenlet's hub. It panics
+// only if libev cannot create a loop (out of file descriptors).
+func GetHub() *Hub {
+	if c := currentCtx(); c != nil {
+		return c.hub
+	}
+	h, err := newHub()
+	if err != nil {
+		panic(fmt.Sprintf("scheduler: cannot create hub: %v", err))
+	}
+	return h
+}
+
+// hubIfAny returns the calling goroutine's hub without creating one.
+func hubIfAny() *Hub {
+	if c := currentCtx(); c != nil {
+		return c.hub
+	}
+	return nil
+}
+
+func newHub() (*Hub, error) {
+	loop, err := cev.NewLoop()
+	if err != nil {
+		return nil, err
+	}
+	h := &Hub{loop: loop, owner: goid.Get(), switchInterval: DefaultSwitchInterval}
+	h.handlerV.Store(errorHandler{defaultErrorHandler})
+	h.main = greenlet.Current()
+	h.mainC = &gctx{hub: h, raw: h.main, name: "main"}
+	h.mainC.goid.Store(h.owner)
+	setCtx(h.main, h.mainC)
+	h.raw = newRaw(h.main, h.run)
+	h.current.Store(h.mainC)
+	h.hubC = &gctx{hub: h, raw: h.raw, name: "hub", isHub: true}
+	setCtx(h.raw, h.hubC)
+	h.async, err = loop.NewAsync(func(*cev.Async, int) { h.runPosted() })
+	if err != nil {
+		loop.Destroy()
+		return nil, err
+	}
+	if err := h.async.Start(); err != nil {
+		loop.Destroy()
+		return nil, err
+	}
+	// Post alone must not keep the loop alive, as gevent's threadsafe async.
+	_ = loop.Unref()
+	hubs.Store(h.owner, h)
+	startWatchdog(h, DefaultBlockingThreshold)
+	return h, nil
+}
+
+func defaultErrorHandler(err error) {
+	fmt.Fprintf(os.Stderr, "%v\n", err)
+}
+
+// SetErrorHandler sets where the hub reports errors that escape greenlets,
+// callbacks and links (gevent's hub.handle_error) and blocking-detector
+// reports. nil restores the default, which prints to stderr.
+func (h *Hub) SetErrorHandler(fn func(error)) {
+	if fn == nil {
+		fn = defaultErrorHandler
+	}
+	h.handlerV.Store(errorHandler{fn})
+}
+
+// SetErrorOutput is SetErrorHandler printing each report to w.
+func (h *Hub) SetErrorOutput(w io.Writer) {
+	h.SetErrorHandler(func(err error) { fmt.Fprintf(w, "%v\n", err) })
+}
+
+// HandleError reports err to the hub's error handler (gevent's
+// hub.handle_error).
+func (h *Hub) HandleError(err error) {
+	h.handlerV.Load().(errorHandler).fn(err)
+}
+
+// SetSwitchInterval sets how long one drain of the callback queue may run
+// before the loop is polled; d <= 0 restores DefaultSwitchInterval.
+func (h *Hub) SetSwitchInterval(d time.Duration) {
+	if d <= 0 {
+		d = DefaultSwitchInterval
+	}
+	h.switchInterval = d
+}
+
+// Loop returns the hub's libev loop. Hub-affine.
+func (h *Hub) Loop() *cev.Loop { return h.loop }
+
+// Stats returns the loop statistics. Hub-affine.
+func (h *Hub) Stats() Stats {
+	return Stats{
+		Iterations:       h.wd.iter.Load(),
+		Switches:         h.switches.Load(),
+		CallbacksRun:     h.callbacksRun,
+		PendingCallbacks: h.cbs.len(),
+		LiveGreenlets:    h.live.n,
+	}
+}
+
+// RunCallback queues fn to run on the hub at the start of the next loop
+// iteration, in FIFO order (gevent's loop.run_callback). Callbacks queued
+// while the queue drains run in the same drain. A panic in fn is reported to
+// the error handler and the drain goes on. Hub-affine.
+func (h *Hub) RunCallback(fn func()) Callback {
+	b, i := h.cbs.push(cbEntry{fn: fn})
+	return Callback{b: b, i: int32(i), gen: b.gen}
+}
+
+// runCallbackArg is RunCallback without a closure allocation.
+func (h *Hub) runCallbackArg(fn func(any), arg any) Callback {
+	b, i := h.cbs.push(cbEntry{afn: fn, arg: arg})
+	return Callback{b: b, i: int32(i), gen: b.gen}
+}
+
+// Post queues fn to run on the hub as a callback. It is the one
+// goroutine-safe entry into a hub: the queue is mutex-protected and one
+// ev_async_send wakes the loop (coalesced sends lose nothing because the
+// whole queue is drained on each wake). It returns ErrHubDestroyed after
+// Destroy. Post alone does not keep the loop alive: a greenlet waiting for a
+// Post from a goroutine should use RunBlocking or hold KeepAlive.
+func (h *Hub) Post(fn func()) error {
+	h.postMu.Lock()
+	if h.destroyed.Load() {
+		h.postMu.Unlock()
+		return opErr("Post", ErrHubDestroyed)
+	}
+	h.postQ = append(h.postQ, fn)
+	first := len(h.postQ) == 1
+	h.postMu.Unlock()
+	if first {
+		h.async.Send()
+	}
+	return nil
+}
+
+// runPosted moves the posted functions into the callback FIFO, so that they
+// run in the next drain like gevent's callbacks scheduled from the async
+// watcher.
+func (h *Hub) runPosted() {
+	h.postMu.Lock()
+	q := h.postQ
+	h.postQ = h.postSpare[:0]
+	h.postMu.Unlock()
+	for i, fn := range q {
+		h.RunCallback(fn)
+		q[i] = nil
+	}
+	h.postSpare = q
+}
+
+// KeepAlive makes the loop count one more outstanding event source, so a
+// greenlet waiting for a Post from another goroutine does not get LoopExit.
+// Call the returned release exactly once, on the hub, when the source is
+// done. Hub-affine.
+func (h *Hub) KeepAlive() (release func()) {
+	h.keepAlive++
+	h.loop.Ref()
+	done := false
+	return func() {
+		if !done {
+			done = true
+			h.keepAlive--
+			h.loop.Unref()
+		}
+	}
+}
+
+// drain runs queued callbacks until the queue is empty or the switch
+// interval is exceeded. It returns false if a callback panicked (the panic
+// was reported and the caller calls drain again), which keeps recover off the
+// per-callback path.
+func (h *Hub) drain() (ok bool) {
+	var start time.Time
+	count := 0
+	defer func() {
+		if !ok {
+			if r := recover(); r != nil {
+				h.HandleError(opErr("callback", panicError(r)))
+			}
+		}
+	}()
+	for {
+		e, more := h.cbs.pop()
+		if !more {
+			return true
+		}
+		if e.fn != nil {
+			h.callbacksRun++
+			e.fn()
+		} else if e.afn != nil {
+			h.callbacksRun++
+			e.afn(e.arg)
+		}
+		count++
+		if count == callbacksPerIntervalCheck {
+			count = 0
+			if start.IsZero() {
+				start = time.Now()
+			} else if time.Since(start) >= h.switchInterval {
+				return true
+			}
+		}
+	}
+}
+
+// runOnce drains callbacks and runs one loop iteration; it returns false
+// when nothing is left that could ever produce work.
+func (h *Hub) runOnce() bool {
+	for !h.drain() {
+	}
+	if h.destroyed.Load() {
+		return false
+	}
+	h.wd.iter.Add(1)
+	if h.cbs.len() > 0 {
+		if _, err := h.loop.Run(cev.EVRUN_NOWAIT); err != nil {
+			h.HandleError(opErr("loop", err))
+			return false
+		}
+		return true
+	}
+	h.wd.inPoll.Store(true)
+	alive, err := h.loop.Run(cev.EVRUN_ONCE)
+	h.wd.inPoll.Store(false)
+	if err != nil {
+		h.HandleError(opErr("loop", err))
+		return false
+	}
+	// Run counts libev's active watchers after dispatching the callbacks;
+	// those may also have queued run_callback work.
+	return alive || h.cbs.len() > 0
+}
+
+// run is the hub greenlet's body: loop until the loop runs dry, then throw
+// LoopExit into main, and start over when main switches back.
+func (h *Hub) run(any) (any, error) {
+	h.hubC.goid.Store(goid.Get())
+	for {
+		h.wd.inLoop.Store(true)
+		for h.runOnce() {
+		}
+		h.wd.inLoop.Store(false)
+		if h.destroyed.Load() {
+			return nil, nil
+		}
+		err := h.loopExitError()
+		if _, serr := h.main.Throw(err); serr != nil && h.destroyed.Load() {
+			return nil, nil
+		}
+	}
+}
+
+// Switch switches from the calling greenlet to the hub and returns what the
+// next switch into the caller passes, or the error thrown into it (a
+// *Timeout, GreenletExit from Kill, a *LoopExitError ...). Hub-affine; it
+// returns ErrNotGreenlet when called from the hub itself or from a goroutine
+// that is not one of this hub's greenlets.
+func (h *Hub) Switch() (any, error) {
+	c := currentCtx()
+	if c == nil || c.hub != h || c.isHub {
+		return nil, opErr("Hub.Switch", ErrNotGreenlet)
+	}
+	if h.destroyed.Load() {
+		return nil, opErr("Hub.Switch", ErrHubDestroyed)
+	}
+	return h.switchFrom(c)
+}
+
+// switchFrom is Switch after the caller was checked.
+func (h *Hub) switchFrom(c *gctx) (any, error) {
+	h.switches.Add(1)
+	h.current.Store(nil)
+	v, err := h.raw.Switch(nil)
+	h.current.Store(c)
+	return v, err
+}

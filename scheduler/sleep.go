@@ -1,0 +1,157 @@
+package scheduler
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/geventgo/geventgo/cev"
+)
+
+// hubTimer is a pooled cev timer whose callback calls fire; pooling avoids a
+// C allocation per Sleep, Timeout and StartLater.
+type hubTimer struct {
+	t    *cev.Timer
+	fire func()
+}
+
+// getTimer returns a started timer that calls fire once after d.
+func (h *Hub) getTimer(d time.Duration, fire func()) (*hubTimer, error) {
+	var ht *hubTimer
+	if n := len(h.timers); n > 0 {
+		ht = h.timers[n-1]
+		h.timers = h.timers[:n-1]
+	} else {
+		ht = &hubTimer{}
+		t, err := h.loop.NewTimer(0, 0, func(*cev.Timer, int) {
+			if f := ht.fire; f != nil {
+				f()
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+		ht.t = t
+	}
+	ht.fire = fire
+	if err := ht.t.Set(seconds(d), 0); err != nil {
+		h.timers = append(h.timers, ht)
+		return nil, err
+	}
+	if err := ht.t.Start(); err != nil {
+		h.timers = append(h.timers, ht)
+		return nil, err
+	}
+	return ht, nil
+}
+
+// putTimer stops a timer and returns it to the pool.
+func (h *Hub) putTimer(ht *hubTimer) {
+	_ = ht.t.Stop()
+	ht.fire = nil
+	if len(h.timers) < 256 {
+		h.timers = append(h.timers, ht)
+	} else {
+		_ = ht.t.Close()
+	}
+}
+
+func seconds(d time.Duration) float64 {
+	if d < 0 {
+		return 0
+	}
+	return d.Seconds()
+}
+
+// Sleep suspends the calling greenlet for d (gevent.sleep). d <= 0 yields:
+// the greenlet goes to the back of the callback queue and resumes after
+// every greenlet and callback already scheduled. It returns the error
+// thrown into the greenlet meanwhile (Kill, a Timeout, LoopExit) or
+// ErrNotGreenlet when called from the hub itself.
+func Sleep(d time.Duration) error {
+	c := currentCtx()
+	if c == nil {
+		GetHub()
+		c = currentCtx()
+	}
+	h := c.hub
+	if c.isHub {
+		return opErr("Sleep", ErrNotGreenlet)
+	}
+	if h.destroyed.Load() {
+		return opErr("Sleep", ErrHubDestroyed)
+	}
+	if d <= 0 {
+		w := c.waiter
+		if w == nil {
+			w = &Waiter{hub: h}
+			c.waiter = w
+		}
+		w.reset()
+		w.waiting = c
+		h.runCallbackArg(wakeWaiterNil, w)
+		c.waitingOn = "sleep(0)"
+		_, err := h.switchFrom(c)
+		c.waitingOn = ""
+		if err != nil || w.waiting != nil {
+			// Interrupted: the queued callback still points at w, so
+			// never reuse it.
+			w.waiting = nil
+			c.waiter = nil
+		}
+		return err
+	}
+	_ = h.loop.UpdateNow()
+	k := c.sleepK
+	if k == nil {
+		k = &Waker{hub: h}
+		c.sleepK = k
+	}
+	if c.sleepFire == nil {
+		c.sleepFire = func() { k.Fire(cev.EV_TIMER) }
+	}
+	ht, err := h.getTimer(d, c.sleepFire)
+	if err != nil {
+		return opErr("Sleep", err)
+	}
+	k.waiting = c
+	c.waitingOn = "sleep " + d.String()
+	_, err = h.switchFrom(c)
+	c.waitingOn = ""
+	k.waiting = nil
+	h.putTimer(ht)
+	return err
+}
+
+// wakeWaiterNil is the Sleep(0) callback: the hub switches straight into
+// the waiting greenlet.
+func wakeWaiterNil(a any) {
+	w := a.(*Waiter)
+	c := w.waiting
+	if c == nil {
+		return
+	}
+	w.waiting = nil
+	w.hub.switchInto(c, nil)
+}
+
+// Idle waits until the loop has nothing else to do (gevent.idle): an idle
+// watcher of the given priority (cev.EV_MINPRI..EV_MAXPRI) fires.
+func Idle(priority int) error {
+	h := GetHub()
+	c, err := h.blockingCtx("Idle")
+	if err != nil {
+		return err
+	}
+	k := &Waker{hub: h}
+	iw, err := h.loop.NewIdle(func(_ *cev.Idle, rev int) { k.Fire(rev) })
+	if err != nil {
+		return opErr("Idle", err)
+	}
+	defer iw.Close()
+	if err := iw.SetPriority(priority); err != nil {
+		return opErr("Idle", fmt.Errorf("priority %d: %w", priority, err))
+	}
+	_ = c
+	_, err = h.Wait(iw, k, "idle")
+	return err
+}

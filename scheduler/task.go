@@ -1,0 +1,404 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/geventgo/geventgo/greenlet"
+	"github.com/petermattis/goid"
+)
+
+// ErrGreenletExit is python-greenlet's GreenletExit: Kill throws it by
+// default, and a greenlet that returns it counts as successful.
+var ErrGreenletExit = greenlet.ErrGreenletExit
+
+// Forever, as a timeout, means wait without a time limit.
+const Forever time.Duration = -1
+
+// maxIdleWorkers bounds the coroutines a hub keeps for reuse.
+const maxIdleWorkers = 1024
+
+type taskState uint8
+
+const (
+	stNew     taskState = iota // created, not started
+	stPending                  // start callback or timer queued
+	stRunning                  // body running (or suspended in a wait)
+	stDead                     // body finished, or killed before running
+)
+
+// job is what a worker greenlet runs: a task body or a Link callback.
+type job interface{ runOn(c *gctx) }
+
+// runnable is the generic half of a Greenlet: it runs the typed body.
+type runnable interface {
+	Runnable
+	runBody()
+	base() *task
+}
+
+// task is the untyped state of a gevent Greenlet.
+type task struct {
+	hub   *Hub
+	impl  runnable
+	id    uint64
+	name  atomic.Pointer[string]
+	state taskState
+	ready bool // result reported: value/err are final
+
+	startCB    Callback
+	startTimer *hubTimer
+	ctx        *gctx // worker running the body while stRunning
+
+	err     error // failure; nil when successful
+	exitErr error // the GreenletExit that ended a successful greenlet
+
+	links    []linkEntry
+	linkSeq  LinkID
+	notifier Callback
+
+	prev, next *task // hub's list of live (pending or running) tasks
+
+	ctx0    context.Context
+	cancel0 context.CancelCauseFunc
+}
+
+// LinkID identifies a link for Unlink.
+type LinkID uint64
+
+type linkEntry struct {
+	id LinkID
+	fn func(Linkable)
+}
+
+// Linkable is anything Wait, IWait and JoinAll can wait on: it becomes ready
+// once and then calls its links (gevent's rawlink protocol). *Greenlet[T]
+// implements it, and so do the primitives built on the scheduler.
+type Linkable interface {
+	Ready() bool
+	// Rawlink calls fn on the hub once the object is ready (at once, in a
+	// hub callback, if it already is). fn must not block.
+	Rawlink(fn func(Linkable)) LinkID
+	// Unlink removes a link; unknown ids are ignored.
+	Unlink(id LinkID)
+}
+
+// Runnable is the untyped face of a *Greenlet[T], as returned by GetCurrent.
+type Runnable interface {
+	Linkable
+	Name() string
+	Err() error
+	Successful() bool
+	Dead() bool
+	Started() bool
+	Join(timeout time.Duration) error
+	Kill(err error, block bool, timeout time.Duration) error
+	Context() context.Context
+}
+
+// Greenlet is gevent's Greenlet: a function run cooperatively on the hub of
+// the goroutine that created it, with a typed result.
+type Greenlet[T any] struct {
+	task
+	fn    func() (T, error)
+	value T
+}
+
+func (g *Greenlet[T]) base() *task { return &g.task }
+
+func (g *Greenlet[T]) runBody() {
+	v, err := g.fn()
+	g.fn = nil
+	g.value = v
+	g.task.finish(err)
+}
+
+// New creates a greenlet on the calling goroutine's hub without starting it;
+// Start or StartLater schedules it.
+func New[T any](fn func() (T, error)) *Greenlet[T] {
+	h := GetHub()
+	g := &Greenlet[T]{fn: fn}
+	g.hub = h
+	g.impl = g
+	h.nextID++
+	g.id = h.nextID
+	return g
+}
+
+// Spawn creates a greenlet and schedules it to start when the hub next
+// drains its callbacks (gevent.spawn): spawned greenlets start in spawn
+// order, after callbacks already queued.
+func Spawn[T any](fn func() (T, error)) *Greenlet[T] {
+	g := New(fn)
+	g.Start()
+	return g
+}
+
+// SpawnLater creates a greenlet that starts d from now (gevent.spawn_later).
+func SpawnLater[T any](d time.Duration, fn func() (T, error)) *Greenlet[T] {
+	g := New(fn)
+	g.StartLater(d)
+	return g
+}
+
+// Go spawns fn, a body without a result.
+func Go(fn func() error) *Greenlet[struct{}] {
+	return Spawn(func() (struct{}, error) { return struct{}{}, fn() })
+}
+
+// Value is the body's result once the greenlet is ready (the zero value
+// before, and after a failure).
+func (g *Greenlet[T]) Value() T { return g.value }
+
+// Get returns the result: at once if the greenlet is ready; with block false
+// an ErrTimeout-matching error if it is not; else after waiting up to timeout
+// (Forever: no limit), returning the Timeout's error when it expires.
+func (g *Greenlet[T]) Get(block bool, timeout time.Duration) (T, error) {
+	var zero T
+	if g.ready {
+		return g.value, g.err
+	}
+	if !block {
+		return zero, opErr("Greenlet.Get", ErrTimeout)
+	}
+	if err := g.task.wait("Greenlet.Get", timeout); err != nil {
+		return zero, err
+	}
+	return g.value, g.err
+}
+
+// Name returns the greenlet's name, "Greenlet-<n>" unless SetName changed it.
+func (t *task) Name() string {
+	if p := t.name.Load(); p != nil {
+		return *p
+	}
+	return "Greenlet-" + strconv.FormatUint(t.id, 10)
+}
+
+// SetName names the greenlet in reports.
+func (t *task) SetName(name string) { t.name.Store(&name) }
+
+// String is the greenlet's name.
+func (t *task) String() string { return t.Name() }
+
+// Ready reports whether the greenlet finished (gevent's ready()).
+func (t *task) Ready() bool { return t.ready }
+
+// Dead reports whether the greenlet finished or was killed before it ran.
+func (t *task) Dead() bool { return t.state == stDead }
+
+// Started is gevent's bool(greenlet): scheduled or running, and not yet
+// finished.
+func (t *task) Started() bool { return (t.state == stPending || t.state == stRunning) && !t.ready }
+
+// Successful reports whether the greenlet finished without an error; one
+// that ended with GreenletExit (the default Kill) is successful.
+func (t *task) Successful() bool { return t.ready && t.err == nil }
+
+// Err is the error the greenlet failed with (nil while running and on
+// success), gevent's exception.
+func (t *task) Err() error { return t.err }
+
+// ExitErr is the GreenletExit that ended a successful greenlet (Kill with
+// the default error, or a body that returned ErrGreenletExit); gevent sets
+// value to it.
+func (t *task) ExitErr() error { return t.exitErr }
+
+// Hub returns the hub the greenlet belongs to.
+func (t *task) Hub() *Hub { return t.hub }
+
+// Start schedules the greenlet to start in the next drain of the hub's
+// callbacks; it does nothing if it was started or killed already.
+func (t *task) Start() {
+	if t.state != stNew {
+		return
+	}
+	t.state = stPending
+	t.hub.live.push(t)
+	t.startCB = t.hub.runCallbackArg(startTask, t)
+}
+
+// StartLater schedules the greenlet to start d from now.
+func (t *task) StartLater(d time.Duration) {
+	if t.state != stNew {
+		return
+	}
+	t.state = stPending
+	t.hub.live.push(t)
+	ht, err := t.hub.getTimer(d, func() {
+		t.startTimer = nil
+		startTask(t)
+	})
+	if err != nil {
+		t.hub.HandleError(opErr("Greenlet.StartLater", err))
+		t.startCB = t.hub.runCallbackArg(startTask, t)
+		return
+	}
+	t.startTimer = ht
+}
+
+// startTask runs on the hub: it hands the task to a worker greenlet.
+func startTask(a any) {
+	t := a.(*task)
+	if t.state != stPending {
+		return
+	}
+	h := t.hub
+	var c *gctx
+	if n := len(h.idle); n > 0 {
+		c = h.idle[n-1].ctx
+		h.idle[n-1] = nil
+		h.idle = h.idle[:n-1]
+	} else {
+		w := &worker{}
+		c = &gctx{hub: h, name: "worker", w: w}
+		w.ctx = c
+		c.raw = newRaw(h.raw, w.main)
+		c.raw.Value = c
+	}
+	h.switchInto(c, job(t))
+}
+
+// worker is a reusable greenlet that runs jobs: when a job ends it parks in
+// the hub's idle list instead of dying, which saves a coroutine (a goroutine
+// and its stack) per spawn.
+type worker struct {
+	ctx *gctx
+}
+
+func (w *worker) main(first any) (any, error) {
+	c := w.ctx
+	c.goid.Store(goid.Get())
+	h := c.hub
+	j, _ := first.(job)
+	for j != nil {
+		j.runOn(c)
+		if h.destroyed.Load() || len(h.idle) >= maxIdleWorkers {
+			return nil, nil
+		}
+		h.idle = append(h.idle, w)
+		v, err := h.switchFrom(c)
+		if err != nil {
+			return nil, nil
+		}
+		j, _ = v.(job)
+	}
+	return nil, nil
+}
+
+// runOn runs the task's body on worker c, recovering panics and detecting
+// runtime.Goexit.
+func (t *task) runOn(c *gctx) {
+	t.startCB = Callback{}
+	t.state = stRunning
+	t.ctx = c
+	c.task = t
+	c.curTask.Store(t)
+	normal := false
+	defer func() {
+		if normal {
+			return
+		}
+		r := recover()
+		if r == nil {
+			// runtime.Goexit: the worker's coroutine is going away; report
+			// now, its defers are the only code left to run.
+			t.finish(&PanicError{Value: ErrGoexit, Stack: debug.Stack()})
+		} else {
+			t.finish(&PanicError{Value: r, Stack: debug.Stack()})
+		}
+		c.task = nil
+		c.curTask.Store(nil)
+		t.ctx = nil
+	}()
+	t.impl.runBody()
+	normal = true
+	c.task = nil
+	c.curTask.Store(nil)
+	t.ctx = nil
+}
+
+// finish records the body's outcome (gevent's _report_result/_report_error).
+func (t *task) finish(err error) {
+	if t.ready {
+		return
+	}
+	t.state = stDead
+	t.ready = true
+	t.hub.live.remove(t)
+	if t.cancel0 != nil {
+		t.cancel0(t.doneCauseFor(err))
+	}
+	if err != nil && errors.Is(err, ErrGreenletExit) {
+		t.exitErr = err
+		err = nil
+	}
+	t.err = err
+	if len(t.links) > 0 && !t.notifier.Pending() {
+		t.notifier = t.hub.runCallbackArg(notifyLinks, t)
+	}
+	if err != nil {
+		t.hub.HandleError(&GreenletError{Greenlet: t.Name(), Err: err})
+	}
+}
+
+// GreenletError is what the hub's error handler gets when a greenlet fails:
+// which greenlet and the error (a *PanicError for a panic).
+type GreenletError struct {
+	Greenlet string
+	Err      error
+}
+
+func (e *GreenletError) Error() string {
+	s := fmt.Sprintf("scheduler: %s failed: %v", e.Greenlet, e.Err)
+	var p *PanicError
+	if errors.As(e.Err, &p) && len(p.Stack) > 0 {
+		s += "\n" + string(p.Stack)
+	}
+	return s
+}
+
+// Unwrap returns the greenlet's error.
+func (e *GreenletError) Unwrap() error { return e.Err }
+
+func panicError(r any) error {
+	return &PanicError{Value: r, Stack: debug.Stack()}
+}
+
+// taskList is an intrusive list of a hub's pending and running tasks, for
+// Destroy and LoopExit reports, without a map operation per spawn.
+type taskList struct {
+	head *task
+	n    int
+}
+
+func (l *taskList) push(t *task) {
+	t.prev = nil
+	t.next = l.head
+	if l.head != nil {
+		l.head.prev = t
+	}
+	l.head = t
+	l.n++
+}
+
+func (l *taskList) remove(t *task) {
+	if t.prev == nil && l.head != t {
+		return
+	}
+	if t.prev != nil {
+		t.prev.next = t.next
+	} else {
+		l.head = t.next
+	}
+	if t.next != nil {
+		t.next.prev = t.prev
+	}
+	t.prev, t.next = nil, nil
+	l.n--
+}

@@ -1,0 +1,157 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Timeout is gevent's Timeout: once started, it raises an error in the
+// greenlet that started it when d elapses, unless cancelled first. The
+// raised error is the *Timeout itself (errors.Is(err, t) tells which timeout
+// fired; errors.Is(err, ErrTimeout) matches any), or the custom error given
+// to NewTimeout. A negative duration makes a timeout that never fires; zero
+// fires in the next loop iteration.
+//
+//	t := scheduler.StartTimeout(time.Second)
+//	defer t.Cancel()
+type Timeout struct {
+	hub    *Hub
+	d      time.Duration
+	err    error
+	target *gctx
+	task   *task // the task target was running at Start
+	timer  *hubTimer
+	fired  bool
+
+	ctx0    context.Context
+	cancel0 context.CancelCauseFunc
+}
+
+// NewTimeout returns an unstarted timeout of d raising err (the Timeout
+// itself when err is nil).
+func NewTimeout(d time.Duration, err error) *Timeout {
+	return &Timeout{hub: GetHub(), d: d, err: err}
+}
+
+// StartTimeout is NewTimeout(d, nil) started at once (Timeout.start_new).
+func StartTimeout(d time.Duration) *Timeout {
+	t := NewTimeout(d, nil)
+	t.Start()
+	return t
+}
+
+// StartTimeoutErr is StartTimeout raising err instead of the Timeout.
+func StartTimeoutErr(d time.Duration, err error) *Timeout {
+	t := NewTimeout(d, err)
+	t.Start()
+	return t
+}
+
+// Start arms the timeout for the calling greenlet; starting a pending
+// timeout restarts it. It does nothing for a negative duration.
+func (t *Timeout) Start() {
+	if t.timer != nil {
+		t.hub.putTimer(t.timer)
+		t.timer = nil
+	}
+	t.fired = false
+	if t.d < 0 {
+		return
+	}
+	c := currentCtx()
+	if c == nil || c.hub != t.hub {
+		t.hub.HandleError(opErr("Timeout.Start", ErrNotGreenlet))
+		return
+	}
+	t.target = c
+	t.task = c.task
+	ht, err := t.hub.getTimer(t.d, t.fire)
+	if err != nil {
+		t.hub.HandleError(opErr("Timeout.Start", err))
+		return
+	}
+	t.timer = ht
+}
+
+func (t *Timeout) fire() {
+	if t.timer != nil {
+		t.hub.putTimer(t.timer)
+		t.timer = nil
+	}
+	t.fired = true
+	if t.cancel0 != nil {
+		t.cancel0(t.Err())
+	}
+	c := t.target
+	t.target = nil
+	if c == nil {
+		return
+	}
+	// A worker greenlet is reused: only throw into the task that started
+	// the timeout, and only while it still runs.
+	if c.isHub || c.task != t.task || (t.task != nil && t.task.ready) {
+		return
+	}
+	t.hub.throwInto(c, t.Err())
+}
+
+// Err is the error the timeout raises: the custom error or t itself.
+func (t *Timeout) Err() error {
+	if t.err != nil {
+		return t.err
+	}
+	return t
+}
+
+// Cancel disarms the timeout; safe to call many times and after it fired.
+func (t *Timeout) Cancel() {
+	if t.cancel0 != nil && !t.fired {
+		t.cancel0(context.Canceled)
+	}
+	if t.timer != nil {
+		t.hub.putTimer(t.timer)
+		t.timer = nil
+	}
+	t.target = nil
+}
+
+// Close is Cancel, for use as an io.Closer.
+func (t *Timeout) Close() error { t.Cancel(); return nil }
+
+// Pending reports whether the timeout is armed.
+func (t *Timeout) Pending() bool { return t.timer != nil }
+
+// Fired reports whether the timeout went off since it was last started.
+func (t *Timeout) Fired() bool { return t.fired }
+
+// Seconds returns the timeout's duration.
+func (t *Timeout) Seconds() time.Duration { return t.d }
+
+func (t *Timeout) Error() string {
+	if t.d < 0 {
+		return "scheduler: timeout (never)"
+	}
+	return "scheduler: timeout " + t.d.String()
+}
+
+// Is makes every Timeout match ErrTimeout.
+func (t *Timeout) Is(target error) bool { return target == ErrTimeout }
+
+// Unwrap returns the custom error, if any.
+func (t *Timeout) Unwrap() error { return t.err }
+
+// WithTimeout runs fn under a Timeout of d in the calling greenlet
+// (gevent.with_timeout): if the timeout fires, fn's blocking call returns
+// it, and WithTimeout returns an error matching both the Timeout and
+// ErrTimeout.
+func WithTimeout[T any](d time.Duration, fn func() (T, error)) (T, error) {
+	t := StartTimeout(d)
+	defer t.Cancel()
+	v, err := fn()
+	if err != nil && errors.Is(err, t) {
+		var zero T
+		return zero, err
+	}
+	return v, err
+}

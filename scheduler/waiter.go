@@ -1,0 +1,205 @@
+package scheduler
+
+import (
+	"errors"
+
+	"github.com/geventgo/geventgo/cev"
+)
+
+// ErrConcurrentUse is returned when two greenlets wait on one Waiter.
+var ErrConcurrentUse = errors.New("concurrent use of a waiter")
+
+// Waiter is gevent's Waiter: a one-shot rendezvous between one greenlet that
+// blocks in Get and the hub, which wakes it with Switch or Throw from a
+// callback or a watcher. Create it with NewWaiter.
+type Waiter struct {
+	hub     *Hub
+	waiting *gctx
+	label   string
+	has     bool
+	value   any
+	err     error
+}
+
+// NewWaiter returns a waiter bound to the calling goroutine's hub.
+func NewWaiter() *Waiter { return &Waiter{hub: GetHub()} }
+
+// NewWaiterLabel returns a waiter whose Get reports label as what the greenlet
+// waits on (in LoopExit errors and the blocking detector), e.g. "Event.wait".
+func NewWaiterLabel(label string) *Waiter { return &Waiter{hub: GetHub(), label: label} }
+
+// SetLabel sets what a greenlet blocked in Get is reported as waiting on.
+func (w *Waiter) SetLabel(label string) { w.label = label }
+
+// Hub returns the hub the waiter belongs to.
+func (w *Waiter) Hub() *Hub { return w.hub }
+
+func (w *Waiter) reset() { w.has, w.value, w.err = false, nil, nil }
+
+// Ready reports whether a value or error was delivered and not yet consumed
+// by a waiting greenlet.
+func (w *Waiter) Ready() bool { return w.has }
+
+// Switch delivers value: the greenlet blocked in Get resumes at once with it,
+// or, if nobody waits yet, the value is stored for the next Get. Meant to be
+// called on the hub (callbacks, watcher callbacks); called from another
+// greenlet of the hub it is deferred to a hub callback, because switching
+// into a greenlet from a greenlet would leave the caller unscheduled.
+func (w *Waiter) Switch(value any) { w.deliver(value, nil) }
+
+// Throw is Switch delivering an error: Get returns err.
+func (w *Waiter) Throw(err error) { w.deliver(nil, err) }
+
+func (w *Waiter) deliver(value any, err error) {
+	h := w.hub
+	c := currentCtx()
+	if c == nil || c.hub != h {
+		// Foreign goroutine: take the goroutine-safe path.
+		_ = h.Post(func() { w.deliver(value, err) })
+		return
+	}
+	if !c.isHub {
+		h.RunCallback(func() { w.deliver(value, err) })
+		return
+	}
+	t := w.waiting
+	if t == nil {
+		w.has, w.value, w.err = true, value, err
+		return
+	}
+	w.waiting = nil
+	if err != nil {
+		h.throwInto(t, err)
+	} else {
+		h.switchInto(t, value)
+	}
+}
+
+// Get blocks the calling greenlet until Switch or Throw and returns what they
+// delivered; a stored value is returned at once. It also returns whatever
+// error is thrown into the greenlet meanwhile (a *Timeout, GreenletExit from
+// Kill, a *LoopExitError when nothing can wake it). From a goroutine that is
+// not a greenlet of the waiter's hub, or from the hub itself, it returns
+// ErrNotGreenlet.
+func (w *Waiter) Get() (any, error) {
+	if w.has {
+		return w.value, w.err
+	}
+	c, err := w.hub.blockingCtx("Waiter.Get")
+	if err != nil {
+		return nil, err
+	}
+	if w.waiting != nil {
+		return nil, opErr("Waiter.Get", ErrConcurrentUse)
+	}
+	w.waiting = c
+	label := w.label
+	if label == "" {
+		label = "Waiter.Get"
+	}
+	c.waitingOn = label
+	v, err := w.hub.switchFrom(c)
+	c.waitingOn = ""
+	w.waiting = nil
+	if w.has {
+		// Delivered while we were switched to from elsewhere: prefer the
+		// delivered value, as gevent's waiter would have returned it.
+		return w.value, w.err
+	}
+	return v, err
+}
+
+// blockingCtx returns the calling greenlet's context if it may block on h.
+func (h *Hub) blockingCtx(op string) (*gctx, error) {
+	c := currentCtx()
+	if c == nil || c.hub != h || c.isHub {
+		return nil, opErr(op, ErrNotGreenlet)
+	}
+	if h.destroyed.Load() {
+		return nil, opErr(op, ErrHubDestroyed)
+	}
+	return c, nil
+}
+
+// switchInto resumes greenlet c from the hub with value v.
+func (h *Hub) switchInto(c *gctx, v any) {
+	if _, err := c.raw.Switch(v); err != nil {
+		h.hubSwitchError(c, err)
+	}
+}
+
+// throwInto raises err in greenlet c from the hub.
+func (h *Hub) throwInto(c *gctx, err error) {
+	if _, e := c.raw.Throw(err); e != nil {
+		h.hubSwitchError(c, e)
+	}
+}
+
+// hubSwitchError handles an error coming back to the hub from a switch:
+// the scheduler's own greenlets never end with an error (their bodies
+// recover everything), so it is a raw greenlet's failure or a Goexit that
+// was already reported.
+func (h *Hub) hubSwitchError(c *gctx, err error) {
+	if errors.Is(err, ErrGoexit) || h.destroyed.Load() {
+		return
+	}
+	h.HandleError(opErr("switch into "+c.displayName(), err))
+}
+
+// Waker connects a cev watcher to the greenlet blocked in Hub.Wait on it:
+// the watcher's callback calls Fire. Create it with NewWaker and create the
+// watcher with a callback that calls k.Fire(revents).
+type Waker struct {
+	hub     *Hub
+	waiting *gctx
+	revents int
+}
+
+// NewWaker returns a waker for the calling goroutine's hub.
+func NewWaker() *Waker { return &Waker{hub: GetHub()} }
+
+// Fire wakes the greenlet waiting on the waker's watcher; it does nothing if
+// no greenlet waits. Hub-affine: call it from the watcher's callback.
+func (k *Waker) Fire(revents int) {
+	c := k.waiting
+	if c == nil {
+		return
+	}
+	k.waiting = nil
+	k.revents = revents
+	k.hub.switchInto(c, k)
+}
+
+// Wait is gevent's hub.wait(watcher): it starts w, whose callback must call
+// k.Fire, switches to the hub until it fires, and stops w however the wait
+// ends. It returns the revents passed to Fire, or the error thrown into the
+// greenlet meanwhile. label says what the greenlet waits on in LoopExit and
+// blocking reports ("" means "watcher").
+func (h *Hub) Wait(w cev.Watcher, k *Waker, label string) (int, error) {
+	c, err := h.blockingCtx("Hub.Wait")
+	if err != nil {
+		return 0, err
+	}
+	if k.waiting != nil {
+		return 0, opErr("Hub.Wait", ErrConcurrentUse)
+	}
+	if err := w.Start(); err != nil {
+		return 0, opErr("Hub.Wait", err)
+	}
+	if label == "" {
+		label = "watcher"
+	}
+	k.waiting = c
+	c.waitingOn = label
+	v, err := h.switchFrom(c)
+	c.waitingOn = ""
+	k.waiting = nil
+	_ = w.Stop()
+	if err != nil {
+		return 0, err
+	}
+	if v != k {
+		return 0, opErr("Hub.Wait", ErrInvalidSwitch)
+	}
+	return k.revents, nil
+}
