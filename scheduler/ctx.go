@@ -25,8 +25,8 @@ type gctx struct {
 	waitToken any
 	// waitingOn says what the greenlet is blocked on; set around a wait.
 	waitingOn string
-	waiter *Waiter // reusable waiter for Sleep(0)
-	sleepK *Waker  // reusable waker for Sleep(d)
+	waiter    *Waiter // reusable waiter for Sleep(0)
+	sleepK    *Waker  // reusable waker for Sleep(d)
 	// sleepFire is the cached timer callback waking sleepK.
 	sleepFire func()
 	// curTask mirrors task for the blocking detector's goroutine.
