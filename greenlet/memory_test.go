@@ -64,6 +64,9 @@ func TestMemoryPerSuspendedGreenlet(t *testing.T) {
 	if testing.Short() {
 		t.Skip("allocates 100k coroutines")
 	}
+	if raceEnabled {
+		t.Skip("the race detector doubles coroutine stacks")
+	}
 	const n = 100_000
 	base := sampleMem()
 	per, left, stack, heap := suspendMany(t, n)

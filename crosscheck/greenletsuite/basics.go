@@ -9,9 +9,9 @@ func init() {
 	register("values_both_ways", func(t *crosscheck.T, m *greenlet.Greenlet) {
 		g := greenlet.New(func(x any) (any, error) {
 			t.Printf("child got %v", x)
-			y := must(t)(m.Switch(x.(int)+1))
+			y := must(t)(m.Switch(x.(int) + 1))
 			t.Printf("child got %v", y)
-			z := must(t)(m.Switch(y.(int)*2))
+			z := must(t)(m.Switch(y.(int) * 2))
 			t.Printf("child got %v", z)
 			return z.(int) + 100, nil
 		})

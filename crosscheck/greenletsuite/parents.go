@@ -124,14 +124,14 @@ func init() {
 		bRun := func(x any) (any, error) {
 			t.Printf("b got %v", x)
 			cg = greenlet.New(cRun)
-			v := must(t)(cg.Switch(x.(int)+1))
+			v := must(t)(cg.Switch(x.(int) + 1))
 			t.Printf("b got %v", v)
 			return "b end", nil
 		}
 		a := greenlet.New(func(x any) (any, error) {
 			t.Printf("a got %v", x)
 			b := greenlet.New(bRun)
-			v := must(t)(b.Switch(x.(int)+1))
+			v := must(t)(b.Switch(x.(int) + 1))
 			t.Printf("a got %v", v)
 			return "a end", nil
 		})

@@ -1,0 +1,5 @@
+//go:build !race
+
+package greenlet
+
+const raceEnabled = false
