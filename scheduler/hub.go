@@ -56,6 +56,7 @@ type Hub struct {
 	destroyed atomic.Bool
 
 	timers       []*hubTimer
+	draining     bool // inside drain: timers started now update the loop time first
 	switches     atomic.Uint64
 	callbacksRun uint64
 
@@ -249,7 +250,9 @@ func (h *Hub) KeepAlive() (release func()) {
 func (h *Hub) drain() (ok bool) {
 	var start time.Time
 	count := 0
+	h.draining = true
 	defer func() {
+		h.draining = false
 		if !ok {
 			if r := recover(); r != nil {
 				h.HandleError(opErr("callback", panicError(r)))
@@ -259,6 +262,11 @@ func (h *Hub) drain() (ok bool) {
 	for {
 		e, more := h.cbs.pop()
 		if !more {
+			if count > 0 || !start.IsZero() {
+				// gevent updates the loop time after a drain, so timers
+				// armed next count from now.
+				_ = h.loop.UpdateNow()
+			}
 			return true
 		}
 		if e.fn != nil {

@@ -30,6 +30,9 @@ func (t *task) Unlink(id LinkID) {
 	}
 }
 
+// HasLinks reports whether links are registered and not yet called.
+func (t *task) HasLinks() bool { return len(t.links) > 0 }
+
 // UnlinkAll removes every link.
 func (t *task) UnlinkAll() {
 	clear(t.links)

@@ -33,6 +33,9 @@ func (h *Hub) getTimer(d time.Duration, fire func()) (*hubTimer, error) {
 		ht.t = t
 	}
 	ht.fire = fire
+	if h.draining {
+		_ = h.loop.UpdateNow()
+	}
 	if err := ht.t.Set(seconds(d), 0); err != nil {
 		h.timers = append(h.timers, ht)
 		return nil, err

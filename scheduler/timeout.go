@@ -35,43 +35,48 @@ func NewTimeout(d time.Duration, err error) *Timeout {
 }
 
 // StartTimeout is NewTimeout(d, nil) started at once (Timeout.start_new).
+// A failure to start (a foreign goroutine) is reported to the hub's error
+// handler and leaves a timeout that never fires.
 func StartTimeout(d time.Duration) *Timeout {
-	t := NewTimeout(d, nil)
-	t.Start()
-	return t
+	return StartTimeoutError(d, nil)
 }
 
-// StartTimeoutErr is StartTimeout raising err instead of the Timeout.
-func StartTimeoutErr(d time.Duration, err error) *Timeout {
+// StartTimeoutError is StartTimeout raising err instead of the Timeout.
+func StartTimeoutError(d time.Duration, err error) *Timeout {
 	t := NewTimeout(d, err)
-	t.Start()
+	if serr := t.Start(); serr != nil {
+		t.hub.HandleError(serr)
+	}
 	return t
 }
 
-// Start arms the timeout for the calling greenlet; starting a pending
-// timeout restarts it. It does nothing for a negative duration.
-func (t *Timeout) Start() {
+// ErrTimeoutPending is returned by Start on a timeout that is already
+// armed (gevent's "Timeout already started").
+var ErrTimeoutPending = errors.New("timeout already started")
+
+// Start arms the timeout for the calling greenlet. A fired or cancelled
+// timeout may be started again; starting a pending one returns
+// ErrTimeoutPending. It does nothing for a negative duration.
+func (t *Timeout) Start() error {
 	if t.timer != nil {
-		t.hub.putTimer(t.timer)
-		t.timer = nil
+		return opErr("Timeout.Start", ErrTimeoutPending)
 	}
 	t.fired = false
 	if t.d < 0 {
-		return
+		return nil
 	}
 	c := currentCtx()
 	if c == nil || c.hub != t.hub {
-		t.hub.HandleError(opErr("Timeout.Start", ErrNotGreenlet))
-		return
+		return opErr("Timeout.Start", ErrNotGreenlet)
 	}
 	t.target = c
 	t.task = c.task
 	ht, err := t.hub.getTimer(t.d, t.fire)
 	if err != nil {
-		t.hub.HandleError(opErr("Timeout.Start", err))
-		return
+		return opErr("Timeout.Start", err)
 	}
 	t.timer = ht
+	return nil
 }
 
 func (t *Timeout) fire() {
