@@ -1,0 +1,253 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/geventgo/geventgo/bench/internal/report"
+)
+
+// Python is the only interpreter that has gevent and greenlet installed.
+const Python = "/usr/bin/python3"
+
+// progKey names one program: an implementation of a program base name.
+type progKey struct {
+	impl report.Impl
+	name string
+}
+
+// built is the outcome of building one program.
+type built struct {
+	argv   []string      // how to run it; nil unless status is OK
+	status report.Status // OK or NotBuilt
+	note   string        // why it was not built
+}
+
+// builder builds every program of the selected workloads into dir.
+type builder struct {
+	root string // repository root
+	dir  string // bench/.build
+	log  func(format string, args ...any)
+}
+
+func (b *builder) path(parts ...string) string {
+	return filepath.Join(append([]string{b.root}, parts...)...)
+}
+
+// buildAll builds the C, Go and geventgo programs and checks Python's
+// gevent, returning one entry per (impl, program) the workloads use, and
+// the argv of the load generator.
+func (b *builder) buildAll(ctx context.Context, ws []Workload) (map[progKey]built, []string, error) {
+	out := map[progKey]built{}
+	need := map[report.Impl]map[string]bool{}
+	for _, w := range ws {
+		for _, impl := range w.Impls {
+			if need[impl] == nil {
+				need[impl] = map[string]bool{}
+			}
+			need[impl][w.ProgramName()] = true
+		}
+	}
+	loadgen := filepath.Join(b.dir, "loadgen")
+	if err := b.goBuild(ctx, loadgen, "./bench/loadgen"); err != nil {
+		return nil, nil, fmt.Errorf("building the load generator: %w", err)
+	}
+	b.buildC(ctx, need[report.CLibev], out)
+	b.buildGo(ctx, report.Go, "go", need[report.Go], out)
+	b.buildGo(ctx, report.GeventGo, "geventgo", need[report.GeventGo], out)
+	b.checkPython(ctx, need[report.Gevent], out)
+	return out, []string{loadgen}, nil
+}
+
+func (b *builder) goBuild(ctx context.Context, output string, pkgs ...string) error {
+	args := append([]string{"build", "-o", output}, pkgs...)
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = b.root
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return nil
+}
+
+// buildC compiles each bench/c/NAME.c against the vendored libev with the
+// config cev uses, two at a time, skipping programs newer than their sources.
+func (b *builder) buildC(ctx context.Context, names map[string]bool, out map[progKey]built) {
+	if len(names) == 0 {
+		return
+	}
+	dir := filepath.Join(b.dir, "c")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		for name := range names {
+			out[progKey{report.CLibev, name}] = built{status: report.NotBuilt, note: err.Error()}
+		}
+		return
+	}
+	if _, err := os.Stat(b.path("libev", "libev-4.33", "ev.c")); err != nil {
+		for name := range names {
+			out[progKey{report.CLibev, name}] = built{status: report.NotBuilt, note: "libev/libev-4.33 missing: run make libev"}
+		}
+		return
+	}
+	b.log("building %d C libev programs", len(names))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 2)
+	for name := range names {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			res := b.compileC(ctx, name, filepath.Join(dir, name))
+			mu.Lock()
+			out[progKey{report.CLibev, name}] = res
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+}
+
+func (b *builder) compileC(ctx context.Context, name, bin string) built {
+	src := b.path("bench", "c", name+".c")
+	if _, err := os.Stat(src); err != nil {
+		return built{status: report.NotBuilt, note: "no bench/c/" + name + ".c"}
+	}
+	deps := []string{src, b.path("bench", "c", "bench.h"), b.path("libev", "ev_config.h")}
+	if fresh(bin, deps) {
+		return built{argv: []string{bin}, status: report.OK}
+	}
+	os.Remove(bin)
+	cmd := exec.CommandContext(ctx, "gcc", "-O2", "-w", "-fno-strict-aliasing",
+		"-I", "libev", "-I", "libev/libev-4.33", "-I", "bench/c",
+		"-o", bin, "bench/c/"+name+".c", "-lm", "-lpthread")
+	cmd.Dir = b.root
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return built{status: report.NotBuilt, note: firstLine(fmt.Sprintf("gcc: %v: %s", err, msg))}
+	}
+	return built{argv: []string{bin}, status: report.OK}
+}
+
+// fresh reports whether bin exists and is newer than every dep.
+func fresh(bin string, deps []string) bool {
+	bi, err := os.Stat(bin)
+	if err != nil {
+		return false
+	}
+	for _, d := range deps {
+		di, err := os.Stat(d)
+		if err != nil || di.ModTime().After(bi.ModTime()) {
+			return false
+		}
+	}
+	return true
+}
+
+// buildGo builds bench/<sub>/NAME/ for every name in one go build; when that
+// fails it builds them one by one, so one broken program only marks itself
+// not built. Old binaries are removed first: a program that no longer
+// builds must never be measured from a stale binary.
+func (b *builder) buildGo(ctx context.Context, impl report.Impl, sub string, names map[string]bool, out map[progKey]built) {
+	if len(names) == 0 {
+		return
+	}
+	dir := filepath.Join(b.dir, sub)
+	os.RemoveAll(dir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		for name := range names {
+			out[progKey{impl, name}] = built{status: report.NotBuilt, note: err.Error()}
+		}
+		return
+	}
+	var pkgs []string
+	for name := range names {
+		if hasGoFiles(b.path("bench", sub, name)) {
+			pkgs = append(pkgs, "./bench/"+sub+"/"+name)
+		} else {
+			out[progKey{impl, name}] = built{status: report.NotBuilt, note: "no bench/" + sub + "/" + name + "/ yet"}
+		}
+	}
+	if len(pkgs) == 0 {
+		return
+	}
+	b.log("building %d %s programs", len(pkgs), impl.Label())
+	t0 := time.Now()
+	notes := map[string]string{}
+	if err := b.goBuild(ctx, dir+string(filepath.Separator), pkgs...); err != nil {
+		b.log("  building %s programs together failed; building them one by one", impl.Label())
+		for _, p := range pkgs {
+			if err := b.goBuild(ctx, filepath.Join(dir, filepath.Base(p)), p); err != nil {
+				notes[filepath.Base(p)] = firstError(err.Error())
+			}
+		}
+	}
+	for _, p := range pkgs {
+		name := filepath.Base(p)
+		bin := filepath.Join(dir, name)
+		switch _, err := os.Stat(bin); {
+		case notes[name] != "":
+			out[progKey{impl, name}] = built{status: report.NotBuilt, note: notes[name]}
+		case err != nil:
+			out[progKey{impl, name}] = built{status: report.NotBuilt, note: "build produced no binary"}
+		default:
+			out[progKey{impl, name}] = built{argv: []string{bin}, status: report.OK}
+		}
+	}
+	b.log("  done in %.1fs", time.Since(t0).Seconds())
+}
+
+func hasGoFiles(dir string) bool {
+	m, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+	return len(m) > 0
+}
+
+// checkPython makes sure /usr/bin/python3 imports gevent, and that every
+// script exists.
+func (b *builder) checkPython(ctx context.Context, names map[string]bool, out map[progKey]built) {
+	if len(names) == 0 {
+		return
+	}
+	note := ""
+	cmd := exec.CommandContext(ctx, Python, "-c", "import gevent, greenlet")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		note = firstLine(fmt.Sprintf("%s cannot import gevent (make deps installs python3-gevent): %v %s", Python, err, msg))
+	}
+	for name := range names {
+		script := filepath.Join("bench", "py", name+".py")
+		switch _, err := os.Stat(b.path(script)); {
+		case note != "":
+			out[progKey{report.Gevent, name}] = built{status: report.NotBuilt, note: note}
+		case err != nil:
+			out[progKey{report.Gevent, name}] = built{status: report.NotBuilt, note: "no " + script}
+		default:
+			out[progKey{report.Gevent, name}] = built{argv: []string{Python, script}, status: report.OK}
+		}
+	}
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// firstError picks the first compiler diagnostic out of go build's output
+// (the line after the "# package" heading), falling back to the first line.
+func firstError(s string) string {
+	for _, line := range strings.Split(s, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "go build") {
+			continue
+		}
+		return line
+	}
+	return firstLine(s)
+}

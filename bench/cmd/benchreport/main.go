@@ -1,0 +1,272 @@
+// Command benchreport builds every benchmark program of bench/ (C against
+// the vendored libev, Python gevent, plain Go and geventgo), runs them in one
+// sitting with the implementations interleaved, and prints and writes the
+// side-by-side report: bench/results/latest.json, latest.md and latest.svg.
+//
+// Run it from the repository root after `make libev` (make bench does):
+//
+//	go run ./bench/cmd/benchreport          # the full suite
+//	go run ./bench/cmd/benchreport -quick   # a subset in under a minute
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/geventgo/geventgo/bench/internal/report"
+)
+
+type options struct {
+	quick    bool
+	reps     int
+	scale    float64
+	only     string
+	out      string
+	timeout  time.Duration
+	duration time.Duration
+}
+
+func main() {
+	var o options
+	flag.BoolVar(&o.quick, "quick", false, "run the quick subset (3 runs each, smaller N) in under a minute")
+	flag.IntVar(&o.reps, "reps", 0, "runs per implementation (default 5, 3 with -quick)")
+	flag.Float64Var(&o.scale, "scale", 0, "BENCH_SCALE passed to every program (default 1, 0.3 with -quick)")
+	flag.StringVar(&o.only, "only", "", "comma-separated workload names to run (default: all, or the quick subset)")
+	flag.StringVar(&o.out, "out", "bench/results", "directory for latest.json, latest.md and latest.svg")
+	flag.DurationVar(&o.timeout, "timeout", time.Minute, "limit for one run of one program")
+	flag.DurationVar(&o.duration, "duration", 0, "echo load-generator measuring time (default 1s, 400ms with -quick)")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "benchreport:", err)
+		os.Exit(1)
+	}
+}
+
+// defaults fills in what the flags left at zero.
+func (o *options) defaults() {
+	if o.reps <= 0 {
+		o.reps = 5
+		if o.quick {
+			o.reps = 3
+		}
+	}
+	if o.scale <= 0 {
+		o.scale = 1
+		if o.quick {
+			o.scale = 0.3
+		}
+	}
+	if o.duration <= 0 {
+		o.duration = time.Second
+		if o.quick {
+			o.duration = 400 * time.Millisecond
+		}
+	}
+}
+
+// ErrUnknownWorkload is returned for a -only name that is not in the suite.
+var ErrUnknownWorkload = errors.New("unknown workload")
+
+// selectWorkloads picks the workloads to run: -only's list, else the quick
+// subset or everything.
+func selectWorkloads(all []Workload, only string, quick bool) ([]Workload, error) {
+	if only != "" {
+		var out []Workload
+		for _, name := range strings.Split(only, ",") {
+			name = strings.TrimSpace(name)
+			i := slices.IndexFunc(all, func(w Workload) bool { return w.Name == name })
+			if i < 0 {
+				return nil, fmt.Errorf("%w %q", ErrUnknownWorkload, name)
+			}
+			out = append(out, all[i])
+		}
+		return out, nil
+	}
+	if !quick {
+		return all, nil
+	}
+	var out []Workload
+	for _, w := range all {
+		if w.Quick {
+			out = append(out, w)
+		}
+	}
+	return out, nil
+}
+
+// findRoot returns the repository root: the nearest directory upwards that
+// holds bench/cmd/benchreport.
+func findRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if st, err := os.Stat(filepath.Join(dir, "bench", "cmd", "benchreport")); err == nil && st.IsDir() {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("run from the geventgo repository (bench/cmd/benchreport not found)")
+		}
+		dir = parent
+	}
+}
+
+// step is one run of one implementation of one workload.
+type step struct {
+	w    Workload
+	impl report.Impl
+	rep  int
+	argv []string
+}
+
+// plan interleaves the runs: for each workload, repetition after
+// repetition, every built implementation once, the starting one rotating so
+// no implementation always runs first (on a warmer or colder machine).
+func plan(ws []Workload, reps int, progs map[progKey]built) []step {
+	var out []step
+	for _, w := range ws {
+		var impls []report.Impl
+		for _, impl := range report.Impls {
+			if b, ok := progs[progKey{impl, w.ProgramName()}]; ok && w.Applies(impl) && b.status == report.OK {
+				impls = append(impls, impl)
+			}
+		}
+		for rep := range reps {
+			for k := range impls {
+				impl := impls[(k+rep)%len(impls)]
+				argv := append(append([]string{}, progs[progKey{impl, w.ProgramName()}].argv...), w.Args[impl]...)
+				out = append(out, step{w: w, impl: impl, rep: rep + 1, argv: argv})
+			}
+		}
+	}
+	return out
+}
+
+// newRows lays out the table before any run: a row per metric, its cells
+// not applicable, not built, or waiting for values.
+func newRows(ws []Workload, progs map[progKey]built) []report.Row {
+	var rows []report.Row
+	for _, w := range ws {
+		for _, m := range w.Metrics {
+			row := report.Row{Metric: m, Cells: map[report.Impl]report.Cell{}}
+			for _, impl := range report.Impls {
+				if !w.Applies(impl) {
+					continue
+				}
+				b := progs[progKey{impl, w.ProgramName()}]
+				if b.status != report.OK {
+					row.Cells[impl] = report.Cell{Status: report.NotBuilt, Note: b.note}
+					continue
+				}
+				row.Cells[impl] = report.Cell{Status: report.OK}
+			}
+			rows = append(rows, row)
+		}
+	}
+	return rows
+}
+
+// record adds one run's outcome to the rows of its workload.
+func record(rows []report.Row, s step, vals map[string]float64, err error) {
+	for i := range rows {
+		m := rows[i].Metric
+		if !slices.ContainsFunc(s.w.Metrics, func(x report.Metric) bool { return x.Name == m.Name }) {
+			continue
+		}
+		c := rows[i].Cells[s.impl]
+		if err != nil {
+			c.Note = fmt.Sprintf("run %d: %v", s.rep, err)
+		} else {
+			c.Values = append(c.Values, vals[m.Name])
+		}
+		rows[i].Cells[s.impl] = c
+	}
+}
+
+// finish marks cells that never got a value as failed.
+func finish(rows []report.Row) {
+	for _, r := range rows {
+		for impl, c := range r.Cells {
+			if c.Status == report.OK && len(c.Values) == 0 {
+				c.Status = report.Failed
+				r.Cells[impl] = c
+			}
+		}
+	}
+}
+
+func run(ctx context.Context, o options) error {
+	o.defaults()
+	root, err := findRoot()
+	if err != nil {
+		return err
+	}
+	ws, err := selectWorkloads(workloads, o.only, o.quick)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	logf := func(format string, args ...any) {
+		fmt.Fprintf(os.Stderr, "[%6.1fs] %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, args...))
+	}
+	b := &builder{root: root, dir: filepath.Join(root, "bench", ".build"), log: logf}
+	progs, loadgen, err := b.buildAll(ctx, ws)
+	if err != nil {
+		return err
+	}
+	for k, p := range progs {
+		if p.status != report.OK && k.impl != report.GeventGo {
+			logf("warning: %s %s not built: %s", k.impl.Label(), k.name, p.note)
+		}
+	}
+	rows := newRows(ws, progs)
+	steps := plan(ws, o.reps, progs)
+	r := &runner{root: root, scale: o.scale, timeout: o.timeout, loadgen: loadgen, duration: o.duration}
+	logf("running %d workloads, %d runs (%d per implementation, BENCH_SCALE=%g)", len(ws), len(steps), o.reps, o.scale)
+	for i, s := range steps {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		t0 := time.Now()
+		vals, err := r.run(ctx, s.w, s.argv)
+		record(rows, s, vals, err)
+		logf("%3d/%d left %3d  %-16s %-8s run %d/%d  %s", i+1, len(steps), len(steps)-i-1, s.w.Name, s.impl, s.rep, o.reps, describe(s.w, vals, err, time.Since(t0)))
+	}
+	finish(rows)
+	fmt.Print(report.Text(rows))
+	meta := Meta{Quick: o.quick, Reps: o.reps, Scale: o.scale, Started: start, Elapsed: time.Since(start), Workloads: ws}
+	out := o.out
+	if !filepath.IsAbs(out) {
+		out = filepath.Join(root, out)
+	}
+	if err := writeResults(out, rows, meta); err != nil {
+		return err
+	}
+	logf("wrote %s/latest.json, latest.md and latest.svg", out)
+	return nil
+}
+
+// describe is the progress line's summary of one run.
+func describe(w Workload, vals map[string]float64, err error, took time.Duration) string {
+	if err != nil {
+		return "FAILED: " + firstLine(err.Error())
+	}
+	var parts []string
+	for _, m := range w.Metrics {
+		parts = append(parts, report.FormatValue(vals[m.Name])+" "+m.Unit)
+	}
+	return fmt.Sprintf("%s  (%.2fs)", strings.Join(parts, ", "), took.Seconds())
+}

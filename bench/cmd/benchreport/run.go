@@ -1,0 +1,184 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/geventgo/geventgo/bench/internal/benchio"
+	"github.com/geventgo/geventgo/bench/internal/report"
+)
+
+// ErrBadOutput is wrapped by every failure to read a program's results.
+var ErrBadOutput = errors.New("bad benchmark output")
+
+// parseResults reads the JSON result lines of a program's stdout (other
+// lines are ignored) and checks that each wanted metric appears exactly once
+// with the expected unit and a positive, finite value.
+func parseResults(out []byte, want []report.Metric) (map[string]float64, error) {
+	got := map[string]float64{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if !strings.HasPrefix(line, "{") {
+			continue
+		}
+		var r benchio.Result
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			return nil, fmt.Errorf("%w: %q: %v", ErrBadOutput, line, err)
+		}
+		var m *report.Metric
+		for i := range want {
+			if want[i].Name == r.Workload {
+				m = &want[i]
+			}
+		}
+		switch {
+		case m == nil:
+			return nil, fmt.Errorf("%w: unexpected workload %q", ErrBadOutput, r.Workload)
+		case r.Unit != m.Unit:
+			return nil, fmt.Errorf("%w: %s reported in %q, want %q", ErrBadOutput, r.Workload, r.Unit, m.Unit)
+		case !(r.Value > 0) || r.Value > 1e18:
+			return nil, fmt.Errorf("%w: %s = %v", ErrBadOutput, r.Workload, r.Value)
+		}
+		if _, dup := got[r.Workload]; dup {
+			return nil, fmt.Errorf("%w: %s reported twice", ErrBadOutput, r.Workload)
+		}
+		got[r.Workload] = r.Value
+	}
+	for _, m := range want {
+		if _, ok := got[m.Name]; !ok {
+			return nil, fmt.Errorf("%w: no result for %s", ErrBadOutput, m.Name)
+		}
+	}
+	return got, nil
+}
+
+// runner runs one program at a time.
+type runner struct {
+	root     string
+	scale    float64
+	timeout  time.Duration // per run
+	loadgen  []string
+	duration time.Duration // echo measuring time
+}
+
+func (r *runner) command(ctx context.Context, argv []string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Dir = r.root
+	cmd.Env = append(os.Environ(), "BENCH_SCALE="+strconv.FormatFloat(r.scale, 'g', -1, 64), "PYTHONDONTWRITEBYTECODE=1")
+	cmd.WaitDelay = 2 * time.Second
+	return cmd
+}
+
+// run runs one implementation of w once and returns its metrics.
+func (r *runner) run(ctx context.Context, w Workload, argv []string) (map[string]float64, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	if w.Server {
+		return r.runServer(ctx, w, argv)
+	}
+	cmd := r.command(ctx, argv)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, runError(ctx, err, stderr.String())
+	}
+	return parseResults(stdout.Bytes(), w.Metrics)
+}
+
+func runError(ctx context.Context, err error, stderr string) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("timed out: %w", ctx.Err())
+	}
+	if s := lastLine(stderr); s != "" {
+		return fmt.Errorf("%w: %s", err, s)
+	}
+	return err
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
+}
+
+// runServer starts an echo server, waits for its "PORT n" line, drives it
+// with the load generator and stops it.
+func (r *runner) runServer(ctx context.Context, w Workload, argv []string) (map[string]float64, error) {
+	srv := r.command(ctx, argv)
+	pipe, err := srv.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	var srvErr bytes.Buffer
+	srv.Stderr = &srvErr
+	if err := srv.Start(); err != nil {
+		return nil, err
+	}
+	defer func() {
+		srv.Process.Kill()
+		srv.Wait()
+	}()
+	port, err := readPort(pipe, 15*time.Second)
+	if err != nil {
+		srv.Process.Kill()
+		srv.Wait()
+		return nil, fmt.Errorf("server: %w %s", err, lastLine(srvErr.String()))
+	}
+	go io.Copy(io.Discard, pipe)
+	lg := append(append([]string{}, r.loadgen...),
+		"-addr", "127.0.0.1:"+strconv.Itoa(port), "-name", w.Name,
+		"-conns", "50", "-size", "64", "-duration", r.duration.String())
+	cmd := r.command(ctx, lg)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("load generator: %w (server: %s)", runError(ctx, err, stderr.String()), lastLine(srvErr.String()))
+	}
+	return parseResults(stdout.Bytes(), w.Metrics)
+}
+
+// readPort reads the server's "PORT n" line.
+func readPort(r io.Reader, timeout time.Duration) (int, error) {
+	type res struct {
+		port int
+		err  error
+	}
+	ch := make(chan res, 1)
+	go func() {
+		line, err := bufio.NewReader(r).ReadString('\n')
+		if err != nil {
+			ch <- res{0, fmt.Errorf("%w: no PORT line: %v", ErrBadOutput, err)}
+			return
+		}
+		p, err := parsePort(line)
+		ch <- res{p, err}
+	}()
+	select {
+	case x := <-ch:
+		return x.port, x.err
+	case <-time.After(timeout):
+		return 0, fmt.Errorf("%w: no PORT line within %v", ErrBadOutput, timeout)
+	}
+}
+
+func parsePort(line string) (int, error) {
+	f := strings.Fields(line)
+	if len(f) != 2 || f[0] != "PORT" {
+		return 0, fmt.Errorf("%w: want \"PORT <n>\", got %q", ErrBadOutput, strings.TrimSpace(line))
+	}
+	p, err := strconv.Atoi(f[1])
+	if err != nil || p <= 0 || p > 65535 {
+		return 0, fmt.Errorf("%w: bad port in %q", ErrBadOutput, strings.TrimSpace(line))
+	}
+	return p, nil
+}

@@ -1,0 +1,98 @@
+package main
+
+import "github.com/geventgo/geventgo/bench/internal/report"
+
+// Workload is one piece of work written up to four ways: bench/c/P.c,
+// bench/py/P.py, bench/go/P/ and bench/geventgo/P/ for program P.
+type Workload struct {
+	Name    string          // unique name; also the program's unless Program is set
+	Program string          // program base name when it differs from Name
+	Metrics []report.Metric // what its programs report, one table row each
+	Impls   []report.Impl   // the implementations that apply; others are n/a
+	Server  bool            // the program is an echo server driven by bench/loadgen
+	Args    map[report.Impl][]string
+	Quick   bool // part of -quick
+}
+
+// ProgramName is the base name of the workload's programs.
+func (w Workload) ProgramName() string {
+	if w.Program != "" {
+		return w.Program
+	}
+	return w.Name
+}
+
+// Applies reports whether impl is one of the workload's implementations.
+func (w Workload) Applies(impl report.Impl) bool {
+	for _, i := range w.Impls {
+		if i == impl {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	all      = []report.Impl{report.CLibev, report.GeventGo, report.Gevent, report.Go}
+	noC      = []report.Impl{report.GeventGo, report.Gevent, report.Go}
+	noCNoGo  = []report.Impl{report.GeventGo, report.Gevent}
+	onlyGo   = []report.Impl{report.Go}
+	nsPerOp  = "ns/op"
+	coro2    = "2 coroswitches (iter.Pull round trip)"
+	syscalls = "syscalls: read+write+epoll_wait per hop"
+)
+
+func ns(name, title, bound string) []report.Metric {
+	return []report.Metric{{Name: name, Title: title, Unit: nsPerOp, Bound: bound}}
+}
+
+// workloads is the suite, in table order: loop level first, then greenlets,
+// then gevent's primitives, then the network.
+var workloads = []Workload{
+	{Name: "iter_pull", Impls: onlyGo, Quick: true,
+		Metrics: ns("iter_pull", "bare iter.Pull next/yield round trip (the floor of a switch)", "2 coroswitches")},
+	{Name: "greenlet_switch", Impls: noC, Quick: true,
+		Metrics: ns("greenlet_switch", "raw greenlet switch round trip (Go: unbuffered channel ping-pong)", coro2)},
+	{Name: "hub_roundtrip", Impls: noC,
+		Metrics: ns("hub_roundtrip", "one greenlet sleep(0) through the hub (Go: runtime.Gosched)", "callback + 2 coroswitches + ev_run(NOWAIT) cgo call")},
+	{Name: "sleep0_rr", Impls: noC, Quick: true,
+		Metrics: ns("sleep0_rr", "sleep(0) round-robin over 1000 greenlets, per sleep", "callback + 2 coroswitches")},
+	{Name: "spawn_join", Impls: noC, Quick: true,
+		Metrics: ns("spawn_join", "spawn + join of a trivial greenlet, batches of 1000", "allocation + coroutine creation")},
+	{Name: "run_callback", Impls: noCNoGo,
+		Metrics: ns("run_callback", "loop.run_callback, per callback", "queue ops (chunked FIFO)")},
+	{Name: "timer_chain", Impls: all, Quick: true,
+		Metrics: ns("timer_chain", "zero-delay timer re-armed from its callback", "libev + epoll_wait(0) + cgo call per iteration")},
+	{Name: "timers_spread", Impls: all,
+		Metrics: ns("timers_spread", "100k one-shot timers spread over 10 ms, per timer", "the 10 ms spread itself: 100 ns/timer")},
+	{Name: "io_pingpong", Impls: all, Quick: true,
+		Metrics: ns("io_pingpong", "1-byte ping-pong over a socketpair, per round trip", syscalls)},
+	{Name: "async_send", Impls: all,
+		Metrics: ns("async_send", "ev_async_send from another thread/goroutine + ack, per round trip", "cross-thread wake (futex/eventfd)")},
+	{Name: "idle", Impls: []report.Impl{report.CLibev, report.GeventGo, report.Gevent},
+		Metrics: ns("idle", "idle watcher activations", "epoll_wait(0) per loop iteration")},
+	{Name: "event_wake", Impls: noC,
+		Metrics: ns("event_wake", "Event.set waking 10k waiters, per waiter", "1 coroswitch pair per waiter")},
+	{Name: "queue_prodcons", Impls: noC, Quick: true,
+		Metrics: ns("queue_prodcons", "Queue(maxsize=128) producer/consumer, per item (Go: buffered chan)", "queue ops; switch when full/empty")},
+	{Name: "channel", Impls: noC,
+		Metrics: ns("channel", "Channel rendezvous, per item (Go: unbuffered chan)", "2 coroswitches per item")},
+	{Name: "semaphore", Impls: noC,
+		Metrics: ns("semaphore", "Semaphore contended by 2 greenlets, sleep(0) inside, per acquire", "sleep(0) + wake of the waiter")},
+	{Name: "pool_map", Impls: noC,
+		Metrics: ns("pool_map", "Pool(100).map of a trivial function over 100k items, per item", "a greenlet per item")},
+	{Name: "mem_greenlet", Impls: noC,
+		Metrics: []report.Metric{{Name: "mem_greenlet", Title: "RSS per suspended greenlet (100k; Go: blocked goroutine)", Unit: "B/greenlet", Bound: "coroutine stack (2 KiB min goroutine stack)"}}},
+	{Name: "echo", Impls: all, Server: true, Quick: true,
+		Args: map[report.Impl][]string{report.Go: {"-procs", "1"}},
+		Metrics: []report.Metric{
+			{Name: "echo_rps", Title: "echo server, 50 connections, 64-byte messages (Go: GOMAXPROCS=1)", Unit: "req/s", Bound: "syscalls; load generator shares the 2 cores"},
+			{Name: "echo_p99", Title: "echo server p99 round trip, 50 connections", Unit: "us", Bound: "syscalls; load generator shares the 2 cores"},
+		}},
+	{Name: "echo_2cores", Program: "echo", Impls: []report.Impl{report.GeventGo, report.Go}, Server: true,
+		Args: map[report.Impl][]string{report.Go: {"-procs", "2"}, report.GeventGo: {"-hubs", "2"}},
+		Metrics: []report.Metric{
+			{Name: "echo_2cores_rps", Title: "echo server on 2 cores (Go: GOMAXPROCS=2; geventgo: a hub per core, SO_REUSEPORT)", Unit: "req/s", Bound: "2 cores shared with the load generator"},
+			{Name: "echo_2cores_p99", Title: "echo server p99 on 2 cores", Unit: "us", Bound: "2 cores shared with the load generator"},
+		}},
+}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/geventgo/geventgo/bench/internal/report"
+)
+
+// Meta describes the sitting a report comes from.
+type Meta struct {
+	Quick     bool
+	Reps      int
+	Scale     float64
+	Started   time.Time
+	Elapsed   time.Duration
+	Workloads []Workload
+}
+
+// writeResults writes latest.json, latest.svg and latest.md into dir.
+func writeResults(dir string, rows []report.Row, meta Meta) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	js, err := report.JSON(rows)
+	if err != nil {
+		return err
+	}
+	title := "geventgo vs C libev, gevent and Go"
+	if meta.Quick {
+		title += " (quick run)"
+	}
+	files := map[string]string{
+		"latest.json": string(js),
+		"latest.svg":  report.SVG(rows, title),
+		"latest.md":   markdown(rows, meta, title),
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// machine describes where the numbers were taken.
+func machine() string {
+	kernel, _ := os.ReadFile("/proc/sys/kernel/osrelease")
+	py, _ := exec.Command(Python, "-c", "import sys, gevent, greenlet; print('Python %d.%d.%d' % sys.version_info[:3], 'gevent', gevent.__version__, 'greenlet', greenlet.__version__)").Output()
+	gcc, _ := exec.Command("gcc", "-dumpfullversion").Output()
+	return fmt.Sprintf("%d CPUs, Linux %s, %s, gcc %s, %s", runtime.NumCPU(), strings.TrimSpace(string(kernel)),
+		runtime.Version(), strings.TrimSpace(string(gcc)), strings.TrimSpace(string(py)))
+}
+
+func markdown(rows []report.Row, meta Meta, title string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s\n\n", title)
+	mode := "`make bench` (`go run ./bench/cmd/benchreport`)"
+	if meta.Quick {
+		mode = "`make bench-quick` (`go run ./bench/cmd/benchreport -quick`)"
+	}
+	fmt.Fprintf(&b, "Written by %s on %s in one sitting of %s: every implementation run %d times, interleaved, BENCH_SCALE=%g. Machine: %s.\n\n",
+		mode, meta.Started.UTC().Format("2006-01-02 15:04 UTC"), meta.Elapsed.Round(time.Second), meta.Reps, meta.Scale, machine())
+	b.WriteString("![geventgo against C libev, gevent and Go, log scale](latest.svg)\n\n")
+	b.WriteString("Each cell is the median with the min-max of the runs. Ratios are of medians: for ns/op, us and B/greenlet lower is better (geventgo/C of 1.3x means 30% slower than C; gevent/geventgo of 20x means gevent takes 20 times as long); for req/s higher is better. ")
+	b.WriteString("*n/a*: the workload has no such implementation; *not built*: the implementation does not exist yet or does not compile (never faked); *failed*: it built but no run succeeded.\n\n")
+	b.WriteString(report.Markdown(rows))
+	b.WriteString("\n## Workloads\n\n")
+	for _, w := range meta.Workloads {
+		for _, m := range w.Metrics {
+			fmt.Fprintf(&b, "- **%s** (%s): %s.", m.Name, m.Unit, m.Title)
+			if m.Bound != "" {
+				fmt.Fprintf(&b, " Bound by: %s.", m.Bound)
+			}
+			b.WriteString("\n")
+		}
+	}
+	b.WriteString("\nSources: `bench/c/NAME.c` (C against the vendored libev 4.33 with geventgo's `libev/ev_config.h`), `bench/py/NAME.py` (gevent, /usr/bin/python3), `bench/go/NAME/` (plain Go), `bench/geventgo/NAME/` (geventgo); the echo load generator `bench/loadgen/` is the same for every server.\n")
+	var notes []string
+	for _, r := range rows {
+		for _, impl := range report.Impls {
+			c := r.Cell(impl)
+			if c.Note != "" && c.Status != report.NotApplicable {
+				notes = append(notes, fmt.Sprintf("- %s / %s (%s): %s", r.Metric.Name, impl.Label(), c.Status, c.Note))
+			}
+		}
+	}
+	if len(notes) > 0 {
+		b.WriteString("\n## Notes on missing or failed cells\n\n" + strings.Join(notes, "\n") + "\n")
+	}
+	return b.String()
+}
