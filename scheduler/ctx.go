@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"sync/atomic"
+	"time"
 
 	"github.com/geventgo/geventgo/greenlet"
 )
@@ -25,12 +26,26 @@ type gctx struct {
 	waitToken any
 	// waitingOn says what the greenlet is blocked on; set around a wait.
 	waitingOn string
+	// waitArg completes waitingOn in reports without formatting a string
+	// on every wait: a duration for sleep, a task for join.
+	waitArg any
 	waiter    *Waiter // reusable waiter for Sleep(0)
 	sleepK    *Waker  // reusable waker for Sleep(d)
 	// sleepFire is the cached timer callback waking sleepK.
 	sleepFire func()
 	// curTask mirrors task for the blocking detector's goroutine.
 	curTask atomic.Pointer[task]
+}
+
+// waitLabel formats what the greenlet waits on, for reports.
+func (c *gctx) waitLabel() string {
+	switch a := c.waitArg.(type) {
+	case time.Duration:
+		return c.waitingOn + " " + a.String()
+	case *task:
+		return c.waitingOn + " " + a.Name()
+	}
+	return c.waitingOn
 }
 
 // displayName is the name reports use: the task's name for a worker.

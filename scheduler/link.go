@@ -11,6 +11,9 @@ import (
 // run. fn must not block. Hub-affine.
 func (t *task) Rawlink(fn func(Linkable)) LinkID {
 	t.linkSeq++
+	if t.links == nil {
+		t.links = t.links0[:0]
+	}
 	t.links = append(t.links, linkEntry{id: t.linkSeq, fn: fn})
 	if t.ready && !t.notifier.Pending() {
 		t.notifier = t.hub.runCallbackArg(notifyLinks, t)
@@ -157,9 +160,9 @@ func (t *task) wait(op string, timeout time.Duration) error {
 		tm = StartTimeout(timeout)
 	}
 	c.waitToken = t.impl
-	c.waitingOn = "join " + t.Name()
+	c.waitingOn, c.waitArg = "join", t
 	v, err := h.switchFrom(c)
-	c.waitingOn = ""
+	c.waitingOn, c.waitArg = "", nil
 	c.waitToken = nil
 	if tm != nil {
 		tm.Cancel()

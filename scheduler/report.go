@@ -58,7 +58,7 @@ func (h *Hub) blockedGreenlets() []BlockedGreenlet {
 	}
 	var out []BlockedGreenlet
 	if h.mainC.waitingOn != "" {
-		out = append(out, BlockedGreenlet{Name: "main", WaitingOn: h.mainC.waitingOn, Stack: stackOf(h.owner, len(out))})
+		out = append(out, BlockedGreenlet{Name: "main", WaitingOn: h.mainC.waitLabel(), Stack: stackOf(h.owner, len(out))})
 	}
 	// The live list is newest first; report in spawn order.
 	var tasks []*task
@@ -70,7 +70,7 @@ func (h *Hub) blockedGreenlets() []BlockedGreenlet {
 		if t.state != stRunning || t.ctx == nil {
 			continue
 		}
-		label := t.ctx.waitingOn
+		label := t.ctx.waitLabel()
 		if label == "" {
 			label = "a raw switch"
 		}

@@ -117,9 +117,9 @@ func Sleep(d time.Duration) error {
 		return opErr("Sleep", err)
 	}
 	k.waiting = c
-	c.waitingOn = "sleep " + d.String()
+	c.waitingOn, c.waitArg = "sleep", d
 	_, err = h.switchFrom(c)
-	c.waitingOn = ""
+	c.waitingOn, c.waitArg = "", nil
 	k.waiting = nil
 	h.putTimer(ht)
 	return err

@@ -59,6 +59,7 @@ type task struct {
 	exitErr error // the GreenletExit that ended a successful greenlet
 
 	links    []linkEntry
+	links0   [1]linkEntry // first link without an allocation (a join)
 	linkSeq  LinkID
 	notifier Callback
 
