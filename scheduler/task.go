@@ -276,6 +276,7 @@ func (w *worker) main(first any) (any, error) {
 	c := w.ctx
 	c.goid.Store(goid.Get())
 	h := c.hub
+	h.current.Store(c)
 	j, _ := first.(job)
 	for j != nil {
 		j.runOn(c)
