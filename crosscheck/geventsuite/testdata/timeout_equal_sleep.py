@@ -1,0 +1,14 @@
+# A Timeout and a sleep of the same duration, the Timeout armed first: which wins?
+import gevent
+from gevent import Timeout
+
+def f():
+    try:
+        with Timeout(0.01):
+            gevent.sleep(0.01)
+        print("sleep won")
+    except Timeout:
+        print("timeout won")
+
+gevent.spawn(f).join()
+f()
