@@ -52,7 +52,7 @@ func (b *builder) buildAll(ctx context.Context, ws []Workload) (map[progKey]buil
 			if need[impl] == nil {
 				need[impl] = map[string]bool{}
 			}
-			need[impl][w.ProgramName()] = true
+			need[impl][w.ProgramName(impl)] = true
 		}
 	}
 	loadgen := filepath.Join(b.dir, "loadgen")

@@ -140,14 +140,14 @@ func plan(ws []Workload, reps int, progs map[progKey]built) []step {
 	for _, w := range ws {
 		var impls []report.Impl
 		for _, impl := range report.Impls {
-			if b, ok := progs[progKey{impl, w.ProgramName()}]; ok && w.Applies(impl) && b.status == report.OK {
+			if b, ok := progs[progKey{impl, w.ProgramName(impl)}]; ok && w.Applies(impl) && b.status == report.OK {
 				impls = append(impls, impl)
 			}
 		}
 		for rep := range reps {
 			for k := range impls {
 				impl := impls[(k+rep)%len(impls)]
-				argv := append(append([]string{}, progs[progKey{impl, w.ProgramName()}].argv...), w.Args[impl]...)
+				argv := append(append([]string{}, progs[progKey{impl, w.ProgramName(impl)}].argv...), w.Args[impl]...)
 				out = append(out, step{w: w, impl: impl, rep: rep + 1, argv: argv})
 			}
 		}
@@ -166,7 +166,7 @@ func newRows(ws []Workload, progs map[progKey]built) []report.Row {
 				if !w.Applies(impl) {
 					continue
 				}
-				b := progs[progKey{impl, w.ProgramName()}]
+				b := progs[progKey{impl, w.ProgramName(impl)}]
 				if b.status != report.OK {
 					row.Cells[impl] = report.Cell{Status: report.NotBuilt, Note: b.note}
 					continue

@@ -7,6 +7,8 @@ import "github.com/geventgo/geventgo/bench/internal/report"
 type Workload struct {
 	Name    string          // unique name; also the program's unless Program is set
 	Program string          // program base name when it differs from Name
+	// Programs overrides Program for single implementations.
+	Programs map[report.Impl]string
 	Metrics []report.Metric // what its programs report, one table row each
 	Impls   []report.Impl   // the implementations that apply; others are n/a
 	Server  bool            // the program is an echo server driven by bench/loadgen
@@ -14,8 +16,11 @@ type Workload struct {
 	Quick   bool // part of -quick
 }
 
-// ProgramName is the base name of the workload's programs.
-func (w Workload) ProgramName() string {
+// ProgramName is the base name of the workload's program for impl.
+func (w Workload) ProgramName(impl report.Impl) string {
+	if p, ok := w.Programs[impl]; ok {
+		return p
+	}
 	if w.Program != "" {
 		return w.Program
 	}
@@ -63,6 +68,10 @@ var workloads = []Workload{
 		Metrics: ns("run_callback", "loop.run_callback, per callback", "queue ops (chunked FIFO)")},
 	{Name: "timer_chain", Impls: all, Quick: true,
 		Metrics: ns("timer_chain", "zero-delay timer re-armed from its callback", "libev + epoll_wait(0) + cgo call per iteration")},
+	{Name: "timer_wake", Impls: []report.Impl{report.CLibev, report.GeventGo, report.Gevent}, Quick: true,
+		Programs: map[report.Impl]string{report.CLibev: "timer_chain"},
+		Args:     map[report.Impl][]string{report.CLibev: {"timer_wake"}},
+		Metrics:  ns("timer_wake", "a greenlet woken by a zero-delay timer via hub.wait (C: the timer chain)", "timer chain + 2 coroswitches")},
 	{Name: "timers_spread", Impls: all,
 		Metrics: ns("timers_spread", "100k one-shot timers spread over 10 ms, per timer", "the 10 ms spread itself: 100 ns/timer")},
 	{Name: "io_pingpong", Impls: all, Quick: true,

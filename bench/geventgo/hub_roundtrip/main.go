@@ -1,0 +1,27 @@
+// Command hub_roundtrip measures one greenlet yielding to the hub with
+// scheduler.Sleep(0), N times: a run_callback plus two switches.
+package main
+
+import (
+	"time"
+
+	"github.com/geventgo/geventgo/bench/internal/benchio"
+	"github.com/geventgo/geventgo/scheduler"
+)
+
+func main() {
+	n := benchio.N(3000000)
+	err := scheduler.Main(func() error {
+		t0 := time.Now()
+		for range n {
+			if err := scheduler.Sleep(0); err != nil {
+				return err
+			}
+		}
+		benchio.Emit("hub_roundtrip", "ns/op", benchio.PerOp(time.Since(t0), n))
+		return nil
+	})
+	if err != nil {
+		benchio.Fail(err)
+	}
+}

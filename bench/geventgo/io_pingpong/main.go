@@ -1,0 +1,61 @@
+// Command io_pingpong measures one byte bounced over a socketpair by two
+// cev.IO watchers; per round trip.
+package main
+
+import (
+	"syscall"
+	"time"
+
+	"github.com/geventgo/geventgo/bench/internal/benchio"
+	"github.com/geventgo/geventgo/cev"
+)
+
+func must(err error) {
+	if err != nil {
+		benchio.Fail(err)
+	}
+}
+
+func main() {
+	n := benchio.N(50000)
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	must(err)
+	must(syscall.SetNonblock(fds[0], true))
+	must(syscall.SetNonblock(fds[1], true))
+	loop, err := cev.NewLoop()
+	must(err)
+	defer loop.Destroy()
+	buf := make([]byte, 1)
+	count := 0
+	echo, err := loop.NewIO(fds[1], cev.EV_READ, func(*cev.IO, int) {
+		if _, err := syscall.Read(fds[1], buf); err != nil {
+			benchio.Fail(err)
+		}
+		if _, err := syscall.Write(fds[1], buf); err != nil {
+			benchio.Fail(err)
+		}
+	})
+	must(err)
+	must(echo.Start())
+	ping, err := loop.NewIO(fds[0], cev.EV_READ, func(*cev.IO, int) {
+		if _, err := syscall.Read(fds[0], buf); err != nil {
+			benchio.Fail(err)
+		}
+		count++
+		if count >= n {
+			must(loop.Break(cev.EVBREAK_ALL))
+			return
+		}
+		if _, err := syscall.Write(fds[0], buf); err != nil {
+			benchio.Fail(err)
+		}
+	})
+	must(err)
+	must(ping.Start())
+	t0 := time.Now()
+	_, err = syscall.Write(fds[0], []byte{'x'})
+	must(err)
+	_, err = loop.Run(0)
+	must(err)
+	benchio.Emit("io_pingpong", "ns/op", benchio.PerOp(time.Since(t0), n))
+}
