@@ -5,15 +5,15 @@ import "github.com/geventgo/geventgo/bench/internal/report"
 // Workload is one piece of work written up to four ways: bench/c/P.c,
 // bench/py/P.py, bench/go/P/ and bench/geventgo/P/ for program P.
 type Workload struct {
-	Name    string          // unique name; also the program's unless Program is set
-	Program string          // program base name when it differs from Name
+	Name    string // unique name; also the program's unless Program is set
+	Program string // program base name when it differs from Name
 	// Programs overrides Program for single implementations.
 	Programs map[report.Impl]string
-	Metrics []report.Metric // what its programs report, one table row each
-	Impls   []report.Impl   // the implementations that apply; others are n/a
-	Server  bool            // the program is an echo server driven by bench/loadgen
-	Args    map[report.Impl][]string
-	Quick   bool // part of -quick
+	Metrics  []report.Metric // what its programs report, one table row each
+	Impls    []report.Impl   // the implementations that apply; others are n/a
+	Server   bool            // the program is an echo server driven by bench/loadgen
+	Args     map[report.Impl][]string
+	Quick    bool // part of -quick
 }
 
 // ProgramName is the base name of the workload's program for impl.
