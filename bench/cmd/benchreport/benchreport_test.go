@@ -188,7 +188,7 @@ func TestRunProgram(t *testing.T) {
 }
 
 func TestRunServer(t *testing.T) {
-case "$*" in *"-addr 127.0.0.1:4242 -name echo "*) ;; *) echo "bad args: $*" >&2; exit 2;; esac
+	fakeLoadgen := `case "$*" in *"-addr 127.0.0.1:4242 -name echo "*) ;; *) echo "bad args: $*" >&2; exit 2;; esac
 echo '{"workload":"echo_rps","unit":"req/s","value":1000}'
 echo '{"workload":"echo_p99","unit":"us","value":50}'`
 	r := &runner{root: t.TempDir(), scale: 1, timeout: 10 * time.Second, duration: time.Second,
