@@ -56,6 +56,11 @@ func ns(name, title, bound string) []report.Metric {
 var workloads = []Workload{
 	{Name: "iter_pull", Impls: onlyGo, Quick: true,
 		Metrics: ns("iter_pull", "bare iter.Pull next/yield round trip (the floor of a switch)", "2 coroswitches")},
+	{Name: "dispatch_lookup", Impls: onlyGo,
+		Metrics: []report.Metric{
+			{Name: "lookup_slot", Title: "finding a queued event's Go watcher through cev's slot table (slice index + generation)", Unit: nsPerOp, Bound: "one bounds-checked load"},
+			{Name: "lookup_gopointer", Title: "the same through go-pointer's Restore (the alternative the design card names)", Unit: nsPerOp, Bound: "a global mutex + map lookup"},
+		}},
 	{Name: "greenlet_switch", Impls: noC, Quick: true,
 		Metrics: ns("greenlet_switch", "raw greenlet switch round trip (Go: unbuffered channel ping-pong)", coro2)},
 	{Name: "hub_roundtrip", Impls: noC,
