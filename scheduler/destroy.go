@@ -40,7 +40,7 @@ func (h *Hub) Destroy() error {
 	for _, ht := range h.timers {
 		ht.fire = nil
 	}
-	h.timers = nil
+	h.timers, h.timersLow = nil, nil
 	h.idle = nil
 	if lerr := h.loop.Destroy(); lerr != nil {
 		err = errors.Join(err, lerr)

@@ -56,6 +56,7 @@ type Hub struct {
 	destroyed atomic.Bool
 
 	timers       []*hubTimer
+	timersLow    []*hubTimer // Timeout timers, priority timeoutPriority
 	draining     bool // inside drain: timers started now update the loop time first
 	switches     atomic.Uint64
 	callbacksRun uint64
@@ -248,7 +249,12 @@ func (h *Hub) KeepAlive() (release func()) {
 // was reported and the caller calls drain again), which keeps recover off the
 // per-callback path.
 func (h *Hub) drain() (ok bool) {
-	var start time.Time
+	if h.cbs.len() == 0 {
+		return true
+	}
+	// As gevent: the interval counts from the start of the drain and is
+	// looked at every 50 callbacks.
+	start := time.Now()
 	count := 0
 	h.draining = true
 	defer func() {
@@ -262,11 +268,9 @@ func (h *Hub) drain() (ok bool) {
 	for {
 		e, more := h.cbs.pop()
 		if !more {
-			if count > 0 || !start.IsZero() {
-				// gevent updates the loop time after a drain, so timers
-				// armed next count from now.
-				_ = h.loop.UpdateNow()
-			}
+			// gevent updates the loop time after a drain, so timers
+			// armed next count from now.
+			_ = h.loop.UpdateNow()
 			return true
 		}
 		if e.fn != nil {
@@ -279,9 +283,7 @@ func (h *Hub) drain() (ok bool) {
 		count++
 		if count == callbacksPerIntervalCheck {
 			count = 0
-			if start.IsZero() {
-				start = time.Now()
-			} else if time.Since(start) >= h.switchInterval {
+			if time.Since(start) >= h.switchInterval {
 				return true
 			}
 		}

@@ -12,16 +12,30 @@ import (
 type hubTimer struct {
 	t    *cev.Timer
 	fire func()
+	low  bool // priority timeoutPriority, from the Timeout pool
 }
+
+// timeoutPriority is the priority of Timeout timers, as gevent's Timeout
+// (priority=-1): when a Timeout and a sleep expire in the same iteration, the
+// sleep's greenlet runs first and can cancel the Timeout before it fires.
+const timeoutPriority = -1
 
 // getTimer returns a started timer that calls fire once after d.
 func (h *Hub) getTimer(d time.Duration, fire func()) (*hubTimer, error) {
+	return h.getTimerPri(d, fire, false)
+}
+
+func (h *Hub) getTimerPri(d time.Duration, fire func(), low bool) (*hubTimer, error) {
+	pool := &h.timers
+	if low {
+		pool = &h.timersLow
+	}
 	var ht *hubTimer
-	if n := len(h.timers); n > 0 {
-		ht = h.timers[n-1]
-		h.timers = h.timers[:n-1]
+	if n := len(*pool); n > 0 {
+		ht = (*pool)[n-1]
+		*pool = (*pool)[:n-1]
 	} else {
-		ht = &hubTimer{}
+		ht = &hubTimer{low: low}
 		t, err := h.loop.NewTimer(0, 0, func(*cev.Timer, int) {
 			if f := ht.fire; f != nil {
 				f()
@@ -30,6 +44,12 @@ func (h *Hub) getTimer(d time.Duration, fire func()) (*hubTimer, error) {
 		if err != nil {
 			return nil, err
 		}
+		if low {
+			if err := t.SetPriority(timeoutPriority); err != nil {
+				_ = t.Close()
+				return nil, err
+			}
+		}
 		ht.t = t
 	}
 	ht.fire = fire
@@ -37,11 +57,11 @@ func (h *Hub) getTimer(d time.Duration, fire func()) (*hubTimer, error) {
 		_ = h.loop.UpdateNow()
 	}
 	if err := ht.t.Set(seconds(d), 0); err != nil {
-		h.timers = append(h.timers, ht)
+		h.putTimer(ht)
 		return nil, err
 	}
 	if err := ht.t.Start(); err != nil {
-		h.timers = append(h.timers, ht)
+		h.putTimer(ht)
 		return nil, err
 	}
 	return ht, nil
@@ -51,8 +71,12 @@ func (h *Hub) getTimer(d time.Duration, fire func()) (*hubTimer, error) {
 func (h *Hub) putTimer(ht *hubTimer) {
 	_ = ht.t.Stop()
 	ht.fire = nil
-	if len(h.timers) < 256 {
-		h.timers = append(h.timers, ht)
+	pool := &h.timers
+	if ht.low {
+		pool = &h.timersLow
+	}
+	if len(*pool) < 256 {
+		*pool = append(*pool, ht)
 	} else {
 		_ = ht.t.Close()
 	}

@@ -71,7 +71,10 @@ func (t *Timeout) Start() error {
 	}
 	t.target = c
 	t.task = c.task
-	ht, err := t.hub.getTimer(t.d, t.fire)
+	// gevent starts a Timeout's timer with update=True: the deadline
+	// counts from the real now, not the loop's cached time.
+	_ = t.hub.loop.UpdateNow()
+	ht, err := t.hub.getTimerPri(t.d, t.fire, true)
 	if err != nil {
 		return opErr("Timeout.Start", err)
 	}
