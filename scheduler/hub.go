@@ -57,7 +57,7 @@ type Hub struct {
 
 	timers       []*hubTimer
 	timersLow    []*hubTimer // Timeout timers, priority timeoutPriority
-	draining     bool // inside drain: timers started now update the loop time first
+	draining     bool        // inside drain: timers started now update the loop time first
 	switches     atomic.Uint64
 	callbacksRun uint64
 
