@@ -1,0 +1,75 @@
+package geventsuite
+
+import (
+	"errors"
+
+	"github.com/geventgo/geventgo/crosscheck"
+	"github.com/geventgo/geventgo/greenlet"
+	"github.com/geventgo/geventgo/scheduler"
+)
+
+func init() {
+	register("waiter_switch_before_get", waiterSwitchBeforeGet)
+	register("blocking_in_hub", blockingInHub)
+	register("link_getcurrent", linkGetcurrent)
+}
+
+func waiterSwitchBeforeGet(t *crosscheck.T) {
+	hub := scheduler.GetHub()
+	w := scheduler.NewWaiter()
+	t.Println("ready", py(w.Ready()))
+	hub.RunCallback(func() { w.Switch(7) })
+	unexpected(t, "sleep", scheduler.Sleep(0))
+	t.Println("ready", py(w.Ready()))
+	v, err := w.Get()
+	unexpected(t, "get", err)
+	t.Println("get", v)
+	w2 := scheduler.NewWaiter()
+	hub.RunCallback(func() { w2.Throw(errKey) })
+	unexpected(t, "sleep", scheduler.Sleep(0))
+	if _, err := w2.Get(); errors.Is(err, errKey) {
+		t.Println("KeyError", errKey)
+	} else {
+		t.Println("get", errName(err))
+	}
+}
+
+// blockingInHub: gevent's BlockingSwitchOutError is the ErrNotGreenlet that
+// a blocking call made on the hub returns.
+func blockingInHub(t *crosscheck.T) {
+	hub := scheduler.GetHub()
+	report := func(where string, err error) {
+		switch {
+		case err == nil:
+			t.Println(where, "slept")
+		case errors.Is(err, scheduler.ErrNotGreenlet):
+			t.Println(where, "BlockingSwitchOutError")
+		default:
+			t.Println(where, errName(err))
+		}
+	}
+	hub.RunCallback(func() { report("callback", scheduler.Sleep(ms)) })
+	g := scheduler.Spawn(func() (int, error) { return 1, nil })
+	g.Rawlink(func(scheduler.Linkable) { report("rawlink", scheduler.Sleep(ms)) })
+	unexpected(t, "join", g.Join(scheduler.Forever))
+	unexpected(t, "sleep", scheduler.Sleep(5*ms))
+	t.Println("done")
+}
+
+// linkGetcurrent: "is the hub" is checked against the raw greenlet that a
+// RunCallback callback runs in, since the Hub does not expose its greenlet.
+func linkGetcurrent(t *crosscheck.T) {
+	hub := scheduler.GetHub()
+	var hubRaw *greenlet.Greenlet
+	hub.RunCallback(func() { hubRaw = scheduler.CurrentRaw() })
+	unexpected(t, "sleep", scheduler.Sleep(0))
+	g := scheduler.Spawn(func() (int, error) { return 1, nil })
+	where := func() string {
+		return py(scheduler.GetCurrent() != nil) + " in hub " + py(hubRaw != nil && scheduler.CurrentRaw() == hubRaw)
+	}
+	g.Link(func(scheduler.Linkable) { t.Println("link in Greenlet", where()) })
+	g.Rawlink(func(scheduler.Linkable) { t.Println("rawlink in Greenlet", where()) })
+	unexpected(t, "join", g.Join(scheduler.Forever))
+	unexpected(t, "sleep", scheduler.Sleep(0))
+	t.Println("done")
+}
