@@ -261,7 +261,7 @@ int cev_start(cev_loop *cl, cev_hdr *h)
 {
 	struct ev_loop *loop = CEV_L(cl);
 	cev_watcher *cw = CEV_W(h);
-	int was = ev_is_active(&cw->u.w);
+	int was = !!ev_is_active(&cw->u.w);
 
 	if (was)
 		return 0;
@@ -305,7 +305,7 @@ int cev_start(cev_loop *cl, cev_hdr *h)
 	default:
 		return -EINVAL;
 	}
-	cl->activecnt += ev_is_active(&cw->u.w) - was;
+	cl->activecnt += !!ev_is_active(&cw->u.w) - was;
 	return 0;
 }
 
@@ -313,7 +313,7 @@ void cev_stop(cev_loop *cl, cev_hdr *h)
 {
 	struct ev_loop *loop = CEV_L(cl);
 	cev_watcher *cw = CEV_W(h);
-	int was = ev_is_active(&cw->u.w);
+	int was = !!ev_is_active(&cw->u.w);
 
 	cw->gen++;
 	switch (cw->kind) {
@@ -345,7 +345,7 @@ void cev_stop(cev_loop *cl, cev_hdr *h)
 		}
 		break;
 	}
-	cl->activecnt += ev_is_active(&cw->u.w) - was;
+	cl->activecnt += !!ev_is_active(&cw->u.w) - was;
 }
 
 void cev_feed_event(cev_loop *cl, cev_hdr *h, int revents) { ev_feed_event(CEV_L(cl), &CEV_W(h)->u.w, revents); }
@@ -362,10 +362,10 @@ void cev_io_set(cev_hdr *h, int fd, int events) { ev_io_set(&CEV_W(h)->u.io, fd,
 void cev_timer_again(cev_loop *cl, cev_hdr *h)
 {
 	cev_watcher *cw = CEV_W(h);
-	int was = ev_is_active(&cw->u.w);
+	int was = !!ev_is_active(&cw->u.w);
 
 	ev_timer_again(CEV_L(cl), &cw->u.timer);
-	cl->activecnt += ev_is_active(&cw->u.w) - was;
+	cl->activecnt += !!ev_is_active(&cw->u.w) - was;
 }
 
 double cev_timer_remaining(cev_loop *cl, cev_hdr *h) { return ev_timer_remaining(CEV_L(cl), &CEV_W(h)->u.timer); }
@@ -378,10 +378,10 @@ void cev_periodic_set(cev_hdr *h, double offset, double interval)
 void cev_periodic_again(cev_loop *cl, cev_hdr *h)
 {
 	cev_watcher *cw = CEV_W(h);
-	int was = ev_is_active(&cw->u.w);
+	int was = !!ev_is_active(&cw->u.w);
 
 	ev_periodic_again(CEV_L(cl), &cw->u.periodic);
-	cl->activecnt += ev_is_active(&cw->u.w) - was;
+	cl->activecnt += !!ev_is_active(&cw->u.w) - was;
 }
 
 double cev_periodic_at(cev_hdr *h) { return ev_periodic_at(&CEV_W(h)->u.periodic); }

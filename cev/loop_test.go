@@ -1,0 +1,281 @@
+package cev
+
+import (
+	"errors"
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestNewLoopBackends(t *testing.T) {
+	for _, b := range []uint{EVBACKEND_SELECT, EVBACKEND_POLL, EVBACKEND_EPOLL} {
+		l := newLoop(t, WithBackend(b))
+		assert.Equal(t, b, l.Backend())
+		fired := false
+		tm, err := l.NewTimer(0, 0, func(*Timer, int) { fired = true })
+		require.NoError(t, err)
+		require.NoError(t, tm.Start())
+		_, err = l.Run(0)
+		require.NoError(t, err)
+		assert.True(t, fired, "backend %#x", b)
+	}
+	assert.NotZero(t, SupportedBackends()&EVBACKEND_EPOLL)
+	assert.NotZero(t, RecommendedBackends())
+}
+
+func TestNewLoopIOUring(t *testing.T) {
+	l, err := NewLoop(WithBackend(EVBACKEND_IOURING))
+	if err != nil {
+		// The kernel (or a system libev built without it) may refuse.
+		assert.ErrorIs(t, err, ErrNotSupported)
+		return
+	}
+	defer l.Destroy()
+	assert.Equal(t, uint(EVBACKEND_IOURING), l.Backend())
+}
+
+func TestNewLoopBadInput(t *testing.T) {
+	_, err := NewLoop(WithBackend(0x100))
+	assert.ErrorIs(t, err, ErrInvalid)
+	_, err = NewLoop(WithFlags(0x4))
+	assert.ErrorIs(t, err, ErrInvalid)
+	var e *Error
+	require.True(t, errors.As(err, &e))
+	assert.Equal(t, "NewLoop", e.Op)
+	assert.Contains(t, err.Error(), "cev: NewLoop: invalid argument")
+}
+
+func TestUseAfterDestroy(t *testing.T) {
+	l, err := NewLoop()
+	require.NoError(t, err)
+	tm, err := l.NewTimer(1, 0, func(*Timer, int) {})
+	require.NoError(t, err)
+	require.NoError(t, tm.Start())
+	as, err := l.NewAsync(func(*Async, int) {})
+	require.NoError(t, err)
+	require.NoError(t, l.Destroy())
+
+	assert.ErrorIs(t, l.Destroy(), ErrClosed)
+	_, err = l.Run(0)
+	assert.ErrorIs(t, err, ErrClosed)
+	assert.ErrorIs(t, l.Break(EVBREAK_ALL), ErrClosed)
+	assert.ErrorIs(t, l.UpdateNow(), ErrClosed)
+	assert.ErrorIs(t, l.Ref(), ErrClosed)
+	assert.ErrorIs(t, l.Unref(), ErrClosed)
+	assert.ErrorIs(t, l.Suspend(), ErrClosed)
+	assert.ErrorIs(t, l.Resume(), ErrClosed)
+	assert.ErrorIs(t, l.Verify(), ErrClosed)
+	assert.ErrorIs(t, l.Fork(), ErrClosed)
+	assert.ErrorIs(t, l.SetIOCollectInterval(0), ErrClosed)
+	assert.ErrorIs(t, l.SetTimeoutCollectInterval(0), ErrClosed)
+	assert.ErrorIs(t, l.FeedEvent(tm, EV_CUSTOM), ErrClosed)
+	assert.ErrorIs(t, l.FeedFDEvent(0, EV_READ), ErrClosed)
+	assert.True(t, math.IsNaN(l.Now()))
+	assert.Zero(t, l.Iteration())
+	assert.Zero(t, l.PendingCount())
+	assert.Zero(t, l.Backend())
+	_, err = l.NewTimer(0, 0, func(*Timer, int) {})
+	assert.ErrorIs(t, err, ErrClosed)
+
+	assert.ErrorIs(t, tm.Start(), ErrClosed)
+	assert.ErrorIs(t, tm.Stop(), ErrClosed)
+	assert.ErrorIs(t, tm.Again(), ErrClosed)
+	assert.ErrorIs(t, tm.Set(1, 0), ErrClosed)
+	assert.ErrorIs(t, tm.Close(), ErrClosed)
+	assert.ErrorIs(t, tm.Invoke(EV_TIMER), ErrClosed)
+	assert.ErrorIs(t, tm.SetPriority(1), ErrClosed)
+	assert.False(t, tm.IsActive())
+	assert.False(t, tm.IsPending())
+	assert.Zero(t, tm.ClearPending())
+	assert.Zero(t, tm.Remaining())
+	assert.ErrorIs(t, as.Send(), ErrClosed)
+}
+
+func TestDestroyFromCallback(t *testing.T) {
+	l := newLoop(t)
+	var derr error
+	tm, err := l.NewTimer(0, 0, func(*Timer, int) { derr = l.Destroy() })
+	require.NoError(t, err)
+	require.NoError(t, tm.Start())
+	_, err = l.Run(0)
+	require.NoError(t, err)
+	assert.ErrorIs(t, derr, ErrInvalid)
+}
+
+func TestBreakOneAndAll(t *testing.T) {
+	l := newLoop(t)
+	n := 0
+	rep, err := l.NewTimer(0, 0.0001, func(w *Timer, _ int) {
+		n++
+		if n == 3 {
+			require.NoError(t, l.Break(EVBREAK_ONE))
+		}
+	})
+	require.NoError(t, err)
+	require.NoError(t, rep.Start())
+	active, err := l.Run(0)
+	require.NoError(t, err)
+	assert.True(t, active)
+	assert.Equal(t, 3, n)
+
+	// Break(ALL) from a nested Run leaves both; Depth counts nesting.
+	var depths []int
+	inner := 0
+	require.NoError(t, rep.Stop())
+	outer, err := l.NewTimer(0, 0, func(*Timer, int) {
+		depths = append(depths, l.Depth())
+		in, err := l.NewTimer(0, 0.0001, func(*Timer, int) {
+			inner++
+			depths = append(depths, l.Depth())
+			require.NoError(t, l.Break(EVBREAK_ALL))
+		})
+		require.NoError(t, err)
+		require.NoError(t, in.Start())
+		_, err = l.Run(0)
+		require.NoError(t, err)
+	})
+	require.NoError(t, err)
+	require.NoError(t, outer.Start())
+	active, err = l.Run(0)
+	require.NoError(t, err)
+	assert.True(t, active, "the inner repeating timer is still active")
+	assert.Equal(t, []int{1, 2}, depths)
+	assert.Equal(t, 1, inner)
+	assert.Equal(t, 0, l.Depth())
+	assert.ErrorIs(t, l.Break(7), ErrInvalid)
+}
+
+func TestRunFlags(t *testing.T) {
+	l := newLoop(t)
+	_, err := l.Run(4)
+	assert.ErrorIs(t, err, ErrInvalid)
+	// Nothing active: Run(0) returns at once, false.
+	active, err := l.Run(0)
+	require.NoError(t, err)
+	assert.False(t, active)
+	it := l.Iteration()
+	active, err = l.Run(EVRUN_NOWAIT)
+	require.NoError(t, err)
+	assert.False(t, active)
+	assert.Equal(t, it+1, l.Iteration())
+}
+
+func TestRefUnref(t *testing.T) {
+	l := newLoop(t)
+	fired := false
+	tm, err := l.NewTimer(10, 0, func(*Timer, int) { fired = true })
+	require.NoError(t, err)
+	require.NoError(t, tm.Start())
+	require.NoError(t, l.Unref())
+	active, err := l.Run(0) // the unref'd timer does not keep the loop alive
+	require.NoError(t, err)
+	assert.False(t, active)
+	assert.False(t, fired)
+	require.NoError(t, l.Ref())
+	require.NoError(t, tm.Stop())
+	if Embedded {
+		assert.Equal(t, int(l.c.activecnt), int(realActivecnt(l)))
+	}
+}
+
+func TestNowAndUpdateNow(t *testing.T) {
+	l := newLoop(t)
+	n0 := l.Now()
+	assert.InDelta(t, Time(), n0, 1)
+	for Time() < n0+0.002 {
+	}
+	assert.Equal(t, n0, l.Now(), "Now is cached until the loop updates it")
+	require.NoError(t, l.UpdateNow())
+	assert.Greater(t, l.Now(), n0)
+}
+
+func TestSuspendResumeVerifyCollect(t *testing.T) {
+	l := newLoop(t)
+	require.NoError(t, l.Suspend())
+	require.NoError(t, l.Resume())
+	require.NoError(t, l.Verify())
+	require.NoError(t, l.SetIOCollectInterval(0.0001))
+	require.NoError(t, l.SetTimeoutCollectInterval(0.0001))
+	for _, bad := range []float64{-1, math.NaN(), math.Inf(1)} {
+		assert.ErrorIs(t, l.SetIOCollectInterval(bad), ErrInvalid)
+		assert.ErrorIs(t, l.SetTimeoutCollectInterval(bad), ErrInvalid)
+	}
+}
+
+func TestPendingCountFeedAndClear(t *testing.T) {
+	l := newLoop(t)
+	var got []int
+	id, err := l.NewIdle(func(_ *Idle, revents int) { got = append(got, revents) })
+	require.NoError(t, err)
+	require.NoError(t, l.FeedEvent(id, EV_CUSTOM))
+	require.NoError(t, l.FeedEvent(id, EV_TIMER)) // merges into the pending event
+	assert.True(t, id.IsPending())
+	assert.Equal(t, 1, l.PendingCount())
+	_, err = l.Run(EVRUN_NOWAIT)
+	require.NoError(t, err)
+	assert.Equal(t, []int{EV_CUSTOM | EV_TIMER}, got)
+	assert.Zero(t, l.PendingCount())
+
+	require.NoError(t, l.FeedEvent(id, EV_CUSTOM))
+	assert.Equal(t, EV_CUSTOM, id.ClearPending())
+	assert.False(t, id.IsPending())
+	assert.Zero(t, id.ClearPending())
+	_, err = l.Run(EVRUN_NOWAIT)
+	require.NoError(t, err)
+	assert.Len(t, got, 1)
+
+	other := newLoop(t)
+	assert.ErrorIs(t, other.FeedEvent(id, EV_CUSTOM), ErrWrongLoop)
+}
+
+func TestFeedFromCallbackRunsSameDispatch(t *testing.T) {
+	l := newLoop(t)
+	var trace []string
+	var hi, lo *Idle
+	hi, err := l.NewIdle(func(*Idle, int) { trace = append(trace, "hi") })
+	require.NoError(t, err)
+	require.NoError(t, hi.SetPriority(EV_MAXPRI))
+	lo, err = l.NewIdle(func(*Idle, int) { trace = append(trace, "lo") })
+	require.NoError(t, err)
+	require.NoError(t, lo.SetPriority(EV_MINPRI))
+	mid, err := l.NewTimer(0, 0, func(*Timer, int) {
+		trace = append(trace, "mid")
+		require.NoError(t, l.FeedEvent(hi, EV_CUSTOM))
+		require.NoError(t, l.FeedEvent(lo, EV_CUSTOM))
+		require.NoError(t, l.FeedEvent(lo, EV_CUSTOM))
+		assert.True(t, lo.IsPending())
+		assert.Equal(t, 2, l.PendingCount())
+	})
+	require.NoError(t, err)
+	require.NoError(t, mid.Start())
+	_, err = l.Run(EVRUN_ONCE)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"mid", "hi", "lo"}, trace)
+}
+
+func TestFeedFDEvent(t *testing.T) {
+	l := newLoop(t)
+	r, w := pipe(t)
+	_ = w
+	var got []int
+	io, err := l.NewIO(r, EV_READ, func(_ *IO, revents int) { got = append(got, revents) })
+	require.NoError(t, err)
+	require.NoError(t, io.Start())
+	require.NoError(t, l.FeedFDEvent(r, EV_READ))
+	_, err = l.Run(EVRUN_NOWAIT)
+	require.NoError(t, err)
+	assert.Equal(t, []int{EV_READ}, got)
+
+	// From a callback: dispatched in the same Run.
+	tm, err := l.NewTimer(0, 0, func(*Timer, int) { require.NoError(t, l.FeedFDEvent(r, EV_READ)) })
+	require.NoError(t, err)
+	require.NoError(t, tm.Start())
+	_, err = l.Run(EVRUN_ONCE)
+	require.NoError(t, err)
+	assert.Equal(t, []int{EV_READ, EV_READ}, got)
+
+	assert.ErrorIs(t, l.FeedFDEvent(-1, EV_READ), ErrBadFD)
+	assert.ErrorIs(t, l.FeedFDEvent(r, EV_TIMER), ErrInvalid)
+}
