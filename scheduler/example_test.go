@@ -1,0 +1,91 @@
+package scheduler_test
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/geventgo/geventgo/scheduler"
+)
+
+// Spawned greenlets start when the spawner blocks, in spawn order, and
+// interleave at every blocking call.
+func ExampleSpawn() {
+	_ = scheduler.Main(func() error {
+		g := scheduler.Spawn(func() (string, error) {
+			fmt.Println("greenlet runs")
+			if err := scheduler.Sleep(10 * time.Millisecond); err != nil {
+				return "", err
+			}
+			return "result", nil
+		})
+		fmt.Println("spawned, not run yet")
+		v, err := g.Get(true, scheduler.Forever)
+		fmt.Println(v, err)
+		return nil
+	})
+	// Output:
+	// spawned, not run yet
+	// greenlet runs
+	// result <nil>
+}
+
+// JoinAll returns the greenlets that finished, in the order they finished.
+func ExampleJoinAll() {
+	_ = scheduler.Main(func() error {
+		var jobs []*scheduler.Greenlet[string]
+		for _, ms := range []int{30, 10, 20} {
+			jobs = append(jobs, scheduler.Spawn(func() (string, error) {
+				return fmt.Sprint(ms, "ms"), scheduler.Sleep(time.Duration(ms) * time.Millisecond)
+			}))
+		}
+		done, err := scheduler.JoinAll(jobs, 2*time.Second, false)
+		if err != nil {
+			return err
+		}
+		for _, j := range done {
+			fmt.Println(j.Value())
+		}
+		return nil
+	})
+	// Output:
+	// 10ms
+	// 20ms
+	// 30ms
+}
+
+// A Timeout raises itself in the greenlet that started it; errors.Is tells
+// which Timeout fired.
+func ExampleTimeout() {
+	_ = scheduler.Main(func() error {
+		t := scheduler.StartTimeout(10 * time.Millisecond)
+		defer t.Cancel()
+		err := scheduler.Sleep(time.Second)
+		fmt.Println(errors.Is(err, t), errors.Is(err, scheduler.ErrTimeout))
+		return nil
+	})
+	// Output:
+	// true true
+}
+
+// LoopExit names every greenlet that can never be woken and what it waits on.
+func ExampleLoopExitError() {
+	_ = scheduler.Main(func() error {
+		g := scheduler.Go(func() error {
+			_, err := scheduler.NewWaiterLabel("Event.wait").Get()
+			return err
+		})
+		g.SetName("consumer")
+		err := g.Join(scheduler.Forever)
+		var le *scheduler.LoopExitError
+		if errors.As(err, &le) {
+			for _, b := range le.Blocked {
+				fmt.Println(b.Name, "waits on", b.WaitingOn)
+			}
+		}
+		return nil
+	})
+	// Output:
+	// main waits on join consumer
+	// consumer waits on Event.wait
+}
