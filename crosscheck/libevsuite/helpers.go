@@ -1,0 +1,49 @@
+package libevsuite
+
+import (
+	"runtime"
+
+	"github.com/geventgo/geventgo/cev"
+	"github.com/geventgo/geventgo/crosscheck"
+)
+
+// newLoop creates the loop of a twin; the C references use
+// ev_loop_new(EVFLAG_NOSIGMASK), which is what cev.NewLoop does.
+func newLoop(t *crosscheck.T) *cev.Loop {
+	l, err := cev.NewLoop()
+	if err != nil {
+		t.Fatalf("NewLoop: %v", err)
+	}
+	return l
+}
+
+// must stops the twin on an unexpected error, naming the call site so the
+// diff shows which step of the scenario went wrong.
+func must(t *crosscheck.T, err error) {
+	if err != nil {
+		_, file, line, _ := runtime.Caller(1)
+		t.Fatalf("%s:%d: %v", file, line, err)
+	}
+}
+
+// b2i prints booleans the way the C references print !!ev_is_active().
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// run calls Loop.Run and returns what the C references print for ev_run's
+// result. libev returns its activecnt; cev.Run returns whether it is
+// non-zero, so a count above 1 cannot be reproduced and shows in the diff.
+func run(t *crosscheck.T, l *cev.Loop, flags int) int {
+	alive, err := l.Run(flags)
+	must(t, err)
+	return b2i(alive)
+}
+
+// destroy destroys the loop at the end of a twin.
+func destroy(t *crosscheck.T, l *cev.Loop) {
+	must(t, l.Destroy())
+}
