@@ -36,7 +36,6 @@ func (h *Hub) Destroy() error {
 	// Close throws GreenletExit into every started greenlet of the
 	// goroutine (workers and the hub), so their defers run.
 	err := h.main.Close()
-	hubs.Delete(h.owner)
 	for _, ht := range h.timers {
 		ht.fire = nil
 	}

@@ -73,8 +73,6 @@ type Hub struct {
 
 type errorHandler struct{ fn func(error) }
 
-var hubs sync.Map // goid of owner -> *Hub
-
 // GetHub returns the hub of the calling goroutine, creating it (and its loop)
 // on first use. Inside a greenlet it returns the greenlet's hub. It panics
 // only if libev cannot create a loop (out of file descriptors).
@@ -123,7 +121,6 @@ func newHub() (*Hub, error) {
 	}
 	// Post alone must not keep the loop alive, as gevent's threadsafe async.
 	_ = loop.Unref()
-	hubs.Store(h.owner, h)
 	startWatchdog(h, DefaultBlockingThreshold)
 	return h, nil
 }
@@ -204,11 +201,13 @@ func (h *Hub) Post(fn func()) error {
 		return opErr("Post", ErrHubDestroyed)
 	}
 	h.postQ = append(h.postQ, fn)
-	first := len(h.postQ) == 1
-	h.postMu.Unlock()
-	if first {
-		h.async.Send()
+	if len(h.postQ) == 1 {
+		// Only the post that makes the queue non-empty wakes the loop; the
+		// send happens under the lock so that Destroy, which takes it,
+		// never frees the async watcher under a sender.
+		_ = h.async.Send()
 	}
+	h.postMu.Unlock()
 	return nil
 }
 

@@ -140,11 +140,15 @@ func (c *gctx) wakeLink() func(Linkable) {
 
 // wait blocks the caller until t is ready or timeout expires (join/get).
 func (t *task) wait(op string, timeout time.Duration) error {
+	h := t.hub
+	c := currentCtx()
+	if c == nil || c.hub != h {
+		return opErr(op, ErrNotGreenlet)
+	}
 	if t.ready {
 		return nil
 	}
-	h := t.hub
-	c, err := h.blockingCtx(op)
+	c, err := h.mayBlock(c, op)
 	if err != nil {
 		return err
 	}
@@ -192,21 +196,22 @@ func (t *task) Kill(err error, block bool, timeout time.Duration) error {
 	if err == nil {
 		err = ErrGreenletExit
 	}
+	h := t.hub
+	if c := currentCtx(); c == nil || c.hub != h {
+		return opErr("Greenlet.Kill", ErrNotGreenlet)
+	}
 	if t.killBeforeStart(err) || t.ready {
 		return nil
 	}
-	h := t.hub
 	if !block {
 		h.runCallbackArg(killCB, &killReq{t: t, err: err})
 		return nil
 	}
-	c, cerr := h.blockingCtx("Greenlet.Kill")
-	if cerr != nil {
+	if _, cerr := h.blockingCtx("Greenlet.Kill"); cerr != nil {
 		return cerr
 	}
 	w := &Waiter{hub: h, label: "kill " + t.Name()}
 	h.runCallbackArg(killCB, &killReq{t: t, err: err, w: w})
-	_ = c
 	if _, err := w.Get(); err != nil {
 		return err
 	}

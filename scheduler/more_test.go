@@ -353,13 +353,15 @@ func TestForeignGoroutine(t *testing.T) {
 	withHub(t, func(h *Hub, _ *bytes.Buffer) {
 		g := Go(func() error { return Sleep(5 * time.Millisecond) })
 		w := NewWaiter()
-		var errs [3]error
+		var errs [5]error
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
 			errs[0] = g.Join(Forever)
 			_, errs[1] = w.Get()
 			_, errs[2] = h.Switch()
+			errs[3] = g.Kill(nil, false, Forever)
+			_, errs[4] = g.Get(false, Forever)
 		}()
 		<-done
 		for _, err := range errs {

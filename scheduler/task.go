@@ -161,6 +161,9 @@ func (g *Greenlet[T]) Value() T { return g.value }
 // (Forever: no limit), returning the Timeout's error when it expires.
 func (g *Greenlet[T]) Get(block bool, timeout time.Duration) (T, error) {
 	var zero T
+	if c := currentCtx(); c == nil || c.hub != g.hub {
+		return zero, opErr("Greenlet.Get", ErrNotGreenlet)
+	}
 	if g.ready {
 		return g.value, g.err
 	}

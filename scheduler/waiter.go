@@ -11,7 +11,8 @@ var ErrConcurrentUse = errors.New("concurrent use of a waiter")
 
 // Waiter is gevent's Waiter: a one-shot rendezvous between one greenlet that
 // blocks in Get and the hub, which wakes it with Switch or Throw from a
-// callback or a watcher. Create it with NewWaiter.
+// callback or a watcher. Create it with NewWaiter; a zero Waiter binds to
+// the hub of the goroutine that first uses it.
 type Waiter struct {
 	hub     *Hub
 	waiting *gctx
@@ -51,8 +52,11 @@ func (w *Waiter) Switch(value any) { w.deliver(value, nil) }
 func (w *Waiter) Throw(err error) { w.deliver(nil, err) }
 
 func (w *Waiter) deliver(value any, err error) {
-	h := w.hub
 	c := currentCtx()
+	if w.hub == nil {
+		w.hub = GetHub()
+	}
+	h := w.hub
 	if c == nil || c.hub != h {
 		// Foreign goroutine: take the goroutine-safe path.
 		_ = h.Post(func() { w.deliver(value, err) })
@@ -85,6 +89,9 @@ func (w *Waiter) Get() (any, error) {
 	if w.has {
 		return w.value, w.err
 	}
+	if w.hub == nil {
+		w.hub = GetHub()
+	}
 	c, err := w.hub.blockingCtx("Waiter.Get")
 	if err != nil {
 		return nil, err
@@ -111,7 +118,11 @@ func (w *Waiter) Get() (any, error) {
 
 // blockingCtx returns the calling greenlet's context if it may block on h.
 func (h *Hub) blockingCtx(op string) (*gctx, error) {
-	c := currentCtx()
+	return h.mayBlock(currentCtx(), op)
+}
+
+// mayBlock checks that greenlet c (the caller) may block on h.
+func (h *Hub) mayBlock(c *gctx, op string) (*gctx, error) {
 	if c == nil || c.hub != h || c.isHub {
 		return nil, opErr(op, ErrNotGreenlet)
 	}
