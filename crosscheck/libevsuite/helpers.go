@@ -2,6 +2,7 @@ package libevsuite
 
 import (
 	"runtime"
+	"syscall"
 
 	"github.com/geventgo/geventgo/cev"
 	"github.com/geventgo/geventgo/crosscheck"
@@ -46,4 +47,31 @@ func run(t *crosscheck.T, l *cev.Loop, flags int) int {
 // destroy destroys the loop at the end of a twin.
 func destroy(t *crosscheck.T, l *cev.Loop) {
 	must(t, l.Destroy())
+}
+
+// pipe returns a raw pipe (read end, write end) that the Go runtime's poller
+// does not know about, as the C references' pipe(2).
+func pipe(t *crosscheck.T) (int, int) {
+	var fds [2]int
+	must(t, syscall.Pipe2(fds[:], syscall.O_CLOEXEC))
+	return fds[0], fds[1]
+}
+
+// closeFDs closes the fds of a twin's pipes.
+func closeFDs(fds ...int) {
+	for _, fd := range fds {
+		syscall.Close(fd)
+	}
+}
+
+// writeByte writes one byte to fd, failing the twin on error.
+func writeByte(t *crosscheck.T, fd int, b byte) {
+	_, err := syscall.Write(fd, []byte{b})
+	must(t, err)
+}
+
+// drain reads what is waiting on fd, as the C callbacks' read(fd, buf, 8).
+func drain(fd int) {
+	var buf [16]byte
+	syscall.Read(fd, buf[:])
 }
