@@ -66,5 +66,10 @@ bench: libev
 bench-quick: libev
 	$(GO) run ./bench/cmd/benchreport -quick
 
+# Long-running checks that memory and goroutines return to their baseline;
+# not part of `make test`.
+soak: libev
+	$(GO) test -tags soak -run Soak -timeout 30m -v ./soak/
+
 clean:
 	rm -rf libev/libev-4.33 libev/.apt crosscheck/.build bench/.build
