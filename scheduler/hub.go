@@ -77,32 +77,30 @@ type errorHandler struct{ fn func(error) }
 // on first use. Inside a greenlet it returns the greenlet's hub. It panics
 // only if libev cannot create a loop (out of file descriptors).
 func GetHub() *Hub {
-	if c := currentCtx(); c != nil {
+	cur := greenlet.Current()
+	if c, ok := cur.Value.(*gctx); ok {
 		return c.hub
 	}
-	h, err := newHub()
+	// A raw greenlet made with package greenlet directly: the hub is its
+	// main greenlet's (blocking calls from it get ErrNotGreenlet).
+	if c, ok := cur.Main().Value.(*gctx); ok {
+		return c.hub
+	}
+	h, err := newHub(cur.Main())
 	if err != nil {
 		panic(fmt.Sprintf("scheduler: cannot create hub: %v", err))
 	}
 	return h
 }
 
-// hubIfAny returns the calling goroutine's hub without creating one.
-func hubIfAny() *Hub {
-	if c := currentCtx(); c != nil {
-		return c.hub
-	}
-	return nil
-}
-
-func newHub() (*Hub, error) {
+func newHub(main *greenlet.Greenlet) (*Hub, error) {
 	loop, err := cev.NewLoop()
 	if err != nil {
 		return nil, err
 	}
 	h := &Hub{loop: loop, owner: goid.Get(), switchInterval: DefaultSwitchInterval}
 	h.handlerV.Store(errorHandler{defaultErrorHandler})
-	h.main = greenlet.Current()
+	h.main = main
 	h.mainC = &gctx{hub: h, raw: h.main, name: "main"}
 	h.mainC.goid.Store(h.owner)
 	setCtx(h.main, h.mainC)

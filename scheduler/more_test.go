@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/geventgo/geventgo/greenlet"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -368,6 +369,18 @@ func TestForeignGoroutine(t *testing.T) {
 			assert.ErrorIs(t, err, ErrNotGreenlet)
 		}
 		require.NoError(t, g.Join(Forever))
+	})
+}
+
+func TestRawGreenletGetsErrNotGreenlet(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		raw, err := greenlet.NewWithParent(greenlet.Current(), func(any) (any, error) {
+			assert.Same(t, h, GetHub())
+			return nil, Sleep(0)
+		})
+		require.NoError(t, err)
+		_, err = raw.Switch(nil)
+		assert.ErrorIs(t, err, ErrNotGreenlet)
 	})
 }
 

@@ -98,7 +98,9 @@ func Sleep(d time.Duration) error {
 	c := currentCtx()
 	if c == nil {
 		GetHub()
-		c = currentCtx()
+		if c = currentCtx(); c == nil {
+			return opErr("Sleep", ErrNotGreenlet)
+		}
 	}
 	h := c.hub
 	if c.isHub {
