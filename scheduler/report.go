@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"runtime"
 	"strconv"
+	"strings"
 )
 
 // maxReportedStacks bounds how many stacks one report carries.
@@ -38,9 +39,48 @@ func allStacks() map[int64]string {
 		if err != nil {
 			continue
 		}
-		out[id] = string(block)
+		out[id] = trimStack(block)
 	}
 	return out
+}
+
+// machineryFrames are the frames of the coroutine and scheduler plumbing
+// every suspended greenlet has; reports leave them out so the user's frames
+// stand out.
+var machineryFrames = []string{
+	"iter.Pull",
+	"created by iter.Pull",
+	"github.com/geventgo/geventgo/greenlet.",
+	"github.com/geventgo/geventgo/scheduler.(*Hub).switchFrom",
+	"github.com/geventgo/geventgo/scheduler.(*worker).main",
+	"github.com/geventgo/geventgo/scheduler.(*task).runOn",
+	"github.com/geventgo/geventgo/scheduler.(*Greenlet[...]).runBody",
+}
+
+// trimStack drops the machinery frames (a function line and its file line)
+// from one goroutine's stack.
+func trimStack(block []byte) string {
+	lines := strings.Split(string(block), "\n")
+	var b strings.Builder
+	for i := 0; i < len(lines); i++ {
+		line := lines[i]
+		if i > 0 && !strings.HasPrefix(line, "\t") && isMachinery(line) {
+			i++ // skip its file:line too
+			continue
+		}
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func isMachinery(fn string) bool {
+	for _, p := range machineryFrames {
+		if strings.HasPrefix(fn, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // blockedGreenlets lists main (when it waits on something) and every
