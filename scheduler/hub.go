@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -357,4 +358,42 @@ func (h *Hub) switchFrom(c *gctx) (any, error) {
 	v, err := h.raw.Switch(nil)
 	h.current.Store(c)
 	return v, err
+}
+
+// Join runs the hub until its loop has nothing left to do: no callback, no
+// active watcher, no greenlet that can still be woken (gevent's hub.join,
+// what gevent.wait() does without objects). It returns nil when everything
+// finished, or a *LoopExitError naming the greenlets left blocked forever.
+// Call it from the main greenlet.
+func (h *Hub) Join() error {
+	c, err := h.blockingCtx("Hub.Join")
+	if err != nil {
+		return err
+	}
+	if c != h.mainC {
+		return opErr("Hub.Join", ErrNotGreenlet)
+	}
+	for {
+		c.waitingOn = "Hub.Join"
+		_, err := h.switchFrom(c)
+		c.waitingOn = ""
+		if err == nil {
+			// Switched into by something else (a raw switch); keep waiting.
+			continue
+		}
+		var le *LoopExitError
+		if errors.As(err, &le) {
+			blocked := le.Blocked[:0:0]
+			for _, b := range le.Blocked {
+				if b.Name != "main" {
+					blocked = append(blocked, b)
+				}
+			}
+			if len(blocked) == 0 {
+				return nil
+			}
+			return &LoopExitError{Blocked: blocked}
+		}
+		return err
+	}
 }

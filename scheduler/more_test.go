@@ -547,6 +547,26 @@ func TestHubSwitchLoopExitAndReuse(t *testing.T) {
 	})
 }
 
+func TestHubJoin(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		n := 0
+		for range 3 {
+			Go(func() error { n++; return Sleep(time.Millisecond) })
+		}
+		require.NoError(t, h.Join())
+		assert.Equal(t, 3, n)
+
+		stuck := Go(func() error { _, err := NewWaiterLabel("forever").Get(); return err })
+		stuck.SetName("stuck")
+		err := h.Join()
+		var le *LoopExitError
+		require.ErrorAs(t, err, &le)
+		require.Len(t, le.Blocked, 1)
+		assert.Equal(t, "stuck", le.Blocked[0].Name)
+		assert.Equal(t, "forever", le.Blocked[0].WaitingOn)
+	})
+}
+
 func TestIdle(t *testing.T) {
 	withHub(t, func(h *Hub, _ *bytes.Buffer) {
 		var trace []string
