@@ -136,7 +136,10 @@ func tail(s string) string {
 func (r *Runner) compile(ctx context.Context, src string) (string, error) {
 	libev := filepath.Join(r.Root, "libev")
 	h := sha256.New()
-	for _, f := range []string{src, filepath.Join(libev, "ev_config.h")} {
+	// Every header beside the source counts too: a change to a shared header
+	// must rebuild every reference that may include it.
+	headers, _ := filepath.Glob(filepath.Join(filepath.Dir(src), "*.h"))
+	for _, f := range append([]string{src, filepath.Join(libev, "ev_config.h")}, headers...) {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			return "", fmt.Errorf("crosscheck: compile %s: %w", src, err)
@@ -155,7 +158,16 @@ func (r *Runner) compile(ctx context.Context, src string) (string, error) {
 	if _, err := os.Stat(filepath.Join(libev, "libev-4.33", "ev.c")); err != nil {
 		return "", fmt.Errorf("crosscheck: libev 4.33 source missing: run 'make libev'")
 	}
-	tmp := bin + ".tmp"
+	// A private temporary name: two harness runs may compile the same
+	// reference at once, and exec of a file still open for writing fails
+	// with "text file busy".
+	f, err := os.CreateTemp(cache, base+"-*.tmp")
+	if err != nil {
+		return "", err
+	}
+	tmp := f.Name()
+	f.Close()
+	defer os.Remove(tmp)
 	cmd := exec.CommandContext(ctx, r.CC, "-O1", "-w", "-fno-strict-aliasing",
 		"-I", libev, "-I", filepath.Join(libev, "libev-4.33"), "-I", filepath.Dir(src),
 		"-o", tmp, src, "-lm")
