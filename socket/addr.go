@@ -1,0 +1,216 @@
+package socket
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"strconv"
+	"syscall"
+
+	"github.com/geventgo/geventgo/scheduler"
+)
+
+// netKind describes a network name accepted by Dial and Listen.
+type netKind struct {
+	family int // AF_INET, AF_INET6, AF_UNIX, or 0 for "pick from the address"
+	sotype int
+	inet   bool
+}
+
+func parseNetwork(network string) (netKind, error) {
+	switch network {
+	case "tcp":
+		return netKind{0, syscall.SOCK_STREAM, true}, nil
+	case "tcp4":
+		return netKind{syscall.AF_INET, syscall.SOCK_STREAM, true}, nil
+	case "tcp6":
+		return netKind{syscall.AF_INET6, syscall.SOCK_STREAM, true}, nil
+	case "udp":
+		return netKind{0, syscall.SOCK_DGRAM, true}, nil
+	case "udp4":
+		return netKind{syscall.AF_INET, syscall.SOCK_DGRAM, true}, nil
+	case "udp6":
+		return netKind{syscall.AF_INET6, syscall.SOCK_DGRAM, true}, nil
+	case "unix":
+		return netKind{syscall.AF_UNIX, syscall.SOCK_STREAM, false}, nil
+	case "unixgram":
+		return netKind{syscall.AF_UNIX, syscall.SOCK_DGRAM, false}, nil
+	case "unixpacket":
+		return netKind{syscall.AF_UNIX, syscall.SOCK_SEQPACKET, false}, nil
+	}
+	return netKind{}, net.UnknownNetworkError(network)
+}
+
+// LookupHost resolves host to its IP addresses without blocking the hub; the hook exists so the
+// resolver package (a thread pool) can replace the default, which runs net.DefaultResolver
+// through scheduler.RunBlocking.
+var LookupHost = func(host string) ([]netip.Addr, error) {
+	return scheduler.RunBlocking(func() ([]netip.Addr, error) {
+		return net.DefaultResolver.LookupNetIP(context.Background(), "ip", host)
+	})
+}
+
+// resolved is an address ready for the socket calls.
+type resolved struct {
+	family int
+	sa     syscall.Sockaddr
+	addr   net.Addr
+}
+
+// resolve turns address into a sockaddr for network. passive (Listen) maps an empty host to the
+// wildcard address, active (Dial) to the loopback address.
+func resolve(k netKind, network, address string, passive bool) (resolved, error) {
+	if !k.inet {
+		if address == "" && !passive {
+			return resolved{}, &net.AddrError{Err: "missing address", Addr: address}
+		}
+		sa := &syscall.SockaddrUnix{Name: address}
+		return resolved{syscall.AF_UNIX, sa, sockaddrToAddr(k.sotype, sa)}, nil
+	}
+	host, portStr, err := net.SplitHostPort(address)
+	if err != nil {
+		return resolved{}, err
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		base := "tcp"
+		if k.sotype == syscall.SOCK_DGRAM {
+			base = "udp"
+		}
+		port, err = net.LookupPort(base, portStr)
+		if err != nil {
+			return resolved{}, err
+		}
+	}
+	if port < 0 || port > 65535 {
+		return resolved{}, &net.AddrError{Err: "invalid port", Addr: address}
+	}
+	var ip netip.Addr
+	switch {
+	case host == "" && passive:
+		ip = netip.IPv4Unspecified()
+		if k.family == syscall.AF_INET6 {
+			ip = netip.IPv6Unspecified()
+		}
+	case host == "":
+		ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+		if k.family == syscall.AF_INET6 {
+			ip = netip.IPv6Loopback()
+		}
+	default:
+		if a, perr := netip.ParseAddr(host); perr == nil {
+			ip = a
+		} else {
+			ips, lerr := LookupHost(host)
+			if lerr != nil {
+				return resolved{}, lerr
+			}
+			ip, err = pickIP(ips, k.family, host)
+			if err != nil {
+				return resolved{}, err
+			}
+		}
+	}
+	ip = ip.Unmap()
+	if k.family == syscall.AF_INET && !ip.Is4() {
+		return resolved{}, &net.AddrError{Err: "no suitable address", Addr: host}
+	}
+	var sa syscall.Sockaddr
+	family := syscall.AF_INET
+	if ip.Is4() && k.family != syscall.AF_INET6 {
+		sa = &syscall.SockaddrInet4{Port: port, Addr: ip.As4()}
+	} else {
+		family = syscall.AF_INET6
+		sa = &syscall.SockaddrInet6{Port: port, Addr: ip.As16()}
+	}
+	return resolved{family, sa, sockaddrToAddr(k.sotype, sa)}, nil
+}
+
+// pickIP picks an address of the wanted family, preferring IPv4 when any will do, as most
+// dual-stack hosts here have no IPv6 route.
+func pickIP(ips []netip.Addr, family int, host string) (netip.Addr, error) {
+	for _, ip := range ips {
+		if ip.Unmap().Is4() == (family != syscall.AF_INET6) {
+			return ip, nil
+		}
+	}
+	if family == 0 && len(ips) > 0 {
+		return ips[0], nil
+	}
+	return netip.Addr{}, &net.AddrError{Err: "no suitable address", Addr: host}
+}
+
+// sockaddrToAddr converts a kernel address to the net.Addr type package net would return.
+func sockaddrToAddr(sotype int, sa syscall.Sockaddr) net.Addr {
+	switch a := sa.(type) {
+	case *syscall.SockaddrInet4:
+		ip := net.IP(append([]byte(nil), a.Addr[:]...))
+		if sotype == syscall.SOCK_DGRAM {
+			return &net.UDPAddr{IP: ip, Port: a.Port}
+		}
+		return &net.TCPAddr{IP: ip, Port: a.Port}
+	case *syscall.SockaddrInet6:
+		ip := net.IP(append([]byte(nil), a.Addr[:]...))
+		if sotype == syscall.SOCK_DGRAM {
+			return &net.UDPAddr{IP: ip, Port: a.Port}
+		}
+		return &net.TCPAddr{IP: ip, Port: a.Port}
+	case *syscall.SockaddrUnix:
+		name := "unix"
+		switch sotype {
+		case syscall.SOCK_DGRAM:
+			name = "unixgram"
+		case syscall.SOCK_SEQPACKET:
+			name = "unixpacket"
+		}
+		return &net.UnixAddr{Name: a.Name, Net: name}
+	}
+	return nil
+}
+
+// addrToSockaddr converts a net.Addr given to WriteTo or as a local address.
+func addrToSockaddr(a net.Addr) (syscall.Sockaddr, error) {
+	var ip net.IP
+	var port int
+	switch v := a.(type) {
+	case *net.UDPAddr:
+		ip, port = v.IP, v.Port
+	case *net.TCPAddr:
+		ip, port = v.IP, v.Port
+	case *net.UnixAddr:
+		return &syscall.SockaddrUnix{Name: v.Name}, nil
+	default:
+		return nil, &net.AddrError{Err: "unsupported address type", Addr: a.String()}
+	}
+	if ip4 := ip.To4(); ip4 != nil {
+		sa := &syscall.SockaddrInet4{Port: port}
+		copy(sa.Addr[:], ip4)
+		return sa, nil
+	}
+	if len(ip) == net.IPv6len {
+		sa := &syscall.SockaddrInet6{Port: port}
+		copy(sa.Addr[:], ip)
+		return sa, nil
+	}
+	if len(ip) == 0 {
+		return &syscall.SockaddrInet4{Port: port}, nil
+	}
+	return nil, &net.AddrError{Err: "invalid IP", Addr: a.String()}
+}
+
+// localAddr asks the kernel for the bound address.
+func localAddr(sysfd, sotype int) net.Addr {
+	sa, err := syscall.Getsockname(sysfd)
+	if err != nil {
+		return nil
+	}
+	return sockaddrToAddr(sotype, sa)
+}
+
+func remoteAddr(sysfd, sotype int) net.Addr {
+	sa, err := syscall.Getpeername(sysfd)
+	if err != nil {
+		return nil
+	}
+	return sockaddrToAddr(sotype, sa)
+}

@@ -1,0 +1,37 @@
+// Package socket gives greenlets cooperative TCP, UDP and Unix sockets (gevent.socket's place):
+// non-blocking file descriptors waited on with the hub's libev io watchers, behind net.Conn,
+// net.Listener and net.PacketConn.
+//
+// # Model
+//
+// Sockets are created with syscall.Socket (SOCK_NONBLOCK|SOCK_CLOEXEC); Go's netpoller never
+// sees them. An operation first tries the system call; when it would block (EAGAIN) the calling
+// greenlet starts an io watcher on the fd and switches to the hub until the fd is ready, the
+// deadline's timer fires, the socket is closed, or an error is thrown into the greenlet (Kill, a
+// scheduler.Timeout). Other greenlets run meanwhile, so ordinary Go code written against net.Conn
+// (bufio, io.Copy, encoding/json) runs cooperatively inside greenlets, which is what gevent's
+// monkey patching buys in Python.
+//
+// # Hub affinity
+//
+// A socket belongs to the hub of the goroutine that created it. Every method except Close must be
+// called from a greenlet (or the main greenlet) of that hub; from any other goroutine it returns an
+// error matching scheduler.ErrNotGreenlet. Close may be called from anywhere: from a foreign
+// goroutine it is handed to the hub with Hub.Post. In particular an http.Server cannot serve on a
+// Listener of this package, because it calls Accept and serves each connection on goroutines of
+// its own; use server.StreamServer (a greenlet per connection) instead.
+//
+// # Errors
+//
+// Errors are *net.OpError values, as from package net: errors.Is matches net.ErrClosed after
+// Close (also for a greenlet blocked in the socket when another closes it), os.ErrDeadlineExceeded
+// (and scheduler.ErrTimeout) when a deadline passes, io.EOF at the end of a stream, syscall errnos
+// (syscall.ECONNRESET, syscall.EPIPE, ...) and whatever was thrown into the greenlet
+// (scheduler.ErrGreenletExit, a *scheduler.Timeout).
+//
+// # Closing under a waiter
+//
+// Close stops and frees the fd's watchers before it closes the fd, so libev never sees a closed fd
+// (closing an fd under an active watcher makes libev abort), then wakes the greenlets that waited
+// on it with net.ErrClosed.
+package socket

@@ -1,0 +1,226 @@
+package socket
+
+import (
+	"net"
+	"syscall"
+	"time"
+
+	"github.com/geventgo/geventgo/cev"
+	"github.com/geventgo/geventgo/greenlet"
+	"github.com/geventgo/geventgo/scheduler"
+)
+
+// Pseudo revents delivered through a side's Waker: they never collide with libev's io bits.
+const (
+	revTimer  = cev.EV_TIMER
+	revClosed = cev.EV_CUSTOM
+)
+
+// side is one direction of a socket (read or write): the io watcher a greenlet waits on, the timer
+// that enforces the direction's deadline, and whether a greenlet is waiting now. Watchers are
+// created on the first wait, so a socket that never blocks costs no C memory.
+type side struct {
+	io       *cev.IO
+	timer    *cev.Timer
+	k        *scheduler.Waker
+	deadline time.Time
+	waiting  bool
+}
+
+// netFD is a non-blocking socket bound to one hub.
+type netFD struct {
+	sysfd   int
+	family  int
+	sotype  int
+	network string
+	hub     *scheduler.Hub
+	owner   *greenlet.Greenlet // main greenlet of the hub's goroutine, for the affinity check
+	r, w    side
+	closed  bool
+	laddr   net.Addr
+	raddr   net.Addr
+}
+
+// newFD wraps sysfd for the calling goroutine's hub.
+func newFD(sysfd, family, sotype int, network string) *netFD {
+	h := scheduler.GetHub()
+	return &netFD{sysfd: sysfd, family: family, sotype: sotype, network: network, hub: h,
+		owner: scheduler.CurrentRaw().Main()}
+}
+
+// onHub reports whether the caller runs a greenlet of the socket's hub.
+func (fd *netFD) onHub() bool { return fd.owner.OwnedByCaller() && !fd.hub.Destroyed() }
+
+// check is the preamble of every method but Close.
+func (fd *netFD) check() error {
+	if !fd.onHub() {
+		return errAffinity
+	}
+	if fd.closed {
+		return net.ErrClosed
+	}
+	return nil
+}
+
+// sideFor returns the side that waits for ev.
+func (fd *netFD) sideFor(ev int) *side {
+	if ev == cev.EV_READ {
+		return &fd.r
+	}
+	return &fd.w
+}
+
+// expired reports whether the side's deadline passed, which fails the operation before the
+// system call, as package net does.
+func (s *side) expired() bool {
+	return !s.deadline.IsZero() && !time.Now().Before(s.deadline)
+}
+
+// wait blocks the calling greenlet until fd is ready for ev (cev.EV_READ or cev.EV_WRITE), the
+// side's deadline (or the earlier extra deadline, zero for none) passes, the socket is closed, or
+// an error is thrown into the greenlet. ev 0 waits for the deadline or Close only (a back-off).
+func (fd *netFD) wait(ev int, extra time.Time, label string) error {
+	if fd.closed {
+		return net.ErrClosed
+	}
+	s := &fd.r
+	if ev == cev.EV_WRITE {
+		s = &fd.w
+	}
+	dl := s.deadline
+	if !extra.IsZero() && (dl.IsZero() || extra.Before(dl)) {
+		dl = extra
+	}
+	if s.k == nil {
+		s.k = scheduler.NewWaker()
+	}
+	var w cev.Watcher
+	if ev != 0 {
+		if s.io == nil {
+			k := s.k
+			io, err := fd.hub.Loop().NewIO(fd.sysfd, ev, func(_ *cev.IO, rev int) { k.Fire(rev) })
+			if err != nil {
+				return err
+			}
+			s.io = io
+		}
+		w = s.io
+	}
+	timed := false
+	if !dl.IsZero() {
+		d := time.Until(dl)
+		if d <= 0 {
+			return ErrTimeout
+		}
+		if err := fd.armTimer(s, d); err != nil {
+			return err
+		}
+		timed = true
+		if w == nil {
+			w = s.timer
+		}
+	} else if w == nil {
+		return ErrTimeout
+	}
+	s.waiting = true
+	rev, err := fd.hub.Wait(w, s.k, label)
+	s.waiting = false
+	if timed && s.timer != nil {
+		_ = s.timer.Stop()
+	}
+	switch {
+	case err != nil:
+		return err
+	case fd.closed || rev&revClosed != 0:
+		return net.ErrClosed
+	case rev&revTimer != 0 && rev&(cev.EV_READ|cev.EV_WRITE) == 0:
+		if ev == 0 {
+			// A back-off sleep that ran its course.
+			return nil
+		}
+		return ErrTimeout
+	}
+	return nil
+}
+
+// armTimer (re)starts the side's deadline timer to fire after d.
+func (fd *netFD) armTimer(s *side, d time.Duration) error {
+	if s.timer == nil {
+		k := s.k
+		t, err := fd.hub.Loop().NewTimer(0, 0, func(*cev.Timer, int) { k.Fire(revTimer) })
+		if err != nil {
+			return err
+		}
+		s.timer = t
+	}
+	_ = s.timer.Stop()
+	if err := s.timer.Set(max(d, 0).Seconds(), 0); err != nil {
+		return err
+	}
+	return s.timer.Start()
+}
+
+// sleep parks the caller for d on the read side's timer; Close ends it early with net.ErrClosed.
+func (fd *netFD) sleep(d time.Duration, label string) error {
+	return fd.wait(0, time.Now().Add(d), label)
+}
+
+// setDeadline changes a side's deadline; a greenlet waiting on the side now sees the new one at
+// once, as package net promises.
+func (fd *netFD) setDeadline(s *side, t time.Time) error {
+	s.deadline = t
+	if !s.waiting || s.k == nil {
+		return nil
+	}
+	if t.IsZero() {
+		if s.timer != nil {
+			_ = s.timer.Stop()
+		}
+		return nil
+	}
+	return fd.armTimer(s, time.Until(t))
+}
+
+// close stops and frees the watchers, closes the fd and wakes waiters with net.ErrClosed. It runs
+// on the hub's goroutine.
+func (fd *netFD) close() error {
+	if fd.closed {
+		return net.ErrClosed
+	}
+	fd.closed = true
+	for _, s := range []*side{&fd.r, &fd.w} {
+		// Freed before the fd closes: libev must never poll a closed fd.
+		if s.io != nil {
+			_ = s.io.Close()
+			s.io = nil
+		}
+		if s.timer != nil {
+			_ = s.timer.Close()
+			s.timer = nil
+		}
+		if s.waiting && s.k != nil {
+			k := s.k
+			// Waking from here may be inside another greenlet; a callback does it from the hub.
+			fd.hub.RunCallback(func() { k.Fire(revClosed) })
+		}
+	}
+	return syscall.Close(fd.sysfd)
+}
+
+// Close closes the socket. Goroutine-safe: from a goroutine that does not own the hub, the close
+// is posted to the hub (Hub.Post) and happens when the hub next runs; Close then returns nil at
+// once rather than wait for a hub that may be busy.
+func (fd *netFD) Close() error {
+	if fd.onHub() {
+		return fd.close()
+	}
+	if err := fd.hub.Post(func() { _ = fd.close() }); err == nil {
+		return nil
+	}
+	// The hub is destroyed: its loop freed every watcher, only the fd is left.
+	if fd.closed {
+		return net.ErrClosed
+	}
+	fd.closed = true
+	return syscall.Close(fd.sysfd)
+}
