@@ -1,0 +1,42 @@
+package event
+
+import (
+	"errors"
+
+	"github.com/geventgo/geventgo/scheduler"
+)
+
+// ErrNotGreenlet is returned by a blocking or linking call made from a
+// goroutine that is not a greenlet of the object's hub; it matches
+// scheduler.ErrNotGreenlet.
+var ErrNotGreenlet = scheduler.ErrNotGreenlet
+
+// ErrNotReady is returned by a non-blocking AsyncResult.Get when no result
+// was set yet. It also matches scheduler.ErrTimeout, as gevent raises Timeout.
+var ErrNotReady = &notReady{}
+
+type notReady struct{}
+
+func (*notReady) Error() string { return "result not ready" }
+
+// Is makes ErrNotReady match scheduler.ErrTimeout.
+func (*notReady) Is(target error) bool { return target == scheduler.ErrTimeout }
+
+// Error adds the operation that failed to a cause.
+type Error struct {
+	Op  string // e.g. "Event.Wait"
+	Err error
+}
+
+func (e *Error) Error() string { return "event: " + e.Op + ": " + e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+func opErr(op string, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return &Error{Op: op, Err: err}
+}

@@ -1,0 +1,58 @@
+package event
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/geventgo/geventgo/scheduler"
+)
+
+// Event is gevent's Event: a flag that greenlets wait for. Set wakes every
+// greenlet blocked in Wait, in the order they started waiting, from one hub
+// callback. The zero value is an unset event.
+//
+// Set, Clear, IsSet and Ready are goroutine-safe; Wait, Rawlink and Unlink
+// are hub-affine.
+type Event struct {
+	flag  atomic.Bool
+	links Links
+}
+
+var _ scheduler.Linkable = (*Event)(nil)
+
+// Set sets the flag and schedules the waiters' wake-up; it never switches.
+func (e *Event) Set() {
+	e.flag.Store(true)
+	e.links.NotifyAny(e)
+}
+
+// Clear resets the flag. Greenlets already scheduled to wake still wake.
+func (e *Event) Clear() { e.flag.Store(false) }
+
+// IsSet reports whether the flag is set.
+func (e *Event) IsSet() bool { return e.flag.Load() }
+
+// Ready is IsSet, for scheduler.Wait and IWait.
+func (e *Event) Ready() bool { return e.flag.Load() }
+
+// Wait blocks until the flag is set or timeout (scheduler.Forever: no
+// limit) expires and reports whether it was set: true if the flag was set
+// while the caller waited (even if cleared again since), false on timeout.
+// If the flag is already set it returns true at once. err is what was thrown
+// into the waiting greenlet (Kill, an outer Timeout, LoopExit).
+func (e *Event) Wait(timeout time.Duration) (bool, error) {
+	_, ok, err := e.links.Wait(e, timeout, "Event.Wait")
+	return ok && err == nil, err
+}
+
+// Rawlink calls fn on the hub, once, when the event is set (at the next hub
+// turn if it is set now). fn must not block. Hub-affine.
+func (e *Event) Rawlink(fn func(scheduler.Linkable)) scheduler.LinkID {
+	return e.links.Rawlink(e, fn)
+}
+
+// Unlink removes a link that has not run.
+func (e *Event) Unlink(id scheduler.LinkID) { e.links.Unlink(id) }
+
+// LinkCount returns how many links and waiters are registered.
+func (e *Event) LinkCount() int { return e.links.Len() }

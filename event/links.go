@@ -1,0 +1,243 @@
+package event
+
+import (
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/geventgo/geventgo/scheduler"
+)
+
+// Links is gevent's AbstractLinkable: the list of callbacks (links) of an
+// object that becomes ready, and the single pending hub callback that calls
+// them. Event, AsyncResult and the lock package's semaphores embed one; a
+// user type can too, passing itself as owner. The zero value is ready to
+// use. Links binds to the hub of the first greenlet that links or waits.
+//
+// Every method is hub-affine except NotifyAny, which is goroutine-safe.
+type Links struct {
+	hub atomic.Pointer[scheduler.Hub]
+	// links in registration order; called links are removed (one-shot).
+	links []link
+	// arrived holds greenlets that found the owner ready while a
+	// notification was pending: they wake after the links (gevent's
+	// arrived_while_waiting).
+	arrived   []link
+	nextID    scheduler.LinkID
+	notifier  scheduler.Callback
+	notifying bool
+	// OnlyWhileReady stops a notification round as soon as the owner is no
+	// longer ready (gevent's _notify_all = False, used by semaphores so that
+	// one release wakes one waiter).
+	OnlyWhileReady bool
+}
+
+type link struct {
+	id scheduler.LinkID
+	fn func(scheduler.Linkable)
+}
+
+// onHub reports whether the caller runs in a greenlet (main, hub or task) of
+// h. See /tmp/scheduler-requests.md: a scheduler.CurrentHub would be cheaper.
+func onHub(h *scheduler.Hub) bool {
+	return scheduler.CurrentRaw().Value != nil && scheduler.GetHub() == h
+}
+
+// Hub returns the hub the links are bound to, binding them to the caller's
+// hub first if needed; it fails from a goroutine that is not a greenlet of
+// the bound hub.
+func (l *Links) Hub() (*scheduler.Hub, error) {
+	h := l.hub.Load()
+	if h != nil && !h.Destroyed() {
+		if !onHub(h) {
+			return nil, ErrNotGreenlet
+		}
+		return h, nil
+	}
+	if scheduler.CurrentRaw().Value == nil {
+		return nil, ErrNotGreenlet
+	}
+	h = scheduler.GetHub()
+	// A destroyed hub's links can never run again: start afresh.
+	l.links, l.arrived, l.notifying = nil, nil, false
+	l.hub.Store(h)
+	return h, nil
+}
+
+// Len returns how many links wait to be called.
+func (l *Links) Len() int { return len(l.links) + len(l.arrived) }
+
+// Rawlink registers fn to be called on the hub with owner once owner is
+// ready, and schedules the notification if it already is. fn runs once and
+// must not block.
+func (l *Links) Rawlink(owner scheduler.Linkable, fn func(scheduler.Linkable)) scheduler.LinkID {
+	if _, err := l.Hub(); err != nil {
+		return 0
+	}
+	l.nextID++
+	l.links = append(l.links, link{l.nextID, fn})
+	l.CheckAndNotify(owner)
+	return l.nextID
+}
+
+// Unlink removes a link that has not run; unknown ids are ignored. When no
+// link is left the pending notification is cancelled.
+func (l *Links) Unlink(id scheduler.LinkID) {
+	l.links = remove(l.links, id)
+	l.arrived = remove(l.arrived, id)
+	if len(l.links) == 0 && len(l.arrived) == 0 && l.notifying && l.notifier.Pending() {
+		l.notifier.Stop()
+		l.notifying = false
+	}
+}
+
+func remove(ls []link, id scheduler.LinkID) []link {
+	for i := range ls {
+		if ls[i].id == id {
+			copy(ls[i:], ls[i+1:])
+			ls[len(ls)-1] = link{}
+			return ls[:len(ls)-1]
+		}
+	}
+	return ls
+}
+
+// CheckAndNotify schedules one hub callback calling the links if owner is
+// ready, links exist and no notification is pending. Hub-affine.
+func (l *Links) CheckAndNotify(owner scheduler.Linkable) {
+	if l.notifying || len(l.links) == 0 || !owner.Ready() {
+		return
+	}
+	h := l.hub.Load()
+	if h == nil {
+		return
+	}
+	l.notifying = true
+	l.notifier = h.RunCallback(func() { l.notify(owner) })
+}
+
+// NotifyAny is CheckAndNotify callable from any goroutine: from a foreign
+// goroutine it goes through Hub.Post. Without a bound hub there is no link
+// to call, so it does nothing.
+func (l *Links) NotifyAny(owner scheduler.Linkable) {
+	h := l.hub.Load()
+	if h == nil || h.Destroyed() {
+		return
+	}
+	if onHub(h) {
+		l.CheckAndNotify(owner)
+		return
+	}
+	_ = h.Post(func() { l.CheckAndNotify(owner) })
+}
+
+func (l *Links) notify(owner scheduler.Linkable) {
+	if !l.notifying {
+		l.CheckAndNotify(owner)
+		return
+	}
+	h := l.hub.Load()
+	l.run(owner, h, &l.links)
+	if len(l.arrived) > 0 {
+		l.run(owner, h, &l.arrived)
+		left := l.arrived
+		l.arrived = nil
+		l.links = append(l.links, left...)
+	}
+	l.notifying = false
+	l.CheckAndNotify(owner)
+}
+
+// run calls the links of *ls present when it starts, in order, removing
+// each before calling it; links added meanwhile wait for the next round.
+// *ls stays current throughout so that Unlink from inside a link works.
+func (l *Links) run(owner scheduler.Linkable, h *scheduler.Hub, ls *[]link) {
+	if len(*ls) == 0 {
+		return
+	}
+	final := (*ls)[len(*ls)-1].id
+	for len(*ls) > 0 {
+		if l.OnlyWhileReady && !owner.Ready() {
+			return
+		}
+		lk := (*ls)[0]
+		(*ls)[0] = link{}
+		*ls = (*ls)[1:]
+		call(h, lk.fn, owner)
+		if lk.id == final {
+			return
+		}
+	}
+}
+
+func call(h *scheduler.Hub, fn func(scheduler.Linkable), owner scheduler.Linkable) {
+	defer func() {
+		if r := recover(); r != nil {
+			err, ok := r.(error)
+			if !ok {
+				err = fmt.Errorf("panic in link: %v", r)
+			}
+			if h != nil {
+				h.HandleError(err)
+			}
+		}
+	}()
+	fn(owner)
+}
+
+// Wait is gevent's AbstractLinkable._wait: if owner is ready it returns at
+// once (after the pending notification, if one is pending) with waited
+// false; otherwise it blocks until owner notifies the caller, returning
+// waited true and ok false when timeout (Forever: none) expired first.
+// Other errors thrown into the greenlet (Kill, an outer Timeout, LoopExit)
+// come back as err. label says what the greenlet waits on in reports.
+func (l *Links) Wait(owner scheduler.Linkable, timeout time.Duration, label string) (waited, ok bool, err error) {
+	if _, err := l.Hub(); err != nil {
+		return false, false, opErr(label, err)
+	}
+	if owner.Ready() {
+		if l.notifying {
+			w := scheduler.NewWaiterLabel(label)
+			l.nextID++
+			id := l.nextID
+			l.arrived = append(l.arrived, link{id, func(scheduler.Linkable) { w.Switch(nil) }})
+			_, err := w.Get()
+			l.Unlink(id)
+			if err != nil {
+				return false, false, err
+			}
+		}
+		return false, true, nil
+	}
+	ok, err = l.WaitCore(owner, timeout, label, true)
+	return true, ok, err
+}
+
+// WaitCore blocks until owner calls the caller's link or timeout expires
+// (gevent's _wait_core). With catch, the expiry of its own timeout returns
+// ok false; without, the *scheduler.Timeout comes back as err.
+func (l *Links) WaitCore(owner scheduler.Linkable, timeout time.Duration, label string, catch bool) (ok bool, err error) {
+	if _, err := l.Hub(); err != nil {
+		return false, opErr(label, err)
+	}
+	var t *scheduler.Timeout
+	if timeout >= 0 {
+		t = scheduler.NewTimeout(timeout, nil)
+		if err := t.Start(); err != nil {
+			return false, err
+		}
+		defer t.Cancel()
+	}
+	w := scheduler.NewWaiterLabel(label)
+	id := l.Rawlink(owner, func(scheduler.Linkable) { w.Switch(nil) })
+	_, err = w.Get()
+	l.Unlink(id)
+	if err != nil {
+		if catch && t != nil && errors.Is(err, t) {
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
+}

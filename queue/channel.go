@@ -1,0 +1,146 @@
+package queue
+
+import (
+	"iter"
+	"time"
+
+	"github.com/geventgo/geventgo/scheduler"
+)
+
+type chanGetter[T any] struct {
+	w    scheduler.Waiter
+	item T
+}
+
+// Channel is gevent's Channel: an unbuffered rendezvous. Put waits until a
+// getter takes the item; Get waits until a putter arrives. Pairs are made in
+// FIFO order by one hub callback, so even a Get that finds a putter waiting
+// switches to the hub once. The zero value is ready to use. Hub-affine.
+type Channel[T any] struct {
+	getters []*chanGetter[T]
+	putters []*putter[T]
+	unlock  scheduler.Callback
+	hub     *scheduler.Hub
+	shut    bool
+}
+
+// NewChannel returns a channel.
+func NewChannel[T any]() *Channel[T] { return &Channel[T]{} }
+
+// Balance is putters waiting minus getters waiting.
+func (c *Channel[T]) Balance() int { return len(c.putters) - len(c.getters) }
+
+func (c *Channel[T]) scheduleUnlock() {
+	if c.unlock.Pending() {
+		return
+	}
+	if c.hub == nil || c.hub.Destroyed() {
+		c.hub = scheduler.GetHub()
+	}
+	c.unlock = c.hub.RunCallback(c.runUnlock)
+}
+
+func (c *Channel[T]) runUnlock() {
+	for len(c.putters) > 0 && len(c.getters) > 0 {
+		g := c.getters[0]
+		c.getters = popFront(c.getters)
+		p := c.putters[0]
+		c.putters = popFront(c.putters)
+		g.item = p.item
+		g.w.Switch(g)
+		p.w.Switch(p)
+	}
+}
+
+// Put hands item to a getter, waiting for one for at most timeout
+// (scheduler.Forever: no limit). With block false it waits one loop
+// iteration, as gevent does (a zero timeout), so a getter already waiting
+// takes it. ErrFull when no getter came.
+func (c *Channel[T]) Put(item T, block bool, timeout time.Duration) error {
+	if c.shut {
+		return &Error{Op: "Channel.Put", Err: ErrShutdown}
+	}
+	if !block {
+		timeout = 0
+	}
+	p := &putter[T]{item: item}
+	p.w.SetLabel("Channel.Put")
+	t, err := startTimeout(timeout)
+	if err != nil {
+		return &Error{Op: "Channel.Put", Err: err}
+	}
+	c.putters = append(c.putters, p)
+	if len(c.getters) > 0 {
+		c.scheduleUnlock()
+	}
+	_, err = p.w.Get()
+	if t != nil {
+		t.Cancel()
+	}
+	if err != nil {
+		c.putters = removePtr(c.putters, p)
+		return waitErr("Channel.Put", err, t, ErrFull)
+	}
+	return nil
+}
+
+// Get takes an item from a putter, waiting for one as Put does; ErrEmpty
+// when none came.
+func (c *Channel[T]) Get(block bool, timeout time.Duration) (T, error) {
+	var zero T
+	if c.shut {
+		return zero, &Error{Op: "Channel.Get", Err: ErrShutdown}
+	}
+	if !block {
+		timeout = 0
+	}
+	g := &chanGetter[T]{}
+	g.w.SetLabel("Channel.Get")
+	t, err := startTimeout(timeout)
+	if err != nil {
+		return zero, &Error{Op: "Channel.Get", Err: err}
+	}
+	c.getters = append(c.getters, g)
+	if len(c.putters) > 0 {
+		c.scheduleUnlock()
+	}
+	_, err = g.w.Get()
+	if t != nil {
+		t.Cancel()
+	}
+	if err != nil {
+		c.getters = removePtr(c.getters, g)
+		return zero, waitErr("Channel.Get", err, t, ErrEmpty)
+	}
+	return g.item, nil
+}
+
+// Shutdown wakes every waiting greenlet with ErrShutdown; later calls fail
+// with it.
+func (c *Channel[T]) Shutdown() {
+	if c.shut {
+		return
+	}
+	c.shut = true
+	ps, gs := c.putters, c.getters
+	c.putters, c.getters = nil, nil
+	for _, p := range ps {
+		p.w.Throw(&Error{Op: "Channel.Put", Err: ErrShutdown})
+	}
+	for _, g := range gs {
+		g.w.Throw(&Error{Op: "Channel.Get", Err: ErrShutdown})
+	}
+}
+
+// All yields items as Get returns them and ends when the channel is shut
+// down or a Get fails.
+func (c *Channel[T]) All() iter.Seq[T] {
+	return func(yield func(T) bool) {
+		for {
+			v, err := c.Get(true, scheduler.Forever)
+			if err != nil || !yield(v) {
+				return
+			}
+		}
+	}
+}
