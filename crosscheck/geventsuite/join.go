@@ -47,8 +47,8 @@ func strValues(gs []*scheduler.Greenlet[string]) []string {
 
 func joinallAll(t *crosscheck.T) {
 	gs := []*scheduler.Greenlet[string]{
-		scheduler.Spawn(sleeper(t, "a", 20*ms, true)),
-		scheduler.Spawn(sleeper(t, "b", 10*ms, true)),
+		scheduler.Spawn(sleeper(t, "a", 100*ms, true)),
+		scheduler.Spawn(sleeper(t, "b", 50*ms, true)),
 		scheduler.Spawn(sleeper(t, "c", 0, true)),
 	}
 	done, err := scheduler.JoinAll(gs, scheduler.Forever, false)
@@ -63,13 +63,13 @@ func joinallAll(t *crosscheck.T) {
 
 func joinallTimeout(t *crosscheck.T) {
 	gs := []*scheduler.Greenlet[string]{
-		scheduler.Spawn(sleeper(t, "fast", 10*ms, false)),
+		scheduler.Spawn(sleeper(t, "fast", 50*ms, false)),
 		scheduler.Spawn(sleeper(t, "slow", time.Second, false)),
-		scheduler.Spawn(sleeper(t, "mid", 20*ms, false)),
+		scheduler.Spawn(sleeper(t, "mid", 100*ms, false)),
 	}
 	// gevent's joinall returns silently at the timeout; a Go error that
 	// matches ErrTimeout is the same outcome said the Go way.
-	done, err := scheduler.JoinAll(gs, 100*ms, false)
+	done, err := scheduler.JoinAll(gs, 500*ms, false)
 	if !errors.Is(err, scheduler.ErrTimeout) {
 		unexpected(t, "joinall", err)
 	}
@@ -90,13 +90,13 @@ func joinallRaiseError(t *crosscheck.T) {
 		}
 	}
 	bad := func() (string, error) {
-		if err := scheduler.Sleep(10 * ms); err != nil {
+		if err := scheduler.Sleep(50 * ms); err != nil {
 			return "", err
 		}
 		return "", errBoom
 	}
 	gs := []*scheduler.Greenlet[string]{
-		scheduler.Spawn(ok("a", 20*ms)), scheduler.Spawn(bad), scheduler.Spawn(ok("b", 5*ms)),
+		scheduler.Spawn(ok("a", 100*ms)), scheduler.Spawn(bad), scheduler.Spawn(ok("b", 25*ms)),
 	}
 	_, err := scheduler.JoinAll(gs, scheduler.Forever, true)
 	switch {
@@ -129,9 +129,9 @@ func joinallErrorNoraise(t *crosscheck.T) {
 
 func waitCount(t *crosscheck.T) {
 	gs := []*scheduler.Greenlet[string]{
-		scheduler.Spawn(sleeper(t, "a", 30*ms, false)),
-		scheduler.Spawn(sleeper(t, "b", 10*ms, false)),
-		scheduler.Spawn(sleeper(t, "c", 20*ms, false)),
+		scheduler.Spawn(sleeper(t, "a", 150*ms, false)),
+		scheduler.Spawn(sleeper(t, "b", 50*ms, false)),
+		scheduler.Spawn(sleeper(t, "c", 100*ms, false)),
 	}
 	ready, err := scheduler.Wait(links(gs), 2, scheduler.Forever)
 	unexpected(t, "wait", err)
@@ -145,10 +145,10 @@ func waitCount(t *crosscheck.T) {
 func waitTimeout(t *crosscheck.T) {
 	gs := []*scheduler.Greenlet[string]{
 		scheduler.Spawn(sleeper(t, "a", time.Second, false)),
-		scheduler.Spawn(sleeper(t, "b", 10*ms, false)),
+		scheduler.Spawn(sleeper(t, "b", 50*ms, false)),
 	}
 	// As with joinall, a Go ErrTimeout stands for gevent's silent return.
-	ready, err := scheduler.Wait(links(gs), 0, 50*ms)
+	ready, err := scheduler.Wait(links(gs), 0, 250*ms)
 	if !errors.Is(err, scheduler.ErrTimeout) {
 		unexpected(t, "wait", err)
 	}
@@ -164,9 +164,9 @@ func waitTimeout(t *crosscheck.T) {
 
 func iwaitOrder(t *crosscheck.T) {
 	gs := []*scheduler.Greenlet[string]{
-		scheduler.Spawn(sleeper(t, "a", 30*ms, true)),
-		scheduler.Spawn(sleeper(t, "b", 10*ms, true)),
-		scheduler.Spawn(sleeper(t, "c", 20*ms, true)),
+		scheduler.Spawn(sleeper(t, "a", 150*ms, true)),
+		scheduler.Spawn(sleeper(t, "b", 50*ms, true)),
+		scheduler.Spawn(sleeper(t, "c", 100*ms, true)),
 	}
 	for l, err := range scheduler.IWait(links(gs), 0, scheduler.Forever) {
 		if err != nil {
@@ -181,12 +181,12 @@ func iwaitOrder(t *crosscheck.T) {
 func iwaitTimeout(t *crosscheck.T) {
 	gs := []*scheduler.Greenlet[string]{
 		scheduler.Spawn(sleeper(t, "a", time.Second, false)),
-		scheduler.Spawn(sleeper(t, "b", 10*ms, false)),
+		scheduler.Spawn(sleeper(t, "b", 50*ms, false)),
 		scheduler.Spawn(sleeper(t, "c", 0, false)),
 	}
-	unexpected(t, "sleep", scheduler.Sleep(5*ms))
+	unexpected(t, "sleep", scheduler.Sleep(25*ms))
 	t.Println("c ready", py(gs[2].Ready()))
-	for l, err := range scheduler.IWait(links(gs), 0, 50*ms) {
+	for l, err := range scheduler.IWait(links(gs), 0, 250*ms) {
 		if err != nil {
 			unexpected(t, "iwait", err)
 			break
@@ -199,9 +199,9 @@ func iwaitTimeout(t *crosscheck.T) {
 
 func iwaitCount(t *crosscheck.T) {
 	gs := []*scheduler.Greenlet[string]{
-		scheduler.Spawn(sleeper(t, "a", 20*ms, false)),
-		scheduler.Spawn(sleeper(t, "b", 10*ms, false)),
-		scheduler.Spawn(sleeper(t, "c", 30*ms, false)),
+		scheduler.Spawn(sleeper(t, "a", 100*ms, false)),
+		scheduler.Spawn(sleeper(t, "b", 50*ms, false)),
+		scheduler.Spawn(sleeper(t, "c", 150*ms, false)),
 	}
 	for l, err := range scheduler.IWait(links(gs), 2, scheduler.Forever) {
 		if err != nil {
@@ -218,7 +218,7 @@ func iwaitCount(t *crosscheck.T) {
 
 func getValue(t *crosscheck.T) {
 	g := scheduler.Spawn(func() (int, error) {
-		if err := scheduler.Sleep(10 * ms); err != nil {
+		if err := scheduler.Sleep(50 * ms); err != nil {
 			return 0, err
 		}
 		return 42, nil
@@ -259,13 +259,13 @@ func getNonblocking(t *crosscheck.T) {
 
 func getTimeout(t *crosscheck.T) {
 	g := scheduler.Spawn(func() (int, error) {
-		if err := scheduler.Sleep(50 * ms); err != nil {
+		if err := scheduler.Sleep(250 * ms); err != nil {
 			return 0, err
 		}
 		t.Println("slow done")
 		return 1, nil
 	})
-	if _, err := g.Get(true, 10*ms); errors.Is(err, scheduler.ErrTimeout) {
+	if _, err := g.Get(true, 50*ms); errors.Is(err, scheduler.ErrTimeout) {
 		t.Println("Timeout")
 	} else {
 		t.Println("get", errName(err))
@@ -281,12 +281,12 @@ func getTimeout(t *crosscheck.T) {
 // as "returned" here and the greenlet must still be running.
 func joinTimeout(t *crosscheck.T) {
 	g := scheduler.Spawn(func() (int, error) {
-		if err := scheduler.Sleep(50 * ms); err != nil {
+		if err := scheduler.Sleep(250 * ms); err != nil {
 			return 0, err
 		}
 		return 1, nil
 	})
-	err := g.Join(10 * ms)
+	err := g.Join(50 * ms)
 	t.Println("join returned", py(err == nil || errors.Is(err, scheduler.ErrTimeout)), "ready", py(g.Ready()))
 	unexpected(t, "join", g.Join(scheduler.Forever))
 	t.Println("ready", py(g.Ready()), g.Value())

@@ -66,7 +66,7 @@ func killUnstarted(t *crosscheck.T) {
 	unexpected(t, "kill", g.Kill(nil, true, scheduler.Forever))
 	t.Println("started", py(g.Started()), "dead", py(g.Dead()), "ready", py(g.Ready()), "successful", py(g.Successful()))
 	t.Println("value", exitValue(g))
-	unexpected(t, "sleep", scheduler.Sleep(10*ms))
+	unexpected(t, "sleep", scheduler.Sleep(50*ms))
 	n := scheduler.New(f)
 	unexpected(t, "kill", n.Kill(nil, true, scheduler.Forever))
 	t.Println("never-started dead", py(n.Dead()), "ready", py(n.Ready()), exitValue(n))
@@ -110,7 +110,7 @@ func killCaught(t *crosscheck.T) {
 			t.Println("caught kill")
 		}
 		for i := range 2 {
-			if err := scheduler.Sleep(20 * ms); err != nil {
+			if err := scheduler.Sleep(100 * ms); err != nil {
 				return "", err
 			}
 			t.Println("still running", i)
@@ -118,7 +118,7 @@ func killCaught(t *crosscheck.T) {
 		return "finished", nil
 	})
 	unexpected(t, "sleep", scheduler.Sleep(0))
-	if err := g.Kill(nil, true, 10*ms); !errors.Is(err, scheduler.ErrTimeout) {
+	if err := g.Kill(nil, true, 50*ms); !errors.Is(err, scheduler.ErrTimeout) {
 		unexpected(t, "kill", err)
 	}
 	t.Println("after kill dead", py(g.Dead()))

@@ -97,12 +97,12 @@ func linkBlocking(t *crosscheck.T) {
 	g := scheduler.Spawn(func() (int, error) { return 1, nil })
 	g.Link(func(scheduler.Linkable) {
 		t.Println("slow start")
-		unexpected(t, "sleep in link", scheduler.Sleep(10*ms))
+		unexpected(t, "sleep in link", scheduler.Sleep(50*ms))
 		t.Println("slow end")
 	})
 	g.Link(func(scheduler.Linkable) { t.Println("fast") })
 	unexpected(t, "join", g.Join(scheduler.Forever))
-	unexpected(t, "sleep", scheduler.Sleep(30*ms))
+	unexpected(t, "sleep", scheduler.Sleep(150*ms))
 	t.Println("done")
 }
 
@@ -117,6 +117,6 @@ func linksDuringJoin(t *crosscheck.T) {
 		return none{}, nil
 	})
 	g.Link(func(scheduler.Linkable) { t.Println("link B") })
-	unexpected(t, "sleep", scheduler.Sleep(10*ms))
+	unexpected(t, "sleep", scheduler.Sleep(50*ms))
 	t.Println("done")
 }

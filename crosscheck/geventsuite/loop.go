@@ -30,7 +30,7 @@ func loopexitHubSwitch(t *crosscheck.T) {
 		t.Println("not reached", errName(err))
 	}
 	t.Println("main continues")
-	unexpected(t, "sleep", scheduler.Sleep(ms))
+	unexpected(t, "sleep", scheduler.Sleep(5*ms))
 	t.Println("hub still usable")
 }
 
@@ -77,7 +77,7 @@ func loopexitTimerKeepsAlive(t *crosscheck.T) {
 	w := scheduler.NewWaiter()
 	hub := scheduler.GetHub()
 	scheduler.Spawn(func() (none, error) {
-		if err := scheduler.Sleep(20 * ms); err != nil {
+		if err := scheduler.Sleep(100 * ms); err != nil {
 			return none{}, err
 		}
 		hub.RunCallback(func() { w.Switch("woken") })
@@ -128,7 +128,7 @@ func callbackDrainSameIteration(t *crosscheck.T) {
 		return none{}, nil
 	}
 	scheduler.Spawn(timer)
-	unexpected(t, "sleep", scheduler.Sleep(ms))
+	unexpected(t, "sleep", scheduler.Sleep(5*ms))
 	hub.RunCallback(chain)
 	g2 := scheduler.Spawn(timer)
 	unexpected(t, "join", g2.Join(scheduler.Forever))
@@ -195,7 +195,7 @@ func callbackVsIO(t *crosscheck.T) {
 		return none{}, nil
 	})
 	hub.RunCallback(func() { t.Println("callback") })
-	unexpected(t, "sleep", scheduler.Sleep(5*ms))
+	unexpected(t, "sleep", scheduler.Sleep(25*ms))
 	t.Println("main woke")
 	_, err := scheduler.JoinAll([]*scheduler.Greenlet[none]{reader, sleeper}, scheduler.Forever, false)
 	unexpected(t, "joinall", err)

@@ -15,14 +15,14 @@ func init() {
 }
 
 func killSpawnLater(t *crosscheck.T) {
-	g := scheduler.SpawnLater(10*ms, func() (none, error) {
+	g := scheduler.SpawnLater(50*ms, func() (none, error) {
 		t.Println("not reached")
 		return none{}, nil
 	})
 	g.Link(func(scheduler.Linkable) { t.Println("link ran") })
 	unexpected(t, "kill", g.Kill(nil, true, scheduler.Forever))
 	t.Println("dead", py(g.Dead()), "started", py(g.Started()))
-	unexpected(t, "sleep", scheduler.Sleep(30*ms))
+	unexpected(t, "sleep", scheduler.Sleep(150*ms))
 	t.Println("done")
 }
 
@@ -59,7 +59,7 @@ func raiseGreenletExit(t *crosscheck.T) {
 
 func idleVsTimer(t *crosscheck.T) {
 	s := scheduler.Spawn(func() (none, error) {
-		if err := scheduler.Sleep(20 * ms); err != nil {
+		if err := scheduler.Sleep(100 * ms); err != nil {
 			return none{}, err
 		}
 		t.Println("timer woke")

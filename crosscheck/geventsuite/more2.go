@@ -87,9 +87,9 @@ func timersExpiredTogether(t *crosscheck.T) {
 
 func timeoutEqualSleep(t *crosscheck.T) {
 	f := func() (none, error) {
-		to := scheduler.StartTimeout(10 * ms)
+		to := scheduler.StartTimeout(50 * ms)
 		defer to.Cancel()
-		err := scheduler.Sleep(10 * ms)
+		err := scheduler.Sleep(50 * ms)
 		switch {
 		case err == nil:
 			t.Println("sleep won")
@@ -129,7 +129,7 @@ func getKilled(t *crosscheck.T) {
 func joinallRaiseDead(t *crosscheck.T) {
 	b := scheduler.Spawn(func() (none, error) { return none{}, errBoom })
 	unexpected(t, "sleep", scheduler.Sleep(0))
-	slow := scheduler.Spawn(func() (none, error) { return none{}, scheduler.Sleep(50 * ms) })
+	slow := scheduler.Spawn(func() (none, error) { return none{}, scheduler.Sleep(250 * ms) })
 	if _, err := scheduler.JoinAll([]*scheduler.Greenlet[none]{slow, b}, scheduler.Forever, true); errors.Is(err, errBoom) {
 		t.Println("ValueError", errBoom, "slow ready", py(slow.Ready()))
 	} else {
@@ -174,7 +174,7 @@ func killIOWait(t *crosscheck.T) {
 	if _, err := syscall.Write(w, []byte("x")); err != nil {
 		t.Fatalf("write: %v", err)
 	}
-	unexpected(t, "sleep", scheduler.Sleep(5*ms))
+	unexpected(t, "sleep", scheduler.Sleep(25*ms))
 	t.Println("after write")
 	g2 := scheduler.Spawn(reader("r2"))
 	unexpected(t, "join", g2.Join(scheduler.Forever))
@@ -192,7 +192,7 @@ func spawnInLink(t *crosscheck.T) {
 	})
 	g.Link(func(scheduler.Linkable) { t.Println("link 2") })
 	unexpected(t, "join", g.Join(scheduler.Forever))
-	unexpected(t, "sleep", scheduler.Sleep(ms))
+	unexpected(t, "sleep", scheduler.Sleep(5*ms))
 	t.Println("done")
 }
 

@@ -67,7 +67,7 @@ func joinallEmpty(t *crosscheck.T) {
 
 func sleepNegative(t *crosscheck.T) {
 	g := scheduler.Spawn(loop(t, "f", 2, -time.Second))
-	unexpected(t, "sleep", scheduler.Sleep(-500*ms))
+	unexpected(t, "sleep", scheduler.Sleep(-2500*ms))
 	t.Println("main")
 	unexpected(t, "join", g.Join(scheduler.Forever))
 	t.Println("done")

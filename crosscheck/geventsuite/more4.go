@@ -17,7 +17,7 @@ func init() {
 
 func timeoutDuringJoin(t *crosscheck.T) {
 	b := scheduler.Spawn(func() (none, error) {
-		if err := scheduler.Sleep(30 * ms); err != nil {
+		if err := scheduler.Sleep(150 * ms); err != nil {
 			return none{}, err
 		}
 		t.Println("g2 done")
@@ -25,7 +25,7 @@ func timeoutDuringJoin(t *crosscheck.T) {
 	})
 	a := scheduler.Spawn(func() (none, error) {
 		err := func() error {
-			to := scheduler.StartTimeout(10 * ms)
+			to := scheduler.StartTimeout(50 * ms)
 			defer to.Cancel()
 			if err := b.Join(scheduler.Forever); errors.Is(err, to) {
 				t.Println("g1 timeout")
@@ -37,13 +37,13 @@ func timeoutDuringJoin(t *crosscheck.T) {
 		if err != nil {
 			return none{}, err
 		}
-		if err := scheduler.Sleep(50 * ms); err != nil {
+		if err := scheduler.Sleep(250 * ms); err != nil {
 			return none{}, err
 		}
 		t.Println("g1 woke")
 		return none{}, nil
 	})
-	unexpected(t, "sleep", scheduler.Sleep(40*ms))
+	unexpected(t, "sleep", scheduler.Sleep(200*ms))
 	t.Println("main 40")
 	_, err := scheduler.JoinAll([]*scheduler.Greenlet[none]{a, b}, scheduler.Forever, false)
 	unexpected(t, "joinall", err)
@@ -55,13 +55,13 @@ func timeoutDuringJoin(t *crosscheck.T) {
 // StartTimeout whose Cancel is never called.
 func timeoutLeaked(t *crosscheck.T) {
 	g := scheduler.Spawn(func() (string, error) {
-		scheduler.StartTimeout(10 * ms)
+		scheduler.StartTimeout(50 * ms)
 		return "returned", nil
 	})
 	v, err := g.Get(true, scheduler.Forever)
 	unexpected(t, "get", err)
 	t.Println("get", v)
-	if err := scheduler.Sleep(30 * ms); err == nil {
+	if err := scheduler.Sleep(150 * ms); err == nil {
 		t.Println("main undisturbed")
 	} else {
 		t.Println("main got", errName(err))
@@ -109,7 +109,7 @@ func killallCustomException(t *crosscheck.T) {
 
 func killInTimeout(t *crosscheck.T) {
 	g := scheduler.Spawn(func() (none, error) {
-		to := scheduler.StartTimeout(20 * ms)
+		to := scheduler.StartTimeout(100 * ms)
 		defer to.Cancel()
 		_, err := sleepForever()
 		switch {
@@ -124,6 +124,6 @@ func killInTimeout(t *crosscheck.T) {
 	})
 	unexpected(t, "sleep", scheduler.Sleep(0))
 	unexpected(t, "kill", g.Kill(nil, true, scheduler.Forever))
-	unexpected(t, "sleep", scheduler.Sleep(40*ms))
+	unexpected(t, "sleep", scheduler.Sleep(200*ms))
 	t.Println("done", py(g.Successful()))
 }

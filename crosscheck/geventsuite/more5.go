@@ -48,11 +48,11 @@ func blockingInHub(t *crosscheck.T) {
 			t.Println(where, errName(err))
 		}
 	}
-	hub.RunCallback(func() { report("callback", scheduler.Sleep(ms)) })
+	hub.RunCallback(func() { report("callback", scheduler.Sleep(5*ms)) })
 	g := scheduler.Spawn(func() (int, error) { return 1, nil })
-	g.Rawlink(func(scheduler.Linkable) { report("rawlink", scheduler.Sleep(ms)) })
+	g.Rawlink(func(scheduler.Linkable) { report("rawlink", scheduler.Sleep(5*ms)) })
 	unexpected(t, "join", g.Join(scheduler.Forever))
-	unexpected(t, "sleep", scheduler.Sleep(5*ms))
+	unexpected(t, "sleep", scheduler.Sleep(25*ms))
 	t.Println("done")
 }
 

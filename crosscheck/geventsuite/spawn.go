@@ -68,7 +68,7 @@ func spawnRunsOnBlock(t *crosscheck.T) {
 	t.Println("main before sleep")
 	unexpected(t, "sleep", scheduler.Sleep(0))
 	t.Println("main after sleep0")
-	unexpected(t, "sleep", scheduler.Sleep(10*ms))
+	unexpected(t, "sleep", scheduler.Sleep(50*ms))
 	t.Println("main done")
 }
 
@@ -80,10 +80,10 @@ func spawnLaterOrder(t *crosscheck.T) {
 		}
 	}
 	gs := []*scheduler.Greenlet[none]{
-		scheduler.SpawnLater(30*ms, f("a30")),
-		scheduler.SpawnLater(10*ms, f("b10")),
-		scheduler.SpawnLater(20*ms, f("c20")),
-		scheduler.SpawnLater(10*ms, f("d10")),
+		scheduler.SpawnLater(150*ms, f("a30")),
+		scheduler.SpawnLater(50*ms, f("b10")),
+		scheduler.SpawnLater(100*ms, f("c20")),
+		scheduler.SpawnLater(50*ms, f("d10")),
 		scheduler.Spawn(f("e0")),
 	}
 	var started []bool
@@ -105,7 +105,7 @@ func startLater(t *crosscheck.T) {
 	}
 	g1, g2, g3 := scheduler.New(f("g1")), scheduler.New(f("g2")), scheduler.New(f("g3"))
 	t.Println("before", py(g1.Started()), py(g2.Started()), py(g3.Started()))
-	g1.StartLater(20 * ms)
+	g1.StartLater(100 * ms)
 	g2.Start()
 	t.Println("after start", py(g1.Started()), py(g2.Started()), py(g3.Started()))
 	unexpected(t, "sleep", scheduler.Sleep(0))
@@ -186,8 +186,8 @@ func timerOrder(t *crosscheck.T) {
 		}
 	}
 	gs := []*scheduler.Greenlet[none]{
-		scheduler.Spawn(f("c", 30*ms)), scheduler.Spawn(f("a", 10*ms)), scheduler.Spawn(f("b1", 20*ms)),
-		scheduler.Spawn(f("b2", 20*ms)), scheduler.Spawn(f("z", 0)),
+		scheduler.Spawn(f("c", 150*ms)), scheduler.Spawn(f("a", 50*ms)), scheduler.Spawn(f("b1", 100*ms)),
+		scheduler.Spawn(f("b2", 100*ms)), scheduler.Spawn(f("z", 0)),
 	}
 	_, err := scheduler.JoinAll(gs, scheduler.Forever, false)
 	unexpected(t, "joinall", err)

@@ -27,7 +27,7 @@ func uncaughtError(t *crosscheck.T) {
 		t.Println("other runs")
 		return 2, nil
 	})
-	unexpected(t, "sleep", scheduler.Sleep(10*ms))
+	unexpected(t, "sleep", scheduler.Sleep(50*ms))
 	t.Println("main continues")
 	val := "None"
 	if b.Value() != nil {
@@ -57,7 +57,7 @@ func stateTransitions(t *crosscheck.T) {
 	var g *scheduler.Greenlet[int]
 	g = scheduler.New(func() (int, error) {
 		show(t, "running", g)
-		if err := scheduler.Sleep(10 * ms); err != nil {
+		if err := scheduler.Sleep(50 * ms); err != nil {
 			return 0, err
 		}
 		return 1, nil

@@ -22,17 +22,17 @@ func init() {
 }
 
 func timeoutStartCancel(t *crosscheck.T) {
-	to := scheduler.NewTimeout(10*ms, nil)
+	to := scheduler.NewTimeout(50*ms, nil)
 	t.Println("pending before start", py(to.Pending()))
 	to.Start()
 	t.Println("pending after start", py(to.Pending()))
 	to.Cancel()
 	t.Println("pending after cancel", py(to.Pending()))
-	unexpected(t, "sleep", scheduler.Sleep(30*ms))
+	unexpected(t, "sleep", scheduler.Sleep(150*ms))
 	t.Println("no fire")
-	t2 := scheduler.NewTimeout(10*ms, nil)
+	t2 := scheduler.NewTimeout(50*ms, nil)
 	t2.Start()
-	err := scheduler.Sleep(50 * ms)
+	err := scheduler.Sleep(250 * ms)
 	if err == nil {
 		t.Println("not reached")
 	} else if errors.Is(err, scheduler.ErrTimeout) {
@@ -46,9 +46,9 @@ func timeoutStartCancel(t *crosscheck.T) {
 // `defer t.Cancel()` in a function that is the block.
 func timeoutContext(t *crosscheck.T) {
 	func() {
-		to := scheduler.StartTimeout(10 * ms)
+		to := scheduler.StartTimeout(50 * ms)
 		defer to.Cancel()
-		err := scheduler.Sleep(50 * ms)
+		err := scheduler.Sleep(250 * ms)
 		if err == nil {
 			t.Println("not reached")
 			return
@@ -61,12 +61,12 @@ func timeoutContext(t *crosscheck.T) {
 	}()
 	var to *scheduler.Timeout
 	func() {
-		to = scheduler.StartTimeout(50 * ms)
+		to = scheduler.StartTimeout(250 * ms)
 		defer to.Cancel()
-		unexpected(t, "sleep", scheduler.Sleep(ms))
+		unexpected(t, "sleep", scheduler.Sleep(5*ms))
 	}()
 	t.Println("exited, pending", py(to.Pending()))
-	unexpected(t, "sleep", scheduler.Sleep(70*ms))
+	unexpected(t, "sleep", scheduler.Sleep(350*ms))
 	t.Println("no late fire")
 }
 
@@ -75,9 +75,9 @@ func timeoutContext(t *crosscheck.T) {
 // error is this very Timeout (errors.Is(err, to)) and the caller dropping it.
 func timeoutFalse(t *crosscheck.T) {
 	func() {
-		to := scheduler.StartTimeout(10 * ms)
+		to := scheduler.StartTimeout(50 * ms)
 		defer to.Cancel()
-		err := scheduler.Sleep(50 * ms)
+		err := scheduler.Sleep(250 * ms)
 		if errors.Is(err, to) {
 			return
 		}
@@ -89,9 +89,9 @@ func timeoutFalse(t *crosscheck.T) {
 
 func timeoutCustomException(t *crosscheck.T) {
 	func() {
-		to := scheduler.StartTimeoutError(10*ms, errSlow)
+		to := scheduler.StartTimeoutError(50*ms, errSlow)
 		defer to.Cancel()
-		if err := scheduler.Sleep(50 * ms); errors.Is(err, errSlow) {
+		if err := scheduler.Sleep(250 * ms); errors.Is(err, errSlow) {
 			t.Println("Slow", errSlow)
 		} else {
 			t.Println("sleep", errName(err))
@@ -100,9 +100,9 @@ func timeoutCustomException(t *crosscheck.T) {
 	// Python raises ValueError() (a class, so no args): an error with an
 	// empty message in Go.
 	func() {
-		to := scheduler.StartTimeoutError(10*ms, errValueCls)
+		to := scheduler.StartTimeoutError(50*ms, errValueCls)
 		defer to.Cancel()
-		if err := scheduler.Sleep(50 * ms); errors.Is(err, errValueCls) {
+		if err := scheduler.Sleep(250 * ms); errors.Is(err, errValueCls) {
 			t.Println("ValueError ()")
 		} else {
 			t.Println("sleep", errName(err))
@@ -115,12 +115,12 @@ func timeoutNone(t *crosscheck.T) {
 	func() {
 		to := scheduler.StartTimeout(scheduler.Forever)
 		defer to.Cancel()
-		unexpected(t, "sleep", scheduler.Sleep(20*ms))
+		unexpected(t, "sleep", scheduler.Sleep(100*ms))
 		t.Println("pending", py(to.Pending()))
 	}()
 	t.Println("no fire")
 	t2 := scheduler.StartTimeout(scheduler.Forever)
-	unexpected(t, "sleep", scheduler.Sleep(10*ms))
+	unexpected(t, "sleep", scheduler.Sleep(50*ms))
 	t.Println("pending", py(t2.Pending()))
 	t2.Cancel()
 }
@@ -135,7 +135,7 @@ func timeoutZero(t *crosscheck.T) {
 			return
 		}
 		t.Println("after sleep0")
-		if err := scheduler.Sleep(10 * ms); err != nil {
+		if err := scheduler.Sleep(50 * ms); err != nil {
 			t.Println(errName(err))
 			return
 		}
@@ -158,20 +158,20 @@ func which(err error, inner *scheduler.Timeout) string {
 }
 
 func timeoutNested(t *crosscheck.T) {
-	outer := scheduler.NewTimeout(50*ms, nil)
-	inner := scheduler.NewTimeout(10*ms, nil)
+	outer := scheduler.NewTimeout(250*ms, nil)
+	inner := scheduler.NewTimeout(50*ms, nil)
 	func() {
 		outer.Start()
 		defer outer.Cancel()
 		err := func() error {
 			inner.Start()
 			defer inner.Cancel()
-			if err := scheduler.Sleep(100 * ms); errors.Is(err, scheduler.ErrTimeout) {
+			if err := scheduler.Sleep(500 * ms); errors.Is(err, scheduler.ErrTimeout) {
 				t.Println("inner caught", which(err, inner))
 			} else {
 				return err
 			}
-			return scheduler.Sleep(100 * ms)
+			return scheduler.Sleep(500 * ms)
 		}()
 		if errors.Is(err, scheduler.ErrTimeout) {
 			t.Println("outer caught", which(err, inner))
@@ -180,15 +180,15 @@ func timeoutNested(t *crosscheck.T) {
 		}
 	}()
 
-	outer = scheduler.NewTimeout(10*ms, nil)
-	inner = scheduler.NewTimeout(50*ms, nil)
+	outer = scheduler.NewTimeout(50*ms, nil)
+	inner = scheduler.NewTimeout(250*ms, nil)
 	func() {
 		outer.Start()
 		defer outer.Cancel()
 		err := func() error {
 			inner.Start()
 			defer inner.Cancel()
-			err := scheduler.Sleep(100 * ms)
+			err := scheduler.Sleep(500 * ms)
 			if errors.Is(err, scheduler.ErrTimeout) && !errors.Is(err, inner) {
 				t.Println("not mine, re-raise")
 				return err
@@ -205,14 +205,14 @@ func timeoutNested(t *crosscheck.T) {
 
 func timeoutCaughtContinue(t *crosscheck.T) {
 	g := scheduler.Spawn(func() (string, error) {
-		to := scheduler.StartTimeout(10 * ms)
+		to := scheduler.StartTimeout(50 * ms)
 		defer to.Cancel()
-		if err := scheduler.Sleep(50 * ms); errors.Is(err, to) {
+		if err := scheduler.Sleep(250 * ms); errors.Is(err, to) {
 			t.Println("caught")
 		} else if err != nil {
 			return "", err
 		}
-		if err := scheduler.Sleep(10 * ms); err != nil {
+		if err := scheduler.Sleep(50 * ms); err != nil {
 			return "", err
 		}
 		t.Println("continues")
@@ -227,21 +227,21 @@ func timeoutCaughtContinue(t *crosscheck.T) {
 // equivalent is substituting the fallback when the error is ErrTimeout.
 func withTimeout(t *crosscheck.T) {
 	slow := func() (string, error) {
-		if err := scheduler.Sleep(50 * ms); err != nil {
+		if err := scheduler.Sleep(250 * ms); err != nil {
 			return "", err
 		}
 		return "slow", nil
 	}
 	fast := func() (string, error) { return "fast", nil }
-	v, err := scheduler.WithTimeout(10*ms, fast)
+	v, err := scheduler.WithTimeout(50*ms, fast)
 	unexpected(t, "with_timeout", err)
 	t.Println("fast", v)
-	if _, err := scheduler.WithTimeout(10*ms, slow); errors.Is(err, scheduler.ErrTimeout) {
+	if _, err := scheduler.WithTimeout(50*ms, slow); errors.Is(err, scheduler.ErrTimeout) {
 		t.Println("Timeout")
 	} else {
 		t.Println("with_timeout", errName(err))
 	}
-	v, err = scheduler.WithTimeout(10*ms, slow)
+	v, err = scheduler.WithTimeout(50*ms, slow)
 	if errors.Is(err, scheduler.ErrTimeout) {
 		v = "fallback"
 	} else {
@@ -252,9 +252,9 @@ func withTimeout(t *crosscheck.T) {
 
 func timeoutOnGreenlet(t *crosscheck.T) {
 	a := scheduler.Spawn(func() (none, error) {
-		to := scheduler.StartTimeout(10 * ms)
+		to := scheduler.StartTimeout(50 * ms)
 		defer to.Cancel()
-		err := scheduler.Sleep(50 * ms)
+		err := scheduler.Sleep(250 * ms)
 		if errors.Is(err, to) {
 			t.Println("a timed out")
 			return none{}, nil
@@ -262,7 +262,7 @@ func timeoutOnGreenlet(t *crosscheck.T) {
 		return none{}, err
 	})
 	b := scheduler.Spawn(func() (none, error) {
-		if err := scheduler.Sleep(30 * ms); err != nil {
+		if err := scheduler.Sleep(150 * ms); err != nil {
 			return none{}, err
 		}
 		t.Println("b fine")
@@ -275,10 +275,10 @@ func timeoutOnGreenlet(t *crosscheck.T) {
 // timeoutRestart: Python's AssertionError on start() of a pending Timeout
 // is an error from the Go Start.
 func timeoutRestart(t *crosscheck.T) {
-	to := scheduler.NewTimeout(10*ms, nil)
+	to := scheduler.NewTimeout(50*ms, nil)
 	for i := range 2 {
 		unexpected(t, "start", to.Start())
-		if err := scheduler.Sleep(50 * ms); errors.Is(err, to) {
+		if err := scheduler.Sleep(250 * ms); errors.Is(err, to) {
 			t.Println("fired", i)
 		}
 	}

@@ -6,7 +6,7 @@ from gevent.exceptions import BlockingSwitchOutError
 loop = gevent.get_hub().loop
 def cb():
     try:
-        gevent.sleep(0.001)
+        gevent.sleep(0.005)
         print("callback slept")
     except BlockingSwitchOutError:
         print("callback BlockingSwitchOutError")
@@ -14,11 +14,11 @@ loop.run_callback(cb)
 g = gevent.spawn(lambda: 1)
 def raw(x):
     try:
-        gevent.sleep(0.001)
+        gevent.sleep(0.005)
         print("rawlink slept")
     except BlockingSwitchOutError:
         print("rawlink BlockingSwitchOutError")
 g.rawlink(raw)
 g.join()
-gevent.sleep(0.005)
+gevent.sleep(0.025)
 print("done")

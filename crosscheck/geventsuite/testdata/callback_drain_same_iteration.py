@@ -16,7 +16,7 @@ def timer():
     print("timer woke, chain count", count[0])
 
 g = gevent.spawn(timer)
-gevent.sleep(0.001)
+gevent.sleep(0.005)
 loop.run_callback(chain)
 g2 = gevent.spawn(timer)
 g2.join()

@@ -20,7 +20,7 @@ def sleeper():
 g1 = gevent.spawn(reader)
 g2 = gevent.spawn(sleeper)
 loop.run_callback(print, "callback")
-gevent.sleep(0.005)
+gevent.sleep(0.025)
 print("main woke")
 gevent.joinall([g1, g2])
 os.close(r)

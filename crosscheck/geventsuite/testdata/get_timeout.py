@@ -2,13 +2,13 @@
 import gevent
 
 def slow():
-    gevent.sleep(0.05)
+    gevent.sleep(0.25)
     print("slow done")
     return 1
 
 g = gevent.spawn(slow)
 try:
-    g.get(timeout=0.01)
+    g.get(timeout=0.05)
 except gevent.Timeout:
     print("Timeout")
 print("dead", g.dead)

@@ -2,7 +2,7 @@
 import gevent
 
 def ok():
-    gevent.sleep(0.01)
+    gevent.sleep(0.05)
     return 42
 
 def bad():

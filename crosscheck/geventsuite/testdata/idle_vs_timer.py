@@ -2,7 +2,7 @@
 import gevent
 
 def sleeper():
-    gevent.sleep(0.02)
+    gevent.sleep(0.1)
     print("timer woke")
 
 def idler():

@@ -6,7 +6,7 @@ def f(n, d):
     print("finish", n)
     return n
 
-gs = [gevent.spawn(f, "a", 0.03), gevent.spawn(f, "b", 0.01), gevent.spawn(f, "c", 0.02)]
+gs = [gevent.spawn(f, "a", 0.15), gevent.spawn(f, "b", 0.05), gevent.spawn(f, "c", 0.1)]
 for g in gevent.iwait(gs):
     print("iwait", g.value)
 print("done")

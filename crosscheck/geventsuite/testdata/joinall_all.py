@@ -6,7 +6,7 @@ def f(n, d):
     print("finish", n)
     return n
 
-gs = [gevent.spawn(f, "a", 0.02), gevent.spawn(f, "b", 0.01), gevent.spawn(f, "c", 0)]
+gs = [gevent.spawn(f, "a", 0.1), gevent.spawn(f, "b", 0.05), gevent.spawn(f, "c", 0)]
 done = gevent.joinall(gs)
 print("done", [g.value for g in done])
 print("ready", [g.ready() for g in gs])

@@ -6,7 +6,7 @@ def bad():
 
 b = gevent.spawn(bad)
 gevent.sleep(0)
-slow = gevent.spawn(gevent.sleep, 0.05)
+slow = gevent.spawn(gevent.sleep, 0.25)
 try:
     gevent.joinall([slow, b], raise_error=True)
 except ValueError as e:

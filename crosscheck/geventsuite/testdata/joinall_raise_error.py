@@ -8,10 +8,10 @@ def ok(n, d):
     return n
 
 def bad():
-    gevent.sleep(0.01)
+    gevent.sleep(0.05)
     raise ValueError("boom")
 
-gs = [gevent.spawn(ok, "a", 0.02), gevent.spawn(bad), gevent.spawn(ok, "b", 0.005)]
+gs = [gevent.spawn(ok, "a", 0.1), gevent.spawn(bad), gevent.spawn(ok, "b", 0.025)]
 try:
     gevent.joinall(gs, raise_error=True)
     print("no error")

@@ -5,8 +5,8 @@ def f(n, d):
     gevent.sleep(d)
     return n
 
-gs = [gevent.spawn(f, "fast", 0.01), gevent.spawn(f, "slow", 1.0), gevent.spawn(f, "mid", 0.02)]
-done = gevent.joinall(gs, timeout=0.1)
+gs = [gevent.spawn(f, "fast", 0.05), gevent.spawn(f, "slow", 1.0), gevent.spawn(f, "mid", 0.1)]
+done = gevent.joinall(gs, timeout=0.5)
 print("done", sorted(g.value for g in done))
 print("slow ready", gs[1].ready())
 gevent.killall(gs)

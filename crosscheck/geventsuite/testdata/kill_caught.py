@@ -8,13 +8,13 @@ def f():
     except gevent.GreenletExit:
         print("caught kill")
     for i in range(2):
-        gevent.sleep(0.02)
+        gevent.sleep(0.1)
         print("still running", i)
     return "finished"
 
 g = gevent.spawn(f)
 gevent.sleep(0)
-g.kill(timeout=0.01)
+g.kill(timeout=0.05)
 print("after kill dead", g.dead)
 g.join()
 print("joined", g.dead, g.value, g.successful())

@@ -5,7 +5,7 @@ from gevent import Timeout
 
 def f():
     try:
-        with Timeout(0.02):
+        with Timeout(0.1):
             gevent.sleep(10)
     except gevent.GreenletExit:
         print("GreenletExit")
@@ -16,5 +16,5 @@ def f():
 g = gevent.spawn(f)
 gevent.sleep(0)
 g.kill()
-gevent.sleep(0.04)
+gevent.sleep(0.2)
 print("done", g.successful())

@@ -5,9 +5,9 @@ import gevent
 def f():
     print("not reached")
 
-g = gevent.spawn_later(0.01, f)
+g = gevent.spawn_later(0.05, f)
 g.link(lambda x: print("link ran"))
 g.kill()
 print("dead", g.dead, "started", g.started)
-gevent.sleep(0.03)
+gevent.sleep(0.15)
 print("done")

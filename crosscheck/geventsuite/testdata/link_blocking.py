@@ -4,12 +4,12 @@ import gevent
 
 def slow(x):
     print("slow start")
-    gevent.sleep(0.01)
+    gevent.sleep(0.05)
     print("slow end")
 
 g = gevent.spawn(lambda: 1)
 g.link(slow)
 g.link(lambda x: print("fast"))
 g.join()
-gevent.sleep(0.03)
+gevent.sleep(0.15)
 print("done")

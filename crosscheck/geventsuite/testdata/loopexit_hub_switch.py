@@ -8,5 +8,5 @@ try:
 except LoopExit:
     print("LoopExit")
 print("main continues")
-gevent.sleep(0.001)
+gevent.sleep(0.005)
 print("hub still usable")

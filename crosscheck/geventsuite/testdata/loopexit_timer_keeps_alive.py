@@ -5,7 +5,7 @@ from gevent._waiter import Waiter
 loop = gevent.get_hub().loop
 w = Waiter()
 def waker():
-    gevent.sleep(0.02)
+    gevent.sleep(0.1)
     loop.run_callback(w.switch, "woken")
 gevent.spawn(waker)
 print("got", w.get())

@@ -8,5 +8,5 @@ def spawner(x):
 g.link(spawner)
 g.link(lambda x: print("link 2"))
 g.join()
-gevent.sleep(0.001)
+gevent.sleep(0.005)
 print("done")

@@ -8,7 +8,7 @@ def show(tag, g):
 
 def body():
     show("running", me[0])
-    gevent.sleep(0.01)
+    gevent.sleep(0.05)
     return 1
 
 g = gevent.Greenlet(body)

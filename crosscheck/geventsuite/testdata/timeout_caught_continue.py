@@ -3,12 +3,12 @@ import gevent
 from gevent import Timeout
 
 def f():
-    t = Timeout.start_new(0.01)
+    t = Timeout.start_new(0.05)
     try:
-        gevent.sleep(0.05)
+        gevent.sleep(0.25)
     except Timeout:
         print("caught")
-    gevent.sleep(0.01)
+    gevent.sleep(0.05)
     print("continues")
     return "done"
 

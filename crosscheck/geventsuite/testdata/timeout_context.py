@@ -3,14 +3,14 @@ import gevent
 from gevent import Timeout
 
 try:
-    with Timeout(0.01) as t:
-        gevent.sleep(0.05)
+    with Timeout(0.05) as t:
+        gevent.sleep(0.25)
         print("not reached")
 except Timeout as e:
     print("Timeout", e is t)
 
-with Timeout(0.05) as t:
-    gevent.sleep(0.001)
+with Timeout(0.25) as t:
+    gevent.sleep(0.005)
 print("exited, pending", t.pending)
-gevent.sleep(0.07)
+gevent.sleep(0.35)
 print("no late fire")

@@ -6,13 +6,13 @@ class Slow(Exception):
     pass
 
 try:
-    with Timeout(0.01, Slow("too slow")):
-        gevent.sleep(0.05)
+    with Timeout(0.05, Slow("too slow")):
+        gevent.sleep(0.25)
 except Slow as e:
     print("Slow", e)
 
 try:
-    with Timeout(0.01, ValueError):
-        gevent.sleep(0.05)
+    with Timeout(0.05, ValueError):
+        gevent.sleep(0.25)
 except ValueError as e:
     print("ValueError", e.args)

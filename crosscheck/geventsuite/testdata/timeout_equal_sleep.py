@@ -4,8 +4,8 @@ from gevent import Timeout
 
 def f():
     try:
-        with Timeout(0.01):
-            gevent.sleep(0.01)
+        with Timeout(0.05):
+            gevent.sleep(0.05)
         print("sleep won")
     except Timeout:
         print("timeout won")

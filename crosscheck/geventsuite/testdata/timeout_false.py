@@ -2,7 +2,7 @@
 import gevent
 from gevent import Timeout
 
-with Timeout(0.01, False):
-    gevent.sleep(0.05)
+with Timeout(0.05, False):
+    gevent.sleep(0.25)
     print("not reached")
 print("after block")

@@ -4,13 +4,13 @@ import gevent
 from gevent import Timeout
 
 def f():
-    Timeout.start_new(0.01)
+    Timeout.start_new(0.05)
     return "returned"
 
 g = gevent.spawn(f)
 print("get", g.get())
 try:
-    gevent.sleep(0.03)
+    gevent.sleep(0.15)
     print("main undisturbed")
 except Timeout:
     print("main got Timeout")

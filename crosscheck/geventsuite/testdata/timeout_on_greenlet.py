@@ -4,13 +4,13 @@ from gevent import Timeout
 
 def a():
     try:
-        with Timeout(0.01):
-            gevent.sleep(0.05)
+        with Timeout(0.05):
+            gevent.sleep(0.25)
     except Timeout:
         print("a timed out")
 
 def b():
-    gevent.sleep(0.03)
+    gevent.sleep(0.15)
     print("b fine")
 
 gevent.joinall([gevent.spawn(a), gevent.spawn(b)])

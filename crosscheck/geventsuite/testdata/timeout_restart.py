@@ -2,11 +2,11 @@
 import gevent
 from gevent import Timeout
 
-t = Timeout(0.01)
+t = Timeout(0.05)
 for i in range(2):
     t.start()
     try:
-        gevent.sleep(0.05)
+        gevent.sleep(0.25)
     except Timeout:
         print("fired", i)
 t.start()

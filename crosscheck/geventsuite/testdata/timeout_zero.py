@@ -7,7 +7,7 @@ try:
         print("inside")
         gevent.sleep(0)
         print("after sleep0")
-        gevent.sleep(0.01)
+        gevent.sleep(0.05)
         print("not reached")
 except Timeout:
     print("Timeout")

@@ -5,7 +5,7 @@ def f(name, d):
     gevent.sleep(d)
     print("woke", name)
 
-gs = [gevent.spawn(f, "c", 0.03), gevent.spawn(f, "a", 0.01), gevent.spawn(f, "b1", 0.02),
-      gevent.spawn(f, "b2", 0.02), gevent.spawn(f, "z", 0)]
+gs = [gevent.spawn(f, "c", 0.15), gevent.spawn(f, "a", 0.05), gevent.spawn(f, "b1", 0.1),
+      gevent.spawn(f, "b2", 0.1), gevent.spawn(f, "z", 0)]
 gevent.joinall(gs)
 print("done")

@@ -12,7 +12,7 @@ def other():
 
 b = gevent.spawn(bad)
 o = gevent.spawn(other)
-gevent.sleep(0.01)
+gevent.sleep(0.05)
 print("main continues")
 print("bad", b.dead, b.ready(), b.successful(), b.value, type(b.exception).__name__, b.exception)
 print("other", o.dead, o.successful(), o.value, o.exception)

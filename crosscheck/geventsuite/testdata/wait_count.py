@@ -5,7 +5,7 @@ def f(n, d):
     gevent.sleep(d)
     return n
 
-gs = [gevent.spawn(f, "a", 0.03), gevent.spawn(f, "b", 0.01), gevent.spawn(f, "c", 0.02)]
+gs = [gevent.spawn(f, "a", 0.15), gevent.spawn(f, "b", 0.05), gevent.spawn(f, "c", 0.1)]
 ready = gevent.wait(gs, count=2)
 print("ready", [g.value for g in ready])
 print("a ready", gs[0].ready())

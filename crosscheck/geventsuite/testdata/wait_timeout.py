@@ -5,8 +5,8 @@ def f(n, d):
     gevent.sleep(d)
     return n
 
-gs = [gevent.spawn(f, "a", 1.0), gevent.spawn(f, "b", 0.01)]
-ready = gevent.wait(gs, timeout=0.05)
+gs = [gevent.spawn(f, "a", 1.0), gevent.spawn(f, "b", 0.05)]
+ready = gevent.wait(gs, timeout=0.25)
 print("ready", [g.value for g in ready])
 ready = gevent.wait(gs, timeout=0)
 print("ready0", [g.value for g in ready])

@@ -2,15 +2,15 @@
 import gevent
 
 def slow():
-    gevent.sleep(0.05)
+    gevent.sleep(0.25)
     return "slow"
 
 def fast():
     return "fast"
 
-print("fast", gevent.with_timeout(0.01, fast))
+print("fast", gevent.with_timeout(0.05, fast))
 try:
-    gevent.with_timeout(0.01, slow)
+    gevent.with_timeout(0.05, slow)
 except gevent.Timeout:
     print("Timeout")
-print("value", gevent.with_timeout(0.01, slow, timeout_value="fallback"))
+print("value", gevent.with_timeout(0.05, slow, timeout_value="fallback"))
