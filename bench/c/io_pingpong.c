@@ -31,7 +31,7 @@ int main(void)
 {
   struct ev_loop *loop = bench_loop();
   ev_io ping, echo;
-  n = bench_n(50000);
+  n = bench_n(30000);
   if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) < 0)
     die("socketpair");
   fcntl(fds[0], F_SETFL, O_NONBLOCK);

@@ -9,7 +9,7 @@ import benchlib
 
 
 def run():
-    n = benchlib.n(10000)
+    n = benchlib.n(8000)
     loop = gevent.get_hub().loop
     ack = threading.Semaphore(0)
     done = Event()

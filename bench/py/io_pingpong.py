@@ -9,7 +9,7 @@ import benchlib
 
 
 def run():
-    n = benchlib.n(30000)
+    n = benchlib.n(20000)
     loop = gevent.get_hub().loop
     a, b = socket.socketpair()
     a.setblocking(False)

@@ -9,7 +9,7 @@ def double(x):
 
 
 def run():
-    n = benchlib.n(30000)
+    n = benchlib.n(15000)
     items = range(n)
     t0 = benchlib.now_ns()
     out = Pool(100).map(double, items)

@@ -11,7 +11,7 @@ def noop():
 
 
 def run():
-    batches = benchlib.n(20)
+    batches = benchlib.n(10)
     t0 = benchlib.now_ns()
     for _ in range(batches):
         gevent.joinall([gevent.spawn(noop) for _ in range(BATCH)])

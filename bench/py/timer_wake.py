@@ -6,7 +6,7 @@ import benchlib
 
 
 def run():
-    n = benchlib.n(100000)
+    n = benchlib.n(60000)
     hub = gevent.get_hub()
     t = hub.loop.timer(0)
     t0 = benchlib.now_ns()

@@ -144,7 +144,7 @@ func plan(ws []Workload, reps int, progs map[progKey]built) []step {
 				impls = append(impls, impl)
 			}
 		}
-		for rep := range reps {
+		for rep := range w.reps(reps) {
 			for k := range impls {
 				impl := impls[(k+rep)%len(impls)]
 				argv := append(append([]string{}, progs[progKey{impl, w.ProgramName(impl)}].argv...), w.Args[impl]...)
@@ -235,7 +235,8 @@ func run(ctx context.Context, o options) error {
 	rows := newRows(ws, progs)
 	steps := plan(ws, o.reps, progs)
 	r := &runner{root: root, scale: o.scale, timeout: o.timeout, loadgen: loadgen, duration: o.duration}
-	logf("running %d workloads, %d runs (%d per implementation, BENCH_SCALE=%g)", len(ws), len(steps), o.reps, o.scale)
+	load0 := loadAvg()
+	logf("running %d workloads, %d runs (%d per implementation, BENCH_SCALE=%g); load average %s", len(ws), len(steps), o.reps, o.scale, load0)
 	for i, s := range steps {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -243,11 +244,12 @@ func run(ctx context.Context, o options) error {
 		t0 := time.Now()
 		vals, err := r.run(ctx, s.w, s.argv)
 		record(rows, s, vals, err)
-		logf("%3d/%d left %3d  %-16s %-8s run %d/%d  %s", i+1, len(steps), len(steps)-i-1, s.w.Name, s.impl, s.rep, o.reps, describe(s.w, vals, err, time.Since(t0)))
+		logf("%3d/%d left %3d  %-16s %-8s run %d/%d  %s", i+1, len(steps), len(steps)-i-1, s.w.Name, s.impl, s.rep, s.w.reps(o.reps), describe(s.w, vals, err, time.Since(t0)))
 	}
 	finish(rows)
 	fmt.Print(report.Text(rows))
-	meta := Meta{Quick: o.quick, Reps: o.reps, Scale: o.scale, Started: start, Elapsed: time.Since(start), Workloads: ws}
+	meta := Meta{Quick: o.quick, Reps: o.reps, Scale: o.scale, Started: start, Elapsed: time.Since(start), Workloads: ws,
+		LoadBefore: load0, LoadAfter: loadAvg()}
 	out := o.out
 	if !filepath.IsAbs(out) {
 		out = filepath.Join(root, out)

@@ -14,6 +14,17 @@ type Workload struct {
 	Server   bool            // the program is an echo server driven by bench/loadgen
 	Args     map[report.Impl][]string
 	Quick    bool // part of -quick
+	// MaxReps caps the runs per implementation for workloads whose result
+	// barely varies and whose runs are slow (memory); 0 means no cap.
+	MaxReps int
+}
+
+// reps is how often each implementation of w runs when reps were asked for.
+func (w Workload) reps(asked int) int {
+	if w.MaxReps > 0 && asked > w.MaxReps {
+		return w.MaxReps
+	}
+	return asked
 }
 
 // ProgramName is the base name of the workload's program for impl.
@@ -95,7 +106,7 @@ var workloads = []Workload{
 		Metrics: ns("semaphore", "Semaphore contended by 2 greenlets, sleep(0) inside, per acquire", "sleep(0) + wake of the waiter")},
 	{Name: "pool_map", Impls: noC,
 		Metrics: ns("pool_map", "Pool(100).map of a trivial function over 100k items, per item", "a greenlet per item")},
-	{Name: "mem_greenlet", Impls: noC,
+	{Name: "mem_greenlet", Impls: noC, MaxReps: 3,
 		Metrics: []report.Metric{{Name: "mem_greenlet", Title: "RSS per suspended greenlet (100k; Go: blocked goroutine)", Unit: "B/greenlet", Bound: "coroutine stack (2 KiB min goroutine stack)"}}},
 	{Name: "echo", Impls: all, Server: true, Quick: true,
 		Args: map[report.Impl][]string{report.Go: {"-procs", "1"}},

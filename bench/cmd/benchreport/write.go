@@ -20,6 +20,22 @@ type Meta struct {
 	Started   time.Time
 	Elapsed   time.Duration
 	Workloads []Workload
+	// LoadBefore and LoadAfter are /proc/loadavg's 1, 5 and 15 minute
+	// averages around the runs: other work on the machine skews the numbers.
+	LoadBefore, LoadAfter string
+}
+
+// loadAvg returns the first three fields of /proc/loadavg.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 // writeResults writes latest.json, latest.svg and latest.md into dir.
@@ -64,8 +80,11 @@ func markdown(rows []report.Row, meta Meta, title string) string {
 	if meta.Quick {
 		mode = "`make bench-quick` (`go run ./bench/cmd/benchreport -quick`)"
 	}
-	fmt.Fprintf(&b, "Written by %s on %s in one sitting of %s: every implementation run %d times, interleaved, BENCH_SCALE=%g. Machine: %s.\n\n",
+	fmt.Fprintf(&b, "Written by %s on %s in one sitting of %s: every implementation run %d times, interleaved, BENCH_SCALE=%g. Machine: %s. Workloads marked with a run cap (memory, whose figures barely vary) run fewer times.\n\n",
 		mode, meta.Started.UTC().Format("2006-01-02 15:04 UTC"), meta.Elapsed.Round(time.Second), meta.Reps, meta.Scale, machine())
+	if meta.LoadBefore != "" {
+		fmt.Fprintf(&b, "Load average (1, 5, 15 min) before the runs: %s; after: %s. Anything well above 0 means other work shared the CPUs and inflated the numbers and their spread.\n\n", meta.LoadBefore, meta.LoadAfter)
+	}
 	b.WriteString("![geventgo against C libev, gevent and Go, log scale](latest.svg)\n\n")
 	b.WriteString("Each cell is the median with the min-max of the runs. Ratios are of medians: for ns/op, us and B/greenlet lower is better (geventgo/C of 1.3x means 30% slower than C; gevent/geventgo of 20x means gevent takes 20 times as long); for req/s higher is better. ")
 	b.WriteString("*n/a*: the workload has no such implementation; *not built*: the implementation does not exist yet or does not compile (never faked); *failed*: it built but no run succeeded.\n\n")

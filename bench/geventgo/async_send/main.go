@@ -10,7 +10,7 @@ import (
 )
 
 func main() {
-	n := benchio.N(20000)
+	n := benchio.N(10000)
 	loop, err := cev.NewLoop()
 	if err != nil {
 		benchio.Fail(err)

@@ -10,7 +10,7 @@ import (
 )
 
 func main() {
-	n := benchio.N(3000000)
+	n := benchio.N(2000000)
 	err := scheduler.Main(func() error {
 		t0 := time.Now()
 		for range n {

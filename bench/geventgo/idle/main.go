@@ -9,7 +9,7 @@ import (
 )
 
 func main() {
-	n := benchio.N(400000)
+	n := benchio.N(200000)
 	loop, err := cev.NewLoop()
 	if err != nil {
 		benchio.Fail(err)

@@ -17,7 +17,7 @@ func must(err error) {
 }
 
 func main() {
-	n := benchio.N(50000)
+	n := benchio.N(30000)
 	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
 	must(err)
 	must(syscall.SetNonblock(fds[0], true))

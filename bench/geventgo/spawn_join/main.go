@@ -14,7 +14,7 @@ const batch = 1000
 func noop() error { return nil }
 
 func main() {
-	batches := benchio.N(1000)
+	batches := benchio.N(500)
 	err := scheduler.Main(func() error {
 		gs := make([]*scheduler.Greenlet[struct{}], batch)
 		t0 := time.Now()

@@ -10,7 +10,7 @@ import (
 )
 
 func main() {
-	n := benchio.N(400000)
+	n := benchio.N(250000)
 	loop, err := cev.NewLoop()
 	if err != nil {
 		benchio.Fail(err)

@@ -12,7 +12,7 @@ import (
 )
 
 func main() {
-	n := benchio.N(300000)
+	n := benchio.N(200000)
 	err := scheduler.Main(func() error {
 		hub := scheduler.GetHub()
 		k := scheduler.NewWaker()

@@ -13,7 +13,7 @@ import (
 const timers = 100000
 
 func main() {
-	rounds := benchio.N(20)
+	rounds := benchio.N(10)
 	loop, err := cev.NewLoop()
 	if err != nil {
 		benchio.Fail(err)

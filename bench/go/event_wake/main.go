@@ -13,7 +13,7 @@ import (
 const waiters = 10000
 
 func main() {
-	rounds := benchio.N(30)
+	rounds := benchio.N(15)
 	var total time.Duration
 	for range rounds {
 		ev := make(chan struct{})

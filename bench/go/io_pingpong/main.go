@@ -22,7 +22,7 @@ func conn(fd int) net.Conn {
 }
 
 func main() {
-	n := benchio.N(50000)
+	n := benchio.N(30000)
 	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
 	if err != nil {
 		benchio.Fail(err)

@@ -12,7 +12,7 @@ import (
 const timers = 100000
 
 func main() {
-	rounds := benchio.N(4)
+	rounds := benchio.N(2)
 	t0 := time.Now()
 	for range rounds {
 		var wg sync.WaitGroup
