@@ -1,0 +1,252 @@
+package faults
+
+import (
+	"errors"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/geventgo/geventgo/cev"
+	"github.com/geventgo/geventgo/scheduler"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestPanicInGreenlet(t *testing.T) {
+	boom := errors.New("boom")
+	for _, tc := range []struct {
+		name  string
+		value any
+	}{
+		{"error value", boom},
+		{"string value", "not an error"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			withHub(t, func(h *scheduler.Hub, r *reports) {
+				by := bystander(20)
+				deferred := false
+				g := scheduler.Go(func() error {
+					defer func() { deferred = true }()
+					if err := scheduler.Sleep(time.Millisecond); err != nil {
+						return err
+					}
+					panicHere(tc.value)
+					return nil
+				})
+				g.SetName("panicker")
+				require.NoError(t, g.Join(scheduler.Forever), "joining a failed greenlet is not an error")
+				assert.True(t, deferred, "the greenlet's defers ran")
+				assert.True(t, g.Dead())
+				assert.False(t, g.Successful())
+
+				var pe *scheduler.PanicError
+				require.ErrorAs(t, g.Err(), &pe)
+				assert.Equal(t, tc.value, pe.Value)
+				assert.Contains(t, string(pe.Stack), "panicHere", "the stack is the greenlet's, captured at the panic")
+				if err, ok := tc.value.(error); ok {
+					assert.ErrorIs(t, g.Err(), err)
+				}
+
+				reps := r.all()
+				require.Len(t, reps, 1, "reported exactly once")
+				var ge *scheduler.GreenletError
+				require.ErrorAs(t, reps[0], &ge)
+				assert.Equal(t, "panicker", ge.Greenlet)
+				assert.ErrorAs(t, reps[0], &pe)
+
+				checkBystander(t, by, 20)
+				// The hub goes on.
+				v, err := scheduler.Spawn(func() (int, error) { return 7, nil }).Get(true, scheduler.Forever)
+				require.NoError(t, err)
+				assert.Equal(t, 7, v)
+			})
+		})
+	}
+}
+
+func TestPanicInCallbackAndLink(t *testing.T) {
+	withHub(t, func(h *scheduler.Hub, r *reports) {
+		var ran []string
+		h.RunCallback(func() { ran = append(ran, "cb1"); panicHere("callback") })
+		h.RunCallback(func() { ran = append(ran, "cb2") })
+		g := scheduler.Go(func() error { return nil })
+		g.Rawlink(func(scheduler.Linkable) { ran = append(ran, "link1"); panicHere("rawlink") })
+		g.Rawlink(func(scheduler.Linkable) { ran = append(ran, "link2") })
+		require.NoError(t, g.Join(scheduler.Forever))
+		require.NoError(t, scheduler.Sleep(0))
+		assert.Equal(t, []string{"cb1", "cb2", "link1", "link2"}, ran, "a panicking callback or link does not cost the next ones")
+		reps := r.all()
+		require.Len(t, reps, 2)
+		for i, want := range []string{"callback", "rawlink"} {
+			var pe *scheduler.PanicError
+			require.ErrorAs(t, reps[i], &pe)
+			assert.Equal(t, want, pe.Value)
+		}
+		assert.True(t, g.Successful(), "a failing link does not fail its greenlet")
+	})
+}
+
+func TestGoexitInGreenlet(t *testing.T) {
+	withHub(t, func(h *scheduler.Hub, r *reports) {
+		by := bystander(20)
+		deferred := false
+		g := scheduler.Go(func() error {
+			defer func() { deferred = true }()
+			if err := scheduler.Sleep(time.Millisecond); err != nil {
+				return err
+			}
+			runtime.Goexit()
+			return nil
+		})
+		g.SetName("goexiter")
+		require.NoError(t, g.Join(scheduler.Forever))
+		assert.True(t, deferred)
+		assert.True(t, g.Dead())
+		assert.False(t, g.Successful())
+		assert.ErrorIs(t, g.Err(), scheduler.ErrGoexit)
+
+		reps := r.all()
+		require.Len(t, reps, 1)
+		var ge *scheduler.GreenletError
+		require.ErrorAs(t, reps[0], &ge)
+		assert.Equal(t, "goexiter", ge.Greenlet)
+		assert.ErrorIs(t, reps[0], scheduler.ErrGoexit)
+		checkBystander(t, by, 20)
+	})
+}
+
+func TestCPUHogReportedOnce(t *testing.T) {
+	withHub(t, func(h *scheduler.Hub, r *reports) {
+		// The default threshold: the detector is on without being asked.
+		by := bystander(5)
+		g := scheduler.Go(func() error {
+			busyFor(time.Second)
+			return nil
+		})
+		g.SetName("cpu-hog")
+		require.NoError(t, g.Join(scheduler.Forever))
+		// Waiting in the poll is not blocking: nothing more is reported.
+		require.NoError(t, scheduler.Sleep(300*time.Millisecond))
+		checkBystander(t, by, 5)
+
+		reps := r.all()
+		require.Len(t, reps, 1, "one stall, one report: %v", reps)
+		var be *scheduler.BlockingError
+		require.ErrorAs(t, reps[0], &be)
+		assert.ErrorIs(t, reps[0], scheduler.ErrBlockingHub)
+		assert.Equal(t, "cpu-hog", be.Greenlet)
+		assert.GreaterOrEqual(t, be.For, scheduler.DefaultBlockingThreshold)
+		assert.Contains(t, be.Stack, "busyFor", "the report shows where the greenlet spins")
+	})
+}
+
+func TestForeignGoroutineBlockingCalls(t *testing.T) {
+	withHub(t, func(h *scheduler.Hub, r *reports) {
+		by := bystander(10)
+		g := scheduler.Spawn(func() (int, error) { return 3, scheduler.Sleep(5 * time.Millisecond) })
+		w := scheduler.NewWaiter()
+		k := scheduler.NewWaker()
+		fds := socketpair(t)
+		defer syscall.Close(fds[0])
+		defer syscall.Close(fds[1])
+		io, err := h.Loop().NewIO(fds[0], cev.EV_READ, func(_ *cev.IO, rev int) { k.Fire(rev) })
+		require.NoError(t, err)
+		defer io.Close()
+		tm := scheduler.NewTimeout(time.Millisecond, nil)
+
+		calls := map[string]func() error{
+			"Greenlet.Join": func() error { return g.Join(scheduler.Forever) },
+			"Greenlet.Get":  func() error { _, err := g.Get(true, scheduler.Forever); return err },
+			"Greenlet.Kill": func() error { return g.Kill(nil, true, scheduler.Forever) },
+			"Waiter.Get":    func() error { _, err := w.Get(); return err },
+			"Hub.Switch":    func() error { _, err := h.Switch(); return err },
+			"Hub.Wait":      func() error { _, err := h.Wait(io, k, "read"); return err },
+			"Timeout.Start": func() error { return tm.Start() },
+		}
+		errs := map[string]error{}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for name, call := range calls {
+				errs[name] = call()
+			}
+			// The goroutine-safe entry still works from here.
+			errs["Post"] = h.Post(func() { w.Switch("posted") })
+		}()
+		<-done
+		for name := range calls {
+			assert.ErrorIs(t, errs[name], scheduler.ErrNotGreenlet, name)
+		}
+		require.NoError(t, errs["Post"])
+
+		// The hub is unharmed: the refused calls started nothing and
+		// killed nothing.
+		assert.False(t, io.IsActive(), "a refused Hub.Wait leaves its watcher stopped")
+		assert.False(t, tm.Pending())
+		v, err := w.Get()
+		require.NoError(t, err)
+		assert.Equal(t, "posted", v)
+		gv, err := g.Get(true, scheduler.Forever)
+		require.NoError(t, err)
+		assert.Equal(t, 3, gv)
+		assert.True(t, g.Successful(), "the refused Kill did not kill")
+		checkBystander(t, by, 10)
+		assert.Empty(t, r.all())
+	})
+}
+
+func TestGreenletKillsItself(t *testing.T) {
+	// Subtests run on goroutines of their own, so each gets its own hub.
+	t.Run("blocking", func(t *testing.T) {
+		withHub(t, func(h *scheduler.Hub, r *reports) {
+			var killErr error
+			after := false
+			g := scheduler.Go(func() error {
+				// gevent: kill() of getcurrent() raises GreenletExit
+				// in the caller, once the hub runs the kill.
+				killErr = scheduler.GetCurrent().Kill(nil, true, scheduler.Forever)
+				if killErr != nil {
+					return killErr
+				}
+				after = true
+				return nil
+			})
+			require.NoError(t, g.Join(scheduler.Forever))
+			assert.ErrorIs(t, killErr, scheduler.ErrGreenletExit)
+			assert.False(t, after)
+			assert.True(t, g.Dead())
+			assert.True(t, g.Successful())
+			assert.ErrorIs(t, g.ExitErr(), scheduler.ErrGreenletExit)
+			assert.Empty(t, r.all())
+		})
+	})
+	t.Run("non-blocking", func(t *testing.T) {
+		withHub(t, func(h *scheduler.Hub, r *reports) {
+			var trace []string
+			g := scheduler.Go(func() error {
+				require.NoError(t, scheduler.GetCurrent().Kill(nil, false, 0))
+				trace = append(trace, "after kill")
+				err := scheduler.Sleep(0)
+				trace = append(trace, "sleep: "+errString(err))
+				return err
+			})
+			require.NoError(t, g.Join(scheduler.Forever))
+			require.Len(t, trace, 2)
+			assert.Equal(t, "after kill", trace[0])
+			assert.True(t, strings.HasPrefix(trace[1], "sleep: "))
+			assert.NotEqual(t, "sleep: <nil>", trace[1], "the kill lands at the next switch")
+			assert.True(t, g.Dead())
+			assert.True(t, g.Successful())
+			assert.Empty(t, r.all())
+		})
+	})
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	return err.Error()
+}
