@@ -69,7 +69,10 @@ func (h *Hub) getTimerPri(d time.Duration, fire func(), low bool) (*hubTimer, er
 
 // putTimer stops a timer and returns it to the pool.
 func (h *Hub) putTimer(ht *hubTimer) {
-	_ = ht.t.Stop()
+	// A timer that fired is neither active nor pending: skip the cgo call.
+	if ht.t.IsActive() || ht.t.IsPending() {
+		_ = ht.t.Stop()
+	}
 	ht.fire = nil
 	pool := &h.timers
 	if ht.low {
