@@ -24,6 +24,24 @@
 // ev_async_send. RunBlocking runs a blocking function on a goroutine and
 // parks only the calling greenlet until it returns.
 //
+// # Lifetime
+//
+// A hub lives until Destroy, which kills its greenlets so their defers run
+// and frees the loop; Main(fn) wraps a function in a hub and destroys it
+// afterwards. While any hub exists one watchdog goroutine runs the blocking
+// detector, so tests that check for leaked goroutines (goleak) must destroy
+// every hub they create.
+//
+// # Reports
+//
+// Errors that escape greenlets, callbacks and links go to the hub's error
+// handler (SetErrorHandler; stderr by default): a *GreenletError (with the
+// stack for a panic), a *BlockingError from the blocking detector when the
+// hub has not switched for SetBlockingThreshold (100 ms by default), with
+// the stack of the greenlet that holds it. A *LoopExitError lists every
+// blocked greenlet with what it waits on ("sleep 1s", "join Greenlet-3", a
+// Waiter's label) and its stack, trimmed of the coroutine plumbing.
+//
 // # Differences from gevent
 //
 // Python exceptions are Go errors: a blocking call returns the error thrown
