@@ -2,6 +2,7 @@ package geventsuite
 
 import (
 	"errors"
+	"time"
 
 	"github.com/geventgo/geventgo/crosscheck"
 	"github.com/geventgo/geventgo/greenlet"
@@ -71,5 +72,21 @@ func linkGetcurrent(t *crosscheck.T) {
 	g.Rawlink(func(scheduler.Linkable) { t.Println("rawlink in Greenlet", where()) })
 	unexpected(t, "join", g.Join(scheduler.Forever))
 	unexpected(t, "sleep", scheduler.Sleep(0))
+	t.Println("done")
+}
+
+func init() { register("stale_loop_time", staleLoopTime) }
+
+func staleLoopTime(t *crosscheck.T) {
+	unexpected(t, "sleep", scheduler.Sleep(0))
+	// Python's time.sleep: block the hub's thread so the loop's cached time goes stale.
+	time.Sleep(300 * ms)
+	later := scheduler.SpawnLater(200*ms, func() (none, error) {
+		t.Println("spawn_later ran")
+		return none{}, nil
+	})
+	unexpected(t, "sleep", scheduler.Sleep(100*ms))
+	t.Println("main woke")
+	unexpected(t, "join", later.Join(scheduler.Forever))
 	t.Println("done")
 }
