@@ -1,0 +1,59 @@
+// Command event_wake measures an event.Event waking 10k waiting greenlets:
+// from Set until the last waiter has run; per waiter.
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/geventgo/geventgo/bench/internal/benchio"
+	"github.com/geventgo/geventgo/event"
+	"github.com/geventgo/geventgo/scheduler"
+)
+
+const waiters = 10000
+
+func main() {
+	rounds := benchio.N(15)
+	err := scheduler.Main(func() error {
+		var total time.Duration
+		gs := make([]*scheduler.Greenlet[struct{}], waiters)
+		for range rounds {
+			var ev, done event.Event
+			left := waiters
+			for i := range gs {
+				gs[i] = scheduler.Go(func() error {
+					if _, err := ev.Wait(scheduler.Forever); err != nil {
+						return err
+					}
+					left--
+					if left == 0 {
+						done.Set()
+					}
+					return nil
+				})
+			}
+			// Every waiter runs up to ev.Wait before this greenlet resumes.
+			if err := scheduler.Sleep(0); err != nil {
+				return err
+			}
+			if ev.LinkCount() != waiters {
+				return fmt.Errorf("%d of %d waiters parked", ev.LinkCount(), waiters)
+			}
+			t0 := time.Now()
+			ev.Set()
+			if _, err := done.Wait(scheduler.Forever); err != nil {
+				return err
+			}
+			total += time.Since(t0)
+			if _, err := scheduler.JoinAll(gs, scheduler.Forever, true); err != nil {
+				return err
+			}
+		}
+		benchio.Emit("event_wake", "ns/op", benchio.PerOp(total, rounds*waiters))
+		return nil
+	})
+	if err != nil {
+		benchio.Fail(err)
+	}
+}
