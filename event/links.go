@@ -55,9 +55,8 @@ func (l *Links) Hub() (*scheduler.Hub, error) {
 		}
 		return h, nil
 	}
-	if scheduler.CurrentRaw().Value == nil {
-		return nil, ErrNotGreenlet
-	}
+	// First use binds to the caller's hub, creating it (gevent's
+	// _capture_hub(True)).
 	h = scheduler.GetHub()
 	// A destroyed hub's links can never run again: start afresh.
 	l.links, l.arrived, l.notifying = nil, nil, false

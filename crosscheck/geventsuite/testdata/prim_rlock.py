@@ -13,7 +13,7 @@ def other():
     print("other got it")
     r.release()
 g = gevent.spawn(other)
-gevent.sleep(0.02)
+gevent.sleep(0.1)
 r.release()
 gevent.sleep(0)
 print("still held, other ready", g.ready())
