@@ -1,0 +1,551 @@
+package socket_test
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/geventgo/geventgo/scheduler"
+	"github.com/geventgo/geventgo/socket"
+)
+
+const ms = time.Millisecond
+
+// run runs fn as the main greenlet of a fresh hub and destroys it.
+func run(t *testing.T, fn func() error) {
+	t.Helper()
+	require.NoError(t, scheduler.Main(fn))
+}
+
+func fdCount(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	require.NoError(t, err)
+	return len(ents)
+}
+
+func TestSocketpairBetweenGreenlets(t *testing.T) {
+	run(t, func() error {
+		a, b, err := socket.Socketpair()
+		require.NoError(t, err)
+		defer a.Close()
+		defer b.Close()
+		reader := scheduler.Spawn(func() (string, error) {
+			buf := make([]byte, 5)
+			_, err := io.ReadFull(b, buf)
+			return string(buf), err
+		})
+		scheduler.Go(func() error {
+			_, err := a.Write([]byte("hello"))
+			return err
+		})
+		got, err := reader.Get(true, scheduler.Forever)
+		require.NoError(t, err)
+		assert.Equal(t, "hello", got)
+		return nil
+	})
+}
+
+func TestTCPEchoWithBufio(t *testing.T) {
+	run(t, func() error {
+		ln, err := socket.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		defer ln.Close()
+		srv := scheduler.Go(func() error {
+			c, err := ln.Accept()
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			r := bufio.NewReader(c)
+			for {
+				line, err := r.ReadString('\n')
+				if err != nil {
+					return nil
+				}
+				if _, err := c.Write([]byte(strings.ToUpper(line))); err != nil {
+					return err
+				}
+			}
+		})
+		c, err := socket.DialTimeout("tcp", ln.Addr().String(), time.Second)
+		require.NoError(t, err)
+		r := bufio.NewReader(c)
+		for _, w := range []string{"one\n", "two\n"} {
+			_, err := c.Write([]byte(w))
+			require.NoError(t, err)
+			got, err := r.ReadString('\n')
+			require.NoError(t, err)
+			assert.Equal(t, strings.ToUpper(w), got)
+		}
+		assert.Equal(t, ln.Addr().String(), c.RemoteAddr().String())
+		require.NoError(t, c.(*socket.Conn).CloseWrite())
+		require.NoError(t, srv.Join(scheduler.Forever))
+		_, err = c.Read(make([]byte, 1))
+		assert.ErrorIs(t, err, io.EOF)
+		require.NoError(t, c.Close())
+		assert.ErrorIs(t, c.Close(), net.ErrClosed)
+		return nil
+	})
+}
+
+func TestReadDeadline(t *testing.T) {
+	run(t, func() error {
+		a, b, err := socket.Socketpair()
+		require.NoError(t, err)
+		defer a.Close()
+		defer b.Close()
+		require.NoError(t, a.SetReadDeadline(time.Now().Add(20*ms)))
+		start := time.Now()
+		_, err = a.Read(make([]byte, 1))
+		assert.GreaterOrEqual(t, time.Since(start), 15*ms)
+		require.ErrorIs(t, err, os.ErrDeadlineExceeded)
+		assert.ErrorIs(t, err, scheduler.ErrTimeout)
+		var ne net.Error
+		require.ErrorAs(t, err, &ne)
+		assert.True(t, ne.Timeout())
+		// An expired deadline fails at once even with data waiting, as package net does.
+		_, err = b.Write([]byte("x"))
+		require.NoError(t, err)
+		_, err = a.Read(make([]byte, 1))
+		assert.ErrorIs(t, err, os.ErrDeadlineExceeded)
+		require.NoError(t, a.SetReadDeadline(time.Time{}))
+		n, err := a.Read(make([]byte, 1))
+		assert.NoError(t, err)
+		assert.Equal(t, 1, n)
+		return nil
+	})
+}
+
+func TestDeadlineChangedWhileBlocked(t *testing.T) {
+	run(t, func() error {
+		a, b, err := socket.Socketpair()
+		require.NoError(t, err)
+		defer a.Close()
+		defer b.Close()
+		g := scheduler.Go(func() error {
+			_, err := a.Read(make([]byte, 1))
+			return err
+		})
+		require.NoError(t, scheduler.Sleep(5*ms))
+		require.NoError(t, a.SetReadDeadline(time.Now().Add(10*ms)))
+		require.NoError(t, g.Join(time.Second))
+		assert.ErrorIs(t, g.Err(), os.ErrDeadlineExceeded)
+		return nil
+	})
+}
+
+func TestScheduleTimeoutAroundRead(t *testing.T) {
+	run(t, func() error {
+		a, b, err := socket.Socketpair()
+		require.NoError(t, err)
+		defer a.Close()
+		defer b.Close()
+		_, err = scheduler.WithTimeout(10*ms, func() (int, error) { return a.Read(make([]byte, 1)) })
+		assert.ErrorIs(t, err, scheduler.ErrTimeout)
+		return nil
+	})
+}
+
+func TestCloseWakesBlockedReader(t *testing.T) {
+	run(t, func() error {
+		a, b, err := socket.Socketpair()
+		require.NoError(t, err)
+		defer b.Close()
+		g := scheduler.Go(func() error {
+			_, err := a.Read(make([]byte, 1))
+			return err
+		})
+		require.NoError(t, scheduler.Sleep(0))
+		// The fd is closed under the reader's active watcher: no libev abort, a clean error.
+		require.NoError(t, a.Close())
+		require.NoError(t, g.Join(time.Second))
+		assert.ErrorIs(t, g.Err(), net.ErrClosed)
+		// A later write from the peer wakes nobody and fails cleanly.
+		_, err = b.Write([]byte("x"))
+		assert.ErrorIs(t, err, syscall.EPIPE)
+		return nil
+	})
+}
+
+func TestCloseFromForeignGoroutine(t *testing.T) {
+	run(t, func() error {
+		a, b, err := socket.Socketpair()
+		require.NoError(t, err)
+		defer b.Close()
+		errc := make(chan error, 1)
+		go func() {
+			_, err := a.Read(make([]byte, 1))
+			errc <- err
+			errc <- a.Close()
+		}()
+		assert.ErrorIs(t, <-errc, scheduler.ErrNotGreenlet)
+		assert.NoError(t, <-errc)
+		_, err = a.Read(make([]byte, 1))
+		// The posted close runs at the next hub turn; until then reads fail or block briefly.
+		if err == nil {
+			t.Fatal("read succeeded on a socket being closed")
+		}
+		assert.ErrorIs(t, err, net.ErrClosed)
+		return nil
+	})
+}
+
+func TestKillBlockedInReadWriteAccept(t *testing.T) {
+	run(t, func() error {
+		a, b, err := socket.Socketpair()
+		require.NoError(t, err)
+		defer a.Close()
+		defer b.Close()
+		c, d, err := socket.Socketpair()
+		require.NoError(t, err)
+		defer c.Close()
+		defer d.Close() // never read, so writes to c block
+		ln, err := socket.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		defer ln.Close()
+		big := make([]byte, 8<<20)
+		gs := []*scheduler.Greenlet[struct{}]{
+			scheduler.Go(func() error { _, err := a.Read(make([]byte, 1)); return err }),
+			scheduler.Go(func() error { _, err := c.Write(big); return err }),
+			scheduler.Go(func() error { _, err := ln.Accept(); return err }),
+		}
+		require.NoError(t, scheduler.Sleep(5*ms))
+		for _, g := range gs {
+			assert.False(t, g.Ready())
+			require.NoError(t, g.Kill(nil, true, time.Second))
+			assert.True(t, g.Dead())
+			assert.ErrorIs(t, g.ExitErr(), scheduler.ErrGreenletExit)
+		}
+		// The sockets still work after their waiters were killed.
+		_, err = a.Write([]byte("z"))
+		require.NoError(t, err)
+		return nil
+	})
+}
+
+func TestPeerNeverReadsWriterTimesOut(t *testing.T) {
+	before := fdCount(t)
+	run(t, func() error {
+		ln, err := socket.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		defer ln.Close()
+		c, err := socket.Dial("tcp", ln.Addr().String())
+		require.NoError(t, err)
+		defer c.Close()
+		s, err := ln.Accept()
+		require.NoError(t, err)
+		defer s.Close() // never read
+		require.NoError(t, c.SetWriteDeadline(time.Now().Add(50*ms)))
+		n, err := c.Write(make([]byte, 64<<20))
+		require.ErrorIs(t, err, os.ErrDeadlineExceeded)
+		assert.Greater(t, n, 0, "some bytes went out before the buffers filled")
+		assert.Less(t, n, 64<<20)
+		return nil
+	})
+	assert.Equal(t, before, fdCount(t))
+}
+
+func TestClientDisconnectsMidRead(t *testing.T) {
+	before := fdCount(t)
+	run(t, func() error {
+		ln, err := socket.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		defer ln.Close()
+		srv := scheduler.Spawn(func() (int, error) {
+			c, err := ln.Accept()
+			if err != nil {
+				return 0, err
+			}
+			defer c.Close()
+			return io.ReadFull(c, make([]byte, 100))
+		})
+		c, err := socket.Dial("tcp", ln.Addr().String())
+		require.NoError(t, err)
+		_, err = c.Write(make([]byte, 10))
+		require.NoError(t, err)
+		require.NoError(t, scheduler.Sleep(2*ms))
+		require.NoError(t, c.Close())
+		n, err := srv.Get(true, time.Second)
+		assert.Equal(t, 10, n)
+		assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
+		return nil
+	})
+	assert.Equal(t, before, fdCount(t))
+}
+
+func TestSlowClientAgainstReadTimeout(t *testing.T) {
+	before := fdCount(t)
+	run(t, func() error {
+		ln, err := socket.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		defer ln.Close()
+		srv := scheduler.Spawn(func() (int, error) {
+			c, err := ln.Accept()
+			if err != nil {
+				return 0, err
+			}
+			defer c.Close()
+			// A whole request must arrive within 60 ms, however it trickles in.
+			if err := c.SetReadDeadline(time.Now().Add(60 * ms)); err != nil {
+				return 0, err
+			}
+			return io.ReadFull(c, make([]byte, 64))
+		})
+		c, err := socket.Dial("tcp", ln.Addr().String())
+		require.NoError(t, err)
+		defer c.Close()
+		client := scheduler.Go(func() error {
+			for range 64 {
+				if _, err := c.Write([]byte{'x'}); err != nil {
+					return nil // the server hung up: expected
+				}
+				if err := scheduler.Sleep(10 * ms); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		n, err := srv.Get(true, time.Second)
+		require.ErrorIs(t, err, os.ErrDeadlineExceeded)
+		assert.Greater(t, n, 0)
+		assert.Less(t, n, 64)
+		require.NoError(t, client.Kill(nil, true, time.Second))
+		return nil
+	})
+	assert.Equal(t, before, fdCount(t))
+}
+
+func TestTenThousandConnectionsLeaveNothing(t *testing.T) {
+	n := 10000
+	if testing.Short() {
+		n = 1000
+	}
+	fdsBefore := fdCount(t)
+	gBefore := runtime.NumGoroutine()
+	run(t, func() error {
+		ln, err := socket.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		defer ln.Close()
+		accepted := 0
+		srv := scheduler.Go(func() error {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return err
+				}
+				accepted++
+				scheduler.Go(func() error {
+					defer c.Close()
+					_, err := io.Copy(io.Discard, c)
+					return err
+				})
+			}
+		})
+		for i := range n {
+			c, err := socket.Dial("tcp", ln.Addr().String())
+			require.NoError(t, err, "dial %d", i)
+			_, err = c.Write([]byte("hi"))
+			require.NoError(t, err)
+			require.NoError(t, c.Close())
+			if i%100 == 0 {
+				require.NoError(t, scheduler.Sleep(0))
+			}
+		}
+		for accepted < n {
+			require.NoError(t, scheduler.Sleep(ms))
+		}
+		require.NoError(t, scheduler.Sleep(10*ms))
+		assert.Equal(t, 1, scheduler.GetHub().Stats().LiveGreenlets, "only the acceptor is left")
+		require.NoError(t, srv.Kill(nil, true, time.Second))
+		return nil
+	})
+	assert.Equal(t, fdsBefore, fdCount(t))
+	// Polled by hand: assert.Eventually runs its condition on a goroutine of its own.
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > gBefore && time.Now().Before(deadline) {
+		time.Sleep(5 * ms)
+	}
+	assert.LessOrEqual(t, runtime.NumGoroutine(), gBefore)
+}
+
+func TestUDP(t *testing.T) {
+	run(t, func() error {
+		srv, err := socket.ListenPacket("udp", "127.0.0.1:0")
+		require.NoError(t, err)
+		defer srv.Close()
+		echo := scheduler.Go(func() error {
+			buf := make([]byte, 64)
+			n, from, err := srv.ReadFrom(buf)
+			if err != nil {
+				return err
+			}
+			_, err = srv.WriteTo(buf[:n], from)
+			return err
+		})
+		c, err := socket.Dial("udp", srv.LocalAddr().String())
+		require.NoError(t, err)
+		defer c.Close()
+		_, err = c.Write([]byte("ping"))
+		require.NoError(t, err)
+		buf := make([]byte, 64)
+		n, err := c.Read(buf)
+		require.NoError(t, err)
+		assert.Equal(t, "ping", string(buf[:n]))
+		require.NoError(t, echo.Join(time.Second))
+		assert.NoError(t, echo.Err())
+		return nil
+	})
+}
+
+func TestUnixSockets(t *testing.T) {
+	path := t.TempDir() + "/s.sock"
+	run(t, func() error {
+		ln, err := socket.Listen("unix", path)
+		require.NoError(t, err)
+		defer ln.Close()
+		scheduler.Go(func() error {
+			c, err := ln.Accept()
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			_, err = io.Copy(c, c)
+			return err
+		})
+		c, err := socket.Dial("unix", path)
+		require.NoError(t, err)
+		defer c.Close()
+		_, err = c.Write([]byte("abc"))
+		require.NoError(t, err)
+		buf := make([]byte, 3)
+		_, err = io.ReadFull(c, buf)
+		require.NoError(t, err)
+		assert.Equal(t, "abc", string(buf))
+		return nil
+	})
+}
+
+func TestSelectAndPoll(t *testing.T) {
+	run(t, func() error {
+		a, b, err := socket.Socketpair()
+		require.NoError(t, err)
+		defer a.Close()
+		defer b.Close()
+		r, w, err := socket.Select([]int{a.Fd()}, nil, 10*ms)
+		require.NoError(t, err)
+		assert.Empty(t, r)
+		assert.Empty(t, w)
+		scheduler.SpawnLater(5*ms, func() (int, error) { return b.Write([]byte("x")) })
+		r, _, err = socket.Select([]int{a.Fd()}, nil, time.Second)
+		require.NoError(t, err)
+		assert.Equal(t, []int{a.Fd()}, r)
+		_, w, err = socket.Select(nil, []int{a.Fd()}, 0)
+		require.NoError(t, err)
+		assert.Equal(t, []int{a.Fd()}, w)
+		fds := []socket.PollFD{{Fd: int32(a.Fd()), Events: socket.PollIn}}
+		n, err := socket.Poll(fds, 0)
+		require.NoError(t, err)
+		assert.Equal(t, 1, n)
+		assert.NotZero(t, fds[0].Revents&socket.PollIn)
+		require.NoError(t, socket.WaitRead(a.Fd(), time.Second))
+		require.NoError(t, socket.WaitWrite(b.Fd(), time.Second))
+		_, _ = a.Read(make([]byte, 1))
+		assert.ErrorIs(t, socket.WaitRead(a.Fd(), 5*ms), socket.ErrTimeout)
+		_, _, err = socket.Select([]int{99999}, nil, 0)
+		assert.ErrorIs(t, err, socket.ErrBadFD)
+		return nil
+	})
+}
+
+func TestBadInput(t *testing.T) {
+	run(t, func() error {
+		_, err := socket.Dial("tcpx", "127.0.0.1:1")
+		var une net.UnknownNetworkError
+		assert.ErrorAs(t, err, &une)
+		_, err = socket.Dial("tcp", "no-port")
+		var ae *net.AddrError
+		assert.ErrorAs(t, err, &ae)
+		_, err = socket.Listen("udp", ":0")
+		assert.ErrorAs(t, err, &une)
+		_, err = socket.Dial("tcp", "127.0.0.1:1")
+		assert.ErrorIs(t, err, syscall.ECONNREFUSED)
+		var oe *net.OpError
+		require.ErrorAs(t, err, &oe)
+		assert.Equal(t, "dial", oe.Op)
+		_, err = socket.Dial("tcp", "127.0.0.1:99999")
+		assert.Error(t, err)
+		return nil
+	})
+}
+
+func TestAcceptBacksOffOnEMFILE(t *testing.T) {
+	run(t, func() error {
+		h := scheduler.GetHub()
+		var reported []error
+		h.SetErrorHandler(func(err error) { reported = append(reported, err) })
+		ln, err := socket.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		defer ln.Close()
+		var lim syscall.Rlimit
+		require.NoError(t, syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim))
+		c, err := socket.Dial("tcp", ln.Addr().String())
+		require.NoError(t, err)
+		defer c.Close()
+		// Use up every descriptor so the pending connection cannot be accepted.
+		var hogs []int
+		for {
+			fd, err := syscall.Dup(0)
+			if err != nil {
+				require.ErrorIs(t, err, syscall.EMFILE)
+				break
+			}
+			hogs = append(hogs, fd)
+		}
+		release := func() {
+			for _, fd := range hogs {
+				syscall.Close(fd)
+			}
+			hogs = nil
+		}
+		defer release()
+		acc := scheduler.Spawn(func() (net.Conn, error) { return ln.Accept() })
+		it0 := h.Stats().Iterations
+		require.NoError(t, scheduler.Sleep(100*ms))
+		its := h.Stats().Iterations - it0
+		assert.Less(t, its, uint64(30), "accept must back off, not spin")
+		assert.False(t, acc.Ready())
+		require.Len(t, reported, 1)
+		assert.ErrorIs(t, reported[0], syscall.EMFILE)
+		release()
+		conn, err := acc.Get(true, 2*time.Second)
+		require.NoError(t, err)
+		require.NoError(t, conn.Close())
+		return nil
+	})
+}
+
+func TestForeignGoroutineGetsError(t *testing.T) {
+	run(t, func() error {
+		a, b, err := socket.Socketpair()
+		require.NoError(t, err)
+		defer a.Close()
+		defer b.Close()
+		errc := make(chan error, 1)
+		go func() { _, err := a.Write([]byte("x")); errc <- err }()
+		err = <-errc
+		assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
+		assert.False(t, errors.Is(err, net.ErrClosed))
+		return nil
+	})
+}
