@@ -1,13 +1,12 @@
 package socket
 
 import (
-	"context"
 	"net"
 	"net/netip"
 	"strconv"
 	"syscall"
 
-	"github.com/geventgo/geventgo/scheduler"
+	"github.com/geventgo/geventgo/resolver"
 )
 
 // netKind describes a network name accepted by Dial and Listen.
@@ -41,13 +40,11 @@ func parseNetwork(network string) (netKind, error) {
 	return netKind{}, net.UnknownNetworkError(network)
 }
 
-// LookupHost resolves host to its IP addresses without blocking the hub; the hook exists so the
-// resolver package (a thread pool) can replace the default, which runs net.DefaultResolver
-// through scheduler.RunBlocking.
+// LookupHost resolves the host names given to Dial and Listen without blocking the hub; by
+// default it is the hub's resolver (package resolver, on the default thread pool). Replace it
+// (before any greenlet dials) to resolve differently, e.g. from a fixed table in tests.
 var LookupHost = func(host string) ([]netip.Addr, error) {
-	return scheduler.RunBlocking(func() ([]netip.Addr, error) {
-		return net.DefaultResolver.LookupNetIP(context.Background(), "ip", host)
-	})
+	return resolver.LookupNetIP("ip", host)
 }
 
 // resolved is an address ready for the socket calls.

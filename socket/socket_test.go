@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -484,7 +485,14 @@ func TestBadInput(t *testing.T) {
 		require.ErrorAs(t, err, &oe)
 		assert.Equal(t, "dial", oe.Op)
 		_, err = socket.Dial("tcp", "127.0.0.1:99999")
-		assert.Error(t, err)
+		assert.ErrorAs(t, err, &ae)
+		// A host name goes through the resolver's thread pool.
+		ln, err := socket.Listen("tcp4", "localhost:0")
+		require.NoError(t, err)
+		defer ln.Close()
+		c, err := socket.Dial("tcp", "localhost:"+strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
+		require.NoError(t, err)
+		require.NoError(t, c.Close())
 		return nil
 	})
 }
