@@ -89,3 +89,27 @@ func newRaw(parent *greenlet.Greenlet, run func(any) (any, error)) *greenlet.Gre
 	}
 	return g
 }
+
+// CurrentHub returns the hub of the calling greenlet without creating one:
+// nil when the calling goroutine has no hub (or only raw greenlets of its
+// own). Cheaper than GetHub for affinity checks.
+func CurrentHub() *Hub {
+	if c := currentCtx(); c != nil {
+		return c.hub
+	}
+	return nil
+}
+
+// OnHub reports whether the caller runs in a greenlet (main, hub or task)
+// of h, that is whether hub-affine calls on h are allowed. Goroutine-safe.
+func (h *Hub) OnHub() bool {
+	c := currentCtx()
+	return c != nil && c.hub == h
+}
+
+// InHub reports whether the caller is the hub greenlet itself (a callback,
+// a watcher callback or a rawlink), where blocking is not allowed.
+func (h *Hub) InHub() bool {
+	c := currentCtx()
+	return c != nil && c.hub == h && c.isHub
+}

@@ -603,3 +603,24 @@ func TestCurrentAndNames(t *testing.T) {
 		assert.Equal(t, "custom", g2.Name())
 	})
 }
+
+func TestCurrentHubAndOnHub(t *testing.T) {
+	done := make(chan *Hub)
+	go func() { done <- CurrentHub() }()
+	assert.Nil(t, <-done)
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		assert.Same(t, h, CurrentHub())
+		assert.True(t, h.OnHub())
+		assert.False(t, h.InHub())
+		inHub := false
+		h.RunCallback(func() { inHub = h.InHub() })
+		g := Spawn(func() (bool, error) { return h.OnHub() && !h.InHub(), nil })
+		v, err := g.Get(true, Forever)
+		require.NoError(t, err)
+		assert.True(t, v)
+		assert.True(t, inHub)
+		foreign := make(chan bool)
+		go func() { foreign <- h.OnHub() }()
+		assert.False(t, <-foreign)
+	})
+}
