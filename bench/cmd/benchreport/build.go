@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -59,10 +60,16 @@ func (b *builder) buildAll(ctx context.Context, ws []Workload) (map[progKey]buil
 	if err := b.goBuild(ctx, loadgen, "./bench/loadgen"); err != nil {
 		return nil, nil, fmt.Errorf("building the load generator: %w", err)
 	}
-	b.buildC(ctx, need[report.CLibev], out)
+	// gcc runs beside the go builds: each ev.c compile is seconds of one
+	// core that go build's own parallelism rarely fills.
+	cOut := map[progKey]built{}
+	var wg sync.WaitGroup
+	wg.Go(func() { b.buildC(ctx, need[report.CLibev], cOut) })
 	b.buildGo(ctx, report.Go, "go", need[report.Go], out)
 	b.buildGo(ctx, report.GeventGo, "geventgo", need[report.GeventGo], out)
 	b.checkPython(ctx, need[report.Gevent], out)
+	wg.Wait()
+	maps.Copy(out, cOut)
 	return out, []string{loadgen}, nil
 }
 
@@ -149,16 +156,16 @@ func fresh(bin string, deps []string) bool {
 	return true
 }
 
-// buildGo builds bench/<sub>/NAME/ for every name in one go build; when that
-// fails it builds them one by one, so one broken program only marks itself
-// not built. Old binaries are removed first: a program that no longer
-// builds must never be measured from a stale binary.
+// buildGo builds bench/<sub>/NAME/ for every name in one go build (which
+// leaves up-to-date binaries alone); when that fails it builds them one by
+// one, so one broken program only marks itself not built, and removes the
+// binary of each that fails: a program that no longer builds must never be
+// measured from a stale binary.
 func (b *builder) buildGo(ctx context.Context, impl report.Impl, sub string, names map[string]bool, out map[progKey]built) {
 	if len(names) == 0 {
 		return
 	}
 	dir := filepath.Join(b.dir, sub)
-	os.RemoveAll(dir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		for name := range names {
 			out[progKey{impl, name}] = built{status: report.NotBuilt, note: err.Error()}
@@ -182,8 +189,10 @@ func (b *builder) buildGo(ctx context.Context, impl report.Impl, sub string, nam
 	if err := b.goBuild(ctx, dir+string(filepath.Separator), pkgs...); err != nil {
 		b.log("  building %s programs together failed; building them one by one", impl.Label())
 		for _, p := range pkgs {
-			if err := b.goBuild(ctx, filepath.Join(dir, filepath.Base(p)), p); err != nil {
+			bin := filepath.Join(dir, filepath.Base(p))
+			if err := b.goBuild(ctx, bin, p); err != nil {
 				notes[filepath.Base(p)] = firstError(err.Error())
+				os.Remove(bin)
 			}
 		}
 	}

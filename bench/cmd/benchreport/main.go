@@ -39,7 +39,7 @@ func main() {
 	var o options
 	flag.BoolVar(&o.quick, "quick", false, "run the quick subset (3 runs each, smaller N) in under a minute")
 	flag.IntVar(&o.reps, "reps", 0, "runs per implementation (default 5, 3 with -quick)")
-	flag.Float64Var(&o.scale, "scale", 0, "BENCH_SCALE passed to every program (default 1, 0.3 with -quick)")
+	flag.Float64Var(&o.scale, "scale", 0, "BENCH_SCALE passed to every program (default 1, 0.2 with -quick)")
 	flag.StringVar(&o.only, "only", "", "comma-separated workload names to run (default: all, or the quick subset)")
 	flag.StringVar(&o.out, "out", "bench/results", "directory for latest.json, latest.md and latest.svg")
 	flag.DurationVar(&o.timeout, "timeout", time.Minute, "limit for one run of one program")
@@ -64,7 +64,7 @@ func (o *options) defaults() {
 	if o.scale <= 0 {
 		o.scale = 1
 		if o.quick {
-			o.scale = 0.3
+			o.scale = 0.2
 		}
 	}
 	if o.duration <= 0 {

@@ -65,7 +65,7 @@ func ns(name, title, bound string) []report.Metric {
 // workloads is the suite, in table order: loop level first, then greenlets,
 // then gevent's primitives, then the network.
 var workloads = []Workload{
-	{Name: "iter_pull", Impls: onlyGo, Quick: true,
+	{Name: "iter_pull", Impls: onlyGo,
 		Metrics: ns("iter_pull", "bare iter.Pull next/yield round trip (the floor of a switch)", "2 coroswitches")},
 	{Name: "dispatch_lookup", Impls: onlyGo,
 		Metrics: []report.Metric{
@@ -84,7 +84,7 @@ var workloads = []Workload{
 		Metrics: ns("run_callback", "loop.run_callback, per callback", "queue ops (chunked FIFO)")},
 	{Name: "timer_chain", Impls: all, Quick: true,
 		Metrics: ns("timer_chain", "zero-delay timer re-armed from its callback", "libev + epoll_wait(0) + cgo call per iteration")},
-	{Name: "timer_wake", Impls: []report.Impl{report.CLibev, report.GeventGo, report.Gevent}, Quick: true,
+	{Name: "timer_wake", Impls: []report.Impl{report.CLibev, report.GeventGo, report.Gevent},
 		Programs: map[report.Impl]string{report.CLibev: "timer_chain"},
 		Args:     map[report.Impl][]string{report.CLibev: {"timer_wake"}},
 		Metrics:  ns("timer_wake", "a greenlet woken by a zero-delay timer via hub.wait (C: the timer chain)", "timer chain + 2 coroswitches")},
