@@ -1,0 +1,206 @@
+package event_test
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/geventgo/geventgo/event"
+	"github.com/geventgo/geventgo/scheduler"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func run(t testing.TB, fn func() error) {
+	t.Helper()
+	require.NoError(t, scheduler.Main(fn))
+}
+
+func TestEventWakesInOrder(t *testing.T) {
+	run(t, func() error {
+		var e event.Event
+		var order []int
+		for i := range 5 {
+			scheduler.Go(func() error {
+				ok, err := e.Wait(scheduler.Forever)
+				assert.True(t, ok)
+				order = append(order, i)
+				return err
+			})
+		}
+		require.NoError(t, scheduler.Sleep(0))
+		e.Set()
+		assert.Empty(t, order, "Set must not switch")
+		require.NoError(t, scheduler.Sleep(0))
+		assert.Equal(t, []int{0, 1, 2, 3, 4}, order)
+		return nil
+	})
+}
+
+func TestEventTimeoutAndKill(t *testing.T) {
+	run(t, func() error {
+		var e event.Event
+		ok, err := e.Wait(time.Millisecond)
+		require.NoError(t, err)
+		assert.False(t, ok)
+		g := scheduler.Go(func() error { _, err := e.Wait(scheduler.Forever); return err })
+		require.NoError(t, scheduler.Sleep(0))
+		require.NoError(t, g.Kill(nil, true, scheduler.Forever))
+		assert.True(t, g.Successful())
+		assert.Equal(t, 0, e.LinkCount(), "a killed waiter unlinks")
+		return nil
+	})
+}
+
+func TestEventSetFromGoroutine(t *testing.T) {
+	run(t, func() error {
+		var e event.Event
+		h := scheduler.GetHub()
+		release := h.KeepAlive()
+		defer release()
+		scheduler.Go(func() error {
+			go func() {
+				time.Sleep(time.Millisecond)
+				e.Set()
+			}()
+			return nil
+		})
+		ok, err := e.Wait(time.Second)
+		require.NoError(t, err)
+		assert.True(t, ok)
+		return nil
+	})
+}
+
+func TestWaitFromForeignGoroutine(t *testing.T) {
+	run(t, func() error {
+		var e event.Event
+		_, _ = e.Wait(0) // binds e to this hub
+		errc := make(chan error)
+		go func() { _, err := e.Wait(scheduler.Forever); errc <- err }()
+		assert.ErrorIs(t, <-errc, scheduler.ErrNotGreenlet)
+		return nil
+	})
+}
+
+func TestLoopExitWhenNobodySets(t *testing.T) {
+	run(t, func() error {
+		var e event.Event
+		_, err := e.Wait(scheduler.Forever)
+		assert.ErrorIs(t, err, scheduler.ErrLoopExit)
+		return nil
+	})
+}
+
+func TestAsyncResult(t *testing.T) {
+	run(t, func() error {
+		var a event.AsyncResult[string]
+		_, err := a.Get(false, 0)
+		assert.ErrorIs(t, err, event.ErrNotReady)
+		assert.ErrorIs(t, err, scheduler.ErrTimeout)
+		_, err = a.Get(true, time.Millisecond)
+		assert.ErrorIs(t, err, scheduler.ErrTimeout)
+		scheduler.Go(func() error { a.Set("v"); return nil })
+		v, err := a.Get(true, scheduler.Forever)
+		require.NoError(t, err)
+		assert.Equal(t, "v", v)
+		assert.True(t, a.Successful())
+
+		var b event.AsyncResult[int]
+		boom := errors.New("boom")
+		b.SetError(boom)
+		_, err = b.Get(true, scheduler.Forever)
+		assert.ErrorIs(t, err, boom)
+		assert.True(t, b.Ready())
+		assert.False(t, b.Successful())
+		assert.Equal(t, boom, b.Err())
+		return nil
+	})
+}
+
+func TestSchedulerWaitOnEvents(t *testing.T) {
+	run(t, func() error {
+		var e1, e2 event.Event
+		scheduler.SpawnLater(2*time.Millisecond, func() (int, error) { e1.Set(); return 0, nil })
+		scheduler.SpawnLater(time.Millisecond, func() (int, error) { e2.Set(); return 0, nil })
+		done, err := scheduler.Wait([]scheduler.Linkable{&e1, &e2}, 1, scheduler.Forever)
+		require.NoError(t, err)
+		require.Len(t, done, 1)
+		assert.Same(t, &e2, done[0])
+		return nil
+	})
+}
+
+func TestLinkPanicIsReported(t *testing.T) {
+	run(t, func() error {
+		var reported []error
+		scheduler.GetHub().SetErrorHandler(func(err error) { reported = append(reported, err) })
+		var e event.Event
+		ran := false
+		e.Rawlink(func(scheduler.Linkable) { panic(errors.New("in link")) })
+		e.Rawlink(func(scheduler.Linkable) { ran = true })
+		e.Set()
+		require.NoError(t, scheduler.Sleep(0))
+		assert.True(t, ran)
+		require.Len(t, reported, 1)
+		return nil
+	})
+}
+
+func ExampleEvent() {
+	_ = scheduler.Main(func() error {
+		var ready event.Event
+		for _, name := range []string{"a", "b"} {
+			scheduler.Go(func() error {
+				_, err := ready.Wait(scheduler.Forever)
+				fmt.Println(name, "woke")
+				return err
+			})
+		}
+		_ = scheduler.Sleep(0)
+		ready.Set()
+		fmt.Println("set")
+		return scheduler.Sleep(0)
+	})
+	// Output:
+	// set
+	// a woke
+	// b woke
+}
+
+func ExampleAsyncResult() {
+	_ = scheduler.Main(func() error {
+		var r event.AsyncResult[int]
+		scheduler.Go(func() error { r.Set(42); return nil })
+		v, err := r.Get(true, scheduler.Forever)
+		fmt.Println(v, err)
+		return nil
+	})
+	// Output: 42 <nil>
+}
+
+// BenchmarkEventWake10k reports the cost per waiter of waking 10,000
+// greenlets blocked on one Event.
+func BenchmarkEventWake10k(b *testing.B) {
+	const n = 10000
+	run(b, func() error {
+		b.ResetTimer()
+		for range b.N {
+			var e event.Event
+			for range n {
+				scheduler.Go(func() error { _, err := e.Wait(scheduler.Forever); return err })
+			}
+			_ = scheduler.Sleep(0)
+			e.Set()
+			_ = scheduler.Sleep(0)
+		}
+		b.StopTimer()
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/waiter")
+		return nil
+	})
+}
