@@ -216,7 +216,9 @@ func ListenPacket(network, address string, handler func(s *DatagramServer, data 
 func (s *DatagramServer) Addr() net.Addr { return s.pc.LocalAddr() }
 
 // SendTo sends data to addr from the server's socket (gevent's sendto).
-func (s *DatagramServer) SendTo(data []byte, addr net.Addr) (int, error) { return s.pc.WriteTo(data, addr) }
+func (s *DatagramServer) SendTo(data []byte, addr net.Addr) (int, error) {
+	return s.pc.WriteTo(data, addr)
+}
 
 // Start spawns the read loop and returns at once.
 func (s *DatagramServer) Start() error {
