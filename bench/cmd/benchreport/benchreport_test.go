@@ -144,6 +144,10 @@ func TestPlanInterleavesAndRotates(t *testing.T) {
 		"b:gevent:3", "b:go:3",
 	}, got, "not-built geventgo is skipped; every repetition runs each impl once, starting impl rotating")
 	assert.Equal(t, []string{"bin/go/b", "-procs", "2"}, steps[7].argv)
+
+	ws[0].MaxReps = 2
+	assert.Len(t, plan(ws[:1], 5, fakeProgs(ws)), 2*3, "MaxReps caps the runs of each implementation")
+	assert.Len(t, plan(ws[:1], 1, fakeProgs(ws)), 1*3)
 }
 
 func TestRowsRecordFinish(t *testing.T) {

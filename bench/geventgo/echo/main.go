@@ -1,8 +1,8 @@
-// Command echo is the geventgo echo server: a socket.Listener and a greenlet
-// per connection on one hub (gevent's StreamServer shape). With -hubs N it
-// runs N hubs, each on its own goroutine with its own listener on the same
-// port through SO_REUSEPORT, so the kernel spreads connections among them.
-// It prints "PORT <n>" once listening and serves until killed.
+// Command echo is the geventgo echo server: a server.StreamServer, a
+// greenlet per connection on one hub, as gevent's StreamServer. With -hubs N
+// it runs N hubs, each on its own goroutine with its own StreamServer on the
+// same port through SO_REUSEPORT, so the kernel spreads connections among
+// them. It prints "PORT <n>" once listening and serves until killed.
 package main
 
 import (
@@ -14,11 +14,12 @@ import (
 
 	"github.com/geventgo/geventgo/bench/internal/benchio"
 	"github.com/geventgo/geventgo/scheduler"
+	"github.com/geventgo/geventgo/server"
 	"github.com/geventgo/geventgo/socket"
 )
 
+// handle echoes until the client goes away; StreamServer closes c.
 func handle(c *socket.Conn) error {
-	defer c.Close()
 	if err := c.SetNoDelay(true); err != nil {
 		return err
 	}
@@ -26,7 +27,7 @@ func handle(c *socket.Conn) error {
 	for {
 		n, err := c.Read(buf)
 		if err != nil {
-			return nil // the client went away
+			return nil
 		}
 		if _, err := c.Write(buf[:n]); err != nil {
 			return nil
@@ -34,26 +35,17 @@ func handle(c *socket.Conn) error {
 	}
 }
 
-// serve runs one hub: listen, then accept forever, a greenlet per
-// connection. ready receives the bound port, or an error.
-func serve(port int, reusePort bool, ready chan<- error, bound *int) error {
+// serve runs one hub's StreamServer; ready receives the bound port or the
+// error that stopped it from listening.
+func serve(port int, reusePort bool, ready chan<- int) error {
 	return scheduler.Main(func() error {
-		lc := socket.ListenConfig{Backlog: 1024, ReusePort: reusePort}
-		ln, err := lc.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		opts := server.Options{ListenConfig: socket.ListenConfig{Backlog: 1024, ReusePort: reusePort}}
+		s, err := server.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), handle, opts)
 		if err != nil {
-			ready <- err
 			return err
 		}
-		defer ln.Close()
-		*bound = ln.Addr().(*net.TCPAddr).Port
-		ready <- nil
-		for {
-			c, err := ln.AcceptConn()
-			if err != nil {
-				return err
-			}
-			scheduler.Go(func() error { return handle(c) })
-		}
+		ready <- s.Addr().(*net.TCPAddr).Port
+		return s.ServeForever()
 	})
 }
 
@@ -63,19 +55,17 @@ func main() {
 	if *hubs < 1 {
 		benchio.Fail(errors.New("-hubs must be at least 1"))
 	}
-	failed := make(chan error, *hubs)
+	stopped := make(chan error, *hubs)
 	port := 0
-	for i := range *hubs {
-		ready := make(chan error, 1)
-		bound := 0
-		go func() { failed <- serve(port, *hubs > 1, ready, &bound) }()
-		if err := <-ready; err != nil {
+	for range *hubs {
+		ready := make(chan int, 1)
+		go func() { stopped <- serve(port, *hubs > 1, ready) }()
+		select {
+		case port = <-ready:
+		case err := <-stopped:
 			benchio.Fail(err)
-		}
-		if i == 0 {
-			port = bound
 		}
 	}
 	fmt.Printf("PORT %d\n", port)
-	benchio.Fail(<-failed)
+	benchio.Fail(fmt.Errorf("a hub stopped: %w", <-stopped))
 }
