@@ -119,7 +119,7 @@ func TestGoexitInGreenlet(t *testing.T) {
 
 func TestCPUHogReportedOnce(t *testing.T) {
 	withHub(t, func(h *scheduler.Hub, r *reports) {
-		// The default threshold: the detector is on without being asked.
+		h.SetBlockingThreshold(scheduler.DefaultBlockingThreshold)
 		by := bystander(5)
 		g := scheduler.Go(func() error {
 			busyFor(time.Second)

@@ -101,6 +101,10 @@ func withHub(t *testing.T, fn func(h *scheduler.Hub, r *reports)) {
 	h := scheduler.GetHub()
 	r := &reports{}
 	h.SetErrorHandler(r.add)
+	// A loaded machine (race detector, parallel builds) can stall a
+	// greenlet past the default threshold; tests about the detector set it
+	// back themselves.
+	h.SetBlockingThreshold(2 * time.Second)
 	destroyed := false
 	defer func() {
 		if !destroyed {

@@ -38,17 +38,18 @@ func TestKillBlockedInSocketWrite(t *testing.T) {
 		a, b, err := socket.Socketpair()
 		require.NoError(t, err)
 		written := 0
+		big := make([]byte, 8<<20)
 		return blockingOp{
 			// The peer does not read, so a write far larger than the
 			// socket buffers blocks.
 			block: func() error {
 				var err error
-				written, err = a.Write(make([]byte, 32<<20))
+				written, err = a.Write(big)
 				return err
 			},
 			check: func(t *testing.T) {
 				assert.Positive(t, written, "Write reports what it wrote before the kill")
-				assert.Less(t, written, 32<<20)
+				assert.Less(t, written, len(big))
 				// Exactly what Write reported reaches the peer.
 				require.NoError(t, a.CloseWrite())
 				n, err := io.Copy(io.Discard, b)
@@ -99,12 +100,13 @@ func TestSocketClosedUnderBlockedReader(t *testing.T) {
 				require.NoError(t, err)
 				defer b.Close()
 				var readErr, writeErr error
+				big := make([]byte, 8<<20)
 				reader := scheduler.Go(func() error {
 					_, readErr = a.Read(make([]byte, 16))
 					return nil
 				})
 				writer := scheduler.Go(func() error {
-					_, writeErr = a.Write(make([]byte, 32<<20))
+					_, writeErr = a.Write(big)
 					return nil
 				})
 				require.NoError(t, scheduler.Sleep(0))
