@@ -84,6 +84,9 @@ func FuzzWatchers(f *testing.F) {
 			for j := range ws {
 				require.Equal(t, pending[j] != 0, ws[j].IsPending(), "IsPending of %d", j)
 			}
+			if Embedded {
+				require.Equal(t, realActivecnt(l), int(l.c.activecnt), "tracked activecnt")
+			}
 		}
 		require.NoError(t, l.Verify())
 	})

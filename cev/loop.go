@@ -155,8 +155,11 @@ func (l *Loop) Run(flags int) (bool, error) {
 	if flags&^(EVRUN_NOWAIT|EVRUN_ONCE) != 0 {
 		return false, errf("Loop.Run", ErrInvalid, "flags %#x", flags)
 	}
+	// A panicking callback unwinds through Run: restore the counters so
+	// the loop stays usable (what was pending stays pending, as in libev).
+	saved := l.dispatching
 	l.depth++
-	defer func() { l.depth-- }()
+	defer func() { l.depth--; l.dispatching = saved }()
 	l.loopDone = EVBREAK_CANCEL
 	// As ev_run does on entry: what an outer Run left pending runs first.
 	l.dispatching++

@@ -279,3 +279,47 @@ func TestFeedFDEvent(t *testing.T) {
 	assert.ErrorIs(t, l.FeedFDEvent(-1, EV_READ), ErrBadFD)
 	assert.ErrorIs(t, l.FeedFDEvent(r, EV_TIMER), ErrInvalid)
 }
+
+// A nested Run first dispatches what the outer dispatch left pending, as
+// ev_run's initial ev_invoke_pending does.
+func TestNestedRunInvokesOuterPending(t *testing.T) {
+	l := newLoop(t)
+	var trace []string
+	b, err := l.NewTimer(0, 0, func(*Timer, int) { trace = append(trace, "b") })
+	require.NoError(t, err)
+	a, err := l.NewTimer(0, 0, func(*Timer, int) {
+		trace = append(trace, "a")
+		assert.True(t, b.IsPending())
+		_, err := l.Run(EVRUN_NOWAIT)
+		require.NoError(t, err)
+		trace = append(trace, "a-end")
+	})
+	require.NoError(t, err)
+	require.NoError(t, a.SetPriority(1))
+	require.NoError(t, a.Start())
+	require.NoError(t, b.Start())
+	_, err = l.Run(0)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a", "b", "a-end"}, trace)
+}
+
+func TestPanicInCallbackLeavesLoopUsable(t *testing.T) {
+	l := newLoop(t)
+	n := 0
+	tm, err := l.NewTimer(0, 0, func(*Timer, int) {
+		n++
+		if n == 1 {
+			panic("boom")
+		}
+	})
+	require.NoError(t, err)
+	require.NoError(t, tm.Start())
+	assert.PanicsWithValue(t, "boom", func() { _, _ = l.Run(0) })
+	assert.Zero(t, l.Depth())
+	require.NoError(t, tm.Start())
+	_, err = l.Run(0)
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+	require.NoError(t, l.FeedEvent(tm, EV_CUSTOM))
+	assert.True(t, tm.IsPending())
+}
