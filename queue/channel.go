@@ -19,9 +19,11 @@ type chanGetter[T any] struct {
 type Channel[T any] struct {
 	getters []*chanGetter[T]
 	putters []*putter[T]
-	unlock  scheduler.Callback
-	hub     *scheduler.Hub
-	shut    bool
+	// unlockPending: a runUnlock is queued and has not started (gevent's
+	// _event_unlock is falsy again once its callback runs).
+	unlockPending bool
+	hub           *scheduler.Hub
+	shut          bool
 }
 
 // NewChannel returns a channel.
@@ -31,16 +33,18 @@ func NewChannel[T any]() *Channel[T] { return &Channel[T]{} }
 func (c *Channel[T]) Balance() int { return len(c.putters) - len(c.getters) }
 
 func (c *Channel[T]) scheduleUnlock() {
-	if c.unlock.Pending() {
+	if c.unlockPending {
 		return
 	}
+	c.unlockPending = true
 	if c.hub == nil || c.hub.Destroyed() {
 		c.hub = scheduler.GetHub()
 	}
-	c.unlock = c.hub.RunCallback(c.runUnlock)
+	c.hub.RunCallback(c.runUnlock)
 }
 
 func (c *Channel[T]) runUnlock() {
+	c.unlockPending = false
 	for len(c.putters) > 0 && len(c.getters) > 0 {
 		g := c.getters[0]
 		c.getters = popFront(c.getters)

@@ -151,14 +151,16 @@ type putter[T any] struct {
 // Queue is gevent's Queue: a FIFO of items with an optional maximum size.
 // The zero value is an unbounded FIFO queue. Hub-affine.
 type Queue[T any] struct {
-	maxsize  int
-	items    store[T]
-	getters  []*scheduler.Waiter
-	putters  []*putter[T]
-	unlock   scheduler.Callback
-	shut     bool
-	joinable *joinState
-	hub      *scheduler.Hub
+	maxsize int
+	items   store[T]
+	getters []*scheduler.Waiter
+	putters []*putter[T]
+	// unlockPending: a runUnlock is queued and has not started (gevent's
+	// _event_unlock is falsy again once its callback runs).
+	unlockPending bool
+	shut          bool
+	joinable      *joinState
+	hub           *scheduler.Hub
 }
 
 // NewQueue returns a FIFO queue holding at most maxsize items (maxsize <= 0:
@@ -220,18 +222,20 @@ func (q *Queue[T]) putItem(v T) {
 }
 
 func (q *Queue[T]) scheduleUnlock() {
-	if q.unlock.Pending() {
+	if q.unlockPending {
 		return
 	}
+	q.unlockPending = true
 	if q.hub == nil || q.hub.Destroyed() {
 		q.hub = scheduler.GetHub()
 	}
-	q.unlock = q.hub.RunCallback(q.runUnlock)
+	q.hub.RunCallback(q.runUnlock)
 }
 
 // runUnlock is gevent's _unlock: move waiting putters' items in while there
 // is room and wake getters while there are items, both in FIFO order.
 func (q *Queue[T]) runUnlock() {
+	q.unlockPending = false
 	for {
 		repeat := false
 		if len(q.putters) > 0 && (q.maxsize <= 0 || q.Len() < q.maxsize) {
