@@ -1,10 +1,12 @@
 package scheduler
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/geventgo/geventgo/greenlet"
+	"github.com/petermattis/goid"
 )
 
 // gctx is the scheduler's state attached to every raw greenlet it knows:
@@ -56,12 +58,29 @@ func (c *gctx) displayName() string {
 	return c.name
 }
 
+// ctxs maps the goroutine id of every greenlet the scheduler runs (each
+// hub's main goroutine, hub and workers) to its context. Looking the caller
+// up here, instead of through greenlet.Current, never registers a foreign
+// goroutine with package greenlet: affinity checks from any goroutine are
+// free of side effects.
+var ctxs sync.Map // int64 -> *gctx
+
+func registerCtx(c *gctx, id int64) {
+	c.goid.Store(id)
+	ctxs.Store(id, c)
+}
+
+func unregisterCtx(c *gctx) {
+	if id := c.goid.Load(); id != 0 {
+		ctxs.CompareAndDelete(id, c)
+	}
+}
+
 // currentCtx returns the calling greenlet's scheduler state, nil when the
-// calling goroutine has no hub yet.
+// calling goroutine is not a greenlet of any hub.
 func currentCtx() *gctx {
-	g := greenlet.Current()
-	if v, ok := g.Value.(*gctx); ok {
-		return v
+	if v, ok := ctxs.Load(goid.Get()); ok {
+		return v.(*gctx)
 	}
 	return nil
 }

@@ -36,6 +36,7 @@ func (h *Hub) Destroy() error {
 	// Close throws GreenletExit into every started greenlet of the
 	// goroutine (workers and the hub), so their defers run.
 	err := h.main.Close()
+	unregisterCtx(h.mainC)
 	for _, ht := range h.timers {
 		ht.fire = nil
 	}

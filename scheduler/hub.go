@@ -78,12 +78,12 @@ type errorHandler struct{ fn func(error) }
 // on first use. Inside a greenlet it returns the greenlet's hub. It panics
 // only if libev cannot create a loop (out of file descriptors).
 func GetHub() *Hub {
-	cur := greenlet.Current()
-	if c, ok := cur.Value.(*gctx); ok {
+	if c := currentCtx(); c != nil {
 		return c.hub
 	}
 	// A raw greenlet made with package greenlet directly: the hub is its
 	// main greenlet's (blocking calls from it get ErrNotGreenlet).
+	cur := greenlet.Current()
 	if c, ok := cur.Main().Value.(*gctx); ok {
 		return c.hub
 	}
@@ -99,11 +99,10 @@ func newHub(main *greenlet.Greenlet) (*Hub, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Hub{loop: loop, owner: goid.Get(), switchInterval: DefaultSwitchInterval}
+	h := &Hub{loop: loop, owner: main.OwnerGoroutine(), switchInterval: DefaultSwitchInterval}
 	h.handlerV.Store(errorHandler{defaultErrorHandler})
 	h.main = main
 	h.mainC = &gctx{hub: h, raw: h.main, name: "main"}
-	h.mainC.goid.Store(h.owner)
 	setCtx(h.main, h.mainC)
 	h.raw = newRaw(h.main, h.run)
 	h.current.Store(h.mainC)
@@ -120,6 +119,7 @@ func newHub(main *greenlet.Greenlet) (*Hub, error) {
 	}
 	// Post alone must not keep the loop alive, as gevent's threadsafe async.
 	_ = loop.Unref()
+	registerCtx(h.mainC, h.owner)
 	startWatchdog(h, DefaultBlockingThreshold)
 	return h, nil
 }
@@ -319,7 +319,8 @@ func (h *Hub) runOnce() bool {
 // run is the hub greenlet's body: loop until the loop runs dry, then throw
 // LoopExit into main, and start over when main switches back.
 func (h *Hub) run(any) (any, error) {
-	h.hubC.goid.Store(goid.Get())
+	registerCtx(h.hubC, goid.Get())
+	defer unregisterCtx(h.hubC)
 	for {
 		h.wd.inLoop.Store(true)
 		for h.runOnce() {

@@ -277,7 +277,9 @@ type worker struct {
 
 func (w *worker) main(first any) (any, error) {
 	c := w.ctx
-	c.goid.Store(goid.Get())
+	registerCtx(c, goid.Get())
+	// Also on runtime.Goexit, which ends the worker's coroutine.
+	defer unregisterCtx(c)
 	h := c.hub
 	h.current.Store(c)
 	j, _ := first.(job)
