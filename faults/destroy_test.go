@@ -48,15 +48,19 @@ func TestDestroyWithSuspendedGreenlets(t *testing.T) {
 	defer cancel()
 
 	ops := map[string]func() error{
-		"sleep":         func() error { return scheduler.Sleep(time.Hour) },
-		"waiter":        func() error { _, err := scheduler.NewWaiter().Get(); return err },
-		"event":         func() error { _, err := ev.Wait(scheduler.Forever); return err },
-		"queue get":     func() error { _, err := q.Get(true, scheduler.Forever); return err },
-		"semaphore":     func() error { _, err := sem.Acquire(true, scheduler.Forever); return err },
-		"socket read":   func() error { _, err := a.Read(make([]byte, 1)); return err },
-		"accept":        func() error { _, err := l.Accept(); return err },
-		"wait context":  func() error { return scheduler.WaitContext(ctx) },
-		"timeout guard": func() error { tm := scheduler.StartTimeout(time.Hour); defer tm.Cancel(); return scheduler.Sleep(time.Hour) },
+		"sleep":        func() error { return scheduler.Sleep(time.Hour) },
+		"waiter":       func() error { _, err := scheduler.NewWaiter().Get(); return err },
+		"event":        func() error { _, err := ev.Wait(scheduler.Forever); return err },
+		"queue get":    func() error { _, err := q.Get(true, scheduler.Forever); return err },
+		"semaphore":    func() error { _, err := sem.Acquire(true, scheduler.Forever); return err },
+		"socket read":  func() error { _, err := a.Read(make([]byte, 1)); return err },
+		"accept":       func() error { _, err := l.Accept(); return err },
+		"wait context": func() error { return scheduler.WaitContext(ctx) },
+		"timeout guard": func() error {
+			tm := scheduler.StartTimeout(time.Hour)
+			defer tm.Cancel()
+			return scheduler.Sleep(time.Hour)
+		},
 		"run blocking": func() error {
 			_, err := scheduler.RunBlocking(func() (int, error) { defer fnDone.Done(); <-release; return 0, nil })
 			return err
