@@ -197,3 +197,12 @@ func BenchmarkTimerSetStartStop(b *testing.B) {
 		_ = tm.Stop()
 	}
 }
+
+// BenchmarkCgoCall: the cheapest cgo call (ev_iteration), the floor under
+// every Run; compare with BenchmarkRunNoWait.
+func BenchmarkCgoCall(b *testing.B) {
+	l := newLoop(b)
+	for i := 0; i < b.N; i++ {
+		_ = l.Iteration()
+	}
+}
