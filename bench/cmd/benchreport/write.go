@@ -73,6 +73,20 @@ func machine() string {
 		runtime.Version(), strings.TrimSpace(string(gcc)), strings.TrimSpace(string(py)))
 }
 
+// capped names the workloads that ran fewer times than asked, and why.
+func capped(meta Meta) string {
+	var out []string
+	for _, w := range meta.Workloads {
+		if n := w.reps(meta.Reps); n < meta.Reps {
+			out = append(out, fmt.Sprintf("%s ran %d times", w.Name, n))
+		}
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	return " Capped on purpose (slow runs, figures that barely vary): " + strings.Join(out, ", ") + "."
+}
+
 func markdown(rows []report.Row, meta Meta, title string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n\n", title)
@@ -80,8 +94,8 @@ func markdown(rows []report.Row, meta Meta, title string) string {
 	if meta.Quick {
 		mode = "`make bench-quick` (`go run ./bench/cmd/benchreport -quick`)"
 	}
-	fmt.Fprintf(&b, "Written by %s on %s in one sitting of %s: every implementation run %d times, interleaved, BENCH_SCALE=%g. Machine: %s. Workloads marked with a run cap (memory, whose figures barely vary) run fewer times.\n\n",
-		mode, meta.Started.UTC().Format("2006-01-02 15:04 UTC"), meta.Elapsed.Round(time.Second), meta.Reps, meta.Scale, machine())
+	fmt.Fprintf(&b, "Written by %s on %s in one sitting of %s: every implementation run %d times, interleaved, BENCH_SCALE=%g. Machine: %s.%s\n\n",
+		mode, meta.Started.UTC().Format("2006-01-02 15:04 UTC"), meta.Elapsed.Round(time.Second), meta.Reps, meta.Scale, machine(), capped(meta))
 	if meta.LoadBefore != "" {
 		fmt.Fprintf(&b, "Load average (1, 5, 15 min) before the runs: %s; after: %s. Anything well above 0 means other work shared the CPUs and inflated the numbers and their spread.\n\n", meta.LoadBefore, meta.LoadAfter)
 	}
