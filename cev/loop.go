@@ -145,7 +145,8 @@ func (l *Loop) Destroy() error {
 // Run runs the loop (ev.pod, ev_run): flags 0 runs until no active watchers
 // are left or Break is called, EVRUN_ONCE runs one iteration waiting for
 // events, EVRUN_NOWAIT one iteration without waiting. It returns whether
-// watchers are still active (libev returns its activecnt). Each iteration
+// watchers are still active (libev returns its activecnt: ActiveCount has
+// the count, read after the Go dispatch like this bool). Each iteration
 // is one ev_run(EVRUN_ONCE or EVRUN_NOWAIT) cgo call followed by the Go
 // dispatch of the callbacks it queued.
 func (l *Loop) Run(flags int) (bool, error) {
@@ -195,6 +196,19 @@ func (l *Loop) Run(flags int) (bool, error) {
 		l.loopDone = EVBREAK_CANCEL
 	}
 	return l.c.activecnt != 0, nil
+}
+
+// ActiveCount returns libev's activecnt as ev_run would return it: the
+// number of active watchers plus Ref calls minus Unref calls (ev.pod,
+// ev_run, ev_ref/ev_unref). It is up to date at any time on the loop
+// goroutine, including after Run's Go dispatch, so a callback that started
+// or stopped watchers is counted; Run's bool is ActiveCount() != 0. It
+// costs no cgo call and returns 0 after Destroy.
+func (l *Loop) ActiveCount() int {
+	if l == nil || l.closed {
+		return 0
+	}
+	return int(l.c.activecnt)
 }
 
 // drainQueue moves what the C callbacks queued onto the pending stacks, one

@@ -323,3 +323,42 @@ func TestPanicInCallbackLeavesLoopUsable(t *testing.T) {
 	require.NoError(t, l.FeedEvent(tm, EV_CUSTOM))
 	assert.True(t, tm.IsPending())
 }
+
+func TestActiveCount(t *testing.T) {
+	l := newLoop(t)
+	assert.Equal(t, 0, l.ActiveCount())
+	var again *Timer
+	a, err := l.NewTimer(0, 0, func(*Timer, int) {
+		// Started from a callback: counted once Run returns.
+		require.NoError(t, again.Start())
+	})
+	require.NoError(t, err)
+	again, err = l.NewTimer(10, 0, func(*Timer, int) {})
+	require.NoError(t, err)
+	b, err := l.NewTimer(10, 0, func(*Timer, int) {})
+	require.NoError(t, err)
+	require.NoError(t, a.Start())
+	require.NoError(t, b.Start())
+	assert.Equal(t, 2, l.ActiveCount())
+	require.NoError(t, l.Ref())
+	assert.Equal(t, 3, l.ActiveCount(), "a Ref counts as ev_run's return does")
+
+	alive, err := l.Run(EVRUN_NOWAIT)
+	require.NoError(t, err)
+	assert.True(t, alive)
+	// a fired (stopped by libev), again started in its callback, b and the ref.
+	assert.Equal(t, 3, l.ActiveCount())
+	if Embedded {
+		assert.Equal(t, realActivecnt(l), l.ActiveCount())
+	}
+	require.NoError(t, l.Unref())
+	require.NoError(t, l.Unref())
+	assert.Equal(t, 1, l.ActiveCount(), "unref'd watchers do not count")
+	require.NoError(t, l.Ref())
+	require.NoError(t, again.Stop())
+	require.NoError(t, b.Stop())
+	assert.Equal(t, 0, l.ActiveCount())
+
+	require.NoError(t, l.Destroy())
+	assert.Equal(t, 0, l.ActiveCount(), "after Destroy")
+}
