@@ -211,6 +211,17 @@ func (l *Loop) ActiveCount() int {
 	return int(l.c.activecnt)
 }
 
+// WatcherCount returns the number of watchers created on the loop and not
+// yet Closed, active or not: each holds C memory that Go's MemStats do not
+// see, so a count that keeps growing is a watcher leak. It returns 0 after
+// Destroy, which frees them all.
+func (l *Loop) WatcherCount() int {
+	if l == nil || l.closed {
+		return 0
+	}
+	return len(l.slots) - len(l.free)
+}
+
 // drainQueue moves what the C callbacks queued onto the pending stacks, one
 // ev_invoke_pending batch at a time, and runs the callbacks.
 func (l *Loop) drainQueue() {

@@ -362,3 +362,29 @@ func TestActiveCount(t *testing.T) {
 	require.NoError(t, l.Destroy())
 	assert.Equal(t, 0, l.ActiveCount(), "after Destroy")
 }
+
+func TestWatcherCount(t *testing.T) {
+	l := newLoop(t)
+	assert.Equal(t, 0, l.WatcherCount())
+	var ws []*Timer
+	for range 5 {
+		w, err := l.NewTimer(1, 0, func(*Timer, int) {})
+		require.NoError(t, err)
+		ws = append(ws, w)
+	}
+	require.NoError(t, ws[0].Start())
+	assert.Equal(t, 5, l.WatcherCount(), "active or not, every unclosed watcher counts")
+	require.NoError(t, ws[0].Close())
+	require.NoError(t, ws[3].Close())
+	assert.Equal(t, 3, l.WatcherCount())
+	require.ErrorIs(t, ws[3].Close(), ErrClosed)
+	assert.Equal(t, 3, l.WatcherCount(), "a second Close changes nothing")
+	_, err := l.NewIdle(func(*Idle, int) {}) // reuses a freed slot
+	require.NoError(t, err)
+	assert.Equal(t, 4, l.WatcherCount())
+	_, err = l.NewIdle(nil)
+	require.ErrorIs(t, err, ErrNilCallback)
+	assert.Equal(t, 4, l.WatcherCount(), "a failed New allocates nothing")
+	require.NoError(t, l.Destroy())
+	assert.Equal(t, 0, l.WatcherCount(), "Destroy frees every watcher")
+}
