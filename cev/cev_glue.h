@@ -364,6 +364,9 @@ void cev_timer_again(cev_loop *cl, cev_hdr *h)
 	cev_watcher *cw = CEV_W(h);
 	int was = !!ev_is_active(&cw->u.w);
 
+	/* ev_timer_again starts with clear_pending: an event of this timer
+	 * already queued for Go must not be dispatched either. */
+	cw->gen++;
 	ev_timer_again(CEV_L(cl), &cw->u.timer);
 	cl->activecnt += !!ev_is_active(&cw->u.w) - was;
 }
@@ -380,6 +383,9 @@ void cev_periodic_again(cev_loop *cl, cev_hdr *h)
 	cev_watcher *cw = CEV_W(h);
 	int was = !!ev_is_active(&cw->u.w);
 
+	/* ev_periodic_again is stop + start, and stop clears a pending event:
+	 * drop one already queued for Go as well. */
+	cw->gen++;
 	ev_periodic_again(CEV_L(cl), &cw->u.periodic);
 	cl->activecnt += !!ev_is_active(&cw->u.w) - was;
 }

@@ -63,3 +63,93 @@ func TestTimerSetRestartMany(t *testing.T) {
 	require.NoError(t, tm.Close())
 	assert.ErrorIs(t, tm.Start(), ErrClosed)
 }
+
+// TestTimerAgainClearsPending: ev_timer_again starts with clear_pending, so
+// a one-shot timer that fired in this pass and is re-armed by an earlier
+// callback runs once, later, not also in the current pass.
+func TestTimerAgainClearsPending(t *testing.T) {
+	l := newLoop(t)
+	var c *Timer
+	var cFired []uint
+	a, err := l.NewTimer(0, 0, func(*Timer, int) {
+		require.True(t, c.IsPending(), "c fired in the same pass")
+		require.NoError(t, c.SetRepeat(0.02))
+		require.NoError(t, c.Again())
+		assert.False(t, c.IsPending(), "Again cleared the pending event")
+		assert.True(t, c.IsActive())
+	})
+	require.NoError(t, err)
+	require.NoError(t, a.SetPriority(EV_MAXPRI))
+	c, err = l.NewTimer(0, 0, func(w *Timer, revents int) {
+		cFired = append(cFired, l.Iteration())
+		require.NoError(t, w.Stop())
+	})
+	require.NoError(t, err)
+	require.NoError(t, c.Start())
+	require.NoError(t, a.Start())
+	start := l.Iteration()
+	_, err = l.Run(EVRUN_NOWAIT)
+	require.NoError(t, err)
+	assert.Empty(t, cFired, "c's cleared event was not dispatched")
+	assert.Equal(t, 1, l.ActiveCount(), "c is re-armed")
+	_, err = l.Run(0)
+	require.NoError(t, err)
+	require.Len(t, cFired, 1, "c fires once, after its repeat")
+	assert.Greater(t, cFired[0], start+1)
+
+	// An active repeating timer queued in the same pass: Again clears it too.
+	var rFired int
+	r, err := l.NewTimer(0, 10, func(*Timer, int) { rFired++ })
+	require.NoError(t, err)
+	b, err := l.NewTimer(0, 0, func(*Timer, int) { require.NoError(t, r.Again()) })
+	require.NoError(t, err)
+	require.NoError(t, b.SetPriority(EV_MAXPRI))
+	require.NoError(t, r.Start())
+	require.NoError(t, b.Start())
+	_, err = l.Run(EVRUN_NOWAIT)
+	require.NoError(t, err)
+	assert.Zero(t, rFired)
+	assert.False(t, r.IsPending())
+	assert.InDelta(t, 10, r.Remaining(), 0.5)
+	require.NoError(t, r.Stop())
+
+	// Fed outside a callback the event sits on libev's stacks: cleared too.
+	require.NoError(t, r.Start())
+	require.NoError(t, l.FeedEvent(r, EV_CUSTOM))
+	require.True(t, r.IsPending())
+	require.NoError(t, r.Again())
+	assert.False(t, r.IsPending())
+	_, err = l.Run(EVRUN_NOWAIT)
+	require.NoError(t, err)
+	assert.Zero(t, rFired)
+}
+
+// TestPeriodicAgainClearsPending: ev_periodic_again is stop + start, so it
+// drops a pending event, whether queued by libev or fed from a callback.
+func TestPeriodicAgainClearsPending(t *testing.T) {
+	l := newLoop(t)
+	var fired []int
+	p, err := l.NewPeriodic(l.Now()-1, 0, func(_ *Periodic, revents int) { fired = append(fired, revents) })
+	require.NoError(t, err)
+	hi, err := l.NewTimer(0, 0, func(*Timer, int) {
+		require.True(t, p.IsPending(), "p is due in the same pass")
+		require.NoError(t, p.Again())
+		assert.False(t, p.IsPending())
+		assert.True(t, p.IsActive(), "restarted; its time is past so it fires next iteration")
+		require.NoError(t, l.FeedEvent(p, EV_CUSTOM))
+		require.True(t, p.IsPending())
+		require.NoError(t, p.Again())
+		assert.False(t, p.IsPending(), "a fed event is cleared as well")
+	})
+	require.NoError(t, err)
+	require.NoError(t, hi.SetPriority(EV_MAXPRI))
+	require.NoError(t, p.Start())
+	require.NoError(t, hi.Start())
+	_, err = l.Run(EVRUN_NOWAIT)
+	require.NoError(t, err)
+	assert.Empty(t, fired)
+	_, err = l.Run(EVRUN_NOWAIT)
+	require.NoError(t, err)
+	assert.Equal(t, []int{EV_PERIODIC}, fired)
+	assert.Equal(t, 0, l.ActiveCount())
+}

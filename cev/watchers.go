@@ -127,11 +127,14 @@ func (w *Timer) Set(after, repeat float64) error {
 }
 
 // Again restarts a repeating timer from now, or stops it when repeat is 0
-// (ev.pod, ev_timer_again).
+// (ev.pod, ev_timer_again). Like libev it first clears a pending event of
+// the timer, so a timer that fired in this iteration and is re-armed by an
+// earlier callback does not also run now.
 func (w *Timer) Again() error {
 	if err := w.check("Timer.Again"); err != nil {
 		return err
 	}
+	w.clearGoPending()
 	C.cev_timer_again(w.loop.c, w.c)
 	return nil
 }
@@ -211,11 +214,13 @@ func (w *Periodic) Set(offset, interval float64) error {
 	return nil
 }
 
-// Again recomputes the next time and restarts (ev_periodic_again).
+// Again recomputes the next time and restarts (ev_periodic_again, which is
+// stop + start): a pending event of the watcher is cleared, as Stop does.
 func (w *Periodic) Again() error {
 	if err := w.check("Periodic.Again"); err != nil {
 		return err
 	}
+	w.clearGoPending()
 	C.cev_periodic_again(w.loop.c, w.c)
 	return nil
 }
