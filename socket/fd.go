@@ -16,15 +16,32 @@ const (
 	revClosed = cev.EV_CUSTOM
 )
 
-// side is one direction of a socket (read or write): the io watcher a greenlet waits on, the timer
-// that enforces the direction's deadline, and whether a greenlet is waiting now. Watchers are
-// created on the first wait, so a socket that never blocks costs no C memory.
+// side is one direction of a socket (read or write): the io watcher a greenlet waits on, the
+// timer that enforces the direction's deadline, and the waiter of the greenlet waiting now.
+// Watchers are created on the first wait, so a socket that never blocks costs no C memory.
+//
+// The io watcher is stopped lazily: it stays active after a wait ends and stops itself the
+// first time it fires with nobody waiting. A greenlet that reads, waits, reads, waits (every
+// request/response loop) therefore never restarts it, which saves two cgo calls and the
+// fcntl(F_GETFD) with which cev's Start checks the fd, per wait.
 type side struct {
 	io       *cev.IO
 	timer    *cev.Timer
-	k        *scheduler.Waker
+	waiter   *scheduler.Waiter // non-nil while a greenlet waits
 	deadline time.Time
-	waiting  bool
+}
+
+// fire is the io and timer callback: wake the waiting greenlet, or, if nobody waits, stop the
+// io watcher that was left active.
+func (s *side) fire(rev int) {
+	if w := s.waiter; w != nil {
+		s.waiter = nil
+		w.Switch(rev)
+		return
+	}
+	if rev&revTimer == 0 && s.io != nil {
+		_ = s.io.Stop()
+	}
 }
 
 // netFD is a non-blocking socket bound to one hub.
@@ -87,24 +104,26 @@ func (fd *netFD) wait(ev int, extra time.Time, label string) error {
 	if ev == cev.EV_WRITE {
 		s = &fd.w
 	}
+	if s.waiter != nil {
+		return scheduler.ErrConcurrentUse
+	}
 	dl := s.deadline
 	if !extra.IsZero() && (dl.IsZero() || extra.Before(dl)) {
 		dl = extra
 	}
-	if s.k == nil {
-		s.k = scheduler.NewWaker()
-	}
-	var w cev.Watcher
 	if ev != 0 {
 		if s.io == nil {
-			k := s.k
-			io, err := fd.hub.Loop().NewIO(fd.sysfd, ev, func(_ *cev.IO, rev int) { k.Fire(rev) })
+			io, err := fd.hub.Loop().NewIO(fd.sysfd, ev, func(_ *cev.IO, rev int) { s.fire(rev) })
 			if err != nil {
 				return err
 			}
 			s.io = io
 		}
-		w = s.io
+		if !s.io.IsActive() {
+			if err := s.io.Start(); err != nil {
+				return err
+			}
+		}
 	}
 	timed := false
 	if !dl.IsZero() {
@@ -116,24 +135,28 @@ func (fd *netFD) wait(ev int, extra time.Time, label string) error {
 			return err
 		}
 		timed = true
-		if w == nil {
-			w = s.timer
-		}
-	} else if w == nil {
+	} else if ev == 0 {
 		return ErrTimeout
 	}
-	s.waiting = true
-	rev, err := fd.hub.Wait(w, s.k, label)
-	s.waiting = false
+	w := scheduler.NewWaiterLabel(label)
+	s.waiter = w
+	v, err := w.Get()
+	if s.waiter == w {
+		// Woken by something else (Kill, a scheduler.Timeout): the watcher stays active and
+		// stops itself when it next fires for nobody.
+		s.waiter = nil
+	}
 	if timed && s.timer != nil {
 		_ = s.timer.Stop()
 	}
-	switch {
-	case err != nil:
+	if err != nil {
 		return err
+	}
+	rev, _ := v.(int)
+	switch {
 	case fd.closed || rev&revClosed != 0:
 		return net.ErrClosed
-	case rev&revTimer != 0 && rev&(cev.EV_READ|cev.EV_WRITE) == 0:
+	case rev&revTimer != 0:
 		if ev == 0 {
 			// A back-off sleep that ran its course.
 			return nil
@@ -146,8 +169,7 @@ func (fd *netFD) wait(ev int, extra time.Time, label string) error {
 // armTimer (re)starts the side's deadline timer to fire after d.
 func (fd *netFD) armTimer(s *side, d time.Duration) error {
 	if s.timer == nil {
-		k := s.k
-		t, err := fd.hub.Loop().NewTimer(0, 0, func(*cev.Timer, int) { k.Fire(revTimer) })
+		t, err := fd.hub.Loop().NewTimer(0, 0, func(*cev.Timer, int) { s.fire(revTimer) })
 		if err != nil {
 			return err
 		}
@@ -169,7 +191,7 @@ func (fd *netFD) sleep(d time.Duration, label string) error {
 // once, as package net promises.
 func (fd *netFD) setDeadline(s *side, t time.Time) error {
 	s.deadline = t
-	if !s.waiting || s.k == nil {
+	if s.waiter == nil {
 		return nil
 	}
 	if t.IsZero() {
@@ -198,10 +220,10 @@ func (fd *netFD) close() error {
 			_ = s.timer.Close()
 			s.timer = nil
 		}
-		if s.waiting && s.k != nil {
-			k := s.k
-			// Waking from here may be inside another greenlet; a callback does it from the hub.
-			fd.hub.RunCallback(func() { k.Fire(revClosed) })
+		if w := s.waiter; w != nil {
+			s.waiter = nil
+			// Called in a greenlet, Switch defers the wake to a hub callback.
+			w.Switch(revClosed)
 		}
 	}
 	return syscall.Close(fd.sysfd)
