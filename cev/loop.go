@@ -35,6 +35,9 @@ type Loop struct {
 	// the C loop without racing with Destroy and Close.
 	sendMu sync.RWMutex
 	closed bool // guarded by sendMu for writers; read freely on the loop goroutine
+	// destroying: Destroy is running the cleanup callbacks; watchers keep
+	// reporting libev's active state, which ev_loop_destroy has not reset.
+	destroying bool
 
 	sig sigState
 }
@@ -102,7 +105,10 @@ func (l *Loop) check(op string) error {
 
 // Destroy stops and frees every watcher of the loop and the loop itself
 // (ev.pod, ev_loop_destroy). Cleanup watchers' callbacks run during
-// Destroy, as in libev; the loop is already closed for them. Destroying a
+// Destroy, as in libev; the loop is already closed for them (calls return
+// ErrClosed) but IsActive still reports what it did before Destroy, as
+// libev's watchers are still active when ev_loop_destroy invokes cleanup
+// watchers. Destroying a
 // destroyed loop returns ErrClosed; destroying a loop from inside one of
 // its callbacks returns ErrInvalid.
 func (l *Loop) Destroy() error {
@@ -128,7 +134,9 @@ func (l *Loop) Destroy() error {
 		l.pend[i] = l.pend[i][:0]
 	}
 	C.cev_loop_destroy(l.c)
+	l.destroying = true
 	l.drainQueue() // cleanup watchers
+	l.destroying = false
 	for i, w := range l.slots {
 		if w != nil {
 			C.cev_watcher_free(w.c)

@@ -123,8 +123,11 @@ func (w *watcher) clearGoPending() int {
 }
 
 // IsActive reports whether the watcher is started (ev.pod, ev_is_active).
+// It is false once the watcher is closed or its loop destroyed, except
+// inside the cleanup callbacks Loop.Destroy runs, where watchers are still
+// active as in libev.
 func (w *watcher) IsActive() bool {
-	return w != nil && !w.closed && !w.loop.closed && w.c.active != 0
+	return w != nil && !w.closed && (!w.loop.closed || w.loop.destroying) && w.c.active != 0
 }
 
 // IsPending reports whether the watcher has an event not yet dispatched

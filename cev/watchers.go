@@ -313,7 +313,9 @@ func (l *Loop) NewFork(cb func(w *Fork, revents int)) (*Fork, error) {
 }
 
 // Cleanup runs when the loop is destroyed (ev.pod, "ev_cleanup - even the
-// best things end"). The loop is already closed when it runs.
+// best things end"). The loop is already closed when it runs (calls
+// return ErrClosed), but the watcher, like every watcher of the loop, still
+// reports IsActive as it did before Destroy, as in libev.
 type Cleanup struct{ watcher }
 
 // NewCleanup creates an inactive cleanup watcher.

@@ -431,19 +431,32 @@ func TestCleanupRunsOnDestroy(t *testing.T) {
 	l, err := NewLoop()
 	require.NoError(t, err)
 	ran := 0
+	var tm, stopped *Timer
 	c, err := l.NewCleanup(func(w *Cleanup, revents int) {
 		assert.Equal(t, EV_CLEANUP, revents)
 		ran++
 		assert.ErrorIs(t, w.Loop().UpdateNow(), ErrClosed)
+		// ev_loop_destroy invokes cleanup watchers while every watcher is
+		// still active.
+		assert.True(t, w.IsActive(), "the cleanup watcher is active in its callback")
+		assert.True(t, tm.IsActive(), "so is a timer left running")
+		assert.False(t, stopped.IsActive(), "a stopped watcher stays inactive")
 	})
 	require.NoError(t, err)
 	require.NoError(t, c.Start())
+	tm, err = l.NewTimer(100, 0, func(*Timer, int) {})
+	require.NoError(t, err)
+	stopped, err = l.NewTimer(100, 0, func(*Timer, int) {})
+	require.NoError(t, err)
 	// libev never counts cleanup watchers as keeping the loop alive.
 	active, err := l.Run(0)
 	require.NoError(t, err)
 	assert.False(t, active)
+	require.NoError(t, tm.Start())
 	require.NoError(t, l.Destroy())
 	assert.Equal(t, 1, ran)
+	assert.False(t, c.IsActive(), "after Destroy nothing is active")
+	assert.False(t, tm.IsActive())
 }
 
 func TestSignalWatcher(t *testing.T) {
