@@ -84,10 +84,20 @@ func (s *sock) read(b []byte) (int, error) {
 	if fd.r.expired() {
 		return 0, ErrTimeout
 	}
+	if fd.r.drained && fd.r.io != nil && fd.r.io.IsActive() {
+		// The last read emptied the socket and the watcher left active has not fired since:
+		// nothing arrived as far as the loop knows, so wait before reading and save the read
+		// that would fail with EAGAIN. If data did arrive after the last poll, the level-
+		// triggered watcher fires in the next iteration: a guess that is wrong costs a hub turn.
+		if err := fd.wait(cev.EV_READ, time.Time{}, "socket read"); err != nil {
+			return 0, err
+		}
+	}
 	for {
 		n, err := syscall.Read(fd.sysfd, b)
 		switch err {
 		case nil:
+			fd.r.drained = n < len(b)
 			return n, nil
 		case syscall.EINTR:
 			continue

@@ -29,6 +29,7 @@ type side struct {
 	timer    *cev.Timer
 	waiter   *scheduler.Waiter // non-nil while a greenlet waits
 	deadline time.Time
+	drained  bool // the last read returned less than asked: the socket was emptied
 }
 
 // fire is the io and timer callback: wake the waiting greenlet, or, if nobody waits, stop the
