@@ -38,10 +38,18 @@ type link struct {
 	fn func(scheduler.Linkable)
 }
 
-// onHub reports whether the caller runs in a greenlet (main, hub or task) of
-// h. See /tmp/scheduler-requests.md: a scheduler.CurrentHub would be cheaper.
-func onHub(h *scheduler.Hub) bool {
-	return scheduler.CurrentRaw().Value != nil && scheduler.GetHub() == h
+// wakeup is the link of one greenlet blocked in Wait or WaitCore. fired
+// tells the waiter that the link ran, so it was already removed and Unlink
+// (a scan of the remaining links) can be skipped: with n waiters woken in
+// one round the scans would make the round O(n^2).
+type wakeup struct {
+	w     scheduler.Waiter
+	fired bool
+}
+
+func (k *wakeup) fire(scheduler.Linkable) {
+	k.fired = true
+	k.w.Switch(nil)
 }
 
 // Hub returns the hub the links are bound to, binding them to the caller's
@@ -50,7 +58,7 @@ func onHub(h *scheduler.Hub) bool {
 func (l *Links) Hub() (*scheduler.Hub, error) {
 	h := l.hub.Load()
 	if h != nil && !h.Destroyed() {
-		if !onHub(h) {
+		if !h.OnHub() {
 			return nil, ErrNotGreenlet
 		}
 		return h, nil
@@ -74,6 +82,11 @@ func (l *Links) Rawlink(owner scheduler.Linkable, fn func(scheduler.Linkable)) s
 	if _, err := l.Hub(); err != nil {
 		return 0
 	}
+	return l.rawlink(owner, fn)
+}
+
+// rawlink is Rawlink after the hub check.
+func (l *Links) rawlink(owner scheduler.Linkable, fn func(scheduler.Linkable)) scheduler.LinkID {
 	l.nextID++
 	l.links = append(l.links, link{l.nextID, fn})
 	l.CheckAndNotify(owner)
@@ -124,7 +137,7 @@ func (l *Links) NotifyAny(owner scheduler.Linkable) {
 	if h == nil || h.Destroyed() {
 		return
 	}
-	if onHub(h) {
+	if h.OnHub() {
 		l.CheckAndNotify(owner)
 		return
 	}
@@ -197,19 +210,22 @@ func (l *Links) Wait(owner scheduler.Linkable, timeout time.Duration, label stri
 	}
 	if owner.Ready() {
 		if l.notifying {
-			w := scheduler.NewWaiterLabel(label)
+			k := &wakeup{}
+			k.w.SetLabel(label)
 			l.nextID++
 			id := l.nextID
-			l.arrived = append(l.arrived, link{id, func(scheduler.Linkable) { w.Switch(nil) }})
-			_, err := w.Get()
-			l.Unlink(id)
+			l.arrived = append(l.arrived, link{id, k.fire})
+			_, err := k.w.Get()
+			if !k.fired {
+				l.Unlink(id)
+			}
 			if err != nil {
 				return false, false, err
 			}
 		}
 		return false, true, nil
 	}
-	ok, err = l.WaitCore(owner, timeout, label, true)
+	ok, err = l.waitCore(owner, timeout, label, true)
 	return true, ok, err
 }
 
@@ -220,6 +236,11 @@ func (l *Links) WaitCore(owner scheduler.Linkable, timeout time.Duration, label 
 	if _, err := l.Hub(); err != nil {
 		return false, opErr(label, err)
 	}
+	return l.waitCore(owner, timeout, label, catch)
+}
+
+// waitCore is WaitCore after the hub check.
+func (l *Links) waitCore(owner scheduler.Linkable, timeout time.Duration, label string, catch bool) (ok bool, err error) {
 	var t *scheduler.Timeout
 	if timeout >= 0 {
 		t = scheduler.NewTimeout(timeout, nil)
@@ -228,10 +249,13 @@ func (l *Links) WaitCore(owner scheduler.Linkable, timeout time.Duration, label 
 		}
 		defer t.Cancel()
 	}
-	w := scheduler.NewWaiterLabel(label)
-	id := l.Rawlink(owner, func(scheduler.Linkable) { w.Switch(nil) })
-	_, err = w.Get()
-	l.Unlink(id)
+	k := &wakeup{}
+	k.w.SetLabel(label)
+	id := l.rawlink(owner, k.fire)
+	_, err = k.w.Get()
+	if !k.fired {
+		l.Unlink(id)
+	}
 	if err != nil {
 		if catch && t != nil && errors.Is(err, t) {
 			return false, nil
