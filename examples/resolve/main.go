@@ -3,20 +3,19 @@
 //
 //	go run ./examples/resolve [host ...]
 //
-// Each lookup runs net.DefaultResolver.LookupHost off the hub, on a goroutine
-// that hands its result back through Hub.Post (scheduler.RunBlocking), so the
-// hub keeps serving the other greenlets meanwhile.
+// Each lookup runs net.Resolver on the hub's thread pool (package resolver,
+// gevent's threaded resolver): only the asking greenlet waits, and the hub
+// keeps serving the other greenlets meanwhile.
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/geventgo/geventgo/resolver"
 	"github.com/geventgo/geventgo/scheduler"
 )
 
@@ -43,9 +42,7 @@ func run(w io.Writer, hosts []string, timeout time.Duration) error {
 		jobs := make([]*scheduler.Greenlet[[]string], len(hosts))
 		for i, host := range hosts {
 			jobs[i] = scheduler.Spawn(func() ([]string, error) {
-				return scheduler.RunBlocking(func() ([]string, error) {
-					return net.DefaultResolver.LookupHost(context.Background(), host)
-				})
+				return resolver.LookupHost(host)
 			})
 		}
 		if _, err := scheduler.JoinAll(jobs, timeout, false); err != nil {
