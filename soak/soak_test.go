@@ -57,6 +57,7 @@ type figures struct {
 	inuse      uint64 // HeapInuse + StackInuse
 	goroutines int
 	fds        int
+	watchers   int // cev watchers alive on the hub's loop (C memory), when measured there
 }
 
 // measure collects garbage and reads the figures a leak would move.
@@ -78,7 +79,22 @@ func peek() figures {
 	return figures{inuse: ms.HeapInuse + ms.StackInuse, goroutines: runtime.NumGoroutine()}
 }
 
+// peekHub is peek plus the hub's watcher count.
+func peekHub(h *scheduler.Hub) figures {
+	f := peek()
+	f.watchers = watchersOf(h)
+	return f
+}
+
 func mb(b uint64) string { return fmt.Sprintf("%.1f MiB", float64(b)/mib) }
+
+// maxPooledWatchers bounds the watchers an idle hub may keep: its async
+// watcher and the scheduler's two timer pools (256 timers each); anything
+// above it after a soak is C memory that leaks.
+const maxPooledWatchers = 1 + 2*256
+
+// watchersOf reads how many cev watchers the hub's loop holds, from the hub.
+func watchersOf(h *scheduler.Hub) int { return h.Loop().WatcherCount() }
 
 // soakHub runs fn in scheduler.Main with errors collected; the blocking
 // detector is set to 2 s because full GCs of a big heap on a loaded machine
@@ -107,9 +123,10 @@ func soakHub(t *testing.T, fn func(h *scheduler.Hub) error) []error {
 // they returned to the baseline.
 func report(t *testing.T, what string, base, peak, during, after figures) {
 	t.Helper()
-	t.Logf("soak: %s: peak %s, after %s, baseline %s (hub alive after the work: %s), goroutines before/after %d/%d (peak %d), fds before/after %d/%d",
+	t.Logf("soak: %s: peak %s, after %s, baseline %s (hub alive after the work: %s), goroutines before/after %d/%d (peak %d), fds before/after %d/%d, cev watchers peak/after the work %d/%d",
 		what, mb(peak.inuse), mb(after.inuse), mb(base.inuse), mb(during.inuse),
-		base.goroutines, after.goroutines, peak.goroutines, base.fds, after.fds)
+		base.goroutines, after.goroutines, peak.goroutines, base.fds, after.fds, peak.watchers, during.watchers)
+	assert.LessOrEqual(t, during.watchers, maxPooledWatchers, "cev watchers (C memory) back to what the hub pools")
 	assert.LessOrEqual(t, after.inuse, base.inuse+memTolerance, "heap+stack back within %s of the baseline", mb(memTolerance))
 	assert.Equal(t, base.goroutines, after.goroutines, "goroutines back to the baseline")
 	assert.Equal(t, base.fds, after.fds, "fds back to the baseline")
@@ -120,6 +137,7 @@ func maxFigures(a, b figures) figures {
 		a.inuse = b.inuse
 	}
 	a.goroutines = max(a.goroutines, b.goroutines)
+	a.watchers = max(a.watchers, b.watchers)
 	return a
 }
 
@@ -153,7 +171,7 @@ func TestSoakGreenletWaves(t *testing.T) {
 				return fmt.Errorf("wave %d: %d live greenlets, want %d", w, got, perWave)
 			}
 			if w%10 == 0 {
-				peak = maxFigures(peak, peek())
+				peak = maxFigures(peak, peekHub(h))
 			}
 			done, err := scheduler.JoinAll(gs, scheduler.Forever, true)
 			if err != nil {
@@ -175,6 +193,7 @@ func TestSoakGreenletWaves(t *testing.T) {
 		}
 		gs = nil // what the hub keeps, not what the test holds
 		during = measure(t)
+		during.watchers = watchersOf(h)
 		return nil
 	})
 	elapsed := time.Since(start)
@@ -234,7 +253,7 @@ func TestSoakTimers(t *testing.T) {
 		if woke != 0 {
 			return fmt.Errorf("%d sleeps ended before all were armed", woke)
 		}
-		peak = maxFigures(peak, peek())
+		peak = maxFigures(peak, peekHub(h))
 		if _, err := scheduler.JoinAll(gs, scheduler.Forever, true); err != nil {
 			return err
 		}
@@ -278,7 +297,7 @@ func TestSoakTimers(t *testing.T) {
 		if err := scheduler.Sleep(0); err != nil {
 			return err
 		}
-		peak = maxFigures(peak, peek())
+		peak = maxFigures(peak, peekHub(h))
 		if _, err := scheduler.JoinAll(gs, scheduler.Forever, true); err != nil {
 			return err
 		}
@@ -287,6 +306,7 @@ func TestSoakTimers(t *testing.T) {
 		}
 		gs = nil // what the hub keeps, not what the test holds
 		during = measure(t)
+		during.watchers = watchersOf(h)
 		return nil
 	})
 	elapsed := time.Since(start)
@@ -351,7 +371,7 @@ func TestSoakConnections(t *testing.T) {
 				if err := scheduler.Sleep(time.Millisecond); err != nil {
 					return err
 				}
-				peak = maxFigures(peak, peek())
+				peak = maxFigures(peak, peekHub(h))
 			}
 			if _, err := scheduler.JoinAll(gs, scheduler.Forever, true); err != nil {
 				return fmt.Errorf("batch %d: %w", batch, err)
@@ -364,6 +384,7 @@ func TestSoakConnections(t *testing.T) {
 			return fmt.Errorf("%d connections echoed, want %d", echoed, total)
 		}
 		during = measure(t)
+		during.watchers = watchersOf(h)
 		return nil
 	})
 	elapsed := time.Since(start)
