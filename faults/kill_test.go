@@ -25,18 +25,22 @@ type blockingOp struct {
 
 var errCustomKill = errors.New("custom kill")
 
-// killWhileBlocked kills a greenlet blocked in op, once with the default
-// GreenletExit and once with a custom error, and checks the kill reached the
-// blocking call, the victim's defers ran, its outcome is gevent's, a
-// bystander lost nothing and the loop is back at its baseline.
+// killWhileBlocked interrupts a greenlet blocked in op three ways: Kill with
+// the default GreenletExit, Kill with a custom error, and an outer Timeout
+// (a *Timeout the victim armed around the operation). Each time it checks
+// the interruption reached the blocking call, the victim's defers ran, its
+// outcome is gevent's, the operation cleaned up (op.check), a bystander lost
+// nothing and the loop is back at its baseline.
 func killWhileBlocked(t *testing.T, setup func(t *testing.T, h *scheduler.Hub) blockingOp) {
 	t.Helper()
 	for _, kill := range []struct {
-		name string
-		err  error
+		name    string
+		err     error
+		timeout bool
 	}{
-		{"GreenletExit", nil},
-		{"custom error", errCustomKill},
+		{"GreenletExit", nil, false},
+		{"custom error", errCustomKill, false},
+		{"outer Timeout", nil, true},
 	} {
 		t.Run(kill.name, func(t *testing.T) {
 			withHub(t, func(h *scheduler.Hub, r *reports) {
@@ -46,9 +50,14 @@ func killWhileBlocked(t *testing.T, setup func(t *testing.T, h *scheduler.Hub) b
 				}
 				by := bystander(10)
 				var blockErr error
+				var tm *scheduler.Timeout
 				returned, deferred := false, false
 				g := scheduler.Go(func() error {
 					defer func() { deferred = true }()
+					if kill.timeout {
+						tm = scheduler.StartTimeout(20 * time.Millisecond)
+						defer tm.Cancel()
+					}
 					blockErr = op.block()
 					returned = true
 					return blockErr
@@ -59,29 +68,42 @@ func killWhileBlocked(t *testing.T, setup func(t *testing.T, h *scheduler.Hub) b
 				require.False(t, returned, "the victim is blocked")
 				assert.GreaterOrEqual(t, h.Stats().LiveGreenlets, 2, "victim and bystander are live")
 
-				require.NoError(t, g.Kill(kill.err, true, scheduler.Forever))
+				if kill.timeout {
+					require.NoError(t, g.Join(scheduler.Forever))
+				} else {
+					require.NoError(t, g.Kill(kill.err, true, scheduler.Forever))
+				}
 				assert.True(t, returned, "the blocking call returned")
 				assert.True(t, deferred, "the victim's defers ran")
 				assert.True(t, g.Dead())
-				if kill.err == nil {
+				var wantErr error
+				switch {
+				case kill.timeout:
+					wantErr = tm
+					assert.ErrorIs(t, blockErr, scheduler.ErrTimeout)
+					assert.ErrorIs(t, blockErr, tm, "it is the victim's own Timeout")
+				case kill.err == nil:
 					assert.ErrorIs(t, blockErr, scheduler.ErrGreenletExit)
 					assert.True(t, g.Successful(), "GreenletExit counts as success")
 					assert.ErrorIs(t, g.ExitErr(), scheduler.ErrGreenletExit)
-				} else {
+				default:
+					wantErr = kill.err
 					assert.ErrorIs(t, blockErr, kill.err)
+				}
+				if wantErr != nil {
 					assert.False(t, g.Successful())
-					assert.ErrorIs(t, g.Err(), kill.err)
+					assert.ErrorIs(t, g.Err(), wantErr)
 				}
 				if op.check != nil {
 					op.check(t)
 				}
 				checkBystander(t, by, 10)
-				if kill.err == nil {
-					assert.Empty(t, r.all(), "a GreenletExit is not reported")
+				reps := r.all()
+				if wantErr == nil {
+					assert.Empty(t, reps, "a GreenletExit is not reported")
 				} else {
-					reps := r.all()
-					require.Len(t, reps, 1, "the custom error is reported once")
-					assert.ErrorIs(t, reps[0], kill.err)
+					require.Len(t, reps, 1, "the failure is reported once")
+					assert.ErrorIs(t, reps[0], wantErr)
 				}
 			})
 		})
