@@ -344,7 +344,8 @@ func TestAsyncManyGoroutines(t *testing.T) {
 	wg.Wait()
 	assert.Equal(t, G*N, seen)
 	assert.LessOrEqual(t, calls, G*N)
-	assert.False(t, as.AsyncPending())
+	// No AsyncPending check: the last Send may land after the callback that
+	// saw the final count stopped the watcher, leaving the flag set.
 }
 
 func TestAsyncSendRacesDestroy(t *testing.T) {
