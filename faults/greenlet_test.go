@@ -250,3 +250,39 @@ func errString(err error) string {
 	}
 	return err.Error()
 }
+
+// TestDeadlockBecomesLoopExit: a greenlet waiting on something nobody will
+// ever deliver, joined by main, is not a hang: main gets a *LoopExitError
+// naming the blocked greenlet, what it waits on and its stack; the greenlet
+// stays alive and killable, and the hub stays usable.
+func TestDeadlockBecomesLoopExit(t *testing.T) {
+	withHub(t, func(h *scheduler.Hub, r *reports) {
+		w := scheduler.NewWaiterLabel("a reply that never comes")
+		deferred := false
+		g := scheduler.Go(func() error {
+			defer func() { deferred = true }()
+			_, err := w.Get()
+			return err
+		})
+		g.SetName("stuck")
+		err := g.Join(scheduler.Forever)
+		require.ErrorIs(t, err, scheduler.ErrLoopExit)
+		var le *scheduler.LoopExitError
+		require.ErrorAs(t, err, &le)
+		var found *scheduler.BlockedGreenlet
+		for i := range le.Blocked {
+			if le.Blocked[i].Name == "stuck" {
+				found = &le.Blocked[i]
+			}
+		}
+		require.NotNil(t, found, "the report names the stuck greenlet: %v", le.Blocked)
+		assert.Equal(t, "a reply that never comes", found.WaitingOn)
+		assert.Contains(t, found.Stack, "TestDeadlockBecomesLoopExit", "the stack shows where it waits")
+		assert.False(t, g.Dead(), "LoopExit does not kill the stuck greenlet")
+
+		require.NoError(t, g.Kill(nil, true, scheduler.Forever))
+		assert.True(t, deferred)
+		require.NoError(t, scheduler.Sleep(time.Millisecond), "the hub is still usable")
+		assert.Empty(t, r.all())
+	})
+}
