@@ -31,12 +31,17 @@ func main() {
 	verbose := flag.Bool("v", false, "print both traces of every scenario")
 	timeout := flag.Duration("timeout", 30*time.Second, "time limit for each side of a scenario")
 	python := flag.String("python", "/usr/bin/python3", "the Python that has greenlet and gevent")
+	// Scenarios that order timers a few milliseconds apart can differ on a
+	// machine whose cores are busy with other work, on either side: a
+	// failing scenario is run again, and a pass on a later attempt is
+	// reported as such.
+	retries := flag.Int("retries", 2, "extra attempts for a failing scenario")
 	flag.Parse()
 
 	if *twin != "" {
 		os.Exit(runTwin(*twin))
 	}
-	os.Exit(runAll(*suites, *run, *verbose, *timeout, *python))
+	os.Exit(runAll(*suites, *run, *verbose, *timeout, *python, *retries))
 }
 
 func runTwin(id string) int {
@@ -57,7 +62,7 @@ func runTwin(id string) int {
 	return 0
 }
 
-func runAll(suiteList, pattern string, verbose bool, timeout time.Duration, python string) int {
+func runAll(suiteList, pattern string, verbose bool, timeout time.Duration, python string, retries int) int {
 	root, err := findRoot()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -78,6 +83,7 @@ func runAll(suiteList, pattern string, verbose bool, timeout time.Duration, pyth
 	r := &crosscheck.Runner{Root: root, Self: self, Python: python, CC: "cc", Timeout: timeout}
 
 	passed, failed := 0, 0
+	var retried []string
 	for _, suite := range strings.Split(suiteList, ",") {
 		for _, name := range scenarioNames(r, suite) {
 			id := suite + "/" + name
@@ -85,9 +91,19 @@ func runAll(suiteList, pattern string, verbose bool, timeout time.Duration, pyth
 				continue
 			}
 			res := r.Run(context.Background(), suite, name)
+			attempts := 1
+			for !res.Passed() && attempts <= retries {
+				attempts++
+				res = r.Run(context.Background(), suite, name)
+			}
 			if res.Passed() {
 				passed++
-				fmt.Printf("PASS %s\n", id)
+				if attempts > 1 {
+					retried = append(retried, id)
+					fmt.Printf("PASS %s (on attempt %d)\n", id, attempts)
+				} else {
+					fmt.Printf("PASS %s\n", id)
+				}
 			} else {
 				failed++
 				fmt.Printf("FAIL %s\n", id)
@@ -98,6 +114,10 @@ func runAll(suiteList, pattern string, verbose bool, timeout time.Duration, pyth
 				fmt.Println(indent("geventgo:\n" + strings.Join(res.Got, "\n")))
 			}
 		}
+	}
+	if len(retried) > 0 {
+		fmt.Printf("crosscheck: %d scenario(s) passed only on a later attempt (timing-sensitive under load): %s\n",
+			len(retried), strings.Join(retried, " "))
 	}
 	fmt.Printf("crosscheck: %d passed, %d failed\n", passed, failed)
 	if failed > 0 {
