@@ -22,7 +22,9 @@
 //     its signals and children): Signal is built on os/signal, Child on a
 //     pidfd watched by an internal ev_io. Both keep libev's semantics.
 //   - Bad input returns an *Error (errors.Is matches ErrInvalid, ErrBadFD,
-//     ErrClosed, ...) instead of reaching one of libev's assertions.
+//     ErrClosed, ...) instead of reaching one of libev's assertions. An fd
+//     closed under active io watchers kills them with EV_ERROR as libev's
+//     fd_kill would, where libev 4.33 asserts (see IO).
 //   - Watchers must be Closed to free their C memory (libev leaves memory to
 //     its user); Loop.Destroy frees every watcher of the loop.
 //

@@ -48,6 +48,7 @@ typedef struct cev_loop {
 	int32_t activecnt; /* libev's activecnt, tracked across Go dispatch */
 	double now;      /* ev_now, cached after every call that can move it */
 	void *wake;      /* internal ev_async */
+	void *fdt;       /* cev_fdtab (cev_glue.h): io watchers per fd, dead-fd checks */
 } cev_loop;
 
 /* Every cev watcher starts with our generation and kind, followed by

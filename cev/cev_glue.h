@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stddef.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,6 +40,11 @@ typedef struct cev_watcher {
 	ev_io child_io;
 	int child_pid, child_rpid, child_rstatus, child_fd;
 	char *path; /* stat watchers: owned copy of the path */
+	/* io watchers: cev's own list of the started watchers of an fd */
+	struct cev_watcher *fdnext, *fdprev;
+	int fdlinked; /* on the list of fd fdlinkfd */
+	int fdlinkfd;
+	int fdset;    /* ev_io_set since the last start: libev will call backend_modify */
 } cev_watcher;
 
 /* The Go side reads and writes these fields without a cgo call. */
@@ -113,25 +119,239 @@ static void cev_invoke_cb(struct ev_loop *loop)
 	}
 }
 
+/*
+ * Dead fds. libev 4.33 asserts (and aborts) when epoll_ctl fails with EBADF
+ * for an fd whose watcher set changed after the fd was closed; without the
+ * assertion it would run fd_kill: stop every watcher of the fd and feed
+ * each EV_ERROR|EV_READ|EV_WRITE. cev does that itself, before libev looks:
+ * it keeps its own list of started io watchers per fd and the fds whose
+ * list changed since the last ev_run; just before ev_run (same cgo call) it
+ * checks with fcntl(F_GETFD) each changed fd for which libev is about to
+ * call the backend (mask now non-zero and different from what libev last
+ * registered, or a fresh ev_io_set), so the common stop-and-restart with
+ * an unchanged mask costs no syscall.
+ */
+typedef struct cev_fdent {
+	cev_watcher *head;
+	unsigned char mask;  /* events libev registered at the last ev_run */
+	unsigned char dirty; /* on the dirty list */
+	unsigned char force; /* libev will call backend_modify even if mask is unchanged */
+} cev_fdent;
+
+typedef struct cev_fdtab {
+	cev_fdent *ent;
+	int nent;
+	int *dirty;
+	int ndirty, capdirty;
+	/* The poll backend asserts on POLLNVAL, which a closed fd gives even
+	 * when nothing changed: with it, one poll(0) of every watched fd runs
+	 * before each ev_run (the backend itself is O(fds) per iteration). */
+	int pollscan;
+	struct pollfd *pfd;
+	int cappfd;
+} cev_fdtab;
+
+static cev_fdent *cev_fdent_get(cev_loop *cl, int fd)
+{
+	cev_fdtab *t = (cev_fdtab *)cl->fdt;
+
+	if (fd >= t->nent) {
+		int n = t->nent ? t->nent : 64;
+		cev_fdent *ne;
+
+		while (n <= fd)
+			n *= 2;
+		ne = realloc(t->ent, (size_t)n * sizeof(*ne));
+		if (!ne)
+			abort(); /* as libev does when memory runs out */
+		memset(ne + t->nent, 0, (size_t)(n - t->nent) * sizeof(*ne));
+		t->ent = ne;
+		t->nent = n;
+	}
+	return &t->ent[fd];
+}
+
+static void cev_fd_dirty(cev_loop *cl, int fd, cev_fdent *e)
+{
+	cev_fdtab *t = (cev_fdtab *)cl->fdt;
+
+	if (e->dirty)
+		return;
+	if (t->ndirty == t->capdirty) {
+		int n = t->capdirty ? t->capdirty * 2 : 16;
+		int *nd = realloc(t->dirty, (size_t)n * sizeof(int));
+		if (!nd)
+			abort();
+		t->dirty = nd;
+		t->capdirty = n;
+	}
+	t->dirty[t->ndirty++] = fd;
+	e->dirty = 1;
+}
+
+static void cev_fd_unlink(cev_loop *cl, cev_watcher *cw, int was_active);
+
+static void cev_fd_link(cev_loop *cl, cev_watcher *cw)
+{
+	int fd = cw->u.io.fd;
+	cev_fdent *e;
+
+	if (cw->fdlinked) /* killed by libev itself, started again */
+		cev_fd_unlink(cl, cw, 0);
+	e = cev_fdent_get(cl, fd);
+
+	cw->fdprev = NULL;
+	cw->fdnext = e->head;
+	if (e->head)
+		e->head->fdprev = cw;
+	e->head = cw;
+	cw->fdlinked = 1;
+	cw->fdlinkfd = fd;
+	if (cw->fdset) {
+		e->force = 1;
+		cw->fdset = 0;
+	}
+	cev_fd_dirty(cl, fd, e);
+}
+
+static void cev_fd_unlink(cev_loop *cl, cev_watcher *cw, int was_active)
+{
+	cev_fdent *e;
+
+	if (!cw->fdlinked)
+		return;
+	e = &((cev_fdtab *)cl->fdt)->ent[cw->fdlinkfd];
+	if (cw->fdprev)
+		cw->fdprev->fdnext = cw->fdnext;
+	else
+		e->head = cw->fdnext;
+	if (cw->fdnext)
+		cw->fdnext->fdprev = cw->fdprev;
+	cw->fdnext = cw->fdprev = NULL;
+	cw->fdlinked = 0;
+	/* Stopped behind cev's back (libev's own fd_kill after a backend
+	 * error): what libev registered is unknown, check next time. */
+	if (!was_active)
+		e->force = 1;
+	cev_fd_dirty(cl, cw->fdlinkfd, e);
+}
+
+/* libev's fd_kill, done before libev sees the dead fd. */
+static void cev_fd_kill(cev_loop *cl, cev_fdent *e)
+{
+	struct ev_loop *loop = CEV_L(cl);
+	cev_watcher *cw;
+
+	while ((cw = e->head)) {
+		e->head = cw->fdnext;
+		if (cw->fdnext)
+			cw->fdnext->fdprev = NULL;
+		cw->fdnext = cw->fdprev = NULL;
+		cw->fdlinked = 0;
+		if (!ev_is_active(&cw->u.w))
+			continue;
+		cw->gen++;
+		ev_io_stop(loop, &cw->u.io);
+		cl->activecnt--;
+		ev_feed_event(loop, &cw->u.w, EV_ERROR | EV_READ | EV_WRITE);
+	}
+}
+
+/* Runs before every ev_run: see "Dead fds" above. */
+static void cev_fd_check(cev_loop *cl)
+{
+	cev_fdtab *t = (cev_fdtab *)cl->fdt;
+	int i;
+
+	for (i = 0; i < t->ndirty; i++) {
+		int fd = t->dirty[i];
+		cev_fdent *e = &t->ent[fd];
+		unsigned char mask = 0;
+		cev_watcher *cw;
+
+		for (cw = e->head; cw; cw = cw->fdnext)
+			if (ev_is_active(&cw->u.w))
+				mask |= (unsigned char)(cw->u.io.events & (EV_READ | EV_WRITE));
+		if (mask && (mask != e->mask || e->force) &&
+		    fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+			cev_fd_kill(cl, e);
+			mask = 0;
+		}
+		e->mask = mask;
+		e->force = 0;
+		e->dirty = 0;
+	}
+	t->ndirty = 0;
+}
+
+/* Poll backend: find the watched fds that are closed, in one syscall. */
+static void cev_fd_pollscan(cev_loop *cl)
+{
+	cev_fdtab *t = (cev_fdtab *)cl->fdt;
+	int fd, n = 0, i;
+
+	for (fd = 0; fd < t->nent; fd++) {
+		if (!t->ent[fd].head)
+			continue;
+		if (n == t->cappfd) {
+			int c = t->cappfd ? t->cappfd * 2 : 16;
+			struct pollfd *np = realloc(t->pfd, (size_t)c * sizeof(*np));
+			if (!np)
+				abort();
+			t->pfd = np;
+			t->cappfd = c;
+		}
+		t->pfd[n].fd = fd;
+		t->pfd[n].events = 0;
+		t->pfd[n].revents = 0;
+		n++;
+	}
+	if (n == 0 || poll(t->pfd, (nfds_t)n, 0) <= 0)
+		return;
+	for (i = 0; i < n; i++)
+		if (t->pfd[i].revents & POLLNVAL) {
+			cev_fd_kill(cl, &t->ent[t->pfd[i].fd]);
+			t->ent[t->pfd[i].fd].mask = 0;
+		}
+}
+
+/* After ev_loop_fork libev registers every fd again. */
+static void cev_fd_rearm_all(cev_loop *cl)
+{
+	cev_fdtab *t = (cev_fdtab *)cl->fdt;
+	int fd;
+
+	for (fd = 0; fd < t->nent; fd++)
+		if (t->ent[fd].head) {
+			t->ent[fd].force = 1;
+			cev_fd_dirty(cl, fd, &t->ent[fd]);
+		}
+}
+
 cev_loop *cev_loop_new(unsigned int flags)
 {
 	cev_loop *cl = calloc(1, sizeof(*cl));
 	ev_async *wake = calloc(1, sizeof(*wake));
+	cev_fdtab *fdt = calloc(1, sizeof(*fdt));
 	struct ev_loop *loop;
 
-	if (!cl || !wake) {
+	if (!cl || !wake || !fdt) {
 		free(cl);
 		free(wake);
+		free(fdt);
 		return NULL;
 	}
 	loop = ev_loop_new(flags | EVFLAG_NOENV | EVFLAG_NOSIGMASK);
 	if (!loop) {
 		free(cl);
 		free(wake);
+		free(fdt);
 		return NULL;
 	}
 	cl->loop = loop;
 	cl->wake = wake;
+	cl->fdt = fdt;
+	fdt->pollscan = ev_backend(loop) == EVBACKEND_POLL;
 	ev_set_userdata(loop, cl);
 	ev_set_invoke_pending_cb(loop, cev_invoke_cb);
 	ev_async_init(wake, cev_wake_cb);
@@ -155,6 +375,12 @@ void cev_loop_destroy(cev_loop *cl)
 
 void cev_loop_free(cev_loop *cl)
 {
+	cev_fdtab *t = (cev_fdtab *)cl->fdt;
+
+	free(t->ent);
+	free(t->dirty);
+	free(t->pfd);
+	free(t);
 	free(cl->q);
 	free(cl->wake);
 	free(cl);
@@ -168,6 +394,10 @@ int cev_run(cev_loop *cl, int flags, int resume)
 	cl->prepoll = 0;
 	cl->skip_prep = resume;
 	cl->iter0 = ev_iteration(loop);
+	if (((cev_fdtab *)cl->fdt)->ndirty)
+		cev_fd_check(cl);
+	if (((cev_fdtab *)cl->fdt)->pollscan)
+		cev_fd_pollscan(cl);
 	cl->in_run = 1;
 	cl->activecnt = ev_run(loop, flags);
 	cl->in_run = 0;
@@ -190,7 +420,7 @@ void cev_resume(cev_loop *cl) { ev_resume(CEV_L(cl)); cl->now = ev_now(CEV_L(cl)
 void cev_set_io_collect_interval(cev_loop *cl, double d) { ev_set_io_collect_interval(CEV_L(cl), d); }
 void cev_set_timeout_collect_interval(cev_loop *cl, double d) { ev_set_timeout_collect_interval(CEV_L(cl), d); }
 void cev_verify(cev_loop *cl) { ev_verify(CEV_L(cl)); }
-void cev_loop_fork(cev_loop *cl) { ev_loop_fork(CEV_L(cl)); }
+void cev_loop_fork(cev_loop *cl) { ev_loop_fork(CEV_L(cl)); cev_fd_rearm_all(cl); }
 void cev_wake(cev_loop *cl) { ev_async_send(CEV_L(cl), (ev_async *)cl->wake); }
 double cev_time(void) { return ev_time(); }
 
@@ -270,6 +500,7 @@ int cev_start(cev_loop *cl, cev_hdr *h)
 		if (fcntl(cw->u.io.fd, F_GETFD) < 0)
 			return -EBADF;
 		ev_io_start(loop, &cw->u.io);
+		cev_fd_link(cl, cw);
 		break;
 	case CEV_TIMER: ev_timer_start(loop, &cw->u.timer); break;
 	case CEV_PERIODIC: ev_periodic_start(loop, &cw->u.periodic); break;
@@ -317,7 +548,10 @@ void cev_stop(cev_loop *cl, cev_hdr *h)
 
 	cw->gen++;
 	switch (cw->kind) {
-	case CEV_IO: ev_io_stop(loop, &cw->u.io); break;
+	case CEV_IO:
+		ev_io_stop(loop, &cw->u.io);
+		cev_fd_unlink(cl, cw, was);
+		break;
 	case CEV_TIMER: ev_timer_stop(loop, &cw->u.timer); break;
 	case CEV_PERIODIC: ev_periodic_stop(loop, &cw->u.periodic); break;
 	case CEV_IDLE: ev_idle_stop(loop, &cw->u.idle); break;
@@ -357,7 +591,11 @@ int cev_clear_pending(cev_loop *cl, cev_hdr *h)
 }
 
 void cev_set_priority(cev_hdr *h, int pri) { ev_set_priority(&CEV_W(h)->u.w, pri); }
-void cev_io_set(cev_hdr *h, int fd, int events) { ev_io_set(&CEV_W(h)->u.io, fd, events); }
+void cev_io_set(cev_hdr *h, int fd, int events)
+{
+	ev_io_set(&CEV_W(h)->u.io, fd, events);
+	CEV_W(h)->fdset = 1;
+}
 
 void cev_timer_again(cev_loop *cl, cev_hdr *h)
 {

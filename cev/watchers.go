@@ -9,6 +9,28 @@ import (
 
 // IO watches a file descriptor for readability and/or writability (ev.pod,
 // "ev_io - is this file descriptor readable or writable?").
+//
+// Closing an fd under an active watcher (ev.pod, "The special problem of
+// disappearing file descriptors") never aborts the process, on either
+// build (libev 4.33 asserts where it would otherwise run its fd_kill).
+// cev does what fd_kill does: every active watcher of the dead fd is
+// stopped and its callback runs once with EV_ERROR|EV_READ|EV_WRITE, as a
+// pending event at the start of the next Run. When that happens depends
+// on the backend, as in libev:
+//   - epoll and io_uring: when the fd's watcher set changed since the last
+//     Run (a Start, a Stop of another watcher on the fd) or after Fork,
+//     cev checks the fd (fcntl F_GETFD) before ev_run. A closed fd under
+//     watchers nobody touches is silently dropped by epoll: they stay
+//     active and never fire. Stop them before closing (socket.Close does).
+//   - poll: at the next Run (cev polls the watched fds for POLLNVAL first).
+//   - select: at the next Run (libev's own EBADF handling).
+//
+// The check costs no syscall when a watcher is stopped and started again
+// with the same events between two Runs (the Hub.Wait pattern); a changed
+// mask costs one fcntl, next to the epoll_ctl libev makes anyway. A closed
+// fd number that is reused before the next Run cannot be told apart from
+// the original: the watcher then watches the new file, as in libev. Start
+// on a closed fd returns ErrBadFD.
 type IO struct {
 	watcher
 }
