@@ -10,22 +10,38 @@ import (
 // maxReportedStacks bounds how many stacks one report carries.
 const maxReportedStacks = 20
 
-// allStacks returns a dump of every goroutine, cut into stacks by goid.
-func allStacks() map[int64]string {
-	buf := make([]byte, 1<<20)
+// stackDump is one runtime.Stack(all) dump, cut into raw per-goroutine
+// blocks by goid; a block is trimmed only when a report asks for it, so a
+// dump of 10k goroutines costs one stop of the world and one scan, not 10k
+// string splits.
+type stackDump map[int64][]byte
+
+// dumpStacks takes the dump. The buffer is sized from the goroutine count up
+// front: runtime.Stack stops the world for as long as it formats, and every
+// retry with a bigger buffer would stop it again.
+func dumpStacks() stackDump {
+	size := max(1<<20, runtime.NumGoroutine()*8<<10)
+	var buf []byte
 	for {
+		buf = make([]byte, size)
 		n := runtime.Stack(buf, true)
 		if n < len(buf) {
 			buf = buf[:n]
 			break
 		}
-		if len(buf) >= 64<<20 {
+		if size >= 256<<20 {
 			break
 		}
-		buf = make([]byte, 2*len(buf))
+		size *= 2
 	}
-	out := make(map[int64]string)
-	for _, block := range bytes.Split(buf, []byte("\n\n")) {
+	out := make(stackDump)
+	for len(buf) > 0 {
+		block := buf
+		if end := bytes.Index(buf, []byte("\n\n")); end >= 0 {
+			block, buf = buf[:end], buf[end+2:]
+		} else {
+			buf = nil
+		}
 		// "goroutine 123 [status]:\n..."
 		rest, ok := bytes.CutPrefix(block, []byte("goroutine "))
 		if !ok {
@@ -39,9 +55,18 @@ func allStacks() map[int64]string {
 		if err != nil {
 			continue
 		}
-		out[id] = trimStack(block)
+		out[id] = block
 	}
 	return out
+}
+
+// stack returns goroutine id's stack without the machinery frames, "" when
+// the dump does not hold it.
+func (d stackDump) stack(id int64) string {
+	if b, ok := d[id]; ok {
+		return trimStack(b)
+	}
+	return ""
 }
 
 // machineryFrames are the frames of the coroutine and scheduler plumbing
@@ -86,15 +111,15 @@ func isMachinery(fn string) bool {
 // blockedGreenlets lists main (when it waits on something) and every
 // running task suspended in a wait, with stacks for the first few.
 func (h *Hub) blockedGreenlets() []BlockedGreenlet {
-	var stacks map[int64]string
+	var stacks stackDump
 	stackOf := func(id int64, n int) string {
 		if n >= maxReportedStacks || id == 0 {
 			return ""
 		}
 		if stacks == nil {
-			stacks = allStacks()
+			stacks = dumpStacks()
 		}
-		return stacks[id]
+		return stacks.stack(id)
 	}
 	var out []BlockedGreenlet
 	if h.mainC.waitingOn != "" {

@@ -172,8 +172,33 @@ func (w *watchdog) check(h *Hub, now time.Time) func() {
 	return func() {
 		stack := ""
 		if id != 0 {
-			stack = allStacks()[id]
+			stack = blockingStack(id)
 		}
 		h.HandleError(&BlockingError{Greenlet: name, For: stalled.Truncate(time.Millisecond), Stack: stack})
 	}
+}
+
+// dumpCostFactor bounds the time the detector's stack dumps may take: after
+// a dump that took d, the next one waits at least dumpCostFactor*d, so dumps
+// stop the world for at most 1% of the time.
+const dumpCostFactor = 100
+
+// dumpNotBefore is when (unix ns) the detector may dump stacks again.
+var dumpNotBefore atomic.Int64
+
+// blockingStack returns goroutine id's stack for a blocking report. There is
+// no way to take one other goroutine's stack, only all of them, under a stop
+// of the world that lasts as long as the formatting (hundreds of ms with 10k
+// greenlets): on a loaded machine, where stalls are reported often, the
+// dumps themselves made the hub stall. So their cost is rationed.
+func blockingStack(id int64) string {
+	start := time.Now()
+	if next := dumpNotBefore.Load(); start.UnixNano() < next {
+		return fmt.Sprintf("(stack omitted: the previous dump stopped the world for long; next dump allowed in %v)",
+			time.Duration(next-start.UnixNano()).Round(time.Millisecond))
+	}
+	stack := dumpStacks().stack(id)
+	end := time.Now()
+	dumpNotBefore.Store(end.Add(dumpCostFactor * end.Sub(start)).UnixNano())
+	return stack
 }
