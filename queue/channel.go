@@ -24,6 +24,37 @@ type Channel[T any] struct {
 	unlockPending bool
 	hub           *scheduler.Hub
 	shut          bool
+	// unlockFn is c.runUnlock, bound once: a method value allocates.
+	unlockFn func()
+	// Waiting records that completed a rendezvous, for reuse: a Channel is
+	// all waiting, so two allocations per item were a large part of its
+	// cost. Only records woken by runUnlock come back here; one that timed
+	// out or was killed might still be referenced and is left to the GC.
+	freeG []*chanGetter[T]
+	freeP []*putter[T]
+}
+
+// maxFree bounds the records a Channel keeps for reuse.
+const maxFree = 8
+
+func (c *Channel[T]) newGetter() *chanGetter[T] {
+	if n := len(c.freeG); n > 0 {
+		g := c.freeG[n-1]
+		c.freeG[n-1] = nil
+		c.freeG = c.freeG[:n-1]
+		return g
+	}
+	return &chanGetter[T]{}
+}
+
+func (c *Channel[T]) newPutter() *putter[T] {
+	if n := len(c.freeP); n > 0 {
+		p := c.freeP[n-1]
+		c.freeP[n-1] = nil
+		c.freeP = c.freeP[:n-1]
+		return p
+	}
+	return &putter[T]{}
 }
 
 // NewChannel returns a channel.
@@ -40,7 +71,10 @@ func (c *Channel[T]) scheduleUnlock() {
 	if c.hub == nil || c.hub.Destroyed() {
 		c.hub = scheduler.GetHub()
 	}
-	c.hub.RunCallback(c.runUnlock)
+	if c.unlockFn == nil {
+		c.unlockFn = c.runUnlock
+	}
+	c.hub.RunCallback(c.unlockFn)
 }
 
 func (c *Channel[T]) runUnlock() {
@@ -67,7 +101,8 @@ func (c *Channel[T]) Put(item T, block bool, timeout time.Duration) error {
 	if !block {
 		timeout = 0
 	}
-	p := &putter[T]{item: item}
+	p := c.newPutter()
+	p.item = item
 	p.w.SetLabel("Channel.Put")
 	t, err := startTimeout(timeout)
 	if err != nil {
@@ -77,13 +112,19 @@ func (c *Channel[T]) Put(item T, block bool, timeout time.Duration) error {
 	if len(c.getters) > 0 {
 		c.scheduleUnlock()
 	}
-	_, err = p.w.Get()
+	v, err := p.w.Get()
 	if t != nil {
 		t.Cancel()
 	}
 	if err != nil {
 		c.putters = removePtr(c.putters, p)
 		return waitErr("Channel.Put", err, t, ErrFull)
+	}
+	// runUnlock switches the record itself in: only then is it off the
+	// list for sure.
+	if v == any(p) && len(c.freeP) < maxFree {
+		*p = putter[T]{}
+		c.freeP = append(c.freeP, p)
 	}
 	return nil
 }
@@ -98,7 +139,7 @@ func (c *Channel[T]) Get(block bool, timeout time.Duration) (T, error) {
 	if !block {
 		timeout = 0
 	}
-	g := &chanGetter[T]{}
+	g := c.newGetter()
 	g.w.SetLabel("Channel.Get")
 	t, err := startTimeout(timeout)
 	if err != nil {
@@ -108,7 +149,7 @@ func (c *Channel[T]) Get(block bool, timeout time.Duration) (T, error) {
 	if len(c.putters) > 0 {
 		c.scheduleUnlock()
 	}
-	_, err = g.w.Get()
+	v, err := g.w.Get()
 	if t != nil {
 		t.Cancel()
 	}
@@ -116,7 +157,12 @@ func (c *Channel[T]) Get(block bool, timeout time.Duration) (T, error) {
 		c.getters = removePtr(c.getters, g)
 		return zero, waitErr("Channel.Get", err, t, ErrEmpty)
 	}
-	return g.item, nil
+	item := g.item
+	if v == any(g) && len(c.freeG) < maxFree {
+		*g = chanGetter[T]{}
+		c.freeG = append(c.freeG, g)
+	}
+	return item, nil
 }
 
 // Shutdown wakes every waiting greenlet with ErrShutdown; later calls fail
