@@ -1,7 +1,6 @@
 package faults
 
 import (
-	"os"
 	"syscall"
 	"testing"
 	"time"
@@ -64,7 +63,6 @@ func TestFDClosedUnderIOWatcher(t *testing.T) {
 		// Start only queues an fd change; the epoll_ctl happens in the
 		// next ev_run, on a closed fd: EBADF, which libev's fd_kill
 		// turns into EV_ERROR for the watcher.
-		skipUnfixed(t)
 		loop, err := cev.NewLoop()
 		require.NoError(t, err)
 		defer loop.Destroy()
@@ -83,7 +81,6 @@ func TestFDClosedUnderIOWatcher(t *testing.T) {
 	})
 
 	t.Run("backend error kills the fd's watchers", func(t *testing.T) {
-		skipUnfixed(t)
 		// Two watchers on one fd; after the close, stopping one makes
 		// libev change the fd's epoll mask, epoll_ctl fails with EBADF
 		// and libev's fd_kill stops the other and feeds it EV_ERROR.
@@ -165,20 +162,10 @@ func fdClosedAfterPoll(t *testing.T) {
 	})
 }
 
-// skipUnfixed skips a test that aborts the whole test binary until cev is
-// fixed (see /tmp/reliability-findings.md, BUG cev).
-func skipUnfixed(t *testing.T) {
-	t.Helper()
-	if os.Getenv("GEVENTGO_FAULTS_UNFIXED") == "" {
-		t.Skip("bug: libev asserts (SIGABRT) in epoll_modify on a closed fd; see /tmp/reliability-findings.md, BUG cev; GEVENTGO_FAULTS_UNFIXED=1 runs it")
-	}
-}
-
 // fdClosedBeforePoll closes the fd right after a greenlet started waiting
 // on it, before the loop polled: the wait must end with EV_ERROR (or an
 // error), not abort the process.
 func fdClosedBeforePoll(t *testing.T) {
-	skipUnfixed(t)
 	withHub(t, func(h *scheduler.Hub, r *reports) {
 		fds := socketpair(t)
 		defer syscall.Close(fds[1])
