@@ -259,6 +259,12 @@ func (q *Queue[T]) runUnlock() {
 
 func popFront[E any](s []*E) []*E {
 	s[0] = nil
+	if len(s) == 1 && cap(s) <= 64 {
+		// Emptied: keep a small backing array for the next waiter (a
+		// rendezvous empties its lists on every item); a big one, left
+		// by a crowd of waiters, is let go.
+		return s[:0]
+	}
 	s = s[1:]
 	if len(s) == 0 {
 		return s[:0:0]
