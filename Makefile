@@ -42,7 +42,7 @@ test-race: libev
 # cgocheck2 checks every pointer passed to and stored by C, in the packages
 # that touch C.
 test-cgocheck: libev
-	GOEXPERIMENT=cgocheck2 $(GO) test -count=1 ./cev/
+	GOEXPERIMENT=cgocheck2 $(GO) test -count=1 ./cev/ ./faults/
 
 # The libev_system build tag links Debian's libev-dev instead of the vendored copy.
 test-system: deps
