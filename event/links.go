@@ -3,6 +3,7 @@ package event
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"sync/atomic"
 	"time"
 
@@ -27,6 +28,9 @@ type Links struct {
 	nextID    scheduler.LinkID
 	notifier  scheduler.Callback
 	notifying bool
+	// notifyFn is the notification callback for notifyOwner.
+	notifyFn    func()
+	notifyOwner scheduler.Linkable
 	// OnlyWhileReady stops a notification round as soon as the owner is no
 	// longer ready (gevent's _notify_all = False, used by semaphores so that
 	// one release wakes one waiter).
@@ -126,7 +130,18 @@ func (l *Links) CheckAndNotify(owner scheduler.Linkable) {
 		return
 	}
 	l.notifying = true
-	l.notifier = h.RunCallback(func() { l.notify(owner) })
+	// The callback is bound once per owner: a semaphore notifies on every
+	// contended release, and a fresh closure each time was its only
+	// allocation. Only a comparable owner is remembered, so that the
+	// comparison below can never panic.
+	fn := l.notifyFn
+	if fn == nil || l.notifyOwner != owner {
+		fn = func() { l.notify(owner) }
+		if reflect.TypeOf(owner).Comparable() {
+			l.notifyOwner, l.notifyFn = owner, fn
+		}
+	}
+	l.notifier = h.RunCallback(fn)
 }
 
 // NotifyAny is CheckAndNotify callable from any goroutine: from a foreign
