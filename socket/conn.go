@@ -94,7 +94,7 @@ func (s *sock) read(b []byte) (int, error) {
 		}
 	}
 	for {
-		n, err := syscall.Read(fd.sysfd, b)
+		n, err := sysRead(fd.sysfd, b)
 		switch err {
 		case nil:
 			fd.r.drained = n < len(b)
@@ -122,7 +122,7 @@ func (s *sock) write(b []byte) (int, error) {
 	}
 	done := 0
 	for {
-		n, err := syscall.Write(fd.sysfd, b[done:])
+		n, err := sysWrite(fd.sysfd, b[done:])
 		if n > 0 {
 			done += n
 		}
