@@ -28,6 +28,7 @@ type side struct {
 	io       *cev.IO
 	timer    *cev.Timer
 	waiter   *scheduler.Waiter // non-nil while a greenlet waits
+	wt       *scheduler.Waiter // reused by every wait on the side (see wait)
 	deadline time.Time
 	drained  bool // the last read returned less than asked: the socket was emptied
 }
@@ -139,7 +140,18 @@ func (fd *netFD) wait(ev int, extra time.Time, label string) error {
 	} else if ev == 0 {
 		return ErrTimeout
 	}
-	w := scheduler.NewWaiterLabel(label)
+	// One waiter per side, reused: a request/response loop otherwise allocates
+	// one (and looks its hub up) per wait. Reuse is safe because a value is only
+	// ever delivered to it while a greenlet is blocked in Get (fire checks
+	// s.waiter); the one delivery that can land after its waiter stopped
+	// waiting is close's, and a closed fd never waits again.
+	w := s.wt
+	if w == nil {
+		w = scheduler.NewWaiterLabel(label)
+		s.wt = w
+	} else {
+		w.SetLabel(label)
+	}
 	s.waiter = w
 	v, err := w.Get()
 	if s.waiter == w {
