@@ -15,14 +15,17 @@ type chanGetter[T any] struct {
 // Channel is gevent's Channel: an unbuffered rendezvous. Put waits until a
 // getter takes the item; Get waits until a putter arrives. Pairs are made in
 // FIFO order by one hub callback, so even a Get that finds a putter waiting
-// switches to the hub once. The zero value is ready to use. Hub-affine.
+// switches to the hub once. The zero value is ready to use. Hub-affine:
+// every Put and Get waits, so from a goroutine that is not a greenlet of
+// the channel's hub (or from the hub itself) they fail with an error
+// matching scheduler.ErrNotGreenlet, as a Queue's blocking calls do.
 type Channel[T any] struct {
 	getters []*chanGetter[T]
 	putters []*putter[T]
 	// unlockPending: a runUnlock is queued and has not started (gevent's
 	// _event_unlock is falsy again once its callback runs).
 	unlockPending bool
-	hub           *scheduler.Hub
+	hub           hubRef
 	shut          bool
 	// unlockFn is c.runUnlock, bound once: a method value allocates.
 	unlockFn func()
@@ -63,18 +66,15 @@ func NewChannel[T any]() *Channel[T] { return &Channel[T]{} }
 // Balance is putters waiting minus getters waiting.
 func (c *Channel[T]) Balance() int { return len(c.putters) - len(c.getters) }
 
-func (c *Channel[T]) scheduleUnlock() {
+func (c *Channel[T]) scheduleUnlock(h *scheduler.Hub) {
 	if c.unlockPending {
 		return
 	}
 	c.unlockPending = true
-	if c.hub == nil || c.hub.Destroyed() {
-		c.hub = scheduler.GetHub()
-	}
 	if c.unlockFn == nil {
 		c.unlockFn = c.runUnlock
 	}
-	c.hub.RunCallback(c.unlockFn)
+	h.RunCallback(c.unlockFn)
 }
 
 func (c *Channel[T]) runUnlock() {
@@ -95,11 +95,15 @@ func (c *Channel[T]) runUnlock() {
 // iteration, as gevent does (a zero timeout), so a getter already waiting
 // takes it. ErrFull when no getter came.
 func (c *Channel[T]) Put(item T, block bool, timeout time.Duration) error {
-	if c.shut {
-		return &Error{Op: "Channel.Put", Err: ErrShutdown}
-	}
 	if !block {
 		timeout = 0
+	}
+	h, err := c.hub.check("Channel.Put", waitFor(timeout))
+	if err != nil {
+		return err
+	}
+	if c.shut {
+		return &Error{Op: "Channel.Put", Err: ErrShutdown}
 	}
 	p := c.newPutter()
 	p.item = item
@@ -110,7 +114,7 @@ func (c *Channel[T]) Put(item T, block bool, timeout time.Duration) error {
 	}
 	c.putters = append(c.putters, p)
 	if len(c.getters) > 0 {
-		c.scheduleUnlock()
+		c.scheduleUnlock(h)
 	}
 	v, err := p.w.Get()
 	if t != nil {
@@ -133,11 +137,15 @@ func (c *Channel[T]) Put(item T, block bool, timeout time.Duration) error {
 // when none came.
 func (c *Channel[T]) Get(block bool, timeout time.Duration) (T, error) {
 	var zero T
-	if c.shut {
-		return zero, &Error{Op: "Channel.Get", Err: ErrShutdown}
-	}
 	if !block {
 		timeout = 0
+	}
+	h, err := c.hub.check("Channel.Get", waitFor(timeout))
+	if err != nil {
+		return zero, err
+	}
+	if c.shut {
+		return zero, &Error{Op: "Channel.Get", Err: ErrShutdown}
 	}
 	g := c.newGetter()
 	g.w.SetLabel("Channel.Get")
@@ -147,7 +155,7 @@ func (c *Channel[T]) Get(block bool, timeout time.Duration) (T, error) {
 	}
 	c.getters = append(c.getters, g)
 	if len(c.putters) > 0 {
-		c.scheduleUnlock()
+		c.scheduleUnlock(h)
 	}
 	v, err := g.w.Get()
 	if t != nil {
@@ -166,8 +174,12 @@ func (c *Channel[T]) Get(block bool, timeout time.Duration) (T, error) {
 }
 
 // Shutdown wakes every waiting greenlet with ErrShutdown; later calls fail
-// with it.
+// with it. Goroutine-safe, as Queue.Shutdown.
 func (c *Channel[T]) Shutdown() {
+	if h := c.hub.load(); h != nil && !h.OnHub() {
+		_ = h.Post(c.Shutdown)
+		return
+	}
 	if c.shut {
 		return
 	}

@@ -3,7 +3,22 @@
 // generics, plus Shutdown, which wakes every waiter with ErrShutdown.
 //
 // All types are hub-affine: use them from greenlets (or the main greenlet)
-// of one hub. They follow gevent's hand-off rules: a Put into a queue with
+// of one hub. A queue binds to the hub of the first greenlet that uses it
+// (gevent binds at creation; a Go value may be created anywhere). From any
+// other goroutine every call that returns an error fails with an error
+// matching scheduler.ErrNotGreenlet before touching the queue, and never
+// creates a hub for it: gevent 22.10.2 documents its queues as safe across
+// greenlets only, not threads, so the non-blocking calls (Put with room,
+// Get of a present item, TaskDone) are refused too rather than racing on
+// the queue's state. The one exception is a goroutine with no hub using an
+// unbound queue (filling a queue before the hub starts): without waiting
+// the queue stays unbound; a wait with a timeout creates the goroutine's
+// hub, as any first scheduler call does, and binds the queue to it; a wait
+// without a time limit is refused, as only LoopExit could end it. Shutdown is the one goroutine-safe call; the
+// accessors (Len, Empty, Full, Getters, Putters, Unfinished, IsShutdown,
+// Balance) are hub-affine reads.
+//
+// They follow gevent's hand-off rules: a Put into a queue with
 // room stores the item and schedules one hub callback that wakes the first
 // waiting getter, which then takes the first item; a greenlet that calls Get
 // before that callback runs takes the item first (the woken getter only
@@ -160,7 +175,7 @@ type Queue[T any] struct {
 	unlockPending bool
 	shut          bool
 	joinable      *joinState
-	hub           *scheduler.Hub
+	hub           hubRef
 }
 
 // NewQueue returns a FIFO queue holding at most maxsize items (maxsize <= 0:
@@ -221,15 +236,14 @@ func (q *Queue[T]) putItem(v T) {
 	}
 }
 
-func (q *Queue[T]) scheduleUnlock() {
+// scheduleUnlock queues runUnlock on h, the queue's hub as check returned
+// it (never nil when a waiter exists: waiting binds the queue).
+func (q *Queue[T]) scheduleUnlock(h *scheduler.Hub) {
 	if q.unlockPending {
 		return
 	}
 	q.unlockPending = true
-	if q.hub == nil || q.hub.Destroyed() {
-		q.hub = scheduler.GetHub()
-	}
-	q.hub.RunCallback(q.runUnlock)
+	h.RunCallback(q.runUnlock)
 }
 
 // runUnlock is gevent's _unlock: move waiting putters' items in while there
@@ -298,26 +312,45 @@ func waitErr(op string, err error, t *scheduler.Timeout, sentinel error) error {
 	if t != nil && errors.Is(err, t) {
 		return &Error{Op: op, Err: sentinel}
 	}
+	if _, ok := err.(*Error); ok {
+		// Shutdown throws the queue's own error: do not say it twice.
+		return err
+	}
 	return &Error{Op: op, Err: err}
 }
 
 // Put adds item. If the queue is full it waits for room unless block is
 // false, for at most timeout (scheduler.Forever: no limit); ErrFull when no
 // room came, ErrShutdown after Shutdown, or the error thrown into the
-// greenlet (Kill, an outer Timeout, LoopExit).
+// greenlet (Kill, an outer Timeout, LoopExit). From a goroutine that is not
+// a greenlet of the queue's hub, or from the hub itself when it would have to
+// wait, it returns an error matching scheduler.ErrNotGreenlet.
 func (q *Queue[T]) Put(item T, block bool, timeout time.Duration) error {
+	// check's common case written out: a call was a measurable part of an
+	// item's cost. A greenlet of a hub is never on a destroyed one.
+	h := q.hub.p.Load()
+	if h == nil || h != scheduler.CurrentHub() {
+		var err error
+		if h, err = q.hub.check("Queue.Put", noWait); err != nil {
+			return err
+		}
+	}
 	if q.shut {
 		return &Error{Op: "Queue.Put", Err: ErrShutdown}
 	}
 	if q.maxsize <= 0 || q.Len() < q.maxsize {
 		q.putItem(item)
 		if len(q.getters) > 0 {
-			q.scheduleUnlock()
+			q.scheduleUnlock(h)
 		}
 		return nil
 	}
 	if !block {
 		return &Error{Op: "Queue.Put", Err: ErrFull}
+	}
+	h, err := q.hub.check("Queue.Put", waitFor(timeout))
+	if err != nil {
+		return err
 	}
 	p := &putter[T]{item: item}
 	p.w.SetLabel("Queue.Put")
@@ -327,7 +360,7 @@ func (q *Queue[T]) Put(item T, block bool, timeout time.Duration) error {
 	}
 	q.putters = append(q.putters, p)
 	if len(q.getters) > 0 {
-		q.scheduleUnlock()
+		q.scheduleUnlock(h)
 	}
 	_, err = p.w.Get()
 	if t != nil {
@@ -342,11 +375,19 @@ func (q *Queue[T]) Put(item T, block bool, timeout time.Duration) error {
 
 // Get removes and returns the next item, waiting for one unless block is
 // false, for at most timeout; ErrEmpty when none came, ErrShutdown once a
-// shut-down queue is drained.
+// shut-down queue is drained. It refuses foreign goroutines as Put does.
 func (q *Queue[T]) Get(block bool, timeout time.Duration) (T, error) {
+	h := q.hub.p.Load()
+	if h == nil || h != scheduler.CurrentHub() {
+		var err error
+		if h, err = q.hub.check("Queue.Get", noWait); err != nil {
+			var zero T
+			return zero, err
+		}
+	}
 	if q.Len() > 0 {
 		if len(q.putters) > 0 {
-			q.scheduleUnlock()
+			q.scheduleUnlock(h)
 		}
 		return q.items.get(), nil
 	}
@@ -355,6 +396,10 @@ func (q *Queue[T]) Get(block bool, timeout time.Duration) (T, error) {
 
 // Peek returns the next item without removing it, waiting as Get does.
 func (q *Queue[T]) Peek(block bool, timeout time.Duration) (T, error) {
+	if _, err := q.hub.check("Queue.Peek", noWait); err != nil {
+		var zero T
+		return zero, err
+	}
 	if q.Len() > 0 {
 		return q.items.peek(), nil
 	}
@@ -369,6 +414,11 @@ func (q *Queue[T]) wait(op string, block bool, timeout time.Duration, take bool)
 	if !block {
 		return zero, &Error{Op: op, Err: ErrEmpty}
 	}
+	h, err := q.hub.check(op, waitFor(timeout))
+	if err != nil {
+		return zero, err
+	}
+	// The caller is a greenlet of h, so the waiter binds to h.
 	w := scheduler.NewWaiterLabel(op)
 	t, err := startTimeout(timeout)
 	if err != nil {
@@ -376,7 +426,7 @@ func (q *Queue[T]) wait(op string, block bool, timeout time.Duration, take bool)
 	}
 	q.getters = append(q.getters, w)
 	if len(q.putters) > 0 {
-		q.scheduleUnlock()
+		q.scheduleUnlock(h)
 	}
 	_, err = w.Get()
 	if t != nil {
@@ -398,8 +448,14 @@ func (q *Queue[T]) wait(op string, block bool, timeout time.Duration, take bool)
 
 // Shutdown shuts the queue down: every greenlet waiting in Put or Get wakes
 // with ErrShutdown, later Puts fail with it, and Gets return the items left
-// and then ErrShutdown. Shutting down twice is a no-op.
+// and then ErrShutdown. Shutting down twice is a no-op. Goroutine-safe:
+// called from a goroutine that is not a greenlet of the queue's hub, it is
+// queued to that hub with Hub.Post and happens there shortly after.
 func (q *Queue[T]) Shutdown() {
+	if h := q.hub.load(); h != nil && !h.OnHub() {
+		_ = h.Post(q.Shutdown)
+		return
+	}
 	if q.shut {
 		return
 	}
@@ -463,7 +519,11 @@ func (q *JoinableQueue[T]) state() *joinState {
 func (q *JoinableQueue[T]) Unfinished() int { return q.state().unfinished }
 
 // TaskDone marks one item as processed; ErrTaskDone if none is unfinished.
+// It refuses foreign goroutines as Put does.
 func (q *JoinableQueue[T]) TaskDone() error {
+	if _, err := q.hub.check("JoinableQueue.TaskDone", noWait); err != nil {
+		return err
+	}
 	s := q.state()
 	if s.unfinished <= 0 {
 		return &Error{Op: "JoinableQueue.TaskDone", Err: ErrTaskDone}
@@ -476,7 +536,21 @@ func (q *JoinableQueue[T]) TaskDone() error {
 }
 
 // Join waits until every item put was marked done, or timeout expires; it
-// reports whether all were done.
+// reports whether all were done. It refuses foreign goroutines as Put does
+// (even when nothing is unfinished, if the queue is bound to another hub).
 func (q *JoinableQueue[T]) Join(timeout time.Duration) (bool, error) {
-	return q.state().cond.Wait(timeout)
+	s := q.state()
+	w := noWait
+	if s.unfinished > 0 {
+		w = waitFor(timeout)
+	}
+	h, err := q.hub.check("JoinableQueue.Join", w)
+	if err != nil {
+		return false, err
+	}
+	if h == nil {
+		// Unbound and hubless: nothing is unfinished, or check refused.
+		return true, nil
+	}
+	return s.cond.Wait(timeout)
 }
