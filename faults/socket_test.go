@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"os"
 	"testing"
 	"time"
 
@@ -169,9 +168,6 @@ func TestSocketFromForeignGoroutine(t *testing.T) {
 // idle connection keeps the loop alive, and a deadlock elsewhere hangs
 // forever instead of ending in LoopExit.
 func TestIdleSocketHoldsNoActiveWatcher(t *testing.T) {
-	if os.Getenv("GEVENTGO_FAULTS_UNFIXED") == "" {
-		t.Skip("bug: socket's lazily stopped read watcher stays active on an idle socket, so a deadlock hangs instead of LoopExit; see /tmp/reliability-findings.md, BUG socket; GEVENTGO_FAULTS_UNFIXED=1 runs it")
-	}
 	withHub(t, func(h *scheduler.Hub, r *reports) {
 		a, b, err := socket.Socketpair()
 		require.NoError(t, err)

@@ -24,8 +24,17 @@ const (
 // first time it fires with nobody waiting. A greenlet that reads, waits, reads, waits (every
 // request/response loop) therefore never restarts it, which saves two cgo calls and the
 // fcntl(F_GETFD) with which cev's Start checks the fd, per wait.
+//
+// A watcher left active with nobody waiting must not keep the loop alive: an idle connection
+// would otherwise turn every deadlock into a hang in epoll_wait instead of a LoopExit (gevent's
+// hub.wait stops its watcher however the wait ends). So a wait that ends with the watcher still
+// active unrefs the loop (ev_unref: libev's activecnt no longer counts it, Loop.ActiveCount drops
+// with it), and the loop is ref'd again before anything else happens to that watcher: the next
+// wait, its lazy self-stop, or Close. unrefd records the one outstanding Unref, so Ref and Unref
+// balance on every path; the loop's Destroy frees the watcher and the count with it.
 type side struct {
 	io       *cev.IO
+	unrefd   bool // the loop was unref'd for io, which stays active with nobody waiting
 	timer    *cev.Timer
 	waiter   *scheduler.Waiter // non-nil while a greenlet waits
 	wt       *scheduler.Waiter // reused by every wait on the side (see wait)
@@ -42,7 +51,30 @@ func (s *side) fire(rev int) {
 		return
 	}
 	if rev&revTimer == 0 && s.io != nil {
+		// Ref before the stop, which takes the watcher's count off again (ev.pod,
+		// ev_ref/ev_unref). Also right when cev already stopped the watcher for a dead fd
+		// (EV_ERROR): that stop took off the count the Unref had already removed.
+		s.ref()
 		_ = s.io.Stop()
+	}
+}
+
+// ref takes back the Unref of an idle io watcher, before the watcher is waited on, stopped or
+// freed.
+func (s *side) ref() {
+	if s.unrefd {
+		s.unrefd = false
+		_ = s.io.Loop().Ref()
+	}
+}
+
+// unref lets the io watcher, left active at the end of a wait, stop counting for the loop's
+// liveness. A watcher that is not active (never started, or stopped by cev for a dead fd) holds
+// no count to give up.
+func (s *side) unref() {
+	if !s.unrefd && s.io != nil && s.io.IsActive() {
+		s.unrefd = true
+		_ = s.io.Loop().Unref()
 	}
 }
 
@@ -121,6 +153,7 @@ func (fd *netFD) wait(ev int, extra time.Time, label string) error {
 			}
 			s.io = io
 		}
+		s.ref()
 		if !s.io.IsActive() {
 			if err := s.io.Start(); err != nil {
 				return err
@@ -131,9 +164,11 @@ func (fd *netFD) wait(ev int, extra time.Time, label string) error {
 	if !dl.IsZero() {
 		d := time.Until(dl)
 		if d <= 0 {
+			s.unref()
 			return ErrTimeout
 		}
 		if err := fd.armTimer(s, d); err != nil {
+			s.unref()
 			return err
 		}
 		timed = true
@@ -159,6 +194,9 @@ func (fd *netFD) wait(ev int, extra time.Time, label string) error {
 		// stops itself when it next fires for nobody.
 		s.waiter = nil
 	}
+	// However the wait ended, the watcher left active must not keep the loop alive. After
+	// close, s.io is nil and there is nothing to unref.
+	s.unref()
 	if timed && s.timer != nil {
 		_ = s.timer.Stop()
 	}
@@ -226,6 +264,8 @@ func (fd *netFD) close() error {
 	for _, s := range []*side{&fd.r, &fd.w} {
 		// Freed before the fd closes: libev must never poll a closed fd.
 		if s.io != nil {
+			// Ref first: freeing an active watcher takes its count off.
+			s.ref()
 			_ = s.io.Close()
 			s.io = nil
 		}
