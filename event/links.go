@@ -15,6 +15,9 @@ import (
 // them. Event, AsyncResult and the lock package's semaphores embed one; a
 // user type can too, passing itself as owner. The zero value is ready to
 // use. Links binds to the hub of the first greenlet that links or waits.
+// A wait without a time limit from a goroutine that has no hub, on links
+// that are not bound, fails with ErrNotGreenlet instead of creating a hub
+// that could only end in LoopExit (and would outlive the goroutine).
 //
 // Every method is hub-affine except NotifyAny, which is goroutine-safe.
 type Links struct {
@@ -74,6 +77,25 @@ func (l *Links) Hub() (*scheduler.Hub, error) {
 	l.links, l.arrived, l.notifying = nil, nil, false
 	l.hub.Store(h)
 	return h, nil
+}
+
+// hubFor is Hub for a wait of timeout (Forever: none). A goroutine with no
+// hub waiting forever on unbound links is refused without creating a hub:
+// nothing could ever notify it there. A timed wait creates the goroutine's
+// hub as any first scheduler call does (its outcome is the timeout, as in
+// gevent's main thread).
+func (l *Links) hubFor(timeout time.Duration) (*scheduler.Hub, error) {
+	if timeout < 0 && l.unboundHubless() {
+		return nil, ErrNotGreenlet
+	}
+	return l.Hub()
+}
+
+// unboundHubless reports whether the links are not bound to a live hub
+// and the caller has no hub either.
+func (l *Links) unboundHubless() bool {
+	h := l.hub.Load()
+	return (h == nil || h.Destroyed()) && scheduler.CurrentHub() == nil
 }
 
 // Len returns how many links wait to be called.
@@ -220,7 +242,12 @@ func call(h *scheduler.Hub, fn func(scheduler.Linkable), owner scheduler.Linkabl
 // Other errors thrown into the greenlet (Kill, an outer Timeout, LoopExit)
 // come back as err. label says what the greenlet waits on in reports.
 func (l *Links) Wait(owner scheduler.Linkable, timeout time.Duration, label string) (waited, ok bool, err error) {
-	if _, err := l.Hub(); err != nil {
+	if owner.Ready() && l.unboundHubless() {
+		// Nothing to wait for and no notification can be pending without
+		// a hub: answer without creating one.
+		return false, true, nil
+	}
+	if _, err := l.hubFor(timeout); err != nil {
 		return false, false, opErr(label, err)
 	}
 	if owner.Ready() {
@@ -248,7 +275,7 @@ func (l *Links) Wait(owner scheduler.Linkable, timeout time.Duration, label stri
 // (gevent's _wait_core). With catch, the expiry of its own timeout returns
 // ok false; without, the *scheduler.Timeout comes back as err.
 func (l *Links) WaitCore(owner scheduler.Linkable, timeout time.Duration, label string, catch bool) (ok bool, err error) {
-	if _, err := l.Hub(); err != nil {
+	if _, err := l.hubFor(timeout); err != nil {
 		return false, opErr(label, err)
 	}
 	return l.waitCore(owner, timeout, label, catch)
