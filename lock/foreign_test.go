@@ -1,0 +1,79 @@
+package lock_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/geventgo/geventgo/lock"
+	"github.com/geventgo/geventgo/scheduler"
+)
+
+// inGoroutine runs fn on a fresh goroutine without a hub and reports
+// whether that goroutine still had no hub afterwards.
+func inGoroutine(fn func()) (noHub bool) {
+	done := make(chan bool)
+	go func() {
+		fn()
+		done <- scheduler.CurrentHub() == nil
+	}()
+	return <-done
+}
+
+// TestForeignGoroutineBlocking: a blocking Acquire from a goroutine that is
+// not a greenlet of the lock's hub fails with ErrNotGreenlet without
+// creating a hub, whether the lock is bound to a hub (a greenlet waits on
+// it) or not bound yet (then, before, a hub was created only to end in
+// LoopExit and leak).
+func TestForeignGoroutineBlocking(t *testing.T) {
+	s, err := lock.NewSemaphore(0)
+	require.NoError(t, err)
+	var l lock.Lock
+	ok, err := l.Acquire(false, 0)
+	require.NoError(t, err)
+	require.True(t, ok)
+	acquire := map[string]func() error{
+		"Semaphore.Acquire": func() error { _, err := s.Acquire(true, scheduler.Forever); return err },
+		"Semaphore.Wait":    func() error { _, err := s.Wait(scheduler.Forever); return err },
+		"Lock.Acquire":      func() error { _, err := l.Acquire(true, scheduler.Forever); return err },
+	}
+	for name, call := range acquire {
+		var err error
+		assert.True(t, inGoroutine(func() { err = call() }), "%s (unbound) created a hub", name)
+		assert.ErrorIs(t, err, scheduler.ErrNotGreenlet, name)
+	}
+	run(t, func() error {
+		g := scheduler.Go(func() error { _, err := s.Acquire(true, scheduler.Forever); return err })
+		require.NoError(t, scheduler.Sleep(0))
+		for name, call := range acquire {
+			var err error
+			assert.True(t, inGoroutine(func() { err = call() }), "%s (bound) created a hub", name)
+			assert.ErrorIs(t, err, scheduler.ErrNotGreenlet, name)
+		}
+		assert.Equal(t, 1, s.LinkCount(), "only the hub's waiter is linked")
+		_, err := s.Release()
+		require.NoError(t, err)
+		return g.Join(scheduler.Forever)
+	})
+}
+
+// TestRLockFromForeignGoroutine: an RLock is owned by a greenlet, so a
+// goroutine that is none gets ErrNotGreenlet (Acquire), ErrNotHeld
+// (Release) and false (IsOwned), and the owner keeps the lock.
+func TestRLockFromForeignGoroutine(t *testing.T) {
+	var r lock.RLock
+	run(t, func() error {
+		ok, err := r.Acquire(false, 0)
+		require.NoError(t, err)
+		require.True(t, ok)
+		require.True(t, inGoroutine(func() {
+			_, err := r.Acquire(true, scheduler.Forever)
+			assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
+			assert.ErrorIs(t, r.Release(), lock.ErrNotHeld)
+			assert.False(t, r.IsOwned())
+		}))
+		assert.Equal(t, 1, r.Count())
+		return r.Release()
+	})
+}
