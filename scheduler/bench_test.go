@@ -195,3 +195,27 @@ func BenchmarkTimerWakeZero(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkSpawnBurst: spawn 10k greenlets that each Sleep(0) once, so all
+// of them are alive at the same time, then join them all; ns/op is per
+// greenlet. Past the idle pool's capacity every greenlet of a burst needs a
+// fresh coroutine.
+func BenchmarkSpawnBurst(b *testing.B) {
+	benchHub(b, func(h *Hub) {
+		const n = 10_000
+		fn := func() (int, error) { return 1, Sleep(0) }
+		gs := make([]*Greenlet[int], n)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i += n {
+			for j := range gs {
+				gs[j] = Spawn(fn)
+			}
+			for _, g := range gs {
+				if err := g.Join(Forever); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+}

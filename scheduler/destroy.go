@@ -41,7 +41,9 @@ func (h *Hub) Destroy() error {
 		ht.fire = nil
 	}
 	h.timers, h.timersLow = nil, nil
-	h.idle = nil
+	// Close ended the idle and dying workers; the trim timer goes with
+	// the loop.
+	h.pool = workerPool{}
 	if lerr := h.loop.Destroy(); lerr != nil {
 		err = errors.Join(err, lerr)
 	}

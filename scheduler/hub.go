@@ -77,7 +77,7 @@ type Hub struct {
 	callbacksRun uint64
 
 	live     taskList
-	idle     []*worker
+	pool     workerPool
 	nextID   uint64
 	handlerV atomic.Value // errorHandler
 

@@ -87,10 +87,8 @@ func (h *Hub) spawnedLink(fn func(Linkable), filter func(Linkable) bool) func(Li
 // runJob switches from the hub into an idle (or new) worker running j.
 func (h *Hub) runJob(j job) {
 	var c *gctx
-	if n := len(h.idle); n > 0 {
-		c = h.idle[n-1].ctx
-		h.idle[n-1] = nil
-		h.idle = h.idle[:n-1]
+	if w := h.getWorker(); w != nil {
+		c = w.ctx
 	} else {
 		w := &worker{}
 		c = &gctx{hub: h, name: "worker", w: w}

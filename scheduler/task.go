@@ -20,9 +20,6 @@ var ErrGreenletExit = greenlet.ErrGreenletExit
 // Forever, as a timeout, means wait without a time limit.
 const Forever time.Duration = -1
 
-// maxIdleWorkers bounds the coroutines a hub keeps for reuse.
-const maxIdleWorkers = 1024
-
 type taskState uint8
 
 const (
@@ -252,25 +249,12 @@ func startTask(a any) {
 	if t.state != stPending {
 		return
 	}
-	h := t.hub
-	var c *gctx
-	if n := len(h.idle); n > 0 {
-		c = h.idle[n-1].ctx
-		h.idle[n-1] = nil
-		h.idle = h.idle[:n-1]
-	} else {
-		w := &worker{}
-		c = &gctx{hub: h, name: "worker", w: w}
-		w.ctx = c
-		c.raw = newRaw(h.raw, w.main)
-		c.raw.Value = c
-	}
-	h.switchInto(c, job(t))
+	t.hub.runJob(t)
 }
 
 // worker is a reusable greenlet that runs jobs: when a job ends it parks in
-// the hub's idle list instead of dying, which saves a coroutine (a goroutine
-// and its stack) per spawn.
+// the hub's idle pool instead of dying, which saves a coroutine (a goroutine
+// and its stack) per spawn; see pool.go for how the pool shrinks.
 type worker struct {
 	ctx *gctx
 }
@@ -285,10 +269,10 @@ func (w *worker) main(first any) (any, error) {
 	j, _ := first.(job)
 	for j != nil {
 		j.runOn(c)
-		if h.destroyed.Load() || len(h.idle) >= maxIdleWorkers {
+		if h.destroyed.Load() {
 			return nil, nil
 		}
-		h.idle = append(h.idle, w)
+		h.putWorker(w)
 		v, err := h.switchFrom(c)
 		if err != nil {
 			return nil, nil
