@@ -57,23 +57,3 @@ func TestForeignGoroutineBlocking(t *testing.T) {
 		return g.Join(scheduler.Forever)
 	})
 }
-
-// TestRLockFromForeignGoroutine: an RLock is owned by a greenlet, so a
-// goroutine that is none gets ErrNotGreenlet (Acquire), ErrNotHeld
-// (Release) and false (IsOwned), and the owner keeps the lock.
-func TestRLockFromForeignGoroutine(t *testing.T) {
-	var r lock.RLock
-	run(t, func() error {
-		ok, err := r.Acquire(false, 0)
-		require.NoError(t, err)
-		require.True(t, ok)
-		require.True(t, inGoroutine(func() {
-			_, err := r.Acquire(true, scheduler.Forever)
-			assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
-			assert.ErrorIs(t, r.Release(), lock.ErrNotHeld)
-			assert.False(t, r.IsOwned())
-		}))
-		assert.Equal(t, 1, r.Count())
-		return r.Release()
-	})
-}

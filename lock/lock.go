@@ -214,25 +214,11 @@ type RLock struct {
 	count int
 }
 
-// current returns the calling greenlet's identity, nil when the caller is
-// not a greenlet of any hub. Asking package greenlet directly would
-// register a foreign goroutine there for good (a main greenlet per
-// goroutine, never freed) just to compare it with the owner.
-func current() any {
-	if scheduler.CurrentHub() == nil {
-		return nil
-	}
-	return scheduler.CurrentRaw()
-}
+func current() any { return scheduler.CurrentRaw() }
 
 // Acquire takes the lock or, for its owner, increments its recursion count.
-// A goroutine that is not a greenlet of a hub gets ErrNotGreenlet: the lock
-// is owned by a greenlet, so the caller needs to be one.
 func (r *RLock) Acquire(block bool, timeout time.Duration) (bool, error) {
 	me := current()
-	if me == nil {
-		return false, &Error{Op: "RLock.Acquire", Counter: r.count, Err: scheduler.ErrNotGreenlet}
-	}
 	if r.owner == me {
 		r.count++
 		return true, nil
@@ -247,7 +233,7 @@ func (r *RLock) Acquire(block bool, timeout time.Duration) (bool, error) {
 // Release decrements the recursion count and frees the lock at zero. It
 // returns ErrNotHeld when the caller does not hold the lock.
 func (r *RLock) Release() error {
-	if me := current(); r.owner == nil || me == nil || r.owner != me {
+	if r.owner == nil || r.owner != current() {
 		return &Error{Op: "RLock.Release", Counter: r.count, Err: ErrNotHeld}
 	}
 	r.count--
@@ -265,10 +251,7 @@ func (r *RLock) Locked() bool { return r.owner != nil }
 func (r *RLock) Count() int { return r.count }
 
 // IsOwned reports whether the calling greenlet holds the lock.
-func (r *RLock) IsOwned() bool {
-	me := current()
-	return me != nil && r.owner == me
-}
+func (r *RLock) IsOwned() bool { return r.owner != nil && r.owner == current() }
 
 // DummySemaphore is gevent's DummySemaphore: a semaphore that is always
 // free, for code that takes a semaphore but needs no limit (an unbounded
