@@ -35,9 +35,9 @@
 // data path uses syscall.RawSyscall and skips the runtime's syscall enter/exit (which exists to
 // hand the P away from a call that blocks, and let sysmon take the hub's P whenever a loopback
 // write was preempted). A read after one that emptied the socket waits first instead of
-// collecting an EAGAIN; io watchers stay active between waits and stop lazily (see below); each direction
-// reuses one Waiter, so a request/response loop allocates nothing per request. On the 50-connection
-// echo benchmark this brings the server's CPU per request to ~1.15x C libev's (from ~1.6x).
+// collecting an EAGAIN; io watchers stay active between waits and stop lazily (see below); each
+// direction reuses one Waiter, so a request/response loop allocates nothing per request. On the
+// 50-connection echo benchmark this brings the server's CPU per request to ~1.15x C libev's (from ~1.6x).
 //
 // # Idle sockets and LoopExit
 //
