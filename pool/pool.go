@@ -2,13 +2,19 @@
 // joined and killed together, with Map, Imap, ImapUnordered and Apply, and
 // a Pool that caps how many run at once.
 //
-// Everything is hub-affine. There is no thread-backed pool yet: the
+// Everything is hub-affine: a Group or Pool binds to the hub of the first
+// greenlet that adds, spawns, joins or kills, and a goroutine that is not a
+// greenlet of that hub (or of any hub) gets an error matching
+// scheduler.ErrNotGreenlet from those calls, before the group is touched
+// and without a hub being created for it. (Spawning into an unbound group
+// from a goroutine without a hub creates its hub, as scheduler.Spawn does.) There is no thread-backed pool yet: the
 // scheduler has no thread pool, only scheduler.RunBlocking.
 package pool
 
 import (
 	"errors"
 	"iter"
+	"sync/atomic"
 	"time"
 
 	"github.com/geventgo/geventgo/event"
@@ -51,6 +57,40 @@ type Group struct {
 	empty   event.Event
 	sem     *lock.Semaphore // nil: unbounded
 	size    int
+	// hub is the hub the group belongs to; atomic because a foreign
+	// goroutine reads it to find out that it must not go further.
+	hub atomic.Pointer[scheduler.Hub]
+}
+
+// check binds the group to the caller's hub on first use and refuses a
+// caller that is not a greenlet of the group's hub before the group is
+// touched. A goroutine without a hub never gets one for a bound group. On
+// an unbound group, spawn (create) creates the caller's hub, as
+// scheduler.Spawn does in gevent's main-thread pattern (spawn, then join);
+// the other calls go on unbound, since an unbound group has no member to
+// wait for or kill.
+func (g *Group) check(op string, create bool) error {
+	cur := scheduler.CurrentHub()
+	h := g.hub.Load()
+	if h != nil && h.Destroyed() {
+		h = nil
+	}
+	if h == nil {
+		if cur == nil {
+			if !create {
+				return nil
+			}
+			cur = scheduler.GetHub()
+		}
+		if g.hub.CompareAndSwap(g.hub.Load(), cur) {
+			return nil
+		}
+		h = g.hub.Load()
+	}
+	if h != cur {
+		return &Error{Op: op, Err: scheduler.ErrNotGreenlet}
+	}
+	return nil
 }
 
 // Spawner is a *Group or a *Pool, for Spawn, Map and friends.
@@ -93,6 +133,9 @@ func (g *Group) Greenlets() []scheduler.Runnable {
 func (g *Group) Add(r scheduler.Runnable) error { return g.add(r, true, scheduler.Forever) }
 
 func (g *Group) add(r scheduler.Runnable, block bool, timeout time.Duration) error {
+	if err := g.check("Group.Add", true); err != nil {
+		return err
+	}
 	g.init()
 	if g.Contains(r) {
 		return nil
@@ -143,6 +186,9 @@ func (g *Group) Discard(r scheduler.Runnable) {
 // it is empty. With raiseError it returns the error of the first member
 // (in insertion order) that failed.
 func (g *Group) Join(timeout time.Duration, raiseError bool) (bool, error) {
+	if err := g.check("Group.Join", false); err != nil {
+		return false, err
+	}
 	g.init()
 	var members []scheduler.Runnable
 	if raiseError {
@@ -163,7 +209,13 @@ func (g *Group) Join(timeout time.Duration, raiseError bool) (bool, error) {
 // Kill raises err (scheduler.ErrGreenletExit when nil) in every member and,
 // with block, waits until they are all gone or timeout expires.
 func (g *Group) Kill(err error, block bool, timeout time.Duration) error {
+	if e := g.check("Group.Kill", false); e != nil {
+		return e
+	}
 	g.init()
+	if len(g.members) == 0 {
+		return nil
+	}
 	var t *scheduler.Timeout
 	if timeout >= 0 && block {
 		t = scheduler.NewTimeout(timeout, nil)
@@ -234,6 +286,9 @@ func (p *Pool) Full() bool { return p.FreeCount() <= 0 }
 // WaitAvailable waits until a slot is free or timeout expires and returns
 // the number of free slots.
 func (p *Pool) WaitAvailable(timeout time.Duration) (int, error) {
+	if err := p.check("Pool.WaitAvailable", false); err != nil {
+		return 0, err
+	}
 	return p.sem.Wait(timeout)
 }
 
@@ -256,6 +311,10 @@ func TrySpawn[T any](s Spawner, fn func() (T, error)) (*scheduler.Greenlet[T], e
 }
 
 func spawn[T any](s Spawner, fn func() (T, error), block bool, timeout time.Duration) (*scheduler.Greenlet[T], error) {
+	// Before New, which would create a hub even for a foreign goroutine.
+	if err := s.group().check("Spawn", true); err != nil {
+		return nil, err
+	}
 	gr := scheduler.New(fn)
 	if err := s.group().add(gr, block, timeout); err != nil {
 		_ = gr.Kill(nil, false, 0)
@@ -325,6 +384,13 @@ func ImapUnordered[T, R any](s Spawner, fn func(T) (R, error), items iter.Seq[T]
 
 func imap[T, R any](s Spawner, fn func(T) (R, error), items iter.Seq[T], ordered bool) iter.Seq2[R, error] {
 	return func(yield func(R, error) bool) {
+		// Before the feeder, which Go would put on a foreign goroutine's
+		// (possibly new) hub.
+		if err := s.group().check("Imap", true); err != nil {
+			var zero R
+			yield(zero, err)
+			return
+		}
 		q := queue.NewQueue[result[R]](0)
 		var running []*scheduler.Greenlet[R]
 		feeder := scheduler.Go(func() error {
