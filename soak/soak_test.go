@@ -119,10 +119,14 @@ func soakHub(t *testing.T, fn func(h *scheduler.Hub) error) []error {
 	return reps
 }
 
-// report logs the figures in the form the bench report quotes and checks
-// they returned to the baseline.
-func report(t *testing.T, what string, base, peak, during, after figures) {
+// report logs the figures in the form the bench report quotes, keeps them
+// in rec for soak.md and checks they returned to the baseline.
+func report(t *testing.T, rec *record, elapsed time.Duration, base, peak, during, after figures) {
 	t.Helper()
+	what := rec.what
+	recordsMu.Lock()
+	rec.elapsed, rec.base, rec.peak, rec.during, rec.after, rec.measured = elapsed, base, peak, during, after, true
+	recordsMu.Unlock()
 	t.Logf("soak: %s: peak %s, after %s, baseline %s (hub alive after the work: %s), goroutines before/after %d/%d (peak %d), fds before/after %d/%d, cev watchers peak/after the work %d/%d",
 		what, mb(peak.inuse), mb(after.inuse), mb(base.inuse), mb(during.inuse),
 		base.goroutines, after.goroutines, peak.goroutines, base.fds, after.fds, peak.watchers, during.watchers)
@@ -146,6 +150,7 @@ func maxFigures(a, b figures) figures {
 // coroutines at the same time.
 func TestSoakGreenletWaves(t *testing.T) {
 	const waves, perWave = 100, 10_000
+	rec := begin(t, "1M greenlets in 100 waves", "100 waves x 10k greenlets, each suspends once")
 	before := goleak.IgnoreCurrent()
 	warmGoroutines(perWave + 100)
 	base := measure(t)
@@ -200,8 +205,10 @@ func TestSoakGreenletWaves(t *testing.T) {
 	assert.Empty(t, reps)
 	goleak.VerifyNone(t, before)
 	after := measure(t)
-	t.Logf("soak: 1M greenlets in %d waves of %d took %v (%.2f µs per spawn+switch+join)", waves, perWave, elapsed.Round(time.Millisecond), float64(elapsed.Nanoseconds())/1e3/(waves*perWave))
-	report(t, "1M greenlets in 100 waves", base, peak, during, after)
+	perOp := float64(elapsed.Nanoseconds()) / 1e3 / (waves * perWave)
+	t.Logf("soak: 1M greenlets in %d waves of %d took %v (%.2f µs per spawn+switch+join)", waves, perWave, elapsed.Round(time.Millisecond), perOp)
+	rec.note("%.2f µs per greenlet spawned, suspended once and joined, hub start and stop included", perOp)
+	report(t, rec, elapsed, base, peak, during, after)
 }
 
 // TestSoakTimers runs 100k timers three ways: 100k greenlets sleeping at
@@ -209,6 +216,7 @@ func TestSoakGreenletWaves(t *testing.T) {
 // Timeouts that fire.
 func TestSoakTimers(t *testing.T) {
 	const n = 100_000
+	rec := begin(t, "100k timers x3", "100k concurrent sleeps, 100k Timeouts started and cancelled, 100k Timeouts that fire")
 	before := goleak.IgnoreCurrent()
 	warmGoroutines(n + 100)
 	base := measure(t)
@@ -314,13 +322,14 @@ func TestSoakTimers(t *testing.T) {
 	goleak.VerifyNone(t, before)
 	after := measure(t)
 	t.Logf("soak: 100k timers x3 (concurrent sleeps, start+cancel, firing Timeouts) took %v", elapsed.Round(time.Millisecond))
-	report(t, "100k timers x3", base, peak, during, after)
+	report(t, rec, elapsed, base, peak, during, after)
 }
 
 // TestSoakConnections opens, uses and closes 10k TCP connections over
 // loopback against a StreamServer, 500 at a time.
 func TestSoakConnections(t *testing.T) {
 	const total, concurrent = 10_000, 500
+	rec := begin(t, "10k connections", "10k loopback TCP echo connections against a StreamServer, 500 at a time")
 	before := goleak.IgnoreCurrent()
 	warmGoroutines(2*concurrent + 100)
 	base := measure(t)
@@ -392,5 +401,6 @@ func TestSoakConnections(t *testing.T) {
 	goleak.VerifyNone(t, before)
 	after := measure(t)
 	t.Logf("soak: 10k connections (%d at a time) took %v; fds while the hub lived %d", concurrent, elapsed.Round(time.Millisecond), during.fds)
-	report(t, "10k connections", base, peak, during, after)
+	rec.note("fds while the hub lived (listener closed, work over): %d", during.fds)
+	report(t, rec, elapsed, base, peak, during, after)
 }

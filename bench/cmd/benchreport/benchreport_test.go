@@ -225,4 +225,11 @@ func TestWriteResults(t *testing.T) {
 	assert.Contains(t, string(md), "| t | ns/op | n/a | not built | n/a | 42.0 (42.0-42.0) |")
 	assert.Contains(t, string(md), "**t** (ns/op): a thing. Bound by: floor.")
 	assert.True(t, strings.Contains(string(md), "t / geventgo (not built): absent"))
+	assert.NotContains(t, string(md), "(soak.md)", "no link while make soak has not run")
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "soak.md"), []byte("# soak\n"), 0o644))
+	require.NoError(t, writeResults(dir, rows, Meta{Reps: 1, Scale: 1, Started: time.Now(), Workloads: ws}))
+	md, err = os.ReadFile(filepath.Join(dir, "latest.md"))
+	require.NoError(t, err)
+	assert.Contains(t, string(md), "[soak.md](soak.md)")
 }

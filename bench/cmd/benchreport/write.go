@@ -51,10 +51,16 @@ func writeResults(dir string, rows []report.Row, meta Meta) error {
 	if meta.Quick {
 		title += " (quick run)"
 	}
+	md := markdown(rows, meta, title)
+	// The soak figures are written by another run (make soak); link them
+	// only when that run has left its report here.
+	if _, err := os.Stat(filepath.Join(dir, "soak.md")); err == nil {
+		md += "\nSoak figures (memory, goroutines, fds and cev watchers back to their baseline after 1M greenlets, 100k timers and 10k connections): [soak.md](soak.md), written by `make soak`.\n"
+	}
 	files := map[string]string{
 		"latest.json": string(js),
 		"latest.svg":  report.SVG(rows, title),
-		"latest.md":   markdown(rows, meta, title),
+		"latest.md":   md,
 	}
 	for name, content := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
