@@ -144,27 +144,27 @@ func soakMarkdown(recs []*record, started time.Time, took time.Duration, loadBef
 	fmt.Fprintf(&b, "Written by `make soak` (`go test -tags soak -run Soak -timeout 30m -v ./soak/`, sources in `soak/`) on %s in %s; %s. Machine: %s.\n\n",
 		started.UTC().Format("2006-01-02 15:04 UTC"), took.Round(time.Second), verdict, mach)
 	fmt.Fprintf(&b, "Load average (1, 5, 15 min) before the run: %s; after: %s. Anything well above 0 means other work shared the CPUs and stretched the wall times.\n\n", loadBefore, loadAfter)
-	b.WriteString("| soak | scale | result | wall time | peak MiB | after MiB | baseline MiB | hub alive MiB | goroutines before/peak/after | fds before/after | cev watchers peak/after |\n")
-	b.WriteString("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	b.WriteString("| soak | scale | result | wall time | peak MiB | after MiB | baseline MiB | hub alive MiB | idle workers | goroutines before/peak/after | fds before/after | cev watchers peak/after |\n")
+	b.WriteString("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, r := range recs {
 		result := "passed"
 		if r.failed {
 			result = "**FAILED**"
 		}
 		if !r.measured {
-			fmt.Fprintf(&b, "| %s | %s | %s | - | - | - | - | - | - | - | - |\n", r.what, r.scale, result)
+			fmt.Fprintf(&b, "| %s | %s | %s | - | - | - | - | - | - | - | - | - |\n", r.what, r.scale, result)
 			continue
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %v | %s | %s | %s | %s | %d/%d/%d | %d/%d | %d/%d |\n",
+		fmt.Fprintf(&b, "| %s | %s | %s | %v | %s | %s | %s | %s | %d | %d/%d/%d | %d/%d | %d/%d |\n",
 			r.what, r.scale, result, r.elapsed.Round(time.Millisecond),
-			mibCell(r.peak.inuse), mibCell(r.after.inuse), mibCell(r.base.inuse), mibCell(r.during.inuse),
+			mibCell(r.peak.inuse), mibCell(r.after.inuse), mibCell(r.base.inuse), mibCell(r.during.inuse), r.during.idle,
 			r.base.goroutines, r.peak.goroutines, r.after.goroutines,
 			r.base.fds, r.after.fds, r.peak.watchers, r.during.watchers)
 	}
 	b.WriteString("\n*wall time* runs from the soak's hub starting to its end, spawning and joining included, warm-up and measuring left out. ")
 	b.WriteString("MiB are Go heap+stack in use (HeapInuse+StackInuse) after two GCs, except *peak*, read at the busiest point without a GC. ")
-	b.WriteString("*baseline* is taken before the soak's hub starts, after warming the goroutine free list to the soak's peak (the runtime never frees a dead goroutine's g struct); *after* once the hub is destroyed; *hub alive* once the work is over but before the hub is destroyed. ")
-	fmt.Fprintf(&b, "A soak fails if *after* exceeds *baseline* by more than %s, if goroutines or fds differ from before, if goleak finds a goroutine left over, or if more than %d cev watchers (the hub's async watcher and its two timer pools) outlive the work. ", mb(memTolerance), maxPooledWatchers)
+	b.WriteString("*baseline* is taken before the soak's hub starts, after warming the goroutine free list to the soak's peak (the runtime never frees a dead goroutine's g struct); *after* once the hub is destroyed; *hub alive* once the work is over but before the hub is destroyed: it includes the hub's idle workers (finished greenlets' coroutines kept for the next spawns, ~4.7 KiB each, trimmed by half per second of idleness, see the scheduler package doc), which go with the hub. ")
+	fmt.Fprintf(&b, "A soak fails if *after* exceeds *baseline* by more than %s, if goroutines or fds differ from before, if goleak finds a goroutine left over, or if more than %d cev watchers (the hub's async watcher, its two timer pools and the worker pool's trim timer) outlive the work. ", mb(memTolerance), maxPooledWatchers)
 	b.WriteString("cev watchers are libev watchers in C memory on the hub's loop, read from the hub; goroutines and fds are for the whole test process.\n")
 	var notes []string
 	for _, r := range recs {

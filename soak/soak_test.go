@@ -58,6 +58,7 @@ type figures struct {
 	goroutines int
 	fds        int
 	watchers   int // cev watchers alive on the hub's loop (C memory), when measured there
+	idle       int // idle workers the hub keeps for reuse, when measured there
 }
 
 // measure collects garbage and reads the figures a leak would move.
@@ -79,6 +80,16 @@ func peek() figures {
 	return figures{inuse: ms.HeapInuse + ms.StackInuse, goroutines: runtime.NumGoroutine()}
 }
 
+// measureHub is measure plus what the hub holds: its cev watchers and its
+// idle workers.
+func measureHub(t *testing.T, h *scheduler.Hub) figures {
+	t.Helper()
+	f := measure(t)
+	f.watchers = watchersOf(h)
+	f.idle = h.IdleWorkers()
+	return f
+}
+
 // peekHub is peek plus the hub's watcher count.
 func peekHub(h *scheduler.Hub) figures {
 	f := peek()
@@ -89,9 +100,10 @@ func peekHub(h *scheduler.Hub) figures {
 func mb(b uint64) string { return fmt.Sprintf("%.1f MiB", float64(b)/mib) }
 
 // maxPooledWatchers bounds the watchers an idle hub may keep: its async
-// watcher and the scheduler's two timer pools (256 timers each); anything
-// above it after a soak is C memory that leaks.
-const maxPooledWatchers = 1 + 2*256
+// watcher, the scheduler's two timer pools (256 timers each) and the idle
+// worker pool's trim timer; anything above it after a soak is C memory that
+// leaks.
+const maxPooledWatchers = 1 + 2*256 + 1
 
 // watchersOf reads how many cev watchers the hub's loop holds, from the hub.
 func watchersOf(h *scheduler.Hub) int { return h.Loop().WatcherCount() }
@@ -127,8 +139,8 @@ func report(t *testing.T, rec *record, elapsed time.Duration, base, peak, during
 	recordsMu.Lock()
 	rec.elapsed, rec.base, rec.peak, rec.during, rec.after, rec.measured = elapsed, base, peak, during, after, true
 	recordsMu.Unlock()
-	t.Logf("soak: %s: peak %s, after %s, baseline %s (hub alive after the work: %s), goroutines before/after %d/%d (peak %d), fds before/after %d/%d, cev watchers peak/after the work %d/%d",
-		what, mb(peak.inuse), mb(after.inuse), mb(base.inuse), mb(during.inuse),
+	t.Logf("soak: %s: peak %s, after %s, baseline %s (hub alive after the work: %s, %d idle workers pooled), goroutines before/after %d/%d (peak %d), fds before/after %d/%d, cev watchers peak/after the work %d/%d",
+		what, mb(peak.inuse), mb(after.inuse), mb(base.inuse), mb(during.inuse), during.idle,
 		base.goroutines, after.goroutines, peak.goroutines, base.fds, after.fds, peak.watchers, during.watchers)
 	assert.LessOrEqual(t, during.watchers, maxPooledWatchers, "cev watchers (C memory) back to what the hub pools")
 	assert.LessOrEqual(t, after.inuse, base.inuse+memTolerance, "heap+stack back within %s of the baseline", mb(memTolerance))
@@ -197,8 +209,7 @@ func TestSoakGreenletWaves(t *testing.T) {
 			return fmt.Errorf("%d greenlets still live", got)
 		}
 		gs = nil // what the hub keeps, not what the test holds
-		during = measure(t)
-		during.watchers = watchersOf(h)
+		during = measureHub(t, h)
 		return nil
 	})
 	elapsed := time.Since(start)
@@ -313,8 +324,7 @@ func TestSoakTimers(t *testing.T) {
 			return fmt.Errorf("%d timeouts fired, want %d", fired, n)
 		}
 		gs = nil // what the hub keeps, not what the test holds
-		during = measure(t)
-		during.watchers = watchersOf(h)
+		during = measureHub(t, h)
 		return nil
 	})
 	elapsed := time.Since(start)
@@ -392,8 +402,7 @@ func TestSoakConnections(t *testing.T) {
 		if echoed != total {
 			return fmt.Errorf("%d connections echoed, want %d", echoed, total)
 		}
-		during = measure(t)
-		during.watchers = watchersOf(h)
+		during = measureHub(t, h)
 		return nil
 	})
 	elapsed := time.Since(start)
