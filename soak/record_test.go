@@ -102,6 +102,38 @@ func (r reportingM) Run() int {
 	return code
 }
 
+// listenOverflows reads the kernel's TcpExt ListenOverflows counter (SYNs
+// dropped because an accept queue was full, system-wide), -1 if unreadable:
+// each overflow costs the client a 1 s SYN retransmit, which shows in the
+// connection soak's wall time.
+func listenOverflows() int64 {
+	b, err := os.ReadFile("/proc/net/netstat")
+	if err != nil {
+		return -1
+	}
+	var keys []string
+	for line := range strings.Lines(string(b)) {
+		f := strings.Fields(line)
+		if len(f) == 0 || f[0] != "TcpExt:" {
+			continue
+		}
+		if keys == nil {
+			keys = f
+			continue
+		}
+		for i, k := range keys {
+			if k == "ListenOverflows" && i < len(f) {
+				var n int64
+				if _, err := fmt.Sscan(f[i], &n); err == nil {
+					return n
+				}
+			}
+		}
+		return -1
+	}
+	return -1
+}
+
 // loadAvg returns /proc/loadavg's 1, 5 and 15 minute averages.
 func loadAvg() string {
 	b, err := os.ReadFile("/proc/loadavg")

@@ -344,6 +344,7 @@ func TestSoakConnections(t *testing.T) {
 	warmGoroutines(2*concurrent + 100)
 	base := measure(t)
 	var peak, during figures
+	overflows := listenOverflows()
 	start := time.Now()
 	reps := soakHub(t, func(h *scheduler.Hub) error {
 		srv, err := server.Listen("tcp", "127.0.0.1:0", func(c *socket.Conn) error {
@@ -406,6 +407,12 @@ func TestSoakConnections(t *testing.T) {
 		return nil
 	})
 	elapsed := time.Since(start)
+	if overflows >= 0 {
+		if now := listenOverflows(); now >= 0 {
+			t.Logf("soak: kernel ListenOverflows +%d during the connections soak (each a 1 s SYN retransmit for a client)", now-overflows)
+			rec.note("kernel ListenOverflows (accept queue full, SYN dropped, system-wide) +%d during the soak: the listener's backlog (socket.ListenConfig.Backlog 0 = syscall.SOMAXCONN = 128) is below the %d connects in flight, and each overflow costs a 1 s SYN retransmit: most of the ~1 s each batch of %d takes", now-overflows, concurrent, concurrent)
+		}
+	}
 	assert.Empty(t, reps)
 	goleak.VerifyNone(t, before)
 	after := measure(t)
