@@ -178,7 +178,7 @@ func (h *Hub) endDying() {
 		// A parked worker resumed without a job returns, which ends its
 		// coroutine and hands control back to its parent, the hub.
 		h.switchInto(w.ctx, nil)
-		h.current.Store(nil)
+		h.setRunning(h.hubC)
 	}
 	if len(p.dying) > 0 {
 		p.dyingQueue = true

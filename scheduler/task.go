@@ -265,7 +265,7 @@ func (w *worker) main(first any) (any, error) {
 	// Also on runtime.Goexit, which ends the worker's coroutine.
 	defer unregisterCtx(c)
 	h := c.hub
-	h.current.Store(c)
+	h.setRunning(c)
 	j, _ := first.(job)
 	for j != nil {
 		j.runOn(c)

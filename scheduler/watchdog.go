@@ -27,11 +27,11 @@ func (e *BlockingError) Error() string {
 func (e *BlockingError) Unwrap() error { return ErrBlockingHub }
 
 // watchdog is the state the detector keeps per hub. The hub itself only
-// pays an atomic add per switch (h.switches) and an atomic store of the
-// resumed greenlet (h.current), plus two stores per loop iteration (inPoll).
+// pays one atomic store per side of a switch (Hub.running), plus two stores
+// per loop iteration (inPoll).
 type watchdog struct {
 	threshold atomic.Int64 // nanoseconds; 0: off
-	lastSeen  uint64       // switch count at the previous tick
+	lastSeen  uint64       // Hub.running at the previous tick
 	lastIter  uint64
 	since     time.Time // when lastSeen was first seen
 	reported  bool      // this stall was reported already
@@ -153,7 +153,7 @@ func watchdogLoop(stop, done chan struct{}) {
 // any.
 func (w *watchdog) check(h *Hub, now time.Time) func() {
 	th := time.Duration(w.threshold.Load())
-	sw := h.switches.Load()
+	sw := h.running.Load()
 	it := w.iter.Load()
 	if th <= 0 || !w.inLoop.Load() || w.inPoll.Load() || sw != w.lastSeen || it != w.lastIter {
 		w.lastSeen, w.lastIter, w.since, w.reported = sw, it, now, false
@@ -163,9 +163,8 @@ func (w *watchdog) check(h *Hub, now time.Time) func() {
 		return nil
 	}
 	w.reported = true
-	c := h.current.Load()
 	name, id := "hub", h.hubC.goid.Load()
-	if c != nil {
+	if c := h.blame(uint32(sw)); c != nil && c != h.hubC {
 		name, id = c.displayName(), c.goid.Load()
 	}
 	stalled := now.Sub(w.since)
@@ -201,4 +200,20 @@ func blockingStack(id int64) string {
 	end := time.Now()
 	dumpNotBefore.Store(end.Add(dumpCostFactor * end.Sub(start)).UnixNano())
 	return stack
+}
+
+// blame returns the greenlet of h whose goid has the low 32 bits low (see
+// Hub.setRunning), nil if none is registered any more. It walks every
+// registered context, which is fine once per stall report.
+func (h *Hub) blame(low uint32) *gctx {
+	var found *gctx
+	ctxs.Range(func(_, v any) bool {
+		c := v.(*gctx)
+		if c.hub == h && uint32(c.goid.Load()) == low {
+			found = c
+			return false
+		}
+		return true
+	})
+	return found
 }
