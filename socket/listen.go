@@ -4,6 +4,9 @@ import (
 	"errors"
 	"net"
 	"os"
+	"strconv"
+	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -22,7 +25,8 @@ const (
 
 // ListenConfig holds listening options; the zero value is ready to use.
 type ListenConfig struct {
-	// Backlog is listen(2)'s backlog; 0 means syscall.SOMAXCONN.
+	// Backlog is listen(2)'s backlog; 0 means the machine's limit
+	// (/proc/sys/net/core/somaxconn), as package net does.
 	Backlog int
 	// ReusePort sets SO_REUSEPORT, so several hubs (one per core) can each listen on the same
 	// port and the kernel spreads connections among them.
@@ -57,7 +61,7 @@ func (lc *ListenConfig) Listen(network, address string) (*Listener, error) {
 	}
 	backlog := lc.Backlog
 	if backlog <= 0 {
-		backlog = syscall.SOMAXCONN
+		backlog = maxListenerBacklog()
 	}
 	if err := syscall.Listen(sysfd, backlog); err != nil {
 		syscall.Close(sysfd)
@@ -168,3 +172,27 @@ func (l *Listener) AcceptConn() (*Conn, error) {
 
 // SetDeadline sets the deadline of Accept.
 func (l *Listener) SetDeadline(t time.Time) error { return l.SetReadDeadline(t) }
+
+var (
+	somaxconnOnce sync.Once
+	somaxconn     int
+)
+
+// maxListenerBacklog reads the kernel's accept-queue limit once.
+// syscall.SOMAXCONN is the constant 128, far below the usual 4096: a burst
+// of connects beyond it overflows the queue and each refused SYN costs the
+// client a one-second retransmission.
+func maxListenerBacklog() int {
+	somaxconnOnce.Do(func() {
+		somaxconn = syscall.SOMAXCONN
+		b, err := os.ReadFile("/proc/sys/net/core/somaxconn")
+		if err != nil {
+			return
+		}
+		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && n > 0 {
+			// listen(2) stores the backlog in a 16-bit field on older kernels.
+			somaxconn = min(n, 1<<16-1)
+		}
+	})
+	return somaxconn
+}
