@@ -31,8 +31,7 @@ type gctx struct {
 	// waitArg completes waitingOn in reports without formatting a string
 	// on every wait: a duration for sleep, a task for join.
 	waitArg any
-	waiter  *Waiter // reusable waiter for Sleep(0)
-	sleepK  *Waker  // reusable waker for Sleep(d)
+	sleepK  *Waker // reusable waker for Sleep(d)
 	// sleepFire is the cached timer callback waking sleepK.
 	sleepFire func()
 	// curTask mirrors task for the blocking detector's goroutine.
