@@ -13,7 +13,7 @@ func (c Callback) entry() *cbEntry {
 		return nil
 	}
 	e := &c.b.items[c.i]
-	if e.fn == nil && e.afn == nil {
+	if e.fn == nil && e.afn == nil && e.arg == nil {
 		return nil
 	}
 	return e

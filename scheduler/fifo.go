@@ -6,8 +6,10 @@ package scheduler
 
 const cbBlockSize = 256
 
-// cbEntry is one queued callback. Exactly one of fn and afn is set; afn with
-// arg lets the hub queue internal work without allocating a closure.
+// cbEntry is one queued callback. At most one of fn and afn is set; afn with
+// arg lets the hub queue internal work without allocating a closure. With
+// neither, arg is a *gctx to switch into (a Sleep(0) wake-up), which drain
+// does without a call in between. An entry with all three nil is stopped.
 type cbEntry struct {
 	fn  func()
 	afn func(any)
@@ -54,6 +56,13 @@ func (q *cbFIFO) push(e cbEntry) (*cbBlock, int) {
 	q.w++
 	q.n++
 	return q.tail, i
+}
+
+// pushCtx queues a switch into c (Sleep(0)'s wake-up) and returns its
+// handle.
+func (q *cbFIFO) pushCtx(c *gctx) Callback {
+	b, i := q.push(cbEntry{arg: c})
+	return Callback{b: b, i: int32(i), gen: b.gen}
 }
 
 // pop removes the first entry; ok is false when the queue is empty. The slot

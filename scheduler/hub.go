@@ -305,6 +305,14 @@ func (h *Hub) drain() (ok bool) {
 		} else if e.afn != nil {
 			h.callbacksRun++
 			e.afn(e.arg)
+		} else if c, ok := e.arg.(*gctx); ok {
+			// A Sleep(0) wake-up: the switch is written out here, as
+			// each frame between the drain loop and the coroutine
+			// switch costs a mispredicted return per yield.
+			h.callbacksRun++
+			if _, err := c.raw.Switch(nil); err != nil {
+				h.hubSwitchError(c, err)
+			}
 		}
 		count++
 		if count == callbacksPerIntervalCheck {
