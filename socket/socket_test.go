@@ -247,10 +247,17 @@ func TestPeerNeverReadsWriterTimesOut(t *testing.T) {
 		s, err := ln.Accept()
 		require.NoError(t, err)
 		defer s.Close() // never read
+		// The buffer is allocated (and, under the race detector, its shadow
+		// memory faulted in) before the deadline starts: on a fresh machine
+		// that took longer than the deadline and no byte went out.
+		big := make([]byte, 64<<20)
+		for i := 0; i < len(big); i += 4096 {
+			big[i] = 1
+		}
 		// Long enough that a descheduled test on a busy machine still
 		// reaches the first write before the deadline.
 		require.NoError(t, c.SetWriteDeadline(time.Now().Add(500*ms)))
-		n, err := c.Write(make([]byte, 64<<20))
+		n, err := c.Write(big)
 		require.ErrorIs(t, err, os.ErrDeadlineExceeded)
 		assert.Greater(t, n, 0, "some bytes went out before the buffers filled")
 		assert.Less(t, n, 64<<20)
