@@ -18,10 +18,11 @@
 //
 // # Values
 //
-// Switch(args...) packs its arguments the way one Go value can stand for
-// Python's args tuple: no argument arrives as nil, one argument arrives as
-// itself, several arrive as an Args slice. The single-argument case does not
-// allocate. A Func's result reaches the parent unchanged.
+// Switch takes one value where Python's switch takes an args tuple: switch
+// with nil for no argument, with the value itself for one, and with an Args
+// slice for several, which the receiver gets back as that Args. Passing the
+// value through does not allocate. A Func's result reaches the parent
+// unchanged.
 //
 // # Engine
 //
@@ -43,10 +44,15 @@
 // read of the owner's state: a concurrent misuse is reported by the race
 // detector as well as by the error.
 //
-// Suspended coroutines are never garbage collected. KillAll (or Close) on a
-// main greenlet throws ErrGreenletExit into every started greenlet of the
-// owner so its defers run, then stops any that survived; a goroutine that is
-// done with greenlets should Close its main greenlet before it exits.
+// Suspended coroutines are never garbage collected, and dropping the last
+// reference to a greenlet does not kill it: CPython throws GreenletExit into
+// an unreachable greenlet when it collects it, Go has no such hook that could
+// switch. The greenlet stays on its owner's list, holding its goroutine, until
+// KillAll (or Close) on the main greenlet throws ErrGreenletExit into every
+// started greenlet of the owner so its defers run, then stops any that
+// survived (their defers see a recovered value that is an error matching
+// ErrGreenletExit). A goroutine that is done with greenlets must Close its
+// main greenlet before it exits, or the owner and its greenlets leak.
 package greenlet
 
 import (
@@ -343,8 +349,13 @@ func (o *owner) refuseTransfer(g *Greenlet, throw bool) error {
 }
 
 // unwind is the panic that unwinds a coroutine stopped by KillAll, so its
-// defers run.
+// defers run. It is an error matching ErrGreenletExit, so a deferred
+// recover in user code can tell it from a real panic.
 type unwind struct{}
+
+func (unwind) Error() string { return "greenlet: coroutine stopped: " + ErrGreenletExit.Error() }
+
+func (unwind) Unwrap() error { return ErrGreenletExit }
 
 // goexitDone finishes a body parked in the middle of runtime.Goexit (see
 // recoverBody).

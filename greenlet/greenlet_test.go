@@ -424,3 +424,30 @@ func TestArgsAndStrings(t *testing.T) {
 }
 
 var errForTest = errors.New("test")
+
+// TestStoppedGreenletUnwindsWithGreenletExit: a greenlet that swallows the
+// GreenletExit of KillAll and switches again is stopped; its defers run
+// during a panic whose value is an error matching ErrGreenletExit, so a
+// deferred recover can tell the stop from a real panic.
+func TestStoppedGreenletUnwindsWithGreenletExit(t *testing.T) {
+	var recovered any
+	withMain(t, func(m *Greenlet) {
+		stubborn := New(func(any) (any, error) {
+			defer func() {
+				recovered = recover()
+				panic(recovered) // the unwind must go on for the stop to finish
+			}()
+			_, err := m.Switch(nil)
+			require.ErrorIs(t, err, ErrGreenletExit)
+			_, err = m.Switch(nil) // never returns: KillAll stops the coroutine
+			return nil, err
+		})
+		_, err := stubborn.Switch(nil)
+		require.NoError(t, err)
+		require.NoError(t, m.KillAll())
+		assert.True(t, stubborn.Dead())
+	})
+	err, ok := recovered.(error)
+	require.True(t, ok, "recovered %T %v", recovered, recovered)
+	assert.ErrorIs(t, err, ErrGreenletExit)
+}
