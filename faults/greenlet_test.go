@@ -2,6 +2,7 @@ package faults
 
 import (
 	"errors"
+	"fmt"
 	"runtime"
 	"strings"
 	"syscall"
@@ -164,6 +165,20 @@ func TestForeignGoroutineBlockingCalls(t *testing.T) {
 			"Hub.Switch":    func() error { _, err := h.Switch(); return err },
 			"Hub.Wait":      func() error { _, err := h.Wait(io, k, "read"); return err },
 			"Timeout.Start": func() error { return tm.Start() },
+			"JoinAll": func() error {
+				_, err := scheduler.JoinAll([]*scheduler.Greenlet[int]{g}, scheduler.Forever, true)
+				return err
+			},
+			"Wait": func() error {
+				_, err := scheduler.Wait([]scheduler.Linkable{g}, 0, scheduler.Forever)
+				return err
+			},
+			"KillAll": func() error {
+				return scheduler.KillAll([]*scheduler.Greenlet[int]{g}, nil, true, scheduler.Forever)
+			},
+			"KillAll (non-blocking)": func() error {
+				return scheduler.KillAll([]*scheduler.Greenlet[int]{g}, nil, false, 0)
+			},
 		}
 		errs := map[string]error{}
 		done := make(chan struct{})
@@ -172,10 +187,20 @@ func TestForeignGoroutineBlockingCalls(t *testing.T) {
 			for name, call := range calls {
 				errs[name] = call()
 			}
+			// Links are the hub's state: a foreign Rawlink registers nothing.
+			if id := g.Rawlink(func(scheduler.Linkable) {}); id != 0 {
+				errs["Rawlink"] = fmt.Errorf("foreign Rawlink registered link %d", id)
+			}
+			if scheduler.CurrentHub() != nil {
+				errs["no hub"] = errors.New("a refused call created a hub for the foreign goroutine")
+			}
 			// The goroutine-safe entry still works from here.
 			errs["Post"] = h.Post(func() { w.Switch("posted") })
 		}()
 		<-done
+		assert.NoError(t, errs["Rawlink"])
+		assert.NoError(t, errs["no hub"])
+		assert.False(t, g.HasLinks(), "refused calls left links on the greenlet")
 		for name := range calls {
 			assert.ErrorIs(t, errs[name], scheduler.ErrNotGreenlet, name)
 		}
@@ -193,6 +218,37 @@ func TestForeignGoroutineBlockingCalls(t *testing.T) {
 		assert.Equal(t, 3, gv)
 		assert.True(t, g.Successful(), "the refused Kill did not kill")
 		checkBystander(t, by, 10)
+		assert.Empty(t, r.all())
+	})
+}
+
+// TestCrossHubWaitRefused: a greenlet of a second hub (on another
+// goroutine) cannot join, wait on or kill the first hub's greenlets; before
+// the check, the first hub ran the second hub's wake-up and switched into a
+// greenlet it did not own.
+func TestCrossHubWaitRefused(t *testing.T) {
+	withHub(t, func(h *scheduler.Hub, r *reports) {
+		g := scheduler.Spawn(func() (int, error) { return 5, scheduler.Sleep(20 * time.Millisecond) })
+		require.NoError(t, scheduler.Sleep(0))
+		errs := map[string]error{}
+		done := make(chan error)
+		go func() {
+			done <- scheduler.Main(func() error {
+				_, errs["JoinAll"] = scheduler.JoinAll([]*scheduler.Greenlet[int]{g}, scheduler.Forever, true)
+				_, errs["Wait"] = scheduler.Wait([]scheduler.Linkable{g}, 0, scheduler.Forever)
+				errs["KillAll"] = scheduler.KillAll([]*scheduler.Greenlet[int]{g}, nil, true, scheduler.Forever)
+				errs["Join"] = g.Join(scheduler.Forever)
+				return nil
+			})
+		}()
+		require.NoError(t, <-done)
+		for _, name := range []string{"JoinAll", "Wait", "KillAll", "Join"} {
+			assert.ErrorIs(t, errs[name], scheduler.ErrNotGreenlet, name)
+		}
+		assert.False(t, g.HasLinks(), "the other hub left links on the greenlet")
+		v, err := g.Get(true, scheduler.Forever)
+		require.NoError(t, err)
+		assert.Equal(t, 5, v, "the refused KillAll did not kill")
 		assert.Empty(t, r.all())
 	})
 }

@@ -8,8 +8,13 @@ import (
 // Rawlink registers fn to be called on the hub, with the greenlet, once the
 // greenlet is ready; if it already is, fn is scheduled at once. Links run in
 // registration order in one hub callback; links added while they run also
-// run. fn must not block. Hub-affine.
+// run. fn must not block. Hub-affine: called from a goroutine that is not
+// the greenlet's hub or one of its greenlets, it registers nothing and
+// returns 0 (the links are the hub's state).
 func (t *task) Rawlink(fn func(Linkable)) LinkID {
+	if c := currentCtx(); c == nil || c.hub != t.hub {
+		return 0
+	}
 	t.linkSeq++
 	if t.links == nil {
 		t.links = t.links0[:0]
@@ -21,8 +26,12 @@ func (t *task) Rawlink(fn func(Linkable)) LinkID {
 	return t.linkSeq
 }
 
-// Unlink removes the link id; unknown ids are ignored.
+// Unlink removes the link id; unknown ids are ignored, and so is a call
+// from a goroutine that is not on the greenlet's hub. Hub-affine.
 func (t *task) Unlink(id LinkID) {
+	if c := currentCtx(); c == nil || c.hub != t.hub {
+		return
+	}
 	for i := range t.links {
 		if t.links[i].id == id {
 			copy(t.links[i:], t.links[i+1:])
@@ -272,6 +281,8 @@ func (g *Greenlet[T]) dropBody() { g.fn = nil }
 // Joinable is a Linkable with an outcome, for JoinAll's raiseError.
 type Joinable interface {
 	Linkable
+	// Err returns the error the object failed with, nil while it is not
+	// ready and on success; JoinAll returns the first non-nil one.
 	Err() error
 }
 
@@ -297,8 +308,11 @@ func Wait(objects []Linkable, count int, timeout time.Duration) ([]Linkable, err
 
 // IWait yields objects as they become ready, in readiness order, until count
 // (count <= 0: all) were yielded or timeout expires (gevent.iwait). If the
-// wait fails (LoopExit, Kill of the waiting greenlet, a foreign goroutine)
-// it yields (nil, err) and stops. Breaking out of the loop unlinks cleanly.
+// wait fails (LoopExit, Kill of the waiting greenlet) it yields (nil, err)
+// and stops. A caller that is not a greenlet, or objects bound to another
+// hub than the caller's, give ErrNotGreenlet before anything is linked:
+// waiting across hubs is not supported. Breaking out of the loop unlinks
+// cleanly.
 func IWait(objects []Linkable, count int, timeout time.Duration) iter.Seq2[Linkable, error] {
 	return func(yield func(Linkable, error) bool) {
 		if count <= 0 || count > len(objects) {
@@ -307,11 +321,23 @@ func IWait(objects []Linkable, count int, timeout time.Duration) iter.Seq2[Linka
 		if count == 0 {
 			return
 		}
-		h := GetHub()
+		h := CurrentHub()
+		if h == nil {
+			yield(nil, opErr("IWait", ErrNotGreenlet))
+			return
+		}
 		c, err := h.blockingCtx("IWait")
 		if err != nil {
 			yield(nil, err)
 			return
+		}
+		for _, o := range objects {
+			if b, ok := o.(interface{ Hub() *Hub }); ok {
+				if oh := b.Hub(); oh != nil && oh != h {
+					yield(nil, opErr("IWait on an object of another hub", ErrNotGreenlet))
+					return
+				}
+			}
 		}
 		var queue []Linkable
 		waiting := false
@@ -395,6 +421,18 @@ func KillAll[G Killable](gs []G, err error, block bool, timeout time.Duration) e
 	if err == nil {
 		err = ErrGreenletExit
 	}
+	if len(gs) == 0 {
+		return nil
+	}
+	h := gs[0].base().hub
+	if c := currentCtx(); c == nil || c.hub != h {
+		return opErr("KillAll", ErrNotGreenlet)
+	}
+	for _, g := range gs[1:] {
+		if g.base().hub != h {
+			return opErr("KillAll over greenlets of several hubs", ErrNotGreenlet)
+		}
+	}
 	var need []*task
 	for _, g := range gs {
 		t := g.base()
@@ -405,7 +443,6 @@ func KillAll[G Killable](gs []G, err error, block bool, timeout time.Duration) e
 	if len(need) == 0 {
 		return nil
 	}
-	h := need[0].hub
 	throwAll := func() {
 		for _, t := range need {
 			if !t.ready && t.state == stRunning && t.ctx != nil {
