@@ -17,6 +17,7 @@ var ErrNotReady = &notReady{}
 
 type notReady struct{}
 
+// Error returns ErrNotReady's message.
 func (*notReady) Error() string { return "result not ready" }
 
 // Is makes ErrNotReady match scheduler.ErrTimeout.
@@ -25,9 +26,11 @@ func (*notReady) Is(target error) bool { return target == scheduler.ErrTimeout }
 // Error adds the operation that failed to a cause.
 type Error struct {
 	Op  string // e.g. "Event.Wait"
-	Err error
+	Err error  // the cause, kept for errors.Is/As: ErrNotReady, ErrNotGreenlet, ...
 }
 
+// Error returns "event: Op: cause", so the text names the package and the
+// call that failed.
 func (e *Error) Error() string { return "event: " + e.Op + ": " + e.Err.Error() }
 
 // Unwrap returns the cause.

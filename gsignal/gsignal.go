@@ -18,9 +18,10 @@ var ErrInterrupted = errors.New("interrupted by signal")
 
 // SignalError says which signal ended Main.
 type SignalError struct {
-	Signal syscall.Signal
+	Signal syscall.Signal // the signal that arrived
 }
 
+// Error returns ErrInterrupted's message followed by the signal's name.
 func (e *SignalError) Error() string { return fmt.Sprintf("%v: %v", ErrInterrupted, e.Signal) }
 
 // Unwrap returns ErrInterrupted.

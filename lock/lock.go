@@ -33,9 +33,10 @@ var (
 type Error struct {
 	Op      string // e.g. "BoundedSemaphore.Release"
 	Counter int    // the counter when it failed
-	Err     error
+	Err     error  // the sentinel: ErrReleasedTooManyTimes, ErrNotHeld or ErrNegative
 }
 
+// Error returns "lock: Op: sentinel"; Counter is not part of the text.
 func (e *Error) Error() string {
 	return "lock: " + e.Op + ": " + e.Err.Error()
 }
@@ -157,6 +158,9 @@ func (s *Semaphore) LinkCount() int { return s.links.Len() }
 // BoundedSemaphore is a Semaphore that cannot be released above its initial
 // value. Create it with NewBoundedSemaphore.
 type BoundedSemaphore struct {
+	// Semaphore supplies every method; NewBoundedSemaphore marks it
+	// bounded, which is what makes Release refuse to exceed the initial
+	// value.
 	Semaphore
 }
 

@@ -34,15 +34,20 @@ var (
 
 type poolFull struct{}
 
-func (*poolFull) Error() string        { return "pool full" }
+// Error returns ErrPoolFull's message.
+func (*poolFull) Error() string { return "pool full" }
+
+// Is makes ErrPoolFull match queue.ErrFull.
 func (*poolFull) Is(target error) bool { return target == queue.ErrFull }
 
 // Error adds the operation to a sentinel or a cause.
 type Error struct {
-	Op  string
-	Err error
+	Op  string // e.g. "Pool.Add"
+	Err error  // a sentinel (ErrPoolFull, ErrBadSize, scheduler.ErrNotGreenlet) or the cause of a failed wait
 }
 
+// Error returns "pool: Op: cause", so the text names the package and the
+// call that failed.
 func (e *Error) Error() string { return "pool: " + e.Op + ": " + e.Err.Error() }
 
 // Unwrap returns the cause.
@@ -255,6 +260,9 @@ func (g *Group) Full() bool {
 // Pool is gevent's Pool: a Group that runs at most size greenlets at once;
 // Spawn waits for a free slot. Create it with NewPool. Hub-affine.
 type Pool struct {
+	// Group supplies membership (Add, Discard, Join, Kill, ...); NewPool
+	// gives it the semaphore of size slots that Add and Spawn wait on.
+	// Pool overrides Full.
 	Group
 }
 

@@ -53,9 +53,11 @@ var (
 // waiting greenlet.
 type Error struct {
 	Op  string // e.g. "Queue.Get"
-	Err error
+	Err error  // a sentinel (ErrEmpty, ErrFull, ...) or the error thrown into the wait
 }
 
+// Error returns "queue: Op: cause", so the text names the package and the
+// call that failed.
 func (e *Error) Error() string { return "queue: " + e.Op + ": " + e.Err.Error() }
 
 // Unwrap returns the cause.
@@ -497,6 +499,8 @@ type joinState struct {
 // one, TaskDone removes one and Join waits until none is left. Create it
 // with NewJoinableQueue. Hub-affine.
 type JoinableQueue[T any] struct {
+	// Queue supplies Put, Get and the rest; NewJoinableQueue gives it the
+	// task count that its Put increments.
 	Queue[T]
 }
 

@@ -40,6 +40,8 @@ type Error struct {
 	Err error  // one of the sentinels, or a cause
 }
 
+// Error returns "scheduler: Op: cause", so the text names the package and
+// the call that failed.
 func (e *Error) Error() string { return "scheduler: " + e.Op + ": " + e.Err.Error() }
 
 // Unwrap returns the cause.
@@ -53,6 +55,8 @@ type PanicError struct {
 	Stack []byte // the greenlet's stack at the panic
 }
 
+// Error returns "panic: " and the panic value; the stack is left out (a
+// *GreenletError's text adds it).
 func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
 
 // Unwrap returns the panic value when it is an error.
@@ -75,9 +79,12 @@ type BlockedGreenlet struct {
 // has nothing left that could wake it (gevent's LoopExit). Unlike gevent's
 // it lists every greenlet that is still blocked.
 type LoopExitError struct {
-	Blocked []BlockedGreenlet
+	Blocked []BlockedGreenlet // every greenlet still waiting when the loop ran dry
 }
 
+// Error returns ErrLoopExit's message followed, one per line, by each
+// blocked greenlet, what it waits on and its indented stack, so the text
+// alone shows where everything is stuck.
 func (e *LoopExitError) Error() string {
 	var b strings.Builder
 	b.WriteString("scheduler: ")

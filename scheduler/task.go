@@ -78,6 +78,8 @@ type linkEntry struct {
 // once and then calls its links (gevent's rawlink protocol). *Greenlet[T]
 // implements it, and so do the primitives built on the scheduler.
 type Linkable interface {
+	// Ready reports whether waiting on the object would return at once
+	// (a finished greenlet, a set event, an acquirable semaphore).
 	Ready() bool
 	// Rawlink calls fn on the hub once the object is ready (at once, in a
 	// hub callback, if it already is). fn must not block.
@@ -87,15 +89,33 @@ type Linkable interface {
 }
 
 // Runnable is the untyped face of a *Greenlet[T], as returned by GetCurrent.
+//
+// Name may be called from any goroutine; the other methods are hub-affine,
+// and Join and Kill return ErrNotGreenlet from another goroutine.
 type Runnable interface {
 	Linkable
+	// Name returns the greenlet's name, "Greenlet-<n>" unless SetName
+	// changed it.
 	Name() string
+	// Err returns the error the greenlet failed with; nil while it runs,
+	// on success and after a GreenletExit.
 	Err() error
+	// Successful reports whether the greenlet finished without an error.
 	Successful() bool
+	// Dead reports whether the greenlet finished or was killed before it
+	// ran.
 	Dead() bool
+	// Started reports whether the greenlet is scheduled or running and not
+	// yet finished (gevent's bool(greenlet)).
 	Started() bool
+	// Join waits until the greenlet is ready or timeout expires; see
+	// Greenlet.Join.
 	Join(timeout time.Duration) error
+	// Kill raises err (ErrGreenletExit when nil) in the greenlet, waiting
+	// for it to die when block is set; see Greenlet.Kill.
 	Kill(err error, block bool, timeout time.Duration) error
+	// Context returns a context cancelled when the greenlet is killed or
+	// finishes; see Greenlet.Context.
 	Context() context.Context
 }
 
@@ -341,10 +361,12 @@ func (t *task) finish(err error) {
 // GreenletError is what the hub's error handler gets when a greenlet fails:
 // which greenlet and the error (a *PanicError for a panic).
 type GreenletError struct {
-	Greenlet string
-	Err      error
+	Greenlet string // the greenlet's name
+	Err      error  // the error it failed with, as its Err returns it (a *PanicError for a panic)
 }
 
+// Error returns "scheduler: <name> failed: <error>", followed by the stack
+// when Err is a *PanicError that recorded one.
 func (e *GreenletError) Error() string {
 	s := fmt.Sprintf("scheduler: %s failed: %v", e.Greenlet, e.Err)
 	var p *PanicError

@@ -136,6 +136,9 @@ func (t *Timeout) Fired() bool { return t.fired }
 // Seconds returns the timeout's duration.
 func (t *Timeout) Seconds() time.Duration { return t.d }
 
+// Error returns "scheduler: timeout <duration>" ("(never)" for a negative
+// duration). The custom error given to NewTimeout is not part of the text;
+// Unwrap returns it.
 func (t *Timeout) Error() string {
 	if t.d < 0 {
 		return "scheduler: timeout (never)"

@@ -15,6 +15,8 @@ type BlockingError struct {
 	Stack    string        // its stack, when it could be found
 }
 
+// Error names the greenlet that held the hub and for how long, followed by
+// its stack when one was found.
 func (e *BlockingError) Error() string {
 	s := fmt.Sprintf("scheduler: hub blocked: %s ran for more than %v without switching", e.Greenlet, e.For)
 	if e.Stack != "" {
