@@ -124,9 +124,16 @@ func (p *ThreadPool) worker() {
 
 // Spawn queues fn to run on a worker and returns its Result at once (gevent's
 // threadpool.spawn). The hub's loop stays alive until the result is delivered.
+// Called from a goroutine that is not on the pool's hub, it runs nothing and
+// the Result is ready at once with an error matching scheduler.ErrNotGreenlet.
 func Spawn[T any](p *ThreadPool, fn func() (T, error)) *Result[T] {
 	r := &Result[T]{hub: p.hub}
 	h := p.hub
+	if !h.OnHub() {
+		r.ready = true
+		r.err = &scheduler.Error{Op: "threadpool.Spawn", Err: scheduler.ErrNotGreenlet}
+		return r
+	}
 	release := h.KeepAlive()
 	closedNow := false
 	job := func() {
@@ -231,6 +238,10 @@ func (r *Result[T]) schedule() {
 // Ready reports whether the function returned.
 func (r *Result[T]) Ready() bool { return r.ready }
 
+// Hub returns the hub the result is delivered on; scheduler.IWait uses it to
+// refuse waiting on it from another hub.
+func (r *Result[T]) Hub() *scheduler.Hub { return r.hub }
+
 // Successful reports whether the function returned without an error.
 func (r *Result[T]) Successful() bool { return r.ready && r.err == nil }
 
@@ -240,8 +251,12 @@ func (r *Result[T]) Value() T { return r.v }
 // Err returns the function's error (nil before it is ready).
 func (r *Result[T]) Err() error { return r.err }
 
-// Rawlink calls fn on the hub once the result is ready. Hub-affine.
+// Rawlink calls fn on the hub once the result is ready. Hub-affine: from a
+// goroutine that is not on the result's hub it registers nothing and returns 0.
 func (r *Result[T]) Rawlink(fn func(scheduler.Linkable)) scheduler.LinkID {
+	if !r.hub.OnHub() {
+		return 0
+	}
 	r.nextID++
 	r.links = append(r.links, link{r.nextID, fn})
 	if r.ready {
@@ -250,8 +265,12 @@ func (r *Result[T]) Rawlink(fn func(scheduler.Linkable)) scheduler.LinkID {
 	return r.nextID
 }
 
-// Unlink removes a link; unknown ids are ignored.
+// Unlink removes a link; unknown ids are ignored, as is a call from a
+// goroutine that is not on the result's hub.
 func (r *Result[T]) Unlink(id scheduler.LinkID) {
+	if !r.hub.OnHub() {
+		return
+	}
 	for i, l := range r.links {
 		if l.id == id {
 			r.links = append(r.links[:i], r.links[i+1:]...)

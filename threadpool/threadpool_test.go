@@ -142,3 +142,40 @@ func TestClose(t *testing.T) {
 		return nil
 	})
 }
+
+// TestForeignGoroutineRefused: the pool is hub-affine. From a plain goroutine
+// Spawn, Apply and Map run nothing and report ErrNotGreenlet, a pending
+// result's Get refuses to wait without creating a hub, and the pool still
+// works from its own greenlets afterwards.
+func TestForeignGoroutineRefused(t *testing.T) {
+	run(t, func() error {
+		p, err := threadpool.New(2)
+		require.NoError(t, err)
+		var ran atomic.Int32
+		release := make(chan struct{})
+		pending := threadpool.Spawn(p, func() (int, error) { <-release; return 7, nil })
+		errs := map[string]error{}
+		hubCreated := false
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_, errs["Apply"] = threadpool.Apply(p, func() (int, error) { ran.Add(1); return 1, nil })
+			_, errs["Map"] = threadpool.Map(p, func(i int) (int, error) { ran.Add(1); return i, nil }, []int{1, 2})
+			errs["Spawn"] = threadpool.Spawn(p, func() (int, error) { ran.Add(1); return 1, nil }).Err()
+			_, errs["Get"] = pending.Get(scheduler.Forever)
+			hubCreated = scheduler.CurrentHub() != nil
+		}()
+		<-done
+		for name, err := range errs {
+			assert.ErrorIs(t, err, scheduler.ErrNotGreenlet, name)
+		}
+		assert.Len(t, errs, 4)
+		assert.False(t, hubCreated, "a refused call created a hub for the foreign goroutine")
+		assert.Zero(t, ran.Load(), "a refused call ran its function")
+		close(release)
+		v, err := pending.Get(scheduler.Forever)
+		require.NoError(t, err)
+		assert.Equal(t, 7, v)
+		return p.Close()
+	})
+}
