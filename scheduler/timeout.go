@@ -10,7 +10,9 @@ import (
 // greenlet that started it when d elapses, unless cancelled first. The
 // raised error is the *Timeout itself (errors.Is(err, t) tells which timeout
 // fired; errors.Is(err, ErrTimeout) matches any), or the custom error given
-// to NewTimeout. A negative duration makes a timeout that never fires; zero
+// to NewTimeout, raised as is, as gevent raises the exception it was given:
+// then errors.Is(err, t) is false and the custom error is how to tell which
+// timeout fired. A negative duration makes a timeout that never fires; zero
 // fires in the next loop iteration.
 //
 //	t := scheduler.StartTimeout(time.Second)
