@@ -248,6 +248,7 @@ func run(ctx context.Context, o options) error {
 	}
 	finish(rows)
 	fmt.Print(report.Text(rows))
+	fmt.Print(targetsText(rows))
 	meta := Meta{Quick: o.quick, Reps: o.reps, Scale: o.scale, Started: start, Elapsed: time.Since(start), Workloads: ws,
 		LoadBefore: load0, LoadAfter: loadAvg()}
 	out := o.out

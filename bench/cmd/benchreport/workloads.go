@@ -12,8 +12,9 @@ type Workload struct {
 	Metrics  []report.Metric // what its programs report, one table row each
 	Impls    []report.Impl   // the implementations that apply; others are n/a
 	Server   bool            // the program is an echo server driven by bench/loadgen
-	Args     map[report.Impl][]string
-	Quick    bool // part of -quick
+	// Args are extra arguments for single implementations' programs.
+	Args  map[report.Impl][]string
+	Quick bool // part of -quick
 	// MaxReps caps the runs per implementation for workloads whose result
 	// barely varies and whose runs are slow (memory); 0 means no cap.
 	MaxReps int

@@ -14,12 +14,12 @@ import (
 
 // Meta describes the sitting a report comes from.
 type Meta struct {
-	Quick     bool
-	Reps      int
-	Scale     float64
-	Started   time.Time
-	Elapsed   time.Duration
-	Workloads []Workload
+	Quick     bool          // -quick: the quick subset, fewer runs, smaller N
+	Reps      int           // runs per implementation asked for (a workload's MaxReps may cap it)
+	Scale     float64       // the BENCH_SCALE every program got
+	Started   time.Time     // when the runs began
+	Elapsed   time.Duration // how long the runs took
+	Workloads []Workload    // the workloads that ran
 	// LoadBefore and LoadAfter are /proc/loadavg's 1, 5 and 15 minute
 	// averages around the runs: other work on the machine skews the numbers.
 	LoadBefore, LoadAfter string
@@ -109,6 +109,7 @@ func markdown(rows []report.Row, meta Meta, title string) string {
 	b.WriteString("Each cell is the median with the min-max of the runs. Ratios are of medians: for ns/op, us and B/greenlet lower is better (geventgo/C of 1.3x means 30% slower than C; gevent/geventgo of 20x means gevent takes 20 times as long); for req/s higher is better. ")
 	b.WriteString("*n/a*: the workload has no such implementation; *not built*: the implementation does not exist yet or does not compile (never faked); *failed*: it built but no run succeeded.\n\n")
 	b.WriteString(report.Markdown(rows))
+	b.WriteString("\n" + targetsMarkdown(rows))
 	b.WriteString("\n## Workloads\n\n")
 	for _, w := range meta.Workloads {
 		for _, m := range w.Metrics {
