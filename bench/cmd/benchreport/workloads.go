@@ -107,7 +107,7 @@ var workloads = []Workload{
 		Metrics: ns("semaphore", "Semaphore contended by 2 greenlets, sleep(0) inside, per acquire", "sleep(0) + wake of the waiter")},
 	{Name: "pool_map", Impls: noC,
 		Metrics: ns("pool_map", "Pool(100).map of a trivial function over 100k items, per item", "a greenlet per item")},
-	{Name: "mem_greenlet", Impls: noC, MaxReps: 3,
+	{Name: "mem_greenlet", Impls: noC,
 		Metrics: []report.Metric{{Name: "mem_greenlet", Title: "RSS per suspended greenlet (100k; Go: blocked goroutine)", Unit: "B/greenlet", Bound: "coroutine stack (2 KiB min goroutine stack)"}}},
 	{Name: "echo", Impls: all, Server: true, Quick: true,
 		Args: map[report.Impl][]string{report.Go: {"-procs", "1"}},

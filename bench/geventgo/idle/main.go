@@ -9,7 +9,7 @@ import (
 )
 
 func main() {
-	n := benchio.N(200000)
+	n := benchio.N(1000000) // issue 2: 1M activations
 	loop, err := cev.NewLoop()
 	if err != nil {
 		benchio.Fail(err)
