@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"errors"
 	"iter"
 	"time"
 
@@ -194,13 +195,29 @@ func (c *Channel[T]) Shutdown() {
 	}
 }
 
-// All yields items as Get returns them and ends when the channel is shut
-// down or a Get fails.
-func (c *Channel[T]) All() iter.Seq[T] {
-	return func(yield func(T) bool) {
+// All yields the items put into the channel as a blocking Get (no time
+// limit) takes them, one (item, nil) per item, as Queue.All does.
+//
+// The iteration ends cleanly, with nothing more yielded, only when Get
+// returns ErrShutdown because this channel was shut down. Any other failure
+// of a Get is yielded once as (zero value, err) and then the iteration
+// stops: Kill's scheduler.ErrGreenletExit, an outer scheduler.Timeout, a
+// *scheduler.LoopExitError when no putter can ever come, or an error
+// matching scheduler.ErrNotGreenlet from a foreign goroutine, wrapped in
+// *Error. Range over both values and handle err. Breaking out of the loop
+// leaves no getter waiting.
+func (c *Channel[T]) All() iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
 		for {
 			v, err := c.Get(true, scheduler.Forever)
-			if err != nil || !yield(v) {
+			if err != nil {
+				if !errors.Is(err, ErrShutdown) || !c.shut {
+					var zero T
+					yield(zero, err)
+				}
+				return
+			}
+			if !yield(v, nil) {
 				return
 			}
 		}

@@ -1,6 +1,8 @@
 package queue_test
 
 import (
+	"fmt"
+	"iter"
 	"testing"
 	"time"
 
@@ -62,27 +64,28 @@ func TestForeignGoroutineIsRefused(t *testing.T) {
 		balance := ch.Balance()
 
 		calls := map[string]func() error{
-			"Queue.Get":                func() error { _, err := empty.Get(true, scheduler.Forever); return err },
-			"Queue.Get timeout":        func() error { _, err := empty.Get(true, 0); return err },
-			"Queue.Get nowait":         func() error { _, err := empty.Get(false, 0); return err },
-			"Queue.Put full":           func() error { return full.Put(3, true, scheduler.Forever) },
-			"Queue.Put full nowait":    func() error { return full.Put(3, false, 0) },
-			"Queue.Put room":           func() error { return empty.Put(3, false, 0) },
-			"Queue.Get item":           func() error { _, err := full.Get(false, 0); return err },
-			"Queue.Peek":               func() error { _, err := empty.Peek(true, scheduler.Forever); return err },
-			"Queue.Peek item":          func() error { _, err := full.Peek(false, 0); return err },
-			"LifoQueue.Put":            func() error { return lifo.Put(3, true, scheduler.Forever) },
-			"LifoQueue.Get":            func() error { _, err := lifo.Get(true, scheduler.Forever); return err },
-			"PriorityQueue.Get":        func() error { _, err := prio.Get(true, scheduler.Forever); return err },
-			"SimpleQueue.Get":          func() error { _, err := simple.Get(true, scheduler.Forever); return err },
-			"JoinableQueue.Join":       func() error { _, err := jq.Join(scheduler.Forever); return err },
-			"JoinableQueue.TaskDone":   jq.TaskDone,
-			"JoinableQueue.Get":        func() error { _, err := jq.Get(true, scheduler.Forever); return err },
-			"Channel.Get":              func() error { _, err := ch.Get(true, scheduler.Forever); return err },
-			"Channel.Get nowait":       func() error { _, err := ch.Get(false, 0); return err },
-			"Channel.Put":              func() error { return ch.Put(3, true, scheduler.Forever) },
-			"Channel.Put nowait":       func() error { return ch.Put(3, false, 0) },
-			"Queue.All yields nothing": func() error { return allYields(empty) },
+			"Queue.Get":                      func() error { _, err := empty.Get(true, scheduler.Forever); return err },
+			"Queue.Get timeout":              func() error { _, err := empty.Get(true, 0); return err },
+			"Queue.Get nowait":               func() error { _, err := empty.Get(false, 0); return err },
+			"Queue.Put full":                 func() error { return full.Put(3, true, scheduler.Forever) },
+			"Queue.Put full nowait":          func() error { return full.Put(3, false, 0) },
+			"Queue.Put room":                 func() error { return empty.Put(3, false, 0) },
+			"Queue.Get item":                 func() error { _, err := full.Get(false, 0); return err },
+			"Queue.Peek":                     func() error { _, err := empty.Peek(true, scheduler.Forever); return err },
+			"Queue.Peek item":                func() error { _, err := full.Peek(false, 0); return err },
+			"LifoQueue.Put":                  func() error { return lifo.Put(3, true, scheduler.Forever) },
+			"LifoQueue.Get":                  func() error { _, err := lifo.Get(true, scheduler.Forever); return err },
+			"PriorityQueue.Get":              func() error { _, err := prio.Get(true, scheduler.Forever); return err },
+			"SimpleQueue.Get":                func() error { _, err := simple.Get(true, scheduler.Forever); return err },
+			"JoinableQueue.Join":             func() error { _, err := jq.Join(scheduler.Forever); return err },
+			"JoinableQueue.TaskDone":         jq.TaskDone,
+			"JoinableQueue.Get":              func() error { _, err := jq.Get(true, scheduler.Forever); return err },
+			"Channel.Get":                    func() error { _, err := ch.Get(true, scheduler.Forever); return err },
+			"Channel.Get nowait":             func() error { _, err := ch.Get(false, 0); return err },
+			"Channel.Put":                    func() error { return ch.Put(3, true, scheduler.Forever) },
+			"Channel.Put nowait":             func() error { return ch.Put(3, false, 0) },
+			"Queue.All yields the refusal":   func() error { return allYields(empty.All()) },
+			"Channel.All yields the refusal": func() error { return allYields(ch.All()) },
 		}
 		for name, call := range calls {
 			var err error
@@ -119,13 +122,22 @@ func TestForeignGoroutineIsRefused(t *testing.T) {
 	})
 }
 
-func allYields(q *queue.Queue[int]) error {
-	for range q.All() {
-		return assert.AnError
+// allYields returns the one thing a foreign goroutine's All yields: the
+// refusal of its first Get, as an error and no item.
+func allYields(all iter.Seq2[int, error]) error {
+	n := 0
+	var got error
+	for v, err := range all {
+		n++
+		if err == nil || v != 0 {
+			return assert.AnError
+		}
+		got = err
 	}
-	// All ends at once because its Get fails: report that failure.
-	_, err := q.Get(false, 0)
-	return err
+	if n != 1 {
+		return fmt.Errorf("All yielded %d times, want the refusal once", n)
+	}
+	return got
 }
 
 // TestUnboundQueueWithoutHub: a goroutine without a hub may fill and drain

@@ -475,14 +475,43 @@ func (q *Queue[T]) Shutdown() {
 // IsShutdown reports whether Shutdown was called.
 func (q *Queue[T]) IsShutdown() bool { return q.shut }
 
-// All yields items as Get returns them, waiting for each, and ends cleanly
-// once the queue is shut down and drained, or when a Get fails (the
-// greenlet is killed, LoopExit).
-func (q *Queue[T]) All() iter.Seq[T] {
-	return func(yield func(T) bool) {
+// All yields the queue's items as a blocking Get (no time limit) returns
+// them, one (item, nil) per item, and is gevent's "for item in queue".
+//
+// The iteration ends cleanly, with nothing more yielded, only when Get
+// returns ErrShutdown because this queue was shut down and every item left
+// was taken: that is the end marker (gevent's StopIteration). Any other
+// failure of a Get is yielded once as (zero value, err) and then the
+// iteration stops: the error thrown into the greenlet (Kill's
+// scheduler.ErrGreenletExit, an outer scheduler.Timeout), a
+// *scheduler.LoopExitError when nothing can ever put an item, or an error
+// matching scheduler.ErrNotGreenlet from a foreign goroutine. The errors
+// are Get's own, wrapped in *Error. Range over both values and handle err,
+// as gevent lets GreenletExit and Timeout propagate out of the loop:
+//
+//	for v, err := range q.All() {
+//		if err != nil {
+//			return err
+//		}
+//		use(v)
+//	}
+//
+// Breaking out of the loop leaves no waiter behind: no Get is in progress
+// while the loop body runs.
+func (q *Queue[T]) All() iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
 		for {
 			v, err := q.Get(true, scheduler.Forever)
-			if err != nil || !yield(v) {
+			if err != nil {
+				// Read shut only after ErrShutdown: a foreign goroutine
+				// never gets that far, and must not touch the queue.
+				if !errors.Is(err, ErrShutdown) || !q.shut {
+					var zero T
+					yield(zero, err)
+				}
+				return
+			}
+			if !yield(v, nil) {
 				return
 			}
 		}

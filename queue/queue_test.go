@@ -76,10 +76,16 @@ func TestAllEndsOnShutdown(t *testing.T) {
 		c := queue.NewChannel[int]()
 		var got, gotc []int
 		g := scheduler.Go(func() error {
-			for v := range q.All() {
+			for v, err := range q.All() {
+				if err != nil {
+					return err
+				}
 				got = append(got, v)
 			}
-			for v := range c.All() {
+			for v, err := range c.All() {
+				if err != nil {
+					return err
+				}
 				gotc = append(gotc, v)
 			}
 			return nil
@@ -137,10 +143,13 @@ func ExampleQueue() {
 	_ = scheduler.Main(func() error {
 		q := queue.NewQueue[string](1)
 		consumer := scheduler.Go(func() error {
-			for v := range q.All() {
+			for v, err := range q.All() {
+				if err != nil {
+					return err // a Kill, an outer Timeout: not the end of the queue
+				}
 				fmt.Println("got", v)
 			}
-			return nil
+			return nil // Shutdown, once drained, ends the loop cleanly
 		})
 		for _, v := range []string{"a", "b", "c"} {
 			_ = q.Put(v, true, scheduler.Forever)
