@@ -1,0 +1,89 @@
+package resolver_test
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+
+	"github.com/geventgo/geventgo/resolver"
+	"github.com/geventgo/geventgo/scheduler"
+	"github.com/geventgo/geventgo/threadpool"
+)
+
+// The lookups run on the hub's thread pool; only the asking greenlet waits.
+// "localhost" comes from /etc/hosts, so this needs no network.
+func Example() {
+	err := scheduler.Main(func() error {
+		hosts, err := resolver.LookupHost("localhost")
+		if err != nil {
+			return err
+		}
+		fmt.Println("127.0.0.1 among localhost's addresses:", slices.Contains(hosts, "127.0.0.1"))
+
+		ip, err := resolver.GetHostByName("localhost") // one IPv4 address
+		if err != nil {
+			return err
+		}
+		fmt.Println("gethostbyname:", ip)
+
+		ai, err := resolver.GetAddrInfo("tcp4", "localhost", "80")
+		if err != nil {
+			return err
+		}
+		fmt.Println("getaddrinfo:", ai[0].Network, ai[0].Addr)
+		return nil
+	})
+	if err != nil {
+		fmt.Println("error:", err)
+	}
+	// Output:
+	// 127.0.0.1 among localhost's addresses: true
+	// gethostbyname: 127.0.0.1
+	// getaddrinfo: tcp4 127.0.0.1:80
+}
+
+// A Resolver of one's own: a chosen net.Resolver on a dedicated thread pool,
+// here shared by greenlets that resolve at the same time.
+func ExampleNew() {
+	err := scheduler.Main(func() error {
+		pool, err := threadpool.New(2)
+		if err != nil {
+			return err
+		}
+		r := resolver.New(pool, &net.Resolver{PreferGo: true})
+
+		var jobs []*scheduler.Greenlet[[]netip.Addr]
+		for _, host := range []string{"localhost", "127.0.0.1", "::1"} {
+			jobs = append(jobs, scheduler.Spawn(func() ([]netip.Addr, error) {
+				return r.LookupNetIP("ip", host)
+			}))
+		}
+		if _, err := scheduler.JoinAll(jobs, scheduler.Forever, true); err != nil {
+			return err
+		}
+		for _, j := range jobs {
+			addrs := j.Value()
+			loopback := len(addrs) > 0
+			for _, a := range addrs {
+				loopback = loopback && a.IsLoopback()
+			}
+			fmt.Println("all loopback:", loopback)
+		}
+
+		port, err := r.LookupPort("tcp", "http")
+		if err != nil {
+			return err
+		}
+		fmt.Println("http port:", port)
+		return pool.Close()
+	})
+	if err != nil {
+		fmt.Println("error:", err)
+	}
+	// Output:
+	// all loopback: true
+	// all loopback: true
+	// all loopback: true
+	// http port: 80
+}

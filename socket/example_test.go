@@ -1,0 +1,142 @@
+package socket_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/geventgo/geventgo/scheduler"
+	"github.com/geventgo/geventgo/socket"
+)
+
+// A listener and a client in one hub: the accepting greenlet and the dialing
+// main greenlet each block only themselves, and a deadline bounds every wait.
+func Example() {
+	err := scheduler.Main(func() error {
+		ln, err := socket.Listen("tcp", "127.0.0.1:0") // port 0: any free port
+		if err != nil {
+			return err
+		}
+		defer ln.Close()
+		deadline := time.Now().Add(2 * time.Second)
+		if err := ln.SetDeadline(deadline); err != nil { // bounds Accept
+			return err
+		}
+		srv := scheduler.Spawn(func() (string, error) {
+			c, err := ln.Accept()
+			if err != nil {
+				return "", err
+			}
+			defer c.Close()
+			if err := c.SetDeadline(deadline); err != nil {
+				return "", err
+			}
+			msg := make([]byte, 5)
+			if _, err := io.ReadFull(c, msg); err != nil {
+				return "", err
+			}
+			_, err = c.Write(bytes.ToUpper(msg))
+			return string(msg), err
+		})
+
+		c, err := socket.DialTimeout("tcp", ln.Addr().String(), 2*time.Second)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		if err := c.SetDeadline(deadline); err != nil {
+			return err
+		}
+		if _, err := c.Write([]byte("hello")); err != nil {
+			return err
+		}
+		reply, err := io.ReadAll(c) // until the server greenlet closes its end
+		if err != nil {
+			return err
+		}
+		got, err := srv.Get(true, scheduler.Forever)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("server got %q, client got %q\n", got, reply)
+		return nil
+	})
+	if err != nil {
+		fmt.Println("error:", err)
+	}
+	// Output:
+	// server got "hello", client got "HELLO"
+}
+
+// A read whose deadline passes fails with an error matching
+// os.ErrDeadlineExceeded (and scheduler.ErrTimeout); the socket stays usable.
+func ExampleConn_SetReadDeadline() {
+	err := scheduler.Main(func() error {
+		a, b, err := socket.Socketpair()
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		defer b.Close()
+		if err := a.SetReadDeadline(time.Now().Add(10 * time.Millisecond)); err != nil {
+			return err
+		}
+		_, err = a.Read(make([]byte, 1)) // nobody writes
+		fmt.Println(errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, scheduler.ErrTimeout))
+		return nil
+	})
+	if err != nil {
+		fmt.Println("error:", err)
+	}
+	// Output:
+	// true true
+}
+
+// Select and Poll wait for readiness of raw file descriptors (gevent's
+// select.select and select.poll), blocking only the calling greenlet.
+func ExampleSelect() {
+	err := scheduler.Main(func() error {
+		a, b, err := socket.Socketpair()
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		defer b.Close()
+
+		r, _, err := socket.Select([]int{a.Fd()}, nil, 0) // 0: just look
+		if err != nil {
+			return err
+		}
+		fmt.Println("readable before the write:", len(r))
+
+		writer := scheduler.SpawnLater(10*time.Millisecond, func() (int, error) {
+			return b.Write([]byte("x"))
+		})
+		r, _, err = socket.Select([]int{a.Fd()}, nil, 2*time.Second)
+		if err != nil {
+			return err
+		}
+		fmt.Println("readable after the write:", len(r) == 1 && r[0] == a.Fd())
+		if _, err := writer.Get(true, scheduler.Forever); err != nil {
+			return err
+		}
+
+		fds := []socket.PollFD{{Fd: int32(a.Fd()), Events: socket.PollIn}}
+		n, err := socket.Poll(fds, 0)
+		if err != nil {
+			return err
+		}
+		fmt.Println("poll:", n, fds[0].Revents&socket.PollIn != 0)
+		return nil
+	})
+	if err != nil {
+		fmt.Println("error:", err)
+	}
+	// Output:
+	// readable before the write: 0
+	// readable after the write: true
+	// poll: 1 true
+}

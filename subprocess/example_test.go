@@ -1,0 +1,81 @@
+package subprocess_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+
+	"github.com/geventgo/geventgo/scheduler"
+	"github.com/geventgo/geventgo/subprocess"
+)
+
+// Run waits for the child cooperatively: only the calling greenlet blocks,
+// and the others run meanwhile. The exit status comes back as an
+// *exec.ExitError, as with os/exec.
+func Example() {
+	err := scheduler.Main(func() error {
+		scheduler.Go(func() error {
+			fmt.Println("another greenlet runs while main waits")
+			return nil
+		})
+		err := subprocess.Command("/bin/sh", "-c", "exit 3").Run()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			return fmt.Errorf("want an exit status, got %v", err)
+		}
+		fmt.Println(err, "- exit code", ee.ExitCode())
+		return nil
+	})
+	if err != nil {
+		fmt.Println("error:", err)
+	}
+	// Output:
+	// another greenlet runs while main waits
+	// exit status 3 - exit code 3
+}
+
+// Output runs the command and collects its standard output.
+func ExampleCmd_Output() {
+	err := scheduler.Main(func() error {
+		out, err := subprocess.Command("/bin/sh", "-c", "echo hello from $0", "sh").Output()
+		if err != nil {
+			return err
+		}
+		fmt.Printf("%q\n", out)
+		return nil
+	})
+	if err != nil {
+		fmt.Println("error:", err)
+	}
+	// Output:
+	// "hello from sh\n"
+}
+
+// WaitPid waits for a child started without os/exec, through a pidfd watched
+// by the hub's loop, and reaps it.
+func ExampleWaitPid() {
+	err := scheduler.Main(func() error {
+		p, err := os.StartProcess("/bin/sh", []string{"sh", "-c", "true"}, &os.ProcAttr{})
+		if err != nil {
+			return err
+		}
+		child := p.Pid // Release sets p.Pid to -1
+		pid, status, err := subprocess.WaitPid(child)
+		if err != nil {
+			return err
+		}
+		// The child is reaped; Release frees the pidfd that os.Process holds
+		// (os.Process.Wait would, but it is not called here).
+		if err := p.Release(); err != nil {
+			return err
+		}
+		fmt.Println("same pid:", pid == child, "exited:", status.Exited(), "status:", status.ExitStatus())
+		return nil
+	})
+	if err != nil {
+		fmt.Println("error:", err)
+	}
+	// Output:
+	// same pid: true exited: true status: 0
+}

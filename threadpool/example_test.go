@@ -1,0 +1,95 @@
+package threadpool_test
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/geventgo/geventgo/scheduler"
+	"github.com/geventgo/geventgo/threadpool"
+)
+
+// Apply runs a blocking function on a worker goroutine and parks only the
+// calling greenlet: the hub keeps running the others meanwhile.
+func ExampleApply() {
+	err := scheduler.Main(func() error {
+		p, err := threadpool.New(2)
+		if err != nil {
+			return err
+		}
+		other := make(chan struct{})
+		scheduler.Go(func() error {
+			fmt.Println("another greenlet runs while the worker blocks")
+			close(other)
+			return nil
+		})
+		v, err := threadpool.Apply(p, func() (string, error) {
+			<-other // a blocking call: it would deadlock if it held up the hub
+			time.Sleep(10 * time.Millisecond)
+			return "blocking call done", nil
+		})
+		if err != nil {
+			return err
+		}
+		fmt.Println(v)
+		return p.Close()
+	})
+	if err != nil {
+		fmt.Println("error:", err)
+	}
+	// Output:
+	// another greenlet runs while the worker blocks
+	// blocking call done
+}
+
+// Spawn returns at once; the Result is waited on later, with a timeout.
+func ExampleSpawn() {
+	err := scheduler.Main(func() error {
+		p, err := threadpool.New(1)
+		if err != nil {
+			return err
+		}
+		r := threadpool.Spawn(p, func() (int, error) {
+			time.Sleep(10 * time.Millisecond)
+			return 42, nil
+		})
+		fmt.Println("spawned; ready:", r.Ready())
+		v, err := r.Get(2 * time.Second)
+		if err != nil {
+			return err
+		}
+		fmt.Println("result:", v, "ready:", r.Ready(), "successful:", r.Successful())
+		return p.Close()
+	})
+	if err != nil {
+		fmt.Println("error:", err)
+	}
+	// Output:
+	// spawned; ready: false
+	// result: 42 ready: true successful: true
+}
+
+// Map runs the function on up to Size workers at once and returns the results
+// in the order of the items, whatever order the workers finish in.
+func ExampleMap() {
+	err := scheduler.Main(func() error {
+		p, err := threadpool.New(3)
+		if err != nil {
+			return err
+		}
+		delays := []int{30, 10, 20} // milliseconds: the workers finish 10, 20, 30
+		out, err := threadpool.Map(p, func(ms int) (string, error) {
+			time.Sleep(time.Duration(ms) * time.Millisecond)
+			return fmt.Sprintf("slept %dms", ms), nil
+		}, delays)
+		if err != nil {
+			return err
+		}
+		fmt.Println(out)
+		return p.Close()
+	})
+	if err != nil {
+		fmt.Println("error:", err)
+	}
+	// Output:
+	// [slept 30ms slept 10ms slept 20ms]
+}
