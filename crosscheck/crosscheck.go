@@ -29,9 +29,9 @@ var ErrUnknownScenario = errors.New("crosscheck: unknown scenario")
 
 // Scenario is one registered Go twin.
 type Scenario struct {
-	Suite string
-	Name  string
-	Twin  func(t *T)
+	Suite string     // "libev", "greenlet" or "gevent" (see Suites)
+	Name  string     // the reference's file name without .c or .py
+	Twin  func(t *T) // the Go side; RunTwin calls it with a T that prints to the trace
 }
 
 // ID is the scenario's "suite/name".

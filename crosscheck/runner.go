@@ -232,8 +232,13 @@ func withNewlines(lines []string) []string {
 
 // Result is the outcome of one scenario.
 type Result struct {
+	// Suite and Name identify the scenario, as given to Run.
 	Suite, Name string
-	Ref, Got    []string
+	// Ref and Got are the traces of the reference and of the Go twin, as
+	// Lines returns them (no notes, no empty lines). A side that failed
+	// keeps what it printed; a side that was not run (no twin registered,
+	// or the reference failed) is nil.
+	Ref, Got []string
 	// Err is why the scenario failed: a side that crashed or timed out, a
 	// missing twin or reference, or the trace diff.
 	Err error

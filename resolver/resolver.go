@@ -88,11 +88,11 @@ func (r *Resolver) GetHostByName(host string) (string, error) {
 	return ips[0].Unmap().String(), nil
 }
 
-// AddrInfo is one result of GetAddrInfo: the family (syscall.AF_INET or AF_INET6 as "ip4"/"ip6"),
-// and the address ready for Dial.
+// AddrInfo is one result of GetAddrInfo: the family (AF_INET or AF_INET6, as the "4" or "6" of
+// Network) and the address, ready for Dial(Network, Addr.String()).
 type AddrInfo struct {
-	Network string // "tcp4", "tcp6", "udp4" or "udp6"
-	Addr    netip.AddrPort
+	Network string         // "tcp4", "tcp6", "udp4" or "udp6"
+	Addr    netip.AddrPort // the IP (IPv4-mapped addresses unmapped) and the resolved port
 }
 
 // GetAddrInfo resolves host and port for network "tcp", "tcp4", "tcp6", "udp", "udp4" or "udp6"

@@ -91,7 +91,8 @@ type Linkable interface {
 // Runnable is the untyped face of a *Greenlet[T], as returned by GetCurrent.
 //
 // Name may be called from any goroutine; the other methods are hub-affine,
-// and Join and Kill return ErrNotGreenlet from another goroutine.
+// and Join and Kill return an error matching ErrNotGreenlet when called
+// from a goroutine that is not a greenlet of the greenlet's hub.
 type Runnable interface {
 	Linkable
 	// Name returns the greenlet's name, "Greenlet-<n>" unless SetName

@@ -16,8 +16,13 @@ var ErrTimeout error = timeoutError{}
 
 type timeoutError struct{}
 
-func (timeoutError) Error() string   { return "i/o timeout" }
-func (timeoutError) Timeout() bool   { return true }
+// Error returns "i/o timeout", the text of package net's deadline error.
+func (timeoutError) Error() string { return "i/o timeout" }
+
+// Timeout reports true, so net.Error users see a timeout.
+func (timeoutError) Timeout() bool { return true }
+
+// Temporary reports true, as the deadline error of package net does.
 func (timeoutError) Temporary() bool { return true }
 
 // Is makes the deadline error match the standard library's and the scheduler's.

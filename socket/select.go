@@ -21,11 +21,12 @@ const (
 	PollNval = 0x20
 )
 
-// PollFD is one entry of Poll: the fd, the events asked for and the events that happened.
+// PollFD is one entry of Poll: the fd, the events asked for and the events that happened. Its
+// layout is struct pollfd's, so a []PollFD goes to ppoll(2) as it is.
 type PollFD struct {
-	Fd      int32
-	Events  int16
-	Revents int16
+	Fd      int32 // the file descriptor (a closed one comes back with PollNval in Revents)
+	Events  int16 // the events to wait for: PollIn, PollPri and/or PollOut
+	Revents int16 // set by Poll to the events that happened, including PollErr, PollHup and PollNval
 }
 
 // ErrBadFD is returned (wrapped) by Select and the Wait functions when an fd is not open.

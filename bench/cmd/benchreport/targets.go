@@ -17,12 +17,12 @@ type ref struct {
 // medians of one run: Num/Den (Num alone when Den is zero) must be at most
 // (AtMost) or at least (!AtMost) Limit.
 type Target struct {
-	Issue  int
-	Goal   string // the goal as the issue words it
-	Num    ref
-	Den    ref // zero: the goal is on Num's absolute value
-	AtMost bool
-	Limit  float64
+	Issue  int     // the number of the issue that sets the goal
+	Goal   string  // the goal as the issue words it
+	Num    ref     // the median compared, or divided by Den's
+	Den    ref     // zero: the goal is on Num's absolute value
+	AtMost bool    // the value must be <= Limit; false: >= Limit
+	Limit  float64 // a ratio, or an absolute value in Num's metric's unit
 	// Why explains a miss when the cause is measured and known; it is printed
 	// only when the goal is missed.
 	Why string
@@ -63,10 +63,11 @@ var targets = []Target{
 
 // Verdict is a target checked against one run.
 type Verdict struct {
+	// Target is the goal checked.
 	Target
 	Value float64 // the ratio, or the absolute median
 	OK    bool    // Value was measured
-	Met   bool
+	Met   bool    // OK and Value is within Limit; false when not measured
 }
 
 // checkTargets evaluates every target whose medians the rows hold.

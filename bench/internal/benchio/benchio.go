@@ -13,9 +13,9 @@ import (
 
 // Result is the one JSON line a benchmark program prints per metric.
 type Result struct {
-	Workload string  `json:"workload"`
-	Unit     string  `json:"unit"`
-	Value    float64 `json:"value"`
+	Workload string  `json:"workload"` // the metric's name, matched against report.Metric.Name
+	Unit     string  `json:"unit"`     // "ns/op", "req/s", "us" or "B/greenlet"
+	Value    float64 `json:"value"`    // one run's measurement, in Unit
 }
 
 // Scale reads BENCH_SCALE (quick mode passes less than 1); 1 when unset or

@@ -67,15 +67,15 @@ func (m Metric) HigherIsBetter() bool { return m.Unit == "req/s" }
 
 // Cell is one implementation's measurements of one metric.
 type Cell struct {
-	Status Status
+	Status Status    // OK when Values holds the runs' numbers
 	Values []float64 // one per run, in run order
 	Note   string    // why it was not built or failed
 }
 
 // Row is one metric measured for every implementation.
 type Row struct {
-	Metric Metric
-	Cells  map[Impl]Cell
+	Metric Metric        // the metric measured
+	Cells  map[Impl]Cell // by implementation; a missing one is NotApplicable (see Row.Cell)
 }
 
 // Cell returns the cell of impl, NotApplicable when absent.
@@ -91,8 +91,8 @@ var ErrNoValues = errors.New("report: no values")
 
 // Stats summarises the runs of one cell.
 type Stats struct {
-	Median, Min, Max float64
-	Runs             int
+	Median, Min, Max float64 // over the runs' values, in the metric's unit
+	Runs             int     // how many values there were
 }
 
 // Summarize returns the median (the mean of the two middle values for an
@@ -131,18 +131,19 @@ func (r Row) Ratio(a, b Impl) (float64, bool) {
 	return sa.Median / sb.Median, true
 }
 
-// Record is one element of latest.json.
+// Record is one element of latest.json: one implementation's cell of one
+// row. The statistics and Values are set only for a cell with numbers.
 type Record struct {
-	Workload string    `json:"workload"`
-	Impl     Impl      `json:"impl"`
-	Unit     string    `json:"unit"`
-	Median   *float64  `json:"median,omitempty"`
-	Min      *float64  `json:"min,omitempty"`
-	Max      *float64  `json:"max,omitempty"`
-	Runs     int       `json:"runs"`
-	Values   []float64 `json:"values,omitempty"`
-	Status   Status    `json:"status"`
-	Note     string    `json:"note,omitempty"`
+	Workload string    `json:"workload"`         // the row's Metric.Name
+	Impl     Impl      `json:"impl"`             // the implementation measured
+	Unit     string    `json:"unit"`             // the row's Metric.Unit
+	Median   *float64  `json:"median,omitempty"` // nil (omitted) without numbers
+	Min      *float64  `json:"min,omitempty"`    // nil (omitted) without numbers
+	Max      *float64  `json:"max,omitempty"`    // nil (omitted) without numbers
+	Runs     int       `json:"runs"`             // how many values; 0 without numbers
+	Values   []float64 `json:"values,omitempty"` // one per run, in run order
+	Status   Status    `json:"status"`           // the cell's; Failed for an OK cell with no runs
+	Note     string    `json:"note,omitempty"`   // the cell's, or "no runs"
 }
 
 // Records flattens rows into latest.json's records, in table order;
@@ -247,7 +248,7 @@ func Header() []string {
 	return append(h, "bound by")
 }
 
-// Cells returns the table's cells for one row, matching Header.
+// TableCells returns the table's cells for one row, matching Header.
 func (r Row) TableCells() []string {
 	out := []string{r.Metric.Name, r.Metric.Unit}
 	for _, impl := range Impls {
