@@ -67,7 +67,9 @@ func (c *Cmd) CombinedOutput() ([]byte, error) {
 // the hub's loop, so it waits for that one pid and never reaps another child. Use it for children
 // started with os.StartProcess or syscall.ForkExec that nothing else waits for (not for an
 // exec.Cmd: use Cmd.Wait). A pid that is not a child of this process fails with syscall.ESRCH or
-// syscall.ECHILD.
+// syscall.ECHILD. An *os.Process from os.StartProcess holds a pidfd of its own that only its
+// Wait or Release frees: after WaitPid has reaped the child, call Release, or the fd stays open
+// until the garbage collector finds the Process.
 func WaitPid(pid int) (rpid int, status syscall.WaitStatus, err error) {
 	if err := checkChild(pid); err != nil {
 		return 0, 0, err

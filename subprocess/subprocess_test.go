@@ -51,6 +51,7 @@ func TestWaitPid(t *testing.T) {
 		assert.Equal(t, p.Pid, rpid)
 		assert.True(t, st.Exited())
 		assert.Equal(t, 7, st.ExitStatus())
+		require.NoError(t, p.Release()) // its pidfd; the child is reaped already
 		// Not our child: refused at once instead of waiting forever.
 		_, _, err = subprocess.WaitPid(1)
 		assert.ErrorIs(t, err, syscall.ECHILD)
