@@ -1,8 +1,11 @@
 // Package cev is a thin, C-faithful binding of libev 4.33 whose callbacks are dispatched in Go from a queue filled by C.
 //
 // Names mirror libev's (ev_run is Loop.Run, ev_timer is Timer, EV_READ is
-// EV_READ) and every doc comment names the ev.pod section that specifies
-// it. What differs from calling libev directly, and why:
+// EV_READ) and every doc comment names the libev function and the ev.pod
+// section that specifies it, as "(ev_timer_again; ev.pod, WATCHER TYPES /
+// ev_timer - relative and optionally repeating timeouts / Watcher-Specific
+// Functions and Data Members)": headings as ev.pod writes them, without the
+// POD markup. What differs from calling libev directly, and why:
 //
 //   - Watchers live in C memory at a fixed address and are created by the
 //     New* functions; their C callback never calls Go. It appends
@@ -25,6 +28,14 @@
 //     ErrClosed, ...) instead of reaching one of libev's assertions. An fd
 //     closed under active io watchers kills them with EV_ERROR as libev's
 //     fd_kill would, where libev 4.33 asserts (see IO).
+//   - Nil and zero-value receivers never crash: a method with an error
+//     result returns ErrInvalid for a nil or zero-value Loop or watcher
+//     (one not made by NewLoop or a Loop.New* function) and ErrClosed
+//     after Destroy or Close, checking the receiver before the arguments. A
+//     getter returns its zero value, except IO.FD (-1: 0 is a valid fd) and
+//     the Loop of a closed watcher, which still names its loop.
+//   - revents given to Loop.FeedEvent and Invoke must be a non-empty OR of
+//     the EV_* event bits below; libev passes any int through.
 //   - Watchers must be Closed to free their C memory (libev leaves memory to
 //     its user); Loop.Destroy frees every watcher of the loop.
 //
@@ -53,8 +64,10 @@ import (
 	"fmt"
 )
 
-// Event bits passed to callbacks as revents (ev.pod, WATCHER TYPES /
-// "GENERIC WATCHER FUNCTIONS", the revents list).
+// Event bits passed to callbacks as revents (ev.pod, ANATOMY OF A WATCHER,
+// the list of possible bit masks). EV_UNDEF and EV_NONE are never valid
+// revents; EV_EMBED and libev's internal EV__IOFDSET have no constant
+// because cev has no embed watcher.
 const (
 	EV_UNDEF    = -1
 	EV_NONE     = 0x00
@@ -73,16 +86,37 @@ const (
 	EV_ASYNC    = 0x00080000
 	EV_CUSTOM   = 0x01000000
 	EV_ERROR    = -0x80000000
+
+	// eventBits are the bits above that a callback can receive, EV_ERROR
+	// as the uint32 bit it is in C.
+	eventBits = EV_READ | EV_WRITE | EV_TIMER | EV_PERIODIC | EV_SIGNAL | EV_CHILD |
+		EV_STAT | EV_IDLE | EV_PREPARE | EV_CHECK | EV_FORK | EV_CLEANUP | EV_ASYNC |
+		EV_CUSTOM | 0x80000000
 )
 
-// Priorities (ev.pod, WATCHER PRIORITY MODELS and ev_set_priority).
+// checkRevents is the rule of Loop.FeedEvent and Invoke. libev's
+// ev_feed_event and ev_invoke accept any int (ev.pod, ANATOMY OF A WATCHER /
+// GENERIC WATCHER FUNCTIONS: for ev_invoke "neither loop nor revents need
+// to be valid"), but no libev event is 0, has a bit outside the EV_* list
+// or does not fit C's int. Feeding 0 would make a watcher pending for no
+// event and is refused as well.
+func checkRevents(op string, revents int) error {
+	if revents == 0 || int(int32(revents)) != revents || uint32(revents)&^eventBits != 0 {
+		return errf(op, ErrInvalid, "revents %#x (a non-empty OR of EV_* event bits)", revents)
+	}
+	return nil
+}
+
+// Priorities (ev.pod, ANATOMY OF A WATCHER / WATCHER PRIORITY MODELS, and
+// ev_set_priority in GENERIC WATCHER FUNCTIONS).
 const (
 	EV_MINPRI = -2
 	EV_MAXPRI = 2
 	numPri    = EV_MAXPRI - EV_MINPRI + 1
 )
 
-// Flags for NewLoop (ev.pod, FUNCTIONS CONTROLLING EVENT LOOPS, ev_loop_new).
+// Flags for NewLoop (ev_loop_new; ev.pod, FUNCTIONS CONTROLLING EVENT
+// LOOPS).
 // EVFLAG_NOENV and EVFLAG_NOSIGMASK are always added.
 const (
 	EVFLAG_AUTO       = 0x00000000
@@ -94,7 +128,8 @@ const (
 	knownLoopFlagBits = EVFLAG_NOENV | EVFLAG_FORKCHECK | EVFLAG_NOINOTIFY | EVFLAG_NOSIGMASK | EVFLAG_NOTIMERFD
 )
 
-// Backends (ev.pod, FUNCTIONS CONTROLLING EVENT LOOPS, the EVBACKEND_* list).
+// Backends (ev.pod, FUNCTIONS CONTROLLING EVENT LOOPS, the EVBACKEND_*
+// list under ev_loop_new).
 const (
 	EVBACKEND_SELECT   = 0x00000001
 	EVBACKEND_POLL     = 0x00000002
@@ -104,13 +139,14 @@ const (
 	EVBACKEND_ALL      = 0x000000FF
 )
 
-// Flags for Loop.Run (ev.pod, ev_run).
+// Flags for Loop.Run (ev_run; ev.pod, FUNCTIONS CONTROLLING EVENT LOOPS).
 const (
 	EVRUN_NOWAIT = 1
 	EVRUN_ONCE   = 2
 )
 
-// How values for Loop.Break (ev.pod, ev_break).
+// How values for Loop.Break (ev_break; ev.pod, FUNCTIONS CONTROLLING EVENT
+// LOOPS).
 const (
 	EVBREAK_CANCEL = 0
 	EVBREAK_ONE    = 1
@@ -122,7 +158,8 @@ const (
 var (
 	// ErrClosed: the loop was destroyed or the watcher closed.
 	ErrClosed = errors.New("loop or watcher closed")
-	// ErrInvalid: an argument libev would reject or assert on.
+	// ErrInvalid: an argument libev would reject or assert on, or a nil or
+	// zero-value Loop or watcher.
 	ErrInvalid = errors.New("invalid argument")
 	// ErrBadFD: the file descriptor is not open.
 	ErrBadFD = errors.New("bad file descriptor")
@@ -136,16 +173,34 @@ var (
 	ErrWrongLoop = errors.New("watcher belongs to another loop")
 )
 
-// Error is the error type of every failing cev call.
+// Error is the error type of every failing cev call. No libev counterpart:
+// libev reports errors by aborting or through ev_set_syserr_cb (ev.pod,
+// ERROR HANDLING), where cev returns them.
 type Error struct {
 	Op  string // the operation, e.g. "Timer.Set" or "NewLoop"
 	Err error  // a sentinel above or a syscall.Errno
 }
 
-func (e *Error) Error() string { return "cev: " + e.Op + ": " + e.Err.Error() }
+// Error formats the error as "cev: Op: cause". No libev counterpart (see
+// Error); a nil *Error gives "cev: <nil>" rather than a panic.
+func (e *Error) Error() string {
+	if e == nil {
+		return "cev: <nil>"
+	}
+	if e.Err == nil {
+		return "cev: " + e.Op
+	}
+	return "cev: " + e.Op + ": " + e.Err.Error()
+}
 
-// Unwrap returns the underlying sentinel.
-func (e *Error) Unwrap() error { return e.Err }
+// Unwrap returns the cause so that errors.Is matches the sentinels and
+// syscall.Errno values. No libev counterpart (see Error).
+func (e *Error) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
 
 func errf(op string, err error, format string, args ...any) error {
 	if format == "" {

@@ -12,6 +12,10 @@ import (
 // Loop is a libev event loop created with ev_loop_new (ev.pod, FUNCTIONS
 // CONTROLLING EVENT LOOPS). It is loop-affine: call its methods, and those
 // of its watchers, only from the goroutine running it (Async.Send excepted).
+//
+// A nil or zero-value Loop (not made by NewLoop) makes every method with an
+// error result return ErrInvalid, a destroyed one ErrClosed; the getters
+// then return their zero value.
 type Loop struct {
 	c *C.cev_loop
 
@@ -48,7 +52,8 @@ type pendEntry struct {
 	revents int
 }
 
-// LoopOption configures NewLoop.
+// LoopOption sets part of ev_loop_new's flags argument for NewLoop (ev.pod,
+// FUNCTIONS CONTROLLING EVENT LOOPS).
 type LoopOption func(*loopConfig)
 
 type loopConfig struct {
@@ -57,21 +62,24 @@ type loopConfig struct {
 }
 
 // WithBackend selects the backends libev may use (EVBACKEND_SELECT,
-// EVBACKEND_POLL, EVBACKEND_EPOLL, EVBACKEND_IOURING, or an OR of them);
-// without it libev picks from its recommended backends. The LIBEV_FLAGS
-// environment variable is never consulted.
+// EVBACKEND_POLL, EVBACKEND_EPOLL, EVBACKEND_IOURING, or an OR of them):
+// the EVBACKEND_* bits of ev_loop_new's flags (ev.pod, FUNCTIONS
+// CONTROLLING EVENT LOOPS). Without it libev picks from its recommended
+// backends. The LIBEV_FLAGS environment variable is never consulted.
 func WithBackend(backend uint) LoopOption {
 	return func(c *loopConfig) { c.backend |= backend }
 }
 
 // WithFlags adds EVFLAG_* flags (EVFLAG_FORKCHECK, EVFLAG_NOINOTIFY,
-// EVFLAG_NOTIMERFD) to ev_loop_new's flags.
+// EVFLAG_NOTIMERFD) to ev_loop_new's flags (ev.pod, FUNCTIONS CONTROLLING
+// EVENT LOOPS).
 func WithFlags(flags uint) LoopOption {
 	return func(c *loopConfig) { c.flags |= flags }
 }
 
 // NewLoop creates a loop with ev_loop_new(EVFLAG_NOENV|EVFLAG_NOSIGMASK|...)
-// (ev.pod, FUNCTIONS CONTROLLING EVENT LOOPS). Call Destroy when done.
+// (ev.pod, FUNCTIONS CONTROLLING EVENT LOOPS): never ev_default_loop, which
+// would take SIGCHLD from Go. Call Destroy when done.
 func NewLoop(opts ...LoopOption) (*Loop, error) {
 	var cfg loopConfig
 	for _, o := range opts {
@@ -96,21 +104,38 @@ func NewLoop(opts ...LoopOption) (*Loop, error) {
 	return l, nil
 }
 
+// check is the receiver check of every Loop method with an error result;
+// the fast path is three loads and no call.
 func (l *Loop) check(op string) error {
-	if l == nil || l.closed {
-		return errf(op, ErrClosed, "")
+	if l != nil && l.c != nil && !l.closed {
+		return nil
 	}
-	return nil
+	return l.badReceiver(op)
 }
 
+//go:noinline
+func (l *Loop) badReceiver(op string) error {
+	switch {
+	case l == nil:
+		return errf(op, ErrInvalid, "nil Loop")
+	case l.closed:
+		return errf(op, ErrClosed, "loop destroyed")
+	default:
+		return errf(op, ErrInvalid, "zero-value Loop (create it with NewLoop)")
+	}
+}
+
+// live reports whether a getter may read the loop's C state.
+func (l *Loop) live() bool { return l != nil && l.c != nil && !l.closed }
+
 // Destroy stops and frees every watcher of the loop and the loop itself
-// (ev.pod, ev_loop_destroy). Cleanup watchers' callbacks run during
-// Destroy, as in libev; the loop is already closed for them (calls return
-// ErrClosed) but IsActive still reports what it did before Destroy, as
-// libev's watchers are still active when ev_loop_destroy invokes cleanup
-// watchers. Destroying a
-// destroyed loop returns ErrClosed; destroying a loop from inside one of
-// its callbacks returns ErrInvalid.
+// (ev_loop_destroy; ev.pod, FUNCTIONS CONTROLLING EVENT LOOPS). Cleanup
+// watchers' callbacks run during Destroy, as in libev; the loop is already
+// closed for them (calls return ErrClosed) but IsActive still reports what
+// it did before Destroy, as libev's watchers are still active when
+// ev_loop_destroy invokes cleanup watchers. Destroying a destroyed loop
+// returns ErrClosed; destroying a loop from inside one of its callbacks
+// returns ErrInvalid.
 func (l *Loop) Destroy() error {
 	if err := l.check("Loop.Destroy"); err != nil {
 		return err
@@ -120,7 +145,7 @@ func (l *Loop) Destroy() error {
 	}
 	for _, w := range l.slots {
 		if w != nil && (w.kind == C.CEV_SIGNAL || w.kind == C.CEV_CHILD) {
-			_ = w.Stop()
+			_ = w.stop("Loop.Destroy")
 		}
 	}
 	l.sig.stopAll()
@@ -150,7 +175,8 @@ func (l *Loop) Destroy() error {
 	return nil
 }
 
-// Run runs the loop (ev.pod, ev_run): flags 0 runs until no active watchers
+// Run runs the loop (ev_run; ev.pod, FUNCTIONS CONTROLLING EVENT LOOPS):
+// flags 0 runs until no active watchers
 // are left or Break is called, EVRUN_ONCE runs one iteration waiting for
 // events, EVRUN_NOWAIT one iteration without waiting. It returns whether
 // watchers are still active (libev returns its activecnt: ActiveCount has
@@ -207,24 +233,26 @@ func (l *Loop) Run(flags int) (bool, error) {
 }
 
 // ActiveCount returns libev's activecnt as ev_run would return it: the
-// number of active watchers plus Ref calls minus Unref calls (ev.pod,
-// ev_run, ev_ref/ev_unref). It is up to date at any time on the loop
-// goroutine, including after Run's Go dispatch, so a callback that started
-// or stopped watchers is counted; Run's bool is ActiveCount() != 0. It
-// costs no cgo call and returns 0 after Destroy.
+// number of active watchers plus Ref calls minus Unref calls. libev has no
+// function for it; ev_run's result and ev_ref/ev_unref define it (ev.pod,
+// FUNCTIONS CONTROLLING EVENT LOOPS). It is up to date at any time on the
+// loop goroutine, including after Run's Go dispatch, so a callback that
+// started or stopped watchers is counted; Run's bool is ActiveCount() != 0.
+// It costs no cgo call and returns 0 for a nil or destroyed loop.
 func (l *Loop) ActiveCount() int {
-	if l == nil || l.closed {
+	if !l.live() {
 		return 0
 	}
 	return int(l.c.activecnt)
 }
 
 // WatcherCount returns the number of watchers created on the loop and not
-// yet Closed, active or not: each holds C memory that Go's MemStats do not
-// see, so a count that keeps growing is a watcher leak. It returns 0 after
-// Destroy, which frees them all.
+// yet Closed, active or not. It is a Go addition with no libev counterpart:
+// each watcher holds C memory that Go's MemStats do not see, so a count
+// that keeps growing is a watcher leak. It returns 0 for a nil loop and
+// after Destroy, which frees them all.
 func (l *Loop) WatcherCount() int {
-	if l == nil || l.closed {
+	if !l.live() {
 		return 0
 	}
 	return len(l.slots) - len(l.free)
@@ -319,7 +347,7 @@ func (l *Loop) invokePending() {
 
 // Break makes the innermost Run (EVBREAK_ONE) or all nested Runs
 // (EVBREAK_ALL) return after the current callbacks, or cancels a break
-// (EVBREAK_CANCEL) (ev.pod, ev_break).
+// (EVBREAK_CANCEL) (ev_break; ev.pod, FUNCTIONS CONTROLLING EVENT LOOPS).
 func (l *Loop) Break(how int) error {
 	if err := l.check("Loop.Break"); err != nil {
 		return err
@@ -331,15 +359,18 @@ func (l *Loop) Break(how int) error {
 	return nil
 }
 
-// Now returns the loop's cached time (ev.pod, ev_now), or NaN after Destroy.
+// Now returns the loop's cached time (ev_now; ev.pod, FUNCTIONS
+// CONTROLLING EVENT LOOPS), read from cev's copy without a cgo call; 0 for
+// a nil or destroyed loop.
 func (l *Loop) Now() float64 {
-	if l.closed {
-		return math.NaN()
+	if !l.live() {
+		return 0
 	}
 	return float64(l.c.now)
 }
 
-// UpdateNow refreshes the loop's time (ev.pod, ev_now_update).
+// UpdateNow refreshes the loop's time (ev_now_update; ev.pod, FUNCTIONS
+// CONTROLLING EVENT LOOPS).
 func (l *Loop) UpdateNow() error {
 	if err := l.check("Loop.UpdateNow"); err != nil {
 		return err
@@ -348,11 +379,13 @@ func (l *Loop) UpdateNow() error {
 	return nil
 }
 
-// Time returns the current wall-clock time as libev sees it (ev.pod, ev_time).
+// Time returns the current wall-clock time as libev sees it (ev_time;
+// ev.pod, GLOBAL FUNCTIONS).
 func Time() float64 { return float64(C.cev_time()) }
 
-// Ref and Unref adjust the loop's reference count (ev.pod, ev_ref/ev_unref):
-// an unref'd active watcher does not keep Run alive.
+// Ref and Unref adjust the loop's reference count (ev_ref/ev_unref; ev.pod,
+// FUNCTIONS CONTROLLING EVENT LOOPS): an unref'd active watcher does not
+// keep Run alive.
 func (l *Loop) Ref() error {
 	if err := l.check("Loop.Ref"); err != nil {
 		return err
@@ -361,7 +394,7 @@ func (l *Loop) Ref() error {
 	return nil
 }
 
-// Unref is ev_unref; see Ref.
+// Unref is ev_unref (ev.pod, FUNCTIONS CONTROLLING EVENT LOOPS); see Ref.
 func (l *Loop) Unref() error {
 	if err := l.check("Loop.Unref"); err != nil {
 		return err
@@ -370,22 +403,31 @@ func (l *Loop) Unref() error {
 	return nil
 }
 
-// Iteration returns the number of polls so far (ev.pod, ev_iteration).
+// Iteration returns the number of polls so far (ev_iteration; ev.pod,
+// FUNCTIONS CONTROLLING EVENT LOOPS), 0 for a nil or destroyed loop.
 func (l *Loop) Iteration() uint {
-	if l.closed {
+	if !l.live() {
 		return 0
 	}
 	return uint(C.cev_iteration(l.c))
 }
 
-// Depth returns how many Runs are active, nested ones included (ev.pod,
-// ev_depth).
-func (l *Loop) Depth() int { return l.depth }
+// Depth returns how many Runs are active, nested ones included (ev_depth;
+// ev.pod, FUNCTIONS CONTROLLING EVENT LOOPS), 0 for a nil or destroyed
+// loop. cev counts the nesting itself: callbacks run after ev_run has
+// returned, where libev's own ev_depth would read 0.
+func (l *Loop) Depth() int {
+	if !l.live() {
+		return 0
+	}
+	return l.depth
+}
 
-// PendingCount returns the number of pending watchers (ev.pod,
-// ev_pending_count): those libev holds plus those queued for Go dispatch.
+// PendingCount returns the number of pending watchers (ev_pending_count;
+// ev.pod, FUNCTIONS CONTROLLING EVENT LOOPS): those libev holds plus those
+// queued for Go dispatch. 0 for a nil or destroyed loop.
 func (l *Loop) PendingCount() int {
-	if l.closed {
+	if !l.live() {
 		return 0
 	}
 	n := int(C.cev_pending_count(l.c))
@@ -399,24 +441,26 @@ func (l *Loop) PendingCount() int {
 	return n
 }
 
-// Backend returns the EVBACKEND_* in use (ev.pod, ev_backend).
+// Backend returns the EVBACKEND_* in use (ev_backend; ev.pod, FUNCTIONS
+// CONTROLLING EVENT LOOPS), 0 for a nil or destroyed loop.
 func (l *Loop) Backend() uint {
-	if l.closed {
+	if !l.live() {
 		return 0
 	}
 	return uint(C.cev_backend(l.c))
 }
 
-// SupportedBackends returns the backends compiled in and usable (ev.pod,
-// ev_supported_backends).
+// SupportedBackends returns the backends compiled in and usable
+// (ev_supported_backends; ev.pod, GLOBAL FUNCTIONS).
 func SupportedBackends() uint { return uint(C.cev_supported_backends()) }
 
-// RecommendedBackends returns the backends libev picks by default (ev.pod,
-// ev_recommended_backends).
+// RecommendedBackends returns the backends libev picks by default
+// (ev_recommended_backends; ev.pod, GLOBAL FUNCTIONS).
 func RecommendedBackends() uint { return uint(C.cev_recommended_backends()) }
 
 // Suspend and Resume bracket a time the loop does not run, so timers do not
-// all fire at once after it (ev.pod, ev_suspend/ev_resume).
+// all fire at once after it (ev_suspend/ev_resume; ev.pod, FUNCTIONS
+// CONTROLLING EVENT LOOPS).
 func (l *Loop) Suspend() error {
 	if err := l.check("Loop.Suspend"); err != nil {
 		return err
@@ -425,7 +469,8 @@ func (l *Loop) Suspend() error {
 	return nil
 }
 
-// Resume is ev_resume; see Suspend.
+// Resume is ev_resume (ev.pod, FUNCTIONS CONTROLLING EVENT LOOPS); see
+// Suspend.
 func (l *Loop) Resume() error {
 	if err := l.check("Loop.Resume"); err != nil {
 		return err
@@ -441,7 +486,8 @@ func checkTime(op, what string, v float64) error {
 	return nil
 }
 
-// SetIOCollectInterval is ev_set_io_collect_interval (ev.pod, FUNCTIONS
+// SetIOCollectInterval lets libev sleep that long between polls so that io
+// events arrive in batches (ev_set_io_collect_interval; ev.pod, FUNCTIONS
 // CONTROLLING EVENT LOOPS).
 func (l *Loop) SetIOCollectInterval(seconds float64) error {
 	if err := l.check("Loop.SetIOCollectInterval"); err != nil {
@@ -454,7 +500,9 @@ func (l *Loop) SetIOCollectInterval(seconds float64) error {
 	return nil
 }
 
-// SetTimeoutCollectInterval is ev_set_timeout_collect_interval.
+// SetTimeoutCollectInterval lets libev delay timeouts that long to batch
+// them (ev_set_timeout_collect_interval; ev.pod, FUNCTIONS CONTROLLING
+// EVENT LOOPS).
 func (l *Loop) SetTimeoutCollectInterval(seconds float64) error {
 	if err := l.check("Loop.SetTimeoutCollectInterval"); err != nil {
 		return err
@@ -466,8 +514,9 @@ func (l *Loop) SetTimeoutCollectInterval(seconds float64) error {
 	return nil
 }
 
-// Verify checks libev's internal consistency (ev.pod, ev_verify); libev
-// aborts if it is broken, which would be a bug in cev or libev.
+// Verify checks libev's internal consistency (ev_verify; ev.pod, FUNCTIONS
+// CONTROLLING EVENT LOOPS); libev aborts if it is broken, which would be a
+// bug in cev or libev.
 func (l *Loop) Verify() error {
 	if err := l.check("Loop.Verify"); err != nil {
 		return err
@@ -476,8 +525,8 @@ func (l *Loop) Verify() error {
 	return nil
 }
 
-// Fork tells libev the process forked (ev.pod, ev_loop_fork): fork watchers
-// run in the next iteration.
+// Fork tells libev the process forked (ev_loop_fork; ev.pod, FUNCTIONS
+// CONTROLLING EVENT LOOPS): fork watchers run in the next iteration.
 func (l *Loop) Fork() error {
 	if err := l.check("Loop.Fork"); err != nil {
 		return err
@@ -486,19 +535,31 @@ func (l *Loop) Fork() error {
 	return nil
 }
 
-// FeedEvent makes w pending with revents as if the event happened (ev.pod,
-// ev_feed_event). From a callback the watcher runs in the same dispatch,
-// before lower-priority pending watchers, as in libev.
+// FeedEvent makes w pending with revents as if the event happened
+// (ev_feed_event; ev.pod, ANATOMY OF A WATCHER / GENERIC WATCHER
+// FUNCTIONS). From a callback the watcher runs in the same dispatch, before
+// lower-priority pending watchers, as in libev. A nil watcher (nil
+// interface or nil pointer) returns ErrInvalid. revents must be a non-empty
+// OR of EV_* event bits (ErrInvalid otherwise): libev would feed any int,
+// but 0 would make w pending for no event and other bits are no event
+// libev knows, so a callback only sees what libev could deliver.
 func (l *Loop) FeedEvent(w Watcher, revents int) error {
-	if err := l.check("Loop.FeedEvent"); err != nil {
+	const op = "Loop.FeedEvent"
+	if err := l.check(op); err != nil {
 		return err
 	}
+	if w == nil {
+		return errf(op, ErrInvalid, "nil watcher")
+	}
 	b := w.base()
-	if err := b.check("Loop.FeedEvent"); err != nil {
+	if err := b.check(op); err != nil {
 		return err
 	}
 	if b.loop != l {
-		return errf("Loop.FeedEvent", ErrWrongLoop, "")
+		return errf(op, ErrWrongLoop, "")
+	}
+	if err := checkRevents(op, revents); err != nil {
+		return err
 	}
 	if l.dispatching > 0 {
 		if b.c.pending != 0 {
@@ -513,8 +574,9 @@ func (l *Loop) FeedEvent(w Watcher, revents int) error {
 	return nil
 }
 
-// FeedFDEvent feeds revents to every io watcher on fd (ev.pod,
-// ev_feed_fd_event).
+// FeedFDEvent feeds revents to every io watcher on fd (ev_feed_fd_event;
+// ev.pod, OTHER FUNCTIONS). revents must be EV_READ and/or EV_WRITE, the
+// only bits an fd event has.
 func (l *Loop) FeedFDEvent(fd int, revents int) error {
 	if err := l.check("Loop.FeedFDEvent"); err != nil {
 		return err

@@ -10,8 +10,8 @@ import (
 	"syscall"
 )
 
-// Signal is ev_signal built on os/signal (ev.pod, "ev_signal - signal me
-// when a signal gets signalled!"): libev's own signal handlers are
+// Signal is ev_signal built on os/signal (ev.pod, WATCHER TYPES / ev_signal
+// - signal me when a signal gets signalled!): libev's own signal handlers are
 // compiled out because Go owns the process's signal handling. Every active
 // watcher on a signal is fed EV_SIGNAL in the loop's thread once per
 // delivery noticed (several deliveries before the loop wakes coalesce, as
@@ -22,8 +22,14 @@ type Signal struct {
 	signum syscall.Signal
 }
 
-// NewSignal creates an inactive signal watcher (ev_signal_init).
+// NewSignal creates an inactive signal watcher (ev_signal_init; ev.pod,
+// WATCHER TYPES / ev_signal - signal me when a signal gets signalled! /
+// Watcher-Specific Functions and Data Members). SIGKILL and SIGSTOP cannot
+// be caught and return ErrInvalid.
 func (l *Loop) NewSignal(signum syscall.Signal, cb func(w *Signal, revents int)) (*Signal, error) {
+	if err := l.check("NewSignal"); err != nil {
+		return nil, err
+	}
 	if signum <= 0 || signum >= 65 || signum == syscall.SIGKILL || signum == syscall.SIGSTOP {
 		return nil, errf("NewSignal", ErrInvalid, "signal %d", int(signum))
 	}
@@ -37,8 +43,16 @@ func (l *Loop) NewSignal(signum syscall.Signal, cb func(w *Signal, revents int))
 	return w, nil
 }
 
-// Signum returns the watched signal.
-func (w *Signal) Signum() syscall.Signal { return w.signum }
+// Signum returns the watched signal (the signum member; ev.pod, WATCHER
+// TYPES / ev_signal - signal me when a signal gets signalled! /
+// Watcher-Specific Functions and Data Members), 0 for a nil or closed
+// watcher.
+func (w *Signal) Signum() syscall.Signal {
+	if !w.base().live() {
+		return 0
+	}
+	return w.signum
+}
 
 // sigState is the loop's bridge from os/signal: one goroutine per watched
 // signal records deliveries and wakes the loop through its internal
@@ -153,21 +167,26 @@ func (l *Loop) handleWake(int) {
 	}
 }
 
-// Child is ev_child built on a pidfd (ev.pod, "ev_child - watch out for
-// process status changes"): when process pid exits, the watcher reaps it
-// (waitpid) and its callback gets EV_CHILD with Rpid and Rstatus set. The
-// watcher stays active until stopped, as in libev. Only a specific pid of
-// a child of this process is supported (libev's pid 0, "any child", would
-// steal os/exec's children) and trace (stop/continue reports) is not.
-// Do not also Wait for the same process through os/exec.
+// Child is ev_child built on a pidfd (ev.pod, WATCHER TYPES / ev_child -
+// watch out for process status changes): when process pid exits, the
+// watcher reaps it (waitpid) and its callback gets EV_CHILD with Rpid and
+// Rstatus set. The watcher stays active until stopped, as in libev. Only a
+// specific pid of a child of this process is supported (libev's pid 0,
+// "any child", would steal os/exec's children) and trace (stop/continue
+// reports) is not. Do not also Wait for the same process through os/exec.
 type Child struct {
 	watcher
 	pid int
 }
 
 // NewChild creates an inactive child watcher for pid (ev_child_init with
-// trace 0). Start fails with ESRCH if there is no such process.
+// trace 0; ev.pod, WATCHER TYPES / ev_child - watch out for process status
+// changes / Watcher-Specific Functions and Data Members). Start fails with
+// ESRCH if there is no such process.
 func (l *Loop) NewChild(pid int, cb func(w *Child, revents int)) (*Child, error) {
+	if err := l.check("NewChild"); err != nil {
+		return nil, err
+	}
 	if pid <= 0 {
 		return nil, errf("NewChild", ErrInvalid, "pid %d (only a specific child pid is supported)", pid)
 	}
@@ -181,13 +200,22 @@ func (l *Loop) NewChild(pid int, cb func(w *Child, revents int)) (*Child, error)
 	return w, nil
 }
 
-// Pid returns the watched pid.
-func (w *Child) Pid() int { return w.pid }
+// Pid returns the watched pid (the pid member; ev.pod, WATCHER TYPES /
+// ev_child - watch out for process status changes / Watcher-Specific
+// Functions and Data Members), 0 for a nil or closed watcher.
+func (w *Child) Pid() int {
+	if !w.base().live() {
+		return 0
+	}
+	return w.pid
+}
 
-// Rpid returns the pid whose status was reported (the rpid member), 0
-// before the process exited.
+// Rpid returns the pid whose status was reported (the rpid member; ev.pod,
+// WATCHER TYPES / ev_child - watch out for process status changes /
+// Watcher-Specific Functions and Data Members), 0 before the process
+// exited and for a nil or closed watcher.
 func (w *Child) Rpid() int {
-	if w.closed {
+	if !w.base().live() {
 		return 0
 	}
 	var rpid, st C.int
@@ -195,10 +223,12 @@ func (w *Child) Rpid() int {
 	return int(rpid)
 }
 
-// Rstatus returns the raw wait status (the rstatus member); decode it
-// with syscall.WaitStatus.
+// Rstatus returns the raw wait status (the rstatus member; ev.pod, WATCHER
+// TYPES / ev_child - watch out for process status changes /
+// Watcher-Specific Functions and Data Members), typed so that its methods
+// decode it; 0 for a nil or closed watcher.
 func (w *Child) Rstatus() syscall.WaitStatus {
-	if w.closed {
+	if !w.base().live() {
 		return 0
 	}
 	var rpid, st C.int

@@ -7,18 +7,28 @@ import (
 	"strings"
 )
 
-// Stat watches a path for attribute changes (ev.pod, "ev_stat - did the
-// file attributes just change?"), by inotify when available, else polling
-// every interval seconds (0: libev's default).
+// Stat watches a path for attribute changes (ev.pod, WATCHER TYPES /
+// ev_stat - did the file attributes just change?), by inotify when
+// available, else polling every interval seconds (0: libev's default).
 type Stat struct{ watcher }
 
-// StatData is libev's ev_statdata (struct stat) in Go form; Nlink 0 means
-// the path did not exist.
+// StatData is libev's ev_statdata (struct stat) in Go form (ev.pod,
+// WATCHER TYPES / ev_stat - did the file attributes just change? /
+// Watcher-Specific Functions and Data Members, the attr member). It holds
+// the POSIX members libev compares to detect a change, copied out of C
+// memory so that it stays valid after the watcher is closed.
 type StatData struct {
-	Dev, Ino, Nlink, Rdev uint64
-	Mode, UID, GID        uint32
-	Size                  int64
-	Atime, Mtime, Ctime   float64 // seconds since the epoch
+	Dev   uint64  // st_dev: device holding the file
+	Ino   uint64  // st_ino: inode number
+	Nlink uint64  // st_nlink: 0 means the stat failed, e.g. the path does not exist
+	Rdev  uint64  // st_rdev: device number of a device file
+	Mode  uint32  // st_mode: file type and permission bits
+	UID   uint32  // st_uid: owner
+	GID   uint32  // st_gid: group
+	Size  int64   // st_size: size in bytes
+	Atime float64 // st_atim: last access, seconds since the epoch (libev compares whole seconds)
+	Mtime float64 // st_mtim: last modification, as Atime
+	Ctime float64 // st_ctim: last status change, as Atime
 }
 
 func checkStatArgs(op, path string, interval float64) error {
@@ -28,8 +38,15 @@ func checkStatArgs(op, path string, interval float64) error {
 	return checkTime(op, "interval", interval)
 }
 
-// NewStat creates an inactive stat watcher (ev_stat_init).
+// NewStat creates an inactive stat watcher (ev_stat_init; ev.pod, WATCHER
+// TYPES / ev_stat - did the file attributes just change? / Watcher-Specific
+// Functions and Data Members); interval 0 lets libev choose. The path is
+// copied to C memory because libev reads it for as long as the watcher is
+// active.
 func (l *Loop) NewStat(path string, interval float64, cb func(w *Stat, revents int)) (*Stat, error) {
+	if err := l.check("NewStat"); err != nil {
+		return nil, err
+	}
 	if err := checkStatArgs("NewStat", path, interval); err != nil {
 		return nil, err
 	}
@@ -43,9 +60,12 @@ func (l *Loop) NewStat(path string, interval float64, cb func(w *Stat, revents i
 	return w, nil
 }
 
-// Set changes path and interval of an inactive watcher (ev_stat_set).
+// Set changes path and interval of an inactive watcher (ev_stat_set;
+// ev.pod, WATCHER TYPES / ev_stat - did the file attributes just change? /
+// Watcher-Specific Functions and Data Members). An active watcher returns
+// ErrActive.
 func (w *Stat) Set(path string, interval float64) error {
-	if err := w.check("Stat.Set"); err != nil {
+	if err := w.base().check("Stat.Set"); err != nil {
 		return err
 	}
 	if err := checkStatArgs("Stat.Set", path, interval); err != nil {
@@ -58,9 +78,12 @@ func (w *Stat) Set(path string, interval float64) error {
 	return nil
 }
 
-// Stat refreshes Attr now (ev_stat_stat).
+// Stat refreshes Attr now (ev_stat_stat; ev.pod, WATCHER TYPES / ev_stat -
+// did the file attributes just change? / Watcher-Specific Functions and
+// Data Members), for example so that a change the callback makes itself is
+// not reported.
 func (w *Stat) Stat() error {
-	if err := w.check("Stat.Stat"); err != nil {
+	if err := w.base().check("Stat.Stat"); err != nil {
 		return err
 	}
 	C.cev_stat_stat(w.loop.c, w.c)
@@ -68,7 +91,7 @@ func (w *Stat) Stat() error {
 }
 
 func (w *Stat) get() (attr, prev StatData, interval float64) {
-	if w.closed {
+	if !w.base().live() {
 		return
 	}
 	var a, p C.cev_statdata
@@ -85,11 +108,20 @@ func statData(d *C.cev_statdata) StatData {
 	}
 }
 
-// Attr returns the most recent attributes (the attr member).
+// Attr returns the most recent attributes (the attr member; ev.pod, WATCHER
+// TYPES / ev_stat - did the file attributes just change? /
+// Watcher-Specific Functions and Data Members), the zero StatData for a nil
+// or closed watcher.
 func (w *Stat) Attr() StatData { a, _, _ := w.get(); return a }
 
-// Prev returns the attributes before the last change (the prev member).
+// Prev returns the attributes before the last change (the prev member;
+// ev.pod, WATCHER TYPES / ev_stat - did the file attributes just change? /
+// Watcher-Specific Functions and Data Members), the zero StatData for a nil
+// or closed watcher.
 func (w *Stat) Prev() StatData { _, p, _ := w.get(); return p }
 
-// Interval returns the polling interval libev uses (the interval member).
+// Interval returns the interval member (ev.pod, WATCHER TYPES / ev_stat -
+// did the file attributes just change? / Watcher-Specific Functions and
+// Data Members): as given, until Start raises a nonzero value below libev's
+// minimum; 0 for a nil or closed watcher.
 func (w *Stat) Interval() float64 { _, _, i := w.get(); return i }

@@ -7,24 +7,57 @@ import (
 	"syscall"
 )
 
-// Watcher is implemented by every watcher type (ev.pod, GENERIC WATCHER
-// FUNCTIONS).
+//go:generate go run gen_methods.go
+
+// Watcher is implemented by every watcher type (ev.pod, ANATOMY OF A
+// WATCHER / GENERIC WATCHER FUNCTIONS). Each concrete type defines these
+// methods itself (methods_gen.go) rather than promoting them from an
+// embedded struct, because a promoted method dereferences a nil receiver
+// before it runs: a nil *Timer has to reach the nil check.
+//
+// A method with an error result returns ErrInvalid on a nil or zero-value
+// watcher (one not made by a Loop.New* function) and ErrClosed on a closed
+// watcher or one whose loop was destroyed; the receiver is checked before
+// the arguments. A getter returns its zero value in those cases, with the
+// two exceptions the package doc lists.
 type Watcher interface {
+	// Start is ev_TYPE_start (ev.pod, ANATOMY OF A WATCHER / GENERIC
+	// WATCHER FUNCTIONS).
 	Start() error
+	// Stop is ev_TYPE_stop (ev.pod, ANATOMY OF A WATCHER / GENERIC
+	// WATCHER FUNCTIONS); it also drops an event queued for Go dispatch.
 	Stop() error
+	// IsActive is ev_is_active (ev.pod, ANATOMY OF A WATCHER / GENERIC
+	// WATCHER FUNCTIONS).
 	IsActive() bool
+	// IsPending is ev_is_pending (ev.pod, ANATOMY OF A WATCHER / GENERIC
+	// WATCHER FUNCTIONS), counting events queued for Go dispatch.
 	IsPending() bool
+	// Priority is ev_priority (ev.pod, ANATOMY OF A WATCHER / GENERIC
+	// WATCHER FUNCTIONS).
 	Priority() int
+	// SetPriority is ev_set_priority (ev.pod, ANATOMY OF A WATCHER /
+	// GENERIC WATCHER FUNCTIONS).
 	SetPriority(pri int) error
+	// ClearPending is ev_clear_pending (ev.pod, ANATOMY OF A WATCHER /
+	// GENERIC WATCHER FUNCTIONS).
 	ClearPending() int
+	// Invoke is ev_invoke (ev.pod, ANATOMY OF A WATCHER / GENERIC WATCHER
+	// FUNCTIONS), with revents checked as Loop.FeedEvent checks them.
 	Invoke(revents int) error
+	// Close frees the watcher's C memory; no libev counterpart (libev
+	// leaves watcher memory to its user).
 	Close() error
+	// Loop returns the watcher's loop; no libev counterpart (a libev
+	// watcher does not record its loop).
 	Loop() *Loop
+	// base returns the shared part, nil for a nil watcher.
 	base() *watcher
 }
 
-// watcher is the part shared by every watcher type; its exported methods
-// are promoted to the concrete types.
+// watcher is the part shared by every watcher type. Its methods are
+// unexported and take the operation name: the concrete types wrap them
+// (methods_gen.go) so that a nil receiver is caught.
 type watcher struct {
 	loop    *Loop
 	c       *C.cev_hdr // C memory, fixed address; nil once closed
@@ -36,20 +69,40 @@ type watcher struct {
 	fire    func(revents int)
 }
 
-func (w *watcher) base() *watcher { return w }
-
+// check is the receiver check of every watcher method with an error
+// result; the fast path is three loads and no call.
 func (w *watcher) check(op string) error {
-	if w == nil || w.closed || w.loop.closed {
-		return errf(op, ErrClosed, "")
+	if w.ok() {
+		return nil
 	}
-	return nil
+	return w.badReceiver(op)
 }
 
-// newWatcher allocates the C watcher and its slot.
-func (l *Loop) newWatcher(op string, kind C.int, cbNil bool) (*watcher, error) {
-	if err := l.check(op); err != nil {
-		return nil, err
+// ok reports whether the watcher and its loop are usable.
+func (w *watcher) ok() bool { return w != nil && w.c != nil && !w.loop.closed }
+
+// live reports whether a getter may read the watcher's C memory. It stays
+// true inside the cleanup callbacks of Destroy, where the memory is not
+// freed yet.
+func (w *watcher) live() bool { return w != nil && w.c != nil }
+
+//go:noinline
+func (w *watcher) badReceiver(op string) error {
+	switch {
+	case w == nil:
+		return errf(op, ErrInvalid, "nil watcher")
+	case w.closed:
+		return errf(op, ErrClosed, "watcher closed")
+	case w.loop == nil:
+		return errf(op, ErrInvalid, "zero-value watcher (create it with a Loop.New* function)")
+	default:
+		return errf(op, ErrClosed, "loop destroyed")
 	}
+}
+
+// newWatcher allocates the C watcher and its slot; the caller has checked
+// the loop.
+func (l *Loop) newWatcher(op string, kind C.int, cbNil bool) (*watcher, error) {
 	if cbNil {
 		return nil, errf(op, ErrNilCallback, "")
 	}
@@ -74,13 +127,15 @@ func (l *Loop) newWatcher(op string, kind C.int, cbNil bool) (*watcher, error) {
 	return w, nil
 }
 
-// Loop returns the loop the watcher belongs to.
-func (w *watcher) Loop() *Loop { return w.loop }
+func (w *watcher) getLoop() *Loop {
+	if w == nil {
+		return nil
+	}
+	return w.loop
+}
 
-// Start starts the watcher (ev.pod, ev_TYPE_start); starting an active
-// watcher does nothing, as in libev.
-func (w *watcher) Start() error {
-	if err := w.check("Start"); err != nil {
+func (w *watcher) start(op string) error {
+	if err := w.check(op); err != nil {
 		return err
 	}
 	if w.kind == C.CEV_SIGNAL {
@@ -89,17 +144,15 @@ func (w *watcher) Start() error {
 	if rc := C.cev_start(w.loop.c, w.c); rc != 0 {
 		errno := syscall.Errno(-rc)
 		if errno == syscall.EBADF {
-			return errf("Start", ErrBadFD, "fd %d", int((*C.cev_io_view)(unsafePointer(w.c)).fd))
+			return errf(op, ErrBadFD, "fd %d", int((*C.cev_io_view)(unsafePointer(w.c)).fd))
 		}
-		return errf("Start", errno, "")
+		return errf(op, errno, "")
 	}
 	return nil
 }
 
-// Stop stops the watcher and clears its pending state (ev.pod,
-// ev_TYPE_stop); a queued event of it is not dispatched any more.
-func (w *watcher) Stop() error {
-	if err := w.check("Stop"); err != nil {
+func (w *watcher) stop(op string) error {
+	if err := w.check(op); err != nil {
 		return err
 	}
 	w.clearGoPending()
@@ -122,45 +175,38 @@ func (w *watcher) clearGoPending() int {
 	return revents
 }
 
-// IsActive reports whether the watcher is started (ev.pod, ev_is_active).
-// It is false once the watcher is closed or its loop destroyed, except
-// inside the cleanup callbacks Loop.Destroy runs, where watchers are still
-// active as in libev.
-func (w *watcher) IsActive() bool {
-	return w != nil && !w.closed && (!w.loop.closed || w.loop.destroying) && w.c.active != 0
+func (w *watcher) isActive() bool {
+	return w.live() && (!w.loop.closed || w.loop.destroying) && w.c.active != 0
 }
 
-// IsPending reports whether the watcher has an event not yet dispatched
-// (ev.pod, ev_is_pending).
-func (w *watcher) IsPending() bool {
-	return w != nil && !w.closed && !w.loop.closed && (w.pending != 0 || w.c.pending != 0)
+func (w *watcher) isPending() bool {
+	return w.live() && !w.loop.closed && (w.pending != 0 || w.c.pending != 0)
 }
 
-// Priority returns the watcher's priority (ev.pod, ev_priority).
-func (w *watcher) Priority() int { return w.pri }
+func (w *watcher) priority() int {
+	if !w.live() {
+		return 0
+	}
+	return w.pri
+}
 
-// SetPriority sets the priority, EV_MINPRI..EV_MAXPRI (ev.pod,
-// ev_set_priority). libev forbids it on an active or pending watcher:
-// that returns ErrActive.
-func (w *watcher) SetPriority(pri int) error {
-	if err := w.check("SetPriority"); err != nil {
+func (w *watcher) setPriority(op string, pri int) error {
+	if err := w.check(op); err != nil {
 		return err
 	}
 	if pri < EV_MINPRI || pri > EV_MAXPRI {
-		return errf("SetPriority", ErrInvalid, "priority %d outside [%d, %d]", pri, EV_MINPRI, EV_MAXPRI)
+		return errf(op, ErrInvalid, "priority %d outside [%d, %d]", pri, EV_MINPRI, EV_MAXPRI)
 	}
-	if w.IsActive() || w.IsPending() {
-		return errf("SetPriority", ErrActive, "")
+	if w.isActive() || w.isPending() {
+		return errf(op, ErrActive, "")
 	}
 	C.cev_set_priority(w.c, C.int(pri))
 	w.pri = pri
 	return nil
 }
 
-// ClearPending clears a pending event and returns its revents, 0 if none
-// (ev.pod, ev_clear_pending).
-func (w *watcher) ClearPending() int {
-	if w.check("ClearPending") != nil {
+func (w *watcher) clearPending() int {
+	if !w.live() || w.loop.closed {
 		return 0
 	}
 	if w.pending != 0 {
@@ -172,23 +218,19 @@ func (w *watcher) ClearPending() int {
 	return 0
 }
 
-// Invoke calls the callback now with revents (ev.pod, ev_invoke).
-func (w *watcher) Invoke(revents int) error {
-	if err := w.check("Invoke"); err != nil {
+func (w *watcher) invoke(op string, revents int) error {
+	if err := w.check(op); err != nil {
+		return err
+	}
+	if err := checkRevents(op, revents); err != nil {
 		return err
 	}
 	w.fire(revents)
 	return nil
 }
 
-// Close stops the watcher and frees its C memory; the watcher cannot be
-// used afterwards (ErrClosed). libev leaves watcher memory to its user;
-// here Close (or Loop.Destroy) is that release.
-func (w *watcher) Close() error {
-	if err := w.check("Close"); err != nil {
-		return err
-	}
-	if err := w.Stop(); err != nil {
+func (w *watcher) close(op string) error {
+	if err := w.stop(op); err != nil {
 		return err
 	}
 	l := w.loop

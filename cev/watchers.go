@@ -8,7 +8,7 @@ import (
 )
 
 // IO watches a file descriptor for readability and/or writability (ev.pod,
-// "ev_io - is this file descriptor readable or writable?").
+// WATCHER TYPES / ev_io - is this file descriptor readable or writable?).
 //
 // Closing an fd under an active watcher (ev.pod, "The special problem of
 // disappearing file descriptors") never aborts the process, on either
@@ -45,9 +45,14 @@ func checkIOArgs(op string, fd, events int) error {
 	return nil
 }
 
-// NewIO creates an inactive io watcher (ev_io_init). Start checks that fd
-// is open (ErrBadFD otherwise).
+// NewIO creates an inactive io watcher (ev_io_init; ev.pod, WATCHER TYPES /
+// ev_io - is this file descriptor readable or writable? / Watcher-Specific
+// Functions). Whether fd is open is checked by Start (ErrBadFD), when
+// libev would first use it.
 func (l *Loop) NewIO(fd, events int, cb func(w *IO, revents int)) (*IO, error) {
+	if err := l.check("NewIO"); err != nil {
+		return nil, err
+	}
 	if err := checkIOArgs("NewIO", fd, events); err != nil {
 		return nil, err
 	}
@@ -67,47 +72,62 @@ func (l *Loop) adopt(w *watcher, fire func(int)) {
 	l.slots[w.slot] = w
 }
 
-// Set changes fd and events of an inactive watcher (ev_io_set).
+// Set changes fd and events of an inactive watcher (ev_io_set; ev.pod,
+// WATCHER TYPES / ev_io - is this file descriptor readable or writable? /
+// Watcher-Specific Functions). libev forbids it on an active watcher:
+// that returns ErrActive.
 func (w *IO) Set(fd, events int) error {
-	if err := w.check("IO.Set"); err != nil {
+	b := w.base()
+	if err := b.check("IO.Set"); err != nil {
 		return err
 	}
 	if err := checkIOArgs("IO.Set", fd, events); err != nil {
 		return err
 	}
-	if w.IsActive() {
+	if b.isActive() {
 		return errf("IO.Set", ErrActive, "")
 	}
 	C.cev_io_set(w.c, C.int(fd), C.int(events))
 	return nil
 }
 
-// FD returns the watched file descriptor.
+// FD returns the watched file descriptor (the fd member; ev.pod, WATCHER
+// TYPES / ev_io - is this file descriptor readable or writable? /
+// Watcher-Specific Functions), -1 for a nil or closed watcher: 0 would be
+// a valid fd.
 func (w *IO) FD() int {
-	if w.closed {
+	if !w.base().live() {
 		return -1
 	}
 	return int((*C.cev_io_view)(unsafePointer(w.c)).fd)
 }
 
-// Events returns EV_READ and/or EV_WRITE.
+// Events returns EV_READ and/or EV_WRITE (the events member, without
+// libev's internal EV__IOFDSET bit; ev.pod, WATCHER TYPES / ev_io - is
+// this file descriptor readable or writable? / Watcher-Specific
+// Functions), 0 for a nil or closed watcher.
 func (w *IO) Events() int {
-	if w.closed {
+	if !w.base().live() {
 		return 0
 	}
 	return int((*C.cev_io_view)(unsafePointer(w.c)).events) & (EV_READ | EV_WRITE)
 }
 
-// Timer is a relative timer (ev.pod, "ev_timer - relative and optionally
-// repeating timeouts").
+// Timer is a relative timer (ev.pod, WATCHER TYPES / ev_timer - relative
+// and optionally repeating timeouts).
 type Timer struct {
 	watcher
 }
 
 // NewTimer creates an inactive timer firing after `after` seconds, then
-// every `repeat` seconds if repeat > 0 (ev_timer_init). Both must be
-// finite and >= 0.
+// every `repeat` seconds if repeat > 0 (ev_timer_init; ev.pod, WATCHER
+// TYPES / ev_timer - relative and optionally repeating timeouts /
+// Watcher-Specific Functions and Data Members). Both must be finite and
+// >= 0.
 func (l *Loop) NewTimer(after, repeat float64, cb func(w *Timer, revents int)) (*Timer, error) {
+	if err := l.check("NewTimer"); err != nil {
+		return nil, err
+	}
 	if err := checkTimes("NewTimer", after, repeat); err != nil {
 		return nil, err
 	}
@@ -132,9 +152,12 @@ func checkTimes(op string, after, repeat float64) error {
 func (w *Timer) view() *C.cev_timer_view { return (*C.cev_timer_view)(unsafePointer(w.c)) }
 
 // Set changes after and repeat of an inactive timer without a cgo call
-// (ev_timer_set); a timer can be Set and Started again any number of times.
+// (ev_timer_set; ev.pod, WATCHER TYPES / ev_timer - relative and
+// optionally repeating timeouts / Watcher-Specific Functions and Data
+// Members), so that a timer can be reused for every sleep instead of being
+// created and closed each time. An active timer returns ErrActive.
 func (w *Timer) Set(after, repeat float64) error {
-	if err := w.check("Timer.Set"); err != nil {
+	if err := w.base().check("Timer.Set"); err != nil {
 		return err
 	}
 	if err := checkTimes("Timer.Set", after, repeat); err != nil {
@@ -149,11 +172,13 @@ func (w *Timer) Set(after, repeat float64) error {
 }
 
 // Again restarts a repeating timer from now, or stops it when repeat is 0
-// (ev.pod, ev_timer_again). Like libev it first clears a pending event of
-// the timer, so a timer that fired in this iteration and is re-armed by an
-// earlier callback does not also run now.
+// (ev_timer_again; ev.pod, WATCHER TYPES / ev_timer - relative and
+// optionally repeating timeouts / Watcher-Specific Functions and Data
+// Members). Like libev it first clears a pending event of the timer, so a
+// timer that fired in this iteration and is re-armed by an earlier
+// callback does not also run now.
 func (w *Timer) Again() error {
-	if err := w.check("Timer.Again"); err != nil {
+	if err := w.base().check("Timer.Again"); err != nil {
 		return err
 	}
 	w.clearGoPending()
@@ -161,26 +186,34 @@ func (w *Timer) Again() error {
 	return nil
 }
 
-// Remaining returns the seconds until the timer fires (ev_timer_remaining).
+// Remaining returns the seconds until the timer fires (ev_timer_remaining;
+// ev.pod, WATCHER TYPES / ev_timer - relative and optionally repeating
+// timeouts / Watcher-Specific Functions and Data Members), 0 for a nil or
+// closed timer or a destroyed loop.
 func (w *Timer) Remaining() float64 {
-	if w.check("Timer.Remaining") != nil {
+	if !w.base().ok() {
 		return 0
 	}
 	return float64(C.cev_timer_remaining(w.loop.c, w.c))
 }
 
-// Repeat returns the repeat interval (the repeat member).
+// Repeat returns the repeat interval (the repeat member; ev.pod, WATCHER
+// TYPES / ev_timer - relative and optionally repeating timeouts /
+// Watcher-Specific Functions and Data Members), 0 for a nil or closed
+// timer.
 func (w *Timer) Repeat() float64 {
-	if w.closed {
+	if !w.base().live() {
 		return 0
 	}
 	return float64(w.view().repeat)
 }
 
-// SetRepeat changes the repeat interval; it takes effect at the next
-// expiry or Again, as assigning the repeat member in C does.
+// SetRepeat changes the repeat interval, which libev lets its user assign
+// at any time (the repeat member [read-write]; ev.pod, WATCHER TYPES /
+// ev_timer - relative and optionally repeating timeouts / Watcher-Specific
+// Functions and Data Members): it takes effect at the next expiry or Again.
 func (w *Timer) SetRepeat(repeat float64) error {
-	if err := w.check("Timer.SetRepeat"); err != nil {
+	if err := w.base().check("Timer.SetRepeat"); err != nil {
 		return err
 	}
 	if err := checkTime("Timer.SetRepeat", "repeat", repeat); err != nil {
@@ -190,9 +223,9 @@ func (w *Timer) SetRepeat(repeat float64) error {
 	return nil
 }
 
-// Periodic is an absolute timer (ev.pod, "ev_periodic - to cron or not to
-// cron?"). The reschedule callback is not supported: only the absolute
-// (interval 0) and interval modes.
+// Periodic is an absolute timer (ev.pod, WATCHER TYPES / ev_periodic - to
+// cron or not to cron?). The reschedule callback is not supported: only
+// the absolute (interval 0) and interval modes.
 type Periodic struct {
 	watcher
 }
@@ -205,9 +238,14 @@ func checkPeriodic(op string, offset, interval float64) error {
 }
 
 // NewPeriodic creates an inactive periodic watcher (ev_periodic_init with
-// no reschedule callback): with interval 0 it fires once at the absolute
-// time offset, otherwise at offset + N*interval.
+// no reschedule callback; ev.pod, WATCHER TYPES / ev_periodic - to cron or
+// not to cron? / Watcher-Specific Functions and Data Members): with
+// interval 0 it fires once at the absolute time offset, otherwise at
+// offset + N*interval.
 func (l *Loop) NewPeriodic(offset, interval float64, cb func(w *Periodic, revents int)) (*Periodic, error) {
+	if err := l.check("NewPeriodic"); err != nil {
+		return nil, err
+	}
 	if err := checkPeriodic("NewPeriodic", offset, interval); err != nil {
 		return nil, err
 	}
@@ -221,9 +259,12 @@ func (l *Loop) NewPeriodic(offset, interval float64, cb func(w *Periodic, revent
 	return w, nil
 }
 
-// Set changes offset and interval of an inactive watcher (ev_periodic_set).
+// Set changes offset and interval of an inactive watcher (ev_periodic_set;
+// ev.pod, WATCHER TYPES / ev_periodic - to cron or not to cron? /
+// Watcher-Specific Functions and Data Members). An active watcher returns
+// ErrActive.
 func (w *Periodic) Set(offset, interval float64) error {
-	if err := w.check("Periodic.Set"); err != nil {
+	if err := w.base().check("Periodic.Set"); err != nil {
 		return err
 	}
 	if err := checkPeriodic("Periodic.Set", offset, interval); err != nil {
@@ -237,9 +278,11 @@ func (w *Periodic) Set(offset, interval float64) error {
 }
 
 // Again recomputes the next time and restarts (ev_periodic_again, which is
-// stop + start): a pending event of the watcher is cleared, as Stop does.
+// stop + start; ev.pod, WATCHER TYPES / ev_periodic - to cron or not to
+// cron? / Watcher-Specific Functions and Data Members): a pending event of
+// the watcher is cleared, as Stop does.
 func (w *Periodic) Again() error {
-	if err := w.check("Periodic.Again"); err != nil {
+	if err := w.base().check("Periodic.Again"); err != nil {
 		return err
 	}
 	w.clearGoPending()
@@ -247,38 +290,51 @@ func (w *Periodic) Again() error {
 	return nil
 }
 
-// At returns the absolute time of the next event (ev_periodic_at).
+// At returns the absolute time of the next event (ev_periodic_at; ev.pod,
+// WATCHER TYPES / ev_periodic - to cron or not to cron? / Watcher-Specific
+// Functions and Data Members), 0 for a nil or closed watcher.
 func (w *Periodic) At() float64 {
-	if w.closed {
+	if !w.base().live() {
 		return 0
 	}
 	return float64(C.cev_periodic_at(w.c))
 }
 
-// Offset and Interval return the watcher's settings.
+// Offset returns the offset member (ev.pod, WATCHER TYPES / ev_periodic -
+// to cron or not to cron? / Watcher-Specific Functions and Data Members),
+// 0 for a nil or closed watcher. libev lets its user assign it; cev
+// changes it only through Set.
 func (w *Periodic) Offset() float64 {
 	var o, i C.double
-	if !w.closed {
+	if w.base().live() {
 		C.cev_periodic_get(w.c, &o, &i)
 	}
 	return float64(o)
 }
 
-// Interval returns the interval; see Offset.
+// Interval returns the interval member (ev.pod, WATCHER TYPES /
+// ev_periodic - to cron or not to cron? / Watcher-Specific Functions and
+// Data Members), 0 for a nil or closed watcher; see Offset.
 func (w *Periodic) Interval() float64 {
 	var o, i C.double
-	if !w.closed {
+	if w.base().live() {
 		C.cev_periodic_get(w.c, &o, &i)
 	}
 	return float64(i)
 }
 
 // Idle runs when no other event of equal or higher priority is pending
-// (ev.pod, "ev_idle - when you've got nothing better to do...").
+// (ev.pod, WATCHER TYPES / ev_idle - when you've got nothing better to
+// do...).
 type Idle struct{ watcher }
 
-// NewIdle creates an inactive idle watcher.
+// NewIdle creates an inactive idle watcher (ev_idle_init; ev.pod, WATCHER
+// TYPES / ev_idle - when you've got nothing better to do... /
+// Watcher-Specific Functions and Data Members).
 func (l *Loop) NewIdle(cb func(w *Idle, revents int)) (*Idle, error) {
+	if err := l.check("NewIdle"); err != nil {
+		return nil, err
+	}
 	b, err := l.newWatcher("NewIdle", C.CEV_IDLE, cb == nil)
 	if err != nil {
 		return nil, err
@@ -288,13 +344,18 @@ func (l *Loop) NewIdle(cb func(w *Idle, revents int)) (*Idle, error) {
 	return w, nil
 }
 
-// Prepare runs before each poll (ev.pod, "ev_prepare and ev_check -
-// customise your event loop!"). Its callback runs before the loop blocks
-// and may start watchers that affect the same poll.
+// Prepare runs before each poll (ev.pod, WATCHER TYPES / ev_prepare and
+// ev_check - customise your event loop!). Its callback runs before the loop
+// blocks and may start watchers that affect the same poll.
 type Prepare struct{ watcher }
 
-// NewPrepare creates an inactive prepare watcher.
+// NewPrepare creates an inactive prepare watcher (ev_prepare_init; ev.pod,
+// WATCHER TYPES / ev_prepare and ev_check - customise your event loop! /
+// Watcher-Specific Functions and Data Members).
 func (l *Loop) NewPrepare(cb func(w *Prepare, revents int)) (*Prepare, error) {
+	if err := l.check("NewPrepare"); err != nil {
+		return nil, err
+	}
 	b, err := l.newWatcher("NewPrepare", C.CEV_PREPARE, cb == nil)
 	if err != nil {
 		return nil, err
@@ -304,11 +365,17 @@ func (l *Loop) NewPrepare(cb func(w *Prepare, revents int)) (*Prepare, error) {
 	return w, nil
 }
 
-// Check runs after each poll (ev.pod, ev_prepare and ev_check).
+// Check runs after each poll (ev.pod, WATCHER TYPES / ev_prepare and
+// ev_check - customise your event loop!).
 type Check struct{ watcher }
 
-// NewCheck creates an inactive check watcher.
+// NewCheck creates an inactive check watcher (ev_check_init; ev.pod,
+// WATCHER TYPES / ev_prepare and ev_check - customise your event loop! /
+// Watcher-Specific Functions and Data Members).
 func (l *Loop) NewCheck(cb func(w *Check, revents int)) (*Check, error) {
+	if err := l.check("NewCheck"); err != nil {
+		return nil, err
+	}
 	b, err := l.newWatcher("NewCheck", C.CEV_CHECK, cb == nil)
 	if err != nil {
 		return nil, err
@@ -319,12 +386,17 @@ func (l *Loop) NewCheck(cb func(w *Check, revents int)) (*Check, error) {
 }
 
 // Fork runs after Loop.Fork (or a detected fork with EVFLAG_FORKCHECK),
-// before the next poll (ev.pod, "ev_fork - the audacity to resume the event
-// loop after a fork").
+// before the next poll (ev.pod, WATCHER TYPES / ev_fork - the audacity to
+// resume the event loop after a fork).
 type Fork struct{ watcher }
 
-// NewFork creates an inactive fork watcher.
+// NewFork creates an inactive fork watcher (ev_fork_init; ev.pod, WATCHER
+// TYPES / ev_fork - the audacity to resume the event loop after a fork /
+// Watcher-Specific Functions and Data Members).
 func (l *Loop) NewFork(cb func(w *Fork, revents int)) (*Fork, error) {
+	if err := l.check("NewFork"); err != nil {
+		return nil, err
+	}
 	b, err := l.newWatcher("NewFork", C.CEV_FORK, cb == nil)
 	if err != nil {
 		return nil, err
@@ -334,14 +406,19 @@ func (l *Loop) NewFork(cb func(w *Fork, revents int)) (*Fork, error) {
 	return w, nil
 }
 
-// Cleanup runs when the loop is destroyed (ev.pod, "ev_cleanup - even the
-// best things end"). The loop is already closed when it runs (calls
-// return ErrClosed), but the watcher, like every watcher of the loop, still
-// reports IsActive as it did before Destroy, as in libev.
+// Cleanup runs when the loop is destroyed (ev.pod, WATCHER TYPES /
+// ev_cleanup - even the best things end). The loop is already closed when
+// it runs (calls return ErrClosed), but the watcher, like every watcher of
+// the loop, still reports IsActive as it did before Destroy, as in libev.
 type Cleanup struct{ watcher }
 
-// NewCleanup creates an inactive cleanup watcher.
+// NewCleanup creates an inactive cleanup watcher (ev_cleanup_init; ev.pod,
+// WATCHER TYPES / ev_cleanup - even the best things end / Watcher-Specific
+// Functions and Data Members).
 func (l *Loop) NewCleanup(cb func(w *Cleanup, revents int)) (*Cleanup, error) {
+	if err := l.check("NewCleanup"); err != nil {
+		return nil, err
+	}
 	b, err := l.newWatcher("NewCleanup", C.CEV_CLEANUP, cb == nil)
 	if err != nil {
 		return nil, err
@@ -351,13 +428,18 @@ func (l *Loop) NewCleanup(cb func(w *Cleanup, revents int)) (*Cleanup, error) {
 	return w, nil
 }
 
-// Async wakes the loop from any goroutine (ev.pod, "ev_async - how to wake
-// up an event loop"). Sends coalesce: several Sends before the loop
-// notices give one callback, but a Send is never lost.
+// Async wakes the loop from any goroutine (ev.pod, WATCHER TYPES / ev_async
+// - how to wake up an event loop). Sends coalesce: several Sends before the
+// loop notices give one callback, but a Send is never lost.
 type Async struct{ watcher }
 
-// NewAsync creates an inactive async watcher.
+// NewAsync creates an inactive async watcher (ev_async_init; ev.pod,
+// WATCHER TYPES / ev_async - how to wake up an event loop /
+// Watcher-Specific Functions and Data Members).
 func (l *Loop) NewAsync(cb func(w *Async, revents int)) (*Async, error) {
+	if err := l.check("NewAsync"); err != nil {
+		return nil, err
+	}
 	b, err := l.newWatcher("NewAsync", C.CEV_ASYNC, cb == nil)
 	if err != nil {
 		return nil, err
@@ -367,9 +449,14 @@ func (l *Loop) NewAsync(cb func(w *Async, revents int)) (*Async, error) {
 	return w, nil
 }
 
-// Send wakes the loop and makes the watcher pending (ev_async_send). It is
-// the one method of cev that is safe from any goroutine.
+// Send wakes the loop and makes the watcher pending (ev_async_send; ev.pod,
+// WATCHER TYPES / ev_async - how to wake up an event loop /
+// Watcher-Specific Functions and Data Members). It is the one method of
+// cev that is safe from any goroutine.
 func (w *Async) Send() error {
+	if w == nil || w.loop == nil {
+		return w.base().badReceiver("Async.Send")
+	}
 	l := w.loop
 	l.sendMu.RLock()
 	defer l.sendMu.RUnlock()
@@ -381,9 +468,11 @@ func (w *Async) Send() error {
 }
 
 // AsyncPending reports whether a Send has not been noticed by the loop yet
-// (ev_async_pending). Loop goroutine only.
+// (ev_async_pending; ev.pod, WATCHER TYPES / ev_async - how to wake up an
+// event loop / Watcher-Specific Functions and Data Members), false for a
+// nil or closed watcher or a destroyed loop. Loop goroutine only.
 func (w *Async) AsyncPending() bool {
-	if w.check("Async.AsyncPending") != nil {
+	if !w.base().ok() {
 		return false
 	}
 	return C.cev_async_pending(w.c) != 0
