@@ -56,11 +56,22 @@ type workerPool struct {
 	interval time.Duration // 0: defaultTrimInterval; tests shorten it
 }
 
-// getWorker pops the most recently parked idle worker, nil if none.
+// getWorker pops the most recently parked idle worker, nil if none. With
+// the idle stack empty it takes back a worker a trim pass condemned but
+// endDying has not ended yet: it is parked like any idle one, and a burst
+// that returns while a trim is under way would otherwise create new
+// coroutines next to the dying ones (measured: 149k goroutines for 100k
+// greenlets when a trim pass fell between two 100k bursts).
 func (h *Hub) getWorker() *worker {
 	p := &h.pool
 	n := len(p.idle) - 1
 	if n < 0 {
+		if d := len(p.dying) - 1; d >= 0 {
+			w := p.dying[d]
+			p.dying[d] = nil
+			p.dying = p.dying[:d]
+			return w
+		}
 		return nil
 	}
 	w := p.idle[n]

@@ -149,3 +149,29 @@ func TestPoolDestroyEndsIdleAndDyingWorkers(t *testing.T) {
 	require.NoError(t, h.Destroy())
 	assert.Equal(t, 0, h.IdleWorkers())
 }
+
+// TestPoolReusesDyingWorkers: a burst that arrives while a trim pass is
+// still ending workers takes the condemned ones back instead of creating
+// new coroutines beside them.
+func TestPoolReusesDyingWorkers(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		h.setTrimInterval(time.Hour)
+		burst(t, 8*trimChunk+minIdleWorkers)
+		h.pool.low = len(h.pool.idle)
+		h.RunCallback(h.trimPass)
+		require.NoError(t, Sleep(0))
+		require.Greater(t, len(h.pool.dying), trimChunk, "a pass left more than one chunk dying")
+		parked := runtime.NumGoroutine()
+		n := h.IdleWorkers()
+		var release []*Greenlet[struct{}]
+		for range n {
+			release = append(release, Go(func() error {
+				_, err := NewWaiter().Get()
+				return err
+			}))
+		}
+		require.NoError(t, Sleep(0))
+		assert.LessOrEqual(t, runtime.NumGoroutine(), parked, "the burst created coroutines while condemned ones were parked")
+		require.NoError(t, KillAll(release, nil, true, Forever))
+	})
+}
