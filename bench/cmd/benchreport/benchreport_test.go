@@ -107,7 +107,34 @@ func TestRegistry(t *testing.T) {
 			_, err := os.Stat(path)
 			assert.NoError(t, err, "%s declares %s", w.Name, impl)
 		}
+		if w.GoTest != "" {
+			assert.True(t, hasGoFiles(filepath.Join(root, w.GoTest)), "%s: no package %s", w.Name, w.GoTest)
+			require.Len(t, w.BenchMetrics, len(w.Metrics), w.Name)
+			for bench, metric := range w.BenchMetrics {
+				assert.True(t, metrics[metric], "%s: %s reports unknown metric %s", w.Name, bench, metric)
+			}
+		}
 	}
+}
+
+func TestParseBenchmarks(t *testing.T) {
+	names := map[string]string{"BenchmarkA": "a", "BenchmarkB": "b"}
+	want := []report.Metric{{Name: "a", Unit: "ns/op"}, {Name: "b", Unit: "ns/op"}}
+	out := "goos: linux\nBenchmarkA-2   \t1000000\t        12.5 ns/op\nBenchmarkB \t 10 \t 3000 ns/op\t 0 B/op\nPASS\n"
+	got, err := parseBenchmarks([]byte(out), names, want)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]float64{"a": 12.5, "b": 3000}, got)
+
+	_, err = parseBenchmarks([]byte("BenchmarkC-2 10 1 ns/op\n"), names, want)
+	assert.ErrorIs(t, err, ErrBadOutput, "an unexpected benchmark")
+	_, err = parseBenchmarks([]byte("BenchmarkA-2 10 1 ns/op\n"), names, want)
+	assert.ErrorIs(t, err, ErrBadOutput, "a missing benchmark")
+	_, err = parseBenchmarks([]byte("BenchmarkA-2 10 1 ns/op\nBenchmarkA-2 10 1 ns/op\nBenchmarkB-2 1 1 ns/op\n"), names, want)
+	assert.ErrorIs(t, err, ErrBadOutput, "a benchmark twice")
+
+	w := Workload{Name: "d", GoTest: "./cev", BenchMetrics: names}
+	assert.Equal(t, []string{"x.test", "-test.run=^$", "-test.bench=^(BenchmarkA|BenchmarkB)$", "-test.benchtime=500ms"}, goTestArgv("x.test", w))
+	assert.Equal(t, map[string]bool{"echo": true}, goPrograms([]Workload{w}, map[string]bool{"d": true, "echo": true}))
 }
 
 func fakeProgs(ws []Workload, missing ...progKey) map[progKey]built {

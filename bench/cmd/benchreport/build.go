@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -66,7 +67,8 @@ func (b *builder) buildAll(ctx context.Context, ws []Workload) (map[progKey]buil
 	var wg sync.WaitGroup
 	wg.Go(func() { b.buildC(ctx, need[report.CLibev], cOut) })
 	b.buildGo(ctx, report.Go, "go", need[report.Go], out)
-	b.buildGo(ctx, report.GeventGo, "geventgo", need[report.GeventGo], out)
+	b.buildGo(ctx, report.GeventGo, "geventgo", goPrograms(ws, need[report.GeventGo]), out)
+	b.buildGoTests(ctx, ws, out)
 	b.checkPython(ctx, need[report.Gevent], out)
 	wg.Wait()
 	maps.Copy(out, cOut)
@@ -209,6 +211,52 @@ func (b *builder) buildGo(ctx context.Context, impl report.Impl, sub string, nam
 		}
 	}
 	b.log("  done in %.1fs", time.Since(t0).Seconds())
+}
+
+// goPrograms is names without the workloads that run a package's test
+// binary instead of a program of their own.
+func goPrograms(ws []Workload, names map[string]bool) map[string]bool {
+	out := map[string]bool{}
+	for name := range names {
+		out[name] = true
+	}
+	for _, w := range ws {
+		if w.GoTest != "" {
+			delete(out, w.ProgramName(report.GeventGo))
+		}
+	}
+	return out
+}
+
+// buildGoTests builds the test binary of each GoTest workload's package;
+// its argv runs only the workload's benchmarks.
+func (b *builder) buildGoTests(ctx context.Context, ws []Workload, out map[progKey]built) {
+	for _, w := range ws {
+		if w.GoTest == "" || !w.Applies(report.GeventGo) {
+			continue
+		}
+		key := progKey{report.GeventGo, w.ProgramName(report.GeventGo)}
+		bin := filepath.Join(b.dir, "geventgo", w.Name+".test")
+		if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
+			out[key] = built{status: report.NotBuilt, note: err.Error()}
+			continue
+		}
+		b.log("building the %s test binary for %s", w.GoTest, w.Name)
+		args := []string{"test", "-c", "-o", bin, w.GoTest}
+		cmd := exec.CommandContext(ctx, "go", args...)
+		cmd.Dir = b.root
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			out[key] = built{status: report.NotBuilt, note: firstError(fmt.Sprintf("go %s: %v: %s", strings.Join(args, " "), err, msg))}
+			continue
+		}
+		out[key] = built{argv: goTestArgv(bin, w), status: report.OK}
+	}
+}
+
+// goTestArgv runs only w's benchmarks, no tests, for a fixed time each.
+func goTestArgv(bin string, w Workload) []string {
+	names := slices.Sorted(maps.Keys(w.BenchMetrics))
+	return []string{bin, "-test.run=^$", "-test.bench=^(" + strings.Join(names, "|") + ")$", "-test.benchtime=500ms"}
 }
 
 func hasGoFiles(dir string) bool {

@@ -93,7 +93,39 @@ func (r *runner) run(ctx context.Context, w Workload, argv []string) (map[string
 	if err := cmd.Run(); err != nil {
 		return nil, runError(ctx, err, stderr.String())
 	}
+	if w.GoTest != "" {
+		return parseBenchmarks(stdout.Bytes(), w.BenchMetrics, w.Metrics)
+	}
 	return parseResults(stdout.Bytes(), w.Metrics)
+}
+
+// parseBenchmarks reads the ns/op of `go test -bench` output lines
+// ("BenchmarkName-2  1000  12.5 ns/op"), renames them with names and checks
+// them as parseResults checks JSON results.
+func parseBenchmarks(out []byte, names map[string]string, want []report.Metric) (map[string]float64, error) {
+	var js bytes.Buffer
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") || f[3] != "ns/op" {
+			continue
+		}
+		name := f[0]
+		if i := strings.LastIndexByte(name, '-'); i > 0 {
+			name = name[:i]
+		}
+		metric, ok := names[name]
+		if !ok {
+			return nil, fmt.Errorf("%w: unexpected benchmark %s", ErrBadOutput, name)
+		}
+		v, err := strconv.ParseFloat(f[2], 64)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %q: %v", ErrBadOutput, sc.Text(), err)
+		}
+		line, _ := json.Marshal(benchio.Result{Workload: metric, Unit: "ns/op", Value: v})
+		js.Write(append(line, '\n'))
+	}
+	return parseResults(js.Bytes(), want)
 }
 
 func runError(ctx context.Context, err error, stderr string) error {

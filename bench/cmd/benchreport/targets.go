@@ -155,11 +155,14 @@ func targetsMarkdown(rows []report.Row) string {
 	return b.String()
 }
 
-// targetsText is the terminal summary: one line per goal.
+// targetsText is the terminal summary: one line per goal measured.
 func targetsText(rows []report.Row) string {
 	var b strings.Builder
 	b.WriteString("\nTargets from the issues:\n")
 	for _, v := range checkTargets(rows) {
+		if !v.OK {
+			continue // a subset run (-only, -quick): the report lists them
+		}
 		st := strings.Trim(v.status(), "*")
 		fmt.Fprintf(&b, "  %-7s issue %d: %s: %s\n", st, v.Issue, v.Goal, v.measured(rows))
 	}

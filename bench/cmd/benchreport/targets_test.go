@@ -68,4 +68,5 @@ func TestCheckTargets(t *testing.T) {
 	assert.Contains(t, md, "two cgo calls into ev_run per round trip")
 	assert.NotContains(t, md, "less than 10x faster", "a goal not measured gets no explanation")
 	assert.Contains(t, targetsText(rows), "missed  issue 2: io ping-pong within 1.2x of C: 1.30x")
+	assert.NotContains(t, targetsText(rows), "idle activations", "the terminal skips goals not measured")
 }

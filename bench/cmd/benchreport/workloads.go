@@ -18,6 +18,12 @@ type Workload struct {
 	// MaxReps caps the runs per implementation for workloads whose result
 	// barely varies and whose runs are slow (memory); 0 means no cap.
 	MaxReps int
+	// GoTest, when set, is the package (e.g. "./cev") whose test binary is
+	// the geventgo program: it runs the benchmarks named in BenchMetrics
+	// (benchmark name -> metric name) and their ns/op are the metrics. It is
+	// for code paths only a package's own tests can reach (unexported).
+	GoTest       string
+	BenchMetrics map[string]string
 }
 
 // reps is how often each implementation of w runs when reps were asked for.
@@ -72,6 +78,12 @@ var workloads = []Workload{
 		Metrics: []report.Metric{
 			{Name: "lookup_slot", Title: "finding a queued event's Go watcher through cev's slot table (slice index + generation)", Unit: nsPerOp, Bound: "one bounds-checked load"},
 			{Name: "lookup_gopointer", Title: "the same through go-pointer's Restore (the alternative the design card names)", Unit: nsPerOp, Bound: "a global mutex + map lookup"},
+		}},
+	{Name: "dispatch", Impls: []report.Impl{report.GeventGo}, GoTest: "./cev",
+		BenchMetrics: map[string]string{"BenchmarkDispatchSlotTable": "dispatch_slot", "BenchmarkDispatchGoPointer": "dispatch_gopointer"},
+		Metrics: []report.Metric{
+			{Name: "dispatch_slot", Title: "cev's dispatch path: a queued event's slot resolved to its watcher and the Go callback called (cev/bench_test.go)", Unit: nsPerOp, Bound: "slice index + generation check + callback"},
+			{Name: "dispatch_gopointer", Title: "the same dispatch with the watcher found through go-pointer's Restore", Unit: nsPerOp, Bound: "a global mutex + map lookup + callback"},
 		}},
 	{Name: "greenlet_switch", Impls: noC, Quick: true,
 		Metrics: ns("greenlet_switch", "raw greenlet switch round trip (Go: unbuffered channel ping-pong)", coro2)},
