@@ -2,7 +2,9 @@ package queue_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -11,18 +13,39 @@ import (
 	"github.com/geventgo/geventgo/scheduler"
 )
 
+// longAcquire is the limit of the fuzz model's timed semaphore waits: far
+// longer than an input runs, so it never fires and such a wait must end by
+// a release, exactly as one without a limit.
+const longAcquire = 10 * time.Second
+
 // FuzzQueueSemaphore drives a bounded Queue and a Semaphore from four
-// greenlets with operations decoded from the input (put, get, acquire,
-// release, each blocking, non-blocking or with a zero timeout, and sleeps
-// that interleave them) and checks them against a model: every item put is
-// got exactly once, the semaphore counter equals initial + releases -
-// acquires, and every greenlet ends (woken or timed out) before a final
-// Shutdown wakes whoever still waits.
+// greenlets with operations decoded from the input and checks them against
+// a model. Each byte is an operation (low 3 bits) and a mode (bits 4-5):
+//
+//   - put, get: mode 1 non-blocking, 2 zero timeout, 0 and 3 no time limit;
+//   - acquire: mode 0 waits without a limit (scheduler.Forever), 1 is
+//     non-blocking, 2 has a zero timeout, 3 has a long one that never fires;
+//   - release (only after more acquires than releases), sleep(0), idle.
+//
+// After the workers ran a little, the queue is shut down, which wakes its
+// waiters; then the main greenlet waits for the loop to go idle and
+// releases exactly as many permits as greenlets wait in Acquire beyond the
+// counter, round after round, until every worker ended. So a waiter left
+// parked while a permit is free (a lost wake-up) stalls the rounds and
+// fails the input, and the final counter must be initial + releases -
+// acquires with no waiter registered: no acquire lost or duplicated. Every
+// item put is got exactly once.
 func FuzzQueueSemaphore(f *testing.F) {
 	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9})
 	f.Add([]byte{0x10, 0x10, 0x10, 0x21, 0x21, 0x21, 0x32, 0x43})
 	f.Add([]byte{0x02, 0x06, 0x0a, 0x0e, 0x12, 0x16, 0x1a, 0x1e, 0x22, 0x26})
 	f.Add([]byte{0xff, 0x00, 0x7f, 0x80, 0x33, 0x44, 0x55, 0x66})
+	// Every worker waits on the semaphore without a limit, twice.
+	f.Add([]byte{0x04, 0x04, 0x04, 0x04, 0x04, 0x04, 0x04, 0x04})
+	// Long waits mixed with releases and barging non-blocking acquires.
+	f.Add([]byte{0x34, 0x04, 0x14, 0x24, 0x05, 0x05, 0x14, 0x14, 0x06, 0x07, 0x05, 0x05, 0x34, 0x04, 0x24, 0x14})
+	// Waits on the semaphore while the queue fills and drains.
+	f.Add([]byte{0x04, 0x00, 0x02, 0x34, 0x00, 0x00, 0x05, 0x02, 0x04, 0x02, 0x00, 0x05})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 256 {
 			data = data[:256]
@@ -35,13 +58,15 @@ func FuzzQueueSemaphore(f *testing.F) {
 			nextItem := 0
 			put := map[int]bool{}
 			got := map[int]int{}
-			acquired, released := 0, 0
+			acquired, released := 0, 0 // by the workers
+			waiting := 0               // workers inside a waiting Acquire
+			steps := 0                 // operations completed, to see progress
 			var gs []*scheduler.Greenlet[struct{}]
 			for w := range workers {
 				gs = append(gs, scheduler.Go(func() error {
 					for i := w; i < len(data); i += workers {
 						op := data[i]
-						mode := op >> 4 & 3 // 0 block, 1 non-blocking, 2 zero timeout, 3 blocking
+						mode := op >> 4 & 3
 						block, timeout := mode != 1, scheduler.Forever
 						if mode == 2 {
 							timeout = 0
@@ -68,9 +93,24 @@ func FuzzQueueSemaphore(f *testing.F) {
 								return err
 							}
 						case 4:
-							ok, err := sem.Acquire(block && mode != 0, 0)
+							if mode == 3 {
+								timeout = longAcquire
+							}
+							// Only waits that no time limit can end count as
+							// waiting: the main greenlet releases for them.
+							endless := mode == 0 || mode == 3
+							if endless {
+								waiting++
+							}
+							ok, err := sem.Acquire(block, timeout)
+							if endless {
+								waiting--
+							}
 							if err != nil {
-								return err
+								return fmt.Errorf("acquire mode %d: %w", mode, err)
+							}
+							if endless && !ok {
+								return fmt.Errorf("acquire mode %d returned without the semaphore", mode)
 							}
 							if ok {
 								acquired++
@@ -78,7 +118,9 @@ func FuzzQueueSemaphore(f *testing.F) {
 						case 5:
 							if acquired > released {
 								released++
-								_, _ = sem.Release()
+								if _, err := sem.Release(); err != nil {
+									return err
+								}
 							}
 						case 6:
 							if err := scheduler.Sleep(0); err != nil {
@@ -89,21 +131,62 @@ func FuzzQueueSemaphore(f *testing.F) {
 								return err
 							}
 						}
+						steps++
 					}
 					return nil
 				}))
 			}
 			// Let every worker run to completion or park, then shut the queue
-			// down: parked greenlets must all wake.
+			// down: greenlets parked on it must all wake.
 			for range 4 {
 				require.NoError(t, scheduler.Sleep(0))
 			}
 			q.Shutdown()
-			_, err = scheduler.JoinAll(gs, scheduler.Forever, true)
+
+			// Release for the semaphore's waiters until every worker ended,
+			// never more than they lack: a wake-up that got lost leaves a
+			// waiter parked beside a free permit, and nothing changes.
+			finalReleased, stalled := 0, 0
+			alive := func() int {
+				n := 0
+				for _, g := range gs {
+					if !g.Dead() {
+						n++
+					}
+				}
+				return n
+			}
+			for alive() > 0 {
+				require.GreaterOrEqual(t, sem.Counter(), 0)
+				lack := waiting - sem.Counter()
+				for range lack {
+					finalReleased++
+					_, err := sem.Release()
+					require.NoError(t, err)
+				}
+				before := steps
+				require.NoError(t, scheduler.Idle(0))
+				require.NoError(t, scheduler.Sleep(0))
+				if lack > 0 || steps != before {
+					stalled = 0
+					continue
+				}
+				stalled++
+				require.Less(t, stalled, 3,
+					"no progress: %d workers alive, %d waiting in Acquire, counter %d, %d links",
+					alive(), waiting, sem.Counter(), sem.LinkCount())
+			}
+			_, err = scheduler.JoinAll(gs, time.Second, true)
 			require.NoError(t, err)
 			for _, g := range gs {
 				require.True(t, g.Dead(), "every waiter woke")
+				require.NoError(t, g.Err())
 			}
+			require.Zero(t, waiting)
+			require.Zero(t, sem.LinkCount(), "no waiter left registered")
+			require.Equal(t, 1+released+finalReleased-acquired, sem.Counter(),
+				"every acquire counted once: %d acquired, %d released by workers, %d at the end",
+				acquired, released, finalReleased)
 			for {
 				v, err := q.Get(false, 0)
 				if err != nil {
@@ -116,7 +199,6 @@ func FuzzQueueSemaphore(f *testing.F) {
 				require.Equal(t, 1, got[item], "item %d got once", item)
 			}
 			require.Len(t, got, len(put), "no item appeared that was not put")
-			require.Equal(t, 1+released-acquired, sem.Counter())
 			return nil
 		})
 		require.NoError(t, err)
