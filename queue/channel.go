@@ -8,9 +8,18 @@ import (
 	"github.com/geventgo/geventgo/scheduler"
 )
 
+// chanGetter and chanPutter are the waiting records of a Channel. paired is
+// set by runUnlock when it takes the record off its list and hands it over.
 type chanGetter[T any] struct {
-	w    scheduler.Waiter
-	item T
+	w      scheduler.Waiter
+	item   T
+	paired bool
+}
+
+type chanPutter[T any] struct {
+	w      scheduler.Waiter
+	item   T
+	paired bool
 }
 
 // Channel is gevent's Channel: an unbuffered rendezvous. Put waits until a
@@ -22,7 +31,7 @@ type chanGetter[T any] struct {
 // matching scheduler.ErrNotGreenlet, as a Queue's blocking calls do.
 type Channel[T any] struct {
 	getters []*chanGetter[T]
-	putters []*putter[T]
+	putters []*chanPutter[T]
 	// unlockPending: a runUnlock is queued and has not started (gevent's
 	// _event_unlock is falsy again once its callback runs).
 	unlockPending bool
@@ -35,30 +44,63 @@ type Channel[T any] struct {
 	// cost. Only records woken by runUnlock come back here; one that timed
 	// out or was killed might still be referenced and is left to the GC.
 	freeG []*chanGetter[T]
-	freeP []*putter[T]
+	freeP []*chanPutter[T]
 }
 
 // maxFree bounds the records a Channel keeps for reuse.
 const maxFree = 8
 
-func (c *Channel[T]) newGetter() *chanGetter[T] {
+// newGetter returns a recycled record or a new one for a wait on hub h. A
+// record keeps its Waiter (bound to h, labelled) across uses, unless the
+// channel moved to another hub since (its hub was destroyed).
+func (c *Channel[T]) newGetter(h *scheduler.Hub) *chanGetter[T] {
 	if n := len(c.freeG); n > 0 {
 		g := c.freeG[n-1]
 		c.freeG[n-1] = nil
 		c.freeG = c.freeG[:n-1]
-		return g
+		if g.w.Hub() == h {
+			return g
+		}
 	}
-	return &chanGetter[T]{}
+	g := &chanGetter[T]{}
+	g.w.SetLabel("Channel.Get")
+	return g
 }
 
-func (c *Channel[T]) newPutter() *putter[T] {
+func (c *Channel[T]) newPutter(h *scheduler.Hub) *chanPutter[T] {
 	if n := len(c.freeP); n > 0 {
 		p := c.freeP[n-1]
 		c.freeP[n-1] = nil
 		c.freeP = c.freeP[:n-1]
-		return p
+		if p.w.Hub() == h {
+			return p
+		}
 	}
-	return &putter[T]{}
+	p := &chanPutter[T]{}
+	p.w.SetLabel("Channel.Put")
+	return p
+}
+
+// recycleG takes back a getter record whose wait ended with the hand-over:
+// runUnlock took it off the list, and its Waiter holds no undelivered value
+// and no waiting greenlet.
+func (c *Channel[T]) recycleG(g *chanGetter[T]) {
+	if len(c.freeG) >= maxFree || g.w.Ready() {
+		return
+	}
+	var zero T
+	g.item, g.paired = zero, false
+	c.freeG = append(c.freeG, g)
+}
+
+// recycleP is recycleG for a putter record.
+func (c *Channel[T]) recycleP(p *chanPutter[T]) {
+	if len(c.freeP) >= maxFree || p.w.Ready() {
+		return
+	}
+	var zero T
+	p.item, p.paired = zero, false
+	c.freeP = append(c.freeP, p)
 }
 
 // NewChannel returns a channel.
@@ -86,6 +128,7 @@ func (c *Channel[T]) runUnlock() {
 		p := c.putters[0]
 		c.putters = popFront(c.putters)
 		g.item = p.item
+		g.paired, p.paired = true, true
 		g.w.Switch(g)
 		p.w.Switch(p)
 	}
@@ -99,25 +142,31 @@ func (c *Channel[T]) Put(item T, block bool, timeout time.Duration) error {
 	if !block {
 		timeout = 0
 	}
-	h, err := c.hub.check("Channel.Put", waitFor(timeout))
-	if err != nil {
-		return err
+	// check's common case with one context lookup (every call waits).
+	h := c.hub.p.Load()
+	if h == nil || !h.CanWait() {
+		var err error
+		if h, err = c.hub.check("Channel.Put", waitFor(timeout)); err != nil {
+			return err
+		}
 	}
 	if c.shut {
 		return &Error{Op: "Channel.Put", Err: ErrShutdown}
 	}
-	p := c.newPutter()
+	p := c.newPutter(h)
 	p.item = item
-	p.w.SetLabel("Channel.Put")
-	t, err := startTimeout(timeout)
-	if err != nil {
-		return &Error{Op: "Channel.Put", Err: err}
+	var t *scheduler.Timeout
+	if timeout >= 0 {
+		var err error
+		if t, err = startTimeout(timeout); err != nil {
+			return &Error{Op: "Channel.Put", Err: err}
+		}
 	}
 	c.putters = append(c.putters, p)
 	if len(c.getters) > 0 {
 		c.scheduleUnlock(h)
 	}
-	v, err := p.w.Get()
+	_, err := p.w.Get()
 	if t != nil {
 		t.Cancel()
 	}
@@ -125,11 +174,10 @@ func (c *Channel[T]) Put(item T, block bool, timeout time.Duration) error {
 		c.putters = removePtr(c.putters, p)
 		return waitErr("Channel.Put", err, t, ErrFull)
 	}
-	// runUnlock switches the record itself in: only then is it off the
-	// list for sure.
-	if v == any(p) && len(c.freeP) < maxFree {
-		*p = putter[T]{}
-		c.freeP = append(c.freeP, p)
+	// runUnlock marks the record before switching it in: only then is it
+	// off the list for sure.
+	if p.paired {
+		c.recycleP(p)
 	}
 	return nil
 }
@@ -141,24 +189,29 @@ func (c *Channel[T]) Get(block bool, timeout time.Duration) (T, error) {
 	if !block {
 		timeout = 0
 	}
-	h, err := c.hub.check("Channel.Get", waitFor(timeout))
-	if err != nil {
-		return zero, err
+	h := c.hub.p.Load()
+	if h == nil || !h.CanWait() {
+		var err error
+		if h, err = c.hub.check("Channel.Get", waitFor(timeout)); err != nil {
+			return zero, err
+		}
 	}
 	if c.shut {
 		return zero, &Error{Op: "Channel.Get", Err: ErrShutdown}
 	}
-	g := c.newGetter()
-	g.w.SetLabel("Channel.Get")
-	t, err := startTimeout(timeout)
-	if err != nil {
-		return zero, &Error{Op: "Channel.Get", Err: err}
+	g := c.newGetter(h)
+	var t *scheduler.Timeout
+	if timeout >= 0 {
+		var err error
+		if t, err = startTimeout(timeout); err != nil {
+			return zero, &Error{Op: "Channel.Get", Err: err}
+		}
 	}
 	c.getters = append(c.getters, g)
 	if len(c.putters) > 0 {
 		c.scheduleUnlock(h)
 	}
-	v, err := g.w.Get()
+	_, err := g.w.Get()
 	if t != nil {
 		t.Cancel()
 	}
@@ -167,9 +220,8 @@ func (c *Channel[T]) Get(block bool, timeout time.Duration) (T, error) {
 		return zero, waitErr("Channel.Get", err, t, ErrEmpty)
 	}
 	item := g.item
-	if v == any(g) && len(c.freeG) < maxFree {
-		*g = chanGetter[T]{}
-		c.freeG = append(c.freeG, g)
+	if g.paired {
+		c.recycleG(g)
 	}
 	return item, nil
 }

@@ -150,3 +150,13 @@ func (h *Hub) InHub() bool {
 	c := currentCtx()
 	return c != nil && c.hub == h && c.isHub
 }
+
+// CanWait reports whether the caller may block on h: it is main or a
+// spawned greenlet of h (not the hub greenlet itself) and h is not
+// destroyed. It is OnHub and not InHub with one context lookup instead of
+// two, for primitives that check affinity before every wait.
+// Goroutine-safe.
+func (h *Hub) CanWait() bool {
+	c := currentCtx()
+	return c != nil && c.hub == h && !c.isHub && !h.destroyed.Load()
+}
