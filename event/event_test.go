@@ -153,6 +153,43 @@ func TestLinkPanicIsReported(t *testing.T) {
 	})
 }
 
+// TestLinkPanicAmongWaiters: a panicking link between two waiting
+// greenlets is reported once and the round goes on, waking the second
+// waiter after the first; a link added by the panicking one waits for the
+// next round, as links added during a round always do.
+func TestLinkPanicAmongWaiters(t *testing.T) {
+	run(t, func() error {
+		var reported []error
+		scheduler.GetHub().SetErrorHandler(func(err error) { reported = append(reported, err) })
+		var e event.Event
+		var order []string
+		waiter := func(name string) {
+			scheduler.Go(func() error {
+				_, err := e.Wait(scheduler.Forever)
+				order = append(order, name)
+				return err
+			})
+		}
+		waiter("a")
+		require.NoError(t, scheduler.Sleep(0))
+		e.Rawlink(func(scheduler.Linkable) {
+			order = append(order, "panic")
+			e.Rawlink(func(scheduler.Linkable) { order = append(order, "late") })
+			panic("in link")
+		})
+		waiter("b")
+		require.NoError(t, scheduler.Sleep(0))
+		e.Set()
+		require.NoError(t, scheduler.Sleep(0))
+		require.NoError(t, scheduler.Sleep(0))
+		assert.Equal(t, []string{"a", "panic", "b", "late"}, order)
+		require.Len(t, reported, 1)
+		assert.ErrorContains(t, reported[0], "panic in link: in link")
+		assert.Zero(t, e.LinkCount())
+		return nil
+	})
+}
+
 func ExampleEvent() {
 	_ = scheduler.Main(func() error {
 		var ready event.Event

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/geventgo/geventgo/cev"
+	"github.com/geventgo/geventgo/greenlet"
 	"github.com/petermattis/goid"
 )
 
@@ -15,8 +16,12 @@ var ErrConcurrentUse = errors.New("concurrent use of a waiter")
 // callback or a watcher. Create it with NewWaiter; a zero Waiter binds to
 // the hub of the goroutine that first uses it.
 type Waiter struct {
-	hub     *Hub
-	waiting *gctx
+	hub *Hub
+	// waiting is the raw greenlet blocked in Get (its Value is its
+	// *gctx). Switch reaches the coroutine through it without loading the
+	// context first: with thousands of waiters woken in a row, each
+	// context is one more cache miss in the chain the hub follows.
+	waiting *greenlet.Greenlet
 	label   string
 	has     bool
 	value   any
@@ -59,8 +64,8 @@ func (w *Waiter) Switch(value any) {
 	if h := w.hub; h != nil && h.hubC.goid.Load() == goid.Get() && w.waiting != nil {
 		t := w.waiting
 		w.waiting = nil
-		if _, err := t.raw.Switch(value); err != nil {
-			h.hubSwitchError(t, err)
+		if _, err := t.Switch(value); err != nil {
+			h.rawSwitchError(t, err)
 		}
 		return
 	}
@@ -91,10 +96,14 @@ func (w *Waiter) deliver(value any, err error) {
 		return
 	}
 	w.waiting = nil
+	var e error
 	if err != nil {
-		h.throwInto(t, err)
+		_, e = t.Throw(err)
 	} else {
-		h.switchInto(t, value)
+		_, e = t.Switch(value)
+	}
+	if e != nil {
+		h.rawSwitchError(t, e)
 	}
 }
 
@@ -129,7 +138,7 @@ func (w *Waiter) Get() (any, error) {
 	if w.waiting != nil {
 		return nil, opErr("Waiter.Get", ErrConcurrentUse)
 	}
-	w.waiting = c
+	w.waiting = c.raw
 	label := w.label
 	if label == "" {
 		label = "Waiter.Get"
@@ -137,10 +146,13 @@ func (w *Waiter) Get() (any, error) {
 	c.waitingOn = label
 	// switchFrom written out: one frame less between the caller and the
 	// coroutine switch (a mispredicted return when the greenlet resumes).
+	// What setRunning needs from c is read before the switch, while c is
+	// in cache: after it, c may be a miss.
+	mine := uint64(uint32(c.goid.Load()))
 	h.switches++
 	h.setRunning(h.hubC)
 	v, err := h.raw.Switch(nil)
-	h.setRunning(c)
+	h.running.Store(h.switches<<32 | mine)
 	c.waitingOn = ""
 	w.waiting = nil
 	if w.has {
@@ -190,6 +202,19 @@ func (h *Hub) hubSwitchError(c *gctx, err error) {
 		return
 	}
 	h.HandleError(opErr("switch into "+c.displayName(), err))
+}
+
+// rawSwitchError is hubSwitchError for a switch into raw greenlet t, which
+// is named by its context when it is one of the scheduler's.
+func (h *Hub) rawSwitchError(t *greenlet.Greenlet, err error) {
+	if c, ok := t.Value.(*gctx); ok {
+		h.hubSwitchError(c, err)
+		return
+	}
+	if errors.Is(err, ErrGoexit) || h.destroyed.Load() {
+		return
+	}
+	h.HandleError(opErr("switch into "+t.String(), err))
 }
 
 // Waker connects a cev watcher to the greenlet blocked in Hub.Wait on it:
