@@ -22,15 +22,16 @@ var ErrClosed = errors.New("threadpool closed")
 var ErrInvalidSize = errors.New("threadpool size must be at least 1")
 
 // ThreadPool runs functions on at most Size worker goroutines; work beyond that waits in a FIFO
-// queue. Spawn, Apply, Map and Close are hub-affine: call them from a greenlet of the hub that
-// created the pool. Workers exist only while there is work, so an idle pool holds no goroutine.
+// queue. Spawn, Apply, Map, Imap, ImapUnordered, ApplyAsync, MapAsync and Close are hub-affine:
+// call them from a greenlet of the hub that created the pool. Workers exist only while there is work, so an idle pool holds no goroutine.
 type ThreadPool struct {
 	hub  *scheduler.Hub
 	size int
 
 	mu      sync.Mutex
-	queue   []func()
-	running int
+	queue   []func() (deliver func())
+	running int // workers
+	busy    int // functions running on them (Len counts these, not the workers)
 	closed  bool
 }
 
@@ -66,11 +67,12 @@ func Default() *ThreadPool {
 // Size returns the maximum number of workers.
 func (p *ThreadPool) Size() int { return p.size }
 
-// Len returns how many functions are queued or running.
+// Len returns how many functions are queued or running (one that returned no longer counts,
+// even before its result is delivered).
 func (p *ThreadPool) Len() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return len(p.queue) + p.running
+	return len(p.queue) + p.busy
 }
 
 // Close refuses new work and fails the queued work with ErrClosed; functions already running
@@ -86,13 +88,15 @@ func (p *ThreadPool) Close() error {
 	p.queue = nil
 	p.mu.Unlock()
 	for _, j := range q {
-		j() // each queued job, run after close, only reports ErrClosed
+		j()() // each queued job, run after close, only reports ErrClosed
 	}
 	return nil
 }
 
-// submit queues job and starts a worker if the pool has room.
-func (p *ThreadPool) submit(job func()) bool {
+// submit queues job and starts a worker if the pool has room. A worker runs job, which calls
+// the function, and then the deliver func it returns, so that Len no longer counts a function
+// whose result is on its way.
+func (p *ThreadPool) submit(job func() (deliver func())) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
@@ -117,8 +121,13 @@ func (p *ThreadPool) worker() {
 		job := p.queue[0]
 		p.queue[0] = nil
 		p.queue = p.queue[1:]
+		p.busy++
 		p.mu.Unlock()
-		job()
+		deliver := job()
+		p.mu.Lock()
+		p.busy--
+		p.mu.Unlock()
+		deliver()
 	}
 }
 
@@ -136,7 +145,7 @@ func Spawn[T any](p *ThreadPool, fn func() (T, error)) *Result[T] {
 	}
 	release := h.KeepAlive()
 	closedNow := false
-	job := func() {
+	job := func() func() {
 		p.mu.Lock()
 		closedNow = p.closed
 		p.mu.Unlock()
@@ -147,10 +156,12 @@ func Spawn[T any](p *ThreadPool, fn func() (T, error)) *Result[T] {
 		} else {
 			v, err = call(fn)
 		}
-		_ = h.Post(func() {
-			release()
-			r.set(v, err)
-		})
+		return func() {
+			_ = h.Post(func() {
+				release()
+				r.set(v, err)
+			})
+		}
 	}
 	if !p.submit(job) {
 		release()
