@@ -14,6 +14,7 @@ package pool
 import (
 	"errors"
 	"iter"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 
@@ -403,6 +404,15 @@ func imap[T, R any](s Spawner, fn func(T) (R, error), items iter.Seq[T], ordered
 		var running []*scheduler.Greenlet[R]
 		feeder := scheduler.Go(func() error {
 			i := 0
+			// A panicking items sequence would otherwise kill the feeder
+			// before the end marker, leaving the consumer waiting for good:
+			// the panic takes the next item's place and ends the results.
+			defer func() {
+				if x := recover(); x != nil {
+					_ = q.Put(result[R]{idx: i, err: &scheduler.PanicError{Value: x, Stack: debug.Stack()}}, false, 0)
+					_ = q.Put(result[R]{idx: i + 1, end: true}, false, 0)
+				}
+			}()
 			for it := range items {
 				idx := i
 				i++

@@ -3,6 +3,7 @@ package pool_test
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"slices"
 	"testing"
 	"time"
@@ -126,6 +127,46 @@ func BenchmarkPoolMap100k(b *testing.B) {
 		}
 		b.StopTimer()
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/item")
+		return nil
+	})
+}
+
+// TestImapItemsPanic: a panic inside the items sequence comes out of Imap
+// and ImapUnordered as a *scheduler.PanicError after the items before it,
+// and the iteration ends; before, the feeder died without its end marker
+// and the consumer waited until LoopExit.
+func TestImapItemsPanic(t *testing.T) {
+	items := func(yield func(int) bool) {
+		for i := range 3 {
+			if !yield(i) {
+				return
+			}
+		}
+		panic("items broke")
+	}
+	run(t, func() error {
+		p, err := pool.NewPool(2)
+		require.NoError(t, err)
+		for name, seq := range map[string]iter.Seq2[int, error]{
+			"Imap":          pool.Imap(p, func(x int) (int, error) { return x * 10, nil }, items),
+			"ImapUnordered": pool.ImapUnordered(p, func(x int) (int, error) { return x * 10, nil }, items),
+		} {
+			var got []int
+			var errs []error
+			for v, err := range seq {
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				got = append(got, v)
+			}
+			assert.ElementsMatch(t, []int{0, 10, 20}, got, name)
+			require.Len(t, errs, 1, name)
+			var pe *scheduler.PanicError
+			require.ErrorAs(t, errs[0], &pe, name)
+			assert.Equal(t, "items broke", pe.Value, name)
+		}
+		assert.Zero(t, p.Len(), "no greenlet left in the pool")
 		return nil
 	})
 }
