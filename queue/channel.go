@@ -37,8 +37,13 @@ type Channel[T any] struct {
 	unlockPending bool
 	hub           hubRef
 	shut          bool
-	// unlockFn is c.runUnlock, bound once: a method value allocates.
+	// unlockFn and nextFn are c.runUnlock and c.nextHandOff, bound once: a
+	// method value allocates.
 	unlockFn func()
+	nextFn   func() (*scheduler.Waiter, any)
+	// handing is the putter whose getter runUnlock just woke: it is woken
+	// next, as gevent's _unlock switches to the getter, then the putter.
+	handing *chanPutter[T]
 	// Waiting records that completed a rendezvous, for reuse: a Channel is
 	// all waiting, so two allocations per item were a large part of its
 	// cost. Only records woken by runUnlock come back here; one that timed
@@ -120,18 +125,38 @@ func (c *Channel[T]) scheduleUnlock(h *scheduler.Hub) {
 	h.RunCallback(c.unlockFn)
 }
 
+// runUnlock is gevent's Channel._unlock: while a putter and a getter wait,
+// pair the first of each, switch to the getter with the item, then to the
+// putter. The switches are made by Hub.SwitchEach, which asks nextHandOff
+// for each waiter in turn.
 func (c *Channel[T]) runUnlock() {
 	c.unlockPending = false
-	for len(c.putters) > 0 && len(c.getters) > 0 {
-		g := c.getters[0]
-		c.getters = popFront(c.getters)
-		p := c.putters[0]
-		c.putters = popFront(c.putters)
-		g.item = p.item
-		g.paired, p.paired = true, true
-		g.w.Switch(g)
-		p.w.Switch(p)
+	h := c.hub.p.Load() // the hub running this callback
+	if c.nextFn == nil {
+		c.nextFn = c.nextHandOff
 	}
+	h.SwitchEach(c.nextFn)
+}
+
+// nextHandOff returns the next waiter runUnlock wakes: the putter of the
+// pair whose getter it woke last, else the getter of a new pair, else nil
+// when no pair is left.
+func (c *Channel[T]) nextHandOff() (*scheduler.Waiter, any) {
+	if p := c.handing; p != nil {
+		c.handing = nil
+		return &p.w, p
+	}
+	if len(c.putters) == 0 || len(c.getters) == 0 {
+		return nil, nil
+	}
+	g := c.getters[0]
+	c.getters = popFront(c.getters)
+	p := c.putters[0]
+	c.putters = popFront(c.putters)
+	g.item = p.item
+	g.paired, p.paired = true, true
+	c.handing = p
+	return &g.w, g
 }
 
 // Put hands item to a getter, waiting for one for at most timeout
