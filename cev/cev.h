@@ -45,6 +45,7 @@ typedef struct cev_loop {
 	int32_t skip_prep; /* resumed pass: prepare/fork already dispatched */
 	int32_t prepoll; /* ev_run was broken before the poll to dispatch prepares */
 	int32_t in_run;
+	int32_t entry_break; /* a callback run at Run's entry broke the loop: ev_break in ev_run's entry invoke */
 	int32_t activecnt; /* libev's activecnt, tracked across Go dispatch */
 	double now;      /* ev_now, cached after every call that can move it */
 	void *wake;      /* internal ev_async */
@@ -106,6 +107,7 @@ void cev_wake(cev_loop *cl);
 int cev_real_activecnt(cev_loop *cl);
 double cev_time(void);
 void cev_feed_fd_event(cev_loop *cl, int fd, int revents, int collect);
+void cev_invoke_fed(cev_loop *cl);
 
 cev_hdr *cev_watcher_new(int kind, uint32_t slot);
 void cev_watcher_free(cev_hdr *w);

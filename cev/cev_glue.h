@@ -109,6 +109,13 @@ static void cev_invoke_cb(struct ev_loop *loop)
 	cev_loop *cl = (cev_loop *)ev_userdata(loop);
 	uint32_t before = cl->qlen;
 
+	if (cl->entry_break) {
+		/* ev_run's entry invoke: a fed callback Go ran before this ev_run
+		 * broke the loop; as in C, the prepare watchers still run and the
+		 * iteration ends before the poll. */
+		cl->entry_break = 0;
+		ev_break(loop, EVBREAK_ONE);
+	}
 	ev_invoke_pending(loop);
 	if (cl->qlen != before) {
 		cev_push(cl, CEV_SLOT_SEP, 0, 0);
@@ -442,6 +449,16 @@ void cev_feed_fd_event(cev_loop *cl, int fd, int revents, int collect)
 		cl->qlen = 0;
 		ev_invoke_pending(CEV_L(cl));
 	}
+}
+
+/* Invokes what feeds outside ev_run left on libev's pending stacks, so Go
+ * can run those callbacks before ev_run queues the prepare and fork
+ * watchers: in C, ev_run's first EV_INVOKE_PENDING runs them before it
+ * looks at which prepare watchers are active. */
+void cev_invoke_fed(cev_loop *cl)
+{
+	cl->qlen = 0;
+	ev_invoke_pending(CEV_L(cl));
 }
 
 cev_hdr *cev_watcher_new(int kind, uint32_t slot)

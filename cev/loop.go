@@ -31,7 +31,10 @@ type Loop struct {
 	depth       int
 	loopDone    int
 	dispatching int
-	bufs        [][]C.cev_event // per Run depth, a copy of the C queue
+	// fed: a feed went onto libev's own pending stacks (outside dispatch),
+	// to be invoked at the next Run's entry, before the prepare watchers.
+	fed  bool
+	bufs [][]C.cev_event // per Run depth, a copy of the C queue
 
 	wakeW *watcher // stands for the internal ev_async on the pending stacks
 
@@ -200,6 +203,21 @@ func (l *Loop) Run(flags int) (bool, error) {
 	l.dispatching++
 	l.invokePending()
 	l.dispatching--
+	// ev_run's own entry EV_INVOKE_PENDING would only queue the fed events
+	// and go on to queue the prepare watchers as they were before those
+	// callbacks ran; a fed callback that starts or restarts a prepare (or
+	// fork) watcher must see it run before this iteration's poll, as in C.
+	if l.fed {
+		l.fed = false
+		C.cev_invoke_fed(l.c)
+		l.drainQueue()
+		if l.closed {
+			return false, nil
+		}
+		if l.loopDone != EVBREAK_CANCEL {
+			l.c.entry_break = 1
+		}
+	}
 
 	cflags := C.int(EVRUN_ONCE | flags&EVRUN_NOWAIT)
 	resume := C.int(0)
@@ -565,12 +583,14 @@ func (l *Loop) FeedEvent(w Watcher, revents int) error {
 		if b.c.pending != 0 {
 			// Still on libev's own stacks (fed before a nested Run).
 			C.cev_feed_event(l.c, b.c, C.int(revents))
+			l.fed = true
 			return nil
 		}
 		l.feed(b, uint32(b.c.gen), revents)
 		return nil
 	}
 	C.cev_feed_event(l.c, b.c, C.int(revents))
+	l.fed = true
 	return nil
 }
 
@@ -589,6 +609,7 @@ func (l *Loop) FeedFDEvent(fd int, revents int) error {
 	}
 	if l.dispatching == 0 {
 		C.cev_feed_fd_event(l.c, C.int(fd), C.int(revents), 0)
+		l.fed = true
 		return nil
 	}
 	C.cev_feed_fd_event(l.c, C.int(fd), C.int(revents), 1)
