@@ -43,8 +43,11 @@
 // safe. Call their methods only from the goroutine (or greenlet) that runs
 // the loop. The one exception is Async.Send, which any goroutine may call.
 //
-// Generations: Stop and ClearPending bump the watcher's generation (in
-// C), so an event queued before them is never dispatched. Start does not:
+// Generations: Stop bumps the watcher's generation (in C), so an event
+// queued before it is never dispatched. ClearPending takes the event off
+// Go's pending stacks or libev's, wherever it waits; like ev_clear_pending,
+// it cannot reach an event already invoked into the batch being dispatched
+// (it returns 0 then, and that event still runs). Start does not bump:
 // libev keeps a pending event of a watcher that is started again (for
 // example a one-shot timer that fired and is restarted by an earlier
 // callback of the same iteration), and so does cev.
