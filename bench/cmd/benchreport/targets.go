@@ -44,12 +44,12 @@ var targets = []Target{
 	{Issue: 5, Goal: "spawn+join at least 20x faster than gevent", Num: ref{"spawn_join", report.Gevent}, Den: ref{"spawn_join", report.GeventGo}, Limit: 20},
 	{Issue: 5, Goal: "spawn+join within 2x of goroutine+WaitGroup", Num: ref{"spawn_join", report.GeventGo}, Den: ref{"spawn_join", report.Go}, AtMost: true, Limit: 2},
 	{Issue: 5, Goal: "sleep(0) round-robin over 1000 greenlets at least 15x faster than gevent", Num: ref{"sleep0_rr", report.Gevent}, Den: ref{"sleep0_rr", report.GeventGo}, Limit: 15,
-		Why: "each yield is a hub round trip, two iter.Pull coroutine switches (hub_roundtrip row, one greenlet) plus the cache misses of touching 1000 coroutine stacks in turn; 15x would need about 135 ns per yield, below what one greenlet costs alone"},
+		Why: "each yield is a hub round trip (the hub_roundtrip row, measured with one greenlet: two iter.Pull coroutine switches and a callback) plus the cache misses of switching among 1000 coroutine stacks in turn (the difference between the two rows); 15x would leave almost nothing for those misses"},
 	{Issue: 5, Goal: "zero-delay timer wake of a greenlet within 2.5x of the C timer chain", Num: ref{"timer_wake", report.GeventGo}, Den: ref{"timer_wake", report.CLibev}, AtMost: true, Limit: 2.5},
 	{Issue: 5, Goal: "run_callback at most 20 ns per callback", Num: ref{"run_callback", report.GeventGo}, AtMost: true, Limit: 20},
 	{Issue: 6, Goal: "Queue producer/consumer within 2x of a buffered Go channel", Num: ref{"queue_prodcons", report.GeventGo}, Den: ref{"queue_prodcons", report.Go}, AtMost: true, Limit: 2},
 	{Issue: 6, Goal: "Channel rendezvous at least 15x faster than gevent", Num: ref{"channel", report.Gevent}, Den: ref{"channel", report.GeventGo}, Limit: 15,
-		Why: "gevent's Channel hands each item over through the hub: two hub round trips, four coroutine switches, per item; matching gevent's wake-up order leaves no switch to remove"},
+		Why: "gevent's Channel hands each item over through the hub: two hub round trips, four coroutine switches, per item, and matching gevent's wake-up order leaves no switch to remove; gevent's own figure moves between two modes on this machine (about 3.2k and 4.7k ns per item, see its min-max), and only at the slower one is the ratio above 15x"},
 	{Issue: 6, Goal: "an Event waking 10k waiters at least 30x faster than gevent per waiter", Num: ref{"event_wake", report.Gevent}, Den: ref{"event_wake", report.GeventGo}, Limit: 30,
 		Why: "per waiter: a switch into a coroutine whose stack is cold (10k stacks do not fit in cache), then the greenlet's exit and its links; gevent's own figure varies widely between runs (its min-max)"},
 	{Issue: 6, Goal: "Semaphore contention at least 10x faster than gevent", Num: ref{"semaphore", report.Gevent}, Den: ref{"semaphore", report.GeventGo}, Limit: 10},
@@ -58,7 +58,7 @@ var targets = []Target{
 	{Issue: 7, Goal: "echo throughput at least 1.8x gevent's", Num: ref{"echo_rps", report.GeventGo}, Den: ref{"echo_rps", report.Gevent}, Limit: 1.8},
 	{Issue: 7, Goal: "echo throughput at least Go net's at GOMAXPROCS=1", Num: ref{"echo_rps", report.GeventGo}, Den: ref{"echo_rps", report.Go}, Limit: 1},
 	{Issue: 7, Goal: "two hubs (SO_REUSEPORT) at least 1.3x one hub", Num: ref{"echo_2cores_rps", report.GeventGo}, Den: ref{"echo_rps", report.GeventGo}, Limit: 1.3,
-		Why: "the load generator runs on the same 2 cores and needs about one of them, so a second hub mostly takes CPU from the load generator; per-request CPU also rises with two hubs (smaller epoll batches, cross-CPU wake-ups), and Go net at GOMAXPROCS=2 scales the same way against GOMAXPROCS=1"},
+		Why: "the load generator runs on the same 2 cores and needs about one of them, so a second hub mostly takes CPU from the load generator, and per-request CPU rises with two hubs (smaller epoll batches, cross-CPU wake-ups); one hub already serves at about C libev's single-threaded rate, and Go net gains little from GOMAXPROCS=2 in the same run (compare its two rows)"},
 }
 
 // Verdict is a target checked against one run.
