@@ -53,6 +53,11 @@ func (a *AsyncResult[T]) SetError(err error) {
 	a.links.NotifyAny(a)
 }
 
+// Hub returns the hub the result is bound to (that of the first greenlet
+// that linked or waited; nil before). scheduler.IWait uses it to refuse a
+// wait from another hub. Goroutine-safe.
+func (a *AsyncResult[T]) Hub() *scheduler.Hub { return a.links.BoundHub() }
+
 // Ready reports whether a value or an error was set.
 func (a *AsyncResult[T]) Ready() bool { return a.state.Load() != arUnset }
 

@@ -54,5 +54,10 @@ func (e *Event) Rawlink(fn func(scheduler.Linkable)) scheduler.LinkID {
 // Unlink removes a link that has not run.
 func (e *Event) Unlink(id scheduler.LinkID) { e.links.Unlink(id) }
 
+// Hub returns the hub the event is bound to (that of the first greenlet
+// that linked or waited; nil before). scheduler.IWait uses it to refuse a
+// wait from another hub. Goroutine-safe.
+func (e *Event) Hub() *scheduler.Hub { return e.links.BoundHub() }
+
 // LinkCount returns how many links and waiters are registered.
 func (e *Event) LinkCount() int { return e.links.Len() }

@@ -65,6 +65,15 @@ func (k *wakeup) fire() {
 	k.w.Switch(nil)
 }
 
+// BoundHub returns the hub the links are bound to without binding them: nil
+// before first use, or when that hub was destroyed. Goroutine-safe.
+func (l *Links) BoundHub() *scheduler.Hub {
+	if h := l.hub.Load(); h != nil && !h.Destroyed() {
+		return h
+	}
+	return nil
+}
+
 // Hub returns the hub the links are bound to, binding them to the caller's
 // hub first if needed; it fails from a goroutine that is not a greenlet of
 // the bound hub.

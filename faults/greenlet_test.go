@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/geventgo/geventgo/cev"
+	"github.com/geventgo/geventgo/event"
+	"github.com/geventgo/geventgo/lock"
 	"github.com/geventgo/geventgo/scheduler"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -229,11 +231,22 @@ func TestForeignGoroutineBlockingCalls(t *testing.T) {
 func TestCrossHubWaitRefused(t *testing.T) {
 	withHub(t, func(h *scheduler.Hub, r *reports) {
 		g := scheduler.Spawn(func() (int, error) { return 5, scheduler.Sleep(20 * time.Millisecond) })
+		// The primitives are bound to h by a greenlet of h waiting on them.
+		var ev event.Event
+		ar := &event.AsyncResult[int]{}
+		sem, err := lock.NewSemaphore(0)
+		require.NoError(t, err)
+		waiters := []*scheduler.Greenlet[struct{}]{
+			scheduler.Go(func() error { _, err := ev.Wait(scheduler.Forever); return err }),
+			scheduler.Go(func() error { _, err := ar.Get(true, scheduler.Forever); return err }),
+			scheduler.Go(func() error { _, err := sem.Acquire(true, scheduler.Forever); return err }),
+		}
 		require.NoError(t, scheduler.Sleep(0))
 		errs := map[string]error{}
 		done := make(chan error)
 		go func() {
 			done <- scheduler.Main(func() error {
+				_, errs["Wait on primitives"] = scheduler.Wait([]scheduler.Linkable{&ev, ar, sem}, 0, scheduler.Forever)
 				_, errs["JoinAll"] = scheduler.JoinAll([]*scheduler.Greenlet[int]{g}, scheduler.Forever, true)
 				_, errs["Wait"] = scheduler.Wait([]scheduler.Linkable{g}, 0, scheduler.Forever)
 				errs["KillAll"] = scheduler.KillAll([]*scheduler.Greenlet[int]{g}, nil, true, scheduler.Forever)
@@ -242,10 +255,17 @@ func TestCrossHubWaitRefused(t *testing.T) {
 			})
 		}()
 		require.NoError(t, <-done)
-		for _, name := range []string{"JoinAll", "Wait", "KillAll", "Join"} {
+		for _, name := range []string{"Wait on primitives", "JoinAll", "Wait", "KillAll", "Join"} {
 			assert.ErrorIs(t, errs[name], scheduler.ErrNotGreenlet, name)
 		}
 		assert.False(t, g.HasLinks(), "the other hub left links on the greenlet")
+		assert.Equal(t, 1, ev.LinkCount(), "only h's waiter is linked to the event")
+		ev.Set()
+		ar.Set(1)
+		_, err = sem.Release()
+		require.NoError(t, err)
+		_, err = scheduler.JoinAll(waiters, scheduler.Forever, true)
+		require.NoError(t, err)
 		v, err := g.Get(true, scheduler.Forever)
 		require.NoError(t, err)
 		assert.Equal(t, 5, v, "the refused KillAll did not kill")

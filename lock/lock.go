@@ -152,6 +152,11 @@ func (s *Semaphore) Rawlink(fn func(scheduler.Linkable)) scheduler.LinkID {
 // Unlink removes a link that has not run.
 func (s *Semaphore) Unlink(id scheduler.LinkID) { s.links.Unlink(id) }
 
+// Hub returns the hub the semaphore is bound to (that of the first greenlet
+// that linked or waited; nil before). scheduler.IWait uses it to refuse a
+// wait from another hub. Goroutine-safe.
+func (s *Semaphore) Hub() *scheduler.Hub { return s.links.BoundHub() }
+
 // LinkCount returns how many links and waiters are registered.
 func (s *Semaphore) LinkCount() int { return s.links.Len() }
 

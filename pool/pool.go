@@ -253,7 +253,8 @@ func (g *Group) Kill(err error, block bool, timeout time.Duration) error {
 	return nil
 }
 
-// Full reports whether Spawn would block: always false for a Group.
+// Full reports whether Spawn would block: never for a plain Group, which
+// has no size limit; for a Pool's Group, whether every slot is taken.
 func (g *Group) Full() bool {
 	return g.sem != nil && g.sem.Locked()
 }

@@ -74,9 +74,12 @@ type linkEntry struct {
 	fn func(Linkable)
 }
 
-// Linkable is anything Wait, IWait and JoinAll can wait on: it becomes ready
-// once and then calls its links (gevent's rawlink protocol). *Greenlet[T]
-// implements it, and so do the primitives built on the scheduler.
+// Linkable is anything Wait, IWait and JoinAll can wait on: when it becomes
+// ready it calls its links (gevent's rawlink protocol). A greenlet becomes
+// ready once; an Event can be cleared and a Semaphore acquired, so those can
+// become un-ready again. *Greenlet[T] implements it, and so do the primitives
+// built on the scheduler. An implementation that also has a Hub() *Hub
+// method lets IWait refuse a wait from another hub.
 type Linkable interface {
 	// Ready reports whether waiting on the object would return at once
 	// (a finished greenlet, a set event, an acquirable semaphore).
