@@ -31,6 +31,7 @@ func (h *Hub) Destroy() error {
 	h.postMu.Lock()
 	h.destroyed.Store(true)
 	h.postQ = nil
+	close(h.done)
 	h.postMu.Unlock()
 	unwatch(h)
 	// Close throws GreenletExit into every started greenlet of the

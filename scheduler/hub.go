@@ -63,6 +63,7 @@ type Hub struct {
 	switchInterval time.Duration
 
 	postMu    sync.Mutex
+	done      chan struct{} // closed by Destroy, with postMu held
 	postQ     []func()
 	postSpare []func()
 	async     *cev.Async
@@ -127,7 +128,7 @@ func newHub(main *greenlet.Greenlet) (*Hub, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Hub{loop: loop, owner: main.OwnerGoroutine(), switchInterval: DefaultSwitchInterval}
+	h := &Hub{loop: loop, owner: main.OwnerGoroutine(), switchInterval: DefaultSwitchInterval, done: make(chan struct{})}
 	h.handlerV.Store(errorHandler{defaultErrorHandler})
 	h.main = main
 	h.mainC = &gctx{hub: h, raw: h.main, name: "main"}
@@ -252,6 +253,11 @@ func (h *Hub) runPosted() {
 	}
 	h.postSpare = q
 }
+
+// Done returns a channel that is closed when Destroy starts: a goroutine
+// waiting for the outcome of a Post selects on it, because functions still
+// queued when the hub is destroyed never run. Goroutine-safe.
+func (h *Hub) Done() <-chan struct{} { return h.done }
 
 // KeepAlive makes the loop count one more outstanding event source, so a
 // greenlet waiting for a Post from another goroutine does not get LoopExit.

@@ -17,9 +17,11 @@
 // A socket belongs to the hub of the goroutine that created it. Every method except Close must be
 // called from a greenlet (or the main greenlet) of that hub; from any other goroutine it returns an
 // error matching scheduler.ErrNotGreenlet. Close may be called from anywhere: from a foreign
-// goroutine it is handed to the hub with Hub.Post. In particular an http.Server cannot serve on a
-// Listener of this package, because it calls Accept and serves each connection on goroutines of
-// its own; use server.StreamServer (a greenlet per connection) instead.
+// goroutine it is handed to the hub with Hub.Post. An http.Server calls Accept and serves each
+// connection on goroutines of its own, so it cannot serve on a Listener directly: GoroutineSafe
+// wraps a Listener so that every call from a foreign goroutine runs on the hub in a greenlet of its
+// own (a cross-thread round trip per call), which lets http.Serve work. For speed, serve in
+// greenlets instead: server.StreamServer runs a greenlet per connection.
 //
 // # Errors
 //

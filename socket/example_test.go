@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/geventgo/geventgo/scheduler"
@@ -139,4 +141,46 @@ func ExampleSelect() {
 	// readable before the write: 0
 	// readable after the write: true
 	// poll: 1 true
+}
+
+// ExampleGoroutineSafe serves net/http on a cooperative Listener: the
+// Server's goroutines reach the socket through the hub, while the client
+// runs off the hub (http.Post blocks its goroutine on Go's own netpoller).
+func ExampleGoroutineSafe() {
+	err := scheduler.Main(func() error {
+		ln, err := socket.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		gl, err := socket.GoroutineSafe(ln)
+		if err != nil {
+			return err
+		}
+		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			fmt.Fprintf(w, "%s %s: %s", r.Method, r.URL.Path, body)
+		})}
+		go srv.Serve(gl)
+		reply, err := scheduler.RunBlocking(func() (string, error) {
+			client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+			resp, err := client.Post("http://"+ln.Addr().String()+"/echo", "text/plain", strings.NewReader("hello"))
+			if err != nil {
+				return "", err
+			}
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			return string(b), err
+		})
+		if err != nil {
+			return err
+		}
+		fmt.Println(reply)
+		// Close waits for Serve to return, which needs the hub: off the hub.
+		_, err = scheduler.RunBlocking(func() (struct{}, error) { return struct{}{}, srv.Close() })
+		return err
+	})
+	if err != nil {
+		fmt.Println("error:", err)
+	}
+	// Output: POST /echo: hello
 }
