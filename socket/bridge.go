@@ -2,23 +2,25 @@ package socket
 
 import (
 	"net"
+	"runtime/debug"
 	"time"
 
 	"github.com/geventgo/geventgo/scheduler"
 )
 
 // GoroutineSafe wraps l so that it, and every connection it accepts, can be
-// used from any goroutine: a call from a goroutine that is not a greenlet of
-// l's hub is posted to the hub (Hub.Post), runs there in a greenlet of its
-// own, and the calling goroutine waits for its outcome; a call from a
-// greenlet of the hub runs directly. This is how a net/http Server, which
-// accepts on one goroutine and serves each connection on a goroutine of its
-// own, can serve on a cooperative Listener:
+// used from any goroutine: a call from a goroutine that is not on l's hub is
+// posted to the hub (Hub.Post), runs there in a greenlet of its own, and the
+// calling goroutine waits for its outcome; a call on the hub (a greenlet, or
+// a hub callback) runs directly. This is how a net/http Server, which accepts
+// on one goroutine and serves each connection on a goroutine of its own, can
+// serve on a cooperative Listener:
 //
 //	gl, err := socket.GoroutineSafe(ln) // in a greenlet of ln's hub
 //	go srv.Serve(gl)
 //
-// The hub stays alive (no LoopExit) until the wrapper is closed, but its
+// The hub stays alive (no LoopExit) until the wrapper is closed (connections
+// still being served after that do not keep it alive), but its
 // goroutine must keep running the loop: a greenlet of the hub must not block
 // the goroutine waiting for the server (a channel receive, http.Get,
 // Server.Close and Shutdown, which wait for Serve to return), or the posted
@@ -45,10 +47,13 @@ type safeListener struct {
 	release func() // the KeepAlive; called on the hub by Close
 }
 
-// onHub runs op directly when the caller may block on h, and otherwise in a
-// greenlet of h, posted, waiting for its outcome or for h's destruction.
+// onHub runs op directly when the caller is on h (a greenlet, or the hub
+// itself, where the socket refuses what would block with ErrNotGreenlet
+// while Close and the deadline setters work), and otherwise in a greenlet of
+// h, posted, waiting for its outcome or for h's destruction. Waiting on the
+// hub's own goroutine for a posted call would wait forever.
 func onHub[T any](h *scheduler.Hub, op func() (T, error)) (T, error) {
-	if h.CanWait() {
+	if h.OnHub() {
 		return op()
 	}
 	type outcome struct {
@@ -58,9 +63,21 @@ func onHub[T any](h *scheduler.Hub, op func() (T, error)) (T, error) {
 	done := make(chan outcome, 1)
 	var zero T
 	err := h.Post(func() {
-		scheduler.Go(func() error {
-			v, err := op()
-			done <- outcome{v, err}
+		scheduler.Go(func() (err error) {
+			sent := false
+			defer func() {
+				if !sent {
+					// A panic (or Goexit) in op: the caller gets it as an
+					// error instead of waiting until the hub is destroyed,
+					// and the hub reports it.
+					pe := &scheduler.PanicError{Value: recover(), Stack: debug.Stack()}
+					done <- outcome{err: pe}
+					err = pe
+				}
+			}()
+			v, opErr := op()
+			sent = true
+			done <- outcome{v, opErr}
 			return nil
 		})
 	})

@@ -114,3 +114,24 @@ func TestGoroutineSafeRefusals(t *testing.T) {
 	assert.True(t, errors.Is(err, scheduler.ErrHubDestroyed), "got %v", err)
 	assert.ErrorIs(t, gl.Close(), scheduler.ErrHubDestroyed)
 }
+
+// TestGoroutineSafeFromHubCallback: a call on the hub itself (a callback)
+// runs directly; posting it and waiting on the hub's own goroutine would
+// never return. What would block is refused there, as by the socket itself.
+func TestGoroutineSafeFromHubCallback(t *testing.T) {
+	run(t, func() error {
+		ln, err := socket.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		gl, err := socket.GoroutineSafe(ln)
+		require.NoError(t, err)
+		var acceptErr, closeErr error
+		scheduler.GetHub().RunCallback(func() {
+			_, acceptErr = gl.Accept()
+			closeErr = gl.Close()
+		})
+		require.NoError(t, scheduler.Sleep(0))
+		assert.ErrorIs(t, acceptErr, scheduler.ErrNotGreenlet)
+		assert.NoError(t, closeErr)
+		return nil
+	})
+}
