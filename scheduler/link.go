@@ -309,9 +309,11 @@ func Wait(objects []Linkable, count int, timeout time.Duration) ([]Linkable, err
 // IWait yields objects as they become ready, in readiness order, until count
 // (count <= 0: all) were yielded or timeout expires (gevent.iwait). If the
 // wait fails (LoopExit, Kill of the waiting greenlet) it yields (nil, err)
-// and stops. A caller that is not a greenlet, or objects bound to another
-// hub than the caller's, give ErrNotGreenlet before anything is linked:
-// waiting across hubs is not supported. Breaking out of the loop unlinks
+// and stops. Objects bound to another hub than the caller's give
+// ErrNotGreenlet before anything is linked (waiting across hubs is not
+// supported), and so does a wait without a time limit from a goroutine that
+// has no hub yet; with a timeout, such a goroutine gets its hub, as with any
+// first scheduler call. Breaking out of the loop unlinks
 // cleanly.
 func IWait(objects []Linkable, count int, timeout time.Duration) iter.Seq2[Linkable, error] {
 	return func(yield func(Linkable, error) bool) {
@@ -323,8 +325,21 @@ func IWait(objects []Linkable, count int, timeout time.Duration) iter.Seq2[Linka
 		}
 		h := CurrentHub()
 		if h == nil {
-			yield(nil, opErr("IWait", ErrNotGreenlet))
-			return
+			// A goroutine's first scheduler call creates its hub, unless
+			// the wait could only fail: objects of another hub, or no time
+			// limit on objects nothing here can make ready (LoopExit, and a
+			// hub left behind).
+			for _, o := range objects {
+				if b, ok := o.(interface{ Hub() *Hub }); ok && b.Hub() != nil {
+					yield(nil, opErr("IWait on an object of another hub", ErrNotGreenlet))
+					return
+				}
+			}
+			if timeout < 0 {
+				yield(nil, opErr("IWait", ErrNotGreenlet))
+				return
+			}
+			h = GetHub()
 		}
 		c, err := h.blockingCtx("IWait")
 		if err != nil {

@@ -680,3 +680,44 @@ func TestSwitchEach(t *testing.T) {
 		assert.Equal(t, "later", got)
 	})
 }
+
+// TestWaitFirstCallCreatesHub: a timed Wait is a goroutine's first scheduler
+// call like any other: it creates the hub and times out; without a time
+// limit, on objects nothing can make ready, it is refused without a hub.
+func TestWaitFirstCallCreatesHub(t *testing.T) {
+	type outcome struct {
+		n      int
+		err    error
+		hubNew bool
+	}
+	wait := func(timeout time.Duration) outcome {
+		res := make(chan outcome)
+		go func() {
+			var o outcome
+			var done []Linkable
+			done, o.err = Wait([]Linkable{newTestLinkable()}, 0, timeout)
+			o.n = len(done)
+			if h := CurrentHub(); h != nil {
+				o.hubNew = true
+				_ = h.Destroy()
+			}
+			res <- o
+		}()
+		return <-res
+	}
+	timed := wait(5 * time.Millisecond)
+	assert.NoError(t, timed.err)
+	assert.Zero(t, timed.n)
+	assert.True(t, timed.hubNew)
+	forever := wait(Forever)
+	assert.ErrorIs(t, forever.err, ErrNotGreenlet)
+	assert.False(t, forever.hubNew)
+}
+
+// neverReady is a Linkable bound to no hub that never becomes ready.
+type neverReady struct{ links int }
+
+func newTestLinkable() *neverReady                  { return &neverReady{} }
+func (n *neverReady) Ready() bool                   { return false }
+func (n *neverReady) Rawlink(func(Linkable)) LinkID { n.links++; return LinkID(n.links) }
+func (n *neverReady) Unlink(LinkID)                 { n.links-- }
