@@ -134,10 +134,16 @@ func (p *ThreadPool) worker() {
 // Spawn queues fn to run on a worker and returns its Result at once (gevent's
 // threadpool.spawn). The hub's loop stays alive until the result is delivered.
 // Called from a goroutine that is not on the pool's hub, it runs nothing and
-// the Result is ready at once with an error matching scheduler.ErrNotGreenlet.
+// the Result is ready at once with an error matching scheduler.ErrNotGreenlet
+// (scheduler.ErrHubDestroyed once the hub is destroyed).
 func Spawn[T any](p *ThreadPool, fn func() (T, error)) *Result[T] {
 	r := &Result[T]{hub: p.hub}
 	h := p.hub
+	if h.Destroyed() {
+		r.ready = true
+		r.err = &scheduler.Error{Op: "threadpool.Spawn", Err: scheduler.ErrHubDestroyed}
+		return r
+	}
 	if !h.OnHub() {
 		r.ready = true
 		r.err = &scheduler.Error{Op: "threadpool.Spawn", Err: scheduler.ErrNotGreenlet}

@@ -179,3 +179,15 @@ func TestForeignGoroutineRefused(t *testing.T) {
 		return p.Close()
 	})
 }
+
+// TestSpawnAfterHubDestroyed: a pool whose hub is gone says so.
+func TestSpawnAfterHubDestroyed(t *testing.T) {
+	var p *threadpool.ThreadPool
+	run(t, func() error {
+		var err error
+		p, err = threadpool.New(1)
+		return err
+	})
+	_, err := threadpool.Apply(p, func() (int, error) { return 1, nil })
+	assert.ErrorIs(t, err, scheduler.ErrHubDestroyed)
+}
