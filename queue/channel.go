@@ -8,15 +8,10 @@ import (
 	"github.com/geventgo/geventgo/scheduler"
 )
 
-// chanGetter and chanPutter are the waiting records of a Channel. paired is
-// set by runUnlock when it takes the record off its list and hands it over.
-type chanGetter[T any] struct {
-	w      scheduler.Waiter
-	item   T
-	paired bool
-}
-
-type chanPutter[T any] struct {
+// chanWaiter is the waiting record of a Channel's getter or putter. paired
+// is set by runUnlock when it takes the record off its list and hands it
+// over.
+type chanWaiter[T any] struct {
 	w      scheduler.Waiter
 	item   T
 	paired bool
@@ -30,8 +25,8 @@ type chanPutter[T any] struct {
 // the channel's hub (or from the hub itself) they fail with an error
 // matching scheduler.ErrNotGreenlet, as a Queue's blocking calls do.
 type Channel[T any] struct {
-	getters []*chanGetter[T]
-	putters []*chanPutter[T]
+	getters []*chanWaiter[T]
+	putters []*chanWaiter[T]
 	// unlockPending: a runUnlock is queued and has not started (gevent's
 	// _event_unlock is falsy again once its callback runs).
 	unlockPending bool
@@ -43,69 +38,47 @@ type Channel[T any] struct {
 	nextFn   func() (*scheduler.Waiter, any)
 	// handing is the putter whose getter runUnlock just woke: it is woken
 	// next, as gevent's _unlock switches to the getter, then the putter.
-	handing *chanPutter[T]
+	handing *chanWaiter[T]
 	// Waiting records that completed a rendezvous, for reuse: a Channel is
 	// all waiting, so two allocations per item were a large part of its
 	// cost. Only records woken by runUnlock come back here; one that timed
 	// out or was killed might still be referenced and is left to the GC.
-	freeG []*chanGetter[T]
-	freeP []*chanPutter[T]
+	freeG, freeP chanFree[T]
 }
 
 // maxFree bounds the records a Channel keeps for reuse.
 const maxFree = 8
 
-// newGetter returns a recycled record or a new one for a wait on hub h. A
-// record keeps its Waiter (bound to h, labelled) across uses, unless the
-// channel moved to another hub since (its hub was destroyed).
-func (c *Channel[T]) newGetter(h *scheduler.Hub) *chanGetter[T] {
-	if n := len(c.freeG); n > 0 {
-		g := c.freeG[n-1]
-		c.freeG[n-1] = nil
-		c.freeG = c.freeG[:n-1]
-		if g.w.Hub() == h {
-			return g
+// chanFree holds waiting records that completed a rendezvous, for reuse.
+type chanFree[T any] []*chanWaiter[T]
+
+// take returns a recycled record or a new one for a wait on hub h. A record
+// keeps its Waiter (bound to h, labelled) across uses, unless the channel
+// moved to another hub since (its hub was destroyed).
+func (f *chanFree[T]) take(h *scheduler.Hub, label string) *chanWaiter[T] {
+	if n := len(*f); n > 0 {
+		r := (*f)[n-1]
+		(*f)[n-1] = nil
+		*f = (*f)[:n-1]
+		if r.w.Hub() == h {
+			return r
 		}
 	}
-	g := &chanGetter[T]{}
-	g.w.SetLabel("Channel.Get")
-	return g
+	r := &chanWaiter[T]{}
+	r.w.SetLabel(label)
+	return r
 }
 
-func (c *Channel[T]) newPutter(h *scheduler.Hub) *chanPutter[T] {
-	if n := len(c.freeP); n > 0 {
-		p := c.freeP[n-1]
-		c.freeP[n-1] = nil
-		c.freeP = c.freeP[:n-1]
-		if p.w.Hub() == h {
-			return p
-		}
-	}
-	p := &chanPutter[T]{}
-	p.w.SetLabel("Channel.Put")
-	return p
-}
-
-// recycleG takes back a getter record whose wait ended with the hand-over:
-// runUnlock took it off the list, and its Waiter holds no undelivered value
-// and no waiting greenlet.
-func (c *Channel[T]) recycleG(g *chanGetter[T]) {
-	if len(c.freeG) >= maxFree || g.w.Ready() {
+// give takes back a record whose wait ended with the hand-over: runUnlock
+// took it off its list, and its Waiter holds no undelivered value and no
+// waiting greenlet.
+func (f *chanFree[T]) give(r *chanWaiter[T]) {
+	if len(*f) >= maxFree || r.w.Ready() {
 		return
 	}
 	var zero T
-	g.item, g.paired = zero, false
-	c.freeG = append(c.freeG, g)
-}
-
-// recycleP is recycleG for a putter record.
-func (c *Channel[T]) recycleP(p *chanPutter[T]) {
-	if len(c.freeP) >= maxFree || p.w.Ready() {
-		return
-	}
-	var zero T
-	p.item, p.paired = zero, false
-	c.freeP = append(c.freeP, p)
+	r.item, r.paired = zero, false
+	*f = append(*f, r)
 }
 
 // NewChannel returns a channel.
@@ -178,7 +151,7 @@ func (c *Channel[T]) Put(item T, block bool, timeout time.Duration) error {
 	if c.shut {
 		return &Error{Op: "Channel.Put", Err: ErrShutdown}
 	}
-	p := c.newPutter(h)
+	p := c.freeP.take(h, "Channel.Put")
 	p.item = item
 	var t *scheduler.Timeout
 	if timeout >= 0 {
@@ -202,7 +175,7 @@ func (c *Channel[T]) Put(item T, block bool, timeout time.Duration) error {
 	// runUnlock marks the record before switching it in: only then is it
 	// off the list for sure.
 	if p.paired {
-		c.recycleP(p)
+		c.freeP.give(p)
 	}
 	return nil
 }
@@ -224,7 +197,7 @@ func (c *Channel[T]) Get(block bool, timeout time.Duration) (T, error) {
 	if c.shut {
 		return zero, &Error{Op: "Channel.Get", Err: ErrShutdown}
 	}
-	g := c.newGetter(h)
+	g := c.freeG.take(h, "Channel.Get")
 	var t *scheduler.Timeout
 	if timeout >= 0 {
 		var err error
@@ -246,7 +219,7 @@ func (c *Channel[T]) Get(block bool, timeout time.Duration) (T, error) {
 	}
 	item := g.item
 	if g.paired {
-		c.recycleG(g)
+		c.freeG.give(g)
 	}
 	return item, nil
 }
