@@ -44,20 +44,9 @@ func Listen(network, address string) (*Listener, error) {
 
 // Listen announces on a local address. Port 0 picks a free port; LocalAddr tells which.
 func (lc *ListenConfig) Listen(network, address string) (*Listener, error) {
-	k, err := parseNetwork(network)
-	if err == nil && k.sotype == syscall.SOCK_DGRAM {
-		err = net.UnknownNetworkError(network)
-	}
+	k, ra, sysfd, err := lc.open(network, address, false)
 	if err != nil {
-		return nil, opError("listen", network, nil, nil, err)
-	}
-	ra, err := resolve(k, network, address, true)
-	if err != nil {
-		return nil, opError("listen", network, nil, nil, err)
-	}
-	sysfd, err := lc.bind(ra, k.sotype)
-	if err != nil {
-		return nil, opError("listen", network, nil, ra.addr, err)
+		return nil, err
 	}
 	backlog := lc.Backlog
 	if backlog <= 0 {
@@ -73,6 +62,28 @@ func (lc *ListenConfig) Listen(network, address string) (*Listener, error) {
 		fd.laddr = ra.addr
 	}
 	return &Listener{sock: sock{fd}}, nil
+}
+
+// open parses network (a datagram one when datagram is set, a stream one
+// otherwise), resolves address and binds a new socket to it, for Listen and
+// ListenPacket; errors are the *net.OpError they return.
+func (lc *ListenConfig) open(network, address string, datagram bool) (netKind, resolved, int, error) {
+	k, err := parseNetwork(network)
+	if err == nil && (k.sotype == syscall.SOCK_DGRAM) != datagram {
+		err = net.UnknownNetworkError(network)
+	}
+	if err != nil {
+		return k, resolved{}, -1, opError("listen", network, nil, nil, err)
+	}
+	ra, err := resolve(k, network, address, true)
+	if err != nil {
+		return k, ra, -1, opError("listen", network, nil, nil, err)
+	}
+	sysfd, err := lc.bind(ra, k.sotype)
+	if err != nil {
+		return k, ra, -1, opError("listen", network, nil, ra.addr, err)
+	}
+	return k, ra, sysfd, nil
 }
 
 // bind creates a socket with lc's options and binds it to ra.

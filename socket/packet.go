@@ -27,20 +27,9 @@ func ListenPacket(network, address string) (*PacketConn, error) {
 
 // ListenPacket binds a datagram socket with lc's options (ReusePort, NoReuseAddr).
 func (lc *ListenConfig) ListenPacket(network, address string) (*PacketConn, error) {
-	k, err := parseNetwork(network)
-	if err == nil && k.sotype != syscall.SOCK_DGRAM {
-		err = net.UnknownNetworkError(network)
-	}
+	k, ra, sysfd, err := lc.open(network, address, true)
 	if err != nil {
-		return nil, opError("listen", network, nil, nil, err)
-	}
-	ra, err := resolve(k, network, address, true)
-	if err != nil {
-		return nil, opError("listen", network, nil, nil, err)
-	}
-	sysfd, err := lc.bind(ra, k.sotype)
-	if err != nil {
-		return nil, opError("listen", network, nil, ra.addr, err)
+		return nil, err
 	}
 	fd := newFD(sysfd, ra.family, k.sotype, network)
 	fd.laddr = localAddr(sysfd, k.sotype)
