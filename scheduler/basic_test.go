@@ -16,7 +16,8 @@ import (
 // withHub runs fn with a fresh hub whose errors go to the returned buffer.
 func withHub(t *testing.T, fn func(h *Hub, errs *bytes.Buffer)) {
 	t.Helper()
-	h := GetHub()
+	h, err := NewHub()
+	require.NoError(t, err)
 	var buf bytes.Buffer
 	h.SetErrorOutput(&buf)
 	fn(h, &buf)
@@ -30,18 +31,18 @@ func TestSpawnOrderAndJoin(t *testing.T) {
 		for i := range 3 {
 			gs = append(gs, Spawn(func() (int, error) {
 				trace = append(trace, fmt.Sprintf("start %d", i))
-				require.NoError(t, Sleep(0))
+				require.NoError(t, Sleep(bg, 0))
 				trace = append(trace, fmt.Sprintf("end %d", i))
 				return i * 10, nil
 			}))
 		}
 		trace = append(trace, "spawned")
-		done, err := JoinAll(gs, Forever, false)
+		done, err := Wait(bg, gs, 0)
 		require.NoError(t, err)
 		assert.Len(t, done, 3)
 		assert.Equal(t, []string{"spawned", "start 0", "start 1", "start 2", "end 0", "end 1", "end 2"}, trace)
 		for i, g := range gs {
-			v, err := g.Get(true, Forever)
+			v, err := g.Get(bg)
 			require.NoError(t, err)
 			assert.Equal(t, i*10, v)
 			assert.True(t, g.Successful())
@@ -55,14 +56,14 @@ func TestSleepTimerOrder(t *testing.T) {
 		var trace []int
 		for _, ms := range []int{30, 10, 20} {
 			Go(func() error {
-				if err := Sleep(time.Duration(ms) * time.Millisecond); err != nil {
+				if err := Sleep(bg, time.Duration(ms)*time.Millisecond); err != nil {
 					return err
 				}
 				trace = append(trace, ms)
 				return nil
 			})
 		}
-		require.NoError(t, Sleep(60*time.Millisecond))
+		require.NoError(t, Sleep(bg, 60*time.Millisecond))
 		assert.Equal(t, []int{10, 20, 30}, trace)
 	})
 }
@@ -70,12 +71,12 @@ func TestSleepTimerOrder(t *testing.T) {
 func TestLoopExit(t *testing.T) {
 	withHub(t, func(h *Hub, _ *bytes.Buffer) {
 		g := Go(func() error {
-			w := NewWaiterLabel("Event.wait")
-			_, err := w.Get()
+			w := NewWaiter("Event.wait")
+			_, err := w.Get(bg)
 			return err
 		})
 		g.SetName("waiter-1")
-		err := g.Join(Forever)
+		err := g.Join(bg)
 		require.Error(t, err)
 		assert.True(t, errors.Is(err, ErrLoopExit))
 		var le *LoopExitError
@@ -90,7 +91,7 @@ func TestLoopExit(t *testing.T) {
 func TestPanicReported(t *testing.T) {
 	withHub(t, func(h *Hub, errs *bytes.Buffer) {
 		g := Go(func() error { panic("boom") })
-		require.NoError(t, g.Join(Forever))
+		require.NoError(t, g.Join(bg))
 		assert.False(t, g.Successful())
 		var pe *PanicError
 		require.ErrorAs(t, g.Err(), &pe)
@@ -99,7 +100,7 @@ func TestPanicReported(t *testing.T) {
 		assert.Contains(t, errs.String(), "panic: boom")
 		// The hub goes on.
 		g2 := Spawn(func() (string, error) { return "ok", nil })
-		v, err := g2.Get(true, Forever)
+		v, err := g2.Get(bg)
 		require.NoError(t, err)
 		assert.Equal(t, "ok", v)
 	})
@@ -118,7 +119,7 @@ func TestTwoHubsSideBySide(t *testing.T) {
 				for j := range 50 {
 					gs = append(gs, Go(func() error {
 						for k := range 3 {
-							if err := Sleep(time.Duration(k) * time.Millisecond); err != nil {
+							if err := Sleep(bg, time.Duration(k)*time.Millisecond); err != nil {
 								return err
 							}
 						}
@@ -126,7 +127,7 @@ func TestTwoHubsSideBySide(t *testing.T) {
 						return nil
 					}))
 				}
-				if _, err := JoinAll(gs, Forever, true); err != nil {
+				if _, err := JoinAll(bg, gs); err != nil {
 					return err
 				}
 				results[i] = strings.Join(parts[:3], ",")

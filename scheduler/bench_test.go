@@ -11,7 +11,10 @@ import (
 // benchHub runs fn with a fresh hub and destroys it afterwards.
 func benchHub(b *testing.B, fn func(h *Hub)) {
 	b.Helper()
-	h := GetHub()
+	h, err := NewHub()
+	if err != nil {
+		b.Fatal(err)
+	}
 	h.SetBlockingThreshold(0)
 	fn(h)
 	if err := h.Destroy(); err != nil {
@@ -27,7 +30,7 @@ func BenchmarkSpawnJoin(b *testing.B) {
 		b.ResetTimer()
 		for range b.N {
 			g := Spawn(fn)
-			if err := g.Join(Forever); err != nil {
+			if err := g.Join(bg); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -47,7 +50,7 @@ func BenchmarkSpawnJoinBatch(b *testing.B) {
 				gs[j] = Spawn(fn)
 			}
 			for _, g := range gs {
-				if err := g.Join(Forever); err != nil {
+				if err := g.Join(bg); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -80,8 +83,8 @@ func BenchmarkGoroutineWaitGroupBatch(b *testing.B) {
 	}
 }
 
-// BenchmarkSleep0RoundRobin: 1000 greenlets each doing Sleep(0) in turn;
-// ns/op is per Sleep(0).
+// BenchmarkSleep0RoundRobin: 1000 greenlets each doing Sleep(bg, 0) in turn;
+// ns/op is per Sleep(bg, 0).
 func BenchmarkSleep0RoundRobin(b *testing.B) {
 	benchHub(b, func(h *Hub) {
 		const n = 1000
@@ -92,14 +95,14 @@ func BenchmarkSleep0RoundRobin(b *testing.B) {
 		for i := range gs {
 			gs[i] = Go(func() error {
 				for range rounds {
-					if err := Sleep(0); err != nil {
+					if err := Sleep(bg, 0); err != nil {
 						return err
 					}
 				}
 				return nil
 			})
 		}
-		if _, err := JoinAll(gs, Forever, true); err != nil {
+		if _, err := JoinAll(bg, gs); err != nil {
 			b.Fatal(err)
 		}
 	})
@@ -111,7 +114,7 @@ func BenchmarkTimerWake(b *testing.B) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		for range b.N {
-			if err := Sleep(time.Nanosecond); err != nil {
+			if err := Sleep(bg, time.Nanosecond); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -129,7 +132,7 @@ func BenchmarkRunCallback(b *testing.B) {
 			for range 1000 {
 				h.RunCallback(fn)
 			}
-			if err := Sleep(0); err != nil {
+			if err := Sleep(bg, 0); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -143,7 +146,7 @@ func BenchmarkHubRoundTrip(b *testing.B) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		for range b.N {
-			if err := Sleep(0); err != nil {
+			if err := Sleep(bg, 0); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -177,7 +180,7 @@ func BenchmarkCevTimerChain(b *testing.B) {
 }
 
 // BenchmarkTimerWakeZero: a greenlet woken by a 0-delay timer (not the
-// Sleep(0) yield, which is a callback), per op.
+// Sleep(bg, 0) yield, which is a callback), per op.
 func BenchmarkTimerWakeZero(b *testing.B) {
 	benchHub(b, func(h *Hub) {
 		k := NewWaker()
@@ -189,21 +192,21 @@ func BenchmarkTimerWakeZero(b *testing.B) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		for range b.N {
-			if _, err := h.Wait(tm, k, "timer"); err != nil {
+			if _, err := h.Wait(bg, tm, k, "timer"); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 }
 
-// BenchmarkSpawnBurst: spawn 10k greenlets that each Sleep(0) once, so all
+// BenchmarkSpawnBurst: spawn 10k greenlets that each Sleep(bg, 0) once, so all
 // of them are alive at the same time, then join them all; ns/op is per
 // greenlet. Past the idle pool's capacity every greenlet of a burst needs a
 // fresh coroutine.
 func BenchmarkSpawnBurst(b *testing.B) {
 	benchHub(b, func(h *Hub) {
 		const n = 10_000
-		fn := func() (int, error) { return 1, Sleep(0) }
+		fn := func() (int, error) { return 1, Sleep(bg, 0) }
 		gs := make([]*Greenlet[int], n)
 		b.ReportAllocs()
 		b.ResetTimer()
@@ -212,7 +215,7 @@ func BenchmarkSpawnBurst(b *testing.B) {
 				gs[j] = Spawn(fn)
 			}
 			for _, g := range gs {
-				if err := g.Join(Forever); err != nil {
+				if err := g.Join(bg); err != nil {
 					b.Fatal(err)
 				}
 			}

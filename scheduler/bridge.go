@@ -3,7 +3,7 @@ package scheduler
 import (
 	"context"
 	"errors"
-	"fmt"
+	"runtime/debug"
 )
 
 // Context returns a context that is cancelled, with the error as its cause,
@@ -51,54 +51,53 @@ func (t *Timeout) Context() context.Context {
 }
 
 // WaitContext blocks the calling greenlet, without blocking the hub, until
-// ctx is done, and returns context.Cause(ctx); or returns earlier with the
-// error thrown into the greenlet (Kill, Timeout). A context that can never be
-// done is waited on like any other wait that nothing can end: LoopExit when
-// the hub runs out of work.
+// ctx is done, and returns its cause: context.Cause(ctx) when a cause was
+// given, else ContextError's error. It returns earlier with the error thrown
+// into the greenlet (Kill, Timeout). A context that can never be done is
+// waited on like any other wait that nothing can end: LoopExit when the hub
+// runs out of work.
 func WaitContext(ctx context.Context) error {
-	h := GetHub()
-	if _, err := h.blockingCtx("WaitContext"); err != nil {
-		return err
+	if ctx == nil {
+		return opErr("WaitContext", ErrNilArgument)
 	}
-	if ctx.Err() != nil {
-		return context.Cause(ctx)
-	}
-	w := &Waiter{hub: h, label: "context"}
-	done := ctx.Done()
-	if done == nil {
-		_, err := w.Get()
-		return err
-	}
-	release := h.KeepAlive()
-	stop := context.AfterFunc(ctx, func() {
-		_ = h.Post(func() {
-			release()
-			w.Switch(nil)
-		})
-	})
-	_, err := w.Get()
-	if stop() {
-		// The wake was never posted: release the loop here.
-		release()
-	}
+	c, h, err := currentBlocking("WaitContext")
 	if err != nil {
 		return err
 	}
-	return context.Cause(ctx)
+	w := &Waiter{hub: h, label: "context"}
+	if ctx.Done() == nil {
+		_, err := w.get(h, c)
+		return err
+	}
+	_, err = w.getCtx(ctx, h, c)
+	if ctx.Err() == nil {
+		return err
+	}
+	if cause := context.Cause(ctx); cause != ctx.Err() {
+		return cause
+	}
+	return ContextError(ctx)
 }
 
 // RunBlocking runs fn on a new goroutine, off the hub, and parks only the
 // calling greenlet until fn returns; the hub keeps running the other
 // greenlets, and the loop stays alive while fn runs. Use it for blocking
-// calls without a cooperative version (a DNS lookup, a cgo call). If the
-// greenlet is killed or times out meanwhile, RunBlocking returns that error
-// at once and fn's result is dropped when it arrives. A panic in fn is
-// returned as a *PanicError.
-func RunBlocking[T any](fn func() (T, error)) (T, error) {
+// calls without a cooperative version (a DNS lookup, a cgo call). If ctx
+// ends, or the greenlet is killed or times out, meanwhile, RunBlocking
+// returns that error at once and fn's result is dropped when it arrives
+// (fn itself is not stopped: give it ctx if it can stop). A panic in fn is
+// returned as a *PanicError carrying fn's stack.
+func RunBlocking[T any](ctx context.Context, fn func() (T, error)) (T, error) {
 	var zero T
-	h := GetHub()
-	if _, err := h.blockingCtx("RunBlocking"); err != nil {
+	if ctx == nil || fn == nil {
+		return zero, opErr("RunBlocking", ErrNilArgument)
+	}
+	_, h, err := currentBlocking("RunBlocking")
+	if err != nil {
 		return zero, err
+	}
+	if err := ContextError(ctx); err != nil {
+		return zero, opErr("RunBlocking", err)
 	}
 	w := &Waiter{hub: h, label: "RunBlocking"}
 	release := h.KeepAlive()
@@ -111,10 +110,7 @@ func RunBlocking[T any](fn func() (T, error)) (T, error) {
 		func() {
 			defer func() {
 				if p := recover(); p != nil {
-					r.err = &PanicError{Value: fmt.Sprint(p), Stack: nil}
-					if e, ok := p.(error); ok {
-						r.err = &PanicError{Value: e}
-					}
+					r.err = &PanicError{Value: p, Stack: debug.Stack()}
 				}
 			}()
 			r.v, r.err = fn()
@@ -124,7 +120,7 @@ func RunBlocking[T any](fn func() (T, error)) (T, error) {
 			w.Switch(r)
 		})
 	}()
-	v, err := w.Get()
+	v, err := w.Get(ctx)
 	if err != nil {
 		return zero, err
 	}

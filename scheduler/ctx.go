@@ -105,9 +105,6 @@ func currentCtx() *gctx {
 
 func setCtx(g *greenlet.Greenlet, c *gctx) { g.Value = c }
 
-// CurrentRaw returns the raw greenlet running now (main, hub or a worker).
-func CurrentRaw() *greenlet.Greenlet { return greenlet.Current() }
-
 // GetCurrent returns the gevent Greenlet running now as a Linkable (a
 // *Greenlet[T]), or nil in main and in the hub.
 func GetCurrent() Runnable {
@@ -125,38 +122,4 @@ func newRaw(parent *greenlet.Greenlet, run func(any) (any, error)) *greenlet.Gre
 		panic(err)
 	}
 	return g
-}
-
-// CurrentHub returns the hub of the calling greenlet without creating one:
-// nil when the calling goroutine has no hub (or only raw greenlets of its
-// own). Cheaper than GetHub for affinity checks.
-func CurrentHub() *Hub {
-	if c := currentCtx(); c != nil {
-		return c.hub
-	}
-	return nil
-}
-
-// OnHub reports whether the caller runs in a greenlet (main, hub or task)
-// of h, that is whether hub-affine calls on h are allowed. Goroutine-safe.
-func (h *Hub) OnHub() bool {
-	c := currentCtx()
-	return c != nil && c.hub == h
-}
-
-// InHub reports whether the caller is the hub greenlet itself (a callback,
-// a watcher callback or a rawlink), where blocking is not allowed.
-func (h *Hub) InHub() bool {
-	c := currentCtx()
-	return c != nil && c.hub == h && c.isHub
-}
-
-// CanWait reports whether the caller may block on h: it is main or a
-// spawned greenlet of h (not the hub greenlet itself) and h is not
-// destroyed. It is OnHub and not InHub with one context lookup instead of
-// two, for primitives that check affinity before every wait.
-// Goroutine-safe.
-func (h *Hub) CanWait() bool {
-	c := currentCtx()
-	return c != nil && c.hub == h && !c.isHub && !h.destroyed.Load()
 }

@@ -7,8 +7,8 @@ import (
 // Destroy kills every greenlet of the hub so that their defers run (pending
 // ones never start; suspended ones get ErrGreenletExit at their wait and
 // every later blocking call returns ErrHubDestroyed), stops the blocking
-// detector, frees the loop and closes the goroutine's main greenlet. The
-// next GetHub in the goroutine creates a fresh hub. It must be called from
+// detector, frees the loop and closes the goroutine's main greenlet; the
+// goroutine may then create a new hub. It must be called from
 // the main greenlet of the owning goroutine; Destroy of a destroyed hub is a
 // no-op.
 func (h *Hub) Destroy() error {
@@ -57,14 +57,24 @@ func (h *Hub) Destroy() error {
 // Destroyed reports whether Destroy ran. Goroutine-safe.
 func (h *Hub) Destroyed() bool { return h.destroyed.Load() }
 
-// Main runs fn in the calling goroutine's hub and destroys the hub when fn
-// returns, so that nothing (greenlet, loop, watchdog) outlives it: the usual
-// shape of a program's or a test's main.
-func Main(fn func() error) error {
-	h := GetHub()
-	err := fn()
-	if derr := h.Destroy(); derr != nil && err == nil {
-		err = derr
+// Main runs fn as the main greenlet of a new hub on the calling goroutine
+// and destroys the hub when fn returns, so that nothing (greenlet, loop,
+// watchdog) outlives it: the usual shape of a program's or a test's main. It
+// returns fn's error, else Destroy's; ErrHubExists when the goroutine
+// already runs a hub.
+func Main(fn func() error) (err error) {
+	if fn == nil {
+		return opErr("Main", ErrNilArgument)
 	}
-	return err
+	h, err := NewHub()
+	if err != nil {
+		return err
+	}
+	// Deferred, so that a panic in fn still ends the greenlets' defers.
+	defer func() {
+		if derr := h.Destroy(); derr != nil && err == nil {
+			err = derr
+		}
+	}()
+	return fn()
 }

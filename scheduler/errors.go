@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -14,17 +15,29 @@ var (
 	// ErrLoopExit means the hub ran out of work while the caller still
 	// waited: nothing can ever wake it. The concrete error is *LoopExitError.
 	ErrLoopExit = errors.New("this operation would block forever")
-	// ErrTimeout matches every *Timeout that fired and a non-blocking Get of
-	// a greenlet that is not ready.
+	// ErrTimeout matches every wait that gave up on its own time limit: a
+	// *Timeout that fired, a context's deadline (that error also matches
+	// context.DeadlineExceeded), a socket deadline.
 	ErrTimeout = errors.New("timeout")
-	// ErrClosed is returned by operations on a closed object.
+	// ErrNotReady is returned by a TryGet whose result is not there yet.
+	ErrNotReady = errors.New("not ready")
+	// ErrClosed is the root of the closed family: every package's error for
+	// a closed, shut down or destroyed object matches it.
 	ErrClosed = errors.New("closed")
-	// ErrNotGreenlet is returned by a hub-affine blocking call made from a
-	// goroutine that is not a greenlet of a running hub (or from the hub
-	// itself, which must never block).
+	// ErrNotGreenlet is returned by a hub-affine call made from a goroutine
+	// that is not a greenlet of the object's hub (a goroutine without a
+	// hub, or a greenlet of another hub), and by a blocking call made from
+	// the hub greenlet itself, which must never block.
 	ErrNotGreenlet = errors.New("not called from a greenlet of this hub")
-	// ErrHubDestroyed is returned by calls on a hub after Destroy.
-	ErrHubDestroyed = errors.New("hub destroyed")
+	// ErrHubExists is returned by NewHub and Main on a goroutine that
+	// already runs a hub.
+	ErrHubExists = errors.New("goroutine already runs a hub")
+	// ErrHubDestroyed is returned by calls on a hub after Destroy; it
+	// matches ErrClosed.
+	ErrHubDestroyed = fmt.Errorf("hub destroyed: %w", ErrClosed)
+	// ErrNilArgument is returned by a call given a nil pointer, interface,
+	// func or context where it needs one.
+	ErrNilArgument = errors.New("nil argument")
 	// ErrInvalidSwitch means a greenlet was switched into with a value its
 	// wait did not expect (gevent's InvalidSwitchError).
 	ErrInvalidSwitch = errors.New("invalid switch")
@@ -33,6 +46,33 @@ var (
 	// ErrBlockingHub is reported by the blocking detector.
 	ErrBlockingHub = errors.New("hub blocked")
 )
+
+// deadlineError is the error of a wait whose context's deadline passed: it
+// matches both ErrTimeout and context.DeadlineExceeded, and is a net.Error
+// whose Timeout is true.
+type deadlineError struct{}
+
+func (deadlineError) Error() string   { return "context deadline exceeded" }
+func (deadlineError) Timeout() bool   { return true }
+func (deadlineError) Temporary() bool { return true }
+
+// Is matches ErrTimeout and context.DeadlineExceeded.
+func (deadlineError) Is(target error) bool {
+	return target == ErrTimeout || target == context.DeadlineExceeded
+}
+
+// ContextError is the error a wait bounded by ctx returns once ctx is done:
+// for an expired deadline an error matching both ErrTimeout and
+// context.DeadlineExceeded, otherwise ctx.Err(); nil while ctx is not done.
+// Packages that bound their own waits by a context use it so that every
+// wait reports the same errors.
+func ContextError(ctx context.Context) error {
+	err := ctx.Err()
+	if err == context.DeadlineExceeded {
+		return deadlineError{}
+	}
+	return err
+}
 
 // Error adds the operation that failed to a sentinel.
 type Error struct {

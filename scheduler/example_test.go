@@ -1,6 +1,7 @@
 package scheduler_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -11,16 +12,17 @@ import (
 // Spawned greenlets start when the spawner blocks, in spawn order, and
 // interleave at every blocking call.
 func ExampleSpawn() {
+	ctx := context.Background()
 	_ = scheduler.Main(func() error {
 		g := scheduler.Spawn(func() (string, error) {
 			fmt.Println("greenlet runs")
-			if err := scheduler.Sleep(10 * time.Millisecond); err != nil {
+			if err := scheduler.Sleep(ctx, 10*time.Millisecond); err != nil {
 				return "", err
 			}
 			return "result", nil
 		})
 		fmt.Println("spawned, not run yet")
-		v, err := g.Get(true, scheduler.Forever)
+		v, err := g.Get(ctx)
 		fmt.Println(v, err)
 		return nil
 	})
@@ -30,16 +32,19 @@ func ExampleSpawn() {
 	// result <nil>
 }
 
-// JoinAll returns the greenlets that finished, in the order they finished.
+// JoinAll returns the greenlets that finished, in the order they finished;
+// the context bounds the whole wait.
 func ExampleJoinAll() {
 	_ = scheduler.Main(func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
 		var jobs []*scheduler.Greenlet[string]
 		for _, ms := range []int{30, 10, 20} {
 			jobs = append(jobs, scheduler.Spawn(func() (string, error) {
-				return fmt.Sprint(ms, "ms"), scheduler.Sleep(time.Duration(ms) * time.Millisecond)
+				return fmt.Sprint(ms, "ms"), scheduler.Sleep(ctx, time.Duration(ms)*time.Millisecond)
 			}))
 		}
-		done, err := scheduler.JoinAll(jobs, 2*time.Second, false)
+		done, err := scheduler.JoinAll(ctx, jobs)
 		if err != nil {
 			return err
 		}
@@ -58,9 +63,12 @@ func ExampleJoinAll() {
 // which Timeout fired.
 func ExampleTimeout() {
 	_ = scheduler.Main(func() error {
-		t := scheduler.StartTimeout(10 * time.Millisecond)
+		t, err := scheduler.StartTimeout(10 * time.Millisecond)
+		if err != nil {
+			return err
+		}
 		defer t.Cancel()
-		err := scheduler.Sleep(time.Second)
+		err = scheduler.Sleep(context.Background(), time.Second)
 		fmt.Println(errors.Is(err, t), errors.Is(err, scheduler.ErrTimeout))
 		return nil
 	})
@@ -70,13 +78,14 @@ func ExampleTimeout() {
 
 // LoopExit names every greenlet that can never be woken and what it waits on.
 func ExampleLoopExitError() {
+	ctx := context.Background()
 	_ = scheduler.Main(func() error {
 		g := scheduler.Go(func() error {
-			_, err := scheduler.NewWaiterLabel("Event.wait").Get()
+			_, err := scheduler.NewWaiter("Event.wait").Get(ctx)
 			return err
 		})
 		g.SetName("consumer")
-		err := g.Join(scheduler.Forever)
+		err := g.Join(ctx)
 		var le *scheduler.LoopExitError
 		if errors.As(err, &le) {
 			for _, b := range le.Blocked {

@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -49,8 +50,8 @@ type Stats struct {
 	LiveGreenlets    int    // started greenlets not yet dead
 }
 
-// Hub drives one cev loop on behalf of the goroutine that owns it. Get it
-// with GetHub.
+// Hub drives one cev loop on behalf of the goroutine that owns it. Create it
+// with NewHub or Main; the zero Hub is not usable.
 type Hub struct {
 	loop  *cev.Loop
 	owner int64 // goid of the owning goroutine (the main greenlet)
@@ -103,24 +104,26 @@ func (h *Hub) setRunning(c *gctx) {
 
 type errorHandler struct{ fn func(error) }
 
-// GetHub returns the hub of the calling goroutine, creating it (and its loop)
-// on first use. Inside a greenlet it returns the greenlet's hub. It panics
-// only if libev cannot create a loop (out of file descriptors).
-func GetHub() *Hub {
+// NewHub makes the calling goroutine a hub's main greenlet and returns the
+// hub: its loop, its hub greenlet and its blocking detector. The goroutine
+// owns the hub and must Destroy it; Main does both around a function. It
+// returns ErrHubExists when the goroutine already runs a hub (or is a
+// greenlet of one), and an error when libev cannot create a loop.
+func NewHub() (*Hub, error) {
 	if c := currentCtx(); c != nil {
-		return c.hub
+		return nil, opErr("NewHub", ErrHubExists)
 	}
-	// A raw greenlet made with package greenlet directly: the hub is its
-	// main greenlet's (blocking calls from it get ErrNotGreenlet).
 	cur := greenlet.Current()
-	if c, ok := cur.Main().Value.(*gctx); ok {
-		return c.hub
+	if _, ok := cur.Main().Value.(*gctx); ok || !cur.IsMain() {
+		// A raw greenlet of the goroutine (package greenlet used directly)
+		// cannot become a hub's main greenlet.
+		return nil, opErr("NewHub", ErrHubExists)
 	}
-	h, err := newHub(cur.Main())
+	h, err := newHub(cur)
 	if err != nil {
-		panic(fmt.Sprintf("scheduler: cannot create hub: %v", err))
+		return nil, opErr("NewHub", err)
 	}
-	return h
+	return h, nil
 }
 
 func newHub(main *greenlet.Greenlet) (*Hub, error) {
@@ -410,10 +413,14 @@ func (h *Hub) switchFrom(c *gctx) (any, error) {
 
 // Join runs the hub until its loop has nothing left to do: no callback, no
 // active watcher, no greenlet that can still be woken (gevent's hub.join,
-// what gevent.wait() does without objects). It returns nil when everything
-// finished, or a *LoopExitError naming the greenlets left blocked forever.
-// Call it from the main greenlet.
-func (h *Hub) Join() error {
+// what gevent.wait() does without objects), or until ctx is done. It
+// returns nil when everything finished, a *LoopExitError naming the
+// greenlets left blocked forever, or ContextError's error. Call it from the
+// main greenlet.
+func (h *Hub) Join(ctx context.Context) error {
+	if ctx == nil {
+		return opErr("Hub.Join", ErrNilArgument)
+	}
 	c, err := h.blockingCtx("Hub.Join")
 	if err != nil {
 		return err
@@ -421,6 +428,11 @@ func (h *Hub) Join() error {
 	if c != h.mainC {
 		return opErr("Hub.Join", ErrNotGreenlet)
 	}
+	cw, err := h.armRef(ctx, c, false)
+	if err != nil {
+		return opErr("Hub.Join", err)
+	}
+	defer cw.end()
 	for {
 		c.waitingOn = "Hub.Join"
 		_, err := h.switchFrom(c)
@@ -430,18 +442,18 @@ func (h *Hub) Join() error {
 			continue
 		}
 		var le *LoopExitError
-		if errors.As(err, &le) {
-			blocked := le.Blocked[:0:0]
-			for _, b := range le.Blocked {
-				if b.Name != "main" {
-					blocked = append(blocked, b)
-				}
-			}
-			if len(blocked) == 0 {
-				return nil
-			}
-			return &LoopExitError{Blocked: blocked}
+		if !errors.As(err, &le) {
+			return err
 		}
-		return err
+		blocked := le.Blocked[:0:0]
+		for _, b := range le.Blocked {
+			if b.Name != "main" {
+				blocked = append(blocked, b)
+			}
+		}
+		if len(blocked) == 0 {
+			return nil
+		}
+		return &LoopExitError{Blocked: blocked}
 	}
 }

@@ -1,8 +1,9 @@
 package scheduler
 
 import (
+	"context"
 	"iter"
-	"time"
+	"reflect"
 )
 
 // Rawlink registers fn to be called on the hub, with the greenlet, once the
@@ -12,7 +13,7 @@ import (
 // the greenlet's hub or one of its greenlets, it registers nothing and
 // returns 0 (the links are the hub's state).
 func (t *task) Rawlink(fn func(Linkable)) LinkID {
-	if c := currentCtx(); c == nil || c.hub != t.hub {
+	if fn == nil || t.hub.Check("Greenlet.Rawlink") != nil {
 		return 0
 	}
 	t.linkSeq++
@@ -29,7 +30,7 @@ func (t *task) Rawlink(fn func(Linkable)) LinkID {
 // Unlink removes the link id; unknown ids are ignored, and so is a call
 // from a goroutine that is not on the greenlet's hub. Hub-affine.
 func (t *task) Unlink(id LinkID) {
-	if c := currentCtx(); c == nil || c.hub != t.hub {
+	if t.hub.Check("Greenlet.Unlink") != nil {
 		return
 	}
 	for i := range t.links {
@@ -145,12 +146,19 @@ func (c *gctx) wakeLink() func(Linkable) {
 	return c.wake
 }
 
-// wait blocks the caller until t is ready or timeout expires (join/get).
-func (t *task) wait(op string, timeout time.Duration) error {
+// wait blocks the caller until t is ready or ctx is done (join/get).
+func (t *task) wait(op string, ctx context.Context) error {
+	if ctx == nil {
+		return opErr(op, ErrNilArgument)
+	}
 	h := t.hub
+	if t.ready && h == nil {
+		// Refused at Spawn: dead without a hub.
+		return nil
+	}
 	c := currentCtx()
-	if c == nil || c.hub != h {
-		return opErr(op, ErrNotGreenlet)
+	if _, err := h.affine(c, op); err != nil {
+		return err
 	}
 	if t.ready {
 		return nil
@@ -159,25 +167,21 @@ func (t *task) wait(op string, timeout time.Duration) error {
 	if err != nil {
 		return err
 	}
-	if c.task == t {
-		// A greenlet joining itself can only be woken by a timeout.
-		if timeout < 0 {
-			return opErr(op, ErrLoopExit)
-		}
+	if c.task == t && ctx.Done() == nil {
+		// A greenlet joining itself can only be woken by its context.
+		return opErr(op, ErrLoopExit)
+	}
+	cw, err := h.arm(ctx, c)
+	if err != nil {
+		return opErr(op, err)
 	}
 	id := t.Rawlink(c.wakeLink())
-	var tm *Timeout
-	if timeout >= 0 {
-		tm = StartTimeout(timeout)
-	}
 	c.waitToken = t.impl
 	c.waitingOn, c.waitArg = "join", t
 	v, err := h.switchFrom(c)
 	c.waitingOn, c.waitArg = "", nil
 	c.waitToken = nil
-	if tm != nil {
-		tm.Cancel()
-	}
+	cw.end()
 	if err != nil {
 		t.Unlink(id)
 		return err
@@ -189,40 +193,62 @@ func (t *task) wait(op string, timeout time.Duration) error {
 	return nil
 }
 
-// Join waits until the greenlet is ready or timeout expires (Forever: no
-// limit). It returns nil when the greenlet finished, whatever its outcome;
-// the Timeout's error when timeout expired (gevent returns None then); or
-// the error thrown into the waiting greenlet.
-func (t *task) Join(timeout time.Duration) error { return t.wait("Greenlet.Join", timeout) }
+// Join waits until the greenlet is ready or ctx is done. It returns nil
+// when the greenlet finished, whatever its outcome (Err tells); ContextError's
+// error when ctx ended first; or the error thrown into the waiting greenlet.
+func (t *task) Join(ctx context.Context) error { return t.wait("Greenlet.Join", ctx) }
 
-// Kill raises err (ErrGreenletExit when nil) in the greenlet (gevent's
-// kill). A greenlet that never ran is marked dead at once and will never
-// run. With block, Kill waits until the greenlet is dead or timeout expires.
-// A greenlet may catch the error and go on running.
-func (t *task) Kill(err error, block bool, timeout time.Duration) error {
+// Kill raises err (ErrGreenletExit when nil) in the greenlet and waits until
+// it is dead or ctx is done (gevent's kill with block=True). A greenlet that
+// never ran is marked dead at once and will never run. A greenlet may catch
+// the error and go on running; Kill then returns when ctx ends.
+func (t *task) Kill(ctx context.Context, err error) error {
+	if ctx == nil {
+		return opErr("Greenlet.Kill", ErrNilArgument)
+	}
 	if err == nil {
 		err = ErrGreenletExit
 	}
 	h := t.hub
-	if c := currentCtx(); c == nil || c.hub != h {
-		return opErr("Greenlet.Kill", ErrNotGreenlet)
+	if t.ready && h == nil {
+		return nil
+	}
+	if cerr := h.Check("Greenlet.Kill"); cerr != nil {
+		return cerr
 	}
 	if t.killBeforeStart(err) || t.ready {
 		return nil
 	}
-	if !block {
-		h.runCallbackArg(killCB, &killReq{t: t, err: err})
-		return nil
-	}
-	if _, cerr := h.blockingCtx("Greenlet.Kill"); cerr != nil {
+	if cerr := h.CheckWait("Greenlet.Kill"); cerr != nil {
 		return cerr
 	}
 	w := &Waiter{hub: h, label: "kill " + t.Name()}
 	h.runCallbackArg(killCB, &killReq{t: t, err: err, w: w})
-	if _, err := w.Get(); err != nil {
+	if _, err := w.Get(ctx); err != nil {
 		return err
 	}
-	return t.Join(timeout)
+	return t.Join(ctx)
+}
+
+// KillAsync raises err (ErrGreenletExit when nil) in the greenlet at the
+// hub's next callback round and returns at once (gevent's kill with
+// block=False); Join waits for the outcome.
+func (t *task) KillAsync(err error) error {
+	if err == nil {
+		err = ErrGreenletExit
+	}
+	h := t.hub
+	if t.ready && h == nil {
+		return nil
+	}
+	if cerr := h.Check("Greenlet.KillAsync"); cerr != nil {
+		return cerr
+	}
+	if t.killBeforeStart(err) || t.ready {
+		return nil
+	}
+	h.runCallbackArg(killCB, &killReq{t: t, err: err})
+	return nil
 }
 
 type killReq struct {
@@ -293,11 +319,12 @@ type Killable interface {
 }
 
 // Wait waits until count of objects are ready (count <= 0: all of them) or
-// timeout expires, and returns the ready ones in the order they became
-// ready (gevent.wait). A timeout is not an error: fewer objects come back.
-func Wait(objects []Linkable, count int, timeout time.Duration) ([]Linkable, error) {
-	var done []Linkable
-	for o, err := range IWait(objects, count, timeout) {
+// ctx is done, and returns the ready ones in the order they became ready
+// (gevent.wait). When ctx ends first it returns those that were ready and
+// ContextError's error.
+func Wait[L Linkable](ctx context.Context, objects []L, count int) ([]L, error) {
+	var done []L
+	for o, err := range IWait(ctx, objects, count) {
 		if err != nil {
 			return done, err
 		}
@@ -307,121 +334,137 @@ func Wait(objects []Linkable, count int, timeout time.Duration) ([]Linkable, err
 }
 
 // IWait yields objects as they become ready, in readiness order, until count
-// (count <= 0: all) were yielded or timeout expires (gevent.iwait). If the
-// wait fails (LoopExit, Kill of the waiting greenlet) it yields (nil, err)
-// and stops. Objects bound to another hub than the caller's give
+// (count <= 0: all) were yielded (gevent.iwait). If the wait fails (ctx
+// done, LoopExit, Kill of the waiting greenlet) it yields the zero L and
+// the error, and stops. Objects bound to another hub than the caller's give
 // ErrNotGreenlet before anything is linked (waiting across hubs is not
-// supported), and so does a wait without a time limit from a goroutine that
-// has no hub yet; with a timeout, such a goroutine gets its hub, as with any
-// first scheduler call. Breaking out of the loop unlinks
-// cleanly.
-func IWait(objects []Linkable, count int, timeout time.Duration) iter.Seq2[Linkable, error] {
-	return func(yield func(Linkable, error) bool) {
-		if count <= 0 || count > len(objects) {
-			count = len(objects)
-		}
-		if count == 0 {
+// supported). Breaking out of the loop unlinks cleanly.
+func IWait[L Linkable](ctx context.Context, objects []L, count int) iter.Seq2[L, error] {
+	return func(yield func(L, error) bool) {
+		var zero L
+		w, err := newIWaiter(ctx, objects, count)
+		if err != nil {
+			yield(zero, err)
 			return
 		}
-		h := CurrentHub()
-		if h == nil {
-			// A goroutine's first scheduler call creates its hub, unless
-			// the wait could only fail: objects of another hub, or no time
-			// limit on objects nothing here can make ready (LoopExit, and a
-			// hub left behind).
-			for _, o := range objects {
-				if b, ok := o.(interface{ Hub() *Hub }); ok && b.Hub() != nil {
-					yield(nil, opErr("IWait on an object of another hub", ErrNotGreenlet))
-					return
-				}
-			}
-			if timeout < 0 {
-				yield(nil, opErr("IWait", ErrNotGreenlet))
+		if w == nil {
+			return
+		}
+		defer w.close()
+		for n := 0; n < w.count; n++ {
+			o, err := w.next()
+			if err != nil {
+				yield(zero, err)
 				return
 			}
-			h = GetHub()
-		}
-		c, err := h.blockingCtx("IWait")
-		if err != nil {
-			yield(nil, err)
-			return
-		}
-		for _, o := range objects {
-			if b, ok := o.(interface{ Hub() *Hub }); ok {
-				if oh := b.Hub(); oh != nil && oh != h {
-					yield(nil, opErr("IWait on an object of another hub", ErrNotGreenlet))
-					return
-				}
-			}
-		}
-		var queue []Linkable
-		waiting := false
-		notify := func(l Linkable) {
-			queue = append(queue, l)
-			if waiting {
-				waiting = false
-				h.switchInto(c, iwaitToken)
-			}
-		}
-		ids := make([]LinkID, len(objects))
-		for i, o := range objects {
-			ids[i] = o.Rawlink(notify)
-		}
-		defer func() {
-			for i, o := range objects {
-				o.Unlink(ids[i])
-			}
-		}()
-		var tm *Timeout
-		if timeout >= 0 {
-			tm = StartTimeout(timeout)
-			defer tm.Cancel()
-		}
-		for n := 0; n < count; n++ {
-			for len(queue) == 0 {
-				waiting = true
-				c.waitingOn = "iwait"
-				v, err := h.switchFrom(c)
-				c.waitingOn = ""
-				waiting = false
-				if err != nil {
-					if tm != nil && err == error(tm) {
-						return
-					}
-					yield(nil, err)
-					return
-				}
-				if v != iwaitToken {
-					yield(nil, opErr("IWait", ErrInvalidSwitch))
-					return
-				}
-			}
-			o := queue[0]
-			queue = queue[1:]
-			if !yield(o, nil) {
+			if !yield(o.(L), nil) {
 				return
 			}
 		}
 	}
 }
 
+// iwaiter is IWait's state: the objects' links feed a queue of ready
+// objects that the waiting greenlet drains.
+type iwaiter struct {
+	h       *Hub
+	c       *gctx
+	cw      *ctxWait
+	objects []Linkable
+	ids     []LinkID
+	count   int
+	queue   []Linkable
+	waiting bool
+}
+
+// newIWaiter checks the call and links the objects; nil, nil when there is
+// nothing to wait for.
+func newIWaiter[L Linkable](ctx context.Context, objects []L, count int) (*iwaiter, error) {
+	if ctx == nil {
+		return nil, opErr("IWait", ErrNilArgument)
+	}
+	if count <= 0 || count > len(objects) {
+		count = len(objects)
+	}
+	if count == 0 {
+		return nil, nil
+	}
+	c, h, err := currentBlocking("IWait")
+	if err != nil {
+		return nil, err
+	}
+	w := &iwaiter{h: h, c: c, count: count, objects: make([]Linkable, len(objects))}
+	for i, o := range objects {
+		if isNil(o) {
+			return nil, opErr("IWait on a nil object", ErrNilArgument)
+		}
+		if b, ok := any(o).(interface{ Hub() *Hub }); ok {
+			if oh := b.Hub(); oh != nil && oh != h {
+				return nil, opErr("IWait on an object of another hub", ErrNotGreenlet)
+			}
+		}
+		w.objects[i] = o
+	}
+	if w.cw, err = h.arm(ctx, c); err != nil {
+		return nil, opErr("IWait", err)
+	}
+	w.ids = make([]LinkID, len(objects))
+	for i, o := range w.objects {
+		w.ids[i] = o.Rawlink(w.notify)
+	}
+	return w, nil
+}
+
+// notify is every object's link.
+func (w *iwaiter) notify(l Linkable) {
+	w.queue = append(w.queue, l)
+	if w.waiting {
+		w.waiting = false
+		w.h.switchInto(w.c, iwaitToken)
+	}
+}
+
+// next returns the next ready object, waiting for one if none is queued.
+func (w *iwaiter) next() (Linkable, error) {
+	for len(w.queue) == 0 {
+		w.waiting = true
+		w.c.waitingOn = "iwait"
+		v, err := w.h.switchFrom(w.c)
+		w.c.waitingOn = ""
+		w.waiting = false
+		if err != nil {
+			return nil, err
+		}
+		if v != iwaitToken {
+			return nil, opErr("IWait", ErrInvalidSwitch)
+		}
+	}
+	o := w.queue[0]
+	w.queue = w.queue[1:]
+	return o, nil
+}
+
+// close unlinks every object and disarms the context.
+func (w *iwaiter) close() {
+	for i, o := range w.objects {
+		o.Unlink(w.ids[i])
+	}
+	w.cw.end()
+}
+
 var iwaitToken = new(struct{ byte })
 
-// JoinAll waits for the greenlets to finish or timeout to expire and returns
-// those that finished, in finishing order (gevent.joinall). With raiseError
-// it stops at the first failed greenlet and returns its error.
-func JoinAll[G Joinable](gs []G, timeout time.Duration, raiseError bool) ([]G, error) {
-	objs := make([]Linkable, len(gs))
-	for i, g := range gs {
-		objs[i] = g
-	}
+// JoinAll waits until every greenlet finished, one failed, or ctx is done
+// (gevent.joinall with raise_error=True). It returns the greenlets that
+// finished, in finishing order, and the first failure's error or the
+// wait's own. To wait for all of them whatever their outcome, use Wait.
+func JoinAll[G Joinable](ctx context.Context, gs []G) ([]G, error) {
 	var done []G
-	for o, err := range IWait(objs, 0, timeout) {
+	for g, err := range IWait(ctx, gs, 0) {
 		if err != nil {
 			return done, err
 		}
-		g := o.(G)
-		if raiseError && g.Err() != nil {
+		if g.Err() != nil {
 			return done, g.Err()
 		}
 		done = append(done, g)
@@ -430,65 +473,108 @@ func JoinAll[G Joinable](gs []G, timeout time.Duration, raiseError bool) ([]G, e
 }
 
 // KillAll raises err (ErrGreenletExit when nil) in every greenlet in one hub
-// callback (gevent.killall); unstarted ones die at once. With block it then
-// waits for all of them to die, up to timeout.
-func KillAll[G Killable](gs []G, err error, block bool, timeout time.Duration) error {
-	if err == nil {
-		err = ErrGreenletExit
+// callback (gevent.killall), unstarted ones die at once, and waits until
+// all of them are dead or ctx is done.
+func KillAll[G Killable](ctx context.Context, gs []G, err error) error {
+	if ctx == nil {
+		return opErr("KillAll", ErrNilArgument)
 	}
-	if len(gs) == 0 {
-		return nil
+	h, need, err, kerr := killAllPrepare(gs, err)
+	if kerr != nil || len(need) == 0 {
+		return kerr
 	}
-	h := gs[0].base().hub
-	if c := currentCtx(); c == nil || c.hub != h {
-		return opErr("KillAll", ErrNotGreenlet)
-	}
-	for _, g := range gs[1:] {
-		if g.base().hub != h {
-			return opErr("KillAll over greenlets of several hubs", ErrNotGreenlet)
-		}
-	}
-	var need []*task
-	for _, g := range gs {
-		t := g.base()
-		if !t.killBeforeStart(err) && !t.ready {
-			need = append(need, t)
-		}
-	}
-	if len(need) == 0 {
-		return nil
-	}
-	throwAll := func() {
-		for _, t := range need {
-			if !t.ready && t.state == stRunning && t.ctx != nil {
-				h.throwInto(t.ctx, err)
-			}
-		}
-	}
-	if !block {
-		h.RunCallback(throwAll)
-		return nil
-	}
-	if _, cerr := h.blockingCtx("KillAll"); cerr != nil {
+	if cerr := h.CheckWait("KillAll"); cerr != nil {
 		return cerr
 	}
 	w := &Waiter{hub: h, label: "killall"}
 	h.RunCallback(func() {
-		throwAll()
+		throwAll(h, need, err)
 		w.Switch(nil)
 	})
-	var tm *Timeout
-	if timeout >= 0 {
-		tm = StartTimeout(timeout)
-		defer tm.Cancel()
-	}
-	if _, err := w.Get(); err != nil {
+	if _, err := w.Get(ctx); err != nil {
 		return err
 	}
 	for _, t := range need {
-		if err := t.Join(Forever); err != nil {
+		if err := t.Join(ctx); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// KillAllAsync is KillAll without the wait (gevent.killall with
+// block=False).
+func KillAllAsync[G Killable](gs []G, err error) error {
+	h, need, err, kerr := killAllPrepare(gs, err)
+	if kerr != nil || len(need) == 0 {
+		return kerr
+	}
+	h.RunCallback(func() { throwAll(h, need, err) })
+	return nil
+}
+
+// killAllPrepare checks a KillAll call, kills the greenlets that have not
+// started and returns those that need the error thrown in, with the error
+// to throw.
+func killAllPrepare[G Killable](gs []G, err error) (*Hub, []*task, error, error) {
+	if err == nil {
+		err = ErrGreenletExit
+	}
+	if len(gs) == 0 {
+		return nil, nil, err, nil
+	}
+	var h *Hub
+	for _, g := range gs {
+		t := g.base()
+		if t == nil {
+			return nil, nil, err, opErr("KillAll of a nil greenlet", ErrNilArgument)
+		}
+		if t.hub == nil {
+			continue // refused at Spawn: dead already
+		}
+		if h == nil {
+			h = t.hub
+		} else if t.hub != h {
+			return nil, nil, err, opErr("KillAll over greenlets of several hubs", ErrNotGreenlet)
+		}
+	}
+	if h == nil {
+		return nil, nil, err, nil
+	}
+	if cerr := h.Check("KillAll"); cerr != nil {
+		return nil, nil, err, cerr
+	}
+	var need []*task
+	for _, g := range gs {
+		t := g.base()
+		if t.hub != nil && !t.killBeforeStart(err) && !t.ready {
+			need = append(need, t)
+		}
+	}
+	return h, need, err, nil
+}
+
+// throwAll throws err into every task of need that still runs.
+func throwAll(h *Hub, need []*task, err error) {
+	for _, t := range need {
+		if !t.ready && t.state == stRunning && t.ctx != nil {
+			h.throwInto(t.ctx, err)
+		}
+	}
+}
+
+// isNil reports whether o is nil or a nil pointer in an interface.
+func isNil(o any) bool {
+	if o == nil {
+		return true
+	}
+	if b, ok := o.(interface{ base() *task }); ok {
+		return b.base() == nil
+	}
+	v := reflect.ValueOf(o)
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
+		return v.IsNil()
+	}
+	return false
 }

@@ -1,9 +1,37 @@
 package scheduler
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// bg is the context of waits that only their own events end.
+var bg = context.Background()
+
+// within returns a context whose deadline is d from now, cancelled when the
+// test ends.
+func within(t testing.TB, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(bg, d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// startTimeout starts a Timeout of d in the calling greenlet.
+func startTimeout(t testing.TB, d time.Duration) *Timeout {
+	return startTimeoutErr(t, d, nil)
+}
+
+// startTimeoutErr starts a Timeout of d raising err.
+func startTimeoutErr(t testing.TB, d time.Duration, err error) *Timeout {
+	t.Helper()
+	to := NewTimeout(d, err)
+	if serr := to.Start(); serr != nil {
+		t.Fatalf("Timeout.Start: %v", serr)
+	}
+	return to
+}

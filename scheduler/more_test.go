@@ -23,14 +23,14 @@ func TestSleep0RoundRobin(t *testing.T) {
 			gs = append(gs, Go(func() error {
 				for i := range 3 {
 					trace = append(trace, fmt.Sprint(name, i))
-					if err := Sleep(0); err != nil {
+					if err := Sleep(bg, 0); err != nil {
 						return err
 					}
 				}
 				return nil
 			}))
 		}
-		_, err := JoinAll(gs, Forever, true)
+		_, err := JoinAll(bg, gs)
 		require.NoError(t, err)
 		assert.Equal(t, []string{"a0", "b0", "c0", "a1", "b1", "c1", "a2", "b2", "c2"}, trace)
 	})
@@ -49,15 +49,15 @@ func TestRunCallbackOrderAndStop(t *testing.T) {
 		assert.True(t, cb.Pending())
 		cb.Stop()
 		assert.False(t, cb.Pending())
-		require.NoError(t, Sleep(0))
+		require.NoError(t, Sleep(bg, 0))
 		// 4 was queued during the drain, after main's own wake-up.
 		assert.Equal(t, []int{1, 3}, trace)
-		require.NoError(t, Sleep(0))
+		require.NoError(t, Sleep(bg, 0))
 		assert.Equal(t, []int{1, 3, 4}, trace)
 		assert.Contains(t, errs.String(), "callback boom")
 		// Everything so far ran inside the first drain; a timer needs a
 		// loop iteration.
-		require.NoError(t, Sleep(time.Millisecond))
+		require.NoError(t, Sleep(bg, time.Millisecond))
 		st := h.Stats()
 		assert.GreaterOrEqual(t, st.CallbacksRun, uint64(4))
 		assert.Positive(t, st.Switches)
@@ -70,23 +70,23 @@ func TestGetVariants(t *testing.T) {
 		errBad := errors.New("bad")
 		ok := Spawn(func() (string, error) { return "v", nil })
 		bad := Spawn(func() (string, error) { return "", errBad })
-		slow := Spawn(func() (int, error) { return 7, Sleep(50 * time.Millisecond) })
+		slow := Spawn(func() (int, error) { return 7, Sleep(bg, 50*time.Millisecond) })
 
-		_, err := slow.Get(false, Forever)
-		assert.ErrorIs(t, err, ErrTimeout)
+		_, err := slow.TryGet()
+		assert.ErrorIs(t, err, ErrNotReady)
 
-		v, err := ok.Get(true, Forever)
+		v, err := ok.Get(bg)
 		require.NoError(t, err)
 		assert.Equal(t, "v", v)
-		_, err = bad.Get(true, Forever)
+		_, err = bad.Get(bg)
 		assert.ErrorIs(t, err, errBad)
-		_, err = bad.Get(true, Forever) // re-raised every time
+		_, err = bad.Get(bg) // re-raised every time
 		assert.ErrorIs(t, err, errBad)
 
-		_, err = slow.Get(true, 5*time.Millisecond)
+		_, err = slow.Get(within(t, 5*time.Millisecond))
 		assert.ErrorIs(t, err, ErrTimeout)
 		assert.False(t, slow.Ready(), "a timed-out Get leaves the greenlet running")
-		n, err := slow.Get(true, Forever)
+		n, err := slow.Get(bg)
 		require.NoError(t, err)
 		assert.Equal(t, 7, n)
 	})
@@ -94,13 +94,12 @@ func TestGetVariants(t *testing.T) {
 
 func TestJoinTimeout(t *testing.T) {
 	withHub(t, func(h *Hub, _ *bytes.Buffer) {
-		g := Go(func() error { return Sleep(50 * time.Millisecond) })
-		err := g.Join(5 * time.Millisecond)
-		var to *Timeout
-		require.ErrorAs(t, err, &to)
+		g := Go(func() error { return Sleep(bg, 50*time.Millisecond) })
+		err := g.Join(within(t, 5*time.Millisecond))
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
 		assert.ErrorIs(t, err, ErrTimeout)
 		assert.False(t, g.Ready())
-		require.NoError(t, g.Join(Forever))
+		require.NoError(t, g.Join(bg))
 		assert.True(t, g.Successful())
 	})
 }
@@ -110,12 +109,12 @@ func TestKillVariants(t *testing.T) {
 		var trace []string
 		blocked := Go(func() error {
 			defer func() { trace = append(trace, "blocked defer") }()
-			err := Sleep(time.Hour)
+			err := Sleep(bg, time.Hour)
 			trace = append(trace, fmt.Sprint("blocked got ", errors.Is(err, ErrGreenletExit)))
 			return err
 		})
-		require.NoError(t, Sleep(0))
-		require.NoError(t, blocked.Kill(nil, true, Forever))
+		require.NoError(t, Sleep(bg, 0))
+		require.NoError(t, blocked.Kill(bg, nil))
 		assert.True(t, blocked.Dead())
 		assert.True(t, blocked.Successful())
 		assert.ErrorIs(t, blocked.ExitErr(), ErrGreenletExit)
@@ -124,48 +123,48 @@ func TestKillVariants(t *testing.T) {
 		ran := false
 		unstarted := Go(func() error { ran = true; return nil })
 		assert.True(t, unstarted.Started())
-		require.NoError(t, unstarted.Kill(nil, true, Forever))
+		require.NoError(t, unstarted.Kill(bg, nil))
 		assert.True(t, unstarted.Dead())
 		assert.False(t, unstarted.Started())
-		require.NoError(t, Sleep(0))
+		require.NoError(t, Sleep(bg, 0))
 		assert.False(t, ran, "a greenlet killed before it ran never runs")
 
 		errCustom := errors.New("custom")
-		custom := Go(func() error { return Sleep(time.Hour) })
-		require.NoError(t, Sleep(0))
-		require.NoError(t, custom.Kill(errCustom, true, Forever))
+		custom := Go(func() error { return Sleep(bg, time.Hour) })
+		require.NoError(t, Sleep(bg, 0))
+		require.NoError(t, custom.Kill(bg, errCustom))
 		assert.False(t, custom.Successful())
 		assert.ErrorIs(t, custom.Err(), errCustom)
 
-		nb := Go(func() error { return Sleep(time.Hour) })
-		require.NoError(t, Sleep(0))
-		require.NoError(t, nb.Kill(nil, false, Forever))
+		nb := Go(func() error { return Sleep(bg, time.Hour) })
+		require.NoError(t, Sleep(bg, 0))
+		require.NoError(t, nb.KillAsync(nil))
 		assert.False(t, nb.Dead(), "non-blocking kill returns before the throw")
-		require.NoError(t, Sleep(0))
+		require.NoError(t, Sleep(bg, 0))
 		assert.True(t, nb.Dead())
 
 		caught := Spawn(func() (string, error) {
-			err := Sleep(time.Hour)
+			err := Sleep(bg, time.Hour)
 			if errors.Is(err, ErrGreenletExit) {
-				if err := Sleep(20 * time.Millisecond); err != nil {
+				if err := Sleep(bg, 20*time.Millisecond); err != nil {
 					return "", err
 				}
 				return "survived", nil
 			}
 			return "", err
 		})
-		require.NoError(t, Sleep(0))
-		err := caught.Kill(nil, true, 2*time.Millisecond)
+		require.NoError(t, Sleep(bg, 0))
+		err := caught.Kill(within(t, 2*time.Millisecond), nil)
 		assert.ErrorIs(t, err, ErrTimeout)
 		assert.False(t, caught.Dead())
-		v, err := caught.Get(true, Forever)
+		v, err := caught.Get(bg)
 		require.NoError(t, err)
 		assert.Equal(t, "survived", v)
 
 		self := Go(func() error {
-			return GetCurrent().Kill(nil, true, Forever)
+			return GetCurrent().Kill(bg, nil)
 		})
-		require.NoError(t, self.Join(Forever))
+		require.NoError(t, self.Join(bg))
 		assert.True(t, self.Successful())
 		assert.ErrorIs(t, self.ExitErr(), ErrGreenletExit)
 	})
@@ -177,13 +176,13 @@ func TestKillAll(t *testing.T) {
 		var gs []*Greenlet[struct{}]
 		for i := range 3 {
 			gs = append(gs, Go(func() error {
-				err := Sleep(time.Hour)
+				err := Sleep(bg, time.Hour)
 				trace = append(trace, fmt.Sprint(i))
 				return err
 			}))
 		}
-		require.NoError(t, Sleep(0))
-		require.NoError(t, KillAll(gs, nil, true, Forever))
+		require.NoError(t, Sleep(bg, 0))
+		require.NoError(t, KillAll(bg, gs, nil))
 		assert.Equal(t, []string{"0", "1", "2"}, trace)
 		for _, g := range gs {
 			assert.True(t, g.Dead())
@@ -194,22 +193,22 @@ func TestKillAll(t *testing.T) {
 func TestLinksOrder(t *testing.T) {
 	withHub(t, func(h *Hub, errs *bytes.Buffer) {
 		var trace []string
-		g := Go(func() error { return Sleep(0) })
+		g := Go(func() error { return Sleep(bg, 0) })
 		g.Rawlink(func(Linkable) { trace = append(trace, "raw1") })
 		g.LinkException(func(Linkable) { trace = append(trace, "exception") })
 		g.LinkValue(func(l Linkable) {
 			trace = append(trace, "value")
 			// A Link callback runs in its own greenlet and may block.
-			require.NoError(t, Sleep(time.Millisecond))
+			require.NoError(t, Sleep(bg, time.Millisecond))
 			trace = append(trace, "value after sleep")
 		})
 		id := g.Rawlink(func(Linkable) { trace = append(trace, "unlinked") })
 		g.Rawlink(func(Linkable) { panic("link boom") })
 		g.Rawlink(func(Linkable) { trace = append(trace, "raw2") })
 		g.Unlink(id)
-		require.NoError(t, g.Join(Forever))
+		require.NoError(t, g.Join(bg))
 		assert.Equal(t, []string{"raw1", "value", "raw2"}, trace)
-		require.NoError(t, Sleep(5*time.Millisecond))
+		require.NoError(t, Sleep(bg, 5*time.Millisecond))
 		assert.Equal(t, []string{"raw1", "value", "raw2", "value after sleep"}, trace)
 		assert.Contains(t, errs.String(), "link boom")
 		assert.False(t, g.HasLinks())
@@ -218,17 +217,17 @@ func TestLinksOrder(t *testing.T) {
 		called := false
 		g.Rawlink(func(Linkable) { called = true })
 		assert.False(t, called)
-		require.NoError(t, Sleep(0))
+		require.NoError(t, Sleep(bg, 0))
 		assert.True(t, called)
 	})
 }
 
 func TestTimeoutForms(t *testing.T) {
 	withHub(t, func(h *Hub, _ *bytes.Buffer) {
-		outer := StartTimeout(50 * time.Millisecond)
-		inner := StartTimeout(5 * time.Millisecond)
+		outer := startTimeout(t, 50*time.Millisecond)
+		inner := startTimeout(t, 5*time.Millisecond)
 		assert.True(t, inner.Pending())
-		err := Sleep(time.Second)
+		err := Sleep(bg, time.Second)
 		assert.ErrorIs(t, err, inner)
 		assert.NotErrorIs(t, err, outer)
 		assert.ErrorIs(t, err, ErrTimeout)
@@ -238,31 +237,31 @@ func TestTimeoutForms(t *testing.T) {
 		assert.False(t, outer.Pending())
 
 		errSlow := errors.New("slow")
-		tc := StartTimeoutError(time.Millisecond, errSlow)
-		err = Sleep(time.Second)
+		tc := startTimeoutErr(t, time.Millisecond, errSlow)
+		err = Sleep(bg, time.Second)
 		assert.ErrorIs(t, err, errSlow)
 		tc.Cancel()
 
-		never := StartTimeout(Forever)
+		never := startTimeout(t, -1)
 		assert.False(t, never.Pending())
-		require.NoError(t, Sleep(time.Millisecond))
+		require.NoError(t, Sleep(bg, time.Millisecond))
 		never.Cancel()
 
 		// Restart after firing; Start of a pending timeout is an error.
 		re := NewTimeout(time.Millisecond, nil)
 		require.NoError(t, re.Start())
 		assert.ErrorIs(t, re.Start(), ErrTimeoutPending)
-		assert.ErrorIs(t, Sleep(time.Second), re)
+		assert.ErrorIs(t, Sleep(bg, time.Second), re)
 		require.NoError(t, re.Start())
 		re.Cancel()
 
-		// Timeout(0) does not fire at a Sleep(0), only at a real block.
-		z := StartTimeout(0)
-		require.NoError(t, Sleep(0))
-		assert.ErrorIs(t, Sleep(10*time.Millisecond), z)
+		// Timeout(0) does not fire at a Sleep(bg, 0), only at a real block.
+		z := startTimeout(t, 0)
+		require.NoError(t, Sleep(bg, 0))
+		assert.ErrorIs(t, Sleep(bg, 10*time.Millisecond), z)
 
 		v, err := WithTimeout(time.Millisecond, func() (int, error) {
-			return 1, Sleep(time.Second)
+			return 1, Sleep(bg, time.Second)
 		})
 		assert.ErrorIs(t, err, ErrTimeout)
 		assert.Zero(t, v)
@@ -272,15 +271,15 @@ func TestTimeoutForms(t *testing.T) {
 
 		// A timeout fires only in the greenlet that started it.
 		g := Spawn(func() (string, error) {
-			to := StartTimeout(time.Millisecond)
+			to := startTimeout(t, time.Millisecond)
 			defer to.Cancel()
-			err := Sleep(time.Second)
+			err := Sleep(bg, time.Second)
 			if errors.Is(err, to) {
 				return "timed out", nil
 			}
 			return "", err
 		})
-		s, err := g.Get(true, Forever)
+		s, err := g.Get(bg)
 		require.NoError(t, err)
 		assert.Equal(t, "timed out", s)
 	})
@@ -289,12 +288,12 @@ func TestTimeoutForms(t *testing.T) {
 func TestWaitAndIWait(t *testing.T) {
 	withHub(t, func(h *Hub, _ *bytes.Buffer) {
 		mk := func(name string, d time.Duration) *Greenlet[string] {
-			g := Spawn(func() (string, error) { return name, Sleep(d) })
+			g := Spawn(func() (string, error) { return name, Sleep(bg, d) })
 			g.SetName(name)
 			return g
 		}
 		a, b, c := mk("a", 20*time.Millisecond), mk("b", 10*time.Millisecond), mk("c", 0)
-		done, err := JoinAll([]*Greenlet[string]{a, b, c}, Forever, false)
+		done, err := Wait(bg, []*Greenlet[string]{a, b, c}, 0)
 		require.NoError(t, err)
 		var names []string
 		for _, g := range done {
@@ -303,13 +302,13 @@ func TestWaitAndIWait(t *testing.T) {
 		assert.Equal(t, []string{"c", "b", "a"}, names, "completion order")
 
 		x, y := mk("x", 30*time.Millisecond), mk("y", 0)
-		got, err := Wait([]Linkable{x, y}, 0, 10*time.Millisecond)
-		require.NoError(t, err)
+		got, err := Wait(within(t, 10*time.Millisecond), []Linkable{x, y}, 0)
+		assert.ErrorIs(t, err, ErrTimeout, "the deadline ends the wait")
 		require.Len(t, got, 1)
 		assert.Same(t, y, got[0])
 
 		var order []string
-		for l, err := range IWait([]Linkable{x, y}, 0, Forever) {
+		for l, err := range IWait(bg, []Linkable{x, y}, 0) {
 			require.NoError(t, err)
 			order = append(order, l.(*Greenlet[string]).Value())
 		}
@@ -320,12 +319,12 @@ func TestWaitAndIWait(t *testing.T) {
 func TestJoinAllRaiseError(t *testing.T) {
 	withHub(t, func(h *Hub, _ *bytes.Buffer) {
 		errBad := errors.New("bad")
-		ok := Go(func() error { return Sleep(20 * time.Millisecond) })
+		ok := Go(func() error { return Sleep(bg, 20*time.Millisecond) })
 		bad := Go(func() error { return errBad })
-		_, err := JoinAll([]*Greenlet[struct{}]{ok, bad}, Forever, true)
+		_, err := JoinAll(bg, []*Greenlet[struct{}]{ok, bad})
 		assert.ErrorIs(t, err, errBad)
 		assert.False(t, ok.Ready(), "others keep running")
-		require.NoError(t, ok.Join(Forever))
+		require.NoError(t, ok.Join(bg))
 	})
 }
 
@@ -337,14 +336,14 @@ func TestGoexitReported(t *testing.T) {
 			runtime.Goexit()
 			return nil
 		})
-		require.NoError(t, g.Join(Forever))
+		require.NoError(t, g.Join(bg))
 		assert.True(t, deferred)
 		assert.ErrorIs(t, g.Err(), ErrGoexit)
 		assert.Contains(t, errs.String(), "Goexit")
 		// The hub survives.
-		require.NoError(t, Sleep(time.Millisecond))
+		require.NoError(t, Sleep(bg, time.Millisecond))
 		g2 := Spawn(func() (int, error) { return 5, nil })
-		v, err := g2.Get(true, Forever)
+		v, err := g2.Get(bg)
 		require.NoError(t, err)
 		assert.Equal(t, 5, v)
 	})
@@ -352,31 +351,31 @@ func TestGoexitReported(t *testing.T) {
 
 func TestForeignGoroutine(t *testing.T) {
 	withHub(t, func(h *Hub, _ *bytes.Buffer) {
-		g := Go(func() error { return Sleep(5 * time.Millisecond) })
-		w := NewWaiter()
+		g := Go(func() error { return Sleep(bg, 5*time.Millisecond) })
+		w := NewWaiter("")
 		var errs [5]error
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			errs[0] = g.Join(Forever)
-			_, errs[1] = w.Get()
+			errs[0] = g.Join(bg)
+			_, errs[1] = w.Get(bg)
 			_, errs[2] = h.Switch()
-			errs[3] = g.Kill(nil, false, Forever)
-			_, errs[4] = g.Get(false, Forever)
+			errs[3] = g.KillAsync(nil)
+			_, errs[4] = g.TryGet()
 		}()
 		<-done
 		for _, err := range errs {
 			assert.ErrorIs(t, err, ErrNotGreenlet)
 		}
-		require.NoError(t, g.Join(Forever))
+		require.NoError(t, g.Join(bg))
 	})
 }
 
 func TestRawGreenletGetsErrNotGreenlet(t *testing.T) {
 	withHub(t, func(h *Hub, _ *bytes.Buffer) {
 		raw, err := greenlet.NewWithParent(greenlet.Current(), func(any) (any, error) {
-			assert.Same(t, h, GetHub())
-			return nil, Sleep(0)
+			assert.Nil(t, CurrentHub(), "a raw greenlet is not one of the hub's")
+			return nil, Sleep(bg, 0)
 		})
 		require.NoError(t, err)
 		_, err = raw.Switch(nil)
@@ -388,7 +387,7 @@ func TestPostFromManyGoroutines(t *testing.T) {
 	withHub(t, func(h *Hub, _ *bytes.Buffer) {
 		const n, per = 8, 200
 		total := 0
-		w := NewWaiter()
+		w := NewWaiter("")
 		release := h.KeepAlive()
 		var wg sync.WaitGroup
 		for range n {
@@ -406,7 +405,7 @@ func TestPostFromManyGoroutines(t *testing.T) {
 				}
 			}()
 		}
-		v, err := w.Get()
+		v, err := w.Get(bg)
 		require.NoError(t, err)
 		assert.Equal(t, "all", v)
 		assert.Equal(t, n*per, total)
@@ -415,18 +414,19 @@ func TestPostFromManyGoroutines(t *testing.T) {
 }
 
 func TestDestroyRunsDefers(t *testing.T) {
-	h := GetHub()
+	h, err := NewHub()
+	require.NoError(t, err)
 	var buf bytes.Buffer
 	h.SetErrorOutput(&buf)
 	var trace []string
 	for i := range 3 {
 		Go(func() error {
 			defer func() { trace = append(trace, fmt.Sprint("defer ", i)) }()
-			return Sleep(time.Hour)
+			return Sleep(bg, time.Hour)
 		})
 	}
 	neverRan := Go(func() error { trace = append(trace, "never"); return nil })
-	require.NoError(t, Sleep(0))
+	require.NoError(t, Sleep(bg, 0))
 	neverRan.Start()
 	unstarted := New(func() (int, error) { return 0, nil })
 	_ = unstarted
@@ -436,10 +436,13 @@ func TestDestroyRunsDefers(t *testing.T) {
 	assert.True(t, h.Destroyed())
 	assert.ErrorIs(t, h.Post(func() {}), ErrHubDestroyed)
 	require.NoError(t, h.Destroy())
-	// The goroutine gets a fresh hub afterwards.
-	h2 := GetHub()
+	// No call creates a hub; the goroutine may create a fresh one.
+	assert.Nil(t, CurrentHub())
+	assert.ErrorIs(t, Sleep(bg, 0), ErrNotGreenlet)
+	h2, err := NewHub()
+	require.NoError(t, err)
 	assert.NotSame(t, h, h2)
-	require.NoError(t, Sleep(0))
+	require.NoError(t, Sleep(bg, 0))
 	require.NoError(t, h2.Destroy())
 }
 
@@ -458,9 +461,9 @@ func TestBlockingDetector(t *testing.T) {
 			return nil
 		})
 		g.SetName("cpu-hog")
-		require.NoError(t, g.Join(Forever))
+		require.NoError(t, g.Join(bg))
 		// Sleeping in the loop's poll is not blocking.
-		require.NoError(t, Sleep(80*time.Millisecond))
+		require.NoError(t, Sleep(bg, 80*time.Millisecond))
 		h.SetBlockingThreshold(0)
 		mu.Lock()
 		defer mu.Unlock()
@@ -481,17 +484,17 @@ func busyUntil(t time.Time) {
 
 func TestContextBridge(t *testing.T) {
 	withHub(t, func(h *Hub, _ *bytes.Buffer) {
-		g := Go(func() error { return Sleep(time.Hour) })
+		g := Go(func() error { return Sleep(bg, time.Hour) })
 		ctx := g.Context()
-		require.NoError(t, Sleep(0))
+		require.NoError(t, Sleep(bg, 0))
 		require.NoError(t, ctx.Err())
-		require.NoError(t, g.Kill(nil, true, Forever))
+		require.NoError(t, g.Kill(bg, nil))
 		assert.ErrorIs(t, context.Cause(ctx), ErrGreenletExit)
 
 		to := NewTimeout(5*time.Millisecond, nil)
 		tctx := to.Context()
 		require.NoError(t, to.Start())
-		assert.ErrorIs(t, Sleep(time.Second), to)
+		assert.ErrorIs(t, Sleep(bg, time.Second), to)
 		assert.ErrorIs(t, context.Cause(tctx), to)
 
 		// Waiting on a context inside a greenlet keeps the hub running.
@@ -499,7 +502,7 @@ func TestContextBridge(t *testing.T) {
 		ticks := 0
 		ticker := Go(func() error {
 			for range 3 {
-				if err := Sleep(time.Millisecond); err != nil {
+				if err := Sleep(bg, time.Millisecond); err != nil {
 					return err
 				}
 				ticks++
@@ -509,7 +512,7 @@ func TestContextBridge(t *testing.T) {
 		})
 		assert.ErrorIs(t, WaitContext(cctx), context.Canceled)
 		assert.Equal(t, 3, ticks)
-		require.NoError(t, ticker.Join(Forever))
+		require.NoError(t, ticker.Join(bg))
 	})
 }
 
@@ -518,21 +521,21 @@ func TestRunBlocking(t *testing.T) {
 		ticks := 0
 		ticker := Go(func() error {
 			for range 3 {
-				if err := Sleep(time.Millisecond); err != nil {
+				if err := Sleep(bg, time.Millisecond); err != nil {
 					return err
 				}
 				ticks++
 			}
 			return nil
 		})
-		v, err := RunBlocking(func() (int, error) {
+		v, err := RunBlocking(bg, func() (int, error) {
 			time.Sleep(20 * time.Millisecond)
 			return 42, nil
 		})
 		require.NoError(t, err)
 		assert.Equal(t, 42, v)
 		assert.Equal(t, 3, ticks, "the hub ran other greenlets meanwhile")
-		require.NoError(t, ticker.Join(Forever))
+		require.NoError(t, ticker.Join(bg))
 	})
 }
 
@@ -540,9 +543,9 @@ func TestHubSwitchLoopExitAndReuse(t *testing.T) {
 	withHub(t, func(h *Hub, _ *bytes.Buffer) {
 		_, err := h.Switch()
 		assert.ErrorIs(t, err, ErrLoopExit)
-		require.NoError(t, Sleep(time.Millisecond))
-		w := NewWaiter()
-		_, err = w.Get()
+		require.NoError(t, Sleep(bg, time.Millisecond))
+		w := NewWaiter("")
+		_, err = w.Get(bg)
 		assert.ErrorIs(t, err, ErrLoopExit)
 	})
 }
@@ -551,14 +554,14 @@ func TestHubJoin(t *testing.T) {
 	withHub(t, func(h *Hub, _ *bytes.Buffer) {
 		n := 0
 		for range 3 {
-			Go(func() error { n++; return Sleep(time.Millisecond) })
+			Go(func() error { n++; return Sleep(bg, time.Millisecond) })
 		}
-		require.NoError(t, h.Join())
+		require.NoError(t, h.Join(bg))
 		assert.Equal(t, 3, n)
 
-		stuck := Go(func() error { _, err := NewWaiterLabel("forever").Get(); return err })
+		stuck := Go(func() error { _, err := NewWaiter("forever").Get(bg); return err })
 		stuck.SetName("stuck")
-		err := h.Join()
+		err := h.Join(bg)
 		var le *LoopExitError
 		require.ErrorAs(t, err, &le)
 		require.Len(t, le.Blocked, 1)
@@ -573,13 +576,13 @@ func TestIdle(t *testing.T) {
 		Go(func() error {
 			for i := range 3 {
 				trace = append(trace, fmt.Sprint("yield", i))
-				if err := Sleep(0); err != nil {
+				if err := Sleep(bg, 0); err != nil {
 					return err
 				}
 			}
 			return nil
 		})
-		require.NoError(t, Idle(0))
+		require.NoError(t, Idle(bg, 0))
 		trace = append(trace, "idle")
 		assert.Equal(t, []string{"yield0", "yield1", "yield2", "idle"}, trace)
 	})
@@ -596,7 +599,7 @@ func TestCurrentAndNames(t *testing.T) {
 		_, err = fmt.Sscanf(g2.Name(), "Greenlet-%d", &n2)
 		require.NoError(t, err)
 		assert.Equal(t, n1+1, n2)
-		v, err := g1.Get(true, Forever)
+		v, err := g1.Get(bg)
 		require.NoError(t, err)
 		assert.Equal(t, g1.Name(), v)
 		g2.SetName("custom")
@@ -615,7 +618,7 @@ func TestCurrentHubAndOnHub(t *testing.T) {
 		inHub := false
 		h.RunCallback(func() { inHub = h.InHub() })
 		g := Spawn(func() (bool, error) { return h.OnHub() && !h.InHub(), nil })
-		v, err := g.Get(true, Forever)
+		v, err := g.Get(bg)
 		require.NoError(t, err)
 		assert.True(t, v)
 		assert.True(t, inHub)
@@ -633,15 +636,15 @@ func TestCurrentHubAndOnHub(t *testing.T) {
 func TestSwitchEach(t *testing.T) {
 	withHub(t, func(h *Hub, _ *bytes.Buffer) {
 		var trace []string
-		ws := []*Waiter{NewWaiter(), NewWaiter(), NewWaiter()}
+		ws := []*Waiter{NewWaiter(""), NewWaiter(""), NewWaiter("")}
 		for i, w := range ws[:2] {
 			Go(func() error {
-				v, err := w.Get()
+				v, err := w.Get(bg)
 				trace = append(trace, fmt.Sprintf("woke %d with %v", i, v))
 				return err
 			})
 		}
-		require.NoError(t, Sleep(0))
+		require.NoError(t, Sleep(bg, 0))
 		i := 0
 		next := func() (*Waiter, any) {
 			if i == len(ws) {
@@ -652,21 +655,21 @@ func TestSwitchEach(t *testing.T) {
 			return ws[i-1], i * 10
 		}
 		h.RunCallback(func() { h.SwitchEach(next) })
-		require.NoError(t, Sleep(0))
+		require.NoError(t, Sleep(bg, 0))
 		assert.Equal(t, []string{"next 0", "woke 0 with 10", "next 1", "woke 1 with 20", "next 2"}, trace)
-		v, err := ws[2].Get()
+		v, err := ws[2].Get(bg)
 		require.NoError(t, err)
 		assert.Equal(t, 30, v)
 
 		// From a greenlet (here main): deferred to callbacks.
-		w := NewWaiter()
+		w := NewWaiter("")
 		var got any
 		Go(func() error {
 			var err error
-			got, err = w.Get()
+			got, err = w.Get(bg)
 			return err
 		})
-		require.NoError(t, Sleep(0))
+		require.NoError(t, Sleep(bg, 0))
 		sent := false
 		h.SwitchEach(func() (*Waiter, any) {
 			if sent {
@@ -676,7 +679,7 @@ func TestSwitchEach(t *testing.T) {
 			return w, "later"
 		})
 		assert.Nil(t, got)
-		require.NoError(t, Sleep(0))
+		require.NoError(t, Sleep(bg, 0))
 		assert.Equal(t, "later", got)
 	})
 }
@@ -684,34 +687,21 @@ func TestSwitchEach(t *testing.T) {
 // TestWaitFirstCallCreatesHub: a timed Wait is a goroutine's first scheduler
 // call like any other: it creates the hub and times out; without a time
 // limit, on objects nothing can make ready, it is refused without a hub.
-func TestWaitFirstCallCreatesHub(t *testing.T) {
-	type outcome struct {
-		n      int
-		err    error
-		hubNew bool
-	}
-	wait := func(timeout time.Duration) outcome {
-		res := make(chan outcome)
+// No scheduler call creates a hub: a goroutine without one gets
+// ErrNotGreenlet from a wait, with or without a deadline, and is left
+// without a hub.
+func TestWaitWithoutHubCreatesNone(t *testing.T) {
+	for _, ctx := range []context.Context{within(t, 5*time.Millisecond), bg} {
+		res := make(chan error)
 		go func() {
-			var o outcome
-			var done []Linkable
-			done, o.err = Wait([]Linkable{newTestLinkable()}, 0, timeout)
-			o.n = len(done)
-			if h := CurrentHub(); h != nil {
-				o.hubNew = true
-				_ = h.Destroy()
+			_, err := Wait(ctx, []Linkable{newTestLinkable()}, 0)
+			if CurrentHub() != nil {
+				err = errors.New("a hub was created")
 			}
-			res <- o
+			res <- err
 		}()
-		return <-res
+		assert.ErrorIs(t, <-res, ErrNotGreenlet)
 	}
-	timed := wait(5 * time.Millisecond)
-	assert.NoError(t, timed.err)
-	assert.Zero(t, timed.n)
-	assert.True(t, timed.hubNew)
-	forever := wait(Forever)
-	assert.ErrorIs(t, forever.err, ErrNotGreenlet)
-	assert.False(t, forever.hubNew)
 }
 
 // neverReady is a Linkable bound to no hub that never becomes ready.

@@ -11,16 +11,16 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// burst spawns n greenlets that each Sleep(0) once, so that all n are alive
+// burst spawns n greenlets that each Sleep(bg, 0) once, so that all n are alive
 // at the same time, and joins them.
 func burst(t *testing.T, n int) {
 	t.Helper()
 	gs := make([]*Greenlet[struct{}], n)
 	for i := range gs {
-		gs[i] = Go(func() error { return Sleep(0) })
+		gs[i] = Go(func() error { return Sleep(bg, 0) })
 	}
 	for _, g := range gs {
-		require.NoError(t, g.Join(Forever))
+		require.NoError(t, g.Join(bg))
 		require.NoError(t, g.Err())
 	}
 }
@@ -87,7 +87,7 @@ func TestPoolTrimGivesMemoryBack(t *testing.T) {
 		h.setTrimInterval(time.Millisecond)
 		passes := 0
 		for passes < 1000 && h.IdleWorkers() > minIdleWorkers {
-			require.NoError(t, Sleep(time.Millisecond))
+			require.NoError(t, Sleep(bg, time.Millisecond))
 			passes++
 		}
 		assert.LessOrEqual(t, h.IdleWorkers(), minIdleWorkers)
@@ -107,8 +107,8 @@ func TestPoolTrimTimerDoesNotKeepLoopAlive(t *testing.T) {
 		// Nothing but the unref'd trim timer is left: Join returns at once
 		// and a bare wait gets LoopExit.
 		start := time.Now()
-		require.NoError(t, h.Join())
-		_, err := NewWaiter().Get()
+		require.NoError(t, h.Join(bg))
+		_, err := NewWaiter("").Get(bg)
 		require.ErrorIs(t, err, ErrLoopExit)
 		assert.Less(t, time.Since(start), defaultTrimInterval/2)
 		assert.Equal(t, 2*minIdleWorkers, h.IdleWorkers())
@@ -125,7 +125,7 @@ func TestPoolTrimKeepsBusyWorkersAndRecurringBursts(t *testing.T) {
 		h.pool.low = len(h.pool.idle)
 		burst(t, 2*minIdleWorkers)
 		h.RunCallback(h.trimPass)
-		require.NoError(t, Sleep(0))
+		require.NoError(t, Sleep(bg, 0))
 		idleAll := 2 * minIdleWorkers // idle since the "last pass"
 		want := 4*minIdleWorkers - (idleAll-minIdleWorkers+1)/2
 		assert.Equal(t, want, h.IdleWorkers())
@@ -136,14 +136,15 @@ func TestPoolTrimKeepsBusyWorkersAndRecurringBursts(t *testing.T) {
 }
 
 func TestPoolDestroyEndsIdleAndDyingWorkers(t *testing.T) {
-	h := GetHub()
+	h, err := NewHub()
+	require.NoError(t, err)
 	h.setTrimInterval(time.Hour)
 	burst(t, 4*trimChunk+minIdleWorkers)
 	// A pass that queued more chunks than it ended, then Destroy: every
 	// worker, idle or dying, ends (goleak in TestMain checks).
 	h.pool.low = len(h.pool.idle)
 	h.RunCallback(h.trimPass)
-	require.NoError(t, Sleep(0))
+	require.NoError(t, Sleep(bg, 0))
 	require.NotEmpty(t, h.pool.dying)
 	require.True(t, h.pool.dyingQueue)
 	require.NoError(t, h.Destroy())
@@ -159,19 +160,19 @@ func TestPoolReusesDyingWorkers(t *testing.T) {
 		burst(t, 8*trimChunk+minIdleWorkers)
 		h.pool.low = len(h.pool.idle)
 		h.RunCallback(h.trimPass)
-		require.NoError(t, Sleep(0))
+		require.NoError(t, Sleep(bg, 0))
 		require.Greater(t, len(h.pool.dying), trimChunk, "a pass left more than one chunk dying")
 		parked := runtime.NumGoroutine()
 		n := h.IdleWorkers()
 		var release []*Greenlet[struct{}]
 		for range n {
 			release = append(release, Go(func() error {
-				_, err := NewWaiter().Get()
+				_, err := NewWaiter("").Get(bg)
 				return err
 			}))
 		}
-		require.NoError(t, Sleep(0))
+		require.NoError(t, Sleep(bg, 0))
 		assert.LessOrEqual(t, runtime.NumGoroutine(), parked, "the burst created coroutines while condemned ones were parked")
-		require.NoError(t, KillAll(release, nil, true, Forever))
+		require.NoError(t, KillAll(bg, release, nil))
 	})
 }

@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -92,45 +93,71 @@ func seconds(d time.Duration) float64 {
 	return d.Seconds()
 }
 
-// Sleep suspends the calling greenlet for d (gevent.sleep). d <= 0 yields:
-// the greenlet goes to the back of the callback queue and resumes after
-// every greenlet and callback already scheduled. It returns the error
-// thrown into the greenlet meanwhile (Kill, a Timeout, LoopExit) or
-// ErrNotGreenlet when called from the hub itself.
-func Sleep(d time.Duration) error {
-	c := currentCtx()
-	if c == nil {
-		GetHub()
-		if c = currentCtx(); c == nil {
-			return opErr("Sleep", ErrNotGreenlet)
-		}
+// Sleep suspends the calling greenlet for d (gevent.sleep), or until ctx is
+// done. d <= 0 yields: the greenlet goes to the back of the callback queue
+// and resumes after every greenlet and callback already scheduled. It
+// returns nil when d elapsed, ContextError's error when ctx ended first,
+// the error thrown into the greenlet meanwhile (Kill, a Timeout, LoopExit),
+// or ErrNotGreenlet outside a greenlet and in the hub itself.
+func Sleep(ctx context.Context, d time.Duration) error {
+	if ctx == nil {
+		return opErr("Sleep", ErrNilArgument)
 	}
-	h := c.hub
-	if c.isHub {
+	c := currentCtx()
+	if c == nil || c.isHub {
 		return opErr("Sleep", ErrNotGreenlet)
 	}
+	h := c.hub
 	if h.destroyed.Load() {
 		return opErr("Sleep", ErrHubDestroyed)
 	}
-	if d <= 0 {
-		// The queued entry is the context itself (drain switches into it
-		// directly), and it is stopped however the switch ends: a kill or a
-		// raw switch into c must not leave a wake-up behind for c's next
-		// wait. switchFrom is written out (one frame less, each is a
-		// mispredicted return after a coroutine switch), and c is not
-		// touched after the switch: at 1000 greenlets every line of a
-		// greenlet's state is a cache miss. c.waitingOn stays unset: it
-		// only feeds LoopExit reports, and the loop cannot run dry while
-		// this wake-up is queued.
-		cb := h.cbs.pushCtx(c)
-		mine := uint64(uint32(c.goid.Load()))
-		h.switches++
-		h.setRunning(h.hubC)
-		_, err := h.raw.Switch(nil)
-		h.running.Store(h.switches<<32 | mine)
-		cb.Stop()
-		return err
+	if ctx.Done() != nil {
+		return sleepCtx(ctx, h, c, d)
 	}
+	if d <= 0 {
+		return h.yield(c)
+	}
+	return h.sleep(c, d)
+}
+
+// sleepCtx is Sleep bounded by a context that can end.
+func sleepCtx(ctx context.Context, h *Hub, c *gctx, d time.Duration) error {
+	cw, err := h.arm(ctx, c)
+	if err != nil {
+		return opErr("Sleep", err)
+	}
+	if d <= 0 {
+		err = h.yield(c)
+	} else {
+		err = h.sleep(c, d)
+	}
+	cw.end()
+	return err
+}
+
+// yield is Sleep(0).
+func (h *Hub) yield(c *gctx) error {
+	// The queued entry is the context itself (drain switches into it
+	// directly), and it is stopped however the switch ends: a kill or a
+	// raw switch into c must not leave a wake-up behind for c's next
+	// wait. switchFrom is written out (one frame less, each is a
+	// mispredicted return after a coroutine switch), and c is not
+	// touched after the switch: at 1000 greenlets every line of a
+	// greenlet's state is a cache miss. c.waitingOn stays unset: it
+	// only feeds LoopExit reports, and the loop cannot run dry while
+	// this wake-up is queued.
+	cb := h.cbs.pushCtx(c)
+	mine := uint64(uint32(c.goid.Load()))
+	h.switches++
+	h.setRunning(h.hubC)
+	_, err := h.raw.Switch(nil)
+	h.running.Store(h.switches<<32 | mine)
+	cb.Stop()
+	return err
+}
+
+// sleep is Sleep(d) for d > 0.
+func (h *Hub) sleep(c *gctx, d time.Duration) error {
 	_ = h.loop.UpdateNow()
 	k := c.sleepK
 	if k == nil {
@@ -154,10 +181,13 @@ func Sleep(d time.Duration) error {
 }
 
 // Idle waits until the loop has nothing else to do (gevent.idle): an idle
-// watcher of the given priority (cev.EV_MINPRI..EV_MAXPRI) fires.
-func Idle(priority int) error {
-	h := GetHub()
-	c, err := h.blockingCtx("Idle")
+// watcher of the given priority (cev.EV_MINPRI..EV_MAXPRI) fires, or ctx is
+// done.
+func Idle(ctx context.Context, priority int) error {
+	if ctx == nil {
+		return opErr("Idle", ErrNilArgument)
+	}
+	_, h, err := currentBlocking("Idle")
 	if err != nil {
 		return err
 	}
@@ -170,7 +200,6 @@ func Idle(priority int) error {
 	if err := iw.SetPriority(priority); err != nil {
 		return opErr("Idle", fmt.Errorf("priority %d: %w", priority, err))
 	}
-	_ = c
-	_, err = h.Wait(iw, k, "idle")
+	_, err = h.Wait(ctx, iw, k, "idle")
 	return err
 }

@@ -17,9 +17,6 @@ import (
 // default, and a greenlet that returns it counts as successful.
 var ErrGreenletExit = greenlet.ErrGreenletExit
 
-// Forever, as a timeout, means wait without a time limit.
-const Forever time.Duration = -1
-
 type taskState uint8
 
 const (
@@ -36,6 +33,7 @@ type job interface{ runOn(c *gctx) }
 type runnable interface {
 	Runnable
 	runBody()
+	hasBody() bool
 	base() *task
 }
 
@@ -112,12 +110,15 @@ type Runnable interface {
 	// Started reports whether the greenlet is scheduled or running and not
 	// yet finished (gevent's bool(greenlet)).
 	Started() bool
-	// Join waits until the greenlet is ready or timeout expires; see
+	// Join waits until the greenlet is ready or ctx is done; see
 	// Greenlet.Join.
-	Join(timeout time.Duration) error
-	// Kill raises err (ErrGreenletExit when nil) in the greenlet, waiting
-	// for it to die when block is set; see Greenlet.Kill.
-	Kill(err error, block bool, timeout time.Duration) error
+	Join(ctx context.Context) error
+	// Kill raises err (ErrGreenletExit when nil) in the greenlet and waits
+	// until it is dead or ctx is done; see Greenlet.Kill.
+	Kill(ctx context.Context, err error) error
+	// KillAsync raises err in the greenlet without waiting; see
+	// Greenlet.KillAsync.
+	KillAsync(err error) error
 	// Context returns a context cancelled when the greenlet is killed or
 	// finishes; see Greenlet.Context.
 	Context() context.Context
@@ -131,7 +132,14 @@ type Greenlet[T any] struct {
 	value T
 }
 
-func (g *Greenlet[T]) base() *task { return &g.task }
+func (g *Greenlet[T]) base() *task {
+	if g == nil {
+		return nil
+	}
+	return &g.task
+}
+
+func (g *Greenlet[T]) hasBody() bool { return g.fn != nil }
 
 func (g *Greenlet[T]) runBody() {
 	v, err := g.fn()
@@ -140,61 +148,102 @@ func (g *Greenlet[T]) runBody() {
 	g.task.finish(err)
 }
 
-// New creates a greenlet on the calling goroutine's hub without starting it;
-// Start or StartLater schedules it.
+// New creates a greenlet without starting it; Start or StartLater
+// schedules it on the hub of the greenlet that starts it (the caller's hub,
+// when New is called in one).
 func New[T any](fn func() (T, error)) *Greenlet[T] {
-	h := GetHub()
 	g := &Greenlet[T]{fn: fn}
-	g.hub = h
 	g.impl = g
-	h.nextID++
-	g.id = h.nextID
+	if h := CurrentHub(); h != nil {
+		g.bindTo(h)
+	}
 	return g
+}
+
+// bindTo gives the greenlet to h, with h's next greenlet number.
+func (t *task) bindTo(h *Hub) {
+	t.hub = h
+	h.nextID++
+	t.id = h.nextID
 }
 
 // Spawn creates a greenlet and schedules it to start when the hub next
 // drains its callbacks (gevent.spawn): spawned greenlets start in spawn
-// order, after callbacks already queued.
+// order, after callbacks already queued. Outside a greenlet (or with a nil
+// fn) it returns a greenlet that is already dead with the error Start
+// returned (matching ErrNotGreenlet or ErrNilArgument), which Get and Err
+// report.
 func Spawn[T any](fn func() (T, error)) *Greenlet[T] {
 	g := New(fn)
-	g.Start()
+	if err := g.Start(); err != nil {
+		g.refuse(err)
+	}
 	return g
 }
 
-// SpawnLater creates a greenlet that starts d from now (gevent.spawn_later).
+// SpawnLater creates a greenlet that starts d from now (gevent.spawn_later);
+// outside a greenlet it is dead at once, as with Spawn.
 func SpawnLater[T any](d time.Duration, fn func() (T, error)) *Greenlet[T] {
 	g := New(fn)
-	g.StartLater(d)
+	if err := g.StartLater(d); err != nil {
+		g.refuse(err)
+	}
 	return g
 }
 
 // Go spawns fn, a body without a result.
 func Go(fn func() error) *Greenlet[struct{}] {
+	if fn == nil {
+		return Spawn[struct{}](nil)
+	}
 	return Spawn(func() (struct{}, error) { return struct{}{}, fn() })
+}
+
+// refuse makes a greenlet that could not start dead with err, without a
+// hub: no links run and no handler hears of it (the caller has the error).
+func (t *task) refuse(err error) {
+	t.fn0()
+	t.state = stDead
+	t.ready = true
+	t.err = err
+	if t.cancel0 != nil {
+		t.cancel0(err)
+	}
 }
 
 // Value is the body's result once the greenlet is ready (the zero value
 // before, and after a failure).
 func (g *Greenlet[T]) Value() T { return g.value }
 
-// Get returns the result: at once if the greenlet is ready; with block false
-// an ErrTimeout-matching error if it is not; else after waiting up to timeout
-// (Forever: no limit), returning the Timeout's error when it expires.
-func (g *Greenlet[T]) Get(block bool, timeout time.Duration) (T, error) {
+// Get waits until the greenlet is ready or ctx is done and returns its
+// result: the value and the error it failed with. A wait that ends early
+// returns its own error (ContextError's, or what was thrown into the
+// caller).
+func (g *Greenlet[T]) Get(ctx context.Context) (T, error) {
 	var zero T
-	if c := currentCtx(); c == nil || c.hub != g.hub {
-		return zero, opErr("Greenlet.Get", ErrNotGreenlet)
-	}
-	if g.ready {
-		return g.value, g.err
-	}
-	if !block {
-		return zero, opErr("Greenlet.Get", ErrTimeout)
-	}
-	if err := g.task.wait("Greenlet.Get", timeout); err != nil {
+	if err := g.task.wait("Greenlet.Get", ctx); err != nil {
 		return zero, err
 	}
 	return g.value, g.err
+}
+
+// TryGet returns the result if the greenlet is ready, else an error
+// matching ErrNotReady.
+func (g *Greenlet[T]) TryGet() (T, error) {
+	var zero T
+	if g.ready {
+		// A greenlet refused at Spawn has no hub but is ready.
+		if g.hub != nil {
+			if err := g.hub.Check("Greenlet.TryGet"); err != nil {
+				return zero, err
+			}
+		}
+		return g.value, g.err
+	}
+	if err := g.hub.Check("Greenlet.TryGet"); err != nil {
+		return zero, err
+	}
+	return zero, opErr("Greenlet.TryGet", ErrNotReady)
 }
 
 // Name returns the greenlet's name, "Greenlet-<n>" unless SetName changed it.
@@ -238,33 +287,49 @@ func (t *task) ExitErr() error { return t.exitErr }
 func (t *task) Hub() *Hub { return t.hub }
 
 // Start schedules the greenlet to start in the next drain of the hub's
-// callbacks; it does nothing if it was started or killed already.
-func (t *task) Start() {
-	if t.state != stNew {
-		return
+// callbacks; it does nothing if it was started or killed already. It
+// returns ErrNotGreenlet outside a greenlet of the greenlet's hub and
+// ErrNilArgument for a greenlet made with a nil body.
+func (t *task) Start() error {
+	if err := t.startable("Greenlet.Start"); err != nil || t.state != stNew {
+		return err
 	}
 	t.state = stPending
 	t.hub.live.push(t)
 	t.startCB = t.hub.runCallbackArg(startTask, t)
+	return nil
 }
 
-// StartLater schedules the greenlet to start d from now.
-func (t *task) StartLater(d time.Duration) {
-	if t.state != stNew {
-		return
+// StartLater schedules the greenlet to start d from now; see Start.
+func (t *task) StartLater(d time.Duration) error {
+	if err := t.startable("Greenlet.StartLater"); err != nil || t.state != stNew {
+		return err
 	}
-	t.state = stPending
-	t.hub.live.push(t)
 	ht, err := t.hub.getTimer(d, func() {
 		t.startTimer = nil
 		startTask(t)
 	})
 	if err != nil {
-		t.hub.HandleError(opErr("Greenlet.StartLater", err))
-		t.startCB = t.hub.runCallbackArg(startTask, t)
-		return
+		return opErr("Greenlet.StartLater", err)
 	}
+	t.state = stPending
+	t.hub.live.push(t)
 	t.startTimer = ht
+	return nil
+}
+
+// startable binds an unbound greenlet to the caller's hub and checks that
+// the caller may start it.
+func (t *task) startable(op string) error {
+	if !t.impl.hasBody() && t.state == stNew {
+		return opErr(op, ErrNilArgument)
+	}
+	c := currentCtx()
+	if t.hub == nil && c != nil {
+		t.bindTo(c.hub)
+	}
+	_, err := t.hub.affine(c, op)
+	return err
 }
 
 // startTask runs on the hub: it hands the task to a worker greenlet.

@@ -15,8 +15,14 @@ import (
 // timeout fired. A negative duration makes a timeout that never fires; zero
 // fires in the next loop iteration.
 //
-//	t := scheduler.StartTimeout(time.Second)
+//	t, err := scheduler.StartTimeout(time.Second)
+//	if err != nil {
+//		return err
+//	}
 //	defer t.Cancel()
+//
+// A Timeout is gevent's way to bound a whole stretch of a greenlet's code;
+// a context bounds one call.
 type Timeout struct {
 	hub    *Hub
 	d      time.Duration
@@ -31,25 +37,18 @@ type Timeout struct {
 }
 
 // NewTimeout returns an unstarted timeout of d raising err (the Timeout
-// itself when err is nil).
+// itself when err is nil). It binds to a hub when started.
 func NewTimeout(d time.Duration, err error) *Timeout {
-	return &Timeout{hub: GetHub(), d: d, err: err}
+	return &Timeout{d: d, err: err}
 }
 
 // StartTimeout is NewTimeout(d, nil) started at once (Timeout.start_new).
-// A failure to start (a foreign goroutine) is reported to the hub's error
-// handler and leaves a timeout that never fires.
-func StartTimeout(d time.Duration) *Timeout {
-	return StartTimeoutError(d, nil)
-}
-
-// StartTimeoutError is StartTimeout raising err instead of the Timeout.
-func StartTimeoutError(d time.Duration, err error) *Timeout {
-	t := NewTimeout(d, err)
-	if serr := t.Start(); serr != nil {
-		t.hub.HandleError(serr)
+func StartTimeout(d time.Duration) (*Timeout, error) {
+	t := NewTimeout(d, nil)
+	if err := t.Start(); err != nil {
+		return nil, err
 	}
-	return t
+	return t, nil
 }
 
 // ErrTimeoutPending is returned by Start on a timeout that is already
@@ -68,8 +67,11 @@ func (t *Timeout) Start() error {
 		return nil
 	}
 	c := currentCtx()
-	if c == nil || c.hub != t.hub {
-		return opErr("Timeout.Start", ErrNotGreenlet)
+	if (t.hub == nil || t.hub.destroyed.Load()) && c != nil {
+		t.hub = c.hub
+	}
+	if _, err := t.hub.affine(c, "Timeout.Start"); err != nil {
+		return err
 	}
 	t.target = c
 	t.task = c.task
@@ -116,6 +118,9 @@ func (t *Timeout) Err() error {
 
 // Cancel disarms the timeout; safe to call many times and after it fired.
 func (t *Timeout) Cancel() {
+	if t == nil {
+		return
+	}
 	if t.cancel0 != nil && !t.fired {
 		t.cancel0(context.Canceled)
 	}
@@ -159,11 +164,17 @@ func (t *Timeout) Unwrap() error { return t.err }
 // it, and WithTimeout returns an error matching both the Timeout and
 // ErrTimeout.
 func WithTimeout[T any](d time.Duration, fn func() (T, error)) (T, error) {
-	t := StartTimeout(d)
+	var zero T
+	if fn == nil {
+		return zero, opErr("WithTimeout", ErrNilArgument)
+	}
+	t, err := StartTimeout(d)
+	if err != nil {
+		return zero, err
+	}
 	defer t.Cancel()
 	v, err := fn()
 	if err != nil && errors.Is(err, t) {
-		var zero T
 		return zero, err
 	}
 	return v, err

@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"context"
 	"errors"
 
 	"github.com/geventgo/geventgo/cev"
@@ -13,8 +14,8 @@ var ErrConcurrentUse = errors.New("concurrent use of a waiter")
 
 // Waiter is gevent's Waiter: a one-shot rendezvous between one greenlet that
 // blocks in Get and the hub, which wakes it with Switch or Throw from a
-// callback or a watcher. Create it with NewWaiter; a zero Waiter binds to
-// the hub of the goroutine that first uses it.
+// callback or a watcher. The zero Waiter is ready to use: it binds to the
+// hub of the greenlet that first uses it.
 type Waiter struct {
 	hub *Hub
 	// waiting is the raw greenlet blocked in Get (its Value is its
@@ -28,12 +29,10 @@ type Waiter struct {
 	err     error
 }
 
-// NewWaiter returns a waiter bound to the calling goroutine's hub.
-func NewWaiter() *Waiter { return &Waiter{hub: GetHub()} }
-
-// NewWaiterLabel returns a waiter whose Get reports label as what the greenlet
-// waits on (in LoopExit errors and the blocking detector), e.g. "Event.wait".
-func NewWaiterLabel(label string) *Waiter { return &Waiter{hub: GetHub(), label: label} }
+// NewWaiter returns a waiter bound to the caller's hub (unbound outside
+// one) whose Get reports label as what the greenlet waits on, in LoopExit
+// errors and blocking reports ("" means "Waiter.Get").
+func NewWaiter(label string) *Waiter { return &Waiter{hub: CurrentHub(), label: label} }
 
 // SetLabel sets what a greenlet blocked in Get is reported as waiting on.
 func (w *Waiter) SetLabel(label string) { w.label = label }
@@ -107,10 +106,16 @@ func (w *Waiter) Throw(err error) { w.deliver(nil, err) }
 
 func (w *Waiter) deliver(value any, err error) {
 	c := currentCtx()
-	if w.hub == nil {
-		w.hub = GetHub()
+	if w.hub == nil && c != nil {
+		w.hub = c.hub
 	}
 	h := w.hub
+	if h == nil {
+		// Unbound and called outside any hub: nobody waits on it yet (a
+		// waiting greenlet binds it first). Keep the value for Get.
+		w.has, w.value, w.err = true, value, err
+		return
+	}
 	if c == nil || c.hub != h {
 		// Foreign goroutine: take the goroutine-safe path.
 		_ = h.Post(func() { w.deliver(value, err) })
@@ -140,25 +145,21 @@ func (w *Waiter) deliver(value any, err error) {
 // Get blocks the calling greenlet until Switch or Throw and returns what they
 // delivered; a stored value is returned at once. It also returns whatever
 // error is thrown into the greenlet meanwhile (a *Timeout, GreenletExit from
-// Kill, a *LoopExitError when nothing can wake it). From a goroutine that is
-// not a greenlet of the waiter's hub, or from the hub itself, it returns
-// ErrNotGreenlet.
-func (w *Waiter) Get() (any, error) {
+// Kill, a *LoopExitError when nothing can wake it) and ContextError's error
+// when ctx is done first. From a goroutine that is not a greenlet of the
+// waiter's hub, or from the hub itself, it returns ErrNotGreenlet.
+func (w *Waiter) Get(ctx context.Context) (any, error) {
 	if w.has {
 		return w.value, w.err
+	}
+	if ctx == nil {
+		return nil, opErr("Waiter.Get", ErrNilArgument)
 	}
 	// One context lookup serves both binding and the affinity check.
 	c := currentCtx()
 	h := w.hub
-	if h == nil {
-		if c != nil {
-			h = c.hub
-		} else {
-			// GetHub creates the goroutine's hub, whose main greenlet
-			// the caller then is.
-			h = GetHub()
-			c = currentCtx()
-		}
+	if h == nil && c != nil {
+		h = c.hub
 		w.hub = h
 	}
 	c, err := h.mayBlock(c, "Waiter.Get")
@@ -168,6 +169,14 @@ func (w *Waiter) Get() (any, error) {
 	if w.waiting != nil {
 		return nil, opErr("Waiter.Get", ErrConcurrentUse)
 	}
+	if ctx.Done() != nil {
+		return w.getCtx(ctx, h, c)
+	}
+	return w.get(h, c)
+}
+
+// get is Get's wait, after the checks.
+func (w *Waiter) get(h *Hub, c *gctx) (any, error) {
 	w.waiting = c.raw
 	label := w.label
 	if label == "" {
@@ -193,20 +202,15 @@ func (w *Waiter) Get() (any, error) {
 	return v, err
 }
 
-// blockingCtx returns the calling greenlet's context if it may block on h.
-func (h *Hub) blockingCtx(op string) (*gctx, error) {
-	return h.mayBlock(currentCtx(), op)
-}
-
-// mayBlock checks that greenlet c (the caller) may block on h.
-func (h *Hub) mayBlock(c *gctx, op string) (*gctx, error) {
-	if c == nil || c.hub != h || c.isHub {
-		return nil, opErr(op, ErrNotGreenlet)
+// getCtx is get bounded by ctx.
+func (w *Waiter) getCtx(ctx context.Context, h *Hub, c *gctx) (any, error) {
+	cw, err := h.arm(ctx, c)
+	if err != nil {
+		return nil, err
 	}
-	if h.destroyed.Load() {
-		return nil, opErr(op, ErrHubDestroyed)
-	}
-	return c, nil
+	v, err := w.get(h, c)
+	cw.end()
+	return v, err
 }
 
 // switchInto resumes greenlet c from the hub with value v.
@@ -248,16 +252,16 @@ func (h *Hub) rawSwitchError(t *greenlet.Greenlet, err error) {
 }
 
 // Waker connects a cev watcher to the greenlet blocked in Hub.Wait on it:
-// the watcher's callback calls Fire. Create it with NewWaker and create the
-// watcher with a callback that calls k.Fire(revents).
+// the watcher's callback calls Fire. The zero Waker is ready to use (Wait
+// binds it); create the watcher with a callback that calls k.Fire(revents).
 type Waker struct {
 	hub     *Hub
 	waiting *gctx
 	revents int
 }
 
-// NewWaker returns a waker for the calling goroutine's hub.
-func NewWaker() *Waker { return &Waker{hub: GetHub()} }
+// NewWaker returns a zero Waker, for symmetry with the watchers' constructors.
+func NewWaker() *Waker { return &Waker{} }
 
 // Fire wakes the greenlet waiting on the waker's watcher; it does nothing if
 // no greenlet waits. Hub-affine: call it from the watcher's callback.
@@ -272,24 +276,33 @@ func (k *Waker) Fire(revents int) {
 }
 
 // Wait is gevent's hub.wait(watcher): it starts w, whose callback must call
-// k.Fire, switches to the hub until it fires, and stops w however the wait
-// ends. It returns the revents passed to Fire, or the error thrown into the
-// greenlet meanwhile. label says what the greenlet waits on in LoopExit and
-// blocking reports ("" means "watcher").
-func (h *Hub) Wait(w cev.Watcher, k *Waker, label string) (int, error) {
+// k.Fire, switches to the hub until it fires or ctx is done, and stops w
+// however the wait ends. It returns the revents passed to Fire, or the
+// error thrown into the greenlet meanwhile. label says what the greenlet
+// waits on in LoopExit and blocking reports ("" means "watcher").
+func (h *Hub) Wait(ctx context.Context, w cev.Watcher, k *Waker, label string) (int, error) {
+	if ctx == nil || w == nil || k == nil {
+		return 0, opErr("Hub.Wait", ErrNilArgument)
+	}
 	c, err := h.blockingCtx("Hub.Wait")
 	if err != nil {
 		return 0, err
 	}
-	if k.waiting != nil {
+	if k.waiting != nil || (k.hub != nil && k.hub != h) {
 		return 0, opErr("Hub.Wait", ErrConcurrentUse)
 	}
+	cw, err := h.arm(ctx, c)
+	if err != nil {
+		return 0, opErr("Hub.Wait", err)
+	}
+	defer cw.end()
 	if err := w.Start(); err != nil {
 		return 0, opErr("Hub.Wait", err)
 	}
 	if label == "" {
 		label = "watcher"
 	}
+	k.hub = h
 	k.waiting = c
 	c.waitingOn = label
 	v, err := h.switchFrom(c)

@@ -1,0 +1,157 @@
+package scheduler
+
+import "sync/atomic"
+
+// Hub affinity is decided here and only here: every package built on the
+// scheduler asks Hub.Check, Hub.CheckWait or a Binding before it touches
+// hub-owned state, so the rule reads the same everywhere:
+//
+//   - a hub-affine call is allowed from the hub's greenlets only: its main
+//     greenlet (the goroutine that created it), the hub greenlet (callbacks,
+//     watcher callbacks, links) and the greenlets it spawned;
+//   - a blocking call is allowed from the main greenlet and spawned
+//     greenlets, not from the hub greenlet, which must never block;
+//   - from anywhere else the call returns an error matching ErrNotGreenlet
+//     and changes nothing; no call creates a hub on its own.
+
+// CurrentHub returns the hub of the calling greenlet, nil when the calling
+// goroutine is not a greenlet of any hub. Goroutine-safe; it never creates
+// a hub.
+func CurrentHub() *Hub {
+	if c := currentCtx(); c != nil {
+		return c.hub
+	}
+	return nil
+}
+
+// OnHub reports whether the caller runs in a greenlet (main, hub or
+// spawned) of h. Goroutine-safe.
+func (h *Hub) OnHub() bool {
+	c := currentCtx()
+	return c != nil && c.hub == h
+}
+
+// InHub reports whether the caller is the hub greenlet of h itself (a
+// callback, a watcher callback or a link), where blocking is not allowed.
+// Goroutine-safe.
+func (h *Hub) InHub() bool {
+	c := currentCtx()
+	return c != nil && c.hub == h && c.isHub
+}
+
+// Check returns nil when the caller may make a hub-affine, non-blocking call
+// on h, and otherwise an *Error for op matching ErrNotGreenlet (or
+// ErrHubDestroyed after Destroy). A nil h is a hub nobody created:
+// ErrNotGreenlet. Goroutine-safe.
+func (h *Hub) Check(op string) error {
+	_, err := h.affine(currentCtx(), op)
+	return err
+}
+
+// CheckWait is Check for a call that blocks: the hub greenlet itself is
+// refused too. Goroutine-safe.
+func (h *Hub) CheckWait(op string) error {
+	_, err := h.mayBlock(currentCtx(), op)
+	return err
+}
+
+// affine checks that greenlet c (the caller, nil for a foreign goroutine)
+// runs on h.
+func (h *Hub) affine(c *gctx, op string) (*gctx, error) {
+	if h == nil || c == nil || c.hub != h {
+		return nil, opErr(op, ErrNotGreenlet)
+	}
+	if h.destroyed.Load() {
+		return nil, opErr(op, ErrHubDestroyed)
+	}
+	return c, nil
+}
+
+// mayBlock checks that greenlet c (the caller) may block on h.
+func (h *Hub) mayBlock(c *gctx, op string) (*gctx, error) {
+	if h == nil || c == nil || c.hub != h || c.isHub {
+		return nil, opErr(op, ErrNotGreenlet)
+	}
+	if h.destroyed.Load() {
+		return nil, opErr(op, ErrHubDestroyed)
+	}
+	return c, nil
+}
+
+// blockingCtx returns the calling greenlet's context if it may block on h.
+func (h *Hub) blockingCtx(op string) (*gctx, error) {
+	return h.mayBlock(currentCtx(), op)
+}
+
+// currentBlocking returns the caller's context and hub if it may block on
+// its own hub.
+func currentBlocking(op string) (*gctx, *Hub, error) {
+	c := currentCtx()
+	if c == nil {
+		return nil, nil, opErr(op, ErrNotGreenlet)
+	}
+	c, err := c.hub.mayBlock(c, op)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, c.hub, nil
+}
+
+// Binding ties an object to the hub that first uses it, for primitives
+// whose zero value must be usable (an Event, a Queue, a Semaphore): the
+// zero Binding is unbound, and the first Check or CheckWait from a greenlet
+// binds it to that greenlet's hub. An object whose hub was destroyed binds
+// again to the next hub that uses it. Safe for concurrent use; the object's
+// other state is hub-affine.
+type Binding struct{ p atomic.Pointer[Hub] }
+
+// Hub returns the live hub the object is bound to, nil when it is unbound
+// or its hub was destroyed. Goroutine-safe.
+func (b *Binding) Hub() *Hub {
+	if h := b.p.Load(); h != nil && !h.destroyed.Load() {
+		return h
+	}
+	return nil
+}
+
+// Check binds the object to the caller's hub if it is unbound and returns
+// the hub on which the caller may make a non-blocking call; otherwise an
+// error for op matching ErrNotGreenlet.
+func (b *Binding) Check(op string) (*Hub, error) {
+	c := currentCtx()
+	h, err := b.bind(c, op)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := h.affine(c, op); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// CheckWait is Check for a call that blocks.
+func (b *Binding) CheckWait(op string) (*Hub, error) {
+	c := currentCtx()
+	h, err := b.bind(c, op)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := h.mayBlock(c, op); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+func (b *Binding) bind(c *gctx, op string) (*Hub, error) {
+	h := b.p.Load()
+	if h != nil && !h.destroyed.Load() {
+		return h, nil
+	}
+	if c == nil {
+		return nil, opErr(op, ErrNotGreenlet)
+	}
+	if b.p.CompareAndSwap(h, c.hub) {
+		return c.hub, nil
+	}
+	return b.p.Load(), nil
+}
