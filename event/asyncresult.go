@@ -1,9 +1,9 @@
 package event
 
 import (
+	"context"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/geventgo/geventgo/scheduler"
 )
@@ -56,7 +56,7 @@ func (a *AsyncResult[T]) SetError(err error) {
 // Hub returns the hub the result is bound to (that of the first greenlet
 // that linked or waited; nil before). scheduler.IWait uses it to refuse a
 // wait from another hub. Goroutine-safe.
-func (a *AsyncResult[T]) Hub() *scheduler.Hub { return a.links.BoundHub() }
+func (a *AsyncResult[T]) Hub() *scheduler.Hub { return a.links.Hub() }
 
 // Ready reports whether a value or an error was set.
 func (a *AsyncResult[T]) Ready() bool { return a.state.Load() != arUnset }
@@ -84,19 +84,18 @@ func (a *AsyncResult[T]) result() (T, error) {
 	return a.value, a.err
 }
 
-// Get returns the value, or the error set with SetError. If nothing is set
-// yet: with block false it returns ErrNotReady (matching
-// scheduler.ErrTimeout); else it waits up to timeout (Forever: no limit)
-// and returns the *scheduler.Timeout when that expires.
-func (a *AsyncResult[T]) Get(block bool, timeout time.Duration) (T, error) {
+// Get waits until a result is set or ctx is done and returns the value, or
+// the error set with SetError. A wait that ends early returns its own error
+// (scheduler.ContextError's, or what was thrown into the greenlet).
+func (a *AsyncResult[T]) Get(ctx context.Context) (T, error) {
+	var zero T
+	if ctx == nil {
+		return zero, opErr("AsyncResult.Get", scheduler.ErrNilArgument)
+	}
 	if a.Ready() {
 		return a.result()
 	}
-	var zero T
-	if !block {
-		return zero, opErr("AsyncResult.Get", ErrNotReady)
-	}
-	if _, err := a.links.WaitCore(a, timeout, "AsyncResult.Get", false); err != nil {
+	if err := a.links.WaitCore(ctx, a, "AsyncResult.Get"); err != nil {
 		return zero, err
 	}
 	if !a.Ready() {
@@ -105,11 +104,20 @@ func (a *AsyncResult[T]) Get(block bool, timeout time.Duration) (T, error) {
 	return a.result()
 }
 
-// Wait blocks until a result is set or timeout expires and reports whether
-// the result is ready; unlike Get it does not return the stored error.
-func (a *AsyncResult[T]) Wait(timeout time.Duration) (bool, error) {
-	_, _, err := a.links.Wait(a, timeout, "AsyncResult.Wait")
-	return a.Ready(), err
+// TryGet returns the result if one was set, else an error matching
+// ErrNotReady.
+func (a *AsyncResult[T]) TryGet() (T, error) {
+	if a.Ready() {
+		return a.result()
+	}
+	var zero T
+	return zero, opErr("AsyncResult.TryGet", ErrNotReady)
+}
+
+// Wait blocks until a result is set or ctx is done; unlike Get it does not
+// return the stored error, only the wait's own.
+func (a *AsyncResult[T]) Wait(ctx context.Context) error {
+	return a.links.Wait(ctx, a, "AsyncResult.Wait")
 }
 
 // Rawlink calls fn on the hub, once, when the result is set. Hub-affine.

@@ -11,17 +11,9 @@ import (
 // scheduler.ErrNotGreenlet.
 var ErrNotGreenlet = scheduler.ErrNotGreenlet
 
-// ErrNotReady is returned by a non-blocking AsyncResult.Get when no result
-// was set yet. It also matches scheduler.ErrTimeout, as gevent raises Timeout.
-var ErrNotReady = &notReady{}
-
-type notReady struct{}
-
-// Error returns ErrNotReady's message.
-func (*notReady) Error() string { return "result not ready" }
-
-// Is makes ErrNotReady match scheduler.ErrTimeout.
-func (*notReady) Is(target error) bool { return target == scheduler.ErrTimeout }
+// ErrNotReady is returned by AsyncResult.TryGet when no result was set
+// yet; it is scheduler.ErrNotReady.
+var ErrNotReady = scheduler.ErrNotReady
 
 // Error adds the operation that failed to a cause.
 type Error struct {

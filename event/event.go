@@ -1,8 +1,8 @@
 package event
 
 import (
+	"context"
 	"sync/atomic"
-	"time"
 
 	"github.com/geventgo/geventgo/scheduler"
 )
@@ -11,8 +11,8 @@ import (
 // greenlet blocked in Wait, in the order they started waiting, from one hub
 // callback. The zero value is an unset event.
 //
-// Set, Clear, IsSet and Ready are goroutine-safe; Wait, Rawlink and Unlink
-// are hub-affine.
+// Set, Clear, IsSet, Ready and Hub are goroutine-safe; Wait, Rawlink and
+// Unlink are hub-affine.
 type Event struct {
 	flag  atomic.Bool
 	links Links
@@ -35,14 +35,12 @@ func (e *Event) IsSet() bool { return e.flag.Load() }
 // Ready is IsSet, for scheduler.Wait and IWait.
 func (e *Event) Ready() bool { return e.flag.Load() }
 
-// Wait blocks until the flag is set or timeout (scheduler.Forever: no
-// limit) expires and reports whether it was set: true if the flag was set
-// while the caller waited (even if cleared again since), false on timeout.
-// If the flag is already set it returns true at once. err is what was thrown
-// into the waiting greenlet (Kill, an outer Timeout, LoopExit).
-func (e *Event) Wait(timeout time.Duration) (bool, error) {
-	_, ok, err := e.links.Wait(e, timeout, "Event.Wait")
-	return ok && err == nil, err
+// Wait blocks until the flag is set or ctx is done. It returns nil when the
+// flag was set while the caller waited (even if cleared again since) or is
+// set now, scheduler.ContextError's error when ctx ended first, and what
+// was thrown into the waiting greenlet (Kill, a Timeout, LoopExit).
+func (e *Event) Wait(ctx context.Context) error {
+	return e.links.Wait(ctx, e, "Event.Wait")
 }
 
 // Rawlink calls fn on the hub, once, when the event is set (at the next hub
@@ -57,7 +55,7 @@ func (e *Event) Unlink(id scheduler.LinkID) { e.links.Unlink(id) }
 // Hub returns the hub the event is bound to (that of the first greenlet
 // that linked or waited; nil before). scheduler.IWait uses it to refuse a
 // wait from another hub. Goroutine-safe.
-func (e *Event) Hub() *scheduler.Hub { return e.links.BoundHub() }
+func (e *Event) Hub() *scheduler.Hub { return e.links.Hub() }
 
 // LinkCount returns how many links and waiters are registered.
 func (e *Event) LinkCount() int { return e.links.Len() }

@@ -1,6 +1,7 @@
 package event_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"syscall"
@@ -17,6 +18,17 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
+// bg is the context of waits that only their own events end.
+var bg = context.Background()
+
+// within returns a context whose deadline is d from now, cancelled when the
+// test ends.
+func within(t testing.TB, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(bg, d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
 func run(t testing.TB, fn func() error) {
 	t.Helper()
 	require.NoError(t, scheduler.Main(fn))
@@ -28,16 +40,16 @@ func TestEventWakesInOrder(t *testing.T) {
 		var order []int
 		for i := range 5 {
 			scheduler.Go(func() error {
-				ok, err := e.Wait(scheduler.Forever)
-				assert.True(t, ok)
+				err := e.Wait(bg)
+				assert.NoError(t, err)
 				order = append(order, i)
 				return err
 			})
 		}
-		require.NoError(t, scheduler.Sleep(0))
+		require.NoError(t, scheduler.Sleep(bg, 0))
 		e.Set()
 		assert.Empty(t, order, "Set must not switch")
-		require.NoError(t, scheduler.Sleep(0))
+		require.NoError(t, scheduler.Sleep(bg, 0))
 		assert.Equal(t, []int{0, 1, 2, 3, 4}, order)
 		return nil
 	})
@@ -46,12 +58,13 @@ func TestEventWakesInOrder(t *testing.T) {
 func TestEventTimeoutAndKill(t *testing.T) {
 	run(t, func() error {
 		var e event.Event
-		ok, err := e.Wait(time.Millisecond)
-		require.NoError(t, err)
-		assert.False(t, ok)
-		g := scheduler.Go(func() error { _, err := e.Wait(scheduler.Forever); return err })
-		require.NoError(t, scheduler.Sleep(0))
-		require.NoError(t, g.Kill(nil, true, scheduler.Forever))
+		err := e.Wait(within(t, time.Millisecond))
+		assert.ErrorIs(t, err, scheduler.ErrTimeout)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.Zero(t, e.LinkCount(), "a wait that gave up unlinks")
+		g := scheduler.Go(func() error { return e.Wait(bg) })
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		require.NoError(t, g.Kill(bg, nil))
 		assert.True(t, g.Successful())
 		assert.Equal(t, 0, e.LinkCount(), "a killed waiter unlinks")
 		return nil
@@ -61,7 +74,7 @@ func TestEventTimeoutAndKill(t *testing.T) {
 func TestEventSetFromGoroutine(t *testing.T) {
 	run(t, func() error {
 		var e event.Event
-		h := scheduler.GetHub()
+		h := scheduler.CurrentHub()
 		release := h.KeepAlive()
 		defer release()
 		scheduler.Go(func() error {
@@ -71,9 +84,7 @@ func TestEventSetFromGoroutine(t *testing.T) {
 			}()
 			return nil
 		})
-		ok, err := e.Wait(time.Second)
-		require.NoError(t, err)
-		assert.True(t, ok)
+		require.NoError(t, e.Wait(within(t, time.Second)))
 		return nil
 	})
 }
@@ -81,9 +92,9 @@ func TestEventSetFromGoroutine(t *testing.T) {
 func TestWaitFromForeignGoroutine(t *testing.T) {
 	run(t, func() error {
 		var e event.Event
-		_, _ = e.Wait(0) // binds e to this hub
+		_ = e.Wait(within(t, 0)) // binds e to this hub
 		errc := make(chan error)
-		go func() { _, err := e.Wait(scheduler.Forever); errc <- err }()
+		go func() { errc <- e.Wait(bg) }()
 		assert.ErrorIs(t, <-errc, scheduler.ErrNotGreenlet)
 		return nil
 	})
@@ -92,7 +103,7 @@ func TestWaitFromForeignGoroutine(t *testing.T) {
 func TestLoopExitWhenNobodySets(t *testing.T) {
 	run(t, func() error {
 		var e event.Event
-		_, err := e.Wait(scheduler.Forever)
+		err := e.Wait(bg)
 		assert.ErrorIs(t, err, scheduler.ErrLoopExit)
 		return nil
 	})
@@ -101,13 +112,12 @@ func TestLoopExitWhenNobodySets(t *testing.T) {
 func TestAsyncResult(t *testing.T) {
 	run(t, func() error {
 		var a event.AsyncResult[string]
-		_, err := a.Get(false, 0)
+		_, err := a.TryGet()
 		assert.ErrorIs(t, err, event.ErrNotReady)
-		assert.ErrorIs(t, err, scheduler.ErrTimeout)
-		_, err = a.Get(true, time.Millisecond)
+		_, err = a.Get(within(t, time.Millisecond))
 		assert.ErrorIs(t, err, scheduler.ErrTimeout)
 		scheduler.Go(func() error { a.Set("v"); return nil })
-		v, err := a.Get(true, scheduler.Forever)
+		v, err := a.Get(bg)
 		require.NoError(t, err)
 		assert.Equal(t, "v", v)
 		assert.True(t, a.Successful())
@@ -115,7 +125,7 @@ func TestAsyncResult(t *testing.T) {
 		var b event.AsyncResult[int]
 		boom := errors.New("boom")
 		b.SetError(boom)
-		_, err = b.Get(true, scheduler.Forever)
+		_, err = b.Get(bg)
 		assert.ErrorIs(t, err, boom)
 		assert.True(t, b.Ready())
 		assert.False(t, b.Successful())
@@ -129,7 +139,7 @@ func TestSchedulerWaitOnEvents(t *testing.T) {
 		var e1, e2 event.Event
 		scheduler.SpawnLater(2*time.Millisecond, func() (int, error) { e1.Set(); return 0, nil })
 		scheduler.SpawnLater(time.Millisecond, func() (int, error) { e2.Set(); return 0, nil })
-		done, err := scheduler.Wait([]scheduler.Linkable{&e1, &e2}, 1, scheduler.Forever)
+		done, err := scheduler.Wait(bg, []scheduler.Linkable{&e1, &e2}, 1)
 		require.NoError(t, err)
 		require.Len(t, done, 1)
 		assert.Same(t, &e2, done[0])
@@ -140,13 +150,13 @@ func TestSchedulerWaitOnEvents(t *testing.T) {
 func TestLinkPanicIsReported(t *testing.T) {
 	run(t, func() error {
 		var reported []error
-		scheduler.GetHub().SetErrorHandler(func(err error) { reported = append(reported, err) })
+		scheduler.CurrentHub().SetErrorHandler(func(err error) { reported = append(reported, err) })
 		var e event.Event
 		ran := false
 		e.Rawlink(func(scheduler.Linkable) { panic(errors.New("in link")) })
 		e.Rawlink(func(scheduler.Linkable) { ran = true })
 		e.Set()
-		require.NoError(t, scheduler.Sleep(0))
+		require.NoError(t, scheduler.Sleep(bg, 0))
 		assert.True(t, ran)
 		require.Len(t, reported, 1)
 		return nil
@@ -160,28 +170,28 @@ func TestLinkPanicIsReported(t *testing.T) {
 func TestLinkPanicAmongWaiters(t *testing.T) {
 	run(t, func() error {
 		var reported []error
-		scheduler.GetHub().SetErrorHandler(func(err error) { reported = append(reported, err) })
+		scheduler.CurrentHub().SetErrorHandler(func(err error) { reported = append(reported, err) })
 		var e event.Event
 		var order []string
 		waiter := func(name string) {
 			scheduler.Go(func() error {
-				_, err := e.Wait(scheduler.Forever)
+				err := e.Wait(bg)
 				order = append(order, name)
 				return err
 			})
 		}
 		waiter("a")
-		require.NoError(t, scheduler.Sleep(0))
+		require.NoError(t, scheduler.Sleep(bg, 0))
 		e.Rawlink(func(scheduler.Linkable) {
 			order = append(order, "panic")
 			e.Rawlink(func(scheduler.Linkable) { order = append(order, "late") })
 			panic("in link")
 		})
 		waiter("b")
-		require.NoError(t, scheduler.Sleep(0))
+		require.NoError(t, scheduler.Sleep(bg, 0))
 		e.Set()
-		require.NoError(t, scheduler.Sleep(0))
-		require.NoError(t, scheduler.Sleep(0))
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		require.NoError(t, scheduler.Sleep(bg, 0))
 		assert.Equal(t, []string{"a", "panic", "b", "late"}, order)
 		require.Len(t, reported, 1)
 		assert.ErrorContains(t, reported[0], "panic in link: in link")
@@ -195,15 +205,15 @@ func ExampleEvent() {
 		var ready event.Event
 		for _, name := range []string{"a", "b"} {
 			scheduler.Go(func() error {
-				_, err := ready.Wait(scheduler.Forever)
+				err := ready.Wait(bg)
 				fmt.Println(name, "woke")
 				return err
 			})
 		}
-		_ = scheduler.Sleep(0)
+		_ = scheduler.Sleep(bg, 0)
 		ready.Set()
 		fmt.Println("set")
-		return scheduler.Sleep(0)
+		return scheduler.Sleep(bg, 0)
 	})
 	// Output:
 	// set
@@ -215,7 +225,7 @@ func ExampleAsyncResult() {
 	_ = scheduler.Main(func() error {
 		var r event.AsyncResult[int]
 		scheduler.Go(func() error { r.Set(42); return nil })
-		v, err := r.Get(true, scheduler.Forever)
+		v, err := r.Get(bg)
 		fmt.Println(v, err)
 		return nil
 	})
@@ -231,11 +241,11 @@ func BenchmarkEventWake10k(b *testing.B) {
 		for range b.N {
 			var e event.Event
 			for range n {
-				scheduler.Go(func() error { _, err := e.Wait(scheduler.Forever); return err })
+				scheduler.Go(func() error { err := e.Wait(bg); return err })
 			}
-			_ = scheduler.Sleep(0)
+			_ = scheduler.Sleep(bg, 0)
 			e.Set()
-			_ = scheduler.Sleep(0)
+			_ = scheduler.Sleep(bg, 0)
 		}
 		b.StopTimer()
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/waiter")
@@ -259,7 +269,7 @@ func BenchmarkEventSetWake10k(b *testing.B) {
 			left := n
 			for i := range gs {
 				gs[i] = scheduler.Go(func() error {
-					if _, err := e.Wait(scheduler.Forever); err != nil {
+					if err := e.Wait(bg); err != nil {
 						return err
 					}
 					if left--; left == 0 {
@@ -268,20 +278,20 @@ func BenchmarkEventSetWake10k(b *testing.B) {
 					return nil
 				})
 			}
-			if err := scheduler.Sleep(0); err != nil {
+			if err := scheduler.Sleep(bg, 0); err != nil {
 				return err
 			}
 			require.Equal(b, n, e.LinkCount())
 			b.StartTimer()
 			t0, c0 := time.Now(), processCPU()
 			e.Set()
-			if _, err := done.Wait(scheduler.Forever); err != nil {
+			if err := done.Wait(bg); err != nil {
 				return err
 			}
 			wall += time.Since(t0)
 			cpu += processCPU() - c0
 			b.StopTimer()
-			if _, err := scheduler.JoinAll(gs, scheduler.Forever, true); err != nil {
+			if _, err := scheduler.JoinAll(bg, gs); err != nil {
 				return err
 			}
 			b.StartTimer()

@@ -1,6 +1,7 @@
 package event_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -22,59 +23,37 @@ func inGoroutine(fn func()) (noHub bool) {
 	return <-done
 }
 
-// TestForeverWaitWithoutHub: waiting forever on an unbound Event or
-// AsyncResult from a goroutine with no hub fails with ErrNotGreenlet and
-// creates no hub (before, it created one, hit LoopExit and leaked it); a
-// ready one answers at once, still without a hub; and the objects stay
-// unbound, so a hub's greenlets can use them afterwards.
-func TestForeverWaitWithoutHub(t *testing.T) {
+// TestWaitWithoutHub: from a goroutine with no hub, every wait on an Event
+// or AsyncResult (set or not, with or without a deadline) fails with
+// ErrNotGreenlet and creates no hub; the objects stay unbound, so a hub's
+// greenlets can use them afterwards.
+func TestWaitWithoutHub(t *testing.T) {
 	var e event.Event
 	var ar event.AsyncResult[int]
-	require.True(t, inGoroutine(func() {
-		_, err := e.Wait(scheduler.Forever)
-		assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
-		var ee *event.Error
-		assert.ErrorAs(t, err, &ee)
-		_, err = ar.Get(true, scheduler.Forever)
-		assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
-		_, err = ar.Wait(scheduler.Forever)
-		assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
-		assert.Zero(t, e.LinkCount())
-	}), "a hub was created")
-
 	var set event.Event
 	set.Set()
 	require.True(t, inGoroutine(func() {
-		ok, err := set.Wait(scheduler.Forever)
-		require.NoError(t, err)
-		assert.True(t, ok)
-	}), "a hub was created for a set event")
+		for _, ctx := range []context.Context{bg, within(t, time.Millisecond)} {
+			err := e.Wait(ctx)
+			assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
+			var ee *event.Error
+			assert.ErrorAs(t, err, &ee)
+			_, err = ar.Get(ctx)
+			assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
+			assert.ErrorIs(t, ar.Wait(ctx), scheduler.ErrNotGreenlet)
+			assert.ErrorIs(t, set.Wait(ctx), scheduler.ErrNotGreenlet)
+		}
+		assert.Zero(t, e.LinkCount())
+	}), "a hub was created")
 
 	run(t, func() error {
-		g := scheduler.Go(func() error { _, err := e.Wait(scheduler.Forever); return err })
-		require.NoError(t, scheduler.Sleep(0))
+		g := scheduler.Go(func() error { return e.Wait(bg) })
+		require.NoError(t, scheduler.Sleep(bg, 0))
 		e.Set()
 		ar.Set(3)
-		v, err := ar.Get(true, scheduler.Forever)
+		v, err := ar.Get(bg)
 		require.NoError(t, err)
 		assert.Equal(t, 3, v)
-		return g.Join(scheduler.Forever)
+		return g.Join(bg)
 	})
-}
-
-// TestTimedWaitWithoutHub: a timed wait has an outcome (the timeout), so it
-// creates the goroutine's hub as Sleep would, and the goroutine owns it.
-func TestTimedWaitWithoutHub(t *testing.T) {
-	var e event.Event
-	var created bool
-	require.True(t, inGoroutine(func() {
-		ok, err := e.Wait(time.Millisecond)
-		require.NoError(t, err)
-		assert.False(t, ok)
-		h := scheduler.CurrentHub()
-		if created = h != nil; created {
-			require.NoError(t, h.Destroy())
-		}
-	}))
-	assert.True(t, created)
 }

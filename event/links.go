@@ -1,11 +1,9 @@
 package event
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"reflect"
-	"sync/atomic"
-	"time"
 
 	"github.com/geventgo/geventgo/scheduler"
 )
@@ -14,14 +12,17 @@ import (
 // object that becomes ready, and the single pending hub callback that calls
 // them. Event, AsyncResult and the lock package's semaphores embed one; a
 // user type can too, passing itself as owner. The zero value is ready to
-// use. Links binds to the hub of the first greenlet that links or waits.
-// A wait without a time limit from a goroutine that has no hub, on links
-// that are not bound, fails with ErrNotGreenlet instead of creating a hub
-// that could only end in LoopExit (and would outlive the goroutine).
+// use: Links binds to the hub of the first greenlet that links or waits
+// (see scheduler.Binding).
 //
-// Every method is hub-affine except NotifyAny, which is goroutine-safe.
+// Hub and NotifyAny are goroutine-safe; the other methods are hub-affine:
+// from elsewhere they change nothing (Rawlink returns 0, Wait an error
+// matching ErrNotGreenlet).
 type Links struct {
-	hub atomic.Pointer[scheduler.Hub]
+	bind scheduler.Binding
+	// last is the hub the lists below belong to; a rebind after that hub
+	// was destroyed starts them afresh.
+	last *scheduler.Hub
 	// links in registration order; called links are removed (one-shot).
 	links []link
 	// arrived holds greenlets that found the owner ready while a
@@ -65,52 +66,39 @@ func (k *wakeup) fire() {
 	k.w.Switch(nil)
 }
 
-// BoundHub returns the hub the links are bound to without binding them: nil
-// before first use, or when that hub was destroyed. Goroutine-safe.
-func (l *Links) BoundHub() *scheduler.Hub {
-	if h := l.hub.Load(); h != nil && !h.Destroyed() {
-		return h
-	}
-	return nil
+// Hub returns the live hub the links are bound to, nil before first use or
+// once that hub was destroyed. scheduler.IWait uses it to refuse a wait from
+// another hub. Goroutine-safe.
+func (l *Links) Hub() *scheduler.Hub { return l.bind.Hub() }
+
+// Check binds the links to the caller's hub if needed and returns an error
+// for op matching scheduler.ErrNotGreenlet when the caller may not use them:
+// the affinity check of an owner's own non-blocking calls (a semaphore's
+// Release).
+func (l *Links) Check(op string) error {
+	_, err := l.check(op, false)
+	return err
 }
 
-// Hub returns the hub the links are bound to, binding them to the caller's
-// hub first if needed; it fails from a goroutine that is not a greenlet of
-// the bound hub.
-func (l *Links) Hub() (*scheduler.Hub, error) {
-	h := l.hub.Load()
-	if h != nil && !h.Destroyed() {
-		if !h.OnHub() {
-			return nil, ErrNotGreenlet
-		}
-		return h, nil
+// check binds the links to the caller's hub if needed and checks that the
+// caller may use them (wait: block on them) for op.
+func (l *Links) check(op string, wait bool) (*scheduler.Hub, error) {
+	var h *scheduler.Hub
+	var err error
+	if wait {
+		h, err = l.bind.CheckWait()
+	} else {
+		h, err = l.bind.Check()
 	}
-	// First use binds to the caller's hub, creating it (gevent's
-	// _capture_hub(True)).
-	h = scheduler.GetHub()
-	// A destroyed hub's links can never run again: start afresh.
-	l.links, l.arrived, l.notifying = nil, nil, false
-	l.hub.Store(h)
+	if err != nil {
+		return nil, opErr(op, err)
+	}
+	if l.last != h {
+		// A destroyed hub's links can never run again: start afresh.
+		l.last = h
+		l.links, l.arrived, l.notifying = nil, nil, false
+	}
 	return h, nil
-}
-
-// hubFor is Hub for a wait of timeout (Forever: none). A goroutine with no
-// hub waiting forever on unbound links is refused without creating a hub:
-// nothing could ever notify it there. A timed wait creates the goroutine's
-// hub as any first scheduler call does (its outcome is the timeout, as in
-// gevent's main thread).
-func (l *Links) hubFor(timeout time.Duration) (*scheduler.Hub, error) {
-	if timeout < 0 && l.unboundHubless() {
-		return nil, ErrNotGreenlet
-	}
-	return l.Hub()
-}
-
-// unboundHubless reports whether the links are not bound to a live hub
-// and the caller has no hub either.
-func (l *Links) unboundHubless() bool {
-	h := l.hub.Load()
-	return (h == nil || h.Destroyed()) && scheduler.CurrentHub() == nil
 }
 
 // Len returns how many links wait to be called.
@@ -120,7 +108,10 @@ func (l *Links) Len() int { return len(l.links) + len(l.arrived) }
 // ready, and schedules the notification if it already is. fn runs once and
 // must not block.
 func (l *Links) Rawlink(owner scheduler.Linkable, fn func(scheduler.Linkable)) scheduler.LinkID {
-	if _, err := l.Hub(); err != nil {
+	if fn == nil || owner == nil {
+		return 0
+	}
+	if _, err := l.check("Rawlink", false); err != nil {
 		return 0
 	}
 	return l.rawlink(owner, fn)
@@ -146,6 +137,9 @@ func (l *Links) linkWakeup(owner scheduler.Linkable, k *wakeup) scheduler.LinkID
 // Unlink removes a link that has not run; unknown ids are ignored. When no
 // link is left the pending notification is cancelled.
 func (l *Links) Unlink(id scheduler.LinkID) {
+	if h := l.last; h == nil || h.Check() != nil {
+		return
+	}
 	l.links = remove(l.links, id)
 	l.arrived = remove(l.arrived, id)
 	if len(l.links) == 0 && len(l.arrived) == 0 && l.notifying && l.notifier.Pending() {
@@ -171,8 +165,8 @@ func (l *Links) CheckAndNotify(owner scheduler.Linkable) {
 	if l.notifying || len(l.links) == 0 || !owner.Ready() {
 		return
 	}
-	h := l.hub.Load()
-	if h == nil {
+	h := l.last
+	if h == nil || h.Check() != nil {
 		return
 	}
 	l.notifying = true
@@ -194,8 +188,8 @@ func (l *Links) CheckAndNotify(owner scheduler.Linkable) {
 // goroutine it goes through Hub.Post. Without a bound hub there is no link
 // to call, so it does nothing.
 func (l *Links) NotifyAny(owner scheduler.Linkable) {
-	h := l.hub.Load()
-	if h == nil || h.Destroyed() {
+	h := l.bind.Hub()
+	if h == nil {
 		return
 	}
 	if h.OnHub() {
@@ -210,7 +204,7 @@ func (l *Links) notify(owner scheduler.Linkable) {
 		l.CheckAndNotify(owner)
 		return
 	}
-	h := l.hub.Load()
+	h := l.last
 	l.run(owner, h, &l.links)
 	if len(l.arrived) > 0 {
 		l.run(owner, h, &l.arrived)
@@ -282,74 +276,57 @@ func (l *Links) runUntil(owner scheduler.Linkable, h *scheduler.Hub, ls *[]link,
 	return false
 }
 
-// Wait is gevent's AbstractLinkable._wait: if owner is ready it returns at
-// once (after the pending notification, if one is pending) with waited
-// false; otherwise it blocks until owner notifies the caller, returning
-// waited true and ok false when timeout (Forever: none) expired first.
-// Other errors thrown into the greenlet (Kill, an outer Timeout, LoopExit)
-// come back as err. label says what the greenlet waits on in reports.
-func (l *Links) Wait(owner scheduler.Linkable, timeout time.Duration, label string) (waited, ok bool, err error) {
-	if owner.Ready() && l.unboundHubless() {
-		// Nothing to wait for and no notification can be pending without
-		// a hub: answer without creating one.
-		return false, true, nil
+// Wait is gevent's AbstractLinkable._wait: if owner is ready it returns nil
+// at once (after the pending notification round, if one is pending);
+// otherwise it blocks until owner notifies the caller (nil) or ctx is done
+// (scheduler.ContextError's error). Errors thrown into the greenlet
+// meanwhile (Kill, a Timeout, LoopExit) come back as they are. label says
+// what the greenlet waits on in reports and names the call in errors.
+func (l *Links) Wait(ctx context.Context, owner scheduler.Linkable, label string) error {
+	if ctx == nil || owner == nil {
+		return opErr(label, scheduler.ErrNilArgument)
 	}
-	if _, err := l.hubFor(timeout); err != nil {
-		return false, false, opErr(label, err)
+	if _, err := l.check(label, true); err != nil {
+		return err
 	}
-	if owner.Ready() {
-		if l.notifying {
-			k := &wakeup{}
-			k.w.SetLabel(label)
-			l.nextID++
-			id := l.nextID
-			l.arrived = append(l.arrived, link{id: id, k: k})
-			_, err := k.w.Get()
-			if !k.fired {
-				l.Unlink(id)
-			}
-			if err != nil {
-				return false, false, err
-			}
-		}
-		return false, true, nil
+	if !owner.Ready() {
+		return l.waitCore(ctx, owner, label)
 	}
-	ok, err = l.waitCore(owner, timeout, label, true)
-	return true, ok, err
-}
-
-// WaitCore blocks until owner calls the caller's link or timeout expires
-// (gevent's _wait_core). With catch, the expiry of its own timeout returns
-// ok false; without, the *scheduler.Timeout comes back as err.
-func (l *Links) WaitCore(owner scheduler.Linkable, timeout time.Duration, label string, catch bool) (ok bool, err error) {
-	if _, err := l.hubFor(timeout); err != nil {
-		return false, opErr(label, err)
-	}
-	return l.waitCore(owner, timeout, label, catch)
-}
-
-// waitCore is WaitCore after the hub check.
-func (l *Links) waitCore(owner scheduler.Linkable, timeout time.Duration, label string, catch bool) (ok bool, err error) {
-	var t *scheduler.Timeout
-	if timeout >= 0 {
-		t = scheduler.NewTimeout(timeout, nil)
-		if err := t.Start(); err != nil {
-			return false, err
-		}
-		defer t.Cancel()
+	if !l.notifying {
+		return nil
 	}
 	k := &wakeup{}
 	k.w.SetLabel(label)
-	id := l.linkWakeup(owner, k)
-	_, err = k.w.Get()
+	l.nextID++
+	id := l.nextID
+	l.arrived = append(l.arrived, link{id: id, k: k})
+	_, err := k.w.Get(ctx)
 	if !k.fired {
 		l.Unlink(id)
 	}
-	if err != nil {
-		if catch && t != nil && errors.Is(err, t) {
-			return false, nil
-		}
-		return false, err
+	return err
+}
+
+// WaitCore blocks until owner calls the caller's link or ctx is done
+// (gevent's _wait_core), whether or not owner is ready now.
+func (l *Links) WaitCore(ctx context.Context, owner scheduler.Linkable, label string) error {
+	if ctx == nil || owner == nil {
+		return opErr(label, scheduler.ErrNilArgument)
 	}
-	return true, nil
+	if _, err := l.check(label, true); err != nil {
+		return err
+	}
+	return l.waitCore(ctx, owner, label)
+}
+
+// waitCore is WaitCore after the checks.
+func (l *Links) waitCore(ctx context.Context, owner scheduler.Linkable, label string) error {
+	k := &wakeup{}
+	k.w.SetLabel(label)
+	id := l.linkWakeup(owner, k)
+	_, err := k.w.Get(ctx)
+	if !k.fired {
+		l.Unlink(id)
+	}
+	return err
 }

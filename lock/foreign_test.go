@@ -30,13 +30,13 @@ func TestForeignGoroutineBlocking(t *testing.T) {
 	s, err := lock.NewSemaphore(0)
 	require.NoError(t, err)
 	var l lock.Lock
-	ok, err := l.Acquire(false, 0)
-	require.NoError(t, err)
-	require.True(t, ok)
+	require.False(t, l.TryAcquire(), "a goroutine without a hub takes nothing")
+	_, err = s.Release()
+	require.ErrorIs(t, err, scheduler.ErrNotGreenlet)
 	acquire := map[string]func() error{
-		"Semaphore.Acquire": func() error { _, err := s.Acquire(true, scheduler.Forever); return err },
-		"Semaphore.Wait":    func() error { _, err := s.Wait(scheduler.Forever); return err },
-		"Lock.Acquire":      func() error { _, err := l.Acquire(true, scheduler.Forever); return err },
+		"Semaphore.Acquire": func() error { err := s.Acquire(bg); return err },
+		"Semaphore.Wait":    func() error { _, err := s.Wait(bg); return err },
+		"Lock.Acquire":      func() error { err := l.Acquire(bg); return err },
 	}
 	for name, call := range acquire {
 		var err error
@@ -44,8 +44,8 @@ func TestForeignGoroutineBlocking(t *testing.T) {
 		assert.ErrorIs(t, err, scheduler.ErrNotGreenlet, name)
 	}
 	run(t, func() error {
-		g := scheduler.Go(func() error { _, err := s.Acquire(true, scheduler.Forever); return err })
-		require.NoError(t, scheduler.Sleep(0))
+		g := scheduler.Go(func() error { err := s.Acquire(bg); return err })
+		require.NoError(t, scheduler.Sleep(bg, 0))
 		for name, call := range acquire {
 			var err error
 			assert.True(t, inGoroutine(func() { err = call() }), "%s (bound) created a hub", name)
@@ -54,6 +54,6 @@ func TestForeignGoroutineBlocking(t *testing.T) {
 		assert.Equal(t, 1, s.LinkCount(), "only the hub's waiter is linked")
 		_, err := s.Release()
 		require.NoError(t, err)
-		return g.Join(scheduler.Forever)
+		return g.Join(bg)
 	})
 }

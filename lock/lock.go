@@ -10,10 +10,11 @@
 package lock
 
 import (
+	"context"
 	"errors"
-	"time"
 
 	"github.com/geventgo/geventgo/event"
+	"github.com/geventgo/geventgo/greenlet"
 	"github.com/geventgo/geventgo/scheduler"
 )
 
@@ -46,7 +47,8 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Semaphore is gevent's Semaphore: a counter of releases minus acquires plus
 // an initial value; Acquire blocks while it is zero. It does not track who
-// acquired it. Create it with NewSemaphore; it is hub-affine.
+// acquired it. The zero value has the initial value 1, gevent's default;
+// NewSemaphore sets another. Hub-affine.
 //
 // It implements scheduler.Linkable: it is ready when it can be acquired, and
 // a release wakes links one at a time for as long as it stays ready.
@@ -54,6 +56,7 @@ type Semaphore struct {
 	counter int
 	initial int
 	bounded bool
+	set     bool // counter and initial hold the value: false in the zero value
 	links   event.Links
 }
 
@@ -81,51 +84,79 @@ func NewBoundedSemaphore(value int) (*BoundedSemaphore, error) {
 }
 
 func (s *Semaphore) init(value int, bounded bool) {
-	s.counter, s.initial, s.bounded = value, value, bounded
+	s.counter, s.initial, s.bounded, s.set = value, value, bounded, true
 	s.links.OnlyWhileReady = true
 }
 
+// lazy gives a zero semaphore gevent's default value, 1.
+func (s *Semaphore) lazy() *Semaphore {
+	if !s.set {
+		s.init(1, s.bounded)
+	}
+	return s
+}
+
 // Counter returns the current counter.
-func (s *Semaphore) Counter() int { return s.counter }
+func (s *Semaphore) Counter() int { return s.lazy().counter }
 
 // Locked reports whether Acquire would block.
-func (s *Semaphore) Locked() bool { return s.counter <= 0 }
+func (s *Semaphore) Locked() bool { return s.lazy().counter <= 0 }
 
 // Ready reports whether the semaphore can be acquired without blocking.
-func (s *Semaphore) Ready() bool { return s.counter > 0 }
+func (s *Semaphore) Ready() bool { return s.lazy().counter > 0 }
 
-// Acquire decrements the counter, waiting while it is zero unless block is
-// false, for at most timeout (scheduler.Forever: no limit). It reports
-// whether it acquired; err is what was thrown into the waiting greenlet
-// (Kill, an outer Timeout, LoopExit) or ErrNotGreenlet.
-func (s *Semaphore) Acquire(block bool, timeout time.Duration) (bool, error) {
+// Acquire decrements the counter, waiting while it is zero or until ctx is
+// done. It returns nil once acquired, scheduler.ContextError's error when
+// ctx ended first, what was thrown into the waiting greenlet (Kill, a
+// Timeout, LoopExit), or an error matching ErrNotGreenlet.
+func (s *Semaphore) Acquire(ctx context.Context) error {
+	if err := s.links.Check("Semaphore.Acquire"); err != nil {
+		return err
+	}
+	s.lazy()
 	for {
 		if s.counter > 0 {
 			s.counter--
-			return true, nil
+			return nil
 		}
-		if !block {
-			return false, nil
-		}
-		_, ok, err := s.links.Wait(s, timeout, "Semaphore.Acquire")
+		err := s.links.Wait(ctx, s, "Semaphore.Acquire")
 		if err != nil {
 			if s.counter > 0 && errors.Is(err, scheduler.ErrLoopExit) {
 				continue
 			}
-			return false, err
-		}
-		if !ok {
-			return false, nil
+			return err
 		}
 	}
+}
+
+// TryAcquire decrements the counter if it is above zero and reports whether
+// it did; it never blocks. From a goroutine that is not a greenlet of the
+// semaphore's hub it acquires nothing and returns false.
+func (s *Semaphore) TryAcquire() bool {
+	if s.links.Check("Semaphore.TryAcquire") != nil {
+		return false
+	}
+	if s.lazy().counter > 0 {
+		s.counter--
+		return true
+	}
+	return false
 }
 
 // Release increments the counter and schedules the wake-up of the first
 // waiter; it returns the new counter. A BoundedSemaphore refuses to go above
 // its initial value.
 func (s *Semaphore) Release() (int, error) {
+	op := "Semaphore.Release"
+	if s.bounded {
+		op = "BoundedSemaphore.Release"
+	}
+	if err := s.links.Check(op); err != nil {
+		return s.counter, err
+	}
+	s.lazy()
 	if s.bounded && s.counter >= s.initial {
-		return s.counter, &Error{Op: "BoundedSemaphore.Release", Counter: s.counter, Err: ErrReleasedTooManyTimes}
+		return s.counter, &Error{Op: op, Counter: s.counter, Err: ErrReleasedTooManyTimes}
 	}
 	s.counter++
 	s.links.CheckAndNotify(s)
@@ -133,40 +164,62 @@ func (s *Semaphore) Release() (int, error) {
 }
 
 // Wait waits until the semaphore can be acquired, without acquiring it, or
-// until timeout expires; it returns the counter then (which may be 0 if
-// others acquired it first).
-func (s *Semaphore) Wait(timeout time.Duration) (int, error) {
-	if s.counter > 0 {
+// until ctx is done; it returns the counter then (which may be 0 if others
+// acquired it first).
+func (s *Semaphore) Wait(ctx context.Context) (int, error) {
+	if err := s.links.Check("Semaphore.Wait"); err != nil {
+		return 0, err
+	}
+	if s.lazy().counter > 0 {
 		return s.counter, nil
 	}
-	_, _, err := s.links.Wait(s, timeout, "Semaphore.Wait")
+	err := s.links.Wait(ctx, s, "Semaphore.Wait")
 	return s.counter, err
 }
 
 // Rawlink calls fn on the hub when the semaphore can be acquired (gevent's
 // rawlink); fn is called once and should acquire or pass the turn on.
 func (s *Semaphore) Rawlink(fn func(scheduler.Linkable)) scheduler.LinkID {
-	return s.links.Rawlink(s, fn)
+	return s.lazy().links.Rawlink(s, fn)
 }
 
 // Unlink removes a link that has not run.
 func (s *Semaphore) Unlink(id scheduler.LinkID) { s.links.Unlink(id) }
 
 // Hub returns the hub the semaphore is bound to (that of the first greenlet
-// that linked or waited; nil before). scheduler.IWait uses it to refuse a
-// wait from another hub. Goroutine-safe.
-func (s *Semaphore) Hub() *scheduler.Hub { return s.links.BoundHub() }
+// that used it; nil before). scheduler.IWait uses it to refuse a wait from
+// another hub. Goroutine-safe.
+func (s *Semaphore) Hub() *scheduler.Hub { return s.links.Hub() }
 
 // LinkCount returns how many links and waiters are registered.
 func (s *Semaphore) LinkCount() int { return s.links.Len() }
 
 // BoundedSemaphore is a Semaphore that cannot be released above its initial
-// value. Create it with NewBoundedSemaphore.
+// value. The zero value is bounded at 1, gevent's default;
+// NewBoundedSemaphore sets another value.
 type BoundedSemaphore struct {
-	// Semaphore supplies every method; NewBoundedSemaphore marks it
-	// bounded, which is what makes Release refuse to exceed the initial
-	// value.
+	// Semaphore supplies every method but Release, which also marks a
+	// zero value bounded before it first acts.
 	Semaphore
+}
+
+// Release is Semaphore.Release that fails with ErrReleasedTooManyTimes above
+// the initial value.
+func (b *BoundedSemaphore) Release() (int, error) {
+	b.bounded = true
+	return b.Semaphore.Release()
+}
+
+// Acquire is Semaphore.Acquire; see it.
+func (b *BoundedSemaphore) Acquire(ctx context.Context) error {
+	b.bounded = true
+	return b.Semaphore.Acquire(ctx)
+}
+
+// TryAcquire is Semaphore.TryAcquire; see it.
+func (b *BoundedSemaphore) TryAcquire() bool {
+	b.bounded = true
+	return b.Semaphore.TryAcquire()
 }
 
 // Lock is a mutual-exclusion lock for greenlets: a bounded semaphore of 1.
@@ -174,75 +227,102 @@ type BoundedSemaphore struct {
 // ErrReleasedTooManyTimes. Any greenlet may release it (use RLock for an
 // owner-checked lock). Hub-affine.
 type Lock struct {
-	s     Semaphore
-	ready bool
-}
-
-func (l *Lock) sem() *Semaphore {
-	if !l.ready {
-		l.s.init(1, true)
-		l.ready = true
-	}
-	return &l.s
+	s BoundedSemaphore
 }
 
 // Acquire takes the lock, waiting as Semaphore.Acquire does.
-func (l *Lock) Acquire(block bool, timeout time.Duration) (bool, error) {
-	return l.sem().Acquire(block, timeout)
-}
+func (l *Lock) Acquire(ctx context.Context) error { return l.s.Acquire(ctx) }
+
+// TryAcquire takes the lock if it is free and reports whether it did.
+func (l *Lock) TryAcquire() bool { return l.s.TryAcquire() }
 
 // Release frees the lock and schedules the wake-up of the first waiter.
 func (l *Lock) Release() error {
-	_, err := l.sem().Release()
-	if err != nil {
-		return &Error{Op: "Lock.Release", Err: ErrReleasedTooManyTimes}
+	_, err := l.s.Release()
+	var le *Error
+	if errors.As(err, &le) {
+		return &Error{Op: "Lock.Release", Err: le.Err}
 	}
-	return nil
+	return err
 }
 
 // Locked reports whether the lock is held.
-func (l *Lock) Locked() bool { return l.sem().Locked() }
+func (l *Lock) Locked() bool { return l.s.Locked() }
 
 // Ready reports whether the lock is free.
-func (l *Lock) Ready() bool { return l.sem().Ready() }
+func (l *Lock) Ready() bool { return l.s.Ready() }
 
 // Rawlink calls fn on the hub once the lock is free.
 func (l *Lock) Rawlink(fn func(scheduler.Linkable)) scheduler.LinkID {
-	return l.sem().Rawlink(fn)
+	return l.s.Rawlink(fn)
 }
 
 // Unlink removes a link that has not run.
-func (l *Lock) Unlink(id scheduler.LinkID) { l.sem().Unlink(id) }
+func (l *Lock) Unlink(id scheduler.LinkID) { l.s.Unlink(id) }
+
+// Hub returns the hub the lock is bound to; see Semaphore.Hub.
+func (l *Lock) Hub() *scheduler.Hub { return l.s.Hub() }
 
 // RLock is gevent's RLock: a reentrant lock owned by the greenlet that
 // acquired it; only the owner may release it. The zero value is unlocked.
 // Hub-affine.
 type RLock struct {
 	block Lock
-	owner any
+	owner *greenlet.Greenlet
 	count int
 }
 
-func current() any { return scheduler.CurrentRaw() }
+// caller returns the calling greenlet if it may use the lock.
+func (r *RLock) caller(op string) (*greenlet.Greenlet, error) {
+	if err := r.block.s.links.Check(op); err != nil {
+		return nil, err
+	}
+	return greenlet.Current(), nil
+}
 
 // Acquire takes the lock or, for its owner, increments its recursion count.
-func (r *RLock) Acquire(block bool, timeout time.Duration) (bool, error) {
-	me := current()
+func (r *RLock) Acquire(ctx context.Context) error {
+	me, err := r.caller("RLock.Acquire")
+	if err != nil {
+		return err
+	}
 	if r.owner == me {
 		r.count++
-		return true, nil
+		return nil
 	}
-	ok, err := r.block.Acquire(block, timeout)
-	if ok {
-		r.owner, r.count = me, 1
+	if err := r.block.Acquire(ctx); err != nil {
+		return err
 	}
-	return ok, err
+	r.owner, r.count = me, 1
+	return nil
+}
+
+// TryAcquire is Acquire without waiting: it reports whether the caller now
+// holds the lock.
+func (r *RLock) TryAcquire() bool {
+	me, err := r.caller("RLock.TryAcquire")
+	if err != nil {
+		return false
+	}
+	if r.owner == me {
+		r.count++
+		return true
+	}
+	if !r.block.TryAcquire() {
+		return false
+	}
+	r.owner, r.count = me, 1
+	return true
 }
 
 // Release decrements the recursion count and frees the lock at zero. It
 // returns ErrNotHeld when the caller does not hold the lock.
 func (r *RLock) Release() error {
-	if r.owner == nil || r.owner != current() {
+	me, err := r.caller("RLock.Release")
+	if err != nil {
+		return err
+	}
+	if r.owner == nil || r.owner != me {
 		return &Error{Op: "RLock.Release", Counter: r.count, Err: ErrNotHeld}
 	}
 	r.count--
@@ -260,7 +340,10 @@ func (r *RLock) Locked() bool { return r.owner != nil }
 func (r *RLock) Count() int { return r.count }
 
 // IsOwned reports whether the calling greenlet holds the lock.
-func (r *RLock) IsOwned() bool { return r.owner != nil && r.owner == current() }
+func (r *RLock) IsOwned() bool {
+	me, err := r.caller("RLock.IsOwned")
+	return err == nil && r.owner != nil && r.owner == me
+}
 
 // DummySemaphore is gevent's DummySemaphore: a semaphore that is always
 // free, for code that takes a semaphore but needs no limit (an unbounded
@@ -269,14 +352,22 @@ func (r *RLock) IsOwned() bool { return r.owner != nil && r.owner == current() }
 // scheduler.Wait on it from blocking forever.
 type DummySemaphore struct{}
 
-// Acquire always succeeds at once.
-func (DummySemaphore) Acquire(bool, time.Duration) (bool, error) { return true, nil }
+// Acquire always succeeds at once (a nil ctx is refused, as everywhere).
+func (DummySemaphore) Acquire(ctx context.Context) error {
+	if ctx == nil {
+		return &Error{Op: "DummySemaphore.Acquire", Err: scheduler.ErrNilArgument}
+	}
+	return nil
+}
+
+// TryAcquire always succeeds.
+func (DummySemaphore) TryAcquire() bool { return true }
 
 // Release does nothing.
 func (DummySemaphore) Release() (int, error) { return 1, nil }
 
 // Wait returns 1 at once.
-func (DummySemaphore) Wait(time.Duration) (int, error) { return 1, nil }
+func (DummySemaphore) Wait(context.Context) (int, error) { return 1, nil }
 
 // Locked is always false.
 func (DummySemaphore) Locked() bool { return false }
@@ -284,9 +375,14 @@ func (DummySemaphore) Locked() bool { return false }
 // Ready is always true.
 func (DummySemaphore) Ready() bool { return true }
 
-// Rawlink schedules fn on the caller's hub.
+// Rawlink schedules fn on the caller's hub; outside a greenlet, or for a nil
+// fn, it links nothing and returns 0.
 func (d DummySemaphore) Rawlink(fn func(scheduler.Linkable)) scheduler.LinkID {
-	scheduler.GetHub().RunCallback(func() { fn(d) })
+	h := scheduler.CurrentHub()
+	if h == nil || fn == nil {
+		return 0
+	}
+	h.RunCallback(func() { fn(d) })
 	return 0
 }
 

@@ -1,6 +1,7 @@
 package lock_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -9,11 +10,15 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/geventgo/geventgo/internal/testctx"
 	"github.com/geventgo/geventgo/lock"
 	"github.com/geventgo/geventgo/scheduler"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// bg is the context of waits that only their own events end.
+var bg = context.Background()
 
 func run(t testing.TB, fn func() error) {
 	t.Helper()
@@ -31,31 +36,28 @@ func TestSemaphoreOrderAndTimeout(t *testing.T) {
 	run(t, func() error {
 		s, err := lock.NewSemaphore(1)
 		require.NoError(t, err)
-		ok, err := s.Acquire(true, scheduler.Forever)
-		require.True(t, ok)
-		require.NoError(t, err)
+		require.NoError(t, s.Acquire(bg))
 		var order []int
 		var gs []*scheduler.Greenlet[struct{}]
 		for i := range 4 {
 			gs = append(gs, scheduler.Go(func() error {
-				if _, err := s.Acquire(true, scheduler.Forever); err != nil {
+				if err := s.Acquire(bg); err != nil {
 					return err
 				}
 				order = append(order, i)
-				if err := scheduler.Sleep(0); err != nil {
+				if err := scheduler.Sleep(bg, 0); err != nil {
 					return err
 				}
 				_, err := s.Release()
 				return err
 			}))
 		}
-		require.NoError(t, scheduler.Sleep(0))
-		ok, err = s.Acquire(true, time.Millisecond)
-		require.NoError(t, err)
-		assert.False(t, ok, "timed out")
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		err = s.Acquire(testctx.Within(t, time.Millisecond))
+		assert.ErrorIs(t, err, scheduler.ErrTimeout)
 		_, err = s.Release()
 		require.NoError(t, err)
-		_, err = scheduler.JoinAll(gs, scheduler.Forever, true)
+		_, err = scheduler.JoinAll(bg, gs)
 		require.NoError(t, err)
 		assert.Equal(t, []int{0, 1, 2, 3}, order)
 		assert.Equal(t, 1, s.Counter())
@@ -72,11 +74,8 @@ func TestBoundedAndLock(t *testing.T) {
 		assert.ErrorIs(t, err, lock.ErrReleasedTooManyTimes)
 		var l lock.Lock
 		assert.False(t, l.Locked())
-		ok, err := l.Acquire(false, 0)
-		require.NoError(t, err)
-		assert.True(t, ok)
-		ok, _ = l.Acquire(false, 0)
-		assert.False(t, ok)
+		assert.True(t, l.TryAcquire())
+		assert.False(t, l.TryAcquire())
 		require.NoError(t, l.Release())
 		assert.ErrorIs(t, l.Release(), lock.ErrReleasedTooManyTimes)
 		return nil
@@ -87,16 +86,15 @@ func TestRLockOwner(t *testing.T) {
 	run(t, func() error {
 		var r lock.RLock
 		assert.ErrorIs(t, r.Release(), lock.ErrNotHeld)
-		_, _ = r.Acquire(true, scheduler.Forever)
-		_, _ = r.Acquire(true, scheduler.Forever)
+		_ = r.Acquire(bg)
+		_ = r.Acquire(bg)
 		assert.Equal(t, 2, r.Count())
 		g := scheduler.Go(func() error {
 			assert.ErrorIs(t, r.Release(), lock.ErrNotHeld)
-			ok, err := r.Acquire(false, 0)
-			assert.False(t, ok)
-			return err
+			assert.False(t, r.TryAcquire())
+			return nil
 		})
-		require.NoError(t, g.Join(scheduler.Forever))
+		require.NoError(t, g.Join(bg))
 		require.NoError(t, r.Release())
 		require.NoError(t, r.Release())
 		assert.False(t, r.Locked())
@@ -108,7 +106,7 @@ func TestSemaphoreWithSchedulerWait(t *testing.T) {
 	run(t, func() error {
 		s, _ := lock.NewSemaphore(0)
 		scheduler.SpawnLater(time.Millisecond, func() (int, error) { return s.Release() })
-		done, err := scheduler.Wait([]scheduler.Linkable{s, lock.DummySemaphore{}}, 0, time.Second)
+		done, err := scheduler.Wait(testctx.Within(t, time.Second), []scheduler.Linkable{s, lock.DummySemaphore{}}, 0)
 		require.NoError(t, err)
 		assert.Len(t, done, 2)
 		return nil
@@ -118,10 +116,10 @@ func TestSemaphoreWithSchedulerWait(t *testing.T) {
 func TestKilledWaiterLeavesNoLink(t *testing.T) {
 	run(t, func() error {
 		s, _ := lock.NewSemaphore(0)
-		g := scheduler.Go(func() error { _, err := s.Acquire(true, scheduler.Forever); return err })
-		require.NoError(t, scheduler.Sleep(0))
+		g := scheduler.Go(func() error { err := s.Acquire(bg); return err })
+		require.NoError(t, scheduler.Sleep(bg, 0))
 		assert.Equal(t, 1, s.LinkCount())
-		require.NoError(t, g.Kill(nil, true, scheduler.Forever))
+		require.NoError(t, g.Kill(bg, nil))
 		assert.Equal(t, 0, s.LinkCount())
 		return nil
 	})
@@ -133,15 +131,15 @@ func ExampleSemaphore() {
 		var gs []*scheduler.Greenlet[struct{}]
 		for _, n := range []string{"a", "b"} {
 			gs = append(gs, scheduler.Go(func() error {
-				_, _ = s.Acquire(true, scheduler.Forever)
+				_ = s.Acquire(bg)
 				defer func() { _, _ = s.Release() }()
 				fmt.Println(n, "in")
-				_ = scheduler.Sleep(0)
+				_ = scheduler.Sleep(bg, 0)
 				fmt.Println(n, "out")
 				return nil
 			}))
 		}
-		_, err := scheduler.JoinAll(gs, scheduler.Forever, false)
+		_, err := scheduler.Wait(bg, gs, 0)
 		return err
 	})
 	// Output:
@@ -159,10 +157,10 @@ func BenchmarkSemaphoreContended(b *testing.B) {
 		n := b.N
 		body := func() error {
 			for range n / 2 {
-				if _, err := s.Acquire(true, scheduler.Forever); err != nil {
+				if err := s.Acquire(bg); err != nil {
 					return err
 				}
-				if err := scheduler.Sleep(0); err != nil {
+				if err := scheduler.Sleep(bg, 0); err != nil {
 					return err
 				}
 				if _, err := s.Release(); err != nil {
@@ -173,7 +171,36 @@ func BenchmarkSemaphoreContended(b *testing.B) {
 		}
 		b.ResetTimer()
 		g1, g2 := scheduler.Go(body), scheduler.Go(body)
-		_, err := scheduler.JoinAll([]*scheduler.Greenlet[struct{}]{g1, g2}, scheduler.Forever, true)
+		_, err := scheduler.JoinAll(bg, []*scheduler.Greenlet[struct{}]{g1, g2})
 		return err
+	})
+}
+
+// The zero semaphores have gevent's default value, 1; a zero
+// BoundedSemaphore is bounded at it (it used to be an unbounded semaphore
+// of 0).
+func TestZeroSemaphores(t *testing.T) {
+	run(t, func() error {
+		var s lock.Semaphore
+		assert.Equal(t, 1, s.Counter())
+		assert.True(t, s.TryAcquire())
+		assert.False(t, s.TryAcquire())
+		n, err := s.Release()
+		require.NoError(t, err)
+		assert.Equal(t, 1, n)
+		n, err = s.Release()
+		require.NoError(t, err)
+		assert.Equal(t, 2, n, "an unbounded semaphore goes above its initial value")
+
+		var b lock.BoundedSemaphore
+		_, err = b.Release()
+		assert.ErrorIs(t, err, lock.ErrReleasedTooManyTimes)
+		require.NoError(t, b.Acquire(bg))
+		err = b.Acquire(testctx.Within(t, time.Millisecond))
+		assert.ErrorIs(t, err, scheduler.ErrTimeout)
+		n, err = b.Release()
+		require.NoError(t, err)
+		assert.Equal(t, 1, n)
+		return nil
 	})
 }

@@ -40,18 +40,24 @@ func (h *Hub) InHub() bool {
 }
 
 // Check returns nil when the caller may make a hub-affine, non-blocking call
-// on h, and otherwise an *Error for op matching ErrNotGreenlet (or
-// ErrHubDestroyed after Destroy). A nil h is a hub nobody created:
-// ErrNotGreenlet. Goroutine-safe.
-func (h *Hub) Check(op string) error {
-	_, err := h.affine(currentCtx(), op)
-	return err
+// on h, and otherwise ErrNotGreenlet (or ErrHubDestroyed after Destroy),
+// for the caller to wrap with the name of its call. A nil h is a hub nobody
+// created: ErrNotGreenlet. Goroutine-safe.
+func (h *Hub) Check() error {
+	return cause(h.affine(currentCtx(), ""))
 }
 
 // CheckWait is Check for a call that blocks: the hub greenlet itself is
 // refused too. Goroutine-safe.
-func (h *Hub) CheckWait(op string) error {
-	_, err := h.mayBlock(currentCtx(), op)
+func (h *Hub) CheckWait() error {
+	return cause(h.mayBlock(currentCtx(), ""))
+}
+
+// cause strips the *Error an internal check wraps its sentinel in.
+func cause(_ *gctx, err error) error {
+	if e, ok := err.(*Error); ok {
+		return e.Err
+	}
 	return err
 }
 
@@ -115,43 +121,55 @@ func (b *Binding) Hub() *Hub {
 }
 
 // Check binds the object to the caller's hub if it is unbound and returns
-// the hub on which the caller may make a non-blocking call; otherwise an
-// error for op matching ErrNotGreenlet.
-func (b *Binding) Check(op string) (*Hub, error) {
+// the hub on which the caller may make a non-blocking call; otherwise
+// ErrNotGreenlet or ErrHubDestroyed, as Hub.Check.
+func (b *Binding) Check() (*Hub, error) {
 	c := currentCtx()
-	h, err := b.bind(c, op)
+	h, err := b.bind(c)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := h.affine(c, op); err != nil {
+	if err := cause(h.affine(c, "")); err != nil {
 		return nil, err
 	}
 	return h, nil
 }
 
 // CheckWait is Check for a call that blocks.
-func (b *Binding) CheckWait(op string) (*Hub, error) {
+func (b *Binding) CheckWait() (*Hub, error) {
 	c := currentCtx()
-	h, err := b.bind(c, op)
+	h, err := b.bind(c)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := h.mayBlock(c, op); err != nil {
+	if err := cause(h.mayBlock(c, "")); err != nil {
 		return nil, err
 	}
 	return h, nil
 }
 
-func (b *Binding) bind(c *gctx, op string) (*Hub, error) {
+func (b *Binding) bind(c *gctx) (*Hub, error) {
 	h := b.p.Load()
 	if h != nil && !h.destroyed.Load() {
 		return h, nil
 	}
 	if c == nil {
-		return nil, opErr(op, ErrNotGreenlet)
+		return nil, ErrNotGreenlet
 	}
 	if b.p.CompareAndSwap(h, c.hub) {
 		return c.hub, nil
 	}
 	return b.p.Load(), nil
+}
+
+// check is Check with the error wrapped for op.
+func (h *Hub) check(op string) error {
+	_, err := h.affine(currentCtx(), op)
+	return err
+}
+
+// checkWait is CheckWait with the error wrapped for op.
+func (h *Hub) checkWait(op string) error {
+	_, err := h.mayBlock(currentCtx(), op)
+	return err
 }

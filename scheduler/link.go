@@ -13,7 +13,7 @@ import (
 // the greenlet's hub or one of its greenlets, it registers nothing and
 // returns 0 (the links are the hub's state).
 func (t *task) Rawlink(fn func(Linkable)) LinkID {
-	if fn == nil || t.hub.Check("Greenlet.Rawlink") != nil {
+	if fn == nil || t.hub.check("Greenlet.Rawlink") != nil {
 		return 0
 	}
 	t.linkSeq++
@@ -30,7 +30,7 @@ func (t *task) Rawlink(fn func(Linkable)) LinkID {
 // Unlink removes the link id; unknown ids are ignored, and so is a call
 // from a goroutine that is not on the greenlet's hub. Hub-affine.
 func (t *task) Unlink(id LinkID) {
-	if t.hub.Check("Greenlet.Unlink") != nil {
+	if t.hub.check("Greenlet.Unlink") != nil {
 		return
 	}
 	for i := range t.links {
@@ -213,13 +213,13 @@ func (t *task) Kill(ctx context.Context, err error) error {
 	if t.ready && h == nil {
 		return nil
 	}
-	if cerr := h.Check("Greenlet.Kill"); cerr != nil {
+	if cerr := h.check("Greenlet.Kill"); cerr != nil {
 		return cerr
 	}
 	if t.killBeforeStart(err) || t.ready {
 		return nil
 	}
-	if cerr := h.CheckWait("Greenlet.Kill"); cerr != nil {
+	if cerr := h.checkWait("Greenlet.Kill"); cerr != nil {
 		return cerr
 	}
 	w := &Waiter{hub: h, label: "kill " + t.Name()}
@@ -241,7 +241,7 @@ func (t *task) KillAsync(err error) error {
 	if t.ready && h == nil {
 		return nil
 	}
-	if cerr := h.Check("Greenlet.KillAsync"); cerr != nil {
+	if cerr := h.check("Greenlet.KillAsync"); cerr != nil {
 		return cerr
 	}
 	if t.killBeforeStart(err) || t.ready {
@@ -483,7 +483,7 @@ func KillAll[G Killable](ctx context.Context, gs []G, err error) error {
 	if kerr != nil || len(need) == 0 {
 		return kerr
 	}
-	if cerr := h.CheckWait("KillAll"); cerr != nil {
+	if cerr := h.checkWait("KillAll"); cerr != nil {
 		return cerr
 	}
 	w := &Waiter{hub: h, label: "killall"}
@@ -541,7 +541,7 @@ func killAllPrepare[G Killable](gs []G, err error) (*Hub, []*task, error, error)
 	if h == nil {
 		return nil, nil, err, nil
 	}
-	if cerr := h.Check("KillAll"); cerr != nil {
+	if cerr := h.check("KillAll"); cerr != nil {
 		return nil, nil, err, cerr
 	}
 	var need []*task

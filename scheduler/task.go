@@ -234,13 +234,13 @@ func (g *Greenlet[T]) TryGet() (T, error) {
 	if g.ready {
 		// A greenlet refused at Spawn has no hub but is ready.
 		if g.hub != nil {
-			if err := g.hub.Check("Greenlet.TryGet"); err != nil {
+			if err := g.hub.check("Greenlet.TryGet"); err != nil {
 				return zero, err
 			}
 		}
 		return g.value, g.err
 	}
-	if err := g.hub.Check("Greenlet.TryGet"); err != nil {
+	if err := g.hub.check("Greenlet.TryGet"); err != nil {
 		return zero, err
 	}
 	return zero, opErr("Greenlet.TryGet", ErrNotReady)
