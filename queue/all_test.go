@@ -1,6 +1,7 @@
 package queue_test
 
 import (
+	"context"
 	"iter"
 	"testing"
 	"time"
@@ -15,7 +16,7 @@ import (
 // ranger is what the All tests need of a Queue or a Channel.
 type ranger struct {
 	name    string
-	all     func() iter.Seq2[int, error]
+	all     func(context.Context) iter.Seq2[int, error]
 	put     func(int) error // from a greenlet of its own: a bounded queue or a Channel would wait
 	waiters func() int      // getters waiting
 	stop    func()
@@ -23,33 +24,33 @@ type ranger struct {
 
 func queueRanger(name string, q *queue.Queue[int]) ranger {
 	return ranger{name, q.All, func(v int) error {
-		scheduler.Go(func() error { return q.Put(v, true, scheduler.Forever) })
+		scheduler.Go(func() error { return q.Put(bg, v) })
 		return nil
 	}, q.Getters, q.Shutdown}
 }
 
 func channelRanger(c *queue.Channel[int]) ranger {
 	return ranger{"Channel", c.All, func(v int) error {
-		scheduler.Go(func() error { return c.Put(v, true, scheduler.Forever) })
+		scheduler.Go(func() error { return c.Put(bg, v) })
 		return nil
 	}, func() int { return max(-c.Balance(), 0) }, c.Shutdown}
 }
 
 // rangers returns one fresh ranger per kind.
 func rangers() []ranger {
-	jq := queue.NewJoinableQueue[int](0)
+	jq := queue.NewJoinable[int](0)
 	return []ranger{
-		queueRanger("Queue", queue.NewQueue[int](0)),
-		queueRanger("Queue bounded", queue.NewQueue[int](1)),
-		queueRanger("LifoQueue", queue.NewLifoQueue[int](0)),
-		queueRanger("PriorityQueue", queue.NewPriorityQueue[int](0)),
-		queueRanger("SimpleQueue", queue.NewSimpleQueue[int]()),
+		queueRanger("Queue", queue.New[int](0)),
+		queueRanger("Queue bounded", queue.New[int](1)),
+		queueRanger("LifoQueue", queue.NewLifo[int](0)),
+		queueRanger("PriorityQueue", queue.NewPriority[int](0)),
+		queueRanger("SimpleQueue", queue.NewSimple[int]()),
 		queueRanger("JoinableQueue", &jq.Queue),
 		channelRanger(queue.NewChannel[int]()),
 	}
 }
 
-// drain ranges over r.all() the way callers should, recording what the loop
+// drain ranges over r.all(bg) the way callers should, recording what the loop
 // body saw, and returns the error it saw (nil after a clean end).
 type drain struct {
 	items  []int
@@ -76,15 +77,15 @@ func TestAllCleanEndOnShutdown(t *testing.T) {
 		t.Run(r.name, func(t *testing.T) {
 			run(t, func() error {
 				var d drain
-				g := scheduler.Go(func() error { return d.run(r.all()) })
+				g := scheduler.Go(func() error { return d.run(r.all(bg)) })
 				for i := range 3 {
 					require.NoError(t, r.put(i))
-					require.NoError(t, scheduler.Sleep(0))
+					require.NoError(t, scheduler.Sleep(bg, 0))
 				}
-				require.NoError(t, scheduler.Sleep(0))
+				require.NoError(t, scheduler.Sleep(bg, 0))
 				assert.Equal(t, 1, r.waiters(), "the loop waits for the next item")
 				r.stop()
-				require.NoError(t, g.Join(scheduler.Forever))
+				require.NoError(t, g.Join(bg))
 				assert.True(t, g.Successful())
 				assert.Equal(t, []int{0, 1, 2}, d.items)
 				assert.Empty(t, d.errs, "a shutdown is the clean end")
@@ -98,13 +99,13 @@ func TestAllCleanEndOnShutdown(t *testing.T) {
 
 func TestAllDrainsBeforeShutdownEnds(t *testing.T) {
 	run(t, func() error {
-		q := queue.NewQueue[int](0)
+		q := queue.New[int](0)
 		for i := range 3 {
-			require.NoError(t, q.Put(i, false, 0))
+			require.NoError(t, q.TryPut(i))
 		}
 		q.Shutdown()
 		var d drain
-		require.NoError(t, d.run(q.All()), "items left are yielded, then the end")
+		require.NoError(t, d.run(q.All(bg)), "items left are yielded, then the end")
 		assert.Equal(t, []int{0, 1, 2}, d.items)
 		assert.True(t, d.after)
 		return nil
@@ -116,12 +117,12 @@ func TestAllYieldsKill(t *testing.T) {
 		t.Run(r.name, func(t *testing.T) {
 			run(t, func() error {
 				var d drain
-				g := scheduler.Go(func() error { return d.run(r.all()) })
+				g := scheduler.Go(func() error { return d.run(r.all(bg)) })
 				require.NoError(t, r.put(1))
-				require.NoError(t, scheduler.Sleep(0))
-				require.NoError(t, scheduler.Sleep(0))
+				require.NoError(t, scheduler.Sleep(bg, 0))
+				require.NoError(t, scheduler.Sleep(bg, 0))
 				require.Equal(t, 1, r.waiters())
-				require.NoError(t, g.Kill(nil, true, scheduler.Forever))
+				require.NoError(t, g.Kill(bg, nil))
 				assert.Equal(t, []int{1}, d.items)
 				require.Len(t, d.errs, 1, "the kill is yielded once")
 				assert.ErrorIs(t, d.errs[0], scheduler.ErrGreenletExit)
@@ -146,7 +147,7 @@ func TestAllYieldsOuterTimeout(t *testing.T) {
 				require.NoError(t, to.Start())
 				defer to.Cancel()
 				var d drain
-				err := d.run(r.all())
+				err := d.run(r.all(bg))
 				assert.ErrorIs(t, err, to, "the outer timeout comes out of the loop")
 				assert.ErrorIs(t, err, scheduler.ErrTimeout)
 				assert.NotErrorIs(t, err, queue.ErrEmpty, "it is not the Get's own timeout")
@@ -163,14 +164,14 @@ func TestAllYieldsOuterTimeout(t *testing.T) {
 func TestAllYieldsLoopExit(t *testing.T) {
 	run(t, func() error {
 		var d drain
-		err := d.run(queue.NewQueue[int](0).All())
+		err := d.run(queue.New[int](0).All(bg))
 		assert.ErrorIs(t, err, scheduler.ErrLoopExit, "nothing can put: LoopExit, not a clean end")
 		var le *scheduler.LoopExitError
 		assert.ErrorAs(t, err, &le)
 		assert.Len(t, d.errs, 1)
 
 		d = drain{}
-		err = d.run(queue.NewChannel[int]().All())
+		err = d.run(queue.NewChannel[int]().All(bg))
 		assert.ErrorIs(t, err, scheduler.ErrLoopExit)
 		assert.Len(t, d.errs, 1)
 		return nil
@@ -184,10 +185,10 @@ func TestAllForeignShutdownErrorIsNotTheEnd(t *testing.T) {
 		t.Run(r.name, func(t *testing.T) {
 			run(t, func() error {
 				var d drain
-				g := scheduler.Go(func() error { return d.run(r.all()) })
-				require.NoError(t, scheduler.Sleep(0))
+				g := scheduler.Go(func() error { return d.run(r.all(bg)) })
+				require.NoError(t, scheduler.Sleep(bg, 0))
 				other := &queue.Error{Op: "Queue.Get", Err: queue.ErrShutdown}
-				require.NoError(t, g.Kill(other, true, scheduler.Forever))
+				require.NoError(t, g.Kill(bg, other))
 				require.Len(t, d.errs, 1)
 				assert.ErrorIs(t, d.errs[0], other)
 				assert.ErrorIs(t, g.Err(), queue.ErrShutdown)
@@ -206,7 +207,7 @@ func TestAllBreakLeavesNoWaiter(t *testing.T) {
 					require.NoError(t, r.put(i))
 				}
 				n := 0
-				for _, err := range r.all() {
+				for _, err := range r.all(bg) {
 					require.NoError(t, err)
 					if n++; n == 2 {
 						break
@@ -215,7 +216,7 @@ func TestAllBreakLeavesNoWaiter(t *testing.T) {
 				assert.Equal(t, 0, r.waiters(), "no Get was left waiting")
 				// The item left goes to the next Get, not to a lost waiter.
 				var last []int
-				for v, err := range r.all() {
+				for v, err := range r.all(bg) {
 					require.NoError(t, err)
 					last = append(last, v)
 					break
@@ -231,11 +232,11 @@ func TestAllBreakLeavesNoWaiter(t *testing.T) {
 // Breaking out on the error leaves the queue usable.
 func TestAllBreakOnErrorThenReuse(t *testing.T) {
 	run(t, func() error {
-		q := queue.NewQueue[int](0)
+		q := queue.New[int](0)
 		to := scheduler.NewTimeout(time.Millisecond, nil)
 		require.NoError(t, to.Start())
 		var got error
-		for _, err := range q.All() {
+		for _, err := range q.All(bg) {
 			if err != nil {
 				got = err
 				break
@@ -244,8 +245,8 @@ func TestAllBreakOnErrorThenReuse(t *testing.T) {
 		to.Cancel()
 		require.ErrorIs(t, got, to)
 		assert.Equal(t, 0, q.Getters())
-		scheduler.Go(func() error { return q.Put(9, true, scheduler.Forever) })
-		for v, err := range q.All() {
+		scheduler.Go(func() error { return q.Put(bg, 9) })
+		for v, err := range q.All(bg) {
 			require.NoError(t, err)
 			assert.Equal(t, 9, v)
 			break

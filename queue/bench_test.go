@@ -11,12 +11,12 @@ import (
 // Queue(100), another gets them; ns/op is per item.
 func BenchmarkQueueProducerConsumer(b *testing.B) {
 	run(b, func() error {
-		q := queue.NewQueue[int](100)
+		q := queue.New[int](100)
 		n := b.N
 		b.ResetTimer()
 		cons := scheduler.Go(func() error {
 			for range n {
-				if _, err := q.Get(true, scheduler.Forever); err != nil {
+				if _, err := q.Get(bg); err != nil {
 					return err
 				}
 			}
@@ -24,13 +24,13 @@ func BenchmarkQueueProducerConsumer(b *testing.B) {
 		})
 		prod := scheduler.Go(func() error {
 			for i := range n {
-				if err := q.Put(i, true, scheduler.Forever); err != nil {
+				if err := q.Put(bg, i); err != nil {
 					return err
 				}
 			}
 			return nil
 		})
-		_, err := scheduler.JoinAll([]*scheduler.Greenlet[struct{}]{cons, prod}, scheduler.Forever, true)
+		_, err := scheduler.JoinAll(bg, []*scheduler.Greenlet[struct{}]{cons, prod})
 		return err
 	})
 }
@@ -63,7 +63,7 @@ func BenchmarkChannelRendezvous(b *testing.B) {
 		b.ResetTimer()
 		cons := scheduler.Go(func() error {
 			for range n {
-				if _, err := c.Get(true, scheduler.Forever); err != nil {
+				if _, err := c.Get(bg); err != nil {
 					return err
 				}
 			}
@@ -71,13 +71,13 @@ func BenchmarkChannelRendezvous(b *testing.B) {
 		})
 		prod := scheduler.Go(func() error {
 			for i := range n {
-				if err := c.Put(i, true, scheduler.Forever); err != nil {
+				if err := c.Put(bg, i); err != nil {
 					return err
 				}
 			}
 			return nil
 		})
-		_, err := scheduler.JoinAll([]*scheduler.Greenlet[struct{}]{cons, prod}, scheduler.Forever, true)
+		_, err := scheduler.JoinAll(bg, []*scheduler.Greenlet[struct{}]{cons, prod})
 		return err
 	})
 }

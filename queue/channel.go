@@ -1,9 +1,10 @@
 package queue
 
 import (
+	"context"
 	"errors"
 	"iter"
-	"time"
+	"sync/atomic"
 
 	"github.com/geventgo/geventgo/scheduler"
 )
@@ -30,8 +31,9 @@ type Channel[T any] struct {
 	// unlockPending: a runUnlock is queued and has not started (gevent's
 	// _event_unlock is falsy again once its callback runs).
 	unlockPending bool
-	hub           hubRef
-	shut          bool
+	unlockHub     *scheduler.Hub // where runUnlock was queued
+	hub           scheduler.Binding
+	shut          atomic.Bool
 	// unlockFn and nextFn are c.runUnlock and c.nextHandOff, bound once: a
 	// method value allocates.
 	unlockFn func()
@@ -92,6 +94,7 @@ func (c *Channel[T]) scheduleUnlock(h *scheduler.Hub) {
 		return
 	}
 	c.unlockPending = true
+	c.unlockHub = h
 	if c.unlockFn == nil {
 		c.unlockFn = c.runUnlock
 	}
@@ -104,7 +107,7 @@ func (c *Channel[T]) scheduleUnlock(h *scheduler.Hub) {
 // for each waiter in turn.
 func (c *Channel[T]) runUnlock() {
 	c.unlockPending = false
-	h := c.hub.p.Load() // the hub running this callback
+	h := c.unlockHub // the hub running this callback, even while it is destroyed
 	if c.nextFn == nil {
 		c.nextFn = c.nextHandOff
 	}
@@ -132,45 +135,37 @@ func (c *Channel[T]) nextHandOff() (*scheduler.Waiter, any) {
 	return &g.w, g
 }
 
-// Put hands item to a getter, waiting for one for at most timeout
-// (scheduler.Forever: no limit). With block false it waits one loop
-// iteration, as gevent does (a zero timeout), so a getter already waiting
-// takes it. ErrFull when no getter came.
-func (c *Channel[T]) Put(item T, block bool, timeout time.Duration) error {
-	if !block {
-		timeout = 0
-	}
-	// check's common case with one context lookup (every call waits).
-	h := c.hub.p.Load()
-	if h == nil || !h.CanWait() {
-		var err error
-		if h, err = c.hub.check("Channel.Put", waitFor(timeout)); err != nil {
-			return err
-		}
-	}
-	if c.shut {
-		return &Error{Op: "Channel.Put", Err: ErrShutdown}
+// Put hands item to a getter, waiting for one until ctx is done. It returns
+// ErrShutdown after Shutdown, scheduler.ContextError's error when ctx ended
+// first, or the error thrown into the greenlet.
+func (c *Channel[T]) Put(ctx context.Context, item T) error {
+	return c.put(ctx, "Channel.Put", item)
+}
+
+// TryPut hands item to a getter that is waiting already: it waits one loop
+// iteration, as gevent's put(block=False) does, and returns ErrFull when no
+// getter took the item.
+func (c *Channel[T]) TryPut(item T) error {
+	return c.put(nil, "Channel.TryPut", item)
+}
+
+// put is Put, and TryPut for a nil ctx.
+func (c *Channel[T]) put(ctx context.Context, op string, item T) error {
+	h, t, err := c.begin(ctx, op)
+	if err != nil {
+		return err
 	}
 	p := c.freeP.take(h, "Channel.Put")
 	p.item = item
-	var t *scheduler.Timeout
-	if timeout >= 0 {
-		var err error
-		if t, err = startTimeout(timeout); err != nil {
-			return &Error{Op: "Channel.Put", Err: err}
-		}
-	}
 	c.putters = append(c.putters, p)
 	if len(c.getters) > 0 {
 		c.scheduleUnlock(h)
 	}
-	_, err := p.w.Get()
-	if t != nil {
-		t.Cancel()
-	}
+	_, err = p.w.Get(orBackground(ctx))
+	t.Cancel()
 	if err != nil {
 		c.putters = removePtr(c.putters, p)
-		return waitErr("Channel.Put", err, t, ErrFull)
+		return c.waitErr(op, err, t, ErrFull)
 	}
 	// runUnlock marks the record before switching it in: only then is it
 	// off the list for sure.
@@ -180,42 +175,32 @@ func (c *Channel[T]) Put(item T, block bool, timeout time.Duration) error {
 	return nil
 }
 
-// Get takes an item from a putter, waiting for one as Put does; ErrEmpty
-// when none came.
-func (c *Channel[T]) Get(block bool, timeout time.Duration) (T, error) {
+// Get takes an item from a putter, waiting for one until ctx is done.
+func (c *Channel[T]) Get(ctx context.Context) (T, error) {
+	return c.get(ctx, "Channel.Get")
+}
+
+// TryGet takes an item from a putter that is waiting already, waiting one
+// loop iteration as TryPut does; ErrEmpty when none came.
+func (c *Channel[T]) TryGet() (T, error) { return c.get(nil, "Channel.TryGet") }
+
+// get is Get, and TryGet for a nil ctx.
+func (c *Channel[T]) get(ctx context.Context, op string) (T, error) {
 	var zero T
-	if !block {
-		timeout = 0
-	}
-	h := c.hub.p.Load()
-	if h == nil || !h.CanWait() {
-		var err error
-		if h, err = c.hub.check("Channel.Get", waitFor(timeout)); err != nil {
-			return zero, err
-		}
-	}
-	if c.shut {
-		return zero, &Error{Op: "Channel.Get", Err: ErrShutdown}
+	h, t, err := c.begin(ctx, op)
+	if err != nil {
+		return zero, err
 	}
 	g := c.freeG.take(h, "Channel.Get")
-	var t *scheduler.Timeout
-	if timeout >= 0 {
-		var err error
-		if t, err = startTimeout(timeout); err != nil {
-			return zero, &Error{Op: "Channel.Get", Err: err}
-		}
-	}
 	c.getters = append(c.getters, g)
 	if len(c.putters) > 0 {
 		c.scheduleUnlock(h)
 	}
-	_, err := g.w.Get()
-	if t != nil {
-		t.Cancel()
-	}
+	_, err = g.w.Get(orBackground(ctx))
+	t.Cancel()
 	if err != nil {
 		c.getters = removePtr(c.getters, g)
-		return zero, waitErr("Channel.Get", err, t, ErrEmpty)
+		return zero, c.waitErr(op, err, t, ErrEmpty)
 	}
 	item := g.item
 	if g.paired {
@@ -224,17 +209,63 @@ func (c *Channel[T]) Get(block bool, timeout time.Duration) (T, error) {
 	return item, nil
 }
 
+// begin checks a Put or Get (every call waits) and, for a Try form (nil
+// ctx), starts the zero Timeout that bounds its wait to one iteration.
+func (c *Channel[T]) begin(ctx context.Context, op string) (*scheduler.Hub, *scheduler.Timeout, error) {
+	h, err := c.hub.CheckWait()
+	if err != nil {
+		return nil, nil, &Error{Op: op, Err: err}
+	}
+	if c.shut.Load() {
+		return nil, nil, &Error{Op: op, Err: ErrShutdown}
+	}
+	if ctx != nil {
+		return h, nil, nil
+	}
+	if op == "Channel.Put" || op == "Channel.Get" {
+		return nil, nil, &Error{Op: op, Err: scheduler.ErrNilArgument}
+	}
+	t := scheduler.NewTimeout(0, nil)
+	if err := t.Start(); err != nil {
+		return nil, nil, &Error{Op: op, Err: err}
+	}
+	return h, t, nil
+}
+
+// waitErr is the error of a failed wait: the Try forms' own zero Timeout
+// becomes sentinel.
+func (c *Channel[T]) waitErr(op string, err error, t *scheduler.Timeout, sentinel error) error {
+	if t != nil && errors.Is(err, t) {
+		return &Error{Op: op, Err: sentinel}
+	}
+	return waitErr(op, err)
+}
+
+// orBackground is ctx, or context.Background for the Try forms.
+func orBackground(ctx context.Context) context.Context {
+	if ctx == nil {
+		return context.Background()
+	}
+	return ctx
+}
+
 // Shutdown wakes every waiting greenlet with ErrShutdown; later calls fail
 // with it. Goroutine-safe, as Queue.Shutdown.
 func (c *Channel[T]) Shutdown() {
-	if h := c.hub.load(); h != nil && !h.OnHub() {
-		_ = h.Post(c.Shutdown)
+	c.shut.Store(true)
+	h := c.hub.Hub()
+	if h == nil {
 		return
 	}
-	if c.shut {
+	if h.Check() != nil {
+		_ = h.Post(c.wakeAll)
 		return
 	}
-	c.shut = true
+	c.wakeAll()
+}
+
+// wakeAll wakes every waiter with ErrShutdown; on the channel's hub.
+func (c *Channel[T]) wakeAll() {
 	ps, gs := c.putters, c.getters
 	c.putters, c.getters = nil, nil
 	for _, p := range ps {
@@ -245,23 +276,23 @@ func (c *Channel[T]) Shutdown() {
 	}
 }
 
-// All yields the items put into the channel as a blocking Get (no time
-// limit) takes them, one (item, nil) per item, as Queue.All does.
+// All yields the items put into the channel as Get(ctx) takes them, one
+// (item, nil) per item, as Queue.All does.
 //
 // The iteration ends cleanly, with nothing more yielded, only when Get
 // returns ErrShutdown because this channel was shut down. Any other failure
 // of a Get is yielded once as (zero value, err) and then the iteration
-// stops: Kill's scheduler.ErrGreenletExit, an outer scheduler.Timeout, a
-// *scheduler.LoopExitError when no putter can ever come, or an error
+// stops: ctx's end, Kill's scheduler.ErrGreenletExit, a scheduler.Timeout,
+// a *scheduler.LoopExitError when no putter can ever come, or an error
 // matching scheduler.ErrNotGreenlet from a foreign goroutine, wrapped in
 // *Error. Range over both values and handle err. Breaking out of the loop
 // leaves no getter waiting.
-func (c *Channel[T]) All() iter.Seq2[T, error] {
+func (c *Channel[T]) All(ctx context.Context) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		for {
-			v, err := c.Get(true, scheduler.Forever)
+			v, err := c.Get(ctx)
 			if err != nil {
-				if !errors.Is(err, ErrShutdown) || !c.shut {
+				if !errors.Is(err, ErrShutdown) || !c.shut.Load() {
 					var zero T
 					yield(zero, err)
 				}

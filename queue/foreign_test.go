@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/geventgo/geventgo/internal/testctx"
 	"github.com/geventgo/geventgo/queue"
 	"github.com/geventgo/geventgo/scheduler"
 )
@@ -38,54 +39,54 @@ func snap[T any](q *queue.Queue[T]) snapshot {
 // the hub wait on it.
 func TestForeignGoroutineIsRefused(t *testing.T) {
 	run(t, func() error {
-		empty := queue.NewQueue[int](0)
-		full := queue.NewQueue[int](1)
-		require.NoError(t, full.Put(1, false, 0))
-		lifo := queue.NewLifoQueue[int](1)
-		require.NoError(t, lifo.Put(1, false, 0))
-		prio := queue.NewPriorityQueue[int](0)
-		simple := queue.NewSimpleQueue[int]()
-		jq := queue.NewJoinableQueue[int](0)
-		require.NoError(t, jq.Put(1, false, 0))
+		empty := queue.New[int](0)
+		full := queue.New[int](1)
+		require.NoError(t, full.TryPut(1))
+		lifo := queue.NewLifo[int](1)
+		require.NoError(t, lifo.TryPut(1))
+		prio := queue.NewPriority[int](0)
+		simple := queue.NewSimple[int]()
+		jq := queue.NewJoinable[int](0)
+		require.NoError(t, jq.TryPut(1))
 		ch := queue.NewChannel[int]()
 
 		// Greenlets of the hub wait on each, so that the lists are not
 		// empty while the foreign calls come in.
 		waiting := []*scheduler.Greenlet[struct{}]{
-			scheduler.Go(func() error { _, err := empty.Get(true, scheduler.Forever); return err }),
-			scheduler.Go(func() error { return full.Put(2, true, scheduler.Forever) }),
-			scheduler.Go(func() error { _, err := prio.Peek(true, scheduler.Forever); return err }),
-			scheduler.Go(func() error { _, err := simple.Get(true, scheduler.Forever); return err }),
-			scheduler.Go(func() error { _, err := ch.Get(true, scheduler.Forever); return err }),
+			scheduler.Go(func() error { _, err := empty.Get(bg); return err }),
+			scheduler.Go(func() error { return full.Put(bg, 2) }),
+			scheduler.Go(func() error { _, err := prio.Peek(bg); return err }),
+			scheduler.Go(func() error { _, err := simple.Get(bg); return err }),
+			scheduler.Go(func() error { _, err := ch.Get(bg); return err }),
 		}
-		require.NoError(t, scheduler.Sleep(0))
+		require.NoError(t, scheduler.Sleep(bg, 0))
 		before := map[string]snapshot{"empty": snap(empty), "full": snap(full), "lifo": snap(lifo),
 			"prio": snap(prio), "simple": snap(simple), "jq": snap(&jq.Queue)}
 		balance := ch.Balance()
 
 		calls := map[string]func() error{
-			"Queue.Get":                      func() error { _, err := empty.Get(true, scheduler.Forever); return err },
-			"Queue.Get timeout":              func() error { _, err := empty.Get(true, 0); return err },
-			"Queue.Get nowait":               func() error { _, err := empty.Get(false, 0); return err },
-			"Queue.Put full":                 func() error { return full.Put(3, true, scheduler.Forever) },
-			"Queue.Put full nowait":          func() error { return full.Put(3, false, 0) },
-			"Queue.Put room":                 func() error { return empty.Put(3, false, 0) },
-			"Queue.Get item":                 func() error { _, err := full.Get(false, 0); return err },
-			"Queue.Peek":                     func() error { _, err := empty.Peek(true, scheduler.Forever); return err },
-			"Queue.Peek item":                func() error { _, err := full.Peek(false, 0); return err },
-			"LifoQueue.Put":                  func() error { return lifo.Put(3, true, scheduler.Forever) },
-			"LifoQueue.Get":                  func() error { _, err := lifo.Get(true, scheduler.Forever); return err },
-			"PriorityQueue.Get":              func() error { _, err := prio.Get(true, scheduler.Forever); return err },
-			"SimpleQueue.Get":                func() error { _, err := simple.Get(true, scheduler.Forever); return err },
-			"JoinableQueue.Join":             func() error { _, err := jq.Join(scheduler.Forever); return err },
+			"Queue.Get":                      func() error { _, err := empty.Get(bg); return err },
+			"Queue.Get timeout":              func() error { _, err := empty.Get(testctx.Within(t, 0)); return err },
+			"Queue.Get nowait":               func() error { _, err := empty.TryGet(); return err },
+			"Queue.Put full":                 func() error { return full.Put(bg, 3) },
+			"Queue.Put full nowait":          func() error { return full.TryPut(3) },
+			"Queue.Put room":                 func() error { return empty.TryPut(3) },
+			"Queue.Get item":                 func() error { _, err := full.TryGet(); return err },
+			"Queue.Peek":                     func() error { _, err := empty.Peek(bg); return err },
+			"Queue.Peek item":                func() error { _, err := full.TryPeek(); return err },
+			"LifoQueue.Put":                  func() error { return lifo.Put(bg, 3) },
+			"LifoQueue.Get":                  func() error { _, err := lifo.Get(bg); return err },
+			"PriorityQueue.Get":              func() error { _, err := prio.Get(bg); return err },
+			"SimpleQueue.Get":                func() error { _, err := simple.Get(bg); return err },
+			"JoinableQueue.Join":             func() error { return jq.Join(bg) },
 			"JoinableQueue.TaskDone":         jq.TaskDone,
-			"JoinableQueue.Get":              func() error { _, err := jq.Get(true, scheduler.Forever); return err },
-			"Channel.Get":                    func() error { _, err := ch.Get(true, scheduler.Forever); return err },
-			"Channel.Get nowait":             func() error { _, err := ch.Get(false, 0); return err },
-			"Channel.Put":                    func() error { return ch.Put(3, true, scheduler.Forever) },
-			"Channel.Put nowait":             func() error { return ch.Put(3, false, 0) },
-			"Queue.All yields the refusal":   func() error { return allYields(empty.All()) },
-			"Channel.All yields the refusal": func() error { return allYields(ch.All()) },
+			"JoinableQueue.Get":              func() error { _, err := jq.Get(bg); return err },
+			"Channel.Get":                    func() error { _, err := ch.Get(bg); return err },
+			"Channel.Get nowait":             func() error { _, err := ch.TryGet(); return err },
+			"Channel.Put":                    func() error { return ch.Put(bg, 3) },
+			"Channel.Put nowait":             func() error { return ch.TryPut(3) },
+			"Queue.All yields the refusal":   func() error { return allYields(empty.All(bg)) },
+			"Channel.All yields the refusal": func() error { return allYields(ch.All(bg)) },
 		}
 		for name, call := range calls {
 			var err error
@@ -98,9 +99,9 @@ func TestForeignGoroutineIsRefused(t *testing.T) {
 		// A goroutine with a hub of its own is just as foreign.
 		require.True(t, inGoroutine(func() {
 			assert.NoError(t, scheduler.Main(func() error {
-				_, err := empty.Get(true, scheduler.Forever)
+				_, err := empty.Get(bg)
 				assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
-				assert.ErrorIs(t, ch.Put(1, true, scheduler.Forever), scheduler.ErrNotGreenlet)
+				assert.ErrorIs(t, ch.Put(bg, 1), scheduler.ErrNotGreenlet)
 				return nil
 			}))
 		}))
@@ -111,13 +112,13 @@ func TestForeignGoroutineIsRefused(t *testing.T) {
 		assert.Equal(t, 1, jq.Unfinished())
 
 		// The hub's own waiters are served as if nothing happened.
-		require.NoError(t, empty.Put(10, false, 0))
-		_, err := full.Get(false, 0)
+		require.NoError(t, empty.TryPut(10))
+		_, err := full.TryGet()
 		require.NoError(t, err)
-		require.NoError(t, prio.Put(10, false, 0))
-		require.NoError(t, simple.Put(10, false, 0))
-		require.NoError(t, ch.Put(10, true, scheduler.Forever))
-		_, err = scheduler.JoinAll(waiting, scheduler.Forever, true)
+		require.NoError(t, prio.TryPut(10))
+		require.NoError(t, simple.TryPut(10))
+		require.NoError(t, ch.Put(bg, 10))
+		_, err = scheduler.JoinAll(bg, waiting)
 		return err
 	})
 }
@@ -140,54 +141,43 @@ func allYields(all iter.Seq2[int, error]) error {
 	return got
 }
 
-// TestUnboundQueueWithoutHub: a goroutine without a hub may fill and drain
-// an unbound queue (no hub is created), but a call that would have to wait
-// forever fails with ErrNotGreenlet instead of creating a hub just to hit
-// LoopExit. The first greenlet to use the queue binds it afterwards.
+// TestUnboundQueueWithoutHub: a goroutine without a hub can neither fill,
+// drain nor wait on an unbound queue (each call fails with ErrNotGreenlet
+// and no hub is created); the first greenlet to use the queue binds it, and
+// once that hub is destroyed the queue binds to the next one.
 func TestUnboundQueueWithoutHub(t *testing.T) {
-	q := queue.NewQueue[int](1)
-	jq := queue.NewJoinableQueue[int](0)
+	q := queue.New[int](1)
+	jq := queue.NewJoinable[int](0)
 	var ch queue.Channel[int]
 	require.True(t, inGoroutine(func() {
-		require.NoError(t, q.Put(1, true, scheduler.Forever))
-		assert.ErrorIs(t, q.Put(2, true, scheduler.Forever), scheduler.ErrNotGreenlet)
-		assert.ErrorIs(t, q.Put(2, false, 0), queue.ErrFull)
-		v, err := q.Get(true, scheduler.Forever)
-		require.NoError(t, err)
-		assert.Equal(t, 1, v)
-		_, err = q.Get(true, scheduler.Forever)
+		assert.ErrorIs(t, q.TryPut(1), scheduler.ErrNotGreenlet)
+		assert.ErrorIs(t, q.Put(bg, 2), scheduler.ErrNotGreenlet)
+		_, err := q.TryGet()
 		assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
-		_, err = q.Get(false, 0)
-		assert.ErrorIs(t, err, queue.ErrEmpty)
-
-		ok, err := jq.Join(scheduler.Forever)
-		require.NoError(t, err)
-		assert.True(t, ok, "nothing unfinished: Join need not wait")
-		require.NoError(t, jq.Put(1, false, 0))
-		_, err = jq.Join(scheduler.Forever)
+		_, err = q.Get(testctx.Within(t, time.Millisecond))
 		assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
-
-		_, err = ch.Get(true, scheduler.Forever)
+		assert.ErrorIs(t, jq.Join(bg), scheduler.ErrNotGreenlet)
+		assert.ErrorIs(t, jq.TryPut(1), scheduler.ErrNotGreenlet)
+		_, err = ch.Get(bg)
 		assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
 	}), "a hub was created")
+	assert.Zero(t, q.Len())
 	run(t, func() error {
-		g := scheduler.Go(func() error { _, err := q.Get(true, scheduler.Forever); return err })
-		require.NoError(t, q.Put(5, true, scheduler.Forever))
-		require.NoError(t, g.Join(scheduler.Forever))
+		g := scheduler.Go(func() error { _, err := q.Get(bg); return err })
+		require.NoError(t, q.Put(bg, 5))
+		require.NoError(t, g.Join(bg))
 		assert.True(t, g.Successful())
-		_, err := jq.Get(false, 0)
+		require.NoError(t, jq.TryPut(1))
+		_, err := jq.TryGet()
 		require.NoError(t, err)
 		require.NoError(t, jq.TaskDone())
-		ok, err := jq.Join(scheduler.Forever)
-		require.NoError(t, err)
-		assert.True(t, ok)
+		require.NoError(t, jq.Join(bg))
 		return nil
 	})
-	// The queue's hub was destroyed with Main: the queue counts as unbound
-	// again.
-	require.True(t, inGoroutine(func() {
-		require.NoError(t, q.Put(1, false, 0), "a destroyed hub unbinds the queue")
-	}))
+	run(t, func() error {
+		require.NoError(t, q.TryPut(1), "a destroyed hub unbinds the queue")
+		return nil
+	})
 }
 
 // TestHubCannotWait: a callback on the hub may use a queue without waiting
@@ -195,25 +185,25 @@ func TestUnboundQueueWithoutHub(t *testing.T) {
 // ErrNotGreenlet instead of blocking the hub, leaving the queue untouched.
 func TestHubCannotWait(t *testing.T) {
 	run(t, func() error {
-		q := queue.NewQueue[int](1)
+		q := queue.New[int](1)
 		var ch queue.Channel[int]
-		h := scheduler.GetHub()
+		h := scheduler.CurrentHub()
 		done := make(chan struct{})
 		h.RunCallback(func() {
 			defer close(done)
-			assert.NoError(t, q.Put(1, false, 0))
-			assert.ErrorIs(t, q.Put(2, true, scheduler.Forever), scheduler.ErrNotGreenlet)
+			assert.NoError(t, q.TryPut(1))
+			assert.ErrorIs(t, q.Put(bg, 2), scheduler.ErrNotGreenlet)
 			assert.Zero(t, q.Putters())
-			v, err := q.Get(true, scheduler.Forever)
+			v, err := q.TryGet()
 			assert.NoError(t, err)
 			assert.Equal(t, 1, v)
-			_, err = q.Get(true, scheduler.Forever)
+			_, err = q.Get(bg)
 			assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
 			assert.Zero(t, q.Getters())
-			assert.ErrorIs(t, ch.Put(1, false, 0), scheduler.ErrNotGreenlet)
+			assert.ErrorIs(t, ch.TryPut(1), scheduler.ErrNotGreenlet)
 			assert.Zero(t, ch.Balance())
 		})
-		require.NoError(t, scheduler.Sleep(0))
+		require.NoError(t, scheduler.Sleep(bg, 0))
 		<-done
 		return nil
 	})
@@ -223,15 +213,15 @@ func TestHubCannotWait(t *testing.T) {
 // foreign goroutine it reaches the hub through Post and wakes the waiters.
 func TestShutdownFromForeignGoroutine(t *testing.T) {
 	run(t, func() error {
-		q := queue.NewQueue[int](0)
+		q := queue.New[int](0)
 		ch := queue.NewChannel[int]()
-		release := scheduler.GetHub().KeepAlive()
+		release := scheduler.CurrentHub().KeepAlive()
 		var getErr, putErr error
-		g1 := scheduler.Go(func() error { _, getErr = q.Get(true, scheduler.Forever); return nil })
-		g2 := scheduler.Go(func() error { putErr = ch.Put(1, true, scheduler.Forever); return nil })
-		require.NoError(t, scheduler.Sleep(0))
+		g1 := scheduler.Go(func() error { _, getErr = q.Get(bg); return nil })
+		g2 := scheduler.Go(func() error { putErr = ch.Put(bg, 1); return nil })
+		require.NoError(t, scheduler.Sleep(bg, 0))
 		require.True(t, inGoroutine(func() { q.Shutdown(); ch.Shutdown() }))
-		_, err := scheduler.JoinAll([]*scheduler.Greenlet[struct{}]{g1, g2}, scheduler.Forever, false)
+		_, err := scheduler.Wait(bg, []*scheduler.Greenlet[struct{}]{g1, g2}, 0)
 		release()
 		require.NoError(t, err)
 		assert.ErrorIs(t, getErr, queue.ErrShutdown)
@@ -241,21 +231,49 @@ func TestShutdownFromForeignGoroutine(t *testing.T) {
 	})
 }
 
-// TestTimedWaitWithoutHub: a wait with a timeout from a goroutine without a
-// hub has an outcome (the timeout, as in gevent's main thread), so it
-// creates the goroutine's hub, as Sleep would, and binds the queue to it.
-func TestTimedWaitWithoutHub(t *testing.T) {
-	q := queue.NewQueue[int](0)
-	var ch queue.Channel[int]
-	var created bool
-	require.True(t, inGoroutine(func() {
-		_, err := q.Get(true, time.Millisecond)
-		assert.ErrorIs(t, err, queue.ErrEmpty)
-		assert.ErrorIs(t, ch.Put(1, false, 0), queue.ErrFull)
-		h := scheduler.CurrentHub()
-		if created = h != nil; created {
-			require.NoError(t, h.Destroy())
+
+// TestShutdownUnboundFromGoroutine: Shutdown from a goroutine on a queue
+// no hub uses yet races with nothing (the race detector checks) and a
+// greenlet that binds the queue at the same time is woken or refused,
+// never left waiting.
+func TestShutdownUnboundFromGoroutine(t *testing.T) {
+	for range 20 {
+		q := queue.New[int](0)
+		var ch queue.Channel[int]
+		stopped := make(chan struct{})
+		go func() {
+			q.Shutdown()
+			ch.Shutdown()
+			close(stopped)
+		}()
+		run(t, func() error {
+			release := scheduler.CurrentHub().KeepAlive()
+			defer release()
+			_, err := q.Get(bg)
+			assert.ErrorIs(t, err, queue.ErrShutdown)
+			_, err = ch.Get(bg)
+			assert.ErrorIs(t, err, queue.ErrShutdown)
+			return nil
+		})
+		<-stopped
+		assert.True(t, q.IsShutdown())
+	}
+}
+
+// TestZeroJoinableQueue: the zero JoinableQueue counts its tasks (its Put
+// used to skip the count until something else created it).
+func TestZeroJoinableQueue(t *testing.T) {
+	run(t, func() error {
+		var q queue.JoinableQueue[string]
+		require.NoError(t, q.Put(bg, "a"))
+		require.NoError(t, q.TryPut("b"))
+		assert.Equal(t, 2, q.Unfinished())
+		assert.ErrorIs(t, q.Join(testctx.Within(t, time.Millisecond)), scheduler.ErrTimeout)
+		for range 2 {
+			_, err := q.TryGet()
+			require.NoError(t, err)
+			require.NoError(t, q.TaskDone())
 		}
-	}), "Destroy released the goroutine's hub")
-	assert.True(t, created, "the timed wait created the goroutine's hub")
+		return q.Join(bg)
+	})
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/geventgo/geventgo/internal/testctx"
 	"github.com/geventgo/geventgo/lock"
 	"github.com/geventgo/geventgo/queue"
 	"github.com/geventgo/geventgo/scheduler"
@@ -22,9 +23,10 @@ const longAcquire = 10 * time.Second
 // greenlets with operations decoded from the input and checks them against
 // a model. Each byte is an operation (low 3 bits) and a mode (bits 4-5):
 //
-//   - put, get: mode 1 non-blocking, 2 zero timeout, 0 and 3 no time limit;
-//   - acquire: mode 0 waits without a limit (scheduler.Forever), 1 is
-//     non-blocking, 2 has a zero timeout, 3 has a long one that never fires;
+//   - put, get: mode 1 the Try form, 2 a deadline already passed, 0 and 3
+//     no time limit;
+//   - acquire: mode 0 waits without a limit, 1 is TryAcquire, 2 has a
+//     deadline already passed, 3 a long one that never fires;
 //   - release (only after more acquires than releases), sleep(0), idle.
 //
 // After the workers ran a little, the queue is shut down, which wakes its
@@ -51,7 +53,7 @@ func FuzzQueueSemaphore(f *testing.F) {
 			data = data[:256]
 		}
 		err := scheduler.Main(func() error {
-			q := queue.NewQueue[int](2)
+			q := queue.New[int](2)
 			sem, err := lock.NewSemaphore(1)
 			require.NoError(t, err)
 			const workers = 4
@@ -67,50 +69,69 @@ func FuzzQueueSemaphore(f *testing.F) {
 					for i := w; i < len(data); i += workers {
 						op := data[i]
 						mode := op >> 4 & 3
-						block, timeout := mode != 1, scheduler.Forever
-						if mode == 2 {
-							timeout = 0
+						// mode 1: a Try form; 2: an expired deadline; 0 and
+						// 3: no limit (3 for acquire: a long one that never
+						// fires).
+						ctx := bg
+						switch mode {
+						case 2:
+							ctx = testctx.Within(t, 0)
+						case 3:
+							if op&7 == 4 {
+								ctx = testctx.Within(t, longAcquire)
+							}
 						}
 						switch op & 7 {
 						case 0, 1:
 							item := nextItem
 							nextItem++
-							err := q.Put(item, block, timeout)
+							var err error
+							if mode == 1 {
+								err = q.TryPut(item)
+							} else {
+								err = q.Put(ctx, item)
+							}
 							switch {
 							case err == nil:
 								put[item] = true
-							case errors.Is(err, queue.ErrFull), errors.Is(err, queue.ErrShutdown):
+							case errors.Is(err, queue.ErrFull), errors.Is(err, scheduler.ErrTimeout), errors.Is(err, queue.ErrShutdown):
 							default:
 								return err
 							}
 						case 2, 3:
-							v, err := q.Get(block, timeout)
+							var v int
+							var err error
+							if mode == 1 {
+								v, err = q.TryGet()
+							} else {
+								v, err = q.Get(ctx)
+							}
 							switch {
 							case err == nil:
 								got[v]++
-							case errors.Is(err, queue.ErrEmpty), errors.Is(err, queue.ErrShutdown):
+							case errors.Is(err, queue.ErrEmpty), errors.Is(err, scheduler.ErrTimeout), errors.Is(err, queue.ErrShutdown):
 							default:
 								return err
 							}
 						case 4:
-							if mode == 3 {
-								timeout = longAcquire
-							}
 							// Only waits that no time limit can end count as
 							// waiting: the main greenlet releases for them.
 							endless := mode == 0 || mode == 3
 							if endless {
 								waiting++
 							}
-							ok, err := sem.Acquire(block, timeout)
+							ok := true
+							var err error
+							if mode == 1 {
+								ok = sem.TryAcquire()
+							} else if err = sem.Acquire(ctx); errors.Is(err, scheduler.ErrTimeout) && mode == 2 {
+								ok, err = false, nil
+							}
 							if endless {
 								waiting--
 							}
 							if err != nil {
 								return fmt.Errorf("acquire mode %d: %w", mode, err)
-							}
-							if endless && !ok {
-								return fmt.Errorf("acquire mode %d returned without the semaphore", mode)
 							}
 							if ok {
 								acquired++
@@ -123,11 +144,11 @@ func FuzzQueueSemaphore(f *testing.F) {
 								}
 							}
 						case 6:
-							if err := scheduler.Sleep(0); err != nil {
+							if err := scheduler.Sleep(bg, 0); err != nil {
 								return err
 							}
 						case 7:
-							if err := scheduler.Idle(0); err != nil {
+							if err := scheduler.Idle(bg, 0); err != nil {
 								return err
 							}
 						}
@@ -139,7 +160,7 @@ func FuzzQueueSemaphore(f *testing.F) {
 			// Let every worker run to completion or park, then shut the queue
 			// down: greenlets parked on it must all wake.
 			for range 4 {
-				require.NoError(t, scheduler.Sleep(0))
+				require.NoError(t, scheduler.Sleep(bg, 0))
 			}
 			q.Shutdown()
 
@@ -165,8 +186,8 @@ func FuzzQueueSemaphore(f *testing.F) {
 					require.NoError(t, err)
 				}
 				before := steps
-				require.NoError(t, scheduler.Idle(0))
-				require.NoError(t, scheduler.Sleep(0))
+				require.NoError(t, scheduler.Idle(bg, 0))
+				require.NoError(t, scheduler.Sleep(bg, 0))
 				if lack > 0 || steps != before {
 					stalled = 0
 					continue
@@ -176,7 +197,7 @@ func FuzzQueueSemaphore(f *testing.F) {
 					"no progress: %d workers alive, %d waiting in Acquire, counter %d, %d links",
 					alive(), waiting, sem.Counter(), sem.LinkCount())
 			}
-			_, err = scheduler.JoinAll(gs, time.Second, true)
+			_, err = scheduler.JoinAll(testctx.Within(t, time.Second), gs)
 			require.NoError(t, err)
 			for _, g := range gs {
 				require.True(t, g.Dead(), "every waiter woke")
@@ -188,7 +209,7 @@ func FuzzQueueSemaphore(f *testing.F) {
 				"every acquire counted once: %d acquired, %d released by workers, %d at the end",
 				acquired, released, finalReleased)
 			for {
-				v, err := q.Get(false, 0)
+				v, err := q.TryGet()
 				if err != nil {
 					require.ErrorIs(t, err, queue.ErrShutdown)
 					break

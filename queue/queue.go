@@ -28,9 +28,11 @@ package queue
 
 import (
 	"cmp"
+	"context"
 	"errors"
+	"fmt"
 	"iter"
-	"time"
+	"sync/atomic"
 
 	"github.com/geventgo/geventgo/event"
 	"github.com/geventgo/geventgo/scheduler"
@@ -38,13 +40,14 @@ import (
 
 // Sentinel errors, matchable with errors.Is.
 var (
-	// ErrEmpty: a non-blocking Get found no item, or a Get timed out.
+	// ErrEmpty: TryGet or TryPeek found no item.
 	ErrEmpty = errors.New("queue empty")
-	// ErrFull: a non-blocking Put found no room, or a Put timed out.
+	// ErrFull: TryPut found no room.
 	ErrFull = errors.New("queue full")
 	// ErrShutdown: the queue was shut down; Get returns it once the queue
-	// is drained, Put at once, and every waiter gets it at Shutdown.
-	ErrShutdown = errors.New("queue shut down")
+	// is drained, Put at once, and every waiter gets it at Shutdown. It
+	// matches scheduler.ErrClosed.
+	ErrShutdown = fmt.Errorf("queue shut down: %w", scheduler.ErrClosed)
 	// ErrTaskDone: TaskDone was called more times than items were put.
 	ErrTaskDone = errors.New("task_done() called too many times")
 )
@@ -175,34 +178,40 @@ type Queue[T any] struct {
 	// unlockPending: a runUnlock is queued and has not started (gevent's
 	// _event_unlock is falsy again once its callback runs).
 	unlockPending bool
-	shut          bool
+	shut          atomic.Bool
 	joinable      *joinState
-	hub           hubRef
+	hub           scheduler.Binding
+	invalid       error // why every Put fails: a constructor's bad argument
 }
 
-// NewQueue returns a FIFO queue holding at most maxsize items (maxsize <= 0:
+// New returns a FIFO queue holding at most maxsize items (maxsize <= 0:
 // unbounded, as gevent's Queue(None)).
-func NewQueue[T any](maxsize int) *Queue[T] {
+func New[T any](maxsize int) *Queue[T] {
 	return &Queue[T]{maxsize: maxsize, items: &ring[T]{}}
 }
 
-// NewSimpleQueue returns an unbounded FIFO queue (gevent's SimpleQueue).
-func NewSimpleQueue[T any]() *Queue[T] { return NewQueue[T](0) }
+// NewSimple returns an unbounded FIFO queue (gevent's SimpleQueue).
+func NewSimple[T any]() *Queue[T] { return New[T](0) }
 
-// NewLifoQueue returns a queue that gives the most recently put item first.
-func NewLifoQueue[T any](maxsize int) *Queue[T] {
+// NewLifo returns a queue that gives the most recently put item first.
+func NewLifo[T any](maxsize int) *Queue[T] {
 	return &Queue[T]{maxsize: maxsize, items: &stack[T]{}}
 }
 
-// NewPriorityQueue returns a queue that gives the smallest item first.
-func NewPriorityQueue[T cmp.Ordered](maxsize int) *Queue[T] {
-	return NewPriorityQueueFunc(maxsize, cmp.Less[T])
+// NewPriority returns a queue that gives the smallest item first.
+func NewPriority[T cmp.Ordered](maxsize int) *Queue[T] {
+	return NewPriorityFunc(maxsize, cmp.Less[T])
 }
 
-// NewPriorityQueueFunc returns a queue that gives the smallest item first
-// according to less.
-func NewPriorityQueueFunc[T any](maxsize int, less func(a, b T) bool) *Queue[T] {
-	return &Queue[T]{maxsize: maxsize, items: &heap[T]{less: less}}
+// NewPriorityFunc returns a queue that gives the smallest item first
+// according to less. With a nil less every Put fails with
+// scheduler.ErrNilArgument.
+func NewPriorityFunc[T any](maxsize int, less func(a, b T) bool) *Queue[T] {
+	q := &Queue[T]{maxsize: maxsize, items: &heap[T]{less: less}}
+	if less == nil {
+		q.invalid = fmt.Errorf("NewPriorityFunc with a nil less: %w", scheduler.ErrNilArgument)
+	}
+	return q
 }
 
 func (q *Queue[T]) store() store[T] {
@@ -299,21 +308,19 @@ func removePtr[E any](s []*E, e *E) []*E {
 	return s
 }
 
-// startTimeout arms a timeout for a wait; nil for Forever.
-func startTimeout(d time.Duration) (*scheduler.Timeout, error) {
-	if d < 0 {
-		return nil, nil
+// check binds q to the caller's hub and checks that the caller may make the
+// non-blocking call op.
+func (q *Queue[T]) check(op string) (*scheduler.Hub, error) {
+	h, err := q.hub.Check()
+	if err != nil {
+		return nil, &Error{Op: op, Err: err}
 	}
-	t := scheduler.NewTimeout(d, nil)
-	return t, t.Start()
+	return h, nil
 }
 
-// waitErr turns the error of a wait into the queue's: its own timeout
-// becomes sentinel, the rest keep their identity.
-func waitErr(op string, err error, t *scheduler.Timeout, sentinel error) error {
-	if t != nil && errors.Is(err, t) {
-		return &Error{Op: op, Err: sentinel}
-	}
+// waitErr turns the error of a wait into the queue's: errors keep their
+// identity, wrapped once with op.
+func waitErr(op string, err error) error {
 	if _, ok := err.(*Error); ok {
 		// Shutdown throws the queue's own error: do not say it twice.
 		return err
@@ -321,122 +328,134 @@ func waitErr(op string, err error, t *scheduler.Timeout, sentinel error) error {
 	return &Error{Op: op, Err: err}
 }
 
-// Put adds item. If the queue is full it waits for room unless block is
-// false, for at most timeout (scheduler.Forever: no limit); ErrFull when no
-// room came, ErrShutdown after Shutdown, or the error thrown into the
-// greenlet (Kill, an outer Timeout, LoopExit). From a goroutine that is not
-// a greenlet of the queue's hub, or from the hub itself when it would have to
-// wait, it returns an error matching scheduler.ErrNotGreenlet.
-func (q *Queue[T]) Put(item T, block bool, timeout time.Duration) error {
-	// check's common case written out: a call was a measurable part of an
-	// item's cost. A greenlet of a hub is never on a destroyed one.
-	h := q.hub.p.Load()
-	if h == nil || h != scheduler.CurrentHub() {
-		var err error
-		if h, err = q.hub.check("Queue.Put", noWait); err != nil {
-			return err
-		}
+// Put adds item, waiting for room while the queue is full or until ctx is
+// done. It returns ErrShutdown after Shutdown, scheduler.ContextError's
+// error when ctx ended first, or the error thrown into the greenlet (Kill,
+// a Timeout, LoopExit). From a goroutine that is not a greenlet of the
+// queue's hub, or from the hub itself when it would have to wait, it returns
+// an error matching scheduler.ErrNotGreenlet.
+func (q *Queue[T]) Put(ctx context.Context, item T) error {
+	if ctx == nil {
+		return &Error{Op: "Queue.Put", Err: scheduler.ErrNilArgument}
 	}
-	if q.shut {
-		return &Error{Op: "Queue.Put", Err: ErrShutdown}
+	h, err := q.put("Queue.Put", item)
+	if err != ErrFull {
+		return err
+	}
+	if err := h.CheckWait(); err != nil {
+		return &Error{Op: "Queue.Put", Err: err}
+	}
+	p := &putter[T]{item: item}
+	p.w.SetLabel("Queue.Put")
+	q.putters = append(q.putters, p)
+	if len(q.getters) > 0 {
+		q.scheduleUnlock(h)
+	}
+	_, err = p.w.Get(ctx)
+	q.putters = removePtr(q.putters, p)
+	if err != nil {
+		return waitErr("Queue.Put", err)
+	}
+	return nil
+}
+
+// TryPut adds item if the queue has room, else returns ErrFull; it never
+// waits.
+func (q *Queue[T]) TryPut(item T) error {
+	_, err := q.put("Queue.TryPut", item)
+	if err == ErrFull {
+		return &Error{Op: "Queue.TryPut", Err: ErrFull}
+	}
+	return err
+}
+
+// put is Put's part that does not wait: it stores item if there is room and
+// returns the bare ErrFull if not.
+func (q *Queue[T]) put(op string, item T) (*scheduler.Hub, error) {
+	h, err := q.check(op)
+	if err != nil {
+		return nil, err
+	}
+	if q.invalid != nil {
+		return nil, &Error{Op: op, Err: q.invalid}
+	}
+	if q.shut.Load() {
+		return nil, &Error{Op: op, Err: ErrShutdown}
 	}
 	if q.maxsize <= 0 || q.Len() < q.maxsize {
 		q.putItem(item)
 		if len(q.getters) > 0 {
 			q.scheduleUnlock(h)
 		}
-		return nil
+		return h, nil
 	}
-	if !block {
-		return &Error{Op: "Queue.Put", Err: ErrFull}
-	}
-	h, err := q.hub.check("Queue.Put", waitFor(timeout))
-	if err != nil {
-		return err
-	}
-	p := &putter[T]{item: item}
-	p.w.SetLabel("Queue.Put")
-	t, err := startTimeout(timeout)
-	if err != nil {
-		return &Error{Op: "Queue.Put", Err: err}
-	}
-	q.putters = append(q.putters, p)
-	if len(q.getters) > 0 {
-		q.scheduleUnlock(h)
-	}
-	_, err = p.w.Get()
-	if t != nil {
-		t.Cancel()
-	}
-	q.putters = removePtr(q.putters, p)
-	if err != nil {
-		return waitErr("Queue.Put", err, t, ErrFull)
-	}
-	return nil
+	return h, ErrFull
 }
 
-// Get removes and returns the next item, waiting for one unless block is
-// false, for at most timeout; ErrEmpty when none came, ErrShutdown once a
-// shut-down queue is drained. It refuses foreign goroutines as Put does.
-func (q *Queue[T]) Get(block bool, timeout time.Duration) (T, error) {
-	h := q.hub.p.Load()
-	if h == nil || h != scheduler.CurrentHub() {
-		var err error
-		if h, err = q.hub.check("Queue.Get", noWait); err != nil {
-			var zero T
-			return zero, err
-		}
+// Get removes and returns the next item, waiting for one until ctx is done;
+// ErrShutdown once a shut-down queue is drained. It refuses foreign
+// goroutines as Put does.
+func (q *Queue[T]) Get(ctx context.Context) (T, error) {
+	return q.get(ctx, "Queue.Get", true)
+}
+
+// TryGet removes and returns the next item if there is one, else ErrEmpty
+// (ErrShutdown once a shut-down queue is drained); it never waits.
+func (q *Queue[T]) TryGet() (T, error) { return q.get(nil, "Queue.TryGet", true) }
+
+// Peek returns the next item without removing it, waiting as Get does.
+func (q *Queue[T]) Peek(ctx context.Context) (T, error) {
+	return q.get(ctx, "Queue.Peek", false)
+}
+
+// TryPeek returns the next item without removing it, or ErrEmpty.
+func (q *Queue[T]) TryPeek() (T, error) { return q.get(nil, "Queue.TryPeek", false) }
+
+// get is Get, TryGet, Peek and TryPeek: ctx nil means do not wait.
+func (q *Queue[T]) get(ctx context.Context, op string, take bool) (T, error) {
+	var zero T
+	h, err := q.check(op)
+	if err != nil {
+		return zero, err
 	}
 	if q.Len() > 0 {
+		if !take {
+			return q.items.peek(), nil
+		}
 		if len(q.putters) > 0 {
 			q.scheduleUnlock(h)
 		}
 		return q.items.get(), nil
 	}
-	return q.wait("Queue.Get", block, timeout, true)
-}
-
-// Peek returns the next item without removing it, waiting as Get does.
-func (q *Queue[T]) Peek(block bool, timeout time.Duration) (T, error) {
-	if _, err := q.hub.check("Queue.Peek", noWait); err != nil {
-		var zero T
-		return zero, err
-	}
-	if q.Len() > 0 {
-		return q.items.peek(), nil
-	}
-	return q.wait("Queue.Peek", block, timeout, false)
-}
-
-func (q *Queue[T]) wait(op string, block bool, timeout time.Duration, take bool) (T, error) {
-	var zero T
-	if q.shut {
+	if q.shut.Load() {
 		return zero, &Error{Op: op, Err: ErrShutdown}
 	}
-	if !block {
+	if ctx == nil {
+		if op == "Queue.Get" || op == "Queue.Peek" {
+			return zero, &Error{Op: op, Err: scheduler.ErrNilArgument}
+		}
 		return zero, &Error{Op: op, Err: ErrEmpty}
 	}
-	h, err := q.hub.check(op, waitFor(timeout))
-	if err != nil {
-		return zero, err
-	}
-	// The caller is a greenlet of h, so the waiter binds to h.
-	w := scheduler.NewWaiterLabel(op)
-	t, err := startTimeout(timeout)
-	if err != nil {
+	return q.wait(ctx, h, op, take)
+}
+
+// wait blocks the caller until an item comes for it, the queue is shut down
+// or ctx is done.
+func (q *Queue[T]) wait(ctx context.Context, h *scheduler.Hub, op string, take bool) (T, error) {
+	var zero T
+	if err := h.CheckWait(); err != nil {
 		return zero, &Error{Op: op, Err: err}
 	}
+	// The caller is a greenlet of h, so the waiter binds to h.
+	w := scheduler.NewWaiter(op)
 	q.getters = append(q.getters, w)
 	if len(q.putters) > 0 {
 		q.scheduleUnlock(h)
 	}
-	_, err = w.Get()
-	if t != nil {
-		t.Cancel()
-	}
+	_, err := w.Get(ctx)
 	q.getters = removePtr(q.getters, w)
 	if err != nil {
-		return zero, waitErr(op, err, t, ErrEmpty)
+		return zero, waitErr(op, err)
 	}
 	if q.Len() == 0 {
 		// Only a Shutdown wakes a getter without an item.
@@ -451,17 +470,25 @@ func (q *Queue[T]) wait(op string, block bool, timeout time.Duration, take bool)
 // Shutdown shuts the queue down: every greenlet waiting in Put or Get wakes
 // with ErrShutdown, later Puts fail with it, and Gets return the items left
 // and then ErrShutdown. Shutting down twice is a no-op. Goroutine-safe:
-// called from a goroutine that is not a greenlet of the queue's hub, it is
-// queued to that hub with Hub.Post and happens there shortly after.
+// from a goroutine that is not a greenlet of the queue's hub the flag is set
+// at once and the waiters are woken from a hub callback (Hub.Post).
 func (q *Queue[T]) Shutdown() {
-	if h := q.hub.load(); h != nil && !h.OnHub() {
-		_ = h.Post(q.Shutdown)
+	// The flag first, then a look at the binding: a greenlet binds before
+	// it reads the flag, so either it sees the flag or this sees its hub.
+	q.shut.Store(true)
+	h := q.hub.Hub()
+	if h == nil {
 		return
 	}
-	if q.shut {
+	if h.Check() != nil {
+		_ = h.Post(q.wakeAll)
 		return
 	}
-	q.shut = true
+	q.wakeAll()
+}
+
+// wakeAll wakes every waiter with ErrShutdown; on the queue's hub.
+func (q *Queue[T]) wakeAll() {
 	ps, gs := q.putters, q.getters
 	q.putters, q.getters = nil, nil
 	for _, p := range ps {
@@ -472,24 +499,24 @@ func (q *Queue[T]) Shutdown() {
 	}
 }
 
-// IsShutdown reports whether Shutdown was called.
-func (q *Queue[T]) IsShutdown() bool { return q.shut }
+// IsShutdown reports whether Shutdown was called. Goroutine-safe.
+func (q *Queue[T]) IsShutdown() bool { return q.shut.Load() }
 
-// All yields the queue's items as a blocking Get (no time limit) returns
-// them, one (item, nil) per item, and is gevent's "for item in queue".
+// All yields the queue's items as Get(ctx) returns them, one (item, nil)
+// per item, and is gevent's "for item in queue".
 //
 // The iteration ends cleanly, with nothing more yielded, only when Get
 // returns ErrShutdown because this queue was shut down and every item left
 // was taken: that is the end marker (gevent's StopIteration). Any other
 // failure of a Get is yielded once as (zero value, err) and then the
-// iteration stops: the error thrown into the greenlet (Kill's
-// scheduler.ErrGreenletExit, an outer scheduler.Timeout), a
+// iteration stops: ctx's end, the error thrown into the greenlet (Kill's
+// scheduler.ErrGreenletExit, a scheduler.Timeout), a
 // *scheduler.LoopExitError when nothing can ever put an item, or an error
 // matching scheduler.ErrNotGreenlet from a foreign goroutine. The errors
 // are Get's own, wrapped in *Error. Range over both values and handle err,
 // as gevent lets GreenletExit and Timeout propagate out of the loop:
 //
-//	for v, err := range q.All() {
+//	for v, err := range q.All(ctx) {
 //		if err != nil {
 //			return err
 //		}
@@ -498,14 +525,12 @@ func (q *Queue[T]) IsShutdown() bool { return q.shut }
 //
 // Breaking out of the loop leaves no waiter behind: no Get is in progress
 // while the loop body runs.
-func (q *Queue[T]) All() iter.Seq2[T, error] {
+func (q *Queue[T]) All(ctx context.Context) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		for {
-			v, err := q.Get(true, scheduler.Forever)
+			v, err := q.Get(ctx)
 			if err != nil {
-				// Read shut only after ErrShutdown: a foreign goroutine
-				// never gets that far, and must not touch the queue.
-				if !errors.Is(err, ErrShutdown) || !q.shut {
+				if !errors.Is(err, ErrShutdown) || !q.shut.Load() {
 					var zero T
 					yield(zero, err)
 				}
@@ -525,18 +550,19 @@ type joinState struct {
 }
 
 // JoinableQueue is a Queue that counts unfinished tasks: every Put adds
-// one, TaskDone removes one and Join waits until none is left. Create it
-// with NewJoinableQueue. Hub-affine.
+// one, TaskDone removes one and Join waits until none is left. The zero
+// value is an unbounded FIFO JoinableQueue; NewJoinable sets a maximum
+// size. Hub-affine.
 type JoinableQueue[T any] struct {
-	// Queue supplies Put, Get and the rest; NewJoinableQueue gives it the
-	// task count that its Put increments.
+	// Queue supplies Get and the rest; the Put methods below make sure the
+	// task count exists before the item counts in it.
 	Queue[T]
 }
 
-// NewJoinableQueue returns a FIFO JoinableQueue of at most maxsize items.
-func NewJoinableQueue[T any](maxsize int) *JoinableQueue[T] {
-	q := &JoinableQueue[T]{Queue: Queue[T]{maxsize: maxsize, items: &ring[T]{}, joinable: &joinState{}}}
-	q.joinable.cond.Set()
+// NewJoinable returns a FIFO JoinableQueue of at most maxsize items.
+func NewJoinable[T any](maxsize int) *JoinableQueue[T] {
+	q := &JoinableQueue[T]{Queue: Queue[T]{maxsize: maxsize, items: &ring[T]{}}}
+	q.state()
 	return q
 }
 
@@ -548,13 +574,25 @@ func (q *JoinableQueue[T]) state() *joinState {
 	return q.joinable
 }
 
+// Put is Queue.Put counting one more unfinished task.
+func (q *JoinableQueue[T]) Put(ctx context.Context, item T) error {
+	q.state()
+	return q.Queue.Put(ctx, item)
+}
+
+// TryPut is Queue.TryPut counting one more unfinished task.
+func (q *JoinableQueue[T]) TryPut(item T) error {
+	q.state()
+	return q.Queue.TryPut(item)
+}
+
 // Unfinished returns how many items were put and not yet marked done.
 func (q *JoinableQueue[T]) Unfinished() int { return q.state().unfinished }
 
 // TaskDone marks one item as processed; ErrTaskDone if none is unfinished.
 // It refuses foreign goroutines as Put does.
 func (q *JoinableQueue[T]) TaskDone() error {
-	if _, err := q.hub.check("JoinableQueue.TaskDone", noWait); err != nil {
+	if _, err := q.check("JoinableQueue.TaskDone"); err != nil {
 		return err
 	}
 	s := q.state()
@@ -568,22 +606,14 @@ func (q *JoinableQueue[T]) TaskDone() error {
 	return nil
 }
 
-// Join waits until every item put was marked done, or timeout expires; it
-// reports whether all were done. It refuses foreign goroutines as Put does
-// (even when nothing is unfinished, if the queue is bound to another hub).
-func (q *JoinableQueue[T]) Join(timeout time.Duration) (bool, error) {
-	s := q.state()
-	w := noWait
-	if s.unfinished > 0 {
-		w = waitFor(timeout)
+// Join waits until every item put was marked done, or ctx is done. It
+// refuses foreign goroutines as Put does (even when nothing is unfinished).
+func (q *JoinableQueue[T]) Join(ctx context.Context) error {
+	if _, err := q.check("JoinableQueue.Join"); err != nil {
+		return err
 	}
-	h, err := q.hub.check("JoinableQueue.Join", w)
-	if err != nil {
-		return false, err
+	if err := q.state().cond.Wait(ctx); err != nil {
+		return waitErr("JoinableQueue.Join", err)
 	}
-	if h == nil {
-		// Unbound and hubless: nothing is unfinished, or check refused.
-		return true, nil
-	}
-	return s.cond.Wait(timeout)
+	return nil
 }

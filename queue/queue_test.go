@@ -1,6 +1,7 @@
 package queue_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -9,11 +10,15 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/geventgo/geventgo/internal/testctx"
 	"github.com/geventgo/geventgo/queue"
 	"github.com/geventgo/geventgo/scheduler"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// bg is the context of waits that only their own events end.
+var bg = context.Background()
 
 func run(t testing.TB, fn func() error) {
 	t.Helper()
@@ -24,24 +29,24 @@ func TestZeroQueueAndKinds(t *testing.T) {
 	run(t, func() error {
 		var q queue.Queue[int]
 		for i := range 20 {
-			require.NoError(t, q.Put(i, false, 0))
+			require.NoError(t, q.TryPut(i))
 		}
 		for i := range 20 {
-			v, err := q.Get(false, 0)
+			v, err := q.TryGet()
 			require.NoError(t, err)
 			assert.Equal(t, i, v)
 		}
-		p := queue.NewPriorityQueueFunc(0, func(a, b string) bool { return len(a) < len(b) })
+		p := queue.NewPriorityFunc(0, func(a, b string) bool { return len(a) < len(b) })
 		for _, s := range []string{"ccc", "a", "bb"} {
-			require.NoError(t, p.Put(s, true, scheduler.Forever))
+			require.NoError(t, p.Put(bg, s))
 		}
-		v, _ := p.Peek(false, 0)
+		v, _ := p.TryPeek()
 		assert.Equal(t, "a", v)
-		l := queue.NewLifoQueue[int](2)
-		require.NoError(t, l.Put(1, false, 0))
-		require.NoError(t, l.Put(2, false, 0))
-		assert.ErrorIs(t, l.Put(3, false, 0), queue.ErrFull)
-		x, _ := l.Get(false, 0)
+		l := queue.NewLifo[int](2)
+		require.NoError(t, l.TryPut(1))
+		require.NoError(t, l.TryPut(2))
+		assert.ErrorIs(t, l.TryPut(3), queue.ErrFull)
+		x, _ := l.TryGet()
 		assert.Equal(t, 2, x)
 		return nil
 	})
@@ -49,40 +54,40 @@ func TestZeroQueueAndKinds(t *testing.T) {
 
 func TestShutdownWakesEveryone(t *testing.T) {
 	run(t, func() error {
-		q := queue.NewQueue[int](1)
-		require.NoError(t, q.Put(0, false, 0))
-		put := scheduler.Go(func() error { return q.Put(1, true, scheduler.Forever) })
-		e := queue.NewQueue[int](0)
-		get := scheduler.Go(func() error { _, err := e.Get(true, scheduler.Forever); return err })
-		require.NoError(t, scheduler.Sleep(0))
+		q := queue.New[int](1)
+		require.NoError(t, q.TryPut(0))
+		put := scheduler.Go(func() error { return q.Put(bg, 1) })
+		e := queue.New[int](0)
+		get := scheduler.Go(func() error { _, err := e.Get(bg); return err })
+		require.NoError(t, scheduler.Sleep(bg, 0))
 		q.Shutdown()
 		e.Shutdown()
-		_, _ = scheduler.JoinAll([]*scheduler.Greenlet[struct{}]{put, get}, scheduler.Forever, false)
+		_, _ = scheduler.Wait(bg, []*scheduler.Greenlet[struct{}]{put, get}, 0)
 		assert.ErrorIs(t, put.Err(), queue.ErrShutdown)
 		assert.ErrorIs(t, get.Err(), queue.ErrShutdown)
-		v, err := q.Get(false, 0)
+		v, err := q.TryGet()
 		require.NoError(t, err, "items left are still delivered")
 		assert.Equal(t, 0, v)
-		_, err = q.Get(true, scheduler.Forever)
+		_, err = q.Get(bg)
 		assert.ErrorIs(t, err, queue.ErrShutdown)
-		assert.ErrorIs(t, q.Put(2, true, scheduler.Forever), queue.ErrShutdown)
+		assert.ErrorIs(t, q.Put(bg, 2), queue.ErrShutdown)
 		return nil
 	})
 }
 
 func TestAllEndsOnShutdown(t *testing.T) {
 	run(t, func() error {
-		q := queue.NewSimpleQueue[int]()
+		q := queue.NewSimple[int]()
 		c := queue.NewChannel[int]()
 		var got, gotc []int
 		g := scheduler.Go(func() error {
-			for v, err := range q.All() {
+			for v, err := range q.All(bg) {
 				if err != nil {
 					return err
 				}
 				got = append(got, v)
 			}
-			for v, err := range c.All() {
+			for v, err := range c.All(bg) {
 				if err != nil {
 					return err
 				}
@@ -91,13 +96,13 @@ func TestAllEndsOnShutdown(t *testing.T) {
 			return nil
 		})
 		for i := range 3 {
-			require.NoError(t, q.Put(i, true, scheduler.Forever))
+			require.NoError(t, q.Put(bg, i))
 		}
-		require.NoError(t, scheduler.Sleep(0))
+		require.NoError(t, scheduler.Sleep(bg, 0))
 		q.Shutdown()
-		require.NoError(t, c.Put(7, true, scheduler.Forever))
+		require.NoError(t, c.Put(bg, 7))
 		c.Shutdown()
-		require.NoError(t, g.Join(scheduler.Forever))
+		require.NoError(t, g.Join(bg))
 		assert.Equal(t, []int{0, 1, 2}, got)
 		assert.Equal(t, []int{7}, gotc)
 		return nil
@@ -106,34 +111,31 @@ func TestAllEndsOnShutdown(t *testing.T) {
 
 func TestJoinable(t *testing.T) {
 	run(t, func() error {
-		q := queue.NewJoinableQueue[int](0)
+		q := queue.NewJoinable[int](0)
 		assert.ErrorIs(t, q.TaskDone(), queue.ErrTaskDone)
-		require.NoError(t, q.Put(1, true, scheduler.Forever))
-		ok, err := q.Join(time.Millisecond)
-		require.NoError(t, err)
-		assert.False(t, ok)
+		require.NoError(t, q.Put(bg, 1))
+		err := q.Join(testctx.Within(t, time.Millisecond))
+		assert.ErrorIs(t, err, scheduler.ErrTimeout)
 		scheduler.Go(func() error {
-			if _, err := q.Get(true, scheduler.Forever); err != nil {
+			if _, err := q.Get(bg); err != nil {
 				return err
 			}
 			return q.TaskDone()
 		})
-		ok, err = q.Join(scheduler.Forever)
-		require.NoError(t, err)
-		assert.True(t, ok)
+		require.NoError(t, q.Join(bg))
 		return nil
 	})
 }
 
 func TestKilledGetterLeavesQueue(t *testing.T) {
 	run(t, func() error {
-		q := queue.NewQueue[int](0)
-		g := scheduler.Go(func() error { _, err := q.Get(true, scheduler.Forever); return err })
-		require.NoError(t, scheduler.Sleep(0))
+		q := queue.New[int](0)
+		g := scheduler.Go(func() error { _, err := q.Get(bg); return err })
+		require.NoError(t, scheduler.Sleep(bg, 0))
 		assert.Equal(t, 1, q.Getters())
-		require.NoError(t, g.Kill(nil, true, scheduler.Forever))
+		require.NoError(t, g.Kill(bg, nil))
 		assert.Equal(t, 0, q.Getters())
-		require.NoError(t, q.Put(1, true, scheduler.Forever))
+		require.NoError(t, q.Put(bg, 1))
 		assert.Equal(t, 1, q.Len(), "no getter took the item")
 		return nil
 	})
@@ -141,9 +143,9 @@ func TestKilledGetterLeavesQueue(t *testing.T) {
 
 func ExampleQueue() {
 	_ = scheduler.Main(func() error {
-		q := queue.NewQueue[string](1)
+		q := queue.New[string](1)
 		consumer := scheduler.Go(func() error {
-			for v, err := range q.All() {
+			for v, err := range q.All(bg) {
 				if err != nil {
 					return err // a Kill, an outer Timeout: not the end of the queue
 				}
@@ -152,11 +154,11 @@ func ExampleQueue() {
 			return nil // Shutdown, once drained, ends the loop cleanly
 		})
 		for _, v := range []string{"a", "b", "c"} {
-			_ = q.Put(v, true, scheduler.Forever)
+			_ = q.Put(bg, v)
 		}
-		_ = scheduler.Sleep(0)
+		_ = scheduler.Sleep(bg, 0)
 		q.Shutdown()
-		return consumer.Join(scheduler.Forever)
+		return consumer.Join(bg)
 	})
 	// Output:
 	// got a
@@ -167,8 +169,8 @@ func ExampleQueue() {
 func ExampleChannel() {
 	_ = scheduler.Main(func() error {
 		c := queue.NewChannel[int]()
-		scheduler.Go(func() error { return c.Put(5, true, scheduler.Forever) })
-		v, err := c.Get(true, scheduler.Forever)
+		scheduler.Go(func() error { return c.Put(bg, 5) })
+		v, err := c.Get(bg)
 		fmt.Println(v, err)
 		return nil
 	})
