@@ -231,7 +231,6 @@ func TestShutdownFromForeignGoroutine(t *testing.T) {
 	})
 }
 
-
 // TestShutdownUnboundFromGoroutine: Shutdown from a goroutine on a queue
 // no hub uses yet races with nothing (the race detector checks) and a
 // greenlet that binds the queue at the same time is woken or refused,
