@@ -1,4 +1,4 @@
-//go:build libev_system
+//go:build !libev_static
 
 /* cev against the system's libev (Debian libev-dev), linked with -lev. */
 #include <ev.h>
