@@ -24,7 +24,7 @@ APT_PACKAGES := gcc libc6-dev make dpkg-dev ca-certificates python3-gevent pytho
 # on a loaded machine. 10000 inputs take 3-10 s per target.
 FUZZTIME ?= 10000x
 
-.PHONY: all deps libev build vet test test-race test-cgocheck test-plain test-system test-nolibev fuzz crosscheck bench bench-quick soak clean
+.PHONY: all deps libev build vet test test-race test-cgocheck test-plain test-system test-nolibev test-adopt fuzz crosscheck bench bench-quick soak clean
 
 all: build
 
@@ -80,6 +80,12 @@ test-system: deps
 test-nolibev: deps
 	env -u GOFLAGS GO=$(GO) bash .ci/nolibev.sh
 
+# A module outside the repository (.ci/adopt) adds geventgo through a
+# replace to a read-only copy of its tracked files, then go mod tidy, plain
+# go build, go vet and a run; nothing may be written into the copy.
+test-adopt: deps
+	env -u GOFLAGS GO=$(GO) bash .ci/adopt.sh
+
 fuzz: libev
 	@for target in $$(grep -rhoE '^func Fuzz[A-Za-z0-9_]+' --include='*_test.go' . | sed 's/func //' | sort -u); do \
 		pkg=$$(grep -rlE "^func $$target\(" --include='*_test.go' . | head -1 | xargs dirname); \
@@ -90,7 +96,7 @@ fuzz: libev
 crosscheck: libev
 	$(GO) run ./cmd/crosscheck
 
-test: vet test-race test-cgocheck test-plain test-system test-nolibev fuzz crosscheck
+test: vet test-race test-cgocheck test-plain test-system test-nolibev test-adopt fuzz crosscheck
 
 bench: libev
 	$(GO) run ./bench/cmd/benchreport
