@@ -38,6 +38,14 @@
 //     the EV_* event bits below; libev passes any int through.
 //   - Watchers must be Closed to free their C memory (libev leaves memory to
 //     its user); Loop.Destroy frees every watcher of the loop.
+//   - Which libev: a plain build links the system's (<ev.h>, -lev; Debian
+//     libev-dev), -tags libev_static compiles in the pinned 4.33 that `make
+//     libev` fetches (Embedded tells which). The C side refuses, with one
+//     error saying what to do, a missing ev.h or ev.c, a libev other than
+//     4.11-4.x, or one built without a feature cev wraps (cev_check.h);
+//     NewLoop returns ErrVersion when the linked libev is older than the
+//     ev.h it was compiled against, or of another major version (Version,
+//     HeaderVersion).
 //
 // Concurrency: a Loop and its watchers are loop-affine and NOT goroutine
 // safe. Call their methods only from the goroutine (or greenlet) that runs
@@ -174,6 +182,9 @@ var (
 	ErrNotSupported = errors.New("not supported")
 	// ErrWrongLoop: a watcher was used with a loop it does not belong to.
 	ErrWrongLoop = errors.New("watcher belongs to another loop")
+	// ErrVersion: the libev linked into the process is not compatible
+	// with the ev.h cev was compiled against (see Version).
+	ErrVersion = errors.New("libev version mismatch")
 )
 
 // Error is the error type of every failing cev call. No libev counterpart:

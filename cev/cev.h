@@ -106,6 +106,7 @@ void cev_loop_fork(cev_loop *cl);
 void cev_wake(cev_loop *cl);
 int cev_real_activecnt(cev_loop *cl);
 double cev_time(void);
+void cev_version(int *major, int *minor, int *hmajor, int *hminor);
 void cev_feed_fd_event(cev_loop *cl, int fd, int revents, int collect);
 void cev_invoke_fed(cev_loop *cl);
 

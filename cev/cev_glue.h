@@ -2,7 +2,8 @@
  * cev's C glue, compiled in the same translation unit as libev: with
  * EV_API_STATIC every ev_* function is static to ev_embed.c, so this file is
  * included (not compiled on its own) by ev_embed.c after ev.c, or by
- * ev_system.c after the system's <ev.h>.
+ * ev_system.c after the system's <ev.h>, once cev_check.h has found that
+ * libev fit.
  *
  * No function here calls into Go: watcher callbacks only append
  * (slot, generation, revents) to the loop's queue, which Go drains after
@@ -58,7 +59,6 @@ _Static_assert(offsetof(cev_watcher, u.timer.at) == offsetof(cev_timer_view, at)
 _Static_assert(offsetof(cev_watcher, u.timer.repeat) == offsetof(cev_timer_view, repeat), "timer view: repeat");
 _Static_assert(offsetof(cev_watcher, u.io.fd) == offsetof(cev_io_view, fd), "io view: fd");
 _Static_assert(offsetof(cev_watcher, u.io.events) == offsetof(cev_io_view, events), "io view: events");
-_Static_assert(EV_MINPRI == -2 && EV_MAXPRI == 2, "cev assumes libev's default priority range");
 
 #define CEV_L(cl) ((struct ev_loop *)(cl)->loop)
 #define CEV_W(h) ((cev_watcher *)(h))
@@ -430,6 +430,15 @@ void cev_verify(cev_loop *cl) { ev_verify(CEV_L(cl)); }
 void cev_loop_fork(cev_loop *cl) { ev_loop_fork(CEV_L(cl)); cev_fd_rearm_all(cl); }
 void cev_wake(cev_loop *cl) { ev_async_send(CEV_L(cl), (ev_async *)cl->wake); }
 double cev_time(void) { return ev_time(); }
+
+/* The linked libev's version and the headers' (ev.pod, GLOBAL FUNCTIONS). */
+void cev_version(int *major, int *minor, int *hmajor, int *hminor)
+{
+	*major = ev_version_major();
+	*minor = ev_version_minor();
+	*hmajor = EV_VERSION_MAJOR;
+	*hminor = EV_VERSION_MINOR;
+}
 
 int cev_real_activecnt(cev_loop *cl)
 {

@@ -82,8 +82,13 @@ func WithFlags(flags uint) LoopOption {
 
 // NewLoop creates a loop with ev_loop_new(EVFLAG_NOENV|EVFLAG_NOSIGMASK|...)
 // (ev.pod, FUNCTIONS CONTROLLING EVENT LOOPS): never ev_default_loop, which
-// would take SIGCHLD from Go. Call Destroy when done.
+// would take SIGCHLD from Go. Call Destroy when done. It returns ErrVersion
+// when the libev linked into the process is older than, or of another major
+// version than, the ev.h cev was compiled against (see Version).
 func NewLoop(opts ...LoopOption) (*Loop, error) {
+	if versionErr != nil {
+		return nil, versionErr
+	}
 	var cfg loopConfig
 	for _, o := range opts {
 		o(&cfg)

@@ -173,7 +173,7 @@ func soakMarkdown(recs []*record, started time.Time, took time.Duration, loadBef
 	if failed > 0 {
 		verdict = fmt.Sprintf("**%d of %d soaks FAILED** (see the result column and the `make soak` log)", failed, len(recs))
 	}
-	fmt.Fprintf(&b, "Written by `make soak` (`go test -tags soak -run Soak -timeout 30m -v ./soak/`, sources in `soak/`) on %s in %s; %s. Machine: %s.\n\n",
+	fmt.Fprintf(&b, "Written by `make soak` (`go test -tags soak,libev_static -run Soak -timeout 30m -v ./soak/`, sources in `soak/`) on %s in %s; %s. Machine: %s.\n\n",
 		started.UTC().Format("2006-01-02 15:04 UTC"), took.Round(time.Second), verdict, mach)
 	fmt.Fprintf(&b, "Load average (1, 5, 15 min) before the run: %s; after: %s. Anything well above 0 means other work shared the CPUs and stretched the wall times.\n\n", loadBefore, loadAfter)
 	b.WriteString("| soak | scale | result | wall time | peak MiB | after MiB | baseline MiB | hub alive MiB | idle workers | goroutines before/peak/after | fds before/after | cev watchers peak/after |\n")

@@ -1,0 +1,34 @@
+// Command adopt is the smallest program a module that adds geventgo builds:
+// two greenlets sleep and append to a slice, the main greenlet joins them.
+// make test-adopt builds, vets and runs it with no tags and checks that it
+// prints [fast slow].
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/geventgo/geventgo/scheduler"
+)
+
+func main() {
+	var done []string
+	err := scheduler.Main(func() error {
+		sleeper := func(name string, d time.Duration) *scheduler.Greenlet[struct{}] {
+			return scheduler.Go(func() error {
+				err := scheduler.Sleep(d)
+				done = append(done, name)
+				return err
+			})
+		}
+		gs := []*scheduler.Greenlet[struct{}]{sleeper("slow", 20*time.Millisecond), sleeper("fast", time.Millisecond)}
+		_, err := scheduler.JoinAll(gs, scheduler.Forever, true)
+		return err
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "adopt:", err)
+		os.Exit(1)
+	}
+	fmt.Println(done)
+}
