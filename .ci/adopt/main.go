@@ -5,6 +5,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"time"
@@ -15,15 +16,17 @@ import (
 func main() {
 	var done []string
 	err := scheduler.Main(func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
 		sleeper := func(name string, d time.Duration) *scheduler.Greenlet[struct{}] {
 			return scheduler.Go(func() error {
-				err := scheduler.Sleep(d)
+				err := scheduler.Sleep(ctx, d)
 				done = append(done, name)
 				return err
 			})
 		}
 		gs := []*scheduler.Greenlet[struct{}]{sleeper("slow", 20*time.Millisecond), sleeper("fast", time.Millisecond)}
-		_, err := scheduler.JoinAll(gs, scheduler.Forever, true)
+		_, err := scheduler.JoinAll(ctx, gs)
 		return err
 	})
 	if err != nil {
