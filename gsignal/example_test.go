@@ -1,6 +1,7 @@
 package gsignal_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"syscall"
@@ -19,7 +20,7 @@ func ExampleHandle() {
 		var handled event.Event
 		h, err := gsignal.Handle(syscall.SIGUSR1, func() {
 			fmt.Println("handler runs in a greenlet:", scheduler.GetCurrent() != nil)
-			if err := scheduler.Sleep(time.Millisecond); err != nil { // a handler may block
+			if err := scheduler.Sleep(context.Background(), time.Millisecond); err != nil { // a handler may block
 				fmt.Println("error:", err)
 			}
 			handled.Set()
@@ -31,14 +32,15 @@ func ExampleHandle() {
 			_ = h.Stop()
 			return err
 		}
-		// A handler does not keep the loop alive: wait with a timeout, whose
+		// A handler does not keep the loop alive: wait with a deadline, whose
 		// timer does.
-		ok, err := handled.Wait(5 * time.Second)
-		if err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := handled.Wait(ctx); err != nil {
 			_ = h.Stop()
 			return err
 		}
-		fmt.Println("handled:", ok)
+		fmt.Println("handled:", handled.IsSet())
 		return h.Stop()
 	})
 	if err != nil {
@@ -57,7 +59,7 @@ func ExampleMain() {
 		if err := gsignal.Self(syscall.SIGUSR1); err != nil {
 			return err
 		}
-		return scheduler.Sleep(5 * time.Second) // killed by the signal long before
+		return scheduler.Sleep(context.Background(), 5*time.Second) // killed by the signal long before
 	}, syscall.SIGUSR1)
 	var se *gsignal.SignalError
 	fmt.Println(errors.Is(err, gsignal.ErrInterrupted), errors.As(err, &se) && se.Signal == syscall.SIGUSR1)

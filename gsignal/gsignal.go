@@ -1,9 +1,14 @@
 // Package gsignal runs signal handlers in greenlets (gevent.signal_handler) on os/signal, through
 // cev.Signal (libev's own ev_signal is never used), and shuts a hub down cleanly on SIGINT or
 // SIGTERM.
+//
+// Main creates its hub, as scheduler.Main does. Handle installs a handler on the caller's hub
+// and creates none: called from a goroutine that is not a greenlet of a hub it returns an error
+// matching scheduler.ErrNotGreenlet. A Handler is hub-affine.
 package gsignal
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -16,6 +21,9 @@ import (
 // ErrInterrupted is matched (errors.Is) by the error Main returns when a signal ended it.
 var ErrInterrupted = errors.New("interrupted by signal")
 
+// errNoHandler is the cause given for a Handler that Handle did not return.
+var errNoHandler = fmt.Errorf("handler not installed by Handle: %w", scheduler.ErrNilArgument)
+
 // SignalError says which signal ended Main.
 type SignalError struct {
 	Signal syscall.Signal // the signal that arrived
@@ -27,8 +35,22 @@ func (e *SignalError) Error() string { return fmt.Sprintf("%v: %v", ErrInterrupt
 // Unwrap returns ErrInterrupted.
 func (e *SignalError) Unwrap() error { return ErrInterrupted }
 
-// Handler is a signal handler installed by Handle.
+// Error adds the operation that failed to a cause.
+type Error struct {
+	Op  string // e.g. "Handle"
+	Err error  // the cause: scheduler.ErrNotGreenlet, scheduler.ErrNilArgument, a cev error ...
+}
+
+// Error returns "gsignal: Op: cause", so the text names the package and the call that failed.
+func (e *Error) Error() string { return "gsignal: " + e.Op + ": " + e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Handler is a signal handler installed by Handle. The zero Handler is not installed: Stop
+// returns an error matching scheduler.ErrNilArgument.
 type Handler struct {
+	hub     *scheduler.Hub
 	w       *cev.Signal
 	stopped bool
 }
@@ -36,29 +58,44 @@ type Handler struct {
 // Handle calls fn in a new greenlet of the calling hub each time sig arrives (deliveries that
 // arrive before the hub notices coalesce into one call, as in libev), until Stop. While the
 // handler is installed the signal does not reach Go's default handling. A handler does not keep
-// the hub's loop alive (gevent's signal watchers are unref'd). Hub-affine.
+// the hub's loop alive (gevent's signal watchers are unref'd). It returns an error matching
+// scheduler.ErrNotGreenlet outside a greenlet, scheduler.ErrNilArgument for a nil fn, and
+// cev.ErrInvalid for a signal that cannot be caught (SIGKILL, SIGSTOP).
 func Handle(sig syscall.Signal, fn func()) (*Handler, error) {
 	if fn == nil {
-		return nil, &scheduler.Error{Op: "gsignal.Handle", Err: errors.New("nil handler")}
+		return nil, &Error{Op: "Handle", Err: scheduler.ErrNilArgument}
 	}
-	loop := scheduler.GetHub().Loop()
+	hub := scheduler.CurrentHub()
+	if err := hub.Check(); err != nil {
+		return nil, &Error{Op: "Handle", Err: err}
+	}
+	loop := hub.Loop()
 	w, err := loop.NewSignal(sig, func(*cev.Signal, int) {
 		scheduler.Go(func() error { fn(); return nil })
 	})
 	if err != nil {
-		return nil, err
+		return nil, &Error{Op: "Handle", Err: err}
 	}
 	if err := w.Start(); err != nil {
 		_ = w.Close()
-		return nil, err
+		return nil, &Error{Op: "Handle", Err: err}
 	}
 	_ = loop.Unref()
-	return &Handler{w: w}, nil
+	return &Handler{hub: hub, w: w}, nil
 }
 
 // Stop removes the handler; the signal goes back to Go's default handling once no handler of
-// any hub watches it. Stop twice does nothing.
+// any hub watches it. Stop twice does nothing. From a goroutine that is not a greenlet of the
+// handler's hub it returns an error matching scheduler.ErrNotGreenlet and removes nothing; from
+// a greenlet's defer run by the hub's Destroy, which removes every handler itself, one matching
+// scheduler.ErrHubDestroyed.
 func (h *Handler) Stop() error {
+	if h == nil || h.w == nil {
+		return &Error{Op: "Handler.Stop", Err: errNoHandler}
+	}
+	if err := h.hub.Check(); err != nil {
+		return &Error{Op: "Handler.Stop", Err: err}
+	}
 	if h.stopped {
 		return nil
 	}
@@ -67,47 +104,60 @@ func (h *Handler) Stop() error {
 		// Balance the Unref of Handle before the active watcher goes away.
 		_ = h.w.Loop().Ref()
 	}
-	return h.w.Close()
+	if err := h.w.Close(); err != nil {
+		return &Error{Op: "Handler.Stop", Err: err}
+	}
+	return nil
 }
 
 // Main is scheduler.Main with a clean shutdown on the given signals (SIGINT and SIGTERM when
-// none are given): fn runs in a greenlet; when one of the signals arrives that greenlet is
-// killed (its defers run), then the hub is destroyed, which kills every other greenlet so
-// their defers run too. Main returns fn's error, or a *SignalError matching ErrInterrupted.
+// none are given): it creates a hub on the calling goroutine and runs fn in a greenlet of it;
+// when one of the signals arrives that greenlet is killed (its defers run, and a blocking call
+// in it returns scheduler.ErrGreenletExit), then the hub is destroyed, which kills every other
+// greenlet so their defers run too. Each further signal kills fn's greenlet again, for a body
+// that answered the first kill with a graceful shutdown. Main returns fn's error, or a
+// *SignalError matching ErrInterrupted; scheduler.ErrHubExists on a goroutine that already runs
+// a hub, scheduler.ErrNilArgument for a nil fn.
 func Main(fn func() error, sigs ...syscall.Signal) error {
+	if fn == nil {
+		return &Error{Op: "Main", Err: scheduler.ErrNilArgument}
+	}
 	if len(sigs) == 0 {
 		sigs = []syscall.Signal{syscall.SIGINT, syscall.SIGTERM}
 	}
+	return scheduler.Main(func() error { return runMain(fn, sigs) })
+}
+
+// runMain is Main's body on the new hub's main greenlet.
+func runMain(fn func() error, sigs []syscall.Signal) error {
 	var got *SignalError
-	return scheduler.Main(func() error {
-		g := scheduler.Go(fn)
-		g.SetName("gsignal.Main")
-		var hs []*Handler
-		defer func() {
-			for _, h := range hs {
-				_ = h.Stop()
-			}
-		}()
-		for _, s := range sigs {
-			h, err := Handle(s, func() {
-				if got == nil {
-					got = &SignalError{Signal: s}
-				}
-				_ = g.Kill(nil, false, 0)
-			})
-			if err != nil {
-				return err
-			}
-			hs = append(hs, h)
+	g := scheduler.Go(fn)
+	g.SetName("gsignal.Main")
+	var hs []*Handler
+	defer func() {
+		for _, h := range hs {
+			_ = h.Stop()
 		}
-		if err := g.Join(scheduler.Forever); err != nil {
+	}()
+	for _, s := range sigs {
+		h, err := Handle(s, func() {
+			if got == nil {
+				got = &SignalError{Signal: s}
+			}
+			_ = g.KillAsync(nil)
+		})
+		if err != nil {
 			return err
 		}
-		if got != nil {
-			return got
-		}
-		return g.Err()
-	})
+		hs = append(hs, h)
+	}
+	if err := g.Join(context.Background()); err != nil {
+		return err
+	}
+	if got != nil {
+		return got
+	}
+	return g.Err()
 }
 
 // Self sends sig to this process (for tests and examples: os.Getpid + syscall.Kill).

@@ -1,6 +1,8 @@
 package gsignal_test
 
 import (
+	"context"
+	"errors"
 	"syscall"
 	"testing"
 	"time"
@@ -9,27 +11,32 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/geventgo/geventgo/cev"
+	"github.com/geventgo/geventgo/event"
 	"github.com/geventgo/geventgo/gsignal"
+	"github.com/geventgo/geventgo/internal/testctx"
 	"github.com/geventgo/geventgo/scheduler"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
+var bg = context.Background()
+
 func TestHandlerRunsInGreenlet(t *testing.T) {
 	require.NoError(t, scheduler.Main(func() error {
-		got := make(chan bool, 4)
+		var handled event.Event
+		inGreenlet := false
 		h, err := gsignal.Handle(syscall.SIGUSR1, func() {
-			got <- scheduler.GetCurrent() != nil
+			inGreenlet = scheduler.GetCurrent() != nil
 			// A handler may block: it is a greenlet.
-			_ = scheduler.Sleep(time.Millisecond)
+			_ = scheduler.Sleep(bg, time.Millisecond)
+			handled.Set()
 		})
 		require.NoError(t, err)
-		defer h.Stop()
+		defer func() { assert.NoError(t, h.Stop()) }()
 		require.NoError(t, gsignal.Self(syscall.SIGUSR1))
-		for len(got) == 0 {
-			require.NoError(t, scheduler.Sleep(time.Millisecond))
-		}
-		assert.True(t, <-got)
+		require.NoError(t, handled.Wait(testctx.Within(t, 5*time.Second)))
+		assert.True(t, inGreenlet)
 		return nil
 	}))
 }
@@ -40,12 +47,12 @@ func TestMainShutsDownCleanly(t *testing.T) {
 		defer func() { deferred = append(deferred, "main body") }()
 		scheduler.Go(func() error {
 			defer func() { deferred = append(deferred, "worker") }()
-			return scheduler.Sleep(time.Hour)
+			return scheduler.Sleep(bg, time.Hour)
 		})
 		scheduler.SpawnLater(5*time.Millisecond, func() (struct{}, error) {
 			return struct{}{}, gsignal.Self(syscall.SIGTERM)
 		})
-		return scheduler.Sleep(time.Hour)
+		return scheduler.Sleep(bg, time.Hour)
 	})
 	require.ErrorIs(t, err, gsignal.ErrInterrupted)
 	var se *gsignal.SignalError
@@ -54,11 +61,99 @@ func TestMainShutsDownCleanly(t *testing.T) {
 	assert.ElementsMatch(t, []string{"main body", "worker"}, deferred)
 }
 
+// A body that answers the first signal with a graceful shutdown of its own is killed again by
+// the second one.
+func TestMainSecondSignalKillsAgain(t *testing.T) {
+	var first, second error
+	err := gsignal.Main(func() error {
+		require.NoError(t, gsignal.Self(syscall.SIGUSR1))
+		first = scheduler.Sleep(bg, time.Hour)
+		// The graceful shutdown, which the second signal cuts short.
+		require.NoError(t, gsignal.Self(syscall.SIGUSR1))
+		second = scheduler.Sleep(bg, time.Hour)
+		return second
+	}, syscall.SIGUSR1)
+	require.ErrorIs(t, err, gsignal.ErrInterrupted)
+	assert.ErrorIs(t, first, scheduler.ErrGreenletExit)
+	assert.ErrorIs(t, second, scheduler.ErrGreenletExit)
+}
+
 func TestMainReturnsBodyResult(t *testing.T) {
 	assert.NoError(t, gsignal.Main(func() error { return nil }, syscall.SIGUSR2))
+	boom := errors.New("boom")
+	assert.ErrorIs(t, gsignal.Main(func() error { return boom }, syscall.SIGUSR2), boom)
+}
+
+func TestMainBadInput(t *testing.T) {
+	err := gsignal.Main(nil)
+	assert.ErrorIs(t, err, scheduler.ErrNilArgument)
+	assert.EqualError(t, err, "gsignal: Main: nil argument")
 	require.NoError(t, scheduler.Main(func() error {
-		_, err := gsignal.Handle(syscall.SIGUSR2, nil)
-		assert.Error(t, err)
+		assert.ErrorIs(t, gsignal.Main(func() error { return nil }), scheduler.ErrHubExists)
 		return nil
 	}))
+	// A signal that cannot be caught is refused by Handle, and Main reports it.
+	assert.ErrorIs(t, gsignal.Main(func() error { return nil }, syscall.SIGKILL), cev.ErrInvalid)
+}
+
+func TestHandleBadInput(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		_, err := gsignal.Handle(syscall.SIGUSR2, nil)
+		assert.ErrorIs(t, err, scheduler.ErrNilArgument)
+		_, err = gsignal.Handle(syscall.SIGKILL, func() {})
+		assert.ErrorIs(t, err, cev.ErrInvalid)
+		return nil
+	}))
+	var zero gsignal.Handler
+	assert.ErrorIs(t, zero.Stop(), scheduler.ErrNilArgument)
+	var nilHandler *gsignal.Handler
+	assert.ErrorIs(t, nilHandler.Stop(), scheduler.ErrNilArgument)
+}
+
+// Handle from a goroutine without a hub is refused and creates no hub.
+func TestHandleWithoutHub(t *testing.T) {
+	h, err := gsignal.Handle(syscall.SIGUSR2, func() {})
+	assert.Nil(t, h)
+	assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
+	assert.Nil(t, scheduler.CurrentHub())
+}
+
+// Stop from another goroutine is refused and leaves the handler installed; after the hub is
+// destroyed Stop reports it.
+func TestStopAffinity(t *testing.T) {
+	var h *gsignal.Handler
+	require.NoError(t, scheduler.Main(func() error {
+		var handled event.Event
+		var err error
+		h, err = gsignal.Handle(syscall.SIGUSR2, handled.Set)
+		require.NoError(t, err)
+		foreign := make(chan error)
+		go func() { foreign <- h.Stop() }()
+		assert.ErrorIs(t, <-foreign, scheduler.ErrNotGreenlet)
+		require.NoError(t, gsignal.Self(syscall.SIGUSR2))
+		require.NoError(t, handled.Wait(testctx.Within(t, 5*time.Second)), "still installed")
+		return nil
+	}))
+	assert.ErrorIs(t, h.Stop(), scheduler.ErrNotGreenlet)
+	require.NoError(t, scheduler.Main(func() error {
+		// Another hub's greenlet.
+		assert.ErrorIs(t, h.Stop(), scheduler.ErrNotGreenlet)
+		return nil
+	}))
+}
+
+// A greenlet's deferred Stop, run by Destroy, reports the destroyed hub (which removed the
+// handler already) instead of touching the freed watcher.
+func TestStopDuringDestroy(t *testing.T) {
+	var stopErr error
+	require.NoError(t, scheduler.Main(func() error {
+		h, err := gsignal.Handle(syscall.SIGUSR2, func() {})
+		require.NoError(t, err)
+		scheduler.Go(func() error {
+			defer func() { stopErr = h.Stop() }()
+			return scheduler.Sleep(bg, time.Hour)
+		})
+		return scheduler.Sleep(bg, 0) // let it start
+	}))
+	assert.ErrorIs(t, stopErr, scheduler.ErrHubDestroyed)
 }
