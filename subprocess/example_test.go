@@ -1,6 +1,7 @@
 package subprocess_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -61,7 +62,7 @@ func ExampleWaitPid() {
 			return err
 		}
 		child := p.Pid // Release sets p.Pid to -1
-		pid, status, err := subprocess.WaitPid(child)
+		pid, status, err := subprocess.WaitPid(context.Background(), child)
 		if err != nil {
 			return err
 		}

@@ -1,10 +1,16 @@
 // Package subprocess starts processes and waits for them cooperatively: only the waiting
 // greenlet blocks, never the hub (gevent.subprocess and the loop's child watchers).
+//
+// Nothing here creates a hub: a call that waits, made from a goroutine that is not a greenlet
+// of a hub or from the hub greenlet itself, returns an error matching scheduler.ErrNotGreenlet
+// and starts or reaps nothing.
 package subprocess
 
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"syscall"
@@ -15,12 +21,35 @@ import (
 )
 
 // ErrNotStarted is returned by Wait on a command that was not started.
-var ErrNotStarted = errors.New("subprocess: not started")
+var ErrNotStarted = errors.New("process not started")
+
+// errNoCmd is the cause given for a Cmd without an exec.Cmd.
+var errNoCmd = fmt.Errorf("no exec.Cmd (create the Cmd with Command or CommandContext): %w",
+	scheduler.ErrNilArgument)
+
+// Error adds the operation that failed to a cause.
+type Error struct {
+	Op  string // e.g. "Cmd.Wait"
+	Err error  // the cause: ErrNotStarted, scheduler.ErrNotGreenlet, a wait's error ...
+}
+
+// Error returns "subprocess: Op: cause", so the text names the package and the call that failed.
+func (e *Error) Error() string { return "subprocess: " + e.Op + ": " + e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
 
 // Cmd is an os/exec.Cmd whose Wait, Run, Output and CombinedOutput block only the calling
 // greenlet. exec.Cmd.Wait runs on a goroutine off the hub, so os/exec reaps exactly its own
 // child (pipes and copying goroutines included) and no other child of the process is ever
-// reaped. Hub-affine.
+// reaped. A context bounds the command as in os/exec: give it to CommandContext (a greenlet's
+// Context() kills the process together with the greenlet). Wrap an exec.Cmd of your own as
+// &Cmd{Cmd: c}. A Cmd without an exec.Cmd (the zero Cmd) has no command: its methods return
+// an error matching scheduler.ErrNilArgument.
+//
+// Wait, Run, Output and CombinedOutput must be called from a greenlet (not from the hub
+// greenlet, which must never block); elsewhere they return an error matching
+// scheduler.ErrNotGreenlet and start or reap nothing.
 type Cmd struct {
 	*exec.Cmd
 }
@@ -28,61 +57,167 @@ type Cmd struct {
 // Command is exec.Command for greenlets.
 func Command(name string, args ...string) *Cmd { return &Cmd{exec.Command(name, args...)} }
 
-// CommandContext is exec.CommandContext for greenlets: pass a greenlet's Context() to have the
-// process killed together with the greenlet.
+// CommandContext is exec.CommandContext for greenlets: the process is killed (exec.Cmd.Cancel)
+// when ctx is done before it exits. A nil ctx gives a command whose Start, Run, Output and
+// CombinedOutput return an error matching scheduler.ErrNilArgument.
 func CommandContext(ctx context.Context, name string, args ...string) *Cmd {
+	if ctx == nil {
+		c := Command(name, args...)
+		c.Err = &Error{Op: "CommandContext", Err: scheduler.ErrNilArgument}
+		return c
+	}
 	return &Cmd{exec.CommandContext(ctx, name, args...)}
 }
 
-// Wait waits for the started process to exit (exec.Cmd.Wait). If the waiting greenlet is killed
-// meanwhile, Wait returns that error at once, and the process is reaped when it exits.
-func (c *Cmd) Wait() error {
-	if c.Process == nil {
-		return ErrNotStarted
+// check returns op's error for a Cmd without an exec.Cmd.
+func (c *Cmd) check(op string) error {
+	if c == nil || c.Cmd == nil {
+		return &Error{Op: op, Err: errNoCmd}
 	}
-	_, err := scheduler.RunBlocking(func() (struct{}, error) { return struct{}{}, c.Cmd.Wait() })
+	return nil
+}
+
+// mayWait checks the Cmd and that the caller is a greenlet that may block; op names the call.
+func (c *Cmd) mayWait(op string) error {
+	if err := c.check(op); err != nil {
+		return err
+	}
+	if err := scheduler.CurrentHub().CheckWait(); err != nil {
+		return &Error{Op: op, Err: err}
+	}
+	return nil
+}
+
+// Start starts the command without waiting for it (exec.Cmd.Start); it does not block and may
+// be called from any goroutine.
+func (c *Cmd) Start() error {
+	if err := c.check("Cmd.Start"); err != nil {
+		return err
+	}
+	return c.Cmd.Start()
+}
+
+// Wait waits for the started process to exit (exec.Cmd.Wait) and returns os/exec's result:
+// nil, an *exec.ExitError, or an I/O error. If the waiting greenlet is killed meanwhile, Wait
+// returns that error at once, and the process is reaped when it exits. It returns
+// ErrNotStarted before Start.
+func (c *Cmd) Wait() error {
+	if err := c.mayWait("Cmd.Wait"); err != nil {
+		return err
+	}
+	if c.Process == nil {
+		return &Error{Op: "Cmd.Wait", Err: ErrNotStarted}
+	}
+	return c.wait()
+}
+
+func (c *Cmd) wait() error {
+	// Background: the command's own context (CommandContext) kills the process, and Wait
+	// returns once os/exec has reaped it, as exec.Cmd.Wait does.
+	_, err := scheduler.RunBlocking(context.Background(), func() (struct{}, error) {
+		return struct{}{}, c.Cmd.Wait()
+	})
 	return err
 }
 
-// Run starts the command and waits for it.
+// Run starts the command and waits for it (exec.Cmd.Run).
 func (c *Cmd) Run() error {
-	if err := c.Start(); err != nil {
+	if err := c.mayWait("Cmd.Run"); err != nil {
 		return err
 	}
-	return c.Wait()
+	if err := c.Cmd.Start(); err != nil {
+		return err
+	}
+	return c.wait()
 }
 
 // Output runs the command and returns its standard output (exec.Cmd.Output).
 func (c *Cmd) Output() ([]byte, error) {
-	return scheduler.RunBlocking(c.Cmd.Output)
-}
-
-// CombinedOutput runs the command and returns its standard output and error together.
-func (c *Cmd) CombinedOutput() ([]byte, error) {
-	return scheduler.RunBlocking(c.Cmd.CombinedOutput)
-}
-
-// WaitPid waits cooperatively for child process pid to exit and reaps it, with ev_child's
-// semantics: it returns the pid and the raw wait status. It uses cev.Child, a pidfd watched by
-// the hub's loop, so it waits for that one pid and never reaps another child. Use it for children
-// started with os.StartProcess or syscall.ForkExec that nothing else waits for (not for an
-// exec.Cmd: use Cmd.Wait). A pid that is not a child of this process fails with syscall.ESRCH or
-// syscall.ECHILD. An *os.Process from os.StartProcess holds a pidfd of its own that only its
-// Wait or Release frees: after WaitPid has reaped the child, call Release, or the fd stays open
-// until the garbage collector finds the Process.
-func WaitPid(pid int) (rpid int, status syscall.WaitStatus, err error) {
-	if err := checkChild(pid); err != nil {
-		return 0, 0, err
+	if err := c.mayWait("Cmd.Output"); err != nil {
+		return nil, err
 	}
-	h := scheduler.GetHub()
+	return scheduler.RunBlocking(context.Background(), c.Cmd.Output)
+}
+
+// CombinedOutput runs the command and returns its standard output and error together
+// (exec.Cmd.CombinedOutput).
+func (c *Cmd) CombinedOutput() ([]byte, error) {
+	if err := c.mayWait("Cmd.CombinedOutput"); err != nil {
+		return nil, err
+	}
+	return scheduler.RunBlocking(context.Background(), c.Cmd.CombinedOutput)
+}
+
+// String is exec.Cmd.String ("" for a Cmd without an exec.Cmd).
+func (c *Cmd) String() string {
+	if c.check("Cmd.String") != nil {
+		return ""
+	}
+	return c.Cmd.String()
+}
+
+// Environ is exec.Cmd.Environ (nil for a Cmd without an exec.Cmd).
+func (c *Cmd) Environ() []string {
+	if c.check("Cmd.Environ") != nil {
+		return nil
+	}
+	return c.Cmd.Environ()
+}
+
+// StdinPipe is exec.Cmd.StdinPipe. The pipe's Write blocks its goroutine: from a greenlet,
+// write through scheduler.RunBlocking or the threadpool.
+func (c *Cmd) StdinPipe() (io.WriteCloser, error) {
+	if err := c.check("Cmd.StdinPipe"); err != nil {
+		return nil, err
+	}
+	return c.Cmd.StdinPipe()
+}
+
+// StdoutPipe is exec.Cmd.StdoutPipe; its Read blocks its goroutine, as StdinPipe's Write.
+func (c *Cmd) StdoutPipe() (io.ReadCloser, error) {
+	if err := c.check("Cmd.StdoutPipe"); err != nil {
+		return nil, err
+	}
+	return c.Cmd.StdoutPipe()
+}
+
+// StderrPipe is exec.Cmd.StderrPipe; its Read blocks its goroutine, as StdinPipe's Write.
+func (c *Cmd) StderrPipe() (io.ReadCloser, error) {
+	if err := c.check("Cmd.StderrPipe"); err != nil {
+		return nil, err
+	}
+	return c.Cmd.StderrPipe()
+}
+
+// WaitPid waits cooperatively for child process pid to exit, or until ctx is done, and reaps it,
+// with ev_child's semantics: it returns the pid and the raw wait status. It uses cev.Child, a
+// pidfd watched by the hub's loop, so it waits for that one pid and never reaps another child.
+// Use it for children started with os.StartProcess or syscall.ForkExec that nothing else waits
+// for (not for an exec.Cmd: use Cmd.Wait). A pid that is not a child of this process fails at
+// once with syscall.ESRCH or syscall.ECHILD. When ctx ends first it returns
+// scheduler.ContextError's error and the child is left unreaped. An *os.Process from
+// os.StartProcess holds a pidfd of its own that only its Wait or Release frees: after WaitPid
+// has reaped the child, call Release, or the fd stays open until the garbage collector finds
+// the Process.
+func WaitPid(ctx context.Context, pid int) (rpid int, status syscall.WaitStatus, err error) {
+	if ctx == nil {
+		return 0, 0, &Error{Op: "WaitPid", Err: scheduler.ErrNilArgument}
+	}
+	h := scheduler.CurrentHub()
+	if err := h.CheckWait(); err != nil {
+		return 0, 0, &Error{Op: "WaitPid", Err: err}
+	}
+	if err := checkChild(pid); err != nil {
+		return 0, 0, &Error{Op: "WaitPid", Err: err}
+	}
 	k := scheduler.NewWaker()
 	w, err := h.Loop().NewChild(pid, func(_ *cev.Child, rev int) { k.Fire(rev) })
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, &Error{Op: "WaitPid", Err: err}
 	}
 	defer w.Close()
-	if _, err := h.Wait(w, k, "child process"); err != nil {
-		return 0, 0, err
+	if _, err := h.Wait(ctx, w, k, "child process"); err != nil {
+		return 0, 0, &Error{Op: "WaitPid", Err: err}
 	}
 	return w.Rpid(), w.Rstatus(), nil
 }

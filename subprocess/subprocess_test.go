@@ -1,6 +1,7 @@
 package subprocess_test
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"syscall"
@@ -11,18 +12,23 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/geventgo/geventgo/internal/testctx"
 	"github.com/geventgo/geventgo/scheduler"
 	"github.com/geventgo/geventgo/subprocess"
 )
 
+// The goroutine of a killed waiter's off-hub exec.Cmd.Wait ends once os/exec reaped the child;
+// goleak retries until it has.
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var bg = context.Background()
 
 func TestRunAndOutputDoNotBlockHub(t *testing.T) {
 	require.NoError(t, scheduler.Main(func() error {
 		ticks := 0
 		ticker := scheduler.Go(func() error {
 			for {
-				if err := scheduler.Sleep(time.Millisecond); err != nil {
+				if err := scheduler.Sleep(bg, time.Millisecond); err != nil {
 					return err
 				}
 				ticks++
@@ -33,12 +39,17 @@ func TestRunAndOutputDoNotBlockHub(t *testing.T) {
 		out, err := subprocess.Command("echo", "hi").Output()
 		require.NoError(t, err)
 		assert.Equal(t, "hi\n", string(out))
+		out, err = subprocess.Command("sh", "-c", "echo out; echo err >&2").CombinedOutput()
+		require.NoError(t, err)
+		assert.Equal(t, "out\nerr\n", string(out))
 		err = subprocess.Command("sh", "-c", "exit 3").Run()
 		var ee *exec.ExitError
 		require.ErrorAs(t, err, &ee)
 		assert.Equal(t, 3, ee.ExitCode())
-		assert.ErrorIs(t, subprocess.Command("true").Wait(), subprocess.ErrNotStarted)
-		return ticker.Kill(nil, true, time.Second)
+		err = subprocess.Command("true").Wait()
+		assert.ErrorIs(t, err, subprocess.ErrNotStarted)
+		assert.EqualError(t, err, "subprocess: Cmd.Wait: process not started")
+		return ticker.Kill(bg, nil)
 	}))
 }
 
@@ -46,18 +57,41 @@ func TestWaitPid(t *testing.T) {
 	require.NoError(t, scheduler.Main(func() error {
 		p, err := os.StartProcess("/bin/sh", []string{"sh", "-c", "exit 7"}, &os.ProcAttr{})
 		require.NoError(t, err)
-		rpid, st, err := subprocess.WaitPid(p.Pid)
+		rpid, st, err := subprocess.WaitPid(testctx.Within(t, 5*time.Second), p.Pid)
 		require.NoError(t, err)
 		assert.Equal(t, p.Pid, rpid)
 		assert.True(t, st.Exited())
 		assert.Equal(t, 7, st.ExitStatus())
 		require.NoError(t, p.Release()) // its pidfd; the child is reaped already
 		// Not our child: refused at once instead of waiting forever.
-		_, _, err = subprocess.WaitPid(1)
+		_, _, err = subprocess.WaitPid(bg, 1)
 		assert.ErrorIs(t, err, syscall.ECHILD)
-		_, _, err = subprocess.WaitPid(-1)
+		_, _, err = subprocess.WaitPid(bg, -1)
 		assert.ErrorIs(t, err, syscall.EINVAL)
+		var nilCtx context.Context
+		_, _, err = subprocess.WaitPid(nilCtx, p.Pid)
+		assert.ErrorIs(t, err, scheduler.ErrNilArgument)
 		return nil
+	}))
+}
+
+// A WaitPid whose context ends first returns the context's error and leaves the child unreaped,
+// so a later WaitPid still gets its status.
+func TestWaitPidContext(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		p, err := os.StartProcess("/bin/sleep", []string{"sleep", "5"}, &os.ProcAttr{})
+		require.NoError(t, err)
+		ctx, cancel := context.WithTimeout(bg, 10*time.Millisecond)
+		defer cancel()
+		_, _, err = subprocess.WaitPid(ctx, p.Pid)
+		assert.ErrorIs(t, err, scheduler.ErrTimeout)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		require.NoError(t, p.Signal(syscall.SIGKILL))
+		rpid, st, err := subprocess.WaitPid(testctx.Within(t, 5*time.Second), p.Pid)
+		require.NoError(t, err)
+		assert.Equal(t, p.Pid, rpid)
+		assert.Equal(t, syscall.SIGKILL, st.Signal())
+		return p.Release()
 	}))
 }
 
@@ -66,12 +100,93 @@ func TestKillWhileWaiting(t *testing.T) {
 		c := subprocess.Command("sleep", "5")
 		require.NoError(t, c.Start())
 		g := scheduler.Go(c.Wait)
-		require.NoError(t, scheduler.Sleep(5*time.Millisecond))
-		require.NoError(t, g.Kill(nil, true, time.Second))
+		require.NoError(t, scheduler.Sleep(bg, 0)) // g starts waiting
+		require.NoError(t, g.Kill(testctx.Within(t, 5*time.Second), nil))
 		assert.ErrorIs(t, g.ExitErr(), scheduler.ErrGreenletExit)
-		require.NoError(t, c.Process.Signal(syscall.SIGKILL))
-		// The off-hub Wait reaps the child; give its goroutine time to end before goleak looks.
-		require.NoError(t, scheduler.Sleep(50*time.Millisecond))
+		// The off-hub exec.Cmd.Wait reaps the child once it exits.
+		return c.Process.Signal(syscall.SIGKILL)
+	}))
+}
+
+// CommandContext kills the process when the context ends, and Wait returns once os/exec has
+// reaped it.
+func TestCommandContext(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		ctx, cancel := context.WithCancel(bg)
+		c := subprocess.CommandContext(ctx, "sleep", "5")
+		require.NoError(t, c.Start())
+		cancel()
+		err := c.Wait()
+		var ee *exec.ExitError
+		require.ErrorAs(t, err, &ee)
+		assert.Equal(t, syscall.SIGKILL, ee.Sys().(syscall.WaitStatus).Signal())
+		assert.NotNil(t, c.ProcessState)
+		return nil
+	}))
+}
+
+func TestBadInput(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		var nilCtx context.Context
+		c := subprocess.CommandContext(nilCtx, "true")
+		assert.ErrorIs(t, c.Run(), scheduler.ErrNilArgument)
+		assert.Nil(t, c.Process, "nothing started")
+		_, err := subprocess.CommandContext(nilCtx, "true").Output()
+		assert.ErrorIs(t, err, scheduler.ErrNilArgument)
+		// A Cmd without an exec.Cmd: errors, not panics.
+		for _, c := range []*subprocess.Cmd{{}, nil} {
+			for name, err := range map[string]error{
+				"Start": c.Start(), "Run": c.Run(), "Wait": c.Wait(),
+				"Output": second(c.Output()), "CombinedOutput": second(c.CombinedOutput()),
+				"StdinPipe": second(c.StdinPipe()), "StdoutPipe": second(c.StdoutPipe()),
+				"StderrPipe": second(c.StderrPipe()),
+			} {
+				assert.ErrorIs(t, err, scheduler.ErrNilArgument, name)
+				assert.ErrorContains(t, err, "subprocess: Cmd."+name+": no exec.Cmd", name)
+			}
+			assert.Empty(t, c.String())
+			assert.Nil(t, c.Environ())
+		}
+		// An exec.Cmd of one's own, wrapped.
+		own := &subprocess.Cmd{Cmd: exec.Command("/bin/sh", "-c", "exit 0")}
+		assert.NoError(t, own.Run())
+		assert.Equal(t, "/bin/sh -c exit 0", own.String())
+		return nil
+	}))
+}
+
+func second[T any](_ T, err error) error { return err }
+
+// Every blocking call is refused outside a greenlet and from the hub greenlet itself, starts
+// nothing, and creates no hub.
+func TestNotGreenlet(t *testing.T) {
+	refused := func(t *testing.T) {
+		c := subprocess.Command("true")
+		assert.ErrorIs(t, c.Run(), scheduler.ErrNotGreenlet)
+		assert.Nil(t, c.Process, "nothing started")
+		_, err := c.Output()
+		assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
+		_, err = c.CombinedOutput()
+		assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
+		assert.ErrorIs(t, c.Wait(), scheduler.ErrNotGreenlet)
+		assert.Nil(t, c.Process, "nothing started")
+		_, _, err = subprocess.WaitPid(bg, os.Getpid())
+		assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
+	}
+	refused(t)
+	assert.Nil(t, scheduler.CurrentHub())
+	require.NoError(t, scheduler.Main(func() error {
+		done := make(chan struct{})
+		scheduler.CurrentHub().RunCallback(func() {
+			defer close(done)
+			refused(t)
+		})
+		require.NoError(t, scheduler.Sleep(bg, 0)) // the callback runs meanwhile
+		select {
+		case <-done:
+		default:
+			t.Error("the hub callback did not run")
+		}
 		return nil
 	}))
 }
