@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/geventgo/geventgo/event"
 	"github.com/geventgo/geventgo/pool"
 	"github.com/geventgo/geventgo/scheduler"
 )
@@ -22,60 +23,47 @@ func inGoroutine(fn func()) (noHub bool) {
 	return <-done
 }
 
-// foreignCalls are the calls of p that spawn or wait, so need a hub.
-func foreignCalls(p *pool.Pool) map[string]func() error {
+// foreignCalls are the calls of p that return an error.
+func foreignCalls(p *pool.Pool, member scheduler.Runnable) map[string]func() error {
 	one := func() (int, error) { return 1, nil }
+	id := func(x int) (int, error) { return x, nil }
 	return map[string]func() error{
-		"Spawn":    func() error { _, err := pool.Spawn(p, one); return err },
-		"TrySpawn": func() error { _, err := pool.TrySpawn(p, one); return err },
-		"Apply":    func() error { _, err := pool.Apply(p, one); return err },
-		"Map":      func() error { _, err := pool.Map(p, func(int) (int, error) { return 1, nil }, []int{1}); return err },
-		"Imap": func() error {
-			return firstErr(pool.Imap(p, func(int) (int, error) { return 1, nil }, slices.Values([]int{1})))
-		},
-		"Join":          func() error { _, err := p.Join(scheduler.Forever, false); return err },
-		"Kill":          func() error { return p.Kill(nil, true, scheduler.Forever) },
-		"WaitAvailable": func() error { _, err := p.WaitAvailable(scheduler.Forever); return err },
+		"Spawn":         func() error { _, err := pool.Spawn(bg, p, one); return err },
+		"TrySpawn":      func() error { _, err := pool.TrySpawn(p, one); return err },
+		"Apply":         func() error { _, err := pool.Apply(bg, p, one); return err },
+		"Map":           func() error { _, err := pool.Map(bg, p, id, []int{1}); return err },
+		"Imap":          func() error { return firstErr(pool.Imap(bg, p, id, slices.Values([]int{1}))) },
+		"ImapUnordered": func() error { return firstErr(pool.ImapUnordered(bg, p, id, slices.Values([]int{1}))) },
+		"Join":          func() error { return p.Join(bg) },
+		"Kill":          func() error { return p.Kill(bg, nil) },
+		"KillAsync":     func() error { return p.KillAsync(nil) },
+		"WaitAvailable": func() error { _, err := p.WaitAvailable(bg); return err },
+		"Pool.Add":      func() error { return p.Add(bg, member) },
+		"Pool.TryAdd":   func() error { return p.TryAdd(member) },
+		"Group.Add":     func() error { return p.Group.Add(member) },
+		"Discard":       func() error { return p.Discard(member) },
 	}
-}
-
-func firstErr(seq func(func(int, error) bool)) error {
-	for _, err := range seq {
-		return err
-	}
-	return nil
 }
 
 // TestForeignGoroutine: from a goroutine that is not a greenlet of the
-// pool's hub, every call that spawns or waits fails with ErrNotGreenlet
-// without creating a hub (Spawn used to create one through scheduler.New,
-// and the greenlet on it never ran) and without touching the pool; the
-// same from a goroutine with a hub of its own. An empty unbound pool
-// answers a hubless goroutine's Join, Kill and WaitAvailable without a hub.
+// pool's hub, every call fails with ErrNotGreenlet without creating a hub
+// (Spawn used to create one through scheduler.New, and the greenlet on it
+// never ran) and without touching the pool; the same from a goroutine with
+// a hub of its own. An unbound pool refuses a goroutine without a hub too.
 func TestForeignGoroutine(t *testing.T) {
-	// Unbound and empty: nothing to wait for, and no hub is created for it.
-	unbound, err := pool.NewPool(1)
-	require.NoError(t, err)
-	require.True(t, inGoroutine(func() {
-		ok, err := unbound.Join(scheduler.Forever, true)
-		require.NoError(t, err)
-		assert.True(t, ok)
-		assert.NoError(t, unbound.Kill(nil, true, 0))
-		n, err := unbound.WaitAvailable(scheduler.Forever)
-		require.NoError(t, err)
-		assert.Equal(t, 1, n)
-	}), "a hub was created for an empty unbound pool")
+	unbound := mustNew(t, 1)
+	for name, call := range foreignCalls(unbound, nil) {
+		var err error
+		assert.True(t, inGoroutine(func() { err = call() }), "%s (unbound) created a hub", name)
+		assert.ErrorIs(t, err, scheduler.ErrNotGreenlet, name)
+	}
 	run(t, func() error {
-		p, err := pool.NewPool(1)
+		p := mustNew(t, 1)
+		var release event.Event
+		busy, err := pool.Spawn(bg, p, func() (int, error) { return 0, release.Wait(bg) })
 		require.NoError(t, err)
-		gate := make(chan struct{})
-		busy, err := pool.Spawn(p, func() (int, error) {
-			_, err := scheduler.RunBlocking(func() (struct{}, error) { <-gate; return struct{}{}, nil })
-			return 0, err
-		})
-		require.NoError(t, err)
-		require.NoError(t, scheduler.Sleep(0))
-		for name, call := range foreignCalls(p) {
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		for name, call := range foreignCalls(p, busy) {
 			var err error
 			assert.True(t, inGoroutine(func() { err = call() }), "%s (bound) created a hub", name)
 			assert.ErrorIs(t, err, scheduler.ErrNotGreenlet, name)
@@ -83,17 +71,19 @@ func TestForeignGoroutine(t *testing.T) {
 			assert.ErrorAs(t, err, &pe, name)
 		}
 		require.True(t, inGoroutine(func() {
+			assert.False(t, p.Contains(busy), "Contains answers false elsewhere")
+			assert.Nil(t, p.Greenlets())
 			assert.NoError(t, scheduler.Main(func() error {
-				_, err := pool.Spawn(p, func() (int, error) { return 1, nil })
+				_, err := pool.Spawn(bg, p, func() (int, error) { return 1, nil })
 				assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
+				assert.ErrorIs(t, p.Join(bg), scheduler.ErrNotGreenlet)
 				return nil
 			}))
 		}))
-		assert.Equal(t, 1, p.Len(), "the pool was not touched")
-		close(gate)
-		ok, err := p.Join(scheduler.Forever, true)
-		require.NoError(t, err)
-		assert.True(t, ok)
+		assert.Equal(t, []scheduler.Runnable{busy}, p.Greenlets(), "the pool was not touched")
+		assert.False(t, busy.Dead())
+		release.Set()
+		require.NoError(t, p.Join(bg))
 		assert.True(t, busy.Successful())
 		return nil
 	})

@@ -1,6 +1,7 @@
 package pool_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"iter"
@@ -12,6 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/geventgo/geventgo/event"
+	"github.com/geventgo/geventgo/internal/testctx"
 	"github.com/geventgo/geventgo/pool"
 	"github.com/geventgo/geventgo/queue"
 	"github.com/geventgo/geventgo/scheduler"
@@ -19,38 +22,50 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
+var bg = context.Background()
+
 func run(t testing.TB, fn func() error) {
 	t.Helper()
 	require.NoError(t, scheduler.Main(fn))
 }
 
-func TestBadSize(t *testing.T) {
-	_, err := pool.NewPool(-1)
+func mustNew(t testing.TB, size int) *pool.Pool {
+	t.Helper()
+	p, err := pool.New(size)
+	require.NoError(t, err)
+	return p
+}
+
+func TestNewSizes(t *testing.T) {
+	_, err := pool.New(-2)
 	assert.ErrorIs(t, err, pool.ErrBadSize)
+	var pe *pool.Error
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, "New", pe.Op)
+	assert.Equal(t, pool.Unbounded, mustNew(t, pool.Unbounded).Size())
+	assert.Equal(t, pool.Unbounded, (&pool.Pool{}).Size())
+	assert.Equal(t, 3, mustNew(t, 3).Size())
 }
 
 func TestPoolLimitAndFull(t *testing.T) {
 	run(t, func() error {
-		p, err := pool.NewPool(2)
-		require.NoError(t, err)
+		p := mustNew(t, 2)
 		running, peak := 0, 0
 		for range 6 {
-			_, err := pool.Spawn(p, func() (int, error) {
+			_, err := pool.Spawn(bg, p, func() (int, error) {
 				running++
 				peak = max(peak, running)
-				err := scheduler.Sleep(time.Millisecond)
+				err := scheduler.Sleep(bg, time.Millisecond)
 				running--
 				return 0, err
 			})
 			require.NoError(t, err)
 		}
 		assert.True(t, p.Full())
-		_, err = pool.TrySpawn(p, func() (int, error) { return 0, nil })
+		_, err := pool.TrySpawn(p, func() (int, error) { return 0, nil })
 		assert.ErrorIs(t, err, pool.ErrPoolFull)
 		assert.ErrorIs(t, err, queue.ErrFull)
-		ok, err := p.Join(scheduler.Forever, false)
-		require.NoError(t, err)
-		assert.True(t, ok)
+		require.NoError(t, p.Join(bg))
 		assert.Equal(t, 2, peak)
 		assert.Equal(t, 2, p.FreeCount())
 		return nil
@@ -61,7 +76,7 @@ func TestMapErrorsAndImapBreak(t *testing.T) {
 	run(t, func() error {
 		g := pool.NewGroup()
 		boom := errors.New("boom")
-		out, err := pool.Map(g, func(x int) (int, error) {
+		out, err := pool.Map(bg, g, func(x int) (int, error) {
 			if x == 2 {
 				return 0, boom
 			}
@@ -69,9 +84,9 @@ func TestMapErrorsAndImapBreak(t *testing.T) {
 		}, []int{0, 1, 2, 3})
 		assert.ErrorIs(t, err, boom)
 		assert.Equal(t, []int{0, 1, 0, 3}, out)
-		p, _ := pool.NewPool(2)
+		p := mustNew(t, 2)
 		n := 0
-		for v, err := range pool.Imap(p, func(x int) (int, error) { return x, scheduler.Sleep(0) }, slices.Values([]int{0, 1, 2, 3, 4, 5})) {
+		for v, err := range pool.Imap(bg, p, func(x int) (int, error) { return x, scheduler.Sleep(bg, 0) }, slices.Values([]int{0, 1, 2, 3, 4, 5})) {
 			require.NoError(t, err)
 			assert.Equal(t, n, v)
 			n++
@@ -79,32 +94,519 @@ func TestMapErrorsAndImapBreak(t *testing.T) {
 				break
 			}
 		}
-		ok, err := p.Join(time.Second, false)
-		require.NoError(t, err)
-		assert.True(t, ok, "breaking out kills the rest")
+		// The killed greenlets leave the pool from their links, a hub turn
+		// later.
+		require.NoError(t, p.Join(testctx.Within(t, time.Second)), "breaking out killed the rest")
 		return nil
 	})
 }
 
-func TestGroupKillAndJoinRaise(t *testing.T) {
+func TestImapOrders(t *testing.T) {
+	run(t, func() error {
+		p := mustNew(t, 4)
+		// Item x finishes after 4-x turns: the last finishes first.
+		f := func(x int) (int, error) {
+			for range 4 - x {
+				if err := scheduler.Sleep(bg, 0); err != nil {
+					return 0, err
+				}
+			}
+			return x, nil
+		}
+		collect := func(seq iter.Seq2[int, error]) []int {
+			var out []int
+			for v, err := range seq {
+				require.NoError(t, err)
+				out = append(out, v)
+			}
+			return out
+		}
+		assert.Equal(t, []int{0, 1, 2, 3}, collect(pool.Imap(bg, p, f, slices.Values([]int{0, 1, 2, 3}))))
+		assert.Equal(t, []int{3, 2, 1, 0}, collect(pool.ImapUnordered(bg, p, f, slices.Values([]int{0, 1, 2, 3}))))
+		return nil
+	})
+}
+
+func TestGroupKill(t *testing.T) {
 	run(t, func() error {
 		g := pool.NewGroup()
 		boom := errors.New("boom")
-		bad, _ := pool.Spawn(g, func() (int, error) { return 0, boom })
-		long, _ := pool.Spawn(g, func() (int, error) { return 0, scheduler.Sleep(time.Hour) })
-		require.NoError(t, scheduler.Sleep(0))
+		bad, err := pool.Spawn(bg, g, func() (int, error) { return 0, boom })
+		require.NoError(t, err)
+		long, err := pool.Spawn(bg, g, func() (int, error) { return 0, scheduler.Sleep(bg, time.Hour) })
+		require.NoError(t, err)
+		require.NoError(t, scheduler.Sleep(bg, 0))
 		assert.True(t, bad.Dead())
-		require.NoError(t, g.Kill(nil, true, scheduler.Forever))
+		require.NoError(t, g.Kill(bg, nil))
 		assert.True(t, long.Dead())
+		assert.True(t, long.Successful(), "GreenletExit counts as success")
 		assert.Equal(t, 0, g.Len())
+
+		// KillAsync raises and returns; Join sees the custom error.
+		stop := errors.New("stop")
+		a, err := pool.Spawn(bg, g, func() (int, error) { return 0, scheduler.Sleep(bg, time.Hour) })
+		require.NoError(t, err)
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		require.NoError(t, g.KillAsync(stop))
+		assert.False(t, a.Dead(), "KillAsync does not wait")
+		assert.ErrorIs(t, g.Join(bg), stop)
+		assert.ErrorIs(t, a.Err(), stop)
 		return nil
+	})
+}
+
+// TestKillContext: a member that catches the kill keeps Kill waiting until
+// its context ends, with the context's error.
+func TestKillContext(t *testing.T) {
+	run(t, func() error {
+		g := pool.NewGroup()
+		var release event.Event
+		stubborn, err := pool.Spawn(bg, g, func() (int, error) {
+			_ = scheduler.Sleep(bg, time.Hour) // the kill; caught
+			return 0, release.Wait(bg)
+		})
+		require.NoError(t, err)
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		err = g.Kill(testctx.Within(t, 5*time.Millisecond), nil)
+		assert.ErrorIs(t, err, scheduler.ErrTimeout)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		var pe *pool.Error
+		require.ErrorAs(t, err, &pe)
+		assert.Equal(t, "Group.Kill", pe.Op)
+		assert.True(t, g.Contains(stubborn))
+		release.Set()
+		require.NoError(t, g.Join(bg))
+		return nil
+	})
+}
+
+// failOn returns a body that waits for e and then fails with err.
+func failOn(e *event.Event, err error) func() (int, error) {
+	return func() (int, error) {
+		if werr := e.Wait(bg); werr != nil {
+			return 0, werr
+		}
+		return 0, err
+	}
+}
+
+// TestJoinFirstFailure: Join returns the failure of the greenlet that
+// failed first among those in the group when it started, in finishing
+// order, not insertion order; a greenlet added during the Join that fails
+// even earlier does not count; a member Discarded during the Join that
+// failed meanwhile still does when no other failed (gevent checks the list
+// taken at the start).
+func TestJoinFirstFailure(t *testing.T) {
+	run(t, func() error {
+		g := pool.NewGroup()
+		errA, errB, errD := errors.New("a"), errors.New("b"), errors.New("d")
+		var ea, eb, ed event.Event
+		_, err := pool.Spawn(bg, g, failOn(&ea, errA))
+		require.NoError(t, err)
+		_, err = pool.Spawn(bg, g, failOn(&eb, errB))
+		require.NoError(t, err)
+		ctl := scheduler.Go(func() error {
+			// Runs once Join waits.
+			if _, err := pool.Spawn(bg, g, failOn(&ed, errD)); err != nil {
+				return err
+			}
+			ed.Set()
+			if err := scheduler.Sleep(bg, 0); err != nil {
+				return err
+			}
+			eb.Set()
+			if err := scheduler.Sleep(bg, 0); err != nil {
+				return err
+			}
+			ea.Set()
+			return nil
+		})
+		assert.ErrorIs(t, g.Join(bg), errB)
+		require.NoError(t, ctl.Join(bg))
+		assert.True(t, ctl.Successful())
+
+		// The discarded member.
+		var ec, eok event.Event
+		c, err := pool.Spawn(bg, g, failOn(&ec, errA))
+		require.NoError(t, err)
+		_, err = pool.Spawn(bg, g, failOn(&eok, nil))
+		require.NoError(t, err)
+		ctl = scheduler.Go(func() error {
+			if err := g.Discard(c); err != nil {
+				return err
+			}
+			ec.Set()
+			if err := c.Join(bg); err != nil {
+				return err
+			}
+			eok.Set()
+			return nil
+		})
+		assert.ErrorIs(t, g.Join(bg), errA)
+		require.NoError(t, ctl.Join(bg))
+		assert.True(t, ctl.Successful())
+
+		// Nothing failed, or the group was empty.
+		_, err = pool.Spawn(bg, g, func() (int, error) { return 1, nil })
+		require.NoError(t, err)
+		assert.NoError(t, g.Join(bg))
+		assert.NoError(t, g.Join(bg))
+		return nil
+	})
+}
+
+// TestJoinContext: Join ends with its context, a deadline matching
+// ErrTimeout and DeadlineExceeded, a cancel context.Canceled.
+func TestJoinContext(t *testing.T) {
+	run(t, func() error {
+		var g pool.Group
+		var release event.Event
+		_, err := pool.Spawn(bg, &g, func() (int, error) { return 0, release.Wait(bg) })
+		require.NoError(t, err)
+		err = g.Join(testctx.Within(t, time.Millisecond))
+		assert.ErrorIs(t, err, scheduler.ErrTimeout)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		ctx, cancel := context.WithCancel(bg)
+		cancel()
+		assert.ErrorIs(t, g.Join(ctx), context.Canceled)
+		assert.Equal(t, 1, g.Len())
+		release.Set()
+		return g.Join(bg)
+	})
+}
+
+// TestTryAddOnFullPool: TryAdd, TrySpawn and Group.Add on a full pool fail
+// with ErrPoolFull at once and take nothing; the greenlet is not tracked.
+func TestTryAddOnFullPool(t *testing.T) {
+	run(t, func() error {
+		p := mustNew(t, 1)
+		var release event.Event
+		busy, err := pool.Spawn(bg, p, func() (int, error) { return 0, release.Wait(bg) })
+		require.NoError(t, err)
+		other := scheduler.New(func() (int, error) { return 2, nil })
+		err = p.TryAdd(other)
+		assert.ErrorIs(t, err, pool.ErrPoolFull)
+		assert.ErrorIs(t, err, queue.ErrFull)
+		assert.ErrorIs(t, p.Group.Add(other), pool.ErrPoolFull)
+		assert.False(t, p.Contains(other))
+		assert.Equal(t, 1, p.Len())
+		assert.Equal(t, 0, p.FreeCount())
+
+		// Adding a member again takes no second slot.
+		require.NoError(t, p.TryAdd(busy))
+		require.NoError(t, p.Add(bg, busy))
+		release.Set()
+		require.NoError(t, p.Join(bg))
+		assert.Equal(t, 1, p.FreeCount())
+		require.NoError(t, p.TryAdd(other))
+		require.NoError(t, other.Start())
+		require.NoError(t, p.Join(bg))
+		assert.Equal(t, 1, p.FreeCount())
+		return nil
+	})
+}
+
+// TestSpawnDeadlineWhileFull: Spawn and Add on a full pool wait for a slot
+// until their context ends, then return its error and take no slot.
+func TestSpawnDeadlineWhileFull(t *testing.T) {
+	run(t, func() error {
+		p := mustNew(t, 1)
+		var release event.Event
+		_, err := pool.Spawn(bg, p, func() (int, error) { return 0, release.Wait(bg) })
+		require.NoError(t, err)
+		ran := false
+		_, err = pool.Spawn(testctx.Within(t, 2*time.Millisecond), p, func() (int, error) { ran = true; return 0, nil })
+		assert.ErrorIs(t, err, scheduler.ErrTimeout)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.NotErrorIs(t, err, pool.ErrPoolFull)
+		var pe *pool.Error
+		require.ErrorAs(t, err, &pe)
+		assert.Equal(t, "Spawn", pe.Op)
+
+		ctx, cancel := context.WithCancel(bg)
+		cancel()
+		assert.ErrorIs(t, p.Add(ctx, scheduler.New(func() (int, error) { return 0, nil })), context.Canceled)
+		_, err = p.WaitAvailable(testctx.Within(t, time.Millisecond))
+		assert.ErrorIs(t, err, scheduler.ErrTimeout)
+		assert.Equal(t, 1, p.Len())
+
+		release.Set()
+		n, err := p.WaitAvailable(bg)
+		require.NoError(t, err)
+		assert.Equal(t, 1, n)
+		require.NoError(t, p.Join(bg))
+		assert.False(t, ran)
+		assert.Equal(t, 1, p.FreeCount(), "no slot was lost")
+		return nil
+	})
+}
+
+// TestZeroValues: a zero Pool is unbounded (gevent's Pool(None)); a zero
+// Group works; New(0) has no slot at all.
+func TestZeroValues(t *testing.T) {
+	run(t, func() error {
+		var p pool.Pool
+		for i := range 50 {
+			_, err := pool.TrySpawn(&p, func() (int, error) { return i, scheduler.Sleep(bg, 0) })
+			require.NoError(t, err)
+		}
+		assert.Equal(t, 50, p.Len())
+		assert.False(t, p.Full())
+		assert.Equal(t, 1, p.FreeCount())
+		n, err := p.WaitAvailable(bg)
+		require.NoError(t, err)
+		assert.Equal(t, 1, n)
+		require.NoError(t, p.Join(bg))
+
+		var g pool.Group
+		out, err := pool.Map(bg, &g, func(x int) (int, error) { return x + 1, nil }, []int{1, 2})
+		require.NoError(t, err)
+		assert.Equal(t, []int{2, 3}, out)
+		assert.False(t, g.Full())
+
+		none := mustNew(t, 0)
+		assert.True(t, none.Full())
+		assert.Zero(t, none.FreeCount())
+		_, err = pool.TrySpawn(none, func() (int, error) { return 0, nil })
+		assert.ErrorIs(t, err, pool.ErrPoolFull)
+		_, err = none.WaitAvailable(testctx.Within(t, time.Millisecond))
+		assert.ErrorIs(t, err, scheduler.ErrTimeout)
+		return nil
+	})
+}
+
+// TestAddGreenletOfAnotherHub: a greenlet of another hub is refused with
+// ErrNotGreenlet and takes no slot. Before, Add linked it (Rawlink refused
+// silently), returned nil and its slot was never freed.
+func TestAddGreenletOfAnotherHub(t *testing.T) {
+	foreign := make(chan *scheduler.Greenlet[int])
+	release := make(chan struct{})
+	done := make(chan error)
+	go func() {
+		done <- scheduler.Main(func() error {
+			foreign <- scheduler.New(func() (int, error) { return 0, nil })
+			_, err := scheduler.RunBlocking(bg, func() (struct{}, error) { <-release; return struct{}{}, nil })
+			return err
+		})
+	}()
+	run(t, func() error {
+		gr, err := scheduler.RunBlocking(bg, func() (*scheduler.Greenlet[int], error) { return <-foreign, nil })
+		require.NoError(t, err)
+		p := mustNew(t, 1)
+		var g pool.Group
+		for name, add := range map[string]func() error{
+			"Pool.Add":    func() error { return p.Add(bg, gr) },
+			"Pool.TryAdd": func() error { return p.TryAdd(gr) },
+			"Group.Add":   func() error { return g.Add(gr) },
+		} {
+			err := add()
+			assert.ErrorIs(t, err, scheduler.ErrNotGreenlet, name)
+			var pe *pool.Error
+			assert.ErrorAs(t, err, &pe, name)
+		}
+		assert.Zero(t, p.Len())
+		assert.Equal(t, 1, p.FreeCount())
+		assert.Zero(t, g.Len())
+		// The slot is still there.
+		_, err = pool.TrySpawn(p, func() (int, error) { return 1, nil })
+		require.NoError(t, err)
+		return p.Join(bg)
+	})
+	close(release)
+	require.NoError(t, <-done)
+}
+
+// TestNilArguments: every call given a nil context, spawner, greenlet,
+// function or sequence returns ErrNilArgument instead of panicking.
+func TestNilArguments(t *testing.T) {
+	run(t, func() error {
+		p := mustNew(t, 2)
+		g := pool.NewGroup()
+		one := func() (int, error) { return 1, nil }
+		id := func(x int) (int, error) { return x, nil }
+		var nilFn func() (int, error)
+		var nilMap func(int) (int, error)
+		var nilGr *scheduler.Greenlet[int]
+		var nilPool *pool.Pool
+		var nilGroup *pool.Group
+		var nilCtx context.Context
+		var nilItems iter.Seq[int]
+		calls := map[string]func() error{
+			"Group.Add nil":           func() error { return g.Add(nil) },
+			"Group.Add typed nil":     func() error { return g.Add(nilGr) },
+			"Group.Discard nil":       func() error { return g.Discard(nilGr) },
+			"Pool.Add nil":            func() error { return p.Add(bg, nilGr) },
+			"Pool.Add nil ctx":        func() error { return p.Add(nilCtx, scheduler.New(one)) },
+			"Pool.TryAdd nil":         func() error { return p.TryAdd(nil) },
+			"Pool.WaitAvailable":      func() error { _, err := p.WaitAvailable(nilCtx); return err },
+			"Group.Join":              func() error { return g.Join(nilCtx) },
+			"Group.Kill":              func() error { return g.Kill(nilCtx, nil) },
+			"nil *Group Join":         func() error { return nilGroup.Join(bg) },
+			"nil *Group KillAsync":    func() error { return nilGroup.KillAsync(nil) },
+			"nil *Pool WaitAvailable": func() error { _, err := nilPool.WaitAvailable(bg); return err },
+			"nil *Pool TryAdd":        func() error { return nilPool.TryAdd(scheduler.New(one)) },
+			"Spawn nil fn":            func() error { _, err := pool.Spawn(bg, p, nilFn); return err },
+			"Spawn nil ctx":           func() error { _, err := pool.Spawn(nilCtx, p, one); return err },
+			"Spawn nil spawner":       func() error { _, err := pool.Spawn(bg, nil, one); return err },
+			"Spawn nil *Pool":         func() error { _, err := pool.Spawn(bg, nilPool, one); return err },
+			"Spawn nil *Group":        func() error { _, err := pool.Spawn(bg, nilGroup, one); return err },
+			"TrySpawn nil fn":         func() error { _, err := pool.TrySpawn(g, nilFn); return err },
+			"Apply nil fn":            func() error { _, err := pool.Apply(bg, g, nilFn); return err },
+			"Apply nil ctx":           func() error { _, err := pool.Apply(nilCtx, g, one); return err },
+			"Map nil fn":              func() error { _, err := pool.Map(bg, p, nilMap, []int{1}); return err },
+			"Map nil spawner":         func() error { _, err := pool.Map(bg, nil, id, []int{1}); return err },
+			"Imap nil fn":             func() error { return firstErr(pool.Imap(bg, p, nilMap, slices.Values([]int{1}))) },
+			"Imap nil items":          func() error { return firstErr(pool.Imap(bg, p, id, nilItems)) },
+			"ImapUnordered nil ctx": func() error {
+				return firstErr(pool.ImapUnordered(nilCtx, p, id, slices.Values([]int{1})))
+			},
+		}
+		for name, call := range calls {
+			var err error
+			require.NotPanics(t, func() { err = call() }, name)
+			assert.ErrorIs(t, err, scheduler.ErrNilArgument, name)
+			var pe *pool.Error
+			assert.ErrorAs(t, err, &pe, name)
+		}
+		assert.Zero(t, p.Len())
+		assert.Zero(t, g.Len())
+		assert.Equal(t, 2, p.FreeCount())
+		assert.False(t, nilGroup.Contains(nil))
+		assert.Zero(t, nilGroup.Len())
+		return nil
+	})
+}
+
+func firstErr(seq iter.Seq2[int, error]) error {
+	for _, err := range seq {
+		return err
+	}
+	return nil
+}
+
+// panicky panics; its name must show in the reported stack.
+func panicky(int) (int, error) { panic("pool fn broke") }
+
+// TestPanicCarriesStack: a panic in the function of Apply (spawned, and
+// run directly from a member), Map, Imap and ImapUnordered comes back as a
+// *scheduler.PanicError whose Stack shows where it panicked.
+func TestPanicCarriesStack(t *testing.T) {
+	check := func(t *testing.T, name string, err error) {
+		t.Helper()
+		var pe *scheduler.PanicError
+		require.ErrorAs(t, err, &pe, name)
+		assert.Equal(t, "pool fn broke", pe.Value, name)
+		assert.Contains(t, string(pe.Stack), "pool_test.panicky", name)
+	}
+	run(t, func() error {
+		// The failed greenlets are reported too; this test reads them from
+		// the calls.
+		scheduler.CurrentHub().SetErrorHandler(func(error) {})
+		p := mustNew(t, 2)
+		_, err := pool.Apply(bg, p, func() (int, error) { return panicky(0) })
+		check(t, "Apply", err)
+		// From a member fn runs in the caller: the panic must come back
+		// from Apply, not unwind the caller.
+		var direct error
+		outer, err := pool.Spawn(bg, p, func() (int, error) {
+			_, direct = pool.Apply(bg, p, func() (int, error) { return panicky(0) })
+			return 0, nil
+		})
+		require.NoError(t, err)
+		require.NoError(t, outer.Join(bg))
+		assert.True(t, outer.Successful())
+		check(t, "Apply from a member", direct)
+		_, err = pool.Map(bg, p, panicky, []int{1, 2})
+		check(t, "Map", err)
+		for name, seq := range map[string]iter.Seq2[int, error]{
+			"Imap":          pool.Imap(bg, p, panicky, slices.Values([]int{1})),
+			"ImapUnordered": pool.ImapUnordered(bg, p, panicky, slices.Values([]int{1})),
+		} {
+			check(t, name, firstErr(seq))
+		}
+		return p.Join(bg)
+	})
+}
+
+// TestApplyFromMemberRunsDirectly: Apply from a member of a full pool runs
+// fn in the caller instead of waiting for a slot it holds itself.
+func TestApplyFromMemberRunsDirectly(t *testing.T) {
+	run(t, func() error {
+		p := mustNew(t, 1)
+		outer, err := pool.Spawn(bg, p, func() (int, error) {
+			me := scheduler.GetCurrent()
+			return pool.Apply(bg, p, func() (int, error) {
+				if scheduler.GetCurrent() != me {
+					return 0, errors.New("not run in the caller")
+				}
+				return 7, nil
+			})
+		})
+		require.NoError(t, err)
+		v, err := outer.Get(bg)
+		require.NoError(t, err)
+		assert.Equal(t, 7, v)
+		return nil
+	})
+}
+
+// TestHubCallback: a hub callback may spawn into a Group or a pool with a
+// free slot, but every call that would wait is refused with ErrNotGreenlet
+// instead of blocking the hub.
+func TestHubCallback(t *testing.T) {
+	run(t, func() error {
+		g := pool.NewGroup()
+		p := mustNew(t, 1)
+		done := make(chan struct{})
+		scheduler.CurrentHub().RunCallback(func() {
+			defer close(done)
+			_, err := pool.Spawn(bg, g, func() (int, error) { return 1, nil })
+			assert.NoError(t, err)
+			_, err = pool.Spawn(bg, p, func() (int, error) { return 1, scheduler.Sleep(bg, 0) })
+			assert.NoError(t, err)
+			_, err = pool.Spawn(bg, p, func() (int, error) { return 1, nil })
+			assert.ErrorIs(t, err, scheduler.ErrNotGreenlet, "Spawn on a full pool")
+			assert.ErrorIs(t, g.Join(bg), scheduler.ErrNotGreenlet)
+			assert.ErrorIs(t, g.Kill(bg, nil), scheduler.ErrNotGreenlet)
+			_, err = p.WaitAvailable(bg)
+			assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
+			_, err = pool.Apply(bg, g, func() (int, error) { return 1, nil })
+			assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
+			assert.NoError(t, g.KillAsync(nil))
+		})
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		<-done
+		require.NoError(t, g.Join(bg))
+		require.NoError(t, p.Join(bg))
+		assert.Equal(t, 1, p.FreeCount())
+		return nil
+	})
+}
+
+// TestRebindAfterDestroy: a pool whose hub was destroyed with members in it
+// starts afresh in the next hub that uses it, with every slot free.
+func TestRebindAfterDestroy(t *testing.T) {
+	p := mustNew(t, 1)
+	run(t, func() error {
+		_, err := pool.Spawn(bg, p, func() (int, error) { return 0, scheduler.Sleep(bg, time.Hour) })
+		require.NoError(t, err)
+		assert.True(t, p.Full())
+		return nil
+	})
+	assert.Zero(t, p.Len())
+	run(t, func() error {
+		assert.Equal(t, 1, p.FreeCount())
+		_, err := pool.TrySpawn(p, func() (int, error) { return 0, nil })
+		require.NoError(t, err)
+		return p.Join(bg)
 	})
 }
 
 func ExamplePool() {
 	_ = scheduler.Main(func() error {
-		p, _ := pool.NewPool(2)
-		out, err := pool.Map(p, func(x int) (int, error) { return x * x, scheduler.Sleep(0) }, []int{1, 2, 3, 4})
+		p, _ := pool.New(2)
+		ctx := context.Background()
+		out, err := pool.Map(ctx, p, func(x int) (int, error) { return x * x, scheduler.Sleep(ctx, 0) }, []int{1, 2, 3, 4})
 		fmt.Println(out, err)
 		return nil
 	})
@@ -117,11 +619,11 @@ func BenchmarkPoolMap100k(b *testing.B) {
 	const n = 100000
 	items := make([]int, n)
 	run(b, func() error {
-		scheduler.GetHub().SetBlockingThreshold(0)
-		p, _ := pool.NewPool(100)
+		scheduler.CurrentHub().SetBlockingThreshold(0)
+		p := mustNew(b, 100)
 		b.ResetTimer()
 		for range b.N {
-			if _, err := pool.Map(p, func(x int) (int, error) { return x, nil }, items); err != nil {
+			if _, err := pool.Map(bg, p, func(x int) (int, error) { return x, nil }, items); err != nil {
 				return err
 			}
 		}
@@ -145,11 +647,10 @@ func TestImapItemsPanic(t *testing.T) {
 		panic("items broke")
 	}
 	run(t, func() error {
-		p, err := pool.NewPool(2)
-		require.NoError(t, err)
+		p := mustNew(t, 2)
 		for name, seq := range map[string]iter.Seq2[int, error]{
-			"Imap":          pool.Imap(p, func(x int) (int, error) { return x * 10, nil }, items),
-			"ImapUnordered": pool.ImapUnordered(p, func(x int) (int, error) { return x * 10, nil }, items),
+			"Imap":          pool.Imap(bg, p, func(x int) (int, error) { return x * 10, nil }, items),
+			"ImapUnordered": pool.ImapUnordered(bg, p, func(x int) (int, error) { return x * 10, nil }, items),
 		} {
 			var got []int
 			var errs []error
@@ -167,6 +668,38 @@ func TestImapItemsPanic(t *testing.T) {
 			assert.Equal(t, "items broke", pe.Value, name)
 		}
 		assert.Zero(t, p.Len(), "no greenlet left in the pool")
+		return nil
+	})
+}
+
+// TestImapContext: the end of Imap's context is yielded once and ends the
+// iteration; the greenlets still running are killed.
+func TestImapContext(t *testing.T) {
+	run(t, func() error {
+		p := mustNew(t, 2)
+		var never event.Event
+		ctx, cancel := context.WithCancel(bg)
+		defer cancel()
+		var errs []error
+		n := 0
+		for v, err := range pool.Imap(ctx, p, func(x int) (int, error) {
+			if x > 0 {
+				return x, never.Wait(bg)
+			}
+			return x, nil
+		}, slices.Values([]int{0, 1, 2, 3})) {
+			n++
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			assert.Zero(t, v)
+			cancel()
+		}
+		assert.Equal(t, 2, n)
+		require.Len(t, errs, 1)
+		assert.ErrorIs(t, errs[0], context.Canceled)
+		require.NoError(t, p.Join(testctx.Within(t, time.Second)), "the running greenlet was killed")
 		return nil
 	})
 }
