@@ -1,10 +1,12 @@
 package resolver_test
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/netip"
 	"slices"
+	"time"
 
 	"github.com/geventgo/geventgo/resolver"
 	"github.com/geventgo/geventgo/scheduler"
@@ -15,19 +17,21 @@ import (
 // "localhost" comes from /etc/hosts, so this needs no network.
 func Example() {
 	err := scheduler.Main(func() error {
-		hosts, err := resolver.LookupHost("localhost")
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		hosts, err := resolver.LookupHost(ctx, "localhost")
 		if err != nil {
 			return err
 		}
 		fmt.Println("127.0.0.1 among localhost's addresses:", slices.Contains(hosts, "127.0.0.1"))
 
-		ip, err := resolver.GetHostByName("localhost") // one IPv4 address
+		ip, err := resolver.GetHostByName(ctx, "localhost") // one IPv4 address
 		if err != nil {
 			return err
 		}
 		fmt.Println("gethostbyname:", ip)
 
-		ai, err := resolver.GetAddrInfo("tcp4", "localhost", "80")
+		ai, err := resolver.GetAddrInfo(ctx, "tcp4", "localhost", "80")
 		if err != nil {
 			return err
 		}
@@ -47,6 +51,7 @@ func Example() {
 // here shared by greenlets that resolve at the same time.
 func ExampleNew() {
 	err := scheduler.Main(func() error {
+		ctx := context.Background()
 		pool, err := threadpool.New(2)
 		if err != nil {
 			return err
@@ -56,10 +61,10 @@ func ExampleNew() {
 		var jobs []*scheduler.Greenlet[[]netip.Addr]
 		for _, host := range []string{"localhost", "127.0.0.1", "::1"} {
 			jobs = append(jobs, scheduler.Spawn(func() ([]netip.Addr, error) {
-				return r.LookupNetIP("ip", host)
+				return r.LookupNetIP(ctx, "ip", host)
 			}))
 		}
-		if _, err := scheduler.JoinAll(jobs, scheduler.Forever, true); err != nil {
+		if _, err := scheduler.JoinAll(ctx, jobs); err != nil {
 			return err
 		}
 		for _, j := range jobs {
@@ -71,7 +76,7 @@ func ExampleNew() {
 			fmt.Println("all loopback:", loopback)
 		}
 
-		port, err := r.LookupPort("tcp", "http")
+		port, err := r.LookupPort(ctx, "tcp", "http")
 		if err != nil {
 			return err
 		}

@@ -1,5 +1,11 @@
 // Package resolver resolves names without blocking the hub: net.Resolver's lookups run on a
 // threadpool.ThreadPool and only the asking greenlet waits (gevent's threaded resolver).
+//
+// The methods take a context first, like net.Resolver's, and hand it to the lookup running on
+// the pool: a deadline or a cancel stops the lookup itself, not only the greenlet's wait, and so
+// does the end of the wait for any other reason (a Kill of the greenlet). They are hub-affine:
+// from a goroutine that is not a greenlet of the pool's hub, or from the hub greenlet itself,
+// they look nothing up and return an error matching scheduler.ErrNotGreenlet.
 package resolver
 
 import (
@@ -17,68 +23,140 @@ import (
 // wanted family.
 var ErrNoAddress = errors.New("no address of the requested family")
 
-// Resolver runs a net.Resolver on a thread pool. Its methods are hub-affine: call them from a
-// greenlet of the pool's hub.
+// Error is the error of a lookup that did not get an answer from the net.Resolver: refused
+// (scheduler.ErrNotGreenlet, scheduler.ErrNilArgument, threadpool.ErrClosed), or ended by its
+// context (scheduler.ContextError's error) or by an error thrown into the waiting greenlet. The
+// resolver's own failures are net's errors, as net.Resolver returns them (*net.DNSError ...).
+type Error struct {
+	Op   string // e.g. "Resolver.LookupHost"
+	Name string // the name, address or service looked up
+	Err  error  // the cause
+}
+
+// Error returns "resolver: Op name: cause".
+func (e *Error) Error() string {
+	op := e.Op
+	if e.Name != "" {
+		op += " " + e.Name
+	}
+	return "resolver: " + op + ": " + e.Err.Error()
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Resolver runs a net.Resolver on a thread pool. The zero Resolver, like a nil *Resolver (as for
+// net.Resolver), runs net.DefaultResolver on the calling hub's threadpool.Default(). A Resolver
+// holds no hub state of its own: it may be shared by hubs when its pool is nil.
 type Resolver struct {
 	pool *threadpool.ThreadPool
 	net  *net.Resolver
 }
 
-// New returns a resolver running r (nil: net.DefaultResolver) on pool (nil: the hub's
-// threadpool.Default()).
+// New returns a resolver running r (nil: net.DefaultResolver) on pool (nil: the calling hub's
+// threadpool.Default() at each lookup).
 func New(pool *threadpool.ThreadPool, r *net.Resolver) *Resolver {
-	if pool == nil {
-		pool = threadpool.Default()
-	}
-	if r == nil {
-		r = net.DefaultResolver
-	}
 	return &Resolver{pool: pool, net: r}
 }
 
-// Default returns a resolver on the calling hub's default thread pool.
-func Default() *Resolver { return New(nil, nil) }
+var defaultResolver = new(Resolver)
 
-// ctx is the lookup's context: the calling greenlet's, so killing the greenlet cancels its
-// lookup on the worker instead of leaving it to run to the end.
-func ctx() context.Context {
-	if g := scheduler.GetCurrent(); g != nil {
-		return g.Context()
+// Default returns the resolver the package-level functions use: the zero Resolver.
+func Default() *Resolver { return defaultResolver }
+
+func (r *Resolver) netResolver() *net.Resolver {
+	if r == nil || r.net == nil {
+		return net.DefaultResolver
 	}
-	return context.Background()
+	return r.net
 }
 
-func run[T any](r *Resolver, fn func(context.Context) (T, error)) (T, error) {
-	c := ctx()
-	return threadpool.Apply(r.pool, func() (T, error) { return fn(c) })
+func (r *Resolver) threadPool() *threadpool.ThreadPool {
+	if r == nil || r.pool == nil {
+		return threadpool.Default()
+	}
+	return r.pool
+}
+
+// check refuses a call without a context, or from where it could not wait: the same errors for
+// a name that needs a lookup and for one that does not (an IP address, a numeric port), so that
+// code tried with addresses does not fail only later with names.
+func check(ctx context.Context, op, name string) error {
+	if ctx == nil {
+		return &Error{Op: op, Name: name, Err: scheduler.ErrNilArgument}
+	}
+	if err := scheduler.CurrentHub().CheckWait(); err != nil {
+		return &Error{Op: op, Name: name, Err: err}
+	}
+	return nil
+}
+
+// run runs lookup on the pool with a context derived from ctx that is cancelled as soon as the
+// calling greenlet stops waiting, so that the lookup stops with the wait whatever ended it. An
+// error of the wait, or a failed lookup whose ctx ended meanwhile, is an *Error for op and name.
+func run[T any](ctx context.Context, r *Resolver, op, name string, lookup func(context.Context, *net.Resolver) (T, error)) (T, error) {
+	var zero T
+	if err := check(ctx, op, name); err != nil {
+		return zero, err
+	}
+	nr := r.netResolver()
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	v, err := threadpool.Apply(ctx, r.threadPool(), func() (T, error) { return lookup(lctx, nr) })
+	if err == nil {
+		return v, nil
+	}
+	if te, ok := err.(*threadpool.Error); ok {
+		return zero, &Error{Op: op, Name: name, Err: te.Err}
+	}
+	if cerr := scheduler.ContextError(ctx); cerr != nil {
+		// The lookup saw ctx end before the hub did: the same outcome as the wait's.
+		return zero, &Error{Op: op, Name: name, Err: cerr}
+	}
+	return zero, err
 }
 
 // LookupHost returns the host's addresses as strings (net.Resolver.LookupHost).
-func (r *Resolver) LookupHost(host string) ([]string, error) {
-	return run(r, func(c context.Context) ([]string, error) { return r.net.LookupHost(c, host) })
+func (r *Resolver) LookupHost(ctx context.Context, host string) ([]string, error) {
+	return run(ctx, r, "Resolver.LookupHost", host, func(c context.Context, nr *net.Resolver) ([]string, error) {
+		return nr.LookupHost(c, host)
+	})
 }
 
-// LookupNetIP returns the host's addresses for network "ip", "ip4" or "ip6".
-func (r *Resolver) LookupNetIP(network, host string) ([]netip.Addr, error) {
-	return run(r, func(c context.Context) ([]netip.Addr, error) { return r.net.LookupNetIP(c, network, host) })
+// LookupNetIP returns the host's addresses for network "ip", "ip4" or "ip6"
+// (net.Resolver.LookupNetIP).
+func (r *Resolver) LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error) {
+	return run(ctx, r, "Resolver.LookupNetIP", host, func(c context.Context, nr *net.Resolver) ([]netip.Addr, error) {
+		return nr.LookupNetIP(c, network, host)
+	})
 }
 
-// LookupAddr returns the names of an address (reverse lookup, gethostbyaddr).
-func (r *Resolver) LookupAddr(addr string) ([]string, error) {
-	return run(r, func(c context.Context) ([]string, error) { return r.net.LookupAddr(c, addr) })
+// LookupAddr returns the names of an address (reverse lookup, gethostbyaddr;
+// net.Resolver.LookupAddr).
+func (r *Resolver) LookupAddr(ctx context.Context, addr string) ([]string, error) {
+	return run(ctx, r, "Resolver.LookupAddr", addr, func(c context.Context, nr *net.Resolver) ([]string, error) {
+		return nr.LookupAddr(c, addr)
+	})
 }
 
-// LookupPort returns the port of a service name for network "tcp" or "udp".
-func (r *Resolver) LookupPort(network, service string) (int, error) {
-	return run(r, func(c context.Context) (int, error) { return r.net.LookupPort(c, network, service) })
+// LookupPort returns the port of a service name for network "tcp" or "udp"
+// (net.Resolver.LookupPort).
+func (r *Resolver) LookupPort(ctx context.Context, network, service string) (int, error) {
+	return run(ctx, r, "Resolver.LookupPort", service, func(c context.Context, nr *net.Resolver) (int, error) {
+		return nr.LookupPort(c, network, service)
+	})
 }
 
-// GetHostByName returns one IPv4 address of host as a string (socket.gethostbyname).
-func (r *Resolver) GetHostByName(host string) (string, error) {
+// GetHostByName returns one IPv4 address of host as a string (socket.gethostbyname); an IPv4
+// address is returned as is, without a lookup.
+func (r *Resolver) GetHostByName(ctx context.Context, host string) (string, error) {
+	if err := check(ctx, "Resolver.GetHostByName", host); err != nil {
+		return "", err
+	}
 	if ip, err := netip.ParseAddr(host); err == nil && ip.Unmap().Is4() {
 		return ip.Unmap().String(), nil
 	}
-	ips, err := r.LookupNetIP("ip4", host)
+	ips, err := r.LookupNetIP(ctx, "ip4", host)
 	if err != nil {
 		return "", err
 	}
@@ -96,37 +174,67 @@ type AddrInfo struct {
 }
 
 // GetAddrInfo resolves host and port for network "tcp", "tcp4", "tcp6", "udp", "udp4" or "udp6"
-// (socket.getaddrinfo): one entry per address, IPv4 first.
-func (r *Resolver) GetAddrInfo(network, host, port string) ([]AddrInfo, error) {
-	base, fam := network, "ip"
-	switch network {
-	case "tcp4", "udp4":
-		base, fam = network[:3], "ip4"
-	case "tcp6", "udp6":
-		base, fam = network[:3], "ip6"
-	case "tcp", "udp":
-	default:
-		return nil, net.UnknownNetworkError(network)
+// (socket.getaddrinfo): one entry per address, IPv4 first. A numeric port or host needs no
+// lookup.
+func (r *Resolver) GetAddrInfo(ctx context.Context, network, host, port string) ([]AddrInfo, error) {
+	if err := check(ctx, "Resolver.GetAddrInfo", host); err != nil {
+		return nil, err
 	}
-	p, err := strconv.Atoi(port)
+	base, fam, err := splitNetwork(network)
 	if err != nil {
-		if p, err = r.LookupPort(base, port); err != nil {
-			return nil, err
-		}
+		return nil, err
 	}
-	if p < 0 || p > 65535 {
-		return nil, &net.AddrError{Err: "invalid port", Addr: port}
+	p, err := r.port(ctx, base, port)
+	if err != nil {
+		return nil, err
 	}
 	var ips []netip.Addr
 	if ip, perr := netip.ParseAddr(host); perr == nil {
 		ips = []netip.Addr{ip}
-	} else if ips, err = r.LookupNetIP(fam, host); err != nil {
+	} else if ips, err = r.LookupNetIP(ctx, fam, host); err != nil {
 		return nil, err
 	}
+	out := addrInfos(base, fam, ips, p)
+	if len(out) == 0 {
+		return nil, &net.DNSError{Err: ErrNoAddress.Error(), Name: host, IsNotFound: true}
+	}
+	return out, nil
+}
+
+// splitNetwork returns the transport ("tcp" or "udp") and the address family ("ip", "ip4" or
+// "ip6") of a GetAddrInfo network.
+func splitNetwork(network string) (base, fam string, err error) {
+	switch network {
+	case "tcp4", "udp4":
+		return network[:3], "ip4", nil
+	case "tcp6", "udp6":
+		return network[:3], "ip6", nil
+	case "tcp", "udp":
+		return network, "ip", nil
+	}
+	return "", "", net.UnknownNetworkError(network)
+}
+
+// port returns a numeric port, or looks the service name up.
+func (r *Resolver) port(ctx context.Context, base, port string) (int, error) {
+	p, err := strconv.Atoi(port)
+	if err != nil {
+		if p, err = r.LookupPort(ctx, base, port); err != nil {
+			return 0, err
+		}
+	}
+	if p < 0 || p > 65535 {
+		return 0, &net.AddrError{Err: "invalid port", Addr: port}
+	}
+	return p, nil
+}
+
+// addrInfos turns the addresses of family fam into GetAddrInfo's entries, IPv4 first.
+func addrInfos(base, fam string, ips []netip.Addr, port int) []AddrInfo {
 	var v4, v6 []AddrInfo
 	for _, ip := range ips {
 		ip = ip.Unmap()
-		ap := netip.AddrPortFrom(ip, uint16(p))
+		ap := netip.AddrPortFrom(ip, uint16(port))
 		switch {
 		case ip.Is4() && fam != "ip6":
 			v4 = append(v4, AddrInfo{base + "4", ap})
@@ -134,25 +242,35 @@ func (r *Resolver) GetAddrInfo(network, host, port string) ([]AddrInfo, error) {
 			v6 = append(v6, AddrInfo{base + "6", ap})
 		}
 	}
-	out := append(v4, v6...)
-	if len(out) == 0 {
-		return nil, &net.DNSError{Err: ErrNoAddress.Error(), Name: host, IsNotFound: true}
-	}
-	return out, nil
+	return append(v4, v6...)
 }
 
 // LookupHost is Default().LookupHost.
-func LookupHost(host string) ([]string, error) { return Default().LookupHost(host) }
+func LookupHost(ctx context.Context, host string) ([]string, error) {
+	return Default().LookupHost(ctx, host)
+}
 
 // LookupNetIP is Default().LookupNetIP.
-func LookupNetIP(network, host string) ([]netip.Addr, error) {
-	return Default().LookupNetIP(network, host)
+func LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error) {
+	return Default().LookupNetIP(ctx, network, host)
+}
+
+// LookupAddr is Default().LookupAddr.
+func LookupAddr(ctx context.Context, addr string) ([]string, error) {
+	return Default().LookupAddr(ctx, addr)
+}
+
+// LookupPort is Default().LookupPort.
+func LookupPort(ctx context.Context, network, service string) (int, error) {
+	return Default().LookupPort(ctx, network, service)
 }
 
 // GetHostByName is Default().GetHostByName.
-func GetHostByName(host string) (string, error) { return Default().GetHostByName(host) }
+func GetHostByName(ctx context.Context, host string) (string, error) {
+	return Default().GetHostByName(ctx, host)
+}
 
 // GetAddrInfo is Default().GetAddrInfo.
-func GetAddrInfo(network, host, port string) ([]AddrInfo, error) {
-	return Default().GetAddrInfo(network, host, port)
+func GetAddrInfo(ctx context.Context, network, host, port string) ([]AddrInfo, error) {
+	return Default().GetAddrInfo(ctx, network, host, port)
 }

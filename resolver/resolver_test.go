@@ -1,7 +1,10 @@
 package resolver_test
 
 import (
+	"context"
+	"errors"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -9,36 +12,54 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/geventgo/geventgo/internal/testctx"
 	"github.com/geventgo/geventgo/resolver"
 	"github.com/geventgo/geventgo/scheduler"
+	"github.com/geventgo/geventgo/threadpool"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
+var bg = context.Background()
+
 func TestLookups(t *testing.T) {
 	require.NoError(t, scheduler.Main(func() error {
-		ip, err := resolver.GetHostByName("localhost")
+		ctx := testctx.Within(t, 10*time.Second)
+		ip, err := resolver.GetHostByName(ctx, "localhost")
 		require.NoError(t, err)
 		assert.Equal(t, "127.0.0.1", ip)
-		ip, err = resolver.GetHostByName("10.1.2.3")
+		ip, err = resolver.GetHostByName(ctx, "10.1.2.3")
 		require.NoError(t, err)
 		assert.Equal(t, "10.1.2.3", ip)
-		hosts, err := resolver.LookupHost("localhost")
+		hosts, err := resolver.LookupHost(ctx, "localhost")
 		require.NoError(t, err)
 		assert.Contains(t, hosts, "127.0.0.1")
-		ai, err := resolver.GetAddrInfo("tcp4", "localhost", "http")
+		port, err := resolver.LookupPort(ctx, "tcp", "http")
+		require.NoError(t, err)
+		assert.Equal(t, 80, port)
+		names, err := resolver.LookupAddr(ctx, "127.0.0.1")
+		require.NoError(t, err)
+		assert.Contains(t, names, "localhost")
+		ai, err := resolver.GetAddrInfo(ctx, "tcp4", "localhost", "http")
 		require.NoError(t, err)
 		require.NotEmpty(t, ai)
 		assert.Equal(t, "tcp4", ai[0].Network)
 		assert.Equal(t, "127.0.0.1:80", ai[0].Addr.String())
-		_, err = resolver.GetAddrInfo("sctp", "localhost", "80")
+		ai, err = resolver.GetAddrInfo(ctx, "udp", "::1", "53")
+		require.NoError(t, err)
+		require.Len(t, ai, 1)
+		assert.Equal(t, "udp6", ai[0].Network)
+		_, err = resolver.GetAddrInfo(ctx, "sctp", "localhost", "80")
 		var une net.UnknownNetworkError
 		assert.ErrorAs(t, err, &une)
-		_, err = resolver.GetAddrInfo("tcp", "localhost", "99999")
+		_, err = resolver.GetAddrInfo(ctx, "tcp", "localhost", "99999")
 		var ae *net.AddrError
 		assert.ErrorAs(t, err, &ae)
-		_, err = resolver.LookupHost("no-such-host..invalid")
+		_, err = resolver.GetAddrInfo(ctx, "tcp6", "10.1.2.3", "80")
 		var de *net.DNSError
+		require.ErrorAs(t, err, &de)
+		assert.Contains(t, de.Err, resolver.ErrNoAddress.Error())
+		_, err = resolver.LookupHost(ctx, "no-such-host..invalid")
 		assert.ErrorAs(t, err, &de)
 		return nil
 	}))
@@ -46,16 +67,190 @@ func TestLookups(t *testing.T) {
 
 func TestConcurrentLookupsDoNotBlockHub(t *testing.T) {
 	require.NoError(t, scheduler.Main(func() error {
+		ctx := testctx.Within(t, 10*time.Second)
 		var gs []*scheduler.Greenlet[string]
 		for range 5 {
-			gs = append(gs, scheduler.Spawn(func() (string, error) { return resolver.GetHostByName("localhost") }))
+			gs = append(gs, scheduler.Spawn(func() (string, error) { return resolver.GetHostByName(ctx, "localhost") }))
 		}
-		done, err := scheduler.JoinAll(gs, 5*time.Second, true)
+		done, err := scheduler.JoinAll(ctx, gs)
 		require.NoError(t, err)
 		assert.Len(t, done, 5)
 		for _, g := range gs {
 			assert.Equal(t, "127.0.0.1", g.Value())
 		}
 		return nil
+	}))
+}
+
+// TestZeroAndNilResolver: a zero Resolver and a nil *Resolver run
+// net.DefaultResolver on the hub's default pool, as resolver.New(nil, nil)
+// does.
+func TestZeroAndNilResolver(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		ctx := testctx.Within(t, 10*time.Second)
+		var zero resolver.Resolver
+		var nilR *resolver.Resolver
+		for name, r := range map[string]*resolver.Resolver{"zero": &zero, "nil": nilR, "New(nil, nil)": resolver.New(nil, nil)} {
+			hosts, err := r.LookupHost(ctx, "localhost")
+			require.NoError(t, err, name)
+			assert.Contains(t, hosts, "127.0.0.1", name)
+			ip, err := r.GetHostByName(ctx, "localhost")
+			require.NoError(t, err, name)
+			assert.Equal(t, "127.0.0.1", ip, name)
+		}
+		return nil
+	}))
+}
+
+// TestRefused: from a goroutine that is not a greenlet, every call, even one
+// that needs no lookup, fails with ErrNotGreenlet and creates no hub; a nil
+// context is ErrNilArgument; a closed pool's lookups fail with ErrClosed.
+func TestRefused(t *testing.T) {
+	calls := map[string]func(ctx context.Context) error{
+		"LookupHost": func(ctx context.Context) error { _, err := resolver.LookupHost(ctx, "localhost"); return err },
+		"LookupNetIP": func(ctx context.Context) error {
+			_, err := resolver.LookupNetIP(ctx, "ip", "localhost")
+			return err
+		},
+		"LookupAddr": func(ctx context.Context) error { _, err := resolver.LookupAddr(ctx, "127.0.0.1"); return err },
+		"LookupPort": func(ctx context.Context) error { _, err := resolver.LookupPort(ctx, "tcp", "http"); return err },
+		"GetHostByName": func(ctx context.Context) error {
+			_, err := resolver.GetHostByName(ctx, "localhost")
+			return err
+		},
+		"GetHostByName of an address": func(ctx context.Context) error {
+			_, err := resolver.GetHostByName(ctx, "10.1.2.3")
+			return err
+		},
+		"GetAddrInfo": func(ctx context.Context) error {
+			_, err := resolver.GetAddrInfo(ctx, "tcp", "localhost", "http")
+			return err
+		},
+		"GetAddrInfo of an address": func(ctx context.Context) error {
+			_, err := resolver.GetAddrInfo(ctx, "tcp", "10.1.2.3", "80")
+			return err
+		},
+	}
+	errs := map[string]error{}
+	hubCreated := false
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for name, call := range calls {
+			errs[name] = call(bg)
+		}
+		hubCreated = scheduler.CurrentHub() != nil
+	}()
+	<-done
+	require.Len(t, errs, len(calls))
+	for name, err := range errs {
+		assert.ErrorIs(t, err, scheduler.ErrNotGreenlet, name)
+		var re *resolver.Error
+		assert.ErrorAs(t, err, &re, name)
+	}
+	assert.False(t, hubCreated, "a refused lookup created a hub")
+
+	require.NoError(t, scheduler.Main(func() error {
+		for name, call := range calls {
+			assert.ErrorIs(t, call(nil), scheduler.ErrNilArgument, name)
+		}
+		pool, err := threadpool.New(1)
+		require.NoError(t, err)
+		require.NoError(t, pool.Close())
+		_, err = resolver.New(pool, nil).LookupHost(bg, "localhost")
+		assert.ErrorIs(t, err, threadpool.ErrClosed)
+		assert.ErrorIs(t, err, scheduler.ErrClosed)
+		assert.EqualError(t, err, "resolver: Resolver.LookupHost localhost: threadpool closed: closed")
+		return nil
+	}))
+}
+
+// stuckDNS is a net.Resolver whose DNS server never answers: its Dial
+// blocks until the lookup's context is done and records that context.
+type stuckDNS struct {
+	mu    sync.Mutex
+	ctxs  []context.Context
+	dials chan struct{} // one send per dial
+}
+
+func newStuckDNS() *stuckDNS { return &stuckDNS{dials: make(chan struct{}, 100)} }
+
+func (s *stuckDNS) resolver() *net.Resolver {
+	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		s.mu.Lock()
+		s.ctxs = append(s.ctxs, ctx)
+		s.mu.Unlock()
+		s.dials <- struct{}{}
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}}
+}
+
+func (s *stuckDNS) first() context.Context {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ctxs[0]
+}
+
+// A name that is in no hosts file, so that the lookup asks the DNS server.
+const unknownName = "geventgo-resolver-test.invalid"
+
+// TestDeadlineReachesLookup: the caller's deadline is the deadline of the
+// lookup running on the pool (the context its DNS dial gets), and the call
+// returns the one timeout error.
+func TestDeadlineReachesLookup(t *testing.T) {
+	dns := newStuckDNS()
+	require.NoError(t, scheduler.Main(func() error {
+		pool, err := threadpool.New(1)
+		require.NoError(t, err)
+		r := resolver.New(pool, dns.resolver())
+		ctx, cancel := context.WithTimeout(bg, 100*time.Millisecond)
+		defer cancel()
+		want, _ := ctx.Deadline()
+		_, err = r.LookupHost(ctx, unknownName)
+		assert.ErrorIs(t, err, scheduler.ErrTimeout)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		var re *resolver.Error
+		require.ErrorAs(t, err, &re)
+		assert.Equal(t, "Resolver.LookupHost", re.Op)
+		assert.Equal(t, unknownName, re.Name)
+		select {
+		case <-dns.dials:
+		default:
+			t.Fatal("the lookup never asked the DNS server")
+		}
+		got, ok := dns.first().Deadline()
+		require.True(t, ok, "the lookup's context has no deadline")
+		assert.False(t, got.After(want), "the lookup's deadline %v is later than the caller's %v", got, want)
+		return pool.Close()
+	}))
+}
+
+// TestKillStopsLookup: a lookup whose greenlet is killed is cancelled on the
+// pool at once (its context is cancelled, not left to the resolver's own
+// timeout), although the caller's context has no end.
+func TestKillStopsLookup(t *testing.T) {
+	dns := newStuckDNS()
+	require.NoError(t, scheduler.Main(func() error {
+		ctx := testctx.Within(t, 10*time.Second)
+		pool, err := threadpool.New(1)
+		require.NoError(t, err)
+		r := resolver.New(pool, dns.resolver())
+		g := scheduler.Spawn(func() ([]string, error) { return r.LookupHost(bg, unknownName) })
+		_, err = scheduler.RunBlocking(ctx, func() (struct{}, error) {
+			select {
+			case <-dns.dials:
+				return struct{}{}, nil
+			case <-ctx.Done():
+				return struct{}{}, errors.New("the lookup never asked the DNS server")
+			}
+		})
+		require.NoError(t, err)
+		require.NoError(t, g.Kill(ctx, nil))
+		assert.ErrorIs(t, g.ExitErr(), scheduler.ErrGreenletExit)
+		// The lookup's context is cancelled by the time the killed greenlet is
+		// dead: not later, by the resolver's own timeout.
+		assert.ErrorIs(t, dns.first().Err(), context.Canceled)
+		return pool.Close()
 	}))
 }

@@ -1,18 +1,14 @@
 package threadpool
 
 import (
-	"errors"
+	"context"
 	"iter"
 	"runtime/debug"
-	"sync/atomic"
 
 	"github.com/geventgo/geventgo/lock"
 	"github.com/geventgo/geventgo/queue"
 	"github.com/geventgo/geventgo/scheduler"
 )
-
-// errStopped is what a call skipped after its iteration stopped returns; nobody sees it.
-var errStopped = errors.New("threadpool: iteration stopped")
 
 // outcome is one call's result on its way from the hub to the iterating greenlet.
 type outcome[Out any] struct {
@@ -25,8 +21,8 @@ type outcome[Out any] struct {
 // Imap runs fn on the items on the pool's workers and yields the (value, error) pairs in the
 // order of items, each as soon as it and every one before it have returned (gevent's
 // ThreadPool.imap). It is typed as pool.Imap: items is pulled lazily, and an error of fn (a panic
-// as a *scheduler.PanicError) is yielded with whatever value fn returned, in that item's place,
-// and the iteration goes on.
+// as a *scheduler.PanicError with fn's stack) is yielded with whatever value fn returned, in that
+// item's place, and the iteration goes on.
 //
 // A feeder greenlet pulls the items and submits them, never more than Size at once: it waits for
 // a submitted call to return before it submits the next one, as gevent's ThreadPool.spawn waits
@@ -43,120 +39,181 @@ type outcome[Out any] struct {
 // are dropped on the hub as they arrive. Nothing is left to block or leak; the hub's loop stays
 // alive only until those calls have returned, as it does for Spawn.
 //
-// The iteration yields one last pair (zero value, error) and ends early when the iterating
-// greenlet, while it waits for a result, is killed (the kill's error, scheduler.ErrGreenletExit by
-// default) or its wait fails otherwise (LoopExit); the calls are then left as on a break. A
-// closed pool ends the feeding: the first item it refuses yields ErrClosed and the iteration ends
-// after the calls already submitted (those it had queued yield ErrClosed too). A panic of items
-// ends the feeding too and is yielded as a *scheduler.PanicError after the items before it
-// (ImapUnordered: as soon as it happens). Hub-affine like Spawn: from a goroutine that is not on
-// the pool's hub, or from the hub greenlet itself, where it could not wait, the iteration yields
-// one (zero value, error matching scheduler.ErrNotGreenlet) and runs and pulls nothing.
-func Imap[In, Out any](p *ThreadPool, fn func(In) (Out, error), items iter.Seq[In]) iter.Seq2[Out, error] {
-	return imap(p, "threadpool.Imap", fn, items, true)
+// ctx bounds the iteration's waits for results: when it ends first, the iteration yields one
+// last pair (zero value, scheduler.ContextError's error) and ends, leaving the calls as a break
+// does. It yields such a last pair too when the iterating greenlet, while it waits for a result,
+// is killed (the kill's error, scheduler.ErrGreenletExit by default) or its wait fails otherwise
+// (LoopExit). A closed pool ends the feeding: the first item it refuses yields ErrClosed and the
+// iteration ends after the calls already submitted (those it had queued yield ErrClosed too). A
+// panic of items ends the feeding too and is yielded as a *scheduler.PanicError after the items
+// before it (ImapUnordered: as soon as it happens). Hub-affine like Apply: from a goroutine that
+// is not a greenlet of the pool's hub, or from the hub greenlet itself, where it could not wait,
+// the iteration yields one (zero value, error matching scheduler.ErrNotGreenlet) and runs and
+// pulls nothing; a nil ctx, pool, fn or items yields scheduler.ErrNilArgument the same way.
+func Imap[In, Out any](ctx context.Context, p *ThreadPool, fn func(In) (Out, error), items iter.Seq[In]) iter.Seq2[Out, error] {
+	return imap(ctx, p, "Imap", fn, items, true)
 }
 
 // ImapUnordered is Imap yielding the pairs in the order the calls return rather than the order
 // of items (gevent's ThreadPool.imap_unordered), so that nothing waits behind a slow item.
-func ImapUnordered[In, Out any](p *ThreadPool, fn func(In) (Out, error), items iter.Seq[In]) iter.Seq2[Out, error] {
-	return imap(p, "threadpool.ImapUnordered", fn, items, false)
+func ImapUnordered[In, Out any](ctx context.Context, p *ThreadPool, fn func(In) (Out, error), items iter.Seq[In]) iter.Seq2[Out, error] {
+	return imap(ctx, p, "ImapUnordered", fn, items, false)
 }
 
-func imap[In, Out any](p *ThreadPool, op string, fn func(In) (Out, error), items iter.Seq[In], ordered bool) iter.Seq2[Out, error] {
+func imap[In, Out any](ctx context.Context, p *ThreadPool, op string, fn func(In) (Out, error), items iter.Seq[In], ordered bool) iter.Seq2[Out, error] {
 	return func(yield func(Out, error) bool) {
-		var zero Out
-		h := p.hub
-		if !h.OnHub() || h.InHub() {
-			yield(zero, &scheduler.Error{Op: op, Err: scheduler.ErrNotGreenlet})
-			return
-		}
-		slots, err := lock.NewSemaphore(p.size)
+		m, err := newImapRun(ctx, p, op, fn, items)
 		if err != nil {
+			var zero Out
 			yield(zero, err)
 			return
 		}
-		q := queue.NewQueue[outcome[Out]](0) // unbounded: puts never block, so links may put
-		var stopped atomic.Bool              // read by the workers of skipped calls
-		put := func(o outcome[Out]) { _ = q.Put(o, false, 0) }
-		feeder := scheduler.Go(func() error {
-			n := 0
-			defer func() {
-				if x := recover(); x != nil {
-					put(outcome[Out]{idx: n, err: &scheduler.PanicError{Value: x, Stack: debug.Stack()}})
-					n++
-				}
-				put(outcome[Out]{idx: n, end: true})
-			}()
-			for it := range items {
-				if stopped.Load() {
-					break
-				}
-				if _, err := slots.Acquire(true, scheduler.Forever); err != nil || stopped.Load() {
-					break // killed by the iteration's end
-				}
-				idx := n
-				n++
-				r := Spawn(p, func() (Out, error) {
-					if stopped.Load() {
-						return zero, errStopped
-					}
-					return fn(it)
-				})
-				r.Rawlink(func(scheduler.Linkable) {
-					_, _ = slots.Release()
-					put(outcome[Out]{idx: idx, v: r.v, err: r.err})
-				})
-				// A Result ready at once was refused by a closed pool: an accepted call is
-				// delivered through Post, which cannot run before this greenlet switches.
-				if r.Ready() {
-					break
-				}
-			}
-			return nil
-		})
-		feeder.SetName(op + " feeder")
-		defer func() {
-			stopped.Store(true)
-			_ = feeder.Kill(nil, true, scheduler.Forever)
-		}()
-		pending := map[int]outcome[Out]{} // ordered: returned ahead of their turn
-		next, total := 0, -1
-		for total < 0 || next < total {
-			o, err := q.Get(true, scheduler.Forever)
-			if err != nil {
-				yield(zero, err)
+		feeder := scheduler.Go(m.feed)
+		feeder.SetName("threadpool." + op + " feeder")
+		defer m.stop(feeder)
+		if ordered {
+			m.yieldOrdered(ctx, yield)
+		} else {
+			m.yieldUnordered(ctx, yield)
+		}
+	}
+}
+
+// imapRun is one iteration of Imap or ImapUnordered: its feeder greenlet submits the items' calls
+// and the calls' links put their outcomes in q, from which the iterating greenlet yields them.
+type imapRun[In, Out any] struct {
+	p     *ThreadPool
+	h     *scheduler.Hub
+	op    string
+	fn    func(In) (Out, error)
+	items iter.Seq[In]
+	slots *lock.Semaphore            // one per call submitted and not yet returned
+	q     *queue.Queue[outcome[Out]] // unbounded: puts never block, so links may put
+	a     abandon                    // set when the iteration ends: the queued calls are skipped
+}
+
+// newImapRun checks the arguments and the caller for op.
+func newImapRun[In, Out any](ctx context.Context, p *ThreadPool, op string, fn func(In) (Out, error), items iter.Seq[In]) (*imapRun[In, Out], error) {
+	if ctx == nil || fn == nil || items == nil {
+		return nil, &Error{Op: op, Err: scheduler.ErrNilArgument}
+	}
+	h, err := p.check(op, true)
+	if err != nil {
+		return nil, err
+	}
+	slots, err := lock.NewSemaphore(p.Size())
+	if err != nil {
+		return nil, opErr(op, err)
+	}
+	return &imapRun[In, Out]{p: p, h: h, op: op, fn: fn, items: items, slots: slots, q: queue.New[outcome[Out]](0)}, nil
+}
+
+func (m *imapRun[In, Out]) put(o outcome[Out]) { _ = m.q.TryPut(o) }
+
+// feed is the feeder greenlet: it pulls the items and submits their calls, at most Size
+// outstanding, until items ends, the pool refuses one, or the iteration ends; then it puts the
+// end marker. A panic of items is one more outcome.
+func (m *imapRun[In, Out]) feed() error {
+	n := 0
+	defer func() {
+		if x := recover(); x != nil {
+			m.put(outcome[Out]{idx: n, err: &scheduler.PanicError{Value: x, Stack: debug.Stack()}})
+			n++
+		}
+		m.put(outcome[Out]{idx: n, end: true})
+	}()
+	for it := range m.items {
+		if !m.acquire() {
+			break
+		}
+		r := m.submit(n, it)
+		n++
+		// A Result ready at once was refused by a closed pool: an accepted call is delivered
+		// through Post, which cannot run before this greenlet switches.
+		if r.Ready() {
+			break
+		}
+	}
+	return nil
+}
+
+// acquire takes a slot for the next call; false when the iteration ended meanwhile (the feeder
+// is killed at its end, which fails the wait).
+func (m *imapRun[In, Out]) acquire() bool {
+	if m.a.gone.Load() {
+		return false
+	}
+	return m.slots.Acquire(context.Background()) == nil && !m.a.gone.Load()
+}
+
+// submit starts the call of item number idx; its link frees the slot and puts the outcome.
+func (m *imapRun[In, Out]) submit(idx int, it In) *Result[Out] {
+	r := start(m.p, m.h, m.op, func() (Out, error) { return m.fn(it) }, &m.a)
+	r.Rawlink(func(scheduler.Linkable) {
+		_, _ = m.slots.Release()
+		m.put(outcome[Out]{idx: idx, v: r.v, err: r.err})
+	})
+	return r
+}
+
+// stop ends the iteration: the calls not started yet are skipped and the feeder is killed.
+func (m *imapRun[In, Out]) stop(feeder *scheduler.Greenlet[struct{}]) {
+	m.a.gone.Store(true)
+	_ = feeder.Kill(context.Background(), nil)
+}
+
+// next returns the next outcome; when the wait fails it yields the error and returns false.
+func (m *imapRun[In, Out]) next(ctx context.Context, yield func(Out, error) bool) (outcome[Out], bool) {
+	o, err := m.q.Get(ctx)
+	if err != nil {
+		var zero Out
+		yield(zero, opErr(m.op, err))
+		return o, false
+	}
+	return o, true
+}
+
+// yieldUnordered yields the outcomes as they come, until the feeder's end marker and every call
+// it counted.
+func (m *imapRun[In, Out]) yieldUnordered(ctx context.Context, yield func(Out, error) bool) {
+	for n, total := 0, -1; total < 0 || n < total; {
+		o, ok := m.next(ctx, yield)
+		switch {
+		case !ok:
+			return
+		case o.end:
+			total = o.idx
+		default:
+			n++
+			if !yield(o.v, o.err) {
 				return
-			}
-			if o.end {
-				total = o.idx
-				continue
-			}
-			if !ordered {
-				next++
-				if !yield(o.v, o.err) {
-					return
-				}
-				continue
-			}
-			pending[o.idx] = o
-			for {
-				po, ok := pending[next]
-				if !ok {
-					break
-				}
-				delete(pending, next)
-				next++
-				if !yield(po.v, po.err) {
-					return
-				}
 			}
 		}
 	}
 }
 
-// refused returns a Result that is ready at once with an error matching scheduler.ErrNotGreenlet.
-func refused[T any](h *scheduler.Hub, op string) *Result[T] {
-	return &Result[T]{hub: h, ready: true, err: &scheduler.Error{Op: op, Err: scheduler.ErrNotGreenlet}}
+// yieldOrdered yields the outcomes in item order, holding back those that came ahead of their
+// turn.
+func (m *imapRun[In, Out]) yieldOrdered(ctx context.Context, yield func(Out, error) bool) {
+	ahead := map[int]outcome[Out]{}
+	for next, total := 0, -1; total < 0 || next < total; {
+		o, ok := m.next(ctx, yield)
+		if !ok {
+			return
+		}
+		if o.end {
+			total = o.idx
+			continue
+		}
+		ahead[o.idx] = o
+		for o, ok := ahead[next]; ok; o, ok = ahead[next] {
+			delete(ahead, next)
+			next++
+			if !yield(o.v, o.err) {
+				return
+			}
+		}
+	}
 }
 
 // ApplyAsync queues fn to run on a worker, like Spawn, and returns a Result at once (gevent's
@@ -171,18 +228,21 @@ func refused[T any](h *scheduler.Hub, op string) *Result[T] {
 //
 // Unlike gevent, which starts a greenlet that calls apply, the call is queued at once and the only
 // greenlet is the callback's, and an error of fn is not reported to the hub's error handler: it is
-// the Result's, as Spawn's is. Hub-affine like Spawn: from a goroutine that is not on the pool's
-// hub it runs nothing and the Result is ready at once with an error matching
-// scheduler.ErrNotGreenlet.
+// the Result's, as Spawn's is. Refused like Spawn: the Result is then ready at once with the
+// error (scheduler.ErrNotGreenlet from a goroutine that is not a greenlet of the pool's hub).
 func ApplyAsync[T any](p *ThreadPool, fn func() (T, error), callback func(T) error) *Result[T] {
-	if !p.hub.OnHub() {
-		return refused[T](p.hub, "threadpool.ApplyAsync")
+	h, err := p.check("ApplyAsync", false)
+	if err != nil {
+		return refused[T](err)
 	}
-	r := Spawn(p, fn)
+	if fn == nil {
+		return refused[T](&Error{Op: "ApplyAsync", Err: scheduler.ErrNilArgument})
+	}
+	r := start(p, h, "ApplyAsync", fn, nil)
 	if callback == nil {
 		return r
 	}
-	out := &Result[T]{hub: p.hub}
+	out := pending[T](h, "ApplyAsync")
 	r.Rawlink(func(scheduler.Linkable) {
 		if r.err != nil {
 			out.set(r.v, r.err)
@@ -198,17 +258,20 @@ func ApplyAsync[T any](p *ThreadPool, fn func() (T, error), callback func(T) err
 // order of items, or with the first error in that order and the values before it. When every
 // call succeeded and callback is not nil, callback runs with the values in a new greenlet of the
 // hub first, with ApplyAsync's rules for its errors. Like ApplyAsync, and unlike gevent, no
-// greenlet waits for the calls. Hub-affine like Spawn: from a goroutine that is not on the pool's
-// hub it runs nothing and the Result is ready at once with an error matching
-// scheduler.ErrNotGreenlet.
+// greenlet waits for the calls, and none is skipped. Refused like Spawn: the Result is then
+// ready at once with the error.
 func MapAsync[In, Out any](p *ThreadPool, fn func(In) (Out, error), items []In, callback func([]Out) error) *Result[[]Out] {
-	if !p.hub.OnHub() {
-		return refused[[]Out](p.hub, "threadpool.MapAsync")
+	h, err := p.check("MapAsync", false)
+	if err != nil {
+		return refused[[]Out](err)
 	}
-	out := &Result[[]Out]{hub: p.hub}
+	if fn == nil {
+		return refused[[]Out](&Error{Op: "MapAsync", Err: scheduler.ErrNilArgument})
+	}
+	out := pending[[]Out](h, "MapAsync")
 	rs := make([]*Result[Out], len(items))
 	for i, it := range items {
-		rs[i] = Spawn(p, func() (Out, error) { return fn(it) })
+		rs[i] = start(p, h, "MapAsync", func() (Out, error) { return fn(it) }, nil)
 	}
 	vals := make([]Out, len(items))
 	next, done := 0, false
@@ -216,7 +279,7 @@ func MapAsync[In, Out any](p *ThreadPool, fn func(In) (Out, error), items []In, 
 		if done {
 			return
 		}
-		for ; next < len(rs) && rs[next].ready; next++ {
+		for ; next < len(rs) && rs[next].Ready(); next++ {
 			if err := rs[next].err; err != nil {
 				done = true
 				out.set(vals[:next], err)

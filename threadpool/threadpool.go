@@ -1,54 +1,114 @@
 // Package threadpool runs blocking Go functions off the hub on worker goroutines and delivers
 // their results to waiting greenlets through the hub's goroutine-safe Post (one ev_async_send),
 // gevent's ThreadPool.
+//
+// A pool is hub-affine: Spawn, Apply, Map, Imap, ImapUnordered, ApplyAsync and MapAsync must be
+// called from a greenlet of the pool's hub (the blocking ones, Apply, Map and the iterations, not
+// from the hub greenlet itself, a callback), and from anywhere else they run nothing and report
+// an error matching scheduler.ErrNotGreenlet. Close, Len and Size are goroutine-safe. The
+// functions themselves run on plain goroutines, which are no greenlets: a scheduler call made
+// inside one gets ErrNotGreenlet and creates no hub.
 package threadpool
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sync"
-	"time"
+	"sync/atomic"
 
+	"github.com/geventgo/geventgo/event"
+	"github.com/geventgo/geventgo/queue"
 	"github.com/geventgo/geventgo/scheduler"
 )
 
-// DefaultSize is the size of the pool Default creates (gevent's hub threadpool holds 10 threads).
+// DefaultSize is the size of a zero ThreadPool and of the pools Default returns (gevent's hub
+// threadpool holds 10 threads).
 const DefaultSize = 10
 
-// ErrClosed is the error of work spawned on, or still queued in, a closed pool.
-var ErrClosed = errors.New("threadpool closed")
+// ErrClosed is the error of work spawned on, or still queued in, a closed pool; it matches
+// scheduler.ErrClosed.
+var ErrClosed = fmt.Errorf("threadpool closed: %w", scheduler.ErrClosed)
 
 // ErrInvalidSize is returned by New for a size below 1.
 var ErrInvalidSize = errors.New("threadpool size must be at least 1")
 
+// errStopped is the outcome of a call skipped because its caller gave up on it; nobody sees it.
+var errStopped = errors.New("threadpool: call abandoned by its caller")
+
+// Error adds the operation that failed to a cause.
+type Error struct {
+	Op  string // e.g. "Apply", "Result.Get"
+	Err error  // ErrClosed, ErrInvalidSize, a scheduler sentinel, a context's error, ...
+}
+
+// Error returns "threadpool: Op: cause", so the text names the package and the call that failed.
+func (e *Error) Error() string { return "threadpool: " + e.Op + ": " + e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// opErr wraps err for op; the errors of the primitives the pool waits on are re-labelled with
+// op, the call the caller made, instead of being wrapped a second time.
+func opErr(op string, err error) error {
+	switch e := err.(type) {
+	case *Error:
+		return err
+	case *event.Error:
+		err = e.Err
+	case *queue.Error:
+		err = e.Err
+	case *scheduler.Error:
+		err = e.Err
+	}
+	return &Error{Op: op, Err: err}
+}
+
 // ThreadPool runs functions on at most Size worker goroutines; work beyond that waits in a FIFO
-// queue. Spawn, Apply, Map, Imap, ImapUnordered, ApplyAsync, MapAsync and Close are hub-affine:
-// call them from a greenlet of the hub that created the pool. Workers exist only while there is work, so an idle pool holds no goroutine.
+// queue. Workers exist only while there is work, so an idle pool holds no goroutine.
+//
+// The zero ThreadPool is usable: it has DefaultSize workers and, like a pool from New, binds to
+// the hub of the first greenlet that uses it (scheduler.Binding). A pool whose hub was destroyed
+// binds again to the next hub that uses it; until then its calls report
+// scheduler.ErrHubDestroyed.
 type ThreadPool struct {
-	hub  *scheduler.Hub
-	size int
+	bind  scheduler.Binding
+	bound atomic.Bool // bound once: a refusal after its hub's Destroy says ErrHubDestroyed
+	size  int         // 0: DefaultSize
 
 	mu      sync.Mutex
-	queue   []func() (deliver func())
+	queue   []job
 	running int // workers
 	busy    int // functions running on them (Len counts these, not the workers)
 	closed  bool
 }
 
-// New returns a pool of at most size workers bound to the calling goroutine's hub.
+// job is one queued call. A worker runs it with a nil error and then the deliver func it
+// returns, so that Len no longer counts a function whose result is on its way; Close runs it
+// with ErrClosed's error, and it then only delivers that.
+type job func(refused error) (deliver func())
+
+// New returns a pool of at most size workers. It binds to the hub of the first greenlet that
+// uses it.
 func New(size int) (*ThreadPool, error) {
 	if size < 1 {
-		return nil, fmt.Errorf("threadpool.New(%d): %w", size, ErrInvalidSize)
+		return nil, &Error{Op: fmt.Sprintf("New(%d)", size), Err: ErrInvalidSize}
 	}
-	return &ThreadPool{hub: scheduler.GetHub(), size: size}, nil
+	return &ThreadPool{size: size}, nil
 }
 
 var defaults sync.Map // *scheduler.Hub -> *ThreadPool
 
 // Default returns the calling hub's shared pool of DefaultSize workers (gevent's
-// hub.threadpool), creating it on first use.
+// hub.threadpool), creating it on first use. Called from a goroutine that is not a greenlet of
+// any hub, where there is no hub to share a pool with, it creates no hub and returns a new zero
+// ThreadPool, whose calls from that goroutine report scheduler.ErrNotGreenlet.
 func Default() *ThreadPool {
-	h := scheduler.GetHub()
+	h := scheduler.CurrentHub()
+	if h == nil {
+		return new(ThreadPool)
+	}
 	if p, ok := defaults.Load(h); ok {
 		return p.(*ThreadPool)
 	}
@@ -59,17 +119,52 @@ func Default() *ThreadPool {
 		}
 		return true
 	})
-	p := &ThreadPool{hub: h, size: DefaultSize}
-	defaults.Store(h, p)
-	return p
+	p := new(ThreadPool)
+	_, _ = p.check("Default", false) // the caller is a greenlet of h: p binds to h
+	actual, _ := defaults.LoadOrStore(h, p)
+	return actual.(*ThreadPool)
 }
 
-// Size returns the maximum number of workers.
-func (p *ThreadPool) Size() int { return p.size }
+// check binds the pool to the caller's hub if it is unbound and returns that hub when the
+// caller may use the pool for op (wait: a call that blocks).
+func (p *ThreadPool) check(op string, wait bool) (*scheduler.Hub, error) {
+	if p == nil {
+		return nil, &Error{Op: op, Err: scheduler.ErrNilArgument}
+	}
+	var h *scheduler.Hub
+	var err error
+	if wait {
+		h, err = p.bind.CheckWait()
+	} else {
+		h, err = p.bind.Check()
+	}
+	if err != nil {
+		if errors.Is(err, scheduler.ErrNotGreenlet) && p.bound.Load() && p.bind.Hub() == nil {
+			err = scheduler.ErrHubDestroyed // it was bound, and its hub is gone
+		}
+		return nil, &Error{Op: op, Err: err}
+	}
+	p.bound.Store(true)
+	return h, nil
+}
+
+// Size returns the maximum number of workers (0 for a nil pool). Goroutine-safe.
+func (p *ThreadPool) Size() int {
+	switch {
+	case p == nil:
+		return 0
+	case p.size == 0:
+		return DefaultSize
+	}
+	return p.size
+}
 
 // Len returns how many functions are queued or running (one that returned no longer counts,
-// even before its result is delivered).
+// even before its result is delivered); 0 for a nil pool. Goroutine-safe.
 func (p *ThreadPool) Len() int {
+	if p == nil {
+		return 0
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return len(p.queue) + p.busy
@@ -77,33 +172,36 @@ func (p *ThreadPool) Len() int {
 
 // Close refuses new work and fails the queued work with ErrClosed; functions already running
 // finish on their workers (a goroutine cannot be interrupted) and their results are delivered.
+// Closing a closed pool returns ErrClosed. Goroutine-safe, so a pool can be closed after its hub
+// was destroyed.
 func (p *ThreadPool) Close() error {
+	if p == nil {
+		return &Error{Op: "ThreadPool.Close", Err: scheduler.ErrNilArgument}
+	}
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
-		return ErrClosed
+		return &Error{Op: "ThreadPool.Close", Err: ErrClosed}
 	}
 	p.closed = true
 	q := p.queue
 	p.queue = nil
 	p.mu.Unlock()
 	for _, j := range q {
-		j()() // each queued job, run after close, only reports ErrClosed
+		j(ErrClosed)()
 	}
 	return nil
 }
 
-// submit queues job and starts a worker if the pool has room. A worker runs job, which calls
-// the function, and then the deliver func it returns, so that Len no longer counts a function
-// whose result is on its way.
-func (p *ThreadPool) submit(job func() (deliver func())) bool {
+// submit queues j and starts a worker if the pool has room; false when the pool is closed.
+func (p *ThreadPool) submit(j job) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
 		return false
 	}
-	p.queue = append(p.queue, job)
-	if p.running < p.size {
+	p.queue = append(p.queue, j)
+	if p.running < p.Size() {
 		p.running++
 		go p.worker()
 	}
@@ -118,12 +216,12 @@ func (p *ThreadPool) worker() {
 			p.mu.Unlock()
 			return
 		}
-		job := p.queue[0]
+		j := p.queue[0]
 		p.queue[0] = nil
 		p.queue = p.queue[1:]
 		p.busy++
 		p.mu.Unlock()
-		deliver := job()
+		deliver := j(nil)
 		p.mu.Lock()
 		p.busy--
 		p.mu.Unlock()
@@ -131,34 +229,39 @@ func (p *ThreadPool) worker() {
 	}
 }
 
-// Spawn queues fn to run on a worker and returns its Result at once (gevent's
-// threadpool.spawn). The hub's loop stays alive until the result is delivered.
-// Called from a goroutine that is not on the pool's hub, it runs nothing and
-// the Result is ready at once with an error matching scheduler.ErrNotGreenlet
-// (scheduler.ErrHubDestroyed once the hub is destroyed).
-func Spawn[T any](p *ThreadPool, fn func() (T, error)) *Result[T] {
-	r := &Result[T]{hub: p.hub}
-	h := p.hub
-	if h.Destroyed() {
-		r.ready = true
-		r.err = &scheduler.Error{Op: "threadpool.Spawn", Err: scheduler.ErrHubDestroyed}
-		return r
+// abandon is the skip condition of the calls of a caller that can give up on them (Apply, Map,
+// an iteration): once it gave up, or its context is done, a call that has not started on a
+// worker yet is skipped and fn never runs for it.
+type abandon struct {
+	ctx  context.Context // nil: no context
+	gone atomic.Bool
+}
+
+func (a *abandon) skip() error {
+	if a.gone.Load() {
+		return errStopped
 	}
-	if !h.OnHub() {
-		r.ready = true
-		r.err = &scheduler.Error{Op: "threadpool.Spawn", Err: scheduler.ErrNotGreenlet}
-		return r
+	if a.ctx != nil {
+		return scheduler.ContextError(a.ctx)
 	}
+	return nil
+}
+
+// start queues fn on p for the greenlets of h, which the caller already checked, and returns its
+// Result: pending, or ready at once with ErrClosed when the pool is closed. The hub's loop stays
+// alive until the result is delivered. skip, when not nil, decides on the worker before fn runs
+// whether the call was abandoned.
+func start[T any](p *ThreadPool, h *scheduler.Hub, op string, fn func() (T, error), skip *abandon) *Result[T] {
+	r := pending[T](h, op)
 	release := h.KeepAlive()
-	closedNow := false
-	job := func() func() {
-		p.mu.Lock()
-		closedNow = p.closed
-		p.mu.Unlock()
+	j := func(refused error) func() {
 		var v T
-		var err error
-		if closedNow {
-			err = ErrClosed
+		err := refused
+		if err == nil && skip != nil {
+			err = skip.skip()
+		}
+		if err != nil {
+			err = &Error{Op: op, Err: err}
 		} else {
 			v, err = call(fn)
 		}
@@ -169,40 +272,103 @@ func Spawn[T any](p *ThreadPool, fn func() (T, error)) *Result[T] {
 			})
 		}
 	}
-	if !p.submit(job) {
+	if !p.submit(j) {
 		release()
-		r.set(r.v, ErrClosed)
+		r.set(r.v, &Error{Op: op, Err: ErrClosed})
 	}
 	return r
 }
 
-// call runs fn, turning a panic into a *scheduler.PanicError.
+// call runs fn, turning a panic into a *scheduler.PanicError that carries fn's stack.
 func call[T any](fn func() (T, error)) (v T, err error) {
 	defer func() {
 		if x := recover(); x != nil {
-			err = &scheduler.PanicError{Value: x}
+			err = &scheduler.PanicError{Value: x, Stack: debug.Stack()}
 		}
 	}()
 	return fn()
 }
 
-// Apply runs fn on a worker and blocks the calling greenlet (only) until it returns
-// (gevent's threadpool.apply).
-func Apply[T any](p *ThreadPool, fn func() (T, error)) (T, error) {
-	return Spawn(p, fn).Get(scheduler.Forever)
+// Spawn queues fn to run on a worker and returns its Result at once (gevent's
+// threadpool.spawn); it never blocks. The hub's loop stays alive until the result is delivered.
+// fn's error, or a panic of fn as a *scheduler.PanicError with fn's stack, is the Result's error.
+// Called from a goroutine that is not a greenlet of the pool's hub, it runs nothing and the
+// Result is ready at once with an error matching scheduler.ErrNotGreenlet
+// (scheduler.ErrHubDestroyed once the hub is destroyed); a nil pool or fn gives
+// scheduler.ErrNilArgument and a closed pool ErrClosed, the same way.
+func Spawn[T any](p *ThreadPool, fn func() (T, error)) *Result[T] {
+	h, err := p.check("Spawn", false)
+	if err != nil {
+		return refused[T](err)
+	}
+	if fn == nil {
+		return refused[T](&Error{Op: "Spawn", Err: scheduler.ErrNilArgument})
+	}
+	return start(p, h, "Spawn", fn, nil)
+}
+
+// pending returns a Result to be delivered on h; the caller is a greenlet of h.
+func pending[T any](h *scheduler.Hub, op string) *Result[T] {
+	r := &Result[T]{origin: h}
+	_ = r.links.Check(op) // binds r to the caller's hub, h
+	return r
+}
+
+// refused returns a Result that is ready at once with err.
+func refused[T any](err error) *Result[T] {
+	r := &Result[T]{err: err}
+	r.done.Store(true)
+	return r
+}
+
+// Apply runs fn on a worker and blocks the calling greenlet (only) until it returns or ctx is
+// done (gevent's threadpool.apply). It returns fn's value and error (a panic of fn as a
+// *scheduler.PanicError with fn's stack), or the wait's own error: scheduler.ContextError's when
+// ctx ends first, what is thrown into the greenlet meanwhile (Kill, a Timeout). fn is not
+// interrupted when the wait ends early (a goroutine cannot be): give it ctx if it can stop; but
+// when it has not started on a worker by then it is skipped. Refused like Spawn, and from the
+// hub greenlet itself, where it could not wait; a nil ctx is scheduler.ErrNilArgument.
+func Apply[T any](ctx context.Context, p *ThreadPool, fn func() (T, error)) (T, error) {
+	var zero T
+	if ctx == nil || fn == nil {
+		return zero, &Error{Op: "Apply", Err: scheduler.ErrNilArgument}
+	}
+	h, err := p.check("Apply", true)
+	if err != nil {
+		return zero, err
+	}
+	if err := scheduler.ContextError(ctx); err != nil {
+		return zero, &Error{Op: "Apply", Err: err}
+	}
+	a := &abandon{ctx: ctx}
+	defer a.gone.Store(true)
+	return start(p, h, "Apply", fn, a).get(ctx, "Apply")
 }
 
 // Map runs fn on every item on the pool's workers and returns the results in the order of
 // items (gevent's threadpool.map). It returns the first error in item order, with the results
-// computed so far.
-func Map[In, Out any](p *ThreadPool, fn func(In) (Out, error), items []In) ([]Out, error) {
+// before it, or the wait's own error as Apply does; the calls that have not started on a worker
+// when it returns early are skipped. Refused as Apply is.
+func Map[In, Out any](ctx context.Context, p *ThreadPool, fn func(In) (Out, error), items []In) ([]Out, error) {
+	if ctx == nil || fn == nil {
+		return nil, &Error{Op: "Map", Err: scheduler.ErrNilArgument}
+	}
+	h, err := p.check("Map", true)
+	if err != nil {
+		return nil, err
+	}
+	if err := scheduler.ContextError(ctx); err != nil {
+		return nil, &Error{Op: "Map", Err: err}
+	}
+	a := &abandon{ctx: ctx}
+	defer a.gone.Store(true)
 	rs := make([]*Result[Out], len(items))
 	for i, it := range items {
-		rs[i] = Spawn(p, func() (Out, error) { return fn(it) })
+		rs[i] = start(p, h, "Map", func() (Out, error) { return fn(it) }, a)
 	}
 	out := make([]Out, len(items))
 	for i, r := range rs {
-		v, err := r.Get(scheduler.Forever)
+		v, err := r.get(ctx, "Map")
 		if err != nil {
 			return out[:i], err
 		}
@@ -213,105 +379,117 @@ func Map[In, Out any](p *ThreadPool, fn func(In) (Out, error), items []In) ([]Ou
 
 // Result is the pending outcome of a function spawned on a pool (gevent's AsyncResult as the
 // pool returns it). It is a scheduler.Linkable, so scheduler.Wait and IWait take it.
+//
+// Ready, Successful, Value, Err, TryGet, and Get of a ready Result are goroutine-safe; Get of a
+// pending Result, Rawlink and Unlink are hub-affine.
 type Result[T any] struct {
-	hub    *scheduler.Hub
-	ready  bool
+	origin *scheduler.Hub // the hub it is delivered on; nil for a Result refused at once
+	done   atomic.Bool    // v and err are written before it is set, and never after
 	v      T
 	err    error
-	links  []link
-	nextID scheduler.LinkID
-	notify bool // a notify callback is queued
-}
-
-type link struct {
-	id scheduler.LinkID
-	fn func(scheduler.Linkable)
+	links  event.Links
 }
 
 var _ scheduler.Linkable = (*Result[int])(nil)
 
 // set delivers the outcome on the hub and runs the links.
 func (r *Result[T]) set(v T, err error) {
-	r.v, r.err, r.ready = v, err, true
-	r.schedule()
+	r.v, r.err = v, err
+	r.done.Store(true)
+	r.links.CheckAndNotify(r)
 }
 
-func (r *Result[T]) schedule() {
-	if r.notify || len(r.links) == 0 {
-		return
+// Ready reports whether the function returned (or the call was refused).
+func (r *Result[T]) Ready() bool { return r != nil && r.done.Load() }
+
+// Hub returns the live hub the result is bound to (nil for a Result refused outside a greenlet
+// until a greenlet links to it); scheduler.IWait uses it to refuse waiting on it from another hub.
+func (r *Result[T]) Hub() *scheduler.Hub {
+	if r == nil {
+		return nil
 	}
-	r.notify = true
-	r.hub.RunCallback(func() {
-		r.notify = false
-		// Links added while these run also run, in this one callback.
-		for len(r.links) > 0 {
-			l := r.links[0]
-			r.links = r.links[1:]
-			l.fn(r)
-		}
-	})
+	return r.links.Hub()
 }
-
-// Ready reports whether the function returned.
-func (r *Result[T]) Ready() bool { return r.ready }
-
-// Hub returns the hub the result is delivered on; scheduler.IWait uses it to
-// refuse waiting on it from another hub.
-func (r *Result[T]) Hub() *scheduler.Hub { return r.hub }
 
 // Successful reports whether the function returned without an error.
-func (r *Result[T]) Successful() bool { return r.ready && r.err == nil }
+func (r *Result[T]) Successful() bool { return r.Ready() && r.err == nil }
 
-// Value returns the result (the zero value before it is ready).
-func (r *Result[T]) Value() T { return r.v }
+// Value returns the function's value (the zero value before it is ready).
+func (r *Result[T]) Value() T {
+	if !r.Ready() {
+		var zero T
+		return zero
+	}
+	return r.v
+}
 
 // Err returns the function's error (nil before it is ready).
-func (r *Result[T]) Err() error { return r.err }
+func (r *Result[T]) Err() error {
+	if !r.Ready() {
+		return nil
+	}
+	return r.err
+}
 
-// Rawlink calls fn on the hub once the result is ready. Hub-affine: from a
-// goroutine that is not on the result's hub it registers nothing and returns 0.
+// Rawlink calls fn on the hub once the result is ready. Hub-affine: from a goroutine that is not
+// a greenlet of the result's hub it registers nothing and returns 0.
 func (r *Result[T]) Rawlink(fn func(scheduler.Linkable)) scheduler.LinkID {
-	if !r.hub.OnHub() {
+	if r == nil {
 		return 0
 	}
-	r.nextID++
-	r.links = append(r.links, link{r.nextID, fn})
-	if r.ready {
-		r.schedule()
-	}
-	return r.nextID
+	return r.links.Rawlink(r, fn)
 }
 
-// Unlink removes a link; unknown ids are ignored, as is a call from a
-// goroutine that is not on the result's hub.
+// Unlink removes a link; unknown ids are ignored, as is a call from a goroutine that is not a
+// greenlet of the result's hub.
 func (r *Result[T]) Unlink(id scheduler.LinkID) {
-	if !r.hub.OnHub() {
-		return
-	}
-	for i, l := range r.links {
-		if l.id == id {
-			r.links = append(r.links[:i], r.links[i+1:]...)
-			return
-		}
+	if r != nil {
+		r.links.Unlink(id)
 	}
 }
 
-// Get blocks the calling greenlet until the result is ready or timeout passes (Forever: no
-// limit; 0: do not wait) and returns the function's value and error. A timeout returns an error
-// matching scheduler.ErrTimeout; an error thrown into the waiting greenlet (Kill, a Timeout) is
-// returned as is, and the function's result is then delivered to nobody.
-func (r *Result[T]) Get(timeout time.Duration) (T, error) {
-	if !r.ready {
-		if timeout != 0 {
-			if _, err := scheduler.Wait([]scheduler.Linkable{r}, 1, timeout); err != nil {
-				var zero T
-				return zero, err
-			}
-		}
-		if !r.ready {
-			var zero T
-			return zero, &scheduler.Error{Op: "threadpool.Result.Get", Err: scheduler.ErrTimeout}
-		}
+// Get blocks the calling greenlet until the result is ready or ctx is done and returns the
+// function's value and error. When the wait ends first it returns its own error:
+// scheduler.ContextError's when ctx ended, or what was thrown into the greenlet (Kill, a
+// Timeout); the function's result stays in the Result for a later Get. From a goroutine that is
+// not a greenlet of the result's hub, or from the hub greenlet, a pending Result gives an error
+// matching scheduler.ErrNotGreenlet; once its hub is destroyed, scheduler.ErrHubDestroyed.
+func (r *Result[T]) Get(ctx context.Context) (T, error) {
+	if r == nil || ctx == nil {
+		var zero T
+		return zero, &Error{Op: "Result.Get", Err: scheduler.ErrNilArgument}
+	}
+	return r.get(ctx, "Result.Get")
+}
+
+// get is Get with the errors of the wait named op.
+func (r *Result[T]) get(ctx context.Context, op string) (T, error) {
+	var zero T
+	if r.Ready() {
+		return r.v, r.err
+	}
+	if r.origin != nil && r.origin.Destroyed() {
+		// Nothing can deliver it any more; do not let another hub wait for it.
+		return zero, &Error{Op: op, Err: scheduler.ErrHubDestroyed}
+	}
+	if err := r.links.WaitCore(ctx, r, op); err != nil {
+		return zero, opErr(op, err)
+	}
+	if !r.Ready() {
+		return zero, &Error{Op: op, Err: scheduler.ErrNotReady}
 	}
 	return r.v, r.err
+}
+
+// TryGet returns the function's value and error if the result is ready, else an error matching
+// scheduler.ErrNotReady; it never waits.
+func (r *Result[T]) TryGet() (T, error) {
+	if r.Ready() {
+		return r.v, r.err
+	}
+	var zero T
+	if r == nil {
+		return zero, &Error{Op: "Result.TryGet", Err: scheduler.ErrNilArgument}
+	}
+	return zero, &Error{Op: "Result.TryGet", Err: scheduler.ErrNotReady}
 }
