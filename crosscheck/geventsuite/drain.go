@@ -18,7 +18,7 @@ func init() {
 }
 
 func switchInterval(t *crosscheck.T) {
-	hub := scheduler.GetHub()
+	hub := scheduler.CurrentHub()
 	slow := func(i int) func() {
 		return func() {
 			// A busy wait, like the reference: the drain must see time pass.
@@ -32,7 +32,7 @@ func switchInterval(t *crosscheck.T) {
 		}
 	}
 	g := scheduler.Spawn(func() (none, error) {
-		if err := scheduler.Sleep(time.Microsecond); err != nil {
+		if err := scheduler.Sleep(bg, time.Microsecond); err != nil {
 			return none{}, err
 		}
 		t.Println("timer woke")
@@ -41,9 +41,9 @@ func switchInterval(t *crosscheck.T) {
 	for i := range 60 {
 		hub.RunCallback(slow(i))
 	}
-	unexpected(t, "join", g.Join(scheduler.Forever))
+	unexpected(t, "join", g.Join(bg))
 	t.Println("joined")
-	unexpected(t, "sleep", scheduler.Sleep(20*ms))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 20*ms))
 	t.Println("done")
 }
 
@@ -52,24 +52,24 @@ func joinallEmpty(t *crosscheck.T) {
 		t.Println("spawned runs")
 		return none{}, nil
 	})
-	done, err := scheduler.JoinAll([]*scheduler.Greenlet[none]{}, scheduler.Forever, false)
+	done, err := scheduler.Wait(bg, []*scheduler.Greenlet[none]{}, 0)
 	unexpected(t, "joinall", err)
 	t.Println("joinall", pyStrs(make([]string, 0, len(done))))
-	ready, err := scheduler.Wait(nil, 0, scheduler.Forever)
+	ready, err := scheduler.Wait(bg, nil, 0)
 	unexpected(t, "wait", err)
 	t.Println("wait", pyStrs(make([]string, 0, len(ready))))
 	if len(done)+len(ready) != 0 {
 		t.Println("UNEXPECTED objects returned", len(done)+len(ready))
 	}
 	t.Println("ready", py(g.Ready()))
-	unexpected(t, "join", g.Join(scheduler.Forever))
+	unexpected(t, "join", g.Join(bg))
 }
 
 func sleepNegative(t *crosscheck.T) {
 	g := scheduler.Spawn(loop(t, "f", 2, -time.Second))
-	unexpected(t, "sleep", scheduler.Sleep(-2500*ms))
+	unexpected(t, "sleep", scheduler.Sleep(bg, -2500*ms))
 	t.Println("main")
-	unexpected(t, "join", g.Join(scheduler.Forever))
+	unexpected(t, "join", g.Join(bg))
 	t.Println("done")
 }
 
@@ -78,9 +78,9 @@ func killUnstartedNonblocking(t *crosscheck.T) {
 		t.Println("not reached")
 		return none{}, nil
 	})
-	unexpected(t, "kill", g.Kill(nil, false, scheduler.Forever))
+	unexpected(t, "kill", g.KillAsync(nil))
 	t.Println("dead", py(g.Dead()), "ready", py(g.Ready()))
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	t.Println("done")
 }
 
@@ -96,8 +96,8 @@ func unlinkDuringNotify(t *crosscheck.T) {
 	})
 	second = g.Rawlink(func(scheduler.Linkable) { t.Println("second") })
 	g.Rawlink(func(scheduler.Linkable) { t.Println("third") })
-	unexpected(t, "join", g.Join(scheduler.Forever))
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "join", g.Join(bg))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	t.Println("done")
 }
 
@@ -108,10 +108,10 @@ func joinTimeoutZero(t *crosscheck.T) {
 		t.Println("g runs")
 		return none{}, nil
 	})
-	if err := g.Join(0); err != nil && !errors.Is(err, scheduler.ErrTimeout) {
+	if err := timeout0(func() error { return g.Join(bg) }); err != nil && !errors.Is(err, scheduler.ErrTimeout) {
 		unexpected(t, "join", err)
 	}
 	t.Println("after join0 ready", py(g.Ready()))
-	unexpected(t, "join", g.Join(scheduler.Forever))
+	unexpected(t, "join", g.Join(bg))
 	t.Println("done")
 }

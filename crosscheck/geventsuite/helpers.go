@@ -35,7 +35,7 @@ var (
 func register(name string, twin func(t *crosscheck.T)) {
 	crosscheck.Register("gevent", name, func(t *crosscheck.T) {
 		defer func() {
-			if err := scheduler.GetHub().Destroy(); err != nil {
+			if err := scheduler.CurrentHub().Destroy(); err != nil {
 				t.Printf("# hub destroy: %v", err)
 			}
 		}()
@@ -126,4 +126,25 @@ func errName(err error) string {
 		return "LoopExit"
 	}
 	return fmt.Sprintf("%T(%v)", err, err)
+}
+
+// timeout0 runs fn under a started scheduler.Timeout of 0: gevent's
+// timeout=0, which waits one loop iteration. A Go context whose deadline
+// has passed does not wait at all, so it is not the same call.
+func timeout0(fn func() error) error {
+	_, err := scheduler.WithTimeout(0, func() (none, error) { return none{}, fn() })
+	return err
+}
+
+// waitOK turns the error of a wait bounded by a deadline into gevent's
+// answer: true when it returned nil, false when it gave up on its time
+// limit (gevent returns False there), and any other error.
+func waitOK(err error) (bool, error) {
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, scheduler.ErrTimeout):
+		return false, nil
+	}
+	return false, err
 }

@@ -16,19 +16,19 @@ func init() {
 }
 
 func waiterSwitchBeforeGet(t *crosscheck.T) {
-	hub := scheduler.GetHub()
-	w := scheduler.NewWaiter()
+	hub := scheduler.CurrentHub()
+	w := scheduler.NewWaiter("")
 	t.Println("ready", py(w.Ready()))
 	hub.RunCallback(func() { w.Switch(7) })
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	t.Println("ready", py(w.Ready()))
-	v, err := w.Get()
+	v, err := w.Get(bg)
 	unexpected(t, "get", err)
 	t.Println("get", v)
-	w2 := scheduler.NewWaiter()
+	w2 := scheduler.NewWaiter("")
 	hub.RunCallback(func() { w2.Throw(errKey) })
-	unexpected(t, "sleep", scheduler.Sleep(0))
-	if _, err := w2.Get(); errors.Is(err, errKey) {
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
+	if _, err := w2.Get(bg); errors.Is(err, errKey) {
 		t.Println("KeyError", errKey)
 	} else {
 		t.Println("get", errName(err))
@@ -38,7 +38,7 @@ func waiterSwitchBeforeGet(t *crosscheck.T) {
 // blockingInHub: gevent's BlockingSwitchOutError is the ErrNotGreenlet that
 // a blocking call made on the hub returns.
 func blockingInHub(t *crosscheck.T) {
-	hub := scheduler.GetHub()
+	hub := scheduler.CurrentHub()
 	report := func(where string, err error) {
 		switch {
 		case err == nil:
@@ -49,44 +49,44 @@ func blockingInHub(t *crosscheck.T) {
 			t.Println(where, errName(err))
 		}
 	}
-	hub.RunCallback(func() { report("callback", scheduler.Sleep(5*ms)) })
+	hub.RunCallback(func() { report("callback", scheduler.Sleep(bg, 5*ms)) })
 	g := scheduler.Spawn(func() (int, error) { return 1, nil })
-	g.Rawlink(func(scheduler.Linkable) { report("rawlink", scheduler.Sleep(5*ms)) })
-	unexpected(t, "join", g.Join(scheduler.Forever))
-	unexpected(t, "sleep", scheduler.Sleep(25*ms))
+	g.Rawlink(func(scheduler.Linkable) { report("rawlink", scheduler.Sleep(bg, 5*ms)) })
+	unexpected(t, "join", g.Join(bg))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 25*ms))
 	t.Println("done")
 }
 
 // linkGetcurrent: "is the hub" is checked against the raw greenlet that a
 // RunCallback callback runs in, since the Hub does not expose its greenlet.
 func linkGetcurrent(t *crosscheck.T) {
-	hub := scheduler.GetHub()
+	hub := scheduler.CurrentHub()
 	var hubRaw *greenlet.Greenlet
 	hub.RunCallback(func() { hubRaw = scheduler.CurrentRaw() })
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	g := scheduler.Spawn(func() (int, error) { return 1, nil })
 	where := func() string {
 		return py(scheduler.GetCurrent() != nil) + " in hub " + py(hubRaw != nil && scheduler.CurrentRaw() == hubRaw)
 	}
 	g.Link(func(scheduler.Linkable) { t.Println("link in Greenlet", where()) })
 	g.Rawlink(func(scheduler.Linkable) { t.Println("rawlink in Greenlet", where()) })
-	unexpected(t, "join", g.Join(scheduler.Forever))
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "join", g.Join(bg))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	t.Println("done")
 }
 
 func init() { register("stale_loop_time", staleLoopTime) }
 
 func staleLoopTime(t *crosscheck.T) {
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	// Python's time.sleep: block the hub's thread so the loop's cached time goes stale.
 	time.Sleep(300 * ms)
 	later := scheduler.SpawnLater(200*ms, func() (none, error) {
 		t.Println("spawn_later ran")
 		return none{}, nil
 	})
-	unexpected(t, "sleep", scheduler.Sleep(100*ms))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 100*ms))
 	t.Println("main woke")
-	unexpected(t, "join", later.Join(scheduler.Forever))
+	unexpected(t, "join", later.Join(bg))
 	t.Println("done")
 }

@@ -27,7 +27,7 @@ func init() {
 // sleeper sleeps d and returns n, printing "finish n" first when loud.
 func sleeper(t *crosscheck.T, n string, d time.Duration, loud bool) func() (string, error) {
 	return func() (string, error) {
-		if err := scheduler.Sleep(d); err != nil {
+		if err := scheduler.Sleep(bg, d); err != nil {
 			return "", err
 		}
 		if loud {
@@ -51,7 +51,7 @@ func joinallAll(t *crosscheck.T) {
 		scheduler.Spawn(sleeper(t, "b", 50*ms, true)),
 		scheduler.Spawn(sleeper(t, "c", 0, true)),
 	}
-	done, err := scheduler.JoinAll(gs, scheduler.Forever, false)
+	done, err := scheduler.Wait(bg, gs, 0)
 	unexpected(t, "joinall", err)
 	t.Println("done", pyStrs(strValues(done)))
 	var ready []bool
@@ -69,20 +69,20 @@ func joinallTimeout(t *crosscheck.T) {
 	}
 	// gevent's joinall returns silently at the timeout; a Go error that
 	// matches ErrTimeout is the same outcome said the Go way.
-	done, err := scheduler.JoinAll(gs, 500*ms, false)
+	done, err := scheduler.Wait(within(500*ms), gs, 0)
 	if !errors.Is(err, scheduler.ErrTimeout) {
 		unexpected(t, "joinall", err)
 	}
 	t.Println("done", sortedStrs(strValues(done)))
 	t.Println("slow ready", py(gs[1].Ready()))
-	unexpected(t, "killall", scheduler.KillAll(gs, nil, true, scheduler.Forever))
+	unexpected(t, "killall", scheduler.KillAll(bg, gs, nil))
 	t.Println("slow dead", py(gs[1].Dead()))
 }
 
 func joinallRaiseError(t *crosscheck.T) {
 	ok := func(n string, d time.Duration) func() (string, error) {
 		return func() (string, error) {
-			if err := scheduler.Sleep(d); err != nil {
+			if err := scheduler.Sleep(bg, d); err != nil {
 				return "", err
 			}
 			t.Println("ok", n)
@@ -90,7 +90,7 @@ func joinallRaiseError(t *crosscheck.T) {
 		}
 	}
 	bad := func() (string, error) {
-		if err := scheduler.Sleep(50 * ms); err != nil {
+		if err := scheduler.Sleep(bg, 50*ms); err != nil {
 			return "", err
 		}
 		return "", errBoom
@@ -98,7 +98,7 @@ func joinallRaiseError(t *crosscheck.T) {
 	gs := []*scheduler.Greenlet[string]{
 		scheduler.Spawn(ok("a", 100*ms)), scheduler.Spawn(bad), scheduler.Spawn(ok("b", 25*ms)),
 	}
-	_, err := scheduler.JoinAll(gs, scheduler.Forever, true)
+	_, err := scheduler.JoinAll(bg, gs)
 	switch {
 	case err == nil:
 		t.Println("no error")
@@ -108,7 +108,7 @@ func joinallRaiseError(t *crosscheck.T) {
 		unexpected(t, "joinall", err)
 	}
 	t.Println("a ready", py(gs[0].Ready()))
-	_, err = scheduler.JoinAll(gs, scheduler.Forever, false)
+	_, err = scheduler.Wait(bg, gs, 0)
 	unexpected(t, "joinall", err)
 	t.Println("a value", gs[0].Value())
 }
@@ -116,7 +116,7 @@ func joinallRaiseError(t *crosscheck.T) {
 func joinallErrorNoraise(t *crosscheck.T) {
 	bad := scheduler.Spawn(func() (int, error) { return 0, errBoom })
 	ok := scheduler.Spawn(func() (int, error) { return 7, nil })
-	done, err := scheduler.JoinAll([]*scheduler.Greenlet[int]{bad, ok}, scheduler.Forever, false)
+	done, err := scheduler.Wait(bg, []*scheduler.Greenlet[int]{bad, ok}, 0)
 	unexpected(t, "joinall", err)
 	t.Println("done", len(done))
 	if errors.Is(bad.Err(), errBoom) {
@@ -133,11 +133,11 @@ func waitCount(t *crosscheck.T) {
 		scheduler.Spawn(sleeper(t, "b", 50*ms, false)),
 		scheduler.Spawn(sleeper(t, "c", 100*ms, false)),
 	}
-	ready, err := scheduler.Wait(links(gs), 2, scheduler.Forever)
+	ready, err := scheduler.Wait(bg, links(gs), 2)
 	unexpected(t, "wait", err)
 	t.Println("ready", pyStrs(values[string](ready)))
 	t.Println("a ready", py(gs[0].Ready()))
-	ready, err = scheduler.Wait(links(gs), 0, scheduler.Forever)
+	ready, err = scheduler.Wait(bg, links(gs), 0)
 	unexpected(t, "wait", err)
 	t.Println("all", len(ready), sortedStrs(values[string](ready)))
 }
@@ -148,17 +148,17 @@ func waitTimeout(t *crosscheck.T) {
 		scheduler.Spawn(sleeper(t, "b", 50*ms, false)),
 	}
 	// As with joinall, a Go ErrTimeout stands for gevent's silent return.
-	ready, err := scheduler.Wait(links(gs), 0, 250*ms)
+	ready, err := scheduler.Wait(within(250*ms), links(gs), 0)
 	if !errors.Is(err, scheduler.ErrTimeout) {
 		unexpected(t, "wait", err)
 	}
 	t.Println("ready", pyStrs(values[string](ready)))
-	ready, err = scheduler.Wait(links(gs), 0, 0)
+	err = timeout0(func() (err error) { ready, err = scheduler.Wait(bg, links(gs), 0); return err })
 	if !errors.Is(err, scheduler.ErrTimeout) {
 		unexpected(t, "wait", err)
 	}
 	t.Println("ready0", pyStrs(values[string](ready)))
-	unexpected(t, "killall", scheduler.KillAll(gs, nil, true, scheduler.Forever))
+	unexpected(t, "killall", scheduler.KillAll(bg, gs, nil))
 	t.Println("killed", pyBools([]bool{gs[0].Dead(), gs[1].Dead()}))
 }
 
@@ -168,7 +168,7 @@ func iwaitOrder(t *crosscheck.T) {
 		scheduler.Spawn(sleeper(t, "b", 50*ms, true)),
 		scheduler.Spawn(sleeper(t, "c", 100*ms, true)),
 	}
-	for l, err := range scheduler.IWait(links(gs), 0, scheduler.Forever) {
+	for l, err := range scheduler.IWait(bg, links(gs), 0) {
 		if err != nil {
 			unexpected(t, "iwait", err)
 			break
@@ -184,9 +184,9 @@ func iwaitTimeout(t *crosscheck.T) {
 		scheduler.Spawn(sleeper(t, "b", 50*ms, false)),
 		scheduler.Spawn(sleeper(t, "c", 0, false)),
 	}
-	unexpected(t, "sleep", scheduler.Sleep(25*ms))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 25*ms))
 	t.Println("c ready", py(gs[2].Ready()))
-	for l, err := range scheduler.IWait(links(gs), 0, 250*ms) {
+	for l, err := range scheduler.IWait(within(250*ms), links(gs), 0) {
 		if err != nil {
 			unexpected(t, "iwait", err)
 			break
@@ -194,7 +194,7 @@ func iwaitTimeout(t *crosscheck.T) {
 		t.Println("iwait", values[string]([]scheduler.Linkable{l})[0])
 	}
 	t.Println("after iwait")
-	unexpected(t, "killall", scheduler.KillAll(gs, nil, true, scheduler.Forever))
+	unexpected(t, "killall", scheduler.KillAll(bg, gs, nil))
 }
 
 func iwaitCount(t *crosscheck.T) {
@@ -203,7 +203,7 @@ func iwaitCount(t *crosscheck.T) {
 		scheduler.Spawn(sleeper(t, "b", 50*ms, false)),
 		scheduler.Spawn(sleeper(t, "c", 150*ms, false)),
 	}
-	for l, err := range scheduler.IWait(links(gs), 2, scheduler.Forever) {
+	for l, err := range scheduler.IWait(bg, links(gs), 2) {
 		if err != nil {
 			unexpected(t, "iwait", err)
 			break
@@ -211,29 +211,29 @@ func iwaitCount(t *crosscheck.T) {
 		t.Println("iwait", values[string]([]scheduler.Linkable{l})[0])
 	}
 	t.Println("c ready", py(gs[2].Ready()))
-	_, err := scheduler.JoinAll(gs, scheduler.Forever, false)
+	_, err := scheduler.Wait(bg, gs, 0)
 	unexpected(t, "joinall", err)
 	t.Println("done")
 }
 
 func getValue(t *crosscheck.T) {
 	g := scheduler.Spawn(func() (int, error) {
-		if err := scheduler.Sleep(50 * ms); err != nil {
+		if err := scheduler.Sleep(bg, 50*ms); err != nil {
 			return 0, err
 		}
 		return 42, nil
 	})
-	v, err := g.Get(true, scheduler.Forever)
+	v, err := g.Get(bg)
 	unexpected(t, "get", err)
 	t.Println("get", v)
 	// Python's value None after a failure is Go's zero value: a nil *int.
 	b := scheduler.Spawn(func() (*int, error) { return nil, errKey })
-	if _, err := b.Get(true, scheduler.Forever); errors.Is(err, errKey) {
+	if _, err := b.Get(bg); errors.Is(err, errKey) {
 		t.Println("KeyError", errKey)
 	} else {
 		t.Println("get error", errName(err))
 	}
-	if _, err := b.Get(true, scheduler.Forever); errors.Is(err, errKey) {
+	if _, err := b.Get(bg); errors.Is(err, errKey) {
 		t.Println("KeyError again")
 	}
 	if b.Value() == nil {
@@ -245,33 +245,33 @@ func getValue(t *crosscheck.T) {
 
 func getNonblocking(t *crosscheck.T) {
 	g := scheduler.Spawn(func() (int, error) { return 5, nil })
-	if _, err := g.Get(false, 0); errors.Is(err, scheduler.ErrTimeout) {
+	if _, err := g.TryGet(); errors.Is(err, scheduler.ErrTimeout) {
 		t.Println("Timeout")
 	} else {
 		t.Println("get", errName(err))
 	}
 	t.Println("started", py(g.Started()), "ready", py(g.Ready()))
-	unexpected(t, "join", g.Join(scheduler.Forever))
-	v, err := g.Get(false, 0)
+	unexpected(t, "join", g.Join(bg))
+	v, err := g.TryGet()
 	unexpected(t, "get", err)
 	t.Println("get", v)
 }
 
 func getTimeout(t *crosscheck.T) {
 	g := scheduler.Spawn(func() (int, error) {
-		if err := scheduler.Sleep(250 * ms); err != nil {
+		if err := scheduler.Sleep(bg, 250*ms); err != nil {
 			return 0, err
 		}
 		t.Println("slow done")
 		return 1, nil
 	})
-	if _, err := g.Get(true, 50*ms); errors.Is(err, scheduler.ErrTimeout) {
+	if _, err := g.Get(within(50 * ms)); errors.Is(err, scheduler.ErrTimeout) {
 		t.Println("Timeout")
 	} else {
 		t.Println("get", errName(err))
 	}
 	t.Println("dead", py(g.Dead()))
-	v, err := g.Get(true, scheduler.Forever)
+	v, err := g.Get(bg)
 	unexpected(t, "get", err)
 	t.Println("get", v)
 }
@@ -281,13 +281,13 @@ func getTimeout(t *crosscheck.T) {
 // as "returned" here and the greenlet must still be running.
 func joinTimeout(t *crosscheck.T) {
 	g := scheduler.Spawn(func() (int, error) {
-		if err := scheduler.Sleep(250 * ms); err != nil {
+		if err := scheduler.Sleep(bg, 250*ms); err != nil {
 			return 0, err
 		}
 		return 1, nil
 	})
-	err := g.Join(50 * ms)
+	err := g.Join(within(50 * ms))
 	t.Println("join returned", py(err == nil || errors.Is(err, scheduler.ErrTimeout)), "ready", py(g.Ready()))
-	unexpected(t, "join", g.Join(scheduler.Forever))
+	unexpected(t, "join", g.Join(bg))
 	t.Println("ready", py(g.Ready()), g.Value())
 }

@@ -33,7 +33,7 @@ func exitValue[T any](g *scheduler.Greenlet[T]) string {
 // sleepForever is a body blocked in a long sleep that prints nothing and
 // hands back whatever error woke it.
 func sleepForever() (none, error) {
-	return none{}, scheduler.Sleep(10 * time.Second)
+	return none{}, scheduler.Sleep(bg, 10*time.Second)
 }
 
 func killBlocked(t *crosscheck.T) {
@@ -41,7 +41,7 @@ func killBlocked(t *crosscheck.T) {
 		// Python's try/finally: the deferred print runs however the body ends.
 		defer t.Println("finally")
 		t.Println("sleeping")
-		err := scheduler.Sleep(10 * time.Second)
+		err := scheduler.Sleep(bg, 10*time.Second)
 		if err == nil {
 			t.Println("not reached")
 		}
@@ -50,8 +50,8 @@ func killBlocked(t *crosscheck.T) {
 		}
 		return none{}, err
 	})
-	unexpected(t, "sleep", scheduler.Sleep(0))
-	unexpected(t, "kill", g.Kill(nil, true, scheduler.Forever))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
+	unexpected(t, "kill", g.Kill(bg, nil))
 	t.Println("dead", py(g.Dead()), "successful", py(g.Successful()), "exception", pyNone(g.Err()))
 	t.Println("value", exitValue(g))
 }
@@ -63,12 +63,12 @@ func killUnstarted(t *crosscheck.T) {
 	}
 	g := scheduler.Spawn(f)
 	t.Println("started", py(g.Started()), "dead", py(g.Dead()))
-	unexpected(t, "kill", g.Kill(nil, true, scheduler.Forever))
+	unexpected(t, "kill", g.Kill(bg, nil))
 	t.Println("started", py(g.Started()), "dead", py(g.Dead()), "ready", py(g.Ready()), "successful", py(g.Successful()))
 	t.Println("value", exitValue(g))
-	unexpected(t, "sleep", scheduler.Sleep(50*ms))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 50*ms))
 	n := scheduler.New(f)
-	unexpected(t, "kill", n.Kill(nil, true, scheduler.Forever))
+	unexpected(t, "kill", n.Kill(bg, nil))
 	t.Println("never-started dead", py(n.Dead()), "ready", py(n.Ready()), exitValue(n))
 }
 
@@ -77,10 +77,10 @@ func killNonblocking(t *crosscheck.T) {
 		defer t.Println("finally")
 		return sleepForever()
 	})
-	unexpected(t, "sleep", scheduler.Sleep(0))
-	unexpected(t, "kill", g.Kill(nil, false, scheduler.Forever))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
+	unexpected(t, "kill", g.KillAsync(nil))
 	t.Println("after kill dead", py(g.Dead()))
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	t.Println("after sleep0 dead", py(g.Dead()))
 }
 
@@ -92,8 +92,8 @@ func killCustomException(t *crosscheck.T) {
 		}
 		return none{}, err
 	})
-	unexpected(t, "sleep", scheduler.Sleep(0))
-	unexpected(t, "kill", g.Kill(errStop, true, scheduler.Forever))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
+	unexpected(t, "kill", g.Kill(bg, errStop))
 	if errors.Is(g.Err(), errStop) {
 		t.Println("dead", py(g.Dead()), "successful", py(g.Successful()), "Stop", errStop)
 	} else {
@@ -110,30 +110,30 @@ func killCaught(t *crosscheck.T) {
 			t.Println("caught kill")
 		}
 		for i := range 2 {
-			if err := scheduler.Sleep(100 * ms); err != nil {
+			if err := scheduler.Sleep(bg, 100*ms); err != nil {
 				return "", err
 			}
 			t.Println("still running", i)
 		}
 		return "finished", nil
 	})
-	unexpected(t, "sleep", scheduler.Sleep(0))
-	if err := g.Kill(nil, true, 50*ms); !errors.Is(err, scheduler.ErrTimeout) {
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
+	if err := g.Kill(within(50*ms), nil); !errors.Is(err, scheduler.ErrTimeout) {
 		unexpected(t, "kill", err)
 	}
 	t.Println("after kill dead", py(g.Dead()))
-	unexpected(t, "join", g.Join(scheduler.Forever))
+	unexpected(t, "join", g.Join(bg))
 	t.Println("joined", py(g.Dead()), g.Value(), py(g.Successful()))
 }
 
 func killDead(t *crosscheck.T) {
 	g := scheduler.Spawn(func() (string, error) { return "v", nil })
-	unexpected(t, "join", g.Join(scheduler.Forever))
-	unexpected(t, "kill", g.Kill(nil, true, scheduler.Forever))
+	unexpected(t, "join", g.Join(bg))
+	unexpected(t, "kill", g.Kill(bg, nil))
 	t.Println("dead", py(g.Dead()), "value", g.Value(), "successful", py(g.Successful()))
 	b := scheduler.Spawn(func() (int, error) { return 0, errZeroDiv })
-	unexpected(t, "join", b.Join(scheduler.Forever))
-	unexpected(t, "kill", b.Kill(nil, true, scheduler.Forever))
+	unexpected(t, "join", b.Join(bg))
+	unexpected(t, "kill", b.Kill(bg, nil))
 	if errors.Is(b.Err(), errZeroDiv) {
 		t.Println("bad ZeroDivisionError")
 	} else {
@@ -155,23 +155,23 @@ func killallOrder(t *crosscheck.T) {
 	for _, n := range []string{"a", "b", "c"} {
 		gs = append(gs, scheduler.Spawn(f(n)))
 	}
-	unexpected(t, "sleep", scheduler.Sleep(0))
-	unexpected(t, "killall", scheduler.KillAll(gs, nil, true, scheduler.Forever))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
+	unexpected(t, "killall", scheduler.KillAll(bg, gs, nil))
 	t.Println("dead", pyBools([]bool{gs[0].Dead(), gs[1].Dead(), gs[2].Dead()}))
 	gs2 := []*scheduler.Greenlet[none]{scheduler.Spawn(f("x")), scheduler.Spawn(f("y"))}
-	unexpected(t, "sleep", scheduler.Sleep(0))
-	unexpected(t, "killall", scheduler.KillAll(gs2, nil, false, scheduler.Forever))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
+	unexpected(t, "killall", scheduler.KillAllAsync(gs2, nil))
 	t.Println("nonblocking dead", pyBools([]bool{gs2[0].Dead(), gs2[1].Dead()}))
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	t.Println("later dead", pyBools([]bool{gs2[0].Dead(), gs2[1].Dead()}))
 }
 
 func killSelfLinks(t *crosscheck.T) {
 	g := scheduler.Spawn(sleepForever)
 	g.Link(func(scheduler.Linkable) { t.Println("link ran", py(g.Dead())) })
-	unexpected(t, "sleep", scheduler.Sleep(0))
-	unexpected(t, "kill", g.Kill(nil, true, scheduler.Forever))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
+	unexpected(t, "kill", g.Kill(bg, nil))
 	t.Println("kill returned")
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	t.Println("after sleep0")
 }

@@ -20,9 +20,9 @@ func killSpawnLater(t *crosscheck.T) {
 		return none{}, nil
 	})
 	g.Link(func(scheduler.Linkable) { t.Println("link ran") })
-	unexpected(t, "kill", g.Kill(nil, true, scheduler.Forever))
+	unexpected(t, "kill", g.Kill(bg, nil))
 	t.Println("dead", py(g.Dead()), "started", py(g.Started()))
-	unexpected(t, "sleep", scheduler.Sleep(150*ms))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 150*ms))
 	t.Println("done")
 }
 
@@ -32,7 +32,7 @@ func killSelf(t *crosscheck.T) {
 	var g *scheduler.Greenlet[none]
 	g = scheduler.Spawn(func() (none, error) {
 		t.Println("before")
-		err := g.Kill(nil, true, scheduler.Forever)
+		err := g.Kill(bg, nil)
 		if err == nil {
 			t.Println("not reached")
 			return none{}, nil
@@ -42,7 +42,7 @@ func killSelf(t *crosscheck.T) {
 		}
 		return none{}, err
 	})
-	unexpected(t, "join", g.Join(scheduler.Forever))
+	unexpected(t, "join", g.Join(bg))
 	t.Println("dead", py(g.Dead()), "successful", py(g.Successful()), exitValue(g))
 }
 
@@ -52,27 +52,27 @@ func raiseGreenletExit(t *crosscheck.T) {
 	g := scheduler.Spawn(func() (none, error) { return none{}, scheduler.ErrGreenletExit })
 	g.LinkValue(func(scheduler.Linkable) { t.Println("link_value") })
 	g.LinkException(func(scheduler.Linkable) { t.Println("link_exception") })
-	unexpected(t, "join", g.Join(scheduler.Forever))
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "join", g.Join(bg))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	t.Println("successful", py(g.Successful()), "exception", pyNone(g.Err()), exitValue(g))
 }
 
 func idleVsTimer(t *crosscheck.T) {
 	s := scheduler.Spawn(func() (none, error) {
-		if err := scheduler.Sleep(100 * ms); err != nil {
+		if err := scheduler.Sleep(bg, 100*ms); err != nil {
 			return none{}, err
 		}
 		t.Println("timer woke")
 		return none{}, nil
 	})
 	i := scheduler.Spawn(func() (none, error) {
-		if err := scheduler.Idle(0); err != nil {
+		if err := scheduler.Idle(bg, 0); err != nil {
 			return none{}, err
 		}
 		t.Println("idle woke")
 		return none{}, nil
 	})
-	_, err := scheduler.JoinAll([]*scheduler.Greenlet[none]{s, i}, scheduler.Forever, false)
+	_, err := scheduler.Wait(bg, []*scheduler.Greenlet[none]{s, i}, 0)
 	unexpected(t, "joinall", err)
 	t.Println("done")
 }

@@ -27,9 +27,9 @@ func linkOrder(t *crosscheck.T) {
 	g.Rawlink(func(scheduler.Linkable) { t.Println("rawlink 2") })
 	g.LinkValue(func(scheduler.Linkable) { t.Println("link_value 3", g.Value()) })
 	g.Link(func(scheduler.Linkable) { t.Println("link 4") })
-	unexpected(t, "join", g.Join(scheduler.Forever))
+	unexpected(t, "join", g.Join(bg))
 	t.Println("joined")
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	t.Println("after sleep0")
 }
 
@@ -46,21 +46,21 @@ func linkException(t *crosscheck.T) {
 	g.Link(func(scheduler.Linkable) { t.Println("link", py(g.Successful())) })
 	// The body's failure is what the reference waits for; Join reports
 	// nothing about it in gevent (join never raises the greenlet's error).
-	unexpected(t, "join", g.Join(scheduler.Forever))
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "join", g.Join(bg))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	t.Println("done")
 }
 
 func linkAfterDeath(t *crosscheck.T) {
 	g := scheduler.Spawn(func() (string, error) { return "v", nil })
-	unexpected(t, "join", g.Join(scheduler.Forever))
+	unexpected(t, "join", g.Join(bg))
 	g.Link(func(scheduler.Linkable) { t.Println("late link", g.Value()) })
 	t.Println("linked")
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	t.Println("after sleep0")
 	g.LinkException(func(scheduler.Linkable) { t.Println("not reached") })
 	g.LinkValue(func(scheduler.Linkable) { t.Println("late link_value", g.Value()) })
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	t.Println("done")
 }
 
@@ -71,8 +71,8 @@ func unlink(t *crosscheck.T) {
 	h1 := g.Link(func(scheduler.Linkable) { t.Println("cb1") })
 	g.Link(func(scheduler.Linkable) { t.Println("cb2") })
 	g.Unlink(h1)
-	unexpected(t, "join", g.Join(scheduler.Forever))
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "join", g.Join(bg))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	t.Println("has links", py(g.HasLinks()))
 	g.Unlink(h1)
 	t.Println("done")
@@ -88,8 +88,8 @@ func linkCallbackError(t *crosscheck.T) {
 		panic(errInLink)
 	})
 	g.Link(func(scheduler.Linkable) { t.Println("link 3") })
-	unexpected(t, "join", g.Join(scheduler.Forever))
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "join", g.Join(bg))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	t.Println("successful", py(g.Successful()), g.Value())
 }
 
@@ -97,12 +97,12 @@ func linkBlocking(t *crosscheck.T) {
 	g := scheduler.Spawn(func() (int, error) { return 1, nil })
 	g.Link(func(scheduler.Linkable) {
 		t.Println("slow start")
-		unexpected(t, "sleep in link", scheduler.Sleep(50*ms))
+		unexpected(t, "sleep in link", scheduler.Sleep(bg, 50*ms))
 		t.Println("slow end")
 	})
 	g.Link(func(scheduler.Linkable) { t.Println("fast") })
-	unexpected(t, "join", g.Join(scheduler.Forever))
-	unexpected(t, "sleep", scheduler.Sleep(150*ms))
+	unexpected(t, "join", g.Join(bg))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 150*ms))
 	t.Println("done")
 }
 
@@ -110,13 +110,13 @@ func linksDuringJoin(t *crosscheck.T) {
 	g := scheduler.Spawn(func() (int, error) { return 1, nil })
 	g.Link(func(scheduler.Linkable) { t.Println("link A") })
 	scheduler.Spawn(func() (none, error) {
-		if err := g.Join(scheduler.Forever); err != nil {
+		if err := g.Join(bg); err != nil {
 			return none{}, err
 		}
 		t.Println("joiner woke")
 		return none{}, nil
 	})
 	g.Link(func(scheduler.Linkable) { t.Println("link B") })
-	unexpected(t, "sleep", scheduler.Sleep(50*ms))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 50*ms))
 	t.Println("done")
 }

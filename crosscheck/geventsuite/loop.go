@@ -23,20 +23,20 @@ func init() {
 }
 
 func loopexitHubSwitch(t *crosscheck.T) {
-	_, err := scheduler.GetHub().Switch()
+	_, err := scheduler.CurrentHub().Switch()
 	if errors.Is(err, scheduler.ErrLoopExit) {
 		t.Println("LoopExit")
 	} else {
 		t.Println("not reached", errName(err))
 	}
 	t.Println("main continues")
-	unexpected(t, "sleep", scheduler.Sleep(5*ms))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 5*ms))
 	t.Println("hub still usable")
 }
 
 func loopexitJoinBlocked(t *crosscheck.T) {
 	g := scheduler.Spawn(func() (none, error) {
-		_, err := scheduler.NewWaiter().Get()
+		_, err := scheduler.NewWaiter("").Get(bg)
 		if err == nil {
 			t.Println("not reached")
 		}
@@ -45,51 +45,51 @@ func loopexitJoinBlocked(t *crosscheck.T) {
 		}
 		return none{}, err
 	})
-	if err := g.Join(scheduler.Forever); errors.Is(err, scheduler.ErrLoopExit) {
+	if err := g.Join(bg); errors.Is(err, scheduler.ErrLoopExit) {
 		t.Println("LoopExit")
 	} else {
 		t.Println("not reached", errName(err))
 	}
 	t.Println("dead", py(g.Dead()))
-	unexpected(t, "kill", g.Kill(nil, true, scheduler.Forever))
+	unexpected(t, "kill", g.Kill(bg, nil))
 	t.Println("dead", py(g.Dead()))
 }
 
 func loopexitWaiterMain(t *crosscheck.T) {
-	w := scheduler.NewWaiter()
-	if _, err := w.Get(); errors.Is(err, scheduler.ErrLoopExit) {
+	w := scheduler.NewWaiter("")
+	if _, err := w.Get(bg); errors.Is(err, scheduler.ErrLoopExit) {
 		t.Println("LoopExit")
 	} else {
 		t.Println("get", errName(err))
 	}
-	w2 := scheduler.NewWaiter()
-	hub := scheduler.GetHub()
+	w2 := scheduler.NewWaiter("")
+	hub := scheduler.CurrentHub()
 	scheduler.Spawn(func() (none, error) {
 		hub.RunCallback(func() { w2.Switch("hello") })
 		return none{}, nil
 	})
-	v, err := w2.Get()
+	v, err := w2.Get(bg)
 	unexpected(t, "get", err)
 	t.Println("got", v)
 }
 
 func loopexitTimerKeepsAlive(t *crosscheck.T) {
-	w := scheduler.NewWaiter()
-	hub := scheduler.GetHub()
+	w := scheduler.NewWaiter("")
+	hub := scheduler.CurrentHub()
 	scheduler.Spawn(func() (none, error) {
-		if err := scheduler.Sleep(100 * ms); err != nil {
+		if err := scheduler.Sleep(bg, 100*ms); err != nil {
 			return none{}, err
 		}
 		hub.RunCallback(func() { w.Switch("woken") })
 		return none{}, nil
 	})
-	v, err := w.Get()
+	v, err := w.Get(bg)
 	unexpected(t, "get", err)
 	t.Println("got", v)
 }
 
 func callbackOrder(t *crosscheck.T) {
-	hub := scheduler.GetHub()
+	hub := scheduler.CurrentHub()
 	var cb func(name string)
 	cb = func(name string) {
 		t.Println("cb", name)
@@ -102,14 +102,14 @@ func callbackOrder(t *crosscheck.T) {
 	hub.RunCallback(func() { cb("b") })
 	x.Stop()
 	t.Println("queued")
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	t.Println("after sleep0")
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	t.Println("after second sleep0")
 }
 
 func callbackDrainSameIteration(t *crosscheck.T) {
-	hub := scheduler.GetHub()
+	hub := scheduler.CurrentHub()
 	count := 0
 	var chain func()
 	chain = func() {
@@ -121,42 +121,42 @@ func callbackDrainSameIteration(t *crosscheck.T) {
 		}
 	}
 	timer := func() (none, error) {
-		if err := scheduler.Sleep(time.Microsecond); err != nil {
+		if err := scheduler.Sleep(bg, time.Microsecond); err != nil {
 			return none{}, err
 		}
 		t.Println("timer woke, chain count", count)
 		return none{}, nil
 	}
 	scheduler.Spawn(timer)
-	unexpected(t, "sleep", scheduler.Sleep(5*ms))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 5*ms))
 	hub.RunCallback(chain)
 	g2 := scheduler.Spawn(timer)
-	unexpected(t, "join", g2.Join(scheduler.Forever))
+	unexpected(t, "join", g2.Join(bg))
 	t.Println("done")
 }
 
 func callbackVsTimer(t *crosscheck.T) {
-	hub := scheduler.GetHub()
+	hub := scheduler.CurrentHub()
 	a := scheduler.Spawn(func() (none, error) {
-		if err := scheduler.Sleep(time.Microsecond); err != nil {
+		if err := scheduler.Sleep(bg, time.Microsecond); err != nil {
 			return none{}, err
 		}
 		t.Println("timer woke t1")
 		return none{}, nil
 	})
 	b := scheduler.Spawn(func() (none, error) {
-		if err := scheduler.Sleep(0); err != nil {
+		if err := scheduler.Sleep(bg, 0); err != nil {
 			return none{}, err
 		}
 		t.Println("sleep0 woke y1")
-		if err := scheduler.Sleep(0); err != nil {
+		if err := scheduler.Sleep(bg, 0); err != nil {
 			return none{}, err
 		}
 		t.Println("sleep0 woke again y1")
 		return none{}, nil
 	})
 	hub.RunCallback(func() { t.Println("callback") })
-	_, err := scheduler.JoinAll([]*scheduler.Greenlet[none]{a, b}, scheduler.Forever, false)
+	_, err := scheduler.Wait(bg, []*scheduler.Greenlet[none]{a, b}, 0)
 	unexpected(t, "joinall", err)
 	t.Println("done")
 }
@@ -164,7 +164,7 @@ func callbackVsTimer(t *crosscheck.T) {
 // callbackVsIO: Python's loop.io(fd, 1) + hub.wait(io) is a cev IO watcher
 // whose callback fires a Waker, passed to Hub.Wait.
 func callbackVsIO(t *crosscheck.T) {
-	hub := scheduler.GetHub()
+	hub := scheduler.CurrentHub()
 	var p [2]int
 	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err != nil {
 		t.Fatalf("pipe: %v", err)
@@ -188,16 +188,16 @@ func callbackVsIO(t *crosscheck.T) {
 		return none{}, nil
 	})
 	sleeper := scheduler.Spawn(func() (none, error) {
-		if err := scheduler.Sleep(time.Microsecond); err != nil {
+		if err := scheduler.Sleep(bg, time.Microsecond); err != nil {
 			return none{}, err
 		}
 		t.Println("timer")
 		return none{}, nil
 	})
 	hub.RunCallback(func() { t.Println("callback") })
-	unexpected(t, "sleep", scheduler.Sleep(25*ms))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 25*ms))
 	t.Println("main woke")
-	_, err := scheduler.JoinAll([]*scheduler.Greenlet[none]{reader, sleeper}, scheduler.Forever, false)
+	_, err := scheduler.Wait(bg, []*scheduler.Greenlet[none]{reader, sleeper}, 0)
 	unexpected(t, "joinall", err)
 	unexpected(t, "reader", reader.Err())
 }
@@ -205,12 +205,12 @@ func callbackVsIO(t *crosscheck.T) {
 // callbackError: a Python callback that raises is a Go callback that
 // panics; the hub reports it (stderr) and runs the next callbacks.
 func callbackError(t *crosscheck.T) {
-	hub := scheduler.GetHub()
+	hub := scheduler.CurrentHub()
 	hub.RunCallback(func() {
 		t.Println("bad")
 		panic(errBoom)
 	})
 	hub.RunCallback(func() { t.Println("next") })
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	t.Println("done")
 }

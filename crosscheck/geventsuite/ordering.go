@@ -36,7 +36,7 @@ func pipe(t *crosscheck.T) (r, w int, closeBoth func()) {
 // waitReadable is Python's hub.wait(hub.loop.io(fd, 1)): a fresh io watcher
 // whose callback fires a Waker, waited on once and closed.
 func waitReadable(fd int) error {
-	hub := scheduler.GetHub()
+	hub := scheduler.CurrentHub()
 	k := scheduler.NewWaker()
 	io, err := hub.Loop().NewIO(fd, cev.EV_READ, func(_ *cev.IO, revents int) { k.Fire(revents) })
 	if err != nil {
@@ -52,7 +52,7 @@ func timersExpiredTogether(t *crosscheck.T) {
 	defer closeBoth()
 	sleeper := func(name string, d time.Duration) func() (none, error) {
 		return func() (none, error) {
-			if err := scheduler.Sleep(d); err != nil {
+			if err := scheduler.Sleep(bg, d); err != nil {
 				return none{}, err
 			}
 			t.Println("timer", name)
@@ -70,14 +70,14 @@ func timersExpiredTogether(t *crosscheck.T) {
 			return none{}, nil
 		}),
 	}
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	if _, err := syscall.Write(w, []byte("x")); err != nil {
 		t.Fatalf("write: %v", err)
 	}
 	// Python's time.sleep: block the whole hub so every timer expires at once.
 	time.Sleep(20 * ms)
 	t.Println("main blocks")
-	_, err := scheduler.JoinAll(gs, scheduler.Forever, false)
+	_, err := scheduler.Wait(bg, gs, 0)
 	unexpected(t, "joinall", err)
 	for _, g := range gs {
 		unexpected(t, "greenlet", g.Err())
@@ -89,7 +89,7 @@ func timeoutEqualSleep(t *crosscheck.T) {
 	f := func() (none, error) {
 		to := scheduler.StartTimeout(50 * ms)
 		defer to.Cancel()
-		err := scheduler.Sleep(50 * ms)
+		err := scheduler.Sleep(bg, 50*ms)
 		switch {
 		case err == nil:
 			t.Println("sleep won")
@@ -100,7 +100,7 @@ func timeoutEqualSleep(t *crosscheck.T) {
 		}
 		return none{}, nil
 	}
-	unexpected(t, "join", scheduler.Spawn(f).Join(scheduler.Forever))
+	unexpected(t, "join", scheduler.Spawn(f).Join(bg))
 	_, err := f()
 	unexpected(t, "main", err)
 }
@@ -109,17 +109,17 @@ func timeoutEqualSleep(t *crosscheck.T) {
 // greenlet; Go's Get returns (zero, nil) and the GreenletExit is in ExitErr.
 func getKilled(t *crosscheck.T) {
 	g := scheduler.Spawn(sleepForever)
-	unexpected(t, "sleep", scheduler.Sleep(0))
-	unexpected(t, "kill", g.Kill(nil, true, scheduler.Forever))
-	if _, err := g.Get(true, scheduler.Forever); err == nil {
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
+	unexpected(t, "kill", g.Kill(bg, nil))
+	if _, err := g.Get(bg); err == nil {
 		t.Println("get returned", exitValue(g))
 	} else {
 		t.Println("get raised", errName(err))
 	}
 	h := scheduler.Spawn(sleepForever)
-	unexpected(t, "sleep", scheduler.Sleep(0))
-	unexpected(t, "kill", h.Kill(errStop, true, scheduler.Forever))
-	if _, err := h.Get(true, scheduler.Forever); errors.Is(err, errStop) {
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
+	unexpected(t, "kill", h.Kill(bg, errStop))
+	if _, err := h.Get(bg); errors.Is(err, errStop) {
 		t.Println("get raised Stop", errStop)
 	} else {
 		t.Println("get", errName(err))
@@ -128,20 +128,20 @@ func getKilled(t *crosscheck.T) {
 
 func joinallRaiseDead(t *crosscheck.T) {
 	b := scheduler.Spawn(func() (none, error) { return none{}, errBoom })
-	unexpected(t, "sleep", scheduler.Sleep(0))
-	slow := scheduler.Spawn(func() (none, error) { return none{}, scheduler.Sleep(250 * ms) })
-	if _, err := scheduler.JoinAll([]*scheduler.Greenlet[none]{slow, b}, scheduler.Forever, true); errors.Is(err, errBoom) {
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
+	slow := scheduler.Spawn(func() (none, error) { return none{}, scheduler.Sleep(bg, 250*ms) })
+	if _, err := scheduler.JoinAll(bg, []*scheduler.Greenlet[none]{slow, b}); errors.Is(err, errBoom) {
 		t.Println("ValueError", errBoom, "slow ready", py(slow.Ready()))
 	} else {
 		t.Println("joinall", errName(err))
 	}
-	_, err := scheduler.JoinAll([]*scheduler.Greenlet[none]{slow}, scheduler.Forever, false)
+	_, err := scheduler.Wait(bg, []*scheduler.Greenlet[none]{slow}, 0)
 	unexpected(t, "joinall", err)
 	t.Println("slow ready", py(slow.Ready()))
 }
 
 func callbackStopDuringDrain(t *crosscheck.T) {
-	hub := scheduler.GetHub()
+	hub := scheduler.CurrentHub()
 	var second scheduler.Callback
 	hub.RunCallback(func() {
 		t.Println("first")
@@ -149,7 +149,7 @@ func callbackStopDuringDrain(t *crosscheck.T) {
 	})
 	second = hub.RunCallback(func() { t.Println("second") })
 	hub.RunCallback(func() { t.Println("third") })
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	t.Println("done")
 }
 
@@ -169,15 +169,15 @@ func killIOWait(t *crosscheck.T) {
 		}
 	}
 	g := scheduler.Spawn(reader("r1"))
-	unexpected(t, "sleep", scheduler.Sleep(0))
-	unexpected(t, "kill", g.Kill(nil, true, scheduler.Forever))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
+	unexpected(t, "kill", g.Kill(bg, nil))
 	if _, err := syscall.Write(w, []byte("x")); err != nil {
 		t.Fatalf("write: %v", err)
 	}
-	unexpected(t, "sleep", scheduler.Sleep(25*ms))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 25*ms))
 	t.Println("after write")
 	g2 := scheduler.Spawn(reader("r2"))
-	unexpected(t, "join", g2.Join(scheduler.Forever))
+	unexpected(t, "join", g2.Join(bg))
 	unexpected(t, "r2", g2.Err())
 }
 
@@ -191,8 +191,8 @@ func spawnInLink(t *crosscheck.T) {
 		})
 	})
 	g.Link(func(scheduler.Linkable) { t.Println("link 2") })
-	unexpected(t, "join", g.Join(scheduler.Forever))
-	unexpected(t, "sleep", scheduler.Sleep(5*ms))
+	unexpected(t, "join", g.Join(bg))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 5*ms))
 	t.Println("done")
 }
 
@@ -203,20 +203,20 @@ func killFromGreenlet(t *crosscheck.T) {
 	})
 	v.Link(func(scheduler.Linkable) { t.Println("victim link") })
 	k := scheduler.Spawn(func() (none, error) {
-		if err := scheduler.Sleep(0); err != nil {
+		if err := scheduler.Sleep(bg, 0); err != nil {
 			return none{}, err
 		}
 		t.Println("killer kills")
-		if err := v.Kill(nil, true, scheduler.Forever); err != nil {
+		if err := v.Kill(bg, nil); err != nil {
 			return none{}, err
 		}
 		t.Println("killer resumed, victim dead", py(v.Dead()))
 		return none{}, nil
 	})
-	_, err := scheduler.JoinAll([]*scheduler.Greenlet[none]{k, v}, scheduler.Forever, false)
+	_, err := scheduler.Wait(bg, []*scheduler.Greenlet[none]{k, v}, 0)
 	unexpected(t, "joinall", err)
 	unexpected(t, "killer", k.Err())
 	t.Println("joined")
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	t.Println("done")
 }

@@ -23,16 +23,16 @@ func primEventWakeOrder(t *crosscheck.T) {
 	var gs []*scheduler.Greenlet[none]
 	for _, n := range []string{"a", "b", "c"} {
 		gs = append(gs, scheduler.Spawn(func() (none, error) {
-			ok, err := e.Wait(scheduler.Forever)
+			ok, err := waitOK(e.Wait(bg))
 			unexpected(t, "wait", err)
 			t.Println("wait", n, py(ok))
 			return none{}, nil
 		}))
 	}
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	e.Set()
 	t.Println("set returned")
-	_, err := scheduler.JoinAll(gs, scheduler.Forever, false)
+	err := scheduler.Wait(bg, gs, 0)
 	unexpected(t, "joinall", err)
 }
 
@@ -41,54 +41,54 @@ func primEventSetClear(t *crosscheck.T) {
 	var gs []*scheduler.Greenlet[none]
 	for _, n := range []string{"a", "b"} {
 		gs = append(gs, scheduler.Spawn(func() (none, error) {
-			ok, err := e.Wait(scheduler.Forever)
+			ok, err := waitOK(e.Wait(bg))
 			unexpected(t, "wait", err)
 			t.Println("wait", n, py(ok), "is_set", py(e.IsSet()))
 			return none{}, nil
 		}))
 	}
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	e.Set()
 	e.Clear()
-	_, err := scheduler.JoinAll(gs, scheduler.Forever, false)
+	err := scheduler.Wait(bg, gs, 0)
 	unexpected(t, "joinall", err)
 }
 
 func primEventAlreadySet(t *crosscheck.T) {
 	var e event.Event
 	e.Set()
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	g := scheduler.Go(func() error { t.Println("other ran"); return nil })
-	ok, err := e.Wait(scheduler.Forever)
+	ok, err := waitOK(e.Wait(bg))
 	unexpected(t, "wait", err)
 	t.Println("wait", py(ok))
 	t.Println("before join")
-	unexpected(t, "join", g.Join(scheduler.Forever))
+	unexpected(t, "join", g.Join(bg))
 	var f event.Event
 	g2 := scheduler.Go(func() error {
-		ok, err := f.Wait(scheduler.Forever)
+		ok, err := waitOK(f.Wait(bg))
 		t.Println("blocked waiter", py(ok))
 		return err
 	})
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	f.Set()
-	ok, err = f.Wait(scheduler.Forever)
+	ok, err = waitOK(f.Wait(bg))
 	unexpected(t, "wait", err)
 	t.Println("late wait", py(ok))
-	unexpected(t, "join", g2.Join(scheduler.Forever))
+	unexpected(t, "join", g2.Join(bg))
 }
 
 func primEventTimeout(t *crosscheck.T) {
 	var e event.Event
-	ok, err := e.Wait(10 * ms)
+	ok, err := waitOK(e.Wait(within(10 * ms)))
 	unexpected(t, "wait", err)
 	t.Println("wait", py(ok))
 	scheduler.SpawnLater(10*ms, func() (none, error) { e.Set(); return none{}, nil })
-	ok, err = e.Wait(1000 * ms)
+	ok, err = waitOK(e.Wait(within(1000 * ms)))
 	unexpected(t, "wait", err)
 	t.Println("wait", py(ok))
 	var z event.Event
-	ok, err = z.Wait(0)
+	ok, err = waitOK(timeout0(func() error { return z.Wait(bg) }))
 	unexpected(t, "wait", err)
 	t.Println("wait0", py(ok))
 }
@@ -97,51 +97,51 @@ func primEventRawlink(t *crosscheck.T) {
 	var e event.Event
 	e.Rawlink(func(scheduler.Linkable) { t.Println("link 1") })
 	g := scheduler.Go(func() error {
-		_, err := e.Wait(scheduler.Forever)
+		err := e.Wait(bg)
 		t.Println("waiter")
 		return err
 	})
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	e.Rawlink(func(scheduler.Linkable) { t.Println("link 2") })
 	e.Set()
 	t.Println("set")
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	t.Println("after sleep")
-	unexpected(t, "join", g.Join(scheduler.Forever))
+	unexpected(t, "join", g.Join(bg))
 	e.Rawlink(func(scheduler.Linkable) { t.Println("link after set") })
 	t.Println("linked")
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 }
 
 func primAsyncResultGet(t *crosscheck.T) {
 	var a event.AsyncResult[int]
-	if _, err := a.Get(false, 0); errors.Is(err, scheduler.ErrTimeout) {
+	if _, err := a.TryGet(); errors.Is(err, scheduler.ErrTimeout) {
 		t.Println("not ready: Timeout")
 	}
 	var gs []*scheduler.Greenlet[none]
 	for _, n := range []string{"a", "b"} {
 		gs = append(gs, scheduler.Spawn(func() (none, error) {
-			v, err := a.Get(true, scheduler.Forever)
+			v, err := a.Get(bg)
 			unexpected(t, "get", err)
 			t.Println("got", n, v)
 			return none{}, nil
 		}))
 	}
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	a.Set(42)
 	t.Println("ready", py(a.Ready()), "successful", py(a.Successful()), "value", a.Value())
-	_, err := scheduler.JoinAll(gs, scheduler.Forever, false)
+	err := scheduler.Wait(bg, gs, 0)
 	unexpected(t, "joinall", err)
 	var b event.AsyncResult[int]
 	b.SetError(errBoom)
-	if _, err := b.Get(true, scheduler.Forever); errors.Is(err, errBoom) {
+	if _, err := b.Get(bg); errors.Is(err, errBoom) {
 		t.Println("raised", err, "successful", py(b.Successful()))
 	}
 	var c event.AsyncResult[int]
-	if _, err := c.Get(true, 10*ms); errors.Is(err, scheduler.ErrTimeout) {
+	if _, err := c.Get(within(10 * ms)); errors.Is(err, scheduler.ErrTimeout) {
 		t.Println("get timeout")
 	}
-	ready, err := c.Wait(10 * ms)
+	ready, err := waitOK(c.Wait(within(10 * ms)))
 	unexpected(t, "wait", err)
 	if !ready {
 		t.Println("wait None")
@@ -153,7 +153,7 @@ func primAsyncResultWaitIWait(t *crosscheck.T) {
 	var a event.AsyncResult[int]
 	scheduler.SpawnLater(20*ms, func() (none, error) { e.Set(); return none{}, nil })
 	scheduler.SpawnLater(10*ms, func() (none, error) { a.Set(1); return none{}, nil })
-	done, err := scheduler.Wait([]scheduler.Linkable{&e, &a}, 0, scheduler.Forever)
+	done, err := scheduler.Wait(bg, []scheduler.Linkable{&e, &a}, 0)
 	unexpected(t, "wait", err)
 	var names []string
 	for _, x := range done {

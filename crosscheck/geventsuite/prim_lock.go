@@ -31,54 +31,54 @@ func mustSem(t *crosscheck.T, n int) *lock.Semaphore {
 
 func primSemWakeOrder(t *crosscheck.T) {
 	s := mustSem(t, 1)
-	_, _ = s.Acquire(true, scheduler.Forever)
+	_ = s.Acquire(bg)
 	var gs []*scheduler.Greenlet[none]
 	for _, n := range []string{"a", "b", "c", "d"} {
 		gs = append(gs, scheduler.Spawn(func() (none, error) {
-			_, err := s.Acquire(true, scheduler.Forever)
+			err := s.Acquire(bg)
 			unexpected(t, "acquire", err)
 			t.Println("acquired", n)
-			unexpected(t, "sleep", scheduler.Sleep(ms))
+			unexpected(t, "sleep", scheduler.Sleep(bg, ms))
 			_, err = s.Release()
 			return none{}, err
 		}))
 	}
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	t.Println("release")
 	_, _ = s.Release()
-	_, err := scheduler.JoinAll(gs, scheduler.Forever, false)
+	_, err := scheduler.Wait(bg, gs, 0)
 	unexpected(t, "joinall", err)
 }
 
 func primSemNewcomer(t *crosscheck.T) {
 	s := mustSem(t, 1)
-	_, _ = s.Acquire(true, scheduler.Forever)
+	_ = s.Acquire(bg)
 	g := scheduler.Go(func() error {
-		_, err := s.Acquire(true, scheduler.Forever)
+		err := s.Acquire(bg)
 		t.Println("waiter acquired")
 		return err
 	})
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	_, _ = s.Release()
-	ok, _ := s.Acquire(false, 0)
+	ok := s.TryAcquire()
 	t.Println("newcomer", py(ok))
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	t.Println("waiter ready", py(g.Ready()))
 	_, _ = s.Release()
-	unexpected(t, "join", g.Join(scheduler.Forever))
+	unexpected(t, "join", g.Join(bg))
 	t.Println("waiter done", py(g.Ready()))
 }
 
 func primSemTimeout(t *crosscheck.T) {
 	s := mustSem(t, 0)
-	ok, err := s.Acquire(true, 10*ms)
+	ok, err := waitOK(s.Acquire(within(10 * ms)))
 	unexpected(t, "acquire", err)
 	t.Println("timeout", py(ok), s.Counter())
-	ok, _ = s.Acquire(false, 0)
+	ok = s.TryAcquire()
 	t.Println("nonblock", py(ok))
 	c, _ := s.Release()
 	t.Println("release", c, "locked", py(s.Locked()))
-	ok, _ = s.Acquire(true, scheduler.Forever)
+	ok, _ = waitOK(s.Acquire(bg))
 	t.Println("acquire", py(ok), s.Counter())
 }
 
@@ -87,22 +87,22 @@ func primSemReleaseTwo(t *crosscheck.T) {
 	var gs []*scheduler.Greenlet[none]
 	for _, n := range []string{"a", "b", "c"} {
 		gs = append(gs, scheduler.Spawn(func() (none, error) {
-			_, err := s.Acquire(true, scheduler.Forever)
+			err := s.Acquire(bg)
 			t.Println("acquired", n)
 			return none{}, err
 		}))
 	}
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	_, _ = s.Release()
 	_, _ = s.Release()
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	var ready []bool
 	for _, g := range gs {
 		ready = append(ready, g.Ready())
 	}
 	t.Println("after two releases", pyBools(ready))
 	_, _ = s.Release()
-	_, err := scheduler.JoinAll(gs, scheduler.Forever, false)
+	_, err := scheduler.Wait(bg, gs, 0)
 	unexpected(t, "joinall", err)
 	t.Println("counter", s.Counter())
 }
@@ -112,16 +112,16 @@ func primSemWait(t *crosscheck.T) {
 	var gs []*scheduler.Greenlet[none]
 	for _, n := range []string{"a", "b"} {
 		gs = append(gs, scheduler.Spawn(func() (none, error) {
-			c, err := s.Wait(scheduler.Forever)
+			c, err := s.Wait(bg)
 			t.Println("wait", n, c)
 			return none{}, err
 		}))
 	}
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	_, _ = s.Release()
-	_, err := scheduler.JoinAll(gs, scheduler.Forever, false)
+	_, err := scheduler.Wait(bg, gs, 0)
 	unexpected(t, "joinall", err)
-	c, err := mustSem(t, 0).Wait(10 * ms)
+	c, err := mustSem(t, 0).Wait(within(10 * ms))
 	unexpected(t, "wait", err)
 	t.Println("counter", s.Counter(), "timeout wait", c)
 }
@@ -131,7 +131,7 @@ func primBoundedSem(t *crosscheck.T) {
 	if err != nil {
 		t.Fatalf("%v", err)
 	}
-	_, _ = s.Acquire(true, scheduler.Forever)
+	_ = s.Acquire(bg)
 	c, err := s.Release()
 	unexpected(t, "release", err)
 	t.Println("release", c)
@@ -143,27 +143,27 @@ func primBoundedSem(t *crosscheck.T) {
 
 func primRLock(t *crosscheck.T) {
 	var r lock.RLock
-	_, _ = r.Acquire(true, scheduler.Forever)
-	_, _ = r.Acquire(true, scheduler.Forever)
+	_ = r.Acquire(bg)
+	_ = r.Acquire(bg)
 	g := scheduler.Go(func() error {
 		if err := r.Release(); errors.Is(err, lock.ErrNotHeld) {
 			t.Println("other release: error")
 		}
-		ok, err := r.Acquire(true, 10*ms)
+		ok, err := waitOK(r.Acquire(within(10 * ms)))
 		unexpected(t, "acquire", err)
 		t.Println("other acquire", py(ok))
-		if _, err := r.Acquire(true, scheduler.Forever); err != nil {
+		if err := r.Acquire(bg); err != nil {
 			return err
 		}
 		t.Println("other got it")
 		return r.Release()
 	})
-	unexpected(t, "sleep", scheduler.Sleep(100*ms))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 100*ms))
 	unexpected(t, "release", r.Release())
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	t.Println("still held, other ready", py(g.Ready()))
 	unexpected(t, "release", r.Release())
-	unexpected(t, "join", g.Join(scheduler.Forever))
+	unexpected(t, "join", g.Join(bg))
 	if err := r.Release(); errors.Is(err, lock.ErrNotHeld) {
 		t.Println("main release unheld: error")
 	}
@@ -174,16 +174,16 @@ func primLockOrder(t *crosscheck.T) {
 	var gs []*scheduler.Greenlet[none]
 	for _, n := range []string{"a", "b", "c"} {
 		gs = append(gs, scheduler.Spawn(func() (none, error) {
-			if _, err := l.Acquire(true, scheduler.Forever); err != nil {
+			if err := l.Acquire(bg); err != nil {
 				return none{}, err
 			}
 			t.Println("in", n)
-			unexpected(t, "sleep", scheduler.Sleep(0))
+			unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 			t.Println("out", n)
 			return none{}, l.Release()
 		}))
 	}
-	_, err := scheduler.JoinAll(gs, scheduler.Forever, false)
+	_, err := scheduler.Wait(bg, gs, 0)
 	unexpected(t, "joinall", err)
 	if err := l.Release(); errors.Is(err, lock.ErrReleasedTooManyTimes) {
 		t.Println("release unlocked: error")
@@ -192,8 +192,8 @@ func primLockOrder(t *crosscheck.T) {
 
 func primDummySem(t *crosscheck.T) {
 	var d lock.DummySemaphore
-	a, _ := d.Acquire(true, scheduler.Forever)
-	b, _ := d.Acquire(true, scheduler.Forever)
-	w, _ := d.Wait(scheduler.Forever)
+	a := d.Acquire(bg) == nil
+	b := d.Acquire(bg) == nil
+	w, _ := d.Wait(bg)
 	t.Println(py(a), py(b), py(d.Locked()), py(d.Ready()), fmt.Sprint(w))
 }

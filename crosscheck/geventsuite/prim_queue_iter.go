@@ -36,47 +36,47 @@ func primQueueIter(t *crosscheck.T) {
 	// left: an item put now stays in the queue unless a getter was left
 	// behind.
 	left := func(q *queue.Queue[string]) int {
-		unexpected(t, "put", q.Put("x", true, scheduler.Forever))
-		unexpected(t, "sleep", scheduler.Sleep(0))
+		unexpected(t, "put", q.Put(bg, "x"))
+		unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 		return q.Len()
 	}
 
-	q := queue.NewQueue[string](0)
-	a := scheduler.Go(consume("a", q.All()))
-	unexpected(t, "put", q.Put("1", true, scheduler.Forever))
-	unexpected(t, "put", q.Put("2", true, scheduler.Forever))
+	q := queue.New[string](0)
+	a := scheduler.Go(consume("a", q.All(bg)))
+	unexpected(t, "put", q.Put(bg, "1"))
+	unexpected(t, "put", q.Put(bg, "2"))
 	q.Shutdown()
-	unexpected(t, "join", a.Join(scheduler.Forever))
+	unexpected(t, "join", a.Join(bg))
 	t.Println("a successful", py(a.Successful()))
 
-	q = queue.NewQueue[string](0)
-	b := scheduler.Go(consume("b", q.All()))
-	unexpected(t, "put", q.Put("3", true, scheduler.Forever))
-	unexpected(t, "sleep", scheduler.Sleep(0))
-	unexpected(t, "sleep", scheduler.Sleep(0))
-	unexpected(t, "kill", b.Kill(nil, true, scheduler.Forever))
+	q = queue.New[string](0)
+	b := scheduler.Go(consume("b", q.All(bg)))
+	unexpected(t, "put", q.Put(bg, "3"))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
+	unexpected(t, "kill", b.Kill(bg, nil))
 	t.Println("b successful", py(b.Successful()), "left", left(q))
 
 	c := queue.NewChannel[string]()
-	d := scheduler.Go(consume("d", c.All()))
-	unexpected(t, "put", c.Put("4", true, scheduler.Forever))
+	d := scheduler.Go(consume("d", c.All(bg)))
+	unexpected(t, "put", c.Put(bg, "4"))
 	c.Shutdown()
-	unexpected(t, "join", d.Join(scheduler.Forever))
+	unexpected(t, "join", d.Join(bg))
 	t.Println("d successful", py(d.Successful()), "balance", c.Balance())
 
 	c = queue.NewChannel[string]()
-	e := scheduler.Go(consume("e", c.All()))
-	unexpected(t, "put", c.Put("5", true, scheduler.Forever))
-	unexpected(t, "sleep", scheduler.Sleep(0))
-	unexpected(t, "kill", e.Kill(nil, true, scheduler.Forever))
+	e := scheduler.Go(consume("e", c.All(bg)))
+	unexpected(t, "put", c.Put(bg, "5"))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
+	unexpected(t, "kill", e.Kill(bg, nil))
 	t.Println("e successful", py(e.Successful()), "balance", c.Balance())
 
-	q = queue.NewQueue[string](0)
-	unexpected(t, "put", q.Put("6", true, scheduler.Forever))
+	q = queue.New[string](0)
+	unexpected(t, "put", q.Put(bg, "6"))
 	to := scheduler.NewTimeout(10*ms, nil)
 	unexpected(t, "timeout", to.Start())
 	var err error
-	for v, gerr := range q.All() {
+	for v, gerr := range q.All(bg) {
 		if gerr != nil {
 			err = gerr
 			break

@@ -38,7 +38,7 @@ func spawnOrder(t *crosscheck.T) {
 	}
 	t.Println("spawned", started, "started")
 	t.Println("ready", ready)
-	_, err := scheduler.JoinAll(gs, scheduler.Forever, false)
+	_, err := scheduler.Wait(bg, gs, 0)
 	unexpected(t, "joinall", err)
 	var vals []int
 	for _, g := range gs {
@@ -58,7 +58,7 @@ func spawnRunsOnBlock(t *crosscheck.T) {
 		t.Println("parent start")
 		scheduler.Spawn(child("c"))
 		t.Println("parent spawned c")
-		if err := scheduler.Sleep(0); err != nil {
+		if err := scheduler.Sleep(bg, 0); err != nil {
 			return none{}, err
 		}
 		t.Println("parent after sleep")
@@ -66,9 +66,9 @@ func spawnRunsOnBlock(t *crosscheck.T) {
 	})
 	scheduler.Spawn(child("b"))
 	t.Println("main before sleep")
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	t.Println("main after sleep0")
-	unexpected(t, "sleep", scheduler.Sleep(50*ms))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 50*ms))
 	t.Println("main done")
 }
 
@@ -91,7 +91,7 @@ func spawnLaterOrder(t *crosscheck.T) {
 		started = append(started, g.Started())
 	}
 	t.Println("started", pyBools(started))
-	_, err := scheduler.JoinAll(gs, scheduler.Forever, false)
+	_, err := scheduler.Wait(bg, gs, 0)
 	unexpected(t, "joinall", err)
 	t.Println("done")
 }
@@ -108,13 +108,13 @@ func startLater(t *crosscheck.T) {
 	g1.StartLater(100 * ms)
 	g2.Start()
 	t.Println("after start", py(g1.Started()), py(g2.Started()), py(g3.Started()))
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	t.Println("after sleep0", py(g1.Dead()), py(g2.Dead()))
-	unexpected(t, "join", g1.Join(scheduler.Forever))
+	unexpected(t, "join", g1.Join(bg))
 	t.Println("g1 joined", g1.Value())
 	g3.Start()
 	g3.Start()
-	unexpected(t, "join", g3.Join(scheduler.Forever))
+	unexpected(t, "join", g3.Join(bg))
 	t.Println("g3 joined once", g3.Value())
 }
 
@@ -124,14 +124,14 @@ func sleep0RoundRobin(t *crosscheck.T) {
 		gs = append(gs, scheduler.Spawn(func() (none, error) {
 			for i := range 3 {
 				t.Println(name, i)
-				if err := scheduler.Sleep(0); err != nil {
+				if err := scheduler.Sleep(bg, 0); err != nil {
 					return none{}, err
 				}
 			}
 			return none{}, nil
 		}))
 	}
-	_, err := scheduler.JoinAll(gs, scheduler.Forever, false)
+	_, err := scheduler.Wait(bg, gs, 0)
 	unexpected(t, "joinall", err)
 	t.Println("done")
 }
@@ -142,7 +142,7 @@ func loop(t *crosscheck.T, name string, n int, d time.Duration) func() (none, er
 	return func() (none, error) {
 		for i := range n {
 			t.Println(name, i)
-			if err := scheduler.Sleep(d); err != nil {
+			if err := scheduler.Sleep(bg, d); err != nil {
 				return none{}, err
 			}
 		}
@@ -155,7 +155,7 @@ func sleep0VsTiny(t *crosscheck.T) {
 		scheduler.Spawn(loop(t, "tiny", 2, time.Microsecond)),
 		scheduler.Spawn(loop(t, "zero", 4, 0)),
 	}
-	_, err := scheduler.JoinAll(gs, scheduler.Forever, false)
+	_, err := scheduler.Wait(bg, gs, 0)
 	unexpected(t, "joinall", err)
 	t.Println("done")
 }
@@ -163,14 +163,14 @@ func sleep0VsTiny(t *crosscheck.T) {
 func idleOrder(t *crosscheck.T) {
 	idler := scheduler.Spawn(func() (none, error) {
 		t.Println("idle start")
-		if err := scheduler.Idle(0); err != nil {
+		if err := scheduler.Idle(bg, 0); err != nil {
 			return none{}, err
 		}
 		t.Println("idle woke")
 		return none{}, nil
 	})
 	yielder := scheduler.Spawn(loop(t, "yield a", 3, 0))
-	_, err := scheduler.JoinAll([]*scheduler.Greenlet[none]{idler, yielder}, scheduler.Forever, false)
+	_, err := scheduler.Wait(bg, []*scheduler.Greenlet[none]{idler, yielder}, 0)
 	unexpected(t, "joinall", err)
 	t.Println("done")
 }
@@ -178,7 +178,7 @@ func idleOrder(t *crosscheck.T) {
 func timerOrder(t *crosscheck.T) {
 	f := func(name string, d time.Duration) func() (none, error) {
 		return func() (none, error) {
-			if err := scheduler.Sleep(d); err != nil {
+			if err := scheduler.Sleep(bg, d); err != nil {
 				return none{}, err
 			}
 			t.Println("woke", name)
@@ -189,7 +189,7 @@ func timerOrder(t *crosscheck.T) {
 		scheduler.Spawn(f("c", 150*ms)), scheduler.Spawn(f("a", 50*ms)), scheduler.Spawn(f("b1", 100*ms)),
 		scheduler.Spawn(f("b2", 100*ms)), scheduler.Spawn(f("z", 0)),
 	}
-	_, err := scheduler.JoinAll(gs, scheduler.Forever, false)
+	_, err := scheduler.Wait(bg, gs, 0)
 	unexpected(t, "joinall", err)
 	t.Println("done")
 }

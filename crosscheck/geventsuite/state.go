@@ -27,7 +27,7 @@ func uncaughtError(t *crosscheck.T) {
 		t.Println("other runs")
 		return 2, nil
 	})
-	unexpected(t, "sleep", scheduler.Sleep(50*ms))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 50*ms))
 	t.Println("main continues")
 	val := "None"
 	if b.Value() != nil {
@@ -57,7 +57,7 @@ func stateTransitions(t *crosscheck.T) {
 	var g *scheduler.Greenlet[int]
 	g = scheduler.New(func() (int, error) {
 		show(t, "running", g)
-		if err := scheduler.Sleep(50 * ms); err != nil {
+		if err := scheduler.Sleep(bg, 50*ms); err != nil {
 			return 0, err
 		}
 		return 1, nil
@@ -65,9 +65,9 @@ func stateTransitions(t *crosscheck.T) {
 	show(t, "new", g)
 	g.Start()
 	show(t, "scheduled", g)
-	unexpected(t, "sleep", scheduler.Sleep(0))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	show(t, "blocked", g)
-	unexpected(t, "join", g.Join(scheduler.Forever))
+	unexpected(t, "join", g.Join(bg))
 	show(t, "finished", g)
 }
 
@@ -80,7 +80,7 @@ func greenletNames(t *crosscheck.T) {
 	t.Println("consecutive", nameNumber(b.Name())-nameNumber(a.Name()))
 	b.SetName("worker")
 	b.Start()
-	_, err := scheduler.JoinAll([]*scheduler.Greenlet[string]{a, b}, scheduler.Forever, false)
+	_, err := scheduler.Wait(bg, []*scheduler.Greenlet[string]{a, b}, 0)
 	unexpected(t, "joinall", err)
 	t.Println("b name", b.Name(), "value", b.Value())
 	t.Println("main is a Greenlet", py(scheduler.GetCurrent() != nil))
@@ -109,7 +109,7 @@ func getCurrent(t *crosscheck.T) {
 		return ok && cur == g, nil
 	})
 	t.Println("main", py(scheduler.GetCurrent() != nil))
-	v, err := g.Get(true, scheduler.Forever)
+	v, err := g.Get(bg)
 	unexpected(t, "get", err)
 	t.Println("inside is self", py(v))
 }

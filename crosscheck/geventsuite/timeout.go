@@ -28,11 +28,11 @@ func timeoutStartCancel(t *crosscheck.T) {
 	t.Println("pending after start", py(to.Pending()))
 	to.Cancel()
 	t.Println("pending after cancel", py(to.Pending()))
-	unexpected(t, "sleep", scheduler.Sleep(150*ms))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 150*ms))
 	t.Println("no fire")
 	t2 := scheduler.NewTimeout(50*ms, nil)
 	t2.Start()
-	err := scheduler.Sleep(250 * ms)
+	err := scheduler.Sleep(bg, 250*ms)
 	if err == nil {
 		t.Println("not reached")
 	} else if errors.Is(err, scheduler.ErrTimeout) {
@@ -48,7 +48,7 @@ func timeoutContext(t *crosscheck.T) {
 	func() {
 		to := scheduler.StartTimeout(50 * ms)
 		defer to.Cancel()
-		err := scheduler.Sleep(250 * ms)
+		err := scheduler.Sleep(bg, 250*ms)
 		if err == nil {
 			t.Println("not reached")
 			return
@@ -63,10 +63,10 @@ func timeoutContext(t *crosscheck.T) {
 	func() {
 		to = scheduler.StartTimeout(250 * ms)
 		defer to.Cancel()
-		unexpected(t, "sleep", scheduler.Sleep(5*ms))
+		unexpected(t, "sleep", scheduler.Sleep(bg, 5*ms))
 	}()
 	t.Println("exited, pending", py(to.Pending()))
-	unexpected(t, "sleep", scheduler.Sleep(350*ms))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 350*ms))
 	t.Println("no late fire")
 }
 
@@ -77,7 +77,7 @@ func timeoutFalse(t *crosscheck.T) {
 	func() {
 		to := scheduler.StartTimeout(50 * ms)
 		defer to.Cancel()
-		err := scheduler.Sleep(250 * ms)
+		err := scheduler.Sleep(bg, 250*ms)
 		if errors.Is(err, to) {
 			return
 		}
@@ -91,7 +91,7 @@ func timeoutCustomException(t *crosscheck.T) {
 	func() {
 		to := scheduler.StartTimeoutError(50*ms, errSlow)
 		defer to.Cancel()
-		if err := scheduler.Sleep(250 * ms); errors.Is(err, errSlow) {
+		if err := scheduler.Sleep(bg, 250*ms); errors.Is(err, errSlow) {
 			t.Println("Slow", errSlow)
 		} else {
 			t.Println("sleep", errName(err))
@@ -102,7 +102,7 @@ func timeoutCustomException(t *crosscheck.T) {
 	func() {
 		to := scheduler.StartTimeoutError(50*ms, errValueCls)
 		defer to.Cancel()
-		if err := scheduler.Sleep(250 * ms); errors.Is(err, errValueCls) {
+		if err := scheduler.Sleep(bg, 250*ms); errors.Is(err, errValueCls) {
 			t.Println("ValueError ()")
 		} else {
 			t.Println("sleep", errName(err))
@@ -115,12 +115,12 @@ func timeoutNone(t *crosscheck.T) {
 	func() {
 		to := scheduler.StartTimeout(scheduler.Forever)
 		defer to.Cancel()
-		unexpected(t, "sleep", scheduler.Sleep(100*ms))
+		unexpected(t, "sleep", scheduler.Sleep(bg, 100*ms))
 		t.Println("pending", py(to.Pending()))
 	}()
 	t.Println("no fire")
 	t2 := scheduler.StartTimeout(scheduler.Forever)
-	unexpected(t, "sleep", scheduler.Sleep(50*ms))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 50*ms))
 	t.Println("pending", py(t2.Pending()))
 	t2.Cancel()
 }
@@ -130,12 +130,12 @@ func timeoutZero(t *crosscheck.T) {
 		to := scheduler.StartTimeout(0)
 		defer to.Cancel()
 		t.Println("inside")
-		if err := scheduler.Sleep(0); err != nil {
+		if err := scheduler.Sleep(bg, 0); err != nil {
 			t.Println(errName(err))
 			return
 		}
 		t.Println("after sleep0")
-		if err := scheduler.Sleep(50 * ms); err != nil {
+		if err := scheduler.Sleep(bg, 50*ms); err != nil {
 			t.Println(errName(err))
 			return
 		}
@@ -166,12 +166,12 @@ func timeoutNested(t *crosscheck.T) {
 		err := func() error {
 			inner.Start()
 			defer inner.Cancel()
-			if err := scheduler.Sleep(500 * ms); errors.Is(err, scheduler.ErrTimeout) {
+			if err := scheduler.Sleep(bg, 500*ms); errors.Is(err, scheduler.ErrTimeout) {
 				t.Println("inner caught", which(err, inner))
 			} else {
 				return err
 			}
-			return scheduler.Sleep(500 * ms)
+			return scheduler.Sleep(bg, 500*ms)
 		}()
 		if errors.Is(err, scheduler.ErrTimeout) {
 			t.Println("outer caught", which(err, inner))
@@ -188,7 +188,7 @@ func timeoutNested(t *crosscheck.T) {
 		err := func() error {
 			inner.Start()
 			defer inner.Cancel()
-			err := scheduler.Sleep(500 * ms)
+			err := scheduler.Sleep(bg, 500*ms)
 			if errors.Is(err, scheduler.ErrTimeout) && !errors.Is(err, inner) {
 				t.Println("not mine, re-raise")
 				return err
@@ -207,18 +207,18 @@ func timeoutCaughtContinue(t *crosscheck.T) {
 	g := scheduler.Spawn(func() (string, error) {
 		to := scheduler.StartTimeout(50 * ms)
 		defer to.Cancel()
-		if err := scheduler.Sleep(250 * ms); errors.Is(err, to) {
+		if err := scheduler.Sleep(bg, 250*ms); errors.Is(err, to) {
 			t.Println("caught")
 		} else if err != nil {
 			return "", err
 		}
-		if err := scheduler.Sleep(50 * ms); err != nil {
+		if err := scheduler.Sleep(bg, 50*ms); err != nil {
 			return "", err
 		}
 		t.Println("continues")
 		return "done", nil
 	})
-	v, err := g.Get(true, scheduler.Forever)
+	v, err := g.Get(bg)
 	unexpected(t, "get", err)
 	t.Println("value", v)
 }
@@ -227,7 +227,7 @@ func timeoutCaughtContinue(t *crosscheck.T) {
 // equivalent is substituting the fallback when the error is ErrTimeout.
 func withTimeout(t *crosscheck.T) {
 	slow := func() (string, error) {
-		if err := scheduler.Sleep(250 * ms); err != nil {
+		if err := scheduler.Sleep(bg, 250*ms); err != nil {
 			return "", err
 		}
 		return "slow", nil
@@ -254,7 +254,7 @@ func timeoutOnGreenlet(t *crosscheck.T) {
 	a := scheduler.Spawn(func() (none, error) {
 		to := scheduler.StartTimeout(50 * ms)
 		defer to.Cancel()
-		err := scheduler.Sleep(250 * ms)
+		err := scheduler.Sleep(bg, 250*ms)
 		if errors.Is(err, to) {
 			t.Println("a timed out")
 			return none{}, nil
@@ -262,13 +262,13 @@ func timeoutOnGreenlet(t *crosscheck.T) {
 		return none{}, err
 	})
 	b := scheduler.Spawn(func() (none, error) {
-		if err := scheduler.Sleep(150 * ms); err != nil {
+		if err := scheduler.Sleep(bg, 150*ms); err != nil {
 			return none{}, err
 		}
 		t.Println("b fine")
 		return none{}, nil
 	})
-	_, err := scheduler.JoinAll([]*scheduler.Greenlet[none]{a, b}, scheduler.Forever, false)
+	_, err := scheduler.Wait(bg, []*scheduler.Greenlet[none]{a, b}, 0)
 	unexpected(t, "joinall", err)
 }
 
@@ -278,7 +278,7 @@ func timeoutRestart(t *crosscheck.T) {
 	to := scheduler.NewTimeout(50*ms, nil)
 	for i := range 2 {
 		unexpected(t, "start", to.Start())
-		if err := scheduler.Sleep(250 * ms); errors.Is(err, to) {
+		if err := scheduler.Sleep(bg, 250*ms); errors.Is(err, to) {
 			t.Println("fired", i)
 		}
 	}

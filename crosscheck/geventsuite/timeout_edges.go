@@ -17,7 +17,7 @@ func init() {
 
 func timeoutDuringJoin(t *crosscheck.T) {
 	b := scheduler.Spawn(func() (none, error) {
-		if err := scheduler.Sleep(150 * ms); err != nil {
+		if err := scheduler.Sleep(bg, 150*ms); err != nil {
 			return none{}, err
 		}
 		t.Println("g2 done")
@@ -27,7 +27,7 @@ func timeoutDuringJoin(t *crosscheck.T) {
 		err := func() error {
 			to := scheduler.StartTimeout(50 * ms)
 			defer to.Cancel()
-			if err := b.Join(scheduler.Forever); errors.Is(err, to) {
+			if err := b.Join(bg); errors.Is(err, to) {
 				t.Println("g1 timeout")
 			} else if err != nil {
 				return err
@@ -37,15 +37,15 @@ func timeoutDuringJoin(t *crosscheck.T) {
 		if err != nil {
 			return none{}, err
 		}
-		if err := scheduler.Sleep(250 * ms); err != nil {
+		if err := scheduler.Sleep(bg, 250*ms); err != nil {
 			return none{}, err
 		}
 		t.Println("g1 woke")
 		return none{}, nil
 	})
-	unexpected(t, "sleep", scheduler.Sleep(200*ms))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 200*ms))
 	t.Println("main 40")
-	_, err := scheduler.JoinAll([]*scheduler.Greenlet[none]{a, b}, scheduler.Forever, false)
+	_, err := scheduler.Wait(bg, []*scheduler.Greenlet[none]{a, b}, 0)
 	unexpected(t, "joinall", err)
 	unexpected(t, "g1", a.Err())
 	t.Println("done")
@@ -58,10 +58,10 @@ func timeoutLeaked(t *crosscheck.T) {
 		scheduler.StartTimeout(50 * ms)
 		return "returned", nil
 	})
-	v, err := g.Get(true, scheduler.Forever)
+	v, err := g.Get(bg)
 	unexpected(t, "get", err)
 	t.Println("get", v)
-	if err := scheduler.Sleep(150 * ms); err == nil {
+	if err := scheduler.Sleep(bg, 150*ms); err == nil {
 		t.Println("main undisturbed")
 	} else {
 		t.Println("main got", errName(err))
@@ -71,9 +71,9 @@ func timeoutLeaked(t *crosscheck.T) {
 func joinallRaiseKilled(t *crosscheck.T) {
 	g := scheduler.Spawn(func() (string, error) { _, err := sleepForever(); return "", err })
 	ok := scheduler.Spawn(func() (string, error) { return "ok", nil })
-	unexpected(t, "sleep", scheduler.Sleep(0))
-	unexpected(t, "kill", g.Kill(nil, true, scheduler.Forever))
-	done, err := scheduler.JoinAll([]*scheduler.Greenlet[string]{g, ok}, scheduler.Forever, true)
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
+	unexpected(t, "kill", g.Kill(bg, nil))
+	done, err := scheduler.JoinAll(bg, []*scheduler.Greenlet[string]{g, ok})
 	if err == nil {
 		t.Println("no error", len(done))
 	} else {
@@ -92,8 +92,8 @@ func killallCustomException(t *crosscheck.T) {
 		}
 	}
 	gs := []*scheduler.Greenlet[none]{scheduler.Spawn(f("a")), scheduler.Spawn(f("b"))}
-	unexpected(t, "sleep", scheduler.Sleep(0))
-	unexpected(t, "killall", scheduler.KillAll(gs, errStop, true, scheduler.Forever))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
+	unexpected(t, "killall", scheduler.KillAll(bg, gs, errStop))
 	var failed []bool
 	var names []string
 	for _, g := range gs {
@@ -122,8 +122,8 @@ func killInTimeout(t *crosscheck.T) {
 		}
 		return none{}, err
 	})
-	unexpected(t, "sleep", scheduler.Sleep(0))
-	unexpected(t, "kill", g.Kill(nil, true, scheduler.Forever))
-	unexpected(t, "sleep", scheduler.Sleep(200*ms))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
+	unexpected(t, "kill", g.Kill(bg, nil))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 200*ms))
 	t.Println("done", py(g.Successful()))
 }
