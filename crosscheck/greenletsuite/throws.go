@@ -17,6 +17,7 @@ func init() {
 	register("throw_self", throwSelf)
 	register("greenletexit_raised", greenletexitRaised)
 	register("greenletexit_caught", greenletexitCaught)
+	register("greenletexit_unstarted_parent", greenletexitUnstartedParent)
 	register("error_propagates", errorPropagates)
 	register("panic_propagates", panicPropagates)
 	register("error_through_chain", errorThroughChain)
@@ -120,6 +121,44 @@ func greenletexitCaught(t *crosscheck.T, m *greenlet.Greenlet) {
 	t.Printf("main got %v", must(t)(g.Switch(nil)))
 	t.Printf("main got %v", must(t)(g.Throw(nil)))
 	t.Printf("dead %s", py(g.Dead()))
+}
+
+// greenletexitUnstartedParent: the GreenletExit a greenlet dies of reaches
+// its parent as a value; an unstarted parent starts with no argument (nil),
+// a suspended one gets the error as its switch's value.
+func greenletexitUnstartedParent(t *crosscheck.T, m *greenlet.Greenlet) {
+	prun := func(v any) (any, error) {
+		t.Printf("p started with %s", show(v))
+		return m.Switch("p parked")
+	}
+	exitBye := func(any) (any, error) { return nil, fmt.Errorf("%w: bye", greenlet.ErrGreenletExit) }
+	unreached := func(any) (any, error) { return "unreached", nil }
+	withParent := func(parent *greenlet.Greenlet, run greenlet.Func) *greenlet.Greenlet {
+		c, err := greenlet.NewWithParent(parent, run)
+		must(t)(nil, err)
+		return c
+	}
+
+	t.Printf("main got %v", must(t)(withParent(greenlet.New(prun), exitBye).Switch(nil)))
+	t.Printf("main got %v", must(t)(withParent(greenlet.New(prun), unreached).Throw(nil)))
+	early := fmt.Errorf("%w: early", greenlet.ErrGreenletExit)
+	t.Printf("main got %v", must(t)(withParent(greenlet.New(prun), unreached).Throw(early)))
+
+	d := greenlet.New(func(any) (any, error) { return "d end", nil })
+	t.Printf("main got %v", must(t)(d.Switch(nil)))
+	must(t)(nil, d.SetParent(greenlet.New(prun)))
+	t.Printf("main got %v", must(t)(d.Throw(nil)))
+
+	result := func(any) (any, error) { return "c result", nil }
+	t.Printf("main got %v", must(t)(withParent(greenlet.New(prun), result).Switch(nil)))
+
+	q := greenlet.New(func(any) (any, error) {
+		v := must(t)(m.Switch("q parked"))
+		t.Printf("q got %s", show(v))
+		return "q end", nil
+	})
+	t.Printf("main got %v", must(t)(q.Switch(nil)))
+	t.Printf("main got %v", must(t)(withParent(q, exitBye).Switch(nil)))
 }
 
 func errorPropagates(t *crosscheck.T, m *greenlet.Greenlet) {
