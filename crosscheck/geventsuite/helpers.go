@@ -31,12 +31,13 @@ var (
 )
 
 // register adds a gevent twin that runs on a fresh hub and destroys it at
-// the end, so twins run in one process (the Go test) do not share hubs.
+// the end, so twins run in one process (the Go test) do not share hubs. A
+// failed destroy fails the scenario (a compared line and an error).
 func register(name string, twin func(t *crosscheck.T)) {
 	crosscheck.Register("gevent", name, func(t *crosscheck.T) {
 		defer func() {
 			if err := scheduler.GetHub().Destroy(); err != nil {
-				t.Printf("# hub destroy: %v", err)
+				t.Errorf("hub destroy: %v", err)
 			}
 		}()
 		twin(t)
