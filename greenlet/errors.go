@@ -33,8 +33,8 @@ var ErrNilParent = errors.New("greenlet: parent must be a greenlet, not nil")
 // greenlet or is not the greenlet currently running.
 var ErrNotMain = errors.New("greenlet: needs the running main greenlet")
 
-// ErrClosed is returned when switching into an owner whose main greenlet
-// was closed.
+// ErrClosed is returned by a Switch or Throw within an owner whose main
+// greenlet was closed.
 var ErrClosed = errors.New("greenlet: owner closed")
 
 // ErrGoexit is what a parent receives (through a *PanicError) when a

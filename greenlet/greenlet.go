@@ -692,8 +692,9 @@ func (m *Greenlet) forceStop(g *Greenlet) {
 }
 
 // Close kills every greenlet of m's owner (see KillAll) and releases the
-// owner: m becomes dead, switches into its greenlets fail with ErrClosed,
-// and the goroutine's next Current creates a new main greenlet.
+// owner: m becomes dead, every later Switch or Throw of its greenlets (m
+// included) fails with ErrClosed, and the goroutine's next Current creates
+// a new main greenlet.
 func (m *Greenlet) Close() error {
 	if err := m.checkRunningMain("close"); err != nil {
 		return err
