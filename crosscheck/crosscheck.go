@@ -7,6 +7,13 @@
 // with Register(S, NAME, twin) from an init function of package <S>suite.
 // Each side prints one line per observable event. Lines starting with "#" are
 // notes for people and are not compared.
+//
+// A failing scenario fails at once, unless it carries a timing mark
+// (MarkTiming): the name of a scenario whose trace is known to differ from
+// its reference on a loaded machine, and which timing makes it so, the way
+// gevent's own test suite marks a flaky test with a condition and a reason.
+// Runner.RunMarked gives a marked scenario one retry and reports it; only
+// the gevent suite may be marked.
 package crosscheck
 
 import (
@@ -102,7 +109,8 @@ func Lookup(suite, name string) (Scenario, error) {
 
 // T is what a Go twin writes its trace to.
 type T struct {
-	w *bufio.Writer
+	w      *bufio.Writer
+	errors []string // Errorf messages: the twin failed but ran on
 }
 
 // errFatal unwinds a twin that called Fatalf.
@@ -123,6 +131,15 @@ func (t *T) Println(args ...any) {
 	t.w.WriteString(fmt.Sprintln(args...))
 }
 
+// Errorf writes an "ERROR:" line and marks the twin failed without stopping
+// it, like testing.T.Errorf: the line is compared, so the trace differs from
+// the reference, and RunTwin reports the failure even if it did not.
+func (t *T) Errorf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	t.Printf("ERROR: %s", msg)
+	t.errors = append(t.errors, msg)
+}
+
 // Fatalf writes a "FATAL:" line and stops the twin. The trace will then
 // differ from the reference, so the scenario fails with the message in its diff.
 func (t *T) Fatalf(format string, args ...any) {
@@ -133,7 +150,7 @@ func (t *T) Fatalf(format string, args ...any) {
 
 // RunTwin runs s's twin in this goroutine, writing its trace to w. A panic
 // in the twin becomes a "PANIC:" trace line and an error, so a crashing twin
-// fails its scenario instead of the harness.
+// fails its scenario instead of the harness; an Errorf becomes an error too.
 func RunTwin(s Scenario, w io.Writer) (err error) {
 	t := &T{w: bufio.NewWriter(w)}
 	defer func() {
@@ -145,6 +162,9 @@ func RunTwin(s Scenario, w io.Writer) (err error) {
 				fmt.Fprintf(os.Stderr, "%s", debug.Stack())
 				err = fmt.Errorf("crosscheck: %s: panic: %v", s.ID(), r)
 			}
+		}
+		if err == nil && len(t.errors) > 0 {
+			err = fmt.Errorf("crosscheck: %s: %s", s.ID(), strings.Join(t.errors, "; "))
 		}
 		if ferr := t.w.Flush(); err == nil {
 			err = ferr

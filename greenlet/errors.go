@@ -33,8 +33,8 @@ var ErrNilParent = errors.New("greenlet: parent must be a greenlet, not nil")
 // greenlet or is not the greenlet currently running.
 var ErrNotMain = errors.New("greenlet: needs the running main greenlet")
 
-// ErrClosed is returned when switching into an owner whose main greenlet
-// was closed.
+// ErrClosed is returned by a Switch or Throw within an owner whose main
+// greenlet was closed.
 var ErrClosed = errors.New("greenlet: owner closed")
 
 // ErrGoexit is what a parent receives (through a *PanicError) when a
@@ -44,6 +44,31 @@ var ErrGoexit = errors.New("greenlet: runtime.Goexit called in greenlet")
 // ErrStopped is returned by Switch and Throw called from a greenlet that is
 // being destroyed by KillAll or Close: its coroutine can no longer switch.
 var ErrStopped = fmt.Errorf("%w: greenlet stopped, cannot switch", ErrGreenletExit)
+
+// ErrTraceHook is matched by the *TraceError of a trace hook that panicked.
+var ErrTraceHook = errors.New("greenlet: trace hook panicked")
+
+// TraceError is raised in the target of a switch or throw whose trace hook
+// panicked (see TraceFunc); the hook has been uninstalled. errors.Is matches
+// ErrTraceHook, and the panic value when it is an error.
+type TraceError struct {
+	Greenlet uint64 // ID of the target, where the hook ran
+	Event    string // EventSwitch or EventThrow
+	Value    any    // the panic value
+	Stack    []byte // the hook's stack at the panic
+}
+
+func (e *TraceError) Error() string {
+	return fmt.Sprintf("greenlet %d: trace hook panicked on %s: %v", e.Greenlet, e.Event, e.Value)
+}
+
+// Unwrap returns ErrTraceHook and the panic value when it is an error.
+func (e *TraceError) Unwrap() []error {
+	if err, ok := e.Value.(error); ok {
+		return []error{ErrTraceHook, err}
+	}
+	return []error{ErrTraceHook}
+}
 
 // Error reports a refused operation: which one, on which greenlet, and why.
 type Error struct {

@@ -14,7 +14,9 @@
 // escaping a Func is returned as the error of the parent's Switch. Throw
 // raises an error at the target's switch point. A greenlet that dies of
 // ErrGreenletExit hands that error to its parent as a value, not an error,
-// as python-greenlet hands back the GreenletExit instance.
+// as python-greenlet hands back the GreenletExit instance; a parent that
+// has not started yet starts with nil, as python-greenlet starts it with no
+// arguments.
 //
 // # Values
 //
@@ -77,7 +79,15 @@ type Args []any
 // TraceFunc observes every switch and throw of an owner, like
 // greenlet.settrace: event is EventSwitch or EventThrow, origin the greenlet
 // that switched (or died), target the greenlet now running. It runs in the
-// target, after the switch.
+// target, after the switch: Current is target. A throw into an unstarted
+// greenlet starts it to die of the error, so the hook sees EventThrow in
+// it, then the switch of its death to its parent.
+//
+// A hook that panics (or calls runtime.Goexit) is uninstalled, as
+// python-greenlet removes a tracer that raised, and the panic is raised in
+// target instead of what the switch carried: the target's pending Switch or
+// Throw returns a *TraceError, and a greenlet that was starting dies of it
+// without running its Func.
 type TraceFunc func(event string, origin, target *Greenlet)
 
 // Trace events.
@@ -110,7 +120,8 @@ type Greenlet struct {
 	goid   int64 // goroutine running this greenlet; set when it starts
 	state  state
 	isMain bool
-	// stopping: KillAll is tearing the coroutine down; it may not switch.
+	// stopping: KillAll is tearing the coroutine down, or Close killed this
+	// main greenlet; it may not switch.
 	stopping bool
 	// goexit: the body called runtime.Goexit and is parked mid-unwind.
 	goexit bool
@@ -135,6 +146,9 @@ type owner struct {
 	val    any
 	err    error
 	throw  bool
+	// exit: val is the GreenletExit the origin died of, which python-greenlet
+	// hands over as a value but does not pass to a greenlet it starts.
+	exit bool
 
 	trace      TraceFunc
 	head, tail *Greenlet
@@ -282,9 +296,13 @@ func (g *Greenlet) Switch(v any) (any, error) {
 }
 
 // Throw raises err (ErrGreenletExit when nil) in g at its switch point and
-// returns like Switch. Thrown into an unstarted or dead greenlet, it kills
-// it without running: its parent gets err, or err as a value when err is a
-// GreenletExit. Thrown into the current greenlet, it returns err at once.
+// returns like Switch. Thrown into an unstarted greenlet, it starts g only
+// for g to die of err at once, without running its Func; thrown into a dead
+// one, it goes to g's nearest live ancestor. Either way g's parent (or that
+// ancestor) gets err, or err as a value when err is a GreenletExit; an
+// unstarted greenlet that receives such a value starts with nil, as
+// python-greenlet starts it with no arguments. Thrown into the current
+// greenlet, it returns err at once.
 func (g *Greenlet) Throw(err error) (any, error) {
 	if err == nil {
 		err = ErrGreenletExit
@@ -299,7 +317,7 @@ func (o *owner) transfer(g *Greenlet, v any, err error) (any, error) {
 	if cur.goid != goid.Get() || cur.stopping {
 		return nil, o.refuseTransfer(g, err != nil)
 	}
-	o.target, o.origin, o.val, o.err, o.throw = g, cur, v, err, err != nil
+	o.target, o.origin, o.val, o.err, o.throw, o.exit = g, cur, v, err, err != nil, false
 	// The loop of dispatch, repeated here to save a frame on the hot path.
 	for {
 		t := o.target
@@ -332,7 +350,9 @@ func (o *owner) transfer(g *Greenlet, v any, err error) (any, error) {
 	v, err = o.val, o.err
 	o.val, o.err = nil, nil
 	if o.trace != nil {
-		o.fire(cur)
+		if terr := o.fire(cur); terr != nil {
+			return nil, terr
+		}
 	}
 	return v, err
 }
@@ -342,8 +362,11 @@ func (o *owner) refuseTransfer(g *Greenlet, throw bool) error {
 	if throw {
 		op = "throw"
 	}
-	if o.current.goid != goid.Get() {
+	switch {
+	case o.current.goid != goid.Get():
 		return g.refuse(op, ErrWrongGoroutine)
+	case o.closed:
+		return g.refuse(op, ErrClosed)
 	}
 	return g.refuse(op, ErrStopped)
 }
@@ -389,20 +412,16 @@ func (o *owner) dispatch(cur *Greenlet) (any, error) {
 				panic(unwind{})
 			}
 		case stUnstarted:
-			if o.throw {
-				o.killUnstarted(t)
-				continue
-			}
-			if o.closed {
-				return nil, t.refuse("switch", ErrClosed)
-			}
+			// A throw starts t too: python-greenlet runs the trace hook
+			// in t before t dies of the error (see body).
 			t.next, t.stop = iter.Pull(t.body)
 			o.link(t)
 			o.resume(cur, t)
 		default: // stDead
 			if !o.toAncestor(t) {
-				o.val, o.err = nil, nil
-				return nil, t.refuse("switch", ErrClosed)
+				// Only a closed owner has no live root, and transfer
+				// refuses its main greenlet: kept as a guard.
+				return nil, o.refuseClosed(t)
 			}
 		}
 	}
@@ -411,7 +430,9 @@ func (o *owner) dispatch(cur *Greenlet) (any, error) {
 	v, err := o.val, o.err
 	o.val, o.err = nil, nil
 	if o.trace != nil {
-		o.fire(cur)
+		if terr := o.fire(cur); terr != nil {
+			return nil, terr
+		}
 	}
 	return v, err
 }
@@ -443,7 +464,7 @@ func (o *owner) reap(t *Greenlet) {
 // so reaches the ancestor as a value.
 func (o *owner) toAncestor(t *Greenlet) bool {
 	if o.throw && errors.Is(o.err, ErrGreenletExit) {
-		o.val, o.err, o.throw = o.err, nil, false
+		o.val, o.err, o.throw, o.exit = o.err, nil, false, true
 	}
 	for t != nil && t.state == stDead {
 		t = t.parent
@@ -452,26 +473,44 @@ func (o *owner) toAncestor(t *Greenlet) bool {
 	return t != nil
 }
 
-// killUnstarted lets a throw enter unstarted t, which dies of it at once
-// without running, and sends the outcome to t's parent.
-func (o *owner) killUnstarted(t *Greenlet) {
-	if o.trace != nil {
-		o.fire(t)
+// refuseClosed drops a transfer that found no live greenlet to run in a
+// closed owner.
+func (o *owner) refuseClosed(t *Greenlet) error {
+	op := "switch"
+	if o.throw {
+		op = "throw"
 	}
-	t.state = stDead
-	t.run = nil
-	o.origin, o.target = t, t.parent
-	if errors.Is(o.err, ErrGreenletExit) {
-		o.val, o.err, o.throw = o.err, nil, false
-	}
+	o.val, o.err = nil, nil
+	return t.refuse(op, ErrClosed)
 }
 
-func (o *owner) fire(target *Greenlet) {
+// fire calls the trace hook in target, the greenlet now running. A hook
+// that does not return normally is uninstalled, and its panic comes back as
+// the *TraceError to raise in target instead of the transfer.
+func (o *owner) fire(target *Greenlet) (err error) {
 	ev := EventSwitch
 	if o.throw {
 		ev = EventThrow
 	}
+	returned := false
+	defer func() {
+		if returned {
+			return
+		}
+		r := recover()
+		if _, ok := r.(unwind); ok {
+			// KillAll stops a coroutine whose hook switched away: not
+			// the hook's failure.
+			panic(r)
+		}
+		o.trace = nil
+		if r != nil {
+			err = &TraceError{Greenlet: target.id, Event: ev, Value: r, Stack: debug.Stack()}
+		}
+	}()
 	o.trace(ev, o.origin, target)
+	returned = true
+	return nil
 }
 
 // body is the coroutine of a started greenlet.
@@ -480,18 +519,28 @@ func (g *Greenlet) body(yield func(struct{}) bool) {
 	g.goid = goid.Get()
 	goroutines.Store(g.goid, g)
 	o := g.o
-	v := o.val
-	o.val = nil
-	if o.trace != nil {
-		o.fire(g)
+	v, thrown := o.val, o.err
+	if o.exit {
+		v = nil
 	}
+	o.val, o.err = nil, nil
 	done := false
 	defer g.recoverBody(&done)
+	if o.trace != nil {
+		if terr := o.fire(g); terr != nil {
+			thrown = terr
+		}
+	}
 	var res any
 	var err error
-	if g.run == nil {
+	switch {
+	case thrown != nil:
+		// Started by a throw, or by a switch whose trace hook panicked:
+		// it dies of the error without running.
+		err = thrown
+	case g.run == nil:
 		err = g.refuse("run", ErrNoRun)
-	} else {
+	default:
 		res, err = g.run(v)
 	}
 	done = true
@@ -534,11 +583,12 @@ func (g *Greenlet) finish(res any, err error) {
 	if g.stopping {
 		return
 	}
-	if err != nil && errors.Is(err, ErrGreenletExit) {
+	exit := err != nil && errors.Is(err, ErrGreenletExit)
+	if exit {
 		res, err = err, nil
 	}
 	o.origin, o.target = g, g.parent
-	o.val, o.err, o.throw = res, err, err != nil
+	o.val, o.err, o.throw, o.exit = res, err, err != nil, exit
 }
 
 // stopCoroutine ends g's coroutine, absorbing the goexitDone panic that
@@ -642,8 +692,9 @@ func (m *Greenlet) forceStop(g *Greenlet) {
 }
 
 // Close kills every greenlet of m's owner (see KillAll) and releases the
-// owner: m becomes dead, switches into its greenlets fail with ErrClosed,
-// and the goroutine's next Current creates a new main greenlet.
+// owner: m becomes dead, every later Switch or Throw of its greenlets (m
+// included) fails with ErrClosed, and the goroutine's next Current creates
+// a new main greenlet.
 func (m *Greenlet) Close() error {
 	if err := m.checkRunningMain("close"); err != nil {
 		return err
@@ -652,6 +703,9 @@ func (m *Greenlet) Close() error {
 	o := m.o
 	o.closed = true
 	m.state = stDead
+	// A dead main may not switch either: transfer refuses it up front, so
+	// nothing starts a coroutine that no KillAll would stop.
+	m.stopping = true
 	goroutines.Delete(o.goid)
 	return err
 }

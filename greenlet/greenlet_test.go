@@ -377,6 +377,16 @@ func TestCloseReleasesOwner(t *testing.T) {
 		assert.ErrorIs(t, err, ErrClosed)
 		_, err = g.Switch(nil)
 		assert.ErrorIs(t, err, ErrClosed)
+		// A throw would have to start u's coroutine, which nothing could
+		// stop any more.
+		_, err = u.Throw(nil)
+		assert.ErrorIs(t, err, ErrClosed)
+		assert.False(t, u.Started())
+		_, err = g.Throw(nil)
+		assert.ErrorIs(t, err, ErrClosed)
+		_, err = m.Switch(nil)
+		assert.ErrorIs(t, err, ErrClosed)
+		assert.True(t, m.Dead(), "a refused switch leaves the closed main dead")
 		m2 := Current()
 		assert.NotSame(t, m, m2)
 		assert.ErrorIs(t, m.Close(), ErrNotMain)

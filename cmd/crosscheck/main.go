@@ -1,10 +1,12 @@
 // Command crosscheck runs every behaviour scenario as its reference program
 // (C against libev, Python greenlet or gevent) and as its Go twin, and
 // prints PASS or FAIL per scenario with a trace diff for each failure.
+// A failing scenario is run again only when it carries a timing mark
+// (crosscheck.MarkTiming), and the summary counts the retries used.
 //
 // Usage, from the repository root:
 //
-//	go run ./cmd/crosscheck [-suite libev,greenlet,gevent] [-run REGEXP] [-v]
+//	go run ./cmd/crosscheck [-suite libev,greenlet,gevent] [-run REGEXP] [-v] [-retry-marked=false]
 package main
 
 import (
@@ -31,17 +33,24 @@ func main() {
 	verbose := flag.Bool("v", false, "print both traces of every scenario")
 	timeout := flag.Duration("timeout", 30*time.Second, "time limit for each side of a scenario")
 	python := flag.String("python", "/usr/bin/python3", "the Python that has greenlet and gevent")
-	// Scenarios that order timers a few milliseconds apart can differ on a
-	// machine whose cores are busy with other work, on either side: a
-	// failing scenario is run again, and a pass on a later attempt is
-	// reported as such.
-	retries := flag.Int("retries", 2, "extra attempts for a failing scenario")
+	retryMarked := flag.Bool("retry-marked", true, "run a failing scenario with a timing mark once more (false: measure flakes)")
 	flag.Parse()
 
 	if *twin != "" {
 		os.Exit(runTwin(*twin))
 	}
-	os.Exit(runAll(*suites, *run, *verbose, *timeout, *python, *retries))
+	os.Exit(runAll(options{
+		suites: *suites, pattern: *run, verbose: *verbose,
+		timeout: *timeout, python: *python, retryMarked: *retryMarked,
+	}))
+}
+
+type options struct {
+	suites, pattern string
+	verbose         bool
+	timeout         time.Duration
+	python          string
+	retryMarked     bool
 }
 
 func runTwin(id string) int {
@@ -62,65 +71,100 @@ func runTwin(id string) int {
 	return 0
 }
 
-func runAll(suiteList, pattern string, verbose bool, timeout time.Duration, python string, retries int) int {
-	root, err := findRoot()
+func runAll(opt options) int {
+	r, filter, err := setup(opt)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	self, err := os.Executable()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "crosscheck:", err)
-		return 2
-	}
-	var filter *regexp.Regexp
-	if pattern != "" {
-		if filter, err = regexp.Compile(pattern); err != nil {
-			fmt.Fprintln(os.Stderr, "crosscheck: -run:", err)
-			return 2
-		}
-	}
-	r := &crosscheck.Runner{Root: root, Self: self, Python: python, CC: "cc", Timeout: timeout}
-
-	passed, failed := 0, 0
-	var retried []string
-	for _, suite := range strings.Split(suiteList, ",") {
+	var sum summary
+	for _, suite := range strings.Split(opt.suites, ",") {
 		for _, name := range scenarioNames(r, suite) {
-			id := suite + "/" + name
-			if filter != nil && !filter.MatchString(id) {
+			if filter != nil && !filter.MatchString(suite+"/"+name) {
 				continue
 			}
-			res := r.Run(context.Background(), suite, name)
-			attempts := 1
-			for !res.Passed() && attempts <= retries {
-				attempts++
-				res = r.Run(context.Background(), suite, name)
-			}
-			if res.Passed() {
-				passed++
-				if attempts > 1 {
-					retried = append(retried, id)
-					fmt.Printf("PASS %s (on attempt %d)\n", id, attempts)
-				} else {
-					fmt.Printf("PASS %s\n", id)
-				}
+			var out crosscheck.Outcome
+			if opt.retryMarked {
+				out = r.RunMarked(context.Background(), suite, name)
 			} else {
-				failed++
-				fmt.Printf("FAIL %s\n", id)
-				fmt.Println(indent(res.Err.Error()))
+				out = crosscheck.Outcome{Result: r.Run(context.Background(), suite, name)}
+				out.Mark, _ = crosscheck.TimingMark(suite, name)
 			}
-			if verbose {
-				fmt.Println(indent("reference:\n" + strings.Join(res.Ref, "\n")))
-				fmt.Println(indent("geventgo:\n" + strings.Join(res.Got, "\n")))
-			}
+			sum.report(out, opt.verbose)
 		}
 	}
-	if len(retried) > 0 {
-		fmt.Printf("crosscheck: %d scenario(s) passed only on a later attempt (timing-sensitive under load): %s\n",
-			len(retried), strings.Join(retried, " "))
+	return sum.print()
+}
+
+// setup finds the repository, checks the timing marks and builds the runner.
+func setup(opt options) (*crosscheck.Runner, *regexp.Regexp, error) {
+	root, err := findRoot()
+	if err != nil {
+		return nil, nil, err
 	}
-	fmt.Printf("crosscheck: %d passed, %d failed\n", passed, failed)
-	if failed > 0 {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, nil, fmt.Errorf("crosscheck: %w", err)
+	}
+	if err := crosscheck.CheckMarks(); err != nil {
+		return nil, nil, err
+	}
+	var filter *regexp.Regexp
+	if opt.pattern != "" {
+		if filter, err = regexp.Compile(opt.pattern); err != nil {
+			return nil, nil, fmt.Errorf("crosscheck: -run: %w", err)
+		}
+	}
+	r := &crosscheck.Runner{Root: root, Self: self, Python: opt.python, CC: "cc", Timeout: opt.timeout}
+	return r, filter, nil
+}
+
+// summary counts outcomes as they are printed.
+type summary struct {
+	passed, failed, marked int
+	retried                []string
+}
+
+func (s *summary) report(out crosscheck.Outcome, verbose bool) {
+	id := out.Suite + "/" + out.Name
+	if out.Mark != "" {
+		s.marked++
+	}
+	if out.Retried != nil {
+		s.retried = append(s.retried, id)
+	}
+	switch {
+	case out.Passed() && out.Retried != nil:
+		s.passed++
+		fmt.Printf("PASS %s (marked retry used: %s)\n", id, out.Mark)
+		fmt.Println(indent("first attempt:\n" + out.Retried.Err.Error()))
+	case out.Passed():
+		s.passed++
+		fmt.Printf("PASS %s\n", id)
+	default:
+		s.failed++
+		fmt.Printf("FAIL %s\n", id)
+		if out.Retried != nil {
+			fmt.Println(indent("first attempt (marked: " + out.Mark + "):\n" + out.Retried.Err.Error()))
+			fmt.Println(indent("second attempt:"))
+		}
+		fmt.Println(indent(out.Err.Error()))
+	}
+	if verbose {
+		fmt.Println(indent("reference:\n" + strings.Join(out.Ref, "\n")))
+		fmt.Println(indent("geventgo:\n" + strings.Join(out.Got, "\n")))
+	}
+}
+
+// print writes the summary line and returns the exit status.
+func (s *summary) print() int {
+	fmt.Printf("crosscheck: %d passed, %d failed; %d marked retries used (of %d timing-marked scenarios run)",
+		s.passed, s.failed, len(s.retried), s.marked)
+	if len(s.retried) > 0 {
+		fmt.Printf(": %s", strings.Join(s.retried, " "))
+	}
+	fmt.Println()
+	if s.failed > 0 {
 		return 1
 	}
 	return 0

@@ -1,10 +1,12 @@
 package geventsuite
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/geventgo/geventgo/crosscheck"
@@ -30,17 +32,44 @@ var (
 	errInLink   = errors.New("in link") // ValueError("in link") raised in a link
 )
 
-// register adds a gevent twin that runs on a fresh hub and destroys it at
-// the end, so twins run in one process (the Go test) do not share hubs.
+// register adds a gevent twin that runs as the main greenlet of a fresh hub
+// (scheduler.Main), destroyed at the end, so twins run in one process (the
+// Go test) do not share hubs. A failed Destroy fails the scenario.
 func register(name string, twin func(t *crosscheck.T)) {
 	crosscheck.Register("gevent", name, func(t *crosscheck.T) {
-		defer func() {
-			if err := scheduler.CurrentHub().Destroy(); err != nil {
-				t.Printf("# hub destroy: %v", err)
-			}
-		}()
-		twin(t)
+		defer cancelWithins()
+		if err := scheduler.Main(func() error { twin(t); return nil }); err != nil {
+			t.Errorf("hub destroy: %v", err)
+		}
 	})
+}
+
+// bg is the context of waits that only their own events end.
+var bg = context.Background()
+
+var (
+	withinMu      sync.Mutex
+	withinCancels []context.CancelFunc
+)
+
+// within returns a context whose deadline is d from now: the Go form of a
+// gevent call's timeout argument. register cancels it when the twin ends.
+func within(d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(bg, d)
+	withinMu.Lock()
+	withinCancels = append(withinCancels, cancel)
+	withinMu.Unlock()
+	return ctx
+}
+
+func cancelWithins() {
+	withinMu.Lock()
+	cs := withinCancels
+	withinCancels = nil
+	withinMu.Unlock()
+	for _, c := range cs {
+		c()
+	}
 }
 
 // py formats a bool the way Python prints it.

@@ -18,13 +18,13 @@ import (
 //   - A Python runtime fault (1 // 0) is a Go panic with such an error.
 
 // register adds a twin that runs with a fresh main greenlet, closed at the
-// end so no coroutine outlives the scenario.
+// end so no coroutine outlives the scenario; a failed close fails it.
 func register(name string, twin func(t *crosscheck.T, m *greenlet.Greenlet)) {
 	crosscheck.Register("greenlet", name, func(t *crosscheck.T) {
 		m := greenlet.Current()
 		defer func() {
 			if err := m.Close(); err != nil {
-				t.Printf("close: %v", err)
+				t.Errorf("close: %v", err)
 			}
 		}()
 		twin(t, m)
@@ -53,19 +53,28 @@ func show(v any) string {
 }
 
 // errText is "Type: message" for a Python-style error, "GreenletExit" (with
-// its message, if any) for a GreenletExit, the panic's error for a panic.
+// its message, if any) for a GreenletExit, the panic's error for a panic of
+// a greenlet or of a trace hook.
 func errText(err error) string {
 	var pe *greenlet.PanicError
 	if errors.As(err, &pe) {
-		if e, ok := pe.Value.(error); ok {
-			return errText(e)
-		}
-		return fmt.Sprint(pe.Value)
+		return panicText(pe.Value)
+	}
+	var te *greenlet.TraceError
+	if errors.As(err, &te) {
+		return panicText(te.Value)
 	}
 	if errors.Is(err, greenlet.ErrGreenletExit) {
 		return strings.TrimPrefix(err.Error(), "greenlet: ")
 	}
 	return err.Error()
+}
+
+func panicText(v any) string {
+	if e, ok := v.(error); ok {
+		return errText(e)
+	}
+	return fmt.Sprint(v)
 }
 
 // kind is the Python exception type name of err.
@@ -104,6 +113,35 @@ func nameOf(g *greenlet.Greenlet) string {
 func tracer(t *crosscheck.T) greenlet.TraceFunc {
 	return func(event string, origin, target *greenlet.Greenlet) {
 		t.Printf("trace %s %s %s", event, nameOf(origin), nameOf(target))
+	}
+}
+
+// whereTracer also prints which greenlet the hook runs in and the target's
+// state, the way trace_throw_unstarted.py's hook does.
+func whereTracer(t *crosscheck.T) greenlet.TraceFunc {
+	return func(event string, origin, target *greenlet.Greenlet) {
+		t.Printf("trace %s %s %s current %s active %s dead %s", event, nameOf(origin), nameOf(target),
+			nameOf(greenlet.Current()), py(target.Active()), py(target.Dead()))
+	}
+}
+
+// raisingTracer is tracer that panics with a ValueError on its call
+// number at (from 1), as trace_hook_raises.py's hook raises.
+func raisingTracer(t *crosscheck.T, at int) greenlet.TraceFunc {
+	n := 0
+	return func(event string, origin, target *greenlet.Greenlet) {
+		n++
+		t.Printf("trace %s %s %s", event, nameOf(origin), nameOf(target))
+		if n == at {
+			panic(pyErr("ValueError", fmt.Sprintf("tracer %d", n)))
+		}
+	}
+}
+
+// caught prints an error the way the references' except clauses do.
+func caught(t *crosscheck.T, who string, err error) {
+	if err != nil {
+		t.Printf("%s caught %s", who, errText(err))
 	}
 }
 
