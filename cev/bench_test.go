@@ -109,7 +109,7 @@ func BenchmarkAsyncSend(b *testing.B) {
 }
 
 // BenchmarkRunNoWait: one bare ev_run(EVRUN_NOWAIT) iteration through cgo
-// with nothing to do (DESIGN.md fact 13).
+// with nothing to do: the floor of every hub iteration.
 func BenchmarkRunNoWait(b *testing.B) {
 	for _, be := range []struct {
 		name string
@@ -127,7 +127,8 @@ func BenchmarkRunNoWait(b *testing.B) {
 var sinkRevents int
 
 // BenchmarkDispatchSlotTable resolves a queued event to its callback
-// through the loop's slot table, as Run does (DESIGN.md fact 4).
+// through the loop's slot table, as Run does (ARCHITECTURE.md, The C
+// boundary).
 func BenchmarkDispatchSlotTable(b *testing.B) {
 	l := newLoop(b)
 	var ws []*Idle
@@ -144,8 +145,7 @@ func BenchmarkDispatchSlotTable(b *testing.B) {
 }
 
 // BenchmarkDispatchGoPointer resolves the same callback through
-// github.com/mattn/go-pointer's Restore, the alternative DESIGN.md fact 4
-// asks to measure.
+// github.com/mattn/go-pointer's Restore, the alternative to the slot table.
 func BenchmarkDispatchGoPointer(b *testing.B) {
 	l := newLoop(b)
 	var ptrs []unsafe.Pointer

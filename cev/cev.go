@@ -1,73 +1,45 @@
-// Package cev is a thin, C-faithful binding of libev 4.33 whose callbacks are dispatched in Go from a queue filled by C.
+// Package cev is a thin, C-faithful binding of libev 4.33: a Loop and its
+// watchers, named as libev names them, whose callbacks are queued by C and
+// dispatched in Go. It is the only package of the module that imports "C".
+// Every doc comment names the libev function and the ev.pod section that
+// specifies it, as "(ev_timer_again; ev.pod, WATCHER TYPES / ev_timer ...)".
 //
-// Names mirror libev's (ev_run is Loop.Run, ev_timer is Timer, EV_READ is
-// EV_READ) and every doc comment names the libev function and the ev.pod
-// section that specifies it, as "(ev_timer_again; ev.pod, WATCHER TYPES /
-// ev_timer - relative and optionally repeating timeouts / Watcher-Specific
-// Functions and Data Members)": headings as ev.pod writes them, without the
-// POD markup. What differs from calling libev directly, and why:
+// # Contracts
 //
-//   - Watchers live in C memory at a fixed address and are created by the
-//     New* functions; their C callback never calls Go. It appends
-//     (slot, generation, revents) to a per-loop C queue. Loop.Run calls
-//     ev_run once per iteration through one cgo call, then dispatches the
-//     queued events to the Go callbacks in libev's exact order: Go keeps
-//     libev's per-priority pending stacks (ev_invoke_pending), so events
-//     fed, stopped or cleared from a callback behave as in C
-//     (see DESIGN.md facts 2-4).
-//   - Prepare (and fork) callbacks must run before the loop blocks: when
-//     libev queues them, ev_run is broken before the poll, Go runs them,
-//     and the same iteration is resumed (prepare and fork watchers are not
-//     queued twice). A hub that needs work done before every poll is
-//     cheaper doing it around Run(EVRUN_ONCE|EVRUN_NOWAIT) than in a
-//     prepare watcher, which costs a second ev_run call per iteration.
+// A Loop and its watchers are loop-affine and not goroutine-safe: call their
+// methods only from the goroutine (or greenlet) that runs the loop. The one
+// exception is Async.Send, which any goroutine may call.
+//
+// What differs from calling libev directly (ARCHITECTURE.md, The C boundary,
+// says why):
+//
+//   - Watchers live in C memory, made by the Loop.New* functions, and must be
+//     Closed to free it (Loop.Destroy frees every watcher of the loop).
+//   - Their C callbacks never call Go: they queue (slot, generation,
+//     revents), and Loop.Run dispatches the queue to the Go callbacks after
+//     ev_run returns, in libev's order (Go keeps libev's per-priority pending
+//     stacks, so events fed, stopped or cleared from a callback behave as in
+//     C). Prepare and fork callbacks still run before the loop blocks: Run
+//     breaks ev_run before the poll, runs them and resumes the iteration.
+//   - Stop bumps the watcher's generation, so an event queued before it is
+//     never dispatched. ClearPending reaches Go's pending stacks or libev's,
+//     but, like ev_clear_pending, not an event already in the batch being
+//     dispatched. Start does not bump: libev keeps the pending event of a
+//     watcher started again, and so does cev.
 //   - libev's signal and child support is compiled out (a Go process owns
 //     its signals and children): Signal is built on os/signal, Child on a
-//     pidfd watched by an internal ev_io. Both keep libev's semantics.
-//   - Bad input returns an *Error (errors.Is matches ErrInvalid, ErrBadFD,
-//     ErrClosed, ...) instead of reaching one of libev's assertions. An fd
-//     closed under active io watchers kills them with EV_ERROR as libev's
-//     fd_kill would, where libev 4.33 asserts (see IO).
-//   - Nil and zero-value receivers never crash: a method with an error
-//     result returns ErrInvalid for a nil or zero-value Loop or watcher
-//     (one not made by NewLoop or a Loop.New* function) and ErrClosed
-//     after Destroy or Close, checking the receiver before the arguments. A
-//     getter returns its zero value, except IO.FD (-1: 0 is a valid fd) and
-//     the Loop of a closed watcher, which still names its loop.
-//   - revents given to Loop.FeedEvent and Invoke must be a non-empty OR of
-//     the EV_* event bits below; libev passes any int through.
-//   - Watchers must be Closed to free their C memory (libev leaves memory to
-//     its user); Loop.Destroy frees every watcher of the loop.
-//   - Which libev: a plain build links the system's (<ev.h>, -lev; Debian
-//     libev-dev), -tags libev_static compiles in the pinned 4.33 that `make
-//     libev` fetches (Embedded tells which). The C side refuses, with one
-//     error saying what to do, a missing ev.h or ev.c, a libev other than
-//     4.11-4.x, or one built without a feature cev wraps (cev_check.h);
-//     NewLoop returns ErrVersion when the linked libev is older than the
-//     ev.h it was compiled against, or of another major version (Version,
-//     HeaderVersion).
+//     pidfd watched by an internal ev_io; both keep libev's semantics.
+//   - Bad input returns an *Error matching ErrInvalid, ErrBadFD, ErrClosed,
+//     ErrVersion... instead of reaching a libev assertion: an fd closed under
+//     active io watchers kills them with EV_ERROR, as libev's fd_kill would;
+//     revents given to FeedEvent and Invoke must be a non-empty OR of the
+//     EV_* bits. A nil or zero-value Loop or watcher returns ErrInvalid (a
+//     getter its zero value, except IO.FD, -1), and ErrClosed after Destroy
+//     or Close.
 //
-// Concurrency: a Loop and its watchers are loop-affine and NOT goroutine
-// safe. Call their methods only from the goroutine (or greenlet) that runs
-// the loop. The one exception is Async.Send, which any goroutine may call.
-//
-// Generations: Stop bumps the watcher's generation (in C), so an event
-// queued before it is never dispatched. ClearPending takes the event off
-// Go's pending stacks or libev's, wherever it waits; like ev_clear_pending,
-// it cannot reach an event already invoked into the batch being dispatched
-// (it returns 0 then, and that event still runs). Start does not bump:
-// libev keeps a pending event of a watcher that is started again (for
-// example a one-shot timer that fired and is restarted by an earlier
-// callback of the same iteration), and so does cev.
-//
-// The cost of one iteration (DESIGN.md fact 13): strace shows cev's
-// Run(EVRUN_NOWAIT) makes exactly the syscalls C's ev_run makes (one
-// epoll_wait(0)) and allocates nothing; BenchmarkCgoCall puts the cgo
-// floor at 34-46 ns. The other syscalls of a Go process (futex, nanosleep)
-// come from the runtime's sysmon and thread hand-offs, not from cev, and
-// their number does not follow the iteration count. On a loaded machine
-// BenchmarkRunNoWait and the same loop in C were both dominated by the
-// epoll_wait syscall and within noise of each other.
+// A plain build links the system's libev (Debian's libev-dev); the build tag
+// libev_static compiles the pinned libev 4.33 in instead (make libev fetches
+// it). Either way cev checks the libev it compiles against and links.
 package cev
 
 import (

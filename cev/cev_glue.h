@@ -7,7 +7,7 @@
  *
  * No function here calls into Go: watcher callbacks only append
  * (slot, generation, revents) to the loop's queue, which Go drains after
- * ev_run returns (DESIGN.md facts 2-4).
+ * ev_run returns (ARCHITECTURE.md, The C boundary).
  */
 #include <errno.h>
 #include <fcntl.h>

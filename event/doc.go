@@ -9,7 +9,8 @@
 // are links too, so they wake in FIFO order, from the hub. A greenlet that
 // calls Wait on an object that is already ready returns at once, unless a
 // notification is still pending: then it waits for that notification and
-// wakes after the greenlets that had to block (gevent issue 1520).
+// wakes after the greenlets that had to block (gevent's
+// arrived_while_waiting).
 //
 // # Goroutines
 //

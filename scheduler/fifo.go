@@ -1,8 +1,8 @@
 package scheduler
 
 // The run_callback queue is a FIFO of fixed-size blocks recycled through a
-// free list: a growing slice cost 170-250 ns per callback in growslice and GC,
-// recycled blocks cost a few ns (DESIGN.md fact 10).
+// free list: a growing slice spends its time in growslice and the GC
+// (docs/performance.md, The run_callback queue).
 
 const cbBlockSize = 256
 
