@@ -9,6 +9,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -38,14 +40,18 @@ func main() {
 // per host: its addresses, its error, or that it did not finish in time.
 func run(w io.Writer, hosts []string, timeout time.Duration) error {
 	return scheduler.Main(func() error {
-		scheduler.GetHub().SetErrorHandler(func(error) {}) // failures are printed below
+		scheduler.CurrentHub().SetErrorHandler(func(error) {}) // failures are printed below
 		jobs := make([]*scheduler.Greenlet[[]string], len(hosts))
 		for i, host := range hosts {
 			jobs[i] = scheduler.Spawn(func() ([]string, error) {
-				return resolver.LookupHost(host)
+				return resolver.LookupHost(context.Background(), host)
 			})
 		}
-		if _, err := scheduler.JoinAll(jobs, timeout, false); err != nil {
+		// Wait for all of them, whatever their outcome, for at most timeout
+		// (gevent.joinall(jobs, timeout=2)); Main kills the ones still running.
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		if _, err := scheduler.Wait(ctx, jobs, 0); err != nil && !errors.Is(err, scheduler.ErrTimeout) {
 			return err
 		}
 		for i, job := range jobs {
