@@ -165,28 +165,33 @@ func TestRefused(t *testing.T) {
 	}))
 }
 
-// stuckDNS is a net.Resolver whose DNS server never answers: its Dial
-// blocks until the lookup's context is done and records that context.
-type stuckDNS struct {
+// fakeDNS is a net.Resolver whose DNS server is never reached: its Dial
+// records the lookup's context and then fails at once, or, when stuck,
+// blocks until that context is done.
+type fakeDNS struct {
+	stuck bool
 	mu    sync.Mutex
 	ctxs  []context.Context
 	dials chan struct{} // one send per dial
 }
 
-func newStuckDNS() *stuckDNS { return &stuckDNS{dials: make(chan struct{}, 100)} }
+func newFakeDNS(stuck bool) *fakeDNS { return &fakeDNS{stuck: stuck, dials: make(chan struct{}, 100)} }
 
-func (s *stuckDNS) resolver() *net.Resolver {
+func (s *fakeDNS) resolver() *net.Resolver {
 	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		s.mu.Lock()
 		s.ctxs = append(s.ctxs, ctx)
 		s.mu.Unlock()
 		s.dials <- struct{}{}
+		if !s.stuck {
+			return nil, errors.New("fake DNS: no server")
+		}
 		<-ctx.Done()
 		return nil, ctx.Err()
 	}}
 }
 
-func (s *stuckDNS) first() context.Context {
+func (s *fakeDNS) first() context.Context {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.ctxs[0]
@@ -196,32 +201,30 @@ func (s *stuckDNS) first() context.Context {
 const unknownName = "geventgo-resolver-test.invalid"
 
 // TestDeadlineReachesLookup: the caller's deadline is the deadline of the
-// lookup running on the pool (the context its DNS dial gets), and the call
-// returns the one timeout error.
+// lookup running on the pool (the context its DNS dial gets), and a lookup
+// that outlives it returns the one timeout error.
 func TestDeadlineReachesLookup(t *testing.T) {
-	dns := newStuckDNS()
+	failing, stuck := newFakeDNS(false), newFakeDNS(true)
 	require.NoError(t, scheduler.Main(func() error {
 		pool, err := threadpool.New(1)
 		require.NoError(t, err)
-		r := resolver.New(pool, dns.resolver())
-		ctx, cancel := context.WithTimeout(bg, 100*time.Millisecond)
-		defer cancel()
+		ctx := testctx.Within(t, 10*time.Second)
 		want, _ := ctx.Deadline()
-		_, err = r.LookupHost(ctx, unknownName)
+		_, err = resolver.New(pool, failing.resolver()).LookupHost(ctx, unknownName)
+		var de *net.DNSError
+		require.ErrorAs(t, err, &de, "the resolver's own failure comes back as net's error")
+		require.NotEmpty(t, failing.dials, "the lookup never asked the DNS server")
+		got, ok := failing.first().Deadline()
+		require.True(t, ok, "the lookup's context has no deadline")
+		assert.False(t, got.After(want), "the lookup's deadline %v is later than the caller's %v", got, want)
+
+		_, err = resolver.New(pool, stuck.resolver()).LookupHost(testctx.Within(t, 50*time.Millisecond), unknownName)
 		assert.ErrorIs(t, err, scheduler.ErrTimeout)
 		assert.ErrorIs(t, err, context.DeadlineExceeded)
 		var re *resolver.Error
 		require.ErrorAs(t, err, &re)
 		assert.Equal(t, "Resolver.LookupHost", re.Op)
 		assert.Equal(t, unknownName, re.Name)
-		select {
-		case <-dns.dials:
-		default:
-			t.Fatal("the lookup never asked the DNS server")
-		}
-		got, ok := dns.first().Deadline()
-		require.True(t, ok, "the lookup's context has no deadline")
-		assert.False(t, got.After(want), "the lookup's deadline %v is later than the caller's %v", got, want)
 		return pool.Close()
 	}))
 }
@@ -230,7 +233,7 @@ func TestDeadlineReachesLookup(t *testing.T) {
 // pool at once (its context is cancelled, not left to the resolver's own
 // timeout), although the caller's context has no end.
 func TestKillStopsLookup(t *testing.T) {
-	dns := newStuckDNS()
+	dns := newFakeDNS(true)
 	require.NoError(t, scheduler.Main(func() error {
 		ctx := testctx.Within(t, 10*time.Second)
 		pool, err := threadpool.New(1)

@@ -1,6 +1,7 @@
 package threadpool_test
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 // calling greenlet: the hub keeps running the others meanwhile.
 func ExampleApply() {
 	err := scheduler.Main(func() error {
+		ctx := context.Background()
 		p, err := threadpool.New(2)
 		if err != nil {
 			return err
@@ -22,7 +24,7 @@ func ExampleApply() {
 			close(other)
 			return nil
 		})
-		v, err := threadpool.Apply(p, func() (string, error) {
+		v, err := threadpool.Apply(ctx, p, func() (string, error) {
 			<-other // a blocking call: it would deadlock if it held up the hub
 			time.Sleep(10 * time.Millisecond)
 			return "blocking call done", nil
@@ -41,9 +43,11 @@ func ExampleApply() {
 	// blocking call done
 }
 
-// Spawn returns at once; the Result is waited on later, with a timeout.
+// Spawn returns at once; the Result is waited on later, with a deadline.
 func ExampleSpawn() {
 	err := scheduler.Main(func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
 		p, err := threadpool.New(1)
 		if err != nil {
 			return err
@@ -53,7 +57,7 @@ func ExampleSpawn() {
 			return 42, nil
 		})
 		fmt.Println("spawned; ready:", r.Ready())
-		v, err := r.Get(2 * time.Second)
+		v, err := r.Get(ctx)
 		if err != nil {
 			return err
 		}
@@ -72,12 +76,13 @@ func ExampleSpawn() {
 // in the order of the items, whatever order the workers finish in.
 func ExampleMap() {
 	err := scheduler.Main(func() error {
+		ctx := context.Background()
 		p, err := threadpool.New(3)
 		if err != nil {
 			return err
 		}
 		delays := []int{30, 10, 20} // milliseconds: the workers finish 10, 20, 30
-		out, err := threadpool.Map(p, func(ms int) (string, error) {
+		out, err := threadpool.Map(ctx, p, func(ms int) (string, error) {
 			time.Sleep(time.Duration(ms) * time.Millisecond)
 			return fmt.Sprintf("slept %dms", ms), nil
 		}, delays)

@@ -1,6 +1,7 @@
 package threadpool_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -16,12 +17,13 @@ import (
 // yielded in its item's place and the iteration goes on.
 func ExampleImap() {
 	err := scheduler.Main(func() error {
+		ctx := context.Background()
 		p, err := threadpool.New(2)
 		if err != nil {
 			return err
 		}
 		delays := []int{30, 10, 20, -1} // milliseconds; -1 fails
-		for v, err := range threadpool.Imap(p, func(ms int) (string, error) {
+		for v, err := range threadpool.Imap(ctx, p, func(ms int) (string, error) {
 			if ms < 0 {
 				return "", errors.New("negative delay")
 			}
@@ -51,6 +53,7 @@ func ExampleImap() {
 // return last item first; Imap would wait for the first item forever.
 func ExampleImapUnordered() {
 	err := scheduler.Main(func() error {
+		ctx := context.Background()
 		words := []string{"one", "two", "three"}
 		p, err := threadpool.New(len(words)) // every call must run at once
 		if err != nil {
@@ -61,7 +64,7 @@ func ExampleImapUnordered() {
 			release[i] = make(chan struct{})
 		}
 		close(release[len(words)-1])
-		for v, err := range threadpool.ImapUnordered(p, func(i int) (int, error) {
+		for v, err := range threadpool.ImapUnordered(ctx, p, func(i int) (int, error) {
 			<-release[i]
 			return i, nil
 		}, func(yield func(int) bool) {
@@ -95,6 +98,7 @@ func ExampleImapUnordered() {
 // same for a whole Map.
 func ExampleApplyAsync() {
 	err := scheduler.Main(func() error {
+		ctx := context.Background()
 		p, err := threadpool.New(2)
 		if err != nil {
 			return err
@@ -107,7 +111,7 @@ func ExampleApplyAsync() {
 			return nil
 		})
 		fmt.Println("ready at once:", r.Ready())
-		v, err := r.Get(2 * time.Second)
+		v, err := r.Get(ctx)
 		if err != nil {
 			return err
 		}
@@ -117,7 +121,7 @@ func ExampleApplyAsync() {
 			func(vs []int) error {
 				fmt.Println("map callback got", vs)
 				return nil
-			}).Get(2 * time.Second)
+			}).Get(ctx)
 		if err != nil {
 			return err
 		}

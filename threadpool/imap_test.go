@@ -1,6 +1,7 @@
 package threadpool_test
 
 import (
+	"context"
 	"errors"
 	"iter"
 	"slices"
@@ -12,11 +13,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/geventgo/geventgo/internal/testctx"
 	"github.com/geventgo/geventgo/scheduler"
 	"github.com/geventgo/geventgo/threadpool"
 )
 
-type imapFunc func(*threadpool.ThreadPool, func(int) (int, error), iter.Seq[int]) iter.Seq2[int, error]
+type imapFunc func(context.Context, *threadpool.ThreadPool, func(int) (int, error), iter.Seq[int]) iter.Seq2[int, error]
 
 var imaps = map[string]imapFunc{
 	"Imap":          threadpool.Imap[int, int],
@@ -45,9 +47,9 @@ func drain(t *testing.T, p *threadpool.ThreadPool) {
 	deadline := time.Now().Add(5 * time.Second)
 	for p.Len() > 0 {
 		require.True(t, time.Now().Before(deadline), "the pool did not drain")
-		require.NoError(t, scheduler.Sleep(ms))
+		require.NoError(t, scheduler.Sleep(bg, ms))
 	}
-	require.NoError(t, scheduler.Sleep(ms))
+	require.NoError(t, scheduler.Sleep(bg, ms))
 }
 
 // waitFor sleeps on the hub until cond holds.
@@ -56,7 +58,7 @@ func waitFor(t *testing.T, cond func() bool) {
 	deadline := time.Now().Add(5 * time.Second)
 	for !cond() {
 		require.True(t, time.Now().Before(deadline), "condition never held")
-		require.NoError(t, scheduler.Sleep(ms))
+		require.NoError(t, scheduler.Sleep(bg, ms))
 	}
 }
 
@@ -72,7 +74,7 @@ func TestImapOrder(t *testing.T) {
 		delays := []int{20, 1, 10, 1, 5, 0}
 		firstSeen := make(chan struct{})
 		var got []int
-		for v, err := range threadpool.Imap(p, func(i int) (int, error) {
+		for v, err := range threadpool.Imap(bg, p, func(i int) (int, error) {
 			time.Sleep(time.Duration(delays[i]) * ms)
 			if i == len(delays)-1 {
 				select {
@@ -103,7 +105,7 @@ func TestImapOrder(t *testing.T) {
 		}
 		close(gates[n-1])
 		got = got[:0]
-		for v, err := range threadpool.ImapUnordered(p, func(i int) (int, error) {
+		for v, err := range threadpool.ImapUnordered(bg, p, func(i int) (int, error) {
 			<-gates[i]
 			return i, nil
 		}, slices.Values([]int{0, 1, 2, 3})) {
@@ -143,7 +145,7 @@ func TestImapBound(t *testing.T) {
 					}
 				}
 				var got []int
-				for v, err := range imap(p, func(i int) (int, error) {
+				for v, err := range imap(bg, p, func(i int) (int, error) {
 					peak.enter()
 					time.Sleep(5 * ms)
 					peak.exit()
@@ -183,7 +185,7 @@ func TestImapErrors(t *testing.T) {
 				vals := map[int]int{}
 				errs := map[int]error{}
 				n := 0
-				for v, err := range imap(p, func(i int) (int, error) {
+				for v, err := range imap(bg, p, func(i int) (int, error) {
 					switch i {
 					case 2:
 						return -1, boom
@@ -215,7 +217,7 @@ func TestImapErrors(t *testing.T) {
 				if name == "Imap" {
 					close(gate)
 				}
-				for v, err := range imap(p, func(i int) (int, error) { <-gate; return i, nil }, func(yield func(int) bool) {
+				for v, err := range imap(bg, p, func(i int) (int, error) { <-gate; return i, nil }, func(yield func(int) bool) {
 					_ = yield(0) && yield(1)
 					panic("bad items")
 				}) {
@@ -240,7 +242,7 @@ func TestImapErrors(t *testing.T) {
 				drain(t, p)
 				require.NoError(t, p.Close())
 				n = 0
-				for _, err := range imap(p, func(i int) (int, error) { return i, nil }, slices.Values([]int{1, 2, 3})) {
+				for _, err := range imap(bg, p, func(i int) (int, error) { return i, nil }, slices.Values([]int{1, 2, 3})) {
 					n++
 					assert.ErrorIs(t, err, threadpool.ErrClosed)
 				}
@@ -271,7 +273,7 @@ func TestImapBreak(t *testing.T) {
 					}
 				}
 				n := 0
-				for v, err := range imap(p, func(i int) (int, error) {
+				for v, err := range imap(bg, p, func(i int) (int, error) {
 					ran.Add(1)
 					if i == 1 {
 						<-gate
@@ -315,7 +317,7 @@ func TestImapKill(t *testing.T) {
 				var mu sync.Mutex
 				var yielded []error
 				consumer := scheduler.Spawn(func() (int, error) {
-					for _, err := range imap(p, func(i int) (int, error) {
+					for _, err := range imap(bg, p, func(i int) (int, error) {
 						mu.Lock()
 						ran[i] = true
 						mu.Unlock()
@@ -332,18 +334,92 @@ func TestImapKill(t *testing.T) {
 				})
 				waitFor(t, func() bool { return started.Load() == 1 })
 				assert.Equal(t, 3, p.Len(), "the other call, item 0 running, item 1 queued")
-				require.NoError(t, consumer.Kill(nil, true, time.Second))
+				require.NoError(t, consumer.Kill(testctx.Within(t, 5*time.Second), nil))
 				require.Len(t, yielded, 1)
 				assert.ErrorIs(t, yielded[0], scheduler.ErrGreenletExit)
 				assert.True(t, consumer.Dead())
 				close(blocker)
 				close(gate)
-				_, err = other.Get(time.Second)
+				_, err = other.Get(testctx.Within(t, 5*time.Second))
 				require.NoError(t, err)
 				drain(t, p)
 				mu.Lock()
 				defer mu.Unlock()
 				assert.Equal(t, map[int]bool{0: true}, ran, "the queued call was skipped")
+				return p.Close()
+			})
+		})
+	}
+}
+
+// TestImapContext: the end of the iteration's context ends it with one last
+// pair carrying the context's error (for a deadline, the one timeout error);
+// the call queued behind busy workers is skipped and the running one
+// finishes on its worker.
+func TestImapContext(t *testing.T) {
+	for name, imap := range imaps {
+		t.Run(name, func(t *testing.T) {
+			run(t, func() error {
+				ctx := testctx.Within(t, 10*time.Second)
+				p, err := threadpool.New(2)
+				require.NoError(t, err)
+				gate := make(chan struct{})
+				var yielded []error
+				for _, err := range imap(testctx.Within(t, 20*ms), p, func(i int) (int, error) {
+					<-gate
+					return i, nil
+				}, slices.Values([]int{0, 1})) {
+					yielded = append(yielded, err)
+				}
+				require.Len(t, yielded, 1)
+				assert.ErrorIs(t, yielded[0], scheduler.ErrTimeout)
+				assert.ErrorIs(t, yielded[0], context.DeadlineExceeded)
+				var te *threadpool.Error
+				require.ErrorAs(t, yielded[0], &te)
+				assert.Equal(t, name, te.Op)
+				close(gate)
+				drain(t, p)
+
+				blocker := make(chan struct{})
+				other := threadpool.Spawn(p, func() (int, error) { <-blocker; return 0, nil }) // holds one worker
+				gate = make(chan struct{})
+				var started atomic.Bool
+				var mu sync.Mutex
+				ran := map[int]bool{}
+				cctx, cancel := context.WithCancel(ctx)
+				defer cancel()
+				canceller := scheduler.Go(func() error {
+					for !started.Load() {
+						if err := scheduler.Sleep(ctx, ms); err != nil {
+							return err
+						}
+					}
+					cancel()
+					return nil
+				})
+				yielded = yielded[:0]
+				for _, err := range imap(cctx, p, func(i int) (int, error) {
+					mu.Lock()
+					ran[i] = true
+					mu.Unlock()
+					started.Store(true)
+					<-gate
+					return i, nil
+				}, slices.Values([]int{0, 1, 2, 3})) {
+					yielded = append(yielded, err)
+				}
+				require.NoError(t, canceller.Join(ctx))
+				require.NoError(t, canceller.Err())
+				require.Len(t, yielded, 1)
+				assert.ErrorIs(t, yielded[0], context.Canceled)
+				close(blocker)
+				close(gate)
+				_, err = other.Get(ctx)
+				require.NoError(t, err)
+				drain(t, p)
+				mu.Lock()
+				defer mu.Unlock()
+				assert.Equal(t, map[int]bool{0: true}, ran, "item 0 ran, item 1 was skipped")
 				return p.Close()
 			})
 		})
@@ -358,7 +434,7 @@ func TestImapBodyPanic(t *testing.T) {
 		require.NoError(t, err)
 		var pulled atomic.Int32
 		assert.PanicsWithValue(t, "body", func() {
-			for range threadpool.Imap(p, func(i int) (int, error) { return i, nil }, func(yield func(int) bool) {
+			for range threadpool.Imap(bg, p, func(i int) (int, error) { return i, nil }, func(yield func(int) bool) {
 				for i := 0; ; i++ {
 					pulled.Add(1)
 					if !yield(i) {
@@ -384,12 +460,12 @@ func TestApplyAsync(t *testing.T) {
 	run(t, func() error {
 		var mu sync.Mutex
 		var reported []error
-		scheduler.GetHub().SetErrorHandler(func(err error) {
+		scheduler.CurrentHub().SetErrorHandler(func(err error) {
 			mu.Lock()
 			reported = append(reported, err)
 			mu.Unlock()
 		})
-		defer scheduler.GetHub().SetErrorHandler(nil)
+		defer scheduler.CurrentHub().SetErrorHandler(nil)
 		p, err := threadpool.New(2)
 		require.NoError(t, err)
 
@@ -397,14 +473,14 @@ func TestApplyAsync(t *testing.T) {
 		var inOther bool
 		r := threadpool.ApplyAsync(p, func() (int, error) { time.Sleep(2 * ms); return 42, nil }, func(v int) error {
 			inOther = scheduler.GetCurrent() != nil
-			if err := scheduler.Sleep(5 * ms); err != nil { // the callback may block
+			if err := scheduler.Sleep(bg, 5*ms); err != nil { // the callback may block
 				return err
 			}
 			got = v
 			return nil
 		})
 		assert.False(t, r.Ready())
-		v, err := r.Get(5 * time.Second)
+		v, err := r.Get(testctx.Within(t, 5*time.Second))
 		require.NoError(t, err)
 		assert.Equal(t, 42, v)
 		assert.Equal(t, 42, got, "Get returns after the callback")
@@ -412,23 +488,23 @@ func TestApplyAsync(t *testing.T) {
 
 		boom := errors.New("boom")
 		called := false
-		_, err = threadpool.ApplyAsync(p, func() (int, error) { return 0, boom }, func(int) error { called = true; return nil }).Get(5 * time.Second)
+		_, err = threadpool.ApplyAsync(p, func() (int, error) { return 0, boom }, func(int) error { called = true; return nil }).Get(testctx.Within(t, 5*time.Second))
 		assert.ErrorIs(t, err, boom)
 		assert.False(t, called, "no callback after an error")
 
 		cbErr := errors.New("callback failed")
 		r = threadpool.ApplyAsync(p, func() (int, error) { return 7, nil }, func(int) error { return cbErr })
-		_, err = r.Get(5 * time.Second)
+		_, err = r.Get(testctx.Within(t, 5*time.Second))
 		assert.ErrorIs(t, err, cbErr)
 		assert.Equal(t, 7, r.Value(), "the value is fn's")
 		assert.False(t, r.Successful())
 
-		_, err = threadpool.ApplyAsync(p, func() (int, error) { return 7, nil }, func(int) error { panic("cb") }).Get(5 * time.Second)
+		_, err = threadpool.ApplyAsync(p, func() (int, error) { return 7, nil }, func(int) error { panic("cb") }).Get(testctx.Within(t, 5*time.Second))
 		var pe *scheduler.PanicError
 		require.ErrorAs(t, err, &pe)
 		assert.Equal(t, "cb", pe.Value)
 
-		v, err = threadpool.ApplyAsync(p, func() (int, error) { return 9, nil }, nil).Get(5 * time.Second)
+		v, err = threadpool.ApplyAsync(p, func() (int, error) { return 9, nil }, nil).Get(testctx.Within(t, 5*time.Second))
 		require.NoError(t, err)
 		assert.Equal(t, 9, v)
 
@@ -457,7 +533,7 @@ func TestMapAsync(t *testing.T) {
 			return string(rune('a' + i)), nil
 		}, []int{0, 1, 2, 3}, func(vs []string) error { seen = slices.Clone(vs); return nil })
 		assert.False(t, r.Ready())
-		out, err := r.Get(5 * time.Second)
+		out, err := r.Get(testctx.Within(t, 5*time.Second))
 		require.NoError(t, err)
 		assert.Equal(t, []string{"a", "b", "c", "d"}, out)
 		assert.Equal(t, out, seen)
@@ -473,13 +549,13 @@ func TestMapAsync(t *testing.T) {
 				return 0, boom3
 			}
 			return i + 10, nil
-		}, []int{0, 1, 2, 3}, func([]int) error { called = true; return nil }).Get(5 * time.Second)
+		}, []int{0, 1, 2, 3}, func([]int) error { called = true; return nil }).Get(testctx.Within(t, 5*time.Second))
 		assert.ErrorIs(t, err, boom1, "the first error in item order")
 		assert.Equal(t, []int{10}, ints)
 		assert.False(t, called)
 
 		called = false
-		ints, err = threadpool.MapAsync(p, func(i int) (int, error) { return i, nil }, nil, func(vs []int) error { called = true; return nil }).Get(5 * time.Second)
+		ints, err = threadpool.MapAsync(p, func(i int) (int, error) { return i, nil }, nil, func(vs []int) error { called = true; return nil }).Get(testctx.Within(t, 5*time.Second))
 		require.NoError(t, err)
 		assert.Empty(t, ints)
 		assert.True(t, called)
@@ -517,8 +593,8 @@ func TestAsyncForeignGoroutine(t *testing.T) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			counts["Imap"], errs["Imap"] = firstErr(threadpool.Imap(p, fn, items))
-			counts["ImapUnordered"], errs["ImapUnordered"] = firstErr(threadpool.ImapUnordered(p, fn, items))
+			counts["Imap"], errs["Imap"] = firstErr(threadpool.Imap(bg, p, fn, items))
+			counts["ImapUnordered"], errs["ImapUnordered"] = firstErr(threadpool.ImapUnordered(bg, p, fn, items))
 			errs["ApplyAsync"] = threadpool.ApplyAsync(p, func() (int, error) { return fn(1) }, func(int) error { ran.Add(1); return nil }).Err()
 			errs["MapAsync"] = threadpool.MapAsync(p, fn, []int{1, 2}, func([]int) error { ran.Add(1); return nil }).Err()
 			hubCreated = scheduler.CurrentHub() != nil
@@ -533,17 +609,17 @@ func TestAsyncForeignGoroutine(t *testing.T) {
 
 		var inHub error
 		inHubCount := 0
-		scheduler.GetHub().RunCallback(func() {
-			inHubCount, inHub = firstErr(threadpool.Imap(p, fn, items))
+		scheduler.CurrentHub().RunCallback(func() {
+			inHubCount, inHub = firstErr(threadpool.Imap(bg, p, fn, items))
 		})
-		require.NoError(t, scheduler.Sleep(ms))
+		require.NoError(t, scheduler.Sleep(bg, ms))
 		assert.Equal(t, 1, inHubCount)
 		assert.ErrorIs(t, inHub, scheduler.ErrNotGreenlet)
 
 		assert.Zero(t, ran.Load(), "a refused call ran a function")
 		assert.Zero(t, pulled.Load(), "a refused iteration pulled an item")
 
-		v, err := threadpool.ApplyAsync(p, func() (int, error) { return 5, nil }, nil).Get(time.Second)
+		v, err := threadpool.ApplyAsync(p, func() (int, error) { return 5, nil }, nil).Get(testctx.Within(t, 5*time.Second))
 		require.NoError(t, err)
 		assert.Equal(t, 5, v, "the pool still works on its hub")
 		return p.Close()
