@@ -4,8 +4,9 @@
 // The methods take a context first, like net.Resolver's, and hand it to the lookup running on
 // the pool: a deadline or a cancel stops the lookup itself, not only the greenlet's wait, and so
 // does the end of the wait for any other reason (a Kill of the greenlet). They are hub-affine:
-// from a goroutine that is not a greenlet of the pool's hub, or from the hub greenlet itself,
-// they look nothing up and return an error matching scheduler.ErrNotGreenlet.
+// from a goroutine that is not a greenlet, or from the hub greenlet itself, every call returns an
+// error matching scheduler.ErrNotGreenlet, even one that needs no lookup (an IP address, a
+// numeric port); a lookup is refused the same way from a greenlet of another hub than its pool's.
 package resolver
 
 import (
