@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -15,6 +16,7 @@ const waiters = 10000
 
 func main() {
 	rounds := benchio.N(15)
+	ctx := context.Background()
 	err := scheduler.Main(func() error {
 		var total time.Duration
 		gs := make([]*scheduler.Greenlet[struct{}], waiters)
@@ -23,7 +25,7 @@ func main() {
 			left := waiters
 			for i := range gs {
 				gs[i] = scheduler.Go(func() error {
-					if _, err := ev.Wait(scheduler.Forever); err != nil {
+					if err := ev.Wait(ctx); err != nil {
 						return err
 					}
 					left--
@@ -34,7 +36,7 @@ func main() {
 				})
 			}
 			// Every waiter runs up to ev.Wait before this greenlet resumes.
-			if err := scheduler.Sleep(0); err != nil {
+			if err := scheduler.Sleep(ctx, 0); err != nil {
 				return err
 			}
 			if ev.LinkCount() != waiters {
@@ -42,11 +44,11 @@ func main() {
 			}
 			t0 := time.Now()
 			ev.Set()
-			if _, err := done.Wait(scheduler.Forever); err != nil {
+			if err := done.Wait(ctx); err != nil {
 				return err
 			}
 			total += time.Since(t0)
-			if _, err := scheduler.JoinAll(gs, scheduler.Forever, true); err != nil {
+			if _, err := scheduler.JoinAll(ctx, gs); err != nil {
 				return err
 			}
 		}

@@ -1,8 +1,10 @@
 // Command hub_roundtrip measures one greenlet yielding to the hub with
-// scheduler.Sleep(0), N times: a run_callback plus two switches.
+// scheduler.Sleep(ctx, 0), N times: a run_callback plus two switches (the
+// context is Background: no deadline, so no timer).
 package main
 
 import (
+	"context"
 	"time"
 
 	"github.com/geventgo/geventgo/bench/internal/benchio"
@@ -11,10 +13,11 @@ import (
 
 func main() {
 	n := benchio.N(2000000)
+	ctx := context.Background()
 	err := scheduler.Main(func() error {
 		t0 := time.Now()
 		for range n {
-			if err := scheduler.Sleep(0); err != nil {
+			if err := scheduler.Sleep(ctx, 0); err != nil {
 				return err
 			}
 		}

@@ -9,7 +9,7 @@ import (
 )
 
 func main() {
-	n := benchio.N(1000000) // issue 2: 1M activations
+	n := benchio.N(1000000) // 1M activations
 	loop, err := cev.NewLoop()
 	if err != nil {
 		benchio.Fail(err)

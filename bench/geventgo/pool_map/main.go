@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -21,14 +22,15 @@ func main() {
 	for i := range in {
 		in[i] = i
 	}
+	ctx := context.Background()
 	err := scheduler.Main(func() error {
 		t0 := time.Now()
 		for range rounds {
-			p, err := pool.NewPool(100)
+			p, err := pool.New(100)
 			if err != nil {
 				return err
 			}
-			out, err := pool.Map(p, double, in)
+			out, err := pool.Map(ctx, p, double, in)
 			if err != nil {
 				return err
 			}

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"time"
 
 	"github.com/geventgo/geventgo/bench/internal/benchio"
@@ -12,12 +13,13 @@ import (
 
 func main() {
 	n := benchio.N(3000000)
+	ctx := context.Background()
 	err := scheduler.Main(func() error {
-		q := queue.NewQueue[int](128)
+		q := queue.New[int](128)
 		t0 := time.Now()
 		producer := scheduler.Go(func() error {
 			for i := range n {
-				if err := q.Put(i, true, scheduler.Forever); err != nil {
+				if err := q.Put(ctx, i); err != nil {
 					return err
 				}
 			}
@@ -25,13 +27,13 @@ func main() {
 		})
 		consumer := scheduler.Go(func() error {
 			for range n {
-				if _, err := q.Get(true, scheduler.Forever); err != nil {
+				if _, err := q.Get(ctx); err != nil {
 					return err
 				}
 			}
 			return nil
 		})
-		if _, err := scheduler.JoinAll([]*scheduler.Greenlet[struct{}]{producer, consumer}, scheduler.Forever, true); err != nil {
+		if _, err := scheduler.JoinAll(ctx, []*scheduler.Greenlet[struct{}]{producer, consumer}); err != nil {
 			return err
 		}
 		benchio.Emit("queue_prodcons", "ns/op", benchio.PerOp(time.Since(t0), n))

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -14,8 +15,9 @@ const batch = 1000
 
 func main() {
 	batches := benchio.N(50000)
+	ctx := context.Background()
 	err := scheduler.Main(func() error {
-		hub := scheduler.GetHub()
+		hub := scheduler.CurrentHub()
 		count := 0
 		cb := func() { count++ }
 		t0 := time.Now()
@@ -23,7 +25,7 @@ func main() {
 			for range batch {
 				hub.RunCallback(cb)
 			}
-			if err := scheduler.Sleep(0); err != nil {
+			if err := scheduler.Sleep(ctx, 0); err != nil {
 				return err
 			}
 		}

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"time"
 
 	"github.com/geventgo/geventgo/bench/internal/benchio"
@@ -12,6 +13,7 @@ import (
 
 func main() {
 	k := benchio.N(300000)
+	ctx := context.Background()
 	err := scheduler.Main(func() error {
 		sem, err := lock.NewSemaphore(1)
 		if err != nil {
@@ -19,10 +21,10 @@ func main() {
 		}
 		worker := func() error {
 			for range k {
-				if _, err := sem.Acquire(true, scheduler.Forever); err != nil {
+				if err := sem.Acquire(ctx); err != nil {
 					return err
 				}
-				err := scheduler.Sleep(0)
+				err := scheduler.Sleep(ctx, 0)
 				if _, rerr := sem.Release(); rerr != nil {
 					return rerr
 				}
@@ -34,7 +36,7 @@ func main() {
 		}
 		t0 := time.Now()
 		gs := []*scheduler.Greenlet[struct{}]{scheduler.Go(worker), scheduler.Go(worker)}
-		if _, err := scheduler.JoinAll(gs, scheduler.Forever, true); err != nil {
+		if _, err := scheduler.JoinAll(ctx, gs); err != nil {
 			return err
 		}
 		benchio.Emit("semaphore", "ns/op", benchio.PerOp(time.Since(t0), 2*k))

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"time"
 
 	"github.com/geventgo/geventgo/bench/internal/benchio"
@@ -13,20 +14,21 @@ const greenlets = 1000
 
 func main() {
 	k := benchio.N(1000)
+	ctx := context.Background()
 	err := scheduler.Main(func() error {
 		t0 := time.Now()
 		gs := make([]*scheduler.Greenlet[struct{}], greenlets)
 		for i := range gs {
 			gs[i] = scheduler.Go(func() error {
 				for range k {
-					if err := scheduler.Sleep(0); err != nil {
+					if err := scheduler.Sleep(ctx, 0); err != nil {
 						return err
 					}
 				}
 				return nil
 			})
 		}
-		if _, err := scheduler.JoinAll(gs, scheduler.Forever, true); err != nil {
+		if _, err := scheduler.JoinAll(ctx, gs); err != nil {
 			return err
 		}
 		benchio.Emit("sleep0_rr", "ns/op", benchio.PerOp(time.Since(t0), k*greenlets))

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"time"
 
 	"github.com/geventgo/geventgo/bench/internal/benchio"
@@ -15,6 +16,7 @@ func noop() error { return nil }
 
 func main() {
 	batches := benchio.N(500)
+	ctx := context.Background()
 	err := scheduler.Main(func() error {
 		gs := make([]*scheduler.Greenlet[struct{}], batch)
 		t0 := time.Now()
@@ -22,7 +24,7 @@ func main() {
 			for i := range gs {
 				gs[i] = scheduler.Go(noop)
 			}
-			if _, err := scheduler.JoinAll(gs, scheduler.Forever, true); err != nil {
+			if _, err := scheduler.JoinAll(ctx, gs); err != nil {
 				return err
 			}
 		}

@@ -10,7 +10,7 @@ import (
 )
 
 func main() {
-	n := benchio.N(1000000) // issue 2: 1M re-arms
+	n := benchio.N(1000000) // 1M re-arms
 	loop, err := cev.NewLoop()
 	if err != nil {
 		benchio.Fail(err)

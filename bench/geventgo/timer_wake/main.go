@@ -4,6 +4,7 @@
 package main
 
 import (
+	"context"
 	"time"
 
 	"github.com/geventgo/geventgo/bench/internal/benchio"
@@ -13,8 +14,9 @@ import (
 
 func main() {
 	n := benchio.N(200000)
+	ctx := context.Background()
 	err := scheduler.Main(func() error {
-		hub := scheduler.GetHub()
+		hub := scheduler.CurrentHub()
 		k := scheduler.NewWaker()
 		t, err := hub.Loop().NewTimer(0, 0, func(_ *cev.Timer, revents int) { k.Fire(revents) })
 		if err != nil {
@@ -23,7 +25,7 @@ func main() {
 		defer t.Close()
 		t0 := time.Now()
 		for range n {
-			if _, err := hub.Wait(t, k, "timer"); err != nil {
+			if _, err := hub.Wait(ctx, t, k, "timer"); err != nil {
 				return err
 			}
 		}
