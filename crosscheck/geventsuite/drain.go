@@ -55,7 +55,7 @@ func joinallEmpty(t *crosscheck.T) {
 	done, err := scheduler.Wait(bg, []*scheduler.Greenlet[none]{}, 0)
 	unexpected(t, "joinall", err)
 	t.Println("joinall", pyStrs(make([]string, 0, len(done))))
-	ready, err := scheduler.Wait(bg, nil, 0)
+	ready, err := scheduler.Wait(bg, []scheduler.Linkable(nil), 0)
 	unexpected(t, "wait", err)
 	t.Println("wait", pyStrs(make([]string, 0, len(ready))))
 	if len(done)+len(ready) != 0 {

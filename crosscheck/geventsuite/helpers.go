@@ -177,3 +177,18 @@ func waitOK(err error) (bool, error) {
 	}
 	return false, err
 }
+
+// startTimeout starts a gevent Timeout of d in the calling greenlet
+// (Timeout.start_new); a failure to start fails the twin.
+func startTimeout(t *crosscheck.T, d time.Duration) *scheduler.Timeout {
+	return startTimeoutErr(t, d, nil)
+}
+
+// startTimeoutErr is startTimeout raising err (Timeout.start_new(d, exc)).
+func startTimeoutErr(t *crosscheck.T, d time.Duration, err error) *scheduler.Timeout {
+	to := scheduler.NewTimeout(d, err)
+	if serr := to.Start(); serr != nil {
+		t.Fatalf("Timeout.Start: %v", serr)
+	}
+	return to
+}

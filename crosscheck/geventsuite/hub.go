@@ -62,11 +62,11 @@ func blockingInHub(t *crosscheck.T) {
 func linkGetcurrent(t *crosscheck.T) {
 	hub := scheduler.CurrentHub()
 	var hubRaw *greenlet.Greenlet
-	hub.RunCallback(func() { hubRaw = scheduler.CurrentRaw() })
+	hub.RunCallback(func() { hubRaw = greenlet.Current() })
 	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	g := scheduler.Spawn(func() (int, error) { return 1, nil })
 	where := func() string {
-		return py(scheduler.GetCurrent() != nil) + " in hub " + py(hubRaw != nil && scheduler.CurrentRaw() == hubRaw)
+		return py(scheduler.GetCurrent() != nil) + " in hub " + py(hubRaw != nil && greenlet.Current() == hubRaw)
 	}
 	g.Link(func(scheduler.Linkable) { t.Println("link in Greenlet", where()) })
 	g.Rawlink(func(scheduler.Linkable) { t.Println("rawlink in Greenlet", where()) })

@@ -52,7 +52,7 @@ func ioStreamServer(t *crosscheck.T) {
 	for _, n := range []string{"c1", "c2", "c3"} {
 		gs = append(gs, scheduler.Spawn(client(n)))
 	}
-	_, err = scheduler.JoinAll(gs, scheduler.Forever, false)
+	_, err = scheduler.Wait(bg, gs, 0)
 	unexpected(t, "joinall", err)
 	var replies []string
 	for _, g := range gs {
@@ -61,7 +61,7 @@ func ioStreamServer(t *crosscheck.T) {
 	}
 	t.Println("replies", sortedStrs(replies))
 	t.Println("handled", sortedStrs(handled))
-	unexpected(t, "stop", srv.Stop(-1))
+	unexpected(t, "stop", srv.Shutdown(bg))
 	// gevent's server.closed: the listening socket is closed.
 	_, err = srv.Listener().Accept()
 	t.Println("stopped", py(errors.Is(err, net.ErrClosed)))
@@ -97,10 +97,10 @@ func ioDatagramServer(t *crosscheck.T) {
 		}
 		return out, nil
 	})
-	replies, err := g.Get(true, scheduler.Forever)
+	replies, err := g.Get(bg)
 	unexpected(t, "client", err)
 	t.Println("replies", pyStrs(replies))
-	unexpected(t, "stop", srv.Stop(-1))
+	unexpected(t, "stop", srv.Shutdown(bg))
 	// gevent's server.closed: the server's socket is closed.
 	_, err = srv.SendTo([]byte("x"), srv.Addr())
 	t.Println("stopped", py(errors.Is(err, net.ErrClosed)))

@@ -19,7 +19,7 @@ func ioSignal(t *crosscheck.T) {
 	calls := 0
 	handler := func(tag string) func() {
 		return func() {
-			t.Println("handler", tag, "in greenlet", py(scheduler.Sleep(0) == nil))
+			t.Println("handler", tag, "in greenlet", py(scheduler.Sleep(bg, 0) == nil))
 			calls++
 		}
 	}
@@ -29,7 +29,7 @@ func ioSignal(t *crosscheck.T) {
 	}
 	unexpected(t, "kill", gsignal.Self(syscall.SIGUSR1))
 	t.Println("after kill")
-	unexpected(t, "sleep", scheduler.Sleep(100*ms))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 100*ms))
 	t.Println("main woke", calls)
 	unexpected(t, "cancel", h.Stop())
 	t.Println("cancelled")
@@ -38,7 +38,7 @@ func ioSignal(t *crosscheck.T) {
 		t.Fatalf("handle: %v", err)
 	}
 	unexpected(t, "kill", gsignal.Self(syscall.SIGUSR1))
-	unexpected(t, "sleep", scheduler.Sleep(100*ms))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 100*ms))
 	t.Println("main woke", calls)
 	unexpected(t, "cancel", h2.Stop())
 }

@@ -83,7 +83,7 @@ func ioSocketpairPingpong(t *crosscheck.T) {
 		return none{}, nil
 	})
 	t.Println("main joins")
-	_, err := scheduler.JoinAll([]*scheduler.Greenlet[none]{g1, g2}, scheduler.Forever, false)
+	_, err := scheduler.Wait(bg, []*scheduler.Greenlet[none]{g1, g2}, 0)
 	unexpected(t, "joinall", err)
 	t.Println("done", py(g1.Successful()), py(g2.Successful()))
 }
@@ -105,7 +105,7 @@ func ioRecvTimeout(t *crosscheck.T) {
 		t.Println("not reached", ioErrName(err))
 	}
 	scheduler.Spawn(func() (none, error) {
-		unexpected(t, "sleep", scheduler.Sleep(50*ms))
+		unexpected(t, "sleep", scheduler.Sleep(bg, 50*ms))
 		t.Println("writer sends")
 		sendAll(t, a, []byte("late"))
 		return none{}, nil
@@ -125,10 +125,10 @@ func ioCloseWhileRecv(t *crosscheck.T) {
 		}
 		return none{}, nil
 	})
-	unexpected(t, "sleep", scheduler.Sleep(50*ms))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 50*ms))
 	unexpected(t, "close", b.Close())
 	t.Println("closed")
-	unexpected(t, "join", g.Join(scheduler.Forever))
+	unexpected(t, "join", g.Join(bg))
 	if _, err := b.Read(make([]byte, 10)); err != nil {
 		t.Println("recv after close", ioErrName(err))
 	}
@@ -142,7 +142,7 @@ func ioShutdownEOF(t *crosscheck.T) {
 	defer b.Close()
 	const n = 1 << 20
 	reader := scheduler.Spawn(func() (none, error) {
-		unexpected(t, "sleep", scheduler.Sleep(50*ms))
+		unexpected(t, "sleep", scheduler.Sleep(bg, 50*ms))
 		t.Println("reader start")
 		total := 0
 		buf := make([]byte, 65536)
@@ -163,13 +163,13 @@ func ioShutdownEOF(t *crosscheck.T) {
 		t.Println("writer start")
 		sendAll(t, a, make([]byte, n))
 		t.Println("sent")
-		unexpected(t, "sleep", scheduler.Sleep(10*ms))
+		unexpected(t, "sleep", scheduler.Sleep(bg, 10*ms))
 		unexpected(t, "shutdown", a.CloseWrite())
 		t.Println("shut down")
 		t.Println("still reads", recvString(t, a, 10))
 		return none{}, nil
 	})
-	_, err := scheduler.JoinAll([]*scheduler.Greenlet[none]{reader, writer}, scheduler.Forever, false)
+	_, err := scheduler.Wait(bg, []*scheduler.Greenlet[none]{reader, writer}, 0)
 	unexpected(t, "joinall", err)
 	unexpected(t, "reader", reader.Err())
 }
@@ -192,22 +192,23 @@ func ioSelect(t *crosscheck.T) {
 		t.Println(what, sortedStrs(rs), sortedStrs(ws))
 	}
 	both := []int{a.Fd(), b.Fd()}
-	r, w, err := socket.Select(both, both, 0)
+	r, w, err := socket.TrySelect(both, both)
 	show("nothing sent", r, w, err)
 	sendAll(t, a, []byte("x"))
-	r, w, err = socket.Select(both, nil, time.Second)
+	r, w, err = socket.Select(within(time.Second), both, nil)
 	show("after send", r, w, err)
 	recvString(t, b, 10)
 	scheduler.Spawn(func() (none, error) {
 		t.Println("writer runs")
-		unexpected(t, "sleep", scheduler.Sleep(50*ms))
+		unexpected(t, "sleep", scheduler.Sleep(bg, 50*ms))
 		t.Println("writer sends")
 		sendAll(t, b, []byte("y"))
 		return none{}, nil
 	})
-	r, w, err = socket.Select([]int{a.Fd()}, nil, scheduler.Forever)
+	r, w, err = socket.Select(bg, []int{a.Fd()}, nil)
 	show("blocking", r, w, err)
 	recvString(t, a, 10)
-	r, w, err = socket.Select(both, nil, 50*ms)
+	r, w, err = socket.Select(within(50*ms), both, nil)
+	_, err = waitOK(err) // gevent's select returns empty lists at its timeout
 	show("timeout", r, w, err)
 }

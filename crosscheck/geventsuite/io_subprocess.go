@@ -27,7 +27,7 @@ func exitCode(t *crosscheck.T, cmd *subprocess.Cmd, err error) int {
 func ioSubprocess(t *crosscheck.T) {
 	ticker := scheduler.Spawn(func() (none, error) {
 		for i := range 2 {
-			if err := scheduler.Sleep(50 * ms); err != nil {
+			if err := scheduler.Sleep(bg, 50*ms); err != nil {
 				return none{}, err
 			}
 			t.Println("tick", i)
@@ -40,7 +40,7 @@ func ioSubprocess(t *crosscheck.T) {
 	}
 	t.Println("started")
 	t.Println("exit", exitCode(t, cmd, cmd.Wait()))
-	unexpected(t, "join", ticker.Join(scheduler.Forever))
+	unexpected(t, "join", ticker.Join(bg))
 	quick := subprocess.Command("sh", "-c", "exit 3")
 	t.Println("quick exit", exitCode(t, quick, quick.Run()))
 	out, err := subprocess.Command("sh", "-c", "echo hello").Output()

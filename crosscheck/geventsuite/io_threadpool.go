@@ -19,7 +19,7 @@ func ioThreadpool(t *crosscheck.T) {
 	pool := threadpool.Default()
 	ticker := scheduler.Spawn(func() (none, error) {
 		for i := range 2 {
-			if err := scheduler.Sleep(50 * ms); err != nil {
+			if err := scheduler.Sleep(bg, 50*ms); err != nil {
 				return none{}, err
 			}
 			t.Println("tick", i)
@@ -27,28 +27,28 @@ func ioThreadpool(t *crosscheck.T) {
 		return none{}, nil
 	})
 	t.Println("apply start")
-	v, err := threadpool.Apply(pool, func() (int, error) {
+	v, err := threadpool.Apply(bg, pool, func() (int, error) {
 		time.Sleep(300 * ms)
 		return 42, nil
 	})
 	unexpected(t, "apply", err)
 	t.Println("apply result", v)
-	unexpected(t, "join", ticker.Join(scheduler.Forever))
+	unexpected(t, "join", ticker.Join(bg))
 	r := threadpool.Spawn(pool, func() (int, error) { return 7 * 6, nil })
 	t.Println("spawned ready", py(r.Ready()))
-	v, err = r.Get(scheduler.Forever)
+	v, err = r.Get(bg)
 	unexpected(t, "get", err)
 	t.Println("spawn get", v)
 	_, err = threadpool.Spawn(pool, func() (int, error) {
 		time.Sleep(10 * ms)
 		return 0, errBoom
-	}).Get(scheduler.Forever)
+	}).Get(bg)
 	if err != nil {
 		t.Println("spawn error", err)
 	} else {
 		t.Println("not reached")
 	}
-	sq, err := threadpool.Map(pool, func(x int) (int, error) { return x * x, nil }, []int{1, 2, 3})
+	sq, err := threadpool.Map(bg, pool, func(x int) (int, error) { return x * x, nil }, []int{1, 2, 3})
 	unexpected(t, "map", err)
 	t.Printf("map [%d, %d, %d]", sq[0], sq[1], sq[2])
 }

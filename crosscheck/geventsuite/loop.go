@@ -181,7 +181,7 @@ func callbackVsIO(t *crosscheck.T) {
 			return none{}, err
 		}
 		defer io.Close()
-		if _, err := hub.Wait(io, k, "pipe"); err != nil {
+		if _, err := hub.Wait(bg, io, k, "pipe"); err != nil {
 			return none{}, err
 		}
 		t.Println("readable")

@@ -43,7 +43,7 @@ func waitReadable(fd int) error {
 		return err
 	}
 	defer io.Close()
-	_, err = hub.Wait(io, k, "read pipe")
+	_, err = hub.Wait(bg, io, k, "read pipe")
 	return err
 }
 
@@ -87,7 +87,7 @@ func timersExpiredTogether(t *crosscheck.T) {
 
 func timeoutEqualSleep(t *crosscheck.T) {
 	f := func() (none, error) {
-		to := scheduler.StartTimeout(50 * ms)
+		to := startTimeout(t, 50*ms)
 		defer to.Cancel()
 		err := scheduler.Sleep(bg, 50*ms)
 		switch {

@@ -20,9 +20,9 @@ func init() {
 }
 
 func mustPool(t *crosscheck.T, n int) *pool.Pool {
-	p, err := pool.NewPool(n)
+	p, err := pool.New(n)
 	if err != nil {
-		t.Fatalf("NewPool: %v", err)
+		t.Fatalf("pool.New: %v", err)
 	}
 	return p
 }
@@ -31,37 +31,37 @@ func primPoolLimit(t *crosscheck.T) {
 	p := mustPool(t, 2)
 	running, peak := 0, 0
 	for i := range 5 {
-		_, err := pool.Spawn(p, func() (int, error) {
+		_, err := pool.Spawn(bg, p, func() (int, error) {
 			running++
 			peak = max(peak, running)
-			err := scheduler.Sleep(2 * ms)
+			err := scheduler.Sleep(bg, 2*ms)
 			running--
 			return i, err
 		})
 		unexpected(t, "spawn", err)
 		t.Println("spawned", i, "free", p.FreeCount(), "full", py(p.Full()))
 	}
-	_, err := p.Join(scheduler.Forever, false)
+	err := p.Join(bg)
 	unexpected(t, "join", err)
 	t.Println("peak", peak, "len", p.Len(), "free", p.FreeCount())
 }
 
 func primPoolNonblocking(t *crosscheck.T) {
 	p := mustPool(t, 1)
-	_, err := pool.Spawn(p, func() (none, error) { return none{}, scheduler.Sleep(10 * ms) })
+	_, err := pool.Spawn(bg, p, func() (none, error) { return none{}, scheduler.Sleep(bg, 10*ms) })
 	unexpected(t, "spawn", err)
-	if _, err := pool.TrySpawn(p, func() (none, error) { return none{}, scheduler.Sleep(0) }); errors.Is(err, pool.ErrPoolFull) {
+	if _, err := pool.TrySpawn(p, func() (none, error) { return none{}, scheduler.Sleep(bg, 0) }); errors.Is(err, pool.ErrPoolFull) {
 		t.Println("PoolFull")
 	}
-	_, err = p.Join(scheduler.Forever, false)
+	err = p.Join(bg)
 	unexpected(t, "join", err)
 	t.Println("empty", p.Len())
 }
 
 func primPoolMapOrder(t *crosscheck.T) {
 	p := mustPool(t, 3)
-	out, err := pool.Map(p, func(x int) (int, error) {
-		return x * 10, scheduler.Sleep(ms * scaled(5-x))
+	out, err := pool.Map(bg, p, func(x int) (int, error) {
+		return x * 10, scheduler.Sleep(bg, ms*scaled(5-x))
 	}, []int{0, 1, 2, 3, 4})
 	unexpected(t, "map", err)
 	t.Println("map", pyInts(out))
@@ -71,7 +71,7 @@ func scaled(n int) time.Duration { return time.Duration(n) }
 
 func primPoolImap(t *crosscheck.T) {
 	p := mustPool(t, 4)
-	f := func(x int) (int, error) { return x, scheduler.Sleep(3 * ms * scaled(4-x)) }
+	f := func(x int) (int, error) { return x, scheduler.Sleep(bg, 3*ms*scaled(4-x)) }
 	collect := func(seq func(func(int, error) bool)) []int {
 		var out []int
 		for v, err := range seq {
@@ -80,39 +80,39 @@ func primPoolImap(t *crosscheck.T) {
 		}
 		return out
 	}
-	t.Println("imap", pyInts(collect(pool.Imap(p, f, slices.Values([]int{0, 1, 2, 3})))))
-	t.Println("unordered", pyInts(collect(pool.ImapUnordered(p, f, slices.Values([]int{0, 1, 2, 3})))))
+	t.Println("imap", pyInts(collect(pool.Imap(bg, p, f, slices.Values([]int{0, 1, 2, 3})))))
+	t.Println("unordered", pyInts(collect(pool.ImapUnordered(bg, p, f, slices.Values([]int{0, 1, 2, 3})))))
 }
 
 func primGroupJoinKill(t *crosscheck.T) {
 	g := pool.NewGroup()
-	a, err := pool.Spawn(g, func() (none, error) { return none{}, scheduler.Sleep(ms) })
+	a, err := pool.Spawn(bg, g, func() (none, error) { return none{}, scheduler.Sleep(bg, ms) })
 	unexpected(t, "spawn", err)
-	b, err := pool.Spawn(g, func() (none, error) { return none{}, scheduler.Sleep(10000 * ms) })
+	b, err := pool.Spawn(bg, g, func() (none, error) { return none{}, scheduler.Sleep(bg, 10000*ms) })
 	unexpected(t, "spawn", err)
 	t.Println("len", g.Len())
-	unexpected(t, "sleep", scheduler.Sleep(50*ms))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 50*ms))
 	t.Println("len after a", g.Len(), py(g.Contains(a)), py(g.Contains(b)))
-	ok, err := g.Join(10*ms, false)
+	ok, err := waitOK(g.Join(within(10 * ms)))
 	unexpected(t, "join", err)
 	t.Println("join timeout", py(ok))
-	unexpected(t, "kill", g.Kill(nil, true, scheduler.Forever))
+	unexpected(t, "kill", g.Kill(bg, nil))
 	t.Println("len after kill", g.Len(), "b dead", py(b.Dead()))
-	ok, err = g.Join(scheduler.Forever, false)
+	ok, err = waitOK(g.Join(bg))
 	unexpected(t, "join", err)
 	t.Println("join", py(ok))
 }
 
 func primGroupApply(t *crosscheck.T) {
 	g := pool.NewGroup()
-	v, err := pool.Apply(g, func() (int, error) { return 7, nil })
+	v, err := pool.Apply(bg, g, func() (int, error) { return 7, nil })
 	unexpected(t, "apply", err)
 	t.Println("apply", v)
-	x, err := pool.Spawn(g, func() (none, error) { return none{}, scheduler.Sleep(10 * ms) })
+	x, err := pool.Spawn(bg, g, func() (none, error) { return none{}, scheduler.Sleep(bg, 10*ms) })
 	unexpected(t, "spawn", err)
-	g.Discard(x)
-	ok, err := g.Join(scheduler.Forever, false)
+	unexpected(t, "discard", g.Discard(x))
+	ok, err := waitOK(g.Join(bg))
 	unexpected(t, "join", err)
 	t.Println("len", g.Len(), "join", py(ok))
-	unexpected(t, "join", x.Join(scheduler.Forever))
+	unexpected(t, "join", x.Join(bg))
 }

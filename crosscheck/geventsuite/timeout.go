@@ -46,7 +46,7 @@ func timeoutStartCancel(t *crosscheck.T) {
 // `defer t.Cancel()` in a function that is the block.
 func timeoutContext(t *crosscheck.T) {
 	func() {
-		to := scheduler.StartTimeout(50 * ms)
+		to := startTimeout(t, 50*ms)
 		defer to.Cancel()
 		err := scheduler.Sleep(bg, 250*ms)
 		if err == nil {
@@ -61,7 +61,7 @@ func timeoutContext(t *crosscheck.T) {
 	}()
 	var to *scheduler.Timeout
 	func() {
-		to = scheduler.StartTimeout(250 * ms)
+		to = startTimeout(t, 250*ms)
 		defer to.Cancel()
 		unexpected(t, "sleep", scheduler.Sleep(bg, 5*ms))
 	}()
@@ -75,7 +75,7 @@ func timeoutContext(t *crosscheck.T) {
 // error is this very Timeout (errors.Is(err, to)) and the caller dropping it.
 func timeoutFalse(t *crosscheck.T) {
 	func() {
-		to := scheduler.StartTimeout(50 * ms)
+		to := startTimeout(t, 50*ms)
 		defer to.Cancel()
 		err := scheduler.Sleep(bg, 250*ms)
 		if errors.Is(err, to) {
@@ -89,7 +89,7 @@ func timeoutFalse(t *crosscheck.T) {
 
 func timeoutCustomException(t *crosscheck.T) {
 	func() {
-		to := scheduler.StartTimeoutError(50*ms, errSlow)
+		to := startTimeoutErr(t, 50*ms, errSlow)
 		defer to.Cancel()
 		if err := scheduler.Sleep(bg, 250*ms); errors.Is(err, errSlow) {
 			t.Println("Slow", errSlow)
@@ -100,7 +100,7 @@ func timeoutCustomException(t *crosscheck.T) {
 	// Python raises ValueError() (a class, so no args): an error with an
 	// empty message in Go.
 	func() {
-		to := scheduler.StartTimeoutError(50*ms, errValueCls)
+		to := startTimeoutErr(t, 50*ms, errValueCls)
 		defer to.Cancel()
 		if err := scheduler.Sleep(bg, 250*ms); errors.Is(err, errValueCls) {
 			t.Println("ValueError ()")
@@ -110,16 +110,16 @@ func timeoutCustomException(t *crosscheck.T) {
 	}()
 }
 
-// timeoutNone: Python's Timeout(None) is a Timeout of scheduler.Forever.
+// timeoutNone: Python's Timeout(None) is a Timeout of -1.
 func timeoutNone(t *crosscheck.T) {
 	func() {
-		to := scheduler.StartTimeout(scheduler.Forever)
+		to := startTimeout(t, -1)
 		defer to.Cancel()
 		unexpected(t, "sleep", scheduler.Sleep(bg, 100*ms))
 		t.Println("pending", py(to.Pending()))
 	}()
 	t.Println("no fire")
-	t2 := scheduler.StartTimeout(scheduler.Forever)
+	t2 := startTimeout(t, -1)
 	unexpected(t, "sleep", scheduler.Sleep(bg, 50*ms))
 	t.Println("pending", py(t2.Pending()))
 	t2.Cancel()
@@ -127,7 +127,7 @@ func timeoutNone(t *crosscheck.T) {
 
 func timeoutZero(t *crosscheck.T) {
 	func() {
-		to := scheduler.StartTimeout(0)
+		to := startTimeout(t, 0)
 		defer to.Cancel()
 		t.Println("inside")
 		if err := scheduler.Sleep(bg, 0); err != nil {
@@ -142,7 +142,7 @@ func timeoutZero(t *crosscheck.T) {
 		t.Println("not reached")
 	}()
 	func() {
-		to := scheduler.StartTimeout(0)
+		to := startTimeout(t, 0)
 		defer to.Cancel()
 		t.Println("no block")
 	}()
@@ -205,7 +205,7 @@ func timeoutNested(t *crosscheck.T) {
 
 func timeoutCaughtContinue(t *crosscheck.T) {
 	g := scheduler.Spawn(func() (string, error) {
-		to := scheduler.StartTimeout(50 * ms)
+		to := startTimeout(t, 50*ms)
 		defer to.Cancel()
 		if err := scheduler.Sleep(bg, 250*ms); errors.Is(err, to) {
 			t.Println("caught")
@@ -252,7 +252,7 @@ func withTimeout(t *crosscheck.T) {
 
 func timeoutOnGreenlet(t *crosscheck.T) {
 	a := scheduler.Spawn(func() (none, error) {
-		to := scheduler.StartTimeout(50 * ms)
+		to := startTimeout(t, 50*ms)
 		defer to.Cancel()
 		err := scheduler.Sleep(bg, 250*ms)
 		if errors.Is(err, to) {

@@ -25,7 +25,7 @@ func timeoutDuringJoin(t *crosscheck.T) {
 	})
 	a := scheduler.Spawn(func() (none, error) {
 		err := func() error {
-			to := scheduler.StartTimeout(50 * ms)
+			to := startTimeout(t, 50*ms)
 			defer to.Cancel()
 			if err := b.Join(bg); errors.Is(err, to) {
 				t.Println("g1 timeout")
@@ -55,7 +55,7 @@ func timeoutDuringJoin(t *crosscheck.T) {
 // StartTimeout whose Cancel is never called.
 func timeoutLeaked(t *crosscheck.T) {
 	g := scheduler.Spawn(func() (string, error) {
-		scheduler.StartTimeout(50 * ms)
+		startTimeout(t, 50*ms)
 		return "returned", nil
 	})
 	v, err := g.Get(bg)
@@ -109,7 +109,7 @@ func killallCustomException(t *crosscheck.T) {
 
 func killInTimeout(t *crosscheck.T) {
 	g := scheduler.Spawn(func() (none, error) {
-		to := scheduler.StartTimeout(100 * ms)
+		to := startTimeout(t, 100*ms)
 		defer to.Cancel()
 		_, err := sleepForever()
 		switch {
