@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"io"
 	"sync"
 	"sync/atomic"
@@ -50,15 +51,15 @@ func serveHubs(b *testing.B, n int) (string, func()) {
 					return err
 				}
 				addrs <- s.Addr().String()
-				// Stop from the hub when the benchmark is done: a goroutine closes the channel,
+				// Close from the hub when the benchmark is done: a goroutine closes the channel,
 				// a greenlet polls it cheaply.
 				for {
 					select {
 					case <-stops[i]:
-						return s.Stop(0)
+						return s.Close()
 					default:
 					}
-					if err := scheduler.Sleep(10 * time.Millisecond); err != nil {
+					if err := scheduler.Sleep(context.Background(), 10*time.Millisecond); err != nil {
 						return err
 					}
 				}
@@ -107,7 +108,7 @@ func runClients(b *testing.B, addr string) {
 				return nil
 			}))
 		}
-		_, err := scheduler.JoinAll(gs, scheduler.Forever, true)
+		_, err := scheduler.JoinAll(context.Background(), gs)
 		return err
 	})
 	if err != nil {

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"time"
@@ -11,8 +12,8 @@ import (
 )
 
 // An echo server, a greenlet per connection, with a client greenlet in the
-// same hub; Stop closes the listener, lets the handlers finish and ends
-// ServeForever.
+// same hub; Shutdown closes the listener, lets the handlers finish and ends
+// Serve.
 func Example() {
 	err := scheduler.Main(func() error {
 		srv, err := server.Listen("tcp", "127.0.0.1:0", func(c *socket.Conn) error {
@@ -22,17 +23,16 @@ func Example() {
 		if err != nil {
 			return err
 		}
-		serving := scheduler.Go(srv.ServeForever)
+		serving := scheduler.Go(srv.Serve)
 
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
 		client := scheduler.Spawn(func() (string, error) {
-			c, err := socket.DialTimeout("tcp", srv.Addr().String(), 2*time.Second)
+			c, err := socket.Dial("tcp", srv.Addr().String())
 			if err != nil {
 				return "", err
 			}
 			defer c.Close()
-			if err := c.SetDeadline(time.Now().Add(2 * time.Second)); err != nil {
-				return "", err
-			}
 			if _, err := c.Write([]byte("hello")); err != nil {
 				return "", err
 			}
@@ -42,16 +42,16 @@ func Example() {
 			reply, err := io.ReadAll(c)
 			return string(reply), err
 		})
-		reply, err := client.Get(true, scheduler.Forever)
+		reply, err := client.Get(ctx)
 		if err != nil {
 			return err
 		}
 		fmt.Printf("echoed %q\n", reply)
 
-		if err := srv.Stop(time.Second); err != nil {
+		if err := srv.Shutdown(ctx); err != nil {
 			return err
 		}
-		fmt.Println("ServeForever returned", serving.Join(scheduler.Forever), serving.Err())
+		fmt.Println("Serve returned", serving.Join(ctx), serving.Err())
 		return nil
 	})
 	if err != nil {
@@ -59,12 +59,13 @@ func Example() {
 	}
 	// Output:
 	// echoed "hello"
-	// ServeForever returned <nil> <nil>
+	// Serve returned <nil> <nil>
 }
 
-// Stop gives running handlers the timeout to finish, then kills the ones
-// still blocked so their defers run and their connections close.
-func ExampleStreamServer_Stop() {
+// Shutdown gives running handlers until its context ends to finish, then
+// kills the ones still blocked so their defers run and their connections
+// close.
+func ExampleStreamServer_Shutdown() {
 	err := scheduler.Main(func() error {
 		srv, err := server.Listen("tcp", "127.0.0.1:0", func(c *socket.Conn) error {
 			defer fmt.Println("handler's defer runs")
@@ -95,10 +96,10 @@ func ExampleStreamServer_Stop() {
 		}
 		fmt.Printf("client read %q; handlers running: %d\n", greeting, srv.Len())
 
-		if err := srv.Stop(20 * time.Millisecond); err != nil {
-			return err
-		}
-		fmt.Println("stopped; handlers running:", srv.Len())
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		defer cancel()
+		fmt.Println("Shutdown:", srv.Shutdown(ctx))
+		fmt.Println("handlers running:", srv.Len())
 		rest, err := io.ReadAll(c) // the killed handler's connection was closed
 		fmt.Printf("client then read %q, %v\n", rest, err)
 		return nil
@@ -109,6 +110,7 @@ func ExampleStreamServer_Stop() {
 	// Output:
 	// client read "hi\n"; handlers running: 1
 	// handler's defer runs
-	// stopped; handlers running: 0
+	// Shutdown: server: StreamServer.Shutdown: context deadline exceeded
+	// handlers running: 0
 	// client then read "", <nil>
 }

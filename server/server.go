@@ -1,9 +1,29 @@
 // Package server provides gevent's StreamServer (a greenlet per accepted connection) and
 // DatagramServer (a greenlet per datagram) on package socket.
+//
+// # Lifetime
+//
+// Start spawns the accept (or read) loop and returns; Serve starts the server if needed and
+// blocks until it is stopped and its handlers are done. Shutdown stops accepting, lets the
+// running handlers finish until its context ends and then kills them; Close stops accepting
+// and kills the handlers at once. Both close the socket, and a stopped server does not start
+// again. A connection accepted but still waiting for a free slot of a full pool when the
+// server stops is closed unserved, as the kernel's backlog is when the listener closes.
+//
+// # Affinity
+//
+// A server is hub-affine: it binds to the hub of the first greenlet that starts, serves or
+// stops it, which must be the hub its socket belongs to. Its methods called from a goroutine
+// that is not a greenlet of that hub return an error matching scheduler.ErrNotGreenlet and
+// change nothing; so do Serve and Shutdown, which block, from the hub greenlet itself (a
+// callback). Nothing here creates a hub. The server's own errors are *Error values naming the
+// call that failed; Listen, ListenPacket and SendTo return package socket's errors as they are.
 package server
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net"
 	"time"
 
@@ -12,38 +32,69 @@ import (
 	"github.com/geventgo/geventgo/socket"
 )
 
-// ErrStarted is returned by Start on a server that was already started.
-var ErrStarted = errors.New("server already started")
+// Sentinel errors, matchable with errors.Is.
+var (
+	// ErrStarted is returned by Start on a server that was already started.
+	ErrStarted = errors.New("server already started")
+	// ErrStopped is returned by Start and Serve on a server that was shut down or closed;
+	// servers are not restartable. It matches scheduler.ErrClosed.
+	ErrStopped = fmt.Errorf("server stopped: %w", scheduler.ErrClosed)
+	// ErrBadOptions is returned by the constructors for Options that contradict themselves.
+	ErrBadOptions = errors.New("invalid server options")
+)
 
-// ErrStopped is returned by Start on a server that was stopped; servers are not restartable.
-var ErrStopped = errors.New("server stopped")
+// errNoSocket is the cause given for a server that no constructor made (the zero value).
+var errNoSocket = fmt.Errorf("server has no socket (create it with NewStream, NewDatagram, Listen or ListenPacket): %w",
+	scheduler.ErrNilArgument)
 
-// DefaultStopTimeout is how long Stop lets handlers finish when given a negative timeout
-// (gevent's stop_timeout).
+// Error adds the operation that failed to a cause.
+type Error struct {
+	Op  string // e.g. "StreamServer.Shutdown"
+	Err error  // the cause: a sentinel, a socket or pool error, a context's error ...
+}
+
+// Error returns "server: Op: cause", so the text names the package and the call that failed.
+func (e *Error) Error() string { return "server: " + e.Op + ": " + e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// DefaultStopTimeout is how long Serve, when the greenlet serving is killed (gsignal.Main on
+// the first signal), lets the handlers finish before it kills them (gevent's stop_timeout).
 const DefaultStopTimeout = time.Second
+
+// killWait bounds how long Shutdown waits for the handlers it killed to die (gevent's stop
+// kills with timeout=1): a handler that swallows the kill must not hang the caller.
+const killWait = time.Second
 
 // Options tune a server; the zero value serves without a limit.
 type Options struct {
 	// Pool, if set, runs the handlers: while it is full the server stops accepting (or reading
-	// datagrams) until a handler finishes, as gevent's servers do with a Pool.
+	// datagrams) until a handler finishes, as gevent's servers do with a Pool. Shutdown and
+	// Close wait for and kill every member of the pool, not only the server's handlers.
 	Pool *pool.Pool
-	// MaxConcurrency, if positive and Pool is nil, limits the handlers running at once the same
-	// way through a pool of that size.
+	// MaxConcurrency, if positive, limits the handlers running at once the same way through a
+	// pool of that size. It may not be combined with Pool, nor be negative.
 	MaxConcurrency int
-	// ListenConfig is used by Listen (ReusePort for one hub per core, Backlog).
+	// ListenConfig is used by Listen and ListenPacket (ReusePort for one hub per core,
+	// Backlog).
 	ListenConfig socket.ListenConfig
 }
 
 // spawner picks where handlers run: the given pool, a pool of MaxConcurrency, or a Group that
-// only tracks them for Stop.
-func (o Options) spawner() (pool.Spawner, *pool.Group, error) {
-	if o.Pool != nil {
+// only tracks them for Shutdown and Close.
+func (o *Options) spawner(op string) (pool.Spawner, *pool.Group, error) {
+	switch {
+	case o.MaxConcurrency < 0:
+		return nil, nil, &Error{Op: op, Err: fmt.Errorf("%w: MaxConcurrency %d is negative", ErrBadOptions, o.MaxConcurrency)}
+	case o.Pool != nil && o.MaxConcurrency > 0:
+		return nil, nil, &Error{Op: op, Err: fmt.Errorf("%w: both Pool and MaxConcurrency are set", ErrBadOptions)}
+	case o.Pool != nil:
 		return o.Pool, &o.Pool.Group, nil
-	}
-	if o.MaxConcurrency > 0 {
-		p, err := pool.NewPool(o.MaxConcurrency)
+	case o.MaxConcurrency > 0:
+		p, err := pool.New(o.MaxConcurrency)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, &Error{Op: op, Err: err}
 		}
 		return p, &p.Group, nil
 	}
@@ -51,240 +102,175 @@ func (o Options) spawner() (pool.Spawner, *pool.Group, error) {
 	return g, g, nil
 }
 
-// StreamServer accepts connections on a socket.Listener and runs Handler for each in a greenlet
-// of its own (gevent.server.StreamServer). The connection is closed when Handler returns.
-// Hub-affine: create, start and stop it from greenlets of one hub.
-type StreamServer struct {
-	ln       *socket.Listener
-	handler  func(*socket.Conn) error
-	spawn    pool.Spawner
-	group    *pool.Group
-	acceptor *scheduler.Greenlet[struct{}]
-	stopped  bool
+// base is what both servers share: the loop greenlet that accepts (or reads), the handlers'
+// group and the stop state. Hub-affine.
+type base struct {
+	hub   scheduler.Binding
+	spawn pool.Spawner
+	group *pool.Group
+	// loop accepts or reads and spawns the handlers; nil before Start.
+	loop *scheduler.Greenlet[struct{}]
+	// cancel ends the loop's wait for a free slot of a full pool, which closing the socket
+	// does not wake.
+	cancel  context.CancelFunc
+	stopped bool // Shutdown or Close ran, or the loop failed: accept nothing more
+	// closeSocket closes the listener or the packet socket.
+	closeSocket func() error
 }
 
-// NewStreamServer serves ln with handler. A handler error is reported to the hub's error
-// handler, as gevent prints a failed handler greenlet.
-func NewStreamServer(ln *socket.Listener, handler func(*socket.Conn) error, opts Options) (*StreamServer, error) {
-	if ln == nil || handler == nil {
-		return nil, &scheduler.Error{Op: "server.NewStreamServer", Err: errors.New("nil listener or handler")}
-	}
-	sp, g, err := opts.spawner()
+// init sets up a new server's handlers' group from opts.
+func (b *base) init(op string, opts *Options, closeSocket func() error) error {
+	sp, g, err := opts.spawner(op)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return &StreamServer{ln: ln, handler: handler, spawn: sp, group: g}, nil
-}
-
-// Listen listens on network/address with opts.ListenConfig and returns a server for it.
-func Listen(network, address string, handler func(*socket.Conn) error, opts Options) (*StreamServer, error) {
-	ln, err := opts.ListenConfig.Listen(network, address)
-	if err != nil {
-		return nil, err
-	}
-	s, err := NewStreamServer(ln, handler, opts)
-	if err != nil {
-		ln.Close()
-		return nil, err
-	}
-	return s, nil
-}
-
-// Addr returns the listening address.
-func (s *StreamServer) Addr() net.Addr { return s.ln.Addr() }
-
-// Listener returns the server's listener.
-func (s *StreamServer) Listener() *socket.Listener { return s.ln }
-
-// Len returns how many handlers are running.
-func (s *StreamServer) Len() int { return s.group.Len() }
-
-// Start spawns the accept loop and returns at once.
-func (s *StreamServer) Start() error {
-	switch {
-	case s.stopped:
-		return ErrStopped
-	case s.acceptor != nil:
-		return ErrStarted
-	}
-	s.acceptor = scheduler.Go(s.acceptLoop)
-	s.acceptor.SetName("StreamServer.accept " + s.ln.Addr().String())
+	b.spawn, b.group, b.closeSocket = sp, g, closeSocket
 	return nil
 }
 
-func (s *StreamServer) acceptLoop() error {
-	for {
-		c, err := s.ln.AcceptConn()
-		if err != nil {
-			if s.stopped || errors.Is(err, net.ErrClosed) || errors.Is(err, scheduler.ErrGreenletExit) {
-				return nil
-			}
-			return err
-		}
-		if _, err := pool.Spawn(s.spawn, func() (struct{}, error) {
-			defer c.Close()
-			return struct{}{}, s.handler(c)
-		}); err != nil {
-			// Killed while waiting for a free slot.
-			c.Close()
-			return nil
-		}
+// start spawns run as the loop greenlet, named name.
+func (b *base) start(op, name string, run func(ctx context.Context) error) error {
+	if _, err := b.hub.Check(); err != nil {
+		return &Error{Op: op, Err: err}
 	}
-}
-
-// ServeForever starts the server and blocks the calling greenlet until it is stopped (from
-// another greenlet, or by killing this one) and its handlers are done.
-func (s *StreamServer) ServeForever() error {
-	if err := s.Start(); err != nil {
-		return err
-	}
-	if err := s.acceptor.Join(scheduler.Forever); err != nil {
-		_ = s.Stop(0)
-		return err
-	}
-	if _, err := s.group.Join(scheduler.Forever, false); err != nil {
-		return err
-	}
-	return s.acceptor.Err()
-}
-
-// Stop closes the listener, lets running handlers finish for up to timeout (negative:
-// DefaultStopTimeout), then kills those still running so their defers run (gevent's
-// stop(timeout)). Stop of a stopped server does nothing.
-func (s *StreamServer) Stop(timeout time.Duration) error {
-	if s.stopped {
-		return nil
-	}
-	s.stopped = true
-	if timeout < 0 {
-		timeout = DefaultStopTimeout
-	}
-	_ = s.ln.Close()
-	if s.acceptor != nil {
-		if err := s.acceptor.Join(scheduler.Forever); err != nil {
-			return err
-		}
-	}
-	if done, err := s.group.Join(timeout, false); err != nil || done {
-		return err
-	}
-	return s.group.Kill(nil, true, DefaultStopTimeout)
-}
-
-// DatagramServer reads datagrams from a socket.PacketConn and runs Handler for each in a
-// greenlet of its own (gevent.server.DatagramServer). Hub-affine.
-type DatagramServer struct {
-	pc      *socket.PacketConn
-	handler func(s *DatagramServer, data []byte, from net.Addr) error
-	spawn   pool.Spawner
-	group   *pool.Group
-	reader  *scheduler.Greenlet[struct{}]
-	stopped bool
-	bufSize int
-}
-
-// MaxDatagram is the read buffer size of a DatagramServer (the largest UDP payload).
-const MaxDatagram = 65535
-
-// NewDatagramServer serves pc with handler; data is the datagram (the handler owns it).
-func NewDatagramServer(pc *socket.PacketConn, handler func(s *DatagramServer, data []byte, from net.Addr) error, opts Options) (*DatagramServer, error) {
-	if pc == nil || handler == nil {
-		return nil, &scheduler.Error{Op: "server.NewDatagramServer", Err: errors.New("nil socket or handler")}
-	}
-	sp, g, err := opts.spawner()
-	if err != nil {
-		return nil, err
-	}
-	return &DatagramServer{pc: pc, handler: handler, spawn: sp, group: g, bufSize: MaxDatagram}, nil
-}
-
-// ListenPacket binds network/address with opts.ListenConfig and returns a server for it.
-func ListenPacket(network, address string, handler func(s *DatagramServer, data []byte, from net.Addr) error, opts Options) (*DatagramServer, error) {
-	pc, err := opts.ListenConfig.ListenPacket(network, address)
-	if err != nil {
-		return nil, err
-	}
-	s, err := NewDatagramServer(pc, handler, opts)
-	if err != nil {
-		pc.Close()
-		return nil, err
-	}
-	return s, nil
-}
-
-// Addr returns the bound address.
-func (s *DatagramServer) Addr() net.Addr { return s.pc.LocalAddr() }
-
-// SendTo sends data to addr from the server's socket (gevent's sendto).
-func (s *DatagramServer) SendTo(data []byte, addr net.Addr) (int, error) {
-	return s.pc.WriteTo(data, addr)
-}
-
-// Start spawns the read loop and returns at once.
-func (s *DatagramServer) Start() error {
 	switch {
-	case s.stopped:
-		return ErrStopped
-	case s.reader != nil:
-		return ErrStarted
+	case b.stopped:
+		return &Error{Op: op, Err: ErrStopped}
+	case b.loop != nil:
+		return &Error{Op: op, Err: ErrStarted}
 	}
-	s.reader = scheduler.Go(s.readLoop)
-	s.reader.SetName("DatagramServer.read " + s.pc.LocalAddr().String())
+	ctx, cancel := context.WithCancel(context.Background())
+	b.cancel = cancel
+	b.loop = scheduler.Go(func() error { return run(ctx) })
+	b.loop.SetName(name)
 	return nil
 }
 
-func (s *DatagramServer) readLoop() error {
-	buf := make([]byte, s.bufSize)
-	for {
-		n, from, err := s.pc.ReadFrom(buf)
-		if err != nil {
-			if s.stopped || errors.Is(err, net.ErrClosed) || errors.Is(err, scheduler.ErrGreenletExit) {
-				return nil
-			}
+// serve starts the server unless it runs already, and waits until it stopped and its handlers
+// are done. If the serving greenlet is killed meanwhile, it shuts the server down as gevent's
+// serve_forever does: handlers get DefaultStopTimeout to finish, and a second kill cuts that
+// short.
+func (b *base) serve(op string, start func() error) error {
+	if _, err := b.hub.CheckWait(); err != nil {
+		return &Error{Op: op, Err: err}
+	}
+	if b.loop == nil || b.stopped {
+		if err := start(); err != nil {
 			return err
 		}
-		data := append([]byte(nil), buf[:n]...)
-		if _, err := pool.Spawn(s.spawn, func() (struct{}, error) {
-			return struct{}{}, s.handler(s, data, from)
-		}); err != nil {
-			return nil
+	}
+	if err := b.waitIdle(context.Background()); err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), DefaultStopTimeout)
+		defer cancel()
+		_ = b.shutdown(ctx, op)
+		return &Error{Op: op, Err: err}
+	}
+	if err := b.loop.Err(); err != nil {
+		return &Error{Op: op, Err: err}
+	}
+	return nil
+}
+
+// waitIdle waits until the loop has ended and no handler runs, or ctx is done.
+func (b *base) waitIdle(ctx context.Context) error {
+	if b.loop != nil {
+		if err := b.loop.Join(ctx); err != nil {
+			return err
 		}
 	}
-}
-
-// ServeForever starts the server and blocks the calling greenlet until it is stopped.
-func (s *DatagramServer) ServeForever() error {
-	if err := s.Start(); err != nil {
-		return err
-	}
-	if err := s.reader.Join(scheduler.Forever); err != nil {
-		_ = s.Stop(0)
-		return err
-	}
-	if _, err := s.group.Join(scheduler.Forever, false); err != nil {
-		return err
-	}
-	return s.reader.Err()
-}
-
-// Stop closes the socket, lets handlers finish for up to timeout (negative:
-// DefaultStopTimeout) and kills the rest.
-func (s *DatagramServer) Stop(timeout time.Duration) error {
-	if s.stopped {
+	// Join's error is the wait's, or a handler's failure once the group is empty: a failed
+	// handler was reported to the hub's error handler already.
+	err := b.group.Join(ctx)
+	if err == nil || b.group.Len() == 0 {
 		return nil
 	}
-	s.stopped = true
-	if timeout < 0 {
-		timeout = DefaultStopTimeout
+	var pe *pool.Error
+	if errors.As(err, &pe) {
+		err = pe.Err // the wait's own error: pool's Op adds nothing for the caller
 	}
-	_ = s.pc.Close()
-	if s.reader != nil {
-		if err := s.reader.Join(scheduler.Forever); err != nil {
-			return err
-		}
-	}
-	if done, err := s.group.Join(timeout, false); err != nil || done {
-		return err
-	}
-	return s.group.Kill(nil, true, DefaultStopTimeout)
+	return err
 }
+
+// shutdown stops accepting, waits for the handlers until ctx is done, then kills them and
+// waits for them to die.
+func (b *base) shutdown(ctx context.Context, op string) error {
+	if ctx == nil {
+		return &Error{Op: op, Err: scheduler.ErrNilArgument}
+	}
+	if _, err := b.hub.CheckWait(); err != nil {
+		return &Error{Op: op, Err: err}
+	}
+	_ = b.stopAccepting()
+	err := b.waitIdle(ctx)
+	if err == nil {
+		return nil
+	}
+	b.kill()
+	if !ctxEnded(err) {
+		// The caller itself was interrupted (a Kill, a Timeout): the handlers are killed
+		// and not waited for.
+		return &Error{Op: op, Err: err}
+	}
+	kctx, cancel := context.WithTimeout(context.Background(), killWait)
+	defer cancel()
+	if werr := b.waitIdle(kctx); werr != nil {
+		if !ctxEnded(werr) {
+			return &Error{Op: op, Err: werr}
+		}
+		return &Error{Op: op, Err: fmt.Errorf("%d handlers still run %v after the kill: %w", b.group.Len(), killWait, err)}
+	}
+	return &Error{Op: op, Err: err}
+}
+
+// ctxEnded reports whether a wait ended with its context. The wait's error says so, not
+// ctx.Err(): the hub's timer for a deadline may fire a little before ctx's own.
+func ctxEnded(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
+}
+
+// close stops accepting and kills the handlers without waiting.
+func (b *base) close(op string) error {
+	if _, err := b.hub.Check(); err != nil {
+		return &Error{Op: op, Err: err}
+	}
+	err := b.stopAccepting()
+	b.kill()
+	if err != nil {
+		return &Error{Op: op, Err: err}
+	}
+	return nil
+}
+
+// stopAccepting closes the socket and wakes the loop from whatever it waits on, once.
+func (b *base) stopAccepting() error {
+	if b.stopped {
+		return nil
+	}
+	b.stopped = true
+	if b.cancel != nil {
+		b.cancel()
+	}
+	return b.closeSocket()
+}
+
+// kill raises GreenletExit in the loop and in every handler.
+func (b *base) kill() {
+	if b.loop != nil {
+		_ = b.loop.KillAsync(nil)
+	}
+	_ = b.group.KillAsync(nil)
+}
+
+// loopEnd is how the loop ends after err: quietly when the server was stopped or the socket
+// closed, with err otherwise; either way the server accepts nothing more.
+func (b *base) loopEnd(err error) error {
+	stopped := b.stopped
+	_ = b.stopAccepting()
+	if stopped || errors.Is(err, net.ErrClosed) || errors.Is(err, scheduler.ErrGreenletExit) {
+		return nil
+	}
+	return err
+}
+
+// running returns how many handlers run.
+func (b *base) running() int { return b.group.Len() }

@@ -2,15 +2,23 @@ package server_test
 
 import (
 	"bufio"
+	"context"
+	"errors"
 	"io"
 	"net"
+	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/geventgo/geventgo/event"
+	"github.com/geventgo/geventgo/gsignal"
+	"github.com/geventgo/geventgo/internal/testctx"
+	"github.com/geventgo/geventgo/pool"
 	"github.com/geventgo/geventgo/scheduler"
 	"github.com/geventgo/geventgo/server"
 	"github.com/geventgo/geventgo/socket"
@@ -18,11 +26,57 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
+var bg = context.Background()
+
 const ms = time.Millisecond
 
 func echo(c *socket.Conn) error {
 	_, err := io.Copy(c, c)
 	return err
+}
+
+// eventually polls cond, sleeping a millisecond between tries, until it holds or ctx ends.
+func eventually(ctx context.Context, cond func() bool) error {
+	for !cond() {
+		if err := scheduler.Sleep(ctx, ms); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// acceptQueue returns how many connections wait in ln's accept queue (TCP_INFO of a listening
+// socket reports it as tcpi_unacked), so a test knows when the server took a connection.
+func acceptQueue(t *testing.T, ln *socket.Listener) int {
+	var info syscall.TCPInfo
+	size := uint32(unsafe.Sizeof(info))
+	_, _, e := syscall.Syscall6(syscall.SYS_GETSOCKOPT, uintptr(ln.Fd()), syscall.IPPROTO_TCP, syscall.TCP_INFO,
+		uintptr(unsafe.Pointer(&info)), uintptr(unsafe.Pointer(&size)), 0)
+	require.Zero(t, e)
+	return int(info.Unacked)
+}
+
+// unread returns the size of the next datagram waiting in pc's receive queue (0 when none):
+// SIOCINQ, which is TIOCINQ's number.
+func unread(t *testing.T, pc *socket.PacketConn) int {
+	var n int32
+	_, _, e := syscall.Syscall(syscall.SYS_IOCTL, uintptr(pc.Fd()), syscall.TIOCINQ, uintptr(unsafe.Pointer(&n)))
+	require.Zero(t, e)
+	return int(n)
+}
+
+// dial connects to addr; the caller closes the connection on the hub.
+func dial(t *testing.T, addr net.Addr) net.Conn {
+	c, err := socket.Dial(addr.Network(), addr.String())
+	require.NoError(t, err)
+	return c
+}
+
+// assertClosedByServer reads from c until EOF: the server closed the connection.
+func assertClosedByServer(t *testing.T, c net.Conn) {
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
+	_, err := io.ReadAll(c)
+	assert.NoError(t, err, "EOF, not the deadline")
 }
 
 func TestStreamServerSeveralClients(t *testing.T) {
@@ -46,14 +100,18 @@ func TestStreamServerSeveralClients(t *testing.T) {
 				return bufio.NewReader(c).ReadString('\n')
 			}))
 		}
-		_, err = scheduler.JoinAll(clients, time.Second, true)
+		_, err = scheduler.JoinAll(testctx.Within(t, 5*time.Second), clients)
 		require.NoError(t, err)
 		for i, c := range clients {
 			assert.Equal(t, string([]byte{'a' + byte(i), '\n'}), c.Value())
 		}
-		require.NoError(t, s.Stop(time.Second))
+		require.NoError(t, s.Shutdown(testctx.Within(t, 5*time.Second)))
 		assert.Equal(t, 0, s.Len())
-		assert.ErrorIs(t, s.Start(), server.ErrStopped)
+		err = s.Start()
+		assert.ErrorIs(t, err, server.ErrStopped)
+		assert.ErrorIs(t, err, scheduler.ErrClosed)
+		assert.EqualError(t, err, "server: StreamServer.Start: server stopped: closed")
+		assert.ErrorIs(t, s.Serve(), server.ErrStopped)
 		_, err = socket.Dial("tcp", s.Addr().String())
 		assert.Error(t, err, "the listener is closed")
 		return nil
@@ -62,80 +120,101 @@ func TestStreamServerSeveralClients(t *testing.T) {
 
 func TestStreamServerConcurrencyLimit(t *testing.T) {
 	require.NoError(t, scheduler.Main(func() error {
-		running, peak := 0, 0
+		running, peak, handled := 0, 0, 0
 		handler := func(c *socket.Conn) error {
 			running++
 			peak = max(peak, running)
-			defer func() { running-- }()
-			return scheduler.Sleep(10 * ms)
+			defer func() { running--; handled++ }()
+			return scheduler.Sleep(bg, 5*ms)
 		}
 		s, err := server.Listen("tcp", "127.0.0.1:0", handler, server.Options{MaxConcurrency: 2})
 		require.NoError(t, err)
 		require.NoError(t, s.Start())
-		var conns []net.Conn
 		for range 6 {
-			c, err := socket.Dial("tcp", s.Addr().String())
-			require.NoError(t, err)
-			conns = append(conns, c)
+			defer dial(t, s.Addr()).Close()
 		}
-		require.NoError(t, scheduler.Sleep(50*ms))
+		require.NoError(t, eventually(testctx.Within(t, 5*time.Second), func() bool { return handled == 6 }))
 		assert.Equal(t, 2, peak)
-		for _, c := range conns {
-			c.Close()
-		}
-		return s.Stop(time.Second)
+		return s.Shutdown(testctx.Within(t, 5*time.Second))
 	}))
 }
 
-func TestStopGracefulThenKill(t *testing.T) {
+func TestShutdownGracefulThenKill(t *testing.T) {
 	require.NoError(t, scheduler.Main(func() error {
 		finished, killed := 0, 0
 		handler := func(c *socket.Conn) error {
 			buf := make([]byte, 1)
-			_, err := c.Read(buf)
-			if err != nil {
+			if _, err := c.Read(buf); err != nil {
 				killed++
 				return err
 			}
 			// A client that said something gets a graceful finish.
-			if err := scheduler.Sleep(5 * ms); err != nil {
+			if _, err := c.Write(buf); err != nil {
+				return err
+			}
+			if err := scheduler.Sleep(bg, 5*ms); err != nil {
 				return err
 			}
 			finished++
 			return nil
 		}
-		scheduler.GetHub().SetErrorHandler(func(error) {})
 		s, err := server.Listen("tcp", "127.0.0.1:0", handler, server.Options{})
 		require.NoError(t, err)
 		require.NoError(t, s.Start())
-		talker, err := socket.Dial("tcp", s.Addr().String())
-		require.NoError(t, err)
+		talker, silent := dial(t, s.Addr()), dial(t, s.Addr())
 		defer talker.Close()
-		silent, err := socket.Dial("tcp", s.Addr().String())
-		require.NoError(t, err)
 		defer silent.Close()
 		_, err = talker.Write([]byte("x"))
 		require.NoError(t, err)
-		require.NoError(t, scheduler.Sleep(2*ms))
-		start := time.Now()
-		require.NoError(t, s.Stop(30*ms))
-		assert.GreaterOrEqual(t, time.Since(start), 25*ms, "waited for the silent handler")
+		_, err = talker.Read(make([]byte, 1)) // its handler is past its read
+		require.NoError(t, err)
+		require.NoError(t, eventually(testctx.Within(t, 5*time.Second), func() bool { return s.Len() == 2 }))
+		ctx, cancel := context.WithTimeout(bg, 30*ms)
+		defer cancel()
+		err = s.Shutdown(ctx)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.ErrorIs(t, err, scheduler.ErrTimeout)
 		assert.Equal(t, 1, finished)
 		assert.Equal(t, 1, killed)
 		assert.Equal(t, 0, s.Len())
-		// The server closed the silent client's connection.
-		_, err = silent.Read(make([]byte, 1))
-		assert.ErrorIs(t, err, io.EOF)
+		assertClosedByServer(t, silent)
+		// Shutdown again: nothing left to wait for.
+		assert.NoError(t, s.Shutdown(bg))
 		return nil
 	}))
 }
 
-func TestServeForeverStoppedFromGreenlet(t *testing.T) {
+func TestServeStoppedFromGreenlet(t *testing.T) {
 	require.NoError(t, scheduler.Main(func() error {
 		s, err := server.Listen("tcp", "127.0.0.1:0", echo, server.Options{})
 		require.NoError(t, err)
-		scheduler.SpawnLater(10*ms, func() (struct{}, error) { return struct{}{}, s.Stop(-1) })
-		return s.ServeForever()
+		scheduler.SpawnLater(10*ms, func() (struct{}, error) { return struct{}{}, s.Shutdown(bg) })
+		return s.Serve()
+	}))
+}
+
+// Serve after Start waits for the started server, and returns once Close killed the handlers.
+func TestServeAfterStartAndClose(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		deferred := 0
+		s, err := server.Listen("tcp", "127.0.0.1:0", func(c *socket.Conn) error {
+			defer func() { deferred++ }()
+			return echo(c)
+		}, server.Options{})
+		require.NoError(t, err)
+		require.NoError(t, s.Start())
+		serving := scheduler.Go(s.Serve)
+		c := dial(t, s.Addr())
+		defer c.Close()
+		require.NoError(t, eventually(testctx.Within(t, 5*time.Second), func() bool { return s.Len() == 1 }))
+		require.NoError(t, s.Close())
+		require.NoError(t, s.Close(), "again")
+		require.NoError(t, serving.Join(testctx.Within(t, 5*time.Second)))
+		assert.NoError(t, serving.Err())
+		assert.Equal(t, 1, deferred)
+		assert.Equal(t, 0, s.Len())
+		assertClosedByServer(t, c)
+		return nil
 	}))
 }
 
@@ -147,10 +226,10 @@ func TestDatagramServer(t *testing.T) {
 		}, server.Options{MaxConcurrency: 4})
 		require.NoError(t, err)
 		require.NoError(t, s.Start())
-		c, err := socket.Dial("udp", s.Addr().String())
-		require.NoError(t, err)
+		assert.ErrorIs(t, s.Start(), server.ErrStarted)
+		c := dial(t, s.Addr())
 		defer c.Close()
-		require.NoError(t, c.SetReadDeadline(time.Now().Add(time.Second)))
+		require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
 		for _, m := range []string{"a", "bc"} {
 			_, err = c.Write([]byte(m))
 			require.NoError(t, err)
@@ -159,17 +238,347 @@ func TestDatagramServer(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, "re:"+m, string(buf[:n]))
 		}
-		return s.Stop(time.Second)
+		_, err = s.SendTo([]byte("x"), nil)
+		assert.ErrorIs(t, err, scheduler.ErrNilArgument)
+		require.NoError(t, s.Shutdown(testctx.Within(t, 5*time.Second)))
+		assert.ErrorIs(t, s.Start(), server.ErrStopped)
+		return nil
 	}))
 }
 
 func TestBadInput(t *testing.T) {
 	require.NoError(t, scheduler.Main(func() error {
-		_, err := server.NewStreamServer(nil, echo, server.Options{})
-		assert.Error(t, err)
+		_, err := server.NewStream(nil, echo, server.Options{})
+		assert.ErrorIs(t, err, scheduler.ErrNilArgument)
+		assert.EqualError(t, err, "server: NewStream: nil argument")
+		_, err = server.Listen("tcp", "127.0.0.1:0", nil, server.Options{})
+		assert.ErrorIs(t, err, scheduler.ErrNilArgument)
 		_, err = server.Listen("udp", ":0", echo, server.Options{})
 		var une net.UnknownNetworkError
 		assert.ErrorAs(t, err, &une)
+		_, err = server.NewDatagram(nil, func(*server.DatagramServer, []byte, net.Addr) error { return nil }, server.Options{})
+		assert.ErrorIs(t, err, scheduler.ErrNilArgument)
+		_, err = server.ListenPacket("udp", "127.0.0.1:0", nil, server.Options{})
+		assert.ErrorIs(t, err, scheduler.ErrNilArgument)
+		p, err := pool.New(2)
+		require.NoError(t, err)
+		for _, opts := range []server.Options{{MaxConcurrency: -1}, {Pool: p, MaxConcurrency: 2}} {
+			_, err = server.Listen("tcp", "127.0.0.1:0", echo, opts)
+			assert.ErrorIs(t, err, server.ErrBadOptions)
+		}
+		s, err := server.Listen("tcp", "127.0.0.1:0", echo, server.Options{})
+		require.NoError(t, err)
+		var nilCtx context.Context
+		assert.ErrorIs(t, s.Shutdown(nilCtx), scheduler.ErrNilArgument)
+		return s.Close()
+	}))
+}
+
+// A server no constructor made returns errors, never panics.
+func TestZeroServers(t *testing.T) {
+	var zs server.StreamServer
+	var zd server.DatagramServer
+	for _, s := range []interface {
+		Start() error
+		Serve() error
+		Shutdown(context.Context) error
+		Close() error
+		Len() int
+		Addr() net.Addr
+	}{&zs, (*server.StreamServer)(nil), &zd, (*server.DatagramServer)(nil)} {
+		for name, err := range map[string]error{
+			"Start": s.Start(), "Serve": s.Serve(), "Shutdown": s.Shutdown(bg), "Close": s.Close(),
+		} {
+			assert.ErrorIs(t, err, scheduler.ErrNilArgument, name)
+			assert.ErrorContains(t, err, "Server."+name+": server has no socket", name)
+		}
+		assert.Zero(t, s.Len())
+		assert.Nil(t, s.Addr())
+	}
+	assert.Nil(t, zs.Listener())
+	_, err := zd.SendTo([]byte("x"), &net.UDPAddr{})
+	assert.ErrorIs(t, err, scheduler.ErrNilArgument)
+}
+
+// From a goroutine that is not a greenlet of the server's hub every call is refused and changes
+// nothing; from the hub greenlet itself the blocking ones are.
+func TestNotGreenlet(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		s, err := server.Listen("tcp", "127.0.0.1:0", echo, server.Options{})
+		require.NoError(t, err)
+		require.NoError(t, s.Start()) // binds the server to this hub
+		foreign := make(chan map[string]error)
+		go func() {
+			foreign <- map[string]error{
+				"Start": s.Start(), "Serve": s.Serve(), "Shutdown": s.Shutdown(bg), "Close": s.Close(),
+			}
+		}()
+		for name, err := range <-foreign {
+			assert.ErrorIs(t, err, scheduler.ErrNotGreenlet, name)
+		}
+		other := make(chan error)
+		go func() {
+			other <- scheduler.Main(func() error { return s.Close() })
+		}()
+		assert.ErrorIs(t, <-other, scheduler.ErrNotGreenlet, "a greenlet of another hub")
+		var inHub map[string]error
+		scheduler.CurrentHub().RunCallback(func() {
+			inHub = map[string]error{"Serve": s.Serve(), "Shutdown": s.Shutdown(bg)}
+		})
+		require.NoError(t, eventually(testctx.Within(t, 5*time.Second), func() bool { return inHub != nil }))
+		for name, err := range inHub {
+			assert.ErrorIs(t, err, scheduler.ErrNotGreenlet, name)
+		}
+		// Still serving.
+		c := dial(t, s.Addr())
+		defer c.Close()
+		_, err = c.Write([]byte("x\n"))
+		require.NoError(t, err)
+		require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
+		line, err := bufio.NewReader(c).ReadString('\n')
+		require.NoError(t, err)
+		assert.Equal(t, "x\n", line)
+		require.NoError(t, c.Close())
+		return s.Shutdown(testctx.Within(t, 5*time.Second))
+	}))
+}
+
+// fullStream starts a StreamServer of one slot whose handler blocks reading from a client that
+// never writes, dials a second client, and waits until the accept loop took that connection
+// and waits for the slot.
+func fullStream(t *testing.T, handler func(*socket.Conn) error) (*server.StreamServer, net.Conn, net.Conn) {
+	s, err := server.Listen("tcp", "127.0.0.1:0", handler, server.Options{MaxConcurrency: 1})
+	require.NoError(t, err)
+	require.NoError(t, s.Start())
+	c1 := dial(t, s.Addr())
+	require.NoError(t, eventually(testctx.Within(t, 5*time.Second), func() bool { return s.Len() == 1 }))
+	c2 := dial(t, s.Addr())
+	require.NoError(t, eventually(testctx.Within(t, 5*time.Second), func() bool {
+		return acceptQueue(t, s.Listener()) == 0
+	}))
+	return s, c1, c2
+}
+
+// Regression: with the pool full, stopping waited for the accept loop, which waited for a slot
+// that closing the listener did not free: Stop never returned. Shutdown ends that wait, kills
+// the blocked handler when ctx ends, and closes the connection that never got a slot.
+func TestShutdownWithFullPool(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		deferred := 0
+		s, c1, c2 := fullStream(t, func(c *socket.Conn) error {
+			defer func() { deferred++ }()
+			_, err := c.Read(make([]byte, 1))
+			return err
+		})
+		defer c1.Close()
+		defer c2.Close()
+		ctx, cancel := context.WithTimeout(bg, 50*ms)
+		defer cancel()
+		err := s.Shutdown(ctx)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.Equal(t, 1, deferred)
+		assert.Equal(t, 0, s.Len())
+		assertClosedByServer(t, c1)
+		assertClosedByServer(t, c2)
+		return nil
+	}))
+}
+
+// Regression: the connection that waits for a slot when the server stops is closed at once,
+// unserved, instead of waiting for the running handler to finish and then getting its slot.
+func TestShutdownDropsConnectionWaitingForSlot(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		served := 0
+		s, c1, c2 := fullStream(t, func(c *socket.Conn) error {
+			served++
+			_, err := c.Read(make([]byte, 1))
+			return err
+		})
+		defer c1.Close()
+		defer c2.Close()
+		stopping := scheduler.Go(func() error { return s.Shutdown(testctx.Within(t, 5*time.Second)) })
+		assertClosedByServer(t, c2) // while the first handler still runs
+		_, err := c1.Write([]byte("x"))
+		require.NoError(t, err)
+		require.NoError(t, stopping.Join(testctx.Within(t, 5*time.Second)))
+		require.NoError(t, stopping.Err())
+		assert.Equal(t, 1, served)
+		return nil
+	}))
+}
+
+// A slot freed right after Shutdown closed the listener wakes the accept loop before the
+// context's cancel, which comes through another goroutine, reaches it: the connection waiting
+// for the slot is dropped all the same.
+func TestShutdownThenSlotFrees(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		served := 0
+		s, c1, c2 := fullStream(t, func(c *socket.Conn) error {
+			served++
+			_, err := c.Read(make([]byte, 1))
+			return err
+		})
+		defer c1.Close()
+		defer c2.Close()
+		_, err := c1.Write([]byte("x")) // the handler wakes at the next poll, after the stop
+		require.NoError(t, err)
+		require.NoError(t, s.Shutdown(testctx.Within(t, 5*time.Second)))
+		assert.Equal(t, 1, served)
+		assertClosedByServer(t, c2)
+		return nil
+	}))
+}
+
+// Regression, DatagramServer: as TestShutdownWithFullPool, the read loop waiting for a slot.
+func TestDatagramShutdownWithFullPool(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		var release event.Event
+		served, deferred := 0, 0
+		pc, err := socket.ListenPacket("udp", "127.0.0.1:0")
+		require.NoError(t, err)
+		s := startFullDatagram(t, pc, &release, &served, &deferred)
+		ctx, cancel := context.WithTimeout(bg, 50*ms)
+		defer cancel()
+		err = s.Shutdown(ctx)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.Equal(t, 1, served)
+		assert.Equal(t, 1, deferred)
+		assert.Equal(t, 0, s.Len())
+		return nil
+	}))
+}
+
+// Regression, DatagramServer: the datagram read but waiting for a slot when the server stops is
+// dropped.
+func TestDatagramShutdownDropsDatagramWaitingForSlot(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		var release event.Event
+		served, deferred := 0, 0
+		pc, err := socket.ListenPacket("udp", "127.0.0.1:0")
+		require.NoError(t, err)
+		s := startFullDatagram(t, pc, &release, &served, &deferred)
+		stopping := scheduler.Go(func() error { return s.Shutdown(testctx.Within(t, 5*time.Second)) })
+		require.NoError(t, scheduler.Sleep(bg, 0)) // Shutdown closes the socket and waits
+		release.Set()
+		require.NoError(t, stopping.Join(testctx.Within(t, 5*time.Second)))
+		require.NoError(t, stopping.Err())
+		assert.Equal(t, 1, served)
+		return nil
+	}))
+}
+
+// startFullDatagram serves pc with one slot and a handler that blocks until release is set,
+// sends two datagrams, and waits until the read loop took the second and waits for the slot.
+func startFullDatagram(t *testing.T, pc *socket.PacketConn, release *event.Event, served, deferred *int) *server.DatagramServer {
+	s, err := server.NewDatagram(pc, func(*server.DatagramServer, []byte, net.Addr) error {
+		*served++
+		defer func() { *deferred++ }()
+		return release.Wait(bg)
+	}, server.Options{MaxConcurrency: 1})
+	require.NoError(t, err)
+	require.NoError(t, s.Start())
+	c := dial(t, s.Addr())
+	defer c.Close()
+	for range 2 {
+		_, err := c.Write([]byte("x"))
+		require.NoError(t, err)
+	}
+	require.NoError(t, eventually(testctx.Within(t, 5*time.Second), func() bool {
+		return s.Len() == 1 && unread(t, pc) == 0
+	}))
+	return s
+}
+
+// Regression: a handler killed before it started never ran its body, so a deferred Close of
+// its connection never ran either and the client was left hanging. Three clients wait in the
+// backlog before Start: the accept loop takes them in a row and spawns three handlers, whose
+// starts are queued in order; the first closes the server, which kills the two others before
+// they start.
+func TestCloseBeforeHandlersStart(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		var s *server.StreamServer
+		ran := 0
+		s, err := server.Listen("tcp", "127.0.0.1:0", func(c *socket.Conn) error {
+			ran++
+			return s.Close()
+		}, server.Options{})
+		require.NoError(t, err)
+		var clients []net.Conn
+		for range 3 {
+			c := dial(t, s.Addr())
+			defer c.Close()
+			clients = append(clients, c)
+		}
+		require.NoError(t, s.Serve())
+		assert.Equal(t, 1, ran, "two handlers were killed before they started")
+		for _, c := range clients {
+			assertClosedByServer(t, c)
+		}
+		return nil
+	}))
+}
+
+// Regression: under gsignal.Main the first signal kills the serving greenlet, whose Serve then
+// stopped the server and, with the pool full, waited for ever; now it shuts down (the handler
+// gets DefaultStopTimeout, then is killed) and Main returns.
+func TestServeUnderGsignalMainFullPool(t *testing.T) {
+	served := 0
+	err := gsignal.Main(func() error {
+		s, err := server.Listen("tcp", "127.0.0.1:0", func(c *socket.Conn) error {
+			served++
+			_, err := c.Read(make([]byte, 1))
+			return err
+		}, server.Options{MaxConcurrency: 1})
+		if err != nil {
+			return err
+		}
+		scheduler.Go(func() error {
+			// Destroy kills this greenlet at the end of Main: its defers close the clients.
+			defer dial(t, s.Addr()).Close()
+			if err := eventually(testctx.Within(t, 5*time.Second), func() bool { return s.Len() == 1 }); err != nil {
+				return err
+			}
+			defer dial(t, s.Addr()).Close()
+			if err := eventually(testctx.Within(t, 5*time.Second), func() bool {
+				return acceptQueue(t, s.Listener()) == 0
+			}); err != nil {
+				return err
+			}
+			if err := gsignal.Self(syscall.SIGUSR1); err != nil {
+				return err
+			}
+			return scheduler.Sleep(bg, time.Hour)
+		})
+		return s.Serve()
+	}, syscall.SIGUSR1)
+	require.ErrorIs(t, err, gsignal.ErrInterrupted)
+	assert.Equal(t, 1, served)
+}
+
+// A second kill of the serving greenlet cuts its graceful shutdown short. Timing-sensitive:
+// without the cut the shutdown lasts DefaultStopTimeout, and the second Kill must see the
+// serving greenlet dead well within half of that.
+func TestServeKilledTwiceTiming(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		deferred := 0
+		s, err := server.Listen("tcp", "127.0.0.1:0", func(c *socket.Conn) error {
+			defer func() { deferred++ }()
+			_, err := c.Read(make([]byte, 1))
+			return err
+		}, server.Options{})
+		require.NoError(t, err)
+		serving := scheduler.Go(s.Serve)
+		c := dial(t, s.Addr())
+		defer c.Close()
+		require.NoError(t, eventually(testctx.Within(t, 5*time.Second), func() bool { return s.Len() == 1 }))
+		require.NoError(t, serving.KillAsync(nil))
+		require.NoError(t, scheduler.Sleep(bg, 0)) // Serve is shutting down, waiting for the handler
+		assert.Equal(t, 0, deferred)
+		require.NoError(t, serving.Kill(testctx.Within(t, server.DefaultStopTimeout/2), errors.New("again")))
+		assert.ErrorIs(t, serving.ExitErr(), scheduler.ErrGreenletExit, "Serve returns the first kill")
+		require.NoError(t, eventually(testctx.Within(t, 5*time.Second), func() bool { return s.Len() == 0 }))
+		assert.Equal(t, 1, deferred)
+		assertClosedByServer(t, c)
 		return nil
 	}))
 }

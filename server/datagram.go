@@ -1,0 +1,153 @@
+package server
+
+import (
+	"context"
+	"net"
+
+	"github.com/geventgo/geventgo/pool"
+	"github.com/geventgo/geventgo/scheduler"
+	"github.com/geventgo/geventgo/socket"
+)
+
+// MaxDatagram is the read buffer size of a DatagramServer (the largest UDP payload).
+const MaxDatagram = 65535
+
+// DatagramServer reads datagrams from a socket.PacketConn and runs its handler for each in a
+// greenlet of its own (gevent.server.DatagramServer). The zero DatagramServer has no socket:
+// its methods return an error matching scheduler.ErrNilArgument. Hub-affine.
+type DatagramServer struct {
+	base
+	pc      *socket.PacketConn
+	handler func(s *DatagramServer, data []byte, from net.Addr) error
+}
+
+// NewDatagram serves pc with handler; data is the datagram (the handler owns it) and from its
+// sender. Shutdown and Close close pc.
+func NewDatagram(pc *socket.PacketConn, handler func(s *DatagramServer, data []byte, from net.Addr) error, opts Options) (*DatagramServer, error) {
+	if pc == nil || handler == nil {
+		return nil, &Error{Op: "NewDatagram", Err: scheduler.ErrNilArgument}
+	}
+	s := &DatagramServer{pc: pc, handler: handler}
+	if err := s.init("NewDatagram", &opts, pc.Close); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// ListenPacket binds network/address with opts.ListenConfig and returns a server for it.
+func ListenPacket(network, address string, handler func(s *DatagramServer, data []byte, from net.Addr) error, opts Options) (*DatagramServer, error) {
+	if handler == nil {
+		return nil, &Error{Op: "ListenPacket", Err: scheduler.ErrNilArgument}
+	}
+	pc, err := opts.ListenConfig.ListenPacket(context.Background(), network, address)
+	if err != nil {
+		return nil, err
+	}
+	s, err := NewDatagram(pc, handler, opts)
+	if err != nil {
+		_ = pc.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// made reports whether a constructor made s.
+func (s *DatagramServer) made() bool { return s != nil && s.pc != nil }
+
+// ok returns op's error for a server that no constructor made.
+func (s *DatagramServer) ok(op string) error {
+	if !s.made() {
+		return &Error{Op: op, Err: errNoSocket}
+	}
+	return nil
+}
+
+// Addr returns the bound address (nil for the zero DatagramServer).
+func (s *DatagramServer) Addr() net.Addr {
+	if !s.made() {
+		return nil
+	}
+	return s.pc.LocalAddr()
+}
+
+// Len returns how many handlers are running.
+func (s *DatagramServer) Len() int {
+	if !s.made() {
+		return 0
+	}
+	return s.running()
+}
+
+// SendTo sends data to addr from the server's socket (gevent's sendto); a nil addr is an error
+// matching scheduler.ErrNilArgument.
+func (s *DatagramServer) SendTo(data []byte, addr net.Addr) (int, error) {
+	const op = "DatagramServer.SendTo"
+	if err := s.ok(op); err != nil {
+		return 0, err
+	}
+	if addr == nil {
+		return 0, &Error{Op: op, Err: scheduler.ErrNilArgument}
+	}
+	return s.pc.WriteTo(data, addr)
+}
+
+// Start spawns the read loop and returns at once. It returns ErrStarted on a started server
+// and ErrStopped on a stopped one.
+func (s *DatagramServer) Start() error {
+	const op = "DatagramServer.Start"
+	if err := s.ok(op); err != nil {
+		return err
+	}
+	return s.start(op, "DatagramServer.read "+s.pc.LocalAddr().String(), s.readLoop)
+}
+
+// Serve starts the server unless it was started and blocks the calling greenlet until it is
+// stopped and its handlers are done; see StreamServer.Serve.
+func (s *DatagramServer) Serve() error {
+	const op = "DatagramServer.Serve"
+	if err := s.ok(op); err != nil {
+		return err
+	}
+	return s.serve(op, s.Start)
+}
+
+// Shutdown closes the socket, waits until the handlers are done or ctx ends, then kills the
+// rest and waits up to a second for them to die; see StreamServer.Shutdown.
+func (s *DatagramServer) Shutdown(ctx context.Context) error {
+	const op = "DatagramServer.Shutdown"
+	if err := s.ok(op); err != nil {
+		return err
+	}
+	return s.shutdown(ctx, op)
+}
+
+// Close closes the socket and kills the running handlers without waiting for them; see
+// StreamServer.Close.
+func (s *DatagramServer) Close() error {
+	const op = "DatagramServer.Close"
+	if err := s.ok(op); err != nil {
+		return err
+	}
+	return s.close(op)
+}
+
+// readLoop is the loop greenlet: ctx ends when the server stops.
+func (s *DatagramServer) readLoop(ctx context.Context) error {
+	buf := make([]byte, MaxDatagram)
+	for {
+		n, from, err := s.pc.ReadFrom(buf)
+		if err != nil {
+			return s.loopEnd(err)
+		}
+		data := append([]byte(nil), buf[:n]...)
+		gr, err := pool.Spawn(ctx, s.spawn, func() (struct{}, error) { return struct{}{}, s.handler(s, data, from) })
+		if err != nil {
+			return s.loopEnd(err)
+		}
+		if s.stopped {
+			// The slot's wake-up came before ctx's: the datagram is dropped all the same.
+			_ = gr.KillAsync(nil)
+			return nil
+		}
+	}
+}

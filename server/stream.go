@@ -1,0 +1,160 @@
+package server
+
+import (
+	"context"
+	"net"
+
+	"github.com/geventgo/geventgo/pool"
+	"github.com/geventgo/geventgo/scheduler"
+	"github.com/geventgo/geventgo/socket"
+)
+
+// StreamServer accepts connections on a socket.Listener and runs its handler for each in a
+// greenlet of its own (gevent.server.StreamServer). The connection is closed when the handler
+// returns or is killed. The zero StreamServer has no listener: its methods return an error
+// matching scheduler.ErrNilArgument. Hub-affine.
+type StreamServer struct {
+	base
+	ln      *socket.Listener
+	handler func(*socket.Conn) error
+}
+
+// NewStream serves ln with handler (gevent's StreamServer(listener, handle)). A handler error
+// is reported to the hub's error handler, as gevent prints a failed handler greenlet. Shutdown
+// and Close close ln.
+func NewStream(ln *socket.Listener, handler func(*socket.Conn) error, opts Options) (*StreamServer, error) {
+	if ln == nil || handler == nil {
+		return nil, &Error{Op: "NewStream", Err: scheduler.ErrNilArgument}
+	}
+	s := &StreamServer{ln: ln, handler: handler}
+	if err := s.init("NewStream", &opts, ln.Close); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Listen listens on network/address with opts.ListenConfig and returns a server for it.
+func Listen(network, address string, handler func(*socket.Conn) error, opts Options) (*StreamServer, error) {
+	if handler == nil {
+		return nil, &Error{Op: "Listen", Err: scheduler.ErrNilArgument}
+	}
+	ln, err := opts.ListenConfig.Listen(context.Background(), network, address)
+	if err != nil {
+		return nil, err
+	}
+	s, err := NewStream(ln, handler, opts)
+	if err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// made reports whether a constructor made s.
+func (s *StreamServer) made() bool { return s != nil && s.ln != nil }
+
+// ok returns op's error for a server that no constructor made.
+func (s *StreamServer) ok(op string) error {
+	if !s.made() {
+		return &Error{Op: op, Err: errNoSocket}
+	}
+	return nil
+}
+
+// Addr returns the listening address (nil for the zero StreamServer).
+func (s *StreamServer) Addr() net.Addr {
+	if !s.made() {
+		return nil
+	}
+	return s.ln.Addr()
+}
+
+// Listener returns the server's listener (nil for the zero StreamServer).
+func (s *StreamServer) Listener() *socket.Listener {
+	if s == nil {
+		return nil
+	}
+	return s.ln
+}
+
+// Len returns how many handlers are running.
+func (s *StreamServer) Len() int {
+	if !s.made() {
+		return 0
+	}
+	return s.running()
+}
+
+// Start spawns the accept loop and returns at once (gevent's start). It returns ErrStarted on
+// a started server and ErrStopped on a stopped one.
+func (s *StreamServer) Start() error {
+	const op = "StreamServer.Start"
+	if err := s.ok(op); err != nil {
+		return err
+	}
+	return s.start(op, "StreamServer.accept "+s.ln.Addr().String(), s.acceptLoop)
+}
+
+// Serve starts the server unless it was started, and blocks the calling greenlet until the
+// server is stopped (Shutdown or Close from another greenlet) and its handlers are done. It
+// returns nil then, the accept error that stopped the server, or ErrStopped on a stopped
+// server. If the calling greenlet is killed meanwhile (gsignal.Main on a signal), Serve stops
+// the server, giving the handlers DefaultStopTimeout to finish before it kills them (another
+// kill cuts that short), and returns the kill's error.
+func (s *StreamServer) Serve() error {
+	const op = "StreamServer.Serve"
+	if err := s.ok(op); err != nil {
+		return err
+	}
+	return s.serve(op, s.Start)
+}
+
+// Shutdown stops the server gracefully (gevent's stop(timeout), with ctx for the timeout): it
+// closes the listener, waits until the handlers are done or ctx ends, then kills those still
+// running so their defers run and their connections close, and waits up to a second for them
+// to die. It returns nil when the handlers finished on their own, else an error matching ctx's
+// (context.DeadlineExceeded and scheduler.ErrTimeout for a deadline), or the error thrown into
+// the caller meanwhile (the handlers are then killed and not waited for). Shutdown may be called
+// again, and before Start; called from a handler it would wait for itself until ctx ends.
+func (s *StreamServer) Shutdown(ctx context.Context) error {
+	const op = "StreamServer.Shutdown"
+	if err := s.ok(op); err != nil {
+		return err
+	}
+	return s.shutdown(ctx, op)
+}
+
+// Close stops the server at once: it closes the listener and kills the running handlers (their
+// defers run and their connections close when they die), without waiting for them; Serve
+// returns once they are dead. It does not block, and may be called again; called from a
+// handler it kills that handler too, at its next blocking call.
+func (s *StreamServer) Close() error {
+	const op = "StreamServer.Close"
+	if err := s.ok(op); err != nil {
+		return err
+	}
+	return s.close(op)
+}
+
+// acceptLoop is the loop greenlet: ctx ends when the server stops.
+func (s *StreamServer) acceptLoop(ctx context.Context) error {
+	for {
+		c, err := s.ln.AcceptConn()
+		if err != nil {
+			return s.loopEnd(err)
+		}
+		gr, err := pool.Spawn(ctx, s.spawn, func() (struct{}, error) { return struct{}{}, s.handler(c) })
+		if err != nil {
+			_ = c.Close()
+			return s.loopEnd(err)
+		}
+		// A link, not a defer in the handler: a handler killed before it started never runs
+		// its body, and its connection must close too.
+		gr.Rawlink(func(scheduler.Linkable) { _ = c.Close() })
+		if s.stopped {
+			// The slot's wake-up came before ctx's: the connection is dropped all the same.
+			_ = gr.KillAsync(nil)
+			return nil
+		}
+	}
+}
