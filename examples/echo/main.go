@@ -52,7 +52,7 @@ func serve(addr string, n int, ready func(string)) error {
 					return err
 				}
 				ready(s.Addr().String())
-				return s.ServeForever()
+				return s.Serve()
 			}, syscall.SIGINT, syscall.SIGTERM)
 		})
 	}
