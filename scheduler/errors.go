@@ -65,7 +65,10 @@ func (deadlineError) Is(target error) bool {
 // for an expired deadline an error matching both ErrTimeout and
 // context.DeadlineExceeded, otherwise ctx.Err(); nil while ctx is not done.
 // Packages that bound their own waits by a context use it so that every
-// wait reports the same errors.
+// wait reports the same errors. A deadline is timed by the hub's own timer,
+// so a wait may end with the deadline's error an instant before ctx.Err()
+// reports it (as package net's deadline timeouts can): decide from the
+// error the wait returned.
 func ContextError(ctx context.Context) error {
 	err := ctx.Err()
 	if err == context.DeadlineExceeded {
