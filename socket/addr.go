@@ -1,12 +1,14 @@
 package socket
 
 import (
+	"context"
 	"net"
 	"net/netip"
 	"strconv"
 	"syscall"
 
 	"github.com/geventgo/geventgo/resolver"
+	"github.com/geventgo/geventgo/scheduler"
 )
 
 // netKind describes a network name accepted by Dial and Listen.
@@ -40,11 +42,20 @@ func parseNetwork(network string) (netKind, error) {
 	return netKind{}, net.UnknownNetworkError(network)
 }
 
-// LookupHost resolves the host names given to Dial and Listen without blocking the hub; by
-// default it is the hub's resolver (package resolver, on the default thread pool). Replace it
-// (before any greenlet dials) to resolve differently, e.g. from a fixed table in tests.
-var LookupHost = func(host string) ([]netip.Addr, error) {
-	return resolver.LookupNetIP("ip", host)
+// LookupHost resolves the host names given to Dial and Listen; ctx is the dial's (or listen's)
+// context. By default, in a greenlet it is the resolver package's lookup (on the thread pool,
+// without blocking the hub), on a goroutine without a hub (a shared socket's dial) it is
+// net.DefaultResolver's, and in a hub callback it fails with scheduler.ErrNotGreenlet. Replace
+// it (before anything dials) to resolve differently, e.g. from a fixed table in tests.
+var LookupHost = func(ctx context.Context, host string) ([]netip.Addr, error) {
+	h := scheduler.CurrentHub()
+	switch {
+	case h == nil:
+		return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	case h.InHub():
+		return nil, scheduler.ErrNotGreenlet
+	}
+	return resolver.LookupNetIP(ctx, "ip", host)
 }
 
 // resolved is an address ready for the socket calls.
@@ -56,7 +67,7 @@ type resolved struct {
 
 // resolve turns address into a sockaddr for network. passive (Listen) maps an empty host to the
 // wildcard address, active (Dial) to the loopback address.
-func resolve(k netKind, network, address string, passive bool) (resolved, error) {
+func resolve(ctx context.Context, k netKind, network, address string, passive bool) (resolved, error) {
 	if !k.inet {
 		if address == "" && !passive {
 			return resolved{}, &net.AddrError{Err: "missing address", Addr: address}
@@ -74,7 +85,7 @@ func resolve(k netKind, network, address string, passive bool) (resolved, error)
 		if k.sotype == syscall.SOCK_DGRAM {
 			base = "udp"
 		}
-		port, err = net.LookupPort(base, portStr)
+		port, err = net.DefaultResolver.LookupPort(ctx, base, portStr)
 		if err != nil {
 			return resolved{}, err
 		}
@@ -98,7 +109,7 @@ func resolve(k netKind, network, address string, passive bool) (resolved, error)
 		if a, perr := netip.ParseAddr(host); perr == nil {
 			ip = a
 		} else {
-			ips, lerr := LookupHost(host)
+			ips, lerr := LookupHost(ctx, host)
 			if lerr != nil {
 				return resolved{}, lerr
 			}
@@ -198,14 +209,6 @@ func addrToSockaddr(a net.Addr) (syscall.Sockaddr, error) {
 // localAddr asks the kernel for the bound address.
 func localAddr(sysfd, sotype int) net.Addr {
 	sa, err := syscall.Getsockname(sysfd)
-	if err != nil {
-		return nil
-	}
-	return sockaddrToAddr(sotype, sa)
-}
-
-func remoteAddr(sysfd, sotype int) net.Addr {
-	sa, err := syscall.Getpeername(sysfd)
 	if err != nil {
 		return nil
 	}

@@ -1,178 +1,260 @@
 package socket
 
 import (
+	"context"
+	"errors"
 	"io"
 	"net"
 	"syscall"
 	"time"
 
 	"github.com/geventgo/geventgo/cev"
+	"github.com/geventgo/geventgo/scheduler"
 )
 
-// sock holds what every socket type shares.
+// sock holds what every socket type shares. A zero sock (fd nil) fails every call with errZero.
 type sock struct {
 	fd *netFD
 }
 
-// Fd returns the socket's file descriptor, for Select, Poll and socket options. It stays owned
-// by the socket: do not close it.
-func (s *sock) Fd() int { return s.fd.sysfd }
+// Fd returns the socket's file descriptor, for Select, Poll and socket options; -1 for a zero
+// socket. It stays owned by the socket: do not close it.
+func (s *sock) Fd() int {
+	if s.fd == nil {
+		return -1
+	}
+	return s.fd.sysfd
+}
 
-// LocalAddr returns the local address.
-func (s *sock) LocalAddr() net.Addr { return s.fd.laddr }
+// LocalAddr returns the local address (nil for a zero socket). Goroutine-safe.
+func (s *sock) LocalAddr() net.Addr {
+	if s.fd == nil {
+		return nil
+	}
+	return s.fd.laddr
+}
 
-// RemoteAddr returns the peer's address (nil for an unconnected socket).
-func (s *sock) RemoteAddr() net.Addr { return s.fd.raddr }
+// RemoteAddr returns the peer's address (nil for an unconnected or zero socket). Goroutine-safe.
+func (s *sock) RemoteAddr() net.Addr {
+	if s.fd == nil {
+		return nil
+	}
+	return s.fd.raddr
+}
 
-// Close closes the socket and wakes every greenlet blocked on it with net.ErrClosed; closing twice
-// returns net.ErrClosed. It may be called from any goroutine (see the package doc).
+// Close closes the socket and wakes every greenlet and goroutine blocked on it with an error
+// matching net.ErrClosed; closing twice returns such an error too. Goroutine-safe: from a
+// goroutine that is not on the socket's hub it returns once the fd is closed (see the package
+// doc).
 func (s *sock) Close() error {
+	if s.fd == nil {
+		return s.opErr("close", errZero)
+	}
 	return s.opErr("close", s.fd.Close())
 }
 
-// SetDeadline sets the read and write deadlines (net.Conn); the zero time means none.
-// Greenlets blocked on the socket now see the new deadline.
-func (s *sock) SetDeadline(t time.Time) error {
-	if err := s.SetReadDeadline(t); err != nil {
-		return err
-	}
-	return s.SetWriteDeadline(t)
-}
+// SetDeadline sets the read and write deadlines (net.Conn); the zero time means none. Calls
+// blocked on the socket now see the new deadline.
+func (s *sock) SetDeadline(t time.Time) error { return s.setDeadline(t, true, true) }
 
 // SetReadDeadline sets the deadline of reads (and of Accept on a listener).
-func (s *sock) SetReadDeadline(t time.Time) error {
-	if err := s.fd.check(); err != nil {
-		return s.opErr("set", err)
-	}
-	return s.opErr("set", s.fd.setDeadline(&s.fd.r, t))
-}
+func (s *sock) SetReadDeadline(t time.Time) error { return s.setDeadline(t, true, false) }
 
 // SetWriteDeadline sets the deadline of writes.
-func (s *sock) SetWriteDeadline(t time.Time) error {
-	if err := s.fd.check(); err != nil {
+func (s *sock) SetWriteDeadline(t time.Time) error { return s.setDeadline(t, false, true) }
+
+func (s *sock) setDeadline(t time.Time, read, write bool) error {
+	fd := s.fd
+	if fd == nil {
+		return s.opErr("set", errZero)
+	}
+	if fd.sh.Load() != nil {
+		return s.opErr("set", fd.setDeadlineShared(t, read, write))
+	}
+	if err := fd.checkHub(); err != nil {
 		return s.opErr("set", err)
 	}
-	return s.opErr("set", s.fd.setDeadline(&s.fd.w, t))
+	if read {
+		if err := fd.setDeadline(&fd.r, t); err != nil {
+			return s.opErr("set", err)
+		}
+	}
+	if write {
+		return s.opErr("set", fd.setDeadline(&fd.w, t))
+	}
+	return nil
 }
 
 // SetReadBuffer sets SO_RCVBUF.
 func (s *sock) SetReadBuffer(bytes int) error {
-	if err := s.fd.check(); err != nil {
-		return s.opErr("set", err)
-	}
-	return s.opErr("set", wrapErrno("setsockopt", syscall.SetsockoptInt(s.fd.sysfd, syscall.SOL_SOCKET, syscall.SO_RCVBUF, bytes)))
+	return s.control("set", func(sysfd int) error {
+		return wrapErrno("setsockopt", syscall.SetsockoptInt(sysfd, syscall.SOL_SOCKET, syscall.SO_RCVBUF, bytes))
+	})
 }
 
 // SetWriteBuffer sets SO_SNDBUF.
 func (s *sock) SetWriteBuffer(bytes int) error {
-	if err := s.fd.check(); err != nil {
-		return s.opErr("set", err)
+	return s.control("set", func(sysfd int) error {
+		return wrapErrno("setsockopt", syscall.SetsockoptInt(sysfd, syscall.SOL_SOCKET, syscall.SO_SNDBUF, bytes))
+	})
+}
+
+// control runs op, a system call that never blocks, holding a reference on the fd: from any
+// goroutine for a shared socket, from the hub otherwise.
+func (s *sock) control(opName string, op func(sysfd int) error) error {
+	fd := s.fd
+	if fd == nil {
+		return s.opErr(opName, errZero)
 	}
-	return s.opErr("set", wrapErrno("setsockopt", syscall.SetsockoptInt(s.fd.sysfd, syscall.SOL_SOCKET, syscall.SO_SNDBUF, bytes)))
+	if fd.sh.Load() == nil {
+		if err := fd.checkHub(); err != nil {
+			return s.opErr(opName, err)
+		}
+	}
+	return s.opErr(opName, fd.control(func() error { return op(fd.sysfd) }))
 }
 
 func (s *sock) opErr(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		return err
+	}
+	if s.fd == nil {
+		return opError(op, "", nil, nil, err)
+	}
 	return opError(op, s.fd.network, s.fd.laddr, s.fd.raddr, err)
 }
 
-// read is the cooperative read(2) loop shared by Conn and PacketConn.
+// viaRunBlocking runs fn, a blocking call of a shared socket made from a greenlet, through
+// scheduler.RunBlocking, and names op in the errors RunBlocking adds.
+func viaRunBlocking[T any](s *sock, op string, fn func() (T, error)) (T, error) {
+	v, err := runBlocking(fn)
+	return v, s.opErr(op, err)
+}
+
+// read is the read(2) loop shared by Conn and PacketConn.
 func (s *sock) read(b []byte) (int, error) {
 	fd := s.fd
-	if err := fd.check(); err != nil {
+	if fd == nil {
+		return 0, errZero
+	}
+	n := 0
+	op := func() error {
+		var err error
+		n, err = sysRead(fd.sysfd, b)
+		return wrapEAGAIN("read", err)
+	}
+	if fd.sh.Load() != nil {
+		if len(b) == 0 {
+			return 0, fd.control(func() error { return nil })
+		}
+		err := fd.ioShared(context.Background(), dirRead, op)
+		return n, err
+	}
+	if err := fd.checkWait(); err != nil {
 		return 0, err
 	}
-	if fd.r.expired() {
-		return 0, ErrTimeout
+	if len(b) == 0 {
+		return 0, nil
 	}
-	if fd.r.drained && fd.r.io != nil && fd.r.io.IsActive() {
-		// The last read emptied the socket and the watcher left active has not fired since:
-		// nothing arrived as far as the loop knows, so wait before reading and save the read
-		// that would fail with EAGAIN. If data did arrive after the last poll, the level-
-		// triggered watcher fires in the next iteration: a guess that is wrong costs a hub turn.
-		if err := fd.wait(cev.EV_READ, time.Time{}, "socket read"); err != nil {
-			return 0, err
-		}
+	if err := fd.waitIfDrained(); err != nil {
+		return 0, err
 	}
-	for {
-		n, err := sysRead(fd.sysfd, b)
-		switch err {
-		case nil:
-			fd.r.drained = n < len(b)
-			return n, nil
-		case syscall.EINTR:
-			continue
-		case syscall.EAGAIN:
-			if err := fd.wait(cev.EV_READ, time.Time{}, "socket read"); err != nil {
-				return 0, err
-			}
-			continue
-		}
-		return 0, wrapErrno("read", err)
+	if err := fd.ioPlain(context.Background(), cev.EV_READ, "socket read", op); err != nil {
+		return 0, err
 	}
+	fd.r.drained = n < len(b)
+	return n, nil
 }
 
-// write is the cooperative write(2) loop: it writes all of b or fails.
+// waitIfDrained waits before a read when the last one emptied the socket and the watcher left
+// active has not fired since: nothing arrived as far as the loop knows, so the read that would
+// fail with EAGAIN is saved. If data did arrive after the last poll, the level-triggered watcher
+// fires in the next iteration: a wrong guess costs a hub turn.
+func (fd *netFD) waitIfDrained() error {
+	if !fd.r.drained || fd.r.io == nil || !fd.r.io.IsActive() || fd.r.expired() {
+		return nil
+	}
+	return fd.wait(context.Background(), cev.EV_READ, time.Time{}, "socket read")
+}
+
+// wrapEAGAIN names call in a system call's error, leaving the errnos the loops act on (EAGAIN,
+// EINTR) bare.
+func wrapEAGAIN(call string, err error) error {
+	if err == nil || err == syscall.EAGAIN || err == syscall.EINTR {
+		return err
+	}
+	return wrapErrno(call, err)
+}
+
+// write is the write(2) loop: it writes all of b (at least one write(2), so an empty datagram
+// goes out) or fails, and returns how much went out.
 func (s *sock) write(b []byte) (int, error) {
 	fd := s.fd
-	if err := fd.check(); err != nil {
-		return 0, err
-	}
-	if fd.w.expired() {
-		return 0, ErrTimeout
+	if fd == nil {
+		return 0, errZero
 	}
 	done := 0
-	for {
-		n, err := sysWrite(fd.sysfd, b[done:])
-		if n > 0 {
-			done += n
-		}
-		switch err {
-		case nil:
+	op := func() error {
+		for {
+			n, err := sysWrite(fd.sysfd, b[done:])
+			if n > 0 {
+				done += n
+			}
+			if err != nil {
+				return wrapEAGAIN("write", err)
+			}
 			if done == len(b) {
-				return done, nil
+				return nil
 			}
-			continue
-		case syscall.EINTR:
-			continue
-		case syscall.EAGAIN:
-			if err := fd.wait(cev.EV_WRITE, time.Time{}, "socket write"); err != nil {
-				return done, err
-			}
-			continue
 		}
-		return done, wrapErrno("write", err)
 	}
+	if fd.sh.Load() != nil {
+		err := fd.ioShared(context.Background(), dirWrite, op)
+		return done, err
+	}
+	if err := fd.checkWait(); err != nil {
+		return 0, err
+	}
+	err := fd.ioPlain(context.Background(), cev.EV_WRITE, "socket write", op)
+	return done, err
 }
 
-// Conn is a connected stream socket (TCP or Unix): net.Conn, plus half-close.
+// Conn is a connected stream socket (TCP or Unix): net.Conn, plus half-close. A Conn belongs to
+// the hub it was made on: its methods are for that hub's greenlets (Close, LocalAddr and
+// RemoteAddr from anywhere) until Shared makes it goroutine-safe. The zero Conn fails every call
+// with an error matching ErrBadFD and net.ErrClosed.
 type Conn struct {
 	sock
 }
 
 var _ net.Conn = (*Conn)(nil)
 
-// Read reads up to len(b) bytes, blocking only the calling greenlet; it returns io.EOF once the
-// peer closed its side.
+// Read reads up to len(b) bytes, blocking only the calling greenlet (or, once shared, the
+// calling goroutine); it returns io.EOF once the peer closed its side.
 func (c *Conn) Read(b []byte) (int, error) {
-	if len(b) == 0 {
-		if err := c.fd.check(); err != nil {
-			return 0, c.opErr("read", err)
-		}
-		return 0, nil
+	if c.fd.offload() {
+		return viaRunBlocking(&c.sock, "read", func() (int, error) { return c.Read(b) })
 	}
 	n, err := c.read(b)
 	if err != nil {
 		return n, c.opErr("read", err)
 	}
-	if n == 0 {
+	if n == 0 && len(b) > 0 {
 		return 0, io.EOF
 	}
 	return n, nil
 }
 
-// Write writes all of b, blocking only the calling greenlet while the socket buffer is full.
-// On error it returns how many bytes were written.
+// Write writes all of b, blocking only the calling greenlet (or goroutine) while the socket
+// buffer is full. On error it returns how many bytes were written.
 func (c *Conn) Write(b []byte) (int, error) {
+	if c.fd.offload() {
+		return viaRunBlocking(&c.sock, "write", func() (int, error) { return c.Write(b) })
+	}
 	n, err := c.write(b)
 	return n, c.opErr("write", err)
 }
@@ -184,23 +266,47 @@ func (c *Conn) CloseWrite() error { return c.shutdown(syscall.SHUT_WR) }
 func (c *Conn) CloseRead() error { return c.shutdown(syscall.SHUT_RD) }
 
 func (c *Conn) shutdown(how int) error {
-	if err := c.fd.check(); err != nil {
-		return c.opErr("shutdown", err)
-	}
-	return c.opErr("shutdown", wrapErrno("shutdown", syscall.Shutdown(c.fd.sysfd, how)))
+	return c.control("shutdown", func(sysfd int) error {
+		return wrapErrno("shutdown", syscall.Shutdown(sysfd, how))
+	})
 }
 
 // SetNoDelay sets TCP_NODELAY (Nagle off when true). Accepted and dialed TCP connections start
 // with it on, as in package net.
 func (c *Conn) SetNoDelay(noDelay bool) error {
-	if err := c.fd.check(); err != nil {
-		return c.opErr("set", err)
-	}
 	v := 0
 	if noDelay {
 		v = 1
 	}
-	return c.opErr("set", wrapErrno("setsockopt", syscall.SetsockoptInt(c.fd.sysfd, syscall.IPPROTO_TCP, syscall.TCP_NODELAY, v)))
+	return c.control("set", func(sysfd int) error {
+		return wrapErrno("setsockopt", syscall.SetsockoptInt(sysfd, syscall.IPPROTO_TCP, syscall.TCP_NODELAY, v))
+	})
+}
+
+// Shared makes c goroutine-safe, for good, and returns it as a net.Conn: from then on every
+// method may be called from any goroutine with package net's semantics (see the package doc).
+// Call it from a greenlet of c's hub before goroutines use c; on a socket that is not shared yet,
+// a call from elsewhere returns a net.Conn whose every method fails with an error matching
+// scheduler.ErrNotGreenlet.
+func (c *Conn) Shared() net.Conn {
+	if err := c.share(); err != nil {
+		return failed{c.opErr("share", err)}
+	}
+	return c
+}
+
+// share makes the socket goroutine-safe: at once if it is (or is zero: its calls fail anyway),
+// from a greenlet of its hub otherwise.
+func (s *sock) share() error {
+	fd := s.fd
+	if fd == nil || fd.sh.Load() != nil {
+		return nil
+	}
+	if err := fd.checkHub(); err != nil {
+		return err
+	}
+	fd.share()
+	return nil
 }
 
 // newConn wraps a connected stream fd.
@@ -212,17 +318,39 @@ func newConn(fd *netFD) *Conn {
 	return &Conn{sock{fd}}
 }
 
-// Socketpair returns two connected Unix stream sockets (gevent's socket.socketpair).
+// Socketpair returns two connected Unix stream sockets (gevent's socket.socketpair) of the
+// calling greenlet's hub.
 func Socketpair() (*Conn, *Conn, error) {
+	h := scheduler.CurrentHub()
+	if err := h.Check(); err != nil {
+		return nil, nil, opError("socketpair", "unix", nil, nil, err)
+	}
 	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, nil, opError("socketpair", "unix", nil, nil, wrapErrno("socketpair", err))
 	}
 	mk := func(sysfd int) *Conn {
-		fd := newFD(sysfd, syscall.AF_UNIX, syscall.SOCK_STREAM, "unix")
+		fd := newFD(h, sysfd, syscall.AF_UNIX, syscall.SOCK_STREAM, "unix")
 		fd.laddr = &net.UnixAddr{Name: "", Net: "unix"}
 		fd.raddr = &net.UnixAddr{Name: "", Net: "unix"}
 		return newConn(fd)
 	}
 	return mk(fds[0]), mk(fds[1]), nil
 }
+
+// failed is what Shared returns when it cannot share: a net.Conn, net.Listener and
+// net.PacketConn whose every method fails with err.
+type failed struct{ err error }
+
+func (f failed) Read([]byte) (int, error)               { return 0, f.err }
+func (f failed) Write([]byte) (int, error)              { return 0, f.err }
+func (f failed) ReadFrom([]byte) (int, net.Addr, error) { return 0, nil, f.err }
+func (f failed) WriteTo([]byte, net.Addr) (int, error)  { return 0, f.err }
+func (f failed) Accept() (net.Conn, error)              { return nil, f.err }
+func (f failed) Close() error                           { return f.err }
+func (f failed) Addr() net.Addr                         { return nil }
+func (f failed) LocalAddr() net.Addr                    { return nil }
+func (f failed) RemoteAddr() net.Addr                   { return nil }
+func (f failed) SetDeadline(time.Time) error            { return f.err }
+func (f failed) SetReadDeadline(time.Time) error        { return f.err }
+func (f failed) SetWriteDeadline(time.Time) error       { return f.err }

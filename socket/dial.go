@@ -1,45 +1,98 @@
 package socket
 
 import (
+	"context"
 	"net"
 	"syscall"
 	"time"
 
 	"github.com/geventgo/geventgo/cev"
+	"github.com/geventgo/geventgo/scheduler"
 )
 
-// Dialer holds dial options; the zero value dials without a timeout.
+// Dialer holds dial options; the zero value dials without a timeout, for the calling greenlet's
+// hub.
 type Dialer struct {
-	// Timeout bounds the whole dial (name lookup included); 0 means none.
+	// Timeout bounds the whole dial, name lookup included; 0 means none. With a context, the
+	// earlier of the two ends the dial.
 	Timeout time.Duration
 	// LocalAddr is the local address to bind to (nil: any).
 	LocalAddr net.Addr
+	// Hub, when set, makes the dial return a shared (goroutine-safe) connection of that hub, and
+	// lets any goroutine dial: a greenlet of Hub dials cooperatively, any other caller on its
+	// own goroutine (a greenlet of another hub through scheduler.RunBlocking). When nil, the
+	// connection belongs to the calling greenlet's hub and is hub-affine; outside a greenlet the
+	// dial fails with scheduler.ErrNotGreenlet.
+	Hub *scheduler.Hub
 }
 
-// Dial connects to address on network (see package net for the forms): a stream network returns
-// a *Conn, a datagram network a connected *PacketConn.
+// Dial connects to address on network (see package net for the forms) from a greenlet: a
+// stream network returns a *Conn, a datagram network a connected *PacketConn.
 func Dial(network, address string) (net.Conn, error) {
 	var d Dialer
-	return d.Dial(network, address)
+	return d.DialContext(context.Background(), network, address)
 }
 
-// DialTimeout is Dial that gives up after timeout.
+// DialTimeout is Dial that gives up after timeout, name lookup included.
 func DialTimeout(network, address string, timeout time.Duration) (net.Conn, error) {
 	d := Dialer{Timeout: timeout}
-	return d.Dial(network, address)
+	return d.DialContext(context.Background(), network, address)
 }
 
-// Dial connects to address, blocking only the calling greenlet while the connection is made.
+// Dial is DialContext with context.Background().
 func (d *Dialer) Dial(network, address string) (net.Conn, error) {
-	var deadline time.Time
-	if d.Timeout > 0 {
-		deadline = time.Now().Add(d.Timeout)
+	return d.DialContext(context.Background(), network, address)
+}
+
+// DialContext connects to address on network, blocking only the calling greenlet (or
+// goroutine, with Hub set) while the name is looked up and the connection made. ctx bounds
+// both: when it ends first the dial fails with scheduler.ContextError's error (for a deadline,
+// matching both context.DeadlineExceeded and scheduler.ErrTimeout).
+func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	if d == nil {
+		return nil, opError("dial", network, nil, nil, errNilArg("Dialer"))
 	}
+	if ctx == nil {
+		return nil, opError("dial", network, d.LocalAddr, nil, errNilArg("context"))
+	}
+	if d.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d.Timeout)
+		defer cancel()
+	}
+	cur := scheduler.CurrentHub()
+	switch {
+	case d.Hub == nil || cur == d.Hub:
+		h := cur
+		if err := h.CheckWait(); err != nil {
+			return nil, opError("dial", network, d.LocalAddr, nil, err)
+		}
+		return d.dial(ctx, h, d.Hub != nil, network, address)
+	case d.Hub.Destroyed():
+		return nil, opError("dial", network, d.LocalAddr, nil, scheduler.ErrHubDestroyed)
+	case cur == nil:
+		return d.dial(ctx, d.Hub, true, network, address)
+	case cur.InHub():
+		return nil, opError("dial", network, d.LocalAddr, nil, scheduler.ErrNotGreenlet)
+	}
+	// A greenlet of another hub: dial on a goroutine while it waits cooperatively.
+	c, err := scheduler.RunBlocking(ctx, func() (net.Conn, error) {
+		return d.dial(ctx, d.Hub, true, network, address)
+	})
+	if err != nil {
+		return nil, opError("dial", network, d.LocalAddr, nil, err)
+	}
+	return c, nil
+}
+
+// dial makes the connection for hub h; share makes it goroutine-safe. The caller is a greenlet
+// of h, or a goroutine without a hub for a shared connection.
+func (d *Dialer) dial(ctx context.Context, h *scheduler.Hub, share bool, network, address string) (net.Conn, error) {
 	k, err := parseNetwork(network)
 	if err != nil {
 		return nil, opError("dial", network, nil, nil, err)
 	}
-	ra, err := resolve(k, network, address, false)
+	ra, err := resolve(ctx, k, network, address, false)
 	if err != nil {
 		return nil, opError("dial", network, d.LocalAddr, nil, err)
 	}
@@ -47,37 +100,39 @@ func (d *Dialer) Dial(network, address string) (net.Conn, error) {
 	if err != nil {
 		return nil, opError("dial", network, d.LocalAddr, ra.addr, wrapErrno("socket", err))
 	}
-	fd := newFD(sysfd, ra.family, k.sotype, network)
+	fd := newFD(h, sysfd, ra.family, k.sotype, network)
 	fd.raddr = ra.addr
-	fail := func(err error) (net.Conn, error) {
-		_ = fd.close()
+	onHub := h.OnHub()
+	if share && !onHub {
+		// The goroutine waits for the connect as a shared socket does.
+		fd.share()
+	}
+	if err := d.connect(ctx, fd, ra.sa); err != nil {
+		_ = fd.Close()
 		return nil, opError("dial", network, d.LocalAddr, ra.addr, err)
 	}
-	if err := fd.check(); err != nil {
-		return fail(err)
-	}
-	if d.LocalAddr != nil {
-		lsa, err := addrToSockaddr(d.LocalAddr)
-		if err != nil {
-			return fail(err)
-		}
-		if err := syscall.Bind(sysfd, lsa); err != nil {
-			return fail(wrapErrno("bind", err))
-		}
-	}
-	if err := connect(fd, ra.sa, deadline); err != nil {
-		return fail(err)
-	}
 	fd.laddr = localAddr(sysfd, k.sotype)
+	if share && onHub {
+		fd.share()
+	}
 	if k.sotype == syscall.SOCK_DGRAM {
 		return &PacketConn{sock{fd}}, nil
 	}
 	return newConn(fd), nil
 }
 
-// connect runs a non-blocking connect(2) to completion: on EINPROGRESS it waits for writability
-// and reads the outcome from SO_ERROR.
-func connect(fd *netFD, sa syscall.Sockaddr, deadline time.Time) error {
+// connect binds to d.LocalAddr if set and runs a non-blocking connect(2) to completion: on
+// EINPROGRESS it waits for writability and reads the outcome from SO_ERROR.
+func (d *Dialer) connect(ctx context.Context, fd *netFD, sa syscall.Sockaddr) error {
+	if d.LocalAddr != nil {
+		lsa, err := addrToSockaddr(d.LocalAddr)
+		if err != nil {
+			return err
+		}
+		if err := syscall.Bind(fd.sysfd, lsa); err != nil {
+			return wrapErrno("bind", err)
+		}
+	}
 	err := syscall.Connect(fd.sysfd, sa)
 	for err == syscall.EINTR {
 		err = syscall.Connect(fd.sysfd, sa)
@@ -90,7 +145,7 @@ func connect(fd *netFD, sa syscall.Sockaddr, deadline time.Time) error {
 		return wrapErrno("connect", err)
 	}
 	for {
-		if err := fd.wait(cev.EV_WRITE, deadline, "connect"); err != nil {
+		if err := fd.waitConnect(ctx); err != nil {
 			return err
 		}
 		v, err := syscall.GetsockoptInt(fd.sysfd, syscall.SOL_SOCKET, syscall.SO_ERROR)
@@ -104,6 +159,23 @@ func connect(fd *netFD, sa syscall.Sockaddr, deadline time.Time) error {
 			continue
 		default:
 			return wrapErrno("connect", e)
+		}
+	}
+}
+
+// waitConnect waits for the socket to become writable, or ctx to end.
+func (fd *netFD) waitConnect(ctx context.Context) error {
+	if fd.sh.Load() == nil {
+		return fd.wait(ctx, cev.EV_WRITE, time.Time{}, "connect")
+	}
+	for {
+		if err := fd.waitShared(ctx, dirWrite); err != nil {
+			return err
+		}
+		// A goroutine's wake can be a stale token: SO_ERROR reads 0 before the connect ends too.
+		fds := []PollFD{{Fd: int32(fd.sysfd), Events: PollOut}}
+		if n, err := ppoll0(fds); err != nil || n > 0 {
+			return err
 		}
 	}
 }

@@ -2,6 +2,7 @@ package socket
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"syscall"
@@ -30,17 +31,49 @@ func (timeoutError) Is(target error) bool {
 	return target == os.ErrDeadlineExceeded || target == scheduler.ErrTimeout
 }
 
-// errAffinity is what a socket method called off its hub wraps.
-var errAffinity = &scheduler.Error{Op: "socket", Err: scheduler.ErrNotGreenlet}
+// ErrBadFD is returned (wrapped) by Select and the Wait functions when an fd is not open, and by
+// every method of a zero socket (one not made by Dial, Listen, ListenPacket, Accept or
+// Socketpair).
+var ErrBadFD = errors.New("bad file descriptor")
+
+// ErrClosed is what an operation on a closed socket fails with (wrapped in a *net.OpError): it
+// matches net.ErrClosed and scheduler.ErrClosed with errors.Is.
+var ErrClosed error = closedError{}
+
+type closedError struct{}
+
+// Error returns package net's text for net.ErrClosed.
+func (closedError) Error() string { return "use of closed network connection" }
+
+// Is makes the closed error match package net's and the scheduler's closed family.
+func (closedError) Is(target error) bool {
+	return target == net.ErrClosed || target == scheduler.ErrClosed
+}
+
+// errZero is what every method of a zero socket fails with: it never had an fd, so it matches
+// ErrBadFD and the closed family.
+var errZero error = zeroError{}
+
+type zeroError struct{}
+
+func (zeroError) Error() string {
+	return "zero socket (not made by Dial, Listen, ListenPacket, Accept or Socketpair)"
+}
+
+func (zeroError) Is(target error) bool {
+	return target == ErrBadFD || target == net.ErrClosed || target == scheduler.ErrClosed
+}
+
+// errNilArg is the cause of a nil argument (a context, an address).
+func errNilArg(what string) error {
+	return fmt.Errorf("nil %s: %w", what, scheduler.ErrNilArgument)
+}
 
 // wrapErrno turns a raw errno from syscall into an *os.SyscallError naming the call, leaving
 // other errors alone.
 func wrapErrno(call string, err error) error {
-	var errno syscall.Errno
-	if errors.As(err, &errno) {
-		if _, ok := err.(syscall.Errno); ok {
-			return os.NewSyscallError(call, err)
-		}
+	if _, ok := err.(syscall.Errno); ok {
+		return os.NewSyscallError(call, err)
 	}
 	return err
 }

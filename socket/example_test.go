@@ -2,6 +2,7 @@ package socket_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -59,7 +60,7 @@ func Example() {
 		if err != nil {
 			return err
 		}
-		got, err := srv.Get(true, scheduler.Forever)
+		got, err := srv.Get(context.Background())
 		if err != nil {
 			return err
 		}
@@ -108,7 +109,7 @@ func ExampleSelect() {
 		defer a.Close()
 		defer b.Close()
 
-		r, _, err := socket.Select([]int{a.Fd()}, nil, 0) // 0: just look
+		r, _, err := socket.TrySelect([]int{a.Fd()}, nil) // just look
 		if err != nil {
 			return err
 		}
@@ -117,17 +118,19 @@ func ExampleSelect() {
 		writer := scheduler.SpawnLater(10*time.Millisecond, func() (int, error) {
 			return b.Write([]byte("x"))
 		})
-		r, _, err = socket.Select([]int{a.Fd()}, nil, 2*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		r, _, err = socket.Select(ctx, []int{a.Fd()}, nil)
 		if err != nil {
 			return err
 		}
 		fmt.Println("readable after the write:", len(r) == 1 && r[0] == a.Fd())
-		if _, err := writer.Get(true, scheduler.Forever); err != nil {
+		if _, err := writer.Get(context.Background()); err != nil {
 			return err
 		}
 
 		fds := []socket.PollFD{{Fd: int32(a.Fd()), Events: socket.PollIn}}
-		n, err := socket.Poll(fds, 0)
+		n, err := socket.TryPoll(fds)
 		if err != nil {
 			return err
 		}
@@ -143,16 +146,13 @@ func ExampleSelect() {
 	// poll: 1 true
 }
 
-// ExampleGoroutineSafe serves net/http on a cooperative Listener: the
-// Server's goroutines reach the socket through the hub, while the client
-// runs off the hub (http.Post blocks its goroutine on Go's own netpoller).
-func ExampleGoroutineSafe() {
+// A net/http Server serves on a cooperative Listener made goroutine-safe with
+// Shared: the Server's goroutines call Accept, Read and Write directly, while
+// the client runs off the hub (http.Post blocks its goroutine on Go's own
+// netpoller).
+func ExampleListener_Shared() {
 	err := scheduler.Main(func() error {
 		ln, err := socket.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return err
-		}
-		gl, err := socket.GoroutineSafe(ln)
 		if err != nil {
 			return err
 		}
@@ -160,8 +160,8 @@ func ExampleGoroutineSafe() {
 			body, _ := io.ReadAll(r.Body)
 			fmt.Fprintf(w, "%s %s: %s", r.Method, r.URL.Path, body)
 		})}
-		go srv.Serve(gl)
-		reply, err := scheduler.RunBlocking(func() (string, error) {
+		go srv.Serve(ln.Shared())
+		reply, err := scheduler.RunBlocking(context.Background(), func() (string, error) {
 			client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 			resp, err := client.Post("http://"+ln.Addr().String()+"/echo", "text/plain", strings.NewReader("hello"))
 			if err != nil {
@@ -176,7 +176,7 @@ func ExampleGoroutineSafe() {
 		}
 		fmt.Println(reply)
 		// Close waits for Serve to return, which needs the hub: off the hub.
-		_, err = scheduler.RunBlocking(func() (struct{}, error) { return struct{}{}, srv.Close() })
+		_, err = scheduler.RunBlocking(context.Background(), func() (struct{}, error) { return struct{}{}, srv.Close() })
 		return err
 	})
 	if err != nil {

@@ -1,24 +1,33 @@
 package socket
 
 import (
+	"context"
 	"net"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/geventgo/geventgo/cev"
-	"github.com/geventgo/geventgo/greenlet"
 	"github.com/geventgo/geventgo/scheduler"
 )
 
-// Pseudo revents delivered through a side's Waker: they never collide with libev's io bits.
+// Pseudo revents delivered through a side's waiter: they never collide with libev's io bits.
 const (
 	revTimer  = cev.EV_TIMER
 	revClosed = cev.EV_CUSTOM
 )
 
-// side is one direction of a socket (read or write): the io watcher a greenlet waits on, the
-// timer that enforces the direction's deadline, and the waiter of the greenlet waiting now.
-// Watchers are created on the first wait, so a socket that never blocks costs no C memory.
+// Directions, to index the per-direction state of a shared socket.
+const (
+	dirRead  = 0
+	dirWrite = 1
+)
+
+// side is the hub-owned state of one direction of a socket (read or write): the io watcher a
+// greenlet (or, for a shared socket, a goroutine) waits on, the timer that enforces the
+// direction's deadline for greenlets, and the waiter of the greenlet waiting now. Only the
+// hub's goroutine touches it. Watchers are created on the first wait, so a socket that never
+// blocks costs no C memory.
 //
 // The io watcher is stopped lazily: it stays active after a wait ends and stops itself the
 // first time it fires with nobody waiting. A greenlet that reads, waits, reads, waits (every
@@ -37,25 +46,42 @@ type side struct {
 	unrefd   bool // the loop was unref'd for io, which stays active with nobody waiting
 	timer    *cev.Timer
 	waiter   *scheduler.Waiter // non-nil while a greenlet waits
-	wt       *scheduler.Waiter // reused by every wait on the side (see wait)
-	deadline time.Time
-	drained  bool // the last read returned less than asked: the socket was emptied
+	wt       *scheduler.Waiter // reused by every wait on the side (see block)
+	goWait   bool              // a goroutine of a shared socket waits: fire notifies ready
+	ready    chan struct{}     // a shared socket's readiness channel for this direction
+	deadline time.Time         // greenlets' deadline (a shared socket keeps its own)
+	drained  bool              // the last read returned less than asked: the socket was emptied
 }
 
-// fire is the io and timer callback: wake the waiting greenlet, or, if nobody waits, stop the
-// io watcher that was left active.
+// fire is the io and timer callback: wake the waiting greenlet or goroutine, or, if nobody
+// waits, stop the io watcher that was left active.
 func (s *side) fire(rev int) {
 	if w := s.waiter; w != nil {
 		s.waiter = nil
 		w.Switch(rev)
 		return
 	}
-	if rev&revTimer == 0 && s.io != nil {
-		// Ref before the stop, which takes the watcher's count off again (ev.pod,
-		// ev_ref/ev_unref). Also right when cev already stopped the watcher for a dead fd
-		// (EV_ERROR): that stop took off the count the Unref had already removed.
-		s.ref()
-		_ = s.io.Stop()
+	if rev&revTimer != 0 || s.io == nil {
+		return
+	}
+	if s.goWait {
+		s.goWait = false
+		s.unref()
+		s.notify()
+		return
+	}
+	// Ref before the stop, which takes the watcher's count off again (ev.pod, ev_ref/ev_unref).
+	// Also right when cev already stopped the watcher for a dead fd (EV_ERROR): that stop took
+	// off the count the Unref had already removed.
+	s.ref()
+	_ = s.io.Stop()
+}
+
+// notify wakes the goroutine waiting on a shared socket's side.
+func (s *side) notify() {
+	select {
+	case s.ready <- struct{}{}:
+	default: // a token is there already
 	}
 }
 
@@ -78,47 +104,45 @@ func (s *side) unref() {
 	}
 }
 
-// netFD is a non-blocking socket bound to one hub.
-type netFD struct {
-	sysfd   int
-	family  int
-	sotype  int
-	network string
-	hub     *scheduler.Hub
-	owner   *greenlet.Greenlet // main greenlet of the hub's goroutine, for the affinity check
-	r, w    side
-	closed  bool
-	laddr   net.Addr
-	raddr   net.Addr
-}
-
-// newFD wraps sysfd for the calling goroutine's hub.
-func newFD(sysfd, family, sotype int, network string) *netFD {
-	h := scheduler.GetHub()
-	return &netFD{sysfd: sysfd, family: family, sotype: sotype, network: network, hub: h,
-		owner: scheduler.CurrentRaw().Main()}
-}
-
-// onHub reports whether the caller runs a greenlet of the socket's hub.
-func (fd *netFD) onHub() bool { return fd.owner.OwnedByCaller() && !fd.hub.Destroyed() }
-
-// check is the preamble of every method but Close.
-func (fd *netFD) check() error {
-	if !fd.onHub() {
-		return errAffinity
+// startIO makes sure the side's io watcher exists, counts for the loop and is active.
+func (s *side) startIO(fd *netFD, ev int) error {
+	if s.io == nil {
+		io, err := fd.hub.Loop().NewIO(fd.sysfd, ev, func(_ *cev.IO, rev int) { s.fire(rev) })
+		if err != nil {
+			return err
+		}
+		s.io = io
 	}
-	if fd.closed {
-		return net.ErrClosed
+	s.ref()
+	if !s.io.IsActive() {
+		return s.io.Start()
 	}
 	return nil
 }
 
-// sideFor returns the side that waits for ev.
-func (fd *netFD) sideFor(ev int) *side {
-	if ev == cev.EV_READ {
-		return &fd.r
+// free stops and frees the side's watchers (the fd is about to close: libev must never poll a
+// closed fd) and wakes a greenlet waiting on it with revClosed.
+func (s *side) free() {
+	if s.io != nil {
+		// Ref first: freeing an active watcher takes its count off.
+		s.ref()
+		_ = s.io.Close()
+		s.io = nil
 	}
-	return &fd.w
+	if s.timer != nil {
+		_ = s.timer.Close()
+		s.timer = nil
+	}
+	s.goWait = false
+}
+
+// wakeClosed wakes the greenlet waiting on the side, if any, with revClosed.
+func (s *side) wakeClosed() {
+	if w := s.waiter; w != nil {
+		s.waiter = nil
+		// Called in a greenlet, Switch defers the wake to a hub callback.
+		w.Switch(revClosed)
+	}
 }
 
 // expired reports whether the side's deadline passed, which fails the operation before the
@@ -127,75 +151,111 @@ func (s *side) expired() bool {
 	return !s.deadline.IsZero() && !time.Now().Before(s.deadline)
 }
 
-// wait blocks the calling greenlet until fd is ready for ev (cev.EV_READ or cev.EV_WRITE), the
-// side's deadline (or the earlier extra deadline, zero for none) passes, the socket is closed, or
-// an error is thrown into the greenlet. ev 0 waits for the deadline or Close only (a back-off).
-func (fd *netFD) wait(ev int, extra time.Time, label string) error {
-	if fd.closed {
-		return net.ErrClosed
+// netFD is a non-blocking socket bound to one hub. The immutable fields (sysfd, family, sotype,
+// network, hub, laddr, raddr) are set before the socket is returned; r and w belong to the hub's
+// goroutine; ref and sh are goroutine-safe.
+type netFD struct {
+	sysfd   int
+	family  int
+	sotype  int
+	network string
+	hub     *scheduler.Hub
+	laddr   net.Addr
+	raddr   net.Addr
+	ref     fdRef
+	sh      atomic.Pointer[shared] // set once the socket is shared (goroutine-safe)
+	release func()                 // a shared socket's KeepAlive, released by teardown; hub-owned
+	r, w    side
+}
+
+// newFD wraps sysfd for hub h.
+func newFD(h *scheduler.Hub, sysfd, family, sotype int, network string) *netFD {
+	fd := &netFD{sysfd: sysfd, family: family, sotype: sotype, network: network, hub: h}
+	fd.ref.init(sysfd)
+	return fd
+}
+
+// checkHub is the preamble of a hub-affine call that does not block.
+func (fd *netFD) checkHub() error {
+	if err := fd.hub.Check(); err != nil {
+		return err
 	}
-	s := &fd.r
+	if fd.ref.isClosing() {
+		return ErrClosed
+	}
+	return nil
+}
+
+// checkWait is the preamble of a hub-affine call that may block.
+func (fd *netFD) checkWait() error {
+	if err := fd.hub.CheckWait(); err != nil {
+		return err
+	}
+	if fd.ref.isClosing() {
+		return ErrClosed
+	}
+	return nil
+}
+
+// sideFor returns the side that waits for ev.
+func (fd *netFD) sideFor(ev int) *side {
 	if ev == cev.EV_WRITE {
-		s = &fd.w
+		return &fd.w
 	}
+	return &fd.r
+}
+
+// ioPlain runs op, one non-blocking system call, for a greenlet: it retries on EINTR and, on
+// EAGAIN, waits for ev (or the side's deadline, Close, ctx, an error thrown into the greenlet)
+// and tries again. The caller passed checkWait.
+func (fd *netFD) ioPlain(ctx context.Context, ev int, label string, op func() error) error {
+	if fd.sideFor(ev).expired() {
+		return ErrTimeout
+	}
+	for {
+		if !fd.ref.incref() {
+			return ErrClosed
+		}
+		err := op()
+		fd.ref.decref()
+		switch err {
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			if err := fd.wait(ctx, ev, time.Time{}, label); err != nil {
+				return err
+			}
+			continue
+		}
+		return err
+	}
+}
+
+// wait blocks the calling greenlet until fd is ready for ev (cev.EV_READ or cev.EV_WRITE), the
+// side's deadline (or the earlier until, zero for none) passes, the socket is closed, ctx is
+// done, or an error is thrown into the greenlet. ev 0 waits on the read side for until or Close
+// only (a back-off sleep).
+func (fd *netFD) wait(ctx context.Context, ev int, until time.Time, label string) error {
+	if fd.ref.isClosing() {
+		return ErrClosed
+	}
+	s := fd.sideFor(ev)
 	if s.waiter != nil {
 		return scheduler.ErrConcurrentUse
 	}
-	dl := s.deadline
-	if !extra.IsZero() && (dl.IsZero() || extra.Before(dl)) {
-		dl = extra
-	}
 	if ev != 0 {
-		if s.io == nil {
-			io, err := fd.hub.Loop().NewIO(fd.sysfd, ev, func(_ *cev.IO, rev int) { s.fire(rev) })
-			if err != nil {
-				return err
-			}
-			s.io = io
-		}
-		s.ref()
-		if !s.io.IsActive() {
-			if err := s.io.Start(); err != nil {
-				return err
-			}
-		}
-	}
-	timed := false
-	if !dl.IsZero() {
-		d := time.Until(dl)
-		if d <= 0 {
-			s.unref()
-			return ErrTimeout
-		}
-		if err := fd.armTimer(s, d); err != nil {
-			s.unref()
+		if err := s.startIO(fd, ev); err != nil {
 			return err
 		}
-		timed = true
-	} else if ev == 0 {
-		return ErrTimeout
 	}
-	// One waiter per side, reused: a request/response loop otherwise allocates
-	// one (and looks its hub up) per wait. Reuse is safe because a value is only
-	// ever delivered to it while a greenlet is blocked in Get (fire checks
-	// s.waiter); the one delivery that can land after its waiter stopped
-	// waiting is close's, and a closed fd never waits again.
-	w := s.wt
-	if w == nil {
-		w = scheduler.NewWaiterLabel(label)
-		s.wt = w
-	} else {
-		w.SetLabel(label)
+	timed, err := fd.armDeadline(s, earliest(s.deadline, until), ev)
+	if err != nil || !timed && ev == 0 {
+		s.unref()
+		return err
 	}
-	s.waiter = w
-	v, err := w.Get()
-	if s.waiter == w {
-		// Woken by something else (Kill, a scheduler.Timeout): the watcher stays active and
-		// stops itself when it next fires for nobody.
-		s.waiter = nil
-	}
+	rev, err := s.block(ctx, label)
 	// However the wait ended, the watcher left active must not keep the loop alive. After
-	// close, s.io is nil and there is nothing to unref.
+	// Close, s.io is nil and there is nothing to unref.
 	s.unref()
 	if timed && s.timer != nil {
 		_ = s.timer.Stop()
@@ -203,17 +263,71 @@ func (fd *netFD) wait(ev int, extra time.Time, label string) error {
 	if err != nil {
 		return err
 	}
-	rev, _ := v.(int)
-	switch {
-	case fd.closed || rev&revClosed != 0:
-		return net.ErrClosed
-	case rev&revTimer != 0:
+	return fd.outcome(rev, ev)
+}
+
+// earliest returns the earlier of two deadlines, the zero time meaning none.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || !b.IsZero() && b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// armDeadline starts the side's timer for dl (zero: none) and reports whether it did; a
+// deadline that passed already is ErrTimeout, as is a back-off (ev 0) without one.
+func (fd *netFD) armDeadline(s *side, dl time.Time, ev int) (bool, error) {
+	if dl.IsZero() {
 		if ev == 0 {
-			// A back-off sleep that ran its course.
-			return nil
+			return false, ErrTimeout
 		}
+		return false, nil
+	}
+	d := time.Until(dl)
+	if d <= 0 {
+		return false, ErrTimeout
+	}
+	if err := fd.armTimer(s, d); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// block parks the greenlet on the side's waiter until a watcher, Close or ctx wakes it, and
+// returns the revents it was woken with.
+//
+// One waiter per side, reused: a request/response loop otherwise allocates one (and looks its
+// hub up) per wait. Reuse is safe because a value is only ever delivered to it while a greenlet
+// is blocked in Get (fire checks s.waiter); the one delivery that can land after its waiter
+// stopped waiting is Close's, and a closed fd never waits again.
+func (s *side) block(ctx context.Context, label string) (int, error) {
+	w := s.wt
+	if w == nil {
+		w = scheduler.NewWaiter(label)
+		s.wt = w
+	} else {
+		w.SetLabel(label)
+	}
+	s.waiter = w
+	v, err := w.Get(ctx)
+	if s.waiter == w {
+		// Woken by something else (Kill, a scheduler.Timeout, ctx): the watcher stays active
+		// and stops itself when it next fires for nobody.
+		s.waiter = nil
+	}
+	rev, _ := v.(int)
+	return rev, err
+}
+
+// outcome turns the revents a wait was woken with into its error.
+func (fd *netFD) outcome(rev, ev int) error {
+	switch {
+	case fd.ref.isClosing() || rev&revClosed != 0:
+		return ErrClosed
+	case rev&revTimer != 0 && ev != 0:
 		return ErrTimeout
 	}
+	// Ready, or a back-off sleep that ran its course.
 	return nil
 }
 
@@ -233,13 +347,13 @@ func (fd *netFD) armTimer(s *side, d time.Duration) error {
 	return s.timer.Start()
 }
 
-// sleep parks the caller for d on the read side's timer; Close ends it early with net.ErrClosed.
+// sleep parks the caller for d on the read side's timer; Close ends it early with ErrClosed.
 func (fd *netFD) sleep(d time.Duration, label string) error {
-	return fd.wait(0, time.Now().Add(d), label)
+	return fd.wait(context.Background(), 0, time.Now().Add(d), label)
 }
 
 // setDeadline changes a side's deadline; a greenlet waiting on the side now sees the new one at
-// once, as package net promises.
+// once, as package net promises. Hub-affine.
 func (fd *netFD) setDeadline(s *side, t time.Time) error {
 	s.deadline = t
 	if s.waiter == nil {
@@ -254,48 +368,58 @@ func (fd *netFD) setDeadline(s *side, t time.Time) error {
 	return fd.armTimer(s, time.Until(t))
 }
 
-// close stops and frees the watchers, closes the fd and wakes waiters with net.ErrClosed. It runs
-// on the hub's goroutine.
-func (fd *netFD) close() error {
-	if fd.closed {
-		return net.ErrClosed
+// teardown runs on the hub once the socket is closing: it frees the watchers, lets the hub's
+// loop end again (a shared socket's KeepAlive), drops the base reference (the fd closes now, or
+// when the last system call in progress ends) and wakes waiting greenlets with ErrClosed. The
+// wake comes last: it may switch into a greenlet, and everything before it must be done by then
+// (a Close that sees the hub destroyed drops the base reference itself).
+func (fd *netFD) teardown() {
+	fd.r.free()
+	fd.w.free()
+	if fd.release != nil {
+		fd.release()
+		fd.release = nil
 	}
-	fd.closed = true
-	for _, s := range []*side{&fd.r, &fd.w} {
-		// Freed before the fd closes: libev must never poll a closed fd.
-		if s.io != nil {
-			// Ref first: freeing an active watcher takes its count off.
-			s.ref()
-			_ = s.io.Close()
-			s.io = nil
-		}
-		if s.timer != nil {
-			_ = s.timer.Close()
-			s.timer = nil
-		}
-		if w := s.waiter; w != nil {
-			s.waiter = nil
-			// Called in a greenlet, Switch defers the wake to a hub callback.
-			w.Switch(revClosed)
-		}
-	}
-	return syscall.Close(fd.sysfd)
+	fd.ref.dropBase()
+	fd.r.wakeClosed()
+	fd.w.wakeClosed()
 }
 
-// Close closes the socket. Goroutine-safe: from a goroutine that does not own the hub, the close
-// is posted to the hub (Hub.Post) and happens when the hub next runs; Close then returns nil at
-// once rather than wait for a hub that may be busy.
+// Close closes the socket from any goroutine; a second Close returns ErrClosed.
+//
+// On the hub (a greenlet or a callback) the teardown runs at once. From any other goroutine it
+// is posted to the hub and Close waits until the fd is closed: the peer sees EOF when Close
+// returns. If the hub is destroyed before the teardown runs (or was already), its loop never
+// polls again and Close drops the base reference itself.
 func (fd *netFD) Close() error {
-	if fd.onHub() {
-		return fd.close()
+	if !fd.ref.markClosing() {
+		return ErrClosed
 	}
-	if err := fd.hub.Post(func() { _ = fd.close() }); err == nil {
+	if fd.sh.Load() != nil {
+		unregister(fd)
+	}
+	if fd.hub.OnHub() {
+		fd.teardown()
 		return nil
 	}
-	// The hub is destroyed: its loop freed every watcher, only the fd is left.
-	if fd.closed {
-		return net.ErrClosed
+	done := fd.ref.doneCh()
+	if err := fd.hub.Post(fd.teardown); err != nil {
+		fd.ref.dropBase()
+	} else {
+		select {
+		case <-done:
+		case <-fd.hub.Done():
+			fd.ref.dropBase()
+		}
 	}
-	fd.closed = true
-	return syscall.Close(fd.sysfd)
+	// Only system calls in progress (non-blocking ones) can hold the close back now.
+	<-done
+	return fd.ref.result()
+}
+
+// abandon closes a shared socket whose hub is being destroyed: the loop never polls again, so
+// the base reference goes without a teardown. Goroutine-safe.
+func (fd *netFD) abandon() {
+	fd.ref.markClosing()
+	fd.ref.dropBase()
 }

@@ -15,7 +15,7 @@ import (
 )
 
 // activeCount is the hub loop's liveness count (libev's activecnt).
-func activeCount() int { return scheduler.GetHub().Loop().ActiveCount() }
+func activeCount() int { return scheduler.CurrentHub().Loop().ActiveCount() }
 
 // readAfterWait makes one read on c that has to wait for the loop: a greenlet blocks in it,
 // then peer sends one byte. The read watcher is left active on c afterwards.
@@ -25,11 +25,11 @@ func readAfterWait(t *testing.T, c, peer net.Conn) {
 		_, err := io.ReadFull(c, make([]byte, 1))
 		return err
 	})
-	require.NoError(t, scheduler.Sleep(0))
+	require.NoError(t, scheduler.Sleep(bg, 0))
 	require.False(t, reader.Ready(), "the reader waits in the loop")
 	_, err := peer.Write([]byte("x"))
 	require.NoError(t, err)
-	require.NoError(t, reader.Join(scheduler.Forever))
+	require.NoError(t, reader.Join(bg))
 	require.True(t, reader.Successful())
 }
 
@@ -58,14 +58,14 @@ func TestDeadlockWithIdleSocketsEndsInLoopExit(t *testing.T) {
 			close(ready)
 
 			stuck := scheduler.Go(func() error {
-				_, err := scheduler.NewWaiterLabel("nothing ever comes").Get()
+				_, err := scheduler.NewWaiter("nothing ever comes").Get(bg)
 				return err
 			})
-			err = stuck.Join(scheduler.Forever)
+			err = stuck.Join(bg)
 			assert.ErrorIs(t, err, scheduler.ErrLoopExit)
 			var le *scheduler.LoopExitError
 			assert.True(t, errors.As(err, &le), "the error is a *LoopExitError: %v", err)
-			return stuck.Kill(nil, true, scheduler.Forever)
+			return stuck.Kill(bg, nil)
 		})
 	}()
 	select {
@@ -107,9 +107,9 @@ func TestIdleWatcherRefBalance(t *testing.T) {
 				_, err := a.Read(make([]byte, 1))
 				return err
 			})
-			require.NoError(t, scheduler.Sleep(0))
+			require.NoError(t, scheduler.Sleep(bg, 0))
 			require.Equal(t, 1, activeCount(), "a waited-on watcher keeps the loop alive")
-			require.NoError(t, reader.Kill(nil, true, scheduler.Forever))
+			require.NoError(t, reader.Kill(bg, nil))
 		}},
 	}
 	// then is what happens to the idle watcher next.
@@ -124,7 +124,7 @@ func TestIdleWatcherRefBalance(t *testing.T) {
 		{"stops itself on data nobody waits for", func(t *testing.T, a, b net.Conn) {
 			_, err := b.Write([]byte("y"))
 			require.NoError(t, err)
-			require.NoError(t, scheduler.Sleep(ms)) // the loop polls the readable fd
+			require.NoError(t, scheduler.Sleep(bg, ms)) // the loop polls the readable fd
 			assert.Zero(t, activeCount())
 			buf := make([]byte, 1)
 			_, err = io.ReadFull(a, buf)
@@ -143,10 +143,10 @@ func TestIdleWatcherRefBalance(t *testing.T) {
 				_, readErr = a.Read(make([]byte, 1))
 				return nil
 			})
-			require.NoError(t, scheduler.Sleep(0))
+			require.NoError(t, scheduler.Sleep(bg, 0))
 			require.Equal(t, 1, activeCount())
 			require.NoError(t, a.Close())
-			require.NoError(t, reader.Join(scheduler.Forever))
+			require.NoError(t, reader.Join(bg))
 			assert.ErrorIs(t, readErr, net.ErrClosed)
 			assert.Zero(t, activeCount())
 		}},
@@ -161,7 +161,7 @@ func TestIdleWatcherRefBalance(t *testing.T) {
 					defer b.Close()
 					require.Zero(t, activeCount())
 					c.wait(t, a, b)
-					require.NoError(t, scheduler.Sleep(ms))
+					require.NoError(t, scheduler.Sleep(bg, ms))
 					require.Zero(t, activeCount(), "an idle socket does not count for the loop")
 					n.fn(t, a, b)
 					return nil
@@ -187,9 +187,9 @@ func TestIdleWriteWatcherStopsItself(t *testing.T) {
 		})
 		_, err = io.CopyN(io.Discard, b, int64(len(big)))
 		require.NoError(t, err)
-		require.NoError(t, writer.Join(scheduler.Forever))
+		require.NoError(t, writer.Join(bg))
 		require.True(t, writer.Successful())
-		require.NoError(t, scheduler.Sleep(ms))
+		require.NoError(t, scheduler.Sleep(bg, ms))
 		assert.Zero(t, activeCount())
 		return nil
 	})

@@ -1,16 +1,19 @@
 package socket
 
 import (
+	"context"
 	"errors"
 	"net"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/geventgo/geventgo/cev"
+	"github.com/geventgo/geventgo/scheduler"
 )
 
 // soReusePort is SO_REUSEPORT on Linux, which package syscall does not name.
@@ -33,18 +36,27 @@ type ListenConfig struct {
 	ReusePort bool
 	// NoReuseAddr turns off SO_REUSEADDR, which TCP listeners set by default like package net.
 	NoReuseAddr bool
+	// Hub, when set, makes Listen and ListenPacket return shared (goroutine-safe) sockets of
+	// that hub, from any goroutine. When nil, the socket belongs to the calling greenlet's hub
+	// and is hub-affine; outside a greenlet Listen fails with scheduler.ErrNotGreenlet.
+	Hub *scheduler.Hub
 }
 
 // Listen announces on a local address for stream networks ("tcp", "tcp4", "tcp6", "unix",
-// "unixpacket") with a default ListenConfig.
+// "unixpacket") with a default ListenConfig, for the calling greenlet's hub.
 func Listen(network, address string) (*Listener, error) {
 	var lc ListenConfig
-	return lc.Listen(network, address)
+	return lc.Listen(context.Background(), network, address)
 }
 
-// Listen announces on a local address. Port 0 picks a free port; LocalAddr tells which.
-func (lc *ListenConfig) Listen(network, address string) (*Listener, error) {
-	k, ra, sysfd, err := lc.open(network, address, false)
+// Listen announces on a local address. Port 0 picks a free port; LocalAddr tells which. ctx
+// bounds the name lookup of a host name; it does not affect the listener once made.
+func (lc *ListenConfig) Listen(ctx context.Context, network, address string) (*Listener, error) {
+	h, share, err := lc.hub(ctx, network)
+	if err != nil {
+		return nil, err
+	}
+	k, ra, sysfd, err := lc.open(ctx, network, address, false)
 	if err != nil {
 		return nil, err
 	}
@@ -56,18 +68,43 @@ func (lc *ListenConfig) Listen(network, address string) (*Listener, error) {
 		syscall.Close(sysfd)
 		return nil, opError("listen", network, nil, ra.addr, wrapErrno("listen", err))
 	}
-	fd := newFD(sysfd, ra.family, k.sotype, network)
+	fd := newFD(h, sysfd, ra.family, k.sotype, network)
 	fd.laddr = localAddr(sysfd, k.sotype)
 	if k.family == syscall.AF_UNIX || ra.family == syscall.AF_UNIX {
 		fd.laddr = ra.addr
 	}
+	if share {
+		fd.share()
+	}
 	return &Listener{sock: sock{fd}}, nil
+}
+
+// hub returns the hub a new socket belongs to and whether it is shared: lc.Hub (shared), or the
+// calling greenlet's hub.
+func (lc *ListenConfig) hub(ctx context.Context, network string) (*scheduler.Hub, bool, error) {
+	if lc == nil {
+		return nil, false, opError("listen", network, nil, nil, errNilArg("ListenConfig"))
+	}
+	if ctx == nil {
+		return nil, false, opError("listen", network, nil, nil, errNilArg("context"))
+	}
+	if lc.Hub != nil {
+		if lc.Hub.Destroyed() {
+			return nil, false, opError("listen", network, nil, nil, scheduler.ErrHubDestroyed)
+		}
+		return lc.Hub, true, nil
+	}
+	h := scheduler.CurrentHub()
+	if err := h.Check(); err != nil {
+		return nil, false, opError("listen", network, nil, nil, err)
+	}
+	return h, false, nil
 }
 
 // open parses network (a datagram one when datagram is set, a stream one
 // otherwise), resolves address and binds a new socket to it, for Listen and
 // ListenPacket; errors are the *net.OpError they return.
-func (lc *ListenConfig) open(network, address string, datagram bool) (netKind, resolved, int, error) {
+func (lc *ListenConfig) open(ctx context.Context, network, address string, datagram bool) (netKind, resolved, int, error) {
 	k, err := parseNetwork(network)
 	if err == nil && (k.sotype == syscall.SOCK_DGRAM) != datagram {
 		err = net.UnknownNetworkError(network)
@@ -75,7 +112,7 @@ func (lc *ListenConfig) open(network, address string, datagram bool) (netKind, r
 	if err != nil {
 		return k, resolved{}, -1, opError("listen", network, nil, nil, err)
 	}
-	ra, err := resolve(k, network, address, true)
+	ra, err := resolve(ctx, k, network, address, true)
 	if err != nil {
 		return k, ra, -1, opError("listen", network, nil, nil, err)
 	}
@@ -115,18 +152,19 @@ func (lc *ListenConfig) bind(ra resolved, sotype int) (int, error) {
 }
 
 // Listener is a listening stream socket: net.Listener whose Accept blocks only the calling
-// greenlet.
+// greenlet. Like Conn it is hub-affine until Shared; the zero Listener fails every call with an
+// error matching ErrBadFD and net.ErrClosed.
 type Listener struct {
 	sock
-	delay time.Duration // current back-off after EMFILE; 0 when accepting normally
+	delay atomic.Int64 // current back-off after EMFILE (a time.Duration); 0 when accepting normally
 }
 
 var _ net.Listener = (*Listener)(nil)
 
-// Addr returns the listening address.
-func (l *Listener) Addr() net.Addr { return l.fd.laddr }
+// Addr returns the listening address (nil for a zero Listener).
+func (l *Listener) Addr() net.Addr { return l.LocalAddr() }
 
-// Accept waits for the next connection and returns it as a *Conn.
+// Accept waits for the next connection and returns it as a *Conn (shared when l is).
 func (l *Listener) Accept() (net.Conn, error) {
 	c, err := l.AcceptConn()
 	if err != nil {
@@ -138,51 +176,106 @@ func (l *Listener) Accept() (net.Conn, error) {
 // AcceptConn is Accept returning the concrete type. When the process runs out of descriptors
 // (EMFILE, ENFILE, ENOBUFS, ENOMEM) it does not spin: it sleeps, doubling the delay from 10 ms to
 // 1 s, and tries again, as gevent's StreamServer does; the read deadline and Close still end it.
+// The connections a shared Listener accepts are shared.
 func (l *Listener) AcceptConn() (*Conn, error) {
-	fd := l.fd
-	if err := fd.check(); err != nil {
-		return nil, l.opErr("accept", err)
+	if l.fd.offload() {
+		return viaRunBlocking(&l.sock, "accept", l.AcceptConn)
 	}
-	if fd.r.expired() {
-		return nil, l.opErr("accept", ErrTimeout)
+	fd := l.fd
+	if fd == nil {
+		return nil, l.opErr("accept", errZero)
+	}
+	shared := fd.sh.Load() != nil
+	if !shared {
+		if err := fd.checkWait(); err != nil {
+			return nil, l.opErr("accept", err)
+		}
 	}
 	for {
-		nfd, sa, err := syscall.Accept4(fd.sysfd, syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC)
-		if err == nil {
-			l.delay = 0
-			cfd := newFD(nfd, fd.family, fd.sotype, fd.network)
-			cfd.laddr = localAddr(nfd, fd.sotype)
-			cfd.raddr = sockaddrToAddr(fd.sotype, sa)
-			if fd.family == syscall.AF_UNIX {
-				cfd.laddr = fd.laddr
-			}
-			return newConn(cfd), nil
-		}
-		switch {
-		case err == syscall.EINTR || err == syscall.ECONNABORTED:
-			continue
-		case err == syscall.EAGAIN:
-			if err := fd.wait(cev.EV_READ, time.Time{}, "accept"); err != nil {
+		c, err := l.accept(shared)
+		if !errors.Is(err, syscall.EMFILE) && !errors.Is(err, syscall.ENFILE) &&
+			!errors.Is(err, syscall.ENOBUFS) && !errors.Is(err, syscall.ENOMEM) {
+			if err != nil {
 				return nil, l.opErr("accept", err)
 			}
-			continue
-		case errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) ||
-			errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ENOMEM):
-			l.delay = min(max(2*l.delay, acceptMinDelay), acceptMaxDelay)
-			if l.delay == acceptMinDelay {
-				fd.hub.HandleError(l.opErr("accept", os.NewSyscallError("accept4", err)))
-			}
-			if err := fd.sleep(l.delay, "accept back-off"); err != nil {
-				return nil, l.opErr("accept", err)
-			}
-			continue
+			l.delay.Store(0)
+			return c, nil
 		}
-		return nil, l.opErr("accept", wrapErrno("accept4", err))
+		if err := l.backOff(shared, err); err != nil {
+			return nil, l.opErr("accept", err)
+		}
 	}
+}
+
+// accept runs accept4(2) until it returns a connection or an error other than EAGAIN, EINTR
+// and ECONNABORTED.
+func (l *Listener) accept(shared bool) (*Conn, error) {
+	fd := l.fd
+	var nfd int
+	var sa syscall.Sockaddr
+	op := func() error {
+		for {
+			var err error
+			nfd, sa, err = syscall.Accept4(fd.sysfd, syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC)
+			if err != syscall.ECONNABORTED {
+				return wrapEAGAIN("accept4", err)
+			}
+		}
+	}
+	var err error
+	if shared {
+		err = fd.ioShared(context.Background(), dirRead, op)
+	} else {
+		err = fd.ioPlain(context.Background(), cev.EV_READ, "accept", op)
+	}
+	if err != nil {
+		return nil, err
+	}
+	cfd := newFD(fd.hub, nfd, fd.family, fd.sotype, fd.network)
+	cfd.laddr = localAddr(nfd, fd.sotype)
+	cfd.raddr = sockaddrToAddr(fd.sotype, sa)
+	if fd.family == syscall.AF_UNIX {
+		cfd.laddr = fd.laddr
+	}
+	if shared {
+		cfd.share()
+	}
+	return newConn(cfd), nil
+}
+
+// backOff sleeps after accept4 ran out of descriptors, doubling the delay each time, and
+// reports the first failure of a streak to the hub's error handler.
+func (l *Listener) backOff(shared bool, cause error) error {
+	fd := l.fd
+	delay := min(max(2*time.Duration(l.delay.Load()), acceptMinDelay), acceptMaxDelay)
+	l.delay.Store(int64(delay))
+	if shared {
+		if delay == acceptMinDelay {
+			report := l.opErr("accept", cause)
+			_ = fd.hub.Post(func() { fd.hub.HandleError(report) })
+		}
+		return fd.sleepShared(delay)
+	}
+	if delay == acceptMinDelay {
+		fd.hub.HandleError(l.opErr("accept", cause))
+	}
+	return fd.sleep(delay, "accept back-off")
 }
 
 // SetDeadline sets the deadline of Accept.
 func (l *Listener) SetDeadline(t time.Time) error { return l.SetReadDeadline(t) }
+
+// Shared makes l goroutine-safe, for good, and returns it as a net.Listener whose Accept
+// returns shared connections: this is how a net/http Server, which accepts on one goroutine and
+// serves each connection on a goroutine of its own, serves on a cooperative socket. Call it
+// from a greenlet of l's hub; elsewhere, on a listener not shared yet, the returned
+// net.Listener fails every call with an error matching scheduler.ErrNotGreenlet.
+func (l *Listener) Shared() net.Listener {
+	if err := l.share(); err != nil {
+		return failed{l.opErr("share", err)}
+	}
+	return l
+}
 
 var (
 	somaxconnOnce sync.Once

@@ -1,15 +1,16 @@
 package socket
 
 import (
+	"context"
 	"net"
 	"syscall"
-	"time"
 
 	"github.com/geventgo/geventgo/cev"
 )
 
 // PacketConn is a datagram socket (UDP or unixgram): net.PacketConn, and net.Conn once
-// connected by Dial.
+// connected by Dial. Like Conn it is hub-affine until Shared; the zero PacketConn fails every
+// call with an error matching ErrBadFD and net.ErrClosed.
 type PacketConn struct {
 	sock
 }
@@ -19,22 +20,31 @@ var (
 	_ net.Conn       = (*PacketConn)(nil)
 )
 
-// ListenPacket binds a datagram socket ("udp", "udp4", "udp6", "unixgram") to a local address.
+// ListenPacket binds a datagram socket ("udp", "udp4", "udp6", "unixgram") to a local address,
+// for the calling greenlet's hub.
 func ListenPacket(network, address string) (*PacketConn, error) {
 	var lc ListenConfig
-	return lc.ListenPacket(network, address)
+	return lc.ListenPacket(context.Background(), network, address)
 }
 
-// ListenPacket binds a datagram socket with lc's options (ReusePort, NoReuseAddr).
-func (lc *ListenConfig) ListenPacket(network, address string) (*PacketConn, error) {
-	k, ra, sysfd, err := lc.open(network, address, true)
+// ListenPacket binds a datagram socket with lc's options (ReusePort, NoReuseAddr, Hub); ctx
+// bounds the name lookup of a host name.
+func (lc *ListenConfig) ListenPacket(ctx context.Context, network, address string) (*PacketConn, error) {
+	h, share, err := lc.hub(ctx, network)
 	if err != nil {
 		return nil, err
 	}
-	fd := newFD(sysfd, ra.family, k.sotype, network)
+	k, ra, sysfd, err := lc.open(ctx, network, address, true)
+	if err != nil {
+		return nil, err
+	}
+	fd := newFD(h, sysfd, ra.family, k.sotype, network)
 	fd.laddr = localAddr(sysfd, k.sotype)
 	if ra.family == syscall.AF_UNIX {
 		fd.laddr = ra.addr
+	}
+	if share {
+		fd.share()
 	}
 	return &PacketConn{sock{fd}}, nil
 }
@@ -42,72 +52,102 @@ func (lc *ListenConfig) ListenPacket(network, address string) (*PacketConn, erro
 // ReadFrom reads one datagram into b and returns its length and sender; a datagram longer than
 // b is truncated, as recvfrom(2) does.
 func (p *PacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
+	if p.fd.offload() {
+		type res struct {
+			n    int
+			from net.Addr
+		}
+		r, err := viaRunBlocking(&p.sock, "read", func() (res, error) {
+			n, from, err := p.ReadFrom(b)
+			return res{n, from}, err
+		})
+		return r.n, r.from, err
+	}
 	fd := p.fd
-	if err := fd.check(); err != nil {
+	if fd == nil {
+		return 0, nil, p.opErr("read", errZero)
+	}
+	var n int
+	var sa syscall.Sockaddr
+	op := func() error {
+		var err error
+		n, sa, err = syscall.Recvfrom(fd.sysfd, b, 0)
+		return wrapEAGAIN("recvfrom", err)
+	}
+	if err := p.io(dirRead, "socket recvfrom", op); err != nil {
 		return 0, nil, p.opErr("read", err)
 	}
-	if fd.r.expired() {
-		return 0, nil, p.opErr("read", ErrTimeout)
+	var from net.Addr
+	if sa != nil {
+		from = sockaddrToAddr(fd.sotype, sa)
 	}
-	for {
-		n, sa, err := syscall.Recvfrom(fd.sysfd, b, 0)
-		switch err {
-		case nil:
-			var from net.Addr
-			if sa != nil {
-				from = sockaddrToAddr(fd.sotype, sa)
-			}
-			return n, from, nil
-		case syscall.EINTR:
-			continue
-		case syscall.EAGAIN:
-			if err := fd.wait(cev.EV_READ, time.Time{}, "socket recvfrom"); err != nil {
-				return 0, nil, p.opErr("read", err)
-			}
-			continue
-		}
-		return 0, nil, p.opErr("read", wrapErrno("recvfrom", err))
-	}
+	return n, from, nil
 }
 
-// WriteTo sends b as one datagram to addr.
+// WriteTo sends b as one datagram to addr; a nil addr fails with an error matching
+// scheduler.ErrNilArgument.
 func (p *PacketConn) WriteTo(b []byte, addr net.Addr) (int, error) {
-	fd := p.fd
-	if err := fd.check(); err != nil {
-		return 0, p.opErr("write", err)
+	if p.fd.offload() {
+		return viaRunBlocking(&p.sock, "write", func() (int, error) { return p.WriteTo(b, addr) })
 	}
-	if fd.w.expired() {
-		return 0, p.opErr("write", ErrTimeout)
+	if p.fd == nil {
+		return 0, p.opErr("write", errZero)
+	}
+	if addr == nil {
+		return 0, p.opErr("write", errNilArg("address"))
 	}
 	sa, err := addrToSockaddr(addr)
 	if err != nil {
 		return 0, p.opErr("write", err)
 	}
-	for {
-		err := syscall.Sendto(fd.sysfd, b, 0, sa)
-		switch err {
-		case nil:
-			return len(b), nil
-		case syscall.EINTR:
-			continue
-		case syscall.EAGAIN:
-			if err := fd.wait(cev.EV_WRITE, time.Time{}, "socket sendto"); err != nil {
-				return 0, p.opErr("write", err)
-			}
-			continue
-		}
-		return 0, p.opErr("write", wrapErrno("sendto", err))
+	sysfd := p.fd.sysfd
+	op := func() error { return wrapEAGAIN("sendto", syscall.Sendto(sysfd, b, 0, sa)) }
+	if err := p.io(dirWrite, "socket sendto", op); err != nil {
+		return 0, p.opErr("write", err)
 	}
+	return len(b), nil
+}
+
+// io runs op in direction dir: for a goroutine of a shared socket, else for a greenlet of its
+// hub.
+func (p *PacketConn) io(dir int, label string, op func() error) error {
+	fd := p.fd
+	if fd.sh.Load() != nil {
+		return fd.ioShared(context.Background(), dir, op)
+	}
+	if err := fd.checkWait(); err != nil {
+		return err
+	}
+	ev := cev.EV_READ
+	if dir == dirWrite {
+		ev = cev.EV_WRITE
+	}
+	return fd.ioPlain(context.Background(), ev, label, op)
 }
 
 // Read reads one datagram from the connected peer.
 func (p *PacketConn) Read(b []byte) (int, error) {
+	if p.fd.offload() {
+		return viaRunBlocking(&p.sock, "read", func() (int, error) { return p.Read(b) })
+	}
 	n, err := p.read(b)
 	return n, p.opErr("read", err)
 }
 
 // Write sends b as one datagram to the connected peer.
 func (p *PacketConn) Write(b []byte) (int, error) {
+	if p.fd.offload() {
+		return viaRunBlocking(&p.sock, "write", func() (int, error) { return p.Write(b) })
+	}
 	n, err := p.write(b)
 	return n, p.opErr("write", err)
+}
+
+// Shared makes p goroutine-safe, for good, and returns it as a net.PacketConn (see
+// Conn.Shared).
+func (p *PacketConn) Shared() net.PacketConn {
+	if err := p.share(); err != nil {
+		return failed{p.opErr("share", err)}
+	}
+	return p
 }

@@ -1,10 +1,10 @@
 package socket
 
 import (
+	"context"
 	"errors"
 	"os"
 	"syscall"
-	"time"
 	"unsafe"
 
 	"github.com/geventgo/geventgo/cev"
@@ -29,9 +29,6 @@ type PollFD struct {
 	Revents int16 // set by Poll to the events that happened, including PollErr, PollHup and PollNval
 }
 
-// ErrBadFD is returned (wrapped) by Select and the Wait functions when an fd is not open.
-var ErrBadFD = errors.New("bad file descriptor")
-
 // ppoll0 polls without waiting: the exact readiness of fds, in the kernel's words.
 func ppoll0(fds []PollFD) (int, error) {
 	if len(fds) == 0 {
@@ -52,12 +49,17 @@ func ppoll0(fds []PollFD) (int, error) {
 }
 
 // Poll waits, blocking only the calling greenlet, until one of fds has an event it asks for
-// (Revents is filled in, as poll(2) does; PollErr, PollHup and PollNval are always reported)
-// or timeout passes (scheduler.Forever: no limit, 0: just look). It returns how many entries
-// have non-zero Revents; a timeout is not an error, it returns 0.
-func Poll(fds []PollFD, timeout time.Duration) (int, error) {
+// (Revents is filled in, as poll(2) does; PollErr, PollHup and PollNval are always reported) or
+// ctx ends, and returns how many entries have non-zero Revents. When ctx ends first it returns 0
+// and scheduler.ContextError's error (for a deadline, matching scheduler.ErrTimeout). TryPoll
+// only looks.
+func Poll(ctx context.Context, fds []PollFD) (int, error) {
+	h, err := waitHub(ctx, "poll")
+	if err != nil {
+		return 0, err
+	}
 	n, err := ppoll0(fds)
-	if err != nil || n > 0 || timeout == 0 {
+	if err != nil || n > 0 {
 		return n, err
 	}
 	evs := make([]int, len(fds))
@@ -69,18 +71,8 @@ func Poll(fds []PollFD, timeout time.Duration) (int, error) {
 			evs[i] |= cev.EV_WRITE
 		}
 	}
-	var deadline time.Time
-	if timeout > 0 {
-		deadline = time.Now().Add(timeout)
-	}
 	for {
-		left := scheduler.Forever
-		if !deadline.IsZero() {
-			if left = time.Until(deadline); left <= 0 {
-				return 0, nil
-			}
-		}
-		if err := waitAny(fds, evs, left); err != nil {
+		if err := waitAny(ctx, h, fds, evs); err != nil {
 			return 0, err
 		}
 		// Another greenlet may have drained the fd between the wake and now: look again.
@@ -90,11 +82,27 @@ func Poll(fds []PollFD, timeout time.Duration) (int, error) {
 	}
 }
 
-// waitAny blocks until one of fds fires one of evs or timeout passes. libev reports errors and
+// TryPoll is Poll that does not wait: it fills in Revents with what is ready now. It makes one
+// ppoll(2) call and may be called from any goroutine.
+func TryPoll(fds []PollFD) (int, error) { return ppoll0(fds) }
+
+// waitHub is the preamble of the waiting functions: ctx is set and the caller may block on its
+// hub.
+func waitHub(ctx context.Context, op string) (*scheduler.Hub, error) {
+	if ctx == nil {
+		return nil, &os.SyscallError{Syscall: op, Err: errNilArg("context")}
+	}
+	h := scheduler.CurrentHub()
+	if err := h.CheckWait(); err != nil {
+		return nil, &os.SyscallError{Syscall: op, Err: err}
+	}
+	return h, nil
+}
+
+// waitAny blocks until one of fds fires one of evs or ctx ends. libev reports errors and
 // hang-ups as readiness for the events asked, so the caller's ppoll then sees them.
-func waitAny(fds []PollFD, evs []int, timeout time.Duration) error {
-	h := scheduler.GetHub()
-	w := scheduler.NewWaiterLabel("select")
+func waitAny(ctx context.Context, h *scheduler.Hub, fds []PollFD, evs []int) error {
+	w := scheduler.NewWaiter("select")
 	loop := h.Loop()
 	var watchers []cev.Watcher
 	defer func() {
@@ -123,25 +131,33 @@ func waitAny(fds []PollFD, evs []int, timeout time.Duration) error {
 			return err
 		}
 	}
-	if timeout > 0 {
-		t, err := loop.NewTimer(timeout.Seconds(), 0, func(*cev.Timer, int) { wake() })
-		if err != nil {
-			return err
-		}
-		watchers = append(watchers, t)
-		if err := t.Start(); err != nil {
-			return err
-		}
-	}
-	_, err := w.Get()
+	_, err := w.Get(ctx)
 	return err
 }
 
 // Select is gevent's select.select for readability and writability: it blocks only the calling
-// greenlet until at least one fd of r is readable or one of w writable, or timeout passes
-// (scheduler.Forever: no limit, 0: just look), and returns the ready ones. A timeout returns
-// empty lists and no error. A closed fd fails with an error matching ErrBadFD.
-func Select(r, w []int, timeout time.Duration) (rr, wr []int, err error) {
+// greenlet until at least one fd of r is readable or one of w writable, or ctx ends, and returns
+// the ready ones. When ctx ends first it returns scheduler.ContextError's error. A closed fd
+// fails with an error matching ErrBadFD. TrySelect only looks.
+func Select(ctx context.Context, r, w []int) (rr, wr []int, err error) {
+	fds := selectFDs(r, w)
+	if _, err := Poll(ctx, fds); err != nil {
+		return nil, nil, err
+	}
+	return selected(fds, len(r))
+}
+
+// TrySelect is Select that does not wait: it returns the fds ready now (one ppoll(2) call,
+// from any goroutine).
+func TrySelect(r, w []int) (rr, wr []int, err error) {
+	fds := selectFDs(r, w)
+	if _, err := ppoll0(fds); err != nil {
+		return nil, nil, err
+	}
+	return selected(fds, len(r))
+}
+
+func selectFDs(r, w []int) []PollFD {
 	fds := make([]PollFD, 0, len(r)+len(w))
 	for _, fd := range r {
 		fds = append(fds, PollFD{Fd: int32(fd), Events: PollIn})
@@ -149,9 +165,12 @@ func Select(r, w []int, timeout time.Duration) (rr, wr []int, err error) {
 	for _, fd := range w {
 		fds = append(fds, PollFD{Fd: int32(fd), Events: PollOut})
 	}
-	if _, err := Poll(fds, timeout); err != nil {
-		return nil, nil, err
-	}
+	return fds
+}
+
+// selected splits the ready entries of fds (the first nr asked for reading) into Select's
+// results.
+func selected(fds []PollFD, nr int) (rr, wr []int, err error) {
 	for i, p := range fds {
 		if p.Revents&PollNval != 0 {
 			return nil, nil, &os.SyscallError{Syscall: "select", Err: errors.Join(ErrBadFD, syscall.EBADF)}
@@ -159,7 +178,7 @@ func Select(r, w []int, timeout time.Duration) (rr, wr []int, err error) {
 		if p.Revents == 0 {
 			continue
 		}
-		if i < len(r) {
+		if i < nr {
 			rr = append(rr, int(p.Fd))
 		} else {
 			wr = append(wr, int(p.Fd))
@@ -168,24 +187,21 @@ func Select(r, w []int, timeout time.Duration) (rr, wr []int, err error) {
 	return rr, wr, nil
 }
 
-// WaitRead blocks the calling greenlet until fd is readable (gevent.socket.wait_read). A timeout
-// (not scheduler.Forever) that passes returns an error matching ErrTimeout.
-func WaitRead(fd int, timeout time.Duration) error { return waitFD(fd, PollIn, timeout) }
+// WaitRead blocks the calling greenlet until fd is readable (gevent.socket.wait_read) or ctx
+// ends (scheduler.ContextError's error).
+func WaitRead(ctx context.Context, fd int) error { return waitFD(ctx, fd, PollIn) }
 
-// WaitWrite blocks the calling greenlet until fd is writable (gevent.socket.wait_write).
-func WaitWrite(fd int, timeout time.Duration) error { return waitFD(fd, PollOut, timeout) }
+// WaitWrite blocks the calling greenlet until fd is writable (gevent.socket.wait_write) or ctx
+// ends.
+func WaitWrite(ctx context.Context, fd int) error { return waitFD(ctx, fd, PollOut) }
 
-func waitFD(fd int, ev int16, timeout time.Duration) error {
+func waitFD(ctx context.Context, fd int, ev int16) error {
 	fds := []PollFD{{Fd: int32(fd), Events: ev}}
-	n, err := Poll(fds, timeout)
-	if err != nil {
+	if _, err := Poll(ctx, fds); err != nil {
 		return err
 	}
 	if fds[0].Revents&PollNval != 0 {
 		return &os.SyscallError{Syscall: "wait", Err: errors.Join(ErrBadFD, syscall.EBADF)}
-	}
-	if n == 0 {
-		return ErrTimeout
 	}
 	return nil
 }

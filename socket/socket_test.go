@@ -2,7 +2,9 @@ package socket_test
 
 import (
 	"bufio"
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -16,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/geventgo/geventgo/internal/testctx"
 	"github.com/geventgo/geventgo/scheduler"
 	"github.com/geventgo/geventgo/socket"
 )
@@ -50,7 +53,7 @@ func TestSocketpairBetweenGreenlets(t *testing.T) {
 			_, err := a.Write([]byte("hello"))
 			return err
 		})
-		got, err := reader.Get(true, scheduler.Forever)
+		got, err := reader.Get(bg)
 		require.NoError(t, err)
 		assert.Equal(t, "hello", got)
 		return nil
@@ -91,7 +94,7 @@ func TestTCPEchoWithBufio(t *testing.T) {
 		}
 		assert.Equal(t, ln.Addr().String(), c.RemoteAddr().String())
 		require.NoError(t, c.(*socket.Conn).CloseWrite())
-		require.NoError(t, srv.Join(scheduler.Forever))
+		require.NoError(t, srv.Join(bg))
 		_, err = c.Read(make([]byte, 1))
 		assert.ErrorIs(t, err, io.EOF)
 		require.NoError(t, c.Close())
@@ -138,9 +141,9 @@ func TestDeadlineChangedWhileBlocked(t *testing.T) {
 			_, err := a.Read(make([]byte, 1))
 			return err
 		})
-		require.NoError(t, scheduler.Sleep(5*ms))
+		require.NoError(t, scheduler.Sleep(bg, 5*ms))
 		require.NoError(t, a.SetReadDeadline(time.Now().Add(10*ms)))
-		require.NoError(t, g.Join(time.Second))
+		require.NoError(t, g.Join(testctx.Within(t, time.Second)))
 		assert.ErrorIs(t, g.Err(), os.ErrDeadlineExceeded)
 		return nil
 	})
@@ -167,10 +170,10 @@ func TestCloseWakesBlockedReader(t *testing.T) {
 			_, err := a.Read(make([]byte, 1))
 			return err
 		})
-		require.NoError(t, scheduler.Sleep(0))
+		require.NoError(t, scheduler.Sleep(bg, 0))
 		// The fd is closed under the reader's active watcher: no libev abort, a clean error.
 		require.NoError(t, a.Close())
-		require.NoError(t, g.Join(time.Second))
+		require.NoError(t, g.Join(testctx.Within(t, time.Second)))
 		assert.ErrorIs(t, g.Err(), net.ErrClosed)
 		// A later write from the peer wakes nobody and fails cleanly.
 		_, err = b.Write([]byte("x"))
@@ -179,27 +182,100 @@ func TestCloseWakesBlockedReader(t *testing.T) {
 	})
 }
 
+// rawRead reads fd with read(2) directly (the fd is non-blocking): n 0 and no error is EOF.
+func rawRead(fd int) (int, error) {
+	n, err := syscall.Read(fd, make([]byte, 16))
+	return n, err
+}
+
+// TestCloseFromForeignGoroutine: Close from a goroutine that is not on the hub is synchronous
+// (the peer sees EOF when it returns) and races with nothing on the hub (run under -race: the
+// closed flag was a plain bool written by the posted close and read by the hub's calls).
 func TestCloseFromForeignGoroutine(t *testing.T) {
 	run(t, func() error {
 		a, b, err := socket.Socketpair()
 		require.NoError(t, err)
 		defer b.Close()
-		errc := make(chan error, 1)
-		go func() {
-			_, err := a.Read(make([]byte, 1))
-			errc <- err
-			errc <- a.Close()
-		}()
-		assert.ErrorIs(t, <-errc, scheduler.ErrNotGreenlet)
-		assert.NoError(t, <-errc)
+		reader := scheduler.Spawn(func() (int, error) { return a.Read(make([]byte, 1)) })
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		out, err := scheduler.RunBlocking(bg, func() ([2]error, error) {
+			_, rerr := a.Read(make([]byte, 1)) // refused: not a greenlet
+			cerr := a.Close()
+			n, eof := rawRead(b.Fd())
+			if n != 0 || eof != nil {
+				return [2]error{rerr, cerr}, fmt.Errorf("peer read %d, %v after Close returned: want EOF", n, eof)
+			}
+			return [2]error{rerr, cerr}, nil
+		})
+		require.NoError(t, err)
+		assert.ErrorIs(t, out[0], scheduler.ErrNotGreenlet)
+		assert.NoError(t, out[1])
+		_, err = reader.Get(testctx.Within(t, time.Second))
+		assert.ErrorIs(t, err, net.ErrClosed, "the greenlet blocked in Read is woken")
 		_, err = a.Read(make([]byte, 1))
-		// The posted close runs at the next hub turn; until then reads fail or block briefly.
-		if err == nil {
-			t.Fatal("read succeeded on a socket being closed")
-		}
 		assert.ErrorIs(t, err, net.ErrClosed)
+		assert.ErrorIs(t, a.Close(), net.ErrClosed)
 		return nil
 	})
+}
+
+// TestForeignCloseRightBeforeDestroy: a Close from a goroutine whose post to the hub is dropped
+// by Destroy still closes the fd (it was lost: the peer never saw EOF and the fd leaked).
+func TestForeignCloseRightBeforeDestroy(t *testing.T) {
+	before := fdCount(t)
+	for range 5 {
+		var a, b *socket.Conn
+		closed := make(chan error, 1)
+		run(t, func() error {
+			var err error
+			a, b, err = socket.Socketpair()
+			require.NoError(t, err)
+			go func() { closed <- a.Close() }()
+			// Without giving the hub a turn, let the Close be posted (a Close that only
+			// posted returns at once; one that waits for the hub does not, and the bound
+			// ends the wait), then Destroy drops what was posted.
+			for end := time.Now().Add(50 * ms); len(closed) == 0 && time.Now().Before(end); {
+				runtime.Gosched()
+			}
+			return nil
+		})
+		require.NoError(t, <-closed)
+		n, err := rawRead(b.Fd())
+		assert.NoError(t, err, "the peer sees EOF")
+		assert.Zero(t, n)
+		require.NoError(t, b.Close())
+	}
+	assert.Equal(t, before, fdCount(t))
+}
+
+// TestCloseDuringDestroyClosesOnce: a greenlet's deferred Close (run by Destroy) and a Close
+// from another goroutine at the same time close the fd once: exactly one of them succeeds (both
+// could close it, the second time maybe someone else's fd reusing the number).
+func TestCloseDuringDestroyClosesOnce(t *testing.T) {
+	before := fdCount(t)
+	for range 50 {
+		var a *socket.Conn
+		var inDefer error
+		foreign := make(chan error, 1)
+		run(t, func() error {
+			var b *socket.Conn
+			var err error
+			a, b, err = socket.Socketpair()
+			require.NoError(t, err)
+			defer b.Close()
+			scheduler.Go(func() error {
+				defer func() { inDefer = a.Close() }()
+				_, err := a.Read(make([]byte, 1)) // until Destroy kills it
+				return err
+			})
+			require.NoError(t, scheduler.Sleep(bg, 0))
+			go func() { foreign <- a.Close() }()
+			return nil
+		})
+		ferr := <-foreign
+		assert.True(t, (inDefer == nil) != (ferr == nil), "one Close succeeds: defer %v, foreign %v", inDefer, ferr)
+	}
+	assert.Equal(t, before, fdCount(t))
 }
 
 func TestKillBlockedInReadWriteAccept(t *testing.T) {
@@ -221,10 +297,10 @@ func TestKillBlockedInReadWriteAccept(t *testing.T) {
 			scheduler.Go(func() error { _, err := c.Write(big); return err }),
 			scheduler.Go(func() error { _, err := ln.Accept(); return err }),
 		}
-		require.NoError(t, scheduler.Sleep(5*ms))
+		require.NoError(t, scheduler.Sleep(bg, 5*ms))
 		for _, g := range gs {
 			assert.False(t, g.Ready())
-			require.NoError(t, g.Kill(nil, true, time.Second))
+			require.NoError(t, g.Kill(testctx.Within(t, time.Second), nil))
 			assert.True(t, g.Dead())
 			assert.ErrorIs(t, g.ExitErr(), scheduler.ErrGreenletExit)
 		}
@@ -284,9 +360,9 @@ func TestClientDisconnectsMidRead(t *testing.T) {
 		require.NoError(t, err)
 		_, err = c.Write(make([]byte, 10))
 		require.NoError(t, err)
-		require.NoError(t, scheduler.Sleep(2*ms))
+		require.NoError(t, scheduler.Sleep(bg, 2*ms))
 		require.NoError(t, c.Close())
-		n, err := srv.Get(true, time.Second)
+		n, err := srv.Get(testctx.Within(t, time.Second))
 		assert.Equal(t, 10, n)
 		assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
 		return nil
@@ -320,17 +396,17 @@ func TestSlowClientAgainstReadTimeout(t *testing.T) {
 				if _, err := c.Write([]byte{'x'}); err != nil {
 					return nil // the server hung up: expected
 				}
-				if err := scheduler.Sleep(10 * ms); err != nil {
+				if err := scheduler.Sleep(bg, 10*ms); err != nil {
 					return err
 				}
 			}
 			return nil
 		})
-		n, err := srv.Get(true, time.Second)
+		n, err := srv.Get(testctx.Within(t, time.Second))
 		require.ErrorIs(t, err, os.ErrDeadlineExceeded)
 		assert.Greater(t, n, 0)
 		assert.Less(t, n, 64)
-		require.NoError(t, client.Kill(nil, true, time.Second))
+		require.NoError(t, client.Kill(testctx.Within(t, time.Second), nil))
 		return nil
 	})
 	assert.Equal(t, before, fdCount(t))
@@ -369,15 +445,15 @@ func TestTenThousandConnectionsLeaveNothing(t *testing.T) {
 			require.NoError(t, err)
 			require.NoError(t, c.Close())
 			if i%100 == 0 {
-				require.NoError(t, scheduler.Sleep(0))
+				require.NoError(t, scheduler.Sleep(bg, 0))
 			}
 		}
 		for accepted < n {
-			require.NoError(t, scheduler.Sleep(ms))
+			require.NoError(t, scheduler.Sleep(bg, ms))
 		}
-		require.NoError(t, scheduler.Sleep(10*ms))
-		assert.Equal(t, 1, scheduler.GetHub().Stats().LiveGreenlets, "only the acceptor is left")
-		require.NoError(t, srv.Kill(nil, true, time.Second))
+		require.NoError(t, scheduler.Sleep(bg, 10*ms))
+		assert.Equal(t, 1, scheduler.CurrentHub().Stats().LiveGreenlets, "only the acceptor is left")
+		require.NoError(t, srv.Kill(testctx.Within(t, time.Second), nil))
 		return nil
 	})
 	assert.Equal(t, fdsBefore, fdCount(t))
@@ -412,7 +488,7 @@ func TestUDP(t *testing.T) {
 		n, err := c.Read(buf)
 		require.NoError(t, err)
 		assert.Equal(t, "ping", string(buf[:n]))
-		require.NoError(t, echo.Join(time.Second))
+		require.NoError(t, echo.Join(testctx.Within(t, time.Second)))
 		assert.NoError(t, echo.Err())
 		return nil
 	})
@@ -452,27 +528,33 @@ func TestSelectAndPoll(t *testing.T) {
 		require.NoError(t, err)
 		defer a.Close()
 		defer b.Close()
-		r, w, err := socket.Select([]int{a.Fd()}, nil, 10*ms)
-		require.NoError(t, err)
+		r, w, err := socket.Select(testctx.Within(t, 10*ms), []int{a.Fd()}, nil)
+		require.ErrorIs(t, err, scheduler.ErrTimeout)
+		require.ErrorIs(t, err, context.DeadlineExceeded)
 		assert.Empty(t, r)
 		assert.Empty(t, w)
 		scheduler.SpawnLater(5*ms, func() (int, error) { return b.Write([]byte("x")) })
-		r, _, err = socket.Select([]int{a.Fd()}, nil, time.Second)
+		r, _, err = socket.Select(testctx.Within(t, time.Second), []int{a.Fd()}, nil)
 		require.NoError(t, err)
 		assert.Equal(t, []int{a.Fd()}, r)
-		_, w, err = socket.Select(nil, []int{a.Fd()}, 0)
+		_, w, err = socket.TrySelect(nil, []int{a.Fd()})
 		require.NoError(t, err)
 		assert.Equal(t, []int{a.Fd()}, w)
 		fds := []socket.PollFD{{Fd: int32(a.Fd()), Events: socket.PollIn}}
-		n, err := socket.Poll(fds, 0)
+		n, err := socket.TryPoll(fds)
 		require.NoError(t, err)
 		assert.Equal(t, 1, n)
 		assert.NotZero(t, fds[0].Revents&socket.PollIn)
-		require.NoError(t, socket.WaitRead(a.Fd(), time.Second))
-		require.NoError(t, socket.WaitWrite(b.Fd(), time.Second))
+		require.NoError(t, socket.WaitRead(testctx.Within(t, time.Second), a.Fd()))
+		require.NoError(t, socket.WaitWrite(testctx.Within(t, time.Second), b.Fd()))
 		_, _ = a.Read(make([]byte, 1))
-		assert.ErrorIs(t, socket.WaitRead(a.Fd(), 5*ms), socket.ErrTimeout)
-		_, _, err = socket.Select([]int{99999}, nil, 0)
+		assert.ErrorIs(t, socket.WaitRead(testctx.Within(t, 5*ms), a.Fd()), scheduler.ErrTimeout)
+		n, err = socket.Poll(testctx.Within(t, 5*ms), fds)
+		assert.ErrorIs(t, err, scheduler.ErrTimeout)
+		assert.Zero(t, n)
+		_, _, err = socket.TrySelect([]int{99999}, nil)
+		assert.ErrorIs(t, err, socket.ErrBadFD)
+		_, _, err = socket.Select(bg, []int{99999}, nil)
 		assert.ErrorIs(t, err, socket.ErrBadFD)
 		return nil
 	})
@@ -508,7 +590,7 @@ func TestBadInput(t *testing.T) {
 
 func TestAcceptBacksOffOnEMFILE(t *testing.T) {
 	run(t, func() error {
-		h := scheduler.GetHub()
+		h := scheduler.CurrentHub()
 		var reported []error
 		h.SetErrorHandler(func(err error) { reported = append(reported, err) })
 		ln, err := socket.Listen("tcp", "127.0.0.1:0")
@@ -538,14 +620,14 @@ func TestAcceptBacksOffOnEMFILE(t *testing.T) {
 		defer release()
 		acc := scheduler.Spawn(func() (net.Conn, error) { return ln.Accept() })
 		it0 := h.Stats().Iterations
-		require.NoError(t, scheduler.Sleep(100*ms))
+		require.NoError(t, scheduler.Sleep(bg, 100*ms))
 		its := h.Stats().Iterations - it0
 		assert.Less(t, its, uint64(30), "accept must back off, not spin")
 		assert.False(t, acc.Ready())
 		require.Len(t, reported, 1)
 		assert.ErrorIs(t, reported[0], syscall.EMFILE)
 		release()
-		conn, err := acc.Get(true, 2*time.Second)
+		conn, err := acc.Get(testctx.Within(t, 2*time.Second))
 		require.NoError(t, err)
 		require.NoError(t, conn.Close())
 		return nil
