@@ -3,6 +3,7 @@ package faults
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,7 +27,8 @@ func TestDestroyWithSuspendedGreenlets(t *testing.T) {
 	before := goleak.IgnoreCurrent()
 	fdsBefore := openFDs(t)
 
-	h := scheduler.GetHub()
+	h, err := scheduler.NewHub()
+	require.NoError(t, err)
 	r := &reports{}
 	h.SetErrorHandler(r.add)
 	h.SetBlockingThreshold(2 * time.Second)
@@ -40,33 +42,46 @@ func TestDestroyWithSuspendedGreenlets(t *testing.T) {
 	sem, err := lock.NewSemaphore(0)
 	require.NoError(t, err)
 	var ev event.Event
-	q := queue.NewQueue[int](0)
+	q := queue.New[int](0)
 	release := make(chan struct{})
+	var fnStarted atomic.Int32
 	var fnDone sync.WaitGroup
 	fnDone.Add(2)
+	// blockOff is the function run off the hub: it says it started, so that
+	// the test waits for both to run before destroying the hub, and holds
+	// until released.
+	blockOff := func() (int, error) {
+		defer fnDone.Done()
+		fnStarted.Add(1)
+		<-release
+		return 0, nil
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
 	ops := map[string]func() error{
-		"sleep":        func() error { return scheduler.Sleep(time.Hour) },
-		"waiter":       func() error { _, err := scheduler.NewWaiter().Get(); return err },
-		"event":        func() error { _, err := ev.Wait(scheduler.Forever); return err },
-		"queue get":    func() error { _, err := q.Get(true, scheduler.Forever); return err },
-		"semaphore":    func() error { _, err := sem.Acquire(true, scheduler.Forever); return err },
+		"sleep":        func() error { return scheduler.Sleep(bg, time.Hour) },
+		"waiter":       func() error { _, err := scheduler.NewWaiter("").Get(bg); return err },
+		"event":        func() error { return ev.Wait(bg) },
+		"queue get":    func() error { _, err := q.Get(bg); return err },
+		"semaphore":    func() error { return sem.Acquire(bg) },
 		"socket read":  func() error { _, err := a.Read(make([]byte, 1)); return err },
 		"accept":       func() error { _, err := l.Accept(); return err },
 		"wait context": func() error { return scheduler.WaitContext(ctx) },
 		"timeout guard": func() error {
-			tm := scheduler.StartTimeout(time.Hour)
+			tm, err := scheduler.StartTimeout(time.Hour)
+			if err != nil {
+				return err
+			}
 			defer tm.Cancel()
-			return scheduler.Sleep(time.Hour)
+			return scheduler.Sleep(bg, time.Hour)
 		},
 		"run blocking": func() error {
-			_, err := scheduler.RunBlocking(func() (int, error) { defer fnDone.Done(); <-release; return 0, nil })
+			_, err := scheduler.RunBlocking(bg, blockOff)
 			return err
 		},
 		"threadpool": func() error {
-			_, err := threadpool.Apply(pool, func() (int, error) { defer fnDone.Done(); <-release; return 0, nil })
+			_, err := threadpool.Apply(bg, pool, blockOff)
 			return err
 		},
 	}
@@ -78,22 +93,24 @@ func TestDestroyWithSuspendedGreenlets(t *testing.T) {
 		o := &outcome{}
 		outcomes[name] = o
 		g := scheduler.Go(func() error {
-			defer func() { o.deferErr = scheduler.Sleep(time.Millisecond) }()
+			defer func() { o.deferErr = scheduler.Sleep(bg, time.Millisecond) }()
 			o.opErr = op()
 			return o.opErr
 		})
 		g.SetName(name)
 	}
 	// A joiner of a blocked greenlet, too.
-	target := scheduler.Go(func() error { return scheduler.Sleep(time.Hour) })
+	target := scheduler.Go(func() error { return scheduler.Sleep(bg, time.Hour) })
 	joiner := &outcome{}
 	outcomes["join"] = joiner
 	scheduler.Go(func() error {
-		defer func() { joiner.deferErr = scheduler.Sleep(time.Millisecond) }()
-		joiner.opErr = target.Join(scheduler.Forever)
+		defer func() { joiner.deferErr = scheduler.Sleep(bg, time.Millisecond) }()
+		joiner.opErr = target.Join(bg)
 		return joiner.opErr
 	})
-	require.NoError(t, scheduler.Sleep(10*time.Millisecond))
+	// Every greenlet blocks in its first switch; the functions off the hub
+	// start on goroutines of their own, so poll for them.
+	require.True(t, pollUntil(t, func() bool { return fnStarted.Load() == 2 }), "both functions off the hub started")
 	assert.Equal(t, len(ops)+2, h.Stats().LiveGreenlets)
 	neverRan := false
 	scheduler.Go(func() error { neverRan = true; return nil })

@@ -146,15 +146,15 @@ func fdClosedAfterPoll(t *testing.T) {
 		var waitErr error
 		g := scheduler.Go(func() error {
 			_, waitErr = scheduler.WithTimeout(50*time.Millisecond, func() (int, error) {
-				return h.Wait(io, k, "read closed fd")
+				return h.Wait(bg, io, k, "read closed fd")
 			})
 			return nil
 		})
 		// A real sleep runs the loop, which registers the fd with epoll.
-		require.NoError(t, scheduler.Sleep(time.Millisecond))
+		require.NoError(t, scheduler.Sleep(bg, time.Millisecond))
 		require.True(t, io.IsActive())
 		require.NoError(t, syscall.Close(fds[0]))
-		require.NoError(t, g.Join(scheduler.Forever))
+		require.NoError(t, g.Join(bg))
 		assert.ErrorIs(t, waitErr, scheduler.ErrTimeout)
 		assert.False(t, io.IsActive(), "Hub.Wait stopped the watcher")
 		checkBystander(t, by, 10)
@@ -177,13 +177,13 @@ func fdClosedBeforePoll(t *testing.T) {
 		var waitErr error
 		g := scheduler.Go(func() error {
 			rev, waitErr = scheduler.WithTimeout(time.Second, func() (int, error) {
-				return h.Wait(io, k, "read fd closed before the poll")
+				return h.Wait(bg, io, k, "read fd closed before the poll")
 			})
 			return nil
 		})
-		require.NoError(t, scheduler.Sleep(0))
+		require.NoError(t, scheduler.Sleep(bg, 0))
 		require.NoError(t, syscall.Close(fds[0]))
-		require.NoError(t, g.Join(scheduler.Forever))
+		require.NoError(t, g.Join(bg))
 		if waitErr == nil {
 			assert.NotZero(t, rev&cev.EV_ERROR, "revents carry EV_ERROR: %#x", rev)
 		} else {

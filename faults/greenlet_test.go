@@ -1,10 +1,12 @@
 package faults
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -32,14 +34,14 @@ func TestPanicInGreenlet(t *testing.T) {
 				deferred := false
 				g := scheduler.Go(func() error {
 					defer func() { deferred = true }()
-					if err := scheduler.Sleep(time.Millisecond); err != nil {
+					if err := scheduler.Sleep(bg, time.Millisecond); err != nil {
 						return err
 					}
 					panicHere(tc.value)
 					return nil
 				})
 				g.SetName("panicker")
-				require.NoError(t, g.Join(scheduler.Forever), "joining a failed greenlet is not an error")
+				require.NoError(t, g.Join(bg), "joining a failed greenlet is not an error")
 				assert.True(t, deferred, "the greenlet's defers ran")
 				assert.True(t, g.Dead())
 				assert.False(t, g.Successful())
@@ -61,7 +63,7 @@ func TestPanicInGreenlet(t *testing.T) {
 
 				checkBystander(t, by, 20)
 				// The hub goes on.
-				v, err := scheduler.Spawn(func() (int, error) { return 7, nil }).Get(true, scheduler.Forever)
+				v, err := scheduler.Spawn(func() (int, error) { return 7, nil }).Get(bg)
 				require.NoError(t, err)
 				assert.Equal(t, 7, v)
 			})
@@ -77,8 +79,8 @@ func TestPanicInCallbackAndLink(t *testing.T) {
 		g := scheduler.Go(func() error { return nil })
 		g.Rawlink(func(scheduler.Linkable) { ran = append(ran, "link1"); panicHere("rawlink") })
 		g.Rawlink(func(scheduler.Linkable) { ran = append(ran, "link2") })
-		require.NoError(t, g.Join(scheduler.Forever))
-		require.NoError(t, scheduler.Sleep(0))
+		require.NoError(t, g.Join(bg))
+		require.NoError(t, scheduler.Sleep(bg, 0))
 		assert.Equal(t, []string{"cb1", "cb2", "link1", "link2"}, ran, "a panicking callback or link does not cost the next ones")
 		reps := r.all()
 		require.Len(t, reps, 2)
@@ -97,14 +99,14 @@ func TestGoexitInGreenlet(t *testing.T) {
 		deferred := false
 		g := scheduler.Go(func() error {
 			defer func() { deferred = true }()
-			if err := scheduler.Sleep(time.Millisecond); err != nil {
+			if err := scheduler.Sleep(bg, time.Millisecond); err != nil {
 				return err
 			}
 			runtime.Goexit()
 			return nil
 		})
 		g.SetName("goexiter")
-		require.NoError(t, g.Join(scheduler.Forever))
+		require.NoError(t, g.Join(bg))
 		assert.True(t, deferred)
 		assert.True(t, g.Dead())
 		assert.False(t, g.Successful())
@@ -129,9 +131,9 @@ func TestCPUHogReportedOnce(t *testing.T) {
 			return nil
 		})
 		g.SetName("cpu-hog")
-		require.NoError(t, g.Join(scheduler.Forever))
+		require.NoError(t, g.Join(bg))
 		// Waiting in the poll is not blocking: nothing more is reported.
-		require.NoError(t, scheduler.Sleep(300*time.Millisecond))
+		require.NoError(t, scheduler.Sleep(bg, 300*time.Millisecond))
 		checkBystander(t, by, 5)
 
 		reps := r.all()
@@ -145,11 +147,17 @@ func TestCPUHogReportedOnce(t *testing.T) {
 	})
 }
 
+// TestForeignGoroutineBlockingCalls calls every hub-affine scheduler call
+// from a goroutine that is no greenlet, and the blocking ones also from the
+// hub greenlet (a callback): each is refused with ErrNotGreenlet, changes
+// nothing (no watcher started, no link left, nothing killed, no body run)
+// and, from the goroutine, creates no hub.
 func TestForeignGoroutineBlockingCalls(t *testing.T) {
 	withHub(t, func(h *scheduler.Hub, r *reports) {
 		by := bystander(10)
-		g := scheduler.Spawn(func() (int, error) { return 3, scheduler.Sleep(5 * time.Millisecond) })
-		w := scheduler.NewWaiter()
+		g := scheduler.Spawn(func() (int, error) { return 3, scheduler.Sleep(bg, 5*time.Millisecond) })
+		unstarted := scheduler.New(func() (int, error) { return 4, nil })
+		w := scheduler.NewWaiter("")
 		k := scheduler.NewWaker()
 		fds := socketpair(t)
 		defer syscall.Close(fds[0])
@@ -158,35 +166,58 @@ func TestForeignGoroutineBlockingCalls(t *testing.T) {
 		require.NoError(t, err)
 		defer io.Close()
 		tm := scheduler.NewTimeout(time.Millisecond, nil)
+		ctx, cancel := context.WithCancel(bg)
+		defer cancel()
+		var bodiesRun atomic.Int32
+		body := func() (int, error) { bodiesRun.Add(1); return 0, nil }
 
-		calls := map[string]func() error{
-			"Greenlet.Join": func() error { return g.Join(scheduler.Forever) },
-			"Greenlet.Get":  func() error { _, err := g.Get(true, scheduler.Forever); return err },
-			"Greenlet.Kill": func() error { return g.Kill(nil, true, scheduler.Forever) },
-			"Waiter.Get":    func() error { _, err := w.Get(); return err },
+		blocking := map[string]func() error{
+			"Greenlet.Join": func() error { return g.Join(bg) },
+			"Greenlet.Get":  func() error { _, err := g.Get(bg); return err },
+			"Greenlet.Kill": func() error { return g.Kill(bg, nil) },
+			"Waiter.Get":    func() error { _, err := w.Get(bg); return err },
 			"Hub.Switch":    func() error { _, err := h.Switch(); return err },
-			"Hub.Wait":      func() error { _, err := h.Wait(io, k, "read"); return err },
-			"Timeout.Start": func() error { return tm.Start() },
+			"Hub.Wait":      func() error { _, err := h.Wait(bg, io, k, "read"); return err },
+			"Sleep":         func() error { return scheduler.Sleep(bg, time.Millisecond) },
+			"Sleep(0)":      func() error { return scheduler.Sleep(bg, 0) },
+			"Idle":          func() error { return scheduler.Idle(bg, 0) },
+			"WaitContext":   func() error { return scheduler.WaitContext(ctx) },
+			"RunBlocking":   func() error { _, err := scheduler.RunBlocking(bg, body); return err },
 			"JoinAll": func() error {
-				_, err := scheduler.JoinAll([]*scheduler.Greenlet[int]{g}, scheduler.Forever, true)
+				_, err := scheduler.JoinAll(bg, []*scheduler.Greenlet[int]{g})
 				return err
 			},
 			"Wait": func() error {
-				_, err := scheduler.Wait([]scheduler.Linkable{g}, 0, scheduler.Forever)
+				_, err := scheduler.Wait(bg, []scheduler.Linkable{g}, 0)
 				return err
 			},
 			"KillAll": func() error {
-				return scheduler.KillAll([]*scheduler.Greenlet[int]{g}, nil, true, scheduler.Forever)
+				return scheduler.KillAll(bg, []*scheduler.Greenlet[int]{g}, nil)
 			},
-			"KillAll (non-blocking)": func() error {
-				return scheduler.KillAll([]*scheduler.Greenlet[int]{g}, nil, false, 0)
+		}
+		nonBlocking := map[string]func() error{
+			"Timeout.Start":  func() error { return tm.Start() },
+			"StartTimeout":   func() error { _, err := scheduler.StartTimeout(time.Hour); return err },
+			"Greenlet.Start": func() error { return unstarted.Start() },
+			// WithTimeout blocks only where fn does; it arms a Timeout.
+			"WithTimeout": func() error { _, err := scheduler.WithTimeout(time.Hour, body); return err },
+			"Spawn":       func() error { return scheduler.Spawn(body).Err() },
+			"Go": func() error {
+				return scheduler.Go(func() error { _, err := body(); return err }).Err()
+			},
+			"Greenlet.KillAsync": func() error { return g.KillAsync(nil) },
+			"KillAllAsync": func() error {
+				return scheduler.KillAllAsync([]*scheduler.Greenlet[int]{g}, nil)
 			},
 		}
 		errs := map[string]error{}
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			for name, call := range calls {
+			for name, call := range blocking {
+				errs[name] = call()
+			}
+			for name, call := range nonBlocking {
 				errs[name] = call()
 			}
 			// Links are the hub's state: a foreign Rawlink registers nothing.
@@ -199,26 +230,49 @@ func TestForeignGoroutineBlockingCalls(t *testing.T) {
 			// The goroutine-safe entry still works from here.
 			errs["Post"] = h.Post(func() { w.Switch("posted") })
 		}()
-		<-done
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatal("a call from a foreign goroutine hangs instead of being refused")
+		}
 		assert.NoError(t, errs["Rawlink"])
 		assert.NoError(t, errs["no hub"])
-		assert.False(t, g.HasLinks(), "refused calls left links on the greenlet")
-		for name := range calls {
-			assert.ErrorIs(t, errs[name], scheduler.ErrNotGreenlet, name)
+		for name := range blocking {
+			assert.ErrorIs(t, errs[name], scheduler.ErrNotGreenlet, "%s from a foreign goroutine", name)
+		}
+		for name := range nonBlocking {
+			assert.ErrorIs(t, errs[name], scheduler.ErrNotGreenlet, "%s from a foreign goroutine", name)
 		}
 		require.NoError(t, errs["Post"])
 
+		// The hub greenlet must never block: the blocking calls made from a
+		// callback are refused the same way.
+		hubErrs := map[string]error{}
+		h.RunCallback(func() {
+			for name, call := range blocking {
+				hubErrs[name] = call()
+			}
+		})
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		require.Len(t, hubErrs, len(blocking), "the callback ran")
+		for name := range blocking {
+			assert.ErrorIs(t, hubErrs[name], scheduler.ErrNotGreenlet, "%s from a hub callback", name)
+		}
+
 		// The hub is unharmed: the refused calls started nothing and
 		// killed nothing.
+		assert.False(t, g.HasLinks(), "refused calls left links on the greenlet")
 		assert.False(t, io.IsActive(), "a refused Hub.Wait leaves its watcher stopped")
 		assert.False(t, tm.Pending())
-		v, err := w.Get()
+		assert.False(t, unstarted.Started(), "the refused Start scheduled nothing")
+		v, err := w.Get(bg)
 		require.NoError(t, err)
 		assert.Equal(t, "posted", v)
-		gv, err := g.Get(true, scheduler.Forever)
+		gv, err := g.Get(bg)
 		require.NoError(t, err)
 		assert.Equal(t, 3, gv)
-		assert.True(t, g.Successful(), "the refused Kill did not kill")
+		assert.True(t, g.Successful(), "the refused kills did not kill")
+		assert.Zero(t, bodiesRun.Load(), "no refused call ran its function")
 		checkBystander(t, by, 10)
 		assert.Empty(t, r.all())
 	})
@@ -230,27 +284,27 @@ func TestForeignGoroutineBlockingCalls(t *testing.T) {
 // greenlet it did not own.
 func TestCrossHubWaitRefused(t *testing.T) {
 	withHub(t, func(h *scheduler.Hub, r *reports) {
-		g := scheduler.Spawn(func() (int, error) { return 5, scheduler.Sleep(20 * time.Millisecond) })
+		g := scheduler.Spawn(func() (int, error) { return 5, scheduler.Sleep(bg, 20*time.Millisecond) })
 		// The primitives are bound to h by a greenlet of h waiting on them.
 		var ev event.Event
 		ar := &event.AsyncResult[int]{}
 		sem, err := lock.NewSemaphore(0)
 		require.NoError(t, err)
 		waiters := []*scheduler.Greenlet[struct{}]{
-			scheduler.Go(func() error { _, err := ev.Wait(scheduler.Forever); return err }),
-			scheduler.Go(func() error { _, err := ar.Get(true, scheduler.Forever); return err }),
-			scheduler.Go(func() error { _, err := sem.Acquire(true, scheduler.Forever); return err }),
+			scheduler.Go(func() error { return ev.Wait(bg) }),
+			scheduler.Go(func() error { _, err := ar.Get(bg); return err }),
+			scheduler.Go(func() error { return sem.Acquire(bg) }),
 		}
-		require.NoError(t, scheduler.Sleep(0))
+		require.NoError(t, scheduler.Sleep(bg, 0))
 		errs := map[string]error{}
 		done := make(chan error)
 		go func() {
 			done <- scheduler.Main(func() error {
-				_, errs["Wait on primitives"] = scheduler.Wait([]scheduler.Linkable{&ev, ar, sem}, 0, scheduler.Forever)
-				_, errs["JoinAll"] = scheduler.JoinAll([]*scheduler.Greenlet[int]{g}, scheduler.Forever, true)
-				_, errs["Wait"] = scheduler.Wait([]scheduler.Linkable{g}, 0, scheduler.Forever)
-				errs["KillAll"] = scheduler.KillAll([]*scheduler.Greenlet[int]{g}, nil, true, scheduler.Forever)
-				errs["Join"] = g.Join(scheduler.Forever)
+				_, errs["Wait on primitives"] = scheduler.Wait(bg, []scheduler.Linkable{&ev, ar, sem}, 0)
+				_, errs["JoinAll"] = scheduler.JoinAll(bg, []*scheduler.Greenlet[int]{g})
+				_, errs["Wait"] = scheduler.Wait(bg, []scheduler.Linkable{g}, 0)
+				errs["KillAll"] = scheduler.KillAll(bg, []*scheduler.Greenlet[int]{g}, nil)
+				errs["Join"] = g.Join(bg)
 				return nil
 			})
 		}()
@@ -264,9 +318,9 @@ func TestCrossHubWaitRefused(t *testing.T) {
 		ar.Set(1)
 		_, err = sem.Release()
 		require.NoError(t, err)
-		_, err = scheduler.JoinAll(waiters, scheduler.Forever, true)
+		_, err = scheduler.JoinAll(bg, waiters)
 		require.NoError(t, err)
-		v, err := g.Get(true, scheduler.Forever)
+		v, err := g.Get(bg)
 		require.NoError(t, err)
 		assert.Equal(t, 5, v, "the refused KillAll did not kill")
 		assert.Empty(t, r.all())
@@ -282,14 +336,14 @@ func TestGreenletKillsItself(t *testing.T) {
 			g := scheduler.Go(func() error {
 				// gevent: kill() of getcurrent() raises GreenletExit
 				// in the caller, once the hub runs the kill.
-				killErr = scheduler.GetCurrent().Kill(nil, true, scheduler.Forever)
+				killErr = scheduler.GetCurrent().Kill(bg, nil)
 				if killErr != nil {
 					return killErr
 				}
 				after = true
 				return nil
 			})
-			require.NoError(t, g.Join(scheduler.Forever))
+			require.NoError(t, g.Join(bg))
 			assert.ErrorIs(t, killErr, scheduler.ErrGreenletExit)
 			assert.False(t, after)
 			assert.True(t, g.Dead())
@@ -302,13 +356,13 @@ func TestGreenletKillsItself(t *testing.T) {
 		withHub(t, func(h *scheduler.Hub, r *reports) {
 			var trace []string
 			g := scheduler.Go(func() error {
-				require.NoError(t, scheduler.GetCurrent().Kill(nil, false, 0))
+				require.NoError(t, scheduler.GetCurrent().KillAsync(nil))
 				trace = append(trace, "after kill")
-				err := scheduler.Sleep(0)
+				err := scheduler.Sleep(bg, 0)
 				trace = append(trace, "sleep: "+errString(err))
 				return err
 			})
-			require.NoError(t, g.Join(scheduler.Forever))
+			require.NoError(t, g.Join(bg))
 			require.Len(t, trace, 2)
 			assert.Equal(t, "after kill", trace[0])
 			assert.True(t, strings.HasPrefix(trace[1], "sleep: "))
@@ -333,15 +387,15 @@ func errString(err error) string {
 // stays alive and killable, and the hub stays usable.
 func TestDeadlockBecomesLoopExit(t *testing.T) {
 	withHub(t, func(h *scheduler.Hub, r *reports) {
-		w := scheduler.NewWaiterLabel("a reply that never comes")
+		w := scheduler.NewWaiter("a reply that never comes")
 		deferred := false
 		g := scheduler.Go(func() error {
 			defer func() { deferred = true }()
-			_, err := w.Get()
+			_, err := w.Get(bg)
 			return err
 		})
 		g.SetName("stuck")
-		err := g.Join(scheduler.Forever)
+		err := g.Join(bg)
 		require.ErrorIs(t, err, scheduler.ErrLoopExit)
 		var le *scheduler.LoopExitError
 		require.ErrorAs(t, err, &le)
@@ -356,9 +410,9 @@ func TestDeadlockBecomesLoopExit(t *testing.T) {
 		assert.Contains(t, found.Stack, "TestDeadlockBecomesLoopExit", "the stack shows where it waits")
 		assert.False(t, g.Dead(), "LoopExit does not kill the stuck greenlet")
 
-		require.NoError(t, g.Kill(nil, true, scheduler.Forever))
+		require.NoError(t, g.Kill(bg, nil))
 		assert.True(t, deferred)
-		require.NoError(t, scheduler.Sleep(time.Millisecond), "the hub is still usable")
+		require.NoError(t, scheduler.Sleep(bg, time.Millisecond), "the hub is still usable")
 		assert.Empty(t, r.all())
 	})
 }

@@ -46,7 +46,7 @@ type loopState struct {
 // callbacks already queued (link notifications, deferred switches) run.
 func probe(t *testing.T, h *scheduler.Hub) loopState {
 	t.Helper()
-	require.NoError(t, scheduler.Sleep(0))
+	require.NoError(t, scheduler.Sleep(bg, 0))
 	loop := h.Loop()
 	st := h.Stats()
 	return loopState{
@@ -58,36 +58,57 @@ func probe(t *testing.T, h *scheduler.Hub) loopState {
 	}
 }
 
-// waitIdle probes until the loop is back at base or a second passes: some
-// faults (a RunBlocking whose function returns later) settle through a Post.
+// waitIdle probes until the loop is back at base: some faults (a
+// RunBlocking whose function returns later) settle through a Post.
 func waitIdle(t *testing.T, h *scheduler.Hub, base loopState) {
 	t.Helper()
-	deadline := time.Now().Add(time.Second)
 	var st loopState
-	for {
-		st = probe(t, h)
-		if st == base || time.Now().After(deadline) {
-			break
-		}
-		require.NoError(t, scheduler.Sleep(time.Millisecond))
-	}
+	pollUntil(t, func() bool { st = probe(t, h); return st == base })
 	assert.Equal(t, base, st, "loop state back to its baseline")
 }
 
+// pollUntil runs the hub (1 ms sleeps) until cond holds or 5 s pass, and
+// reports whether it held; cond runs on the hub, so it may read hub state.
+func pollUntil(t *testing.T, cond func() bool) bool {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		require.NoError(t, scheduler.Sleep(bg, time.Millisecond))
+	}
+	return true
+}
+
+// pollerOnce opens the Go runtime's network poller (an epoll fd and an
+// eventfd, kept for the life of the process) before the first fd count.
+// Otherwise the first pollable fd a test makes (a pipe, a socket's Shared
+// form) opens it, and the count taken before reads as a leak.
+var pollerOnce sync.Once
+
+// openFDs counts the process's open fds, with the runtime poller's included.
 func openFDs(t *testing.T) int {
 	t.Helper()
+	pollerOnce.Do(func() {
+		r, w, err := os.Pipe()
+		require.NoError(t, err)
+		require.NoError(t, r.Close())
+		require.NoError(t, w.Close())
+	})
 	ents, err := os.ReadDir("/proc/self/fd")
 	require.NoError(t, err)
 	return len(ents)
 }
 
-// withHub runs fn on the test goroutine's hub with reports captured, then
+// withHub runs fn on a new hub of the test goroutine with reports captured, then
 // checks the loop is back to its idle baseline, destroys the hub and checks
 // no goroutine (coroutine, RunBlocking worker, watchdog) outlived it.
 func withHub(t *testing.T, fn func(h *scheduler.Hub, r *reports)) {
 	t.Helper()
 	before := goleak.IgnoreCurrent()
-	h := scheduler.GetHub()
+	h, err := scheduler.NewHub()
+	require.NoError(t, err)
 	r := &reports{}
 	h.SetErrorHandler(r.add)
 	// A loaded machine (race detector, parallel builds) can stall a
@@ -115,7 +136,7 @@ func withHub(t *testing.T, fn func(h *scheduler.Hub, r *reports)) {
 func bystander(n int) *scheduler.Greenlet[int] {
 	g := scheduler.Spawn(func() (int, error) {
 		for i := range n {
-			if err := scheduler.Sleep(time.Millisecond); err != nil {
+			if err := scheduler.Sleep(bg, time.Millisecond); err != nil {
 				return i, err
 			}
 		}
@@ -128,7 +149,7 @@ func bystander(n int) *scheduler.Greenlet[int] {
 // checkBystander asserts the bystander lost no round to the fault.
 func checkBystander(t *testing.T, g *scheduler.Greenlet[int], n int) {
 	t.Helper()
-	v, err := g.Get(true, scheduler.Forever)
+	v, err := g.Get(bg)
 	require.NoError(t, err)
 	assert.Equal(t, n, v, "bystander completed every round")
 }
@@ -158,11 +179,11 @@ func TestProbeSeesLeftovers(t *testing.T) {
 	withHub(t, func(h *scheduler.Hub, r *reports) {
 		base := probe(t, h)
 
-		g := scheduler.Go(func() error { return scheduler.Sleep(time.Hour) })
+		g := scheduler.Go(func() error { return scheduler.Sleep(bg, time.Hour) })
 		st := probe(t, h)
 		assert.Equal(t, base.active+1, st.active, "a sleep timer is an active watcher")
 		assert.Equal(t, base.live+1, st.live)
-		require.NoError(t, g.Kill(nil, true, scheduler.Forever))
+		require.NoError(t, g.Kill(bg, nil))
 		assert.Equal(t, base, probe(t, h))
 
 		release := h.KeepAlive()

@@ -14,81 +14,135 @@ import (
 )
 
 // blockingOp sets up one blocking operation on the hub of the calling
-// goroutine. block is what the victim greenlet calls; check (optional) runs
-// after the victim died and asserts the operation cleaned up after itself;
-// cleanup (optional) releases what the setup holds.
+// goroutine. block is what the victim greenlet calls, with the context its
+// wait must honour; check (optional) runs after the victim died and asserts
+// the operation cleaned up after itself; cleanup (optional) releases what the
+// setup holds.
 type blockingOp struct {
-	block   func() error
+	block   func(ctx context.Context) error
 	check   func(t *testing.T)
 	cleanup func()
 }
 
 var errCustomKill = errors.New("custom kill")
 
-// killWhileBlocked interrupts a greenlet blocked in op three ways: Kill with
-// the default GreenletExit, Kill with a custom error, and an outer Timeout
-// (a *Timeout the victim armed around the operation). Each time it checks
-// the interruption reached the blocking call, the victim's defers ran, its
-// outcome is gevent's, the operation cleaned up (op.check), a bystander lost
-// nothing and the loop is back at its baseline.
+// interruption is one way to end a victim's blocking call.
+type interruption int
+
+// namedInterruption is an interruption with its subtest's name.
+type namedInterruption struct {
+	name string
+	how  interruption
+}
+
+// interruptions lists them all, those that need the call's context last.
+var interruptions = []namedInterruption{
+	{"GreenletExit", killExit},
+	{"custom error", killCustom},
+	{"outer Timeout", outerTimeout},
+	{"context cancelled", ctxCancel},
+	{"context deadline", ctxDeadline},
+}
+
+const (
+	killExit     interruption = iota // Kill with the default GreenletExit
+	killCustom                       // Kill with errCustomKill
+	outerTimeout                     // a *Timeout the victim armed around the call
+	ctxCancel                        // the call's context cancelled from a plain goroutine
+	ctxDeadline                      // the call's context reaching its deadline
+)
+
+// killWhileBlocked interrupts a greenlet blocked in op five ways: Kill with
+// the default GreenletExit, Kill with a custom error, an outer Timeout (a
+// *Timeout the victim armed around the operation), and the operation's
+// context, cancelled from another goroutine or past its deadline. Each time
+// it checks the interruption reached the blocking call, the victim's defers
+// ran, its outcome is gevent's, the operation cleaned up (op.check), a
+// bystander lost nothing and the loop is back at its baseline.
 func killWhileBlocked(t *testing.T, setup func(t *testing.T, h *scheduler.Hub) blockingOp) {
 	t.Helper()
-	for _, kill := range []struct {
-		name    string
-		err     error
-		timeout bool
-	}{
-		{"GreenletExit", nil, false},
-		{"custom error", errCustomKill, false},
-		{"outer Timeout", nil, true},
-	} {
+	interrupt(t, interruptions, setup)
+}
+
+// killWhileBlockedNoContext is killWhileBlocked for an operation that takes
+// no context (a socket read, an exec.Cmd's Wait): kills and a Timeout only.
+func killWhileBlockedNoContext(t *testing.T, setup func(t *testing.T, h *scheduler.Hub) blockingOp) {
+	t.Helper()
+	interrupt(t, interruptions[:ctxCancel], setup)
+}
+
+// interrupt runs one subtest per interruption in kills.
+func interrupt(t *testing.T, kills []namedInterruption, setup func(t *testing.T, h *scheduler.Hub) blockingOp) {
+	t.Helper()
+	for _, kill := range kills {
 		t.Run(kill.name, func(t *testing.T) {
 			withHub(t, func(h *scheduler.Hub, r *reports) {
 				op := setup(t, h)
 				if op.cleanup != nil {
 					defer op.cleanup()
 				}
+				ctx, cancel := context.WithCancel(bg)
+				if kill.how == ctxDeadline {
+					ctx, cancel = context.WithTimeout(bg, 20*time.Millisecond)
+				}
+				defer cancel()
 				by := bystander(10)
 				var blockErr error
 				var tm *scheduler.Timeout
 				returned, deferred := false, false
 				g := scheduler.Go(func() error {
 					defer func() { deferred = true }()
-					if kill.timeout {
-						tm = scheduler.StartTimeout(20 * time.Millisecond)
+					if kill.how == outerTimeout {
+						var err error
+						if tm, err = scheduler.StartTimeout(20 * time.Millisecond); err != nil {
+							return err
+						}
 						defer tm.Cancel()
 					}
-					blockErr = op.block()
+					blockErr = op.block(ctx)
 					returned = true
 					return blockErr
 				})
 				g.SetName("victim")
 				// Sleep(0) lets the victim run up to its blocking call.
-				require.NoError(t, scheduler.Sleep(0))
+				require.NoError(t, scheduler.Sleep(bg, 0))
 				require.False(t, returned, "the victim is blocked")
 				assert.GreaterOrEqual(t, h.Stats().LiveGreenlets, 2, "victim and bystander are live")
 
-				if kill.timeout {
-					require.NoError(t, g.Join(scheduler.Forever))
-				} else {
-					require.NoError(t, g.Kill(kill.err, true, scheduler.Forever))
+				switch kill.how {
+				case killExit:
+					require.NoError(t, g.Kill(bg, nil))
+				case killCustom:
+					require.NoError(t, g.Kill(bg, errCustomKill))
+				case ctxCancel:
+					go cancel()
+					require.NoError(t, g.Join(bg))
+				default:
+					require.NoError(t, g.Join(bg))
 				}
 				assert.True(t, returned, "the blocking call returned")
 				assert.True(t, deferred, "the victim's defers ran")
 				assert.True(t, g.Dead())
 				var wantErr error
-				switch {
-				case kill.timeout:
+				switch kill.how {
+				case outerTimeout:
 					wantErr = tm
 					assert.ErrorIs(t, blockErr, scheduler.ErrTimeout)
 					assert.ErrorIs(t, blockErr, tm, "it is the victim's own Timeout")
-				case kill.err == nil:
+				case killExit:
 					assert.ErrorIs(t, blockErr, scheduler.ErrGreenletExit)
 					assert.True(t, g.Successful(), "GreenletExit counts as success")
 					assert.ErrorIs(t, g.ExitErr(), scheduler.ErrGreenletExit)
-				default:
-					wantErr = kill.err
-					assert.ErrorIs(t, blockErr, kill.err)
+				case killCustom:
+					wantErr = errCustomKill
+					assert.ErrorIs(t, blockErr, errCustomKill)
+				case ctxCancel:
+					wantErr = context.Canceled
+					assert.ErrorIs(t, blockErr, context.Canceled)
+				case ctxDeadline:
+					wantErr = context.DeadlineExceeded
+					assert.ErrorIs(t, blockErr, context.DeadlineExceeded)
+					assert.ErrorIs(t, blockErr, scheduler.ErrTimeout, "a deadline is the one timeout error")
 				}
 				if wantErr != nil {
 					assert.False(t, g.Successful())
@@ -112,48 +166,48 @@ func killWhileBlocked(t *testing.T, setup func(t *testing.T, h *scheduler.Hub) b
 
 func TestKillBlockedInSleep(t *testing.T) {
 	killWhileBlocked(t, func(t *testing.T, h *scheduler.Hub) blockingOp {
-		return blockingOp{block: func() error { return scheduler.Sleep(time.Hour) }}
+		return blockingOp{block: func(ctx context.Context) error { return scheduler.Sleep(ctx, time.Hour) }}
 	})
 }
 
 func TestKillBlockedInJoin(t *testing.T) {
 	killWhileBlocked(t, func(t *testing.T, h *scheduler.Hub) blockingOp {
-		target := scheduler.Go(func() error { return scheduler.Sleep(time.Hour) })
+		target := scheduler.Go(func() error { return scheduler.Sleep(bg, time.Hour) })
 		return blockingOp{
-			block: func() error { return target.Join(scheduler.Forever) },
+			block: func(ctx context.Context) error { return target.Join(ctx) },
 			check: func(t *testing.T) {
 				assert.False(t, target.Dead(), "killing the joiner leaves the joined greenlet alone")
 				assert.False(t, target.HasLinks(), "the dead joiner's link was removed")
 			},
-			cleanup: func() { _ = target.Kill(nil, true, scheduler.Forever) },
+			cleanup: func() { _ = target.Kill(bg, nil) },
 		}
 	})
 }
 
 func TestKillBlockedInGet(t *testing.T) {
 	killWhileBlocked(t, func(t *testing.T, h *scheduler.Hub) blockingOp {
-		target := scheduler.Spawn(func() (int, error) { return 1, scheduler.Sleep(time.Hour) })
+		target := scheduler.Spawn(func() (int, error) { return 1, scheduler.Sleep(bg, time.Hour) })
 		return blockingOp{
-			block:   func() error { _, err := target.Get(true, scheduler.Forever); return err },
+			block:   func(ctx context.Context) error { _, err := target.Get(ctx); return err },
 			check:   func(t *testing.T) { assert.False(t, target.HasLinks()) },
-			cleanup: func() { _ = target.Kill(nil, true, scheduler.Forever) },
+			cleanup: func() { _ = target.Kill(bg, nil) },
 		}
 	})
 }
 
 func TestKillBlockedInWaiterGet(t *testing.T) {
 	killWhileBlocked(t, func(t *testing.T, h *scheduler.Hub) blockingOp {
-		w := scheduler.NewWaiterLabel("fault waiter")
+		w := scheduler.NewWaiter("fault waiter")
 		return blockingOp{
-			block: func() error { _, err := w.Get(); return err },
+			block: func(ctx context.Context) error { _, err := w.Get(ctx); return err },
 			check: func(t *testing.T) {
 				// A value delivered after the waiter's greenlet died is
 				// kept for the next Get, not lost and not misdelivered.
 				// (Switch from main is deferred to a hub callback.)
 				w.Switch("late")
-				require.NoError(t, scheduler.Sleep(0))
+				require.NoError(t, scheduler.Sleep(bg, 0))
 				assert.True(t, w.Ready())
-				v, err := w.Get()
+				v, err := w.Get(bg)
 				require.NoError(t, err)
 				assert.Equal(t, "late", v)
 			},
@@ -165,10 +219,13 @@ func TestKillBlockedInTimeoutGuardedSleep(t *testing.T) {
 	killWhileBlocked(t, func(t *testing.T, h *scheduler.Hub) blockingOp {
 		var tm *scheduler.Timeout
 		return blockingOp{
-			block: func() error {
-				tm = scheduler.StartTimeout(time.Hour)
+			block: func(ctx context.Context) error {
+				var err error
+				if tm, err = scheduler.StartTimeout(time.Hour); err != nil {
+					return err
+				}
 				defer tm.Cancel()
-				return scheduler.Sleep(time.Hour)
+				return scheduler.Sleep(ctx, time.Hour)
 			},
 			check: func(t *testing.T) {
 				assert.False(t, tm.Pending(), "the guard's timer was cancelled by its defer")
@@ -180,9 +237,9 @@ func TestKillBlockedInTimeoutGuardedSleep(t *testing.T) {
 
 func TestKillBlockedInWithTimeout(t *testing.T) {
 	killWhileBlocked(t, func(t *testing.T, h *scheduler.Hub) blockingOp {
-		return blockingOp{block: func() error {
+		return blockingOp{block: func(ctx context.Context) error {
 			_, err := scheduler.WithTimeout(time.Hour, func() (int, error) {
-				return 0, scheduler.Sleep(time.Hour)
+				return 0, scheduler.Sleep(ctx, time.Hour)
 			})
 			return err
 		}}
@@ -195,8 +252,8 @@ func TestKillBlockedInRunBlocking(t *testing.T) {
 		fnDone := make(chan struct{})
 		released := false
 		return blockingOp{
-			block: func() error {
-				_, err := scheduler.RunBlocking(func() (int, error) {
+			block: func(ctx context.Context) error {
+				_, err := scheduler.RunBlocking(ctx, func() (int, error) {
 					defer close(fnDone)
 					<-release
 					return 42, nil
@@ -227,10 +284,15 @@ func TestKillBlockedInRunBlocking(t *testing.T) {
 
 func TestKillBlockedInWaitContext(t *testing.T) {
 	killWhileBlocked(t, func(t *testing.T, h *scheduler.Hub) blockingOp {
-		ctx, cancel := context.WithCancel(context.Background())
+		// The context the greenlet waits for is its call's, made
+		// cancellable, so that the wait keeps the loop alive as any
+		// WaitContext on a context that can end.
 		return blockingOp{
-			block:   func() error { return scheduler.WaitContext(ctx) },
-			cleanup: cancel,
+			block: func(ctx context.Context) error {
+				ctx, cancel := context.WithCancel(ctx)
+				defer cancel()
+				return scheduler.WaitContext(ctx)
+			},
 		}
 	})
 }
@@ -242,14 +304,14 @@ func TestKillBlockedInHubWait(t *testing.T) {
 		io, err := h.Loop().NewIO(fds[0], cev.EV_READ, func(_ *cev.IO, rev int) { k.Fire(rev) })
 		require.NoError(t, err)
 		return blockingOp{
-			block: func() error { _, err := h.Wait(io, k, "read fd"); return err },
+			block: func(ctx context.Context) error { _, err := h.Wait(ctx, io, k, "read fd"); return err },
 			check: func(t *testing.T) {
 				assert.False(t, io.IsActive(), "Hub.Wait stopped its watcher")
 				assert.False(t, io.IsPending())
 				// Data arriving after the kill wakes nobody.
 				_, err := syscall.Write(fds[1], []byte("x"))
 				require.NoError(t, err)
-				require.NoError(t, scheduler.Sleep(time.Millisecond))
+				require.NoError(t, scheduler.Sleep(bg, time.Millisecond))
 			},
 			cleanup: func() {
 				_ = io.Close()
@@ -262,11 +324,11 @@ func TestKillBlockedInHubWait(t *testing.T) {
 
 func TestKillBlockedInWait(t *testing.T) {
 	killWhileBlocked(t, func(t *testing.T, h *scheduler.Hub) blockingOp {
-		a := scheduler.Go(func() error { return scheduler.Sleep(time.Hour) })
-		b := scheduler.Go(func() error { return scheduler.Sleep(time.Hour) })
+		a := scheduler.Go(func() error { return scheduler.Sleep(bg, time.Hour) })
+		b := scheduler.Go(func() error { return scheduler.Sleep(bg, time.Hour) })
 		return blockingOp{
-			block: func() error {
-				_, err := scheduler.Wait([]scheduler.Linkable{a, b}, 0, scheduler.Forever)
+			block: func(ctx context.Context) error {
+				_, err := scheduler.Wait(ctx, []scheduler.Linkable{a, b}, 0)
 				return err
 			},
 			check: func(t *testing.T) {
@@ -274,7 +336,7 @@ func TestKillBlockedInWait(t *testing.T) {
 				assert.False(t, b.HasLinks())
 			},
 			cleanup: func() {
-				_ = scheduler.KillAll([]*scheduler.Greenlet[struct{}]{a, b}, nil, true, scheduler.Forever)
+				_ = scheduler.KillAll(bg, []*scheduler.Greenlet[struct{}]{a, b}, nil)
 			},
 		}
 	})

@@ -1,6 +1,7 @@
 package faults
 
 import (
+	"context"
 	"errors"
 	"os"
 	"strconv"
@@ -17,37 +18,40 @@ import (
 
 func TestKillBlockedInPoolSpawn(t *testing.T) {
 	killWhileBlocked(t, func(t *testing.T, h *scheduler.Hub) blockingOp {
-		p, err := pool.NewPool(1)
+		p, err := pool.New(1)
 		require.NoError(t, err)
-		occupant, err := pool.Spawn(p, func() (int, error) { return 0, scheduler.Sleep(time.Hour) })
+		occupant, err := pool.Spawn(bg, p, func() (int, error) { return 0, scheduler.Sleep(bg, time.Hour) })
 		require.NoError(t, err)
 		ran := false
 		return blockingOp{
-			block: func() error {
-				_, err := pool.Spawn(p, func() (int, error) { ran = true; return 0, nil })
+			block: func(ctx context.Context) error {
+				_, err := pool.Spawn(ctx, p, func() (int, error) { ran = true; return 0, nil })
 				return err
 			},
 			check: func(t *testing.T) {
 				// The killed Spawn took no slot and never runs its body,
 				// even once the slot frees.
-				require.NoError(t, occupant.Kill(nil, true, scheduler.Forever))
-				require.NoError(t, scheduler.Sleep(time.Millisecond))
+				require.NoError(t, occupant.Kill(bg, nil))
+				require.True(t, pollUntil(t, func() bool { return p.FreeCount() == 1 }), "the occupant's slot frees")
+				// A Spawn left queued would take the slot and start in
+				// the next callback round.
+				require.NoError(t, scheduler.Sleep(bg, 0))
 				assert.False(t, ran)
 				assert.Equal(t, 1, p.FreeCount())
 			},
-			cleanup: func() { _ = occupant.Kill(nil, true, scheduler.Forever) },
+			cleanup: func() { _ = occupant.Kill(bg, nil) },
 		}
 	})
 }
 
 func TestKillBlockedInSubprocessWait(t *testing.T) {
-	killWhileBlocked(t, func(t *testing.T, h *scheduler.Hub) blockingOp {
+	killWhileBlockedNoContext(t, func(t *testing.T, h *scheduler.Hub) blockingOp {
 		cmd := subprocess.Command("sleep", "30")
 		require.NoError(t, cmd.Start())
 		pid := cmd.Process.Pid
 		killed := false
 		return blockingOp{
-			block: func() error { return cmd.Wait() },
+			block: func(context.Context) error { return cmd.Wait() },
 			check: func(t *testing.T) {
 				// The child outlives the killed waiter and is still
 				// reaped when it exits: no zombie.
@@ -56,7 +60,7 @@ func TestKillBlockedInSubprocessWait(t *testing.T) {
 				killed = true
 				deadline := time.Now().Add(5 * time.Second)
 				for alive(pid) && time.Now().Before(deadline) {
-					require.NoError(t, scheduler.Sleep(5*time.Millisecond))
+					require.NoError(t, scheduler.Sleep(bg, 5*time.Millisecond))
 				}
 				assert.False(t, alive(pid), "the child was reaped")
 			},

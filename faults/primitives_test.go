@@ -1,6 +1,7 @@
 package faults
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -16,13 +17,11 @@ func TestKillBlockedInEventWait(t *testing.T) {
 	killWhileBlocked(t, func(t *testing.T, h *scheduler.Hub) blockingOp {
 		var e event.Event
 		return blockingOp{
-			block: func() error { _, err := e.Wait(scheduler.Forever); return err },
+			block: func(ctx context.Context) error { return e.Wait(ctx) },
 			check: func(t *testing.T) {
 				assert.Zero(t, e.LinkCount(), "the dead waiter's link was removed")
 				e.Set()
-				ok, err := e.Wait(scheduler.Forever)
-				require.NoError(t, err)
-				assert.True(t, ok)
+				require.NoError(t, e.Wait(bg))
 			},
 		}
 	})
@@ -32,10 +31,10 @@ func TestKillBlockedInAsyncResultGet(t *testing.T) {
 	killWhileBlocked(t, func(t *testing.T, h *scheduler.Hub) blockingOp {
 		var ar event.AsyncResult[int]
 		return blockingOp{
-			block: func() error { _, err := ar.Get(true, scheduler.Forever); return err },
+			block: func(ctx context.Context) error { _, err := ar.Get(ctx); return err },
 			check: func(t *testing.T) {
 				ar.Set(5)
-				v, err := ar.Get(true, scheduler.Forever)
+				v, err := ar.Get(bg)
 				require.NoError(t, err)
 				assert.Equal(t, 5, v)
 			},
@@ -45,16 +44,16 @@ func TestKillBlockedInAsyncResultGet(t *testing.T) {
 
 func TestKillBlockedInQueueGet(t *testing.T) {
 	killWhileBlocked(t, func(t *testing.T, h *scheduler.Hub) blockingOp {
-		q := queue.NewQueue[int](0)
+		q := queue.New[int](0)
 		return blockingOp{
-			block: func() error { _, err := q.Get(true, scheduler.Forever); return err },
+			block: func(ctx context.Context) error { _, err := q.Get(ctx); return err },
 			check: func(t *testing.T) {
 				assert.Zero(t, q.Getters(), "the dead getter no longer waits")
 				// An item put now is not swallowed by the dead getter.
-				require.NoError(t, q.Put(9, true, scheduler.Forever))
-				require.NoError(t, scheduler.Sleep(0))
+				require.NoError(t, q.Put(bg, 9))
+				require.NoError(t, scheduler.Sleep(bg, 0))
 				assert.Equal(t, 1, q.Len())
-				v, err := q.Get(false, 0)
+				v, err := q.TryGet()
 				require.NoError(t, err)
 				assert.Equal(t, 9, v)
 			},
@@ -64,17 +63,17 @@ func TestKillBlockedInQueueGet(t *testing.T) {
 
 func TestKillBlockedInQueuePut(t *testing.T) {
 	killWhileBlocked(t, func(t *testing.T, h *scheduler.Hub) blockingOp {
-		q := queue.NewQueue[int](1)
-		require.NoError(t, q.Put(1, false, 0))
+		q := queue.New[int](1)
+		require.NoError(t, q.TryPut(1))
 		return blockingOp{
-			block: func() error { return q.Put(2, true, scheduler.Forever) },
+			block: func(ctx context.Context) error { return q.Put(ctx, 2) },
 			check: func(t *testing.T) {
 				assert.Zero(t, q.Putters(), "the dead putter no longer waits")
 				// Making room must not let the dead putter's item in.
-				v, err := q.Get(true, scheduler.Forever)
+				v, err := q.Get(bg)
 				require.NoError(t, err)
 				assert.Equal(t, 1, v)
-				require.NoError(t, scheduler.Sleep(0))
+				require.NoError(t, scheduler.Sleep(bg, 0))
 				assert.Zero(t, q.Len(), "the killed Put's item never entered the queue")
 			},
 		}
@@ -85,10 +84,10 @@ func TestKillBlockedInChannelGet(t *testing.T) {
 	killWhileBlocked(t, func(t *testing.T, h *scheduler.Hub) blockingOp {
 		c := queue.NewChannel[int]()
 		return blockingOp{
-			block: func() error { _, err := c.Get(true, scheduler.Forever); return err },
+			block: func(ctx context.Context) error { _, err := c.Get(ctx); return err },
 			check: func(t *testing.T) {
 				assert.Zero(t, c.Balance(), "no getter is counted any more")
-				err := c.Put(1, false, 0)
+				err := c.TryPut(1)
 				assert.ErrorIs(t, err, queue.ErrFull, "nobody is left to take the item")
 			},
 		}
@@ -99,10 +98,10 @@ func TestKillBlockedInChannelPut(t *testing.T) {
 	killWhileBlocked(t, func(t *testing.T, h *scheduler.Hub) blockingOp {
 		c := queue.NewChannel[int]()
 		return blockingOp{
-			block: func() error { return c.Put(1, true, scheduler.Forever) },
+			block: func(ctx context.Context) error { return c.Put(ctx, 1) },
 			check: func(t *testing.T) {
 				assert.Zero(t, c.Balance(), "no putter is counted any more")
-				_, err := c.Get(false, 0)
+				_, err := c.TryGet()
 				assert.ErrorIs(t, err, queue.ErrEmpty, "the killed Put's item is gone")
 			},
 		}
@@ -114,17 +113,15 @@ func TestKillBlockedInSemaphoreAcquire(t *testing.T) {
 		s, err := lock.NewSemaphore(0)
 		require.NoError(t, err)
 		return blockingOp{
-			block: func() error { _, err := s.Acquire(true, scheduler.Forever); return err },
+			block: func(ctx context.Context) error { return s.Acquire(ctx) },
 			check: func(t *testing.T) {
 				assert.Zero(t, s.LinkCount(), "the dead waiter's link was removed")
 				// A release now is not handed to the dead waiter.
 				_, err := s.Release()
 				require.NoError(t, err)
-				require.NoError(t, scheduler.Sleep(0))
+				require.NoError(t, scheduler.Sleep(bg, 0))
 				assert.Equal(t, 1, s.Counter())
-				ok, err := s.Acquire(false, 0)
-				require.NoError(t, err)
-				assert.True(t, ok)
+				assert.True(t, s.TryAcquire())
 			},
 		}
 	})
@@ -133,14 +130,12 @@ func TestKillBlockedInSemaphoreAcquire(t *testing.T) {
 func TestKillBlockedInLockAcquire(t *testing.T) {
 	killWhileBlocked(t, func(t *testing.T, h *scheduler.Hub) blockingOp {
 		var l lock.Lock
-		ok, err := l.Acquire(true, scheduler.Forever)
-		require.NoError(t, err)
-		require.True(t, ok)
+		require.NoError(t, l.Acquire(bg))
 		return blockingOp{
-			block: func() error { _, err := l.Acquire(true, scheduler.Forever); return err },
+			block: func(ctx context.Context) error { return l.Acquire(ctx) },
 			check: func(t *testing.T) {
 				require.NoError(t, l.Release())
-				require.NoError(t, scheduler.Sleep(0))
+				require.NoError(t, scheduler.Sleep(bg, 0))
 				assert.False(t, l.Locked(), "the lock was not handed to the dead waiter")
 			},
 		}
@@ -149,8 +144,9 @@ func TestKillBlockedInLockAcquire(t *testing.T) {
 
 // foreignCalls starts a greenlet of the hub in each of waiters, then calls
 // each waiter from a goroutine that is not a greenlet of the hub: every such
-// call must return ErrNotGreenlet (never hang, never steal a wake-up), and
-// after wake the hub's own waiters must all have been served.
+// call must return ErrNotGreenlet (never hang, never steal a wake-up, never
+// create a hub for the goroutine), and after wake the hub's own waiters must
+// all have been served.
 func foreignCalls(t *testing.T, waiters map[string]func() error, wake func()) {
 	t.Helper()
 	served := map[string]bool{}
@@ -164,23 +160,31 @@ func foreignCalls(t *testing.T, waiters map[string]func() error, wake func()) {
 			return nil
 		}))
 	}
-	require.NoError(t, scheduler.Sleep(0))
+	require.NoError(t, scheduler.Sleep(bg, 0))
 
-	errs := make(chan [2]any, len(waiters))
+	type outcome struct {
+		name    string
+		err     error
+		madeHub bool
+	}
+	outcomes := make(chan outcome, len(waiters))
 	for name, w := range waiters {
-		go func() { errs <- [2]any{name, w()} }()
+		go func() {
+			err := w()
+			outcomes <- outcome{name, err, scheduler.CurrentHub() != nil}
+		}()
 	}
 	for range waiters {
 		select {
-		case got := <-errs:
-			err, _ := got[1].(error)
-			assert.ErrorIs(t, err, scheduler.ErrNotGreenlet, "%s from a foreign goroutine", got[0])
+		case got := <-outcomes:
+			assert.ErrorIs(t, got.err, scheduler.ErrNotGreenlet, "%s from a foreign goroutine", got.name)
+			assert.False(t, got.madeHub, "%s created a hub for the foreign goroutine", got.name)
 		case <-time.After(5 * time.Second):
 			t.Fatal("a blocking call from a foreign goroutine hangs instead of failing")
 		}
 	}
 	wake()
-	_, err := scheduler.JoinAll(gs, scheduler.Forever, true)
+	_, err := scheduler.JoinAll(bg, gs)
 	require.NoError(t, err)
 	for name := range waiters {
 		assert.True(t, served[name], "%s: the hub's waiter was served", name)
@@ -197,14 +201,12 @@ func TestPrimitivesFromForeignGoroutine(t *testing.T) {
 		s, err := lock.NewSemaphore(0)
 		require.NoError(t, err)
 		var l lock.Lock
-		ok, err := l.Acquire(false, 0)
-		require.NoError(t, err)
-		require.True(t, ok)
+		require.True(t, l.TryAcquire())
 		foreignCalls(t, map[string]func() error{
-			"Event.Wait":        func() error { _, err := e.Wait(scheduler.Forever); return err },
-			"AsyncResult.Get":   func() error { _, err := ar.Get(true, scheduler.Forever); return err },
-			"Semaphore.Acquire": func() error { _, err := s.Acquire(true, scheduler.Forever); return err },
-			"Lock.Acquire":      func() error { _, err := l.Acquire(true, scheduler.Forever); return err },
+			"Event.Wait":        func() error { return e.Wait(bg) },
+			"AsyncResult.Get":   func() error { _, err := ar.Get(bg); return err },
+			"Semaphore.Acquire": func() error { return s.Acquire(bg) },
+			"Lock.Acquire":      func() error { return l.Acquire(bg) },
 		}, func() {
 			e.Set()
 			ar.Set(1)
@@ -222,22 +224,22 @@ func TestPrimitivesFromForeignGoroutine(t *testing.T) {
 // TestQueueFromForeignGoroutine is the same for Queue and Channel.
 func TestQueueFromForeignGoroutine(t *testing.T) {
 	withHub(t, func(h *scheduler.Hub, r *reports) {
-		q := queue.NewQueue[int](0)
-		full := queue.NewQueue[int](1)
-		require.NoError(t, full.Put(0, false, 0))
+		q := queue.New[int](0)
+		full := queue.New[int](1)
+		require.NoError(t, full.TryPut(0))
 		c := queue.NewChannel[int]()
 		c2 := queue.NewChannel[int]()
 		foreignCalls(t, map[string]func() error{
-			"Queue.Get":   func() error { _, err := q.Get(true, scheduler.Forever); return err },
-			"Queue.Put":   func() error { return full.Put(1, true, scheduler.Forever) },
-			"Channel.Get": func() error { _, err := c.Get(true, scheduler.Forever); return err },
-			"Channel.Put": func() error { return c2.Put(1, true, scheduler.Forever) },
+			"Queue.Get":   func() error { _, err := q.Get(bg); return err },
+			"Queue.Put":   func() error { return full.Put(bg, 1) },
+			"Channel.Get": func() error { _, err := c.Get(bg); return err },
+			"Channel.Put": func() error { return c2.Put(bg, 1) },
 		}, func() {
-			require.NoError(t, q.Put(1, true, scheduler.Forever))
-			_, err := full.Get(true, scheduler.Forever)
+			require.NoError(t, q.Put(bg, 1))
+			_, err := full.Get(bg)
 			require.NoError(t, err)
-			require.NoError(t, c.Put(1, true, scheduler.Forever))
-			_, err = c2.Get(true, scheduler.Forever)
+			require.NoError(t, c.Put(bg, 1))
+			_, err = c2.Get(bg)
 			require.NoError(t, err)
 		})
 		assert.Empty(t, r.all())

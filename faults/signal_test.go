@@ -32,24 +32,25 @@ func TestSignalShutdown(t *testing.T) {
 						defer func() { deferred = append(deferred, name) }()
 						switch name {
 						case "sleeper":
-							return scheduler.Sleep(time.Hour)
+							return scheduler.Sleep(bg, time.Hour)
 						case "waiter":
-							_, err := scheduler.NewWaiter().Get()
+							_, err := scheduler.NewWaiter("").Get(bg)
 							return err
 						default:
-							return scheduler.Go(func() error { return scheduler.Sleep(time.Hour) }).Join(scheduler.Forever)
+							return scheduler.Go(func() error { return scheduler.Sleep(bg, time.Hour) }).Join(bg)
 						}
 					})
 					g.SetName(name)
 				}
-				// Let them block, then signal ourselves.
-				if err := scheduler.Sleep(time.Millisecond); err != nil {
+				// Sleep(0) resumes after each of them blocked; then
+				// signal ourselves.
+				if err := scheduler.Sleep(bg, 0); err != nil {
 					return err
 				}
 				if err := gsignal.Self(sig); err != nil {
 					return err
 				}
-				bodyErr = scheduler.Sleep(time.Hour)
+				bodyErr = scheduler.Sleep(bg, time.Hour)
 				return bodyErr
 			})
 			require.Error(t, err)
@@ -97,7 +98,7 @@ func signalChild() {
 		if err := gsignal.Self(syscall.SIGTERM); err != nil {
 			return err
 		}
-		return scheduler.Sleep(time.Hour)
+		return scheduler.Sleep(bg, time.Hour)
 	})
 	if errors.Is(err, gsignal.ErrInterrupted) {
 		os.Stdout.WriteString("first SIGTERM handled: " + gsignal.ErrInterrupted.Error() + "\n")

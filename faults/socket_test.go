@@ -1,12 +1,14 @@
 package faults
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
 	"testing"
 	"time"
 
+	"github.com/geventgo/geventgo/internal/testctx"
 	"github.com/geventgo/geventgo/scheduler"
 	"github.com/geventgo/geventgo/socket"
 	"github.com/stretchr/testify/assert"
@@ -14,11 +16,11 @@ import (
 )
 
 func TestKillBlockedInSocketRead(t *testing.T) {
-	killWhileBlocked(t, func(t *testing.T, h *scheduler.Hub) blockingOp {
+	killWhileBlockedNoContext(t, func(t *testing.T, h *scheduler.Hub) blockingOp {
 		a, b, err := socket.Socketpair()
 		require.NoError(t, err)
 		return blockingOp{
-			block: func() error { _, err := a.Read(make([]byte, 16)); return err },
+			block: func(context.Context) error { _, err := a.Read(make([]byte, 16)); return err },
 			check: func(t *testing.T) {
 				// Data sent after the kill waits for the next reader.
 				_, err := b.Write([]byte("hi"))
@@ -34,7 +36,7 @@ func TestKillBlockedInSocketRead(t *testing.T) {
 }
 
 func TestKillBlockedInSocketWrite(t *testing.T) {
-	killWhileBlocked(t, func(t *testing.T, h *scheduler.Hub) blockingOp {
+	killWhileBlockedNoContext(t, func(t *testing.T, h *scheduler.Hub) blockingOp {
 		a, b, err := socket.Socketpair()
 		require.NoError(t, err)
 		written := 0
@@ -42,7 +44,7 @@ func TestKillBlockedInSocketWrite(t *testing.T) {
 		return blockingOp{
 			// The peer does not read, so a write far larger than the
 			// socket buffers blocks.
-			block: func() error {
+			block: func(context.Context) error {
 				var err error
 				written, err = a.Write(big)
 				return err
@@ -62,11 +64,11 @@ func TestKillBlockedInSocketWrite(t *testing.T) {
 }
 
 func TestKillBlockedInAccept(t *testing.T) {
-	killWhileBlocked(t, func(t *testing.T, h *scheduler.Hub) blockingOp {
+	killWhileBlockedNoContext(t, func(t *testing.T, h *scheduler.Hub) blockingOp {
 		l, err := socket.Listen("tcp", "127.0.0.1:0")
 		require.NoError(t, err)
 		return blockingOp{
-			block: func() error { _, err := l.Accept(); return err },
+			block: func(context.Context) error { _, err := l.Accept(); return err },
 			check: func(t *testing.T) {
 				// The connection that arrives after the kill is not
 				// lost to the dead acceptor.
@@ -89,8 +91,8 @@ func TestKillBlockedInAccept(t *testing.T) {
 
 // TestSocketClosedUnderBlockedReader closes a socket while greenlets are
 // blocked reading and writing it, from another greenlet and from a foreign
-// goroutine: each waiter wakes with net.ErrClosed, libev never sees the
-// closed fd, and the fds and watchers are gone.
+// goroutine: each waiter wakes with net.ErrClosed (and scheduler.ErrClosed),
+// libev never sees the closed fd, and the fds and watchers are gone.
 func TestSocketClosedUnderBlockedReader(t *testing.T) {
 	for _, from := range []string{"greenlet", "foreign goroutine"} {
 		t.Run(from, func(t *testing.T) {
@@ -109,20 +111,24 @@ func TestSocketClosedUnderBlockedReader(t *testing.T) {
 					_, writeErr = a.Write(big)
 					return nil
 				})
-				require.NoError(t, scheduler.Sleep(0))
+				require.NoError(t, scheduler.Sleep(bg, 0))
 				require.False(t, reader.Ready())
 				require.False(t, writer.Ready())
 				if from == "greenlet" {
 					require.NoError(t, a.Close())
 				} else {
-					done := make(chan error)
-					go func() { done <- a.Close() }()
-					require.NoError(t, <-done)
+					// RunBlocking's function runs on a plain goroutine, and
+					// the hub goes on meanwhile: a foreign Close waits for
+					// the hub to tear the socket down.
+					_, err := scheduler.RunBlocking(bg, func() (struct{}, error) { return struct{}{}, a.Close() })
+					require.NoError(t, err)
 				}
-				_, err = scheduler.JoinAll([]*scheduler.Greenlet[struct{}]{reader, writer}, time.Second, false)
+				_, err = scheduler.Wait(testctx.Within(t, time.Second), []*scheduler.Greenlet[struct{}]{reader, writer}, 0)
 				require.NoError(t, err)
 				assert.ErrorIs(t, readErr, net.ErrClosed)
 				assert.ErrorIs(t, writeErr, net.ErrClosed)
+				assert.ErrorIs(t, readErr, scheduler.ErrClosed, "the one closed family")
+				assert.ErrorIs(t, writeErr, scheduler.ErrClosed, "the one closed family")
 				assert.ErrorIs(t, a.Close(), net.ErrClosed, "closing twice")
 				_, err = a.Read(make([]byte, 1))
 				assert.ErrorIs(t, err, net.ErrClosed)
@@ -178,21 +184,21 @@ func TestIdleSocketHoldsNoActiveWatcher(t *testing.T) {
 			_, err := io.ReadFull(a, buf) // waits: nothing sent yet
 			return err
 		})
-		require.NoError(t, scheduler.Sleep(0))
+		require.NoError(t, scheduler.Sleep(bg, 0))
 		require.False(t, reader.Ready(), "the reader waits in the loop")
 		_, err = b.Write([]byte("x"))
 		require.NoError(t, err)
-		require.NoError(t, reader.Join(scheduler.Forever))
+		require.NoError(t, reader.Join(bg))
 		require.True(t, reader.Successful())
-		require.NoError(t, scheduler.Sleep(time.Millisecond))
-		assert.Zero(t, h.Loop().ActiveCount(), "an idle socket keeps no referenced watcher active")
+		assert.True(t, pollUntil(t, func() bool { return h.Loop().ActiveCount() == 0 }),
+			"an idle socket keeps no referenced watcher active: %d active", h.Loop().ActiveCount())
 
 		// The consequence that matters: a deadlock still ends in LoopExit.
 		if h.Loop().ActiveCount() == 0 {
-			stuck := scheduler.Go(func() error { _, err := scheduler.NewWaiter().Get(); return err })
-			err = stuck.Join(scheduler.Forever)
+			stuck := scheduler.Go(func() error { _, err := scheduler.NewWaiter("").Get(bg); return err })
+			err = stuck.Join(bg)
 			assert.ErrorIs(t, err, scheduler.ErrLoopExit)
-			require.NoError(t, stuck.Kill(nil, true, scheduler.Forever))
+			require.NoError(t, stuck.Kill(bg, nil))
 		}
 	})
 }

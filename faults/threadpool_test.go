@@ -1,6 +1,7 @@
 package faults
 
 import (
+	"context"
 	"testing"
 
 	"github.com/geventgo/geventgo/scheduler"
@@ -12,7 +13,7 @@ import (
 // poolOp is a threadpool wait whose function blocks until released; after the
 // kill the function is released and its result must still arrive where it
 // belongs, and the pool must end empty.
-func poolOp(t *testing.T, wait func(p *threadpool.ThreadPool, fn func() (int, error)) error, result func() *threadpool.Result[int]) blockingOp {
+func poolOp(t *testing.T, wait func(ctx context.Context, p *threadpool.ThreadPool, fn func() (int, error)) error, result func() *threadpool.Result[int]) blockingOp {
 	p, err := threadpool.New(2)
 	require.NoError(t, err)
 	release := make(chan struct{})
@@ -22,13 +23,13 @@ func poolOp(t *testing.T, wait func(p *threadpool.ThreadPool, fn func() (int, er
 		return 42, nil
 	}
 	return blockingOp{
-		block: func() error { return wait(p, fn) },
+		block: func(ctx context.Context) error { return wait(ctx, p, fn) },
 		check: func(t *testing.T) {
 			close(release)
 			released = true
 			if result != nil {
 				// The result outlives the killed waiter: nothing lost.
-				v, err := result().Get(scheduler.Forever)
+				v, err := result().Get(bg)
 				require.NoError(t, err)
 				assert.Equal(t, 42, v)
 			}
@@ -44,8 +45,8 @@ func poolOp(t *testing.T, wait func(p *threadpool.ThreadPool, fn func() (int, er
 
 func TestKillBlockedInThreadpoolApply(t *testing.T) {
 	killWhileBlocked(t, func(t *testing.T, h *scheduler.Hub) blockingOp {
-		return poolOp(t, func(p *threadpool.ThreadPool, fn func() (int, error)) error {
-			_, err := threadpool.Apply(p, fn)
+		return poolOp(t, func(ctx context.Context, p *threadpool.ThreadPool, fn func() (int, error)) error {
+			_, err := threadpool.Apply(ctx, p, fn)
 			return err
 		}, nil)
 	})
@@ -54,9 +55,9 @@ func TestKillBlockedInThreadpoolApply(t *testing.T) {
 func TestKillBlockedInThreadpoolResultGet(t *testing.T) {
 	killWhileBlocked(t, func(t *testing.T, h *scheduler.Hub) blockingOp {
 		var r *threadpool.Result[int]
-		return poolOp(t, func(p *threadpool.ThreadPool, fn func() (int, error)) error {
+		return poolOp(t, func(ctx context.Context, p *threadpool.ThreadPool, fn func() (int, error)) error {
 			r = threadpool.Spawn(p, fn)
-			_, err := r.Get(scheduler.Forever)
+			_, err := r.Get(ctx)
 			return err
 		}, func() *threadpool.Result[int] { return r })
 	})
