@@ -3,6 +3,7 @@
 package soak
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -116,7 +117,7 @@ func soakHub(t *testing.T, fn func(h *scheduler.Hub) error) []error {
 	var mu sync.Mutex
 	var reps []error
 	err := scheduler.Main(func() error {
-		h := scheduler.GetHub()
+		h := scheduler.CurrentHub()
 		h.SetBlockingThreshold(2 * time.Second)
 		h.SetErrorHandler(func(err error) {
 			mu.Lock()
@@ -173,7 +174,7 @@ func TestSoakGreenletWaves(t *testing.T) {
 		for w := range waves {
 			for i := range gs {
 				gs[i] = scheduler.Spawn(func() (int, error) {
-					if err := scheduler.Sleep(0); err != nil {
+					if err := scheduler.Sleep(bg, 0); err != nil {
 						return 0, err
 					}
 					return i, nil
@@ -181,7 +182,7 @@ func TestSoakGreenletWaves(t *testing.T) {
 			}
 			// Main's Sleep(0) resumes after every greenlet of the wave
 			// reached its own Sleep(0): the wave is fully suspended.
-			if err := scheduler.Sleep(0); err != nil {
+			if err := scheduler.Sleep(bg, 0); err != nil {
 				return err
 			}
 			if got := h.Stats().LiveGreenlets; got != perWave {
@@ -190,7 +191,7 @@ func TestSoakGreenletWaves(t *testing.T) {
 			if w%10 == 0 {
 				peak = maxFigures(peak, peekHub(h))
 			}
-			done, err := scheduler.JoinAll(gs, scheduler.Forever, true)
+			done, err := scheduler.JoinAll(bg, gs)
 			if err != nil {
 				return fmt.Errorf("wave %d: %w", w, err)
 			}
@@ -244,11 +245,11 @@ func TestSoakTimers(t *testing.T) {
 		for i := range gs {
 			d := time.Duration(i%200+1) * time.Millisecond
 			gs[i] = scheduler.Go(func() error {
-				if _, err := gate.Wait(scheduler.Forever); err != nil {
+				if err := gate.Wait(bg); err != nil {
 					return err
 				}
 				t0 := time.Now()
-				if err := scheduler.Sleep(d); err != nil {
+				if err := scheduler.Sleep(bg, d); err != nil {
 					return err
 				}
 				// libev's clock granularity allows a wake up to 1 ms
@@ -260,20 +261,20 @@ func TestSoakTimers(t *testing.T) {
 				return nil
 			})
 		}
-		if err := scheduler.Sleep(0); err != nil {
+		if err := scheduler.Sleep(bg, 0); err != nil {
 			return err
 		}
 		gate.Set()
 		// Main's Sleep(0) resumes after the gate's notify callback woke
 		// every greenlet into its Sleep: 100k timers are active now.
-		if err := scheduler.Sleep(0); err != nil {
+		if err := scheduler.Sleep(bg, 0); err != nil {
 			return err
 		}
 		if woke != 0 {
 			return fmt.Errorf("%d sleeps ended before all were armed", woke)
 		}
 		peak = maxFigures(peak, peekHub(h))
-		if _, err := scheduler.JoinAll(gs, scheduler.Forever, true); err != nil {
+		if _, err := scheduler.JoinAll(bg, gs); err != nil {
 			return err
 		}
 		if woke != n || early != 0 {
@@ -282,7 +283,10 @@ func TestSoakTimers(t *testing.T) {
 
 		// 2. 100k Timeouts started and cancelled (the timer pool churns).
 		for range n {
-			tm := scheduler.StartTimeout(time.Hour)
+			tm, err := scheduler.StartTimeout(time.Hour)
+			if err != nil {
+				return err
+			}
 			if !tm.Pending() {
 				return errors.New("timeout not pending after start")
 			}
@@ -296,11 +300,11 @@ func TestSoakTimers(t *testing.T) {
 		for i := range gs {
 			d := time.Duration(i%50+1) * time.Millisecond
 			gs[i] = scheduler.Go(func() error {
-				if _, err := gate2.Wait(scheduler.Forever); err != nil {
+				if err := gate2.Wait(bg); err != nil {
 					return err
 				}
 				_, err := scheduler.WithTimeout(d, func() (struct{}, error) {
-					return struct{}{}, scheduler.Sleep(time.Hour)
+					return struct{}{}, scheduler.Sleep(bg, time.Hour)
 				})
 				if errors.Is(err, scheduler.ErrTimeout) {
 					fired++
@@ -309,15 +313,15 @@ func TestSoakTimers(t *testing.T) {
 				return fmt.Errorf("want a timeout, got %v", err)
 			})
 		}
-		if err := scheduler.Sleep(0); err != nil {
+		if err := scheduler.Sleep(bg, 0); err != nil {
 			return err
 		}
 		gate2.Set()
-		if err := scheduler.Sleep(0); err != nil {
+		if err := scheduler.Sleep(bg, 0); err != nil {
 			return err
 		}
 		peak = maxFigures(peak, peekHub(h))
-		if _, err := scheduler.JoinAll(gs, scheduler.Forever, true); err != nil {
+		if _, err := scheduler.JoinAll(bg, gs); err != nil {
 			return err
 		}
 		if fired != n {
@@ -388,16 +392,19 @@ func TestSoakConnections(t *testing.T) {
 				})
 			}
 			if batch%5 == 0 {
-				if err := scheduler.Sleep(time.Millisecond); err != nil {
+				if err := scheduler.Sleep(bg, time.Millisecond); err != nil {
 					return err
 				}
 				peak = maxFigures(peak, peekHub(h))
 			}
-			if _, err := scheduler.JoinAll(gs, scheduler.Forever, true); err != nil {
+			if _, err := scheduler.JoinAll(bg, gs); err != nil {
 				return fmt.Errorf("batch %d: %w", batch, err)
 			}
 		}
-		if err := srv.Stop(time.Second); err != nil {
+		stopCtx, cancel := context.WithTimeout(bg, time.Second)
+		err = srv.Shutdown(stopCtx)
+		cancel()
+		if err != nil {
 			return err
 		}
 		if echoed != total {
@@ -410,7 +417,7 @@ func TestSoakConnections(t *testing.T) {
 	if overflows >= 0 {
 		if now := listenOverflows(); now >= 0 {
 			t.Logf("soak: kernel ListenOverflows +%d during the connections soak (each a 1 s SYN retransmit for a client)", now-overflows)
-			rec.note("kernel ListenOverflows (accept queue full, SYN dropped, system-wide) +%d during the soak: the listener's backlog (socket.ListenConfig.Backlog 0 = syscall.SOMAXCONN = 128) is below the %d connects in flight, and each overflow costs a 1 s SYN retransmit: most of the ~1 s each batch of %d takes", now-overflows, concurrent, concurrent)
+			rec.note("kernel ListenOverflows (accept queue full, SYN dropped, system-wide) +%d during the soak, each a 1 s SYN retransmit for a client; the listener's backlog is socket.ListenConfig's default, the machine's net.core.somaxconn, against %d connects in flight", now-overflows, concurrent)
 		}
 	}
 	assert.Empty(t, reps)
