@@ -45,7 +45,7 @@ func serve(port int, reusePort bool, ready chan<- int) error {
 			return err
 		}
 		ready <- s.Addr().(*net.TCPAddr).Port
-		return s.ServeForever()
+		return s.Serve()
 	})
 }
 
