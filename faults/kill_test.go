@@ -82,9 +82,6 @@ func interrupt(t *testing.T, kills []namedInterruption, setup func(t *testing.T,
 					defer op.cleanup()
 				}
 				ctx, cancel := context.WithCancel(bg)
-				if kill.how == ctxDeadline {
-					ctx, cancel = context.WithTimeout(bg, 20*time.Millisecond)
-				}
 				defer cancel()
 				by := bystander(10)
 				var blockErr error
@@ -92,12 +89,20 @@ func interrupt(t *testing.T, kills []namedInterruption, setup func(t *testing.T,
 				returned, deferred := false, false
 				g := scheduler.Go(func() error {
 					defer func() { deferred = true }()
-					if kill.how == outerTimeout {
+					ctx := ctx
+					// The victim arms its own limits, so that they count
+					// from its call.
+					switch kill.how {
+					case outerTimeout:
 						var err error
 						if tm, err = scheduler.StartTimeout(20 * time.Millisecond); err != nil {
 							return err
 						}
 						defer tm.Cancel()
+					case ctxDeadline:
+						var cancelDeadline context.CancelFunc
+						ctx, cancelDeadline = context.WithTimeout(ctx, 20*time.Millisecond)
+						defer cancelDeadline()
 					}
 					blockErr = op.block(ctx)
 					returned = true
