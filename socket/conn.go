@@ -151,8 +151,10 @@ func (s *sock) read(b []byte) (int, error) {
 		if len(b) == 0 {
 			return 0, fd.control(func() error { return nil })
 		}
-		err := fd.ioShared(context.Background(), dirRead, op)
-		return n, err
+		if err := fd.ioShared(context.Background(), dirRead, op); err != nil {
+			return 0, err
+		}
+		return n, nil
 	}
 	if err := fd.checkWait(); err != nil {
 		return 0, err
@@ -285,9 +287,9 @@ func (c *Conn) SetNoDelay(noDelay bool) error {
 
 // Shared makes c goroutine-safe, for good, and returns it as a net.Conn: from then on every
 // method may be called from any goroutine with package net's semantics (see the package doc).
-// Call it from a greenlet of c's hub before goroutines use c; on a socket that is not shared yet,
-// a call from elsewhere returns a net.Conn whose every method fails with an error matching
-// scheduler.ErrNotGreenlet.
+// Shared itself may be called from any goroutine; call it before goroutines use c. On a socket
+// whose hub is destroyed it returns a net.Conn whose every method fails with an error matching
+// scheduler.ErrHubDestroyed.
 func (c *Conn) Shared() net.Conn {
 	if err := c.share(); err != nil {
 		return failed{c.opErr("share", err)}
@@ -295,15 +297,15 @@ func (c *Conn) Shared() net.Conn {
 	return c
 }
 
-// share makes the socket goroutine-safe: at once if it is (or is zero: its calls fail anyway),
-// from a greenlet of its hub otherwise.
+// share makes the socket goroutine-safe (a zero or closed socket stays as it is: its calls
+// fail anyway).
 func (s *sock) share() error {
 	fd := s.fd
-	if fd == nil || fd.sh.Load() != nil {
+	if fd == nil || fd.sh.Load() != nil || fd.ref.isClosing() {
 		return nil
 	}
-	if err := fd.checkHub(); err != nil {
-		return err
+	if fd.hub.Destroyed() {
+		return scheduler.ErrHubDestroyed
 	}
 	fd.share()
 	return nil

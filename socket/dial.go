@@ -94,7 +94,7 @@ func (d *Dialer) dial(ctx context.Context, h *scheduler.Hub, share bool, network
 	}
 	ra, err := resolve(ctx, k, network, address, false)
 	if err != nil {
-		return nil, opError("dial", network, d.LocalAddr, nil, err)
+		return nil, opError("dial", network, d.LocalAddr, nil, ctxCause(ctx, err))
 	}
 	sysfd, err := syscall.Socket(ra.family, k.sotype|syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -109,7 +109,7 @@ func (d *Dialer) dial(ctx context.Context, h *scheduler.Hub, share bool, network
 	}
 	if err := d.connect(ctx, fd, ra.sa); err != nil {
 		_ = fd.Close()
-		return nil, opError("dial", network, d.LocalAddr, ra.addr, err)
+		return nil, opError("dial", network, d.LocalAddr, ra.addr, ctxCause(ctx, err))
 	}
 	fd.laddr = localAddr(sysfd, k.sotype)
 	if share && onHub {
@@ -178,4 +178,13 @@ func (fd *netFD) waitConnect(ctx context.Context) error {
 			return err
 		}
 	}
+}
+
+// ctxCause returns ContextError's error for a dial that failed once ctx ended (a lookup
+// function may return ctx.Err() itself), else err.
+func ctxCause(ctx context.Context, err error) error {
+	if cerr := scheduler.ContextError(ctx); cerr != nil {
+		return cerr
+	}
+	return err
 }

@@ -1,45 +1,73 @@
 // Package socket gives greenlets cooperative TCP, UDP and Unix sockets (gevent.socket's place):
 // non-blocking file descriptors waited on with the hub's libev io watchers, behind net.Conn,
-// net.Listener and net.PacketConn.
+// net.Listener and net.PacketConn. A read that would block parks only the calling greenlet, so
+// ordinary Go code written against net.Conn (bufio, io.Copy, encoding/json) runs cooperatively
+// in greenlets; Shared makes a socket usable from plain goroutines too, with package net's rules.
 //
-// # Model
+// # Who may call what, from where
 //
-// Sockets are created with syscall.Socket (SOCK_NONBLOCK|SOCK_CLOEXEC); Go's netpoller never
-// sees them. An operation first tries the system call; when it would block (EAGAIN) the calling
-// greenlet starts an io watcher on the fd and switches to the hub until the fd is ready, the
-// deadline's timer fires, the socket is closed, or an error is thrown into the greenlet (Kill, a
-// scheduler.Timeout). Other greenlets run meanwhile, so ordinary Go code written against net.Conn
-// (bufio, io.Copy, encoding/json) runs cooperatively inside greenlets, which is what gevent's
-// monkey patching buys in Python.
+// A socket belongs to the hub it was made on: Dial, Listen, ListenPacket and Socketpair make it
+// for the calling greenlet's hub (outside a greenlet they fail with scheduler.ErrNotGreenlet;
+// nothing creates a hub), Accept for the listener's hub. Its methods are for greenlets of that
+// hub; from any other goroutine they return an error matching scheduler.ErrNotGreenlet and
+// change nothing, and a call that would block is refused in a hub callback too. The exceptions,
+// goroutine-safe: Close, Shared, LocalAddr, RemoteAddr, Addr and Fd. Blocking functions that are
+// not methods (DialContext, Select, Poll, WaitRead, WaitWrite) take a context first and end with
+// scheduler.ContextError's error when it ends first; methods keep package net's shapes and
+// deadlines (SetDeadline, SetReadDeadline, SetWriteDeadline).
 //
-// # Hub affinity
+// Close from a greenlet of the hub (or a callback) closes at once. Close from another goroutine
+// hands the teardown to the hub (Hub.Post) and returns once the fd is closed, so the peer sees
+// EOF when it returns; if the hub is destroyed first, Close closes the fd itself.
 //
-// A socket belongs to the hub of the goroutine that created it. Every method except Close must be
-// called from a greenlet (or the main greenlet) of that hub; from any other goroutine it returns an
-// error matching scheduler.ErrNotGreenlet. Close may be called from anywhere: from a foreign
-// goroutine it is handed to the hub with Hub.Post. An http.Server calls Accept and serves each
-// connection on goroutines of its own, so it cannot serve on a Listener directly: GoroutineSafe
-// wraps a Listener so that every call from a foreign goroutine runs on the hub in a greenlet of its
-// own (a cross-thread round trip per call), which lets http.Serve work. For speed, serve in
-// greenlets instead: server.StreamServer runs a greenlet per connection.
+// # Closing under a waiter
+//
+// Close frees the socket's io watchers before the fd is closed (libev must never poll a closed
+// fd), then wakes every greenlet and goroutine blocked on the socket with an error matching
+// net.ErrClosed. The fd itself is closed by whoever drops its last reference: a system call in
+// progress on another goroutine holds one, so close(2) never races with it and runs exactly once.
+//
+// # Goroutine-safe sockets
+//
+// (*Conn).Shared, (*Listener).Shared and (*PacketConn).Shared make a socket goroutine-safe, for
+// good (a shared Listener accepts shared connections); a Dialer or ListenConfig with its Hub set
+// dials or listens from any goroutine and returns shared sockets. A shared socket follows package
+// net (internal/poll): concurrent reads are serialised, so are concurrent writes, a read and a
+// write run at the same time; deadlines and Close take effect on calls in progress from any
+// goroutine. The calling goroutine makes the system call itself; only when it would block does it
+// ask the hub (one Post) to watch the fd and wait for the hub's word on a channel, so a call
+// that does not block costs its system call and a few atomic operations, and one that waits a
+// cross-thread wake-up each way. This was chosen over running every call on the hub in a greenlet
+// of its own, which makes even a call that does not block a cross-thread round trip. The state
+// machine is written out at the shared type (shared.go). A greenlet that calls a shared socket
+// runs the call through scheduler.RunBlocking; a greenlet's own sockets are cheaper unshared.
+//
+// The hub keeps running while a shared socket is open (no LoopExit: goroutines may still call
+// it), and its goroutine must keep running the loop: a greenlet of the hub must not block the
+// goroutine outside the hub (a channel receive, a call into net/http's Server.Close), or the
+// shared sockets' waits never end; run such code through scheduler.RunBlocking or the thread
+// pool. When the hub is destroyed its shared sockets are closed: later calls fail with an error
+// matching net.ErrClosed.
 //
 // # Errors
 //
-// Errors are *net.OpError values, as from package net: errors.Is matches net.ErrClosed after
-// Close (also for a greenlet blocked in the socket when another closes it), os.ErrDeadlineExceeded
-// (and scheduler.ErrTimeout) when a deadline passes, io.EOF at the end of a stream, syscall errnos
+// Errors are *net.OpError values, as from package net: errors.Is matches net.ErrClosed and
+// scheduler.ErrClosed after Close (ErrClosed), os.ErrDeadlineExceeded and scheduler.ErrTimeout
+// when a deadline passes (ErrTimeout), io.EOF at the end of a stream, syscall errnos
 // (syscall.ECONNRESET, syscall.EPIPE, ...) and whatever was thrown into the greenlet
-// (scheduler.ErrGreenletExit, a *scheduler.Timeout).
+// (scheduler.ErrGreenletExit, a *scheduler.Timeout). A zero Conn, Listener or PacketConn fails
+// every call with an error matching ErrBadFD and net.ErrClosed; nil arguments match
+// scheduler.ErrNilArgument.
 //
-// # Cost per operation
+// # Cost per operation of a hub-affine socket
 //
 // A read or write that does not block is one raw system call: the fds are non-blocking, so the
 // data path uses syscall.RawSyscall and skips the runtime's syscall enter/exit (which exists to
 // hand the P away from a call that blocks, and let sysmon take the hub's P whenever a loopback
 // write was preempted). A read after one that emptied the socket waits first instead of
-// collecting an EAGAIN; io watchers stay active between waits and stop lazily (see below); each
-// direction reuses one Waiter, so a request/response loop allocates nothing per request. On the
-// 50-connection echo benchmark this brings the server's CPU per request to ~1.15x C libev's (from ~1.6x).
+// collecting an EAGAIN; io watchers stay active between waits and stop lazily (see side in
+// fd.go); each direction reuses one Waiter, so a request/response loop allocates nothing per
+// request.
 //
 // # Idle sockets and LoopExit
 //
@@ -48,12 +76,5 @@
 // count it) and the next wait, its lazy self-stop or Close refs it again first. So idle
 // connections (keep-alive clients of a server) never turn a deadlock into a hang: a greenlet
 // blocked forever elsewhere still gets a *scheduler.LoopExitError, as in gevent, whose hub.wait
-// stops the watcher however the wait ends. The bookkeeping costs a Ref and an Unref (two cgo
-// calls, ~65 ns together) per wait, below the noise of the ping-pong and echo benchmarks.
-//
-// # Closing under a waiter
-//
-// Close stops and frees the fd's watchers before it closes the fd, so libev never sees a closed fd
-// (closing an fd under an active watcher makes libev abort), then wakes the greenlets that waited
-// on it with net.ErrClosed.
+// stops the watcher however the wait ends.
 package socket

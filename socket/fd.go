@@ -15,6 +15,7 @@ import (
 const (
 	revTimer  = cev.EV_TIMER
 	revClosed = cev.EV_CUSTOM
+	revShared = cev.EV_CHECK // the io watcher fired for a goroutine's wait: it stays active
 )
 
 // Directions, to index the per-direction state of a shared socket.
@@ -56,18 +57,20 @@ type side struct {
 // fire is the io and timer callback: wake the waiting greenlet or goroutine, or, if nobody
 // waits, stop the io watcher that was left active.
 func (s *side) fire(rev int) {
+	if s.goWait && rev&revTimer == 0 {
+		// A goroutine waits (a greenlet may wait too, blocked since before the socket was
+		// shared: both are woken).
+		s.goWait = false
+		s.unref()
+		s.notify()
+		rev |= revShared
+	}
 	if w := s.waiter; w != nil {
 		s.waiter = nil
 		w.Switch(rev)
 		return
 	}
-	if rev&revTimer != 0 || s.io == nil {
-		return
-	}
-	if s.goWait {
-		s.goWait = false
-		s.unref()
-		s.notify()
+	if rev&(revTimer|revShared) != 0 || s.io == nil {
 		return
 	}
 	// Ref before the stop, which takes the watcher's count off again (ev.pod, ev_ref/ev_unref).

@@ -267,9 +267,8 @@ func (l *Listener) SetDeadline(t time.Time) error { return l.SetReadDeadline(t) 
 
 // Shared makes l goroutine-safe, for good, and returns it as a net.Listener whose Accept
 // returns shared connections: this is how a net/http Server, which accepts on one goroutine and
-// serves each connection on a goroutine of its own, serves on a cooperative socket. Call it
-// from a greenlet of l's hub; elsewhere, on a listener not shared yet, the returned
-// net.Listener fails every call with an error matching scheduler.ErrNotGreenlet.
+// serves each connection on a goroutine of its own, serves on a cooperative socket. Shared may
+// be called from any goroutine (see Conn.Shared).
 func (l *Listener) Shared() net.Listener {
 	if err := l.share(); err != nil {
 		return failed{l.opErr("share", err)}
