@@ -79,47 +79,14 @@ func resolve(ctx context.Context, k netKind, network, address string, passive bo
 	if err != nil {
 		return resolved{}, err
 	}
-	port, err := strconv.Atoi(portStr)
+	port, err := resolvePort(ctx, k, address, portStr)
 	if err != nil {
-		base := "tcp"
-		if k.sotype == syscall.SOCK_DGRAM {
-			base = "udp"
-		}
-		port, err = net.DefaultResolver.LookupPort(ctx, base, portStr)
-		if err != nil {
-			return resolved{}, err
-		}
+		return resolved{}, err
 	}
-	if port < 0 || port > 65535 {
-		return resolved{}, &net.AddrError{Err: "invalid port", Addr: address}
+	ip, err := resolveHost(ctx, k, host, passive)
+	if err != nil {
+		return resolved{}, err
 	}
-	var ip netip.Addr
-	switch {
-	case host == "" && passive:
-		ip = netip.IPv4Unspecified()
-		if k.family == syscall.AF_INET6 {
-			ip = netip.IPv6Unspecified()
-		}
-	case host == "":
-		ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})
-		if k.family == syscall.AF_INET6 {
-			ip = netip.IPv6Loopback()
-		}
-	default:
-		if a, perr := netip.ParseAddr(host); perr == nil {
-			ip = a
-		} else {
-			ips, lerr := LookupHost(ctx, host)
-			if lerr != nil {
-				return resolved{}, lerr
-			}
-			ip, err = pickIP(ips, k.family, host)
-			if err != nil {
-				return resolved{}, err
-			}
-		}
-	}
-	ip = ip.Unmap()
 	if k.family == syscall.AF_INET && !ip.Is4() {
 		return resolved{}, &net.AddrError{Err: "no suitable address", Addr: host}
 	}
@@ -132,6 +99,51 @@ func resolve(ctx context.Context, k netKind, network, address string, passive bo
 		sa = &syscall.SockaddrInet6{Port: port, Addr: ip.As16()}
 	}
 	return resolved{family, sa, sockaddrToAddr(k.sotype, sa)}, nil
+}
+
+// resolvePort returns the port of address: a number, or a service name looked up for the
+// network's protocol.
+func resolvePort(ctx context.Context, k netKind, address, portStr string) (int, error) {
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		base := "tcp"
+		if k.sotype == syscall.SOCK_DGRAM {
+			base = "udp"
+		}
+		if port, err = net.DefaultResolver.LookupPort(ctx, base, portStr); err != nil {
+			return 0, err
+		}
+	}
+	if port < 0 || port > 65535 {
+		return 0, &net.AddrError{Err: "invalid port", Addr: address}
+	}
+	return port, nil
+}
+
+// resolveHost returns the IP of host (unmapped): the wildcard or loopback address for an empty
+// one, a literal as it is, a name through LookupHost.
+func resolveHost(ctx context.Context, k netKind, host string, passive bool) (netip.Addr, error) {
+	switch {
+	case host == "" && passive:
+		if k.family == syscall.AF_INET6 {
+			return netip.IPv6Unspecified(), nil
+		}
+		return netip.IPv4Unspecified(), nil
+	case host == "":
+		if k.family == syscall.AF_INET6 {
+			return netip.IPv6Loopback(), nil
+		}
+		return netip.AddrFrom4([4]byte{127, 0, 0, 1}), nil
+	}
+	if a, err := netip.ParseAddr(host); err == nil {
+		return a.Unmap(), nil
+	}
+	ips, err := LookupHost(ctx, host)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	ip, err := pickIP(ips, k.family, host)
+	return ip.Unmap(), err
 }
 
 // pickIP picks an address of the wanted family, preferring IPv4 when any will do, as most
