@@ -40,7 +40,8 @@
 // cross-thread wake-up each way. This was chosen over running every call on the hub in a greenlet
 // of its own, which makes even a call that does not block a cross-thread round trip. The state
 // machine is written out at the shared type (shared.go). A greenlet that calls a shared socket
-// runs the call through scheduler.RunBlocking; a greenlet's own sockets are cheaper unshared.
+// runs the call through scheduler.RunBlocking: killing the greenlet does not stop the call (a
+// deadline or Close does), and a greenlet's own sockets are cheaper unshared.
 //
 // The hub keeps running while a shared socket is open (no LoopExit: goroutines may still call
 // it), and its goroutine must keep running the loop: a greenlet of the hub must not block the

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -183,4 +184,58 @@ func ExampleListener_Shared() {
 		fmt.Println("error:", err)
 	}
 	// Output: POST /echo: hello
+}
+
+// A Dialer naming a hub dials from a plain goroutine and returns a shared
+// connection: the goroutine reads and writes it directly, and the hub, on a
+// goroutine of its own, only watches the fd when a call would block.
+func ExampleDialer_hub() {
+	ln, err := net.Listen("tcp", "127.0.0.1:0") // package net's echo peer
+	if err != nil {
+		fmt.Println("error:", err)
+		return
+	}
+	defer ln.Close()
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			_, _ = io.Copy(c, c)
+			c.Close()
+		}
+	}()
+
+	hubc := make(chan *scheduler.Hub, 1)
+	stop := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- scheduler.Main(func() error {
+			hubc <- scheduler.CurrentHub()
+			// The main greenlet waits without blocking the hub's goroutine.
+			_, err := scheduler.RunBlocking(context.Background(), func() (struct{}, error) {
+				<-stop
+				return struct{}{}, nil
+			})
+			return err
+		})
+	}()
+
+	d := socket.Dialer{Hub: <-hubc, Timeout: 2 * time.Second}
+	c, err := d.Dial("tcp", ln.Addr().String())
+	if err == nil {
+		_, err = c.Write([]byte("hello"))
+	}
+	if err == nil {
+		reply := make([]byte, 5)
+		if _, err = io.ReadFull(c, reply); err == nil {
+			fmt.Printf("%s\n", reply)
+		}
+		c.Close()
+	}
+	if err != nil {
+		fmt.Println("error:", err)
+	}
+	close(stop)
+	if err := <-done; err != nil {
+		fmt.Println("hub:", err)
+	}
+	// Output: hello
 }

@@ -98,10 +98,11 @@ func (fd *netFD) share() {
 		sh.ready[dir] = make(chan struct{}, 1)
 		sh.arm[dir] = func() { fd.armFor(ev) }
 	}
-	fd.r.ready, fd.w.ready = sh.ready[dirRead], sh.ready[dirWrite]
 	if !fd.sh.CompareAndSwap(nil, sh) {
-		return
+		return // another goroutine shared it first
 	}
+	// Read by the hub only once a wait posted to it (after this), so the Post orders it.
+	fd.r.ready, fd.w.ready = sh.ready[dirRead], sh.ready[dirWrite]
 	register(fd)
 	if fd.hub.OnHub() {
 		fd.attach()

@@ -481,3 +481,45 @@ func keepAliveClient(url string) (string, error) {
 	}
 	return strings.Join(got, ","), nil
 }
+
+// TestSharedConcurrently: Shared called by several goroutines at once shares once, and the
+// socket works for all of them (the loser's channels were installed on the hub side).
+func TestSharedConcurrently(t *testing.T) {
+	for range 100 {
+		run(t, func() error {
+			a, b, err := socket.Socketpair()
+			require.NoError(t, err)
+			defer b.Close()
+			scheduler.Go(func() error {
+				buf := make([]byte, 8)
+				if _, err := io.ReadFull(b, buf); err != nil {
+					return err
+				}
+				_, err := b.Write(buf)
+				return err
+			})
+			_, err = scheduler.RunBlocking(bg, func() (struct{}, error) {
+				var wg sync.WaitGroup
+				conns := make([]net.Conn, 4)
+				start := make(chan struct{})
+				for i := range conns {
+					wg.Go(func() {
+						<-start
+						conns[i] = a.Shared()
+					})
+				}
+				close(start)
+				wg.Wait()
+				if _, err := conns[0].Write([]byte("12345678")); err != nil {
+					return struct{}{}, err
+				}
+				_, err := io.ReadFull(conns[3], make([]byte, 8))
+				if err == nil {
+					err = conns[1].Close()
+				}
+				return struct{}{}, err
+			})
+			return err
+		})
+	}
+}
