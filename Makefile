@@ -54,7 +54,7 @@ test-race: libev
 # cgocheck2 checks every pointer passed to and stored by C: cev itself, and
 # the packages whose tests drive cev watchers hardest.
 test-cgocheck: libev
-	GOEXPERIMENT=cgocheck2 $(GO) test -count=1 ./cev/ ./faults/ ./scheduler/ ./socket/ ./gsignal/ ./subprocess/
+	GOEXPERIMENT=cgocheck2 $(GO) test -count=1 ./cev/ ./internal/faults/ ./scheduler/ ./socket/ ./gsignal/ ./subprocess/
 
 # What the race detector hides or cannot see: the greenlet memory target (the
 # detector doubles coroutine stacks) and that a binary built here carries
@@ -94,7 +94,7 @@ fuzz: libev
 	done
 
 crosscheck: libev
-	$(GO) run ./cmd/crosscheck
+	$(GO) run ./internal/crosscheck/cmd
 
 test: vet test-race test-cgocheck test-plain test-system test-nolibev test-adopt fuzz crosscheck
 
@@ -107,7 +107,7 @@ bench-quick: libev
 # Long-running checks that memory and goroutines return to their baseline;
 # not part of `make test`.
 soak: libev
-	$(GO) test -tags soak,libev_static -run Soak -timeout 30m -v ./soak/
+	$(GO) test -tags soak,libev_static -run Soak -timeout 30m -v ./internal/soak/
 
 clean:
-	rm -rf libev/libev-4.33 libev/.apt crosscheck/.build bench/.build
+	rm -rf libev/libev-4.33 libev/.apt internal/crosscheck/.build bench/.build

@@ -1,0 +1,194 @@
+package geventsuite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/geventgo/geventgo/internal/crosscheck"
+	"github.com/geventgo/geventgo/scheduler"
+)
+
+// ms is a millisecond, the unit most scenarios sleep in.
+const ms = time.Millisecond
+
+// none is the value type of greenlets whose Python twin returns nothing.
+type none = struct{}
+
+// Python exceptions that the scenarios raise, as Go errors. The trace prints
+// the Python class name and message when errors.Is matches, so the token is
+// the same on both sides.
+var (
+	errBoom     = errors.New("boom")  // ValueError("boom")
+	errKey      = errors.New("k")     // KeyError("k")
+	errZeroDiv  = errors.New("1 / 0") // ZeroDivisionError
+	errStop     = errors.New("now")   // Stop("now"), a user exception class
+	errSlow     = errors.New("too slow")
+	errValueCls = errors.New("")        // ValueError raised as a class: no args
+	errInLink   = errors.New("in link") // ValueError("in link") raised in a link
+)
+
+// register adds a gevent twin that runs as the main greenlet of a fresh hub
+// (scheduler.Main), destroyed at the end, so twins run in one process (the
+// Go test) do not share hubs. A failed Destroy fails the scenario.
+func register(name string, twin func(t *crosscheck.T)) {
+	crosscheck.Register("gevent", name, func(t *crosscheck.T) {
+		defer cancelWithins()
+		if err := scheduler.Main(func() error { twin(t); return nil }); err != nil {
+			t.Errorf("hub destroy: %v", err)
+		}
+	})
+}
+
+// bg is the context of waits that only their own events end.
+var bg = context.Background()
+
+var (
+	withinMu      sync.Mutex
+	withinCancels []context.CancelFunc
+)
+
+// within returns a context whose deadline is d from now: the Go form of a
+// gevent call's timeout argument. register cancels it when the twin ends.
+func within(d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(bg, d)
+	withinMu.Lock()
+	withinCancels = append(withinCancels, cancel)
+	withinMu.Unlock()
+	return ctx
+}
+
+func cancelWithins() {
+	withinMu.Lock()
+	cs := withinCancels
+	withinCancels = nil
+	withinMu.Unlock()
+	for _, c := range cs {
+		c()
+	}
+}
+
+// py formats a bool the way Python prints it.
+func py(b bool) string {
+	if b {
+		return "True"
+	}
+	return "False"
+}
+
+// pyBools formats a list of bools the way Python prints a list.
+func pyBools(bs []bool) string {
+	parts := make([]string, len(bs))
+	for i, b := range bs {
+		parts[i] = py(b)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// pyStrs formats a list of strings the way Python prints a list.
+func pyStrs(ss []string) string {
+	parts := make([]string, len(ss))
+	for i, s := range ss {
+		parts[i] = "'" + s + "'"
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// sortedStrs is Python's sorted() of a list of str.
+func sortedStrs(ss []string) string {
+	ss = slices.Clone(ss)
+	slices.Sort(ss)
+	return pyStrs(ss)
+}
+
+// pyNone prints a Go error the way the reference prints the matching
+// Python exception attribute: None for nil.
+func pyNone(err error) string {
+	if err == nil {
+		return "None"
+	}
+	return err.Error()
+}
+
+// unexpected prints a compared line for an error the reference never
+// raises, so that it shows up in the diff instead of being dropped.
+func unexpected(t *crosscheck.T, what string, err error) {
+	if err != nil {
+		t.Printf("UNEXPECTED %s: %v", what, err)
+	}
+}
+
+// links converts greenlets to the Linkable list that Wait and IWait take.
+func links[T any](gs []*scheduler.Greenlet[T]) []scheduler.Linkable {
+	out := make([]scheduler.Linkable, len(gs))
+	for i, g := range gs {
+		out[i] = g
+	}
+	return out
+}
+
+// values returns the Value of each Linkable that is a *Greenlet[T].
+func values[T any](ls []scheduler.Linkable) []T {
+	out := make([]T, 0, len(ls))
+	for _, l := range ls {
+		if g, ok := l.(*scheduler.Greenlet[T]); ok {
+			out = append(out, g.Value())
+		}
+	}
+	return out
+}
+
+// errName names a scheduler error with the token the Python reference prints.
+func errName(err error) string {
+	switch {
+	case err == nil:
+		return "None"
+	case errors.Is(err, scheduler.ErrTimeout):
+		return "Timeout"
+	case errors.Is(err, scheduler.ErrGreenletExit):
+		return "GreenletExit"
+	case errors.Is(err, scheduler.ErrLoopExit):
+		return "LoopExit"
+	}
+	return fmt.Sprintf("%T(%v)", err, err)
+}
+
+// timeout0 runs fn under a started scheduler.Timeout of 0: gevent's
+// timeout=0, which waits one loop iteration. A Go context whose deadline
+// has passed does not wait at all, so it is not the same call.
+func timeout0(fn func() error) error {
+	_, err := scheduler.WithTimeout(0, func() (none, error) { return none{}, fn() })
+	return err
+}
+
+// waitOK turns the error of a wait bounded by a deadline into gevent's
+// answer: true when it returned nil, false when it gave up on its time
+// limit (gevent returns False there), and any other error.
+func waitOK(err error) (bool, error) {
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, scheduler.ErrTimeout):
+		return false, nil
+	}
+	return false, err
+}
+
+// startTimeout starts a gevent Timeout of d in the calling greenlet
+// (Timeout.start_new); a failure to start fails the twin.
+func startTimeout(t *crosscheck.T, d time.Duration) *scheduler.Timeout {
+	return startTimeoutErr(t, d, nil)
+}
+
+// startTimeoutErr is startTimeout raising err (Timeout.start_new(d, exc)).
+func startTimeoutErr(t *crosscheck.T, d time.Duration, err error) *scheduler.Timeout {
+	to := scheduler.NewTimeout(d, err)
+	if serr := to.Start(); serr != nil {
+		t.Fatalf("Timeout.Start: %v", serr)
+	}
+	return to
+}

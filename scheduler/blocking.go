@@ -1,0 +1,55 @@
+package scheduler
+
+import (
+	"context"
+	"runtime/debug"
+)
+
+// RunBlocking runs fn on a new goroutine, off the hub, and parks only the
+// calling greenlet until fn returns; the hub keeps running the other
+// greenlets, and the loop stays alive while fn runs. Use it for blocking
+// calls without a cooperative version (a DNS lookup, a cgo call). If ctx
+// ends, or the greenlet is killed or times out, meanwhile, RunBlocking
+// returns that error at once and fn's result is dropped when it arrives
+// (fn itself is not stopped: give it ctx if it can stop). A panic in fn is
+// returned as a *PanicError carrying fn's stack.
+func RunBlocking[T any](ctx context.Context, fn func() (T, error)) (T, error) {
+	var zero T
+	if ctx == nil || fn == nil {
+		return zero, opErr("RunBlocking", ErrNilArgument)
+	}
+	_, h, err := currentBlocking("RunBlocking")
+	if err != nil {
+		return zero, err
+	}
+	if err := ContextError(ctx); err != nil {
+		return zero, opErr("RunBlocking", err)
+	}
+	w := &Waiter{hub: h, label: "RunBlocking"}
+	release := h.KeepAlive()
+	type result struct {
+		v   T
+		err error
+	}
+	go func() {
+		var r result
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					r.err = &PanicError{Value: p, Stack: debug.Stack()}
+				}
+			}()
+			r.v, r.err = fn()
+		}()
+		_ = h.Post(func() {
+			release()
+			w.Switch(r)
+		})
+	}()
+	v, err := w.Get(ctx)
+	if err != nil {
+		return zero, err
+	}
+	r := v.(result)
+	return r.v, r.err
+}

@@ -1,0 +1,198 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// A context bounds a wait through at most two event sources, neither of
+// them a goroutine per wait: its deadline is a timer on the hub (the
+// Timeout timers' priority, so a wait and a sleep expiring together keep
+// gevent's order), and an early cancel reaches the hub through
+// context.AfterFunc and one Post. Either throws the context's error into
+// the waiting greenlet, but only while that greenlet is still inside the
+// wait that armed it.
+//
+// States of a ctxWait: armed (the greenlet is about to switch away or is
+// suspended in the wait) -> done, by end (the wait returned for any reason)
+// or by fire (the timer or the cancel threw into the greenlet). Both run on
+// the hub's greenlets, so done needs no lock; the AfterFunc callback, which
+// runs on a goroutine of its own, only posts.
+type ctxWait struct {
+	h       *Hub
+	c       *gctx
+	ctx     context.Context
+	timer   *hubTimer
+	stop    func() bool
+	release func()
+	done    bool
+	unrefd  bool // weak: the deadline timer does not keep the loop alive
+}
+
+// arm bounds the coming wait of greenlet c by ctx. It returns nil (nothing
+// to undo) for a context that can never be done, and ContextError's error
+// when ctx is done already.
+func (h *Hub) arm(ctx context.Context, c *gctx) (*ctxWait, error) {
+	return h.armRef(ctx, c, true)
+}
+
+// armRef is arm; with keep false the context keeps the loop alive neither
+// through its deadline timer nor while it may be cancelled, as Hub.Join
+// needs: it waits for the loop to run dry, ctx only cuts it short.
+func (h *Hub) armRef(ctx context.Context, c *gctx, keep bool) (*ctxWait, error) {
+	if ctx.Done() == nil {
+		return nil, nil
+	}
+	if err := ContextError(ctx); err != nil {
+		return nil, err
+	}
+	cw := &ctxWait{h: h, c: c, ctx: ctx}
+	if dl, ok := ctx.Deadline(); ok {
+		// gevent starts a Timeout with update=True: the deadline counts
+		// from the real now, not the loop's cached time.
+		_ = h.loop.UpdateNow()
+		ht, err := h.getTimerPri(time.Until(dl), cw.expire, true)
+		if err != nil {
+			return nil, err
+		}
+		cw.timer = ht
+		if !keep {
+			_ = h.loop.Unref()
+			cw.unrefd = true
+		}
+	} else if keep {
+		// A cancel may come from another goroutine at any time: the
+		// loop must not run dry (LoopExit) meanwhile.
+		cw.release = h.KeepAlive()
+	}
+	cw.stop = context.AfterFunc(ctx, cw.cancelled)
+	return cw, nil
+}
+
+// cancelled runs on a goroutine of its own when ctx is done.
+func (cw *ctxWait) cancelled() { _ = cw.h.Post(cw.fireCancel) }
+
+func (cw *ctxWait) fireCancel() { cw.fire(ContextError(cw.ctx)) }
+
+// expire is the deadline timer's callback.
+func (cw *ctxWait) expire() {
+	cw.dropTimer()
+	cw.fire(deadlineError{})
+}
+
+// dropTimer returns the deadline timer to the pool, taking back the Unref
+// of a weak wait first: libev's stop of an active watcher (or the stop a
+// one-shot timer did when it fired) takes one count off the loop.
+func (cw *ctxWait) dropTimer() {
+	if cw.unrefd {
+		cw.unrefd = false
+		_ = cw.h.loop.Ref()
+	}
+	cw.h.putTimer(cw.timer)
+	cw.timer = nil
+}
+
+func (cw *ctxWait) fire(err error) {
+	if cw.done {
+		return
+	}
+	cw.done = true
+	cw.h.throwInto(cw.c, err)
+}
+
+// end disarms cw when the wait returns, however it ended. Nil-safe.
+func (cw *ctxWait) end() {
+	if cw == nil {
+		return
+	}
+	cw.done = true
+	if cw.timer != nil {
+		cw.dropTimer()
+	}
+	cw.stop()
+	if cw.release != nil {
+		cw.release()
+	}
+}
+
+// checkCtx returns ErrNilArgument for a nil context, for op.
+func checkCtx(ctx context.Context, op string) error {
+	if ctx == nil {
+		return opErr(op, ErrNilArgument)
+	}
+	return nil
+}
+
+// Context returns a context that is cancelled, with the error as its cause,
+// when the greenlet is killed (at the Kill, before the greenlet even sees
+// the error) or finishes. Pass it to code that takes a context to stop it
+// together with the greenlet. Hub-affine.
+func (t *task) Context() context.Context {
+	if t.ctx0 == nil {
+		t.ctx0, t.cancel0 = context.WithCancelCause(context.Background())
+		if t.ready {
+			t.cancel0(t.doneCause())
+		}
+	}
+	return t.ctx0
+}
+
+func (t *task) doneCauseFor(err error) error {
+	if err != nil {
+		return err
+	}
+	if errors.Is(err, ErrGreenletExit) {
+		return err
+	}
+	return context.Canceled
+}
+
+func (t *task) doneCause() error {
+	if t.err != nil {
+		return t.err
+	}
+	if t.exitErr != nil {
+		return t.exitErr
+	}
+	return context.Canceled
+}
+
+// Context returns a context that is cancelled with the timeout's error as
+// its cause when the timeout fires, and with context.Canceled when it is
+// cancelled first. Hub-affine.
+func (t *Timeout) Context() context.Context {
+	if t.ctx0 == nil {
+		t.ctx0, t.cancel0 = context.WithCancelCause(context.Background())
+	}
+	return t.ctx0
+}
+
+// WaitContext blocks the calling greenlet, without blocking the hub, until
+// ctx is done, and returns its cause: context.Cause(ctx) when a cause was
+// given, else ContextError's error. It returns earlier with the error thrown
+// into the greenlet (Kill, Timeout). A context that can never be done is
+// waited on like any other wait that nothing can end: LoopExit when the hub
+// runs out of work.
+func WaitContext(ctx context.Context) error {
+	if ctx == nil {
+		return opErr("WaitContext", ErrNilArgument)
+	}
+	c, h, err := currentBlocking("WaitContext")
+	if err != nil {
+		return err
+	}
+	w := &Waiter{hub: h, label: "context"}
+	if ctx.Done() == nil {
+		_, err := w.get(h, c)
+		return err
+	}
+	_, err = w.getCtx(ctx, h, c)
+	if ctx.Err() == nil {
+		return err
+	}
+	if cause := context.Cause(ctx); cause != ctx.Err() {
+		return cause
+	}
+	return ContextError(ctx)
+}

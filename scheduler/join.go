@@ -1,0 +1,161 @@
+package scheduler
+
+import "context"
+
+// wait blocks the caller until t is ready or ctx is done (join/get).
+func (t *task) wait(op string, ctx context.Context) error {
+	if ctx == nil {
+		return opErr(op, ErrNilArgument)
+	}
+	h := t.hub
+	if t.ready && h == nil {
+		// Refused at Spawn: dead without a hub.
+		return nil
+	}
+	c := currentCtx()
+	if _, err := h.affine(c, op); err != nil {
+		return err
+	}
+	if t.ready {
+		return nil
+	}
+	c, err := h.mayBlock(c, op)
+	if err != nil {
+		return err
+	}
+	if c.task == t && ctx.Done() == nil {
+		// A greenlet joining itself can only be woken by its context.
+		return opErr(op, ErrLoopExit)
+	}
+	cw, err := h.arm(ctx, c)
+	if err != nil {
+		return opErr(op, err)
+	}
+	id := t.Rawlink(c.wakeLink())
+	c.waitToken = t.impl
+	c.waitingOn, c.waitArg = "join", t
+	v, err := h.switchFrom(c)
+	c.waitingOn, c.waitArg = "", nil
+	c.waitToken = nil
+	cw.end()
+	if err != nil {
+		t.Unlink(id)
+		return err
+	}
+	if v != Linkable(t.impl) {
+		t.Unlink(id)
+		return opErr(op, ErrInvalidSwitch)
+	}
+	return nil
+}
+
+// Join waits until the greenlet is ready or ctx is done. It returns nil
+// when the greenlet finished, whatever its outcome (Err tells); ContextError's
+// error when ctx ended first; or the error thrown into the waiting greenlet.
+func (t *task) Join(ctx context.Context) error { return t.wait("Greenlet.Join", ctx) }
+
+// Kill raises err (ErrGreenletExit when nil) in the greenlet and waits until
+// it is dead or ctx is done (gevent's kill with block=True). A greenlet that
+// never ran is marked dead at once and will never run. A greenlet may catch
+// the error and go on running; Kill then returns when ctx ends.
+func (t *task) Kill(ctx context.Context, err error) error {
+	if ctx == nil {
+		return opErr("Greenlet.Kill", ErrNilArgument)
+	}
+	if err == nil {
+		err = ErrGreenletExit
+	}
+	h := t.hub
+	if t.ready && h == nil {
+		return nil
+	}
+	if cerr := h.check("Greenlet.Kill"); cerr != nil {
+		return cerr
+	}
+	if t.killBeforeStart(err) || t.ready {
+		return nil
+	}
+	if cerr := h.checkWait("Greenlet.Kill"); cerr != nil {
+		return cerr
+	}
+	w := &Waiter{hub: h, label: "kill " + t.Name()}
+	h.runCallbackArg(killCB, &killReq{t: t, err: err, w: w})
+	if _, err := w.Get(ctx); err != nil {
+		return err
+	}
+	return t.Join(ctx)
+}
+
+// KillAsync raises err (ErrGreenletExit when nil) in the greenlet at the
+// hub's next callback round and returns at once (gevent's kill with
+// block=False); Join waits for the outcome.
+func (t *task) KillAsync(err error) error {
+	if err == nil {
+		err = ErrGreenletExit
+	}
+	h := t.hub
+	if t.ready && h == nil {
+		return nil
+	}
+	if cerr := h.check("Greenlet.KillAsync"); cerr != nil {
+		return cerr
+	}
+	if t.killBeforeStart(err) || t.ready {
+		return nil
+	}
+	h.runCallbackArg(killCB, &killReq{t: t, err: err})
+	return nil
+}
+
+type killReq struct {
+	t   *task
+	err error
+	w   *Waiter
+}
+
+// killCB runs on the hub: throw into the greenlet, then wake the killer.
+func killCB(a any) {
+	r := a.(*killReq)
+	t := r.t
+	if t.cancel0 != nil && !t.ready {
+		t.cancel0(r.err)
+	}
+	if !t.ready && t.state == stRunning && t.ctx != nil {
+		t.hub.throwInto(t.ctx, r.err)
+	} else if t.state == stPending || t.state == stNew {
+		t.killBeforeStart(r.err)
+	}
+	if r.w != nil {
+		r.w.Switch(nil)
+	}
+}
+
+// killBeforeStart cancels a greenlet that has not run yet and makes it dead
+// with err as its outcome; it reports whether the greenlet is now dead.
+func (t *task) killBeforeStart(err error) bool {
+	switch t.state {
+	case stNew, stPending:
+		if t.state == stPending {
+			t.startCB.Stop()
+			if t.startTimer != nil {
+				t.hub.putTimer(t.startTimer)
+				t.startTimer = nil
+			}
+		}
+		t.fn0()
+		t.finish(err)
+		return true
+	case stDead:
+		return true
+	}
+	return false
+}
+
+// fn0 drops the body of a greenlet that will never run.
+func (t *task) fn0() {
+	if d, ok := t.impl.(interface{ dropBody() }); ok {
+		d.dropBody()
+	}
+}
+
+func (g *Greenlet[T]) dropBody() { g.fn = nil }

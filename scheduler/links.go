@@ -1,0 +1,141 @@
+package scheduler
+
+// Rawlink registers fn to be called on the hub, with the greenlet, once the
+// greenlet is ready; if it already is, fn is scheduled at once. Links run in
+// registration order in one hub callback; links added while they run also
+// run. fn must not block. Hub-affine: called from a goroutine that is not
+// the greenlet's hub or one of its greenlets, it registers nothing and
+// returns 0 (the links are the hub's state).
+func (t *task) Rawlink(fn func(Linkable)) LinkID {
+	if fn == nil || t.hub.check("Greenlet.Rawlink") != nil {
+		return 0
+	}
+	t.linkSeq++
+	if t.links == nil {
+		t.links = t.links0[:0]
+	}
+	t.links = append(t.links, linkEntry{id: t.linkSeq, fn: fn})
+	if t.ready && !t.notifier.Pending() {
+		t.notifier = t.hub.runCallbackArg(notifyLinks, t)
+	}
+	return t.linkSeq
+}
+
+// Unlink removes the link id; unknown ids are ignored, and so is a call
+// from a goroutine that is not on the greenlet's hub. Hub-affine.
+func (t *task) Unlink(id LinkID) {
+	if t.hub.check("Greenlet.Unlink") != nil {
+		return
+	}
+	for i := range t.links {
+		if t.links[i].id == id {
+			copy(t.links[i:], t.links[i+1:])
+			t.links[len(t.links)-1] = linkEntry{}
+			t.links = t.links[:len(t.links)-1]
+			return
+		}
+	}
+}
+
+// HasLinks reports whether links are registered and not yet called.
+func (t *task) HasLinks() bool { return len(t.links) > 0 }
+
+// UnlinkAll removes every link.
+func (t *task) UnlinkAll() {
+	clear(t.links)
+	t.links = t.links[:0]
+}
+
+// Link calls fn with the greenlet once it is ready, like Rawlink, but fn
+// runs in a greenlet of its own (gevent's SpawnedLink), so it may block.
+func (t *task) Link(fn func(Linkable)) LinkID {
+	return t.Rawlink(t.hub.spawnedLink(fn, nil))
+}
+
+// LinkValue is Link for a greenlet that finished successfully only.
+func (t *task) LinkValue(fn func(Linkable)) LinkID {
+	return t.Rawlink(t.hub.spawnedLink(fn, func(l Linkable) bool { return l.(Runnable).Successful() }))
+}
+
+// LinkException is Link for a greenlet that failed only.
+func (t *task) LinkException(fn func(Linkable)) LinkID {
+	return t.Rawlink(t.hub.spawnedLink(fn, func(l Linkable) bool { return !l.(Runnable).Successful() }))
+}
+
+// linkJob runs a Link callback on a worker greenlet.
+type linkJob struct {
+	fn  func(Linkable)
+	src Linkable
+}
+
+func (j *linkJob) runOn(c *gctx) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.hub.HandleError(opErr("link", panicError(r)))
+		}
+	}()
+	j.fn(j.src)
+}
+
+// spawnedLink wraps fn so that it runs in its own greenlet, switched to
+// directly from the notifying callback as gevent does.
+func (h *Hub) spawnedLink(fn func(Linkable), filter func(Linkable) bool) func(Linkable) {
+	return func(src Linkable) {
+		if filter != nil && !filter(src) {
+			return
+		}
+		h.runJob(&linkJob{fn: fn, src: src})
+	}
+}
+
+// runJob switches from the hub into an idle (or new) worker running j.
+func (h *Hub) runJob(j job) {
+	var c *gctx
+	if w := h.getWorker(); w != nil {
+		c = w.ctx
+	} else {
+		w := &worker{}
+		c = &gctx{hub: h, name: "worker", w: w}
+		w.ctx = c
+		c.raw = newRaw(h.raw, w.main)
+		c.raw.Value = c
+	}
+	h.switchInto(c, j)
+}
+
+// notifyLinks runs on the hub: it calls the links in order until none is
+// left, reporting (and surviving) a panicking link.
+func notifyLinks(a any) {
+	t := a.(*task)
+	for len(t.links) > 0 {
+		l := t.links[0]
+		copy(t.links, t.links[1:])
+		t.links[len(t.links)-1] = linkEntry{}
+		t.links = t.links[:len(t.links)-1]
+		t.callLink(l.fn)
+	}
+}
+
+func (t *task) callLink(fn func(Linkable)) {
+	defer func() {
+		if r := recover(); r != nil {
+			t.hub.HandleError(opErr("link of "+t.Name(), panicError(r)))
+		}
+	}()
+	fn(t.impl)
+}
+
+// wake returns the link that switches back into greenlet c with the ready
+// object, cached per greenlet so joins do not allocate a closure.
+func (c *gctx) wakeLink() func(Linkable) {
+	if c.wake == nil {
+		h := c.hub
+		c.wake = func(l Linkable) {
+			if c.waitToken == l {
+				c.waitToken = nil
+				h.switchInto(c, l)
+			}
+		}
+	}
+	return c.wake
+}

@@ -1,0 +1,282 @@
+package scheduler
+
+import (
+	"context"
+	"iter"
+	"reflect"
+)
+
+// Joinable is a Linkable with an outcome, for JoinAll.
+type Joinable interface {
+	Linkable
+	// Err returns the error the object failed with, nil while it is not
+	// ready and on success; JoinAll returns the first non-nil one.
+	Err() error
+}
+
+// Killable is a greenlet of this package, for KillAll.
+type Killable interface {
+	Linkable
+	base() *task
+}
+
+// Wait waits until count of objects are ready (count <= 0: all of them) or
+// ctx is done, and returns the ready ones in the order they became ready
+// (gevent.wait). When ctx ends first it returns those that were ready and
+// ContextError's error.
+func Wait[L Linkable](ctx context.Context, objects []L, count int) ([]L, error) {
+	var done []L
+	for o, err := range IWait(ctx, objects, count) {
+		if err != nil {
+			return done, err
+		}
+		done = append(done, o)
+	}
+	return done, nil
+}
+
+// IWait yields objects as they become ready, in readiness order, until count
+// (count <= 0: all) were yielded (gevent.iwait). If the wait fails (ctx
+// done, LoopExit, Kill of the waiting greenlet) it yields the zero L and
+// the error, and stops. Objects bound to another hub than the caller's give
+// ErrNotGreenlet before anything is linked (waiting across hubs is not
+// supported). Breaking out of the loop unlinks cleanly.
+func IWait[L Linkable](ctx context.Context, objects []L, count int) iter.Seq2[L, error] {
+	return func(yield func(L, error) bool) {
+		var zero L
+		w, err := newIWaiter(ctx, objects, count)
+		if err != nil {
+			yield(zero, err)
+			return
+		}
+		if w == nil {
+			return
+		}
+		defer w.close()
+		for n := 0; n < w.count; n++ {
+			o, err := w.next()
+			if err != nil {
+				yield(zero, err)
+				return
+			}
+			if !yield(o.(L), nil) {
+				return
+			}
+		}
+	}
+}
+
+// iwaiter is IWait's state: the objects' links feed a queue of ready
+// objects that the waiting greenlet drains.
+type iwaiter struct {
+	h       *Hub
+	c       *gctx
+	cw      *ctxWait
+	objects []Linkable
+	ids     []LinkID
+	count   int
+	queue   []Linkable
+	waiting bool
+}
+
+// newIWaiter checks the call and links the objects; nil, nil when there is
+// nothing to wait for.
+func newIWaiter[L Linkable](ctx context.Context, objects []L, count int) (*iwaiter, error) {
+	if ctx == nil {
+		return nil, opErr("IWait", ErrNilArgument)
+	}
+	if count <= 0 || count > len(objects) {
+		count = len(objects)
+	}
+	if count == 0 {
+		return nil, nil
+	}
+	c, h, err := currentBlocking("IWait")
+	if err != nil {
+		return nil, err
+	}
+	w := &iwaiter{h: h, c: c, count: count, objects: make([]Linkable, len(objects))}
+	for i, o := range objects {
+		if isNil(o) {
+			return nil, opErr("IWait on a nil object", ErrNilArgument)
+		}
+		if b, ok := any(o).(interface{ Hub() *Hub }); ok {
+			if oh := b.Hub(); oh != nil && oh != h {
+				return nil, opErr("IWait on an object of another hub", ErrNotGreenlet)
+			}
+		}
+		w.objects[i] = o
+	}
+	if w.cw, err = h.arm(ctx, c); err != nil {
+		return nil, opErr("IWait", err)
+	}
+	w.ids = make([]LinkID, len(objects))
+	for i, o := range w.objects {
+		w.ids[i] = o.Rawlink(w.notify)
+	}
+	return w, nil
+}
+
+// notify is every object's link.
+func (w *iwaiter) notify(l Linkable) {
+	w.queue = append(w.queue, l)
+	if w.waiting {
+		w.waiting = false
+		w.h.switchInto(w.c, iwaitToken)
+	}
+}
+
+// next returns the next ready object, waiting for one if none is queued.
+func (w *iwaiter) next() (Linkable, error) {
+	for len(w.queue) == 0 {
+		w.waiting = true
+		w.c.waitingOn = "iwait"
+		v, err := w.h.switchFrom(w.c)
+		w.c.waitingOn = ""
+		w.waiting = false
+		if err != nil {
+			return nil, err
+		}
+		if v != iwaitToken {
+			return nil, opErr("IWait", ErrInvalidSwitch)
+		}
+	}
+	o := w.queue[0]
+	w.queue = w.queue[1:]
+	return o, nil
+}
+
+// close unlinks every object and disarms the context.
+func (w *iwaiter) close() {
+	for i, o := range w.objects {
+		o.Unlink(w.ids[i])
+	}
+	w.cw.end()
+}
+
+var iwaitToken = new(struct{ byte })
+
+// JoinAll waits until every greenlet finished, one failed, or ctx is done
+// (gevent.joinall with raise_error=True). It returns the greenlets that
+// finished, in finishing order, and the first failure's error or the
+// wait's own. To wait for all of them whatever their outcome, use Wait.
+func JoinAll[G Joinable](ctx context.Context, gs []G) ([]G, error) {
+	var done []G
+	for g, err := range IWait(ctx, gs, 0) {
+		if err != nil {
+			return done, err
+		}
+		if g.Err() != nil {
+			return done, g.Err()
+		}
+		done = append(done, g)
+	}
+	return done, nil
+}
+
+// KillAll raises err (ErrGreenletExit when nil) in every greenlet in one hub
+// callback (gevent.killall), unstarted ones die at once, and waits until
+// all of them are dead or ctx is done.
+func KillAll[G Killable](ctx context.Context, gs []G, err error) error {
+	if ctx == nil {
+		return opErr("KillAll", ErrNilArgument)
+	}
+	h, need, err, kerr := killAllPrepare(gs, err)
+	if kerr != nil || len(need) == 0 {
+		return kerr
+	}
+	if cerr := h.checkWait("KillAll"); cerr != nil {
+		return cerr
+	}
+	w := &Waiter{hub: h, label: "killall"}
+	h.RunCallback(func() {
+		throwAll(h, need, err)
+		w.Switch(nil)
+	})
+	if _, err := w.Get(ctx); err != nil {
+		return err
+	}
+	for _, t := range need {
+		if err := t.Join(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// KillAllAsync is KillAll without the wait (gevent.killall with
+// block=False).
+func KillAllAsync[G Killable](gs []G, err error) error {
+	h, need, err, kerr := killAllPrepare(gs, err)
+	if kerr != nil || len(need) == 0 {
+		return kerr
+	}
+	h.RunCallback(func() { throwAll(h, need, err) })
+	return nil
+}
+
+// killAllPrepare checks a KillAll call, kills the greenlets that have not
+// started and returns those that need the error thrown in, with the error
+// to throw.
+func killAllPrepare[G Killable](gs []G, err error) (*Hub, []*task, error, error) {
+	if err == nil {
+		err = ErrGreenletExit
+	}
+	if len(gs) == 0 {
+		return nil, nil, err, nil
+	}
+	var h *Hub
+	for _, g := range gs {
+		t := g.base()
+		if t == nil {
+			return nil, nil, err, opErr("KillAll of a nil greenlet", ErrNilArgument)
+		}
+		if t.hub == nil {
+			continue // refused at Spawn: dead already
+		}
+		if h == nil {
+			h = t.hub
+		} else if t.hub != h {
+			return nil, nil, err, opErr("KillAll over greenlets of several hubs", ErrNotGreenlet)
+		}
+	}
+	if h == nil {
+		return nil, nil, err, nil
+	}
+	if cerr := h.check("KillAll"); cerr != nil {
+		return nil, nil, err, cerr
+	}
+	var need []*task
+	for _, g := range gs {
+		t := g.base()
+		if t.hub != nil && !t.killBeforeStart(err) && !t.ready {
+			need = append(need, t)
+		}
+	}
+	return h, need, err, nil
+}
+
+// throwAll throws err into every task of need that still runs.
+func throwAll(h *Hub, need []*task, err error) {
+	for _, t := range need {
+		if !t.ready && t.state == stRunning && t.ctx != nil {
+			h.throwInto(t.ctx, err)
+		}
+	}
+}
+
+// isNil reports whether o is nil or a nil pointer in an interface.
+func isNil(o any) bool {
+	if o == nil {
+		return true
+	}
+	if b, ok := o.(interface{ base() *task }); ok {
+		return b.base() == nil
+	}
+	v := reflect.ValueOf(o)
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
+		return v.IsNil()
+	}
+	return false
+}
