@@ -3,8 +3,8 @@ package geventsuite
 import (
 	"syscall"
 
-	"github.com/geventgo/geventgo/internal/crosscheck"
 	"github.com/geventgo/geventgo/gsignal"
+	"github.com/geventgo/geventgo/internal/crosscheck"
 	"github.com/geventgo/geventgo/scheduler"
 )
 

@@ -3,8 +3,8 @@ package geventsuite
 import (
 	"errors"
 
-	"github.com/geventgo/geventgo/internal/crosscheck"
 	"github.com/geventgo/geventgo/event"
+	"github.com/geventgo/geventgo/internal/crosscheck"
 	"github.com/geventgo/geventgo/scheduler"
 )
 

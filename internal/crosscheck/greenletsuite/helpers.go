@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/geventgo/geventgo/internal/crosscheck"
 	"github.com/geventgo/geventgo/greenlet"
+	"github.com/geventgo/geventgo/internal/crosscheck"
 )
 
 // Conventions shared by the twins, so both sides print the same text:

@@ -1,8 +1,8 @@
 package greenletsuite
 
 import (
-	"github.com/geventgo/geventgo/internal/crosscheck"
 	"github.com/geventgo/geventgo/greenlet"
+	"github.com/geventgo/geventgo/internal/crosscheck"
 )
 
 func init() {

@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/geventgo/geventgo/internal/crosscheck"
 	"github.com/geventgo/geventgo/greenlet"
+	"github.com/geventgo/geventgo/internal/crosscheck"
 )
 
 func init() {
