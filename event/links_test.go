@@ -1,0 +1,65 @@
+package event_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/geventgo/geventgo/event"
+	"github.com/geventgo/geventgo/scheduler"
+)
+
+func TestLinkPanicIsReported(t *testing.T) {
+	run(t, func() error {
+		var reported []error
+		scheduler.CurrentHub().SetErrorHandler(func(err error) { reported = append(reported, err) })
+		var e event.Event
+		ran := false
+		e.Rawlink(func(scheduler.Linkable) { panic(errors.New("in link")) })
+		e.Rawlink(func(scheduler.Linkable) { ran = true })
+		e.Set()
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		assert.True(t, ran)
+		require.Len(t, reported, 1)
+		return nil
+	})
+}
+
+// TestLinkPanicAmongWaiters: a panicking link between two waiting
+// greenlets is reported once and the round goes on, waking the second
+// waiter after the first; a link added by the panicking one waits for the
+// next round, as links added during a round always do.
+func TestLinkPanicAmongWaiters(t *testing.T) {
+	run(t, func() error {
+		var reported []error
+		scheduler.CurrentHub().SetErrorHandler(func(err error) { reported = append(reported, err) })
+		var e event.Event
+		var order []string
+		waiter := func(name string) {
+			scheduler.Go(func() error {
+				err := e.Wait(bg)
+				order = append(order, name)
+				return err
+			})
+		}
+		waiter("a")
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		e.Rawlink(func(scheduler.Linkable) {
+			order = append(order, "panic")
+			e.Rawlink(func(scheduler.Linkable) { order = append(order, "late") })
+			panic("in link")
+		})
+		waiter("b")
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		e.Set()
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		assert.Equal(t, []string{"a", "panic", "b", "late"}, order)
+		require.Len(t, reported, 1)
+		assert.ErrorContains(t, reported[0], "panic in link: in link")
+		assert.Zero(t, e.LinkCount())
+		return nil
+	})
+}
