@@ -254,3 +254,37 @@ func TestAllBreakOnErrorThenReuse(t *testing.T) {
 		return nil
 	})
 }
+
+func TestAllEndsOnShutdown(t *testing.T) {
+	run(t, func() error {
+		q := queue.NewSimple[int]()
+		c := queue.NewChannel[int]()
+		var got, gotc []int
+		g := scheduler.Go(func() error {
+			for v, err := range q.All(bg) {
+				if err != nil {
+					return err
+				}
+				got = append(got, v)
+			}
+			for v, err := range c.All(bg) {
+				if err != nil {
+					return err
+				}
+				gotc = append(gotc, v)
+			}
+			return nil
+		})
+		for i := range 3 {
+			require.NoError(t, q.Put(bg, i))
+		}
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		q.Shutdown()
+		require.NoError(t, c.Put(bg, 7))
+		c.Shutdown()
+		require.NoError(t, g.Join(bg))
+		assert.Equal(t, []int{0, 1, 2}, got)
+		assert.Equal(t, []int{7}, gotc)
+		return nil
+	})
+}

@@ -258,21 +258,3 @@ func TestShutdownUnboundFromGoroutine(t *testing.T) {
 		assert.True(t, q.IsShutdown())
 	}
 }
-
-// TestZeroJoinableQueue: the zero JoinableQueue counts its tasks (its Put
-// used to skip the count until something else created it).
-func TestZeroJoinableQueue(t *testing.T) {
-	run(t, func() error {
-		var q queue.JoinableQueue[string]
-		require.NoError(t, q.Put(bg, "a"))
-		require.NoError(t, q.TryPut("b"))
-		assert.Equal(t, 2, q.Unfinished())
-		assert.ErrorIs(t, q.Join(testctx.Within(t, time.Millisecond)), scheduler.ErrTimeout)
-		for range 2 {
-			_, err := q.TryGet()
-			require.NoError(t, err)
-			require.NoError(t, q.TaskDone())
-		}
-		return q.Join(bg)
-	})
-}

@@ -1,29 +1,17 @@
 package queue_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/geventgo/geventgo/internal/testctx"
 	"github.com/geventgo/geventgo/queue"
 	"github.com/geventgo/geventgo/scheduler"
 )
-
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// bg is the context of waits that only their own events end.
-var bg = context.Background()
-
-func run(t testing.TB, fn func() error) {
-	t.Helper()
-	require.NoError(t, scheduler.Main(fn))
-}
 
 func TestZeroQueueAndKinds(t *testing.T) {
 	run(t, func() error {
@@ -71,40 +59,6 @@ func TestShutdownWakesEveryone(t *testing.T) {
 		_, err = q.Get(bg)
 		assert.ErrorIs(t, err, queue.ErrShutdown)
 		assert.ErrorIs(t, q.Put(bg, 2), queue.ErrShutdown)
-		return nil
-	})
-}
-
-func TestAllEndsOnShutdown(t *testing.T) {
-	run(t, func() error {
-		q := queue.NewSimple[int]()
-		c := queue.NewChannel[int]()
-		var got, gotc []int
-		g := scheduler.Go(func() error {
-			for v, err := range q.All(bg) {
-				if err != nil {
-					return err
-				}
-				got = append(got, v)
-			}
-			for v, err := range c.All(bg) {
-				if err != nil {
-					return err
-				}
-				gotc = append(gotc, v)
-			}
-			return nil
-		})
-		for i := range 3 {
-			require.NoError(t, q.Put(bg, i))
-		}
-		require.NoError(t, scheduler.Sleep(bg, 0))
-		q.Shutdown()
-		require.NoError(t, c.Put(bg, 7))
-		c.Shutdown()
-		require.NoError(t, g.Join(bg))
-		assert.Equal(t, []int{0, 1, 2}, got)
-		assert.Equal(t, []int{7}, gotc)
 		return nil
 	})
 }
@@ -166,13 +120,20 @@ func ExampleQueue() {
 	// got c
 }
 
-func ExampleChannel() {
-	_ = scheduler.Main(func() error {
-		c := queue.NewChannel[int]()
-		scheduler.Go(func() error { return c.Put(bg, 5) })
-		v, err := c.Get(bg)
-		fmt.Println(v, err)
-		return nil
+// TestZeroJoinableQueue: the zero JoinableQueue counts its tasks (its Put
+// used to skip the count until something else created it).
+func TestZeroJoinableQueue(t *testing.T) {
+	run(t, func() error {
+		var q queue.JoinableQueue[string]
+		require.NoError(t, q.Put(bg, "a"))
+		require.NoError(t, q.TryPut("b"))
+		assert.Equal(t, 2, q.Unfinished())
+		assert.ErrorIs(t, q.Join(testctx.Within(t, time.Millisecond)), scheduler.ErrTimeout)
+		for range 2 {
+			_, err := q.TryGet()
+			require.NoError(t, err)
+			require.NoError(t, q.TaskDone())
+		}
+		return q.Join(bg)
 	})
-	// Output: 5 <nil>
 }
