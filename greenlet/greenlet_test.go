@@ -285,36 +285,6 @@ func TestSiblingsAndNesting(t *testing.T) {
 	})
 }
 
-func TestTraceHook(t *testing.T) {
-	withMain(t, func(m *Greenlet) {
-		var events []string
-		name := func(g *Greenlet) string {
-			if g.IsMain() {
-				return "main"
-			}
-			return g.Value.(string)
-		}
-		old := SetTrace(func(ev string, from, to *Greenlet) {
-			events = append(events, ev+" "+name(from)+">"+name(to))
-		})
-		assert.Nil(t, old)
-		assert.NotNil(t, Trace())
-		g := New(func(any) (any, error) { _, err := m.Switch(nil); return nil, err })
-		g.Value = "g"
-		_, _ = g.Switch(nil)
-		_, _ = g.Throw(nil)
-		u := New(nil)
-		u.Value = "u"
-		_, _ = u.Throw(nil)
-		SetTrace(nil)
-		assert.Equal(t, []string{
-			"switch main>g", "switch g>main",
-			"throw main>g", "switch g>main",
-			"throw main>u", "switch u>main",
-		}, events)
-	})
-}
-
 func TestKillAllRunsDefersAndLeavesNothing(t *testing.T) {
 	withMain(t, func(m *Greenlet) {
 		var cleaned []string
