@@ -4,9 +4,8 @@ import (
 	"context"
 	"iter"
 	"runtime/debug"
-	"slices"
 
-	"github.com/geventgo/geventgo/queue"
+	"github.com/geventgo/geventgo/internal/imap"
 	"github.com/geventgo/geventgo/scheduler"
 )
 
@@ -137,31 +136,30 @@ func Map[T, R any](ctx context.Context, s Spawner, fn func(T) (R, error), items 
 	return out, first
 }
 
-type result[R any] struct {
-	idx   int
-	value R
-	err   error
-	end   bool // the feeder is done; idx is the item count
-}
-
 // Imap runs fn on the items in greenlets of s, spawning them as slots free
 // up, and yields (result, error) pairs in the order of items (gevent's
 // imap); a panic in fn is yielded as a *scheduler.PanicError carrying its
 // stack, a panic in items as one too, after the results of the items before
-// it, and ends the iteration. When ctx ends, or a spawn fails, the error is
-// yielded and the iteration ends. Breaking out, or the end of ctx, kills
-// the greenlets it still runs.
+// it, and ends the iteration. items is pulled lazily, one item per greenlet
+// spawned: on a bounded Pool at most Size run at once, but a Group spawns
+// every item without waiting, so an endless items needs a Pool. When ctx
+// ends, or a spawn fails, the error is yielded and the iteration ends.
+// Breaking out, or the end of ctx, stops the pulling and kills the
+// greenlets it still runs, waiting for them to die.
 func Imap[T, R any](ctx context.Context, s Spawner, fn func(T) (R, error), items iter.Seq[T]) iter.Seq2[R, error] {
-	return imap(ctx, "Imap", s, fn, items, true)
+	return mapIter(ctx, "Imap", s, fn, items, true)
 }
 
 // ImapUnordered is Imap yielding results in the order they finish (gevent's
 // imap_unordered).
 func ImapUnordered[T, R any](ctx context.Context, s Spawner, fn func(T) (R, error), items iter.Seq[T]) iter.Seq2[R, error] {
-	return imap(ctx, "ImapUnordered", s, fn, items, false)
+	return mapIter(ctx, "ImapUnordered", s, fn, items, false)
 }
 
-func imap[T, R any](ctx context.Context, op string, s Spawner, fn func(T) (R, error), items iter.Seq[T], ordered bool) iter.Seq2[R, error] {
+// mapIter is Imap (ordered) or ImapUnordered on the shared engine: a call
+// is a greenlet spawned in s, the pool's own slots bound them, and the ones
+// still running at the end are killed.
+func mapIter[T, R any](ctx context.Context, op string, s Spawner, fn func(T) (R, error), items iter.Seq[T], ordered bool) iter.Seq2[R, error] {
 	return func(yield func(R, error) bool) {
 		var zero R
 		// Before the feeder, which must not be spawned for a refused call.
@@ -173,107 +171,16 @@ func imap[T, R any](ctx context.Context, op string, s Spawner, fn func(T) (R, er
 			yield(zero, nilArg(op))
 			return
 		}
-		f := &feeder[T, R]{op: op, s: s, fn: fn, q: queue.New[result[R]](0)}
-		fg := scheduler.Go(func() error { f.run(ctx, items); return nil })
-		defer func() {
-			// Even once ctx is done, the kills wait for their greenlets.
-			bg := context.WithoutCancel(ctx)
-			_ = fg.Kill(bg, nil)
-			_ = scheduler.KillAll(bg, f.running, nil)
-		}()
-		r := reorder[R]{ordered: ordered, pending: map[int]result[R]{}, total: -1}
-		for !r.done() {
-			res, err := f.q.Get(ctx)
-			if err != nil {
-				yield(zero, &Error{Op: op, Err: err})
-				return
-			}
-			if !r.push(res, yield) {
-				return
-			}
-		}
-	}
-}
-
-// feeder spawns one greenlet per item and queues their results.
-type feeder[T, R any] struct {
-	op      string
-	s       Spawner
-	fn      func(T) (R, error)
-	q       *queue.Queue[result[R]]
-	running []*scheduler.Greenlet[R] // spawned, possibly finished: for the kill at the end
-	prune   int                      // len(running) at which the finished ones are dropped
-}
-
-// run is the feeder greenlet's body. A panicking items sequence would
-// otherwise kill it before the end marker, leaving the consumer waiting for
-// good: the panic takes the next item's place and ends the results.
-func (f *feeder[T, R]) run(ctx context.Context, items iter.Seq[T]) {
-	i := 0
-	defer func() {
-		if x := recover(); x != nil {
-			_ = f.q.TryPut(result[R]{idx: i, err: &scheduler.PanicError{Value: x, Stack: debug.Stack()}})
-			_ = f.q.TryPut(result[R]{idx: i + 1, end: true})
-		}
-	}()
-	for it := range items {
-		idx := i
-		i++
-		gr, err := spawn(ctx, f.op, f.s, func() (R, error) { return f.fn(it) })
-		if err != nil {
-			_ = f.q.TryPut(result[R]{idx: idx, err: err})
-			break
-		}
-		f.track(gr)
-		gr.Rawlink(func(scheduler.Linkable) {
-			_ = f.q.TryPut(result[R]{idx: idx, value: gr.Value(), err: gr.Err()})
-		})
-	}
-	_ = f.q.TryPut(result[R]{idx: i, end: true})
-}
-
-// track remembers gr for the kill at the end, dropping the finished
-// greenlets whenever the list doubled, so that a long iteration does not
-// keep every greenlet it ran.
-func (f *feeder[T, R]) track(gr *scheduler.Greenlet[R]) {
-	if len(f.running) >= f.prune {
-		f.running = slices.DeleteFunc(f.running, func(g *scheduler.Greenlet[R]) bool { return g.Ready() })
-		f.prune = max(64, 2*len(f.running))
-	}
-	f.running = append(f.running, gr)
-}
-
-// reorder hands results to the consumer, in the order of items when
-// ordered.
-type reorder[R any] struct {
-	ordered     bool
-	pending     map[int]result[R]
-	next, total int // results yielded; the item count once known, else -1
-}
-
-func (r *reorder[R]) done() bool { return r.total >= 0 && r.next >= r.total }
-
-// push takes one queued result and yields what became due; false when the
-// consumer stopped.
-func (r *reorder[R]) push(res result[R], yield func(R, error) bool) bool {
-	if res.end {
-		r.total = res.idx
-		return true
-	}
-	if !r.ordered {
-		r.next++
-		return yield(res.value, res.err)
-	}
-	r.pending[res.idx] = res
-	for {
-		pr, ok := r.pending[r.next]
-		if !ok {
-			return true
-		}
-		delete(r.pending, r.next)
-		r.next++
-		if !yield(pr.value, pr.err) {
-			return false
-		}
+		imap.Run(ctx, imap.Config[T, R, *scheduler.Greenlet[R]]{
+			Name:    "pool." + op + " feeder",
+			Ordered: ordered,
+			Submit: func(it T) (*scheduler.Greenlet[R], error) {
+				return spawn(ctx, op, s, func() (R, error) { return fn(it) })
+			},
+			Drop: func(ctx context.Context, running []*scheduler.Greenlet[R]) {
+				_ = scheduler.KillAll(ctx, running, nil)
+			},
+			WaitError: func(err error) error { return &Error{Op: op, Err: err} },
+		}, items, yield)
 	}
 }

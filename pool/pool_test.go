@@ -703,3 +703,68 @@ func TestImapContext(t *testing.T) {
 		return nil
 	})
 }
+
+// TestImapBreakPullsNothingMore: a slot freed just before a break wakes the
+// feeder before its kill lands; it may finish the spawn it was waiting in
+// (the greenlet is killed with the others), but it pulls no further item.
+// Before, it went on to pull the next item after the break.
+func TestImapBreakPullsNothingMore(t *testing.T) {
+	run(t, func() error {
+		p := mustNew(t, 2)
+		var never event.Event
+		pulled := 0
+		items := func(yield func(int) bool) {
+			for i := range 100 {
+				pulled++
+				if !yield(i) {
+					return
+				}
+			}
+		}
+		var discarded scheduler.Runnable
+		pulledAtBreak := -1
+		for v, err := range pool.Imap(bg, p, func(x int) (int, error) {
+			if x == 0 {
+				return x, nil
+			}
+			return x, never.Wait(bg)
+		}, items) {
+			require.NoError(t, err)
+			require.Zero(t, v)
+			// Frees a slot now, so the feeder's wake is queued before its kill.
+			discarded = p.Greenlets()[0]
+			require.NoError(t, p.Discard(discarded))
+			pulledAtBreak = pulled
+			break
+		}
+		assert.Equal(t, pulledAtBreak, pulled, "an item was pulled after the break")
+		// The killed greenlets leave the pool from their links, a hub turn later.
+		require.NoError(t, p.Join(testctx.Within(t, time.Second)), "the greenlets still running were killed")
+		require.NotNil(t, discarded)
+		gr, ok := discarded.(*scheduler.Greenlet[int])
+		require.True(t, ok)
+		return gr.Kill(testctx.Within(t, time.Second), nil)
+	})
+}
+
+// TestImapWaitErrorNamesImap: the error of a failed wait names the
+// iteration, not the queue inside it.
+func TestImapWaitErrorNamesImap(t *testing.T) {
+	run(t, func() error {
+		ctx, cancel := context.WithCancel(bg)
+		cancel()
+		for name, seq := range map[string]iter.Seq2[int, error]{
+			"Imap":          pool.Imap(ctx, pool.NewGroup(), func(x int) (int, error) { return x, scheduler.Sleep(bg, time.Second) }, slices.Values([]int{1})),
+			"ImapUnordered": pool.ImapUnordered(ctx, pool.NewGroup(), func(x int) (int, error) { return x, scheduler.Sleep(bg, time.Second) }, slices.Values([]int{1})),
+		} {
+			var errs []error
+			for _, err := range seq {
+				errs = append(errs, err)
+			}
+			require.Len(t, errs, 1, name)
+			assert.ErrorIs(t, errs[0], context.Canceled, name)
+			assert.Equal(t, "pool: "+name+": context canceled", errs[0].Error())
+		}
+		return nil
+	})
+}

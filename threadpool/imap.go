@@ -3,20 +3,10 @@ package threadpool
 import (
 	"context"
 	"iter"
-	"runtime/debug"
 
-	"github.com/geventgo/geventgo/lock"
-	"github.com/geventgo/geventgo/queue"
+	"github.com/geventgo/geventgo/internal/imap"
 	"github.com/geventgo/geventgo/scheduler"
 )
-
-// outcome is one call's result on its way from the hub to the iterating greenlet.
-type outcome[Out any] struct {
-	idx int
-	v   Out
-	err error
-	end bool // the feeder is done; idx is the number of outcomes it sent
-}
 
 // Imap runs fn on the items on the pool's workers and yields the (value, error) pairs in the
 // order of items, each as soon as it and every one before it have returned (gevent's
@@ -51,168 +41,47 @@ type outcome[Out any] struct {
 // the iteration yields one (zero value, error matching scheduler.ErrNotGreenlet) and runs and
 // pulls nothing; a nil ctx, pool, fn or items yields scheduler.ErrNilArgument the same way.
 func Imap[In, Out any](ctx context.Context, p *ThreadPool, fn func(In) (Out, error), items iter.Seq[In]) iter.Seq2[Out, error] {
-	return imap(ctx, p, "Imap", fn, items, true)
+	return mapIter(ctx, p, "Imap", fn, items, true)
 }
 
 // ImapUnordered is Imap yielding the pairs in the order the calls return rather than the order
 // of items (gevent's ThreadPool.imap_unordered), so that nothing waits behind a slow item.
 func ImapUnordered[In, Out any](ctx context.Context, p *ThreadPool, fn func(In) (Out, error), items iter.Seq[In]) iter.Seq2[Out, error] {
-	return imap(ctx, p, "ImapUnordered", fn, items, false)
+	return mapIter(ctx, p, "ImapUnordered", fn, items, false)
 }
 
-func imap[In, Out any](ctx context.Context, p *ThreadPool, op string, fn func(In) (Out, error), items iter.Seq[In], ordered bool) iter.Seq2[Out, error] {
+// mapIter is Imap (ordered) or ImapUnordered on the shared engine: a call is a function queued
+// on p, at most Size of them outstanding, and the ones not started on a worker when the
+// iteration ends are skipped.
+func mapIter[In, Out any](ctx context.Context, p *ThreadPool, op string, fn func(In) (Out, error), items iter.Seq[In], ordered bool) iter.Seq2[Out, error] {
 	return func(yield func(Out, error) bool) {
-		m, err := newImapRun(ctx, p, op, fn, items)
+		var zero Out
+		if ctx == nil || fn == nil || items == nil {
+			yield(zero, &Error{Op: op, Err: scheduler.ErrNilArgument})
+			return
+		}
+		h, err := p.check(op, true)
 		if err != nil {
-			var zero Out
 			yield(zero, err)
 			return
 		}
-		feeder := scheduler.Go(m.feed)
-		feeder.SetName("threadpool." + op + " feeder")
-		defer m.stop(feeder)
-		if ordered {
-			m.yieldOrdered(ctx, yield)
-		} else {
-			m.yieldUnordered(ctx, yield)
-		}
-	}
-}
-
-// imapRun is one iteration of Imap or ImapUnordered: its feeder greenlet submits the items' calls
-// and the calls' links put their outcomes in q, from which the iterating greenlet yields them.
-type imapRun[In, Out any] struct {
-	p     *ThreadPool
-	h     *scheduler.Hub
-	op    string
-	fn    func(In) (Out, error)
-	items iter.Seq[In]
-	slots *lock.Semaphore            // one per call submitted and not yet returned
-	q     *queue.Queue[outcome[Out]] // unbounded: puts never block, so links may put
-	a     abandon                    // set when the iteration ends: the queued calls are skipped
-}
-
-// newImapRun checks the arguments and the caller for op.
-func newImapRun[In, Out any](ctx context.Context, p *ThreadPool, op string, fn func(In) (Out, error), items iter.Seq[In]) (*imapRun[In, Out], error) {
-	if ctx == nil || fn == nil || items == nil {
-		return nil, &Error{Op: op, Err: scheduler.ErrNilArgument}
-	}
-	h, err := p.check(op, true)
-	if err != nil {
-		return nil, err
-	}
-	slots, err := lock.NewSemaphore(p.Size())
-	if err != nil {
-		return nil, opErr(op, err)
-	}
-	return &imapRun[In, Out]{p: p, h: h, op: op, fn: fn, items: items, slots: slots, q: queue.New[outcome[Out]](0)}, nil
-}
-
-func (m *imapRun[In, Out]) put(o outcome[Out]) { _ = m.q.TryPut(o) }
-
-// feed is the feeder greenlet: it pulls the items and submits their calls, at most Size
-// outstanding, until items ends, the pool refuses one, or the iteration ends; then it puts the
-// end marker. A panic of items is one more outcome.
-func (m *imapRun[In, Out]) feed() error {
-	n := 0
-	defer func() {
-		if x := recover(); x != nil {
-			m.put(outcome[Out]{idx: n, err: &scheduler.PanicError{Value: x, Stack: debug.Stack()}})
-			n++
-		}
-		m.put(outcome[Out]{idx: n, end: true})
-	}()
-	for it := range m.items {
-		if !m.acquire() {
-			break
-		}
-		r := m.submit(n, it)
-		n++
-		// A Result ready at once was refused by a closed pool: an accepted call is delivered
-		// through Post, which cannot run before this greenlet switches.
-		if r.Ready() {
-			break
-		}
-	}
-	return nil
-}
-
-// acquire takes a slot for the next call; false when the iteration ended meanwhile (the feeder
-// is killed at its end, which fails the wait).
-func (m *imapRun[In, Out]) acquire() bool {
-	if m.a.gone.Load() {
-		return false
-	}
-	return m.slots.Acquire(context.Background()) == nil && !m.a.gone.Load()
-}
-
-// submit starts the call of item number idx; its link frees the slot and puts the outcome.
-func (m *imapRun[In, Out]) submit(idx int, it In) *Result[Out] {
-	r := start(m.p, m.h, m.op, func() (Out, error) { return m.fn(it) }, &m.a)
-	r.Rawlink(func(scheduler.Linkable) {
-		_, _ = m.slots.Release()
-		m.put(outcome[Out]{idx: idx, v: r.v, err: r.err})
-	})
-	return r
-}
-
-// stop ends the iteration: the calls not started yet are skipped and the feeder is killed.
-func (m *imapRun[In, Out]) stop(feeder *scheduler.Greenlet[struct{}]) {
-	m.a.gone.Store(true)
-	_ = feeder.Kill(context.Background(), nil)
-}
-
-// next returns the next outcome; when the wait fails it yields the error and returns false.
-func (m *imapRun[In, Out]) next(ctx context.Context, yield func(Out, error) bool) (outcome[Out], bool) {
-	o, err := m.q.Get(ctx)
-	if err != nil {
-		var zero Out
-		yield(zero, opErr(m.op, err))
-		return o, false
-	}
-	return o, true
-}
-
-// yieldUnordered yields the outcomes as they come, until the feeder's end marker and every call
-// it counted.
-func (m *imapRun[In, Out]) yieldUnordered(ctx context.Context, yield func(Out, error) bool) {
-	for n, total := 0, -1; total < 0 || n < total; {
-		o, ok := m.next(ctx, yield)
-		switch {
-		case !ok:
-			return
-		case o.end:
-			total = o.idx
-		default:
-			n++
-			if !yield(o.v, o.err) {
-				return
-			}
-		}
-	}
-}
-
-// yieldOrdered yields the outcomes in item order, holding back those that came ahead of their
-// turn.
-func (m *imapRun[In, Out]) yieldOrdered(ctx context.Context, yield func(Out, error) bool) {
-	ahead := map[int]outcome[Out]{}
-	for next, total := 0, -1; total < 0 || next < total; {
-		o, ok := m.next(ctx, yield)
-		if !ok {
-			return
-		}
-		if o.end {
-			total = o.idx
-			continue
-		}
-		ahead[o.idx] = o
-		for o, ok := ahead[next]; ok; o, ok = ahead[next] {
-			delete(ahead, next)
-			next++
-			if !yield(o.v, o.err) {
-				return
-			}
-		}
+		a := &abandon{}
+		imap.Run(ctx, imap.Config[In, Out, *Result[Out]]{
+			Name:    "threadpool." + op + " feeder",
+			Ordered: ordered,
+			Limit:   p.Size(),
+			Submit: func(it In) (*Result[Out], error) {
+				r := start(p, h, op, func() (Out, error) { return fn(it) }, a)
+				// A Result ready at once was refused by a closed pool: an accepted call is
+				// delivered through Post, which cannot run before the feeder switches.
+				if r.Ready() {
+					return nil, r.err
+				}
+				return r, nil
+			},
+			Abandon:   func() { a.gone.Store(true) },
+			WaitError: func(err error) error { return opErr(op, err) },
+		}, items, yield)
 	}
 }
 
