@@ -121,6 +121,21 @@ func TestImapOrder(t *testing.T) {
 	})
 }
 
+// aheadTracker is an endless items sequence that records how far its pulls
+// ran ahead of the calls that returned.
+type aheadTracker struct{ pulled, returned, ahead atomic.Int32 }
+
+func (a *aheadTracker) items(yield func(int) bool) {
+	for i := 0; ; i++ {
+		if d := a.pulled.Add(1) - a.returned.Load(); d > a.ahead.Load() {
+			a.ahead.Store(d)
+		}
+		if !yield(i) {
+			return
+		}
+	}
+}
+
 // TestImapBound: one iteration has at most Size calls running, and pulls
 // items lazily: never more than Size+1 ahead of the calls that returned (an
 // endless sequence works), for both orders.
@@ -132,26 +147,15 @@ func TestImapBound(t *testing.T) {
 				p, err := threadpool.New(size)
 				require.NoError(t, err)
 				var peak peakTracker
-				var pulled, returned, ahead atomic.Int32
-				endless := func(yield func(int) bool) {
-					for i := 0; ; i++ {
-						d := pulled.Add(1) - returned.Load()
-						if d > ahead.Load() {
-							ahead.Store(d)
-						}
-						if !yield(i) {
-							return
-						}
-					}
-				}
+				var tr aheadTracker
 				var got []int
 				for v, err := range imap(bg, p, func(i int) (int, error) {
 					peak.enter()
 					time.Sleep(5 * ms)
 					peak.exit()
-					returned.Add(1)
+					tr.returned.Add(1)
 					return i, nil
-				}, endless) {
+				}, tr.items) {
 					require.NoError(t, err)
 					got = append(got, v)
 					if len(got) == 15 {
@@ -164,7 +168,7 @@ func TestImapBound(t *testing.T) {
 					assert.Len(t, got, 15)
 				}
 				assert.Equal(t, int32(size), peak.peak.Load(), "peak of concurrent calls")
-				assert.LessOrEqual(t, ahead.Load(), int32(size+1), "items pulled ahead of returned calls")
+				assert.LessOrEqual(t, tr.ahead.Load(), int32(size+1), "items pulled ahead of returned calls")
 				drain(t, p)
 				return p.Close()
 			})
@@ -181,76 +185,94 @@ func TestImapErrors(t *testing.T) {
 			run(t, func() error {
 				p, err := threadpool.New(2)
 				require.NoError(t, err)
-				boom := errors.New("boom")
-				vals := map[int]int{}
-				errs := map[int]error{}
-				n := 0
-				for v, err := range imap(bg, p, func(i int) (int, error) {
-					switch i {
-					case 2:
-						return -1, boom
-					case 4:
-						panic("oops")
-					}
-					return i, nil
-				}, slices.Values([]int{0, 1, 2, 3, 4, 5})) {
-					n++
-					if err != nil {
-						errs[v] = err
-						continue
-					}
-					vals[v] = v
-				}
-				assert.Equal(t, 6, n)
-				assert.Equal(t, map[int]int{0: 0, 1: 1, 3: 3, 5: 5}, vals)
-				require.Len(t, errs, 2)
-				assert.ErrorIs(t, errs[-1], boom, "fn's value comes with its error")
-				var pe *scheduler.PanicError
-				require.ErrorAs(t, errs[0], &pe)
-				assert.Equal(t, "oops", pe.Value)
-
-				// A panic of items is one more pair, after the items before it
-				// (Imap) or as soon as it happens (ImapUnordered), and ends the feeding.
-				var got []int
-				var itemsErr []error
-				gate := make(chan struct{})
-				if name == "Imap" {
-					close(gate)
-				}
-				for v, err := range imap(bg, p, func(i int) (int, error) { <-gate; return i, nil }, func(yield func(int) bool) {
-					_ = yield(0) && yield(1)
-					panic("bad items")
-				}) {
-					if err != nil {
-						itemsErr = append(itemsErr, err)
-						if name == "ImapUnordered" {
-							assert.Empty(t, got, "the panic comes first")
-							close(gate)
-						}
-						continue
-					}
-					got = append(got, v)
-					if name == "Imap" {
-						assert.Empty(t, itemsErr, "the panic comes last")
-					}
-				}
-				require.Len(t, itemsErr, 1)
-				require.ErrorAs(t, itemsErr[0], &pe)
-				assert.Equal(t, "bad items", pe.Value)
-				assert.ElementsMatch(t, []int{0, 1}, got)
-
+				checkFnErrors(t, imap, p)
+				checkItemsPanic(t, name == "Imap", imap, p)
 				drain(t, p)
 				require.NoError(t, p.Close())
-				n = 0
-				for _, err := range imap(bg, p, func(i int) (int, error) { return i, nil }, slices.Values([]int{1, 2, 3})) {
-					n++
-					assert.ErrorIs(t, err, threadpool.ErrClosed)
-				}
-				assert.Equal(t, 1, n, "the first refused item ends the iteration")
+				checkClosedPool(t, imap, p)
 				return nil
 			})
 		})
 	}
+}
+
+// checkFnErrors: fn's error comes with fn's value and a panic of fn as a
+// PanicError, each in its item's place, and the other items still run.
+func checkFnErrors(t *testing.T, imap imapFunc, p *threadpool.ThreadPool) {
+	boom := errors.New("boom")
+	vals := map[int]int{}
+	errs := map[int]error{}
+	n := 0
+	for v, err := range imap(bg, p, func(i int) (int, error) {
+		switch i {
+		case 2:
+			return -1, boom
+		case 4:
+			panic("oops")
+		}
+		return i, nil
+	}, slices.Values([]int{0, 1, 2, 3, 4, 5})) {
+		n++
+		if err != nil {
+			errs[v] = err
+			continue
+		}
+		vals[v] = v
+	}
+	assert.Equal(t, 6, n)
+	assert.Equal(t, map[int]int{0: 0, 1: 1, 3: 3, 5: 5}, vals)
+	require.Len(t, errs, 2)
+	assert.ErrorIs(t, errs[-1], boom, "fn's value comes with its error")
+	var pe *scheduler.PanicError
+	require.ErrorAs(t, errs[0], &pe)
+	assert.Equal(t, "oops", pe.Value)
+}
+
+// checkItemsPanic: a panic of items is one more pair, after the items before
+// it (ordered: Imap) or as soon as it happens (ImapUnordered: the calls wait
+// for it), and ends the feeding.
+func checkItemsPanic(t *testing.T, ordered bool, imap imapFunc, p *threadpool.ThreadPool) {
+	var got []int
+	var itemsErr []error
+	gate := make(chan struct{})
+	if ordered {
+		close(gate)
+	}
+	items := func(yield func(int) bool) {
+		_ = yield(0) && yield(1)
+		panic("bad items")
+	}
+	for v, err := range imap(bg, p, func(i int) (int, error) { <-gate; return i, nil }, items) {
+		switch {
+		case err == nil:
+			got = append(got, v)
+			if ordered {
+				assert.Empty(t, itemsErr, "the panic comes last")
+			}
+		case ordered:
+			itemsErr = append(itemsErr, err)
+		default:
+			itemsErr = append(itemsErr, err)
+			assert.Empty(t, got, "the panic comes first")
+			close(gate)
+		}
+	}
+	require.Len(t, itemsErr, 1)
+	var pe *scheduler.PanicError
+	require.ErrorAs(t, itemsErr[0], &pe)
+	assert.Equal(t, "bad items", pe.Value)
+	assert.ElementsMatch(t, []int{0, 1}, got)
+}
+
+// checkClosedPool: on a closed pool the first item is refused with ErrClosed
+// and that ends the iteration.
+func checkClosedPool(t *testing.T, imap imapFunc, p *threadpool.ThreadPool) {
+	n := 0
+	for _, err := range imap(bg, p, func(i int) (int, error) { return i, nil }, slices.Values([]int{1, 2, 3})) {
+		n++
+		assert.ErrorIs(t, err, threadpool.ErrClosed)
+	}
+	assert.Equal(t, 1, n, "the first refused item ends the iteration")
 }
 
 // TestImapBreak: breaking out returns at once, without waiting for a call
