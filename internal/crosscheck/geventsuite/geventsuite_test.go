@@ -39,7 +39,7 @@ func TestTwinsRun(t *testing.T) {
 // TestEveryReferenceHasATwin keeps testdata and the registry in step, so a
 // Python reference without a Go twin is caught by go test as well.
 func TestEveryReferenceHasATwin(t *testing.T) {
-	r := &crosscheck.Runner{Root: "../.."}
+	r := &crosscheck.Runner{Root: "../../.."}
 	names, err := r.References("gevent")
 	require.NoError(t, err)
 	require.NotEmpty(t, names)

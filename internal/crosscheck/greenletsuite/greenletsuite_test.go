@@ -27,7 +27,7 @@ func TestScenarios(t *testing.T) {
 	if _, err := os.Stat(python); err != nil {
 		t.Skip("no /usr/bin/python3 with greenlet")
 	}
-	root, err := filepath.Abs("../..")
+	root, err := filepath.Abs("../../..")
 	require.NoError(t, err)
 	r := &crosscheck.Runner{Root: root, Python: python, Timeout: 30 * time.Second}
 	refs, err := r.References("greenlet")
