@@ -39,19 +39,14 @@ func main() {
 // run connects every client first, then lets them loop until the deadline;
 // only requests started after the warm-up count.
 func run(addr string, conns, size int, warmup, duration time.Duration) (rps, p99us float64, err error) {
-	cs := make([]net.Conn, 0, conns)
+	cs, err := dial(addr, conns)
 	defer func() {
 		for _, c := range cs {
 			c.Close()
 		}
 	}()
-	for range conns {
-		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
-		if err != nil {
-			return 0, 0, err
-		}
-		c.(*net.TCPConn).SetNoDelay(true)
-		cs = append(cs, c)
+	if err != nil {
+		return 0, 0, err
 	}
 	start := time.Now().Add(warmup)
 	end := start.Add(duration)
@@ -59,41 +54,64 @@ func run(addr string, conns, size int, warmup, duration time.Duration) (rps, p99
 	errs := make([]error, conns)
 	var wg sync.WaitGroup
 	for i, c := range cs {
-		wg.Go(func() {
-			msg := make([]byte, size)
-			buf := make([]byte, size)
-			for j := range msg {
-				msg[j] = byte('a' + (i+j)%26)
-			}
-			c.SetDeadline(end.Add(5 * time.Second))
-			for {
-				t0 := time.Now()
-				if !t0.Before(end) {
-					return
-				}
-				if _, err := c.Write(msg); err != nil {
-					errs[i] = err
-					return
-				}
-				if _, err := io.ReadFull(c, buf); err != nil {
-					errs[i] = err
-					return
-				}
-				if string(buf) != string(msg) {
-					errs[i] = fmt.Errorf("conn %d: echo mismatch", i)
-					return
-				}
-				if !t0.Before(start) {
-					lat[i] = append(lat[i], time.Since(t0))
-				}
-			}
-		})
+		wg.Go(func() { lat[i], errs[i] = client(i, c, size, start, end) })
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return 0, 0, err
 	}
-	all := slices.Concat(lat...)
+	return summarize(slices.Concat(lat...), duration)
+}
+
+// dial opens conns connections to addr with Nagle off; on an error it
+// returns the ones already open with it, for the caller to close.
+func dial(addr string, conns int) ([]net.Conn, error) {
+	cs := make([]net.Conn, 0, conns)
+	for range conns {
+		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			return cs, err
+		}
+		c.(*net.TCPConn).SetNoDelay(true)
+		cs = append(cs, c)
+	}
+	return cs, nil
+}
+
+// client is connection i's loop: it sends its message and reads the echo
+// until end, and returns the round-trip times of the requests started
+// after start.
+func client(i int, c net.Conn, size int, start, end time.Time) ([]time.Duration, error) {
+	msg := make([]byte, size)
+	buf := make([]byte, size)
+	for j := range msg {
+		msg[j] = byte('a' + (i+j)%26)
+	}
+	c.SetDeadline(end.Add(5 * time.Second))
+	var lat []time.Duration
+	for {
+		t0 := time.Now()
+		if !t0.Before(end) {
+			return lat, nil
+		}
+		if _, err := c.Write(msg); err != nil {
+			return lat, err
+		}
+		if _, err := io.ReadFull(c, buf); err != nil {
+			return lat, err
+		}
+		if string(buf) != string(msg) {
+			return lat, fmt.Errorf("conn %d: echo mismatch", i)
+		}
+		if !t0.Before(start) {
+			lat = append(lat, time.Since(t0))
+		}
+	}
+}
+
+// summarize returns the requests per second over duration and the p99 of
+// the round-trip times, in microseconds.
+func summarize(all []time.Duration, duration time.Duration) (rps, p99us float64, err error) {
 	if len(all) == 0 {
 		return 0, 0, errors.New("no request completed")
 	}
