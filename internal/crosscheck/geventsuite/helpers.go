@@ -7,8 +7,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
+	"github.com/geventgo/geventgo/cev"
 	"github.com/geventgo/geventgo/internal/crosscheck"
 	"github.com/geventgo/geventgo/scheduler"
 )
@@ -191,4 +193,95 @@ func startTimeoutErr(t *crosscheck.T, d time.Duration, err error) *scheduler.Tim
 		t.Fatalf("Timeout.Start: %v", serr)
 	}
 	return to
+}
+
+// sleeper sleeps d and returns n, printing "finish n" first when loud.
+func sleeper(t *crosscheck.T, n string, d time.Duration, loud bool) func() (string, error) {
+	return func() (string, error) {
+		if err := scheduler.Sleep(bg, d); err != nil {
+			return "", err
+		}
+		if loud {
+			t.Println("finish", n)
+		}
+		return n, nil
+	}
+}
+
+// exitValue prints what gevent stores as the value of a killed greenlet:
+// the GreenletExit instance. Go keeps Value() the zero T and records the
+// GreenletExit where ExitErr (errors.Is(..., ErrGreenletExit)) can see it,
+// while Err() stays nil because the greenlet counts as successful.
+func exitValue[T any](g *scheduler.Greenlet[T]) string {
+	if errors.Is(g.ExitErr(), scheduler.ErrGreenletExit) {
+		return "GreenletExit"
+	}
+	return errName(g.ExitErr())
+}
+
+// sleepForever is a body blocked in a long sleep that prints nothing and
+// hands back whatever error woke it.
+func sleepForever() (none, error) {
+	return none{}, scheduler.Sleep(bg, 10*time.Second)
+}
+
+// pipe makes a pipe for a twin, closed when the twin returns.
+func pipe(t *crosscheck.T) (r, w int, closeBoth func()) {
+	var p [2]int
+	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err != nil {
+		t.Fatalf("pipe: %v", err)
+	}
+	return p[0], p[1], func() {
+		syscall.Close(p[0])
+		syscall.Close(p[1])
+	}
+}
+
+// waitReadable is Python's hub.wait(hub.loop.io(fd, 1)): a fresh io watcher
+// whose callback fires a Waker, waited on once and closed.
+func waitReadable(fd int) error {
+	hub := scheduler.CurrentHub()
+	k := scheduler.NewWaker()
+	io, err := hub.Loop().NewIO(fd, cev.EV_READ, func(_ *cev.IO, revents int) { k.Fire(revents) })
+	if err != nil {
+		return err
+	}
+	defer io.Close()
+	_, err = hub.Wait(bg, io, k, "read pipe")
+	return err
+}
+
+// loop runs body n times with a sleep of d after each round, the shape of
+// most yielding greenlets in the references.
+func loop(t *crosscheck.T, name string, n int, d time.Duration) func() (none, error) {
+	return func() (none, error) {
+		for i := range n {
+			t.Println(name, i)
+			if err := scheduler.Sleep(bg, d); err != nil {
+				return none{}, err
+			}
+		}
+		return none{}, nil
+	}
+}
+
+type stateful interface {
+	Started() bool
+	Ready() bool
+	Dead() bool
+	Successful() bool
+}
+
+func show(t *crosscheck.T, tag string, g stateful) {
+	t.Println(tag, "started", py(g.Started()), "ready", py(g.Ready()), "dead", py(g.Dead()),
+		"successful", py(g.Successful()))
+}
+
+// pyInts formats ints as a Python list.
+func pyInts(vs []int) string {
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = fmt.Sprint(v)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
 }

@@ -14,16 +14,6 @@ func init() {
 	register("io_subprocess", ioSubprocess)
 }
 
-// exitCode is Popen.wait()'s return value from a Cmd's Wait/Run error.
-func exitCode(t *crosscheck.T, cmd *subprocess.Cmd, err error) int {
-	var ee *exec.ExitError
-	if err != nil && !errors.As(err, &ee) {
-		t.Println("UNEXPECTED wait:", err)
-		return -1
-	}
-	return cmd.ProcessState.ExitCode()
-}
-
 func ioSubprocess(t *crosscheck.T) {
 	ticker := scheduler.Spawn(func() (none, error) {
 		for i := range 2 {
@@ -46,4 +36,14 @@ func ioSubprocess(t *crosscheck.T) {
 	out, err := subprocess.Command("sh", "-c", "echo hello").Output()
 	unexpected(t, "output", err)
 	t.Println("output", strings.TrimSpace(string(out)))
+}
+
+// exitCode is Popen.wait()'s return value from a Cmd's Wait/Run error.
+func exitCode(t *crosscheck.T, cmd *subprocess.Cmd, err error) int {
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		t.Println("UNEXPECTED wait:", err)
+		return -1
+	}
+	return cmd.ProcessState.ExitCode()
 }

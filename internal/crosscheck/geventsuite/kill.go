@@ -2,6 +2,7 @@ package geventsuite
 
 import (
 	"errors"
+	"syscall"
 	"time"
 
 	"github.com/geventgo/geventgo/internal/crosscheck"
@@ -11,29 +12,17 @@ import (
 func init() {
 	register("kill_blocked", killBlocked)
 	register("kill_unstarted", killUnstarted)
+	register("kill_unstarted_nonblocking", killUnstartedNonblocking)
 	register("kill_nonblocking", killNonblocking)
 	register("kill_custom_exception", killCustomException)
 	register("kill_caught", killCaught)
 	register("kill_dead", killDead)
-	register("killall_order", killallOrder)
+	register("kill_self", killSelf)
 	register("kill_self_links", killSelfLinks)
-}
-
-// exitValue prints what gevent stores as the value of a killed greenlet:
-// the GreenletExit instance. Go keeps Value() the zero T and records the
-// GreenletExit where ExitErr (errors.Is(..., ErrGreenletExit)) can see it,
-// while Err() stays nil because the greenlet counts as successful.
-func exitValue[T any](g *scheduler.Greenlet[T]) string {
-	if errors.Is(g.ExitErr(), scheduler.ErrGreenletExit) {
-		return "GreenletExit"
-	}
-	return errName(g.ExitErr())
-}
-
-// sleepForever is a body blocked in a long sleep that prints nothing and
-// hands back whatever error woke it.
-func sleepForever() (none, error) {
-	return none{}, scheduler.Sleep(bg, 10*time.Second)
+	register("kill_spawn_later", killSpawnLater)
+	register("kill_in_timeout", killInTimeout)
+	register("kill_io_wait", killIOWait)
+	register("kill_from_greenlet", killFromGreenlet)
 }
 
 func killBlocked(t *crosscheck.T) {
@@ -70,6 +59,17 @@ func killUnstarted(t *crosscheck.T) {
 	n := scheduler.New(f)
 	unexpected(t, "kill", n.Kill(bg, nil))
 	t.Println("never-started dead", py(n.Dead()), "ready", py(n.Ready()), exitValue(n))
+}
+
+func killUnstartedNonblocking(t *crosscheck.T) {
+	g := scheduler.Spawn(func() (none, error) {
+		t.Println("not reached")
+		return none{}, nil
+	})
+	unexpected(t, "kill", g.KillAsync(nil))
+	t.Println("dead", py(g.Dead()), "ready", py(g.Ready()))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
+	t.Println("done")
 }
 
 func killNonblocking(t *crosscheck.T) {
@@ -141,29 +141,24 @@ func killDead(t *crosscheck.T) {
 	}
 }
 
-func killallOrder(t *crosscheck.T) {
-	f := func(n string) func() (none, error) {
-		return func() (none, error) {
-			_, err := sleepForever()
-			if errors.Is(err, scheduler.ErrGreenletExit) {
-				t.Println("exit", n)
-			}
-			return none{}, err
+// killSelf: Python's kill() of the current greenlet raises GreenletExit at
+// the call; in Go Kill returns it and the body hands it back.
+func killSelf(t *crosscheck.T) {
+	var g *scheduler.Greenlet[none]
+	g = scheduler.Spawn(func() (none, error) {
+		t.Println("before")
+		err := g.Kill(bg, nil)
+		if err == nil {
+			t.Println("not reached")
+			return none{}, nil
 		}
-	}
-	var gs []*scheduler.Greenlet[none]
-	for _, n := range []string{"a", "b", "c"} {
-		gs = append(gs, scheduler.Spawn(f(n)))
-	}
-	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
-	unexpected(t, "killall", scheduler.KillAll(bg, gs, nil))
-	t.Println("dead", pyBools([]bool{gs[0].Dead(), gs[1].Dead(), gs[2].Dead()}))
-	gs2 := []*scheduler.Greenlet[none]{scheduler.Spawn(f("x")), scheduler.Spawn(f("y"))}
-	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
-	unexpected(t, "killall", scheduler.KillAllAsync(gs2, nil))
-	t.Println("nonblocking dead", pyBools([]bool{gs2[0].Dead(), gs2[1].Dead()}))
-	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
-	t.Println("later dead", pyBools([]bool{gs2[0].Dead(), gs2[1].Dead()}))
+		if errors.Is(err, scheduler.ErrGreenletExit) {
+			t.Println("got GreenletExit")
+		}
+		return none{}, err
+	})
+	unexpected(t, "join", g.Join(bg))
+	t.Println("dead", py(g.Dead()), "successful", py(g.Successful()), exitValue(g))
 }
 
 func killSelfLinks(t *crosscheck.T) {
@@ -174,4 +169,90 @@ func killSelfLinks(t *crosscheck.T) {
 	t.Println("kill returned")
 	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	t.Println("after sleep0")
+}
+
+func killSpawnLater(t *crosscheck.T) {
+	g := scheduler.SpawnLater(50*ms, func() (none, error) {
+		t.Println("not reached")
+		return none{}, nil
+	})
+	g.Link(func(scheduler.Linkable) { t.Println("link ran") })
+	unexpected(t, "kill", g.Kill(bg, nil))
+	t.Println("dead", py(g.Dead()), "started", py(g.Started()))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 150*ms))
+	t.Println("done")
+}
+
+func killInTimeout(t *crosscheck.T) {
+	g := scheduler.Spawn(func() (none, error) {
+		to := startTimeout(t, 100*ms)
+		defer to.Cancel()
+		_, err := sleepForever()
+		switch {
+		case errors.Is(err, scheduler.ErrGreenletExit):
+			t.Println("GreenletExit")
+			return none{}, err
+		case errors.Is(err, to):
+			t.Println("Timeout")
+			return none{}, nil
+		}
+		return none{}, err
+	})
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
+	unexpected(t, "kill", g.Kill(bg, nil))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 200*ms))
+	t.Println("done", py(g.Successful()))
+}
+
+func killIOWait(t *crosscheck.T) {
+	r, w, closeBoth := pipe(t)
+	defer closeBoth()
+	reader := func(name string) func() (none, error) {
+		return func() (none, error) {
+			err := waitReadable(r)
+			switch {
+			case err == nil:
+				t.Println(name, "readable")
+			case errors.Is(err, scheduler.ErrGreenletExit):
+				t.Println(name, "killed")
+			}
+			return none{}, err
+		}
+	}
+	g := scheduler.Spawn(reader("r1"))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
+	unexpected(t, "kill", g.Kill(bg, nil))
+	if _, err := syscall.Write(w, []byte("x")); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+	unexpected(t, "sleep", scheduler.Sleep(bg, 25*ms))
+	t.Println("after write")
+	g2 := scheduler.Spawn(reader("r2"))
+	unexpected(t, "join", g2.Join(bg))
+	unexpected(t, "r2", g2.Err())
+}
+
+func killFromGreenlet(t *crosscheck.T) {
+	v := scheduler.Spawn(func() (none, error) {
+		defer t.Println("victim finally")
+		return sleepForever()
+	})
+	v.Link(func(scheduler.Linkable) { t.Println("victim link") })
+	k := scheduler.Spawn(func() (none, error) {
+		if err := scheduler.Sleep(bg, 0); err != nil {
+			return none{}, err
+		}
+		t.Println("killer kills")
+		if err := v.Kill(bg, nil); err != nil {
+			return none{}, err
+		}
+		t.Println("killer resumed, victim dead", py(v.Dead()))
+		return none{}, nil
+	})
+	_, err := scheduler.Wait(bg, []*scheduler.Greenlet[none]{k, v}, 0)
+	unexpected(t, "joinall", err)
+	unexpected(t, "killer", k.Err())
+	t.Println("joined")
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
+	t.Println("done")
 }

@@ -3,6 +3,7 @@ package geventsuite
 import (
 	"errors"
 
+	"github.com/geventgo/geventgo/greenlet"
 	"github.com/geventgo/geventgo/internal/crosscheck"
 	"github.com/geventgo/geventgo/scheduler"
 )
@@ -11,10 +12,12 @@ func init() {
 	register("link_order", linkOrder)
 	register("link_exception", linkException)
 	register("link_after_death", linkAfterDeath)
-	register("unlink", unlink)
 	register("link_callback_error", linkCallbackError)
 	register("link_blocking", linkBlocking)
+	register("link_getcurrent", linkGetcurrent)
 	register("links_during_join", linksDuringJoin)
+	register("unlink", unlink)
+	register("unlink_during_notify", unlinkDuringNotify)
 }
 
 func linkOrder(t *crosscheck.T) {
@@ -64,20 +67,6 @@ func linkAfterDeath(t *crosscheck.T) {
 	t.Println("done")
 }
 
-// unlink: Python unlinks by the callback object; Go funcs are not
-// comparable, so Link returns a handle and Unlink takes it.
-func unlink(t *crosscheck.T) {
-	g := scheduler.Spawn(func() (none, error) { return none{}, nil })
-	h1 := g.Link(func(scheduler.Linkable) { t.Println("cb1") })
-	g.Link(func(scheduler.Linkable) { t.Println("cb2") })
-	g.Unlink(h1)
-	unexpected(t, "join", g.Join(bg))
-	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
-	t.Println("has links", py(g.HasLinks()))
-	g.Unlink(h1)
-	t.Println("done")
-}
-
 // linkCallbackError: a Python link that raises is a Go link that panics;
 // the hub reports it (stderr, not compared) and runs the remaining links.
 func linkCallbackError(t *crosscheck.T) {
@@ -106,6 +95,24 @@ func linkBlocking(t *crosscheck.T) {
 	t.Println("done")
 }
 
+// linkGetcurrent: "is the hub" is checked against the raw greenlet that a
+// RunCallback callback runs in, since the Hub does not expose its greenlet.
+func linkGetcurrent(t *crosscheck.T) {
+	hub := scheduler.CurrentHub()
+	var hubRaw *greenlet.Greenlet
+	hub.RunCallback(func() { hubRaw = greenlet.Current() })
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
+	g := scheduler.Spawn(func() (int, error) { return 1, nil })
+	where := func() string {
+		return py(scheduler.GetCurrent() != nil) + " in hub " + py(hubRaw != nil && greenlet.Current() == hubRaw)
+	}
+	g.Link(func(scheduler.Linkable) { t.Println("link in Greenlet", where()) })
+	g.Rawlink(func(scheduler.Linkable) { t.Println("rawlink in Greenlet", where()) })
+	unexpected(t, "join", g.Join(bg))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
+	t.Println("done")
+}
+
 func linksDuringJoin(t *crosscheck.T) {
 	g := scheduler.Spawn(func() (int, error) { return 1, nil })
 	g.Link(func(scheduler.Linkable) { t.Println("link A") })
@@ -118,5 +125,36 @@ func linksDuringJoin(t *crosscheck.T) {
 	})
 	g.Link(func(scheduler.Linkable) { t.Println("link B") })
 	unexpected(t, "sleep", scheduler.Sleep(bg, 50*ms))
+	t.Println("done")
+}
+
+// unlink: Python unlinks by the callback object; Go funcs are not
+// comparable, so Link returns a handle and Unlink takes it.
+func unlink(t *crosscheck.T) {
+	g := scheduler.Spawn(func() (none, error) { return none{}, nil })
+	h1 := g.Link(func(scheduler.Linkable) { t.Println("cb1") })
+	g.Link(func(scheduler.Linkable) { t.Println("cb2") })
+	g.Unlink(h1)
+	unexpected(t, "join", g.Join(bg))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
+	t.Println("has links", py(g.HasLinks()))
+	g.Unlink(h1)
+	t.Println("done")
+}
+
+// unlinkDuringNotify: Python unlinks by callback; Go by the LinkID that
+// Rawlink returned.
+func unlinkDuringNotify(t *crosscheck.T) {
+	g := scheduler.Spawn(func() (int, error) { return 1, nil })
+	var second scheduler.LinkID
+	g.Rawlink(func(scheduler.Linkable) {
+		t.Println("first")
+		g.Unlink(second)
+		g.Rawlink(func(scheduler.Linkable) { t.Println("added during notify") })
+	})
+	second = g.Rawlink(func(scheduler.Linkable) { t.Println("second") })
+	g.Rawlink(func(scheduler.Linkable) { t.Println("third") })
+	unexpected(t, "join", g.Join(bg))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	t.Println("done")
 }

@@ -21,14 +21,6 @@ func init() {
 	register("prim_dummy_sem", primDummySem)
 }
 
-func mustSem(t *crosscheck.T, n int) *lock.Semaphore {
-	s, err := lock.NewSemaphore(n)
-	if err != nil {
-		t.Fatalf("NewSemaphore: %v", err)
-	}
-	return s
-}
-
 func primSemWakeOrder(t *crosscheck.T) {
 	s := mustSem(t, 1)
 	_ = s.Acquire(bg)
@@ -197,4 +189,12 @@ func primDummySem(t *crosscheck.T) {
 	b := d.Acquire(bg) == nil
 	w, _ := d.Wait(bg)
 	t.Println(py(a), py(b), py(d.Locked()), py(d.Ready()), fmt.Sprint(w))
+}
+
+func mustSem(t *crosscheck.T, n int) *lock.Semaphore {
+	s, err := lock.NewSemaphore(n)
+	if err != nil {
+		t.Fatalf("NewSemaphore: %v", err)
+	}
+	return s
 }

@@ -19,14 +19,6 @@ func init() {
 	register("prim_group_apply", primGroupApply)
 }
 
-func mustPool(t *crosscheck.T, n int) *pool.Pool {
-	p, err := pool.New(n)
-	if err != nil {
-		t.Fatalf("pool.New: %v", err)
-	}
-	return p
-}
-
 func primPoolLimit(t *crosscheck.T) {
 	p := mustPool(t, 2)
 	running, peak := 0, 0
@@ -66,8 +58,6 @@ func primPoolMapOrder(t *crosscheck.T) {
 	unexpected(t, "map", err)
 	t.Println("map", pyInts(out))
 }
-
-func scaled(n int) time.Duration { return time.Duration(n) }
 
 func primPoolImap(t *crosscheck.T) {
 	p := mustPool(t, 4)
@@ -116,3 +106,13 @@ func primGroupApply(t *crosscheck.T) {
 	t.Println("len", g.Len(), "join", py(ok))
 	unexpected(t, "join", x.Join(bg))
 }
+
+func mustPool(t *crosscheck.T, n int) *pool.Pool {
+	p, err := pool.New(n)
+	if err != nil {
+		t.Fatalf("pool.New: %v", err)
+	}
+	return p
+}
+
+func scaled(n int) time.Duration { return time.Duration(n) }

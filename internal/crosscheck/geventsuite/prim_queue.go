@@ -2,8 +2,6 @@ package geventsuite
 
 import (
 	"errors"
-	"fmt"
-	"strings"
 
 	"github.com/geventgo/geventgo/internal/crosscheck"
 	"github.com/geventgo/geventgo/queue"
@@ -21,15 +19,6 @@ func init() {
 	register("prim_joinable_timeout", primJoinableTimeout)
 	register("prim_channel", primChannel)
 	register("prim_channel_timeout", primChannelTimeout)
-}
-
-// pyInts formats ints as a Python list.
-func pyInts(vs []int) string {
-	parts := make([]string, len(vs))
-	for i, v := range vs {
-		parts[i] = fmt.Sprint(v)
-	}
-	return "[" + strings.Join(parts, ", ") + "]"
 }
 
 func primQueueGetterOrder(t *crosscheck.T) {

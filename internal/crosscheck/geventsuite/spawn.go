@@ -2,7 +2,6 @@ package geventsuite
 
 import (
 	"slices"
-	"time"
 
 	"github.com/geventgo/geventgo/internal/crosscheck"
 	"github.com/geventgo/geventgo/scheduler"
@@ -13,10 +12,7 @@ func init() {
 	register("spawn_runs_on_block", spawnRunsOnBlock)
 	register("spawn_later_order", spawnLaterOrder)
 	register("start_later", startLater)
-	register("sleep0_roundrobin", sleep0RoundRobin)
-	register("sleep0_vs_tiny", sleep0VsTiny)
-	register("idle_order", idleOrder)
-	register("timer_order", timerOrder)
+	register("spawn_in_link", spawnInLink)
 }
 
 func spawnOrder(t *crosscheck.T) {
@@ -118,78 +114,17 @@ func startLater(t *crosscheck.T) {
 	t.Println("g3 joined once", g3.Value())
 }
 
-func sleep0RoundRobin(t *crosscheck.T) {
-	var gs []*scheduler.Greenlet[none]
-	for _, name := range []string{"a", "b", "c"} {
-		gs = append(gs, scheduler.Spawn(func() (none, error) {
-			for i := range 3 {
-				t.Println(name, i)
-				if err := scheduler.Sleep(bg, 0); err != nil {
-					return none{}, err
-				}
-			}
+func spawnInLink(t *crosscheck.T) {
+	g := scheduler.Spawn(func() (int, error) { return 1, nil })
+	g.Link(func(scheduler.Linkable) {
+		t.Println("link 1 spawns")
+		scheduler.Spawn(func() (none, error) {
+			t.Println("spawned from link")
 			return none{}, nil
-		}))
-	}
-	_, err := scheduler.Wait(bg, gs, 0)
-	unexpected(t, "joinall", err)
-	t.Println("done")
-}
-
-// loop runs body n times with a sleep of d after each round, the shape of
-// most yielding greenlets in the references.
-func loop(t *crosscheck.T, name string, n int, d time.Duration) func() (none, error) {
-	return func() (none, error) {
-		for i := range n {
-			t.Println(name, i)
-			if err := scheduler.Sleep(bg, d); err != nil {
-				return none{}, err
-			}
-		}
-		return none{}, nil
-	}
-}
-
-func sleep0VsTiny(t *crosscheck.T) {
-	gs := []*scheduler.Greenlet[none]{
-		scheduler.Spawn(loop(t, "tiny", 2, time.Microsecond)),
-		scheduler.Spawn(loop(t, "zero", 4, 0)),
-	}
-	_, err := scheduler.Wait(bg, gs, 0)
-	unexpected(t, "joinall", err)
-	t.Println("done")
-}
-
-func idleOrder(t *crosscheck.T) {
-	idler := scheduler.Spawn(func() (none, error) {
-		t.Println("idle start")
-		if err := scheduler.Idle(bg, 0); err != nil {
-			return none{}, err
-		}
-		t.Println("idle woke")
-		return none{}, nil
+		})
 	})
-	yielder := scheduler.Spawn(loop(t, "yield a", 3, 0))
-	_, err := scheduler.Wait(bg, []*scheduler.Greenlet[none]{idler, yielder}, 0)
-	unexpected(t, "joinall", err)
-	t.Println("done")
-}
-
-func timerOrder(t *crosscheck.T) {
-	f := func(name string, d time.Duration) func() (none, error) {
-		return func() (none, error) {
-			if err := scheduler.Sleep(bg, d); err != nil {
-				return none{}, err
-			}
-			t.Println("woke", name)
-			return none{}, nil
-		}
-	}
-	gs := []*scheduler.Greenlet[none]{
-		scheduler.Spawn(f("c", 150*ms)), scheduler.Spawn(f("a", 50*ms)), scheduler.Spawn(f("b1", 100*ms)),
-		scheduler.Spawn(f("b2", 100*ms)), scheduler.Spawn(f("z", 0)),
-	}
-	_, err := scheduler.Wait(bg, gs, 0)
-	unexpected(t, "joinall", err)
+	g.Link(func(scheduler.Linkable) { t.Println("link 2") })
+	unexpected(t, "join", g.Join(bg))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 5*ms))
 	t.Println("done")
 }

@@ -16,9 +16,12 @@ func init() {
 	register("timeout_zero", timeoutZero)
 	register("timeout_nested", timeoutNested)
 	register("timeout_caught_continue", timeoutCaughtContinue)
-	register("with_timeout", withTimeout)
-	register("timeout_on_greenlet", timeoutOnGreenlet)
 	register("timeout_restart", timeoutRestart)
+	register("timeout_on_greenlet", timeoutOnGreenlet)
+	register("timeout_during_join", timeoutDuringJoin)
+	register("timeout_leaked", timeoutLeaked)
+	register("timeout_equal_sleep", timeoutEqualSleep)
+	register("with_timeout", withTimeout)
 }
 
 func timeoutStartCancel(t *crosscheck.T) {
@@ -149,14 +152,6 @@ func timeoutZero(t *crosscheck.T) {
 	t.Println("no fire without blocking")
 }
 
-// which names the Timeout an error is, the way the reference compares with `is`.
-func which(err error, inner *scheduler.Timeout) string {
-	if errors.Is(err, inner) {
-		return "inner"
-	}
-	return "outer"
-}
-
 func timeoutNested(t *crosscheck.T) {
 	outer := scheduler.NewTimeout(250*ms, nil)
 	inner := scheduler.NewTimeout(50*ms, nil)
@@ -223,6 +218,119 @@ func timeoutCaughtContinue(t *crosscheck.T) {
 	t.Println("value", v)
 }
 
+// timeoutRestart: Python's AssertionError on start() of a pending Timeout
+// is an error from the Go Start.
+func timeoutRestart(t *crosscheck.T) {
+	to := scheduler.NewTimeout(50*ms, nil)
+	for i := range 2 {
+		unexpected(t, "start", to.Start())
+		if err := scheduler.Sleep(bg, 250*ms); errors.Is(err, to) {
+			t.Println("fired", i)
+		}
+	}
+	unexpected(t, "start", to.Start())
+	if err := to.Start(); err != nil {
+		t.Println("start while pending: AssertionError")
+	}
+	to.Cancel()
+	t.Println("pending", py(to.Pending()))
+}
+
+func timeoutOnGreenlet(t *crosscheck.T) {
+	a := scheduler.Spawn(func() (none, error) {
+		to := startTimeout(t, 50*ms)
+		defer to.Cancel()
+		err := scheduler.Sleep(bg, 250*ms)
+		if errors.Is(err, to) {
+			t.Println("a timed out")
+			return none{}, nil
+		}
+		return none{}, err
+	})
+	b := scheduler.Spawn(func() (none, error) {
+		if err := scheduler.Sleep(bg, 150*ms); err != nil {
+			return none{}, err
+		}
+		t.Println("b fine")
+		return none{}, nil
+	})
+	_, err := scheduler.Wait(bg, []*scheduler.Greenlet[none]{a, b}, 0)
+	unexpected(t, "joinall", err)
+}
+
+func timeoutDuringJoin(t *crosscheck.T) {
+	b := scheduler.Spawn(func() (none, error) {
+		if err := scheduler.Sleep(bg, 150*ms); err != nil {
+			return none{}, err
+		}
+		t.Println("g2 done")
+		return none{}, nil
+	})
+	a := scheduler.Spawn(func() (none, error) {
+		err := func() error {
+			to := startTimeout(t, 50*ms)
+			defer to.Cancel()
+			if err := b.Join(bg); errors.Is(err, to) {
+				t.Println("g1 timeout")
+			} else if err != nil {
+				return err
+			}
+			return nil
+		}()
+		if err != nil {
+			return none{}, err
+		}
+		if err := scheduler.Sleep(bg, 250*ms); err != nil {
+			return none{}, err
+		}
+		t.Println("g1 woke")
+		return none{}, nil
+	})
+	unexpected(t, "sleep", scheduler.Sleep(bg, 200*ms))
+	t.Println("main 40")
+	_, err := scheduler.Wait(bg, []*scheduler.Greenlet[none]{a, b}, 0)
+	unexpected(t, "joinall", err)
+	unexpected(t, "g1", a.Err())
+	t.Println("done")
+}
+
+// timeoutLeaked: a Python Timeout.start_new never cancelled is a Go
+// StartTimeout whose Cancel is never called.
+func timeoutLeaked(t *crosscheck.T) {
+	g := scheduler.Spawn(func() (string, error) {
+		startTimeout(t, 50*ms)
+		return "returned", nil
+	})
+	v, err := g.Get(bg)
+	unexpected(t, "get", err)
+	t.Println("get", v)
+	if err := scheduler.Sleep(bg, 150*ms); err == nil {
+		t.Println("main undisturbed")
+	} else {
+		t.Println("main got", errName(err))
+	}
+}
+
+func timeoutEqualSleep(t *crosscheck.T) {
+	f := func() (none, error) {
+		to := startTimeout(t, 50*ms)
+		defer to.Cancel()
+		err := scheduler.Sleep(bg, 50*ms)
+		switch {
+		case err == nil:
+			t.Println("sleep won")
+		case errors.Is(err, to):
+			t.Println("timeout won")
+		default:
+			return none{}, err
+		}
+		return none{}, nil
+	}
+	unexpected(t, "join", scheduler.Spawn(f).Join(bg))
+	_, err := f()
+	unexpected(t, "main", err)
+}
+
 // withTimeout: gevent's timeout_value has no Go keyword argument; the Go
 // equivalent is substituting the fallback when the error is ErrTimeout.
 func withTimeout(t *crosscheck.T) {
@@ -250,42 +358,10 @@ func withTimeout(t *crosscheck.T) {
 	t.Println("value", v)
 }
 
-func timeoutOnGreenlet(t *crosscheck.T) {
-	a := scheduler.Spawn(func() (none, error) {
-		to := startTimeout(t, 50*ms)
-		defer to.Cancel()
-		err := scheduler.Sleep(bg, 250*ms)
-		if errors.Is(err, to) {
-			t.Println("a timed out")
-			return none{}, nil
-		}
-		return none{}, err
-	})
-	b := scheduler.Spawn(func() (none, error) {
-		if err := scheduler.Sleep(bg, 150*ms); err != nil {
-			return none{}, err
-		}
-		t.Println("b fine")
-		return none{}, nil
-	})
-	_, err := scheduler.Wait(bg, []*scheduler.Greenlet[none]{a, b}, 0)
-	unexpected(t, "joinall", err)
-}
-
-// timeoutRestart: Python's AssertionError on start() of a pending Timeout
-// is an error from the Go Start.
-func timeoutRestart(t *crosscheck.T) {
-	to := scheduler.NewTimeout(50*ms, nil)
-	for i := range 2 {
-		unexpected(t, "start", to.Start())
-		if err := scheduler.Sleep(bg, 250*ms); errors.Is(err, to) {
-			t.Println("fired", i)
-		}
+// which names the Timeout an error is, the way the reference compares with `is`.
+func which(err error, inner *scheduler.Timeout) string {
+	if errors.Is(err, inner) {
+		return "inner"
 	}
-	unexpected(t, "start", to.Start())
-	if err := to.Start(); err != nil {
-		t.Println("start while pending: AssertionError")
-	}
-	to.Cancel()
-	t.Println("pending", py(to.Pending()))
+	return "outer"
 }

@@ -1,7 +1,6 @@
 package geventsuite
 
 import (
-	"errors"
 	"syscall"
 	"time"
 
@@ -11,81 +10,13 @@ import (
 )
 
 func init() {
-	register("loopexit_hub_switch", loopexitHubSwitch)
-	register("loopexit_join_blocked", loopexitJoinBlocked)
-	register("loopexit_waiter_main", loopexitWaiterMain)
-	register("loopexit_timer_keeps_alive", loopexitTimerKeepsAlive)
 	register("callback_order", callbackOrder)
 	register("callback_drain_same_iteration", callbackDrainSameIteration)
 	register("callback_vs_timer", callbackVsTimer)
 	register("callback_vs_io", callbackVsIO)
 	register("callback_error", callbackError)
-}
-
-func loopexitHubSwitch(t *crosscheck.T) {
-	_, err := scheduler.CurrentHub().Switch()
-	if errors.Is(err, scheduler.ErrLoopExit) {
-		t.Println("LoopExit")
-	} else {
-		t.Println("not reached", errName(err))
-	}
-	t.Println("main continues")
-	unexpected(t, "sleep", scheduler.Sleep(bg, 5*ms))
-	t.Println("hub still usable")
-}
-
-func loopexitJoinBlocked(t *crosscheck.T) {
-	g := scheduler.Spawn(func() (none, error) {
-		_, err := scheduler.NewWaiter("").Get(bg)
-		if err == nil {
-			t.Println("not reached")
-		}
-		if errors.Is(err, scheduler.ErrGreenletExit) {
-			t.Println("stuck killed")
-		}
-		return none{}, err
-	})
-	if err := g.Join(bg); errors.Is(err, scheduler.ErrLoopExit) {
-		t.Println("LoopExit")
-	} else {
-		t.Println("not reached", errName(err))
-	}
-	t.Println("dead", py(g.Dead()))
-	unexpected(t, "kill", g.Kill(bg, nil))
-	t.Println("dead", py(g.Dead()))
-}
-
-func loopexitWaiterMain(t *crosscheck.T) {
-	w := scheduler.NewWaiter("")
-	if _, err := w.Get(bg); errors.Is(err, scheduler.ErrLoopExit) {
-		t.Println("LoopExit")
-	} else {
-		t.Println("get", errName(err))
-	}
-	w2 := scheduler.NewWaiter("")
-	hub := scheduler.CurrentHub()
-	scheduler.Spawn(func() (none, error) {
-		hub.RunCallback(func() { w2.Switch("hello") })
-		return none{}, nil
-	})
-	v, err := w2.Get(bg)
-	unexpected(t, "get", err)
-	t.Println("got", v)
-}
-
-func loopexitTimerKeepsAlive(t *crosscheck.T) {
-	w := scheduler.NewWaiter("")
-	hub := scheduler.CurrentHub()
-	scheduler.Spawn(func() (none, error) {
-		if err := scheduler.Sleep(bg, 100*ms); err != nil {
-			return none{}, err
-		}
-		hub.RunCallback(func() { w.Switch("woken") })
-		return none{}, nil
-	})
-	v, err := w.Get(bg)
-	unexpected(t, "get", err)
-	t.Println("got", v)
+	register("callback_stop_during_drain", callbackStopDuringDrain)
+	register("threadsafe_callback", threadsafeCallback)
 }
 
 func callbackOrder(t *crosscheck.T) {
@@ -212,5 +143,37 @@ func callbackError(t *crosscheck.T) {
 	})
 	hub.RunCallback(func() { t.Println("next") })
 	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
+	t.Println("done")
+}
+
+func callbackStopDuringDrain(t *crosscheck.T) {
+	hub := scheduler.CurrentHub()
+	var second scheduler.Callback
+	hub.RunCallback(func() {
+		t.Println("first")
+		second.Stop()
+	})
+	second = hub.RunCallback(func() { t.Println("second") })
+	hub.RunCallback(func() { t.Println("third") })
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
+	t.Println("done")
+}
+
+// threadsafeCallback: Python's thread + loop.run_callback_threadsafe is a
+// goroutine + Hub.Post; the sleeping greenlet keeps the loop alive in both.
+func threadsafeCallback(t *crosscheck.T) {
+	hub := scheduler.CurrentHub()
+	w := scheduler.NewWaiter("")
+	keep := scheduler.Spawn(func() (none, error) { return none{}, scheduler.Sleep(bg, 10*time.Second) })
+	done := make(chan error, 1)
+	go func() {
+		time.Sleep(50 * ms)
+		done <- hub.Post(func() { w.Switch("from thread") })
+	}()
+	v, err := w.Get(bg)
+	unexpected(t, "get", err)
+	t.Println("got", v)
+	unexpected(t, "post", <-done)
+	unexpected(t, "kill", keep.Kill(bg, nil))
 	t.Println("done")
 }
