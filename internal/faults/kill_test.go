@@ -76,97 +76,128 @@ func interrupt(t *testing.T, kills []namedInterruption, setup func(t *testing.T,
 	t.Helper()
 	for _, kill := range kills {
 		t.Run(kill.name, func(t *testing.T) {
-			withHub(t, func(h *scheduler.Hub, r *reports) {
-				op := setup(t, h)
-				if op.cleanup != nil {
-					defer op.cleanup()
-				}
-				ctx, cancel := context.WithCancel(bg)
-				defer cancel()
-				by := bystander(10)
-				var blockErr error
-				var tm *scheduler.Timeout
-				returned, deferred := false, false
-				g := scheduler.Go(func() error {
-					defer func() { deferred = true }()
-					ctx := ctx
-					// The victim arms its own limits, so that they count
-					// from its call.
-					switch kill.how {
-					case outerTimeout:
-						var err error
-						if tm, err = scheduler.StartTimeout(20 * time.Millisecond); err != nil {
-							return err
-						}
-						defer tm.Cancel()
-					case ctxDeadline:
-						var cancelDeadline context.CancelFunc
-						ctx, cancelDeadline = context.WithTimeout(ctx, 20*time.Millisecond)
-						defer cancelDeadline()
-					}
-					blockErr = op.block(ctx)
-					returned = true
-					return blockErr
-				})
-				g.SetName("victim")
-				// Sleep(0) lets the victim run up to its blocking call.
-				require.NoError(t, scheduler.Sleep(bg, 0))
-				require.False(t, returned, "the victim is blocked")
-				assert.GreaterOrEqual(t, h.Stats().LiveGreenlets, 2, "victim and bystander are live")
-
-				switch kill.how {
-				case killExit:
-					require.NoError(t, g.Kill(bg, nil))
-				case killCustom:
-					require.NoError(t, g.Kill(bg, errCustomKill))
-				case ctxCancel:
-					go cancel()
-					require.NoError(t, g.Join(bg))
-				default:
-					require.NoError(t, g.Join(bg))
-				}
-				assert.True(t, returned, "the blocking call returned")
-				assert.True(t, deferred, "the victim's defers ran")
-				assert.True(t, g.Dead())
-				var wantErr error
-				switch kill.how {
-				case outerTimeout:
-					wantErr = tm
-					assert.ErrorIs(t, blockErr, scheduler.ErrTimeout)
-					assert.ErrorIs(t, blockErr, tm, "it is the victim's own Timeout")
-				case killExit:
-					assert.ErrorIs(t, blockErr, scheduler.ErrGreenletExit)
-					assert.True(t, g.Successful(), "GreenletExit counts as success")
-					assert.ErrorIs(t, g.ExitErr(), scheduler.ErrGreenletExit)
-				case killCustom:
-					wantErr = errCustomKill
-					assert.ErrorIs(t, blockErr, errCustomKill)
-				case ctxCancel:
-					wantErr = context.Canceled
-					assert.ErrorIs(t, blockErr, context.Canceled)
-				case ctxDeadline:
-					wantErr = context.DeadlineExceeded
-					assert.ErrorIs(t, blockErr, context.DeadlineExceeded)
-					assert.ErrorIs(t, blockErr, scheduler.ErrTimeout, "a deadline is the one timeout error")
-				}
-				if wantErr != nil {
-					assert.False(t, g.Successful())
-					assert.ErrorIs(t, g.Err(), wantErr)
-				}
-				if op.check != nil {
-					op.check(t)
-				}
-				checkBystander(t, by, 10)
-				reps := r.all()
-				if wantErr == nil {
-					assert.Empty(t, reps, "a GreenletExit is not reported")
-				} else {
-					require.Len(t, reps, 1, "the failure is reported once")
-					assert.ErrorIs(t, reps[0], wantErr)
-				}
-			})
+			withHub(t, func(h *scheduler.Hub, r *reports) { interruptOnce(t, h, r, kill.how, setup) })
 		})
 	}
+}
+
+// interruptOnce is one subtest of interrupt: set the operation up, block a
+// victim in it next to a bystander, interrupt it the way how says, and check
+// what became of the victim, the operation, the bystander and the reports.
+func interruptOnce(t *testing.T, h *scheduler.Hub, r *reports, how interruption, setup func(t *testing.T, h *scheduler.Hub) blockingOp) {
+	op := setup(t, h)
+	if op.cleanup != nil {
+		defer op.cleanup()
+	}
+	ctx, cancel := context.WithCancel(bg)
+	defer cancel()
+	by := bystander(10)
+	v := startVictim(ctx, how, op)
+	// Sleep(0) lets the victim run up to its blocking call.
+	require.NoError(t, scheduler.Sleep(bg, 0))
+	require.False(t, v.returned, "the victim is blocked")
+	assert.GreaterOrEqual(t, h.Stats().LiveGreenlets, 2, "victim and bystander are live")
+
+	v.interrupt(t, how, cancel)
+	assert.True(t, v.returned, "the blocking call returned")
+	assert.True(t, v.deferred, "the victim's defers ran")
+	assert.True(t, v.g.Dead())
+	wantErr := v.checkOutcome(t, how)
+	if op.check != nil {
+		op.check(t)
+	}
+	checkBystander(t, by, 10)
+	reps := r.all()
+	if wantErr == nil {
+		assert.Empty(t, reps, "a GreenletExit is not reported")
+	} else {
+		require.Len(t, reps, 1, "the failure is reported once")
+		assert.ErrorIs(t, reps[0], wantErr)
+	}
+}
+
+// victim is the greenlet blocked in the operation, and what became of it.
+type victim struct {
+	g                  *scheduler.Greenlet[struct{}]
+	tm                 *scheduler.Timeout // its outer Timeout, for outerTimeout
+	blockErr           error              // what the blocking call returned
+	returned, deferred bool               // the call returned; the defers ran
+}
+
+// startVictim spawns the victim, which calls op.block with ctx.
+func startVictim(ctx context.Context, how interruption, op blockingOp) *victim {
+	v := &victim{}
+	v.g = scheduler.Go(func() error { return v.run(ctx, how, op) })
+	v.g.SetName("victim")
+	return v
+}
+
+// run is the victim's body. It arms its own limits, so that they count from
+// its call.
+func (v *victim) run(ctx context.Context, how interruption, op blockingOp) error {
+	defer func() { v.deferred = true }()
+	switch how {
+	case outerTimeout:
+		var err error
+		if v.tm, err = scheduler.StartTimeout(20 * time.Millisecond); err != nil {
+			return err
+		}
+		defer v.tm.Cancel()
+	case ctxDeadline:
+		var cancelDeadline context.CancelFunc
+		ctx, cancelDeadline = context.WithTimeout(ctx, 20*time.Millisecond)
+		defer cancelDeadline()
+	}
+	v.blockErr = op.block(ctx)
+	v.returned = true
+	return v.blockErr
+}
+
+// interrupt ends the victim's call the way how says (cancel cancels the
+// call's context) and waits for the victim to die.
+func (v *victim) interrupt(t *testing.T, how interruption, cancel context.CancelFunc) {
+	switch how {
+	case killExit:
+		require.NoError(t, v.g.Kill(bg, nil))
+	case killCustom:
+		require.NoError(t, v.g.Kill(bg, errCustomKill))
+	case ctxCancel:
+		go cancel()
+		require.NoError(t, v.g.Join(bg))
+	default:
+		require.NoError(t, v.g.Join(bg))
+	}
+}
+
+// checkOutcome checks that the blocking call returned the interruption's
+// error and the victim's outcome is gevent's; it returns the error the
+// victim failed with, nil for a GreenletExit.
+func (v *victim) checkOutcome(t *testing.T, how interruption) (wantErr error) {
+	switch how {
+	case outerTimeout:
+		wantErr = v.tm
+		assert.ErrorIs(t, v.blockErr, scheduler.ErrTimeout)
+		assert.ErrorIs(t, v.blockErr, v.tm, "it is the victim's own Timeout")
+	case killExit:
+		assert.ErrorIs(t, v.blockErr, scheduler.ErrGreenletExit)
+		assert.True(t, v.g.Successful(), "GreenletExit counts as success")
+		assert.ErrorIs(t, v.g.ExitErr(), scheduler.ErrGreenletExit)
+	case killCustom:
+		wantErr = errCustomKill
+		assert.ErrorIs(t, v.blockErr, errCustomKill)
+	case ctxCancel:
+		wantErr = context.Canceled
+		assert.ErrorIs(t, v.blockErr, context.Canceled)
+	case ctxDeadline:
+		wantErr = context.DeadlineExceeded
+		assert.ErrorIs(t, v.blockErr, context.DeadlineExceeded)
+		assert.ErrorIs(t, v.blockErr, scheduler.ErrTimeout, "a deadline is the one timeout error")
+	}
+	if wantErr != nil {
+		assert.False(t, v.g.Successful())
+		assert.ErrorIs(t, v.g.Err(), wantErr)
+	}
+	return wantErr
 }
 
 func TestKillBlockedInSleep(t *testing.T) {
