@@ -172,38 +172,8 @@ func TestSoakGreenletWaves(t *testing.T) {
 	reps := soakHub(t, func(h *scheduler.Hub) error {
 		gs := make([]*scheduler.Greenlet[int], perWave)
 		for w := range waves {
-			for i := range gs {
-				gs[i] = scheduler.Spawn(func() (int, error) {
-					if err := scheduler.Sleep(bg, 0); err != nil {
-						return 0, err
-					}
-					return i, nil
-				})
-			}
-			// Main's Sleep(0) resumes after every greenlet of the wave
-			// reached its own Sleep(0): the wave is fully suspended.
-			if err := scheduler.Sleep(bg, 0); err != nil {
+			if err := greenletWave(h, w, gs, &peak); err != nil {
 				return err
-			}
-			if got := h.Stats().LiveGreenlets; got != perWave {
-				return fmt.Errorf("wave %d: %d live greenlets, want %d", w, got, perWave)
-			}
-			if w%10 == 0 {
-				peak = maxFigures(peak, peekHub(h))
-			}
-			done, err := scheduler.JoinAll(bg, gs)
-			if err != nil {
-				return fmt.Errorf("wave %d: %w", w, err)
-			}
-			if len(done) != perWave {
-				return fmt.Errorf("wave %d: %d joined, want %d", w, len(done), perWave)
-			}
-			sum := 0
-			for _, g := range gs {
-				sum += g.Value()
-			}
-			if sum != perWave*(perWave-1)/2 {
-				return fmt.Errorf("wave %d: results lost: sum %d", w, sum)
 			}
 		}
 		if got := h.Stats().LiveGreenlets; got != 0 {
@@ -223,6 +193,46 @@ func TestSoakGreenletWaves(t *testing.T) {
 	report(t, rec, elapsed, base, peak, during, after)
 }
 
+// greenletWave is wave w of TestSoakGreenletWaves: len(gs) greenlets that
+// each suspend once, all suspended at the same time, then joined with their
+// results checked; every tenth wave updates peak.
+func greenletWave(h *scheduler.Hub, w int, gs []*scheduler.Greenlet[int], peak *figures) error {
+	for i := range gs {
+		gs[i] = scheduler.Spawn(func() (int, error) {
+			if err := scheduler.Sleep(bg, 0); err != nil {
+				return 0, err
+			}
+			return i, nil
+		})
+	}
+	// Main's Sleep(0) resumes after every greenlet of the wave reached its
+	// own Sleep(0): the wave is fully suspended.
+	if err := scheduler.Sleep(bg, 0); err != nil {
+		return err
+	}
+	if got := h.Stats().LiveGreenlets; got != len(gs) {
+		return fmt.Errorf("wave %d: %d live greenlets, want %d", w, got, len(gs))
+	}
+	if w%10 == 0 {
+		*peak = maxFigures(*peak, peekHub(h))
+	}
+	done, err := scheduler.JoinAll(bg, gs)
+	if err != nil {
+		return fmt.Errorf("wave %d: %w", w, err)
+	}
+	if len(done) != len(gs) {
+		return fmt.Errorf("wave %d: %d joined, want %d", w, len(done), len(gs))
+	}
+	sum := 0
+	for _, g := range gs {
+		sum += g.Value()
+	}
+	if sum != len(gs)*(len(gs)-1)/2 {
+		return fmt.Errorf("wave %d: results lost: sum %d", w, sum)
+	}
+	return nil
+}
+
 // TestSoakTimers runs 100k timers three ways: 100k greenlets sleeping at
 // once on staggered deadlines, 100k Timeouts started and cancelled, and 100k
 // Timeouts that fire.
@@ -235,97 +245,15 @@ func TestSoakTimers(t *testing.T) {
 	var peak, during figures
 	start := time.Now()
 	reps := soakHub(t, func(h *scheduler.Hub) error {
-		// 1. 100k concurrent sleeps, deadlines spread over 200 ms. The
-		// greenlets wait for a gate first, so that all 100k timers are
-		// armed at once however long spawning takes.
-		early := 0
-		woke := 0
-		var gate event.Event
 		gs := make([]*scheduler.Greenlet[struct{}], n)
-		for i := range gs {
-			d := time.Duration(i%200+1) * time.Millisecond
-			gs[i] = scheduler.Go(func() error {
-				if err := gate.Wait(bg); err != nil {
-					return err
-				}
-				t0 := time.Now()
-				if err := scheduler.Sleep(bg, d); err != nil {
-					return err
-				}
-				// libev's clock granularity allows a wake up to 1 ms
-				// early against Go's monotonic clock.
-				if time.Since(t0) < d-time.Millisecond {
-					early++
-				}
-				woke++
-				return nil
-			})
-		}
-		if err := scheduler.Sleep(bg, 0); err != nil {
+		if err := concurrentSleeps(h, gs, &peak); err != nil {
 			return err
 		}
-		gate.Set()
-		// Main's Sleep(0) resumes after the gate's notify callback woke
-		// every greenlet into its Sleep: 100k timers are active now.
-		if err := scheduler.Sleep(bg, 0); err != nil {
+		if err := startAndCancelTimeouts(n); err != nil {
 			return err
 		}
-		if woke != 0 {
-			return fmt.Errorf("%d sleeps ended before all were armed", woke)
-		}
-		peak = maxFigures(peak, peekHub(h))
-		if _, err := scheduler.JoinAll(bg, gs); err != nil {
+		if err := firingTimeouts(h, gs, &peak); err != nil {
 			return err
-		}
-		if woke != n || early != 0 {
-			return fmt.Errorf("sleeps: %d woke (want %d), %d early", woke, n, early)
-		}
-
-		// 2. 100k Timeouts started and cancelled (the timer pool churns).
-		for range n {
-			tm, err := scheduler.StartTimeout(time.Hour)
-			if err != nil {
-				return err
-			}
-			if !tm.Pending() {
-				return errors.New("timeout not pending after start")
-			}
-			tm.Cancel()
-		}
-
-		// 3. 100k Timeouts that fire, each in its own greenlet, all armed
-		// at once behind a gate.
-		fired := 0
-		var gate2 event.Event
-		for i := range gs {
-			d := time.Duration(i%50+1) * time.Millisecond
-			gs[i] = scheduler.Go(func() error {
-				if err := gate2.Wait(bg); err != nil {
-					return err
-				}
-				_, err := scheduler.WithTimeout(d, func() (struct{}, error) {
-					return struct{}{}, scheduler.Sleep(bg, time.Hour)
-				})
-				if errors.Is(err, scheduler.ErrTimeout) {
-					fired++
-					return nil
-				}
-				return fmt.Errorf("want a timeout, got %v", err)
-			})
-		}
-		if err := scheduler.Sleep(bg, 0); err != nil {
-			return err
-		}
-		gate2.Set()
-		if err := scheduler.Sleep(bg, 0); err != nil {
-			return err
-		}
-		peak = maxFigures(peak, peekHub(h))
-		if _, err := scheduler.JoinAll(bg, gs); err != nil {
-			return err
-		}
-		if fired != n {
-			return fmt.Errorf("%d timeouts fired, want %d", fired, n)
 		}
 		gs = nil // what the hub keeps, not what the test holds
 		during = measureHub(t, h)
@@ -337,6 +265,110 @@ func TestSoakTimers(t *testing.T) {
 	after := measure(t)
 	t.Logf("soak: 100k timers x3 (concurrent sleeps, start+cancel, firing Timeouts) took %v", elapsed.Round(time.Millisecond))
 	report(t, rec, elapsed, base, peak, during, after)
+}
+
+// releaseAll lets the greenlets spawned behind gate run up to it, opens it,
+// and returns once the gate's notify callback woke every one of them into
+// the wait that follows it (Main's second Sleep(0) resumes after it).
+func releaseAll(gate *event.Event) error {
+	if err := scheduler.Sleep(bg, 0); err != nil {
+		return err
+	}
+	gate.Set()
+	return scheduler.Sleep(bg, 0)
+}
+
+// concurrentSleeps is TestSoakTimers' first part: len(gs) greenlets
+// sleeping at once, deadlines spread over 200 ms. They wait for a gate
+// first, so that all the timers are armed at once however long spawning
+// takes; none may wake early.
+func concurrentSleeps(h *scheduler.Hub, gs []*scheduler.Greenlet[struct{}], peak *figures) error {
+	early, woke := 0, 0
+	var gate event.Event
+	for i := range gs {
+		d := time.Duration(i%200+1) * time.Millisecond
+		gs[i] = scheduler.Go(func() error {
+			if err := gate.Wait(bg); err != nil {
+				return err
+			}
+			t0 := time.Now()
+			if err := scheduler.Sleep(bg, d); err != nil {
+				return err
+			}
+			// libev's clock granularity allows a wake up to 1 ms early
+			// against Go's monotonic clock.
+			if time.Since(t0) < d-time.Millisecond {
+				early++
+			}
+			woke++
+			return nil
+		})
+	}
+	// Every timer is active once this returns.
+	if err := releaseAll(&gate); err != nil {
+		return err
+	}
+	if woke != 0 {
+		return fmt.Errorf("%d sleeps ended before all were armed", woke)
+	}
+	*peak = maxFigures(*peak, peekHub(h))
+	if _, err := scheduler.JoinAll(bg, gs); err != nil {
+		return err
+	}
+	if woke != len(gs) || early != 0 {
+		return fmt.Errorf("sleeps: %d woke (want %d), %d early", woke, len(gs), early)
+	}
+	return nil
+}
+
+// startAndCancelTimeouts is TestSoakTimers' second part: n Timeouts started
+// and cancelled (the timer pool churns).
+func startAndCancelTimeouts(n int) error {
+	for range n {
+		tm, err := scheduler.StartTimeout(time.Hour)
+		if err != nil {
+			return err
+		}
+		if !tm.Pending() {
+			return errors.New("timeout not pending after start")
+		}
+		tm.Cancel()
+	}
+	return nil
+}
+
+// firingTimeouts is TestSoakTimers' third part: len(gs) Timeouts that fire,
+// each in its own greenlet, all armed at once behind a gate.
+func firingTimeouts(h *scheduler.Hub, gs []*scheduler.Greenlet[struct{}], peak *figures) error {
+	fired := 0
+	var gate event.Event
+	for i := range gs {
+		d := time.Duration(i%50+1) * time.Millisecond
+		gs[i] = scheduler.Go(func() error {
+			if err := gate.Wait(bg); err != nil {
+				return err
+			}
+			_, err := scheduler.WithTimeout(d, func() (struct{}, error) {
+				return struct{}{}, scheduler.Sleep(bg, time.Hour)
+			})
+			if errors.Is(err, scheduler.ErrTimeout) {
+				fired++
+				return nil
+			}
+			return fmt.Errorf("want a timeout, got %v", err)
+		})
+	}
+	if err := releaseAll(&gate); err != nil {
+		return err
+	}
+	*peak = maxFigures(*peak, peekHub(h))
+	if _, err := scheduler.JoinAll(bg, gs); err != nil {
+		return err
+	}
+	if fired != len(gs) {
+		return fmt.Errorf("%d timeouts fired, want %d", fired, len(gs))
+	}
+	return nil
 }
 
 // TestSoakConnections opens, uses and closes 10k TCP connections over
@@ -351,54 +383,15 @@ func TestSoakConnections(t *testing.T) {
 	overflows := listenOverflows()
 	start := time.Now()
 	reps := soakHub(t, func(h *scheduler.Hub) error {
-		srv, err := server.Listen("tcp", "127.0.0.1:0", func(c *socket.Conn) error {
-			defer c.Close()
-			buf := make([]byte, 5)
-			if _, err := io.ReadFull(c, buf); err != nil {
-				return err
-			}
-			_, err := c.Write(buf)
-			return err
-		}, server.Options{})
+		srv, err := startEchoServer()
 		if err != nil {
-			return err
-		}
-		if err := srv.Start(); err != nil {
 			return err
 		}
 		addr := srv.Addr().String()
 		echoed := 0
 		for batch := range total / concurrent {
-			gs := make([]*scheduler.Greenlet[struct{}], concurrent)
-			for i := range gs {
-				gs[i] = scheduler.Go(func() error {
-					c, err := socket.Dial("tcp", addr)
-					if err != nil {
-						return err
-					}
-					defer c.Close()
-					if _, err := c.Write([]byte("ping\n")); err != nil {
-						return err
-					}
-					buf := make([]byte, 5)
-					if _, err := io.ReadFull(c, buf); err != nil {
-						return err
-					}
-					if string(buf) != "ping\n" {
-						return fmt.Errorf("echo %q", buf)
-					}
-					echoed++
-					return nil
-				})
-			}
-			if batch%5 == 0 {
-				if err := scheduler.Sleep(bg, time.Millisecond); err != nil {
-					return err
-				}
-				peak = maxFigures(peak, peekHub(h))
-			}
-			if _, err := scheduler.JoinAll(bg, gs); err != nil {
-				return fmt.Errorf("batch %d: %w", batch, err)
+			if err := connectionBatch(h, addr, batch, concurrent, &echoed, &peak); err != nil {
+				return err
 			}
 		}
 		stopCtx, cancel := context.WithTimeout(bg, time.Second)
@@ -414,16 +407,92 @@ func TestSoakConnections(t *testing.T) {
 		return nil
 	})
 	elapsed := time.Since(start)
-	if overflows >= 0 {
-		if now := listenOverflows(); now >= 0 {
-			t.Logf("soak: kernel ListenOverflows +%d during the connections soak (each a 1 s SYN retransmit for a client)", now-overflows)
-			rec.note("kernel ListenOverflows (accept queue full, SYN dropped, system-wide) +%d during the soak, each a 1 s SYN retransmit for a client; the listener's backlog is socket.ListenConfig's default, the machine's net.core.somaxconn, against %d connects in flight", now-overflows, concurrent)
-		}
-	}
+	noteListenOverflows(t, rec, overflows, concurrent)
 	assert.Empty(t, reps)
 	goleak.VerifyNone(t, before)
 	after := measure(t)
 	t.Logf("soak: 10k connections (%d at a time) took %v; fds while the hub lived %d", concurrent, elapsed.Round(time.Millisecond), during.fds)
 	rec.note("fds while the hub lived (listener closed, work over): %d", during.fds)
 	report(t, rec, elapsed, base, peak, during, after)
+}
+
+// startEchoServer starts a StreamServer on loopback that echoes the 5 bytes
+// each connection sends and closes it.
+func startEchoServer() (*server.StreamServer, error) {
+	srv, err := server.Listen("tcp", "127.0.0.1:0", func(c *socket.Conn) error {
+		defer c.Close()
+		buf := make([]byte, 5)
+		if _, err := io.ReadFull(c, buf); err != nil {
+			return err
+		}
+		_, err := c.Write(buf)
+		return err
+	}, server.Options{})
+	if err != nil {
+		return nil, err
+	}
+	if err := srv.Start(); err != nil {
+		return nil, err
+	}
+	return srv, nil
+}
+
+// connectionBatch runs concurrent echo clients against addr at once,
+// counting the echoes in echoed, and joins them; every fifth batch updates
+// peak while its clients are connected.
+func connectionBatch(h *scheduler.Hub, addr string, batch, concurrent int, echoed *int, peak *figures) error {
+	gs := make([]*scheduler.Greenlet[struct{}], concurrent)
+	for i := range gs {
+		gs[i] = scheduler.Go(func() error {
+			if err := pingEcho(addr); err != nil {
+				return err
+			}
+			*echoed++
+			return nil
+		})
+	}
+	if batch%5 == 0 {
+		if err := scheduler.Sleep(bg, time.Millisecond); err != nil {
+			return err
+		}
+		*peak = maxFigures(*peak, peekHub(h))
+	}
+	if _, err := scheduler.JoinAll(bg, gs); err != nil {
+		return fmt.Errorf("batch %d: %w", batch, err)
+	}
+	return nil
+}
+
+// pingEcho is one client: connect, send "ping\n", read the echo, close.
+func pingEcho(addr string) error {
+	c, err := socket.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("ping\n")); err != nil {
+		return err
+	}
+	buf := make([]byte, 5)
+	if _, err := io.ReadFull(c, buf); err != nil {
+		return err
+	}
+	if string(buf) != "ping\n" {
+		return fmt.Errorf("echo %q", buf)
+	}
+	return nil
+}
+
+// noteListenOverflows logs and records how much the kernel's ListenOverflows
+// counter grew since it read before (negative: not readable here).
+func noteListenOverflows(t *testing.T, rec *record, before int64, concurrent int) {
+	if before < 0 {
+		return
+	}
+	now := listenOverflows()
+	if now < 0 {
+		return
+	}
+	t.Logf("soak: kernel ListenOverflows +%d during the connections soak (each a 1 s SYN retransmit for a client)", now-before)
+	rec.note("kernel ListenOverflows (accept queue full, SYN dropped, system-wide) +%d during the soak, each a 1 s SYN retransmit for a client; the listener's backlog is socket.ListenConfig's default, the machine's net.core.somaxconn, against %d connects in flight", now-before, concurrent)
 }
