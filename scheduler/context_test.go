@@ -220,3 +220,37 @@ func countFDs(t *testing.T) int {
 	require.NoError(t, err)
 	return len(ents)
 }
+
+func TestContextBridge(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		g := Go(func() error { return Sleep(bg, time.Hour) })
+		ctx := g.Context()
+		require.NoError(t, Sleep(bg, 0))
+		require.NoError(t, ctx.Err())
+		require.NoError(t, g.Kill(bg, nil))
+		assert.ErrorIs(t, context.Cause(ctx), ErrGreenletExit)
+
+		to := NewTimeout(5*time.Millisecond, nil)
+		tctx := to.Context()
+		require.NoError(t, to.Start())
+		assert.ErrorIs(t, Sleep(bg, time.Second), to)
+		assert.ErrorIs(t, context.Cause(tctx), to)
+
+		// Waiting on a context inside a greenlet keeps the hub running.
+		cctx, cancel := context.WithCancel(context.Background())
+		ticks := 0
+		ticker := Go(func() error {
+			for range 3 {
+				if err := Sleep(bg, time.Millisecond); err != nil {
+					return err
+				}
+				ticks++
+			}
+			cancel()
+			return nil
+		})
+		assert.ErrorIs(t, WaitContext(cctx), context.Canceled)
+		assert.Equal(t, 3, ticks)
+		require.NoError(t, ticker.Join(bg))
+	})
+}

@@ -1,10 +1,12 @@
 package scheduler
 
 import (
+	"bytes"
 	"context"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 )
 
@@ -34,4 +36,15 @@ func startTimeoutErr(t testing.TB, d time.Duration, err error) *Timeout {
 		t.Fatalf("Timeout.Start: %v", serr)
 	}
 	return to
+}
+
+// withHub runs fn with a fresh hub whose errors go to the returned buffer.
+func withHub(t *testing.T, fn func(h *Hub, errs *bytes.Buffer)) {
+	t.Helper()
+	h, err := NewHub()
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	h.SetErrorOutput(&buf)
+	fn(h, &buf)
+	require.NoError(t, h.Destroy())
 }

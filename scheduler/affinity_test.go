@@ -1,0 +1,66 @@
+package scheduler
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/geventgo/geventgo/greenlet"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestForeignGoroutine(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		g := Go(func() error { return Sleep(bg, 5*time.Millisecond) })
+		w := NewWaiter("")
+		var errs [5]error
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			errs[0] = g.Join(bg)
+			_, errs[1] = w.Get(bg)
+			_, errs[2] = h.Switch()
+			errs[3] = g.KillAsync(nil)
+			_, errs[4] = g.TryGet()
+		}()
+		<-done
+		for _, err := range errs {
+			assert.ErrorIs(t, err, ErrNotGreenlet)
+		}
+		require.NoError(t, g.Join(bg))
+	})
+}
+
+func TestRawGreenletGetsErrNotGreenlet(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		raw, err := greenlet.NewWithParent(greenlet.Current(), func(any) (any, error) {
+			assert.Nil(t, CurrentHub(), "a raw greenlet is not one of the hub's")
+			return nil, Sleep(bg, 0)
+		})
+		require.NoError(t, err)
+		_, err = raw.Switch(nil)
+		assert.ErrorIs(t, err, ErrNotGreenlet)
+	})
+}
+
+func TestCurrentHubAndOnHub(t *testing.T) {
+	done := make(chan *Hub)
+	go func() { done <- CurrentHub() }()
+	assert.Nil(t, <-done)
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		assert.Same(t, h, CurrentHub())
+		assert.True(t, h.OnHub())
+		assert.False(t, h.InHub())
+		inHub := false
+		h.RunCallback(func() { inHub = h.InHub() })
+		g := Spawn(func() (bool, error) { return h.OnHub() && !h.InHub(), nil })
+		v, err := g.Get(bg)
+		require.NoError(t, err)
+		assert.True(t, v)
+		assert.True(t, inHub)
+		foreign := make(chan bool)
+		go func() { foreign <- h.OnHub() }()
+		assert.False(t, <-foreign)
+	})
+}

@@ -1,0 +1,125 @@
+package scheduler
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestSpawnOrderAndJoin(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		var trace []string
+		var gs []*Greenlet[int]
+		for i := range 3 {
+			gs = append(gs, Spawn(func() (int, error) {
+				trace = append(trace, fmt.Sprintf("start %d", i))
+				require.NoError(t, Sleep(bg, 0))
+				trace = append(trace, fmt.Sprintf("end %d", i))
+				return i * 10, nil
+			}))
+		}
+		trace = append(trace, "spawned")
+		done, err := Wait(bg, gs, 0)
+		require.NoError(t, err)
+		assert.Len(t, done, 3)
+		assert.Equal(t, []string{"spawned", "start 0", "start 1", "start 2", "end 0", "end 1", "end 2"}, trace)
+		for i, g := range gs {
+			v, err := g.Get(bg)
+			require.NoError(t, err)
+			assert.Equal(t, i*10, v)
+			assert.True(t, g.Successful())
+			assert.True(t, g.Dead())
+		}
+	})
+}
+
+func TestPanicReported(t *testing.T) {
+	withHub(t, func(h *Hub, errs *bytes.Buffer) {
+		g := Go(func() error { panic("boom") })
+		require.NoError(t, g.Join(bg))
+		assert.False(t, g.Successful())
+		var pe *PanicError
+		require.ErrorAs(t, g.Err(), &pe)
+		assert.Equal(t, "boom", pe.Value)
+		assert.Contains(t, errs.String(), "Greenlet-")
+		assert.Contains(t, errs.String(), "panic: boom")
+		// The hub goes on.
+		g2 := Spawn(func() (string, error) { return "ok", nil })
+		v, err := g2.Get(bg)
+		require.NoError(t, err)
+		assert.Equal(t, "ok", v)
+	})
+}
+
+func TestGetVariants(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		errBad := errors.New("bad")
+		ok := Spawn(func() (string, error) { return "v", nil })
+		bad := Spawn(func() (string, error) { return "", errBad })
+		slow := Spawn(func() (int, error) { return 7, Sleep(bg, 50*time.Millisecond) })
+
+		_, err := slow.TryGet()
+		assert.ErrorIs(t, err, ErrNotReady)
+
+		v, err := ok.Get(bg)
+		require.NoError(t, err)
+		assert.Equal(t, "v", v)
+		_, err = bad.Get(bg)
+		assert.ErrorIs(t, err, errBad)
+		_, err = bad.Get(bg) // re-raised every time
+		assert.ErrorIs(t, err, errBad)
+
+		_, err = slow.Get(within(t, 5*time.Millisecond))
+		assert.ErrorIs(t, err, ErrTimeout)
+		assert.False(t, slow.Ready(), "a timed-out Get leaves the greenlet running")
+		n, err := slow.Get(bg)
+		require.NoError(t, err)
+		assert.Equal(t, 7, n)
+	})
+}
+
+func TestGoexitReported(t *testing.T) {
+	withHub(t, func(h *Hub, errs *bytes.Buffer) {
+		deferred := false
+		g := Go(func() error {
+			defer func() { deferred = true }()
+			runtime.Goexit()
+			return nil
+		})
+		require.NoError(t, g.Join(bg))
+		assert.True(t, deferred)
+		assert.ErrorIs(t, g.Err(), ErrGoexit)
+		assert.Contains(t, errs.String(), "Goexit")
+		// The hub survives.
+		require.NoError(t, Sleep(bg, time.Millisecond))
+		g2 := Spawn(func() (int, error) { return 5, nil })
+		v, err := g2.Get(bg)
+		require.NoError(t, err)
+		assert.Equal(t, 5, v)
+	})
+}
+
+func TestCurrentAndNames(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		assert.Nil(t, GetCurrent())
+		g1 := Spawn(func() (string, error) { return GetCurrent().Name(), nil })
+		g2 := New(func() (string, error) { return "", nil })
+		var n1, n2 int
+		_, err := fmt.Sscanf(g1.Name(), "Greenlet-%d", &n1)
+		require.NoError(t, err)
+		_, err = fmt.Sscanf(g2.Name(), "Greenlet-%d", &n2)
+		require.NoError(t, err)
+		assert.Equal(t, n1+1, n2)
+		v, err := g1.Get(bg)
+		require.NoError(t, err)
+		assert.Equal(t, g1.Name(), v)
+		g2.SetName("custom")
+		assert.Equal(t, "custom", g2.Name())
+	})
+}

@@ -1,0 +1,42 @@
+package scheduler
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestLinksOrder(t *testing.T) {
+	withHub(t, func(h *Hub, errs *bytes.Buffer) {
+		var trace []string
+		g := Go(func() error { return Sleep(bg, 0) })
+		g.Rawlink(func(Linkable) { trace = append(trace, "raw1") })
+		g.LinkException(func(Linkable) { trace = append(trace, "exception") })
+		g.LinkValue(func(l Linkable) {
+			trace = append(trace, "value")
+			// A Link callback runs in its own greenlet and may block.
+			require.NoError(t, Sleep(bg, time.Millisecond))
+			trace = append(trace, "value after sleep")
+		})
+		id := g.Rawlink(func(Linkable) { trace = append(trace, "unlinked") })
+		g.Rawlink(func(Linkable) { panic("link boom") })
+		g.Rawlink(func(Linkable) { trace = append(trace, "raw2") })
+		g.Unlink(id)
+		require.NoError(t, g.Join(bg))
+		assert.Equal(t, []string{"raw1", "value", "raw2"}, trace)
+		require.NoError(t, Sleep(bg, 5*time.Millisecond))
+		assert.Equal(t, []string{"raw1", "value", "raw2", "value after sleep"}, trace)
+		assert.Contains(t, errs.String(), "link boom")
+		assert.False(t, g.HasLinks())
+
+		// Linking to a dead greenlet schedules the link; it is not called inline.
+		called := false
+		g.Rawlink(func(Linkable) { called = true })
+		assert.False(t, called)
+		require.NoError(t, Sleep(bg, 0))
+		assert.True(t, called)
+	})
+}

@@ -1,0 +1,30 @@
+package scheduler
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestLoopExit(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		g := Go(func() error {
+			w := NewWaiter("Event.wait")
+			_, err := w.Get(bg)
+			return err
+		})
+		g.SetName("waiter-1")
+		err := g.Join(bg)
+		require.Error(t, err)
+		assert.True(t, errors.Is(err, ErrLoopExit))
+		var le *LoopExitError
+		require.ErrorAs(t, err, &le)
+		msg := err.Error()
+		assert.Contains(t, msg, "main waiting on join waiter-1")
+		assert.Contains(t, msg, "waiter-1 waiting on Event.wait")
+		assert.Contains(t, msg, "TestLoopExit")
+	})
+}

@@ -1,0 +1,74 @@
+package scheduler
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestTimeoutForms(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		outer := startTimeout(t, 50*time.Millisecond)
+		inner := startTimeout(t, 5*time.Millisecond)
+		assert.True(t, inner.Pending())
+		err := Sleep(bg, time.Second)
+		assert.ErrorIs(t, err, inner)
+		assert.NotErrorIs(t, err, outer)
+		assert.ErrorIs(t, err, ErrTimeout)
+		assert.False(t, inner.Pending())
+		assert.True(t, inner.Fired())
+		outer.Cancel()
+		assert.False(t, outer.Pending())
+
+		errSlow := errors.New("slow")
+		tc := startTimeoutErr(t, time.Millisecond, errSlow)
+		err = Sleep(bg, time.Second)
+		assert.ErrorIs(t, err, errSlow)
+		tc.Cancel()
+
+		never := startTimeout(t, -1)
+		assert.False(t, never.Pending())
+		require.NoError(t, Sleep(bg, time.Millisecond))
+		never.Cancel()
+
+		// Restart after firing; Start of a pending timeout is an error.
+		re := NewTimeout(time.Millisecond, nil)
+		require.NoError(t, re.Start())
+		assert.ErrorIs(t, re.Start(), ErrTimeoutPending)
+		assert.ErrorIs(t, Sleep(bg, time.Second), re)
+		require.NoError(t, re.Start())
+		re.Cancel()
+
+		// Timeout(0) does not fire at a Sleep(bg, 0), only at a real block.
+		z := startTimeout(t, 0)
+		require.NoError(t, Sleep(bg, 0))
+		assert.ErrorIs(t, Sleep(bg, 10*time.Millisecond), z)
+
+		v, err := WithTimeout(time.Millisecond, func() (int, error) {
+			return 1, Sleep(bg, time.Second)
+		})
+		assert.ErrorIs(t, err, ErrTimeout)
+		assert.Zero(t, v)
+		v, err = WithTimeout(time.Second, func() (int, error) { return 2, nil })
+		require.NoError(t, err)
+		assert.Equal(t, 2, v)
+
+		// A timeout fires only in the greenlet that started it.
+		g := Spawn(func() (string, error) {
+			to := startTimeout(t, time.Millisecond)
+			defer to.Cancel()
+			err := Sleep(bg, time.Second)
+			if errors.Is(err, to) {
+				return "timed out", nil
+			}
+			return "", err
+		})
+		s, err := g.Get(bg)
+		require.NoError(t, err)
+		assert.Equal(t, "timed out", s)
+	})
+}

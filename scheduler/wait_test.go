@@ -1,0 +1,107 @@
+package scheduler
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestKillAll(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		var trace []string
+		var gs []*Greenlet[struct{}]
+		for i := range 3 {
+			gs = append(gs, Go(func() error {
+				err := Sleep(bg, time.Hour)
+				trace = append(trace, fmt.Sprint(i))
+				return err
+			}))
+		}
+		require.NoError(t, Sleep(bg, 0))
+		require.NoError(t, KillAll(bg, gs, nil))
+		assert.Equal(t, []string{"0", "1", "2"}, trace)
+		for _, g := range gs {
+			assert.True(t, g.Dead())
+		}
+	})
+}
+
+func TestWaitAndIWait(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		mk := func(name string, d time.Duration) *Greenlet[string] {
+			g := Spawn(func() (string, error) { return name, Sleep(bg, d) })
+			g.SetName(name)
+			return g
+		}
+		a, b, c := mk("a", 20*time.Millisecond), mk("b", 10*time.Millisecond), mk("c", 0)
+		done, err := Wait(bg, []*Greenlet[string]{a, b, c}, 0)
+		require.NoError(t, err)
+		var names []string
+		for _, g := range done {
+			names = append(names, g.Value())
+		}
+		assert.Equal(t, []string{"c", "b", "a"}, names, "completion order")
+
+		x, y := mk("x", 30*time.Millisecond), mk("y", 0)
+		got, err := Wait(within(t, 10*time.Millisecond), []Linkable{x, y}, 0)
+		assert.ErrorIs(t, err, ErrTimeout, "the deadline ends the wait")
+		require.Len(t, got, 1)
+		assert.Same(t, y, got[0])
+
+		var order []string
+		for l, err := range IWait(bg, []Linkable{x, y}, 0) {
+			require.NoError(t, err)
+			order = append(order, l.(*Greenlet[string]).Value())
+		}
+		assert.Equal(t, []string{"y", "x"}, order)
+	})
+}
+
+func TestJoinAllRaiseError(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		errBad := errors.New("bad")
+		ok := Go(func() error { return Sleep(bg, 20*time.Millisecond) })
+		bad := Go(func() error { return errBad })
+		_, err := JoinAll(bg, []*Greenlet[struct{}]{ok, bad})
+		assert.ErrorIs(t, err, errBad)
+		assert.False(t, ok.Ready(), "others keep running")
+		require.NoError(t, ok.Join(bg))
+	})
+}
+
+// TestWaitFirstCallCreatesHub: a timed Wait is a goroutine's first scheduler
+// call like any other: it creates the hub and times out; without a time
+// limit, on objects nothing can make ready, it is refused without a hub.
+// No scheduler call creates a hub: a goroutine without one gets
+// ErrNotGreenlet from a wait, with or without a deadline, and is left
+// without a hub.
+func TestWaitWithoutHubCreatesNone(t *testing.T) {
+	for _, ctx := range []context.Context{within(t, 5*time.Millisecond), bg} {
+		res := make(chan error)
+		go func() {
+			_, err := Wait(ctx, []Linkable{newTestLinkable()}, 0)
+			if CurrentHub() != nil {
+				err = errors.New("a hub was created")
+			}
+			res <- err
+		}()
+		assert.ErrorIs(t, <-res, ErrNotGreenlet)
+	}
+}
+
+// neverReady is a Linkable bound to no hub that never becomes ready.
+type neverReady struct{ links int }
+
+func newTestLinkable() *neverReady { return &neverReady{} }
+
+func (n *neverReady) Ready() bool { return false }
+
+func (n *neverReady) Rawlink(func(Linkable)) LinkID { n.links++; return LinkID(n.links) }
+
+func (n *neverReady) Unlink(LinkID) { n.links-- }
