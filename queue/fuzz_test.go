@@ -1,6 +1,7 @@
 package queue_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -53,175 +54,238 @@ func FuzzQueueSemaphore(f *testing.F) {
 			data = data[:256]
 		}
 		err := scheduler.Main(func() error {
-			q := queue.New[int](2)
-			sem, err := lock.NewSemaphore(1)
-			require.NoError(t, err)
+			m := newQSModel(t, data)
 			const workers = 4
-			nextItem := 0
-			put := map[int]bool{}
-			got := map[int]int{}
-			acquired, released := 0, 0 // by the workers
-			waiting := 0               // workers inside a waiting Acquire
-			steps := 0                 // operations completed, to see progress
 			var gs []*scheduler.Greenlet[struct{}]
 			for w := range workers {
-				gs = append(gs, scheduler.Go(func() error {
-					for i := w; i < len(data); i += workers {
-						op := data[i]
-						mode := op >> 4 & 3
-						// mode 1: a Try form; 2: an expired deadline; 0 and
-						// 3: no limit (3 for acquire: a long one that never
-						// fires).
-						ctx := bg
-						switch mode {
-						case 2:
-							ctx = testctx.Within(t, 0)
-						case 3:
-							if op&7 == 4 {
-								ctx = testctx.Within(t, longAcquire)
-							}
-						}
-						switch op & 7 {
-						case 0, 1:
-							item := nextItem
-							nextItem++
-							var err error
-							if mode == 1 {
-								err = q.TryPut(item)
-							} else {
-								err = q.Put(ctx, item)
-							}
-							switch {
-							case err == nil:
-								put[item] = true
-							case errors.Is(err, queue.ErrFull), errors.Is(err, scheduler.ErrTimeout), errors.Is(err, queue.ErrShutdown):
-							default:
-								return err
-							}
-						case 2, 3:
-							var v int
-							var err error
-							if mode == 1 {
-								v, err = q.TryGet()
-							} else {
-								v, err = q.Get(ctx)
-							}
-							switch {
-							case err == nil:
-								got[v]++
-							case errors.Is(err, queue.ErrEmpty), errors.Is(err, scheduler.ErrTimeout), errors.Is(err, queue.ErrShutdown):
-							default:
-								return err
-							}
-						case 4:
-							// Only waits that no time limit can end count as
-							// waiting: the main greenlet releases for them.
-							endless := mode == 0 || mode == 3
-							if endless {
-								waiting++
-							}
-							ok := true
-							var err error
-							if mode == 1 {
-								ok = sem.TryAcquire()
-							} else if err = sem.Acquire(ctx); errors.Is(err, scheduler.ErrTimeout) && mode == 2 {
-								ok, err = false, nil
-							}
-							if endless {
-								waiting--
-							}
-							if err != nil {
-								return fmt.Errorf("acquire mode %d: %w", mode, err)
-							}
-							if ok {
-								acquired++
-							}
-						case 5:
-							if acquired > released {
-								released++
-								if _, err := sem.Release(); err != nil {
-									return err
-								}
-							}
-						case 6:
-							if err := scheduler.Sleep(bg, 0); err != nil {
-								return err
-							}
-						case 7:
-							if err := scheduler.Idle(bg, 0); err != nil {
-								return err
-							}
-						}
-						steps++
-					}
-					return nil
-				}))
+				gs = append(gs, scheduler.Go(func() error { return m.worker(w, workers) }))
 			}
 			// Let every worker run to completion or park, then shut the queue
 			// down: greenlets parked on it must all wake.
 			for range 4 {
 				require.NoError(t, scheduler.Sleep(bg, 0))
 			}
-			q.Shutdown()
-
-			// Release for the semaphore's waiters until every worker ended,
-			// never more than they lack: a wake-up that got lost leaves a
-			// waiter parked beside a free permit, and nothing changes.
-			finalReleased, stalled := 0, 0
-			alive := func() int {
-				n := 0
-				for _, g := range gs {
-					if !g.Dead() {
-						n++
-					}
-				}
-				return n
-			}
-			for alive() > 0 {
-				require.GreaterOrEqual(t, sem.Counter(), 0)
-				lack := waiting - sem.Counter()
-				for range lack {
-					finalReleased++
-					_, err := sem.Release()
-					require.NoError(t, err)
-				}
-				before := steps
-				require.NoError(t, scheduler.Idle(bg, 0))
-				require.NoError(t, scheduler.Sleep(bg, 0))
-				if lack > 0 || steps != before {
-					stalled = 0
-					continue
-				}
-				stalled++
-				require.Less(t, stalled, 3,
-					"no progress: %d workers alive, %d waiting in Acquire, counter %d, %d links",
-					alive(), waiting, sem.Counter(), sem.LinkCount())
-			}
-			_, err = scheduler.JoinAll(testctx.Within(t, time.Second), gs)
-			require.NoError(t, err)
-			for _, g := range gs {
-				require.True(t, g.Dead(), "every waiter woke")
-				require.NoError(t, g.Err())
-			}
-			require.Zero(t, waiting)
-			require.Zero(t, sem.LinkCount(), "no waiter left registered")
-			require.Equal(t, 1+released+finalReleased-acquired, sem.Counter(),
-				"every acquire counted once: %d acquired, %d released by workers, %d at the end",
-				acquired, released, finalReleased)
-			for {
-				v, err := q.TryGet()
-				if err != nil {
-					require.ErrorIs(t, err, queue.ErrShutdown)
-					break
-				}
-				got[v]++
-			}
-			for item := range put {
-				require.Equal(t, 1, got[item], "item %d got once", item)
-			}
-			require.Len(t, got, len(put), "no item appeared that was not put")
+			m.q.Shutdown()
+			finalReleased := m.releaseUntilDone(gs)
+			m.checkSemaphore(gs, finalReleased)
+			m.checkItems()
 			return nil
 		})
 		require.NoError(t, err)
 	})
+}
+
+// qsModel is one input of FuzzQueueSemaphore: the queue and semaphore under
+// test and what the workers did to them.
+type qsModel struct {
+	t                  *testing.T
+	data               []byte
+	q                  *queue.Queue[int]
+	sem                *lock.Semaphore
+	nextItem           int
+	put                map[int]bool
+	got                map[int]int
+	acquired, released int // by the workers
+	waiting            int // workers inside a waiting Acquire
+	steps              int // operations completed, to see progress
+}
+
+func newQSModel(t *testing.T, data []byte) *qsModel {
+	sem, err := lock.NewSemaphore(1)
+	require.NoError(t, err)
+	return &qsModel{t: t, data: data, q: queue.New[int](2), sem: sem, put: map[int]bool{}, got: map[int]int{}}
+}
+
+// worker runs the operations w, w+workers, w+2*workers... of the input.
+func (m *qsModel) worker(w, workers int) error {
+	for i := w; i < len(m.data); i += workers {
+		if err := m.step(m.data[i]); err != nil {
+			return err
+		}
+		m.steps++
+	}
+	return nil
+}
+
+// step runs one operation: op's low 3 bits say which, bits 4-5 its mode.
+func (m *qsModel) step(op byte) error {
+	mode := op >> 4 & 3
+	ctx := m.opContext(op, mode)
+	switch op & 7 {
+	case 0, 1:
+		return m.doPut(ctx, mode)
+	case 2, 3:
+		return m.doGet(ctx, mode)
+	case 4:
+		return m.doAcquire(ctx, mode)
+	case 5:
+		return m.doRelease()
+	case 6:
+		return scheduler.Sleep(bg, 0)
+	default:
+		return scheduler.Idle(bg, 0)
+	}
+}
+
+// opContext is the context of an operation in mode: mode 1 is a Try form; 2
+// an expired deadline; 0 and 3 no limit (3 for acquire: a long one that
+// never fires).
+func (m *qsModel) opContext(op, mode byte) context.Context {
+	switch {
+	case mode == 2:
+		return testctx.Within(m.t, 0)
+	case mode == 3 && op&7 == 4:
+		return testctx.Within(m.t, longAcquire)
+	}
+	return bg
+}
+
+func (m *qsModel) doPut(ctx context.Context, mode byte) error {
+	item := m.nextItem
+	m.nextItem++
+	var err error
+	if mode == 1 {
+		err = m.q.TryPut(item)
+	} else {
+		err = m.q.Put(ctx, item)
+	}
+	switch {
+	case err == nil:
+		m.put[item] = true
+	case errors.Is(err, queue.ErrFull), errors.Is(err, scheduler.ErrTimeout), errors.Is(err, queue.ErrShutdown):
+	default:
+		return err
+	}
+	return nil
+}
+
+func (m *qsModel) doGet(ctx context.Context, mode byte) error {
+	var v int
+	var err error
+	if mode == 1 {
+		v, err = m.q.TryGet()
+	} else {
+		v, err = m.q.Get(ctx)
+	}
+	switch {
+	case err == nil:
+		m.got[v]++
+	case errors.Is(err, queue.ErrEmpty), errors.Is(err, scheduler.ErrTimeout), errors.Is(err, queue.ErrShutdown):
+	default:
+		return err
+	}
+	return nil
+}
+
+func (m *qsModel) doAcquire(ctx context.Context, mode byte) error {
+	// Only waits that no time limit can end count as waiting: the main
+	// greenlet releases for them.
+	endless := mode == 0 || mode == 3
+	if endless {
+		m.waiting++
+	}
+	ok := true
+	var err error
+	if mode == 1 {
+		ok = m.sem.TryAcquire()
+	} else if err = m.sem.Acquire(ctx); errors.Is(err, scheduler.ErrTimeout) && mode == 2 {
+		ok, err = false, nil
+	}
+	if endless {
+		m.waiting--
+	}
+	if err != nil {
+		return fmt.Errorf("acquire mode %d: %w", mode, err)
+	}
+	if ok {
+		m.acquired++
+	}
+	return nil
+}
+
+// doRelease releases a permit, only after more acquires than releases.
+func (m *qsModel) doRelease() error {
+	if m.acquired <= m.released {
+		return nil
+	}
+	m.released++
+	_, err := m.sem.Release()
+	return err
+}
+
+// alive counts the workers not yet dead.
+func alive(gs []*scheduler.Greenlet[struct{}]) int {
+	n := 0
+	for _, g := range gs {
+		if !g.Dead() {
+			n++
+		}
+	}
+	return n
+}
+
+// releaseUntilDone releases for the semaphore's waiters until every worker
+// ended, never more than they lack: a wake-up that got lost leaves a waiter
+// parked beside a free permit, nothing changes, and the input fails. It
+// returns how many permits it released.
+func (m *qsModel) releaseUntilDone(gs []*scheduler.Greenlet[struct{}]) (finalReleased int) {
+	t := m.t
+	stalled := 0
+	for alive(gs) > 0 {
+		require.GreaterOrEqual(t, m.sem.Counter(), 0)
+		lack := m.waiting - m.sem.Counter()
+		for range lack {
+			finalReleased++
+			_, err := m.sem.Release()
+			require.NoError(t, err)
+		}
+		before := m.steps
+		require.NoError(t, scheduler.Idle(bg, 0))
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		if lack > 0 || m.steps != before {
+			stalled = 0
+			continue
+		}
+		stalled++
+		require.Less(t, stalled, 3,
+			"no progress: %d workers alive, %d waiting in Acquire, counter %d, %d links",
+			alive(gs), m.waiting, m.sem.Counter(), m.sem.LinkCount())
+	}
+	return finalReleased
+}
+
+// checkSemaphore checks that every worker ended cleanly and the counter is
+// initial + releases - acquires with no waiter registered: no acquire lost
+// or duplicated.
+func (m *qsModel) checkSemaphore(gs []*scheduler.Greenlet[struct{}], finalReleased int) {
+	t := m.t
+	_, err := scheduler.JoinAll(testctx.Within(t, time.Second), gs)
+	require.NoError(t, err)
+	for _, g := range gs {
+		require.True(t, g.Dead(), "every waiter woke")
+		require.NoError(t, g.Err())
+	}
+	require.Zero(t, m.waiting)
+	require.Zero(t, m.sem.LinkCount(), "no waiter left registered")
+	require.Equal(t, 1+m.released+finalReleased-m.acquired, m.sem.Counter(),
+		"every acquire counted once: %d acquired, %d released by workers, %d at the end",
+		m.acquired, m.released, finalReleased)
+}
+
+// checkItems drains the shut-down queue and checks that every item put was
+// got exactly once.
+func (m *qsModel) checkItems() {
+	t := m.t
+	for {
+		v, err := m.q.TryGet()
+		if err != nil {
+			require.ErrorIs(t, err, queue.ErrShutdown)
+			break
+		}
+		m.got[v]++
+	}
+	for item := range m.put {
+		require.Equal(t, 1, m.got[item], "item %d got once", item)
+	}
+	require.Len(t, m.got, len(m.put), "no item appeared that was not put")
 }
