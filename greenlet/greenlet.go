@@ -1,6 +1,7 @@
-// Package greenlet provides python-greenlet's raw greenlets (explicit
-// switch, throw, parents, a main greenlet per goroutine) on iter.Pull
-// coroutines.
+// Package greenlet provides python-greenlet's raw greenlets on iter.Pull
+// coroutines: explicit Switch and Throw, parents, trace hooks and a main
+// greenlet per goroutine. It has no hub and no C; package scheduler builds
+// gevent's Greenlet on it.
 //
 // # Model
 //
@@ -26,6 +27,40 @@
 // value through does not allocate. A Func's result reaches the parent
 // unchanged.
 //
+// # Goroutines
+//
+// Only the goroutine currently running a greenlet of an owner may act within
+// that owner: Switch, Throw, SetParent, NewWithParent, KillAll and Close
+// called from any other goroutine return an error matching ErrWrongGoroutine
+// and change nothing. The check is one goroutine-id read and a plain read of
+// the owner's state, so a concurrent misuse is reported by the race detector
+// as well as by the error. Current, New, SetTrace and Trace act on the
+// calling goroutine's own owner. ID, String, IsMain, Main and OwnerGoroutine
+// never change and may be called from any goroutine; the other accessors
+// (Parent, Started, Dead, Active, OwnedByCaller, Stack) read state that the
+// owner's goroutine writes, so call them from it.
+//
+// # Killing and closing
+//
+// Suspended coroutines are never garbage collected, and dropping the last
+// reference to a greenlet does not kill it: CPython throws GreenletExit into
+// an unreachable greenlet when it collects it, Go has no such hook that could
+// switch. The greenlet stays on its owner's list, holding its goroutine, until
+// KillAll on the running main greenlet throws ErrGreenletExit into every
+// started greenlet of the owner, newest first: a greenlet suspended in Switch
+// gets it as that Switch's error, its defers run and it may still switch. One
+// that survives the throw is stopped: it unwinds with a panic whose value is
+// an error matching ErrGreenletExit, and a Switch or Throw it makes meanwhile
+// returns ErrStopped. Close does the same, then releases the owner: every
+// later Switch or Throw within it returns ErrClosed, and the goroutine's next
+// Current creates a new main greenlet. A goroutine that is done with
+// greenlets must Close its main greenlet before it exits, or the owner and
+// its greenlets leak. Unstarted greenlets hold no goroutine and are left as
+// they are.
+//
+// The zero Greenlet is not usable: create greenlets with New or
+// NewWithParent.
+//
 // # Engine
 //
 // Each greenlet's coroutine is created by iter.Pull on its first switch (an
@@ -39,22 +74,6 @@
 // (the owner's main greenlet is the trampoline of last resort). A main<->child
 // or hub<->child round trip is therefore two coroutine switches, the same as a
 // bare iter.Pull next/yield round trip.
-//
-// Only the goroutine currently running a greenlet of an owner may switch,
-// throw or re-parent within that owner; any other caller gets
-// ErrWrongGoroutine (one goroutine-id read per call). The check is a plain
-// read of the owner's state: a concurrent misuse is reported by the race
-// detector as well as by the error.
-//
-// Suspended coroutines are never garbage collected, and dropping the last
-// reference to a greenlet does not kill it: CPython throws GreenletExit into
-// an unreachable greenlet when it collects it, Go has no such hook that could
-// switch. The greenlet stays on its owner's list, holding its goroutine, until
-// KillAll (or Close) on the main greenlet throws ErrGreenletExit into every
-// started greenlet of the owner so its defers run, then stops any that
-// survived (their defers see a recovered value that is an error matching
-// ErrGreenletExit). A goroutine that is done with greenlets must Close its
-// main greenlet before it exits, or the owner and its greenlets leak.
 package greenlet
 
 import (
