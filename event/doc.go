@@ -1,7 +1,9 @@
-// Package event provides gevent's Event and AsyncResult, and Links, the
-// gevent AbstractLinkable machinery that the other primitives build on.
+// Package event provides gevent's Event and AsyncResult, and Links, gevent's
+// AbstractLinkable: the list of links of an object that becomes ready and its
+// one pending notification, on which the lock package's semaphores (and any
+// user type) build.
 //
-// # The notification rules (gevent's AbstractLinkable)
+// # Notification (gevent's AbstractLinkable)
 //
 // Making an object ready (Event.Set, AsyncResult.Set, a semaphore release)
 // never switches greenlets. It schedules one hub callback (RunCallback) that
@@ -10,15 +12,40 @@
 // calls Wait on an object that is already ready returns at once, unless a
 // notification is still pending: then it waits for that notification and
 // wakes after the greenlets that had to block (gevent's
-// arrived_while_waiting).
+// arrived_while_waiting). A link that panics is reported to the hub's error
+// handler and the round goes on with the next link.
 //
 // # Goroutines
 //
-// Event.Set, Event.Clear, Event.IsSet and the AsyncResult setters and
-// readers are goroutine-safe: called from a goroutine that is not a
-// greenlet of the object's hub, they hand the notification to the hub with
-// Hub.Post, as gevent allows set() from another thread. A hub does not stay
-// alive just because some goroutine may call Set later: hold Hub.KeepAlive
-// (or run the goroutine with scheduler.RunBlocking) while waiting for one.
-// Everything that blocks or registers links is hub-affine.
+// Goroutine-safe: Event's Set, Clear, IsSet and Ready; AsyncResult's Set,
+// SetError, Ready, Successful, Value and Err; every Hub method, and
+// Links.NotifyAny. Called from a goroutine that is not a greenlet of the
+// object's hub, a setter hands the notification to the hub with Hub.Post, as
+// gevent allows set() from another thread. A hub does not stay alive just
+// because some goroutine may call Set later: hold Hub.KeepAlive (or run the
+// goroutine with scheduler.RunBlocking) while waiting for one.
+//
+// Everything else is hub-affine. From a goroutine that is not a greenlet of
+// the object's hub, Wait and Get return an error matching ErrNotGreenlet,
+// Rawlink links nothing (it returns 0) and Unlink does nothing; Wait and Get
+// are refused the same way from the hub greenlet itself (a callback or a
+// link), which must never block. No call creates a hub.
+//
+// # Waiting
+//
+// Wait and Get take a context first and end with scheduler.ContextError's
+// error when it ends first; an error thrown into the waiting greenlet (Kill's
+// GreenletExit, a *scheduler.Timeout, a *scheduler.LoopExitError when
+// nothing can make the object ready) comes back as it is. A wait that ends
+// early removes its link: a killed waiter leaves nothing behind, and the
+// object's other waiters are woken as if it had never waited. Destroying the
+// hub ends its waits with GreenletExit.
+//
+// # Zero values
+//
+// The zero Event is unset, the zero AsyncResult holds no result and the zero
+// Links has no link: none needs a constructor. Each binds to the hub of the
+// first greenlet that links or waits on it (scheduler.Binding); once that hub
+// is destroyed it binds again to the next hub that uses it, its old links
+// dropped.
 package event

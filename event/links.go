@@ -42,10 +42,9 @@ type Links struct {
 }
 
 // link is one registered link: a Rawlink function, or (k non-nil, fn nil)
-// a greenlet blocked in Wait, which run wakes without a function value in
-// between: a bound method value k.fire was one more allocation per wait and,
-// with 10k waiters woken in one round, one more cache miss and call frame
-// per waiter.
+// a greenlet blocked in Wait, which run wakes directly, so that a wait
+// allocates no method value and a wake-up costs no extra call frame (see
+// docs/performance.md).
 type link struct {
 	id scheduler.LinkID
 	fn func(scheduler.Linkable)
@@ -170,10 +169,9 @@ func (l *Links) CheckAndNotify(owner scheduler.Linkable) {
 		return
 	}
 	l.notifying = true
-	// The callback is bound once per owner: a semaphore notifies on every
-	// contended release, and a fresh closure each time was its only
-	// allocation. Only a comparable owner is remembered, so that the
-	// comparison below can never panic.
+	// The callback is bound once per owner, so that a contended semaphore's
+	// release allocates nothing. Only a comparable owner is remembered, so
+	// that the comparison below can never panic.
 	fn := l.notifyFn
 	if fn == nil || l.notifyOwner != owner {
 		fn = func() { l.notify(owner) }
