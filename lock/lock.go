@@ -1,12 +1,41 @@
 // Package lock provides gevent's locking primitives for greenlets:
 // Semaphore, BoundedSemaphore, Lock, RLock and DummySemaphore.
 //
-// All of them are hub-affine: use them from greenlets (or the main
-// greenlet) of one hub. A release never switches: it schedules one hub
-// callback that wakes the next waiter, in the order they started waiting.
-// Between the release and that callback a greenlet that calls Acquire and
-// finds the semaphore free takes it (gevent lets newcomers in the same way);
-// the waiter is woken only if the semaphore is still free when its turn comes.
+// # Hand-off
+//
+// A release never switches: it schedules one hub callback that wakes the
+// next waiter, in the order they started waiting. Between the release and
+// that callback a greenlet that calls Acquire and finds the semaphore free
+// takes it (gevent lets newcomers in the same way); the waiter is woken only
+// if the semaphore is still free when its turn comes.
+//
+// # Goroutines
+//
+// Semaphore, BoundedSemaphore, Lock and RLock are hub-affine: use them from
+// the greenlets of one hub (its main greenlet, the greenlets it spawned, and
+// its callbacks for the calls that do not wait). From any other goroutine
+// Acquire, Wait and Release return an error matching scheduler.ErrNotGreenlet,
+// TryAcquire returns false and Rawlink links nothing, and nothing changes;
+// Acquire and Wait are refused the same way from the hub greenlet itself.
+// Hub is goroutine-safe; Counter, Locked, Ready, Count and IsOwned are
+// hub-affine reads. DummySemaphore holds no state: its calls succeed from any
+// goroutine (its Rawlink links nothing outside a greenlet).
+//
+// # Waiting
+//
+// Acquire and Wait take a context first and end with
+// scheduler.ContextError's error when it ends first, or with the error
+// thrown into the waiting greenlet (Kill's GreenletExit, a
+// *scheduler.Timeout, a *scheduler.LoopExitError). A waiter whose wait ends
+// early takes nothing and leaves no link behind.
+//
+// # Zero values
+//
+// The zero Semaphore and BoundedSemaphore have gevent's default value, 1 (the
+// bounded one may not be released above it); the zero Lock and RLock are
+// unlocked. None needs a constructor. Each binds to the hub of the first
+// greenlet that uses it, and binds again to the next hub that uses it once
+// that hub is destroyed.
 package lock
 
 import (
