@@ -41,10 +41,10 @@ type Channel[T any] struct {
 	// handing is the putter whose getter runUnlock just woke: it is woken
 	// next, as gevent's _unlock switches to the getter, then the putter.
 	handing *chanWaiter[T]
-	// Waiting records that completed a rendezvous, for reuse: a Channel is
-	// all waiting, so two allocations per item were a large part of its
-	// cost. Only records woken by runUnlock come back here; one that timed
-	// out or was killed might still be referenced and is left to the GC.
+	// Waiting records that completed a rendezvous, for reuse, so that a
+	// rendezvous allocates nothing. Only records woken by runUnlock come
+	// back here; one that timed out or was killed might still be referenced
+	// and is left to the GC.
 	freeG, freeP chanFree[T]
 }
 

@@ -1,29 +1,50 @@
-// Package queue provides gevent's queues for greenlets: Queue, LifoQueue,
-// PriorityQueue, JoinableQueue, SimpleQueue and Channel, typed with
-// generics, plus Shutdown, which wakes every waiter with ErrShutdown.
+// Package queue provides gevent's queues for greenlets, typed with generics:
+// Queue (FIFO; LIFO, priority and simple queues from NewLifo, NewPriority,
+// NewPriorityFunc and NewSimple), JoinableQueue, and Channel, an unbuffered
+// rendezvous.
 //
-// All types are hub-affine: use them from greenlets (or the main greenlet)
-// of one hub. A queue binds to the hub of the first greenlet that uses it
-// (gevent binds at creation; a Go value may be created anywhere). From any
-// other goroutine every call that returns an error fails with an error
-// matching scheduler.ErrNotGreenlet before touching the queue, and never
-// creates a hub for it: gevent 22.10.2 documents its queues as safe across
-// greenlets only, not threads, so the non-blocking calls (Put with room,
-// Get of a present item, TaskDone) are refused too rather than racing on
-// the queue's state. The one exception is a goroutine with no hub using an
-// unbound queue (filling a queue before the hub starts): without waiting
-// the queue stays unbound; a wait with a timeout creates the goroutine's
-// hub, as any first scheduler call does, and binds the queue to it; a wait
-// without a time limit is refused, as only LoopExit could end it. Shutdown is the one goroutine-safe call; the
-// accessors (Len, Empty, Full, Getters, Putters, Unfinished, IsShutdown,
-// Balance) are hub-affine reads.
+// # Hand-off
 //
-// They follow gevent's hand-off rules: a Put into a queue with
-// room stores the item and schedules one hub callback that wakes the first
-// waiting getter, which then takes the first item; a greenlet that calls Get
-// before that callback runs takes the item first (the woken getter only
-// wakes if an item is still there). A Put on a full queue waits in FIFO
-// order; its item enters the queue from the hub callback that wakes it.
+// They follow gevent's hand-off rules: a Put into a queue with room stores
+// the item and schedules one hub callback that wakes the first waiting
+// getter, which then takes the first item; a greenlet that calls Get before
+// that callback runs takes the item first (the woken getter only wakes if an
+// item is still there). A Put on a full queue waits in FIFO order; its item
+// enters the queue from the hub callback that wakes it. A Channel pairs its
+// first waiting putter with its first waiting getter from one hub callback,
+// so every Put and Get on it switches to the hub at least once.
+//
+// # Goroutines
+//
+// Every type is hub-affine, as gevent documents its queues as safe across
+// greenlets only, not threads. From a goroutine that is not a greenlet of the
+// queue's hub every call that returns an error fails with one matching
+// scheduler.ErrNotGreenlet before touching the queue, the non-blocking ones
+// (TryPut, TryGet, TryPeek, TaskDone) included, and no call creates a hub. From
+// the hub greenlet itself (a callback) the calls that do not wait work and
+// those that would wait are refused the same way; a Channel's calls all wait,
+// its Try forms for one loop iteration. Shutdown, IsShutdown and MaxSize are
+// goroutine-safe; the other accessors (Len, Empty, Full, Getters, Putters,
+// Unfinished, Balance) are hub-affine reads.
+//
+// # Waiting and shutting down
+//
+// Put, Get, Peek, Join and All take a context first and end with
+// scheduler.ContextError's error when it ends first, or with the error thrown
+// into the waiting greenlet (Kill's GreenletExit, a *scheduler.Timeout, a
+// *scheduler.LoopExitError), wrapped in *Error. A waiter whose wait ends early
+// leaves nothing behind: a getter takes no item, a putter's item is not put.
+// Shutdown wakes every waiting greenlet with ErrShutdown, which matches
+// scheduler.ErrClosed; later Puts fail with it, and Gets return the items
+// left, then ErrShutdown, which ends All's iteration cleanly.
+//
+// # Zero values
+//
+// The zero Queue is an unbounded FIFO queue, the zero JoinableQueue an
+// unbounded FIFO JoinableQueue and the zero Channel a channel: none needs a
+// constructor. A queue binds to the hub of the first greenlet that uses it
+// (gevent binds at creation; a Go value may be created anywhere), and binds
+// again to the next hub that uses it once that hub is destroyed.
 package queue
 
 import (
