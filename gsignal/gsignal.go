@@ -2,9 +2,30 @@
 // cev.Signal (libev's own ev_signal is never used), and shuts a hub down cleanly on SIGINT or
 // SIGTERM.
 //
-// Main creates its hub, as scheduler.Main does. Handle installs a handler on the caller's hub
-// and creates none: called from a goroutine that is not a greenlet of a hub it returns an error
-// matching scheduler.ErrNotGreenlet. A Handler is hub-affine.
+// # Goroutines
+//
+// Main creates its hub, as scheduler.Main does (an error matching scheduler.ErrHubExists on a
+// goroutine that already runs one). Handle installs a handler on the caller's hub and creates
+// none: called from a goroutine that is not a greenlet of a hub it returns an error matching
+// scheduler.ErrNotGreenlet. A Handler is hub-affine: Stop from another goroutine returns an
+// error matching scheduler.ErrNotGreenlet and removes nothing. Self may be called from any
+// goroutine.
+//
+// # Delivery and shutdown
+//
+// Each delivery runs the handler's function in a new greenlet of its hub; deliveries that
+// arrive before the hub notices coalesce into one call, as in libev. A handler does not keep
+// the hub's loop alive. Main kills its body's greenlet on the first of its signals (a blocking
+// call there returns GreenletExit and its defers run), again on each further signal, and
+// destroys the hub when the body is done, which kills every other greenlet so their defers run
+// too. Destroying a hub removes its handlers; a Stop from a greenlet's defer run by Destroy
+// returns an error matching scheduler.ErrHubDestroyed.
+//
+// # Zero values
+//
+// The zero Handler is not installed: Stop returns an error matching scheduler.ErrNilArgument.
+// Errors are *Error values naming the call that failed; Main's end by a signal is a
+// *SignalError matching ErrInterrupted.
 package gsignal
 
 import (

@@ -1,12 +1,29 @@
 // Package resolver resolves names without blocking the hub: net.Resolver's lookups run on a
 // threadpool.ThreadPool and only the asking greenlet waits (gevent's threaded resolver).
 //
+// # Goroutines
+//
+// Every lookup is hub-affine: from a goroutine that is not a greenlet, or from the hub greenlet
+// itself, it returns an error matching scheduler.ErrNotGreenlet, even one that needs no lookup
+// (an IP address, a numeric port), so that code tried with addresses does not fail only later
+// with names; a lookup is refused the same way from a greenlet of another hub than its pool's.
+// No call creates a hub. New and Default may be called from any goroutine, and a Resolver holds
+// no state of its own: one whose pool is nil may be shared by goroutines and hubs.
+//
+// # Waiting
+//
 // The methods take a context first, like net.Resolver's, and hand it to the lookup running on
 // the pool: a deadline or a cancel stops the lookup itself, not only the greenlet's wait, and so
-// does the end of the wait for any other reason (a Kill of the greenlet). They are hub-affine:
-// from a goroutine that is not a greenlet, or from the hub greenlet itself, every call returns an
-// error matching scheduler.ErrNotGreenlet, even one that needs no lookup (an IP address, a
-// numeric port); a lookup is refused the same way from a greenlet of another hub than its pool's.
+// does the end of the wait for any other reason (a Kill of the greenlet, a *scheduler.Timeout).
+// A lookup that ends with its context returns scheduler.ContextError's error; one that the pool
+// refuses (closed, or closed while the lookup still waited for a worker) an error matching
+// threadpool.ErrClosed and scheduler.ErrClosed. Refusals and ends are *Error values naming the
+// call and the name; the lookup's own failures are net's errors, as net.Resolver returns them.
+//
+// # Zero values
+//
+// The zero Resolver, like a nil *Resolver (as for net.Resolver), runs net.DefaultResolver on the
+// calling hub's threadpool.Default(); the package-level functions use it.
 package resolver
 
 import (

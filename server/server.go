@@ -7,17 +7,30 @@
 // blocks until it is stopped and its handlers are done. Shutdown stops accepting, lets the
 // running handlers finish until its context ends and then kills them; Close stops accepting
 // and kills the handlers at once. Both close the socket, and a stopped server does not start
-// again. A connection accepted but still waiting for a free slot of a full pool when the
-// server stops is closed unserved, as the kernel's backlog is when the listener closes.
+// again (ErrStopped, which matches scheduler.ErrClosed). A killed handler gets GreenletExit at
+// its blocking call, its defers run and its connection is closed, even when it was killed
+// before it started. A connection accepted but still waiting for a free slot of a full pool
+// when the server stops is closed unserved, as the kernel's backlog is when the listener
+// closes. A greenlet blocked in Serve returns once the server is stopped and its handlers are
+// done; if that greenlet is killed instead, Serve shuts the server down itself (see
+// StreamServer.Serve).
 //
-// # Affinity
+// # Goroutines
 //
 // A server is hub-affine: it binds to the hub of the first greenlet that starts, serves or
-// stops it, which must be the hub its socket belongs to. Its methods called from a goroutine
-// that is not a greenlet of that hub return an error matching scheduler.ErrNotGreenlet and
-// change nothing; so do Serve and Shutdown, which block, from the hub greenlet itself (a
-// callback). Nothing here creates a hub. The server's own errors are *Error values naming the
-// call that failed; Listen, ListenPacket and SendTo return package socket's errors as they are.
+// stops it, which must be the hub its socket belongs to. Start, Serve, Shutdown and Close
+// called from a goroutine that is not a greenlet of that hub return an error matching
+// scheduler.ErrNotGreenlet and change nothing; so do Serve and Shutdown, which block, from the
+// hub greenlet itself (a callback). SendTo follows package socket's rules for the server's
+// PacketConn. Nothing here creates a hub. Addr and Listener are goroutine-safe (they never
+// change); Len is a hub-affine read.
+//
+// # Zero values and errors
+//
+// The zero StreamServer and DatagramServer have no socket: their methods return an error
+// matching scheduler.ErrNilArgument (Addr and Listener return nil, Len 0). The zero Options
+// serve without a limit. The server's own errors are *Error values naming the call that
+// failed; Listen, ListenPacket and SendTo return package socket's errors as they are.
 package server
 
 import (

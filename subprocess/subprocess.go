@@ -1,9 +1,27 @@
 // Package subprocess starts processes and waits for them cooperatively: only the waiting
 // greenlet blocks, never the hub (gevent.subprocess and the loop's child watchers).
 //
-// Nothing here creates a hub: a call that waits, made from a goroutine that is not a greenlet
-// of a hub or from the hub greenlet itself, returns an error matching scheduler.ErrNotGreenlet
-// and starts or reaps nothing.
+// # Goroutines
+//
+// Nothing here creates a hub. A call that waits (Cmd's Wait, Run, Output and CombinedOutput,
+// and WaitPid), made from a goroutine that is not a greenlet of a hub or from the hub greenlet
+// itself, returns an error matching scheduler.ErrNotGreenlet and starts or reaps nothing.
+// Command, CommandContext and Cmd.Start do not block and may be called from any goroutine; a
+// Cmd is otherwise used as an exec.Cmd is, by one caller at a time.
+//
+// # Waiting
+//
+// Cmd's waits reap exactly their own child, through os/exec on a goroutine off the hub, and
+// never another child of the process. If the waiting greenlet is killed, the wait returns the
+// kill's error at once and the process is reaped when it exits; to end the process with the
+// wait, give a context to CommandContext. WaitPid takes a context first and, when it ends
+// first, returns scheduler.ContextError's error and leaves the child unreaped.
+//
+// # Zero values
+//
+// A Cmd without an exec.Cmd (the zero Cmd) has no command: its methods return an error matching
+// scheduler.ErrNilArgument (String and Environ return nothing). Errors are *Error values naming the call that failed; a process's
+// own outcome is os/exec's (*exec.ExitError ...).
 package subprocess
 
 import (
