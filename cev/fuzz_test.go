@@ -216,33 +216,49 @@ func fuzzWatchers(t *testing.T, ops []byte) {
 	}
 	fdsBefore := fzOpenFDs(t)
 	m := &fzModel{t: t, invoking: -1}
-	backend := [3]uint{EVBACKEND_EPOLL, EVBACKEND_POLL, EVBACKEND_SELECT}[ops[0]%3]
+	for i := range m.fds {
+		m.fds[i] = -1
+	}
+	defer m.close(fdsBefore)
+	m.open(ops[0])
+	o := &fzOps{b: ops, pc: 1}
+	for o.more() {
+		m.step(o.next(), o)
+		m.checkTop()
+	}
+	m.noErr(m.l.Verify(), "Verify")
+}
+
+// fzOps reads the operations of an input.
+type fzOps struct {
+	b  []byte
+	pc int
+}
+
+func (o *fzOps) more() bool { return o.pc < len(o.b) }
+
+func (o *fzOps) next() byte {
+	o.pc++
+	return o.b[o.pc-1]
+}
+
+// arg takes the next byte as the argument of an operation (0 past the end).
+func (o *fzOps) arg() int {
+	if o.more() {
+		return int(o.next())
+	}
+	return 0
+}
+
+// open makes the input's loop on the backend first selects (when this
+// build has it), its socketpairs and its watchers.
+func (m *fzModel) open(first byte) {
+	t := m.t
+	backend := [3]uint{EVBACKEND_EPOLL, EVBACKEND_POLL, EVBACKEND_SELECT}[first%3]
 	var opts []LoopOption
 	if SupportedBackends()&backend != 0 {
 		opts = append(opts, WithBackend(backend))
 	}
-	for i := range m.fds {
-		m.fds[i] = -1
-	}
-	defer func() {
-		if m.l != nil {
-			if err := m.l.Destroy(); err != nil && !t.Failed() {
-				t.Errorf("Destroy: %v", err)
-			}
-		}
-		for _, fd := range m.fds {
-			if fd >= 0 {
-				if err := syscall.Close(fd); err != nil && !t.Failed() {
-					t.Errorf("close %d: %v", fd, err)
-				}
-			}
-		}
-		if !t.Failed() {
-			if n := fzOpenFDs(t); n != fdsBefore {
-				t.Errorf("%d fds open after the input, %d before", n, fdsBefore)
-			}
-		}
-	}()
 	l, err := NewLoop(opts...)
 	require.NoError(t, err)
 	m.l = l
@@ -252,79 +268,110 @@ func fuzzWatchers(t *testing.T, ops []byte) {
 		m.fds[p], m.fds[p+1] = fds[0], fds[1]
 	}
 	m.newWatchers()
+}
 
-	for pc := 1; pc < len(ops); {
-		b := ops[pc]
-		pc++
-		arg := func() int {
-			if pc < len(ops) {
-				pc++
-				return int(ops[pc-1])
-			}
-			return 0
+// close destroys the loop and closes the socketpairs, then checks that the
+// process has the fdsBefore fds it had before the input.
+func (m *fzModel) close(fdsBefore int) {
+	t := m.t
+	if m.l != nil {
+		if err := m.l.Destroy(); err != nil && !t.Failed() {
+			t.Errorf("Destroy: %v", err)
 		}
-		x := int(b >> 4)
-		i := x % fzN
-		w := &m.ws[i]
-		switch b & 15 {
-		case 0:
-			m.start(i)
-		case 1:
-			m.stop(i)
-		case 2:
-			m.feed(i, EV_CUSTOM)
-		case 3:
-			m.feed(i, fzNatural(w))
-		case 4:
-			got := w.w.ClearPending()
-			m.must(got == w.fed, "ClearPending of %d: %#x, fed %#x", i, got, w.fed)
-			w.fed, w.feedSeq = 0, 0
-		case 5, 15:
-			m.run(EVRUN_NOWAIT)
-		case 6:
-			m.run(EVRUN_ONCE)
-		case 7:
-			pri := arg()%numPri + EV_MINPRI
-			err := w.w.SetPriority(pri)
-			if w.active || w.fed != 0 {
-				m.must(errors.Is(err, ErrActive), "SetPriority of active or pending %d: %v", i, err)
-			} else {
-				m.noErr(err, "SetPriority of %d", i)
-				w.pri = pri
-			}
-		case 8:
-			a := arg()
-			w.victimOp, w.victimTgt = a&15, (a>>4)%fzN
-		case 9:
-			m.write(x % fzEnds)
-		case 10:
-			m.drain(x % fzEnds)
-		case 11:
-			m.set(i, arg())
-		case 12:
-			m.invoking, m.invokeRevents, m.invoked = i, EV_CUSTOM, false
-			m.noErr(w.w.Invoke(EV_CUSTOM), "Invoke of %d", i)
-			m.must(m.invoked, "Invoke of %d did not run its callback", i)
-			m.invoking = -1
-		case 13:
-			m.again(i)
-		case 14:
-			end, ev := x%fzEnds, 1+(x/fzEnds)%3
-			m.noErr(l.FeedFDEvent(m.fds[end], ev), "FeedFDEvent")
-			// One seq for all: libev feeds them in its own fd list order.
-			m.seq++
-			for j := fzTimers; j < fzTimers+fzIOs; j++ {
-				if v := &m.ws[j]; v.active && v.end == end && v.events&ev != 0 {
-					if v.fed == 0 {
-						v.feedSeq = m.seq
-					}
-					v.fed |= v.events & ev
-				}
-			}
-		}
-		m.checkTop()
 	}
-	m.noErr(l.Verify(), "Verify")
+	for _, fd := range m.fds {
+		if fd < 0 {
+			continue
+		}
+		if err := syscall.Close(fd); err != nil && !t.Failed() {
+			t.Errorf("close %d: %v", fd, err)
+		}
+	}
+	if !t.Failed() {
+		if n := fzOpenFDs(t); n != fdsBefore {
+			t.Errorf("%d fds open after the input, %d before", n, fdsBefore)
+		}
+	}
+}
+
+// step runs the operation b (see fuzzWatchers), taking its argument from o.
+func (m *fzModel) step(b byte, o *fzOps) {
+	x := int(b >> 4)
+	i := x % fzN
+	w := &m.ws[i]
+	switch b & 15 {
+	case 0:
+		m.start(i)
+	case 1:
+		m.stop(i)
+	case 2:
+		m.feed(i, EV_CUSTOM)
+	case 3:
+		m.feed(i, fzNatural(w))
+	case 4:
+		got := w.w.ClearPending()
+		m.must(got == w.fed, "ClearPending of %d: %#x, fed %#x", i, got, w.fed)
+		w.fed, w.feedSeq = 0, 0
+	case 5, 15:
+		m.run(EVRUN_NOWAIT)
+	case 6:
+		m.run(EVRUN_ONCE)
+	case 7:
+		m.setPriority(i, o.arg()%numPri+EV_MINPRI)
+	case 8:
+		a := o.arg()
+		w.victimOp, w.victimTgt = a&15, (a>>4)%fzN
+	case 9:
+		m.write(x % fzEnds)
+	case 10:
+		m.drain(x % fzEnds)
+	case 11:
+		m.set(i, o.arg())
+	case 12:
+		m.invoke(i)
+	case 13:
+		m.again(i)
+	case 14:
+		m.feedFD(x%fzEnds, 1+(x/fzEnds)%3)
+	}
+}
+
+// setPriority is SetPriority of watcher i at top level: refused while it is
+// active or pending.
+func (m *fzModel) setPriority(i, pri int) {
+	w := &m.ws[i]
+	err := w.w.SetPriority(pri)
+	if w.active || w.fed != 0 {
+		m.must(errors.Is(err, ErrActive), "SetPriority of active or pending %d: %v", i, err)
+		return
+	}
+	m.noErr(err, "SetPriority of %d", i)
+	w.pri = pri
+}
+
+// invoke is Invoke of watcher i with EV_CUSTOM at top level: its callback
+// runs once, at once.
+func (m *fzModel) invoke(i int) {
+	m.invoking, m.invokeRevents, m.invoked = i, EV_CUSTOM, false
+	m.noErr(m.ws[i].w.Invoke(EV_CUSTOM), "Invoke of %d", i)
+	m.must(m.invoked, "Invoke of %d did not run its callback", i)
+	m.invoking = -1
+}
+
+// feedFD is FeedFDEvent of end with ev at top level: every active io
+// watcher on that end with an event in ev becomes pending with it.
+func (m *fzModel) feedFD(end, ev int) {
+	m.noErr(m.l.FeedFDEvent(m.fds[end], ev), "FeedFDEvent")
+	// One seq for all: libev feeds them in its own fd list order.
+	m.seq++
+	for j := fzTimers; j < fzTimers+fzIOs; j++ {
+		if v := &m.ws[j]; v.active && v.end == end && v.events&ev != 0 {
+			if v.fed == 0 {
+				v.feedSeq = m.seq
+			}
+			v.fed |= v.events & ev
+		}
+	}
 }
 
 // must and noErr fail the input; unlike testify's, they cost nothing (no
@@ -701,35 +748,56 @@ func (m *fzModel) victim(i int) {
 	}
 }
 
+// run is one Run(flags) checked against the model.
 func (m *fzModel) run(flags int) {
-	l := m.l
 	if flags == EVRUN_ONCE {
-		// EVRUN_ONCE waits for the first event: run it only while the
-		// budget of iterations that may wait lasts, each bounded by the
-		// guard timer.
-		ready := m.ws[fzIdleW].active
-		for i := range m.ws {
-			w := &m.ws[i]
-			switch {
-			case !w.active:
-			case w.kind == fzIO && ioReady(w.events, m.buf[w.end]) != 0:
-				ready = true
-			case w.kind == fzTimer && w.timer.Remaining() <= 0:
-				ready = true
-			}
-		}
-		if !ready {
-			m.slowRuns++
-		}
-		if m.slowRuns > fzSlowRun {
-			flags = EVRUN_NOWAIT
-		} else {
-			m.noErr(m.guard.Set(0.001, 0), "guard Set")
-			m.noErr(m.guard.Start(), "guard Start")
-			m.guardOn = true
+		flags = m.budgetOnce()
+	}
+	m.beginRun()
+	_, err := m.l.Run(flags)
+	m.noErr(err, "Run")
+	m.endRun(flags)
+	m.checkLevelTriggered()
+	m.checkDrained()
+}
+
+// budgetOnce decides how an EVRUN_ONCE runs. It waits for the first event:
+// run it only while the budget of iterations that may wait lasts, each
+// bounded by the guard timer; EVRUN_NOWAIT once it is spent.
+func (m *fzModel) budgetOnce() int {
+	if !m.anyReady() {
+		m.slowRuns++
+	}
+	if m.slowRuns > fzSlowRun {
+		return EVRUN_NOWAIT
+	}
+	m.noErr(m.guard.Set(0.001, 0), "guard Set")
+	m.noErr(m.guard.Start(), "guard Start")
+	m.guardOn = true
+	return EVRUN_ONCE
+}
+
+// anyReady reports whether an iteration would find an event without
+// waiting: the idle watcher is active, an io watcher's end is ready, or a
+// timer is due.
+func (m *fzModel) anyReady() bool {
+	ready := m.ws[fzIdleW].active
+	for i := range m.ws {
+		w := &m.ws[i]
+		switch {
+		case !w.active:
+		case w.kind == fzIO && ioReady(w.events, m.buf[w.end]) != 0:
+			ready = true
+		case w.kind == fzTimer && w.timer.Remaining() <= 0:
+			ready = true
 		}
 	}
-	m.iter0 = l.Iteration()
+	return ready
+}
+
+// beginRun resets the state of the current Run.
+func (m *fzModel) beginRun() {
+	m.iter0 = m.l.Iteration()
 	m.inRun, m.snapped, m.feeds, m.guardFired, m.lastPri = true, false, 0, false, EV_MAXPRI
 	for p := range m.lastSeq {
 		m.lastSeq[p] = m.seq
@@ -738,8 +806,12 @@ func (m *fzModel) run(flags int) {
 		w := &m.ws[i]
 		w.atPoll, w.touched, w.postStart, w.fired, w.restartedPending = false, false, false, false, false
 	}
-	_, err := l.Run(flags)
-	m.noErr(err, "Run")
+}
+
+// endRun closes the Run: one iteration made, the guard stopped (a guard
+// that fired spent a slow run).
+func (m *fzModel) endRun(flags int) {
+	l := m.l
 	if !m.snapped {
 		m.snapshot()
 	}
@@ -752,33 +824,27 @@ func (m *fzModel) run(flags int) {
 		m.noErr(m.guard.Stop(), "guard Stop")
 		m.guardOn = false
 	}
+}
 
+// idleVerdict is what the events of a Run allow the idle watcher: blocked,
+// it must not have run; mayBeBlocked, it need not have.
+type idleVerdict struct{ blocked, mayBeBlocked bool }
+
+// checkLevelTriggered checks that the level-triggered events of the poll
+// came (ready io, check), that no timer due at the poll was left, and that
+// the idle watcher ran exactly when nothing of its priority or higher could
+// have been pending.
+func (m *fzModel) checkLevelTriggered() {
 	// The guard timer has priority 0.
 	idle := &m.ws[fzIdleW]
-	idleBlocked, idleMayBeBlocked := m.guardFired && idle.pri <= 0, m.guardPoll && idle.pri <= 0
+	v := idleVerdict{blocked: m.guardFired && idle.pri <= 0, mayBeBlocked: m.guardPoll && idle.pri <= 0}
 	for i := range m.ws {
 		w := &m.ws[i]
 		switch w.kind {
 		case fzIO:
-			ready := ioReady(w.pollEvents, m.pollBuf[w.pollEnd])
-			if w.atPoll && ready != 0 {
-				m.must(w.fired || w.touched, "io %d (end %d, events %#x, %d unread) active at the poll got no event",
-					i, w.pollEnd, w.pollEvents, m.pollBuf[w.pollEnd])
-				if w.pri >= idle.pri {
-					idleBlocked = true
-				}
-			}
+			m.checkIOAfterRun(i, idle.pri, &v)
 		case fzTimer:
-			if w.atPoll && w.pri >= idle.pri {
-				idleMayBeBlocked = true
-				if w.fired {
-					idleBlocked = true
-				}
-			}
-			if w.active && !w.postStart {
-				rem := w.timer.Remaining()
-				m.must(rem >= 0, "timer %d was due at the poll (Remaining %v) but did not fire", i, rem)
-			}
+			m.checkTimerAfterRun(i, idle.pri, &v)
 		case fzCheck:
 			if w.atPoll {
 				m.must(w.fired || w.touched, "check active at the poll did not run")
@@ -786,17 +852,55 @@ func (m *fzModel) run(flags int) {
 		}
 	}
 	if idle.fired {
-		m.must(!idleBlocked, "idle ran although an event of its priority or higher was pending")
+		m.must(!v.blocked, "idle ran although an event of its priority or higher was pending")
 	} else if idle.atPoll && !idle.touched {
-		m.must(idleBlocked || idleMayBeBlocked, "idle active at the poll did not run although nothing else was pending")
+		m.must(v.blocked || v.mayBeBlocked, "idle active at the poll did not run although nothing else was pending")
 	}
+}
+
+// checkIOAfterRun: io watcher i, active at the poll with a ready event, got
+// it (or was stopped, restarted or cleared first), and then blocked an idle
+// watcher of idlePri or lower.
+func (m *fzModel) checkIOAfterRun(i, idlePri int, v *idleVerdict) {
+	w := &m.ws[i]
+	ready := ioReady(w.pollEvents, m.pollBuf[w.pollEnd])
+	if !w.atPoll || ready == 0 {
+		return
+	}
+	m.must(w.fired || w.touched, "io %d (end %d, events %#x, %d unread) active at the poll got no event",
+		i, w.pollEnd, w.pollEvents, m.pollBuf[w.pollEnd])
+	if w.pri >= idlePri {
+		v.blocked = true
+	}
+}
+
+// checkTimerAfterRun: timer i, active at the poll, may have blocked an idle
+// watcher of idlePri or lower (and did if it fired); an active timer not
+// started after the poll is not overdue.
+func (m *fzModel) checkTimerAfterRun(i, idlePri int, v *idleVerdict) {
+	w := &m.ws[i]
+	if w.atPoll && w.pri >= idlePri {
+		v.mayBeBlocked = true
+		if w.fired {
+			v.blocked = true
+		}
+	}
+	if w.active && !w.postStart {
+		rem := w.timer.Remaining()
+		m.must(rem >= 0, "timer %d was due at the poll (Remaining %v) but did not fire", i, rem)
+	}
+}
+
+// checkDrained checks that nothing is pending after the Run and the loop
+// verifies.
+func (m *fzModel) checkDrained() {
 	for i := range m.ws {
 		w := &m.ws[i]
 		m.must(w.fed == 0, "watcher %d: fed %#x still pending after Run", i, w.fed)
 		m.must(!w.restartedPending, "timer %d: queued event never dispatched", i)
 	}
-	m.must(l.PendingCount() == 0, "PendingCount %d after Run", l.PendingCount())
-	m.noErr(l.Verify(), "Verify")
+	m.must(m.l.PendingCount() == 0, "PendingCount %d after Run", m.l.PendingCount())
+	m.noErr(m.l.Verify(), "Verify")
 }
 
 // checkTop compares cev with the model between operations.
