@@ -1,6 +1,9 @@
 // Package pool provides gevent's Group and Pool: sets of greenlets that are
 // joined and killed together, with Spawn, Apply, Map, Imap and
-// ImapUnordered, and a Pool that caps how many run at once.
+// ImapUnordered, and a Pool that caps how many run at once. There is no
+// thread-backed pool here: see the threadpool package.
+//
+// # Who may call what, from where
 //
 // Everything is hub-affine: a Group or Pool binds to the hub of the first
 // greenlet that uses it (see scheduler.Binding), and every call that
@@ -8,15 +11,39 @@
 // hub, returns one matching scheduler.ErrNotGreenlet before the group is
 // touched; no call creates a hub. A call that has to wait (Pool.Add and
 // Spawn on a full pool, Join, Kill, WaitAvailable, Apply, Map, Imap) is
-// refused the same way from the hub greenlet itself (a callback). Every
-// wait takes a context and ends with scheduler.ContextError's error when
-// the context ends first. The accessors (Len, Size, FreeCount, Full) are
-// plain reads, meant for the hub's greenlets; Contains and Greenlets answer
-// false and nil elsewhere.
+// refused the same way from the hub greenlet itself (a callback); Group.Add,
+// TrySpawn, Pool.TryAdd, Discard, KillAsync and a Spawn that finds a free
+// slot do not wait, so a callback may make them. The accessors (Len, Size, FreeCount, Full) are plain
+// reads, meant for the hub's greenlets; Contains and Greenlets answer false
+// and nil elsewhere. A greenlet can belong to one hub only, so a group
+// refuses a greenlet of another hub with ErrNotGreenlet (its finish could
+// never reach the group).
 //
-// A greenlet can belong to one hub only, so a group refuses a greenlet of
-// another hub with ErrNotGreenlet (its finish could never reach the group).
-// There is no thread-backed pool here: see the threadpool package.
+// # Waits, kills and the end of the hub
+//
+// Every wait takes a context and ends with scheduler.ContextError's error
+// when the context ends first, or with what is thrown into the waiting
+// greenlet (Kill's error, a Timeout, LoopExit). A Spawn or Add that ends so
+// while waiting for a slot has added nothing, and its fn never runs. Apply
+// and Map that end early leave the greenlets they spawned running, members
+// of the group.
+//
+// Kill raises its error in every member, those added while it waits too,
+// and returns once the group is empty; a Join waiting meanwhile returns
+// then, with the first failure among its members: the kill's error, unless
+// one failed before (GreenletExit is no failure: it counts as success, as
+// in gevent). A member leaves the group from its link, in a hub callback
+// after it finished: Len counts a killed member until then (Kill and Join
+// return after it).
+//
+// Imap and ImapUnordered pull items lazily from a feeder greenlet. Their
+// iteration ends when the loop body breaks or panics, when ctx ends, or
+// when the iterating greenlet is killed (the kill's error is the last pair
+// yielded): then nothing more is pulled, and the greenlets still running are
+// killed and waited for.
+//
+// When the hub is destroyed its greenlets die with it; a Group or Pool bound
+// to it is then empty and binds to the next hub that uses it.
 package pool
 
 import (

@@ -768,3 +768,61 @@ func TestImapWaitErrorNamesImap(t *testing.T) {
 		return nil
 	})
 }
+
+// TestKillUnderWaiters: what the package doc promises when a waiter's wait
+// ends with a kill: a Spawn waiting for a slot spawns nothing, a Join
+// waiting while the group is killed returns the kill's error, and an
+// iteration whose greenlet is killed yields the kill's error last and kills
+// the greenlets it runs.
+func TestKillUnderWaiters(t *testing.T) {
+	run(t, func() error {
+		var reports []error
+		scheduler.CurrentHub().SetErrorHandler(func(err error) { reports = append(reports, err) })
+		ctx := testctx.Within(t, 5*time.Second)
+		var never event.Event
+		p := mustNew(t, 1)
+		_, err := pool.Spawn(bg, p, func() (int, error) { return 0, never.Wait(bg) })
+		require.NoError(t, err)
+
+		ran := false
+		var spawnErr error
+		spawner := scheduler.Go(func() error {
+			_, spawnErr = pool.Spawn(bg, p, func() (int, error) { ran = true; return 0, nil })
+			return nil
+		})
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		require.NoError(t, spawner.Kill(ctx, nil))
+		assert.ErrorIs(t, spawnErr, scheduler.ErrGreenletExit, "Spawn returned the kill's error")
+		assert.Equal(t, 1, p.Len(), "nothing was added")
+
+		stop := errors.New("stop")
+		var joinErr error
+		joiner := scheduler.Go(func() error { joinErr = p.Join(bg); return nil })
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		require.NoError(t, p.Kill(ctx, stop))
+		require.NoError(t, joiner.Join(ctx))
+		assert.ErrorIs(t, joinErr, stop, "the waiting Join returns the kill's error")
+		assert.False(t, ran, "the killed Spawn's fn never ran")
+		require.Len(t, reports, 1, "the member killed with stop failed")
+		assert.ErrorIs(t, reports[0], stop)
+
+		var yielded []error
+		consumer := scheduler.Go(func() error {
+			for _, err := range pool.Imap(bg, p, func(x int) (int, error) { return x, never.Wait(bg) }, slices.Values([]int{0, 1})) {
+				yielded = append(yielded, err)
+			}
+			return nil
+		})
+		// Item 0 runs once the feeder spawned it; item 1 waits for its slot.
+		for deadline := time.Now().Add(5 * time.Second); p.Len() == 0; {
+			require.True(t, time.Now().Before(deadline), "item 0 never ran")
+			require.NoError(t, scheduler.Sleep(bg, 0))
+		}
+		require.NoError(t, consumer.Kill(ctx, nil))
+		require.Len(t, yielded, 1)
+		assert.ErrorIs(t, yielded[0], scheduler.ErrGreenletExit)
+		// The killed greenlet leaves the pool from its link, a hub turn later.
+		require.NoError(t, p.Join(ctx), "the running greenlet was killed")
+		return nil
+	})
+}
