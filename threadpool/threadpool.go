@@ -1,13 +1,32 @@
-// Package threadpool runs blocking Go functions off the hub on worker goroutines and delivers
-// their results to waiting greenlets through the hub's goroutine-safe Post (one ev_async_send),
-// gevent's ThreadPool.
+// Package threadpool runs blocking Go functions on worker goroutines, off the hub, and delivers
+// their results to waiting greenlets: gevent's ThreadPool. A pool has at most Size workers, which
+// exist only while there is work; calls beyond that wait in a FIFO queue.
+//
+// # Who may call what, from where
 //
 // A pool is hub-affine: Spawn, Apply, Map, Imap, ImapUnordered, ApplyAsync and MapAsync must be
 // called from a greenlet of the pool's hub (the blocking ones, Apply, Map and the iterations, not
 // from the hub greenlet itself, a callback), and from anywhere else they run nothing and report
-// an error matching scheduler.ErrNotGreenlet. Close, Len and Size are goroutine-safe. The
-// functions themselves run on plain goroutines, which are no greenlets: a scheduler call made
-// inside one gets ErrNotGreenlet and creates no hub.
+// an error matching scheduler.ErrNotGreenlet; no call creates a hub. Close, Len and Size are
+// goroutine-safe. The functions themselves run on plain goroutines, which are no greenlets: a
+// scheduler call made inside one gets ErrNotGreenlet and creates no hub. A result reaches its hub
+// through the hub's goroutine-safe Post (one ev_async_send), and a call in flight keeps the hub's
+// loop alive, so a greenlet waiting for it gets no LoopExit.
+//
+// # Giving up, closing, and the end of the hub
+//
+// A goroutine cannot be interrupted, so no call is stopped once it runs on a worker. A greenlet
+// that stops waiting (its context ends, or it is killed or hit by a Timeout while it waits in
+// Apply, Map, Result.Get or an iteration) gets that error at once; the calls of an Apply, a Map
+// or an iteration that have not started on a worker by then are skipped (fn never runs for them),
+// those already running finish and their results are dropped. The calls of Spawn, ApplyAsync and
+// MapAsync are never skipped: a later Get still finds their outcome.
+//
+// Close refuses new work with ErrClosed (which matches scheduler.ErrClosed) and fails the queued
+// calls with it, so a greenlet waiting for one of them gets ErrClosed; the calls already running
+// finish and deliver. Once the pool's hub is destroyed its calls report scheduler.ErrHubDestroyed,
+// and so does a Result that was pending on it (even to another hub's greenlet: nothing can deliver
+// it any more); the pool binds to the next hub that uses it.
 package threadpool
 
 import (

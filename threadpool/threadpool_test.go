@@ -306,6 +306,39 @@ func TestClose(t *testing.T) {
 	})
 }
 
+// TestCloseUnderWaiter: a Close from another goroutine fails the queued
+// call an Apply waits for, with ErrClosed, and the call never runs; the
+// running one finishes and delivers.
+func TestCloseUnderWaiter(t *testing.T) {
+	run(t, func() error {
+		ctx := testctx.Within(t, 10*time.Second)
+		p, err := threadpool.New(1)
+		require.NoError(t, err)
+		release := make(chan struct{})
+		var started, ran atomic.Bool
+		running := threadpool.Spawn(p, func() (int, error) { started.Store(true); <-release; return 1, nil })
+		waitFor(t, started.Load)
+		var applyErr error
+		waiter := scheduler.Go(func() error {
+			_, applyErr = threadpool.Apply(ctx, p, func() (int, error) { ran.Store(true); return 2, nil })
+			return nil
+		})
+		waitFor(t, func() bool { return p.Len() == 2 }) // the Apply's call is queued
+		closed := make(chan error)
+		go func() { closed <- p.Close() }()
+		require.NoError(t, <-closed)
+		require.NoError(t, waiter.Join(ctx))
+		assert.ErrorIs(t, applyErr, threadpool.ErrClosed)
+		assert.ErrorIs(t, applyErr, scheduler.ErrClosed)
+		close(release)
+		v, err := running.Get(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, 1, v, "the running call finished and delivered")
+		assert.False(t, ran.Load(), "the queued call never ran")
+		return nil
+	})
+}
+
 // TestForeignGoroutineRefused: the pool is hub-affine. From a plain goroutine
 // Spawn, Apply and Map run nothing and report ErrNotGreenlet, a pending
 // result's Get refuses to wait, Default creates no hub, and the pool still
