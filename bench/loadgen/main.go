@@ -1,7 +1,9 @@
 // Command loadgen is the one echo load generator used against every echo
 // server of bench/: -conns connections on loopback, each sending a -size
 // message and waiting for its echo, for -duration. It prints requests per
-// second and the p99 round-trip latency as two JSON result lines.
+// second and the p99 round-trip latency as two JSON result lines, and with
+// -pid the server process's CPU time per request over the same window, in
+// total and its system (kernel) part, as two more.
 package main
 
 import (
@@ -23,22 +25,34 @@ func main() {
 	size := flag.Int("size", 64, "message size in bytes")
 	duration := flag.Duration("duration", time.Second, "measuring time")
 	warmup := flag.Duration("warmup", 200*time.Millisecond, "unmeasured time before measuring")
-	name := flag.String("name", "echo", "metric prefix: <name>_rps and <name>_p99")
+	name := flag.String("name", "echo", "metric prefix: <name>_rps, <name>_p99, <name>_cpu and <name>_cpu_sys")
+	pid := flag.Int("pid", 0, "the server's process id: report its CPU time per request (0: do not)")
 	flag.Parse()
-	if *addr == "" || *conns < 1 || *size < 1 || *duration <= 0 {
-		benchio.Fail(errors.New("usage: loadgen -addr host:port [-conns 50] [-size 64] [-duration 1s]"))
+	if *addr == "" || *conns < 1 || *size < 1 || *duration <= 0 || *pid < 0 {
+		benchio.Fail(errors.New("usage: loadgen -addr host:port [-conns 50] [-size 64] [-duration 1s] [-pid server-pid]"))
 	}
-	rps, p99, err := run(*addr, *conns, *size, *warmup, *duration)
+	res, err := run(*addr, *conns, *size, *warmup, *duration, *pid)
 	if err != nil {
 		benchio.Fail(err)
 	}
-	benchio.Emit(*name+"_rps", "req/s", rps)
-	benchio.Emit(*name+"_p99", "us", p99)
+	benchio.Emit(*name+"_rps", "req/s", res.rps)
+	benchio.Emit(*name+"_p99", "us", res.p99us)
+	if *pid > 0 {
+		benchio.Emit(*name+"_cpu", "ns/req", res.cpuNs)
+		benchio.Emit(*name+"_cpu_sys", "ns/req", res.sysNs)
+	}
+}
+
+// result is what one run measured; the CPU figures only with a pid.
+type result struct {
+	rps, p99us   float64
+	cpuNs, sysNs float64 // server CPU per request, in total and in the kernel
 }
 
 // run connects every client first, then lets them loop until the deadline;
-// only requests started after the warm-up count.
-func run(addr string, conns, size int, warmup, duration time.Duration) (rps, p99us float64, err error) {
+// only requests started after the warm-up count. With pid > 0 it samples
+// that process's CPU time at the start and the end of the measuring window.
+func run(addr string, conns, size int, warmup, duration time.Duration, pid int) (result, error) {
 	cs, err := dial(addr, conns)
 	defer func() {
 		for _, c := range cs {
@@ -46,10 +60,14 @@ func run(addr string, conns, size int, warmup, duration time.Duration) (rps, p99
 		}
 	}()
 	if err != nil {
-		return 0, 0, err
+		return result{}, err
 	}
 	start := time.Now().Add(warmup)
 	end := start.Add(duration)
+	var win *cpuWindow
+	if pid > 0 {
+		win = watchCPU(pid, start, end)
+	}
 	lat := make([][]time.Duration, conns)
 	errs := make([]error, conns)
 	var wg sync.WaitGroup
@@ -58,9 +76,16 @@ func run(addr string, conns, size int, warmup, duration time.Duration) (rps, p99
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return 0, 0, err
+		return result{}, err
 	}
-	return summarize(slices.Concat(lat...), duration)
+	var res result
+	if res.rps, res.p99us, err = summarize(slices.Concat(lat...), duration); err != nil {
+		return result{}, err
+	}
+	if win != nil {
+		res.cpuNs, res.sysNs, err = win.perRequest(res.rps)
+	}
+	return res, err
 }
 
 // dial opens conns connections to addr with Nagle off; on an error it
