@@ -13,7 +13,7 @@ int main(void)
 {
   struct ev_loop *loop = bench_loop();
   ev_idle idle;
-  n = bench_n(1000000); /* issue 2: 1M activations */
+  n = bench_n(1000000); /* 1M activations */
   ev_idle_init(&idle, cb);
   ev_idle_start(loop, &idle);
   uint64_t t0 = now_ns();

@@ -17,7 +17,7 @@ int main(int argc, char **argv)
 {
   struct ev_loop *loop = bench_loop();
   ev_timer t;
-  n = bench_n(1000000); /* issue 2: 1M re-arms */
+  n = bench_n(1000000); /* 1M re-arms */
   ev_timer_init(&t, cb, 0., 0.);
   uint64_t t0 = now_ns();
   ev_timer_start(loop, &t);

@@ -89,7 +89,7 @@ func TestRegistry(t *testing.T) {
 		for _, m := range w.Metrics {
 			assert.False(t, metrics[m.Name], "duplicate metric %s", m.Name)
 			metrics[m.Name] = true
-			assert.Contains(t, []string{"ns/op", "req/s", "us", "B/greenlet"}, m.Unit, m.Name)
+			assert.Contains(t, []string{"ns/op", "ns/req", "req/s", "us", "B/greenlet"}, m.Unit, m.Name)
 			assert.NotEmpty(t, m.Title, m.Name)
 		}
 		for _, impl := range w.Impls {
@@ -99,7 +99,7 @@ func TestRegistry(t *testing.T) {
 				path = filepath.Join(root, "bench", "c", w.ProgramName(impl)+".c")
 			case report.Gevent:
 				path = filepath.Join(root, "bench", "py", w.ProgramName(impl)+".py")
-			case report.Go:
+			case report.Go, report.GoP2:
 				path = filepath.Join(root, "bench", "go", w.ProgramName(impl), "main.go")
 			default:
 				continue
@@ -110,8 +110,16 @@ func TestRegistry(t *testing.T) {
 		if w.GoTest != "" {
 			assert.True(t, hasGoFiles(filepath.Join(root, w.GoTest)), "%s: no package %s", w.Name, w.GoTest)
 			require.Len(t, w.BenchMetrics, len(w.Metrics), w.Name)
+			depth := -1
 			for bench, metric := range w.BenchMetrics {
 				assert.True(t, metrics[metric], "%s: %s reports unknown metric %s", w.Name, bench, metric)
+				// go test runs a top-level benchmark that a deeper pattern
+				// matches only to find sub-benchmarks, and reports nothing.
+				if d := strings.Count(bench, "/"); depth < 0 {
+					depth = d
+				} else {
+					assert.Equal(t, depth, d, "%s: benchmarks of one workload must be equally deep", w.Name)
+				}
 			}
 		}
 	}
@@ -134,6 +142,8 @@ func TestParseBenchmarks(t *testing.T) {
 
 	w := Workload{Name: "d", GoTest: "./cev", BenchMetrics: names}
 	assert.Equal(t, []string{"x.test", "-test.run=^$", "-test.bench=^(BenchmarkA|BenchmarkB)$", "-test.benchtime=500ms"}, goTestArgv("x.test", w))
+	assert.Equal(t, "^(BenchmarkCgoCall|BenchmarkRunNoWait)$/^(epoll)$", benchPattern([]string{"BenchmarkRunNoWait/epoll", "BenchmarkCgoCall"}))
+	assert.Equal(t, "^(BenchmarkPingPong)$/^(Greenlet|Net)$", benchPattern([]string{"BenchmarkPingPong/Net", "BenchmarkPingPong/Greenlet"}))
 	assert.Equal(t, map[string]bool{"echo": true}, goPrograms([]Workload{w}, map[string]bool{"d": true, "echo": true}))
 }
 
@@ -204,33 +214,46 @@ func TestRowsRecordFinish(t *testing.T) {
 func TestRunProgram(t *testing.T) {
 	r := &runner{root: t.TempDir(), scale: 0.5, timeout: 10 * time.Second}
 	w := Workload{Name: "x", Metrics: []report.Metric{{Name: "x", Unit: "ns/op"}}}
-	vals, err := r.run(context.Background(), w, []string{"/bin/sh", "-c", `echo "{\"workload\":\"x\",\"unit\":\"ns/op\",\"value\":$BENCH_SCALE}"`})
+	vals, err := r.run(context.Background(), job{w: w, argv: []string{"/bin/sh", "-c", `echo "{\"workload\":\"x\",\"unit\":\"ns/op\",\"value\":$BENCH_SCALE}"`}})
 	require.NoError(t, err)
 	assert.Equal(t, map[string]float64{"x": 0.5}, vals, "BENCH_SCALE reaches the program")
 
-	_, err = r.run(context.Background(), w, []string{"/bin/sh", "-c", "echo boom >&2; exit 3"})
+	printProcs := []string{"/bin/sh", "-c", `echo "{\"workload\":\"x\",\"unit\":\"ns/op\",\"value\":$GOMAXPROCS}"`}
+	vals, err = r.run(context.Background(), job{w: w, argv: printProcs, env: implEnv(report.GoP2)})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]float64{"x": 2}, vals, "Go P2's GOMAXPROCS reaches the program")
+
+	_, err = r.run(context.Background(), job{w: w, argv: []string{"/bin/sh", "-c", "echo boom >&2; exit 3"}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "boom")
 
 	r.timeout = 200 * time.Millisecond
-	_, err = r.run(context.Background(), w, []string{"/bin/sh", "-c", "exec sleep 5"})
+	_, err = r.run(context.Background(), job{w: w, argv: []string{"/bin/sh", "-c", "exec sleep 5"}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "timed out")
 }
 
 func TestRunServer(t *testing.T) {
-	fakeLoadgen := `case "$*" in *"-addr 127.0.0.1:4242 -name echo "*) ;; *) echo "bad args: $*" >&2; exit 2;; esac
+	fakeLoadgen := `case "$*" in *"-addr 127.0.0.1:4242 -name echo -pid "[1-9]*) ;; *) echo "bad args: $*" >&2; exit 2;; esac
 echo '{"workload":"echo_rps","unit":"req/s","value":1000}'
 echo '{"workload":"echo_p99","unit":"us","value":50}'`
 	r := &runner{root: t.TempDir(), scale: 1, timeout: 10 * time.Second, duration: time.Second,
 		loadgen: []string{"/bin/sh", "-c", fakeLoadgen, "loadgen"}}
 	w := Workload{Name: "echo", Server: true, Metrics: twoMetrics}
-	vals, err := r.run(context.Background(), w, []string{"/bin/sh", "-c", "echo PORT 4242; exec sleep 30"})
+	vals, err := r.run(context.Background(), job{w: w, argv: []string{"/bin/sh", "-c", "echo PORT 4242; exec sleep 30"}})
 	require.NoError(t, err)
 	assert.Equal(t, map[string]float64{"echo_rps": 1000, "echo_p99": 50}, vals)
 
-	_, err = r.run(context.Background(), w, []string{"/bin/sh", "-c", "echo listening; exec sleep 30"})
+	_, err = r.run(context.Background(), job{w: w, argv: []string{"/bin/sh", "-c", "echo listening; exec sleep 30"}})
 	assert.ErrorIs(t, err, ErrBadOutput)
+
+	// A failed load names what the server said on stderr, read after it
+	// exited (under -race, reading it while the server runs is a race).
+	r.loadgen = []string{"/bin/sh", "-c", "echo refused >&2; exit 2", "loadgen"}
+	_, err = r.run(context.Background(), job{w: w, argv: []string{"/bin/sh", "-c", "echo PORT 4242; echo out of fds >&2; exec sleep 30"}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "refused")
+	assert.Contains(t, err.Error(), "(server: out of fds)")
 }
 
 func TestWriteResults(t *testing.T) {
@@ -239,7 +262,7 @@ func TestWriteResults(t *testing.T) {
 	rows := newRows(ws, fakeProgs(ws, progKey{report.GeventGo, "t"}))
 	record(rows, step{w: ws[0], impl: report.Go, rep: 1}, map[string]float64{"t": 42}, nil)
 	finish(rows)
-	require.NoError(t, writeResults(dir, rows, Meta{Reps: 1, Scale: 1, Started: time.Now(), Workloads: ws}))
+	require.NoError(t, writeResults(dir, rows, nil, Meta{Reps: 1, Scale: 1, Started: time.Now(), Workloads: ws}))
 	for _, f := range []string{"latest.json", "latest.md", "latest.svg"} {
 		st, err := os.Stat(filepath.Join(dir, f))
 		require.NoError(t, err, f)
@@ -249,13 +272,13 @@ func TestWriteResults(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(md), "![")
 	assert.Contains(t, string(md), "(latest.svg)")
-	assert.Contains(t, string(md), "| t | ns/op | n/a | not built | n/a | 42.0 (42.0-42.0) |")
+	assert.Contains(t, string(md), "| t | ns/op | n/a | not built | n/a | 42.0 (42.0-42.0) | n/a |")
 	assert.Contains(t, string(md), "**t** (ns/op): a thing. Bound by: floor.")
 	assert.True(t, strings.Contains(string(md), "t / geventgo (not built): absent"))
 	assert.NotContains(t, string(md), "(soak.md)", "no link while make soak has not run")
 
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "soak.md"), []byte("# soak\n"), 0o644))
-	require.NoError(t, writeResults(dir, rows, Meta{Reps: 1, Scale: 1, Started: time.Now(), Workloads: ws}))
+	require.NoError(t, writeResults(dir, rows, nil, Meta{Reps: 1, Scale: 1, Started: time.Now(), Workloads: ws}))
 	md, err = os.ReadFile(filepath.Join(dir, "latest.md"))
 	require.NoError(t, err)
 	assert.Contains(t, string(md), "[soak.md](soak.md)")

@@ -66,7 +66,16 @@ func (b *builder) buildAll(ctx context.Context, ws []Workload) (map[progKey]buil
 	cOut := map[progKey]built{}
 	var wg sync.WaitGroup
 	wg.Go(func() { b.buildC(ctx, need[report.CLibev], cOut) })
-	b.buildGo(ctx, report.Go, "go", need[report.Go], out)
+	// Go P1 and Go P2 run the same binary: only the runner's GOMAXPROCS differs.
+	goNames := maps.Clone(need[report.Go])
+	if goNames == nil {
+		goNames = map[string]bool{}
+	}
+	maps.Copy(goNames, need[report.GoP2])
+	b.buildGo(ctx, report.Go, "go", goNames, out)
+	for name := range need[report.GoP2] {
+		out[progKey{report.GoP2, name}] = out[progKey{report.Go, name}]
+	}
 	b.buildGo(ctx, report.GeventGo, "geventgo", goPrograms(ws, need[report.GeventGo]), out)
 	b.buildGoTests(ctx, ws, out)
 	b.checkPython(ctx, need[report.Gevent], out)
@@ -255,8 +264,32 @@ func (b *builder) buildGoTests(ctx context.Context, ws []Workload, out map[progK
 
 // goTestArgv runs only w's benchmarks, no tests, for a fixed time each.
 func goTestArgv(bin string, w Workload) []string {
-	names := slices.Sorted(maps.Keys(w.BenchMetrics))
-	return []string{bin, "-test.run=^$", "-test.bench=^(" + strings.Join(names, "|") + ")$", "-test.benchtime=500ms"}
+	return []string{bin, "-test.run=^$", "-test.bench=" + benchPattern(slices.Collect(maps.Keys(w.BenchMetrics))), "-test.benchtime=500ms"}
+}
+
+// benchPattern is the -test.bench pattern selecting names, top-level
+// benchmarks ("BenchmarkA") or sub-benchmarks ("BenchmarkB/sub"): one
+// anchored alternation per level. A workload's names must be equally deep:
+// go test runs a top-level benchmark that a deeper pattern matches only to
+// look for sub-benchmarks and reports nothing of its own.
+func benchPattern(names []string) string {
+	var levels [][]string
+	for _, n := range names {
+		for i, part := range strings.Split(n, "/") {
+			if i == len(levels) {
+				levels = append(levels, nil)
+			}
+			if !slices.Contains(levels[i], part) {
+				levels[i] = append(levels[i], part)
+			}
+		}
+	}
+	var out []string
+	for _, parts := range levels {
+		slices.Sort(parts)
+		out = append(out, "^("+strings.Join(parts, "|")+")$")
+	}
+	return strings.Join(out, "/")
 }
 
 func hasGoFiles(dir string) bool {

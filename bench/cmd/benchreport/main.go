@@ -33,6 +33,7 @@ type options struct {
 	out      string
 	timeout  time.Duration
 	duration time.Duration
+	targets  string
 }
 
 func main() {
@@ -44,6 +45,7 @@ func main() {
 	flag.StringVar(&o.out, "out", "bench/results", "directory for latest.json, latest.md and latest.svg")
 	flag.DurationVar(&o.timeout, "timeout", time.Minute, "limit for one run of one program")
 	flag.DurationVar(&o.duration, "duration", 0, "echo load-generator measuring time (default 1s, 400ms with -quick)")
+	flag.StringVar(&o.targets, "targets", TargetsFile, "the goals checked against the run (relative to the repository root)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -132,6 +134,11 @@ type step struct {
 	argv []string
 }
 
+// job is the step's run: its program, arguments and environment.
+func (s step) job() job {
+	return job{w: s.w, argv: s.argv, env: implEnv(s.impl)}
+}
+
 // plan interleaves the runs: for each workload, repetition after
 // repetition, every built implementation once, the starting one rotating so
 // no implementation always runs first (on a warmer or colder machine).
@@ -218,6 +225,10 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
+	goals, err := loadTargets(inRoot(root, o.targets), workloads)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	logf := func(format string, args ...any) {
 		fmt.Fprintf(os.Stderr, "[%6.1fs] %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, args...))
@@ -232,34 +243,52 @@ func run(ctx context.Context, o options) error {
 			logf("warning: %s %s not built: %s", k.impl.Label(), k.name, p.note)
 		}
 	}
-	rows := newRows(ws, progs)
-	steps := plan(ws, o.reps, progs)
 	r := &runner{root: root, scale: o.scale, timeout: o.timeout, loadgen: loadgen, duration: o.duration}
 	load0 := loadAvg()
-	logf("running %d workloads, %d runs (%d per implementation, BENCH_SCALE=%g); load average %s", len(ws), len(steps), o.reps, o.scale, load0)
-	for i, s := range steps {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		t0 := time.Now()
-		vals, err := r.run(ctx, s.w, s.argv)
-		record(rows, s, vals, err)
-		logf("%3d/%d left %3d  %-16s %-8s run %d/%d  %s", i+1, len(steps), len(steps)-i-1, s.w.Name, s.impl, s.rep, s.w.reps(o.reps), describe(s.w, vals, err, time.Since(t0)))
+	rows, err := runSteps(ctx, r, ws, progs, o.reps, logf)
+	if err != nil {
+		return err
 	}
-	finish(rows)
+	vs := checkGoals(goals, rows)
+	prof := &profiler{r: r, dir: filepath.Join(b.dir, "profiles"), ws: ws, progs: progs, logf: logf}
+	addEvidence(vs, rows, prof.profileMissed(ctx, vs))
 	fmt.Print(report.Text(rows))
-	fmt.Print(targetsText(rows))
+	fmt.Print(targetsText(vs, rows))
 	meta := Meta{Quick: o.quick, Reps: o.reps, Scale: o.scale, Started: start, Elapsed: time.Since(start), Workloads: ws,
 		LoadBefore: load0, LoadAfter: loadAvg()}
-	out := o.out
-	if !filepath.IsAbs(out) {
-		out = filepath.Join(root, out)
-	}
-	if err := writeResults(out, rows, meta); err != nil {
+	out := inRoot(root, o.out)
+	if err := writeResults(out, rows, vs, meta); err != nil {
 		return err
 	}
 	logf("wrote %s/latest.json, latest.md and latest.svg", out)
 	return nil
+}
+
+// inRoot resolves a path given relative to the repository root.
+func inRoot(root, path string) string {
+	if filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(root, path)
+}
+
+// runSteps runs every step of the plan, interleaved, and returns the rows
+// with their values.
+func runSteps(ctx context.Context, r *runner, ws []Workload, progs map[progKey]built, reps int, logf func(string, ...any)) ([]report.Row, error) {
+	rows := newRows(ws, progs)
+	steps := plan(ws, reps, progs)
+	logf("running %d workloads, %d runs (%d per implementation, BENCH_SCALE=%g); load average %s", len(ws), len(steps), reps, r.scale, loadAvg())
+	for i, s := range steps {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		t0 := time.Now()
+		vals, err := r.run(ctx, s.job())
+		record(rows, s, vals, err)
+		logf("%3d/%d left %3d  %-16s %-8s run %d/%d  %s", i+1, len(steps), len(steps)-i-1, s.w.Name, s.impl, s.rep, s.w.reps(reps), describe(s.w, vals, err, time.Since(t0)))
+	}
+	finish(rows)
+	return rows, nil
 }
 
 // describe is the progress line's summary of one run.

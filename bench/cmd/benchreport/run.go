@@ -12,6 +12,8 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 
 	"github.com/geventgo/geventgo/bench/internal/benchio"
@@ -72,31 +74,49 @@ type runner struct {
 	duration time.Duration // echo measuring time
 }
 
-func (r *runner) command(ctx context.Context, argv []string) *exec.Cmd {
+// job is one run of one program: the workload it measures, its command line
+// and what it adds to the environment.
+type job struct {
+	w    Workload
+	argv []string
+	env  []string // GOMAXPROCS for plain Go, a profile's file
+}
+
+// implEnv is the environment impl's programs get beyond BENCH_SCALE: plain
+// Go's columns fix GOMAXPROCS.
+func implEnv(impl report.Impl) []string {
+	if n := impl.GOMAXPROCS(); n > 0 {
+		return []string{"GOMAXPROCS=" + strconv.Itoa(n)}
+	}
+	return nil
+}
+
+func (r *runner) command(ctx context.Context, argv, env []string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = r.root
 	cmd.Env = append(os.Environ(), "BENCH_SCALE="+strconv.FormatFloat(r.scale, 'g', -1, 64), "PYTHONDONTWRITEBYTECODE=1")
+	cmd.Env = append(cmd.Env, env...)
 	cmd.WaitDelay = 2 * time.Second
 	return cmd
 }
 
-// run runs one implementation of w once and returns its metrics.
-func (r *runner) run(ctx context.Context, w Workload, argv []string) (map[string]float64, error) {
+// run runs one job once and returns its metrics.
+func (r *runner) run(ctx context.Context, j job) (map[string]float64, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
-	if w.Server {
-		return r.runServer(ctx, w, argv)
+	if j.w.Server {
+		return r.runServer(ctx, j)
 	}
-	cmd := r.command(ctx, argv)
+	cmd := r.command(ctx, j.argv, j.env)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		return nil, runError(ctx, err, stderr.String())
 	}
-	if w.GoTest != "" {
-		return parseBenchmarks(stdout.Bytes(), w.BenchMetrics, w.Metrics)
+	if j.w.GoTest != "" {
+		return parseBenchmarks(stdout.Bytes(), j.w.BenchMetrics, j.w.Metrics)
 	}
-	return parseResults(stdout.Bytes(), w.Metrics)
+	return parseResults(stdout.Bytes(), j.w.Metrics)
 }
 
 // parseBenchmarks reads the ns/op of `go test -bench` output lines
@@ -144,9 +164,10 @@ func lastLine(s string) string {
 }
 
 // runServer starts an echo server, waits for its "PORT n" line, drives it
-// with the load generator and stops it.
-func (r *runner) runServer(ctx context.Context, w Workload, argv []string) (map[string]float64, error) {
-	srv := r.command(ctx, argv)
+// with the load generator (which also reads the server's CPU clock over its
+// measuring window, through -pid) and stops it.
+func (r *runner) runServer(ctx context.Context, j job) (map[string]float64, error) {
+	srv := r.command(ctx, j.argv, j.env)
 	pipe, err := srv.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -156,27 +177,45 @@ func (r *runner) runServer(ctx context.Context, w Workload, argv []string) (map[
 	if err := srv.Start(); err != nil {
 		return nil, err
 	}
-	defer func() {
-		srv.Process.Kill()
-		srv.Wait()
-	}()
+	stop := sync.OnceFunc(func() { stopServer(srv) })
+	defer stop()
+	// The server's stderr is read only once it has exited.
+	serverSaid := func() string {
+		stop()
+		return lastLine(srvErr.String())
+	}
 	port, err := readPort(pipe, 15*time.Second)
 	if err != nil {
-		srv.Process.Kill()
-		srv.Wait()
-		return nil, fmt.Errorf("server: %w %s", err, lastLine(srvErr.String()))
+		return nil, fmt.Errorf("server: %w %s", err, serverSaid())
 	}
 	go io.Copy(io.Discard, pipe)
 	lg := append(append([]string{}, r.loadgen...),
-		"-addr", "127.0.0.1:"+strconv.Itoa(port), "-name", w.Name,
+		"-addr", "127.0.0.1:"+strconv.Itoa(port), "-name", j.w.Name, "-pid", strconv.Itoa(srv.Process.Pid),
 		"-conns", "50", "-size", "64", "-duration", r.duration.String())
-	cmd := r.command(ctx, lg)
+	cmd := r.command(ctx, lg, nil)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("load generator: %w (server: %s)", runError(ctx, err, stderr.String()), lastLine(srvErr.String()))
+		return nil, fmt.Errorf("load generator: %w (server: %s)", runError(ctx, err, stderr.String()), serverSaid())
 	}
-	return parseResults(stdout.Bytes(), w.Metrics)
+	return parseResults(stdout.Bytes(), j.w.Metrics)
+}
+
+// stopServer ends a server with SIGTERM, so that a profiled one writes its
+// profile, and kills it if it is still running 5 s later.
+func stopServer(srv *exec.Cmd) {
+	_ = srv.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		_ = srv.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		_ = srv.Process.Kill()
+		<-done
+	}
 }
 
 // readPort reads the server's "PORT n" line.

@@ -1,105 +1,299 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/geventgo/geventgo/bench/internal/report"
 )
 
-// ref names one median of the run: a metric measured for one implementation.
+// TargetsFile is where the goals live, relative to the repository root: a
+// file a reader edits without reading this program.
+const TargetsFile = "bench/targets.json"
+
+// ErrBadTargets is wrapped by every error in the targets file.
+var ErrBadTargets = errors.New("bad targets file")
+
+// ref names one median of the run: a metric measured for one implementation,
+// written "metric[impl]" in the targets file.
 type ref struct {
 	metric string
 	impl   report.Impl
 }
 
-// Target is a speed or memory goal from the issues, checked against the
-// medians of one run: Num/Den (Num alone when Den is zero) must be at most
-// (AtMost) or at least (!AtMost) Limit.
-type Target struct {
-	Issue  int     // the number of the issue that sets the goal
-	Goal   string  // the goal as the issue words it
-	Num    ref     // the median compared, or divided by Den's
-	Den    ref     // zero: the goal is on Num's absolute value
-	AtMost bool    // the value must be <= Limit; false: >= Limit
-	Limit  float64 // a ratio, or an absolute value in Num's metric's unit
-	// Why explains a miss when the cause is measured and known; it is printed
-	// only when the goal is missed.
-	Why string
+func (r ref) String() string { return r.metric + "[" + string(r.impl) + "]" }
+
+// parseRef reads "name[impl]".
+func parseRef(s string) (ref, error) {
+	s = strings.TrimSpace(s)
+	open := strings.IndexByte(s, '[')
+	if open <= 0 || !strings.HasSuffix(s, "]") {
+		return ref{}, fmt.Errorf("%w: %q is not name[impl]", ErrBadTargets, s)
+	}
+	impl := report.Impl(s[open+1 : len(s)-1])
+	if !slices.Contains(report.Impls, impl) {
+		return ref{}, fmt.Errorf("%w: %q: no implementation %q (one of %v)", ErrBadTargets, s, impl, report.Impls)
+	}
+	return ref{metric: s[:open], impl: impl}, nil
 }
 
-// targets are the goals of issues 2 to 7, in issue order.
-var targets = []Target{
-	{Issue: 2, Goal: "zero-delay timer re-armed from its callback within 1.5x of C", Num: ref{"timer_chain", report.GeventGo}, Den: ref{"timer_chain", report.CLibev}, AtMost: true, Limit: 1.5},
-	{Issue: 2, Goal: "idle activations within 1.5x of C", Num: ref{"idle", report.GeventGo}, Den: ref{"idle", report.CLibev}, AtMost: true, Limit: 1.5,
-		Why: "each loop iteration adds one cgo call into ev_run and the Go drain of the pending queue to C's epoll_wait(0) iteration; compare the min-max spread of the two cells"},
-	{Issue: 2, Goal: "io ping-pong within 1.2x of C", Num: ref{"io_pingpong", report.GeventGo}, Den: ref{"io_pingpong", report.CLibev}, AtMost: true, Limit: 1.2,
-		Why: "two cgo calls into ev_run per round trip (one per hop) and the Go dispatch of each event, on top of the same six syscalls C makes"},
-	{Issue: 3, Goal: "raw switch within 2.5x of a bare iter.Pull round trip", Num: ref{"greenlet_switch", report.GeventGo}, Den: ref{"iter_pull", report.Go}, AtMost: true, Limit: 2.5},
-	{Issue: 3, Goal: "raw switch at least 3x faster than a Go channel ping-pong", Num: ref{"greenlet_switch", report.Go}, Den: ref{"greenlet_switch", report.GeventGo}, Limit: 3,
-		Why: "the switch is iter.Pull's round trip (iter_pull row) plus the greenlet bookkeeping (owner state, parent, trace hook check); the channel ping-pong is about 4x the bare round trip, which leaves the bookkeeping almost no room"},
-	{Issue: 3, Goal: "raw switch at least 10x faster than Python greenlet", Num: ref{"greenlet_switch", report.Gevent}, Den: ref{"greenlet_switch", report.GeventGo}, Limit: 10,
-		Why: "a bare iter.Pull round trip (the iter_pull row) is itself less than 10x faster than Python greenlet's switch, so no greenlet built on iter.Pull can be 10x faster"},
-	{Issue: 3, Goal: "at most 4 KiB per suspended greenlet", Num: ref{"mem_greenlet", report.GeventGo}, AtMost: true, Limit: 4096},
-	{Issue: 5, Goal: "spawn+join at least 20x faster than gevent", Num: ref{"spawn_join", report.Gevent}, Den: ref{"spawn_join", report.GeventGo}, Limit: 20},
-	{Issue: 5, Goal: "spawn+join within 2x of goroutine+WaitGroup", Num: ref{"spawn_join", report.GeventGo}, Den: ref{"spawn_join", report.Go}, AtMost: true, Limit: 2},
-	{Issue: 5, Goal: "sleep(0) round-robin over 1000 greenlets at least 15x faster than gevent", Num: ref{"sleep0_rr", report.Gevent}, Den: ref{"sleep0_rr", report.GeventGo}, Limit: 15,
-		Why: "each yield is a hub round trip (the hub_roundtrip row, measured with one greenlet: two iter.Pull coroutine switches and a callback) plus the cache misses of switching among 1000 coroutine stacks in turn (the difference between the two rows); 15x would leave almost nothing for those misses"},
-	{Issue: 5, Goal: "zero-delay timer wake of a greenlet within 2.5x of the C timer chain", Num: ref{"timer_wake", report.GeventGo}, Den: ref{"timer_wake", report.CLibev}, AtMost: true, Limit: 2.5},
-	{Issue: 5, Goal: "run_callback at most 20 ns per callback", Num: ref{"run_callback", report.GeventGo}, AtMost: true, Limit: 20},
-	{Issue: 6, Goal: "Queue producer/consumer within 2x of a buffered Go channel", Num: ref{"queue_prodcons", report.GeventGo}, Den: ref{"queue_prodcons", report.Go}, AtMost: true, Limit: 2},
-	{Issue: 6, Goal: "Channel rendezvous at least 15x faster than gevent", Num: ref{"channel", report.Gevent}, Den: ref{"channel", report.GeventGo}, Limit: 15,
-		Why: "gevent's Channel hands each item over through the hub: two hub round trips, four coroutine switches, per item, and matching gevent's wake-up order leaves no switch to remove; gevent's own figure moves between two modes on this machine (about 3.2k and 4.7k ns per item, see its min-max), and only at the slower one is the ratio above 15x"},
-	{Issue: 6, Goal: "an Event waking 10k waiters at least 30x faster than gevent per waiter", Num: ref{"event_wake", report.Gevent}, Den: ref{"event_wake", report.GeventGo}, Limit: 30,
-		Why: "per waiter: a switch into a coroutine whose stack is cold (10k stacks do not fit in cache), then the greenlet's exit and its links; gevent's own figure varies widely between runs (its min-max)"},
-	{Issue: 6, Goal: "Semaphore contention at least 10x faster than gevent", Num: ref{"semaphore", report.Gevent}, Den: ref{"semaphore", report.GeventGo}, Limit: 10},
-	{Issue: 7, Goal: "echo throughput at least 0.85x C libev", Num: ref{"echo_rps", report.GeventGo}, Den: ref{"echo_rps", report.CLibev}, Limit: 0.85},
-	{Issue: 7, Goal: "echo p99 at most 1.5x C libev's", Num: ref{"echo_p99", report.GeventGo}, Den: ref{"echo_p99", report.CLibev}, AtMost: true, Limit: 1.5},
-	{Issue: 7, Goal: "echo throughput at least 1.8x gevent's", Num: ref{"echo_rps", report.GeventGo}, Den: ref{"echo_rps", report.Gevent}, Limit: 1.8},
-	{Issue: 7, Goal: "echo throughput at least Go net's at GOMAXPROCS=1", Num: ref{"echo_rps", report.GeventGo}, Den: ref{"echo_rps", report.Go}, Limit: 1},
-	{Issue: 7, Goal: "two hubs (SO_REUSEPORT) at least 1.3x one hub", Num: ref{"echo_2cores_rps", report.GeventGo}, Den: ref{"echo_rps", report.GeventGo}, Limit: 1.3,
-		Why: "the load generator runs on the same 2 cores and needs about one of them, so a second hub mostly takes CPU from the load generator, and per-request CPU rises with two hubs (smaller epoll batches, cross-CPU wake-ups); one hub already serves at about C libev's single-threaded rate, and Go net gains little from GOMAXPROCS=2 in the same run (compare its two rows)"},
+// Goal is one entry of the targets file, checked against the medians of one
+// run: Value, a median or the ratio of two, must be at most AtMost or at
+// least AtLeast.
+type Goal struct {
+	Goal    string  `json:"goal"`               // the goal in words
+	Value   string  `json:"value"`              // "metric[impl]" or "metric[impl] / metric[impl]"
+	AtMost  float64 `json:"at_most,omitempty"`  // the limit of a lower-is-better goal
+	AtLeast float64 `json:"at_least,omitempty"` // the limit of a higher-is-better goal
+	Reason  string  `json:"reason"`             // why the limit is where it is
+	// Floor names the medians of the same run whose sum bounds Value's
+	// numerator from below (the per-operation floors), each "metric[impl]"
+	// or "N*metric[impl]"; a miss prints them, their sum and how far above
+	// it the numerator is.
+	Floor []string `json:"floor,omitempty"`
+	// Beside names medians of the same run a miss prints for context
+	// without adding them up (e.g. the kernel's share of each server's CPU).
+	Beside []string `json:"beside,omitempty"`
+	// Profile asks for a CPU profile of one geventgo program, taken in the
+	// same sitting when the goal is missed; the miss prints the share of
+	// the samples in the named functions.
+	Profile *ProfileSpec `json:"profile,omitempty"`
+
+	num, den ref         // Value parsed; den is zero for an absolute goal
+	floors   []floorTerm // Floor parsed
+	beside   []ref       // Beside parsed
 }
 
-// Verdict is a target checked against one run.
+// floorTerm is one term of a floor: times a median.
+type floorTerm struct {
+	ref
+	times float64
+}
+
+// ProfileSpec is a goal's profile evidence.
+type ProfileSpec struct {
+	Of        string   `json:"of"`        // "workload[geventgo]": the program profiled
+	Functions []string `json:"functions"` // exact names, or a prefix ending in "*"
+
+	prog progRef
+}
+
+// progRef names one program run: a workload's implementation.
+type progRef struct {
+	workload string
+	impl     report.Impl
+}
+
+func (p progRef) String() string { return p.workload + "[" + string(p.impl) + "]" }
+
+// Limit is the goal's bound, whichever side it is on.
+func (g Goal) Limit() float64 { return max(g.AtMost, g.AtLeast) }
+
+// Ratio reports whether the goal compares two medians.
+func (g Goal) Ratio() bool { return g.den != ref{} }
+
+// loadTargets reads and checks the targets file against the suite.
+func loadTargets(path string, ws []Workload) ([]Goal, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadTargets, err)
+	}
+	goals, err := parseTargets(data, ws)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return goals, nil
+}
+
+// parseTargets decodes the targets file (unknown fields are errors: a typo
+// must not silently drop a limit) and checks every goal against ws.
+func parseTargets(data []byte, ws []Workload) ([]Goal, error) {
+	var file struct {
+		About []string `json:"about"`
+		Goals []Goal   `json:"goals"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&file); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadTargets, err)
+	}
+	if len(file.Goals) == 0 {
+		return nil, fmt.Errorf("%w: no goals", ErrBadTargets)
+	}
+	seen := map[string]bool{}
+	for i := range file.Goals {
+		g := &file.Goals[i]
+		if err := g.check(ws); err != nil {
+			return nil, fmt.Errorf("goal %d (%q): %w", i+1, g.Goal, err)
+		}
+		if seen[g.Goal] {
+			return nil, fmt.Errorf("%w: goal %q twice", ErrBadTargets, g.Goal)
+		}
+		seen[g.Goal] = true
+	}
+	return file.Goals, nil
+}
+
+// check parses the goal's references and checks each against the suite.
+func (g *Goal) check(ws []Workload) error {
+	if strings.TrimSpace(g.Goal) == "" || strings.TrimSpace(g.Reason) == "" {
+		return fmt.Errorf("%w: goal and reason are required", ErrBadTargets)
+	}
+	if (g.AtMost > 0) == (g.AtLeast > 0) || g.AtMost < 0 || g.AtLeast < 0 {
+		return fmt.Errorf("%w: exactly one positive limit, at_most or at_least", ErrBadTargets)
+	}
+	parts := strings.Split(g.Value, "/")
+	if len(parts) > 2 {
+		return fmt.Errorf("%w: value %q: at most one '/'", ErrBadTargets, g.Value)
+	}
+	refs := make([]ref, len(parts))
+	for i, p := range parts {
+		r, err := checkedRef(p, ws)
+		if err != nil {
+			return err
+		}
+		refs[i] = r
+	}
+	g.num = refs[0]
+	if len(refs) == 2 {
+		g.den = refs[1]
+	}
+	g.floors, g.beside = nil, nil
+	for _, f := range g.Floor {
+		t, err := parseFloorTerm(f, ws)
+		if err != nil {
+			return err
+		}
+		g.floors = append(g.floors, t)
+	}
+	for _, b := range g.Beside {
+		r, err := checkedRef(b, ws)
+		if err != nil {
+			return err
+		}
+		g.beside = append(g.beside, r)
+	}
+	if g.Profile != nil {
+		return g.Profile.check(ws)
+	}
+	return nil
+}
+
+func (p *ProfileSpec) check(ws []Workload) error {
+	r, err := parseRef(p.Of)
+	if err != nil {
+		return err
+	}
+	w, ok := workloadNamed(ws, r.metric)
+	switch {
+	case !ok:
+		return fmt.Errorf("%w: profile of %q: no workload %q", ErrBadTargets, p.Of, r.metric)
+	case r.impl != report.GeventGo || !w.Applies(r.impl):
+		return fmt.Errorf("%w: profile of %q: only geventgo programs write profiles", ErrBadTargets, p.Of)
+	case len(p.Functions) == 0:
+		return fmt.Errorf("%w: profile of %q names no functions", ErrBadTargets, p.Of)
+	}
+	p.prog = progRef{workload: r.metric, impl: r.impl}
+	return nil
+}
+
+// parseFloorTerm reads "metric[impl]" or "N*metric[impl]".
+func parseFloorTerm(s string, ws []Workload) (floorTerm, error) {
+	t := floorTerm{times: 1}
+	if n, rest, ok := strings.Cut(s, "*"); ok {
+		v, err := strconv.ParseFloat(strings.TrimSpace(n), 64)
+		if err != nil || !(v > 0) {
+			return floorTerm{}, fmt.Errorf("%w: floor %q: the factor must be a positive number", ErrBadTargets, s)
+		}
+		t.times, s = v, rest
+	}
+	r, err := checkedRef(s, ws)
+	t.ref = r
+	return t, err
+}
+
+// checkedRef parses s and checks that a workload of ws reports its metric
+// for its implementation.
+func checkedRef(s string, ws []Workload) (ref, error) {
+	r, err := parseRef(s)
+	if err != nil {
+		return ref{}, err
+	}
+	w, ok := workloadOf(ws, r.metric)
+	if !ok {
+		return ref{}, fmt.Errorf("%w: %s: no workload reports %q", ErrBadTargets, r, r.metric)
+	}
+	if !w.Applies(r.impl) {
+		return ref{}, fmt.Errorf("%w: %s: workload %s has no %s implementation", ErrBadTargets, r, w.Name, r.impl)
+	}
+	return r, nil
+}
+
+// workloadOf returns the workload that reports metric.
+func workloadOf(ws []Workload, metric string) (Workload, bool) {
+	for _, w := range ws {
+		if slices.ContainsFunc(w.Metrics, func(m report.Metric) bool { return m.Name == metric }) {
+			return w, true
+		}
+	}
+	return Workload{}, false
+}
+
+func workloadNamed(ws []Workload, name string) (Workload, bool) {
+	i := slices.IndexFunc(ws, func(w Workload) bool { return w.Name == name })
+	if i < 0 {
+		return Workload{}, false
+	}
+	return ws[i], true
+}
+
+// Verdict is a goal checked against one run.
 type Verdict struct {
-	// Target is the goal checked.
-	Target
+	Goal
 	Value float64 // the ratio, or the absolute median
 	OK    bool    // Value was measured
-	Met   bool    // OK and Value is within Limit; false when not measured
+	Met   bool    // OK and Value is within the limit; false when not measured
+	// Evidence is what this run measured beside a missed goal: its medians,
+	// its floors, the profile's shares. Empty for a goal met or not measured.
+	Evidence []string
 }
 
-// checkTargets evaluates every target whose medians the rows hold.
-func checkTargets(rows []report.Row) []Verdict {
-	median := func(r ref) (float64, bool) {
-		for _, row := range rows {
-			if row.Metric.Name == r.metric {
-				s, ok := row.Cell(r.impl).Stats()
-				return s.Median, ok
-			}
+// median returns the median of r in rows.
+func median(rows []report.Row, r ref) (float64, bool) {
+	for _, row := range rows {
+		if row.Metric.Name == r.metric {
+			s, ok := row.Cell(r.impl).Stats()
+			return s.Median, ok
 		}
-		return 0, false
 	}
+	return 0, false
+}
+
+// checkGoals evaluates every goal on the medians rows hold.
+func checkGoals(goals []Goal, rows []report.Row) []Verdict {
 	var out []Verdict
-	for _, t := range targets {
-		v := Verdict{Target: t}
-		num, ok := median(t.Num)
-		if ok && t.Den != (ref{}) {
-			var den float64
-			den, ok = median(t.Den)
-			if ok && den != 0 {
+	for _, g := range goals {
+		v := Verdict{Goal: g}
+		num, ok := median(rows, g.num)
+		if ok && g.Ratio() {
+			den, dok := median(rows, g.den)
+			ok = dok && den != 0
+			if ok {
 				num /= den
-			} else {
-				ok = false
 			}
 		}
 		if ok {
 			v.Value, v.OK = num, true
-			if t.AtMost {
-				v.Met = num <= t.Limit
+			if g.AtMost > 0 {
+				v.Met = num <= g.AtMost
 			} else {
-				v.Met = num >= t.Limit
+				v.Met = num >= g.AtLeast
 			}
 		}
 		out = append(out, v)
@@ -107,21 +301,39 @@ func checkTargets(rows []report.Row) []Verdict {
 	return out
 }
 
-// measured formats the verdict's value: a ratio with an x, or an absolute
-// median in the metric's unit.
+// unitOf is the unit of metric's row, or "".
+func unitOf(rows []report.Row, metric string) string {
+	for _, r := range rows {
+		if r.Metric.Name == metric {
+			return r.Metric.Unit
+		}
+	}
+	return ""
+}
+
+// format prints x as the goal's value: a ratio with an x, or an absolute
+// median in its metric's unit.
+func (g Goal) format(x float64, rows []report.Row) string {
+	if g.Ratio() {
+		return report.FormatRatio(x, true)
+	}
+	return strings.TrimSpace(report.FormatValue(x) + " " + unitOf(rows, g.num.metric))
+}
+
+// limitText is the goal's bound, "≤ 1.15x" or "≥ 0.95x".
+func (g Goal) limitText(rows []report.Row) string {
+	if g.AtMost > 0 {
+		return "≤ " + g.format(g.AtMost, rows)
+	}
+	return "≥ " + g.format(g.AtLeast, rows)
+}
+
+// measured formats the verdict's value.
 func (v Verdict) measured(rows []report.Row) string {
 	if !v.OK {
 		return "not measured in this run"
 	}
-	if v.Den != (ref{}) {
-		return fmt.Sprintf("%.2fx", v.Value)
-	}
-	for _, r := range rows {
-		if r.Metric.Name == v.Num.metric {
-			return report.FormatValue(v.Value) + " " + r.Metric.Unit
-		}
-	}
-	return report.FormatValue(v.Value)
+	return v.format(v.Value, rows)
 }
 
 func (v Verdict) status() string {
@@ -135,36 +347,51 @@ func (v Verdict) status() string {
 	}
 }
 
-// targetsMarkdown is the report's section on the issues' goals.
-func targetsMarkdown(rows []report.Row) string {
-	vs := checkTargets(rows)
+// targetsMarkdown is the report's section on the goals.
+func targetsMarkdown(vs []Verdict, rows []report.Row) string {
 	var b strings.Builder
-	b.WriteString("## Targets from the issues\n\n")
-	b.WriteString("Each goal checked against the medians of this run (ratios of medians, as in the table).\n\n")
-	b.WriteString("| issue | goal | measured | |\n| ---: | --- | ---: | --- |\n")
-	var why []string
+	b.WriteString("## Goals\n\n")
+	b.WriteString("Each goal of `" + TargetsFile + "` checked against the medians of this run (ratios of medians, as in the table).\n\n")
+	b.WriteString("| goal | measured | limit | |\n| --- | ---: | ---: | --- |\n")
+	var missed []string
 	for _, v := range vs {
-		fmt.Fprintf(&b, "| %d | %s | %s | %s |\n", v.Issue, v.Goal, v.measured(rows), v.status())
-		if v.OK && !v.Met && v.Why != "" {
-			why = append(why, fmt.Sprintf("- **%s** (%s): %s.", v.Goal, v.measured(rows), v.Why))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", mdCell(v.Goal.Goal), v.measured(rows), v.limitText(rows), v.status())
+		if v.OK && !v.Met {
+			line := fmt.Sprintf("- **%s** (%s, limit %s)", v.Goal.Goal, v.measured(rows), v.limitText(rows))
+			if len(v.Evidence) > 0 {
+				line += ": " + strings.Join(v.Evidence, "; ")
+			}
+			missed = append(missed, line+".")
 		}
 	}
-	if len(why) > 0 {
-		b.WriteString("\nWhy the missed goals are missed, as measured:\n\n" + strings.Join(why, "\n") + "\n")
+	if len(missed) > 0 {
+		b.WriteString("\nWhat this run measured beside each missed goal (its medians, the floors under it, and where a CPU profile of geventgo's program, taken in this run, spent its samples):\n\n")
+		b.WriteString(strings.Join(missed, "\n") + "\n")
 	}
+	b.WriteString("\n<details><summary>Why each goal is set where it is</summary>\n\n")
+	for _, v := range vs {
+		fmt.Fprintf(&b, "- **%s**: %s\n", v.Goal.Goal, v.Reason)
+	}
+	b.WriteString("\n</details>\n")
 	return b.String()
 }
 
-// targetsText is the terminal summary: one line per goal measured.
-func targetsText(rows []report.Row) string {
+func mdCell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+
+// targetsText is the terminal summary: one line per goal measured, and the
+// evidence under each miss.
+func targetsText(vs []Verdict, rows []report.Row) string {
 	var b strings.Builder
-	b.WriteString("\nTargets from the issues:\n")
-	for _, v := range checkTargets(rows) {
+	b.WriteString("\nGoals (" + TargetsFile + "):\n")
+	for _, v := range vs {
 		if !v.OK {
 			continue // a subset run (-only, -quick): the report lists them
 		}
 		st := strings.Trim(v.status(), "*")
-		fmt.Fprintf(&b, "  %-7s issue %d: %s: %s\n", st, v.Issue, v.Goal, v.measured(rows))
+		fmt.Fprintf(&b, "  %-7s %s: %s (limit %s)\n", st, v.Goal.Goal, v.measured(rows), v.limitText(rows))
+		for _, e := range v.Evidence {
+			fmt.Fprintf(&b, "          %s\n", e)
+		}
 	}
 	return b.String()
 }

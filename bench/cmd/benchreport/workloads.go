@@ -56,44 +56,61 @@ func (w Workload) Applies(impl report.Impl) bool {
 }
 
 var (
-	all      = []report.Impl{report.CLibev, report.GeventGo, report.Gevent, report.Go}
-	noC      = []report.Impl{report.GeventGo, report.Gevent, report.Go}
+	all      = []report.Impl{report.CLibev, report.GeventGo, report.Gevent, report.Go, report.GoP2}
+	noC      = []report.Impl{report.GeventGo, report.Gevent, report.Go, report.GoP2}
 	noCNoGo  = []report.Impl{report.GeventGo, report.Gevent}
-	onlyGo   = []report.Impl{report.Go}
+	onlyGo   = []report.Impl{report.Go, report.GoP2}
 	nsPerOp  = "ns/op"
 	coro2    = "2 coroswitches (iter.Pull round trip)"
 	syscalls = "syscalls: read+write+epoll_wait per hop"
+	loadgen  = "syscalls; load generator shares the 2 cores"
+	kernel   = "the kernel's share: read, write and epoll_wait"
 )
 
 func ns(name, title, bound string) []report.Metric {
 	return []report.Metric{{Name: name, Title: title, Unit: nsPerOp, Bound: bound}}
 }
 
+// serverMetrics are the four rows of an echo-style server workload: what
+// the load generator measures (throughput, p99) and the server process's
+// CPU time per request over the same window, in total and in the kernel.
+func serverMetrics(name, what string) []report.Metric {
+	return []report.Metric{
+		{Name: name + "_rps", Title: what + ", requests per second", Unit: "req/s", Bound: loadgen},
+		{Name: name + "_p99", Title: what + ", p99 round trip", Unit: "us", Bound: loadgen},
+		{Name: name + "_cpu", Title: what + ", server CPU time (user + system, every thread) per request; does not depend on the cores the load generator takes", Unit: "ns/req", Bound: "the kernel's share (the _cpu_sys row)"},
+		{Name: name + "_cpu_sys", Title: what + ", the system (kernel) part of the server CPU per request, split by /proc's tick counts", Unit: "ns/req", Bound: kernel},
+	}
+}
+
 // workloads is the suite, in table order: loop level first, then greenlets,
-// then gevent's primitives, then the network.
+// then gevent's primitives, then the network. Plain Go runs twice, at
+// GOMAXPROCS=1 (the Go P1 column, the baseline goals compare with: a hub
+// uses one core) and 2 (Go P2).
 var workloads = []Workload{
-	{Name: "iter_pull", Impls: onlyGo,
+	{Name: "iter_pull", Impls: onlyGo, Quick: true,
 		Metrics: ns("iter_pull", "bare iter.Pull next/yield round trip (the floor of a switch)", "2 coroswitches")},
 	{Name: "dispatch_lookup", Impls: onlyGo,
 		Metrics: []report.Metric{
 			{Name: "lookup_slot", Title: "finding a queued event's Go watcher through cev's slot table (slice index + generation)", Unit: nsPerOp, Bound: "one bounds-checked load"},
-			{Name: "lookup_gopointer", Title: "the same through go-pointer's Restore (the alternative the design card names)", Unit: nsPerOp, Bound: "a global mutex + map lookup"},
+			{Name: "lookup_gopointer", Title: "the same through go-pointer's Restore (the alternative to the slot table)", Unit: nsPerOp, Bound: "a global mutex + map lookup"},
 		}},
-	{Name: "dispatch", Impls: []report.Impl{report.GeventGo}, GoTest: "./cev",
-		BenchMetrics: map[string]string{"BenchmarkDispatchSlotTable": "dispatch_slot", "BenchmarkDispatchGoPointer": "dispatch_gopointer"},
+	{Name: "dispatch", Impls: []report.Impl{report.GeventGo}, GoTest: "./cev", Quick: true,
+		BenchMetrics: map[string]string{"BenchmarkCgoCall": "cgo_call", "BenchmarkDispatchSlotTable": "dispatch_slot", "BenchmarkDispatchGoPointer": "dispatch_gopointer"},
 		Metrics: []report.Metric{
+			{Name: "cgo_call", Title: "the cheapest cgo call into libev (ev_iteration; cev/bench_test.go): the floor under every call into the loop", Unit: nsPerOp, Bound: "Go to C and back"},
 			{Name: "dispatch_slot", Title: "cev's dispatch path: a queued event's slot resolved to its watcher and the Go callback called (cev/bench_test.go)", Unit: nsPerOp, Bound: "slice index + generation check + callback"},
 			{Name: "dispatch_gopointer", Title: "the same dispatch with the watcher found through go-pointer's Restore", Unit: nsPerOp, Bound: "a global mutex + map lookup + callback"},
 		}},
 	{Name: "greenlet_switch", Impls: noC, Quick: true,
 		Metrics: ns("greenlet_switch", "raw greenlet switch round trip (Go: unbuffered channel ping-pong)", coro2)},
-	{Name: "hub_roundtrip", Impls: noC,
-		Metrics: ns("hub_roundtrip", "one greenlet sleep(0) through the hub (Go: runtime.Gosched)", "callback + 2 coroswitches + ev_run(NOWAIT) cgo call")},
+	{Name: "hub_roundtrip", Impls: noC, Quick: true,
+		Metrics: ns("hub_roundtrip", "one greenlet sleep(0) through the hub (Go: two goroutines alternating with runtime.Gosched, per Gosched)", "callback + 2 coroswitches + ev_run(NOWAIT) cgo call")},
 	{Name: "sleep0_rr", Impls: noC, Quick: true,
 		Metrics: ns("sleep0_rr", "sleep(0) round-robin over 1000 greenlets, per sleep", "callback + 2 coroswitches")},
 	{Name: "spawn_join", Impls: noC, Quick: true,
 		Metrics: ns("spawn_join", "spawn + join of a trivial greenlet, batches of 1000", "allocation + coroutine creation")},
-	{Name: "run_callback", Impls: noCNoGo,
+	{Name: "run_callback", Impls: noCNoGo, Quick: true,
 		Metrics: ns("run_callback", "loop.run_callback, per callback", "queue ops (chunked FIFO)")},
 	{Name: "timer_chain", Impls: all, Quick: true,
 		Metrics: ns("timer_chain", "zero-delay timer re-armed from its callback", "libev + epoll_wait(0) + cgo call per iteration")},
@@ -110,10 +127,10 @@ var workloads = []Workload{
 	{Name: "idle", Impls: []report.Impl{report.CLibev, report.GeventGo, report.Gevent},
 		Metrics: ns("idle", "idle watcher activations", "epoll_wait(0) per loop iteration")},
 	{Name: "event_wake", Impls: noC,
-		Metrics: ns("event_wake", "Event.set waking 10k waiters, per waiter", "1 coroswitch pair per waiter")},
+		Metrics: ns("event_wake", "Event.set waking 10k waiters, per waiter (Go: close of a channel 10k goroutines wait on)", "1 coroswitch pair per waiter")},
 	{Name: "queue_prodcons", Impls: noC, Quick: true,
 		Metrics: ns("queue_prodcons", "Queue(maxsize=128) producer/consumer, per item (Go: buffered chan)", "queue ops; switch when full/empty")},
-	{Name: "channel", Impls: noC,
+	{Name: "channel", Impls: noC, Quick: true,
 		Metrics: ns("channel", "Channel rendezvous, per item (Go: unbuffered chan)", "2 coroswitches per item")},
 	{Name: "semaphore", Impls: noC,
 		Metrics: ns("semaphore", "Semaphore contended by 2 greenlets, sleep(0) inside, per acquire", "sleep(0) + wake of the waiter")},
@@ -121,16 +138,16 @@ var workloads = []Workload{
 		Metrics: ns("pool_map", "Pool(100).map of a trivial function over 100k items, per item", "a greenlet per item")},
 	{Name: "mem_greenlet", Impls: noC,
 		Metrics: []report.Metric{{Name: "mem_greenlet", Title: "RSS per suspended greenlet (100k; Go: blocked goroutine)", Unit: "B/greenlet", Bound: "coroutine stack (2 KiB min goroutine stack)"}}},
+	{Name: "socket_pingpong", Impls: []report.Impl{report.GeventGo}, GoTest: "./socket",
+		BenchMetrics: map[string]string{"BenchmarkPingPong/Net": "pingpong_net", "BenchmarkPingPong/Shared": "pingpong_shared", "BenchmarkPingPong/Greenlet": "pingpong_greenlet"},
+		Metrics: []report.Metric{
+			{Name: "pingpong_net", Title: "64-byte TCP loopback round trip from a goroutine on package net's net.Conn (socket/bench_test.go; the baseline)", Unit: nsPerOp, Bound: "syscalls + netpoller wake"},
+			{Name: "pingpong_shared", Title: "the same from a goroutine on a shared (goroutine-safe) socket whose hub runs on another goroutine", Unit: nsPerOp, Bound: "syscalls + a cross-goroutine hand-off per call"},
+			{Name: "pingpong_greenlet", Title: "the same from the main greenlet of a hub on a hub-affine socket", Unit: nsPerOp, Bound: "syscalls + ev_run"},
+		}},
 	{Name: "echo", Impls: all, Server: true, Quick: true,
-		Args: map[report.Impl][]string{report.Go: {"-procs", "1"}},
-		Metrics: []report.Metric{
-			{Name: "echo_rps", Title: "echo server, 50 connections, 64-byte messages (Go: GOMAXPROCS=1)", Unit: "req/s", Bound: "syscalls; load generator shares the 2 cores"},
-			{Name: "echo_p99", Title: "echo server p99 round trip, 50 connections", Unit: "us", Bound: "syscalls; load generator shares the 2 cores"},
-		}},
-	{Name: "echo_2cores", Program: "echo", Impls: []report.Impl{report.GeventGo, report.Go}, Server: true,
-		Args: map[report.Impl][]string{report.Go: {"-procs", "2"}, report.GeventGo: {"-hubs", "2"}},
-		Metrics: []report.Metric{
-			{Name: "echo_2cores_rps", Title: "echo server on 2 cores (Go: GOMAXPROCS=2; geventgo: a hub per core, SO_REUSEPORT)", Unit: "req/s", Bound: "2 cores shared with the load generator"},
-			{Name: "echo_2cores_p99", Title: "echo server p99 on 2 cores", Unit: "us", Bound: "2 cores shared with the load generator"},
-		}},
+		Metrics: serverMetrics("echo", "echo server, 50 connections, 64-byte messages (geventgo: one hub)")},
+	{Name: "echo_2hubs", Program: "echo", Impls: []report.Impl{report.GeventGo}, Server: true, Quick: true,
+		Args:    map[report.Impl][]string{report.GeventGo: {"-hubs", "2"}},
+		Metrics: serverMetrics("echo_2hubs", "echo server on two hubs, one goroutine each, sharing the port with SO_REUSEPORT")},
 }

@@ -39,7 +39,7 @@ func loadAvg() string {
 }
 
 // writeResults writes latest.json, latest.svg and latest.md into dir.
-func writeResults(dir string, rows []report.Row, meta Meta) error {
+func writeResults(dir string, rows []report.Row, vs []Verdict, meta Meta) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -51,7 +51,7 @@ func writeResults(dir string, rows []report.Row, meta Meta) error {
 	if meta.Quick {
 		title += " (quick run)"
 	}
-	md := markdown(rows, meta, title)
+	md := markdown(rows, vs, meta, title)
 	// The soak figures are written by another run (make soak); link them
 	// only when that run has left its report here.
 	if _, err := os.Stat(filepath.Join(dir, "soak.md")); err == nil {
@@ -93,7 +93,7 @@ func capped(meta Meta) string {
 	return " Capped on purpose (slow runs, figures that barely vary): " + strings.Join(out, ", ") + "."
 }
 
-func markdown(rows []report.Row, meta Meta, title string) string {
+func markdown(rows []report.Row, vs []Verdict, meta Meta, title string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n\n", title)
 	mode := "`make bench` (`go run ./bench/cmd/benchreport`)"
@@ -106,10 +106,12 @@ func markdown(rows []report.Row, meta Meta, title string) string {
 		fmt.Fprintf(&b, "Load average (1, 5, 15 min) before the runs: %s; after: %s. Anything well above 0 means other work shared the CPUs and inflated the numbers and their spread.\n\n", meta.LoadBefore, meta.LoadAfter)
 	}
 	b.WriteString("![geventgo against C libev, gevent and Go, log scale](latest.svg)\n\n")
-	b.WriteString("Each cell is the median with the min-max of the runs. Ratios are of medians: for ns/op, us and B/greenlet lower is better (geventgo/C of 1.3x means 30% slower than C; gevent/geventgo of 20x means gevent takes 20 times as long); for req/s higher is better. ")
+	b.WriteString("Each cell is the median with the min-max of the runs. Ratios are of medians: for ns/op, ns/req, us and B/greenlet lower is better (geventgo/C of 1.3x means 30% slower than C; gevent/geventgo of 20x means gevent takes 20 times as long); for req/s higher is better. ")
+	b.WriteString("Plain Go runs every program twice: at GOMAXPROCS=1 (Go P1, the baseline the goals compare with, since a hub runs on one core) and at GOMAXPROCS=2 (Go P2). ")
+	b.WriteString("A server's CPU per request (ns/req) is the server process's CPU time, every thread, over the load generator's measuring window divided by the requests in it: unlike requests per second it does not depend on how much of the 2 cores the load generator takes. ")
 	b.WriteString("*n/a*: the workload has no such implementation; *not built*: the implementation does not exist yet or does not compile (never faked); *failed*: it built but no run succeeded.\n\n")
 	b.WriteString(report.Markdown(rows))
-	b.WriteString("\n" + targetsMarkdown(rows))
+	b.WriteString("\n" + targetsMarkdown(vs, rows))
 	b.WriteString("\n## Workloads\n\n")
 	for _, w := range meta.Workloads {
 		for _, m := range w.Metrics {

@@ -10,6 +10,7 @@ import (
 )
 
 func main() {
+	defer benchio.StartProfile()()
 	n := benchio.N(10000)
 	loop, err := cev.NewLoop()
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 )
 
 func main() {
+	defer benchio.StartProfile()()
 	n := benchio.N(1000000)
 	ctx := context.Background()
 	err := scheduler.Main(func() error {

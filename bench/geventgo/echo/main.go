@@ -2,7 +2,8 @@
 // greenlet per connection on one hub, as gevent's StreamServer. With -hubs N
 // it runs N hubs, each on its own goroutine with its own StreamServer on the
 // same port through SO_REUSEPORT, so the kernel spreads connections among
-// them. It prints "PORT <n>" once listening and serves until killed.
+// them. It prints "PORT <n>" once listening and serves until killed; on
+// SIGTERM it first writes the CPU profile benchio.ProfileEnv asks for.
 package main
 
 import (
@@ -10,7 +11,10 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"os"
+	"os/signal"
 	"strconv"
+	"syscall"
 
 	"github.com/geventgo/geventgo/bench/internal/benchio"
 	"github.com/geventgo/geventgo/scheduler"
@@ -50,6 +54,9 @@ func serve(port int, reusePort bool, ready chan<- int) error {
 }
 
 func main() {
+	stopProfile := benchio.StartProfile()
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, syscall.SIGTERM)
 	hubs := flag.Int("hubs", 1, "hubs, one goroutine each, sharing the port with SO_REUSEPORT")
 	flag.Parse()
 	if *hubs < 1 {
@@ -67,5 +74,10 @@ func main() {
 		}
 	}
 	fmt.Printf("PORT %d\n", port)
-	benchio.Fail(fmt.Errorf("a hub stopped: %w", <-stopped))
+	select {
+	case <-term:
+		stopProfile()
+	case err := <-stopped:
+		benchio.Fail(fmt.Errorf("a hub stopped: %w", err))
+	}
 }

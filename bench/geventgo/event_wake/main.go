@@ -15,6 +15,7 @@ import (
 const waiters = 10000
 
 func main() {
+	defer benchio.StartProfile()()
 	rounds := benchio.N(15)
 	ctx := context.Background()
 	err := scheduler.Main(func() error {

@@ -10,6 +10,7 @@ import (
 )
 
 func main() {
+	defer benchio.StartProfile()()
 	n := benchio.N(3000000)
 	m := greenlet.Current()
 	defer m.Close()

@@ -12,6 +12,7 @@ import (
 )
 
 func main() {
+	defer benchio.StartProfile()()
 	n := benchio.N(2000000)
 	ctx := context.Background()
 	err := scheduler.Main(func() error {

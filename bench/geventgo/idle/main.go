@@ -9,6 +9,7 @@ import (
 )
 
 func main() {
+	defer benchio.StartProfile()()
 	n := benchio.N(1000000) // 1M activations
 	loop, err := cev.NewLoop()
 	if err != nil {

@@ -23,6 +23,7 @@ func must(err error) {
 }
 
 func main() {
+	defer benchio.StartProfile()()
 	n := benchio.N(30000)
 	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
 	must(err)

@@ -11,6 +11,7 @@ import (
 )
 
 func main() {
+	defer benchio.StartProfile()()
 	n := benchio.N(100000)
 	m := greenlet.Current()
 	defer m.Close()

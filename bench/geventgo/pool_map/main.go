@@ -17,6 +17,7 @@ const items = 100000
 func double(x int) (int, error) { return 2 * x, nil }
 
 func main() {
+	defer benchio.StartProfile()()
 	rounds := benchio.N(2)
 	in := make([]int, items)
 	for i := range in {

@@ -14,6 +14,7 @@ import (
 const batch = 1000
 
 func main() {
+	defer benchio.StartProfile()()
 	batches := benchio.N(50000)
 	ctx := context.Background()
 	err := scheduler.Main(func() error {

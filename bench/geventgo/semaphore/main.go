@@ -12,6 +12,7 @@ import (
 )
 
 func main() {
+	defer benchio.StartProfile()()
 	k := benchio.N(300000)
 	ctx := context.Background()
 	err := scheduler.Main(func() error {

@@ -13,6 +13,7 @@ import (
 const greenlets = 1000
 
 func main() {
+	defer benchio.StartProfile()()
 	k := benchio.N(1000)
 	ctx := context.Background()
 	err := scheduler.Main(func() error {

@@ -15,6 +15,7 @@ const batch = 1000
 func noop() error { return nil }
 
 func main() {
+	defer benchio.StartProfile()()
 	batches := benchio.N(500)
 	ctx := context.Background()
 	err := scheduler.Main(func() error {

@@ -10,6 +10,7 @@ import (
 )
 
 func main() {
+	defer benchio.StartProfile()()
 	n := benchio.N(1000000) // 1M re-arms
 	loop, err := cev.NewLoop()
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 )
 
 func main() {
+	defer benchio.StartProfile()()
 	n := benchio.N(200000)
 	ctx := context.Background()
 	err := scheduler.Main(func() error {

@@ -13,6 +13,7 @@ import (
 const timers = 100000
 
 func main() {
+	defer benchio.StartProfile()()
 	rounds := benchio.N(10)
 	loop, err := cev.NewLoop()
 	if err != nil {

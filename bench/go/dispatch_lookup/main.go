@@ -1,5 +1,5 @@
 // Command dispatch_lookup compares the two ways a queued libev event can
-// find its Go watcher (DESIGN.md fact 4): cev's slot table (an integer slot
+// find its Go watcher: cev's slot table (an integer slot
 // in watcher->data, a slice index plus a generation check) against
 // github.com/mattn/go-pointer (a C-safe token from Save, looked up with
 // Restore under a global lock). It reports ns per event for each, over 1024

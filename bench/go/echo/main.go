@@ -1,13 +1,12 @@
 // Command echo is the plain-Go echo server: net.Listen and a goroutine per
-// connection, with GOMAXPROCS set by -procs. It prints "PORT <n>" once
-// listening and serves until killed.
+// connection, at the GOMAXPROCS of its environment (the runner sets 1 for
+// the Go P1 column, 2 for Go P2). It prints "PORT <n>" once listening and
+// serves until killed.
 package main
 
 import (
-	"flag"
 	"fmt"
 	"net"
-	"runtime"
 
 	"github.com/geventgo/geventgo/bench/internal/benchio"
 )
@@ -27,9 +26,6 @@ func serve(c net.Conn) {
 }
 
 func main() {
-	procs := flag.Int("procs", 1, "GOMAXPROCS")
-	flag.Parse()
-	runtime.GOMAXPROCS(*procs)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		benchio.Fail(err)

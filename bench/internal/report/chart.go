@@ -14,14 +14,16 @@ var implColour = map[Impl]string{
 	GeventGo: "#e4572e",
 	Gevent:   "#4c9f38",
 	Go:       "#00a4cc",
+	GoP2:     "#8fd3e6",
 }
 
 // unitPanels orders the chart's panels: one per unit, because a log axis
 // shared by nanoseconds and requests per second would mean nothing.
 var unitPanels = []struct{ unit, title, axis string }{
 	{"ns/op", "Time per operation (log scale, lower is better)", "time per operation"},
-	{"req/s", "Echo throughput, 50 connections, 64-byte messages (log scale, higher is better)", "requests per second"},
-	{"us", "Echo p99 latency (log scale, lower is better)", "99th percentile round trip"},
+	{"ns/req", "Server CPU time per request (log scale, lower is better)", "server CPU per request"},
+	{"req/s", "Server throughput (log scale, higher is better)", "requests per second"},
+	{"us", "Server p99 latency (log scale, lower is better)", "99th percentile round trip"},
 	{"B/greenlet", "Memory per suspended greenlet (log scale, lower is better)", "resident memory per greenlet"},
 }
 
@@ -42,7 +44,7 @@ const (
 // ticks and bar labels.
 func humanValue(v float64, unit string) string {
 	switch unit {
-	case "ns/op":
+	case "ns/op", "ns/req":
 		switch {
 		case v >= 1e6:
 			return trimNum(v/1e6) + " ms"

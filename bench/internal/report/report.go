@@ -12,7 +12,9 @@ import (
 	"strings"
 )
 
-// Impl names one of the four implementations of a workload.
+// Impl names one implementation of a workload, or plain Go's at one
+// GOMAXPROCS: a hub uses one core, so Go at GOMAXPROCS=1 is the baseline the
+// goals compare with, and GOMAXPROCS=2 is shown beside it.
 type Impl string
 
 // The implementations, in table order.
@@ -20,11 +22,25 @@ const (
 	CLibev   Impl = "c-libev"
 	GeventGo Impl = "geventgo"
 	Gevent   Impl = "gevent"
-	Go       Impl = "go"
+	Go       Impl = "go"    // plain Go at GOMAXPROCS=1
+	GoP2     Impl = "go-p2" // the same program at GOMAXPROCS=2
 )
 
 // Impls lists every implementation in the order of the table's columns.
-var Impls = []Impl{CLibev, GeventGo, Gevent, Go}
+var Impls = []Impl{CLibev, GeventGo, Gevent, Go, GoP2}
+
+// GOMAXPROCS is the value the runner sets for impl's programs, or 0 when it
+// leaves the Go runtime's default (geventgo: one core per hub, the rest for
+// the runtime's own threads).
+func (i Impl) GOMAXPROCS() int {
+	switch i {
+	case Go:
+		return 1
+	case GoP2:
+		return 2
+	}
+	return 0
+}
 
 // Label is the column heading of an implementation.
 func (i Impl) Label() string {
@@ -36,7 +52,9 @@ func (i Impl) Label() string {
 	case Gevent:
 		return "gevent"
 	case Go:
-		return "Go"
+		return "Go P1"
+	case GoP2:
+		return "Go P2"
 	}
 	return string(i)
 }
@@ -57,7 +75,7 @@ const (
 type Metric struct {
 	Name  string // the "workload" field of the programs' JSON lines
 	Title string // what is measured, for people
-	Unit  string // "ns/op", "req/s", "us" or "B/greenlet"
+	Unit  string // "ns/op", "ns/req", "req/s", "us" or "B/greenlet"
 	Bound string // what bounds it (the floor), when known
 }
 

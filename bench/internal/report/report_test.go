@@ -181,10 +181,10 @@ func TestMarkdown(t *testing.T) {
 	out := Markdown(sampleRows())
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
 	require.Len(t, lines, 5)
-	assert.Equal(t, "| workload | unit | C libev | geventgo | gevent | Go | geventgo/C libev | gevent/geventgo | geventgo/Go | bound by |", lines[0])
+	assert.Equal(t, "| workload | unit | C libev | geventgo | gevent | Go P1 | Go P2 | geventgo/C libev | gevent/geventgo | geventgo/Go P1 | bound by |", lines[0])
 	assert.Equal(t, strings.Count(lines[0], "|"), strings.Count(lines[1], "|"))
 	assert.Contains(t, lines[1], "---:")
-	assert.Equal(t, "| echo_rps | req/s | 60.0k (59.0k-61.0k) | 54.0k (53.0k-55.0k) | n/a | n/a | 0.90x | - | - | - |", lines[4])
+	assert.Equal(t, "| echo_rps | req/s | 60.0k (59.0k-61.0k) | 54.0k (53.0k-55.0k) | n/a | n/a | n/a | 0.90x | - | - | - |", lines[4])
 }
 
 func TestSVGIsWellFormed(t *testing.T) {
