@@ -14,6 +14,15 @@
 // gevent's own test suite marks a flaky test with a condition and a reason.
 // Runner.RunMarked gives a marked scenario one retry and reports it; only
 // the gevent suite may be marked.
+//
+// Register and MarkTiming are meant for init functions and panic on a
+// programming error (a duplicate or nil twin, a mark outside the gevent
+// suite or without a reason); the registry is safe for concurrent use. A
+// twin runs in the goroutine that calls RunTwin and its T is not
+// goroutine-safe: a twin prints from that goroutine (or the greenlets of the
+// hub it runs) only. Runner runs each side in a process of its own, bounded
+// by Runner.Timeout, so a twin that hangs or crashes fails its scenario, not
+// the harness.
 package crosscheck
 
 import (
