@@ -24,7 +24,7 @@ APT_PACKAGES := gcc libc6-dev make dpkg-dev ca-certificates python3-gevent pytho
 # on a loaded machine. 10000 inputs take 3-10 s per target.
 FUZZTIME ?= 10000x
 
-.PHONY: all deps libev build vet test test-race test-cgocheck test-plain test-system test-nolibev test-adopt fuzz crosscheck bench bench-quick soak clean
+.PHONY: all deps libev build vet test test-race test-cgocheck test-plain test-system test-nolibev test-adopt fuzz crosscheck bench bench-quick bench-compare soak clean
 
 all: build
 
@@ -103,6 +103,14 @@ bench: libev
 
 bench-quick: libev
 	$(GO) run ./bench/cmd/benchreport -quick
+
+# The A/B of a speed change: OLD (required) against the working tree, or
+# against NEW; PKGS (comma-separated, e.g. ./scheduler/) with BENCH (a
+# -test.bench pattern) and/or PROGRAMS (bench/geventgo names), run COUNT
+# times each, interleaved; benchstat prints the deltas. docs/bench.md.
+bench-compare: libev
+	@test -n "$(OLD)" || { echo "usage: make bench-compare OLD=<rev> [NEW=<rev>] [PKGS=./scheduler/ BENCH=regexp] [PROGRAMS=greenlet_switch,echo] [COUNT=8]" >&2; exit 2; }
+	$(GO) run ./bench/cmd/benchcompare -old '$(OLD)' $(if $(NEW),-new '$(NEW)') $(if $(PKGS),-pkgs '$(PKGS)') $(if $(BENCH),-bench '$(BENCH)') $(if $(PROGRAMS),-programs '$(PROGRAMS)') $(if $(COUNT),-count $(COUNT))
 
 # Long-running checks that memory and goroutines return to their baseline;
 # not part of `make test`.
