@@ -117,7 +117,17 @@ func (s *Semaphore) init(value int, bounded bool) {
 	s.links.OnlyWhileReady = true
 }
 
-// lazy gives a zero semaphore gevent's default value, 1.
+// count is the counter, 1 for a zero semaphore, without initialising it: the
+// readers must not write (a foreign goroutine may call them).
+func (s *Semaphore) count() int {
+	if !s.set {
+		return 1
+	}
+	return s.counter
+}
+
+// lazy gives a zero semaphore gevent's default value, 1; only after an
+// affinity check passed.
 func (s *Semaphore) lazy() *Semaphore {
 	if !s.set {
 		s.init(1, s.bounded)
@@ -126,13 +136,13 @@ func (s *Semaphore) lazy() *Semaphore {
 }
 
 // Counter returns the current counter.
-func (s *Semaphore) Counter() int { return s.lazy().counter }
+func (s *Semaphore) Counter() int { return s.count() }
 
 // Locked reports whether Acquire would block.
-func (s *Semaphore) Locked() bool { return s.lazy().counter <= 0 }
+func (s *Semaphore) Locked() bool { return s.count() <= 0 }
 
 // Ready reports whether the semaphore can be acquired without blocking.
-func (s *Semaphore) Ready() bool { return s.lazy().counter > 0 }
+func (s *Semaphore) Ready() bool { return s.count() > 0 }
 
 // Acquire decrements the counter, waiting while it is zero or until ctx is
 // done. It returns nil once acquired, scheduler.ContextError's error when
@@ -209,6 +219,9 @@ func (s *Semaphore) Wait(ctx context.Context) (int, error) {
 // Rawlink calls fn on the hub when the semaphore can be acquired (gevent's
 // rawlink); fn is called once and should acquire or pass the turn on.
 func (s *Semaphore) Rawlink(fn func(scheduler.Linkable)) scheduler.LinkID {
+	if s.links.Check("Semaphore.Rawlink") != nil {
+		return 0
+	}
 	return s.lazy().links.Rawlink(s, fn)
 }
 
@@ -396,7 +409,12 @@ func (DummySemaphore) TryAcquire() bool { return true }
 func (DummySemaphore) Release() (int, error) { return 1, nil }
 
 // Wait returns 1 at once.
-func (DummySemaphore) Wait(context.Context) (int, error) { return 1, nil }
+func (DummySemaphore) Wait(ctx context.Context) (int, error) {
+	if ctx == nil {
+		return 0, &Error{Op: "DummySemaphore.Wait", Err: scheduler.ErrNilArgument}
+	}
+	return 1, nil
+}
 
 // Locked is always false.
 func (DummySemaphore) Locked() bool { return false }

@@ -417,6 +417,10 @@ func (q *Queue[T]) put(op string, item T) (*scheduler.Hub, error) {
 // ErrShutdown once a shut-down queue is drained. It refuses foreign
 // goroutines as Put does.
 func (q *Queue[T]) Get(ctx context.Context) (T, error) {
+	if ctx == nil {
+		var zero T
+		return zero, &Error{Op: "Queue.Get", Err: scheduler.ErrNilArgument}
+	}
 	return q.get(ctx, "Queue.Get", true)
 }
 
@@ -426,6 +430,10 @@ func (q *Queue[T]) TryGet() (T, error) { return q.get(nil, "Queue.TryGet", true)
 
 // Peek returns the next item without removing it, waiting as Get does.
 func (q *Queue[T]) Peek(ctx context.Context) (T, error) {
+	if ctx == nil {
+		var zero T
+		return zero, &Error{Op: "Queue.Peek", Err: scheduler.ErrNilArgument}
+	}
 	return q.get(ctx, "Queue.Peek", false)
 }
 
@@ -452,10 +460,7 @@ func (q *Queue[T]) get(ctx context.Context, op string, take bool) (T, error) {
 		return zero, &Error{Op: op, Err: ErrShutdown}
 	}
 	if ctx == nil {
-		if op == "Queue.Get" || op == "Queue.Peek" {
-			return zero, &Error{Op: op, Err: scheduler.ErrNilArgument}
-		}
-		return zero, &Error{Op: op, Err: ErrEmpty}
+		return zero, &Error{Op: op, Err: ErrEmpty} // a Try form
 	}
 	return q.wait(ctx, h, op, take)
 }

@@ -137,3 +137,18 @@ func TestZeroJoinableQueue(t *testing.T) {
 		return q.Join(bg)
 	})
 }
+
+// A nil context is refused even when an item is there (it used to be
+// refused only when the call would wait).
+func TestNilContextWithItems(t *testing.T) {
+	run(t, func() error {
+		q := queue.New[int](0)
+		require.NoError(t, q.TryPut(1))
+		_, err := q.Get(nil) //nolint:staticcheck // the nil context is the point
+		assert.ErrorIs(t, err, scheduler.ErrNilArgument)
+		_, err = q.Peek(nil) //nolint:staticcheck
+		assert.ErrorIs(t, err, scheduler.ErrNilArgument)
+		assert.Equal(t, 1, q.Len())
+		return nil
+	})
+}
