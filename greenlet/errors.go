@@ -110,3 +110,9 @@ func (e *PanicError) Unwrap() error {
 	}
 	return nil
 }
+
+// ErrUncreated is returned by the methods of a nil or zero Greenlet, one
+// not made by New, NewWithParent or Current.
+var ErrUncreated = errors.New("greenlet: not created by New, NewWithParent or Current")
+
+func errUncreated(op string) error { return &Error{Op: op, Err: ErrUncreated} }

@@ -207,6 +207,9 @@ func NewWithParent(parent *Greenlet, run Func) (*Greenlet, error) {
 	if parent == nil {
 		return nil, &Error{Op: "new", Err: ErrNilParent}
 	}
+	if !parent.created() {
+		return nil, errUncreated("new")
+	}
 	if parent.o.current.goid != goid.Get() {
 		return nil, &Error{Op: "new", Greenlet: parent.id, Err: ErrWrongGoroutine}
 	}
@@ -222,10 +225,18 @@ func newGreenlet(parent *Greenlet, run Func) *Greenlet {
 }
 
 // ID is a process-wide unique number for the greenlet, for diagnostics.
-func (g *Greenlet) ID() uint64 { return g.id }
+func (g *Greenlet) ID() uint64 {
+	if g == nil {
+		return 0
+	}
+	return g.id
+}
 
 // String names the greenlet for diagnostics.
 func (g *Greenlet) String() string {
+	if !g.created() {
+		return "greenlet (not created)"
+	}
 	if g.isMain {
 		return "main greenlet " + strconv.FormatUint(g.id, 10)
 	}
@@ -233,37 +244,62 @@ func (g *Greenlet) String() string {
 }
 
 // Parent returns the greenlet's parent; nil for a main greenlet.
-func (g *Greenlet) Parent() *Greenlet { return g.parent }
+func (g *Greenlet) Parent() *Greenlet {
+	if g == nil {
+		return nil
+	}
+	return g.parent
+}
 
 // Main returns the main greenlet of g's owner.
-func (g *Greenlet) Main() *Greenlet { return g.o.main }
+func (g *Greenlet) Main() *Greenlet {
+	if !g.created() {
+		return nil
+	}
+	return g.o.main
+}
 
 // IsMain reports whether g is the main greenlet of its owner.
-func (g *Greenlet) IsMain() bool { return g.isMain }
+func (g *Greenlet) IsMain() bool { return g.created() && g.isMain }
 
 // Started reports whether g was ever switched or thrown into (a main
 // greenlet always was).
-func (g *Greenlet) Started() bool { return g.state != stUnstarted }
+func (g *Greenlet) Started() bool { return g.created() && g.state != stUnstarted }
 
 // Dead reports whether g finished: its Func returned, panicked, or it was
 // killed. An unstarted greenlet is not dead.
-func (g *Greenlet) Dead() bool { return g.state == stDead }
+func (g *Greenlet) Dead() bool { return g.created() && g.state == stDead }
 
 // Active reports whether g started and is not dead (python's bool(g)).
-func (g *Greenlet) Active() bool { return g.state != stUnstarted && g.state != stDead }
+func (g *Greenlet) Active() bool {
+	return g.created() && g.state != stUnstarted && g.state != stDead
+}
 
 // OwnedByCaller reports whether the calling goroutine may operate on g: it
 // is running the current greenlet of g's owner.
-func (g *Greenlet) OwnedByCaller() bool { return g.o.current.goid == goid.Get() }
+func (g *Greenlet) OwnedByCaller() bool { return g.created() && g.o.current.goid == goid.Get() }
 
 // OwnerGoroutine returns the id of the goroutine that owns g (the one whose
 // main greenlet is g's root).
-func (g *Greenlet) OwnerGoroutine() int64 { return g.o.goid }
+func (g *Greenlet) OwnerGoroutine() int64 {
+	if !g.created() {
+		return 0
+	}
+	return g.o.goid
+}
+
+// created reports whether g was made by New, NewWithParent or Current: the
+// zero Greenlet and a nil one are not, and their methods return errors or
+// zero results.
+func (g *Greenlet) created() bool { return g != nil && g.o != nil }
 
 // SetParent re-parents g. It refuses a nil parent, a main greenlet (which
 // has no parent), a parent of another owner, and a parent chain that would
 // come back to g.
 func (g *Greenlet) SetParent(p *Greenlet) error {
+	if !g.created() {
+		return errUncreated("set parent")
+	}
 	if g.o.current.goid != goid.Get() {
 		return g.refuse("set parent", ErrWrongGoroutine)
 	}
@@ -311,7 +347,7 @@ func (g *Greenlet) Switch(v any) (any, error) {
 	// Small enough to inline, so that a switch costs one frame (transfer)
 	// above the coroutine switch: every frame is a return the CPU
 	// mispredicts once the other coroutine has run.
-	return g.o.transfer(g, v, nil)
+	return transfer(g, v, nil)
 }
 
 // Throw raises err (ErrGreenletExit when nil) in g at its switch point and
@@ -326,12 +362,17 @@ func (g *Greenlet) Throw(err error) (any, error) {
 	if err == nil {
 		err = ErrGreenletExit
 	}
-	return g.o.transfer(g, nil, err)
+	return transfer(g, nil, err)
 }
 
 // transfer starts a switch (err == nil) or a throw to g from the running
-// greenlet, checking that the caller is that greenlet's goroutine.
-func (o *owner) transfer(g *Greenlet, v any, err error) (any, error) {
+// greenlet, checking that g was created and that the caller is that
+// greenlet's goroutine.
+func transfer(g *Greenlet, v any, err error) (any, error) {
+	if g == nil || g.o == nil {
+		return nil, errUncreated("switch")
+	}
+	o := g.o
 	cur := o.current
 	if cur.goid != goid.Get() || cur.stopping {
 		return nil, o.refuseTransfer(g, err != nil)
@@ -662,6 +703,9 @@ func (m *Greenlet) KillAll() error {
 }
 
 func (m *Greenlet) checkRunningMain(op string) error {
+	if !m.created() {
+		return errUncreated(op)
+	}
 	if m.o.current.goid != goid.Get() {
 		return m.refuse(op, ErrWrongGoroutine)
 	}
@@ -735,7 +779,7 @@ func (m *Greenlet) Close() error {
 // world, so it is meant for diagnostics. It is nil for an unstarted or dead
 // greenlet.
 func (g *Greenlet) Stack() []byte {
-	if g.state == stUnstarted || g.state == stDead {
+	if !g.created() || g.state == stUnstarted || g.state == stDead {
 		return nil
 	}
 	if g.goid == goid.Get() {

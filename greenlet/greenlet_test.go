@@ -431,3 +431,32 @@ func TestStoppedGreenletUnwindsWithGreenletExit(t *testing.T) {
 	require.True(t, ok, "recovered %T %v", recovered, recovered)
 	assert.ErrorIs(t, err, ErrGreenletExit)
 }
+
+// The zero Greenlet and a nil one (not made by New, NewWithParent or
+// Current) answer every method with an error or a zero result; they used to
+// panic on a nil owner.
+func TestUncreatedGreenlet(t *testing.T) {
+	for name, g := range map[string]*Greenlet{"zero": {}, "nil": nil} {
+		_, err := g.Switch(1)
+		assert.ErrorIs(t, err, ErrUncreated, name)
+		_, err = g.Throw(nil)
+		assert.ErrorIs(t, err, ErrUncreated, name)
+		assert.ErrorIs(t, g.SetParent(Current()), ErrUncreated, name)
+		assert.ErrorIs(t, g.KillAll(), ErrUncreated, name)
+		assert.ErrorIs(t, g.Close(), ErrUncreated, name)
+		_, err = NewWithParent(g, nil)
+		if g == nil {
+			assert.ErrorIs(t, err, ErrNilParent, name)
+		} else {
+			assert.ErrorIs(t, err, ErrUncreated, name)
+		}
+		assert.Nil(t, g.Main(), name)
+		assert.Nil(t, g.Parent(), name)
+		assert.Nil(t, g.Stack(), name)
+		assert.False(t, g.IsMain() || g.Started() || g.Dead() || g.Active() || g.OwnedByCaller(), name)
+		assert.Zero(t, g.OwnerGoroutine(), name)
+		assert.Zero(t, g.ID(), name)
+		assert.NotEmpty(t, g.String(), name)
+	}
+	require.NoError(t, Current().Close())
+}
