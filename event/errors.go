@@ -2,6 +2,7 @@ package event
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/geventgo/geventgo/scheduler"
 )
@@ -23,10 +24,20 @@ type Error struct {
 
 // Error returns "event: Op: cause", so the text names the package and the
 // call that failed.
-func (e *Error) Error() string { return "event: " + e.Op + ": " + e.Err.Error() }
+func (e *Error) Error() string {
+	if e == nil {
+		return "event: <nil>"
+	}
+	return "event: " + e.Op + ": " + fmt.Sprint(e.Err)
+}
 
 // Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.Err }
+func (e *Error) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
 
 func opErr(op string, err error) error {
 	var e *Error

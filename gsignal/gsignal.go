@@ -51,7 +51,12 @@ type SignalError struct {
 }
 
 // Error returns ErrInterrupted's message followed by the signal's name.
-func (e *SignalError) Error() string { return fmt.Sprintf("%v: %v", ErrInterrupted, e.Signal) }
+func (e *SignalError) Error() string {
+	if e == nil {
+		return "gsignal: <nil>"
+	}
+	return fmt.Sprintf("%v: %v", ErrInterrupted, e.Signal)
+}
 
 // Unwrap returns ErrInterrupted.
 func (e *SignalError) Unwrap() error { return ErrInterrupted }
@@ -63,10 +68,20 @@ type Error struct {
 }
 
 // Error returns "gsignal: Op: cause", so the text names the package and the call that failed.
-func (e *Error) Error() string { return "gsignal: " + e.Op + ": " + e.Err.Error() }
+func (e *Error) Error() string {
+	if e == nil {
+		return "gsignal: <nil>"
+	}
+	return "gsignal: " + e.Op + ": " + fmt.Sprint(e.Err)
+}
 
 // Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.Err }
+func (e *Error) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
 
 // Handler is a signal handler installed by Handle. The zero Handler is not installed: Stop
 // returns an error matching scheduler.ErrNilArgument.

@@ -41,6 +41,7 @@ package lock
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/geventgo/geventgo/event"
 	"github.com/geventgo/geventgo/greenlet"
@@ -68,11 +69,19 @@ type Error struct {
 
 // Error returns "lock: Op: sentinel"; Counter is not part of the text.
 func (e *Error) Error() string {
-	return "lock: " + e.Op + ": " + e.Err.Error()
+	if e == nil {
+		return "lock: <nil>"
+	}
+	return "lock: " + e.Op + ": " + fmt.Sprint(e.Err)
 }
 
 // Unwrap returns the sentinel.
-func (e *Error) Unwrap() error { return e.Err }
+func (e *Error) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
 
 // Semaphore is gevent's Semaphore: a counter of releases minus acquires plus
 // an initial value; Acquire blocks while it is zero. It does not track who

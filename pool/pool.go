@@ -49,6 +49,7 @@ package pool
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 
 	"github.com/geventgo/geventgo/lock"
@@ -83,10 +84,20 @@ type Error struct {
 
 // Error returns "pool: Op: cause", so the text names the package and the
 // call that failed.
-func (e *Error) Error() string { return "pool: " + e.Op + ": " + e.Err.Error() }
+func (e *Error) Error() string {
+	if e == nil {
+		return "pool: <nil>"
+	}
+	return "pool: " + e.Op + ": " + fmt.Sprint(e.Err)
+}
 
 // Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.Err }
+func (e *Error) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
 
 func nilArg(op string) error { return &Error{Op: op, Err: scheduler.ErrNilArgument} }
 

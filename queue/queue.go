@@ -82,10 +82,20 @@ type Error struct {
 
 // Error returns "queue: Op: cause", so the text names the package and the
 // call that failed.
-func (e *Error) Error() string { return "queue: " + e.Op + ": " + e.Err.Error() }
+func (e *Error) Error() string {
+	if e == nil {
+		return "queue: <nil>"
+	}
+	return "queue: " + e.Op + ": " + fmt.Sprint(e.Err)
+}
 
 // Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.Err }
+func (e *Error) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
 
 // store is the item container: FIFO ring, LIFO stack or heap.
 type store[T any] interface {

@@ -29,6 +29,7 @@ package resolver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"strconv"
@@ -53,15 +54,23 @@ type Error struct {
 
 // Error returns "resolver: Op name: cause".
 func (e *Error) Error() string {
+	if e == nil {
+		return "resolver: <nil>"
+	}
 	op := e.Op
 	if e.Name != "" {
 		op += " " + e.Name
 	}
-	return "resolver: " + op + ": " + e.Err.Error()
+	return "resolver: " + op + ": " + fmt.Sprint(e.Err)
 }
 
 // Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.Err }
+func (e *Error) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
 
 // Resolver runs a net.Resolver on a thread pool. The zero Resolver, like a nil *Resolver (as for
 // net.Resolver), runs net.DefaultResolver on the calling hub's threadpool.Default(). A Resolver

@@ -85,10 +85,20 @@ type Error struct {
 
 // Error returns "scheduler: Op: cause", so the text names the package and
 // the call that failed.
-func (e *Error) Error() string { return "scheduler: " + e.Op + ": " + e.Err.Error() }
+func (e *Error) Error() string {
+	if e == nil {
+		return "scheduler: <nil>"
+	}
+	return "scheduler: " + e.Op + ": " + fmt.Sprint(e.Err)
+}
 
 // Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.Err }
+func (e *Error) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
 
 func opErr(op string, err error) error { return &Error{Op: op, Err: err} }
 
@@ -100,10 +110,18 @@ type PanicError struct {
 
 // Error returns "panic: " and the panic value; the stack is left out (a
 // *GreenletError's text adds it).
-func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
+func (e *PanicError) Error() string {
+	if e == nil {
+		return "scheduler: <nil>"
+	}
+	return fmt.Sprintf("panic: %v", e.Value)
+}
 
 // Unwrap returns the panic value when it is an error.
 func (e *PanicError) Unwrap() error {
+	if e == nil {
+		return nil
+	}
 	if err, ok := e.Value.(error); ok {
 		return err
 	}
@@ -129,6 +147,9 @@ type LoopExitError struct {
 // blocked greenlet, what it waits on and its indented stack, so the text
 // alone shows where everything is stuck.
 func (e *LoopExitError) Error() string {
+	if e == nil {
+		return "scheduler: <nil>"
+	}
 	var b strings.Builder
 	b.WriteString("scheduler: ")
 	b.WriteString(ErrLoopExit.Error())

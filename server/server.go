@@ -67,10 +67,20 @@ type Error struct {
 }
 
 // Error returns "server: Op: cause", so the text names the package and the call that failed.
-func (e *Error) Error() string { return "server: " + e.Op + ": " + e.Err.Error() }
+func (e *Error) Error() string {
+	if e == nil {
+		return "server: <nil>"
+	}
+	return "server: " + e.Op + ": " + fmt.Sprint(e.Err)
+}
 
 // Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.Err }
+func (e *Error) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
 
 // DefaultStopTimeout is how long Serve, when the greenlet serving is killed (gsignal.Main on
 // the first signal), lets the handlers finish before it kills them (gevent's stop_timeout).

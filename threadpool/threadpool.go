@@ -63,10 +63,20 @@ type Error struct {
 }
 
 // Error returns "threadpool: Op: cause", so the text names the package and the call that failed.
-func (e *Error) Error() string { return "threadpool: " + e.Op + ": " + e.Err.Error() }
+func (e *Error) Error() string {
+	if e == nil {
+		return "threadpool: <nil>"
+	}
+	return "threadpool: " + e.Op + ": " + fmt.Sprint(e.Err)
+}
 
 // Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.Err }
+func (e *Error) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
 
 // opErr wraps err for op; the errors of the primitives the pool waits on are re-labelled with
 // op, the call the caller made, instead of being wrapped a second time.
