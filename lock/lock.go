@@ -121,6 +121,10 @@ func NewBoundedSemaphore(value int) (*BoundedSemaphore, error) {
 	return s, nil
 }
 
+// nilArg is the error of a call on a nil semaphore or lock, or with a nil
+// context.
+func nilArg(op string) error { return &Error{Op: op, Err: scheduler.ErrNilArgument} }
+
 func (s *Semaphore) init(value int, bounded bool) {
 	s.counter, s.initial, s.bounded, s.set = value, value, bounded, true
 	s.links.OnlyWhileReady = true
@@ -129,6 +133,9 @@ func (s *Semaphore) init(value int, bounded bool) {
 // count is the counter, 1 for a zero semaphore, without initialising it: the
 // readers must not write (a foreign goroutine may call them).
 func (s *Semaphore) count() int {
+	if s == nil {
+		return 0
+	}
 	if !s.set {
 		return 1
 	}
@@ -158,6 +165,9 @@ func (s *Semaphore) Ready() bool { return s.count() > 0 }
 // ctx ended first, what was thrown into the waiting greenlet (Kill, a
 // Timeout, LoopExit), or an error matching ErrNotGreenlet.
 func (s *Semaphore) Acquire(ctx context.Context) error {
+	if s == nil || ctx == nil {
+		return nilArg("Semaphore.Acquire")
+	}
 	if err := s.links.Check("Semaphore.Acquire"); err != nil {
 		return err
 	}
@@ -181,6 +191,9 @@ func (s *Semaphore) Acquire(ctx context.Context) error {
 // it did; it never blocks. From a goroutine that is not a greenlet of the
 // semaphore's hub it acquires nothing and returns false.
 func (s *Semaphore) TryAcquire() bool {
+	if s == nil {
+		return false
+	}
 	if s.links.Check("Semaphore.TryAcquire") != nil {
 		return false
 	}
@@ -195,6 +208,9 @@ func (s *Semaphore) TryAcquire() bool {
 // waiter; it returns the new counter. A BoundedSemaphore refuses to go above
 // its initial value.
 func (s *Semaphore) Release() (int, error) {
+	if s == nil {
+		return 0, nilArg("Semaphore.Release")
+	}
 	op := "Semaphore.Release"
 	if s.bounded {
 		op = "BoundedSemaphore.Release"
@@ -215,6 +231,9 @@ func (s *Semaphore) Release() (int, error) {
 // until ctx is done; it returns the counter then (which may be 0 if others
 // acquired it first).
 func (s *Semaphore) Wait(ctx context.Context) (int, error) {
+	if s == nil || ctx == nil {
+		return 0, nilArg("Semaphore.Wait")
+	}
 	if err := s.links.Check("Semaphore.Wait"); err != nil {
 		return 0, err
 	}
@@ -228,22 +247,36 @@ func (s *Semaphore) Wait(ctx context.Context) (int, error) {
 // Rawlink calls fn on the hub when the semaphore can be acquired (gevent's
 // rawlink); fn is called once and should acquire or pass the turn on.
 func (s *Semaphore) Rawlink(fn func(scheduler.Linkable)) scheduler.LinkID {
-	if s.links.Check("Semaphore.Rawlink") != nil {
+	if s == nil || s.links.Check("Semaphore.Rawlink") != nil {
 		return 0
 	}
 	return s.lazy().links.Rawlink(s, fn)
 }
 
 // Unlink removes a link that has not run.
-func (s *Semaphore) Unlink(id scheduler.LinkID) { s.links.Unlink(id) }
+func (s *Semaphore) Unlink(id scheduler.LinkID) {
+	if s != nil {
+		s.links.Unlink(id)
+	}
+}
 
 // Hub returns the hub the semaphore is bound to (that of the first greenlet
 // that used it; nil before). scheduler.IWait uses it to refuse a wait from
 // another hub. Goroutine-safe.
-func (s *Semaphore) Hub() *scheduler.Hub { return s.links.Hub() }
+func (s *Semaphore) Hub() *scheduler.Hub {
+	if s == nil {
+		return nil
+	}
+	return s.links.Hub()
+}
 
 // LinkCount returns how many links and waiters are registered.
-func (s *Semaphore) LinkCount() int { return s.links.Len() }
+func (s *Semaphore) LinkCount() int {
+	if s == nil {
+		return 0
+	}
+	return s.links.Len()
+}
 
 // BoundedSemaphore is a Semaphore that cannot be released above its initial
 // value. The zero value is bounded at 1, gevent's default;
@@ -257,18 +290,27 @@ type BoundedSemaphore struct {
 // Release is Semaphore.Release that fails with ErrReleasedTooManyTimes above
 // the initial value.
 func (b *BoundedSemaphore) Release() (int, error) {
+	if b == nil {
+		return 0, nilArg("BoundedSemaphore.Release")
+	}
 	b.bounded = true
 	return b.Semaphore.Release()
 }
 
 // Acquire is Semaphore.Acquire; see it.
 func (b *BoundedSemaphore) Acquire(ctx context.Context) error {
+	if b == nil || ctx == nil {
+		return nilArg("BoundedSemaphore.Acquire")
+	}
 	b.bounded = true
 	return b.Semaphore.Acquire(ctx)
 }
 
 // TryAcquire is Semaphore.TryAcquire; see it.
 func (b *BoundedSemaphore) TryAcquire() bool {
+	if b == nil {
+		return false
+	}
 	b.bounded = true
 	return b.Semaphore.TryAcquire()
 }
@@ -282,13 +324,21 @@ type Lock struct {
 }
 
 // Acquire takes the lock, waiting as Semaphore.Acquire does.
-func (l *Lock) Acquire(ctx context.Context) error { return l.s.Acquire(ctx) }
+func (l *Lock) Acquire(ctx context.Context) error {
+	if l == nil || ctx == nil {
+		return nilArg("Lock.Acquire")
+	}
+	return l.s.Acquire(ctx)
+}
 
 // TryAcquire takes the lock if it is free and reports whether it did.
-func (l *Lock) TryAcquire() bool { return l.s.TryAcquire() }
+func (l *Lock) TryAcquire() bool { return l != nil && l.s.TryAcquire() }
 
 // Release frees the lock and schedules the wake-up of the first waiter.
 func (l *Lock) Release() error {
+	if l == nil {
+		return nilArg("Lock.Release")
+	}
 	_, err := l.s.Release()
 	var le *Error
 	if errors.As(err, &le) {
@@ -298,21 +348,33 @@ func (l *Lock) Release() error {
 }
 
 // Locked reports whether the lock is held.
-func (l *Lock) Locked() bool { return l.s.Locked() }
+func (l *Lock) Locked() bool { return l == nil || l.s.Locked() }
 
 // Ready reports whether the lock is free.
-func (l *Lock) Ready() bool { return l.s.Ready() }
+func (l *Lock) Ready() bool { return l != nil && l.s.Ready() }
 
 // Rawlink calls fn on the hub once the lock is free.
 func (l *Lock) Rawlink(fn func(scheduler.Linkable)) scheduler.LinkID {
+	if l == nil {
+		return 0
+	}
 	return l.s.Rawlink(fn)
 }
 
 // Unlink removes a link that has not run.
-func (l *Lock) Unlink(id scheduler.LinkID) { l.s.Unlink(id) }
+func (l *Lock) Unlink(id scheduler.LinkID) {
+	if l != nil {
+		l.s.Unlink(id)
+	}
+}
 
 // Hub returns the hub the lock is bound to; see Semaphore.Hub.
-func (l *Lock) Hub() *scheduler.Hub { return l.s.Hub() }
+func (l *Lock) Hub() *scheduler.Hub {
+	if l == nil {
+		return nil
+	}
+	return l.s.Hub()
+}
 
 // RLock is gevent's RLock: a reentrant lock owned by the greenlet that
 // acquired it; only the owner may release it. The zero value is unlocked.
@@ -325,6 +387,9 @@ type RLock struct {
 
 // caller returns the calling greenlet if it may use the lock.
 func (r *RLock) caller(op string) (*greenlet.Greenlet, error) {
+	if r == nil {
+		return nil, nilArg(op)
+	}
 	if err := r.block.s.links.Check(op); err != nil {
 		return nil, err
 	}
@@ -333,6 +398,9 @@ func (r *RLock) caller(op string) (*greenlet.Greenlet, error) {
 
 // Acquire takes the lock or, for its owner, increments its recursion count.
 func (r *RLock) Acquire(ctx context.Context) error {
+	if ctx == nil {
+		return nilArg("RLock.Acquire")
+	}
 	me, err := r.caller("RLock.Acquire")
 	if err != nil {
 		return err
@@ -385,10 +453,15 @@ func (r *RLock) Release() error {
 }
 
 // Locked reports whether some greenlet holds the lock.
-func (r *RLock) Locked() bool { return r.owner != nil }
+func (r *RLock) Locked() bool { return r == nil || r.owner != nil }
 
 // Count returns the owner's recursion depth (0 when free).
-func (r *RLock) Count() int { return r.count }
+func (r *RLock) Count() int {
+	if r == nil {
+		return 0
+	}
+	return r.count
+}
 
 // IsOwned reports whether the calling greenlet holds the lock.
 func (r *RLock) IsOwned() bool {
