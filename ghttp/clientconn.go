@@ -1,0 +1,472 @@
+package ghttp
+
+import (
+	"bufio"
+	"container/list"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/geventgo/geventgo/scheduler"
+	"github.com/geventgo/geventgo/socket"
+)
+
+// errReadOnClosedResBody is what a response body's Read returns after Close (net/http's
+// words).
+var errReadOnClosedResBody = errors.New("http: read on closed response body")
+
+// timeoutError is a Transport's own time limit (ResponseHeaderTimeout, TLSHandshakeTimeout):
+// a net.Error whose Timeout is true, matching scheduler.ErrTimeout.
+type timeoutError struct{ msg string }
+
+func (e *timeoutError) Error() string        { return e.msg }
+func (e *timeoutError) Timeout() bool        { return true }
+func (e *timeoutError) Temporary() bool      { return true }
+func (e *timeoutError) Is(target error) bool { return target == scheduler.ErrTimeout }
+
+var (
+	errResponseHeaderTimeout = &timeoutError{"net/http: timeout awaiting response headers"}
+	errTLSHandshakeTimeout   = &timeoutError{"net/http: TLS handshake timeout"}
+)
+
+// deadlineError is a request's context deadline reached by a socket deadline: the hub's timer
+// may fire an instant before ctx.Err() says so, so scheduler.ContextError cannot be asked. It
+// matches context.DeadlineExceeded and scheduler.ErrTimeout, as ContextError's does.
+type deadlineError struct{}
+
+func (deadlineError) Error() string   { return "context deadline exceeded" }
+func (deadlineError) Timeout() bool   { return true }
+func (deadlineError) Temporary() bool { return true }
+func (deadlineError) Is(target error) bool {
+	return target == context.DeadlineExceeded || target == scheduler.ErrTimeout
+}
+
+// persistConn is one client connection, kept for reuse between requests. Hub-affine.
+type persistConn struct {
+	st       *transportState
+	key      connKey
+	conn     net.Conn     // the socket, or the *tls.Conn over it
+	sc       *socket.Conn // the socket when DialContext made one (for the liveness peek)
+	tlsState *tls.ConnectionState
+	br       *bufio.Reader
+	bw       *bufio.Writer
+	rd       pcReader
+
+	reused  bool
+	closed  bool
+	idleAt  time.Time
+	lruElem *list.Element
+
+	// The request in flight.
+	ctx        context.Context
+	gen        uint64 // bumped by arm and disarm: a late cancel from an earlier request is dropped
+	canceled   bool   // the context's cancel arrived (the deadline was set in the past)
+	ctxDL      time.Time
+	rhtDL      time.Time // the ResponseHeaderTimeout deadline, while it is the read deadline
+	dlSet      bool
+	stopCancel func() bool
+	keepAlive  bool
+	writer     *scheduler.Greenlet[struct{}] // writes a request with a body
+	writerRan  bool
+	writeErr   error
+	unsent     io.Closer // the body the writer is to send, until it runs
+}
+
+// pcReader is what the connection's bufio.Reader reads from: it bounds a response header and
+// counts the bytes of the response.
+type pcReader struct {
+	pc        *persistConn
+	limit     int64
+	respBytes int64
+}
+
+func (r *pcReader) Read(p []byte) (int, error) {
+	if r.limit <= 0 {
+		return 0, fmt.Errorf("read limit of %d bytes exhausted", r.pc.st.t.maxResponseHeaderBytes())
+	}
+	if int64(len(p)) > r.limit {
+		p = p[:r.limit]
+	}
+	n, err := r.pc.conn.Read(p)
+	r.limit -= int64(n)
+	r.respBytes += int64(n)
+	return n, err
+}
+
+func (t *Transport) maxResponseHeaderBytes() int64 {
+	if t.MaxResponseHeaderBytes > 0 {
+		return t.MaxResponseHeaderBytes
+	}
+	return defaultMaxResponseHeaderBytes
+}
+
+// dial makes a connection for key: the dial, and the TLS handshake for https, bounded by ctx.
+func (st *transportState) dial(ctx context.Context, key connKey) (*persistConn, error) {
+	t := st.t
+	var (
+		conn net.Conn
+		err  error
+	)
+	if t.DialContext != nil {
+		conn, err = t.DialContext(ctx, "tcp", key.addr)
+		if err == nil && conn == nil {
+			err = fmt.Errorf("DialContext returned a nil connection: %w", scheduler.ErrNilArgument)
+		}
+	} else {
+		var d socket.Dialer
+		conn, err = d.DialContext(ctx, "tcp", key.addr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	pc := &persistConn{st: st, key: key, conn: conn}
+	pc.sc, _ = conn.(*socket.Conn)
+	if key.scheme == "https" {
+		if err := pc.handshake(ctx); err != nil {
+			_ = conn.Close()
+			return nil, err
+		}
+	}
+	pc.rd.pc = pc
+	pc.br = bufio.NewReaderSize(&pc.rd, 4<<10)
+	pc.bw = bufio.NewWriterSize(pc.conn, 4<<10)
+	return pc, nil
+}
+
+// handshake runs the TLS client handshake in the calling greenlet, bounded by ctx and
+// TLSHandshakeTimeout. Handshake, not HandshakeContext: with a context that can be cancelled
+// crypto/tls starts a goroutine that closes the socket from outside the hub while this
+// greenlet may wait for it on a channel.
+func (pc *persistConn) handshake(ctx context.Context) error {
+	t := pc.st.t
+	cfg := &tls.Config{}
+	if t.TLSClientConfig != nil {
+		cfg = t.TLSClientConfig.Clone()
+	}
+	if cfg.ServerName == "" {
+		host, _, _ := net.SplitHostPort(pc.key.addr)
+		cfg.ServerName = host
+	}
+	cfg.NextProtos = slices.DeleteFunc(slices.Clone(cfg.NextProtos), func(p string) bool { return p == "h2" })
+	tc := tls.Client(pc.conn, cfg)
+	pc.conn = tc
+	pc.arm(ctx)
+	var hsDL time.Time
+	if d := t.TLSHandshakeTimeout; d > 0 {
+		if dl := time.Now().Add(d); pc.ctxDL.IsZero() || dl.Before(pc.ctxDL) {
+			hsDL = dl
+			_ = tc.SetDeadline(dl)
+			pc.dlSet = true
+		}
+	}
+	err := tc.Handshake()
+	if err != nil {
+		if !hsDL.IsZero() && errors.Is(err, os.ErrDeadlineExceeded) && !pc.canceled {
+			err = errTLSHandshakeTimeout
+		} else {
+			err = pc.mapErr(err)
+		}
+	}
+	pc.disarm()
+	if err != nil {
+		return err
+	}
+	cs := tc.ConnectionState()
+	pc.tlsState = &cs
+	return nil
+}
+
+// arm bounds the connection's I/O by ctx: its deadline becomes the socket's, its cancel sets a
+// deadline in the past through a Post to the hub. No goroutine runs unless ctx is cancelled.
+func (pc *persistConn) arm(ctx context.Context) {
+	pc.gen++
+	pc.ctx, pc.canceled, pc.ctxDL, pc.rhtDL = ctx, false, time.Time{}, time.Time{}
+	if dl, ok := ctx.Deadline(); ok {
+		pc.ctxDL = dl
+		_ = pc.conn.SetDeadline(dl)
+		pc.dlSet = true
+	}
+	if ctx.Done() == nil {
+		return
+	}
+	gen, h := pc.gen, pc.st.h
+	pc.stopCancel = context.AfterFunc(ctx, func() {
+		_ = h.Post(func() {
+			if pc.gen == gen && !pc.closed {
+				pc.canceled = true
+				pc.dlSet = true
+				_ = pc.conn.SetDeadline(aLongTimeAgo)
+			}
+		})
+	})
+}
+
+// disarm ends arm's bounds.
+func (pc *persistConn) disarm() {
+	pc.gen++
+	if pc.stopCancel != nil {
+		pc.stopCancel()
+		pc.stopCancel = nil
+	}
+	if pc.dlSet && !pc.closed {
+		_ = pc.conn.SetDeadline(time.Time{})
+	}
+	pc.dlSet = false
+	pc.ctxDL, pc.rhtDL = time.Time{}, time.Time{}
+}
+
+// mapErr turns an I/O error of the request in flight into the error of the limit that caused
+// it: the context's cancel or deadline, or ResponseHeaderTimeout.
+func (pc *persistConn) mapErr(err error) error {
+	switch {
+	case pc.canceled:
+		if e := scheduler.ContextError(pc.ctx); e != nil {
+			return e
+		}
+		return context.Canceled
+	case !errors.Is(err, os.ErrDeadlineExceeded):
+		return err
+	case !pc.rhtDL.IsZero():
+		return errResponseHeaderTimeout
+	case !pc.ctxDL.IsZero():
+		return deadlineError{}
+	}
+	return err
+}
+
+// alive reports whether an idle connection is still open and quiet: a peek that finds
+// nothing to read (the server has neither closed it nor sent anything unasked).
+func (pc *persistConn) alive() bool {
+	if pc.sc == nil {
+		return true
+	}
+	var b [1]byte
+	_, _, err := syscall.Recvfrom(pc.sc.Fd(), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	return err == syscall.EAGAIN
+}
+
+// roundTrip writes req on the connection and reads the response header; a request with a body
+// is written by a greenlet of its own, so that a server answering before it read the whole
+// body (a 413, a redirect) is heard.
+func (pc *persistConn) roundTrip(ctx context.Context, req *http.Request) (*http.Response, error) {
+	t := pc.st.t
+	pc.arm(ctx)
+	pc.rd.respBytes = 0
+	pc.writer, pc.writerRan, pc.writeErr = nil, false, nil
+	r := req
+	if t.DisableKeepAlives && !req.Close {
+		r = new(http.Request)
+		*r = *req
+		r.Close = true
+	}
+	if r.Body != nil && r.Body != http.NoBody {
+		pc.unsent = r.Body
+		pc.writer = scheduler.Spawn(func() (struct{}, error) {
+			pc.writerRan = true
+			pc.writeErr = pc.writeRequest(r)
+			return struct{}{}, nil
+		})
+		pc.writer.SetName("ghttp request body " + pc.key.addr)
+	} else if err := pc.writeRequest(r); err != nil {
+		return nil, pc.fail(err)
+	}
+	resp, err := pc.readResponse(req)
+	if err != nil {
+		if pc.writer != nil && pc.writer.Ready() && pc.writeErr != nil && !pc.canceled {
+			err = pc.writeErr // the write failed first: its error says more
+		}
+		return nil, pc.fail(err)
+	}
+	resp.TLS = pc.tlsState
+	pc.keepAlive = !resp.Close && !r.Close && !t.DisableKeepAlives
+	switch {
+	case resp.StatusCode == http.StatusSwitchingProtocols && isProtocolSwitchResponse(resp.StatusCode, resp.Header):
+		pc.detach()
+		resp.Body = &switchedBody{pc: pc}
+	case resp.Body == http.NoBody:
+		pc.finish(true)
+	default:
+		resp.Body = &bodyEOF{pc: pc, body: resp.Body}
+	}
+	return resp, nil
+}
+
+func (pc *persistConn) writeRequest(r *http.Request) error {
+	if err := r.Write(pc.bw); err != nil {
+		return err
+	}
+	return pc.bw.Flush()
+}
+
+// readResponse reads the response header, skipping informational responses, under
+// ResponseHeaderTimeout and the header size limit.
+func (pc *persistConn) readResponse(req *http.Request) (*http.Response, error) {
+	t := pc.st.t
+	if d := t.ResponseHeaderTimeout; d > 0 {
+		if dl := time.Now().Add(d); pc.ctxDL.IsZero() || dl.Before(pc.ctxDL) {
+			pc.rhtDL = dl
+			pc.dlSet = true
+			_ = pc.conn.SetReadDeadline(dl)
+		}
+	}
+	limit := t.maxResponseHeaderBytes()
+	for n1xx := 0; ; n1xx++ {
+		pc.rd.limit = limit
+		resp, err := http.ReadResponse(pc.br, req)
+		if err != nil {
+			if pc.rd.limit <= 0 {
+				err = fmt.Errorf("net/http: server response headers exceeded %d bytes; aborted", limit)
+			}
+			return nil, err
+		}
+		if resp.StatusCode < 100 || resp.StatusCode > 199 || resp.StatusCode == http.StatusSwitchingProtocols {
+			pc.rd.limit = math.MaxInt64
+			if !pc.rhtDL.IsZero() {
+				pc.rhtDL = time.Time{}
+				_ = pc.conn.SetReadDeadline(pc.ctxDL)
+			}
+			return resp, nil
+		}
+		if n1xx >= max1xxResponses {
+			return nil, errors.New("net/http: too many 1xx informational responses")
+		}
+	}
+}
+
+// fail ends a request that failed: the connection is closed and the error mapped to the limit
+// that caused it.
+func (pc *persistConn) fail(err error) error {
+	err = pc.mapErr(err)
+	pc.disarm()
+	pc.close()
+	pc.stopWriter()
+	return err
+}
+
+// finish ends a request whose response was read (ok) or abandoned: the connection goes back to
+// the pool when it can take another request, and is closed otherwise.
+func (pc *persistConn) finish(ok bool) {
+	pc.disarm()
+	reusable := ok && pc.keepAlive && !pc.closed
+	if w := pc.writer; w != nil && (!w.Ready() || pc.writeErr != nil) {
+		reusable = false // the request body was not (all) sent: the stream is out of step
+	}
+	if reusable {
+		pc.writer = nil
+		pc.st.putIdle(pc)
+		return
+	}
+	pc.close()
+	pc.stopWriter()
+}
+
+// stopWriter ends the request body's greenlet after the connection closed: one that never ran
+// dies unstarted and the body is closed here; one that runs ends at its next socket call
+// (Request.Write closes the body then).
+func (pc *persistConn) stopWriter() {
+	w := pc.writer
+	pc.writer = nil
+	if w != nil && !w.Ready() {
+		_ = w.KillAsync(nil)
+		if !pc.writerRan && pc.unsent != nil {
+			_ = pc.unsent.Close()
+		}
+	}
+	pc.unsent = nil
+}
+
+// close closes the connection and frees its slot of the host.
+func (pc *persistConn) close() {
+	if pc.closed {
+		return
+	}
+	pc.closed = true
+	_ = pc.conn.Close()
+	pc.st.released(pc.key)
+}
+
+// closeRaw closes the socket without TLS's close_notify, from any goroutine.
+func (pc *persistConn) closeRaw() {
+	pc.closed = true
+	if pc.sc != nil {
+		_ = pc.sc.Close()
+		return
+	}
+	_ = pc.conn.Close()
+}
+
+// detach hands the connection over to a switched protocol: it leaves the pool.
+func (pc *persistConn) detach() {
+	pc.disarm()
+	pc.st.released(pc.key)
+}
+
+// retryable reports whether a request that failed on pc may be made again on a new
+// connection: pc was reused (an idle connection the server may have closed meanwhile),
+// nothing of the response arrived, the context is live and the request can be replayed.
+func (pc *persistConn) retryable(ctx context.Context, req *http.Request, err error) bool {
+	return pc.reused && pc.rd.respBytes == 0 && ctx.Err() == nil && !pc.canceled &&
+		!errors.Is(err, os.ErrDeadlineExceeded) && !errors.Is(err, scheduler.ErrTimeout) &&
+		!errors.Is(err, scheduler.ErrGreenletExit) && isReplayable(req)
+}
+
+// bodyEOF is the response body the Transport returns: reading it to the end gives the
+// connection back for reuse, an error or an early Close closes it.
+type bodyEOF struct {
+	pc   *persistConn
+	body io.ReadCloser
+	done bool
+	err  error // what Read returns once done
+}
+
+func (b *bodyEOF) Read(p []byte) (int, error) {
+	if err := b.pc.st.h.Check(); err != nil {
+		return 0, &Error{Op: "response body Read", Err: err}
+	}
+	if b.done {
+		return 0, b.err
+	}
+	n, err := b.body.Read(p)
+	switch {
+	case err == io.EOF:
+		b.done, b.err = true, io.EOF
+		b.pc.finish(true)
+	case err != nil:
+		err = b.pc.mapErr(err)
+		b.done, b.err = true, err
+		b.pc.finish(false)
+	}
+	return n, err
+}
+
+func (b *bodyEOF) Close() error {
+	if err := b.pc.st.h.Check(); err != nil {
+		return &Error{Op: "response body Close", Err: err}
+	}
+	if !b.done {
+		b.done = true
+		b.pc.finish(false)
+	}
+	b.err = errReadOnClosedResBody
+	return nil
+}
+
+// switchedBody is the body of a 101 Switching Protocols response: the connection itself, to
+// read and write the new protocol (net/http returns an io.ReadWriteCloser there too).
+type switchedBody struct{ pc *persistConn }
+
+func (b *switchedBody) Read(p []byte) (int, error)  { return b.pc.br.Read(p) }
+func (b *switchedBody) Write(p []byte) (int, error) { return b.pc.conn.Write(p) }
+func (b *switchedBody) Close() error {
+	b.pc.closed = true
+	return b.pc.conn.Close()
+}

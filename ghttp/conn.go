@@ -1,0 +1,495 @@
+package ghttp
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"runtime"
+	"time"
+
+	"github.com/geventgo/geventgo/scheduler"
+	"github.com/geventgo/geventgo/socket"
+)
+
+// rstAvoidanceDelay is how long a connection closed with unread request bytes waits after
+// sending its FIN before closing for good, so the client reads the response before the RST
+// that closing with unread data causes (net/http waits as long).
+var rstAvoidanceDelay = 500 * time.Millisecond
+
+// errTooLarge is readRequest's error for a request header over MaxHeaderBytes.
+var errTooLarge = errors.New("http: request too large")
+
+// aLongTimeAgo is a deadline in the past, to wake a read at once.
+var aLongTimeAgo = time.Unix(1, 0)
+
+// conn is the server side of one connection, served by one greenlet (its state needs no lock:
+// only greenlets of the server's hub touch it).
+type conn struct {
+	srv        *Server
+	sc         *socket.Conn // the accepted socket
+	rwc        net.Conn     // sc, or the *tls.Conn over it
+	tlsConn    *tls.Conn    // nil for plain HTTP
+	remoteAddr string
+	tlsState   *tls.ConnectionState
+	cancelCtx  context.CancelFunc // cancels the connection's context (and its requests')
+
+	cr      connReader
+	br      *bufio.Reader
+	bw      *bufio.Writer
+	chunked io.WriteCloser // httputil's chunked writer over bw
+	snap    headerSnapshot
+	werr    error // the first write error
+
+	lastMethod string
+	inflight   *response // the response whose handler runs
+
+	state     http.ConnState
+	stateUnix int64 // when state was set (Unix seconds)
+	hijackedv bool
+	finished  bool // cleanup ran
+
+	gr    *scheduler.Greenlet[struct{}]
+	watch watch
+}
+
+func newConn(s *Server, sc *socket.Conn, cfg *tls.Config) *conn {
+	c := &conn{srv: s, sc: sc, rwc: sc}
+	if cfg != nil {
+		c.tlsConn = tls.Server(sc, cfg)
+		c.rwc = c.tlsConn
+	}
+	c.watch.c = c
+	return c
+}
+
+// serve runs the connection: the TLS handshake, then requests until the connection closes, is
+// hijacked or the server stops.
+func (c *conn) serve(ctx context.Context) {
+	if ra := c.rwc.RemoteAddr(); ra != nil {
+		c.remoteAddr = ra.String()
+	}
+	defer func() { c.cleanup(recover()) }()
+	ctx = context.WithValue(ctx, http.LocalAddrContextKey, c.rwc.LocalAddr())
+	if c.tlsConn != nil && !c.handshake() {
+		return
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	c.cancelCtx = cancel
+	defer cancel()
+
+	c.cr = connReader{c: c, rwc: c.rwc}
+	c.br = newBufioReader(&c.cr)
+	c.bw = newBufioWriterSize(connWriter{c}, 4<<10)
+	c.chunked = httputil.NewChunkedWriter(c.bw)
+	if d := c.srv.readHeaderTimeout(); d > 0 {
+		_ = c.rwc.SetReadDeadline(time.Now().Add(d))
+	}
+	for c.serveOne(ctx) {
+	}
+}
+
+// handshake runs the TLS handshake in the connection's greenlet, bounded by the shortest of the
+// read and write timeouts, and reports whether it succeeded. Handshake, not HandshakeContext:
+// with a context that can be cancelled crypto/tls starts a goroutine that closes the socket
+// from outside the hub while this greenlet may wait for it on a channel.
+func (c *conn) handshake() bool {
+	to := c.srv.tlsHandshakeTimeout()
+	if to > 0 {
+		_ = c.rwc.SetDeadline(time.Now().Add(to))
+	}
+	if err := c.tlsConn.Handshake(); err != nil {
+		reason := err.Error()
+		var re tls.RecordHeaderError
+		if errors.As(err, &re) && re.Conn != nil && recordHeaderLooksLikeHTTP(re.RecordHeader) {
+			_, _ = io.WriteString(re.Conn, "HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n")
+			reason = "client sent an HTTP request to an HTTPS server"
+		}
+		c.srv.logf("http: TLS handshake error from %s: %v", c.remoteAddr, reason)
+		return false
+	}
+	if to > 0 {
+		_ = c.rwc.SetDeadline(time.Time{})
+	}
+	st := c.tlsConn.ConnectionState()
+	c.tlsState = &st
+	return true
+}
+
+// serveOne reads one request, runs the handler and finishes the response; it reports whether
+// the connection should wait for another request.
+func (c *conn) serveOne(ctx context.Context) bool {
+	srv := c.srv
+	w, err := c.readRequest(ctx)
+	if c.cr.remain != srv.initialReadLimitSize() {
+		c.setState(http.StateActive) // bytes were read: the connection is active
+	}
+	if srv.inShutdown.Load() {
+		return false
+	}
+	if err != nil {
+		c.replyReadError(err)
+		return false
+	}
+	req := w.req
+	if hasToken(headerGet(req.Header, "Expect"), "100-continue") {
+		if req.ProtoAtLeast(1, 1) && req.ContentLength != 0 {
+			req.Body = &expectContinueReader{body: req.Body, resp: w}
+			w.canWriteContinue = true
+		}
+	} else if headerGet(req.Header, "Expect") != "" {
+		w.sendExpectationFailed()
+		return false
+	}
+	if w.tracker != nil && !w.tracker.sawEOF {
+		w.tracker.onEOF = c.watch.start
+	} else {
+		c.watch.start()
+	}
+	c.inflight = w
+	srv.handler(req).ServeHTTP(w, req)
+	c.inflight = nil
+	w.cancelCtx()
+	if c.hijackedv {
+		return false
+	}
+	w.finishRequest()
+	_ = c.rwc.SetWriteDeadline(time.Time{})
+	if !w.shouldReuseConnection() {
+		if w.closedRequestBodyEarly() || w.tooLarge {
+			c.closeWriteAndWait()
+		}
+		return false
+	}
+	c.setState(http.StateIdle)
+	if !srv.doKeepAlives() {
+		return false
+	}
+	return c.awaitNext()
+}
+
+// awaitNext waits for the first bytes of the next request under the idle timeout, then arms
+// the header timeout: a slow client cannot hold a connection with a trickle, an idle one for
+// longer than IdleTimeout.
+func (c *conn) awaitNext() bool {
+	srv := c.srv
+	if d := srv.idleTimeout(); d > 0 {
+		_ = c.rwc.SetReadDeadline(time.Now().Add(d))
+	} else {
+		_ = c.rwc.SetReadDeadline(time.Time{})
+	}
+	if _, err := c.br.Peek(4); err != nil {
+		return false
+	}
+	if d := srv.readHeaderTimeout(); d > 0 {
+		_ = c.rwc.SetReadDeadline(time.Now().Add(d))
+	} else {
+		_ = c.rwc.SetReadDeadline(time.Time{})
+	}
+	return true
+}
+
+// readRequest reads and checks the next request header, and prepares its response.
+func (c *conn) readRequest(ctx context.Context) (*response, error) {
+	srv := c.srv
+	var wholeReqDeadline time.Time
+	if d := srv.ReadTimeout; d > 0 {
+		wholeReqDeadline = time.Now().Add(d)
+	}
+	if d := srv.WriteTimeout; d > 0 {
+		defer func() { _ = c.rwc.SetWriteDeadline(time.Now().Add(d)) }()
+	}
+	c.cr.remain = srv.initialReadLimitSize()
+	if c.lastMethod == http.MethodPost {
+		// RFC 9112, 2.2: tolerate the CRLF old clients send after a POST body.
+		peek, _ := c.br.Peek(4)
+		_, _ = c.br.Discard(numLeadingCRorLF(peek))
+	}
+	c.snap.begin(c.br, &c.cr)
+	req, err := http.ReadRequest(c.br)
+	raw, rawOK := c.snap.end(c.br, &c.cr)
+	if err != nil {
+		if c.cr.remain <= 0 {
+			return nil, errTooLarge
+		}
+		return nil, err
+	}
+	if !http1ServerSupportsRequest(req) {
+		return nil, statusError{http.StatusHTTPVersionNotSupported, "unsupported protocol version"}
+	}
+	c.lastMethod = req.Method
+	c.cr.remain = math.MaxInt64
+	h2Upgrade, err := checkRequestHeader(req, raw, rawOK)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	req = req.WithContext(ctx)
+	req.RemoteAddr = c.remoteAddr
+	req.TLS = c.tlsState
+	_ = c.rwc.SetReadDeadline(wholeReqDeadline)
+
+	w := &response{
+		c:                c,
+		req:              req,
+		reqBody:          req.Body,
+		cancelCtx:        cancel,
+		handlerHeader:    make(http.Header),
+		contentLength:    -1,
+		wants10KeepAlive: req.ProtoMajor == 1 && req.ProtoMinor == 0 && hasToken(headerGet(req.Header, "Connection"), "keep-alive"),
+		wantsClose:       req.Close || hasToken(headerGet(req.Header, "Connection"), "close"),
+		closeAfterReply:  h2Upgrade,
+	}
+	if req.Body != http.NoBody && req.Body != nil {
+		t := &bodyTracker{src: req.Body, length: req.ContentLength, closing: req.Close}
+		req.Body, w.reqBody, w.tracker = t, t, t
+	}
+	w.cw.res = w
+	w.w = newBufioWriterSize(&w.cw, bufferBeforeChunking)
+	return w, nil
+}
+
+// checkRequestHeader makes the checks net/http's server adds to ReadRequest's: a Host header
+// where HTTP/1.1 requires one, a well-formed one, valid field names and values. raw is the
+// request's header section as read (rawOK false if it could not be kept), because ReadRequest
+// drops the Host header. It reports whether the request is an HTTP/2 upgrade ("PRI *").
+func checkRequestHeader(req *http.Request, raw []byte, rawOK bool) (bool, error) {
+	host, haveHost := req.Host, req.Host != ""
+	if (req.Host == "" || req.URL.Host != "") && rawOK {
+		host, haveHost = rawHostHeader(raw)
+	}
+	h2Upgrade := req.Method == "PRI" && len(req.Header) == 0 && !haveHost && req.URL.Path == "*" && req.Proto == "HTTP/2.0"
+	if req.ProtoAtLeast(1, 1) && !haveHost && !h2Upgrade && req.Method != http.MethodConnect {
+		return false, badRequestError("missing required Host header")
+	}
+	if haveHost && !validHostHeader(host) {
+		return false, badRequestError("malformed Host header")
+	}
+	for k, vv := range req.Header {
+		if !validHeaderFieldName(k) {
+			return false, badRequestError("invalid header name")
+		}
+		for _, v := range vv {
+			if !validHeaderFieldValue(v) {
+				return false, badRequestError("invalid header value")
+			}
+		}
+	}
+	return h2Upgrade, nil
+}
+
+// http1ServerSupportsRequest reports whether the HTTP/1.x server takes the request: HTTP/1.x,
+// and "PRI * HTTP/2.0" so that handlers may take over an upgrade.
+func http1ServerSupportsRequest(req *http.Request) bool {
+	if req.ProtoMajor == 1 {
+		return true
+	}
+	return req.ProtoMajor == 2 && req.ProtoMinor == 0 && req.Method == "PRI" && req.RequestURI == "*"
+}
+
+// replyReadError answers a request that could not be read, as net/http does: 431 for a header
+// over the limit, 501 for a transfer coding it does not know, nothing when the client went
+// away or timed out, the status of a statusError, else 400; the connection closes after.
+func (c *conn) replyReadError(err error) {
+	const errorHeaders = "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+	switch {
+	case err == errTooLarge:
+		const publicErr = "431 Request Header Fields Too Large"
+		_, _ = io.WriteString(c.rwc, "HTTP/1.1 "+publicErr+errorHeaders+publicErr)
+		c.closeWriteAndWait()
+	case isUnsupportedTEError(err):
+		// RFC 9112, 6.1: a transfer coding the server does not understand is 501. The value is
+		// not echoed, so that it cannot carry a script.
+		_, _ = fmt.Fprintf(c.rwc, "HTTP/1.1 %d %s%sUnsupported transfer encoding",
+			http.StatusNotImplemented, http.StatusText(http.StatusNotImplemented), errorHeaders)
+	case isCommonNetReadError(err):
+	default:
+		var se statusError
+		if errors.As(err, &se) {
+			_, _ = fmt.Fprintf(c.rwc, "HTTP/1.1 %d %s: %s%s%d %s: %s", se.code, http.StatusText(se.code), se.text,
+				errorHeaders, se.code, http.StatusText(se.code), se.text)
+			return
+		}
+		const publicErr = "400 Bad Request"
+		_, _ = io.WriteString(c.rwc, "HTTP/1.1 "+publicErr+errorHeaders+publicErr)
+	}
+}
+
+// closeWriteAndWait flushes, sends FIN and waits rstAvoidanceDelay before the connection is
+// closed, so the client reads the response before the RST that unread request bytes cause.
+func (c *conn) closeWriteAndWait() {
+	if c.bw != nil {
+		_ = c.bw.Flush()
+	}
+	if cw, ok := c.rwc.(interface{ CloseWrite() error }); ok {
+		_ = cw.CloseWrite()
+	}
+	_ = scheduler.Sleep(context.Background(), rstAvoidanceDelay)
+}
+
+// hijack hands the connection to the handler: the server stops watching it and forgets it.
+func (c *conn) hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if c.hijackedv {
+		return nil, nil, http.ErrHijacked
+	}
+	c.watch.abort()
+	c.watch.free()
+	c.hijackedv = true
+	c.cr.c = nil
+	_ = c.rwc.SetDeadline(time.Time{})
+	if c.cr.hasByte {
+		if _, err := c.br.Peek(c.br.Buffered() + 1); err != nil {
+			return nil, nil, fmt.Errorf("ghttp: Hijack: unexpected Peek failure reading buffered byte: %w", err)
+		}
+	}
+	c.bw.Reset(c.rwc)
+	buf := bufio.NewReadWriter(c.br, c.bw)
+	c.setState(http.StateHijacked)
+	return c.rwc, buf, nil
+}
+
+// cleanup ends the connection's greenlet: it logs a panic as net/http does, and closes the
+// connection unless it was hijacked. It also runs, from a link, for a greenlet killed before
+// it started; it runs once.
+func (c *conn) cleanup(p any) {
+	if p != nil && p != http.ErrAbortHandler {
+		buf := make([]byte, 64<<10)
+		buf = buf[:runtime.Stack(buf, false)]
+		c.srv.logf("http: panic serving %v: %v\n%s", c.remoteAddr, p, buf)
+	}
+	if c.finished {
+		return
+	}
+	c.finished = true
+	if w := c.inflight; w != nil {
+		w.cancelCtx()
+		w.canWriteContinue = false
+	}
+	if c.hijackedv {
+		return
+	}
+	if w := c.inflight; w != nil {
+		c.watch.abort()
+		_ = w.reqBody.Close()
+	}
+	c.close()
+	c.setState(http.StateClosed)
+}
+
+// close flushes what is buffered and closes the connection.
+func (c *conn) close() {
+	c.watch.abort()
+	c.watch.free()
+	if c.bw != nil {
+		_ = c.bw.Flush()
+		putBufioWriter(c.bw)
+		c.bw = nil
+	}
+	if c.br != nil {
+		putBufioReader(c.br)
+		c.br = nil
+	}
+	_ = c.rwc.Close()
+}
+
+// closeRaw closes the socket under the connection at once (a failed write, the server's
+// Close): no TLS close_notify, nothing flushed.
+func (c *conn) closeRaw() {
+	c.watch.abort()
+	c.watch.free()
+	_ = c.sc.Close()
+}
+
+// setState records the connection's state, tracks it in the server and calls the ConnState
+// hook.
+func (c *conn) setState(state http.ConnState) {
+	srv := c.srv
+	switch state {
+	case http.StateNew:
+		srv.trackConn(c, true)
+	case http.StateHijacked, http.StateClosed:
+		srv.trackConn(c, false)
+	}
+	c.state, c.stateUnix = state, time.Now().Unix()
+	if hook := srv.ConnState; hook != nil {
+		hook(c.rwc, state)
+	}
+	if srv.inShutdown.Load() {
+		srv.changed.Set()
+	}
+}
+
+// clientGone cancels the connection's context: the client closed or reset the connection
+// while a handler ran.
+func (c *conn) clientGone() {
+	if c.cancelCtx != nil {
+		c.cancelCtx()
+	}
+}
+
+// connReader is what the connection's bufio.Reader reads from: it bounds the header's size,
+// returns the byte a TLS background read took first, cancels the connection's context on a
+// read error, and records what it reads while a header snapshot needs it.
+type connReader struct {
+	c         *conn // nil once hijacked: a plain pass-through
+	rwc       net.Conn
+	remain    int64
+	hasByte   bool
+	byteBuf   [1]byte
+	reads     int
+	rec       []byte
+	recording bool
+}
+
+func (cr *connReader) Read(p []byte) (int, error) {
+	if cr.c == nil {
+		return cr.rwc.Read(p)
+	}
+	if cr.remain <= 0 {
+		return 0, io.EOF
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if int64(len(p)) > cr.remain {
+		p = p[:cr.remain]
+	}
+	if cr.hasByte {
+		p[0] = cr.byteBuf[0]
+		cr.hasByte = false
+		cr.remain--
+		if cr.recording {
+			cr.rec = append(cr.rec, p[0])
+		}
+		return 1, nil
+	}
+	n, err := cr.rwc.Read(p)
+	cr.reads++
+	if cr.recording {
+		cr.rec = append(cr.rec, p[:n]...)
+	}
+	if err != nil {
+		cr.c.clientGone()
+	}
+	cr.remain -= int64(n)
+	return n, err
+}
+
+// connWriter is what the connection's bufio.Writer writes to: it keeps the first write error
+// and cancels the connection's context on it.
+type connWriter struct{ c *conn }
+
+func (w connWriter) Write(p []byte) (int, error) {
+	n, err := w.c.rwc.Write(p)
+	if err != nil && w.c.werr == nil {
+		w.c.werr = err
+		w.c.clientGone()
+	}
+	return n, err
+}

@@ -1,0 +1,96 @@
+// Package ghttp is HTTP/1.1 for greenlets: a Server that runs any http.Handler with a greenlet
+// per connection on a cooperative listener (gevent's pywsgi place), and a Transport that makes
+// http.Client's requests block only the calling greenlet. Both keep net/http's wire behaviour:
+// requests and responses are parsed and written with net/http's exported code wherever it
+// exists. HTTP/2 is out of scope, in both directions.
+//
+// # Server
+//
+// Server has net/http's Server fields and methods (Serve, ServeTLS, ListenAndServe,
+// ListenAndServeTLS, Shutdown, Close, RegisterOnShutdown, SetKeepAlivesEnabled), with Serve
+// taking a *socket.Listener of the calling greenlet's hub. Each accepted connection gets a
+// greenlet (in Pool, or a pool of MaxConns, when set: while it is full nothing is accepted),
+// which runs the TLS handshake, then reads requests and calls the Handler itself, one request
+// at a time: keep-alive, pipelined requests answered in order, chunked request and response
+// bodies, "Expect: 100-continue", HEAD, "Connection: close" and HTTP/1.0, automatic
+// Content-Length or chunking, Content-Type sniffing, trailers, 1xx responses, http.Flusher,
+// http.Hijacker (which hands over the *socket.Conn, or the *tls.Conn over it) and the deadlines
+// and full duplex of http.ResponseController. ReadHeaderTimeout, ReadTimeout, WriteTimeout and
+// IdleTimeout are socket deadlines (hub timers), so a slow client holds its greenlet, never the
+// hub. Errors are logged to ErrorLog in net/http's words.
+//
+// The Handler runs in the connection's greenlet: it may block on anything cooperative (a
+// socket, a sleep, a queue, the Transport), which parks only that greenlet. Blocking Go code
+// (a syscall, a cgo call, a channel fed by another goroutine) must go through
+// scheduler.RunBlocking or the threadpool, or it stalls every connection of the hub; the hub's
+// blocking detector then reports the connection's greenlet ("ghttp conn <address>") with the
+// handler's stack. The ResponseWriter and the request body are used from greenlets of the
+// server's hub; from anywhere else their I/O fails with scheduler.ErrNotGreenlet.
+//
+// A request's context is cancelled when the handler returns, when the client closes or resets
+// the connection while the handler runs (noticed by a libev io watcher on the socket, armed
+// once the request body was read, as net/http's background read is: no goroutine or greenlet
+// per request), when a read or write on the connection fails, and at Close or at the end of
+// Shutdown's context. http.ServerContextKey holds an *http.Server carrying the Server's Addr,
+// Handler, ErrorLog and timeouts (so net/http's helpers log to ErrorLog), not the Server.
+//
+// Shutdown closes the listeners and the idle connections, and waits for the active ones to
+// finish their response (no polling: connections report their state changes). When its context
+// ends first, the connections left are closed and their greenlets killed, as gevent's servers
+// do. Close does that at once. Hijacked connections are neither waited for nor closed. Serve
+// returns an error matching ErrServerClosed (and http.ErrServerClosed) as soon as the server
+// stops.
+//
+// # Transport
+//
+// Transport is an http.RoundTripper: http.Client{Transport: &ghttp.Transport{}} makes requests
+// in greenlets. Connections are dialled on cooperative sockets (crypto/tls over them for https,
+// the handshake in the calling greenlet) and kept per host for reuse, within
+// MaxIdleConnsPerHost, MaxIdleConns, MaxConnsPerHost and IdleConnTimeout. A request is bounded
+// by its context without a goroutine: the deadline is the socket's deadline, a cancel arrives
+// through context.AfterFunc and one Hub.Post. http.Client.Timeout works the same way, since
+// http.Client puts it in the request's context; net/http's Client also starts a timer goroutine
+// per request for any RoundTripper it does not know, which only closes the deprecated
+// Request.Cancel channel (bound requests with a context deadline to avoid it). Response bodies
+// are read cooperatively, from greenlets of the Transport's hub.
+//
+// # Differences from net/http
+//
+// The differential test (diff_test.go) sends over 80 raw requests, well-formed and malformed
+// (bad request lines, duplicate and conflicting Content-Length, bad chunk sizes, oversized
+// headers, obsolete line folding, CL+TE smuggling, HTTP/1.0, pipelining, premature closes), to
+// net/http's Server and to this one serving the same handler, and requires the same bytes
+// back, Date aside, and the same connection outcome. The one listed exception:
+//
+//   - http.MaxBytesReader over its limit makes net/http close the connection after the
+//     response: it tells net/http's own ResponseWriter through an unexported method, which no
+//     other ResponseWriter can implement. Here the connection stays open (the rest of the body
+//     is read and dropped, up to 256 KiB, as for any unread body).
+//
+// Also different, by design:
+//
+//   - Shutdown, when its context ends, and Close kill the connection greenlets (net/http's
+//     Shutdown returns and leaves them running, its Close only closes the sockets).
+//   - http.CloseNotifier is not implemented (deprecated, and a channel read would block the
+//     hub: use the request's context), nor http.Pusher (HTTP/2), nor io.ReaderFrom (sendfile).
+//   - On TLS, a client that closes while a handler runs is noticed by a one-byte read through
+//     crypto/tls in a greenlet started when the socket becomes readable, since a close_notify
+//     alert cannot be told from data by peeking at the socket.
+//
+// # What is written here and why
+//
+// Taken from net/http as exported: http.ReadRequest and http.ReadResponse (request line,
+// header and body framing, chunked and Content-Length bodies with trailers, the smuggling
+// checks), Request.Write (the client's request), Header.Write and WriteSubset,
+// httputil.NewChunkedWriter (chunked response bodies), http.DetectContentType, StatusText,
+// and crypto/tls. Written here, because net/http keeps it unexported: the connection loop and
+// its keep-alive, timeout, shutdown and pipelining rules; the ResponseWriter and the header
+// finalisation (Content-Length, chunking, Connection, Content-Type, Date, trailers, 1xx); the
+// request body's tracking (how much is left, whether it was read to its end, the early close
+// that keeps a connection in step) and the "100 Continue" reader; the server's checks on the
+// Host header and field syntax (ReadRequest drops the Host header, so the raw header section
+// is kept for it); the error replies; the client's connection pool, its response-body wrapper
+// and its 1xx handling. The field syntax checks (lex.go) are written from RFC 9110's grammar
+// rather than imported from golang.org/x/net/http/httpguts, which would pull golang.org/x/text
+// into every build of the module.
+package ghttp

@@ -1,0 +1,348 @@
+package ghttp
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"path"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// bufferBeforeChunking is how much of a response body is held back before the header is
+// written, as net/http does: a handler that finishes within it gets a Content-Length instead of
+// chunking, and its first bytes are sniffed for a Content-Type (DetectContentType reads 512).
+const bufferBeforeChunking = 2048
+
+// maxPostHandlerReadBytes is how much unread request body the server reads and drops after the
+// handler to keep the connection for the next request; with more left it closes instead.
+const maxPostHandlerReadBytes = 256 << 10
+
+// response is the http.ResponseWriter of one request (net/http's response, rewritten for one
+// greenlet: no locks, no atomics). Writes go to w (bufferBeforeChunking bytes), which drains into
+// cw: cw finalises and writes the header on its first write, then frames the body (chunked or
+// not) into the connection's writer.
+type response struct {
+	c         *conn
+	req       *http.Request // the request the handler got
+	reqBody   io.ReadCloser // the body as read from the wire (a *bodyTracker or http.NoBody)
+	tracker   *bodyTracker  // reqBody when the request has a body
+	cancelCtx func()
+
+	wroteHeader      bool // a non-1xx header was (logically) written
+	wants10KeepAlive bool // HTTP/1.0 with "Connection: keep-alive"
+	wantsClose       bool // "Connection: close" or HTTP/1.0 without keep-alive
+	canWriteContinue bool // the body's first Read may still send "100 Continue"
+	closeAfterReply  bool
+	tooLarge         bool // the request body was too large to drain: close with a FIN first
+	fullDuplex       bool
+	handlerDone      bool
+
+	w  *bufio.Writer
+	cw chunkWriter
+
+	handlerHeader http.Header // what Header returns
+	calledHeader  bool        // the handler called Header
+
+	written       int64 // body bytes written
+	contentLength int64 // the declared Content-Length, or -1
+	status        int
+	trailers      []string // trailer keys declared in the "Trailer" header
+
+	clenBuf   [20]byte
+	statusBuf [3]byte
+}
+
+// Header returns the header map the handler fills (http.ResponseWriter).
+func (w *response) Header() http.Header {
+	if w.cw.header == nil && w.wroteHeader && !w.cw.wroteHeader {
+		// Between the logical and the physical write of the header: keep a snapshot of what
+		// WriteHeader saw, as net/http does.
+		w.cw.header = w.handlerHeader.Clone()
+	}
+	w.calledHeader = true
+	return w.handlerHeader
+}
+
+// WriteHeader sends the status code (http.ResponseWriter). 1xx codes other than 101 are written
+// at once and may be repeated; anything else is written with the first body bytes or at the
+// end of the handler.
+func (w *response) WriteHeader(code int) {
+	if w.c.hijackedv {
+		w.c.srv.logf("http: response.WriteHeader on hijacked connection from %s", callerOutside())
+		return
+	}
+	if w.wroteHeader {
+		w.c.srv.logf("http: superfluous response.WriteHeader call from %s", callerOutside())
+		return
+	}
+	if code < 100 || code > 999 {
+		// net/http panics too: a handler bug, and WriteHeader cannot return an error.
+		panic(fmt.Sprintf("invalid WriteHeader code %v", code))
+	}
+	if code < 101 || code > 199 {
+		w.canWriteContinue = false
+	}
+	if code >= 100 && code <= 199 && code != http.StatusSwitchingProtocols {
+		bw := w.c.bw
+		writeStatusLine(bw, w.req.ProtoAtLeast(1, 1), code, w.statusBuf[:])
+		_ = w.handlerHeader.WriteSubset(bw, excludedHeadersNoBody)
+		_, _ = bw.WriteString("\r\n")
+		_ = bw.Flush()
+		return
+	}
+	w.wroteHeader = true
+	w.status = code
+	if w.calledHeader && w.cw.header == nil {
+		w.cw.header = w.handlerHeader.Clone()
+	}
+	if cl := headerGet(w.handlerHeader, "Content-Length"); cl != "" {
+		v, err := strconv.ParseInt(cl, 10, 64)
+		if err == nil && v >= 0 {
+			w.contentLength = v
+		} else {
+			w.c.srv.logf("http: invalid Content-Length of %q", cl)
+			w.handlerHeader.Del("Content-Length")
+		}
+	}
+}
+
+// Write writes body bytes (http.ResponseWriter), after an implicit WriteHeader(200).
+func (w *response) Write(data []byte) (int, error) { return w.write(len(data), data, "") }
+
+// WriteString is Write for a string (io.StringWriter), without a copy.
+func (w *response) WriteString(data string) (int, error) { return w.write(len(data), nil, data) }
+
+func (w *response) write(n int, b []byte, s string) (int, error) {
+	if w.c.hijackedv {
+		if n > 0 {
+			w.c.srv.logf("http: response.Write on hijacked connection from %s", callerOutside())
+		}
+		return 0, http.ErrHijacked
+	}
+	w.canWriteContinue = false
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	if !bodyAllowedForStatus(w.status) {
+		return 0, http.ErrBodyNotAllowed
+	}
+	w.written += int64(n)
+	if w.contentLength != -1 && w.written > w.contentLength {
+		return 0, http.ErrContentLength
+	}
+	if b != nil {
+		return w.w.Write(b)
+	}
+	return w.w.WriteString(s)
+}
+
+// Flush sends what is buffered (http.Flusher).
+func (w *response) Flush() { _ = w.FlushError() }
+
+// FlushError is Flush reporting the error (what http.ResponseController.Flush calls).
+func (w *response) FlushError() error {
+	if w.c.hijackedv {
+		return http.ErrHijacked
+	}
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	err := w.w.Flush()
+	if err2 := w.cw.flush(); err == nil {
+		err = err2
+	}
+	return err
+}
+
+// SetReadDeadline sets the connection's read deadline (http.ResponseController).
+func (w *response) SetReadDeadline(t time.Time) error { return w.c.rwc.SetReadDeadline(t) }
+
+// SetWriteDeadline sets the connection's write deadline (http.ResponseController).
+func (w *response) SetWriteDeadline(t time.Time) error { return w.c.rwc.SetWriteDeadline(t) }
+
+// EnableFullDuplex lets the handler read the request body after it started writing the
+// response (http.ResponseController): the server no longer drains it before the header.
+func (w *response) EnableFullDuplex() error {
+	w.fullDuplex = true
+	return nil
+}
+
+// Hijack hands the connection over to the handler (http.Hijacker): the returned net.Conn is the
+// server's cooperative *socket.Conn (or the *tls.Conn over it), and the ReadWriter holds what
+// was already read and not yet written. The server no longer touches the connection; the caller
+// closes it, from a greenlet of the server's hub.
+func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if w.handlerDone {
+		// net/http panics too: the handler's response is gone.
+		panic("ghttp: Hijack called after ServeHTTP finished")
+	}
+	w.canWriteContinue = false
+	if w.wroteHeader {
+		_ = w.cw.flush()
+	}
+	rwc, buf, err := w.c.hijack()
+	if err == nil {
+		putBufioWriter(w.w)
+		w.w = nil
+	}
+	return rwc, buf, err
+}
+
+// bodyAllowed reports whether the status written allows a body.
+func (w *response) bodyAllowed() bool { return bodyAllowedForStatus(w.status) }
+
+// finishRequest completes the response once the handler returned: the header if none was
+// written, the buffered body, the last chunk and trailers, and a flush.
+func (w *response) finishRequest() {
+	w.handlerDone = true
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	_ = w.w.Flush()
+	putBufioWriter(w.w)
+	w.w = nil
+	w.cw.close()
+	_ = w.c.bw.Flush()
+	w.c.watch.abort()
+	if w.tracker != nil {
+		w.tracker.onEOF = nil // the handler is done: no more watching for the client to leave
+	}
+	// Closed whatever closeAfterReply says, so the reader is at a request boundary or the
+	// connection is known to be unusable.
+	_ = w.reqBody.Close()
+	if w.req.MultipartForm != nil {
+		_ = w.req.MultipartForm.RemoveAll()
+	}
+}
+
+// shouldReuseConnection reports whether the connection can take another request.
+func (w *response) shouldReuseConnection() bool {
+	switch {
+	case w.closeAfterReply:
+		return false
+	case w.req.Method != http.MethodHead && w.contentLength != -1 && w.bodyAllowed() && w.contentLength != w.written:
+		return false // the body was shorter than declared: the client is out of step
+	case w.c.werr != nil:
+		return false
+	}
+	return !w.closedRequestBodyEarly()
+}
+
+// closedRequestBodyEarly reports whether closing the request body left unread bytes behind.
+func (w *response) closedRequestBodyEarly() bool {
+	return w.tracker != nil && w.req.Body == io.ReadCloser(w.tracker) && w.tracker.earlyClose
+}
+
+// sendExpectationFailed answers an Expect header other than 100-continue (RFC 9110, 10.1.1).
+func (w *response) sendExpectationFailed() {
+	w.Header().Set("Connection", "close")
+	w.WriteHeader(http.StatusExpectationFailed)
+	w.finishRequest()
+}
+
+// requestTooLarge marks a response whose request body was too large to drain.
+func (w *response) requestTooLarge() {
+	w.closeAfterReply = true
+	w.tooLarge = true
+	if !w.wroteHeader {
+		w.Header().Set("Connection", "close")
+	}
+}
+
+// finalTrailers returns the trailers to send after the last chunk, nil when there are none:
+// the keys declared in "Trailer" and the "Trailer:"-prefixed keys of the handler's header.
+func (w *response) finalTrailers() http.Header {
+	var t http.Header
+	for k, vv := range w.handlerHeader {
+		if kk, found := strings.CutPrefix(k, http.TrailerPrefix); found {
+			if t == nil {
+				t = make(http.Header)
+			}
+			t[kk] = vv
+		}
+	}
+	for _, k := range w.trailers {
+		if t == nil {
+			t = make(http.Header)
+		}
+		for _, v := range w.handlerHeader[k] {
+			t.Add(k, v)
+		}
+	}
+	return t
+}
+
+// declareTrailer notes one key of the "Trailer" header, unless RFC 9110 forbids it there.
+func (w *response) declareTrailer(k string) {
+	k = http.CanonicalHeaderKey(k)
+	if !validTrailerHeader(k) {
+		return
+	}
+	w.trailers = append(w.trailers, k)
+}
+
+// callerOutside names the first caller outside this package and net/http, for the log lines
+// about misused ResponseWriters.
+func callerOutside() string {
+	pc := make([]uintptr, 16)
+	n := runtime.Callers(2, pc)
+	frames := runtime.CallersFrames(pc[:n])
+	for {
+		f, more := frames.Next()
+		if !strings.HasPrefix(f.Function, "net/http.") && !strings.Contains(f.Function, "/ghttp.") {
+			return fmt.Sprintf("%s (%s:%d)", f.Function, path.Base(f.File), f.Line)
+		}
+		if !more {
+			return "unknown"
+		}
+	}
+}
+
+// writeStatusLine writes "HTTP/1.x code text\r\n".
+func writeStatusLine(bw *bufio.Writer, is11 bool, code int, scratch []byte) {
+	if is11 {
+		_, _ = bw.WriteString("HTTP/1.1 ")
+	} else {
+		_, _ = bw.WriteString("HTTP/1.0 ")
+	}
+	if text := http.StatusText(code); text != "" {
+		_, _ = bw.Write(strconv.AppendInt(scratch[:0], int64(code), 10))
+		_ = bw.WriteByte(' ')
+		_, _ = bw.WriteString(text)
+		_, _ = bw.WriteString("\r\n")
+		return
+	}
+	_, _ = fmt.Fprintf(bw, "%03d status code %d\r\n", code, code)
+}
+
+// bodyAllowedForStatus reports whether a response with this status may have a body
+// (RFC 9110, 6.4.1).
+func bodyAllowedForStatus(status int) bool {
+	switch {
+	case status >= 100 && status <= 199, status == http.StatusNoContent, status == http.StatusNotModified:
+		return false
+	}
+	return true
+}
+
+// excludedHeadersNoBody are left out of 1xx responses.
+var excludedHeadersNoBody = map[string]bool{"Content-Length": true, "Transfer-Encoding": true}
+
+// suppressedHeaders are dropped from responses with the status, which have no body.
+func suppressedHeaders(status int) []string {
+	switch {
+	case status == http.StatusNotModified:
+		return []string{"Content-Type", "Content-Length", "Transfer-Encoding"}
+	case !bodyAllowedForStatus(status):
+		return []string{"Content-Length", "Transfer-Encoding"}
+	}
+	return nil
+}

@@ -1,0 +1,477 @@
+package ghttp
+
+import (
+	"container/list"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/geventgo/geventgo/cev"
+	"github.com/geventgo/geventgo/scheduler"
+)
+
+// DefaultMaxIdleConnsPerHost is how many idle connections per host a Transport keeps when
+// MaxIdleConnsPerHost is zero (net/http's default).
+const DefaultMaxIdleConnsPerHost = http.DefaultMaxIdleConnsPerHost
+
+// defaultMaxResponseHeaderBytes bounds a response header when MaxResponseHeaderBytes is zero
+// (net/http's default).
+const defaultMaxResponseHeaderBytes = 10 << 20
+
+// max1xxResponses is how many informational responses a request may get before its final
+// one.
+const max1xxResponses = 5
+
+// Transport is an http.RoundTripper for greenlets: http.Client{Transport: &ghttp.Transport{}}
+// and everything built on http.Client make their requests cooperatively, blocking only the
+// calling greenlet. It speaks HTTP/1.1 over cooperative sockets (and crypto/tls over them for
+// https), keeps idle connections per host for reuse, and bounds each request by its context
+// without a goroutine: the deadline is the socket's deadline (a hub timer), a cancel reaches
+// the hub through context.AfterFunc and one Post. Its fields mean what net/http's Transport
+// fields of the same name mean; set them before the first request. The zero Transport is ready
+// to use.
+//
+// A Transport is hub-affine: it binds to the hub of the first greenlet that makes a request,
+// and RoundTrip from a goroutine that is not a greenlet of that hub (or from the hub greenlet
+// itself) fails with an error matching scheduler.ErrNotGreenlet; after that hub is destroyed
+// it binds again to the next one. A response body is read from greenlets of that hub.
+// CloseIdleConnections may be called from any goroutine.
+//
+// Not supported: proxies (Proxy, the HTTP_PROXY environment variables), HTTP/2, transparent
+// gzip (no Accept-Encoding is added, so bodies come as the server sends them), "Expect:
+// 100-continue" waits (the body is sent at once, as net/http does with ExpectContinueTimeout
+// zero), internationalised host names (give the punycode form).
+type Transport struct {
+	// DialContext makes the connections; nil dials with socket.Dialer. It must return a
+	// cooperative connection (a *socket.Conn of the calling greenlet's hub): one from package
+	// net would block the whole hub on every read.
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+	// TLSClientConfig configures https connections (cloned; ServerName defaults to the
+	// request's host, "h2" is taken out of NextProtos).
+	TLSClientConfig *tls.Config
+	// TLSHandshakeTimeout bounds the TLS handshake; zero means no bound beyond the request's
+	// context.
+	TLSHandshakeTimeout time.Duration
+	// DisableKeepAlives makes every request use a new connection, closed after it.
+	DisableKeepAlives bool
+	// MaxIdleConns bounds the idle connections over all hosts; zero means no limit.
+	MaxIdleConns int
+	// MaxIdleConnsPerHost bounds the idle connections per host; zero means
+	// DefaultMaxIdleConnsPerHost.
+	MaxIdleConnsPerHost int
+	// MaxConnsPerHost bounds the connections per host, dialing, in use and idle; a request
+	// over it waits for one (bounded by its context). Zero means no limit.
+	MaxConnsPerHost int
+	// IdleConnTimeout closes a connection idle for longer; zero means never.
+	IdleConnTimeout time.Duration
+	// ResponseHeaderTimeout bounds the wait for a response header after the request was
+	// written; zero means no bound beyond the request's context.
+	ResponseHeaderTimeout time.Duration
+	// MaxResponseHeaderBytes bounds a response header; zero means 10 MiB.
+	MaxResponseHeaderBytes int64
+
+	hub scheduler.Binding
+	st  *transportState // the bound hub's connections; hub-affine
+}
+
+// connKey identifies the connections a request may use.
+type connKey struct {
+	scheme string // "http" or "https"
+	addr   string // host:port
+}
+
+// transportState holds a Transport's connections on one hub.
+type transportState struct {
+	t     *Transport
+	h     *scheduler.Hub
+	hosts map[connKey]*hostConns
+	lru   list.List // idle connections, least recently used first
+
+	reaper       *cev.Timer // closes connections idle for longer than IdleConnTimeout
+	reaperActive bool
+}
+
+// hostConns are the connections of one key.
+type hostConns struct {
+	idle    []*persistConn // most recently used last
+	open    int            // dialing, in use and idle
+	waiters []*scheduler.Waiter
+}
+
+// RoundTrip makes one request (http.RoundTripper): it takes an idle connection or dials one,
+// writes the request and reads the response header. The body is read as the caller reads
+// resp.Body; reading it to the end, or closing it, gives the connection back for reuse (an
+// early Close closes it). A request on a reused connection that fails before any byte of the
+// response arrived is made again on a new one when it can be replayed (an idempotent method
+// without a body, or with GetBody), as net/http does. Errors are *Error values; a request
+// whose context ended fails with scheduler.ContextError's error (for a deadline, matching
+// both context.DeadlineExceeded and scheduler.ErrTimeout).
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	const op = "Transport.RoundTrip"
+	resp, err := t.roundTrip(req)
+	if err != nil {
+		if req != nil && req.Body != nil {
+			_ = req.Body.Close()
+		}
+		return nil, &Error{Op: op, Err: err}
+	}
+	return resp, nil
+}
+
+func (t *Transport) roundTrip(req *http.Request) (*http.Response, error) {
+	if t == nil || req == nil {
+		return nil, scheduler.ErrNilArgument
+	}
+	if err := checkOutgoing(req); err != nil {
+		return nil, err
+	}
+	h, err := t.hub.CheckWait()
+	if err != nil {
+		return nil, err
+	}
+	ctx := req.Context()
+	if err := scheduler.ContextError(ctx); err != nil {
+		return nil, err
+	}
+	st := t.state(h)
+	key := connKey{scheme: req.URL.Scheme, addr: canonicalAddr(req.URL)}
+	for {
+		pc, err := st.getConn(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := pc.roundTrip(ctx, req)
+		if err == nil {
+			return resp, nil
+		}
+		if !pc.retryable(ctx, req, err) {
+			return nil, err
+		}
+		if req, err = rewindBody(req); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// checkOutgoing refuses what net/http's Transport refuses before it dials.
+func checkOutgoing(req *http.Request) error {
+	switch {
+	case req.URL == nil:
+		return errors.New("http: nil Request.URL")
+	case req.Header == nil:
+		return errors.New("http: nil Request.Header")
+	case req.URL.Scheme != "http" && req.URL.Scheme != "https":
+		return fmt.Errorf("unsupported protocol scheme %q", req.URL.Scheme)
+	case req.URL.Host == "":
+		return errors.New("http: no Host in request URL")
+	case req.Method != "" && !validMethod(req.Method):
+		return fmt.Errorf("net/http: invalid method %q", req.Method)
+	}
+	for k, vv := range req.Header {
+		if !validHeaderFieldName(k) {
+			return fmt.Errorf("net/http: invalid header field name %q", k)
+		}
+		for _, v := range vv {
+			if !validHeaderFieldValue(v) {
+				return fmt.Errorf("net/http: invalid header field value for %q", k)
+			}
+		}
+	}
+	return nil
+}
+
+// validMethod reports whether a method is a token (RFC 9110, 9.1).
+func validMethod(m string) bool { return validHeaderFieldName(m) }
+
+// canonicalAddr returns host:port for a URL, with the scheme's default port.
+func canonicalAddr(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+	}
+	return net.JoinHostPort(u.Hostname(), port)
+}
+
+// rewindBody returns the request to make again: the same one without a body, a clone with a
+// fresh body from GetBody otherwise.
+func rewindBody(req *http.Request) (*http.Request, error) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return req, nil
+	}
+	if req.GetBody == nil {
+		return nil, errors.New("ghttp: cannot retry a request whose body cannot be rewound (no GetBody)")
+	}
+	body, err := req.GetBody()
+	if err != nil {
+		return nil, err
+	}
+	r2 := req.Clone(req.Context())
+	r2.Body = body
+	return r2, nil
+}
+
+// isReplayable reports whether a request may be sent again after a failure on a reused
+// connection: an idempotent method (or an idempotency key), and a body that can be rewound.
+func isReplayable(req *http.Request) bool {
+	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+		return false
+	}
+	switch req.Method {
+	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	_, key := req.Header["Idempotency-Key"]
+	_, xkey := req.Header["X-Idempotency-Key"]
+	return key || xkey
+}
+
+// state returns the Transport's connections on hub h, dropping those of a hub destroyed since.
+func (t *Transport) state(h *scheduler.Hub) *transportState {
+	if st := t.st; st != nil && st.h == h {
+		return st
+	}
+	if old := t.st; old != nil {
+		old.closeAll()
+	}
+	t.st = &transportState{t: t, h: h, hosts: make(map[connKey]*hostConns)}
+	return t.st
+}
+
+// CloseIdleConnections closes the idle connections (http.Client.CloseIdleConnections calls
+// it). Goroutine-safe: from outside the Transport's hub the closing is posted to the hub.
+func (t *Transport) CloseIdleConnections() {
+	if t == nil {
+		return
+	}
+	h := t.hub.Hub()
+	switch {
+	case h == nil:
+	case h.Check() == nil:
+		t.closeIdle(h)
+	default:
+		_ = h.Post(func() { t.closeIdle(h) })
+	}
+}
+
+func (t *Transport) closeIdle(h *scheduler.Hub) {
+	if st := t.st; st != nil && st.h == h {
+		st.closeIdle()
+	}
+}
+
+// host returns the connections of key.
+func (st *transportState) host(key connKey) *hostConns {
+	hc := st.hosts[key]
+	if hc == nil {
+		hc = &hostConns{}
+		st.hosts[key] = hc
+	}
+	return hc
+}
+
+// getConn returns an idle connection of key that is still open, or a new one; with
+// MaxConnsPerHost reached it waits until a connection is given back or closed, or ctx ends.
+func (st *transportState) getConn(ctx context.Context, key connKey) (*persistConn, error) {
+	hc := st.host(key)
+	for {
+		if pc := st.popIdle(hc); pc != nil {
+			return pc, nil
+		}
+		if limit := st.t.MaxConnsPerHost; limit <= 0 || hc.open < limit {
+			hc.open++
+			pc, err := st.dial(ctx, key)
+			if err != nil {
+				st.released(key)
+				return nil, err
+			}
+			return pc, nil
+		}
+		if err := hc.wait(ctx, key); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// wait parks the caller until a connection of the host is given back or closed.
+func (hc *hostConns) wait(ctx context.Context, key connKey) error {
+	w := scheduler.NewWaiter("ghttp: a connection to " + key.addr)
+	hc.waiters = append(hc.waiters, w)
+	_, err := w.Get(ctx)
+	if err == nil {
+		return nil
+	}
+	if i := indexOf(hc.waiters, w); i >= 0 {
+		hc.waiters = append(hc.waiters[:i], hc.waiters[i+1:]...)
+	} else {
+		hc.wakeOne() // woken and gone: pass the turn on
+	}
+	return err
+}
+
+// wakeOne lets the first waiter try again.
+func (hc *hostConns) wakeOne() {
+	if len(hc.waiters) == 0 {
+		return
+	}
+	w := hc.waiters[0]
+	hc.waiters = hc.waiters[1:]
+	w.Switch(nil)
+}
+
+func indexOf(ws []*scheduler.Waiter, w *scheduler.Waiter) int {
+	for i, x := range ws {
+		if x == w {
+			return i
+		}
+	}
+	return -1
+}
+
+// popIdle takes the most recently used idle connection of hc that is still usable, closing
+// those that are not.
+func (st *transportState) popIdle(hc *hostConns) *persistConn {
+	for len(hc.idle) > 0 {
+		pc := hc.idle[len(hc.idle)-1]
+		hc.idle = hc.idle[:len(hc.idle)-1]
+		st.lru.Remove(pc.lruElem)
+		pc.lruElem = nil
+		if st.expired(pc, time.Now()) || !pc.alive() {
+			pc.close()
+			continue
+		}
+		pc.reused = true
+		return pc
+	}
+	return nil
+}
+
+// expired reports whether pc was idle for longer than IdleConnTimeout.
+func (st *transportState) expired(pc *persistConn, now time.Time) bool {
+	d := st.t.IdleConnTimeout
+	return d > 0 && now.Sub(pc.idleAt) >= d
+}
+
+// putIdle keeps pc for reuse, or closes it when the limits say so.
+func (st *transportState) putIdle(pc *persistConn) {
+	t := st.t
+	if t.st != st || t.DisableKeepAlives {
+		pc.close()
+		return
+	}
+	hc := st.host(pc.key)
+	limit := t.MaxIdleConnsPerHost
+	if limit == 0 {
+		limit = DefaultMaxIdleConnsPerHost
+	}
+	if len(hc.idle) >= limit {
+		pc.close()
+		return
+	}
+	pc.idleAt = time.Now()
+	hc.idle = append(hc.idle, pc)
+	pc.lruElem = st.lru.PushBack(pc)
+	if t.MaxIdleConns > 0 && st.lru.Len() > t.MaxIdleConns {
+		st.evict(st.lru.Front().Value.(*persistConn))
+	}
+	st.armReaper()
+	hc.wakeOne()
+}
+
+// evict closes an idle connection and forgets it.
+func (st *transportState) evict(pc *persistConn) {
+	hc := st.host(pc.key)
+	if i := indexOfConn(hc.idle, pc); i >= 0 {
+		hc.idle = append(hc.idle[:i], hc.idle[i+1:]...)
+	}
+	if pc.lruElem != nil {
+		st.lru.Remove(pc.lruElem)
+		pc.lruElem = nil
+	}
+	pc.close()
+}
+
+func indexOfConn(pcs []*persistConn, pc *persistConn) int {
+	for i, x := range pcs {
+		if x == pc {
+			return i
+		}
+	}
+	return -1
+}
+
+// released notes that a connection of key closed (or its dial failed): one waiter may dial.
+func (st *transportState) released(key connKey) {
+	hc := st.hosts[key]
+	if hc == nil {
+		return
+	}
+	hc.open--
+	hc.wakeOne()
+}
+
+// closeIdle closes every idle connection.
+func (st *transportState) closeIdle() {
+	for st.lru.Len() > 0 {
+		st.evict(st.lru.Front().Value.(*persistConn))
+	}
+}
+
+// closeAll closes the idle connections of a state whose hub is gone (socket.Close is
+// goroutine-safe and closes the fd itself once the hub is destroyed).
+func (st *transportState) closeAll() {
+	for e := st.lru.Front(); e != nil; e = e.Next() {
+		e.Value.(*persistConn).closeRaw()
+	}
+	st.lru.Init()
+	st.hosts = nil
+}
+
+// armReaper starts the timer that closes connections idle for longer than IdleConnTimeout.
+// The timer does not keep the hub's loop alive (ev_unref while active).
+func (st *transportState) armReaper() {
+	d := st.t.IdleConnTimeout
+	if d <= 0 || st.reaperActive || st.lru.Len() == 0 {
+		return
+	}
+	oldest := st.lru.Front().Value.(*persistConn)
+	after := time.Until(oldest.idleAt.Add(d))
+	loop := st.h.Loop()
+	if st.reaper == nil {
+		tm, err := loop.NewTimer(0, 0, func(*cev.Timer, int) { st.reap() })
+		if err != nil {
+			return // idle connections then close when next looked at
+		}
+		st.reaper = tm
+	}
+	if st.reaper.Set(max(after, 0).Seconds(), 0) != nil || st.reaper.Start() != nil {
+		return
+	}
+	_ = loop.Unref()
+	st.reaperActive = true
+}
+
+// reap runs on the hub when the reaper fires: it closes the expired idle connections and arms
+// the timer for the next.
+func (st *transportState) reap() {
+	if st.reaperActive {
+		st.reaperActive = false
+		_ = st.h.Loop().Ref() // libev stopped the one-shot timer; give back its unref
+	}
+	now := time.Now()
+	for st.lru.Len() > 0 {
+		pc := st.lru.Front().Value.(*persistConn)
+		if !st.expired(pc, now) {
+			break
+		}
+		st.evict(pc)
+	}
+	st.armReaper()
+}
