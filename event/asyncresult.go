@@ -30,6 +30,9 @@ const (
 // Set stores value and schedules the waiters' wake-up. Setting again
 // replaces the result.
 func (a *AsyncResult[T]) Set(value T) {
+	if a == nil {
+		return
+	}
 	a.mu.Lock()
 	a.value, a.err = value, nil
 	a.state.Store(arValue)
@@ -40,6 +43,9 @@ func (a *AsyncResult[T]) Set(value T) {
 // SetError stores err as the outcome (gevent's set_exception); Get returns
 // it. A nil err is Set of the zero value.
 func (a *AsyncResult[T]) SetError(err error) {
+	if a == nil {
+		return
+	}
 	if err == nil {
 		var zero T
 		a.Set(zero)
@@ -56,16 +62,25 @@ func (a *AsyncResult[T]) SetError(err error) {
 // Hub returns the hub the result is bound to (that of the first greenlet
 // that linked or waited; nil before). scheduler.IWait uses it to refuse a
 // wait from another hub. Goroutine-safe.
-func (a *AsyncResult[T]) Hub() *scheduler.Hub { return a.links.Hub() }
+func (a *AsyncResult[T]) Hub() *scheduler.Hub {
+	if a == nil {
+		return nil
+	}
+	return a.links.Hub()
+}
 
 // Ready reports whether a value or an error was set.
-func (a *AsyncResult[T]) Ready() bool { return a.state.Load() != arUnset }
+func (a *AsyncResult[T]) Ready() bool { return a != nil && a.state.Load() != arUnset }
 
 // Successful reports whether a value (not an error) was set.
-func (a *AsyncResult[T]) Successful() bool { return a.state.Load() == arValue }
+func (a *AsyncResult[T]) Successful() bool { return a != nil && a.state.Load() == arValue }
 
 // Value returns the value set, or the zero value.
 func (a *AsyncResult[T]) Value() T {
+	if a == nil {
+		var zero T
+		return zero
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.value
@@ -73,6 +88,9 @@ func (a *AsyncResult[T]) Value() T {
 
 // Err returns the error set with SetError, or nil.
 func (a *AsyncResult[T]) Err() error {
+	if a == nil {
+		return nil
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.err
@@ -89,7 +107,7 @@ func (a *AsyncResult[T]) result() (T, error) {
 // (scheduler.ContextError's, or what was thrown into the greenlet).
 func (a *AsyncResult[T]) Get(ctx context.Context) (T, error) {
 	var zero T
-	if ctx == nil {
+	if a == nil || ctx == nil {
 		return zero, opErr("AsyncResult.Get", scheduler.ErrNilArgument)
 	}
 	if a.Ready() {
@@ -107,6 +125,10 @@ func (a *AsyncResult[T]) Get(ctx context.Context) (T, error) {
 // TryGet returns the result if one was set, else an error matching
 // ErrNotReady.
 func (a *AsyncResult[T]) TryGet() (T, error) {
+	if a == nil {
+		var zero T
+		return zero, opErr("AsyncResult.TryGet", scheduler.ErrNilArgument)
+	}
 	if a.Ready() {
 		return a.result()
 	}
@@ -117,13 +139,23 @@ func (a *AsyncResult[T]) TryGet() (T, error) {
 // Wait blocks until a result is set or ctx is done; unlike Get it does not
 // return the stored error, only the wait's own.
 func (a *AsyncResult[T]) Wait(ctx context.Context) error {
+	if a == nil {
+		return opErr("AsyncResult.Wait", scheduler.ErrNilArgument)
+	}
 	return a.links.Wait(ctx, a, "AsyncResult.Wait")
 }
 
 // Rawlink calls fn on the hub, once, when the result is set. Hub-affine.
 func (a *AsyncResult[T]) Rawlink(fn func(scheduler.Linkable)) scheduler.LinkID {
+	if a == nil {
+		return 0
+	}
 	return a.links.Rawlink(a, fn)
 }
 
 // Unlink removes a link that has not run.
-func (a *AsyncResult[T]) Unlink(id scheduler.LinkID) { a.links.Unlink(id) }
+func (a *AsyncResult[T]) Unlink(id scheduler.LinkID) {
+	if a != nil {
+		a.links.Unlink(id)
+	}
+}

@@ -22,40 +22,67 @@ var _ scheduler.Linkable = (*Event)(nil)
 
 // Set sets the flag and schedules the waiters' wake-up; it never switches.
 func (e *Event) Set() {
+	if e == nil {
+		return
+	}
 	e.flag.Store(true)
 	e.links.NotifyAny(e)
 }
 
 // Clear resets the flag. Greenlets already scheduled to wake still wake.
-func (e *Event) Clear() { e.flag.Store(false) }
+func (e *Event) Clear() {
+	if e != nil {
+		e.flag.Store(false)
+	}
+}
 
 // IsSet reports whether the flag is set.
-func (e *Event) IsSet() bool { return e.flag.Load() }
+func (e *Event) IsSet() bool { return e != nil && e.flag.Load() }
 
 // Ready is IsSet, for scheduler.Wait and IWait.
-func (e *Event) Ready() bool { return e.flag.Load() }
+func (e *Event) Ready() bool { return e != nil && e.flag.Load() }
 
 // Wait blocks until the flag is set or ctx is done. It returns nil when the
 // flag was set while the caller waited (even if cleared again since) or is
 // set now, scheduler.ContextError's error when ctx ended first, and what
 // was thrown into the waiting greenlet (Kill, a Timeout, LoopExit).
 func (e *Event) Wait(ctx context.Context) error {
+	if e == nil {
+		return opErr("Event.Wait", scheduler.ErrNilArgument)
+	}
 	return e.links.Wait(ctx, e, "Event.Wait")
 }
 
 // Rawlink calls fn on the hub, once, when the event is set (at the next hub
 // turn if it is set now). fn must not block. Hub-affine.
 func (e *Event) Rawlink(fn func(scheduler.Linkable)) scheduler.LinkID {
+	if e == nil {
+		return 0
+	}
 	return e.links.Rawlink(e, fn)
 }
 
 // Unlink removes a link that has not run.
-func (e *Event) Unlink(id scheduler.LinkID) { e.links.Unlink(id) }
+func (e *Event) Unlink(id scheduler.LinkID) {
+	if e != nil {
+		e.links.Unlink(id)
+	}
+}
 
 // Hub returns the hub the event is bound to (that of the first greenlet
 // that linked or waited; nil before). scheduler.IWait uses it to refuse a
 // wait from another hub. Goroutine-safe.
-func (e *Event) Hub() *scheduler.Hub { return e.links.Hub() }
+func (e *Event) Hub() *scheduler.Hub {
+	if e == nil {
+		return nil
+	}
+	return e.links.Hub()
+}
 
 // LinkCount returns how many links and waiters are registered.
-func (e *Event) LinkCount() int { return e.links.Len() }
+func (e *Event) LinkCount() int {
+	if e == nil {
+		return 0
+	}
+	return e.links.Len()
+}

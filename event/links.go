@@ -68,13 +68,21 @@ func (k *wakeup) fire() {
 // Hub returns the live hub the links are bound to, nil before first use or
 // once that hub was destroyed. scheduler.IWait uses it to refuse a wait from
 // another hub. Goroutine-safe.
-func (l *Links) Hub() *scheduler.Hub { return l.bind.Hub() }
+func (l *Links) Hub() *scheduler.Hub {
+	if l == nil {
+		return nil
+	}
+	return l.bind.Hub()
+}
 
 // Check binds the links to the caller's hub if needed and returns an error
 // for op matching scheduler.ErrNotGreenlet when the caller may not use them:
 // the affinity check of an owner's own non-blocking calls (a semaphore's
 // Release).
 func (l *Links) Check(op string) error {
+	if l == nil {
+		return opErr(op, scheduler.ErrNilArgument)
+	}
 	_, err := l.check(op, false)
 	return err
 }
@@ -101,13 +109,18 @@ func (l *Links) check(op string, wait bool) (*scheduler.Hub, error) {
 }
 
 // Len returns how many links wait to be called.
-func (l *Links) Len() int { return len(l.links) + len(l.arrived) }
+func (l *Links) Len() int {
+	if l == nil {
+		return 0
+	}
+	return len(l.links) + len(l.arrived)
+}
 
 // Rawlink registers fn to be called on the hub with owner once owner is
 // ready, and schedules the notification if it already is. fn runs once and
 // must not block.
 func (l *Links) Rawlink(owner scheduler.Linkable, fn func(scheduler.Linkable)) scheduler.LinkID {
-	if fn == nil || owner == nil {
+	if l == nil || fn == nil || owner == nil {
 		return 0
 	}
 	if _, err := l.check("Rawlink", false); err != nil {
@@ -136,6 +149,9 @@ func (l *Links) linkWakeup(owner scheduler.Linkable, k *wakeup) scheduler.LinkID
 // Unlink removes a link that has not run; unknown ids are ignored. When no
 // link is left the pending notification is cancelled.
 func (l *Links) Unlink(id scheduler.LinkID) {
+	if l == nil {
+		return
+	}
 	if h := l.last; h == nil || h.Check() != nil {
 		return
 	}
@@ -161,7 +177,7 @@ func remove(ls []link, id scheduler.LinkID) []link {
 // CheckAndNotify schedules one hub callback calling the links if owner is
 // ready, links exist and no notification is pending. Hub-affine.
 func (l *Links) CheckAndNotify(owner scheduler.Linkable) {
-	if l.notifying || len(l.links) == 0 || !owner.Ready() {
+	if l == nil || l.notifying || len(l.links) == 0 || !owner.Ready() {
 		return
 	}
 	h := l.last
@@ -186,6 +202,9 @@ func (l *Links) CheckAndNotify(owner scheduler.Linkable) {
 // goroutine it goes through Hub.Post. Without a bound hub there is no link
 // to call, so it does nothing.
 func (l *Links) NotifyAny(owner scheduler.Linkable) {
+	if l == nil {
+		return
+	}
 	h := l.bind.Hub()
 	if h == nil {
 		return
@@ -281,7 +300,7 @@ func (l *Links) runUntil(owner scheduler.Linkable, h *scheduler.Hub, ls *[]link,
 // meanwhile (Kill, a Timeout, LoopExit) come back as they are. label says
 // what the greenlet waits on in reports and names the call in errors.
 func (l *Links) Wait(ctx context.Context, owner scheduler.Linkable, label string) error {
-	if ctx == nil || owner == nil {
+	if l == nil || ctx == nil || owner == nil {
 		return opErr(label, scheduler.ErrNilArgument)
 	}
 	if _, err := l.check(label, true); err != nil {
@@ -308,7 +327,7 @@ func (l *Links) Wait(ctx context.Context, owner scheduler.Linkable, label string
 // WaitCore blocks until owner calls the caller's link or ctx is done
 // (gevent's _wait_core), whether or not owner is ready now.
 func (l *Links) WaitCore(ctx context.Context, owner scheduler.Linkable, label string) error {
-	if ctx == nil || owner == nil {
+	if l == nil || ctx == nil || owner == nil {
 		return opErr(label, scheduler.ErrNilArgument)
 	}
 	if _, err := l.check(label, true); err != nil {
