@@ -87,7 +87,12 @@ func (f *chanFree[T]) give(r *chanWaiter[T]) {
 func NewChannel[T any]() *Channel[T] { return &Channel[T]{} }
 
 // Balance is putters waiting minus getters waiting.
-func (c *Channel[T]) Balance() int { return len(c.putters) - len(c.getters) }
+func (c *Channel[T]) Balance() int {
+	if c == nil {
+		return 0
+	}
+	return len(c.putters) - len(c.getters)
+}
 
 func (c *Channel[T]) scheduleUnlock(h *scheduler.Hub) {
 	if c.unlockPending {
@@ -212,6 +217,9 @@ func (c *Channel[T]) get(ctx context.Context, op string) (T, error) {
 // begin checks a Put or Get (every call waits) and, for a Try form (nil
 // ctx), starts the zero Timeout that bounds its wait to one iteration.
 func (c *Channel[T]) begin(ctx context.Context, op string) (*scheduler.Hub, *scheduler.Timeout, error) {
+	if c == nil {
+		return nil, nil, &Error{Op: op, Err: scheduler.ErrNilArgument}
+	}
 	h, err := c.hub.CheckWait()
 	if err != nil {
 		return nil, nil, &Error{Op: op, Err: err}
@@ -252,6 +260,9 @@ func orBackground(ctx context.Context) context.Context {
 // Shutdown wakes every waiting greenlet with ErrShutdown; later calls fail
 // with it. Goroutine-safe, as Queue.Shutdown.
 func (c *Channel[T]) Shutdown() {
+	if c == nil {
+		return
+	}
 	c.shut.Store(true)
 	h := c.hub.Hub()
 	if h == nil {

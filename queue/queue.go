@@ -253,22 +253,42 @@ func (q *Queue[T]) store() store[T] {
 }
 
 // MaxSize returns the maximum size, 0 for unbounded.
-func (q *Queue[T]) MaxSize() int { return max(q.maxsize, 0) }
+func (q *Queue[T]) MaxSize() int {
+	if q == nil {
+		return 0
+	}
+	return max(q.maxsize, 0)
+}
 
 // Len returns how many items the queue holds (gevent's qsize).
-func (q *Queue[T]) Len() int { return q.store().len() }
+func (q *Queue[T]) Len() int {
+	if q == nil {
+		return 0
+	}
+	return q.store().len()
+}
 
 // Empty reports whether the queue holds no item.
 func (q *Queue[T]) Empty() bool { return q.Len() == 0 }
 
-// Full reports whether a Put would block.
-func (q *Queue[T]) Full() bool { return q.maxsize > 0 && q.Len() >= q.maxsize }
+// Full reports whether a Put would block (a nil queue has no room).
+func (q *Queue[T]) Full() bool { return q == nil || q.maxsize > 0 && q.Len() >= q.maxsize }
 
 // Getters returns how many greenlets wait in Get or Peek.
-func (q *Queue[T]) Getters() int { return len(q.getters) }
+func (q *Queue[T]) Getters() int {
+	if q == nil {
+		return 0
+	}
+	return len(q.getters)
+}
 
 // Putters returns how many greenlets wait in Put.
-func (q *Queue[T]) Putters() int { return len(q.putters) }
+func (q *Queue[T]) Putters() int {
+	if q == nil {
+		return 0
+	}
+	return len(q.putters)
+}
 
 func (q *Queue[T]) putItem(v T) {
 	q.store().put(v)
@@ -342,6 +362,9 @@ func removePtr[E any](s []*E, e *E) []*E {
 // check binds q to the caller's hub and checks that the caller may make the
 // non-blocking call op.
 func (q *Queue[T]) check(op string) (*scheduler.Hub, error) {
+	if q == nil {
+		return nil, &Error{Op: op, Err: scheduler.ErrNilArgument}
+	}
 	h, err := q.hub.Check()
 	if err != nil {
 		return nil, &Error{Op: op, Err: err}
@@ -509,6 +532,9 @@ func (q *Queue[T]) wait(ctx context.Context, h *scheduler.Hub, op string, take b
 // from a goroutine that is not a greenlet of the queue's hub the flag is set
 // at once and the waiters are woken from a hub callback (Hub.Post).
 func (q *Queue[T]) Shutdown() {
+	if q == nil {
+		return
+	}
 	// The flag first, then a look at the binding: a greenlet binds before
 	// it reads the flag, so either it sees the flag or this sees its hub.
 	q.shut.Store(true)
@@ -536,7 +562,7 @@ func (q *Queue[T]) wakeAll() {
 }
 
 // IsShutdown reports whether Shutdown was called. Goroutine-safe.
-func (q *Queue[T]) IsShutdown() bool { return q.shut.Load() }
+func (q *Queue[T]) IsShutdown() bool { return q != nil && q.shut.Load() }
 
 // All yields the queue's items as Get(ctx) returns them, one (item, nil)
 // per item, and is gevent's "for item in queue".
@@ -612,22 +638,36 @@ func (q *JoinableQueue[T]) state() *joinState {
 
 // Put is Queue.Put counting one more unfinished task.
 func (q *JoinableQueue[T]) Put(ctx context.Context, item T) error {
+	if q == nil {
+		return &Error{Op: "JoinableQueue.Put", Err: scheduler.ErrNilArgument}
+	}
 	q.state()
 	return q.Queue.Put(ctx, item)
 }
 
 // TryPut is Queue.TryPut counting one more unfinished task.
 func (q *JoinableQueue[T]) TryPut(item T) error {
+	if q == nil {
+		return &Error{Op: "JoinableQueue.TryPut", Err: scheduler.ErrNilArgument}
+	}
 	q.state()
 	return q.Queue.TryPut(item)
 }
 
 // Unfinished returns how many items were put and not yet marked done.
-func (q *JoinableQueue[T]) Unfinished() int { return q.state().unfinished }
+func (q *JoinableQueue[T]) Unfinished() int {
+	if q == nil {
+		return 0
+	}
+	return q.state().unfinished
+}
 
 // TaskDone marks one item as processed; ErrTaskDone if none is unfinished.
 // It refuses foreign goroutines as Put does.
 func (q *JoinableQueue[T]) TaskDone() error {
+	if q == nil {
+		return &Error{Op: "JoinableQueue.TaskDone", Err: scheduler.ErrNilArgument}
+	}
 	if _, err := q.check("JoinableQueue.TaskDone"); err != nil {
 		return err
 	}
@@ -645,6 +685,9 @@ func (q *JoinableQueue[T]) TaskDone() error {
 // Join waits until every item put was marked done, or ctx is done. It
 // refuses foreign goroutines as Put does (even when nothing is unfinished).
 func (q *JoinableQueue[T]) Join(ctx context.Context) error {
+	if q == nil {
+		return &Error{Op: "JoinableQueue.Join", Err: scheduler.ErrNilArgument}
+	}
 	if _, err := q.check("JoinableQueue.Join"); err != nil {
 		return err
 	}
