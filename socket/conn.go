@@ -238,6 +238,9 @@ var _ net.Conn = (*Conn)(nil)
 // Read reads up to len(b) bytes, blocking only the calling greenlet (or, once shared, the
 // calling goroutine); it returns io.EOF once the peer closed its side.
 func (c *Conn) Read(b []byte) (int, error) {
+	if c == nil {
+		return 0, errNilSocket("read")
+	}
 	if c.fd.offload() {
 		return viaRunBlocking(&c.sock, "read", func() (int, error) { return c.Read(b) })
 	}
@@ -254,6 +257,9 @@ func (c *Conn) Read(b []byte) (int, error) {
 // Write writes all of b, blocking only the calling greenlet (or goroutine) while the socket
 // buffer is full. On error it returns how many bytes were written.
 func (c *Conn) Write(b []byte) (int, error) {
+	if c == nil {
+		return 0, errNilSocket("write")
+	}
 	if c.fd.offload() {
 		return viaRunBlocking(&c.sock, "write", func() (int, error) { return c.Write(b) })
 	}
@@ -268,6 +274,9 @@ func (c *Conn) CloseWrite() error { return c.shutdown(syscall.SHUT_WR) }
 func (c *Conn) CloseRead() error { return c.shutdown(syscall.SHUT_RD) }
 
 func (c *Conn) shutdown(how int) error {
+	if c == nil {
+		return errNilSocket("shutdown")
+	}
 	return c.control("shutdown", func(sysfd int) error {
 		return wrapErrno("shutdown", syscall.Shutdown(sysfd, how))
 	})
@@ -276,6 +285,9 @@ func (c *Conn) shutdown(how int) error {
 // SetNoDelay sets TCP_NODELAY (Nagle off when true). Accepted and dialed TCP connections start
 // with it on, as in package net.
 func (c *Conn) SetNoDelay(noDelay bool) error {
+	if c == nil {
+		return errNilSocket("set")
+	}
 	v := 0
 	if noDelay {
 		v = 1
@@ -291,6 +303,9 @@ func (c *Conn) SetNoDelay(noDelay bool) error {
 // whose hub is destroyed it returns a net.Conn whose every method fails with an error matching
 // scheduler.ErrHubDestroyed.
 func (c *Conn) Shared() net.Conn {
+	if c == nil {
+		return failed{errNilSocket("share")}
+	}
 	if err := c.share(); err != nil {
 		return failed{c.opErr("share", err)}
 	}

@@ -64,6 +64,9 @@ func (zeroError) Is(target error) bool {
 	return target == ErrBadFD || target == net.ErrClosed || target == scheduler.ErrClosed
 }
 
+// errNilSocket is the error of a call on a nil *Conn, *Listener or *PacketConn.
+func errNilSocket(op string) error { return opError(op, "", nil, nil, errNilArg("socket")) }
+
 // errNilArg is the cause of a nil argument (a context, an address).
 func errNilArg(what string) error {
 	return fmt.Errorf("nil %s: %w", what, scheduler.ErrNilArgument)

@@ -162,7 +162,12 @@ type Listener struct {
 var _ net.Listener = (*Listener)(nil)
 
 // Addr returns the listening address (nil for a zero Listener).
-func (l *Listener) Addr() net.Addr { return l.LocalAddr() }
+func (l *Listener) Addr() net.Addr {
+	if l == nil {
+		return nil
+	}
+	return l.LocalAddr()
+}
 
 // Accept waits for the next connection and returns it as a *Conn (shared when l is).
 func (l *Listener) Accept() (net.Conn, error) {
@@ -178,6 +183,9 @@ func (l *Listener) Accept() (net.Conn, error) {
 // 1 s, and tries again, as gevent's StreamServer does; the read deadline and Close still end it.
 // The connections a shared Listener accepts are shared.
 func (l *Listener) AcceptConn() (*Conn, error) {
+	if l == nil {
+		return nil, errNilSocket("accept")
+	}
 	if l.fd.offload() {
 		return viaRunBlocking(&l.sock, "accept", l.AcceptConn)
 	}
@@ -263,13 +271,21 @@ func (l *Listener) backOff(shared bool, cause error) error {
 }
 
 // SetDeadline sets the deadline of Accept.
-func (l *Listener) SetDeadline(t time.Time) error { return l.SetReadDeadline(t) }
+func (l *Listener) SetDeadline(t time.Time) error {
+	if l == nil {
+		return errNilSocket("set")
+	}
+	return l.SetReadDeadline(t)
+}
 
 // Shared makes l goroutine-safe, for good, and returns it as a net.Listener whose Accept
 // returns shared connections: this is how a net/http Server, which accepts on one goroutine and
 // serves each connection on a goroutine of its own, serves on a cooperative socket. Shared may
 // be called from any goroutine (see Conn.Shared).
 func (l *Listener) Shared() net.Listener {
+	if l == nil {
+		return failed{errNilSocket("share")}
+	}
 	if err := l.share(); err != nil {
 		return failed{l.opErr("share", err)}
 	}

@@ -52,6 +52,9 @@ func (lc *ListenConfig) ListenPacket(ctx context.Context, network, address strin
 // ReadFrom reads one datagram into b and returns its length and sender; a datagram longer than
 // b is truncated, as recvfrom(2) does.
 func (p *PacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
+	if p == nil {
+		return 0, nil, errNilSocket("read")
+	}
 	if p.fd.offload() {
 		type res struct {
 			n    int
@@ -87,6 +90,9 @@ func (p *PacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
 // WriteTo sends b as one datagram to addr; a nil addr fails with an error matching
 // scheduler.ErrNilArgument.
 func (p *PacketConn) WriteTo(b []byte, addr net.Addr) (int, error) {
+	if p == nil {
+		return 0, errNilSocket("write")
+	}
 	if p.fd.offload() {
 		return viaRunBlocking(&p.sock, "write", func() (int, error) { return p.WriteTo(b, addr) })
 	}
@@ -127,6 +133,9 @@ func (p *PacketConn) io(dir int, label string, op func() error) error {
 
 // Read reads one datagram from the connected peer.
 func (p *PacketConn) Read(b []byte) (int, error) {
+	if p == nil {
+		return 0, errNilSocket("read")
+	}
 	if p.fd.offload() {
 		return viaRunBlocking(&p.sock, "read", func() (int, error) { return p.Read(b) })
 	}
@@ -136,6 +145,9 @@ func (p *PacketConn) Read(b []byte) (int, error) {
 
 // Write sends b as one datagram to the connected peer.
 func (p *PacketConn) Write(b []byte) (int, error) {
+	if p == nil {
+		return 0, errNilSocket("write")
+	}
 	if p.fd.offload() {
 		return viaRunBlocking(&p.sock, "write", func() (int, error) { return p.Write(b) })
 	}
@@ -146,6 +158,9 @@ func (p *PacketConn) Write(b []byte) (int, error) {
 // Shared makes p goroutine-safe, for good, and returns it as a net.PacketConn (see
 // Conn.Shared).
 func (p *PacketConn) Shared() net.PacketConn {
+	if p == nil {
+		return failed{errNilSocket("share")}
+	}
 	if err := p.share(); err != nil {
 		return failed{p.opErr("share", err)}
 	}
