@@ -114,6 +114,9 @@ type Binding struct{ p atomic.Pointer[Hub] }
 // Hub returns the live hub the object is bound to, nil when it is unbound
 // or its hub was destroyed. Goroutine-safe.
 func (b *Binding) Hub() *Hub {
+	if b == nil {
+		return nil
+	}
 	if h := b.p.Load(); h != nil && !h.destroyed.Load() {
 		return h
 	}
@@ -124,6 +127,9 @@ func (b *Binding) Hub() *Hub {
 // the hub on which the caller may make a non-blocking call; otherwise
 // ErrNotGreenlet or ErrHubDestroyed, as Hub.Check.
 func (b *Binding) Check() (*Hub, error) {
+	if b == nil {
+		return nil, ErrNilArgument
+	}
 	c := currentCtx()
 	h, err := b.bind(c)
 	if err != nil {
@@ -137,6 +143,9 @@ func (b *Binding) Check() (*Hub, error) {
 
 // CheckWait is Check for a call that blocks.
 func (b *Binding) CheckWait() (*Hub, error) {
+	if b == nil {
+		return nil, ErrNilArgument
+	}
 	c := currentCtx()
 	h, err := b.bind(c)
 	if err != nil {

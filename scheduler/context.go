@@ -162,6 +162,10 @@ func (t *task) doneCause() error {
 // its cause when the timeout fires, and with context.Canceled when it is
 // cancelled first. Hub-affine.
 func (t *Timeout) Context() context.Context {
+	if t == nil {
+		// A nil Timeout never fires.
+		return context.Background()
+	}
 	if t.ctx0 == nil {
 		t.ctx0, t.cancel0 = context.WithCancelCause(context.Background())
 	}

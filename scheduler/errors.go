@@ -70,6 +70,9 @@ func (deadlineError) Is(target error) bool {
 // reports it (as package net's deadline timeouts can): decide from the
 // error the wait returned.
 func ContextError(ctx context.Context) error {
+	if ctx == nil {
+		return opErr("ContextError", ErrNilArgument)
+	}
 	err := ctx.Err()
 	if err == context.DeadlineExceeded {
 		return deadlineError{}

@@ -49,16 +49,25 @@ func (t *task) UnlinkAll() {
 // Link calls fn with the greenlet once it is ready, like Rawlink, but fn
 // runs in a greenlet of its own (gevent's SpawnedLink), so it may block.
 func (t *task) Link(fn func(Linkable)) LinkID {
+	if fn == nil {
+		return 0
+	}
 	return t.Rawlink(t.hub.spawnedLink(fn, nil))
 }
 
 // LinkValue is Link for a greenlet that finished successfully only.
 func (t *task) LinkValue(fn func(Linkable)) LinkID {
+	if fn == nil {
+		return 0
+	}
 	return t.Rawlink(t.hub.spawnedLink(fn, func(l Linkable) bool { return l.(Runnable).Successful() }))
 }
 
 // LinkException is Link for a greenlet that failed only.
 func (t *task) LinkException(fn func(Linkable)) LinkID {
+	if fn == nil {
+		return 0
+	}
 	return t.Rawlink(t.hub.spawnedLink(fn, func(l Linkable) bool { return !l.(Runnable).Successful() }))
 }
 

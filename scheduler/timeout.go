@@ -59,6 +59,9 @@ var ErrTimeoutPending = errors.New("timeout already started")
 // timeout may be started again; starting a pending one returns
 // ErrTimeoutPending. It does nothing for a negative duration.
 func (t *Timeout) Start() error {
+	if t == nil {
+		return opErr("Timeout.Start", ErrNilArgument)
+	}
 	if t.timer != nil {
 		return opErr("Timeout.Start", ErrTimeoutPending)
 	}
@@ -110,6 +113,9 @@ func (t *Timeout) fire() {
 
 // Err is the error the timeout raises: the custom error or t itself.
 func (t *Timeout) Err() error {
+	if t == nil {
+		return nil
+	}
 	if t.err != nil {
 		return t.err
 	}
@@ -135,18 +141,26 @@ func (t *Timeout) Cancel() {
 func (t *Timeout) Close() error { t.Cancel(); return nil }
 
 // Pending reports whether the timeout is armed.
-func (t *Timeout) Pending() bool { return t.timer != nil }
+func (t *Timeout) Pending() bool { return t != nil && t.timer != nil }
 
 // Fired reports whether the timeout went off since it was last started.
-func (t *Timeout) Fired() bool { return t.fired }
+func (t *Timeout) Fired() bool { return t != nil && t.fired }
 
 // Seconds returns the timeout's duration.
-func (t *Timeout) Seconds() time.Duration { return t.d }
+func (t *Timeout) Seconds() time.Duration {
+	if t == nil {
+		return 0
+	}
+	return t.d
+}
 
 // Error returns "scheduler: timeout <duration>" ("(never)" for a negative
 // duration). The custom error given to NewTimeout is not part of the text;
 // Unwrap returns it.
 func (t *Timeout) Error() string {
+	if t == nil {
+		return "scheduler: <nil>"
+	}
 	if t.d < 0 {
 		return "scheduler: timeout (never)"
 	}
@@ -157,7 +171,12 @@ func (t *Timeout) Error() string {
 func (t *Timeout) Is(target error) bool { return target == ErrTimeout }
 
 // Unwrap returns the custom error, if any.
-func (t *Timeout) Unwrap() error { return t.err }
+func (t *Timeout) Unwrap() error {
+	if t == nil {
+		return nil
+	}
+	return t.err
+}
 
 // WithTimeout runs fn under a Timeout of d in the calling greenlet
 // (gevent.with_timeout): if the timeout fires, fn's blocking call returns
