@@ -60,7 +60,12 @@ func startServer(t testing.TB, srv *ghttp.Server, useTLS bool) *hubServer {
 				return ignoreClosed(err)
 			})
 			ready <- nil
-			if err := hs.stop.Wait(bg); err != nil {
+			// Stop is set from the test's goroutine: the loop must not run dry meanwhile,
+			// even once the server has stopped serving.
+			release := hs.Hub.KeepAlive()
+			err = hs.stop.Wait(bg)
+			release()
+			if err != nil {
 				return err
 			}
 			ctx, cancel := context.WithTimeout(bg, 5*time.Second)
