@@ -7,7 +7,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/geventgo/geventgo/ghttp"
@@ -64,4 +66,20 @@ func TestTransportAgainstServer(t *testing.T) {
 		}
 		return srv.Shutdown(context.Background())
 	}))
+}
+
+func TestErrorOfNilAndZero(t *testing.T) {
+	var nilErr *ghttp.Error
+	assert.Equal(t, "ghttp: <nil>", nilErr.Error())
+	assert.NoError(t, nilErr.Unwrap())
+	assert.False(t, nilErr.Timeout())
+	assert.Equal(t, "ghttp: : <nil>", (&ghttp.Error{}).Error())
+	assert.True(t, (&ghttp.Error{Op: "x", Err: scheduler.ContextError(expired())}).Timeout())
+}
+
+// expired returns a context whose deadline passed.
+func expired() context.Context {
+	ctx, cancel := context.WithDeadline(context.Background(), time.Unix(1, 0))
+	cancel()
+	return ctx
 }

@@ -25,13 +25,16 @@ import (
 var errReadOnClosedResBody = errors.New("http: read on closed response body")
 
 // timeoutError is a Transport's own time limit (ResponseHeaderTimeout, TLSHandshakeTimeout):
-// a net.Error whose Timeout is true, matching scheduler.ErrTimeout.
+// a net.Error whose Timeout is true, matching scheduler.ErrTimeout and, as net/http's does,
+// context.DeadlineExceeded.
 type timeoutError struct{ msg string }
 
-func (e *timeoutError) Error() string        { return e.msg }
-func (e *timeoutError) Timeout() bool        { return true }
-func (e *timeoutError) Temporary() bool      { return true }
-func (e *timeoutError) Is(target error) bool { return target == scheduler.ErrTimeout }
+func (e *timeoutError) Error() string   { return e.msg }
+func (e *timeoutError) Timeout() bool   { return true }
+func (e *timeoutError) Temporary() bool { return true }
+func (e *timeoutError) Is(target error) bool {
+	return target == scheduler.ErrTimeout || target == context.DeadlineExceeded
+}
 
 var (
 	errResponseHeaderTimeout = &timeoutError{"net/http: timeout awaiting response headers"}

@@ -15,10 +15,27 @@ type Error struct {
 }
 
 // Error returns "ghttp: Op: cause", so the text names the package and the call that failed.
-func (e *Error) Error() string { return "ghttp: " + e.Op + ": " + e.Err.Error() }
+func (e *Error) Error() string {
+	if e == nil {
+		return "ghttp: <nil>"
+	}
+	return "ghttp: " + e.Op + ": " + fmt.Sprint(e.Err)
+}
 
 // Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.Err }
+func (e *Error) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
+
+// Timeout reports whether the cause is a timeout, so that net.Error users (url.Error.Timeout,
+// which http.Client's errors answer with) see through the wrapping.
+func (e *Error) Timeout() bool {
+	var te interface{ Timeout() bool }
+	return e != nil && errors.As(e.Err, &te) && te.Timeout()
+}
 
 // ErrServerClosed is what Serve, ServeTLS, ListenAndServe and ListenAndServeTLS return after
 // Shutdown or Close (wrapped in an *Error). It matches http.ErrServerClosed and
