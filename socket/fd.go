@@ -51,6 +51,8 @@ type side struct {
 	goWait   bool              // a goroutine of a shared socket waits: fire notifies ready
 	ready    chan struct{}     // a shared socket's readiness channel for this direction
 	deadline time.Time         // greenlets' deadline (a shared socket keeps its own)
+	until    time.Time         // the running wait's own limit (a back-off's end), zero for none
+	sleeping bool              // the waiting greenlet sleeps (ev 0): readiness must not wake it
 	drained  bool              // the last read returned less than asked: the socket was emptied
 }
 
@@ -65,7 +67,10 @@ func (s *side) fire(rev int) {
 		s.notify()
 		rev |= revShared
 	}
-	if w := s.waiter; w != nil {
+	// A sleeping greenlet (Accept's back-off) waits for its timer only: the io watcher, left
+	// active by an earlier wait, fires at once on a listener with connections pending, and
+	// waking the sleeper for it made the back-off spin.
+	if w := s.waiter; w != nil && (!s.sleeping || rev&revTimer != 0) {
 		s.waiter = nil
 		w.Switch(rev)
 		return
@@ -256,7 +261,9 @@ func (fd *netFD) wait(ctx context.Context, ev int, until time.Time, label string
 		s.unref()
 		return err
 	}
+	s.until, s.sleeping = until, ev == 0
 	rev, err := s.block(ctx, label)
+	s.until, s.sleeping = time.Time{}, false
 	// However the wait ended, the watcher left active must not keep the loop alive. After
 	// Close, s.io is nil and there is nothing to unref.
 	s.unref()
@@ -356,12 +363,15 @@ func (fd *netFD) sleep(d time.Duration, label string) error {
 }
 
 // setDeadline changes a side's deadline; a greenlet waiting on the side now sees the new one at
-// once, as package net promises. Hub-affine.
+// once, as package net promises. The timer keeps the wait's own limit (a back-off's end) if
+// that comes first, so a deadline moved or cleared during a back-off does not end or prolong
+// it. Hub-affine.
 func (fd *netFD) setDeadline(s *side, t time.Time) error {
 	s.deadline = t
 	if s.waiter == nil {
 		return nil
 	}
+	t = earliest(t, s.until)
 	if t.IsZero() {
 		if s.timer != nil {
 			_ = s.timer.Stop()

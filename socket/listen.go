@@ -180,8 +180,11 @@ func (l *Listener) Accept() (net.Conn, error) {
 
 // AcceptConn is Accept returning the concrete type. When the process runs out of descriptors
 // (EMFILE, ENFILE, ENOBUFS, ENOMEM) it does not spin: it sleeps, doubling the delay from 10 ms to
-// 1 s, and tries again, as gevent's StreamServer does; the read deadline and Close still end it.
-// The connections a shared Listener accepts are shared.
+// 1 s, and tries again, as gevent's StreamServer does, so accepting resumes at most a second
+// after descriptors come free; the first failure of a streak goes to the hub's error handler.
+// The sleep ends with its timer only, not when the listener is readable (it stays so while
+// connections wait); the read deadline and Close still end it. The connections a shared
+// Listener accepts are shared.
 func (l *Listener) AcceptConn() (*Conn, error) {
 	if l == nil {
 		return nil, errNilSocket("accept")

@@ -631,15 +631,7 @@ func TestAcceptBacksOffOnEMFILE(t *testing.T) {
 		require.NoError(t, err)
 		defer c.Close()
 		// Use up every descriptor so the pending connection cannot be accepted.
-		var hogs []int
-		for {
-			fd, err := syscall.Dup(0)
-			if err != nil {
-				require.ErrorIs(t, err, syscall.EMFILE)
-				break
-			}
-			hogs = append(hogs, fd)
-		}
+		hogs := hogAll(t)
 		release := func() {
 			for _, fd := range hogs {
 				syscall.Close(fd)
@@ -655,12 +647,39 @@ func TestAcceptBacksOffOnEMFILE(t *testing.T) {
 		assert.False(t, acc.Ready())
 		require.Len(t, reported, 1)
 		assert.ErrorIs(t, reported[0], syscall.EMFILE)
+		// Clearing the deadline during a back-off leaves the back-off's own timer running: the
+		// sleeping Accept is not woken by readiness, so a stopped timer would hang it.
+		require.NoError(t, ln.SetDeadline(time.Time{}))
 		release()
 		conn, err := acc.Get(testctx.Within(t, 2*time.Second))
 		require.NoError(t, err)
 		require.NoError(t, conn.Close())
+
+		// A deadline set during a back-off ends the Accept when it passes.
+		c2, err := socket.Dial("tcp", ln.Addr().String())
+		require.NoError(t, err)
+		defer c2.Close()
+		hogs = hogAll(t)
+		acc = scheduler.Spawn(func() (net.Conn, error) { return ln.Accept() })
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		require.NoError(t, ln.SetDeadline(time.Now().Add(30*ms)))
+		_, err = acc.Get(testctx.Within(t, 2*time.Second))
+		assert.ErrorIs(t, err, os.ErrDeadlineExceeded)
 		return nil
 	})
+}
+
+// hogAll dups fd 0 until the process runs out of descriptors and returns the dups.
+func hogAll(t *testing.T) []int {
+	var hogs []int
+	for {
+		fd, err := syscall.Dup(0)
+		if err != nil {
+			require.ErrorIs(t, err, syscall.EMFILE)
+			return hogs
+		}
+		hogs = append(hogs, fd)
+	}
 }
 
 func TestForeignGoroutineGetsError(t *testing.T) {

@@ -1,0 +1,168 @@
+package socket_test
+
+import (
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/geventgo/geventgo/internal/testctx"
+	"github.com/geventgo/geventgo/scheduler"
+	"github.com/geventgo/geventgo/socket"
+)
+
+// fdLimitChild names, in the environment of a child test process, the test it runs.
+//
+// RLIMIT_NOFILE is process-wide, so a test that lowers it runs in a child: the test re-executes
+// its own binary (os.Executable) with -test.run selecting only itself and fdLimitChild set to
+// its name; in the child the same function sees the variable and runs the body, which lowers
+// the child's soft limit. The parent fails with the child's output if the child fails.
+const fdLimitChild = "GEVENTGO_SOCKET_FDLIMIT_CHILD"
+
+// inFDLimitChild reports whether the running test is the child. In the parent it runs the child,
+// checks that it passed and logs the lines the child marked "measured:".
+func inFDLimitChild(t *testing.T) bool {
+	t.Helper()
+	if os.Getenv(fdLimitChild) == t.Name() {
+		return true
+	}
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	cmd := exec.CommandContext(testctx.Within(t, 2*time.Minute), exe,
+		"-test.run=^"+t.Name()+"$", "-test.count=1", "-test.v")
+	cmd.Env = append(os.Environ(), fdLimitChild+"="+t.Name())
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "the child test failed:\n%s", out)
+	require.Contains(t, string(out), "--- PASS: "+t.Name(), "the child ran the test:\n%s", out)
+	for line := range strings.Lines(string(out)) {
+		if strings.Contains(line, "measured:") {
+			t.Log("child " + strings.TrimSpace(line))
+		}
+	}
+	return false
+}
+
+// fdOpen reports whether fd is an open descriptor of the process.
+func fdOpen(fd int) bool {
+	_, _, e := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_GETFD, 0)
+	return e == 0
+}
+
+// lowerFDLimit lowers the process's soft RLIMIT_NOFILE so that exactly free descriptor numbers
+// below it are unused: the next free+1 opens fail with EMFILE. It returns the restore.
+func lowerFDLimit(t *testing.T, free int) (restore func()) {
+	t.Helper()
+	// The runtime's poller opens its descriptors on first use, which would then fail: open it.
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	require.NoError(t, r.Close())
+	require.NoError(t, w.Close())
+	var old syscall.Rlimit
+	require.NoError(t, syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old))
+	limit := 0
+	for unused := 0; ; limit++ {
+		if !fdOpen(limit) {
+			if unused == free {
+				break
+			}
+			unused++
+		}
+	}
+	lim := old
+	lim.Cur = uint64(limit)
+	require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim))
+	return func() { _ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old) }
+}
+
+// dialAbove connects n blocking TCP clients to addr and moves their descriptors to from,
+// from+1, ...: above the limit lowerFDLimit sets, so they take none of the numbers it leaves
+// free. A connect to a loopback listener with room in its backlog completes at once.
+func dialAbove(t *testing.T, addr net.Addr, n, from int) []int {
+	t.Helper()
+	ta := addr.(*net.TCPAddr)
+	sa := &syscall.SockaddrInet4{Port: ta.Port}
+	copy(sa.Addr[:], ta.IP.To4())
+	fds := make([]int, 0, n)
+	for i := range n {
+		require.False(t, fdOpen(from+i), "fd %d is free", from+i)
+		fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+		require.NoError(t, err)
+		require.NoError(t, syscall.Connect(fd, sa))
+		require.NoError(t, syscall.Dup3(fd, from+i, syscall.O_CLOEXEC))
+		require.NoError(t, syscall.Close(fd))
+		fds = append(fds, from+i)
+	}
+	return fds
+}
+
+// TestAcceptAtFDLimit: a listener whose accept loop has waited before (so its read watcher
+// stays active) and that then runs out of descriptors with connections pending backs off
+// instead of spinning: the back-off used to wait on the read side, which the readable listener
+// woke at once, so the hub turned ~240k times a second. Once descriptors are freed, accepting
+// resumes and every pending connection is served. Runs in a child process with a lowered
+// RLIMIT_NOFILE (see fdLimitChild).
+func TestAcceptAtFDLimit(t *testing.T) {
+	if !inFDLimitChild(t) {
+		return
+	}
+	const clients, free, window = 100, 10, 200 * ms
+	run(t, func() error {
+		h := scheduler.CurrentHub()
+		var reported []error
+		h.SetErrorHandler(func(err error) { reported = append(reported, err) })
+		ln, err := socket.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		defer ln.Close()
+		accepted, served := 0, 0
+		acceptor := scheduler.Go(func() error {
+			for {
+				c, err := ln.AcceptConn()
+				if err != nil {
+					return err
+				}
+				accepted++
+				scheduler.Go(func() error {
+					defer func() { served++ }()
+					defer c.Close()
+					_, err := io.Copy(io.Discard, c)
+					return err
+				})
+			}
+		})
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		require.False(t, acceptor.Ready(), "the acceptor waits on the listener")
+
+		fds := dialAbove(t, ln.Addr(), clients, 1000)
+		restore := lowerFDLimit(t, free)
+		defer restore()
+		within := testctx.Within(t, 10*time.Second)
+		require.NoError(t, pollUntil(within, func() bool { return accepted == free }))
+
+		it0 := h.Stats().Iterations
+		require.NoError(t, scheduler.Sleep(bg, window))
+		its := h.Stats().Iterations - it0
+		t.Logf("measured: %d loop iterations in %v with %d connections pending at the fd limit",
+			its, window, clients-free)
+		assert.Less(t, its, uint64(50), "accept backs off instead of spinning")
+		assert.Equal(t, free, accepted)
+		require.NotEmpty(t, reported)
+		assert.ErrorIs(t, reported[0], syscall.EMFILE)
+		assert.Len(t, reported, 1, "one report per streak of failures")
+
+		// Closing the clients lets the handlers close their ends: descriptors come free and
+		// every pending connection is accepted and served.
+		for _, fd := range fds {
+			require.NoError(t, syscall.Close(fd))
+		}
+		require.NoError(t, pollUntil(within, func() bool { return served == clients }))
+		assert.Equal(t, clients, accepted)
+		return acceptor.Kill(bg, nil)
+	})
+}
