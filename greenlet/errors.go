@@ -59,11 +59,17 @@ type TraceError struct {
 }
 
 func (e *TraceError) Error() string {
+	if e == nil {
+		return "greenlet: <nil>"
+	}
 	return fmt.Sprintf("greenlet %d: trace hook panicked on %s: %v", e.Greenlet, e.Event, e.Value)
 }
 
 // Unwrap returns ErrTraceHook and the panic value when it is an error.
 func (e *TraceError) Unwrap() []error {
+	if e == nil {
+		return nil
+	}
 	if err, ok := e.Value.(error); ok {
 		return []error{ErrTraceHook, err}
 	}
@@ -78,11 +84,19 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
+	if e == nil {
+		return "greenlet: <nil>"
+	}
 	return fmt.Sprintf("greenlet %d: %s: %v", e.Greenlet, e.Op, e.Err)
 }
 
 // Unwrap returns the sentinel, for errors.Is.
-func (e *Error) Unwrap() error { return e.Err }
+func (e *Error) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
 
 // PanicError is raised in a parent when its child greenlet panicked or
 // called runtime.Goexit. Stack is the child's stack at the panic (or Goexit).
@@ -94,6 +108,9 @@ type PanicError struct {
 }
 
 func (e *PanicError) Error() string {
+	if e == nil {
+		return "greenlet: <nil>"
+	}
 	if e.Goexit {
 		return fmt.Sprintf("greenlet %d: runtime.Goexit called in greenlet body", e.Greenlet)
 	}
@@ -102,6 +119,9 @@ func (e *PanicError) Error() string {
 
 // Unwrap returns the panic value when it is an error, or ErrGoexit.
 func (e *PanicError) Unwrap() error {
+	if e == nil {
+		return nil
+	}
 	if e.Goexit {
 		return ErrGoexit
 	}
