@@ -8,6 +8,33 @@ import (
 	"github.com/geventgo/geventgo/bench/internal/benchio"
 )
 
+// edges calls at(0) at start and at(1) at end, from its own goroutine; the
+// first error stops it.
+type edges struct {
+	done chan struct{}
+	err  error
+}
+
+func atEdges(start, end time.Time, at func(edge int) error) *edges {
+	e := &edges{done: make(chan struct{})}
+	go func() {
+		defer close(e.done)
+		for i, t := range []time.Time{start, end} {
+			time.Sleep(time.Until(t))
+			if e.err = at(i); e.err != nil {
+				return
+			}
+		}
+	}()
+	return e
+}
+
+// wait waits for both edges and returns the first error.
+func (e *edges) wait() error {
+	<-e.done
+	return e.err
+}
+
 // cpuSample is a process's CPU time at one instant: the precise total and
 // /proc's tick counts that split it.
 type cpuSample struct {
@@ -27,25 +54,19 @@ func sample(pid int) (cpuSample, error) {
 }
 
 // cpuWindow samples a process's CPU time at the start and at the end of the
-// measuring window, from its own goroutine.
+// measuring window.
 type cpuWindow struct {
-	done       chan struct{}
-	first, end cpuSample
-	err        error
+	edges   *edges
+	samples [2]cpuSample
 }
 
 // watchCPU starts sampling process pid at start and at end.
 func watchCPU(pid int, start, end time.Time) *cpuWindow {
-	w := &cpuWindow{done: make(chan struct{})}
-	go func() {
-		defer close(w.done)
-		time.Sleep(time.Until(start))
-		if w.first, w.err = sample(pid); w.err != nil {
-			return
-		}
-		time.Sleep(time.Until(end))
-		w.end, w.err = sample(pid)
-	}()
+	w := &cpuWindow{}
+	w.edges = atEdges(start, end, func(i int) (err error) {
+		w.samples[i], err = sample(pid)
+		return err
+	})
 	return w
 }
 
@@ -58,11 +79,10 @@ var errNoTicks = errors.New("loadgen: the server's /proc tick counts did not mov
 // in the window are rps times the time between the two samples (which may
 // each be a little late), so a late sample does not skew the ratio.
 func (w *cpuWindow) perRequest(rps float64) (cpuNs, sysNs float64, err error) {
-	<-w.done
-	if w.err != nil {
-		return 0, 0, fmt.Errorf("loadgen: server CPU: %w", w.err)
+	if err := w.edges.wait(); err != nil {
+		return 0, 0, fmt.Errorf("loadgen: server CPU: %w", err)
 	}
-	return cpuPerRequest(w.first, w.end, rps)
+	return cpuPerRequest(w.samples[0], w.samples[1], rps)
 }
 
 func cpuPerRequest(first, end cpuSample, rps float64) (cpuNs, sysNs float64, err error) {

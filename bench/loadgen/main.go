@@ -3,7 +3,8 @@
 // message and waiting for its echo, for -duration. It prints requests per
 // second and the p99 round-trip latency as two JSON result lines, and with
 // -pid the server process's CPU time per request over the same window, in
-// total and its system (kernel) part, as two more.
+// total and its system (kernel) part, as two more. With -perf-control it
+// enables a perf stat running the server over that window only.
 package main
 
 import (
@@ -20,27 +21,46 @@ import (
 )
 
 func main() {
-	addr := flag.String("addr", "", "server address host:port")
-	conns := flag.Int("conns", 50, "concurrent connections")
-	size := flag.Int("size", 64, "message size in bytes")
-	duration := flag.Duration("duration", time.Second, "measuring time")
-	warmup := flag.Duration("warmup", 200*time.Millisecond, "unmeasured time before measuring")
+	var cfg config
+	flag.StringVar(&cfg.addr, "addr", "", "server address host:port")
+	flag.IntVar(&cfg.conns, "conns", 50, "concurrent connections")
+	flag.IntVar(&cfg.size, "size", 64, "message size in bytes")
+	flag.DurationVar(&cfg.duration, "duration", time.Second, "measuring time")
+	flag.DurationVar(&cfg.warmup, "warmup", 200*time.Millisecond, "unmeasured time before measuring")
 	name := flag.String("name", "echo", "metric prefix: <name>_rps, <name>_p99, <name>_cpu and <name>_cpu_sys")
-	pid := flag.Int("pid", 0, "the server's process id: report its CPU time per request (0: do not)")
+	flag.IntVar(&cfg.pid, "pid", 0, "the server's process id: report its CPU time per request (0: do not)")
+	perfCtl := flag.String("perf-control", "", "CTL,ACK: the control fifos of a `perf stat -D -1 --control fifo:CTL,ACK` running the server; counting is enabled over the measuring window only")
 	flag.Parse()
-	if *addr == "" || *conns < 1 || *size < 1 || *duration <= 0 || *pid < 0 {
-		benchio.Fail(errors.New("usage: loadgen -addr host:port [-conns 50] [-size 64] [-duration 1s] [-pid server-pid]"))
+	if cfg.addr == "" || cfg.conns < 1 || cfg.size < 1 || cfg.duration <= 0 || cfg.pid < 0 {
+		benchio.Fail(errors.New("usage: loadgen -addr host:port [-conns 50] [-size 64] [-duration 1s] [-pid server-pid] [-perf-control CTL,ACK]"))
 	}
-	res, err := run(*addr, *conns, *size, *warmup, *duration, *pid)
+	if *perfCtl != "" {
+		p, err := openPerfControl(*perfCtl)
+		if err != nil {
+			benchio.Fail(err)
+		}
+		defer p.Close()
+		cfg.perf = p
+	}
+	res, err := run(cfg)
 	if err != nil {
 		benchio.Fail(err)
 	}
 	benchio.Emit(*name+"_rps", "req/s", res.rps)
 	benchio.Emit(*name+"_p99", "us", res.p99us)
-	if *pid > 0 {
+	if cfg.pid > 0 {
 		benchio.Emit(*name+"_cpu", "ns/req", res.cpuNs)
 		benchio.Emit(*name+"_cpu_sys", "ns/req", res.sysNs)
 	}
+}
+
+// config is what to run.
+type config struct {
+	addr             string
+	conns, size      int
+	warmup, duration time.Duration
+	pid              int          // > 0: sample this process's CPU time over the window
+	perf             *perfControl // non-nil: enable perf's counting over the window
 }
 
 // result is what one run measured; the CPU figures only with a pid.
@@ -50,10 +70,10 @@ type result struct {
 }
 
 // run connects every client first, then lets them loop until the deadline;
-// only requests started after the warm-up count. With pid > 0 it samples
-// that process's CPU time at the start and the end of the measuring window.
-func run(addr string, conns, size int, warmup, duration time.Duration, pid int) (result, error) {
-	cs, err := dial(addr, conns)
+// only requests started after the warm-up count. The CPU samples and perf's
+// counting cover the same window.
+func run(cfg config) (result, error) {
+	cs, err := dial(cfg.addr, cfg.conns)
 	defer func() {
 		for _, c := range cs {
 			c.Close()
@@ -62,24 +82,31 @@ func run(addr string, conns, size int, warmup, duration time.Duration, pid int) 
 	if err != nil {
 		return result{}, err
 	}
-	start := time.Now().Add(warmup)
-	end := start.Add(duration)
+	start := time.Now().Add(cfg.warmup)
+	end := start.Add(cfg.duration)
 	var win *cpuWindow
-	if pid > 0 {
-		win = watchCPU(pid, start, end)
+	if cfg.pid > 0 {
+		win = watchCPU(cfg.pid, start, end)
 	}
-	lat := make([][]time.Duration, conns)
-	errs := make([]error, conns)
+	var perf *edges
+	if cfg.perf != nil {
+		perf = watchPerf(cfg.perf, start, end)
+	}
+	lat := make([][]time.Duration, cfg.conns)
+	errs := make([]error, cfg.conns)
 	var wg sync.WaitGroup
 	for i, c := range cs {
-		wg.Go(func() { lat[i], errs[i] = client(i, c, size, start, end) })
+		wg.Go(func() { lat[i], errs[i] = client(i, c, cfg.size, start, end) })
 	}
 	wg.Wait()
+	if perf != nil {
+		errs = append(errs, perf.wait())
+	}
 	if err := errors.Join(errs...); err != nil {
 		return result{}, err
 	}
 	var res result
-	if res.rps, res.p99us, err = summarize(slices.Concat(lat...), duration); err != nil {
+	if res.rps, res.p99us, err = summarize(slices.Concat(lat...), cfg.duration); err != nil {
 		return result{}, err
 	}
 	if win != nil {

@@ -43,7 +43,7 @@ func echoServer(t *testing.T) string {
 func TestRunMeasuresServerCPU(t *testing.T) {
 	addr := echoServer(t)
 	// The server is this process: its CPU time is the server's.
-	res, err := run(addr, 4, 64, 20*time.Millisecond, 300*time.Millisecond, os.Getpid())
+	res, err := run(config{addr: addr, conns: 4, size: 64, warmup: 20 * time.Millisecond, duration: 300 * time.Millisecond, pid: os.Getpid()})
 	require.NoError(t, err)
 	assert.Positive(t, res.rps)
 	assert.Positive(t, res.p99us)
@@ -52,7 +52,7 @@ func TestRunMeasuresServerCPU(t *testing.T) {
 }
 
 func TestRunWithoutPID(t *testing.T) {
-	res, err := run(echoServer(t), 2, 16, 0, 50*time.Millisecond, 0)
+	res, err := run(config{addr: echoServer(t), conns: 2, size: 16, duration: 50 * time.Millisecond})
 	require.NoError(t, err)
 	assert.Positive(t, res.rps)
 	assert.Zero(t, res.cpuNs, "no pid, no CPU figures")
@@ -63,7 +63,7 @@ func TestRunServerGone(t *testing.T) {
 	require.NoError(t, err)
 	addr := ln.Addr().String()
 	ln.Close()
-	_, err = run(addr, 2, 16, 0, 50*time.Millisecond, 0)
+	_, err = run(config{addr: addr, conns: 2, size: 16, duration: 50 * time.Millisecond})
 	assert.Error(t, err)
 }
 

@@ -89,7 +89,7 @@ func TestRegistry(t *testing.T) {
 		for _, m := range w.Metrics {
 			assert.False(t, metrics[m.Name], "duplicate metric %s", m.Name)
 			metrics[m.Name] = true
-			assert.Contains(t, []string{"ns/op", "ns/req", "req/s", "us", "B/greenlet"}, m.Unit, m.Name)
+			assert.Contains(t, []string{"ns/op", "ns/req", "calls/req", "req/s", "us", "B/greenlet"}, m.Unit, m.Name)
 			assert.NotEmpty(t, m.Title, m.Name)
 		}
 		for _, impl := range w.Impls {
@@ -234,7 +234,7 @@ func TestRunProgram(t *testing.T) {
 }
 
 func TestRunServer(t *testing.T) {
-	fakeLoadgen := `case "$*" in *"-addr 127.0.0.1:4242 -name echo -pid "[1-9]*) ;; *) echo "bad args: $*" >&2; exit 2;; esac
+	fakeLoadgen := `case "$*" in *"-addr 127.0.0.1:4242 -name echo "*" -pid "[1-9]*) ;; *) echo "bad args: $*" >&2; exit 2;; esac
 echo '{"workload":"echo_rps","unit":"req/s","value":1000}'
 echo '{"workload":"echo_p99","unit":"us","value":50}'`
 	r := &runner{root: t.TempDir(), scale: 1, timeout: 10 * time.Second, duration: time.Second,
@@ -282,4 +282,40 @@ func TestWriteResults(t *testing.T) {
 	md, err = os.ReadFile(filepath.Join(dir, "latest.md"))
 	require.NoError(t, err)
 	assert.Contains(t, string(md), "[soak.md](soak.md)")
+}
+
+// fakePerf plays `perf stat -x, -o OUT ... --control fifo:CTL,ACK -- server`
+// for runCounted: it prints the server's PORT line, acknowledges each
+// command, and writes counts to OUT when SIGINT ends it.
+const fakePerf = `while [ "$1" != "--" ]; do
+  case "$1" in -o) out=$2; shift;; --control) fifos=${2#fifo:}; shift;; esac; shift
+done
+ctl=${fifos%,*}; ack=${fifos#*,}
+trap 'printf "%s\n" "# started" "" "4000,,raw_syscalls:sys_enter,1,100.00,," "1000,,syscalls:sys_enter_read,1,100.00,," "0,,syscalls:sys_enter_recvfrom,1,100.00,," \
+  "1000,,syscalls:sys_enter_write,1,100.00,," "0,,syscalls:sys_enter_sendto,1,100.00,," "500,,syscalls:sys_enter_epoll_wait,1,100.00,," \
+  "0,,syscalls:sys_enter_epoll_pwait,1,100.00,," "0,,syscalls:sys_enter_epoll_pwait2,1,100.00,," "20,,syscalls:sys_enter_futex,1,100.00,," > "$out"; exit 0' INT
+exec 3<>"$ctl" 4<>"$ack"
+echo PORT 4242
+while read -r cmd <&3; do echo "$cmd" >> "$out.log"; printf 'ack\n' >&4; done`
+
+func TestRunCounted(t *testing.T) {
+	fakeLoadgen := `case "$*" in *"-addr 127.0.0.1:4242 -name echo_syscalls "*"-perf-control "*) ;; *) echo "bad args: $*" >&2; exit 2;; esac
+fifos=${*##*-perf-control }; ctl=${fifos%,*}; ack=${fifos#*,}
+exec 3>"$ctl" 4<"$ack"
+echo enable >&3; head -c 4 <&4 >/dev/null
+echo disable >&3; head -c 4 <&4 >/dev/null
+echo '{"workload":"echo_syscalls_rps","unit":"req/s","value":1000}'
+echo '{"workload":"echo_syscalls_p99","unit":"us","value":50}'`
+	dir := t.TempDir()
+	perf := filepath.Join(dir, "perf")
+	require.NoError(t, os.WriteFile(perf, []byte("#!/bin/sh\n"+fakePerf+"\n"), 0o755))
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	r := &runner{root: dir, scale: 1, timeout: 10 * time.Second, duration: 2 * time.Second,
+		loadgen: []string{"/bin/sh", "-c", fakeLoadgen, "loadgen"}}
+	w := Workload{Name: "echo_syscalls", Server: true, Syscalls: true, Metrics: syscallMetrics("echo_syscalls", "t")}
+	vals, err := r.run(context.Background(), job{w: w, argv: []string{"/bin/true"}})
+	require.NoError(t, err)
+	// 2000 requests in the 2 s window.
+	assert.Equal(t, map[string]float64{"echo_syscalls": 2, "echo_syscalls_read": 0.5, "echo_syscalls_write": 0.5,
+		"echo_syscalls_poll": 0.25, "echo_syscalls_futex": 0.01}, vals, "the counts over the requests of the window; a hang here is a missing acknowledgement")
 }

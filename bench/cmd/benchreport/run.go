@@ -163,11 +163,27 @@ func lastLine(s string) string {
 	return strings.TrimSpace(lines[len(lines)-1])
 }
 
-// runServer starts an echo server, waits for its "PORT n" line, drives it
-// with the load generator (which also reads the server's CPU clock over its
-// measuring window, through -pid) and stops it.
+// runServer starts an echo server, drives it with the load generator (which
+// also reads the server's CPU clock over its measuring window, through
+// -pid) and stops it.
 func (r *runner) runServer(ctx context.Context, j job) (map[string]float64, error) {
+	if j.w.Syscalls {
+		return r.runCounted(ctx, j)
+	}
 	srv := r.command(ctx, j.argv, j.env)
+	out, err := r.drive(ctx, srv, j.w.Name, func(pid int) []string {
+		return []string{"-pid", strconv.Itoa(pid)}
+	}, stopServer)
+	if err != nil {
+		return nil, err
+	}
+	return parseResults(out, j.w.Metrics)
+}
+
+// drive starts srv, waits for its "PORT n" line, runs the load generator
+// against it, named name and given extra(pid of srv)'s arguments, stops srv
+// with stop and returns the load generator's output.
+func (r *runner) drive(ctx context.Context, srv *exec.Cmd, name string, extra func(pid int) []string, stop func(*exec.Cmd)) ([]byte, error) {
 	pipe, err := srv.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -177,11 +193,11 @@ func (r *runner) runServer(ctx context.Context, j job) (map[string]float64, erro
 	if err := srv.Start(); err != nil {
 		return nil, err
 	}
-	stop := sync.OnceFunc(func() { stopServer(srv) })
-	defer stop()
+	once := sync.OnceFunc(func() { stop(srv) })
+	defer once()
 	// The server's stderr is read only once it has exited.
 	serverSaid := func() string {
-		stop()
+		once()
 		return lastLine(srvErr.String())
 	}
 	port, err := readPort(pipe, 15*time.Second)
@@ -190,15 +206,15 @@ func (r *runner) runServer(ctx context.Context, j job) (map[string]float64, erro
 	}
 	go io.Copy(io.Discard, pipe)
 	lg := append(append([]string{}, r.loadgen...),
-		"-addr", "127.0.0.1:"+strconv.Itoa(port), "-name", j.w.Name, "-pid", strconv.Itoa(srv.Process.Pid),
+		"-addr", "127.0.0.1:"+strconv.Itoa(port), "-name", name,
 		"-conns", "50", "-size", "64", "-duration", r.duration.String())
-	cmd := r.command(ctx, lg, nil)
+	cmd := r.command(ctx, append(lg, extra(srv.Process.Pid)...), nil)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		return nil, fmt.Errorf("load generator: %w (server: %s)", runError(ctx, err, stderr.String()), serverSaid())
 	}
-	return parseResults(stdout.Bytes(), j.w.Metrics)
+	return stdout.Bytes(), nil
 }
 
 // stopServer ends a server with SIGTERM, so that a profiled one writes its

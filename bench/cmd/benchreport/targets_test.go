@@ -208,3 +208,29 @@ Showing nodes accounting for 1.10s, 100% of 1.10s total
 	}
 	assert.True(t, strings.HasPrefix(out, "File:"))
 }
+
+func TestSyscallsPerRequest(t *testing.T) {
+	out := `# started on Fri Dec  4 17:27:20 2026
+
+3000,,raw_syscalls:sys_enter,136544379,100.00,,
+1000,,syscalls:sys_enter_read,136544379,100.00,,
+0,,syscalls:sys_enter_recvfrom,136544379,100.00,,
+900,,syscalls:sys_enter_write,136544379,100.00,,
+100,,syscalls:sys_enter_sendto,136544379,100.00,,
+500,,syscalls:sys_enter_epoll_wait,136544379,100.00,,
+0,,syscalls:sys_enter_epoll_pwait,136544379,100.00,,
+0,,syscalls:sys_enter_epoll_pwait2,136544379,100.00,,
+2,,syscalls:sys_enter_futex,136544379,100.00,,
+`
+	got, err := syscallsPerRequest([]byte(out), "echo_syscalls", 1000)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]float64{"echo_syscalls": 3, "echo_syscalls_read": 1, "echo_syscalls_write": 1,
+		"echo_syscalls_poll": 0.5, "echo_syscalls_futex": 0.002}, got)
+
+	_, err = syscallsPerRequest([]byte(out), "x", 0)
+	assert.ErrorIs(t, err, ErrBadOutput, "no requests")
+	_, err = syscallsPerRequest([]byte(strings.Replace(out, "2,,syscalls:sys_enter_futex", "<not counted>,,syscalls:sys_enter_futex", 1)), "x", 10)
+	assert.ErrorIs(t, err, ErrNoPerf)
+	_, err = syscallsPerRequest([]byte("3000,,raw_syscalls:sys_enter,1,100.00,,\n"), "x", 10)
+	assert.ErrorIs(t, err, ErrNoPerf, "a missing event")
+}

@@ -12,6 +12,10 @@ type Workload struct {
 	Metrics  []report.Metric // what its programs report, one table row each
 	Impls    []report.Impl   // the implementations that apply; others are n/a
 	Server   bool            // the program is an echo server driven by bench/loadgen
+	// Syscalls runs the server under perf stat, counting its system calls
+	// over the load generator's window (a Server workload's metrics are then
+	// syscallMetrics).
+	Syscalls bool
 	// Args are extra arguments for single implementations' programs.
 	Args  map[report.Impl][]string
 	Quick bool // part of -quick
@@ -150,4 +154,9 @@ var workloads = []Workload{
 	{Name: "echo_2hubs", Program: "echo", Impls: []report.Impl{report.GeventGo}, Server: true, Quick: true,
 		Args:    map[report.Impl][]string{report.GeventGo: {"-hubs", "2"}},
 		Metrics: serverMetrics("echo_2hubs", "echo server on two hubs, one goroutine each, sharing the port with SO_REUSEPORT")},
+	{Name: "echo_syscalls", Program: "echo", Impls: all, Server: true, Syscalls: true, Quick: true, MaxReps: 1,
+		Metrics: syscallMetrics("echo_syscalls", "echo server")},
+	{Name: "echo_2hubs_syscalls", Program: "echo", Impls: []report.Impl{report.GeventGo}, Server: true, Syscalls: true, Quick: true, MaxReps: 1,
+		Args:    map[report.Impl][]string{report.GeventGo: {"-hubs", "2"}},
+		Metrics: syscallMetrics("echo_2hubs_syscalls", "echo server on two hubs")},
 }

@@ -22,6 +22,7 @@ var implColour = map[Impl]string{
 var unitPanels = []struct{ unit, title, axis string }{
 	{"ns/op", "Time per operation (log scale, lower is better)", "time per operation"},
 	{"ns/req", "Server CPU time per request (log scale, lower is better)", "server CPU per request"},
+	{"calls/req", "Server system calls per request (log scale, lower is better)", "system calls per request"},
 	{"req/s", "Server throughput (log scale, higher is better)", "requests per second"},
 	{"us", "Server p99 latency (log scale, lower is better)", "99th percentile round trip"},
 	{"B/greenlet", "Memory per suspended greenlet (log scale, lower is better)", "resident memory per greenlet"},

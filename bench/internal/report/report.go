@@ -75,7 +75,7 @@ const (
 type Metric struct {
 	Name  string // the "workload" field of the programs' JSON lines
 	Title string // what is measured, for people
-	Unit  string // "ns/op", "ns/req", "req/s", "us" or "B/greenlet"
+	Unit  string // "ns/op", "ns/req", "calls/req", "req/s", "us" or "B/greenlet"
 	Bound string // what bounds it (the floor), when known
 }
 
