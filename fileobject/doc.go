@@ -1,0 +1,55 @@
+// Package fileobject gives greenlets cooperative files (gevent's FileObjectPosix and
+// FileObjectThread): an io.Reader, io.Writer and io.Closer over a pipe, FIFO, tty, eventfd or
+// any *os.File, whose Read or Write parks only the calling greenlet, never the hub. Pipe makes a
+// cooperative pipe; New and NewFD take over an *os.File or a descriptor; NewThread forces the
+// thread pool. The cooperative pipes of package subprocess are Files.
+//
+// # Two modes
+//
+// A descriptor epoll can watch (pipes, FIFOs, ttys and ptys, sockets, eventfds, most character
+// devices) is taken over in poll mode: New sets O_NONBLOCK on it, and a Read or Write that gets
+// EAGAIN waits on an io watcher of the hub's libev loop (Hub.Wait), started for that wait only.
+// O_NONBLOCK belongs to the open file description, which a dup or a fork shares (a process's
+// stdin is its shell's too): Close puts the flags back as New found them before closing. A
+// descriptor epoll refuses (regular files, directories, /dev/null: EPERM; libev would report it
+// ready for ever, and a read from a slow disk would stall the hub) is taken in thread mode, as is
+// every file given to NewThread: *os.File's own Read and Write run on the hub's thread pool
+// (threadpool.Default) and the greenlet waits for the worker. Threaded reports the mode.
+//
+// # Who may call what, from where
+//
+// A File binds to the hub of the first greenlet that reads, writes or sets a deadline
+// (scheduler.Binding); New, NewFD, NewThread and Pipe do not block and work anywhere. Read,
+// Write and their Context forms are for greenlets of that hub (not its hub greenlet, which must
+// never block): from anywhere else they return an error matching scheduler.ErrNotGreenlet and
+// do nothing; so do the Set*Deadline methods. One greenlet at a time may wait in each direction:
+// a second one gets scheduler.ErrConcurrentUse. Close, Fd, Name and Threaded are goroutine-safe.
+// The *os.File given to New belongs to the File: use it no more, and never call its Fd method,
+// which switches the descriptor back to blocking.
+//
+// # Closing under a waiter
+//
+// Close frees the File's watchers before the descriptor is closed (libev must never poll a
+// closed fd), closes the *os.File, then wakes every greenlet blocked on the File with an error
+// matching ErrClosed (os.ErrClosed, net.ErrClosed, scheduler.ErrClosed). The raw system calls of
+// poll mode run inside the file's RawConn.Control, so close(2) never runs under one of them.
+// Close from a greenlet of the File's hub acts at once; from another goroutine it hands the work
+// to the hub and returns when the descriptor is closed (if the hub is destroyed first, Close
+// closes it itself).
+//
+// # Deadlines, contexts and thread mode
+//
+// SetDeadline, SetReadDeadline and SetWriteDeadline work as *os.File's: once the deadline has
+// passed a Read or Write fails with an error matching ErrTimeout (os.ErrDeadlineExceeded and
+// scheduler.ErrTimeout, Timeout() true), and a new deadline reaches a greenlet already waiting.
+// ReadContext and WriteContext end with scheduler.ContextError's error when their ctx ends
+// first. In thread mode deadlines work too, but a wait that ends early (deadline, ctx, Kill)
+// cannot stop the call on the worker: the next Read returns the bytes it read (none is lost),
+// and the next Write waits for it first and fails if it failed.
+//
+// # Errors
+//
+// Errors are *Error values naming the call and the file; io.EOF is returned bare. A zero or nil
+// File fails every call with an error matching ErrBadFD and ErrClosed; nil arguments match
+// scheduler.ErrNilArgument.
+package fileobject

@@ -1,0 +1,277 @@
+package fileobject
+
+import (
+	"context"
+	"io"
+	"syscall"
+	"time"
+
+	"github.com/geventgo/geventgo/cev"
+	"github.com/geventgo/geventgo/scheduler"
+	"github.com/geventgo/geventgo/threadpool"
+)
+
+// Pseudo revents a side is woken with besides libev's io bits (they never collide with them).
+const (
+	revTimer  = cev.EV_TIMER  // the side's deadline passed
+	revClosed = cev.EV_CUSTOM // Close ran
+	revDone   = cev.EV_ASYNC  // thread mode: the call on the worker returned
+)
+
+// side is the hub-owned state of one direction (read or write) of a File: the watchers a
+// greenlet waits on, the deadline, and in thread mode the call in flight on a worker. Watchers
+// are made on the first wait, on the hub the File is bound to then; if that hub is destroyed and
+// the File binds to another, they are made again there (the destroyed loop freed the old ones).
+type side struct {
+	f     *File
+	sc    func(fd int, b []byte) (int, error) // sysRead or sysWrite
+	label string                              // what a waiting greenlet waits on, for reports
+
+	hub   *scheduler.Hub // the hub io, timer and k belong to
+	io    *cev.IO
+	timer *cev.Timer
+	k     scheduler.Waker   // poll mode: io and timer fire it
+	tw    *scheduler.Waiter // thread mode: the waiter of the greenlet waiting now
+	busy  bool              // a greenlet waits on this side
+
+	deadline time.Time
+
+	// The raw system call, run inside RawConn.Control so that Close never closes the fd under
+	// it: control is made once, so a call allocates nothing.
+	control func(fd uintptr)
+	buf     []byte
+	n       int
+	err     error
+
+	// Thread mode.
+	pend    *threadpool.Result[result] // the call on a worker, until a wait collects it
+	wbuf    []byte                     // the buffer the last read used, reused when it is done
+	left    []byte                     // bytes a read returned that did not fit in the caller's p
+	leftErr error                      // the error that came with left
+}
+
+// result is what a worker's call returned.
+type result struct {
+	data []byte // a read's bytes
+	n    int    // a write's count
+	err  error
+}
+
+func (s *side) init(f *File, sc func(int, []byte) (int, error), label string) {
+	s.f, s.sc, s.label = f, sc, label
+	s.control = func(u uintptr) { s.n, s.err = s.sc(int(u), s.buf) }
+}
+
+// syscall runs the side's read(2) or write(2) on b once.
+func (s *side) syscall(b []byte) (int, error) {
+	s.buf = b
+	if err := s.f.rc.Control(s.control); err != nil {
+		s.buf = nil
+		return 0, ErrClosed
+	}
+	s.buf = nil
+	if s.err != nil {
+		err := s.err
+		s.err = nil
+		return 0, err
+	}
+	return s.n, nil
+}
+
+// bind makes sure the side's watchers belong to h, dropping those of a destroyed hub.
+func (s *side) bind(h *scheduler.Hub) {
+	if s.hub != h {
+		s.hub, s.io, s.timer, s.k = h, nil, nil, scheduler.Waker{}
+	}
+}
+
+// fire wakes the greenlet waiting on the side, if any, with rev. On the hub greenlet only.
+func (s *side) fire(rev int) {
+	if w := s.tw; w != nil {
+		s.tw = nil
+		w.Switch(rev)
+		return
+	}
+	s.k.Fire(rev)
+}
+
+// expired reports whether the deadline passed: the call then fails before its system call,
+// as *os.File's does.
+func (s *side) expired() bool {
+	return !s.deadline.IsZero() && !time.Now().Before(s.deadline)
+}
+
+// armDeadline starts the deadline timer for a wait, if there is a deadline; one that passed
+// already is ErrTimeout.
+func (s *side) armDeadline() error {
+	if s.deadline.IsZero() {
+		return nil
+	}
+	d := time.Until(s.deadline)
+	if d <= 0 {
+		return ErrTimeout
+	}
+	return s.armTimer(d)
+}
+
+// armTimer (re)starts the deadline timer to fire after d.
+func (s *side) armTimer(d time.Duration) error {
+	if s.timer == nil {
+		t, err := s.hub.Loop().NewTimer(0, 0, func(*cev.Timer, int) { s.fire(revTimer) })
+		if err != nil {
+			return err
+		}
+		s.timer = t
+	}
+	_ = s.timer.Stop()
+	if err := s.timer.Set(max(d, 0).Seconds(), 0); err != nil {
+		return err
+	}
+	return s.timer.Start()
+}
+
+// setDeadline changes the deadline; a greenlet waiting on the side sees it at once.
+func (s *side) setDeadline(h *scheduler.Hub, t time.Time) error {
+	s.bind(h)
+	s.deadline = t
+	if !s.busy {
+		return nil
+	}
+	if t.IsZero() {
+		if s.timer != nil {
+			_ = s.timer.Stop()
+		}
+		return nil
+	}
+	return s.armTimer(time.Until(t))
+}
+
+// outcome turns the revents a wait was woken with into its error.
+func (s *side) outcome(rev int) error {
+	switch {
+	case s.f.closing.Load() || rev&revClosed != 0:
+		return ErrClosed
+	case rev&revTimer != 0:
+		return ErrTimeout
+	case rev&cev.EV_ERROR != 0:
+		// cev stopped the watcher: the fd was closed behind the File's back.
+		return ErrBadFD
+	}
+	return nil
+}
+
+// free stops and frees the side's watchers of hub h before the descriptor is closed.
+func (s *side) free(h *scheduler.Hub) {
+	if s.hub != h {
+		return
+	}
+	if s.io != nil {
+		_ = s.io.Close()
+		s.io = nil
+	}
+	if s.timer != nil {
+		_ = s.timer.Close()
+		s.timer = nil
+	}
+}
+
+// waitFD parks the calling greenlet until the fd is ready for ev, the deadline passes, the File
+// is closed, ctx ends, or an error is thrown into the greenlet (Hub.Wait: the io watcher runs
+// only during the wait).
+func (s *side) waitFD(ctx context.Context, h *scheduler.Hub, ev int) error {
+	if s.f.closing.Load() {
+		return ErrClosed
+	}
+	if s.busy {
+		return scheduler.ErrConcurrentUse
+	}
+	s.bind(h)
+	if s.io == nil {
+		io, err := h.Loop().NewIO(s.f.fd, ev, func(_ *cev.IO, rev int) { s.k.Fire(rev) })
+		if err != nil {
+			return err
+		}
+		s.io = io
+	}
+	for {
+		if err := s.armDeadline(); err != nil {
+			return err
+		}
+		s.busy = true
+		rev, err := h.Wait(ctx, s.io, &s.k, s.label)
+		s.busy = false
+		s.stopTimer()
+		if err != nil {
+			return err
+		}
+		if !s.early(rev) {
+			return s.outcome(rev)
+		}
+	}
+}
+
+// early reports whether a wait was woken by the deadline timer before the deadline (or after it
+// was cleared): the timer counts from the loop's cached clock, which may lag behind the wall
+// clock, so it can fire an instant early; the wait then goes on.
+func (s *side) early(rev int) bool {
+	return rev&(revTimer|revClosed) == revTimer && !s.f.closing.Load() &&
+		(s.deadline.IsZero() || time.Now().Before(s.deadline))
+}
+
+// stopTimer stops the deadline timer after a wait, however it was armed (by the wait, or by a
+// SetDeadline during it).
+func (s *side) stopTimer() {
+	if s.timer != nil {
+		_ = s.timer.Stop()
+	}
+}
+
+// pollRead is Read in poll mode: read(2), and on EAGAIN wait for the fd and try again.
+func (s *side) pollRead(ctx context.Context, h *scheduler.Hub, p []byte) (int, error) {
+	if s.expired() {
+		return 0, ErrTimeout
+	}
+	for {
+		n, err := s.syscall(p)
+		switch err {
+		case nil:
+			if n == 0 {
+				return 0, io.EOF
+			}
+			return n, nil
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			if err := s.waitFD(ctx, h, cev.EV_READ); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		return 0, sysErr("read", err)
+	}
+}
+
+// pollWrite is Write in poll mode: write(2) until all of p is out, waiting on EAGAIN.
+func (s *side) pollWrite(ctx context.Context, h *scheduler.Hub, p []byte) (int, error) {
+	if s.expired() {
+		return 0, ErrTimeout
+	}
+	done := 0
+	for done < len(p) {
+		n, err := s.syscall(p[done:])
+		switch err {
+		case nil:
+			done += n
+			continue
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			if err := s.waitFD(ctx, h, cev.EV_WRITE); err != nil {
+				return done, err
+			}
+			continue
+		}
+		return done, sysErr("write", err)
+	}
+	return done, nil
+}
