@@ -28,7 +28,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"syscall"
@@ -70,10 +69,11 @@ func (e *Error) Unwrap() error { return e.Err }
 // scheduler.ErrNotGreenlet and start or reap nothing.
 type Cmd struct {
 	*exec.Cmd
+	pipes *pipes // the cooperative pipes StdinPipe, StdoutPipe and StderrPipe made
 }
 
 // Command is exec.Command for greenlets.
-func Command(name string, args ...string) *Cmd { return &Cmd{exec.Command(name, args...)} }
+func Command(name string, args ...string) *Cmd { return &Cmd{Cmd: exec.Command(name, args...)} }
 
 // CommandContext is exec.CommandContext for greenlets: the process is killed (exec.Cmd.Cancel)
 // when ctx is done before it exits. A nil ctx gives a command whose Start, Run, Output and
@@ -84,7 +84,7 @@ func CommandContext(ctx context.Context, name string, args ...string) *Cmd {
 		c.Err = &Error{Op: "CommandContext", Err: scheduler.ErrNilArgument}
 		return c
 	}
-	return &Cmd{exec.CommandContext(ctx, name, args...)}
+	return &Cmd{Cmd: exec.CommandContext(ctx, name, args...)}
 }
 
 // check returns op's error for a Cmd without an exec.Cmd.
@@ -112,7 +112,7 @@ func (c *Cmd) Start() error {
 	if err := c.check("Cmd.Start"); err != nil {
 		return err
 	}
-	return c.Cmd.Start()
+	return c.start()
 }
 
 // Wait waits for the started process to exit (exec.Cmd.Wait) and returns os/exec's result:
@@ -131,9 +131,13 @@ func (c *Cmd) Wait() error {
 
 func (c *Cmd) wait() error {
 	// Background: the command's own context (CommandContext) kills the process, and Wait
-	// returns once os/exec has reaped it, as exec.Cmd.Wait does.
+	// returns once os/exec has reaped it, as exec.Cmd.Wait does. The pipes close after the
+	// exit, as os/exec's do, even if the waiting greenlet was killed meanwhile.
+	parent := c.pipes.takeParent()
 	_, err := scheduler.RunBlocking(context.Background(), func() (struct{}, error) {
-		return struct{}{}, c.Cmd.Wait()
+		err := c.Cmd.Wait()
+		closeFiles(parent)
+		return struct{}{}, err
 	})
 	return err
 }
@@ -143,7 +147,7 @@ func (c *Cmd) Run() error {
 	if err := c.mayWait("Cmd.Run"); err != nil {
 		return err
 	}
-	if err := c.Cmd.Start(); err != nil {
+	if err := c.start(); err != nil {
 		return err
 	}
 	return c.wait()
@@ -154,7 +158,7 @@ func (c *Cmd) Output() ([]byte, error) {
 	if err := c.mayWait("Cmd.Output"); err != nil {
 		return nil, err
 	}
-	return scheduler.RunBlocking(context.Background(), c.Cmd.Output)
+	return c.output("Cmd.Output", false)
 }
 
 // CombinedOutput runs the command and returns its standard output and error together
@@ -163,7 +167,7 @@ func (c *Cmd) CombinedOutput() ([]byte, error) {
 	if err := c.mayWait("Cmd.CombinedOutput"); err != nil {
 		return nil, err
 	}
-	return scheduler.RunBlocking(context.Background(), c.Cmd.CombinedOutput)
+	return c.output("Cmd.CombinedOutput", true)
 }
 
 // String is exec.Cmd.String ("" for a Cmd without an exec.Cmd).
@@ -180,31 +184,6 @@ func (c *Cmd) Environ() []string {
 		return nil
 	}
 	return c.Cmd.Environ()
-}
-
-// StdinPipe is exec.Cmd.StdinPipe. The pipe's Write blocks its goroutine: from a greenlet,
-// write through scheduler.RunBlocking or the threadpool.
-func (c *Cmd) StdinPipe() (io.WriteCloser, error) {
-	if err := c.check("Cmd.StdinPipe"); err != nil {
-		return nil, err
-	}
-	return c.Cmd.StdinPipe()
-}
-
-// StdoutPipe is exec.Cmd.StdoutPipe; its Read blocks its goroutine, as StdinPipe's Write.
-func (c *Cmd) StdoutPipe() (io.ReadCloser, error) {
-	if err := c.check("Cmd.StdoutPipe"); err != nil {
-		return nil, err
-	}
-	return c.Cmd.StdoutPipe()
-}
-
-// StderrPipe is exec.Cmd.StderrPipe; its Read blocks its goroutine, as StdinPipe's Write.
-func (c *Cmd) StderrPipe() (io.ReadCloser, error) {
-	if err := c.check("Cmd.StderrPipe"); err != nil {
-		return nil, err
-	}
-	return c.Cmd.StderrPipe()
 }
 
 // WaitPid waits cooperatively for child process pid to exit, or until ctx is done, and reaps it,

@@ -1,0 +1,244 @@
+package subprocess
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"slices"
+	"syscall"
+
+	"github.com/geventgo/geventgo/fileobject"
+	"github.com/geventgo/geventgo/scheduler"
+)
+
+// ErrCommunicating is the cause given for input passed to a Communicate that goes on with an
+// earlier one, which already has its input (Python's "Cannot send input after starting
+// communication").
+var ErrCommunicating = errors.New("input given again after Communicate started")
+
+// communication is what Communicate keeps between calls: a call whose ctx ends first leaves
+// the process running and everything read so far here, and the next call goes on from it.
+type communication struct {
+	input          []byte // what is left to write to stdin
+	stdout, stderr []byte
+	inDone         bool          // stdin was written and closed
+	outDone        bool          // stdout reached EOF
+	errDone        bool          // stderr reached EOF
+	exited         chan struct{} // closed once os/exec has waited for the process
+	waitErr        error         // exec.Cmd.Wait's result, once exited is closed
+}
+
+// Communicate is gevent's Popen.communicate with ctx for its timeout: it writes input to the
+// command's standard input and closes it, reads its standard output and error until EOF, all
+// at once in greenlets of their own (so a child that fills one pipe while the parent writes to
+// another cannot deadlock), then waits for the process, and returns what was read and Wait's
+// result (an *exec.ExitError for a non-zero exit, as Output).
+//
+// On a Cmd not started yet it makes the pipes itself: standard input when input is not nil and
+// Stdin is unset, standard output and error when they are unset, then starts the command. On a
+// started Cmd it uses the pipes StdinPipe, StdoutPipe and StderrPipe made, and closes standard
+// input even without input. A stream the Cmd sends elsewhere is not read: its result is nil.
+//
+// When ctx ends first, Communicate returns what was read so far and scheduler.ContextError's
+// error, and leaves the process running (it is not killed, as in gevent); calling it again goes
+// on without losing output and returns everything from the start, and must be given nil input.
+// Called from a goroutine that is not a greenlet, or from the hub greenlet, it returns an error
+// matching scheduler.ErrNotGreenlet and starts nothing; a nil ctx is scheduler.ErrNilArgument.
+func (c *Cmd) Communicate(ctx context.Context, input []byte) (stdout, stderr []byte, err error) {
+	const op = "Cmd.Communicate"
+	if err := c.mayWait(op); err != nil {
+		return nil, nil, err
+	}
+	if ctx == nil {
+		return nil, nil, &Error{Op: op, Err: scheduler.ErrNilArgument}
+	}
+	return c.communicate(op, ctx, input, true)
+}
+
+// communicate is Communicate; without withStdin it leaves standard input to the caller, as
+// Output does.
+func (c *Cmd) communicate(op string, ctx context.Context, input []byte, withStdin bool) ([]byte, []byte, error) {
+	cm, err := c.beginCommunication(op, input, withStdin)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := cm.exchange(ctx, c.pipes); err != nil {
+		return slices.Clip(cm.stdout), slices.Clip(cm.stderr), &Error{Op: op, Err: err}
+	}
+	if err := cm.waitExit(ctx, c); err != nil {
+		return slices.Clip(cm.stdout), slices.Clip(cm.stderr), &Error{Op: op, Err: err}
+	}
+	return cm.stdout, cm.stderr, cm.waitErr
+}
+
+// beginCommunication returns the communication to go on with, or makes the pipes, starts the
+// command and begins one.
+func (c *Cmd) beginCommunication(op string, input []byte, withStdin bool) (*communication, error) {
+	if p := c.pipes; p != nil && p.comm != nil {
+		if input != nil {
+			return nil, &Error{Op: op, Err: ErrCommunicating}
+		}
+		return p.comm, nil
+	}
+	if c.Process == nil {
+		if err := c.stdPipes(op, input != nil); err != nil {
+			return nil, err
+		}
+		if err := c.start(); err != nil {
+			return nil, err
+		}
+	} else if input != nil && (c.pipes == nil || c.pipes.stdin == nil) {
+		return nil, &Error{Op: op, Err: fmt.Errorf("input for a process started without StdinPipe: %w", ErrStarted)}
+	}
+	cm := &communication{input: input, inDone: !withStdin}
+	c.p().comm = cm
+	return cm, nil
+}
+
+// stdPipes makes the pipes Communicate reads and writes on a Cmd not started yet.
+func (c *Cmd) stdPipes(op string, withInput bool) error {
+	if withInput && c.Stdin != nil && (c.pipes == nil || c.pipes.stdin == nil) {
+		return &Error{Op: op, Err: fmt.Errorf("input with Stdin: %w", ErrStreamSet)}
+	}
+	if withInput && c.Stdin == nil {
+		if _, err := c.StdinPipe(); err != nil {
+			return err
+		}
+	}
+	if c.Stdout == nil {
+		if _, err := c.StdoutPipe(); err != nil {
+			return err
+		}
+	}
+	if c.Stderr == nil {
+		if _, err := c.StderrPipe(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// exchange writes the input and reads both outputs, each in a greenlet of its own, until all are
+// done or one fails (ctx ended, an I/O error); it returns the first failure.
+func (cm *communication) exchange(ctx context.Context, p *pipes) error {
+	var gs []*scheduler.Greenlet[error]
+	spawn := func(fn func() error) {
+		// The error is the greenlet's value, not its failure: the hub reports no expected end.
+		gs = append(gs, scheduler.Spawn(func() (error, error) { return fn(), nil }))
+	}
+	if p.stdin != nil && !cm.inDone {
+		spawn(func() error { return cm.write(ctx, p.stdin) })
+	}
+	if p.stdout != nil && !cm.outDone {
+		spawn(func() error { return readAll(ctx, p.stdout, &cm.stdout, &cm.outDone) })
+	}
+	if p.stderr != nil && !cm.errDone {
+		spawn(func() error { return readAll(ctx, p.stderr, &cm.stderr, &cm.errDone) })
+	}
+	if len(gs) == 0 {
+		return nil
+	}
+	// Each greenlet ends by itself when ctx does; the wait ends early only if the caller is
+	// killed, and then takes its helpers along.
+	if _, err := scheduler.Wait(context.Background(), gs, 0); err != nil {
+		_ = scheduler.KillAllAsync(gs, nil)
+		return err
+	}
+	for _, g := range gs {
+		if err := g.Value(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// write writes what is left of the input and closes stdin. A child that exits or closes its
+// stdin without reading everything is no error (EPIPE), as in gevent.
+func (cm *communication) write(ctx context.Context, stdin *fileobject.File) error {
+	if len(cm.input) > 0 {
+		n, err := stdin.WriteContext(ctx, cm.input)
+		cm.input = cm.input[n:]
+		if err != nil && !errors.Is(err, syscall.EPIPE) {
+			return err
+		}
+	}
+	cm.inDone = true
+	cm.input = nil
+	if err := stdin.Close(); err != nil && !errors.Is(err, fileobject.ErrClosed) {
+		return err
+	}
+	return nil
+}
+
+// readAll appends what f yields to *buf until EOF, when it sets *done.
+func readAll(ctx context.Context, f *fileobject.File, buf *[]byte, done *bool) error {
+	b := *buf
+	defer func() { *buf = b }()
+	for {
+		if cap(b)-len(b) < 512 {
+			b = slices.Grow(b, 512)
+		}
+		n, err := f.ReadContext(ctx, b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		switch {
+		case err == io.EOF:
+			*done = true
+			return nil
+		case err != nil:
+			return err
+		}
+	}
+}
+
+// waitExit waits for the process to exit, or ctx to end, and closes the pipes once it has.
+// exec.Cmd.Wait runs once, on a goroutine of its own, so a call whose ctx ended leaves it to
+// the next one.
+func (cm *communication) waitExit(ctx context.Context, c *Cmd) error {
+	if cm.exited == nil {
+		cm.exited = make(chan struct{})
+		parents := c.pipes.takeParent()
+		go func() {
+			cm.waitErr = c.Cmd.Wait()
+			closeFiles(parents)
+			close(cm.exited)
+		}()
+	}
+	_, err := scheduler.RunBlocking(ctx, func() (struct{}, error) {
+		<-cm.exited
+		return struct{}{}, nil
+	})
+	return err
+}
+
+// output is Output (combined: CombinedOutput) on cooperative pipes: the command's output is read
+// by the calling greenlet. Without combined, a standard error the Cmd does not send elsewhere
+// is captured for the *exec.ExitError, as os/exec does.
+func (c *Cmd) output(op string, combined bool) ([]byte, error) {
+	if c.Stdout != nil {
+		return nil, &Error{Op: op, Err: fmt.Errorf("Stdout: %w", ErrStreamSet)}
+	}
+	if combined && c.Stderr != nil {
+		return nil, &Error{Op: op, Err: fmt.Errorf("Stderr: %w", ErrStreamSet)}
+	}
+	if _, err := c.StdoutPipe(); err != nil {
+		return nil, err
+	}
+	if combined {
+		c.Stderr = c.Stdout
+	}
+	capture := !combined && c.Stderr == nil
+	if capture {
+		if _, err := c.StderrPipe(); err != nil {
+			return nil, err
+		}
+	}
+	stdout, stderr, err := c.communicate(op, context.Background(), nil, false)
+	var ee *exec.ExitError
+	if capture && errors.As(err, &ee) {
+		ee.Stderr = bytes.Clone(stderr)
+	}
+	return stdout, err
+}
