@@ -45,7 +45,9 @@
 // ReadContext and WriteContext end with scheduler.ContextError's error when their ctx ends
 // first. In thread mode deadlines work too, but a wait that ends early (deadline, ctx, Kill)
 // cannot stop the call on the worker: the next Read returns the bytes it read (none is lost),
-// and the next Write waits for it first and fails if it failed.
+// and the next Write waits for it first and fails if it failed. Nor can Close: it wakes the
+// waiting greenlet at once, but close(2) of a blocking descriptor waits until the worker's call
+// returns (os.File's rule), which for a pipe or tty forced into NewThread may be never.
 //
 // # Errors
 //
