@@ -119,6 +119,10 @@ func profileEvidence(spec *ProfileSpec, p profileResult) string {
 	var named []string
 	for _, fn := range spec.Functions {
 		flat, cum := shareOf(p.shares, fn)
+		if strings.HasSuffix(fn, "*") {
+			named = append(named, fmt.Sprintf("%s %.1f%% flat (together)", fn, flat))
+			continue
+		}
 		named = append(named, fmt.Sprintf("%s %.1f%% cumulative, %.1f%% flat", fn, cum, flat))
 	}
 	top := slices.SortedFunc(slices.Values(p.shares), func(a, b fnShare) int { return cmp.Compare(b.flat, a.flat) })

@@ -66,6 +66,7 @@ type Goal struct {
 	Profile *ProfileSpec `json:"profile,omitempty"`
 
 	num, den ref         // Value parsed; den is zero for an absolute goal
+	unit     string      // num's metric's unit
 	floors   []floorTerm // Floor parsed
 	beside   []ref       // Beside parsed
 }
@@ -161,6 +162,12 @@ func (g *Goal) check(ws []Workload) error {
 		refs[i] = r
 	}
 	g.num = refs[0]
+	w, _ := workloadOf(ws, g.num.metric)
+	for _, m := range w.Metrics {
+		if m.Name == g.num.metric {
+			g.unit = m.Unit
+		}
+	}
 	if len(refs) == 2 {
 		g.den = refs[1]
 	}
@@ -313,27 +320,27 @@ func unitOf(rows []report.Row, metric string) string {
 
 // format prints x as the goal's value: a ratio with an x, or an absolute
 // median in its metric's unit.
-func (g Goal) format(x float64, rows []report.Row) string {
+func (g Goal) format(x float64) string {
 	if g.Ratio() {
 		return report.FormatRatio(x, true)
 	}
-	return strings.TrimSpace(report.FormatValue(x) + " " + unitOf(rows, g.num.metric))
+	return strings.TrimSpace(report.FormatValue(x) + " " + g.unit)
 }
 
 // limitText is the goal's bound, "≤ 1.15x" or "≥ 0.95x".
-func (g Goal) limitText(rows []report.Row) string {
+func (g Goal) limitText() string {
 	if g.AtMost > 0 {
-		return "≤ " + g.format(g.AtMost, rows)
+		return "≤ " + g.format(g.AtMost)
 	}
-	return "≥ " + g.format(g.AtLeast, rows)
+	return "≥ " + g.format(g.AtLeast)
 }
 
 // measured formats the verdict's value.
-func (v Verdict) measured(rows []report.Row) string {
+func (v Verdict) measured() string {
 	if !v.OK {
 		return "not measured in this run"
 	}
-	return v.format(v.Value, rows)
+	return v.format(v.Value)
 }
 
 func (v Verdict) status() string {
@@ -355,9 +362,9 @@ func targetsMarkdown(vs []Verdict, rows []report.Row) string {
 	b.WriteString("| goal | measured | limit | |\n| --- | ---: | ---: | --- |\n")
 	var missed []string
 	for _, v := range vs {
-		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", mdCell(v.Goal.Goal), v.measured(rows), v.limitText(rows), v.status())
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", mdCell(v.Goal.Goal), v.measured(), v.limitText(), v.status())
 		if v.OK && !v.Met {
-			line := fmt.Sprintf("- **%s** (%s, limit %s)", v.Goal.Goal, v.measured(rows), v.limitText(rows))
+			line := fmt.Sprintf("- **%s** (%s, limit %s)", v.Goal.Goal, v.measured(), v.limitText())
 			if len(v.Evidence) > 0 {
 				line += ": " + strings.Join(v.Evidence, "; ")
 			}
@@ -388,7 +395,7 @@ func targetsText(vs []Verdict, rows []report.Row) string {
 			continue // a subset run (-only, -quick): the report lists them
 		}
 		st := strings.Trim(v.status(), "*")
-		fmt.Fprintf(&b, "  %-7s %s: %s (limit %s)\n", st, v.Goal.Goal, v.measured(rows), v.limitText(rows))
+		fmt.Fprintf(&b, "  %-7s %s: %s (limit %s)\n", st, v.Goal.Goal, v.measured(), v.limitText())
 		for _, e := range v.Evidence {
 			fmt.Fprintf(&b, "          %s\n", e)
 		}

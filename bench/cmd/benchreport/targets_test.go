@@ -106,18 +106,18 @@ func TestCheckGoals(t *testing.T) {
 	assert.Empty(t, timer.Evidence, "a goal met prints no evidence")
 
 	cb := verdictOf(t, vs, "callback")
-	assert.Equal(t, "8.50 ns/op", cb.measured(rows), "an absolute goal shows the median in its unit")
-	assert.Equal(t, "≤ 20.0 ns/op", cb.limitText(rows))
+	assert.Equal(t, "8.50 ns/op", cb.measured(), "an absolute goal shows the median in its unit")
+	assert.Equal(t, "≤ 20.0 ns/op", cb.limitText())
 	assert.True(t, cb.Met)
 
 	rps := verdictOf(t, vs, "rps")
 	assert.False(t, rps.Met, "0.9x misses an at-least 0.95x goal")
-	assert.Equal(t, "≥ 0.95x", rps.limitText(rows))
+	assert.Equal(t, "≥ 0.95x", rps.limitText())
 	assert.Contains(t, rps.Evidence, "echo_cpu (C libev) 15.0k ns/req, echo_cpu (geventgo) 16.0k ns/req")
 
 	gone := verdictOf(t, vs, "not run")
 	assert.False(t, gone.OK)
-	assert.Equal(t, "not measured in this run", gone.measured(rows))
+	assert.Equal(t, "not measured in this run", gone.measured())
 
 	md := targetsMarkdown(vs, rows)
 	assert.Contains(t, md, "| switch | 1.30x | ≤ 1.15x | **missed** |")
@@ -142,6 +142,15 @@ func TestFloorEvidenceSumsTerms(t *testing.T) {
 	timer := verdictOf(t, vs, "timer")
 	require.False(t, timer.Met)
 	assert.Contains(t, timer.Evidence, "floor: timer_chain (C libev) 1000 ns/op + 3 × cgo_call (geventgo) 30.0 ns/op = 1090 ns/op; timer_chain (geventgo) is 510 ns/op above it (32% of its value)")
+}
+
+func TestProfileEvidencePrefix(t *testing.T) {
+	spec := &ProfileSpec{Functions: []string{"runtime.coroswitch_m", "example.com/greenlet.*"}, prog: progRef{"greenlet_switch", report.GeventGo}}
+	got := profileEvidence(spec, profileResult{shares: []fnShare{
+		{name: "runtime.coroswitch_m", flat: 2, cum: 47}, {name: "example.com/greenlet.transfer", flat: 20, cum: 39},
+		{name: "example.com/greenlet.(*Greenlet).Switch", flat: 6, cum: 45}}})
+	assert.Equal(t, "CPU profile of greenlet_switch (geventgo) taken in this run: runtime.coroswitch_m 47.0% cumulative, 2.0% flat, "+
+		"example.com/greenlet.* 26.0% flat (together); busiest (flat): example.com/greenlet.transfer 20.0%, example.com/greenlet.(*Greenlet).Switch 6.0%, runtime.coroswitch_m 2.0%", got)
 }
 
 func TestProfileEvidenceWithoutProfile(t *testing.T) {
