@@ -53,6 +53,7 @@ type conn struct {
 	state     http.ConnState
 	stateUnix int64 // when state was set (Unix seconds)
 	hijackedv bool
+	rawClosed bool // the socket was closed
 	finished  bool // cleanup ran
 
 	gr    *scheduler.Greenlet[struct{}]
@@ -148,9 +149,9 @@ func (c *conn) serveOne(ctx context.Context) bool {
 		return false
 	}
 	if w.tracker != nil && !w.tracker.sawEOF {
-		w.tracker.onEOF = c.watch.start
+		w.tracker.onEOF = c.watch.arm
 	} else {
-		c.watch.start()
+		c.watch.arm()
 	}
 	c.inflight = w
 	srv.handler(req).ServeHTTP(w, req)
@@ -395,14 +396,16 @@ func (c *conn) close() {
 		putBufioReader(c.br)
 		c.br = nil
 	}
+	c.rawClosed = true
 	_ = c.rwc.Close()
 }
 
 // closeRaw closes the socket under the connection at once (a failed write, the server's
-// Close): no TLS close_notify, nothing flushed.
+// Close, from any greenlet of the hub): no TLS close_notify, nothing flushed, nothing waited
+// for (a TLS read of the watch ends with the socket).
 func (c *conn) closeRaw() {
-	c.watch.abort()
 	c.watch.free()
+	c.rawClosed = true
 	_ = c.sc.Close()
 }
 
@@ -445,6 +448,7 @@ type connReader struct {
 	reads     int
 	rec       []byte
 	recording bool
+	inRead    bool // the connection's greenlet waits in a read of the socket
 }
 
 func (cr *connReader) Read(p []byte) (int, error) {
@@ -469,7 +473,9 @@ func (cr *connReader) Read(p []byte) (int, error) {
 		}
 		return 1, nil
 	}
+	cr.inRead = true
 	n, err := cr.rwc.Read(p)
+	cr.inRead = false
 	cr.reads++
 	if cr.recording {
 		cr.rec = append(cr.rec, p[:n]...)

@@ -620,3 +620,78 @@ func TestBlockingDetectorNamesTheHandlerTimingSensitive(t *testing.T) {
 func holdTheHub(w http.ResponseWriter, r *http.Request) {
 	time.Sleep(200 * ms)
 }
+
+func TestAnUnreadBodyDoesNotSpinTheLoop(t *testing.T) {
+	iterations := make(chan uint64, 1)
+	var entered event.Event
+	srv := &ghttp.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			return // arms the watch, which then stays on the socket
+		}
+		// The body arrives while the handler waits without reading it: a watcher left on
+		// the readable socket would wake the loop at every iteration meanwhile.
+		entered.Set()
+		h := scheduler.CurrentHub()
+		before := h.Stats().Iterations
+		_ = scheduler.Sleep(r.Context(), 50*ms)
+		iterations <- h.Stats().Iterations - before
+		_, _ = io.Copy(io.Discard, r.Body)
+	})}
+	hs := startServer(t, srv, false)
+	c := netConnDial(t, hs.Addr)
+	br := bufio.NewReader(c)
+	_, err := io.WriteString(c, "GET / HTTP/1.1\r\nHost: a\r\n\r\nPOST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n")
+	require.NoError(t, err)
+	_, err = http.ReadResponse(br, nil)
+	require.NoError(t, err)
+	waitFor(t, "the POST's handler", entered.IsSet)
+	_, err = io.WriteString(c, "hello")
+	require.NoError(t, err)
+	select {
+	case n := <-iterations:
+		assert.Less(t, n, uint64(100), "loop iterations during a 50 ms wait")
+	case <-time.After(5 * time.Second):
+		t.Fatal("no answer")
+	}
+}
+
+func TestAClientLeavingIsNoticedAfterAPipelinedRequest(t *testing.T) {
+	ended := make(chan error, 1)
+	iterations := make(chan uint64, 1)
+	var entered event.Event
+	srv := &ghttp.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/first" {
+			// The next request arrives while this handler waits: the watch sees data, and
+			// must stand down rather than let the readiness spin the loop.
+			entered.Set()
+			h := scheduler.CurrentHub()
+			before := h.Stats().Iterations
+			_ = scheduler.Sleep(r.Context(), 50*ms)
+			iterations <- h.Stats().Iterations - before
+			return
+		}
+		w.(http.Flusher).Flush()
+		ended <- scheduler.WaitContext(r.Context())
+	})}
+	hs := startServer(t, srv, false)
+	c := netConnDial(t, hs.Addr)
+	_, err := io.WriteString(c, "GET /first HTTP/1.1\r\nHost: a\r\n\r\n")
+	require.NoError(t, err)
+	waitFor(t, "the first handler", entered.IsSet)
+	_, err = io.WriteString(c, "GET /second HTTP/1.1\r\nHost: a\r\n\r\n")
+	require.NoError(t, err)
+	br := bufio.NewReader(c)
+	for range 2 {
+		_, err := http.ReadResponse(br, nil)
+		require.NoError(t, err)
+	}
+	assert.Less(t, <-iterations, uint64(100), "loop iterations during a 50 ms wait")
+	// The second handler runs, its request read from the socket: the watch is armed again.
+	require.NoError(t, c.Close())
+	select {
+	case err := <-ended:
+		assert.ErrorIs(t, err, context.Canceled)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the second handler's context was not cancelled")
+	}
+}

@@ -13,50 +13,67 @@ import (
 
 // watch notices a client that goes away while a handler runs, and cancels the request's
 // context then, as net/http's background read does, without a greenlet or a goroutine per
-// request: once the request body was read to its end (or there was none), a libev io watcher
-// waits for the socket to become readable. Its callback peeks (recv with MSG_PEEK): end of file
-// or an error means the client is gone; data means a pipelined request, which stops the watch
-// (net/http stops there too). On TLS the bytes could be a close_notify alert, so a greenlet
-// then reads one byte through crypto/tls and keeps it for the next request. The watcher does
-// not keep the hub's loop alive (ev_unref while active), so a handler blocked for ever still
-// gets LoopExit.
+// request. Once the request body was read to its end (or there was none) the watch is armed;
+// a libev io watcher on the socket then calls fired when the socket becomes readable, which
+// peeks (recv with MSG_PEEK): end of file or an error means the client is gone; data means a
+// pipelined request, which disarms the watch (net/http stops there too). On TLS the bytes
+// could be a close_notify alert, so a greenlet then reads one byte through crypto/tls and
+// keeps it for the next request.
+//
+// The watcher is started at the first arming and stays active for the connection's life,
+// because starting one costs a system call (cev checks the fd) and a request should cost none:
+// readiness that the connection's greenlet is about to read (it waits in a read of its own)
+// is ignored, and readiness nobody will read soon (a body the handler has not read yet) stops
+// the watcher until the next arming, so a level-triggered readiness never spins the loop. The
+// watcher does not keep the hub's loop alive (ev_unref while active), so a handler blocked
+// for ever still gets LoopExit.
 type watch struct {
 	c        *conn
 	io       *cev.IO
 	loop     *cev.Loop
-	active   bool
+	active   bool                          // the io watcher is started (and the loop unref'd)
+	armed    bool                          // a handler runs and its request body was read
 	bg       *scheduler.Greenlet[struct{}] // the TLS one-byte read, while it runs
 	aborting bool                          // abort is waking bg with a past deadline
 	peek     [1]byte
 }
 
-// start arms the watch; it does nothing when the watch is armed, the TLS read runs, or a byte
-// of the next request was read already.
-func (wt *watch) start() {
+// arm starts watching for the client to leave; it does nothing while the TLS read runs, once
+// a byte of the next request was read, or on a closed or hijacked connection.
+func (wt *watch) arm() {
 	c := wt.c
-	if wt.active || wt.bg != nil || c.cr.hasByte || c.hijackedv {
+	if wt.bg != nil || c.cr.hasByte || c.hijackedv || c.rawClosed {
 		return
 	}
+	if !wt.active && !wt.start() {
+		return // no watch: the context is then cancelled only by a failed read or write
+	}
+	wt.armed = true
+}
+
+// start starts the io watcher, making it on first use; it reports whether the watcher runs.
+func (wt *watch) start() bool {
 	if wt.io == nil {
-		h := c.srv.hub.Hub()
+		h := wt.c.srv.hub.Hub()
 		if h == nil {
-			return
+			return false
 		}
 		wt.loop = h.Loop()
-		w, err := wt.loop.NewIO(c.sc.Fd(), cev.EV_READ, wt.fired)
+		w, err := wt.loop.NewIO(wt.c.sc.Fd(), cev.EV_READ, wt.fired)
 		if err != nil {
-			return // no watch: the context is then cancelled only by a failed read or write
+			return false
 		}
 		wt.io = w
 	}
 	if wt.io.Start() != nil {
-		return
+		return false
 	}
 	_ = wt.loop.Unref()
 	wt.active = true
+	return true
 }
 
-// stop disarms the watcher.
+// stop stops the io watcher (it starts again at the next arming).
 func (wt *watch) stop() {
 	if !wt.active {
 		return
@@ -69,20 +86,29 @@ func (wt *watch) stop() {
 // fired runs on the hub when the socket became readable (or its fd was closed under the
 // watcher: EV_ERROR).
 func (wt *watch) fired(_ *cev.IO, revents int) {
-	if revents&cev.EV_ERROR != 0 {
+	c := wt.c
+	switch {
+	case revents&cev.EV_ERROR != 0:
 		wt.stop()
 		return
+	case c.cr.inRead:
+		return // the connection's greenlet waits to read what came: it will, at once
+	case !wt.armed:
+		wt.stop() // nobody reads it soon: do not let the readiness spin the loop
+		return
 	}
-	n, _, err := syscall.Recvfrom(wt.c.sc.Fd(), wt.peek[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	n, _, err := syscall.Recvfrom(c.sc.Fd(), wt.peek[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
 	switch {
 	case err == syscall.EAGAIN || err == syscall.EINTR:
-		return // spurious: keep watching
+		return // read by the connection's greenlet meanwhile: keep watching
 	case err != nil || n == 0:
+		wt.armed = false
 		wt.stop()
-		wt.c.clientGone()
+		c.clientGone()
 	default:
+		wt.armed = false
 		wt.stop()
-		if wt.c.tlsConn != nil {
+		if c.tlsConn != nil {
 			wt.readTLS()
 		}
 	}
@@ -105,9 +131,10 @@ func (wt *watch) readTLS() {
 	wt.bg.SetName("ghttp TLS read " + c.remoteAddr)
 }
 
-// abort disarms the watch and ends the TLS read, if one runs, by a past read deadline.
+// abort disarms the watch and ends the TLS read, if one runs, by a past read deadline (a
+// blocking call: from the connection's greenlet only).
 func (wt *watch) abort() {
-	wt.stop()
+	wt.armed = false
 	bg := wt.bg
 	if bg == nil {
 		return
@@ -122,8 +149,10 @@ func (wt *watch) abort() {
 	wt.bg = nil
 }
 
-// free releases the watcher's C memory; the watch is unusable afterwards.
+// free stops the watcher and releases its C memory, before the socket closes or is handed
+// over; the watch is unusable afterwards.
 func (wt *watch) free() {
+	wt.armed = false
 	wt.stop()
 	if wt.io != nil {
 		_ = wt.io.Close()
