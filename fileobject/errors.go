@@ -20,19 +20,27 @@ type Error struct {
 
 // Error returns "fileobject: Op Path: cause" (without Path when it is empty).
 func (e *Error) Error() string {
-	if e.Path == "" {
-		return "fileobject: " + e.Op + ": " + e.Err.Error()
+	if e == nil {
+		return "fileobject: <nil>"
 	}
-	return "fileobject: " + e.Op + " " + e.Path + ": " + e.Err.Error()
+	if e.Path == "" {
+		return "fileobject: " + e.Op + ": " + fmt.Sprint(e.Err)
+	}
+	return "fileobject: " + e.Op + " " + e.Path + ": " + fmt.Sprint(e.Err)
 }
 
 // Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.Err }
+func (e *Error) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
 
 // Timeout reports whether the cause is a timeout, so os.IsTimeout and net.Error users see one.
 func (e *Error) Timeout() bool {
 	var t interface{ Timeout() bool }
-	return errors.As(e.Err, &t) && t.Timeout()
+	return e != nil && errors.As(e.Err, &t) && t.Timeout()
 }
 
 // ErrClosed is the cause of an operation on a closed File, including one that was blocked when
