@@ -1,6 +1,7 @@
-// Command loadgen is the one echo load generator used against every echo
-// server of bench/: -conns connections on loopback, each sending a -size
-// message and waiting for its echo, for -duration. It prints requests per
+// Command loadgen is the one load generator used against every server of
+// bench/: -conns connections on loopback, each sending a -size message and
+// waiting for its echo (or, with -http, a GET and its response), for
+// -duration. It prints requests per
 // second and the p99 round-trip latency as two JSON result lines, and with
 // -pid the server process's CPU time per request over the same window, in
 // total and its system (kernel) part, as two more. With -perf-control it
@@ -11,7 +12,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"slices"
 	"sync"
@@ -24,7 +24,8 @@ func main() {
 	var cfg config
 	flag.StringVar(&cfg.addr, "addr", "", "server address host:port")
 	flag.IntVar(&cfg.conns, "conns", 50, "concurrent connections")
-	flag.IntVar(&cfg.size, "size", 64, "message size in bytes")
+	flag.IntVar(&cfg.size, "size", 64, "echo message size in bytes")
+	flag.StringVar(&cfg.httpPath, "http", "", "PATH: send HTTP/1.1 GET PATH requests over keep-alive connections instead of echo messages (a 200 answer with its body read is a request)")
 	flag.DurationVar(&cfg.duration, "duration", time.Second, "measuring time")
 	flag.DurationVar(&cfg.warmup, "warmup", 200*time.Millisecond, "unmeasured time before measuring")
 	name := flag.String("name", "echo", "metric prefix: <name>_rps, <name>_p99, <name>_cpu and <name>_cpu_sys")
@@ -58,6 +59,7 @@ func main() {
 type config struct {
 	addr             string
 	conns, size      int
+	httpPath         string // non-empty: HTTP/1.1 GETs of this path instead of echoes
 	warmup, duration time.Duration
 	pid              int          // > 0: sample this process's CPU time over the window
 	perf             *perfControl // non-nil: enable perf's counting over the window
@@ -96,7 +98,7 @@ func run(cfg config) (result, error) {
 	errs := make([]error, cfg.conns)
 	var wg sync.WaitGroup
 	for i, c := range cs {
-		wg.Go(func() { lat[i], errs[i] = client(i, c, cfg.size, start, end) })
+		wg.Go(func() { lat[i], errs[i] = client(i, c, cfg.requester(), start, end) })
 	}
 	wg.Wait()
 	if perf != nil {
@@ -130,15 +132,10 @@ func dial(addr string, conns int) ([]net.Conn, error) {
 	return cs, nil
 }
 
-// client is connection i's loop: it sends its message and reads the echo
-// until end, and returns the round-trip times of the requests started
-// after start.
-func client(i int, c net.Conn, size int, start, end time.Time) ([]time.Duration, error) {
-	msg := make([]byte, size)
-	buf := make([]byte, size)
-	for j := range msg {
-		msg[j] = byte('a' + (i+j)%26)
-	}
+// client is connection i's loop: it makes requests until end, and returns
+// the round-trip times of the requests started after start.
+func client(i int, c net.Conn, newReq func(i int, c net.Conn) requester, start, end time.Time) ([]time.Duration, error) {
+	req := newReq(i, c)
 	c.SetDeadline(end.Add(5 * time.Second))
 	var lat []time.Duration
 	for {
@@ -146,14 +143,8 @@ func client(i int, c net.Conn, size int, start, end time.Time) ([]time.Duration,
 		if !t0.Before(end) {
 			return lat, nil
 		}
-		if _, err := c.Write(msg); err != nil {
-			return lat, err
-		}
-		if _, err := io.ReadFull(c, buf); err != nil {
-			return lat, err
-		}
-		if string(buf) != string(msg) {
-			return lat, fmt.Errorf("conn %d: echo mismatch", i)
+		if err := req(); err != nil {
+			return lat, fmt.Errorf("conn %d: %w", i, err)
 		}
 		if !t0.Before(start) {
 			lat = append(lat, time.Since(t0))

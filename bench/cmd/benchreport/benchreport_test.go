@@ -234,12 +234,12 @@ func TestRunProgram(t *testing.T) {
 }
 
 func TestRunServer(t *testing.T) {
-	fakeLoadgen := `case "$*" in *"-addr 127.0.0.1:4242 -name echo "*" -pid "[1-9]*) ;; *) echo "bad args: $*" >&2; exit 2;; esac
+	fakeLoadgen := `case "$*" in *"-addr 127.0.0.1:4242 -name echo "*" -http /x -pid "[1-9]*) ;; *) echo "bad args: $*" >&2; exit 2;; esac
 echo '{"workload":"echo_rps","unit":"req/s","value":1000}'
 echo '{"workload":"echo_p99","unit":"us","value":50}'`
 	r := &runner{root: t.TempDir(), scale: 1, timeout: 10 * time.Second, duration: time.Second,
 		loadgen: []string{"/bin/sh", "-c", fakeLoadgen, "loadgen"}}
-	w := Workload{Name: "echo", Server: true, Metrics: twoMetrics}
+	w := Workload{Name: "echo", Server: true, Metrics: twoMetrics, Load: []string{"-http", "/x"}}
 	vals, err := r.run(context.Background(), job{w: w, argv: []string{"/bin/sh", "-c", "echo PORT 4242; exec sleep 30"}})
 	require.NoError(t, err)
 	assert.Equal(t, map[string]float64{"echo_rps": 1000, "echo_p99": 50}, vals)

@@ -171,7 +171,7 @@ func (r *runner) runServer(ctx context.Context, j job) (map[string]float64, erro
 		return r.runCounted(ctx, j)
 	}
 	srv := r.command(ctx, j.argv, j.env)
-	out, err := r.drive(ctx, srv, j.w.Name, func(pid int) []string {
+	out, err := r.drive(ctx, srv, j.w, func(pid int) []string {
 		return []string{"-pid", strconv.Itoa(pid)}
 	}, stopServer)
 	if err != nil {
@@ -181,9 +181,9 @@ func (r *runner) runServer(ctx context.Context, j job) (map[string]float64, erro
 }
 
 // drive starts srv, waits for its "PORT n" line, runs the load generator
-// against it, named name and given extra(pid of srv)'s arguments, stops srv
-// with stop and returns the load generator's output.
-func (r *runner) drive(ctx context.Context, srv *exec.Cmd, name string, extra func(pid int) []string, stop func(*exec.Cmd)) ([]byte, error) {
+// against it with w's name and load arguments and extra(pid of srv)'s, stops
+// srv with stop and returns the load generator's output.
+func (r *runner) drive(ctx context.Context, srv *exec.Cmd, w Workload, extra func(pid int) []string, stop func(*exec.Cmd)) ([]byte, error) {
 	pipe, err := srv.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -206,9 +206,10 @@ func (r *runner) drive(ctx context.Context, srv *exec.Cmd, name string, extra fu
 	}
 	go io.Copy(io.Discard, pipe)
 	lg := append(append([]string{}, r.loadgen...),
-		"-addr", "127.0.0.1:"+strconv.Itoa(port), "-name", name,
+		"-addr", "127.0.0.1:"+strconv.Itoa(port), "-name", w.Name,
 		"-conns", "50", "-size", "64", "-duration", r.duration.String())
-	cmd := r.command(ctx, append(lg, extra(srv.Process.Pid)...), nil)
+	lg = append(append(lg, w.Load...), extra(srv.Process.Pid)...)
+	cmd := r.command(ctx, lg, nil)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

@@ -79,7 +79,7 @@ func (r *runner) runCounted(ctx context.Context, j job) (map[string]float64, err
 	// perf and the server in a group of their own: SIGINT to both ends the
 	// server and makes perf write its counts.
 	srv.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	lgOut, err := r.drive(ctx, srv, j.w.Name, func(int) []string {
+	lgOut, err := r.drive(ctx, srv, j.w, func(int) []string {
 		return []string{"-perf-control", ctl + "," + ack}
 	}, stopGroup)
 	if err != nil {

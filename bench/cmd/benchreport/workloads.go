@@ -12,6 +12,9 @@ type Workload struct {
 	Metrics  []report.Metric // what its programs report, one table row each
 	Impls    []report.Impl   // the implementations that apply; others are n/a
 	Server   bool            // the program is an echo server driven by bench/loadgen
+	// Load are extra load-generator arguments for a Server workload, e.g.
+	// {"-http", "/"} for an HTTP server.
+	Load []string
 	// Syscalls runs the server under perf stat, counting its system calls
 	// over the load generator's window (a Server workload's metrics are then
 	// syscallMetrics).
