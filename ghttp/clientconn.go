@@ -432,7 +432,7 @@ type bodyEOF struct {
 }
 
 func (b *bodyEOF) Read(p []byte) (int, error) {
-	if err := b.pc.st.h.Check(); err != nil {
+	if err := b.pc.st.h.CheckWait(); err != nil {
 		return 0, &Error{Op: "response body Read", Err: err}
 	}
 	if b.done {

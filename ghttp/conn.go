@@ -342,13 +342,15 @@ func (c *conn) hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c.watch.abort()
 	c.watch.free()
 	c.hijackedv = true
-	c.cr.c = nil
 	_ = c.rwc.SetDeadline(time.Time{})
 	if c.cr.hasByte {
+		// The byte the watch's TLS read took goes into the reader handed over (the
+		// connReader gives it before the socket's next bytes).
 		if _, err := c.br.Peek(c.br.Buffered() + 1); err != nil {
 			return nil, nil, fmt.Errorf("ghttp: Hijack: unexpected Peek failure reading buffered byte: %w", err)
 		}
 	}
+	c.cr.c = nil
 	c.bw.Reset(c.rwc)
 	buf := bufio.NewReadWriter(c.br, c.bw)
 	c.setState(http.StateHijacked)

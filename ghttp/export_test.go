@@ -11,3 +11,10 @@ func SetRSTAvoidanceDelay(t testing.TB, d time.Duration) {
 	rstAvoidanceDelay = d
 	t.Cleanup(func() { rstAvoidanceDelay = old })
 }
+
+// HasStashedByte reports whether the watch's TLS read of w's connection holds a byte of what
+// the client sent next.
+func HasStashedByte(w any) bool {
+	r, ok := w.(*response)
+	return ok && r.c.cr.hasByte
+}

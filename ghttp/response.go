@@ -2,6 +2,7 @@ package ghttp
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -21,6 +22,10 @@ const bufferBeforeChunking = 2048
 // maxPostHandlerReadBytes is how much unread request body the server reads and drops after the
 // handler to keep the connection for the next request; with more left it closes instead.
 const maxPostHandlerReadBytes = 256 << 10
+
+// errAfterHandler is what a ResponseWriter's Write and Flush return once its handler returned
+// (a greenlet the handler spawned that outlived it): the response is complete by then.
+var errAfterHandler = errors.New("ghttp: ResponseWriter used after its handler returned")
 
 // response is the http.ResponseWriter of one request (net/http's response, rewritten for one
 // greenlet: no locks, no atomics). Writes go to w (bufferBeforeChunking bytes), which drains into
@@ -124,6 +129,9 @@ func (w *response) write(n int, b []byte, s string) (int, error) {
 		}
 		return 0, http.ErrHijacked
 	}
+	if w.handlerDone {
+		return 0, errAfterHandler
+	}
 	w.canWriteContinue = false
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
@@ -151,6 +159,9 @@ func (w *response) Flush() { _ = w.FlushError() }
 func (w *response) FlushError() error {
 	if w.c.hijackedv {
 		return http.ErrHijacked
+	}
+	if w.handlerDone {
+		return errAfterHandler
 	}
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)

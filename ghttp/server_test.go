@@ -695,3 +695,61 @@ func TestAClientLeavingIsNoticedAfterAPipelinedRequest(t *testing.T) {
 		t.Fatal("the second handler's context was not cancelled")
 	}
 }
+
+func TestHijackKeepsTheByteTheTLSWatchRead(t *testing.T) {
+	srv := &ghttp.Server{TLSConfig: serverTLS(t), Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.(http.Flusher).Flush()
+		// The client sends more while the handler runs: the watch reads its first byte
+		// through crypto/tls (it could have been a close_notify).
+		ctx := testctx.Within(t, 5*time.Second)
+		for !ghttp.HasStashedByte(w) {
+			if err := scheduler.Sleep(ctx, ms); err != nil {
+				t.Error("the watch read nothing")
+				return
+			}
+		}
+		c, buf, err := w.(http.Hijacker).Hijack()
+		if !assert.NoError(t, err) {
+			return
+		}
+		defer c.Close()
+		line, err := buf.ReadString('\n')
+		assert.NoError(t, err)
+		_, err = io.WriteString(c, "got: "+line)
+		assert.NoError(t, err)
+	})}
+	hs := startServer(t, srv, true)
+	cfg := clientTLS(t)
+	cfg.ServerName = "127.0.0.1"
+	c := tls.Client(netConnDial(t, hs.Addr), cfg)
+	_, err := io.WriteString(c, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+	require.NoError(t, err)
+	br := bufio.NewReader(c)
+	_, err = http.ReadResponse(br, nil)
+	require.NoError(t, err)
+	_, err = io.WriteString(c, "PING\n")
+	require.NoError(t, err)
+	line, err := br.ReadString('\n')
+	require.NoError(t, err)
+	assert.Equal(t, "got: PING\n", line)
+}
+
+func TestAResponseWriterOutlivingItsHandlerFails(t *testing.T) {
+	late := make(chan error, 2)
+	srv := &ghttp.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "from the handler")
+		scheduler.Go(func() error { // runs once the handler has returned
+			_, err := io.WriteString(w, "too late")
+			late <- err
+			late <- http.NewResponseController(w).Flush()
+			return nil
+		})
+	})}
+	hs := startServer(t, srv, false)
+	code, body := get(t, netClient(t), "http://"+hs.Addr+"/")
+	assert.Equal(t, http.StatusOK, code)
+	assert.Equal(t, "from the handler", body)
+	for range 2 {
+		assert.ErrorContains(t, <-late, "ResponseWriter used after its handler returned")
+	}
+}
