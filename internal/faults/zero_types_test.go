@@ -1,0 +1,658 @@
+package faults
+
+import (
+	"errors"
+	"io/fs"
+	"net"
+	"reflect"
+	"strings"
+	"syscall"
+
+	"github.com/geventgo/geventgo/cev"
+	"github.com/geventgo/geventgo/event"
+	"github.com/geventgo/geventgo/fileobject"
+	"github.com/geventgo/geventgo/ghttp"
+	"github.com/geventgo/geventgo/greenlet"
+	"github.com/geventgo/geventgo/gsignal"
+	"github.com/geventgo/geventgo/lock"
+	"github.com/geventgo/geventgo/pool"
+	"github.com/geventgo/geventgo/queue"
+	"github.com/geventgo/geventgo/resolver"
+	"github.com/geventgo/geventgo/scheduler"
+	"github.com/geventgo/geventgo/server"
+	"github.com/geventgo/geventgo/socket"
+	"github.com/geventgo/geventgo/subprocess"
+	"github.com/geventgo/geventgo/threadpool"
+)
+
+// zeroTypes is the walk's table of types: every exported type of the
+// user-facing packages, keyed "pkg.Type", with a case for each exported
+// method (zero_want_test.go says how to read one).
+var zeroTypes = map[string]ztype{
+	// cev: a nil or zero Loop or watcher returns ErrInvalid, a getter its
+	// zero value (IO.FD: -1), anywhere (cev knows no hub).
+	"cev.Async":    {typ: reflect.TypeFor[cev.Async](), methods: cevWatcher("Send", "AsyncPending")},
+	"cev.Check":    {typ: reflect.TypeFor[cev.Check](), methods: cevWatcher("", "")},
+	"cev.Child":    {typ: reflect.TypeFor[cev.Child](), methods: cevWatcher("", "Pid Rpid Rstatus")},
+	"cev.Cleanup":  {typ: reflect.TypeFor[cev.Cleanup](), methods: cevWatcher("", "")},
+	"cev.Fork":     {typ: reflect.TypeFor[cev.Fork](), methods: cevWatcher("", "")},
+	"cev.IO":       {typ: reflect.TypeFor[cev.IO](), methods: cevWatcher("Set", "Events", "FD")},
+	"cev.Idle":     {typ: reflect.TypeFor[cev.Idle](), methods: cevWatcher("", "")},
+	"cev.Periodic": {typ: reflect.TypeFor[cev.Periodic](), methods: cevWatcher("Again Set", "At Interval Offset")},
+	"cev.Prepare":  {typ: reflect.TypeFor[cev.Prepare](), methods: cevWatcher("", "")},
+	"cev.Signal":   {typ: reflect.TypeFor[cev.Signal](), methods: cevWatcher("", "Signum")},
+	"cev.Stat":     {typ: reflect.TypeFor[cev.Stat](), methods: cevWatcher("Set Stat", "Attr Interval Prev")},
+	"cev.Timer":    {typ: reflect.TypeFor[cev.Timer](), methods: cevWatcher("Again Set SetRepeat", "Remaining Repeat")},
+	"cev.Loop": {typ: reflect.TypeFor[cev.Loop](), live: liveLoop, methods: merge(
+		names("Break Destroy FeedEvent FeedFDEvent Fork Ref Resume Run SetIOCollectInterval SetTimeoutCollectInterval Suspend Unref UpdateNow Verify",
+			everywhere(fails(is(cev.ErrInvalid))).onLive(usable)),
+		names("NewAsync NewCheck NewCleanup NewFork NewIdle NewPrepare NewPeriodic NewTimer",
+			everywhere(fails(is(cev.ErrInvalid))).onLive(fails(is(cev.ErrNilCallback)))),
+		// Their zero pid, events, signal or path is refused before the nil
+		// callback.
+		names("NewChild NewIO NewSignal NewStat", everywhere(fails(is(cev.ErrInvalid)))),
+		names("ActiveCount Backend Depth Iteration Now PendingCount WatcherCount", everywhere(zeroResult).onLive(usable)),
+		map[string]zcase{
+			// A live loop refuses a nil Watcher and an empty event too.
+			"FeedEvent":   everywhere(fails(is(cev.ErrInvalid))),
+			"FeedFDEvent": everywhere(fails(is(cev.ErrInvalid))),
+		},
+	)},
+	"cev.Error": {typ: reflect.TypeFor[cev.Error](), methods: errorMethods(
+		gives("cev: "), gives("cev: <nil>"))},
+	"cev.StatData":   {typ: reflect.TypeFor[cev.StatData](), why: "plain fields: nothing to call"},
+	"cev.LoopOption": {why: "a func type: NewLoop's options (WithBackend, WithFlags) are walked as funcs"},
+	"cev.Watcher":    {why: "an interface: Loop.FeedEvent and Hub.Wait get a nil one"},
+
+	// greenlet: the zero Greenlet is not usable and says so (ErrUncreated);
+	// a nil one alike.
+	"greenlet.Greenlet": {typ: reflect.TypeFor[greenlet.Greenlet](), live: liveRawGreenlet, methods: merge(
+		names("Active Dead ID IsMain Main OwnedByCaller OwnerGoroutine Parent Stack Started", getter(zeroResult).onLive(usable)),
+		names("Close KillAll SetParent Switch Throw", everywhere(fails(is(greenlet.ErrUncreated)))),
+		map[string]zcase{
+			"String": getter(gives("greenlet (not created)")).onNil(gives("greenlet (not created)")).onLive(usable),
+			// Only a running main greenlet may close or kill its owner's.
+			"Close":     everywhere(fails(is(greenlet.ErrUncreated))).onLive(fails(is(greenlet.ErrNotMain))),
+			"KillAll":   everywhere(fails(is(greenlet.ErrUncreated))).onLive(fails(is(greenlet.ErrNotMain))),
+			"SetParent": everywhere(fails(is(greenlet.ErrUncreated))).onLive(fails(is(greenlet.ErrNilParent))),
+			"Switch":    everywhere(fails(is(greenlet.ErrUncreated))).onLive(usable),
+			// Throw(nil) throws GreenletExit, which the unstarted greenlet
+			// dies of and hands its parent as a value.
+			"Throw": everywhere(fails(is(greenlet.ErrUncreated))).onLive(usable),
+		},
+	)},
+	"greenlet.Error": {typ: reflect.TypeFor[greenlet.Error](), methods: errorMethods(
+		gives("greenlet 0: : <nil>"), gives("greenlet: <nil>"))},
+	"greenlet.PanicError": {typ: reflect.TypeFor[greenlet.PanicError](), methods: errorMethods(
+		gives("greenlet 0: panic: <nil>"), gives("greenlet: <nil>"))},
+	"greenlet.TraceError": {typ: reflect.TypeFor[greenlet.TraceError](), methods: map[string]zcase{
+		"Error":  everywhere(usable).onNil(gives("greenlet: <nil>")),
+		"Unwrap": everywhere(usable).onNil(zeroResult),
+	}},
+	"greenlet.Args":      {typ: reflect.TypeFor[greenlet.Args](), why: "a slice of switch arguments: nothing to call"},
+	"greenlet.Func":      {why: "a func type: New and NewWithParent get a nil one"},
+	"greenlet.TraceFunc": {why: "a func type: SetTrace gets a nil one"},
+
+	"scheduler.Binding": {typ: reflect.TypeFor[scheduler.Binding](), methods: map[string]zcase{
+		"Check":     affine(usable),
+		"CheckWait": affine(usable),
+		"Hub":       getter(zeroResult),
+	}},
+	"scheduler.BlockingError": {typ: reflect.TypeFor[scheduler.BlockingError](), methods: map[string]zcase{
+		"Error":  everywhere(usable).onNil(gives("scheduler: <nil>")).knownAt(defNilSchedErrors, nilAnywhere),
+		"Unwrap": everywhere(fails(is(scheduler.ErrBlockingHub))),
+	}},
+	"scheduler.Callback": {typ: reflect.TypeFor[scheduler.Callback](), methods: map[string]zcase{
+		"Pending": getter(zeroResult),
+		"Stop":    noop(),
+	}},
+	"scheduler.Error": {typ: reflect.TypeFor[scheduler.Error](), methods: errorMethods(
+		gives("scheduler: : <nil>"), gives("scheduler: <nil>"))},
+	"scheduler.GreenletError": {typ: reflect.TypeFor[scheduler.GreenletError](), methods: knownAll(defNilSchedErrors, nilAnywhere, errorMethods(
+		gives("scheduler:  failed: <nil>"), gives("scheduler: <nil>")))},
+	"scheduler.LoopExitError": {typ: reflect.TypeFor[scheduler.LoopExitError](), methods: map[string]zcase{
+		"Error":  everywhere(usable).onNil(gives("scheduler: <nil>")),
+		"Unwrap": everywhere(fails(is(scheduler.ErrLoopExit))),
+	}},
+	"scheduler.PanicError": {typ: reflect.TypeFor[scheduler.PanicError](), methods: errorMethods(
+		gives("panic: <nil>"), gives("scheduler: <nil>"))},
+	"scheduler.Greenlet": {typ: reflect.TypeFor[scheduler.Greenlet[int]](), live: liveGreenlet, methods: merge(
+		// The zero Greenlet belongs to no hub and has no body.
+		names("Dead HasLinks Hub Ready Started Successful", getter(zeroResult).onLive(usable)),
+		names("Err ExitErr", getter(usable)),
+		names("Name String", getter(gives("Greenlet-0")).onLive(usable)),
+		names("Link LinkException LinkValue Rawlink", getter(zeroResult).onLive(zeroResult)),
+		names("Unlink UnlinkAll SetName", noop()),
+		names("Join Kill KillAsync", everywhere(fails(notGreenlet)).onNil(fails(nilArg)).onLive(usable)),
+		names("Start StartLater", everywhere(fails(nilArg, notGreenlet)).onNil(fails(nilArg)).onLive(usable).
+			knownAt(defZeroGreenlet, zeroAnywhere)),
+		map[string]zcase{
+			"Context": getter(usable),
+			"Get":     everywhere(fails(notGreenlet)).onNil(fails(nilArg)).onLive(usable).knownAt(defNilGreenlet, nilAnywhere),
+			// The live greenlet runs in the hub's next turn: not ready yet.
+			"TryGet": everywhere(fails(notGreenlet)).onNil(fails(nilArg)).onLive(fails(is(scheduler.ErrNotReady))).
+				knownAt(defNilGreenlet, nilAnywhere),
+			"Value": getter(zeroResult).onLive(usable).knownAt(defNilGreenlet, nilAnywhere),
+		},
+	)},
+	"scheduler.Hub": {typ: reflect.TypeFor[scheduler.Hub](), live: liveHub, methods: merge(
+		// The zero Hub and a nil one are no hub: hub-affine calls are
+		// refused with ErrNotGreenlet, queries return zero values.
+		names("Check CheckWait", everywhere(fails(notGreenlet)).onLive(usable)),
+		names("InHub OnHub", getter(zeroResult).onLive(usable)),
+		names("Destroyed IdleWorkers Loop", getter(zeroResult).onLive(usable).knownAt(defNilHub, nilAnywhere)),
+		names("SetErrorHandler SetErrorOutput SetSwitchInterval RunCallback", noop().knownAt(defNilHub, nilAnywhere)),
+		names("HandleError", noop().knownAt(defNilHub, nilAnywhere).knownAt(defZeroHub, zeroAnywhere).knownAt(defHandleNil, liveInHub)),
+		names("SetBlockingThreshold", noop().knownAt(defNilHub, nilAnywhere).knownAt(defZeroHub, zeroAnywhere)),
+		names("Stats", getter(zeroResult).onLive(usable).knownAt(defNilHub, nilAnywhere).knownAt(defZeroHub, zeroAnywhere)),
+		// A nil next: nothing to hand over.
+		names("SwitchEach", noop().knownAt(defNilHub, nilAnywhere).knownAt(defZeroHub, zeroAnywhere).knownAt(defSwitchEachNil, liveInHub)),
+		map[string]zcase{
+			"Destroy": everywhere(fails(notGreenlet)).noLiveCall("destroying the walk's own hub ends the walk; Destroy's own tests cover it").
+				knownAt(defNilHub, nilAnywhere).knownAt(defZeroHub, zeroInGoroutine),
+			"Done": getter(zeroResult).onLive(usable).knownAt(defNilHub, nilAnywhere),
+			"Join": everywhere(fails(notGreenlet)).onLive(usable),
+			"KeepAlive": getter(usable).knownAt(defNilHub, nilAnywhere).releasing(func(out []reflect.Value) {
+				if !out[0].IsNil() {
+					out[0].Call(nil)
+				}
+			}),
+			"Post": everywhere(fails(nilArg)).knownAt(defNilHub, nilAnywhere).knownAt(defPostNil, zeroAnywhere|liveInHub),
+			// Switch from main with nothing to wake it: LoopExit.
+			"Switch": everywhere(fails(notGreenlet)).onLive(fails(is(scheduler.ErrLoopExit))),
+			"Wait":   everywhere(fails(nilArg)),
+		},
+	)},
+	"scheduler.Timeout": {typ: reflect.TypeFor[scheduler.Timeout](), methods: map[string]zcase{
+		"Cancel":  noop(),
+		"Close":   everywhere(usable),
+		"Context": getter(usable).onNil(usable),
+		// A zero Timeout is NewTimeout(0, nil): its error is itself.
+		"Err":     getter(fails(is(scheduler.ErrTimeout))).onNil(usable),
+		"Error":   getter(gives("scheduler: timeout 0s")).onNil(gives("scheduler: <nil>")),
+		"Fired":   getter(zeroResult),
+		"Is":      getter(zeroResult),
+		"Pending": getter(zeroResult),
+		"Seconds": getter(zeroResult),
+		"Start": affine(usable).undoing(func(recv reflect.Value) {
+			recv.MethodByName("Cancel").Call(nil)
+		}),
+		"Unwrap": getter(usable),
+	}},
+	"scheduler.Waiter": {typ: reflect.TypeFor[scheduler.Waiter](), methods: knownAll(defNilWaiter, nilAnywhere, map[string]zcase{
+		"Get":      affine(fails(canceled)).cancelled(),
+		"Hub":      getter(zeroResult),
+		"Ready":    getter(zeroResult),
+		"SetLabel": noop(),
+		"Switch":   noop(),
+		"Throw":    noop(),
+	})},
+	"scheduler.Waker": {typ: reflect.TypeFor[scheduler.Waker](), methods: map[string]zcase{
+		"Fire": noop().knownAt(defNilWaiter, nilAnywhere),
+	}},
+	"scheduler.deadlineError": {made: expiredContextError, methods: map[string]zcase{
+		"Error":     everywhere(gives("context deadline exceeded")),
+		"Is":        everywhere(zeroResult),
+		"Temporary": everywhere(gives(true)),
+		"Timeout":   everywhere(gives(true)),
+	}},
+	"scheduler.BlockedGreenlet": {typ: reflect.TypeFor[scheduler.BlockedGreenlet](), why: "plain fields of a LoopExitError: nothing to call"},
+	"scheduler.Stats":           {typ: reflect.TypeFor[scheduler.Stats](), why: "plain fields: nothing to call"},
+	"scheduler.LinkID":          {typ: reflect.TypeFor[scheduler.LinkID](), why: "a number: Unlink gets the zero one"},
+	"scheduler.Joinable":        {why: "an interface: JoinAll gets nil ones"},
+	"scheduler.Killable":        {why: "an interface: KillAll and KillAllAsync get nil ones"},
+	"scheduler.Linkable":        {why: "an interface: Wait and IWait get nil ones"},
+	"scheduler.Runnable":        {why: "an interface: Group.Add, Discard and Contains get a nil one"},
+
+	"event.AsyncResult": {typ: reflect.TypeFor[event.AsyncResult[int]](), live: liveAsyncResult, methods: merge(
+		names("Err Hub Ready Successful Value", getter(zeroResult).onLive(usable)),
+		names("Set SetError Unlink", noop()),
+		map[string]zcase{
+			"Get":     affine(fails(canceled)).cancelled().onLive(gives(1)),
+			"Wait":    affine(fails(canceled)).cancelled().onLive(usable),
+			"Rawlink": getter(zeroResult).onLive(zeroResult),
+			"TryGet":  everywhere(fails(is(scheduler.ErrNotReady))).onNil(fails(nilArg)).onLive(gives(1)),
+		},
+	)},
+	"event.Error": {typ: reflect.TypeFor[event.Error](), methods: errorMethods(
+		gives("event: : <nil>"), gives("event: <nil>"))},
+	"event.Event": {typ: reflect.TypeFor[event.Event](), live: liveEvent, methods: merge(
+		names("Hub IsSet LinkCount Ready", getter(zeroResult).onLive(usable)),
+		names("Clear Set Unlink", noop()),
+		map[string]zcase{
+			"Rawlink": getter(zeroResult).onLive(zeroResult),
+			"Wait":    affine(fails(canceled)).cancelled().onLive(usable),
+		},
+	)},
+	"event.Links": {typ: reflect.TypeFor[event.Links](), methods: merge(
+		names("CheckAndNotify NotifyAny Unlink", noop()),
+		names("Hub Len Rawlink", getter(zeroResult)),
+		map[string]zcase{
+			"Check": affine(usable),
+			// A nil owner: nothing to wait for.
+			"Wait":     everywhere(fails(nilArg)),
+			"WaitCore": everywhere(fails(nilArg)),
+		},
+	)},
+
+	"lock.Semaphore":        {typ: reflect.TypeFor[lock.Semaphore](), methods: semaphoreMethods(usable)},
+	"lock.BoundedSemaphore": {typ: reflect.TypeFor[lock.BoundedSemaphore](), methods: semaphoreMethods(fails(is(lock.ErrReleasedTooManyTimes)))},
+	"lock.DummySemaphore": {typ: reflect.TypeFor[lock.DummySemaphore](), methods: merge(
+		// Always free, from anywhere.
+		names("Acquire", everywhere(usable)),
+		names("Locked", getter(zeroResult)),
+		names("Ready TryAcquire", getter(gives(true))),
+		names("Rawlink", getter(zeroResult)),
+		names("Unlink", noop()),
+		names("Release Wait", everywhere(gives(1))),
+	)},
+	"lock.Lock": {typ: reflect.TypeFor[lock.Lock](), methods: merge(
+		names("Acquire", affine(usable)),
+		names("Hub Rawlink", getter(zeroResult)),
+		// A nil lock cannot be taken: Locked, not Ready.
+		names("Locked", getter(zeroResult).onNil(gives(true))),
+		names("Ready", getter(gives(true)).onNil(zeroResult)),
+		names("Unlink", noop()),
+		map[string]zcase{
+			"Release":    affine(fails(is(lock.ErrReleasedTooManyTimes))),
+			"TryAcquire": getter(gives(true)).inGoroutine(gives(false)),
+		},
+	)},
+	"lock.RLock": {typ: reflect.TypeFor[lock.RLock](), methods: merge(
+		names("Acquire", affine(usable)),
+		names("Count IsOwned", getter(zeroResult)),
+		names("Locked", getter(zeroResult).onNil(gives(true))),
+		map[string]zcase{
+			"Release":    affine(fails(is(lock.ErrNotHeld))),
+			"TryAcquire": getter(gives(true)).inGoroutine(gives(false)),
+		},
+	)},
+	"lock.Error": {typ: reflect.TypeFor[lock.Error](), methods: errorMethods(
+		gives("lock: : <nil>"), gives("lock: <nil>"))},
+
+	"pool.Group": {typ: reflect.TypeFor[pool.Group](), methods: groupMethods()},
+	"pool.Pool": {typ: reflect.TypeFor[pool.Pool](), methods: merge(groupMethods(), map[string]zcase{
+		// The zero Pool is unbounded: gevent's Pool(None), whose
+		// free_count is 1.
+		"Add":           affine(fails(nilArg)).inGoroutine(fails(notGreenlet)),
+		"FreeCount":     getter(gives(1)),
+		"Full":          getter(gives(false)).onNil(gives(true)),
+		"Size":          getter(gives(pool.Unbounded)).onNil(gives(pool.Unbounded)),
+		"TryAdd":        affine(fails(nilArg)),
+		"WaitAvailable": affine(gives(1)),
+	})},
+	"pool.Error": {typ: reflect.TypeFor[pool.Error](), methods: errorMethods(
+		gives("pool: : <nil>"), gives("pool: <nil>"))},
+	"pool.poolFull": {made: func() any { return pool.ErrPoolFull }, methods: map[string]zcase{
+		"Error": everywhere(gives("pool full")),
+		"Is":    everywhere(zeroResult),
+	}},
+	"pool.Spawner": {why: "an interface: Spawn, TrySpawn, Apply, Map and Imap get a nil one"},
+
+	"queue.Queue":         {typ: reflect.TypeFor[queue.Queue[int]](), methods: queueMethods()},
+	"queue.JoinableQueue": {typ: reflect.TypeFor[queue.JoinableQueue[int]](), methods: merge(queueMethods(), joinableMethods())},
+	"queue.Channel": {typ: reflect.TypeFor[queue.Channel[int]](), methods: map[string]zcase{
+		"All":      affine(fails(canceled)).cancelled(),
+		"Balance":  getter(zeroResult),
+		"Get":      affine(fails(canceled)).cancelled(),
+		"Put":      affine(fails(canceled)).cancelled(),
+		"Shutdown": noop(),
+		"TryGet":   affine(fails(is(queue.ErrEmpty))),
+		"TryPut":   affine(fails(is(queue.ErrFull))),
+	}},
+	"queue.Error": {typ: reflect.TypeFor[queue.Error](), methods: errorMethods(
+		gives("queue: : <nil>"), gives("queue: <nil>"))},
+
+	// The zero Resolver and a nil *Resolver are both the default one.
+	"resolver.Resolver": {typ: reflect.TypeFor[resolver.Resolver](), methods: map[string]zcase{
+		"GetAddrInfo":   resolverCall(as[net.UnknownNetworkError]()),
+		"GetHostByName": resolverCall(as[*net.DNSError]()),
+		"LookupAddr":    resolverCall(as[*net.DNSError]()),
+		"LookupHost":    resolverCall(as[*net.DNSError]()),
+		"LookupNetIP":   resolverCall(as[net.UnknownNetworkError]()),
+		// An empty service is port 0, as for net.LookupPort.
+		"LookupPort": resolverCall().onLive(gives(0)),
+	}},
+	"resolver.Error": {typ: reflect.TypeFor[resolver.Error](), methods: errorMethods(
+		gives("resolver: : <nil>"), gives("resolver: <nil>"))},
+	"resolver.AddrInfo": {typ: reflect.TypeFor[resolver.AddrInfo](), why: "plain fields of GetAddrInfo's answer: nothing to call"},
+
+	// The zero servers have no socket: ErrNilArgument, anywhere.
+	"server.StreamServer": {typ: reflect.TypeFor[server.StreamServer](), live: liveStreamServer, methods: merge(
+		names("Addr Len Listener", getter(zeroResult).onLive(usable)),
+		names("Close Start", everywhere(fails(nilArg)).onLive(usable)),
+		map[string]zcase{
+			"Serve":    everywhere(fails(nilArg)).noLiveCall("serves until closed: the server's own tests stop it"),
+			"Shutdown": everywhere(fails(nilArg)).onLive(usable),
+		},
+	)},
+	"server.DatagramServer": {typ: reflect.TypeFor[server.DatagramServer](), live: liveDatagramServer, methods: merge(
+		names("Addr Len", getter(zeroResult).onLive(usable)),
+		names("Close Start", everywhere(fails(nilArg)).onLive(usable)),
+		map[string]zcase{
+			"SendTo":   everywhere(fails(nilArg)),
+			"Serve":    everywhere(fails(nilArg)).noLiveCall("serves until closed: the server's own tests stop it"),
+			"Shutdown": everywhere(fails(nilArg)).onLive(usable),
+		},
+	)},
+	"server.Error": {typ: reflect.TypeFor[server.Error](), methods: errorMethods(
+		gives("server: : <nil>"), gives("server: <nil>"))},
+	"server.Options": {typ: reflect.TypeFor[server.Options](), why: "plain fields: the servers' constructors get the zero Options"},
+
+	// A zero socket fails every call with ErrBadFD (and net.ErrClosed),
+	// from anywhere; a nil one with ErrBadFD or ErrNilArgument.
+	"socket.Conn": {typ: reflect.TypeFor[socket.Conn](), live: liveConn, methods: merge(
+		sockMethods(),
+		names("CloseRead CloseWrite", sockCall(usable)),
+		names("Read Write", sockCall(gives(0))),
+		map[string]zcase{
+			// A socketpair is AF_UNIX: no TCP_NODELAY.
+			"SetNoDelay": sockCall(fails(is(syscall.EOPNOTSUPP))),
+		},
+	)},
+	"socket.Listener": {typ: reflect.TypeFor[socket.Listener](), methods: merge(
+		sockMethods(),
+		names("Accept AcceptConn", sockCall(usable)),
+		names("Addr", getter(zeroResult)),
+	)},
+	"socket.PacketConn": {typ: reflect.TypeFor[socket.PacketConn](), methods: merge(
+		sockMethods(),
+		names("Read ReadFrom Write WriteTo", sockCall(usable)),
+	)},
+	"socket.Dialer": {typ: reflect.TypeFor[socket.Dialer](), methods: map[string]zcase{
+		"Dial":        affine(fails(as[net.UnknownNetworkError]())),
+		"DialContext": affine(fails(as[net.UnknownNetworkError]())),
+	}},
+	"socket.ListenConfig": {typ: reflect.TypeFor[socket.ListenConfig](), methods: map[string]zcase{
+		"Listen":       affine(fails(as[net.UnknownNetworkError]())),
+		"ListenPacket": affine(fails(as[net.UnknownNetworkError]())),
+	}},
+	"socket.PollFD": {typ: reflect.TypeFor[socket.PollFD](), why: "plain fields: Poll and TryPoll get a nil slice of them"},
+	"socket.closedError": {made: func() any { return socket.ErrClosed }, methods: map[string]zcase{
+		"Error": everywhere(usable),
+		"Is":    everywhere(zeroResult),
+	}},
+	"socket.timeoutError": {made: func() any { return socket.ErrTimeout }, methods: map[string]zcase{
+		"Error":     everywhere(usable),
+		"Is":        everywhere(zeroResult),
+		"Temporary": everywhere(gives(true)),
+		"Timeout":   everywhere(gives(true)),
+	}},
+	"socket.zeroError": {made: func() any { return causeNamed((&socket.Conn{}).Close(), "zeroError") }, methods: map[string]zcase{
+		"Error": everywhere(usable),
+		"Is":    everywhere(zeroResult),
+	}},
+	"socket.failed": {made: failedConn, methods: merge(
+		names("Accept Close Read ReadFrom SetDeadline SetReadDeadline SetWriteDeadline Write WriteTo",
+			everywhere(fails(is(scheduler.ErrHubDestroyed)))),
+		names("Addr LocalAddr RemoteAddr", everywhere(zeroResult)),
+	)},
+
+	"subprocess.Cmd": {typ: reflect.TypeFor[subprocess.Cmd](), methods: merge(
+		// The zero Cmd has no exec.Cmd: no command.
+		names("CombinedOutput Output Run Start StderrPipe StdinPipe StdoutPipe Wait Communicate", everywhere(fails(nilArg))),
+		names("Environ String", getter(zeroResult)),
+	)},
+	"subprocess.Error": {typ: reflect.TypeFor[subprocess.Error](), methods: map[string]zcase{
+		"Error":  everywhere(gives("subprocess: : <nil>")).onNil(gives("subprocess: <nil>")).knownAt(defSubprocessError, zeroAnywhere|nilAnywhere),
+		"Unwrap": everywhere(usable).knownAt(defSubprocessError, nilAnywhere),
+	}},
+
+	"threadpool.ThreadPool": {typ: reflect.TypeFor[threadpool.ThreadPool](), methods: map[string]zcase{
+		"Close": everywhere(usable).onNil(fails(nilArg)),
+		"Len":   getter(zeroResult),
+		"Size":  getter(gives(threadpool.DefaultSize)).onNil(gives(0)),
+	}},
+	"threadpool.Result": {typ: reflect.TypeFor[threadpool.Result[int]](), methods: merge(
+		names("Err Hub Ready Successful Value Rawlink", getter(zeroResult)),
+		names("Unlink", noop()),
+		map[string]zcase{
+			"Get":    affine(fails(canceled)).cancelled(),
+			"TryGet": everywhere(fails(is(scheduler.ErrNotReady))).onNil(fails(nilArg)),
+		},
+	)},
+	"threadpool.Error": {typ: reflect.TypeFor[threadpool.Error](), methods: errorMethods(
+		gives("threadpool: : <nil>"), gives("threadpool: <nil>"))},
+
+	"gsignal.Handler": {typ: reflect.TypeFor[gsignal.Handler](), methods: map[string]zcase{
+		"Stop": everywhere(fails(nilArg)),
+	}},
+	"gsignal.SignalError": {typ: reflect.TypeFor[gsignal.SignalError](), methods: map[string]zcase{
+		"Error":  everywhere(gives("interrupted by signal: signal 0")).onNil(gives("gsignal: <nil>")),
+		"Unwrap": everywhere(fails(is(gsignal.ErrInterrupted))),
+	}},
+	"gsignal.Error": {typ: reflect.TypeFor[gsignal.Error](), methods: errorMethods(
+		gives("gsignal: : <nil>"), gives("gsignal: <nil>"))},
+
+	// The zero File and a nil one have no descriptor: every call fails with
+	// ErrBadFD (which matches ErrClosed), even given a nil context; a live
+	// File is the read end of a Pipe.
+	"fileobject.File": {typ: reflect.TypeFor[fileobject.File](), live: livePipe, methods: merge(
+		names("Name Threaded", getter(zeroResult).onLive(usable)),
+		names("Fd", getter(gives(-1)).onNil(gives(-1)).onLive(usable)),
+		names("Close Read Write WriteString SetDeadline SetReadDeadline SetWriteDeadline",
+			everywhere(fails(is(fileobject.ErrBadFD))).onLive(usable)),
+		names("ReadContext WriteContext", everywhere(fails(is(fileobject.ErrBadFD))).onLive(usable).
+			nilCtx(fails(nilArg, is(fileobject.ErrBadFD)), fails(nilArg, notGreenlet, is(fileobject.ErrBadFD)))),
+	)},
+	"fileobject.closedError": {made: func() any { return fileobject.ErrClosed }, methods: map[string]zcase{
+		"Error": everywhere(gives("file already closed")),
+		"Is":    everywhere(zeroResult),
+	}},
+	"fileobject.timeoutError": {made: func() any { return fileobject.ErrTimeout }, methods: map[string]zcase{
+		"Error":   everywhere(gives("i/o timeout")),
+		"Is":      everywhere(zeroResult),
+		"Timeout": everywhere(gives(true)),
+	}},
+	"fileobject.zeroError": {made: func() any { return causeNamed((&fileobject.File{}).Close(), "zeroError") }, methods: map[string]zcase{
+		"Error": everywhere(usable),
+		"Is":    everywhere(zeroResult),
+	}},
+	"fileobject.Error": {typ: reflect.TypeFor[fileobject.Error](), methods: merge(
+		errorMethods(gives("fileobject: : <nil>"), gives("fileobject: <nil>")),
+		map[string]zcase{"Timeout": getter(zeroResult)},
+	)},
+
+	// The zero Server serves http.DefaultServeMux; a nil one refuses.
+	"ghttp.Server": {typ: reflect.TypeFor[ghttp.Server](), methods: map[string]zcase{
+		"ListenAndServe": affine(usable).noZeroHubCall("the zero Server listens on :http and serves until closed"),
+		// An empty certificate file is read before anything else.
+		"ListenAndServeTLS":    everywhere(fails(as[*fs.PathError]())).onNil(fails(nilArg)),
+		"Serve":                everywhere(fails(nilArg)),
+		"ServeTLS":             everywhere(fails(nilArg)),
+		"Shutdown":             affine(usable),
+		"Close":                affine(usable),
+		"RegisterOnShutdown":   noop(),
+		"SetKeepAlivesEnabled": noop(),
+	}},
+	"ghttp.Transport": {typ: reflect.TypeFor[ghttp.Transport](), methods: map[string]zcase{
+		"RoundTrip":            everywhere(fails(nilArg)),
+		"CloseIdleConnections": noop(),
+	}},
+	"ghttp.Error": {typ: reflect.TypeFor[ghttp.Error](), methods: merge(
+		errorMethods(gives("ghttp: : <nil>"), gives("ghttp: <nil>")),
+		map[string]zcase{"Timeout": getter(zeroResult)},
+	)},
+	"ghttp.serverClosed": {made: func() any { return ghttp.ErrServerClosed }, methods: map[string]zcase{
+		"Error": everywhere(gives("http: Server closed")),
+		"Is":    everywhere(zeroResult),
+	}},
+}
+
+// The known defects the walk finds, for their owners (each case marked
+// with one is skipped, naming it, until the call does what the case wants).
+const (
+	defNilHub          = "scheduler: a nil *Hub panics (every method but Check, CheckWait, InHub, OnHub, Join, Switch and Wait)"
+	defZeroHub         = "scheduler: the zero Hub panics in HandleError, SetBlockingThreshold, Stats, SwitchEach and, from a goroutine, Destroy (close of a nil channel)"
+	defPostNil         = "scheduler: Hub.Post accepts a nil fn and returns nil"
+	defSwitchEachNil   = "scheduler: Hub.SwitchEach panics calling a nil next"
+	defHandleNil       = "scheduler: Hub.HandleError(nil) reports a nil error to the handler"
+	defZeroGreenlet    = "scheduler: the zero Greenlet panics in Start and StartLater"
+	defNilGreenlet     = "scheduler: a nil *Greenlet panics in Get, TryGet and Value"
+	defNilSchedErrors  = "scheduler: a nil *GreenletError or *BlockingError panics in Error (GreenletError in Unwrap too)"
+	defNilWaiter       = "scheduler: a nil *Waiter or *Waker panics"
+	defSubprocessError = "subprocess: Error of the zero *Error and Error and Unwrap of a nil one panic"
+)
+
+// zeroUnreachable lists the unexported types that declare exported methods
+// the walk does not make, with why: no caller can reach them, or only a
+// request or connection in progress hands them out.
+var zeroUnreachable = map[string]string{
+	"greenlet.unwind": "the panic value that unwinds a greenlet stopped by KillAll: recovered by the package, never handed to a caller",
+	"socket.netFD":    "the descriptor behind a socket, held in an unexported field: callers reach it only through the socket's methods",
+	// ghttp's values that only serving or making a request hands out (its
+	// differential test against net/http calls their methods).
+	"ghttp.response":             "the http.ResponseWriter of a request being served",
+	"ghttp.bodyEOF":              "the Body of a served request that has none",
+	"ghttp.bodyTracker":          "the Body of a served request",
+	"ghttp.expectContinueReader": "the Body of a served request that expects 100-continue",
+	"ghttp.switchedBody":         "the Body of a 101 Switching Protocols response",
+	"ghttp.chunkWriter":          "the chunked encoder under a response being served",
+	"ghttp.connReader":           "the reader under a served connection",
+	"ghttp.connWriter":           "the writer under a served connection",
+	"ghttp.pcReader":             "the reader under a client connection",
+	"ghttp.statusError":          "the error a served request answers with a status, never returned",
+	"ghttp.timeoutError":         "the error of a client request whose deadline passed",
+	"ghttp.deadlineError":        "the error of a served connection whose deadline passed",
+}
+
+// names gives each of the space-separated method names the same case.
+func names(list string, c zcase) map[string]zcase {
+	m := map[string]zcase{}
+	for _, n := range strings.Fields(list) {
+		m[n] = c
+	}
+	return m
+}
+
+// merge joins method maps; a later map's case replaces an earlier one's.
+func merge(ms ...map[string]zcase) map[string]zcase {
+	out := map[string]zcase{}
+	for _, m := range ms {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// cevWatcher is a watcher's methods: the common ones, plus the
+// space-separated ones that return an error (errs) or a value (gets).
+func cevWatcher(errs, gets string, fd ...string) map[string]zcase {
+	invalid := everywhere(fails(is(cev.ErrInvalid)))
+	m := merge(
+		names("Close Invoke SetPriority Start Stop "+errs, invalid),
+		names("ClearPending IsActive IsPending Loop Priority "+gets, everywhere(zeroResult)),
+	)
+	for _, n := range fd {
+		m[n] = everywhere(gives(-1))
+	}
+	return m
+}
+
+// errorMethods is an error type's Error and Unwrap: the zero value's text,
+// a nil pointer's, and no cause.
+func errorMethods(zero, nilp want) map[string]zcase {
+	return map[string]zcase{
+		"Error":  everywhere(zero).onNil(nilp),
+		"Unwrap": everywhere(usable),
+	}
+}
+
+// semaphoreMethods is Semaphore's and BoundedSemaphore's: the zero value is
+// a free semaphore of 1, bound to the first hub that uses it.
+func semaphoreMethods(release want) map[string]zcase {
+	return merge(
+		names("Acquire", affine(usable)),
+		names("Hub LinkCount Rawlink", getter(zeroResult)),
+		names("Counter", getter(gives(1)).onNil(zeroResult)),
+		// A nil semaphore cannot be acquired: Locked, not Ready.
+		names("Locked", getter(zeroResult).onNil(gives(true))),
+		names("Ready", getter(gives(true)).onNil(zeroResult)),
+		names("Unlink", noop()),
+		map[string]zcase{
+			"Release":    affine(release),
+			"TryAcquire": getter(gives(true)).inGoroutine(gives(false)),
+			"Wait":       affine(gives(1)),
+		},
+	)
+}
+
+// groupMethods is Group's: the zero value is an empty group.
+func groupMethods() map[string]zcase {
+	return merge(
+		names("Contains Full Greenlets Len", getter(zeroResult)),
+		names("Join Kill KillAsync", affine(usable)),
+		map[string]zcase{
+			"Add":     affine(fails(nilArg)),
+			"Discard": affine(fails(nilArg)),
+		},
+	)
+}
+
+// queueMethods is Queue's: the zero value is an empty unbounded FIFO.
+func queueMethods() map[string]zcase {
+	return merge(
+		names("All Get Peek", affine(fails(canceled)).cancelled()),
+		names("Getters IsShutdown Len MaxSize Putters", getter(zeroResult)),
+		// A nil queue holds nothing and has no room.
+		names("Empty", getter(gives(true)).onNil(gives(true))),
+		names("Full", getter(zeroResult).onNil(gives(true))),
+		names("Put TryPut", affine(usable)),
+		names("Shutdown", noop()),
+		names("TryGet TryPeek", affine(fails(is(queue.ErrEmpty)))),
+	)
+}
+
+// joinableMethods is what JoinableQueue adds to Queue's.
+func joinableMethods() map[string]zcase {
+	return map[string]zcase{
+		"Join":       affine(usable),
+		"TaskDone":   affine(fails(is(queue.ErrTaskDone))),
+		"Unfinished": getter(zeroResult),
+	}
+}
+
+// resolverCall is a lookup of an empty name: in a hub the net.Resolver's
+// answer (ms, or no error), from a plain goroutine ErrNotGreenlet; a nil
+// *Resolver is the zero one.
+func resolverCall(ms ...match) zcase {
+	w := usable
+	if len(ms) > 0 {
+		w = fails(ms...)
+	}
+	c := affine(w)
+	c.nilHub, c.nilGoes = c.hub, c.goes
+	return c
+}
+
+// sockMethods is what Conn, Listener and PacketConn share (their embedded
+// sock's): a zero socket fails with ErrBadFD, Fd is -1 and the addresses
+// nil; Shared returns a net.Conn whose calls fail alike.
+func sockMethods() map[string]zcase {
+	return merge(
+		names("Close SetDeadline SetReadBuffer SetReadDeadline SetWriteBuffer SetWriteDeadline", sockCall(usable)),
+		names("LocalAddr RemoteAddr", getter(zeroResult).onLive(usable)),
+		map[string]zcase{
+			"Fd":     getter(gives(-1)).onLive(usable),
+			"Shared": getter(usable).onNil(usable),
+		},
+	)
+}
+
+// sockCall is a socket call: ErrBadFD on a zero socket, anywhere; ErrBadFD
+// or ErrNilArgument on a nil one; live on a socket of a socketpair.
+func sockCall(live want) zcase {
+	return everywhere(fails(is(socket.ErrBadFD))).onNil(fails(is(socket.ErrBadFD), nilArg)).onLive(live)
+}
+
+// causeNamed digs the error of the unexported type named out of err's
+// chain (a zero socket's or File's zeroError).
+func causeNamed(err error, name string) any {
+	for ; err != nil; err = errors.Unwrap(err) {
+		if reflect.TypeOf(err).Name() == name {
+			return err
+		}
+	}
+	return nil
+}
