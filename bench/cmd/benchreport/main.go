@@ -6,7 +6,7 @@
 // Run it from the repository root after `make libev` (make bench does):
 //
 //	go run ./bench/cmd/benchreport          # the full suite
-//	go run ./bench/cmd/benchreport -quick   # a subset in under a minute
+//	go run ./bench/cmd/benchreport -quick   # a subset in a minute or two
 package main
 
 import (
@@ -38,7 +38,7 @@ type options struct {
 
 func main() {
 	var o options
-	flag.BoolVar(&o.quick, "quick", false, "run the quick subset (3 runs each, smaller N) in under a minute")
+	flag.BoolVar(&o.quick, "quick", false, "run the quick subset (3 runs each, smaller N) in a minute or two")
 	flag.IntVar(&o.reps, "reps", 0, "runs per implementation (default 5, 3 with -quick)")
 	flag.Float64Var(&o.scale, "scale", 0, "BENCH_SCALE passed to every program (default 1, 0.2 with -quick)")
 	flag.StringVar(&o.only, "only", "", "comma-separated workload names to run (default: all, or the quick subset)")
