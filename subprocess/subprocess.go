@@ -51,10 +51,20 @@ type Error struct {
 }
 
 // Error returns "subprocess: Op: cause", so the text names the package and the call that failed.
-func (e *Error) Error() string { return "subprocess: " + e.Op + ": " + e.Err.Error() }
+func (e *Error) Error() string {
+	if e == nil {
+		return "subprocess: <nil>"
+	}
+	return "subprocess: " + e.Op + ": " + fmt.Sprint(e.Err)
+}
 
 // Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.Err }
+func (e *Error) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
 
 // Cmd is an os/exec.Cmd whose Wait, Run, Output and CombinedOutput block only the calling
 // greenlet. exec.Cmd.Wait runs on a goroutine off the hub, so os/exec reaps exactly its own

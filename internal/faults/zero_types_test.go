@@ -393,10 +393,8 @@ var zeroTypes = map[string]ztype{
 		names("CombinedOutput Output Run Start StderrPipe StdinPipe StdoutPipe Wait Communicate", everywhere(fails(nilArg))),
 		names("Environ String", getter(zeroResult)),
 	)},
-	"subprocess.Error": {typ: reflect.TypeFor[subprocess.Error](), methods: map[string]zcase{
-		"Error":  everywhere(gives("subprocess: : <nil>")).onNil(gives("subprocess: <nil>")).knownAt(defSubprocessError, zeroAnywhere|nilAnywhere),
-		"Unwrap": everywhere(usable).knownAt(defSubprocessError, nilAnywhere),
-	}},
+	"subprocess.Error": {typ: reflect.TypeFor[subprocess.Error](), methods: errorMethods(
+		gives("subprocess: : <nil>"), gives("subprocess: <nil>"))},
 
 	"threadpool.ThreadPool": {typ: reflect.TypeFor[threadpool.ThreadPool](), methods: map[string]zcase{
 		"Close": everywhere(usable).onNil(fails(nilArg)),
@@ -482,16 +480,15 @@ var zeroTypes = map[string]ztype{
 // The known defects the walk finds, for their owners (each case marked
 // with one is skipped, naming it, until the call does what the case wants).
 const (
-	defNilHub          = "scheduler: a nil *Hub panics (every method but Check, CheckWait, InHub, OnHub, Join, Switch and Wait)"
-	defZeroHub         = "scheduler: the zero Hub panics in HandleError, SetBlockingThreshold, Stats, SwitchEach and, from a goroutine, Destroy (close of a nil channel)"
-	defPostNil         = "scheduler: Hub.Post accepts a nil fn and returns nil"
-	defSwitchEachNil   = "scheduler: Hub.SwitchEach panics calling a nil next"
-	defHandleNil       = "scheduler: Hub.HandleError(nil) reports a nil error to the handler"
-	defZeroGreenlet    = "scheduler: the zero Greenlet panics in Start and StartLater"
-	defNilGreenlet     = "scheduler: a nil *Greenlet panics in Get, TryGet and Value"
-	defNilSchedErrors  = "scheduler: a nil *GreenletError or *BlockingError panics in Error (GreenletError in Unwrap too)"
-	defNilWaiter       = "scheduler: a nil *Waiter or *Waker panics"
-	defSubprocessError = "subprocess: Error of the zero *Error and Error and Unwrap of a nil one panic"
+	defNilHub         = "scheduler: a nil *Hub panics (every method but Check, CheckWait, InHub, OnHub, Join, Switch and Wait)"
+	defZeroHub        = "scheduler: the zero Hub panics in HandleError, SetBlockingThreshold, Stats, SwitchEach and, from a goroutine, Destroy (close of a nil channel)"
+	defPostNil        = "scheduler: Hub.Post accepts a nil fn and returns nil"
+	defSwitchEachNil  = "scheduler: Hub.SwitchEach panics calling a nil next"
+	defHandleNil      = "scheduler: Hub.HandleError(nil) reports a nil error to the handler"
+	defZeroGreenlet   = "scheduler: the zero Greenlet panics in Start and StartLater"
+	defNilGreenlet    = "scheduler: a nil *Greenlet panics in Get, TryGet and Value"
+	defNilSchedErrors = "scheduler: a nil *GreenletError or *BlockingError panics in Error (GreenletError in Unwrap too)"
+	defNilWaiter      = "scheduler: a nil *Waiter or *Waker panics"
 )
 
 // zeroUnreachable lists the unexported types that declare exported methods
