@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"bytes"
+	"errors"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 func TestRunBlocking(t *testing.T) {
 	withHub(t, func(h *Hub, _ *bytes.Buffer) {
 		ticks := 0
+		ticked := make(chan struct{})
 		ticker := Go(func() error {
 			for range 3 {
 				if err := Sleep(bg, time.Millisecond); err != nil {
@@ -19,11 +21,18 @@ func TestRunBlocking(t *testing.T) {
 				}
 				ticks++
 			}
+			close(ticked)
 			return nil
 		})
+		// fn blocks its goroutine until the ticker greenlet is done, which
+		// it can only be if the hub runs meanwhile.
 		v, err := RunBlocking(bg, func() (int, error) {
-			time.Sleep(20 * time.Millisecond)
-			return 42, nil
+			select {
+			case <-ticked:
+				return 42, nil
+			case <-time.After(10 * time.Second):
+				return 0, errors.New("the hub did not run while fn blocked")
+			}
 		})
 		require.NoError(t, err)
 		assert.Equal(t, 42, v)

@@ -62,7 +62,8 @@ func TestGetVariants(t *testing.T) {
 		errBad := errors.New("bad")
 		ok := Spawn(func() (string, error) { return "v", nil })
 		bad := Spawn(func() (string, error) { return "", errBad })
-		slow := Spawn(func() (int, error) { return 7, Sleep(bg, 50*time.Millisecond) })
+		gate := NewWaiter("gate")
+		slow := Spawn(func() (int, error) { _, err := gate.Get(bg); return 7, err })
 
 		_, err := slow.TryGet()
 		assert.ErrorIs(t, err, ErrNotReady)
@@ -78,6 +79,7 @@ func TestGetVariants(t *testing.T) {
 		_, err = slow.Get(within(t, 5*time.Millisecond))
 		assert.ErrorIs(t, err, ErrTimeout)
 		assert.False(t, slow.Ready(), "a timed-out Get leaves the greenlet running")
+		gate.Switch(nil)
 		n, err := slow.Get(bg)
 		require.NoError(t, err)
 		assert.Equal(t, 7, n)

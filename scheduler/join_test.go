@@ -14,11 +14,13 @@ import (
 
 func TestJoinTimeout(t *testing.T) {
 	withHub(t, func(h *Hub, _ *bytes.Buffer) {
-		g := Go(func() error { return Sleep(bg, 50*time.Millisecond) })
+		gate := NewWaiter("gate")
+		g := Go(func() error { _, err := gate.Get(bg); return err })
 		err := g.Join(within(t, 5*time.Millisecond))
 		assert.ErrorIs(t, err, context.DeadlineExceeded)
 		assert.ErrorIs(t, err, ErrTimeout)
 		assert.False(t, g.Ready())
+		gate.Switch(nil)
 		require.NoError(t, g.Join(bg))
 		assert.True(t, g.Successful())
 	})
@@ -63,10 +65,11 @@ func TestKillVariants(t *testing.T) {
 		require.NoError(t, Sleep(bg, 0))
 		assert.True(t, nb.Dead())
 
+		gate := NewWaiter("gate")
 		caught := Spawn(func() (string, error) {
 			err := Sleep(bg, time.Hour)
 			if errors.Is(err, ErrGreenletExit) {
-				if err := Sleep(bg, 20*time.Millisecond); err != nil {
+				if _, err := gate.Get(bg); err != nil {
 					return "", err
 				}
 				return "survived", nil
@@ -77,6 +80,7 @@ func TestKillVariants(t *testing.T) {
 		err := caught.Kill(within(t, 2*time.Millisecond), nil)
 		assert.ErrorIs(t, err, ErrTimeout)
 		assert.False(t, caught.Dead())
+		gate.Switch(nil)
 		v, err := caught.Get(bg)
 		require.NoError(t, err)
 		assert.Equal(t, "survived", v)

@@ -27,7 +27,7 @@ func TestLinksOrder(t *testing.T) {
 		g.Unlink(id)
 		require.NoError(t, g.Join(bg))
 		assert.Equal(t, []string{"raw1", "value", "raw2"}, trace)
-		require.NoError(t, Sleep(bg, 5*time.Millisecond))
+		pollHub(t, func() bool { return len(trace) == 4 })
 		assert.Equal(t, []string{"raw1", "value", "raw2", "value after sleep"}, trace)
 		assert.Contains(t, errs.String(), "link boom")
 		assert.False(t, g.HasLinks())

@@ -38,6 +38,17 @@ func startTimeoutErr(t testing.TB, d time.Duration, err error) *Timeout {
 	return to
 }
 
+// pollHub runs the hub (1 ms sleeps) until cond holds, failing the test
+// after 10 s: the way to wait for what greenlets do on their own time.
+func pollHub(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		require.False(t, time.Now().After(deadline), "condition not met within 10 s")
+		require.NoError(t, Sleep(bg, time.Millisecond))
+	}
+}
+
 // withHub runs fn with a fresh hub whose errors go to the returned buffer.
 func withHub(t *testing.T, fn func(h *Hub, errs *bytes.Buffer)) {
 	t.Helper()

@@ -13,16 +13,18 @@ import (
 func TestSleepTimerOrder(t *testing.T) {
 	withHub(t, func(h *Hub, _ *bytes.Buffer) {
 		var trace []int
+		var gs []*Greenlet[struct{}]
 		for _, ms := range []int{30, 10, 20} {
-			Go(func() error {
+			gs = append(gs, Go(func() error {
 				if err := Sleep(bg, time.Duration(ms)*time.Millisecond); err != nil {
 					return err
 				}
 				trace = append(trace, ms)
 				return nil
-			})
+			}))
 		}
-		require.NoError(t, Sleep(bg, 60*time.Millisecond))
+		_, err := JoinAll(bg, gs)
+		require.NoError(t, err)
 		assert.Equal(t, []int{10, 20, 30}, trace)
 	})
 }

@@ -48,11 +48,14 @@ func TestWaitAndIWait(t *testing.T) {
 		}
 		assert.Equal(t, []string{"c", "b", "a"}, names, "completion order")
 
-		x, y := mk("x", 30*time.Millisecond), mk("y", 0)
+		gate := NewWaiter("gate")
+		x := Spawn(func() (string, error) { _, err := gate.Get(bg); return "x", err })
+		y := mk("y", 0)
 		got, err := Wait(within(t, 10*time.Millisecond), []Linkable{x, y}, 0)
 		assert.ErrorIs(t, err, ErrTimeout, "the deadline ends the wait")
 		require.Len(t, got, 1)
 		assert.Same(t, y, got[0])
+		gate.Switch(nil)
 
 		var order []string
 		for l, err := range IWait(bg, []Linkable{x, y}, 0) {
@@ -66,11 +69,13 @@ func TestWaitAndIWait(t *testing.T) {
 func TestJoinAllRaiseError(t *testing.T) {
 	withHub(t, func(h *Hub, _ *bytes.Buffer) {
 		errBad := errors.New("bad")
-		ok := Go(func() error { return Sleep(bg, 20*time.Millisecond) })
+		gate := NewWaiter("gate")
+		ok := Go(func() error { _, err := gate.Get(bg); return err })
 		bad := Go(func() error { return errBad })
 		_, err := JoinAll(bg, []*Greenlet[struct{}]{ok, bad})
 		assert.ErrorIs(t, err, errBad)
 		assert.False(t, ok.Ready(), "others keep running")
+		gate.Switch(nil)
 		require.NoError(t, ok.Join(bg))
 	})
 }
