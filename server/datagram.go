@@ -22,10 +22,14 @@ type DatagramServer struct {
 }
 
 // NewDatagram serves pc with handler; data is the datagram (the handler owns it) and from its
-// sender. Shutdown and Close close pc.
+// sender. Shutdown and Close close pc. A nil pc or handler is an error matching
+// scheduler.ErrNilArgument, a zero socket.PacketConn one matching socket.ErrBadFD.
 func NewDatagram(pc *socket.PacketConn, handler func(s *DatagramServer, data []byte, from net.Addr) error, opts Options) (*DatagramServer, error) {
 	if pc == nil || handler == nil {
 		return nil, &Error{Op: "NewDatagram", Err: scheduler.ErrNilArgument}
+	}
+	if pc.Fd() < 0 {
+		return nil, &Error{Op: "NewDatagram", Err: errZeroSocket}
 	}
 	s := &DatagramServer{pc: pc, handler: handler}
 	if err := s.init("NewDatagram", &opts, pc.Close); err != nil {
@@ -98,7 +102,7 @@ func (s *DatagramServer) Start() error {
 	if err := s.ok(op); err != nil {
 		return err
 	}
-	return s.start(op, "DatagramServer.read "+s.pc.LocalAddr().String(), s.readLoop)
+	return s.start(op, "DatagramServer.read "+addrName(s.pc.LocalAddr()), s.readLoop)
 }
 
 // Serve starts the server unless it was started and blocks the calling greenlet until it is

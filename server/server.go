@@ -60,6 +60,18 @@ var (
 var errNoSocket = fmt.Errorf("server has no socket (create it with NewStream, NewDatagram, Listen or ListenPacket): %w",
 	scheduler.ErrNilArgument)
 
+// errZeroSocket is the cause given to NewStream and NewDatagram for a zero socket.Listener or
+// socket.PacketConn, which no socket constructor made.
+var errZeroSocket = fmt.Errorf("zero socket (not made by a socket constructor): %w", socket.ErrBadFD)
+
+// addrName is a's text for a greenlet's name; a socket whose address is unknown has none.
+func addrName(a net.Addr) string {
+	if a == nil {
+		return "(unknown address)"
+	}
+	return a.String()
+}
+
 // Error adds the operation that failed to a cause.
 type Error struct {
 	Op  string // e.g. "StreamServer.Shutdown"

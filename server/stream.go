@@ -21,10 +21,14 @@ type StreamServer struct {
 
 // NewStream serves ln with handler (gevent's StreamServer(listener, handle)). A handler error
 // is reported to the hub's error handler, as gevent prints a failed handler greenlet. Shutdown
-// and Close close ln.
+// and Close close ln. A nil ln or handler is an error matching scheduler.ErrNilArgument, a zero
+// socket.Listener one matching socket.ErrBadFD.
 func NewStream(ln *socket.Listener, handler func(*socket.Conn) error, opts Options) (*StreamServer, error) {
 	if ln == nil || handler == nil {
 		return nil, &Error{Op: "NewStream", Err: scheduler.ErrNilArgument}
+	}
+	if ln.Fd() < 0 {
+		return nil, &Error{Op: "NewStream", Err: errZeroSocket}
 	}
 	s := &StreamServer{ln: ln, handler: handler}
 	if err := s.init("NewStream", &opts, ln.Close); err != nil {
@@ -92,7 +96,7 @@ func (s *StreamServer) Start() error {
 	if err := s.ok(op); err != nil {
 		return err
 	}
-	return s.start(op, "StreamServer.accept "+s.ln.Addr().String(), s.acceptLoop)
+	return s.start(op, "StreamServer.accept "+addrName(s.ln.Addr()), s.acceptLoop)
 }
 
 // Serve starts the server unless it was started, and blocks the calling greenlet until the

@@ -46,7 +46,8 @@ func parseNetwork(network string) (netKind, error) {
 // context. By default, in a greenlet it is the resolver package's lookup (on the thread pool,
 // without blocking the hub), on a goroutine without a hub (a shared socket's dial) it is
 // net.DefaultResolver's, and in a hub callback it fails with scheduler.ErrNotGreenlet. Replace
-// it (before anything dials) to resolve differently, e.g. from a fixed table in tests.
+// it (before anything dials) to resolve differently, e.g. from a fixed table in tests; set to
+// nil, a lookup fails with an error matching scheduler.ErrNilArgument.
 var LookupHost = func(ctx context.Context, host string) ([]netip.Addr, error) {
 	h := scheduler.CurrentHub()
 	switch {
@@ -138,7 +139,11 @@ func resolveHost(ctx context.Context, k netKind, host string, passive bool) (net
 	if a, err := netip.ParseAddr(host); err == nil {
 		return a.Unmap(), nil
 	}
-	ips, err := LookupHost(ctx, host)
+	lookup := LookupHost
+	if lookup == nil {
+		return netip.Addr{}, errNilArg("socket.LookupHost")
+	}
+	ips, err := lookup(ctx, host)
 	if err != nil {
 		return netip.Addr{}, err
 	}
@@ -188,8 +193,29 @@ func sockaddrToAddr(sotype int, sa syscall.Sockaddr) net.Addr {
 	return nil
 }
 
-// addrToSockaddr converts a net.Addr given to WriteTo or as a local address.
+// nilAddr reports whether a is nil, or a nil pointer of an address type package net has.
+func nilAddr(a net.Addr) bool {
+	switch v := a.(type) {
+	case nil:
+		return true
+	case *net.UDPAddr:
+		return v == nil
+	case *net.TCPAddr:
+		return v == nil
+	case *net.UnixAddr:
+		return v == nil
+	case *net.IPAddr:
+		return v == nil
+	}
+	return false
+}
+
+// addrToSockaddr converts a net.Addr given to WriteTo or as a local address; a nil one (or a
+// nil *net.UDPAddr ...) is an error matching scheduler.ErrNilArgument.
 func addrToSockaddr(a net.Addr) (syscall.Sockaddr, error) {
+	if nilAddr(a) {
+		return nil, errNilArg("address")
+	}
 	var ip net.IP
 	var port int
 	switch v := a.(type) {

@@ -12,56 +12,50 @@ import (
 	"github.com/geventgo/geventgo/scheduler"
 )
 
-// sock holds what every socket type shares. A zero sock (fd nil) fails every call with errZero.
+// sock holds what every socket type shares and implements the methods they all have, which
+// each type declares itself (methods.go). A zero sock (fd nil) fails every call with errZero.
 type sock struct {
 	fd *netFD
 }
 
-// Fd returns the socket's file descriptor, for Select, Poll and socket options; -1 for a zero
-// socket. It stays owned by the socket: do not close it.
-func (s *sock) Fd() int {
+// fdNum is Fd: -1 for a zero socket.
+func (s *sock) fdNum() int {
 	if s.fd == nil {
 		return -1
 	}
 	return s.fd.sysfd
 }
 
-// LocalAddr returns the local address (nil for a zero socket). Goroutine-safe.
-func (s *sock) LocalAddr() net.Addr {
+// local is LocalAddr: nil for a zero socket.
+func (s *sock) local() net.Addr {
 	if s.fd == nil {
 		return nil
 	}
 	return s.fd.laddr
 }
 
-// RemoteAddr returns the peer's address (nil for an unconnected or zero socket). Goroutine-safe.
-func (s *sock) RemoteAddr() net.Addr {
+// remote is RemoteAddr: nil for an unconnected or zero socket.
+func (s *sock) remote() net.Addr {
 	if s.fd == nil {
 		return nil
 	}
 	return s.fd.raddr
 }
 
-// Close closes the socket and wakes every greenlet and goroutine blocked on it with an error
-// matching net.ErrClosed; closing twice returns such an error too. Goroutine-safe: from a
-// goroutine that is not on the socket's hub it returns once the fd is closed (see the package
-// doc).
-func (s *sock) Close() error {
+// close is Close.
+func (s *sock) close() error {
 	if s.fd == nil {
 		return s.opErr("close", errZero)
 	}
 	return s.opErr("close", s.fd.Close())
 }
 
-// SetDeadline sets the read and write deadlines (net.Conn); the zero time means none. Calls
-// blocked on the socket now see the new deadline.
-func (s *sock) SetDeadline(t time.Time) error { return s.setDeadline(t, true, true) }
-
-// SetReadDeadline sets the deadline of reads (and of Accept on a listener).
-func (s *sock) SetReadDeadline(t time.Time) error { return s.setDeadline(t, true, false) }
-
-// SetWriteDeadline sets the deadline of writes.
-func (s *sock) SetWriteDeadline(t time.Time) error { return s.setDeadline(t, false, true) }
+// setBuffer sets SO_RCVBUF or SO_SNDBUF (opt).
+func (s *sock) setBuffer(opt, bytes int) error {
+	return s.control("set", func(sysfd int) error {
+		return wrapErrno("setsockopt", syscall.SetsockoptInt(sysfd, syscall.SOL_SOCKET, opt, bytes))
+	})
+}
 
 func (s *sock) setDeadline(t time.Time, read, write bool) error {
 	fd := s.fd
@@ -83,20 +77,6 @@ func (s *sock) setDeadline(t time.Time, read, write bool) error {
 		return s.opErr("set", fd.setDeadline(&fd.w, t))
 	}
 	return nil
-}
-
-// SetReadBuffer sets SO_RCVBUF.
-func (s *sock) SetReadBuffer(bytes int) error {
-	return s.control("set", func(sysfd int) error {
-		return wrapErrno("setsockopt", syscall.SetsockoptInt(sysfd, syscall.SOL_SOCKET, syscall.SO_RCVBUF, bytes))
-	})
-}
-
-// SetWriteBuffer sets SO_SNDBUF.
-func (s *sock) SetWriteBuffer(bytes int) error {
-	return s.control("set", func(sysfd int) error {
-		return wrapErrno("setsockopt", syscall.SetsockoptInt(sysfd, syscall.SOL_SOCKET, syscall.SO_SNDBUF, bytes))
-	})
 }
 
 // control runs op, a system call that never blocks, holding a reference on the fd: from any

@@ -124,7 +124,7 @@ func (d *Dialer) dial(ctx context.Context, h *scheduler.Hub, share bool, network
 // connect binds to d.LocalAddr if set and runs a non-blocking connect(2) to completion: on
 // EINPROGRESS it waits for writability and reads the outcome from SO_ERROR.
 func (d *Dialer) connect(ctx context.Context, fd *netFD, sa syscall.Sockaddr) error {
-	if d.LocalAddr != nil {
+	if !nilAddr(d.LocalAddr) { // a nil *net.TCPAddr binds to nothing, as in package net
 		lsa, err := addrToSockaddr(d.LocalAddr)
 		if err != nil {
 			return err

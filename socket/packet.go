@@ -87,8 +87,8 @@ func (p *PacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
 	return n, from, nil
 }
 
-// WriteTo sends b as one datagram to addr; a nil addr fails with an error matching
-// scheduler.ErrNilArgument.
+// WriteTo sends b as one datagram to addr; a nil addr (or a nil *net.UDPAddr, *net.UnixAddr)
+// fails with an error matching scheduler.ErrNilArgument.
 func (p *PacketConn) WriteTo(b []byte, addr net.Addr) (int, error) {
 	if p == nil {
 		return 0, errNilSocket("write")
@@ -98,9 +98,6 @@ func (p *PacketConn) WriteTo(b []byte, addr net.Addr) (int, error) {
 	}
 	if p.fd == nil {
 		return 0, p.opErr("write", errZero)
-	}
-	if addr == nil {
-		return 0, p.opErr("write", errNilArg("address"))
 	}
 	sa, err := addrToSockaddr(addr)
 	if err != nil {
