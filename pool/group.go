@@ -231,9 +231,15 @@ func (g *Group) Discard(r scheduler.Runnable) error {
 	if isNil(r) {
 		return nilArg(op)
 	}
+	g.discard(r)
+	return nil
+}
+
+// discard is Discard after the checks.
+func (g *Group) discard(r scheduler.Runnable) {
 	m, ok := g.members[r]
 	if !ok {
-		return nil
+		return
 	}
 	for _, j := range g.joins {
 		if m.seq < j.start {
@@ -242,7 +248,6 @@ func (g *Group) Discard(r scheduler.Runnable) error {
 	}
 	g.remove(r)
 	r.Unlink(m.link)
-	return nil
 }
 
 // Join waits until the group is empty or ctx is done (gevent's join: the
@@ -321,14 +326,8 @@ func (g *Group) KillAsync(err error) error {
 // killAll raises err in every member not yet dying.
 func (g *Group) killAll(op string, err error) error {
 	for _, r := range g.greenlets() {
-		m, ok := g.members[r]
-		if !ok || m.dying {
-			continue
-		}
-		m.dying = true
-		g.members[r] = m
-		if e := r.KillAsync(err); e != nil {
-			return &Error{Op: op, Err: e}
+		if e := g.killOne(op, r, err); e != nil {
+			return e
 		}
 	}
 	return nil
@@ -339,4 +338,48 @@ func (g *Group) killAll(op string, err error) error {
 // taken (Pool.Full says the same).
 func (g *Group) Full() bool {
 	return g != nil && g.bounded && g.size-g.Len() <= 0
+}
+
+// FreeCount returns how many greenlets can be added without waiting
+// (gevent's free_count): for the Group of a bounded Pool, its free slots;
+// 1 for a group without a limit (a plain Group, or a zero or Unbounded
+// Pool's), which never waits, as gevent's Pool(None) answers; 0 for a nil
+// group.
+func (g *Group) FreeCount() int {
+	if g == nil {
+		return 0
+	}
+	if !g.bounded {
+		return 1
+	}
+	return max(0, g.size-g.Len())
+}
+
+// WaitAvailable waits until a greenlet can be added without waiting, or
+// until ctx is done (gevent's wait_available), and returns the number of
+// free slots then, which may be 0 again by the time the caller adds. A group
+// without a limit answers 1 at once. Pool.WaitAvailable says the same. The
+// error is scheduler.ErrNilArgument (nil ctx), scheduler.ErrNotGreenlet
+// (also from a hub callback, even when it would not wait), or the wait's:
+// scheduler.ContextError's (where gevent returns 0 after its timeout), or
+// what was thrown into the caller meanwhile.
+func (g *Group) WaitAvailable(ctx context.Context) (int, error) {
+	return g.waitAvailable(ctx, "Group.WaitAvailable")
+}
+
+func (g *Group) waitAvailable(ctx context.Context, op string) (int, error) {
+	if ctx == nil {
+		return 0, nilArg(op)
+	}
+	if _, err := g.check(op, true); err != nil {
+		return 0, err
+	}
+	if g.slots == nil {
+		return 1, nil
+	}
+	n, err := g.slots.Wait(ctx)
+	if err != nil {
+		return n, &Error{Op: op, Err: err}
+	}
+	return n, nil
 }

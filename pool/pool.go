@@ -160,41 +160,17 @@ func (p *Pool) Size() int {
 	return p.size
 }
 
-// FreeCount returns how many greenlets can be added without waiting: 1 for
-// an unbounded pool, which never waits (gevent's free_count).
-func (p *Pool) FreeCount() int {
-	if p == nil {
-		return 0
-	}
-	if !p.bounded {
-		return 1
-	}
-	return max(0, p.size-p.Len())
-}
+// FreeCount returns how many greenlets can be added without waiting: see
+// Group.FreeCount; 0 for a nil pool.
+func (p *Pool) FreeCount() int { return p.group().FreeCount() }
 
 // Full reports whether Add or Spawn would wait.
 func (p *Pool) Full() bool { return p.FreeCount() <= 0 }
 
 // WaitAvailable waits until a slot is free or ctx is done and returns the
-// number of free slots then (which may be 0 again by the time the caller
-// adds; 1 for an unbounded pool, without waiting).
+// number of free slots then: see Group.WaitAvailable.
 func (p *Pool) WaitAvailable(ctx context.Context) (int, error) {
-	const op = "Pool.WaitAvailable"
-	if ctx == nil {
-		return 0, nilArg(op)
-	}
-	g := p.group()
-	if _, err := g.check(op, true); err != nil {
-		return 0, err
-	}
-	if g.slots == nil {
-		return 1, nil
-	}
-	n, err := g.slots.Wait(ctx)
-	if err != nil {
-		return n, &Error{Op: op, Err: err}
-	}
-	return n, nil
+	return p.group().waitAvailable(ctx, "Pool.WaitAvailable")
 }
 
 // Add puts r in the pool, waiting for a free slot first, or until ctx is
