@@ -69,7 +69,10 @@ func spawn[T any](ctx context.Context, op string, s Spawner, fn func() (T, error
 // panic in fn as a *scheduler.PanicError carrying its stack. When ctx ends
 // first Apply returns its error and fn runs on, a member of s.
 func Apply[R any](ctx context.Context, s Spawner, fn func() (R, error)) (R, error) {
-	const op = "Apply"
+	return apply(ctx, "Apply", s, fn)
+}
+
+func apply[R any](ctx context.Context, op string, s Spawner, fn func() (R, error)) (R, error) {
 	var zero R
 	g, _, err := spawner(op, ctx, true, s, fn)
 	if err != nil {
@@ -110,7 +113,10 @@ func callDirect[R any](fn func() (R, error)) (v R, err error) {
 // returns nil and that error, and the greenlets already spawned run on,
 // members of s.
 func Map[T, R any](ctx context.Context, s Spawner, fn func(T) (R, error), items []T) ([]R, error) {
-	const op = "Map"
+	return mapAll(ctx, "Map", s, fn, items)
+}
+
+func mapAll[T, R any](ctx context.Context, op string, s Spawner, fn func(T) (R, error), items []T) ([]R, error) {
 	if _, _, err := spawner(op, ctx, true, s, fn); err != nil {
 		return nil, err
 	}
