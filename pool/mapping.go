@@ -148,24 +148,28 @@ func mapAll[T, R any](ctx context.Context, op string, s Spawner, fn func(T) (R, 
 // stack, a panic in items as one too, after the results of the items before
 // it, and ends the iteration. items is pulled lazily, one item per greenlet
 // spawned: on a bounded Pool at most Size run at once, but a Group spawns
-// every item without waiting, so an endless items needs a Pool. When ctx
-// ends, or a spawn fails, the error is yielded and the iteration ends.
-// Breaking out, or the end of ctx, stops the pulling and kills the
-// greenlets it still runs, waiting for them to die.
-func Imap[T, R any](ctx context.Context, s Spawner, fn func(T) (R, error), items iter.Seq[T]) iter.Seq2[R, error] {
-	return mapIter(ctx, "Imap", s, fn, items, true)
+// every item without waiting, so an endless items needs a Pool or
+// ImapMaxSize. With ImapMaxSize(n), at most n results are spawned ahead of
+// the one the loop waits for (gevent's maxsize): results that finished but
+// were not yielded yet never number more than n while the loop body runs.
+// When ctx ends, or a spawn fails, the error is yielded and the iteration
+// ends. Breaking out, or the end of ctx, stops the pulling and kills the
+// greenlets it still runs, waiting for them to die. A negative ImapMaxSize
+// is yielded as ErrBadMaxSize, and nothing runs.
+func Imap[T, R any](ctx context.Context, s Spawner, fn func(T) (R, error), items iter.Seq[T], opts ...ImapOption) iter.Seq2[R, error] {
+	return mapIter(ctx, "Imap", s, fn, items, true, opts)
 }
 
 // ImapUnordered is Imap yielding results in the order they finish (gevent's
 // imap_unordered).
-func ImapUnordered[T, R any](ctx context.Context, s Spawner, fn func(T) (R, error), items iter.Seq[T]) iter.Seq2[R, error] {
-	return mapIter(ctx, "ImapUnordered", s, fn, items, false)
+func ImapUnordered[T, R any](ctx context.Context, s Spawner, fn func(T) (R, error), items iter.Seq[T], opts ...ImapOption) iter.Seq2[R, error] {
+	return mapIter(ctx, "ImapUnordered", s, fn, items, false, opts)
 }
 
 // mapIter is Imap (ordered) or ImapUnordered on the shared engine: a call
 // is a greenlet spawned in s, the pool's own slots bound them, and the ones
 // still running at the end are killed.
-func mapIter[T, R any](ctx context.Context, op string, s Spawner, fn func(T) (R, error), items iter.Seq[T], ordered bool) iter.Seq2[R, error] {
+func mapIter[T, R any](ctx context.Context, op string, s Spawner, fn func(T) (R, error), items iter.Seq[T], ordered bool, opts []ImapOption) iter.Seq2[R, error] {
 	return func(yield func(R, error) bool) {
 		var zero R
 		// Before the feeder, which must not be spawned for a refused call.
@@ -177,7 +181,12 @@ func mapIter[T, R any](ctx context.Context, op string, s Spawner, fn func(T) (R,
 			yield(zero, nilArg(op))
 			return
 		}
-		imap.Run(ctx, imap.Config[T, R, *scheduler.Greenlet[R]]{
+		o, err := imapOptions(op, opts)
+		if err != nil {
+			yield(zero, err)
+			return
+		}
+		cfg := imap.Config[T, R, *scheduler.Greenlet[R]]{
 			Name:    "pool." + op + " feeder",
 			Ordered: ordered,
 			Submit: func(it T) (*scheduler.Greenlet[R], error) {
@@ -187,6 +196,10 @@ func mapIter[T, R any](ctx context.Context, op string, s Spawner, fn func(T) (R,
 				_ = scheduler.KillAll(ctx, running, nil)
 			},
 			WaitError: func(err error) error { return &Error{Op: op, Err: err} },
-		}, items, yield)
+		}
+		if o.bounded {
+			yield = bound(&cfg, op, o.maxSize, yield)
+		}
+		imap.Run(ctx, cfg, items, yield)
 	}
 }

@@ -66,6 +66,9 @@ var (
 	ErrPoolFull = &poolFull{}
 	// ErrBadSize is returned by New for a size below Unbounded.
 	ErrBadSize = errors.New("pool size must be >= 0, or Unbounded")
+	// ErrBadMaxSize is yielded by Imap and ImapUnordered given a negative
+	// ImapMaxSize.
+	ErrBadMaxSize = errors.New("imap maxsize must be >= 0")
 )
 
 type poolFull struct{}
