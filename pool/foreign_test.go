@@ -24,24 +24,39 @@ func inGoroutine(fn func()) (noHub bool) {
 }
 
 // foreignCalls are the calls of p that return an error.
-func foreignCalls(p *pool.Pool, member scheduler.Runnable) map[string]func() error {
+func foreignCalls(p *pool.Pool, member *scheduler.Greenlet[int]) map[string]func() error {
 	one := func() (int, error) { return 1, nil }
 	id := func(x int) (int, error) { return x, nil }
+	cb := func(int) error { return nil }
+	cbs := func([]int) error { return nil }
 	return map[string]func() error{
-		"Spawn":         func() error { _, err := pool.Spawn(bg, p, one); return err },
-		"TrySpawn":      func() error { _, err := pool.TrySpawn(p, one); return err },
-		"Apply":         func() error { _, err := pool.Apply(bg, p, one); return err },
-		"Map":           func() error { _, err := pool.Map(bg, p, id, []int{1}); return err },
-		"Imap":          func() error { return firstErr(pool.Imap(bg, p, id, slices.Values([]int{1}))) },
-		"ImapUnordered": func() error { return firstErr(pool.ImapUnordered(bg, p, id, slices.Values([]int{1}))) },
-		"Join":          func() error { return p.Join(bg) },
-		"Kill":          func() error { return p.Kill(bg, nil) },
-		"KillAsync":     func() error { return p.KillAsync(nil) },
-		"WaitAvailable": func() error { _, err := p.WaitAvailable(bg); return err },
-		"Pool.Add":      func() error { return p.Add(bg, member) },
-		"Pool.TryAdd":   func() error { return p.TryAdd(member) },
-		"Group.Add":     func() error { return p.Group.Add(member) },
-		"Discard":       func() error { return p.Discard(member) },
+		"ApplyAsync":    func() error { _, err := pool.ApplyAsync(p, one, cb); return err },
+		"ApplyCallback": func() error { _, err := pool.ApplyCallback(bg, p, one, cb); return err },
+		"MapAsync":      func() error { _, err := pool.MapAsync(p, id, []int{1}, cbs); return err },
+		"MapCallback":   func() error { _, err := pool.MapCallback(bg, p, id, []int{1}, cbs); return err },
+		"Imap maxsize": func() error {
+			return firstErr(pool.Imap(bg, p, id, slices.Values([]int{1}), pool.ImapMaxSize(1)))
+		},
+		"KillOne":             func() error { return p.KillOne(bg, member, nil) },
+		"KillOneAsync":        func() error { return p.KillOneAsync(member, nil) },
+		"Group.Start":         func() error { return p.Group.Start(member) },
+		"Pool.Start":          func() error { return p.Start(bg, member) },
+		"Pool.TryStart":       func() error { return p.TryStart(member) },
+		"Group.WaitAvailable": func() error { _, err := p.Group.WaitAvailable(bg); return err },
+		"Spawn":               func() error { _, err := pool.Spawn(bg, p, one); return err },
+		"TrySpawn":            func() error { _, err := pool.TrySpawn(p, one); return err },
+		"Apply":               func() error { _, err := pool.Apply(bg, p, one); return err },
+		"Map":                 func() error { _, err := pool.Map(bg, p, id, []int{1}); return err },
+		"Imap":                func() error { return firstErr(pool.Imap(bg, p, id, slices.Values([]int{1}))) },
+		"ImapUnordered":       func() error { return firstErr(pool.ImapUnordered(bg, p, id, slices.Values([]int{1}))) },
+		"Join":                func() error { return p.Join(bg) },
+		"Kill":                func() error { return p.Kill(bg, nil) },
+		"KillAsync":           func() error { return p.KillAsync(nil) },
+		"WaitAvailable":       func() error { _, err := p.WaitAvailable(bg); return err },
+		"Pool.Add":            func() error { return p.Add(bg, member) },
+		"Pool.TryAdd":         func() error { return p.TryAdd(member) },
+		"Group.Add":           func() error { return p.Group.Add(member) },
+		"Discard":             func() error { return p.Discard(member) },
 	}
 }
 

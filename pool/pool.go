@@ -1,7 +1,8 @@
 // Package pool provides gevent's Group and Pool: sets of greenlets that are
 // joined and killed together, with Spawn, Apply, Map, Imap and
-// ImapUnordered, and a Pool that caps how many run at once. There is no
-// thread-backed pool here: see the threadpool package.
+// ImapUnordered, their async and callback forms (ApplyAsync, MapAsync,
+// ApplyCallback, MapCallback), and a Pool that caps how many run at once.
+// There is no thread-backed pool here: see the threadpool package.
 //
 // # Who may call what, from where
 //
@@ -9,15 +10,17 @@
 // greenlet that uses it (see scheduler.Binding), and every call that
 // returns an error, made from a goroutine that is not a greenlet of that
 // hub, returns one matching scheduler.ErrNotGreenlet before the group is
-// touched; no call creates a hub. A call that has to wait (Pool.Add and
-// Spawn on a full pool, Join, Kill, WaitAvailable, Apply, Map, Imap) is
-// refused the same way from the hub greenlet itself (a callback); Group.Add,
-// TrySpawn, Pool.TryAdd, Discard, KillAsync and a Spawn that finds a free
-// slot do not wait, so a callback may make them. The accessors (Len, Size, FreeCount, Full) are plain
-// reads, meant for the hub's greenlets; Contains and Greenlets answer false
-// and nil elsewhere. A greenlet can belong to one hub only, so a group
-// refuses a greenlet of another hub with ErrNotGreenlet (its finish could
-// never reach the group).
+// touched; no call creates a hub. A call that has to wait (Pool.Add,
+// Pool.Start and Spawn on a full pool, Join, Kill, KillOne, WaitAvailable,
+// Apply, ApplyCallback, Map, MapCallback, Imap) is refused the same way
+// from the hub greenlet itself (a callback); Group.Add, Group.Start,
+// TrySpawn, Pool.TryAdd, Pool.TryStart, Discard, KillAsync, KillOneAsync,
+// ApplyAsync, MapAsync and a Spawn that finds a free slot do not wait, so a
+// callback may make them. The accessors (Len, Size, FreeCount, Full) are
+// plain reads, meant for the hub's greenlets; Contains and Greenlets answer
+// false and nil elsewhere. A greenlet can belong to one hub only, so a
+// group refuses a greenlet of another hub with ErrNotGreenlet (its finish
+// could never reach the group).
 //
 // # Waits, kills and the end of the hub
 //
@@ -41,6 +44,13 @@
 // when the iterating greenlet is killed (the kill's error is the last pair
 // yielded): then nothing more is pulled, and the greenlets still running are
 // killed and waited for.
+//
+// ApplyAsync and MapAsync return a greenlet to wait on instead of waiting;
+// the greenlet of MapAsync, and that of ApplyAsync on a full pool, is no
+// member of the group: killing it gives up what it still waits for, as
+// ending the context of Map or Apply does. Their callbacks, and that of
+// ApplyCallback, run in greenlets of their own that the group does not
+// track; MapCallback's runs in the caller.
 //
 // When the hub is destroyed its greenlets die with it; a Group or Pool bound
 // to it is then empty and binds to the next hub that uses it.

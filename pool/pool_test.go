@@ -460,6 +460,25 @@ func TestNilArguments(t *testing.T) {
 			"ImapUnordered nil ctx": func() error {
 				return firstErr(pool.ImapUnordered(nilCtx, p, id, slices.Values([]int{1})))
 			},
+			"ApplyAsync nil fn":        func() error { _, err := pool.ApplyAsync(p, nilFn, nil); return err },
+			"ApplyAsync nil spawner":   func() error { _, err := pool.ApplyAsync(nil, one, nil); return err },
+			"ApplyCallback nil ctx":    func() error { _, err := pool.ApplyCallback(nilCtx, g, one, nil); return err },
+			"ApplyCallback nil fn":     func() error { _, err := pool.ApplyCallback(bg, g, nilFn, nil); return err },
+			"MapAsync nil fn":          func() error { _, err := pool.MapAsync(p, nilMap, []int{1}, nil); return err },
+			"MapAsync nil *Pool":       func() error { _, err := pool.MapAsync(nilPool, id, []int{1}, nil); return err },
+			"MapCallback nil ctx":      func() error { _, err := pool.MapCallback(nilCtx, g, id, []int{1}, nil); return err },
+			"KillOne nil ctx":          func() error { return g.KillOne(nilCtx, scheduler.New(one), nil) },
+			"KillOne nil":              func() error { return g.KillOne(bg, nilGr, nil) },
+			"KillOneAsync nil":         func() error { return g.KillOneAsync(nil, nil) },
+			"nil *Group KillOne":       func() error { return nilGroup.KillOne(bg, scheduler.New(one), nil) },
+			"Group.Start nil":          func() error { return g.Start(nil) },
+			"Group.Start typed nil":    func() error { return g.Start(nilGr) },
+			"Pool.Start nil ctx":       func() error { return p.Start(nilCtx, scheduler.New(one)) },
+			"Pool.Start nil":           func() error { return p.Start(bg, nilGr) },
+			"Pool.TryStart nil":        func() error { return p.TryStart(nil) },
+			"nil *Pool TryStart":       func() error { return nilPool.TryStart(scheduler.New(one)) },
+			"Group.WaitAvailable":      func() error { _, err := g.WaitAvailable(nilCtx); return err },
+			"nil *Group WaitAvailable": func() error { _, err := nilGroup.WaitAvailable(bg); return err },
 		}
 		for name, call := range calls {
 			var err error
@@ -573,6 +592,28 @@ func TestHubCallback(t *testing.T) {
 			_, err = pool.Apply(bg, g, func() (int, error) { return 1, nil })
 			assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
 			assert.NoError(t, g.KillAsync(nil))
+
+			// The async forms never wait, on a Group or a full pool.
+			_, err = pool.ApplyAsync(g, func() (int, error) { return 1, nil }, nil)
+			assert.NoError(t, err)
+			_, err = pool.ApplyAsync(p, func() (int, error) { return 1, nil }, nil)
+			assert.NoError(t, err, "ApplyAsync on a full pool")
+			_, err = pool.MapAsync(p, func(x int) (int, error) { return x, nil }, []int{1}, nil)
+			assert.NoError(t, err)
+			assert.NoError(t, g.Start(scheduler.New(func() (int, error) { return 1, nil })))
+			assert.ErrorIs(t, p.Start(bg, scheduler.New(func() (int, error) { return 1, nil })), scheduler.ErrNotGreenlet,
+				"Pool.Start on a full pool")
+			member := p.Greenlets()[0]
+			assert.ErrorIs(t, p.KillOne(bg, member, nil), scheduler.ErrNotGreenlet)
+			assert.NoError(t, p.KillOneAsync(member, nil))
+			_, err = pool.ApplyCallback(bg, g, func() (int, error) { return 1, nil }, nil)
+			assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
+			_, err = pool.MapCallback(bg, g, func(x int) (int, error) { return x, nil }, []int{1}, nil)
+			assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
+			_, err = g.WaitAvailable(bg)
+			assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
+			assert.ErrorIs(t, firstErr(pool.Imap(bg, g, func(x int) (int, error) { return x, nil }, slices.Values([]int{1}), pool.ImapMaxSize(1))),
+				scheduler.ErrNotGreenlet)
 		})
 		require.NoError(t, scheduler.Sleep(bg, 0))
 		<-done
