@@ -20,7 +20,7 @@ import (
 // most Size workers (fewer when other work shares the pool), and an endless items is fine.
 // Results that returned but cannot be yielded yet (an earlier item still runs, or the loop body
 // is busy) are buffered without bound, as by gevent's imap without its maxsize argument; there is
-// no such argument (pool.Imap has none either).
+// no such argument here (pool.Imap has one: pool.ImapMaxSize).
 //
 // Stopping early, by breaking out of the loop or by a panic of the loop body, stops the feeder (no
 // further item is pulled) before the iteration returns, and does not wait for the submitted
