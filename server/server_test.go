@@ -106,7 +106,7 @@ func TestServeStoppedFromGreenlet(t *testing.T) {
 	require.NoError(t, scheduler.Main(func() error {
 		s, err := server.Listen("tcp", "127.0.0.1:0", echo, server.Options{})
 		require.NoError(t, err)
-		scheduler.SpawnLater(10*ms, func() (struct{}, error) { return struct{}{}, s.Shutdown(bg) })
+		scheduler.Go(func() error { return s.Shutdown(bg) }) // runs once Serve waits
 		return s.Serve()
 	}))
 }

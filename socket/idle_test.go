@@ -10,12 +10,22 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/geventgo/geventgo/internal/testctx"
 	"github.com/geventgo/geventgo/scheduler"
 	"github.com/geventgo/geventgo/socket"
 )
 
 // activeCount is the hub loop's liveness count (libev's activecnt).
 func activeCount() int { return scheduler.CurrentHub().Loop().ActiveCount() }
+
+// loopTurns lets the hub's loop run n more iterations (each polls the fds), polled from the
+// calling greenlet.
+func loopTurns(t *testing.T, n uint64) {
+	t.Helper()
+	h := scheduler.CurrentHub()
+	end := h.Stats().Iterations + n
+	require.NoError(t, pollUntil(testctx.Within(t, 5*time.Second), func() bool { return h.Stats().Iterations >= end }))
+}
 
 // readAfterWait makes one read on c that has to wait for the loop: a greenlet blocks in it,
 // then peer sends one byte. The read watcher is left active on c afterwards.
@@ -124,7 +134,8 @@ func TestIdleWatcherRefBalance(t *testing.T) {
 		{"stops itself on data nobody waits for", func(t *testing.T, a, b net.Conn) {
 			_, err := b.Write([]byte("y"))
 			require.NoError(t, err)
-			require.NoError(t, scheduler.Sleep(bg, ms)) // the loop polls the readable fd
+			// The loop polls the readable fd: the watcher fires for nobody and stops itself.
+			loopTurns(t, 2)
 			assert.Zero(t, activeCount())
 			buf := make([]byte, 1)
 			_, err = io.ReadFull(a, buf)
@@ -161,7 +172,7 @@ func TestIdleWatcherRefBalance(t *testing.T) {
 					defer b.Close()
 					require.Zero(t, activeCount())
 					c.wait(t, a, b)
-					require.NoError(t, scheduler.Sleep(bg, ms))
+					require.NoError(t, scheduler.Sleep(bg, 0))
 					require.Zero(t, activeCount(), "an idle socket does not count for the loop")
 					n.fn(t, a, b)
 					return nil
@@ -189,7 +200,8 @@ func TestIdleWriteWatcherStopsItself(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, writer.Join(bg))
 		require.True(t, writer.Successful())
-		require.NoError(t, scheduler.Sleep(bg, ms))
+		// The writable fd fires for nobody and the watcher stops itself.
+		loopTurns(t, 2)
 		assert.Zero(t, activeCount())
 		return nil
 	})

@@ -75,7 +75,11 @@ func TestSharedSocketOutlivedByNothingWhenHubDestroyed(t *testing.T) {
 // TestSharedSocketKeepsHubAlive: the hub does not end in LoopExit while a shared socket is open
 // (goroutines may still call it), and does once it is closed.
 func TestSharedSocketKeepsHubAlive(t *testing.T) {
-	lnc := make(chan net.Listener, 1)
+	type started struct {
+		h  *scheduler.Hub
+		ln net.Listener
+	}
+	startc := make(chan started, 1)
 	exited := make(chan error, 1)
 	go func() {
 		exited <- scheduler.Main(func() error {
@@ -83,18 +87,24 @@ func TestSharedSocketKeepsHubAlive(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			lnc <- ln.Shared()
+			startc <- started{scheduler.CurrentHub(), ln.Shared()}
 			_, err = scheduler.NewWaiter("nothing but the listener").Get(bg)
 			return err
 		})
 	}()
-	ln := <-lnc
-	select {
-	case err := <-exited:
-		t.Fatalf("the hub ended while a shared listener was open: %v", err)
-	case <-time.After(50 * ms):
+	st := <-startc
+	// Each post is a loop iteration after the main greenlet blocked with nothing but the
+	// listener alive: without the listener's hold the first would have ended in LoopExit.
+	for range 3 {
+		ran := make(chan struct{})
+		require.NoError(t, st.h.Post(func() { close(ran) }), "the hub runs")
+		select {
+		case err := <-exited:
+			t.Fatalf("the hub ended while a shared listener was open: %v", err)
+		case <-ran:
+		}
 	}
-	require.NoError(t, ln.Close())
+	require.NoError(t, st.ln.Close())
 	assert.ErrorIs(t, <-exited, scheduler.ErrLoopExit)
 }
 
@@ -120,7 +130,10 @@ func TestSharedFromGreenlets(t *testing.T) {
 			_, err := io.ReadFull(sa, buf)
 			return string(buf), err
 		})
-		require.NoError(t, scheduler.Sleep(bg, 5*ms))
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		require.False(t, reader.Ready(), "the reader waits in the shared socket")
+		require.NoError(t, pollUntil(testctx.Within(t, 5*time.Second), func() bool { return ticks >= 2 }))
+		require.False(t, reader.Ready(), "the hub ran greenlets while the reader waited")
 		_, err = b.Write([]byte("hello"))
 		require.NoError(t, err)
 		got, err := reader.Get(testctx.Within(t, 5*time.Second))
@@ -323,7 +336,7 @@ func TestDialContextCancelledDuringLookup(t *testing.T) {
 	stubLookup(t)
 	run(t, func() error {
 		ctx, cancel := context.WithCancel(bg)
-		scheduler.SpawnLater(5*ms, func() (struct{}, error) { cancel(); return struct{}{}, nil })
+		scheduler.Go(func() error { cancel(); return nil }) // runs once the dial waits for the lookup
 		var d socket.Dialer
 		_, err := d.DialContext(ctx, "tcp", "slow.invalid:80")
 		assert.ErrorIs(t, err, context.Canceled)

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -31,10 +32,22 @@ func run(t *testing.T, fn func() error) {
 	require.NoError(t, scheduler.Main(fn))
 }
 
+// pollerOnce opens the runtime's network poller, which opens its descriptors (an epoll
+// instance and an eventfd) on first use and keeps them for the process's life.
+var pollerOnce sync.Once
+
 // openFDs returns the process's open fds, each with what it refers to (socket:[inode], ...),
-// so that a number reused for another file counts as another fd.
+// so that a number reused for another file counts as another fd. The runtime's poller is opened
+// first: otherwise a baseline taken before anything used it (a test run alone) counts the
+// poller's descriptors, opened later by the test's goroutines, as leaked.
 func openFDs(t *testing.T) map[string]string {
 	t.Helper()
+	pollerOnce.Do(func() {
+		r, w, err := os.Pipe() // a pipe is registered with the poller, which opens it
+		require.NoError(t, err)
+		require.NoError(t, r.Close())
+		require.NoError(t, w.Close())
+	})
 	ents, err := os.ReadDir("/proc/self/fd")
 	require.NoError(t, err)
 	fds := make(map[string]string, len(ents))
@@ -170,7 +183,8 @@ func TestDeadlineChangedWhileBlocked(t *testing.T) {
 			_, err := a.Read(make([]byte, 1))
 			return err
 		})
-		require.NoError(t, scheduler.Sleep(bg, 5*ms))
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		require.False(t, g.Ready(), "the reader waits")
 		require.NoError(t, a.SetReadDeadline(time.Now().Add(10*ms)))
 		require.NoError(t, g.Join(testctx.Within(t, time.Second)))
 		assert.ErrorIs(t, g.Err(), os.ErrDeadlineExceeded)
@@ -209,6 +223,18 @@ func TestCloseWakesBlockedReader(t *testing.T) {
 		assert.ErrorIs(t, err, syscall.EPIPE)
 		return nil
 	})
+}
+
+// readCounter adds what it reads from r to *n.
+type readCounter struct {
+	r io.Reader
+	n *int
+}
+
+func (c readCounter) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	*c.n += n
+	return n, err
 }
 
 // rawRead reads fd with read(2) directly (the fd is non-blocking): n 0 and no error is EOF.
@@ -326,7 +352,9 @@ func TestKillBlockedInReadWriteAccept(t *testing.T) {
 			scheduler.Go(func() error { _, err := c.Write(big); return err }),
 			scheduler.Go(func() error { _, err := ln.Accept(); return err }),
 		}
-		require.NoError(t, scheduler.Sleep(bg, 5*ms))
+		// One yield runs each greenlet until it blocks: the reader and the acceptor at once,
+		// the writer once the socket buffers are full.
+		require.NoError(t, scheduler.Sleep(bg, 0))
 		for _, g := range gs {
 			assert.False(t, g.Ready())
 			require.NoError(t, g.Kill(testctx.Within(t, time.Second), nil))
@@ -377,19 +405,21 @@ func TestClientDisconnectsMidRead(t *testing.T) {
 		ln, err := socket.Listen("tcp", "127.0.0.1:0")
 		require.NoError(t, err)
 		defer ln.Close()
+		got := 0 // what the server read so far
 		srv := scheduler.Spawn(func() (int, error) {
 			c, err := ln.Accept()
 			if err != nil {
 				return 0, err
 			}
 			defer c.Close()
-			return io.ReadFull(c, make([]byte, 100))
+			return io.ReadFull(readCounter{c, &got}, make([]byte, 100))
 		})
 		c, err := socket.Dial("tcp", ln.Addr().String())
 		require.NoError(t, err)
 		_, err = c.Write(make([]byte, 10))
 		require.NoError(t, err)
-		require.NoError(t, scheduler.Sleep(bg, 2*ms))
+		// The client leaves once the server has read what it sent and waits for more.
+		require.NoError(t, pollUntil(testctx.Within(t, 5*time.Second), func() bool { return got == 10 }))
 		require.NoError(t, c.Close())
 		n, err := srv.Get(testctx.Within(t, time.Second))
 		assert.Equal(t, 10, n)
@@ -480,8 +510,9 @@ func TestTenThousandConnectionsLeaveNothing(t *testing.T) {
 		for accepted < n {
 			require.NoError(t, scheduler.Sleep(bg, ms))
 		}
-		require.NoError(t, scheduler.Sleep(bg, 10*ms))
-		assert.Equal(t, 1, scheduler.CurrentHub().Stats().LiveGreenlets, "only the acceptor is left")
+		h := scheduler.CurrentHub()
+		_ = pollUntil(testctx.Within(t, 5*time.Second), func() bool { return h.Stats().LiveGreenlets == 1 })
+		assert.Equal(t, 1, h.Stats().LiveGreenlets, "only the acceptor is left")
 		require.NoError(t, srv.Kill(testctx.Within(t, time.Second), nil))
 		return nil
 	})
@@ -562,7 +593,7 @@ func TestSelectAndPoll(t *testing.T) {
 		require.ErrorIs(t, err, context.DeadlineExceeded)
 		assert.Empty(t, r)
 		assert.Empty(t, w)
-		scheduler.SpawnLater(5*ms, func() (int, error) { return b.Write([]byte("x")) })
+		scheduler.Spawn(func() (int, error) { return b.Write([]byte("x")) }) // runs once Select waits
 		r, _, err = socket.Select(testctx.Within(t, time.Second), []int{a.Fd()}, nil)
 		require.NoError(t, err)
 		assert.Equal(t, []int{a.Fd()}, r)
