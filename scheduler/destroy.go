@@ -34,6 +34,9 @@ func (h *Hub) Destroy() error {
 	close(h.done)
 	h.postMu.Unlock()
 	unwatch(h)
+	// A blocking report under way ends before Destroy returns; later ones
+	// see the hub destroyed and are dropped.
+	h.waitReport()
 	// Close throws GreenletExit into every started greenlet of the
 	// goroutine (workers and the hub), so their defers run.
 	err := h.main.Close()

@@ -44,8 +44,11 @@
 //
 // Errors that escape greenlets, callbacks and links go to the hub's error
 // handler (SetErrorHandler; stderr by default): a *GreenletError (with the
-// stack for a panic), or a *BlockingError from the blocking detector when
-// the hub has not switched for SetBlockingThreshold.
+// stack for a panic), or a *BlockingError from the blocking detector when a
+// greenlet held the hub for SetBlockingThreshold without switching, with
+// that greenlet's stack. The detector reports at once from its own
+// goroutine, so that an endless loop is reported too; SetErrorHandler says
+// why a handler still needs no lock of its own.
 //
 // # Differences from gevent
 //

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -354,6 +355,7 @@ func (w *worker) main(first any) (any, error) {
 	// Also on runtime.Goexit, which ends the worker's coroutine.
 	defer unregisterCtx(c)
 	h := c.hub
+	pprof.SetGoroutineLabels(h.labels)
 	h.setRunning(c)
 	j, _ := first.(job)
 	for j != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -88,6 +89,21 @@ type Hub struct {
 	lastYield float64
 	// running is what the blocking detector watches: see setRunning.
 	running atomic.Uint64
+	// reporting is set while the detector delivers a report; it sits next
+	// to running, which every switch writes, so reading it costs no miss.
+	reporting atomic.Bool
+
+	// handlerMu serialises the error handler's calls (see SetErrorHandler);
+	// handlerOwner is the goid inside it, so that a handler that reports
+	// does not wait for itself.
+	handlerMu    sync.Mutex
+	handlerOwner atomic.Int64
+
+	// labels are the pprof labels of the hub's goroutines and anchor finds
+	// its main goroutine, for the detector's stacks (greenletstack.go).
+	labels context.Context
+	label  string
+	anchor mainAnchor
 }
 
 // setRunning tells the blocking detector that greenlet c runs now, after
@@ -100,6 +116,24 @@ type Hub struct {
 // confuse the name in a report.
 func (h *Hub) setRunning(c *gctx) {
 	h.running.Store(h.switches<<32 | uint64(uint32(c.goid.Load())))
+	h.syncReport()
+}
+
+// syncReport follows every store that shows the detector progress: while
+// the detector delivers the report of a stall, the greenlet that ends the
+// stall waits here until the report is out, so the handler never runs
+// alongside the hub's greenlets (see watchdog's stall.report). One load of
+// a flag on the line running was just written to.
+func (h *Hub) syncReport() {
+	if h.reporting.Load() {
+		h.waitReport()
+	}
+}
+
+//go:noinline
+func (h *Hub) waitReport() {
+	h.handlerMu.Lock()
+	h.handlerMu.Unlock() //nolint:staticcheck // an empty critical section: waiting is the point
 }
 
 type errorHandler struct{ fn func(error) }
@@ -123,6 +157,7 @@ func NewHub() (*Hub, error) {
 	if err != nil {
 		return nil, opErr("NewHub", err)
 	}
+	h.anchor = anchorHere(2)
 	return h, nil
 }
 
@@ -133,6 +168,7 @@ func newHub(main *greenlet.Greenlet) (*Hub, error) {
 	}
 	h := &Hub{loop: loop, owner: main.OwnerGoroutine(), switchInterval: DefaultSwitchInterval, done: make(chan struct{})}
 	h.handlerV.Store(errorHandler{defaultErrorHandler})
+	h.labels, h.label = profileLabels()
 	h.main = main
 	h.mainC = &gctx{hub: h, raw: h.main, name: "main"}
 	setCtx(h.main, h.mainC)
@@ -161,8 +197,19 @@ func defaultErrorHandler(err error) {
 }
 
 // SetErrorHandler sets where the hub reports errors that escape greenlets,
-// callbacks and links (gevent's hub.handle_error) and blocking-detector
-// reports. nil restores the default, which prints to stderr.
+// callbacks and links (the printing half of gevent's hub.handle_error) and
+// blocking-detector reports. nil restores the default, which prints each
+// report to stderr.
+//
+// The handler is called on the hub's greenlets, except for the blocking
+// detector's reports: those are made at once from the detector's goroutine
+// while the hub is stuck, since a greenlet in an endless loop would never
+// let the hub run a report. Calls never overlap, and a greenlet that ends
+// the stall being reported waits at its next switch until the report is
+// out, so the handler runs as if on the hub: it may record into plain
+// variables that greenlets read after a switch. It must not wait for the
+// hub (a Post it waits on, a blocking call): the hub cannot go on until it
+// returns. Goroutine-safe.
 func (h *Hub) SetErrorHandler(fn func(error)) {
 	if fn == nil {
 		fn = defaultErrorHandler
@@ -170,15 +217,46 @@ func (h *Hub) SetErrorHandler(fn func(error)) {
 	h.handlerV.Store(errorHandler{fn})
 }
 
-// SetErrorOutput is SetErrorHandler printing each report to w.
+// SetErrorOutput is SetErrorHandler printing each report to w, one call of
+// the handler at a time.
 func (h *Hub) SetErrorOutput(w io.Writer) {
 	h.SetErrorHandler(func(err error) { fmt.Fprintf(w, "%v\n", err) })
 }
 
-// HandleError reports err to the hub's error handler (gevent's
-// hub.handle_error).
+// HandleError reports err (nil is ignored) to the hub's error handler
+// (gevent's hub.handle_error); a nil or zero Hub prints it to stderr.
+// Goroutine-safe.
 func (h *Hub) HandleError(err error) {
-	h.handlerV.Load().(errorHandler).fn(err)
+	if err == nil {
+		return
+	}
+	if h == nil || h.loop == nil {
+		// A nil or zero Hub is no hub: nobody set a handler.
+		defaultErrorHandler(err)
+		return
+	}
+	h.callHandler(err)
+}
+
+// callHandler calls the handler with handlerMu held: one report at a time.
+func (h *Hub) callHandler(err error) {
+	fn := h.handlerV.Load().(errorHandler).fn
+	id := goid.Get()
+	if h.handlerOwner.Load() == id {
+		// Reported from inside the handler.
+		fn(err)
+		return
+	}
+	h.handlerMu.Lock()
+	defer h.handlerMu.Unlock()
+	h.callLocked(fn, id, err)
+}
+
+// callLocked calls the handler fn for goroutine id, handlerMu held.
+func (h *Hub) callLocked(fn func(error), id int64, err error) {
+	h.handlerOwner.Store(id)
+	defer h.handlerOwner.Store(0)
+	fn(err)
 }
 
 // SetSwitchInterval sets how long one drain of the callback queue may run
@@ -342,6 +420,7 @@ func (h *Hub) runOnce() bool {
 		return false
 	}
 	h.wd.iter.Add(1)
+	h.syncReport()
 	if now := h.loop.Now(); now-h.lastYield >= schedYieldInterval {
 		h.lastYield = now
 		runtime.Gosched()
@@ -370,6 +449,7 @@ func (h *Hub) runOnce() bool {
 func (h *Hub) run(any) (any, error) {
 	registerCtx(h.hubC, goid.Get())
 	defer unregisterCtx(h.hubC)
+	pprof.SetGoroutineLabels(h.labels)
 	h.setRunning(h.hubC)
 	for {
 		h.wd.inLoop.Store(true)

@@ -80,6 +80,7 @@ var machineryFrames = []string{
 	"github.com/geventgo/geventgo/scheduler.(*worker).main",
 	"github.com/geventgo/geventgo/scheduler.(*task).runOn",
 	"github.com/geventgo/geventgo/scheduler.(*Greenlet[...]).runBody",
+	"runtime.corostart",
 }
 
 // trimStack drops the machinery frames (a function line and its file line)

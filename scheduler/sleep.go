@@ -67,6 +67,7 @@ func (h *Hub) yield(c *gctx) error {
 	h.setRunning(h.hubC)
 	_, err := h.raw.Switch(nil)
 	h.running.Store(h.switches<<32 | mine)
+	h.syncReport()
 	cb.Stop()
 	return err
 }

@@ -192,6 +192,7 @@ func (w *Waiter) get(h *Hub, c *gctx) (any, error) {
 	h.setRunning(h.hubC)
 	v, err := h.raw.Switch(nil)
 	h.running.Store(h.switches<<32 | mine)
+	h.syncReport()
 	c.waitingOn = ""
 	w.waiting = nil
 	if w.has {

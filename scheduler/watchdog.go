@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/petermattis/goid"
 )
 
 // BlockingError is what the blocking detector reports: the hub did not get
@@ -12,12 +14,15 @@ import (
 type BlockingError struct {
 	Greenlet string        // the greenlet that held the hub ("main", "hub", a task name)
 	For      time.Duration // how long at least
-	Stack    string        // its stack, when it could be found
+	Stack    string        // its stack while it held the hub, or a note saying why there is none
 }
 
 // Error names the greenlet that held the hub and for how long, followed by
 // its stack when one was found.
 func (e *BlockingError) Error() string {
+	if e == nil {
+		return "scheduler: <nil>"
+	}
 	s := fmt.Sprintf("scheduler: hub blocked: %s ran for more than %v without switching", e.Greenlet, e.For)
 	if e.Stack != "" {
 		s += "\n" + e.Stack
@@ -29,8 +34,8 @@ func (e *BlockingError) Error() string {
 func (e *BlockingError) Unwrap() error { return ErrBlockingHub }
 
 // watchdog is the state the detector keeps per hub. The hub itself only
-// pays one atomic store per side of a switch (Hub.running), plus two stores
-// per loop iteration (inPoll).
+// pays one atomic store and one load per side of a switch (Hub.running,
+// Hub.reporting), plus two stores per loop iteration (inPoll).
 type watchdog struct {
 	threshold atomic.Int64 // nanoseconds; 0: off
 	lastSeen  uint64       // Hub.running at the previous tick
@@ -42,9 +47,15 @@ type watchdog struct {
 	iter      atomic.Uint64
 }
 
-// SetBlockingThreshold sets how long the hub may go without a switch before
-// the blocking detector reports (once per stall) to the error handler; 0 or
-// less turns the detector off for this hub. Goroutine-safe.
+// SetBlockingThreshold sets how long a greenlet may hold the hub without
+// switching before the blocking detector reports it (once per stall, with
+// the greenlet's stack) to the error handler, DefaultBlockingThreshold
+// unless set; 0 or less turns the detector off for this hub. A greenlet
+// holds the hub from the moment it is resumed, whatever resumed it (a
+// spawn, a timer, a socket's readiness), until its next switch; the hub
+// greenlet itself is reported only for callbacks that run long outside the
+// loop's poll (watcher callbacks are dispatched inside it, and gevent does
+// not blame the hub either). Goroutine-safe.
 func (h *Hub) SetBlockingThreshold(d time.Duration) {
 	if d < 0 {
 		d = 0
@@ -136,72 +147,92 @@ func watchdogLoop(stop, done chan struct{}) {
 		}
 		now := time.Now()
 		wdMu.Lock()
-		var reports []func()
+		var stalls []stall
 		for h := range wdHubs {
-			if r := h.wd.check(h, now); r != nil {
-				reports = append(reports, r)
+			if s, ok := h.wd.check(h, now); ok {
+				stalls = append(stalls, s)
 			}
 		}
 		tick = watchdogTick()
 		wdMu.Unlock()
-		for _, r := range reports {
-			r()
+		for _, s := range stalls {
+			s.report()
 		}
 		t.Reset(tick)
 	}
 }
 
-// check runs on the watchdog goroutine; it returns the report to make, if
-// any.
-func (w *watchdog) check(h *Hub, now time.Time) func() {
-	th := time.Duration(w.threshold.Load())
-	sw := h.running.Load()
-	it := w.iter.Load()
-	if th <= 0 || !w.inLoop.Load() || w.inPoll.Load() || sw != w.lastSeen || it != w.lastIter {
-		w.lastSeen, w.lastIter, w.since, w.reported = sw, it, now, false
-		return nil
-	}
-	if w.reported || now.Sub(w.since) < th {
-		return nil
-	}
-	w.reported = true
-	name, id := "hub", h.hubC.goid.Load()
-	if c := h.blame(uint32(sw)); c != nil && c != h.hubC {
-		name, id = c.displayName(), c.goid.Load()
-	}
-	stalled := now.Sub(w.since)
-	return func() {
-		stack := ""
-		if id != 0 {
-			stack = blockingStack(id)
-		}
-		h.HandleError(&BlockingError{Greenlet: name, For: stalled.Truncate(time.Millisecond), Stack: stack})
-	}
+// stall is one stall the detector found: the hub's progress words when it
+// began, and the greenlet that holds the hub.
+type stall struct {
+	h     *Hub
+	word  uint64 // Hub.running
+	iter  uint64
+	c     *gctx // nil: not found
+	name  string
+	since time.Duration
 }
 
-// dumpCostFactor bounds the time the detector's stack dumps may take: after
-// a dump that took d, the next one waits at least dumpCostFactor*d, so dumps
-// stop the world for at most 1% of the time.
-const dumpCostFactor = 100
-
-// dumpNotBefore is when (unix ns) the detector may dump stacks again.
-var dumpNotBefore atomic.Int64
-
-// blockingStack returns goroutine id's stack for a blocking report. There is
-// no way to take one other goroutine's stack, only all of them, under a stop
-// of the world that lasts as long as the formatting (hundreds of ms with 10k
-// greenlets): on a loaded machine, where stalls are reported often, the
-// dumps themselves made the hub stall. So their cost is rationed.
-func blockingStack(id int64) string {
-	start := time.Now()
-	if next := dumpNotBefore.Load(); start.UnixNano() < next {
-		return fmt.Sprintf("(stack omitted: the previous dump stopped the world for long; next dump allowed in %v)",
-			time.Duration(next-start.UnixNano()).Round(time.Millisecond))
+// check runs on the watchdog goroutine; it reports whether the hub has
+// stalled past the threshold, once per stall.
+//
+// The hub makes progress when a greenlet switches (Hub.running changes) or
+// a loop iteration ends (iter changes). While the hub greenlet itself runs,
+// it is idle in the loop's poll or dispatching: a stall only outside the
+// poll. While any other greenlet runs, the hub waits for it, whoever
+// resumed it: a greenlet resumed by a watcher callback runs inside the
+// loop's run (inPoll still set) and is watched all the same. gevent's
+// monitor thread applies the same rule: no switch since the last look and
+// a greenlet other than the hub active.
+func (w *watchdog) check(h *Hub, now time.Time) (stall, bool) {
+	th := time.Duration(w.threshold.Load())
+	word := h.running.Load()
+	it := w.iter.Load()
+	onHub := uint32(word) == uint32(h.hubC.goid.Load())
+	if th <= 0 || !w.inLoop.Load() || word != w.lastSeen || it != w.lastIter || (onHub && w.inPoll.Load()) {
+		w.lastSeen, w.lastIter, w.since, w.reported = word, it, now, false
+		return stall{}, false
 	}
-	stack := dumpStacks().stack(id)
-	end := time.Now()
-	dumpNotBefore.Store(end.Add(dumpCostFactor * end.Sub(start)).UnixNano())
-	return stack
+	if w.reported || now.Sub(w.since) < th {
+		return stall{}, false
+	}
+	w.reported = true
+	s := stall{h: h, word: word, iter: it, name: "hub", since: now.Sub(w.since)}
+	if onHub {
+		s.c = h.hubC
+	} else if c := h.blame(uint32(word)); c != nil {
+		s.c, s.name = c, c.displayName()
+	}
+	return s, true
+}
+
+// report takes the stalling greenlet's stack and delivers the report to the
+// hub's error handler, at once if the hub is still stuck (see
+// Hub.SetErrorHandler for why that is safe), else on the hub.
+func (s stall) report() {
+	h := s.h
+	stack := ""
+	if s.c != nil {
+		stack = h.budgetedStack(s.c)
+	}
+	be := &BlockingError{Greenlet: s.name, For: s.since.Truncate(time.Millisecond), Stack: stack}
+	h.handlerMu.Lock()
+	defer h.handlerMu.Unlock()
+	// Set before reading the progress words: a greenlet that makes progress
+	// stores its word before it reads this flag, so either the check below
+	// sees the progress or the greenlet sees the flag and waits on
+	// handlerMu until the report is out.
+	h.reporting.Store(true)
+	defer h.reporting.Store(false)
+	if h.destroyed.Load() {
+		return
+	}
+	if h.running.Load() != s.word || h.wd.iter.Load() != s.iter {
+		// The hub moved on while the stack was taken: report on it.
+		_ = h.Post(func() { h.HandleError(be) })
+		return
+	}
+	h.callLocked(h.handlerV.Load().(errorHandler).fn, goid.Get(), be)
 }
 
 // blame returns the greenlet of h whose goid has the low 32 bits low (see

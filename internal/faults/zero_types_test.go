@@ -99,7 +99,7 @@ var zeroTypes = map[string]ztype{
 		"Hub":       getter(zeroResult),
 	}},
 	"scheduler.BlockingError": {typ: reflect.TypeFor[scheduler.BlockingError](), methods: map[string]zcase{
-		"Error":  everywhere(usable).onNil(gives("scheduler: <nil>")).knownAt(defNilSchedErrors, nilAnywhere),
+		"Error":  everywhere(usable).onNil(gives("scheduler: <nil>")),
 		"Unwrap": everywhere(fails(is(scheduler.ErrBlockingHub))),
 	}},
 	"scheduler.Callback": {typ: reflect.TypeFor[scheduler.Callback](), methods: map[string]zcase{
@@ -142,7 +142,7 @@ var zeroTypes = map[string]ztype{
 		names("InHub OnHub", getter(zeroResult).onLive(usable)),
 		names("Destroyed IdleWorkers Loop", getter(zeroResult).onLive(usable).knownAt(defNilHub, nilAnywhere)),
 		names("SetErrorHandler SetErrorOutput SetSwitchInterval RunCallback", noop().knownAt(defNilHub, nilAnywhere)),
-		names("HandleError", noop().knownAt(defNilHub, nilAnywhere).knownAt(defZeroHub, zeroAnywhere).knownAt(defHandleNil, liveInHub)),
+		names("HandleError", noop()),
 		names("SetBlockingThreshold", noop().knownAt(defNilHub, nilAnywhere).knownAt(defZeroHub, zeroAnywhere)),
 		names("Stats", getter(zeroResult).onLive(usable).knownAt(defNilHub, nilAnywhere).knownAt(defZeroHub, zeroAnywhere)),
 		// A nil next: nothing to hand over.
@@ -481,10 +481,9 @@ var zeroTypes = map[string]ztype{
 // with one is skipped, naming it, until the call does what the case wants).
 const (
 	defNilHub         = "scheduler: a nil *Hub panics (every method but Check, CheckWait, InHub, OnHub, Join, Switch and Wait)"
-	defZeroHub        = "scheduler: the zero Hub panics in HandleError, SetBlockingThreshold, Stats, SwitchEach and, from a goroutine, Destroy (close of a nil channel)"
+	defZeroHub        = "scheduler: the zero Hub panics in SetBlockingThreshold, Stats, SwitchEach and, from a goroutine, Destroy (close of a nil channel)"
 	defPostNil        = "scheduler: Hub.Post accepts a nil fn and returns nil"
 	defSwitchEachNil  = "scheduler: Hub.SwitchEach panics calling a nil next"
-	defHandleNil      = "scheduler: Hub.HandleError(nil) reports a nil error to the handler"
 	defZeroGreenlet   = "scheduler: the zero Greenlet panics in Start and StartLater"
 	defNilGreenlet    = "scheduler: a nil *Greenlet panics in Get, TryGet and Value"
 	defNilSchedErrors = "scheduler: a nil *GreenletError or *BlockingError panics in Error (GreenletError in Unwrap too)"
