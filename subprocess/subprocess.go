@@ -3,11 +3,24 @@
 //
 // # Goroutines
 //
-// Nothing here creates a hub. A call that waits (Cmd's Wait, Run, Output and CombinedOutput,
-// and WaitPid), made from a goroutine that is not a greenlet of a hub or from the hub greenlet
-// itself, returns an error matching scheduler.ErrNotGreenlet and starts or reaps nothing.
-// Command, CommandContext and Cmd.Start do not block and may be called from any goroutine; a
-// Cmd is otherwise used as an exec.Cmd is, by one caller at a time.
+// Nothing here creates a hub. A call that waits (Cmd's Wait, Run, Output, CombinedOutput and
+// Communicate, and WaitPid), made from a goroutine that is not a greenlet of a hub or from the
+// hub greenlet itself, returns an error matching scheduler.ErrNotGreenlet and starts or reaps
+// nothing. Command, CommandContext, Cmd.Start and the pipe constructors do not block and may be
+// called from any goroutine (the *fileobject.File a pipe constructor returns binds to the hub of
+// the first greenlet that reads or writes it); a Cmd is otherwise used as an exec.Cmd is, by one
+// caller at a time.
+//
+// # Pipes
+//
+// StdinPipe, StdoutPipe and StderrPipe return cooperative pipes (*fileobject.File): a Read or
+// Write parks only the calling greenlet. The child's end is closed in the parent once the
+// process started; Wait closes the parent's end after the process exited, as os/exec does, so
+// finish reading before Wait. Output and CombinedOutput read through such a pipe too.
+// Communicate(ctx, input) is gevent's Popen.communicate: it writes input and reads standard
+// output and error at once, in greenlets of their own, then waits for the exit; when ctx ends
+// first it returns what was read so far and scheduler.ContextError's error and leaves the process
+// running, and the next Communicate (with nil input) goes on.
 //
 // # Waiting
 //
@@ -74,7 +87,7 @@ func (e *Error) Unwrap() error {
 // &Cmd{Cmd: c}. A Cmd without an exec.Cmd (the zero Cmd) has no command: its methods return
 // an error matching scheduler.ErrNilArgument.
 //
-// Wait, Run, Output and CombinedOutput must be called from a greenlet (not from the hub
+// Wait, Run, Output, CombinedOutput and Communicate must be called from a greenlet (not from the hub
 // greenlet, which must never block); elsewhere they return an error matching
 // scheduler.ErrNotGreenlet and start or reap nothing.
 type Cmd struct {
