@@ -87,6 +87,11 @@ var zeroFuncs = map[string]zfunc{
 
 	// A nil Spawner: refused before anything else, from anywhere.
 	"pool.Apply":         {pool.Apply[int], everywhere(fails(nilArg))},
+	"pool.ApplyAsync":    {pool.ApplyAsync[int], everywhere(fails(nilArg))},
+	"pool.ApplyCallback": {pool.ApplyCallback[int], everywhere(fails(nilArg))},
+	"pool.MapAsync":      {pool.MapAsync[int, int], everywhere(fails(nilArg))},
+	"pool.MapCallback":   {pool.MapCallback[int, int], everywhere(fails(nilArg))},
+	"pool.ImapMaxSize":   {pool.ImapMaxSize, everywhere(usable)},
 	"pool.Imap":          {pool.Imap[int, int], everywhere(fails(nilArg))},
 	"pool.ImapUnordered": {pool.ImapUnordered[int, int], everywhere(fails(nilArg))},
 	"pool.Map":           {pool.Map[int, int], everywhere(fails(nilArg))},

@@ -278,7 +278,9 @@ var zeroTypes = map[string]ztype{
 		"FreeCount":     getter(gives(1)),
 		"Full":          getter(gives(false)).onNil(gives(true)),
 		"Size":          getter(gives(pool.Unbounded)).onNil(gives(pool.Unbounded)),
+		"Start":         affine(fails(nilArg)),
 		"TryAdd":        affine(fails(nilArg)),
+		"TryStart":      affine(fails(nilArg)),
 		"WaitAvailable": affine(gives(1)),
 	})},
 	"pool.Error": {typ: reflect.TypeFor[pool.Error](), methods: errorMethods(
@@ -287,7 +289,9 @@ var zeroTypes = map[string]ztype{
 		"Error": everywhere(gives("pool full")),
 		"Is":    everywhere(zeroResult),
 	}},
-	"pool.Spawner": {why: "an interface: Spawn, TrySpawn, Apply, Map and Imap get a nil one"},
+	"pool.ImapOption": {typ: reflect.TypeFor[pool.ImapOption](), why: "an option value: Imap and ImapUnordered get none; ImapMaxSize, which makes one, is walked"},
+	"pool.Startable":  {why: "an interface: Group.Start, Pool.Start and TryStart get a nil one"},
+	"pool.Spawner":    {why: "an interface: Spawn, TrySpawn, Apply, Map and Imap get a nil one"},
 
 	"queue.Queue":         {typ: reflect.TypeFor[queue.Queue[int]](), methods: queueMethods()},
 	"queue.JoinableQueue": {typ: reflect.TypeFor[queue.JoinableQueue[int]](), methods: merge(queueMethods(), joinableMethods())},
@@ -579,9 +583,11 @@ func groupMethods() map[string]zcase {
 	return merge(
 		names("Contains Full Greenlets Len", getter(zeroResult)),
 		names("Join Kill KillAsync", affine(usable)),
+		names("Add Discard KillOne KillOneAsync Start", affine(fails(nilArg))),
 		map[string]zcase{
-			"Add":     affine(fails(nilArg)),
-			"Discard": affine(fails(nilArg)),
+			// Without a limit: one more can always be added.
+			"FreeCount":     getter(gives(1)),
+			"WaitAvailable": affine(gives(1)),
 		},
 	)
 }
@@ -630,7 +636,7 @@ func sockMethods() map[string]zcase {
 		names("Close SetDeadline SetReadBuffer SetReadDeadline SetWriteBuffer SetWriteDeadline", sockCall(usable)),
 		names("LocalAddr RemoteAddr", getter(zeroResult).onLive(usable)),
 		map[string]zcase{
-			"Fd":     getter(gives(-1)).onLive(usable),
+			"Fd":     getter(gives(-1)).onNil(gives(-1)).onLive(usable),
 			"Shared": getter(usable).onNil(usable),
 		},
 	)
