@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"runtime/debug"
 
 	"github.com/geventgo/geventgo/scheduler"
 )
@@ -263,12 +264,8 @@ func (l *Links) runUntil(owner scheduler.Linkable, h *scheduler.Hub, ls *[]link,
 			// runtime.Goexit in a link: nothing to recover, let it go on.
 			return
 		}
-		err, ok := r.(error)
-		if !ok {
-			err = fmt.Errorf("panic in link: %v", r)
-		}
 		if h != nil {
-			h.HandleError(err)
+			h.HandleError(&linkPanic{&scheduler.PanicError{Value: r, Stack: debug.Stack()}})
 		}
 		again = cur != final
 	}()
@@ -347,3 +344,14 @@ func (l *Links) waitCore(ctx context.Context, owner scheduler.Linkable, label st
 	}
 	return err
 }
+
+// linkPanic is the report of a link that panicked: its text names the panic
+// and carries the panicking stack, and errors.As finds the
+// *scheduler.PanicError (errors.Is the panic value, when it is an error).
+type linkPanic struct{ p *scheduler.PanicError }
+
+func (e *linkPanic) Error() string {
+	return fmt.Sprintf("event: panic in link: %v\n%s", e.p.Value, e.p.Stack)
+}
+
+func (e *linkPanic) Unwrap() error { return e.p }

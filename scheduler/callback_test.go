@@ -37,3 +37,25 @@ func TestRunCallbackOrderAndStop(t *testing.T) {
 		assert.Positive(t, st.Iterations)
 	})
 }
+
+//go:noinline
+func panicInCallback() { panic("callback boom") }
+
+// TestCallbackPanicReportCarriesStack: the report of a panicking callback
+// is an *Error holding a *PanicError, and its text shows the panicking
+// stack, not only the value.
+func TestCallbackPanicReportCarriesStack(t *testing.T) {
+	withHub(t, func(h *Hub, errs *bytes.Buffer) {
+		var reported []error
+		h.SetErrorHandler(func(err error) { reported = append(reported, err) })
+		h.RunCallback(panicInCallback)
+		require.NoError(t, Sleep(bg, 0))
+		require.Len(t, reported, 1)
+		var pe *PanicError
+		require.ErrorAs(t, reported[0], &pe)
+		assert.Equal(t, "callback boom", pe.Value)
+		assert.Contains(t, string(pe.Stack), "panicInCallback")
+		assert.Contains(t, reported[0].Error(), "scheduler: callback: panic: callback boom")
+		assert.Contains(t, reported[0].Error(), "panicInCallback", "the report's text carries the stack")
+	})
+}

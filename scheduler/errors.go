@@ -87,12 +87,17 @@ type Error struct {
 }
 
 // Error returns "scheduler: Op: cause", so the text names the package and
-// the call that failed.
+// the call that failed. When the cause is a *PanicError (the report of a
+// callback or a link that panicked) the panicking stack follows.
 func (e *Error) Error() string {
 	if e == nil {
 		return "scheduler: <nil>"
 	}
-	return "scheduler: " + e.Op + ": " + fmt.Sprint(e.Err)
+	s := "scheduler: " + e.Op + ": " + fmt.Sprint(e.Err)
+	if p, ok := e.Err.(*PanicError); ok && p != nil && len(p.Stack) > 0 {
+		s += "\n" + string(p.Stack)
+	}
+	return s
 }
 
 // Unwrap returns the cause.
@@ -111,8 +116,9 @@ type PanicError struct {
 	Stack []byte // the greenlet's stack at the panic
 }
 
-// Error returns "panic: " and the panic value; the stack is left out (a
-// *GreenletError's text adds it).
+// Error returns "panic: " and the panic value; the stack is left out (the
+// text of the report that carries it, a *GreenletError or an *Error, adds
+// it).
 func (e *PanicError) Error() string {
 	if e == nil {
 		return "scheduler: <nil>"

@@ -439,6 +439,9 @@ type GreenletError struct {
 // Error returns "scheduler: <name> failed: <error>", followed by the stack
 // when Err is a *PanicError that recorded one.
 func (e *GreenletError) Error() string {
+	if e == nil {
+		return "scheduler: <nil>"
+	}
 	s := fmt.Sprintf("scheduler: %s failed: %v", e.Greenlet, e.Err)
 	var p *PanicError
 	if errors.As(e.Err, &p) && len(p.Stack) > 0 {
@@ -448,7 +451,12 @@ func (e *GreenletError) Error() string {
 }
 
 // Unwrap returns the greenlet's error.
-func (e *GreenletError) Unwrap() error { return e.Err }
+func (e *GreenletError) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
 
 func panicError(r any) error {
 	return &PanicError{Value: r, Stack: debug.Stack()}

@@ -40,3 +40,30 @@ func TestLinksOrder(t *testing.T) {
 		assert.True(t, called)
 	})
 }
+
+//go:noinline
+func panicInLink(Linkable) { panic("link boom") }
+
+// TestLinkPanicReportsCarryStack: a panicking Rawlink callback (run on the
+// hub) and a panicking Link callback (run in a greenlet of its own) are
+// reported with the panicking stack in the report's text.
+func TestLinkPanicReportsCarryStack(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		var reported []error
+		h.SetErrorHandler(func(err error) { reported = append(reported, err) })
+		g := Go(func() error { return nil })
+		g.SetName("linked")
+		g.Rawlink(panicInLink)
+		g.Link(panicInLink)
+		require.NoError(t, g.Join(bg))
+		require.NoError(t, Sleep(bg, 0))
+		require.Len(t, reported, 2)
+		for i, op := range []string{"link of linked", "link"} {
+			var pe *PanicError
+			require.ErrorAs(t, reported[i], &pe)
+			assert.Contains(t, string(pe.Stack), "panicInLink")
+			assert.Contains(t, reported[i].Error(), "scheduler: "+op+": panic: link boom")
+			assert.Contains(t, reported[i].Error(), "panicInLink", "the report's text carries the stack")
+		}
+	})
+}
