@@ -1,7 +1,6 @@
 package ghttp
 
 import (
-	"bufio"
 	"io"
 	"net/http"
 	"net/textproto"
@@ -79,7 +78,7 @@ type extraHeader struct {
 	contentLength    []byte
 }
 
-func (h *extraHeader) write(bw *bufio.Writer) {
+func (h *extraHeader) write(bw *connBuf) {
 	if h.date != nil {
 		_, _ = bw.WriteString("Date: ")
 		_, _ = bw.Write(h.date)

@@ -42,7 +42,8 @@ type conn struct {
 
 	cr      connReader
 	br      *bufio.Reader
-	bw      *bufio.Writer
+	bw      *connBuf // nil until serve sets it up, and once closed
+	out     connBuf
 	chunked io.WriteCloser // httputil's chunked writer over bw
 	snap    headerSnapshot
 	werr    error // the first write error
@@ -87,7 +88,8 @@ func (c *conn) serve(ctx context.Context) {
 
 	c.cr = connReader{c: c, rwc: c.rwc}
 	c.br = newBufioReader(&c.cr)
-	c.bw = newBufioWriterSize(connWriter{c}, 4<<10)
+	c.out.init(c)
+	c.bw = &c.out
 	c.chunked = httputil.NewChunkedWriter(c.bw)
 	if d := c.srv.readHeaderTimeout(); d > 0 {
 		_ = c.rwc.SetReadDeadline(time.Now().Add(d))
@@ -252,7 +254,7 @@ func (c *conn) readRequest(ctx context.Context) (*response, error) {
 		req.Body, w.reqBody, w.tracker = t, t, t
 	}
 	w.cw.res = w
-	w.w = newBufioWriterSize(&w.cw, bufferBeforeChunking)
+	w.w = newResponseBuf(&w.cw)
 	return w, nil
 }
 
@@ -351,8 +353,13 @@ func (c *conn) hijack() (net.Conn, *bufio.ReadWriter, error) {
 		}
 	}
 	c.cr.c = nil
-	c.bw.Reset(c.rwc)
-	buf := bufio.NewReadWriter(c.br, c.bw)
+	// What the response wrote is on the wire: the handler gets a writer of its own.
+	if err := c.bw.Flush(); err != nil {
+		return nil, nil, err
+	}
+	c.bw.release()
+	c.bw = nil
+	buf := bufio.NewReadWriter(c.br, bufio.NewWriter(c.rwc))
 	c.setState(http.StateHijacked)
 	return c.rwc, buf, nil
 }
@@ -391,7 +398,7 @@ func (c *conn) close() {
 	c.watch.free()
 	if c.bw != nil {
 		_ = c.bw.Flush()
-		putBufioWriter(c.bw)
+		c.bw.release()
 		c.bw = nil
 	}
 	if c.br != nil {
@@ -489,7 +496,7 @@ func (cr *connReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// connWriter is what the connection's bufio.Writer writes to: it keeps the first write error
+// connWriter is what the connection's buffer writes to: it keeps the first write error
 // and cancels the connection's context on it.
 type connWriter struct{ c *conn }
 

@@ -201,7 +201,7 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	rwc, buf, err := w.c.hijack()
 	if err == nil {
-		putBufioWriter(w.w)
+		putResponseBuf(w.w)
 		w.w = nil
 	}
 	return rwc, buf, err
@@ -218,7 +218,7 @@ func (w *response) finishRequest() {
 		w.WriteHeader(http.StatusOK)
 	}
 	_ = w.w.Flush()
-	putBufioWriter(w.w)
+	putResponseBuf(w.w)
 	w.w = nil
 	w.cw.close()
 	_ = w.c.bw.Flush()
@@ -318,7 +318,7 @@ func callerOutside() string {
 }
 
 // writeStatusLine writes "HTTP/1.x code text\r\n".
-func writeStatusLine(bw *bufio.Writer, is11 bool, code int, scratch []byte) {
+func writeStatusLine(bw *connBuf, is11 bool, code int, scratch []byte) {
 	if is11 {
 		_, _ = bw.WriteString("HTTP/1.1 ")
 	} else {

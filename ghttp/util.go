@@ -127,11 +127,11 @@ func (d *dateCache) now() []byte {
 	return d.buf[:]
 }
 
-// Buffers are pooled across connections, as net/http pools them.
+// Read buffers and the responses' 2 KiB buffers are pooled across connections, as net/http
+// pools them.
 var (
-	bufioReaderPool   sync.Pool
-	bufioWriter2kPool sync.Pool
-	bufioWriter4kPool sync.Pool
+	bufioReaderPool sync.Pool
+	responseBufPool sync.Pool
 )
 
 func newBufioReader(r io.Reader) *bufio.Reader {
@@ -148,35 +148,23 @@ func putBufioReader(br *bufio.Reader) {
 	bufioReaderPool.Put(br)
 }
 
-func bufioWriterPool(size int) *sync.Pool {
-	switch size {
-	case 2 << 10:
-		return &bufioWriter2kPool
-	case 4 << 10:
-		return &bufioWriter4kPool
+// newResponseBuf returns the buffer a response's body is held in before its header is
+// written.
+func newResponseBuf(w io.Writer) *bufio.Writer {
+	if v := responseBufPool.Get(); v != nil {
+		bw := v.(*bufio.Writer)
+		bw.Reset(w)
+		return bw
 	}
-	return nil
+	return bufio.NewWriterSize(w, bufferBeforeChunking)
 }
 
-func newBufioWriterSize(w io.Writer, size int) *bufio.Writer {
-	if p := bufioWriterPool(size); p != nil {
-		if v := p.Get(); v != nil {
-			bw := v.(*bufio.Writer)
-			bw.Reset(w)
-			return bw
-		}
-	}
-	return bufio.NewWriterSize(w, size)
-}
-
-func putBufioWriter(bw *bufio.Writer) {
+func putResponseBuf(bw *bufio.Writer) {
 	if bw == nil {
 		return
 	}
 	bw.Reset(nil)
-	if p := bufioWriterPool(bw.Available()); p != nil {
-		p.Put(bw)
-	}
+	responseBufPool.Put(bw)
 }
 
 // headerSnapshot keeps the raw header section of the request being read, because
