@@ -84,7 +84,11 @@ func capped(meta Meta) string {
 	var out []string
 	for _, w := range meta.Workloads {
 		if n := w.reps(meta.Reps); n < meta.Reps {
-			out = append(out, fmt.Sprintf("%s ran %d times", w.Name, n))
+			times := fmt.Sprintf("%d times", n)
+			if n == 1 {
+				times = "once"
+			}
+			out = append(out, w.Name+" ran "+times)
 		}
 	}
 	if len(out) == 0 {
@@ -106,7 +110,7 @@ func markdown(rows []report.Row, vs []Verdict, meta Meta, title string) string {
 		fmt.Fprintf(&b, "Load average (1, 5, 15 min) before the runs: %s; after: %s. Anything well above 0 means other work shared the CPUs and inflated the numbers and their spread.\n\n", meta.LoadBefore, meta.LoadAfter)
 	}
 	b.WriteString("![geventgo against C libev, gevent and Go, log scale](latest.svg)\n\n")
-	b.WriteString("Each cell is the median with the min-max of the runs. Ratios are of medians: for ns/op, ns/req, us and B/greenlet lower is better (geventgo/C of 1.3x means 30% slower than C; gevent/geventgo of 20x means gevent takes 20 times as long); for req/s higher is better. ")
+	b.WriteString("Each cell is the median with the min-max of the runs. Ratios are of medians: for ns/op, ns/req, calls/req, us and B/greenlet lower is better (geventgo/C of 1.3x means 30% slower than C; gevent/geventgo of 20x means gevent takes 20 times as long); for req/s higher is better. ")
 	b.WriteString("Plain Go runs every program twice: at GOMAXPROCS=1 (Go P1, the baseline the goals compare with, since a hub runs on one core) and at GOMAXPROCS=2 (Go P2). ")
 	b.WriteString("A server's CPU per request (ns/req) is the server process's CPU time, every thread, over the load generator's measuring window divided by the requests in it: unlike requests per second it does not depend on how much of the 2 cores the load generator takes. ")
 	b.WriteString("System calls per request (calls/req) are counted by perf over the same window in a run of their own. How each figure is taken: [docs/bench.md](../../docs/bench.md). ")
