@@ -49,8 +49,9 @@ func ppoll0(fds []PollFD) (int, error) {
 }
 
 // Poll waits, blocking only the calling greenlet, until one of fds has an event it asks for
-// (Revents is filled in, as poll(2) does; PollErr, PollHup and PollNval are always reported) or
-// ctx ends, and returns how many entries have non-zero Revents. When ctx ends first it returns 0
+// (Revents is filled in, as poll(2) does; PollErr, PollHup and PollNval are always reported,
+// even for an entry that asks for no event, and an entry with a negative Fd is ignored) or ctx
+// ends, and returns how many entries have non-zero Revents. When ctx ends first it returns 0
 // and scheduler.ContextError's error (for a deadline, matching scheduler.ErrTimeout). TryPoll
 // only looks.
 func Poll(ctx context.Context, fds []PollFD) (int, error) {
@@ -58,27 +59,14 @@ func Poll(ctx context.Context, fds []PollFD) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	n, err := ppoll0(fds)
-	if err != nil || n > 0 {
-		return n, err
-	}
-	evs := make([]int, len(fds))
-	for i, p := range fds {
-		if p.Events&(PollIn|PollPri) != 0 {
-			evs[i] |= cev.EV_READ
-		}
-		if p.Events&PollOut != 0 {
-			evs[i] |= cev.EV_WRITE
-		}
-	}
 	for {
-		if err := waitAny(ctx, h, fds, evs); err != nil {
-			return 0, err
-		}
-		// Another greenlet may have drained the fd between the wake and now: look again.
 		if n, err := ppoll0(fds); err != nil || n > 0 {
 			return n, err
 		}
+		if err := waitAny(ctx, h, fds); err != nil {
+			return 0, err
+		}
+		// Another greenlet may have drained the fd between the wake and now: look again.
 	}
 }
 
@@ -99,47 +87,84 @@ func waitHub(ctx context.Context, op string) (*scheduler.Hub, error) {
 	return h, nil
 }
 
-// waitAny blocks until one of fds fires one of evs or ctx ends. libev reports errors and
-// hang-ups as readiness for the events asked, so the caller's ppoll then sees them.
-func waitAny(ctx context.Context, h *scheduler.Hub, fds []PollFD, evs []int) error {
-	w := scheduler.NewWaiter("select")
-	loop := h.Loop()
-	var watchers []cev.Watcher
-	defer func() {
-		for _, x := range watchers {
-			_ = x.Close()
-		}
-	}()
-	wake := func() {
+// waitAny blocks until one of fds may have an event it asks for, or ctx ends. The fds are
+// registered with an epoll instance of Poll's own, each with exactly the events asked (epoll,
+// like poll(2), adds errors and hang-ups), and one io watcher waits for that instance to be
+// readable. libev's io watchers know only readability and writability: waiting for PollPri
+// through readability woke at once, and for ever, while ordinary data was queued, and an
+// entry asking for nothing had no watcher, so its hang-up went unseen.
+func waitAny(ctx context.Context, h *scheduler.Hub, fds []PollFD) error {
+	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err != nil {
+		return os.NewSyscallError("epoll_create1", err)
+	}
+	defer syscall.Close(epfd)
+	if err := epollAdd(epfd, fds); err != nil {
+		return err
+	}
+	w := scheduler.NewWaiter("poll")
+	io, err := h.Loop().NewIO(epfd, cev.EV_READ, func(*cev.IO, int) {
 		if !w.Ready() {
 			w.Switch(nil)
 		}
+	})
+	if err != nil {
+		return err
 	}
-	for i, p := range fds {
-		if evs[i] == 0 {
-			continue
-		}
-		io, err := loop.NewIO(int(p.Fd), evs[i], func(*cev.IO, int) { wake() })
-		if err != nil {
-			return err
-		}
-		watchers = append(watchers, io)
-		if err := io.Start(); err != nil {
-			if errors.Is(err, cev.ErrBadFD) {
-				return errors.Join(ErrBadFD, err)
-			}
-			return err
-		}
+	defer io.Close() // before the epoll fd closes: libev must never poll a closed fd
+	if err := io.Start(); err != nil {
+		return err
 	}
-	_, err := w.Get(ctx)
+	_, err = w.Get(ctx)
 	return err
 }
+
+// epollAdd registers the fds of entries with a non-negative Fd with epfd, for the events they
+// ask; an fd in several entries for what they ask together. An fd epoll refuses as not
+// pollable (a regular file, EPERM) is left out: poll(2) reports what it ever will for it at
+// once, which the ppoll before the wait saw.
+func epollAdd(epfd int, fds []PollFD) error {
+	for _, p := range fds {
+		if p.Fd < 0 {
+			continue
+		}
+		ev := syscall.EpollEvent{Events: epollEvents(p.Events), Fd: p.Fd}
+		err := syscall.EpollCtl(epfd, syscall.EPOLL_CTL_ADD, int(p.Fd), &ev)
+		if err == syscall.EEXIST {
+			ev.Events = 0
+			for _, q := range fds {
+				if q.Fd == p.Fd {
+					ev.Events |= epollEvents(q.Events)
+				}
+			}
+			err = syscall.EpollCtl(epfd, syscall.EPOLL_CTL_MOD, int(p.Fd), &ev)
+		}
+		switch err {
+		case nil, syscall.EPERM:
+		case syscall.EBADF:
+			return errBadFD("poll")
+		default:
+			return os.NewSyscallError("epoll_ctl", err)
+		}
+	}
+	return nil
+}
+
+// epollEvents is the epoll mask of poll(2) events: the bits are the same on Linux; PollNval,
+// which only poll reports, is dropped.
+func epollEvents(events int16) uint32 { return uint32(uint16(events)) &^ PollNval }
 
 // Select is gevent's select.select for readability and writability: it blocks only the calling
 // greenlet until at least one fd of r is readable or one of w writable, or ctx ends, and returns
 // the ready ones. When ctx ends first it returns scheduler.ContextError's error. A closed fd
 // fails with an error matching ErrBadFD. TrySelect only looks.
 func Select(ctx context.Context, r, w []int) (rr, wr []int, err error) {
+	if _, err := waitHub(ctx, "select"); err != nil {
+		return nil, nil, err
+	}
+	if err := checkFDs(r, w); err != nil {
+		return nil, nil, err
+	}
 	fds := selectFDs(r, w)
 	if _, err := Poll(ctx, fds); err != nil {
 		return nil, nil, err
@@ -150,11 +175,29 @@ func Select(ctx context.Context, r, w []int) (rr, wr []int, err error) {
 // TrySelect is Select that does not wait: it returns the fds ready now (one ppoll(2) call,
 // from any goroutine).
 func TrySelect(r, w []int) (rr, wr []int, err error) {
+	if err := checkFDs(r, w); err != nil {
+		return nil, nil, err
+	}
 	fds := selectFDs(r, w)
 	if _, err := ppoll0(fds); err != nil {
 		return nil, nil, err
 	}
 	return selected(fds, len(r))
+}
+
+// checkFDs refuses a negative fd, which poll(2) would ignore, as select(2) and gevent do.
+func checkFDs(r, w []int) error {
+	for _, fd := range append(r[:len(r):len(r)], w...) {
+		if fd < 0 {
+			return errBadFD("select")
+		}
+	}
+	return nil
+}
+
+// errBadFD is the error of a call given an fd that is not open, or negative.
+func errBadFD(call string) error {
+	return &os.SyscallError{Syscall: call, Err: errors.Join(ErrBadFD, syscall.EBADF)}
 }
 
 func selectFDs(r, w []int) []PollFD {
@@ -173,7 +216,7 @@ func selectFDs(r, w []int) []PollFD {
 func selected(fds []PollFD, nr int) (rr, wr []int, err error) {
 	for i, p := range fds {
 		if p.Revents&PollNval != 0 {
-			return nil, nil, &os.SyscallError{Syscall: "select", Err: errors.Join(ErrBadFD, syscall.EBADF)}
+			return nil, nil, errBadFD("select")
 		}
 		if p.Revents == 0 {
 			continue
@@ -196,12 +239,18 @@ func WaitRead(ctx context.Context, fd int) error { return waitFD(ctx, fd, PollIn
 func WaitWrite(ctx context.Context, fd int) error { return waitFD(ctx, fd, PollOut) }
 
 func waitFD(ctx context.Context, fd int, ev int16) error {
+	if fd < 0 { // Poll would ignore it and wait for ctx
+		if _, err := waitHub(ctx, "wait"); err != nil {
+			return err
+		}
+		return errBadFD("wait")
+	}
 	fds := []PollFD{{Fd: int32(fd), Events: ev}}
 	if _, err := Poll(ctx, fds); err != nil {
 		return err
 	}
 	if fds[0].Revents&PollNval != 0 {
-		return &os.SyscallError{Syscall: "wait", Err: errors.Join(ErrBadFD, syscall.EBADF)}
+		return errBadFD("wait")
 	}
 	return nil
 }
