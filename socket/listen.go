@@ -70,13 +70,18 @@ func (lc *ListenConfig) Listen(ctx context.Context, network, address string) (*L
 	}
 	fd := newFD(h, sysfd, ra.family, k.sotype, network)
 	fd.laddr = localAddr(sysfd, k.sotype)
-	if k.family == syscall.AF_UNIX || ra.family == syscall.AF_UNIX {
+	l := &Listener{sock: sock{fd}}
+	if ra.family == syscall.AF_UNIX {
 		fd.laddr = ra.addr
+		if address != "" && address[0] != '@' { // '@': Linux's abstract namespace, no file
+			l.path = address
+			l.unlink.Store(true)
+		}
 	}
 	if share {
 		fd.share()
 	}
-	return &Listener{sock: sock{fd}}, nil
+	return l, nil
 }
 
 // hub returns the hub a new socket belongs to and whether it is shared: lc.Hub (shared), or the
@@ -157,6 +162,10 @@ func (lc *ListenConfig) bind(ra resolved, sotype int) (int, error) {
 type Listener struct {
 	sock
 	delay atomic.Int64 // current back-off after EMFILE (a time.Duration); 0 when accepting normally
+
+	path       string      // the socket file of a unix listener bound to a path
+	unlink     atomic.Bool // Close removes path
+	unlinkOnce sync.Once
 }
 
 var _ net.Listener = (*Listener)(nil)
@@ -271,6 +280,32 @@ func (l *Listener) backOff(shared bool, cause error) error {
 		fd.hub.HandleError(l.opErr("accept", cause))
 	}
 	return fd.sleep(delay, "accept back-off")
+}
+
+// Close closes the listener and wakes every greenlet and goroutine blocked in Accept with an
+// error matching net.ErrClosed; closing twice returns such an error too. A unix listener that
+// Listen bound to a path removes its socket file first, once, as package net's UnixListener
+// does, so that listening on the path again works; SetUnlinkOnClose(false) keeps the file.
+// Goroutine-safe (see Conn.Close).
+func (l *Listener) Close() error {
+	if l == nil {
+		return errNilSocket("close")
+	}
+	l.unlinkOnce.Do(func() {
+		if l.path != "" && l.unlink.Load() {
+			_ = syscall.Unlink(l.path)
+		}
+	})
+	return l.close()
+}
+
+// SetUnlinkOnClose sets whether Close removes the socket file of a unix listener bound to a
+// path (package net's UnixListener.SetUnlinkOnClose); Listen sets it. It does nothing on other
+// listeners. Goroutine-safe.
+func (l *Listener) SetUnlinkOnClose(unlink bool) {
+	if l != nil {
+		l.unlink.Store(unlink)
+	}
 }
 
 // SetDeadline sets the deadline of Accept.

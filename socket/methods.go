@@ -9,7 +9,8 @@ import (
 // The methods every socket type has are declared on each type instead of promoted from the
 // embedded sock: Go's wrapper for a promoted method dereferences the receiver to reach sock,
 // so on a nil *Conn it panicked where package net returns an error. On a nil pointer they fail
-// with an error matching scheduler.ErrNilArgument (Fd is -1, the addresses nil).
+// with an error matching scheduler.ErrNilArgument (Fd is -1, the addresses nil). Listener's
+// Close, which removes a unix socket file, is in listen.go.
 
 // Fd returns the socket's file descriptor, for Select, Poll and socket options; -1 for a zero
 // or nil Conn. It stays owned by the socket: do not close it.
@@ -115,16 +116,6 @@ func (l *Listener) RemoteAddr() net.Addr {
 	return l.remote()
 }
 
-// Close closes the socket and wakes every greenlet and goroutine blocked on it with an error
-// matching net.ErrClosed; closing twice returns such an error too. Goroutine-safe: from a
-// goroutine that is not on the socket's hub it returns once the fd is closed (see the package
-// doc).
-func (l *Listener) Close() error {
-	if l == nil {
-		return errNilSocket("close")
-	}
-	return l.close()
-}
 
 // SetReadDeadline sets the deadline of Accept; the zero time means none.
 func (l *Listener) SetReadDeadline(t time.Time) error {
