@@ -116,7 +116,6 @@ func (l *Listener) RemoteAddr() net.Addr {
 	return l.remote()
 }
 
-
 // SetReadDeadline sets the deadline of Accept; the zero time means none.
 func (l *Listener) SetReadDeadline(t time.Time) error {
 	if l == nil {
