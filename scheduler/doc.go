@@ -43,12 +43,20 @@
 // # Reports
 //
 // Errors that escape greenlets, callbacks and links go to the hub's error
-// handler (SetErrorHandler; stderr by default): a *GreenletError (with the
-// stack for a panic), or a *BlockingError from the blocking detector when a
-// greenlet held the hub for SetBlockingThreshold without switching, with
-// that greenlet's stack. The detector reports at once from its own
-// goroutine, so that an endless loop is reported too; SetErrorHandler says
-// why a handler still needs no lock of its own.
+// handler (SetErrorHandler; stderr by default): a *GreenletError, an *Error
+// for a callback or a link, each with the panicking stack for a panic, or a
+// *BlockingError from the blocking detector when a greenlet held the hub
+// for SetBlockingThreshold without switching, with that greenlet's stack.
+// The detector reports at once from its own goroutine, so that an endless
+// loop is reported too; SetErrorHandler says why a handler still needs no
+// lock of its own.
+//
+// # System errors
+//
+// As in gevent, an error of a system class reported to the hub (by default
+// an exit request, *ExitError, gevent's SystemExit; see SetSystemErrors) is
+// thrown into the main greenlet after the handler saw it: main's current or
+// next wait returns it, and Main returns it when main's function does.
 //
 // # Differences from gevent
 //

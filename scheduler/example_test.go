@@ -98,3 +98,20 @@ func ExampleLoopExitError() {
 	// main waits on join consumer
 	// consumer waits on Event.wait
 }
+
+// An exit request escaping a greenlet (gevent's SystemExit) is thrown into
+// the main greenlet's wait, after the error handler saw it, so that main
+// unwinds and the program can exit with its code.
+func ExampleExitError() {
+	err := scheduler.Main(func() error {
+		scheduler.Go(func() error {
+			return &scheduler.ExitError{Code: 2}
+		})
+		return scheduler.Sleep(context.Background(), time.Second)
+	})
+	var exit *scheduler.ExitError
+	if errors.As(err, &exit) {
+		fmt.Println("exit with code", exit.Code) // os.Exit(exit.Code) in a program
+	}
+	// Output: exit with code 2
+}

@@ -410,7 +410,9 @@ func (t *task) finish(err error) {
 	if t.ready {
 		return
 	}
-	t.state = stDead
+	if t.state != stRunning {
+		t.state = stDead // killed before it ran
+	}
 	t.ready = true
 	t.hub.live.remove(t)
 	if t.cancel0 != nil {
@@ -427,6 +429,10 @@ func (t *task) finish(err error) {
 	if err != nil {
 		t.hub.HandleError(&GreenletError{Greenlet: t.Name(), Err: err})
 	}
+	// Dead after the report, as in gevent, where the greenlet still runs
+	// handle_error, and is suspended in it while main handles a system
+	// error it threw there.
+	t.state = stDead
 }
 
 // GreenletError is what the hub's error handler gets when a greenlet fails:

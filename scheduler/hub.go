@@ -98,6 +98,7 @@ type Hub struct {
 	// does not wait for itself.
 	handlerMu    sync.Mutex
 	handlerOwner atomic.Int64
+	sysErrs      atomic.Pointer[[]error] // see SetSystemErrors
 
 	// labels are the pprof labels of the hub's goroutines and anchor finds
 	// its main goroutine, for the detector's stacks (greenletstack.go).
@@ -168,6 +169,7 @@ func newHub(main *greenlet.Greenlet) (*Hub, error) {
 	}
 	h := &Hub{loop: loop, owner: main.OwnerGoroutine(), switchInterval: DefaultSwitchInterval, done: make(chan struct{})}
 	h.handlerV.Store(errorHandler{defaultErrorHandler})
+	h.sysErrs.Store(&defaultSystemErrors)
 	h.labels, h.label = profileLabels()
 	h.main = main
 	h.mainC = &gctx{hub: h, raw: h.main, name: "main"}
@@ -193,13 +195,17 @@ func newHub(main *greenlet.Greenlet) (*Hub, error) {
 }
 
 func defaultErrorHandler(err error) {
+	if errors.Is(err, ErrExit) {
+		return
+	}
 	fmt.Fprintf(os.Stderr, "%v\n", err)
 }
 
 // SetErrorHandler sets where the hub reports errors that escape greenlets,
 // callbacks and links (the printing half of gevent's hub.handle_error) and
 // blocking-detector reports. nil restores the default, which prints each
-// report to stderr.
+// report to stderr except exit requests (errors matching ErrExit, as gevent
+// does not print SystemExit).
 //
 // The handler is called on the hub's greenlets, except for the blocking
 // detector's reports: those are made at once from the detector's goroutine
@@ -217,15 +223,25 @@ func (h *Hub) SetErrorHandler(fn func(error)) {
 	h.handlerV.Store(errorHandler{fn})
 }
 
-// SetErrorOutput is SetErrorHandler printing each report to w, one call of
-// the handler at a time.
+// SetErrorOutput is SetErrorHandler printing each report but exit requests
+// to w, one call of the handler at a time.
 func (h *Hub) SetErrorOutput(w io.Writer) {
-	h.SetErrorHandler(func(err error) { fmt.Fprintf(w, "%v\n", err) })
+	h.SetErrorHandler(func(err error) {
+		if !errors.Is(err, ErrExit) {
+			fmt.Fprintf(w, "%v\n", err)
+		}
+	})
 }
 
-// HandleError reports err (nil is ignored) to the hub's error handler
-// (gevent's hub.handle_error); a nil or zero Hub prints it to stderr.
-// Goroutine-safe.
+// HandleError reports err (nil is ignored) to the hub's error handler and,
+// when err matches one of the hub's system errors (SetSystemErrors), throws
+// it into the main greenlet afterwards: gevent's hub.handle_error and
+// handle_system_error. Called from a spawned greenlet, that greenlet is
+// suspended while main handles the error and resumes when main next waits;
+// called from the hub greenlet, the hub resumes then; called from main
+// itself, the error is thrown at main's next wait; from another goroutine,
+// it is posted to the hub and thrown from there. A nil or zero Hub prints
+// err to stderr. Goroutine-safe.
 func (h *Hub) HandleError(err error) {
 	if err == nil {
 		return
@@ -236,6 +252,9 @@ func (h *Hub) HandleError(err error) {
 		return
 	}
 	h.callHandler(err)
+	if h.isSystemError(err) {
+		h.throwSystemError(err)
+	}
 }
 
 // callHandler calls the handler with handlerMu held: one report at a time.

@@ -110,6 +110,10 @@ var zeroTypes = map[string]ztype{
 		gives("scheduler: : <nil>"), gives("scheduler: <nil>"))},
 	"scheduler.GreenletError": {typ: reflect.TypeFor[scheduler.GreenletError](), methods: errorMethods(
 		gives("scheduler:  failed: <nil>"), gives("scheduler: <nil>"))},
+	"scheduler.ExitError": {typ: reflect.TypeFor[scheduler.ExitError](), methods: map[string]zcase{
+		"Error":  everywhere(gives("exit requested (code 0)")).onNil(gives("scheduler: <nil>")),
+		"Unwrap": everywhere(fails(is(scheduler.ErrExit))),
+	}},
 	"scheduler.LoopExitError": {typ: reflect.TypeFor[scheduler.LoopExitError](), methods: map[string]zcase{
 		"Error":  everywhere(usable).onNil(gives("scheduler: <nil>")),
 		"Unwrap": everywhere(fails(is(scheduler.ErrLoopExit))),
@@ -140,6 +144,9 @@ var zeroTypes = map[string]ztype{
 		// refused with ErrNotGreenlet, queries return zero values.
 		names("Check CheckWait", everywhere(fails(notGreenlet)).onLive(usable)),
 		names("InHub OnHub", getter(zeroResult).onLive(usable)),
+		// No targets: the set is emptied (the walk's own hub has none left).
+		names("SetSystemErrors", everywhere(usable).onNil(fails(nilArg))),
+		names("SystemErrors", getter(zeroResult).onLive(usable)),
 		names("Destroyed IdleWorkers Loop", getter(zeroResult).onLive(usable).knownAt(defNilHub, nilAnywhere)),
 		names("SetErrorHandler SetErrorOutput SetSwitchInterval RunCallback", noop().knownAt(defNilHub, nilAnywhere)),
 		names("HandleError", noop()),
