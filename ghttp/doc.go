@@ -60,7 +60,8 @@
 // (bad request lines, duplicate and conflicting Content-Length, bad chunk sizes, oversized
 // headers, obsolete line folding, CL+TE smuggling, HTTP/1.0, pipelining, premature closes), to
 // net/http's Server and to this one serving the same handler, and requires the same bytes
-// back, Date aside, and the same connection outcome. The one listed exception:
+// back, Date aside, and the same connection outcome; FuzzServerInput sends arbitrary bytes
+// and requires an answer or a close, never a panic or a hang. The one listed exception:
 //
 //   - http.MaxBytesReader over its limit makes net/http close the connection after the
 //     response: it tells net/http's own ResponseWriter through an unexported method, which no
@@ -90,7 +91,9 @@
 // that keeps a connection in step) and the "100 Continue" reader; the server's checks on the
 // Host header and field syntax (ReadRequest drops the Host header, so the raw header section
 // is kept for it); the error replies; the client's connection pool, its response-body wrapper
-// and its 1xx handling. The field syntax checks (lex.go) are written from RFC 9110's grammar
-// rather than imported from golang.org/x/net/http/httpguts, which would pull golang.org/x/text
-// into every build of the module.
+// and its 1xx handling. The connection's write buffer takes bufio.Writer's place: it sends a
+// response header and a large body that follows it in one system call, where bufio.Writer
+// makes two. The field syntax checks (lex.go) are written from RFC 9110's grammar rather than
+// imported from golang.org/x/net/http/httpguts, which would pull golang.org/x/text into every
+// build of the module.
 package ghttp
