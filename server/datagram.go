@@ -9,11 +9,14 @@ import (
 	"github.com/geventgo/geventgo/socket"
 )
 
-// MaxDatagram is the read buffer size of a DatagramServer (the largest UDP payload).
+// MaxDatagram is the largest UDP payload, the most a DatagramServer on UDP hands a handler. On a
+// unix datagram socket there is no such limit: each datagram is read whole at its own length
+// (socket.PacketConn.ReadDatagram), so none is cut, however long the sender made it.
 const MaxDatagram = 65535
 
 // DatagramServer reads datagrams from a socket.PacketConn and runs its handler for each in a
-// greenlet of its own (gevent.server.DatagramServer). The zero DatagramServer has no socket:
+// greenlet of its own (gevent.server.DatagramServer); each datagram reaches its handler whole
+// (gevent reads at most 8192 bytes: see MaxDatagram). The zero DatagramServer has no socket:
 // its methods return an error matching scheduler.ErrNilArgument. Hub-affine.
 type DatagramServer struct {
 	base
@@ -137,13 +140,11 @@ func (s *DatagramServer) Close() error {
 
 // readLoop is the loop greenlet: ctx ends when the server stops.
 func (s *DatagramServer) readLoop(ctx context.Context) error {
-	buf := make([]byte, MaxDatagram)
 	for {
-		n, from, err := s.pc.ReadFrom(buf)
+		data, from, err := s.pc.ReadDatagram()
 		if err != nil {
 			return s.loopEnd(err)
 		}
-		data := append([]byte(nil), buf[:n]...)
 		gr, err := pool.Spawn(ctx, s.spawn, func() (struct{}, error) { return struct{}{}, s.handler(s, data, from) })
 		if err != nil {
 			return s.loopEnd(err)

@@ -3,6 +3,7 @@ package socket
 import (
 	"context"
 	"net"
+	"sync"
 	"syscall"
 
 	"github.com/geventgo/geventgo/cev"
@@ -50,7 +51,8 @@ func (lc *ListenConfig) ListenPacket(ctx context.Context, network, address strin
 }
 
 // ReadFrom reads one datagram into b and returns its length and sender; a datagram longer than
-// b is truncated, as recvfrom(2) does.
+// b is truncated without an error, as package net's ReadFrom does (ReadDatagram reads one
+// whole).
 func (p *PacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
 	if p == nil {
 		return 0, nil, errNilSocket("read")
@@ -85,6 +87,75 @@ func (p *PacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
 		from = sockaddrToAddr(fd.sotype, sa)
 	}
 	return n, from, nil
+}
+
+// maxUDP is the largest UDP payload (65535 less the headers, rounded up): the buffer a UDP
+// datagram is read through by ReadDatagram.
+const maxUDP = 65535
+
+var udpBufs = sync.Pool{New: func() any { return new([maxUDP]byte) }}
+
+// ReadDatagram reads the next datagram whole into a new slice of its length, which the caller
+// owns, and returns it with its sender (nil for an unnamed unix sender). Unlike ReadFrom, which
+// like package net's truncates a datagram longer than its buffer without saying so, it never
+// cuts one: a unix datagram, which may be far longer than 64 KiB, has its length read first
+// (recvfrom with MSG_PEEK|MSG_TRUNC, one more system call per datagram); a UDP one is read
+// through a buffer of the largest UDP payload and copied.
+func (p *PacketConn) ReadDatagram() ([]byte, net.Addr, error) {
+	if p == nil {
+		return nil, nil, errNilSocket("read")
+	}
+	if p.fd.offload() {
+		type res struct {
+			data []byte
+			from net.Addr
+		}
+		r, err := viaRunBlocking(&p.sock, "read", func() (res, error) {
+			data, from, err := p.ReadDatagram()
+			return res{data, from}, err
+		})
+		return r.data, r.from, err
+	}
+	fd := p.fd
+	if fd == nil {
+		return nil, nil, p.opErr("read", errZero)
+	}
+	var data []byte
+	var sa syscall.Sockaddr
+	op := func() error {
+		var err error
+		data, sa, err = recvWhole(fd.sysfd, fd.family == syscall.AF_UNIX)
+		return wrapEAGAIN("recvfrom", err)
+	}
+	if err := p.io(dirRead, "socket recvfrom", op); err != nil {
+		return nil, nil, p.opErr("read", err)
+	}
+	var from net.Addr
+	if sa != nil {
+		from = sockaddrToAddr(fd.sotype, sa)
+	}
+	return data, from, nil
+}
+
+// recvWhole receives the next datagram of sysfd whole: at its own length for a unix socket,
+// through a buffer of the largest UDP payload otherwise.
+func recvWhole(sysfd int, unix bool) ([]byte, syscall.Sockaddr, error) {
+	if unix {
+		n, _, err := syscall.Recvfrom(sysfd, nil, syscall.MSG_PEEK|syscall.MSG_TRUNC)
+		if err != nil {
+			return nil, nil, err
+		}
+		data := make([]byte, n)
+		n, sa, err := syscall.Recvfrom(sysfd, data, 0)
+		return data[:n], sa, err
+	}
+	buf := udpBufs.Get().(*[maxUDP]byte)
+	defer udpBufs.Put(buf)
+	n, sa, err := syscall.Recvfrom(sysfd, buf[:], 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	return append([]byte(nil), buf[:n]...), sa, nil
 }
 
 // WriteTo sends b as one datagram to addr; a nil addr (or a nil *net.UDPAddr, *net.UnixAddr)
@@ -128,7 +199,8 @@ func (p *PacketConn) io(dir int, label string, op func() error) error {
 	return fd.ioPlain(context.Background(), ev, label, op)
 }
 
-// Read reads one datagram from the connected peer.
+// Read reads one datagram from the connected peer; a datagram longer than b is truncated without
+// an error, as package net's Read does.
 func (p *PacketConn) Read(b []byte) (int, error) {
 	if p == nil {
 		return 0, errNilSocket("read")
