@@ -365,6 +365,7 @@ var zeroTypes = map[string]ztype{
 		sockMethods(),
 		names("Accept AcceptConn", sockCall(usable)),
 		names("Addr", getter(zeroResult)),
+		names("SetUnlinkOnClose", noop()),
 	)},
 	"socket.PacketConn": {typ: reflect.TypeFor[socket.PacketConn](), methods: merge(
 		sockMethods(),
@@ -517,6 +518,7 @@ var zeroUnreachable = map[string]string{
 	"ghttp.chunkWriter":          "the chunked encoder under a response being served",
 	"ghttp.connReader":           "the reader under a served connection",
 	"ghttp.connWriter":           "the writer under a served connection",
+	"ghttp.connBuf":              "the write buffer under a served connection",
 	"ghttp.pcReader":             "the reader under a client connection",
 	"ghttp.statusError":          "the error a served request answers with a status, never returned",
 	"ghttp.timeoutError":         "the error of a client request whose deadline passed",
