@@ -189,7 +189,9 @@ func (w *response) EnableFullDuplex() error {
 // Hijack hands the connection over to the handler (http.Hijacker): the returned net.Conn is the
 // server's cooperative *socket.Conn (or the *tls.Conn over it), and the ReadWriter holds what
 // was already read and not yet written. The server no longer touches the connection; the caller
-// closes it, from a greenlet of the server's hub.
+// closes it, from a greenlet of the server's hub. A *tls.Conn takes sync.Mutex locks around its
+// reads and around its writes: use it from one greenlet at a time in each direction, since a
+// second greenlet blocking on one of those locks would block the hub's goroutine.
 func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if w.handlerDone {
 		// net/http panics too: the handler's response is gone.
