@@ -369,7 +369,7 @@ var zeroTypes = map[string]ztype{
 	)},
 	"socket.PacketConn": {typ: reflect.TypeFor[socket.PacketConn](), methods: merge(
 		sockMethods(),
-		names("Read ReadFrom Write WriteTo", sockCall(usable)),
+		names("Read ReadFrom ReadDatagram Write WriteTo", sockCall(usable)),
 	)},
 	"socket.Dialer": {typ: reflect.TypeFor[socket.Dialer](), methods: map[string]zcase{
 		"Dial":        affine(fails(as[net.UnknownNetworkError]())),
