@@ -262,10 +262,10 @@ func (q *Queue[T]) MaxSize() int {
 
 // Len returns how many items the queue holds (gevent's qsize).
 func (q *Queue[T]) Len() int {
-	if q == nil {
-		return 0
+	if q == nil || q.items == nil {
+		return 0 // a zero queue is read without creating its store
 	}
-	return q.store().len()
+	return q.items.len()
 }
 
 // Empty reports whether the queue holds no item.
@@ -656,10 +656,10 @@ func (q *JoinableQueue[T]) TryPut(item T) error {
 
 // Unfinished returns how many items were put and not yet marked done.
 func (q *JoinableQueue[T]) Unfinished() int {
-	if q == nil {
-		return 0
+	if q == nil || q.joinable == nil {
+		return 0 // read without creating the count
 	}
-	return q.state().unfinished
+	return q.joinable.unfinished
 }
 
 // TaskDone marks one item as processed; ErrTaskDone if none is unfinished.

@@ -152,3 +152,26 @@ func TestNilContextWithItems(t *testing.T) {
 		return nil
 	})
 }
+
+// Reading a zero queue's size creates nothing, so concurrent readers race
+// with nothing (Len and Unfinished used to create the store and the task
+// count; the race detector checks).
+func TestZeroQueueReadersDoNotWrite(t *testing.T) {
+	var q queue.Queue[int]
+	var jq queue.JoinableQueue[int]
+	read := func() {
+		for range 100 {
+			_ = q.Len()
+			_ = q.Empty()
+			_ = jq.Unfinished()
+		}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		read()
+	}()
+	read()
+	<-done
+	assert.Zero(t, q.Len())
+}
