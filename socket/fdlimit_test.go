@@ -4,8 +4,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -17,37 +15,6 @@ import (
 	"github.com/geventgo/geventgo/scheduler"
 	"github.com/geventgo/geventgo/socket"
 )
-
-// fdLimitChild names, in the environment of a child test process, the test it runs.
-//
-// RLIMIT_NOFILE is process-wide, so a test that lowers it runs in a child: the test re-executes
-// its own binary (os.Executable) with -test.run selecting only itself and fdLimitChild set to
-// its name; in the child the same function sees the variable and runs the body, which lowers
-// the child's soft limit. The parent fails with the child's output if the child fails.
-const fdLimitChild = "GEVENTGO_SOCKET_FDLIMIT_CHILD"
-
-// inFDLimitChild reports whether the running test is the child. In the parent it runs the child,
-// checks that it passed and logs the lines the child marked "measured:".
-func inFDLimitChild(t *testing.T) bool {
-	t.Helper()
-	if os.Getenv(fdLimitChild) == t.Name() {
-		return true
-	}
-	exe, err := os.Executable()
-	require.NoError(t, err)
-	cmd := exec.CommandContext(testctx.Within(t, 2*time.Minute), exe,
-		"-test.run=^"+t.Name()+"$", "-test.count=1", "-test.v")
-	cmd.Env = append(os.Environ(), fdLimitChild+"="+t.Name())
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "the child test failed:\n%s", out)
-	require.Contains(t, string(out), "--- PASS: "+t.Name(), "the child ran the test:\n%s", out)
-	for line := range strings.Lines(string(out)) {
-		if strings.Contains(line, "measured:") {
-			t.Log("child " + strings.TrimSpace(line))
-		}
-	}
-	return false
-}
 
 // fdOpen reports whether fd is an open descriptor of the process.
 func fdOpen(fd int) bool {
@@ -107,9 +74,9 @@ func dialAbove(t *testing.T, addr net.Addr, n, from int) []int {
 // instead of spinning: the back-off used to wait on the read side, which the readable listener
 // woke at once, so the hub turned ~240k times a second. Once descriptors are freed, accepting
 // resumes and every pending connection is served. Runs in a child process with a lowered
-// RLIMIT_NOFILE (see fdLimitChild).
+// RLIMIT_NOFILE (see inChildProcess).
 func TestAcceptAtFDLimit(t *testing.T) {
-	if !inFDLimitChild(t) {
+	if !inChildProcess(t) {
 		return
 	}
 	const clients, free, window = 100, 10, 200 * ms

@@ -307,7 +307,9 @@ func stubLookup(t *testing.T) (release func()) {
 }
 
 // TestDialTimeoutBoundsSlowLookupTimingSensitive: DialTimeout's timeout covers the name lookup,
-// so a lookup that hangs ends the dial after the timeout (it took the resolver's own 2 s).
+// so a lookup that hangs ends the dial after the timeout (it took the resolver's own 2 s). This
+// is the LookupHost hook's path; TestDialBoundsSlowSystemResolverTimingSensitive takes the
+// default one, to a DNS server that never answers.
 // Timing-sensitive: it asserts the dial ends well before a second.
 func TestDialTimeoutBoundsSlowLookupTimingSensitive(t *testing.T) {
 	stubLookup(t)
