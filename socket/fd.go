@@ -351,6 +351,10 @@ func (fd *netFD) armTimer(s *side, d time.Duration) error {
 		s.timer = t
 	}
 	_ = s.timer.Stop()
+	// libev times the timer from the loop's cached clock, which lags by as
+	// long as the hub ran without polling: refresh it, or the deadline fires
+	// that much early.
+	_ = fd.hub.Loop().UpdateNow()
 	if err := s.timer.Set(max(d, 0).Seconds(), 0); err != nil {
 		return err
 	}

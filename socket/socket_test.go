@@ -173,6 +173,27 @@ func TestReadDeadline(t *testing.T) {
 	})
 }
 
+// A deadline set after the hub ran for a while without polling (its loop's
+// cached clock lags) is not reached early: the read used to time out as
+// long before the deadline as the hub had been busy.
+func TestDeadlineNotEarlyAfterBusyHub(t *testing.T) {
+	run(t, func() error {
+		a, b, err := socket.Socketpair()
+		require.NoError(t, err)
+		defer a.Close()
+		defer b.Close()
+		require.NoError(t, scheduler.Sleep(bg, time.Millisecond)) // the loop time is fresh here
+		for busy := time.Now(); time.Since(busy) < 30*ms; {       // the hub does not poll meanwhile
+		}
+		deadline := time.Now().Add(20 * ms)
+		require.NoError(t, a.SetReadDeadline(deadline))
+		_, err = a.Read(make([]byte, 1))
+		require.ErrorIs(t, err, os.ErrDeadlineExceeded)
+		assert.False(t, time.Now().Before(deadline), "the read gave up %v before its deadline", time.Until(deadline))
+		return nil
+	})
+}
+
 func TestDeadlineChangedWhileBlocked(t *testing.T) {
 	run(t, func() error {
 		a, b, err := socket.Socketpair()
