@@ -124,7 +124,9 @@ func (h *Hub) setRunning(c *gctx) {
 // the detector delivers the report of a stall, the greenlet that ends the
 // stall waits here until the report is out, so the handler never runs
 // alongside the hub's greenlets (see watchdog's stall.report). One load of
-// a flag on the line running was just written to.
+// a flag on the line running was just written to. With it setRunning no
+// longer inlines, so the switch paths (switchFrom, Waiter.get, yield)
+// write both out.
 func (h *Hub) syncReport() {
 	if h.reporting.Load() {
 		h.waitReport()
@@ -503,10 +505,13 @@ func (h *Hub) Switch() (any, error) {
 
 // switchFrom is Switch after the caller was checked.
 func (h *Hub) switchFrom(c *gctx) (any, error) {
+	// setRunning written out (see syncReport).
 	h.switches++
-	h.setRunning(h.hubC)
+	h.running.Store(h.switches<<32 | uint64(uint32(h.hubC.goid.Load())))
+	h.syncReport()
 	v, err := h.raw.Switch(nil)
-	h.setRunning(c)
+	h.running.Store(h.switches<<32 | uint64(uint32(c.goid.Load())))
+	h.syncReport()
 	return v, err
 }
 

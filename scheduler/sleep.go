@@ -64,7 +64,8 @@ func (h *Hub) yield(c *gctx) error {
 	cb := h.cbs.pushCtx(c)
 	mine := uint64(uint32(c.goid.Load()))
 	h.switches++
-	h.setRunning(h.hubC)
+	h.running.Store(h.switches<<32 | uint64(uint32(h.hubC.goid.Load())))
+	h.syncReport()
 	_, err := h.raw.Switch(nil)
 	h.running.Store(h.switches<<32 | mine)
 	h.syncReport()

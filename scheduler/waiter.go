@@ -189,7 +189,8 @@ func (w *Waiter) get(h *Hub, c *gctx) (any, error) {
 	// in cache: after it, c may be a miss.
 	mine := uint64(uint32(c.goid.Load()))
 	h.switches++
-	h.setRunning(h.hubC)
+	h.running.Store(h.switches<<32 | uint64(uint32(h.hubC.goid.Load())))
+	h.syncReport()
 	v, err := h.raw.Switch(nil)
 	h.running.Store(h.switches<<32 | mine)
 	h.syncReport()
