@@ -49,7 +49,8 @@ type conn struct {
 	werr    error // the first write error
 
 	lastMethod string
-	inflight   *response // the response whose handler runs
+	inflight   *response   // the response whose handler runs
+	hdrSnap    http.Header // the header snapshot's map, reused by every response
 
 	state     http.ConnState
 	stateUnix int64 // when state was set (Unix seconds)

@@ -100,6 +100,17 @@ func diffHandlerMore(w http.ResponseWriter, r *http.Request) {
 	case "/identity":
 		w.Header().Set("Transfer-Encoding", "identity")
 		_, _ = io.WriteString(w, "close-delimited")
+	case "/late-header":
+		// Changes after WriteHeader have no effect: the header is written as it was.
+		h := w.Header()
+		h.Set("X-Set", "before")
+		h["X-Add"] = make([]string, 1, 4) // room to append in place
+		h["X-Add"][0] = "first"
+		w.WriteHeader(http.StatusOK)
+		h.Set("X-Set", "after")
+		h.Add("X-Add", "second")
+		h.Set("X-New", "after")
+		_, _ = io.WriteString(w, "late header changes")
 	case "/probe":
 		_, _ = io.WriteString(w, "probe answered")
 	default:
@@ -202,6 +213,7 @@ var diffCases = []diffCase{
 	{name: "trailers", raw: "GET /trailer HTTP/1.1\r\nHost: a\r\n\r\n"},
 	{name: "early hints", raw: "GET /103 HTTP/1.1\r\nHost: a\r\n\r\n"},
 	{name: "content sniffing", raw: "GET /sniff HTTP/1.1\r\nHost: a\r\n\r\n"},
+	{name: "header changed after WriteHeader", raw: "GET /late-header HTTP/1.1\r\nHost: a\r\n\r\n"},
 	{name: "identity response", raw: "GET /identity HTTP/1.1\r\nHost: a\r\n\r\n"},
 	{name: "OPTIONS *", raw: "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n"},
 	{name: "OPTIONS * with a large body", raw: "OPTIONS * HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\n\r\n" + strings.Repeat("o", 5000)},

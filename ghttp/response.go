@@ -67,7 +67,7 @@ func (w *response) Header() http.Header {
 	if w.cw.header == nil && w.wroteHeader && !w.cw.wroteHeader {
 		// Between the logical and the physical write of the header: keep a snapshot of what
 		// WriteHeader saw, as net/http does.
-		w.cw.header = w.handlerHeader.Clone()
+		w.cw.header = w.snapshotHeader()
 	}
 	w.calledHeader = true
 	return w.handlerHeader
@@ -103,7 +103,7 @@ func (w *response) WriteHeader(code int) {
 	w.wroteHeader = true
 	w.status = code
 	if w.calledHeader && w.cw.header == nil {
-		w.cw.header = w.handlerHeader.Clone()
+		w.cw.header = w.snapshotHeader()
 	}
 	if cl := headerGet(w.handlerHeader, "Content-Length"); cl != "" {
 		v, err := strconv.ParseInt(cl, 10, 64)
@@ -207,6 +207,26 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		w.w = nil
 	}
 	return rwc, buf, err
+}
+
+// snapshotHeader returns the header as it is now, for the physical write, which may come
+// later, when the handler may have changed its map (changes after WriteHeader have no effect,
+// trailers aside). net/http clones the map; this copies it shallowly into a map the connection
+// reuses, which costs no allocation once warm: Set replaces a key's slice and Add appends past
+// the copied length, so neither shows in the snapshot. The writeHeader that follows edits the
+// snapshot, never the handler's map.
+func (w *response) snapshotHeader() http.Header {
+	m := w.c.hdrSnap
+	if m == nil {
+		m = make(http.Header, len(w.handlerHeader))
+		w.c.hdrSnap = m
+	} else {
+		clear(m)
+	}
+	for k, v := range w.handlerHeader {
+		m[k] = v
+	}
+	return m
 }
 
 // bodyAllowed reports whether the status written allows a body.
