@@ -10,8 +10,11 @@ import (
 // detector, frees the loop and closes the goroutine's main greenlet; the
 // goroutine may then create a new hub. It must be called from
 // the main greenlet of the owning goroutine; Destroy of a destroyed hub is a
-// no-op.
+// no-op. A nil or zero Hub is no hub: ErrNotGreenlet.
 func (h *Hub) Destroy() error {
+	if h == nil || h.loop == nil {
+		return opErr("Hub.Destroy", ErrNotGreenlet)
+	}
 	if h.destroyed.Load() {
 		return nil
 	}
@@ -57,8 +60,9 @@ func (h *Hub) Destroy() error {
 	return nil
 }
 
-// Destroyed reports whether Destroy ran. Goroutine-safe.
-func (h *Hub) Destroyed() bool { return h.destroyed.Load() }
+// Destroyed reports whether Destroy ran (false for a nil Hub).
+// Goroutine-safe.
+func (h *Hub) Destroyed() bool { return h != nil && h.destroyed.Load() }
 
 // Main runs fn as the main greenlet of a new hub on the calling goroutine
 // and destroys the hub when fn returns, so that nothing (greenlet, loop,

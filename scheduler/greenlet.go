@@ -213,15 +213,24 @@ func (t *task) refuse(err error) {
 }
 
 // Value is the body's result once the greenlet is ready (the zero value
-// before, and after a failure).
-func (g *Greenlet[T]) Value() T { return g.value }
+// before, after a failure, and for a nil Greenlet).
+func (g *Greenlet[T]) Value() T {
+	if g == nil {
+		var zero T
+		return zero
+	}
+	return g.value
+}
 
 // Get waits until the greenlet is ready or ctx is done and returns its
 // result: the value and the error it failed with. A wait that ends early
 // returns its own error (ContextError's, or what was thrown into the
-// caller).
+// caller). A nil Greenlet returns ErrNilArgument.
 func (g *Greenlet[T]) Get(ctx context.Context) (T, error) {
 	var zero T
+	if g == nil {
+		return zero, opErr("Greenlet.Get", ErrNilArgument)
+	}
 	if err := g.task.wait("Greenlet.Get", ctx); err != nil {
 		return zero, err
 	}
@@ -229,9 +238,12 @@ func (g *Greenlet[T]) Get(ctx context.Context) (T, error) {
 }
 
 // TryGet returns the result if the greenlet is ready, else an error
-// matching ErrNotReady.
+// matching ErrNotReady; a nil Greenlet returns ErrNilArgument.
 func (g *Greenlet[T]) TryGet() (T, error) {
 	var zero T
+	if g == nil {
+		return zero, opErr("Greenlet.TryGet", ErrNilArgument)
+	}
 	if g.ready {
 		// A greenlet refused at Spawn has no hub but is ready.
 		if g.hub != nil {
@@ -290,7 +302,8 @@ func (t *task) Hub() *Hub { return t.hub }
 // Start schedules the greenlet to start in the next drain of the hub's
 // callbacks; it does nothing if it was started or killed already. It
 // returns ErrNotGreenlet outside a greenlet of the greenlet's hub and
-// ErrNilArgument for a greenlet made with a nil body.
+// ErrNilArgument for a greenlet made with a nil body (and for the zero
+// Greenlet, which has none).
 func (t *task) Start() error {
 	if err := t.startable("Greenlet.Start"); err != nil || t.state != stNew {
 		return err
@@ -322,7 +335,7 @@ func (t *task) StartLater(d time.Duration) error {
 // startable binds an unbound greenlet to the caller's hub and checks that
 // the caller may start it.
 func (t *task) startable(op string) error {
-	if !t.impl.hasBody() && t.state == stNew {
+	if t.impl == nil || (!t.impl.hasBody() && t.state == stNew) {
 		return opErr(op, ErrNilArgument)
 	}
 	c := currentCtx()

@@ -219,6 +219,9 @@ func defaultErrorHandler(err error) {
 // hub (a Post it waits on, a blocking call): the hub cannot go on until it
 // returns. Goroutine-safe.
 func (h *Hub) SetErrorHandler(fn func(error)) {
+	if h == nil {
+		return
+	}
 	if fn == nil {
 		fn = defaultErrorHandler
 	}
@@ -228,6 +231,12 @@ func (h *Hub) SetErrorHandler(fn func(error)) {
 // SetErrorOutput is SetErrorHandler printing each report but exit requests
 // to w, one call of the handler at a time.
 func (h *Hub) SetErrorOutput(w io.Writer) {
+	if h == nil {
+		return
+	}
+	if w == nil {
+		w = io.Discard
+	}
 	h.SetErrorHandler(func(err error) {
 		if !errors.Is(err, ErrExit) {
 			fmt.Fprintf(w, "%v\n", err)
@@ -283,17 +292,29 @@ func (h *Hub) callLocked(fn func(error), id int64, err error) {
 // SetSwitchInterval sets how long one drain of the callback queue may run
 // before the loop is polled; d <= 0 restores DefaultSwitchInterval.
 func (h *Hub) SetSwitchInterval(d time.Duration) {
+	if h == nil {
+		return
+	}
 	if d <= 0 {
 		d = DefaultSwitchInterval
 	}
 	h.switchInterval = d
 }
 
-// Loop returns the hub's libev loop. Hub-affine.
-func (h *Hub) Loop() *cev.Loop { return h.loop }
+// Loop returns the hub's libev loop (nil for a nil or zero Hub). Hub-affine.
+func (h *Hub) Loop() *cev.Loop {
+	if h == nil {
+		return nil
+	}
+	return h.loop
+}
 
-// Stats returns the loop statistics. Hub-affine.
+// Stats returns the loop statistics (zero for a nil or zero Hub).
+// Hub-affine.
 func (h *Hub) Stats() Stats {
+	if h == nil || h.wd == nil {
+		return Stats{}
+	}
 	return Stats{
 		Iterations:       h.wd.iter.Load(),
 		Switches:         h.switches,
@@ -306,8 +327,12 @@ func (h *Hub) Stats() Stats {
 // RunCallback queues fn to run on the hub at the start of the next loop
 // iteration, in FIFO order (gevent's loop.run_callback). Callbacks queued
 // while the queue drains run in the same drain. A panic in fn is reported to
-// the error handler and the drain goes on. Hub-affine.
+// the error handler and the drain goes on. Hub-affine. A nil Hub queues
+// nothing and returns a Callback that is not pending.
 func (h *Hub) RunCallback(fn func()) Callback {
+	if h == nil {
+		return Callback{}
+	}
 	b, i := h.cbs.push(cbEntry{fn: fn})
 	return Callback{b: b, i: int32(i), gen: b.gen}
 }
@@ -322,9 +347,17 @@ func (h *Hub) runCallbackArg(fn func(any), arg any) Callback {
 // goroutine-safe entry into a hub: the queue is mutex-protected and one
 // ev_async_send wakes the loop (coalesced sends lose nothing because the
 // whole queue is drained on each wake). It returns ErrHubDestroyed after
-// Destroy. Post alone does not keep the loop alive: a greenlet waiting for a
-// Post from a goroutine should use RunBlocking or hold KeepAlive.
+// Destroy, and ErrNilArgument for a nil fn or a nil Hub. Post alone does not
+// keep the loop alive: a greenlet waiting for a Post from a goroutine should
+// use RunBlocking or hold KeepAlive.
 func (h *Hub) Post(fn func()) error {
+	if h == nil || fn == nil {
+		return opErr("Hub.Post", ErrNilArgument)
+	}
+	if h.async == nil {
+		// A zero Hub: no loop to wake.
+		return opErr("Hub.Post", ErrNotGreenlet)
+	}
 	h.postMu.Lock()
 	if h.destroyed.Load() {
 		h.postMu.Unlock()
@@ -358,14 +391,24 @@ func (h *Hub) runPosted() {
 
 // Done returns a channel that is closed when Destroy starts: a goroutine
 // waiting for the outcome of a Post selects on it, because functions still
-// queued when the hub is destroyed never run. Goroutine-safe.
-func (h *Hub) Done() <-chan struct{} { return h.done }
+// queued when the hub is destroyed never run. Goroutine-safe. A nil or zero
+// Hub's channel is nil: no hub ever starts its Destroy.
+func (h *Hub) Done() <-chan struct{} {
+	if h == nil {
+		return nil
+	}
+	return h.done
+}
 
 // KeepAlive makes the loop count one more outstanding event source, so a
 // greenlet waiting for a Post from another goroutine does not get LoopExit.
 // Call the returned release exactly once, on the hub, when the source is
-// done. Hub-affine.
+// done. Hub-affine. A nil or zero Hub has no loop to keep: its release does
+// nothing.
 func (h *Hub) KeepAlive() (release func()) {
+	if h == nil || h.loop == nil {
+		return func() {}
+	}
 	h.keepAlive++
 	h.loop.Ref()
 	done := false

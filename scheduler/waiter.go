@@ -35,16 +35,26 @@ type Waiter struct {
 func NewWaiter(label string) *Waiter { return &Waiter{hub: CurrentHub(), label: label} }
 
 // SetLabel sets what a greenlet blocked in Get is reported as waiting on.
-func (w *Waiter) SetLabel(label string) { w.label = label }
+// A nil Waiter ignores it.
+func (w *Waiter) SetLabel(label string) {
+	if w != nil {
+		w.label = label
+	}
+}
 
-// Hub returns the hub the waiter belongs to.
-func (w *Waiter) Hub() *Hub { return w.hub }
+// Hub returns the hub the waiter belongs to (nil for a nil Waiter).
+func (w *Waiter) Hub() *Hub {
+	if w == nil {
+		return nil
+	}
+	return w.hub
+}
 
 func (w *Waiter) reset() { w.has, w.value, w.err = false, nil, nil }
 
 // Ready reports whether a value or error was delivered and not yet consumed
-// by a waiting greenlet.
-func (w *Waiter) Ready() bool { return w.has }
+// by a waiting greenlet (false for a nil Waiter).
+func (w *Waiter) Ready() bool { return w != nil && w.has }
 
 // Switch delivers value: the greenlet blocked in Get resumes at once with it,
 // or, if nobody waits yet, the value is stored for the next Get. Meant to be
@@ -58,8 +68,11 @@ func (w *Waiter) Ready() bool { return w.has }
 // transfer) instead of four: each frame between the hub's code and the
 // switch is a return the CPU mispredicts once the greenlet has run. The
 // goroutine check is a read of the hub greenlet's id instead of a context
-// lookup.
+// lookup. A nil Waiter has nobody to wake: the value is dropped.
 func (w *Waiter) Switch(value any) {
+	if w == nil {
+		return
+	}
 	if h := w.hub; h != nil && h.hubC.goid.Load() == goid.Get() && w.waiting != nil {
 		t := w.waiting
 		w.waiting = nil
@@ -81,9 +94,13 @@ func (w *Waiter) Switch(value any) {
 // on a rendezvous that is a sizeable part of the hand-over. A Waiter nobody
 // waits on gets the value stored, as with Switch. Called anywhere but on
 // h's hub greenlet, it calls Switch on each waiter, which defers or posts
-// the wake-ups.
+// the wake-ups. A nil next has nothing to hand over; a nil or zero Hub
+// switches nothing itself either: each Waiter's Switch does.
 func (h *Hub) SwitchEach(next func() (*Waiter, any)) {
-	onHub := h.hubC.goid.Load() == goid.Get()
+	if next == nil {
+		return
+	}
+	onHub := h != nil && h.hubC != nil && h.hubC.goid.Load() == goid.Get()
 	for {
 		w, v := next()
 		if w == nil {
@@ -101,8 +118,13 @@ func (h *Hub) SwitchEach(next func() (*Waiter, any)) {
 	}
 }
 
-// Throw is Switch delivering an error: Get returns err.
-func (w *Waiter) Throw(err error) { w.deliver(nil, err) }
+// Throw is Switch delivering an error: Get returns err. A nil Waiter drops
+// it.
+func (w *Waiter) Throw(err error) {
+	if w != nil {
+		w.deliver(nil, err)
+	}
+}
 
 func (w *Waiter) deliver(value any, err error) {
 	c := currentCtx()
@@ -147,8 +169,12 @@ func (w *Waiter) deliver(value any, err error) {
 // error is thrown into the greenlet meanwhile (a *Timeout, GreenletExit from
 // Kill, a *LoopExitError when nothing can wake it) and ContextError's error
 // when ctx is done first. From a goroutine that is not a greenlet of the
-// waiter's hub, or from the hub itself, it returns ErrNotGreenlet.
+// waiter's hub, or from the hub itself, it returns ErrNotGreenlet; a nil
+// Waiter returns ErrNilArgument.
 func (w *Waiter) Get(ctx context.Context) (any, error) {
+	if w == nil {
+		return nil, opErr("Waiter.Get", ErrNilArgument)
+	}
 	if w.has {
 		return w.value, w.err
 	}
@@ -266,8 +292,12 @@ type Waker struct {
 func NewWaker() *Waker { return &Waker{} }
 
 // Fire wakes the greenlet waiting on the waker's watcher; it does nothing if
-// no greenlet waits. Hub-affine: call it from the watcher's callback.
+// no greenlet waits (nor does a nil Waker). Hub-affine: call it from the
+// watcher's callback.
 func (k *Waker) Fire(revents int) {
+	if k == nil {
+		return
+	}
 	c := k.waiting
 	if c == nil {
 		return

@@ -55,8 +55,12 @@ type watchdog struct {
 // spawn, a timer, a socket's readiness), until its next switch; the hub
 // greenlet itself is reported only for callbacks that run long outside the
 // loop's poll (watcher callbacks are dispatched inside it, and gevent does
-// not blame the hub either). Goroutine-safe.
+// not blame the hub either). Goroutine-safe; a nil or zero Hub has no
+// detector and ignores it.
 func (h *Hub) SetBlockingThreshold(d time.Duration) {
+	if h == nil || h.wd == nil {
+		return
+	}
 	if d < 0 {
 		d = 0
 	}

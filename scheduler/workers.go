@@ -93,8 +93,13 @@ func (h *Hub) putWorker(w *worker) {
 }
 
 // IdleWorkers returns how many finished greenlets' coroutines the hub keeps
-// for reuse by the next spawns. Hub-affine.
-func (h *Hub) IdleWorkers() int { return len(h.pool.idle) + len(h.pool.dying) }
+// for reuse by the next spawns (0 for a nil Hub). Hub-affine.
+func (h *Hub) IdleWorkers() int {
+	if h == nil {
+		return 0
+	}
+	return len(h.pool.idle) + len(h.pool.dying)
+}
 
 func (h *Hub) trimInterval() time.Duration {
 	if d := h.pool.interval; d > 0 {

@@ -128,15 +128,13 @@ var zeroTypes = map[string]ztype{
 		names("Link LinkException LinkValue Rawlink", getter(zeroResult).onLive(zeroResult)),
 		names("Unlink UnlinkAll SetName", noop()),
 		names("Join Kill KillAsync", everywhere(fails(notGreenlet)).onNil(fails(nilArg)).onLive(usable)),
-		names("Start StartLater", everywhere(fails(nilArg, notGreenlet)).onNil(fails(nilArg)).onLive(usable).
-			knownAt(defZeroGreenlet, zeroAnywhere)),
+		names("Start StartLater", everywhere(fails(nilArg, notGreenlet)).onNil(fails(nilArg)).onLive(usable)),
 		map[string]zcase{
 			"Context": getter(usable),
-			"Get":     everywhere(fails(notGreenlet)).onNil(fails(nilArg)).onLive(usable).knownAt(defNilGreenlet, nilAnywhere),
+			"Get":     everywhere(fails(notGreenlet)).onNil(fails(nilArg)).onLive(usable),
 			// The live greenlet runs in the hub's next turn: not ready yet.
-			"TryGet": everywhere(fails(notGreenlet)).onNil(fails(nilArg)).onLive(fails(is(scheduler.ErrNotReady))).
-				knownAt(defNilGreenlet, nilAnywhere),
-			"Value": getter(zeroResult).onLive(usable).knownAt(defNilGreenlet, nilAnywhere),
+			"TryGet": everywhere(fails(notGreenlet)).onNil(fails(nilArg)).onLive(fails(is(scheduler.ErrNotReady))),
+			"Value":  getter(zeroResult).onLive(usable),
 		},
 	)},
 	"scheduler.Hub": {typ: reflect.TypeFor[scheduler.Hub](), live: liveHub, methods: merge(
@@ -147,24 +145,24 @@ var zeroTypes = map[string]ztype{
 		// No targets: the set is emptied (the walk's own hub has none left).
 		names("SetSystemErrors", everywhere(usable).onNil(fails(nilArg))),
 		names("SystemErrors", getter(zeroResult).onLive(usable)),
-		names("Destroyed IdleWorkers Loop", getter(zeroResult).onLive(usable).knownAt(defNilHub, nilAnywhere)),
-		names("SetErrorHandler SetErrorOutput SetSwitchInterval RunCallback", noop().knownAt(defNilHub, nilAnywhere)),
+		names("Destroyed IdleWorkers Loop", getter(zeroResult).onLive(usable)),
+		names("SetErrorHandler SetErrorOutput SetSwitchInterval RunCallback", noop()),
 		names("HandleError", noop()),
-		names("SetBlockingThreshold", noop().knownAt(defNilHub, nilAnywhere).knownAt(defZeroHub, zeroAnywhere)),
-		names("Stats", getter(zeroResult).onLive(usable).knownAt(defNilHub, nilAnywhere).knownAt(defZeroHub, zeroAnywhere)),
+		names("SetBlockingThreshold", noop()),
+		names("Stats", getter(zeroResult).onLive(usable)),
 		// A nil next: nothing to hand over.
-		names("SwitchEach", noop().knownAt(defNilHub, nilAnywhere).knownAt(defZeroHub, zeroAnywhere).knownAt(defSwitchEachNil, liveInHub)),
+		names("SwitchEach", noop()),
 		map[string]zcase{
-			"Destroy": everywhere(fails(notGreenlet)).noLiveCall("destroying the walk's own hub ends the walk; Destroy's own tests cover it").
-				knownAt(defNilHub, nilAnywhere).knownAt(defZeroHub, zeroInGoroutine),
-			"Done": getter(zeroResult).onLive(usable).knownAt(defNilHub, nilAnywhere),
-			"Join": everywhere(fails(notGreenlet)).onLive(usable),
-			"KeepAlive": getter(usable).knownAt(defNilHub, nilAnywhere).releasing(func(out []reflect.Value) {
+			"Destroy": everywhere(fails(notGreenlet)).noLiveCall("destroying the walk's own hub ends the walk; Destroy's own tests cover it"),
+			"Done":    getter(zeroResult).onLive(usable),
+			"Join":    everywhere(fails(notGreenlet)).onLive(usable),
+			// A nil or zero Hub's release does nothing, but it is a func.
+			"KeepAlive": getter(usable).onNil(usable).releasing(func(out []reflect.Value) {
 				if !out[0].IsNil() {
 					out[0].Call(nil)
 				}
 			}),
-			"Post": everywhere(fails(nilArg)).knownAt(defNilHub, nilAnywhere).knownAt(defPostNil, zeroAnywhere|liveInHub),
+			"Post": everywhere(fails(nilArg)),
 			// Switch from main with nothing to wake it: LoopExit.
 			"Switch": everywhere(fails(notGreenlet)).onLive(fails(is(scheduler.ErrLoopExit))),
 			"Wait":   everywhere(fails(nilArg)),
@@ -186,16 +184,16 @@ var zeroTypes = map[string]ztype{
 		}),
 		"Unwrap": getter(usable),
 	}},
-	"scheduler.Waiter": {typ: reflect.TypeFor[scheduler.Waiter](), methods: knownAll(defNilWaiter, nilAnywhere, map[string]zcase{
+	"scheduler.Waiter": {typ: reflect.TypeFor[scheduler.Waiter](), methods: map[string]zcase{
 		"Get":      affine(fails(canceled)).cancelled(),
 		"Hub":      getter(zeroResult),
 		"Ready":    getter(zeroResult),
 		"SetLabel": noop(),
 		"Switch":   noop(),
 		"Throw":    noop(),
-	})},
+	}},
 	"scheduler.Waker": {typ: reflect.TypeFor[scheduler.Waker](), methods: map[string]zcase{
-		"Fire": noop().knownAt(defNilWaiter, nilAnywhere),
+		"Fire": noop(),
 	}},
 	"scheduler.deadlineError": {made: expiredContextError, methods: map[string]zcase{
 		"Error":     everywhere(gives("context deadline exceeded")),
@@ -488,18 +486,6 @@ var zeroTypes = map[string]ztype{
 		"Is":    everywhere(zeroResult),
 	}},
 }
-
-// The known defects the walk finds, for their owners (each case marked
-// with one is skipped, naming it, until the call does what the case wants).
-const (
-	defNilHub        = "scheduler: a nil *Hub panics (every method but Check, CheckWait, InHub, OnHub, Join, Switch and Wait)"
-	defZeroHub       = "scheduler: the zero Hub panics in SetBlockingThreshold, Stats, SwitchEach and, from a goroutine, Destroy (close of a nil channel)"
-	defPostNil       = "scheduler: Hub.Post accepts a nil fn and returns nil"
-	defSwitchEachNil = "scheduler: Hub.SwitchEach panics calling a nil next"
-	defZeroGreenlet  = "scheduler: the zero Greenlet panics in Start and StartLater"
-	defNilGreenlet   = "scheduler: a nil *Greenlet panics in Get, TryGet and Value"
-	defNilWaiter     = "scheduler: a nil *Waiter or *Waker panics"
-)
 
 // zeroUnreachable lists the unexported types that declare exported methods
 // the walk does not make, with why: no caller can reach them, or only a
