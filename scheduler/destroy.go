@@ -44,6 +44,7 @@ func (h *Hub) Destroy() error {
 	// goroutine (workers and the hub), so their defers run.
 	err := h.main.Close()
 	unregisterCtx(h.mainC)
+	h.mainC.locals, h.hubC.locals = nil, nil
 	for _, ht := range h.timers {
 		ht.fire = nil
 	}

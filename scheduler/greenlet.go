@@ -373,6 +373,9 @@ func (w *worker) main(first any) (any, error) {
 	j, _ := first.(job)
 	for j != nil {
 		j.runOn(c)
+		if c.locals != nil {
+			c.locals = nil
+		}
 		if h.destroyed.Load() {
 			return nil, nil
 		}

@@ -36,6 +36,9 @@ type gctx struct {
 	sleepFire func()
 	// curTask mirrors task for the blocking detector's goroutine.
 	curTask atomic.Pointer[task]
+	// locals are the greenlet's Local values; a worker drops them when its
+	// job ends, since the next job is another greenlet.
+	locals []localEntry
 }
 
 // waitLabel formats what the greenlet waits on, for reports.
