@@ -409,6 +409,12 @@ func (fd *netFD) teardown() {
 // returns. If the hub is destroyed before the teardown runs (or was already), its loop never
 // polls again and Close drops the base reference itself.
 func (fd *netFD) Close() error {
+	if fd.sh.Load() != nil && fd.hub.Destroyed() {
+		// The hub's destruction closed the socket; its reaper may still be on the way.
+		fd.abandon()
+		<-fd.ref.doneCh()
+		return ErrClosed
+	}
 	if !fd.ref.markClosing() {
 		return ErrClosed
 	}

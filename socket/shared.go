@@ -164,6 +164,10 @@ func (fd *netFD) ioShared(ctx context.Context, dir int, op func() error) error {
 		if sh.dl[dir].expired() {
 			return ErrTimeout
 		}
+		if fd.hub.Destroyed() {
+			// The reaper closes the fd soon; no call may get through before.
+			return ErrClosed
+		}
 		if !fd.ref.incref() {
 			return ErrClosed
 		}
@@ -249,7 +253,7 @@ func (fd *netFD) sleepShared(d time.Duration) error {
 
 // setDeadlineShared sets a shared socket's deadlines; Set*Deadline from any goroutine.
 func (fd *netFD) setDeadlineShared(t time.Time, read, write bool) error {
-	if fd.ref.isClosing() {
+	if fd.ref.isClosing() || fd.hub.Destroyed() {
 		return ErrClosed
 	}
 	sh := fd.sh.Load()
