@@ -45,6 +45,7 @@ func (h *Hub) Destroy() error {
 	err := h.main.Close()
 	unregisterCtx(h.mainC)
 	h.mainC.locals, h.hubC.locals = nil, nil
+	h.raws, h.spawnCBs = nil, nil
 	for _, ht := range h.timers {
 		ht.fire = nil
 	}

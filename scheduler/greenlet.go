@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/geventgo/geventgo/greenlet"
 	"github.com/petermattis/goid"
@@ -46,6 +47,12 @@ type task struct {
 	name  atomic.Pointer[string]
 	state taskState
 	ready bool // result reported: value/err are final
+	// spawnK and spawnP are the greenlet that created this one, until it
+	// finishes (spawntree.go); the small fields share one word.
+	spawnK spawnKind
+	// inSpawnCBs is set while the spawn callbacks hear of this greenlet.
+	inSpawnCBs bool
+	spawnP     unsafe.Pointer
 
 	startCB    Callback
 	startTimer *hubTimer
@@ -155,8 +162,10 @@ func (g *Greenlet[T]) runBody() {
 func New[T any](fn func() (T, error)) *Greenlet[T] {
 	g := &Greenlet[T]{fn: fn}
 	g.impl = g
-	if h := CurrentHub(); h != nil {
-		g.bindTo(h)
+	if c := currentCtx(); c != nil {
+		g.bindTo(c.hub)
+		// Frames above New: the caller, or Spawn, Go and SpawnLater.
+		g.spawnP, g.spawnK = spawnRecord(c, 1)
 	}
 	return g
 }
@@ -308,6 +317,9 @@ func (t *task) Start() error {
 	if err := t.startable("Greenlet.Start"); err != nil || t.state != stNew {
 		return err
 	}
+	if len(t.hub.spawnCBs) > 0 && !t.spawnCallbacks() {
+		return nil
+	}
 	t.state = stPending
 	t.hub.live.push(t)
 	t.startCB = t.hub.runCallbackArg(startTask, t)
@@ -318,6 +330,9 @@ func (t *task) Start() error {
 func (t *task) StartLater(d time.Duration) error {
 	if err := t.startable("Greenlet.StartLater"); err != nil || t.state != stNew {
 		return err
+	}
+	if len(t.hub.spawnCBs) > 0 && !t.spawnCallbacks() {
+		return nil
 	}
 	ht, err := t.hub.getTimer(d, func() {
 		t.startTimer = nil
@@ -431,6 +446,7 @@ func (t *task) finish(err error) {
 	}
 	t.ready = true
 	t.hub.live.remove(t)
+	t.spawnP, t.spawnK = nil, spawnNone
 	if t.cancel0 != nil {
 		t.cancel0(t.doneCauseFor(err))
 	}

@@ -39,6 +39,10 @@ type gctx struct {
 	// locals are the greenlet's Local values; a worker drops them when its
 	// job ends, since the next job is another greenlet.
 	locals []localEntry
+	// link is the Link callback a worker runs now.
+	link *linkJob
+	// raw is set for a greenlet of SpawnRaw: its spawner and state.
+	rawInfo *rawState
 }
 
 // waitLabel formats what the greenlet waits on, for reports.

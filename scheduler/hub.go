@@ -100,6 +100,15 @@ type Hub struct {
 	handlerOwner atomic.Int64
 	sysErrs      atomic.Pointer[[]error] // see SetSystemErrors
 
+	// The spawn tree and spawn callbacks (spawntree.go, spawncb.go) and
+	// the raw greenlets of SpawnRaw (spawnraw.go), hub-affine but
+	// recordStacks.
+	recordStacks atomic.Bool
+	spawnCBs     []spawnCallback
+	spawnCBSeq   SpawnCallbackID
+	raws         map[*gctx]struct{}
+	rawSeq       uint64
+
 	// labels are the pprof labels of the hub's goroutines and anchor finds
 	// its main goroutine, for the detector's stacks (greenletstack.go).
 	labels context.Context

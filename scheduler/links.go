@@ -78,7 +78,9 @@ type linkJob struct {
 }
 
 func (j *linkJob) runOn(c *gctx) {
+	c.link = j
 	defer func() {
+		c.link = nil
 		if r := recover(); r != nil {
 			c.hub.HandleError(opErr("link", panicError(r)))
 		}

@@ -63,6 +63,7 @@ var zeroFuncs = map[string]zfunc{
 	"scheduler.New":        {scheduler.New[int], everywhere(usable).following(errOf)},
 	"scheduler.Spawn":      {scheduler.Spawn[int], everywhere(fails(nilArg)).following(errOf)},
 	"scheduler.SpawnLater": {scheduler.SpawnLater[int], everywhere(fails(nilArg)).following(errOf)},
+	"scheduler.SpawnRaw":   {scheduler.SpawnRaw, everywhere(fails(nilArg))},
 	// Waiting for none of nothing: done at once, from anywhere.
 	"scheduler.IWait":        {scheduler.IWait[scheduler.Linkable], everywhere(usable)},
 	"scheduler.Wait":         {scheduler.Wait[scheduler.Linkable], everywhere(usable)},

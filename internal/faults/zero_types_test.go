@@ -118,6 +118,12 @@ var zeroTypes = map[string]ztype{
 		"Error":  everywhere(usable).onNil(gives("scheduler: <nil>")),
 		"Unwrap": everywhere(fails(is(scheduler.ErrLoopExit))),
 	}},
+	// The zero Local is usable in any greenlet of any hub.
+	"scheduler.Local": {typ: reflect.TypeFor[scheduler.Local[int]](), methods: map[string]zcase{
+		"Get":    getter(zeroResult),
+		"Set":    affine(usable),
+		"Delete": affine(usable),
+	}},
 	"scheduler.PanicError": {typ: reflect.TypeFor[scheduler.PanicError](), methods: errorMethods(
 		gives("panic: <nil>"), gives("scheduler: <nil>"))},
 	"scheduler.Greenlet": {typ: reflect.TypeFor[scheduler.Greenlet[int]](), live: liveGreenlet, methods: merge(
@@ -126,6 +132,8 @@ var zeroTypes = map[string]ztype{
 		names("Err ExitErr", getter(usable)),
 		names("Name String", getter(gives("Greenlet-0")).onLive(usable)),
 		names("Link LinkException LinkValue Rawlink", getter(zeroResult).onLive(zeroResult)),
+		// The live greenlet was spawned by main, without a recorded stack.
+		names("SpawningGreenlet SpawningStack", getter(zeroResult).onLive(zeroResult)),
 		names("Unlink UnlinkAll SetName", noop()),
 		names("Join Kill KillAsync", everywhere(fails(notGreenlet)).onNil(fails(nilArg)).onLive(usable)),
 		names("Start StartLater", everywhere(fails(nilArg, notGreenlet)).onNil(fails(nilArg)).onLive(usable)),
@@ -145,6 +153,8 @@ var zeroTypes = map[string]ztype{
 		// No targets: the set is emptied (the walk's own hub has none left).
 		names("SetSystemErrors", everywhere(usable).onNil(fails(nilArg))),
 		names("SystemErrors", getter(zeroResult).onLive(usable)),
+		names("RecordSpawnStacks", getter(zeroResult).onLive(usable)),
+		names("SetRecordSpawnStacks", noop()),
 		names("Destroyed IdleWorkers Loop", getter(zeroResult).onLive(usable)),
 		names("SetErrorHandler SetErrorOutput SetSwitchInterval RunCallback", noop()),
 		names("HandleError", noop()),
@@ -156,6 +166,9 @@ var zeroTypes = map[string]ztype{
 			"Destroy": everywhere(fails(notGreenlet)).noLiveCall("destroying the walk's own hub ends the walk; Destroy's own tests cover it"),
 			"Done":    getter(zeroResult).onLive(usable),
 			"Join":    everywhere(fails(notGreenlet)).onLive(usable),
+			// A nil callback is refused before the hub is looked at.
+			"AddSpawnCallback":    everywhere(fails(nilArg)),
+			"RemoveSpawnCallback": everywhere(fails(notGreenlet)).onLive(usable),
 			// A nil or zero Hub's release does nothing, but it is a func.
 			"KeepAlive": getter(usable).onNil(usable).releasing(func(out []reflect.Value) {
 				if !out[0].IsNil() {
@@ -204,6 +217,7 @@ var zeroTypes = map[string]ztype{
 	"scheduler.BlockedGreenlet": {typ: reflect.TypeFor[scheduler.BlockedGreenlet](), why: "plain fields of a LoopExitError: nothing to call"},
 	"scheduler.Stats":           {typ: reflect.TypeFor[scheduler.Stats](), why: "plain fields: nothing to call"},
 	"scheduler.LinkID":          {typ: reflect.TypeFor[scheduler.LinkID](), why: "a number: Unlink gets the zero one"},
+	"scheduler.SpawnCallbackID": {typ: reflect.TypeFor[scheduler.SpawnCallbackID](), why: "a number: RemoveSpawnCallback gets the zero one"},
 	"scheduler.Joinable":        {why: "an interface: JoinAll gets nil ones"},
 	"scheduler.Killable":        {why: "an interface: KillAll and KillAllAsync get nil ones"},
 	"scheduler.Linkable":        {why: "an interface: Wait and IWait get nil ones"},
