@@ -71,19 +71,7 @@ func (h *Hub) Destroyed() bool { return h != nil && h.destroyed.Load() }
 // watchdog) outlives it: the usual shape of a program's or a test's main. It
 // returns fn's error, else Destroy's; ErrHubExists when the goroutine
 // already runs a hub.
-func Main(fn func() error) (err error) {
-	if fn == nil {
-		return opErr("Main", ErrNilArgument)
-	}
-	h, err := NewHub()
-	if err != nil {
-		return err
-	}
-	// Deferred, so that a panic in fn still ends the greenlets' defers.
-	defer func() {
-		if derr := h.Destroy(); derr != nil && err == nil {
-			err = derr
-		}
-	}()
-	return fn()
-}
+//
+// The hub starts with the settings of the environment, as NewHub's;
+// Config.Main sets them in code.
+func Main(fn func() error) error { return Config{}.Main(fn) }

@@ -115,3 +115,21 @@ func ExampleExitError() {
 	}
 	// Output: exit with code 2
 }
+
+// A Config sets a hub's settings in code; the fields left zero come from
+// the GEVENTGO_* environment variables, else the defaults.
+func ExampleConfig() {
+	cfg := scheduler.Config{SwitchInterval: 2 * time.Millisecond, MaxBlockingTime: -1}
+	err := cfg.Main(func() error {
+		h := scheduler.CurrentHub()
+		fmt.Println(h.SwitchInterval(), h.BlockingThreshold())
+		return nil
+	})
+	fmt.Println(err)
+	_, err = scheduler.Config{ThreadpoolSize: -1}.NewHub()
+	fmt.Println(errors.Is(err, scheduler.ErrInvalidConfig))
+	// Output:
+	// 2ms 0s
+	// <nil>
+	// true
+}

@@ -62,7 +62,8 @@ type Hub struct {
 	hubC  *gctx
 
 	cbs            cbFIFO
-	switchInterval time.Duration
+	switchInterval atomic.Int64 // nanoseconds; goroutine-safe (SetSwitchInterval)
+	threadpoolSize int          // Config.ThreadpoolSize; 0: the thread pool's default
 
 	postMu    sync.Mutex
 	done      chan struct{} // closed by Destroy, with postMu held
@@ -155,9 +156,22 @@ type errorHandler struct{ fn func(error) }
 // owns the hub and must Destroy it; Main does both around a function. It
 // returns ErrHubExists when the goroutine already runs a hub (or is a
 // greenlet of one), and an error when libev cannot create a loop.
-func NewHub() (*Hub, error) {
-	if c := currentCtx(); c != nil {
+//
+// The hub starts with the settings of the environment (see Config and
+// EnvLoopBackend); a bad value there is ErrInvalidConfig, and no hub is
+// made. Config.NewHub sets them in code.
+func NewHub() (*Hub, error) { return Config{}.create() }
+
+// create is NewHub with c's settings. It is called directly by the
+// functions that create hubs, whose caller's frames identify the main
+// goroutine (anchorHere).
+func (c Config) create() (*Hub, error) {
+	if cur := currentCtx(); cur != nil {
 		return nil, opErr("NewHub", ErrHubExists)
+	}
+	cfg, err := c.resolve()
+	if err != nil {
+		return nil, opErr("NewHub", err)
 	}
 	cur := greenlet.Current()
 	if _, ok := cur.Main().Value.(*gctx); ok || !cur.IsMain() {
@@ -165,20 +179,25 @@ func NewHub() (*Hub, error) {
 		// cannot become a hub's main greenlet.
 		return nil, opErr("NewHub", ErrHubExists)
 	}
-	h, err := newHub(cur)
+	h, err := newHub(cur, cfg)
 	if err != nil {
 		return nil, opErr("NewHub", err)
 	}
-	h.anchor = anchorHere(2)
+	h.anchor = anchorHere(3)
 	return h, nil
 }
 
-func newHub(main *greenlet.Greenlet) (*Hub, error) {
-	loop, err := cev.NewLoop()
+func newHub(main *greenlet.Greenlet, cfg Config) (*Hub, error) {
+	loop, err := cev.NewLoop(cfg.loopOptions()...)
 	if err != nil {
+		if cfg.Backend|cfg.LoopFlags != 0 && (errors.Is(err, cev.ErrInvalid) || errors.Is(err, cev.ErrNotSupported)) {
+			err = fmt.Errorf("%w: backend %#x, flags %#x: %w", ErrInvalidConfig, cfg.Backend, cfg.LoopFlags, err)
+		}
 		return nil, err
 	}
-	h := &Hub{loop: loop, owner: main.OwnerGoroutine(), switchInterval: DefaultSwitchInterval, done: make(chan struct{})}
+	h := &Hub{loop: loop, owner: main.OwnerGoroutine(), threadpoolSize: cfg.ThreadpoolSize, done: make(chan struct{})}
+	h.switchInterval.Store(int64(cfg.SwitchInterval))
+	h.recordStacks.Store(cfg.RecordSpawnStacks)
 	h.handlerV.Store(errorHandler{defaultErrorHandler})
 	h.sysErrs.Store(&defaultSystemErrors)
 	h.labels, h.label = profileLabels()
@@ -201,7 +220,7 @@ func newHub(main *greenlet.Greenlet) (*Hub, error) {
 	_ = loop.Unref()
 	registerCtx(h.mainC, h.owner)
 	h.setRunning(h.mainC)
-	startWatchdog(h, DefaultBlockingThreshold)
+	startWatchdog(h, cfg.MaxBlockingTime)
 	return h, nil
 }
 
@@ -299,7 +318,9 @@ func (h *Hub) callLocked(fn func(error), id int64, err error) {
 }
 
 // SetSwitchInterval sets how long one drain of the callback queue may run
-// before the loop is polled; d <= 0 restores DefaultSwitchInterval.
+// before the loop is polled (gevent's sys.setswitchinterval, which gevent
+// reads as its hub's); d <= 0 restores DefaultSwitchInterval.
+// Goroutine-safe; a nil Hub ignores it.
 func (h *Hub) SetSwitchInterval(d time.Duration) {
 	if h == nil {
 		return
@@ -307,7 +328,26 @@ func (h *Hub) SetSwitchInterval(d time.Duration) {
 	if d <= 0 {
 		d = DefaultSwitchInterval
 	}
-	h.switchInterval = d
+	h.switchInterval.Store(int64(d))
+}
+
+// SwitchInterval returns the switch interval (0 for a nil or zero Hub).
+// Goroutine-safe.
+func (h *Hub) SwitchInterval() time.Duration {
+	if h == nil {
+		return 0
+	}
+	return time.Duration(h.switchInterval.Load())
+}
+
+// ThreadpoolSize returns the size the hub's default thread pool is made
+// with (Config.ThreadpoolSize), 0 when the configuration left it to the
+// thread pool's own default. Goroutine-safe.
+func (h *Hub) ThreadpoolSize() int {
+	if h == nil {
+		return 0
+	}
+	return h.threadpoolSize
 }
 
 // Loop returns the hub's libev loop (nil for a nil or zero Hub). Hub-affine.
@@ -477,7 +517,7 @@ func (h *Hub) drain() (ok bool) {
 		count++
 		if count == callbacksPerIntervalCheck {
 			count = 0
-			if time.Since(start) >= h.switchInterval {
+			if time.Since(start) >= time.Duration(h.switchInterval.Load()) {
 				return true
 			}
 		}

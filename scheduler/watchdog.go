@@ -49,8 +49,9 @@ type watchdog struct {
 
 // SetBlockingThreshold sets how long a greenlet may hold the hub without
 // switching before the blocking detector reports it (once per stall, with
-// the greenlet's stack) to the error handler, DefaultBlockingThreshold
-// unless set; 0 or less turns the detector off for this hub. A greenlet
+// the greenlet's stack) to the error handler (gevent's max_blocking_time),
+// DefaultBlockingThreshold unless set here or in the hub's Config; 0 or
+// less turns the detector off for this hub. A greenlet
 // holds the hub from the moment it is resumed, whatever resumed it (a
 // spawn, a timer, a socket's readiness), until its next switch; the hub
 // greenlet itself is reported only for callbacks that run long outside the
@@ -66,6 +67,15 @@ func (h *Hub) SetBlockingThreshold(d time.Duration) {
 	}
 	h.wd.threshold.Store(int64(d))
 	kickWatchdog()
+}
+
+// BlockingThreshold returns the blocking detector's threshold, 0 when it
+// is off (and for a nil or zero Hub). Goroutine-safe.
+func (h *Hub) BlockingThreshold() time.Duration {
+	if h == nil || h.wd == nil {
+		return 0
+	}
+	return time.Duration(h.wd.threshold.Load())
 }
 
 var (

@@ -129,8 +129,9 @@ func New(size int) (*ThreadPool, error) {
 
 var defaults sync.Map // *scheduler.Hub -> *ThreadPool
 
-// Default returns the calling hub's shared pool of DefaultSize workers (gevent's
-// hub.threadpool), creating it on first use. Called from a goroutine that is not a greenlet of
+// Default returns the calling hub's shared pool (gevent's hub.threadpool) of the size the hub
+// was started with (scheduler.Config.ThreadpoolSize; DefaultSize unless set), creating it on
+// first use. Called from a goroutine that is not a greenlet of
 // any hub, where there is no hub to share a pool with, it creates no hub and returns a new zero
 // ThreadPool, whose calls from that goroutine report scheduler.ErrNotGreenlet.
 func Default() *ThreadPool {
@@ -148,8 +149,8 @@ func Default() *ThreadPool {
 		}
 		return true
 	})
-	p := new(ThreadPool)
-	_, _ = p.check("Default", false) // the caller is a greenlet of h: p binds to h
+	p := &ThreadPool{size: h.ThreadpoolSize()} // the hub's Config.ThreadpoolSize; 0: DefaultSize
+	_, _ = p.check("Default", false)           // the caller is a greenlet of h: p binds to h
 	actual, _ := defaults.LoadOrStore(h, p)
 	return actual.(*ThreadPool)
 }

@@ -118,6 +118,12 @@ var zeroTypes = map[string]ztype{
 		"Error":  everywhere(usable).onNil(gives("scheduler: <nil>")),
 		"Unwrap": everywhere(fails(is(scheduler.ErrLoopExit))),
 	}},
+	// The zero Config is the environment's settings (none in the walk):
+	// NewHub makes a hub only where NewHub would.
+	"scheduler.Config": {typ: reflect.TypeFor[scheduler.Config](), methods: map[string]zcase{
+		"NewHub": everywhere(fails(is(scheduler.ErrHubExists))).inGoroutine(usable).releasing(destroyFirst),
+		"Main":   everywhere(fails(nilArg)),
+	}},
 	// The zero Local is usable in any greenlet of any hub.
 	"scheduler.Local": {typ: reflect.TypeFor[scheduler.Local[int]](), methods: map[string]zcase{
 		"Get":    getter(zeroResult),
@@ -154,6 +160,7 @@ var zeroTypes = map[string]ztype{
 		names("SetSystemErrors", everywhere(usable).onNil(fails(nilArg))),
 		names("SystemErrors", getter(zeroResult).onLive(usable)),
 		names("RecordSpawnStacks", getter(zeroResult).onLive(usable)),
+		names("BlockingThreshold SwitchInterval ThreadpoolSize", getter(zeroResult).onLive(usable)),
 		names("SetRecordSpawnStacks", noop()),
 		names("Destroyed IdleWorkers Loop", getter(zeroResult).onLive(usable)),
 		names("SetErrorHandler SetErrorOutput SetSwitchInterval RunCallback", noop()),
