@@ -21,8 +21,8 @@ APT_PACKAGES := gcc libc6-dev make dpkg-dev ca-certificates python3-gevent pytho
 # Short fuzz runs that are part of `make test`; see README for longer runs.
 # A count, not a duration: with a duration, Go 1.26's fuzz coordinator can
 # fail a clean run with "context deadline exceeded" when a worker is still
-# busy at the deadline (golang/go#75804, fixed in Go 1.27); it did so here
-# on a loaded machine. 10000 inputs take 3-10 s per target.
+# busy at the deadline (a fault of the Go toolchain, not of the target); it
+# did so here on a loaded machine. 10000 inputs take 3-10 s per target.
 FUZZTIME ?= 10000x
 
 .PHONY: all deps libev build vet test test-race test-cgocheck test-plain test-system test-nolibev test-adopt fuzz crosscheck bench bench-quick bench-compare soak clean
