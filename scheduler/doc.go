@@ -51,6 +51,16 @@
 // loop is reported too; SetErrorHandler says why a handler still needs no
 // lock of its own.
 //
+// # Live view
+//
+// RunInfo, WriteRunInfo and Hub.Snapshot are gevent's print_run_info on
+// demand: each hub's greenlets as a tree by spawner, with their state and
+// what each waits on, the loop's counters and the hub's settings. They may
+// be called from any goroutine: each hub is read on its own goroutine by a
+// posted callback (the caller's own hub in place), and a hub too busy to
+// answer in time is reported as such, with the greenlet holding it.
+// Package runinfo serves the same view over HTTP.
+//
 // # System errors
 //
 // As in gevent, an error of a system class reported to the hub (by default

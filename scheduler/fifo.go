@@ -112,3 +112,20 @@ func (q *cbFIFO) retireHead() {
 }
 
 func (q *cbFIFO) len() int { return q.n }
+
+// each calls fn with every queued entry, in order, stopped ones included
+// (the live view looks for Sleep(0) wake-ups in the queue).
+func (q *cbFIFO) each(fn func(e *cbEntry)) {
+	for b := q.head; b != nil; b = b.next {
+		start, end := 0, cbBlockSize
+		if b == q.head {
+			start = q.r
+		}
+		if b == q.tail {
+			end = q.w
+		}
+		for i := start; i < end; i++ {
+			fn(&b.items[i])
+		}
+	}
+}

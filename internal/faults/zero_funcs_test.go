@@ -13,6 +13,7 @@ import (
 	"github.com/geventgo/geventgo/pool"
 	"github.com/geventgo/geventgo/queue"
 	"github.com/geventgo/geventgo/resolver"
+	"github.com/geventgo/geventgo/runinfo"
 	"github.com/geventgo/geventgo/scheduler"
 	"github.com/geventgo/geventgo/server"
 	"github.com/geventgo/geventgo/socket"
@@ -83,6 +84,9 @@ var zeroFuncs = map[string]zfunc{
 	"scheduler.RunBlocking":  {scheduler.RunBlocking[int], everywhere(fails(nilArg))},
 	"scheduler.StartTimeout": {scheduler.StartTimeout, affine(usable).releasing(cancelFirst)},
 	"scheduler.WithTimeout":  {scheduler.WithTimeout[int], everywhere(fails(nilArg))},
+	// The live view reads every hub from anywhere; a nil writer is refused.
+	"scheduler.RunInfo":      {scheduler.RunInfo, everywhere(usable)},
+	"scheduler.WriteRunInfo": {scheduler.WriteRunInfo, everywhere(fails(nilArg))},
 
 	"lock.NewBoundedSemaphore": {lock.NewBoundedSemaphore, everywhere(usable)},
 	"lock.NewSemaphore":        {lock.NewSemaphore, everywhere(usable)},
@@ -122,6 +126,9 @@ var zeroFuncs = map[string]zfunc{
 	"resolver.LookupHost":    {resolver.LookupHost, affine(fails(as[*net.DNSError]()))},
 	"resolver.LookupNetIP":   {resolver.LookupNetIP, affine(fails(as[net.UnknownNetworkError]()))},
 	"resolver.LookupPort":    {resolver.LookupPort, affine(gives(0))},
+
+	"runinfo.Handler":  {runinfo.Handler, everywhere(usable)},
+	"runinfo.Register": {runinfo.Register, everywhere(fails(nilArg))},
 
 	"server.Listen":       {server.Listen, everywhere(fails(nilArg))},
 	"server.ListenPacket": {server.ListenPacket, everywhere(fails(nilArg))},

@@ -183,6 +183,8 @@ var zeroTypes = map[string]ztype{
 				}
 			}),
 			"Post": everywhere(fails(nilArg)),
+			// As Post: a nil Hub is a nil argument, a zero one no hub.
+			"Snapshot": everywhere(fails(notGreenlet)).onNil(fails(nilArg)).onLive(usable),
 			// Switch from main with nothing to wake it: LoopExit.
 			"Switch": everywhere(fails(notGreenlet)).onLive(fails(is(scheduler.ErrLoopExit))),
 			"Wait":   everywhere(fails(nilArg)),
@@ -223,6 +225,8 @@ var zeroTypes = map[string]ztype{
 	}},
 	"scheduler.BlockedGreenlet": {typ: reflect.TypeFor[scheduler.BlockedGreenlet](), why: "plain fields of a LoopExitError: nothing to call"},
 	"scheduler.Stats":           {typ: reflect.TypeFor[scheduler.Stats](), why: "plain fields: nothing to call"},
+	"scheduler.HubInfo":         {typ: reflect.TypeFor[scheduler.HubInfo](), why: "plain fields of a snapshot: nothing to call"},
+	"scheduler.GreenletInfo":    {typ: reflect.TypeFor[scheduler.GreenletInfo](), why: "plain fields of a snapshot: nothing to call"},
 	"scheduler.LinkID":          {typ: reflect.TypeFor[scheduler.LinkID](), why: "a number: Unlink gets the zero one"},
 	"scheduler.SpawnCallbackID": {typ: reflect.TypeFor[scheduler.SpawnCallbackID](), why: "a number: RemoveSpawnCallback gets the zero one"},
 	"scheduler.Joinable":        {why: "an interface: JoinAll gets nil ones"},
