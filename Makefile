@@ -15,8 +15,9 @@ SYSTEM_GOFLAGS := $(GOFLAGS)
 export GOFLAGS := $(strip $(GOFLAGS) -tags=libev_static)
 
 # What the build, the cross-checks and the bench report need from Debian
-# (linux-perf: perf stat counts the bench servers' system calls).
-APT_PACKAGES := gcc libc6-dev make dpkg-dev ca-certificates python3-gevent python3-greenlet libev-dev librsvg2-bin linux-perf
+# (linux-perf: perf stat counts the bench servers' system calls; wrk: the
+# load generator of the HTTP server rows).
+APT_PACKAGES := gcc libc6-dev make dpkg-dev ca-certificates python3-gevent python3-greenlet libev-dev librsvg2-bin linux-perf wrk
 
 # Short fuzz runs that are part of `make test`; see README for longer runs.
 # A count, not a duration: with a duration, Go 1.26's fuzz coordinator can

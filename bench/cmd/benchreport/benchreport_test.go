@@ -98,15 +98,20 @@ func TestRegistry(t *testing.T) {
 			case report.CLibev:
 				path = filepath.Join(root, "bench", "c", w.ProgramName(impl)+".c")
 			case report.Gevent:
-				path = filepath.Join(root, "bench", "py", w.ProgramName(impl)+".py")
+				path = filepath.Join(root, pyScript(w.ProgramName(impl)))
 			case report.Go, report.GoP2:
-				path = filepath.Join(root, "bench", "go", w.ProgramName(impl), "main.go")
+				path = filepath.Join(root, goPackage("go", w.ProgramName(impl)), "main.go")
 			default:
 				continue
 			}
 			_, err := os.Stat(path)
 			assert.NoError(t, err, "%s declares %s", w.Name, impl)
 		}
+		if w.Against != "" {
+			assert.True(t, hasGoFiles(filepath.Join(root, goPackage("geventgo", w.Against))), "%s: no server %s", w.Name, w.Against)
+			assert.False(t, w.Server, "%s: a client workload is no server", w.Name)
+		}
+		assert.True(t, !w.Wrk || w.Server, "%s: wrk drives servers only", w.Name)
 		if w.GoTest != "" {
 			assert.True(t, hasGoFiles(filepath.Join(root, w.GoTest)), "%s: no package %s", w.Name, w.GoTest)
 			require.Len(t, w.BenchMetrics, len(w.Metrics), w.Name)
@@ -180,7 +185,7 @@ func TestPlanInterleavesAndRotates(t *testing.T) {
 		"b:go:2", "b:gevent:2",
 		"b:gevent:3", "b:go:3",
 	}, got, "not-built geventgo is skipped; every repetition runs each impl once, starting impl rotating")
-	assert.Equal(t, []string{"bin/go/b", "-procs", "2"}, steps[7].argv)
+	assert.Equal(t, []string{"bin/go/b", "-procs", "2"}, steps[7].job.argv)
 
 	ws[0].MaxReps = 2
 	assert.Len(t, plan(ws[:1], 5, fakeProgs(ws)), 2*3, "MaxReps caps the runs of each implementation")

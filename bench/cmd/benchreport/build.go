@@ -56,6 +56,13 @@ func (b *builder) buildAll(ctx context.Context, ws []Workload) (map[progKey]buil
 			}
 			need[impl][w.ProgramName(impl)] = true
 		}
+		// A client workload's server is geventgo's build of its program.
+		if w.Against != "" {
+			if need[report.GeventGo] == nil {
+				need[report.GeventGo] = map[string]bool{}
+			}
+			need[report.GeventGo][w.Against] = true
+		}
 	}
 	loadgen := filepath.Join(b.dir, "loadgen")
 	if err := b.goBuild(ctx, loadgen, "./bench/loadgen"); err != nil {
@@ -167,7 +174,7 @@ func fresh(bin string, deps []string) bool {
 	return true
 }
 
-// buildGo builds bench/<sub>/NAME/ for every name in one go build (which
+// buildGo builds bench/<sub>/NAME/ (or the package elsewhere names) for every name in one go build (which
 // leaves up-to-date binaries alone); when that fails it builds them one by
 // one, so one broken program only marks itself not built, and removes the
 // binary of each that fails: a program that no longer builds must never be
@@ -185,10 +192,10 @@ func (b *builder) buildGo(ctx context.Context, impl report.Impl, sub string, nam
 	}
 	var pkgs []string
 	for name := range names {
-		if hasGoFiles(b.path("bench", sub, name)) {
-			pkgs = append(pkgs, "./bench/"+sub+"/"+name)
+		if pkg := goPackage(sub, name); hasGoFiles(b.path(pkg)) {
+			pkgs = append(pkgs, "./"+pkg)
 		} else {
-			out[progKey{impl, name}] = built{status: report.NotBuilt, note: "no bench/" + sub + "/" + name + "/ yet"}
+			out[progKey{impl, name}] = built{status: report.NotBuilt, note: "no " + pkg + "/ yet"}
 		}
 	}
 	if len(pkgs) == 0 {
@@ -309,7 +316,7 @@ func (b *builder) checkPython(ctx context.Context, names map[string]bool, out ma
 		note = firstLine(fmt.Sprintf("%s cannot import gevent (make deps installs python3-gevent): %v %s", Python, err, msg))
 	}
 	for name := range names {
-		script := filepath.Join("bench", "py", name+".py")
+		script := pyScript(name)
 		switch _, err := os.Stat(b.path(script)); {
 		case note != "":
 			out[progKey{report.Gevent, name}] = built{status: report.NotBuilt, note: note}

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/geventgo/geventgo/bench/internal/benchio"
 	"github.com/geventgo/geventgo/bench/internal/report"
@@ -181,7 +182,8 @@ func parsePprofTop(out []byte) ([]fnShare, error) {
 }
 
 // A profiled run does profileLonger times the work of a measured one (its
-// BENCH_SCALE, its load generator's duration), a profiled test binary runs
+// BENCH_SCALE, its load generator's duration; wrk runs at least
+// profileLonger seconds), a profiled test binary runs
 // each benchmark for profileBenchtime.
 const (
 	profileLonger    = 8
@@ -222,7 +224,7 @@ func (p *profiler) profile(ctx context.Context, key progRef) ([]fnShare, error) 
 	if !ok {
 		return nil, fmt.Errorf("%s did not run in this sitting", key.workload)
 	}
-	b := p.progs[progKey{key.impl, w.ProgramName(key.impl)}]
+	b := ready(w, key.impl, p.progs)
 	if b.status != report.OK {
 		return nil, fmt.Errorf("%s not built: %s", key, b.note)
 	}
@@ -230,7 +232,7 @@ func (p *profiler) profile(ctx context.Context, key progRef) ([]fnShare, error) 
 		return nil, err
 	}
 	path := filepath.Join(p.dir, key.workload+"-"+string(key.impl)+".pprof")
-	j := job{w: w, argv: append(slices.Clone(b.argv), w.Args[key.impl]...), env: implEnv(key.impl)}
+	j := jobFor(w, key.impl, p.progs)
 	if w.GoTest != "" {
 		j.argv = append(j.argv, "-test.cpuprofile="+path, "-test.benchtime="+profileBenchtime)
 	} else {
@@ -242,6 +244,8 @@ func (p *profiler) profile(ctx context.Context, key progRef) ([]fnShare, error) 
 	r.scale *= profileLonger
 	r.duration *= profileLonger
 	r.timeout *= profileLonger
+	// wrk's runs are long already: at least profileLonger seconds.
+	r.httpDuration = max(r.httpDuration, profileLonger*time.Second)
 	if _, err := r.run(ctx, j); err != nil {
 		return nil, err
 	}

@@ -33,6 +33,7 @@ type options struct {
 	out      string
 	timeout  time.Duration
 	duration time.Duration
+	httpDur  time.Duration
 	targets  string
 }
 
@@ -45,6 +46,7 @@ func main() {
 	flag.StringVar(&o.out, "out", "bench/results", "directory for latest.json, latest.md and latest.svg")
 	flag.DurationVar(&o.timeout, "timeout", time.Minute, "limit for one run of one program")
 	flag.DurationVar(&o.duration, "duration", 0, "echo load-generator measuring time (default 1s, 400ms with -quick)")
+	flag.DurationVar(&o.httpDur, "http-duration", 0, "wrk's measuring time for the HTTP server rows, in whole seconds (default 10s, 1s with -quick), after a 1s warm-up")
 	flag.StringVar(&o.targets, "targets", TargetsFile, "the goals checked against the run (relative to the repository root)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -73,6 +75,12 @@ func (o *options) defaults() {
 		o.duration = time.Second
 		if o.quick {
 			o.duration = 400 * time.Millisecond
+		}
+	}
+	if o.httpDur <= 0 {
+		o.httpDur = 10 * time.Second
+		if o.quick {
+			o.httpDur = time.Second
 		}
 	}
 }
@@ -131,12 +139,32 @@ type step struct {
 	w    Workload
 	impl report.Impl
 	rep  int
-	argv []string
+	job  job
 }
 
-// job is the step's run: its program, arguments and environment.
-func (s step) job() job {
-	return job{w: s.w, argv: s.argv, env: implEnv(s.impl)}
+// ready is the build of what runs w's impl: its program, or not built when
+// the program or, for a client workload, its server was not.
+func ready(w Workload, impl report.Impl, progs map[progKey]built) built {
+	b := progs[progKey{impl, w.ProgramName(impl)}]
+	if w.Against == "" || b.status != report.OK {
+		return b
+	}
+	if srv := progs[progKey{report.GeventGo, w.Against}]; srv.status != report.OK {
+		return built{status: report.NotBuilt, note: "its server " + w.Against + ": " + srv.note}
+	}
+	return b
+}
+
+// jobFor is the run of w's impl, whose programs are ready: the program with
+// w's arguments, the implementation's environment, and a client workload's
+// server with its arguments.
+func jobFor(w Workload, impl report.Impl, progs map[progKey]built) job {
+	j := job{w: w, env: implEnv(impl),
+		argv: append(slices.Clone(progs[progKey{impl, w.ProgramName(impl)}].argv), w.Args[impl]...)}
+	if w.Against != "" {
+		j.server = append(slices.Clone(progs[progKey{report.GeventGo, w.Against}].argv), w.AgainstArgs...)
+	}
+	return j
 }
 
 // plan interleaves the runs: for each workload, repetition after
@@ -147,15 +175,14 @@ func plan(ws []Workload, reps int, progs map[progKey]built) []step {
 	for _, w := range ws {
 		var impls []report.Impl
 		for _, impl := range report.Impls {
-			if b, ok := progs[progKey{impl, w.ProgramName(impl)}]; ok && w.Applies(impl) && b.status == report.OK {
+			if w.Applies(impl) && ready(w, impl, progs).status == report.OK {
 				impls = append(impls, impl)
 			}
 		}
 		for rep := range w.reps(reps) {
 			for k := range impls {
 				impl := impls[(k+rep)%len(impls)]
-				argv := append(append([]string{}, progs[progKey{impl, w.ProgramName(impl)}].argv...), w.Args[impl]...)
-				out = append(out, step{w: w, impl: impl, rep: rep + 1, argv: argv})
+				out = append(out, step{w: w, impl: impl, rep: rep + 1, job: jobFor(w, impl, progs)})
 			}
 		}
 	}
@@ -173,8 +200,7 @@ func newRows(ws []Workload, progs map[progKey]built) []report.Row {
 				if !w.Applies(impl) {
 					continue
 				}
-				b := progs[progKey{impl, w.ProgramName(impl)}]
-				if b.status != report.OK {
+				if b := ready(w, impl, progs); b.status != report.OK {
 					row.Cells[impl] = report.Cell{Status: report.NotBuilt, Note: b.note}
 					continue
 				}
@@ -243,7 +269,7 @@ func run(ctx context.Context, o options) error {
 			logf("warning: %s %s not built: %s", k.impl.Label(), k.name, p.note)
 		}
 	}
-	r := &runner{root: root, scale: o.scale, timeout: o.timeout, loadgen: loadgen, duration: o.duration}
+	r := &runner{root: root, scale: o.scale, timeout: o.timeout, loadgen: loadgen, duration: o.duration, httpDuration: o.httpDur}
 	load0 := loadAvg()
 	rows, err := runSteps(ctx, r, ws, progs, o.reps, logf)
 	if err != nil {
@@ -283,7 +309,7 @@ func runSteps(ctx context.Context, r *runner, ws []Workload, progs map[progKey]b
 			return nil, ctx.Err()
 		}
 		t0 := time.Now()
-		vals, err := r.run(ctx, s.job())
+		vals, err := r.run(ctx, s.job)
 		record(rows, s, vals, err)
 		logf("%3d/%d left %3d  %-16s %-8s run %d/%d  %s", i+1, len(steps), len(steps)-i-1, s.w.Name, s.impl, s.rep, s.w.reps(reps), describe(s.w, vals, err, time.Since(t0)))
 	}

@@ -72,14 +72,18 @@ type runner struct {
 	timeout  time.Duration // per run
 	loadgen  []string
 	duration time.Duration // echo measuring time
+	// httpDuration is wrk's measuring time, rounded up to whole seconds
+	// (wrk's unit); a warm-up run of wrkWarmup comes first.
+	httpDuration time.Duration
 }
 
 // job is one run of one program: the workload it measures, its command line
 // and what it adds to the environment.
 type job struct {
-	w    Workload
-	argv []string
-	env  []string // GOMAXPROCS for plain Go, a profile's file
+	w      Workload
+	argv   []string
+	env    []string // GOMAXPROCS for plain Go, a profile's file
+	server []string // a client workload's server: its command line
 }
 
 // implEnv is the environment impl's programs get beyond BENCH_SCALE: plain
@@ -104,8 +108,13 @@ func (r *runner) command(ctx context.Context, argv, env []string) *exec.Cmd {
 func (r *runner) run(ctx context.Context, j job) (map[string]float64, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
-	if j.w.Server {
+	switch {
+	case j.w.Server && j.w.Wrk:
+		return r.runWrk(ctx, j)
+	case j.w.Server:
 		return r.runServer(ctx, j)
+	case j.w.Against != "":
+		return r.runClient(ctx, j)
 	}
 	cmd := r.command(ctx, j.argv, j.env)
 	var stdout, stderr bytes.Buffer
@@ -184,14 +193,36 @@ func (r *runner) runServer(ctx context.Context, j job) (map[string]float64, erro
 // against it with w's name and load arguments and extra(pid of srv)'s, stops
 // srv with stop and returns the load generator's output.
 func (r *runner) drive(ctx context.Context, srv *exec.Cmd, w Workload, extra func(pid int) []string, stop func(*exec.Cmd)) ([]byte, error) {
+	var out []byte
+	err := serve(srv, stop, func(port, pid int) error {
+		lg := append(append([]string{}, r.loadgen...),
+			"-addr", "127.0.0.1:"+strconv.Itoa(port), "-name", w.Name,
+			"-conns", "50", "-size", "64", "-duration", r.duration.String())
+		lg = append(append(lg, w.Load...), extra(pid)...)
+		cmd := r.command(ctx, lg, nil)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("load generator: %w", runError(ctx, err, stderr.String()))
+		}
+		out = stdout.Bytes()
+		return nil
+	})
+	return out, err
+}
+
+// serve starts srv, waits for its "PORT n" line, calls load with the port
+// and srv's process id, and stops srv with stop. A failure names what the
+// server said last on stderr.
+func serve(srv *exec.Cmd, stop func(*exec.Cmd), load func(port, pid int) error) error {
 	pipe, err := srv.StdoutPipe()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var srvErr bytes.Buffer
 	srv.Stderr = &srvErr
 	if err := srv.Start(); err != nil {
-		return nil, err
+		return err
 	}
 	once := sync.OnceFunc(func() { stop(srv) })
 	defer once()
@@ -202,20 +233,13 @@ func (r *runner) drive(ctx context.Context, srv *exec.Cmd, w Workload, extra fun
 	}
 	port, err := readPort(pipe, 15*time.Second)
 	if err != nil {
-		return nil, fmt.Errorf("server: %w %s", err, serverSaid())
+		return fmt.Errorf("server: %w %s", err, serverSaid())
 	}
 	go io.Copy(io.Discard, pipe)
-	lg := append(append([]string{}, r.loadgen...),
-		"-addr", "127.0.0.1:"+strconv.Itoa(port), "-name", w.Name,
-		"-conns", "50", "-size", "64", "-duration", r.duration.String())
-	lg = append(append(lg, w.Load...), extra(srv.Process.Pid)...)
-	cmd := r.command(ctx, lg, nil)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("load generator: %w (server: %s)", runError(ctx, err, stderr.String()), serverSaid())
+	if err := load(port, srv.Process.Pid); err != nil {
+		return fmt.Errorf("%w (server: %s)", err, serverSaid())
 	}
-	return stdout.Bytes(), nil
+	return nil
 }
 
 // stopServer ends a server with SIGTERM, so that a profiled one writes its

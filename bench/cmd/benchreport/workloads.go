@@ -1,6 +1,10 @@
 package main
 
-import "github.com/geventgo/geventgo/bench/internal/report"
+import (
+	"strconv"
+
+	"github.com/geventgo/geventgo/bench/internal/report"
+)
 
 // Workload is one piece of work written up to four ways: bench/c/P.c,
 // bench/py/P.py, bench/go/P/ and bench/geventgo/P/ for program P.
@@ -15,6 +19,16 @@ type Workload struct {
 	// Load are extra load-generator arguments for a Server workload, e.g.
 	// {"-http", "/"} for an HTTP server.
 	Load []string
+	// Wrk drives a Server workload with wrk (Debian's HTTP load generator)
+	// instead of bench/loadgen: GETs of / over 50 keep-alive connections
+	// from one wrk thread, after a warm-up run (wrk.go).
+	Wrk bool
+	// Against makes the workload's programs clients: each run starts
+	// geventgo's build of this server program (with AgainstArgs), waits for
+	// its PORT line and passes "-url http://127.0.0.1:PORT/" to the client,
+	// whose own results are the metrics.
+	Against     string
+	AgainstArgs []string
 	// Syscalls runs the server under perf stat, counting its system calls
 	// over the load generator's window (a Server workload's metrics are then
 	// syscallMetrics).
@@ -31,6 +45,33 @@ type Workload struct {
 	// for code paths only a package's own tests can reach (unexported).
 	GoTest       string
 	BenchMetrics map[string]string
+}
+
+// elsewhere places the programs that do not live in bench/<impl>/ (a
+// package directory, or a Python script), relative to the repository root:
+// the HTTP bench's server, client and gevent.pywsgi server stay beside
+// ghttp, the package they exercise, and serve every implementation.
+var elsewhere = map[string]string{
+	"httpserver":    "ghttp/internal/benchprog/httpserver",
+	"httpclient":    "ghttp/internal/benchprog/httpclient",
+	"pywsgi_server": "ghttp/internal/benchprog/pywsgi_server.py",
+}
+
+// goPackage is the package directory of Go program name, bench/<sub>/name
+// unless it lives elsewhere (sub is "go" or "geventgo").
+func goPackage(sub, name string) string {
+	if p, ok := elsewhere[name]; ok {
+		return p
+	}
+	return "bench/" + sub + "/" + name
+}
+
+// pyScript is the Python script of program name.
+func pyScript(name string) string {
+	if p, ok := elsewhere[name]; ok {
+		return p
+	}
+	return "bench/py/" + name + ".py"
 }
 
 // reps is how often each implementation of w runs when reps were asked for.
@@ -117,6 +158,13 @@ var workloads = []Workload{
 		Metrics: ns("sleep0_rr", "sleep(0) round-robin over 1000 greenlets, per sleep", "callback + 2 coroswitches")},
 	{Name: "spawn_join", Impls: noC, Quick: true,
 		Metrics: ns("spawn_join", "spawn + join of a trivial greenlet, batches of 1000", "allocation + coroutine creation")},
+	{Name: "local", Impls: []report.Impl{report.GeventGo}, GoTest: "./scheduler",
+		BenchMetrics: map[string]string{"BenchmarkSpawnJoin": "spawn_join_plain", "BenchmarkSpawnJoinLocal": "spawn_join_local", "BenchmarkLocalSetGet": "local_setget"},
+		Metrics: []report.Metric{
+			{Name: "spawn_join_plain", Title: "spawn + join of one trivial greenlet on a hub (scheduler/bench_test.go), the baseline of the Local rows", Unit: nsPerOp, Bound: "allocation + coroutine creation"},
+			{Name: "spawn_join_local", Title: "the same greenlet setting and reading a scheduler.Local (gevent.local) once (scheduler/local_test.go): above the baseline is a local's cost per greenlet", Unit: nsPerOp, Bound: "the greenlet's store of values, made on its first Set and dropped at its end"},
+			{Name: "local_setget", Title: "one Set and one Get of a greenlet's own Local value, once the greenlet has it", Unit: nsPerOp, Bound: "a lookup in the greenlet's store"},
+		}},
 	{Name: "run_callback", Impls: noCNoGo, Quick: true,
 		Metrics: ns("run_callback", "loop.run_callback, per callback", "queue ops (chunked FIFO)")},
 	{Name: "timer_chain", Impls: all, Quick: true,
@@ -167,4 +215,51 @@ var workloads = []Workload{
 	{Name: "echo_2hubs_syscalls", Program: "echo", Impls: []report.Impl{report.GeventGo}, Server: true, Syscalls: true, Quick: true, MaxReps: 1,
 		Args:    map[report.Impl][]string{report.GeventGo: {"-hubs", "2"}},
 		Metrics: syscallMetrics("echo_2hubs_syscalls", "echo server on two hubs")},
+	withQuick(httpServer("http_hello", 0)),
+	withQuick(httpShared("http_hello_shared", 0)),
+	httpServer("http_16k", 16384),
+	httpShared("http_16k_shared", 16384),
+	{Name: "http_client", Program: "httpclient", Impls: []report.Impl{report.GeventGo, report.Go, report.GoP2}, Quick: true,
+		Against: "httpserver", AgainstArgs: []string{"-impl", "ghttp"},
+		Args: map[report.Impl][]string{report.GeventGo: {"-impl", "ghttp"}, report.Go: {"-impl", "nethttp"}, report.GoP2: {"-impl", "nethttp"}},
+		Metrics: []report.Metric{
+			{Name: "http_client_rps", Title: "HTTP client: 10k GETs over keep-alive connections from 100 workers against a local ghttp server, hello world (geventgo: ghttp.Transport in greenlets of one hub; Go: net/http's Transport on goroutines)", Unit: "req/s", Bound: "the server shares the 2 cores"},
+			{Name: "http_client_cpu", Title: "the same client's CPU time (user + system, getrusage) per request", Unit: "ns/req", Bound: "a write and a read per request, and the poller's waits"},
+		}},
+}
+
+// httpBody names a response size in the HTTP rows' titles.
+func httpBody(size int) string {
+	if size == 0 {
+		return "hello world (a 13-byte body)"
+	}
+	return strconv.Itoa(size/1024) + " KiB body"
+}
+
+// httpServer is an HTTP server workload under wrk, answering size bytes
+// ("Hello, World!" for 0): ghttp on one hub for geventgo, gevent.pywsgi for
+// gevent, net/http for plain Go.
+func httpServer(name string, size int) Workload {
+	sz := strconv.Itoa(size)
+	return Workload{Name: name, Program: "httpserver", Programs: map[report.Impl]string{report.Gevent: "pywsgi_server"},
+		Impls: noC, Server: true, Wrk: true,
+		Args: map[report.Impl][]string{
+			report.GeventGo: {"-impl", "ghttp", "-size", sz}, report.Gevent: {sz},
+			report.Go: {"-impl", "nethttp", "-size", sz}, report.GoP2: {"-impl", "nethttp", "-size", sz},
+		},
+		Metrics: serverMetrics(name, "HTTP server, "+httpBody(size)+", wrk's keep-alive GETs on 50 connections (geventgo: ghttp on one hub; gevent: gevent.pywsgi; Go: net/http)")}
+}
+
+// httpShared is net/http's Server on goroutines serving a hub's shared
+// (goroutine-safe) listener and connections: every socket call is handed to
+// the hub.
+func httpShared(name string, size int) Workload {
+	return Workload{Name: name, Program: "httpserver", Impls: []report.Impl{report.GeventGo}, Server: true, Wrk: true,
+		Args:    map[report.Impl][]string{report.GeventGo: {"-impl", "shared", "-size", strconv.Itoa(size)}},
+		Metrics: serverMetrics(name, "HTTP server, "+httpBody(size)+", net/http's Server on goroutines over a hub's shared sockets (every socket call handed to the hub), wrk as above")}
+}
+
+func withQuick(w Workload) Workload {
+	w.Quick = true
+	return w
 }

@@ -1,18 +1,21 @@
-// Command httpclient is the HTTP client the bench runs against a local server: -c workers
-// (greenlets of one hub for -impl ghttp, goroutines for nethttp) share -n GET requests over
-// keep-alive connections to -url, reading every body. After one warm-up request per worker
-// (the connections are open), it prints the requests per second and this process's CPU time
-// per request (getrusage), as "rps <v>" and "cpu_ns_per_req <v>" lines.
+// Command httpclient is the HTTP client of the bench report's client rows
+// (bench/cmd/benchreport runs it against a local server): -c workers (greenlets of one hub
+// for -impl ghttp, goroutines for nethttp) share -n GET requests over keep-alive connections
+// to -url, reading every body. After one warm-up request per worker (the connections are
+// open), it prints the requests per second and this process's CPU time per request
+// (getrusage) as the report's JSON result lines, <name>_rps and <name>_cpu.
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -25,11 +28,12 @@ import (
 func main() {
 	impl := flag.String("impl", "ghttp", "ghttp or nethttp")
 	url := flag.String("url", "", "the server's URL")
-	n := flag.Int("n", 10000, "requests, in total")
+	n := flag.Int("n", scaled(10000), "requests, in total (default 10000 times BENCH_SCALE, which the bench report's -quick sets to 0.2)")
 	c := flag.Int("c", 100, "concurrent workers (and connections)")
+	name := flag.String("name", "http_client", "the result lines' metric prefix")
 	flag.Parse()
 	if *url == "" || *n < 1 || *c < 1 {
-		fail(errors.New("usage: httpclient -url URL [-impl ghttp|nethttp] [-n 10000] [-c 100]"))
+		fail(errors.New("usage: httpclient -url URL [-impl ghttp|nethttp] [-n 10000] [-c 100] [-name http_client]"))
 	}
 	var (
 		elapsed, cpu time.Duration
@@ -46,8 +50,30 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	fmt.Printf("rps %.0f\n", float64(*n)/elapsed.Seconds())
-	fmt.Printf("cpu_ns_per_req %.0f\n", float64(cpu.Nanoseconds())/float64(*n))
+	emit(*name+"_rps", "req/s", float64(*n)/elapsed.Seconds())
+	emit(*name+"_cpu", "ns/req", float64(cpu.Nanoseconds())/float64(*n))
+}
+
+// scaled is base times BENCH_SCALE (1 when unset or invalid), at least 1.
+func scaled(base int) int {
+	s, err := strconv.ParseFloat(os.Getenv("BENCH_SCALE"), 64)
+	if err != nil || !(s > 0) {
+		s = 1
+	}
+	return max(1, int(float64(base)*s))
+}
+
+// emit prints one result line as the bench report reads them.
+func emit(metric, unit string, value float64) {
+	line, err := json.Marshal(struct {
+		Workload string  `json:"workload"`
+		Unit     string  `json:"unit"`
+		Value    float64 `json:"value"`
+	}{metric, unit, value})
+	if err != nil {
+		fail(err)
+	}
+	fmt.Println(string(line))
 }
 
 func fail(err error) {

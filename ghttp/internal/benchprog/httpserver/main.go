@@ -1,8 +1,11 @@
-// Command httpserver is the HTTP server the bench runs under wrk: one handler answering every
+// Command httpserver is the HTTP server of the bench report's HTTP rows (bench/cmd/benchreport
+// runs it under wrk, and as the server of its client rows): one handler answering every
 // request with -size bytes (13, "Hello, World!", by default), served by -impl: ghttp (a
 // ghttp.Server on one hub), nethttp (net/http's Server; GOMAXPROCS from the environment) or
 // shared (net/http's Server on a goroutine-safe socket.Listener of a hub, every call crossing
-// threads). It prints "PORT <n>" once listening and serves until killed.
+// threads). It prints "PORT <n>" once listening and serves until killed; with -cpuprofile, or
+// BENCH_CPUPROFILE set as the report sets it for a profiled run, SIGTERM ends it after
+// writing the profile.
 package main
 
 import (
@@ -27,7 +30,7 @@ import (
 func main() {
 	impl := flag.String("impl", "ghttp", "ghttp, nethttp or shared")
 	size := flag.Int("size", 0, "response body bytes (0: \"Hello, World!\")")
-	profile := flag.String("cpuprofile", "", "write a CPU profile to this file until SIGTERM or SIGINT")
+	profile := flag.String("cpuprofile", os.Getenv("BENCH_CPUPROFILE"), "write a CPU profile to this file until SIGTERM or SIGINT (default $BENCH_CPUPROFILE)")
 	flag.Parse()
 	if *profile != "" {
 		if err := profileUntilSignal(*profile); err != nil {
