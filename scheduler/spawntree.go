@@ -59,7 +59,10 @@ func spawnRecord(c *gctx, skip int) (unsafe.Pointer, spawnKind) {
 		return p, k
 	}
 	info := &spawnInfo{p: p, kind: k}
-	var pcs [maxSpawnStack]uintptr
+	// Two frames more than are kept: framesOf drops the frames of Spawn,
+	// SpawnLater or Go (which calls Spawn) when the greenlet was created
+	// through one.
+	var pcs [maxSpawnStack + 2]uintptr
 	n := runtime.Callers(skip+2, pcs[:])
 	info.pcs = append([]uintptr(nil), pcs[:n]...)
 	return unsafe.Pointer(info), spawnStack
@@ -105,28 +108,43 @@ func (t *task) SpawningGreenlet() Runnable {
 	return nil
 }
 
-// SpawningStack returns where g was created, innermost call first, when
-// its hub recorded spawn stacks then (Hub.SetRecordSpawnStacks; gevent's
-// spawning_stack), at most 16 frames; nil otherwise and once g finished.
-// Hub-affine.
+// SpawningStack returns where g was created, innermost call first (the
+// caller of New, Spawn, SpawnLater or Go, as gevent's starts at the caller
+// of spawn), when its hub recorded spawn stacks then
+// (Hub.SetRecordSpawnStacks; gevent's spawning_stack), at most 16 frames;
+// nil otherwise and once g finished. Hub-affine.
 func (t *task) SpawningStack() []runtime.Frame {
 	return framesOf(spawnPCs(t.spawnP, t.spawnK))
 }
 
-// framesOf symbolizes recorded return PCs.
+// spawnWrappers create a greenlet through New on their caller's behalf. A
+// recorded stack starts at their caller, as gevent's spawning_stack starts
+// at the caller of spawn: the wrapper's frame says nothing of where the
+// greenlet was made.
+var spawnWrappers = map[string]bool{
+	"github.com/geventgo/geventgo/scheduler.Spawn[...]":      true,
+	"github.com/geventgo/geventgo/scheduler.SpawnLater[...]": true,
+	"github.com/geventgo/geventgo/scheduler.Go":              true,
+}
+
+// framesOf symbolizes recorded return PCs, innermost first, without a
+// leading spawn wrapper, at most maxSpawnStack frames.
 func framesOf(pcs []uintptr) []runtime.Frame {
 	if len(pcs) == 0 {
 		return nil
 	}
 	var out []runtime.Frame
 	frames := runtime.CallersFrames(pcs)
-	for {
+	for len(out) < maxSpawnStack {
 		f, more := frames.Next()
-		out = append(out, f)
+		if len(out) > 0 || !spawnWrappers[f.Function] {
+			out = append(out, f)
+		}
 		if !more {
-			return out
+			break
 		}
 	}
+	return out
 }
 
 // SetRecordSpawnStacks turns the recording of spawning stacks on or off

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -70,7 +71,7 @@ func TestSpawningStack(t *testing.T) {
 		require.NotEmpty(t, frames)
 		assert.LessOrEqual(t, len(frames), maxSpawnStack)
 		assert.True(t, hasFrame(frames, "TestSpawningStack"), "the stack shows the test that spawned: %v", frameNames(frames))
-		assert.Contains(t, frames[0].Function, "scheduler.Spawn", "innermost first: Spawn, then its caller")
+		assert.Contains(t, frames[0].Function, "TestSpawningStack", "innermost first: Spawn's caller")
 
 		h.SetRecordSpawnStacks(false)
 		g3 := Spawn(func() (int, error) { return 0, nil })
@@ -83,6 +84,43 @@ func TestSpawningStack(t *testing.T) {
 	var nh *Hub
 	nh.SetRecordSpawnStacks(true)
 	assert.False(t, nh.RecordSpawnStacks())
+}
+
+// A recorded stack starts where the program created the greenlet, not in
+// Spawn, SpawnLater or Go (gevent's spawning_stack starts at the caller of
+// spawn), and keeps maxSpawnStack frames of the program's when it is deep.
+func TestSpawningStackStartsAtCaller(t *testing.T) {
+	body := func() (int, error) { return 0, nil }
+	require.NoError(t, Main(func() error {
+		CurrentHub().SetRecordSpawnStacks(true)
+		gs := map[string]Runnable{
+			"Spawn":      Spawn(body),
+			"SpawnLater": SpawnLater(time.Millisecond, body),
+			"Go":         Go(func() error { return nil }),
+			"New":        New(body),
+		}
+		for how, g := range gs {
+			frames := g.(interface{ SpawningStack() []runtime.Frame }).SpawningStack()
+			require.NotEmpty(t, frames, how)
+			assert.Contains(t, frames[0].Function, "TestSpawningStackStartsAtCaller", "%s: innermost is the caller: %v", how, frameNames(frames))
+		}
+		deep := spawnAtDepth(2*maxSpawnStack, body)
+		frames := deep.SpawningStack()
+		assert.Len(t, frames, maxSpawnStack, "a deep stack keeps its full length: %v", frameNames(frames))
+		assert.Contains(t, frames[0].Function, "spawnAtDepth")
+		for _, g := range []Runnable{gs["Spawn"], gs["SpawnLater"], gs["Go"], deep} {
+			require.NoError(t, g.Join(bg))
+		}
+		return nil
+	}))
+}
+
+//go:noinline
+func spawnAtDepth(n int, fn func() (int, error)) *Greenlet[int] {
+	if n == 0 {
+		return Spawn(fn)
+	}
+	return spawnAtDepth(n-1, fn)
 }
 
 func hasFrame(frames []runtime.Frame, fn string) bool {
