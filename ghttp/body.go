@@ -11,6 +11,7 @@ import (
 // own Close would for a body it did not serve: like the server's, it reads at most
 // maxPostHandlerReadBytes looking for the end, and notes an early close otherwise.
 type bodyTracker struct {
+	srv        *Server       // whose hub's greenlets may read the body
 	src        io.ReadCloser // the framed body
 	length     int64         // the request's Content-Length, -1 when chunked
 	closing    bool          // the connection closes after this request (no point draining)
@@ -22,6 +23,9 @@ type bodyTracker struct {
 }
 
 func (b *bodyTracker) Read(p []byte) (int, error) {
+	if err := b.srv.hub.Hub().Check(); err != nil {
+		return 0, &Error{Op: "request body Read", Err: err}
+	}
 	if b.closed {
 		return 0, http.ErrBodyReadAfterClose
 	}
@@ -56,6 +60,9 @@ func (b *bodyTracker) unread() int64 {
 // maxPostHandlerReadBytes to reach it (a known remainder larger than that is not read at all),
 // and notes an early close when it did not.
 func (b *bodyTracker) Close() error {
+	if err := b.srv.hub.Hub().Check(); err != nil {
+		return &Error{Op: "request body Close", Err: err}
+	}
 	if b.closed {
 		return nil
 	}
@@ -92,6 +99,9 @@ type expectContinueReader struct {
 }
 
 func (e *expectContinueReader) Read(p []byte) (int, error) {
+	if err := e.resp.hubCheck(); err != nil {
+		return 0, &Error{Op: "request body Read", Err: err}
+	}
 	if e.closed {
 		return 0, http.ErrBodyReadAfterClose
 	}
@@ -108,6 +118,9 @@ func (e *expectContinueReader) Read(p []byte) (int, error) {
 }
 
 func (e *expectContinueReader) Close() error {
+	if err := e.resp.hubCheck(); err != nil {
+		return &Error{Op: "request body Close", Err: err}
+	}
 	e.closed = true
 	return e.body.Close()
 }

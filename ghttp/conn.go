@@ -159,6 +159,7 @@ func (c *conn) serveOne(ctx context.Context) bool {
 	c.inflight = w
 	srv.handler(req).ServeHTTP(w, req)
 	c.inflight = nil
+	w.handlerDone = true // from now on a greenlet the handler left behind is refused
 	w.cancelCtx()
 	if c.hijackedv {
 		return false
@@ -251,7 +252,7 @@ func (c *conn) readRequest(ctx context.Context) (*response, error) {
 		closeAfterReply:  h2Upgrade,
 	}
 	if req.Body != http.NoBody && req.Body != nil {
-		t := &bodyTracker{src: req.Body, length: req.ContentLength, closing: req.Close}
+		t := &bodyTracker{srv: srv, src: req.Body, length: req.ContentLength, closing: req.Close}
 		req.Body, w.reqBody, w.tracker = t, t, t
 	}
 	w.cw.res = w
@@ -379,6 +380,8 @@ func (c *conn) cleanup(p any) {
 	}
 	c.finished = true
 	if w := c.inflight; w != nil {
+		// The handler panicked or was killed: its ResponseWriter refuses what comes next.
+		w.handlerDone = true
 		w.cancelCtx()
 		w.canWriteContinue = false
 	}

@@ -25,7 +25,11 @@
 // scheduler.RunBlocking or the threadpool, or it stalls every connection of the hub; the hub's
 // blocking detector then reports the connection's greenlet ("ghttp conn <address>") with the
 // handler's stack. The ResponseWriter and the request body are used from greenlets of the
-// server's hub; from anywhere else their I/O fails with scheduler.ErrNotGreenlet.
+// server's hub; from anywhere else their methods fail with scheduler.ErrNotGreenlet and change
+// nothing (WriteHeader, which cannot fail, logs and ignores the call). Once the handler has
+// returned, panicked or was killed, a greenlet it left behind gets ErrHandlerReturned from the
+// ResponseWriter (net/http leaves that undefined and its Hijack panics) and
+// http.ErrBodyReadAfterClose from the body, as net/http's closed body answers.
 //
 // A request's context is cancelled when the handler returns, when the client closes or resets
 // the connection while the handler runs (noticed by a libev io watcher on the socket, armed

@@ -18,3 +18,17 @@ func HasStashedByte(w any) bool {
 	r, ok := w.(*response)
 	return ok && r.c.cr.hasByte
 }
+
+// WatchSawData reports whether the watch of w's connection saw the client send more while
+// the handler ran: on TLS its read holds the first byte, on plain sockets it peeked and
+// disarmed.
+func WatchSawData(w any) bool {
+	r, ok := w.(*response)
+	if !ok {
+		return false
+	}
+	if r.c.tlsConn != nil {
+		return r.c.cr.hasByte
+	}
+	return !r.c.watch.armed && !r.c.watch.active
+}

@@ -23,9 +23,13 @@ const bufferBeforeChunking = 2048
 // handler to keep the connection for the next request; with more left it closes instead.
 const maxPostHandlerReadBytes = 256 << 10
 
-// errAfterHandler is what a ResponseWriter's Write and Flush return once its handler returned
-// (a greenlet the handler spawned that outlived it): the response is complete by then.
-var errAfterHandler = errors.New("ghttp: ResponseWriter used after its handler returned")
+// ErrHandlerReturned is the cause of the error a ResponseWriter's Write, Flush, Hijack,
+// SetReadDeadline, SetWriteDeadline and EnableFullDuplex return once its handler has returned
+// (or panicked, or was killed), for a greenlet the handler spawned that outlived it: the
+// response is complete, and the connection serves another request or is closed. net/http
+// leaves such a use undefined (its Hijack panics); here it fails and changes nothing.
+// WriteHeader is then ignored and logged, as net/http logs a superfluous call.
+var ErrHandlerReturned = errors.New("the handler has returned")
 
 // response is the http.ResponseWriter of one request (net/http's response, rewritten for one
 // greenlet: no locks, no atomics). Writes go to w (bufferBeforeChunking bytes), which drains into
@@ -64,7 +68,7 @@ type response struct {
 
 // Header returns the header map the handler fills (http.ResponseWriter).
 func (w *response) Header() http.Header {
-	if w.cw.header == nil && w.wroteHeader && !w.cw.wroteHeader {
+	if w.cw.header == nil && w.wroteHeader && !w.cw.wroteHeader && !w.handlerDone {
 		// Between the logical and the physical write of the header: keep a snapshot of what
 		// WriteHeader saw, as net/http does.
 		w.cw.header = w.snapshotHeader()
@@ -77,6 +81,19 @@ func (w *response) Header() http.Header {
 // at once and may be repeated; anything else is written with the first body bytes or at the
 // end of the handler.
 func (w *response) WriteHeader(code int) {
+	if err := w.hubCheck(); err != nil {
+		w.c.srv.logf("http: response.WriteHeader from %s ignored: %v", callerOutside(), &Error{Op: "ResponseWriter.WriteHeader", Err: err})
+		return
+	}
+	if w.handlerDone && !w.c.hijackedv {
+		w.c.srv.logf("http: superfluous response.WriteHeader call from %s", callerOutside())
+		return
+	}
+	w.writeHeader(code)
+}
+
+// writeHeader is WriteHeader for a caller that checked it may write.
+func (w *response) writeHeader(code int) {
 	if w.c.hijackedv {
 		w.c.srv.logf("http: response.WriteHeader on hijacked connection from %s", callerOutside())
 		return
@@ -123,18 +140,18 @@ func (w *response) Write(data []byte) (int, error) { return w.write(len(data), d
 func (w *response) WriteString(data string) (int, error) { return w.write(len(data), nil, data) }
 
 func (w *response) write(n int, b []byte, s string) (int, error) {
+	if err := w.usable("ResponseWriter.Write"); err != nil {
+		return 0, err
+	}
 	if w.c.hijackedv {
 		if n > 0 {
 			w.c.srv.logf("http: response.Write on hijacked connection from %s", callerOutside())
 		}
 		return 0, http.ErrHijacked
 	}
-	if w.handlerDone {
-		return 0, errAfterHandler
-	}
 	w.canWriteContinue = false
 	if !w.wroteHeader {
-		w.WriteHeader(http.StatusOK)
+		w.writeHeader(http.StatusOK)
 	}
 	if n == 0 {
 		return 0, nil
@@ -157,14 +174,14 @@ func (w *response) Flush() { _ = w.FlushError() }
 
 // FlushError is Flush reporting the error (what http.ResponseController.Flush calls).
 func (w *response) FlushError() error {
+	if err := w.usable("ResponseWriter.Flush"); err != nil {
+		return err
+	}
 	if w.c.hijackedv {
 		return http.ErrHijacked
 	}
-	if w.handlerDone {
-		return errAfterHandler
-	}
 	if !w.wroteHeader {
-		w.WriteHeader(http.StatusOK)
+		w.writeHeader(http.StatusOK)
 	}
 	err := w.w.Flush()
 	if err2 := w.cw.flush(); err == nil {
@@ -174,15 +191,44 @@ func (w *response) FlushError() error {
 }
 
 // SetReadDeadline sets the connection's read deadline (http.ResponseController).
-func (w *response) SetReadDeadline(t time.Time) error { return w.c.rwc.SetReadDeadline(t) }
+func (w *response) SetReadDeadline(t time.Time) error {
+	if err := w.usable("ResponseWriter.SetReadDeadline"); err != nil {
+		return err
+	}
+	return w.c.rwc.SetReadDeadline(t)
+}
 
 // SetWriteDeadline sets the connection's write deadline (http.ResponseController).
-func (w *response) SetWriteDeadline(t time.Time) error { return w.c.rwc.SetWriteDeadline(t) }
+func (w *response) SetWriteDeadline(t time.Time) error {
+	if err := w.usable("ResponseWriter.SetWriteDeadline"); err != nil {
+		return err
+	}
+	return w.c.rwc.SetWriteDeadline(t)
+}
 
 // EnableFullDuplex lets the handler read the request body after it started writing the
 // response (http.ResponseController): the server no longer drains it before the header.
 func (w *response) EnableFullDuplex() error {
+	if err := w.usable("ResponseWriter.EnableFullDuplex"); err != nil {
+		return err
+	}
 	w.fullDuplex = true
+	return nil
+}
+
+// hubCheck refuses a caller that is not a greenlet of the server's hub: the response's state
+// belongs to the connection's greenlet.
+func (w *response) hubCheck() error { return w.c.srv.hub.Hub().Check() }
+
+// usable returns the error of a call op that may not go on: from outside the server's hub
+// (scheduler.ErrNotGreenlet), or once the handler returned (ErrHandlerReturned).
+func (w *response) usable(op string) error {
+	if err := w.hubCheck(); err != nil {
+		return &Error{Op: op, Err: err}
+	}
+	if w.handlerDone {
+		return &Error{Op: op, Err: ErrHandlerReturned}
+	}
 	return nil
 }
 
@@ -193,9 +239,9 @@ func (w *response) EnableFullDuplex() error {
 // reads and around its writes: use it from one greenlet at a time in each direction, since a
 // second greenlet blocking on one of those locks would block the hub's goroutine.
 func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	if w.handlerDone {
-		// net/http panics too: the handler's response is gone.
-		panic("ghttp: Hijack called after ServeHTTP finished")
+	if err := w.usable("ResponseWriter.Hijack"); err != nil {
+		// net/http panics after the handler returned; an error says the same.
+		return nil, nil, err
 	}
 	w.canWriteContinue = false
 	if w.wroteHeader {
@@ -237,7 +283,7 @@ func (w *response) bodyAllowed() bool { return bodyAllowedForStatus(w.status) }
 func (w *response) finishRequest() {
 	w.handlerDone = true
 	if !w.wroteHeader {
-		w.WriteHeader(http.StatusOK)
+		w.writeHeader(http.StatusOK)
 	}
 	_ = w.w.Flush()
 	putResponseBuf(w.w)

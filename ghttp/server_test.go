@@ -768,6 +768,6 @@ func TestAResponseWriterOutlivingItsHandlerFails(t *testing.T) {
 	assert.Equal(t, http.StatusOK, code)
 	assert.Equal(t, "from the handler", body)
 	for range 2 {
-		assert.ErrorContains(t, <-late, "ResponseWriter used after its handler returned")
+		assert.ErrorIs(t, <-late, ghttp.ErrHandlerReturned)
 	}
 }
