@@ -13,6 +13,7 @@ func init() {
 	register("spawnraw_order", spawnRawOrder)
 	register("spawnraw_error", spawnRawError)
 	register("spawnraw_kill", spawnRawKill)
+	register("spawnraw_sysexit", spawnRawSysExit)
 }
 
 // spawnRaw is gevent.spawn_raw; a failure to spawn fails the twin. Python's
@@ -153,4 +154,19 @@ func spawnRawKill(t *crosscheck.T) {
 	t.Println("after sleep0, dead", py(a.Dead()), py(b.Dead()))
 	unexpected(t, "sleep", scheduler.Sleep(bg, 10*ms))
 	t.Println("at end, dead", py(a.Dead()), py(b.Dead()))
+}
+
+// spawnRawSysExit: SystemExit(4) is an *ExitError returned by the raw
+// greenlet; the reference's handle_error calls the original, as
+// traceHandleError's does.
+func spawnRawSysExit(t *crosscheck.T) {
+	traceHandleError(t)
+	spawnRaw(t, func() error {
+		t.Println("raw raises")
+		return &scheduler.ExitError{Code: 4}
+	})
+	spawnPrint(t, "spawned runs")
+	mainCaught(t, scheduler.Sleep(bg, 10*ms))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
+	t.Println("done")
 }
