@@ -3,8 +3,11 @@
 // that fetches it with http.Client over ghttp.Transport, and waits for both, at most -timeout
 // (gevent.joinall(jobs, timeout=...)); whatever did not answer in time is reported as such.
 // Without -backend flags it starts two demo backends of its own on the same hub, one quick and
-// one slow. SIGINT or SIGTERM shuts it down gracefully (in-flight requests finish).
+// one slow. SIGINT or SIGTERM shuts it down gracefully (in-flight requests finish). With -once
+// it fetches its own page once (from a greenlet, with the same client; on a free port unless
+// -addr is given), prints it and exits.
 //
+//	go run ./examples/http -once
 //	go run ./examples/http -addr 127.0.0.1:8080 [-timeout 1s] [-backend URL -backend URL]
 //	curl http://127.0.0.1:8080/
 package main
@@ -33,16 +36,32 @@ func main() {
 		backends = append(backends, s)
 		return nil
 	})
+	once := flag.Bool("once", false, "fetch the page once, print it and exit")
 	flag.Parse()
-	err := serve(*addr, backends, *timeout, func(a string) { fmt.Println("http: listening on", a) })
+	var show func(string)
+	if *once {
+		show = func(page string) { fmt.Print(page) }
+		if !flagSet("addr") {
+			*addr = "127.0.0.1:0" // any free port: nobody else fetches the page
+		}
+	}
+	err := serve(*addr, backends, *timeout, func(a string) { fmt.Println("http: listening on", a) }, show)
 	if err != nil && !errors.Is(err, gsignal.ErrInterrupted) {
 		fmt.Fprintln(os.Stderr, "http:", err)
 		os.Exit(1)
 	}
 }
 
-// serve runs the server until SIGINT or SIGTERM; ready is called with the bound address.
-func serve(addr string, backends []string, timeout time.Duration, ready func(string)) error {
+// flagSet reports whether the named flag was given on the command line.
+func flagSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// serve runs the server until SIGINT or SIGTERM; ready is called with the bound address. With
+// once set, a greenlet fetches the page, gives it to once and shuts the server down.
+func serve(addr string, backends []string, timeout time.Duration, ready func(string), once func(string)) error {
 	return gsignal.Main(func() error {
 		scheduler.CurrentHub().SetErrorHandler(func(error) {}) // failed fetches are on the page
 		if len(backends) == 0 {
@@ -58,7 +77,17 @@ func serve(addr string, backends []string, timeout time.Duration, ready func(str
 			return err
 		}
 		ready(ln.Addr().String())
+		var onceErr error
+		if once != nil {
+			scheduler.Go(func() error {
+				onceErr = fetchOnce(client, "http://"+ln.Addr().String()+"/", once)
+				return srv.Shutdown(context.Background())
+			})
+		}
 		err = srv.Serve(ln)
+		if once != nil && errors.Is(err, ghttp.ErrServerClosed) {
+			return onceErr
+		}
 		// The first signal killed this greenlet and ended Serve: let the requests in flight
 		// finish, for at most 5 s (a second signal cuts that short).
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -93,6 +122,18 @@ func page(client *http.Client, backends []string, timeout time.Duration) http.Ha
 			}
 		}
 	})
+}
+
+// fetchOnce GETs the example's own page, within 10 s, and gives it to show.
+func fetchOnce(client *http.Client, url string, show func(string)) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	page, err := fetch(ctx, client, url)
+	if err != nil {
+		return err
+	}
+	show(page)
+	return nil
 }
 
 // fetch GETs url and returns its body; only the calling greenlet waits.

@@ -20,7 +20,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func run(t *testing.T, timeout time.Duration) (string, chan error) {
 	addrs := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- serve("127.0.0.1:0", nil, timeout, func(a string) { addrs <- a }) }()
+	go func() { done <- serve("127.0.0.1:0", nil, timeout, func(a string) { addrs <- a }, nil) }()
 	select {
 	case a := <-addrs:
 		return a, done
@@ -68,4 +68,21 @@ func TestPageReportsASlowBackend(t *testing.T) {
 	body := getPage(t, addr)
 	assert.Contains(t, body, ": no answer within 30ms\n")
 	stop(t, done)
+}
+
+func TestOnceFetchesThePageAndReturns(t *testing.T) {
+	pages := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- serve("127.0.0.1:0", nil, 5*time.Second, func(string) {}, func(p string) { pages <- p })
+	}()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("-once did not return")
+	}
+	page := <-pages
+	assert.Contains(t, page, ": answered after 10ms\n")
+	assert.Contains(t, page, ": answered after 50ms\n")
 }
