@@ -1,9 +1,11 @@
 // Package imap is the engine behind pool's and threadpool's Imap and ImapUnordered: a feeder
 // greenlet pulls the items lazily and submits one call per item, never more than a limit
 // outstanding, and the iterating greenlet yields the calls' outcomes in the order of items or as
-// they finish. The two packages differ only in how a call is submitted (a greenlet spawned in a
-// Group or Pool, a function queued on the thread pool) and in what an early end does to the calls
-// still running, which they pass in a Config.
+// they finish.
+//
+// The two packages differ only in how a call is submitted (a greenlet spawned in a Group or Pool,
+// a function queued on the thread pool) and in what an early end does to the calls still
+// running, which they pass in a Config.
 //
 // The contract both packages document:
 //   - items is pulled by the feeder only, one item per call submitted; once the iteration ends the
