@@ -11,9 +11,9 @@ import (
 // A finished greenlet's worker parks on the hub's idle stack and runs the
 // next spawn, which saves a coroutine (a goroutine, its stack and page
 // faults) per spawn. The stack has no cap, so a burst of any size is reused
-// by the next one; measured with a cap of 1024, spawning 10k greenlets at
-// once cost 2x the CPU per greenlet of spawning 1k. Idle workers hold ~3 KiB
-// each, so the pool gives memory back over time, like sync.Pool's victim
+// by the next one (a cap made large bursts cost more per greenlet: see
+// docs/performance.md, "Idle workers"). Idle workers hold memory, so the
+// pool gives it back over time, like sync.Pool's victim
 // cache: a trim pass every trimInterval ends half of the workers beyond
 // minIdleWorkers that stayed idle for the whole interval (the stack's
 // low-water mark since the previous pass tells how many did, and those are
@@ -37,7 +37,8 @@ const minIdleWorkers = 256
 // minIdleWorkers.
 const defaultTrimInterval = time.Second
 
-// trimChunk is how many workers one callback ends (~0.1-0.3 ms of hub time).
+// trimChunk is how many workers one callback ends, so that a trim pass
+// holds the hub only briefly.
 const trimChunk = 256
 
 // workerPool is the hub's idle worker stack and its trimming state; it is

@@ -11,11 +11,11 @@ import (
 // syscall.RawSyscall, not syscall.Syscall: every fd here is non-blocking, so
 // read(2) and write(2) return at once (EAGAIN instead of sleeping) and need
 // none of what Syscall's entersyscall/exitsyscall pair buys, which is handing
-// the P to another thread if the call blocks. That pair cost ~0.1 us per call
+// the P to another thread if the call blocks. That pair costs time per call
 // and, worse, let sysmon retake the hub's P whenever the hub thread was
 // preempted inside a write to a loopback socket (the write runs the peer's
 // whole TCP receive path), after which the hub had to find a P again on the
-// way out. Measured on the 50-connection echo benchmark: see the commit.
+// way out (docs/performance.md, "Raw system calls on the data path").
 //
 // Under the race detector (sys_race.go) the plain calls are kept: they carry
 // the detector's happens-before edge from a write to the read that sees it.
