@@ -253,9 +253,11 @@ echo '{"workload":"echo_p99","unit":"us","value":50}'`
 	assert.ErrorIs(t, err, ErrBadOutput)
 
 	// A failed load names what the server said on stderr, read after it
-	// exited (under -race, reading it while the server runs is a race).
+	// exited (under -race, reading it while the server runs is a race). The
+	// fake server says it before its PORT line: said after, the line raced
+	// the stop that the load generator's quick failure brings.
 	r.loadgen = []string{"/bin/sh", "-c", "echo refused >&2; exit 2", "loadgen"}
-	_, err = r.run(context.Background(), job{w: w, argv: []string{"/bin/sh", "-c", "echo PORT 4242; echo out of fds >&2; exec sleep 30"}})
+	_, err = r.run(context.Background(), job{w: w, argv: []string{"/bin/sh", "-c", "echo out of fds >&2; echo PORT 4242; exec sleep 30"}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "refused")
 	assert.Contains(t, err.Error(), "(server: out of fds)")
