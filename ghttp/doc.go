@@ -76,8 +76,9 @@
 //
 //   - Shutdown, when its context ends, and Close kill the connection greenlets (net/http's
 //     Shutdown returns and leaves them running, its Close only closes the sockets).
-//   - http.CloseNotifier is not implemented (deprecated, and a channel read would block the
-//     hub: use the request's context), nor http.Pusher (HTTP/2), nor io.ReaderFrom (sendfile).
+//   - The ResponseWriter offers no http.CloseNotifier (deprecated, and a channel read would
+//     block the hub: the request's context says the client left), no http.Pusher (an HTTP/2
+//     feature) and no io.ReaderFrom (sendfile).
 //   - On TLS, a client that closes while a handler runs is noticed by a one-byte read through
 //     crypto/tls in a greenlet started when the socket becomes readable, since a close_notify
 //     alert cannot be told from data by peeking at the socket.

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/geventgo/geventgo/internal/testctx"
+	"github.com/geventgo/geventgo/internal/testproc"
 	"github.com/geventgo/geventgo/scheduler"
 	"github.com/geventgo/geventgo/socket"
 )
@@ -78,7 +79,7 @@ func assertBoundedDial(t *testing.T, what string, took time.Duration, err error)
 // net.DefaultResolver, so the test runs in a child process (see inChildProcess).
 // Timing-sensitive: each dial must end within a second of its 100 ms limit.
 func TestDialBoundsSlowSystemResolverTimingSensitive(t *testing.T) {
-	if !inChildProcess(t) {
+	if !testproc.InChild(t) {
 		return
 	}
 	queries := silentDNS(t)

@@ -3,7 +3,6 @@ package socket_test
 import (
 	"io"
 	"net"
-	"os"
 	"syscall"
 	"testing"
 	"time"
@@ -12,40 +11,26 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/geventgo/geventgo/internal/testctx"
+	"github.com/geventgo/geventgo/internal/testproc"
 	"github.com/geventgo/geventgo/scheduler"
 	"github.com/geventgo/geventgo/socket"
 )
-
-// fdOpen reports whether fd is an open descriptor of the process.
-func fdOpen(fd int) bool {
-	_, _, e := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_GETFD, 0)
-	return e == 0
-}
 
 // lowerFDLimit lowers the process's soft RLIMIT_NOFILE so that exactly free descriptor numbers
 // below it are unused: the next free+1 opens fail with EMFILE. It returns the restore.
 func lowerFDLimit(t *testing.T, free int) (restore func()) {
 	t.Helper()
-	// The runtime's poller opens its descriptors on first use, which would then fail: open it.
-	r, w, err := os.Pipe()
-	require.NoError(t, err)
-	require.NoError(t, r.Close())
-	require.NoError(t, w.Close())
-	var old syscall.Rlimit
-	require.NoError(t, syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old))
+	testproc.OpenPoller(t) // its descriptors must be among the counted ones
 	limit := 0
 	for unused := 0; ; limit++ {
-		if !fdOpen(limit) {
+		if !testproc.FDOpen(limit) {
 			if unused == free {
 				break
 			}
 			unused++
 		}
 	}
-	lim := old
-	lim.Cur = uint64(limit)
-	require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim))
-	return func() { _ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old) }
+	return testproc.SetFDLimit(t, limit)
 }
 
 // dialAbove connects n blocking TCP clients to addr and moves their descriptors to from,
@@ -58,7 +43,7 @@ func dialAbove(t *testing.T, addr net.Addr, n, from int) []int {
 	copy(sa.Addr[:], ta.IP.To4())
 	fds := make([]int, 0, n)
 	for i := range n {
-		require.False(t, fdOpen(from+i), "fd %d is free", from+i)
+		require.False(t, testproc.FDOpen(from+i), "fd %d is free", from+i)
 		fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
 		require.NoError(t, err)
 		require.NoError(t, syscall.Connect(fd, sa))
@@ -76,7 +61,7 @@ func dialAbove(t *testing.T, addr net.Addr, n, from int) []int {
 // resumes and every pending connection is served. Runs in a child process with a lowered
 // RLIMIT_NOFILE (see inChildProcess).
 func TestAcceptAtFDLimit(t *testing.T) {
-	if !inChildProcess(t) {
+	if !testproc.InChild(t) {
 		return
 	}
 	const clients, free, window = 100, 10, 200 * ms
