@@ -470,14 +470,44 @@ void cev_invoke_fed(cev_loop *cl)
 	ev_invoke_pending(CEV_L(cl));
 }
 
+/* The bytes a watcher of kind needs: io, stat and child watchers use the
+ * fields after the union; the others end with their libev struct. A timer
+ * then takes 64 bytes instead of the whole union (ev_stat's two struct stat),
+ * so libev's heap, which writes into every watcher it moves, stays in as few
+ * cache lines as C's own arrays of ev_timer. */
+static size_t cev_watcher_size(int kind)
+{
+	size_t u = offsetof(cev_watcher, u);
+
+	switch (kind) {
+	case CEV_TIMER: return u + sizeof(ev_timer);
+	case CEV_PERIODIC: return u + sizeof(ev_periodic);
+	case CEV_IDLE: return u + sizeof(ev_idle);
+	case CEV_PREPARE: return u + sizeof(ev_prepare);
+	case CEV_CHECK: return u + sizeof(ev_check);
+	case CEV_ASYNC: return u + sizeof(ev_async);
+	case CEV_FORK: return u + sizeof(ev_fork);
+	case CEV_CLEANUP: return u + sizeof(ev_cleanup);
+	case CEV_SIGNAL: return u + sizeof(ev_watcher);
+	}
+	return sizeof(cev_watcher);
+}
+
+/* Whether a watcher of kind has the fields after the union. */
+static int cev_watcher_full(int kind)
+{
+	return cev_watcher_size(kind) == sizeof(cev_watcher);
+}
+
 cev_hdr *cev_watcher_new(int kind, uint32_t slot)
 {
-	cev_watcher *cw = calloc(1, sizeof(*cw));
+	cev_watcher *cw = calloc(1, cev_watcher_size(kind));
 
 	if (!cw)
 		return NULL;
 	cw->kind = kind;
-	cw->child_fd = -1;
+	if (cev_watcher_full(kind))
+		cw->child_fd = -1;
 	ev_init(&cw->u.w, cev_cb);
 	cw->u.w.data = (void *)(uintptr_t)slot;
 	return (cev_hdr *)cw;
@@ -487,9 +517,11 @@ void cev_watcher_free(cev_hdr *h)
 {
 	cev_watcher *cw = CEV_W(h);
 
-	if (cw->child_fd >= 0)
-		close(cw->child_fd);
-	free(cw->path);
+	if (cev_watcher_full(cw->kind)) {
+		if (cw->child_fd >= 0)
+			close(cw->child_fd);
+		free(cw->path);
+	}
 	free(cw);
 }
 

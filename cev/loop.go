@@ -5,6 +5,7 @@ import "C"
 
 import (
 	"math"
+	"slices"
 	"sync"
 	"unsafe"
 )
@@ -288,6 +289,20 @@ func (l *Loop) drainQueue() {
 	if n == 0 {
 		return
 	}
+	q := unsafe.Slice(l.c.q, n)
+	if sep := slices.IndexFunc(q, isSep); sep < 0 || sep == n-1 {
+		// One batch: it is all on the pending stacks before any callback
+		// runs, so a nested Run may reuse the C queue; no copy needed.
+		l.c.qlen = 0
+		l.dispatching++
+		if sep == n-1 {
+			q = q[:sep]
+		}
+		l.loadBatch(q)
+		l.invokePending()
+		l.dispatching--
+		return
+	}
 	// Copy: a nested Run from a callback reuses the C queue.
 	for len(l.bufs) <= l.depth {
 		l.bufs = append(l.bufs, nil)
@@ -309,9 +324,17 @@ func (l *Loop) drainQueue() {
 	l.dispatching--
 }
 
+func isSep(e C.cev_event) bool { return e.slot == C.CEV_SLOT_SEP }
+
 // loadBatch pushes one ev_invoke_pending batch so that popping the stacks
 // yields the batch's order (libev's order).
 func (l *Loop) loadBatch(b []C.cev_event) {
+	// Grow the default priority's stack once for the whole batch, not by
+	// doubling: a burst of expiries would otherwise copy and fault in about
+	// twice the stack's final size.
+	if d := &l.pend[-EV_MINPRI]; cap(*d)-len(*d) < len(b) {
+		*d = slices.Grow(*d, len(b))
+	}
 	for i := len(b) - 1; i >= 0; i-- {
 		e := &b[i]
 		var w *watcher
