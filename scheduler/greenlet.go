@@ -136,7 +136,10 @@ type Runnable interface {
 // the goroutine that created it, with a typed result.
 type Greenlet[T any] struct {
 	task
-	fn    func() (T, error)
+	fn func() (T, error)
+	// fnErr is the body Go was given: run as is, it spares Go a closure
+	// (an allocation) per spawn.
+	fnErr func() error
 	value T
 }
 
@@ -147,9 +150,14 @@ func (g *Greenlet[T]) base() *task {
 	return &g.task
 }
 
-func (g *Greenlet[T]) hasBody() bool { return g.fn != nil }
+func (g *Greenlet[T]) hasBody() bool { return g.fn != nil || g.fnErr != nil }
 
 func (g *Greenlet[T]) runBody() {
+	if f := g.fnErr; f != nil {
+		g.fnErr = nil
+		g.task.finish(f())
+		return
+	}
 	v, err := g.fn()
 	g.fn = nil
 	g.value = v
@@ -203,10 +211,16 @@ func SpawnLater[T any](d time.Duration, fn func() (T, error)) *Greenlet[T] {
 
 // Go spawns fn, a body without a result.
 func Go(fn func() error) *Greenlet[struct{}] {
-	if fn == nil {
-		return Spawn[struct{}](nil)
+	g := &Greenlet[struct{}]{fnErr: fn}
+	g.impl = g
+	if c := currentCtx(); c != nil {
+		g.bindTo(c.hub)
+		g.spawnP, g.spawnK = spawnRecord(c, 1)
 	}
-	return Spawn(func() (struct{}, error) { return struct{}{}, fn() })
+	if err := g.Start(); err != nil {
+		g.refuse(err)
+	}
+	return g
 }
 
 // refuse makes a greenlet that could not start dead with err, without a

@@ -158,4 +158,4 @@ func (t *task) fn0() {
 	}
 }
 
-func (g *Greenlet[T]) dropBody() { g.fn = nil }
+func (g *Greenlet[T]) dropBody() { g.fn, g.fnErr = nil, nil }

@@ -25,7 +25,7 @@ type Killable interface {
 // (gevent.wait). When ctx ends first it returns those that were ready and
 // ContextError's error.
 func Wait[L Linkable](ctx context.Context, objects []L, count int) ([]L, error) {
-	var done []L
+	done := make([]L, 0, waitCap(objects, count))
 	for o, err := range IWait(ctx, objects, count) {
 		if err != nil {
 			return done, err
@@ -33,6 +33,14 @@ func Wait[L Linkable](ctx context.Context, objects []L, count int) ([]L, error) 
 		done = append(done, o)
 	}
 	return done, nil
+}
+
+// waitCap is the most objects Wait can return.
+func waitCap[L any](objects []L, count int) int {
+	if count <= 0 || count > len(objects) {
+		return len(objects)
+	}
+	return count
 }
 
 // IWait yields objects as they become ready, in readiness order, until count
@@ -75,7 +83,11 @@ type iwaiter struct {
 	objects []Linkable
 	ids     []LinkID
 	count   int
+	// queue[head:] are the ready objects not yet returned; the slice is
+	// reused from the start once drained, so a wait that is woken per
+	// object does not allocate per object.
 	queue   []Linkable
+	head    int
 	waiting bool
 }
 
@@ -128,7 +140,7 @@ func (w *iwaiter) notify(l Linkable) {
 
 // next returns the next ready object, waiting for one if none is queued.
 func (w *iwaiter) next() (Linkable, error) {
-	for len(w.queue) == 0 {
+	for w.head == len(w.queue) {
 		w.waiting = true
 		w.c.waitingOn = "iwait"
 		v, err := w.h.switchFrom(w.c)
@@ -141,8 +153,11 @@ func (w *iwaiter) next() (Linkable, error) {
 			return nil, opErr("IWait", ErrInvalidSwitch)
 		}
 	}
-	o := w.queue[0]
-	w.queue = w.queue[1:]
+	o := w.queue[w.head]
+	w.queue[w.head] = nil
+	if w.head++; w.head == len(w.queue) {
+		w.queue, w.head = w.queue[:0], 0
+	}
 	return o, nil
 }
 
@@ -161,7 +176,7 @@ var iwaitToken = new(struct{ byte })
 // finished, in finishing order, and the first failure's error or the
 // wait's own. To wait for all of them whatever their outcome, use Wait.
 func JoinAll[G Joinable](ctx context.Context, gs []G) ([]G, error) {
-	var done []G
+	done := make([]G, 0, len(gs))
 	for g, err := range IWait(ctx, gs, 0) {
 		if err != nil {
 			return done, err
