@@ -27,6 +27,8 @@ type Group struct {
 	slots   *lock.Semaphore
 	size    int
 	bounded bool
+	// onFinish is the link of members that are scheduler greenlets.
+	onFinish func(scheduler.Linkable)
 }
 
 // member is what the group keeps about one greenlet.
@@ -128,6 +130,37 @@ func (g *Group) greenlets() []scheduler.Runnable {
 	return out
 }
 
+// finishLink returns the link that removes r when it finishes. A greenlet
+// of package scheduler passes itself to its links, so one link bound to
+// the group serves them all; any other Runnable gets a closure over r.
+func (g *Group) finishLink(r scheduler.Runnable) func(scheduler.Linkable) {
+	if _, ok := r.(scheduler.Killable); !ok {
+		return func(scheduler.Linkable) { g.finished(r) }
+	}
+	if g.onFinish == nil {
+		g.onFinish = func(l scheduler.Linkable) {
+			if r, ok := l.(scheduler.Runnable); ok {
+				g.finished(r)
+			}
+		}
+	}
+	return g.onFinish
+}
+
+// compact drops the departed from the insertion order, in place: every
+// reader iterates a copy (greenlets), so the slice can be reused.
+func (g *Group) compact() {
+	n := 0
+	for _, r := range g.order {
+		if _, ok := g.members[r]; ok {
+			g.order[n] = r
+			n++
+		}
+	}
+	clear(g.order[n:])
+	g.order = g.order[:n]
+}
+
 // Add puts r in the group; it leaves when it finishes. Add never waits: on
 // the Group of a bounded Pool it takes a free slot or fails with
 // ErrPoolFull (Pool.Add waits for one). r must be a greenlet of the group's
@@ -162,7 +195,7 @@ func (g *Group) add(ctx context.Context, h *scheduler.Hub, op string, r schedule
 			return nil
 		}
 	}
-	id := r.Rawlink(func(scheduler.Linkable) { g.finished(r) })
+	id := r.Rawlink(g.finishLink(r))
 	if id == 0 {
 		// Refused by r itself: a Runnable without Hub of another hub.
 		if g.slots != nil {
@@ -214,7 +247,7 @@ func (g *Group) remove(r scheduler.Runnable) {
 		g.order = g.order[:0]
 		g.empty.Set()
 	} else if len(g.order) > 4*len(g.members)+16 {
-		g.order = g.greenlets()
+		g.compact()
 	}
 	if g.slots != nil {
 		_, _ = g.slots.Release()

@@ -120,24 +120,34 @@ func mapAll[T, R any](ctx context.Context, op string, s Spawner, fn func(T) (R, 
 	if _, _, err := spawner(op, ctx, true, s, fn); err != nil {
 		return nil, err
 	}
-	gs := make([]*scheduler.Greenlet[R], 0, len(items))
-	for _, it := range items {
+	gs := make([]*scheduler.Greenlet[R], len(items))
+	out := make([]R, len(items))
+	var first error
+	// collect takes the results of the greenlets at the front that are
+	// done, and drops them, so that a long map holds about as many
+	// greenlets as run at once rather than one per item.
+	next := 0
+	collect := func(upTo int) {
+		for ; next < upTo && gs[next].Ready(); next++ {
+			if err := gs[next].Err(); err != nil && first == nil {
+				first = err
+			}
+			out[next] = gs[next].Value()
+			gs[next] = nil
+		}
+	}
+	for i, it := range items {
 		gr, err := spawn(ctx, op, s, func() (R, error) { return fn(it) })
 		if err != nil {
 			return nil, err
 		}
-		gs = append(gs, gr)
+		gs[i] = gr
+		collect(i + 1)
 	}
-	out := make([]R, len(gs))
-	var first error
-	for i, gr := range gs {
-		if err := gr.Join(ctx); err != nil {
+	for ; next < len(gs); collect(len(gs)) {
+		if err := gs[next].Join(ctx); err != nil {
 			return nil, &Error{Op: op, Err: err}
 		}
-		if err := gr.Err(); err != nil && first == nil {
-			first = err
-		}
-		out[i] = gr.Value()
 	}
 	return out, first
 }
