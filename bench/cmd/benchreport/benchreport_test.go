@@ -192,6 +192,18 @@ func TestPlanInterleavesAndRotates(t *testing.T) {
 	assert.Len(t, plan(ws[:1], 1, fakeProgs(ws)), 1*3)
 }
 
+// TestTwoLoops: the two-hub echo workloads run C libev's echo on two loops
+// beside geventgo's on two hubs, each with its own flag.
+func TestTwoLoops(t *testing.T) {
+	for _, name := range []string{"echo_2hubs", "echo_2hubs_syscalls"} {
+		w, ok := workloadNamed(workloads, name)
+		require.True(t, ok, name)
+		progs := fakeProgs([]Workload{w})
+		assert.Equal(t, []string{"bin/c-libev/echo", "-loops", "2"}, jobFor(w, report.CLibev, progs).argv, name)
+		assert.Equal(t, []string{"bin/geventgo/echo", "-hubs", "2"}, jobFor(w, report.GeventGo, progs).argv, name)
+	}
+}
+
 func TestRowsRecordFinish(t *testing.T) {
 	ws := []Workload{{Name: "echo", Server: true, Impls: []report.Impl{report.CLibev, report.GeventGo, report.Go}, Metrics: twoMetrics}}
 	progs := fakeProgs(ws, progKey{report.GeventGo, "echo"})

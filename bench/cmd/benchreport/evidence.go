@@ -101,11 +101,21 @@ func floorEvidence(g Goal, rows []report.Row) string {
 		g.num.label(), report.FormatValue(num-sum), unit, 100*(num-sum)/num)
 }
 
-// besideEvidence prints the medians a goal names for context.
+// besideEvidence prints the medians and ratios a goal names for context;
+// a ratio shows its two medians, then its value when both were measured.
 func besideEvidence(g Goal, rows []report.Row) string {
 	var parts []string
-	for _, r := range g.beside {
-		parts = append(parts, r.label()+" "+valueText(rows, r))
+	for _, b := range g.beside {
+		text := b.num.label() + " " + valueText(rows, b.num)
+		if b.den != (ref{}) {
+			text += " / " + b.den.label() + " " + valueText(rows, b.den)
+			num, nok := median(rows, b.num)
+			den, dok := median(rows, b.den)
+			if nok && dok && den != 0 {
+				text += " = " + report.FormatRatio(num/den, true)
+			}
+		}
+		parts = append(parts, text)
 	}
 	return strings.Join(parts, ", ")
 }

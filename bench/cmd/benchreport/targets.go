@@ -58,7 +58,9 @@ type Goal struct {
 	// it the numerator is.
 	Floor []string `json:"floor,omitempty"`
 	// Beside names medians of the same run a miss prints for context
-	// without adding them up (e.g. the kernel's share of each server's CPU).
+	// without adding them up (e.g. the kernel's share of each server's CPU):
+	// each "metric[impl]", or a ratio "metric[impl] / metric[impl]" printed
+	// with its two medians (e.g. the goal's own ratio for C).
 	Beside []string `json:"beside,omitempty"`
 	// Profile asks for a CPU profile of one geventgo program, taken in the
 	// same sitting when the goal is missed; the miss prints the share of
@@ -68,7 +70,34 @@ type Goal struct {
 	num, den ref         // Value parsed; den is zero for an absolute goal
 	unit     string      // num's metric's unit
 	floors   []floorTerm // Floor parsed
-	beside   []ref       // Beside parsed
+	beside   []ratio     // Beside parsed
+}
+
+// ratio is a median, or the ratio of two when den is set.
+type ratio struct {
+	num, den ref
+}
+
+// parseRatio reads "metric[impl]" or "metric[impl] / metric[impl]" and
+// checks each median against ws.
+func parseRatio(s string, ws []Workload) (ratio, error) {
+	parts := strings.Split(s, "/")
+	if len(parts) > 2 {
+		return ratio{}, fmt.Errorf("%w: %q: at most one '/'", ErrBadTargets, s)
+	}
+	refs := make([]ref, len(parts))
+	for i, p := range parts {
+		r, err := checkedRef(p, ws)
+		if err != nil {
+			return ratio{}, err
+		}
+		refs[i] = r
+	}
+	out := ratio{num: refs[0]}
+	if len(refs) == 2 {
+		out.den = refs[1]
+	}
+	return out, nil
 }
 
 // floorTerm is one term of a floor: times a median.
@@ -149,27 +178,16 @@ func (g *Goal) check(ws []Workload) error {
 	if (g.AtMost > 0) == (g.AtLeast > 0) || g.AtMost < 0 || g.AtLeast < 0 {
 		return fmt.Errorf("%w: exactly one positive limit, at_most or at_least", ErrBadTargets)
 	}
-	parts := strings.Split(g.Value, "/")
-	if len(parts) > 2 {
-		return fmt.Errorf("%w: value %q: at most one '/'", ErrBadTargets, g.Value)
+	v, err := parseRatio(g.Value, ws)
+	if err != nil {
+		return fmt.Errorf("value: %w", err)
 	}
-	refs := make([]ref, len(parts))
-	for i, p := range parts {
-		r, err := checkedRef(p, ws)
-		if err != nil {
-			return err
-		}
-		refs[i] = r
-	}
-	g.num = refs[0]
+	g.num, g.den = v.num, v.den
 	w, _ := workloadOf(ws, g.num.metric)
 	for _, m := range w.Metrics {
 		if m.Name == g.num.metric {
 			g.unit = m.Unit
 		}
-	}
-	if len(refs) == 2 {
-		g.den = refs[1]
 	}
 	g.floors, g.beside = nil, nil
 	for _, f := range g.Floor {
@@ -180,9 +198,9 @@ func (g *Goal) check(ws []Workload) error {
 		g.floors = append(g.floors, t)
 	}
 	for _, b := range g.Beside {
-		r, err := checkedRef(b, ws)
+		r, err := parseRatio(b, ws)
 		if err != nil {
-			return err
+			return fmt.Errorf("beside: %w", err)
 		}
 		g.beside = append(g.beside, r)
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -144,6 +145,32 @@ func TestFloorEvidenceSumsTerms(t *testing.T) {
 	assert.Contains(t, timer.Evidence, "floor: timer_chain (C libev) 1000 ns/op + 3 × cgo_call (geventgo) 30.0 ns/op = 1090 ns/op; timer_chain (geventgo) is 510 ns/op above it (32% of its value)")
 }
 
+// TestBesideRatio: a beside entry may be a ratio of two medians (e.g. the
+// goal's own ratio for another implementation); a miss prints both medians
+// and the ratio, or only what was measured.
+func TestBesideRatio(t *testing.T) {
+	suite := append(slices.Clone(testSuite), Workload{Name: "echo_2hubs", Program: "echo", Impls: twoLoops, Server: true, Metrics: serverMetrics("echo_2hubs", "t")})
+	data := `{"goals": [{"goal": "two", "value": "echo_2hubs_cpu[geventgo] / echo_cpu[geventgo]", "at_most": 1, "reason": "r",
+	  "beside": ["echo_2hubs_cpu[c-libev] / echo_cpu[c-libev]", "echo_cpu_sys[c-libev]", "echo_2hubs_rps[c-libev] / echo_rps[c-libev]"]}]}`
+	goals, err := parseTargets([]byte(data), suite)
+	require.NoError(t, err)
+	rows := []report.Row{
+		row("echo_cpu", "ns/req", map[report.Impl]float64{report.GeventGo: 10000, report.CLibev: 9000}),
+		row("echo_2hubs_cpu", "ns/req", map[report.Impl]float64{report.GeventGo: 16000, report.CLibev: 9900}),
+		row("echo_cpu_sys", "ns/req", map[report.Impl]float64{report.CLibev: 7000}),
+		row("echo_rps", "req/s", map[report.Impl]float64{report.CLibev: 40000}),
+	}
+	vs := checkGoals(goals, rows)
+	addEvidence(vs, rows, nil)
+	v := verdictOf(t, vs, "two")
+	require.False(t, v.Met)
+	assert.Equal(t, []string{
+		"echo_2hubs_cpu (geventgo) 16.0k ns/req against echo_cpu (geventgo) 10.0k ns/req",
+		"echo_2hubs_cpu (C libev) 9900 ns/req / echo_cpu (C libev) 9000 ns/req = 1.10x, echo_cpu_sys (C libev) 7000 ns/req, " +
+			"echo_2hubs_rps (C libev) not measured / echo_rps (C libev) 40.0k req/s",
+	}, v.Evidence)
+}
+
 func TestProfileEvidencePrefix(t *testing.T) {
 	spec := &ProfileSpec{Functions: []string{"runtime.coroswitch_m", "example.com/greenlet.*"}, prog: progRef{"greenlet_switch", report.GeventGo}}
 	got := profileEvidence(spec, profileResult{shares: []fnShare{
@@ -174,6 +201,8 @@ func TestParseTargetsRejects(t *testing.T) {
 		"three parts":     `{"goals": [{"goal": "g", "value": "iter_pull[go] / iter_pull[go] / iter_pull[go]", "at_most": 1, "reason": "r"}]}`,
 		"bad floor":       `{"goals": [{"goal": "g", "value": "iter_pull[go]", "at_most": 1, "reason": "r", "floor": ["x*iter_pull[go]"]}]}`,
 		"bad beside":      `{"goals": [{"goal": "g", "value": "iter_pull[go]", "at_most": 1, "reason": "r", "beside": ["nope[go]"]}]}`,
+		"bad beside den":  `{"goals": [{"goal": "g", "value": "iter_pull[go]", "at_most": 1, "reason": "r", "beside": ["iter_pull[go] / nope[go]"]}]}`,
+		"beside 3 parts":  `{"goals": [{"goal": "g", "value": "iter_pull[go]", "at_most": 1, "reason": "r", "beside": ["iter_pull[go] / iter_pull[go] / iter_pull[go]"]}]}`,
 		"profile of C":    `{"goals": [{"goal": "g", "value": "iter_pull[go]", "at_most": 1, "reason": "r", "profile": {"of": "timer_chain[c-libev]", "functions": ["f"]}}]}`,
 		"profile no fns":  `{"goals": [{"goal": "g", "value": "iter_pull[go]", "at_most": 1, "reason": "r", "profile": {"of": "greenlet_switch[geventgo]"}}]}`,
 		"profile unknown": `{"goals": [{"goal": "g", "value": "iter_pull[go]", "at_most": 1, "reason": "r", "profile": {"of": "nope[geventgo]", "functions": ["f"]}}]}`,

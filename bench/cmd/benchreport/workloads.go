@@ -113,6 +113,11 @@ var (
 	syscalls = "syscalls: read+write+epoll_wait per hop"
 	loadgen  = "syscalls; load generator shares the 2 cores"
 	kernel   = "the kernel's share: read, write and epoll_wait"
+	// twoLoops run the echo server on two event loops sharing its port
+	// through SO_REUSEPORT: geventgo's two hubs on two goroutines, C's two
+	// ev_loop_new loops on two threads.
+	twoLoops     = []report.Impl{report.CLibev, report.GeventGo}
+	twoLoopsArgs = map[report.Impl][]string{report.CLibev: {"-loops", "2"}, report.GeventGo: {"-hubs", "2"}}
 )
 
 func ns(name, title, bound string) []report.Metric {
@@ -207,14 +212,16 @@ var workloads = []Workload{
 		}},
 	{Name: "echo", Impls: all, Server: true, Quick: true,
 		Metrics: serverMetrics("echo", "echo server, 50 connections, 64-byte messages (geventgo: one hub)")},
-	{Name: "echo_2hubs", Program: "echo", Impls: []report.Impl{report.GeventGo}, Server: true, Quick: true,
-		Args:    map[report.Impl][]string{report.GeventGo: {"-hubs", "2"}},
-		Metrics: serverMetrics("echo_2hubs", "echo server on two hubs, one goroutine each, sharing the port with SO_REUSEPORT")},
+	// Two hubs beside C's two loops on two threads: whether a second loop
+	// costs CPU per request on this machine whatever runs it.
+	{Name: "echo_2hubs", Program: "echo", Impls: twoLoops, Server: true, Quick: true,
+		Args:    twoLoopsArgs,
+		Metrics: serverMetrics("echo_2hubs", "echo server on two hubs, one goroutine each, sharing the port with SO_REUSEPORT (C libev: two loops, one thread each)")},
 	{Name: "echo_syscalls", Program: "echo", Impls: all, Server: true, Syscalls: true, Quick: true, MaxReps: 1,
 		Metrics: syscallMetrics("echo_syscalls", "echo server")},
-	{Name: "echo_2hubs_syscalls", Program: "echo", Impls: []report.Impl{report.GeventGo}, Server: true, Syscalls: true, Quick: true, MaxReps: 1,
-		Args:    map[report.Impl][]string{report.GeventGo: {"-hubs", "2"}},
-		Metrics: syscallMetrics("echo_2hubs_syscalls", "echo server on two hubs")},
+	{Name: "echo_2hubs_syscalls", Program: "echo", Impls: twoLoops, Server: true, Syscalls: true, Quick: true, MaxReps: 1,
+		Args:    twoLoopsArgs,
+		Metrics: syscallMetrics("echo_2hubs_syscalls", "echo server on two hubs (C libev: two loops)")},
 	withQuick(httpServer("http_hello", 0)),
 	withQuick(httpShared("http_hello_shared", 0)),
 	httpServer("http_16k", 16384),
