@@ -3,6 +3,7 @@ package socket
 import (
 	"context"
 	"net"
+	"runtime"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -89,6 +90,9 @@ func (s *side) fire(rev int) {
 func (s *side) notify() {
 	select {
 	case s.ready <- struct{}{}:
+		// Run the goroutine now, on the hub's thread: left in the hub's
+		// run queue it waits until another thread wakes up and takes it.
+		runtime.Gosched()
 	default: // a token is there already
 	}
 }
