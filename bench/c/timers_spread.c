@@ -14,6 +14,7 @@ static void cb(struct ev_loop *loop, ev_timer *w, int revents)
 int main(void)
 {
   struct ev_loop *loop = bench_loop();
+  /* As many rounds as bench/geventgo/timers_spread: the first round is cold. */
   long rounds = bench_n(20), r, i;
   uint64_t t0 = now_ns();
   for (r = 0; r < rounds; r++) {
