@@ -2,7 +2,9 @@ package socket_test
 
 import (
 	"context"
+	"errors"
 	"net"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -34,14 +36,38 @@ func silentDNS(t *testing.T) *atomic.Int64 {
 			queries.Add(1)
 		}
 	}()
-	t.Cleanup(func() { _ = hole.Close(); <-done })
+	// A lookup that two dials shared is not cancelled when the later one gives up (net
+	// cancels only an unshared lookup): it would read until net's own timeout (seconds) and
+	// outlive the test, which goleak reports. So the end of the test ends every read, and the
+	// lookups' retries are refused.
+	var (
+		mu     sync.Mutex
+		conns  []net.Conn
+		closed bool
+	)
+	t.Cleanup(func() {
+		mu.Lock()
+		closed = true
+		for _, c := range conns {
+			_ = c.SetDeadline(time.Now())
+		}
+		mu.Unlock()
+		_ = hole.Close()
+		<-done
+	})
 	net.DefaultResolver.PreferGo = true
 	net.DefaultResolver.Dial = func(ctx context.Context, _, _ string) (net.Conn, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if closed {
+			return nil, errors.New("silent DNS server: the test is over")
+		}
 		var d net.Dialer
 		c, err := d.DialContext(ctx, "udp", hole.LocalAddr().String())
 		if err != nil {
 			return nil, err
 		}
+		conns = append(conns, c)
 		// net's exchange reads its answer until its own timeout (seconds), not until the
 		// lookup is cancelled: end the read with ctx, so a lookup a dial gave up on ends too.
 		stop := context.AfterFunc(ctx, func() { _ = c.SetDeadline(time.Now()) })
