@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/geventgo/geventgo/cev"
+	"github.com/geventgo/geventgo/internal/lazyio"
 	"github.com/geventgo/geventgo/scheduler"
 )
 
@@ -31,21 +32,13 @@ const (
 // hub's goroutine touches it. Watchers are created on the first wait, so a socket that never
 // blocks costs no C memory.
 //
-// The io watcher is stopped lazily: it stays active after a wait ends and stops itself the
-// first time it fires with nobody waiting. A greenlet that reads, waits, reads, waits (every
-// request/response loop) therefore never restarts it, which saves two cgo calls and the
-// fcntl(F_GETFD) with which cev's Start checks the fd, per wait.
-//
-// A watcher left active with nobody waiting must not keep the loop alive: an idle connection
-// would otherwise turn every deadlock into a hang in epoll_wait instead of a LoopExit (gevent's
-// hub.wait stops its watcher however the wait ends). So a wait that ends with the watcher still
-// active unrefs the loop (ev_unref: libev's activecnt no longer counts it, Loop.ActiveCount drops
-// with it), and the loop is ref'd again before anything else happens to that watcher: the next
-// wait, its lazy self-stop, or Close. unrefd records the one outstanding Unref, so Ref and Unref
-// balance on every path; the loop's Destroy frees the watcher and the count with it.
+// The io watcher is stopped lazily: it stays active after a wait ends, unref'd, and stops itself
+// the first time it fires with nobody waiting (internal/lazyio says why and how the loop's count
+// stays right). A greenlet that reads, waits, reads, waits (every request/response loop)
+// therefore never restarts it.
 type side struct {
 	io       *cev.IO
-	unrefd   bool // the loop was unref'd for io, which stays active with nobody waiting
+	lazy     lazyio.Ref // the loop's count for io, which stays active with nobody waiting
 	timer    *cev.Timer
 	waiter   *scheduler.Waiter // non-nil while a greenlet waits
 	wt       *scheduler.Waiter // reused by every wait on the side (see block)
@@ -97,24 +90,11 @@ func (s *side) notify() {
 	}
 }
 
-// ref takes back the Unref of an idle io watcher, before the watcher is waited on, stopped or
-// freed.
-func (s *side) ref() {
-	if s.unrefd {
-		s.unrefd = false
-		_ = s.io.Loop().Ref()
-	}
-}
+// ref takes back the Unref of an idle io watcher (lazyio.Ref.Take).
+func (s *side) ref() { s.lazy.Take(s.io) }
 
-// unref lets the io watcher, left active at the end of a wait, stop counting for the loop's
-// liveness. A watcher that is not active (never started, or stopped by cev for a dead fd) holds
-// no count to give up.
-func (s *side) unref() {
-	if !s.unrefd && s.io != nil && s.io.IsActive() {
-		s.unrefd = true
-		_ = s.io.Loop().Unref()
-	}
-}
+// unref lets the io watcher left active stop counting for the loop (lazyio.Ref.Drop).
+func (s *side) unref() { s.lazy.Drop(s.io) }
 
 // startIO makes sure the side's io watcher exists, counts for the loop and is active.
 func (s *side) startIO(fd *netFD, ev int) error {
