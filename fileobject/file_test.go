@@ -103,6 +103,46 @@ func TestWriteToClosedReaderIsEPIPE(t *testing.T) {
 	})
 }
 
+// After a wait the read side's io watcher stays active, but it does not count for the loop: a
+// File nobody waits on leaves the hub free to run dry. Data that arrives with nobody waiting
+// fires it once more, which stops it; the next Read finds the data and needs no wait.
+func TestIdleWatcherDoesNotHoldTheLoop(t *testing.T) {
+	run(t, func() error {
+		r, w, err := fileobject.Pipe()
+		require.NoError(t, err)
+		defer r.Close()
+		defer w.Close()
+		h := scheduler.CurrentHub()
+		loop := h.Loop()
+		idle := loop.ActiveCount()
+		reader := spawnIO(func() (int, error) { return r.Read(make([]byte, 8)) })
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		assert.Equal(t, idle+1, loop.ActiveCount(), "the reader's watcher counts while it waits")
+		_, err = w.Write([]byte("a"))
+		require.NoError(t, err)
+		n, err := result(t, reader)
+		require.NoError(t, err)
+		assert.Equal(t, 1, n)
+		assert.Equal(t, idle, loop.ActiveCount(), "the watcher left active no longer counts")
+		// Nothing waits: the hub runs dry (the test fails on its deadline if the watcher
+		// kept the loop alive).
+		require.NoError(t, h.Join(testctx.Within(t, 5*time.Second)))
+		// Data with nobody waiting: the watcher fires for nobody and stops, with the count
+		// still right; the data is read without a wait.
+		_, err = w.Write([]byte("b"))
+		require.NoError(t, err)
+		require.NoError(t, scheduler.Sleep(bg, time.Millisecond))
+		assert.Equal(t, idle, loop.ActiveCount())
+		buf := make([]byte, 8)
+		n, err = r.Read(buf)
+		require.NoError(t, err)
+		assert.Equal(t, "b", string(buf[:n]))
+		require.NoError(t, h.Join(testctx.Within(t, 5*time.Second)))
+		return nil
+	})
+}
+
 // Close from another greenlet wakes a greenlet blocked in Read with the closed error, frees the
 // io watcher before the fd is closed, and closes the fd.
 func TestCloseWakesBlockedReader(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/geventgo/geventgo/cev"
+	"github.com/geventgo/geventgo/internal/lazyio"
 	"github.com/geventgo/geventgo/scheduler"
 	"github.com/geventgo/geventgo/threadpool"
 )
@@ -27,12 +28,15 @@ type side struct {
 	sc    func(fd int, b []byte) (int, error) // sysRead or sysWrite
 	label string                              // what a waiting greenlet waits on, for reports
 
-	hub   *scheduler.Hub // the hub io, timer and k belong to
+	hub   *scheduler.Hub // the hub io, timer and pw belong to
 	io    *cev.IO
 	timer *cev.Timer
-	k     scheduler.Waker   // poll mode: io and timer fire it
-	tw    *scheduler.Waiter // thread mode: the waiter of the greenlet waiting now
+	tw    *scheduler.Waiter // the waiter of the greenlet waiting now
+	pw    *scheduler.Waiter // poll mode: reused by every wait (see block)
 	busy  bool              // a greenlet waits on this side
+	// lazy: the io watcher stays active between poll-mode waits, unref'd, and stops the next
+	// time it fires with nobody waiting (see internal/lazyio).
+	lazy lazyio.Ref
 
 	deadline time.Time
 
@@ -81,19 +85,32 @@ func (s *side) syscall(b []byte) (int, error) {
 // bind makes sure the side's watchers belong to h, dropping those of a destroyed hub.
 func (s *side) bind(h *scheduler.Hub) {
 	if s.hub != h {
-		s.hub, s.io, s.timer, s.k = h, nil, nil, scheduler.Waker{}
+		s.hub, s.io, s.timer, s.pw, s.lazy = h, nil, nil, nil, lazyio.Ref{}
 	}
 }
 
-// fire wakes the greenlet waiting on the side, if any, with rev. On the hub greenlet only.
+// fire wakes the greenlet waiting on the side, if any, with rev; with nobody waiting, the io
+// watcher left active by the last wait fires once more and is stopped. On the hub greenlet only.
 func (s *side) fire(rev int) {
 	if w := s.tw; w != nil {
 		s.tw = nil
 		w.Switch(rev)
 		return
 	}
-	s.k.Fire(rev)
+	if rev&(revTimer|revClosed|revDone) != 0 || s.io == nil {
+		return
+	}
+	// Ref before the stop, which takes the watcher's count off (also when cev already stopped
+	// it for a dead fd, EV_ERROR: that stop took off the count the Unref had removed).
+	s.ref()
+	_ = s.io.Stop()
 }
+
+// ref takes back the Unref of the idle io watcher (lazyio.Ref.Take).
+func (s *side) ref() { s.lazy.Take(s.io) }
+
+// unref lets the io watcher left active stop counting for the loop (lazyio.Ref.Drop).
+func (s *side) unref() { s.lazy.Drop(s.io) }
 
 // expired reports whether the deadline passed: the call then fails before its system call,
 // as *os.File's does.
@@ -166,6 +183,8 @@ func (s *side) free(h *scheduler.Hub) {
 		return
 	}
 	if s.io != nil {
+		// Ref first: freeing an active watcher takes its count off.
+		s.ref()
 		_ = s.io.Close()
 		s.io = nil
 	}
@@ -176,8 +195,8 @@ func (s *side) free(h *scheduler.Hub) {
 }
 
 // waitFD parks the calling greenlet until the fd is ready for ev, the deadline passes, the File
-// is closed, ctx ends, or an error is thrown into the greenlet (Hub.Wait: the io watcher runs
-// only during the wait).
+// is closed, ctx ends, or an error is thrown into the greenlet. The io watcher stays active after
+// the wait, unref'd, and stops the next time it fires with nobody waiting (see fire).
 func (s *side) waitFD(ctx context.Context, h *scheduler.Hub, ev int) error {
 	if s.f.closing.Load() {
 		return ErrClosed
@@ -186,20 +205,16 @@ func (s *side) waitFD(ctx context.Context, h *scheduler.Hub, ev int) error {
 		return scheduler.ErrConcurrentUse
 	}
 	s.bind(h)
-	if s.io == nil {
-		io, err := h.Loop().NewIO(s.f.fd, ev, func(_ *cev.IO, rev int) { s.k.Fire(rev) })
-		if err != nil {
-			return err
-		}
-		s.io = io
+	if err := s.startIO(h, ev); err != nil {
+		return err
 	}
+	// However the wait ends, the watcher left active must not keep the loop alive.
+	defer s.unref()
 	for {
 		if err := s.armDeadline(); err != nil {
 			return err
 		}
-		s.busy = true
-		rev, err := h.Wait(ctx, s.io, &s.k, s.label)
-		s.busy = false
+		rev, err := s.block(ctx)
 		s.stopTimer()
 		if err != nil {
 			return err
@@ -208,6 +223,42 @@ func (s *side) waitFD(ctx context.Context, h *scheduler.Hub, ev int) error {
 			return s.outcome(rev)
 		}
 	}
+}
+
+// startIO makes sure the side's io watcher exists, counts for the loop and is active.
+func (s *side) startIO(h *scheduler.Hub, ev int) error {
+	if s.io == nil {
+		io, err := h.Loop().NewIO(s.f.fd, ev, func(_ *cev.IO, rev int) { s.fire(rev) })
+		if err != nil {
+			return err
+		}
+		s.io = io
+	}
+	s.ref()
+	if s.io.IsActive() {
+		return nil
+	}
+	return s.io.Start()
+}
+
+// block parks the greenlet on the side's poll-mode waiter until the io watcher, the deadline
+// timer, Close or ctx wakes it, and returns the revents it was woken with. One waiter, reused:
+// a value reaches it only while a greenlet waits (fire looks at s.tw), except Close's, and a
+// closing File never waits again.
+func (s *side) block(ctx context.Context) (int, error) {
+	w := s.pw
+	if w == nil {
+		w = scheduler.NewWaiter(s.label)
+		s.pw = w
+	}
+	s.tw, s.busy = w, true
+	v, err := w.Get(ctx)
+	if s.tw == w {
+		s.tw = nil // woken by something else than fire: Kill, ctx
+	}
+	s.busy = false
+	rev, _ := v.(int)
+	return rev, err
 }
 
 // early reports whether a wait was woken by the deadline timer before the deadline (or after it
