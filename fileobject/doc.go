@@ -8,7 +8,8 @@
 //
 // A descriptor epoll can watch (pipes, FIFOs, ttys and ptys, sockets, eventfds, most character
 // devices) is taken over in poll mode: New sets O_NONBLOCK on it, and a Read or Write that gets
-// EAGAIN waits on an io watcher of the hub's libev loop (Hub.Wait), started for that wait only.
+// EAGAIN waits on an io watcher of the hub's libev loop. The watcher stays active after the
+// wait without keeping the loop alive, and stops the first time it fires with nobody waiting.
 // O_NONBLOCK belongs to the open file description, which a dup or a fork shares (a process's
 // stdin is its shell's too): Close puts the flags back as New found them before closing. A
 // descriptor epoll refuses (regular files, directories, /dev/null: EPERM; libev would report it
