@@ -108,11 +108,12 @@ bench-quick: libev
 
 # The A/B of a speed change: OLD (required) against the working tree, or
 # against NEW; PKGS (comma-separated, e.g. ./scheduler/) with BENCH (a
-# -test.bench pattern) and/or PROGRAMS (bench/geventgo names), run COUNT
+# -test.bench pattern), PROGRAMS (bench/geventgo names) and/or HTTP (the
+# HTTP server's -impl values: ghttp, shared), run COUNT
 # times each, interleaved; benchstat prints the deltas. docs/bench.md.
 bench-compare: libev
-	@test -n "$(OLD)" || { echo "usage: make bench-compare OLD=<rev> [NEW=<rev>] [PKGS=./scheduler/ BENCH=regexp] [PROGRAMS=greenlet_switch,echo] [COUNT=8]" >&2; exit 2; }
-	$(GO) run ./bench/cmd/benchcompare -old '$(OLD)' $(if $(NEW),-new '$(NEW)') $(if $(PKGS),-pkgs '$(PKGS)') $(if $(BENCH),-bench '$(BENCH)') $(if $(PROGRAMS),-programs '$(PROGRAMS)') $(if $(COUNT),-count $(COUNT))
+	@test -n "$(OLD)" || { echo "usage: make bench-compare OLD=<rev> [NEW=<rev>] [PKGS=./scheduler/ BENCH=regexp] [PROGRAMS=greenlet_switch,echo] [HTTP=ghttp,shared] [COUNT=8]" >&2; exit 2; }
+	$(GO) run ./bench/cmd/benchcompare -old '$(OLD)' $(if $(NEW),-new '$(NEW)') $(if $(PKGS),-pkgs '$(PKGS)') $(if $(BENCH),-bench '$(BENCH)') $(if $(PROGRAMS),-programs '$(PROGRAMS)') $(if $(HTTP),-http '$(HTTP)') $(if $(COUNT),-count $(COUNT))
 
 # Long-running checks that memory and goroutines return to their baseline;
 # not part of `make test`.

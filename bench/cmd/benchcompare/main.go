@@ -8,6 +8,7 @@
 //
 //	go run ./bench/cmd/benchcompare -old HEAD~1 -pkgs ./scheduler/ -bench 'HubRoundTrip|Sleep0RoundRobin'
 //	go run ./bench/cmd/benchcompare -old main -programs greenlet_switch,echo -count 6
+//	go run ./bench/cmd/benchcompare -old main -http ghttp,shared
 //
 // The old revision is checked out with `git worktree add` into a temporary
 // directory (removed at the end); the new one is the working tree as it is,
@@ -39,6 +40,7 @@ type options struct {
 	pkgs      []string // packages whose benchmarks run, e.g. ./scheduler/
 	bench     string   // -test.bench of those packages
 	programs  []string // bench/geventgo programs
+	http      []string // -impl values of the HTTP server program (ghttp/internal/benchprog/httpserver)
 	count     int
 	benchtime string
 	scale     float64
@@ -52,19 +54,20 @@ var defaultPrograms = []string{"greenlet_switch", "hub_roundtrip", "sleep0_rr", 
 
 func main() {
 	var o options
-	var pkgs, programs string
+	var pkgs, programs, httpImpls string
 	flag.StringVar(&o.old, "old", "", "the revision to compare against (required)")
 	flag.StringVar(&o.new, "new", "", "the revision compared (default: the working tree as it is)")
 	flag.StringVar(&pkgs, "pkgs", "", "comma-separated packages whose benchmarks run (e.g. ./scheduler/,./greenlet/)")
 	flag.StringVar(&o.bench, "bench", ".", "-test.bench pattern for -pkgs")
-	flag.StringVar(&programs, "programs", "", "comma-separated bench/geventgo programs (default without -pkgs: "+strings.Join(defaultPrograms, ",")+")")
+	flag.StringVar(&programs, "programs", "", "comma-separated bench/geventgo programs (default without -pkgs or -http: "+strings.Join(defaultPrograms, ",")+")")
+	flag.StringVar(&httpImpls, "http", "", "comma-separated -impl values of the HTTP server program (ghttp, shared), each driven by the load generator's HTTP mode")
 	flag.IntVar(&o.count, "count", 8, "runs of each side")
 	flag.StringVar(&o.benchtime, "benchtime", "500ms", "-test.benchtime for -pkgs")
 	flag.Float64Var(&o.scale, "scale", 1, "BENCH_SCALE for -programs")
 	flag.DurationVar(&o.duration, "duration", time.Second, "the load generator's measuring time for server programs")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (worktrees, binaries, results)")
 	flag.Parse()
-	o.pkgs, o.programs = splitList(pkgs), splitList(programs)
+	o.pkgs, o.programs, o.http = splitList(pkgs), splitList(programs), splitList(httpImpls)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, o, os.Stdout); err != nil {
@@ -92,8 +95,13 @@ func (o *options) check() error {
 	if o.count < 1 {
 		return fmt.Errorf("%w: -count must be at least 1", ErrUsage)
 	}
-	if len(o.pkgs) == 0 && len(o.programs) == 0 {
+	if len(o.pkgs) == 0 && len(o.programs) == 0 && len(o.http) == 0 {
 		o.programs = defaultPrograms
+	}
+	for _, impl := range o.http {
+		if strings.ContainsAny(impl, `/\. `) {
+			return fmt.Errorf("%w: -http takes -impl values of the HTTP server program, not %q", ErrUsage, impl)
+		}
 	}
 	for _, p := range o.programs {
 		if strings.ContainsAny(p, `/\.`) {

@@ -24,12 +24,17 @@ func TestCheck(t *testing.T) {
 	require.NoError(t, o.check())
 	assert.Empty(t, o.programs, "packages alone run no programs")
 
+	o = options{old: "HEAD~1", count: 3, http: []string{"ghttp"}}
+	require.NoError(t, o.check())
+	assert.Empty(t, o.programs, "HTTP servers alone run no programs")
+
 	for name, bad := range map[string]options{
 		"no old":        {count: 1},
 		"no runs":       {old: "x", count: 0},
 		"program path":  {old: "x", count: 1, programs: []string{"bench/geventgo/echo"}},
 		"absolute pkg":  {old: "x", count: 1, pkgs: []string{"github.com/geventgo/geventgo/scheduler"}},
 		"relative pkg2": {old: "x", count: 1, pkgs: []string{"scheduler"}},
+		"http path":     {old: "x", count: 1, http: []string{"./ghttp"}},
 	} {
 		assert.ErrorIs(t, bad.check(), ErrUsage, name)
 	}
@@ -80,6 +85,18 @@ echo '{"workload":"server_cpu","unit":"ns/req","value":9000}'`)
 	assert.Equal(t, "pkg: github.com/geventgo/geventgo/bench/geventgo\n"+
 		"BenchmarkProgram/plain 1 0.5 ns/op\n"+
 		"BenchmarkProgram/server/server_cpu 1 9000 ns/req\n", s.out.String())
+
+	// An HTTP server: run with its -impl, driven by the load generator's HTTP mode, its results
+	// named after the impl.
+	script(t, dir, "prog/httpserver", `case "$*" in "-impl shared -size 0") ;; *) echo "bad args: $*" >&2; exit 2;; esac
+echo PORT 4343; exec sleep 30`)
+	lg = script(t, dir, "loadgen", `case "$*" in *"-addr 127.0.0.1:4343 -name http_shared -pid "[1-9]*" -http /") ;; *) echo "bad args: $*" >&2; exit 2;; esac
+echo '{"workload":"http_shared_rps","unit":"req/s","value":40000}'`)
+	s.out.Reset()
+	r = &runner{o: options{http: []string{"shared"}}, loadgen: lg}
+	require.NoError(t, r.round(context.Background(), s))
+	assert.Equal(t, "pkg: github.com/geventgo/geventgo/bench/geventgo\n"+
+		"BenchmarkProgram/http_shared/http_shared_rps 1 40000 req/s\n", s.out.String())
 
 	script(t, dir, "prog/broken", `echo boom >&2; exit 3`)
 	r.o.programs = []string{"broken"}

@@ -182,8 +182,14 @@ func build(ctx context.Context, s *side, o options) error {
 			return err
 		}
 	}
+	if len(o.http) > 0 {
+		return goCmd(ctx, s.tree, "build", "-o", filepath.Join(s.bin, "prog", httpProgram), "./ghttp/internal/benchprog/httpserver")
+	}
 	return nil
 }
+
+// httpProgram is the HTTP server program's binary, run once per -http value.
+const httpProgram = "httpserver"
 
 // runner runs one round of a side.
 type runner struct {
@@ -204,15 +210,23 @@ func (r *runner) round(ctx context.Context, s *side) error {
 			return fmt.Errorf("%s benchmarks: %w: %s", pkg, err, lastLine(stderr.String()))
 		}
 	}
-	if len(r.o.programs) > 0 {
+	if len(r.o.programs) > 0 || len(r.o.http) > 0 {
 		s.out.WriteString("pkg: github.com/geventgo/geventgo/bench/geventgo\n")
 	}
 	for _, p := range r.o.programs {
-		res, err := r.program(ctx, filepath.Join(s.bin, "prog", p))
+		res, err := r.program(ctx, filepath.Join(s.bin, "prog", p), nil, p, false)
 		if err != nil {
 			return fmt.Errorf("program %s: %w", p, err)
 		}
 		s.out.WriteString(benchLines(p, res))
+	}
+	for _, impl := range r.o.http {
+		name := "http_" + impl
+		res, err := r.program(ctx, filepath.Join(s.bin, "prog", httpProgram), []string{"-impl", impl, "-size", "0"}, name, true)
+		if err != nil {
+			return fmt.Errorf("HTTP server -impl %s: %w", impl, err)
+		}
+		s.out.WriteString(benchLines(name, res))
 	}
 	return nil
 }
@@ -232,10 +246,11 @@ func benchLines(program string, res []benchio.Result) string {
 	return b.String()
 }
 
-// program runs one bench/geventgo program: a server (its first line is
-// "PORT n") under the load generator, anything else to its end.
-func (r *runner) program(ctx context.Context, path string) ([]benchio.Result, error) {
-	cmd := exec.CommandContext(ctx, path)
+// program runs one program with args: a server (its first line is "PORT n")
+// under the load generator, which names its results after name and speaks
+// HTTP when http is set; anything else to its end.
+func (r *runner) program(ctx context.Context, path string, args []string, name string, http bool) ([]benchio.Result, error) {
+	cmd := exec.CommandContext(ctx, path, args...)
 	cmd.Env = append(os.Environ(), "BENCH_SCALE="+strconv.FormatFloat(r.o.scale, 'g', -1, 64))
 	cmd.WaitDelay = 2 * time.Second
 	pipe, err := cmd.StdoutPipe()
@@ -250,7 +265,7 @@ func (r *runner) program(ctx context.Context, path string) ([]benchio.Result, er
 	rd := bufio.NewReader(pipe)
 	first, _ := rd.ReadString('\n')
 	if port, ok := strings.CutPrefix(strings.TrimSpace(first), "PORT "); ok {
-		return r.serve(ctx, cmd, rd, port, filepath.Base(path))
+		return r.serve(ctx, cmd, rd, port, name, http)
 	}
 	rest, _ := io.ReadAll(rd)
 	if err := cmd.Wait(); err != nil {
@@ -260,14 +275,19 @@ func (r *runner) program(ctx context.Context, path string) ([]benchio.Result, er
 }
 
 // serve drives a server with the load generator, then stops it.
-func (r *runner) serve(ctx context.Context, srv *exec.Cmd, rd io.Reader, port, name string) ([]benchio.Result, error) {
+func (r *runner) serve(ctx context.Context, srv *exec.Cmd, rd io.Reader, port, name string, http bool) ([]benchio.Result, error) {
 	go io.Copy(io.Discard, rd)
 	defer func() {
 		_ = srv.Process.Signal(syscall.SIGTERM)
 		_ = srv.Wait()
 	}()
-	cmd := exec.CommandContext(ctx, r.loadgen, "-addr", "127.0.0.1:"+port, "-name", name,
-		"-pid", strconv.Itoa(srv.Process.Pid), "-duration", r.o.duration.String())
+	args := []string{"-addr", "127.0.0.1:" + port, "-name", name,
+		"-pid", strconv.Itoa(srv.Process.Pid), "-duration", r.o.duration.String()}
+	if http {
+		// Keep-alive GETs of / on the load generator's connections, as wrk sends.
+		args = append(args, "-http", "/")
+	}
+	cmd := exec.CommandContext(ctx, r.loadgen, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
