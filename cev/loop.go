@@ -289,26 +289,17 @@ func (l *Loop) drainQueue() {
 	if n == 0 {
 		return
 	}
-	q := unsafe.Slice(l.c.q, n)
-	if sep := slices.IndexFunc(q, isSep); sep < 0 || sep == n-1 {
-		// One batch: it is all on the pending stacks before any callback
-		// runs, so a nested Run may reuse the C queue; no copy needed.
-		l.c.qlen = 0
-		l.dispatching++
-		if sep == n-1 {
-			q = q[:sep]
+	buf := unsafe.Slice(l.c.q, n)
+	if sep := slices.IndexFunc(buf, isSep); sep >= 0 && sep < n-1 {
+		// Several batches: a nested Run from a callback of one reuses the C
+		// queue, so copy the queue first. A single batch is read whole
+		// onto the pending stacks before any of its callbacks runs.
+		for len(l.bufs) <= l.depth {
+			l.bufs = append(l.bufs, nil)
 		}
-		l.loadBatch(q)
-		l.invokePending()
-		l.dispatching--
-		return
+		buf = append(l.bufs[l.depth][:0], buf...)
+		l.bufs[l.depth] = buf
 	}
-	// Copy: a nested Run from a callback reuses the C queue.
-	for len(l.bufs) <= l.depth {
-		l.bufs = append(l.bufs, nil)
-	}
-	buf := append(l.bufs[l.depth][:0], unsafe.Slice(l.c.q, n)...)
-	l.bufs[l.depth] = buf
 	l.c.qlen = 0
 	l.dispatching++
 	start := 0

@@ -169,11 +169,25 @@ func (g *Greenlet[T]) runBody() {
 // when New is called in one).
 func New[T any](fn func() (T, error)) *Greenlet[T] {
 	g := &Greenlet[T]{fn: fn}
+	g.adopt()
+	return g
+}
+
+// adopt binds a greenlet just made by New or Go to the caller's hub and
+// records its spawner.
+func (g *Greenlet[T]) adopt() {
 	g.impl = g
 	if c := currentCtx(); c != nil {
 		g.bindTo(c.hub)
-		// Frames above New: the caller, or Spawn, Go and SpawnLater.
-		g.spawnP, g.spawnK = spawnRecord(c, 1)
+		// Frames above New or Go: their caller, or Spawn and SpawnLater.
+		g.spawnP, g.spawnK = spawnRecord(c, 2)
+	}
+}
+
+// startOrRefuse starts g, or makes it dead with the error Start returned.
+func (g *Greenlet[T]) startOrRefuse() *Greenlet[T] {
+	if err := g.Start(); err != nil {
+		g.refuse(err)
 	}
 	return g
 }
@@ -192,11 +206,7 @@ func (t *task) bindTo(h *Hub) {
 // returned (matching ErrNotGreenlet or ErrNilArgument), which Get and Err
 // report.
 func Spawn[T any](fn func() (T, error)) *Greenlet[T] {
-	g := New(fn)
-	if err := g.Start(); err != nil {
-		g.refuse(err)
-	}
-	return g
+	return New(fn).startOrRefuse()
 }
 
 // SpawnLater creates a greenlet that starts d from now (gevent.spawn_later);
@@ -212,15 +222,8 @@ func SpawnLater[T any](d time.Duration, fn func() (T, error)) *Greenlet[T] {
 // Go spawns fn, a body without a result.
 func Go(fn func() error) *Greenlet[struct{}] {
 	g := &Greenlet[struct{}]{fnErr: fn}
-	g.impl = g
-	if c := currentCtx(); c != nil {
-		g.bindTo(c.hub)
-		g.spawnP, g.spawnK = spawnRecord(c, 1)
-	}
-	if err := g.Start(); err != nil {
-		g.refuse(err)
-	}
-	return g
+	g.adopt()
+	return g.startOrRefuse()
 }
 
 // refuse makes a greenlet that could not start dead with err, without a

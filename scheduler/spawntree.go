@@ -60,8 +60,7 @@ func spawnRecord(c *gctx, skip int) (unsafe.Pointer, spawnKind) {
 	}
 	info := &spawnInfo{p: p, kind: k}
 	// Two frames more than are kept: framesOf drops the frames of Spawn,
-	// SpawnLater or Go when the greenlet was created
-	// through one.
+	// SpawnLater or Go when the greenlet was created through one.
 	var pcs [maxSpawnStack + 2]uintptr
 	n := runtime.Callers(skip+2, pcs[:])
 	info.pcs = append([]uintptr(nil), pcs[:n]...)

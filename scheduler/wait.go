@@ -35,7 +35,8 @@ func Wait[L Linkable](ctx context.Context, objects []L, count int) ([]L, error) 
 	return done, nil
 }
 
-// waitCap is the most objects Wait can return.
+// waitCap is how many objects a wait for count of them waits for (count <= 0:
+// all), the most Wait can return.
 func waitCap[L any](objects []L, count int) int {
 	if count <= 0 || count > len(objects) {
 		return len(objects)
@@ -97,9 +98,7 @@ func newIWaiter[L Linkable](ctx context.Context, objects []L, count int) (*iwait
 	if ctx == nil {
 		return nil, opErr("IWait", ErrNilArgument)
 	}
-	if count <= 0 || count > len(objects) {
-		count = len(objects)
-	}
+	count = waitCap(objects, count)
 	if count == 0 {
 		return nil, nil
 	}
