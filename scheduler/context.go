@@ -182,17 +182,12 @@ func WaitContext(ctx context.Context) error {
 	if ctx == nil {
 		return opErr("WaitContext", ErrNilArgument)
 	}
-	c, h, err := currentBlocking("WaitContext")
+	_, h, err := currentBlocking("WaitContext")
 	if err != nil {
 		return err
 	}
 	w := &Waiter{hub: h, label: "context"}
-	if ctx.Done() == nil {
-		_, err := w.get(h, c)
-		return err
-	}
-	_, err = w.getCtx(ctx, h, c)
-	if ctx.Err() == nil {
+	if _, err = w.Get(ctx); ctx.Err() == nil {
 		return err
 	}
 	if cause := context.Cause(ctx); cause != ctx.Err() {

@@ -26,41 +26,28 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	if h.destroyed.Load() {
 		return opErr("Sleep", ErrHubDestroyed)
 	}
+	var cw *ctxWait
 	if ctx.Done() != nil {
-		return sleepCtx(ctx, h, c, d)
+		var err error
+		if cw, err = h.arm(ctx, c); err != nil {
+			return opErr("Sleep", err)
+		}
 	}
-	if d <= 0 {
-		return h.yield(c)
+	if d > 0 {
+		err := h.sleep(c, d)
+		cw.end()
+		return err
 	}
-	return h.sleep(c, d)
-}
-
-// sleepCtx is Sleep bounded by a context that can end.
-func sleepCtx(ctx context.Context, h *Hub, c *gctx, d time.Duration) error {
-	cw, err := h.arm(ctx, c)
-	if err != nil {
-		return opErr("Sleep", err)
-	}
-	if d <= 0 {
-		err = h.yield(c)
-	} else {
-		err = h.sleep(c, d)
-	}
-	cw.end()
-	return err
-}
-
-// yield is Sleep(0).
-func (h *Hub) yield(c *gctx) error {
+	// Sleep(0) yields, written out here rather than in a helper: each
+	// frame between the caller and the coroutine switch is a return the
+	// CPU mispredicts when the greenlet resumes (docs/performance.md).
 	// The queued entry is the context itself (drain switches into it
 	// directly), and it is stopped however the switch ends: a kill or a
 	// raw switch into c must not leave a wake-up behind for c's next
-	// wait. switchFrom is written out (one frame less, each is a
-	// mispredicted return after a coroutine switch), and c is not
-	// touched after the switch: at 1000 greenlets every line of a
-	// greenlet's state is a cache miss. c.waitingOn stays unset: it
-	// only feeds LoopExit reports, and the loop cannot run dry while
-	// this wake-up is queued.
+	// wait. switchFrom is written out as well, and c is not touched after
+	// the switch: at 1000 greenlets every line of a greenlet's state is a
+	// cache miss. c.waitingOn stays unset: it only feeds LoopExit
+	// reports, and the loop cannot run dry while this wake-up is queued.
 	cb := h.cbs.pushCtx(c)
 	mine := uint64(uint32(c.goid.Load()))
 	h.switches++
@@ -70,6 +57,7 @@ func (h *Hub) yield(c *gctx) error {
 	h.running.Store(h.switches<<32 | mine)
 	h.syncReport()
 	cb.Stop()
+	cw.end()
 	return err
 }
 

@@ -195,24 +195,23 @@ func (w *Waiter) Get(ctx context.Context) (any, error) {
 	if w.waiting != nil {
 		return nil, opErr("Waiter.Get", ErrConcurrentUse)
 	}
+	// The wait is written out here rather than in a helper: each frame
+	// between the caller and the coroutine switch is a return the CPU
+	// mispredicts when the greenlet resumes (docs/performance.md).
+	var cw *ctxWait
 	if ctx.Done() != nil {
-		return w.getCtx(ctx, h, c)
+		if cw, err = h.arm(ctx, c); err != nil {
+			return nil, err
+		}
 	}
-	return w.get(h, c)
-}
-
-// get is Get's wait, after the checks.
-func (w *Waiter) get(h *Hub, c *gctx) (any, error) {
 	w.waiting = c.raw
 	label := w.label
 	if label == "" {
 		label = "Waiter.Get"
 	}
 	c.waitingOn = label
-	// switchFrom written out: one frame less between the caller and the
-	// coroutine switch (a mispredicted return when the greenlet resumes).
-	// What setRunning needs from c is read before the switch, while c is
-	// in cache: after it, c may be a miss.
+	// switchFrom written out too. What setRunning needs from c is read
+	// before the switch, while c is in cache: after it, c may be a miss.
 	mine := uint64(uint32(c.goid.Load()))
 	h.switches++
 	h.running.Store(h.switches<<32 | uint64(uint32(h.hubC.goid.Load())))
@@ -222,22 +221,12 @@ func (w *Waiter) get(h *Hub, c *gctx) (any, error) {
 	h.syncReport()
 	c.waitingOn = ""
 	w.waiting = nil
+	cw.end()
 	if w.has {
 		// Delivered while we were switched to from elsewhere: prefer the
 		// delivered value, as gevent's waiter would have returned it.
 		return w.value, w.err
 	}
-	return v, err
-}
-
-// getCtx is get bounded by ctx.
-func (w *Waiter) getCtx(ctx context.Context, h *Hub, c *gctx) (any, error) {
-	cw, err := h.arm(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	v, err := w.get(h, c)
-	cw.end()
 	return v, err
 }
 
