@@ -97,6 +97,11 @@ func floorEvidence(g Goal, rows []report.Row) string {
 	if len(g.floors) > 1 || g.floors[0].times != 1 {
 		out += " = " + report.FormatValue(sum) + " " + unit
 	}
+	if num < sum {
+		// The floor's median came out above the value's: say so plainly.
+		return out + fmt.Sprintf("; %s is %s %s below it",
+			g.num.label(), report.FormatValue(sum-num), unit)
+	}
 	return out + fmt.Sprintf("; %s is %s %s above it (%.0f%% of its value)",
 		g.num.label(), report.FormatValue(num-sum), unit, 100*(num-sum)/num)
 }

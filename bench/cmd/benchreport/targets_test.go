@@ -145,6 +145,23 @@ func TestFloorEvidenceSumsTerms(t *testing.T) {
 	assert.Contains(t, timer.Evidence, "floor: timer_chain (C libev) 1000 ns/op + 3 × cgo_call (geventgo) 30.0 ns/op = 1090 ns/op; timer_chain (geventgo) is 510 ns/op above it (32% of its value)")
 }
 
+// TestFloorEvidenceBelowFloor: when noise puts the floor's median above the
+// value's, the evidence says below rather than a negative "above".
+func TestFloorEvidenceBelowFloor(t *testing.T) {
+	goals, err := parseTargets([]byte(`{"goals": [{"goal": "switch", "value": "greenlet_switch[geventgo] / iter_pull[go]",
+	  "at_most": 1.15, "reason": "r", "floor": ["2*iter_pull[go]"]}]}`), testSuite)
+	require.NoError(t, err)
+	rows := []report.Row{
+		row("iter_pull", "ns/op", map[report.Impl]float64{report.Go: 60}),
+		row("greenlet_switch", "ns/op", map[report.Impl]float64{report.GeventGo: 91}),
+	}
+	vs := checkGoals(goals, rows)
+	addEvidence(vs, rows, nil)
+	sw := verdictOf(t, vs, "switch")
+	require.False(t, sw.Met)
+	assert.Contains(t, sw.Evidence, "floor: 2 × iter_pull (Go P1) 60.0 ns/op = 120 ns/op; greenlet_switch (geventgo) is 29.0 ns/op below it")
+}
+
 // TestBesideRatio: a beside entry may be a ratio of two medians (e.g. the
 // goal's own ratio for another implementation); a miss prints both medians
 // and the ratio, or only what was measured.

@@ -142,7 +142,8 @@ func serverMetrics(name, what string) []report.Metric {
 // uses one core) and 2 (Go P2).
 var workloads = []Workload{
 	{Name: "iter_pull", Impls: onlyGo, Quick: true,
-		Metrics: ns("iter_pull", "bare iter.Pull next/yield round trip (the floor of a switch)", "2 coroswitches")},
+		Metrics: append(ns("iter_pull", "bare iter.Pull next/yield round trip (the floor of a switch)", "2 coroswitches"),
+			ns("iter_pull_framed", "the same with one function call between each side and next or yield (the floor of a switch API on iter.Pull)", "2 coroswitches + 2 mispredicted returns")...)},
 	{Name: "dispatch_lookup", Impls: onlyGo,
 		Metrics: []report.Metric{
 			{Name: "lookup_slot", Title: "finding a queued event's Go watcher through cev's slot table (slice index + generation)", Unit: nsPerOp, Bound: "one bounds-checked load"},
