@@ -405,8 +405,8 @@ func transfer(g *Greenlet, v any, err error) (any, error) {
 		}
 		return o.dispatch(cur)
 	}
-	cur.state = stRunning
-	o.current = cur
+	// cur runs and is o.current: whoever resumed it (its resumer before
+	// next, or cur itself after next returned) set both.
 	v, err = o.val, o.err
 	o.val, o.err = nil, nil
 	if o.trace != nil {
@@ -485,8 +485,7 @@ func (o *owner) dispatch(cur *Greenlet) (any, error) {
 			}
 		}
 	}
-	cur.state = stRunning
-	o.current = cur
+	// cur runs and is o.current, as in transfer.
 	v, err := o.val, o.err
 	o.val, o.err = nil, nil
 	if o.trace != nil {
