@@ -106,6 +106,8 @@ type fzModel struct {
 	lastSeq  [numPri]int // feedSeq of the last top-level feed dispatched, per priority
 	lastRank [numPri]int // fzRank of the last event of the poll dispatched, per priority
 
+	refs int // Loop.Ref calls not yet undone by Unref (op 15)
+
 	invoking      int // watcher being Invoked at top level, -1 if none
 	invokeRevents int
 	invoked       bool
@@ -183,6 +185,9 @@ func FuzzWatchers(f *testing.F) {
 	f.Add(cat([]byte{0, op(7, idle), 0, op(7, i2), 1, op(0, idle), op(0, i2), op(5, 0), op(7, t0), 4, op(0, t0), op(6, 0)}))
 	f.Add(cat([]byte{1, op(0, check_), op(0, i2)}, victim(check_, fzVFeed, check_), victim(i2, fzVWrite, 0), []byte{op(6, 0), op(5, 0), op(0, i0), op(5, 0)}))
 
+	// Refs and unrefs around runs, with a timer that keeps the loop alive.
+	f.Add([]byte{0, op(0, t2), op(15, 0), op(15, 1), op(5, 0), op(15, 8), op(6, 0), op(15, 9), op(15, 0), op(1, t2), op(5, 0)})
+
 	f.Fuzz(fuzzWatchers)
 }
 
@@ -207,6 +212,8 @@ func FuzzWatchers(f *testing.F) {
 //	12     Invoke w EV_CUSTOM
 //	13     timer: Again w; others: Stop+Start
 //	14     FeedFDEvent e, EV_READ, EV_WRITE or both (by x/4)
+//	15     Loop.Ref (x < 8, up to 3 outstanding) or Unref of an earlier Ref
+//	       (x >= 8); Run(EVRUN_NOWAIT) when neither applies
 func fuzzWatchers(t *testing.T, ops []byte) {
 	if len(ops) > 256 {
 		ops = ops[:256]
@@ -312,8 +319,10 @@ func (m *fzModel) step(b byte, o *fzOps) {
 		got := w.w.ClearPending()
 		m.must(got == w.fed, "ClearPending of %d: %#x, fed %#x", i, got, w.fed)
 		w.fed, w.feedSeq = 0, 0
-	case 5, 15:
+	case 5:
 		m.run(EVRUN_NOWAIT)
+	case 15:
+		m.ref(x)
 	case 6:
 		m.run(EVRUN_ONCE)
 	case 7:
@@ -903,6 +912,21 @@ func (m *fzModel) checkDrained() {
 	m.noErr(m.l.Verify(), "Verify")
 }
 
+// ref is op 15: a Ref, or the Unref of an earlier one; Run(EVRUN_NOWAIT)
+// when neither applies.
+func (m *fzModel) ref(x int) {
+	switch {
+	case x < 8 && m.refs < 3:
+		m.noErr(m.l.Ref(), "Ref")
+		m.refs++
+	case x >= 8 && m.refs > 0:
+		m.noErr(m.l.Unref(), "Unref")
+		m.refs--
+	default:
+		m.run(EVRUN_NOWAIT)
+	}
+}
+
 // checkTop compares cev with the model between operations.
 func (m *fzModel) checkTop() {
 	l := m.l
@@ -920,6 +944,7 @@ func (m *fzModel) checkTop() {
 			active++
 		}
 	}
+	active += m.refs
 	m.must(l.ActiveCount() == active, "ActiveCount %d, model %d", l.ActiveCount(), active)
 	if Embedded {
 		m.must(realActivecnt(l) == active, "libev's activecnt %d, model %d", realActivecnt(l), active)
