@@ -121,20 +121,17 @@ func (s *sock) read(b []byte) (int, error) {
 	if fd == nil {
 		return 0, errZero
 	}
+	if fd.sh.Load() != nil {
+		if len(b) == 0 {
+			return 0, fd.control(func() error { return nil })
+		}
+		return fd.readShared(b)
+	}
 	n := 0
 	op := func() error {
 		var err error
 		n, err = sysRead(fd.sysfd, b)
 		return wrapEAGAIN("read", err)
-	}
-	if fd.sh.Load() != nil {
-		if len(b) == 0 {
-			return 0, fd.control(func() error { return nil })
-		}
-		if err := fd.ioShared(context.Background(), dirRead, op); err != nil {
-			return 0, err
-		}
-		return n, nil
 	}
 	if err := fd.checkWait(); err != nil {
 		return 0, err
@@ -179,6 +176,9 @@ func (s *sock) write(b []byte) (int, error) {
 	if fd == nil {
 		return 0, errZero
 	}
+	if fd.sh.Load() != nil {
+		return fd.writeShared(b)
+	}
 	done := 0
 	op := func() error {
 		for {
@@ -193,10 +193,6 @@ func (s *sock) write(b []byte) (int, error) {
 				return nil
 			}
 		}
-	}
-	if fd.sh.Load() != nil {
-		err := fd.ioShared(context.Background(), dirWrite, op)
-		return done, err
 	}
 	if err := fd.checkWait(); err != nil {
 		return 0, err

@@ -168,16 +168,7 @@ func (fd *netFD) waitConnect(ctx context.Context) error {
 	if fd.sh.Load() == nil {
 		return fd.wait(ctx, cev.EV_WRITE, time.Time{}, "connect")
 	}
-	for {
-		if err := fd.waitShared(ctx, dirWrite); err != nil {
-			return err
-		}
-		// A goroutine's wake can be a stale token: SO_ERROR reads 0 before the connect ends too.
-		fds := []PollFD{{Fd: int32(fd.sysfd), Events: PollOut}}
-		if n, err := ppoll0(fds); err != nil || n > 0 {
-			return err
-		}
-	}
+	return fd.waitConnectShared(ctx)
 }
 
 // ctxCause returns ContextError's error for a dial that failed once ctx ended (a lookup

@@ -34,21 +34,24 @@
 // dials or listens from any goroutine and returns shared sockets. A shared socket follows package
 // net (internal/poll): concurrent reads are serialised, so are concurrent writes, a read and a
 // write run at the same time; deadlines and Close take effect on calls in progress from any
-// goroutine. The calling goroutine makes the system call itself; only when it would block does it
-// ask the hub (one Post) to watch the fd and wait for the hub's word on a channel, so a call
-// that does not block costs its system call and a few atomic operations, and one that waits a
-// cross-thread wake-up each way. This was chosen over running every call on the hub in a greenlet
-// of its own, which makes even a call that does not block a cross-thread round trip. The state
-// machine is written out at the shared type (shared.go). A greenlet that calls a shared socket
-// runs the call through scheduler.RunBlocking: killing the greenlet does not stop the call (a
-// deadline or Close does), and a greenlet's own sockets are cheaper unshared.
+// goroutine. The calling goroutine makes the system call itself; when it would block, the
+// goroutine waits in Go's own network poller, where sharing registers the fd too (an *os.File on
+// it), exactly as a net.Conn's goroutine waits: a call that does not block costs its system call,
+// one that waits what the same wait costs package net. The hub takes no part in the wait. This
+// was chosen over asking the hub to watch the fd (one Post, then the hub's word on a channel:
+// a cross-thread wake-up each way, ~2.5x a net.Conn's round trip) and over running every call on
+// the hub in a greenlet of its own (a cross-thread round trip even for a call that does not
+// block). The state machine is written out at the shared type (shared.go). A greenlet that calls
+// a shared socket runs the call through scheduler.RunBlocking: killing the greenlet does not stop
+// the call (a deadline or Close does), and a greenlet's own sockets are cheaper unshared.
 //
 // The hub keeps running while a shared socket is open (no LoopExit: goroutines may still call
-// it), and its goroutine must keep running the loop: a greenlet of the hub must not block the
-// goroutine outside the hub (a channel receive, a call into net/http's Server.Close), or the
-// shared sockets' waits never end; run such code through scheduler.RunBlocking or the thread
-// pool. When the hub is destroyed its shared sockets are closed: later calls fail with an error
-// matching net.ErrClosed.
+// it). Close runs its teardown on the hub (the hub's libev must stop watching the fd before it
+// closes), so a Close from a goroutine waits for the hub's goroutine to run its loop: a greenlet
+// of the hub must not block that goroutine outside the hub (a channel receive, a call into
+// net/http's Server.Close) while another goroutine closes a shared socket; run such code through
+// scheduler.RunBlocking or the thread pool. When the hub is destroyed its shared sockets are
+// closed: later calls fail with an error matching net.ErrClosed.
 //
 // # Errors
 //

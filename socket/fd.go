@@ -3,7 +3,6 @@ package socket
 import (
 	"context"
 	"net"
-	"runtime"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -17,7 +16,6 @@ import (
 const (
 	revTimer  = cev.EV_TIMER
 	revClosed = cev.EV_CUSTOM
-	revShared = cev.EV_CHECK // the io watcher fired for a goroutine's wait: it stays active
 )
 
 // Directions, to index the per-direction state of a shared socket.
@@ -42,25 +40,15 @@ type side struct {
 	timer    *cev.Timer
 	waiter   *scheduler.Waiter // non-nil while a greenlet waits
 	wt       *scheduler.Waiter // reused by every wait on the side (see block)
-	goWait   bool              // a goroutine of a shared socket waits: fire notifies ready
-	ready    chan struct{}     // a shared socket's readiness channel for this direction
 	deadline time.Time         // greenlets' deadline (a shared socket keeps its own)
 	until    time.Time         // the running wait's own limit (a back-off's end), zero for none
 	sleeping bool              // the waiting greenlet sleeps (ev 0): readiness must not wake it
 	drained  bool              // the last read returned less than asked: the socket was emptied
 }
 
-// fire is the io and timer callback: wake the waiting greenlet or goroutine, or, if nobody
-// waits, stop the io watcher that was left active.
+// fire is the io and timer callback: wake the waiting greenlet, or, if nobody waits, stop the
+// io watcher that was left active.
 func (s *side) fire(rev int) {
-	if s.goWait && rev&revTimer == 0 {
-		// A goroutine waits (a greenlet may wait too, blocked since before the socket was
-		// shared: both are woken).
-		s.goWait = false
-		s.unref()
-		s.notify()
-		rev |= revShared
-	}
 	// A sleeping greenlet (Accept's back-off) waits for its timer only: the io watcher, left
 	// active by an earlier wait, fires at once on a listener with connections pending, and
 	// waking the sleeper for it made the back-off spin.
@@ -69,7 +57,7 @@ func (s *side) fire(rev int) {
 		w.Switch(rev)
 		return
 	}
-	if rev&(revTimer|revShared) != 0 || s.io == nil {
+	if rev&revTimer != 0 || s.io == nil {
 		return
 	}
 	// Ref before the stop, which takes the watcher's count off again (ev.pod, ev_ref/ev_unref).
@@ -77,17 +65,6 @@ func (s *side) fire(rev int) {
 	// off the count the Unref had already removed.
 	s.ref()
 	_ = s.io.Stop()
-}
-
-// notify wakes the goroutine waiting on a shared socket's side.
-func (s *side) notify() {
-	select {
-	case s.ready <- struct{}{}:
-		// Run the goroutine now, on the hub's thread: left in the hub's
-		// run queue it waits until another thread wakes up and takes it.
-		runtime.Gosched()
-	default: // a token is there already
-	}
 }
 
 // ref takes back the Unref of an idle io watcher (lazyio.Ref.Take).
@@ -125,7 +102,6 @@ func (s *side) free() {
 		_ = s.timer.Close()
 		s.timer = nil
 	}
-	s.goWait = false
 }
 
 // wakeClosed wakes the greenlet waiting on the side, if any, with revClosed.
@@ -403,6 +379,7 @@ func (fd *netFD) Close() error {
 		return ErrClosed
 	}
 	if fd.sh.Load() != nil {
+		fd.wakeShared()
 		unregister(fd)
 	}
 	if fd.hub.OnHub() {
@@ -428,5 +405,6 @@ func (fd *netFD) Close() error {
 // the base reference goes without a teardown. Goroutine-safe.
 func (fd *netFD) abandon() {
 	fd.ref.markClosing()
+	fd.wakeShared()
 	fd.ref.dropBase()
 }

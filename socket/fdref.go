@@ -1,6 +1,8 @@
 package socket
 
 import (
+	"errors"
+	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -26,6 +28,7 @@ import (
 type fdRef struct {
 	state atomic.Uint64 // refCount<<2 | baseDropped | closingBit
 	sysfd int
+	file  atomic.Pointer[os.File] // a shared socket's file on sysfd (Go's poller): closes it
 
 	mu       sync.Mutex    // guards the channels below, made on first use
 	closing  chan struct{} // closed by markClosing
@@ -108,9 +111,21 @@ func (r *fdRef) dropBase() {
 	}
 }
 
-// finalClose runs close(2), exactly once: only the drop of the last reference gets here.
+// finalClose runs close(2), exactly once: only the drop of the last reference gets here. A
+// shared socket's file closes the fd itself (and leaves Go's poller), waiting for a goroutine
+// still inside its RawConn, woken by Close, to leave it.
 func (r *fdRef) finalClose() {
-	err := syscall.Close(r.sysfd)
+	var err error
+	if f := r.file.Load(); f != nil {
+		if err = f.Close(); err != nil {
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+		}
+	} else {
+		err = syscall.Close(r.sysfd)
+	}
 	r.mu.Lock()
 	r.isDone = true
 	r.closeErr = wrapErrno("close", err)

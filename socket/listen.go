@@ -244,7 +244,7 @@ func (l *Listener) accept(shared bool) (*Conn, error) {
 	}
 	var err error
 	if shared {
-		err = fd.ioShared(context.Background(), dirRead, op)
+		err = fd.ioShared(dirRead, op)
 	} else {
 		err = fd.ioPlain(context.Background(), cev.EV_READ, "accept", op)
 	}

@@ -187,7 +187,7 @@ func (p *PacketConn) WriteTo(b []byte, addr net.Addr) (int, error) {
 func (p *PacketConn) io(dir int, label string, op func() error) error {
 	fd := p.fd
 	if fd.sh.Load() != nil {
-		return fd.ioShared(context.Background(), dir, op)
+		return fd.ioShared(dir, op)
 	}
 	if err := fd.checkWait(); err != nil {
 		return err

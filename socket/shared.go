@@ -2,12 +2,13 @@ package socket
 
 import (
 	"context"
+	"errors"
+	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
-	"github.com/geventgo/geventgo/cev"
 	"github.com/geventgo/geventgo/scheduler"
 )
 
@@ -21,28 +22,38 @@ import (
 //   - Serialisation: concurrent reads (Read, ReadFrom, Accept) queue on the read lock, concurrent
 //     writes on the write lock; a read and a write run at the same time. A queued call gives up
 //     when the socket closes.
-//   - The system call is made directly by the calling goroutine (the fd is non-blocking), holding
-//     an fd reference (fdRef) for its duration only. On EAGAIN the goroutine posts an arm request
-//     to the hub, which starts the direction's io watcher and marks the side goWait; when the
-//     watcher fires the hub sends a token on the side's ready channel, and the goroutine tries
-//     again. A token left over from a wait that ended otherwise only costs one retry.
-//   - Deadlines live in the shared state, not on the hub: Set*Deadline stores the time and wakes
-//     the goroutine waiting in that direction, which looks at the new deadline (a past one fails
-//     the call with ErrTimeout; the deadline is also checked before each system call).
-//   - Close (any goroutine): markClosing wakes every waiting or queued goroutine with ErrClosed;
-//     the teardown on the hub frees the watchers and drops the base reference; close(2) runs when
-//     the last system call in progress ends; Close from a goroutine returns after close(2).
+//   - Waiting: sharing registers the fd with Go's network poller as well (an *os.File made by
+//     os.NewFile on it, which libev's epoll does not mind: each poller has its own registration).
+//     The system call is made directly by the calling goroutine (the fd is non-blocking), inside
+//     the file's RawConn, whose reference keeps the fd open (fdRef closes it through the file);
+//     on EAGAIN the goroutine parks in Go's poller, as a net.Conn's does, and tries again when
+//     it wakes. The hub takes no part in a goroutine's wait: a hand-off through the hub (a Post
+//     to arm a libev watcher, a channel send back) cost two thread wake-ups per wait.
+//   - Deadlines are the file's (Go's poller enforces them); a copy is kept for Accept's back-off.
+//   - Close (any goroutine): markClosing wakes every queued goroutine and, by setting the file's
+//     deadlines in the past, every goroutine parked in the poller, which then fails with
+//     ErrClosed; the teardown on the hub frees the watchers and drops the base reference; the
+//     last reference closes the file (so close(2) runs once no system call and no wait holds
+//     the fd); Close from a goroutine returns after close(2).
 //   - The hub: a shared socket holds the hub's KeepAlive until its teardown, so the hub never
-//     ends in LoopExit while one is open. The hub's goroutine must keep running its loop (no
-//     greenlet of it may block the goroutine outside the hub): every wait of a shared socket
-//     needs the hub to start its watcher. When the hub is destroyed, its shared sockets are
-//     closed (reaper); later calls fail with ErrClosed.
+//     ends in LoopExit while one is open, and its teardown runs on the hub. When the hub is
+//     destroyed, its shared sockets are closed (reaper); later calls fail with ErrClosed.
 type shared struct {
-	lock    [2]chan struct{} // per direction: holds a token while a call of that direction runs
-	dl      [2]deadline
-	timer   [2]*time.Timer // per direction, used by the lock holder only
-	arm     [2]func()      // posted to the hub to wait for readiness
-	ready   [2]chan struct{}
+	lock [2]chan struct{} // per direction: holds a token while a call of that direction runs
+	dl   [2]deadline      // a copy of the file's deadlines, for Accept's back-off (sleepShared)
+	file *os.File         // the fd in Go's poller; the last fd reference closes it (fdRef)
+	rc   syscall.RawConn  // file's
+	// Per direction, used by the holder of its lock. Read and Write make their system calls
+	// inside RawConn through rw (made once, so a call allocates nothing): buf is what they read
+	// or write, n how much went, err what stopped them. Other calls wait through ready, which
+	// looks at readiness with poll(2) (pfd) before its first wait; polled says it did.
+	rw      [2]func(uintptr) bool
+	ready   [2]func(uintptr) bool
+	buf     [2][]byte
+	n       [2]int
+	err     [2]error
+	pfd     [2][1]PollFD
+	polled  [2]bool
 	closing <-chan struct{}
 }
 
@@ -80,29 +91,37 @@ func (d *deadline) watch() (<-chan struct{}, int64) {
 	return ch, d.at.Load()
 }
 
-// expired reports whether the deadline passed.
-func (d *deadline) expired() bool {
-	ns := d.at.Load()
-	return ns != 0 && time.Now().UnixNano() >= ns
-}
+// shareMu makes sharing one fd happen once: a second os.File on the fd would close it when
+// collected.
+var shareMu sync.Mutex
 
 // share makes fd goroutine-safe (idempotent). It may run on any goroutine: the KeepAlive is
-// taken on the hub (attach), at once when the caller is on the hub, else posted.
+// taken on the hub (attach), at once when the caller is on the hub, else posted. A socket
+// already closing is left as it is (its calls fail with ErrClosed).
 func (fd *netFD) share() {
-	if fd.sh.Load() != nil {
+	shareMu.Lock()
+	defer shareMu.Unlock()
+	if fd.sh.Load() != nil || !fd.ref.incref() {
 		return
 	}
-	sh := &shared{closing: fd.ref.closingCh()}
-	for dir, ev := range [2]int{cev.EV_READ, cev.EV_WRITE} {
+	// The reference keeps the fd number ours while the file is made on it.
+	f := os.NewFile(uintptr(fd.sysfd), "socket")
+	fd.ref.file.Store(f)
+	fd.ref.decref()
+	rc, err := f.SyscallConn()
+	if err != nil {
+		fd.abandon()
+		return
+	}
+	sh := &shared{closing: fd.ref.closingCh(), file: f, rc: rc}
+	for dir, ev := range [2]int16{PollIn, PollOut} {
 		sh.lock[dir] = make(chan struct{}, 1)
-		sh.ready[dir] = make(chan struct{}, 1)
-		sh.arm[dir] = func() { fd.armFor(ev) }
+		sh.pfd[dir][0] = PollFD{Fd: int32(fd.sysfd), Events: ev}
+		sh.ready[dir] = func(uintptr) bool { return sh.isReady(dir) }
 	}
-	if !fd.sh.CompareAndSwap(nil, sh) {
-		return // another goroutine shared it first
-	}
-	// Read by the hub only once a wait posted to it (after this), so the Post orders it.
-	fd.r.ready, fd.w.ready = sh.ready[dirRead], sh.ready[dirWrite]
+	sh.rw[dirRead] = func(uintptr) bool { return fd.rwOnce(sh, dirRead) }
+	sh.rw[dirWrite] = func(uintptr) bool { return fd.rwOnce(sh, dirWrite) }
+	fd.sh.Store(sh)
 	register(fd)
 	if fd.hub.OnHub() {
 		fd.attach()
@@ -119,21 +138,6 @@ func (fd *netFD) attach() {
 	fd.release = fd.hub.KeepAlive()
 }
 
-// armFor is the hub side of a goroutine's wait for ev: start the watcher, which notifies the
-// side's ready channel when it fires. A watcher that cannot start (the fd is gone) notifies at
-// once: the goroutine's next system call reports the error.
-func (fd *netFD) armFor(ev int) {
-	if fd.ref.isClosing() {
-		return
-	}
-	s := fd.sideFor(ev)
-	if err := s.startIO(fd, ev); err != nil {
-		s.notify()
-		return
-	}
-	s.goWait = true
-}
-
 // lockDir takes the direction's lock, queueing behind the call that holds it; it gives up with
 // ErrClosed when the socket closes.
 func (sh *shared) lockDir(dir int) error {
@@ -148,27 +152,19 @@ func (sh *shared) lockDir(dir int) error {
 func (sh *shared) unlockDir(dir int) { <-sh.lock[dir] }
 
 // ioShared runs op, one non-blocking system call, for a goroutine under the direction's lock:
-// it retries on EINTR and, on EAGAIN, waits for readiness (or the deadline, Close, ctx) and tries
-// again. The deadline is looked at before every try.
-func (fd *netFD) ioShared(ctx context.Context, dir int, op func() error) error {
-	if scheduler.CurrentHub() != nil {
-		// A hub callback: greenlets were sent through RunBlocking before getting here.
-		return scheduler.ErrNotGreenlet
-	}
-	sh := fd.sh.Load()
-	if err := sh.lockDir(dir); err != nil {
+// it retries on EINTR and, on EAGAIN, parks in Go's poller until the fd is ready (or the
+// deadline passes, or the socket closes) and tries again. op runs outside RawConn, holding an fd
+// reference, so that it does not escape (callers share it with their greenlet path); the price
+// is one poll(2) per wait (see isReady). Read and Write take readShared and writeShared.
+func (fd *netFD) ioShared(dir int, op func() error) error {
+	sh, err := fd.lockShared(dir)
+	if err != nil {
 		return err
 	}
 	defer sh.unlockDir(dir)
 	for {
-		if sh.dl[dir].expired() {
-			return ErrTimeout
-		}
-		if fd.hub.Destroyed() {
+		if fd.hub.Destroyed() || !fd.ref.incref() {
 			// The reaper closes the fd soon; no call may get through before.
-			return ErrClosed
-		}
-		if !fd.ref.incref() {
 			return ErrClosed
 		}
 		err := op()
@@ -177,7 +173,7 @@ func (fd *netFD) ioShared(ctx context.Context, dir int, op func() error) error {
 		case syscall.EINTR:
 			continue
 		case syscall.EAGAIN:
-			if err := fd.waitShared(ctx, dir); err != nil {
+			if err := fd.waitShared(sh, dir); err != nil {
 				return err
 			}
 			continue
@@ -186,46 +182,158 @@ func (fd *netFD) ioShared(ctx context.Context, dir int, op func() error) error {
 	}
 }
 
-// waitShared blocks the calling goroutine until the hub reports the direction ready, its
-// deadline passes or changes (nil: the caller looks again), the socket closes, or ctx ends.
-func (fd *netFD) waitShared(ctx context.Context, dir int) error {
+// lockShared checks that the caller may block and takes the direction's lock.
+func (fd *netFD) lockShared(dir int) (*shared, error) {
+	if scheduler.CurrentHub() != nil {
+		// A hub callback: greenlets were sent through RunBlocking before getting here.
+		return nil, scheduler.ErrNotGreenlet
+	}
 	sh := fd.sh.Load()
-	changed, ns := sh.dl[dir].watch()
-	var expire <-chan time.Time
-	if ns != 0 {
-		d := time.Until(time.Unix(0, ns))
-		if d <= 0 {
-			return ErrTimeout
-		}
-		t := sh.timer[dir]
-		if t == nil {
-			t = time.NewTimer(d)
-			sh.timer[dir] = t
+	if err := sh.lockDir(dir); err != nil {
+		return nil, err
+	}
+	return sh, nil
+}
+
+// waitShared parks the goroutine in Go's poller until the direction is ready. Under the
+// direction's lock.
+func (fd *netFD) waitShared(sh *shared, dir int) error {
+	sh.polled[dir] = false
+	var err error
+	if dir == dirRead {
+		err = sh.rc.Read(sh.ready[dirRead])
+	} else {
+		err = sh.rc.Write(sh.ready[dirWrite])
+	}
+	if err != nil {
+		return fd.pollErr(err)
+	}
+	return nil
+}
+
+// isReady is sh.ready[dir]: the first time, poll(2) says whether the direction is ready (RawConn
+// forgets an edge the poller saw before the wait began); after a wait it reports ready, and the
+// caller's next system call finds out.
+func (sh *shared) isReady(dir int) bool {
+	if sh.polled[dir] {
+		return true
+	}
+	sh.polled[dir] = true
+	n, err := ppoll0(sh.pfd[dir][:])
+	return err != nil || n > 0
+}
+
+// readShared is read(2) into b for a goroutine; a call that finds nothing parks in Go's poller.
+func (fd *netFD) readShared(b []byte) (int, error) {
+	return fd.rwShared(dirRead, b)
+}
+
+// writeShared writes all of b for a goroutine, parking in Go's poller while the buffer is full;
+// it returns how much went out.
+func (fd *netFD) writeShared(b []byte) (int, error) {
+	return fd.rwShared(dirWrite, b)
+}
+
+// rwShared runs sh.rw[dir] inside RawConn, which holds the file's reference for the system
+// calls: no fd reference is taken (the file's Close, which is what closes the fd, waits for
+// RawConn's; a reference dropped in there by a racing Close would wait for itself).
+func (fd *netFD) rwShared(dir int, b []byte) (int, error) {
+	sh, err := fd.lockShared(dir)
+	if err != nil {
+		return 0, err
+	}
+	defer sh.unlockDir(dir)
+	sh.buf[dir], sh.n[dir] = b, 0
+	if dir == dirRead {
+		err = sh.rc.Read(sh.rw[dirRead])
+	} else {
+		err = sh.rc.Write(sh.rw[dirWrite])
+	}
+	n := sh.n[dir]
+	sh.buf[dir] = nil
+	if err != nil {
+		return n, fd.pollErr(err)
+	}
+	err, sh.err[dir] = sh.err[dir], nil
+	return n, err
+}
+
+// stopShared reports, inside RawConn, whether the socket closed under a call.
+func (fd *netFD) stopShared(sh *shared, dir int) bool {
+	if fd.ref.isClosing() || fd.hub.Destroyed() {
+		sh.err[dir] = ErrClosed
+		return true
+	}
+	return false
+}
+
+// rwOnce is sh.rw[dir]: read(2) once, or write(2) until all of the buffer went (at least one
+// call, so an empty datagram goes out); done unless the socket was empty or full (EAGAIN).
+func (fd *netFD) rwOnce(sh *shared, dir int) bool {
+	b := sh.buf[dir]
+	for !fd.stopShared(sh, dir) {
+		var n int
+		var err error
+		if dir == dirRead {
+			n, err = sysRead(fd.sysfd, b)
 		} else {
-			t.Reset(d)
+			n, err = sysWrite(fd.sysfd, b[sh.n[dir]:])
 		}
-		defer t.Stop()
-		expire = t.C
+		if n > 0 {
+			sh.n[dir] += n
+		}
+		switch err {
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			return false
+		case nil:
+			if dir == dirWrite && sh.n[dir] < len(b) {
+				continue
+			}
+		default:
+			sh.err[dir] = wrapErrno([2]string{"read", "write"}[dir], err)
+		}
+		return true
 	}
-	select { // a token left by an earlier wait: the system call just said EAGAIN
-	case <-sh.ready[dir]:
-	default:
-	}
-	if err := fd.hub.Post(sh.arm[dir]); err != nil {
-		return ErrClosed // the hub is gone: so is the socket (see reaper)
-	}
-	select {
-	case <-sh.ready[dir]:
-		return nil
-	case <-changed:
-		return nil
-	case <-sh.closing:
+	return true
+}
+
+// pollErr is the error of a wait in Go's poller that failed: the socket closed under it, or
+// its deadline passed.
+func (fd *netFD) pollErr(err error) error {
+	switch {
+	case fd.ref.isClosing() || fd.hub.Destroyed():
 		return ErrClosed
-	case <-expire:
+	case errors.Is(err, os.ErrDeadlineExceeded):
 		return ErrTimeout
-	case <-ctx.Done():
+	}
+	return err
+}
+
+// wakeShared wakes every goroutine parked in Go's poller on a shared socket that is closing:
+// each finds the socket closing and fails with ErrClosed.
+func (fd *netFD) wakeShared() {
+	if sh := fd.sh.Load(); sh != nil {
+		_ = sh.file.SetDeadline(time.Unix(1, 0))
+	}
+}
+
+// waitConnectShared parks the goroutine in Go's poller until the connecting socket is
+// writable, or ctx ends.
+func (fd *netFD) waitConnectShared(ctx context.Context) error {
+	sh, err := fd.lockShared(dirWrite)
+	if err != nil {
+		return err
+	}
+	defer sh.unlockDir(dirWrite)
+	stop := context.AfterFunc(ctx, fd.wakeShared)
+	err = fd.waitShared(sh, dirWrite)
+	if !stop() {
+		// ctx ended (the wake may still be on its way): the dial fails and closes the socket.
 		return scheduler.ContextError(ctx)
 	}
+	return err
 }
 
 // sleepShared parks the goroutine for d (Accept's back-off); Close and the read deadline end it.
@@ -257,6 +365,18 @@ func (fd *netFD) setDeadlineShared(t time.Time, read, write bool) error {
 		return ErrClosed
 	}
 	sh := fd.sh.Load()
+	var err error
+	switch {
+	case read && write:
+		err = sh.file.SetDeadline(t)
+	case read:
+		err = sh.file.SetReadDeadline(t)
+	case write:
+		err = sh.file.SetWriteDeadline(t)
+	}
+	if err != nil {
+		return fd.pollErr(err)
+	}
 	if read {
 		sh.dl[dirRead].set(t)
 	}

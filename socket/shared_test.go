@@ -187,6 +187,61 @@ func TestSharedFromAnyGoroutine(t *testing.T) {
 	})
 }
 
+// TestSharedWaitsWithoutTheHub: a goroutine's wait on a shared socket is Go's poller's, not the
+// hub's: goroutines ping-pong over a shared connection while the hub's goroutine is held outside
+// the loop (a plain channel receive in a greenlet). When the hub armed those waits, the first one
+// hung until the deadline.
+func TestSharedWaitsWithoutTheHub(t *testing.T) {
+	run(t, func() error {
+		h := scheduler.CurrentHub()
+		type pair struct{ c, peer net.Conn }
+		p, err := scheduler.RunBlocking(bg, func() (pair, error) {
+			c, peer := sharedPair(t, h)
+			return pair{c, peer}, nil
+		})
+		require.NoError(t, err)
+		defer p.c.Close()
+		deadline := time.Now().Add(10 * time.Second)
+		require.NoError(t, p.c.SetDeadline(deadline))
+		require.NoError(t, p.peer.SetDeadline(deadline))
+		const rounds = 100
+		echoed := make(chan error, 1)
+		go func() {
+			buf := make([]byte, 4)
+			for range rounds {
+				if _, err := io.ReadFull(p.c, buf); err != nil {
+					echoed <- err
+					return
+				}
+				if _, err := p.c.Write(buf); err != nil {
+					echoed <- err
+					return
+				}
+			}
+			echoed <- nil
+		}()
+		pinged := make(chan error, 1)
+		go func() {
+			buf := make([]byte, 4)
+			for range rounds {
+				if _, err := p.peer.Write([]byte("ping")); err != nil {
+					pinged <- err
+					return
+				}
+				if _, err := io.ReadFull(p.peer, buf); err != nil {
+					pinged <- err
+					return
+				}
+			}
+			pinged <- nil
+		}()
+		// Held outside the loop: nothing on the hub runs until both are done.
+		assert.NoError(t, <-echoed)
+		assert.NoError(t, <-pinged)
+		return nil
+	})
+}
+
 // TestZeroSockets: zero Conn, Listener and PacketConn fail every call with an error matching
 // ErrBadFD and net.ErrClosed, and never panic.
 func TestZeroSockets(t *testing.T) {
