@@ -208,7 +208,7 @@ var workloads = []Workload{
 		BenchMetrics: map[string]string{"BenchmarkPingPong/Net": "pingpong_net", "BenchmarkPingPong/Shared": "pingpong_shared", "BenchmarkPingPong/Greenlet": "pingpong_greenlet"},
 		Metrics: []report.Metric{
 			{Name: "pingpong_net", Title: "64-byte TCP loopback round trip from a goroutine on package net's net.Conn (socket/bench_test.go; the baseline)", Unit: nsPerOp, Bound: "syscalls + netpoller wake"},
-			{Name: "pingpong_shared", Title: "the same from a goroutine on a shared (goroutine-safe) socket whose hub runs on another goroutine", Unit: nsPerOp, Bound: "syscalls + a cross-goroutine hand-off per call"},
+			{Name: "pingpong_shared", Title: "the same from a goroutine on a shared (goroutine-safe) socket whose hub runs on another goroutine", Unit: nsPerOp, Bound: "syscalls + netpoller wake (Go's poller, as net.Conn)"},
 			{Name: "pingpong_greenlet", Title: "the same from the main greenlet of a hub on a hub-affine socket", Unit: nsPerOp, Bound: "syscalls + ev_run"},
 		}},
 	{Name: "echo", Impls: all, Server: true, Quick: true,
