@@ -29,7 +29,10 @@ import (
 //     on EAGAIN the goroutine parks in Go's poller, as a net.Conn's does, and tries again when
 //     it wakes. The hub takes no part in a goroutine's wait: a hand-off through the hub (a Post
 //     to arm a libev watcher, a channel send back) cost two thread wake-ups per wait.
-//   - Deadlines are the file's (Go's poller enforces them); a copy is kept for Accept's back-off.
+//   - Deadlines are the file's (Go's poller enforces them on waits and on the calls made inside
+//     RawConn); a copy is kept for the calls made outside it (ioShared looks at it before each
+//     try, so a passed deadline fails a call that would not block, as in package net) and for
+//     Accept's back-off.
 //   - Close (any goroutine): markClosing wakes every queued goroutine and, by setting the file's
 //     deadlines in the past, every goroutine parked in the poller, which then fails with
 //     ErrClosed; the teardown on the hub frees the watchers and drops the base reference; the
@@ -40,7 +43,7 @@ import (
 //     destroyed, its shared sockets are closed (reaper); later calls fail with ErrClosed.
 type shared struct {
 	lock [2]chan struct{} // per direction: holds a token while a call of that direction runs
-	dl   [2]deadline      // a copy of the file's deadlines, for Accept's back-off (sleepShared)
+	dl   [2]deadline      // a copy of the file's deadlines, for the calls made outside RawConn
 	file *os.File         // the fd in Go's poller; the last fd reference closes it (fdRef)
 	rc   syscall.RawConn  // file's
 	// Per direction, used by the holder of its lock. Read and Write make their system calls
@@ -89,6 +92,12 @@ func (d *deadline) watch() (<-chan struct{}, int64) {
 	ch := d.changed
 	d.mu.Unlock()
 	return ch, d.at.Load()
+}
+
+// expired reports whether the deadline passed.
+func (d *deadline) expired() bool {
+	ns := d.at.Load()
+	return ns != 0 && time.Now().UnixNano() >= ns
 }
 
 // shareMu makes sharing one fd happen once: a second os.File on the fd would close it when
@@ -163,6 +172,9 @@ func (fd *netFD) ioShared(dir int, op func() error) error {
 	}
 	defer sh.unlockDir(dir)
 	for {
+		if sh.dl[dir].expired() {
+			return ErrTimeout
+		}
 		if fd.hub.Destroyed() || !fd.ref.incref() {
 			// The reaper closes the fd soon; no call may get through before.
 			return ErrClosed
@@ -199,16 +211,18 @@ func (fd *netFD) lockShared(dir int) (*shared, error) {
 // direction's lock.
 func (fd *netFD) waitShared(sh *shared, dir int) error {
 	sh.polled[dir] = false
-	var err error
-	if dir == dirRead {
-		err = sh.rc.Read(sh.ready[dirRead])
-	} else {
-		err = sh.rc.Write(sh.ready[dirWrite])
-	}
-	if err != nil {
+	if err := sh.raw(dir, sh.ready[dir]); err != nil {
 		return fd.pollErr(err)
 	}
 	return nil
+}
+
+// raw runs f in the file's RawConn for direction dir: RawConn.Read or RawConn.Write.
+func (sh *shared) raw(dir int, f func(uintptr) bool) error {
+	if dir == dirRead {
+		return sh.rc.Read(f)
+	}
+	return sh.rc.Write(f)
 }
 
 // isReady is sh.ready[dir]: the first time, poll(2) says whether the direction is ready (RawConn
@@ -244,11 +258,7 @@ func (fd *netFD) rwShared(dir int, b []byte) (int, error) {
 	}
 	defer sh.unlockDir(dir)
 	sh.buf[dir], sh.n[dir] = b, 0
-	if dir == dirRead {
-		err = sh.rc.Read(sh.rw[dirRead])
-	} else {
-		err = sh.rc.Write(sh.rw[dirWrite])
-	}
+	err = sh.raw(dir, sh.rw[dir])
 	n := sh.n[dir]
 	sh.buf[dir] = nil
 	if err != nil {

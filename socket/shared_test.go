@@ -475,6 +475,24 @@ func TestSharedPacketConn(t *testing.T) {
 	assert.ErrorIs(t, err, os.ErrDeadlineExceeded)
 }
 
+// TestSharedPastDeadlineWithConnectionQueued: as in package net, a deadline that has passed fails
+// a shared socket's call even when it would not block: here Accept, with a connection queued
+// (a loopback connect returns once the connection is in the listener's queue).
+func TestSharedPastDeadlineWithConnectionQueued(t *testing.T) {
+	h, _ := hubOnGoroutine(t)
+	lc := socket.ListenConfig{Hub: h}
+	ln, err := lc.Listen(bg, "tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, ln.SetDeadline(time.Unix(1, 0)))
+	_, err = ln.Accept()
+	assert.ErrorIs(t, err, socket.ErrTimeout)
+	assert.ErrorIs(t, err, os.ErrDeadlineExceeded)
+}
+
 // TestHTTPServerOnSharedListener: net/http's Server serves on a cooperative Listener made
 // goroutine-safe by Shared, keep-alive connections and concurrent clients included, while
 // greenlets of the hub keep running; the Server's goroutines end when it is closed.
