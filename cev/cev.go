@@ -26,6 +26,11 @@
 //     but, like ev_clear_pending, not an event already in the batch being
 //     dispatched. Start does not bump: libev keeps the pending event of a
 //     watcher started again, and so does cev.
+//   - Timer.Start makes no cgo call: the start waits in C memory, counted
+//     as active, and the loop's next C call (Run, Stop, UpdateNow...)
+//     applies the waiting starts first, in order, at the loop time they
+//     were made, as ev_timer_start would have. A Stop before then just
+//     drops it. Other watchers start at once: their start can fail.
 //   - libev's signal and child support is compiled out (a Go process owns
 //     its signals and children): Signal is built on os/signal, Child on a
 //     pidfd watched by an internal ev_io; both keep libev's semantics.

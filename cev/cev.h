@@ -31,6 +31,9 @@ enum {
 #define CEV_SLOT_SEP 0xFFFFFFFFu
 #define CEV_SLOT_WAKE 0xFFFFFFFEu
 
+/* How many timer starts Go queues before it flushes them with a cgo call. */
+#define CEV_STARTQ 128
+
 typedef struct cev_event {
 	uint32_t slot;
 	uint32_t gen;
@@ -48,6 +51,12 @@ typedef struct cev_loop {
 	int32_t entry_break; /* a callback run at Run's entry broke the loop: ev_break in ev_run's entry invoke */
 	int32_t activecnt; /* libev's activecnt, tracked across Go dispatch */
 	double now;      /* ev_now, cached after every call that can move it */
+	/* Timers Go started without a cgo call, in start order; every C entry
+	 * point that takes the loop (but the cross-thread wake-ups) starts them
+	 * first, so libev sees them as if started then (cev_flush). A slot
+	 * emptied by a Stop before that holds NULL. */
+	struct cev_hdr *startq[CEV_STARTQ];
+	uint32_t startn;
 	void *wake;      /* internal ev_async */
 	void *fdt;       /* cev_fdtab (cev_glue.h): io watchers per fd, dead-fd checks */
 } cev_loop;
@@ -56,7 +65,8 @@ typedef struct cev_loop {
  * libev's EV_WATCHER prefix. */
 typedef struct cev_hdr {
 	uint32_t gen;
-	int32_t kind;
+	int16_t kind;
+	uint16_t queued; /* 1 + the index in startq of a timer whose start is queued, or 0 */
 	int active;
 	int pending;
 	int priority;
@@ -87,6 +97,7 @@ typedef struct cev_statdata {
 cev_loop *cev_loop_new(unsigned int flags);
 void cev_loop_destroy(cev_loop *cl);
 void cev_loop_free(cev_loop *cl);
+void cev_flush(cev_loop *cl);
 int cev_run(cev_loop *cl, int flags, int resume);
 void cev_break(cev_loop *cl, int how);
 void cev_now_update(cev_loop *cl);

@@ -23,7 +23,8 @@
 
 typedef struct cev_watcher {
 	uint32_t gen;
-	int32_t kind;
+	int16_t kind;
+	uint16_t queued; /* cev_hdr.queued */
 	union {
 		ev_watcher w;
 		ev_io io;
@@ -49,6 +50,8 @@ typedef struct cev_watcher {
 } cev_watcher;
 
 /* The Go side reads and writes these fields without a cgo call. */
+_Static_assert(offsetof(cev_watcher, queued) == offsetof(cev_hdr, queued), "cev_hdr: queued");
+_Static_assert(CEV_STARTQ < 65535, "cev_hdr: queued holds a startq index");
 _Static_assert(offsetof(cev_watcher, u) == offsetof(cev_hdr, active), "cev_hdr: watcher offset");
 _Static_assert(offsetof(cev_watcher, u.w.active) == offsetof(cev_hdr, active), "cev_hdr: active");
 _Static_assert(offsetof(cev_watcher, u.w.pending) == offsetof(cev_hdr, pending), "cev_hdr: pending");
@@ -335,6 +338,26 @@ static void cev_fd_rearm_all(cev_loop *cl)
 		}
 }
 
+/* Starts the timers Go queued (cev_loop.startq), in order. Go counted them
+ * in activecnt when it queued them. Nothing between the queueing and this
+ * call can move the loop's clock: every call that can flushes first. */
+void cev_flush(cev_loop *cl)
+{
+	uint32_t i, n = cl->startn;
+
+	cl->startn = 0;
+	for (i = 0; i < n; i++) {
+		cev_watcher *cw = CEV_W(cl->startq[i]);
+
+		if (!cw)
+			continue; /* stopped before it was started */
+		cw->queued = 0;
+		ev_timer_start(CEV_L(cl), &cw->u.timer);
+	}
+}
+
+#define CEV_FLUSH(cl) do { if ((cl)->startn) cev_flush(cl); } while (0)
+
 cev_loop *cev_loop_new(unsigned int flags)
 {
 	cev_loop *cl = calloc(1, sizeof(*cl));
@@ -374,6 +397,7 @@ cev_loop *cev_loop_new(unsigned int flags)
  * dispatches before cev_loop_free. */
 void cev_loop_destroy(cev_loop *cl)
 {
+	CEV_FLUSH(cl);
 	cl->qlen = 0;
 	cl->in_run = 0;
 	ev_loop_destroy(CEV_L(cl));
@@ -397,6 +421,7 @@ int cev_run(cev_loop *cl, int flags, int resume)
 {
 	struct ev_loop *loop = CEV_L(cl);
 
+	CEV_FLUSH(cl);
 	cl->qlen = 0;
 	cl->prepoll = 0;
 	cl->skip_prep = resume;
@@ -413,21 +438,21 @@ int cev_run(cev_loop *cl, int flags, int resume)
 	return cl->activecnt;
 }
 
-void cev_break(cev_loop *cl, int how) { ev_break(CEV_L(cl), how); }
-void cev_now_update(cev_loop *cl) { ev_now_update(CEV_L(cl)); cl->now = ev_now(CEV_L(cl)); }
-void cev_ref(cev_loop *cl) { ev_ref(CEV_L(cl)); cl->activecnt++; }
-void cev_unref(cev_loop *cl) { ev_unref(CEV_L(cl)); cl->activecnt--; }
-unsigned int cev_iteration(cev_loop *cl) { return ev_iteration(CEV_L(cl)); }
-unsigned int cev_pending_count(cev_loop *cl) { return ev_pending_count(CEV_L(cl)); }
-unsigned int cev_backend(cev_loop *cl) { return ev_backend(CEV_L(cl)); }
+void cev_break(cev_loop *cl, int how) { CEV_FLUSH(cl); ev_break(CEV_L(cl), how); }
+void cev_now_update(cev_loop *cl) { CEV_FLUSH(cl); ev_now_update(CEV_L(cl)); cl->now = ev_now(CEV_L(cl)); }
+void cev_ref(cev_loop *cl) { CEV_FLUSH(cl); ev_ref(CEV_L(cl)); cl->activecnt++; }
+void cev_unref(cev_loop *cl) { CEV_FLUSH(cl); ev_unref(CEV_L(cl)); cl->activecnt--; }
+unsigned int cev_iteration(cev_loop *cl) { CEV_FLUSH(cl); return ev_iteration(CEV_L(cl)); }
+unsigned int cev_pending_count(cev_loop *cl) { CEV_FLUSH(cl); return ev_pending_count(CEV_L(cl)); }
+unsigned int cev_backend(cev_loop *cl) { CEV_FLUSH(cl); return ev_backend(CEV_L(cl)); }
 unsigned int cev_supported_backends(void) { return ev_supported_backends(); }
 unsigned int cev_recommended_backends(void) { return ev_recommended_backends(); }
-void cev_suspend(cev_loop *cl) { ev_suspend(CEV_L(cl)); }
-void cev_resume(cev_loop *cl) { ev_resume(CEV_L(cl)); cl->now = ev_now(CEV_L(cl)); }
-void cev_set_io_collect_interval(cev_loop *cl, double d) { ev_set_io_collect_interval(CEV_L(cl), d); }
-void cev_set_timeout_collect_interval(cev_loop *cl, double d) { ev_set_timeout_collect_interval(CEV_L(cl), d); }
-void cev_verify(cev_loop *cl) { ev_verify(CEV_L(cl)); }
-void cev_loop_fork(cev_loop *cl) { ev_loop_fork(CEV_L(cl)); cev_fd_rearm_all(cl); }
+void cev_suspend(cev_loop *cl) { CEV_FLUSH(cl); ev_suspend(CEV_L(cl)); }
+void cev_resume(cev_loop *cl) { CEV_FLUSH(cl); ev_resume(CEV_L(cl)); cl->now = ev_now(CEV_L(cl)); }
+void cev_set_io_collect_interval(cev_loop *cl, double d) { CEV_FLUSH(cl); ev_set_io_collect_interval(CEV_L(cl), d); }
+void cev_set_timeout_collect_interval(cev_loop *cl, double d) { CEV_FLUSH(cl); ev_set_timeout_collect_interval(CEV_L(cl), d); }
+void cev_verify(cev_loop *cl) { CEV_FLUSH(cl); ev_verify(CEV_L(cl)); }
+void cev_loop_fork(cev_loop *cl) { CEV_FLUSH(cl); ev_loop_fork(CEV_L(cl)); cev_fd_rearm_all(cl); }
 void cev_wake(cev_loop *cl) { ev_async_send(CEV_L(cl), (ev_async *)cl->wake); }
 double cev_time(void) { return ev_time(); }
 
@@ -442,6 +467,7 @@ void cev_version(int *major, int *minor, int *hmajor, int *hminor)
 
 int cev_real_activecnt(cev_loop *cl)
 {
+	CEV_FLUSH(cl);
 #ifdef CEV_EMBEDDED
 	return CEV_L(cl)->activecnt;
 #else
@@ -453,6 +479,7 @@ int cev_real_activecnt(cev_loop *cl)
  * watchers are queued at once so Go can put them on its pending stacks. */
 void cev_feed_fd_event(cev_loop *cl, int fd, int revents, int collect)
 {
+	CEV_FLUSH(cl);
 	ev_feed_fd_event(CEV_L(cl), fd, revents);
 	if (collect) {
 		cl->qlen = 0;
@@ -466,6 +493,7 @@ void cev_feed_fd_event(cev_loop *cl, int fd, int revents, int collect)
  * looks at which prepare watchers are active. */
 void cev_invoke_fed(cev_loop *cl)
 {
+	CEV_FLUSH(cl);
 	cl->qlen = 0;
 	ev_invoke_pending(CEV_L(cl));
 }
@@ -549,7 +577,10 @@ int cev_start(cev_loop *cl, cev_hdr *h)
 {
 	struct ev_loop *loop = CEV_L(cl);
 	cev_watcher *cw = CEV_W(h);
-	int was = !!ev_is_active(&cw->u.w);
+	int was;
+
+	CEV_FLUSH(cl);
+	was = !!ev_is_active(&cw->u.w);
 
 	if (was)
 		return 0;
@@ -602,7 +633,10 @@ void cev_stop(cev_loop *cl, cev_hdr *h)
 {
 	struct ev_loop *loop = CEV_L(cl);
 	cev_watcher *cw = CEV_W(h);
-	int was = !!ev_is_active(&cw->u.w);
+	int was;
+
+	CEV_FLUSH(cl);
+	was = !!ev_is_active(&cw->u.w);
 
 	cw->gen++;
 	switch (cw->kind) {
@@ -640,10 +674,11 @@ void cev_stop(cev_loop *cl, cev_hdr *h)
 	cl->activecnt += !!ev_is_active(&cw->u.w) - was;
 }
 
-void cev_feed_event(cev_loop *cl, cev_hdr *h, int revents) { ev_feed_event(CEV_L(cl), &CEV_W(h)->u.w, revents); }
+void cev_feed_event(cev_loop *cl, cev_hdr *h, int revents) { CEV_FLUSH(cl); ev_feed_event(CEV_L(cl), &CEV_W(h)->u.w, revents); }
 
 int cev_clear_pending(cev_loop *cl, cev_hdr *h)
 {
+	CEV_FLUSH(cl);
 	CEV_W(h)->gen++;
 	return ev_clear_pending(CEV_L(cl), &CEV_W(h)->u.w);
 }
@@ -658,7 +693,10 @@ void cev_io_set(cev_hdr *h, int fd, int events)
 void cev_timer_again(cev_loop *cl, cev_hdr *h)
 {
 	cev_watcher *cw = CEV_W(h);
-	int was = !!ev_is_active(&cw->u.w);
+	int was;
+
+	CEV_FLUSH(cl);
+	was = !!ev_is_active(&cw->u.w);
 
 	/* ev_timer_again starts with clear_pending: an event of this timer
 	 * already queued for Go must not be dispatched either. */
@@ -667,7 +705,7 @@ void cev_timer_again(cev_loop *cl, cev_hdr *h)
 	cl->activecnt += !!ev_is_active(&cw->u.w) - was;
 }
 
-double cev_timer_remaining(cev_loop *cl, cev_hdr *h) { return ev_timer_remaining(CEV_L(cl), &CEV_W(h)->u.timer); }
+double cev_timer_remaining(cev_loop *cl, cev_hdr *h) { CEV_FLUSH(cl); return ev_timer_remaining(CEV_L(cl), &CEV_W(h)->u.timer); }
 
 void cev_periodic_set(cev_hdr *h, double offset, double interval)
 {
@@ -677,7 +715,10 @@ void cev_periodic_set(cev_hdr *h, double offset, double interval)
 void cev_periodic_again(cev_loop *cl, cev_hdr *h)
 {
 	cev_watcher *cw = CEV_W(h);
-	int was = !!ev_is_active(&cw->u.w);
+	int was;
+
+	CEV_FLUSH(cl);
+	was = !!ev_is_active(&cw->u.w);
 
 	/* ev_periodic_again is stop + start, and stop clears a pending event:
 	 * drop one already queued for Go as well. */
@@ -704,7 +745,7 @@ void cev_stat_set(cev_hdr *h, char *path, double interval)
 	ev_stat_set(&cw->u.stat, cw->path, interval);
 }
 
-void cev_stat_stat(cev_loop *cl, cev_hdr *h) { ev_stat_stat(CEV_L(cl), &CEV_W(h)->u.stat); }
+void cev_stat_stat(cev_loop *cl, cev_hdr *h) { CEV_FLUSH(cl); ev_stat_stat(CEV_L(cl), &CEV_W(h)->u.stat); }
 
 static void cev_statdata_copy(cev_statdata *d, const ev_statdata *s)
 {

@@ -1,7 +1,9 @@
 package cev
 
 import (
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -152,4 +154,87 @@ func TestPeriodicAgainClearsPending(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []int{EV_PERIODIC}, fired)
 	assert.Equal(t, 0, l.ActiveCount())
+}
+
+// A timer's Start and a Stop before the loop runs are kept in Go: no cgo
+// call, while IsActive, Set and ActiveCount see the timer as started.
+func TestTimerStartQueuedWithoutCgo(t *testing.T) {
+	l := newLoop(t)
+	fired := 0
+	tm, err := l.NewTimer(0, 0, func(*Timer, int) { fired++ })
+	require.NoError(t, err)
+
+	calls := runtime.NumCgoCall()
+	require.NoError(t, tm.Start())
+	assert.True(t, tm.IsActive())
+	assert.Equal(t, 1, l.ActiveCount())
+	assert.ErrorIs(t, tm.Set(1, 0), ErrActive)
+	assert.ErrorIs(t, tm.SetPriority(1), ErrActive)
+	require.NoError(t, tm.Start()) // a second Start does nothing, as in libev
+	require.NoError(t, tm.Stop())
+	assert.Equal(t, calls, runtime.NumCgoCall(), "cgo calls made by Start, Set and Stop")
+	assert.False(t, tm.IsActive())
+	assert.Equal(t, 0, l.ActiveCount())
+
+	_, err = l.Run(EVRUN_NOWAIT)
+	require.NoError(t, err)
+	assert.Zero(t, fired, "a timer stopped before the loop ran fired")
+
+	require.NoError(t, tm.Start())
+	active, err := l.Run(0)
+	require.NoError(t, err)
+	assert.False(t, active)
+	assert.Equal(t, 1, fired)
+}
+
+// A queued start takes the loop's time when Start was called, as
+// ev_timer_start does: an UpdateNow before the loop runs does not push the
+// deadline back.
+func TestTimerStartQueuedKeepsItsClock(t *testing.T) {
+	l := newLoop(t)
+	tm, err := l.NewTimer(10, 0, func(*Timer, int) {})
+	require.NoError(t, err)
+	require.NoError(t, l.UpdateNow())
+	at := l.Now()
+	require.NoError(t, tm.Start())
+	deadline := time.Now().Add(5 * time.Second)
+	for Time()-at < 0.05 {
+		require.True(t, time.Now().Before(deadline), "the clock did not move")
+		runtime.Gosched()
+	}
+	require.NoError(t, l.UpdateNow())
+	assert.InDelta(t, 10-(l.Now()-at), tm.Remaining(), 0.001)
+	require.NoError(t, tm.Close())
+}
+
+// More starts than the queue holds before the loop runs: every timer fires,
+// in deadline order, and starts stopped on the way never do.
+func TestTimerStartQueueOverflow(t *testing.T) {
+	l := newLoop(t)
+	const n = 3*startQueueLen + 7
+	var order []int
+	ts := make([]*Timer, n)
+	for i := range ts {
+		var err error
+		ts[i], err = l.NewTimer(float64(n-i)*1e-6, 0, func(*Timer, int) { order = append(order, i) })
+		require.NoError(t, err)
+		require.NoError(t, ts[i].Start())
+	}
+	assert.Equal(t, n, l.ActiveCount())
+	stopped := 0
+	for i := 0; i < n; i += 5 {
+		require.NoError(t, ts[i].Stop())
+		stopped++
+	}
+	assert.Equal(t, n-stopped, l.ActiveCount())
+	active, err := l.Run(0)
+	require.NoError(t, err)
+	assert.False(t, active)
+	require.Len(t, order, n-stopped)
+	for k := 1; k < len(order); k++ {
+		assert.Greater(t, order[k-1], order[k], "timers fired out of deadline order")
+	}
+	for _, i := range order {
+		assert.NotZero(t, i%5, "timer %d fired after its Stop", i)
+	}
 }

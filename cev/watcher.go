@@ -138,8 +138,12 @@ func (w *watcher) start(op string) error {
 	if err := w.check(op); err != nil {
 		return err
 	}
-	if w.kind == C.CEV_SIGNAL {
+	switch w.kind {
+	case C.CEV_SIGNAL:
 		return w.loop.signalStart(w)
+	case C.CEV_TIMER:
+		w.loop.queueStart(w)
+		return nil
 	}
 	if rc := C.cev_start(w.loop.c, w.c); rc != 0 {
 		errno := syscall.Errno(-rc)
@@ -159,8 +163,46 @@ func (w *watcher) stop(op string) error {
 	if w.kind == C.CEV_SIGNAL {
 		w.loop.signalStop(w)
 	}
+	if w.c.queued != 0 && w.c.pending == 0 {
+		w.loop.unqueueStart(w)
+		return nil
+	}
 	C.cev_stop(w.loop.c, w.c)
 	return nil
+}
+
+// startQueueLen is how many timer starts wait for the loop's next C call.
+const startQueueLen = C.CEV_STARTQ
+
+// queueStart starts a timer without a cgo call: it goes on the loop's start
+// queue, which the next C call on the loop applies before anything else
+// (cev_flush in cev_glue.h), so libev sees the same clock and the same
+// order of starts. Until then the timer counts as active, here and in
+// ActiveCount. A timer is what every sleep and timeout starts, and its
+// start cannot fail, unlike an io watcher's (EBADF).
+func (l *Loop) queueStart(w *watcher) {
+	c := w.c
+	if c.active != 0 || c.queued != 0 {
+		return
+	}
+	if l.c.startn == startQueueLen {
+		C.cev_flush(l.c)
+	}
+	l.c.startq[l.c.startn] = c
+	l.c.startn++
+	c.queued = C.uint16_t(l.c.startn)
+	l.c.activecnt++
+}
+
+// unqueueStart undoes queueStart as cev_stop would undo the start: the
+// event generation moves on and the timer no longer counts as active. Its
+// slot in the queue is emptied, so the other starts keep their order.
+func (l *Loop) unqueueStart(w *watcher) {
+	c := w.c
+	l.c.startq[c.queued-1] = nil
+	c.queued = 0
+	c.gen++
+	l.c.activecnt--
 }
 
 func (w *watcher) clearGoPending() int {
@@ -176,7 +218,7 @@ func (w *watcher) clearGoPending() int {
 }
 
 func (w *watcher) isActive() bool {
-	return w.live() && (!w.loop.closed || w.loop.destroying) && w.c.active != 0
+	return w.live() && (!w.loop.closed || w.loop.destroying) && (w.c.active != 0 || w.c.queued != 0)
 }
 
 func (w *watcher) isPending() bool {
