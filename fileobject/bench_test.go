@@ -2,6 +2,7 @@ package fileobject_test
 
 import (
 	"io"
+	"syscall"
 	"testing"
 
 	"github.com/geventgo/geventgo/fileobject"
@@ -49,5 +50,23 @@ func BenchmarkPipePingPong(b *testing.B) {
 	})
 	if err != nil {
 		b.Fatal(err)
+	}
+}
+
+// BenchmarkReadEAGAIN is read(2) on an empty non-blocking pipe: what gevent's read-first costs
+// when nothing has arrived yet, once per hop of a ping-pong whose reader wants a full buffer.
+func BenchmarkReadEAGAIN(b *testing.B) {
+	var p [2]int
+	if err := syscall.Pipe2(p[:], syscall.O_NONBLOCK|syscall.O_CLOEXEC); err != nil {
+		b.Fatal(err)
+	}
+	defer syscall.Close(p[0])
+	defer syscall.Close(p[1])
+	buf := make([]byte, 64)
+	b.ResetTimer()
+	for range b.N {
+		if _, err := syscall.Read(p[0], buf); err != syscall.EAGAIN {
+			b.Fatalf("read of an empty pipe: %v, want EAGAIN", err)
+		}
 	}
 }
