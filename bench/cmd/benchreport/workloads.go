@@ -143,7 +143,8 @@ func serverMetrics(name, what string) []report.Metric {
 var workloads = []Workload{
 	{Name: "iter_pull", Impls: onlyGo, Quick: true,
 		Metrics: append(ns("iter_pull", "bare iter.Pull next/yield round trip (the floor of a switch)", "2 coroswitches"),
-			ns("iter_pull_framed", "the same with one function call between each side and next or yield (the floor of a switch API on iter.Pull)", "2 coroswitches + 2 mispredicted returns")...)},
+			append(ns("iter_pull_framed", "the same with one function call between each side and next or yield (the floor of a switch API on iter.Pull)", "2 coroswitches + 2 mispredicted returns"),
+				ns("iter_pull_cold", "the bare round trip into each of 10k parked coroutines in turn (the floor of waking many waiters)", "2 coroswitches + the cache misses of a parked coroutine's goroutine and stack")...)...)},
 	{Name: "dispatch_lookup", Impls: onlyGo,
 		Metrics: []report.Metric{
 			{Name: "lookup_slot", Title: "finding a queued event's Go watcher through cev's slot table (slice index + generation)", Unit: nsPerOp, Bound: "one bounds-checked load"},

@@ -3,7 +3,9 @@
 // trip with one function call between each side's code and next or yield,
 // the least any switch API built on iter.Pull adds: after a coroutine
 // switch the CPU mispredicts every return the resumed side makes, one per
-// frame between its code and the switch.
+// frame between its code and the switch. The cold round trip goes to each of
+// 10k parked coroutines in turn, as an Event waking 10k waiters does: the
+// floor when the resumed coroutine's stack and goroutine are out of cache.
 package main
 
 import (
@@ -17,6 +19,32 @@ func main() {
 	n := benchio.N(3000000)
 	benchio.Emit("iter_pull", "ns/op", bare(n))
 	benchio.Emit("iter_pull_framed", "ns/op", framed(n))
+	benchio.Emit("iter_pull_cold", "ns/op", cold(max(1, n/parked)))
+}
+
+// parked is how many coroutines the cold round trip cycles through.
+const parked = 10000
+
+// cold is rounds passes of one next/yield round trip into each of parked
+// coroutines, each parked at a yield; per round trip.
+func cold(rounds int) float64 {
+	nexts := make([]func() (int, bool), parked)
+	for i := range nexts {
+		next, stop := iter.Pull(func(yield func(int) bool) {
+			for yield(i) {
+			}
+		})
+		defer stop()
+		next() // parked at its first yield, as a waiter is
+		nexts[i] = next
+	}
+	t0 := time.Now()
+	for range rounds {
+		for _, next := range nexts {
+			next()
+		}
+	}
+	return benchio.PerOp(time.Since(t0), rounds*parked)
 }
 
 // bare is n next/yield round trips, per round trip.
