@@ -2,6 +2,7 @@ package fileobject_test
 
 import (
 	"io"
+	"runtime"
 	"syscall"
 	"testing"
 
@@ -38,6 +39,7 @@ func BenchmarkPipePingPong(b *testing.B) {
 		msg := make([]byte, 64)
 		b.ReportAllocs()
 		b.ResetTimer()
+		calls := runtime.NumCgoCall()
 		for range b.N {
 			if _, err := aw.Write(msg); err != nil {
 				return err
@@ -46,6 +48,7 @@ func BenchmarkPipePingPong(b *testing.B) {
 				return err
 			}
 		}
+		b.ReportMetric(float64(runtime.NumCgoCall()-calls)/float64(b.N), "cgocalls/op")
 		return nil
 	})
 	if err != nil {

@@ -3,6 +3,7 @@ package socket_test
 import (
 	"io"
 	"net"
+	"runtime"
 	"testing"
 
 	"github.com/geventgo/geventgo/scheduler"
@@ -33,6 +34,7 @@ func BenchmarkSocketpairPingPong(b *testing.B) {
 		msg := make([]byte, 64)
 		b.ReportAllocs()
 		b.ResetTimer()
+		calls := runtime.NumCgoCall()
 		for range b.N {
 			if _, err := a.Write(msg); err != nil {
 				return err
@@ -41,6 +43,7 @@ func BenchmarkSocketpairPingPong(b *testing.B) {
 				return err
 			}
 		}
+		b.ReportMetric(float64(runtime.NumCgoCall()-calls)/float64(b.N), "cgocalls/op")
 		return nil
 	})
 	if err != nil {
