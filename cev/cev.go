@@ -31,6 +31,7 @@
 //     applies the waiting starts first, in order, at the loop time they
 //     were made, as ev_timer_start would have. A Stop before then just
 //     drops it. Other watchers start at once: their start can fail.
+//     Loop.Ref and Unref wait the same way: only ev_run reads the count.
 //   - libev's signal and child support is compiled out (a Go process owns
 //     its signals and children): Signal is built on os/signal, Child on a
 //     pidfd watched by an internal ev_io; both keep libev's semantics.

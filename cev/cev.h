@@ -57,6 +57,9 @@ typedef struct cev_loop {
 	 * emptied by a Stop before that holds NULL. */
 	struct cev_hdr *startq[CEV_STARTQ];
 	uint32_t startn;
+	/* ev_ref calls minus ev_unref calls Go made since the last C call on
+	 * the loop, applied by cev_flush as well: a count only ev_run reads. */
+	int32_t refdelta;
 	void *wake;      /* internal ev_async */
 	void *fdt;       /* cev_fdtab (cev_glue.h): io watchers per fd, dead-fd checks */
 } cev_loop;
@@ -101,8 +104,6 @@ void cev_flush(cev_loop *cl);
 int cev_run(cev_loop *cl, int flags, int resume);
 void cev_break(cev_loop *cl, int how);
 void cev_now_update(cev_loop *cl);
-void cev_ref(cev_loop *cl);
-void cev_unref(cev_loop *cl);
 unsigned int cev_iteration(cev_loop *cl);
 unsigned int cev_pending_count(cev_loop *cl);
 unsigned int cev_backend(cev_loop *cl);

@@ -338,13 +338,20 @@ static void cev_fd_rearm_all(cev_loop *cl)
 		}
 }
 
-/* Starts the timers Go queued (cev_loop.startq), in order. Go counted them
- * in activecnt when it queued them. Nothing between the queueing and this
- * call can move the loop's clock: every call that can flushes first. */
+/* Starts the timers Go queued (cev_loop.startq), in order, and applies the
+ * ev_ref/ev_unref calls Go counted (cev_loop.refdelta). Go counted both in
+ * activecnt already. Nothing between the queueing and this call can move
+ * the loop's clock: every call that can flushes first. */
 void cev_flush(cev_loop *cl)
 {
 	uint32_t i, n = cl->startn;
+	int32_t d = cl->refdelta;
 
+	cl->refdelta = 0;
+	for (; d > 0; d--)
+		ev_ref(CEV_L(cl));
+	for (; d < 0; d++)
+		ev_unref(CEV_L(cl));
 	cl->startn = 0;
 	for (i = 0; i < n; i++) {
 		cev_watcher *cw = CEV_W(cl->startq[i]);
@@ -356,7 +363,7 @@ void cev_flush(cev_loop *cl)
 	}
 }
 
-#define CEV_FLUSH(cl) do { if ((cl)->startn) cev_flush(cl); } while (0)
+#define CEV_FLUSH(cl) do { if ((cl)->startn || (cl)->refdelta) cev_flush(cl); } while (0)
 
 cev_loop *cev_loop_new(unsigned int flags)
 {
@@ -440,8 +447,6 @@ int cev_run(cev_loop *cl, int flags, int resume)
 
 void cev_break(cev_loop *cl, int how) { CEV_FLUSH(cl); ev_break(CEV_L(cl), how); }
 void cev_now_update(cev_loop *cl) { CEV_FLUSH(cl); ev_now_update(CEV_L(cl)); cl->now = ev_now(CEV_L(cl)); }
-void cev_ref(cev_loop *cl) { CEV_FLUSH(cl); ev_ref(CEV_L(cl)); cl->activecnt++; }
-void cev_unref(cev_loop *cl) { CEV_FLUSH(cl); ev_unref(CEV_L(cl)); cl->activecnt--; }
 unsigned int cev_iteration(cev_loop *cl) { CEV_FLUSH(cl); return ev_iteration(CEV_L(cl)); }
 unsigned int cev_pending_count(cev_loop *cl) { CEV_FLUSH(cl); return ev_pending_count(CEV_L(cl)); }
 unsigned int cev_backend(cev_loop *cl) { CEV_FLUSH(cl); return ev_backend(CEV_L(cl)); }

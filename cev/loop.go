@@ -422,12 +422,14 @@ func Time() float64 { return float64(C.cev_time()) }
 
 // Ref and Unref adjust the loop's reference count (ev_ref/ev_unref; ev.pod,
 // FUNCTIONS CONTROLLING EVENT LOOPS): an unref'd active watcher does not
-// keep Run alive.
+// keep Run alive. Neither makes a cgo call: the count goes to libev with
+// the loop's next C call (cev_flush), before ev_run can read it.
 func (l *Loop) Ref() error {
 	if err := l.check("Loop.Ref"); err != nil {
 		return err
 	}
-	C.cev_ref(l.c)
+	l.c.refdelta++
+	l.c.activecnt++
 	return nil
 }
 
@@ -436,7 +438,8 @@ func (l *Loop) Unref() error {
 	if err := l.check("Loop.Unref"); err != nil {
 		return err
 	}
-	C.cev_unref(l.c)
+	l.c.refdelta--
+	l.c.activecnt--
 	return nil
 }
 

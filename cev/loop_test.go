@@ -3,7 +3,9 @@ package cev
 import (
 	"errors"
 	"math"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -177,6 +179,43 @@ func TestRefUnref(t *testing.T) {
 	require.NoError(t, tm.Stop())
 	if Embedded {
 		assert.Equal(t, int(l.c.activecnt), int(realActivecnt(l)))
+	}
+}
+
+// Ref and Unref make no cgo call; the count reaches libev with the loop's
+// next C call, before ev_run reads it.
+func TestRefUnrefWithoutCgo(t *testing.T) {
+	l := newLoop(t)
+	tm, err := l.NewTimer(3600, 0, func(*Timer, int) {})
+	require.NoError(t, err)
+	require.NoError(t, tm.Start())
+
+	calls := runtime.NumCgoCall()
+	require.NoError(t, l.Unref())
+	require.NoError(t, l.Ref())
+	require.NoError(t, l.Unref())
+	assert.Equal(t, calls, runtime.NumCgoCall(), "cgo calls made by Ref and Unref")
+	assert.Equal(t, 0, l.ActiveCount())
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		active, err := l.Run(0) // ev_run must see the Unref, or it waits an hour
+		assert.NoError(t, err)
+		assert.False(t, active)
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("Run(0) kept waiting on an unref'd timer")
+	}
+	if Embedded {
+		assert.Equal(t, 0, realActivecnt(l))
+	}
+	require.NoError(t, l.Ref())
+	require.NoError(t, tm.Stop())
+	if Embedded {
+		assert.Equal(t, 0, realActivecnt(l))
 	}
 }
 
