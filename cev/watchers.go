@@ -163,7 +163,7 @@ func (w *Timer) Set(after, repeat float64) error {
 	if err := checkTimes("Timer.Set", after, repeat); err != nil {
 		return err
 	}
-	if w.c.active != 0 || w.c.queued != 0 {
+	if w.isActive() { // started, or its start queued
 		return errf("Timer.Set", ErrActive, "")
 	}
 	v := w.view()
