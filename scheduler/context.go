@@ -129,13 +129,14 @@ func checkCtx(ctx context.Context, op string) error {
 // the error) or finishes. Pass it to code that takes a context to stop it
 // together with the greenlet. Hub-affine.
 func (t *task) Context() context.Context {
-	if t.ctx0 == nil {
-		t.ctx0, t.cancel0 = context.WithCancelCause(context.Background())
+	x := t.extra()
+	if x.ctx == nil {
+		x.ctx, x.cancel = context.WithCancelCause(context.Background())
 		if t.ready {
-			t.cancel0(t.doneCause())
+			x.cancel(t.doneCause())
 		}
 	}
-	return t.ctx0
+	return x.ctx
 }
 
 func (t *task) doneCauseFor(err error) error {
@@ -152,8 +153,8 @@ func (t *task) doneCause() error {
 	if t.err != nil {
 		return t.err
 	}
-	if t.exitErr != nil {
-		return t.exitErr
+	if err := t.ExitErr(); err != nil {
+		return err
 	}
 	return context.Canceled
 }

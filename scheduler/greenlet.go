@@ -54,22 +54,53 @@ type task struct {
 	inSpawnCBs bool
 	spawnP     unsafe.Pointer
 
-	startCB    Callback
-	startTimer *hubTimer
-	ctx        *gctx // worker running the body while stRunning
+	// cb is the start callback while stPending (Start), then the callback
+	// that notifies the links once ready: the two never overlap.
+	cb  Callback
+	ctx *gctx // worker running the body while stRunning
 
-	err     error // failure; nil when successful
-	exitErr error // the GreenletExit that ended a successful greenlet
+	err error // failure; nil when successful
 
-	links    []linkEntry
-	links0   [1]linkEntry // first link without an allocation (a join)
-	linkSeq  LinkID
-	notifier Callback
+	links   []linkEntry
+	links0  [1]linkEntry // first link without an allocation (a join)
+	linkSeq LinkID
 
 	prev, next *task // hub's list of live (pending or running) tasks
 
-	ctx0    context.Context
-	cancel0 context.CancelCauseFunc
+	x *taskExtra // made on first use
+}
+
+// taskExtra is the part of a task few greenlets use. Keeping it out of the
+// task, which is allocated per spawn, keeps a Greenlet in the 192-byte
+// size class: less to allocate, zero and collect per spawn.
+type taskExtra struct {
+	ctx        context.Context // Context, made on first call
+	cancel     context.CancelCauseFunc
+	exitErr    error     // the GreenletExit that ended a successful greenlet
+	startTimer *hubTimer // StartLater's timer while pending
+}
+
+// extra returns the task's extra part, making it on first use.
+func (t *task) extra() *taskExtra {
+	if t.x == nil {
+		t.x = new(taskExtra)
+	}
+	return t.x
+}
+
+// cancelCtx cancels the greenlet's Context, if one was made, with cause.
+func (t *task) cancelCtx(cause error) {
+	if t.x != nil && t.x.cancel != nil {
+		t.x.cancel(cause)
+	}
+}
+
+// startTimer is StartLater's timer while the greenlet is pending, or nil.
+func (t *task) startTimer() *hubTimer {
+	if t.x == nil {
+		return nil
+	}
+	return t.x.startTimer
 }
 
 // LinkID identifies a link for Unlink.
@@ -233,9 +264,7 @@ func (t *task) refuse(err error) {
 	t.state = stDead
 	t.ready = true
 	t.err = err
-	if t.cancel0 != nil {
-		t.cancel0(err)
-	}
+	t.cancelCtx(err)
 }
 
 // Value is the body's result once the greenlet is ready (the zero value
@@ -320,7 +349,12 @@ func (t *task) Err() error { return t.err }
 // ExitErr is the GreenletExit that ended a successful greenlet (Kill with
 // the default error, or a body that returned ErrGreenletExit); gevent sets
 // value to it.
-func (t *task) ExitErr() error { return t.exitErr }
+func (t *task) ExitErr() error {
+	if t.x == nil {
+		return nil
+	}
+	return t.x.exitErr
+}
 
 // Hub returns the hub the greenlet belongs to.
 func (t *task) Hub() *Hub { return t.hub }
@@ -339,7 +373,7 @@ func (t *task) Start() error {
 	}
 	t.state = stPending
 	t.hub.live.push(t)
-	t.startCB = t.hub.runCallbackArg(startTask, t)
+	t.cb = t.hub.runCallbackArg(startTask, t)
 	return nil
 }
 
@@ -352,7 +386,7 @@ func (t *task) StartLater(d time.Duration) error {
 		return nil
 	}
 	ht, err := t.hub.getTimer(d, func() {
-		t.startTimer = nil
+		t.x.startTimer = nil
 		startTask(t)
 	})
 	if err != nil {
@@ -360,7 +394,7 @@ func (t *task) StartLater(d time.Duration) error {
 	}
 	t.state = stPending
 	t.hub.live.push(t)
-	t.startTimer = ht
+	t.extra().startTimer = ht
 	return nil
 }
 
@@ -424,7 +458,7 @@ func (w *worker) main(first any) (any, error) {
 // runOn runs the task's body on worker c, recovering panics and detecting
 // runtime.Goexit.
 func (t *task) runOn(c *gctx) {
-	t.startCB = Callback{}
+	t.cb = Callback{}
 	t.state = stRunning
 	t.ctx = c
 	c.task = t
@@ -464,16 +498,14 @@ func (t *task) finish(err error) {
 	t.ready = true
 	t.hub.live.remove(t)
 	t.spawnP, t.spawnK = nil, spawnNone
-	if t.cancel0 != nil {
-		t.cancel0(t.doneCauseFor(err))
-	}
+	t.cancelCtx(t.doneCauseFor(err))
 	if err != nil && errors.Is(err, ErrGreenletExit) {
-		t.exitErr = err
+		t.extra().exitErr = err
 		err = nil
 	}
 	t.err = err
-	if len(t.links) > 0 && !t.notifier.Pending() {
-		t.notifier = t.hub.runCallbackArg(notifyLinks, t)
+	if len(t.links) > 0 && !t.cb.Pending() {
+		t.cb = t.hub.runCallbackArg(notifyLinks, t)
 	}
 	if err != nil {
 		t.hub.HandleError(&GreenletError{Greenlet: t.Name(), Err: err})

@@ -117,8 +117,8 @@ type killReq struct {
 func killCB(a any) {
 	r := a.(*killReq)
 	t := r.t
-	if t.cancel0 != nil && !t.ready {
-		t.cancel0(r.err)
+	if !t.ready {
+		t.cancelCtx(r.err)
 	}
 	if !t.ready && t.state == stRunning && t.ctx != nil {
 		t.hub.throwInto(t.ctx, r.err)
@@ -136,10 +136,10 @@ func (t *task) killBeforeStart(err error) bool {
 	switch t.state {
 	case stNew, stPending:
 		if t.state == stPending {
-			t.startCB.Stop()
-			if t.startTimer != nil {
-				t.hub.putTimer(t.startTimer)
-				t.startTimer = nil
+			t.cb.Stop()
+			if ht := t.startTimer(); ht != nil {
+				t.hub.putTimer(ht)
+				t.x.startTimer = nil
 			}
 		}
 		t.fn0()

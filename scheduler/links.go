@@ -15,8 +15,8 @@ func (t *task) Rawlink(fn func(Linkable)) LinkID {
 		t.links = t.links0[:0]
 	}
 	t.links = append(t.links, linkEntry{id: t.linkSeq, fn: fn})
-	if t.ready && !t.notifier.Pending() {
-		t.notifier = t.hub.runCallbackArg(notifyLinks, t)
+	if t.ready && !t.cb.Pending() {
+		t.cb = t.hub.runCallbackArg(notifyLinks, t)
 	}
 	return t.linkSeq
 }

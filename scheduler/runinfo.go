@@ -507,7 +507,7 @@ func (b *treeBuilder) taskInfo(t *task) GreenletInfo {
 		b.state(&g, t.ctx)
 	default:
 		g.State = "scheduled"
-		if t.startTimer != nil {
+		if t.startTimer() != nil {
 			g.WaitingOn = "start later"
 		}
 	}
