@@ -55,8 +55,16 @@ func TestMissingTwinAndReference(t *testing.T) {
 	require.ErrorIs(t, res.Err, ErrUnknownScenario)
 
 	Register("harness", "noref", func(t *T) {})
+	t.Cleanup(func() { unregister("harness", "noref") }) // -count=2 registers it again
 	res = r.Run(context.Background(), "harness", "noref")
 	require.ErrorIs(t, res.Err, ErrNoReference)
+}
+
+// unregister removes a scenario a test registered.
+func unregister(suite, name string) {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	delete(registry, suite+"/"+name)
 }
 
 func TestLinesDropsNotesAndBlankLines(t *testing.T) {
