@@ -160,7 +160,7 @@ var workloads = []Workload{
 	{Name: "greenlet_switch", Impls: noC, Quick: true,
 		Metrics: ns("greenlet_switch", "raw greenlet switch round trip (Go: unbuffered channel ping-pong)", coro2)},
 	{Name: "hub_roundtrip", Impls: noC, Quick: true,
-		Metrics: ns("hub_roundtrip", "one greenlet sleep(0) through the hub (Go: two goroutines alternating with runtime.Gosched, per Gosched)", "callback + 2 coroswitches + ev_run(NOWAIT) cgo call")},
+		Metrics: ns("hub_roundtrip", "one greenlet sleep(0) through the hub (Go: two goroutines alternating with runtime.Gosched, per Gosched)", "callback + 2 coroswitches (the loop runs between batches of callbacks, not per yield)")},
 	{Name: "sleep0_rr", Impls: noC, Quick: true,
 		Metrics: ns("sleep0_rr", "sleep(0) round-robin over 1000 greenlets, per sleep", "callback + 2 coroswitches")},
 	{Name: "spawn_join", Impls: noC, Quick: true,
