@@ -101,7 +101,9 @@ cev_loop *cev_loop_new(unsigned int flags);
 void cev_loop_destroy(cev_loop *cl);
 void cev_loop_free(cev_loop *cl);
 void cev_flush(cev_loop *cl);
-int cev_run(cev_loop *cl, int flags, int resume);
+/* With ask set, returns 1 without running when the poll would wait
+ * (cev_may_block); else runs one ev_run and returns 0. */
+int cev_run(cev_loop *cl, int flags, int resume, int ask);
 void cev_break(cev_loop *cl, int how);
 void cev_now_update(cev_loop *cl);
 unsigned int cev_iteration(cev_loop *cl);

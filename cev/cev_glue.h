@@ -424,11 +424,46 @@ void cev_loop_free(cev_loop *cl)
 	free(cl);
 }
 
-int cev_run(cev_loop *cl, int flags, int resume)
+/* A timer due sooner than this does not count as a wait: the loop time
+ * libev compares it with is already behind by the callbacks just run. */
+#define CEV_WAIT_MIN 1e-4
+
+/* Whether ev_run, called now, would wait in its poll (ev.c, ev_run's
+ * waittime): something is active, nothing is pending, no idle watcher or
+ * skipped async wake-up, no timer or periodic due. Only the embedded libev
+ * shows its loop; the system's answers no, so its Run never asks Go to
+ * yield. */
+static int cev_may_block(cev_loop *cl)
+{
+#ifdef CEV_EMBEDDED
+	struct ev_loop *loop = CEV_L(cl);
+	int pri;
+
+	if (!loop->activecnt || loop->idleall || loop->pipe_write_skipped)
+		return 0;
+	for (pri = 0; pri < NUMPRI; pri++)
+		if (loop->pendingcnt[pri])
+			return 0;
+	if (loop->timercnt && ANHE_at(loop->timers[HEAP0]) - loop->mn_now < CEV_WAIT_MIN)
+		return 0;
+#if EV_PERIODIC_ENABLE
+	if (loop->periodiccnt && ANHE_at(loop->periodics[HEAP0]) - ev_rt_now < CEV_WAIT_MIN)
+		return 0;
+#endif
+	return 1;
+#else
+	(void)cl;
+	return 0;
+#endif
+}
+
+int cev_run(cev_loop *cl, int flags, int resume, int ask)
 {
 	struct ev_loop *loop = CEV_L(cl);
 
 	CEV_FLUSH(cl);
+	if (ask && !(flags & EVRUN_NOWAIT) && cev_may_block(cl))
+		return 1;
 	cl->qlen = 0;
 	cl->prepoll = 0;
 	cl->skip_prep = resume;
@@ -442,7 +477,7 @@ int cev_run(cev_loop *cl, int flags, int resume)
 	cl->in_run = 0;
 	cl->skip_prep = 0;
 	cl->now = ev_now(loop);
-	return cl->activecnt;
+	return 0;
 }
 
 void cev_break(cev_loop *cl, int how) { CEV_FLUSH(cl); ev_break(CEV_L(cl), how); }

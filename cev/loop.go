@@ -5,6 +5,8 @@ import "C"
 
 import (
 	"math"
+	"runtime"
+	"runtime/metrics"
 	"slices"
 	"sync"
 	"unsafe"
@@ -38,6 +40,11 @@ type Loop struct {
 	bufs [][]C.cev_event // per Run depth, a copy of the C queue
 
 	wakeW *watcher // stands for the internal ev_async on the pending stacks
+
+	// runnable reads the runtime's count of runnable goroutines before a
+	// poll that would wait (yieldBeforeWait); one per loop, as
+	// metrics.Read writes into it.
+	runnable [1]metrics.Sample
 
 	// sendMu lets Async.Send (any goroutine) and the signal goroutines use
 	// the C loop without racing with Destroy and Close.
@@ -184,6 +191,23 @@ func (l *Loop) Destroy() error {
 	return nil
 }
 
+// yieldBeforeWait yields the thread (runtime.Gosched) when goroutines are
+// runnable. A goroutine a callback readied (a channel send, an unlock) sits
+// in this P's run queue, and the cgo call that waits in epoll_wait keeps
+// the P: the goroutine would wait for another thread to steal it, or for
+// sysmon to take the P, a futex wake or more (docs/performance.md). Only
+// the embedded libev reports a coming wait (cev_may_block).
+func (l *Loop) yieldBeforeWait() {
+	s := l.runnable[:]
+	if s[0].Name == "" {
+		s[0].Name = "/sched/goroutines/runnable:goroutines"
+	}
+	metrics.Read(s)
+	if s[0].Value.Kind() == metrics.KindUint64 && s[0].Value.Uint64() > 0 {
+		runtime.Gosched()
+	}
+}
+
 // Run runs the loop (ev_run; ev.pod, FUNCTIONS CONTROLLING EVENT LOOPS):
 // flags 0 runs until no active watchers
 // are left or Break is called, EVRUN_ONCE runs one iteration waiting for
@@ -191,7 +215,9 @@ func (l *Loop) Destroy() error {
 // watchers are still active (libev returns its activecnt: ActiveCount has
 // the count, read after the Go dispatch like this bool). Each iteration
 // is one ev_run(EVRUN_ONCE or EVRUN_NOWAIT) cgo call followed by the Go
-// dispatch of the callbacks it queued.
+// dispatch of the callbacks it queued; before an iteration that would wait
+// for events, Run first lets runnable goroutines run (runtime.Gosched), so
+// a goroutine a callback woke does not wait for the loop's poll to end.
 func (l *Loop) Run(flags int) (bool, error) {
 	if err := l.check("Loop.Run"); err != nil {
 		return false, err
@@ -227,8 +253,16 @@ func (l *Loop) Run(flags int) (bool, error) {
 
 	cflags := C.int(EVRUN_ONCE | flags&EVRUN_NOWAIT)
 	resume := C.int(0)
+	ask := C.int(1)
 	for !l.closed {
-		C.cev_run(l.c, cflags, resume)
+		if C.cev_run(l.c, cflags, resume, ask) != 0 {
+			// The poll would wait, inside a cgo call that keeps this
+			// thread's P: let runnable goroutines have it first.
+			l.yieldBeforeWait()
+			ask = 0
+			continue
+		}
+		ask = 1
 		l.drainQueue()
 		if l.closed {
 			break

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -426,4 +427,43 @@ func TestWatcherCount(t *testing.T) {
 	assert.Equal(t, 4, l.WatcherCount(), "a failed New allocates nothing")
 	require.NoError(t, l.Destroy())
 	assert.Equal(t, 0, l.WatcherCount(), "Destroy frees every watcher")
+}
+
+// A goroutine that a callback readies runs before the loop waits in its
+// next poll: at GOMAXPROCS=1 it could otherwise run only once sysmon took
+// the P from the thread blocked in epoll_wait. The prepare watcher runs
+// just before each poll and sees whether it has run.
+func TestRunYieldsBeforeWaiting(t *testing.T) {
+	if !Embedded {
+		t.Skip("only the embedded libev tells whether its poll will wait")
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	l := newLoop(t)
+	wake := make(chan struct{})
+	var ran atomic.Bool
+	as, err := l.NewAsync(func(*Async, int) { assert.NoError(t, l.Break(EVBREAK_ALL)) })
+	require.NoError(t, err)
+	require.NoError(t, as.Start())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		<-wake
+		ran.Store(true)
+		assert.NoError(t, as.Send())
+	}()
+	var seen []bool // ran, as each prepare saw it
+	prep, err := l.NewPrepare(func(*Prepare, int) { seen = append(seen, ran.Load()) })
+	require.NoError(t, err)
+	require.NoError(t, prep.Start())
+	tm, err := l.NewTimer(0, 0, func(*Timer, int) { close(wake) })
+	require.NoError(t, err)
+	require.NoError(t, tm.Start())
+
+	_, err = l.Run(0)
+	require.NoError(t, err)
+	<-done
+	// First iteration: the timer is due, so no wait and no yield; it wakes
+	// the goroutine. Second: the poll would wait for the async watcher.
+	require.GreaterOrEqual(t, len(seen), 2)
+	assert.Equal(t, []bool{false, true}, seen[:2])
 }
