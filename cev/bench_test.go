@@ -207,6 +207,16 @@ func BenchmarkCgoCall(b *testing.B) {
 	}
 }
 
+// BenchmarkYieldBeforeWait: Run's check before a poll that would wait, the
+// runtime's count of runnable goroutines (none here, so no Gosched); the
+// other half of the check is one cgo call that returns at once.
+func BenchmarkYieldBeforeWait(b *testing.B) {
+	l := newLoop(b)
+	for i := 0; i < b.N; i++ {
+		l.yieldBeforeWait()
+	}
+}
+
 // BenchmarkIOWaitPingPong is BenchmarkIOPingPong the way Hub.Wait drives
 // io: each side stops its watcher when it fires and starts it again before
 // the next poll. ns/op per round trip; it shows what the dead-fd check

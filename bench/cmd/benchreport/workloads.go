@@ -151,11 +151,12 @@ var workloads = []Workload{
 			{Name: "lookup_gopointer", Title: "the same through go-pointer's Restore (the alternative to the slot table)", Unit: nsPerOp, Bound: "a global mutex + map lookup"},
 		}},
 	{Name: "dispatch", Impls: []report.Impl{report.GeventGo}, GoTest: "./cev", Quick: true,
-		BenchMetrics: map[string]string{"BenchmarkCgoCall": "cgo_call", "BenchmarkDispatchSlotTable": "dispatch_slot", "BenchmarkDispatchGoPointer": "dispatch_gopointer"},
+		BenchMetrics: map[string]string{"BenchmarkCgoCall": "cgo_call", "BenchmarkDispatchSlotTable": "dispatch_slot", "BenchmarkDispatchGoPointer": "dispatch_gopointer", "BenchmarkYieldBeforeWait": "wait_check"},
 		Metrics: []report.Metric{
 			{Name: "cgo_call", Title: "the cheapest cgo call into libev (ev_iteration; cev/bench_test.go): the floor under every call into the loop", Unit: nsPerOp, Bound: "Go to C and back"},
 			{Name: "dispatch_slot", Title: "cev's dispatch path: a queued event's slot resolved to its watcher and the Go callback called (cev/bench_test.go)", Unit: nsPerOp, Bound: "slice index + generation check + callback"},
 			{Name: "dispatch_gopointer", Title: "the same dispatch with the watcher found through go-pointer's Restore", Unit: nsPerOp, Bound: "a global mutex + map lookup + callback"},
+			{Name: "wait_check", Title: "Run's look, before a poll that would wait, for runnable goroutines to let run first (runtime/metrics; cev/bench_test.go)", Unit: nsPerOp, Bound: "a runtime/metrics read under the scheduler's lock"},
 		}},
 	{Name: "greenlet_switch", Impls: noC, Quick: true,
 		Metrics: ns("greenlet_switch", "raw greenlet switch round trip (Go: unbuffered channel ping-pong)", coro2)},
