@@ -217,7 +217,8 @@ func (l *Loop) yieldBeforeWait() {
 // is one ev_run(EVRUN_ONCE or EVRUN_NOWAIT) cgo call followed by the Go
 // dispatch of the callbacks it queued; before an iteration that would wait
 // for events, Run first lets runnable goroutines run (runtime.Gosched), so
-// a goroutine a callback woke does not wait for the loop's poll to end.
+// a goroutine a callback woke does not wait for the loop's poll to end
+// (with the embedded libev only: the system's does not show its timers).
 func (l *Loop) Run(flags int) (bool, error) {
 	if err := l.check("Loop.Run"); err != nil {
 		return false, err
