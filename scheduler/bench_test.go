@@ -153,6 +153,21 @@ func BenchmarkHubRoundTrip(b *testing.B) {
 	})
 }
 
+// BenchmarkRunBlocking: a greenlet hands a trivial function to a goroutine
+// and waits for its result; the goroutine posts it back to the hub.
+func BenchmarkRunBlocking(b *testing.B) {
+	benchHub(b, func(h *Hub) {
+		fn := func() (int, error) { return 1, nil }
+		b.ReportAllocs()
+		b.ResetTimer()
+		for range b.N {
+			if _, err := RunBlocking(bg, fn); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
 // BenchmarkCevTimerChain is the reference for BenchmarkTimerWake without
 // greenlets: a zero-delay cev timer restarted from its own callback, one
 // Run(EVRUN_ONCE) per fire.
