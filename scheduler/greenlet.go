@@ -71,8 +71,9 @@ type task struct {
 }
 
 // taskExtra is the part of a task few greenlets use. Keeping it out of the
-// task, which is allocated per spawn, keeps a Greenlet in the 192-byte
-// size class: less to allocate, zero and collect per spawn.
+// task, which is allocated per spawn, keeps a Greenlet whose value is at
+// most a word (Go's struct{}, an int) in the 192-byte size class: less to
+// allocate, zero and collect per spawn.
 type taskExtra struct {
 	ctx        context.Context // Context, made on first call
 	cancel     context.CancelCauseFunc
