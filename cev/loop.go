@@ -43,8 +43,9 @@ type Loop struct {
 
 	// runnable reads the runtime's count of runnable goroutines before a
 	// poll that would wait (yieldBeforeWait); one per loop, as
-	// metrics.Read writes into it.
+	// metrics.Read writes into it. yields counts the Goscheds made.
 	runnable [1]metrics.Sample
+	yields   uint64
 
 	// sendMu lets Async.Send (any goroutine) and the signal goroutines use
 	// the C loop without racing with Destroy and Close.
@@ -196,14 +197,20 @@ func (l *Loop) Destroy() error {
 // in this P's run queue, and the cgo call that waits in epoll_wait keeps
 // the P: the goroutine would wait for another thread to steal it, or for
 // sysmon to take the P, a futex wake or more (docs/performance.md). Only
-// the embedded libev reports a coming wait (cev_may_block).
+// the embedded libev reports a coming wait (cev_may_block). It yields a
+// second time if goroutines are still runnable: one schedule in 61 takes
+// the global run queue, where Gosched put the loop, before the local one.
 func (l *Loop) yieldBeforeWait() {
 	s := l.runnable[:]
 	if s[0].Name == "" {
 		s[0].Name = "/sched/goroutines/runnable:goroutines"
 	}
-	metrics.Read(s)
-	if s[0].Value.Kind() == metrics.KindUint64 && s[0].Value.Uint64() > 0 {
+	for range 2 {
+		metrics.Read(s)
+		if s[0].Value.Kind() != metrics.KindUint64 || s[0].Value.Uint64() == 0 {
+			return
+		}
+		l.yields++
 		runtime.Gosched()
 	}
 }
