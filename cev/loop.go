@@ -116,6 +116,7 @@ func NewLoop(opts ...LoopOption) (*Loop, error) {
 		return nil, errf("NewLoop", ErrNotSupported, "ev_loop_new failed for flags %#x", cfg.flags|cfg.backend)
 	}
 	l := &Loop{c: c}
+	l.runnable[0].Name = "/sched/goroutines/runnable:goroutines"
 	l.wakeW = &watcher{loop: l, pri: EV_MAXPRI, fire: l.handleWake}
 	l.sig.init()
 	return l, nil
@@ -202,9 +203,6 @@ func (l *Loop) Destroy() error {
 // the global run queue, where Gosched put the loop, before the local one.
 func (l *Loop) yieldBeforeWait() {
 	s := l.runnable[:]
-	if s[0].Name == "" {
-		s[0].Name = "/sched/goroutines/runnable:goroutines"
-	}
 	for range 2 {
 		metrics.Read(s)
 		if s[0].Value.Kind() != metrics.KindUint64 || s[0].Value.Uint64() == 0 {
