@@ -338,6 +338,22 @@ static void cev_fd_rearm_all(cev_loop *cl)
 		}
 }
 
+/* A timer due sooner than this does not count as a wait: the loop time
+ * libev compares it with is already behind by the callbacks just run. */
+#define CEV_WAIT_MIN 1e-4
+
+/* Starts a timer. The system libev hides its timer heap from
+ * cev_may_block, so a start that will be due at once (ev_timer_set's after,
+ * still relative before the start) is noted until the next ev_run. */
+static void cev_start_timer(cev_loop *cl, ev_timer *t)
+{
+#ifndef CEV_EMBEDDED
+	if (t->at < CEV_WAIT_MIN)
+		cl->due = 1;
+#endif
+	ev_timer_start(CEV_L(cl), t);
+}
+
 /* Starts the timers Go queued (cev_loop.startq), in order, and applies the
  * ev_ref/ev_unref calls Go counted (cev_loop.refdelta). Go counted both in
  * activecnt already. Nothing between the queueing and this call can move
@@ -359,7 +375,7 @@ void cev_flush(cev_loop *cl)
 		if (!cw)
 			continue; /* stopped before it was started */
 		cw->queued = 0;
-		ev_timer_start(CEV_L(cl), &cw->u.timer);
+		cev_start_timer(cl, &cw->u.timer);
 	}
 }
 
@@ -424,15 +440,13 @@ void cev_loop_free(cev_loop *cl)
 	free(cl);
 }
 
-/* A timer due sooner than this does not count as a wait: the loop time
- * libev compares it with is already behind by the callbacks just run. */
-#define CEV_WAIT_MIN 1e-4
-
-/* Whether ev_run, called now, would wait in its poll (ev.c, ev_run's
- * waittime): something is active, nothing is pending, no idle watcher or
- * skipped async wake-up, no timer or periodic due. Only the embedded libev
- * shows its loop; the system's answers no, so its Run never asks Go to
- * yield. */
+/* Whether ev_run, called now, may wait in its poll (ev.c, ev_run's
+ * waittime). The embedded libev answers exactly: something is active,
+ * nothing is pending, no idle watcher or skipped async wake-up, no timer or
+ * periodic due. The system's libev keeps its timers out of sight, so there
+ * the answer is that something is active, nothing is pending, no idle
+ * watcher runs and no timer started since the last ev_run is due at once: a
+ * loop whose older timer is due asks Go's check for nothing. */
 static int cev_may_block(cev_loop *cl)
 {
 #ifdef CEV_EMBEDDED
@@ -452,8 +466,7 @@ static int cev_may_block(cev_loop *cl)
 #endif
 	return 1;
 #else
-	(void)cl;
-	return 0;
+	return cl->activecnt != 0 && !cl->nidle && !cl->due && !ev_pending_count(CEV_L(cl));
 #endif
 }
 
@@ -475,6 +488,8 @@ int cev_run(cev_loop *cl, int flags, int resume, int ask)
 	cl->in_run = 1;
 	cl->activecnt = ev_run(loop, flags);
 	cl->in_run = 0;
+	if (!cl->prepoll)
+		cl->due = 0; /* the poll ran: a due timer has fired */
 	cl->skip_prep = 0;
 	cl->now = ev_now(loop);
 	return 0;
@@ -631,9 +646,9 @@ int cev_start(cev_loop *cl, cev_hdr *h)
 		ev_io_start(loop, &cw->u.io);
 		cev_fd_link(cl, cw);
 		break;
-	case CEV_TIMER: ev_timer_start(loop, &cw->u.timer); break;
+	case CEV_TIMER: cev_start_timer(cl, &cw->u.timer); break;
 	case CEV_PERIODIC: ev_periodic_start(loop, &cw->u.periodic); break;
-	case CEV_IDLE: ev_idle_start(loop, &cw->u.idle); break;
+	case CEV_IDLE: ev_idle_start(loop, &cw->u.idle); cl->nidle++; break;
 	case CEV_PREPARE: ev_prepare_start(loop, &cw->u.prepare); break;
 	case CEV_CHECK: ev_check_start(loop, &cw->u.check); break;
 	case CEV_ASYNC: ev_async_start(loop, &cw->u.async); break;
@@ -686,7 +701,10 @@ void cev_stop(cev_loop *cl, cev_hdr *h)
 		break;
 	case CEV_TIMER: ev_timer_stop(loop, &cw->u.timer); break;
 	case CEV_PERIODIC: ev_periodic_stop(loop, &cw->u.periodic); break;
-	case CEV_IDLE: ev_idle_stop(loop, &cw->u.idle); break;
+	case CEV_IDLE:
+		ev_idle_stop(loop, &cw->u.idle);
+		cl->nidle -= was;
+		break;
 	case CEV_PREPARE: ev_prepare_stop(loop, &cw->u.prepare); break;
 	case CEV_CHECK: ev_check_stop(loop, &cw->u.check); break;
 	case CEV_ASYNC: ev_async_stop(loop, &cw->u.async); break;

@@ -197,10 +197,11 @@ func (l *Loop) Destroy() error {
 // runnable. A goroutine a callback readied (a channel send, an unlock) sits
 // in this P's run queue, and the cgo call that waits in epoll_wait keeps
 // the P: the goroutine would wait for another thread to steal it, or for
-// sysmon to take the P, a futex wake or more (docs/performance.md). Only
-// the embedded libev reports a coming wait (cev_may_block). It yields a
-// second time if goroutines are still runnable: one schedule in 61 takes
-// the global run queue, where Gosched put the loop, before the local one.
+// sysmon to take the P, a futex wake or more (docs/performance.md). The
+// embedded libev says exactly when its poll will wait; the system's only
+// that it may (cev_may_block). It yields a second time if goroutines are
+// still runnable: one schedule in 61 takes the global run queue, where
+// Gosched put the loop, before the local one.
 func (l *Loop) yieldBeforeWait() {
 	s := l.runnable[:]
 	for range 2 {
@@ -223,7 +224,8 @@ func (l *Loop) yieldBeforeWait() {
 // dispatch of the callbacks it queued; before an iteration that would wait
 // for events, Run first lets runnable goroutines run (runtime.Gosched), so
 // a goroutine a callback woke does not wait for the loop's poll to end
-// (with the embedded libev only: the system's does not show its timers).
+// (the system's libev does not show its timers, so there Run asks before
+// every iteration that has something active and nothing pending).
 func (l *Loop) Run(flags int) (bool, error) {
 	if err := l.check("Loop.Run"); err != nil {
 		return false, err

@@ -437,9 +437,6 @@ func TestWatcherCount(t *testing.T) {
 // what runs after a Gosched (it may pick the loop again from the global
 // run queue), Run only decides to yield.
 func TestRunYieldsBeforeWaiting(t *testing.T) {
-	if !Embedded {
-		t.Skip("only the embedded libev tells whether its poll will wait")
-	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	l := newLoop(t)
 	wake := make(chan struct{})
@@ -465,8 +462,58 @@ func TestRunYieldsBeforeWaiting(t *testing.T) {
 	_, err = l.Run(0)
 	require.NoError(t, err)
 	<-done
-	// First iteration: the timer is due, so no wait and no yield; it wakes
-	// the goroutine. Second: the poll would wait for the async watcher.
+	// First iteration: the timer is due, so the embedded libev neither
+	// waits nor yields (the system's cannot tell, and yields if anything
+	// is runnable); the timer wakes the goroutine. Second: the poll would
+	// wait for the async watcher.
 	require.GreaterOrEqual(t, len(seen), 2)
-	assert.Equal(t, []bool{false, true}, seen[:2])
+	if Embedded {
+		assert.False(t, seen[0], "a due timer means no wait, so no yield")
+	}
+	assert.True(t, seen[1], "the woken goroutine ran before the poll, or the loop yielded")
+}
+
+// An active idle watcher means the poll does not wait, so Run does not
+// yield even with a goroutine runnable: both libevs count idle watchers.
+func TestRunDoesNotYieldWithIdleWatcher(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	l := newLoop(t)
+	n := 0
+	idle, err := l.NewIdle(func(*Idle, int) {
+		if n++; n == 3 {
+			assert.NoError(t, l.Break(EVBREAK_ALL))
+		}
+	})
+	require.NoError(t, err)
+	require.NoError(t, idle.Start())
+	done := make(chan struct{})
+	go close(done) // runnable until the loop gives up the thread
+	_, err = l.Run(0)
+	require.NoError(t, err)
+	assert.Equal(t, 3, n)
+	assert.Zero(t, l.yields, "idle watchers keep the poll from waiting")
+	<-done
+}
+
+// A zero-delay timer started from a callback is due at the next poll, so
+// Run does not yield for it even with a goroutine runnable: the system
+// libev hides its timers, so cev notes such starts itself.
+func TestRunDoesNotYieldForDueTimer(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	l := newLoop(t)
+	n := 0
+	tm, err := l.NewTimer(0, 0, func(w *Timer, _ int) {
+		if n++; n < 3 {
+			assert.NoError(t, w.Start())
+		}
+	})
+	require.NoError(t, err)
+	require.NoError(t, tm.Start())
+	done := make(chan struct{})
+	go close(done) // runnable until the loop gives up the thread
+	_, err = l.Run(0)
+	require.NoError(t, err)
+	assert.Equal(t, 3, n)
+	assert.Zero(t, l.yields, "a due timer keeps the poll from waiting")
+	<-done
 }
