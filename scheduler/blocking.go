@@ -11,8 +11,9 @@ import (
 // calls without a cooperative version (a DNS lookup, a cgo call). If ctx
 // ends, or the greenlet is killed or times out, meanwhile, RunBlocking
 // returns that error at once and fn's result is dropped when it arrives
-// (fn itself is not stopped: give it ctx if it can stop). A panic in fn is
-// returned as a *PanicError carrying fn's stack.
+// (fn itself is not stopped: give it ctx if it can stop). A panic in fn, or
+// a runtime.Goexit (as ErrGoexit), is returned as a *PanicError carrying
+// fn's stack.
 func RunBlocking[T any](ctx context.Context, fn func() (T, error)) (T, error) {
 	var zero T
 	if ctx == nil || fn == nil {
@@ -33,6 +34,18 @@ func RunBlocking[T any](ctx context.Context, fn func() (T, error)) (T, error) {
 	}
 	go func() {
 		var r result
+		goexit := true
+		// Deferred so that a runtime.Goexit in fn (t.FailNow, say), which
+		// no recover stops, still wakes the greenlet and lets the loop go.
+		defer func() {
+			if goexit {
+				r = result{err: &PanicError{Value: ErrGoexit, Stack: debug.Stack()}}
+			}
+			_ = h.Post(func() {
+				release()
+				w.Switch(r)
+			})
+		}()
 		func() {
 			defer func() {
 				if p := recover(); p != nil {
@@ -41,10 +54,7 @@ func RunBlocking[T any](ctx context.Context, fn func() (T, error)) (T, error) {
 			}()
 			r.v, r.err = fn()
 		}()
-		_ = h.Post(func() {
-			release()
-			w.Switch(r)
-		})
+		goexit = false
 	}()
 	v, err := w.Get(ctx)
 	if err != nil {

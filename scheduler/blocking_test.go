@@ -3,6 +3,7 @@ package scheduler
 import (
 	"bytes"
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 
@@ -38,5 +39,17 @@ func TestRunBlocking(t *testing.T) {
 		assert.Equal(t, 42, v)
 		assert.Equal(t, 3, ticks, "the hub ran other greenlets meanwhile")
 		require.NoError(t, ticker.Join(bg))
+	})
+}
+
+// A RunBlocking function that calls runtime.Goexit still wakes the greenlet
+// (with ErrGoexit) and releases the loop.
+func TestRunBlockingGoexit(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		_, err := RunBlocking(within(t, 5*time.Second), func() (int, error) {
+			runtime.Goexit()
+			return 1, nil
+		})
+		assert.ErrorIs(t, err, ErrGoexit)
 	})
 }

@@ -239,6 +239,23 @@ func (p *ThreadPool) submit(j job) bool {
 }
 
 func (p *ThreadPool) worker() {
+	inJob := false
+	defer func() {
+		if !inJob {
+			return
+		}
+		// runtime.Goexit in a function (t.FailNow, say) ends this goroutine
+		// past every recover; the job has delivered that already. Hand the
+		// queue to a new worker so that the pool keeps its size.
+		p.mu.Lock()
+		p.busy--
+		if len(p.queue) > 0 && !p.closed {
+			go p.worker()
+		} else {
+			p.running--
+		}
+		p.mu.Unlock()
+	}()
 	for {
 		p.mu.Lock()
 		if len(p.queue) == 0 || p.closed {
@@ -251,7 +268,9 @@ func (p *ThreadPool) worker() {
 		p.queue = p.queue[1:]
 		p.busy++
 		p.mu.Unlock()
+		inJob = true
 		deliver := j(nil)
+		inJob = false
 		p.mu.Lock()
 		p.busy--
 		p.mu.Unlock()
@@ -287,6 +306,19 @@ func start[T any](p *ThreadPool, h *scheduler.Hub, op string, fn func() (T, erro
 	j := func(refused error) func() {
 		var v T
 		err := refused
+		deliver := func() {
+			_ = h.Post(func() {
+				release()
+				r.set(v, err)
+			})
+		}
+		returned := false
+		defer func() {
+			if !returned { // fn called runtime.Goexit, which ends the worker past every recover
+				err = &scheduler.PanicError{Value: scheduler.ErrGoexit, Stack: debug.Stack()}
+				deliver()
+			}
+		}()
 		if err == nil && skip != nil {
 			err = skip.skip()
 		}
@@ -295,12 +327,8 @@ func start[T any](p *ThreadPool, h *scheduler.Hub, op string, fn func() (T, erro
 		} else {
 			v, err = call(fn)
 		}
-		return func() {
-			_ = h.Post(func() {
-				release()
-				r.set(v, err)
-			})
-		}
+		returned = true
+		return deliver
 	}
 	if !p.submit(j) {
 		release()
@@ -309,7 +337,8 @@ func start[T any](p *ThreadPool, h *scheduler.Hub, op string, fn func() (T, erro
 	return r
 }
 
-// call runs fn, turning a panic into a *scheduler.PanicError that carries fn's stack.
+// call runs fn, turning a panic into a *scheduler.PanicError that carries fn's stack (a
+// runtime.Goexit in fn is start's to report).
 func call[T any](fn func() (T, error)) (v T, err error) {
 	defer func() {
 		if x := recover(); x != nil {
@@ -321,7 +350,8 @@ func call[T any](fn func() (T, error)) (v T, err error) {
 
 // Spawn queues fn to run on a worker and returns its Result at once (gevent's
 // threadpool.spawn); it never blocks. The hub's loop stays alive until the result is delivered.
-// fn's error, or a panic of fn as a *scheduler.PanicError with fn's stack, is the Result's error.
+// fn's error, or a panic of fn (or its runtime.Goexit, as scheduler.ErrGoexit) as a
+// *scheduler.PanicError with fn's stack, is the Result's error.
 // Called from a goroutine that is not a greenlet of the pool's hub, it runs nothing and the
 // Result is ready at once with an error matching scheduler.ErrNotGreenlet
 // (scheduler.ErrHubDestroyed once the hub is destroyed); a nil pool or fn gives

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -600,5 +601,25 @@ func TestNilArguments(t *testing.T) {
 		assert.Zero(t, nilResult.Rawlink(func(scheduler.Linkable) {}))
 		drain(t, p)
 		return p.Close()
+	})
+}
+
+// A function that calls runtime.Goexit (t.FailNow in a test, say) ends its
+// worker goroutine past every recover: the caller still gets ErrGoexit, and
+// the pool keeps its worker.
+func TestGoexitInFunction(t *testing.T) {
+	run(t, func() error {
+		p, err := threadpool.New(1)
+		require.NoError(t, err)
+		defer p.Close()
+		_, err = threadpool.Apply(testctx.Within(t, 5*time.Second), p, func() (int, error) {
+			runtime.Goexit()
+			return 1, nil
+		})
+		assert.ErrorIs(t, err, scheduler.ErrGoexit)
+		v, err := threadpool.Apply(testctx.Within(t, 5*time.Second), p, func() (int, error) { return 7, nil })
+		require.NoError(t, err, "the pool's only worker is lost")
+		assert.Equal(t, 7, v)
+		return nil
 	})
 }
