@@ -110,10 +110,14 @@ func (a *AsyncResult[T]) Get(ctx context.Context) (T, error) {
 	if a == nil || ctx == nil {
 		return zero, opErr("AsyncResult.Get", scheduler.ErrNilArgument)
 	}
+	// Hub-affine even when ready, as Wait on a ready result is.
+	if _, err := a.links.check("AsyncResult.Get", true); err != nil {
+		return zero, err
+	}
 	if a.Ready() {
 		return a.result()
 	}
-	if err := a.links.WaitCore(ctx, a, "AsyncResult.Get"); err != nil {
+	if err := a.links.waitCore(ctx, a, "AsyncResult.Get"); err != nil {
 		return zero, err
 	}
 	if !a.Ready() {

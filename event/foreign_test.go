@@ -57,3 +57,31 @@ func TestWaitWithoutHub(t *testing.T) {
 		return g.Join(bg)
 	})
 }
+
+// Get on a set AsyncResult is refused outside a greenlet of its hub, as
+// Wait on a set Event is: from a goroutine that is no greenlet and from a
+// hub callback.
+func TestReadyAsyncResultGetIsHubAffine(t *testing.T) {
+	var ar event.AsyncResult[int]
+	ar.Set(3)
+	var set event.Event
+	set.Set()
+	require.True(t, inGoroutine(func() {
+		_, err := ar.Get(bg)
+		assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
+	}), "a hub was created")
+	run(t, func() error {
+		var errWait, errGet error
+		scheduler.CurrentHub().RunCallback(func() {
+			errWait = set.Wait(bg)
+			_, errGet = ar.Get(bg)
+		})
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		assert.ErrorIs(t, errWait, scheduler.ErrNotGreenlet)
+		assert.ErrorIs(t, errGet, scheduler.ErrNotGreenlet)
+		v, err := ar.Get(bg)
+		require.NoError(t, err)
+		assert.Equal(t, 3, v)
+		return nil
+	})
+}
