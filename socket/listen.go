@@ -71,9 +71,9 @@ func (lc *ListenConfig) Listen(ctx context.Context, network, address string) (*L
 	fd := newFD(h, sysfd, ra.family, k.sotype, network)
 	fd.laddr = localAddr(sysfd, k.sotype)
 	l := &Listener{sock: sock{fd}}
-	if ra.family == syscall.AF_UNIX {
+	if ra.family == syscall.AF_UNIX && address != "" { // "": autobound, getsockname names it
 		fd.laddr = ra.addr
-		if address != "" && address[0] != '@' { // '@': Linux's abstract namespace, no file
+		if address[0] != '@' { // '@': Linux's abstract namespace, no file
 			l.path = address
 			l.unlink.Store(true)
 		}

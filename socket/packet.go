@@ -41,7 +41,7 @@ func (lc *ListenConfig) ListenPacket(ctx context.Context, network, address strin
 	}
 	fd := newFD(h, sysfd, ra.family, k.sotype, network)
 	fd.laddr = localAddr(sysfd, k.sotype)
-	if ra.family == syscall.AF_UNIX {
+	if ra.family == syscall.AF_UNIX && address != "" { // "": autobound, getsockname names it
 		fd.laddr = ra.addr
 	}
 	if share {

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -56,6 +57,25 @@ func TestUnixListenerCloseUnlinks(t *testing.T) {
 			require.NoError(t, err)
 			require.NoError(t, ln.Close())
 		}
+		return nil
+	})
+}
+
+// An empty unix address autobinds an abstract name, and Addr reports it so that it can be
+// dialled, as with package net (Addr reported "").
+func TestUnixAutobindAddr(t *testing.T) {
+	run(t, func() error {
+		ln, err := socket.Listen("unix", "")
+		require.NoError(t, err)
+		defer ln.Close()
+		require.True(t, strings.HasPrefix(ln.Addr().String(), "@"), "Addr %q", ln.Addr())
+		c, err := socket.Dial("unix", ln.Addr().String())
+		require.NoError(t, err)
+		require.NoError(t, c.Close())
+		pc, err := socket.ListenPacket("unixgram", "")
+		require.NoError(t, err)
+		defer pc.Close()
+		assert.True(t, strings.HasPrefix(pc.LocalAddr().String(), "@"), "LocalAddr %q", pc.LocalAddr())
 		return nil
 	})
 }
