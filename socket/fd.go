@@ -227,7 +227,9 @@ func (fd *netFD) wait(ctx context.Context, ev int, until time.Time, label string
 	// However the wait ended, the watcher left active must not keep the loop alive. After
 	// Close, s.io is nil and there is nothing to unref.
 	s.unref()
-	if timed && s.timer != nil {
+	// A deadline set during an untimed wait armed the timer too: left running, it would fire
+	// into a later wait with no deadline.
+	if s.timer != nil && (timed || s.timer.IsActive()) {
 		_ = s.timer.Stop()
 	}
 	if err != nil {

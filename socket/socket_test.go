@@ -748,3 +748,39 @@ func TestForeignGoroutineGetsError(t *testing.T) {
 		return nil
 	})
 }
+
+// A deadline set while a read waits arms the side's timer; when that read ends with data and the
+// deadline is then cleared, a later read must wait for data however long it takes (the timer
+// was left running and timed the later read out at the old deadline).
+func TestClearedDeadlineDoesNotFireLater(t *testing.T) {
+	run(t, func() error {
+		a, b, err := socket.Socketpair()
+		require.NoError(t, err)
+		defer a.Close()
+		defer b.Close()
+		read := func() error {
+			_, err := a.Read(make([]byte, 1))
+			return err
+		}
+		g := scheduler.Go(read)
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		require.False(t, g.Ready(), "the reader waits")
+		old := time.Now().Add(50 * ms)
+		require.NoError(t, a.SetReadDeadline(old))
+		_, err = b.Write([]byte("x"))
+		require.NoError(t, err)
+		require.NoError(t, g.Join(bg))
+		require.NoError(t, g.Err())
+
+		require.NoError(t, a.SetReadDeadline(time.Time{}))
+		g2 := scheduler.Go(read)
+		// Sleep past the old deadline: the hub's timers fire in due order, so a timer left
+		// from it fires before this sleep ends.
+		require.NoError(t, scheduler.Sleep(bg, time.Until(old)+50*ms))
+		require.False(t, g2.Ready(), "a read with no deadline ended: %v", g2.Err())
+		_, err = b.Write([]byte("y"))
+		require.NoError(t, err)
+		require.NoError(t, g2.Join(bg))
+		return g2.Err()
+	})
+}
