@@ -18,7 +18,9 @@
 //
 // Close from a greenlet of the hub (or a callback) closes at once. Close from another goroutine
 // hands the teardown to the hub (Hub.Post) and returns once the fd is closed, so the peer sees
-// EOF when it returns; if the hub is destroyed first, Close closes the fd itself.
+// EOF when it returns; if the hub is destroyed first, Close closes the fd itself. A greenlet of
+// another hub waits parked (scheduler.RunBlocking), so two hubs may close each other's sockets
+// at once; a hub callback of another hub blocks its thread for the wait.
 //
 // # Closing under a waiter
 //

@@ -388,10 +388,31 @@ func (fd *netFD) Close() error {
 		fd.teardown()
 		return nil
 	}
-	done := fd.ref.doneCh()
-	if err := fd.hub.Post(fd.teardown); err != nil {
+	posted := fd.hub.Post(fd.teardown) == nil
+	if !posted {
 		fd.ref.dropBase()
+	}
+	wait := func() (struct{}, error) {
+		fd.awaitTeardown(posted)
+		return struct{}{}, nil
+	}
+	if h := scheduler.CurrentHub(); h != nil && !h.InHub() {
+		// A greenlet of another hub parks instead of blocking its hub's thread: that hub may
+		// have a teardown of its own to run, posted by a Close the hub of fd runs now.
+		if _, err := scheduler.RunBlocking(context.Background(), wait); err != nil {
+			return err // killed meanwhile: the teardown completes without the caller
+		}
 	} else {
+		_, _ = wait()
+	}
+	return fd.ref.result()
+}
+
+// awaitTeardown waits until the fd is closed, after Close posted the teardown (posted) or
+// dropped the base reference itself.
+func (fd *netFD) awaitTeardown(posted bool) {
+	done := fd.ref.doneCh()
+	if posted {
 		select {
 		case <-done:
 		case <-fd.hub.Done():
@@ -400,7 +421,6 @@ func (fd *netFD) Close() error {
 	}
 	// Only system calls in progress (non-blocking ones) can hold the close back now.
 	<-done
-	return fd.ref.result()
 }
 
 // abandon closes a shared socket whose hub is being destroyed: the loop never polls again, so

@@ -784,3 +784,43 @@ func TestClearedDeadlineDoesNotFireLater(t *testing.T) {
 		return g2.Err()
 	})
 }
+
+// Two hubs each close a socket of the other from a greenlet at the same moment. Close from a
+// greenlet of another hub used to block its hub's thread until the socket's hub ran the
+// teardown, so each hub waited for the other for good.
+func TestCrossHubCloseBothWays(t *testing.T) {
+	for i := range 20 {
+		var made, closing sync.WaitGroup
+		made.Add(2)
+		closing.Add(2)
+		var socks [2]*socket.Conn
+		done := make(chan error, 2)
+		for k := range 2 {
+			go func() {
+				done <- scheduler.Main(func() error {
+					a, b, err := socket.Socketpair()
+					if err != nil {
+						made.Done()
+						return err
+					}
+					defer b.Close()
+					socks[k] = a
+					made.Done()
+					made.Wait() // both sockets exist
+					closing.Done()
+					closing.Wait()
+					return socks[1-k].Close()
+				})
+			}()
+		}
+		hang := time.After(10 * time.Second) // a deadlock detector, not a synchronisation
+		for range 2 {
+			select {
+			case err := <-done:
+				require.NoError(t, err)
+			case <-hang:
+				t.Fatalf("round %d: the hubs' crossed Closes deadlocked", i)
+			}
+		}
+	}
+}
