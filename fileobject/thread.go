@@ -18,6 +18,11 @@ import (
 
 // threadRead is Read in thread mode.
 func (s *side) threadRead(ctx context.Context, h *scheduler.Hub, p []byte) (int, error) {
+	if s.busy {
+		// Another greenlet waits for the pending call: its result is that greenlet's, even
+		// once it is ready and the greenlet has not resumed yet.
+		return 0, scheduler.ErrConcurrentUse
+	}
 	if len(s.left) > 0 || s.leftErr != nil {
 		return s.takeLeft(p)
 	}
@@ -69,6 +74,9 @@ func (s *side) takeLeft(p []byte) (int, error) {
 
 // threadWrite is Write in thread mode.
 func (s *side) threadWrite(ctx context.Context, h *scheduler.Hub, p []byte) (int, error) {
+	if s.busy {
+		return 0, scheduler.ErrConcurrentUse // see threadRead
+	}
 	if s.pend != nil {
 		res, err := s.collect(ctx, h)
 		if err != nil {

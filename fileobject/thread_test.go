@@ -3,6 +3,7 @@ package fileobject_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -147,6 +148,78 @@ func TestThreadWriteAbandonedStillWrites(t *testing.T) {
 		})
 		require.NoError(t, err)
 		assert.Equal(t, len(big)+5, got)
+		return nil
+	})
+}
+
+// spinWhileRefused calls op until it is not refused with ErrConcurrentUse, yielding between
+// tries, and returns its outcome.
+func spinWhileRefused(op func() (int, error)) (int, error) {
+	for {
+		n, err := op()
+		if !errors.Is(err, scheduler.ErrConcurrentUse) {
+			return n, err
+		}
+		if err := scheduler.Sleep(bg, 0); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// A second reader of a thread-mode File is refused while the first waits, also in the moment
+// after the worker's result reached the hub and before the first reader resumed: the second
+// took that result, and both readers returned the same bytes.
+func TestThreadSecondReaderGetsNoCopy(t *testing.T) {
+	pr, pw := blockingPipe(t)
+	f, err := fileobject.NewThread(pr)
+	require.NoError(t, err)
+	run(t, func() error {
+		defer f.Close()
+		first := spawnIO(func() (int, error) { return f.Read(make([]byte, 16)) })
+		require.NoError(t, scheduler.Sleep(bg, 0)) // first's read is on its worker
+		var got []byte
+		second := spawnIO(func() (int, error) {
+			b := make([]byte, 16)
+			n, err := spinWhileRefused(func() (int, error) { return f.Read(b) })
+			got = append(got, b[:n]...)
+			return n, err
+		})
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		go func() { _, _ = pw.Write([]byte("once")) }()
+		n1, err1 := result(t, first)
+		require.NoError(t, pw.Close()) // the second reader ends with EOF
+		_, err2 := result(t, second)
+		assert.NoError(t, err1)
+		assert.Equal(t, 4, n1)
+		assert.ErrorIs(t, err2, io.EOF, "the second reader got %q", got)
+		return nil
+	})
+}
+
+// A refused second Write of a thread-mode File writes nothing: it started its own write before
+// being refused, so its bytes went out although it reported an error.
+func TestThreadRefusedWriteWritesNothing(t *testing.T) {
+	pr, pw := blockingPipe(t)
+	defer pr.Close()
+	f, err := fileobject.NewThread(pw)
+	require.NoError(t, err)
+	drained := make(chan []byte, 1)
+	go func() { b, _ := io.ReadAll(pr); drained <- b }()
+	run(t, func() error {
+		first := spawnIO(func() (int, error) { return f.Write(make([]byte, 1<<17)) }) // more than a pipe holds
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		second := spawnIO(func() (int, error) {
+			return spinWhileRefused(func() (int, error) { return f.Write([]byte("X")) })
+		})
+		n1, err := result(t, first)
+		require.NoError(t, err)
+		n2, err := result(t, second)
+		require.NoError(t, err)
+		require.NoError(t, f.Close())
+		out, err := scheduler.RunBlocking(bg, func() ([]byte, error) { return <-drained, nil })
+		require.NoError(t, err)
+		assert.Equal(t, n1+n2, len(out), "bytes read != bytes the Writes reported")
+		assert.Equal(t, 1, bytes.Count(out, []byte("X")))
 		return nil
 	})
 }
