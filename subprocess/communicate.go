@@ -24,11 +24,9 @@ var ErrCommunicating = errors.New("input given again after Communicate started")
 type communication struct {
 	input          []byte // what is left to write to stdin
 	stdout, stderr []byte
-	inDone         bool          // stdin was written and closed
-	outDone        bool          // stdout reached EOF
-	errDone        bool          // stderr reached EOF
-	exited         chan struct{} // closed once os/exec has waited for the process
-	waitErr        error         // exec.Cmd.Wait's result, once exited is closed
+	inDone         bool // stdin was written and closed
+	outDone        bool // stdout reached EOF
+	errDone        bool // stderr reached EOF
 }
 
 // Communicate is gevent's Popen.communicate with ctx for its timeout: it writes input to the
@@ -68,10 +66,11 @@ func (c *Cmd) communicate(op string, ctx context.Context, input []byte, withStdi
 	if err := cm.exchange(ctx, c.pipes); err != nil {
 		return slices.Clip(cm.stdout), slices.Clip(cm.stderr), &Error{Op: op, Err: err}
 	}
-	if err := cm.waitExit(ctx, c); err != nil {
+	waitErr, err := c.awaitExit(ctx)
+	if err != nil {
 		return slices.Clip(cm.stdout), slices.Clip(cm.stderr), &Error{Op: op, Err: err}
 	}
-	return cm.stdout, cm.stderr, cm.waitErr
+	return cm.stdout, cm.stderr, waitErr
 }
 
 // beginCommunication returns the communication to go on with, or makes the pipes, starts the
@@ -191,26 +190,6 @@ func readAll(ctx context.Context, f *fileobject.File, buf *[]byte, done *bool) e
 			return err
 		}
 	}
-}
-
-// waitExit waits for the process to exit, or ctx to end, and closes the pipes once it has.
-// exec.Cmd.Wait runs once, on a goroutine of its own, so a call whose ctx ended leaves it to
-// the next one.
-func (cm *communication) waitExit(ctx context.Context, c *Cmd) error {
-	if cm.exited == nil {
-		cm.exited = make(chan struct{})
-		parents := c.pipes.takeParent()
-		go func() {
-			cm.waitErr = c.Cmd.Wait()
-			closeFiles(parents)
-			close(cm.exited)
-		}()
-	}
-	_, err := scheduler.RunBlocking(ctx, func() (struct{}, error) {
-		<-cm.exited
-		return struct{}{}, nil
-	})
-	return err
 }
 
 // output is Output (combined: CombinedOutput) on cooperative pipes: the command's output is read

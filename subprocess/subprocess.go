@@ -26,8 +26,8 @@
 //
 // Cmd's waits reap exactly their own child, through os/exec on a goroutine off the hub, and
 // never another child of the process. If the waiting greenlet is killed, the wait returns the
-// kill's error at once and the process is reaped when it exits; to end the process with the
-// wait, give a context to CommandContext. WaitPid takes a context first and, when it ends
+// kill's error at once and the process is reaped when it exits; a later Wait or Communicate
+// returns that exit. To end the process with the wait, give a context to CommandContext. WaitPid takes a context first and, when it ends
 // first, returns scheduler.ContextError's error and leaves the child unreaped.
 //
 // # Zero values
@@ -92,7 +92,46 @@ func (e *Error) Unwrap() error {
 // scheduler.ErrNotGreenlet and start or reap nothing.
 type Cmd struct {
 	*exec.Cmd
-	pipes *pipes // the cooperative pipes StdinPipe, StdoutPipe and StderrPipe made
+	pipes *pipes    // the cooperative pipes StdinPipe, StdoutPipe and StderrPipe made
+	exit  *exitWait // the one exec.Cmd.Wait running off the hub, once a wait started it
+}
+
+// exitWait is the single exec.Cmd.Wait of a Cmd, run on a goroutine of its own: a wait that
+// gives up (its greenlet killed, Communicate's ctx) leaves it running, and every later wait
+// (Wait, Communicate) waits for the same one instead of calling exec.Cmd.Wait again, which
+// would race it and, with the child reaped under it, fail with ECHILD.
+type exitWait struct {
+	done     chan struct{} // closed once exec.Cmd.Wait returned and the pipes are closed
+	err      error         // exec.Cmd.Wait's result, once done is closed
+	returned bool          // a wait returned err already: later ones get os/exec's "already called"
+}
+
+// awaitExit starts the Cmd's exec.Cmd.Wait if no wait did yet and parks the calling greenlet
+// until it returned, and returns its result; or it returns the wait's own error (ctx ended, the
+// greenlet killed) as stop. The parent's ends of the pipes close after the exit, as os/exec
+// closes its own.
+func (c *Cmd) awaitExit(ctx context.Context) (result, stop error) {
+	w := c.exit
+	if w == nil {
+		w = &exitWait{done: make(chan struct{})}
+		c.exit = w
+		parent := c.pipes.takeParent()
+		go func() {
+			w.err = c.Cmd.Wait()
+			closeFiles(parent)
+			close(w.done)
+		}()
+	} else if w.returned {
+		return c.Cmd.Wait(), nil // "exec: Wait was already called", as os/exec's second Wait
+	}
+	if _, err := scheduler.RunBlocking(ctx, func() (struct{}, error) {
+		<-w.done
+		return struct{}{}, nil
+	}); err != nil {
+		return nil, err
+	}
+	w.returned = true
+	return w.err, nil
 }
 
 // Command is exec.Command for greenlets.
@@ -156,13 +195,11 @@ func (c *Cmd) wait() error {
 	// Background: the command's own context (CommandContext) kills the process, and Wait
 	// returns once os/exec has reaped it, as exec.Cmd.Wait does. The pipes close after the
 	// exit, as os/exec's do, even if the waiting greenlet was killed meanwhile.
-	parent := c.pipes.takeParent()
-	_, err := scheduler.RunBlocking(context.Background(), func() (struct{}, error) {
-		err := c.Cmd.Wait()
-		closeFiles(parent)
-		return struct{}{}, err
-	})
-	return err
+	result, stop := c.awaitExit(context.Background())
+	if stop != nil {
+		return stop
+	}
+	return result
 }
 
 // Run starts the command and waits for it (exec.Cmd.Run).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -187,6 +188,58 @@ func TestNotGreenlet(t *testing.T) {
 		default:
 			t.Error("the hub callback did not run")
 		}
+		return nil
+	}))
+}
+
+// awaitReaped polls until process pid is reaped (its /proc entry is gone), so that an
+// exec.Cmd.Wait left running by an earlier wait has returned.
+func awaitReaped(t *testing.T, pid int) {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); os.IsNotExist(err) {
+			return
+		}
+		require.True(t, time.Now().Before(deadline), "process %d was not reaped", pid)
+		require.NoError(t, scheduler.Sleep(bg, time.Millisecond))
+	}
+}
+
+// requireKilled checks that err is the *exec.ExitError of a process killed by SIGKILL.
+func requireKilled(t *testing.T, err error) {
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee, "Wait: %v", err)
+	assert.Equal(t, syscall.SIGKILL, ee.Sys().(syscall.WaitStatus).Signal())
+}
+
+// Wait after a Communicate that gave up waiting for the exit returns the exit: the off-hub
+// exec.Cmd.Wait the Communicate left running is the one Wait waits for (a second one raced
+// it and failed with "waitid: no child processes", or, once the first had reaped the child,
+// with "Wait was already called").
+func TestWaitAfterCommunicateTimeout(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		c := subprocess.Command("/bin/sh", "-c", "exec sleep 10 >/dev/null 2>&1")
+		_, _, err := c.Communicate(testctx.Within(t, 50*time.Millisecond), nil)
+		require.ErrorIs(t, err, scheduler.ErrTimeout)
+		require.NoError(t, c.Process.Kill())
+		awaitReaped(t, c.Process.Pid)
+		requireKilled(t, c.Wait())
+		return nil
+	}))
+}
+
+// Wait again after a Wait whose greenlet was killed returns the exit, as above.
+func TestWaitAgainAfterKilledWait(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		c := subprocess.Command("sleep", "10")
+		require.NoError(t, c.Start())
+		g := scheduler.Go(c.Wait)
+		require.NoError(t, scheduler.Sleep(bg, 0)) // g waits
+		require.NoError(t, g.Kill(testctx.Within(t, 5*time.Second), nil))
+		require.NoError(t, c.Process.Kill())
+		awaitReaped(t, c.Process.Pid)
+		requireKilled(t, c.Wait())
+		assert.ErrorContains(t, c.Wait(), "Wait was already called")
 		return nil
 	}))
 }
