@@ -64,6 +64,7 @@ typedef struct cev_loop {
 	int32_t refdelta;
 	void *wake;      /* internal ev_async */
 	void *fdt;       /* cev_fdtab (cev_glue.h): io watchers per fd, dead-fd checks */
+	void *childs;    /* started child watchers (cev_watcher.childnext): a reap reports to each of its pid */
 } cev_loop;
 
 /* Every cev watcher starts with our generation and kind, followed by

@@ -41,6 +41,7 @@ typedef struct cev_watcher {
 	/* child watchers: a pidfd watched by an internal, unref'd ev_io */
 	ev_io child_io;
 	int child_pid, child_rpid, child_rstatus, child_fd;
+	struct cev_watcher *childnext; /* cev_loop.childs, while started */
 	char *path; /* stat watchers: owned copy of the path */
 	/* io watchers: cev's own list of the started watchers of an fd */
 	struct cev_watcher *fdnext, *fdprev;
@@ -608,23 +609,64 @@ void cev_watcher_free(cev_hdr *h)
 	free(cw);
 }
 
+/* Stops a child watcher's pidfd watcher (unref'd while active) and closes the pidfd. */
+static void cev_child_io_stop(struct ev_loop *loop, cev_watcher *cw)
+{
+	if (ev_is_active(&cw->child_io)) {
+		ev_ref(loop);
+		ev_io_stop(loop, &cw->child_io);
+	}
+	if (cw->child_fd >= 0) {
+		close(cw->child_fd);
+		cw->child_fd = -1;
+	}
+}
+
+static void cev_child_unlink(cev_loop *cl, cev_watcher *cw)
+{
+	cev_watcher **p = (cev_watcher **)&cl->childs;
+
+	for (; *p; p = &(*p)->childnext)
+		if (*p == cw) {
+			*p = cw->childnext;
+			cw->childnext = NULL;
+			return;
+		}
+}
+
+/* The pidfd of a child watcher's process is readable: reap it and, as libev's child_reap does,
+ * report the status to every started child watcher of that pid. If someone else reaped it
+ * first (os/exec, another loop), there is no status: the watcher gets EV_ERROR and is stopped,
+ * as libev stops a watcher it reports an error to. */
 static void cev_child_io_cb(struct ev_loop *loop, ev_io *io, int revents)
 {
 	cev_watcher *cw = (cev_watcher *)((char *)io - offsetof(cev_watcher, child_io));
+	cev_loop *cl = ev_userdata(loop);
+	cev_watcher *w;
 	int status = 0;
 	pid_t r = waitpid(cw->child_pid, &status, WNOHANG);
 
-	if (r == 0)
-		return; /* not exited yet (spurious readiness) */
-	ev_ref(loop);
-	ev_io_stop(loop, io);
-	close(cw->child_fd);
-	cw->child_fd = -1;
-	if (r < 0)
-		return; /* reaped by someone else: nothing to report */
-	cw->child_rpid = r;
-	cw->child_rstatus = status;
-	ev_feed_event(loop, &cw->u.w, EV_CHILD);
+	(void)revents;
+	if (r == 0 || (r < 0 && errno == EINTR))
+		return; /* not exited yet (spurious readiness), or try again */
+	if (r < 0) {
+		cev_child_io_stop(loop, cw);
+		cev_child_unlink(cl, cw);
+		cw->u.w.active = 0;
+		ev_unref(loop);
+		cw->child_rpid = 0;
+		cw->child_rstatus = 0;
+		ev_feed_event(loop, &cw->u.w, EV_CHILD | EV_ERROR);
+		return;
+	}
+	for (w = cl->childs; w; w = w->childnext) {
+		if (w->child_pid != r)
+			continue;
+		cev_child_io_stop(loop, w);
+		w->child_rpid = r;
+		w->child_rstatus = status;
+		ev_feed_event(loop, &w->u.w, EV_CHILD);
+	}
 }
 
 /* Returns 0 or -errno. */
@@ -675,6 +717,8 @@ int cev_start(cev_loop *cl, cev_hdr *h)
 		ev_unref(loop);
 		cw->u.w.active = 1;
 		ev_ref(loop);
+		cw->childnext = cl->childs;
+		cl->childs = cw;
 		break;
 	}
 	default:
@@ -712,14 +756,9 @@ void cev_stop(cev_loop *cl, cev_hdr *h)
 	case CEV_FORK: ev_fork_stop(loop, &cw->u.fork); break;
 	case CEV_CLEANUP: ev_cleanup_stop(loop, &cw->u.cleanup); break;
 	case CEV_CHILD:
-		if (ev_is_active(&cw->child_io)) {
-			ev_ref(loop);
-			ev_io_stop(loop, &cw->child_io);
-		}
-		if (cw->child_fd >= 0) {
-			close(cw->child_fd);
-			cw->child_fd = -1;
-		}
+		cev_child_io_stop(loop, cw);
+		if (was)
+			cev_child_unlink(cl, cw);
 		/* fall through */
 	case CEV_SIGNAL:
 		ev_clear_pending(loop, &cw->u.w);

@@ -170,7 +170,10 @@ func (l *Loop) handleWake(int) {
 // Child is ev_child built on a pidfd (ev.pod, WATCHER TYPES / ev_child -
 // watch out for process status changes): when process pid exits, the
 // watcher reaps it (waitpid) and its callback gets EV_CHILD with Rpid and
-// Rstatus set. The watcher stays active until stopped, as in libev. Only a
+// Rstatus set, as does every other started Child of the loop on that pid
+// (libev's child_reap). The watcher stays active until stopped, as in libev;
+// if someone else reaped the process first (os/exec, another loop), its
+// callback gets EV_CHILD|EV_ERROR with Rpid 0 and it is stopped. Only a
 // specific pid of a child of this process is supported (libev's pid 0,
 // "any child", would steal os/exec's children) and trace (stop/continue
 // reports) is not. Do not also Wait for the same process through os/exec.

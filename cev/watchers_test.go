@@ -546,3 +546,59 @@ func TestDestroyFreesActiveWatchers(t *testing.T) {
 		assert.ErrorIs(t, x.Stop(), ErrClosed)
 	}
 }
+
+// Every started Child of the loop on a pid gets its status, as libev's child_reap reports to
+// each ev_child of the pid (the second watcher's waitpid found the child reaped and it waited
+// for good).
+func TestChildWatchersOfOnePidAllReport(t *testing.T) {
+	l := newLoop(t)
+	proc, err := os.StartProcess("/bin/sh", []string{"sh", "-c", "exit 3"}, &os.ProcAttr{})
+	require.NoError(t, err)
+	defer proc.Release()
+	var statuses []int
+	report := func(w *Child, revents int) {
+		assert.Equal(t, EV_CHILD, revents)
+		assert.Equal(t, proc.Pid, w.Rpid())
+		statuses = append(statuses, w.Rstatus().ExitStatus())
+		require.NoError(t, w.Stop())
+	}
+	for range 2 {
+		c, err := l.NewChild(proc.Pid, report)
+		require.NoError(t, err)
+		require.NoError(t, c.Start())
+	}
+	hang, err := l.NewTimer(10, 0, func(*Timer, int) { t.Error("a Child was never reported") })
+	require.NoError(t, err)
+	require.NoError(t, hang.Start())
+	require.NoError(t, l.Unref()) // the timer is a hang detector only: the Children keep the loop alive
+	_, err = l.Run(0)
+	require.NoError(t, err)
+	assert.Equal(t, []int{3, 3}, statuses)
+}
+
+// A Child whose process someone else reaped gets EV_CHILD|EV_ERROR and is stopped, as libev
+// stops a watcher it reports an error to; it used to stay active and keep the loop waiting.
+func TestChildReapedElsewhereReportsError(t *testing.T) {
+	l := newLoop(t)
+	proc, err := os.StartProcess("/bin/true", []string{"true"}, &os.ProcAttr{})
+	require.NoError(t, err)
+	defer proc.Release()
+	var got int
+	c, err := l.NewChild(proc.Pid, func(w *Child, revents int) {
+		got = revents
+		assert.Zero(t, w.Rpid())
+	})
+	require.NoError(t, err)
+	require.NoError(t, c.Start())
+	var ws syscall.WaitStatus
+	_, err = syscall.Wait4(proc.Pid, &ws, 0, nil) // reaped under the watcher
+	require.NoError(t, err)
+	hang, err := l.NewTimer(10, 0, func(*Timer, int) { assert.NoError(t, l.Break(EVBREAK_ALL)) })
+	require.NoError(t, err)
+	require.NoError(t, hang.Start())
+	require.NoError(t, l.Unref())
+	_, err = l.Run(0)
+	require.NoError(t, err)
+	assert.Equal(t, EV_CHILD|EV_ERROR, got)
+	assert.False(t, c.IsActive())
+}

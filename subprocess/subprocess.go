@@ -251,7 +251,9 @@ func (c *Cmd) Environ() []string {
 // pidfd watched by the hub's loop, so it waits for that one pid and never reaps another child.
 // Use it for children started with os.StartProcess or syscall.ForkExec that nothing else waits
 // for (not for an exec.Cmd: use Cmd.Wait). A pid that is not a child of this process fails at
-// once with syscall.ESRCH or syscall.ECHILD. When ctx ends first it returns
+// once with syscall.ESRCH or syscall.ECHILD, and so does a wait for a child that something
+// else reaps meanwhile; two WaitPids of one hub on the same pid both get its status (as libev
+// reports to every ev_child of the pid). When ctx ends first it returns
 // scheduler.ContextError's error and the child is left unreaped. An *os.Process from
 // os.StartProcess holds a pidfd of its own that only its Wait or Release frees: after WaitPid
 // has reaped the child, call Release, or the fd stays open until the garbage collector finds
@@ -273,8 +275,12 @@ func WaitPid(ctx context.Context, pid int) (rpid int, status syscall.WaitStatus,
 		return 0, 0, &Error{Op: "WaitPid", Err: err}
 	}
 	defer w.Close()
-	if _, err := h.Wait(ctx, w, k, "child process"); err != nil {
+	rev, err := h.Wait(ctx, w, k, "child process")
+	if err != nil {
 		return 0, 0, &Error{Op: "WaitPid", Err: err}
+	}
+	if rev&cev.EV_ERROR != 0 { // reaped by someone else meanwhile
+		return 0, 0, &Error{Op: "WaitPid", Err: &os.SyscallError{Syscall: "waitpid", Err: syscall.ECHILD}}
 	}
 	return w.Rpid(), w.Rstatus(), nil
 }

@@ -243,3 +243,48 @@ func TestWaitAgainAfterKilledWait(t *testing.T) {
 		return nil
 	}))
 }
+
+// Two WaitPids of one hub on the same child both get its status, as every ev_child of a pid
+// does (the second used to wait until its context ended).
+func TestWaitPidTwiceOnOneChild(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		p, err := os.StartProcess("/bin/sh", []string{"sh", "-c", "exit 3"}, &os.ProcAttr{})
+		require.NoError(t, err)
+		defer p.Release()
+		wait := func() (syscall.WaitStatus, error) {
+			_, st, err := subprocess.WaitPid(testctx.Within(t, 10*time.Second), p.Pid)
+			return st, err
+		}
+		g1, g2 := scheduler.Spawn(wait), scheduler.Spawn(wait)
+		for _, g := range []*scheduler.Greenlet[syscall.WaitStatus]{g1, g2} {
+			st, err := g.Get(bg)
+			require.NoError(t, err)
+			assert.Equal(t, 3, st.ExitStatus())
+		}
+		return nil
+	}))
+}
+
+// WaitPid on a child that something else reaps meanwhile fails with ECHILD instead of waiting
+// until its context ends.
+func TestWaitPidReapedElsewhere(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		p, err := os.StartProcess("/bin/sleep", []string{"sleep", "10"}, &os.ProcAttr{})
+		require.NoError(t, err)
+		defer p.Release()
+		g := scheduler.Spawn(func() (int, error) {
+			_, _, err := subprocess.WaitPid(testctx.Within(t, 10*time.Second), p.Pid)
+			return 0, err
+		})
+		require.NoError(t, scheduler.Sleep(bg, 0)) // g's watcher is started
+		require.NoError(t, p.Kill())
+		// Reaped under the watcher: a blocking wait4 on the hub's thread, so that the loop
+		// cannot reap the child first.
+		var ws syscall.WaitStatus
+		_, err = syscall.Wait4(p.Pid, &ws, 0, nil)
+		require.NoError(t, err)
+		_, err = g.Get(bg)
+		assert.ErrorIs(t, err, syscall.ECHILD)
+		return nil
+	}))
+}
