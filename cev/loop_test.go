@@ -473,47 +473,47 @@ func TestRunYieldsBeforeWaiting(t *testing.T) {
 	assert.True(t, seen[1], "the woken goroutine ran before the poll, or the loop yielded")
 }
 
-// An active idle watcher means the poll does not wait, so Run does not
-// yield even with a goroutine runnable: both libevs count idle watchers.
-func TestRunDoesNotYieldWithIdleWatcher(t *testing.T) {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	l := newLoop(t)
-	n := 0
-	idle, err := l.NewIdle(func(*Idle, int) {
-		if n++; n == 3 {
-			assert.NoError(t, l.Break(EVBREAK_ALL))
-		}
-	})
-	require.NoError(t, err)
-	require.NoError(t, idle.Start())
-	done := make(chan struct{})
-	go close(done) // runnable until the loop gives up the thread
-	_, err = l.Run(0)
-	require.NoError(t, err)
-	assert.Equal(t, 3, n)
-	assert.Zero(t, l.yields, "idle watchers keep the poll from waiting")
-	<-done
-}
-
-// A zero-delay timer started from a callback is due at the next poll, so
-// Run does not yield for it even with a goroutine runnable: the system
-// libev hides its timers, so cev notes such starts itself.
-func TestRunDoesNotYieldForDueTimer(t *testing.T) {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	l := newLoop(t)
-	n := 0
-	tm, err := l.NewTimer(0, 0, func(w *Timer, _ int) {
-		if n++; n < 3 {
-			assert.NoError(t, w.Start())
-		}
-	})
-	require.NoError(t, err)
-	require.NoError(t, tm.Start())
-	done := make(chan struct{})
-	go close(done) // runnable until the loop gives up the thread
-	_, err = l.Run(0)
-	require.NoError(t, err)
-	assert.Equal(t, 3, n)
-	assert.Zero(t, l.yields, "a due timer keeps the poll from waiting")
-	<-done
+// Run does not yield, even with a goroutine runnable, when the poll will not wait: an idle
+// watcher is active (both libevs count those), or a zero-delay timer was started, due at the
+// next poll (the system libev hides its timers, so cev notes such starts itself).
+func TestRunDoesNotYieldWhenThePollWillNotWait(t *testing.T) {
+	starts := map[string]func(l *Loop, n *int) error{
+		"idle watcher": func(l *Loop, n *int) error {
+			idle, err := l.NewIdle(func(*Idle, int) {
+				if *n++; *n == 3 {
+					assert.NoError(t, l.Break(EVBREAK_ALL))
+				}
+			})
+			if err != nil {
+				return err
+			}
+			return idle.Start()
+		},
+		"due timer": func(l *Loop, n *int) error {
+			tm, err := l.NewTimer(0, 0, func(w *Timer, _ int) {
+				if *n++; *n < 3 {
+					assert.NoError(t, w.Start())
+				}
+			})
+			if err != nil {
+				return err
+			}
+			return tm.Start()
+		},
+	}
+	for name, start := range starts {
+		t.Run(name, func(t *testing.T) {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+			l := newLoop(t)
+			n := 0
+			require.NoError(t, start(l, &n))
+			done := make(chan struct{})
+			go close(done) // runnable until the loop gives up the thread
+			_, err := l.Run(0)
+			require.NoError(t, err)
+			assert.Equal(t, 3, n)
+			assert.Zero(t, l.yields, "the poll would not wait")
+			<-done
+		})
+	}
 }
