@@ -344,9 +344,11 @@ func (c *conn) hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, http.ErrHijacked
 	}
 	c.watch.abort()
-	c.watch.free()
-	c.hijackedv = true
-	_ = c.rwc.SetDeadline(time.Time{})
+	// What the response wrote is on the wire: the handler gets a writer of its own. A failed
+	// flush leaves the connection the server's, which closes it.
+	if err := c.bw.Flush(); err != nil {
+		return nil, nil, err
+	}
 	if c.cr.hasByte {
 		// The byte the watch's TLS read took goes into the reader handed over (the
 		// connReader gives it before the socket's next bytes).
@@ -354,11 +356,10 @@ func (c *conn) hijack() (net.Conn, *bufio.ReadWriter, error) {
 			return nil, nil, fmt.Errorf("ghttp: Hijack: unexpected Peek failure reading buffered byte: %w", err)
 		}
 	}
+	c.watch.free()
+	c.hijackedv = true
+	_ = c.rwc.SetDeadline(time.Time{})
 	c.cr.c = nil
-	// What the response wrote is on the wire: the handler gets a writer of its own.
-	if err := c.bw.Flush(); err != nil {
-		return nil, nil, err
-	}
 	c.bw.release()
 	c.bw = nil
 	buf := bufio.NewReadWriter(c.br, bufio.NewWriter(c.rwc))

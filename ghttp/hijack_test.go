@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -76,4 +77,43 @@ func TestHijackHandsOverWhatTheWatchSawInOrder(t *testing.T) {
 			assert.Equal(t, fmt.Sprintf("got %d true\n", extra+len("more\n")), line)
 		})
 	}
+}
+
+// A Hijack that fails (the client reset the connection, so the flush fails) leaves the
+// connection with the server, which closes it; it used to be marked hijacked first, so nobody
+// closed it and Shutdown waited for it until its context ended. (net/http's Hijack ignores the
+// flush error and hands the connection over.)
+func TestFailedHijackLeavesTheConnectionToTheServer(t *testing.T) {
+	waiting := make(chan struct{}, 1)
+	hijackErr := make(chan error, 1)
+	var closed atomic.Bool
+	srv := &ghttp.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			waiting <- struct{}{}
+			_ = scheduler.WaitContext(r.Context()) // the reset, seen by the connection's watch
+			w.WriteHeader(http.StatusOK)
+			c, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				_ = c.Close()
+			}
+			hijackErr <- err
+		}),
+		ConnState: func(_ net.Conn, st http.ConnState) {
+			if st == http.StateClosed {
+				closed.Store(true)
+			}
+		},
+		ErrorLog: quietLog,
+	}
+	hs := startServer(t, srv, false)
+	c := netConnDial(t, hs.Addr)
+	_, err := io.WriteString(c, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+	require.NoError(t, err)
+	<-waiting
+	require.NoError(t, c.(*net.TCPConn).SetLinger(0))
+	require.NoError(t, c.Close()) // RST
+	if err := <-hijackErr; err == nil {
+		return // the flush went out before the reset: handed over, and closed by the handler
+	}
+	waitFor(t, "the server to close the connection after a failed Hijack", closed.Load)
 }
