@@ -2,6 +2,7 @@ package ghttp
 
 import (
 	"bufio"
+	"bytes"
 	"container/list"
 	"context"
 	"crypto/tls"
@@ -81,6 +82,7 @@ type persistConn struct {
 	writer     *scheduler.Greenlet[struct{}] // writes a request with a body
 	writerRan  bool
 	writeErr   error
+	awaiting   bool      // roundTrip waits for the response header
 	unsent     io.Closer // the body the writer is to send, until it runs
 }
 
@@ -273,18 +275,43 @@ func (pc *persistConn) roundTrip(ctx context.Context, req *http.Request) (*http.
 	}
 	if r.Body != nil && r.Body != http.NoBody {
 		pc.unsent = r.Body
+		if r == req {
+			r = new(http.Request)
+			*r = *req
+		}
+		var body *recordingBody
+		if r.GetBody == nil {
+			// Not one of the in-memory bodies http.NewRequest can replay (which never fail,
+			// and which Request.Write sends with the header in one write: a wrapper would
+			// cost them a write of their own).
+			body = &recordingBody{rc: r.Body}
+			r.Body = body
+		}
 		pc.writer = scheduler.Spawn(func() (struct{}, error) {
 			pc.writerRan = true
-			pc.writeErr = pc.writeRequest(r)
+			err := probeBody(r)
+			if err == nil {
+				err = pc.writeRequest(r)
+			}
+			if err != nil && body != nil && body.err != nil {
+				err = body.err // the body's own error, not Request.Write's unexported wrapper
+			}
+			pc.writeErr = err
+			if err != nil && pc.awaiting && !pc.closed {
+				// No response can follow a request cut short: wake the header read.
+				_ = pc.conn.SetReadDeadline(aLongTimeAgo)
+			}
 			return struct{}{}, nil
 		})
 		pc.writer.SetName("ghttp request body " + pc.key.addr)
 	} else if err := pc.writeRequest(r); err != nil {
 		return nil, pc.fail(err)
 	}
+	pc.awaiting = true
 	resp, err := pc.readResponse(req)
+	pc.awaiting = false
 	if err != nil {
-		if pc.writer != nil && pc.writer.Ready() && pc.writeErr != nil && !pc.canceled {
+		if pc.writer != nil && pc.writeErr != nil && !pc.canceled {
 			err = pc.writeErr // the write failed first: its error says more
 		}
 		return nil, pc.fail(err)
@@ -359,7 +386,9 @@ func (pc *persistConn) fail(err error) error {
 // the pool when it can take another request, and is closed otherwise.
 func (pc *persistConn) finish(ok bool) {
 	pc.disarm()
-	reusable := ok && pc.keepAlive && !pc.closed
+	// Bytes already buffered after the response's end were sent unasked: taken for the next
+	// response they would answer a request they do not belong to (net/http closes then too).
+	reusable := ok && pc.keepAlive && !pc.closed && pc.br.Buffered() == 0
 	if w := pc.writer; w != nil && (!w.Ready() || pc.writeErr != nil) {
 		reusable = false // the request body was not (all) sent: the stream is out of step
 	}
@@ -462,6 +491,67 @@ func (b *bodyEOF) Close() error {
 	b.err = errReadOnClosedResBody
 	return nil
 }
+
+// probeBody does in the writer's greenlet what Request.Write would do from a goroutine of its
+// own, where a cooperative body cannot be read (and waiting for which blocks the hub): for a
+// method that usually has no body and a body of unknown length, it reads the first byte to
+// tell an empty body from one to send chunked.
+func probeBody(r *http.Request) error {
+	if r.ContentLength != 0 || len(r.TransferEncoding) != 0 {
+		return nil
+	}
+	switch r.Method {
+	case "GET", "HEAD", "DELETE", "OPTIONS", "PROPFIND", "SEARCH":
+	default:
+		return nil
+	}
+	body := r.Body
+	var b [1]byte
+	n, err := body.Read(b[:])
+	switch {
+	case n == 1:
+		rest := io.Reader(body)
+		if err != nil {
+			rest = errReader{err}
+		}
+		r.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(b[:1]), rest), body}
+		r.ContentLength, r.TransferEncoding = -1, []string{"chunked"}
+		return nil
+	case err == io.EOF:
+		r.Body = nil
+		return body.Close()
+	case err != nil:
+		_ = body.Close()
+		return err
+	}
+	// A zero-byte read without an error: send what follows chunked.
+	r.ContentLength, r.TransferEncoding = -1, []string{"chunked"}
+	return nil
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+// recordingBody keeps the error of a request body's Read, which Request.Write returns wrapped
+// in an unexported type that errors.Is cannot see through.
+type recordingBody struct {
+	rc  io.ReadCloser
+	err error
+}
+
+func (b *recordingBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	if err != nil && err != io.EOF && b.err == nil {
+		b.err = err
+	}
+	return n, err
+}
+
+func (b *recordingBody) Close() error { return b.rc.Close() }
 
 // switchedBody is the body of a 101 Switching Protocols response: the connection itself, to
 // read and write the new protocol (net/http returns an io.ReadWriteCloser there too).

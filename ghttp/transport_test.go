@@ -614,3 +614,123 @@ func TestTransportDialFailure(t *testing.T) {
 		return nil
 	})
 }
+
+var errBodySource = errors.New("test: body source failed")
+
+// failingBody reads from r and fails where r ends.
+type failingBody struct{ r io.Reader }
+
+func (b *failingBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err == io.EOF {
+		return n, errBodySource
+	}
+	return n, err
+}
+
+// A request body that fails mid-upload, or is shorter than its ContentLength, ends RoundTrip
+// with that error, as net/http's Transport does (errors.Is sees the body's own error, which
+// Request.Write wraps in a type without Unwrap). The server waits for the rest of the body, so
+// RoundTrip used to wait for the response until its context ended (for good without one).
+func TestTransportRequestBodyFailureEndsTheRequest(t *testing.T) {
+	ts := newHTTPTest(t, testMux(), false, nil)
+	for _, tc := range []struct {
+		name  string
+		body  func() io.Reader
+		check func(t *testing.T, err error)
+	}{
+		{"read error", func() io.Reader { return &failingBody{strings.NewReader("hello")} }, func(t *testing.T, err error) {
+			assert.ErrorIs(t, err, errBodySource)
+		}},
+		{"short body", func() io.Reader { return io.NopCloser(strings.NewReader("hello")) }, func(t *testing.T, err error) {
+			assert.ErrorContains(t, err, "ContentLength=10 with Body length 5")
+		}},
+	} {
+		for _, rt := range []http.RoundTripper{&ghttp.Transport{}, &http.Transport{}} {
+			t.Run(fmt.Sprintf("%s/%T", tc.name, rt), func(t *testing.T) {
+				c := &http.Client{Transport: rt}
+				inHub(t, func(ctx context.Context) error {
+					req, err := http.NewRequestWithContext(testctx.Within(t, 10*time.Second),
+						http.MethodPost, ts.URL+"/echo", tc.body())
+					require.NoError(t, err)
+					req.ContentLength = 10
+					_, err = c.Do(req)
+					require.Error(t, err)
+					require.NoError(t, req.Context().Err(), "RoundTrip waited for its deadline: %v", err)
+					tc.check(t, err)
+					return nil
+				})
+			})
+		}
+	}
+}
+
+// Bytes a server sent after a response's end, unasked, are not taken for the next request's
+// response: the connection is not reused (net/http's Transport closes it too, once its read
+// loop finds them).
+func TestTransportDoesNotReuseAConnectionWithStrayBytes(t *testing.T) {
+	base := rawServer(t, func(n int, c net.Conn) {
+		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		br := bufio.NewReader(c)
+		for {
+			if _, err := http.ReadRequest(br); err != nil {
+				return
+			}
+			if n == 0 { // the answer, then a response nobody asked for, in one write
+				_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"+
+					"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale")
+				continue
+			}
+			_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfresh")
+		}
+	})
+	c := &http.Client{Transport: &ghttp.Transport{}}
+	inHub(t, func(ctx context.Context) error {
+		resp, err := c.Get(base + "/1")
+		require.NoError(t, err)
+		assert.Equal(t, "ok", readAll(t, resp))
+		resp, err = c.Get(base + "/2")
+		require.NoError(t, err)
+		assert.Equal(t, "fresh", readAll(t, resp), "the second request got the stray bytes")
+		c.CloseIdleConnections()
+		return nil
+	})
+}
+
+// yieldingBody is a cooperative request body: its first Read yields to the hub, which only a
+// greenlet can.
+type yieldingBody struct {
+	yielded bool
+	rest    string
+}
+
+func (b *yieldingBody) Read(p []byte) (int, error) {
+	if !b.yielded {
+		if err := scheduler.Sleep(context.Background(), 0); err != nil {
+			return 0, err
+		}
+		b.yielded, b.rest = true, "payload"
+	}
+	if b.rest == "" {
+		return 0, io.EOF
+	}
+	n := copy(p, b.rest)
+	b.rest = b.rest[n:]
+	return n, nil
+}
+
+// A DELETE (or GET, HEAD...) with a body of unknown length: Request.Write probes its first
+// byte from a goroutine of its own, where a cooperative body fails (or, waiting, blocks the
+// hub); the Transport probes it in the writer greenlet instead.
+func TestTransportProbesAnUnknownLengthBodyInAGreenlet(t *testing.T) {
+	ts := newHTTPTest(t, testMux(), false, nil)
+	c := &http.Client{Transport: &ghttp.Transport{}}
+	inHub(t, func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodDelete, ts.URL+"/echo", io.NopCloser(&yieldingBody{}))
+		require.NoError(t, err)
+		resp, err := c.Do(req)
+		require.NoError(t, err)
+		assert.Equal(t, `DELETE  "payload" close=false`, readAll(t, resp))
+		return nil
+	})
+}
