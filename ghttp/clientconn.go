@@ -274,36 +274,7 @@ func (pc *persistConn) roundTrip(ctx context.Context, req *http.Request) (*http.
 		r.Close = true
 	}
 	if r.Body != nil && r.Body != http.NoBody {
-		pc.unsent = r.Body
-		if r == req {
-			r = new(http.Request)
-			*r = *req
-		}
-		var body *recordingBody
-		if r.GetBody == nil {
-			// Not one of the in-memory bodies http.NewRequest can replay (which never fail,
-			// and which Request.Write sends with the header in one write: a wrapper would
-			// cost them a write of their own).
-			body = &recordingBody{rc: r.Body}
-			r.Body = body
-		}
-		pc.writer = scheduler.Spawn(func() (struct{}, error) {
-			pc.writerRan = true
-			err := probeBody(r)
-			if err == nil {
-				err = pc.writeRequest(r)
-			}
-			if err != nil && body != nil && body.err != nil {
-				err = body.err // the body's own error, not Request.Write's unexported wrapper
-			}
-			pc.writeErr = err
-			if err != nil && pc.awaiting && !pc.closed {
-				// No response can follow a request cut short: wake the header read.
-				_ = pc.conn.SetReadDeadline(aLongTimeAgo)
-			}
-			return struct{}{}, nil
-		})
-		pc.writer.SetName("ghttp request body " + pc.key.addr)
+		r = pc.startWriter(req, r)
 	} else if err := pc.writeRequest(r); err != nil {
 		return nil, pc.fail(err)
 	}
@@ -328,6 +299,43 @@ func (pc *persistConn) roundTrip(ctx context.Context, req *http.Request) (*http.
 		resp.Body = &bodyEOF{pc: pc, body: resp.Body}
 	}
 	return resp, nil
+}
+
+// startWriter spawns the greenlet that writes request r (req, or the copy roundTrip made) and
+// its body while roundTrip reads the response, as net/http's writeLoop does, and returns the
+// request it writes (a copy, never the caller's: the body is wrapped or probed).
+func (pc *persistConn) startWriter(req, r *http.Request) *http.Request {
+	pc.unsent = r.Body
+	if r == req {
+		r = new(http.Request)
+		*r = *req
+	}
+	var body *recordingBody
+	if r.GetBody == nil {
+		// Not one of the in-memory bodies http.NewRequest can replay (which never fail, and
+		// which Request.Write sends with the header in one write: a wrapper would cost them a
+		// write of their own).
+		body = &recordingBody{rc: r.Body}
+		r.Body = body
+	}
+	pc.writer = scheduler.Spawn(func() (struct{}, error) {
+		pc.writerRan = true
+		err := probeBody(r)
+		if err == nil {
+			err = pc.writeRequest(r)
+		}
+		if err != nil && body != nil && body.err != nil {
+			err = body.err // the body's own error, not Request.Write's unexported wrapper
+		}
+		pc.writeErr = err
+		if err != nil && pc.awaiting && !pc.closed {
+			// No response can follow a request cut short: wake the header read.
+			_ = pc.conn.SetReadDeadline(aLongTimeAgo)
+		}
+		return struct{}{}, nil
+	})
+	pc.writer.SetName("ghttp request body " + pc.key.addr)
+	return r
 }
 
 func (pc *persistConn) writeRequest(r *http.Request) error {
