@@ -824,3 +824,29 @@ func TestCrossHubCloseBothWays(t *testing.T) {
 		}
 	}
 }
+
+// A second greenlet reading (or writing) while another waits on that direction is refused at
+// once with ErrConcurrentUse, as gevent raises ConcurrentObjectUseError; the first one's read
+// goes on.
+func TestSecondWaiterOnOneDirectionIsRefused(t *testing.T) {
+	run(t, func() error {
+		a, b, err := socket.Socketpair()
+		require.NoError(t, err)
+		defer a.Close()
+		defer b.Close()
+		first := scheduler.Spawn(func() (string, error) {
+			p := make([]byte, 1)
+			n, err := a.Read(p)
+			return string(p[:n]), err
+		})
+		require.NoError(t, scheduler.Sleep(bg, 0)) // first waits to read
+		_, err = a.Read(make([]byte, 1))
+		assert.ErrorIs(t, err, scheduler.ErrConcurrentUse)
+		_, err = b.Write([]byte("x"))
+		require.NoError(t, err)
+		got, err := first.Get(bg)
+		require.NoError(t, err)
+		assert.Equal(t, "x", got)
+		return nil
+	})
+}
