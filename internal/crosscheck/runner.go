@@ -135,11 +135,12 @@ func tail(s string) string {
 // binary by the hash of its source and of our libev config header.
 func (r *Runner) compile(ctx context.Context, src string) (string, error) {
 	libev := filepath.Join(r.Root, "libev")
+	config := filepath.Join(r.Root, "cev", "ev_config.h")
 	h := sha256.New()
 	// Every header beside the source counts too: a change to a shared header
 	// must rebuild every reference that may include it.
 	headers, _ := filepath.Glob(filepath.Join(filepath.Dir(src), "*.h"))
-	for _, f := range append([]string{src, filepath.Join(libev, "ev_config.h")}, headers...) {
+	for _, f := range append([]string{src, config}, headers...) {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			return "", fmt.Errorf("crosscheck: compile %s: %w", src, err)
@@ -169,7 +170,7 @@ func (r *Runner) compile(ctx context.Context, src string) (string, error) {
 	f.Close()
 	defer os.Remove(tmp)
 	cmd := exec.CommandContext(ctx, r.CC, "-O1", "-w", "-fno-strict-aliasing",
-		"-I", libev, "-I", filepath.Join(libev, "libev-4.33"), "-I", filepath.Dir(src),
+		"-I", filepath.Dir(config), "-I", filepath.Join(libev, "libev-4.33"), "-I", filepath.Dir(src),
 		"-o", tmp, src, "-lm")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("crosscheck: compile %s: %w\n%s", src, err, out)

@@ -144,13 +144,13 @@ func (b *builder) compileC(ctx context.Context, name, bin string) built {
 	if _, err := os.Stat(src); err != nil {
 		return built{status: report.NotBuilt, note: "no bench/c/" + name + ".c"}
 	}
-	deps := []string{src, b.path("bench", "c", "bench.h"), b.path("libev", "ev_config.h")}
+	deps := []string{src, b.path("bench", "c", "bench.h"), b.path("cev", "ev_config.h")}
 	if fresh(bin, deps) {
 		return built{argv: []string{bin}, status: report.OK}
 	}
 	os.Remove(bin)
 	cmd := exec.CommandContext(ctx, "gcc", "-O2", "-w", "-fno-strict-aliasing",
-		"-I", "libev", "-I", "libev/libev-4.33", "-I", "bench/c",
+		"-I", "cev", "-I", "libev/libev-4.33", "-I", "bench/c",
 		"-o", bin, "bench/c/"+name+".c", "-lm", "-lpthread")
 	cmd.Dir = b.root
 	if msg, err := cmd.CombinedOutput(); err != nil {

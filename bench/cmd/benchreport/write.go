@@ -127,7 +127,7 @@ func markdown(rows []report.Row, vs []Verdict, meta Meta, title string) string {
 			b.WriteString("\n")
 		}
 	}
-	b.WriteString("\nSources: `bench/c/NAME.c` (C against the vendored libev 4.33 with geventgo's `libev/ev_config.h`), `bench/py/NAME.py` (gevent, /usr/bin/python3), `bench/go/NAME/` (plain Go), `bench/geventgo/NAME/` (geventgo); the echo load generator `bench/loadgen/` is the same for every server.\n")
+	b.WriteString("\nSources: `bench/c/NAME.c` (C against the vendored libev 4.33 with geventgo's `cev/ev_config.h`), `bench/py/NAME.py` (gevent, /usr/bin/python3), `bench/go/NAME/` (plain Go), `bench/geventgo/NAME/` (geventgo); the echo load generator `bench/loadgen/` is the same for every server.\n")
 	var notes []string
 	for _, r := range rows {
 		for _, impl := range report.Impls {

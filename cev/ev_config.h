@@ -50,4 +50,20 @@
 #define EV_ASYNC_ENABLE 1
 #define EV_EMBED_ENABLE 0
 
+/* The epoll backend's poll makes its system call itself. glibc's epoll_wait is
+ * a pthread cancellation point: in a multi-threaded process (every Go
+ * program) it brackets the call with __pthread_enable_asynccancel and
+ * __pthread_disable_asynccancel, about a tenth of an idle loop iteration.
+ * Nothing here cancels threads. epoll_pwait with no signal mask is
+ * epoll_wait, and exists on every Linux architecture. */
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+static inline int cev_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
+{
+	return (int)syscall(SYS_epoll_pwait, epfd, events, maxevents, timeout, (void *)0, (long)(_NSIG / 8));
+}
+#define epoll_wait cev_epoll_wait
+
 #endif
