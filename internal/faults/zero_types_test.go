@@ -531,6 +531,8 @@ var zeroUnreachable = map[string]string{
 	"ghttp.connWriter":           "the writer under a served connection",
 	"ghttp.connBuf":              "the write buffer under a served connection",
 	"ghttp.pcReader":             "the reader under a client connection",
+	"ghttp.recordingBody":        "the wrapper the Transport puts around a request body it sends",
+	"ghttp.errReader":            "the rest of a probed request body whose first Read failed",
 	"ghttp.statusError":          "the error a served request answers with a status, never returned",
 	"ghttp.timeoutError":         "the error of a client request whose deadline passed",
 	"ghttp.deadlineError":        "the error of a served connection whose deadline passed",
