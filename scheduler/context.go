@@ -116,14 +116,6 @@ func (cw *ctxWait) end() {
 	}
 }
 
-// checkCtx returns ErrNilArgument for a nil context, for op.
-func checkCtx(ctx context.Context, op string) error {
-	if ctx == nil {
-		return opErr(op, ErrNilArgument)
-	}
-	return nil
-}
-
 // Context returns a context that is cancelled, with the error as its cause,
 // when the greenlet is killed (at the Kill, before the greenlet even sees
 // the error) or finishes. Pass it to code that takes a context to stop it

@@ -146,7 +146,8 @@ func (h *Hub) syncReport() {
 //go:noinline
 func (h *Hub) waitReport() {
 	h.handlerMu.Lock()
-	h.handlerMu.Unlock() //nolint:staticcheck // an empty critical section: waiting is the point
+	//lint:ignore SA2001 an empty critical section: waiting for the holder is the point
+	h.handlerMu.Unlock()
 }
 
 type errorHandler struct{ fn func(error) }

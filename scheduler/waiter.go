@@ -50,8 +50,6 @@ func (w *Waiter) Hub() *Hub {
 	return w.hub
 }
 
-func (w *Waiter) reset() { w.has, w.value, w.err = false, nil, nil }
-
 // Ready reports whether a value or error was delivered and not yet consumed
 // by a waiting greenlet (false for a nil Waiter).
 func (w *Waiter) Ready() bool { return w != nil && w.has }
