@@ -192,8 +192,9 @@ func (l *Listener) Accept() (net.Conn, error) {
 // 1 s, and tries again, as gevent's StreamServer does, so accepting resumes at most a second
 // after descriptors come free; the first failure of a streak goes to the hub's error handler.
 // The sleep ends with its timer only, not when the listener is readable (it stays so while
-// connections wait); the read deadline and Close still end it. The connections a shared
-// Listener accepts are shared.
+// connections wait); the read deadline and Close still end it. A connection that failed before
+// it was accepted (aborted, or with a network error pending, which accept(2) says to retry) is
+// skipped. The connections a shared Listener accepts are shared.
 func (l *Listener) AcceptConn() (*Conn, error) {
 	if l == nil {
 		return nil, errNilSocket("accept")
@@ -227,8 +228,24 @@ func (l *Listener) AcceptConn() (*Conn, error) {
 	}
 }
 
+// sysAccept4 is accept4(2); a test makes it fail.
+var sysAccept4 = syscall.Accept4
+
+// pendingConnError reports whether accept4 failed for one pending connection, not for the
+// listener: the connection was aborted, or a network error it had pending, which accept(2)
+// (Linux) says to treat like EAGAIN by retrying. (Its EOPNOTSUPP is left out: accept4 also
+// returns it for a listener that is not a stream socket, for good.)
+func pendingConnError(err error) bool {
+	switch err {
+	case syscall.ECONNABORTED, syscall.ENETDOWN, syscall.EPROTO, syscall.ENOPROTOOPT,
+		syscall.EHOSTDOWN, syscall.ENONET, syscall.EHOSTUNREACH, syscall.ENETUNREACH:
+		return true
+	}
+	return false
+}
+
 // accept runs accept4(2) until it returns a connection or an error other than EAGAIN, EINTR
-// and ECONNABORTED.
+// and those of one pending connection (pendingConnError), which it skips.
 func (l *Listener) accept(shared bool) (*Conn, error) {
 	fd := l.fd
 	var nfd int
@@ -236,8 +253,8 @@ func (l *Listener) accept(shared bool) (*Conn, error) {
 	op := func() error {
 		for {
 			var err error
-			nfd, sa, err = syscall.Accept4(fd.sysfd, syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC)
-			if err != syscall.ECONNABORTED {
+			nfd, sa, err = sysAccept4(fd.sysfd, syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC)
+			if !pendingConnError(err) {
 				return wrapEAGAIN("accept4", err)
 			}
 		}

@@ -1,0 +1,45 @@
+package socket
+
+import (
+	"net"
+	"syscall"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/geventgo/geventgo/scheduler"
+)
+
+// A network error pending on one connection (accept(2) names ENETDOWN, EPROTO, EHOSTUNREACH...
+// and says to retry) fails accept4 for that connection only: Accept skips it and returns the
+// next one, as it skips an aborted connection. It used to return the error, which ends a
+// StreamServer.
+func TestAcceptSkipsAPendingConnectionError(t *testing.T) {
+	real := sysAccept4
+	defer func() { sysAccept4 = real }()
+	failed := false
+	sysAccept4 = func(fd, flags int) (int, syscall.Sockaddr, error) {
+		nfd, sa, err := real(fd, flags)
+		if err == nil && !failed { // the first connection dies with a network error
+			failed = true
+			_ = syscall.Close(nfd)
+			return -1, nil, syscall.EPROTO
+		}
+		return nfd, sa, err
+	}
+	require.NoError(t, scheduler.Main(func() error {
+		ln, err := Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		defer ln.Close()
+		for range 2 {
+			c, err := net.Dial("tcp", ln.Addr().String()) // connect completes in the backlog
+			require.NoError(t, err)
+			defer c.Close()
+		}
+		c, err := ln.AcceptConn()
+		require.NoError(t, err)
+		assert.True(t, failed)
+		return c.Close()
+	}))
+}
