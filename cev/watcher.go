@@ -290,5 +290,8 @@ func (w *watcher) close(op string) error {
 	}
 	l.slots[w.slot] = nil
 	l.free = append(l.free, w.slot)
+	if w.kind == C.CEV_SIGNAL {
+		delete(l.sig.owner, w) // the relay's index of the loop's Signals
+	}
 	return nil
 }

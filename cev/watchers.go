@@ -230,18 +230,31 @@ type Periodic struct {
 	watcher
 }
 
+// maxPeriodicOffset bounds a repeating periodic's offset, some 500 times
+// the current Unix time: ev.pod (ev_periodic, repeating interval timer) says
+// the offset should have at most a similar magnitude as the current time.
+// Far beyond it, libev's periodic_recalc steps interval by interval through
+// the rounding error of offset + N*interval, for hours or for good.
+const maxPeriodicOffset = 1e12
+
 func checkPeriodic(op string, offset, interval float64) error {
 	if math.IsNaN(offset) || math.IsInf(offset, 0) {
 		return errf(op, ErrInvalid, "offset %v", offset)
 	}
-	return checkTime(op, "interval", interval)
+	if err := checkTime(op, "interval", interval); err != nil {
+		return err
+	}
+	if interval > 0 && math.Abs(offset) > maxPeriodicOffset {
+		return errf(op, ErrInvalid, "offset %v beyond +-%g with interval %v", offset, maxPeriodicOffset, interval)
+	}
+	return nil
 }
 
 // NewPeriodic creates an inactive periodic watcher (ev_periodic_init with
 // no reschedule callback; ev.pod, WATCHER TYPES / ev_periodic - to cron or
 // not to cron? / Watcher-Specific Functions and Data Members): with
 // interval 0 it fires once at the absolute time offset, otherwise at
-// offset + N*interval.
+// offset + N*interval, for an offset within +-1e12 (ErrInvalid beyond).
 func (l *Loop) NewPeriodic(offset, interval float64, cb func(w *Periodic, revents int)) (*Periodic, error) {
 	if err := l.check("NewPeriodic"); err != nil {
 		return nil, err

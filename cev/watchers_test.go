@@ -602,3 +602,31 @@ func TestChildReapedElsewhereReportsError(t *testing.T) {
 	assert.Equal(t, EV_CHILD|EV_ERROR, got)
 	assert.False(t, c.IsActive())
 }
+
+// Close releases a Signal watcher: the loop's index of its Signals kept every one ever made,
+// with its callback, until Destroy.
+func TestSignalCloseReleasesIt(t *testing.T) {
+	l := newLoop(t)
+	for range 100 {
+		s, err := l.NewSignal(syscall.SIGUSR2, func(*Signal, int) {})
+		require.NoError(t, err)
+		require.NoError(t, s.Start())
+		require.NoError(t, s.Close())
+	}
+	assert.Zero(t, l.WatcherCount())
+	assert.Empty(t, l.sig.owner, "closed Signal watchers are still referenced by the loop")
+}
+
+// A repeating periodic's offset far beyond the current time is refused: libev's recalculation
+// steps interval by interval through the rounding error of offset + N*interval, and Start with
+// offset 3e22 and interval 1e-3 took about a second, with 1e30 more than a minute.
+func TestPeriodicHugeOffsetIsRefused(t *testing.T) {
+	l := newLoop(t)
+	_, err := l.NewPeriodic(3e22, 1e-3, func(*Periodic, int) {})
+	assert.ErrorIs(t, err, ErrInvalid)
+	p, err := l.NewPeriodic(0, 1e-3, func(*Periodic, int) {})
+	require.NoError(t, err)
+	assert.ErrorIs(t, p.Set(-1e30, 1), ErrInvalid)
+	require.NoError(t, p.Set(1e30, 0), "an absolute time (interval 0) has no such limit")
+	require.NoError(t, p.Close())
+}
