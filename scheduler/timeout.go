@@ -28,7 +28,8 @@ type Timeout struct {
 	d      time.Duration
 	err    error
 	target *gctx
-	task   *task // the task target was running at Start
+	task   *task    // the task target was running at Start
+	link   *linkJob // the Link callback target was running at Start
 	timer  *hubTimer
 	fired  bool
 
@@ -78,6 +79,7 @@ func (t *Timeout) Start() error {
 	}
 	t.target = c
 	t.task = c.task
+	t.link = c.link
 	// gevent starts a Timeout's timer with update=True: the deadline
 	// counts from the real now, not the loop's cached time.
 	_ = t.hub.loop.UpdateNow()
@@ -103,9 +105,10 @@ func (t *Timeout) fire() {
 	if c == nil {
 		return
 	}
-	// A worker greenlet is reused: only throw into the task that started
-	// the timeout, and only while it still runs.
-	if c.isHub || c.task != t.task || (t.task != nil && t.task.ready) {
+	// A worker greenlet is reused: only throw into the task or the Link
+	// callback that started the timeout, and only while it still runs (an
+	// idle worker has neither; a throw there would end it in the pool).
+	if c.isHub || c.task != t.task || c.link != t.link || (t.task != nil && t.task.ready) {
 		return
 	}
 	t.hub.throwInto(c, t.Err())

@@ -72,3 +72,55 @@ func TestTimeoutForms(t *testing.T) {
 		assert.Equal(t, "timed out", s)
 	})
 }
+
+// A Timeout a Link callback leaves armed must not fire into the idle worker
+// that ran the callback: that ends the worker while it sits in the pool,
+// and the next Spawn handed to it never runs.
+func TestTimeoutLeftArmedByLinkDoesNotKillIdleWorker(t *testing.T) {
+	withHub(t, func(h *Hub, errs *bytes.Buffer) {
+		g := Go(func() error { return nil })
+		g.Link(func(Linkable) { _ = NewTimeout(10*time.Millisecond, nil).Start() })
+		require.NoError(t, g.Join(bg))
+		require.NoError(t, Sleep(bg, 40*time.Millisecond)) // the timeout fires
+		v, err := Spawn(func() (int, error) { return 7, nil }).Get(within(t, time.Second))
+		require.NoError(t, err)
+		assert.Equal(t, 7, v)
+		assert.Empty(t, errs.String())
+	})
+}
+
+// ... nor into a later Link callback that reuses the worker.
+func TestTimeoutLeftArmedByLinkDoesNotFireIntoNextLink(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		g := Go(func() error { return nil })
+		g.Link(func(Linkable) { _ = NewTimeout(20*time.Millisecond, nil).Start() })
+		require.NoError(t, g.Join(bg))
+		require.NoError(t, Sleep(bg, 0))
+		g2 := Go(func() error { return nil })
+		var got error
+		done := false
+		g2.Link(func(Linkable) {
+			got = Sleep(bg, 100*time.Millisecond)
+			done = true
+		})
+		pollHub(t, func() bool { return done })
+		assert.NoError(t, got, "a Timeout of an earlier link must not fire into this one")
+	})
+}
+
+// A Timeout started inside a Link callback still fires there.
+func TestTimeoutInsideLinkFires(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		g := Go(func() error { return nil })
+		var got error
+		done := false
+		g.Link(func(Linkable) {
+			to := startTimeout(t, 10*time.Millisecond)
+			defer to.Cancel()
+			got = Sleep(bg, time.Second)
+			done = true
+		})
+		pollHub(t, func() bool { return done })
+		assert.ErrorIs(t, got, ErrTimeout)
+	})
+}
