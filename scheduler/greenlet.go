@@ -360,11 +360,7 @@ func (t *task) ExitErr() error {
 // Hub returns the hub the greenlet belongs to.
 func (t *task) Hub() *Hub { return t.hub }
 
-// Start schedules the greenlet to start in the next drain of the hub's
-// callbacks; it does nothing if it was started or killed already. It
-// returns ErrNotGreenlet outside a greenlet of the greenlet's hub and
-// ErrNilArgument for a greenlet made with a nil body (and for the zero
-// Greenlet, which has none).
+// Start is Greenlet.Start, less the nil check.
 func (t *task) Start() error {
 	if err := t.startable("Greenlet.Start"); err != nil || t.state != stNew {
 		return err
@@ -378,7 +374,7 @@ func (t *task) Start() error {
 	return nil
 }
 
-// StartLater schedules the greenlet to start d from now; see Start.
+// StartLater is Greenlet.StartLater, less the nil check.
 func (t *task) StartLater(d time.Duration) error {
 	if err := t.startable("Greenlet.StartLater"); err != nil || t.state != stNew {
 		return err
@@ -581,4 +577,64 @@ func (l *taskList) remove(t *task) {
 	}
 	t.prev, t.next = nil, nil
 	l.n--
+}
+
+// The lifecycle methods are spelled out on Greenlet so that a nil
+// *Greenlet returns ErrNilArgument, as Get does, instead of dereferencing
+// it through the embedded task.
+
+// Join waits until the greenlet is ready or ctx is done. It returns nil
+// when the greenlet finished, whatever its outcome (Err tells); ContextError's
+// error when ctx ended first; or the error thrown into the waiting greenlet.
+// A nil Greenlet returns ErrNilArgument.
+func (g *Greenlet[T]) Join(ctx context.Context) error {
+	if g == nil {
+		return opErr("Greenlet.Join", ErrNilArgument)
+	}
+	return g.task.Join(ctx)
+}
+
+// Kill raises err (ErrGreenletExit when nil) in the greenlet and waits until
+// it is dead or ctx is done (gevent's kill with block=True). A greenlet that
+// never ran is marked dead at once and will never run. A greenlet may catch
+// the error and go on running; Kill then returns when ctx ends.
+// A nil Greenlet returns ErrNilArgument.
+func (g *Greenlet[T]) Kill(ctx context.Context, err error) error {
+	if g == nil {
+		return opErr("Greenlet.Kill", ErrNilArgument)
+	}
+	return g.task.Kill(ctx, err)
+}
+
+// KillAsync raises err (ErrGreenletExit when nil) in the greenlet at the
+// hub's next callback round and returns at once (gevent's kill with
+// block=False); Join waits for the outcome.
+// A nil Greenlet returns ErrNilArgument.
+func (g *Greenlet[T]) KillAsync(err error) error {
+	if g == nil {
+		return opErr("Greenlet.KillAsync", ErrNilArgument)
+	}
+	return g.task.KillAsync(err)
+}
+
+// Start schedules the greenlet to start in the next drain of the hub's
+// callbacks; it does nothing if it was started or killed already. It
+// returns ErrNotGreenlet outside a greenlet of the greenlet's hub and
+// ErrNilArgument for a greenlet made with a nil body (and for the zero
+// Greenlet, which has none).
+// A nil Greenlet returns ErrNilArgument.
+func (g *Greenlet[T]) Start() error {
+	if g == nil {
+		return opErr("Greenlet.Start", ErrNilArgument)
+	}
+	return g.task.Start()
+}
+
+// StartLater schedules the greenlet to start d from now; see Start.
+// A nil Greenlet returns ErrNilArgument.
+func (g *Greenlet[T]) StartLater(d time.Duration) error {
+	if g == nil {
+		return opErr("Greenlet.StartLater", ErrNilArgument)
+	}
+	return g.task.StartLater(d)
 }

@@ -125,3 +125,21 @@ func TestCurrentAndNames(t *testing.T) {
 		assert.Equal(t, "custom", g2.Name())
 	})
 }
+
+// The lifecycle methods of a nil *Greenlet give ErrNilArgument, as Get does.
+func TestNilGreenletLifecycleMethods(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		var g *Greenlet[int]
+		for name, fn := range map[string]func() error{
+			"Join":       func() error { return g.Join(bg) },
+			"Kill":       func() error { return g.Kill(bg, nil) },
+			"KillAsync":  func() error { return g.KillAsync(nil) },
+			"Start":      func() error { return g.Start() },
+			"StartLater": func() error { return g.StartLater(time.Millisecond) },
+		} {
+			var err error
+			require.NotPanics(t, func() { err = fn() }, name)
+			assert.ErrorIs(t, err, ErrNilArgument, name)
+		}
+	})
+}

@@ -49,15 +49,10 @@ func (t *task) wait(op string, ctx context.Context) error {
 	return nil
 }
 
-// Join waits until the greenlet is ready or ctx is done. It returns nil
-// when the greenlet finished, whatever its outcome (Err tells); ContextError's
-// error when ctx ended first; or the error thrown into the waiting greenlet.
+// Join is Greenlet.Join, less the nil check.
 func (t *task) Join(ctx context.Context) error { return t.wait("Greenlet.Join", ctx) }
 
-// Kill raises err (ErrGreenletExit when nil) in the greenlet and waits until
-// it is dead or ctx is done (gevent's kill with block=True). A greenlet that
-// never ran is marked dead at once and will never run. A greenlet may catch
-// the error and go on running; Kill then returns when ctx ends.
+// Kill is Greenlet.Kill, less the nil check.
 func (t *task) Kill(ctx context.Context, err error) error {
 	if ctx == nil {
 		return opErr("Greenlet.Kill", ErrNilArgument)
@@ -86,9 +81,7 @@ func (t *task) Kill(ctx context.Context, err error) error {
 	return t.Join(ctx)
 }
 
-// KillAsync raises err (ErrGreenletExit when nil) in the greenlet at the
-// hub's next callback round and returns at once (gevent's kill with
-// block=False); Join waits for the outcome.
+// KillAsync is Greenlet.KillAsync, less the nil check.
 func (t *task) KillAsync(err error) error {
 	if err == nil {
 		err = ErrGreenletExit
