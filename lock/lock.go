@@ -517,3 +517,40 @@ func (d DummySemaphore) Rawlink(fn func(scheduler.Linkable)) scheduler.LinkID {
 
 // Unlink does nothing: the link cannot be told apart once scheduled.
 func (DummySemaphore) Unlink(scheduler.LinkID) {}
+
+// sem returns the embedded Semaphore, nil for a nil b. The Semaphore
+// methods below are spelled out so that a nil *BoundedSemaphore gets the
+// nil *Semaphore's answers (ErrNilArgument, zero) instead of a nil
+// dereference.
+func (b *BoundedSemaphore) sem() *Semaphore {
+	if b == nil {
+		return nil
+	}
+	return &b.Semaphore
+}
+
+// Counter is Semaphore.Counter.
+func (b *BoundedSemaphore) Counter() int { return b.sem().Counter() }
+
+// Locked is Semaphore.Locked.
+func (b *BoundedSemaphore) Locked() bool { return b.sem().Locked() }
+
+// Ready is Semaphore.Ready.
+func (b *BoundedSemaphore) Ready() bool { return b.sem().Ready() }
+
+// Wait is Semaphore.Wait.
+func (b *BoundedSemaphore) Wait(ctx context.Context) (int, error) { return b.sem().Wait(ctx) }
+
+// Rawlink is Semaphore.Rawlink.
+func (b *BoundedSemaphore) Rawlink(fn func(scheduler.Linkable)) scheduler.LinkID {
+	return b.sem().Rawlink(fn)
+}
+
+// Unlink is Semaphore.Unlink.
+func (b *BoundedSemaphore) Unlink(id scheduler.LinkID) { b.sem().Unlink(id) }
+
+// Hub is Semaphore.Hub.
+func (b *BoundedSemaphore) Hub() *scheduler.Hub { return b.sem().Hub() }
+
+// LinkCount is Semaphore.LinkCount.
+func (b *BoundedSemaphore) LinkCount() int { return b.sem().LinkCount() }

@@ -233,3 +233,18 @@ func TestNilContexts(t *testing.T) {
 	assert.ErrorIs(t, err, scheduler.ErrNilArgument)
 	assert.ErrorIs(t, d.Acquire(nil), scheduler.ErrNilArgument) //nolint:staticcheck
 }
+
+// The Semaphore methods a *BoundedSemaphore offers answer a nil *BoundedSemaphore as a nil
+// *Semaphore does: promoted through the embedded Semaphore, they dereferenced the nil pointer
+// first.
+func TestNilBoundedSemaphore(t *testing.T) {
+	run(t, func() error {
+		var b *lock.BoundedSemaphore
+		require.NotPanics(t, func() { assert.Zero(t, b.Counter()) })
+		require.NotPanics(t, func() { assert.False(t, b.Ready()) })
+		var err error
+		require.NotPanics(t, func() { _, err = b.Wait(bg) })
+		assert.ErrorIs(t, err, scheduler.ErrNilArgument)
+		return nil
+	})
+}

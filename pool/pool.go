@@ -241,3 +241,38 @@ func newSlots(size int) *lock.Semaphore {
 	s, _ := lock.NewSemaphore(max(size, 0))
 	return s
 }
+
+// The Group methods below are promoted from the embedded Group; they are
+// spelled out so that a nil *Pool gets the nil *Group's answers
+// (scheduler.ErrNilArgument, zero) instead of a nil dereference.
+
+// Join is Group.Join.
+func (p *Pool) Join(ctx context.Context) error { return p.group().Join(ctx) }
+
+// Kill is Group.Kill.
+func (p *Pool) Kill(ctx context.Context, err error) error { return p.group().Kill(ctx, err) }
+
+// KillAsync is Group.KillAsync.
+func (p *Pool) KillAsync(err error) error { return p.group().KillAsync(err) }
+
+// KillOne is Group.KillOne.
+func (p *Pool) KillOne(ctx context.Context, r scheduler.Runnable, err error) error {
+	return p.group().KillOne(ctx, r, err)
+}
+
+// KillOneAsync is Group.KillOneAsync.
+func (p *Pool) KillOneAsync(r scheduler.Runnable, err error) error {
+	return p.group().KillOneAsync(r, err)
+}
+
+// Discard is Group.Discard.
+func (p *Pool) Discard(r scheduler.Runnable) error { return p.group().Discard(r) }
+
+// Len is Group.Len.
+func (p *Pool) Len() int { return p.group().Len() }
+
+// Contains is Group.Contains.
+func (p *Pool) Contains(r scheduler.Runnable) bool { return p.group().Contains(r) }
+
+// Greenlets is Group.Greenlets.
+func (p *Pool) Greenlets() []scheduler.Runnable { return p.group().Greenlets() }

@@ -867,3 +867,30 @@ func TestKillUnderWaiters(t *testing.T) {
 		return nil
 	})
 }
+
+// The Group methods a *Pool offers answer a nil *Pool as they answer a nil *Group (and as the
+// Pool's own methods do): ErrNilArgument, or the zero answer. Promoted through the embedded
+// Group, they dereferenced the nil *Pool first.
+func TestNilPoolGroupMethods(t *testing.T) {
+	run(t, func() error {
+		var nilPool *pool.Pool
+		one := func() (int, error) { return 1, nil }
+		errCalls := map[string]func() error{
+			"Join":         func() error { return nilPool.Join(bg) },
+			"Kill":         func() error { return nilPool.Kill(bg, nil) },
+			"KillAsync":    func() error { return nilPool.KillAsync(nil) },
+			"KillOne":      func() error { return nilPool.KillOne(bg, scheduler.New(one), nil) },
+			"KillOneAsync": func() error { return nilPool.KillOneAsync(scheduler.New(one), nil) },
+			"Discard":      func() error { return nilPool.Discard(scheduler.New(one)) },
+		}
+		for name, call := range errCalls {
+			var err error
+			require.NotPanics(t, func() { err = call() }, name)
+			assert.ErrorIs(t, err, scheduler.ErrNilArgument, name)
+		}
+		require.NotPanics(t, func() { assert.Zero(t, nilPool.Len()) }, "Len")
+		require.NotPanics(t, func() { assert.False(t, nilPool.Contains(scheduler.New(one))) }, "Contains")
+		require.NotPanics(t, func() { assert.Nil(t, nilPool.Greenlets()) }, "Greenlets")
+		return nil
+	})
+}

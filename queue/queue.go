@@ -696,3 +696,52 @@ func (q *JoinableQueue[T]) Join(ctx context.Context) error {
 	}
 	return nil
 }
+
+// queue returns the embedded Queue, nil for a nil q. The Queue methods
+// below are spelled out so that a nil *JoinableQueue gets the nil *Queue's
+// answers (scheduler.ErrNilArgument, zero) instead of a nil dereference.
+func (q *JoinableQueue[T]) queue() *Queue[T] {
+	if q == nil {
+		return nil
+	}
+	return &q.Queue
+}
+
+// Get is Queue.Get.
+func (q *JoinableQueue[T]) Get(ctx context.Context) (T, error) { return q.queue().Get(ctx) }
+
+// TryGet is Queue.TryGet.
+func (q *JoinableQueue[T]) TryGet() (T, error) { return q.queue().TryGet() }
+
+// Peek is Queue.Peek.
+func (q *JoinableQueue[T]) Peek(ctx context.Context) (T, error) { return q.queue().Peek(ctx) }
+
+// TryPeek is Queue.TryPeek.
+func (q *JoinableQueue[T]) TryPeek() (T, error) { return q.queue().TryPeek() }
+
+// Len is Queue.Len.
+func (q *JoinableQueue[T]) Len() int { return q.queue().Len() }
+
+// Empty is Queue.Empty.
+func (q *JoinableQueue[T]) Empty() bool { return q.queue().Empty() }
+
+// Full is Queue.Full.
+func (q *JoinableQueue[T]) Full() bool { return q.queue().Full() }
+
+// Getters is Queue.Getters.
+func (q *JoinableQueue[T]) Getters() int { return q.queue().Getters() }
+
+// Putters is Queue.Putters.
+func (q *JoinableQueue[T]) Putters() int { return q.queue().Putters() }
+
+// MaxSize is Queue.MaxSize.
+func (q *JoinableQueue[T]) MaxSize() int { return q.queue().MaxSize() }
+
+// Shutdown is Queue.Shutdown.
+func (q *JoinableQueue[T]) Shutdown() { q.queue().Shutdown() }
+
+// IsShutdown is Queue.IsShutdown.
+func (q *JoinableQueue[T]) IsShutdown() bool { return q.queue().IsShutdown() }
+
+// All is Queue.All.
+func (q *JoinableQueue[T]) All(ctx context.Context) iter.Seq2[T, error] { return q.queue().All(ctx) }

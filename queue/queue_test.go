@@ -175,3 +175,18 @@ func TestZeroQueueReadersDoNotWrite(t *testing.T) {
 	<-done
 	assert.Zero(t, q.Len())
 }
+
+// The Queue methods a *JoinableQueue offers answer a nil *JoinableQueue as a nil *Queue does:
+// promoted through the embedded Queue, they dereferenced the nil pointer first.
+func TestNilJoinableQueue(t *testing.T) {
+	run(t, func() error {
+		var q *queue.JoinableQueue[int]
+		require.NotPanics(t, func() { assert.Zero(t, q.Len()) })
+		var err error
+		require.NotPanics(t, func() { _, err = q.Get(bg) })
+		assert.ErrorIs(t, err, scheduler.ErrNilArgument)
+		require.NotPanics(t, func() { _, err = q.TryGet() })
+		assert.ErrorIs(t, err, scheduler.ErrNilArgument)
+		return nil
+	})
+}
