@@ -102,11 +102,18 @@ type Args []any
 // greenlet starts it to die of the error, so the hook sees EventThrow in
 // it, then the switch of its death to its parent.
 //
-// A hook that panics (or calls runtime.Goexit) is uninstalled, as
-// python-greenlet removes a tracer that raised, and the panic is raised in
-// target instead of what the switch carried: the target's pending Switch or
-// Throw returns a *TraceError, and a greenlet that was starting dies of it
-// without running its Func.
+// A hook that panics is uninstalled, as python-greenlet removes a tracer
+// that raised, and the panic is raised in target instead of what the switch
+// carried: the target's pending Switch or Throw returns a *TraceError, and a
+// greenlet that was starting dies of it without running its Func.
+//
+// A hook that calls runtime.Goexit is uninstalled too, but a Goexit cannot
+// be cancelled and the hook runs on target's goroutine: it goes on unwinding
+// target as if target's own code had called it. A greenlet (starting or
+// resumed) dies of it, its parent getting a *PanicError matching ErrGoexit,
+// and its pending Switch or Throw never returns; when target is a main
+// greenlet, its goroutine exits, so Close the main greenlet in a deferred
+// call or the owner's greenlets leak.
 type TraceFunc func(event string, origin, target *Greenlet)
 
 // Trace events.

@@ -266,3 +266,45 @@ func TestTraceHook(t *testing.T) {
 		}, events)
 	})
 }
+
+// A Goexit in a trace hook cannot be turned into a *TraceError, as a panic
+// is: it unwinds the target, as the TraceFunc doc says (it promised a
+// *TraceError before).
+func TestTraceHookGoexitUnwindsTarget(t *testing.T) {
+	t.Run("resumed greenlet dies of it", func(t *testing.T) {
+		withMain(t, func(m *Greenlet) {
+			returned := false
+			g := New(func(any) (any, error) {
+				m.Switch(nil)
+				returned = true
+				return "after", nil
+			})
+			_, err := g.Switch(nil)
+			require.NoError(t, err)
+			SetTrace(func(_ string, _, tg *Greenlet) {
+				if tg == g {
+					runtime.Goexit()
+				}
+			})
+			_, err = g.Switch(nil)
+			assert.ErrorIs(t, err, ErrGoexit)
+			assert.False(t, returned)
+			assert.True(t, g.Dead())
+			assert.Nil(t, Trace())
+		})
+	})
+	t.Run("main greenlet's goroutine exits", func(t *testing.T) {
+		returned := false
+		withMain(t, func(m *Greenlet) {
+			g := New(func(any) (any, error) { return "done", nil })
+			SetTrace(func(_ string, _, tg *Greenlet) {
+				if tg == m {
+					runtime.Goexit()
+				}
+			})
+			g.Switch(nil)
+			returned = true
+		})
+		assert.False(t, returned)
+	})
+}
