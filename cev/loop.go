@@ -224,8 +224,8 @@ func (l *Loop) yieldBeforeWait() {
 // dispatch of the callbacks it queued; before an iteration that would wait
 // for events, Run first lets runnable goroutines run (runtime.Gosched), so
 // a goroutine a callback woke does not wait for the loop's poll to end
-// (the system's libev does not show its timers, so there Run asks before
-// every iteration that has something active and nothing pending).
+// (the system's libev does not show its timers, so there Run also asks
+// before an iteration that a timer already due keeps from waiting).
 func (l *Loop) Run(flags int) (bool, error) {
 	if err := l.check("Loop.Run"); err != nil {
 		return false, err

@@ -18,11 +18,6 @@ import (
 
 // threadRead is Read in thread mode.
 func (s *side) threadRead(ctx context.Context, h *scheduler.Hub, p []byte) (int, error) {
-	if s.busy {
-		// Another greenlet waits for the pending call: its result is that greenlet's, even
-		// once it is ready and the greenlet has not resumed yet.
-		return 0, scheduler.ErrConcurrentUse
-	}
 	if len(s.left) > 0 || s.leftErr != nil {
 		return s.takeLeft(p)
 	}
@@ -74,9 +69,6 @@ func (s *side) takeLeft(p []byte) (int, error) {
 
 // threadWrite is Write in thread mode.
 func (s *side) threadWrite(ctx context.Context, h *scheduler.Hub, p []byte) (int, error) {
-	if s.busy {
-		return 0, scheduler.ErrConcurrentUse // see threadRead
-	}
 	if s.pend != nil {
 		res, err := s.collect(ctx, h)
 		if err != nil {
@@ -106,7 +98,12 @@ func (s *side) threadWrite(ctx context.Context, h *scheduler.Hub, p []byte) (int
 
 // collect waits for the pending call and returns its result, clearing it. When the wait ends
 // early the call stays pending; a call that returned just as the deadline passed still counts.
+// While a greenlet waits for the call, its result is that greenlet's, even once it is ready
+// and the greenlet has not resumed yet: anyone else gets ErrConcurrentUse.
 func (s *side) collect(ctx context.Context, h *scheduler.Hub) (result, error) {
+	if s.busy {
+		return result{}, scheduler.ErrConcurrentUse
+	}
 	r := s.pend
 	if !r.Ready() {
 		err := s.waitResult(ctx, h, r)
@@ -130,9 +127,6 @@ func (s *side) collect(ctx context.Context, h *scheduler.Hub) (result, error) {
 func (s *side) waitResult(ctx context.Context, h *scheduler.Hub, r *threadpool.Result[result]) error {
 	if s.f.closing.Load() {
 		return ErrClosed
-	}
-	if s.busy {
-		return scheduler.ErrConcurrentUse
 	}
 	s.bind(h)
 	for {

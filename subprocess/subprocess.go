@@ -27,8 +27,9 @@
 // Cmd's waits reap exactly their own child, through os/exec on a goroutine off the hub, and
 // never another child of the process. If the waiting greenlet is killed, the wait returns the
 // kill's error at once and the process is reaped when it exits; a later Wait or Communicate
-// returns that exit. To end the process with the wait, give a context to CommandContext. WaitPid takes a context first and, when it ends
-// first, returns scheduler.ContextError's error and leaves the child unreaped.
+// returns that exit. To end the process with the wait, give a context to CommandContext.
+// WaitPid takes a context first and, when it ends first, returns scheduler.ContextError's
+// error and leaves the child unreaped.
 //
 // # Zero values
 //
