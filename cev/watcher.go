@@ -167,6 +167,13 @@ func (w *watcher) stop(op string) error {
 		w.loop.unqueueStart(w)
 		return nil
 	}
+	if w.kind == C.CEV_TIMER && w.c.active == 0 && w.c.pending == 0 {
+		// What cev_stop would do: ev_timer_stop of a timer neither active nor
+		// pending changes nothing in libev. A fired one-shot timer, every
+		// expired sleep, gets here.
+		w.c.gen++
+		return nil
+	}
 	C.cev_stop(w.loop.c, w.c)
 	return nil
 }
