@@ -453,7 +453,9 @@ func madeType(zt ztype) reflect.Type {
 // package runs. Both are Go's own nil-pointer behaviour, as for the
 // standard library's types, and outside the contract the walk checks (the
 // contract: zero values and nil arguments, and nil receivers of the methods
-// a type declares; ARCHITECTURE.md, Conventions).
+// a type declares; ARCHITECTURE.md, Conventions). An exported type of the
+// table has no promoted method but those zeroPromoted excuses
+// (TestZeroWalkNoPromoted, zero_promoted_test.go).
 func walkNil(t *testing.T, api apiSurface, name string, zt ztype, method string, c zcase, mt reflect.Type) {
 	if _, byValue := zt.typ.MethodByName(method); byValue {
 		return
