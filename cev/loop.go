@@ -5,6 +5,7 @@ import "C"
 
 import (
 	"math"
+	"math/bits"
 	"runtime"
 	"runtime/metrics"
 	"slices"
@@ -28,8 +29,8 @@ type Loop struct {
 
 	// Go's copy of libev's pending stacks (ev_invoke_pending): callbacks
 	// run from here so feeds, stops and clears from callbacks act as in C.
-	pend       [numPri][]pendEntry
-	pendingpri int
+	pend     [numPri][]pendEntry
+	pendmask uint8 // bit p: pend[p] is not empty
 
 	depth       int
 	loopDone    int
@@ -176,6 +177,7 @@ func (l *Loop) Destroy() error {
 		clear(l.pend[i])
 		l.pend[i] = l.pend[i][:0]
 	}
+	l.pendmask = 0
 	C.cev_loop_destroy(l.c)
 	l.destroying = true
 	l.drainQueue() // cleanup watchers
@@ -391,36 +393,32 @@ func (l *Loop) feed(w *watcher, gen uint32, revents int) {
 	} else {
 		l.pend[p] = append(l.pend[p], pendEntry{w: w, gen: gen, revents: revents})
 		w.pending = len(l.pend[p])
+		l.pendmask |= 1 << p
 	}
-	l.pendingpri = numPri - 1
 }
 
-// invokePending is ev_invoke_pending on Go's pending stacks.
+// invokePending is ev_invoke_pending on Go's pending stacks: it always pops
+// the highest priority's stack that is not empty, which is where libev's
+// loop goes too, since a feed from a callback sends it back to the top.
 func (l *Loop) invokePending() {
-	l.pendingpri = numPri
-	for {
-		l.pendingpri--
-		for {
-			s := l.pend[l.pendingpri]
-			n := len(s)
-			if n == 0 {
-				break
-			}
-			e := s[n-1]
-			s[n-1] = pendEntry{}
-			l.pend[l.pendingpri] = s[:n-1]
-			if e.w == nil {
-				continue // cleared (ev_clear_pending)
-			}
-			e.w.pending = 0
-			if e.w.c != nil && e.gen != uint32(e.w.c.gen) {
-				continue
-			}
-			e.w.fire(e.revents)
+	for l.pendmask != 0 {
+		p := bits.Len8(l.pendmask) - 1
+		s := l.pend[p]
+		n := len(s)
+		e := s[n-1]
+		s[n-1] = pendEntry{}
+		l.pend[p] = s[:n-1]
+		if n == 1 {
+			l.pendmask &^= 1 << p
 		}
-		if l.pendingpri <= 0 {
-			break
+		if e.w == nil {
+			continue // cleared (ev_clear_pending)
 		}
+		e.w.pending = 0
+		if e.w.c != nil && e.gen != uint32(e.w.c.gen) {
+			continue
+		}
+		e.w.fire(e.revents)
 	}
 }
 
