@@ -132,6 +132,23 @@ void cev_watcher_free(cev_hdr *w);
 int cev_start(cev_loop *cl, cev_hdr *w);
 void cev_stop(cev_loop *cl, cev_hdr *w);
 void cev_feed_event(cev_loop *cl, cev_hdr *w, int revents);
+
+/* The calls made on every loop iteration or wait, again, taking their
+ * pointers as integers: by default cgo checks at run time every pointer
+ * argument whose C type may hold a pointer (cgocheck), a few ns each, and
+ * these point to C memory. Go passes them with Loop.ref and watcher.ref. */
+static inline int cev_run_r(uintptr_t cl, int flags, int resume, int ask)
+{
+	return cev_run((cev_loop *)cl, flags, resume, ask);
+}
+static inline int cev_start_r(uintptr_t cl, uintptr_t w)
+{
+	return cev_start((cev_loop *)cl, (cev_hdr *)w);
+}
+static inline void cev_stop_r(uintptr_t cl, uintptr_t w)
+{
+	cev_stop((cev_loop *)cl, (cev_hdr *)w);
+}
 int cev_clear_pending(cev_loop *cl, cev_hdr *w);
 void cev_set_priority(cev_hdr *w, int pri);
 void cev_io_set(cev_hdr *w, int fd, int events);

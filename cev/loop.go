@@ -145,6 +145,10 @@ func (l *Loop) badReceiver(op string) error {
 }
 
 // live reports whether a getter may read the loop's C state.
+// ref is l.c as an integer, for the calls that skip cgo's pointer check
+// (cev_run_r...): it points to C memory, which the GC never moves or frees.
+func (l *Loop) ref() C.uintptr_t { return C.uintptr_t(uintptr(unsafe.Pointer(l.c))) }
+
 func (l *Loop) live() bool { return l != nil && l.c != nil && !l.closed }
 
 // Destroy stops and frees every watcher of the loop and the loop itself
@@ -265,7 +269,7 @@ func (l *Loop) Run(flags int) (bool, error) {
 	resume := C.int(0)
 	ask := C.int(1)
 	for !l.closed {
-		if C.cev_run(l.c, cflags, resume, ask) != 0 {
+		if C.cev_run_r(l.ref(), cflags, resume, ask) != 0 {
 			// The poll would wait, inside a cgo call that keeps this
 			// thread's P: let runnable goroutines have it first.
 			l.yieldBeforeWait()

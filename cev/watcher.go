@@ -127,6 +127,10 @@ func (l *Loop) newWatcher(op string, kind C.int, cbNil bool) (*watcher, error) {
 	return w, nil
 }
 
+// ref is w.c as an integer, for the calls that skip cgo's pointer check
+// (cev_start_r...): it points to C memory, which the GC never moves or frees.
+func (w *watcher) ref() C.uintptr_t { return C.uintptr_t(uintptr(unsafePointer(w.c))) }
+
 func (w *watcher) getLoop() *Loop {
 	if w == nil {
 		return nil
@@ -145,7 +149,7 @@ func (w *watcher) start(op string) error {
 		w.loop.queueStart(w)
 		return nil
 	}
-	if rc := C.cev_start(w.loop.c, w.c); rc != 0 {
+	if rc := C.cev_start_r(w.loop.ref(), w.ref()); rc != 0 {
 		errno := syscall.Errno(-rc)
 		if errno == syscall.EBADF {
 			return errf(op, ErrBadFD, "fd %d", int((*C.cev_io_view)(unsafePointer(w.c)).fd))
@@ -174,7 +178,7 @@ func (w *watcher) stop(op string) error {
 		w.c.gen++
 		return nil
 	}
-	C.cev_stop(w.loop.c, w.c)
+	C.cev_stop_r(w.loop.ref(), w.ref())
 	return nil
 }
 
