@@ -165,7 +165,10 @@ type Runnable interface {
 }
 
 // Greenlet is gevent's Greenlet: a function run cooperatively on the hub of
-// the goroutine that created it, with a typed result.
+// the goroutine that created it, with a typed result. A nil *Greenlet
+// answers every method: the queries with their zero values (Name and String
+// with "<nil>", Context with a context never cancelled), the link calls by
+// doing nothing, the others with ErrNilArgument.
 type Greenlet[T any] struct {
 	task
 	fn func() (T, error)
@@ -315,7 +318,7 @@ func (g *Greenlet[T]) TryGet() (T, error) {
 	return zero, opErr("Greenlet.TryGet", ErrNotReady)
 }
 
-// Name returns the greenlet's name, "Greenlet-<n>" unless SetName changed it.
+// Name is Greenlet.Name, less the nil check.
 func (t *task) Name() string {
 	if p := t.name.Load(); p != nil {
 		return *p
@@ -323,33 +326,28 @@ func (t *task) Name() string {
 	return "Greenlet-" + strconv.FormatUint(t.id, 10)
 }
 
-// SetName names the greenlet in reports.
+// SetName is Greenlet.SetName, less the nil check.
 func (t *task) SetName(name string) { t.name.Store(&name) }
 
-// String is the greenlet's name.
+// String is Greenlet.String, less the nil check.
 func (t *task) String() string { return t.Name() }
 
-// Ready reports whether the greenlet finished (gevent's ready()).
+// Ready is Greenlet.Ready, less the nil check.
 func (t *task) Ready() bool { return t.ready }
 
-// Dead reports whether the greenlet finished or was killed before it ran.
+// Dead is Greenlet.Dead, less the nil check.
 func (t *task) Dead() bool { return t.state == stDead }
 
-// Started is gevent's bool(greenlet): scheduled or running, and not yet
-// finished.
+// Started is Greenlet.Started, less the nil check.
 func (t *task) Started() bool { return (t.state == stPending || t.state == stRunning) && !t.ready }
 
-// Successful reports whether the greenlet finished without an error; one
-// that ended with GreenletExit (the default Kill) is successful.
+// Successful is Greenlet.Successful, less the nil check.
 func (t *task) Successful() bool { return t.ready && t.err == nil }
 
-// Err is the error the greenlet failed with (nil while running and on
-// success), gevent's exception.
+// Err is Greenlet.Err, less the nil check.
 func (t *task) Err() error { return t.err }
 
-// ExitErr is the GreenletExit that ended a successful greenlet (Kill with
-// the default error, or a body that returned ErrGreenletExit); gevent sets
-// value to it.
+// ExitErr is Greenlet.ExitErr, less the nil check.
 func (t *task) ExitErr() error {
 	if t.x == nil {
 		return nil
@@ -357,7 +355,7 @@ func (t *task) ExitErr() error {
 	return t.x.exitErr
 }
 
-// Hub returns the hub the greenlet belongs to.
+// Hub is Greenlet.Hub, less the nil check.
 func (t *task) Hub() *Hub { return t.hub }
 
 // Start is Greenlet.Start, less the nil check.
@@ -577,64 +575,4 @@ func (l *taskList) remove(t *task) {
 	}
 	t.prev, t.next = nil, nil
 	l.n--
-}
-
-// The lifecycle methods are spelled out on Greenlet so that a nil
-// *Greenlet returns ErrNilArgument, as Get does, instead of dereferencing
-// it through the embedded task.
-
-// Join waits until the greenlet is ready or ctx is done. It returns nil
-// when the greenlet finished, whatever its outcome (Err tells); ContextError's
-// error when ctx ended first; or the error thrown into the waiting greenlet.
-// A nil Greenlet returns ErrNilArgument.
-func (g *Greenlet[T]) Join(ctx context.Context) error {
-	if g == nil {
-		return opErr("Greenlet.Join", ErrNilArgument)
-	}
-	return g.task.Join(ctx)
-}
-
-// Kill raises err (ErrGreenletExit when nil) in the greenlet and waits until
-// it is dead or ctx is done (gevent's kill with block=True). A greenlet that
-// never ran is marked dead at once and will never run. A greenlet may catch
-// the error and go on running; Kill then returns when ctx ends.
-// A nil Greenlet returns ErrNilArgument.
-func (g *Greenlet[T]) Kill(ctx context.Context, err error) error {
-	if g == nil {
-		return opErr("Greenlet.Kill", ErrNilArgument)
-	}
-	return g.task.Kill(ctx, err)
-}
-
-// KillAsync raises err (ErrGreenletExit when nil) in the greenlet at the
-// hub's next callback round and returns at once (gevent's kill with
-// block=False); Join waits for the outcome.
-// A nil Greenlet returns ErrNilArgument.
-func (g *Greenlet[T]) KillAsync(err error) error {
-	if g == nil {
-		return opErr("Greenlet.KillAsync", ErrNilArgument)
-	}
-	return g.task.KillAsync(err)
-}
-
-// Start schedules the greenlet to start in the next drain of the hub's
-// callbacks; it does nothing if it was started or killed already. It
-// returns ErrNotGreenlet outside a greenlet of the greenlet's hub and
-// ErrNilArgument for a greenlet made with a nil body (and for the zero
-// Greenlet, which has none).
-// A nil Greenlet returns ErrNilArgument.
-func (g *Greenlet[T]) Start() error {
-	if g == nil {
-		return opErr("Greenlet.Start", ErrNilArgument)
-	}
-	return g.task.Start()
-}
-
-// StartLater schedules the greenlet to start d from now; see Start.
-// A nil Greenlet returns ErrNilArgument.
-func (g *Greenlet[T]) StartLater(d time.Duration) error {
-	if g == nil {
-		return opErr("Greenlet.StartLater", ErrNilArgument)
-	}
-	return g.task.StartLater(d)
 }

@@ -29,22 +29,9 @@ type promotedExcuse struct {
 }
 
 // zeroPromoted excuses promoted methods, keyed "pkg.Type.Method": each one
-// by name, so that a method promoted later is not excused with them.
-var zeroPromoted = promotedDefects("scheduler.Greenlet",
-	"Context Dead Err ExitErr HasLinks Hub Link LinkException LinkValue Name Rawlink Ready "+
-		"SetName SpawningGreenlet SpawningStack Started String Successful Unlink UnlinkAll",
-	"a nil *Greenlet panics on the methods promoted from its embedded task: only Join, Kill, "+
-		"KillAsync, Start and StartLater are spelled out on Greenlet with a nil check")
-
-// promotedDefects marks the space-separated methods of the type named as
-// promotions that are known defects.
-func promotedDefects(typeName, methods, defect string) map[string]promotedExcuse {
-	m := map[string]promotedExcuse{}
-	for _, n := range strings.Fields(methods) {
-		m[typeName+"."+n] = promotedExcuse{why: defect, defect: true}
-	}
-	return m
-}
+// by name, so that a method promoted later is not excused with them. None
+// is: every exported type of the table declares all its methods.
+var zeroPromoted = map[string]promotedExcuse{}
 
 // TestZeroWalkNoPromoted checks that no exported type of the table has a
 // method in its pointer method set that it does not declare (one promoted

@@ -447,15 +447,14 @@ func madeType(zt ztype) reflect.Type {
 }
 
 // walkNil calls the method on a nil *T. A method with a value receiver is
-// left out (a nil *T has no value to copy: Go's wrapper panics before the
-// method runs), and so is a method promoted from an embedded field, which
-// Go's wrapper reaches through the nil pointer before any code of the
-// package runs. Both are Go's own nil-pointer behaviour, as for the
-// standard library's types, and outside the contract the walk checks (the
-// contract: zero values and nil arguments, and nil receivers of the methods
-// a type declares; ARCHITECTURE.md, Conventions). An exported type of the
-// table has no promoted method but those zeroPromoted excuses
-// (TestZeroWalkNoPromoted, zero_promoted_test.go).
+// left out: a nil *T has no value to copy, so Go's wrapper panics before
+// the method runs, Go's own nil-pointer behaviour and outside the contract
+// the walk checks (zero values, nil arguments and nil receivers;
+// ARCHITECTURE.md, Conventions). So is a method promoted from an embedded
+// field, which Go's wrapper reaches through the nil pointer before any
+// code of the package runs: the contract is that an exported type declares
+// every method, and TestZeroWalkNoPromoted (zero_promoted_test.go) fails on
+// one only promoted, unless zeroPromoted excuses it.
 func walkNil(t *testing.T, api apiSurface, name string, zt ztype, method string, c zcase, mt reflect.Type) {
 	if _, byValue := zt.typ.MethodByName(method); byValue {
 		return

@@ -1,6 +1,7 @@
 package faults
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"net"
@@ -136,7 +137,7 @@ var zeroTypes = map[string]ztype{
 		// The zero Greenlet belongs to no hub and has no body.
 		names("Dead HasLinks Hub Ready Started Successful", getter(zeroResult).onLive(usable)),
 		names("Err ExitErr", getter(usable)),
-		names("Name String", getter(gives("Greenlet-0")).onLive(usable)),
+		names("Name String", getter(gives("Greenlet-0")).onNil(gives("<nil>")).onLive(usable)),
 		names("Link LinkException LinkValue Rawlink", getter(zeroResult).onLive(zeroResult)),
 		// The live greenlet was spawned by main, without a recorded stack.
 		names("SpawningGreenlet SpawningStack", getter(zeroResult).onLive(zeroResult)),
@@ -144,7 +145,8 @@ var zeroTypes = map[string]ztype{
 		names("Join Kill KillAsync", everywhere(fails(notGreenlet)).onNil(fails(nilArg)).onLive(usable)),
 		names("Start StartLater", everywhere(fails(nilArg, notGreenlet)).onNil(fails(nilArg)).onLive(usable)),
 		map[string]zcase{
-			"Context": getter(usable),
+			// A nil Greenlet never runs: its context is never cancelled.
+			"Context": getter(usable).onNil(gives(context.Background())),
 			"Get":     everywhere(fails(notGreenlet)).onNil(fails(nilArg)).onLive(usable),
 			// The live greenlet runs in the hub's next turn: not ready yet.
 			"TryGet": everywhere(fails(notGreenlet)).onNil(fails(nilArg)).onLive(fails(is(scheduler.ErrNotReady))),
