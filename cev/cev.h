@@ -52,6 +52,7 @@ typedef struct cev_loop {
 	int32_t activecnt; /* libev's activecnt, tracked across Go dispatch */
 	int32_t nidle;   /* active idle watchers (the system libev hides its count) */
 	int32_t due;     /* a timer due at once was started since the last ev_run */
+	int32_t mayblock; /* cev_may_block's answer when the last cev_run started */
 	double now;      /* ev_now, cached after every call that can move it */
 	/* Timers Go started without a cgo call, in start order; every C entry
 	 * point that takes the loop (but the cross-thread wake-ups) starts them

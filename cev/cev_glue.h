@@ -476,7 +476,8 @@ int cev_run(cev_loop *cl, int flags, int resume, int ask)
 	struct ev_loop *loop = CEV_L(cl);
 
 	CEV_FLUSH(cl);
-	if (ask && !(flags & EVRUN_NOWAIT) && cev_may_block(cl))
+	cl->mayblock = !(flags & EVRUN_NOWAIT) && cev_may_block(cl);
+	if (ask && cl->mayblock)
 		return 1;
 	cl->qlen = 0;
 	cl->prepoll = 0;

@@ -269,6 +269,13 @@ func (l *Loop) Run(flags int) (bool, error) {
 	resume := C.int(0)
 	ask := C.int(1)
 	for !l.closed {
+		if ask != 0 && l.c.mayblock != 0 && flags&EVRUN_NOWAIT == 0 {
+			// The last poll could wait, so this one most likely can too:
+			// yield now rather than ask, a cgo call that would return
+			// without running. A wrong guess costs one runtime/metrics read.
+			l.yieldBeforeWait()
+			ask = 0
+		}
 		if C.cev_run_r(l.ref(), cflags, resume, ask) != 0 {
 			// The poll would wait, inside a cgo call that keeps this
 			// thread's P: let runnable goroutines have it first.
