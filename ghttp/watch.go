@@ -38,8 +38,9 @@ type watch struct {
 	peek     [1]byte
 }
 
-// arm starts watching for the client to leave; it does nothing while the TLS read runs, once
-// a byte of the next request was read, or on a closed or hijacked connection.
+// arm starts watching for the client to leave, on TLS clearing the read deadline the TLS read
+// would wait under; it does nothing while the TLS read runs, once a byte of the next request
+// was read, or on a closed or hijacked connection.
 func (wt *watch) arm() {
 	c := wt.c
 	if wt.bg != nil || c.cr.hasByte || c.hijackedv || c.rawClosed {
@@ -47,6 +48,11 @@ func (wt *watch) arm() {
 	}
 	if !wt.active && !wt.start() {
 		return // no watch: the context is then cancelled only by a failed read or write
+	}
+	if c.tlsConn != nil {
+		// The request was read: ReadTimeout's deadline must not end the TLS read, which
+		// may wait in a partial record while the handler runs (net/http clears it too).
+		_ = c.rwc.SetReadDeadline(time.Time{})
 	}
 	wt.armed = true
 }
