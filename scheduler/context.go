@@ -116,10 +116,7 @@ func (cw *ctxWait) end() {
 	}
 }
 
-// Context returns a context that is cancelled, with the error as its cause,
-// when the greenlet is killed (at the Kill, before the greenlet even sees
-// the error) or finishes. Pass it to code that takes a context to stop it
-// together with the greenlet. Hub-affine.
+// Context is Greenlet.Context, less the nil check.
 func (t *task) Context() context.Context {
 	x := t.extra()
 	if x.ctx == nil {

@@ -1,11 +1,6 @@
 package scheduler
 
-// Rawlink registers fn to be called on the hub, with the greenlet, once the
-// greenlet is ready; if it already is, fn is scheduled at once. Links run in
-// registration order in one hub callback; links added while they run also
-// run. fn must not block. Hub-affine: called from a goroutine that is not
-// the greenlet's hub or one of its greenlets, it registers nothing and
-// returns 0 (the links are the hub's state).
+// Rawlink is Greenlet.Rawlink, less the nil check.
 func (t *task) Rawlink(fn func(Linkable)) LinkID {
 	if fn == nil || t.hub.check("Greenlet.Rawlink") != nil {
 		return 0
@@ -21,8 +16,7 @@ func (t *task) Rawlink(fn func(Linkable)) LinkID {
 	return t.linkSeq
 }
 
-// Unlink removes the link id; unknown ids are ignored, and so is a call
-// from a goroutine that is not on the greenlet's hub. Hub-affine.
+// Unlink is Greenlet.Unlink, less the nil check.
 func (t *task) Unlink(id LinkID) {
 	if t.hub.check("Greenlet.Unlink") != nil {
 		return

@@ -95,11 +95,7 @@ func spawnPCs(p unsafe.Pointer, k spawnKind) []uintptr {
 // spawning_stack_limit does.
 const maxSpawnStack = 16
 
-// SpawningGreenlet returns the Greenlet that created g with New, Spawn, Go
-// or SpawnLater (gevent's spawning_greenlet), or nil: when g was created by
-// the main greenlet, by the hub greenlet (a callback), by a raw greenlet or
-// a Link callback, outside a greenlet, and once g finished. Hub.Snapshot
-// shows every kind of spawner. Hub-affine.
+// SpawningGreenlet is Greenlet.SpawningGreenlet, less the nil check.
 func (t *task) SpawningGreenlet() Runnable {
 	if s, ok := spawnNode(t.spawnP, t.spawnK).(*task); ok {
 		return s.impl
@@ -107,11 +103,7 @@ func (t *task) SpawningGreenlet() Runnable {
 	return nil
 }
 
-// SpawningStack returns where g was created, innermost call first (the
-// caller of New, Spawn, SpawnLater or Go, as gevent's starts at the caller
-// of spawn), when its hub recorded spawn stacks then
-// (Hub.SetRecordSpawnStacks; gevent's spawning_stack), at most 16 frames;
-// nil otherwise and once g finished. Hub-affine.
+// SpawningStack is Greenlet.SpawningStack, less the nil check.
 func (t *task) SpawningStack() []runtime.Frame {
 	return framesOf(spawnPCs(t.spawnP, t.spawnK))
 }
