@@ -346,7 +346,8 @@ func (pc *persistConn) writeRequest(r *http.Request) error {
 }
 
 // readResponse reads the response header, skipping informational responses, under
-// ResponseHeaderTimeout and the header size limit.
+// ResponseHeaderTimeout and the header size limit. As in net/http, the limit spans the
+// informational responses and the final one together: it alone bounds how many may come.
 func (pc *persistConn) readResponse(req *http.Request) (*http.Response, error) {
 	t := pc.st.t
 	if d := t.ResponseHeaderTimeout; d > 0 {
@@ -357,8 +358,8 @@ func (pc *persistConn) readResponse(req *http.Request) (*http.Response, error) {
 		}
 	}
 	limit := t.maxResponseHeaderBytes()
-	for n1xx := 0; ; n1xx++ {
-		pc.rd.limit = limit
+	pc.rd.limit = limit
+	for {
 		resp, err := http.ReadResponse(pc.br, req)
 		if err != nil {
 			if pc.rd.limit <= 0 {
@@ -373,9 +374,6 @@ func (pc *persistConn) readResponse(req *http.Request) (*http.Response, error) {
 				_ = pc.conn.SetReadDeadline(pc.ctxDL)
 			}
 			return resp, nil
-		}
-		if n1xx >= max1xxResponses {
-			return nil, errors.New("net/http: too many 1xx informational responses")
 		}
 	}
 }

@@ -23,10 +23,6 @@ const DefaultMaxIdleConnsPerHost = http.DefaultMaxIdleConnsPerHost
 // (net/http's default).
 const defaultMaxResponseHeaderBytes = 10 << 20
 
-// max1xxResponses is how many informational responses a request may get before its final
-// one.
-const max1xxResponses = 5
-
 // Transport is an http.RoundTripper for greenlets: http.Client{Transport: &ghttp.Transport{}}
 // and everything built on http.Client make their requests cooperatively, blocking only the
 // calling greenlet. It speaks HTTP/1.1 over cooperative sockets (and crypto/tls over them for

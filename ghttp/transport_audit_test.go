@@ -1,0 +1,510 @@
+package ghttp_test
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/textproto"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/geventgo/geventgo/ghttp"
+	"github.com/geventgo/geventgo/scheduler"
+)
+
+// The tests of this file hold the Transport to net/http's Transport, the reference: where a
+// case runs for both (forBoth), the two must agree.
+
+// forBoth runs fn in a hub once with a ghttp.Transport and once with net/http's Transport,
+// each made by mk (nil: the zero one), as subtests. net/http's Transport blocks the hub's
+// thread while it waits, which these cases allow: their servers run on goroutines.
+func forBoth(t *testing.T, mk func(*ghttp.Transport, *http.Transport), fn func(t *testing.T, ctx context.Context, rt http.RoundTripper)) {
+	t.Helper()
+	for _, name := range []string{"ghttp", "net/http"} {
+		t.Run(name, func(t *testing.T) {
+			gt, nt := &ghttp.Transport{}, &http.Transport{}
+			if mk != nil {
+				mk(gt, nt)
+			}
+			rt := http.RoundTripper(gt)
+			if name == "net/http" {
+				rt = nt
+			}
+			inHub(t, func(ctx context.Context) error {
+				defer rt.(interface{ CloseIdleConnections() }).CloseIdleConnections()
+				fn(t, ctx, rt)
+				return nil
+			})
+		})
+	}
+}
+
+// doReq makes a request with ctx and returns the response or the error.
+func doReq(ctx context.Context, c *http.Client, method, u string, body io.Reader) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
+	if err != nil {
+		return nil, err
+	}
+	return c.Do(req)
+}
+
+func TestTransportAuditBodilessResponsesKeepTheConnection(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/head", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "5")
+		_, _ = io.WriteString(w, "hello")
+	})
+	mux.HandleFunc("/204", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	mux.HandleFunc("/304", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNotModified) })
+	var cc connCounter
+	ts := newHTTPTest(t, mux, false, &cc)
+	c := &http.Client{Transport: &ghttp.Transport{}}
+	inHub(t, func(ctx context.Context) error {
+		resp, err := doReq(ctx, c, http.MethodHead, ts.URL+"/head", nil)
+		require.NoError(t, err)
+		assert.Equal(t, int64(5), resp.ContentLength)
+		assert.Equal(t, "", readAll(t, resp))
+		for _, path := range []string{"/204", "/304", "/head"} {
+			resp, err = doReq(ctx, c, http.MethodGet, ts.URL+path, nil)
+			require.NoError(t, err, path)
+			_ = readAll(t, resp)
+		}
+		assert.Equal(t, "hello", func() string {
+			resp, err := doReq(ctx, c, http.MethodGet, ts.URL+"/head", nil)
+			require.NoError(t, err)
+			return readAll(t, resp)
+		}())
+		return nil
+	})
+	assert.Equal(t, int32(1), cc.opened.Load(), "every request on one connection")
+}
+
+// keepServing answers every request on a connection with resp, ignoring its own
+// "Connection: close", so that only the client's decision keeps a connection from being reused;
+// it counts the connections.
+func keepServing(t *testing.T, resp string, conns *atomic.Int32) string {
+	return rawServer(t, func(_ int, c net.Conn) {
+		conns.Add(1)
+		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		br := bufio.NewReader(c)
+		for {
+			if _, err := http.ReadRequest(br); err != nil {
+				return
+			}
+			if _, err := io.WriteString(c, resp); err != nil {
+				return
+			}
+		}
+	})
+}
+
+func TestTransportAuditConnectionCloseIsNotReused(t *testing.T) {
+	var conns atomic.Int32
+	base := keepServing(t, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok", &conns)
+	c := &http.Client{Transport: &ghttp.Transport{}}
+	inHub(t, func(ctx context.Context) error {
+		for range 2 {
+			resp, err := doReq(ctx, c, http.MethodGet, base, nil)
+			require.NoError(t, err)
+			assert.True(t, resp.Close)
+			assert.Equal(t, "ok", readAll(t, resp))
+		}
+		return nil
+	})
+	assert.Equal(t, int32(2), conns.Load())
+}
+
+func TestTransportAuditHTTP10BodyToEOF(t *testing.T) {
+	var conns atomic.Int32
+	base := rawServer(t, func(_ int, c net.Conn) {
+		conns.Add(1)
+		if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+			return
+		}
+		_, _ = io.WriteString(c, "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nbody to the end")
+	})
+	c := &http.Client{Transport: &ghttp.Transport{}}
+	inHub(t, func(ctx context.Context) error {
+		for range 2 {
+			resp, err := doReq(ctx, c, http.MethodGet, base, nil)
+			require.NoError(t, err)
+			assert.True(t, resp.Close)
+			assert.Equal(t, int64(-1), resp.ContentLength)
+			assert.Equal(t, "body to the end", readAll(t, resp))
+		}
+		return nil
+	})
+	assert.Equal(t, int32(2), conns.Load())
+}
+
+func TestTransportAuditExpectContinue(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		_, _ = w.Write(b)
+	})
+	mux.HandleFunc("/refuse", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusExpectationFailed) // without reading the body
+	})
+	ts := newHTTPTest(t, mux, false, nil)
+	c := &http.Client{Transport: &ghttp.Transport{}}
+	inHub(t, func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, ts.URL+"/echo", strings.NewReader("payload"))
+		require.NoError(t, err)
+		req.Header.Set("Expect", "100-continue")
+		resp, err := c.Do(req)
+		require.NoError(t, err)
+		assert.Equal(t, http.StatusOK, resp.StatusCode)
+		assert.Equal(t, "payload", readAll(t, resp))
+
+		req, err = http.NewRequestWithContext(ctx, http.MethodPost, ts.URL+"/refuse", strings.NewReader("payload"))
+		require.NoError(t, err)
+		req.Header.Set("Expect", "100-continue")
+		resp, err = c.Do(req)
+		require.NoError(t, err)
+		assert.Equal(t, http.StatusExpectationFailed, resp.StatusCode)
+		_ = readAll(t, resp)
+
+		resp, err = doReq(ctx, c, http.MethodPost, ts.URL+"/echo", strings.NewReader("after"))
+		require.NoError(t, err)
+		assert.Equal(t, "after", readAll(t, resp))
+		return nil
+	})
+}
+
+func TestTransportAuditReadAfterClose(t *testing.T) {
+	ts := newHTTPTest(t, testMux(), false, nil)
+	forBoth(t, nil, func(t *testing.T, ctx context.Context, rt http.RoundTripper) {
+		c := &http.Client{Transport: rt}
+		resp, err := doReq(ctx, c, http.MethodGet, ts.URL+"/stream", nil)
+		require.NoError(t, err)
+		require.NoError(t, resp.Body.Close())
+		_, err = resp.Body.Read(make([]byte, 1))
+		assert.EqualError(t, err, "http: read on closed response body")
+		resp, err = doReq(ctx, c, http.MethodGet, ts.URL+"/hello", nil)
+		require.NoError(t, err)
+		assert.Equal(t, "hello", readAll(t, resp))
+		require.NoError(t, resp.Body.Close())
+		_, err = resp.Body.Read(make([]byte, 1))
+		assert.EqualError(t, err, "http: read on closed response body", "after EOF too")
+	})
+}
+
+// heldServer sends a response header and the first part of a body, then holds the request
+// until the test ends or the client goes.
+func heldServer(t *testing.T, cc *connCounter) *httptest.Server {
+	release := make(chan struct{})
+	ts := newHTTPTest(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/hello" {
+			_, _ = io.WriteString(w, "hello")
+			return
+		}
+		_, _ = io.WriteString(w, "early;")
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}), false, cc)
+	t.Cleanup(func() { close(release) }) // before ts.Close, which waits for the handlers
+	return ts
+}
+
+// A request over MaxConnsPerHost waits for a connection within its context; a cancel or a
+// deadline while it waits ends it with the context's error and leaves the slot alone.
+func TestTransportAuditMaxConnsPerHostWaitIsBoundedByTheContext(t *testing.T) {
+	var cc connCounter
+	ts := heldServer(t, &cc)
+	c := &http.Client{Transport: &ghttp.Transport{MaxConnsPerHost: 1}}
+	inHub(t, func(ctx context.Context) error {
+		held, err := doReq(ctx, c, http.MethodGet, ts.URL+"/held", nil)
+		require.NoError(t, err)
+
+		dctx, cancel := context.WithTimeout(ctx, 20*ms)
+		defer cancel()
+		_, err = doReq(dctx, c, http.MethodGet, ts.URL+"/hello", nil)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+
+		cctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		waiting := scheduler.Spawn(func() (error, error) {
+			_, err := doReq(cctx, c, http.MethodGet, ts.URL+"/hello", nil)
+			return err, nil
+		})
+		scheduler.Go(func() error { cancel(); return nil }) // runs once the request waits
+		err, _ = waiting.Get(ctx)
+		assert.ErrorIs(t, err, context.Canceled)
+
+		later := scheduler.Spawn(func() (string, error) {
+			resp, err := doReq(ctx, c, http.MethodGet, ts.URL+"/hello", nil)
+			if err != nil {
+				return "", err
+			}
+			b, err := io.ReadAll(resp.Body)
+			_ = resp.Body.Close()
+			return string(b), err
+		})
+		require.NoError(t, eventually(ctx, func() bool { return !later.Ready() }))
+		require.NoError(t, held.Body.Close()) // frees the slot: the waiting request dials
+		got, err := later.Get(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, "hello", got)
+		return nil
+	})
+	assert.Equal(t, int32(2), cc.opened.Load())
+}
+
+// An idle connection the server closed is not used: the next request, even one that cannot
+// be replayed, goes on a new connection. (net/http's Transport learns of the close from its
+// read loop, a goroutine: right after the close it may still pick the connection and fail the
+// POST with "http: server closed idle connection". The peek at the idle socket rules that out.)
+func TestTransportAuditServerClosedIdleConnection(t *testing.T) {
+	var cc connCounter
+	ts := newHTTPTest(t, testMux(), false, &cc)
+	c := &http.Client{Transport: &ghttp.Transport{}}
+	inHub(t, func(ctx context.Context) error {
+		resp, err := doReq(ctx, c, http.MethodGet, ts.URL+"/hello", nil)
+		require.NoError(t, err)
+		assert.Equal(t, "hello", readAll(t, resp))
+		ts.CloseClientConnections()
+		require.NoError(t, eventually(ctx, func() bool { return cc.closed.Load() == 1 }))
+		resp, err = doReq(ctx, c, http.MethodPost, ts.URL+"/echo", io.NopCloser(strings.NewReader("x")))
+		require.NoError(t, err)
+		assert.Equal(t, `POST  "x" close=false`, readAll(t, resp))
+		return nil
+	})
+	assert.Equal(t, int32(2), cc.opened.Load())
+}
+
+// http.Client follows a 307 or 308 with the body again, from GetBody.
+func TestTransportAuditRedirectResendsTheBody(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/307", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/echo", http.StatusTemporaryRedirect)
+	})
+	mux.HandleFunc("/308", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/echo", http.StatusPermanentRedirect)
+	})
+	mux.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		fmt.Fprintf(w, "%s %q", r.Method, b)
+	})
+	ts := newHTTPTest(t, mux, false, nil)
+	c := &http.Client{Transport: &ghttp.Transport{}}
+	inHub(t, func(ctx context.Context) error {
+		for _, path := range []string{"/307", "/308"} {
+			resp, err := doReq(ctx, c, http.MethodPut, ts.URL+path, strings.NewReader("payload"))
+			require.NoError(t, err)
+			assert.Equal(t, `PUT "payload"`, readAll(t, resp), path)
+		}
+		// Without GetBody the client cannot follow: it returns the redirect.
+		resp, err := doReq(ctx, c, http.MethodPut, ts.URL+"/307", io.NopCloser(strings.NewReader("payload")))
+		require.NoError(t, err)
+		assert.Equal(t, http.StatusTemporaryRedirect, resp.StatusCode)
+		_ = readAll(t, resp)
+		return nil
+	})
+}
+
+// A context cancelled or expired while the body is read ends the read with the context's
+// error, and the connection is not reused.
+func TestTransportAuditContextEndsTheBodyRead(t *testing.T) {
+	var cc connCounter
+	ts := heldServer(t, &cc)
+	c := &http.Client{Transport: &ghttp.Transport{}}
+	inHub(t, func(ctx context.Context) error {
+		cctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		resp, err := doReq(cctx, c, http.MethodGet, ts.URL+"/held", nil)
+		require.NoError(t, err)
+		first := make([]byte, len("early;"))
+		_, err = io.ReadFull(resp.Body, first)
+		require.NoError(t, err)
+		scheduler.Go(func() error { cancel(); return nil }) // runs once the read below waits
+		_, err = resp.Body.Read(make([]byte, 10))
+		assert.ErrorIs(t, err, context.Canceled)
+		_, err = resp.Body.Read(make([]byte, 10))
+		assert.ErrorIs(t, err, context.Canceled, "and again")
+		require.NoError(t, resp.Body.Close())
+
+		dctx, cancel2 := context.WithTimeout(ctx, 20*ms)
+		defer cancel2()
+		resp, err = doReq(dctx, c, http.MethodGet, ts.URL+"/held", nil)
+		require.NoError(t, err)
+		_, err = io.ReadAll(resp.Body)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		require.NoError(t, resp.Body.Close())
+
+		resp, err = doReq(ctx, c, http.MethodGet, ts.URL+"/hello", nil)
+		require.NoError(t, err)
+		assert.Equal(t, "hello", readAll(t, resp))
+		return nil
+	})
+	assert.Equal(t, int32(3), cc.opened.Load(), "no connection reused after a cut body")
+}
+
+func TestTransportAuditDialRefused(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	forBoth(t, nil, func(t *testing.T, ctx context.Context, rt http.RoundTripper) {
+		_, err := doReq(ctx, &http.Client{Transport: rt}, http.MethodGet, "http://"+addr, nil)
+		assert.ErrorIs(t, err, syscall.ECONNREFUSED)
+		var oe *net.OpError
+		assert.ErrorAs(t, err, &oe)
+	})
+}
+
+func TestTransportAuditTLSHandshakeFailure(t *testing.T) {
+	ts := httptest.NewUnstartedServer(testMux())
+	ts.Config.ErrorLog = quietLog // the refused certificate
+	ts.StartTLS()
+	t.Cleanup(ts.Close)
+	forBoth(t, nil, func(t *testing.T, ctx context.Context, rt http.RoundTripper) {
+		_, err := doReq(ctx, &http.Client{Transport: rt}, http.MethodGet, ts.URL, nil)
+		var ve *tls.CertificateVerificationError
+		assert.ErrorAs(t, err, &ve)
+		var ua x509.UnknownAuthorityError
+		assert.ErrorAs(t, err, &ua)
+	})
+}
+
+// rawAnswer serves every connection by reading a request and writing answer, then closing.
+func rawAnswer(t *testing.T, answer string) string {
+	return rawServer(t, func(_ int, c net.Conn) {
+		if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+			return
+		}
+		_, _ = io.WriteString(c, answer)
+	})
+}
+
+func TestTransportAuditMalformedResponses(t *testing.T) {
+	for _, tc := range []struct {
+		name, answer string
+		check        func(t *testing.T, err error)
+	}{
+		{"status code", "HTTP/1.1 abc OK\r\n\r\n", func(t *testing.T, err error) {
+			assert.ErrorContains(t, err, "malformed HTTP status code")
+		}},
+		{"version", "HTTP/9 200 OK\r\n\r\n", func(t *testing.T, err error) {
+			assert.ErrorContains(t, err, "malformed HTTP version")
+		}},
+		{"not HTTP", "SSH-2.0-OpenSSH_9\r\n", func(t *testing.T, err error) {
+			assert.ErrorContains(t, err, "malformed HTTP response")
+		}},
+		{"header line", "HTTP/1.1 200 OK\r\nBad Header\r\n\r\n", func(t *testing.T, err error) {
+			var pe textproto.ProtocolError
+			assert.ErrorAs(t, err, &pe)
+		}},
+		{"cut status line", "HTTP/1.1 200", func(t *testing.T, err error) {
+			assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
+		}},
+		{"cut header", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n", func(t *testing.T, err error) {
+			assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
+		}},
+		{"bad length", "HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n", func(t *testing.T, err error) {
+			assert.ErrorContains(t, err, "bad Content-Length")
+		}},
+		{"short body", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello", nil},
+		{"bad chunk", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base := rawAnswer(t, tc.answer)
+			forBoth(t, nil, func(t *testing.T, ctx context.Context, rt http.RoundTripper) {
+				resp, err := doReq(ctx, &http.Client{Transport: rt}, http.MethodGet, base, nil)
+				if tc.check != nil {
+					require.Error(t, err)
+					tc.check(t, err)
+					return
+				}
+				require.NoError(t, err)
+				_, err = io.ReadAll(resp.Body)
+				assert.Error(t, err)
+				_ = resp.Body.Close()
+			})
+		})
+	}
+}
+
+// A response that never ends its header is bounded by the request's context.
+func TestTransportAuditEndlessHeaderIsBoundedByTheContext(t *testing.T) {
+	done := make(chan struct{})
+	base := rawServer(t, func(_ int, c net.Conn) {
+		if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+			return
+		}
+		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nX-Slow: ")
+		<-done
+	})
+	t.Cleanup(func() { close(done) })
+	c := &http.Client{Transport: &ghttp.Transport{}}
+	inHub(t, func(ctx context.Context) error {
+		dctx, cancel := context.WithTimeout(ctx, 20*ms)
+		defer cancel()
+		_, err := doReq(dctx, c, http.MethodGet, base, nil)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		return nil
+	})
+}
+
+// net/http bounds the informational responses by the size of all the response's headers
+// together, not by their number: six "103 Early Hints" are answered.
+func TestTransportAuditManyInformationalResponses(t *testing.T) {
+	base := rawServer(t, func(_ int, c net.Conn) {
+		if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+			return
+		}
+		_, _ = io.WriteString(c, strings.Repeat("HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n", 6)+
+			"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nfinal")
+	})
+	forBoth(t, nil, func(t *testing.T, ctx context.Context, rt http.RoundTripper) {
+		resp, err := doReq(ctx, &http.Client{Transport: rt}, http.MethodGet, base, nil)
+		require.NoError(t, err)
+		assert.Equal(t, http.StatusOK, resp.StatusCode)
+		assert.Equal(t, "final", readAll(t, resp))
+	})
+}
+
+// The header limit covers the informational responses and the final one together, so an
+// endless stream of them ends too.
+func TestTransportAuditInformationalResponsesCountTowardsTheHeaderLimit(t *testing.T) {
+	hint := "HTTP/1.1 103 Early Hints\r\nLink: <" + strings.Repeat("a", 1500) + ">\r\n\r\n"
+	for name, endless := range map[string]bool{"three": false, "endless": true} {
+		t.Run(name, func(t *testing.T) {
+			base := rawServer(t, func(_ int, c net.Conn) {
+				if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+					return
+				}
+				if !endless {
+					_, _ = io.WriteString(c, hint+hint+hint+"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nfinal")
+					return
+				}
+				for {
+					if _, err := io.WriteString(c, "HTTP/1.1 103 Early Hints\r\n\r\n"); err != nil {
+						return // the client gave up
+					}
+				}
+			})
+			forBoth(t, func(gt *ghttp.Transport, nt *http.Transport) {
+				gt.MaxResponseHeaderBytes, nt.MaxResponseHeaderBytes = 4096, 4096
+			}, func(t *testing.T, ctx context.Context, rt http.RoundTripper) {
+				_, err := doReq(ctx, &http.Client{Transport: rt}, http.MethodGet, base, nil)
+				assert.ErrorContains(t, err, "server response headers exceeded 4096 bytes")
+			})
+		})
+	}
+}
