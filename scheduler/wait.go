@@ -26,7 +26,7 @@ type Killable interface {
 // ContextError's error.
 func Wait[L Linkable](ctx context.Context, objects []L, count int) ([]L, error) {
 	done := make([]L, 0, waitCap(objects, count))
-	for o, err := range IWait(ctx, objects, count) {
+	for o, err := range iwait(ctx, objects, count, true, nil) {
 		if err != nil {
 			return done, err
 		}
@@ -51,6 +51,15 @@ func waitCap[L any](objects []L, count int) int {
 // ErrNotGreenlet before anything is linked (waiting across hubs is not
 // supported). Breaking out of the loop unlinks cleanly.
 func IWait[L Linkable](ctx context.Context, objects []L, count int) iter.Seq2[L, error] {
+	return iwait(ctx, objects, count, false, nil)
+}
+
+// iwait is IWait. With batch set the waiting greenlet is woken only once
+// all count objects are ready, or one of them failed (failed, when not
+// nil), or the wait fails, and then takes the ready objects in a row: for
+// Wait and JoinAll, whose caller runs no code between two objects, so
+// waking it for each one would only add a hub round trip per object.
+func iwait[L Linkable](ctx context.Context, objects []L, count int, batch bool, failed func(Linkable) bool) iter.Seq2[L, error] {
 	return func(yield func(L, error) bool) {
 		var zero L
 		w, err := newIWaiter(ctx, objects, count)
@@ -62,6 +71,7 @@ func IWait[L Linkable](ctx context.Context, objects []L, count int) iter.Seq2[L,
 			return
 		}
 		defer w.close()
+		w.batch, w.failed = batch, failed
 		for n := 0; n < w.count; n++ {
 			o, err := w.next()
 			if err != nil {
@@ -90,6 +100,12 @@ type iwaiter struct {
 	queue   []Linkable
 	head    int
 	waiting bool
+	served  int // objects next returned
+	// batch and failed: see iwait. err is a failed wait's error, returned
+	// once the objects that were ready before it have been.
+	batch  bool
+	failed func(Linkable) bool
+	err    error
 }
 
 // newIWaiter checks the call and links the objects; nil, nil when there is
@@ -131,25 +147,39 @@ func newIWaiter[L Linkable](ctx context.Context, objects []L, count int) (*iwait
 // notify is every object's link.
 func (w *iwaiter) notify(l Linkable) {
 	w.queue = append(w.queue, l)
-	if w.waiting {
+	if w.waiting && w.wakes(l) {
 		w.waiting = false
 		w.h.switchInto(w.c, iwaitToken)
 	}
 }
 
+// wakes reports whether l, just queued, wakes the waiting greenlet.
+func (w *iwaiter) wakes(l Linkable) bool {
+	if !w.batch || w.served+len(w.queue)-w.head >= w.count {
+		return true
+	}
+	return w.failed != nil && w.failed(l)
+}
+
 // next returns the next ready object, waiting for one if none is queued.
 func (w *iwaiter) next() (Linkable, error) {
 	for w.head == len(w.queue) {
+		if w.err != nil {
+			return nil, w.err
+		}
 		w.waiting = true
 		w.c.waitingOn = "iwait"
 		v, err := w.h.switchFrom(w.c)
 		w.c.waitingOn = ""
 		w.waiting = false
-		if err != nil {
-			return nil, err
+		if err == nil && v != iwaitToken {
+			err = opErr("IWait", ErrInvalidSwitch)
 		}
-		if v != iwaitToken {
-			return nil, opErr("IWait", ErrInvalidSwitch)
+		if err != nil {
+			// A batched wait may hold objects that were ready before the
+			// failure (its wake-up ran at once): they come first, as they
+			// would have one by one.
+			w.err = err
 		}
 	}
 	o := w.queue[w.head]
@@ -157,6 +187,7 @@ func (w *iwaiter) next() (Linkable, error) {
 	if w.head++; w.head == len(w.queue) {
 		w.queue, w.head = w.queue[:0], 0
 	}
+	w.served++
 	return o, nil
 }
 
@@ -170,13 +201,19 @@ func (w *iwaiter) close() {
 
 var iwaitToken = new(struct{ byte })
 
+// joinFailed is JoinAll's failed: the first failure ends the wait.
+func joinFailed(l Linkable) bool {
+	j, ok := l.(Joinable)
+	return ok && j.Err() != nil
+}
+
 // JoinAll waits until every greenlet finished, one failed, or ctx is done
 // (gevent.joinall with raise_error=True). It returns the greenlets that
 // finished, in finishing order, and the first failure's error or the
 // wait's own. To wait for all of them whatever their outcome, use Wait.
 func JoinAll[G Joinable](ctx context.Context, gs []G) ([]G, error) {
 	done := make([]G, 0, len(gs))
-	for g, err := range IWait(ctx, gs, 0) {
+	for g, err := range iwait(ctx, gs, 0, true, joinFailed) {
 		if err != nil {
 			return done, err
 		}
