@@ -1,8 +1,11 @@
 package ghttp
 
 import (
+	"errors"
 	"io"
 	"net/http"
+
+	"github.com/geventgo/geventgo/event"
 )
 
 // bodyTracker wraps a request body as http.ReadRequest framed it (Content-Length or chunked)
@@ -10,21 +13,34 @@ import (
 // how much is left, whether it was closed. Close does not drain the whole body as net/http's
 // own Close would for a body it did not serve: like the server's, it reads at most
 // maxPostHandlerReadBytes looking for the end, and notes an early close otherwise.
+//
+// One greenlet reads at a time: net/http's body takes a sync.Mutex around a read that waits on
+// the socket, so a second reader, or the server draining or closing the body meanwhile, would
+// block the hub's goroutine on that lock for good. A second Read fails instead, and Close ends
+// the read in progress (which returns http.ErrBodyReadAfterClose) and waits for it.
 type bodyTracker struct {
-	srv        *Server       // whose hub's greenlets may read the body
-	src        io.ReadCloser // the framed body
-	length     int64         // the request's Content-Length, -1 when chunked
-	closing    bool          // the connection closes after this request (no point draining)
-	read       int64
-	sawEOF     bool
-	closed     bool
-	earlyClose bool   // closed with body bytes left unread
-	onEOF      func() // called once, when the end is read
+	c           *conn         // whose hub's greenlets may read the body, and whose socket it is on
+	src         io.ReadCloser // the framed body
+	length      int64         // the request's Content-Length, -1 when chunked
+	closing     bool          // the connection closes after this request (no point draining)
+	read        int64
+	sawEOF      bool
+	closed      bool
+	earlyClose  bool        // closed with body bytes left unread
+	reading     bool        // a greenlet waits in a Read of src
+	interrupted bool        // Close ended a Read in progress: where the body ends is unknown
+	readEnd     event.Event // set when the Read that Close interrupted returns
+	onEOF       func()      // called once, when the end is read
 }
 
+// errConcurrentBodyRead is the cause of a request body Read while another greenlet's Read of
+// it waits (net/http panics then).
+var errConcurrentBodyRead = errors.New("concurrent Body.Read")
+
 func (b *bodyTracker) Read(p []byte) (int, error) {
-	if err := b.srv.hub.Hub().Check(); err != nil {
-		return 0, &Error{Op: "request body Read", Err: err}
+	const op = "request body Read"
+	if err := b.c.srv.hub.Hub().Check(); err != nil {
+		return 0, &Error{Op: op, Err: err}
 	}
 	if b.closed {
 		return 0, http.ErrBodyReadAfterClose
@@ -32,7 +48,16 @@ func (b *bodyTracker) Read(p []byte) (int, error) {
 	if b.sawEOF {
 		return 0, io.EOF
 	}
+	if b.reading {
+		return 0, &Error{Op: op, Err: errConcurrentBodyRead}
+	}
+	b.reading = true
 	n, err := b.src.Read(p)
+	b.reading = false
+	if b.closed {
+		b.readEnd.Set() // Close ended this read and waits for it
+		return 0, http.ErrBodyReadAfterClose
+	}
 	b.read += int64(n)
 	if err == io.EOF {
 		b.hitEOF()
@@ -58,12 +83,18 @@ func (b *bodyTracker) unread() int64 {
 
 // Close marks the body closed; unless its end was read, it reads up to
 // maxPostHandlerReadBytes to reach it (a known remainder larger than that is not read at all),
-// and notes an early close when it did not.
+// and notes an early close when it did not. A Read in progress in another greenlet is ended
+// and waited for instead, and the connection is not reused.
 func (b *bodyTracker) Close() error {
-	if err := b.srv.hub.Hub().Check(); err != nil {
+	if err := b.c.srv.hub.Hub().Check(); err != nil {
 		return &Error{Op: "request body Close", Err: err}
 	}
 	if b.closed {
+		return nil
+	}
+	if b.reading {
+		b.closed, b.earlyClose, b.interrupted = true, true, true
+		b.c.interruptRead(&b.readEnd)
 		return nil
 	}
 	var err error

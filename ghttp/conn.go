@@ -11,9 +11,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"os"
 	"runtime"
 	"time"
 
+	"github.com/geventgo/geventgo/event"
 	"github.com/geventgo/geventgo/scheduler"
 	"github.com/geventgo/geventgo/socket"
 )
@@ -252,7 +254,7 @@ func (c *conn) readRequest(ctx context.Context) (*response, error) {
 		closeAfterReply:  h2Upgrade,
 	}
 	if req.Body != http.NoBody && req.Body != nil {
-		t := &bodyTracker{srv: srv, src: req.Body, length: req.ContentLength, closing: req.Close}
+		t := &bodyTracker{c: c, src: req.Body, length: req.ContentLength, closing: req.Close}
 		req.Body, w.reqBody, w.tracker = t, t, t
 	}
 	w.cw.res = w
@@ -442,6 +444,17 @@ func (c *conn) setState(state http.ConnState) {
 	}
 }
 
+// interruptRead ends a read of the request body that another greenlet waits in, by a past read
+// deadline, and waits until done is set (by that read's return); the deadline's error does not
+// count as the client leaving. A blocking call: from a greenlet of the hub.
+func (c *conn) interruptRead(done *event.Event) {
+	c.cr.interrupting = true
+	_ = c.rwc.SetReadDeadline(aLongTimeAgo)
+	_ = done.Wait(context.Background())
+	c.cr.interrupting = false
+	_ = c.rwc.SetReadDeadline(time.Time{})
+}
+
 // clientGone cancels the connection's context: the client closed or reset the connection
 // while a handler ran.
 func (c *conn) clientGone() {
@@ -463,6 +476,9 @@ type connReader struct {
 	rec       []byte
 	recording bool
 	inRead    bool // the connection's greenlet waits in a read of the socket
+	// interrupting: a past read deadline ends a body read (bodyTracker.Close): its timeout is
+	// not the client's doing.
+	interrupting bool
 }
 
 func (cr *connReader) Read(p []byte) (int, error) {
@@ -494,7 +510,7 @@ func (cr *connReader) Read(p []byte) (int, error) {
 	if cr.recording {
 		cr.rec = append(cr.rec, p[:n]...)
 	}
-	if err != nil {
+	if err != nil && !(cr.interrupting && errors.Is(err, os.ErrDeadlineExceeded)) {
 		cr.c.clientGone()
 	}
 	cr.remain -= int64(n)

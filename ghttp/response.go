@@ -315,9 +315,10 @@ func (w *response) shouldReuseConnection() bool {
 	return !w.closedRequestBodyEarly()
 }
 
-// closedRequestBodyEarly reports whether closing the request body left unread bytes behind.
+// closedRequestBodyEarly reports whether closing the request body left unread bytes behind, or
+// ended a read of it in progress (whatever the handler made of Body).
 func (w *response) closedRequestBodyEarly() bool {
-	return w.tracker != nil && w.req.Body == io.ReadCloser(w.tracker) && w.tracker.earlyClose
+	return w.tracker != nil && (w.tracker.interrupted || w.req.Body == io.ReadCloser(w.tracker) && w.tracker.earlyClose)
 }
 
 // sendExpectationFailed answers an Expect header other than 100-continue (RFC 9110, 10.1.1).

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -14,8 +15,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/geventgo/geventgo/event"
 	"github.com/geventgo/geventgo/ghttp"
+	"github.com/geventgo/geventgo/internal/testctx"
 	"github.com/geventgo/geventgo/scheduler"
+	"github.com/geventgo/geventgo/socket"
 )
 
 // heldConn is a client's connection whose writes can be held back and sent later in parts,
@@ -197,4 +201,349 @@ func errString(err error) string {
 		return "<nil>"
 	}
 	return err.Error()
+}
+
+// shutdownRig serves a Server on a hub of its own goroutine and keeps what Serve returned.
+type shutdownRig struct {
+	*hubServer
+	srv    *ghttp.Server
+	served chan error // Serve's error
+}
+
+// startShutdownRig serves srv (TLS when useTLS) and records Serve's error; the test's cleanup
+// closes the server if the test did not stop it.
+func startShutdownRig(t *testing.T, srv *ghttp.Server, useTLS bool) *shutdownRig {
+	t.Helper()
+	rig := &shutdownRig{srv: srv, served: make(chan error, 1)}
+	hs := &hubServer{srv: srv, done: make(chan error, 1)}
+	ready := make(chan error, 1)
+	go func() {
+		hs.done <- scheduler.Main(func() error {
+			ln, err := socket.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				ready <- err
+				return err
+			}
+			hs.Addr = ln.Addr().String()
+			hs.Hub = scheduler.CurrentHub()
+			scheduler.Go(func() error {
+				if useTLS {
+					rig.served <- srv.ServeTLS(ln, "", "")
+				} else {
+					rig.served <- srv.Serve(ln)
+				}
+				return nil
+			})
+			ready <- nil
+			release := hs.Hub.KeepAlive()
+			err = hs.stop.Wait(bg)
+			release()
+			if err != nil {
+				return err
+			}
+			return srv.Close()
+		})
+	}()
+	require.NoError(t, <-ready)
+	rig.hubServer = hs
+	t.Cleanup(func() { hs.Stop(t) })
+	return rig
+}
+
+// shutdownAsync starts Shutdown(ctx) in a greenlet of the server's hub; its error comes on the
+// channel.
+func (rig *shutdownRig) shutdownAsync(ctx context.Context) <-chan error {
+	done := make(chan error, 1)
+	require.NoError(nil, rig.Hub.Post(func() {
+		scheduler.Go(func() error { done <- rig.srv.Shutdown(ctx); return nil })
+	}))
+	return done
+}
+
+// recvWithin returns what ch delivers within 5 s, failing the test otherwise.
+func recvWithin[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(5 * time.Second):
+		t.Fatalf("gave up waiting for %s", what)
+		var zero T
+		return zero
+	}
+}
+
+// dialClient dials addr from a plain goroutine, with TLS (handshake done) when useTLS.
+func dialClient(t *testing.T, addr string, useTLS bool) net.Conn {
+	t.Helper()
+	c := netConnDial(t, addr)
+	require.NoError(t, c.SetDeadline(time.Now().Add(10*time.Second)))
+	if !useTLS {
+		return c
+	}
+	cfg := clientTLS(t)
+	cfg.ServerName = "127.0.0.1"
+	tc := tls.Client(c, cfg)
+	require.NoError(t, tc.Handshake())
+	return tc
+}
+
+// Shutdown with every kind of connection at once: a handler mid-response, an idle keep-alive
+// connection, a connection still in its TLS handshake (on plain sockets, one that sent
+// nothing), and a hijacked one. Serve returns ErrServerClosed at once, the idle connection is
+// closed at once, the hijacked one keeps working, and Shutdown returns nil once the response
+// is finished and the new connection went away.
+func TestShutdownWithConnectionsInEveryState(t *testing.T) {
+	for _, useTLS := range []bool{false, true} {
+		t.Run(map[bool]string{false: "plain", true: "TLS"}[useTLS], func(t *testing.T) {
+			var release event.Event
+			srv := &ghttp.Server{TLSConfig: serverTLS(t), ErrorLog: quietLog,
+				Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					switch r.URL.Path {
+					case "/slow":
+						_, _ = io.WriteString(w, "first;")
+						w.(http.Flusher).Flush()
+						if release.Wait(r.Context()) != nil {
+							return
+						}
+						_, _ = io.WriteString(w, "second")
+					case "/hijack":
+						c, buf, err := w.(http.Hijacker).Hijack()
+						if err != nil {
+							return
+						}
+						defer c.Close()
+						for {
+							line, err := buf.ReadString('\n')
+							if err != nil {
+								return
+							}
+							_, _ = buf.WriteString("echo " + line)
+							_ = buf.Flush()
+						}
+					default:
+						_, _ = io.WriteString(w, "fast")
+					}
+				})}
+			rig := startShutdownRig(t, srv, useTLS)
+
+			idle := dialClient(t, rig.Addr, useTLS)
+			_, err := io.WriteString(idle, "GET /fast HTTP/1.1\r\nHost: a\r\n\r\n")
+			require.NoError(t, err)
+			idleR := bufio.NewReader(idle)
+			resp, err := http.ReadResponse(idleR, nil)
+			require.NoError(t, err)
+			_, err = io.ReadAll(resp.Body)
+			require.NoError(t, err)
+
+			active := dialClient(t, rig.Addr, useTLS)
+			_, err = io.WriteString(active, "GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
+			require.NoError(t, err)
+			activeR := bufio.NewReader(active)
+			resp, err = http.ReadResponse(activeR, nil)
+			require.NoError(t, err)
+			first := make([]byte, len("first;"))
+			_, err = io.ReadFull(resp.Body, first)
+			require.NoError(t, err)
+
+			hijacked := dialClient(t, rig.Addr, useTLS)
+			_, err = io.WriteString(hijacked, "GET /hijack HTTP/1.1\r\nHost: a\r\n\r\nping\n")
+			require.NoError(t, err)
+			hijackedR := bufio.NewReader(hijacked)
+			line, err := hijackedR.ReadString('\n')
+			require.NoError(t, err)
+			assert.Equal(t, "echo ping\n", line)
+
+			fresh := netConnDial(t, rig.Addr) // no handshake, no request
+			require.NoError(t, fresh.SetDeadline(time.Now().Add(10*time.Second)))
+
+			shut := rig.shutdownAsync(testctx.Within(t, 10*time.Second))
+			assert.ErrorIs(t, recvWithin(t, rig.served, "Serve's return"), http.ErrServerClosed)
+			_, err = idleR.ReadByte()
+			assert.ErrorIs(t, err, io.EOF, "the idle connection is closed")
+			_, err = io.WriteString(hijacked, "still there\n")
+			require.NoError(t, err)
+			line, err = hijackedR.ReadString('\n')
+			require.NoError(t, err)
+			assert.Equal(t, "echo still there\n", line, "the hijacked connection is not the server's")
+			select {
+			case err := <-shut:
+				t.Fatalf("Shutdown returned %v with a response unfinished", err)
+			default:
+			}
+
+			release.Set()
+			rest, err := io.ReadAll(resp.Body)
+			require.NoError(t, err)
+			assert.Equal(t, "second", string(rest))
+			_, err = activeR.ReadByte()
+			assert.ErrorIs(t, err, io.EOF, "the active connection closes after its response")
+			require.NoError(t, fresh.Close())
+			assert.NoError(t, recvWithin(t, shut, "Shutdown's return"))
+
+			_, err = io.WriteString(hijacked, "after\n")
+			require.NoError(t, err)
+			line, err = hijackedR.ReadString('\n')
+			require.NoError(t, err)
+			assert.Equal(t, "echo after\n", line)
+			require.NoError(t, hijacked.Close())
+		})
+	}
+}
+
+// Shutdown whose context ends while a client stalls in its TLS handshake and a handler runs:
+// both connections are closed, the handler's greenlet killed, and Shutdown returns the
+// context's error without hanging.
+func TestShutdownContextEndsDuringAHandshake(t *testing.T) {
+	var inHandler event.Event
+	ended := make(chan error, 1)
+	srv := &ghttp.Server{TLSConfig: serverTLS(t), ErrorLog: quietLog,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			inHandler.Set()
+			ended <- scheduler.Sleep(r.Context(), time.Hour)
+		})}
+	rig := startShutdownRig(t, srv, true)
+	stalled := stallHandshake(t, rig.Addr)
+	require.NoError(t, stalled.SetDeadline(time.Now().Add(10*time.Second)))
+	active := dialClient(t, rig.Addr, true)
+	_, err := io.WriteString(active, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+	require.NoError(t, err)
+	waitFor(t, "the handler", inHandler.IsSet)
+
+	ctx, cancel := context.WithTimeout(bg, 50*ms)
+	defer cancel()
+	err = recvWithin(t, rig.shutdownAsync(ctx), "Shutdown's return")
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Error(t, recvWithin(t, ended, "the handler's end"))
+	assert.ErrorIs(t, recvWithin(t, rig.served, "Serve's return"), http.ErrServerClosed)
+	_, err = io.ReadAll(stalled)
+	assert.NoError(t, err, "the stalled handshake's connection is closed")
+	_, err = io.ReadAll(active)
+	assert.NoError(t, err, "the active connection is closed")
+}
+
+// A greenlet the handler left behind waits in a read of the request body when the handler
+// returns: the server must neither block the hub on the body (net/http's body takes a lock
+// around a read, and the server's drain and Close took it while the greenlet held it, waiting
+// on a socket only the blocked hub could wake), nor reuse the connection, whose body was cut
+// short. The read ends with http.ErrBodyReadAfterClose, the response comes with
+// "Connection: close", and another client is served meanwhile.
+func TestALeftBehindBodyReadDoesNotBlockTheHub(t *testing.T) {
+	ghttp.SetRSTAvoidanceDelay(t, 10*ms)
+	for _, useTLS := range []bool{false, true} {
+		t.Run(map[bool]string{false: "plain", true: "TLS"}[useTLS], func(t *testing.T) {
+			readErr := make(chan error, 1)
+			srv := &ghttp.Server{TLSConfig: serverTLS(t), ErrorLog: quietLog,
+				Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.URL.Path == "/other" {
+						_, _ = io.WriteString(w, "other")
+						return
+					}
+					var started event.Event
+					scheduler.Go(func() error {
+						first := make([]byte, 3)
+						_, err := io.ReadFull(r.Body, first)
+						started.Set()
+						if err == nil {
+							_, err = io.ReadAll(r.Body) // waits: the client sends no more
+						}
+						readErr <- err
+						return nil
+					})
+					_ = started.Wait(r.Context()) // the reader now waits in its second read
+				})}
+			hs := startServer(t, srv, useTLS)
+			c := dialClient(t, hs.Addr, useTLS)
+			_, err := io.WriteString(c, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc")
+			require.NoError(t, err)
+			br := bufio.NewReader(c)
+			resp, err := http.ReadResponse(br, nil)
+			require.NoError(t, err, "the response")
+			assert.True(t, resp.Close, "the body was cut short: the connection closes")
+			assert.ErrorIs(t, recvWithin(t, readErr, "the left-behind read's end"), http.ErrBodyReadAfterClose)
+			_, err = io.ReadAll(br)
+			assert.NoError(t, err, "the connection is closed")
+
+			other := dialClient(t, hs.Addr, useTLS)
+			_, err = io.WriteString(other, "GET /other HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+			require.NoError(t, err)
+			resp, err = http.ReadResponse(bufio.NewReader(other), nil)
+			require.NoError(t, err, "another client's response")
+			body, err := io.ReadAll(resp.Body)
+			require.NoError(t, err)
+			assert.Equal(t, "other", string(body))
+		})
+	}
+}
+
+// While a greenlet waits in a read of the request body, a second Read fails at once instead of
+// blocking the hub, and the handler's Close ends the first read
+// (http.ErrBodyReadAfterClose) without cancelling the request's context; the connection then
+// closes after the response, the body's end being unknown.
+func TestABodyReadInProgressMeetsASecondReadAndClose(t *testing.T) {
+	ghttp.SetRSTAvoidanceDelay(t, 10*ms)
+	type result struct{ second, first, ctx error }
+	results := make(chan result, 1)
+	srv := &ghttp.Server{ErrorLog: quietLog, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var started event.Event
+		firstErr := make(chan error, 1)
+		scheduler.Go(func() error {
+			started.Set()
+			_, err := io.ReadAll(r.Body) // waits: the client sends no body yet
+			firstErr <- err
+			return nil
+		})
+		_ = started.Wait(r.Context())
+		var res result
+		_, res.second = r.Body.Read(make([]byte, 1))
+		_ = r.Body.Close()
+		select {
+		case res.first = <-firstErr: // sent before Close returned
+		default:
+			res.first = errors.New("the read had not ended when Close returned")
+		}
+		res.ctx = r.Context().Err()
+		results <- res
+		_, _ = io.WriteString(w, "done")
+	})}
+	hs := startServer(t, srv, false)
+	c := dialClient(t, hs.Addr, false)
+	_, err := io.WriteString(c, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n")
+	require.NoError(t, err)
+	res := recvWithin(t, results, "the handler's results")
+	assert.ErrorContains(t, res.second, "concurrent Body.Read")
+	assert.ErrorIs(t, res.first, http.ErrBodyReadAfterClose)
+	assert.NoError(t, res.ctx, "the request's context")
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	require.NoError(t, err)
+	assert.True(t, resp.Close)
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	assert.Equal(t, "done", string(body))
+}
+
+// Server.Close while a handler's greenlet waits in a read of the request body: the handler is
+// killed, the read ends, and nothing hangs.
+func TestCloseWithABodyReadInProgress(t *testing.T) {
+	readErr := make(chan error, 1)
+	var reading event.Event
+	srv := &ghttp.Server{ErrorLog: quietLog, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scheduler.Go(func() error {
+			reading.Set()
+			_, err := io.ReadAll(r.Body)
+			readErr <- err
+			return nil
+		})
+		_ = scheduler.Sleep(r.Context(), time.Hour)
+	})}
+	hs := startServer(t, srv, false)
+	c := dialClient(t, hs.Addr, false)
+	_, err := io.WriteString(c, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n")
+	require.NoError(t, err)
+	waitFor(t, "the body's reader", reading.IsSet)
+	require.NoError(t, hs.Run(srv.Close))
+	assert.Error(t, recvWithin(t, readErr, "the read's end"))
+	_, err = io.ReadAll(c)
+	assert.NoError(t, err, "the connection is closed")
 }
