@@ -288,7 +288,8 @@ func (pc *persistConn) roundTrip(ctx context.Context, req *http.Request) (*http.
 		return nil, pc.fail(err)
 	}
 	resp.TLS = pc.tlsState
-	pc.keepAlive = !resp.Close && !r.Close && !t.DisableKeepAlives
+	// A 101 that switches nothing leaves the stream in an unknown state: net/http drops it too.
+	pc.keepAlive = !resp.Close && !r.Close && !t.DisableKeepAlives && resp.StatusCode >= 200
 	switch {
 	case resp.StatusCode == http.StatusSwitchingProtocols && isProtocolSwitchResponse(resp.StatusCode, resp.Header):
 		pc.detach()

@@ -508,3 +508,21 @@ func TestTransportAuditInformationalResponsesCountTowardsTheHeaderLimit(t *testi
 		})
 	}
 }
+
+// A 101 that switches nothing (no Upgrade) leaves the connection in an unknown state: net/http
+// does not reuse it.
+func TestTransportAuditBare101IsNotReused(t *testing.T) {
+	var conns atomic.Int32
+	base := keepServing(t, "HTTP/1.1 101 Switching Protocols\r\n\r\n", &conns)
+	forBoth(t, nil, func(t *testing.T, ctx context.Context, rt http.RoundTripper) {
+		conns.Store(0)
+		c := &http.Client{Transport: rt}
+		for range 2 {
+			resp, err := doReq(ctx, c, http.MethodGet, base, nil)
+			require.NoError(t, err)
+			assert.Equal(t, http.StatusSwitchingProtocols, resp.StatusCode)
+			_ = readAll(t, resp)
+		}
+		assert.Equal(t, int32(2), conns.Load())
+	})
+}
