@@ -136,10 +136,12 @@ func (e *expectContinueReader) Read(p []byte) (int, error) {
 	if e.closed {
 		return 0, http.ErrBodyReadAfterClose
 	}
-	if w := e.resp; w.canWriteContinue {
+	if w := e.resp; w.canWriteContinue && !w.writing {
 		w.canWriteContinue = false
+		w.writing = true
 		_, _ = w.c.bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n")
 		_ = w.c.bw.Flush()
+		w.endWrite()
 	}
 	n, err := e.body.Read(p)
 	if err == io.EOF {

@@ -393,6 +393,7 @@ func (c *conn) cleanup(p any) {
 	}
 	if w := c.inflight; w != nil {
 		c.watch.abort()
+		w.stopWrites()
 		_ = w.reqBody.Close()
 	}
 	c.close()

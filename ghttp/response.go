@@ -2,6 +2,7 @@ package ghttp
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/geventgo/geventgo/event"
 )
 
 // bufferBeforeChunking is how much of a response body is held back before the header is
@@ -30,6 +33,11 @@ const maxPostHandlerReadBytes = 256 << 10
 // leaves such a use undefined (its Hijack panics); here it fails and changes nothing.
 // WriteHeader is then ignored and logged, as net/http logs a superfluous call.
 var ErrHandlerReturned = errors.New("the handler has returned")
+
+// errConcurrentWrite is the cause of a ResponseWriter call that would write while another
+// greenlet's write of the same response waits on the connection (net/http leaves that
+// undefined: a data race).
+var errConcurrentWrite = errors.New("concurrent ResponseWriter write")
 
 // response is the http.ResponseWriter of one request (net/http's response, rewritten for one
 // greenlet: no locks, no atomics). Writes go to w (bufferBeforeChunking bytes), which drains into
@@ -50,6 +58,9 @@ type response struct {
 	tooLarge         bool // the request body was too large to drain: close with a FIN first
 	fullDuplex       bool
 	handlerDone      bool
+	writing          bool        // a greenlet's write of this response is in progress
+	writeWaited      bool        // stopWrites waits for that write to end
+	writeEnd         event.Event // set when it ends, if stopWrites waits
 
 	w  *bufio.Writer
 	cw chunkWriter
@@ -110,11 +121,17 @@ func (w *response) writeHeader(code int) {
 		w.canWriteContinue = false
 	}
 	if code >= 100 && code <= 199 && code != http.StatusSwitchingProtocols {
+		if w.writing {
+			w.c.srv.logf("http: response.WriteHeader(%d) from %s ignored: %v", code, callerOutside(), errConcurrentWrite)
+			return
+		}
+		w.writing = true
 		bw := w.c.bw
 		writeStatusLine(bw, w.req.ProtoAtLeast(1, 1), code, w.statusBuf[:])
 		_ = w.handlerHeader.WriteSubset(bw, excludedHeadersNoBody)
 		_, _ = bw.WriteString("\r\n")
 		_ = bw.Flush()
+		w.endWrite()
 		return
 	}
 	w.wroteHeader = true
@@ -140,9 +157,10 @@ func (w *response) Write(data []byte) (int, error) { return w.write(len(data), d
 func (w *response) WriteString(data string) (int, error) { return w.write(len(data), nil, data) }
 
 func (w *response) write(n int, b []byte, s string) (int, error) {
-	if err := w.usable("ResponseWriter.Write"); err != nil {
+	if err := w.startWrite("ResponseWriter.Write"); err != nil {
 		return 0, err
 	}
+	defer w.endWrite()
 	if w.c.hijackedv {
 		if n > 0 {
 			w.c.srv.logf("http: response.Write on hijacked connection from %s", callerOutside())
@@ -174,9 +192,10 @@ func (w *response) Flush() { _ = w.FlushError() }
 
 // FlushError is Flush reporting the error (what http.ResponseController.Flush calls).
 func (w *response) FlushError() error {
-	if err := w.usable("ResponseWriter.Flush"); err != nil {
+	if err := w.startWrite("ResponseWriter.Flush"); err != nil {
 		return err
 	}
+	defer w.endWrite()
 	if w.c.hijackedv {
 		return http.ErrHijacked
 	}
@@ -232,6 +251,41 @@ func (w *response) usable(op string) error {
 	return nil
 }
 
+// startWrite is usable for a call op that writes, and marks its write in progress: a write of
+// another greenlet meanwhile is refused, since the two would interleave their bytes in shared
+// buffers (and on TLS wait on crypto/tls's write lock, a sync.Mutex, on the hub's goroutine).
+func (w *response) startWrite(op string) error {
+	if err := w.usable(op); err != nil {
+		return err
+	}
+	if w.writing {
+		return &Error{Op: op, Err: errConcurrentWrite}
+	}
+	w.writing = true
+	return nil
+}
+
+// endWrite ends the write startWrite began, and wakes stopWrites if it waits for it.
+func (w *response) endWrite() {
+	w.writing = false
+	if w.writeWaited {
+		w.writeEnd.Set()
+	}
+}
+
+// stopWrites ends a write that a greenlet the handler left behind still waits in, by a past
+// write deadline, and waits for it to return, so that the server writes neither in the middle
+// of it nor into buffers it still uses; the response is then cut short. A blocking call: from
+// the connection's greenlet, once the handler has returned.
+func (w *response) stopWrites() {
+	if !w.writing {
+		return
+	}
+	w.writeWaited = true
+	_ = w.c.rwc.SetWriteDeadline(aLongTimeAgo)
+	_ = w.writeEnd.Wait(context.Background())
+}
+
 // Hijack hands the connection over to the handler (http.Hijacker): the returned net.Conn is the
 // server's cooperative *socket.Conn (or the *tls.Conn over it), and the ReadWriter holds what
 // was already read and not yet written. The server no longer touches the connection; the caller
@@ -239,10 +293,11 @@ func (w *response) usable(op string) error {
 // reads and around its writes: use it from one greenlet at a time in each direction, since a
 // second greenlet blocking on one of those locks would block the hub's goroutine.
 func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	if err := w.usable("ResponseWriter.Hijack"); err != nil {
+	if err := w.startWrite("ResponseWriter.Hijack"); err != nil {
 		// net/http panics after the handler returned; an error says the same.
 		return nil, nil, err
 	}
+	defer w.endWrite()
 	w.canWriteContinue = false
 	if w.wroteHeader {
 		_ = w.cw.flush()
@@ -282,6 +337,7 @@ func (w *response) bodyAllowed() bool { return bodyAllowedForStatus(w.status) }
 // written, the buffered body, the last chunk and trailers, and a flush.
 func (w *response) finishRequest() {
 	w.handlerDone = true
+	w.stopWrites()
 	if !w.wroteHeader {
 		w.writeHeader(http.StatusOK)
 	}

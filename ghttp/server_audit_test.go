@@ -547,3 +547,53 @@ func TestCloseWithABodyReadInProgress(t *testing.T) {
 	_, err = io.ReadAll(c)
 	assert.NoError(t, err, "the connection is closed")
 }
+
+// A greenlet the handler left behind waits in a write of the response (the client reads
+// nothing) when the handler returns: the server must not write the end of the response in
+// the middle of it (nor, on TLS, wait for crypto/tls's write lock on the hub's goroutine). The
+// write is ended, the response is cut short and the connection closed, the greenlet's next
+// write gets ErrHandlerReturned, and another client is served meanwhile.
+func TestALeftBehindWriteIsEndedWhenTheHandlerReturns(t *testing.T) {
+	for _, useTLS := range []bool{false, true} {
+		t.Run(map[bool]string{false: "plain", true: "TLS"}[useTLS], func(t *testing.T) {
+			writeErrs := make(chan error, 2)
+			srv := &ghttp.Server{TLSConfig: serverTLS(t), ErrorLog: quietLog,
+				Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.URL.Path == "/other" {
+						_, _ = io.WriteString(w, "other")
+						return
+					}
+					var started event.Event
+					scheduler.Go(func() error {
+						started.Set()
+						_, err := w.Write(make([]byte, 32<<20)) // more than the sockets hold
+						writeErrs <- err
+						_, err = io.WriteString(w, "more")
+						writeErrs <- err
+						return nil
+					})
+					_ = started.Wait(r.Context()) // the writer now waits on the socket
+				})}
+			hs := startServer(t, srv, useTLS)
+			c := dialClient(t, hs.Addr, useTLS)
+			_, err := io.WriteString(c, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+			require.NoError(t, err)
+
+			other := dialClient(t, hs.Addr, useTLS)
+			_, err = io.WriteString(other, "GET /other HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+			require.NoError(t, err)
+			resp, err := http.ReadResponse(bufio.NewReader(other), nil)
+			require.NoError(t, err, "another client's response")
+			body, err := io.ReadAll(resp.Body)
+			require.NoError(t, err)
+			assert.Equal(t, "other", string(body))
+
+			resp, err = http.ReadResponse(bufio.NewReader(c), nil)
+			require.NoError(t, err)
+			_, err = io.Copy(io.Discard, resp.Body)
+			assert.ErrorIs(t, err, io.ErrUnexpectedEOF, "the response is cut short, then the connection closed")
+			assert.Error(t, recvWithin(t, writeErrs, "the left-behind write's end"))
+			assert.ErrorIs(t, recvWithin(t, writeErrs, "the next write"), ghttp.ErrHandlerReturned)
+		})
+	}
+}
