@@ -360,6 +360,11 @@ func (pc *persistConn) readResponse(req *http.Request) (*http.Response, error) {
 	}
 	limit := t.maxResponseHeaderBytes()
 	pc.rd.limit = limit
+	// A close before the first byte is io.EOF, as net/http reports it (ReadResponse would say
+	// io.ErrUnexpectedEOF).
+	if _, err := pc.br.Peek(1); err != nil {
+		return nil, err
+	}
 	for {
 		resp, err := http.ReadResponse(pc.br, req)
 		if err != nil {

@@ -526,3 +526,13 @@ func TestTransportAuditBare101IsNotReused(t *testing.T) {
 		assert.Equal(t, int32(2), conns.Load())
 	})
 }
+
+// A server that closes the connection without a byte of response fails the request with
+// io.EOF, as net/http's Transport does: ReadResponse alone calls that io.ErrUnexpectedEOF.
+func TestTransportAuditCloseWithoutAnswerIsEOF(t *testing.T) {
+	base := rawAnswer(t, "")
+	forBoth(t, nil, func(t *testing.T, ctx context.Context, rt http.RoundTripper) {
+		_, err := doReq(ctx, &http.Client{Transport: rt}, http.MethodGet, base, nil)
+		assert.ErrorIs(t, err, io.EOF)
+	})
+}
