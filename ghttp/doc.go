@@ -87,7 +87,10 @@
 //     feature) and no io.ReaderFrom (sendfile).
 //   - On TLS, a client that closes while a handler runs is noticed by a one-byte read through
 //     crypto/tls in a greenlet started when the socket becomes readable, since a close_notify
-//     alert cannot be told from data by peeking at the socket.
+//     alert cannot be told from data by peeking at the socket. What crypto/tls writes is
+//     queued and sent outside it once the handshake is done, because its Read takes its write
+//     lock (a sync.Mutex) to send an alert: a write waiting on the socket under that lock would
+//     let one client's bad record block the hub. A hijacked *tls.Conn writes directly again.
 //
 // # What is written here and why
 //

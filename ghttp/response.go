@@ -287,11 +287,13 @@ func (w *response) stopWrites() {
 }
 
 // Hijack hands the connection over to the handler (http.Hijacker): the returned net.Conn is the
-// server's cooperative *socket.Conn (or the *tls.Conn over it), and the ReadWriter holds what
-// was already read and not yet written. The server no longer touches the connection; the caller
-// closes it, from a greenlet of the server's hub. A *tls.Conn takes sync.Mutex locks around its
-// reads and around its writes: use it from one greenlet at a time in each direction, since a
-// second greenlet blocking on one of those locks would block the hub's goroutine.
+// server's cooperative *socket.Conn (or the *tls.Conn over it, whose NetConn wraps the
+// *socket.Conn), and the ReadWriter holds what was already read and not yet written. The server
+// no longer touches the connection; the caller closes it, from a greenlet of the server's hub.
+// A *tls.Conn takes sync.Mutex locks around its reads and around its writes, and its Read also
+// takes the write lock to send an alert (a record it cannot decrypt) or a KeyUpdate: a greenlet
+// blocking on one of those locks blocks the hub's goroutine, so use it from one greenlet at a
+// time, or read in one while another writes only if that write never waits on the socket.
 func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err := w.startWrite("ResponseWriter.Hijack"); err != nil {
 		// net/http panics after the handler returned; an error says the same.

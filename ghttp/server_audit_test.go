@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -595,5 +596,74 @@ func TestALeftBehindWriteIsEndedWhenTheHandlerReturns(t *testing.T) {
 			assert.Error(t, recvWithin(t, writeErrs, "the left-behind write's end"))
 			assert.ErrorIs(t, recvWithin(t, writeErrs, "the next write"), ghttp.ErrHandlerReturned)
 		})
+	}
+}
+
+// A TLS client that stops reading a large response and sends a record the server cannot
+// decrypt, read by the background read or, in full duplex, by a greenlet reading the request
+// body: crypto/tls then sends a bad_record_mac alert, which needs its write lock, a sync.Mutex
+// held by the response's write waiting on the socket. The alert once waited for that lock on
+// the hub's goroutine, which no other greenlet could then run on: one client stopped every
+// connection of the hub. Now the read fails and other clients are served.
+func TestATLSAlertDuringABlockedWriteDoesNotBlockTheHub(t *testing.T) {
+	for _, duplex := range []bool{false, true} {
+		t.Run(map[bool]string{false: "background read", true: "full-duplex body read"}[duplex], func(t *testing.T) {
+			testTLSAlertDuringABlockedWrite(t, duplex)
+		})
+	}
+}
+
+func testTLSAlertDuringABlockedWrite(t *testing.T, duplex bool) {
+	var writing atomic.Bool
+	readErr := make(chan error, 1)
+	srv := &ghttp.Server{TLSConfig: serverTLS(t), ErrorLog: quietLog,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/other" {
+				_, _ = io.WriteString(w, "other")
+				return
+			}
+			if duplex {
+				_ = http.NewResponseController(w).EnableFullDuplex()
+				scheduler.Go(func() error {
+					_, err := io.ReadAll(r.Body)
+					readErr <- err
+					return nil
+				})
+			}
+			big := make([]byte, 32<<20) // more than the sockets' buffers hold
+			writing.Store(true)
+			_, _ = w.Write(big) // waits on the socket from within crypto/tls: nobody reads
+			if !duplex {
+				readErr <- r.Context().Err() // the background read failed: the client is gone
+			}
+		})}
+	hs := startServer(t, srv, true)
+	c, hc := dialAudit(t, auditServer{addr: hs.Addr}, true)
+	req := "GET / HTTP/1.1\r\nHost: a\r\n\r\n"
+	if duplex {
+		req = "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n"
+	}
+	_, err := io.WriteString(c, req)
+	require.NoError(t, err)
+	waitFor(t, "the handler's write", writing.Load)
+	// An application-data record of 32 bytes the server cannot decrypt.
+	garbage := append([]byte{0x17, 0x03, 0x03, 0x00, 0x20}, make([]byte, 32)...)
+	_, err = hc.Conn.Write(garbage)
+	require.NoError(t, err)
+
+	other := dialClient(t, hs.Addr, true)
+	_, err = io.WriteString(other, "GET /other HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+	require.NoError(t, err)
+	resp, err := http.ReadResponse(bufio.NewReader(other), nil)
+	require.NoError(t, err, "another client's response")
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	assert.Equal(t, "other", string(body))
+	if duplex {
+		assert.ErrorContains(t, recvWithin(t, readErr, "the body read's end"), "bad record MAC")
+	}
+	require.NoError(t, hc.Conn.Close()) // the blocked write fails
+	if !duplex {
+		assert.ErrorIs(t, recvWithin(t, readErr, "the handler's end"), context.Canceled)
 	}
 }
