@@ -136,6 +136,7 @@ func (t *Transport) roundTrip(req *http.Request) (*http.Response, error) {
 	}
 	st := t.state(h)
 	key := connKey{scheme: req.URL.Scheme, addr: canonicalAddr(req.URL)}
+	orig := req
 	for {
 		pc, err := st.getConn(ctx, key)
 		if err != nil {
@@ -143,6 +144,7 @@ func (t *Transport) roundTrip(req *http.Request) (*http.Response, error) {
 		}
 		resp, err := pc.roundTrip(ctx, req)
 		if err == nil {
+			resp.Request = orig // the caller's request, not a replay's clone (net/http's too)
 			return resp, nil
 		}
 		if !pc.retryable(ctx, req, err) {

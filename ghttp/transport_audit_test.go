@@ -536,3 +536,30 @@ func TestTransportAuditCloseWithoutAnswerIsEOF(t *testing.T) {
 		assert.ErrorIs(t, err, io.EOF)
 	})
 }
+
+// After a replay on a new connection, resp.Request is still the request the caller made.
+func TestTransportAuditReplayKeepsTheCallersRequest(t *testing.T) {
+	forBoth(t, nil, func(t *testing.T, ctx context.Context, rt http.RoundTripper) {
+		base := rawServer(t, func(n int, c net.Conn) {
+			br := bufio.NewReader(c)
+			req, err := http.ReadRequest(br)
+			if err != nil {
+				return
+			}
+			_, _ = io.Copy(io.Discard, req.Body)
+			_, _ = fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nconn%d;", n)
+			// The next request on the connection is read, then left unanswered.
+			_, _ = http.ReadRequest(br)
+		})
+		c := &http.Client{Transport: rt}
+		for _, want := range []string{"conn0;", "conn1;"} { // the second one replayed
+			req, err := http.NewRequestWithContext(ctx, http.MethodPut, base, strings.NewReader("body"))
+			require.NoError(t, err)
+			req.Header.Set("Idempotency-Key", "k")
+			resp, err := c.Do(req)
+			require.NoError(t, err)
+			assert.Same(t, req, resp.Request)
+			assert.Equal(t, want, readAll(t, resp))
+		}
+	})
+}
