@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -665,5 +666,101 @@ func testTLSAlertDuringABlockedWrite(t *testing.T, duplex bool) {
 	require.NoError(t, hc.Conn.Close()) // the blocked write fails
 	if !duplex {
 		assert.ErrorIs(t, recvWithin(t, readErr, "the handler's end"), context.Canceled)
+	}
+}
+
+// timeoutCase is a client's script against a server with some timeouts, summed up in words
+// that must be the same for ours and net/http's Server.
+type timeoutCase struct {
+	name   string
+	tos    timeouts
+	script func(t *testing.T, c net.Conn, br *bufio.Reader) string
+}
+
+// exchangeOne sends one request on c and returns "200 <body>", or how the read failed.
+func exchangeOne(t *testing.T, c net.Conn, br *bufio.Reader, path string) string {
+	t.Helper()
+	if _, err := io.WriteString(c, "GET "+path+" HTTP/1.1\r\nHost: a\r\n\r\n"); err != nil {
+		return "write failed"
+	}
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		return "no response"
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "body cut short"
+	}
+	return fmt.Sprintf("%d %s", resp.StatusCode, body)
+}
+
+// closedWithin reads from br until the server closes and says whether that took at least min.
+func closedWithin(br *bufio.Reader, start time.Time, minimum time.Duration) string {
+	_, err := io.ReadAll(br)
+	switch {
+	case err != nil:
+		return "not closed: " + err.Error()
+	case time.Since(start) < minimum:
+		return "closed early"
+	}
+	return "closed"
+}
+
+// The timeouts start and end where net/http's do: IdleTimeout between requests, falling back
+// to ReadTimeout; ReadHeaderTimeout from the first byte of a request after the first;
+// WriteTimeout from the end of each request's header.
+//
+// Timing-sensitive by nature: each case lets a timeout pass or not, with margins of at least
+// twice the smaller duration (timers fire late, never early: "closed early" allows 20 ms).
+func TestTimeoutsStartAndEndAsNetHTTPs(t *testing.T) {
+	cases := []timeoutCase{
+		{name: "idle falls back to ReadTimeout", tos: timeouts{read: 100 * ms},
+			script: func(t *testing.T, c net.Conn, br *bufio.Reader) string {
+				first := exchangeOne(t, c, br, "/")
+				return first + "; " + closedWithin(br, time.Now(), 80*ms)
+			}},
+		{name: "ReadHeaderTimeout waits for the next request's first byte", tos: timeouts{readHeader: 50 * ms, idle: 5 * time.Second},
+			script: func(t *testing.T, c net.Conn, br *bufio.Reader) string {
+				first := exchangeOne(t, c, br, "/")
+				time.Sleep(200 * ms) // idle for four ReadHeaderTimeouts: within IdleTimeout
+				return first + "; " + exchangeOne(t, c, br, "/")
+			}},
+		{name: "ReadHeaderTimeout bounds a header begun", tos: timeouts{readHeader: 100 * ms, idle: 5 * time.Second},
+			script: func(t *testing.T, c net.Conn, br *bufio.Reader) string {
+				first := exchangeOne(t, c, br, "/")
+				start := time.Now()
+				_, _ = io.WriteString(c, "GET / HTTP/1.1\r\n")
+				return first + "; " + closedWithin(br, start, 80*ms)
+			}},
+		{name: "WriteTimeout is renewed by each request", tos: timeouts{write: 300 * ms},
+			script: func(t *testing.T, c net.Conn, br *bufio.Reader) string {
+				return exchangeOne(t, c, br, "/sleep") + "; " + exchangeOne(t, c, br, "/sleep")
+			}},
+		{name: "WriteTimeout ends a late response", tos: timeouts{write: 100 * ms},
+			script: func(t *testing.T, c net.Conn, br *bufio.Reader) string {
+				return exchangeOne(t, c, br, "/slow")
+			}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var got [2]string
+			for i, netHTTP := range []bool{true, false} {
+				var s auditServer
+				h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					switch r.URL.Path {
+					case "/sleep": // 200 ms of a 300 ms WriteTimeout
+						_ = s.sleep(r.Context(), 200*ms)
+					case "/slow": // past a 100 ms WriteTimeout
+						_ = s.sleep(r.Context(), 300*ms)
+					}
+					_, _ = io.WriteString(w, "ok")
+				})
+				s = startAuditServer(t, netHTTP, false, tc.tos, h)
+				c, _ := dialAudit(t, s, false)
+				got[i] = tc.script(t, c, bufio.NewReader(c))
+			}
+			assert.Equal(t, got[0], got[1], "net/http's outcome, then ours")
+			assert.NotContains(t, got[1], "early")
+		})
 	}
 }
