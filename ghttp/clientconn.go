@@ -268,7 +268,9 @@ func (pc *persistConn) roundTrip(ctx context.Context, req *http.Request) (*http.
 	pc.rd.respBytes = 0
 	pc.writer, pc.writerRan, pc.writeErr = nil, false, nil
 	r := req
-	if t.DisableKeepAlives && !req.Close {
+	// With DisableKeepAlives a request says "Connection: close", unless it asks for a protocol
+	// switch, which its "Connection: Upgrade" would contradict (net/http leaves those alone too).
+	if t.DisableKeepAlives && !req.Close && !isProtocolSwitchRequest(req.Header) {
 		r = new(http.Request)
 		*r = *req
 		r.Close = true
@@ -300,6 +302,12 @@ func (pc *persistConn) roundTrip(ctx context.Context, req *http.Request) (*http.
 		resp.Body = &bodyEOF{pc: pc, body: resp.Body}
 	}
 	return resp, nil
+}
+
+// isProtocolSwitchRequest reports whether a request asks for a protocol switch: an Upgrade
+// field and the Upgrade token in Connection.
+func isProtocolSwitchRequest(h http.Header) bool {
+	return h.Get("Upgrade") != "" && headerValuesContainToken(h["Connection"], "Upgrade")
 }
 
 // startWriter spawns the greenlet that writes request r (req, or the copy roundTrip made) and

@@ -563,3 +563,30 @@ func TestTransportAuditReplayKeepsTheCallersRequest(t *testing.T) {
 		}
 	})
 }
+
+// With DisableKeepAlives a protocol switch request is not given "Connection: close", which
+// would contradict its "Connection: Upgrade".
+func TestTransportAuditDisableKeepAlivesLeavesUpgradeAlone(t *testing.T) {
+	got := make(chan []string, 2)
+	base := rawServer(t, func(_ int, c net.Conn) {
+		req, err := http.ReadRequest(bufio.NewReader(c))
+		if err != nil {
+			return
+		}
+		got <- req.Header.Values("Connection")
+		_, _ = io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")
+	})
+	forBoth(t, func(gt *ghttp.Transport, nt *http.Transport) {
+		gt.DisableKeepAlives, nt.DisableKeepAlives = true, true
+	}, func(t *testing.T, ctx context.Context, rt http.RoundTripper) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base, nil)
+		require.NoError(t, err)
+		req.Header.Set("Connection", "Upgrade")
+		req.Header.Set("Upgrade", "echo")
+		resp, err := (&http.Client{Transport: rt}).Do(req)
+		require.NoError(t, err)
+		assert.Equal(t, http.StatusSwitchingProtocols, resp.StatusCode)
+		require.NoError(t, resp.Body.Close())
+		assert.Equal(t, []string{"Upgrade"}, <-got)
+	})
+}
