@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -763,4 +764,25 @@ func TestTimeoutsStartAndEndAsNetHTTPs(t *testing.T) {
 			assert.NotContains(t, got[1], "early")
 		})
 	}
+}
+
+// WriteTimeout still ends a TLS response nobody reads, now that crypto/tls's writes are queued
+// and sent outside it.
+func TestWriteTimeoutEndsATLSResponseNobodyReads(t *testing.T) {
+	writeErr := make(chan error, 1)
+	srv := &ghttp.Server{TLSConfig: serverTLS(t), WriteTimeout: 50 * ms, ErrorLog: quietLog,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			chunk := make([]byte, 1<<16)
+			for {
+				if _, err := w.Write(chunk); err != nil {
+					writeErr <- err
+					return
+				}
+			}
+		})}
+	hs := startServer(t, srv, true)
+	c := dialClient(t, hs.Addr, true)
+	_, err := io.WriteString(c, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+	require.NoError(t, err)
+	assert.ErrorIs(t, recvWithin(t, writeErr, "the write's timeout"), os.ErrDeadlineExceeded)
 }
