@@ -64,7 +64,10 @@ type Server struct {
 	// MaxHeaderBytes bounds the size of a request header (DefaultMaxHeaderBytes when zero);
 	// a larger one gets 431.
 	MaxHeaderBytes int
-	// ConnState, if set, is called in the connection's greenlet when it changes state.
+	// ConnState, if set, is called when a connection changes state: in the connection's
+	// greenlet, but StateNew in the greenlet serving the listener (before the connection's
+	// starts), and a StateClosed that comes before the connection's greenlet started (the
+	// server stopped first) there too or on the hub, where the hook must not block.
 	ConnState func(net.Conn, http.ConnState)
 	// ErrorLog receives the errors net/http's server would log (log's standard logger when
 	// nil), in net/http's words.
