@@ -3,17 +3,21 @@ package ghttp
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"container/list"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net"
 	"net/http"
 	"os"
 	"slices"
+	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -267,14 +271,7 @@ func (pc *persistConn) roundTrip(ctx context.Context, req *http.Request) (*http.
 	pc.arm(ctx)
 	pc.rd.respBytes = 0
 	pc.writer, pc.writerRan, pc.writeErr = nil, false, nil
-	r := req
-	// With DisableKeepAlives a request says "Connection: close", unless it asks for a protocol
-	// switch, which its "Connection: Upgrade" would contradict (net/http leaves those alone too).
-	if t.DisableKeepAlives && !req.Close && !isProtocolSwitchRequest(req.Header) {
-		r = new(http.Request)
-		*r = *req
-		r.Close = true
-	}
+	r, addedGzip := pc.outgoing(req)
 	if r.Body != nil && r.Body != http.NoBody {
 		r = pc.startWriter(req, r)
 	} else if err := pc.writeRequest(r); err != nil {
@@ -299,9 +296,48 @@ func (pc *persistConn) roundTrip(ctx context.Context, req *http.Request) (*http.
 	case resp.Body == http.NoBody:
 		pc.finish(true)
 	default:
-		resp.Body = &bodyEOF{pc: pc, body: resp.Body}
+		body := &bodyEOF{pc: pc, body: resp.Body}
+		resp.Body = body
+		if addedGzip && strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
+			resp.Body = &gzipBody{body: body}
+			resp.Header.Del("Content-Encoding")
+			resp.Header.Del("Content-Length")
+			resp.ContentLength = -1
+			resp.Uncompressed = true
+		}
 	}
 	return resp, nil
+}
+
+// outgoing returns the request to write: req itself, or a copy that says "Connection: close"
+// (DisableKeepAlives) or asks for gzip, which addedGzip reports. With DisableKeepAlives a
+// protocol switch request is left alone, as net/http leaves it: "Connection: close" would
+// contradict its "Connection: Upgrade".
+func (pc *persistConn) outgoing(req *http.Request) (r *http.Request, addedGzip bool) {
+	t := pc.st.t
+	closing := t.DisableKeepAlives && !req.Close && !isProtocolSwitchRequest(req.Header)
+	addedGzip = t.asksGzip(req)
+	if !closing && !addedGzip {
+		return req, false
+	}
+	r = new(http.Request)
+	*r = *req
+	r.Close = r.Close || closing
+	if addedGzip {
+		r.Header = make(http.Header, len(req.Header)+1)
+		maps.Copy(r.Header, req.Header) // the values are shared: Request.Write only reads them
+		r.Header["Accept-Encoding"] = []string{"gzip"}
+	}
+	return r, addedGzip
+}
+
+// asksGzip reports whether the Transport asks for a gzip response to req and decodes it, as
+// net/http's does: not with DisableCompression, nor when the caller chose an encoding itself,
+// nor for a Range (a part of a gzip stream cannot be decoded), nor for HEAD (some servers
+// answer that one wrongly).
+func (t *Transport) asksGzip(req *http.Request) bool {
+	return !t.DisableCompression && req.Method != http.MethodHead &&
+		headerGet(req.Header, "Accept-Encoding") == "" && headerGet(req.Header, "Range") == ""
 }
 
 // isProtocolSwitchRequest reports whether a request asks for a protocol switch: an Upgrade
@@ -511,6 +547,82 @@ func (b *bodyEOF) Close() error {
 	b.err = errReadOnClosedResBody
 	return nil
 }
+
+// gzipReaders holds the decoders of gzip bodies between responses, as net/http pools them.
+var gzipReaders sync.Pool
+
+// gzipBody decodes a gzip response body the Transport asked for. The decoder is taken at the
+// first Read and given back at the stream's end or at Close.
+type gzipBody struct {
+	body *bodyEOF
+	zr   *gzip.Reader
+	err  error // what Read returns once the stream ended, failed or was closed
+}
+
+func (gz *gzipBody) Read(p []byte) (int, error) {
+	if gz.err != nil {
+		return 0, gz.err
+	}
+	if err := gz.body.pc.st.h.CheckWait(); err != nil {
+		return 0, &Error{Op: "response body Read", Err: err}
+	}
+	if gz.zr == nil {
+		zr, err := newGzipReader(gz.body)
+		if err != nil {
+			gz.err = err
+			return 0, err
+		}
+		gz.zr = zr
+	}
+	n, err := gz.zr.Read(p)
+	if err != nil {
+		gz.err = err
+		gz.release()
+	}
+	return n, err
+}
+
+func (gz *gzipBody) Close() error {
+	if err := gz.body.Close(); err != nil {
+		return err // not from a greenlet of the hub: nothing changed
+	}
+	gz.release()
+	gz.err = errReadOnClosedResBody
+	return nil
+}
+
+// release gives the decoder back to the pool.
+func (gz *gzipBody) release() {
+	if gz.zr != nil {
+		putGzipReader(gz.zr)
+		gz.zr = nil
+	}
+}
+
+// newGzipReader returns a pooled decoder reading r, whose gzip header it has read.
+func newGzipReader(r io.Reader) (*gzip.Reader, error) {
+	zr, _ := gzipReaders.Get().(*gzip.Reader)
+	if zr == nil {
+		return gzip.NewReader(r)
+	}
+	if err := zr.Reset(r); err != nil {
+		putGzipReader(zr)
+		return nil, err
+	}
+	return zr, nil
+}
+
+// putGzipReader pools a decoder, pointed first at an empty flate.Reader so that it keeps
+// neither the body nor a bufio.Reader of its own.
+func putGzipReader(zr *gzip.Reader) {
+	_ = zr.Reset(eofReader{})
+	gzipReaders.Put(zr)
+}
+
+type eofReader struct{}
+
+func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
+func (eofReader) ReadByte() (byte, error)  { return 0, io.EOF }
 
 // probeBody does in the writer's greenlet what Request.Write would do from a goroutine of its
 // own, where a cooperative body cannot be read (and waiting for which blocks the hub): for a

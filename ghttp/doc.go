@@ -62,7 +62,9 @@
 // http.Client puts it in the request's context; net/http's Client also starts a timer goroutine
 // per request for any RoundTripper it does not know, which only closes the deprecated
 // Request.Cancel channel (bound requests with a context deadline to avoid it). Response bodies
-// are read cooperatively, from greenlets of the Transport's hub.
+// are read cooperatively, from greenlets of the Transport's hub. As net/http's Transport does,
+// it asks for gzip and decodes the response transparently (Response.Uncompressed), unless
+// DisableCompression is set or the request names its own Accept-Encoding.
 //
 // # Differences from net/http
 //

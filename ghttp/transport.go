@@ -38,8 +38,7 @@ const defaultMaxResponseHeaderBytes = 10 << 20
 // it binds again to the next one. A response body is read from greenlets of that hub.
 // CloseIdleConnections may be called from any goroutine.
 //
-// Not supported: proxies (Proxy, the HTTP_PROXY environment variables), HTTP/2, transparent
-// gzip (no Accept-Encoding is added, so bodies come as the server sends them), "Expect:
+// Not supported: proxies (Proxy, the HTTP_PROXY environment variables), HTTP/2, "Expect:
 // 100-continue" waits (the body is sent at once, as net/http does with ExpectContinueTimeout
 // zero), internationalised host names (give the punycode form).
 type Transport struct {
@@ -70,6 +69,12 @@ type Transport struct {
 	ResponseHeaderTimeout time.Duration
 	// MaxResponseHeaderBytes bounds a response header; zero means 10 MiB.
 	MaxResponseHeaderBytes int64
+	// DisableCompression stops the Transport from asking for gzip: by default a request
+	// without Accept-Encoding or Range, other than HEAD, goes with "Accept-Encoding: gzip",
+	// and a gzip response to it is decoded as it is read (Content-Encoding and Content-Length
+	// removed, ContentLength -1, Uncompressed set). A caller that asks for an encoding itself
+	// gets the body as sent.
+	DisableCompression bool
 
 	hub scheduler.Binding
 	st  *transportState // the bound hub's connections; hub-affine

@@ -2,6 +2,7 @@ package ghttp_test
 
 import (
 	"bufio"
+	"compress/gzip"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -589,4 +590,139 @@ func TestTransportAuditDisableKeepAlivesLeavesUpgradeAlone(t *testing.T) {
 		require.NoError(t, resp.Body.Close())
 		assert.Equal(t, []string{"Upgrade"}, <-got)
 	})
+}
+
+// gzipHandler answers "hello, compressed" gzipped when the request accepts gzip, and reports
+// the Accept-Encoding it got.
+func gzipHandler(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Accept-Encoding", r.Header.Get("Accept-Encoding"))
+	if !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+		_, _ = io.WriteString(w, "hello, plain")
+		return
+	}
+	w.Header().Set("Content-Encoding", "gzip")
+	zw := gzip.NewWriter(w)
+	_, _ = io.WriteString(zw, "hello, compressed")
+	_ = zw.Close()
+}
+
+// net/http's Transport asks for gzip and decodes it, unless DisableCompression, or the caller
+// asked for an encoding itself (then the body is left as sent), or a Range, or for HEAD.
+func TestTransportAuditTransparentGzip(t *testing.T) {
+	var cc connCounter
+	ts := newHTTPTest(t, http.HandlerFunc(gzipHandler), false, &cc)
+	forBoth(t, nil, func(t *testing.T, ctx context.Context, rt http.RoundTripper) {
+		cc.opened.Store(0)
+		c := &http.Client{Transport: rt}
+		resp, err := doReq(ctx, c, http.MethodGet, ts.URL, nil)
+		require.NoError(t, err)
+		assert.Equal(t, "gzip", resp.Header.Get("X-Accept-Encoding"))
+		assert.Equal(t, "hello, compressed", readAll(t, resp))
+		assert.True(t, resp.Uncompressed)
+		assert.Equal(t, int64(-1), resp.ContentLength)
+		assert.Empty(t, resp.Header.Get("Content-Encoding"))
+		assert.Empty(t, resp.Header.Get("Content-Length"))
+
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, ts.URL, nil)
+		require.NoError(t, err)
+		req.Header.Set("Accept-Encoding", "gzip")
+		resp, err = c.Do(req)
+		require.NoError(t, err)
+		assert.False(t, resp.Uncompressed)
+		assert.Equal(t, "gzip", resp.Header.Get("Content-Encoding"))
+		zr, err := gzip.NewReader(strings.NewReader(readAll(t, resp)))
+		require.NoError(t, err)
+		b, err := io.ReadAll(zr)
+		require.NoError(t, err)
+		assert.Equal(t, "hello, compressed", string(b))
+
+		req, err = http.NewRequestWithContext(ctx, http.MethodGet, ts.URL, nil)
+		require.NoError(t, err)
+		req.Header.Set("Range", "bytes=0-1")
+		resp, err = c.Do(req)
+		require.NoError(t, err)
+		assert.Empty(t, resp.Header.Get("X-Accept-Encoding"), "a Range")
+		assert.Equal(t, "hello, plain", readAll(t, resp))
+
+		resp, err = doReq(ctx, c, http.MethodHead, ts.URL, nil)
+		require.NoError(t, err)
+		assert.Empty(t, resp.Header.Get("X-Accept-Encoding"), "HEAD")
+		_ = readAll(t, resp)
+		assert.Equal(t, int32(1), cc.opened.Load(), "the connection is reused after a gzip body")
+	})
+	forBoth(t, func(gt *ghttp.Transport, nt *http.Transport) {
+		gt.DisableCompression, nt.DisableCompression = true, true
+	}, func(t *testing.T, ctx context.Context, rt http.RoundTripper) {
+		resp, err := doReq(ctx, &http.Client{Transport: rt}, http.MethodGet, ts.URL, nil)
+		require.NoError(t, err)
+		assert.Empty(t, resp.Header.Get("X-Accept-Encoding"))
+		assert.Equal(t, "hello, plain", readAll(t, resp))
+	})
+}
+
+// A "gzip" body that is not gzip fails its Read with gzip's error; an empty one reads as empty.
+func TestTransportAuditBadGzipBodies(t *testing.T) {
+	for _, tc := range []struct{ name, answer, want string }{
+		{"not gzip", "Content-Length: 24\r\n\r\nthis is not gzip at all!", gzip.ErrHeader.Error()},
+		{"empty", "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var conns atomic.Int32
+			base := keepServing(t, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n"+tc.answer, &conns)
+			forBoth(t, nil, func(t *testing.T, ctx context.Context, rt http.RoundTripper) {
+				resp, err := doReq(ctx, &http.Client{Transport: rt}, http.MethodGet, base, nil)
+				require.NoError(t, err)
+				b, err := io.ReadAll(resp.Body)
+				if tc.want != "" {
+					assert.EqualError(t, err, tc.want)
+				} else {
+					assert.NoError(t, err)
+					assert.Empty(t, b)
+				}
+				require.NoError(t, resp.Body.Close())
+				_, err = resp.Body.Read(make([]byte, 1))
+				assert.EqualError(t, err, "http: read on closed response body")
+			})
+		})
+	}
+}
+
+// A gzip body closed before its end closes the connection; a context cancelled while it is
+// read ends the read with the context's error.
+func TestTransportAuditGzipBodyCutShort(t *testing.T) {
+	var cc connCounter
+	release := make(chan struct{})
+	ts := newHTTPTest(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Encoding", "gzip")
+		zw := gzip.NewWriter(w)
+		_, _ = io.WriteString(zw, "early;")
+		_ = zw.Flush()
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}), false, &cc)
+	t.Cleanup(func() { close(release) }) // before ts.Close, which waits for the handlers
+	c := &http.Client{Transport: &ghttp.Transport{}}
+	inHub(t, func(ctx context.Context) error {
+		for _, cancelIt := range []bool{false, true} {
+			cctx, cancel := context.WithCancel(ctx)
+			resp, err := doReq(cctx, c, http.MethodGet, ts.URL, nil)
+			require.NoError(t, err)
+			first := make([]byte, len("early;"))
+			_, err = io.ReadFull(resp.Body, first)
+			require.NoError(t, err)
+			assert.Equal(t, "early;", string(first))
+			if cancelIt {
+				scheduler.Go(func() error { cancel(); return nil }) // runs once the read below waits
+				_, err = resp.Body.Read(make([]byte, 10))
+				assert.ErrorIs(t, err, context.Canceled)
+			}
+			require.NoError(t, resp.Body.Close())
+			cancel()
+		}
+		return nil
+	})
+	assert.Equal(t, int32(2), cc.opened.Load(), "no connection reused after a cut body")
 }
