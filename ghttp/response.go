@@ -274,15 +274,19 @@ func (w *response) endWrite() {
 }
 
 // stopWrites ends a write that a greenlet the handler left behind still waits in, by a past
-// write deadline, and waits for it to return, so that the server writes neither in the middle
-// of it nor into buffers it still uses; the response is then cut short. A blocking call: from
-// the connection's greenlet, once the handler has returned.
+// write deadline (and by closing the request body, which a first write drains), and waits for
+// it to return, so that the server writes neither in the middle of it nor into buffers it
+// still uses; the response is then cut short. A blocking call: from the connection's
+// greenlet, once the handler has returned.
 func (w *response) stopWrites() {
 	if !w.writing {
 		return
 	}
 	w.writeWaited = true
 	_ = w.c.rwc.SetWriteDeadline(aLongTimeAgo)
+	if w.tracker != nil && w.tracker.reading {
+		_ = w.tracker.Close()
+	}
 	_ = w.writeEnd.Wait(context.Background())
 }
 

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -785,4 +786,29 @@ func TestWriteTimeoutEndsATLSResponseNobodyReads(t *testing.T) {
 	_, err := io.WriteString(c, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")
 	require.NoError(t, err)
 	assert.ErrorIs(t, recvWithin(t, writeErr, "the write's timeout"), os.ErrDeadlineExceeded)
+}
+
+// A greenlet the handler left behind writes the response's first bytes, which first drains the
+// unread request body, and waits there for a client that sends none: the handler's return
+// ends that read too, and the connection closes, instead of waiting for the body for good.
+func TestALeftBehindWriteDrainingTheBodyIsEnded(t *testing.T) {
+	ghttp.SetRSTAvoidanceDelay(t, 10*ms)
+	writeErr := make(chan error, 1)
+	srv := &ghttp.Server{ErrorLog: quietLog, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var started event.Event
+		scheduler.Go(func() error {
+			started.Set()
+			_, err := io.WriteString(w, strings.Repeat("x", 4096)) // more than is held back
+			writeErr <- err
+			return nil
+		})
+		_ = started.Wait(r.Context()) // the writer now waits in the body's drain
+	})}
+	hs := startServer(t, srv, false)
+	c := dialClient(t, hs.Addr, false)
+	_, err := io.WriteString(c, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n")
+	require.NoError(t, err)
+	recvWithin(t, writeErr, "the write's end") // its bytes may have gone to a buffer only
+	_, err = io.ReadAll(c)
+	assert.NoError(t, err, "the connection is closed")
 }
