@@ -178,12 +178,16 @@ func (pc *persistConn) handshake(ctx context.Context) error {
 		}
 	}
 	err := tc.Handshake()
-	if err != nil {
-		if !hsDL.IsZero() && errors.Is(err, os.ErrDeadlineExceeded) && !pc.canceled {
-			err = errTLSHandshakeTimeout
-		} else {
-			err = pc.mapErr(err)
-		}
+	var rhe tls.RecordHeaderError
+	switch {
+	case err == nil:
+	case !hsDL.IsZero() && errors.Is(err, os.ErrDeadlineExceeded) && !pc.canceled:
+		err = errTLSHandshakeTimeout
+	case errors.As(err, &rhe) && string(rhe.RecordHeader[:]) == "HTTP/":
+		// net/http's words for it, with the TLS error kept in the chain.
+		err = fmt.Errorf("http: server gave HTTP response to HTTPS client: %w", err)
+	default:
+		err = pc.mapErr(err)
 	}
 	pc.disarm()
 	if err != nil {

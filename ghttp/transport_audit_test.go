@@ -726,3 +726,20 @@ func TestTransportAuditGzipBodyCutShort(t *testing.T) {
 	})
 	assert.Equal(t, int32(2), cc.opened.Load(), "no connection reused after a cut body")
 }
+
+// An https request to a plain HTTP server fails in net/http's words; the TLS error stays in
+// the chain.
+func TestTransportAuditHTTPSToAPlainServer(t *testing.T) {
+	ts := newHTTPTest(t, testMux(), false, nil)
+	u := strings.Replace(ts.URL, "http:", "https:", 1)
+	forBoth(t, nil, func(t *testing.T, ctx context.Context, rt http.RoundTripper) {
+		_, err := doReq(ctx, &http.Client{Transport: rt}, http.MethodGet, u, nil)
+		assert.ErrorContains(t, err, "http: server gave HTTP response to HTTPS client")
+	})
+	inHub(t, func(ctx context.Context) error {
+		_, err := doReq(ctx, &http.Client{Transport: &ghttp.Transport{}}, http.MethodGet, u, nil)
+		var rhe tls.RecordHeaderError
+		assert.ErrorAs(t, err, &rhe)
+		return nil
+	})
+}
