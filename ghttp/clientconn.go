@@ -68,6 +68,7 @@ type persistConn struct {
 	br       *bufio.Reader
 	bw       *bufio.Writer
 	rd       pcReader
+	wr       pcWriter
 
 	reused  bool
 	closed  bool
@@ -111,6 +112,22 @@ func (r *pcReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// pcWriter is what the connection's bufio.Writer writes to: it keeps the socket's error, which
+// Request.Write returns wrapped in an unexported type errors.Is cannot see through when it
+// happens while the body is copied.
+type pcWriter struct {
+	pc  *persistConn
+	err error
+}
+
+func (w *pcWriter) Write(p []byte) (int, error) {
+	n, err := w.pc.conn.Write(p)
+	if err != nil && w.err == nil {
+		w.err = err
+	}
+	return n, err
+}
+
 func (t *Transport) maxResponseHeaderBytes() int64 {
 	if t.MaxResponseHeaderBytes > 0 {
 		return t.MaxResponseHeaderBytes
@@ -145,9 +162,9 @@ func (st *transportState) dial(ctx context.Context, key connKey) (*persistConn, 
 			return nil, err
 		}
 	}
-	pc.rd.pc = pc
+	pc.rd.pc, pc.wr.pc = pc, pc
 	pc.br = bufio.NewReaderSize(&pc.rd, 4<<10)
-	pc.bw = bufio.NewWriterSize(pc.conn, 4<<10)
+	pc.bw = bufio.NewWriterSize(&pc.wr, 4<<10)
 	return pc, nil
 }
 
@@ -274,7 +291,7 @@ func (pc *persistConn) roundTrip(ctx context.Context, req *http.Request) (*http.
 	t := pc.st.t
 	pc.arm(ctx)
 	pc.rd.respBytes = 0
-	pc.writer, pc.writerRan, pc.writeErr = nil, false, nil
+	pc.writer, pc.writerRan, pc.writeErr, pc.wr.err = nil, false, nil, nil
 	r, addedGzip := pc.outgoing(req)
 	if r.Body != nil && r.Body != http.NoBody {
 		r = pc.startWriter(req, r)
@@ -373,8 +390,12 @@ func (pc *persistConn) startWriter(req, r *http.Request) *http.Request {
 		if err == nil {
 			err = pc.writeRequest(r)
 		}
-		if err != nil && body != nil && body.err != nil {
+		switch {
+		case err == nil:
+		case body != nil && body.err != nil:
 			err = body.err // the body's own error, not Request.Write's unexported wrapper
+		case pc.wr.err != nil:
+			err = pc.wr.err // the socket's, likewise
 		}
 		pc.writeErr = err
 		if err != nil && pc.awaiting && !pc.closed {

@@ -2,8 +2,10 @@ package ghttp_test
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -741,5 +743,26 @@ func TestTransportAuditHTTPSToAPlainServer(t *testing.T) {
 		var rhe tls.RecordHeaderError
 		assert.ErrorAs(t, err, &rhe)
 		return nil
+	})
+}
+
+// A connection reset while the request body is sent fails the request with the socket's
+// *net.OpError, as with net/http: Request.Write returns it wrapped in an unexported type that
+// errors.Is and errors.As cannot see through.
+func TestTransportAuditResetWhileUploadingIsTheSocketError(t *testing.T) {
+	base := rawServer(t, func(_ int, c net.Conn) {
+		if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+			return
+		}
+		_ = c.(*net.TCPConn).SetLinger(0) // the close resets the connection
+	})
+	body := make([]byte, 16<<20) // more than the sockets' buffers hold
+	forBoth(t, nil, func(t *testing.T, ctx context.Context, rt http.RoundTripper) {
+		_, err := doReq(ctx, &http.Client{Transport: rt}, http.MethodPost, base, bytes.NewReader(body))
+		var oe *net.OpError
+		require.ErrorAs(t, err, &oe)
+		if _, ok := rt.(*ghttp.Transport); ok { // net/http's may find its own socket closed
+			assert.True(t, errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE), "%v", err)
+		}
 	})
 }
