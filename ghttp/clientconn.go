@@ -284,6 +284,14 @@ func (pc *persistConn) alive() bool {
 	return err == syscall.EAGAIN
 }
 
+// answerPending reports whether the request's write failed on the socket itself (the
+// connection is broken, so a read ends by itself) with bytes, or the close, waiting to be
+// read: a server refusing a large body answers, then closes with the body unread, and the
+// reset that follows its answer is what failed the write.
+func (pc *persistConn) answerPending() bool {
+	return pc.wr.err != nil && !pc.alive()
+}
+
 // roundTrip writes req on the connection and reads the response header; a request with a body
 // is written by a greenlet of its own, so that a server answering before it read the whole
 // body (a 413, a redirect) is heard.
@@ -398,8 +406,9 @@ func (pc *persistConn) startWriter(req, r *http.Request) *http.Request {
 			err = pc.wr.err // the socket's, likewise
 		}
 		pc.writeErr = err
-		if err != nil && pc.awaiting && !pc.closed {
-			// No response can follow a request cut short: wake the header read.
+		// No response can follow a request cut short: wake the header read, unless the socket
+		// broke with the server's answer already in it, which the read is left to take.
+		if err != nil && pc.awaiting && !pc.closed && !pc.answerPending() {
 			_ = pc.conn.SetReadDeadline(aLongTimeAgo)
 		}
 		return struct{}{}, nil

@@ -766,3 +766,29 @@ func TestTransportAuditResetWhileUploadingIsTheSocketError(t *testing.T) {
 		}
 	})
 }
+
+// A server that refuses a large body answers, then closes with the body unread: the reset
+// that follows its answer fails the upload, and the answer must still be heard, as the
+// Transport's doc promises. Timing-sensitive by nature: whether the reset reaches the writer
+// before the answer reaches the reader is a race (net/http's Transport loses it about half the
+// time here), so a Transport that drops a pending answer fails only some rounds; twenty rounds
+// make a miss unlikely, and each round must pass.
+func TestTransportAuditEarlyAnswerBeforeAResetIsHeard(t *testing.T) {
+	base := rawServer(t, func(_ int, c net.Conn) {
+		if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+			return
+		}
+		_, _ = io.WriteString(c, "HTTP/1.1 413 Request Entity Too Large\r\nContent-Length: 3\r\nConnection: close\r\n\r\nbig")
+	}) // the close that follows, with the body unread, resets the connection
+	body := make([]byte, 16<<20) // more than the sockets' buffers hold
+	c := &http.Client{Transport: &ghttp.Transport{}}
+	inHub(t, func(ctx context.Context) error {
+		for range 20 {
+			resp, err := doReq(ctx, c, http.MethodPost, base, bytes.NewReader(body))
+			require.NoError(t, err)
+			assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+			assert.Equal(t, "big", readAll(t, resp))
+		}
+		return nil
+	})
+}
