@@ -302,9 +302,12 @@ func (pc *persistConn) roundTrip(ctx context.Context, req *http.Request) (*http.
 	pc.writer, pc.writerRan, pc.writeErr, pc.wr.err = nil, false, nil, nil
 	r, addedGzip := pc.outgoing(req)
 	if r.Body != nil && r.Body != http.NoBody {
-		r = pc.startWriter(req, r)
-	} else if err := pc.writeRequest(r); err != nil {
-		return nil, pc.fail(err)
+		r = pc.startWriter(req, r) // which starts ResponseHeaderTimeout once the body is sent
+	} else {
+		if err := pc.writeRequest(r); err != nil {
+			return nil, pc.fail(err)
+		}
+		pc.startHeaderTimeout()
 	}
 	pc.awaiting = true
 	resp, err := pc.readResponse(req)
@@ -406,9 +409,14 @@ func (pc *persistConn) startWriter(req, r *http.Request) *http.Request {
 			err = pc.wr.err // the socket's, likewise
 		}
 		pc.writeErr = err
-		// No response can follow a request cut short: wake the header read, unless the socket
-		// broke with the server's answer already in it, which the read is left to take.
-		if err != nil && pc.awaiting && !pc.closed && !pc.answerPending() {
+		switch {
+		case !pc.awaiting || pc.closed: // the response came first
+		case err == nil:
+			pc.startHeaderTimeout()
+		case !pc.answerPending():
+			// No response can follow a request cut short: wake the header read, unless the
+			// socket broke with the server's answer already in it, which the read is left to
+			// take.
 			_ = pc.conn.SetReadDeadline(aLongTimeAgo)
 		}
 		return struct{}{}, nil
@@ -424,19 +432,25 @@ func (pc *persistConn) writeRequest(r *http.Request) error {
 	return pc.bw.Flush()
 }
 
+// startHeaderTimeout bounds the wait for the response header by ResponseHeaderTimeout from now,
+// the end of the request's write (body included), where net/http starts it too.
+func (pc *persistConn) startHeaderTimeout() {
+	d := pc.st.t.ResponseHeaderTimeout
+	if d <= 0 || pc.canceled {
+		return
+	}
+	if dl := time.Now().Add(d); pc.ctxDL.IsZero() || dl.Before(pc.ctxDL) {
+		pc.rhtDL = dl
+		pc.dlSet = true
+		_ = pc.conn.SetReadDeadline(dl)
+	}
+}
+
 // readResponse reads the response header, skipping informational responses, under
 // ResponseHeaderTimeout and the header size limit. As in net/http, the limit spans the
 // informational responses and the final one together: it alone bounds how many may come.
 func (pc *persistConn) readResponse(req *http.Request) (*http.Response, error) {
-	t := pc.st.t
-	if d := t.ResponseHeaderTimeout; d > 0 {
-		if dl := time.Now().Add(d); pc.ctxDL.IsZero() || dl.Before(pc.ctxDL) {
-			pc.rhtDL = dl
-			pc.dlSet = true
-			_ = pc.conn.SetReadDeadline(dl)
-		}
-	}
-	limit := t.maxResponseHeaderBytes()
+	limit := pc.st.t.maxResponseHeaderBytes()
 	pc.rd.limit = limit
 	// A close before the first byte is io.EOF, as net/http reports it (ReadResponse would say
 	// io.ErrUnexpectedEOF).

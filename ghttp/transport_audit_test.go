@@ -5,9 +5,9 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"errors"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -790,5 +790,32 @@ func TestTransportAuditEarlyAnswerBeforeAResetIsHeard(t *testing.T) {
 			assert.Equal(t, "big", readAll(t, resp))
 		}
 		return nil
+	})
+}
+
+// ResponseHeaderTimeout counts from the end of the request's write, body included, as
+// net/http's does: a slow upload is not a slow answer.
+func TestTransportAuditResponseHeaderTimeoutStartsAfterTheBody(t *testing.T) {
+	const rht = 30 * ms
+	body := make([]byte, 16<<20) // more than the sockets' buffers hold
+	forBoth(t, func(gt *ghttp.Transport, nt *http.Transport) {
+		gt.ResponseHeaderTimeout, nt.ResponseHeaderTimeout = rht, rht
+	}, func(t *testing.T, ctx context.Context, rt http.RoundTripper) {
+		stalled := make(chan time.Time, 1)
+		ts := newHTTPTest(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			// The upload stalls, the server reading nothing, for five times
+			// ResponseHeaderTimeout: the condition polled is the time itself.
+			start := time.Now()
+			stalled <- start
+			for time.Since(start) < 5*rht && r.Context().Err() == nil {
+				time.Sleep(ms)
+			}
+			n, _ := io.Copy(io.Discard, r.Body)
+			fmt.Fprint(w, n)
+		}), false, nil)
+		resp, err := doReq(ctx, &http.Client{Transport: rt}, http.MethodPost, ts.URL, bytes.NewReader(body))
+		require.NoError(t, err)
+		assert.Equal(t, fmt.Sprint(len(body)), readAll(t, resp))
+		assert.GreaterOrEqual(t, time.Since(<-stalled), 5*rht, "the upload stalled")
 	})
 }
