@@ -95,6 +95,10 @@ type transportState struct {
 
 	reaper       *cev.Timer // closes connections idle for longer than IdleConnTimeout
 	reaperActive bool
+
+	// closeNewIdle: CloseIdleConnections was called, so connections that become idle are
+	// closed too, until the next request (net/http's rule).
+	closeNewIdle bool
 }
 
 // hostConns are the connections of one key.
@@ -249,7 +253,8 @@ func (t *Transport) state(h *scheduler.Hub) *transportState {
 }
 
 // CloseIdleConnections closes the idle connections (http.Client.CloseIdleConnections calls
-// it). Goroutine-safe: from outside the Transport's hub the closing is posted to the hub.
+// it), and, as net/http's does, those in use once they become idle, until the next request
+// starts. Goroutine-safe: from outside the Transport's hub the closing is posted to the hub.
 func (t *Transport) CloseIdleConnections() {
 	if t == nil {
 		return
@@ -283,6 +288,7 @@ func (st *transportState) host(key connKey) *hostConns {
 // getConn returns an idle connection of key that is still open, or a new one; with
 // MaxConnsPerHost reached it waits until a connection is given back or closed, or ctx ends.
 func (st *transportState) getConn(ctx context.Context, key connKey) (*persistConn, error) {
+	st.closeNewIdle = false
 	hc := st.host(key)
 	for {
 		if pc := st.popIdle(hc); pc != nil {
@@ -365,7 +371,7 @@ func (st *transportState) expired(pc *persistConn, now time.Time) bool {
 // putIdle keeps pc for reuse, or closes it when the limits say so.
 func (st *transportState) putIdle(pc *persistConn) {
 	t := st.t
-	if t.st != st || t.DisableKeepAlives {
+	if t.st != st || t.DisableKeepAlives || st.closeNewIdle {
 		pc.close()
 		return
 	}
@@ -420,8 +426,9 @@ func (st *transportState) released(key connKey) {
 	hc.wakeOne()
 }
 
-// closeIdle closes every idle connection.
+// closeIdle closes every idle connection, and those that become idle before the next request.
 func (st *transportState) closeIdle() {
+	st.closeNewIdle = true
 	for st.lru.Len() > 0 {
 		st.evict(st.lru.Front().Value.(*persistConn))
 	}

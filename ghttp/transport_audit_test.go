@@ -819,3 +819,29 @@ func TestTransportAuditResponseHeaderTimeoutStartsAfterTheBody(t *testing.T) {
 		assert.GreaterOrEqual(t, time.Since(<-stalled), 5*rht, "the upload stalled")
 	})
 }
+
+// CloseIdleConnections also closes the connections in use once they become idle, until the
+// next request, as net/http's does: a caller closing down does not keep a connection whose
+// body it was still reading.
+func TestTransportAuditCloseIdleConnectionsClosesNewlyIdleOnes(t *testing.T) {
+	forBoth(t, nil, func(t *testing.T, ctx context.Context, rt http.RoundTripper) {
+		var cc connCounter
+		ts := newHTTPTest(t, testMux(), false, &cc)
+		c := &http.Client{Transport: rt}
+		resp, err := doReq(ctx, c, http.MethodGet, ts.URL+"/stream", nil)
+		require.NoError(t, err)
+		c.CloseIdleConnections()
+		assert.Equal(t, "part0;part1;part2;", readAll(t, resp))
+		wctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		require.NoError(t, eventually(wctx, func() bool { return cc.closed.Load() == 1 }), "the connection was kept")
+
+		// The next request lifts it: its connection is kept.
+		for range 2 {
+			resp, err = doReq(ctx, c, http.MethodGet, ts.URL+"/hello", nil)
+			require.NoError(t, err)
+			assert.Equal(t, "hello", readAll(t, resp))
+		}
+		assert.Equal(t, int32(2), cc.opened.Load())
+	})
+}
