@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -552,6 +553,52 @@ func TestCloseWithABodyReadInProgress(t *testing.T) {
 	assert.NoError(t, err, "the connection is closed")
 }
 
+// smallSendBuffer is a ConnState hook that gives a new connection a 64 KiB send buffer, so that
+// what a blocked write leaves unsent does not depend on the system's autotuning.
+func smallSendBuffer(c net.Conn, st http.ConnState) {
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
+	if sb, ok := c.(interface{ SetWriteBuffer(int) error }); ok && st == http.StateNew {
+		_ = sb.SetWriteBuffer(64 << 10)
+	}
+}
+
+// dialSmallReceiveBuffer is dialClient with a 64 KiB receive buffer, set before connecting so
+// that the window stays small.
+func dialSmallReceiveBuffer(t *testing.T, addr string, useTLS bool) net.Conn {
+	t.Helper()
+	d := net.Dialer{Timeout: 5 * time.Second, Control: func(_, _ string, rc syscall.RawConn) error {
+		var serr error
+		err := rc.Control(func(fd uintptr) {
+			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 64<<10)
+		})
+		return errors.Join(err, serr)
+	}}
+	raw, err := d.Dial("tcp", addr)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = raw.Close() })
+	require.NoError(t, raw.SetDeadline(time.Now().Add(10*time.Second)))
+	if !useTLS {
+		return raw
+	}
+	cfg := clientTLS(t)
+	cfg.ServerName = "127.0.0.1"
+	tc := tls.Client(raw, cfg)
+	require.NoError(t, tc.Handshake())
+	return tc
+}
+
+// writeUntilItFails writes to w until a write fails, and returns that error.
+func writeUntilItFails(w io.Writer) error {
+	chunk := make([]byte, 1<<20)
+	for {
+		if _, err := w.Write(chunk); err != nil {
+			return err
+		}
+	}
+}
+
 // A greenlet the handler left behind waits in a write of the response (the client reads
 // nothing) when the handler returns: the server must not write the end of the response in
 // the middle of it (nor, on TLS, wait for crypto/tls's write lock on the hub's goroutine). The
@@ -570,16 +617,19 @@ func TestALeftBehindWriteIsEndedWhenTheHandlerReturns(t *testing.T) {
 					var started event.Event
 					scheduler.Go(func() error {
 						started.Set()
-						_, err := w.Write(make([]byte, 32<<20)) // more than the sockets hold
+						// One write of more than the small socket buffers hold.
+						_, err := w.Write(make([]byte, 8<<20))
 						writeErrs <- err
 						_, err = io.WriteString(w, "more")
 						writeErrs <- err
 						return nil
 					})
-					_ = started.Wait(r.Context()) // the writer now waits on the socket
-				})}
+					_ = started.Wait(r.Context()) // the writer yields first when waiting on the socket
+				}),
+				ConnState: smallSendBuffer,
+			}
 			hs := startServer(t, srv, useTLS)
-			c := dialClient(t, hs.Addr, useTLS)
+			c := dialSmallReceiveBuffer(t, hs.Addr, useTLS)
 			_, err := io.WriteString(c, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")
 			require.NoError(t, err)
 
@@ -633,9 +683,10 @@ func testTLSAlertDuringABlockedWrite(t *testing.T, duplex bool) {
 					return nil
 				})
 			}
-			big := make([]byte, 32<<20) // more than the sockets' buffers hold
 			writing.Store(true)
-			_, _ = w.Write(big) // waits on the socket from within crypto/tls: nobody reads
+			// Nobody reads: a write waits on the socket (before the fix, within crypto/tls),
+			// and only then can the hub see the client's record.
+			_ = writeUntilItFails(w)
 			if !duplex {
 				readErr <- r.Context().Err() // the background read failed: the client is gone
 			}
@@ -773,13 +824,7 @@ func TestWriteTimeoutEndsATLSResponseNobodyReads(t *testing.T) {
 	writeErr := make(chan error, 1)
 	srv := &ghttp.Server{TLSConfig: serverTLS(t), WriteTimeout: 50 * ms, ErrorLog: quietLog,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			chunk := make([]byte, 1<<16)
-			for {
-				if _, err := w.Write(chunk); err != nil {
-					writeErr <- err
-					return
-				}
-			}
+			writeErr <- writeUntilItFails(w)
 		})}
 	hs := startServer(t, srv, true)
 	c := dialClient(t, hs.Addr, true)
