@@ -293,6 +293,37 @@ func dialClient(t *testing.T, addr string, useTLS bool) net.Conn {
 	return tc
 }
 
+// shutdownHandler answers /fast at once, /slow in two parts with a wait for release between
+// them, and /hijack by hijacking and echoing lines until the client closes.
+func shutdownHandler(release *event.Event) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/slow":
+			_, _ = io.WriteString(w, "first;")
+			w.(http.Flusher).Flush()
+			if release.Wait(r.Context()) == nil {
+				_, _ = io.WriteString(w, "second")
+			}
+		case "/hijack":
+			c, buf, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			for {
+				line, err := buf.ReadString('\n')
+				if err != nil {
+					return
+				}
+				_, _ = buf.WriteString("echo " + line)
+				_ = buf.Flush()
+			}
+		default:
+			_, _ = io.WriteString(w, "fast")
+		}
+	})
+}
+
 // Shutdown with every kind of connection at once: a handler mid-response, an idle keep-alive
 // connection, a connection still in its TLS handshake (on plain sockets, one that sent
 // nothing), and a hijacked one. Serve returns ErrServerClosed at once, the idle connection is
@@ -302,34 +333,7 @@ func TestShutdownWithConnectionsInEveryState(t *testing.T) {
 	for _, useTLS := range []bool{false, true} {
 		t.Run(map[bool]string{false: "plain", true: "TLS"}[useTLS], func(t *testing.T) {
 			var release event.Event
-			srv := &ghttp.Server{TLSConfig: serverTLS(t), ErrorLog: quietLog,
-				Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					switch r.URL.Path {
-					case "/slow":
-						_, _ = io.WriteString(w, "first;")
-						w.(http.Flusher).Flush()
-						if release.Wait(r.Context()) != nil {
-							return
-						}
-						_, _ = io.WriteString(w, "second")
-					case "/hijack":
-						c, buf, err := w.(http.Hijacker).Hijack()
-						if err != nil {
-							return
-						}
-						defer c.Close()
-						for {
-							line, err := buf.ReadString('\n')
-							if err != nil {
-								return
-							}
-							_, _ = buf.WriteString("echo " + line)
-							_ = buf.Flush()
-						}
-					default:
-						_, _ = io.WriteString(w, "fast")
-					}
-				})}
+			srv := &ghttp.Server{TLSConfig: serverTLS(t), ErrorLog: quietLog, Handler: shutdownHandler(&release)}
 			rig := startShutdownRig(t, srv, useTLS)
 
 			idle := dialClient(t, rig.Addr, useTLS)
