@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -388,10 +389,9 @@ func (pc *persistConn) startWriter(req, r *http.Request) *http.Request {
 		*r = *req
 	}
 	var body *recordingBody
-	if r.GetBody == nil {
-		// Not one of the in-memory bodies http.NewRequest can replay (which never fail, and
-		// which Request.Write sends with the header in one write: a wrapper would cost them a
-		// write of their own).
+	if !isKnownInMemoryReader(r.Body) {
+		// In-memory bodies never fail, and Request.Write sends them with the header in one
+		// write: a wrapper would cost them a write of their own.
 		body = &recordingBody{rc: r.Body}
 		r.Body = body
 	}
@@ -711,6 +711,30 @@ func probeBody(r *http.Request) error {
 	r.ContentLength, r.TransferEncoding = -1, []string{"chunked"}
 	return nil
 }
+
+// isKnownInMemoryReader reports whether Request.Write takes r for a body in memory, which
+// it sends with the header in one write: the readers of bytes and strings, bare or in an
+// io.NopCloser, as http.NewRequest makes them.
+func isKnownInMemoryReader(r io.Reader) bool {
+	switch r.(type) {
+	case *bytes.Reader, *bytes.Buffer, *strings.Reader:
+		return true
+	}
+	if t := reflect.TypeOf(r); t == nopCloserType || t == nopCloserWriterToType {
+		inner, _ := reflect.ValueOf(r).Field(0).Interface().(io.Reader)
+		return isKnownInMemoryReader(inner)
+	}
+	return false
+}
+
+// The types of io.NopCloser's results, with and without WriteTo.
+var (
+	nopCloserType         = reflect.TypeOf(io.NopCloser(nil))
+	nopCloserWriterToType = reflect.TypeOf(io.NopCloser(struct {
+		io.Reader
+		io.WriterTo
+	}{}))
+)
 
 type errReader struct{ err error }
 

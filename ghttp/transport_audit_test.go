@@ -845,3 +845,19 @@ func TestTransportAuditCloseIdleConnectionsClosesNewlyIdleOnes(t *testing.T) {
 		assert.Equal(t, int32(2), cc.opened.Load())
 	})
 }
+
+// A body that fails is the request's error for errors.Is, GetBody or not: Request.Write
+// returns it wrapped in an unexported type that errors.Is cannot see through.
+func TestTransportAuditBodyFailureWithGetBody(t *testing.T) {
+	ts := newHTTPTest(t, testMux(), false, nil)
+	forBoth(t, nil, func(t *testing.T, ctx context.Context, rt http.RoundTripper) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, ts.URL+"/echo", &failingBody{strings.NewReader("hello")})
+		require.NoError(t, err)
+		req.ContentLength = 10
+		req.GetBody = func() (io.ReadCloser, error) {
+			return io.NopCloser(&failingBody{strings.NewReader("hello")}), nil
+		}
+		_, err = (&http.Client{Transport: rt}).Do(req)
+		assert.ErrorIs(t, err, errBodySource)
+	})
+}
