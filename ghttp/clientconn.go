@@ -548,9 +548,11 @@ func (pc *persistConn) detach() {
 
 // retryable reports whether a request that failed on pc may be made again on a new
 // connection: pc was reused (an idle connection the server may have closed meanwhile),
-// nothing of the response arrived, the context is live and the request can be replayed.
+// nothing of the response arrived, the request's write failed on the socket if it failed (not
+// on its body, which would fail again), the context is live and the request can be replayed.
 func (pc *persistConn) retryable(ctx context.Context, req *http.Request, err error) bool {
-	return pc.reused && pc.rd.respBytes == 0 && ctx.Err() == nil && !pc.canceled &&
+	requestOK := pc.writeErr == nil || pc.wr.err != nil // a failed write failed on the socket
+	return pc.reused && pc.rd.respBytes == 0 && requestOK && ctx.Err() == nil && !pc.canceled &&
 		!errors.Is(err, os.ErrDeadlineExceeded) && !errors.Is(err, scheduler.ErrTimeout) &&
 		!errors.Is(err, scheduler.ErrGreenletExit) && isReplayable(req)
 }

@@ -113,9 +113,9 @@ type hostConns struct {
 // resp.Body; reading it to the end, or closing it, gives the connection back for reuse (an
 // early Close closes it). A request on a reused connection that fails before any byte of the
 // response arrived is made again on a new one when it can be replayed (an idempotent method
-// without a body, or with GetBody), as net/http does. Errors are *Error values; a request
-// whose context ended fails with scheduler.ContextError's error (for a deadline, matching
-// both context.DeadlineExceeded and scheduler.ErrTimeout).
+// without a body, or with GetBody) and its body did not fail, as net/http does. Errors are
+// *Error values; a request whose context ended fails with scheduler.ContextError's error (for
+// a deadline, matching both context.DeadlineExceeded and scheduler.ErrTimeout).
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	const op = "Transport.RoundTrip"
 	resp, err := t.roundTrip(req)

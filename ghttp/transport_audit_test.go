@@ -861,3 +861,44 @@ func TestTransportAuditBodyFailureWithGetBody(t *testing.T) {
 		assert.ErrorIs(t, err, errBodySource)
 	})
 }
+
+// A request whose body fails is not made again, even on a reused connection and with GetBody:
+// the failure is the body's, not the connection's (net/http makes again only what a lost
+// connection cut short).
+func TestTransportAuditBodyFailureIsNotRetried(t *testing.T) {
+	forBoth(t, nil, func(t *testing.T, ctx context.Context, rt http.RoundTripper) {
+		var conns atomic.Int32
+		base := rawServer(t, func(_ int, c net.Conn) {
+			conns.Add(1)
+			br := bufio.NewReader(c)
+			for {
+				req, err := http.ReadRequest(br)
+				if err != nil {
+					return
+				}
+				if _, err := io.Copy(io.Discard, req.Body); err != nil {
+					return
+				}
+				_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+			}
+		})
+		c := &http.Client{Transport: rt}
+		resp, err := doReq(ctx, c, http.MethodGet, base, nil)
+		require.NoError(t, err)
+		assert.Equal(t, "ok", readAll(t, resp)) // the connection is idle now
+
+		var rewinds atomic.Int32
+		req, err := http.NewRequestWithContext(ctx, http.MethodPut, base, &failingBody{strings.NewReader("hello")})
+		require.NoError(t, err)
+		req.ContentLength = 10
+		req.Header.Set("Idempotency-Key", "k") // replayable
+		req.GetBody = func() (io.ReadCloser, error) {
+			rewinds.Add(1)
+			return io.NopCloser(&failingBody{strings.NewReader("hello")}), nil
+		}
+		_, err = c.Do(req)
+		assert.ErrorIs(t, err, errBodySource)
+		assert.Zero(t, rewinds.Load(), "GetBody was called: the request was made again")
+		assert.Equal(t, int32(1), conns.Load())
+	})
+}
