@@ -149,6 +149,9 @@ func (t *Transport) roundTrip(req *http.Request) (*http.Response, error) {
 	for {
 		pc, err := st.getConn(ctx, key)
 		if err != nil {
+			if req != orig && req.Body != nil {
+				_ = req.Body.Close() // a replay's, from GetBody (RoundTrip closes the caller's)
+			}
 			return nil, err
 		}
 		resp, err := pc.roundTrip(ctx, req)

@@ -902,3 +902,54 @@ func TestTransportAuditBodyFailureIsNotRetried(t *testing.T) {
 		assert.Equal(t, int32(1), conns.Load())
 	})
 }
+
+// RoundTrip closes the body of every attempt, a replay's (from GetBody) included, also when
+// the replay fails before anything is sent: here its dial is refused.
+func TestTransportAuditReplayBodyIsClosedWhenTheReplayFails(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		_ = ln.Close() // no second connection: the replay's dial is refused
+		br := bufio.NewReader(c)
+		if _, err := http.ReadRequest(br); err != nil {
+			return
+		}
+		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		// The next request is read, then left unanswered: the connection closes.
+		if req, err := http.ReadRequest(br); err == nil {
+			_, _ = io.Copy(io.Discard, req.Body)
+		}
+	}()
+	t.Cleanup(func() {
+		_ = ln.Close()
+		<-served
+	})
+	base := "http://" + ln.Addr().String()
+	c := &http.Client{Transport: &ghttp.Transport{}}
+	inHub(t, func(ctx context.Context) error {
+		resp, err := doReq(ctx, c, http.MethodGet, base, nil)
+		require.NoError(t, err)
+		assert.Equal(t, "ok", readAll(t, resp))
+
+		var replays []*closeRecorder
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base, strings.NewReader("body"))
+		require.NoError(t, err)
+		req.GetBody = func() (io.ReadCloser, error) {
+			body := &closeRecorder{Reader: strings.NewReader("body")}
+			replays = append(replays, body)
+			return body, nil
+		}
+		_, err = c.Do(req)
+		assert.ErrorIs(t, err, syscall.ECONNREFUSED)
+		require.Len(t, replays, 1)
+		assert.True(t, replays[0].closed.Load(), "the replay's body was left open")
+		return nil
+	})
+}
