@@ -93,6 +93,9 @@
 //     queued and sent outside it once the handshake is done, because its Read takes its write
 //     lock (a sync.Mutex) to send an alert: a write waiting on the socket under that lock would
 //     let one client's bad record block the hub. A hijacked *tls.Conn writes directly again.
+//   - The Transport calls no httptrace.ClientTrace hook and does not watch the deprecated
+//     Request.Cancel channel (a channel read would block the hub: the request's context ends
+//     a request); it has no proxies, HTTP/2 or "Expect: 100-continue" wait (see Transport).
 //
 // # What is written here and why
 //

@@ -40,7 +40,8 @@ const defaultMaxResponseHeaderBytes = 10 << 20
 //
 // Not supported: proxies (Proxy, the HTTP_PROXY environment variables), HTTP/2, "Expect:
 // 100-continue" waits (the body is sent at once, as net/http does with ExpectContinueTimeout
-// zero), internationalised host names (give the punycode form).
+// zero), internationalised host names (give the punycode form), httptrace.ClientTrace (no hook
+// is called), the deprecated Request.Cancel channel (the request's context ends a request).
 type Transport struct {
 	// DialContext makes the connections; nil dials with socket.Dialer. It must return a
 	// cooperative connection (a *socket.Conn of the calling greenlet's hub): one from package
