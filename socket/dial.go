@@ -76,7 +76,7 @@ func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.
 		return nil, opError("dial", network, d.LocalAddr, nil, scheduler.ErrNotGreenlet)
 	}
 	// A greenlet of another hub: dial on a goroutine while it waits cooperatively.
-	c, err := scheduler.RunBlocking(ctx, func() (net.Conn, error) {
+	c, err := runBlockingOwned(ctx, func() (net.Conn, error) {
 		return d.dial(ctx, d.Hub, true, network, address)
 	})
 	if err != nil {

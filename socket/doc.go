@@ -49,7 +49,8 @@
 // the hub in a greenlet of its own (a cross-thread round trip even for a call that does not
 // block). The state machine is written out at the shared type (shared.go). A greenlet that calls
 // a shared socket runs the call through scheduler.RunBlocking: killing the greenlet does not stop
-// the call (a deadline or Close does), and a greenlet's own sockets are cheaper unshared.
+// the call (a deadline or Close does; a connection that an Accept or a dial so abandoned makes
+// is closed), and a greenlet's own sockets are cheaper unshared.
 //
 // The hub keeps running while a shared socket is open (no LoopExit: goroutines may still call
 // it). Close runs its teardown on the hub (the hub's libev must stop watching the fd before it

@@ -200,7 +200,8 @@ func (l *Listener) AcceptConn() (*Conn, error) {
 		return nil, errNilSocket("accept")
 	}
 	if l.fd.offload() {
-		return viaRunBlocking(&l.sock, "accept", l.AcceptConn)
+		c, err := runBlockingOwned(context.Background(), l.AcceptConn)
+		return c, l.opErr("accept", err)
 	}
 	fd := l.fd
 	if fd == nil {

@@ -3,6 +3,7 @@ package socket
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -420,6 +421,46 @@ func (fd *netFD) offload() bool {
 // while the greenlet waits cooperatively.
 func runBlocking[T any](fn func() (T, error)) (T, error) {
 	return scheduler.RunBlocking(context.Background(), fn)
+}
+
+// runBlockingOwned is scheduler.RunBlocking for fn that makes a socket (Accept, a dial): the
+// caller owns what fn returns. When RunBlocking gives up first (the greenlet killed, a
+// scheduler.Timeout, ctx), fn goes on and its result is dropped; a socket made then is closed
+// here, by fn's goroutine or by the caller, whichever comes second, instead of being left open
+// with its fd (and, shared, the hub's KeepAlive).
+func runBlockingOwned[T io.Closer](ctx context.Context, fn func() (T, error)) (T, error) {
+	var (
+		mu       sync.Mutex
+		gaveUp   bool // the caller returned without fn's result
+		finished bool // fn returned
+		made     T    // what fn made, when it did
+		ok       bool // made is set
+	)
+	v, err := scheduler.RunBlocking(ctx, func() (T, error) {
+		v, err := fn()
+		mu.Lock()
+		finished = true
+		if err == nil && gaveUp {
+			mu.Unlock()
+			_ = v.Close()
+			var zero T
+			return zero, err
+		}
+		made, ok = v, err == nil
+		mu.Unlock()
+		return v, err
+	})
+	if err != nil {
+		mu.Lock()
+		gaveUp = true
+		// fn made it but its result came too late for the caller.
+		closeIt := finished && ok
+		mu.Unlock()
+		if closeIt {
+			_ = made.Close()
+		}
+	}
+	return v, err
 }
 
 // The reaper closes the shared sockets of a hub that is destroyed: nothing else would (their
