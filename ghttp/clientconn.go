@@ -63,8 +63,9 @@ func (deadlineError) Is(target error) bool {
 type persistConn struct {
 	st       *transportState
 	key      connKey
-	conn     net.Conn     // the socket, or the *tls.Conn over it
-	sc       *socket.Conn // the socket when DialContext made one (for the liveness peek)
+	conn     net.Conn         // the socket, or the *tls.Conn over it
+	sc       *socket.Conn     // the socket when DialContext made one (for the liveness peek)
+	tlsSock  *tlsClientSocket // for https, what the *tls.Conn is over: the socket, its writes queued
 	tlsState *tls.ConnectionState
 	br       *bufio.Reader
 	bw       *bufio.Writer
@@ -122,11 +123,22 @@ type pcWriter struct {
 }
 
 func (w *pcWriter) Write(p []byte) (int, error) {
-	n, err := w.pc.conn.Write(p)
+	n, err := w.pc.write(p)
 	if err != nil && w.err == nil {
 		w.err = err
 	}
 	return n, err
+}
+
+// write writes p on the connection: on TLS through crypto/tls, which only queues it once the
+// handshake is done, and then from its queue to the socket (see tlsQueue), so that a response
+// read meanwhile in another greenlet never waits for crypto/tls's write lock on the hub's
+// goroutine.
+func (pc *persistConn) write(p []byte) (int, error) {
+	if pc.tlsSock != nil {
+		return pc.tlsSock.writeTLS(p)
+	}
+	return pc.conn.Write(p)
 }
 
 func (t *Transport) maxResponseHeaderBytes() int64 {
@@ -184,8 +196,8 @@ func (pc *persistConn) handshake(ctx context.Context) error {
 		cfg.ServerName = host
 	}
 	cfg.NextProtos = slices.DeleteFunc(slices.Clone(cfg.NextProtos), func(p string) bool { return p == "h2" })
-	tc := tls.Client(pc.conn, cfg)
-	pc.conn = tc
+	tc, ts := newTLSClient(pc.conn, cfg)
+	pc.conn, pc.tlsSock = tc, ts
 	pc.arm(ctx)
 	var hsDL time.Time
 	if d := t.TLSHandshakeTimeout; d > 0 {
@@ -213,6 +225,7 @@ func (pc *persistConn) handshake(ctx context.Context) error {
 	}
 	cs := tc.ConnectionState()
 	pc.tlsState = &cs
+	ts.queueing = true
 	return nil
 }
 
@@ -533,11 +546,14 @@ func (pc *persistConn) close() {
 // closeRaw closes the socket without TLS's close_notify, from any goroutine.
 func (pc *persistConn) closeRaw() {
 	pc.closed = true
-	if pc.sc != nil {
+	switch {
+	case pc.sc != nil:
 		_ = pc.sc.Close()
-		return
+	case pc.tlsSock != nil:
+		_ = pc.tlsSock.Conn.Close()
+	default:
+		_ = pc.conn.Close()
 	}
-	_ = pc.conn.Close()
 }
 
 // detach hands the connection over to a switched protocol: it leaves the pool.
@@ -764,7 +780,7 @@ func (b *recordingBody) Close() error { return b.rc.Close() }
 type switchedBody struct{ pc *persistConn }
 
 func (b *switchedBody) Read(p []byte) (int, error)  { return b.pc.br.Read(p) }
-func (b *switchedBody) Write(p []byte) (int, error) { return b.pc.conn.Write(p) }
+func (b *switchedBody) Write(p []byte) (int, error) { return b.pc.write(p) }
 func (b *switchedBody) Close() error {
 	b.pc.closed = true
 	return b.pc.conn.Close()

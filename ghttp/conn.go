@@ -68,8 +68,7 @@ type conn struct {
 func newConn(s *Server, sc *socket.Conn, cfg *tls.Config) *conn {
 	c := &conn{srv: s, sc: sc, rwc: sc}
 	if cfg != nil {
-		c.tlsSock = &tlsSocket{Conn: sc}
-		c.tlsConn = tls.Server(c.tlsSock, cfg)
+		c.tlsConn, c.tlsSock = newTLSServer(sc, cfg)
 		c.rwc = c.tlsConn
 	}
 	c.watch.c = c
@@ -534,7 +533,7 @@ func (w connWriter) Write(p []byte) (int, error) {
 		err error
 	)
 	if w.c.tlsSock != nil && w.c.tlsSock.queueing {
-		n, err = w.c.writeTLS(p)
+		n, err = w.c.tlsSock.writeTLS(p)
 	} else {
 		n, err = w.c.rwc.Write(p)
 	}
@@ -543,78 +542,4 @@ func (w connWriter) Write(p []byte) (int, error) {
 		w.c.clientGone()
 	}
 	return n, err
-}
-
-// writeTLS writes p through crypto/tls, which only queues it, and sends the queue, in pieces of
-// at most maxGather bytes so that the queue stays small.
-func (c *conn) writeTLS(p []byte) (int, error) {
-	n := 0
-	for len(p) > 0 {
-		m, err := c.tlsConn.Write(p[:min(len(p), maxGather)])
-		if err == nil {
-			err = c.tlsSock.send()
-		}
-		if err != nil {
-			return n, err
-		}
-		n += m
-		p = p[m:]
-	}
-	return n, nil
-}
-
-// tlsSocket is the socket under a server connection's *tls.Conn. crypto/tls holds its write
-// lock, a sync.Mutex, across every write to the socket, and its Read takes that lock too to
-// send an alert or a KeyUpdate: had a write waited on the socket under the lock, a read in
-// another greenlet (the watch's, a request body's) would then block the hub's goroutine on
-// it, and every connection of the hub with it. So from the end of the handshake until the
-// connection closes or is hijacked, Write only queues what crypto/tls writes, never waiting,
-// and send writes the queue to the socket, outside crypto/tls. Hub-affine, like its
-// connection.
-type tlsSocket struct {
-	*socket.Conn
-	queueing bool
-	queue    []byte
-	sending  bool  // a greenlet waits in send
-	err      error // the first error sending the queue
-}
-
-func (s *tlsSocket) Write(p []byte) (int, error) {
-	if !s.queueing {
-		return s.Conn.Write(p)
-	}
-	s.queue = append(s.queue, p...)
-	return len(p), nil
-}
-
-// send writes what is queued to the socket (under its write deadline), also what is queued
-// while it waits; it fails at once while another greenlet sends, and with its first error
-// from then on.
-func (s *tlsSocket) send() error {
-	if s.sending {
-		return errConcurrentWrite
-	}
-	for s.err == nil && len(s.queue) > 0 {
-		s.sending = true
-		n, err := s.Conn.Write(s.queue)
-		s.sending = false
-		// The first n bytes are the same whether or not the queue grew meanwhile.
-		s.queue = s.queue[:copy(s.queue, s.queue[n:])]
-		s.err = err
-	}
-	if len(s.queue) == 0 && cap(s.queue) > 2*maxGather {
-		s.queue = nil // a large write's buffer is not kept
-	}
-	return s.err
-}
-
-// stopQueueing sends what is queued (its error is the next write's) and makes Write write
-// through again, when the connection's greenlet is the socket's only user from then on. A nil
-// tlsSocket (plain HTTP) does nothing.
-func (s *tlsSocket) stopQueueing() {
-	if s == nil || !s.queueing {
-		return
-	}
-	_ = s.send()
-	s.queueing = false
 }

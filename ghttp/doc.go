@@ -89,10 +89,14 @@
 //     feature) and no io.ReaderFrom (sendfile).
 //   - On TLS, a client that closes while a handler runs is noticed by a one-byte read through
 //     crypto/tls in a greenlet started when the socket becomes readable, since a close_notify
-//     alert cannot be told from data by peeking at the socket. What crypto/tls writes is
-//     queued and sent outside it once the handshake is done, because its Read takes its write
-//     lock (a sync.Mutex) to send an alert: a write waiting on the socket under that lock would
-//     let one client's bad record block the hub. A hijacked *tls.Conn writes directly again.
+//     alert cannot be told from data by peeking at the socket.
+//   - On TLS, in the Server and the Transport alike, what crypto/tls writes is queued and sent
+//     outside it once the handshake is done, because its Read takes its write lock (a
+//     sync.Mutex) to send an alert or a KeyUpdate: a write waiting on the socket under that
+//     lock (a response the client does not read, a request body the server does not read)
+//     would let the peer's bad record block the hub. A hijacked *tls.Conn writes directly
+//     again; a write on the body of a Transport's 101 response while another greenlet's write
+//     on it waits fails at once.
 //   - The Transport calls no httptrace.ClientTrace hook and does not watch the deprecated
 //     Request.Cancel channel (a channel read would block the hub: the request's context ends
 //     a request); it has no proxies, HTTP/2 or "Expect: 100-continue" wait (see Transport).

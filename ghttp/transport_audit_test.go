@@ -25,6 +25,7 @@ import (
 
 	"github.com/geventgo/geventgo/ghttp"
 	"github.com/geventgo/geventgo/scheduler"
+	"github.com/geventgo/geventgo/socket"
 )
 
 // The tests of this file hold the Transport to net/http's Transport, the reference: where a
@@ -970,4 +971,178 @@ func TestTransportAuditReplayBodyIsClosedWhenTheReplayFails(t *testing.T) {
 		assert.True(t, replays[0].closed.Load(), "the replay's body was left open")
 		return nil
 	})
+}
+
+// watchedConn is a dialled socket that says whether a write is in progress on it: a write that
+// another greenlet sees in progress waits on a full socket, since a greenlet lets the others
+// run only while it waits.
+type watchedConn struct {
+	*socket.Conn
+	writing atomic.Bool
+}
+
+func (c *watchedConn) Write(p []byte) (int, error) {
+	c.writing.Store(true)
+	defer c.writing.Store(false)
+	return c.Conn.Write(p)
+}
+
+// tlsGarbageServer serves one TLS connection on a goroutine: it reads the request header and
+// nothing of its body, waits for blocked (the client's upload waits on the socket) and then,
+// after a response header promising a body when early, writes an application-data record the
+// client cannot decrypt, and holds the connection open until the test ends. It returns the
+// base URL and a channel closed once the record was sent.
+func tlsGarbageServer(t *testing.T, early bool, blocked <-chan struct{}) (base string, sent <-chan struct{}) {
+	cfg := serverTLS(t)
+	finish, sentc := make(chan struct{}), make(chan struct{})
+	base = rawServer(t, func(_ int, c net.Conn) {
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+		tc := tls.Server(c, cfg)
+		if _, err := http.ReadRequest(bufio.NewReader(tc)); err != nil {
+			return
+		}
+		select {
+		case <-blocked:
+		case <-finish:
+			return
+		}
+		if early {
+			if _, err := io.WriteString(tc, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"); err != nil {
+				return
+			}
+		}
+		// An application-data record of 32 bytes the client cannot decrypt.
+		if _, err := c.Write(append([]byte{0x17, 0x03, 0x03, 0x00, 0x20}, make([]byte, 32)...)); err != nil {
+			return
+		}
+		close(sentc)
+		<-finish
+	})
+	t.Cleanup(func() { close(finish) }) // before rawServer's cleanup waits for the goroutine
+	return "https" + strings.TrimPrefix(base, "http"), sentc
+}
+
+// A TLS server that stops reading a large request body and sends a record the client cannot
+// decrypt, read for the response header or, after an early answer, for its body: crypto/tls
+// then sends a bad_record_mac alert, which needs its write lock, a sync.Mutex held by the
+// request body's write waiting on the socket in the writer greenlet. The alert once waited for
+// that lock on the hub's goroutine, which no greenlet could then run on: one server stopped
+// every greenlet of the Transport's hub, for good. Now the read fails, the request (or the
+// body's read) ends with its error and the hub goes on: a greenlet sleeping in a loop keeps
+// counting. Timing-sensitive only in its bounds: the hub, on another goroutine so that a freeze
+// fails the test instead of hanging it, must count 20 sleeps of a millisecond within 5 s of the
+// bad record (a frozen hub counts at most the one in progress).
+func TestTransportATLSAlertDuringABlockedUploadDoesNotBlockTheHub(t *testing.T) {
+	for _, early := range []bool{false, true} {
+		t.Run(map[bool]string{false: "response header read", true: "body read after an early answer"}[early], func(t *testing.T) {
+			testTLSAlertDuringABlockedUpload(t, early)
+		})
+	}
+}
+
+func testTLSAlertDuringABlockedUpload(t *testing.T, early bool) {
+	blocked := make(chan struct{})
+	base, sent := tlsGarbageServer(t, early, blocked)
+	clientCfg := clientTLS(t)
+	var (
+		ticks atomic.Int64
+		seen  atomic.Bool // the test saw the ticks go on after the bad record
+	)
+	reqErr, hubDone := make(chan error, 1), make(chan error, 1)
+	go func() {
+		hubDone <- scheduler.Main(func() error {
+			ctx, cancel := context.WithTimeout(bg, 10*time.Second)
+			defer cancel()
+			var wc *watchedConn
+			tr := &ghttp.Transport{TLSClientConfig: clientCfg,
+				DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+					var d socket.Dialer
+					c, err := d.DialContext(ctx, network, addr)
+					if err != nil {
+						return nil, err
+					}
+					wc = &watchedConn{Conn: c.(*socket.Conn)}
+					return wc, nil
+				}}
+			tickCtx, stopTicks := context.WithCancel(ctx)
+			ticker := scheduler.Go(func() error {
+				signalled := false
+				for tickCtx.Err() == nil {
+					if !signalled && wc != nil && wc.writing.Load() {
+						signalled = true
+						close(blocked)
+					}
+					_ = scheduler.Sleep(tickCtx, ms)
+					ticks.Add(1)
+				}
+				return nil
+			})
+			resp, err := doReq(ctx, &http.Client{Transport: tr}, http.MethodPost, base, bytes.NewReader(make([]byte, 16<<20)))
+			if err == nil {
+				if early {
+					_, err = io.ReadAll(resp.Body)
+				} else {
+					err = errors.New("a response, where the bad record should fail the request")
+				}
+				_ = resp.Body.Close()
+			}
+			reqErr <- err
+			_ = eventually(ctx, seen.Load)
+			stopTicks()
+			return ticker.Join(bg)
+		})
+	}()
+	recvWithin(t, sent, "the bad record")
+	n := ticks.Load()
+	for dl := time.Now().Add(5 * time.Second); ticks.Load() < n+20; time.Sleep(ms) {
+		if time.Now().After(dl) {
+			t.Fatalf("the Transport's hub froze: its sleeping greenlet is stuck at %d wake-ups since the bad record", ticks.Load()-n)
+		}
+	}
+	seen.Store(true)
+	assert.ErrorContains(t, recvWithin(t, reqErr, "the request's end"), "bad record MAC")
+	assert.NoError(t, recvWithin(t, hubDone, "the hub's end"))
+}
+
+// Over TLS, what a switched protocol writes on the connection (a 101's body) goes out, though
+// crypto/tls only queues it, and closing the body still sends crypto/tls's close_notify alert
+// first. The server speaks TLS 1.2, whose alert records say their type in the clear.
+func TestTransportAuditTLSSwitchedProtocolWritesAndClosesCleanly(t *testing.T) {
+	cfg := serverTLS(t)
+	cfg.MaxVersion = tls.VersionTLS12
+	tail := make(chan []byte, 1)
+	base := rawServer(t, func(_ int, c net.Conn) {
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+		tc := tls.Server(c, cfg)
+		br := bufio.NewReader(tc)
+		if _, err := http.ReadRequest(br); err != nil {
+			return
+		}
+		_, _ = io.WriteString(tc, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")
+		line, _ := br.ReadString('\n')
+		_, _ = io.WriteString(tc, "echo "+line)
+		rest, _ := io.ReadAll(c) // the raw records the client sends before its close
+		tail <- rest
+	})
+	c := &http.Client{Transport: &ghttp.Transport{TLSClientConfig: clientTLS(t)}}
+	inHub(t, func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "https"+strings.TrimPrefix(base, "http"), nil)
+		require.NoError(t, err)
+		req.Header.Set("Connection", "Upgrade")
+		req.Header.Set("Upgrade", "echo")
+		resp, err := c.Do(req)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusSwitchingProtocols, resp.StatusCode)
+		rw, ok := resp.Body.(io.ReadWriteCloser)
+		require.True(t, ok)
+		_, err = io.WriteString(rw, "ping\n")
+		require.NoError(t, err)
+		got, err := bufio.NewReader(rw).ReadString('\n')
+		require.NoError(t, err)
+		assert.Equal(t, "echo ping\n", got)
+		return rw.Close()
+	})
+	rest := recvWithin(t, tail, "the server's read to the close")
+	require.NotEmpty(t, rest, "a close_notify alert before the close")
+	assert.Equal(t, byte(0x15), rest[0], "an alert record")
 }
