@@ -49,12 +49,8 @@ var (
 // error when errs is empty), and, when vals or zeros say so, these results.
 type want struct {
 	errs  []match
-	vals  []any  // when non-nil: the call's results other than its error, in order
-	zeros bool   // the call's results other than its error are their types' zero values
-	skip  string // a known defect: the case is skipped, naming it
-	// maySkip: the known defect is the receiver's, carried over to its
-	// nil-context call, which may or may not reach it.
-	maySkip bool
+	vals  []any // when non-nil: the call's results other than its error, in order
+	zeros bool  // the call's results other than its error are their types' zero values
 }
 
 // usable: no error (and no panic); results unchecked.
@@ -70,17 +66,8 @@ func fails(ms ...match) want { return want{errs: ms} }
 // gives wants no error and exactly these other results.
 func gives(vals ...any) want { return want{vals: vals} }
 
-// known marks a case as a known defect: w is what the call must do once
-// the defect is fixed. The case is skipped with the defect's text while the
-// call does otherwise (so the run lists it for its owner), and fails once it
-// does w, so that the mark goes.
-func known(defect string, w want) want { w.skip = defect; return w }
-
 func (w want) String() string {
-	switch {
-	case w.skip != "":
-		return "skipped: " + w.skip
-	case len(w.errs) == 0:
+	if len(w.errs) == 0 {
 		return "no error"
 	}
 	names := make([]string, len(w.errs))
@@ -158,40 +145,6 @@ func (c zcase) inGoroutine(w want) zcase { c.goes = w; return c }
 
 // onNil replaces the wants of the nil receiver.
 func (c zcase) onNil(w want) zcase { c.nilHub, c.nilGoes = w, w; return c }
-
-// at selects the calls of a case a known defect applies to.
-type at uint8
-
-const (
-	zeroInHub at = 1 << iota // the zero receiver (or the func), in a hub
-	zeroInGoroutine
-	nilInHub
-	nilInGoroutine
-	liveInHub
-	zeroAnywhere = zeroInHub | zeroInGoroutine
-	nilAnywhere  = nilInHub | nilInGoroutine
-)
-
-// knownAt marks the wants of the calls selected by where as a known defect.
-func (c zcase) knownAt(defect string, where at) zcase {
-	for _, p := range []struct {
-		bit at
-		w   *want
-	}{{zeroInHub, &c.hub}, {zeroInGoroutine, &c.goes}, {nilInHub, &c.nilHub}, {nilInGoroutine, &c.nilGoes}, {liveInHub, &c.live}} {
-		if where&p.bit != 0 {
-			*p.w = known(defect, *p.w)
-		}
-	}
-	return c
-}
-
-// knownAll marks every case of m at where as a known defect.
-func knownAll(defect string, where at, m map[string]zcase) map[string]zcase {
-	for k, c := range m {
-		m[k] = c.knownAt(defect, where)
-	}
-	return m
-}
 
 // onLive replaces the want of the live receiver.
 func (c zcase) onLive(w want) zcase { c.live = w; return c }
