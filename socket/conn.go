@@ -217,10 +217,13 @@ func (c *Conn) Read(b []byte) (int, error) {
 	if c == nil {
 		return 0, errNilSocket("read")
 	}
+	var n int
+	var err error
 	if c.fd.offload() {
-		return viaRunBlocking(&c.sock, "read", func() (int, error) { return c.Read(b) })
+		n, err = c.fd.readOffloaded(b)
+	} else {
+		n, err = c.read(b)
 	}
-	n, err := c.read(b)
 	if err != nil {
 		return n, c.opErr("read", err)
 	}
@@ -237,7 +240,8 @@ func (c *Conn) Write(b []byte) (int, error) {
 		return 0, errNilSocket("write")
 	}
 	if c.fd.offload() {
-		return viaRunBlocking(&c.sock, "write", func() (int, error) { return c.Write(b) })
+		n, err := writeOffloaded(b, c.write)
+		return n, c.opErr("write", err)
 	}
 	n, err := c.write(b)
 	return n, c.opErr("write", err)

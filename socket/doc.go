@@ -50,7 +50,12 @@
 // block). The state machine is written out at the shared type (shared.go). A greenlet that calls
 // a shared socket runs the call through scheduler.RunBlocking: killing the greenlet does not stop
 // the call (a deadline or Close does; a connection that an Accept or a dial so abandoned makes
-// is closed), and a greenlet's own sockets are cheaper unshared.
+// is closed), and a greenlet's own sockets are cheaper unshared. Such a call reads into and
+// writes from buffers of its own, so the killed greenlet's buffer is never touched after it
+// returns: what an abandoned Read gets (bytes, EOF, an error) is kept for the socket's next Read,
+// whoever makes it (a datagram that an abandoned ReadFrom or ReadDatagram gets is dropped), and
+// what an abandoned Write sends is unknown, as after a net.Conn write that failed: the stream
+// should then be closed, or its state re-established by the protocol.
 //
 // The hub keeps running while a shared socket is open (no LoopExit: goroutines may still call
 // it). Close runs its teardown on the hub (the hub's libev must stop watching the fd before it

@@ -62,11 +62,18 @@ func (p *PacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
 			n    int
 			from net.Addr
 		}
+		// Into a buffer of the goroutine's: a greenlet that gives up first may reuse b at once
+		// (the datagram the goroutine then receives is dropped).
+		cp := getBuf(len(b))
 		r, err := viaRunBlocking(&p.sock, "read", func() (res, error) {
-			n, from, err := p.ReadFrom(b)
+			n, from, err := p.ReadFrom(*cp)
 			return res{n, from}, err
 		})
-		return r.n, r.from, err
+		n := copy(b, (*cp)[:r.n])
+		if err == nil {
+			putBuf(cp)
+		}
+		return n, r.from, err
 	}
 	fd := p.fd
 	if fd == nil {
@@ -165,7 +172,8 @@ func (p *PacketConn) WriteTo(b []byte, addr net.Addr) (int, error) {
 		return 0, errNilSocket("write")
 	}
 	if p.fd.offload() {
-		return viaRunBlocking(&p.sock, "write", func() (int, error) { return p.WriteTo(b, addr) })
+		n, err := writeOffloaded(b, func(cp []byte) (int, error) { return p.WriteTo(cp, addr) })
+		return n, p.opErr("write", err)
 	}
 	if p.fd == nil {
 		return 0, p.opErr("write", errZero)
@@ -206,7 +214,8 @@ func (p *PacketConn) Read(b []byte) (int, error) {
 		return 0, errNilSocket("read")
 	}
 	if p.fd.offload() {
-		return viaRunBlocking(&p.sock, "read", func() (int, error) { return p.Read(b) })
+		n, err := p.fd.readOffloaded(b)
+		return n, p.opErr("read", err)
 	}
 	n, err := p.read(b)
 	return n, p.opErr("read", err)
@@ -218,7 +227,8 @@ func (p *PacketConn) Write(b []byte) (int, error) {
 		return 0, errNilSocket("write")
 	}
 	if p.fd.offload() {
-		return viaRunBlocking(&p.sock, "write", func() (int, error) { return p.Write(b) })
+		n, err := writeOffloaded(b, p.write)
+		return n, p.opErr("write", err)
 	}
 	n, err := p.write(b)
 	return n, p.opErr("write", err)

@@ -58,6 +58,7 @@ type shared struct {
 	err     [2]error
 	pfd     [2][1]PollFD
 	polled  [2]bool
+	kept    keptRead // what a read abandoned by its greenlet got, for the next read
 	closing <-chan struct{}
 }
 
@@ -165,7 +166,9 @@ func (sh *shared) unlockDir(dir int) { <-sh.lock[dir] }
 // it retries on EINTR and, on EAGAIN, parks in Go's poller until the fd is ready (or the
 // deadline passes, or the socket closes) and tries again. op runs outside RawConn, holding an fd
 // reference, so that it does not escape (callers share it with their greenlet path); the price
-// is one poll(2) per wait (see isReady). Read and Write take readShared and writeShared.
+// is one poll(2) per wait (see isReady). Read and Write take readShared and writeShared; the
+// datagram reads that come here (ReadFrom, ReadDatagram) do not look at what an abandoned Read
+// kept (a datagram that a killed greenlet's ReadFrom or ReadDatagram receives is dropped).
 func (fd *netFD) ioShared(dir int, op func() error) error {
 	sh, err := fd.lockShared(dir)
 	if err != nil {
@@ -240,26 +243,44 @@ func (sh *shared) isReady(dir int) bool {
 
 // readShared is read(2) into b for a goroutine; a call that finds nothing parks in Go's poller.
 func (fd *netFD) readShared(b []byte) (int, error) {
-	return fd.rwShared(dirRead, b)
+	sh, err := fd.lockShared(dirRead)
+	if err != nil {
+		return 0, err
+	}
+	defer sh.unlockDir(dirRead)
+	return fd.readLocked(sh, b)
+}
+
+// readLocked is a read under the read lock: what a read abandoned by its greenlet kept comes
+// first, with no system call.
+func (fd *netFD) readLocked(sh *shared, b []byte) (int, error) {
+	if !sh.kept.set {
+		return fd.rwLocked(sh, dirRead, b)
+	}
+	if fd.ref.isClosing() || fd.hub.Destroyed() {
+		return 0, ErrClosed
+	}
+	return sh.kept.take(b, fd.sotype == syscall.SOCK_STREAM)
 }
 
 // writeShared writes all of b for a goroutine, parking in Go's poller while the buffer is full;
 // it returns how much went out.
 func (fd *netFD) writeShared(b []byte) (int, error) {
-	return fd.rwShared(dirWrite, b)
-}
-
-// rwShared runs sh.rw[dir] inside RawConn, which holds the file's reference for the system
-// calls: no fd reference is taken (the file's Close, which is what closes the fd, waits for
-// RawConn's; a reference dropped in there by a racing Close would wait for itself).
-func (fd *netFD) rwShared(dir int, b []byte) (int, error) {
-	sh, err := fd.lockShared(dir)
+	sh, err := fd.lockShared(dirWrite)
 	if err != nil {
 		return 0, err
 	}
-	defer sh.unlockDir(dir)
+	defer sh.unlockDir(dirWrite)
+	return fd.rwLocked(sh, dirWrite, b)
+}
+
+// rwLocked runs sh.rw[dir] inside RawConn, under the direction's lock; RawConn holds the file's
+// reference for the system calls: no fd reference is taken (the file's Close, which is what
+// closes the fd, waits for RawConn's; a reference dropped in there by a racing Close would wait
+// for itself).
+func (fd *netFD) rwLocked(sh *shared, dir int, b []byte) (int, error) {
 	sh.buf[dir], sh.n[dir] = b, 0
-	err = sh.raw(dir, sh.rw[dir])
+	err := sh.raw(dir, sh.rw[dir])
 	n := sh.n[dir]
 	sh.buf[dir] = nil
 	if err != nil {
@@ -267,6 +288,130 @@ func (fd *netFD) rwShared(dir int, b []byte) (int, error) {
 	}
 	err, sh.err[dir] = sh.err[dir], nil
 	return n, err
+}
+
+// keptRead is what a read abandoned by its greenlet got (readOffloaded): bytes, or the end of
+// the stream (no bytes, no error), or an error. The next read of the socket returns it first.
+// Under the read lock.
+type keptRead struct {
+	data []byte
+	err  error
+	set  bool
+}
+
+// keep stores what an abandoned read got. A deadline that passed, or a Close, is not kept: the
+// next read finds out for itself.
+func (k *keptRead) keep(data []byte, err error) {
+	if len(data) == 0 && (errors.Is(err, ErrTimeout) || errors.Is(err, ErrClosed)) {
+		return
+	}
+	*k = keptRead{data: data, err: err, set: true}
+}
+
+// take returns what was kept as a read into b would: on a stream what b cannot hold stays kept;
+// a datagram longer than b is truncated, as a read of it would be.
+func (k *keptRead) take(b []byte, stream bool) (int, error) {
+	if len(k.data) == 0 {
+		err := k.err
+		*k = keptRead{}
+		return 0, err
+	}
+	n := copy(b, k.data)
+	k.data = k.data[n:]
+	if !stream || len(k.data) == 0 {
+		*k = keptRead{}
+	}
+	return n, nil
+}
+
+// readHandoff is a read of a shared socket made for a greenlet (readOffloaded), between the
+// greenlet and the goroutine that makes it: under mu, whichever of the two comes second decides
+// who owns the result.
+type readHandoff struct {
+	mu     sync.Mutex
+	buf    *[]byte // the goroutine's own buffer, len(b) bytes
+	n      int     // what the read got, once done
+	done   bool    // the read returned and handed its result to the greenlet
+	gaveUp bool    // the greenlet returned without the result
+}
+
+// readOffloaded is a read of a shared socket from a greenlet: it runs through RunBlocking, on a
+// goroutine, into a buffer of that goroutine's. When the greenlet waits to the end, what was read
+// is copied into b. When it gives up first (killed, a scheduler.Timeout), the goroutine keeps
+// what it then reads on the socket for the next read, and b is never touched after this returns;
+// if the result came in the same instant as the kill, it is returned with the kill's error (n > 0
+// with an error, as io.Reader allows).
+func (fd *netFD) readOffloaded(b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, fd.control(func() error { return nil })
+	}
+	h := &readHandoff{buf: getBuf(len(b))}
+	_, err := runBlocking(func() (int, error) { return fd.readFor(h) })
+	h.mu.Lock()
+	done := h.done
+	h.gaveUp = !done
+	h.mu.Unlock()
+	if !done {
+		return 0, err
+	}
+	n := copy(b, (*h.buf)[:h.n])
+	putBuf(h.buf)
+	return n, err
+}
+
+// readFor is readOffloaded's goroutine: the read and, under the read lock (so that no later read
+// overtakes it), the hand-off of its result, or keeping it on the socket.
+func (fd *netFD) readFor(h *readHandoff) (int, error) {
+	sh, err := fd.lockShared(dirRead)
+	if err != nil {
+		return 0, err
+	}
+	defer sh.unlockDir(dirRead)
+	n, err := fd.readLocked(sh, *h.buf)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.gaveUp {
+		sh.kept.keep((*h.buf)[:n], err) // the buffer is the socket's now
+		return n, err
+	}
+	h.n, h.done = n, true
+	return n, err
+}
+
+// writeOffloaded is a write of a shared socket from a greenlet: write runs through RunBlocking,
+// on a goroutine, from a copy of b, so that a greenlet that gives up first (killed, a
+// scheduler.Timeout) may reuse b at once. What the write then sends is unknown to it, as after
+// a net.Conn write that failed.
+func writeOffloaded(b []byte, write func([]byte) (int, error)) (int, error) {
+	cp := getBuf(len(b))
+	copy(*cp, b)
+	return runBlocking(func() (int, error) {
+		defer putBuf(cp)
+		return write(*cp)
+	})
+}
+
+// maxPooled is the largest buffer offloaded reads and writes return to bufs.
+const maxPooled = 1 << 20
+
+// bufs holds the buffers of offloaded reads and writes.
+var bufs sync.Pool
+
+// getBuf returns a buffer of n bytes from bufs.
+func getBuf(n int) *[]byte {
+	if p, _ := bufs.Get().(*[]byte); p != nil && cap(*p) >= n {
+		*p = (*p)[:n]
+		return p
+	}
+	b := make([]byte, n)
+	return &b
+}
+
+// putBuf returns a buffer to bufs.
+func putBuf(p *[]byte) {
+	if cap(*p) <= maxPooled {
+		bufs.Put(p)
+	}
 }
 
 // stopShared reports, inside RawConn, whether the socket closed under a call.
