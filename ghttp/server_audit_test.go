@@ -281,7 +281,13 @@ func recvWithin[T any](t *testing.T, ch <-chan T, what string) T {
 // dialClient dials addr from a plain goroutine, with TLS (handshake done) when useTLS.
 func dialClient(t *testing.T, addr string, useTLS bool) net.Conn {
 	t.Helper()
-	c := netConnDial(t, addr)
+	return clientOver(t, netConnDial(t, addr), useTLS)
+}
+
+// clientOver gives c a 10 s deadline and returns it, or a TLS client over it (handshake done)
+// when useTLS.
+func clientOver(t *testing.T, c net.Conn, useTLS bool) net.Conn {
+	t.Helper()
 	require.NoError(t, c.SetDeadline(time.Now().Add(10*time.Second)))
 	if !useTLS {
 		return c
@@ -443,11 +449,7 @@ func TestALeftBehindBodyReadDoesNotBlockTheHub(t *testing.T) {
 		t.Run(map[bool]string{false: "plain", true: "TLS"}[useTLS], func(t *testing.T) {
 			readErr := make(chan error, 1)
 			srv := &ghttp.Server{TLSConfig: serverTLS(t), ErrorLog: quietLog,
-				Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					if r.URL.Path == "/other" {
-						_, _ = io.WriteString(w, "other")
-						return
-					}
+				Handler: withOther(func(w http.ResponseWriter, r *http.Request) {
 					var started event.Event
 					scheduler.Go(func() error {
 						first := make([]byte, 3)
@@ -473,14 +475,7 @@ func TestALeftBehindBodyReadDoesNotBlockTheHub(t *testing.T) {
 			_, err = io.ReadAll(br)
 			assert.NoError(t, err, "the connection is closed")
 
-			other := dialClient(t, hs.Addr, useTLS)
-			_, err = io.WriteString(other, "GET /other HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
-			require.NoError(t, err)
-			resp, err = http.ReadResponse(bufio.NewReader(other), nil)
-			require.NoError(t, err, "another client's response")
-			body, err := io.ReadAll(resp.Body)
-			require.NoError(t, err)
-			assert.Equal(t, "other", string(body))
+			assertOtherServed(t, hs.Addr, useTLS)
 		})
 	}
 }
@@ -582,15 +577,7 @@ func dialSmallReceiveBuffer(t *testing.T, addr string, useTLS bool) net.Conn {
 	raw, err := d.Dial("tcp", addr)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = raw.Close() })
-	require.NoError(t, raw.SetDeadline(time.Now().Add(10*time.Second)))
-	if !useTLS {
-		return raw
-	}
-	cfg := clientTLS(t)
-	cfg.ServerName = "127.0.0.1"
-	tc := tls.Client(raw, cfg)
-	require.NoError(t, tc.Handshake())
-	return tc
+	return clientOver(t, raw, useTLS)
 }
 
 // writeUntilItFails writes to w until a write fails, and returns that error.
@@ -613,11 +600,7 @@ func TestALeftBehindWriteIsEndedWhenTheHandlerReturns(t *testing.T) {
 		t.Run(map[bool]string{false: "plain", true: "TLS"}[useTLS], func(t *testing.T) {
 			writeErrs := make(chan error, 2)
 			srv := &ghttp.Server{TLSConfig: serverTLS(t), ErrorLog: quietLog,
-				Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					if r.URL.Path == "/other" {
-						_, _ = io.WriteString(w, "other")
-						return
-					}
+				Handler: withOther(func(w http.ResponseWriter, r *http.Request) {
 					var started event.Event
 					scheduler.Go(func() error {
 						started.Set()
@@ -637,16 +620,9 @@ func TestALeftBehindWriteIsEndedWhenTheHandlerReturns(t *testing.T) {
 			_, err := io.WriteString(c, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")
 			require.NoError(t, err)
 
-			other := dialClient(t, hs.Addr, useTLS)
-			_, err = io.WriteString(other, "GET /other HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
-			require.NoError(t, err)
-			resp, err := http.ReadResponse(bufio.NewReader(other), nil)
-			require.NoError(t, err, "another client's response")
-			body, err := io.ReadAll(resp.Body)
-			require.NoError(t, err)
-			assert.Equal(t, "other", string(body))
+			assertOtherServed(t, hs.Addr, useTLS)
 
-			resp, err = http.ReadResponse(bufio.NewReader(c), nil)
+			resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 			require.NoError(t, err)
 			_, err = io.Copy(io.Discard, resp.Body)
 			assert.ErrorIs(t, err, io.ErrUnexpectedEOF, "the response is cut short, then the connection closed")
@@ -674,11 +650,7 @@ func testTLSAlertDuringABlockedWrite(t *testing.T, duplex bool) {
 	var writing atomic.Bool
 	readErr := make(chan error, 1)
 	srv := &ghttp.Server{TLSConfig: serverTLS(t), ErrorLog: quietLog,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path == "/other" {
-				_, _ = io.WriteString(w, "other")
-				return
-			}
+		Handler: withOther(func(w http.ResponseWriter, r *http.Request) {
 			if duplex {
 				_ = http.NewResponseController(w).EnableFullDuplex()
 				scheduler.Go(func() error {
@@ -709,14 +681,7 @@ func testTLSAlertDuringABlockedWrite(t *testing.T, duplex bool) {
 	_, err = hc.Conn.Write(garbage)
 	require.NoError(t, err)
 
-	other := dialClient(t, hs.Addr, true)
-	_, err = io.WriteString(other, "GET /other HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
-	require.NoError(t, err)
-	resp, err := http.ReadResponse(bufio.NewReader(other), nil)
-	require.NoError(t, err, "another client's response")
-	body, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	assert.Equal(t, "other", string(body))
+	assertOtherServed(t, hs.Addr, true)
 	if duplex {
 		assert.ErrorContains(t, recvWithin(t, readErr, "the body read's end"), "bad record MAC")
 	}
@@ -860,4 +825,30 @@ func TestALeftBehindWriteDrainingTheBodyIsEnded(t *testing.T) {
 	recvWithin(t, writeErr, "the write's end") // its bytes may have gone to a buffer only
 	_, err = io.ReadAll(c)
 	assert.NoError(t, err, "the connection is closed")
+}
+
+// withOther serves "/other" with the body "other" (what assertOtherServed asks for) and every
+// other path with h.
+func withOther(h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/other" {
+			_, _ = io.WriteString(w, "other")
+			return
+		}
+		h(w, r)
+	})
+}
+
+// assertOtherServed checks that another client of the server at addr gets its answer from
+// withOther's "/other": the hub is not stuck on the connection under test.
+func assertOtherServed(t *testing.T, addr string, useTLS bool) {
+	t.Helper()
+	other := dialClient(t, addr, useTLS)
+	_, err := io.WriteString(other, "GET /other HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+	require.NoError(t, err)
+	resp, err := http.ReadResponse(bufio.NewReader(other), nil)
+	require.NoError(t, err, "another client's response")
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	assert.Equal(t, "other", string(body))
 }
