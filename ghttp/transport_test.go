@@ -407,23 +407,27 @@ func TestTransportSwitchingProtocolsGivesTheConnection(t *testing.T) {
 		_, _ = io.WriteString(c, "echo "+line)
 	})
 	c := &http.Client{Transport: &ghttp.Transport{}}
-	inHub(t, func(ctx context.Context) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base, nil)
-		require.NoError(t, err)
-		req.Header.Set("Connection", "Upgrade")
-		req.Header.Set("Upgrade", "echo")
-		resp, err := c.Do(req)
-		require.NoError(t, err)
-		assert.Equal(t, http.StatusSwitchingProtocols, resp.StatusCode)
-		rw, ok := resp.Body.(io.ReadWriteCloser)
-		require.True(t, ok)
-		_, err = io.WriteString(rw, "ping\n")
-		require.NoError(t, err)
-		got, err := bufio.NewReader(rw).ReadString('\n')
-		require.NoError(t, err)
-		assert.Equal(t, "echo ping\n", got)
-		return rw.Close()
-	})
+	inHub(t, func(ctx context.Context) error { return upgradeEcho(t, ctx, c, base) })
+}
+
+// upgradeEcho asks url to switch to the "echo" protocol, sends a line on the switched
+// connection, checks the echo and closes it.
+func upgradeEcho(t *testing.T, ctx context.Context, c *http.Client, url string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	require.NoError(t, err)
+	req.Header.Set("Connection", "Upgrade")
+	req.Header.Set("Upgrade", "echo")
+	resp, err := c.Do(req)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusSwitchingProtocols, resp.StatusCode)
+	rw, ok := resp.Body.(io.ReadWriteCloser)
+	require.True(t, ok)
+	_, err = io.WriteString(rw, "ping\n")
+	require.NoError(t, err)
+	got, err := bufio.NewReader(rw).ReadString('\n')
+	require.NoError(t, err)
+	assert.Equal(t, "echo ping\n", got)
+	return rw.Close()
 }
 
 func TestTransportIdleConnTimeoutClosesIdleConnections(t *testing.T) {
