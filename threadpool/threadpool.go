@@ -20,13 +20,15 @@
 // Apply, Map, Result.Get or an iteration) gets that error at once; the calls of an Apply, a Map
 // or an iteration that have not started on a worker by then are skipped (fn never runs for them),
 // those already running finish and their results are dropped. The calls of Spawn, ApplyAsync and
-// MapAsync are never skipped: a later Get still finds their outcome.
+// MapAsync are never skipped while their hub lives: a later Get still finds their outcome.
 //
 // Close refuses new work with ErrClosed (which matches scheduler.ErrClosed) and fails the queued
 // calls with it, so a greenlet waiting for one of them gets ErrClosed; the calls already running
 // finish and deliver. Once the pool's hub is destroyed its calls report scheduler.ErrHubDestroyed,
 // and so does a Result that was pending on it (even to another hub's greenlet: nothing can deliver
-// it any more); the pool binds to the next hub that uses it.
+// it any more); the calls of any kind still queued then are skipped (fn never runs for them),
+// those already running finish and their results are dropped. The pool binds to the next hub
+// that uses it.
 package threadpool
 
 import (
@@ -319,6 +321,11 @@ func start[T any](p *ThreadPool, h *scheduler.Hub, op string, fn func() (T, erro
 				deliver()
 			}
 		}()
+		if err == nil && h.Destroyed() {
+			// Nothing can deliver or collect the result any more: a call still queued when its
+			// hub was destroyed never runs, whoever queued it.
+			err = scheduler.ErrHubDestroyed
+		}
 		if err == nil && skip != nil {
 			err = skip.skip()
 		}

@@ -1,0 +1,72 @@
+package threadpool_test
+
+import (
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/geventgo/geventgo/internal/testctx"
+	"github.com/geventgo/geventgo/scheduler"
+	"github.com/geventgo/geventgo/threadpool"
+)
+
+// eventually polls cond from a plain goroutine until it holds or 10s pass.
+func eventually(t *testing.T, cond func() bool) {
+	t.Helper()
+	require.Eventually(t, cond, 10*time.Second, time.Millisecond)
+}
+
+// TestTeardownQueuedSpawnSkipped: a Spawn still queued (not started on a worker) when its hub is
+// destroyed never runs: nothing can deliver or collect its result any more, and a pool shared
+// with the next hub must not spend a worker on it.
+func TestTeardownQueuedSpawnSkipped(t *testing.T) {
+	p, err := threadpool.New(1)
+	require.NoError(t, err)
+	release := make(chan struct{})
+	started := make(chan struct{})
+	var ran atomic.Bool
+	var queued *threadpool.Result[int]
+	run(t, func() error {
+		threadpool.Spawn(p, func() (int, error) { close(started); <-release; return 1, nil })
+		queued = threadpool.Spawn(p, func() (int, error) { ran.Store(true); return 2, nil })
+		<-started
+		return nil
+	})
+	close(release)
+	eventually(t, func() bool { return p.Len() == 0 })
+	_, err = queued.Get(bg)
+	assert.ErrorIs(t, err, scheduler.ErrHubDestroyed)
+	run(t, func() error {
+		v, err := threadpool.Apply(testctx.Within(t, 10*time.Second), p, func() (int, error) { return 3, nil })
+		require.NoError(t, err)
+		assert.Equal(t, 3, v)
+		return p.Close()
+	})
+	assert.False(t, ran.Load(), "a call queued for a destroyed hub ran")
+}
+
+// TestTeardownApplyRunning: a greenlet waiting in Apply when the hub ends gets GreenletExit; the
+// function running on the worker finishes (it cannot be interrupted) and nothing leaks.
+func TestTeardownApplyRunning(t *testing.T) {
+	p, err := threadpool.New(2)
+	require.NoError(t, err)
+	release := make(chan struct{})
+	started := make(chan struct{})
+	var applyErr error
+	run(t, func() error {
+		scheduler.Go(func() error {
+			_, applyErr = threadpool.Apply(bg, p, func() (int, error) { close(started); <-release; return 1, nil })
+			return nil
+		})
+		_, err := scheduler.RunBlocking(bg, func() (struct{}, error) { <-started; return struct{}{}, nil })
+		return err
+	})
+	assert.ErrorIs(t, applyErr, scheduler.ErrGreenletExit)
+	assert.Equal(t, 1, p.Len(), "the function still runs")
+	close(release)
+	eventually(t, func() bool { return p.Len() == 0 })
+	require.NoError(t, p.Close())
+}
