@@ -215,6 +215,14 @@ func (c *Cmd) output(op string, combined bool) ([]byte, error) {
 		}
 	}
 	stdout, stderr, err := c.communicate(op, context.Background(), nil, false)
+	if err != nil && c.exit == nil && c.Process != nil {
+		// The reads failed or the greenlet was killed (the end of its hub, say) before the
+		// exit wait began: nobody can read these pipes any more, and no later call would reap
+		// the child. Close them (a child still writing gets EPIPE) and reap it when it exits,
+		// as a killed Wait does.
+		closeFiles(c.pipes.takeParent())
+		c.startExit()
+	}
 	var ee *exec.ExitError
 	if capture && errors.As(err, &ee) {
 		ee.Stderr = bytes.Clone(stderr)

@@ -114,14 +114,7 @@ type exitWait struct {
 func (c *Cmd) awaitExit(ctx context.Context) (result, stop error) {
 	w := c.exit
 	if w == nil {
-		w = &exitWait{done: make(chan struct{})}
-		c.exit = w
-		parent := c.pipes.takeParent()
-		go func() {
-			w.err = c.Cmd.Wait()
-			closeFiles(parent)
-			close(w.done)
-		}()
+		w = c.startExit()
 	} else if w.returned {
 		return c.Cmd.Wait(), nil // "exec: Wait was already called", as os/exec's second Wait
 	}
@@ -133,6 +126,20 @@ func (c *Cmd) awaitExit(ctx context.Context) (result, stop error) {
 	}
 	w.returned = true
 	return w.err, nil
+}
+
+// startExit starts the Cmd's one exec.Cmd.Wait off the hub; it reaps the child once it exits and
+// then closes the parent's ends of the pipes.
+func (c *Cmd) startExit() *exitWait {
+	w := &exitWait{done: make(chan struct{})}
+	c.exit = w
+	parent := c.pipes.takeParent()
+	go func() {
+		w.err = c.Cmd.Wait()
+		closeFiles(parent)
+		close(w.done)
+	}()
+	return w
 }
 
 // Command is exec.Command for greenlets.
@@ -214,7 +221,9 @@ func (c *Cmd) Run() error {
 	return c.wait()
 }
 
-// Output runs the command and returns its standard output (exec.Cmd.Output).
+// Output runs the command and returns its standard output (exec.Cmd.Output). If its greenlet is
+// killed (or the reads fail) before the process exits, Output returns at once, closes its pipes,
+// which nothing else can read, and the process is reaped when it exits; CombinedOutput too.
 func (c *Cmd) Output() ([]byte, error) {
 	if err := c.mayWait("Cmd.Output"); err != nil {
 		return nil, err

@@ -1,0 +1,110 @@
+package subprocess_test
+
+import (
+	"os"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/geventgo/geventgo/scheduler"
+	"github.com/geventgo/geventgo/subprocess"
+)
+
+// gone reports whether pid no longer exists: it exited and was reaped (a zombie still has its
+// /proc entry).
+func gone(pid int) bool {
+	_, err := os.Stat("/proc/" + strconv.Itoa(pid))
+	return os.IsNotExist(err)
+}
+
+// fdCount counts this process's open descriptors.
+func fdCount(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	require.NoError(t, err)
+	return len(ents)
+}
+
+// endHubWhile runs body in a greenlet of a new hub and ends the hub (Main's fn returns) once
+// started says the greenlet waits; it returns the greenlet's outcome.
+func endHubWhile(t *testing.T, body func() error, started func() bool) error {
+	t.Helper()
+	var got error
+	require.NoError(t, scheduler.Main(func() error {
+		scheduler.Go(func() error { got = body(); return nil })
+		deadline := time.Now().Add(10 * time.Second)
+		for !started() {
+			require.True(t, time.Now().Before(deadline), "the greenlet never started its wait")
+			require.NoError(t, scheduler.Sleep(bg, time.Millisecond))
+		}
+		return scheduler.Sleep(bg, 0) // let it reach its wait
+	}))
+	return got
+}
+
+// TestTeardownOutputReaps: a greenlet in Output when its hub ends gets GreenletExit; its pipes
+// (which nobody else can read) are closed and the child is reaped once it exits, as the package
+// doc promises for a killed wait.
+func TestTeardownOutputReaps(t *testing.T) {
+	before := fdCount(t)
+	c := subprocess.Command("sleep", "100")
+	err := endHubWhile(t, func() error { _, err := c.Output(); return err }, func() bool { return c.Process != nil })
+	assert.ErrorIs(t, err, scheduler.ErrGreenletExit)
+	require.NoError(t, c.Process.Kill())
+	require.Eventually(t, func() bool { return gone(c.Process.Pid) }, 10*time.Second, time.Millisecond,
+		"the child of an abandoned Output is never reaped")
+	require.Eventually(t, func() bool { return fdCount(t) <= before }, 10*time.Second, time.Millisecond,
+		"the pipes of an abandoned Output stay open")
+}
+
+// TestTeardownWaitReaps: a greenlet in Wait when its hub ends gets GreenletExit; the child is
+// reaped once it exits, off the hub, and nothing leaks (goleak, descriptors).
+func TestTeardownWaitReaps(t *testing.T) {
+	before := fdCount(t)
+	c := subprocess.Command("sleep", "100")
+	require.NoError(t, c.Start())
+	err := endHubWhile(t, c.Wait, func() bool { return true })
+	assert.ErrorIs(t, err, scheduler.ErrGreenletExit)
+	require.NoError(t, c.Process.Kill())
+	require.Eventually(t, func() bool { return gone(c.Process.Pid) }, 10*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return fdCount(t) <= before }, 10*time.Second, time.Millisecond)
+}
+
+// TestTeardownCommandContextKilled: a command bound to its greenlet's Context is killed and
+// reaped when the hub's end kills the greenlet.
+func TestTeardownCommandContextKilled(t *testing.T) {
+	var c *subprocess.Cmd
+	err := endHubWhile(t, func() error {
+		c = subprocess.CommandContext(scheduler.GetCurrent().Context(), "sleep", "100")
+		return c.Run()
+	}, func() bool { return c != nil && c.Process != nil })
+	assert.ErrorIs(t, err, scheduler.ErrGreenletExit)
+	require.Eventually(t, func() bool { return gone(c.Process.Pid) }, 10*time.Second, time.Millisecond)
+}
+
+// TestTeardownWaitPidThenNewHub: a greenlet in WaitPid when its hub ends gets GreenletExit and
+// leaves the child unreaped; a later hub's WaitPid reaps it.
+func TestTeardownWaitPidThenNewHub(t *testing.T) {
+	before := fdCount(t)
+	p, err := os.StartProcess("/bin/sleep", []string{"sleep", "100"}, &os.ProcAttr{})
+	require.NoError(t, err)
+	defer func() { _ = p.Release() }()
+	err = endHubWhile(t, func() error { _, _, err := subprocess.WaitPid(bg, p.Pid); return err },
+		func() bool { return true })
+	assert.ErrorIs(t, err, scheduler.ErrGreenletExit)
+	assert.False(t, gone(p.Pid), "WaitPid reaped nothing")
+	require.NoError(t, p.Signal(syscall.SIGKILL))
+	require.NoError(t, scheduler.Main(func() error {
+		rpid, st, err := subprocess.WaitPid(bg, p.Pid)
+		require.NoError(t, err)
+		assert.Equal(t, p.Pid, rpid)
+		assert.Equal(t, syscall.SIGKILL, st.Signal())
+		return nil
+	}))
+	require.NoError(t, p.Release())
+	assert.LessOrEqual(t, fdCount(t), before)
+}
