@@ -29,6 +29,11 @@
 // *scheduler.Timeout, a *scheduler.LoopExitError). A waiter whose wait ends
 // early takes nothing and leaves no link behind.
 //
+// Destroying the hub ends its waits with GreenletExit and runs the defers of
+// its greenlets: a Release made there (the usual defer after an Acquire)
+// still releases, with nobody left to wake, so that a lock a greenlet held
+// when its hub ended is free for the next hub that uses it.
+//
 // # Zero values
 //
 // The zero Semaphore and BoundedSemaphore have gevent's default value, 1 (the
@@ -215,7 +220,7 @@ func (s *Semaphore) Release() (int, error) {
 	if s.bounded {
 		op = "BoundedSemaphore.Release"
 	}
-	if err := s.links.Check(op); err != nil {
+	if err := releaseCheck(&s.links, op); err != nil {
 		return s.counter, err
 	}
 	s.lazy()
@@ -396,6 +401,19 @@ func (r *RLock) caller(op string) (*greenlet.Greenlet, error) {
 	return greenlet.Current(), nil
 }
 
+// releaseCheck is links' Check for a release, which a greenlet's defer may
+// also make while Destroy unwinds the hub: ErrHubDestroyed is only ever
+// given to the hub's own greenlets, which Destroy runs one at a time on the
+// hub's goroutine, so the counter is still theirs to update (and with no
+// link left to run, the release wakes nobody).
+func releaseCheck(l *event.Links, op string) error {
+	err := l.Check(op)
+	if errors.Is(err, scheduler.ErrHubDestroyed) {
+		return nil
+	}
+	return err
+}
+
 // Acquire takes the lock or, for its owner, increments its recursion count.
 func (r *RLock) Acquire(ctx context.Context) error {
 	if ctx == nil {
@@ -437,10 +455,13 @@ func (r *RLock) TryAcquire() bool {
 // Release decrements the recursion count and frees the lock at zero. It
 // returns ErrNotHeld when the caller does not hold the lock.
 func (r *RLock) Release() error {
-	me, err := r.caller("RLock.Release")
-	if err != nil {
+	if r == nil {
+		return nilArg("RLock.Release")
+	}
+	if err := releaseCheck(&r.block.s.links, "RLock.Release"); err != nil {
 		return err
 	}
+	me := greenlet.Current()
 	if r.owner == nil || r.owner != me {
 		return &Error{Op: "RLock.Release", Counter: r.count, Err: ErrNotHeld}
 	}
