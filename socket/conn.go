@@ -108,13 +108,6 @@ func (s *sock) opErr(op string, err error) error {
 	return opError(op, s.fd.network, s.fd.laddr, s.fd.raddr, err)
 }
 
-// viaRunBlocking runs fn, a blocking call of a shared socket made from a greenlet, through
-// scheduler.RunBlocking, and names op in the errors RunBlocking adds.
-func viaRunBlocking[T any](s *sock, op string, fn func() (T, error)) (T, error) {
-	v, err := runBlocking(fn)
-	return v, s.opErr(op, err)
-}
-
 // read is the read(2) loop shared by Conn and PacketConn.
 func (s *sock) read(b []byte) (int, error) {
 	fd := s.fd

@@ -53,9 +53,11 @@
 // is closed), and a greenlet's own sockets are cheaper unshared. Such a call reads into and
 // writes from buffers of its own, so the killed greenlet's buffer is never touched after it
 // returns: what an abandoned Read gets (bytes, EOF, an error) is kept for the socket's next Read,
-// whoever makes it (a datagram that an abandoned ReadFrom or ReadDatagram gets is dropped), and
-// what an abandoned Write sends is unknown, as after a net.Conn write that failed: the stream
-// should then be closed, or its state re-established by the protocol.
+// whoever makes it; on a datagram socket an abandoned Read, ReadFrom or ReadDatagram receives
+// the next datagram whole and keeps it with its sender for the next Read, ReadFrom or
+// ReadDatagram, which returns it as it would a datagram just received (cut to a Read's or
+// ReadFrom's buffer); and what an abandoned Write sends is unknown, as after a net.Conn write
+// that failed: the stream should then be closed, or its state re-established by the protocol.
 //
 // The hub keeps running while a shared socket is open (no LoopExit: goroutines may still call
 // it). Close runs its teardown on the hub (the hub's libev must stop watching the fd before it

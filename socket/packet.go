@@ -57,27 +57,18 @@ func (p *PacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
 	if p == nil {
 		return 0, nil, errNilSocket("read")
 	}
-	if p.fd.offload() {
-		type res struct {
-			n    int
-			from net.Addr
-		}
-		// Into a buffer of the goroutine's: a greenlet that gives up first may reuse b at once
-		// (the datagram the goroutine then receives is dropped).
-		cp := getBuf(len(b))
-		r, err := viaRunBlocking(&p.sock, "read", func() (res, error) {
-			n, from, err := p.ReadFrom(*cp)
-			return res{n, from}, err
-		})
-		n := copy(b, (*cp)[:r.n])
-		if err == nil {
-			putBuf(cp)
-		}
-		return n, r.from, err
-	}
 	fd := p.fd
-	if fd == nil {
+	switch {
+	case fd == nil:
 		return 0, nil, p.opErr("read", errZero)
+	case fd.offload():
+		// Into a buffer of the goroutine's: a greenlet that gives up first may reuse b at once
+		// (the datagram the goroutine then receives is kept for the next receive).
+		n, from, err := fd.recvFromOffloaded(b)
+		return n, from, p.opErr("read", err)
+	case fd.sh.Load() != nil:
+		n, from, err := fd.recvShared(b)
+		return n, from, p.opErr("read", err)
 	}
 	var n int
 	var sa syscall.Sockaddr
@@ -89,11 +80,7 @@ func (p *PacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
 	if err := p.io(dirRead, "socket recvfrom", op); err != nil {
 		return 0, nil, p.opErr("read", err)
 	}
-	var from net.Addr
-	if sa != nil {
-		from = sockaddrToAddr(fd.sotype, sa)
-	}
-	return n, from, nil
+	return n, fd.sender(sa), nil
 }
 
 // maxUDP is the largest UDP payload (65535 less the headers, rounded up): the buffer a UDP
@@ -112,20 +99,19 @@ func (p *PacketConn) ReadDatagram() ([]byte, net.Addr, error) {
 	if p == nil {
 		return nil, nil, errNilSocket("read")
 	}
-	if p.fd.offload() {
-		type res struct {
-			data []byte
-			from net.Addr
-		}
-		r, err := viaRunBlocking(&p.sock, "read", func() (res, error) {
-			data, from, err := p.ReadDatagram()
-			return res{data, from}, err
-		})
-		return r.data, r.from, err
-	}
 	fd := p.fd
-	if fd == nil {
+	switch {
+	case fd == nil:
 		return nil, nil, p.opErr("read", errZero)
+	case fd.offload():
+		h, err := fd.recvOffloaded(0)
+		if h == nil {
+			return nil, nil, p.opErr("read", err)
+		}
+		return h.data, h.from, p.opErr("read", err)
+	case fd.sh.Load() != nil:
+		data, from, err := fd.recvWholeShared()
+		return data, from, p.opErr("read", err)
 	}
 	var data []byte
 	var sa syscall.Sockaddr
@@ -137,11 +123,7 @@ func (p *PacketConn) ReadDatagram() ([]byte, net.Addr, error) {
 	if err := p.io(dirRead, "socket recvfrom", op); err != nil {
 		return nil, nil, p.opErr("read", err)
 	}
-	var from net.Addr
-	if sa != nil {
-		from = sockaddrToAddr(fd.sotype, sa)
-	}
-	return data, from, nil
+	return data, fd.sender(sa), nil
 }
 
 // recvWhole receives the next datagram of sysfd whole: at its own length for a unix socket,

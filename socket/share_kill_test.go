@@ -176,3 +176,146 @@ func TestKilledSharedWriteSendsNoLaterBytes(t *testing.T) {
 		return nil
 	})
 }
+
+// datagramPair returns a shared datagram socket of network ("udp", "unixgram") and an unshared
+// peer of the calling greenlet's hub, both bound (a unix sender needs a name to be named).
+func datagramPair(t *testing.T, network string) (*socket.PacketConn, *socket.PacketConn) {
+	t.Helper()
+	addr := [2]string{"127.0.0.1:0", "127.0.0.1:0"}
+	if network == "unixgram" {
+		dir := t.TempDir()
+		addr = [2]string{dir + "/r", dir + "/w"}
+	}
+	r, err := socket.ListenPacket(network, addr[0])
+	require.NoError(t, err)
+	require.NotNil(t, r.Shared())
+	w, err := socket.ListenPacket(network, addr[1])
+	require.NoError(t, err)
+	return r, w
+}
+
+// killedSharedReceive starts a greenlet in receive on the shared socket r, kills it while it
+// waits (its call goes on, on RunBlocking's goroutine), then has w send msg to r and waits,
+// polling with a deadline, until r keeps what the killed call received.
+func killedSharedReceive(t *testing.T, r, w *socket.PacketConn, receive func() error, msg string) {
+	t.Helper()
+	reader := scheduler.Spawn(func() (struct{}, error) { return struct{}{}, receive() })
+	require.NoError(t, scheduler.Sleep(bg, 0)) // the reader waits in RunBlocking
+	require.NoError(t, reader.Kill(testctx.Within(t, 5*time.Second), nil))
+	require.True(t, reader.Dead())
+	_, err := w.WriteTo([]byte(msg), r.LocalAddr())
+	require.NoError(t, err)
+	err = pollUntil(testctx.Within(t, 5*time.Second), func() bool { return socket.HasKept(r) })
+	require.NoError(t, err, "the killed call kept the datagram it received")
+}
+
+// TestKilledSharedReadFromKeepsItsDatagram: a greenlet's ReadFrom (ReadDatagram, Read) of a shared
+// datagram socket runs on a goroutine (RunBlocking) that goes on when the greenlet is killed.
+// The datagram it then received used to be dropped. Now it is kept with its sender, and the
+// next receive of the socket, from a goroutine or a greenlet, returns it first, truncated to its
+// buffer as a datagram read is (the rest of it is not kept: the next datagram follows).
+func TestKilledSharedReadFromKeepsItsDatagram(t *testing.T) {
+	const msg = "hello, datagram"
+	type receive func(r *socket.PacketConn) (string, net.Addr, error)
+	readFrom := func(r *socket.PacketConn) (string, net.Addr, error) {
+		p := make([]byte, 5)
+		n, from, err := r.ReadFrom(p)
+		return string(p[:n]), from, err
+	}
+	readDatagram := func(r *socket.PacketConn) (string, net.Addr, error) {
+		data, from, err := r.ReadDatagram()
+		return string(data), from, err
+	}
+	onGoroutine := func(fn receive) receive {
+		return func(r *socket.PacketConn) (string, net.Addr, error) {
+			type res struct {
+				s    string
+				from net.Addr
+			}
+			v, err := scheduler.RunBlocking(bg, func() (res, error) {
+				s, from, err := fn(r)
+				return res{s, from}, err
+			})
+			return v.s, v.from, err
+		}
+	}
+	firsts := map[string]func(r *socket.PacketConn, buf []byte) error{
+		"ReadFrom": func(r *socket.PacketConn, buf []byte) error {
+			_, _, err := r.ReadFrom(buf)
+			return err
+		},
+		"Read": func(r *socket.PacketConn, buf []byte) error {
+			_, err := r.Read(buf[:4]) // shorter than the datagram: it is kept whole all the same
+			return err
+		},
+		"ReadDatagram": func(r *socket.PacketConn, _ []byte) error {
+			_, _, err := r.ReadDatagram()
+			return err
+		},
+	}
+	nexts := map[string]struct {
+		fn   receive
+		want string
+	}{
+		"ReadFrom/goroutine":     {onGoroutine(readFrom), msg[:5]},
+		"ReadFrom/greenlet":      {readFrom, msg[:5]},
+		"ReadDatagram/greenlet":  {readDatagram, msg},
+		"ReadDatagram/goroutine": {onGoroutine(readDatagram), msg},
+	}
+	for _, network := range []string{"udp", "unixgram"} {
+		for firstName, first := range firsts {
+			for nextName, next := range nexts {
+				t.Run(network+"/"+firstName+"/"+nextName, func(t *testing.T) {
+					run(t, func() error {
+						r, w := datagramPair(t, network)
+						defer r.Close()
+						defer w.Close()
+						buf := make([]byte, 16)
+						killedSharedReceive(t, r, w, func() error { return first(r, buf) }, msg)
+						// The caller owns buf again: the killed call must not write into it.
+						for i := range buf {
+							buf[i] = 'Y'
+						}
+						require.NoError(t, r.SetReadDeadline(time.Now().Add(5*time.Second)))
+						got, from, err := next.fn(r)
+						require.NoError(t, err)
+						assert.Equal(t, next.want, got, "the kept datagram, cut to the buffer")
+						assert.Equal(t, w.LocalAddr().String(), from.String(), "its sender")
+						// The next datagram follows: nothing of the first one is left over.
+						_, err = w.WriteTo([]byte("next"), r.LocalAddr())
+						require.NoError(t, err)
+						got, from, err = next.fn(r)
+						require.NoError(t, err)
+						assert.Equal(t, "next", got)
+						assert.Equal(t, w.LocalAddr().String(), from.String())
+						assert.Equal(t, bytes.Repeat([]byte("Y"), len(buf)), buf, "the killed call left the buffer alone")
+						return nil
+					})
+				})
+			}
+		}
+	}
+}
+
+// TestKilledSharedReadFromThenRead: a datagram kept by a killed greenlet's ReadFrom goes to the
+// next Read too (of a connected socket, from a goroutine), truncated to its buffer.
+func TestKilledSharedReadFromThenRead(t *testing.T) {
+	run(t, func() error {
+		r, w := datagramPair(t, "udp")
+		defer r.Close()
+		defer w.Close()
+		killedSharedReceive(t, r, w, func() error {
+			_, _, err := r.ReadFrom(make([]byte, 64))
+			return err
+		}, "hello, datagram")
+		require.NoError(t, r.SetReadDeadline(time.Now().Add(5*time.Second)))
+		got, err := scheduler.RunBlocking(bg, func() (string, error) {
+			p := make([]byte, 5)
+			n, err := r.Read(p)
+			return string(p[:n]), err
+		})
+		require.NoError(t, err)
+		assert.Equal(t, "hello", got)
+		return nil
+	})
+}

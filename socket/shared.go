@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -166,15 +167,20 @@ func (sh *shared) unlockDir(dir int) { <-sh.lock[dir] }
 // it retries on EINTR and, on EAGAIN, parks in Go's poller until the fd is ready (or the
 // deadline passes, or the socket closes) and tries again. op runs outside RawConn, holding an fd
 // reference, so that it does not escape (callers share it with their greenlet path); the price
-// is one poll(2) per wait (see isReady). Read and Write take readShared and writeShared; the
-// datagram reads that come here (ReadFrom, ReadDatagram) do not look at what an abandoned Read
-// kept (a datagram that a killed greenlet's ReadFrom or ReadDatagram receives is dropped).
+// is one poll(2) per wait (see isReady). Read and Write take readShared and writeShared, the
+// datagram receives (ReadFrom, ReadDatagram) recvShared and recvWholeShared, which look at what
+// an abandoned read kept and then run their op through ioLocked.
 func (fd *netFD) ioShared(dir int, op func() error) error {
 	sh, err := fd.lockShared(dir)
 	if err != nil {
 		return err
 	}
 	defer sh.unlockDir(dir)
+	return fd.ioLocked(sh, dir, op)
+}
+
+// ioLocked is ioShared's loop, under the direction's lock.
+func (fd *netFD) ioLocked(sh *shared, dir int, op func() error) error {
 	for {
 		if sh.dl[dir].expired() {
 			return ErrTimeout
@@ -252,15 +258,98 @@ func (fd *netFD) readShared(b []byte) (int, error) {
 }
 
 // readLocked is a read under the read lock: what a read abandoned by its greenlet kept comes
-// first, with no system call.
+// first, with no system call (a kept datagram's sender is dropped, as read(2) drops it).
 func (fd *netFD) readLocked(sh *shared, b []byte) (int, error) {
-	if !sh.kept.set {
+	k, err := fd.keptFor(sh)
+	if k == nil && err == nil {
 		return fd.rwLocked(sh, dirRead, b)
 	}
-	if fd.ref.isClosing() || fd.hub.Destroyed() {
-		return 0, ErrClosed
+	if err != nil {
+		return 0, err
 	}
-	return sh.kept.take(b, fd.sotype == syscall.SOCK_STREAM)
+	n, _, err := k.take(b, fd.sotype == syscall.SOCK_STREAM)
+	return n, err
+}
+
+// keptFor returns, under the read lock, what a read abandoned by its greenlet kept for this one
+// (nil: nothing); a socket closing fails first with ErrClosed.
+func (fd *netFD) keptFor(sh *shared) (*keptRead, error) {
+	if !sh.kept.set {
+		return nil, nil
+	}
+	if fd.ref.isClosing() || fd.hub.Destroyed() {
+		return nil, ErrClosed
+	}
+	return &sh.kept, nil
+}
+
+// recvShared receives a datagram into b for a goroutine (ReadFrom), truncated to b as by
+// recvfrom(2): what an abandoned receive kept comes first, with no system call.
+func (fd *netFD) recvShared(b []byte) (int, net.Addr, error) {
+	sh, err := fd.lockShared(dirRead)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer sh.unlockDir(dirRead)
+	k, err := fd.keptFor(sh)
+	if err != nil {
+		return 0, nil, err
+	}
+	if k != nil {
+		return k.take(b, false)
+	}
+	var n int
+	var sa syscall.Sockaddr
+	err = fd.ioLocked(sh, dirRead, func() error {
+		var err error
+		n, sa, err = syscall.Recvfrom(fd.sysfd, b, 0)
+		return wrapEAGAIN("recvfrom", err)
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return n, fd.sender(sa), nil
+}
+
+// recvWholeShared receives the next datagram whole for a goroutine (ReadDatagram).
+func (fd *netFD) recvWholeShared() ([]byte, net.Addr, error) {
+	sh, err := fd.lockShared(dirRead)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer sh.unlockDir(dirRead)
+	return fd.recvWholeLocked(sh)
+}
+
+// recvWholeLocked receives the next datagram whole (recvWhole) under the read lock: what an
+// abandoned receive kept comes first, with no system call. The caller owns the datagram.
+func (fd *netFD) recvWholeLocked(sh *shared) ([]byte, net.Addr, error) {
+	k, err := fd.keptFor(sh)
+	if err != nil {
+		return nil, nil, err
+	}
+	if k != nil {
+		return k.takeAll()
+	}
+	var data []byte
+	var sa syscall.Sockaddr
+	err = fd.ioLocked(sh, dirRead, func() error {
+		var err error
+		data, sa, err = recvWhole(fd.sysfd, fd.family == syscall.AF_UNIX)
+		return wrapEAGAIN("recvfrom", err)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return data, fd.sender(sa), nil
+}
+
+// sender is the address of a datagram's sender: nil for none (an unnamed unix socket).
+func (fd *netFD) sender(sa syscall.Sockaddr) net.Addr {
+	if sa == nil {
+		return nil
+	}
+	return sockaddrToAddr(fd.sotype, sa)
 }
 
 // writeShared writes all of b for a goroutine, parking in Go's poller while the buffer is full;
@@ -290,76 +379,110 @@ func (fd *netFD) rwLocked(sh *shared, dir int, b []byte) (int, error) {
 	return n, err
 }
 
-// keptRead is what a read abandoned by its greenlet got (readOffloaded): bytes, or the end of
-// the stream (no bytes, no error), or an error. The next read of the socket returns it first.
-// Under the read lock.
+// keptRead is what a read abandoned by its greenlet got (readFor): bytes, or the end of the
+// stream (no bytes, no error), or an error; on a datagram socket, one whole datagram and its
+// sender (or an error). The next read or receive of the socket (Read, ReadFrom, ReadDatagram)
+// returns it first. Under the read lock.
 type keptRead struct {
 	data []byte
+	from net.Addr // a datagram's sender
 	err  error
 	set  bool
 }
 
 // keep stores what an abandoned read got. A deadline that passed, or a Close, is not kept: the
 // next read finds out for itself.
-func (k *keptRead) keep(data []byte, err error) {
+func (k *keptRead) keep(data []byte, from net.Addr, err error) {
 	if len(data) == 0 && (errors.Is(err, ErrTimeout) || errors.Is(err, ErrClosed)) {
 		return
 	}
-	*k = keptRead{data: data, err: err, set: true}
+	*k = keptRead{data: data, from: from, err: err, set: true}
 }
 
 // take returns what was kept as a read into b would: on a stream what b cannot hold stays kept;
-// a datagram longer than b is truncated, as a read of it would be.
-func (k *keptRead) take(b []byte, stream bool) (int, error) {
+// a datagram longer than b is truncated, as a read of it would be, and the rest of it dropped.
+func (k *keptRead) take(b []byte, stream bool) (int, net.Addr, error) {
 	if len(k.data) == 0 {
-		err := k.err
+		from, err := k.from, k.err
 		*k = keptRead{}
-		return 0, err
+		return 0, from, err
 	}
 	n := copy(b, k.data)
+	from := k.from
 	k.data = k.data[n:]
 	if !stream || len(k.data) == 0 {
 		*k = keptRead{}
 	}
-	return n, nil
+	return n, from, nil
 }
 
-// readHandoff is a read of a shared socket made for a greenlet (readOffloaded), between the
-// greenlet and the goroutine that makes it: under mu, whichever of the two comes second decides
-// who owns the result.
+// takeAll returns a kept datagram whole (the caller owns it), its sender and error.
+func (k *keptRead) takeAll() ([]byte, net.Addr, error) {
+	data, from, err := k.data, k.from, k.err
+	*k = keptRead{}
+	return data, from, err
+}
+
+// readHandoff is a read of a shared socket made for a greenlet (readOffloaded, recvOffloaded),
+// between the greenlet and the goroutine that makes it: under mu, whichever of the two comes
+// second decides who owns the result.
 type readHandoff struct {
 	mu     sync.Mutex
-	buf    *[]byte // the goroutine's own buffer, len(b) bytes
-	n      int     // what the read got, once done
-	done   bool    // the read returned and handed its result to the greenlet
-	gaveUp bool    // the greenlet returned without the result
+	buf    *[]byte  // a stream's read: the goroutine's own buffer, len(b) bytes
+	data   []byte   // what the read got, once done: in buf, or a whole datagram
+	from   net.Addr // a datagram's sender
+	done   bool     // the read returned and handed its result to the greenlet
+	gaveUp bool     // the greenlet returned without the result
 }
 
-// readOffloaded is a read of a shared socket from a greenlet: it runs through RunBlocking, on a
-// goroutine, into a buffer of that goroutine's. When the greenlet waits to the end, what was read
-// is copied into b. When it gives up first (killed, a scheduler.Timeout), the goroutine keeps
-// what it then reads on the socket for the next read, and b is never touched after this returns;
-// if the result came in the same instant as the kill, it is returned with the kill's error (n > 0
-// with an error, as io.Reader allows).
+// readOffloaded is a read of a shared socket from a greenlet (Read): see recvOffloaded.
 func (fd *netFD) readOffloaded(b []byte) (int, error) {
 	if len(b) == 0 {
 		return 0, fd.control(func() error { return nil })
 	}
-	h := &readHandoff{buf: getBuf(len(b))}
+	n, _, err := fd.recvFromOffloaded(b)
+	return n, err
+}
+
+// recvFromOffloaded is a read or a datagram receive into b from a greenlet (Read, ReadFrom): a
+// datagram longer than b is truncated, as by recvfrom(2).
+func (fd *netFD) recvFromOffloaded(b []byte) (int, net.Addr, error) {
+	h, err := fd.recvOffloaded(len(b))
+	if h == nil {
+		return 0, nil, err
+	}
+	n := copy(b, h.data)
+	if h.buf != nil {
+		putBuf(h.buf)
+	}
+	return n, h.from, err
+}
+
+// recvOffloaded is a read of a shared socket from a greenlet: it runs through RunBlocking, on a
+// goroutine (readFor), into a buffer of that goroutine's: size bytes on a stream, a whole
+// datagram (recvWhole) on a datagram socket. When the greenlet waits to the end, it gets the
+// hand-off, whose data the caller copies into its buffer (or, a datagram, owns). When it gives
+// up first (killed, a scheduler.Timeout), it gets nil, the goroutine keeps what it then reads
+// (with a datagram's sender) on the socket for the next read or receive, and the caller's buffer
+// is never touched after it returns; if the result came in the same instant as the kill, it is
+// returned with the kill's error (n > 0 with an error, as io.Reader allows).
+func (fd *netFD) recvOffloaded(size int) (*readHandoff, error) {
+	h := &readHandoff{}
+	if fd.sotype == syscall.SOCK_STREAM {
+		h.buf = getBuf(size)
+	}
 	_, err := runBlocking(func() (int, error) { return fd.readFor(h) })
 	h.mu.Lock()
 	done := h.done
 	h.gaveUp = !done
 	h.mu.Unlock()
 	if !done {
-		return 0, err
+		return nil, err
 	}
-	n := copy(b, (*h.buf)[:h.n])
-	putBuf(h.buf)
-	return n, err
+	return h, err
 }
 
-// readFor is readOffloaded's goroutine: the read and, under the read lock (so that no later read
+// readFor is recvOffloaded's goroutine: the read and, under the read lock (so that no later read
 // overtakes it), the hand-off of its result, or keeping it on the socket.
 func (fd *netFD) readFor(h *readHandoff) (int, error) {
 	sh, err := fd.lockShared(dirRead)
@@ -367,15 +490,23 @@ func (fd *netFD) readFor(h *readHandoff) (int, error) {
 		return 0, err
 	}
 	defer sh.unlockDir(dirRead)
-	n, err := fd.readLocked(sh, *h.buf)
+	var data []byte
+	var from net.Addr
+	if h.buf != nil {
+		var n int
+		n, err = fd.readLocked(sh, *h.buf)
+		data = (*h.buf)[:n]
+	} else {
+		data, from, err = fd.recvWholeLocked(sh)
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.gaveUp {
-		sh.kept.keep((*h.buf)[:n], err) // the buffer is the socket's now
-		return n, err
+		sh.kept.keep(data, from, err) // the buffer is the socket's now
+		return len(data), err
 	}
-	h.n, h.done = n, true
-	return n, err
+	h.data, h.from, h.done = data, from, true
+	return len(data), err
 }
 
 // writeOffloaded is a write of a shared socket from a greenlet: write runs through RunBlocking,
