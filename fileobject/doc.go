@@ -50,6 +50,14 @@
 // waiting greenlet at once, but close(2) of a blocking descriptor waits until the worker's call
 // returns (os.File's rule), which for a pipe or tty forced into NewThread may be never.
 //
+// # The end of a hub
+//
+// A greenlet blocked on a File when its hub ends (Main's fn returns, Hub.Destroy) gets
+// scheduler.ErrGreenletExit; the loop's watchers go with the loop. The File stays open: the next
+// hub of a greenlet that uses it binds it and works, and Close works from anywhere. A thread-mode
+// call already on a worker goes on, and the next hub's Read or Write collects it as after any
+// wait that ended early; one still queued on the pool never runs (it read or wrote nothing).
+//
 // # Errors
 //
 // Errors are *Error values naming the call and the file; io.EOF is returned bare. A zero or nil

@@ -49,6 +49,8 @@ type side struct {
 
 	// Thread mode.
 	pend    *threadpool.Result[result] // the call on a worker, until a wait collects it
+	pendHub *scheduler.Hub             // the hub pend is delivered on
+	pendRun *threadCall                // pend's call, for another hub should pendHub end first
 	wbuf    []byte                     // the buffer the last read used, reused when it is done
 	left    []byte                     // bytes a read returned that did not fit in the caller's p
 	leftErr error                      // the error that came with left

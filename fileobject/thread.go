@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 
 	"github.com/geventgo/geventgo/scheduler"
 	"github.com/geventgo/geventgo/threadpool"
@@ -21,6 +22,7 @@ func (s *side) threadRead(ctx context.Context, h *scheduler.Hub, p []byte) (int,
 	if len(s.left) > 0 || s.leftErr != nil {
 		return s.takeLeft(p)
 	}
+	s.adopt(h)
 	if s.pend == nil {
 		if s.expired() {
 			return 0, ErrTimeout
@@ -34,9 +36,9 @@ func (s *side) threadRead(ctx context.Context, h *scheduler.Hub, p []byte) (int,
 		buf = buf[:len(p)]
 		s.wbuf = buf
 		f := s.f.f
-		s.pend = threadpool.Spawn(threadpool.Default(), func() (result, error) {
+		s.spawn(h, func() result {
 			n, err := f.Read(buf)
-			return result{data: buf[:max(n, 0)], err: err}, nil
+			return result{data: buf[:max(n, 0)], err: err}
 		})
 	}
 	res, err := s.collect(ctx, h)
@@ -69,6 +71,7 @@ func (s *side) takeLeft(p []byte) (int, error) {
 
 // threadWrite is Write in thread mode.
 func (s *side) threadWrite(ctx context.Context, h *scheduler.Hub, p []byte) (int, error) {
+	s.adopt(h)
 	if s.pend != nil {
 		res, err := s.collect(ctx, h)
 		if err != nil {
@@ -85,15 +88,64 @@ func (s *side) threadWrite(ctx context.Context, h *scheduler.Hub, p []byte) (int
 	data := append(s.wbuf[:0], p...)
 	s.wbuf = data
 	f := s.f.f
-	s.pend = threadpool.Spawn(threadpool.Default(), func() (result, error) {
+	s.spawn(h, func() result {
 		n, err := f.Write(data)
-		return result{n: n, err: err}, nil
+		return result{n: n, err: err}
 	})
 	res, err := s.collect(ctx, h)
 	if err != nil {
 		return 0, err
 	}
 	return res.n, threadErr("write", res.err)
+}
+
+// threadCall is a call on a worker as a hub other than the one that started it can collect it:
+// a hub's end does not stop a call already on a worker, and nothing delivers its Result then.
+type threadCall struct {
+	state atomic.Int32 // callQueued, then callRan (the worker took it) or callDropped (adopt did)
+	out   chan result  // the call's result, once it returned (holds one)
+}
+
+const (
+	callQueued int32 = iota
+	callRan
+	callDropped
+)
+
+// spawn starts call on a worker of hub h's thread pool as the side's pending call.
+func (s *side) spawn(h *scheduler.Hub, call func() result) {
+	c := &threadCall{out: make(chan result, 1)}
+	s.pend = threadpool.Spawn(threadpool.Default(), func() (result, error) {
+		if !c.state.CompareAndSwap(callQueued, callRan) {
+			return result{err: ErrClosed}, nil // dropped by adopt; nobody collects it
+		}
+		res := call()
+		c.out <- res
+		return res, nil
+	})
+	s.pendHub, s.pendRun = h, c
+}
+
+// adopt makes a pending call started on a hub that was destroyed before its result was
+// delivered (nothing delivers it there any more) a pending call of hub h, the caller's: a worker
+// of h's pool waits for the call's result, which the wait collects as any other, so no byte read
+// is lost and a failed write is still reported. A call that had not started on a worker is
+// dropped: it read or wrote nothing, and it is as if it never was.
+func (s *side) adopt(h *scheduler.Hub) {
+	if s.pend == nil || s.pendHub == h || s.pend.Ready() {
+		return
+	}
+	c := s.pendRun
+	if c.state.CompareAndSwap(callQueued, callDropped) {
+		s.pend, s.pendHub, s.pendRun = nil, nil, nil
+		return
+	}
+	s.pend = threadpool.Spawn(threadpool.Default(), func() (result, error) {
+		res := <-c.out
+		c.out <- res // for a later hub, should this one end before the delivery too
+		return res, nil
+	})
+	s.pendHub = h
 }
 
 // collect waits for the pending call and returns its result, clearing it. When the wait ends
@@ -114,7 +166,7 @@ func (s *side) collect(ctx context.Context, h *scheduler.Hub) (result, error) {
 	if s.f.closing.Load() {
 		return result{}, ErrClosed
 	}
-	s.pend = nil
+	s.pend, s.pendHub, s.pendRun = nil, nil, nil
 	res, err := r.TryGet()
 	if err != nil {
 		return result{}, err // the pool refused the call, or it panicked
