@@ -391,8 +391,14 @@ type keptRead struct {
 }
 
 // keep stores what an abandoned read got. A deadline that passed, or a Close, is not kept: the
-// next read finds out for itself.
+// next read finds out for itself. When something is still kept, the abandoned read took the
+// first part of it (a stream's kept bytes longer than its buffer): what it took goes back in
+// front of the rest.
 func (k *keptRead) keep(data []byte, from net.Addr, err error) {
+	if k.set {
+		*k = keptRead{data: append(data[:len(data):len(data)], k.data...), from: k.from, err: k.err, set: true}
+		return
+	}
 	if len(data) == 0 && (errors.Is(err, ErrTimeout) || errors.Is(err, ErrClosed)) {
 		return
 	}
