@@ -39,14 +39,18 @@ func (q *tlsQueue) write(p []byte) (int, error) {
 }
 
 // writeTLS writes p through crypto/tls, which only queues it, and sends the queue, in pieces of
-// at most maxGather bytes so that the queue stays small. While not queueing, it is crypto/tls's
-// Write.
+// at most maxGather bytes so that the queue stays small; while another greenlet sends, it fails
+// (busy) having queued nothing more. While not queueing, it is crypto/tls's Write.
 func (q *tlsQueue) writeTLS(p []byte) (int, error) {
 	if !q.queueing {
 		return q.tc.Write(p)
 	}
 	n := 0
 	for len(p) > 0 {
+		if q.sending {
+			// Fail before crypto/tls queues anything: the sending greenlet would send it.
+			return n, q.busy
+		}
 		m, err := q.tc.Write(p[:min(len(p), maxGather)])
 		if err == nil {
 			err = q.send()
