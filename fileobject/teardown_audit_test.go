@@ -25,12 +25,6 @@ func openFDs(t *testing.T) int {
 	return len(ents)
 }
 
-// eventually polls cond from a plain goroutine until it holds or 10s pass.
-func eventually(t *testing.T, cond func() bool) {
-	t.Helper()
-	require.Eventually(t, cond, 10*time.Second, time.Millisecond)
-}
-
 // closeSoon closes f from a plain goroutine and fails the test if Close does not return within
 // 10s.
 func closeSoon(t *testing.T, f *fileobject.File) {
