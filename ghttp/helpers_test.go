@@ -39,6 +39,20 @@ type hubServer struct {
 // true, with testCert); the test's cleanup shuts it down.
 func startServer(t testing.TB, srv *ghttp.Server, useTLS bool) *hubServer {
 	t.Helper()
+	return startHubServer(t, srv, useTLS, ignoreClosed, func(serving *scheduler.Greenlet[struct{}]) error {
+		ctx, cancel := context.WithTimeout(bg, 5*time.Second)
+		defer cancel()
+		err := srv.Shutdown(ctx)
+		_ = serving.Join(bg)
+		return err
+	})
+}
+
+// startHubServer is startServer with its two ends given: served gets what Serve returned (its
+// result is the serving greenlet's), and stop ends the server once the test's Stop comes.
+func startHubServer(t testing.TB, srv *ghttp.Server, useTLS bool, served func(error) error,
+	stop func(serving *scheduler.Greenlet[struct{}]) error) *hubServer {
+	t.Helper()
 	hs := &hubServer{srv: srv, done: make(chan error, 1)}
 	ready := make(chan error, 1)
 	go func() {
@@ -51,13 +65,10 @@ func startServer(t testing.TB, srv *ghttp.Server, useTLS bool) *hubServer {
 			hs.Addr = ln.Addr().String()
 			hs.Hub = scheduler.CurrentHub()
 			serving := scheduler.Go(func() error {
-				var err error
 				if useTLS {
-					err = srv.ServeTLS(ln, "", "")
-				} else {
-					err = srv.Serve(ln)
+					return served(srv.ServeTLS(ln, "", ""))
 				}
-				return ignoreClosed(err)
+				return served(srv.Serve(ln))
 			})
 			ready <- nil
 			// Stop is set from the test's goroutine: the loop must not run dry meanwhile,
@@ -68,11 +79,7 @@ func startServer(t testing.TB, srv *ghttp.Server, useTLS bool) *hubServer {
 			if err != nil {
 				return err
 			}
-			ctx, cancel := context.WithTimeout(bg, 5*time.Second)
-			defer cancel()
-			err = srv.Shutdown(ctx)
-			_ = serving.Join(bg)
-			return err
+			return stop(serving)
 		})
 	}()
 	require.NoError(t, <-ready)

@@ -24,7 +24,6 @@ import (
 	"github.com/geventgo/geventgo/ghttp"
 	"github.com/geventgo/geventgo/internal/testctx"
 	"github.com/geventgo/geventgo/scheduler"
-	"github.com/geventgo/geventgo/socket"
 )
 
 // heldConn is a client's connection whose writes can be held back and sent later in parts,
@@ -220,38 +219,9 @@ type shutdownRig struct {
 func startShutdownRig(t *testing.T, srv *ghttp.Server, useTLS bool) *shutdownRig {
 	t.Helper()
 	rig := &shutdownRig{srv: srv, served: make(chan error, 1)}
-	hs := &hubServer{srv: srv, done: make(chan error, 1)}
-	ready := make(chan error, 1)
-	go func() {
-		hs.done <- scheduler.Main(func() error {
-			ln, err := socket.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				ready <- err
-				return err
-			}
-			hs.Addr = ln.Addr().String()
-			hs.Hub = scheduler.CurrentHub()
-			scheduler.Go(func() error {
-				if useTLS {
-					rig.served <- srv.ServeTLS(ln, "", "")
-				} else {
-					rig.served <- srv.Serve(ln)
-				}
-				return nil
-			})
-			ready <- nil
-			release := hs.Hub.KeepAlive()
-			err = hs.stop.Wait(bg)
-			release()
-			if err != nil {
-				return err
-			}
-			return srv.Close()
-		})
-	}()
-	require.NoError(t, <-ready)
-	rig.hubServer = hs
-	t.Cleanup(func() { hs.Stop(t) })
+	rig.hubServer = startHubServer(t, srv, useTLS,
+		func(err error) error { rig.served <- err; return nil },
+		func(*scheduler.Greenlet[struct{}]) error { return srv.Close() })
 	return rig
 }
 
