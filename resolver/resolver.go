@@ -188,7 +188,7 @@ func (r *Resolver) GetHostByName(ctx context.Context, host string) (string, erro
 		return "", err
 	}
 	if len(ips) == 0 {
-		return "", &net.DNSError{Err: ErrNoAddress.Error(), Name: host, IsNotFound: true}
+		return "", noAddress(host)
 	}
 	return ips[0].Unmap().String(), nil
 }
@@ -223,9 +223,15 @@ func (r *Resolver) GetAddrInfo(ctx context.Context, network, host, port string) 
 	}
 	out := addrInfos(base, fam, ips, p)
 	if len(out) == 0 {
-		return nil, &net.DNSError{Err: ErrNoAddress.Error(), Name: host, IsNotFound: true}
+		return nil, noAddress(host)
 	}
 	return out, nil
+}
+
+// noAddress is the error for a host without an address of the wanted family: a *net.DNSError
+// naming host that errors.Is matches with ErrNoAddress.
+func noAddress(host string) error {
+	return &net.DNSError{Err: ErrNoAddress.Error(), UnwrapErr: ErrNoAddress, Name: host, IsNotFound: true}
 }
 
 // splitNetwork returns the transport ("tcp" or "udp") and the address family ("ip", "ip4" or

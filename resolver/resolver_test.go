@@ -257,3 +257,21 @@ func TestKillStopsLookup(t *testing.T) {
 		return pool.Close()
 	}))
 }
+
+// TestNoAddressMatchesErrNoAddress: a name or address without an address of
+// the wanted family fails with a *net.DNSError that errors.Is matches with
+// ErrNoAddress, as its doc promises, and that names the host.
+func TestNoAddressMatchesErrNoAddress(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		ctx := testctx.Within(t, 10*time.Second)
+		for _, c := range []struct{ network, host string }{{"tcp6", "10.1.2.3"}, {"udp4", "::1"}} {
+			_, err := resolver.GetAddrInfo(ctx, c.network, c.host, "80")
+			require.ErrorIs(t, err, resolver.ErrNoAddress, c)
+			var de *net.DNSError
+			require.ErrorAs(t, err, &de, c)
+			assert.Equal(t, c.host, de.Name, c)
+			assert.True(t, de.IsNotFound, c)
+		}
+		return nil
+	}))
+}
