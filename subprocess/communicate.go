@@ -43,6 +43,9 @@ type communication struct {
 // When ctx ends first, Communicate returns what was read so far and scheduler.ContextError's
 // error, and leaves the process running (it is not killed, as in gevent); calling it again goes
 // on without losing output and returns everything from the start, and must be given nil input.
+// With WaitDelay set, the pipes are closed WaitDelay after the process exited if they are still
+// open then (an orphan of the child holds them), and Communicate returns what was read and
+// exec.ErrWaitDelay, or the exit's error if it failed, as os/exec's Wait.
 // Called from a goroutine that is not a greenlet, or from the hub greenlet, it returns an error
 // matching scheduler.ErrNotGreenlet and starts nothing; a nil ctx is scheduler.ErrNilArgument.
 func (c *Cmd) Communicate(ctx context.Context, input []byte) (stdout, stderr []byte, err error) {
@@ -63,12 +66,21 @@ func (c *Cmd) communicate(op string, ctx context.Context, input []byte, withStdi
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := cm.exchange(ctx, c.pipes); err != nil {
+	if c.WaitDelay > 0 && c.exit == nil {
+		// The exit is watched during the exchange, so that an orphan of the child that holds
+		// the pipes open cannot keep the reads going past WaitDelay after the exit.
+		c.startExit(c.WaitDelay)
+	}
+	if err := cm.exchange(ctx, c.pipes); err != nil && !c.exit.timedOut() {
 		return slices.Clip(cm.stdout), slices.Clip(cm.stderr), &Error{Op: op, Err: err}
 	}
+	c.exit.release()
 	waitErr, err := c.awaitExit(ctx)
 	if err != nil {
 		return slices.Clip(cm.stdout), slices.Clip(cm.stderr), &Error{Op: op, Err: err}
+	}
+	if waitErr == nil && c.exit.timedOut() {
+		waitErr = exec.ErrWaitDelay // as os/exec reports pipes it had to close
 	}
 	return cm.stdout, cm.stderr, waitErr
 }
@@ -215,13 +227,17 @@ func (c *Cmd) output(op string, combined bool) ([]byte, error) {
 		}
 	}
 	stdout, stderr, err := c.communicate(op, context.Background(), nil, false)
-	if err != nil && c.exit == nil && c.Process != nil {
+	if err != nil && c.Process != nil && (c.exit == nil || !c.exit.returned) {
 		// The reads failed or the greenlet was killed (the end of its hub, say) before the
-		// exit wait began: nobody can read these pipes any more, and no later call would reap
-		// the child. Close them (a child still writing gets EPIPE) and reap it when it exits,
-		// as a killed Wait does.
+		// exit was collected: nobody can read these pipes any more, and no later call would
+		// reap the child. Close them (a child still writing gets EPIPE) and reap it when it
+		// exits, as a killed Wait does.
 		closeFiles(c.pipes.takeParent())
-		c.startExit()
+		if c.exit == nil {
+			c.startExit(0)
+		}
+		closeFiles(c.exit.parent)
+		c.exit.release()
 	}
 	var ee *exec.ExitError
 	if capture && errors.As(err, &ee) {

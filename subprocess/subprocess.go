@@ -20,7 +20,10 @@
 // Communicate(ctx, input) is gevent's Popen.communicate: it writes input and reads standard
 // output and error at once, in greenlets of their own, then waits for the exit; when ctx ends
 // first it returns what was read so far and scheduler.ContextError's error and leaves the process
-// running, and the next Communicate (with nil input) goes on.
+// running, and the next Communicate (with nil input) goes on. With Cmd.WaitDelay set, Output,
+// CombinedOutput and Communicate close their pipes WaitDelay after the process exited, should
+// something it left running still hold them open, and return what was read and
+// exec.ErrWaitDelay (the exit's own error when it failed), as os/exec does.
 //
 // # Waiting
 //
@@ -44,10 +47,13 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"sync/atomic"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"github.com/geventgo/geventgo/cev"
+	"github.com/geventgo/geventgo/fileobject"
 	"github.com/geventgo/geventgo/scheduler"
 )
 
@@ -102,9 +108,13 @@ type Cmd struct {
 // (Wait, Communicate) waits for the same one instead of calling exec.Cmd.Wait again, which
 // would race it and, with the child reaped under it, fail with ECHILD.
 type exitWait struct {
-	done     chan struct{} // closed once exec.Cmd.Wait returned and the pipes are closed
-	err      error         // exec.Cmd.Wait's result, once done is closed
-	returned bool          // a wait returned err already: later ones get os/exec's "already called"
+	done     chan struct{}      // closed once exec.Cmd.Wait returned and the pipes are closed
+	err      error              // exec.Cmd.Wait's result, once done is closed
+	returned bool               // a wait returned err already: later ones get os/exec's "already called"
+	parent   []*fileobject.File // the parent's ends of the pipes, closed after the exit
+	hold     chan struct{}      // with WaitDelay: closed once nothing reads the pipes any more
+	held     bool               // hold is closed (hub-owned)
+	expired  atomic.Bool        // WaitDelay passed after the exit and the pipes were closed
 }
 
 // awaitExit starts the Cmd's exec.Cmd.Wait if no wait did yet and parks the calling greenlet
@@ -114,7 +124,7 @@ type exitWait struct {
 func (c *Cmd) awaitExit(ctx context.Context) (result, stop error) {
 	w := c.exit
 	if w == nil {
-		w = c.startExit()
+		w = c.startExit(0)
 	} else if w.returned {
 		return c.Cmd.Wait(), nil // "exec: Wait was already called", as os/exec's second Wait
 	}
@@ -129,18 +139,48 @@ func (c *Cmd) awaitExit(ctx context.Context) (result, stop error) {
 }
 
 // startExit starts the Cmd's one exec.Cmd.Wait off the hub; it reaps the child once it exits and
-// then closes the parent's ends of the pipes.
-func (c *Cmd) startExit() *exitWait {
-	w := &exitWait{done: make(chan struct{})}
+// then closes the parent's ends of the pipes: at once, or with a linger above 0 (WaitDelay) once
+// release was called or linger passed, whichever comes first.
+func (c *Cmd) startExit(linger time.Duration) *exitWait {
+	w := &exitWait{done: make(chan struct{}), parent: c.pipes.takeParent()}
+	if linger > 0 {
+		w.hold = make(chan struct{})
+	}
 	c.exit = w
-	parent := c.pipes.takeParent()
 	go func() {
 		w.err = c.Cmd.Wait()
-		closeFiles(parent)
+		w.linger(linger)
+		closeFiles(w.parent)
 		close(w.done)
 	}()
 	return w
 }
+
+// linger waits, after the exit, until release or for d; when d passed first the pipes are
+// closed under their readers and expired says so.
+func (w *exitWait) linger(d time.Duration) {
+	if w.hold == nil {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-w.hold:
+	case <-t.C:
+		w.expired.Store(true)
+	}
+}
+
+// release lets the pipes close as soon as the process exited; nil-safe, on the hub.
+func (w *exitWait) release() {
+	if w != nil && w.hold != nil && !w.held {
+		w.held = true
+		close(w.hold)
+	}
+}
+
+// timedOut reports whether WaitDelay closed the pipes under their readers; nil-safe.
+func (w *exitWait) timedOut() bool { return w != nil && w.expired.Load() }
 
 // Command is exec.Command for greenlets.
 func Command(name string, args ...string) *Cmd { return &Cmd{Cmd: exec.Command(name, args...)} }
@@ -224,6 +264,8 @@ func (c *Cmd) Run() error {
 // Output runs the command and returns its standard output (exec.Cmd.Output). If its greenlet is
 // killed (or the reads fail) before the process exits, Output returns at once, closes its pipes,
 // which nothing else can read, and the process is reaped when it exits; CombinedOutput too.
+// With WaitDelay set, pipes still held open (by an orphan of the child) WaitDelay after the exit
+// are closed, and Output returns exec.ErrWaitDelay if the exit itself succeeded, as os/exec's.
 func (c *Cmd) Output() ([]byte, error) {
 	if err := c.mayWait("Cmd.Output"); err != nil {
 		return nil, err

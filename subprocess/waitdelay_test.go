@@ -1,0 +1,90 @@
+package subprocess_test
+
+import (
+	"context"
+	"errors"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/geventgo/geventgo/internal/testctx"
+	"github.com/geventgo/geventgo/scheduler"
+	"github.com/geventgo/geventgo/subprocess"
+)
+
+// orphanScript leaves a background sleep holding the child's stdout and stderr after the shell
+// exits, and prints the sleep's pid first, so that the test can end it.
+const orphanScript = "sleep 30 & echo $!; "
+
+// killOrphan ends the background sleep whose pid is the first line of out.
+func killOrphan(t *testing.T, out []byte) {
+	t.Helper()
+	line, _, _ := strings.Cut(string(out), "\n")
+	pid, err := strconv.Atoi(line)
+	require.NoError(t, err, "no pid in %q", out)
+	_ = syscall.Kill(pid, syscall.SIGKILL)
+}
+
+// TestWaitDelayClosesPipesHeldByOrphan: a child that exits while a process it left behind still
+// holds its output pipes returns from Output, CombinedOutput and Communicate WaitDelay after its
+// exit, as os/exec's do, with what was read and exec.ErrWaitDelay (the exit's own error when it
+// failed), instead of waiting for the orphan to close the pipes.
+func TestWaitDelayClosesPipesHeldByOrphan(t *testing.T) {
+	const delay = 100 * time.Millisecond
+	runs := map[string]struct {
+		script string
+		run    func(c *subprocess.Cmd) ([]byte, error)
+	}{
+		"Output": {"exit 0", func(c *subprocess.Cmd) ([]byte, error) { return c.Output() }},
+		"CombinedOutput": {"exit 0", func(c *subprocess.Cmd) ([]byte, error) {
+			return c.CombinedOutput()
+		}},
+		"Communicate": {"exit 0", func(c *subprocess.Cmd) ([]byte, error) {
+			out, _, err := c.Communicate(testctx.Within(t, 20*time.Second), []byte("input"))
+			return out, err
+		}},
+		"Output, failed exit": {"exit 3", func(c *subprocess.Cmd) ([]byte, error) { return c.Output() }},
+	}
+	require.NoError(t, scheduler.Main(func() error {
+		for name, r := range runs {
+			c := subprocess.Command("/bin/sh", "-c", orphanScript+r.script)
+			c.WaitDelay = delay
+			start := time.Now()
+			out, err := r.run(c)
+			killOrphan(t, out)
+			assert.Less(t, time.Since(start), 10*time.Second, "%s waited for the orphan", name)
+			var ee *exec.ExitError
+			if r.script == "exit 0" {
+				assert.ErrorIs(t, err, exec.ErrWaitDelay, name)
+			} else if assert.ErrorAs(t, err, &ee, name) {
+				assert.Equal(t, 3, ee.ExitCode(), name)
+			}
+		}
+		return nil
+	}))
+}
+
+// TestWaitDelayAfterContextKill: CommandContext's ctx kills the child; with WaitDelay, Output
+// returns soon after, with the kill's *exec.ExitError, though an orphan holds the pipe.
+func TestWaitDelayAfterContextKill(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		ctx, cancel := context.WithTimeout(bg, 100*time.Millisecond)
+		defer cancel()
+		c := subprocess.CommandContext(ctx, "/bin/sh", "-c", orphanScript+"exec sleep 30")
+		c.WaitDelay = 100 * time.Millisecond
+		start := time.Now()
+		out, err := c.Output()
+		killOrphan(t, out)
+		assert.Less(t, time.Since(start), 10*time.Second, "Output waited for the orphan")
+		var ee *exec.ExitError
+		require.True(t, errors.As(err, &ee), "%v", err)
+		assert.Equal(t, syscall.SIGKILL, ee.Sys().(syscall.WaitStatus).Signal())
+		return nil
+	}))
+}
