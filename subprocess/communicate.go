@@ -1,7 +1,6 @@
 package subprocess
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -24,9 +23,10 @@ var ErrCommunicating = errors.New("input given again after Communicate started")
 type communication struct {
 	input          []byte // what is left to write to stdin
 	stdout, stderr []byte
-	inDone         bool // stdin was written and closed
-	outDone        bool // stdout reached EOF
-	errDone        bool // stderr reached EOF
+	errKept        *headTail // not nil: stderr keeps only its ends here (Output's capture)
+	inDone         bool      // stdin was written and closed
+	outDone        bool      // stdout reached EOF
+	errDone        bool      // stderr reached EOF
 }
 
 // Communicate is gevent's Popen.communicate with ctx for its timeout: it writes input to the
@@ -56,13 +56,13 @@ func (c *Cmd) Communicate(ctx context.Context, input []byte) (stdout, stderr []b
 	if ctx == nil {
 		return nil, nil, &Error{Op: op, Err: scheduler.ErrNilArgument}
 	}
-	return c.communicate(op, ctx, input, true)
+	return c.communicate(op, ctx, input, true, nil)
 }
 
 // communicate is Communicate; without withStdin it leaves standard input to the caller, as
-// Output does.
-func (c *Cmd) communicate(op string, ctx context.Context, input []byte, withStdin bool) ([]byte, []byte, error) {
-	cm, err := c.beginCommunication(op, input, withStdin)
+// Output does, and with kept a new communication keeps only the ends of standard error there.
+func (c *Cmd) communicate(op string, ctx context.Context, input []byte, withStdin bool, kept *headTail) ([]byte, []byte, error) {
+	cm, err := c.beginCommunication(op, input, withStdin, kept)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -87,7 +87,7 @@ func (c *Cmd) communicate(op string, ctx context.Context, input []byte, withStdi
 
 // beginCommunication returns the communication to go on with, or makes the pipes, starts the
 // command and begins one.
-func (c *Cmd) beginCommunication(op string, input []byte, withStdin bool) (*communication, error) {
+func (c *Cmd) beginCommunication(op string, input []byte, withStdin bool, kept *headTail) (*communication, error) {
 	if p := c.pipes; p != nil && p.comm != nil {
 		if input != nil {
 			return nil, &Error{Op: op, Err: ErrCommunicating}
@@ -104,7 +104,7 @@ func (c *Cmd) beginCommunication(op string, input []byte, withStdin bool) (*comm
 	} else if input != nil && (c.pipes == nil || c.pipes.stdin == nil) {
 		return nil, &Error{Op: op, Err: fmt.Errorf("input for a process started without StdinPipe: %w", ErrStarted)}
 	}
-	cm := &communication{input: input, inDone: !withStdin}
+	cm := &communication{input: input, inDone: !withStdin, errKept: kept}
 	c.p().comm = cm
 	return cm, nil
 }
@@ -146,7 +146,9 @@ func (cm *communication) exchange(ctx context.Context, p *pipes) error {
 	if p.stdout != nil && !cm.outDone {
 		spawn(func() error { return readAll(ctx, p.stdout, &cm.stdout, &cm.outDone) })
 	}
-	if p.stderr != nil && !cm.errDone {
+	if p.stderr != nil && !cm.errDone && cm.errKept != nil {
+		spawn(func() error { return readKept(ctx, p.stderr, cm.errKept, &cm.errDone) })
+	} else if p.stderr != nil && !cm.errDone {
 		spawn(func() error { return readAll(ctx, p.stderr, &cm.stderr, &cm.errDone) })
 	}
 	if len(gs) == 0 {
@@ -206,7 +208,7 @@ func readAll(ctx context.Context, f *fileobject.File, buf *[]byte, done *bool) e
 
 // output is Output (combined: CombinedOutput) on cooperative pipes: the command's output is read
 // by the calling greenlet. Without combined, a standard error the Cmd does not send elsewhere
-// is captured for the *exec.ExitError, as os/exec does.
+// is captured for the *exec.ExitError as os/exec does: its first and last 32 KiB.
 func (c *Cmd) output(op string, combined bool) ([]byte, error) {
 	if c.Stdout != nil {
 		return nil, &Error{Op: op, Err: fmt.Errorf("Stdout: %w", ErrStreamSet)}
@@ -220,28 +222,33 @@ func (c *Cmd) output(op string, combined bool) ([]byte, error) {
 	if combined {
 		c.Stderr = c.Stdout
 	}
-	capture := !combined && c.Stderr == nil
-	if capture {
+	var kept *headTail
+	if !combined && c.Stderr == nil {
 		if _, err := c.StderrPipe(); err != nil {
 			return nil, err
 		}
+		kept = new(headTail)
 	}
-	stdout, stderr, err := c.communicate(op, context.Background(), nil, false)
+	stdout, _, err := c.communicate(op, context.Background(), nil, false, kept)
 	if err != nil && c.Process != nil && (c.exit == nil || !c.exit.returned) {
-		// The reads failed or the greenlet was killed (the end of its hub, say) before the
-		// exit was collected: nobody can read these pipes any more, and no later call would
-		// reap the child. Close them (a child still writing gets EPIPE) and reap it when it
-		// exits, as a killed Wait does.
-		closeFiles(c.pipes.takeParent())
-		if c.exit == nil {
-			c.startExit(0)
-		}
-		closeFiles(c.exit.parent)
-		c.exit.release()
+		c.abandonPipes()
 	}
 	var ee *exec.ExitError
-	if capture && errors.As(err, &ee) {
-		ee.Stderr = bytes.Clone(stderr)
+	if kept != nil && errors.As(err, &ee) {
+		ee.Stderr = kept.bytes()
 	}
 	return stdout, err
+}
+
+// abandonPipes is for Output whose reads failed or whose greenlet was killed (the end of its
+// hub, say) before the exit was collected: nobody can read these pipes any more, and no later
+// call would reap the child. It closes them (a child still writing gets EPIPE) and has the child
+// reaped when it exits, as a killed Wait does.
+func (c *Cmd) abandonPipes() {
+	closeFiles(c.pipes.takeParent())
+	if c.exit == nil {
+		c.startExit(0)
+	}
+	closeFiles(c.exit.parent)
+	c.exit.release()
 }

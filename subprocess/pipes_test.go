@@ -190,6 +190,35 @@ func TestOutputWithStdinPipeAndExitStderr(t *testing.T) {
 	}))
 }
 
+// Output keeps only the start and the end of a failing command's big standard error for the
+// *exec.ExitError, byte for byte as os/exec's Output does, not all of it.
+func TestOutputBoundsCapturedStderr(t *testing.T) {
+	script := "head -c 300000 /dev/zero | tr '\\0' a >&2; echo middle >&2; " +
+		"head -c 300000 /dev/zero | tr '\\0' z >&2; exit 1"
+	_, err := exec.Command("/bin/sh", "-c", script).Output()
+	var want *exec.ExitError
+	require.ErrorAs(t, err, &want)
+	require.Less(t, len(want.Stderr), 100000, "os/exec's Output bounds what it keeps")
+	require.NoError(t, scheduler.Main(func() error {
+		for _, size := range []string{"10", "65536", "65537"} {
+			small := "head -c " + size + " /dev/zero | tr '\\0' s >&2; exit 2"
+			_, err := exec.Command("/bin/sh", "-c", small).Output()
+			var ref *exec.ExitError
+			require.ErrorAs(t, err, &ref)
+			_, err = subprocess.Command("/bin/sh", "-c", small).Output()
+			var ee *exec.ExitError
+			require.ErrorAs(t, err, &ee)
+			assert.True(t, bytes.Equal(ref.Stderr, ee.Stderr), "%s bytes: kept %d, os/exec %d",
+				size, len(ee.Stderr), len(ref.Stderr))
+		}
+		_, err := subprocess.Command("/bin/sh", "-c", script).Output()
+		var ee *exec.ExitError
+		require.ErrorAs(t, err, &ee)
+		assert.True(t, bytes.Equal(want.Stderr, ee.Stderr), "kept %d bytes, os/exec %d", len(ee.Stderr), len(want.Stderr))
+		return nil
+	}))
+}
+
 // Communicate writes a big input to cat and reads its big output and the child's stderr at
 // the same time: done one after the other, the child and the parent would both block on full
 // pipes.
