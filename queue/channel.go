@@ -297,7 +297,8 @@ func (c *Channel[T]) wakeAll() {
 // a *scheduler.LoopExitError when no putter can ever come, or an error
 // matching scheduler.ErrNotGreenlet from a foreign goroutine, wrapped in
 // *Error. Range over both values and handle err. Breaking out of the loop
-// leaves no getter waiting.
+// leaves no getter waiting. As with Queue.All, iter.Pull cannot drive it:
+// its goroutine is no greenlet.
 func (c *Channel[T]) All(ctx context.Context) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		for {

@@ -34,9 +34,11 @@
 // into the waiting greenlet (Kill's GreenletExit, a *scheduler.Timeout, a
 // *scheduler.LoopExitError), wrapped in *Error. A waiter whose wait ends early
 // leaves nothing behind: a getter takes no item, a putter's item is not put.
-// Shutdown wakes every waiting greenlet with ErrShutdown, which matches
-// scheduler.ErrClosed; later Puts fail with it, and Gets return the items
-// left, then ErrShutdown, which ends All's iteration cleanly.
+// Shutdown wakes every waiting greenlet: putters with ErrShutdown, which
+// matches scheduler.ErrClosed, and getters with the items left (those
+// waiting for an item a Put stored just before), then ErrShutdown. Later
+// Puts fail with it, and Gets return the items left, then ErrShutdown,
+// which ends All's iteration cleanly.
 //
 // # Zero values
 //
@@ -517,7 +519,8 @@ func (q *Queue[T]) wait(ctx context.Context, h *scheduler.Hub, op string, take b
 		return zero, waitErr(op, err)
 	}
 	if q.Len() == 0 {
-		// Only a Shutdown wakes a getter without an item.
+		// Only a Shutdown wakes a getter without an item (wakeAll): the
+		// items left went to the getters woken before this one.
 		return zero, &Error{Op: op, Err: ErrShutdown}
 	}
 	if take {
@@ -526,9 +529,11 @@ func (q *Queue[T]) wait(ctx context.Context, h *scheduler.Hub, op string, take b
 	return q.items.peek(), nil
 }
 
-// Shutdown shuts the queue down: every greenlet waiting in Put or Get wakes
-// with ErrShutdown, later Puts fail with it, and Gets return the items left
-// and then ErrShutdown. Shutting down twice is a no-op. Goroutine-safe:
+// Shutdown shuts the queue down: every greenlet waiting in Put wakes with
+// ErrShutdown (its item is not put), every greenlet waiting in Get or Peek
+// wakes with an item still in the queue (in FIFO order) or else
+// ErrShutdown, later Puts fail with it, and Gets return the items left and
+// then ErrShutdown. Shutting down twice is a no-op. Goroutine-safe:
 // from a goroutine that is not a greenlet of the queue's hub the flag is set
 // at once and the waiters are woken from a hub callback (Hub.Post).
 func (q *Queue[T]) Shutdown() {
@@ -549,7 +554,14 @@ func (q *Queue[T]) Shutdown() {
 	q.wakeAll()
 }
 
-// wakeAll wakes every waiter with ErrShutdown; on the queue's hub.
+// wakeAll wakes every waiter; on the queue's hub. Putters get ErrShutdown
+// (their items are not put). Getters are woken, not thrown into: a getter
+// may wait while items are in the queue (a Put stored one and the callback
+// that wakes the getter has not run yet), and each woken getter takes an
+// item left, in FIFO order, so that only those that find the queue empty
+// get ErrShutdown (wait's check). Throwing into them all dropped the items
+// of a Put made just before Shutdown: the consumer's All ended cleanly
+// while they were still in the queue.
 func (q *Queue[T]) wakeAll() {
 	ps, gs := q.putters, q.getters
 	q.putters, q.getters = nil, nil
@@ -557,7 +569,7 @@ func (q *Queue[T]) wakeAll() {
 		p.w.Throw(&Error{Op: "Queue.Put", Err: ErrShutdown})
 	}
 	for _, g := range gs {
-		g.Throw(&Error{Op: "Queue.Get", Err: ErrShutdown})
+		g.Switch(nil)
 	}
 }
 
@@ -586,7 +598,9 @@ func (q *Queue[T]) IsShutdown() bool { return q != nil && q.shut.Load() }
 //	}
 //
 // Breaking out of the loop leaves no waiter behind: no Get is in progress
-// while the loop body runs.
+// while the loop body runs. Range over it in the greenlet itself:
+// iter.Pull runs the sequence on a goroutine of its own, where every Get
+// fails with ErrNotGreenlet.
 func (q *Queue[T]) All(ctx context.Context) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		for {
@@ -641,6 +655,12 @@ func (q *JoinableQueue[T]) Put(ctx context.Context, item T) error {
 	if q == nil {
 		return &Error{Op: "JoinableQueue.Put", Err: scheduler.ErrNilArgument}
 	}
+	// The count is created only once the caller may touch the queue: from
+	// a foreign goroutine, creating it raced with the hub's first Put, which
+	// could lose the count of the items that Put made.
+	if _, err := q.check("Queue.Put"); err != nil {
+		return err
+	}
 	q.state()
 	return q.Queue.Put(ctx, item)
 }
@@ -649,6 +669,9 @@ func (q *JoinableQueue[T]) Put(ctx context.Context, item T) error {
 func (q *JoinableQueue[T]) TryPut(item T) error {
 	if q == nil {
 		return &Error{Op: "JoinableQueue.TryPut", Err: scheduler.ErrNilArgument}
+	}
+	if _, err := q.check("Queue.TryPut"); err != nil {
+		return err
 	}
 	q.state()
 	return q.Queue.TryPut(item)
