@@ -47,6 +47,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/geventgo/geventgo/event"
 	"github.com/geventgo/geventgo/greenlet"
@@ -156,6 +157,16 @@ func (s *Semaphore) lazy() *Semaphore {
 	return s
 }
 
+// lazyBounded is lazy that also marks the semaphore bounded when a
+// BoundedSemaphore's method calls it (its zero value does not know it is
+// bounded yet); only after an affinity check passed.
+func (s *Semaphore) lazyBounded(bounded bool) *Semaphore {
+	if bounded {
+		s.bounded = true
+	}
+	return s.lazy()
+}
+
 // Counter returns the current counter.
 func (s *Semaphore) Counter() int { return s.count() }
 
@@ -173,16 +184,23 @@ func (s *Semaphore) Acquire(ctx context.Context) error {
 	if s == nil || ctx == nil {
 		return nilArg("Semaphore.Acquire")
 	}
-	if err := s.links.Check("Semaphore.Acquire"); err != nil {
+	return s.acquire(ctx, "Semaphore.Acquire", false)
+}
+
+// acquire is Acquire for op; bounded marks a zero BoundedSemaphore as such.
+// Nothing of s is read or written before the affinity check: a foreign
+// goroutine's call must not race with the hub's.
+func (s *Semaphore) acquire(ctx context.Context, op string, bounded bool) error {
+	if err := s.links.Check(op); err != nil {
 		return err
 	}
-	s.lazy()
+	s.lazyBounded(bounded)
 	for {
 		if s.counter > 0 {
 			s.counter--
 			return nil
 		}
-		err := s.links.Wait(ctx, s, "Semaphore.Acquire")
+		err := s.links.Wait(ctx, s, op)
 		if err != nil {
 			if s.counter > 0 && errors.Is(err, scheduler.ErrLoopExit) {
 				continue
@@ -199,10 +217,15 @@ func (s *Semaphore) TryAcquire() bool {
 	if s == nil {
 		return false
 	}
-	if s.links.Check("Semaphore.TryAcquire") != nil {
+	return s.tryAcquire("Semaphore.TryAcquire", false)
+}
+
+// tryAcquire is TryAcquire for op, checked as acquire is.
+func (s *Semaphore) tryAcquire(op string, bounded bool) bool {
+	if s.links.Check(op) != nil {
 		return false
 	}
-	if s.lazy().counter > 0 {
+	if s.lazyBounded(bounded).counter > 0 {
 		s.counter--
 		return true
 	}
@@ -211,20 +234,25 @@ func (s *Semaphore) TryAcquire() bool {
 
 // Release increments the counter and schedules the wake-up of the first
 // waiter; it returns the new counter. A BoundedSemaphore refuses to go above
-// its initial value.
+// its initial value, and no semaphore goes above math.MaxInt (the counter
+// would wrap to a negative value and lock the semaphore for good): both
+// fail with ErrReleasedTooManyTimes and the counter unchanged. From a
+// goroutine that is not a greenlet of the semaphore's hub it returns 0 and
+// an error matching ErrNotGreenlet.
 func (s *Semaphore) Release() (int, error) {
 	if s == nil {
 		return 0, nilArg("Semaphore.Release")
 	}
-	op := "Semaphore.Release"
-	if s.bounded {
-		op = "BoundedSemaphore.Release"
-	}
+	return s.release("Semaphore.Release", false)
+}
+
+// release is Release for op, checked as acquire is.
+func (s *Semaphore) release(op string, bounded bool) (int, error) {
 	if err := releaseCheck(&s.links, op); err != nil {
-		return s.counter, err
+		return 0, err
 	}
-	s.lazy()
-	if s.bounded && s.counter >= s.initial {
+	s.lazyBounded(bounded)
+	if s.bounded && s.counter >= s.initial || s.counter == math.MaxInt {
 		return s.counter, &Error{Op: op, Counter: s.counter, Err: ErrReleasedTooManyTimes}
 	}
 	s.counter++
@@ -298,8 +326,7 @@ func (b *BoundedSemaphore) Release() (int, error) {
 	if b == nil {
 		return 0, nilArg("BoundedSemaphore.Release")
 	}
-	b.bounded = true
-	return b.Semaphore.Release()
+	return b.release("BoundedSemaphore.Release", true)
 }
 
 // Acquire is Semaphore.Acquire; see it.
@@ -307,8 +334,7 @@ func (b *BoundedSemaphore) Acquire(ctx context.Context) error {
 	if b == nil || ctx == nil {
 		return nilArg("BoundedSemaphore.Acquire")
 	}
-	b.bounded = true
-	return b.Semaphore.Acquire(ctx)
+	return b.acquire(ctx, "BoundedSemaphore.Acquire", true)
 }
 
 // TryAcquire is Semaphore.TryAcquire; see it.
@@ -316,8 +342,7 @@ func (b *BoundedSemaphore) TryAcquire() bool {
 	if b == nil {
 		return false
 	}
-	b.bounded = true
-	return b.Semaphore.TryAcquire()
+	return b.tryAcquire("BoundedSemaphore.TryAcquire", true)
 }
 
 // Lock is a mutual-exclusion lock for greenlets: a bounded semaphore of 1.
@@ -333,22 +358,18 @@ func (l *Lock) Acquire(ctx context.Context) error {
 	if l == nil || ctx == nil {
 		return nilArg("Lock.Acquire")
 	}
-	return l.s.Acquire(ctx)
+	return l.s.acquire(ctx, "Lock.Acquire", true)
 }
 
 // TryAcquire takes the lock if it is free and reports whether it did.
-func (l *Lock) TryAcquire() bool { return l != nil && l.s.TryAcquire() }
+func (l *Lock) TryAcquire() bool { return l != nil && l.s.tryAcquire("Lock.TryAcquire", true) }
 
 // Release frees the lock and schedules the wake-up of the first waiter.
 func (l *Lock) Release() error {
 	if l == nil {
 		return nilArg("Lock.Release")
 	}
-	_, err := l.s.Release()
-	var le *Error
-	if errors.As(err, &le) {
-		return &Error{Op: "Lock.Release", Err: le.Err}
-	}
+	_, err := l.s.release("Lock.Release", true)
 	return err
 }
 
@@ -427,7 +448,7 @@ func (r *RLock) Acquire(ctx context.Context) error {
 		r.count++
 		return nil
 	}
-	if err := r.block.Acquire(ctx); err != nil {
+	if err := r.block.s.acquire(ctx, "RLock.Acquire", true); err != nil {
 		return err
 	}
 	r.owner, r.count = me, 1
@@ -445,7 +466,7 @@ func (r *RLock) TryAcquire() bool {
 		r.count++
 		return true
 	}
-	if !r.block.TryAcquire() {
+	if !r.block.s.tryAcquire("RLock.TryAcquire", true) {
 		return false
 	}
 	r.owner, r.count = me, 1
