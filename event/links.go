@@ -153,7 +153,9 @@ func (l *Links) Unlink(id scheduler.LinkID) {
 	if l == nil {
 		return
 	}
-	if h := l.last; h == nil || h.Check() != nil {
+	// The binding first (an atomic read): from a foreign goroutine, reading
+	// l.last raced with the hub's greenlet binding the links.
+	if h := l.bind.Hub(); h == nil || h.Check() != nil || h != l.last {
 		return
 	}
 	l.links = remove(l.links, id)
