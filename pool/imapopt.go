@@ -2,6 +2,7 @@ package pool
 
 import (
 	"context"
+	"math"
 
 	"github.com/geventgo/geventgo/internal/imap"
 	"github.com/geventgo/geventgo/lock"
@@ -46,8 +47,10 @@ func imapOptions(op string, opts []ImapOption) (ImapOption, error) {
 // back each time it asks for the next result (at the start, then after each
 // pair its body accepted). It returns the yield that gives back.
 func bound[T, R any](cfg *imap.Config[T, R, *scheduler.Greenlet[R]], op string, n int, yield func(R, error) bool) func(R, error) bool {
-	// Cannot fail: n is not negative.
-	ahead, _ := lock.NewSemaphore(n)
+	// Cannot fail: n is not negative. The Release below makes it n+1: at
+	// math.MaxInt that wrapped around to a negative counter (now refused),
+	// and nothing ever ran. n that large bounds nothing anyway.
+	ahead, _ := lock.NewSemaphore(min(n, math.MaxInt-1))
 	submit := cfg.Submit
 	cfg.Submit = func(it T) (*scheduler.Greenlet[R], error) {
 		// Only the feeder's kill at the iteration's end stops this wait,

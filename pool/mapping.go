@@ -105,6 +105,30 @@ func callDirect[R any](fn func() (R, error)) (v R, err error) {
 	return fn()
 }
 
+// awaitLeft waits until none of rs is a member of g any more. KillAll
+// returns once they are dead, but a member leaves from its link, which runs
+// in a hub callback after its death: until then it still counts in Len and
+// holds its slot, so that right after an Imap's early end a TrySpawn on a
+// Pool the iteration filled failed with ErrPoolFull. A link added now runs
+// after the group's, added when the member joined.
+func awaitLeft[G scheduler.Runnable](ctx context.Context, g *Group, rs []G) error {
+	for _, r := range rs {
+		if _, member := g.members[r]; !member || !r.Ready() {
+			continue
+		}
+		w := scheduler.NewWaiter("pool: killed member leaving")
+		id := r.Rawlink(func(scheduler.Linkable) { w.Switch(nil) })
+		if id == 0 {
+			continue
+		}
+		if _, err := w.Get(ctx); err != nil {
+			r.Unlink(id)
+			return err
+		}
+	}
+	return nil
+}
+
 // Map runs fn on every item in greenlets of s, spawned in the order of
 // items (on a bounded Pool each waits for a free slot), and returns the
 // results in that order (gevent's map) with the first failure in that order
@@ -164,8 +188,11 @@ func mapAll[T, R any](ctx context.Context, op string, s Spawner, fn func(T) (R, 
 // were not yielded yet never number more than n while the loop body runs.
 // When ctx ends, or a spawn fails, the error is yielded and the iteration
 // ends. Breaking out, or the end of ctx, stops the pulling and kills the
-// greenlets it still runs, waiting for them to die. A negative ImapMaxSize
-// is yielded as ErrBadMaxSize, and nothing runs.
+// greenlets it still runs, waiting until they died and left s, so that their
+// slots are free when the loop is over. A negative ImapMaxSize is yielded as
+// ErrBadMaxSize, and nothing runs. Range over it in the greenlet itself:
+// iter.Pull runs the sequence on a goroutine of its own, which is refused
+// with scheduler.ErrNotGreenlet.
 func Imap[T, R any](ctx context.Context, s Spawner, fn func(T) (R, error), items iter.Seq[T], opts ...ImapOption) iter.Seq2[R, error] {
 	return mapIter(ctx, "Imap", s, fn, items, true, opts)
 }
@@ -183,7 +210,8 @@ func mapIter[T, R any](ctx context.Context, op string, s Spawner, fn func(T) (R,
 	return func(yield func(R, error) bool) {
 		var zero R
 		// Before the feeder, which must not be spawned for a refused call.
-		if _, _, err := spawner(op, ctx, true, s, fn); err != nil {
+		g, _, err := spawner(op, ctx, true, s, fn)
+		if err != nil {
 			yield(zero, err)
 			return
 		}
@@ -203,7 +231,9 @@ func mapIter[T, R any](ctx context.Context, op string, s Spawner, fn func(T) (R,
 				return spawn(ctx, op, s, func() (R, error) { return fn(it) })
 			},
 			Drop: func(ctx context.Context, running []*scheduler.Greenlet[R]) {
-				_ = scheduler.KillAll(ctx, running, nil)
+				if scheduler.KillAll(ctx, running, nil) == nil {
+					_ = awaitLeft(ctx, g, running)
+				}
 			},
 			WaitError: func(err error) error { return &Error{Op: op, Err: err} },
 		}

@@ -43,7 +43,7 @@
 // iteration ends when the loop body breaks or panics, when ctx ends, or
 // when the iterating greenlet is killed (the kill's error is the last pair
 // yielded): then nothing more is pulled, and the greenlets still running are
-// killed and waited for.
+// killed and waited for, until they have left the group.
 //
 // ApplyAsync and MapAsync return a greenlet to wait on instead of waiting;
 // the greenlet of MapAsync, and that of ApplyAsync on a full pool, is no
