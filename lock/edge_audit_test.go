@@ -2,12 +2,12 @@ package lock_test
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/geventgo/geventgo/event"
 	"github.com/geventgo/geventgo/lock"
 	"github.com/geventgo/geventgo/scheduler"
 )
@@ -104,9 +104,10 @@ func TestRefusedCallNamesItsCall(t *testing.T) {
 		var err error
 		require.True(t, inGoroutine(func() { err = call() }))
 		assert.ErrorIs(t, err, scheduler.ErrNotGreenlet, op)
-		var ee *event.Error
-		if assert.ErrorAs(t, err, &ee, op) {
-			assert.Equal(t, op, ee.Op)
+		var le *lock.Error
+		if assert.ErrorAs(t, err, &le, op) {
+			assert.Equal(t, op, le.Op)
 		}
+		assert.True(t, strings.HasPrefix(err.Error(), "lock: "+op+": "), err.Error())
 	}
 }

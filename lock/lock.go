@@ -70,7 +70,7 @@ var (
 type Error struct {
 	Op      string // e.g. "BoundedSemaphore.Release"
 	Counter int    // the counter when it failed
-	Err     error  // the sentinel: ErrReleasedTooManyTimes, ErrNotHeld or ErrNegative
+	Err     error  // the cause: ErrReleasedTooManyTimes, ErrNotHeld, ErrNegative or scheduler's (ErrNotGreenlet, ErrNilArgument ...)
 }
 
 // Error returns "lock: Op: sentinel"; Counter is not part of the text.
@@ -81,7 +81,7 @@ func (e *Error) Error() string {
 	return "lock: " + e.Op + ": " + fmt.Sprint(e.Err)
 }
 
-// Unwrap returns the sentinel.
+// Unwrap returns the cause.
 func (e *Error) Unwrap() error {
 	if e == nil {
 		return nil
@@ -192,7 +192,7 @@ func (s *Semaphore) Acquire(ctx context.Context) error {
 // goroutine's call must not race with the hub's.
 func (s *Semaphore) acquire(ctx context.Context, op string, bounded bool) error {
 	if err := s.links.Check(op); err != nil {
-		return err
+		return lockErr(err)
 	}
 	s.lazyBounded(bounded)
 	for {
@@ -205,7 +205,7 @@ func (s *Semaphore) acquire(ctx context.Context, op string, bounded bool) error 
 			if s.counter > 0 && errors.Is(err, scheduler.ErrLoopExit) {
 				continue
 			}
-			return err
+			return lockErr(err)
 		}
 	}
 }
@@ -268,13 +268,13 @@ func (s *Semaphore) Wait(ctx context.Context) (int, error) {
 		return 0, nilArg("Semaphore.Wait")
 	}
 	if err := s.links.Check("Semaphore.Wait"); err != nil {
-		return 0, err
+		return 0, lockErr(err)
 	}
 	if s.lazy().counter > 0 {
 		return s.counter, nil
 	}
 	err := s.links.Wait(ctx, s, "Semaphore.Wait")
-	return s.counter, err
+	return s.counter, lockErr(err)
 }
 
 // Rawlink calls fn on the hub when the semaphore can be acquired (gevent's
@@ -417,7 +417,7 @@ func (r *RLock) caller(op string) (*greenlet.Greenlet, error) {
 		return nil, nilArg(op)
 	}
 	if err := r.block.s.links.Check(op); err != nil {
-		return nil, err
+		return nil, lockErr(err)
 	}
 	return greenlet.Current(), nil
 }
@@ -431,6 +431,16 @@ func releaseCheck(l *event.Links, op string) error {
 	err := l.Check(op)
 	if errors.Is(err, scheduler.ErrHubDestroyed) {
 		return nil
+	}
+	return lockErr(err)
+}
+
+// lockErr gives an error of the links' checks and waits (an *event.Error)
+// the lock's own type, so that its text names package lock; the cause is
+// kept for errors.Is and errors.As.
+func lockErr(err error) error {
+	if e, ok := err.(*event.Error); ok {
+		return &Error{Op: e.Op, Err: e.Err}
 	}
 	return err
 }
