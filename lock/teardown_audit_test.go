@@ -1,6 +1,8 @@
 package lock_test
 
 import (
+	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -54,4 +56,52 @@ func TestTeardownHeldLockNextHub(t *testing.T) {
 		_, err := sem.Release()
 		return err
 	}))
+}
+
+// TestTeardownHandoverWaitsForDestroy: while hub A's Destroy runs a dying greenlet's deferred
+// Release, a greenlet of hub B on another goroutine takes the same Lock up. B must get the Lock
+// only after A's defers are done with it: before, B rebound it as soon as A's Destroy started,
+// found it still held (TryAcquire false) and raced A's Release on its counter. The defer waits
+// until B's TryAcquire returned or 200 ms passed; a TryAcquire that waits for the Destroy (the
+// fix) never returns within it.
+func TestTeardownHandoverWaitsForDestroy(t *testing.T) {
+	var l lock.Lock
+	inDestroy := make(chan struct{})
+	var bTried atomic.Bool
+	var bGot bool
+	bDone := make(chan error, 1)
+	go func() {
+		<-inDestroy
+		bDone <- scheduler.Main(func() error {
+			bGot = l.TryAcquire()
+			bTried.Store(true)
+			if bGot {
+				return l.Release()
+			}
+			return nil
+		})
+	}()
+	require.NoError(t, scheduler.Main(func() error {
+		ctx := testctx.Within(t, 10*time.Second)
+		scheduler.Go(func() error {
+			require.NoError(t, l.Acquire(ctx))
+			defer func() {
+				close(inDestroy)
+				limit := time.Now().Add(200 * time.Millisecond)
+				for !bTried.Load() && time.Now().Before(limit) {
+					runtime.Gosched()
+				}
+				assert.NoError(t, l.Release(), "Release in a defer run by Destroy")
+			}()
+			return scheduler.Sleep(bg, time.Hour)
+		})
+		return scheduler.Sleep(bg, 0)
+	}))
+	select {
+	case err := <-bDone:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("hub B never got past the Lock")
+	}
+	assert.True(t, bGot, "hub B found the Lock still held by the dying greenlet of hub A")
 }

@@ -107,8 +107,10 @@ func currentBlocking(op string) (*gctx, *Hub, error) {
 // whose zero value must be usable (an Event, a Queue, a Semaphore): the
 // zero Binding is unbound, and the first Check or CheckWait from a greenlet
 // binds it to that greenlet's hub. An object whose hub was destroyed binds
-// again to the next hub that uses it. Safe for concurrent use; the object's
-// other state is hub-affine.
+// again to the next hub that uses it; a greenlet of another hub that uses it
+// while that Destroy still runs the dying greenlets' defers (which may still
+// release a lock or put an item) waits, with its whole hub, until Destroy
+// returns. Safe for concurrent use; the object's other state is hub-affine.
 type Binding struct{ p atomic.Pointer[Hub] }
 
 // Hub returns the live hub the object is bound to, nil when it is unbound
@@ -164,6 +166,11 @@ func (b *Binding) bind(c *gctx) (*Hub, error) {
 	}
 	if c == nil {
 		return nil, ErrNotGreenlet
+	}
+	if h != nil && h != c.hub {
+		// The last hub's Destroy may still be running its greenlets'
+		// defers on its own goroutine: take the object over after them.
+		<-h.finished
 	}
 	if b.p.CompareAndSwap(h, c.hub) {
 		return c.hub, nil

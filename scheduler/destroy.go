@@ -36,6 +36,9 @@ func (h *Hub) Destroy() error {
 	h.postQ = nil
 	close(h.done)
 	h.postMu.Unlock()
+	// Objects bound to the hub (Binding) pass to another hub only once the
+	// defers run below are done with them.
+	defer close(h.finished)
 	unwatch(h)
 	// A blocking report under way ends before Destroy returns; later ones
 	// see the hub destroyed and are dropped.

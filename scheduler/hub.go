@@ -67,6 +67,7 @@ type Hub struct {
 
 	postMu    sync.Mutex
 	done      chan struct{} // closed by Destroy, with postMu held
+	finished  chan struct{} // closed when Destroy returns: no greenlet of the hub runs any more
 	postQ     []func()
 	postSpare []func()
 	async     *cev.Async
@@ -196,7 +197,7 @@ func newHub(main *greenlet.Greenlet, cfg Config) (*Hub, error) {
 		}
 		return nil, err
 	}
-	h := &Hub{loop: loop, owner: main.OwnerGoroutine(), threadpoolSize: cfg.ThreadpoolSize, done: make(chan struct{})}
+	h := &Hub{loop: loop, owner: main.OwnerGoroutine(), threadpoolSize: cfg.ThreadpoolSize, done: make(chan struct{}), finished: make(chan struct{})}
 	h.switchInterval.Store(int64(cfg.SwitchInterval))
 	h.recordStacks.Store(cfg.RecordSpawnStacks)
 	h.handlerV.Store(errorHandler{defaultErrorHandler})
