@@ -44,7 +44,9 @@
 // passed a Read or Write fails with an error matching ErrTimeout (os.ErrDeadlineExceeded and
 // scheduler.ErrTimeout, Timeout() true), and a new deadline reaches a greenlet already waiting.
 // ReadContext and WriteContext end with scheduler.ContextError's error when their ctx ends
-// first. In thread mode deadlines work too, but a wait that ends early (deadline, ctx, Kill)
+// first; in poll mode a ctx that has already ended still lets a call that needs no wait
+// complete, in thread mode it starts nothing (the worker's call could not be taken back). In
+// thread mode deadlines work too, but a wait that ends early (deadline, ctx, Kill)
 // cannot stop the call on the worker: the next Read returns the bytes it read (none is lost),
 // and the next Write waits for it first and fails if it failed. Nor can Close: it wakes the
 // waiting greenlet at once, but close(2) of a blocking descriptor waits until the worker's call

@@ -27,6 +27,9 @@ func (s *side) threadRead(ctx context.Context, h *scheduler.Hub, p []byte) (int,
 		if s.expired() {
 			return 0, ErrTimeout
 		}
+		if err := scheduler.ContextError(ctx); err != nil {
+			return 0, err // an ended ctx starts no read: it would take input for a later call
+		}
 		// The worker gets a buffer of its own: if the wait ends early, it still writes into it
 		// after p went back to the caller. It is reused once its bytes were handed out.
 		buf := s.wbuf
@@ -83,6 +86,9 @@ func (s *side) threadWrite(ctx context.Context, h *scheduler.Hub, p []byte) (int
 	}
 	if s.expired() {
 		return 0, ErrTimeout
+	}
+	if err := scheduler.ContextError(ctx); err != nil {
+		return 0, err // an ended ctx starts no write: the caller is told nothing was written
 	}
 	// A copy: the caller may reuse p as soon as Write returns, even if the worker has not.
 	data := append(s.wbuf[:0], p...)

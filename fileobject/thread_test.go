@@ -223,3 +223,34 @@ func TestThreadRefusedWriteWritesNothing(t *testing.T) {
 		return nil
 	})
 }
+
+// A thread-mode WriteContext or ReadContext whose ctx has already ended returns its error and
+// starts nothing: before, the write went to a worker anyway, so bytes the caller was told were
+// not written reached the file, and the read took input from the file for a later call.
+func TestThreadCallWithEndedContextStartsNothing(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "data")
+	require.NoError(t, os.WriteFile(path, []byte("abc"), 0o600))
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	run(t, func() error {
+		of, err := os.OpenFile(path, os.O_RDWR, 0)
+		require.NoError(t, err)
+		f, err := fileobject.NewThread(of)
+		require.NoError(t, err)
+		defer f.Close()
+		n, err := f.ReadContext(done, make([]byte, 1))
+		assert.Zero(t, n)
+		require.ErrorIs(t, err, context.Canceled)
+		n, err = f.WriteContext(done, []byte("lost"))
+		assert.Zero(t, n)
+		require.ErrorIs(t, err, context.Canceled)
+		// Nothing read moved the offset: the write lands at the start.
+		n, err = f.Write([]byte("X"))
+		require.NoError(t, err)
+		assert.Equal(t, 1, n)
+		return nil
+	})
+	got, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, "Xbc", string(got))
+}
