@@ -126,9 +126,20 @@ func (t *Timeout) Err() error {
 }
 
 // Cancel disarms the timeout; safe to call many times and after it fired.
-func (t *Timeout) Cancel() {
+// Hub-affine: from a goroutine that is not a greenlet of the hub the timeout
+// was started on, it changes nothing (Close returns why).
+func (t *Timeout) Cancel() { _ = t.cancel("Timeout.Cancel") }
+
+// cancel is Cancel, returning ErrNotGreenlet for a foreign caller.
+func (t *Timeout) cancel(op string) error {
 	if t == nil {
-		return
+		return nil
+	}
+	if h := t.hub; h != nil && !h.destroyed.Load() {
+		// The timer is in the hub's loop, which only its greenlets touch.
+		if err := h.check(op); err != nil {
+			return err
+		}
 	}
 	if t.cancel0 != nil && !t.fired {
 		t.cancel0(context.Canceled)
@@ -138,10 +149,12 @@ func (t *Timeout) Cancel() {
 		t.timer = nil
 	}
 	t.target = nil
+	return nil
 }
 
-// Close is Cancel, for use as an io.Closer.
-func (t *Timeout) Close() error { t.Cancel(); return nil }
+// Close is Cancel, for use as an io.Closer; from a goroutine that is not a
+// greenlet of the timeout's hub it returns an error matching ErrNotGreenlet.
+func (t *Timeout) Close() error { return t.cancel("Timeout.Close") }
 
 // Pending reports whether the timeout is armed.
 func (t *Timeout) Pending() bool { return t != nil && t.timer != nil }

@@ -3,6 +3,7 @@ package scheduler
 import (
 	"bytes"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -122,5 +123,26 @@ func TestTimeoutInsideLinkFires(t *testing.T) {
 		})
 		pollHub(t, func() bool { return done })
 		assert.ErrorIs(t, got, ErrTimeout)
+	})
+}
+
+// Cancel from a goroutine that is not a greenlet of the timeout's hub must
+// not touch the hub's loop, which runs on another thread: it changes
+// nothing, and Close says why.
+func TestTimeoutCancelFromForeignGoroutineChangesNothing(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		to := startTimeout(t, time.Hour)
+		var closeErr error
+		var done atomic.Bool
+		go func() {
+			to.Cancel()
+			closeErr = to.Close()
+			done.Store(true)
+		}()
+		pollHub(t, done.Load)
+		assert.ErrorIs(t, closeErr, ErrNotGreenlet)
+		assert.True(t, to.Pending(), "a foreign Cancel disarmed the timer")
+		to.Cancel()
+		assert.False(t, to.Pending())
 	})
 }
