@@ -64,7 +64,11 @@ func (t *Timeout) Start() error {
 		return opErr("Timeout.Start", ErrNilArgument)
 	}
 	if t.timer != nil {
-		return opErr("Timeout.Start", ErrTimeoutPending)
+		if !t.hub.destroyed.Load() {
+			return opErr("Timeout.Start", ErrTimeoutPending)
+		}
+		// Armed when its hub was destroyed: the timer went with the loop.
+		t.timer = nil
 	}
 	t.fired = false
 	if t.d < 0 {
@@ -145,7 +149,9 @@ func (t *Timeout) cancel(op string) error {
 		t.cancel0(context.Canceled)
 	}
 	if t.timer != nil {
-		t.hub.putTimer(t.timer)
+		if !t.hub.destroyed.Load() {
+			t.hub.putTimer(t.timer)
+		}
 		t.timer = nil
 	}
 	t.target = nil
@@ -156,8 +162,9 @@ func (t *Timeout) cancel(op string) error {
 // greenlet of the timeout's hub it returns an error matching ErrNotGreenlet.
 func (t *Timeout) Close() error { return t.cancel("Timeout.Close") }
 
-// Pending reports whether the timeout is armed.
-func (t *Timeout) Pending() bool { return t != nil && t.timer != nil }
+// Pending reports whether the timeout is armed (not once its hub was
+// destroyed: its timer went with the loop).
+func (t *Timeout) Pending() bool { return t != nil && t.timer != nil && !t.hub.destroyed.Load() }
 
 // Fired reports whether the timeout went off since it was last started.
 func (t *Timeout) Fired() bool { return t != nil && t.fired }

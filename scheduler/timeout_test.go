@@ -146,3 +146,20 @@ func TestTimeoutCancelFromForeignGoroutineChangesNothing(t *testing.T) {
 		assert.False(t, to.Pending())
 	})
 }
+
+// A timeout left armed when its hub is destroyed can never fire: it is not
+// pending any more, and a greenlet of the goroutine's next hub may start
+// it again.
+func TestTimeoutArmedAtDestroyRestartsOnNextHub(t *testing.T) {
+	h, err := NewHub()
+	require.NoError(t, err)
+	to := startTimeout(t, time.Millisecond) // no loop iteration runs it
+	require.NoError(t, h.Destroy())
+	assert.False(t, to.Pending(), "the timer went with the hub's loop")
+	withHub(t, func(*Hub, *bytes.Buffer) {
+		require.NoError(t, to.Start())
+		assert.True(t, to.Pending())
+		assert.ErrorIs(t, Sleep(bg, time.Second), to)
+	})
+	to.Cancel()
+}
