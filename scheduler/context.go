@@ -150,7 +150,7 @@ func (t *task) doneCause() error {
 
 // Context returns a context that is cancelled with the timeout's error as
 // its cause when the timeout fires, and with context.Canceled when it is
-// cancelled first. Hub-affine.
+// cancelled first; a Start after that begins a new one. Hub-affine.
 func (t *Timeout) Context() context.Context {
 	if t == nil {
 		// A nil Timeout never fires.

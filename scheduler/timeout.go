@@ -71,6 +71,10 @@ func (t *Timeout) Start() error {
 		t.timer = nil
 	}
 	t.fired = false
+	if t.ctx0 != nil && t.ctx0.Err() != nil {
+		// The last run's context is done: Context makes one for this run.
+		t.ctx0, t.cancel0 = nil, nil
+	}
 	if t.d < 0 {
 		return nil
 	}

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"sync/atomic"
 	"testing"
@@ -162,4 +163,33 @@ func TestTimeoutArmedAtDestroyRestartsOnNextHub(t *testing.T) {
 		assert.ErrorIs(t, Sleep(bg, time.Second), to)
 	})
 	to.Cancel()
+}
+
+// A timeout started again after it fired or was cancelled gives a Context
+// for the new run: not one already done with the last run's outcome.
+func TestTimeoutContextFollowsRestart(t *testing.T) {
+	withHub(t, func(*Hub, *bytes.Buffer) {
+		to := NewTimeout(time.Millisecond, nil)
+		require.NoError(t, to.Start())
+		first := to.Context()
+		assert.ErrorIs(t, Sleep(bg, time.Second), to)
+		assert.ErrorIs(t, context.Cause(first), to)
+
+		require.NoError(t, to.Start())
+		ctx := to.Context()
+		require.NoError(t, ctx.Err(), "the restarted timeout's context is done already")
+		assert.ErrorIs(t, Sleep(bg, time.Second), to)
+		assert.ErrorIs(t, context.Cause(ctx), to)
+
+		to = NewTimeout(time.Millisecond, nil)
+		require.NoError(t, to.Start())
+		cancelled := to.Context()
+		to.Cancel() // before the loop ran its timer
+		assert.ErrorIs(t, cancelled.Err(), context.Canceled)
+		require.NoError(t, to.Start())
+		ctx = to.Context()
+		require.NoError(t, ctx.Err(), "the restarted timeout's context is done already")
+		assert.ErrorIs(t, Sleep(bg, time.Second), to)
+		assert.ErrorIs(t, context.Cause(ctx), to)
+	})
 }
