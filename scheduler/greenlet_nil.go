@@ -144,7 +144,9 @@ func (g *Greenlet[T]) StartLater(d time.Duration) error {
 // registration order in one hub callback; links added while they run also
 // run. fn must not block. Hub-affine: called from a goroutine that is not
 // the greenlet's hub or one of its greenlets, it registers nothing and
-// returns 0 (the links are the hub's state), as for a nil Greenlet.
+// returns 0 (the links are the hub's state), as for a nil Greenlet. A
+// greenlet refused at Spawn outside any hub has no hub: the first greenlet
+// that links to it binds it to its own hub.
 func (g *Greenlet[T]) Rawlink(fn func(Linkable)) LinkID {
 	if g == nil {
 		return 0

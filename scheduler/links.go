@@ -2,7 +2,7 @@ package scheduler
 
 // Rawlink is Greenlet.Rawlink, less the nil check.
 func (t *task) Rawlink(fn func(Linkable)) LinkID {
-	if fn == nil || t.hub.check("Greenlet.Rawlink") != nil {
+	if fn == nil || (t.hub.check("Greenlet.Rawlink") != nil && !t.adoptRefused()) {
 		return 0
 	}
 	t.linkSeq++
@@ -14,6 +14,18 @@ func (t *task) Rawlink(fn func(Linkable)) LinkID {
 		t.cb = t.hub.runCallbackArg(notifyLinks, t)
 	}
 	return t.linkSeq
+}
+
+// adoptRefused binds a greenlet refused at Spawn outside any hub (ready,
+// without a hub) to the calling greenlet's hub, so that links on it run
+// there as on any finished greenlet; it reports whether it did.
+func (t *task) adoptRefused() bool {
+	c := currentCtx()
+	if t.hub != nil || !t.ready || c == nil || c.hub.destroyed.Load() {
+		return false
+	}
+	t.hub = c.hub
+	return true
 }
 
 // Unlink is Greenlet.Unlink, less the nil check.

@@ -67,3 +67,22 @@ func TestLinkPanicReportsCarryStack(t *testing.T) {
 		}
 	})
 }
+
+// A greenlet refused at Spawn outside any hub is ready with the refusal as
+// its outcome: waiting on it in a hub returns it at once, as its Join does,
+// and its links run, instead of the wait lasting until its context ends.
+func TestRefusedGreenletIsReadyForWaitAndLinks(t *testing.T) {
+	g := Spawn(func() (int, error) { return 1, nil })
+	require.True(t, g.Ready())
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		done, err := Wait(within(t, 5*time.Second), []*Greenlet[int]{g}, 0)
+		require.NoError(t, err)
+		assert.Equal(t, []*Greenlet[int]{g}, done)
+		_, err = JoinAll(within(t, 5*time.Second), []*Greenlet[int]{g})
+		assert.ErrorIs(t, err, ErrNotGreenlet, "the refusal is the greenlet's failure")
+		linked := false
+		assert.NotZero(t, g.Rawlink(func(Linkable) { linked = true }))
+		pollHub(t, func() bool { return linked })
+		require.NoError(t, g.Join(bg))
+	})
+}
