@@ -702,14 +702,19 @@ func closedWithin(br *bufio.Reader, start time.Time, minimum time.Duration) stri
 // to ReadTimeout; ReadHeaderTimeout from the first byte of a request after the first;
 // WriteTimeout from the end of each request's header.
 //
-// Timing-sensitive by nature: each case lets a timeout pass or not, with margins of at least
-// twice the smaller duration (timers fire late, never early: "closed early" allows 20 ms).
+// Timing-sensitive by nature: each case lets a timeout pass or not. Timers fire late, never
+// early, so a case whose outcome needs a timeout to pass only needs the sum of its waits to
+// exceed it; one whose outcome needs a timeout not to pass leaves the machine's delays a wide
+// margin (at least 290 ms: a loaded machine running the race detector delayed a handler's
+// 200 ms sleep and its write past a 300 ms WriteTimeout). "closed early" is measured from
+// before the request, so that a client slow to read the response cannot make it early.
 func TestTimeoutsStartAndEndAsNetHTTPs(t *testing.T) {
 	cases := []timeoutCase{
 		{name: "idle falls back to ReadTimeout", tos: timeouts{read: 100 * ms},
 			script: func(t *testing.T, c net.Conn, br *bufio.Reader) string {
+				start := time.Now()
 				first := exchangeOne(t, c, br, "/")
-				return first + "; " + closedWithin(br, time.Now(), 80*ms)
+				return first + "; " + closedWithin(br, start, 80*ms)
 			}},
 		{name: "ReadHeaderTimeout waits for the next request's first byte", tos: timeouts{readHeader: 50 * ms, idle: 5 * time.Second},
 			script: func(t *testing.T, c net.Conn, br *bufio.Reader) string {
@@ -724,7 +729,7 @@ func TestTimeoutsStartAndEndAsNetHTTPs(t *testing.T) {
 				_, _ = io.WriteString(c, "GET / HTTP/1.1\r\n")
 				return first + "; " + closedWithin(br, start, 80*ms)
 			}},
-		{name: "WriteTimeout is renewed by each request", tos: timeouts{write: 300 * ms},
+		{name: "WriteTimeout is renewed by each request", tos: timeouts{write: 600 * ms},
 			script: func(t *testing.T, c net.Conn, br *bufio.Reader) string {
 				return exchangeOne(t, c, br, "/sleep") + "; " + exchangeOne(t, c, br, "/sleep")
 			}},
@@ -740,8 +745,8 @@ func TestTimeoutsStartAndEndAsNetHTTPs(t *testing.T) {
 				var s auditServer
 				h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					switch r.URL.Path {
-					case "/sleep": // 200 ms of a 300 ms WriteTimeout
-						_ = s.sleep(r.Context(), 200*ms)
+					case "/sleep": // 310 ms of a 600 ms WriteTimeout: two exceed it
+						_ = s.sleep(r.Context(), 310*ms)
 					case "/slow": // past a 100 ms WriteTimeout
 						_ = s.sleep(r.Context(), 300*ms)
 					}
