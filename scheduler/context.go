@@ -28,6 +28,11 @@ type ctxWait struct {
 	release func()
 	done    bool
 	unrefd  bool // weak: the deadline timer does not keep the loop alive
+	// out: the greenlet runs its caller's code between two switches of one
+	// armed wait (IWait's loop body), where a fire only records its error
+	// in late for the wait's next switch.
+	out  bool
+	late error
 }
 
 // arm bounds the coming wait of greenlet c by ctx. It returns nil (nothing
@@ -98,7 +103,29 @@ func (cw *ctxWait) fire(err error) {
 		return
 	}
 	cw.done = true
+	if cw.out {
+		cw.late = err
+		return
+	}
 	cw.h.throwInto(cw.c, err)
+}
+
+// enter marks the greenlet back inside the wait, about to switch away, and
+// returns the error of a fire that came while it was out. Nil-safe.
+func (cw *ctxWait) enter() error {
+	if cw == nil {
+		return nil
+	}
+	cw.out = false
+	return cw.late
+}
+
+// leave marks the greenlet out of the wait, running its caller's code.
+// Nil-safe.
+func (cw *ctxWait) leave() {
+	if cw != nil {
+		cw.out = true
+	}
 }
 
 // end disarms cw when the wait returns, however it ended. Nil-safe.

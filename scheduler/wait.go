@@ -47,9 +47,11 @@ func waitCap[L any](objects []L, count int) int {
 // IWait yields objects as they become ready, in readiness order, until count
 // (count <= 0: all) were yielded (gevent.iwait). If the wait fails (ctx
 // done, LoopExit, Kill of the waiting greenlet) it yields the zero L and
-// the error, and stops. Objects bound to another hub than the caller's give
-// ErrNotGreenlet before anything is linked (waiting across hubs is not
-// supported). Breaking out of the loop unlinks cleanly.
+// the error, and stops; ctx bounds those waits, not the loop body's own
+// (ending while the body runs, it ends the next step). Objects bound to
+// another hub than the caller's give ErrNotGreenlet before anything is
+// linked (waiting across hubs is not supported). Breaking out of the loop
+// unlinks cleanly.
 func IWait[L Linkable](ctx context.Context, objects []L, count int) iter.Seq2[L, error] {
 	return iwait(ctx, objects, count, false, nil)
 }
@@ -164,6 +166,10 @@ func (w *iwaiter) wakes(l Linkable) bool {
 // next returns the next ready object, waiting for one if none is queued.
 func (w *iwaiter) next() (Linkable, error) {
 	for w.head == len(w.queue) {
+		if w.err == nil {
+			// ctx may have ended while the caller's loop body ran.
+			w.err = w.cw.enter()
+		}
 		if w.err != nil {
 			return nil, w.err
 		}
@@ -172,6 +178,7 @@ func (w *iwaiter) next() (Linkable, error) {
 		v, err := w.h.switchFrom(w.c)
 		w.c.waitingOn = ""
 		w.waiting = false
+		w.cw.leave()
 		if err == nil && v != iwaitToken {
 			err = opErr("IWait", ErrInvalidSwitch)
 		}

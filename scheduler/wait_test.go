@@ -110,3 +110,30 @@ func (n *neverReady) Ready() bool { return false }
 func (n *neverReady) Rawlink(func(Linkable)) LinkID { n.links++; return LinkID(n.links) }
 
 func (n *neverReady) Unlink(LinkID) { n.links-- }
+
+// IWait's context bounds IWait's own waits, not the waits of the loop body
+// between two objects: a deadline passing while the body sleeps leaves that
+// sleep alone and ends the iteration at its next wait instead.
+func TestIWaitContextEndingInLoopBodyEndsTheIteration(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		slow := Go(func() error { return Sleep(bg, time.Hour) })
+		gs := []*Greenlet[struct{}]{Go(func() error { return nil }), slow}
+		ctx, cancel := context.WithTimeout(bg, 5*time.Millisecond)
+		defer cancel()
+		var got []error
+		for _, err := range IWait(ctx, gs, 0) {
+			got = append(got, err)
+			if err != nil {
+				break
+			}
+			pollHub(t, func() bool { return ctx.Err() != nil })
+			// The hub's deadline timer fires during this sleep.
+			require.NoError(t, Sleep(bg, 10*time.Millisecond), "IWait's deadline hit the loop body")
+		}
+		require.Len(t, got, 2)
+		assert.NoError(t, got[0])
+		assert.ErrorIs(t, got[1], ErrTimeout)
+		assert.ErrorIs(t, got[1], context.DeadlineExceeded)
+		require.NoError(t, slow.Kill(bg, nil))
+	})
+}
