@@ -70,21 +70,20 @@ func (t *Timeout) Start() error {
 		// Armed when its hub was destroyed: the timer went with the loop.
 		t.timer = nil
 	}
-	t.fired = false
-	if t.ctx0 != nil && t.ctx0.Err() != nil {
-		// The last run's context is done: Context makes one for this run.
-		t.ctx0, t.cancel0 = nil, nil
-	}
 	if t.d < 0 {
+		t.begin()
 		return nil
 	}
 	c := currentCtx()
-	if (t.hub == nil || t.hub.destroyed.Load()) && c != nil {
-		t.hub = c.hub
+	h := t.hub
+	if (h == nil || h.destroyed.Load()) && c != nil {
+		h = c.hub
 	}
-	if _, err := t.hub.affine(c, "Timeout.Start"); err != nil {
+	if _, err := h.affine(c, "Timeout.Start"); err != nil {
 		return err
 	}
+	t.hub = h
+	t.begin()
 	t.target = c
 	t.task = c.task
 	t.link = c.link
@@ -97,6 +96,15 @@ func (t *Timeout) Start() error {
 	}
 	t.timer = ht
 	return nil
+}
+
+// begin resets what the last run left: the fired flag and a done Context.
+func (t *Timeout) begin() {
+	t.fired = false
+	if t.ctx0 != nil && t.ctx0.Err() != nil {
+		// The last run's context is done: Context makes one for this run.
+		t.ctx0, t.cancel0 = nil, nil
+	}
 }
 
 func (t *Timeout) fire() {

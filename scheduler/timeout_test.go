@@ -193,3 +193,24 @@ func TestTimeoutContextFollowsRestart(t *testing.T) {
 		assert.ErrorIs(t, context.Cause(ctx), to)
 	})
 }
+
+// A Start refused to a goroutine that is not a greenlet of the timeout's
+// hub changes nothing: the fired timeout stays fired, its Context done.
+func TestTimeoutStartRefusedChangesNothing(t *testing.T) {
+	withHub(t, func(*Hub, *bytes.Buffer) {
+		to := NewTimeout(time.Millisecond, nil)
+		require.NoError(t, to.Start())
+		ctx := to.Context()
+		assert.ErrorIs(t, Sleep(bg, time.Second), to)
+		var startErr error
+		var done atomic.Bool
+		go func() {
+			startErr = to.Start()
+			done.Store(true)
+		}()
+		pollHub(t, done.Load)
+		assert.ErrorIs(t, startErr, ErrNotGreenlet)
+		assert.True(t, to.Fired())
+		assert.Same(t, ctx, to.Context())
+	})
+}
