@@ -72,8 +72,8 @@ func (g *Greenlet[T]) Hub() *Hub {
 }
 
 // Context returns a context that is cancelled, with the error as its cause,
-// when the greenlet is killed (at the Kill, before the greenlet even sees
-// the error) or finishes. Pass it to code that takes a context to stop it
+// when the greenlet is killed (as the kill is delivered in the hub's
+// callback round, just before the greenlet sees the error) or finishes. Pass it to code that takes a context to stop it
 // together with the greenlet. Hub-affine. A nil Greenlet, which never runs,
 // returns context.Background().
 func (g *Greenlet[T]) Context() context.Context {
