@@ -58,7 +58,10 @@ var ErrTimeoutPending = errors.New("timeout already started")
 
 // Start arms the timeout for the calling greenlet. A fired or cancelled
 // timeout may be started again; starting a pending one returns
-// ErrTimeoutPending. It does nothing for a negative duration.
+// ErrTimeoutPending. It does nothing for a negative duration. Started from
+// the hub greenlet (a callback), it raises nothing when it fires: the hub
+// runs every greenlet's callbacks, so it only sets Fired and cancels
+// Context.
 func (t *Timeout) Start() error {
 	if t == nil {
 		return opErr("Timeout.Start", ErrNilArgument)
