@@ -185,6 +185,13 @@ func (t *Timeout) Context() context.Context {
 	}
 	if t.ctx0 == nil {
 		t.ctx0, t.cancel0 = context.WithCancelCause(context.Background())
+		// Asked for only after this run ended: done already.
+		switch {
+		case t.fired:
+			t.cancel0(t.Err())
+		case t.stopped:
+			t.cancel0(context.Canceled)
+		}
 	}
 	return t.ctx0
 }

@@ -32,6 +32,8 @@ type Timeout struct {
 	link   *linkJob // the Link callback target was running at Start
 	timer  *hubTimer
 	fired  bool
+	// stopped: cancelled while armed, and not started again since.
+	stopped bool
 
 	ctx0    context.Context
 	cancel0 context.CancelCauseFunc
@@ -103,7 +105,7 @@ func (t *Timeout) Start() error {
 
 // begin resets what the last run left: the fired flag and a done Context.
 func (t *Timeout) begin() {
-	t.fired = false
+	t.fired, t.stopped = false, false
 	if t.ctx0 != nil && t.ctx0.Err() != nil {
 		// The last run's context is done: Context makes one for this run.
 		t.ctx0, t.cancel0 = nil, nil
@@ -164,6 +166,7 @@ func (t *Timeout) cancel(op string) error {
 		t.cancel0(context.Canceled)
 	}
 	if t.timer != nil {
+		t.stopped = true
 		if !t.hub.destroyed.Load() {
 			t.hub.putTimer(t.timer)
 		}

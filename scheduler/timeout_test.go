@@ -214,3 +214,44 @@ func TestTimeoutStartRefusedChangesNothing(t *testing.T) {
 		assert.Same(t, ctx, to.Context())
 	})
 }
+
+// A Timeout started from a hub callback raises nothing when it fires (the
+// hub is not a greenlet to interrupt), but sets Fired and cancels its
+// Context, as Start's doc says.
+func TestTimeoutStartedFromCallbackOnlyCancelsContext(t *testing.T) {
+	withHub(t, func(h *Hub, errs *bytes.Buffer) {
+		to := NewTimeout(time.Millisecond, nil)
+		var startErr error
+		h.RunCallback(func() { startErr = to.Start() })
+		require.NoError(t, Sleep(bg, 0))
+		require.NoError(t, startErr)
+		pollHub(t, to.Fired)
+		assert.ErrorIs(t, context.Cause(to.Context()), to)
+		assert.Empty(t, errs.String(), "nothing was reported")
+	})
+}
+
+// Context asked for only after the run ended is done already: with the
+// timeout as its cause after a fire, context.Canceled after a Cancel; a
+// Start after that gives a live one. Before, it was created live and stayed
+// so until the next run ended.
+func TestTimeoutContextAskedAfterTheRun(t *testing.T) {
+	withHub(t, func(_ *Hub, _ *bytes.Buffer) {
+		fired := NewTimeout(0, nil)
+		require.NoError(t, fired.Start())
+		assert.ErrorIs(t, Sleep(bg, time.Millisecond), fired)
+		require.True(t, fired.Fired())
+		assert.ErrorIs(t, context.Cause(fired.Context()), fired)
+
+		cancelled := NewTimeout(time.Hour, nil)
+		require.NoError(t, cancelled.Start())
+		cancelled.Cancel()
+		assert.ErrorIs(t, context.Cause(cancelled.Context()), context.Canceled)
+		require.NoError(t, cancelled.Start())
+		assert.NoError(t, cancelled.Context().Err(), "a new run's Context")
+		cancelled.Cancel()
+
+		unstarted := NewTimeout(time.Hour, nil)
+		assert.NoError(t, unstarted.Context().Err())
+	})
+}
