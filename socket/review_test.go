@@ -31,9 +31,7 @@ func lockWaiters() int {
 // the lock by the first one's unlock, before the test's reader, which queues later.
 func TestKilledSharedReadsKeepInOrder(t *testing.T) {
 	run(t, func() error {
-		a, b, err := socket.Socketpair()
-		require.NoError(t, err)
-		sa := a.Shared()
+		sa, b := sharedSocketpair(t)
 		defer sa.Close()
 		defer b.Close()
 		ctx := testctx.Within(t, 5*time.Second)
@@ -44,7 +42,7 @@ func TestKilledSharedReadsKeepInOrder(t *testing.T) {
 		require.NoError(t, pollUntil(ctx, func() bool { return lockWaiters() > waiters }))
 		require.NoError(t, first.Kill(ctx, nil))
 		require.NoError(t, second.Kill(ctx, nil))
-		_, err = b.Write([]byte("0123456789"))
+		_, err := b.Write([]byte("0123456789"))
 		require.NoError(t, err)
 		require.NoError(t, sa.SetReadDeadline(time.Now().Add(5*time.Second)))
 		got, err := scheduler.RunBlocking(bg, func() ([]byte, error) {

@@ -56,9 +56,7 @@ func waitUnread(t *testing.T, c net.Conn) {
 // goroutine, and the first caller's buffer is left alone.
 func TestKilledSharedReadKeepsItsBytes(t *testing.T) {
 	run(t, func() error {
-		a, b, err := socket.Socketpair()
-		require.NoError(t, err)
-		sa := a.Shared()
+		sa, b := sharedSocketpair(t)
 		defer sa.Close()
 		defer b.Close()
 		buf := make([]byte, 16)
@@ -75,7 +73,7 @@ func TestKilledSharedReadKeepsItsBytes(t *testing.T) {
 		assert.Equal(t, "hello", string(got), "no byte lost")
 		assert.Equal(t, bytes.Repeat([]byte("Y"), len(buf)), buf, "the killed call left the buffer alone")
 		// From a goroutine: the stream goes on where it was.
-		_, err = b.Write([]byte("world"))
+		_, err := b.Write([]byte("world"))
 		require.NoError(t, err)
 		got, err = scheduler.RunBlocking(bg, func() ([]byte, error) {
 			p := make([]byte, 16)
@@ -92,9 +90,7 @@ func TestKilledSharedReadKeepsItsBytes(t *testing.T) {
 // even when a goroutine makes it; EOF met by a killed read is reported to the next one too.
 func TestKilledSharedReadThenGoroutine(t *testing.T) {
 	run(t, func() error {
-		a, b, err := socket.Socketpair()
-		require.NoError(t, err)
-		sa := a.Shared()
+		sa, b := sharedSocketpair(t)
 		defer sa.Close()
 		buf := make([]byte, 16)
 		killedSharedRead(t, sa, b, buf, "hello")
@@ -146,9 +142,7 @@ func TestKilledSharedReadTimeout(t *testing.T) {
 // the original data, never the bytes written later.
 func TestKilledSharedWriteSendsNoLaterBytes(t *testing.T) {
 	run(t, func() error {
-		a, b, err := socket.Socketpair()
-		require.NoError(t, err)
-		sa := a.Shared()
+		sa, b := sharedSocketpair(t)
 		defer b.Close()
 		data := bytes.Repeat([]byte("0123456789abcdef"), 1<<18) // 4 MiB: more than the buffers hold
 		orig := bytes.Clone(data)

@@ -24,6 +24,15 @@ import (
 	"github.com/geventgo/geventgo/socket"
 )
 
+// sharedSocketpair is a Socketpair of the calling greenlet's hub whose first end is shared
+// (Conn.Shared); the caller closes both.
+func sharedSocketpair(t *testing.T) (net.Conn, *socket.Conn) {
+	t.Helper()
+	a, b, err := socket.Socketpair()
+	require.NoError(t, err)
+	return a.Shared(), b
+}
+
 // sharedPair dials a shared connection of h to a package net listener from the calling
 // goroutine and returns it with the accepted package net end.
 func sharedPair(t *testing.T, h *scheduler.Hub) (net.Conn, net.Conn) {
