@@ -156,9 +156,11 @@ func (t *Timeout) cancel(op string) error {
 	if t == nil {
 		return nil
 	}
-	if h := t.hub; h != nil && !h.destroyed.Load() {
-		// The timer is in the hub's loop, which only its greenlets touch.
-		if err := h.check(op); err != nil {
+	// A live hub's timer is in its loop, which only its greenlets touch; a
+	// destroyed hub's went with the loop.
+	live := t.hub != nil && !t.hub.destroyed.Load()
+	if live {
+		if err := t.hub.check(op); err != nil {
 			return err
 		}
 	}
@@ -167,7 +169,7 @@ func (t *Timeout) cancel(op string) error {
 	}
 	if t.timer != nil {
 		t.stopped = true
-		if !t.hub.destroyed.Load() {
+		if live {
 			t.hub.putTimer(t.timer)
 		}
 		t.timer = nil
