@@ -360,17 +360,46 @@ func (l *Loop) drainQueue() {
 	start := 0
 	for i := range buf {
 		if buf[i].slot == C.CEV_SLOT_SEP {
-			l.loadBatch(buf[start:i])
-			l.invokePending()
+			l.runBatch(buf[start:i])
 			start = i + 1
 		}
 	}
-	l.loadBatch(buf[start:])
-	l.invokePending()
+	if start < len(buf) {
+		l.runBatch(buf[start:])
+	}
 	l.dispatching--
 }
 
 func isSep(e C.cev_event) bool { return e.slot == C.CEV_SLOT_SEP }
+
+// runBatch runs one ev_invoke_pending batch. A batch of one event with
+// nothing pending, the common iteration, runs its callback directly: the
+// push onto a pending stack and the pop would only hand it back.
+func (l *Loop) runBatch(b []C.cev_event) {
+	if len(b) == 1 && l.pendmask == 0 {
+		if w := l.resolve(&b[0]); w != nil {
+			w.fire(int(b[0].revents))
+		}
+	} else {
+		l.loadBatch(b)
+	}
+	l.invokePending()
+}
+
+// resolve returns the watcher a queued event is for, or nil when it was
+// closed or stopped (its generation moved on) since C queued it.
+func (l *Loop) resolve(e *C.cev_event) *watcher {
+	var w *watcher
+	if e.slot == C.CEV_SLOT_WAKE {
+		w = l.wakeW
+	} else if int(e.slot) < len(l.slots) {
+		w = l.slots[e.slot]
+	}
+	if w == nil || (w.c != nil && uint32(e.gen) != uint32(w.c.gen)) {
+		return nil
+	}
+	return w
+}
 
 // loadBatch pushes one ev_invoke_pending batch so that popping the stacks
 // yields the batch's order (libev's order).
@@ -382,17 +411,9 @@ func (l *Loop) loadBatch(b []C.cev_event) {
 		*d = slices.Grow(*d, len(b))
 	}
 	for i := len(b) - 1; i >= 0; i-- {
-		e := &b[i]
-		var w *watcher
-		if e.slot == C.CEV_SLOT_WAKE {
-			w = l.wakeW
-		} else if int(e.slot) < len(l.slots) {
-			w = l.slots[e.slot]
+		if w := l.resolve(&b[i]); w != nil {
+			l.feed(w, uint32(b[i].gen), int(b[i].revents))
 		}
-		if w == nil || (w.c != nil && uint32(e.gen) != uint32(w.c.gen)) {
-			continue // closed, or stopped since it was queued
-		}
-		l.feed(w, uint32(e.gen), int(e.revents))
 	}
 }
 
