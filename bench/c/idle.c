@@ -9,8 +9,9 @@ static void cb(struct ev_loop *loop, ev_idle *w, int revents)
     ev_idle_stop(loop, w);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+  const char *metric = bench_args(argc, argv, "idle");
   struct ev_loop *loop = bench_loop();
   ev_idle idle;
   n = bench_n(1000000); /* 1M activations */
@@ -18,7 +19,7 @@ int main(void)
   ev_idle_start(loop, &idle);
   uint64_t t0 = now_ns();
   ev_run(loop, 0);
-  emit("idle", "ns/op", (double)(now_ns() - t0) / n);
+  emit(metric, "ns/op", (double)(now_ns() - t0) / n);
   ev_loop_destroy(loop);
   return 0;
 }

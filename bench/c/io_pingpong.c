@@ -27,8 +27,9 @@ static void ping_cb(struct ev_loop *loop, ev_io *w, int revents)
     die("write");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+  const char *metric = bench_args(argc, argv, "io_pingpong");
   struct ev_loop *loop = bench_loop();
   ev_io ping, echo;
   n = bench_n(30000);
@@ -44,7 +45,7 @@ int main(void)
   if (write(fds[0], "x", 1) != 1)
     die("write");
   ev_run(loop, 0);
-  emit("io_pingpong", "ns/op", (double)(now_ns() - t0) / n);
+  emit(metric, "ns/op", (double)(now_ns() - t0) / n);
   ev_loop_destroy(loop);
   return 0;
 }

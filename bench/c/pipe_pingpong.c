@@ -26,8 +26,9 @@ static void main_cb(struct ev_loop *loop, ev_io *w, int revents)
     die("write");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+  const char *metric = bench_args(argc, argv, "pipe_pingpong");
   struct ev_loop *loop = bench_loop();
   ev_io mainw, echo;
   n = bench_n(30000);
@@ -45,7 +46,7 @@ int main(void)
   if (write(ping[1], "x", 1) != 1)
     die("write");
   ev_run(loop, 0);
-  emit("pipe_pingpong", "ns/op", (double)(now_ns() - t0) / n);
+  emit(metric, "ns/op", (double)(now_ns() - t0) / n);
   ev_loop_destroy(loop);
   return 0;
 }

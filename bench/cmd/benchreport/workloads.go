@@ -124,6 +124,19 @@ func ns(name, title, bound string) []report.Metric {
 	return []report.Metric{{Name: name, Title: title, Unit: nsPerOp, Bound: bound}}
 }
 
+// threaded is the C program of a loop workload run with one more thread
+// that only sleeps (bench/c/bench.h, bench_args): the kernel then takes a
+// reference on the file of every fd a system call uses, as in every Go
+// process. Its row is a floor under geventgo's, not a goal.
+func threaded(program, what string, quick bool) Workload {
+	name := program + "_threaded"
+	return Workload{Name: name, Impls: []report.Impl{report.CLibev}, Quick: quick,
+		Programs: map[report.Impl]string{report.CLibev: program},
+		Args:     map[report.Impl][]string{report.CLibev: {name, "threaded"}},
+		Metrics: ns(name, what+" in a process with a second, sleeping thread, as every Go process has",
+			"the same system calls, each taking a reference on its file (a shared file table)")}
+}
+
 // serverMetrics are the four rows of an echo-style server workload: what
 // the load generator measures (throughput, p99) and the server process's
 // CPU time per request over the same window, in total and in the kernel.
@@ -177,6 +190,7 @@ var workloads = []Workload{
 		Metrics: ns("run_callback", "loop.run_callback, per callback", "queue ops (chunked FIFO)")},
 	{Name: "timer_chain", Impls: all, Quick: true,
 		Metrics: ns("timer_chain", "zero-delay timer re-armed from its callback", "libev + epoll_wait(0) + cgo call per iteration")},
+	threaded("timer_chain", "the C timer chain", true),
 	{Name: "timer_wake", Impls: []report.Impl{report.CLibev, report.GeventGo, report.Gevent},
 		Programs: map[report.Impl]string{report.CLibev: "timer_chain"},
 		Args:     map[report.Impl][]string{report.CLibev: {"timer_wake"}},
@@ -185,8 +199,10 @@ var workloads = []Workload{
 		Metrics: ns("timers_spread", "100k one-shot timers spread over 10 ms, per timer", "the 10 ms spread itself: 100 ns/timer")},
 	{Name: "io_pingpong", Impls: all, Quick: true,
 		Metrics: ns("io_pingpong", "1-byte ping-pong over a socketpair, per round trip", syscalls)},
+	threaded("io_pingpong", "the C io ping-pong", true),
 	{Name: "pipe_pingpong", Impls: []report.Impl{report.CLibev, report.GeventGo},
 		Metrics: ns("pipe_pingpong", "1-byte ping-pong between two greenlets over two cooperative pipes (fileobject.Pipe), per round trip (C: two io watchers on two pipes)", "syscalls: read+write per hop; 2 coroswitches per hop")},
+	threaded("pipe_pingpong", "the C pipe ping-pong", false),
 	{Name: "socketpair", Impls: []report.Impl{report.GeventGo}, GoTest: "./socket",
 		BenchMetrics: map[string]string{"BenchmarkSocketpairPingPong": "socketpair_pingpong"},
 		Metrics:      ns("socketpair_pingpong", "64-byte ping-pong between two greenlets of one hub over a socketpair (socket/bench_test.go), per round trip", "syscalls: read+write per hop; 2 coroswitches per hop")},
@@ -197,6 +213,7 @@ var workloads = []Workload{
 		Metrics: ns("async_send", "ev_async_send from another thread/goroutine + ack, per round trip", "cross-thread wake (futex/eventfd)")},
 	{Name: "idle", Impls: []report.Impl{report.CLibev, report.GeventGo, report.Gevent},
 		Metrics: ns("idle", "idle watcher activations", "epoll_wait(0) per loop iteration")},
+	threaded("idle", "the C idle activations", false),
 	{Name: "event_wake", Impls: noC,
 		Metrics: ns("event_wake", "Event.set waking 10k waiters, per waiter (Go: close of a channel 10k goroutines wait on)", "1 coroswitch pair per waiter")},
 	{Name: "queue_prodcons", Impls: noC, Quick: true,
