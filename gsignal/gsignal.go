@@ -18,7 +18,8 @@
 // the hub's loop alive. Main kills its body's greenlet on the first of its signals (a blocking
 // call there returns GreenletExit and its defers run), again on each further signal, and
 // destroys the hub when the body is done, which kills every other greenlet so their defers run
-// too. Destroying a hub removes its handlers; a Stop from a greenlet's defer run by Destroy
+// too. A signal the hub notices only after the body returned leaves Main's result to the body.
+// Destroying a hub removes its handlers; a Stop from a greenlet's defer run by Destroy
 // returns an error matching scheduler.ErrHubDestroyed.
 //
 // # Zero values
@@ -153,7 +154,12 @@ func (h *Handler) Stop() error {
 // greenlet so their defers run too. Each further signal kills fn's greenlet again, for a body
 // that answered the first kill with a graceful shutdown. Main returns fn's error, or a
 // *SignalError matching ErrInterrupted; scheduler.ErrHubExists on a goroutine that already runs
-// a hub, scheduler.ErrNilArgument for a nil fn.
+// a hub, scheduler.ErrNilArgument for a nil fn. Which one is decided on the hub, where the
+// signal is noticed: a signal noticed while fn's greenlet has not finished makes Main return
+// the *SignalError (also when fn returns before the kill reaches it); one noticed after fn
+// returned leaves fn's result as Main's, and does nothing else, since Main is already
+// destroying the hub as the signal would have. Once Main has removed its handlers (before it
+// destroys the hub), the signals go back to Go's default handling.
 func Main(fn func() error, sigs ...syscall.Signal) error {
 	if fn == nil {
 		return &Error{Op: "Main", Err: scheduler.ErrNilArgument}
@@ -177,6 +183,11 @@ func runMain(fn func() error, sigs []syscall.Signal) error {
 	}()
 	for _, s := range sigs {
 		h, err := Handle(s, func() {
+			if g.Ready() {
+				// fn returned before the hub noticed the signal: its
+				// result stands, and the hub is being destroyed anyway.
+				return
+			}
 			if got == nil {
 				got = &SignalError{Signal: s}
 			}

@@ -157,3 +157,39 @@ func TestStopDuringDestroy(t *testing.T) {
 	}))
 	assert.ErrorIs(t, stopErr, scheduler.ErrHubDestroyed)
 }
+
+// A signal the hub notices only after Main's body returned leaves the body's result as it is,
+// even when the handler's greenlet runs before Main has seen the body end. The body yields until
+// a raw watcher on the same signal says the hub noticed it, and returns in that same drain: the
+// handler's greenlet, queued by that notice, runs after the body ended and before Main's join
+// wakes up.
+func TestMainLateSignalKeepsBodyResult(t *testing.T) {
+	boom := errors.New("boom")
+	for _, want := range []error{nil, boom} {
+		var bodyDone bool
+		err := gsignal.Main(func() error {
+			noticed := false
+			w, err := scheduler.CurrentHub().Loop().NewSignal(syscall.SIGUSR1,
+				func(*cev.Signal, int) { noticed = true })
+			require.NoError(t, err)
+			defer func() { assert.NoError(t, w.Close()) }()
+			require.NoError(t, w.Start())
+			require.NoError(t, gsignal.Self(syscall.SIGUSR1))
+			ctx := testctx.Within(t, 10*time.Second)
+			for !noticed {
+				if err := scheduler.Sleep(ctx, 0); err != nil {
+					return err
+				}
+			}
+			bodyDone = true
+			return want
+		}, syscall.SIGUSR1)
+		require.True(t, bodyDone, "the body was not cut short")
+		if want == nil {
+			assert.NoError(t, err)
+		} else {
+			assert.ErrorIs(t, err, boom)
+			assert.NotErrorIs(t, err, gsignal.ErrInterrupted)
+		}
+	}
+}
