@@ -40,6 +40,9 @@
 // Puts fail with it, and Gets return the items left, then ErrShutdown,
 // which ends All's iteration cleanly.
 //
+// A priority queue's less that panics leaves the queue as it was; a Put
+// waiting for room then returns ErrLessPanic (NewPriorityFunc).
+//
 // # Zero values
 //
 // The zero Queue is an unbounded FIFO queue, the zero JoinableQueue an
@@ -55,6 +58,8 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"math/bits"
+	"runtime/debug"
 	"sync/atomic"
 
 	"github.com/geventgo/geventgo/event"
@@ -73,6 +78,10 @@ var (
 	ErrShutdown = fmt.Errorf("queue shut down: %w", scheduler.ErrClosed)
 	// ErrTaskDone: TaskDone was called more times than items were put.
 	ErrTaskDone = errors.New("task_done() called too many times")
+	// ErrLessPanic: the less of a NewPriorityFunc queue panicked while a
+	// waiting putter's item was moved in; the error also holds a
+	// *scheduler.PanicError with the panic value and stack.
+	ErrLessPanic = errors.New("less panicked")
 )
 
 // Error adds the operation to a sentinel or to the error thrown into the
@@ -152,7 +161,9 @@ func (s *stack[T]) get() T {
 }
 
 // heap is a binary min-heap ordered by less; equal items leave in no
-// particular order, as with Python's heapq.
+// particular order, as with Python's heapq. put and get call less only
+// before they move anything, so a less that panics leaves the heap as it
+// was: no item lost, duplicated or out of order.
 type heap[T any] struct {
 	s    []T
 	less func(a, b T) bool
@@ -160,40 +171,63 @@ type heap[T any] struct {
 
 func (h *heap[T]) len() int { return len(h.s) }
 func (h *heap[T]) peek() T  { return h.s[0] }
+
+// put finds where v goes up the path from the new last slot, then moves
+// the parents on that path down one level and stores v.
 func (h *heap[T]) put(v T) {
-	h.s = append(h.s, v)
-	i := len(h.s) - 1
+	n := len(h.s)
+	i := n
 	for i > 0 {
 		p := (i - 1) / 2
-		if !h.less(h.s[i], h.s[p]) {
+		if !h.less(v, h.s[p]) {
 			break
 		}
-		h.s[i], h.s[p] = h.s[p], h.s[i]
 		i = p
 	}
+	h.s = append(h.s, v)
+	for j := n; j != i; {
+		p := (j - 1) / 2
+		h.s[j] = h.s[p]
+		j = p
+	}
+	h.s[i] = v
 }
+
+// get finds where the last item goes down from the root, then moves the
+// children on that path up one level and stores it there.
 func (h *heap[T]) get() T {
-	var zero T
 	v := h.s[0]
 	n := len(h.s) - 1
-	h.s[0] = h.s[n]
-	h.s[n] = zero
-	h.s = h.s[:n]
+	x := h.s[n]
 	i := 0
 	for {
 		l, r, m := 2*i+1, 2*i+2, i
-		if l < n && h.less(h.s[l], h.s[m]) {
-			m = l
+		mv := x
+		if l < n && h.less(h.s[l], mv) {
+			m, mv = l, h.s[l]
 		}
-		if r < n && h.less(h.s[r], h.s[m]) {
+		if r < n && h.less(h.s[r], mv) {
 			m = r
 		}
 		if m == i {
-			return v
+			break
 		}
-		h.s[i], h.s[m] = h.s[m], h.s[i]
 		i = m
 	}
+	// The path from the root to i follows the bits of i+1 below its top
+	// one: node a's child toward i is 2a+1+bit.
+	depth := bits.Len(uint(i+1)) - 1
+	a := 0
+	for d := depth - 1; d >= 0; d-- {
+		c := 2*a + 1 + ((i+1)>>d)&1
+		h.s[a] = h.s[c]
+		a = c
+	}
+	h.s[i] = x
+	var zero T
+	h.s[n] = zero
+	h.s = h.s[:n]
+	return v
 }
 
 type putter[T any] struct {
@@ -239,6 +273,16 @@ func NewPriority[T cmp.Ordered](maxsize int) *Queue[T] {
 // NewPriorityFunc returns a queue that gives the smallest item first
 // according to less. With a nil less every Put fails with
 // scheduler.ErrNilArgument.
+//
+// A panic of less goes up through the call that ran it (Put, TryPut, Get,
+// TryGet, or a Get that waited and was woken with an item), as it would out
+// of container/heap, and leaves the queue as it was: no item added, taken
+// or reordered, every other waiter still waiting or woken as before. The
+// exception is a Put that waited for room: the hub callback that wakes it
+// moves its item in, so a panic there is not raised on the hub; that Put
+// returns an error matching ErrLessPanic, which also holds a
+// *scheduler.PanicError with the panic value and stack, its item not put,
+// and the next waiting putter's item is moved in.
 func NewPriorityFunc[T any](maxsize int, less func(a, b T) bool) *Queue[T] {
 	q := &Queue[T]{maxsize: maxsize, items: &heap[T]{less: less}}
 	if less == nil {
@@ -320,8 +364,11 @@ func (q *Queue[T]) runUnlock() {
 			repeat = true
 			p := q.putters[0]
 			q.putters = popFront(q.putters)
-			q.putItem(p.item)
-			p.w.Switch(p)
+			if err := q.putWaiting(p.item); err != nil {
+				p.w.Throw(&Error{Op: "Queue.Put", Err: err})
+			} else {
+				p.w.Switch(p)
+			}
 		}
 		if len(q.getters) > 0 && q.Len() > 0 {
 			repeat = true
@@ -333,6 +380,20 @@ func (q *Queue[T]) runUnlock() {
 			return
 		}
 	}
+}
+
+// putWaiting is putItem for a waiting putter's item, on the hub: a panic of
+// less is returned, as ErrLessPanic with the panic, for the putter to wake
+// with, instead of escaping into the hub and leaving the putter waiting.
+// The heap is as it was (heap.put), so the item is not put.
+func (q *Queue[T]) putWaiting(item T) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %w", ErrLessPanic, &scheduler.PanicError{Value: r, Stack: debug.Stack()})
+		}
+	}()
+	q.putItem(item)
+	return nil
 }
 
 func popFront[E any](s []*E) []*E {
@@ -486,10 +547,11 @@ func (q *Queue[T]) get(ctx context.Context, op string, take bool) (T, error) {
 		if !take {
 			return q.items.peek(), nil
 		}
+		v := q.items.get()
 		if len(q.putters) > 0 {
 			q.scheduleUnlock(h)
 		}
-		return q.items.get(), nil
+		return v, nil
 	}
 	if q.shut.Load() {
 		return zero, &Error{Op: op, Err: ErrShutdown}
