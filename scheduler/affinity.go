@@ -1,6 +1,10 @@
 package scheduler
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"github.com/geventgo/geventgo/cev"
+)
 
 // Hub affinity is decided here and only here: every package built on the
 // scheduler asks Hub.Check, Hub.CheckWait or a Binding before it touches
@@ -82,6 +86,26 @@ func (h *Hub) mayBlock(c *gctx, op string) (*gctx, error) {
 		return nil, opErr(op, ErrHubDestroyed)
 	}
 	return c, nil
+}
+
+// owns returns nil when an object bound to hub oh (nil: not bound yet) may
+// be used by a call on h, and otherwise op's ErrNotGreenlet: an object of
+// another hub is as foreign to h as a greenlet of another hub, and waiting
+// across hubs is not supported.
+func (h *Hub) owns(oh *Hub, op string) error {
+	if oh != nil && oh != h {
+		return opErr(op, ErrNotGreenlet)
+	}
+	return nil
+}
+
+// ownsWatcher is owns for a watcher of a cev loop: a watcher made on
+// another hub's loop (nil for a nil watcher, which its own calls refuse).
+func (h *Hub) ownsWatcher(w cev.Watcher, op string) error {
+	if l := w.Loop(); l != nil && l != h.loop {
+		return opErr(op, ErrNotGreenlet)
+	}
+	return nil
 }
 
 // blockingCtx returns the calling greenlet's context if it may block on h.

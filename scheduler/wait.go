@@ -130,8 +130,8 @@ func newIWaiter[L Linkable](ctx context.Context, objects []L, count int) (*iwait
 			return nil, opErr("IWait on a nil object", ErrNilArgument)
 		}
 		if b, ok := any(o).(interface{ Hub() *Hub }); ok {
-			if oh := b.Hub(); oh != nil && oh != h {
-				return nil, opErr("IWait on an object of another hub", ErrNotGreenlet)
+			if err := h.owns(b.Hub(), "IWait on an object of another hub"); err != nil {
+				return nil, err
 			}
 		}
 		w.objects[i] = o

@@ -9,7 +9,8 @@ import (
 	"github.com/petermattis/goid"
 )
 
-// ErrConcurrentUse is returned when two greenlets wait on one Waiter.
+// ErrConcurrentUse is returned when two greenlets wait on one Waiter, or
+// on one Waker, at once.
 var ErrConcurrentUse = errors.New("concurrent use of a waiter")
 
 // Waiter is gevent's Waiter: a one-shot rendezvous between one greenlet that
@@ -298,7 +299,11 @@ func (k *Waker) Fire(revents int) {
 // k.Fire, switches to the hub until it fires or ctx is done, and stops w
 // however the wait ends. It returns the revents passed to Fire, or the
 // error thrown into the greenlet meanwhile. label says what the greenlet
-// waits on in LoopExit and blocking reports ("" means "watcher").
+// waits on in LoopExit and blocking reports ("" means "watcher"). A Waker
+// another greenlet waits on returns ErrConcurrentUse; a Waker bound to
+// another hub, or a watcher made on another hub's loop, returns
+// ErrNotGreenlet, as does a call from a goroutine that is not a greenlet of
+// h or from h's hub greenlet.
 func (h *Hub) Wait(ctx context.Context, w cev.Watcher, k *Waker, label string) (int, error) {
 	if ctx == nil || w == nil || k == nil {
 		return 0, opErr("Hub.Wait", ErrNilArgument)
@@ -307,7 +312,13 @@ func (h *Hub) Wait(ctx context.Context, w cev.Watcher, k *Waker, label string) (
 	if err != nil {
 		return 0, err
 	}
-	if k.waiting != nil || (k.hub != nil && k.hub != h) {
+	if err := h.owns(k.hub, "Hub.Wait with a Waker of another hub"); err != nil {
+		return 0, err
+	}
+	if err := h.ownsWatcher(w, "Hub.Wait on a watcher of another hub"); err != nil {
+		return 0, err
+	}
+	if k.waiting != nil {
 		return 0, opErr("Hub.Wait", ErrConcurrentUse)
 	}
 	cw, err := h.arm(ctx, c)

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"testing"
+	"time"
 
+	"github.com/geventgo/geventgo/cev"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -62,5 +64,50 @@ func TestSwitchEach(t *testing.T) {
 		assert.Nil(t, got)
 		require.NoError(t, Sleep(bg, 0))
 		assert.Equal(t, "later", got)
+	})
+}
+
+// Hub.Wait given a Waker bound to another hub, or a watcher made on another
+// hub's loop, refuses it as every call refuses another hub's object:
+// ErrNotGreenlet, naming Hub.Wait. Before, the foreign Waker was reported as
+// ErrConcurrentUse, and the foreign watcher was started on a loop another
+// goroutine runs.
+func TestHubWaitRefusesAWakerOrWatcherOfAnotherHub(t *testing.T) {
+	k := NewWaker()
+	watchers := make(chan cev.Watcher, 1)
+	release := make(chan struct{})
+	_, wait := otherHub(t, func(h *Hub) error {
+		iw, err := h.Loop().NewIdle(func(_ *cev.Idle, rev int) { k.Fire(rev) })
+		if err != nil {
+			return err
+		}
+		defer iw.Close()
+		if _, err := h.Wait(bg, iw, k, "idle"); err != nil { // binds k to h
+			return err
+		}
+		watchers <- iw
+		_, err = RunBlocking(bg, func() (struct{}, error) {
+			<-release
+			return struct{}{}, nil
+		})
+		return err
+	})
+	defer wait()
+	defer close(release)
+	foreign := <-watchers
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		mine, err := h.Loop().NewIdle(func(_ *cev.Idle, rev int) { k.Fire(rev) })
+		require.NoError(t, err)
+		defer mine.Close()
+
+		_, err = h.Wait(within(t, time.Second), mine, k, "")
+		require.ErrorIs(t, err, ErrNotGreenlet)
+		assert.NotErrorIs(t, err, ErrConcurrentUse)
+		assert.Contains(t, err.Error(), "Hub.Wait")
+		assert.False(t, mine.IsActive(), "nothing was started")
+
+		_, err = h.Wait(within(t, time.Second), foreign, NewWaker(), "")
+		require.ErrorIs(t, err, ErrNotGreenlet)
+		assert.Contains(t, err.Error(), "Hub.Wait")
 	})
 }
