@@ -256,20 +256,22 @@ func (g *Group) remove(r scheduler.Runnable) {
 
 // Discard removes r from the group without waiting for it (gevent's
 // discard); a greenlet that is not a member is ignored.
-func (g *Group) Discard(r scheduler.Runnable) error {
-	const op = "Group.Discard"
+func (g *Group) Discard(r scheduler.Runnable) error { return g.discard("Group.Discard", r) }
+
+// discard is Discard and Pool.Discard, whose errors name op.
+func (g *Group) discard(op string, r scheduler.Runnable) error {
 	if _, err := g.check(op, false); err != nil {
 		return err
 	}
 	if isNil(r) {
 		return nilArg(op)
 	}
-	g.discard(r)
+	g.discardMember(r)
 	return nil
 }
 
-// discard is Discard after the checks.
-func (g *Group) discard(r scheduler.Runnable) {
+// discardMember is Discard after the checks.
+func (g *Group) discardMember(r scheduler.Runnable) {
 	m, ok := g.members[r]
 	if !ok {
 		return
@@ -290,8 +292,10 @@ func (g *Group) discard(r scheduler.Runnable) {
 // among the greenlets that were in the group when Join started (as
 // errgroup.Group.Wait; gevent's raise_error), as the greenlet returned it;
 // nil when they all succeeded.
-func (g *Group) Join(ctx context.Context) error {
-	const op = "Group.Join"
+func (g *Group) Join(ctx context.Context) error { return g.join(ctx, "Group.Join") }
+
+// join is Join and Pool.Join, whose errors name op.
+func (g *Group) join(ctx context.Context, op string) error {
 	if ctx == nil {
 		return nilArg(op)
 	}
@@ -327,8 +331,10 @@ func (g *Group) dropJoin(j *joinState) {
 // empty or ctx is done (gevent's kill with block=True; members added
 // meanwhile are killed too). It returns nil once the group was empty, else
 // the wait's error.
-func (g *Group) Kill(ctx context.Context, err error) error {
-	const op = "Group.Kill"
+func (g *Group) Kill(ctx context.Context, err error) error { return g.kill(ctx, "Group.Kill", err) }
+
+// kill is Kill and Pool.Kill, whose errors name op.
+func (g *Group) kill(ctx context.Context, op string, err error) error {
 	if ctx == nil {
 		return nilArg(op)
 	}
@@ -348,8 +354,10 @@ func (g *Group) Kill(ctx context.Context, err error) error {
 
 // KillAsync is Kill without the wait (gevent's kill with block=False): it
 // raises err in every member and returns at once.
-func (g *Group) KillAsync(err error) error {
-	const op = "Group.KillAsync"
+func (g *Group) KillAsync(err error) error { return g.killAsync("Group.KillAsync", err) }
+
+// killAsync is KillAsync and Pool.KillAsync, whose errors name op.
+func (g *Group) killAsync(op string, err error) error {
 	if _, e := g.check(op, false); e != nil {
 		return e
 	}

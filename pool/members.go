@@ -69,7 +69,7 @@ func (g *Group) start(ctx context.Context, h *scheduler.Hub, op string, r Starta
 	}
 	if err := r.Start(); err != nil {
 		if !member {
-			g.discard(r)
+			g.discardMember(r)
 		}
 		return &Error{Op: op, Err: err}
 	}
@@ -89,7 +89,11 @@ func (g *Group) start(ctx context.Context, h *scheduler.Hub, op string, r Starta
 // wait's: scheduler.ContextError's, or what was thrown into the caller
 // meanwhile (r is then still being killed).
 func (g *Group) KillOne(ctx context.Context, r scheduler.Runnable, err error) error {
-	const op = "Group.KillOne"
+	return g.killOneWait(ctx, "Group.KillOne", r, err)
+}
+
+// killOneWait is KillOne and Pool.KillOne, whose errors name op.
+func (g *Group) killOneWait(ctx context.Context, op string, r scheduler.Runnable, err error) error {
 	if ctx == nil {
 		return nilArg(op)
 	}
@@ -129,7 +133,11 @@ func (g *Group) KillOne(ctx context.Context, r scheduler.Runnable, err error) er
 // block=False): it raises err in r if r is a member not yet being killed,
 // and returns at once. A hub callback may call it.
 func (g *Group) KillOneAsync(r scheduler.Runnable, err error) error {
-	const op = "Group.KillOneAsync"
+	return g.killOneAsync("Group.KillOneAsync", r, err)
+}
+
+// killOneAsync is KillOneAsync and Pool.KillOneAsync, whose errors name op.
+func (g *Group) killOneAsync(op string, r scheduler.Runnable, err error) error {
 	if _, e := g.check(op, false); e != nil {
 		return e
 	}

@@ -244,29 +244,32 @@ func newSlots(size int) *lock.Semaphore {
 
 // The Group methods below are promoted from the embedded Group; they are
 // spelled out so that a nil *Pool gets the nil *Group's answers
-// (scheduler.ErrNilArgument, zero) instead of a nil dereference.
+// (scheduler.ErrNilArgument, zero) instead of a nil dereference, and so that
+// their errors name the Pool method called (p.Group's name Group).
 
 // Join is Group.Join.
-func (p *Pool) Join(ctx context.Context) error { return p.group().Join(ctx) }
+func (p *Pool) Join(ctx context.Context) error { return p.group().join(ctx, "Pool.Join") }
 
 // Kill is Group.Kill.
-func (p *Pool) Kill(ctx context.Context, err error) error { return p.group().Kill(ctx, err) }
+func (p *Pool) Kill(ctx context.Context, err error) error {
+	return p.group().kill(ctx, "Pool.Kill", err)
+}
 
 // KillAsync is Group.KillAsync.
-func (p *Pool) KillAsync(err error) error { return p.group().KillAsync(err) }
+func (p *Pool) KillAsync(err error) error { return p.group().killAsync("Pool.KillAsync", err) }
 
 // KillOne is Group.KillOne.
 func (p *Pool) KillOne(ctx context.Context, r scheduler.Runnable, err error) error {
-	return p.group().KillOne(ctx, r, err)
+	return p.group().killOneWait(ctx, "Pool.KillOne", r, err)
 }
 
 // KillOneAsync is Group.KillOneAsync.
 func (p *Pool) KillOneAsync(r scheduler.Runnable, err error) error {
-	return p.group().KillOneAsync(r, err)
+	return p.group().killOneAsync("Pool.KillOneAsync", r, err)
 }
 
 // Discard is Group.Discard.
-func (p *Pool) Discard(r scheduler.Runnable) error { return p.group().Discard(r) }
+func (p *Pool) Discard(r scheduler.Runnable) error { return p.group().discard("Pool.Discard", r) }
 
 // Len is Group.Len.
 func (p *Pool) Len() int { return p.group().Len() }
