@@ -36,7 +36,11 @@
 // poll mode run inside the file's RawConn.Control, so close(2) never runs under one of them.
 // Close from a greenlet of the File's hub acts at once; from another goroutine it hands the work
 // to the hub and returns when the descriptor is closed (if the hub is destroyed first, Close
-// closes it itself).
+// closes it itself). A greenlet of another hub waits parked (scheduler.RunBlocking), so two hubs
+// may close each other's Files at once; killed or timed out meanwhile, its Close returns that
+// error and the close completes without it. A plain goroutine, or a hub callback of another hub,
+// blocks its thread for the wait: two hubs' callbacks closing each other's Files at once would
+// deadlock.
 //
 // # Deadlines, contexts and thread mode
 //

@@ -309,7 +309,9 @@ func (f *File) setDeadline(op string, t time.Time, read, write bool) error {
 // watchers, puts back the descriptor's flags if New changed them, and closes the *os.File; a
 // second Close returns an error matching ErrClosed. Goroutine-safe: from a goroutine that is
 // not a greenlet of the File's hub it hands the work to the hub and returns once the descriptor
-// is closed (or closes it itself if the hub is destroyed first).
+// is closed (or closes it itself if the hub is destroyed first). A greenlet of another hub waits
+// parked, its hub running on; if it is killed or times out meanwhile, Close returns that error
+// and the close completes without it.
 func (f *File) Close() error {
 	if f == nil || f.f == nil {
 		return &Error{Op: "File.Close", Err: errZero}
@@ -328,17 +330,37 @@ func (f *File) Close() error {
 		if err := h.Post(func() { f.teardown(h) }); err != nil {
 			f.finish()
 		}
-		select {
-		case <-f.done:
-		case <-h.Done():
-			// Functions still queued at Destroy never run, and the loop polls no more.
-			f.finish()
+		if err := f.awaitTeardown(h); err != nil {
+			return &Error{Op: "File.Close", Path: f.name, Err: err}
 		}
 	}
 	<-f.done
 	if f.closeErr != nil {
 		return &Error{Op: "File.Close", Path: f.name, Err: f.closeErr}
 	}
+	return nil
+}
+
+// awaitTeardown waits until the descriptor is closed, after Close posted the teardown to the
+// File's hub h (or closed it itself). A greenlet of another hub parks (scheduler.RunBlocking)
+// instead of blocking its hub's thread, which may have a teardown of its own to run, posted by a
+// Close that h runs now; killed meanwhile, it returns the kill's error and the close completes
+// without it. A plain goroutine or a hub callback blocks.
+func (f *File) awaitTeardown(h *scheduler.Hub) error {
+	wait := func() (struct{}, error) {
+		select {
+		case <-f.done:
+		case <-h.Done():
+			// Functions still queued at Destroy never run, and the loop polls no more.
+			f.finish()
+		}
+		return struct{}{}, nil
+	}
+	if cur := scheduler.CurrentHub(); cur != nil && cur.CheckWait() == nil {
+		_, err := scheduler.RunBlocking(context.Background(), wait)
+		return err
+	}
+	_, _ = wait()
 	return nil
 }
 
