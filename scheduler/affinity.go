@@ -16,7 +16,9 @@ import (
 //   - a blocking call is allowed from the main greenlet and spawned
 //     greenlets, not from the hub greenlet, which must never block;
 //   - from anywhere else the call returns an error matching ErrNotGreenlet
-//     and changes nothing; no call creates a hub on its own.
+//     and changes nothing; no call creates a hub on its own;
+//   - a greenlet that finished on a hub since destroyed belongs to no hub
+//     any more (final): Get, Join and TryGet give its outcome to anyone.
 
 // CurrentHub returns the hub of the calling greenlet, nil when the calling
 // goroutine is not a greenlet of any hub. Goroutine-safe; it never creates
@@ -86,6 +88,30 @@ func (h *Hub) mayBlock(c *gctx, op string) (*gctx, error) {
 		return nil, opErr(op, ErrHubDestroyed)
 	}
 	return c, nil
+}
+
+// final reports whether caller c may read the outcome of h's greenlets
+// without being one of them, because no hub owns them any more: h is nil (a
+// greenlet refused at Spawn never had one), or h was destroyed and its
+// Destroy has returned (on h itself, while Destroy runs its greenlets'
+// defers, too). Only a greenlet that is ready has an outcome: the caller
+// reads its ready flag after this returns true, never before.
+func (h *Hub) final(c *gctx) bool {
+	if h == nil {
+		return true
+	}
+	if !h.destroyed.Load() {
+		return false
+	}
+	if c != nil && c.hub == h {
+		return true
+	}
+	select {
+	case <-h.finished:
+		return true
+	default:
+		return false
+	}
 }
 
 // owns returns nil when an object bound to hub oh (nil: not bound yet) may

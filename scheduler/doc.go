@@ -15,7 +15,9 @@
 // hub greenlet itself (a callback, a link) is refused the same way. Hub.Post
 // is the goroutine-safe way in; each package's doc names its other
 // goroutine-safe calls. The check lives in one place (Hub.Check,
-// Hub.CheckWait and Binding), which every package uses.
+// Hub.CheckWait and Binding), which every package uses. A greenlet that
+// finished on a hub since destroyed belongs to no hub any more: its result
+// is final, and its Get, Join and TryGet return it from any goroutine.
 //
 // # Waiting
 //

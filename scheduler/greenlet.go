@@ -133,7 +133,9 @@ type Linkable interface {
 //
 // Name may be called from any goroutine; the other methods are hub-affine,
 // and Join and Kill return an error matching ErrNotGreenlet when called
-// from a goroutine that is not a greenlet of the greenlet's hub.
+// from a goroutine that is not a greenlet of the greenlet's hub (but Join
+// of a greenlet that finished on a hub since destroyed returns nil from
+// anywhere; see Greenlet.Get).
 type Runnable interface {
 	Linkable
 	// Name returns the greenlet's name, "Greenlet-<n>" unless SetName
@@ -284,7 +286,11 @@ func (g *Greenlet[T]) Value() T {
 // Get waits until the greenlet is ready or ctx is done and returns its
 // result: the value and the error it failed with. A wait that ends early
 // returns its own error (ContextError's, or what was thrown into the
-// caller). A nil Greenlet returns ErrNilArgument.
+// caller). A greenlet that finished on a hub since destroyed (Destroy
+// returned) has its result for good: Get returns it at once, from any
+// goroutine, as Join and TryGet do; one that never finished there is
+// refused like any other object of another hub. A nil Greenlet returns
+// ErrNilArgument.
 func (g *Greenlet[T]) Get(ctx context.Context) (T, error) {
 	var zero T
 	if g == nil {
@@ -297,23 +303,23 @@ func (g *Greenlet[T]) Get(ctx context.Context) (T, error) {
 }
 
 // TryGet returns the result if the greenlet is ready, else an error
-// matching ErrNotReady; a nil Greenlet returns ErrNilArgument.
+// matching ErrNotReady; a nil Greenlet returns ErrNilArgument. Like Get, it
+// needs no hub for a greenlet that finished on a hub since destroyed.
 func (g *Greenlet[T]) TryGet() (T, error) {
 	var zero T
 	if g == nil {
 		return zero, opErr("Greenlet.TryGet", ErrNilArgument)
 	}
-	if g.ready {
-		// A greenlet refused at Spawn has no hub but is ready.
-		if g.hub != nil {
-			if err := g.hub.check("Greenlet.TryGet"); err != nil {
-				return zero, err
-			}
-		}
+	c := currentCtx()
+	if g.hub.final(c) && g.ready {
+		// Refused at Spawn, or finished on a hub since destroyed.
 		return g.value, g.err
 	}
-	if err := g.hub.check("Greenlet.TryGet"); err != nil {
+	if _, err := g.hub.affine(c, "Greenlet.TryGet"); err != nil {
 		return zero, err
+	}
+	if g.ready {
+		return g.value, g.err
 	}
 	return zero, opErr("Greenlet.TryGet", ErrNotReady)
 }

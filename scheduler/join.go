@@ -8,11 +8,12 @@ func (t *task) wait(op string, ctx context.Context) error {
 		return opErr(op, ErrNilArgument)
 	}
 	h := t.hub
-	if t.ready && h == nil {
-		// Refused at Spawn: dead without a hub.
+	c := currentCtx()
+	if h.final(c) && t.ready {
+		// Refused at Spawn, or finished on a hub since destroyed: the
+		// outcome is final and no hub is needed to hand it over.
 		return nil
 	}
-	c := currentCtx()
 	if _, err := h.affine(c, op); err != nil {
 		return err
 	}

@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -92,4 +95,86 @@ func TestKillVariants(t *testing.T) {
 		assert.True(t, self.Successful())
 		assert.ErrorIs(t, self.ExitErr(), ErrGreenletExit)
 	})
+}
+
+// A greenlet that finished on a hub since destroyed has its outcome for
+// good: Get, Join and TryGet return it from the next hub's greenlets and
+// from a plain goroutine, as Value and Err do. Before, they returned
+// ErrNotGreenlet there. A greenlet that never finished is still refused.
+func TestFinishedGreenletOfADestroyedHubGivesItsResult(t *testing.T) {
+	boom := errors.New("boom")
+	var ok, failed, killed, unstarted *Greenlet[int]
+	require.NoError(t, Main(func() error {
+		CurrentHub().SetErrorOutput(io.Discard)
+		ok = Spawn(func() (int, error) { return 42, nil })
+		failed = Spawn(func() (int, error) { return 0, boom })
+		killed = Spawn(func() (int, error) { return 7, Sleep(bg, time.Hour) })
+		unstarted = New(func() (int, error) { return 1, nil })
+		_, err := Wait(bg, []*Greenlet[int]{ok, failed}, 0)
+		return err
+	}))
+	require.True(t, killed.Ready(), "Destroy killed it")
+	check := func(where string) {
+		v, err := ok.Get(bg)
+		assert.NoError(t, err, where)
+		assert.Equal(t, 42, v, where)
+		assert.NoError(t, ok.Join(bg), where)
+		v, err = ok.TryGet()
+		assert.NoError(t, err, where)
+		assert.Equal(t, 42, v, where)
+		_, err = failed.Get(bg)
+		assert.ErrorIs(t, err, boom, where)
+		assert.NoError(t, failed.Join(bg), where)
+		_, err = killed.Get(bg)
+		assert.NoError(t, err, where+": a GreenletExit is a success")
+		_, err = unstarted.Get(bg)
+		assert.ErrorIs(t, err, ErrNotGreenlet, where)
+		assert.ErrorIs(t, unstarted.Join(bg), ErrNotGreenlet, where)
+		_, err = unstarted.TryGet()
+		assert.ErrorIs(t, err, ErrNotGreenlet, where)
+	}
+	require.NoError(t, Main(func() error {
+		check("main greenlet of the next hub")
+		_, err := Go(func() error { check("greenlet of the next hub"); return nil }).Get(bg)
+		return err
+	}))
+	check("plain goroutine")
+}
+
+// A plain goroutine that asks for greenlets' results while their hub runs,
+// finishes one, and is destroyed, which kills the other, is refused (the
+// greenlets are the hub's) until Destroy returned, then gets the results;
+// run with -race, it shows that a result is read only after the hub let go
+// of it.
+func TestFinishedGreenletResultWhileItsHubIsDestroyed(t *testing.T) {
+	gs := make(chan [2]*Greenlet[int], 1)
+	var asked atomic.Bool
+	h, wait := otherHub(t, func(*Hub) error {
+		g := Spawn(func() (int, error) { return 42, nil })
+		sleeper := Spawn(func() (int, error) { return 7, Sleep(bg, time.Hour) })
+		gs <- [2]*Greenlet[int]{g, sleeper}
+		for !asked.Load() {
+			if err := Sleep(bg, time.Millisecond); err != nil {
+				return err
+			}
+		}
+		return g.Join(bg)
+	})
+	pair := <-gs
+	deadline := time.Now().Add(10 * time.Second)
+	for _, g := range pair {
+		for {
+			v, err := g.Get(bg)
+			asked.Store(true)
+			if err == nil {
+				assert.Contains(t, []int{42, 7}, v)
+				break
+			}
+			require.ErrorIs(t, err, ErrNotGreenlet)
+			require.False(t, time.Now().After(deadline), "no result within 10 s")
+			runtime.Gosched()
+		}
+	}
+	assert.True(t, h.Destroyed())
+	wait()
 }
