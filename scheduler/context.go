@@ -2,7 +2,8 @@ package scheduler
 
 import (
 	"context"
-	"errors"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -143,26 +144,96 @@ func (cw *ctxWait) end() {
 	}
 }
 
-// Context is Greenlet.Context, less the nil check.
-func (t *task) Context() context.Context {
-	x := t.extra()
-	if x.ctx == nil {
-		x.ctx, x.cancel = context.WithCancelCause(context.Background())
-		if t.ready {
-			x.cancel(t.doneCause())
-		}
-	}
-	return x.ctx
+// The Context of a Greenlet or a Timeout is made on first use, by any
+// goroutine (a greenlet commonly hands it to a plain goroutine, which may be
+// the first to ask), and ended by the hub (the greenlet is killed or ends,
+// the timeout fires or is cancelled), whichever comes first. A state word
+// orders the two without a lock on the hub's side: the maker records the
+// context and then sets ctxMade, the hub sets its end bit and then looks for
+// ctxMade, each with one atomic read-modify-write of the word, so exactly
+// one of them sees the other's bit and cancels the context with the end's
+// cause. Makers take the owner's lock, so that one context is made; ctxReady
+// (set once that context carries an end that came before it) lets later
+// calls return it without the lock. The hub's side costs one atomic
+// read-modify-write per end, and a lock only to reset a Timeout whose last
+// run had a context made.
+const (
+	ctxMade  uint32 = 1 << iota // a context was made for the run: in lazyCtx.cell
+	ctxReady                    // that context carries any end before it: return it
+	ctxDone                     // Greenlet: killed or finished
+	ctxFired                    // Timeout: fired
+	ctxStop                     // Timeout: cancelled
+)
+
+// lazyCtx holds a context made on first use; its state word is its owner's.
+type lazyCtx struct {
+	mu   sync.Mutex // makers only; the hub takes it only to reset a Timeout
+	cell atomic.Pointer[ctxCell]
 }
 
-func (t *task) doneCauseFor(err error) error {
-	if err != nil {
-		return err
+type ctxCell struct {
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+}
+
+// get returns the context of state word st, making it on first use; cause
+// gives the cause of an end recorded in the word before the context was
+// made (nil for none). Goroutine-safe.
+func (l *lazyCtx) get(st *atomic.Uint32, cause func(state uint32) error) context.Context {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if st.Load()&ctxMade == 0 {
+		c := new(ctxCell)
+		c.ctx, c.cancel = context.WithCancelCause(context.Background())
+		l.cell.Store(c)
+		if err := cause(st.Or(ctxMade)); err != nil {
+			c.cancel(err)
+		}
+		st.Or(ctxReady)
 	}
-	if errors.Is(err, ErrGreenletExit) {
-		return err
+	return l.cell.Load().ctx
+}
+
+// Context is Greenlet.Context, less the nil check.
+func (t *task) Context() context.Context {
+	if t.ctxSt.Load()&ctxReady != 0 {
+		return t.x.Load().ctx.cell.Load().ctx
 	}
-	return context.Canceled
+	return t.extra().ctx.get(&t.ctxSt, t.ctxCause)
+}
+
+// ctxCause is the cause of the Context's end for a context made in state
+// st: the kill's error, else the outcome. The hub wrote either before it
+// set ctxDone, and writes neither after.
+func (t *task) ctxCause(st uint32) error {
+	if st&ctxDone == 0 {
+		return nil
+	}
+	if x := t.x.Load(); x != nil && x.killErr != nil {
+		return x.killErr
+	}
+	return t.doneCause()
+}
+
+// cancelCtx ends the greenlet's Context with err, a kill being delivered
+// (err is never nil), unless it ended already. On the hub.
+func (t *task) cancelCtx(err error) {
+	if t.ctxSt.Load()&ctxDone == 0 {
+		t.extra().killErr = err
+		t.endCtx()
+	}
+}
+
+// endCtx ends the greenlet's Context, with the kill's error or the outcome
+// (finish and refuse record it first), unless it ended already. On the hub,
+// or on the spawner of a greenlet refused at Spawn.
+func (t *task) endCtx() {
+	if t.ctxSt.Load()&ctxDone != 0 {
+		return
+	}
+	if st := t.ctxSt.Or(ctxDone); st&ctxMade != 0 {
+		t.x.Load().ctx.cell.Load().cancel(t.ctxCause(ctxDone))
+	}
 }
 
 func (t *task) doneCause() error {
@@ -177,23 +248,64 @@ func (t *task) doneCause() error {
 
 // Context returns a context that is cancelled with the timeout's error as
 // its cause when the timeout fires, and with context.Canceled when it is
-// cancelled first; a Start after that begins a new one. Hub-affine.
+// cancelled first; a Start after that begins a new one. Asked for after
+// the timeout fired or was cancelled, and before a new Start, it is done
+// already, with that cause. Goroutine-safe: any goroutine may ask for it
+// at any time, and all get the same context for a run.
 func (t *Timeout) Context() context.Context {
 	if t == nil {
 		// A nil Timeout never fires.
 		return context.Background()
 	}
-	if t.ctx0 == nil {
-		t.ctx0, t.cancel0 = context.WithCancelCause(context.Background())
-		// Asked for only after this run ended: done already.
-		switch {
-		case t.fired:
-			t.cancel0(t.Err())
-		case t.stopped:
-			t.cancel0(context.Canceled)
+	if t.ctxSt.Load()&ctxReady != 0 {
+		return t.ctx.cell.Load().ctx
+	}
+	return t.ctx.get(&t.ctxSt, t.ctxCause)
+}
+
+// ctxCause is the cause of the Context's end for a context made in state
+// st (nil while the run goes on).
+func (t *Timeout) ctxCause(st uint32) error {
+	switch {
+	case st&ctxFired != 0:
+		return t.Err()
+	case st&ctxStop != 0:
+		return context.Canceled
+	}
+	return nil
+}
+
+// endCtx ends the Context of the run with end (ctxFired or ctxStop), unless
+// the run ended already. On the hub.
+func (t *Timeout) endCtx(end uint32) {
+	if t.ctxSt.Load()&(ctxFired|ctxStop) != 0 {
+		return
+	}
+	if st := t.ctxSt.Or(end); st&ctxMade != 0 {
+		t.ctx.cell.Load().cancel(t.ctxCause(end))
+	}
+}
+
+// resetCtx begins a new run's Context: after a fire or a cancel the next
+// Context call makes a new one; otherwise the context made, if any, serves
+// the new run too. On the hub.
+func (t *Timeout) resetCtx() {
+	for {
+		st := t.ctxSt.Load()
+		if st&(ctxFired|ctxStop) == 0 {
+			return
+		}
+		if st&ctxMade != 0 {
+			// A maker may be under way: wait for it, then start over.
+			t.ctx.mu.Lock()
+			t.ctxSt.Store(0)
+			t.ctx.mu.Unlock()
+			return
+		}
+		if t.ctxSt.CompareAndSwap(st, 0) {
+			return
 		}
 	}
-	return t.ctx0
 }
 
 // WaitContext blocks the calling greenlet, without blocking the hub, until

@@ -7,6 +7,8 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -252,5 +254,227 @@ func TestContextBridge(t *testing.T) {
 		assert.ErrorIs(t, WaitContext(cctx), context.Canceled)
 		assert.Equal(t, 3, ticks)
 		require.NoError(t, ticker.Join(bg))
+	})
+}
+
+// askUntil has a plain goroutine ask for ctxOf's context again and again
+// until ended (set by the hub once the run ended) was true before an ask,
+// and then hands over the first context it got; bad counts asks that got
+// another context than the first, lost those that came after the end and
+// got a context not done yet.
+func askUntil(ctxOf func() context.Context, ended *atomic.Bool, bad, lost *atomic.Int32, out chan<- context.Context) {
+	var first context.Context
+	for {
+		e := ended.Load()
+		ctx := ctxOf()
+		if first == nil {
+			first = ctx
+		} else if ctx != first {
+			bad.Add(1)
+		}
+		if e {
+			if ctx.Err() == nil {
+				lost.Add(1)
+			}
+			out <- first
+			return
+		}
+		runtime.Gosched()
+	}
+}
+
+// Greenlet.Context asked for by plain goroutines while the hub starts the
+// greenlet and ends it (an error, a success, a Kill, a KillAsync) gives them
+// all one context, done once the greenlet ended, with the cause its doc
+// states. Before, the first ask from a goroutine made the context
+// unsynchronised with the hub: the race detector reported it, and a
+// cancellation could be lost.
+func TestGreenletContextAskedFromGoroutinesRacingTheHub(t *testing.T) {
+	boom := errors.New("boom")
+	errCustom := errors.New("custom kill")
+	const askers = 2
+	rounds := 200
+	if raceEnabled {
+		rounds = 60
+	}
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		for round := range rounds {
+			kind := round % 4
+			g := Go(func() error {
+				if kind >= 2 {
+					return Sleep(bg, time.Hour)
+				}
+				if err := Sleep(bg, 0); err != nil {
+					return err
+				}
+				if kind == 0 {
+					return boom
+				}
+				return nil
+			})
+			var ended atomic.Bool
+			var bad, lost atomic.Int32
+			out := make(chan context.Context, askers)
+			for range askers {
+				go askUntil(g.Context, &ended, &bad, &lost, out)
+			}
+			want := []error{boom, context.Canceled, ErrGreenletExit, errCustom}[kind]
+			switch kind {
+			case 2:
+				require.NoError(t, Sleep(bg, 0))
+				require.NoError(t, g.Kill(bg, nil))
+			case 3:
+				require.NoError(t, g.KillAsync(errCustom))
+			}
+			require.NoError(t, g.Join(bg))
+			ended.Store(true)
+			pollHub(t, func() bool { return len(out) == askers })
+			ctx := g.Context()
+			for range askers {
+				assert.Same(t, ctx, <-out, "round %d", round)
+			}
+			assert.Zero(t, bad.Load(), "round %d: another context", round)
+			assert.Zero(t, lost.Load(), "round %d: not done after the end", round)
+			assert.ErrorIs(t, context.Cause(ctx), want, "round %d", round)
+		}
+	})
+}
+
+// A greenlet that catches its kill (from KillAsync or KillAll) and goes on
+// running has its Context done with the kill's error from the kill on,
+// also when it is first asked for then, from a plain goroutine. Before, it
+// was made live and stayed so until the greenlet ended, and KillAll did not
+// end a Context made before it either.
+func TestGreenletContextAskedAfterAKillItCaught(t *testing.T) {
+	errKill := errors.New("kill")
+	kills := map[string]func(g *Greenlet[struct{}]) error{
+		"KillAsync": func(g *Greenlet[struct{}]) error { return g.KillAsync(errKill) },
+		"KillAllAsync": func(g *Greenlet[struct{}]) error {
+			return KillAllAsync([]*Greenlet[struct{}]{g}, errKill)
+		},
+	}
+	for name, kill := range kills {
+		for _, early := range []bool{false, true} {
+			withHub(t, func(h *Hub, _ *bytes.Buffer) {
+				gate := NewWaiter("gate")
+				var caught atomic.Bool
+				g := Go(func() error {
+					if err := Sleep(bg, time.Hour); !errors.Is(err, errKill) {
+						return err
+					}
+					caught.Store(true)
+					_, err := gate.Get(bg)
+					return err
+				})
+				var before context.Context
+				if early {
+					before = g.Context()
+				}
+				require.NoError(t, Sleep(bg, 0))
+				require.NoError(t, kill(g))
+				pollHub(t, caught.Load)
+				asked := make(chan context.Context)
+				go func() { asked <- g.Context() }()
+				ctx := <-asked
+				assert.False(t, g.Ready(), name)
+				assert.ErrorIs(t, context.Cause(ctx), errKill, name)
+				if early {
+					assert.Same(t, before, ctx, name)
+				}
+				gate.Switch(nil)
+				require.NoError(t, g.Join(bg))
+			})
+		}
+	}
+}
+
+// runAsker is a plain goroutine asking for a restarted Timeout's Context
+// again and again until stop, racing the hub that runs it (runs ending by
+// a fire when odd, by a Cancel when even).
+type runAsker struct {
+	to *Timeout
+	// started and ended are the number of the last run started and ended;
+	// the hub stores started before Start, ended after the end.
+	started, ended, wrong atomic.Int32
+	asks                  atomic.Int32 // asks begun
+	stop                  atomic.Bool
+	mu                    sync.Mutex
+	seen                  []context.Context // every context an ask got
+}
+
+func (a *runAsker) ask(done chan<- struct{}) {
+	defer func() { done <- struct{}{} }()
+	var last context.Context
+	for !a.stop.Load() {
+		a.asks.Add(1)
+		e := a.ended.Load()
+		ctx := a.to.Context()
+		if a.started.Load() == e && e > 0 && !errors.Is(context.Cause(ctx), a.cause(e)) {
+			// Run e ended before the ask and the next one had not begun
+			// when it returned: its context, done with its cause.
+			a.wrong.Add(1)
+		}
+		if ctx != last {
+			last = ctx
+			a.mu.Lock()
+			a.seen = append(a.seen, ctx)
+			a.mu.Unlock()
+		}
+		runtime.Gosched()
+	}
+}
+
+// cause is the cause of run's end.
+func (a *runAsker) cause(run int32) error {
+	if run%2 == 1 {
+		return a.to
+	}
+	return context.Canceled
+}
+
+// Timeout.Context asked for by plain goroutines while the hub starts the
+// same timeout again and again, each run ending by a fire or a Cancel, gives
+// an ask made after a run ended and before the next Start that run's
+// context, done already with the run's cause, and every context any ask got
+// ends with its run. Before, a first ask from a goroutine raced with the
+// hub: the race detector reported it, and a cancellation could be lost.
+func TestTimeoutContextAskedFromGoroutinesRacingTheHub(t *testing.T) {
+	const askers = 2
+	runs := int32(300)
+	if raceEnabled {
+		runs = 100
+	}
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		a := &runAsker{to: NewTimeout(0, nil)}
+		done := make(chan struct{}, askers)
+		for range askers {
+			go a.ask(done)
+		}
+		for run := int32(1); run <= runs; run++ {
+			a.started.Store(run)
+			require.NoError(t, a.to.Start())
+			if run%2 == 1 {
+				require.ErrorIs(t, Sleep(bg, time.Second), a.to)
+			} else {
+				require.NoError(t, Sleep(bg, 0))
+				a.to.Cancel()
+			}
+			a.ended.Store(run)
+			require.ErrorIs(t, context.Cause(a.to.Context()), a.cause(run), "run %d", run)
+			// Let an ask begin between this run's end and the next Start,
+			// so that the askers see every run.
+			n := a.asks.Load()
+			pollHub(t, func() bool { return a.asks.Load() > n+1 })
+		}
+		a.stop.Store(true)
+		pollHub(t, func() bool { return len(done) == askers })
+		for range askers {
+			<-done
+		}
+		assert.Zero(t, a.wrong.Load(), "asks after a run's end got a context not done with its cause")
+		assert.Greater(t, len(a.seen), 1, "the askers saw several runs")
+		for _, ctx := range a.seen {
+			require.Error(t, ctx.Err(), "a context that outlived its run")
+		}
 	})
 }

@@ -52,7 +52,10 @@ type task struct {
 	spawnK spawnKind
 	// inSpawnCBs is set while the spawn callbacks hear of this greenlet.
 	inSpawnCBs bool
-	spawnP     unsafe.Pointer
+	// ctxSt is the state of the greenlet's Context (context.go), in the
+	// word's spare bytes: any goroutine may make it, the hub ends it.
+	ctxSt  atomic.Uint32
+	spawnP unsafe.Pointer
 
 	// cb is the start callback while stPending (Start), then the callback
 	// that notifies the links once ready: the two never overlap.
@@ -67,7 +70,9 @@ type task struct {
 
 	prev, next *task // hub's list of live (pending or running) tasks
 
-	x *taskExtra // made on first use
+	// x is made on first use, by the hub or by the first Context call,
+	// which may come from any goroutine.
+	x atomic.Pointer[taskExtra]
 }
 
 // taskExtra is the part of a task few greenlets use. Keeping it out of the
@@ -75,33 +80,29 @@ type task struct {
 // most a word (Go's struct{}, an int) in the 192-byte size class: less to
 // allocate, zero and collect per spawn.
 type taskExtra struct {
-	ctx        context.Context // Context, made on first call
-	cancel     context.CancelCauseFunc
+	ctx        lazyCtx   // Context
+	killErr    error     // the kill that ended Context before the outcome was known
 	exitErr    error     // the GreenletExit that ended a successful greenlet
 	startTimer *hubTimer // StartLater's timer while pending
 }
 
 // extra returns the task's extra part, making it on first use.
 func (t *task) extra() *taskExtra {
-	if t.x == nil {
-		t.x = new(taskExtra)
+	if x := t.x.Load(); x != nil {
+		return x
 	}
-	return t.x
-}
-
-// cancelCtx cancels the greenlet's Context, if one was made, with cause.
-func (t *task) cancelCtx(cause error) {
-	if t.x != nil && t.x.cancel != nil {
-		t.x.cancel(cause)
+	if x := new(taskExtra); t.x.CompareAndSwap(nil, x) {
+		return x
 	}
+	return t.x.Load()
 }
 
 // startTimer is StartLater's timer while the greenlet is pending, or nil.
 func (t *task) startTimer() *hubTimer {
-	if t.x == nil {
-		return nil
+	if x := t.x.Load(); x != nil {
+		return x.startTimer
 	}
-	return t.x.startTimer
+	return nil
 }
 
 // LinkID identifies a link for Unlink.
@@ -131,11 +132,11 @@ type Linkable interface {
 
 // Runnable is the untyped face of a *Greenlet[T], as returned by GetCurrent.
 //
-// Name may be called from any goroutine; the other methods are hub-affine,
-// and Join and Kill return an error matching ErrNotGreenlet when called
-// from a goroutine that is not a greenlet of the greenlet's hub (but Join
-// of a greenlet that finished on a hub since destroyed returns nil from
-// anywhere; see Greenlet.Get).
+// Name and Context may be called from any goroutine; the other methods are
+// hub-affine, and Join and Kill return an error matching ErrNotGreenlet
+// when called from a goroutine that is not a greenlet of the greenlet's hub
+// (but Join of a greenlet that finished on a hub since destroyed returns
+// nil from anywhere; see Greenlet.Get).
 type Runnable interface {
 	Linkable
 	// Name returns the greenlet's name, "Greenlet-<n>" unless SetName
@@ -162,7 +163,7 @@ type Runnable interface {
 	// Greenlet.KillAsync.
 	KillAsync(err error) error
 	// Context returns a context cancelled when the greenlet is killed or
-	// finishes; see Greenlet.Context.
+	// finishes; see Greenlet.Context. Goroutine-safe.
 	Context() context.Context
 }
 
@@ -270,7 +271,7 @@ func (t *task) refuse(err error) {
 	t.state = stDead
 	t.ready = true
 	t.err = err
-	t.cancelCtx(err)
+	t.endCtx()
 }
 
 // Value is the body's result once the greenlet is ready (the zero value
@@ -355,10 +356,10 @@ func (t *task) Err() error { return t.err }
 
 // ExitErr is Greenlet.ExitErr, less the nil check.
 func (t *task) ExitErr() error {
-	if t.x == nil {
-		return nil
+	if x := t.x.Load(); x != nil {
+		return x.exitErr
 	}
-	return t.x.exitErr
+	return nil
 }
 
 // Hub is Greenlet.Hub, less the nil check.
@@ -387,7 +388,7 @@ func (t *task) StartLater(d time.Duration) error {
 		return nil
 	}
 	ht, err := t.hub.getTimer(d, func() {
-		t.x.startTimer = nil
+		t.x.Load().startTimer = nil
 		startTask(t)
 	})
 	if err != nil {
@@ -499,12 +500,12 @@ func (t *task) finish(err error) {
 	t.ready = true
 	t.hub.live.remove(t)
 	t.spawnP, t.spawnK = nil, spawnNone
-	t.cancelCtx(t.doneCauseFor(err))
 	if err != nil && errors.Is(err, ErrGreenletExit) {
 		t.extra().exitErr = err
 		err = nil
 	}
 	t.err = err
+	t.endCtx()
 	if len(t.links) > 0 && !t.cb.Pending() {
 		t.cb = t.hub.runCallbackArg(notifyLinks, t)
 	}

@@ -73,9 +73,13 @@ func (g *Greenlet[T]) Hub() *Hub {
 
 // Context returns a context that is cancelled, with the error as its cause,
 // when the greenlet is killed (as the kill is delivered in the hub's
-// callback round, just before the greenlet sees the error) or finishes. Pass it to code that takes a context to stop it
-// together with the greenlet. Hub-affine. A nil Greenlet, which never runs,
-// returns context.Background().
+// callback round, just before the greenlet sees the error) or finishes
+// (with its error, its GreenletExit, or context.Canceled after a success).
+// Pass it to code that takes a context to stop it together with the
+// greenlet. Goroutine-safe: any goroutine may ask for it at any time, the
+// first call makes it and every call returns that one, done already (with
+// that cause) when asked for after the kill or the end. A nil Greenlet,
+// which never runs, returns context.Background().
 func (g *Greenlet[T]) Context() context.Context {
 	if g == nil {
 		return context.Background()

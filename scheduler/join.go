@@ -133,7 +133,7 @@ func (t *task) killBeforeStart(err error) bool {
 			t.cb.Stop()
 			if ht := t.startTimer(); ht != nil {
 				t.hub.putTimer(ht)
-				t.x.startTimer = nil
+				t.x.Load().startTimer = nil
 			}
 		}
 		t.fn0()

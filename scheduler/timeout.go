@@ -1,8 +1,8 @@
 package scheduler
 
 import (
-	"context"
 	"errors"
+	"sync/atomic"
 	"time"
 )
 
@@ -32,11 +32,10 @@ type Timeout struct {
 	link   *linkJob // the Link callback target was running at Start
 	timer  *hubTimer
 	fired  bool
-	// stopped: cancelled while armed, and not started again since.
-	stopped bool
-
-	ctx0    context.Context
-	cancel0 context.CancelCauseFunc
+	// ctxSt is the state of Context (context.go): any goroutine may make
+	// it, the hub ends it.
+	ctxSt atomic.Uint32
+	ctx   lazyCtx
 }
 
 // NewTimeout returns an unstarted timeout of d raising err (the Timeout
@@ -105,11 +104,8 @@ func (t *Timeout) Start() error {
 
 // begin resets what the last run left: the fired flag and a done Context.
 func (t *Timeout) begin() {
-	t.fired, t.stopped = false, false
-	if t.ctx0 != nil && t.ctx0.Err() != nil {
-		// The last run's context is done: Context makes one for this run.
-		t.ctx0, t.cancel0 = nil, nil
-	}
+	t.fired = false
+	t.resetCtx()
 }
 
 func (t *Timeout) fire() {
@@ -118,9 +114,7 @@ func (t *Timeout) fire() {
 		t.timer = nil
 	}
 	t.fired = true
-	if t.cancel0 != nil {
-		t.cancel0(t.Err())
-	}
+	t.endCtx(ctxFired)
 	c := t.target
 	t.target = nil
 	if c == nil {
@@ -164,11 +158,10 @@ func (t *Timeout) cancel(op string) error {
 			return err
 		}
 	}
-	if t.cancel0 != nil && !t.fired {
-		t.cancel0(context.Canceled)
+	if !t.fired {
+		t.endCtx(ctxStop)
 	}
 	if t.timer != nil {
-		t.stopped = true
 		if live {
 			t.hub.putTimer(t.timer)
 		}

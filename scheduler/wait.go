@@ -314,10 +314,12 @@ func killAllPrepare[G Killable](gs []G, err error) (*Hub, []*task, error, error)
 	return h, need, err, nil
 }
 
-// throwAll throws err into every task of need that still runs.
+// throwAll throws err into every task of need that still runs, ending its
+// Context first, as a Kill does.
 func throwAll(h *Hub, need []*task, err error) {
 	for _, t := range need {
 		if !t.ready && t.state == stRunning && t.ctx != nil {
+			t.cancelCtx(err)
 			h.throwInto(t.ctx, err)
 		}
 	}
