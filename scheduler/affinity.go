@@ -18,7 +18,8 @@ import (
 //   - from anywhere else the call returns an error matching ErrNotGreenlet
 //     and changes nothing; no call creates a hub on its own;
 //   - a greenlet that finished on a hub since destroyed belongs to no hub
-//     any more (final): Get, Join and TryGet give its outcome to anyone.
+//     any more (final): Get, Join and TryGet give its outcome to anyone,
+//     and Kill, KillAsync and KillAll of it are no-ops for anyone.
 
 // CurrentHub returns the hub of the calling greenlet, nil when the calling
 // goroutine is not a greenlet of any hub. Goroutine-safe; it never creates

@@ -19,7 +19,8 @@
 // Timeout.Context are goroutine-safe: a greenlet may hand its context to a
 // plain goroutine, which may be the first to ask for it. A greenlet that
 // finished on a hub since destroyed belongs to no hub any more: its result
-// is final, and its Get, Join and TryGet return it from any goroutine.
+// is final, its Get, Join and TryGet return it from any goroutine, and its
+// Kill, KillAsync and KillAll do nothing there, as for any dead greenlet.
 //
 // # Waiting
 //

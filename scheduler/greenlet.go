@@ -135,8 +135,8 @@ type Linkable interface {
 // Name and Context may be called from any goroutine; the other methods are
 // hub-affine, and Join and Kill return an error matching ErrNotGreenlet
 // when called from a goroutine that is not a greenlet of the greenlet's hub
-// (but Join of a greenlet that finished on a hub since destroyed returns
-// nil from anywhere; see Greenlet.Get).
+// (but for a greenlet that finished on a hub since destroyed Join returns
+// nil from anywhere and Kill and KillAsync do nothing; see Greenlet.Get).
 type Runnable interface {
 	Linkable
 	// Name returns the greenlet's name, "Greenlet-<n>" unless SetName

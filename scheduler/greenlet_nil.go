@@ -102,8 +102,10 @@ func (g *Greenlet[T]) Join(ctx context.Context) error {
 // Kill raises err (ErrGreenletExit when nil) in the greenlet and waits until
 // it is dead or ctx is done (gevent's kill with block=True). A greenlet that
 // never ran is marked dead at once and will never run. A greenlet may catch
-// the error and go on running; Kill then returns when ctx ends.
-// A nil Greenlet returns ErrNilArgument.
+// the error and go on running; Kill then returns when ctx ends. Killing a
+// greenlet that finished does nothing and returns nil, from wherever Get
+// would return its result: its hub's greenlets, and any goroutine once its
+// hub's Destroy returned. A nil Greenlet returns ErrNilArgument.
 func (g *Greenlet[T]) Kill(ctx context.Context, err error) error {
 	if g == nil {
 		return opErr("Greenlet.Kill", ErrNilArgument)
@@ -113,8 +115,8 @@ func (g *Greenlet[T]) Kill(ctx context.Context, err error) error {
 
 // KillAsync raises err (ErrGreenletExit when nil) in the greenlet at the
 // hub's next callback round and returns at once (gevent's kill with
-// block=False); Join waits for the outcome.
-// A nil Greenlet returns ErrNilArgument.
+// block=False); Join waits for the outcome. Like Kill, it does nothing for
+// a greenlet that finished. A nil Greenlet returns ErrNilArgument.
 func (g *Greenlet[T]) KillAsync(err error) error {
 	if g == nil {
 		return opErr("Greenlet.KillAsync", ErrNilArgument)

@@ -62,16 +62,19 @@ func (t *task) Kill(ctx context.Context, err error) error {
 		err = ErrGreenletExit
 	}
 	h := t.hub
-	if t.ready && h == nil {
+	c := currentCtx()
+	if h.final(c) && t.ready {
+		// Refused at Spawn, or finished on a hub since destroyed: dead
+		// for good, as Get and Join would tell from here.
 		return nil
 	}
-	if cerr := h.check("Greenlet.Kill"); cerr != nil {
+	if _, cerr := h.affine(c, "Greenlet.Kill"); cerr != nil {
 		return cerr
 	}
 	if t.killBeforeStart(err) || t.ready {
 		return nil
 	}
-	if cerr := h.checkWait("Greenlet.Kill"); cerr != nil {
+	if _, cerr := h.mayBlock(c, "Greenlet.Kill"); cerr != nil {
 		return cerr
 	}
 	w := &Waiter{hub: h, label: "kill " + t.Name()}
@@ -88,10 +91,12 @@ func (t *task) KillAsync(err error) error {
 		err = ErrGreenletExit
 	}
 	h := t.hub
-	if t.ready && h == nil {
+	c := currentCtx()
+	if h.final(c) && t.ready {
+		// Refused at Spawn, or finished on a hub since destroyed.
 		return nil
 	}
-	if cerr := h.check("Greenlet.KillAsync"); cerr != nil {
+	if _, cerr := h.affine(c, "Greenlet.KillAsync"); cerr != nil {
 		return cerr
 	}
 	if t.killBeforeStart(err) || t.ready {

@@ -178,3 +178,95 @@ func TestFinishedGreenletResultWhileItsHubIsDestroyed(t *testing.T) {
 	assert.True(t, h.Destroyed())
 	wait()
 }
+
+// Killing a greenlet that finished on a hub since destroyed does nothing
+// and returns nil from wherever Get would give its result (the next hub's
+// greenlets, a plain goroutine), as killing a dead greenlet does on a live
+// hub; KillAll skips such greenlets among those of a live hub. Before,
+// Kill, KillAsync and KillAll returned ErrNotGreenlet there. A greenlet
+// that never finished is still refused.
+func TestKillOfAFinishedGreenletOfADestroyedHubDoesNothing(t *testing.T) {
+	boom := errors.New("boom")
+	var ok, failed, killed, unstarted *Greenlet[int]
+	require.NoError(t, Main(func() error {
+		CurrentHub().SetErrorOutput(io.Discard)
+		ok = Spawn(func() (int, error) { return 42, nil })
+		failed = Spawn(func() (int, error) { return 0, boom })
+		killed = Spawn(func() (int, error) { return 7, Sleep(bg, time.Hour) })
+		unstarted = New(func() (int, error) { return 1, nil })
+		_, err := Wait(bg, []*Greenlet[int]{ok, failed}, 0)
+		return err
+	}))
+	require.True(t, killed.Ready(), "Destroy killed it")
+	dead := []*Greenlet[int]{ok, failed, killed}
+	check := func(where string) {
+		for _, g := range dead {
+			assert.NoError(t, g.Kill(bg, nil), where)
+			assert.NoError(t, g.KillAsync(nil), where)
+		}
+		assert.NoError(t, KillAll(bg, dead, nil), where)
+		assert.NoError(t, KillAllAsync(dead, nil), where)
+		assert.Equal(t, 42, ok.Value(), where)
+		assert.NoError(t, ok.Err(), where)
+		assert.ErrorIs(t, failed.Err(), boom, where)
+
+		assert.ErrorIs(t, unstarted.Kill(bg, nil), ErrNotGreenlet, where)
+		assert.ErrorIs(t, unstarted.KillAsync(nil), ErrNotGreenlet, where)
+		assert.ErrorIs(t, KillAll(bg, []*Greenlet[int]{ok, unstarted}, nil), ErrNotGreenlet, where)
+		assert.ErrorIs(t, KillAllAsync([]*Greenlet[int]{unstarted, ok}, nil), ErrNotGreenlet, where)
+	}
+	require.NoError(t, Main(func() error {
+		check("main greenlet of the next hub")
+		_, err := Go(func() error { check("greenlet of the next hub"); return nil }).Get(bg)
+		if err != nil {
+			return err
+		}
+		live := Spawn(func() (int, error) { return 0, Sleep(bg, time.Hour) })
+		require.NoError(t, Sleep(bg, 0))
+		assert.NoError(t, KillAll(bg, []*Greenlet[int]{ok, live, failed}, nil),
+			"the dead of the last hub mixed with a live greenlet of this one")
+		assert.True(t, live.Dead())
+		return nil
+	}))
+	check("plain goroutine")
+}
+
+// A plain goroutine killing greenlets while their hub is destroyed is
+// refused (the greenlets are the hub's) until Destroy returned, then its
+// Kill does nothing; run with -race, it shows that Kill reads whether the
+// greenlet finished only after the hub let go of it.
+func TestKillOfAFinishedGreenletWhileItsHubIsDestroyed(t *testing.T) {
+	gs := make(chan []*Greenlet[int], 1)
+	var asked atomic.Bool
+	h, wait := otherHub(t, func(*Hub) error {
+		g := Spawn(func() (int, error) { return 42, nil })
+		sleeper := Spawn(func() (int, error) { return 7, Sleep(bg, time.Hour) })
+		gs <- []*Greenlet[int]{g, sleeper}
+		for !asked.Load() {
+			if err := Sleep(bg, time.Millisecond); err != nil {
+				return err
+			}
+		}
+		return g.Join(bg)
+	})
+	pair := <-gs
+	deadline := time.Now().Add(10 * time.Second)
+	for _, g := range pair {
+		for {
+			err := g.KillAsync(errors.New("late"))
+			asked.Store(true)
+			if err == nil {
+				break
+			}
+			require.ErrorIs(t, err, ErrNotGreenlet)
+			require.False(t, time.Now().After(deadline), "no-op not reached within 10 s")
+			runtime.Gosched()
+		}
+		require.NoError(t, g.Kill(bg, nil))
+		require.NoError(t, KillAll(bg, []*Greenlet[int]{g}, nil))
+	}
+	assert.True(t, h.Destroyed())
+	assert.Equal(t, 42, pair[0].Value())
+	assert.NoError(t, pair[1].Err(), "killed by Destroy, not by the late kills")
+	wait()
+}

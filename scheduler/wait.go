@@ -234,7 +234,10 @@ func JoinAll[G Joinable](ctx context.Context, gs []G) ([]G, error) {
 
 // KillAll raises err (ErrGreenletExit when nil) in every greenlet in one hub
 // callback (gevent.killall), unstarted ones die at once, and waits until
-// all of them are dead or ctx is done.
+// all of them are dead or ctx is done. Greenlets that finished on a hub
+// since destroyed are skipped, as Kill skips them, and may be mixed with
+// the greenlets of one live hub; the others must all be greenlets of the
+// caller's hub, as for Kill.
 func KillAll[G Killable](ctx context.Context, gs []G, err error) error {
 	if ctx == nil {
 		return opErr("KillAll", ErrNilArgument)
@@ -284,13 +287,14 @@ func killAllPrepare[G Killable](gs []G, err error) (*Hub, []*task, error, error)
 		return nil, nil, err, nil
 	}
 	var h *Hub
+	c := currentCtx()
 	for _, g := range gs {
 		t := g.base()
 		if t == nil {
 			return nil, nil, err, opErr("KillAll of a nil greenlet", ErrNilArgument)
 		}
-		if t.hub == nil {
-			continue // refused at Spawn: dead already
+		if t.hub.final(c) && t.ready {
+			continue // refused at Spawn, or finished on a hub since destroyed
 		}
 		if h == nil {
 			h = t.hub
@@ -301,13 +305,13 @@ func killAllPrepare[G Killable](gs []G, err error) (*Hub, []*task, error, error)
 	if h == nil {
 		return nil, nil, err, nil
 	}
-	if cerr := h.check("KillAll"); cerr != nil {
+	if _, cerr := h.affine(c, "KillAll"); cerr != nil {
 		return nil, nil, err, cerr
 	}
 	var need []*task
 	for _, g := range gs {
 		t := g.base()
-		if t.hub != nil && !t.killBeforeStart(err) && !t.ready {
+		if t.hub == h && !t.killBeforeStart(err) && !t.ready {
 			need = append(need, t)
 		}
 	}
