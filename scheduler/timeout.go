@@ -59,25 +59,20 @@ var ErrTimeoutPending = errors.New("timeout already started")
 
 // Start arms the timeout for the calling greenlet. A fired or cancelled
 // timeout may be started again; starting a pending one returns
-// ErrTimeoutPending. It does nothing for a negative duration. Started from
+// ErrTimeoutPending. For a negative duration it arms nothing, but begins a
+// new run as any Start does (Fired false, a live Context). Started from
 // the hub greenlet (a callback), it raises nothing when it fires: the hub
 // runs every greenlet's callbacks, so it only sets Fired and cancels
-// Context.
+// Context. Hub-affine: from a goroutine that is not a greenlet of the hub
+// the timeout is bound to (the caller's own, for an unstarted timeout or
+// one whose hub was destroyed) it returns ErrNotGreenlet and changes
+// nothing.
 func (t *Timeout) Start() error {
 	if t == nil {
 		return opErr("Timeout.Start", ErrNilArgument)
 	}
-	if t.timer != nil {
-		if !t.hub.destroyed.Load() {
-			return opErr("Timeout.Start", ErrTimeoutPending)
-		}
-		// Armed when its hub was destroyed: the timer went with the loop.
-		t.timer = nil
-	}
-	if t.d < 0 {
-		t.begin()
-		return nil
-	}
+	// The caller is checked before anything of the timeout is read or
+	// reset: its state is its hub's.
 	c := currentCtx()
 	h := t.hub
 	if (h == nil || h.destroyed.Load()) && c != nil {
@@ -86,8 +81,21 @@ func (t *Timeout) Start() error {
 	if _, err := h.affine(c, "Timeout.Start"); err != nil {
 		return err
 	}
-	t.hub = h
+	if t.timer != nil {
+		if t.hub == h {
+			return opErr("Timeout.Start", ErrTimeoutPending)
+		}
+		// Armed when its hub was destroyed: the timer went with the loop.
+		t.timer = nil
+	}
+	if t.hub != h {
+		// Written only when the hub changes: a refused caller reads it.
+		t.hub = h
+	}
 	t.begin()
+	if t.d < 0 {
+		return nil
+	}
 	t.target = c
 	t.task = c.task
 	t.link = c.link

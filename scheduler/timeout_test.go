@@ -215,6 +215,58 @@ func TestTimeoutStartRefusedChangesNothing(t *testing.T) {
 	})
 }
 
+// Start from a goroutine that is not a greenlet of the timeout's hub is
+// refused before it reads or resets anything: a never-firing (negative)
+// timeout keeps its cancelled Context, and a pending one is refused as not
+// the caller's, not reported pending. Before, a negative timeout's Start
+// reset its state from any goroutine, and Start read a pending timeout's
+// timer before the check: with the hub restarting both meanwhile, -race
+// reported it.
+func TestTimeoutStartFromAGoroutineIsRefusedFirst(t *testing.T) {
+	withHub(t, func(*Hub, *bytes.Buffer) {
+		never := NewTimeout(-1, nil)
+		require.NoError(t, never.Start())
+		never.Cancel()
+		cancelled := never.Context()
+		require.ErrorIs(t, cancelled.Err(), context.Canceled)
+		pending := startTimeout(t, time.Hour)
+		defer pending.Cancel()
+
+		var neverErr, pendingErr error
+		var asked, stop, done atomic.Bool
+		go func() {
+			defer done.Store(true)
+			neverErr = never.Start()
+			pendingErr = pending.Start()
+			asked.Store(true)
+			for !stop.Load() {
+				_ = never.Start()
+				_ = pending.Start()
+			}
+		}()
+		pollHub(t, asked.Load)
+		require.ErrorIs(t, neverErr, ErrNotGreenlet)
+		assert.Contains(t, neverErr.Error(), "Timeout.Start")
+		require.ErrorIs(t, pendingErr, ErrNotGreenlet)
+		assert.NotErrorIs(t, pendingErr, ErrTimeoutPending)
+		assert.Same(t, cancelled, never.Context(), "the refused Start began a new run")
+		assert.True(t, pending.Pending())
+
+		for range 100 {
+			require.NoError(t, never.Start())
+			never.Cancel()
+			pending.Cancel()
+			require.NoError(t, pending.Start())
+			require.NoError(t, Sleep(bg, 0))
+		}
+		stop.Store(true)
+		pollHub(t, done.Load)
+		assert.Same(t, never.Context(), never.Context())
+		assert.ErrorIs(t, never.Context().Err(), context.Canceled)
+		assert.True(t, pending.Pending())
+	})
+}
+
 // A Timeout started from a hub callback raises nothing when it fires (the
 // hub is not a greenlet to interrupt), but sets Fired and cancels its
 // Context, as Start's doc says.
