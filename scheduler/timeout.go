@@ -31,9 +31,9 @@ type Timeout struct {
 	task   *task    // the task target was running at Start
 	link   *linkJob // the Link callback target was running at Start
 	timer  *hubTimer
-	fired  bool
-	// ctxSt is the state of Context (context.go): any goroutine may make
-	// it, the hub ends it.
+	// ctxSt is the state of the run and of its Context (context.go): any
+	// goroutine may make the Context and read whether the run fired (the
+	// ctxFired bit, Fired), the hub ends the run.
 	ctxSt atomic.Uint32
 	ctx   lazyCtx
 }
@@ -110,18 +110,17 @@ func (t *Timeout) Start() error {
 	return nil
 }
 
-// begin resets what the last run left: the fired flag and a done Context.
-func (t *Timeout) begin() {
-	t.fired = false
-	t.resetCtx()
-}
+// begin resets what the last run left: its end (fired or cancelled) and a
+// done Context.
+func (t *Timeout) begin() { t.resetCtx() }
 
 func (t *Timeout) fire() {
 	if t.timer != nil {
 		t.hub.putTimer(t.timer)
 		t.timer = nil
 	}
-	t.fired = true
+	// Sets ctxFired: a run is never cancelled before it fires (Cancel
+	// takes the timer back first).
 	t.endCtx(ctxFired)
 	c := t.target
 	t.target = nil
@@ -166,9 +165,7 @@ func (t *Timeout) cancel(op string) error {
 			return err
 		}
 	}
-	if !t.fired {
-		t.endCtx(ctxStop)
-	}
+	t.endCtx(ctxStop) // nothing after a fire: the run ended already
 	if t.timer != nil {
 		if live {
 			t.hub.putTimer(t.timer)
@@ -188,7 +185,9 @@ func (t *Timeout) Close() error { return t.cancel("Timeout.Close") }
 func (t *Timeout) Pending() bool { return t != nil && t.timer != nil && !t.hub.destroyed.Load() }
 
 // Fired reports whether the timeout went off since it was last started.
-func (t *Timeout) Fired() bool { return t != nil && t.fired }
+// Goroutine-safe: a goroutine that learnt its wait ended (a channel, a
+// context) may ask, and sees the fire that ended it.
+func (t *Timeout) Fired() bool { return t != nil && t.ctxSt.Load()&ctxFired != 0 }
 
 // Seconds returns the timeout's duration.
 func (t *Timeout) Seconds() time.Duration {

@@ -267,6 +267,43 @@ func TestTimeoutStartFromAGoroutineIsRefusedFirst(t *testing.T) {
 	})
 }
 
+// Fired may be asked from any goroutine: a plain goroutine told that the
+// greenlet's wait ended sees the fire that ended it, and asking while the
+// hub restarts, fires and cancels the timeout is no data race. Before,
+// Fired read a field the hub wrote: -race reported it.
+func TestTimeoutFiredAskedFromAGoroutine(t *testing.T) {
+	withHub(t, func(*Hub, *bytes.Buffer) {
+		to := NewTimeout(time.Millisecond, nil)
+		ended := make(chan struct{})
+		var sawFire, asked, stop, done atomic.Bool
+		go func() {
+			defer done.Store(true)
+			<-ended
+			sawFire.Store(to.Fired())
+			asked.Store(true)
+			for !stop.Load() {
+				_ = to.Fired()
+			}
+		}()
+		require.NoError(t, to.Start())
+		require.ErrorIs(t, Sleep(bg, time.Second), to)
+		close(ended)
+		pollHub(t, asked.Load)
+		assert.True(t, sawFire.Load(), "the goroutine did not see the fire")
+
+		for range 20 {
+			require.NoError(t, to.Start())
+			to.Cancel()
+			assert.False(t, to.Fired())
+			require.NoError(t, to.Start())
+			require.ErrorIs(t, Sleep(bg, time.Second), to)
+			assert.True(t, to.Fired())
+		}
+		stop.Store(true)
+		pollHub(t, done.Load)
+	})
+}
+
 // A Timeout started from a hub callback raises nothing when it fires (the
 // hub is not a greenlet to interrupt), but sets Fired and cancels its
 // Context, as Start's doc says.
