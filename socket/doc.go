@@ -24,7 +24,9 @@
 // hands the teardown to the hub (Hub.Post) and returns once the fd is closed, so the peer sees
 // EOF when it returns; if the hub is destroyed first, Close closes the fd itself. A greenlet of
 // another hub waits parked (scheduler.RunBlocking), so two hubs may close each other's sockets
-// at once; a hub callback of another hub blocks its thread for the wait.
+// at once; if it is killed or times out meanwhile, Close returns that error (in its
+// *net.OpError) and the close completes without it. A hub callback of another hub, and a
+// greenlet's defer that its hub's Destroy runs, block their thread for the wait.
 //
 // # Closing under a waiter
 //

@@ -369,7 +369,9 @@ func (fd *netFD) teardown() {
 // On the hub (a greenlet or a callback) the teardown runs at once. From any other goroutine it
 // is posted to the hub and Close waits until the fd is closed: the peer sees EOF when Close
 // returns. If the hub is destroyed before the teardown runs (or was already), its loop never
-// polls again and Close drops the base reference itself.
+// polls again and Close drops the base reference itself. A greenlet of another hub waits
+// parked; killed (or timed out) meanwhile, it returns that error and the close completes
+// without it.
 func (fd *netFD) Close() error {
 	if fd.sh.Load() != nil && fd.hub.Destroyed() {
 		// The hub's destruction closed the socket; its reaper may still be on the way.
@@ -396,9 +398,11 @@ func (fd *netFD) Close() error {
 		fd.awaitTeardown(posted)
 		return struct{}{}, nil
 	}
-	if h := scheduler.CurrentHub(); h != nil && !h.InHub() {
+	if h := scheduler.CurrentHub(); h != nil && h.CheckWait() == nil {
 		// A greenlet of another hub parks instead of blocking its hub's thread: that hub may
-		// have a teardown of its own to run, posted by a Close the hub of fd runs now.
+		// have a teardown of its own to run, posted by a Close the hub of fd runs now. One
+		// that may not park (a defer its hub's Destroy runs) blocks, as a goroutine does:
+		// RunBlocking would refuse it and Close return before the fd is closed.
 		if _, err := scheduler.RunBlocking(context.Background(), wait); err != nil {
 			return err // killed meanwhile: the teardown completes without the caller
 		}
