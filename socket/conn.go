@@ -2,7 +2,6 @@ package socket
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net"
 	"syscall"
@@ -94,18 +93,25 @@ func (s *sock) control(opName string, op func(sysfd int) error) error {
 	return s.opErr(opName, fd.control(func() error { return op(fd.sysfd) }))
 }
 
+// opErr wraps err in the *net.OpError of op on this socket. An error that already is that one
+// (the call, offloaded to a goroutine, made it itself) is returned as it is; any other error
+// is wrapped, a *net.OpError among them: what was thrown into the greenlet (a kill's error, a
+// Timeout's) may be another socket's error, which must not pass for this call's.
 func (s *sock) opErr(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	var oe *net.OpError
-	if errors.As(err, &oe) {
+	network, laddr, raddr := "", net.Addr(nil), net.Addr(nil)
+	if s.fd != nil {
+		network, laddr, raddr = s.fd.network, s.fd.laddr, s.fd.raddr
+	}
+	// The socket's addresses are nil or pointers (sockaddrToAddr), so comparing them with
+	// whatever addresses a foreign error holds cannot panic.
+	if oe, ok := err.(*net.OpError); ok && oe.Op == op && oe.Net == network &&
+		oe.Source == laddr && oe.Addr == raddr {
 		return err
 	}
-	if s.fd == nil {
-		return opError(op, "", nil, nil, err)
-	}
-	return opError(op, s.fd.network, s.fd.laddr, s.fd.raddr, err)
+	return opError(op, network, laddr, raddr, err)
 }
 
 // read is the read(2) loop shared by Conn and PacketConn.

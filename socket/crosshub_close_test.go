@@ -7,6 +7,7 @@ import (
 	"net"
 	"strconv"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -21,10 +22,16 @@ import (
 // errCloserKilled is the error the closer is killed with.
 var errCloserKilled = errors.New("closer killed")
 
+// errPeerReset is a kill's error that is itself a socket's error: the failed read of another
+// connection, which a server might kill its handler with.
+var errPeerReset = &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
+
 // TestCloseFromAnotherHubEndedWhileWaiting: a greenlet of hub B closes a socket of hub A while
 // A's thread is held, so the teardown Close posts cannot run; the greenlet is killed, or its
 // Timeout fires, while it waits (RunBlocking). Its Close returns a *net.OpError naming "close"
 // that matches the kill's (or the timeout's) error, and the close completes without the caller.
+// A kill's error that was a *net.OpError of its own (another socket's failed read) used to come
+// back bare, naming that read instead of the close.
 func TestCloseFromAnotherHubEndedWhileWaiting(t *testing.T) {
 	kill := func(err error) func(*scheduler.Greenlet[error]) error {
 		return func(closer *scheduler.Greenlet[error]) error {
@@ -38,6 +45,7 @@ func TestCloseFromAnotherHubEndedWhileWaiting(t *testing.T) {
 		timeout bool // the closer waits under a Timeout of 10 ms
 	}{
 		{"killed", kill(errCloserKilled), errCloserKilled, false},
+		{"killed with a socket's error", kill(errPeerReset), errPeerReset, false},
 		{"timed out", func(closer *scheduler.Greenlet[error]) error {
 			return closer.Join(testctx.Within(t, 10*time.Second))
 		}, scheduler.ErrTimeout, true},
