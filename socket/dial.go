@@ -171,8 +171,8 @@ func (fd *netFD) waitConnect(ctx context.Context) error {
 	return fd.waitConnectShared(ctx)
 }
 
-// ctxCause returns ContextError's error for a dial that failed once ctx ended (a lookup
-// function may return ctx.Err() itself), else err.
+// ctxCause returns ContextError's error for a dial or listen that failed once ctx ended (a
+// lookup function may return ctx.Err() itself), else err.
 func ctxCause(ctx context.Context, err error) error {
 	if cerr := scheduler.ContextError(ctx); cerr != nil {
 		return cerr

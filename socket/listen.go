@@ -50,7 +50,8 @@ func Listen(network, address string) (*Listener, error) {
 }
 
 // Listen announces on a local address. Port 0 picks a free port; LocalAddr tells which. ctx
-// bounds the name lookup of a host name; it does not affect the listener once made.
+// bounds the name lookup of a host name (when it ends first, Listen fails with
+// scheduler.ContextError's error); it does not affect the listener once made.
 func (lc *ListenConfig) Listen(ctx context.Context, network, address string) (*Listener, error) {
 	h, share, err := lc.hub(ctx, network)
 	if err != nil {
@@ -119,7 +120,7 @@ func (lc *ListenConfig) open(ctx context.Context, network, address string, datag
 	}
 	ra, err := resolve(ctx, k, network, address, true)
 	if err != nil {
-		return k, ra, -1, opError("listen", network, nil, nil, err)
+		return k, ra, -1, opError("listen", network, nil, nil, ctxCause(ctx, err))
 	}
 	sysfd, err := lc.bind(ra, k.sotype)
 	if err != nil {

@@ -1,6 +1,7 @@
 package socket_test
 
 import (
+	"context"
 	"net"
 	"testing"
 	"time"
@@ -74,5 +75,30 @@ func assertOwnOpError(t *testing.T, what string, err error, op string, local net
 	if assert.True(t, ok, "%s: %T %v is not a *net.OpError", what, err, err) {
 		assert.Equal(t, op, oe.Op, what)
 		assert.Equal(t, local, oe.Source, what)
+	}
+}
+
+// TestListenContextDeadlineDuringLookup: a Listen or ListenPacket whose context deadline passes
+// while it looks its host name up fails with scheduler.ContextError's error, as a dial does:
+// from a goroutine (a shared socket's), the lookup's own error (ctx.Err(), or package net's
+// *net.DNSError) used to come back instead, which matched context.DeadlineExceeded but not
+// scheduler.ErrTimeout.
+func TestListenContextDeadlineDuringLookup(t *testing.T) {
+	stubLookup(t)
+	h, _ := hubOnGoroutine(t)
+	lc := socket.ListenConfig{Hub: h}
+	_, err := lc.Listen(testctx.Within(t, 20*ms), "tcp", "slow.invalid:0")
+	assertListenTimeout(t, "Listen", err)
+	_, err = lc.ListenPacket(testctx.Within(t, 20*ms), "udp", "slow.invalid:0")
+	assertListenTimeout(t, "ListenPacket", err)
+}
+
+func assertListenTimeout(t *testing.T, what string, err error) {
+	t.Helper()
+	assert.ErrorIs(t, err, scheduler.ErrTimeout, what)
+	assert.ErrorIs(t, err, context.DeadlineExceeded, what)
+	var oe *net.OpError
+	if assert.ErrorAs(t, err, &oe, what) {
+		assert.Equal(t, "listen", oe.Op, what)
 	}
 }
