@@ -66,7 +66,7 @@ func (h *Hub) sleep(c *gctx, d time.Duration) error {
 	_ = h.loop.UpdateNow()
 	k := c.sleepK
 	if k == nil {
-		k = &Waker{hub: h}
+		k = new(Waker) // never given to Hub.Wait: Fire needs no hub
 		c.sleepK = k
 	}
 	if c.sleepFire == nil {
@@ -96,7 +96,7 @@ func Idle(ctx context.Context, priority int) error {
 	if err != nil {
 		return err
 	}
-	k := &Waker{hub: h}
+	k := new(Waker) // Wait binds it
 	iw, err := h.loop.NewIdle(func(_ *cev.Idle, rev int) { k.Fire(rev) })
 	if err != nil {
 		return opErr("Idle", err)

@@ -268,10 +268,14 @@ func (h *Hub) rawSwitchError(t *greenlet.Greenlet, err error) {
 }
 
 // Waker connects a cev watcher to the greenlet blocked in Hub.Wait on it:
-// the watcher's callback calls Fire. The zero Waker is ready to use (Wait
-// binds it); create the watcher with a callback that calls k.Fire(revents).
+// the watcher's callback calls Fire. The zero Waker is ready to use: like
+// the primitives built on a Binding, it belongs to no hub until the first
+// Hub.Wait binds it to that hub, and once that hub is destroyed the next
+// hub that waits on it takes it over (after the last Destroy returned).
+// Create the watcher with a callback that calls k.Fire(revents); a watcher
+// belongs to the loop it was made on, so each hub needs its own.
 type Waker struct {
-	hub     *Hub
+	bound   Binding
 	waiting *gctx
 	revents int
 }
@@ -292,7 +296,7 @@ func (k *Waker) Fire(revents int) {
 	}
 	k.waiting = nil
 	k.revents = revents
-	k.hub.switchInto(c, k)
+	c.hub.switchInto(c, k)
 }
 
 // Wait is gevent's hub.wait(watcher): it starts w, whose callback must call
@@ -301,9 +305,10 @@ func (k *Waker) Fire(revents int) {
 // error thrown into the greenlet meanwhile. label says what the greenlet
 // waits on in LoopExit and blocking reports ("" means "watcher"). A Waker
 // another greenlet waits on returns ErrConcurrentUse; a Waker bound to
-// another hub, or a watcher made on another hub's loop, returns
+// another live hub, or a watcher made on another hub's loop, returns
 // ErrNotGreenlet, as does a call from a goroutine that is not a greenlet of
-// h or from h's hub greenlet.
+// h or from h's hub greenlet. A Waker of a destroyed hub is taken over by h
+// (see Waker).
 func (h *Hub) Wait(ctx context.Context, w cev.Watcher, k *Waker, label string) (int, error) {
 	if ctx == nil || w == nil || k == nil {
 		return 0, opErr("Hub.Wait", ErrNilArgument)
@@ -312,7 +317,12 @@ func (h *Hub) Wait(ctx context.Context, w cev.Watcher, k *Waker, label string) (
 	if err != nil {
 		return 0, err
 	}
-	if err := h.owns(k.hub, "Hub.Wait with a Waker of another hub"); err != nil {
+	// c is a greenlet of h: bind gives h, or the live hub k is bound to.
+	kh, err := k.bound.bind(c)
+	if err != nil {
+		return 0, opErr("Hub.Wait", err)
+	}
+	if err := h.owns(kh, "Hub.Wait with a Waker of another hub"); err != nil {
 		return 0, err
 	}
 	if err := h.ownsWatcher(w, "Hub.Wait on a watcher of another hub"); err != nil {
@@ -332,7 +342,6 @@ func (h *Hub) Wait(ctx context.Context, w cev.Watcher, k *Waker, label string) (
 	if label == "" {
 		label = "watcher"
 	}
-	k.hub = h
 	k.waiting = c
 	c.waitingOn = label
 	v, err := h.switchFrom(c)

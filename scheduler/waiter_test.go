@@ -2,7 +2,10 @@ package scheduler
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -110,4 +113,81 @@ func TestHubWaitRefusesAWakerOrWatcherOfAnotherHub(t *testing.T) {
 		require.ErrorIs(t, err, ErrNotGreenlet)
 		assert.Contains(t, err.Error(), "Hub.Wait")
 	})
+}
+
+// idleWait waits on k in the calling greenlet of h with an idle watcher of
+// h's loop, which fires once the loop has nothing else to do.
+func idleWait(h *Hub, k *Waker) (int, error) {
+	iw, err := h.Loop().NewIdle(func(_ *cev.Idle, rev int) { k.Fire(rev) })
+	if err != nil {
+		return 0, err
+	}
+	defer iw.Close()
+	return h.Wait(bg, iw, k, "idle")
+}
+
+// A Waker kept across hubs follows the next hub once the one it was bound
+// to is destroyed, as the primitives built on a Binding do: a second Main
+// waits on the Waker the first one used. Before, Hub.Wait refused it with
+// ErrNotGreenlet for good.
+func TestWakerOfADestroyedHubIsTakenOverByTheNext(t *testing.T) {
+	k := NewWaker()
+	for run := range 2 {
+		require.NoError(t, Main(func() error {
+			rev, err := idleWait(CurrentHub(), k)
+			assert.Equal(t, cev.EV_IDLE, rev, "run %d", run)
+			return err
+		}), "run %d", run)
+	}
+}
+
+// A hub that takes over a Waker while the hub it was bound to is being
+// destroyed waits until that Destroy returned: a greenlet killed in
+// Hub.Wait on the Waker still writes to it on the dying hub's goroutine,
+// and its defers may still use it. Here such a defer holds the dying hub's
+// Destroy until the next hub's wait on the Waker either returned (it did
+// not wait: the failure) or stalled that hub long enough for its blocking
+// detector to report it (it waits for Destroy, as a Binding does).
+func TestWakerTakenOverWhileItsHubIsDestroyed(t *testing.T) {
+	k := NewWaker()
+	var taking, stalled, returned, released atomic.Bool
+	h1, wait := otherHub(t, func(h *Hub) error {
+		Go(func() error {
+			defer func() {
+				deadline := time.Now().Add(10 * time.Second)
+				for !(taking.Load() && (stalled.Load() || returned.Load())) && time.Now().Before(deadline) {
+					runtime.Gosched()
+				}
+				released.Store(true)
+			}()
+			tw, err := h.Loop().NewTimer(3600, 0, func(_ *cev.Timer, rev int) { k.Fire(rev) })
+			if err != nil {
+				return err
+			}
+			defer tw.Close()
+			_, err = h.Wait(bg, tw, k, "an hour")
+			return err
+		})
+		return Sleep(bg, 0) // the greenlet waits on k; Main destroys the hub
+	})
+	defer wait()
+	h2, err := NewHub()
+	require.NoError(t, err)
+	h2.SetErrorHandler(func(err error) {
+		if errors.Is(err, ErrBlockingHub) {
+			stalled.Store(true)
+		}
+	})
+	h2.SetBlockingThreshold(testThreshold)
+	pollHub(t, h1.Destroyed)
+	// The detector watches a greenlet the running loop resumed.
+	require.NoError(t, Sleep(bg, time.Millisecond))
+	taking.Store(true)
+	rev, err := idleWait(h2, k)
+	sawReleased := released.Load()
+	returned.Store(true)
+	require.NoError(t, err)
+	assert.Equal(t, cev.EV_IDLE, rev)
+	assert.True(t, sawReleased, "the Waker was taken over while the last hub's Destroy ran")
+	require.NoError(t, h2.Destroy())
 }
