@@ -155,7 +155,8 @@ func currentBlocking(op string) (*gctx, *Hub, error) {
 }
 
 // Binding ties an object to the hub that first uses it, for primitives
-// whose zero value must be usable (an Event, a Queue, a Semaphore): the
+// whose zero value must be usable (an Event, a Queue, a Semaphore, a
+// Waker; a Timeout binds when started): the
 // zero Binding is unbound, and the first Check or CheckWait from a greenlet
 // binds it to that greenlet's hub. An object whose hub was destroyed binds
 // again to the next hub that uses it; a greenlet of another hub that uses it

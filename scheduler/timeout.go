@@ -24,7 +24,7 @@ import (
 // A Timeout is gevent's way to bound a whole stretch of a greenlet's code;
 // a context bounds one call.
 type Timeout struct {
-	hub    *Hub
+	bound  Binding // the hub of the last Start
 	d      time.Duration
 	err    error
 	target *gctx
@@ -39,7 +39,9 @@ type Timeout struct {
 }
 
 // NewTimeout returns an unstarted timeout of d raising err (the Timeout
-// itself when err is nil). It binds to a hub when started.
+// itself when err is nil). It binds to a hub when started, as the
+// primitives built on a Binding do: once that hub is destroyed, the next
+// hub to start it takes it over, after that hub's Destroy returned.
 func NewTimeout(d time.Duration, err error) *Timeout {
 	return &Timeout{d: d, err: err}
 }
@@ -74,23 +76,21 @@ func (t *Timeout) Start() error {
 	// The caller is checked before anything of the timeout is read or
 	// reset: its state is its hub's.
 	c := currentCtx()
-	h := t.hub
-	if (h == nil || h.destroyed.Load()) && c != nil {
-		h = c.hub
+	last := t.bound.p.Load()
+	h, err := t.bound.bind(c)
+	if err != nil {
+		return opErr("Timeout.Start", err)
 	}
 	if _, err := h.affine(c, "Timeout.Start"); err != nil {
 		return err
 	}
 	if t.timer != nil {
-		if t.hub == h {
+		if last == h {
 			return opErr("Timeout.Start", ErrTimeoutPending)
 		}
-		// Armed when its hub was destroyed: the timer went with the loop.
+		// Armed when its last hub was destroyed: the timer went with
+		// that loop.
 		t.timer = nil
-	}
-	if t.hub != h {
-		// Written only when the hub changes: a refused caller reads it.
-		t.hub = h
 	}
 	t.begin()
 	if t.d < 0 {
@@ -101,8 +101,8 @@ func (t *Timeout) Start() error {
 	t.link = c.link
 	// gevent starts a Timeout's timer with update=True: the deadline
 	// counts from the real now, not the loop's cached time.
-	_ = t.hub.loop.UpdateNow()
-	ht, err := t.hub.getTimerPri(t.d, t.fire, true)
+	_ = h.loop.UpdateNow()
+	ht, err := h.getTimerPri(t.d, t.fire, true)
 	if err != nil {
 		return opErr("Timeout.Start", err)
 	}
@@ -115,8 +115,9 @@ func (t *Timeout) Start() error {
 func (t *Timeout) begin() { t.resetCtx() }
 
 func (t *Timeout) fire() {
+	h := t.bound.p.Load()
 	if t.timer != nil {
-		t.hub.putTimer(t.timer)
+		h.putTimer(t.timer)
 		t.timer = nil
 	}
 	// Sets ctxFired: a run is never cancelled before it fires (Cancel
@@ -133,7 +134,7 @@ func (t *Timeout) fire() {
 	if c.isHub || c.task != t.task || c.link != t.link || (t.task != nil && t.task.ready) {
 		return
 	}
-	t.hub.throwInto(c, t.Err())
+	h.throwInto(c, t.Err())
 }
 
 // Err is the error the timeout raises: the custom error or t itself.
@@ -149,7 +150,10 @@ func (t *Timeout) Err() error {
 
 // Cancel disarms the timeout; safe to call many times and after it fired.
 // Hub-affine: from a goroutine that is not a greenlet of the hub the timeout
-// was started on, it changes nothing (Close returns why).
+// was started on, it changes nothing (Close returns why). Once that hub is
+// destroyed, the timer went with its loop: Cancel only ends the run, from
+// the dying hub's greenlets while Destroy runs their defers and from
+// anywhere after Destroy returned.
 func (t *Timeout) Cancel() { _ = t.cancel("Timeout.Cancel") }
 
 // cancel is Cancel, returning ErrNotGreenlet for a foreign caller.
@@ -158,17 +162,21 @@ func (t *Timeout) cancel(op string) error {
 		return nil
 	}
 	// A live hub's timer is in its loop, which only its greenlets touch; a
-	// destroyed hub's went with the loop.
-	live := t.hub != nil && !t.hub.destroyed.Load()
+	// destroyed hub's went with the loop, and the timeout is that hub's
+	// until its Destroy returned.
+	h := t.bound.p.Load()
+	live := h != nil && !h.destroyed.Load()
 	if live {
-		if err := t.hub.check(op); err != nil {
+		if err := h.check(op); err != nil {
 			return err
 		}
+	} else if !h.final(currentCtx()) {
+		return opErr(op, ErrNotGreenlet)
 	}
 	t.endCtx(ctxStop) // nothing after a fire: the run ended already
 	if t.timer != nil {
 		if live {
-			t.hub.putTimer(t.timer)
+			h.putTimer(t.timer)
 		}
 		t.timer = nil
 	}
@@ -182,7 +190,9 @@ func (t *Timeout) Close() error { return t.cancel("Timeout.Close") }
 
 // Pending reports whether the timeout is armed (not once its hub was
 // destroyed: its timer went with the loop).
-func (t *Timeout) Pending() bool { return t != nil && t.timer != nil && !t.hub.destroyed.Load() }
+func (t *Timeout) Pending() bool {
+	return t != nil && t.timer != nil && !t.bound.p.Load().destroyed.Load()
+}
 
 // Fired reports whether the timeout went off since it was last started.
 // Goroutine-safe: a goroutine that learnt its wait ended (a channel, a

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -163,6 +164,56 @@ func TestTimeoutArmedAtDestroyRestartsOnNextHub(t *testing.T) {
 		assert.ErrorIs(t, Sleep(bg, time.Second), to)
 	})
 	to.Cancel()
+}
+
+// A timeout of a hub being destroyed stays that hub's until its Destroy
+// returned: the dying greenlets' defers may still cancel it. Meanwhile a
+// Close from another hub is refused, and a Start there waits for that
+// Destroy, as a Binding's takeover does. Here such a defer holds the dying
+// hub's Destroy until the next hub's Start either returned (it did not
+// wait: the failure) or stalled that hub long enough for its blocking
+// detector to report it. Before, both went ahead at once.
+func TestTimeoutTakenOverWhileItsHubIsDestroyed(t *testing.T) {
+	var to *Timeout
+	var taking, stalled, returned, released atomic.Bool
+	h1, wait := otherHub(t, func(*Hub) error {
+		to = startTimeout(t, time.Hour)
+		Go(func() error {
+			defer func() {
+				deadline := time.Now().Add(10 * time.Second)
+				for !(taking.Load() && (stalled.Load() || returned.Load())) && time.Now().Before(deadline) {
+					runtime.Gosched()
+				}
+				to.Cancel()
+				released.Store(true)
+			}()
+			return Sleep(bg, time.Hour)
+		})
+		return Sleep(bg, 0) // the greenlet sleeps; Main destroys the hub
+	})
+	defer wait()
+	h2, err := NewHub()
+	require.NoError(t, err)
+	h2.SetErrorHandler(func(err error) {
+		if errors.Is(err, ErrBlockingHub) {
+			stalled.Store(true)
+		}
+	})
+	h2.SetBlockingThreshold(testThreshold)
+	pollHub(t, h1.Destroyed)
+	assert.ErrorIs(t, to.Close(), ErrNotGreenlet, "the dying hub's timeout was cancelled from another hub")
+	// The detector watches a greenlet the running loop resumed.
+	require.NoError(t, Sleep(bg, time.Millisecond))
+	taking.Store(true)
+	err = to.Start()
+	sawReleased := released.Load()
+	returned.Store(true)
+	require.NoError(t, err)
+	assert.True(t, sawReleased, "the timeout was taken over while the last hub's Destroy ran")
+	assert.True(t, to.Pending(), "armed on this hub")
+	require.NoError(t, to.Close())
+	assert.False(t, to.Pending())
+	require.NoError(t, h2.Destroy())
 }
 
 // A timeout started again after it fired or was cancelled gives a Context
