@@ -2,6 +2,7 @@ package socket
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"syscall"
@@ -279,14 +280,17 @@ func (c *Conn) SetNoDelay(noDelay bool) error {
 // Shared makes c goroutine-safe, for good, and returns it as a net.Conn: from then on every
 // method may be called from any goroutine with package net's semantics (see the package doc).
 // Shared itself may be called from any goroutine; call it before goroutines use c. On a socket
-// whose hub is destroyed it returns a net.Conn whose every method fails with an error matching
-// scheduler.ErrHubDestroyed.
+// whose hub is destroyed (which does not close it) it returns a net.Conn whose calls fail with
+// an error naming their op and matching scheduler.ErrHubDestroyed, and whose Close closes the
+// socket, as c.Close does: close one of them (after which its errors match net.ErrClosed too).
+// Its addresses are nil. On a nil Conn its calls fail with an error matching
+// scheduler.ErrNilArgument.
 func (c *Conn) Shared() net.Conn {
 	if c == nil {
-		return failed{errNilSocket("share")}
+		return failed{}
 	}
 	if err := c.share(); err != nil {
-		return failed{c.opErr("share", err)}
+		return failedShare(&c.sock, err, c.Close)
 	}
 	return c
 }
@@ -335,18 +339,55 @@ func Socketpair() (*Conn, *Conn, error) {
 }
 
 // failed is what Shared returns when it cannot share: a net.Conn, net.Listener and
-// net.PacketConn whose every method fails with err.
-type failed struct{ err error }
+// net.PacketConn whose calls fail with an error naming their own op and wrapping why sharing
+// failed (cause), and whose Close is the socket's own (a destroyed hub does not close a socket
+// that was not shared, so nothing else would close the fd of a caller that keeps only what
+// Shared returned). Once the socket is closing its errors match ErrClosed too. For a nil socket
+// (s nil) every call fails with errNilSocket.
+type failed struct {
+	s     *sock
+	cause error
+	close func() error
+}
 
-func (f failed) Read([]byte) (int, error)               { return 0, f.err }
-func (f failed) Write([]byte) (int, error)              { return 0, f.err }
-func (f failed) ReadFrom([]byte) (int, net.Addr, error) { return 0, nil, f.err }
-func (f failed) WriteTo([]byte, net.Addr) (int, error)  { return 0, f.err }
-func (f failed) Accept() (net.Conn, error)              { return nil, f.err }
-func (f failed) Close() error                           { return f.err }
+// failedShare is what Shared returns for s when share failed with cause; closeFn is the
+// socket's own Close.
+func failedShare(s *sock, cause error, closeFn func() error) failed {
+	return failed{s: s, cause: cause, close: closeFn}
+}
+
+// err is the error of op.
+func (f failed) err(op string) error {
+	switch {
+	case f.s == nil:
+		return errNilSocket(op)
+	case f.s.fd != nil && f.s.fd.ref.isClosing():
+		return f.s.opErr(op, fmt.Errorf("%w (%w)", ErrClosed, f.cause))
+	}
+	return f.s.opErr(op, f.cause)
+}
+
+func (f failed) Read([]byte) (int, error)               { return 0, f.err("read") }
+func (f failed) Write([]byte) (int, error)              { return 0, f.err("write") }
+func (f failed) ReadFrom([]byte) (int, net.Addr, error) { return 0, nil, f.err("read") }
+func (f failed) WriteTo([]byte, net.Addr) (int, error)  { return 0, f.err("write") }
+func (f failed) Accept() (net.Conn, error)              { return nil, f.err("accept") }
+func (f failed) SetDeadline(time.Time) error            { return f.err("set") }
+func (f failed) SetReadDeadline(time.Time) error        { return f.err("set") }
+func (f failed) SetWriteDeadline(time.Time) error       { return f.err("set") }
 func (f failed) Addr() net.Addr                         { return nil }
 func (f failed) LocalAddr() net.Addr                    { return nil }
 func (f failed) RemoteAddr() net.Addr                   { return nil }
-func (f failed) SetDeadline(time.Time) error            { return f.err }
-func (f failed) SetReadDeadline(time.Time) error        { return f.err }
-func (f failed) SetWriteDeadline(time.Time) error       { return f.err }
+
+// Close closes the socket as the socket's own Close does (the fd is closed when it returns; a
+// second Close fails with ErrClosed, which here also matches cause).
+func (f failed) Close() error {
+	if f.s == nil {
+		return errNilSocket("close")
+	}
+	err := f.close()
+	if oe, ok := err.(*net.OpError); ok && oe.Err == ErrClosed {
+		return f.err("close")
+	}
+	return err
+}

@@ -67,7 +67,9 @@
 // of the hub must not block that goroutine outside the hub (a channel receive, a call into
 // net/http's Server.Close) while another goroutine closes a shared socket; run such code through
 // scheduler.RunBlocking or the thread pool. When the hub is destroyed its shared sockets are
-// closed: later calls fail with an error matching net.ErrClosed.
+// closed: later calls fail with an error matching net.ErrClosed. Its other sockets stay open
+// until closed: Shared of one returns a net.Conn (Listener, PacketConn) whose calls fail with an
+// error matching scheduler.ErrHubDestroyed and whose Close closes the socket.
 //
 // # Errors
 //

@@ -341,10 +341,10 @@ func (l *Listener) SetDeadline(t time.Time) error {
 // be called from any goroutine (see Conn.Shared).
 func (l *Listener) Shared() net.Listener {
 	if l == nil {
-		return failed{errNilSocket("share")}
+		return failed{}
 	}
 	if err := l.share(); err != nil {
-		return failed{l.opErr("share", err)}
+		return failedShare(&l.sock, err, l.Close)
 	}
 	return l
 }

@@ -220,10 +220,10 @@ func (p *PacketConn) Write(b []byte) (int, error) {
 // Conn.Shared).
 func (p *PacketConn) Shared() net.PacketConn {
 	if p == nil {
-		return failed{errNilSocket("share")}
+		return failed{}
 	}
 	if err := p.share(); err != nil {
-		return failed{p.opErr("share", err)}
+		return failedShare(&p.sock, err, p.Close)
 	}
 	return p
 }
