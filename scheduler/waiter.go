@@ -36,7 +36,8 @@ type Waiter struct {
 func NewWaiter(label string) *Waiter { return &Waiter{hub: CurrentHub(), label: label} }
 
 // SetLabel sets what a greenlet blocked in Get is reported as waiting on.
-// A nil Waiter ignores it.
+// A nil Waiter ignores it. Hub-affine, unchecked: call it from a greenlet
+// of the waiter's hub, or before the Waiter is shared.
 func (w *Waiter) SetLabel(label string) {
 	if w != nil {
 		w.label = label
@@ -52,7 +53,8 @@ func (w *Waiter) Hub() *Hub {
 }
 
 // Ready reports whether a value or error was delivered and not yet consumed
-// by a waiting greenlet (false for a nil Waiter).
+// by a waiting greenlet (false for a nil Waiter). Hub-affine, unchecked: the
+// hub writes what it reads, so only the hub's greenlets may ask.
 func (w *Waiter) Ready() bool { return w != nil && w.has }
 
 // Switch delivers value: the greenlet blocked in Get resumes at once with it,
@@ -168,28 +170,33 @@ func (w *Waiter) deliver(value any, err error) {
 // error is thrown into the greenlet meanwhile (a *Timeout, GreenletExit from
 // Kill, a *LoopExitError when nothing can wake it) and ContextError's error
 // when ctx is done first. From a goroutine that is not a greenlet of the
-// waiter's hub, or from the hub itself, it returns ErrNotGreenlet; a nil
-// Waiter returns ErrNilArgument.
+// waiter's hub, or from the hub itself, it returns ErrNotGreenlet, a value
+// stored or not, and changes nothing; a nil Waiter or ctx returns
+// ErrNilArgument.
 func (w *Waiter) Get(ctx context.Context) (any, error) {
-	if w == nil {
+	if w == nil || ctx == nil {
 		return nil, opErr("Waiter.Get", ErrNilArgument)
 	}
-	if w.has {
-		return w.value, w.err
-	}
-	if ctx == nil {
-		return nil, opErr("Waiter.Get", ErrNilArgument)
-	}
-	// One context lookup serves both binding and the affinity check.
+	// One context lookup serves both binding and the affinity check, which
+	// comes before anything of the waiter is read or written (a stored
+	// value is its hub's state too); a goroutine that is no greenlet does
+	// not even read the hub, which a greenlet may be binding.
 	c := currentCtx()
-	h := w.hub
-	if h == nil && c != nil {
-		h = c.hub
-		w.hub = h
+	var h *Hub
+	if c != nil {
+		if h = w.hub; h == nil {
+			h = c.hub
+		}
 	}
 	c, err := h.mayBlock(c, "Waiter.Get")
 	if err != nil {
 		return nil, err
+	}
+	if w.hub == nil {
+		w.hub = h
+	}
+	if w.has {
+		return w.value, w.err
 	}
 	if w.waiting != nil {
 		return nil, opErr("Waiter.Get", ErrConcurrentUse)

@@ -191,3 +191,49 @@ func TestWakerTakenOverWhileItsHubIsDestroyed(t *testing.T) {
 	assert.True(t, sawReleased, "the Waker was taken over while the last hub's Destroy ran")
 	require.NoError(t, h2.Destroy())
 }
+
+// Get checks its caller before it looks at the waiter: a plain goroutine,
+// or the hub greenlet, gets ErrNotGreenlet naming Waiter.Get even when a
+// value is stored, and the value stays for the waiter's greenlet. Before,
+// a stored value was returned to anyone: with the hub storing values
+// meanwhile, -race reported it.
+func TestWaiterGetWithAStoredValueChecksTheCallerFirst(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		w := NewWaiter("")
+		h.RunCallback(func() { w.Switch(1) })
+		require.NoError(t, Sleep(bg, 0))
+		require.True(t, w.Ready())
+
+		var hubErr error
+		h.RunCallback(func() { _, hubErr = w.Get(bg) })
+		require.NoError(t, Sleep(bg, 0))
+		require.ErrorIs(t, hubErr, ErrNotGreenlet)
+
+		busy := NewWaiter("")
+		var got any
+		var goErr error
+		var asked, stop, done atomic.Bool
+		go func() {
+			defer done.Store(true)
+			got, goErr = w.Get(bg)
+			asked.Store(true)
+			for !stop.Load() {
+				_, _ = busy.Get(bg)
+			}
+		}()
+		pollHub(t, asked.Load)
+		require.ErrorIs(t, goErr, ErrNotGreenlet)
+		assert.Contains(t, goErr.Error(), "Waiter.Get")
+		assert.Nil(t, got)
+
+		for i := range 100 {
+			h.RunCallback(func() { busy.Switch(i) })
+			require.NoError(t, Sleep(bg, 0))
+		}
+		stop.Store(true)
+		pollHub(t, done.Load)
+		v, err := w.Get(bg)
+		require.NoError(t, err)
+		assert.Equal(t, 1, v)
+	})
+}
