@@ -101,14 +101,21 @@ func (h *Hub) SwitchEach(next func() (*Waiter, any)) {
 	if next == nil {
 		return
 	}
-	onHub := h != nil && h.hubC != nil && h.hubC.goid.Load() == goid.Get()
+	if h == nil || h.hubC == nil || h.hubC.goid.Load() != goid.Get() {
+		// Not on the hub: a waiter's state is not the caller's to read
+		// (it may be a plain goroutine); Switch checks and defers.
+		for w, v := next(); w != nil; w, v = next() {
+			w.Switch(v)
+		}
+		return
+	}
 	for {
 		w, v := next()
 		if w == nil {
 			return
 		}
 		t := w.waiting
-		if !onHub || t == nil || w.hub != h {
+		if t == nil || w.hub != h {
 			w.Switch(v)
 			continue
 		}

@@ -237,3 +237,49 @@ func TestWaiterGetWithAStoredValueChecksTheCallerFirst(t *testing.T) {
 		assert.Equal(t, 1, v)
 	})
 }
+
+// SwitchEach called from a plain goroutine hands each waiter to Switch,
+// which posts the wake-up, without reading the waiter first: the greenlet
+// waiting on it writes that state on the hub's goroutine. Before, it read
+// the waiting greenlet of each waiter before it looked where it ran: -race
+// reported it.
+func TestSwitchEachFromAGoroutineReadsNoWaiter(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		var about atomic.Pointer[Waiter]
+		var round atomic.Int64
+		var stop, done atomic.Bool
+		go func() {
+			defer done.Store(true)
+			for !stop.Load() {
+				w := about.Swap(nil)
+				if w == nil {
+					runtime.Gosched()
+					continue
+				}
+				sent := false
+				h.SwitchEach(func() (*Waiter, any) {
+					if sent {
+						return nil, nil
+					}
+					sent = true
+					return w, round.Load()
+				})
+			}
+		}()
+		defer func() {
+			stop.Store(true)
+			pollHub(t, done.Load)
+		}()
+		for i := range int64(20) {
+			round.Store(i)
+			w := NewWaiter("")
+			g := Spawn(func() (any, error) {
+				about.Store(w) // before Get writes the waiting greenlet
+				return w.Get(bg)
+			})
+			v, err := g.Get(within(t, 10*time.Second))
+			require.NoError(t, err)
+			assert.Equal(t, i, v)
+		}
+	})
+}
