@@ -3,6 +3,7 @@ package socket
 import (
 	"context"
 	"net"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -75,10 +76,20 @@ func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.
 	case cur.InHub():
 		return nil, opError("dial", network, d.LocalAddr, nil, scheduler.ErrNotGreenlet)
 	}
-	// A greenlet of another hub: dial on a goroutine while it waits cooperatively.
+	// A greenlet of another hub: dial on a goroutine while it waits cooperatively. The dial's
+	// own error (own) is already its *net.OpError, with the remote address; only RunBlocking's
+	// (a kill, ctx) is wrapped here.
+	var own atomic.Pointer[net.OpError]
 	c, err := runBlockingOwned(ctx, func() (net.Conn, error) {
-		return d.dial(ctx, d.Hub, true, network, address)
+		c, err := d.dial(ctx, d.Hub, true, network, address)
+		if oe, ok := err.(*net.OpError); ok {
+			own.Store(oe)
+		}
+		return c, err
 	})
+	if oe, ok := err.(*net.OpError); ok && oe == own.Load() {
+		return nil, err
+	}
 	if err != nil {
 		return nil, opError("dial", network, d.LocalAddr, nil, err)
 	}

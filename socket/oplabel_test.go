@@ -2,7 +2,10 @@ package socket_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net"
+	"syscall"
 	"testing"
 	"time"
 
@@ -101,4 +104,30 @@ func assertListenTimeout(t *testing.T, what string, err error) {
 	if assert.ErrorAs(t, err, &oe, what) {
 		assert.Equal(t, "listen", oe.Op, what)
 	}
+}
+
+// TestDialFromAnotherHubIsOneOpError: a dial with Dialer.Hub from a greenlet of another hub,
+// which dials on a goroutine, wrapped the dial's *net.OpError in a second one ("dial tcp: dial
+// tcp 127.0.0.1:1: connect: ...") without the remote address; it now fails with the same
+// single *net.OpError as a dial from a goroutine, and errors.Is still matches the cause.
+func TestDialFromAnotherHubIsOneOpError(t *testing.T) {
+	h, stop := hubOnGoroutine(t)
+	defer stop()
+	d := socket.Dialer{Hub: h}
+	const refused = "127.0.0.1:1"
+	_, direct := d.DialContext(testctx.Within(t, 5*time.Second), "tcp", refused)
+	require.ErrorIs(t, direct, syscall.ECONNREFUSED)
+	run(t, func() error {
+		_, err := d.DialContext(testctx.Within(t, 5*time.Second), "tcp", refused)
+		assert.ErrorIs(t, err, syscall.ECONNREFUSED)
+		assert.Equal(t, direct.Error(), err.Error())
+		var oe *net.OpError
+		require.ErrorAs(t, err, &oe)
+		assert.Equal(t, "dial", oe.Op)
+		assert.Equal(t, "tcp", oe.Net)
+		assert.Equal(t, refused, fmt.Sprint(oe.Addr), "the remote address")
+		var inner *net.OpError
+		assert.False(t, errors.As(oe.Err, &inner), "one *net.OpError: %v", err)
+		return nil
+	})
 }
