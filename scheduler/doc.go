@@ -16,11 +16,12 @@
 // is the goroutine-safe way in; each package's doc names its other
 // goroutine-safe calls. The check lives in one place (Hub.Check,
 // Hub.CheckWait and Binding), which every package uses. Greenlet.Context,
-// Timeout.Context and Timeout.Fired are goroutine-safe: a greenlet may hand
-// its context to a plain goroutine, which may be the first to ask for it. A greenlet that
-// finished on a hub since destroyed belongs to no hub any more: its result
-// is final, its Get, Join and TryGet return it from any goroutine, and its
-// Kill, KillAsync and KillAll do nothing there, as for any dead greenlet.
+// Timeout.Context, Timeout.Fired and Timeout.Pending are goroutine-safe: a
+// greenlet may hand its context to a plain goroutine, which may be the
+// first to ask for it. A greenlet that finished on a hub since destroyed
+// belongs to no hub any more: its result is final, its Get, Join and
+// TryGet return it from any goroutine, and its Kill, KillAsync and KillAll
+// do nothing there, as for any dead greenlet.
 //
 // # Waiting
 //

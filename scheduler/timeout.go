@@ -33,7 +33,7 @@ type Timeout struct {
 	timer  *hubTimer
 	// ctxSt is the state of the run and of its Context (context.go): any
 	// goroutine may make the Context and read whether the run fired (the
-	// ctxFired bit, Fired), the hub ends the run.
+	// ctxFired bit, Fired) or ended (Pending), the hub ends the run.
 	ctxSt atomic.Uint32
 	ctx   lazyCtx
 }
@@ -104,6 +104,10 @@ func (t *Timeout) Start() error {
 	_ = h.loop.UpdateNow()
 	ht, err := h.getTimerPri(t.d, t.fire, true)
 	if err != nil {
+		// Nothing will fire the run begun above: it ends, as after a
+		// Cancel, so that Pending does not report it armed.
+		t.target, t.task, t.link = nil, nil, nil
+		t.endCtx(ctxStop)
 		return opErr("Timeout.Start", err)
 	}
 	t.timer = ht
@@ -188,10 +192,19 @@ func (t *Timeout) cancel(op string) error {
 // greenlet of the timeout's hub it returns an error matching ErrNotGreenlet.
 func (t *Timeout) Close() error { return t.cancel("Timeout.Close") }
 
-// Pending reports whether the timeout is armed (not once its hub was
-// destroyed: its timer went with the loop).
+// Pending reports whether the timeout is armed: started with a duration
+// that fires, and neither fired nor cancelled since (nor its hub destroyed:
+// its timer went with the loop). Goroutine-safe, as Fired: it reads the
+// run's state word and the timeout's hub, not the timer, which only the
+// hub touches.
 func (t *Timeout) Pending() bool {
-	return t != nil && t.timer != nil && !t.bound.p.Load().destroyed.Load()
+	// A run is armed exactly while it has not ended (the timer goes back
+	// as the end is set) for a duration Start arms a timer for.
+	if t == nil || t.d < 0 || t.ctxSt.Load()&(ctxFired|ctxStop) != 0 {
+		return false
+	}
+	h := t.bound.p.Load() // nil until the first Start
+	return h != nil && !h.destroyed.Load()
 }
 
 // Fired reports whether the timeout went off since it was last started.

@@ -355,6 +355,70 @@ func TestTimeoutFiredAskedFromAGoroutine(t *testing.T) {
 	})
 }
 
+// Pending may be asked from any goroutine: a plain goroutine sees a
+// timeout pending once it was started, and not once it was cancelled or
+// fired, nor for one that never fires or was never started, and asking
+// while the hub starts, cancels and fires timeouts is no data race. Before,
+// Pending read the timer the hub writes: -race reported it.
+func TestTimeoutPendingAskedFromAGoroutine(t *testing.T) {
+	var left *Timeout
+	withHub(t, func(*Hub, *bytes.Buffer) {
+		long := NewTimeout(time.Hour, nil)
+		short := NewTimeout(time.Millisecond, nil)
+		never := NewTimeout(-1, nil)
+		var asked, answered atomic.Int64
+		var longP, shortP, neverP, stop, done atomic.Bool
+		go func() {
+			defer done.Store(true)
+			for !stop.Load() {
+				n := asked.Load()
+				longP.Store(long.Pending())
+				shortP.Store(short.Pending())
+				neverP.Store(never.Pending())
+				answered.Store(n)
+			}
+		}()
+		// seen has the goroutine look again and returns what it saw.
+		seen := func() (l, s bool) {
+			n := asked.Add(1)
+			pollHub(t, func() bool { return answered.Load() >= n })
+			return longP.Load(), shortP.Load()
+		}
+		l, sh := seen()
+		assert.False(t, l, "never started")
+		assert.False(t, sh, "never started")
+
+		require.NoError(t, long.Start())
+		require.NoError(t, never.Start())
+		l, _ = seen()
+		assert.True(t, l, "started")
+		assert.False(t, neverP.Load(), "a negative timeout is never armed")
+		long.Cancel()
+		l, _ = seen()
+		assert.False(t, l, "cancelled")
+
+		require.NoError(t, short.Start())
+		require.ErrorIs(t, Sleep(bg, time.Second), short)
+		_, sh = seen()
+		assert.False(t, sh, "fired")
+
+		for range 50 {
+			require.NoError(t, long.Start())
+			require.NoError(t, short.Start())
+			require.ErrorIs(t, Sleep(bg, time.Second), short)
+			long.Cancel()
+		}
+		require.NoError(t, long.Start())
+		l, sh = seen()
+		assert.True(t, l)
+		assert.False(t, sh)
+		stop.Store(true)
+		pollHub(t, done.Load)
+		left = long
+	})
+	assert.False(t, left.Pending(), "its timer went with the destroyed hub's loop")
+}
+
 // A Timeout started from a hub callback raises nothing when it fires (the
 // hub is not a greenlet to interrupt), but sets Fired and cancels its
 // Context, as Start's doc says.
