@@ -375,9 +375,24 @@ func (f failed) Accept() (net.Conn, error)              { return nil, f.err("acc
 func (f failed) SetDeadline(time.Time) error            { return f.err("set") }
 func (f failed) SetReadDeadline(time.Time) error        { return f.err("set") }
 func (f failed) SetWriteDeadline(time.Time) error       { return f.err("set") }
-func (f failed) Addr() net.Addr                         { return nil }
-func (f failed) LocalAddr() net.Addr                    { return nil }
-func (f failed) RemoteAddr() net.Addr                   { return nil }
+
+// Addr, LocalAddr and RemoteAddr are the socket's (nil for a nil socket): code that logs
+// RemoteAddr().String() of any net.Conn must not panic on this one.
+func (f failed) Addr() net.Addr { return f.LocalAddr() }
+
+func (f failed) LocalAddr() net.Addr {
+	if f.s == nil {
+		return nil
+	}
+	return f.s.local()
+}
+
+func (f failed) RemoteAddr() net.Addr {
+	if f.s == nil {
+		return nil
+	}
+	return f.s.remote()
+}
 
 // Close closes the socket as the socket's own Close does (the fd is closed when it returns; a
 // second Close fails with ErrClosed, which here also matches cause).

@@ -132,6 +132,38 @@ func TestSharedOfDestroyedHubPacketConn(t *testing.T) {
 	assertNoNewFDs(t, before)
 }
 
+// TestSharedOfDestroyedHubKeepsAddresses: what Shared returns for a socket of a destroyed hub
+// reports the socket's addresses. It returned nil ones, and net/http's server, like much code
+// that logs a connection, calls RemoteAddr().String().
+func TestSharedOfDestroyedHubKeepsAddresses(t *testing.T) {
+	var ln *socket.Listener
+	var c, s *socket.Conn
+	run(t, func() error {
+		var err error
+		if ln, err = socket.Listen("tcp", "127.0.0.1:0"); err != nil {
+			return err
+		}
+		dc, err := socket.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			return err
+		}
+		c, _ = dc.(*socket.Conn)
+		ac, err := ln.Accept()
+		s, _ = ac.(*socket.Conn)
+		return err
+	})
+	require.NotNil(t, c)
+	require.NotNil(t, s)
+	l, cc := ln.Shared(), c.Shared()
+	assert.Equal(t, ln.Addr().String(), l.Addr().String())
+	assert.Equal(t, c.LocalAddr().String(), cc.LocalAddr().String())
+	assert.Equal(t, c.RemoteAddr().String(), cc.RemoteAddr().String())
+	assert.Equal(t, s.LocalAddr().String(), cc.RemoteAddr().String())
+	for _, x := range []interface{ Close() error }{l, cc, s} {
+		require.NoError(t, x.Close())
+	}
+}
+
 // TestSharedOfNilSocketNamesOps: what Shared returns for a nil socket fails every call with
 // its own op and scheduler.ErrNilArgument.
 func TestSharedOfNilSocketNamesOps(t *testing.T) {

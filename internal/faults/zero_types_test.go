@@ -422,7 +422,7 @@ var zeroTypes = map[string]ztype{
 	"socket.failed": {made: failedConn, methods: merge(
 		names("Accept Close Read ReadFrom SetDeadline SetReadDeadline SetWriteDeadline Write WriteTo",
 			everywhere(fails(is(scheduler.ErrHubDestroyed)))),
-		names("Addr LocalAddr RemoteAddr", everywhere(zeroResult)),
+		names("Addr LocalAddr RemoteAddr", everywhere(usable)),
 	)},
 
 	"subprocess.Cmd": {typ: reflect.TypeFor[subprocess.Cmd](), methods: merge(
