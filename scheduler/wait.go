@@ -237,17 +237,16 @@ func JoinAll[G Joinable](ctx context.Context, gs []G) ([]G, error) {
 // all of them are dead or ctx is done. Greenlets that finished on a hub
 // since destroyed are skipped, as Kill skips them, and may be mixed with
 // the greenlets of one live hub; the others must all be greenlets of the
-// caller's hub, as for Kill.
+// caller's hub, as for Kill. The hub greenlet, which must not block, may
+// kill greenlets that never ran; with one running it gets ErrNotGreenlet,
+// and a refused call kills none.
 func KillAll[G Killable](ctx context.Context, gs []G, err error) error {
 	if ctx == nil {
 		return opErr("KillAll", ErrNilArgument)
 	}
-	h, need, err, kerr := killAllPrepare(gs, err)
+	h, need, err, kerr := killAllPrepare(gs, err, true)
 	if kerr != nil || len(need) == 0 {
 		return kerr
-	}
-	if cerr := h.checkWait("KillAll"); cerr != nil {
-		return cerr
 	}
 	w := &Waiter{hub: h, label: "killall"}
 	h.RunCallback(func() {
@@ -268,7 +267,7 @@ func KillAll[G Killable](ctx context.Context, gs []G, err error) error {
 // KillAllAsync is KillAll without the wait (gevent.killall with
 // block=False).
 func KillAllAsync[G Killable](gs []G, err error) error {
-	h, need, err, kerr := killAllPrepare(gs, err)
+	h, need, err, kerr := killAllPrepare(gs, err, false)
 	if kerr != nil || len(need) == 0 {
 		return kerr
 	}
@@ -276,37 +275,31 @@ func KillAllAsync[G Killable](gs []G, err error) error {
 	return nil
 }
 
-// killAllPrepare checks a KillAll call, kills the greenlets that have not
-// started and returns those that need the error thrown in, with the error
-// to throw.
-func killAllPrepare[G Killable](gs []G, err error) (*Hub, []*task, error, error) {
+// killAllPrepare checks a KillAll call (one that waits for the greenlets
+// with block set), kills the greenlets that have not started and returns
+// those that need the error thrown in, with the error to throw. A refused
+// call kills nothing.
+func killAllPrepare[G Killable](gs []G, err error, block bool) (*Hub, []*task, error, error) {
 	if err == nil {
 		err = ErrGreenletExit
 	}
 	if len(gs) == 0 {
 		return nil, nil, err, nil
 	}
-	var h *Hub
 	c := currentCtx()
-	for _, g := range gs {
-		t := g.base()
-		if t == nil {
-			return nil, nil, err, opErr("KillAll of a nil greenlet", ErrNilArgument)
-		}
-		if t.hub.final(c) && t.ready {
-			continue // refused at Spawn, or finished on a hub since destroyed
-		}
-		if h == nil {
-			h = t.hub
-		} else if t.hub != h {
-			return nil, nil, err, opErr("KillAll over greenlets of several hubs", ErrNotGreenlet)
-		}
-	}
-	if h == nil {
-		return nil, nil, err, nil
+	h, kerr := killAllHub(gs, c)
+	if kerr != nil || h == nil {
+		return nil, nil, err, kerr
 	}
 	if _, cerr := h.affine(c, "KillAll"); cerr != nil {
 		return nil, nil, err, cerr
+	}
+	if block {
+		// Only a greenlet running now is waited for: the hub greenlet may
+		// still kill greenlets that never ran, as Kill may.
+		if _, cerr := h.mayBlock(c, "KillAll"); cerr != nil && killAllWaits(gs, h) {
+			return nil, nil, err, cerr
+		}
 	}
 	var need []*task
 	for _, g := range gs {
@@ -316,6 +309,40 @@ func killAllPrepare[G Killable](gs []G, err error) (*Hub, []*task, error, error)
 		}
 	}
 	return h, need, err, nil
+}
+
+// killAllHub returns the hub of the greenlets of gs that KillAll kills, nil
+// when every one is final (refused at Spawn, or finished on a hub since
+// destroyed) for caller c.
+func killAllHub[G Killable](gs []G, c *gctx) (*Hub, error) {
+	var h *Hub
+	for _, g := range gs {
+		t := g.base()
+		if t == nil {
+			return nil, opErr("KillAll of a nil greenlet", ErrNilArgument)
+		}
+		if t.hub.final(c) && t.ready {
+			continue
+		}
+		if h == nil {
+			h = t.hub
+		} else if t.hub != h {
+			return nil, opErr("KillAll over greenlets of several hubs", ErrNotGreenlet)
+		}
+	}
+	return h, nil
+}
+
+// killAllWaits reports whether KillAll of gs, whose live greenlets are all
+// h's, has one to wait for: one that runs now (the others are dead, or die
+// before they start).
+func killAllWaits[G Killable](gs []G, h *Hub) bool {
+	for _, g := range gs {
+		if t := g.base(); t.hub == h && t.state == stRunning && !t.ready {
+			return true
+		}
+	}
+	return false
 }
 
 // throwAll throws err into every task of need that still runs, ending its

@@ -32,6 +32,36 @@ func TestKillAll(t *testing.T) {
 	})
 }
 
+// KillAll from the hub greenlet, which must not block, is refused before it
+// kills anything when one of the greenlets runs (it would have to wait for
+// it), as Kill of that greenlet is; greenlets that never ran it may kill
+// from there, as Kill may. Before, it killed the greenlets that never ran
+// and only then refused the wait.
+func TestKillAllFromTheHubIsRefusedBeforeItKills(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		running := Go(func() error { return Sleep(bg, time.Hour) })
+		require.NoError(t, Sleep(bg, 0))
+		unstarted := New(func() (struct{}, error) { return struct{}{}, nil })
+		both := []*Greenlet[struct{}]{unstarted, running}
+
+		var refused, allowed error
+		h.RunCallback(func() { refused = KillAll(bg, both, nil) })
+		require.NoError(t, Sleep(bg, 0))
+		require.ErrorIs(t, refused, ErrNotGreenlet)
+		assert.Contains(t, refused.Error(), "KillAll")
+		assert.False(t, unstarted.Dead(), "the refused KillAll killed a greenlet")
+		assert.False(t, running.Dead())
+
+		h.RunCallback(func() { allowed = KillAll(bg, both[:1], nil) })
+		require.NoError(t, Sleep(bg, 0))
+		require.NoError(t, allowed)
+		assert.True(t, unstarted.Dead())
+
+		require.NoError(t, KillAll(bg, both, nil))
+		assert.True(t, running.Dead())
+	})
+}
+
 func TestWaitAndIWait(t *testing.T) {
 	withHub(t, func(h *Hub, _ *bytes.Buffer) {
 		mk := func(name string, d time.Duration) *Greenlet[string] {
