@@ -194,7 +194,8 @@ func (g *Greenlet[T]) Unlink(id LinkID) {
 	}
 }
 
-// UnlinkAll removes every link.
+// UnlinkAll removes every link; a call from a goroutine that is not on the
+// greenlet's hub is ignored, as Unlink's. Hub-affine.
 func (g *Greenlet[T]) UnlinkAll() {
 	if g != nil {
 		g.task.UnlinkAll()

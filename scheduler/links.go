@@ -46,8 +46,11 @@ func (t *task) Unlink(id LinkID) {
 // HasLinks reports whether links are registered and not yet called.
 func (t *task) HasLinks() bool { return len(t.links) > 0 }
 
-// UnlinkAll removes every link.
+// UnlinkAll is Greenlet.UnlinkAll, less the nil check.
 func (t *task) UnlinkAll() {
+	if t.hub.check("Greenlet.UnlinkAll") != nil {
+		return
+	}
 	clear(t.links)
 	t.links = t.links[:0]
 }

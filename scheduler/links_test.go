@@ -86,3 +86,33 @@ func TestRefusedGreenletIsReadyForWaitAndLinks(t *testing.T) {
 		require.NoError(t, g.Join(bg))
 	})
 }
+
+// UnlinkAll from a goroutine that is not on the greenlet's hub removes
+// nothing, as Unlink from there: the links are the hub's and still run.
+// Before, it cleared them from anywhere, racing with the hub.
+func TestUnlinkAllFromAGoroutineRemovesNothing(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		gate := NewWaiter("gate")
+		g := Go(func() error { _, err := gate.Get(bg); return err })
+		ran := false
+		g.Rawlink(func(Linkable) { ran = true })
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			g.UnlinkAll()
+		}()
+		<-done
+		assert.True(t, g.HasLinks(), "UnlinkAll from a goroutine removed the links")
+		gate.Switch(nil)
+		require.NoError(t, g.Join(bg))
+		require.NoError(t, Sleep(bg, 0))
+		assert.True(t, ran, "the link did not run")
+
+		g2 := Go(func() error { return nil })
+		g2.Rawlink(func(Linkable) { t.Error("a link removed by UnlinkAll ran") })
+		g2.UnlinkAll()
+		assert.False(t, g2.HasLinks())
+		require.NoError(t, g2.Join(bg))
+		require.NoError(t, Sleep(bg, 0))
+	})
+}
