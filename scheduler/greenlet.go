@@ -222,9 +222,13 @@ func (g *Greenlet[T]) adopt() {
 	}
 }
 
-// startOrRefuse starts g, or makes it dead with the error Start returned.
+// startOrRefuse starts g, just made by the caller, or makes it dead with
+// the error Start returned. A nil body is refused first, wherever the
+// caller runs: g is still the caller's own to read.
 func (g *Greenlet[T]) startOrRefuse() *Greenlet[T] {
-	if err := g.Start(); err != nil {
+	if !g.hasBody() {
+		g.refuse(opErr("Greenlet.Start", ErrNilArgument))
+	} else if err := g.Start(); err != nil {
 		g.refuse(err)
 	}
 	return g
@@ -251,7 +255,9 @@ func Spawn[T any](fn func() (T, error)) *Greenlet[T] {
 // outside a greenlet it is dead at once, as with Spawn.
 func SpawnLater[T any](d time.Duration, fn func() (T, error)) *Greenlet[T] {
 	g := New(fn)
-	if err := g.StartLater(d); err != nil {
+	if fn == nil {
+		g.refuse(opErr("Greenlet.StartLater", ErrNilArgument))
+	} else if err := g.StartLater(d); err != nil {
 		g.refuse(err)
 	}
 	return g
@@ -400,18 +406,33 @@ func (t *task) StartLater(d time.Duration) error {
 	return nil
 }
 
-// startable binds an unbound greenlet to the caller's hub and checks that
-// the caller may start it.
+// startable checks that the caller may start the greenlet, and then binds
+// an unbound one to the caller's hub. The body and the state are the hub's:
+// they are read only once the caller was checked (a goroutine that is no
+// greenlet does not even read the greenlet's hub, which a greenlet may be
+// binding).
 func (t *task) startable(op string) error {
-	if t.impl == nil || (!t.impl.hasBody() && t.state == stNew) {
-		return opErr(op, ErrNilArgument)
+	if t.impl == nil {
+		return opErr(op, ErrNilArgument) // the zero Greenlet
 	}
 	c := currentCtx()
-	if t.hub == nil && c != nil {
-		t.bindTo(c.hub)
+	if c == nil {
+		return opErr(op, ErrNotGreenlet)
 	}
-	_, err := t.hub.affine(c, op)
-	return err
+	h := t.hub
+	if h == nil {
+		h = c.hub
+	}
+	if _, err := h.affine(c, op); err != nil {
+		return err
+	}
+	if !t.impl.hasBody() && t.state == stNew {
+		return opErr(op, ErrNilArgument)
+	}
+	if t.hub == nil {
+		t.bindTo(h)
+	}
+	return nil
 }
 
 // startTask runs on the hub: it hands the task to a worker greenlet.

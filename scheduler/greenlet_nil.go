@@ -126,10 +126,10 @@ func (g *Greenlet[T]) KillAsync(err error) error {
 
 // Start schedules the greenlet to start in the next drain of the hub's
 // callbacks; it does nothing if it was started or killed already. It
-// returns ErrNotGreenlet outside a greenlet of the greenlet's hub and
-// ErrNilArgument for a greenlet made with a nil body (and for the zero
-// Greenlet, which has none).
-// A nil Greenlet returns ErrNilArgument.
+// returns ErrNotGreenlet outside a greenlet of the greenlet's hub, before
+// it reads anything the hub writes, and ErrNilArgument for a greenlet made
+// with a nil body (and, from anywhere, for the zero Greenlet, which has
+// none). A nil Greenlet returns ErrNilArgument.
 func (g *Greenlet[T]) Start() error {
 	if g == nil {
 		return opErr("Greenlet.Start", ErrNilArgument)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -141,5 +142,45 @@ func TestNilGreenletLifecycleMethods(t *testing.T) {
 			require.NotPanics(t, func() { err = fn() }, name)
 			assert.ErrorIs(t, err, ErrNilArgument, name)
 		}
+	})
+}
+
+// Start and StartLater check their caller before they read the greenlet's
+// body or state, which the hub writes as the greenlet runs: a plain
+// goroutine starting greenlets the hub is running gets ErrNotGreenlet and
+// reads nothing. Before, the nil-body check read both first: -race
+// reported it.
+func TestStartFromAGoroutineChecksTheCallerFirst(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		var cur atomic.Pointer[Greenlet[struct{}]]
+		var other atomic.Value
+		var stop, done atomic.Bool
+		go func() {
+			defer done.Store(true)
+			for !stop.Load() {
+				g := cur.Load()
+				if g == nil {
+					runtime.Gosched()
+					continue
+				}
+				for _, err := range []error{g.Start(), g.StartLater(time.Hour)} {
+					if !errors.Is(err, ErrNotGreenlet) {
+						other.CompareAndSwap(nil, fmt.Sprint(err))
+					}
+				}
+			}
+		}()
+		for range 50 {
+			g := Go(func() error { return Sleep(bg, 0) })
+			cur.Store(g)
+			require.NoError(t, g.Join(bg))
+		}
+		stop.Store(true)
+		pollHub(t, done.Load)
+		assert.Nil(t, other.Load(), "a Start from a goroutine was not refused as not the hub's")
+		err := New(func() (int, error) { return 0, nil }).Start()
+		require.NoError(t, err)
+		_, err = Spawn[int](nil).Get(bg)
+		assert.ErrorIs(t, err, ErrNilArgument)
 	})
 }
