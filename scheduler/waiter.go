@@ -61,7 +61,11 @@ func (w *Waiter) Ready() bool { return w != nil && w.has }
 // or, if nobody waits yet, the value is stored for the next Get. Meant to be
 // called on the hub (callbacks, watcher callbacks); called from another
 // greenlet of the hub it is deferred to a hub callback, because switching
-// into a greenlet from a greenlet would leave the caller unscheduled.
+// into a greenlet from a greenlet would leave the caller unscheduled; from
+// any other goroutine it is posted to the waiter's hub (Hub.Post: dropped
+// once that hub is destroyed). A Waiter bound to no hub yet has nowhere to
+// post to: off any hub the value is stored as is, which is safe only while
+// no greenlet uses the Waiter (NewWaiter on a hub binds it at once).
 //
 // On the hub with a greenlet waiting, the common case (a callback or a
 // watcher waking a greenlet), the switch is made right here, so the hub
