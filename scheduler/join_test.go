@@ -102,18 +102,7 @@ func TestKillVariants(t *testing.T) {
 // from a plain goroutine, as Value and Err do. Before, they returned
 // ErrNotGreenlet there. A greenlet that never finished is still refused.
 func TestFinishedGreenletOfADestroyedHubGivesItsResult(t *testing.T) {
-	boom := errors.New("boom")
-	var ok, failed, killed, unstarted *Greenlet[int]
-	require.NoError(t, Main(func() error {
-		CurrentHub().SetErrorOutput(io.Discard)
-		ok = Spawn(func() (int, error) { return 42, nil })
-		failed = Spawn(func() (int, error) { return 0, boom })
-		killed = Spawn(func() (int, error) { return 7, Sleep(bg, time.Hour) })
-		unstarted = New(func() (int, error) { return 1, nil })
-		_, err := Wait(bg, []*Greenlet[int]{ok, failed}, 0)
-		return err
-	}))
-	require.True(t, killed.Ready(), "Destroy killed it")
+	ok, failed, killed, unstarted, boom := greenletsOfADestroyedHub(t)
 	check := func(where string) {
 		v, err := ok.Get(bg)
 		assert.NoError(t, err, where)
@@ -186,18 +175,7 @@ func TestFinishedGreenletResultWhileItsHubIsDestroyed(t *testing.T) {
 // Kill, KillAsync and KillAll returned ErrNotGreenlet there. A greenlet
 // that never finished is still refused.
 func TestKillOfAFinishedGreenletOfADestroyedHubDoesNothing(t *testing.T) {
-	boom := errors.New("boom")
-	var ok, failed, killed, unstarted *Greenlet[int]
-	require.NoError(t, Main(func() error {
-		CurrentHub().SetErrorOutput(io.Discard)
-		ok = Spawn(func() (int, error) { return 42, nil })
-		failed = Spawn(func() (int, error) { return 0, boom })
-		killed = Spawn(func() (int, error) { return 7, Sleep(bg, time.Hour) })
-		unstarted = New(func() (int, error) { return 1, nil })
-		_, err := Wait(bg, []*Greenlet[int]{ok, failed}, 0)
-		return err
-	}))
-	require.True(t, killed.Ready(), "Destroy killed it")
+	ok, failed, killed, unstarted, boom := greenletsOfADestroyedHub(t)
 	dead := []*Greenlet[int]{ok, failed, killed}
 	check := func(where string) {
 		for _, g := range dead {
@@ -269,4 +247,23 @@ func TestKillOfAFinishedGreenletWhileItsHubIsDestroyed(t *testing.T) {
 	assert.Equal(t, 42, pair[0].Value())
 	assert.NoError(t, pair[1].Err(), "killed by Destroy, not by the late kills")
 	wait()
+}
+
+// greenletsOfADestroyedHub runs a hub (Main) until ok returned 42 and failed
+// returned boom, then destroys it, which kills killed (asleep) and leaves
+// unstarted (made, never started) as it was.
+func greenletsOfADestroyedHub(t *testing.T) (ok, failed, killed, unstarted *Greenlet[int], boom error) {
+	t.Helper()
+	boom = errors.New("boom")
+	require.NoError(t, Main(func() error {
+		CurrentHub().SetErrorOutput(io.Discard)
+		ok = Spawn(func() (int, error) { return 42, nil })
+		failed = Spawn(func() (int, error) { return 0, boom })
+		killed = Spawn(func() (int, error) { return 7, Sleep(bg, time.Hour) })
+		unstarted = New(func() (int, error) { return 1, nil })
+		_, err := Wait(bg, []*Greenlet[int]{ok, failed}, 0)
+		return err
+	}))
+	require.True(t, killed.Ready(), "Destroy killed it")
+	return ok, failed, killed, unstarted, boom
 }

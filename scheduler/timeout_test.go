@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -175,39 +174,19 @@ func TestTimeoutArmedAtDestroyRestartsOnNextHub(t *testing.T) {
 // detector to report it. Before, both went ahead at once.
 func TestTimeoutTakenOverWhileItsHubIsDestroyed(t *testing.T) {
 	var to *Timeout
-	var taking, stalled, returned, released atomic.Bool
+	var o takeover
 	h1, wait := otherHub(t, func(*Hub) error {
 		to = startTimeout(t, time.Hour)
 		Go(func() error {
-			defer func() {
-				deadline := time.Now().Add(10 * time.Second)
-				for !(taking.Load() && (stalled.Load() || returned.Load())) && time.Now().Before(deadline) {
-					runtime.Gosched()
-				}
-				to.Cancel()
-				released.Store(true)
-			}()
+			defer o.hold(func() { to.Cancel() })
 			return Sleep(bg, time.Hour)
 		})
 		return Sleep(bg, 0) // the greenlet sleeps; Main destroys the hub
 	})
 	defer wait()
-	h2, err := NewHub()
-	require.NoError(t, err)
-	h2.SetErrorHandler(func(err error) {
-		if errors.Is(err, ErrBlockingHub) {
-			stalled.Store(true)
-		}
-	})
-	h2.SetBlockingThreshold(testThreshold)
-	pollHub(t, h1.Destroyed)
+	h2 := o.nextHub(t, h1)
 	assert.ErrorIs(t, to.Close(), ErrNotGreenlet, "the dying hub's timeout was cancelled from another hub")
-	// The detector watches a greenlet the running loop resumed.
-	require.NoError(t, Sleep(bg, time.Millisecond))
-	taking.Store(true)
-	err = to.Start()
-	sawReleased := released.Load()
-	returned.Store(true)
+	sawReleased, err := o.take(to.Start)
 	require.NoError(t, err)
 	assert.True(t, sawReleased, "the timeout was taken over while the last hub's Destroy ran")
 	assert.True(t, to.Pending(), "armed on this hub")

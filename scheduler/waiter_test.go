@@ -150,16 +150,10 @@ func TestWakerOfADestroyedHubIsTakenOverByTheNext(t *testing.T) {
 // detector to report it (it waits for Destroy, as a Binding does).
 func TestWakerTakenOverWhileItsHubIsDestroyed(t *testing.T) {
 	k := NewWaker()
-	var taking, stalled, returned, released atomic.Bool
+	var o takeover
 	h1, wait := otherHub(t, func(h *Hub) error {
 		Go(func() error {
-			defer func() {
-				deadline := time.Now().Add(10 * time.Second)
-				for !(taking.Load() && (stalled.Load() || returned.Load())) && time.Now().Before(deadline) {
-					runtime.Gosched()
-				}
-				released.Store(true)
-			}()
+			defer o.hold(nil)
 			tw, err := h.Loop().NewTimer(3600, 0, func(_ *cev.Timer, rev int) { k.Fire(rev) })
 			if err != nil {
 				return err
@@ -171,21 +165,12 @@ func TestWakerTakenOverWhileItsHubIsDestroyed(t *testing.T) {
 		return Sleep(bg, 0) // the greenlet waits on k; Main destroys the hub
 	})
 	defer wait()
-	h2, err := NewHub()
-	require.NoError(t, err)
-	h2.SetErrorHandler(func(err error) {
-		if errors.Is(err, ErrBlockingHub) {
-			stalled.Store(true)
-		}
+	h2 := o.nextHub(t, h1)
+	var rev int
+	sawReleased, err := o.take(func() (err error) {
+		rev, err = idleWait(h2, k)
+		return err
 	})
-	h2.SetBlockingThreshold(testThreshold)
-	pollHub(t, h1.Destroyed)
-	// The detector watches a greenlet the running loop resumed.
-	require.NoError(t, Sleep(bg, time.Millisecond))
-	taking.Store(true)
-	rev, err := idleWait(h2, k)
-	sawReleased := released.Load()
-	returned.Store(true)
 	require.NoError(t, err)
 	assert.Equal(t, cev.EV_IDLE, rev)
 	assert.True(t, sawReleased, "the Waker was taken over while the last hub's Destroy ran")
@@ -282,4 +267,56 @@ func TestSwitchEachFromAGoroutineReadsNoWaiter(t *testing.T) {
 			assert.Equal(t, i, v)
 		}
 	})
+}
+
+// takeover stages a hub taking an object over while the hub it was bound to
+// is being destroyed. hold, deferred by a greenlet of the dying hub, keeps
+// that hub's Destroy going until the next hub's take either returned (it
+// did not wait for Destroy: the failure) or stalled that hub long enough
+// for its blocking detector to report it (it waits, as a Binding does).
+type takeover struct{ taking, stalled, returned, released atomic.Bool }
+
+// hold waits as said (10 s at most), then runs then (if not nil) and lets
+// Destroy go on.
+func (o *takeover) hold(then func()) {
+	deadline := time.Now().Add(10 * time.Second)
+	for !(o.taking.Load() && (o.stalled.Load() || o.returned.Load())) && time.Now().Before(deadline) {
+		runtime.Gosched()
+	}
+	if then != nil {
+		then()
+	}
+	o.released.Store(true)
+}
+
+// nextHub makes the next hub, whose detector reports stalls to o, on the
+// calling goroutine once dying (the hub being destroyed) is; the caller
+// destroys it.
+func (o *takeover) nextHub(t *testing.T, dying *Hub) *Hub {
+	t.Helper()
+	h, err := NewHub()
+	require.NoError(t, err)
+	h.SetErrorHandler(func(err error) {
+		if errors.Is(err, ErrBlockingHub) {
+			o.stalled.Store(true)
+		}
+	})
+	h.SetBlockingThreshold(testThreshold)
+	pollHub(t, dying.Destroyed)
+	return h
+}
+
+// take runs the takeover, fn, on the next hub's greenlet and reports
+// whether the dying hub's Destroy had gone on (hold returned) when fn
+// returned, and fn's error.
+func (o *takeover) take(fn func() error) (bool, error) {
+	// The detector watches a greenlet the running loop resumed.
+	if err := Sleep(bg, time.Millisecond); err != nil {
+		return false, err
+	}
+	o.taking.Store(true)
+	err := fn()
+	released := o.released.Load()
+	o.returned.Store(true)
+	return released, err
 }
