@@ -136,36 +136,13 @@ func TestFinishedGreenletOfADestroyedHubGivesItsResult(t *testing.T) {
 // run with -race, it shows that a result is read only after the hub let go
 // of it.
 func TestFinishedGreenletResultWhileItsHubIsDestroyed(t *testing.T) {
-	gs := make(chan [2]*Greenlet[int], 1)
-	var asked atomic.Bool
-	h, wait := otherHub(t, func(*Hub) error {
-		g := Spawn(func() (int, error) { return 42, nil })
-		sleeper := Spawn(func() (int, error) { return 7, Sleep(bg, time.Hour) })
-		gs <- [2]*Greenlet[int]{g, sleeper}
-		for !asked.Load() {
-			if err := Sleep(bg, time.Millisecond); err != nil {
-				return err
-			}
+	onADyingHub(t, "no result", func(g *Greenlet[int]) error {
+		v, err := g.Get(bg)
+		if err == nil {
+			assert.Contains(t, []int{42, 7}, v)
 		}
-		return g.Join(bg)
+		return err
 	})
-	pair := <-gs
-	deadline := time.Now().Add(10 * time.Second)
-	for _, g := range pair {
-		for {
-			v, err := g.Get(bg)
-			asked.Store(true)
-			if err == nil {
-				assert.Contains(t, []int{42, 7}, v)
-				break
-			}
-			require.ErrorIs(t, err, ErrNotGreenlet)
-			require.False(t, time.Now().After(deadline), "no result within 10 s")
-			runtime.Gosched()
-		}
-	}
-	assert.True(t, h.Destroyed())
-	wait()
 }
 
 // Killing a greenlet that finished on a hub since destroyed does nothing
@@ -214,39 +191,16 @@ func TestKillOfAFinishedGreenletOfADestroyedHubDoesNothing(t *testing.T) {
 // Kill does nothing; run with -race, it shows that Kill reads whether the
 // greenlet finished only after the hub let go of it.
 func TestKillOfAFinishedGreenletWhileItsHubIsDestroyed(t *testing.T) {
-	gs := make(chan []*Greenlet[int], 1)
-	var asked atomic.Bool
-	h, wait := otherHub(t, func(*Hub) error {
-		g := Spawn(func() (int, error) { return 42, nil })
-		sleeper := Spawn(func() (int, error) { return 7, Sleep(bg, time.Hour) })
-		gs <- []*Greenlet[int]{g, sleeper}
-		for !asked.Load() {
-			if err := Sleep(bg, time.Millisecond); err != nil {
-				return err
-			}
+	pair := onADyingHub(t, "no-op not reached", func(g *Greenlet[int]) error {
+		err := g.KillAsync(errors.New("late"))
+		if err == nil {
+			require.NoError(t, g.Kill(bg, nil))
+			require.NoError(t, KillAll(bg, []*Greenlet[int]{g}, nil))
 		}
-		return g.Join(bg)
+		return err
 	})
-	pair := <-gs
-	deadline := time.Now().Add(10 * time.Second)
-	for _, g := range pair {
-		for {
-			err := g.KillAsync(errors.New("late"))
-			asked.Store(true)
-			if err == nil {
-				break
-			}
-			require.ErrorIs(t, err, ErrNotGreenlet)
-			require.False(t, time.Now().After(deadline), "no-op not reached within 10 s")
-			runtime.Gosched()
-		}
-		require.NoError(t, g.Kill(bg, nil))
-		require.NoError(t, KillAll(bg, []*Greenlet[int]{g}, nil))
-	}
-	assert.True(t, h.Destroyed())
 	assert.Equal(t, 42, pair[0].Value())
 	assert.NoError(t, pair[1].Err(), "killed by Destroy, not by the late kills")
-	wait()
 }
 
 // greenletsOfADestroyedHub runs a hub (Main) until ok returned 42 and failed
@@ -266,4 +220,43 @@ func greenletsOfADestroyedHub(t *testing.T) (ok, failed, killed, unstarted *Gree
 	}))
 	require.True(t, killed.Ready(), "Destroy killed it")
 	return ok, failed, killed, unstarted, boom
+}
+
+// onADyingHub runs a hub on a goroutine of its own with two greenlets, one
+// returning 42 and one asleep for an hour, and ends that hub (Destroy kills
+// the sleeper) once call was first made. From the test's goroutine it calls
+// call on each greenlet until call is no longer refused with
+// ErrNotGreenlet (10 s at most), then checks that the hub was destroyed.
+func onADyingHub(t *testing.T, what string, call func(g *Greenlet[int]) error) [2]*Greenlet[int] {
+	t.Helper()
+	gs := make(chan [2]*Greenlet[int], 1)
+	var asked atomic.Bool
+	h, wait := otherHub(t, func(*Hub) error {
+		g := Spawn(func() (int, error) { return 42, nil })
+		sleeper := Spawn(func() (int, error) { return 7, Sleep(bg, time.Hour) })
+		gs <- [2]*Greenlet[int]{g, sleeper}
+		for !asked.Load() {
+			if err := Sleep(bg, time.Millisecond); err != nil {
+				return err
+			}
+		}
+		return g.Join(bg)
+	})
+	defer wait()
+	pair := <-gs
+	deadline := time.Now().Add(10 * time.Second)
+	for _, g := range pair {
+		for {
+			err := call(g)
+			asked.Store(true)
+			if err == nil {
+				break
+			}
+			require.ErrorIs(t, err, ErrNotGreenlet)
+			require.False(t, time.Now().After(deadline), "%s within 10 s", what)
+			runtime.Gosched()
+		}
+	}
+	assert.True(t, h.Destroyed())
+	return pair
 }
