@@ -70,3 +70,54 @@ func TestTeardownApplyRunning(t *testing.T) {
 	eventually(t, func() bool { return p.Len() == 0 })
 	require.NoError(t, p.Close())
 }
+
+// TestTeardownWaitOnOrphanedResult: a Result still pending when its hub was destroyed can never
+// be delivered; a greenlet of the next hub that waits for it with scheduler.Wait or IWait, or
+// links to it, gets it at once, ready with an error matching scheduler.ErrHubDestroyed and
+// naming the call that made it, as Get reports, instead of waiting for a delivery that cannot
+// come.
+func TestTeardownWaitOnOrphanedResult(t *testing.T) {
+	p, err := threadpool.New(2)
+	require.NoError(t, err)
+	release := make(chan struct{})
+	var spawned, mapped *threadpool.Result[int]
+	var mappedAll *threadpool.Result[[]int]
+	run(t, func() error {
+		spawned = threadpool.Spawn(p, func() (int, error) { <-release; return 1, nil })
+		mappedAll = threadpool.MapAsync(p, func(int) (int, error) { <-release; return 2, nil }, []int{1}, nil)
+		mapped = threadpool.ApplyAsync(p, func() (int, error) { return 3, nil }, func(int) error { return nil })
+		return nil
+	})
+	defer func() {
+		close(release)
+		eventually(t, func() bool { return p.Len() == 0 })
+		require.NoError(t, p.Close())
+	}()
+	run(t, func() error {
+		ctx := testctx.Within(t, 10*time.Second)
+		done, err := scheduler.Wait(ctx, []*threadpool.Result[int]{spawned}, 1)
+		require.NoError(t, err, "Wait waited for a result nothing can deliver")
+		require.Len(t, done, 1)
+		assert.ErrorIs(t, spawned.Err(), scheduler.ErrHubDestroyed)
+		var te *threadpool.Error
+		require.ErrorAs(t, spawned.Err(), &te)
+		assert.Equal(t, "Spawn", te.Op)
+		_, err = spawned.Get(ctx)
+		assert.ErrorIs(t, err, scheduler.ErrHubDestroyed)
+
+		for r, err := range scheduler.IWait(ctx, []*threadpool.Result[[]int]{mappedAll}, 1) {
+			require.NoError(t, err, "IWait waited for a result nothing can deliver")
+			assert.Same(t, mappedAll, r)
+		}
+		assert.ErrorIs(t, mappedAll.Err(), scheduler.ErrHubDestroyed)
+
+		linked := make(chan struct{})
+		if !mapped.Ready() { // its callback's greenlet may have run before the hub ended
+			assert.NotZero(t, mapped.Rawlink(func(scheduler.Linkable) { close(linked) }))
+			_, err = scheduler.RunBlocking(ctx, func() (struct{}, error) { <-linked; return struct{}{}, nil })
+			require.NoError(t, err)
+			assert.ErrorIs(t, mapped.Err(), scheduler.ErrHubDestroyed)
+		}
+		return nil
+	})
+}

@@ -26,7 +26,8 @@
 // calls with it, so a greenlet waiting for one of them gets ErrClosed; the calls already running
 // finish and deliver. Once the pool's hub is destroyed its calls report scheduler.ErrHubDestroyed,
 // and so does a Result that was pending on it (even to another hub's greenlet: nothing can deliver
-// it any more); the calls of any kind still queued then are skipped (fn never runs for them),
+// it any more; scheduler.Wait on the next hub finds it ready with that error); the calls of any
+// kind still queued then are skipped (fn never runs for them),
 // those already running finish and their results are dropped. The pool binds to the next hub
 // that uses it.
 package threadpool
@@ -376,7 +377,7 @@ func Spawn[T any](p *ThreadPool, fn func() (T, error)) *Result[T] {
 
 // pending returns a Result to be delivered on h; the caller is a greenlet of h.
 func pending[T any](h *scheduler.Hub, op string) *Result[T] {
-	r := &Result[T]{origin: h}
+	r := &Result[T]{origin: h, op: op}
 	_ = r.links.Check(op) // binds r to the caller's hub, h
 	return r
 }
@@ -451,6 +452,7 @@ func Map[In, Out any](ctx context.Context, p *ThreadPool, fn func(In) (Out, erro
 // pending Result, Rawlink and Unlink are hub-affine.
 type Result[T any] struct {
 	origin *scheduler.Hub // the hub it is delivered on; nil for a Result refused at once
+	op     string         // the call that made it, for the error of an orphaned Result
 	done   atomic.Bool    // v and err are written before it is set, and never after
 	v      T
 	err    error
@@ -499,12 +501,28 @@ func (r *Result[T]) Err() error {
 }
 
 // Rawlink calls fn on the hub once the result is ready. Hub-affine: from a goroutine that is not
-// a greenlet of the result's hub it registers nothing and returns 0.
+// a greenlet of the result's hub it registers nothing and returns 0. A Result left pending by a
+// destroyed hub binds to the next hub that links to it, and is then ready at once with an error
+// matching scheduler.ErrHubDestroyed, so that scheduler.Wait and IWait do not wait for it.
 func (r *Result[T]) Rawlink(fn func(scheduler.Linkable)) scheduler.LinkID {
 	if r == nil {
 		return 0
 	}
+	if fn != nil && r.links.Check("Result.Rawlink") == nil {
+		r.orphan()
+	}
 	return r.links.Rawlink(r, fn)
+}
+
+// orphan makes a Result that its destroyed hub left pending ready with ErrHubDestroyed: nothing
+// can deliver it any more (that hub's Post refuses, its posted functions were dropped). The
+// caller owns r's links, so that Destroy has returned (or the caller is one of its dying
+// greenlets) and nothing else writes r.
+func (r *Result[T]) orphan() {
+	if !r.Ready() && r.origin != nil && r.origin.Destroyed() {
+		r.err = &Error{Op: r.op, Err: scheduler.ErrHubDestroyed}
+		r.done.Store(true)
+	}
 }
 
 // Unlink removes a link; unknown ids are ignored, as is a call from a goroutine that is not a
