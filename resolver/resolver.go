@@ -20,6 +20,10 @@
 // threadpool.ErrClosed and scheduler.ErrClosed. Refusals and ends are *Error values naming the
 // call and the name; the lookup's own failures are net's errors, as net.Resolver returns them.
 //
+// What net.Resolver answers without a lookup, whatever its context (an empty host, an IP address,
+// a numeric port, an unknown network), is answered on the calling greenlet without the pool,
+// with net.Resolver's values and errors, even when ctx is already done or the pool closed.
+//
 // # Zero values
 //
 // The zero Resolver, like a nil *Resolver (as for net.Resolver), runs net.DefaultResolver on the
@@ -33,6 +37,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 
 	"github.com/geventgo/geventgo/scheduler"
 	"github.com/geventgo/geventgo/threadpool"
@@ -121,12 +126,17 @@ func check(ctx context.Context, op, name string) error {
 // run runs lookup on the pool with a context derived from ctx that is cancelled as soon as the
 // calling greenlet stops waiting, so that the lookup stops with the wait whatever ended it. An
 // error of the wait, or a failed lookup whose ctx ended meanwhile, is an *Error for op and name.
-func run[T any](ctx context.Context, r *Resolver, op, name string, lookup func(context.Context, *net.Resolver) (T, error)) (T, error) {
+// A call that net answers without a lookup (local) runs on the calling greenlet instead, so that
+// it gets net's answer whatever ctx and the pool, as from net.Resolver.
+func run[T any](ctx context.Context, r *Resolver, op, name string, local bool, lookup func(context.Context, *net.Resolver) (T, error)) (T, error) {
 	var zero T
 	if err := check(ctx, op, name); err != nil {
 		return zero, err
 	}
 	nr := r.netResolver()
+	if local {
+		return lookup(ctx, nr)
+	}
 	lctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	v, err := threadpool.Apply(ctx, r.threadPool(), func() (T, error) { return lookup(lctx, nr) })
@@ -143,9 +153,41 @@ func run[T any](ctx context.Context, r *Resolver, op, name string, lookup func(c
 	return zero, err
 }
 
+// isAddr reports whether host is an IP address (or empty), which net answers without a lookup.
+func isAddr(host string) bool {
+	_, err := netip.ParseAddr(host)
+	return host == "" || err == nil
+}
+
+// isIPNetwork reports whether network names an IP family, the networks net.Resolver.LookupNetIP
+// looks names up for ("ip4", "ip6:ipv6-icmp", ...); for the others it looks nothing up.
+func isIPNetwork(network string) bool {
+	if i := strings.LastIndexByte(network, ':'); i >= 0 {
+		network = network[:i]
+	}
+	return network == "ip" || network == "ip4" || network == "ip6"
+}
+
+// needsPortLookup reports whether net.Resolver.LookupPort looks service up: a name for a network
+// it knows. A number (one sign allowed, or empty) or an unknown network it answers at once.
+func needsPortLookup(network, service string) bool {
+	num := service
+	if num != "" && (num[0] == '+' || num[0] == '-') {
+		num = num[1:]
+	}
+	if strings.TrimLeft(num, "0123456789") == "" {
+		return false
+	}
+	switch network {
+	case "tcp", "tcp4", "tcp6", "udp", "udp4", "udp6", "ip", "":
+		return true
+	}
+	return false
+}
+
 // LookupHost returns the host's addresses as strings (net.Resolver.LookupHost).
 func (r *Resolver) LookupHost(ctx context.Context, host string) ([]string, error) {
-	return run(ctx, r, "Resolver.LookupHost", host, func(c context.Context, nr *net.Resolver) ([]string, error) {
+	return run(ctx, r, "Resolver.LookupHost", host, isAddr(host), func(c context.Context, nr *net.Resolver) ([]string, error) {
 		return nr.LookupHost(c, host)
 	})
 }
@@ -153,7 +195,8 @@ func (r *Resolver) LookupHost(ctx context.Context, host string) ([]string, error
 // LookupNetIP returns the host's addresses for network "ip", "ip4" or "ip6"
 // (net.Resolver.LookupNetIP).
 func (r *Resolver) LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error) {
-	return run(ctx, r, "Resolver.LookupNetIP", host, func(c context.Context, nr *net.Resolver) ([]netip.Addr, error) {
+	local := isAddr(host) || !isIPNetwork(network)
+	return run(ctx, r, "Resolver.LookupNetIP", host, local, func(c context.Context, nr *net.Resolver) ([]netip.Addr, error) {
 		return nr.LookupNetIP(c, network, host)
 	})
 }
@@ -161,7 +204,7 @@ func (r *Resolver) LookupNetIP(ctx context.Context, network, host string) ([]net
 // LookupAddr returns the names of an address (reverse lookup, gethostbyaddr;
 // net.Resolver.LookupAddr).
 func (r *Resolver) LookupAddr(ctx context.Context, addr string) ([]string, error) {
-	return run(ctx, r, "Resolver.LookupAddr", addr, func(c context.Context, nr *net.Resolver) ([]string, error) {
+	return run(ctx, r, "Resolver.LookupAddr", addr, false, func(c context.Context, nr *net.Resolver) ([]string, error) {
 		return nr.LookupAddr(c, addr)
 	})
 }
@@ -169,7 +212,7 @@ func (r *Resolver) LookupAddr(ctx context.Context, addr string) ([]string, error
 // LookupPort returns the port of a service name for network "tcp" or "udp"
 // (net.Resolver.LookupPort).
 func (r *Resolver) LookupPort(ctx context.Context, network, service string) (int, error) {
-	return run(ctx, r, "Resolver.LookupPort", service, func(c context.Context, nr *net.Resolver) (int, error) {
+	return run(ctx, r, "Resolver.LookupPort", service, !needsPortLookup(network, service), func(c context.Context, nr *net.Resolver) (int, error) {
 		return nr.LookupPort(c, network, service)
 	})
 }

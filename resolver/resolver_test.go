@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/netip"
 	"sync"
 	"testing"
 	"time"
@@ -271,6 +272,62 @@ func TestNoAddressMatchesErrNoAddress(t *testing.T) {
 			require.ErrorAs(t, err, &de, c)
 			assert.Equal(t, c.host, de.Name, c)
 			assert.True(t, de.IsNotFound, c)
+		}
+		return nil
+	}))
+}
+
+// lookuper is what *net.Resolver and *resolver.Resolver have in common.
+type lookuper interface {
+	LookupHost(ctx context.Context, host string) ([]string, error)
+	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
+	LookupPort(ctx context.Context, network, service string) (int, error)
+}
+
+// TestNoLookupAnswersAsNet: what net.Resolver answers without a lookup (an empty host, an IP
+// address, a numeric or invalid port, an unknown network) the resolver answers the same, values
+// and errors, even with a context already done or a closed pool, as net.Resolver does whatever
+// its context: code swapping net.DefaultResolver for it sees no difference.
+func TestNoLookupAnswersAsNet(t *testing.T) {
+	calls := map[string]func(context.Context, lookuper) (any, error){}
+	for _, host := range []string{"", "127.0.0.1", "::1", "fe80::1%lo", "::ffff:10.1.2.3"} {
+		calls["LookupHost "+host] = func(ctx context.Context, r lookuper) (any, error) { return r.LookupHost(ctx, host) }
+		for _, network := range []string{"ip", "ip4", "ip6", "tcp"} {
+			calls["LookupNetIP "+network+" "+host] = func(ctx context.Context, r lookuper) (any, error) {
+				return r.LookupNetIP(ctx, network, host)
+			}
+		}
+	}
+	for _, network := range []string{"tcp", "", "sctp"} {
+		calls["LookupNetIP "+network+" localhost"] = func(ctx context.Context, r lookuper) (any, error) {
+			return r.LookupNetIP(ctx, network, "localhost") // an unknown network: no lookup
+		}
+		for _, port := range []string{"80", "+8080", "-1", "+-1", "+", "99999", "", "http"} {
+			calls["LookupPort "+network+" "+port] = func(ctx context.Context, r lookuper) (any, error) {
+				return r.LookupPort(ctx, network, port)
+			}
+		}
+	}
+	for _, lookup := range []string{"LookupPort tcp http", "LookupPort tcp +-1", "LookupPort  http", "LookupPort  +-1"} {
+		delete(calls, lookup)
+	}
+	cancelled, cancel := context.WithCancel(bg)
+	cancel()
+	expired, cancelExpired := context.WithDeadline(bg, time.Now().Add(-time.Second))
+	defer cancelExpired()
+	nr := newFakeDNS(false).resolver()
+	require.NoError(t, scheduler.Main(func() error {
+		pool, err := threadpool.New(1)
+		require.NoError(t, err)
+		require.NoError(t, pool.Close())
+		r := resolver.New(pool, nr)
+		for name, call := range calls {
+			for ctxName, ctx := range map[string]context.Context{"cancelled": cancelled, "expired": expired} {
+				want, wantErr := call(ctx, nr)
+				got, err := call(ctx, r)
+				assert.Equal(t, want, got, "%s, %s context", name, ctxName)
+				assert.Equal(t, wantErr, err, "%s, %s context", name, ctxName)
+			}
 		}
 		return nil
 	}))
