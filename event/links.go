@@ -241,21 +241,23 @@ func (l *Links) notify(owner scheduler.Linkable) {
 // *ls stays current throughout so that Unlink from inside a link works.
 // A link that panics is reported to the hub's error handler and the round
 // goes on with the next link.
+//
+// The round ends at the first link whose id is above the last id given out
+// when it started: during a round links are only appended, with ids above
+// that one, so those are the links added during the round. (Stopping at the round's last
+// link instead never stopped once a link had unlinked that one: a link that
+// linked itself again then kept the hub in this callback for ever.)
 func (l *Links) run(owner scheduler.Linkable, h *scheduler.Hub, ls *[]link) {
-	if len(*ls) == 0 {
-		return
-	}
-	final := (*ls)[len(*ls)-1].id
-	for l.runUntil(owner, h, ls, final) {
+	limit := l.nextID
+	for l.runUntil(owner, h, ls, limit) {
 	}
 }
 
 // runUntil is run's loop under one deferred recover instead of one per
 // link (a frame and a defer between the hub and every woken greenlet). It
-// returns true when a link panicked before the round reached final: the
-// panic was reported and run calls it again for the rest.
-func (l *Links) runUntil(owner scheduler.Linkable, h *scheduler.Hub, ls *[]link, final scheduler.LinkID) (again bool) {
-	var cur scheduler.LinkID
+// returns true when a link panicked: the panic was reported and run calls
+// it again for the rest of the round.
+func (l *Links) runUntil(owner scheduler.Linkable, h *scheduler.Hub, ls *[]link, limit scheduler.LinkID) (again bool) {
 	normal := false
 	defer func() {
 		if normal {
@@ -269,23 +271,19 @@ func (l *Links) runUntil(owner scheduler.Linkable, h *scheduler.Hub, ls *[]link,
 		if h != nil {
 			h.HandleError(&linkPanic{&scheduler.PanicError{Value: r, Stack: debug.Stack()}})
 		}
-		again = cur != final
+		again = true
 	}()
-	for len(*ls) > 0 {
+	for len(*ls) > 0 && (*ls)[0].id <= limit {
 		if l.OnlyWhileReady && !owner.Ready() {
 			break
 		}
 		lk := (*ls)[0]
 		(*ls)[0] = link{}
 		*ls = (*ls)[1:]
-		cur = lk.id
 		if lk.k != nil {
 			lk.k.fire()
 		} else {
 			lk.fn(owner)
-		}
-		if lk.id == final {
-			break
 		}
 	}
 	normal = true

@@ -63,3 +63,40 @@ func TestLinkPanicAmongWaiters(t *testing.T) {
 		return nil
 	})
 }
+
+// TestRoundEndsWhenItsLastLinkIsUnlinked: a round calls only the links
+// present when it started, even when a link unlinks the round's last link.
+// Before, the round stopped only at that last link: once it was unlinked
+// the round went on with the links added meanwhile, and a link that links
+// itself again (a resubscription) kept the hub in one callback for ever. The
+// link added during the round now waits for the next round, after what was
+// scheduled meanwhile.
+func TestRoundEndsWhenItsLastLinkIsUnlinked(t *testing.T) {
+	run(t, func() error {
+		var e event.Event
+		var order []string
+		var last scheduler.LinkID
+		again := 0
+		var relink func(scheduler.Linkable)
+		relink = func(scheduler.Linkable) {
+			order = append(order, "relink")
+			if again++; again < 3 {
+				e.Rawlink(relink)
+			}
+		}
+		e.Rawlink(func(scheduler.Linkable) {
+			order = append(order, "first")
+			e.Unlink(last)
+			scheduler.CurrentHub().RunCallback(func() { order = append(order, "callback") })
+			e.Rawlink(relink)
+		})
+		last = e.Rawlink(func(scheduler.Linkable) { order = append(order, "unlinked") })
+		e.Set()
+		for range 4 {
+			require.NoError(t, scheduler.Sleep(bg, 0))
+		}
+		assert.Equal(t, []string{"first", "callback", "relink", "relink", "relink"}, order)
+		assert.Zero(t, e.LinkCount())
+		return nil
+	})
+}
