@@ -15,10 +15,13 @@
 // The methods take a context first, like net.Resolver's, and hand it to the lookup running on
 // the pool: a deadline or a cancel stops the lookup itself, not only the greenlet's wait, and so
 // does the end of the wait for any other reason (a Kill of the greenlet, a *scheduler.Timeout).
-// A lookup that ends with its context returns scheduler.ContextError's error; one that the pool
-// refuses (closed, or closed while the lookup still waited for a worker) an error matching
-// threadpool.ErrClosed and scheduler.ErrClosed. Refusals and ends are *Error values naming the
-// call and the name; the lookup's own failures are net's errors, as net.Resolver returns them.
+// A lookup that ends with its context fails as net.Resolver's does, with a *net.DNSError for the
+// name ("i/o timeout" with IsTimeout for a deadline, "operation was canceled") that wraps
+// scheduler.ContextError's error, so that errors.Is matches scheduler.ErrTimeout and
+// context.DeadlineExceeded, or context.Canceled; one that the pool refuses (closed, or closed
+// while the lookup still waited for a worker) an error matching threadpool.ErrClosed and
+// scheduler.ErrClosed. Refusals and ends are *Error values naming the call and the name; the
+// lookup's own failures are net's errors, as net.Resolver returns them.
 //
 // What net.Resolver answers without a lookup, whatever its context (an empty host, an IP address,
 // a numeric port, an unknown network), is answered on the calling greenlet without the pool,
@@ -140,17 +143,40 @@ func run[T any](ctx context.Context, r *Resolver, op, name string, local bool, l
 	lctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	v, err := threadpool.Apply(ctx, r.threadPool(), func() (T, error) { return lookup(lctx, nr) })
-	if err == nil {
-		return v, nil
+	if err != nil {
+		return zero, failure(ctx, op, name, err)
 	}
-	if te, ok := err.(*threadpool.Error); ok {
-		return zero, &Error{Op: op, Name: name, Err: te.Err}
+	return v, nil
+}
+
+// failure is the error of a lookup of name for op that Apply ended with err: net's error for a
+// context that ended (whether the wait or the lookup saw it first), an *Error for the other ends
+// of the wait, the lookup's own error as it is.
+func failure(ctx context.Context, op, name string, err error) error {
+	cerr := scheduler.ContextError(ctx)
+	te, isWait := err.(*threadpool.Error)
+	if cerr == nil && isWait && (errors.Is(te.Err, context.DeadlineExceeded) || errors.Is(te.Err, context.Canceled)) {
+		cerr = te.Err // the hub's timer for ctx's deadline went off before ctx's own
 	}
-	if cerr := scheduler.ContextError(ctx); cerr != nil {
-		// The lookup saw ctx end before the hub did: the same outcome as the wait's.
-		return zero, &Error{Op: op, Name: name, Err: cerr}
+	switch {
+	case cerr != nil:
+		return &Error{Op: op, Name: name, Err: contextError(name, cerr)}
+	case isWait:
+		return &Error{Op: op, Name: name, Err: te.Err}
 	}
-	return zero, err
+	return err
+}
+
+// contextError is net.Resolver's error for a lookup of name that its context ended, wrapping
+// cerr (scheduler.ContextError's): the same text and flags, so that code written for net's
+// errors finds what it checks.
+func contextError(name string, cerr error) *net.DNSError {
+	deadline := errors.Is(cerr, context.DeadlineExceeded)
+	msg := "operation was canceled"
+	if deadline {
+		msg = "i/o timeout"
+	}
+	return &net.DNSError{Err: msg, Name: name, IsTimeout: deadline, IsTemporary: deadline, UnwrapErr: cerr}
 }
 
 // isAddr reports whether host is an IP address (or empty), which net answers without a lookup.

@@ -332,3 +332,51 @@ func TestNoLookupAnswersAsNet(t *testing.T) {
 		return nil
 	}))
 }
+
+// TestContextEndIsNetsShape: a lookup that ends with its context fails as net.Resolver's does, a
+// *net.DNSError naming the host (IsTimeout and IsTemporary for a deadline, "i/o timeout" or
+// "operation was canceled"), in an *Error naming the call, matching scheduler.ErrTimeout and
+// context.DeadlineExceeded, or context.Canceled.
+func TestContextEndIsNetsShape(t *testing.T) {
+	nr := newFakeDNS(true).resolver()
+	require.NoError(t, scheduler.Main(func() error {
+		pool, err := threadpool.New(2)
+		require.NoError(t, err)
+		defer pool.Close()
+		r := resolver.New(pool, nr)
+		cancelled, cancel := context.WithCancel(bg)
+		cancel()
+		for _, c := range []struct {
+			name    string
+			ctx     func() context.Context
+			want    error
+			timeout bool
+		}{
+			{"deadline", func() context.Context { return testctx.Within(t, 20*time.Millisecond) }, scheduler.ErrTimeout, true},
+			{"expired", func() context.Context { return testctx.Within(t, -time.Second) }, context.DeadlineExceeded, true},
+			{"cancelled", func() context.Context { return cancelled }, context.Canceled, false},
+		} {
+			_, netErr := nr.LookupNetIP(c.ctx(), "ip", unknownName)
+			var want *net.DNSError
+			require.ErrorAs(t, netErr, &want, c.name)
+			for op, call := range map[string]func(context.Context) error{
+				"Resolver.LookupHost":  func(ctx context.Context) error { _, err := r.LookupHost(ctx, unknownName); return err },
+				"Resolver.LookupNetIP": func(ctx context.Context) error { _, err := r.LookupNetIP(ctx, "ip", unknownName); return err },
+			} {
+				err, msg := call(c.ctx()), op+", "+c.name
+				assert.ErrorIs(t, err, c.want, msg)
+				var re *resolver.Error
+				require.ErrorAs(t, err, &re, msg)
+				assert.Equal(t, op, re.Op, c.name)
+				var de *net.DNSError
+				require.ErrorAs(t, err, &de, msg)
+				assert.Equal(t, *want, net.DNSError{Err: de.Err, Name: de.Name, Server: de.Server, IsTimeout: de.IsTimeout,
+					IsTemporary: de.IsTemporary, IsNotFound: de.IsNotFound, UnwrapErr: want.UnwrapErr}, msg)
+				var ne net.Error
+				require.ErrorAs(t, err, &ne, msg)
+				assert.Equal(t, c.timeout, ne.Timeout(), msg)
+			}
+		}
+		return nil
+	}))
+}
