@@ -141,7 +141,8 @@ func (a *AsyncResult[T]) TryGet() (T, error) {
 }
 
 // Wait blocks until a result is set or ctx is done; unlike Get it does not
-// return the stored error, only the wait's own.
+// return the stored error, only the wait's own. Once a result is set it
+// returns nil whatever ctx, as Event.Wait does.
 func (a *AsyncResult[T]) Wait(ctx context.Context) error {
 	if a == nil {
 		return opErr("AsyncResult.Wait", scheduler.ErrNilArgument)

@@ -12,7 +12,8 @@
 // calls Wait on an object that is already ready returns at once, unless a
 // notification is still pending: then it waits for that notification and
 // wakes after the greenlets that had to block (gevent's
-// arrived_while_waiting). A link that panics is reported to the hub's error
+// arrived_while_waiting), and returns nil even if its context ended
+// meanwhile or before (gevent ignores the timeout there too). A link that panics is reported to the hub's error
 // handler and the round goes on with the next link.
 //
 // # Goroutines

@@ -44,8 +44,9 @@ func (e *Event) Ready() bool { return e != nil && e.flag.Load() }
 
 // Wait blocks until the flag is set or ctx is done. It returns nil when the
 // flag was set while the caller waited (even if cleared again since) or is
-// set now, scheduler.ContextError's error when ctx ended first, and what
-// was thrown into the waiting greenlet (Kill, a Timeout, LoopExit).
+// set now (whatever ctx), scheduler.ContextError's error when ctx ended
+// first, and what was thrown into the waiting greenlet (Kill, a Timeout,
+// LoopExit).
 func (e *Event) Wait(ctx context.Context) error {
 	if e == nil {
 		return opErr("Event.Wait", scheduler.ErrNilArgument)

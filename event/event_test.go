@@ -121,3 +121,42 @@ func ExampleEvent() {
 	// a woke
 	// b woke
 }
+
+// TestWaitOnSetEventIgnoresADoneContext: Wait on an event (and an
+// AsyncResult) that is set returns nil whatever ctx, as gevent's wait on a
+// set event returns True whatever its timeout; while the notification round
+// is pending it still wakes after the greenlets that blocked. Before, a
+// context already cancelled or past its deadline made it return that
+// context's error while the event was set, though only when some greenlet
+// had blocked on it (a pending round).
+func TestWaitOnSetEventIgnoresADoneContext(t *testing.T) {
+	cancelled, cancel := context.WithCancel(bg)
+	cancel()
+	expired, cancel2 := context.WithDeadline(bg, time.Now().Add(-time.Second))
+	defer cancel2()
+	for name, ctx := range map[string]context.Context{"cancelled": cancelled, "expired": expired} {
+		run(t, func() error {
+			var e event.Event
+			var a event.AsyncResult[int]
+			var order []string
+			waiter := func(name string, wait func(context.Context) error) {
+				scheduler.Go(func() error {
+					err := wait(bg)
+					order = append(order, name)
+					return err
+				})
+			}
+			waiter("event waiter", e.Wait)
+			waiter("result waiter", a.Wait)
+			require.NoError(t, scheduler.Sleep(bg, 0))
+			e.Set()
+			a.Set(1)
+			require.NoError(t, e.Wait(ctx), "Event.Wait on a set event, %s", name)
+			order = append(order, "event")
+			require.NoError(t, a.Wait(ctx), "AsyncResult.Wait on a set result, %s", name)
+			order = append(order, "result")
+			assert.Equal(t, []string{"event waiter", "event", "result waiter", "result"}, order, name)
+			return nil
+		})
+	}
+}

@@ -291,9 +291,11 @@ func (l *Links) runUntil(owner scheduler.Linkable, h *scheduler.Hub, ls *[]link,
 }
 
 // Wait is gevent's AbstractLinkable._wait: if owner is ready it returns nil
-// at once (after the pending notification round, if one is pending);
-// otherwise it blocks until owner notifies the caller (nil) or ctx is done
-// (scheduler.ContextError's error). Errors thrown into the greenlet
+// at once, or, while a notification round is pending, once that round has
+// woken it after the greenlets that blocked, whatever ctx (gevent ignores
+// the timeout there too; with OnlyWhileReady, whose round may stop before
+// the caller's turn, ctx bounds that wait); otherwise it blocks until owner
+// notifies the caller (nil) or ctx is done (scheduler.ContextError's error). Errors thrown into the greenlet
 // meanwhile (Kill, a Timeout, LoopExit) come back as they are. label says
 // what the greenlet waits on in reports and names the call in errors.
 func (l *Links) Wait(ctx context.Context, owner scheduler.Linkable, label string) error {
@@ -314,6 +316,14 @@ func (l *Links) Wait(ctx context.Context, owner scheduler.Linkable, label string
 	l.nextID++
 	id := l.nextID
 	l.arrived = append(l.arrived, link{id: id, k: k})
+	if !l.OnlyWhileReady {
+		// The outcome is decided (owner was ready): the caller only waits
+		// for its turn in the round pending on the hub, which always comes,
+		// so ctx does not end that wait (gevent ignores the timeout there
+		// too). A round of an OnlyWhileReady owner may stop before the
+		// caller's turn, which then waits as a link: ctx bounds it.
+		ctx = context.Background()
+	}
 	_, err := k.w.Get(ctx)
 	if !k.fired {
 		l.Unlink(id)
