@@ -254,7 +254,7 @@ func (r *Resolver) GetHostByName(ctx context.Context, host string) (string, erro
 	}
 	ips, err := r.LookupNetIP(ctx, "ip4", host)
 	if err != nil {
-		return "", err
+		return "", relabel("Resolver.GetHostByName", err)
 	}
 	if len(ips) == 0 {
 		return "", noAddress(host)
@@ -282,19 +282,28 @@ func (r *Resolver) GetAddrInfo(ctx context.Context, network, host, port string) 
 	}
 	p, err := r.port(ctx, base, port)
 	if err != nil {
-		return nil, err
+		return nil, relabel("Resolver.GetAddrInfo", err)
 	}
 	var ips []netip.Addr
 	if ip, perr := netip.ParseAddr(host); perr == nil {
 		ips = []netip.Addr{ip}
 	} else if ips, err = r.LookupNetIP(ctx, fam, host); err != nil {
-		return nil, err
+		return nil, relabel("Resolver.GetAddrInfo", err)
 	}
 	out := addrInfos(base, fam, ips, p)
 	if len(out) == 0 {
 		return nil, noAddress(host)
 	}
 	return out, nil
+}
+
+// relabel names op, the call the caller made, in the *Error of a lookup it made (net's own
+// errors name no call and are returned as they are).
+func relabel(op string, err error) error {
+	if e, ok := err.(*Error); ok {
+		return &Error{Op: op, Name: e.Name, Err: e.Err}
+	}
+	return err
 }
 
 // noAddress is the error for a host without an address of the wanted family: a *net.DNSError

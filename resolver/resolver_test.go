@@ -380,3 +380,47 @@ func TestContextEndIsNetsShape(t *testing.T) {
 		return nil
 	}))
 }
+
+// TestComposedCallsNameThemselves: GetHostByName and GetAddrInfo, which look up through
+// LookupNetIP and LookupPort, name themselves in the errors of those lookups, not the lookup
+// they made, with the name that was looked up.
+func TestComposedCallsNameThemselves(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		pool, err := threadpool.New(1)
+		require.NoError(t, err)
+		require.NoError(t, pool.Close())
+		r := resolver.New(pool, newFakeDNS(false).resolver())
+		cancelled, cancel := context.WithCancel(bg)
+		cancel()
+		for _, c := range []struct {
+			op, name string
+			want     error
+			call     func() error
+		}{
+			{"Resolver.GetHostByName", "localhost", threadpool.ErrClosed, func() error {
+				_, err := r.GetHostByName(bg, "localhost")
+				return err
+			}},
+			{"Resolver.GetAddrInfo", "localhost", threadpool.ErrClosed, func() error {
+				_, err := r.GetAddrInfo(bg, "tcp", "localhost", "80")
+				return err
+			}},
+			{"Resolver.GetAddrInfo", "http", threadpool.ErrClosed, func() error {
+				_, err := r.GetAddrInfo(bg, "tcp", "127.0.0.1", "http")
+				return err
+			}},
+			{"Resolver.GetAddrInfo", "localhost", context.Canceled, func() error {
+				_, err := resolver.GetAddrInfo(cancelled, "tcp", "localhost", "80")
+				return err
+			}},
+		} {
+			err := c.call()
+			assert.ErrorIs(t, err, c.want, c.op)
+			var re *resolver.Error
+			require.ErrorAs(t, err, &re, c.op)
+			assert.Equal(t, c.op, re.Op)
+			assert.Equal(t, c.name, re.Name, c.op)
+		}
+		return nil
+	}))
+}
