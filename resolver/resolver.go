@@ -27,6 +27,14 @@
 // a numeric port, an unknown network), is answered on the calling greenlet without the pool,
 // with net.Resolver's values and errors, even when ctx is already done or the pool closed.
 //
+// # Panics
+//
+// A panic in the lookup on the pool's worker, a Dial hook of the net.Resolver called there (a
+// reverse lookup's, say), comes back as a *scheduler.PanicError. net.Resolver runs some of its
+// queries on goroutines of its own (an address lookup asks for A and AAAA records at once), and
+// a panic of a hook there crashes the process, as it does with net.Resolver called directly:
+// nothing outside package net can recover it.
+//
 // # Zero values
 //
 // The zero Resolver, like a nil *Resolver (as for net.Resolver), runs net.DefaultResolver on the

@@ -338,12 +338,13 @@ func TestNoLookupAnswersAsNet(t *testing.T) {
 // "operation was canceled"), in an *Error naming the call, matching scheduler.ErrTimeout and
 // context.DeadlineExceeded, or context.Canceled.
 func TestContextEndIsNetsShape(t *testing.T) {
-	nr := newFakeDNS(true).resolver()
+	// Each lookup has a net.Resolver of its own: one shares a lookup still under way with another
+	// of the same name on the same net.Resolver, which then goes on until net's own timeout.
+	stuck := func() *net.Resolver { return newFakeDNS(true).resolver() }
 	require.NoError(t, scheduler.Main(func() error {
 		pool, err := threadpool.New(2)
 		require.NoError(t, err)
 		defer pool.Close()
-		r := resolver.New(pool, nr)
 		cancelled, cancel := context.WithCancel(bg)
 		cancel()
 		for _, c := range []struct {
@@ -356,12 +357,18 @@ func TestContextEndIsNetsShape(t *testing.T) {
 			{"expired", func() context.Context { return testctx.Within(t, -time.Second) }, context.DeadlineExceeded, true},
 			{"cancelled", func() context.Context { return cancelled }, context.Canceled, false},
 		} {
-			_, netErr := nr.LookupNetIP(c.ctx(), "ip", unknownName)
+			_, netErr := stuck().LookupNetIP(c.ctx(), "ip", unknownName)
 			var want *net.DNSError
 			require.ErrorAs(t, netErr, &want, c.name)
 			for op, call := range map[string]func(context.Context) error{
-				"Resolver.LookupHost":  func(ctx context.Context) error { _, err := r.LookupHost(ctx, unknownName); return err },
-				"Resolver.LookupNetIP": func(ctx context.Context) error { _, err := r.LookupNetIP(ctx, "ip", unknownName); return err },
+				"Resolver.LookupHost": func(ctx context.Context) error {
+					_, err := resolver.New(pool, stuck()).LookupHost(ctx, unknownName)
+					return err
+				},
+				"Resolver.LookupNetIP": func(ctx context.Context) error {
+					_, err := resolver.New(pool, stuck()).LookupNetIP(ctx, "ip", unknownName)
+					return err
+				},
 			} {
 				err, msg := call(c.ctx()), op+", "+c.name
 				assert.ErrorIs(t, err, c.want, msg)
