@@ -158,6 +158,15 @@ func (l *Links) Unlink(id scheduler.LinkID) {
 	if h := l.bind.Hub(); h == nil || h.Check() != nil || h != l.last {
 		return
 	}
+	l.unlink(id)
+}
+
+// unlink is Unlink without the check, for the greenlet whose own wait
+// ended before its link ran: it linked on hub l.last and runs there still,
+// so the lists are its hub's, even while Destroy runs it (Unlink's check
+// refuses that hub then), since no other hub takes the links over before
+// that Destroy returns.
+func (l *Links) unlink(id scheduler.LinkID) {
 	l.links = remove(l.links, id)
 	l.arrived = remove(l.arrived, id)
 	if len(l.links) == 0 && len(l.arrived) == 0 && l.notifying && l.notifier.Pending() {
@@ -326,7 +335,7 @@ func (l *Links) Wait(ctx context.Context, owner scheduler.Linkable, label string
 	}
 	_, err := k.w.Get(ctx)
 	if !k.fired {
-		l.Unlink(id)
+		l.unlink(id)
 	}
 	return err
 }
@@ -350,7 +359,7 @@ func (l *Links) waitCore(ctx context.Context, owner scheduler.Linkable, label st
 	id := l.linkWakeup(owner, k)
 	_, err := k.w.Get(ctx)
 	if !k.fired {
-		l.Unlink(id)
+		l.unlink(id)
 	}
 	return err
 }

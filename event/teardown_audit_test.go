@@ -38,3 +38,22 @@ func TestTeardownSetAfterDestroy(t *testing.T) {
 		return nil
 	}))
 }
+
+// TestTeardownWaitersLeaveNoLink: the waits a hub's Destroy ends take their
+// links with them, as any wait that ends early does. Before, their Unlink
+// was refused on the destroyed hub: the event kept a link per dead waiter
+// (LinkCount said so), and with it the destroyed hub, until a greenlet of
+// the next hub used it.
+func TestTeardownWaitersLeaveNoLink(t *testing.T) {
+	var e event.Event
+	var errs [2]error
+	require.NoError(t, scheduler.Main(func() error {
+		scheduler.Go(func() error { errs[0] = e.Wait(bg); return nil })
+		scheduler.Go(func() error { errs[1] = e.Wait(bg); return nil })
+		return scheduler.Sleep(bg, 0)
+	}))
+	for i, err := range errs {
+		assert.ErrorIs(t, err, scheduler.ErrGreenletExit, i)
+	}
+	assert.Zero(t, e.LinkCount())
+}

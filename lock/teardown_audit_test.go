@@ -105,3 +105,22 @@ func TestTeardownHandoverWaitsForDestroy(t *testing.T) {
 	}
 	assert.True(t, bGot, "hub B found the Lock still held by the dying greenlet of hub A")
 }
+
+// TestTeardownWaitersLeaveNoLink: the Acquire and Wait calls a hub's Destroy
+// ends leave no link behind, as the package doc promises of any wait that
+// ends early. Before, the semaphore kept a link per dead waiter (and with it
+// the destroyed hub) until a greenlet of the next hub used it.
+func TestTeardownWaitersLeaveNoLink(t *testing.T) {
+	var sem lock.Semaphore
+	var errs [2]error
+	require.NoError(t, scheduler.Main(func() error {
+		require.True(t, sem.TryAcquire())
+		scheduler.Go(func() error { errs[0] = sem.Acquire(bg); return nil })
+		scheduler.Go(func() error { _, errs[1] = sem.Wait(bg); return nil })
+		return scheduler.Sleep(bg, 0)
+	}))
+	for i, err := range errs {
+		assert.ErrorIs(t, err, scheduler.ErrGreenletExit, i)
+	}
+	assert.Zero(t, sem.LinkCount())
+}
