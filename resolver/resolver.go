@@ -24,8 +24,9 @@
 // lookup's own failures are net's errors, as net.Resolver returns them.
 //
 // What net.Resolver answers without a lookup, whatever its context (an empty host, an IP address,
-// a numeric port, an unknown network), is answered on the calling greenlet without the pool,
-// with net.Resolver's values and errors, even when ctx is already done or the pool closed.
+// a numeric port, an unknown network), is answered with net.Resolver's values and errors even
+// when ctx is already done; it is refused as a lookup is (by a closed pool, say), and ends early
+// only when the greenlet's wait for a worker does (a Kill).
 //
 // # Panics
 //
@@ -137,22 +138,23 @@ func check(ctx context.Context, op, name string) error {
 // run runs lookup on the pool with a context derived from ctx that is cancelled as soon as the
 // calling greenlet stops waiting, so that the lookup stops with the wait whatever ended it. An
 // error of the wait, or a failed lookup whose ctx ended meanwhile, is an *Error for op and name.
-// A call that net answers without a lookup (local) runs on the calling greenlet instead, so that
-// it gets net's answer whatever ctx and the pool, as from net.Resolver.
+// A call that net answers without a lookup (local) waits without ctx, since net answers it
+// whatever ctx, but is refused by the pool as a lookup is.
 func run[T any](ctx context.Context, r *Resolver, op, name string, local bool, lookup func(context.Context, *net.Resolver) (T, error)) (T, error) {
 	var zero T
 	if err := check(ctx, op, name); err != nil {
 		return zero, err
 	}
 	nr := r.netResolver()
-	if local {
-		return lookup(ctx, nr)
-	}
 	lctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	v, err := threadpool.Apply(ctx, r.threadPool(), func() (T, error) { return lookup(lctx, nr) })
+	wait := ctx
+	if local {
+		wait = context.WithoutCancel(ctx)
+	}
+	v, err := threadpool.Apply(wait, r.threadPool(), func() (T, error) { return lookup(lctx, nr) })
 	if err != nil {
-		return zero, failure(ctx, op, name, err)
+		return zero, failure(wait, op, name, err)
 	}
 	return v, nil
 }

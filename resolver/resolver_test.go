@@ -286,8 +286,8 @@ type lookuper interface {
 
 // TestNoLookupAnswersAsNet: what net.Resolver answers without a lookup (an empty host, an IP
 // address, a numeric or invalid port, an unknown network) the resolver answers the same, values
-// and errors, even with a context already done or a closed pool, as net.Resolver does whatever
-// its context: code swapping net.DefaultResolver for it sees no difference.
+// and errors, even with a context already done, as net.Resolver does whatever its context: code
+// swapping net.DefaultResolver for it sees no difference.
 func TestNoLookupAnswersAsNet(t *testing.T) {
 	calls := map[string]func(context.Context, lookuper) (any, error){}
 	for _, host := range []string{"", "127.0.0.1", "::1", "fe80::1%lo", "::ffff:10.1.2.3"} {
@@ -319,7 +319,7 @@ func TestNoLookupAnswersAsNet(t *testing.T) {
 	require.NoError(t, scheduler.Main(func() error {
 		pool, err := threadpool.New(1)
 		require.NoError(t, err)
-		require.NoError(t, pool.Close())
+		defer pool.Close()
 		r := resolver.New(pool, nr)
 		for name, call := range calls {
 			for ctxName, ctx := range map[string]context.Context{"cancelled": cancelled, "expired": expired} {
@@ -430,4 +430,40 @@ func TestComposedCallsNameThemselves(t *testing.T) {
 		}
 		return nil
 	}))
+}
+
+// TestNoLookupRefusedAsALookup: a call that needs no lookup is refused where a lookup would be,
+// so that code tried with addresses does not fail only later with names: by a closed pool
+// (ErrClosed), and from a greenlet of another hub than its pool's (ErrNotGreenlet).
+func TestNoLookupRefusedAsALookup(t *testing.T) {
+	pool, err := threadpool.New(1)
+	require.NoError(t, err)
+	r := resolver.New(pool, newFakeDNS(false).resolver())
+	bound, done := make(chan struct{}), make(chan struct{})
+	var hostErr, portErr error
+	go func() {
+		defer close(done)
+		<-bound
+		assert.NoError(t, scheduler.Main(func() error {
+			_, hostErr = r.LookupHost(bg, "127.0.0.1")
+			_, portErr = r.LookupPort(bg, "tcp", "80")
+			return nil
+		}))
+	}()
+	require.NoError(t, scheduler.Main(func() error {
+		ctx := testctx.Within(t, 10*time.Second)
+		_, err := r.LookupHost(ctx, "127.0.0.1") // binds the pool to this hub
+		require.NoError(t, err)
+		close(bound)
+		_, err = scheduler.RunBlocking(ctx, func() (struct{}, error) { <-done; return struct{}{}, nil })
+		require.NoError(t, err)
+		require.NoError(t, pool.Close())
+		_, err = r.LookupHost(ctx, "127.0.0.1")
+		assert.ErrorIs(t, err, threadpool.ErrClosed)
+		_, err = r.LookupPort(ctx, "tcp", "80")
+		assert.ErrorIs(t, err, threadpool.ErrClosed)
+		return nil
+	}))
+	assert.ErrorIs(t, hostErr, scheduler.ErrNotGreenlet, "a greenlet of another hub")
+	assert.ErrorIs(t, portErr, scheduler.ErrNotGreenlet, "a greenlet of another hub")
 }
