@@ -16,8 +16,8 @@
 // the pool: a deadline or a cancel stops the lookup itself, not only the greenlet's wait, and so
 // does the end of the wait for any other reason (a Kill of the greenlet, a *scheduler.Timeout),
 // with one exception of net.Resolver's own: a lookup of a name that another caller of the same
-// net.Resolver is looking up too shares that caller's lookup, which then goes on, up to
-// net.Resolver's own timeouts, until neither waits for it. A lookup that ends with its context fails as net.Resolver's does, with a *net.DNSError for the
+// net.Resolver is looking up too shares that caller's lookup, which then goes on to its end or
+// net.Resolver's own timeouts even after both stopped waiting. A lookup that ends with its context fails as net.Resolver's does, with a *net.DNSError for the
 // name ("i/o timeout" with IsTimeout for a deadline, "operation was canceled") that wraps
 // scheduler.ContextError's error, so that errors.Is matches scheduler.ErrTimeout and
 // context.DeadlineExceeded, or context.Canceled; one that the pool refuses (closed, or closed
