@@ -12,18 +12,18 @@
 //
 // # Waiting
 //
-// The methods take a context first, like net.Resolver's, and hand it to the lookup running on
-// the pool: a deadline or a cancel stops the lookup itself, not only the greenlet's wait, and so
-// does the end of the wait for any other reason (a Kill of the greenlet, a *scheduler.Timeout),
-// with one exception of net.Resolver's own: a lookup of a name that another caller of the same
-// net.Resolver is looking up too shares that caller's lookup, which then goes on to its end or
-// net.Resolver's own timeouts even after both stopped waiting. A lookup that ends with its context fails as net.Resolver's does, with a *net.DNSError for the
-// name ("i/o timeout" with IsTimeout for a deadline, "operation was canceled") that wraps
-// scheduler.ContextError's error, so that errors.Is matches scheduler.ErrTimeout and
-// context.DeadlineExceeded, or context.Canceled; one that the pool refuses (closed, or closed
-// while the lookup still waited for a worker) an error matching threadpool.ErrClosed and
-// scheduler.ErrClosed. Refusals and ends are *Error values naming the call and the name; the
-// lookup's own failures are net's errors, as net.Resolver returns them.
+// The methods take a context first, like net.Resolver's, and hand it to the lookup running on the
+// pool: a deadline or a cancel stops the lookup itself, not only the greenlet's wait, and so does
+// the end of the wait for any other reason (a Kill of the greenlet, a *scheduler.Timeout), with one
+// exception of net.Resolver's own: a lookup of a name that another caller of the same net.Resolver
+// is looking up too shares that caller's lookup, which then goes on to its end or net.Resolver's
+// own timeouts even after both stopped waiting. A lookup that ends with its context fails as
+// net.Resolver's does, with a *net.DNSError for the name ("i/o timeout" with IsTimeout for a
+// deadline, "operation was canceled") that wraps scheduler.ContextError's error, so that errors.Is
+// matches scheduler.ErrTimeout and context.DeadlineExceeded, or context.Canceled; one that the pool
+// refuses (closed, or closed while the lookup still waited for a worker) an error matching
+// threadpool.ErrClosed and scheduler.ErrClosed. Refusals and ends are *Error values naming the call
+// and the name; the lookup's own failures are net's errors, as net.Resolver returns them.
 //
 // What net.Resolver answers without a lookup, whatever its context (an empty host, an IP address,
 // a numeric port, an unknown network), is answered with net.Resolver's values and errors even
