@@ -26,7 +26,7 @@
 // and the name; the lookup's own failures are net's errors, as net.Resolver returns them.
 //
 // What net.Resolver answers without a lookup, whatever its context (an empty host, an IP address,
-// a numeric port, an unknown network), is answered with net.Resolver's values and errors even
+// a numeric port, an unknown network, a reverse lookup of no address), is answered with net.Resolver's values and errors even
 // when ctx is already done; it is refused as a lookup is (by a closed pool, say), and ends early
 // only when the greenlet's wait for a worker does (a Kill).
 //
@@ -242,7 +242,8 @@ func (r *Resolver) LookupNetIP(ctx context.Context, network, host string) ([]net
 // LookupAddr returns the names of an address (reverse lookup, gethostbyaddr;
 // net.Resolver.LookupAddr).
 func (r *Resolver) LookupAddr(ctx context.Context, addr string) ([]string, error) {
-	return run(ctx, r, "Resolver.LookupAddr", addr, false, func(c context.Context, nr *net.Resolver) ([]string, error) {
+	_, notAddr := netip.ParseAddr(addr)
+	return run(ctx, r, "Resolver.LookupAddr", addr, notAddr != nil, func(c context.Context, nr *net.Resolver) ([]string, error) {
 		return nr.LookupAddr(c, addr)
 	})
 }

@@ -280,12 +280,13 @@ func TestNoAddressMatchesErrNoAddress(t *testing.T) {
 // lookuper is what *net.Resolver and *resolver.Resolver have in common.
 type lookuper interface {
 	LookupHost(ctx context.Context, host string) ([]string, error)
+	LookupAddr(ctx context.Context, addr string) ([]string, error)
 	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
 	LookupPort(ctx context.Context, network, service string) (int, error)
 }
 
 // TestNoLookupAnswersAsNet: what net.Resolver answers without a lookup (an empty host, an IP
-// address, a numeric or invalid port, an unknown network) the resolver answers the same, values
+// address, a numeric or invalid port, an unknown network, no address to look up) the resolver answers the same, values
 // and errors, even with a context already done, as net.Resolver does whatever its context: code
 // swapping net.DefaultResolver for it sees no difference.
 func TestNoLookupAnswersAsNet(t *testing.T) {
@@ -297,6 +298,9 @@ func TestNoLookupAnswersAsNet(t *testing.T) {
 				return r.LookupNetIP(ctx, network, host)
 			}
 		}
+	}
+	for _, addr := range []string{"", "not-an-address", "fe80::1%"} {
+		calls["LookupAddr "+addr] = func(ctx context.Context, r lookuper) (any, error) { return r.LookupAddr(ctx, addr) }
 	}
 	for _, network := range []string{"tcp", "", "sctp"} {
 		calls["LookupNetIP "+network+" localhost"] = func(ctx context.Context, r lookuper) (any, error) {
