@@ -37,10 +37,14 @@
 // Wait and Get take a context first and end with scheduler.ContextError's
 // error when it ends first; an error thrown into the waiting greenlet (Kill's
 // GreenletExit, a *scheduler.Timeout, a *scheduler.LoopExitError when
-// nothing can make the object ready) comes back as it is. A wait that ends
-// early removes its link: a killed waiter leaves nothing behind, and the
-// object's other waiters are woken as if it had never waited. Destroying the
-// hub ends its waits with GreenletExit.
+// nothing can make the object ready) comes back as it is. Neither names the
+// call, as scheduler's own waits (Sleep, Join) do not: a wait is a step of
+// its caller's operation, and the packages built on these (queue, pool,
+// server) wrap the error once in their own, which names their call; a
+// caller that reports it should do the same. A wait that ends early
+// removes its link: a killed waiter leaves nothing behind, and the object's
+// other waiters are woken as if it had never waited. Destroying the hub ends
+// its waits with GreenletExit.
 //
 // # Zero values
 //

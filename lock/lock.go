@@ -26,8 +26,11 @@
 // Acquire and Wait take a context first and end with
 // scheduler.ContextError's error when it ends first, or with the error
 // thrown into the waiting greenlet (Kill's GreenletExit, a
-// *scheduler.Timeout, a *scheduler.LoopExitError). A waiter whose wait ends
-// early takes nothing and leaves no link behind.
+// *scheduler.Timeout, a *scheduler.LoopExitError), as it is: unlike a
+// refused call's *Error, it does not name the call, as scheduler's own
+// waits do not, so that a caller wrapping it in its own error (pool does)
+// names its operation once. A waiter whose wait ends early takes nothing
+// and leaves no link behind.
 //
 // Destroying the hub ends its waits with GreenletExit and runs the defers of
 // its greenlets: a Release made there (the usual defer after an Acquire)
