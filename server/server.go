@@ -240,6 +240,9 @@ func (b *base) shutdown(ctx context.Context, op string) error {
 	if err == nil {
 		return nil
 	}
+	// No handler running when the wait ended: only the loop had not yet seen the stop (ctx
+	// ended before it ran), which is no handler left unfinished.
+	idle := b.group.Len() == 0
 	b.kill()
 	if !ctxEnded(err) {
 		// The caller itself was interrupted (a Kill, a Timeout): the handlers are killed
@@ -253,6 +256,9 @@ func (b *base) shutdown(ctx context.Context, op string) error {
 			return &Error{Op: op, Err: werr}
 		}
 		return &Error{Op: op, Err: fmt.Errorf("%d handlers still run %v after the kill: %w", b.group.Len(), killWait, err)}
+	}
+	if idle {
+		return nil
 	}
 	return &Error{Op: op, Err: err}
 }

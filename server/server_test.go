@@ -297,3 +297,33 @@ func TestServeKilledTwiceTiming(t *testing.T) {
 		return nil
 	}))
 }
+
+// Regression: Shutdown with a context that had already ended (cancelled, or its deadline
+// passed: "close now, kill what runs") returned the context's error though no handler ran,
+// because the loop had not yet seen its socket close; with nothing to wait for it returns nil,
+// as net/http's Server.Shutdown does, and the socket is closed.
+func TestShutdownIdleWithEndedContext(t *testing.T) {
+	cancelled, cancel := context.WithCancel(bg)
+	cancel()
+	expired, cancel2 := context.WithDeadline(bg, time.Now().Add(-time.Second))
+	defer cancel2()
+	require.NoError(t, scheduler.Main(func() error {
+		for name, ctx := range map[string]context.Context{"cancelled": cancelled, "expired": expired} {
+			s, err := server.Listen("tcp", "127.0.0.1:0", echo, server.Options{})
+			require.NoError(t, err)
+			require.NoError(t, s.Start())
+			d, err := server.ListenPacket("udp", "127.0.0.1:0", func(*server.DatagramServer, []byte, net.Addr) error {
+				return nil
+			}, server.Options{})
+			require.NoError(t, err)
+			require.NoError(t, d.Start())
+			require.NoError(t, scheduler.Sleep(bg, 0)) // both loops wait on their sockets
+			assert.NoError(t, s.Shutdown(ctx), name)
+			assert.NoError(t, d.Shutdown(ctx), name)
+			_, err = socket.Dial("tcp", s.Addr().String())
+			assert.Error(t, err, "the listener is closed")
+			assert.ErrorIs(t, d.Start(), server.ErrStopped)
+		}
+		return nil
+	}))
+}

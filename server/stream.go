@@ -116,7 +116,8 @@ func (s *StreamServer) Serve() error {
 // Shutdown stops the server gracefully (gevent's stop(timeout), with ctx for the timeout): it
 // closes the listener, waits until the handlers are done or ctx ends, then kills those still
 // running so their defers run and their connections close, and waits up to a second for them
-// to die. It returns nil when the handlers finished on their own, else an error matching ctx's
+// to die. It returns nil when the handlers finished on their own (or none ran: a ctx that had
+// ended already just closes an idle server), else an error matching ctx's
 // (context.DeadlineExceeded and scheduler.ErrTimeout for a deadline), or the error thrown into
 // the caller meanwhile (the handlers are then killed and not waited for). Shutdown may be called
 // again, and before Start; called from a handler it would wait for itself until ctx ends.
