@@ -134,7 +134,7 @@ func (l *Links) Rawlink(owner scheduler.Linkable, fn func(scheduler.Linkable)) s
 func (l *Links) rawlink(owner scheduler.Linkable, fn func(scheduler.Linkable)) scheduler.LinkID {
 	l.nextID++
 	l.links = append(l.links, link{id: l.nextID, fn: fn})
-	l.CheckAndNotify(owner)
+	l.checkAndNotify(owner)
 	return l.nextID
 }
 
@@ -143,7 +143,7 @@ func (l *Links) rawlink(owner scheduler.Linkable, fn func(scheduler.Linkable)) s
 func (l *Links) linkWakeup(owner scheduler.Linkable, k *wakeup) scheduler.LinkID {
 	l.nextID++
 	l.links = append(l.links, link{id: l.nextID, k: k})
-	l.CheckAndNotify(owner)
+	l.checkAndNotify(owner)
 	return l.nextID
 }
 
@@ -187,9 +187,26 @@ func remove(ls []link, id scheduler.LinkID) []link {
 }
 
 // CheckAndNotify schedules one hub callback calling the links if owner is
-// ready, links exist and no notification is pending. Hub-affine.
+// ready, links exist and no notification is pending. Hub-affine: from a
+// goroutine that is not a greenlet of the links' hub it does nothing (use
+// NotifyAny there).
 func (l *Links) CheckAndNotify(owner scheduler.Linkable) {
-	if l == nil || l.notifying || len(l.links) == 0 || !owner.Ready() {
+	if l == nil || owner == nil {
+		return
+	}
+	// The caller first, with atomic reads only: off the hub, what
+	// checkAndNotify reads is the hub's.
+	if h := l.bind.Hub(); h == nil || h.Check() != nil {
+		return
+	}
+	l.checkAndNotify(owner)
+}
+
+// checkAndNotify is CheckAndNotify for a caller on the hub l.last (a
+// greenlet that passed check, or the hub's notification callback), which
+// may also be running its defers under Destroy: then it schedules nothing.
+func (l *Links) checkAndNotify(owner scheduler.Linkable) {
+	if l.notifying || len(l.links) == 0 || !owner.Ready() {
 		return
 	}
 	h := l.last
@@ -214,7 +231,7 @@ func (l *Links) CheckAndNotify(owner scheduler.Linkable) {
 // goroutine it goes through Hub.Post. Without a bound hub there is no link
 // to call, so it does nothing.
 func (l *Links) NotifyAny(owner scheduler.Linkable) {
-	if l == nil {
+	if l == nil || owner == nil {
 		return
 	}
 	h := l.bind.Hub()
@@ -222,7 +239,7 @@ func (l *Links) NotifyAny(owner scheduler.Linkable) {
 		return
 	}
 	if h.OnHub() {
-		l.CheckAndNotify(owner)
+		l.checkAndNotify(owner)
 		return
 	}
 	_ = h.Post(func() { l.CheckAndNotify(owner) })
@@ -230,7 +247,7 @@ func (l *Links) NotifyAny(owner scheduler.Linkable) {
 
 func (l *Links) notify(owner scheduler.Linkable) {
 	if !l.notifying {
-		l.CheckAndNotify(owner)
+		l.checkAndNotify(owner)
 		return
 	}
 	h := l.last
@@ -242,7 +259,7 @@ func (l *Links) notify(owner scheduler.Linkable) {
 		l.links = append(l.links, left...)
 	}
 	l.notifying = false
-	l.CheckAndNotify(owner)
+	l.checkAndNotify(owner)
 }
 
 // run calls the links of *ls present when it starts, in order, removing

@@ -259,7 +259,11 @@ func (s *Semaphore) release(op string, bounded bool) (int, error) {
 		return s.counter, &Error{Op: op, Counter: s.counter, Err: ErrReleasedTooManyTimes}
 	}
 	s.counter++
-	s.links.CheckAndNotify(s)
+	if s.links.Len() > 0 {
+		// Only then: CheckAndNotify checks its caller again, which an
+		// uncontended release need not pay for.
+		s.links.CheckAndNotify(s)
+	}
 	return s.counter, nil
 }
 
