@@ -105,6 +105,11 @@ func (s *DatagramServer) Start() error {
 	if err := s.ok(op); err != nil {
 		return err
 	}
+	return s.startAs(op)
+}
+
+// startAs is Start for op (Start, or Serve starting the server).
+func (s *DatagramServer) startAs(op string) error {
 	return s.start(op, "DatagramServer.read "+addrName(s.pc.LocalAddr()), s.readLoop)
 }
 
@@ -115,7 +120,7 @@ func (s *DatagramServer) Serve() error {
 	if err := s.ok(op); err != nil {
 		return err
 	}
-	return s.serve(op, s.Start)
+	return s.serve(op, s.startAs)
 }
 
 // Shutdown closes the socket, waits until the handlers are done or ctx ends, then kills the

@@ -185,12 +185,12 @@ func (b *base) start(op, name string, run func(ctx context.Context) error) error
 // are done. If the serving greenlet is killed meanwhile, it shuts the server down as gevent's
 // serve_forever does: handlers get DefaultStopTimeout to finish, and a second kill cuts that
 // short.
-func (b *base) serve(op string, start func() error) error {
+func (b *base) serve(op string, start func(op string) error) error {
 	if _, err := b.hub.CheckWait(); err != nil {
 		return &Error{Op: op, Err: err}
 	}
 	if b.loop == nil || b.stopped {
-		if err := start(); err != nil {
+		if err := start(op); err != nil {
 			return err
 		}
 	}

@@ -327,3 +327,23 @@ func TestShutdownIdleWithEndedContext(t *testing.T) {
 		return nil
 	}))
 }
+
+// Regression: Serve on a stopped server returned ErrStopped named after Start ("server:
+// StreamServer.Start: server stopped"), the call Serve makes inside, not after Serve.
+func TestServeStoppedNamesServe(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		s, err := server.Listen("tcp", "127.0.0.1:0", echo, server.Options{})
+		require.NoError(t, err)
+		d, err := server.ListenPacket("udp", "127.0.0.1:0", func(*server.DatagramServer, []byte, net.Addr) error {
+			return nil
+		}, server.Options{})
+		require.NoError(t, err)
+		require.NoError(t, s.Close())
+		require.NoError(t, d.Shutdown(bg))
+		for name, err := range map[string]error{"StreamServer": s.Serve(), "DatagramServer": d.Serve()} {
+			assert.ErrorIs(t, err, server.ErrStopped, name)
+			assert.EqualError(t, err, "server: "+name+".Serve: server stopped: closed", name)
+		}
+		return nil
+	}))
+}

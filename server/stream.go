@@ -96,6 +96,11 @@ func (s *StreamServer) Start() error {
 	if err := s.ok(op); err != nil {
 		return err
 	}
+	return s.startAs(op)
+}
+
+// startAs is Start for op (Start, or Serve starting the server).
+func (s *StreamServer) startAs(op string) error {
 	return s.start(op, "StreamServer.accept "+addrName(s.ln.Addr()), s.acceptLoop)
 }
 
@@ -110,7 +115,7 @@ func (s *StreamServer) Serve() error {
 	if err := s.ok(op); err != nil {
 		return err
 	}
-	return s.serve(op, s.Start)
+	return s.serve(op, s.startAs)
 }
 
 // Shutdown stops the server gracefully (gevent's stop(timeout), with ctx for the timeout): it
