@@ -215,12 +215,13 @@ func (l *Links) checkAndNotify(owner scheduler.Linkable) {
 	}
 	l.notifying = true
 	// The callback is bound once per owner, so that a contended semaphore's
-	// release allocates nothing. Only a comparable owner is remembered, so
-	// that the comparison below can never panic.
+	// release allocates nothing. Only a pointer owner is remembered, so
+	// that the comparison below can never panic: a comparable type is not
+	// enough, since a struct's interface field may hold a slice.
 	fn := l.notifyFn
 	if fn == nil || l.notifyOwner != owner {
 		fn = func() { l.notify(owner) }
-		if reflect.TypeOf(owner).Comparable() {
+		if reflect.TypeOf(owner).Kind() == reflect.Pointer {
 			l.notifyOwner, l.notifyFn = owner, fn
 		}
 	}

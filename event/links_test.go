@@ -100,3 +100,36 @@ func TestRoundEndsWhenItsLastLinkIsUnlinked(t *testing.T) {
 		return nil
 	})
 }
+
+// valueOwner is a Linkable by value whose type is comparable but whose
+// values may not be: its tag may hold a slice.
+type valueOwner struct {
+	links *event.Links
+	tag   any
+}
+
+func (o valueOwner) Ready() bool { return true }
+
+func (o valueOwner) Rawlink(fn func(scheduler.Linkable)) scheduler.LinkID {
+	return o.links.Rawlink(o, fn)
+}
+
+func (o valueOwner) Unlink(id scheduler.LinkID) { o.links.Unlink(id) }
+
+// TestValueOwnerWithUncomparableValue: Links built on by a value owner
+// whose type is comparable but whose value is not (an interface field
+// holding a slice) notifies like any other. Before, the second
+// notification compared that owner with the one the first remembered and
+// panicked ("comparing uncomparable type []int") in the caller's Rawlink.
+func TestValueOwnerWithUncomparableValue(t *testing.T) {
+	run(t, func() error {
+		o := valueOwner{links: &event.Links{}, tag: []int{1}}
+		calls := 0
+		for range 3 {
+			require.NotPanics(t, func() { o.Rawlink(func(scheduler.Linkable) { calls++ }) })
+			require.NoError(t, scheduler.Sleep(bg, 0))
+		}
+		assert.Equal(t, 3, calls)
+		return nil
+	})
+}
