@@ -11,8 +11,8 @@ import (
 // AsyncResult is gevent's AsyncResult: a one-shot value or error that
 // greenlets wait for. The zero value is unset.
 //
-// Set, SetError, Ready, Successful, Value and Err are goroutine-safe; Get,
-// Wait, Rawlink and Unlink are hub-affine.
+// Set, SetError, Ready, Successful, Value, Err, TryGet and Hub are
+// goroutine-safe; Get, Wait, Rawlink and Unlink are hub-affine.
 type AsyncResult[T any] struct {
 	mu    sync.Mutex
 	state atomic.Uint32 // 0 unset, 1 value, 2 error

@@ -19,7 +19,7 @@
 // # Goroutines
 //
 // Goroutine-safe: Event's Set, Clear, IsSet and Ready; AsyncResult's Set,
-// SetError, Ready, Successful, Value and Err; every Hub method, and
+// SetError, Ready, Successful, Value, Err and TryGet; every Hub method, and
 // Links.NotifyAny. Called from a goroutine that is not a greenlet of the
 // object's hub, a setter hands the notification to the hub with Hub.Post, as
 // gevent allows set() from another thread. A hub does not stay alive just
@@ -28,9 +28,11 @@
 //
 // Everything else is hub-affine. From a goroutine that is not a greenlet of
 // the object's hub, Wait and Get return an error matching ErrNotGreenlet,
-// Rawlink links nothing (it returns 0) and Unlink does nothing; Wait and Get
-// are refused the same way from the hub greenlet itself (a callback or a
-// link), which must never block. No call creates a hub.
+// Rawlink links nothing (it returns 0), Unlink and Links.CheckAndNotify do
+// nothing, and LinkCount (Links.Len), a read the hub's writes race with, is
+// not to be asked there; Wait and Get are refused the same way from the hub
+// greenlet itself (a callback or a link), which must never block. No call
+// creates a hub.
 //
 // # Waiting
 //

@@ -11,8 +11,8 @@ import (
 // greenlet blocked in Wait, in the order they started waiting, from one hub
 // callback. The zero value is an unset event.
 //
-// Set, Clear, IsSet, Ready and Hub are goroutine-safe; Wait, Rawlink and
-// Unlink are hub-affine.
+// Set, Clear, IsSet, Ready and Hub are goroutine-safe; Wait, Rawlink,
+// Unlink and LinkCount are hub-affine.
 type Event struct {
 	flag  atomic.Bool
 	links Links

@@ -17,8 +17,8 @@
 // Acquire, Wait and Release return an error matching scheduler.ErrNotGreenlet,
 // TryAcquire returns false and Rawlink links nothing, and nothing changes;
 // Acquire and Wait are refused the same way from the hub greenlet itself.
-// Hub is goroutine-safe; Counter, Locked, Ready, Count and IsOwned are
-// hub-affine reads. DummySemaphore holds no state: its calls succeed from any
+// Hub is goroutine-safe; Counter, Locked, Ready, Count, IsOwned and
+// LinkCount are hub-affine reads. DummySemaphore holds no state: its calls succeed from any
 // goroutine (its Rawlink links nothing outside a greenlet).
 //
 // # Waiting
