@@ -13,12 +13,33 @@
 // when the server stops is closed unserved, as the kernel's backlog is when the listener
 // closes. A greenlet blocked in Serve returns once the server is stopped and its handlers are
 // done; if that greenlet is killed instead, Serve shuts the server down itself (see
-// StreamServer.Serve).
+// StreamServer.Serve). A handler that swallows its kill (waits again after the GreenletExit)
+// is a limit: Shutdown gives up on it a second after the kill and says so, but Serve waits
+// until it returns.
+//
+// # Handlers and clients
+//
+// A handler's error goes to the hub's error handler, and so does its panic, which the
+// scheduler recovers (a *scheduler.GreenletError carrying a *scheduler.PanicError); either way
+// its connection is closed and the server goes on. With a limit (Options.Pool or
+// MaxConcurrency) the loop takes one more connection (or datagram), waits for a free slot
+// with it, and leaves the other clients in the listener's backlog (the socket's receive
+// queue) until then. When the process runs out of descriptors (EMFILE, ENFILE) the accept
+// loop does not spin: socket.Listener.AcceptConn backs off from 10 ms doubling to 1 s,
+// reports the first failure of a streak to the hub's error handler, and accepting resumes
+// once descriptors come free; Shutdown and Close end the back-off at once.
+//
+// Destroying the hub under a started server (Main returning without a Shutdown) kills its
+// loop and its handlers: their connections and the socket are closed. A server whose loop
+// never ran (Start just before the hub's end), like one never started, keeps its socket open
+// (package socket's sockets outlive their hub until closed): stop a server before its hub ends.
 //
 // # Goroutines
 //
 // A server is hub-affine: it binds to the hub of the first greenlet that starts, serves or
-// stops it, which must be the hub its socket belongs to. Start, Serve, Shutdown and Close
+// stops it, which must be the hub its socket belongs to (a server bound to another hub fails
+// at its first accept or read with an error matching scheduler.ErrNotGreenlet, which Serve
+// returns, and closes its socket). Start, Serve, Shutdown and Close
 // called from a goroutine that is not a greenlet of that hub return an error matching
 // scheduler.ErrNotGreenlet and change nothing; so do Serve and Shutdown, which block, from the
 // hub greenlet itself (a callback). SendTo follows package socket's rules for the server's

@@ -206,11 +206,18 @@ func TestNotGreenlet(t *testing.T) {
 		for name, err := range <-foreign {
 			assert.ErrorIs(t, err, scheduler.ErrNotGreenlet, name)
 		}
-		other := make(chan error)
+		other := make(chan map[string]error)
 		go func() {
-			other <- scheduler.Main(func() error { return s.Close() })
+			_ = scheduler.Main(func() error {
+				other <- map[string]error{
+					"Start": s.Start(), "Serve": s.Serve(), "Shutdown": s.Shutdown(bg), "Close": s.Close(),
+				}
+				return nil
+			})
 		}()
-		assert.ErrorIs(t, <-other, scheduler.ErrNotGreenlet, "a greenlet of another hub")
+		for name, err := range <-other {
+			assert.ErrorIs(t, err, scheduler.ErrNotGreenlet, "%s from a greenlet of another hub", name)
+		}
 		var inHub map[string]error
 		scheduler.CurrentHub().RunCallback(func() {
 			inHub = map[string]error{"Serve": s.Serve(), "Shutdown": s.Shutdown(bg)}

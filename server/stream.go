@@ -109,7 +109,8 @@ func (s *StreamServer) startAs(op string) error {
 // returns nil then, the accept error that stopped the server, or ErrStopped on a stopped
 // server. If the calling greenlet is killed meanwhile (gsignal.Main on a signal), Serve stops
 // the server, giving the handlers DefaultStopTimeout to finish before it kills them (another
-// kill cuts that short), and returns the kill's error.
+// kill cuts that short), and returns the kill's error. Called from a handler it would wait for
+// itself until that handler is killed.
 func (s *StreamServer) Serve() error {
 	const op = "StreamServer.Serve"
 	if err := s.ok(op); err != nil {
@@ -136,7 +137,8 @@ func (s *StreamServer) Shutdown(ctx context.Context) error {
 
 // Close stops the server at once: it closes the listener and kills the running handlers (their
 // defers run and their connections close when they die), without waiting for them; Serve
-// returns once they are dead. It does not block, and may be called again; called from a
+// returns once they are dead (a handler that swallows the kill keeps it waiting until the
+// handler returns). It does not block, and may be called again; called from a
 // handler it kills that handler too, at its next blocking call.
 func (s *StreamServer) Close() error {
 	const op = "StreamServer.Close"

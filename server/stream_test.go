@@ -3,6 +3,7 @@ package server_test
 import (
 	"bufio"
 	"context"
+	"io"
 	"net"
 	"syscall"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/geventgo/geventgo/internal/testctx"
+	"github.com/geventgo/geventgo/pool"
 	"github.com/geventgo/geventgo/scheduler"
 	"github.com/geventgo/geventgo/server"
 	"github.com/geventgo/geventgo/socket"
@@ -202,4 +204,66 @@ func TestCloseBeforeHandlersStart(t *testing.T) {
 		}
 		return nil
 	}))
+}
+
+// A flood of clients against a server limited to a few handlers: no more handlers run at once
+// than the limit, the clients beyond it wait in the listener's backlog, and every one of them
+// is served, none dropped; the same with the limit given as a Pool.
+func TestStreamServerFloodWithLimit(t *testing.T) {
+	const clients, limit = 200, 3
+	require.NoError(t, scheduler.Main(func() error {
+		p, err := pool.New(limit)
+		require.NoError(t, err)
+		for name, opts := range map[string]server.Options{"MaxConcurrency": {MaxConcurrency: limit}, "Pool": {Pool: p}} {
+			running, peak := 0, 0
+			s, err := server.Listen("tcp", "127.0.0.1:0", func(c *socket.Conn) error {
+				running++
+				peak = max(peak, running)
+				defer func() { running-- }()
+				buf := make([]byte, 1)
+				if _, err := c.Read(buf); err != nil {
+					return err
+				}
+				if err := scheduler.Sleep(bg, 0); err != nil { // let the flood pile up
+					return err
+				}
+				_, err := c.Write(buf)
+				return err
+			}, opts)
+			require.NoError(t, err)
+			require.NoError(t, s.Start())
+			var flood []*scheduler.Greenlet[byte]
+			for i := range clients {
+				flood = append(flood, scheduler.Spawn(func() (byte, error) { return echoByte(s.Addr(), byte(i)) }))
+			}
+			_, err = scheduler.JoinAll(testctx.Within(t, 20*time.Second), flood)
+			require.NoError(t, err, name)
+			for i, c := range flood {
+				require.NoError(t, c.Err(), "%s: client %d", name, i)
+				assert.Equal(t, byte(i), c.Value(), "%s: client %d", name, i)
+			}
+			assert.Equal(t, limit, peak, name)
+			require.NoError(t, s.Shutdown(testctx.Within(t, 5*time.Second)), name)
+			assert.Zero(t, s.Len(), name)
+		}
+		return nil
+	}))
+}
+
+// echoByte connects to addr, sends b and returns the byte the server sends back.
+func echoByte(addr net.Addr, b byte) (byte, error) {
+	c, err := socket.Dial(addr.Network(), addr.String())
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	if err := c.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		return 0, err
+	}
+	if _, err := c.Write([]byte{b}); err != nil {
+		return 0, err
+	}
+	buf := make([]byte, 1)
+	_, err = io.ReadFull(c, buf)
+	return buf[0], err
 }

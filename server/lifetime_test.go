@@ -1,0 +1,275 @@
+package server_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/geventgo/geventgo/event"
+	"github.com/geventgo/geventgo/internal/testctx"
+	"github.com/geventgo/geventgo/internal/testproc"
+	"github.com/geventgo/geventgo/scheduler"
+	"github.com/geventgo/geventgo/server"
+	"github.com/geventgo/geventgo/socket"
+)
+
+// openFDs counts the process's open descriptors.
+func openFDs(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	require.NoError(t, err)
+	return len(ents)
+}
+
+// blockedReader is a handler that blocks reading one byte from a client that never writes.
+func blockedReader(c *socket.Conn) error {
+	_, err := c.Read(make([]byte, 1))
+	return err
+}
+
+// A handler that panics is reported to the hub's error handler with its panic, its connection
+// is closed, and the server goes on serving the next client; a datagram handler's panic the
+// same way.
+func TestHandlerPanic(t *testing.T) {
+	var reported []error
+	require.NoError(t, scheduler.Main(func() error {
+		scheduler.CurrentHub().SetErrorHandler(func(err error) { reported = append(reported, err) })
+		s, err := server.Listen("tcp", "127.0.0.1:0", func(c *socket.Conn) error {
+			buf := make([]byte, 1)
+			if _, err := c.Read(buf); err != nil {
+				return err
+			}
+			if buf[0] == 'p' {
+				panic("stream handler")
+			}
+			_, err := c.Write(buf)
+			return err
+		}, server.Options{MaxConcurrency: 1})
+		require.NoError(t, err)
+		require.NoError(t, s.Start())
+		panicky := dial(t, s.Addr())
+		defer panicky.Close()
+		_, err = panicky.Write([]byte("p"))
+		require.NoError(t, err)
+		assertClosedByServer(t, panicky)
+		next := dial(t, s.Addr())
+		defer next.Close()
+		_, err = next.Write([]byte("x"))
+		require.NoError(t, err)
+		require.NoError(t, next.SetReadDeadline(time.Now().Add(5*time.Second)))
+		_, err = next.Read(make([]byte, 1))
+		require.NoError(t, err, "the slot of the handler that panicked is free again")
+
+		d, err := server.ListenPacket("udp", "127.0.0.1:0", func(d *server.DatagramServer, data []byte, from net.Addr) error {
+			if data[0] == 'p' {
+				panic("datagram handler")
+			}
+			_, err := d.SendTo(data, from)
+			return err
+		}, server.Options{MaxConcurrency: 1})
+		require.NoError(t, err)
+		require.NoError(t, d.Start())
+		c := dial(t, d.Addr())
+		defer c.Close()
+		for _, m := range []string{"p", "x"} {
+			_, err = c.Write([]byte(m))
+			require.NoError(t, err)
+		}
+		require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
+		buf := make([]byte, 1)
+		_, err = c.Read(buf)
+		require.NoError(t, err)
+		assert.Equal(t, "x", string(buf))
+		require.NoError(t, s.Shutdown(testctx.Within(t, 5*time.Second)))
+		return d.Shutdown(testctx.Within(t, 5*time.Second))
+	}))
+	require.Len(t, reported, 2)
+	for i, want := range []string{"stream handler", "datagram handler"} {
+		var ge *scheduler.GreenletError
+		require.ErrorAs(t, reported[i], &ge)
+		var pe *scheduler.PanicError
+		require.ErrorAs(t, reported[i], &pe)
+		assert.Equal(t, want, pe.Value)
+	}
+}
+
+// Close, Shutdown and Shutdown cut short by its deadline leave no descriptor and no greenlet of
+// the server behind: the listener, every accepted connection (the one waiting for a slot
+// too), the loop and the handlers.
+func TestStopLeavesNothing(t *testing.T) {
+	stops := map[string]func(s *server.StreamServer, clients []net.Conn) error{
+		"Close": func(s *server.StreamServer, _ []net.Conn) error { return s.Close() },
+		"Shutdown": func(s *server.StreamServer, clients []net.Conn) error {
+			for _, c := range clients[:2] { // the running handlers finish, the rest are dropped
+				if _, err := c.Write([]byte("x")); err != nil {
+					return err
+				}
+			}
+			return s.Shutdown(testctx.Within(t, 5*time.Second))
+		},
+		"Shutdown past its deadline": func(s *server.StreamServer, _ []net.Conn) error {
+			ctx, cancel := context.WithTimeout(bg, 10*ms)
+			defer cancel()
+			if err := s.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
+				return err
+			}
+			return nil
+		},
+	}
+	for name, stop := range stops {
+		require.NoError(t, scheduler.Main(func() error {
+			h := scheduler.CurrentHub()
+			fds, greenlets := openFDs(t), h.Stats().LiveGreenlets
+			s, err := server.Listen("tcp", "127.0.0.1:0", blockedReader, server.Options{MaxConcurrency: 2})
+			require.NoError(t, err)
+			require.NoError(t, s.Start())
+			var clients []net.Conn
+			for range 4 {
+				clients = append(clients, dial(t, s.Addr()))
+			}
+			require.NoError(t, eventually(testctx.Within(t, 5*time.Second), func() bool {
+				return s.Len() == 2 && acceptQueue(t, s.Listener()) == 1 // one waits for a slot
+			}))
+			require.NoError(t, stop(s, clients), name)
+			for _, c := range clients[:3] {
+				assertClosedByServer(t, c)
+			}
+			// The fourth was never accepted: the listener's close reset it.
+			require.NoError(t, clients[3].SetReadDeadline(time.Now().Add(5*time.Second)))
+			_, err = clients[3].Read(make([]byte, 1))
+			assert.ErrorIs(t, err, syscall.ECONNRESET, name)
+			for _, c := range clients {
+				require.NoError(t, c.Close())
+			}
+			assert.NoError(t, eventually(testctx.Within(t, 5*time.Second), func() bool {
+				return openFDs(t) == fds && h.Stats().LiveGreenlets == greenlets
+			}), "%s: %d descriptors and %d greenlets left", name, openFDs(t)-fds, h.Stats().LiveGreenlets-greenlets)
+			return nil
+		}))
+	}
+}
+
+// A hub destroyed under a started server (Main returning without stopping it) kills the loop
+// and the handlers: every connection is closed, the listener too, and no descriptor is left.
+func TestHubDestroyedUnderStartedServer(t *testing.T) {
+	fds := openFDs(t)
+	var clients []net.Conn
+	require.NoError(t, scheduler.Main(func() error {
+		s, err := server.Listen("tcp", "127.0.0.1:0", blockedReader, server.Options{MaxConcurrency: 2})
+		require.NoError(t, err)
+		require.NoError(t, s.Start())
+		for range 3 {
+			// Plain net clients: the hub's own sockets would stay open after Destroy.
+			c, err := net.Dial("tcp", s.Addr().String())
+			require.NoError(t, err)
+			clients = append(clients, c)
+		}
+		return eventually(testctx.Within(t, 5*time.Second), func() bool {
+			return s.Len() == 2 && acceptQueue(t, s.Listener()) == 0 // the third waits for a slot
+		})
+	}))
+	for _, c := range clients {
+		assertClosedByServer(t, c)
+		require.NoError(t, c.Close())
+	}
+	assert.Equal(t, fds, openFDs(t))
+}
+
+// The documented limit: a handler that swallows its kill (it waits again after the
+// GreenletExit) keeps Serve waiting after Close until it returns; Serve then returns nil.
+func TestServeWaitsForHandlerThatSwallowsTheKill(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		var release event.Event
+		killed := false
+		s, err := server.Listen("tcp", "127.0.0.1:0", func(c *socket.Conn) error {
+			_, err := c.Read(make([]byte, 1))
+			killed = errors.Is(err, scheduler.ErrGreenletExit)
+			return release.Wait(bg) // swallows the kill
+		}, server.Options{})
+		require.NoError(t, err)
+		serving := scheduler.Go(s.Serve)
+		c := dial(t, s.Addr())
+		defer c.Close()
+		require.NoError(t, eventually(testctx.Within(t, 5*time.Second), func() bool { return s.Len() == 1 }))
+		require.NoError(t, s.Close())
+		require.NoError(t, eventually(testctx.Within(t, 5*time.Second), func() bool { return killed }))
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		assert.False(t, serving.Ready(), "Serve waits for the handler")
+		assert.Equal(t, 1, s.Len())
+		release.Set()
+		require.NoError(t, serving.Join(testctx.Within(t, 5*time.Second)))
+		assert.NoError(t, serving.Err())
+		assertClosedByServer(t, c)
+		return nil
+	}))
+}
+
+// At the descriptor limit the accept loop backs off instead of failing, and Shutdown ends the
+// back-off at once instead of waiting out its timer. Timing-sensitive: the back-off has grown
+// past half a second when Shutdown is called, and Shutdown must return well within it. Runs
+// in a child process with a lowered RLIMIT_NOFILE (testproc.InChild).
+func TestShutdownEndsAcceptBackOffTiming(t *testing.T) {
+	if !testproc.InChild(t) {
+		return
+	}
+	require.NoError(t, scheduler.Main(func() error {
+		var reported []error
+		scheduler.CurrentHub().SetErrorHandler(func(err error) {
+			if !errors.Is(err, scheduler.ErrBlockingHub) {
+				reported = append(reported, err)
+			}
+		})
+		s, err := server.Listen("tcp", "127.0.0.1:0", blockedReader, server.Options{})
+		require.NoError(t, err)
+		require.NoError(t, s.Start())
+		serving := scheduler.Go(s.Serve)
+		require.NoError(t, scheduler.Sleep(bg, 0)) // the loop waits on the listener
+		// Clients above the limit, connected once it is set: not one can be accepted.
+		ta := s.Addr().(*net.TCPAddr)
+		sa := &syscall.SockaddrInet4{Port: ta.Port}
+		copy(sa.Addr[:], ta.IP.To4())
+		var fds []int
+		for i := range 3 {
+			fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+			require.NoError(t, err)
+			require.NoError(t, syscall.Dup3(fd, 1000+i, syscall.O_CLOEXEC))
+			require.NoError(t, syscall.Close(fd))
+			fds = append(fds, 1000+i)
+		}
+		defer func() {
+			for _, fd := range fds {
+				_ = syscall.Close(fd)
+			}
+		}()
+		limit := 0
+		for testproc.FDOpen(limit) {
+			limit++
+		}
+		restore := testproc.SetFDLimit(t, limit)
+		defer restore()
+		for _, fd := range fds {
+			require.NoError(t, syscall.Connect(fd, sa))
+		}
+		require.NoError(t, eventually(testctx.Within(t, 5*time.Second), func() bool { return len(reported) > 0 }))
+		assert.ErrorIs(t, reported[0], syscall.EMFILE)
+		// 10+20+...+320 ms: the loop now sleeps 640 ms, until at least 1270 ms.
+		require.NoError(t, scheduler.Sleep(bg, 700*ms))
+		assert.False(t, serving.Ready(), "the server goes on at the limit")
+		start := time.Now()
+		require.NoError(t, s.Shutdown(testctx.Within(t, 5*time.Second)))
+		took := time.Since(start)
+		t.Logf("measured: Shutdown took %v during the accept back-off", took)
+		assert.Less(t, took, 250*ms)
+		require.NoError(t, serving.Join(testctx.Within(t, 5*time.Second)))
+		assert.NoError(t, serving.Err())
+		assert.Len(t, reported, 1, "one report per streak")
+		return nil
+	}))
+}
