@@ -234,17 +234,18 @@ func (b *base) waitIdle(ctx context.Context) error {
 			return err
 		}
 	}
-	// Join's error is the wait's, or a handler's failure once the group is empty: a failed
-	// handler was reported to the hub's error handler already.
+	// Join's error is the wait's own, or a handler's failure once the group was empty (a
+	// failed handler was reported to the hub's error handler already): the group may have
+	// members again by now (a shared Options.Pool), which a handler's failure does not make
+	// the wait's.
 	err := b.group.Join(ctx)
 	if err == nil || b.group.Len() == 0 {
 		return nil
 	}
-	var pe *pool.Error
-	if errors.As(err, &pe) {
-		err = pe.Err // the wait's own error: pool's Op adds nothing for the caller
+	if pe, ok := err.(*pool.Error); ok && (pe.Op == "Group.Join" || pe.Op == "Pool.Join") {
+		return pe.Err // the wait's own error: pool's Op adds nothing for the caller
 	}
-	return err
+	return nil
 }
 
 // shutdown stops accepting, waits for the handlers until ctx is done, then kills them and
