@@ -319,3 +319,31 @@ func TestShutdownAfterHandlerFailedInSharedPool(t *testing.T) {
 		return p.Join(testctx.Within(t, 5*time.Second))
 	}))
 }
+
+// A listener closed behind the server's back (not by Shutdown or Close) stops the server
+// quietly: the running handler finishes, Serve then returns nil, and the server is stopped.
+func TestListenerClosedUnderServer(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		var release event.Event
+		finished := false
+		s, err := server.Listen("tcp", "127.0.0.1:0", func(*socket.Conn) error {
+			err := release.Wait(bg)
+			finished = err == nil
+			return err
+		}, server.Options{})
+		require.NoError(t, err)
+		serving := scheduler.Go(s.Serve)
+		c := dial(t, s.Addr())
+		defer c.Close()
+		require.NoError(t, eventually(testctx.Within(t, 5*time.Second), func() bool { return s.Len() == 1 }))
+		require.NoError(t, s.Listener().Close())
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		assert.False(t, serving.Ready(), "Serve waits for the running handler")
+		release.Set()
+		require.NoError(t, serving.Join(testctx.Within(t, 5*time.Second)))
+		assert.NoError(t, serving.Err())
+		assert.True(t, finished, "the handler was not killed")
+		assert.ErrorIs(t, s.Start(), server.ErrStopped)
+		return nil
+	}))
+}
