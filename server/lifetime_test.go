@@ -347,3 +347,42 @@ func TestListenerClosedUnderServer(t *testing.T) {
 		return nil
 	}))
 }
+
+// A plain goroutine (a signal handler's, an admin endpoint's) stops a server through the
+// hub's Post: Close in the posted callback, or Shutdown in a greenlet the callback spawns,
+// since a callback may not block.
+func TestStopFromAGoroutineThroughPost(t *testing.T) {
+	for _, graceful := range []bool{false, true} {
+		require.NoError(t, scheduler.Main(func() error {
+			h := scheduler.CurrentHub()
+			s, err := server.Listen("tcp", "127.0.0.1:0", blockedReader, server.Options{})
+			require.NoError(t, err)
+			require.NoError(t, s.Start())
+			c := dial(t, s.Addr())
+			defer c.Close()
+			require.NoError(t, eventually(testctx.Within(t, 5*time.Second), func() bool { return s.Len() == 1 }))
+			posted := make(chan error, 1)
+			go func() {
+				posted <- h.Post(func() {
+					if !graceful {
+						_ = s.Close()
+						return
+					}
+					scheduler.Go(func() error {
+						ctx, cancel := context.WithTimeout(bg, 10*ms)
+						defer cancel()
+						if err := s.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
+							return err
+						}
+						return nil
+					})
+				})
+			}()
+			require.NoError(t, s.Serve())
+			require.NoError(t, <-posted)
+			assert.Zero(t, s.Len())
+			assertClosedByServer(t, c)
+			return nil
+		}))
+	}
+}
