@@ -36,17 +36,16 @@
 //
 // # Goroutines
 //
-// A server is hub-affine: it binds to the hub of the first greenlet that starts, serves or
-// stops it, which must be the hub its socket belongs to (a server bound to another hub fails
-// at its first accept or read with an error matching scheduler.ErrNotGreenlet, which Serve
-// returns, and closes its socket). Start, Serve, Shutdown and Close
-// called from a goroutine that is not a greenlet of that hub return an error matching
-// scheduler.ErrNotGreenlet and change nothing; so do Serve and Shutdown, which block, from the
-// hub greenlet itself (a callback). A plain goroutine (a signal handler's, say) stops a server
-// through Hub.Post: Close in the posted callback, or Shutdown in a greenlet that the callback
-// spawns. SendTo follows package socket's rules for the server's
-// PacketConn. Nothing here creates a hub. Addr and Listener are goroutine-safe (they never
-// change); Len is a hub-affine read.
+// A server is hub-affine: it binds to the hub of the first greenlet that starts, serves or stops
+// it, which must be the hub its socket belongs to (a server bound to another hub fails at its
+// first accept or read with an error matching scheduler.ErrNotGreenlet, which Serve returns, and
+// closes its socket). Start, Serve, Shutdown and Close called from a goroutine that is not a
+// greenlet of that hub return an error matching scheduler.ErrNotGreenlet and change nothing; so do
+// Serve and Shutdown, which block, from the hub greenlet itself (a callback). A plain goroutine (a
+// signal handler's, say) stops a server through Hub.Post: Close in the posted callback, or
+// Shutdown in a greenlet that the callback spawns. SendTo follows package socket's rules for the
+// server's PacketConn. Nothing here creates a hub. Addr and Listener are goroutine-safe (they
+// never change); Len is a hub-affine read.
 //
 // # Zero values and errors
 //

@@ -104,15 +104,15 @@ func (s *StreamServer) startAs(op string) error {
 	return s.start(op, "StreamServer.accept "+addrName(s.ln.Addr()), s.acceptLoop)
 }
 
-// Serve starts the server unless it was started, and blocks the calling greenlet until the
-// server is stopped (Shutdown or Close from another greenlet) and its handlers are done. It
-// returns nil then, the accept error that stopped the server, or ErrStopped on a stopped
-// server. A listener closed behind the server's back stops it as Shutdown would, with no
-// deadline and no error: it accepts nothing more and Serve returns nil once the running
-// handlers are done. If the calling greenlet is killed meanwhile (gsignal.Main on a signal), Serve stops
-// the server, giving the handlers DefaultStopTimeout to finish before it kills them (another
-// kill cuts that short), and returns the kill's error. Called from a handler it would wait for
-// itself until that handler is killed.
+// Serve starts the server unless it was started, and blocks the calling greenlet until the server
+// is stopped (Shutdown or Close from another greenlet) and its handlers are done. It returns nil
+// then, the accept error that stopped the server, or ErrStopped on a stopped server. A listener
+// closed behind the server's back stops it as Shutdown would, with no deadline and no error: it
+// accepts nothing more and Serve returns nil once the running handlers are done. If the calling
+// greenlet is killed meanwhile (gsignal.Main on a signal), Serve stops the server, giving the
+// handlers DefaultStopTimeout to finish before it kills them (another kill cuts that short), and
+// returns the kill's error. Called from a handler it would wait for itself until that handler is
+// killed.
 func (s *StreamServer) Serve() error {
 	const op = "StreamServer.Serve"
 	if err := s.ok(op); err != nil {
@@ -123,12 +123,12 @@ func (s *StreamServer) Serve() error {
 
 // Shutdown stops the server gracefully (gevent's stop(timeout), with ctx for the timeout): it
 // closes the listener, waits until the handlers are done or ctx ends, then kills those still
-// running so their defers run and their connections close, and waits up to a second for them
-// to die. It returns nil when the handlers finished on their own (or none ran: a ctx that had
-// ended already just closes an idle server), else an error matching ctx's
-// (context.DeadlineExceeded and scheduler.ErrTimeout for a deadline), or the error thrown into
-// the caller meanwhile (the handlers are then killed and not waited for). Shutdown may be called
-// again, and before Start; called from a handler it would wait for itself until ctx ends.
+// running so their defers run and their connections close, and waits up to a second for them to
+// die. It returns nil when the handlers finished on their own (or none ran: a ctx that had ended
+// already just closes an idle server), else an error matching ctx's (context.DeadlineExceeded and
+// scheduler.ErrTimeout for a deadline), or the error thrown into the caller meanwhile (the
+// handlers are then killed and not waited for). Shutdown may be called again, and before Start;
+// called from a handler it would wait for itself until ctx ends.
 func (s *StreamServer) Shutdown(ctx context.Context) error {
 	const op = "StreamServer.Shutdown"
 	if err := s.ok(op); err != nil {
@@ -138,10 +138,10 @@ func (s *StreamServer) Shutdown(ctx context.Context) error {
 }
 
 // Close stops the server at once: it closes the listener and kills the running handlers (their
-// defers run and their connections close when they die), without waiting for them; Serve
-// returns once they are dead (a handler that swallows the kill keeps it waiting until the
-// handler returns). It does not block, and may be called again; called from a
-// handler it kills that handler too, at its next blocking call.
+// defers run and their connections close when they die), without waiting for them; Serve returns
+// once they are dead (a handler that swallows the kill keeps it waiting until the handler
+// returns). It does not block, and may be called again; called from a handler it kills that
+// handler too, at its next blocking call.
 func (s *StreamServer) Close() error {
 	const op = "StreamServer.Close"
 	if err := s.ok(op); err != nil {
