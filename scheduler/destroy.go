@@ -11,6 +11,15 @@ import (
 // goroutine may then create a new hub. It must be called from
 // the main greenlet of the owning goroutine; Destroy of a destroyed hub is a
 // no-op. A nil or zero Hub is no hub: ErrNotGreenlet.
+//
+// Callbacks (RunCallback, Post) still queued when Destroy starts never run,
+// and the hub starts no loop iteration. What the killed greenlets leave
+// behind is teardown and runs on the hub before Destroy returns: their links
+// and the callbacks their defers queued, with Destroyed already true (a
+// switch into a killed greenlet does nothing, a blocking call returns
+// ErrHubDestroyed). A callback the hub was running when main called Destroy
+// (one that woke main) finishes; watcher events already pending in that
+// loop iteration are still dispatched.
 func (h *Hub) Destroy() error {
 	if h == nil || h.loop == nil {
 		return opErr("Hub.Destroy", ErrNotGreenlet)
@@ -36,6 +45,14 @@ func (h *Hub) Destroy() error {
 	h.postQ = nil
 	close(h.done)
 	h.postMu.Unlock()
+	// What is still queued never runs (Done's promise), though the hub,
+	// resumed by the kills below, may go on draining where it stopped:
+	// only what the dying greenlets queue is left for it.
+	for {
+		if _, ok := h.cbs.pop(); !ok {
+			break
+		}
+	}
 	// Objects bound to the hub (Binding) pass to another hub only once the
 	// defers run below are done with them.
 	defer close(h.finished)

@@ -42,3 +42,89 @@ func TestDestroyRunsDefers(t *testing.T) {
 	require.NoError(t, Sleep(bg, 0))
 	require.NoError(t, h2.Destroy())
 }
+
+// Functions queued before Destroy starts never run, even when the hub is
+// resumed in the middle of a drain: here main is woken by the first of
+// three queued functions, so the hub is suspended inside that callback when
+// main calls Destroy, and Destroy's kill resumes it there.
+func TestDestroyDropsQueuedCallbacks(t *testing.T) {
+	for _, via := range []string{"RunCallback", "Post"} {
+		t.Run(via, func(t *testing.T) {
+			h, err := NewHub()
+			require.NoError(t, err)
+			queue := func(fn func()) {
+				if via == "Post" {
+					require.NoError(t, h.Post(fn))
+				} else {
+					h.RunCallback(fn)
+				}
+			}
+			w := NewWaiter("main")
+			var ranDuringDestroy []string
+			queue(func() { w.Switch(nil) })
+			queue(func() { ranDuringDestroy = append(ranDuringDestroy, "queued before main returned") })
+			_, err = w.Get(bg)
+			require.NoError(t, err)
+			h.RunCallback(func() { ranDuringDestroy = append(ranDuringDestroy, "queued by main") })
+			require.NoError(t, h.Destroy())
+			assert.Empty(t, ranDuringDestroy)
+		})
+	}
+}
+
+// What the greenlets Destroy kills leave behind is teardown and runs before
+// Destroy returns: their links and the callbacks their defers queue, after
+// every defer ran, wherever the hub was suspended (in a callback, or
+// throwing LoopExit into main).
+func TestDestroyRunsLinksOfKilledGreenlets(t *testing.T) {
+	for _, wake := range []string{"callback", "loop exit"} {
+		t.Run(wake, func(t *testing.T) {
+			h, err := NewHub()
+			require.NoError(t, err)
+			var trace []string
+			w := NewWaiter("victim")
+			g := Go(func() error {
+				defer func() {
+					h.RunCallback(func() { trace = append(trace, "defer's callback") })
+					trace = append(trace, "defer")
+				}()
+				_, err := w.Get(bg)
+				return err
+			})
+			g.Rawlink(func(Linkable) { trace = append(trace, "link") })
+			if wake == "callback" {
+				mw := NewWaiter("main")
+				h.RunCallback(func() { mw.Switch(nil) })
+				_, err = mw.Get(bg)
+				require.NoError(t, err)
+			} else {
+				require.NoError(t, Sleep(bg, 0)) // the victim starts and waits
+				var le *LoopExitError
+				_, err = NewWaiter("main").Get(bg)
+				require.ErrorAs(t, err, &le)
+			}
+			require.NoError(t, h.Destroy())
+			assert.Equal(t, []string{"defer", "defer's callback", "link"}, trace)
+		})
+	}
+}
+
+// The teardown drain goes past the switch interval: every link of the
+// killed greenlets runs, however many they are.
+func TestDestroyRunsAllLinksPastTheSwitchInterval(t *testing.T) {
+	h, err := NewHub()
+	require.NoError(t, err)
+	h.SetSwitchInterval(time.Nanosecond)
+	const n = 3 * callbacksPerIntervalCheck
+	links := 0
+	for range n {
+		g := Go(func() error { return Sleep(bg, time.Hour) })
+		g.Rawlink(func(Linkable) { links++ })
+	}
+	mw := NewWaiter("main")
+	h.RunCallback(func() { mw.Switch(nil) })
+	_, err = mw.Get(bg)
+	require.NoError(t, err)
+	require.NoError(t, h.Destroy())
+	assert.Equal(t, n, links)
+}

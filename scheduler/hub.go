@@ -572,13 +572,20 @@ func (h *Hub) run(any) (any, error) {
 		}
 		h.wd.inLoop.Store(false)
 		if h.destroyed.Load() {
-			return nil, nil
+			break
 		}
 		err := h.loopExitError()
 		if _, serr := h.main.Throw(err); serr != nil && h.destroyed.Load() {
-			return nil, nil
+			break
 		}
 	}
+	// Destroy's kill resumed the hub: run what the dying greenlets queued
+	// (Destroy dropped the rest) wherever the kill found the hub, and past
+	// the switch interval.
+	for h.cbs.len() > 0 {
+		h.drain()
+	}
+	return nil, nil
 }
 
 // Switch switches from the calling greenlet to the hub and returns what the
