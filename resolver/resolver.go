@@ -91,6 +91,20 @@ func (e *Error) Unwrap() error {
 	return e.Err
 }
 
+// Timeout reports whether the cause is a net.Error that timed out (a lookup its context's
+// deadline ended, or net's own), so *Error is a net.Error, as package net's errors are.
+func (e *Error) Timeout() bool {
+	var ne net.Error
+	return e != nil && errors.As(e.Err, &ne) && ne.Timeout()
+}
+
+// Temporary reports whether the cause is a net.Error that says it is temporary (net.Error's
+// deprecated method, kept for the interface).
+func (e *Error) Temporary() bool {
+	var ne interface{ Temporary() bool }
+	return e != nil && errors.As(e.Err, &ne) && ne.Temporary()
+}
+
 // Resolver runs a net.Resolver on a thread pool. The zero Resolver, like a nil *Resolver (as for
 // net.Resolver), runs net.DefaultResolver on the calling hub's threadpool.Default(). A Resolver
 // holds no hub state of its own: it may be shared by hubs when its pool is nil.

@@ -349,8 +349,9 @@ var zeroTypes = map[string]ztype{
 		// An empty service is port 0, as for net.LookupPort.
 		"LookupPort": resolverCall().onLive(gives(0)),
 	}},
-	"resolver.Error": {typ: reflect.TypeFor[resolver.Error](), methods: errorMethods(
-		gives("resolver: : <nil>"), gives("resolver: <nil>"))},
+	"resolver.Error": {typ: reflect.TypeFor[resolver.Error](), methods: merge(
+		errorMethods(gives("resolver: : <nil>"), gives("resolver: <nil>")),
+		names("Temporary Timeout", everywhere(zeroResult)))},
 	"resolver.AddrInfo": {typ: reflect.TypeFor[resolver.AddrInfo](), why: "plain fields of GetAddrInfo's answer: nothing to call"},
 
 	// The zero servers have no socket: ErrNilArgument, anywhere.
