@@ -7,14 +7,14 @@
 //
 // Making an object ready (Event.Set, AsyncResult.Set, a semaphore release)
 // never switches greenlets. It schedules one hub callback (RunCallback) that
-// calls the links in the order they were added; greenlets blocked in Wait
-// are links too, so they wake in FIFO order, from the hub. A greenlet that
-// calls Wait on an object that is already ready returns at once, unless a
-// notification is still pending: then it waits for that notification and
-// wakes after the greenlets that had to block (gevent's
-// arrived_while_waiting), and returns nil even if its context ended
-// meanwhile or before (gevent ignores the timeout there too). A link that panics is reported to the hub's error
-// handler and the round goes on with the next link.
+// calls the links in the order they were added; greenlets blocked in Wait are
+// links too, so they wake in FIFO order, from the hub. A greenlet that calls
+// Wait on an object that is already ready returns at once, unless a
+// notification is still pending: then it waits for that notification and wakes
+// after the greenlets that had to block (gevent's arrived_while_waiting), and
+// returns nil even if its context ended meanwhile or before (gevent ignores the
+// timeout there too). A link that panics is reported to the hub's error handler
+// and the round goes on with the next link.
 //
 // # Goroutines
 //

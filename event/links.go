@@ -269,9 +269,9 @@ func (l *Links) notify(owner scheduler.Linkable) {
 // A link that panics is reported to the hub's error handler and the round
 // goes on with the next link.
 //
-// The round ends at the first link whose id is above the last id given out
-// when it started: during a round links are only appended, with ids above
-// that one, so those are the links added during the round. (Stopping at the round's last
+// The round ends at the first link whose id is above the last id given out when
+// it started: during a round links are only appended, with ids above that one,
+// so those are the links added during the round. (Stopping at the round's last
 // link instead never stopped once a link had unlinked that one: a link that
 // linked itself again then kept the hub in this callback for ever.)
 func (l *Links) run(owner scheduler.Linkable, h *scheduler.Hub, ls *[]link) {
@@ -317,14 +317,15 @@ func (l *Links) runUntil(owner scheduler.Linkable, h *scheduler.Hub, ls *[]link,
 	return false
 }
 
-// Wait is gevent's AbstractLinkable._wait: if owner is ready it returns nil
-// at once, or, while a notification round is pending, once that round has
-// woken it after the greenlets that blocked, whatever ctx (gevent ignores
-// the timeout there too; with OnlyWhileReady, whose round may stop before
-// the caller's turn, ctx bounds that wait); otherwise it blocks until owner
-// notifies the caller (nil) or ctx is done (scheduler.ContextError's error). Errors thrown into the greenlet
-// meanwhile (Kill, a Timeout, LoopExit) come back as they are. label says
-// what the greenlet waits on in reports and names the call in errors.
+// Wait is gevent's AbstractLinkable._wait: if owner is ready it returns nil at
+// once, or, while a notification round is pending, once that round has woken it
+// after the greenlets that blocked, whatever ctx (gevent ignores the timeout
+// there too; with OnlyWhileReady, whose round may stop before the caller's
+// turn, ctx bounds that wait); otherwise it blocks until owner notifies the
+// caller (nil) or ctx is done (scheduler.ContextError's error). Errors thrown
+// into the greenlet meanwhile (Kill, a Timeout, LoopExit) come back as they
+// are. label says what the greenlet waits on in reports and names the call in
+// errors.
 func (l *Links) Wait(ctx context.Context, owner scheduler.Linkable, label string) error {
 	if l == nil || ctx == nil || owner == nil {
 		return opErr(label, scheduler.ErrNilArgument)

@@ -25,10 +25,10 @@
 // threadpool.ErrClosed and scheduler.ErrClosed. Refusals and ends are *Error values naming the call
 // and the name; the lookup's own failures are net's errors, as net.Resolver returns them.
 //
-// What net.Resolver answers without a lookup, whatever its context (an empty host, an IP address,
-// a numeric port, an unknown network, a reverse lookup of no address), is answered with net.Resolver's values and errors even
-// when ctx is already done; it is refused as a lookup is (by a closed pool, say), and ends early
-// only when the greenlet's wait for a worker does (a Kill).
+// What net.Resolver answers without a lookup, whatever its context (an empty host, an IP address, a
+// numeric port, an unknown network, a reverse lookup of no address), is answered with
+// net.Resolver's values and errors even when ctx is already done; it is refused as a lookup is (by
+// a closed pool, say), and ends early only when the greenlet's wait for a worker does (a Kill).
 //
 // # Panics
 //

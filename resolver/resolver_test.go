@@ -286,9 +286,9 @@ type lookuper interface {
 }
 
 // TestNoLookupAnswersAsNet: what net.Resolver answers without a lookup (an empty host, an IP
-// address, a numeric or invalid port, an unknown network, no address to look up) the resolver answers the same, values
-// and errors, even with a context already done, as net.Resolver does whatever its context: code
-// swapping net.DefaultResolver for it sees no difference.
+// address, a numeric or invalid port, an unknown network, no address to look up) the resolver
+// answers the same, values and errors, even with a context already done, as net.Resolver does
+// whatever its context: code swapping net.DefaultResolver for it sees no difference.
 func TestNoLookupAnswersAsNet(t *testing.T) {
 	calls := map[string]func(context.Context, lookuper) (any, error){}
 	for _, host := range []string{"", "127.0.0.1", "::1", "fe80::1%lo", "::ffff:10.1.2.3"} {

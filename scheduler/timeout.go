@@ -92,7 +92,7 @@ func (t *Timeout) Start() error {
 		// that loop.
 		t.timer = nil
 	}
-	t.begin()
+	t.resetCtx() // a new run: the last one's end and done Context go
 	if t.d < 0 {
 		return nil
 	}
@@ -113,10 +113,6 @@ func (t *Timeout) Start() error {
 	t.timer = ht
 	return nil
 }
-
-// begin resets what the last run left: its end (fired or cancelled) and a
-// done Context.
-func (t *Timeout) begin() { t.resetCtx() }
 
 func (t *Timeout) fire() {
 	h := t.bound.p.Load()

@@ -283,14 +283,14 @@ func (c *Conn) SetNoDelay(noDelay bool) error {
 // whose hub is destroyed (which does not close it) it returns a net.Conn whose calls fail with
 // an error naming their op and matching scheduler.ErrHubDestroyed, and whose Close closes the
 // socket, as c.Close does: close one of them (after which its errors match net.ErrClosed too).
-// Its addresses are nil. On a nil Conn its calls fail with an error matching
+// Its addresses are c's. On a nil Conn its calls fail with an error matching
 // scheduler.ErrNilArgument.
 func (c *Conn) Shared() net.Conn {
 	if c == nil {
 		return failed{}
 	}
 	if err := c.share(); err != nil {
-		return failedShare(&c.sock, err, c.Close)
+		return failed{s: &c.sock, cause: err, close: c.Close}
 	}
 	return c
 }
@@ -347,13 +347,7 @@ func Socketpair() (*Conn, *Conn, error) {
 type failed struct {
 	s     *sock
 	cause error
-	close func() error
-}
-
-// failedShare is what Shared returns for s when share failed with cause; closeFn is the
-// socket's own Close.
-func failedShare(s *sock, cause error, closeFn func() error) failed {
-	return failed{s: s, cause: cause, close: closeFn}
+	close func() error // the socket's own Close
 }
 
 // err is the error of op.

@@ -344,7 +344,7 @@ func (l *Listener) Shared() net.Listener {
 		return failed{}
 	}
 	if err := l.share(); err != nil {
-		return failedShare(&l.sock, err, l.Close)
+		return failed{s: &l.sock, cause: err, close: l.Close}
 	}
 	return l
 }

@@ -223,7 +223,7 @@ func (p *PacketConn) Shared() net.PacketConn {
 		return failed{}
 	}
 	if err := p.share(); err != nil {
-		return failedShare(&p.sock, err, p.Close)
+		return failed{s: &p.sock, cause: err, close: p.Close}
 	}
 	return p
 }
