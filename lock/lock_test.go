@@ -2,7 +2,6 @@ package lock_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
@@ -123,30 +122,6 @@ func TestKilledWaiterLeavesNoLink(t *testing.T) {
 		assert.Equal(t, 0, s.LinkCount())
 		return nil
 	})
-}
-
-func ExampleSemaphore() {
-	_ = scheduler.Main(func() error {
-		s, _ := lock.NewSemaphore(1)
-		var gs []*scheduler.Greenlet[struct{}]
-		for _, n := range []string{"a", "b"} {
-			gs = append(gs, scheduler.Go(func() error {
-				_ = s.Acquire(bg)
-				defer func() { _, _ = s.Release() }()
-				fmt.Println(n, "in")
-				_ = scheduler.Sleep(bg, 0)
-				fmt.Println(n, "out")
-				return nil
-			}))
-		}
-		_, err := scheduler.Wait(bg, gs, 0)
-		return err
-	})
-	// Output:
-	// a in
-	// a out
-	// b in
-	// b out
 }
 
 // BenchmarkSemaphoreContended: two greenlets take turns on a Semaphore(1)

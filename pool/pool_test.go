@@ -3,7 +3,6 @@ package pool_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"iter"
 	"slices"
 	"testing"
@@ -641,17 +640,6 @@ func TestRebindAfterDestroy(t *testing.T) {
 		require.NoError(t, err)
 		return p.Join(bg)
 	})
-}
-
-func ExamplePool() {
-	_ = scheduler.Main(func() error {
-		p, _ := pool.New(2)
-		ctx := context.Background()
-		out, err := pool.Map(ctx, p, func(x int) (int, error) { return x * x, scheduler.Sleep(ctx, 0) }, []int{1, 2, 3, 4})
-		fmt.Println(out, err)
-		return nil
-	})
-	// Output: [1 4 9 16] <nil>
 }
 
 // BenchmarkPoolMap100k maps 100,000 items over a Pool(100); ns/op is per

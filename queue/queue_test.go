@@ -1,7 +1,6 @@
 package queue_test
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
@@ -93,31 +92,6 @@ func TestKilledGetterLeavesQueue(t *testing.T) {
 		assert.Equal(t, 1, q.Len(), "no getter took the item")
 		return nil
 	})
-}
-
-func ExampleQueue() {
-	_ = scheduler.Main(func() error {
-		q := queue.New[string](1)
-		consumer := scheduler.Go(func() error {
-			for v, err := range q.All(bg) {
-				if err != nil {
-					return err // a Kill, an outer Timeout: not the end of the queue
-				}
-				fmt.Println("got", v)
-			}
-			return nil // Shutdown, once drained, ends the loop cleanly
-		})
-		for _, v := range []string{"a", "b", "c"} {
-			_ = q.Put(bg, v)
-		}
-		_ = scheduler.Sleep(bg, 0)
-		q.Shutdown()
-		return consumer.Join(bg)
-	})
-	// Output:
-	// got a
-	// got b
-	// got c
 }
 
 // TestZeroJoinableQueue: the zero JoinableQueue counts its tasks (its Put
