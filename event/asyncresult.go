@@ -69,6 +69,14 @@ func (a *AsyncResult[T]) Hub() *scheduler.Hub {
 	return a.links.Hub()
 }
 
+// LinkCount returns how many links and waiters are registered (gevent's linkcount).
+func (a *AsyncResult[T]) LinkCount() int {
+	if a == nil {
+		return 0
+	}
+	return a.links.Len()
+}
+
 // Ready reports whether a value or an error was set.
 func (a *AsyncResult[T]) Ready() bool { return a != nil && a.state.Load() != arUnset }
 

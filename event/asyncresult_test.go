@@ -48,3 +48,25 @@ func ExampleAsyncResult() {
 	})
 	// Output: 42 <nil>
 }
+
+// TestAsyncResultLinkCount: waiters and links count until they run or give up (gevent's
+// linkcount), as on Event.
+func TestAsyncResultLinkCount(t *testing.T) {
+	run(t, func() error {
+		var a event.AsyncResult[int]
+		var nilA *event.AsyncResult[int]
+		assert.Zero(t, nilA.LinkCount())
+		w1 := scheduler.Go(func() error { _, err := a.Get(bg); return err })
+		w2 := scheduler.Go(func() error { return a.Wait(bg) })
+		a.Rawlink(func(scheduler.Linkable) {})
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		assert.Equal(t, 3, a.LinkCount())
+		require.NoError(t, w2.Kill(bg, nil))
+		assert.Equal(t, 2, a.LinkCount(), "a killed waiter unlinks")
+		a.Set(1)
+		_, err := scheduler.JoinAll(bg, []*scheduler.Greenlet[struct{}]{w1})
+		require.NoError(t, err)
+		assert.Zero(t, a.LinkCount())
+		return nil
+	})
+}
