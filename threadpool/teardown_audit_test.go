@@ -1,6 +1,8 @@
 package threadpool_test
 
 import (
+	"bytes"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -120,4 +122,85 @@ func TestTeardownWaitOnOrphanedResult(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// parkedIn reports whether some goroutine's stack holds every one of frames (a greenlet is a
+// coroutine, which the dump lists as a goroutine of its own).
+func parkedIn(frames ...string) bool {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	for g := range bytes.SplitSeq(buf, []byte("\n\n")) {
+		all := true
+		for _, f := range frames {
+			all = all && bytes.Contains(g, []byte(f))
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+// TestTeardownGetDuringOriginDestroy: a Get from a greenlet of another hub on a Result whose hub
+// is being destroyed decides in one place, the Result's binding: it waits (with its whole hub,
+// as scheduler.Binding does) until that Destroy has returned, then takes the Result over and
+// finds it ready with ErrHubDestroyed; a Get after the Destroy does the same at once. Either
+// leaves the Result ready for scheduler.Wait. A check of the origin's Destroyed before the wait
+// left a window in which a Destroy that began and ended let the wait rebind to the caller's hub
+// and wait there for a delivery that cannot come; the Get parked in the binding while the
+// Destroy is held is the state that window led to.
+func TestTeardownGetDuringOriginDestroy(t *testing.T) {
+	p, err := threadpool.New(2)
+	require.NoError(t, err)
+	release, dying, hold := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	var during, after *threadpool.Result[int]
+	origin := make(chan error, 1)
+	go func() {
+		origin <- scheduler.Main(func() error {
+			during = threadpool.Spawn(p, func() (int, error) { <-release; return 1, nil })
+			after = threadpool.Spawn(p, func() (int, error) { <-release; return 2, nil })
+			scheduler.Go(func() error {
+				defer func() { close(dying); <-hold }() // holds the origin's Destroy open
+				return scheduler.Sleep(bg, time.Hour)
+			})
+			return scheduler.Sleep(bg, 0) // the holder starts; then Main destroys the hub
+		})
+	}()
+	<-dying
+	got := make(chan error, 1)
+	go func() {
+		got <- scheduler.Main(func() error {
+			var getErr error
+			g := scheduler.Go(func() error { _, getErr = during.Get(bg); return nil })
+			require.NoError(t, g.Join(testctx.Within(t, 10*time.Second)))
+			assert.ErrorIs(t, getErr, scheduler.ErrHubDestroyed)
+			assert.True(t, during.Ready(), "the Get took the orphaned Result over")
+			return nil
+		})
+	}()
+	eventually(t, func() bool { return parkedIn("scheduler.(*Binding).bind", "threadpool.(*Result[...]).get") })
+	close(hold)
+	require.NoError(t, <-origin)
+	require.NoError(t, <-got)
+
+	run(t, func() error {
+		ctx := testctx.Within(t, 10*time.Second)
+		_, err := after.Get(ctx)
+		assert.ErrorIs(t, err, scheduler.ErrHubDestroyed)
+		require.True(t, after.Ready(), "the Get took the orphaned Result over")
+		done, err := scheduler.Wait(ctx, []*threadpool.Result[int]{during, after}, 2)
+		require.NoError(t, err)
+		assert.Len(t, done, 2)
+		return nil
+	})
+	close(release)
+	eventually(t, func() bool { return p.Len() == 0 })
+	require.NoError(t, p.Close())
 }

@@ -25,11 +25,12 @@
 // Close refuses new work with ErrClosed (which matches scheduler.ErrClosed) and fails the queued
 // calls with it, so a greenlet waiting for one of them gets ErrClosed; the calls already running
 // finish and deliver. Once the pool's hub is destroyed its calls report scheduler.ErrHubDestroyed,
-// and so does a Result that was pending on it (even to another hub's greenlet: nothing can deliver
-// it any more; scheduler.Wait on the next hub finds it ready with that error); the calls of any
-// kind still queued then are skipped (fn never runs for them),
-// those already running finish and their results are dropped. The pool binds to the next hub
-// that uses it.
+// and so does a Result that was pending on it, even to another hub's greenlet: nothing can deliver
+// it any more, so a Get, Rawlink or scheduler.Wait from a greenlet of another hub takes it over
+// and finds it ready with that error (during that Destroy, it first waits with its hub for the
+// Destroy to return, as scheduler.Binding does). The calls of any kind still queued then are
+// skipped (fn never runs for them), those already running finish and their results are dropped.
+// The pool binds to the next hub that uses it.
 package threadpool
 
 import (
@@ -538,7 +539,9 @@ func (r *Result[T]) Unlink(id scheduler.LinkID) {
 // scheduler.ContextError's when ctx ended, or what was thrown into the greenlet (Kill, a
 // Timeout); the function's result stays in the Result for a later Get. From a goroutine that is
 // not a greenlet of the result's hub, or from the hub greenlet, a pending Result gives an error
-// matching scheduler.ErrNotGreenlet; once its hub is destroyed, scheduler.ErrHubDestroyed.
+// matching scheduler.ErrNotGreenlet; once its hub is destroyed, scheduler.ErrHubDestroyed, and a
+// greenlet of another hub takes the Result over, which is then ready with that error (see the
+// package doc).
 func (r *Result[T]) Get(ctx context.Context) (T, error) {
 	if r == nil || ctx == nil {
 		var zero T
@@ -553,9 +556,22 @@ func (r *Result[T]) get(ctx context.Context, op string) (T, error) {
 	if r.Ready() {
 		return r.v, r.err
 	}
-	if r.origin != nil && r.origin.Destroyed() {
-		// Nothing can deliver it any more; do not let another hub wait for it.
-		return zero, &Error{Op: op, Err: scheduler.ErrHubDestroyed}
+	// One decision, in the links' binding, with no window after it: the links pass to the
+	// caller's hub only once the origin hub's Destroy has returned (scheduler.Binding), and then
+	// orphan makes r ready, since nothing can deliver it any more; otherwise the caller is a
+	// running greenlet of the live origin, whose Destroy cannot start before the caller's link is
+	// registered and kills the wait if it comes. (A check of origin.Destroyed() before the wait
+	// left a window: a Destroy that started and ended just after it let the wait rebind the links
+	// to the caller's hub and wait there for ever.)
+	if err := r.links.Check(op); err != nil {
+		if r.origin != nil && r.origin.Destroyed() {
+			err = scheduler.ErrHubDestroyed // a plain goroutine cannot take r over
+		}
+		return zero, opErr(op, err)
+	}
+	r.orphan()
+	if r.Ready() {
+		return r.v, r.err
 	}
 	if err := r.links.WaitCore(ctx, r, op); err != nil {
 		return zero, opErr(op, err)
