@@ -6,7 +6,8 @@
 //
 // # Who may call what, from where
 //
-// A socket belongs to the hub it was made on: Dial, Listen, ListenPacket and Socketpair make it
+// A socket belongs to the hub it was made on: Dial, Listen, ListenPacket, Socketpair and the File
+// functions (FileListener, FileConn, FilePacketConn: a copy of an inherited descriptor) make it
 // for the calling greenlet's hub (outside a greenlet they fail with scheduler.ErrNotGreenlet;
 // nothing creates a hub), Accept for the listener's hub. Its methods are for greenlets of that
 // hub; from any other goroutine they return an error matching scheduler.ErrNotGreenlet and

@@ -239,3 +239,49 @@ func ExampleDialer_hub() {
 	}
 	// Output: hello
 }
+
+// A listening socket handed over by a parent process or a service manager (systemd's socket
+// activation passes them from descriptor 3 up, counted in $LISTEN_FDS) becomes a Listener of
+// the hub with FileListener. Here the descriptor comes from a net.Listener of this process.
+func ExampleFileListener() {
+	inherited, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer inherited.Close()
+	f, err := inherited.(*net.TCPListener).File() // with socket activation: os.NewFile(3, "listener")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer f.Close()
+	err = scheduler.Main(func() error {
+		ln, err := socket.FileListener(f)
+		if err != nil {
+			return err
+		}
+		defer ln.Close()
+		scheduler.Go(func() error {
+			c, err := ln.AcceptConn()
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			_, err = c.Write([]byte("served by the inherited socket\n"))
+			return err
+		})
+		c, err := socket.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		line, err := io.ReadAll(c)
+		fmt.Print(string(line))
+		return err
+	})
+	if err != nil {
+		fmt.Println(err)
+	}
+	// Output: served by the inherited socket
+}
