@@ -1,0 +1,116 @@
+package socket
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/geventgo/geventgo/cev"
+)
+
+// maxSendfile bounds one sendfile(2) call, as package net's does, so that a huge file does not
+// hold the hub in a single call.
+const maxSendfile = 4 << 20
+
+// sendfileCalls counts sendfile(2) calls that moved bytes, for the tests.
+var sendfileCalls atomic.Int64
+
+// ReadFrom copies from r until EOF and returns how much it wrote (io.ReaderFrom, which io.Copy
+// and io.CopyN use; gevent's socket.sendfile). From a regular file (an *os.File, or an
+// *io.LimitedReader around one) the kernel copies it with sendfile(2) from the file's current
+// offset, which advances, waiting for room on the socket as Write does; sendfile reads the file
+// in the hub's thread, as gevent's does, so a file not in the page cache holds the hub for the
+// disk read. From any other reader, and on a shared socket, ReadFrom copies through a buffer
+// with Write. Errors are Write's, r's, or for sendfile a *net.OpError with Op "readfrom".
+func (c *Conn) ReadFrom(r io.Reader) (int64, error) {
+	if c == nil {
+		return 0, errNilSocket("readfrom")
+	}
+	if c.fd != nil && c.fd.sh.Load() == nil {
+		if n, handled, err := c.sendFile(r); handled {
+			return n, c.opErr("readfrom", err)
+		}
+	}
+	return io.Copy(writerOnly{c}, r)
+}
+
+// fileReader is what sendfile needs of a reader: an *os.File, or a type that keeps its methods,
+// as the one os.File.WriteTo hands to io.Copy (io.Copy(c, f) asks the file first).
+type fileReader interface {
+	io.Reader
+	Stat() (os.FileInfo, error)
+	SyscallConn() (syscall.RawConn, error)
+}
+
+// writerOnly hides Conn's ReadFrom from io.Copy, which would call it again.
+type writerOnly struct{ io.Writer }
+
+// sendFile is ReadFrom's sendfile(2) path: handled is false when r is no regular file, or when
+// the kernel refused the first call (nothing was written), and ReadFrom copies instead.
+func (c *Conn) sendFile(r io.Reader) (written int64, handled bool, err error) {
+	remain := int64(1<<63 - 1)
+	lr, limited := r.(*io.LimitedReader)
+	if limited {
+		r, remain = lr.R, lr.N
+		if remain <= 0 {
+			return 0, true, nil
+		}
+	}
+	f, ok := r.(fileReader)
+	if !ok {
+		return 0, false, nil
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return 0, false, nil
+	}
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return 0, false, nil
+	}
+	fd := c.fd
+	if err := fd.checkWait(); err != nil {
+		return 0, true, err
+	}
+	op := func() error {
+		for remain > 0 {
+			n, err := sendfileOnce(rc, fd.sysfd, min(remain, maxSendfile))
+			if n > 0 {
+				written += int64(n)
+				remain -= int64(n)
+				sendfileCalls.Add(1)
+			}
+			if err != nil || n == 0 { // n == 0: the end of the file
+				return err
+			}
+		}
+		return nil
+	}
+	err = fd.ioPlain(context.Background(), cev.EV_WRITE, "socket sendfile", op)
+	if limited {
+		lr.N = remain
+	}
+	if written == 0 && (errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOSYS)) {
+		return 0, false, nil // a file sendfile cannot read: copy it instead
+	}
+	return written, true, err
+}
+
+// sendfileOnce is one sendfile(2) of up to count bytes from the file behind rc to sysfd, from
+// and advancing the file's offset; the errno comes back bare for EAGAIN and EINTR (ioPlain's
+// signals) and as an *os.SyscallError otherwise.
+func sendfileOnce(rc syscall.RawConn, sysfd int, count int64) (int, error) {
+	var n int
+	var serr error
+	if err := rc.Control(func(in uintptr) {
+		n, serr = syscall.Sendfile(sysfd, int(in), nil, int(count))
+	}); err != nil {
+		return 0, badFile(err)
+	}
+	if n < 0 {
+		n = 0
+	}
+	return n, wrapEAGAIN("sendfile", serr)
+}

@@ -1,0 +1,186 @@
+package socket_test
+
+import (
+	"bytes"
+	"crypto/rand"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/geventgo/geventgo/scheduler"
+	"github.com/geventgo/geventgo/socket"
+)
+
+// tempFile writes size random bytes to a new file and returns it open at offset 0 with its
+// content.
+func tempFile(t *testing.T, size int) (*os.File, []byte) {
+	t.Helper()
+	data := make([]byte, size)
+	_, err := rand.Read(data)
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "data")
+	require.NoError(t, os.WriteFile(path, data, 0o600))
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = f.Close() })
+	return f, data
+}
+
+// readAll reads c to its end in a greenlet of its own.
+func readAll(c *socket.Conn) *scheduler.Greenlet[[]byte] {
+	return scheduler.Spawn(func() ([]byte, error) { return io.ReadAll(c) })
+}
+
+// TestReadFromFileSendfile: io.Copy from a file much larger than the socket's buffers goes
+// through sendfile, waits for room between calls, and delivers every byte in order.
+func TestReadFromFileSendfile(t *testing.T) {
+	f, data := tempFile(t, 8<<20)
+	run(t, func() error {
+		c, s := tcpPair(t)
+		defer s.Close()
+		got := readAll(s)
+		before := socket.SendfileCalls()
+		n, err := io.Copy(c, f)
+		require.NoError(t, err)
+		assert.Equal(t, int64(len(data)), n)
+		require.NoError(t, c.Close())
+		b, err := got.Get(bg)
+		require.NoError(t, err)
+		assert.True(t, bytes.Equal(data, b), "the bytes arrive whole and in order")
+		assert.Greater(t, socket.SendfileCalls()-before, int64(1), "sendfile, with waits for room")
+		off, err := f.Seek(0, io.SeekCurrent)
+		require.NoError(t, err)
+		assert.Equal(t, int64(len(data)), off, "the file's offset advanced")
+		return nil
+	})
+}
+
+// TestReadFromFileLimited: io.CopyN sends exactly n bytes from the file's current offset and
+// leaves the offset after them.
+func TestReadFromFileLimited(t *testing.T) {
+	f, data := tempFile(t, 100000)
+	_, err := f.Seek(10, io.SeekStart)
+	require.NoError(t, err)
+	run(t, func() error {
+		c, s := tcpPair(t)
+		defer s.Close()
+		got := readAll(s)
+		before := socket.SendfileCalls()
+		n, err := io.CopyN(c, f, 1000)
+		require.NoError(t, err)
+		assert.Equal(t, int64(1000), n)
+		assert.Equal(t, int64(1), socket.SendfileCalls()-before, "one sendfile")
+		require.NoError(t, c.Close())
+		b, err := got.Get(bg)
+		require.NoError(t, err)
+		assert.Equal(t, data[10:1010], b)
+		off, err := f.Seek(0, io.SeekCurrent)
+		require.NoError(t, err)
+		assert.Equal(t, int64(1010), off)
+		return nil
+	})
+}
+
+// TestReadFromOtherReaders: a reader that is no regular file (a strings.Reader, a pipe) is
+// copied through Write.
+func TestReadFromOtherReaders(t *testing.T) {
+	pr, pw, err := os.Pipe()
+	require.NoError(t, err)
+	defer pr.Close()
+	_, err = pw.Write([]byte("from a pipe"))
+	require.NoError(t, err)
+	require.NoError(t, pw.Close())
+	run(t, func() error {
+		c, s := tcpPair(t)
+		defer s.Close()
+		got := readAll(s)
+		before := socket.SendfileCalls()
+		n, err := c.ReadFrom(strings.NewReader("from a string, "))
+		require.NoError(t, err)
+		assert.Equal(t, int64(15), n)
+		n, err = c.ReadFrom(pr)
+		require.NoError(t, err)
+		assert.Equal(t, int64(11), n)
+		require.NoError(t, c.Close())
+		b, err := got.Get(bg)
+		require.NoError(t, err)
+		assert.Equal(t, "from a string, from a pipe", string(b))
+		assert.Equal(t, before, socket.SendfileCalls(), "no sendfile")
+		return nil
+	})
+}
+
+// TestReadFromDeadline: a peer that reads nothing leaves sendfile waiting for room until the
+// write deadline, which ends it with ErrTimeout and the count of what went out.
+func TestReadFromDeadline(t *testing.T) {
+	f, _ := tempFile(t, 32<<20)
+	run(t, func() error {
+		c, s := tcpPair(t)
+		defer s.Close()
+		defer c.Close()
+		require.NoError(t, c.SetWriteDeadline(time.Now().Add(50*ms)))
+		n, err := c.ReadFrom(f)
+		assert.ErrorIs(t, err, socket.ErrTimeout)
+		assert.ErrorIs(t, err, scheduler.ErrTimeout)
+		assert.Contains(t, err.Error(), "readfrom")
+		assert.Positive(t, n)
+		assert.Less(t, n, int64(32<<20))
+		return nil
+	})
+}
+
+// TestReadFromForeignGoroutine: a plain goroutine's ReadFrom on a hub's Conn is refused and
+// sends nothing.
+func TestReadFromForeignGoroutine(t *testing.T) {
+	f, _ := tempFile(t, 1000)
+	run(t, func() error {
+		c, s := tcpPair(t)
+		defer s.Close()
+		defer c.Close()
+		var n int64
+		var err error
+		done := make(chan struct{})
+		go func() { defer close(done); n, err = c.ReadFrom(f) }()
+		_, werr := scheduler.RunBlocking(bg, func() (struct{}, error) { <-done; return struct{}{}, nil })
+		require.NoError(t, werr)
+		assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
+		assert.Zero(t, n)
+		off, serr := f.Seek(0, io.SeekCurrent)
+		require.NoError(t, serr)
+		assert.Zero(t, off, "nothing was read from the file")
+		return nil
+	})
+}
+
+// TestReadFromShared: a shared Conn copies a file through Write, from a plain goroutine.
+func TestReadFromShared(t *testing.T) {
+	f, data := tempFile(t, 1<<20)
+	run(t, func() error {
+		c, s := tcpPair(t)
+		defer s.Close()
+		shared := c.Shared()
+		got := readAll(s)
+		var n int64
+		var err error
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			n, err = io.Copy(shared, f)
+			_ = shared.Close()
+		}()
+		b, rerr := got.Get(bg)
+		require.NoError(t, rerr)
+		_, werr := scheduler.RunBlocking(bg, func() (struct{}, error) { <-done; return struct{}{}, nil })
+		require.NoError(t, werr)
+		require.NoError(t, err)
+		assert.Equal(t, int64(len(data)), n)
+		assert.True(t, bytes.Equal(data, b))
+		return nil
+	})
+}
