@@ -148,8 +148,15 @@ func (s *DatagramServer) readLoop(ctx context.Context) error {
 	for {
 		data, from, err := s.pc.ReadDatagram()
 		if err != nil {
-			return s.loopEnd(err)
+			if !retryable(err) {
+				return s.loopEnd(err)
+			}
+			if err := s.backOff(ctx, "DatagramServer.read", err); err != nil {
+				return s.loopEnd(err)
+			}
+			continue
 		}
+		s.delay = 0
 		gr, err := pool.Spawn(ctx, s.spawn, func() (struct{}, error) { return struct{}{}, s.handler(s, data, from) })
 		if err != nil {
 			return s.loopEnd(err)

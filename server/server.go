@@ -29,6 +29,16 @@
 // reports the first failure of a streak to the hub's error handler, and accepting resumes
 // once descriptors come free; Shutdown and Close end the back-off at once.
 //
+// A read error that leaves the socket usable does not stop a DatagramServer either (gevent's
+// BaseServer): a system call's error other than EBADF, EINVAL and ENOTSOCK (gevent's
+// fatal_errors), such as the ECONNREFUSED that recvfrom returns on a connected UDP socket
+// after an ICMP port-unreachable. The first error of a streak goes to the hub's error handler
+// (a *Error of Op "DatagramServer.read"), the loop sleeps from 10 ms doubling to 1 s between
+// tries, and the next datagram read ends the streak; Shutdown and Close end the sleep at
+// once. Any other error (the socket closed, a deadline set on it, a wrong or destroyed hub,
+// EBADF, EINVAL, ENOTSOCK) stops the server: it reads nothing more, and Serve returns the
+// error once the running handlers are done.
+//
 // Destroying the hub under a started server (Main returning without a Shutdown) kills its
 // loop and its handlers: their connections and the socket are closed. A server whose loop
 // never ran (Start just before the hub's end), like one never started, keeps its socket open
@@ -60,6 +70,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"syscall"
 	"time"
 
 	"github.com/geventgo/geventgo/pool"
@@ -167,6 +178,9 @@ type base struct {
 	group *pool.Group
 	// loop accepts or reads and spawns the handlers; nil before Start.
 	loop *scheduler.Greenlet[struct{}]
+	// delay is the loop's current back-off after an error that leaves the socket usable; 0
+	// while accepting (or reading) normally. Only the loop touches it.
+	delay time.Duration
 	// cancel ends the loop's wait for a free slot of a full pool, which closing the socket
 	// does not wake.
 	cancel  context.CancelFunc
@@ -323,6 +337,41 @@ func (b *base) kill() {
 		_ = b.loop.KillAsync(nil)
 	}
 	_ = b.group.KillAsync(nil)
+}
+
+// Back-off bounds after an accept or read error that leaves the socket usable (gevent's
+// BaseServer.min_delay and max_delay); variables for the tests.
+var (
+	minDelay = 10 * time.Millisecond
+	maxDelay = time.Second
+)
+
+// retryable reports whether the accept or read error err leaves the socket usable, so that the
+// loop backs off and tries again (gevent's is_fatal_error, negated): a system call's error
+// other than EBADF, EINVAL and ENOTSOCK (gevent's fatal_errors). The socket's closing, a
+// deadline set on it, a kill, a wrong or destroyed hub end the loop as before.
+func retryable(err error) bool {
+	var errno syscall.Errno
+	if errors.Is(err, net.ErrClosed) || !errors.As(err, &errno) {
+		return false
+	}
+	switch errno {
+	case syscall.EBADF, syscall.EINVAL, syscall.ENOTSOCK:
+		return false
+	}
+	return true
+}
+
+// backOff sleeps after a retryable error, doubling the delay each time from minDelay to
+// maxDelay, and reports the first error of a streak to the hub's error handler as a *Error of
+// op. The server's stop ends the sleep at once: ctx is the loop's, which stopAccepting
+// cancels, and Close kills the loop besides.
+func (b *base) backOff(ctx context.Context, op string, err error) error {
+	b.delay = min(max(2*b.delay, minDelay), maxDelay)
+	if b.delay == minDelay {
+		b.hub.Hub().HandleError(&Error{Op: op, Err: err})
+	}
+	return scheduler.Sleep(ctx, b.delay)
 }
 
 // loopEnd is how the loop ends after err: quietly when the server was stopped or the socket
