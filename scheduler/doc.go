@@ -18,10 +18,13 @@
 // Hub.CheckWait and Binding), which every package uses. Greenlet.Context,
 // Timeout.Context, Timeout.Fired and Timeout.Pending are goroutine-safe: a
 // greenlet may hand its context to a plain goroutine, which may be the
-// first to ask for it. A greenlet that finished on a hub since destroyed
-// belongs to no hub any more: its result is final, its Get, Join and
-// TryGet return it from any goroutine, and its Kill, KillAsync and KillAll
-// do nothing there, as for any dead greenlet.
+// first to ask for it. So are a Greenlet's Name and Hub. A greenlet made
+// by New outside any hub belongs to the hub of the first greenlet that
+// starts it; a greenlet of another hub that starts it too, even at the same
+// time, gets ErrNotGreenlet. A greenlet that finished on a hub since
+// destroyed belongs to no hub any more: its result is final, its Get, Join
+// and TryGet return it from any goroutine, and its Kill, KillAsync and
+// KillAll do nothing there, as for any dead greenlet.
 //
 // # Waiting
 //

@@ -41,9 +41,15 @@ type runnable interface {
 
 // task is the untyped state of a gevent Greenlet.
 type task struct {
-	hub   *Hub
+	// id numbers the greenlet on its hub (0 while unbound). It comes first
+	// to be 64-bit aligned: a late binding stores it atomically (bindLate)
+	// for Name, which any goroutine may call.
+	id uint64
+	// owner is the greenlet's hub: read it with hub. It is written plainly
+	// only when the greenlet is made in a hub, before anyone else has it;
+	// a greenlet made outside a hub is bound later with a CAS (bindLate).
+	owner *Hub
 	impl  runnable
-	id    uint64
 	name  atomic.Pointer[string]
 	state taskState
 	ready bool // result reported: value/err are final
@@ -234,11 +240,35 @@ func (g *Greenlet[T]) startOrRefuse() *Greenlet[T] {
 	return g
 }
 
-// bindTo gives the greenlet to h, with h's next greenlet number.
+// bindTo gives a greenlet just made, which nobody else has yet, to h with
+// h's next greenlet number: plain writes, on the spawn path.
 func (t *task) bindTo(h *Hub) {
-	t.hub = h
+	t.owner = h
 	h.nextID++
 	t.id = h.nextID
+}
+
+// hub returns the hub the greenlet is bound to, nil while it is unbound.
+// Goroutine-safe: an unbound greenlet may be bound at any time by a
+// greenlet of any hub (bindLate).
+func (t *task) hub() *Hub {
+	return (*Hub)(atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&t.owner))))
+}
+
+// bindLate binds a greenlet made outside any hub to h, the caller's, unless
+// a greenlet of another hub bound it first, and returns the hub it is bound
+// to now. With numbered, the winner numbers it on h. The CAS (and the
+// store of the number) cost only this rare path: Spawn and Go in a hub bind
+// with bindTo.
+func (t *task) bindLate(h *Hub, numbered bool) *Hub {
+	if !atomic.CompareAndSwapPointer((*unsafe.Pointer)(unsafe.Pointer(&t.owner)), nil, unsafe.Pointer(h)) {
+		return t.hub()
+	}
+	if numbered {
+		h.nextID++
+		atomic.StoreUint64(&t.id, h.nextID)
+	}
+	return h
 }
 
 // Spawn creates a greenlet and schedules it to start when the hub next
@@ -318,11 +348,12 @@ func (g *Greenlet[T]) TryGet() (T, error) {
 		return zero, opErr("Greenlet.TryGet", ErrNilArgument)
 	}
 	c := currentCtx()
-	if g.hub.final(c) && g.ready {
+	h := g.hub()
+	if h.final(c) && g.ready {
 		// Refused at Spawn, or finished on a hub since destroyed.
 		return g.value, g.err
 	}
-	if _, err := g.hub.affine(c, "Greenlet.TryGet"); err != nil {
+	if _, err := h.affine(c, "Greenlet.TryGet"); err != nil {
 		return zero, err
 	}
 	if g.ready {
@@ -336,7 +367,7 @@ func (t *task) Name() string {
 	if p := t.name.Load(); p != nil {
 		return *p
 	}
-	return "Greenlet-" + strconv.FormatUint(t.id, 10)
+	return "Greenlet-" + strconv.FormatUint(atomic.LoadUint64(&t.id), 10)
 }
 
 // SetName is Greenlet.SetName, less the nil check.
@@ -369,31 +400,33 @@ func (t *task) ExitErr() error {
 }
 
 // Hub is Greenlet.Hub, less the nil check.
-func (t *task) Hub() *Hub { return t.hub }
+func (t *task) Hub() *Hub { return t.hub() }
 
 // Start is Greenlet.Start, less the nil check.
 func (t *task) Start() error {
-	if err := t.startable("Greenlet.Start"); err != nil || t.state != stNew {
+	h, err := t.startable("Greenlet.Start")
+	if err != nil || t.state != stNew {
 		return err
 	}
-	if len(t.hub.spawnCBs) > 0 && !t.spawnCallbacks() {
+	if len(h.spawnCBs) > 0 && !t.spawnCallbacks() {
 		return nil
 	}
 	t.state = stPending
-	t.hub.live.push(t)
-	t.cb = t.hub.runCallbackArg(startTask, t)
+	h.live.push(t)
+	t.cb = h.runCallbackArg(startTask, t)
 	return nil
 }
 
 // StartLater is Greenlet.StartLater, less the nil check.
 func (t *task) StartLater(d time.Duration) error {
-	if err := t.startable("Greenlet.StartLater"); err != nil || t.state != stNew {
+	h, err := t.startable("Greenlet.StartLater")
+	if err != nil || t.state != stNew {
 		return err
 	}
-	if len(t.hub.spawnCBs) > 0 && !t.spawnCallbacks() {
+	if len(h.spawnCBs) > 0 && !t.spawnCallbacks() {
 		return nil
 	}
-	ht, err := t.hub.getTimer(d, func() {
+	ht, err := h.getTimer(d, func() {
 		t.x.Load().startTimer = nil
 		startTask(t)
 	})
@@ -401,38 +434,40 @@ func (t *task) StartLater(d time.Duration) error {
 		return opErr("Greenlet.StartLater", err)
 	}
 	t.state = stPending
-	t.hub.live.push(t)
+	h.live.push(t)
 	t.extra().startTimer = ht
 	return nil
 }
 
-// startable checks that the caller may start the greenlet, and then binds
-// an unbound one to the caller's hub. The body and the state are the hub's:
-// they are read only once the caller was checked (a goroutine that is no
-// greenlet does not even read the greenlet's hub, which a greenlet may be
-// binding).
-func (t *task) startable(op string) error {
+// startable binds an unbound greenlet to the caller's hub, checks that the
+// caller may start the greenlet and returns its hub. The body and the state
+// are the hub's: they are read only once the caller was checked (a
+// goroutine that is no greenlet does not even read the greenlet's hub).
+// Greenlets of two hubs starting a greenlet made outside a hub at once both
+// try to bind it; the loser is refused as from another hub, before it
+// reads anything the winner writes.
+func (t *task) startable(op string) (*Hub, error) {
 	if t.impl == nil {
-		return opErr(op, ErrNilArgument) // the zero Greenlet
+		return nil, opErr(op, ErrNilArgument) // the zero Greenlet
 	}
 	c := currentCtx()
 	if c == nil {
-		return opErr(op, ErrNotGreenlet)
+		return nil, opErr(op, ErrNotGreenlet)
 	}
-	h := t.hub
+	h := t.hub()
 	if h == nil {
-		h = c.hub
+		if _, err := c.hub.affine(c, op); err != nil {
+			return nil, err
+		}
+		h = t.bindLate(c.hub, true)
 	}
 	if _, err := h.affine(c, op); err != nil {
-		return err
+		return nil, err
 	}
 	if !t.impl.hasBody() && t.state == stNew {
-		return opErr(op, ErrNilArgument)
+		return nil, opErr(op, ErrNilArgument)
 	}
-	if t.hub == nil {
-		t.bindTo(h)
-	}
-	return nil
+	return h, nil
 }
 
 // startTask runs on the hub: it hands the task to a worker greenlet.
@@ -441,7 +476,7 @@ func startTask(a any) {
 	if t.state != stPending {
 		return
 	}
-	t.hub.runJob(t)
+	t.hub().runJob(t)
 }
 
 // worker is a reusable greenlet that runs jobs: when a job ends it parks in
@@ -519,7 +554,8 @@ func (t *task) finish(err error) {
 		t.state = stDead // killed before it ran
 	}
 	t.ready = true
-	t.hub.live.remove(t)
+	h := t.hub()
+	h.live.remove(t)
 	t.spawnP, t.spawnK = nil, spawnNone
 	if err != nil && errors.Is(err, ErrGreenletExit) {
 		t.extra().exitErr = err
@@ -528,10 +564,10 @@ func (t *task) finish(err error) {
 	t.err = err
 	t.endCtx()
 	if len(t.links) > 0 && !t.cb.Pending() {
-		t.cb = t.hub.runCallbackArg(notifyLinks, t)
+		t.cb = h.runCallbackArg(notifyLinks, t)
 	}
 	if err != nil {
-		t.hub.HandleError(&GreenletError{Greenlet: t.Name(), Err: err})
+		h.HandleError(&GreenletError{Greenlet: t.Name(), Err: err})
 	}
 	// Dead after the report, as in gevent, where the greenlet still runs
 	// handle_error, and is suspended in it while main handles a system

@@ -63,7 +63,8 @@ func (g *Greenlet[T]) ExitErr() error {
 	return g.task.ExitErr()
 }
 
-// Hub returns the hub the greenlet belongs to.
+// Hub returns the hub the greenlet belongs to, nil while a greenlet made
+// outside any hub is not started yet. Goroutine-safe.
 func (g *Greenlet[T]) Hub() *Hub {
 	if g == nil {
 		return nil
@@ -129,7 +130,10 @@ func (g *Greenlet[T]) KillAsync(err error) error {
 // returns ErrNotGreenlet outside a greenlet of the greenlet's hub, before
 // it reads anything the hub writes, and ErrNilArgument for a greenlet made
 // with a nil body (and, from anywhere, for the zero Greenlet, which has
-// none). A nil Greenlet returns ErrNilArgument.
+// none). A greenlet made by New outside any hub belongs to the hub of the
+// first greenlet that starts it (even with a nil body); a greenlet of
+// another hub starting it, at the same time or later, gets ErrNotGreenlet.
+// A nil Greenlet returns ErrNilArgument.
 func (g *Greenlet[T]) Start() error {
 	if g == nil {
 		return opErr("Greenlet.Start", ErrNilArgument)

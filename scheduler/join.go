@@ -7,7 +7,7 @@ func (t *task) wait(op string, ctx context.Context) error {
 	if ctx == nil {
 		return opErr(op, ErrNilArgument)
 	}
-	h := t.hub
+	h := t.hub()
 	c := currentCtx()
 	if h.final(c) && t.ready {
 		// Refused at Spawn, or finished on a hub since destroyed: the
@@ -61,7 +61,7 @@ func (t *task) Kill(ctx context.Context, err error) error {
 	if err == nil {
 		err = ErrGreenletExit
 	}
-	h := t.hub
+	h := t.hub()
 	c := currentCtx()
 	if h.final(c) && t.ready {
 		// Refused at Spawn, or finished on a hub since destroyed: dead
@@ -90,7 +90,7 @@ func (t *task) KillAsync(err error) error {
 	if err == nil {
 		err = ErrGreenletExit
 	}
-	h := t.hub
+	h := t.hub()
 	c := currentCtx()
 	if h.final(c) && t.ready {
 		// Refused at Spawn, or finished on a hub since destroyed.
@@ -120,7 +120,7 @@ func killCB(a any) {
 		t.cancelCtx(r.err)
 	}
 	if !t.ready && t.state == stRunning && t.ctx != nil {
-		t.hub.throwInto(t.ctx, r.err)
+		t.hub().throwInto(t.ctx, r.err)
 	} else if t.state == stPending || t.state == stNew {
 		t.killBeforeStart(r.err)
 	}
@@ -137,7 +137,7 @@ func (t *task) killBeforeStart(err error) bool {
 		if t.state == stPending {
 			t.cb.Stop()
 			if ht := t.startTimer(); ht != nil {
-				t.hub.putTimer(ht)
+				t.hub().putTimer(ht)
 				t.x.Load().startTimer = nil
 			}
 		}

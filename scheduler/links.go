@@ -2,7 +2,7 @@ package scheduler
 
 // Rawlink is Greenlet.Rawlink, less the nil check.
 func (t *task) Rawlink(fn func(Linkable)) LinkID {
-	if fn == nil || (t.hub.check("Greenlet.Rawlink") != nil && !t.adoptRefused()) {
+	if fn == nil || (t.hub().check("Greenlet.Rawlink") != nil && !t.adoptRefused()) {
 		return 0
 	}
 	t.linkSeq++
@@ -11,26 +11,26 @@ func (t *task) Rawlink(fn func(Linkable)) LinkID {
 	}
 	t.links = append(t.links, linkEntry{id: t.linkSeq, fn: fn})
 	if t.ready && !t.cb.Pending() {
-		t.cb = t.hub.runCallbackArg(notifyLinks, t)
+		t.cb = t.hub().runCallbackArg(notifyLinks, t)
 	}
 	return t.linkSeq
 }
 
 // adoptRefused binds a greenlet refused at Spawn outside any hub (ready,
 // without a hub) to the calling greenlet's hub, so that links on it run
-// there as on any finished greenlet; it reports whether it did.
+// there as on any finished greenlet; it reports whether it did (a greenlet
+// of another hub may have bound it first).
 func (t *task) adoptRefused() bool {
 	c := currentCtx()
-	if t.hub != nil || !t.ready || c == nil || c.hub.destroyed.Load() {
+	if t.hub() != nil || !t.ready || c == nil || c.hub.destroyed.Load() {
 		return false
 	}
-	t.hub = c.hub
-	return true
+	return t.bindLate(c.hub, false) == c.hub
 }
 
 // Unlink is Greenlet.Unlink, less the nil check.
 func (t *task) Unlink(id LinkID) {
-	if t.hub.check("Greenlet.Unlink") != nil {
+	if t.hub().check("Greenlet.Unlink") != nil {
 		return
 	}
 	for i := range t.links {
@@ -48,7 +48,7 @@ func (t *task) HasLinks() bool { return len(t.links) > 0 }
 
 // UnlinkAll is Greenlet.UnlinkAll, less the nil check.
 func (t *task) UnlinkAll() {
-	if t.hub.check("Greenlet.UnlinkAll") != nil {
+	if t.hub().check("Greenlet.UnlinkAll") != nil {
 		return
 	}
 	clear(t.links)
@@ -61,7 +61,7 @@ func (t *task) Link(fn func(Linkable)) LinkID {
 	if fn == nil {
 		return 0
 	}
-	return t.Rawlink(t.hub.spawnedLink(fn, nil))
+	return t.Rawlink(t.hub().spawnedLink(fn, nil))
 }
 
 // LinkValue is Link for a greenlet that finished successfully only.
@@ -69,7 +69,7 @@ func (t *task) LinkValue(fn func(Linkable)) LinkID {
 	if fn == nil {
 		return 0
 	}
-	return t.Rawlink(t.hub.spawnedLink(fn, func(l Linkable) bool { return l.(Runnable).Successful() }))
+	return t.Rawlink(t.hub().spawnedLink(fn, func(l Linkable) bool { return l.(Runnable).Successful() }))
 }
 
 // LinkException is Link for a greenlet that failed only.
@@ -77,7 +77,7 @@ func (t *task) LinkException(fn func(Linkable)) LinkID {
 	if fn == nil {
 		return 0
 	}
-	return t.Rawlink(t.hub.spawnedLink(fn, func(l Linkable) bool { return !l.(Runnable).Successful() }))
+	return t.Rawlink(t.hub().spawnedLink(fn, func(l Linkable) bool { return !l.(Runnable).Successful() }))
 }
 
 // linkJob runs a Link callback on a worker greenlet.
@@ -139,7 +139,7 @@ func notifyLinks(a any) {
 func (t *task) callLink(fn func(Linkable)) {
 	defer func() {
 		if r := recover(); r != nil {
-			t.hub.HandleError(opErr("link of "+t.Name(), panicError(r)))
+			t.hub().HandleError(opErr("link of "+t.Name(), panicError(r)))
 		}
 	}()
 	fn(t.impl)

@@ -66,7 +66,7 @@ func (t *task) spawnCallbacks() bool {
 	}
 	t.inSpawnCBs = true
 	defer func() { t.inSpawnCBs = false }()
-	for _, cb := range t.hub.spawnCBs {
+	for _, cb := range t.hub().spawnCBs {
 		cb.fn(t.impl)
 	}
 	return t.state == stNew

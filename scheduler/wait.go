@@ -304,7 +304,7 @@ func killAllPrepare[G Killable](gs []G, err error, block bool) (*Hub, []*task, e
 	var need []*task
 	for _, g := range gs {
 		t := g.base()
-		if t.hub == h && !t.killBeforeStart(err) && !t.ready {
+		if t.hub() == h && !t.killBeforeStart(err) && !t.ready {
 			need = append(need, t)
 		}
 	}
@@ -321,12 +321,12 @@ func killAllHub[G Killable](gs []G, c *gctx) (*Hub, error) {
 		if t == nil {
 			return nil, opErr("KillAll of a nil greenlet", ErrNilArgument)
 		}
-		if t.hub.final(c) && t.ready {
+		if t.hub().final(c) && t.ready {
 			continue
 		}
 		if h == nil {
-			h = t.hub
-		} else if t.hub != h {
+			h = t.hub()
+		} else if t.hub() != h {
 			return nil, opErr("KillAll over greenlets of several hubs", ErrNotGreenlet)
 		}
 	}
@@ -338,7 +338,7 @@ func killAllHub[G Killable](gs []G, c *gctx) (*Hub, error) {
 // before they start).
 func killAllWaits[G Killable](gs []G, h *Hub) bool {
 	for _, g := range gs {
-		if t := g.base(); t.hub == h && t.state == stRunning && !t.ready {
+		if t := g.base(); t.hub() == h && t.state == stRunning && !t.ready {
 			return true
 		}
 	}
