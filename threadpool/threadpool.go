@@ -7,8 +7,8 @@
 // A pool is hub-affine: Spawn, Apply, Map, Imap, ImapUnordered, ApplyAsync and MapAsync must be
 // called from a greenlet of the pool's hub (the blocking ones, Apply, Map and the iterations, not
 // from the hub greenlet itself, a callback), and from anywhere else they run nothing and report
-// an error matching scheduler.ErrNotGreenlet; no call creates a hub. Close, Len and Size are
-// goroutine-safe. The functions themselves run on plain goroutines, which are no greenlets: a
+// an error matching scheduler.ErrNotGreenlet; no call creates a hub. Close, Len, Size and SetSize
+// are goroutine-safe. The functions themselves run on plain goroutines, which are no greenlets: a
 // scheduler call made inside one gets ErrNotGreenlet and creates no hub. A result reaches its hub
 // through the hub's goroutine-safe Post (one ev_async_send), and a call in flight keeps the hub's
 // loop alive, so a greenlet waiting for it gets no LoopExit.
@@ -54,7 +54,7 @@ const DefaultSize = 10
 // scheduler.ErrClosed.
 var ErrClosed = fmt.Errorf("threadpool closed: %w", scheduler.ErrClosed)
 
-// ErrInvalidSize is returned by New for a size below 1.
+// ErrInvalidSize is returned by New and SetSize for a size below 1.
 var ErrInvalidSize = errors.New("threadpool size must be at least 1")
 
 // errStopped is the outcome of a call skipped because its caller gave up on it; nobody sees it.
@@ -107,8 +107,8 @@ func opErr(op string, err error) error {
 // scheduler.ErrHubDestroyed.
 type ThreadPool struct {
 	bind  scheduler.Binding
-	bound atomic.Bool // bound once: a refusal after its hub's Destroy says ErrHubDestroyed
-	size  int         // 0: DefaultSize
+	bound atomic.Bool  // bound once: a refusal after its hub's Destroy says ErrHubDestroyed
+	size  atomic.Int64 // 0: DefaultSize; written under mu, read anywhere
 
 	mu      sync.Mutex
 	queue   []job
@@ -128,7 +128,9 @@ func New(size int) (*ThreadPool, error) {
 	if size < 1 {
 		return nil, &Error{Op: fmt.Sprintf("New(%d)", size), Err: ErrInvalidSize}
 	}
-	return &ThreadPool{size: size}, nil
+	p := new(ThreadPool)
+	p.size.Store(int64(size))
+	return p, nil
 }
 
 var defaults sync.Map // *scheduler.Hub -> *ThreadPool
@@ -153,8 +155,9 @@ func Default() *ThreadPool {
 		}
 		return true
 	})
-	p := &ThreadPool{size: h.ThreadpoolSize()} // the hub's Config.ThreadpoolSize; 0: DefaultSize
-	_, _ = p.check("Default", false)           // the caller is a greenlet of h: p binds to h
+	p := new(ThreadPool)
+	p.size.Store(int64(h.ThreadpoolSize())) // the hub's Config.ThreadpoolSize; 0: DefaultSize
+	_, _ = p.check("Default", false)        // the caller is a greenlet of h: p binds to h
 	actual, _ := defaults.LoadOrStore(h, p)
 	return actual.(*ThreadPool)
 }
@@ -184,13 +187,37 @@ func (p *ThreadPool) check(op string, wait bool) (*scheduler.Hub, error) {
 
 // Size returns the maximum number of workers (0 for a nil pool). Goroutine-safe.
 func (p *ThreadPool) Size() int {
-	switch {
-	case p == nil:
+	if p == nil {
 		return 0
-	case p.size == 0:
-		return DefaultSize
 	}
-	return p.size
+	if n := p.size.Load(); n != 0 {
+		return int(n)
+	}
+	return DefaultSize
+}
+
+// SetSize changes the maximum number of workers to n (gevent's maxsize setter). Goroutine-safe.
+//
+// Growing starts workers for the queued calls at once. Shrinking interrupts nothing: the calls
+// running go on, and no queued call starts while n or more run (a worker that finishes its call
+// while more than n workers exist ends instead of taking the next). An n below 1 changes nothing
+// and returns an error matching ErrInvalidSize. On a closed pool it only changes Size. An Imap or
+// ImapUnordered under way keeps the limit of outstanding calls it read from Size when it started.
+func (p *ThreadPool) SetSize(n int) error {
+	if p == nil {
+		return &Error{Op: "ThreadPool.SetSize", Err: scheduler.ErrNilArgument}
+	}
+	if n < 1 {
+		return &Error{Op: fmt.Sprintf("ThreadPool.SetSize(%d)", n), Err: ErrInvalidSize}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.size.Store(int64(n))
+	for more := min(n-p.running, len(p.queue)); more > 0; more-- {
+		p.running++
+		go p.worker()
+	}
+	return nil
 }
 
 // Len returns how many functions are queued or running (one that returned no longer counts,
@@ -253,7 +280,7 @@ func (p *ThreadPool) worker() {
 		// queue to a new worker so that the pool keeps its size.
 		p.mu.Lock()
 		p.busy--
-		if len(p.queue) > 0 && !p.closed {
+		if len(p.queue) > 0 && !p.closed { // beyond a shrunk Size the new worker ends at once
 			go p.worker()
 		} else {
 			p.running--
@@ -262,7 +289,7 @@ func (p *ThreadPool) worker() {
 	}()
 	for {
 		p.mu.Lock()
-		if len(p.queue) == 0 || p.closed {
+		if len(p.queue) == 0 || p.closed || p.running > p.Size() { // SetSize shrank the pool
 			p.running--
 			p.mu.Unlock()
 			return
