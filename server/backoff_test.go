@@ -3,6 +3,7 @@ package server_test
 import (
 	"errors"
 	"net"
+	"os"
 	"syscall"
 	"testing"
 	"time"
@@ -172,4 +173,66 @@ func TestStopEndsDatagramBackOff(t *testing.T) {
 			return nil
 		}))
 	}
+}
+
+// acceptErr is the error socket.Listener.AcceptConn returns when accept4 fails with errno.
+func acceptErr(errno syscall.Errno) error {
+	return &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", errno)}
+}
+
+// Regression: an accept error that leaves the listener usable stopped a StreamServer for good:
+// EPERM, which accept4 returns when a firewall rule refuses the connection and which package
+// socket does not retry (it retries only running out of descriptors or memory and a connection
+// that failed before it was accepted). Now the error streak is reported once, the loop backs
+// off, and the next client is served.
+func TestStreamServerGoesOnAfterAcceptEPERM(t *testing.T) {
+	server.SetBackOff(t, ms, time.Hour)
+	server.FailAccepts(t, 3, acceptErr(syscall.EPERM))
+	require.NoError(t, scheduler.Main(func() error {
+		var reported []error
+		collectErrors(&reported)
+		s, err := server.Listen("tcp", "127.0.0.1:0", echo, server.Options{})
+		require.NoError(t, err)
+		serving := scheduler.Go(s.Serve)
+		require.NoError(t, eventually(testctx.Within(t, 5*time.Second), func() bool {
+			return s.BackOff() == 4*ms || serving.Ready()
+		}))
+		require.False(t, serving.Ready(), "the server stopped: %v", serving.Err())
+		require.Len(t, reported, 1, "one report per streak")
+		assert.ErrorIs(t, reported[0], syscall.EPERM)
+		var se *server.Error
+		require.ErrorAs(t, reported[0], &se)
+		assert.Equal(t, "StreamServer.accept", se.Op)
+		b, err := echoByte(s.Addr(), 'x')
+		require.NoError(t, err)
+		assert.Equal(t, byte('x'), b)
+		assert.Zero(t, s.BackOff(), "an accepted connection ends the streak")
+		require.NoError(t, s.Shutdown(testctx.Within(t, 5*time.Second)))
+		require.NoError(t, serving.Join(testctx.Within(t, 5*time.Second)))
+		assert.NoError(t, serving.Err())
+		return nil
+	}))
+}
+
+// An accept error that leaves the listener unusable (gevent's fatal_errors: EBADF, EINVAL,
+// ENOTSOCK) stops the server at once, without a back-off: Serve returns it, and the hub's
+// error handler gets only the accept loop's failure.
+func TestStreamServerStopsOnFatalAcceptError(t *testing.T) {
+	server.FailAccepts(t, 1, acceptErr(syscall.EINVAL))
+	require.NoError(t, scheduler.Main(func() error {
+		var reported []error
+		collectErrors(&reported)
+		s, err := server.Listen("tcp", "127.0.0.1:0", echo, server.Options{})
+		require.NoError(t, err)
+		err = s.Serve()
+		assert.ErrorIs(t, err, syscall.EINVAL)
+		assert.ErrorIs(t, s.Start(), server.ErrStopped)
+		require.Len(t, reported, 1)
+		var ge *scheduler.GreenletError
+		require.ErrorAs(t, reported[0], &ge)
+		assert.ErrorIs(t, ge.Err, syscall.EINVAL)
+		var se *server.Error
+		assert.False(t, errors.As(reported[0], &se), "no back-off report")
+		return nil
+	}))
 }

@@ -29,15 +29,17 @@
 // reports the first failure of a streak to the hub's error handler, and accepting resumes
 // once descriptors come free; Shutdown and Close end the back-off at once.
 //
-// A read error that leaves the socket usable does not stop a DatagramServer either (gevent's
-// BaseServer): a system call's error other than EBADF, EINVAL and ENOTSOCK (gevent's
+// Any other accept or read error that leaves the socket usable does not stop the server either
+// (gevent's BaseServer): a system call's error other than EBADF, EINVAL and ENOTSOCK (gevent's
 // fatal_errors), such as the ECONNREFUSED that recvfrom returns on a connected UDP socket
-// after an ICMP port-unreachable. The first error of a streak goes to the hub's error handler
-// (a *Error of Op "DatagramServer.read"), the loop sleeps from 10 ms doubling to 1 s between
-// tries, and the next datagram read ends the streak; Shutdown and Close end the sleep at
-// once. Any other error (the socket closed, a deadline set on it, a wrong or destroyed hub,
-// EBADF, EINVAL, ENOTSOCK) stops the server: it reads nothing more, and Serve returns the
-// error once the running handlers are done.
+// after an ICMP port-unreachable, or the EPERM of accept4 when a firewall rule refuses the
+// connection. The first error of a streak goes to the hub's error handler (a *Error of Op
+// "StreamServer.accept" or "DatagramServer.read"), the loop sleeps from 10 ms doubling to 1 s
+// between tries, and the next connection accepted or datagram read ends the streak; Shutdown
+// and Close end the sleep at once. A socket closed under the server stops it quietly (see
+// StreamServer.Serve); any other error (a deadline set on the socket, a wrong hub, EBADF,
+// EINVAL, ENOTSOCK) stops it too: it accepts (or reads) nothing more, the loop's failure goes
+// to the hub's error handler, and Serve returns the error once the running handlers are done.
 //
 // Destroying the hub under a started server (Main returning without a Shutdown) kills its
 // loop and its handlers: their connections and the socket are closed. A server whose loop

@@ -150,13 +150,23 @@ func (s *StreamServer) Close() error {
 	return s.close(op)
 }
 
+// acceptConn is socket.Listener.AcceptConn; a test makes it fail.
+var acceptConn = (*socket.Listener).AcceptConn
+
 // acceptLoop is the loop greenlet: ctx ends when the server stops.
 func (s *StreamServer) acceptLoop(ctx context.Context) error {
 	for {
-		c, err := s.ln.AcceptConn()
+		c, err := acceptConn(s.ln)
 		if err != nil {
-			return s.loopEnd(err)
+			if !retryable(err) {
+				return s.loopEnd(err)
+			}
+			if err := s.backOff(ctx, "StreamServer.accept", err); err != nil {
+				return s.loopEnd(err)
+			}
+			continue
 		}
+		s.delay = 0
 		gr, err := pool.Spawn(ctx, s.spawn, func() (struct{}, error) { return struct{}{}, s.handler(c) })
 		if err != nil {
 			_ = c.Close()
