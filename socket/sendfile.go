@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"sync/atomic"
 	"syscall"
 
 	"github.com/geventgo/geventgo/cev"
@@ -15,12 +14,9 @@ import (
 // hold the hub in a single call.
 const maxSendfile = 4 << 20
 
-// sendfileCalls counts sendfile(2) calls that moved bytes, for the tests.
-var sendfileCalls atomic.Int64
-
 // ReadFrom copies from r until EOF and returns how much it wrote (io.ReaderFrom, which io.Copy
-// and io.CopyN use; gevent's socket.sendfile). From a regular file (an *os.File, or an
-// *io.LimitedReader around one) the kernel copies it with sendfile(2) from the file's current
+// and io.CopyN use; gevent's socket.sendfile). From a regular file (an *os.File, also under
+// *io.LimitedReader values) the kernel copies it with sendfile(2) from the file's current
 // offset, which advances, waiting for room on the socket as Write does; sendfile reads the file
 // in the hub's thread, as gevent's does, so a file not in the page cache holds the hub for the
 // disk read. From any other reader, and on a shared socket, ReadFrom copies through a buffer
@@ -49,15 +45,21 @@ type fileReader interface {
 type writerOnly struct{ io.Writer }
 
 // sendFile is ReadFrom's sendfile(2) path: handled is false when r is no regular file, or when
-// the kernel refused the first call (nothing was written), and ReadFrom copies instead.
+// the kernel refused the first call (nothing was written), and ReadFrom copies instead. r may be
+// a regular file under any number of *io.LimitedReader, each charged with what was sent.
 func (c *Conn) sendFile(r io.Reader) (written int64, handled bool, err error) {
 	remain := int64(1<<63 - 1)
-	lr, limited := r.(*io.LimitedReader)
-	if limited {
-		r, remain = lr.R, lr.N
-		if remain <= 0 {
-			return 0, true, nil
+	var limits []*io.LimitedReader
+	for {
+		lr, ok := r.(*io.LimitedReader)
+		if !ok {
+			break
 		}
+		limits = append(limits, lr)
+		r, remain = lr.R, min(remain, lr.N)
+	}
+	if remain <= 0 {
+		return 0, len(limits) > 0, nil
 	}
 	f, ok := r.(fileReader)
 	if !ok {
@@ -77,11 +79,8 @@ func (c *Conn) sendFile(r io.Reader) (written int64, handled bool, err error) {
 	op := func() error {
 		for remain > 0 {
 			n, err := sendfileOnce(rc, fd.sysfd, min(remain, maxSendfile))
-			if n > 0 {
-				written += int64(n)
-				remain -= int64(n)
-				sendfileCalls.Add(1)
-			}
+			written += int64(n)
+			remain -= int64(n)
 			if err != nil || n == 0 { // n == 0: the end of the file
 				return err
 			}
@@ -89,8 +88,8 @@ func (c *Conn) sendFile(r io.Reader) (written int64, handled bool, err error) {
 		return nil
 	}
 	err = fd.ioPlain(context.Background(), cev.EV_WRITE, "socket sendfile", op)
-	if limited {
-		lr.N = remain
+	for _, lr := range limits {
+		lr.N -= written
 	}
 	if written == 0 && (errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOSYS)) {
 		return 0, false, nil // a file sendfile cannot read: copy it instead
