@@ -156,13 +156,16 @@ func (cw *ctxWait) end() {
 // (set once that context carries an end that came before it) lets later
 // calls return it without the lock. The hub's side costs one atomic
 // read-modify-write per end, and a lock only to reset a Timeout whose last
-// run had a context made.
+// run had a context made. A Greenlet's end also publishes its outcome with
+// the same read-modify-write (ctxResult, read by Ready); a kill that ends
+// the Context before the greenlet ends costs one more, at the kill.
 const (
-	ctxMade  uint32 = 1 << iota // a context was made for the run: in lazyCtx.cell
-	ctxReady                    // that context carries any end before it: return it
-	ctxDone                     // Greenlet: killed or finished
-	ctxFired                    // Timeout: fired
-	ctxStop                     // Timeout: cancelled
+	ctxMade   uint32 = 1 << iota // a context was made for the run: in lazyCtx.cell
+	ctxReady                     // that context carries any end before it: return it
+	ctxDone                      // Greenlet: killed or finished
+	ctxResult                    // Greenlet: finished, its outcome written (Ready)
+	ctxFired                     // Timeout: fired
+	ctxStop                      // Timeout: cancelled
 )
 
 // lazyCtx holds a context made on first use; its state word is its owner's.
@@ -204,7 +207,7 @@ func (t *task) Context() context.Context {
 
 // ctxCause is the cause of the Context's end for a context made in state
 // st: the kill's error, else the outcome. The hub wrote either before it
-// set ctxDone, and writes neither after.
+// set ctxDone (the outcome with ctxResult), and writes neither after.
 func (t *task) ctxCause(st uint32) error {
 	if st&ctxDone == 0 {
 		return nil
@@ -220,25 +223,24 @@ func (t *task) ctxCause(st uint32) error {
 func (t *task) cancelCtx(err error) {
 	if t.ctxSt.Load()&ctxDone == 0 {
 		t.extra().killErr = err
-		t.endCtx()
+		t.endCtx(ctxDone)
 	}
 }
 
-// endCtx ends the greenlet's Context, with the kill's error or the outcome
-// (finish and refuse record it first), unless it ended already. On the hub,
-// or on the spawner of a greenlet refused at Spawn.
-func (t *task) endCtx() {
-	if t.ctxSt.Load()&ctxDone != 0 {
-		return
-	}
-	if st := t.ctxSt.Or(ctxDone); st&ctxMade != 0 {
+// endCtx sets bits in the state word, ctxDone for a kill and ctxDone with
+// ctxResult for the end (finish and refuse write the outcome first), and
+// ends the greenlet's Context, with the kill's error or the outcome, unless
+// it ended already: one atomic read-modify-write. On the hub, or on the
+// spawner of a greenlet refused at Spawn.
+func (t *task) endCtx(bits uint32) {
+	if st := t.ctxSt.Or(bits); st&(ctxMade|ctxDone) == ctxMade {
 		t.x.Load().ctx.cell.Load().cancel(t.ctxCause(ctxDone))
 	}
 }
 
 func (t *task) doneCause() error {
-	if t.err != nil {
-		return t.err
+	if err := t.Err(); err != nil {
+		return err
 	}
 	if err := t.ExitErr(); err != nil {
 		return err

@@ -18,13 +18,18 @@
 // Hub.CheckWait and Binding), which every package uses. Greenlet.Context,
 // Timeout.Context, Timeout.Fired and Timeout.Pending are goroutine-safe: a
 // greenlet may hand its context to a plain goroutine, which may be the
-// first to ask for it. So are a Greenlet's Name and Hub. A greenlet made
-// by New outside any hub belongs to the hub of the first greenlet that
-// starts it; a greenlet of another hub that starts it too, even at the same
-// time, gets ErrNotGreenlet. A greenlet that finished on a hub since
-// destroyed belongs to no hub any more: its result is final, its Get, Join
-// and TryGet return it from any goroutine, and its Kill, KillAsync and
-// KillAll do nothing there, as for any dead greenlet.
+// first to ask for it. So are a Greenlet's Name and Hub and the queries of
+// its outcome, Ready, Dead, Successful, Err, ExitErr and Value: a plain
+// goroutine may poll Ready, and once it returned true the others give the
+// final outcome (before, they answer "not ready": zero value, nil error).
+// Started stays the hub's (false elsewhere): a start is a plain write on
+// the spawn path. A greenlet made by New outside any hub belongs to the
+// hub of the first greenlet that starts it; a greenlet of another hub that
+// starts it too, even at the same time, gets ErrNotGreenlet. A greenlet
+// that finished on a hub since destroyed belongs to no hub any more: its
+// result is final, its Get, Join and TryGet return it from any goroutine,
+// and its Kill, KillAsync and KillAll do nothing there, as for any dead
+// greenlet.
 //
 // # Waiting
 //

@@ -52,14 +52,16 @@ type task struct {
 	impl  runnable
 	name  atomic.Pointer[string]
 	state taskState
-	ready bool // result reported: value/err are final
 	// spawnK and spawnP are the greenlet that created this one, until it
 	// finishes (spawntree.go); the small fields share one word.
 	spawnK spawnKind
 	// inSpawnCBs is set while the spawn callbacks hear of this greenlet.
 	inSpawnCBs bool
-	// ctxSt is the state of the greenlet's Context (context.go), in the
-	// word's spare bytes: any goroutine may make it, the hub ends it.
+	// ctxSt is the state of the greenlet's Context (context.go) and its
+	// ctxResult bit, which the end's one atomic read-modify-write sets
+	// once value, err and exitErr are final: any goroutine may make the
+	// Context or ask for the outcome, the hub ends and publishes both. It
+	// sits in the word's spare bytes.
 	ctxSt  atomic.Uint32
 	spawnP unsafe.Pointer
 
@@ -138,18 +140,21 @@ type Linkable interface {
 
 // Runnable is the untyped face of a *Greenlet[T], as returned by GetCurrent.
 //
-// Name and Context may be called from any goroutine; the other methods are
-// hub-affine, and Join and Kill return an error matching ErrNotGreenlet
-// when called from a goroutine that is not a greenlet of the greenlet's hub
-// (but for a greenlet that finished on a hub since destroyed Join returns
-// nil from anywhere and Kill and KillAsync do nothing; see Greenlet.Get).
+// Name, Context and the queries of the outcome (Ready, Dead, Successful,
+// Err) may be called from any goroutine: once Ready returned true the others
+// give the final outcome, and before they answer "not ready". Started
+// reports false off the greenlet's hub. The other methods are hub-affine,
+// and Join and Kill return an error matching ErrNotGreenlet when called
+// from a goroutine that is not a greenlet of the greenlet's hub (but for a
+// greenlet that finished on a hub since destroyed Join returns nil from
+// anywhere and Kill and KillAsync do nothing; see Greenlet.Get).
 type Runnable interface {
 	Linkable
 	// Name returns the greenlet's name, "Greenlet-<n>" unless SetName
 	// changed it.
 	Name() string
-	// Err returns the error the greenlet failed with; nil while it runs,
-	// on success and after a GreenletExit.
+	// Err returns the error the greenlet failed with; nil until it is
+	// ready, on success and after a GreenletExit.
 	Err() error
 	// Successful reports whether the greenlet finished without an error.
 	Successful() bool
@@ -157,7 +162,7 @@ type Runnable interface {
 	// ran.
 	Dead() bool
 	// Started reports whether the greenlet is scheduled or running and not
-	// yet finished (gevent's bool(greenlet)).
+	// yet finished (gevent's bool(greenlet)); false off the greenlet's hub.
 	Started() bool
 	// Join waits until the greenlet is ready or ctx is done; see
 	// Greenlet.Join.
@@ -305,15 +310,15 @@ func Go(fn func() error) *Greenlet[struct{}] {
 func (t *task) refuse(err error) {
 	t.fn0()
 	t.state = stDead
-	t.ready = true
 	t.err = err
-	t.endCtx()
+	t.endCtx(ctxDone | ctxResult)
 }
 
 // Value is the body's result once the greenlet is ready (the zero value
-// before, after a failure, and for a nil Greenlet).
+// before, after a failure, and for a nil Greenlet). Goroutine-safe: once
+// Ready returned true it is final.
 func (g *Greenlet[T]) Value() T {
-	if g == nil {
+	if g == nil || !g.task.Ready() {
 		var zero T
 		return zero
 	}
@@ -349,14 +354,14 @@ func (g *Greenlet[T]) TryGet() (T, error) {
 	}
 	c := currentCtx()
 	h := g.hub()
-	if h.final(c) && g.ready {
+	if h.final(c) && g.Ready() {
 		// Refused at Spawn, or finished on a hub since destroyed.
 		return g.value, g.err
 	}
 	if _, err := h.affine(c, "Greenlet.TryGet"); err != nil {
 		return zero, err
 	}
-	if g.ready {
+	if g.Ready() {
 		return g.value, g.err
 	}
 	return zero, opErr("Greenlet.TryGet", ErrNotReady)
@@ -376,23 +381,52 @@ func (t *task) SetName(name string) { t.name.Store(&name) }
 // String is Greenlet.String, less the nil check.
 func (t *task) String() string { return t.Name() }
 
-// Ready is Greenlet.Ready, less the nil check.
-func (t *task) Ready() bool { return t.ready }
+// Ready is Greenlet.Ready, less the nil check: the ctxResult bit, which
+// the end sets after it wrote the outcome, so that a goroutine that sees it
+// reads the outcome race-free.
+func (t *task) Ready() bool { return t.ctxSt.Load()&ctxResult != 0 }
 
-// Dead is Greenlet.Dead, less the nil check.
-func (t *task) Dead() bool { return t.state == stDead }
+// Dead is Greenlet.Dead, less the nil check. The hub makes a failed
+// greenlet dead only after its error handler heard of it (finish), a plain
+// write other goroutines cannot read: for them dead is ready.
+func (t *task) Dead() bool {
+	if !t.Ready() {
+		return false
+	}
+	if c := currentCtx(); c == nil || c.hub != t.hub() {
+		return true
+	}
+	return t.state == stDead
+}
 
-// Started is Greenlet.Started, less the nil check.
-func (t *task) Started() bool { return (t.state == stPending || t.state == stRunning) && !t.ready }
+// Started is Greenlet.Started, less the nil check. A start is a plain
+// write on the spawn path: only the greenlet's hub can read it.
+func (t *task) Started() bool {
+	if t.Ready() {
+		return false
+	}
+	if c := currentCtx(); c == nil || c.hub != t.hub() {
+		return false
+	}
+	return t.state == stPending || t.state == stRunning
+}
 
 // Successful is Greenlet.Successful, less the nil check.
-func (t *task) Successful() bool { return t.ready && t.err == nil }
+func (t *task) Successful() bool { return t.Ready() && t.err == nil }
 
 // Err is Greenlet.Err, less the nil check.
-func (t *task) Err() error { return t.err }
+func (t *task) Err() error {
+	if !t.Ready() {
+		return nil
+	}
+	return t.err
+}
 
 // ExitErr is Greenlet.ExitErr, less the nil check.
 func (t *task) ExitErr() error {
+	if !t.Ready() {
+		return nil
+	}
 	if x := t.x.Load(); x != nil {
 		return x.exitErr
 	}
@@ -547,13 +581,12 @@ func (t *task) runOn(c *gctx) {
 
 // finish records the body's outcome (gevent's _report_result/_report_error).
 func (t *task) finish(err error) {
-	if t.ready {
+	if t.Ready() {
 		return
 	}
 	if t.state != stRunning {
 		t.state = stDead // killed before it ran
 	}
-	t.ready = true
 	h := t.hub()
 	h.live.remove(t)
 	t.spawnP, t.spawnK = nil, spawnNone
@@ -562,7 +595,8 @@ func (t *task) finish(err error) {
 		err = nil
 	}
 	t.err = err
-	t.endCtx()
+	// Ready from here on, for every goroutine: the outcome is written.
+	t.endCtx(ctxDone | ctxResult)
 	if len(t.links) > 0 && !t.cb.Pending() {
 		t.cb = h.runCallbackArg(notifyLinks, t)
 	}

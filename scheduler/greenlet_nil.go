@@ -31,21 +31,27 @@ func (g *Greenlet[T]) SetName(name string) {
 func (g *Greenlet[T]) String() string { return g.Name() }
 
 // Ready reports whether the greenlet finished (gevent's ready()).
+// Goroutine-safe: once it returned true, Value, Err, ExitErr and Successful
+// give the final outcome in any goroutine.
 func (g *Greenlet[T]) Ready() bool { return g != nil && g.task.Ready() }
 
 // Dead reports whether the greenlet finished or was killed before it ran.
+// Goroutine-safe; off the greenlet's hub it is Ready, since the hub marks a
+// failed greenlet dead only once its error handler heard of it.
 func (g *Greenlet[T]) Dead() bool { return g != nil && g.task.Dead() }
 
 // Started is gevent's bool(greenlet): scheduled or running, and not yet
-// finished.
+// finished. Hub-affine: from a goroutine that is not one of the greenlet's
+// hub it reports false.
 func (g *Greenlet[T]) Started() bool { return g != nil && g.task.Started() }
 
 // Successful reports whether the greenlet finished without an error; one
 // that ended with GreenletExit (the default Kill) is successful.
+// Goroutine-safe (see Ready).
 func (g *Greenlet[T]) Successful() bool { return g != nil && g.task.Successful() }
 
-// Err is the error the greenlet failed with (nil while running and on
-// success), gevent's exception.
+// Err is the error the greenlet failed with (nil until it is ready and on
+// success), gevent's exception. Goroutine-safe (see Ready).
 func (g *Greenlet[T]) Err() error {
 	if g == nil {
 		return nil
@@ -55,7 +61,7 @@ func (g *Greenlet[T]) Err() error {
 
 // ExitErr is the GreenletExit that ended a successful greenlet (Kill with
 // the default error, or a body that returned ErrGreenletExit); gevent sets
-// value to it.
+// value to it. Nil until the greenlet is ready. Goroutine-safe (see Ready).
 func (g *Greenlet[T]) ExitErr() error {
 	if g == nil {
 		return nil

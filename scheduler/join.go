@@ -9,7 +9,7 @@ func (t *task) wait(op string, ctx context.Context) error {
 	}
 	h := t.hub()
 	c := currentCtx()
-	if h.final(c) && t.ready {
+	if h.final(c) && t.Ready() {
 		// Refused at Spawn, or finished on a hub since destroyed: the
 		// outcome is final and no hub is needed to hand it over.
 		return nil
@@ -17,7 +17,7 @@ func (t *task) wait(op string, ctx context.Context) error {
 	if _, err := h.affine(c, op); err != nil {
 		return err
 	}
-	if t.ready {
+	if t.Ready() {
 		return nil
 	}
 	c, err := h.mayBlock(c, op)
@@ -63,7 +63,7 @@ func (t *task) Kill(ctx context.Context, err error) error {
 	}
 	h := t.hub()
 	c := currentCtx()
-	if h.final(c) && t.ready {
+	if h.final(c) && t.Ready() {
 		// Refused at Spawn, or finished on a hub since destroyed: dead
 		// for good, as Get and Join would tell from here.
 		return nil
@@ -71,7 +71,7 @@ func (t *task) Kill(ctx context.Context, err error) error {
 	if _, cerr := h.affine(c, "Greenlet.Kill"); cerr != nil {
 		return cerr
 	}
-	if t.killBeforeStart(err) || t.ready {
+	if t.killBeforeStart(err) || t.Ready() {
 		return nil
 	}
 	if _, cerr := h.mayBlock(c, "Greenlet.Kill"); cerr != nil {
@@ -92,14 +92,14 @@ func (t *task) KillAsync(err error) error {
 	}
 	h := t.hub()
 	c := currentCtx()
-	if h.final(c) && t.ready {
+	if h.final(c) && t.Ready() {
 		// Refused at Spawn, or finished on a hub since destroyed.
 		return nil
 	}
 	if _, cerr := h.affine(c, "Greenlet.KillAsync"); cerr != nil {
 		return cerr
 	}
-	if t.killBeforeStart(err) || t.ready {
+	if t.killBeforeStart(err) || t.Ready() {
 		return nil
 	}
 	h.runCallbackArg(killCB, &killReq{t: t, err: err})
@@ -116,10 +116,10 @@ type killReq struct {
 func killCB(a any) {
 	r := a.(*killReq)
 	t := r.t
-	if !t.ready {
+	if !t.Ready() {
 		t.cancelCtx(r.err)
 	}
-	if !t.ready && t.state == stRunning && t.ctx != nil {
+	if !t.Ready() && t.state == stRunning && t.ctx != nil {
 		t.hub().throwInto(t.ctx, r.err)
 	} else if t.state == stPending || t.state == stNew {
 		t.killBeforeStart(r.err)

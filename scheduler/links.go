@@ -10,7 +10,7 @@ func (t *task) Rawlink(fn func(Linkable)) LinkID {
 		t.links = t.links0[:0]
 	}
 	t.links = append(t.links, linkEntry{id: t.linkSeq, fn: fn})
-	if t.ready && !t.cb.Pending() {
+	if t.Ready() && !t.cb.Pending() {
 		t.cb = t.hub().runCallbackArg(notifyLinks, t)
 	}
 	return t.linkSeq
@@ -22,7 +22,7 @@ func (t *task) Rawlink(fn func(Linkable)) LinkID {
 // of another hub may have bound it first).
 func (t *task) adoptRefused() bool {
 	c := currentCtx()
-	if t.hub() != nil || !t.ready || c == nil || c.hub.destroyed.Load() {
+	if t.hub() != nil || !t.Ready() || c == nil || c.hub.destroyed.Load() {
 		return false
 	}
 	return t.bindLate(c.hub, false) == c.hub

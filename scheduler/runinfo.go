@@ -501,7 +501,7 @@ func (b *treeBuilder) state(g *GreenletInfo, c *gctx) {
 func (b *treeBuilder) taskInfo(t *task) GreenletInfo {
 	g := GreenletInfo{Name: t.Name(), Kind: "greenlet", ID: t.id, pcs: spawnPCs(t.spawnP, t.spawnK)}
 	switch {
-	case t.ready || t.state == stDead:
+	case t.Ready() || t.state == stDead:
 		g.State = "dead"
 	case t.state == stRunning && t.ctx != nil:
 		b.state(&g, t.ctx)

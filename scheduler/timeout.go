@@ -131,7 +131,7 @@ func (t *Timeout) fire() {
 	// A worker greenlet is reused: only throw into the task or the Link
 	// callback that started the timeout, and only while it still runs (an
 	// idle worker has neither; a throw there would end it in the pool).
-	if c.isHub || c.task != t.task || c.link != t.link || (t.task != nil && t.task.ready) {
+	if c.isHub || c.task != t.task || c.link != t.link || (t.task != nil && t.task.Ready()) {
 		return
 	}
 	h.throwInto(c, t.Err())

@@ -304,7 +304,7 @@ func killAllPrepare[G Killable](gs []G, err error, block bool) (*Hub, []*task, e
 	var need []*task
 	for _, g := range gs {
 		t := g.base()
-		if t.hub() == h && !t.killBeforeStart(err) && !t.ready {
+		if t.hub() == h && !t.killBeforeStart(err) && !t.Ready() {
 			need = append(need, t)
 		}
 	}
@@ -321,7 +321,7 @@ func killAllHub[G Killable](gs []G, c *gctx) (*Hub, error) {
 		if t == nil {
 			return nil, opErr("KillAll of a nil greenlet", ErrNilArgument)
 		}
-		if t.hub().final(c) && t.ready {
+		if t.hub().final(c) && t.Ready() {
 			continue
 		}
 		if h == nil {
@@ -338,7 +338,7 @@ func killAllHub[G Killable](gs []G, c *gctx) (*Hub, error) {
 // before they start).
 func killAllWaits[G Killable](gs []G, h *Hub) bool {
 	for _, g := range gs {
-		if t := g.base(); t.hub() == h && t.state == stRunning && !t.ready {
+		if t := g.base(); t.hub() == h && t.state == stRunning && !t.Ready() {
 			return true
 		}
 	}
@@ -349,7 +349,7 @@ func killAllWaits[G Killable](gs []G, h *Hub) bool {
 // Context first, as a Kill does.
 func throwAll(h *Hub, need []*task, err error) {
 	for _, t := range need {
-		if !t.ready && t.state == stRunning && t.ctx != nil {
+		if !t.Ready() && t.state == stRunning && t.ctx != nil {
 			t.cancelCtx(err)
 			h.throwInto(t.ctx, err)
 		}
