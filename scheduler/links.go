@@ -57,27 +57,26 @@ func (t *task) UnlinkAll() {
 
 // Link calls fn with the greenlet once it is ready, like Rawlink, but fn
 // runs in a greenlet of its own (gevent's SpawnedLink), so it may block.
-func (t *task) Link(fn func(Linkable)) LinkID {
-	if fn == nil {
-		return 0
-	}
-	return t.Rawlink(t.hub().spawnedLink(fn, nil))
-}
+func (t *task) Link(fn func(Linkable)) LinkID { return t.linkSpawned(fn, nil) }
 
 // LinkValue is Link for a greenlet that finished successfully only.
 func (t *task) LinkValue(fn func(Linkable)) LinkID {
-	if fn == nil {
-		return 0
-	}
-	return t.Rawlink(t.hub().spawnedLink(fn, func(l Linkable) bool { return l.(Runnable).Successful() }))
+	return t.linkSpawned(fn, func(l Linkable) bool { return l.(Runnable).Successful() })
 }
 
 // LinkException is Link for a greenlet that failed only.
 func (t *task) LinkException(fn func(Linkable)) LinkID {
-	if fn == nil {
+	return t.linkSpawned(fn, func(l Linkable) bool { return !l.(Runnable).Successful() })
+}
+
+// linkSpawned is Link, with filter for LinkValue and LinkException. It
+// binds a greenlet refused outside any hub as Rawlink would, before it
+// makes the link that runs fn on the greenlet's hub.
+func (t *task) linkSpawned(fn func(Linkable), filter func(Linkable) bool) LinkID {
+	if fn == nil || (t.hub().check("Greenlet.Link") != nil && !t.adoptRefused()) {
 		return 0
 	}
-	return t.Rawlink(t.hub().spawnedLink(fn, func(l Linkable) bool { return !l.(Runnable).Successful() }))
+	return t.Rawlink(t.hub().spawnedLink(fn, filter))
 }
 
 // linkJob runs a Link callback on a worker greenlet.

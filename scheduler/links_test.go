@@ -87,6 +87,25 @@ func TestRefusedGreenletIsReadyForWaitAndLinks(t *testing.T) {
 	})
 }
 
+// Link, LinkValue and LinkException of a greenlet refused at Spawn outside
+// any hub bind it to the caller's hub, as Rawlink does, and their links run
+// there. Before, they made the link for the greenlet's hub while it had
+// none, and the link panicked on a nil hub when it ran.
+func TestRefusedGreenletRunsSpawnedLinks(t *testing.T) {
+	g := Spawn(func() (int, error) { return 1, nil })
+	withHub(t, func(h *Hub, errs *bytes.Buffer) {
+		var ran []string
+		assert.NotZero(t, g.Link(func(Linkable) { ran = append(ran, "link") }))
+		assert.NotZero(t, g.LinkException(func(Linkable) { ran = append(ran, "exception") }))
+		assert.NotZero(t, g.LinkValue(func(Linkable) { ran = append(ran, "value") }))
+		pollHub(t, func() bool { return len(ran) == 2 || errs.Len() > 0 })
+		require.NoError(t, Sleep(bg, 0))
+		assert.Empty(t, errs.String())
+		assert.Equal(t, []string{"link", "exception"}, ran)
+		assert.Same(t, h, g.Hub())
+	})
+}
+
 // UnlinkAll from a goroutine that is not on the greenlet's hub removes
 // nothing, as Unlink from there: the links are the hub's and still run.
 // Before, it cleared them from anywhere, racing with the hub.
