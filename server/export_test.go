@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net"
 	"testing"
 	"time"
 
@@ -33,3 +34,6 @@ func FailAccepts(t testing.TB, n int, err error) {
 	}
 	t.Cleanup(func() { acceptConn = old })
 }
+
+// HandlerName is the name of the greenlet serving a connection from a.
+func HandlerName(a net.Addr) string { return handlerName(a) }

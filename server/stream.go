@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net"
+	"net/netip"
 
 	"github.com/geventgo/geventgo/pool"
 	"github.com/geventgo/geventgo/scheduler"
@@ -172,6 +173,7 @@ func (s *StreamServer) acceptLoop(ctx context.Context) error {
 			_ = c.Close()
 			return s.loopEnd(err)
 		}
+		gr.SetName(handlerName(c.RemoteAddr()))
 		// A link, not a defer in the handler: a handler killed before it started never runs
 		// its body, and its connection must close too.
 		gr.Rawlink(func(scheduler.Linkable) { _ = c.Close() })
@@ -181,4 +183,30 @@ func (s *StreamServer) acceptLoop(ctx context.Context) error {
 			return nil
 		}
 	}
+}
+
+// handlerPrefix begins the name of a connection's handler greenlet.
+const handlerPrefix = "server handler "
+
+// handlerName names the greenlet serving a connection from a, "server handler <a>" (as ghttp's
+// "ghttp conn <a>"), for the hub's reports: a handler's failure, the blocking detector,
+// LoopExit. It costs one allocation, a TCP address's text being built on the stack (its
+// String takes three more).
+func handlerName(a net.Addr) string {
+	switch a := a.(type) {
+	case nil:
+		return handlerPrefix + "(unknown address)"
+	case *net.TCPAddr:
+		if a == nil {
+			break
+		}
+		ip, ok := netip.AddrFromSlice(a.IP)
+		if !ok || a.Zone != "" {
+			break
+		}
+		var buf [len(handlerPrefix) + len("[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535")]byte
+		b := append(buf[:0], handlerPrefix...)
+		return string(netip.AddrPortFrom(ip.Unmap(), uint16(a.Port)).AppendTo(b))
+	}
+	return handlerPrefix + a.String()
 }
