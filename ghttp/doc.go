@@ -85,8 +85,11 @@
 //   - Shutdown, when its context ends, and Close kill the connection greenlets (net/http's
 //     Shutdown returns and leaves them running, its Close only closes the sockets).
 //   - The ResponseWriter offers no http.CloseNotifier (deprecated, and a channel read would
-//     block the hub: the request's context says the client left), no http.Pusher (an HTTP/2
-//     feature) and no io.ReaderFrom (sendfile).
+//     block the hub: the request's context says the client left) and no http.Pusher (an
+//     HTTP/2 feature).
+//   - Its io.ReaderFrom (io.Copy from a file, http.ServeContent) sends a file with sendfile,
+//     as net/http's does, but stops at the declared Content-Length and fails as Write does,
+//     where net/http's sends the whole file past it.
 //   - On TLS, a client that closes while a handler runs is noticed by a one-byte read through
 //     crypto/tls in a greenlet started when the socket becomes readable, since a close_notify
 //     alert cannot be told from data by peeking at the socket.
