@@ -280,44 +280,52 @@ func TestShutdownEndsAcceptBackOffTiming(t *testing.T) {
 // handler's failure (already reported) for its own wait's error: it killed every member at
 // once, without waiting for ctx, and returned the handler's error, where a handler that
 // succeeded lets it return nil (the pool was empty at some moment, as gevent's join has it).
-// A failed handler now counts as finished, as it does when no member is added.
+// A failed handler now counts as finished, as it does when no member is added, whatever it
+// failed with: a failure that is itself a pool's Join error (the handler's own wait on a
+// group, which timed out) was still taken for Shutdown's, told apart by pool's names for its
+// operations.
 func TestShutdownAfterHandlerFailedInSharedPool(t *testing.T) {
-	require.NoError(t, scheduler.Main(func() error {
-		scheduler.CurrentHub().SetErrorHandler(func(error) {})
-		p, err := pool.New(3)
-		require.NoError(t, err)
-		var failing, stop event.Event
-		failure := errors.New("handler failed")
-		s, err := server.Listen("tcp", "127.0.0.1:0", func(*socket.Conn) error {
-			if err := failing.Wait(bg); err != nil {
-				return err
-			}
-			return failure
-		}, server.Options{Pool: p})
-		require.NoError(t, err)
-		require.NoError(t, s.Start())
-		c := dial(t, s.Addr())
-		defer c.Close()
-		require.NoError(t, eventually(testctx.Within(t, 5*time.Second), func() bool { return s.Len() == 1 }))
-		// A link of the handler, behind the pool's own (which removes the handler and wakes
-		// Shutdown): it adds other work to the pool before Shutdown sees the pool empty.
-		var other *scheduler.Greenlet[struct{}]
-		var spawnErr error
-		handler := p.Greenlets()[0]
-		handler.Rawlink(func(scheduler.Linkable) {
-			other, spawnErr = pool.TrySpawn(p, func() (struct{}, error) { return struct{}{}, stop.Wait(bg) })
-		})
-		stopping := scheduler.Spawn(func() (error, error) { return s.Shutdown(testctx.Within(t, 5*time.Second)), nil })
-		require.NoError(t, scheduler.Sleep(bg, 0)) // Shutdown waits
-		failing.Set()
-		shutdownErr, err := stopping.Get(testctx.Within(t, 10*time.Second))
-		require.NoError(t, err)
-		require.NoError(t, spawnErr)
-		assert.NoError(t, shutdownErr)
-		assert.False(t, other.Ready(), "the other work was not killed")
-		stop.Set()
-		return p.Join(testctx.Within(t, 5*time.Second))
-	}))
+	for name, failure := range map[string]error{
+		"plain":     errors.New("handler failed"),
+		"pool wait": &pool.Error{Op: "Group.Join", Err: context.DeadlineExceeded},
+	} {
+		require.NoError(t, scheduler.Main(func() error {
+			scheduler.CurrentHub().SetErrorHandler(func(error) {})
+			p, err := pool.New(3)
+			require.NoError(t, err)
+			var failing, stop event.Event
+			s, err := server.Listen("tcp", "127.0.0.1:0", func(*socket.Conn) error {
+				if err := failing.Wait(bg); err != nil {
+					return err
+				}
+				return failure
+			}, server.Options{Pool: p})
+			require.NoError(t, err)
+			require.NoError(t, s.Start())
+			c := dial(t, s.Addr())
+			defer c.Close()
+			require.NoError(t, eventually(testctx.Within(t, 5*time.Second), func() bool { return s.Len() == 1 }))
+			// A link of the handler, behind the pool's own (which removes the handler and
+			// wakes Shutdown): it adds other work to the pool before Shutdown sees the pool
+			// empty.
+			var other *scheduler.Greenlet[struct{}]
+			var spawnErr error
+			handler := p.Greenlets()[0]
+			handler.Rawlink(func(scheduler.Linkable) {
+				other, spawnErr = pool.TrySpawn(p, func() (struct{}, error) { return struct{}{}, stop.Wait(bg) })
+			})
+			stopping := scheduler.Spawn(func() (error, error) { return s.Shutdown(testctx.Within(t, 5*time.Second)), nil })
+			require.NoError(t, scheduler.Sleep(bg, 0)) // Shutdown waits
+			failing.Set()
+			shutdownErr, err := stopping.Get(testctx.Within(t, 10*time.Second))
+			require.NoError(t, err)
+			require.NoError(t, spawnErr)
+			assert.NoError(t, shutdownErr, name)
+			assert.False(t, other.Ready(), "%s: the other work was not killed", name)
+			stop.Set()
+			return p.Join(testctx.Within(t, 5*time.Second))
+		}))
+	}
 }
 
 // A listener closed behind the server's back (not by Shutdown or Close) stops the server

@@ -76,6 +76,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"reflect"
 	"syscall"
 	"time"
 
@@ -255,18 +256,34 @@ func (b *base) waitIdle(ctx context.Context) error {
 			return err
 		}
 	}
-	// Join's error is the wait's own, or a handler's failure once the group was empty (a
-	// failed handler was reported to the hub's error handler already): the group may have
-	// members again by now (a shared Options.Pool), which a handler's failure does not make
-	// the wait's.
+	// Join's error is the wait's own, or once the group was empty the failure of a member it
+	// had at the start (reported to the hub's error handler already), as that member returned
+	// it: a failed member counts as finished, though the group may have members again by now
+	// (a shared Options.Pool).
+	members := b.group.Greenlets()
 	err := b.group.Join(ctx)
-	if err == nil || b.group.Len() == 0 {
+	if err == nil || b.group.Len() == 0 || failureOf(members, err) {
 		return nil
 	}
-	if pe, ok := err.(*pool.Error); ok && (pe.Op == "Group.Join" || pe.Op == "Pool.Join") {
-		return pe.Err // the wait's own error: pool's Op adds nothing for the caller
+	if pe, ok := err.(*pool.Error); ok {
+		return pe.Err // pool's Op adds nothing for the caller
 	}
-	return nil
+	return err
+}
+
+// failureOf reports whether err is the very error one of members failed with. An err of a
+// type == cannot compare is taken for the wait's own (pool's are pointers): the handlers are
+// then killed rather than left running.
+func failureOf(members []scheduler.Runnable, err error) bool {
+	if !reflect.TypeOf(err).Comparable() {
+		return false
+	}
+	for _, m := range members {
+		if m.Err() == err {
+			return true
+		}
+	}
+	return false
 }
 
 // shutdown stops accepting, waits for the handlers until ctx is done, then kills them and
