@@ -34,6 +34,7 @@ func lateUse(w http.ResponseWriter, r *http.Request) map[string]error {
 	rc := http.NewResponseController(w)
 	try("Write", func() error { _, err := w.Write(bytes.Repeat([]byte("x"), 5000)); return err })
 	try("WriteString", func() error { _, err := io.WriteString(w, "late"); return err })
+	try("ReadFrom", func() error { _, err := w.(io.ReaderFrom).ReadFrom(strings.NewReader("late")); return err })
 	try("WriteHeader", func() error { w.WriteHeader(http.StatusEarlyHints); w.WriteHeader(http.StatusOK); return nil })
 	try("Header", func() error { w.Header().Set("Late", "1"); return nil })
 	try("Flush", rc.Flush)
@@ -52,7 +53,7 @@ func lateUse(w http.ResponseWriter, r *http.Request) map[string]error {
 // Read refused as net/http's closed body refuses it.
 func assertLateUseRefused(t *testing.T, res map[string]error) {
 	t.Helper()
-	for _, op := range []string{"Write", "WriteString", "Flush", "SetReadDeadline", "SetWriteDeadline", "EnableFullDuplex", "Hijack"} {
+	for _, op := range []string{"Write", "WriteString", "ReadFrom", "Flush", "SetReadDeadline", "SetWriteDeadline", "EnableFullDuplex", "Hijack"} {
 		assert.ErrorIs(t, res[op], ghttp.ErrHandlerReturned, op)
 	}
 	for _, op := range []string{"WriteHeader", "Header", "Flusher", "Body.Close"} {
@@ -148,9 +149,10 @@ func TestAResponseWriterUsedFromAGoroutineRefuses(t *testing.T) {
 	_, err := io.WriteString(c, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc")
 	require.NoError(t, err)
 	assertResponse(t, br, "from the handler")
-	for _, op := range []string{"Write", "WriteString", "Flush", "SetReadDeadline", "SetWriteDeadline", "EnableFullDuplex", "Hijack", "Body.Read", "Body.Close"} {
+	for _, op := range []string{"Write", "WriteString", "ReadFrom", "Flush", "SetReadDeadline", "SetWriteDeadline", "EnableFullDuplex", "Hijack", "Body.Read", "Body.Close"} {
 		assert.ErrorIs(t, res[op], scheduler.ErrNotGreenlet, op)
 	}
+	assert.ErrorContains(t, res["ReadFrom"], "ResponseWriter.ReadFrom", "checked before anything is read")
 	for _, op := range []string{"WriteHeader", "Header", "Flusher"} {
 		assert.NoError(t, res[op], op)
 	}

@@ -18,6 +18,9 @@ type writerOnly struct{ io.Writer }
 // under the write deadline) and past the declared Content-Length fails as Write does. Anything
 // else is copied through Write.
 func (w *response) ReadFrom(src io.Reader) (int64, error) {
+	if err := w.usable("ResponseWriter.ReadFrom"); err != nil {
+		return 0, err
+	}
 	if w.c.tlsConn != nil {
 		return io.Copy(writerOnly{w}, src)
 	}
