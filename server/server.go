@@ -19,19 +19,19 @@
 //
 // # Handlers and clients
 //
-// A handler's error goes to the hub's error handler, and so does its panic, which the
-// scheduler recovers (a *scheduler.GreenletError carrying a *scheduler.PanicError); either way
-// its connection is closed and the server goes on. A connection's handler greenlet is named
-// "server handler <remote address>" (as ghttp's are "ghttp conn <address>"), so that the
-// hub's reports (its failure, the blocking detector, LoopExit) say which client it serves. A
-// datagram's handler greenlet keeps the scheduler's "Greenlet-<n>": a greenlet per datagram
-// is the hot path, which a name formatted and stored for every datagram would slow. With a
-// limit (Options.Pool or MaxConcurrency) the loop takes one more connection (or datagram),
-// waits for a free slot with it, and leaves the other clients in the listener's backlog (the
-// socket's receive queue) until then. When the process runs out of descriptors (EMFILE, ENFILE) the accept
-// loop does not spin: socket.Listener.AcceptConn backs off from 10 ms doubling to 1 s,
-// reports the first failure of a streak to the hub's error handler, and accepting resumes
-// once descriptors come free; Shutdown and Close end the back-off at once.
+// A handler's error goes to the hub's error handler, and so does its panic, which the scheduler
+// recovers (a *scheduler.GreenletError carrying a *scheduler.PanicError); either way its
+// connection is closed and the server goes on. A connection's handler greenlet is named
+// "server handler <remote address>" (as ghttp's are "ghttp conn <address>"), so that the hub's
+// reports (its failure, the blocking detector, LoopExit) say which client it serves. A
+// datagram's handler greenlet keeps the scheduler's "Greenlet-<n>": a greenlet per datagram is
+// the hot path, which a name formatted and stored for every datagram would slow. With a limit
+// (Options.Pool or MaxConcurrency) the loop takes one more connection (or datagram), waits for
+// a free slot with it, and leaves the other clients in the listener's backlog (the socket's
+// receive queue) until then. When the process runs out of descriptors (EMFILE, ENFILE) the
+// accept loop does not spin: socket.Listener.AcceptConn backs off from 10 ms doubling to 1 s,
+// reports the first failure of a streak to the hub's error handler, and accepting resumes once
+// descriptors come free; Shutdown and Close end the back-off at once.
 //
 // Any other accept or read error that leaves the socket usable does not stop the server either
 // (gevent's BaseServer): a system call's error other than EBADF, EINVAL and ENOTSOCK (gevent's

@@ -107,13 +107,13 @@ func (s *StreamServer) startAs(op string) error {
 
 // Serve starts the server unless it was started, and blocks the calling greenlet until the server
 // is stopped (Shutdown or Close from another greenlet) and its handlers are done. It returns nil
-// then, the accept error that stopped the server, or ErrStopped on a stopped server. A listener
-// closed behind the server's back stops it as Shutdown would, with no deadline and no error: it
-// accepts nothing more and Serve returns nil once the running handlers are done. If the calling
-// greenlet is killed meanwhile (gsignal.Main on a signal), Serve stops the server, giving the
-// handlers DefaultStopTimeout to finish before it kills them (another kill cuts that short), and
-// returns the kill's error. Called from a handler it would wait for itself until that handler is
-// killed.
+// then, the accept error that stopped the server (one that is not backed off: see the package doc),
+// or ErrStopped on a stopped server. A listener closed behind the server's back stops it as
+// Shutdown would, with no deadline and no error: it accepts nothing more and Serve returns nil once
+// the running handlers are done. If the calling greenlet is killed meanwhile (gsignal.Main on a
+// signal), Serve stops the server, giving the handlers DefaultStopTimeout to finish before it kills
+// them (another kill cuts that short), and returns the kill's error. Called from a handler it would
+// wait for itself until that handler is killed.
 func (s *StreamServer) Serve() error {
 	const op = "StreamServer.Serve"
 	if err := s.ok(op); err != nil {
