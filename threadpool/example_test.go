@@ -98,3 +98,39 @@ func ExampleMap() {
 	// Output:
 	// [slept 30ms slept 10ms slept 20ms]
 }
+
+// Join waits until the pool has no work left: every call spawned, and every
+// call spawned while it waits, has returned and its Result is ready.
+func ExampleThreadPool_Join() {
+	err := scheduler.Main(func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		p, err := threadpool.New(2)
+		if err != nil {
+			return err
+		}
+		var rs []*threadpool.Result[int]
+		for i := range 3 {
+			rs = append(rs, threadpool.Spawn(p, func() (int, error) {
+				time.Sleep(time.Duration(10*(3-i)) * time.Millisecond)
+				return i * i, nil
+			}))
+		}
+		if err := p.Join(ctx); err != nil {
+			return err
+		}
+		fmt.Println("queued or running after Join:", p.Len())
+		for _, r := range rs {
+			fmt.Println(r.Ready(), r.Value())
+		}
+		return p.Close()
+	})
+	if err != nil {
+		fmt.Println("error:", err)
+	}
+	// Output:
+	// queued or running after Join: 0
+	// true 0
+	// true 1
+	// true 4
+}

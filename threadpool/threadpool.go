@@ -13,6 +13,26 @@
 // through the hub's goroutine-safe Post (one ev_async_send), and a call in flight keeps the hub's
 // loop alive, so a greenlet waiting for it gets no LoopExit.
 //
+// # Size and Join
+//
+// SetSize (gevent's maxsize setter) is goroutine-safe and takes effect at once: growing starts
+// workers for the queued calls; shrinking interrupts nothing, and no queued call starts while the
+// new size or more run (a worker that finishes its call while more workers exist ends instead of
+// taking the next). A size below 1 changes nothing and is an error matching ErrInvalidSize; on a
+// closed pool SetSize only changes Size. An Imap or ImapUnordered under way keeps the limit of
+// outstanding calls it read from Size when it started.
+//
+// Join (gevent's ThreadPool.join) blocks like Apply and is refused where Apply is. It returns
+// once no call the pool accepted is queued or running and each one's result has reached its hub
+// (so every Result of them is ready), nil at once on an idle pool; a call accepted while it waits
+// extends the wait. It waits for every accepted call: those whose caller gave up until they are
+// skipped or return, on a closed pool those running when Close failed the queued ones, and, on
+// the next hub of a pool whose hub was destroyed, the old hub's calls still running (their results
+// are dropped). It does not wait for what the pool has not accepted yet: the callback greenlets of
+// ApplyAsync and MapAsync, as gevent's join does not, or the items an iteration's feeder submits
+// later. While it waits the hub's loop stays alive. Any number of greenlets may Join at once; one
+// that stops waiting (its ctx ends, a Kill, a Timeout) leaves nothing registered behind.
+//
 // # Giving up, closing, and the end of the hub
 //
 // A goroutine cannot be interrupted, so no call is stopped once it runs on a worker. A greenlet
@@ -110,16 +130,24 @@ type ThreadPool struct {
 	bound atomic.Bool  // bound once: a refusal after its hub's Destroy says ErrHubDestroyed
 	size  atomic.Int64 // 0: DefaultSize; written under mu, read anywhere
 
-	mu      sync.Mutex
-	queue   []job
-	running int // workers
-	busy    int // functions running on them (Len counts these, not the workers)
-	closed  bool
+	mu          sync.Mutex
+	queue       []job
+	running     int // workers
+	busy        int // functions running on them (Len counts these, not the workers)
+	closed      bool
+	undelivered int                 // accepted calls whose result is not posted yet
+	posted      uint64              // results posted (each counted here when it is posted)
+	joiners     []*scheduler.Waiter // the greenlets blocked in Join
+
+	// ran counts the posted results that ran on the hub (or are known to have been refused by a
+	// destroyed one); hub-affine, so never above the results that did. Join's pool is idle when
+	// no call is undelivered and ran equals posted.
+	ran uint64
 }
 
-// job is one queued call. A worker runs it with a nil error and then the deliver func it
-// returns, so that Len no longer counts a function whose result is on its way; Close runs it
-// with ErrClosed's error, and it then only delivers that.
+// job is one queued call. A worker runs it with a nil error and then, under the pool's lock, the
+// deliver func it returns, which posts the result to the hub; Close runs it with ErrClosed's
+// error, and it then only delivers that.
 type job func(refused error) (deliver func())
 
 // New returns a pool of at most size workers. It binds to the hub of the first greenlet that
@@ -196,13 +224,7 @@ func (p *ThreadPool) Size() int {
 	return DefaultSize
 }
 
-// SetSize changes the maximum number of workers to n (gevent's maxsize setter). Goroutine-safe.
-//
-// Growing starts workers for the queued calls at once. Shrinking interrupts nothing: the calls
-// running go on, and no queued call starts while n or more run (a worker that finishes its call
-// while more than n workers exist ends instead of taking the next). An n below 1 changes nothing
-// and returns an error matching ErrInvalidSize. On a closed pool it only changes Size. An Imap or
-// ImapUnordered under way keeps the limit of outstanding calls it read from Size when it started.
+// SetSize changes the maximum number of workers to n, at least 1 (gevent's maxsize setter).
 func (p *ThreadPool) SetSize(n int) error {
 	if p == nil {
 		return &Error{Op: "ThreadPool.SetSize", Err: scheduler.ErrNilArgument}
@@ -240,18 +262,100 @@ func (p *ThreadPool) Close() error {
 		return &Error{Op: "ThreadPool.Close", Err: scheduler.ErrNilArgument}
 	}
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.closed {
-		p.mu.Unlock()
 		return &Error{Op: "ThreadPool.Close", Err: ErrClosed}
 	}
 	p.closed = true
-	q := p.queue
-	p.queue = nil
-	p.mu.Unlock()
-	for _, j := range q {
-		j(ErrClosed)()
+	for _, j := range p.queue {
+		j(ErrClosed)() // runs no function: it only posts the refusal
 	}
+	p.deliveredLocked(len(p.queue))
+	p.queue = nil
 	return nil
+}
+
+// deliveredLocked records that n accepted calls have just posted their results, under p.mu
+// (so a result is counted as posted as soon as its hub can run it). Once no accepted call is left
+// undelivered it wakes the greenlets blocked in Join with a Post of their hub, which runs after
+// every result posted before, so that each Result is ready when Join returns; the count of
+// posted results goes with it, for Join's idle check. A destroyed hub refuses the Post: its
+// joiners were killed.
+func (p *ThreadPool) deliveredLocked(n int) {
+	p.undelivered -= n
+	p.posted += uint64(n)
+	if p.undelivered > 0 || len(p.joiners) == 0 {
+		return
+	}
+	posted := p.posted
+	for _, w := range p.joiners {
+		_ = w.Hub().Post(func() { w.Switch(posted) })
+	}
+	clear(p.joiners)
+	p.joiners = p.joiners[:0]
+}
+
+// Join blocks the calling greenlet until the pool has no work left or ctx ends (gevent's join).
+func (p *ThreadPool) Join(ctx context.Context) error {
+	const op = "ThreadPool.Join"
+	if ctx == nil {
+		return &Error{Op: op, Err: scheduler.ErrNilArgument}
+	}
+	h, err := p.check(op, true)
+	if err != nil {
+		return err
+	}
+	for {
+		w, err := p.joinWaiter(ctx, h, op)
+		if w == nil {
+			return err
+		}
+		release := h.KeepAlive() // the calls of a destroyed hub hold none on h
+		v, err := w.Get(ctx)
+		release()
+		if err != nil {
+			p.forget(w)
+			return opErr(op, err)
+		}
+		if posted, ok := v.(uint64); ok {
+			p.ran = max(p.ran, posted) // every result posted by then ran, or was refused
+		}
+	}
+}
+
+// joinWaiter returns nil and Join's outcome when the pool is idle (every accepted call posted
+// its result and the hub ran them all) or ctx is done, else a waiter for Join: registered for the
+// last delivery's wake-up, or, when every result is posted but some may not have run yet, woken
+// by a Post of its own, which runs after them.
+func (p *ThreadPool) joinWaiter(ctx context.Context, h *scheduler.Hub, op string) (*scheduler.Waiter, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.undelivered == 0 && p.posted == p.ran {
+		return nil, nil
+	}
+	if err := scheduler.ContextError(ctx); err != nil {
+		return nil, &Error{Op: op, Err: err}
+	}
+	w := scheduler.NewWaiter(op)
+	if p.undelivered > 0 {
+		p.joiners = append(p.joiners, w)
+		return w, nil
+	}
+	posted := p.posted
+	_ = h.Post(func() { w.Switch(posted) })
+	return w, nil
+}
+
+// forget removes the waiter of a Join that stopped waiting, unless a wake-up took it already.
+func (p *ThreadPool) forget(w *scheduler.Waiter) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i, j := range p.joiners {
+		if j == w {
+			p.joiners = append(p.joiners[:i], p.joiners[i+1:]...)
+			return
+		}
+	}
 }
 
 // submit queues j and starts a worker if the pool has room; false when the pool is closed.
@@ -262,6 +366,7 @@ func (p *ThreadPool) submit(j job) bool {
 		return false
 	}
 	p.queue = append(p.queue, j)
+	p.undelivered++
 	if p.running < p.Size() {
 		p.running++
 		go p.worker()
@@ -280,6 +385,7 @@ func (p *ThreadPool) worker() {
 		// queue to a new worker so that the pool keeps its size.
 		p.mu.Lock()
 		p.busy--
+		p.deliveredLocked(1)
 		if len(p.queue) > 0 && !p.closed { // beyond a shrunk Size the new worker ends at once
 			go p.worker()
 		} else {
@@ -287,8 +393,8 @@ func (p *ThreadPool) worker() {
 		}
 		p.mu.Unlock()
 	}()
+	p.mu.Lock()
 	for {
-		p.mu.Lock()
 		if len(p.queue) == 0 || p.closed || p.running > p.Size() { // SetSize shrank the pool
 			p.running--
 			p.mu.Unlock()
@@ -302,10 +408,10 @@ func (p *ThreadPool) worker() {
 		inJob = true
 		deliver := j(nil)
 		inJob = false
-		p.mu.Lock()
+		p.mu.Lock() // held on to take the next job
 		p.busy--
-		p.mu.Unlock()
 		deliver()
+		p.deliveredLocked(1)
 	}
 }
 
@@ -339,6 +445,7 @@ func start[T any](p *ThreadPool, h *scheduler.Hub, op string, fn func() (T, erro
 		err := refused
 		deliver := func() {
 			_ = h.Post(func() {
+				p.ran++
 				release()
 				r.set(v, err)
 			})
