@@ -4,14 +4,15 @@
 //
 // # Who may call what, from where
 //
-// A pool is hub-affine: Spawn, Apply, Map, Imap, ImapUnordered, ApplyAsync and MapAsync must be
-// called from a greenlet of the pool's hub (the blocking ones, Apply, Map and the iterations, not
-// from the hub greenlet itself, a callback), and from anywhere else they run nothing and report
-// an error matching scheduler.ErrNotGreenlet; no call creates a hub. Close, Len, Size and SetSize
-// are goroutine-safe. The functions themselves run on plain goroutines, which are no greenlets: a
-// scheduler call made inside one gets ErrNotGreenlet and creates no hub. A result reaches its hub
-// through the hub's goroutine-safe Post (one ev_async_send), and a call in flight keeps the hub's
-// loop alive, so a greenlet waiting for it gets no LoopExit.
+// A pool is hub-affine: Spawn, Apply, Map, Imap, ImapUnordered, ApplyAsync, MapAsync and Join must
+// be called from a greenlet of the pool's hub (the blocking ones, Apply, Map, the iterations and
+// Join, not from the hub greenlet itself, a callback), and from anywhere else they run nothing,
+// wait for nothing and report an error matching scheduler.ErrNotGreenlet; no call creates a hub.
+// Close, Len, Size and SetSize are goroutine-safe. The functions themselves run on plain
+// goroutines, which are no greenlets: a scheduler call made inside one gets ErrNotGreenlet and
+// creates no hub. A result reaches its hub through the hub's goroutine-safe Post (one
+// ev_async_send), and a call in flight keeps the hub's loop alive, so a greenlet waiting for it
+// gets no LoopExit.
 //
 // # Size and Join
 //
@@ -22,7 +23,8 @@
 // closed pool SetSize only changes Size. An Imap or ImapUnordered under way keeps the limit of
 // outstanding calls it read from Size when it started.
 //
-// Join (gevent's ThreadPool.join) blocks like Apply and is refused where Apply is. It returns
+// Join (gevent's ThreadPool.join) blocks like Apply and is refused where Apply is (a nil ctx is
+// scheduler.ErrNilArgument); its wait ends early as Apply's does, skipping nothing. It returns
 // once no call the pool accepted is queued or running and each one's result has reached its hub
 // (so every Result of them is ready), nil at once on an idle pool; a call accepted while it waits
 // extends the wait. It waits for every accepted call: those whose caller gave up until they are
