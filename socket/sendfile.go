@@ -25,6 +25,9 @@ func (c *Conn) ReadFrom(r io.Reader) (int64, error) {
 	if c == nil {
 		return 0, errNilSocket("readfrom")
 	}
+	if r == nil {
+		return 0, c.opErr("readfrom", errNilArg("reader"))
+	}
 	if c.fd != nil && c.fd.sh.Load() == nil {
 		if n, handled, err := c.sendFile(r); handled {
 			return n, c.opErr("readfrom", err)

@@ -135,10 +135,14 @@ var zeroFuncs = map[string]zfunc{
 	"server.NewDatagram":  {server.NewDatagram, everywhere(fails(nilArg))},
 	"server.NewStream":    {server.NewStream, everywhere(fails(nilArg))},
 
-	"socket.Dial":         {socket.Dial, affine(fails(as[net.UnknownNetworkError]()))},
-	"socket.DialTimeout":  {socket.DialTimeout, affine(fails(as[net.UnknownNetworkError]()))},
-	"socket.Listen":       {socket.Listen, affine(fails(as[net.UnknownNetworkError]()))},
-	"socket.ListenPacket": {socket.ListenPacket, affine(fails(as[net.UnknownNetworkError]()))},
+	"socket.Dial": {socket.Dial, affine(fails(as[net.UnknownNetworkError]()))},
+	// A nil file: refused before the caller is looked at.
+	"socket.FileConn":       {socket.FileConn, everywhere(fails(nilArg))},
+	"socket.FileListener":   {socket.FileListener, everywhere(fails(nilArg))},
+	"socket.FilePacketConn": {socket.FilePacketConn, everywhere(fails(nilArg))},
+	"socket.DialTimeout":    {socket.DialTimeout, affine(fails(as[net.UnknownNetworkError]()))},
+	"socket.Listen":         {socket.Listen, affine(fails(as[net.UnknownNetworkError]()))},
+	"socket.ListenPacket":   {socket.ListenPacket, affine(fails(as[net.UnknownNetworkError]()))},
 	// Nothing to wait for: only ctx can end them.
 	"socket.Poll":       {socket.Poll, affine(fails(canceled)).cancelled()},
 	"socket.Select":     {socket.Select, affine(fails(canceled)).cancelled()},

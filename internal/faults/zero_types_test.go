@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"net"
+	"os"
 	"reflect"
 	"strings"
 	"syscall"
@@ -237,7 +238,7 @@ var zeroTypes = map[string]ztype{
 	"scheduler.Runnable":        {why: "an interface: Group.Add, Discard and Contains get a nil one"},
 
 	"event.AsyncResult": {typ: reflect.TypeFor[event.AsyncResult[int]](), live: liveAsyncResult, methods: merge(
-		names("Err Hub Ready Successful Value", getter(zeroResult).onLive(usable)),
+		names("Err Hub LinkCount Ready Successful Value", getter(zeroResult).onLive(usable)),
 		names("Set SetError Unlink", noop()),
 		map[string]zcase{
 			"Get":     affine(fails(canceled)).cancelled().onLive(gives(1)),
@@ -383,6 +384,8 @@ var zeroTypes = map[string]ztype{
 		names("CloseRead CloseWrite", sockCall(usable)),
 		names("Read Write", sockCall(gives(0))),
 		map[string]zcase{
+			// A nil reader: refused before the socket is looked at.
+			"ReadFrom": everywhere(fails(nilArg)),
 			// A socketpair is AF_UNIX: no TCP_NODELAY.
 			"SetNoDelay": sockCall(fails(is(syscall.EOPNOTSUPP))),
 		},
@@ -406,6 +409,10 @@ var zeroTypes = map[string]ztype{
 		"ListenPacket": affine(fails(as[net.UnknownNetworkError]())),
 	}},
 	"socket.PollFD": {typ: reflect.TypeFor[socket.PollFD](), why: "plain fields: Poll and TryPoll get a nil slice of them"},
+	"socket.fileAddr": {made: fileAddr, methods: map[string]zcase{
+		"Network": everywhere(gives("file+net")),
+		"String":  everywhere(usable),
+	}},
 	"socket.closedError": {made: func() any { return socket.ErrClosed }, methods: map[string]zcase{
 		"Error": everywhere(usable),
 		"Is":    everywhere(zeroResult),
@@ -435,9 +442,11 @@ var zeroTypes = map[string]ztype{
 		gives("subprocess: : <nil>"), gives("subprocess: <nil>"))},
 
 	"threadpool.ThreadPool": {typ: reflect.TypeFor[threadpool.ThreadPool](), methods: map[string]zcase{
-		"Close": everywhere(usable).onNil(fails(nilArg)),
-		"Len":   getter(zeroResult),
-		"Size":  getter(gives(threadpool.DefaultSize)).onNil(gives(0)),
+		"Close":   everywhere(usable).onNil(fails(nilArg)),
+		"Join":    affine(usable),
+		"Len":     getter(zeroResult),
+		"SetSize": everywhere(fails(is(threadpool.ErrInvalidSize))).onNil(fails(nilArg)),
+		"Size":    getter(gives(threadpool.DefaultSize)).onNil(gives(0)),
 	}},
 	"threadpool.Result": {typ: reflect.TypeFor[threadpool.Result[int]](), methods: merge(
 		names("Err Hub Ready Successful Value Rawlink", getter(zeroResult)),
@@ -522,6 +531,7 @@ var zeroUnreachable = map[string]string{
 	"event.linkPanic": "the report of an Event link that panicked: only the hub's error handler is handed one",
 	"greenlet.unwind": "the panic value that unwinds a greenlet stopped by KillAll: recovered by the package, never handed to a caller",
 	"socket.netFD":    "the descriptor behind a socket, held in an unexported field: callers reach it only through the socket's methods",
+	"socket.fileKind": "the kind of socket a File function takes: formatted into its error's text, never handed out",
 	// ghttp's values that only serving or making a request hands out (its
 	// differential test against net/http calls their methods).
 	"ghttp.response":             "the http.ResponseWriter of a request being served",
@@ -674,6 +684,16 @@ func sockMethods() map[string]zcase {
 
 // sockCall is a socket call: ErrBadFD on a zero socket, anywhere; ErrBadFD
 // or ErrNilArgument on a nil one; live on a socket of a socketpair.
+// fileAddr is the address of a File function's error: the file's name.
+func fileAddr() any {
+	_, err := socket.FileConn(os.Stdin)
+	var oe *net.OpError
+	if !errors.As(err, &oe) {
+		return nil
+	}
+	return oe.Addr
+}
+
 func sockCall(live want) zcase {
 	return everywhere(fails(is(socket.ErrBadFD))).onNil(fails(is(socket.ErrBadFD), nilArg)).onLive(live)
 }
