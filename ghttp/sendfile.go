@@ -3,6 +3,8 @@ package ghttp
 import (
 	"io"
 	"net/http"
+
+	"github.com/geventgo/geventgo/scheduler"
 )
 
 // sniffLen is how many body bytes net/http looks at to guess a Content-Type.
@@ -20,6 +22,9 @@ type writerOnly struct{ io.Writer }
 func (w *response) ReadFrom(src io.Reader) (int64, error) {
 	if err := w.usable("ResponseWriter.ReadFrom"); err != nil {
 		return 0, err
+	}
+	if src == nil {
+		return 0, &Error{Op: "ResponseWriter.ReadFrom", Err: scheduler.ErrNilArgument}
 	}
 	if w.c.tlsConn != nil {
 		return io.Copy(writerOnly{w}, src)

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/geventgo/geventgo/ghttp"
+	"github.com/geventgo/geventgo/scheduler"
 )
 
 // countingFile is a regular file that counts the Reads made through it: a body sent with
@@ -114,6 +115,8 @@ func TestCopyFileOverContentLength(t *testing.T) {
 		}
 		defer f.Close()
 		w.Header().Set("Content-Length", "50000")
+		_, err = w.(io.ReaderFrom).ReadFrom(nil)
+		assert.ErrorIs(t, err, scheduler.ErrNilArgument, "a nil reader")
 		_, err = io.Copy(w, f)
 		errs <- err
 	})
