@@ -239,6 +239,31 @@ func (c *Cmd) Wait() error {
 	return c.wait()
 }
 
+// TryWait reports the process's exit without waiting (gevent's Popen.poll): once the process
+// exited and was reaped, the exit as Wait returns it (nil, an *exec.ExitError, ...), on every
+// call; while it runs, an error matching scheduler.ErrNotReady. The first call starts the wait
+// that reaps the process (off the hub, as Wait's), and a later Wait returns the same exit. It
+// does not block and may be called from any goroutine. It returns ErrNotStarted before Start.
+func (c *Cmd) TryWait() error {
+	const op = "Cmd.TryWait"
+	if err := c.check(op); err != nil {
+		return err
+	}
+	if c.Process == nil {
+		return &Error{Op: op, Err: ErrNotStarted}
+	}
+	w := c.exit
+	if w == nil {
+		w = c.startExit(0)
+	}
+	select {
+	case <-w.done:
+		return w.err
+	default:
+		return &Error{Op: op, Err: scheduler.ErrNotReady}
+	}
+}
+
 func (c *Cmd) wait() error {
 	// Background: the command's own context (CommandContext) kills the process, and Wait
 	// returns once os/exec has reaped it, as exec.Cmd.Wait does. The pipes close after the

@@ -2,6 +2,7 @@ package subprocess_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"strconv"
@@ -285,6 +286,39 @@ func TestWaitPidReapedElsewhere(t *testing.T) {
 		require.NoError(t, err)
 		_, err = g.Get(bg)
 		assert.ErrorIs(t, err, syscall.ECHILD)
+		return nil
+	}))
+}
+
+// TestTryWait: TryWait answers ErrNotReady while the process runs, then its exit, again on
+// every call, and Wait afterwards returns the same exit; from a plain goroutine too.
+func TestTryWait(t *testing.T) {
+	assert.ErrorIs(t, subprocess.Command("true").TryWait(), subprocess.ErrNotStarted)
+	require.NoError(t, scheduler.Main(func() error {
+		cmd := subprocess.Command("sh", "-c", "read x; exit 4")
+		stdin, err := cmd.StdinPipe()
+		require.NoError(t, err)
+		require.NoError(t, cmd.Start())
+		err = cmd.TryWait()
+		assert.ErrorIs(t, err, scheduler.ErrNotReady)
+		assert.ErrorContains(t, err, "Cmd.TryWait")
+		_, err = stdin.Write([]byte("go\n"))
+		require.NoError(t, err)
+		require.NoError(t, stdin.Close())
+		ctx, cancel := context.WithTimeout(bg, 10*time.Second)
+		defer cancel()
+		for errors.Is(cmd.TryWait(), scheduler.ErrNotReady) {
+			require.NoError(t, scheduler.Sleep(ctx, time.Millisecond), "the process never exited")
+		}
+		var ee *exec.ExitError
+		require.ErrorAs(t, cmd.TryWait(), &ee)
+		assert.Equal(t, 4, ee.ExitCode())
+		require.ErrorAs(t, cmd.TryWait(), &ee, "the exit again")
+		done := make(chan error, 1)
+		go func() { done <- cmd.TryWait() }()
+		require.ErrorAs(t, <-done, &ee, "from a plain goroutine")
+		require.ErrorAs(t, cmd.Wait(), &ee, "Wait returns the same exit")
+		assert.Equal(t, 4, ee.ExitCode())
 		return nil
 	}))
 }
