@@ -6,10 +6,10 @@
 // Nothing here creates a hub. A call that waits (Cmd's Wait, Run, Output, CombinedOutput and
 // Communicate, and WaitPid), made from a goroutine that is not a greenlet of a hub or from the
 // hub greenlet itself, returns an error matching scheduler.ErrNotGreenlet and starts or reaps
-// nothing. Command, CommandContext, Cmd.Start and the pipe constructors do not block and may be
-// called from any goroutine (the *fileobject.File a pipe constructor returns binds to the hub of
-// the first greenlet that reads or writes it); a Cmd is otherwise used as an exec.Cmd is, by one
-// caller at a time.
+// nothing. Command, CommandContext, Cmd.Start, Cmd.TryWait and the pipe constructors do not
+// block and may be called from any goroutine (the *fileobject.File a pipe constructor returns
+// binds to the hub of the first greenlet that reads or writes it); a Cmd is otherwise used as an
+// exec.Cmd is, by one caller at a time.
 //
 // # Pipes
 //
