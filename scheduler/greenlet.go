@@ -209,7 +209,11 @@ func (g *Greenlet[T]) runBody() {
 	}
 	v, err := g.fn()
 	g.fn = nil
-	g.value = v
+	if err == nil || errors.Is(err, ErrGreenletExit) {
+		// A failed greenlet has no value, as gevent's is None after an
+		// exception; a GreenletExit counts as success (finish).
+		g.value = v
+	}
 	g.task.finish(err)
 }
 
@@ -326,7 +330,7 @@ func (g *Greenlet[T]) Value() T {
 }
 
 // Get waits until the greenlet is ready or ctx is done and returns its
-// result: the value and the error it failed with. A wait that ends early
+// result: the value and the error it failed with (the zero value with it). A wait that ends early
 // returns its own error (ContextError's, or what was thrown into the
 // caller). A greenlet that finished on a hub since destroyed (Destroy
 // returned) has its result for good: Get returns it at once, from any
@@ -344,9 +348,10 @@ func (g *Greenlet[T]) Get(ctx context.Context) (T, error) {
 	return g.value, g.err
 }
 
-// TryGet returns the result if the greenlet is ready, else an error
-// matching ErrNotReady; a nil Greenlet returns ErrNilArgument. Like Get, it
-// needs no hub for a greenlet that finished on a hub since destroyed.
+// TryGet returns the result as Get does if the greenlet is ready, else an
+// error matching ErrNotReady; a nil Greenlet returns ErrNilArgument. Like
+// Get, it needs no hub for a greenlet that finished on a hub since
+// destroyed.
 func (g *Greenlet[T]) TryGet() (T, error) {
 	var zero T
 	if g == nil {

@@ -184,3 +184,36 @@ func TestStartFromAGoroutineChecksTheCallerFirst(t *testing.T) {
 		assert.ErrorIs(t, err, ErrNilArgument)
 	})
 }
+
+// A greenlet whose body returns a value with an error has no value, as
+// gevent's value is None after an exception: Value, Get and TryGet give the
+// zero value with the error, on the hub, from a goroutine and after the hub
+// is gone. A GreenletExit counts as success and keeps the body's value.
+// Before, the failed body's value was kept.
+func TestValueIsZeroAfterAFailure(t *testing.T) {
+	errBad := errors.New("bad")
+	var bad, exited *Greenlet[int]
+	withHub(t, func(h *Hub, errs *bytes.Buffer) {
+		bad = Spawn(func() (int, error) { return 42, errBad })
+		exited = Spawn(func() (int, error) { return 7, ErrGreenletExit })
+		v, err := bad.Get(bg)
+		require.ErrorIs(t, err, errBad)
+		assert.Zero(t, v, "Get")
+		v, err = bad.TryGet()
+		require.ErrorIs(t, err, errBad)
+		assert.Zero(t, v, "TryGet")
+		assert.Zero(t, bad.Value(), "Value")
+		done := make(chan int, 1)
+		go func() { done <- bad.Value() }()
+		assert.Zero(t, <-done, "Value from a goroutine")
+		v, err = exited.Get(bg)
+		require.NoError(t, err)
+		assert.Equal(t, 7, v, "a GreenletExit is a success")
+		assert.Contains(t, errs.String(), "bad")
+	})
+	v, err := bad.TryGet()
+	require.ErrorIs(t, err, errBad)
+	assert.Zero(t, v, "TryGet after Destroy")
+	assert.Zero(t, bad.Value(), "Value after Destroy")
+	assert.Equal(t, 7, exited.Value())
+}
