@@ -22,8 +22,10 @@
 // its outcome, Ready, Dead, Successful, Err, ExitErr and Value: a plain
 // goroutine may poll Ready, and once it returned true the others give the
 // final outcome (before, they answer "not ready": zero value, nil error).
-// Started stays the hub's (false elsewhere): a start is a plain write on
-// the spawn path. A greenlet made by New outside any hub belongs to the
+// Started, HasLinks, SpawningGreenlet and SpawningStack stay the hub's
+// (false or nil elsewhere): they read what the hub writes plainly, a start
+// on the spawn path, the links on every join, the spawner when the
+// greenlet ends. A greenlet made by New outside any hub belongs to the
 // hub of the first greenlet that starts it; a greenlet of another hub that
 // starts it too, even at the same time, gets ErrNotGreenlet. A greenlet
 // that finished on a hub since destroyed belongs to no hub any more: its

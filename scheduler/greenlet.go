@@ -407,13 +407,18 @@ func (t *task) Dead() bool {
 // Started is Greenlet.Started, less the nil check. A start is a plain
 // write on the spawn path: only the greenlet's hub can read it.
 func (t *task) Started() bool {
-	if t.Ready() {
-		return false
-	}
-	if c := currentCtx(); c == nil || c.hub != t.hub() {
+	if t.Ready() || !t.onOwnHub() {
 		return false
 	}
 	return t.state == stPending || t.state == stRunning
+}
+
+// onOwnHub reports whether the caller is a greenlet of t's hub, the only
+// goroutine that may read what the hub writes plainly (the state, the
+// links, the spawner). An unbound greenlet is nobody's: false.
+func (t *task) onOwnHub() bool {
+	c := currentCtx()
+	return c != nil && c.hub == t.hub()
 }
 
 // Successful is Greenlet.Successful, less the nil check.

@@ -223,3 +223,42 @@ func oddRead(g *Greenlet[int], hubs [2]*Hub) error {
 	}
 	return nil
 }
+
+// HasLinks, SpawningGreenlet and SpawningStack answer only their hub's
+// greenlets: the hub appends and removes links on every join and drops the
+// spawner when the greenlet ends, with plain writes. A plain goroutine
+// asking while greenlets are joined and end gets false and nil. Before, it
+// read the hub's fields: -race reported it.
+func TestHubQueriesFromAGoroutine(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		h.SetRecordSpawnStacks(true)
+		var cur atomic.Pointer[Greenlet[struct{}]]
+		var odd atomic.Value
+		var stop, done atomic.Bool
+		go func() {
+			defer done.Store(true)
+			for !stop.Load() {
+				if g := cur.Load(); g != nil {
+					if g.HasLinks() || g.SpawningGreenlet() != nil || g.SpawningStack() != nil {
+						odd.CompareAndSwap(nil, "a query off the hub answered the hub's state")
+					}
+				}
+				runtime.Gosched()
+			}
+		}()
+		for range 50 {
+			parent := Go(func() error {
+				g := Go(func() error { return Sleep(bg, 0) })
+				cur.Store(g)
+				if g.SpawningGreenlet() == nil || g.SpawningStack() == nil {
+					odd.CompareAndSwap(nil, "the spawner is unknown on the hub")
+				}
+				return g.Join(bg)
+			})
+			require.NoError(t, parent.Join(bg))
+		}
+		stop.Store(true)
+		pollHub(t, done.Load)
+		assert.Nil(t, odd.Load())
+	})
+}

@@ -213,13 +213,16 @@ func (g *Greenlet[T]) UnlinkAll() {
 }
 
 // HasLinks reports whether links are registered and not yet called.
+// Hub-affine: from a goroutine that is not one of the greenlet's hub it
+// reports false.
 func (g *Greenlet[T]) HasLinks() bool { return g != nil && g.task.HasLinks() }
 
 // SpawningGreenlet returns the Greenlet that created g with New, Spawn, Go
 // or SpawnLater (gevent's spawning_greenlet), or nil: when g was created by
 // the main greenlet, by the hub greenlet (a callback), by a raw greenlet or
 // a Link callback, outside a greenlet, and once g finished. Hub.Snapshot
-// shows every kind of spawner. Hub-affine.
+// shows every kind of spawner. Hub-affine: from a goroutine that is not one
+// of g's hub it returns nil.
 func (g *Greenlet[T]) SpawningGreenlet() Runnable {
 	if g == nil {
 		return nil
@@ -231,7 +234,8 @@ func (g *Greenlet[T]) SpawningGreenlet() Runnable {
 // caller of New, Spawn, SpawnLater or Go, as gevent's starts at the caller
 // of spawn), when its hub recorded spawn stacks then
 // (Hub.SetRecordSpawnStacks; gevent's spawning_stack), at most 16 frames;
-// nil otherwise and once g finished. Hub-affine.
+// nil otherwise and once g finished. Hub-affine: from a goroutine that is
+// not one of g's hub it returns nil.
 func (g *Greenlet[T]) SpawningStack() []runtime.Frame {
 	if g == nil {
 		return nil

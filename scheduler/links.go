@@ -43,8 +43,9 @@ func (t *task) Unlink(id LinkID) {
 	}
 }
 
-// HasLinks reports whether links are registered and not yet called.
-func (t *task) HasLinks() bool { return len(t.links) > 0 }
+// HasLinks is Greenlet.HasLinks, less the nil check. The links are the
+// hub's plain slice: only the greenlet's hub can read it.
+func (t *task) HasLinks() bool { return t.onOwnHub() && len(t.links) > 0 }
 
 // UnlinkAll is Greenlet.UnlinkAll, less the nil check.
 func (t *task) UnlinkAll() {

@@ -95,16 +95,25 @@ func spawnPCs(p unsafe.Pointer, k spawnKind) []uintptr {
 // spawning_stack_limit does.
 const maxSpawnStack = 16
 
-// SpawningGreenlet is Greenlet.SpawningGreenlet, less the nil check.
+// SpawningGreenlet is Greenlet.SpawningGreenlet, less the nil check. The
+// hub drops the spawner with plain writes when the greenlet ends: only the
+// greenlet's hub can read it.
 func (t *task) SpawningGreenlet() Runnable {
+	if !t.onOwnHub() {
+		return nil
+	}
 	if s, ok := spawnNode(t.spawnP, t.spawnK).(*task); ok {
 		return s.impl
 	}
 	return nil
 }
 
-// SpawningStack is Greenlet.SpawningStack, less the nil check.
+// SpawningStack is Greenlet.SpawningStack, less the nil check; only the
+// greenlet's hub can read it, as SpawningGreenlet.
 func (t *task) SpawningStack() []runtime.Frame {
+	if !t.onOwnHub() {
+		return nil
+	}
 	return framesOf(spawnPCs(t.spawnP, t.spawnK))
 }
 
