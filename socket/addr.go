@@ -5,7 +5,10 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/geventgo/geventgo/resolver"
 	"github.com/geventgo/geventgo/scheduler"
@@ -97,7 +100,7 @@ func resolve(ctx context.Context, k netKind, network, address string, passive bo
 		sa = &syscall.SockaddrInet4{Port: port, Addr: ip.As4()}
 	} else {
 		family = syscall.AF_INET6
-		sa = &syscall.SockaddrInet6{Port: port, Addr: ip.As16()}
+		sa = &syscall.SockaddrInet6{Port: port, Addr: ip.As16(), ZoneId: zoneIndex(ip.Zone())}
 	}
 	return resolved{family, sa, sockaddrToAddr(k.sotype, sa)}, nil
 }
@@ -165,7 +168,8 @@ func pickIP(ips []netip.Addr, family int, host string) (netip.Addr, error) {
 	return netip.Addr{}, &net.AddrError{Err: "no suitable address", Addr: host}
 }
 
-// sockaddrToAddr converts a kernel address to the net.Addr type package net would return.
+// sockaddrToAddr converts a kernel address to the net.Addr type package net would return, an
+// IPv6 scope id into its zone (zoneName).
 func sockaddrToAddr(sotype int, sa syscall.Sockaddr) net.Addr {
 	switch a := sa.(type) {
 	case *syscall.SockaddrInet4:
@@ -176,10 +180,11 @@ func sockaddrToAddr(sotype int, sa syscall.Sockaddr) net.Addr {
 		return &net.TCPAddr{IP: ip, Port: a.Port}
 	case *syscall.SockaddrInet6:
 		ip := net.IP(append([]byte(nil), a.Addr[:]...))
+		zone := zoneName(a.ZoneId)
 		if sotype == syscall.SOCK_DGRAM {
-			return &net.UDPAddr{IP: ip, Port: a.Port}
+			return &net.UDPAddr{IP: ip, Port: a.Port, Zone: zone}
 		}
-		return &net.TCPAddr{IP: ip, Port: a.Port}
+		return &net.TCPAddr{IP: ip, Port: a.Port, Zone: zone}
 	case *syscall.SockaddrUnix:
 		name := "unix"
 		switch sotype {
@@ -210,19 +215,21 @@ func nilAddr(a net.Addr) bool {
 	return false
 }
 
-// addrToSockaddr converts a net.Addr given to WriteTo or as a local address; a nil one (or a
-// nil *net.UDPAddr ...) is an error matching scheduler.ErrNilArgument.
+// addrToSockaddr converts a net.Addr given to WriteTo or as a local address, an IPv6 zone
+// into its interface index (zoneIndex); a nil one (or a nil *net.UDPAddr ...) is an error
+// matching scheduler.ErrNilArgument.
 func addrToSockaddr(a net.Addr) (syscall.Sockaddr, error) {
 	if nilAddr(a) {
 		return nil, errNilArg("address")
 	}
 	var ip net.IP
 	var port int
+	var zone string
 	switch v := a.(type) {
 	case *net.UDPAddr:
-		ip, port = v.IP, v.Port
+		ip, port, zone = v.IP, v.Port, v.Zone
 	case *net.TCPAddr:
-		ip, port = v.IP, v.Port
+		ip, port, zone = v.IP, v.Port, v.Zone
 	case *net.UnixAddr:
 		return &syscall.SockaddrUnix{Name: v.Name}, nil
 	default:
@@ -234,7 +241,7 @@ func addrToSockaddr(a net.Addr) (syscall.Sockaddr, error) {
 		return sa, nil
 	}
 	if len(ip) == net.IPv6len {
-		sa := &syscall.SockaddrInet6{Port: port}
+		sa := &syscall.SockaddrInet6{Port: port, ZoneId: zoneIndex(zone)}
 		copy(sa.Addr[:], ip)
 		return sa, nil
 	}
@@ -251,4 +258,82 @@ func localAddr(sysfd, sotype int) net.Addr {
 		return nil
 	}
 	return sockaddrToAddr(sotype, sa)
+}
+
+// zoneTTL is how long the table of interfaces is trusted before a lookup reads it again, as
+// package net's zone cache does.
+const zoneTTL = time.Minute
+
+// zoneTable maps interface names to indexes and back, as read at fetched.
+type zoneTable struct {
+	toIndex map[string]int
+	toName  map[int]string
+	fetched time.Time
+}
+
+var (
+	zones   atomic.Pointer[zoneTable] // the last table read; replaced whole, never changed
+	zonesMu sync.Mutex                // serialises the reads of the interfaces
+)
+
+// zoneIndex returns the interface index an IPv6 zone names, as package net resolves it: an
+// interface's name, else a decimal index; 0 (no scope) for "" or an unknown name, which the
+// kernel then refuses for an address that needs a scope (EINVAL). A decimal zone is taken as it
+// is unless an interface has that name, without reading the interfaces again.
+func zoneIndex(zone string) uint32 {
+	if zone == "" {
+		return 0
+	}
+	if i, ok := zonesNow(false).toIndex[zone]; ok {
+		return uint32(i)
+	}
+	if i, err := strconv.ParseUint(zone, 10, 32); err == nil {
+		return uint32(i)
+	}
+	if i, ok := zonesNow(true).toIndex[zone]; ok {
+		return uint32(i)
+	}
+	return 0
+}
+
+// zoneName returns the zone of an IPv6 scope id, as package net names it: the interface's name,
+// else the index in decimal; "" for 0.
+func zoneName(index uint32) string {
+	if index == 0 {
+		return ""
+	}
+	if n, ok := zonesNow(false).toName[int(index)]; ok {
+		return n
+	}
+	if n, ok := zonesNow(true).toName[int(index)]; ok {
+		return n
+	}
+	return strconv.FormatUint(uint64(index), 10)
+}
+
+// zonesNow returns the table of interfaces, read again if it is older than zoneTTL or, for
+// miss (a name or index it lacked), if it was read before this call began. Only addresses
+// with a zone get here: ordinary ones cost nothing.
+func zonesNow(miss bool) *zoneTable {
+	asked := time.Now()
+	t := zones.Load()
+	if t != nil && !miss && asked.Sub(t.fetched) < zoneTTL {
+		return t
+	}
+	zonesMu.Lock()
+	defer zonesMu.Unlock()
+	if t = zones.Load(); t != nil && !t.fetched.Before(asked) {
+		return t // read by another caller meanwhile
+	}
+	ifs, err := net.Interfaces()
+	if err != nil && t != nil {
+		return t
+	}
+	nt := &zoneTable{toIndex: make(map[string]int, len(ifs)), toName: make(map[int]string, len(ifs)), fetched: time.Now()}
+	for _, ifi := range ifs {
+		nt.toIndex[ifi.Name] = ifi.Index
+		nt.toName[ifi.Index] = ifi.Name
+	}
+	zones.Store(nt)
+	return nt
 }
