@@ -19,8 +19,10 @@ import (
 // for one of its maxsize threads. So one iteration queues at most Size calls and computes on at
 // most Size workers (fewer when other work shares the pool), and an endless items is fine.
 // Results that returned but cannot be yielded yet (an earlier item still runs, or the loop body
-// is busy) are buffered without bound, as by gevent's imap without its maxsize argument; there is
-// no such argument here (pool.Imap has one: pool.ImapMaxSize).
+// is busy) are buffered without bound, as by gevent's imap without its maxsize argument, unless
+// ImapMaxSize(n) bounds the look-ahead (gevent's maxsize): then at most n items are submitted
+// ahead of the result the loop asks for next. A negative ImapMaxSize is yielded as ErrBadMaxSize
+// (after the refusals below), and nothing is pulled or run.
 //
 // Stopping early, by breaking out of the loop or by a panic of the loop body, stops the feeder (no
 // further item is pulled) before the iteration returns, and does not wait for the submitted
@@ -40,20 +42,21 @@ import (
 // is not a greenlet of the pool's hub, or from the hub greenlet itself, where it could not wait,
 // the iteration yields one (zero value, error matching scheduler.ErrNotGreenlet) and runs and
 // pulls nothing; a nil ctx, pool, fn or items yields scheduler.ErrNilArgument the same way.
-func Imap[In, Out any](ctx context.Context, p *ThreadPool, fn func(In) (Out, error), items iter.Seq[In]) iter.Seq2[Out, error] {
-	return mapIter(ctx, p, "Imap", fn, items, true)
+func Imap[In, Out any](ctx context.Context, p *ThreadPool, fn func(In) (Out, error), items iter.Seq[In], opts ...ImapOption) iter.Seq2[Out, error] {
+	return mapIter(ctx, p, "Imap", fn, items, true, opts)
 }
 
 // ImapUnordered is Imap yielding the pairs in the order the calls return rather than the order
-// of items (gevent's ThreadPool.imap_unordered), so that nothing waits behind a slow item.
-func ImapUnordered[In, Out any](ctx context.Context, p *ThreadPool, fn func(In) (Out, error), items iter.Seq[In]) iter.Seq2[Out, error] {
-	return mapIter(ctx, p, "ImapUnordered", fn, items, false)
+// of items (gevent's ThreadPool.imap_unordered), so that nothing waits behind a slow item. With
+// ImapMaxSize, too, no result waits to be yielded behind an earlier one.
+func ImapUnordered[In, Out any](ctx context.Context, p *ThreadPool, fn func(In) (Out, error), items iter.Seq[In], opts ...ImapOption) iter.Seq2[Out, error] {
+	return mapIter(ctx, p, "ImapUnordered", fn, items, false, opts)
 }
 
 // mapIter is Imap (ordered) or ImapUnordered on the shared engine: a call is a function queued
-// on p, at most Size of them outstanding, and the ones not started on a worker when the
-// iteration ends are skipped.
-func mapIter[In, Out any](ctx context.Context, p *ThreadPool, op string, fn func(In) (Out, error), items iter.Seq[In], ordered bool) iter.Seq2[Out, error] {
+// on p, at most Size of them outstanding (and, with ImapMaxSize, at most maxsize ahead of the
+// loop), and the ones not started on a worker when the iteration ends are skipped.
+func mapIter[In, Out any](ctx context.Context, p *ThreadPool, op string, fn func(In) (Out, error), items iter.Seq[In], ordered bool, opts []ImapOption) iter.Seq2[Out, error] {
 	return func(yield func(Out, error) bool) {
 		var zero Out
 		if ctx == nil || fn == nil || items == nil {
@@ -65,8 +68,13 @@ func mapIter[In, Out any](ctx context.Context, p *ThreadPool, op string, fn func
 			yield(zero, err)
 			return
 		}
+		o, err := imapOptions(op, opts)
+		if err != nil {
+			yield(zero, err)
+			return
+		}
 		a := &abandon{}
-		imap.Run(ctx, imap.Config[In, Out, *Result[Out]]{
+		cfg := imap.Config[In, Out, *Result[Out]]{
 			Name:    "threadpool." + op + " feeder",
 			Ordered: ordered,
 			Limit:   p.Size(),
@@ -81,7 +89,11 @@ func mapIter[In, Out any](ctx context.Context, p *ThreadPool, op string, fn func
 			},
 			Abandon:   func() { a.gone.Store(true) },
 			WaitError: func(err error) error { return opErr(op, err) },
-		}, items, yield)
+		}
+		if o.bounded {
+			yield = bound(&cfg, op, o.maxSize, yield)
+		}
+		imap.Run(ctx, cfg, items, yield)
 	}
 }
 

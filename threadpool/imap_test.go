@@ -18,7 +18,7 @@ import (
 	"github.com/geventgo/geventgo/threadpool"
 )
 
-type imapFunc func(context.Context, *threadpool.ThreadPool, func(int) (int, error), iter.Seq[int]) iter.Seq2[int, error]
+type imapFunc func(context.Context, *threadpool.ThreadPool, func(int) (int, error), iter.Seq[int], ...threadpool.ImapOption) iter.Seq2[int, error]
 
 var imaps = map[string]imapFunc{
 	"Imap":          threadpool.Imap[int, int],

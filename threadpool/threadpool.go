@@ -4,10 +4,11 @@
 //
 // # Who may call what, from where
 //
-// A pool is hub-affine: Spawn, Apply, Map, Imap, ImapUnordered, ApplyAsync, MapAsync and Join must
-// be called from a greenlet of the pool's hub (the blocking ones, Apply, Map, the iterations and
-// Join, not from the hub greenlet itself, a callback), and from anywhere else they run nothing,
-// wait for nothing and report an error matching scheduler.ErrNotGreenlet; no call creates a hub.
+// A pool is hub-affine: Spawn, Apply, ApplyCallback, Map, MapCallback, Imap, ImapUnordered,
+// ApplyAsync, MapAsync and Join must be called from a greenlet of the pool's hub (the blocking
+// ones, Apply, ApplyCallback, Map, MapCallback, the iterations and Join, not from the hub greenlet
+// itself, a callback), and from anywhere else they run nothing, wait for nothing and report an
+// error matching scheduler.ErrNotGreenlet; no call creates a hub.
 // Close, Len, Size and SetSize are goroutine-safe. The functions themselves run on plain
 // goroutines, which are no greenlets: a scheduler call made inside one gets ErrNotGreenlet and
 // creates no hub. A result reaches its hub through the hub's goroutine-safe Post (one
@@ -39,10 +40,12 @@
 //
 // A goroutine cannot be interrupted, so no call is stopped once it runs on a worker. A greenlet
 // that stops waiting (its context ends, or it is killed or hit by a Timeout while it waits in
-// Apply, Map, Result.Get or an iteration) gets that error at once; the calls of an Apply, a Map
-// or an iteration that have not started on a worker by then are skipped (fn never runs for them),
-// those already running finish and their results are dropped. The calls of Spawn, ApplyAsync and
-// MapAsync are never skipped while their hub lives: a later Get still finds their outcome.
+// Apply, Map, their Callback forms, Result.Get or an iteration) gets that error at once; the
+// calls of the Apply, Map or iteration it gave up on that have not started on a worker by then
+// are skipped (fn never runs for them), those already running finish and their results are
+// dropped (and a callback of ApplyCallback or MapCallback never runs). The calls of Spawn,
+// ApplyAsync and MapAsync are never skipped while their hub lives: a later Get still finds their
+// outcome.
 //
 // Close refuses new work with ErrClosed (which matches scheduler.ErrClosed) and fails the queued
 // calls with it, so a greenlet waiting for one of them gets ErrClosed; the calls already running
@@ -534,20 +537,25 @@ func refused[T any](err error) *Result[T] {
 // when it has not started on a worker by then it is skipped. Refused like Spawn, and from the
 // hub greenlet itself, where it could not wait; a nil ctx is scheduler.ErrNilArgument.
 func Apply[T any](ctx context.Context, p *ThreadPool, fn func() (T, error)) (T, error) {
+	return apply(ctx, "Apply", p, fn)
+}
+
+// apply is Apply with its errors named op.
+func apply[T any](ctx context.Context, op string, p *ThreadPool, fn func() (T, error)) (T, error) {
 	var zero T
 	if ctx == nil || fn == nil {
-		return zero, &Error{Op: "Apply", Err: scheduler.ErrNilArgument}
+		return zero, &Error{Op: op, Err: scheduler.ErrNilArgument}
 	}
-	h, err := p.check("Apply", true)
+	h, err := p.check(op, true)
 	if err != nil {
 		return zero, err
 	}
 	if err := scheduler.ContextError(ctx); err != nil {
-		return zero, &Error{Op: "Apply", Err: err}
+		return zero, &Error{Op: op, Err: err}
 	}
 	a := &abandon{ctx: ctx}
 	defer a.gone.Store(true)
-	return start(p, h, "Apply", fn, a).get(ctx, "Apply")
+	return start(p, h, op, fn, a).get(ctx, op)
 }
 
 // Map runs fn on every item on the pool's workers and returns the results in the order of
@@ -555,25 +563,30 @@ func Apply[T any](ctx context.Context, p *ThreadPool, fn func() (T, error)) (T, 
 // before it, or the wait's own error as Apply does; the calls that have not started on a worker
 // when it returns early are skipped. Refused as Apply is.
 func Map[In, Out any](ctx context.Context, p *ThreadPool, fn func(In) (Out, error), items []In) ([]Out, error) {
+	return mapAll(ctx, "Map", p, fn, items)
+}
+
+// mapAll is Map with its errors named op.
+func mapAll[In, Out any](ctx context.Context, op string, p *ThreadPool, fn func(In) (Out, error), items []In) ([]Out, error) {
 	if ctx == nil || fn == nil {
-		return nil, &Error{Op: "Map", Err: scheduler.ErrNilArgument}
+		return nil, &Error{Op: op, Err: scheduler.ErrNilArgument}
 	}
-	h, err := p.check("Map", true)
+	h, err := p.check(op, true)
 	if err != nil {
 		return nil, err
 	}
 	if err := scheduler.ContextError(ctx); err != nil {
-		return nil, &Error{Op: "Map", Err: err}
+		return nil, &Error{Op: op, Err: err}
 	}
 	a := &abandon{ctx: ctx}
 	defer a.gone.Store(true)
 	rs := make([]*Result[Out], len(items))
 	for i, it := range items {
-		rs[i] = start(p, h, "Map", func() (Out, error) { return fn(it) }, a)
+		rs[i] = start(p, h, op, func() (Out, error) { return fn(it) }, a)
 	}
 	out := make([]Out, len(items))
 	for i, r := range rs {
-		v, err := r.get(ctx, "Map")
+		v, err := r.get(ctx, op)
 		if err != nil {
 			return out[:i], err
 		}

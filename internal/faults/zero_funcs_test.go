@@ -162,11 +162,14 @@ var zeroFuncs = map[string]zfunc{
 
 	"threadpool.Apply":         {threadpool.Apply[int], everywhere(fails(nilArg))},
 	"threadpool.ApplyAsync":    {threadpool.ApplyAsync[int], everywhere(fails(nilArg)).following(errOf)},
+	"threadpool.ApplyCallback": {threadpool.ApplyCallback[int], everywhere(fails(nilArg))},
 	"threadpool.Default":       {threadpool.Default, everywhere(usable)},
 	"threadpool.Imap":          {threadpool.Imap[int, int], everywhere(fails(nilArg))},
+	"threadpool.ImapMaxSize":   {threadpool.ImapMaxSize, everywhere(usable)},
 	"threadpool.ImapUnordered": {threadpool.ImapUnordered[int, int], everywhere(fails(nilArg))},
 	"threadpool.Map":           {threadpool.Map[int, int], everywhere(fails(nilArg))},
 	"threadpool.MapAsync":      {threadpool.MapAsync[int, int], everywhere(fails(nilArg)).following(errOf)},
+	"threadpool.MapCallback":   {threadpool.MapCallback[int, int], everywhere(fails(nilArg))},
 	"threadpool.New":           {threadpool.New, everywhere(fails(is(threadpool.ErrInvalidSize)))},
 	"threadpool.Spawn":         {threadpool.Spawn[int], everywhere(fails(nilArg)).following(errOf)},
 

@@ -458,6 +458,7 @@ var zeroTypes = map[string]ztype{
 	)},
 	"threadpool.Error": {typ: reflect.TypeFor[threadpool.Error](), methods: errorMethods(
 		gives("threadpool: : <nil>"), gives("threadpool: <nil>"))},
+	"threadpool.ImapOption": {typ: reflect.TypeFor[threadpool.ImapOption](), why: "an option value: Imap and ImapUnordered get none; ImapMaxSize, which makes one, is walked"},
 
 	"gsignal.Handler": {typ: reflect.TypeFor[gsignal.Handler](), methods: map[string]zcase{
 		"Stop": everywhere(fails(nilArg)),
