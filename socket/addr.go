@@ -329,7 +329,11 @@ func zonesNow(miss bool) *zoneTable {
 	if err != nil && t != nil {
 		return t
 	}
-	nt := &zoneTable{toIndex: make(map[string]int, len(ifs)), toName: make(map[int]string, len(ifs)), fetched: time.Now()}
+	nt := &zoneTable{
+		toIndex: make(map[string]int, len(ifs)),
+		toName:  make(map[int]string, len(ifs)),
+		fetched: time.Now(),
+	}
 	for _, ifi := range ifs {
 		nt.toIndex[ifi.Name] = ifi.Index
 		nt.toName[ifi.Index] = ifi.Name
