@@ -94,6 +94,24 @@ func (c *Channel[T]) Balance() int {
 	return len(c.putters) - len(c.getters)
 }
 
+// Getters returns how many greenlets wait in Get or TryGet (gevent's
+// len(getters)).
+func (c *Channel[T]) Getters() int {
+	if c == nil {
+		return 0
+	}
+	return len(c.getters)
+}
+
+// Putters returns how many greenlets wait in Put or TryPut (gevent's
+// len(putters)).
+func (c *Channel[T]) Putters() int {
+	if c == nil {
+		return 0
+	}
+	return len(c.putters)
+}
+
 func (c *Channel[T]) scheduleUnlock(h *scheduler.Hub) {
 	if c.unlockPending {
 		return

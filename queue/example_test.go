@@ -95,3 +95,33 @@ func ExampleNewPriority() {
 	// 2
 	// 3
 }
+
+// SetMaxSize is gevent's assignment to maxsize: growing the size lets the greenlets waiting in Put
+// in, in the order they came; shrinking it keeps the items and Put waits until Gets make room.
+func ExampleQueue_SetMaxSize() {
+	_ = scheduler.Main(func() error {
+		q := queue.New[string](1)
+		_ = q.Put(bg, "a")
+		for _, v := range []string{"b", "c"} {
+			scheduler.Go(func() error {
+				err := q.Put(bg, v)
+				fmt.Println("put", v)
+				return err
+			})
+		}
+		_ = scheduler.Sleep(bg, 0)
+		fmt.Println("waiting:", q.Putters())
+		_ = q.SetMaxSize(3)
+		_ = scheduler.Sleep(bg, 0)
+		fmt.Println("len:", q.Len(), "full:", q.Full())
+		_ = q.SetMaxSize(1)
+		fmt.Println("len:", q.Len(), "full:", q.Full(), q.TryPut("d"))
+		return nil
+	})
+	// Output:
+	// waiting: 2
+	// put b
+	// put c
+	// len: 3 full: true
+	// len: 3 full: true queue: Queue.TryPut: queue full
+}

@@ -20,10 +20,11 @@
 // greenlets only, not threads. From a goroutine that is not a greenlet of the
 // queue's hub every call that returns an error fails with one matching
 // scheduler.ErrNotGreenlet before touching the queue, the non-blocking ones
-// (TryPut, TryGet, TryPeek, TaskDone) included, and no call creates a hub. From
-// the hub greenlet itself (a callback) the calls that do not wait work and
-// those that would wait are refused the same way; a Channel's calls all wait,
-// its Try forms for one loop iteration. Shutdown, IsShutdown and MaxSize are
+// (TryPut, TryGet, TryPeek, TaskDone, SetMaxSize) included; Copy, which
+// returns no error, gives nil there. No call creates a hub. From the hub
+// greenlet itself (a callback) the calls that do not wait work and those
+// that would wait are refused the same way; a Channel's calls all wait, its
+// Try forms for one loop iteration. Shutdown, IsShutdown and MaxSize are
 // goroutine-safe; the other accessors (Len, Empty, Full, Getters, Putters,
 // Unfinished, Balance) are hub-affine reads.
 //
@@ -60,6 +61,7 @@ import (
 	"iter"
 	"math/bits"
 	"runtime/debug"
+	"slices"
 	"sync/atomic"
 
 	"github.com/geventgo/geventgo/event"
@@ -114,6 +116,7 @@ type store[T any] interface {
 	get() T
 	peek() T
 	len() int
+	clone() store[T] // the same items in the same order, sharing no memory
 }
 
 type ring[T any] struct {
@@ -147,11 +150,22 @@ func (r *ring[T]) get() T {
 
 func (r *ring[T]) peek() T { return r.buf[r.head] }
 
+func (r *ring[T]) clone() store[T] {
+	c := &ring[T]{buf: make([]T, r.size), size: r.size}
+	for i := range r.size {
+		c.buf[i] = r.buf[(r.head+i)%len(r.buf)]
+	}
+	return c
+}
+
 type stack[T any] struct{ s []T }
 
 func (s *stack[T]) len() int { return len(s.s) }
 func (s *stack[T]) put(v T)  { s.s = append(s.s, v) }
 func (s *stack[T]) peek() T  { return s.s[len(s.s)-1] }
+func (s *stack[T]) clone() store[T] {
+	return &stack[T]{s: slices.Clone(s.s)}
+}
 func (s *stack[T]) get() T {
 	var zero T
 	v := s.s[len(s.s)-1]
@@ -171,6 +185,13 @@ type heap[T any] struct {
 
 func (h *heap[T]) len() int { return len(h.s) }
 func (h *heap[T]) peek() T  { return h.s[0] }
+
+// clone copies the heap's slice as it is: it is a heap already, so the
+// copy gives its items in the same order (gevent heapifies a heap, which
+// moves nothing).
+func (h *heap[T]) clone() store[T] {
+	return &heap[T]{s: slices.Clone(h.s), less: h.less}
+}
 
 // put finds where v goes up the path from the new last slot, then moves
 // the parents on that path down one level and stores v.
@@ -238,7 +259,10 @@ type putter[T any] struct {
 // Queue is gevent's Queue: a FIFO of items with an optional maximum size.
 // The zero value is an unbounded FIFO queue. Hub-affine.
 type Queue[T any] struct {
-	maxsize int
+	// maxsize is the limit, 0 for none. Atomic so that MaxSize stays
+	// goroutine-safe while SetMaxSize changes it on the hub; the hub's
+	// own reads are plain loads.
+	maxsize atomic.Int64
 	items   store[T]
 	getters []*scheduler.Waiter
 	putters []*putter[T]
@@ -254,7 +278,9 @@ type Queue[T any] struct {
 // New returns a FIFO queue holding at most maxsize items (maxsize <= 0:
 // unbounded, as gevent's Queue(None)).
 func New[T any](maxsize int) *Queue[T] {
-	return &Queue[T]{maxsize: maxsize, items: &ring[T]{}}
+	q := &Queue[T]{items: &ring[T]{}}
+	q.setLimit(maxsize)
+	return q
 }
 
 // NewSimple returns an unbounded FIFO queue (gevent's SimpleQueue).
@@ -262,7 +288,9 @@ func NewSimple[T any]() *Queue[T] { return New[T](0) }
 
 // NewLifo returns a queue that gives the most recently put item first.
 func NewLifo[T any](maxsize int) *Queue[T] {
-	return &Queue[T]{maxsize: maxsize, items: &stack[T]{}}
+	q := &Queue[T]{items: &stack[T]{}}
+	q.setLimit(maxsize)
+	return q
 }
 
 // NewPriority returns a queue that gives the smallest item first.
@@ -284,7 +312,8 @@ func NewPriority[T cmp.Ordered](maxsize int) *Queue[T] {
 // *scheduler.PanicError with the panic value and stack, its item not put,
 // and the next waiting putter's item is moved in.
 func NewPriorityFunc[T any](maxsize int, less func(a, b T) bool) *Queue[T] {
-	q := &Queue[T]{maxsize: maxsize, items: &heap[T]{less: less}}
+	q := &Queue[T]{items: &heap[T]{less: less}}
+	q.setLimit(maxsize)
 	if less == nil {
 		q.invalid = fmt.Errorf("NewPriorityFunc with a nil less: %w", scheduler.ErrNilArgument)
 	}
@@ -298,12 +327,73 @@ func (q *Queue[T]) store() store[T] {
 	return q.items
 }
 
+// setLimit is a constructor's: it stores a positive maxsize (the zero
+// value is already unbounded).
+func (q *Queue[T]) setLimit(n int) {
+	if n > 0 {
+		q.maxsize.Store(int64(n))
+	}
+}
+
+// hasRoom reports whether a Put would store its item at once.
+func (q *Queue[T]) hasRoom() bool {
+	m := q.maxsize.Load()
+	return m == 0 || int64(q.Len()) < m
+}
+
 // MaxSize returns the maximum size, 0 for unbounded.
 func (q *Queue[T]) MaxSize() int {
 	if q == nil {
 		return 0
 	}
-	return max(q.maxsize, 0)
+	return int(q.maxsize.Load())
+}
+
+// SetMaxSize sets the maximum size, n <= 0 for unbounded as in New: gevent's
+// assignment to maxsize. When the new size leaves room, the greenlets
+// waiting in Put get their items in, in the order they came, from one hub
+// callback, as after a Get (gevent's setter schedules nothing: its putters
+// wait for the next Get). Shrinking below Len keeps every item; Put then
+// waits until Gets bring the queue under n. It refuses foreign goroutines
+// as Put does and then changes nothing.
+func (q *Queue[T]) SetMaxSize(n int) error {
+	h, err := q.check("Queue.SetMaxSize")
+	if err != nil {
+		return err
+	}
+	q.maxsize.Store(int64(max(n, 0)))
+	if len(q.putters) > 0 && q.hasRoom() {
+		q.scheduleUnlock(h)
+	}
+	return nil
+}
+
+// Copy returns a new queue of the same kind (FIFO, LIFO, or priority with
+// the same less) with the same items in the same order and the same
+// maximum size: gevent's copy. The copy is not shut down, has no waiters
+// (a waiting putter's item is not in it) and binds to the first hub that
+// uses it, as a new queue does. A nil queue, or a call from a goroutine
+// that is not a greenlet of the queue's hub, gets nil.
+func (q *Queue[T]) Copy() *Queue[T] {
+	c := &Queue[T]{}
+	if !q.copyTo(c, "Queue.Copy") {
+		return nil
+	}
+	return c
+}
+
+// copyTo fills the new queue c as Copy describes, or reports false when
+// the caller may not read q.
+func (q *Queue[T]) copyTo(c *Queue[T], op string) bool {
+	if _, err := q.check(op); err != nil {
+		return false
+	}
+	if q.items != nil {
+		c.items = q.items.clone()
+	}
+	c.invalid = q.invalid
+	c.maxsize.Store(q.maxsize.Load())
+	return true
 }
 
 // Len returns how many items the queue holds (gevent's qsize).
@@ -318,7 +408,7 @@ func (q *Queue[T]) Len() int {
 func (q *Queue[T]) Empty() bool { return q.Len() == 0 }
 
 // Full reports whether a Put would block (a nil queue has no room).
-func (q *Queue[T]) Full() bool { return q == nil || q.maxsize > 0 && q.Len() >= q.maxsize }
+func (q *Queue[T]) Full() bool { return q == nil || !q.hasRoom() }
 
 // Getters returns how many greenlets wait in Get or Peek.
 func (q *Queue[T]) Getters() int {
@@ -360,7 +450,7 @@ func (q *Queue[T]) runUnlock() {
 	q.unlockPending = false
 	for {
 		repeat := false
-		if len(q.putters) > 0 && (q.maxsize <= 0 || q.Len() < q.maxsize) {
+		if len(q.putters) > 0 && q.hasRoom() {
 			repeat = true
 			p := q.putters[0]
 			q.putters = popFront(q.putters)
@@ -499,7 +589,7 @@ func (q *Queue[T]) put(op string, item T) (*scheduler.Hub, error) {
 	if q.shut.Load() {
 		return nil, &Error{Op: op, Err: ErrShutdown}
 	}
-	if q.maxsize <= 0 || q.Len() < q.maxsize {
+	if q.hasRoom() {
 		q.putItem(item)
 		if len(q.getters) > 0 {
 			q.scheduleUnlock(h)
@@ -699,7 +789,8 @@ type JoinableQueue[T any] struct {
 
 // NewJoinable returns a FIFO JoinableQueue of at most maxsize items.
 func NewJoinable[T any](maxsize int) *JoinableQueue[T] {
-	q := &JoinableQueue[T]{Queue: Queue[T]{maxsize: maxsize, items: &ring[T]{}}}
+	q := &JoinableQueue[T]{Queue: Queue[T]{items: &ring[T]{}}}
+	q.setLimit(maxsize)
 	q.state()
 	return q
 }
@@ -737,6 +828,26 @@ func (q *JoinableQueue[T]) TryPut(item T) error {
 	}
 	q.state()
 	return q.Queue.TryPut(item)
+}
+
+// Copy is Queue.Copy for a JoinableQueue: the copy's count of unfinished
+// tasks starts at this queue's, as gevent's copy passes unfinished_tasks,
+// and is its own from then on. A nil queue, or a call from a goroutine that
+// is not a greenlet of the queue's hub, gets nil.
+func (q *JoinableQueue[T]) Copy() *JoinableQueue[T] {
+	if q == nil {
+		return nil
+	}
+	c := &JoinableQueue[T]{}
+	if !q.copyTo(&c.Queue, "JoinableQueue.Copy") {
+		return nil
+	}
+	s := c.state()
+	if n := q.Unfinished(); n > 0 {
+		s.unfinished = n
+		s.cond.Clear()
+	}
+	return c
 }
 
 // Unfinished returns how many items were put and not yet marked done.
@@ -821,6 +932,9 @@ func (q *JoinableQueue[T]) Putters() int { return q.queue().Putters() }
 
 // MaxSize is Queue.MaxSize.
 func (q *JoinableQueue[T]) MaxSize() int { return q.queue().MaxSize() }
+
+// SetMaxSize is Queue.SetMaxSize.
+func (q *JoinableQueue[T]) SetMaxSize(n int) error { return q.queue().SetMaxSize(n) }
 
 // Shutdown is Queue.Shutdown.
 func (q *JoinableQueue[T]) Shutdown() { q.queue().Shutdown() }

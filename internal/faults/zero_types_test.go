@@ -332,7 +332,9 @@ var zeroTypes = map[string]ztype{
 		"All":      affine(fails(canceled)).cancelled(),
 		"Balance":  getter(zeroResult),
 		"Get":      affine(fails(canceled)).cancelled(),
+		"Getters":  getter(zeroResult),
 		"Put":      affine(fails(canceled)).cancelled(),
+		"Putters":  getter(zeroResult),
 		"Shutdown": noop(),
 		"TryGet":   affine(fails(is(queue.ErrEmpty))),
 		"TryPut":   affine(fails(is(queue.ErrFull))),
@@ -644,7 +646,26 @@ func queueMethods() map[string]zcase {
 		names("Put TryPut", affine(usable)),
 		names("Shutdown", noop()),
 		names("TryGet TryPeek", affine(fails(is(queue.ErrEmpty)))),
+		// SetMaxSize(0) makes the queue unbounded, as it was.
+		names("SetMaxSize", affine(usable)),
+		// A copy of an empty queue; nil for a nil queue or a foreign
+		// goroutine, as Copy documents (it returns no error).
+		names("Copy", getter(usable).inGoroutine(noCopy).onNil(noCopy).following(copied)),
 	)
+}
+
+// errNoCopy is the error copied makes of a Copy that gave nil.
+var errNoCopy = errors.New("the copy is nil")
+
+// noCopy is the want of a Copy that must give nil.
+var noCopy = fails(is(errNoCopy))
+
+// copied is a Copy's follow: a nil copy is errNoCopy.
+func copied(out []reflect.Value) error {
+	if out[0].IsNil() {
+		return errNoCopy
+	}
+	return nil
 }
 
 // joinableMethods is what JoinableQueue adds to Queue's.
