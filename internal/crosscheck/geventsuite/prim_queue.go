@@ -2,6 +2,7 @@ package geventsuite
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/geventgo/geventgo/internal/crosscheck"
 	"github.com/geventgo/geventgo/queue"
@@ -19,6 +20,8 @@ func init() {
 	register("prim_joinable_timeout", primJoinableTimeout)
 	register("prim_channel", primChannel)
 	register("prim_channel_timeout", primChannelTimeout)
+	register("prim_queue_maxsize", primQueueMaxsize)
+	register("prim_channel_waiters", primChannelWaiters)
 }
 
 func primQueueGetterOrder(t *crosscheck.T) {
@@ -225,4 +228,123 @@ func primChannelTimeout(t *crosscheck.T) {
 	v, err := g.Get(bg)
 	unexpected(t, "get", err)
 	t.Println("got", v)
+}
+
+// primQueueMaxsize: assigning maxsize (SetMaxSize). Growing it lets the
+// waiting putters in, in the order they came. gevent's setter schedules
+// nothing itself (SetMaxSize does), so each assignment here is followed by
+// a get, whose callback lets them in on both sides. Shrinking keeps the
+// items. copy keeps the items, their order, maxsize and the unfinished
+// count.
+func primQueueMaxsize(t *crosscheck.T) {
+	pyMax := func(n int) string {
+		if n == 0 {
+			return "None"
+		}
+		return fmt.Sprint(n)
+	}
+	get := func(q *queue.Queue[string]) string {
+		v, err := q.Get(bg)
+		unexpected(t, "get", err)
+		return v
+	}
+	q := queue.New[string](1)
+	unexpected(t, "put", q.Put(bg, "x"))
+	var gs []*scheduler.Greenlet[none]
+	for _, n := range []string{"a", "b", "c"} {
+		gs = append(gs, scheduler.Spawn(func() (none, error) {
+			err := q.Put(bg, n)
+			t.Println("put done", n)
+			return none{}, err
+		}))
+	}
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
+	t.Println("full", py(q.Full()))
+	for _, m := range []int{2, 0} {
+		unexpected(t, "set maxsize", q.SetMaxSize(m))
+		t.Println("maxsize", pyMax(q.MaxSize()), "full", py(q.Full()))
+		t.Println("get", get(q))
+		unexpected(t, "sleep", scheduler.Sleep(bg, 0))
+		t.Println("qsize", q.Len())
+	}
+	_, err := scheduler.Wait(bg, gs, 0)
+	unexpected(t, "joinall", err)
+	unexpected(t, "set maxsize", q.SetMaxSize(1))
+	t.Println("maxsize", pyMax(q.MaxSize()), "full", py(q.Full()), "qsize", q.Len())
+	if err := q.TryPut("d"); errors.Is(err, queue.ErrFull) {
+		t.Println("put nowait Full")
+	}
+	c := q.Copy()
+	t.Println("copy maxsize", pyMax(c.MaxSize()), "qsize", c.Len())
+	t.Println("get", get(q), "full", py(q.Full()))
+	t.Println("get", get(q), "full", py(q.Full()))
+	t.Println("copy get", get(c), get(c), "qsize", q.Len(), c.Len())
+	primQueueCopyKinds(t, pyMax)
+}
+
+// primQueueCopyKinds is primQueueMaxsize's copies of a PriorityQueue and a
+// JoinableQueue.
+func primQueueCopyKinds(t *crosscheck.T, pyMax func(int) string) {
+	pq := queue.NewPriority[int](0)
+	for _, i := range []int{5, 1, 4, 2, 3} {
+		unexpected(t, "put", pq.Put(bg, i))
+	}
+	pc := pq.Copy()
+	var out []int
+	for range 5 {
+		v, err := pc.Get(bg)
+		unexpected(t, "get", err)
+		out = append(out, v)
+	}
+	t.Println("priority copy", pyInts(out), "qsize", pq.Len())
+	jq := queue.NewJoinable[int](3)
+	for _, i := range []int{1, 2} {
+		unexpected(t, "put", jq.Put(bg, i))
+	}
+	_, err := jq.Get(bg)
+	unexpected(t, "get", err)
+	unexpected(t, "task_done", jq.TaskDone())
+	jc := jq.Copy()
+	t.Println("joinable copy maxsize", pyMax(jc.MaxSize()), "qsize", jc.Len(), "unfinished", jc.Unfinished())
+	_, err = jc.Get(bg)
+	unexpected(t, "get", err)
+	unexpected(t, "task_done", jc.TaskDone())
+	t.Println("unfinished", jq.Unfinished(), jc.Unfinished())
+}
+
+// primChannelWaiters: a Channel's getters and putters (Getters, Putters)
+// are the greenlets waiting on each side; balance is their difference.
+func primChannelWaiters(t *crosscheck.T) {
+	ch := queue.NewChannel[int]()
+	show := func() {
+		t.Println("getters", ch.Getters(), "putters", ch.Putters(), "balance", ch.Balance())
+	}
+	show()
+	var gs []*scheduler.Greenlet[int]
+	for range 2 {
+		gs = append(gs, scheduler.Spawn(func() (int, error) { return ch.Get(bg) }))
+	}
+	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
+	show()
+	unexpected(t, "put", ch.Put(bg, 1))
+	show()
+	var ps []*scheduler.Greenlet[none]
+	for n := range 3 {
+		ps = append(ps, scheduler.Spawn(func() (none, error) { return none{}, ch.Put(bg, n) }))
+	}
+	for range 2 {
+		unexpected(t, "sleep", scheduler.Sleep(bg, 0))
+		show()
+	}
+	unexpected(t, "kill", ps[2].Kill(bg, nil))
+	show()
+	v, err := ch.Get(bg)
+	unexpected(t, "get", err)
+	t.Println("get", v)
+	show()
+	_, err = scheduler.Wait(bg, ps, 0)
+	unexpected(t, "joinall", err)
+	_, err = scheduler.Wait(bg, gs, 0)
+	unexpected(t, "joinall", err)
+	t.Println("results", pyInts([]int{gs[0].Value(), gs[1].Value()}))
 }
