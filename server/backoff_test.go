@@ -54,11 +54,12 @@ type refused struct {
 	serving *scheduler.Greenlet[struct{}] // the greenlet in s.Serve
 }
 
-// newRefused serves a socket connected to a closed port with handler, and pings that port.
-func newRefused(t *testing.T, handler func(*server.DatagramServer, []byte, net.Addr) error) *refused {
+// newRefused serves a socket connected to a closed port with handler and opts, and pings that
+// port.
+func newRefused(t *testing.T, handler func(*server.DatagramServer, []byte, net.Addr) error, opts server.Options) *refused {
 	pc, err := socket.ListenPacket("udp", "127.0.0.1:0")
 	require.NoError(t, err)
-	s, err := server.NewDatagram(pc, handler, server.Options{})
+	s, err := server.NewDatagram(pc, handler, opts)
 	require.NoError(t, err)
 	r := &refused{s: s, pc: pc, closed: closedUDPPort(t), serving: scheduler.Go(s.Serve)}
 	connectUDP(t, pc.Fd(), r.closed)
@@ -92,7 +93,7 @@ func TestDatagramServerGoesOnAfterConnRefused(t *testing.T) {
 		r := newRefused(t, func(_ *server.DatagramServer, data []byte, _ net.Addr) error {
 			got = append(got, string(data))
 			return nil
-		})
+		}, server.Options{})
 		r.until(t, func() bool { return len(reported) > 0 })
 		require.Len(t, reported, 1)
 		assert.ErrorIs(t, reported[0], syscall.ECONNREFUSED)
@@ -115,10 +116,10 @@ func TestDatagramServerGoesOnAfterConnRefused(t *testing.T) {
 	}))
 }
 
-// An error streak is reported once and its delay doubles with each error; a datagram read ends
-// it, and the next error starts a streak again from the least delay, reported.
+// An error streak is reported once and its delay doubles with each error from Options.MinDelay;
+// a datagram read ends it, and the next error starts a streak again from the least delay,
+// reported.
 func TestDatagramBackOffStreak(t *testing.T) {
-	server.SetBackOff(t, ms, time.Hour)
 	require.NoError(t, scheduler.Main(func() error {
 		var reported []error
 		collectErrors(&reported)
@@ -126,7 +127,7 @@ func TestDatagramBackOffStreak(t *testing.T) {
 		r := newRefused(t, func(*server.DatagramServer, []byte, net.Addr) error {
 			got++
 			return nil
-		})
+		}, server.Options{MinDelay: ms, MaxDelay: time.Hour})
 		r.until(t, func() bool { return r.s.BackOff() == ms })
 		assert.Len(t, reported, 1)
 		r.ping(t)
@@ -152,12 +153,12 @@ func TestDatagramBackOffStreak(t *testing.T) {
 // Shutdown (with no deadline) and Close end the read loop's back-off at once: with a back-off
 // of an hour, the server stops within the test's deadline.
 func TestStopEndsDatagramBackOff(t *testing.T) {
-	server.SetBackOff(t, time.Hour, time.Hour)
 	for _, graceful := range []bool{true, false} {
 		require.NoError(t, scheduler.Main(func() error {
 			var reported []error
 			collectErrors(&reported)
-			r := newRefused(t, func(*server.DatagramServer, []byte, net.Addr) error { return nil })
+			r := newRefused(t, func(*server.DatagramServer, []byte, net.Addr) error { return nil },
+				server.Options{MinDelay: time.Hour, MaxDelay: time.Hour})
 			r.until(t, func() bool { return r.s.BackOff() == time.Hour })
 			stop := r.s.Close
 			if graceful {
@@ -186,12 +187,11 @@ func acceptErr(errno syscall.Errno) error {
 // that failed before it was accepted). Now the error streak is reported once, the loop backs
 // off, and the next client is served.
 func TestStreamServerGoesOnAfterAcceptEPERM(t *testing.T) {
-	server.SetBackOff(t, ms, time.Hour)
 	server.FailAccepts(t, 3, acceptErr(syscall.EPERM))
 	require.NoError(t, scheduler.Main(func() error {
 		var reported []error
 		collectErrors(&reported)
-		s, err := server.Listen("tcp", "127.0.0.1:0", echo, server.Options{})
+		s, err := server.Listen("tcp", "127.0.0.1:0", echo, server.Options{MinDelay: ms, MaxDelay: time.Hour})
 		require.NoError(t, err)
 		serving := scheduler.Go(s.Serve)
 		require.NoError(t, eventually(testctx.Within(t, 5*time.Second), func() bool {

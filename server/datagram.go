@@ -145,8 +145,9 @@ func (s *DatagramServer) Close() error {
 
 // readLoop is the loop greenlet: ctx ends when the server stops.
 func (s *DatagramServer) readLoop(ctx context.Context) error {
+	h := scheduler.CurrentHub()
 	for {
-		data, from, err := s.pc.ReadDatagram()
+		data, from, err := readDatagram(s.pc)
 		if err != nil {
 			if !retryable(err) {
 				return s.loopEnd(err)
@@ -166,5 +167,11 @@ func (s *DatagramServer) readLoop(ctx context.Context) error {
 			_ = gr.KillAsync(nil)
 			return nil
 		}
+		if err := s.pace.took(ctx, h); err != nil {
+			return s.loopEnd(err)
+		}
 	}
 }
+
+// readDatagram is socket.PacketConn.ReadDatagram; a test counts its reads.
+var readDatagram = (*socket.PacketConn).ReadDatagram

@@ -29,21 +29,30 @@
 // (Options.Pool or MaxConcurrency) the loop takes one more connection (or datagram), waits for
 // a free slot with it, and leaves the other clients in the listener's backlog (the socket's
 // receive queue) until then. When the process runs out of descriptors (EMFILE, ENFILE) the
-// accept loop does not spin: socket.Listener.AcceptConn backs off from 10 ms doubling to 1 s,
-// reports the first failure of a streak to the hub's error handler, and accepting resumes once
-// descriptors come free; Shutdown and Close end the back-off at once.
+// accept loop does not spin: socket.Listener.AcceptConn backs off from 10 ms doubling to 1 s
+// (bounds of its own, which Options do not change), reports the first failure of a streak to
+// the hub's error handler, and accepting resumes once descriptors come free; Shutdown and Close
+// end the back-off at once.
+//
+// A spawned handler starts only once the loop switches away, and the loop takes connections (or
+// datagrams) without switching as long as the socket has more. So, as gevent's max_accept does,
+// after Options.MaxAccept (DefaultMaxAccept, 100) of them in a row without having waited, for
+// the socket or for a free slot, the loop yields (scheduler.Sleep with 0), and the handlers
+// spawned by then start before it takes more; a burst of clients cannot hold the handlers of
+// the first ones back until the backlog is empty.
 //
 // Any other accept or read error that leaves the socket usable does not stop the server either
 // (gevent's BaseServer): a system call's error other than EBADF, EINVAL and ENOTSOCK (gevent's
 // fatal_errors), such as the ECONNREFUSED that recvfrom returns on a connected UDP socket
 // after an ICMP port-unreachable, or the EPERM of accept4 when a firewall rule refuses the
 // connection. The first error of a streak goes to the hub's error handler (a *Error of Op
-// "StreamServer.accept" or "DatagramServer.read"), the loop sleeps from 10 ms doubling to 1 s
-// between tries, and the next connection accepted or datagram read ends the streak; Shutdown
-// and Close end the sleep at once. A socket closed under the server stops it quietly (see
-// StreamServer.Serve); any other error (a deadline set on the socket, a wrong hub, EBADF,
-// EINVAL, ENOTSOCK) stops it too: it accepts (or reads) nothing more, the loop's failure goes
-// to the hub's error handler, and Serve returns the error once the running handlers are done.
+// "StreamServer.accept" or "DatagramServer.read"), the loop sleeps from Options.MinDelay
+// (DefaultMinDelay, 10 ms) doubling to MaxDelay (DefaultMaxDelay, 1 s) between tries (gevent's
+// min_delay and max_delay), and the next connection accepted or datagram read ends the streak;
+// Shutdown and Close end the sleep at once. A socket closed under the server stops it quietly
+// (see StreamServer.Serve); any other error (a deadline set on the socket, a wrong hub, EBADF,
+// EINVAL, ENOTSOCK) stops it too: it accepts (or reads) nothing more, the loop's failure goes to
+// the hub's error handler, and Serve returns the error once the running handlers are done.
 //
 // Destroying the hub under a started server (Main returning without a Shutdown) kills its
 // loop and its handlers: their connections and the socket are closed. A server whose loop
@@ -67,8 +76,10 @@
 //
 // The zero StreamServer and DatagramServer have no socket: their methods return an error
 // matching scheduler.ErrNilArgument (Addr and Listener return nil, Len 0). The zero Options
-// serve without a limit. The server's own errors are *Error values naming the call that
-// failed; Listen, ListenPacket and SendTo return package socket's errors as they are.
+// serve without a limit, with gevent's max_accept, min_delay and max_delay; Options that are
+// negative or contradict each other make the constructors return ErrBadOptions naming the
+// field. The server's own errors are *Error values naming the call that failed; Listen,
+// ListenPacket and SendTo return package socket's errors as they are.
 package server
 
 import (
@@ -92,7 +103,8 @@ var (
 	// ErrStopped is returned by Start and Serve on a server that was shut down or closed;
 	// servers are not restartable. It matches scheduler.ErrClosed.
 	ErrStopped = fmt.Errorf("server stopped: %w", scheduler.ErrClosed)
-	// ErrBadOptions is returned by the constructors for Options that contradict themselves.
+	// ErrBadOptions is returned by the constructors for Options that are negative or contradict
+	// themselves; the error names the field.
 	ErrBadOptions = errors.New("invalid server options")
 )
 
@@ -142,7 +154,18 @@ const DefaultStopTimeout = time.Second
 // kills with timeout=1): a handler that swallows the kill must not hang the caller.
 const killWait = time.Second
 
-// Options tune a server; the zero value serves without a limit.
+// gevent's BaseServer defaults (max_accept, min_delay, max_delay), which the zero Options take.
+const (
+	// DefaultMaxAccept is how many connections (or datagrams) the loop takes in a row before it
+	// lets their handlers start.
+	DefaultMaxAccept = 100
+	// DefaultMinDelay is the first sleep of the loop's back-off after an error.
+	DefaultMinDelay = 10 * time.Millisecond
+	// DefaultMaxDelay is the longest sleep of the loop's back-off.
+	DefaultMaxDelay = time.Second
+)
+
+// Options tune a server; the zero value serves without a limit, with gevent's defaults.
 type Options struct {
 	// Pool, if set, runs the handlers: while it is full the server stops accepting (or reading
 	// datagrams) until a handler finishes, as gevent's servers do with a Pool. Shutdown and
@@ -154,6 +177,55 @@ type Options struct {
 	// ListenConfig is used by Listen and ListenPacket (ReusePort for one hub per core,
 	// Backlog).
 	ListenConfig socket.ListenConfig
+	// MaxAccept is how many connections (or datagrams) the loop takes in a row, without having
+	// waited for the socket or a free slot, before it yields so that the handlers it spawned
+	// start (gevent's max_accept): a higher value favours new clients under a burst, a lower one
+	// the clients already served. 0 means DefaultMaxAccept; it may not be negative.
+	MaxAccept int
+	// MinDelay is the first sleep of the loop's back-off after an accept or read error that
+	// leaves the socket usable (gevent's min_delay); each next error of the streak doubles it, up
+	// to MaxDelay. 0 means DefaultMinDelay, or MaxDelay when that is set and shorter. It may not
+	// be negative, nor longer than a MaxDelay that is set.
+	MinDelay time.Duration
+	// MaxDelay is the longest sleep of that back-off (gevent's max_delay). 0 means
+	// DefaultMaxDelay, or MinDelay when that is set and longer. It may not be negative. The
+	// back-off at the descriptor limit is not this one but package socket's, inside
+	// socket.Listener.AcceptConn, from 10 ms to 1 s.
+	MaxDelay time.Duration
+}
+
+// badOption is op's ErrBadOptions error, saying why.
+func badOption(op, format string, args ...any) error {
+	return &Error{Op: op, Err: fmt.Errorf("%w: "+format, append([]any{ErrBadOptions}, args...)...)}
+}
+
+// pacing returns the loop's MaxAccept, MinDelay and MaxDelay, the zero ones given their
+// defaults, or op's error for values that are negative or contradict each other.
+func (o *Options) pacing(op string) (maxAccept int, minDelay, maxDelay time.Duration, err error) {
+	switch {
+	case o.MaxAccept < 0:
+		return 0, 0, 0, badOption(op, "MaxAccept %d is negative", o.MaxAccept)
+	case o.MinDelay < 0:
+		return 0, 0, 0, badOption(op, "MinDelay %v is negative", o.MinDelay)
+	case o.MaxDelay < 0:
+		return 0, 0, 0, badOption(op, "MaxDelay %v is negative", o.MaxDelay)
+	case o.MaxDelay > 0 && o.MinDelay > o.MaxDelay:
+		return 0, 0, 0, badOption(op, "MinDelay %v is longer than MaxDelay %v", o.MinDelay, o.MaxDelay)
+	}
+	maxAccept, minDelay, maxDelay = o.MaxAccept, o.MinDelay, o.MaxDelay
+	if maxAccept == 0 {
+		maxAccept = DefaultMaxAccept
+	}
+	if minDelay == 0 {
+		minDelay = DefaultMinDelay
+		if maxDelay > 0 {
+			minDelay = min(minDelay, maxDelay)
+		}
+	}
+	if maxDelay == 0 {
+		maxDelay = max(DefaultMaxDelay, minDelay)
+	}
+	return maxAccept, minDelay, maxDelay, nil
 }
 
 // spawner picks where handlers run: the given pool, a pool of MaxConcurrency, or a Group that
@@ -161,9 +233,9 @@ type Options struct {
 func (o *Options) spawner(op string) (pool.Spawner, *pool.Group, error) {
 	switch {
 	case o.MaxConcurrency < 0:
-		return nil, nil, &Error{Op: op, Err: fmt.Errorf("%w: MaxConcurrency %d is negative", ErrBadOptions, o.MaxConcurrency)}
+		return nil, nil, badOption(op, "MaxConcurrency %d is negative", o.MaxConcurrency)
 	case o.Pool != nil && o.MaxConcurrency > 0:
-		return nil, nil, &Error{Op: op, Err: fmt.Errorf("%w: both Pool and MaxConcurrency are set", ErrBadOptions)}
+		return nil, nil, badOption(op, "both Pool and MaxConcurrency are set")
 	case o.Pool != nil:
 		return o.Pool, &o.Pool.Group, nil
 	case o.MaxConcurrency > 0:
@@ -188,6 +260,10 @@ type base struct {
 	// delay is the loop's current back-off after an error that leaves the socket usable; 0
 	// while accepting (or reading) normally. Only the loop touches it.
 	delay time.Duration
+	// minDelay and maxDelay bound delay (Options.MinDelay and MaxDelay, or their defaults).
+	minDelay, maxDelay time.Duration
+	// pace yields the loop after Options.MaxAccept takes in a row.
+	pace pacer
 	// cancel ends the loop's wait for a free slot of a full pool, which closing the socket
 	// does not wake.
 	cancel  context.CancelFunc
@@ -196,13 +272,19 @@ type base struct {
 	closeSocket func() error
 }
 
-// init sets up a new server's handlers' group from opts.
+// init sets up a new server's handlers' group and its loop's pacing from opts.
 func (b *base) init(op string, opts *Options, closeSocket func() error) error {
+	maxAccept, minDelay, maxDelay, err := opts.pacing(op)
+	if err != nil {
+		return err
+	}
 	sp, g, err := opts.spawner(op)
 	if err != nil {
 		return err
 	}
 	b.spawn, b.group, b.closeSocket = sp, g, closeSocket
+	b.minDelay, b.maxDelay = minDelay, maxDelay
+	b.pace.max = maxAccept
 	return nil
 }
 
@@ -362,13 +444,6 @@ func (b *base) kill() {
 	_ = b.group.KillAsync(nil)
 }
 
-// Back-off bounds after an accept or read error that leaves the socket usable (gevent's
-// BaseServer.min_delay and max_delay); variables for the tests.
-var (
-	minDelay = 10 * time.Millisecond
-	maxDelay = time.Second
-)
-
 // retryable reports whether the accept or read error err leaves the socket usable, so that the
 // loop backs off and tries again (gevent's is_fatal_error, negated): a system call's error
 // other than EBADF, EINVAL and ENOTSOCK (gevent's fatal_errors). The socket's closing, a
@@ -390,11 +465,41 @@ func retryable(err error) bool {
 // op. The server's stop ends the sleep at once: ctx is the loop's, which stopAccepting
 // cancels, and Close kills the loop besides.
 func (b *base) backOff(ctx context.Context, op string, err error) error {
-	b.delay = min(max(2*b.delay, minDelay), maxDelay)
-	if b.delay == minDelay {
+	first := b.delay == 0
+	b.delay = min(max(2*b.delay, b.minDelay), b.maxDelay)
+	if first {
 		b.hub.Hub().HandleError(&Error{Op: op, Err: err})
 	}
 	return scheduler.Sleep(ctx, b.delay)
+}
+
+// pacer bounds how many connections (or datagrams) the loop takes in a row before the handlers
+// it spawned get to start (gevent's max_accept, which bounds the accepts of one loop turn): the
+// loop takes without switching as long as the socket has more, and a spawned handler starts only
+// once the loop switches. The hub's count of switches tells whether the loop waited (for the
+// socket, or for a free slot of a full pool) since its last take: the handlers ran then. Only
+// the loop touches it.
+type pacer struct {
+	max      int    // Options.MaxAccept, or its default
+	taken    int    // taken since the loop last switched
+	switches uint64 // the hub's switch count at the last take
+}
+
+// took counts one connection (or datagram) whose handler the loop just spawned, and after max
+// of them in a row yields with scheduler.Sleep(ctx, 0), which runs the handlers' starts, queued
+// before it. Its error is the yield's (the server's stop).
+func (p *pacer) took(ctx context.Context, h *scheduler.Hub) error {
+	if sw := h.Stats().Switches; sw != p.switches {
+		p.switches, p.taken = sw, 0
+	}
+	p.taken++
+	if p.taken < p.max {
+		return nil
+	}
+	p.taken = 0
+	err := scheduler.Sleep(ctx, 0)
+	p.switches = h.Stats().Switches
+	return err
 }
 
 // loopEnd is how the loop ends after err: quietly when the server was stopped or the socket

@@ -156,6 +156,7 @@ var acceptConn = (*socket.Listener).AcceptConn
 
 // acceptLoop is the loop greenlet: ctx ends when the server stops.
 func (s *StreamServer) acceptLoop(ctx context.Context) error {
+	h := scheduler.CurrentHub()
 	for {
 		c, err := acceptConn(s.ln)
 		if err != nil {
@@ -181,6 +182,9 @@ func (s *StreamServer) acceptLoop(ctx context.Context) error {
 			// The slot's wake-up came before ctx's: the connection is dropped all the same.
 			_ = gr.KillAsync(nil)
 			return nil
+		}
+		if err := s.pace.took(ctx, h); err != nil {
+			return s.loopEnd(err)
 		}
 	}
 }
