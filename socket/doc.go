@@ -12,12 +12,12 @@
 // nothing creates a hub), Accept for the listener's hub. Its methods are for greenlets of that
 // hub; from any other goroutine they return an error matching scheduler.ErrNotGreenlet and
 // change nothing, and a call that would block is refused in a hub callback too. The exceptions,
-// goroutine-safe: Close, Shared, LocalAddr, RemoteAddr, Addr and Fd. Blocking functions that are
-// not methods (DialContext, Select, Poll, WaitRead, WaitWrite) take a context first and end with
-// scheduler.ContextError's error when it ends first; methods keep package net's shapes and
-// deadlines (SetDeadline, SetReadDeadline, SetWriteDeadline). One greenlet at a time may wait
-// on each direction of a socket: a second greenlet's read (or accept) while another waits to
-// read, or write while another waits to write, fails at once with an error matching
+// goroutine-safe: Close, Shared, LocalAddr, RemoteAddr, Addr, Fd and File. Blocking functions
+// that are not methods (DialContext, Select, Poll, WaitRead, WaitWrite) take a context first
+// and end with scheduler.ContextError's error when it ends first; methods keep package net's
+// shapes and deadlines (SetDeadline, SetReadDeadline, SetWriteDeadline). One greenlet at a time
+// may wait on each direction of a socket: a second greenlet's read (or accept) while another
+// waits to read, or write while another waits to write, fails at once with an error matching
 // scheduler.ErrConcurrentUse, as gevent raises ConcurrentObjectUseError (a shared socket
 // queues its goroutines instead, as package net does).
 //
@@ -35,6 +35,20 @@
 // fd), then wakes every greenlet and goroutine blocked on the socket with an error matching
 // net.ErrClosed. The fd itself is closed by whoever drops its last reference: a system call in
 // progress on another goroutine holds one, so close(2) never races with it and runs exactly once.
+//
+// # Handing a socket over
+//
+// File, the File functions' complement, returns a copy of a socket's descriptor as an
+// *os.File, as package net's File does: for a child process (exec.Cmd.ExtraFiles) or another
+// hub (FileListener, FileConn, FilePacketConn make a socket of it there). Closing the file does
+// not close the socket, nor the other way round; on a closed socket File fails with an error
+// matching net.ErrClosed, and it never races with a Close (it holds a reference on the fd, as a
+// system call does). Unlike package net's, the copy stays non-blocking, and the file's Fd
+// (which exec.Cmd calls for ExtraFiles) leaves it so: a descriptor and its copies share their
+// file status flags, in a child process too, and the socket's hub makes its system calls
+// without ever blocking its thread. So a child that makes its copy blocking (fcntl, or a
+// library that does) makes the socket here blocking too: close the socket once it is handed
+// over, or keep the copy non-blocking.
 //
 // # Goroutine-safe sockets
 //

@@ -47,6 +47,39 @@ func FilePacketConn(f *os.File) (*PacketConn, error) {
 	return &PacketConn{sock{fd}}, nil
 }
 
+// file is File: a close-on-exec copy of the socket's descriptor, made under a reference so that
+// it never races with Close (the number could be reused by another open meanwhile). The copy
+// stays non-blocking: a descriptor and its copies share their file status flags, and the
+// hub's system calls must never block. os.NewFile keeps it so: the file's Fd does not make
+// it blocking, as it does for package net's File.
+func (s *sock) file() (*os.File, error) {
+	fd := s.fd
+	if fd == nil {
+		return nil, s.opErr("file", errZero)
+	}
+	if !fd.ref.incref() {
+		return nil, s.opErr("file", ErrClosed)
+	}
+	defer fd.ref.decref()
+	r, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd.sysfd), syscall.F_DUPFD_CLOEXEC, 0)
+	if errno != 0 {
+		return nil, s.opErr("file", wrapErrno("fcntl", errno))
+	}
+	return os.NewFile(r, fd.fileName()), nil
+}
+
+// fileName names File's file as package net does: "network:local->remote".
+func (fd *netFD) fileName() string {
+	var local, remote string
+	if fd.laddr != nil {
+		local = fd.laddr.String()
+	}
+	if fd.raddr != nil {
+		remote = fd.raddr.String()
+	}
+	return fd.network + ":" + local + "->" + remote
+}
+
 // fileKind says which sockets a File function takes.
 type fileKind int
 

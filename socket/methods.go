@@ -2,6 +2,7 @@ package socket
 
 import (
 	"net"
+	"os"
 	"syscall"
 	"time"
 )
@@ -11,6 +12,17 @@ import (
 // so on a nil *Conn it panicked where package net returns an error. On a nil pointer they fail
 // with an error matching scheduler.ErrNilArgument (Fd is -1, the addresses nil). Listener's
 // Close, which removes a unix socket file, is in listen.go.
+
+// File returns a copy of the socket's descriptor as an *os.File (package net's File, gevent's
+// dup and detach) for a child process (exec.Cmd.ExtraFiles) or another hub (FileConn); closing
+// one does not affect the other. The copy stays non-blocking: see the package doc.
+// Goroutine-safe.
+func (c *Conn) File() (*os.File, error) {
+	if c == nil {
+		return nil, errNilSocket("file")
+	}
+	return c.file()
+}
 
 // Fd returns the socket's file descriptor, for Select, Poll and socket options; -1 for a zero
 // or nil Conn. It stays owned by the socket: do not close it.
@@ -90,6 +102,17 @@ func (c *Conn) SetWriteBuffer(bytes int) error {
 	return c.setBuffer(syscall.SO_SNDBUF, bytes)
 }
 
+// File returns a copy of the socket's descriptor as an *os.File (package net's File, gevent's
+// dup and detach) for a child process (exec.Cmd.ExtraFiles) or another hub
+// (FileListener); closing one does not affect the other. The copy stays non-blocking: see the
+// package doc. Goroutine-safe.
+func (l *Listener) File() (*os.File, error) {
+	if l == nil {
+		return nil, errNilSocket("file")
+	}
+	return l.file()
+}
+
 // Fd returns the socket's file descriptor, for Select, Poll and socket options; -1 for a zero
 // or nil Listener. It stays owned by the socket: do not close it.
 func (l *Listener) Fd() int {
@@ -146,6 +169,17 @@ func (l *Listener) SetWriteBuffer(bytes int) error {
 		return errNilSocket("set")
 	}
 	return l.setBuffer(syscall.SO_SNDBUF, bytes)
+}
+
+// File returns a copy of the socket's descriptor as an *os.File (package net's File, gevent's
+// dup and detach) for a child process (exec.Cmd.ExtraFiles) or another hub
+// (FilePacketConn); closing one does not affect the other. The copy stays non-blocking: see the
+// package doc. Goroutine-safe.
+func (p *PacketConn) File() (*os.File, error) {
+	if p == nil {
+		return nil, errNilSocket("file")
+	}
+	return p.file()
 }
 
 // Fd returns the socket's file descriptor, for Select, Poll and socket options; -1 for a zero

@@ -692,13 +692,15 @@ func resolverCall(ms ...match) zcase {
 
 // sockMethods is what Conn, Listener and PacketConn share (their embedded
 // sock's): a zero socket fails with ErrBadFD, Fd is -1 and the addresses
-// nil; Shared returns a net.Conn whose calls fail alike.
+// nil; Shared returns a net.Conn whose calls fail alike; File's copy of a
+// live socket's descriptor is closed after the call.
 func sockMethods() map[string]zcase {
 	return merge(
 		names("Close SetDeadline SetReadBuffer SetReadDeadline SetWriteBuffer SetWriteDeadline", sockCall(usable)),
 		names("LocalAddr RemoteAddr", getter(zeroResult).onLive(usable)),
 		map[string]zcase{
 			"Fd":     getter(gives(-1)).onNil(gives(-1)).onLive(usable),
+			"File":   sockCall(usable).releasing(closeAll),
 			"Shared": getter(usable).onNil(usable),
 		},
 	)
