@@ -25,7 +25,10 @@
 //     never dispatched. ClearPending reaches Go's pending stacks or libev's,
 //     but, like ev_clear_pending, not an event already in the batch being
 //     dispatched. Start does not bump: libev keeps the pending event of a
-//     watcher started again, and so does cev.
+//     watcher started again, and so does cev. Loop.ClearPending, which
+//     libev lacks, drops every event queued for dispatch, those batches
+//     included: what the loop's owner calls before it tears down what the
+//     callbacks use.
 //   - Timer.Start makes no cgo call: the start waits in C memory, counted
 //     as active, and the loop's next C call (Run, Stop, UpdateNow...)
 //     applies the waiting starts first, in order, at the loop time they

@@ -454,6 +454,59 @@ func (l *Loop) invokePending() {
 	}
 }
 
+// slotDropped marks a queued event ClearPending dropped: no watcher has
+// the slot, so resolve finds none.
+const slotDropped = C.CEV_SLOT_WAKE - 1
+
+// ClearPending drops every event queued for dispatch without running its
+// callback: what each watcher's ClearPending would drop (ev_clear_pending;
+// ev.pod, ANATOMY OF A WATCHER / GENERIC WATCHER FUNCTIONS), on Go's
+// pending stacks and libev's, and also the events of the batches Run has
+// yet to dispatch, which a watcher's ClearPending does not reach. libev has
+// no call for the whole loop; this one lets the loop's owner stop the
+// dispatch before it tears down what the callbacks use. A callback running
+// when it is called finishes; the watchers stay as they are (an active one
+// fires at its next event), and an event fed or received afterwards is
+// dispatched as usual. Signals delivered but not yet fed to their Signal
+// watchers are not pending events: they are fed in the loop's next
+// iteration. Loop-affine.
+func (l *Loop) ClearPending() error {
+	if err := l.check("Loop.ClearPending"); err != nil {
+		return err
+	}
+	wake := false
+	for p := range l.pend {
+		for _, e := range l.pend[p] {
+			if e.w != nil {
+				e.w.pending = 0
+				wake = wake || e.w == l.wakeW
+			}
+		}
+		clear(l.pend[p])
+		l.pend[p] = l.pend[p][:0]
+	}
+	l.pendmask = 0
+	// The copies of the C queue that the Runs under way dispatch batch by
+	// batch (drainQueue); a single batch is on the stacks already.
+	for _, buf := range l.bufs[:min(len(l.bufs), l.depth+1)] {
+		for i := range buf {
+			wake = wake || buf[i].slot == C.CEV_SLOT_WAKE
+			buf[i].slot = slotDropped
+		}
+	}
+	for _, w := range l.slots {
+		if w != nil && w.c.pending != 0 {
+			C.cev_clear_pending(l.c, w.c)
+		}
+	}
+	if wake {
+		// The internal ev_async's event: what it would have fed waits for
+		// the next iteration.
+		C.cev_wake(l.c)
+	}
+	return nil
+}
+
 // Break makes the innermost Run (EVBREAK_ONE) or all nested Runs
 // (EVBREAK_ALL) return after the current callbacks, or cancels a break
 // (EVBREAK_CANCEL) (ev_break; ev.pod, FUNCTIONS CONTROLLING EVENT LOOPS).

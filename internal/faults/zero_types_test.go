@@ -46,7 +46,7 @@ var zeroTypes = map[string]ztype{
 	"cev.Stat":     {typ: reflect.TypeFor[cev.Stat](), methods: cevWatcher("Set Stat", "Attr Interval Prev")},
 	"cev.Timer":    {typ: reflect.TypeFor[cev.Timer](), methods: cevWatcher("Again Set SetRepeat", "Remaining Repeat")},
 	"cev.Loop": {typ: reflect.TypeFor[cev.Loop](), live: liveLoop, methods: merge(
-		names("Break Destroy FeedEvent FeedFDEvent Fork Ref Resume Run SetIOCollectInterval SetTimeoutCollectInterval Suspend Unref UpdateNow Verify",
+		names("Break ClearPending Destroy FeedEvent FeedFDEvent Fork Ref Resume Run SetIOCollectInterval SetTimeoutCollectInterval Suspend Unref UpdateNow Verify",
 			everywhere(fails(is(cev.ErrInvalid))).onLive(usable)),
 		names("NewAsync NewCheck NewCleanup NewFork NewIdle NewPrepare NewPeriodic NewTimer",
 			everywhere(fails(is(cev.ErrInvalid))).onLive(fails(is(cev.ErrNilCallback)))),
