@@ -2,6 +2,8 @@ package scheduler
 
 import (
 	"errors"
+
+	"github.com/geventgo/geventgo/cev"
 )
 
 // Destroy kills every greenlet of the hub so that their defers run (pending
@@ -13,13 +15,14 @@ import (
 // no-op. A nil or zero Hub is no hub: ErrNotGreenlet.
 //
 // Callbacks (RunCallback, Post) still queued when Destroy starts never run,
-// and the hub starts no loop iteration. What the killed greenlets leave
-// behind is teardown and runs on the hub before Destroy returns: their links
-// and the callbacks their defers queued, with Destroyed already true (a
-// switch into a killed greenlet does nothing, a blocking call returns
-// ErrHubDestroyed). A callback the hub was running when main called Destroy
-// (one that woke main) finishes; watcher events already pending in that
-// loop iteration are still dispatched.
+// nor do watcher callbacks whose events are pending then (the rest of the
+// loop iteration that woke main, dropped with cev's Loop.ClearPending), and
+// the hub starts no loop iteration and no poll. What the killed greenlets
+// leave behind is teardown and runs on the hub before Destroy returns: their
+// links and the callbacks their defers queued, with Destroyed already true
+// (a switch into a killed greenlet does nothing, a blocking call returns
+// ErrHubDestroyed). A callback or watcher callback the hub was running when
+// main called Destroy (one that woke main) finishes.
 func (h *Hub) Destroy() error {
 	if h == nil || h.loop == nil {
 		return opErr("Hub.Destroy", ErrNotGreenlet)
@@ -53,6 +56,11 @@ func (h *Hub) Destroy() error {
 			break
 		}
 	}
+	// Nor do the watcher events the loop still has to dispatch: when a
+	// watcher's callback woke main, the others of its batch. The hub
+	// finishes that callback and runs no more of the loop.
+	_ = h.loop.ClearPending()
+	_ = h.loop.Break(cev.EVBREAK_ALL)
 	// Objects bound to the hub (Binding) pass to another hub only once the
 	// defers run below are done with them.
 	defer close(h.finished)

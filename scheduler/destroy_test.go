@@ -3,9 +3,11 @@ package scheduler
 import (
 	"bytes"
 	"fmt"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/geventgo/geventgo/cev"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -127,4 +129,65 @@ func TestDestroyRunsAllLinksPastTheSwitchInterval(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, h.Destroy())
 	assert.Equal(t, n, links)
+}
+
+// Watcher events pending in the loop iteration whose callback woke main
+// never run either: here a timer's callback wakes main, and the same batch
+// carries a readable pipe's io event and a second timer's. Main destroys
+// the hub while the hub is suspended in the first callback; the kill
+// resumes it there, and it dispatches nothing more. Before, it went on with
+// the batch and ran both callbacks on the hub being torn down.
+func TestDestroyDropsPendingWatcherEvents(t *testing.T) {
+	h, err := NewHub()
+	require.NoError(t, err)
+	var errs bytes.Buffer
+	h.SetErrorOutput(&errs)
+	loop := h.Loop()
+	var ran []string
+	var fds [2]int
+	require.NoError(t, syscall.Pipe2(fds[:], syscall.O_NONBLOCK|syscall.O_CLOEXEC))
+	defer syscall.Close(fds[0])
+	defer syscall.Close(fds[1])
+	rd, err := loop.NewIO(fds[0], cev.EV_READ, func(*cev.IO, int) { ran = append(ran, "io") })
+	require.NoError(t, err)
+	other, err := loop.NewTimer(0, 0, func(*cev.Timer, int) { ran = append(ran, "timer") })
+	require.NoError(t, err)
+	k := NewWaker()
+	wake, err := loop.NewTimer(0, 0, func(_ *cev.Timer, rev int) { k.Fire(rev) })
+	require.NoError(t, err)
+	// The waking timer comes first in the batch.
+	require.NoError(t, wake.SetPriority(cev.EV_MAXPRI))
+	_, err = syscall.Write(fds[1], []byte{1})
+	require.NoError(t, err)
+	require.NoError(t, rd.Start())
+	require.NoError(t, other.Start())
+	rev, err := h.Wait(bg, wake, k, "the waking timer")
+	require.NoError(t, err)
+	require.Equal(t, cev.EV_TIMER, rev)
+	require.Empty(t, ran, "main ran first in the batch")
+	require.NoError(t, h.Destroy())
+	assert.Empty(t, ran, "a watcher callback ran during Destroy")
+	assert.Empty(t, errs.String())
+}
+
+// A hub woken in a prepare callback, before the iteration's poll, does not
+// go on to poll when Destroy resumes it: here a timer two seconds away
+// would end that poll and its callback would run. Before, Destroy waited
+// for it.
+func TestDestroyFromAPrepareCallbackDoesNotPoll(t *testing.T) {
+	h, err := NewHub()
+	require.NoError(t, err)
+	loop := h.Loop()
+	ran := false
+	later, err := loop.NewTimer(2, 0, func(*cev.Timer, int) { ran = true })
+	require.NoError(t, err)
+	require.NoError(t, later.Start())
+	k := NewWaker()
+	prep, err := loop.NewPrepare(func(_ *cev.Prepare, rev int) { k.Fire(rev) })
+	require.NoError(t, err)
+	rev, err := h.Wait(bg, prep, k, "the prepare watcher")
+	require.NoError(t, err)
+	require.Equal(t, cev.EV_PREPARE, rev)
+	require.NoError(t, h.Destroy())
+	assert.False(t, ran, "the hub polled during Destroy")
 }

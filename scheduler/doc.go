@@ -53,7 +53,8 @@
 // Destroy kills the hub's greenlets so their defers run (a greenlet blocked
 // in a wait gets ErrGreenletExit there, and later blocking calls get
 // ErrHubDestroyed, which matches ErrClosed), then frees the loop. Callbacks
-// still queued when Destroy starts never run; the links of the killed
+// still queued when Destroy starts never run, nor do the watcher callbacks
+// of events pending then (a socket's, a timer's); the links of the killed
 // greenlets and what their defers queue run before Destroy returns. While any
 // hub exists one goroutine runs the blocking detector: tests that check for
 // leaked goroutines must destroy every hub they create.
