@@ -209,11 +209,10 @@ func (g *Greenlet[T]) runBody() {
 	}
 	v, err := g.fn()
 	g.fn = nil
-	if err == nil || errors.Is(err, ErrGreenletExit) {
-		// A failed greenlet has no value, as gevent's is None after an
-		// exception; a GreenletExit counts as success (finish).
-		g.value = v
-	}
+	// Kept with a failure too: a Go function returns its value beside its
+	// error (a count of bytes read before a timeout), where gevent's
+	// exception leaves None.
+	g.value = v
 	g.task.finish(err)
 }
 
@@ -318,9 +317,11 @@ func (t *task) refuse(err error) {
 	t.endCtx(ctxDone | ctxResult)
 }
 
-// Value is the body's result once the greenlet is ready (the zero value
-// before, after a failure, and for a nil Greenlet). Goroutine-safe: once
-// Ready returned true it is final.
+// Value is what the body returned once the greenlet is ready, beside its
+// error when it failed (gevent's value is None after an exception; a Go
+// function returns both); the zero value before, for a greenlet killed
+// before it ran and for a nil Greenlet. Goroutine-safe: once Ready returned
+// true it is final.
 func (g *Greenlet[T]) Value() T {
 	if g == nil || !g.task.Ready() {
 		var zero T
@@ -330,7 +331,7 @@ func (g *Greenlet[T]) Value() T {
 }
 
 // Get waits until the greenlet is ready or ctx is done and returns its
-// result: the value and the error it failed with (the zero value with it). A wait that ends early
+// result: the value and the error the body returned. A wait that ends early
 // returns its own error (ContextError's, or what was thrown into the
 // caller). A greenlet that finished on a hub since destroyed (Destroy
 // returned) has its result for good: Get returns it at once, from any
