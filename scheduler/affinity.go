@@ -235,9 +235,3 @@ func (h *Hub) check(op string) error {
 	_, err := h.affine(currentCtx(), op)
 	return err
 }
-
-// checkWait is CheckWait with the error wrapped for op.
-func (h *Hub) checkWait(op string) error {
-	_, err := h.mayBlock(currentCtx(), op)
-	return err
-}
