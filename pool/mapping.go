@@ -238,7 +238,7 @@ func mapIter[T, R any](ctx context.Context, op string, s Spawner, fn func(T) (R,
 			WaitError: func(err error) error { return &Error{Op: op, Err: err} },
 		}
 		if o.bounded {
-			yield = bound(&cfg, op, o.maxSize, yield)
+			yield = imap.Bound(&cfg, o.maxSize, func(err error) error { return &Error{Op: op, Err: err} }, yield)
 		}
 		imap.Run(ctx, cfg, items, yield)
 	}

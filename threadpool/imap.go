@@ -91,7 +91,7 @@ func mapIter[In, Out any](ctx context.Context, p *ThreadPool, op string, fn func
 			WaitError: func(err error) error { return opErr(op, err) },
 		}
 		if o.bounded {
-			yield = bound(&cfg, op, o.maxSize, yield)
+			yield = imap.Bound(&cfg, o.maxSize, func(err error) error { return opErr(op, err) }, yield)
 		}
 		imap.Run(ctx, cfg, items, yield)
 	}

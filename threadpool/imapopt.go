@@ -1,13 +1,6 @@
 package threadpool
 
-import (
-	"context"
-	"errors"
-	"math"
-
-	"github.com/geventgo/geventgo/internal/imap"
-	"github.com/geventgo/geventgo/lock"
-)
+import "errors"
 
 // ErrBadMaxSize is yielded by Imap and ImapUnordered given a negative ImapMaxSize.
 var ErrBadMaxSize = errors.New("imap maxsize must be >= 0")
@@ -42,30 +35,4 @@ func imapOptions(op string, opts []ImapOption) (ImapOption, error) {
 		return o, &Error{Op: op, Err: ErrBadMaxSize}
 	}
 	return o, nil
-}
-
-// bound gives the iteration of cfg gevent's maxsize of n (n >= 0): a semaphore of n that the
-// feeder takes before each submit and the loop gives back each time it asks for the next result
-// (at the start, then after each pair its body accepted). It returns the yield that gives back.
-func bound[T, R any](cfg *imap.Config[T, R, *Result[R]], op string, n int, yield func(R, error) bool) func(R, error) bool {
-	// Cannot fail: n is not negative. The Release below makes it n+1, which must not wrap
-	// around at math.MaxInt; n that large bounds nothing anyway.
-	ahead, _ := lock.NewSemaphore(min(n, math.MaxInt-1))
-	submit := cfg.Submit
-	cfg.Submit = func(it T) (*Result[R], error) {
-		// Only the feeder's kill at the iteration's end stops this wait, and nobody reads the
-		// outcome then.
-		if err := ahead.Acquire(context.Background()); err != nil {
-			return nil, opErr(op, err)
-		}
-		return submit(it)
-	}
-	_, _ = ahead.Release()
-	return func(v R, err error) bool {
-		if !yield(v, err) {
-			return false
-		}
-		_, _ = ahead.Release()
-		return true
-	}
 }

@@ -24,6 +24,7 @@ package imap
 import (
 	"context"
 	"iter"
+	"math"
 	"runtime/debug"
 	"slices"
 
@@ -63,6 +64,33 @@ type Config[T, R any, C Call[R]] struct {
 	// WaitError turns the cause of a failed wait for the next outcome (scheduler.ContextError's
 	// error, or what was thrown into the iterating greenlet) into the one yielded.
 	WaitError func(err error) error
+}
+
+// Bound gives the iteration of cfg gevent's maxsize of n (n >= 0): a semaphore of n that the
+// feeder takes before each Submit and the loop gives back each time it asks for the next outcome
+// (at the start, then after each pair its body accepted). It returns the yield that gives back.
+// A failed take is wrapErr's error; only the feeder's kill at the iteration's end makes one, and
+// nobody reads it then.
+func Bound[T, R any, C Call[R]](cfg *Config[T, R, C], n int, wrapErr func(error) error, yield func(R, error) bool) func(R, error) bool {
+	// Cannot fail: n is not negative. The Release below makes it n+1, which must not wrap around
+	// at math.MaxInt; n that large bounds nothing anyway.
+	ahead, _ := lock.NewSemaphore(min(n, math.MaxInt-1))
+	submit := cfg.Submit
+	cfg.Submit = func(it T) (C, error) {
+		if err := ahead.Acquire(context.Background()); err != nil {
+			var none C
+			return none, wrapErr(err)
+		}
+		return submit(it)
+	}
+	_, _ = ahead.Release()
+	return func(v R, err error) bool {
+		if !yield(v, err) {
+			return false
+		}
+		_, _ = ahead.Release()
+		return true
+	}
 }
 
 // outcome is one call's result on its way from its link to the iterating greenlet.
