@@ -258,3 +258,26 @@ func TestShutdownUnboundFromGoroutine(t *testing.T) {
 		assert.True(t, q.IsShutdown())
 	}
 }
+
+// TestForeignShutdownBeforeQueuedUnlock: a Get on a full queue queues the callback that lets
+// the waiting putter in; a Shutdown from another goroutine then posts its wake-up, which runs
+// after it. The putter gets ErrShutdown all the same: its Put succeeded after IsShutdown was
+// true before.
+func TestForeignShutdownBeforeQueuedUnlock(t *testing.T) {
+	run(t, func() error {
+		q := queue.New[int](1)
+		require.NoError(t, q.Put(bg, 1))
+		var putErr error
+		putter := scheduler.Go(func() error { putErr = q.Put(bg, 2); return nil })
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		require.Equal(t, 1, q.Putters())
+		v, err := q.Get(bg) // queues the putter's admission
+		require.NoError(t, err)
+		assert.Equal(t, 1, v)
+		require.True(t, inGoroutine(q.Shutdown))
+		require.NoError(t, putter.Join(bg))
+		assert.ErrorIs(t, putErr, queue.ErrShutdown)
+		assert.Zero(t, q.Len(), "the refused item is not in the queue")
+		return nil
+	})
+}

@@ -454,7 +454,11 @@ func (q *Queue[T]) runUnlock() {
 			repeat = true
 			p := q.putters[0]
 			q.putters = popFront(q.putters)
-			if err := q.putWaiting(p.item); err != nil {
+			if q.shut.Load() {
+				// Shut down from another goroutine: its wakeAll is on its way (Post),
+				// but a waiting Put fails however the two callbacks are ordered.
+				p.w.Throw(&Error{Op: "Queue.Put", Err: ErrShutdown})
+			} else if err := q.putWaiting(p.item); err != nil {
 				p.w.Throw(&Error{Op: "Queue.Put", Err: err})
 			} else {
 				p.w.Switch(p)
