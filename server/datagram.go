@@ -77,6 +77,14 @@ func (s *DatagramServer) Addr() net.Addr {
 	return s.pc.LocalAddr()
 }
 
+// Started reports whether the server was started and has not stopped (gevent's started). Any
+// goroutine may ask.
+func (s *DatagramServer) Started() bool { return s.made() && s.started() }
+
+// Closed reports whether the server stopped and closed its socket (gevent's closed): after
+// Shutdown, Close, or a loop that ended on an error. Any goroutine may ask.
+func (s *DatagramServer) Closed() bool { return s.made() && s.closed() }
+
 // Len returns how many handlers are running.
 func (s *DatagramServer) Len() int {
 	if !s.made() {

@@ -394,3 +394,40 @@ func TestStopFromAGoroutineThroughPost(t *testing.T) {
 		}))
 	}
 }
+
+// TestStartedAndClosed: gevent's started and closed, from the server's greenlets and from a
+// plain goroutine, across Start and Shutdown, for both kinds of server.
+func TestStartedAndClosed(t *testing.T) {
+	var zs server.StreamServer
+	var zd *server.DatagramServer
+	assert.False(t, zs.Started())
+	assert.False(t, zs.Closed())
+	assert.False(t, zd.Started())
+	assert.False(t, zd.Closed())
+	fromGoroutine := func(f func() bool) bool {
+		got := make(chan bool, 1)
+		go func() { got <- f() }()
+		return <-got
+	}
+	require.NoError(t, scheduler.Main(func() error {
+		s, err := server.Listen("tcp", "127.0.0.1:0", echo, server.Options{})
+		require.NoError(t, err)
+		d, err := server.ListenPacket("udp", "127.0.0.1:0", func(*server.DatagramServer, []byte, net.Addr) error { return nil }, server.Options{})
+		require.NoError(t, err)
+		assert.False(t, s.Started(), "made, not started")
+		assert.False(t, s.Closed())
+		require.NoError(t, s.Start())
+		require.NoError(t, d.Start())
+		assert.True(t, s.Started())
+		assert.True(t, d.Started())
+		assert.True(t, fromGoroutine(s.Started), "from a plain goroutine")
+		assert.False(t, fromGoroutine(s.Closed))
+		require.NoError(t, s.Shutdown(bg))
+		require.NoError(t, d.Close())
+		assert.False(t, s.Started(), "stopped")
+		assert.True(t, s.Closed())
+		assert.True(t, d.Closed())
+		assert.True(t, fromGoroutine(d.Closed))
+		return nil
+	}))
+}

@@ -70,7 +70,8 @@
 // signal handler's, say) stops a server through Hub.Post: Close in the posted callback, or
 // Shutdown in a greenlet that the callback spawns. SendTo follows package socket's rules for the
 // server's PacketConn. Nothing here creates a hub. Addr and Listener are goroutine-safe (they
-// never change); Len is a hub-affine read.
+// never change), and so are Started and Closed (gevent's started and closed); Len is a
+// hub-affine read.
 //
 // # Zero values and errors
 //
@@ -88,6 +89,7 @@ import (
 	"fmt"
 	"net"
 	"reflect"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -268,6 +270,8 @@ type base struct {
 	// does not wake.
 	cancel  context.CancelFunc
 	stopped bool // Shutdown or Close ran, or the loop failed: accept nothing more
+	// life mirrors the start and the stop for Started and Closed, which any goroutine may ask.
+	life atomic.Uint32
 	// closeSocket closes the listener or the packet socket.
 	closeSocket func() error
 }
@@ -303,8 +307,21 @@ func (b *base) start(op, name string, run func(ctx context.Context) error) error
 	b.cancel = cancel
 	b.loop = scheduler.Go(func() error { return run(ctx) })
 	b.loop.SetName(name)
+	b.life.Or(lifeStarted)
 	return nil
 }
+
+// The bits of base.life.
+const (
+	lifeStarted uint32 = 1 << iota // Start (or Serve) started the loop
+	lifeStopped                    // the server stopped: its socket is closed
+)
+
+// started is gevent's started: the loop was started and the server has not stopped.
+func (b *base) started() bool { return b.life.Load() == lifeStarted }
+
+// closed is gevent's closed: the server stopped and closed its socket.
+func (b *base) closed() bool { return b.life.Load()&lifeStopped != 0 }
 
 // serve starts the server unless it runs already, and waits until it stopped and its handlers
 // are done. If the serving greenlet is killed meanwhile, it shuts the server down as gevent's
@@ -430,6 +447,7 @@ func (b *base) stopAccepting() error {
 		return nil
 	}
 	b.stopped = true
+	b.life.Or(lifeStopped)
 	if b.cancel != nil {
 		b.cancel()
 	}

@@ -82,6 +82,14 @@ func (s *StreamServer) Listener() *socket.Listener {
 	return s.ln
 }
 
+// Started reports whether the server was started and has not stopped (gevent's started). Any
+// goroutine may ask.
+func (s *StreamServer) Started() bool { return s.made() && s.started() }
+
+// Closed reports whether the server stopped and closed its socket (gevent's closed): after
+// Shutdown, Close, or a loop that ended on an error. Any goroutine may ask.
+func (s *StreamServer) Closed() bool { return s.made() && s.closed() }
+
 // Len returns how many handlers are running.
 func (s *StreamServer) Len() int {
 	if !s.made() {

@@ -359,7 +359,7 @@ var zeroTypes = map[string]ztype{
 
 	// The zero servers have no socket: ErrNilArgument, anywhere.
 	"server.StreamServer": {typ: reflect.TypeFor[server.StreamServer](), live: liveStreamServer, methods: merge(
-		names("Addr Len Listener", getter(zeroResult).onLive(usable)),
+		names("Addr Closed Len Listener Started", getter(zeroResult).onLive(usable)),
 		names("Close Start", everywhere(fails(nilArg)).onLive(usable)),
 		map[string]zcase{
 			"Serve":    everywhere(fails(nilArg)).noLiveCall("serves until closed: the server's own tests stop it"),
@@ -367,7 +367,7 @@ var zeroTypes = map[string]ztype{
 		},
 	)},
 	"server.DatagramServer": {typ: reflect.TypeFor[server.DatagramServer](), live: liveDatagramServer, methods: merge(
-		names("Addr Len", getter(zeroResult).onLive(usable)),
+		names("Addr Closed Len Started", getter(zeroResult).onLive(usable)),
 		names("Close Start", everywhere(fails(nilArg)).onLive(usable)),
 		map[string]zcase{
 			"SendTo":   everywhere(fails(nilArg)),
