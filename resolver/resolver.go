@@ -29,6 +29,9 @@
 // numeric port, an unknown network, a reverse lookup of no address), is answered with
 // net.Resolver's values and errors even when ctx is already done; it is refused as a lookup is (by
 // a closed pool, say), and ends early only when the greenlet's wait for a worker does (a Kill).
+// The record lookups (LookupCNAME, LookupMX, LookupNS, LookupSRV, LookupTXT) always count as
+// lookups. What a failed lookup returns beside its error (the records net.Resolver keeps once it
+// filtered out malformed names) comes back with it.
 //
 // # Panics
 //
@@ -157,8 +160,8 @@ func check(ctx context.Context, op, name string) error {
 // A call that net answers without a lookup (local) waits without ctx, since net answers it
 // whatever ctx, but is refused by the pool as a lookup is.
 func run[T any](ctx context.Context, r *Resolver, op, name string, local bool, lookup func(context.Context, *net.Resolver) (T, error)) (T, error) {
-	var zero T
 	if err := check(ctx, op, name); err != nil {
+		var zero T
 		return zero, err
 	}
 	nr := r.netResolver()
@@ -170,7 +173,9 @@ func run[T any](ctx context.Context, r *Resolver, op, name string, local bool, l
 	}
 	v, err := threadpool.Apply(wait, r.threadPool(), func() (T, error) { return lookup(lctx, nr) })
 	if err != nil {
-		return zero, failure(wait, op, name, err)
+		// v is the lookup's, as net.Resolver returns it beside its error (the records left once
+		// malformed names were filtered out), or zero when the wait failed.
+		return v, failure(wait, op, name, err)
 	}
 	return v, nil
 }
@@ -268,6 +273,66 @@ func (r *Resolver) LookupPort(ctx context.Context, network, service string) (int
 	return run(ctx, r, "Resolver.LookupPort", service, !needsPortLookup(network, service), func(c context.Context, nr *net.Resolver) (int, error) {
 		return nr.LookupPort(c, network, service)
 	})
+}
+
+// LookupIP returns the host's addresses for network "ip", "ip4" or "ip6" (net.Resolver.LookupIP).
+func (r *Resolver) LookupIP(ctx context.Context, network, host string) ([]net.IP, error) {
+	local := isAddr(host) || !isIPNetwork(network)
+	return run(ctx, r, "Resolver.LookupIP", host, local, func(c context.Context, nr *net.Resolver) ([]net.IP, error) {
+		return nr.LookupIP(c, network, host)
+	})
+}
+
+// LookupIPAddr returns the host's addresses with their zones (net.Resolver.LookupIPAddr).
+func (r *Resolver) LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr, error) {
+	return run(ctx, r, "Resolver.LookupIPAddr", host, isAddr(host), func(c context.Context, nr *net.Resolver) ([]net.IPAddr, error) {
+		return nr.LookupIPAddr(c, host)
+	})
+}
+
+// LookupCNAME returns the host's canonical name (net.Resolver.LookupCNAME; the canonical name
+// of gevent's gethostbyname_ex).
+func (r *Resolver) LookupCNAME(ctx context.Context, host string) (string, error) {
+	return run(ctx, r, "Resolver.LookupCNAME", host, false, func(c context.Context, nr *net.Resolver) (string, error) {
+		return nr.LookupCNAME(c, host)
+	})
+}
+
+// LookupMX returns the name's mail exchangers, by preference (net.Resolver.LookupMX).
+func (r *Resolver) LookupMX(ctx context.Context, name string) ([]*net.MX, error) {
+	return run(ctx, r, "Resolver.LookupMX", name, false, func(c context.Context, nr *net.Resolver) ([]*net.MX, error) {
+		return nr.LookupMX(c, name)
+	})
+}
+
+// LookupNS returns the name's name servers (net.Resolver.LookupNS).
+func (r *Resolver) LookupNS(ctx context.Context, name string) ([]*net.NS, error) {
+	return run(ctx, r, "Resolver.LookupNS", name, false, func(c context.Context, nr *net.Resolver) ([]*net.NS, error) {
+		return nr.LookupNS(c, name)
+	})
+}
+
+// LookupTXT returns the name's TXT records (net.Resolver.LookupTXT).
+func (r *Resolver) LookupTXT(ctx context.Context, name string) ([]string, error) {
+	return run(ctx, r, "Resolver.LookupTXT", name, false, func(c context.Context, nr *net.Resolver) ([]string, error) {
+		return nr.LookupTXT(c, name)
+	})
+}
+
+// srvAnswer is what LookupSRV's lookup gives back through the pool.
+type srvAnswer struct {
+	cname string
+	addrs []*net.SRV
+}
+
+// LookupSRV returns the SRV records of _service._proto.name (of name when service and proto are
+// empty), sorted by priority and weight, and their canonical name (net.Resolver.LookupSRV).
+func (r *Resolver) LookupSRV(ctx context.Context, service, proto, name string) (string, []*net.SRV, error) {
+	a, err := run(ctx, r, "Resolver.LookupSRV", name, false, func(c context.Context, nr *net.Resolver) (srvAnswer, error) {
+		cname, addrs, err := nr.LookupSRV(c, service, proto, name)
+		return srvAnswer{cname, addrs}, err
+	})
+	return a.cname, a.addrs, err
 }
 
 // GetHostByName returns one IPv4 address of host as a string (socket.gethostbyname); an IPv4

@@ -347,8 +347,15 @@ var zeroTypes = map[string]ztype{
 		"GetAddrInfo":   resolverCall(as[net.UnknownNetworkError]()),
 		"GetHostByName": resolverCall(as[*net.DNSError]()),
 		"LookupAddr":    resolverCall(as[*net.DNSError]()),
+		"LookupCNAME":   resolverCall(as[*net.DNSError]()),
 		"LookupHost":    resolverCall(as[*net.DNSError]()),
+		"LookupIP":      resolverCall(as[net.UnknownNetworkError]()),
+		"LookupIPAddr":  resolverCall(as[*net.DNSError]()),
+		"LookupMX":      resolverCall(as[*net.DNSError]()),
+		"LookupNS":      resolverCall(as[*net.DNSError]()),
 		"LookupNetIP":   resolverCall(as[net.UnknownNetworkError]()),
+		"LookupSRV":     resolverCall(as[*net.DNSError]()),
+		"LookupTXT":     resolverCall(as[*net.DNSError]()),
 		// An empty service is port 0, as for net.LookupPort.
 		"LookupPort": resolverCall().onLive(gives(0)),
 	}},
@@ -478,8 +485,11 @@ var zeroTypes = map[string]ztype{
 	"fileobject.File": {typ: reflect.TypeFor[fileobject.File](), live: livePipe, methods: merge(
 		names("Name Threaded", getter(zeroResult).onLive(usable)),
 		names("Fd", getter(gives(-1)).onNil(gives(-1)).onLive(usable)),
-		names("Close Read Write WriteString SetDeadline SetReadDeadline SetWriteDeadline",
+		names("Close Read Write WriteString SetDeadline SetReadDeadline SetWriteDeadline Stat",
 			everywhere(fails(is(fileobject.ErrBadFD))).onLive(usable)),
+		// The live File is a pipe: it cannot seek (ESPIPE) nor be truncated (EINVAL).
+		names("Seek", everywhere(fails(is(fileobject.ErrBadFD))).onLive(fails(is(syscall.ESPIPE)))),
+		names("Truncate", everywhere(fails(is(fileobject.ErrBadFD))).onLive(fails(is(syscall.EINVAL)))),
 		names("ReadContext WriteContext", everywhere(fails(is(fileobject.ErrBadFD))).onLive(usable).
 			nilCtx(fails(nilArg, is(fileobject.ErrBadFD)), fails(nilArg, notGreenlet, is(fileobject.ErrBadFD)))),
 	)},
