@@ -1,6 +1,7 @@
 // Package fileobject gives greenlets cooperative files (gevent's FileObjectPosix and
-// FileObjectThread): an io.Reader, io.Writer and io.Closer over a pipe, FIFO, tty, eventfd or
-// any *os.File, whose Read or Write parks only the calling greenlet, never the hub. Pipe makes a
+// FileObjectThread): an io.Reader, io.Writer, io.Seeker and io.Closer over a pipe, FIFO, tty,
+// eventfd or any *os.File, whose Read or Write parks only the calling greenlet, never the hub
+// (a regular file can go to http.ServeContent, which needs an io.ReadSeeker). Pipe makes a
 // cooperative pipe; New and NewFD take over an *os.File or a descriptor; NewThread forces the
 // thread pool. The cooperative pipes of package subprocess are Files.
 //
@@ -21,10 +22,14 @@
 //
 // A File binds to the hub of the first greenlet that reads, writes or sets a deadline
 // (scheduler.Binding); New, NewFD, NewThread and Pipe do not block and work anywhere. Read,
-// Write and their Context forms are for greenlets of that hub (not its hub greenlet, which must
-// never block): from anywhere else they return an error matching scheduler.ErrNotGreenlet and
-// do nothing; so do the Set*Deadline methods. One greenlet at a time may wait in each direction:
-// a second one gets scheduler.ErrConcurrentUse. Close, Fd, Name and Threaded are goroutine-safe.
+// Write and their Context forms, Seek, Truncate and Stat are for greenlets of that hub (not its
+// hub greenlet, which must never block): from anywhere else they return an error matching
+// scheduler.ErrNotGreenlet and do nothing; so do the Set*Deadline methods. One greenlet at a
+// time may wait in each direction: a second one gets scheduler.ErrConcurrentUse. In thread mode
+// Seek, Truncate and Stat run on a worker too, never beside a read or write of the File: they
+// first wait for the writes (Seek: the reads too) still on a worker, and a Read or Write waits
+// for them; a greenlet already waiting on what they must wait for makes them fail with
+// scheduler.ErrConcurrentUse. Close, Fd, Name and Threaded are goroutine-safe.
 // The *os.File given to New belongs to the File: use it no more, and never call its Fd method,
 // which switches the descriptor back to blocking.
 //
@@ -52,7 +57,10 @@
 // complete, in thread mode it starts nothing (the worker's call could not be taken back). In
 // thread mode deadlines work too, but a wait that ends early (deadline, ctx, Kill)
 // cannot stop the call on the worker: the next Read returns the bytes it read (none is lost),
-// and the next Write waits for it first and fails if it failed. Nor can Close: it wakes the
+// and the next Write waits for it first and fails if it failed; a Seek, Truncate or Stat goes
+// on too, and the next call of the File waits for it and fails if it failed. A read that ended
+// early and was not handed out yet counts as read ahead: Seek's io.SeekCurrent counts from what
+// Read handed out, and a Seek drops the bytes read ahead. Nor can Close: it wakes the
 // waiting greenlet at once, but close(2) of a blocking descriptor waits until the worker's call
 // returns (os.File's rule), which for a pipe or tty forced into NewThread may be never.
 //

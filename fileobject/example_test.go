@@ -3,7 +3,9 @@ package fileobject_test
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/geventgo/geventgo/fileobject"
 	"github.com/geventgo/geventgo/scheduler"
@@ -71,4 +73,55 @@ func ExampleNew() {
 	// Output:
 	// from a goroutine
 	// threaded: false
+}
+
+// A regular file goes to the thread pool and can seek: io.SeekCurrent counts from what Read
+// returned, so Seek(0, io.SeekCurrent) is gevent's tell.
+func ExampleFile_Seek() {
+	dir, err := os.MkdirTemp("", "fileobject")
+	if err != nil {
+		fmt.Println("error:", err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "data")
+	if err := os.WriteFile(path, []byte("hello, seekable world"), 0o600); err != nil {
+		fmt.Println("error:", err)
+		return
+	}
+	err = scheduler.Main(func() error {
+		of, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		f, err := fileobject.New(of)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if _, err := f.Seek(7, io.SeekStart); err != nil {
+			return err
+		}
+		word := make([]byte, 8)
+		if _, err := io.ReadFull(f, word); err != nil {
+			return err
+		}
+		pos, err := f.Seek(0, io.SeekCurrent)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("%q, now at %d\n", word, pos)
+		if _, err := f.Seek(-5, io.SeekEnd); err != nil {
+			return err
+		}
+		rest, err := io.ReadAll(f)
+		fmt.Printf("last 5: %q\n", rest)
+		return err
+	})
+	if err != nil {
+		fmt.Println("error:", err)
+	}
+	// Output:
+	// "seekable", now at 15
+	// last 5: "world"
 }

@@ -23,8 +23,8 @@ const (
 	modeThread                 // blocking calls on threadpool workers (gevent's FileObjectThread)
 )
 
-// File is a cooperative io.Reader, io.Writer and io.Closer over an *os.File: a Read or Write
-// that would block parks only the calling greenlet. See the package doc for the two modes and
+// File is a cooperative io.Reader, io.Writer, io.Seeker and io.Closer over an *os.File: a Read
+// or Write that would block parks only the calling greenlet. See the package doc for the two modes and
 // the contracts.
 type File struct {
 	b       scheduler.Binding
@@ -41,6 +41,10 @@ type File struct {
 	done      chan struct{} // closed once close(2) ran
 
 	r, w side // hub-owned: only greenlets of the bound hub touch them
+	// c is the side of Seek, Truncate and Stat in thread mode (hub-owned), and ctlCall the
+	// name of its call ("seek", "truncate", "stat").
+	c       side
+	ctlCall string
 }
 
 // New takes f over as a cooperative File and returns it. A pollable descriptor (pipe, FIFO,
@@ -118,6 +122,7 @@ func adopt(op string, f *os.File, thread, restore bool) (*File, error) {
 	}
 	file.r.init(file, sysRead, "read "+file.name)
 	file.w.init(file, sysWrite, "write "+file.name)
+	file.c.init(file, nil, "seek/truncate/stat "+file.name)
 	return file, nil
 }
 
@@ -369,10 +374,12 @@ func (f *File) awaitTeardown(h *scheduler.Hub) error {
 func (f *File) teardown(h *scheduler.Hub) {
 	f.r.free(h)
 	f.w.free(h)
+	f.c.free(h)
 	f.finish()
 	wake := func() {
 		f.r.fire(revClosed)
 		f.w.fire(revClosed)
+		f.c.fire(revClosed)
 	}
 	if h.InHub() {
 		wake()

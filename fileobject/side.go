@@ -3,6 +3,7 @@ package fileobject
 import (
 	"context"
 	"io"
+	"os"
 	"syscall"
 	"time"
 
@@ -60,6 +61,8 @@ type side struct {
 type result struct {
 	data []byte // a read's bytes
 	n    int    // a write's count
+	off  int64  // a seek's new offset
+	info os.FileInfo
 	err  error
 }
 

@@ -3,7 +3,6 @@ package fileobject
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"sync/atomic"
@@ -19,6 +18,9 @@ import (
 
 // threadRead is Read in thread mode.
 func (s *side) threadRead(ctx context.Context, h *scheduler.Hub, p []byte) (int, error) {
+	if err := s.f.settleCtl(ctx, h); err != nil {
+		return 0, err
+	}
 	if len(s.left) > 0 || s.leftErr != nil {
 		return s.takeLeft(p)
 	}
@@ -74,15 +76,11 @@ func (s *side) takeLeft(p []byte) (int, error) {
 
 // threadWrite is Write in thread mode.
 func (s *side) threadWrite(ctx context.Context, h *scheduler.Hub, p []byte) (int, error) {
-	s.adopt(h)
-	if s.pend != nil {
-		res, err := s.collect(ctx, h)
-		if err != nil {
-			return 0, err
-		}
-		if res.err != nil {
-			return 0, fmt.Errorf("an earlier write whose wait ended early: %w", threadErr("write", res.err))
-		}
+	if err := s.f.settleCtl(ctx, h); err != nil {
+		return 0, err
+	}
+	if err := s.settleWrite(ctx, h); err != nil {
+		return 0, err
 	}
 	if s.expired() {
 		return 0, ErrTimeout

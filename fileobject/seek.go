@@ -1,0 +1,205 @@
+package fileobject
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"syscall"
+
+	"github.com/geventgo/geventgo/scheduler"
+)
+
+// Seek, Truncate and Stat. In poll mode (a pipe, a tty) they are *os.File's, run on the hub: the
+// kernel answers at once (a pipe refuses lseek with ESPIPE and ftruncate with EINVAL). In thread
+// mode they run on a worker, as reads and writes do, as the pending call of the File's third
+// side (f.c), and a call of another side never runs beside them: each first waits for the calls
+// still on a worker (quiesce), and a Read or Write first waits for a pending one of theirs
+// (settleCtl). A greenlet already waiting on a side they must wait for makes them fail with
+// scheduler.ErrConcurrentUse, as a second reader does.
+
+// Seek sets the offset of the next Read or Write to offset, interpreted by whence (io.Seeker:
+// io.SeekStart, io.SeekCurrent, io.SeekEnd), and returns the new offset from the start. In
+// thread mode it first waits for the reads and writes still on a worker; io.SeekCurrent counts
+// from what Read has handed out, bytes read ahead and not handed out yet are dropped. A pipe or
+// tty fails with syscall.ESPIPE, as *os.File's. Hub-affine, as Read.
+func (f *File) Seek(offset int64, whence int) (int64, error) {
+	const op = "File.Seek"
+	h, err := f.checkWait(op, context.Background())
+	if err != nil {
+		return 0, err
+	}
+	if f.mode != modeThread {
+		off, err := f.f.Seek(offset, whence)
+		return off, f.opErr(op, sysErr("seek", err))
+	}
+	off, err := f.threadSeek(h, offset, whence)
+	return off, f.opErr(op, err)
+}
+
+// Truncate changes the size of the file to size (*os.File's Truncate); the offset stays. In
+// thread mode it first waits for the writes still on a worker. A pipe or tty fails with
+// syscall.EINVAL. Hub-affine, as Read.
+func (f *File) Truncate(size int64) error {
+	const op = "File.Truncate"
+	h, err := f.checkWait(op, context.Background())
+	if err != nil {
+		return err
+	}
+	if f.mode != modeThread {
+		return f.opErr(op, sysErr("truncate", f.f.Truncate(size)))
+	}
+	if err := f.quiesce(context.Background(), h, false); err != nil {
+		return f.opErr(op, err)
+	}
+	file := f.f
+	_, err = f.runCtl(h, "truncate", func() result { return result{err: file.Truncate(size)} })
+	return f.opErr(op, err)
+}
+
+// Stat returns the os.FileInfo of the file (*os.File's Stat). In thread mode it first waits for
+// the writes still on a worker, so the size counts them. Hub-affine, as Read.
+func (f *File) Stat() (os.FileInfo, error) {
+	const op = "File.Stat"
+	h, err := f.checkWait(op, context.Background())
+	if err != nil {
+		return nil, err
+	}
+	if f.mode != modeThread {
+		fi, err := f.f.Stat()
+		if err != nil {
+			return nil, f.opErr(op, sysErr("stat", err))
+		}
+		return fi, nil
+	}
+	if err := f.quiesce(context.Background(), h, false); err != nil {
+		return nil, f.opErr(op, err)
+	}
+	file := f.f
+	res, err := f.runCtl(h, "stat", func() result {
+		fi, err := file.Stat()
+		return result{info: fi, err: err}
+	})
+	if err != nil {
+		return nil, f.opErr(op, err)
+	}
+	return res.info, nil
+}
+
+// threadSeek is Seek in thread mode. The bytes read ahead (f.r.left, and a pending read's once
+// quiesce has collected it) are past the offset the caller sees: io.SeekCurrent counts back
+// from the kernel's offset by their number. They are dropped once the lseek succeeded (endCtl),
+// not before: a failed lseek moved nothing, and the next Read still hands them out.
+func (f *File) threadSeek(h *scheduler.Hub, offset int64, whence int) (int64, error) {
+	if err := f.quiesce(context.Background(), h, true); err != nil {
+		return 0, err
+	}
+	if whence == io.SeekCurrent {
+		ahead := int64(len(f.r.left))
+		if offset < math.MinInt64+ahead {
+			return 0, os.NewSyscallError("seek", syscall.EINVAL)
+		}
+		offset -= ahead
+	}
+	file := f.f
+	res, err := f.runCtl(h, "seek", func() result {
+		off, err := file.Seek(offset, whence)
+		return result{off: off, err: err}
+	})
+	return res.off, err
+}
+
+// quiesce waits until no call of the File is pending on a worker: a Seek, Truncate or Stat whose
+// wait ended early, a write (whose failure it reports, as the next Write would), and with read a
+// read, whose bytes join those read ahead. It loops: a wait lets other greenlets start calls.
+func (f *File) quiesce(ctx context.Context, h *scheduler.Hub, read bool) error {
+	for {
+		var err error
+		switch {
+		case f.c.pend != nil:
+			err = f.settleCtl(ctx, h)
+		case read && f.r.pend != nil:
+			err = f.r.settleRead(ctx, h)
+		case f.w.pend != nil:
+			err = f.w.settleWrite(ctx, h)
+		default:
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// runCtl runs call, the system call named name, on a worker as the pending call of f.c and
+// waits for it. If the wait ends early the call stays pending, for the next call to collect.
+func (f *File) runCtl(h *scheduler.Hub, name string, call func() result) (result, error) {
+	f.c.spawn(h, call)
+	f.ctlCall = name
+	res, err := f.c.collect(context.Background(), h)
+	if err != nil {
+		return result{}, err
+	}
+	return res, f.endCtl(name, res)
+}
+
+// endCtl applies the result of the control call name once collected: a successful seek drops
+// the bytes read ahead.
+func (f *File) endCtl(name string, res result) error {
+	if res.err != nil {
+		return threadErr(name, res.err)
+	}
+	if name == "seek" {
+		f.r.left, f.r.leftErr = nil, nil
+	}
+	return nil
+}
+
+// settleCtl waits for a Seek, Truncate or Stat whose wait ended early and still runs on a
+// worker (thread mode), and fails if it failed, as a Write does for an earlier write.
+func (f *File) settleCtl(ctx context.Context, h *scheduler.Hub) error {
+	f.c.adopt(h)
+	if f.c.pend == nil {
+		return nil
+	}
+	res, err := f.c.collect(ctx, h)
+	if err != nil {
+		return err
+	}
+	if err := f.endCtl(f.ctlCall, res); err != nil {
+		return fmt.Errorf("an earlier %s whose wait ended early: %w", f.ctlCall, err)
+	}
+	return nil
+}
+
+// settleRead waits for the read pending on the side's worker and keeps what it returned for
+// the next Read.
+func (s *side) settleRead(ctx context.Context, h *scheduler.Hub) error {
+	s.adopt(h)
+	if s.pend == nil {
+		return nil
+	}
+	res, err := s.collect(ctx, h)
+	if err != nil {
+		return err
+	}
+	s.left, s.leftErr = res.data, res.err
+	return nil
+}
+
+// settleWrite waits for the write pending on the side's worker and fails if it failed.
+func (s *side) settleWrite(ctx context.Context, h *scheduler.Hub) error {
+	s.adopt(h)
+	if s.pend == nil {
+		return nil
+	}
+	res, err := s.collect(ctx, h)
+	if err != nil {
+		return err
+	}
+	if res.err != nil {
+		return fmt.Errorf("an earlier write whose wait ended early: %w", threadErr("write", res.err))
+	}
+	return nil
+}

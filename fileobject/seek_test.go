@@ -1,0 +1,379 @@
+package fileobject_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/geventgo/geventgo/fileobject"
+	"github.com/geventgo/geventgo/scheduler"
+	"github.com/geventgo/geventgo/threadpool"
+)
+
+const seekData = "0123456789abcdef"
+
+// seekFile writes seekData to a new regular file and returns it opened read-write with New
+// (thread mode, as epoll refuses a regular file).
+func seekFile(t *testing.T) *fileobject.File {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "data")
+	require.NoError(t, os.WriteFile(path, []byte(seekData), 0o600))
+	of, err := os.OpenFile(path, os.O_RDWR, 0)
+	require.NoError(t, err)
+	f, err := fileobject.New(of)
+	require.NoError(t, err)
+	require.True(t, f.Threaded())
+	return f
+}
+
+// tell is gevent's tell: the offset the next Read starts at.
+func tell(t *testing.T, f *fileobject.File) int64 {
+	t.Helper()
+	off, err := f.Seek(0, io.SeekCurrent)
+	require.NoError(t, err)
+	return off
+}
+
+// readN reads exactly n bytes from f.
+func readN(t *testing.T, f *fileobject.File, n int) string {
+	t.Helper()
+	b := make([]byte, n)
+	_, err := io.ReadFull(f, b)
+	require.NoError(t, err)
+	return string(b)
+}
+
+// Seek and tell round trips on a regular file: from the start, from the current offset (which
+// counts what Read returned), and writes land where Seek put the offset.
+func TestSeekTellRoundTrip(t *testing.T) {
+	f := seekFile(t)
+	run(t, func() error {
+		defer f.Close()
+		assert.Equal(t, int64(0), tell(t, f))
+		off, err := f.Seek(4, io.SeekStart)
+		require.NoError(t, err)
+		assert.Equal(t, int64(4), off)
+		assert.Equal(t, int64(4), tell(t, f))
+		assert.Equal(t, "456", readN(t, f, 3))
+		assert.Equal(t, int64(7), tell(t, f))
+		off, err = f.Seek(-2, io.SeekCurrent)
+		require.NoError(t, err)
+		assert.Equal(t, int64(5), off)
+		assert.Equal(t, "56", readN(t, f, 2))
+
+		_, err = f.Seek(0, io.SeekStart)
+		require.NoError(t, err)
+		_, err = f.Write([]byte("XY"))
+		require.NoError(t, err)
+		assert.Equal(t, int64(2), tell(t, f))
+		_, err = f.Seek(0, io.SeekStart)
+		require.NoError(t, err)
+		got, err := io.ReadAll(f)
+		require.NoError(t, err)
+		assert.Equal(t, "XY"+seekData[2:], string(got))
+		return nil
+	})
+}
+
+// io.SeekEnd counts from the end of the file; a Read there returns io.EOF, and a Seek before
+// the start fails with EINVAL, naming the call, and moves nothing.
+func TestSeekEnd(t *testing.T) {
+	f := seekFile(t)
+	run(t, func() error {
+		defer f.Close()
+		off, err := f.Seek(0, io.SeekEnd)
+		require.NoError(t, err)
+		assert.Equal(t, int64(len(seekData)), off)
+		n, err := f.Read(make([]byte, 4))
+		assert.Equal(t, 0, n)
+		assert.Equal(t, io.EOF, err)
+		off, err = f.Seek(-3, io.SeekEnd)
+		require.NoError(t, err)
+		assert.Equal(t, int64(len(seekData)-3), off)
+		assert.Equal(t, "def", readN(t, f, 3))
+
+		_, err = f.Seek(-100, io.SeekEnd)
+		require.ErrorIs(t, err, syscall.EINVAL)
+		assert.ErrorContains(t, err, "File.Seek")
+		assert.Equal(t, int64(len(seekData)), tell(t, f))
+		return nil
+	})
+}
+
+// abandonRead makes a thread-mode Read of n bytes whose wait ended early (its greenlet was
+// killed while the read was queued behind the pool's only worker, so the kill surely came
+// first) and lets the read run: it is then f's pending read, its bytes not handed out yet. The
+// hub must have a pool of one worker.
+func abandonRead(t *testing.T, f *fileobject.File, n int) {
+	t.Helper()
+	abandon(t, func() error { _, err := f.Read(make([]byte, n)); return err })
+}
+
+// abandon runs call, a call of a thread-mode File, in a greenlet killed while the call is
+// queued behind the pool's only worker (busy meanwhile), then lets the call run on the worker.
+// The hub must have a pool of one worker.
+func abandon(t *testing.T, call func() error) {
+	t.Helper()
+	release, started := make(chan struct{}), make(chan struct{})
+	threadpool.Spawn(threadpool.Default(), func() (int, error) { close(started); <-release; return 0, nil })
+	_, err := scheduler.RunBlocking(bg, func() (struct{}, error) { <-started; return struct{}{}, nil })
+	require.NoError(t, err)
+	var cerr error
+	g := scheduler.Go(func() error { cerr = call(); return nil })
+	waitParked(t, g)
+	require.Equal(t, 2, threadpool.Default().Len(), "the call is queued behind the busy worker")
+	require.NoError(t, g.Kill(bg, nil))
+	assert.ErrorIs(t, cerr, scheduler.ErrGreenletExit)
+	close(release)
+}
+
+// io.SeekCurrent counts from what Read handed out, not from the kernel's offset: the bytes a
+// read whose wait ended early took from the file and the bytes of a read that did not fit in
+// the caller's buffer are read ahead. A Seek drops them; a Seek that fails keeps them.
+func TestSeekCurrentAfterPartialRead(t *testing.T) {
+	f := seekFile(t)
+	require.NoError(t, scheduler.Config{ThreadpoolSize: 1}.Main(func() error {
+		defer f.Close()
+		// A pending read of 16 bytes: none was handed out.
+		abandonRead(t, f, 16)
+		assert.Equal(t, int64(0), tell(t, f))
+		assert.Equal(t, "0123", readN(t, f, 4))
+
+		// Again from 4; now 4 of its 16 bytes go out, 12 stay read ahead.
+		abandonRead(t, f, 16)
+		assert.Equal(t, "4567", readN(t, f, 4))
+		assert.Equal(t, int64(8), tell(t, f), "the kernel's offset is 16")
+		assert.Equal(t, "89", readN(t, f, 2))
+
+		abandonRead(t, f, 16)
+		assert.Equal(t, "ab", readN(t, f, 2))
+		_, err := f.Seek(-100, io.SeekCurrent)
+		require.ErrorIs(t, err, syscall.EINVAL)
+		assert.Equal(t, "cd", readN(t, f, 2), "a failed Seek dropped the bytes read ahead")
+		off, err := f.Seek(-3, io.SeekCurrent)
+		require.NoError(t, err)
+		assert.Equal(t, int64(11), off)
+		assert.Equal(t, "bcdef", readN(t, f, 5))
+		return nil
+	}))
+}
+
+// A Seek waits for a write still on a worker after its wait ended early: the write lands first,
+// and its failure is the Seek's, which moves nothing.
+func TestSeekAfterAbandonedWrite(t *testing.T) {
+	f := seekFile(t)
+	path := filepath.Join(t.TempDir(), "ro")
+	require.NoError(t, os.WriteFile(path, []byte(seekData), 0o600))
+	of, err := os.Open(path)
+	require.NoError(t, err)
+	ro, err := fileobject.New(of)
+	require.NoError(t, err)
+	require.NoError(t, scheduler.Config{ThreadpoolSize: 1}.Main(func() error {
+		defer f.Close()
+		defer ro.Close()
+		_, err := f.Seek(0, io.SeekEnd)
+		require.NoError(t, err)
+		abandon(t, func() error { _, err := f.Write([]byte("tail")); return err })
+		off, err := f.Seek(0, io.SeekEnd)
+		require.NoError(t, err)
+		assert.Equal(t, int64(len(seekData)+4), off)
+
+		// A write to a read-only file fails with EBADF: the Seek reports it.
+		abandon(t, func() error { _, err := ro.Write([]byte("no")); return err })
+		_, err = ro.Seek(4, io.SeekStart)
+		require.ErrorIs(t, err, syscall.EBADF)
+		assert.ErrorContains(t, err, "an earlier write whose wait ended early")
+		assert.Equal(t, int64(0), tell(t, ro))
+		return nil
+	}))
+}
+
+// A Seek, Truncate or Stat whose wait ended early goes on on its worker: the next Read waits
+// for it (a seek drops the bytes read ahead), and the next call fails if it failed.
+func TestAbandonedSeekSettledByNextCall(t *testing.T) {
+	f := seekFile(t)
+	require.NoError(t, scheduler.Config{ThreadpoolSize: 1}.Main(func() error {
+		defer f.Close()
+		abandonRead(t, f, 16)
+		assert.Equal(t, "01", readN(t, f, 2))
+		abandon(t, func() error { _, err := f.Seek(10, io.SeekStart); return err })
+		assert.Equal(t, "ab", readN(t, f, 2), "the Read did not wait for the Seek")
+
+		abandon(t, func() error { _, err := f.Seek(-1, io.SeekStart); return err })
+		_, err := f.Read(make([]byte, 2))
+		require.ErrorIs(t, err, syscall.EINVAL)
+		assert.ErrorContains(t, err, "an earlier seek whose wait ended early")
+		assert.Equal(t, "cd", readN(t, f, 2))
+
+		abandon(t, func() error { return f.Truncate(-1) })
+		_, err = f.Write([]byte("!"))
+		require.ErrorIs(t, err, syscall.EINVAL)
+		assert.ErrorContains(t, err, "an earlier truncate whose wait ended early")
+		abandon(t, func() error { return f.Truncate(5) })
+		fi, err := f.Stat()
+		require.NoError(t, err)
+		assert.Equal(t, int64(5), fi.Size())
+		return nil
+	}))
+}
+
+// A pipe or tty cannot seek: Seek fails as *os.File's does, with ESPIPE, naming the call, in
+// both modes; Truncate fails with EINVAL; Stat works.
+func TestSeekPipeRefused(t *testing.T) {
+	r, w, err := fileobject.Pipe()
+	require.NoError(t, err)
+	pr, pw := blockingPipe(t)
+	defer pw.Close()
+	tr, err := fileobject.NewThread(pr)
+	require.NoError(t, err)
+	run(t, func() error {
+		defer r.Close()
+		defer w.Close()
+		defer tr.Close()
+		for _, f := range []*fileobject.File{r, w, tr} {
+			_, err := f.Seek(0, io.SeekCurrent)
+			require.ErrorIs(t, err, syscall.ESPIPE, f.Name())
+			assert.ErrorContains(t, err, "File.Seek")
+			assert.ErrorIs(t, f.Truncate(0), syscall.EINVAL, f.Name())
+			fi, err := f.Stat()
+			require.NoError(t, err)
+			assert.Equal(t, os.ModeNamedPipe, fi.Mode().Type(), f.Name())
+		}
+		return nil
+	})
+}
+
+// Truncate changes the size Stat reports and leaves the offset; a Read sees the new end.
+func TestTruncateThenStat(t *testing.T) {
+	f := seekFile(t)
+	run(t, func() error {
+		defer f.Close()
+		_, err := f.Seek(0, io.SeekEnd)
+		require.NoError(t, err)
+		require.NoError(t, f.Truncate(10))
+		fi, err := f.Stat()
+		require.NoError(t, err)
+		assert.Equal(t, int64(10), fi.Size())
+		assert.Equal(t, "data", fi.Name())
+		assert.Equal(t, int64(len(seekData)), tell(t, f), "Truncate moved the offset")
+		_, err = f.Seek(0, io.SeekStart)
+		require.NoError(t, err)
+		got, err := io.ReadAll(f)
+		require.NoError(t, err)
+		assert.Equal(t, seekData[:10], string(got))
+
+		require.NoError(t, f.Truncate(20))
+		fi, err = f.Stat()
+		require.NoError(t, err)
+		assert.Equal(t, int64(20), fi.Size())
+		assert.ErrorIs(t, f.Truncate(-1), syscall.EINVAL)
+		return nil
+	})
+}
+
+// Seek, Truncate and Stat from a goroutine that is not a greenlet of the File's hub fail with
+// ErrNotGreenlet and do nothing; after Close they fail with ErrClosed, as Read does.
+func TestSeekForeignGoroutineAndClosed(t *testing.T) {
+	f := seekFile(t)
+	run(t, func() error {
+		_, err := f.Seek(4, io.SeekStart)
+		require.NoError(t, err)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_, err := f.Seek(0, io.SeekStart)
+			assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
+			assert.ErrorContains(t, err, "File.Seek")
+			assert.ErrorIs(t, f.Truncate(0), scheduler.ErrNotGreenlet)
+			_, err = f.Stat()
+			assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
+		}()
+		_, err = scheduler.RunBlocking(bg, func() (struct{}, error) { <-done; return struct{}{}, nil })
+		require.NoError(t, err)
+		assert.Equal(t, int64(4), tell(t, f))
+		fi, err := f.Stat()
+		require.NoError(t, err)
+		assert.Equal(t, int64(len(seekData)), fi.Size())
+
+		require.NoError(t, f.Close())
+		_, rerr := f.Read(make([]byte, 1))
+		_, err = f.Seek(0, io.SeekStart)
+		assert.ErrorIs(t, err, os.ErrClosed)
+		assert.ErrorIs(t, rerr, os.ErrClosed)
+		assert.ErrorIs(t, f.Truncate(0), os.ErrClosed)
+		_, err = f.Stat()
+		assert.ErrorIs(t, err, os.ErrClosed)
+		return nil
+	})
+}
+
+// Seek while another greenlet waits in a thread-mode Read would run beside that read: it fails
+// with ErrConcurrentUse instead, and the read goes on.
+func TestSeekDuringThreadReadIsConcurrentUse(t *testing.T) {
+	pr, pw := blockingPipe(t)
+	defer pw.Close()
+	f, err := fileobject.NewThread(pr)
+	require.NoError(t, err)
+	run(t, func() error {
+		defer f.Close()
+		g := spawnIO(func() (int, error) { return f.Read(make([]byte, 8)) })
+		waitParked(t, g)
+		_, err := f.Seek(0, io.SeekCurrent)
+		assert.ErrorIs(t, err, scheduler.ErrConcurrentUse)
+		_, err = pw.Write([]byte("hi"))
+		require.NoError(t, err)
+		n, err := result(t, g)
+		require.NoError(t, err)
+		assert.Equal(t, 2, n)
+		return nil
+	})
+}
+
+// http.ServeContent takes a File as its io.ReadSeeker and serves a Range request from it; it
+// blocks only in the File's Read and Seek, which park the greenlet.
+func TestServeContentRange(t *testing.T) {
+	f := seekFile(t)
+	run(t, func() error {
+		defer f.Close()
+		req := httptest.NewRequest(http.MethodGet, "/data.txt", nil)
+		req.Header.Set("Range", "bytes=4-9")
+		rec := httptest.NewRecorder()
+		http.ServeContent(rec, req, "data.txt", time.Unix(1e9, 0), f)
+		assert.Equal(t, http.StatusPartialContent, rec.Code)
+		assert.Equal(t, "bytes 4-9/16", rec.Header().Get("Content-Range"))
+		assert.Equal(t, seekData[4:10], rec.Body.String())
+
+		rec = httptest.NewRecorder()
+		http.ServeContent(rec, httptest.NewRequest(http.MethodGet, "/data.txt", nil), "data.txt", time.Time{}, f)
+		assert.Equal(t, http.StatusOK, rec.Code)
+		assert.Equal(t, seekData, rec.Body.String())
+		return nil
+	})
+}
+
+// Close wakes a greenlet waiting in a thread-mode Seek with ErrClosed, as it wakes a reader.
+func TestCloseUnderSeek(t *testing.T) {
+	f := seekFile(t)
+	require.NoError(t, scheduler.Config{ThreadpoolSize: 1}.Main(func() error {
+		release, started := make(chan struct{}), make(chan struct{})
+		defer close(release)
+		threadpool.Spawn(threadpool.Default(), func() (int, error) { close(started); <-release; return 0, nil })
+		_, err := scheduler.RunBlocking(bg, func() (struct{}, error) { <-started; return struct{}{}, nil })
+		require.NoError(t, err)
+		g := spawnIO(func() (int, error) { off, err := f.Seek(4, io.SeekStart); return int(off), err })
+		waitParked(t, g)
+		require.NoError(t, f.Close())
+		_, err = result(t, g)
+		assert.ErrorIs(t, err, os.ErrClosed)
+		assert.ErrorContains(t, err, "File.Seek")
+		return nil
+	}))
+}
