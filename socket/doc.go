@@ -29,6 +29,14 @@
 // *net.OpError) and the close completes without it. A hub callback of another hub, and a
 // greenlet's defer that its hub's Destroy runs, block their thread for the wait.
 //
+// # Ancillary data
+//
+// Conn and PacketConn have package net's UnixConn.ReadMsgUnix and WriteMsgUnix (gevent's
+// recvmsg and sendmsg, send_fds and recv_fds with syscall.UnixRights and ParseUnixRights) on
+// Unix sockets, with Read's and Write's rules above (one waiter per direction, deadlines, Close,
+// shared sockets); received descriptors are close-on-exec. On a TCP or UDP socket they fail
+// with an error matching syscall.EOPNOTSUPP.
+//
 // # Closing under a waiter
 //
 // Close frees the socket's io watchers before the fd is closed (libev must never poll a closed
@@ -73,8 +81,11 @@
 // whoever makes it; on a datagram socket an abandoned Read, ReadFrom or ReadDatagram receives
 // the next datagram whole and keeps it with its sender for the next Read, ReadFrom or
 // ReadDatagram, which returns it as it would a datagram just received (cut to a Read's or
-// ReadFrom's buffer); and what an abandoned Write sends is unknown, as after a net.Conn write
-// that failed: the stream should then be closed, or its state re-established by the protocol.
+// ReadFrom's buffer); an abandoned ReadMsgUnix keeps its ancillary data with its bytes (the
+// next ReadMsgUnix returns it; any other read, or Close, closes its descriptors, as the kernel
+// does for a read with no room for them); and what an abandoned Write sends is unknown, as
+// after a net.Conn write that failed: the stream should then be closed, or its state
+// re-established by the protocol.
 //
 // The hub keeps running while a shared socket is open (no LoopExit: goroutines may still call
 // it). Close runs its teardown on the hub (the hub's libev must stop watching the fd before it

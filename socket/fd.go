@@ -384,6 +384,7 @@ func (fd *netFD) Close() error {
 	}
 	if fd.sh.Load() != nil {
 		fd.wakeShared()
+		fd.dropKept()
 		unregister(fd)
 	}
 	if fd.hub.OnHub() {
@@ -432,5 +433,6 @@ func (fd *netFD) awaitTeardown(posted bool) {
 func (fd *netFD) abandon() {
 	fd.ref.markClosing()
 	fd.wakeShared()
+	fd.dropKept()
 	fd.ref.dropBase()
 }

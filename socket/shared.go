@@ -18,12 +18,13 @@ import (
 // Accept on a shared Listener made it. Its calls follow package net's rules (internal/poll):
 //
 //   - Who calls what: any goroutine calls any method. A call that may block (Read, Write,
-//     ReadFrom, WriteTo, Accept) runs on the calling goroutine; from a greenlet (of any hub) it
-//     runs through scheduler.RunBlocking so that the greenlet's hub keeps running; from a hub
-//     callback it is refused with ErrNotGreenlet, as any blocking call there.
-//   - Serialisation: concurrent reads (Read, ReadFrom, Accept) queue on the read lock, concurrent
-//     writes on the write lock; a read and a write run at the same time. A queued call gives up
-//     when the socket closes.
+//     ReadFrom, WriteTo, ReadMsgUnix, WriteMsgUnix, Accept) runs on the calling goroutine; from
+//     a greenlet (of any hub) it runs through scheduler.RunBlocking so that the greenlet's hub
+//     keeps running; from a hub callback it is refused with ErrNotGreenlet, as any blocking
+//     call there.
+//   - Serialisation: concurrent reads (Read, ReadFrom, ReadMsgUnix, Accept) queue on the read
+//     lock, concurrent writes on the write lock; a read and a write run at the same time. A
+//     queued call gives up when the socket closes.
 //   - Waiting: sharing registers the fd with Go's network poller as well (an *os.File made by
 //     os.NewFile on it, which libev's epoll does not mind: each poller has its own registration).
 //     The system call is made directly by the calling goroutine (the fd is non-blocking), inside
@@ -59,7 +60,8 @@ type shared struct {
 	err     [2]error
 	pfd     [2][1]PollFD
 	polled  [2]bool
-	kept    keptRead // what a read abandoned by its greenlet got, for the next read
+	kept    keptRead    // what a read abandoned by its greenlet got, for the next read
+	keptFDs atomic.Bool // kept held descriptors once (keepMsg): a Close must close them
 	closing <-chan struct{}
 }
 
@@ -381,13 +383,16 @@ func (fd *netFD) rwLocked(sh *shared, dir int, b []byte) (int, error) {
 
 // keptRead is what a read abandoned by its greenlet got (readFor): bytes, or the end of the
 // stream (no bytes, no error), or an error; on a datagram socket, one whole datagram and its
-// sender (or an error). The next read or receive of the socket (Read, ReadFrom, ReadDatagram)
-// returns it first. Under the read lock.
+// sender (or an error), and the ancillary data of an abandoned ReadMsgUnix. The next read or
+// receive of the socket (Read, ReadFrom, ReadDatagram, ReadMsgUnix) returns it first. Under the
+// read lock.
 type keptRead struct {
-	data []byte
-	from net.Addr // a datagram's sender
-	err  error
-	set  bool
+	data  []byte
+	oob   []byte   // ancillary data an abandoned ReadMsgUnix received (keepMsg)
+	flags int      // that recvmsg's flags
+	from  net.Addr // a datagram's sender
+	err   error
+	set   bool
 }
 
 // keep stores what an abandoned read got. A deadline that passed, or a Close, is not kept: the
@@ -396,7 +401,7 @@ type keptRead struct {
 // front of the rest.
 func (k *keptRead) keep(data []byte, from net.Addr, err error) {
 	if k.set {
-		*k = keptRead{data: append(data[:len(data):len(data)], k.data...), from: k.from, err: k.err, set: true}
+		k.data = append(data[:len(data):len(data)], k.data...)
 		return
 	}
 	if len(data) == 0 && (errors.Is(err, ErrTimeout) || errors.Is(err, ErrClosed)) {
@@ -407,7 +412,11 @@ func (k *keptRead) keep(data []byte, from net.Addr, err error) {
 
 // take returns what was kept as a read into b would: on a stream what b cannot hold stays kept;
 // a datagram longer than b is truncated, as a read of it would be, and the rest of it dropped.
+// Kept ancillary data is dropped, its descriptors closed, as the kernel does for a read with
+// no room for them.
 func (k *keptRead) take(b []byte, stream bool) (int, net.Addr, error) {
+	closeRights(k.oob)
+	k.oob, k.flags = nil, 0
 	if len(k.data) == 0 {
 		from, err := k.from, k.err
 		*k = keptRead{}
@@ -422,8 +431,10 @@ func (k *keptRead) take(b []byte, stream bool) (int, net.Addr, error) {
 	return n, from, nil
 }
 
-// takeAll returns a kept datagram whole (the caller owns it), its sender and error.
+// takeAll returns a kept datagram whole (the caller owns it), its sender and error; its
+// ancillary data is dropped as by take.
 func (k *keptRead) takeAll() ([]byte, net.Addr, error) {
+	closeRights(k.oob)
 	data, from, err := k.data, k.from, k.err
 	*k = keptRead{}
 	return data, from, err

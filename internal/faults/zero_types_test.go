@@ -392,6 +392,8 @@ var zeroTypes = map[string]ztype{
 		sockMethods(),
 		names("CloseRead CloseWrite", sockCall(usable)),
 		names("Read Write", sockCall(gives(0))),
+		// Empty buffers on a socketpair: no wait, nothing sent.
+		names("ReadMsgUnix WriteMsgUnix", sockCall(usable)),
 		map[string]zcase{
 			// A nil reader: refused before the socket is looked at.
 			"ReadFrom": everywhere(fails(nilArg)),
@@ -407,7 +409,7 @@ var zeroTypes = map[string]ztype{
 	)},
 	"socket.PacketConn": {typ: reflect.TypeFor[socket.PacketConn](), methods: merge(
 		sockMethods(),
-		names("Read ReadFrom ReadDatagram Write WriteTo", sockCall(usable)),
+		names("Read ReadFrom ReadDatagram ReadMsgUnix Write WriteMsgUnix WriteTo", sockCall(usable)),
 	)},
 	"socket.Dialer": {typ: reflect.TypeFor[socket.Dialer](), methods: map[string]zcase{
 		"Dial":        affine(fails(as[net.UnknownNetworkError]())),
