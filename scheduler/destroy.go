@@ -7,22 +7,23 @@ import (
 )
 
 // Destroy kills every greenlet of the hub so that their defers run (pending
-// ones never start; suspended ones get ErrGreenletExit at their wait and
-// every later blocking call returns ErrHubDestroyed), stops the blocking
-// detector, frees the loop and closes the goroutine's main greenlet; the
-// goroutine may then create a new hub. It must be called from
-// the main greenlet of the owning goroutine; Destroy of a destroyed hub is a
-// no-op. A nil or zero Hub is no hub: ErrNotGreenlet.
+// ones never start, though their links run; suspended ones get
+// ErrGreenletExit at their wait and every later blocking call returns
+// ErrHubDestroyed), stops the blocking detector, frees the loop and closes
+// the goroutine's main greenlet; the goroutine may then create a new hub. It
+// must be called from the main greenlet of the owning goroutine; Destroy of
+// a destroyed hub is a no-op. A nil or zero Hub is no hub: ErrNotGreenlet.
 //
 // Callbacks (RunCallback, Post) still queued when Destroy starts never run,
 // nor do watcher callbacks whose events are pending then (the rest of the
 // loop iteration that woke main, dropped with cev's Loop.ClearPending), and
 // the hub starts no loop iteration and no poll. What the killed greenlets
 // leave behind is teardown and runs on the hub before Destroy returns: their
-// links and the callbacks their defers queued, with Destroyed already true
-// (a switch into a killed greenlet does nothing, a blocking call returns
-// ErrHubDestroyed). A callback or watcher callback the hub was running when
-// main called Destroy (one that woke main) finishes.
+// links (those of greenlets that never ran too, even when the hub greenlet
+// itself never ran) and the callbacks their defers queued, with Destroyed
+// already true (a switch into a killed greenlet does nothing, a blocking
+// call returns ErrHubDestroyed). A callback or watcher callback the hub was
+// running when main called Destroy (one that woke main) finishes.
 func (h *Hub) Destroy() error {
 	if h == nil || h.loop == nil {
 		return opErr("Hub.Destroy", ErrNotGreenlet)
@@ -33,15 +34,6 @@ func (h *Hub) Destroy() error {
 	c := currentCtx()
 	if c != h.mainC {
 		return opErr("Hub.Destroy", ErrNotGreenlet)
-	}
-	// Greenlets that never ran die now, with their links and defers unrun
-	// (their bodies never started).
-	for t := h.live.head; t != nil; {
-		next := t.next
-		if t.state == stPending {
-			t.killBeforeStart(ErrGreenletExit)
-		}
-		t = next
 	}
 	h.postMu.Lock()
 	h.destroyed.Store(true)
@@ -61,6 +53,7 @@ func (h *Hub) Destroy() error {
 	// finishes that callback and runs no more of the loop.
 	_ = h.loop.ClearPending()
 	_ = h.loop.Break(cev.EVBREAK_ALL)
+	h.killPending()
 	// Objects bound to the hub (Binding) pass to another hub only once the
 	// defers run below are done with them.
 	defer close(h.finished)
@@ -88,6 +81,24 @@ func (h *Hub) Destroy() error {
 		return opErr("Hub.Destroy", err)
 	}
 	return nil
+}
+
+// killPending kills the greenlets that never ran, for Destroy: their bodies, and so their
+// defers, never start, but their links are what they leave behind, as a killed greenlet's are
+// (a link that closes what the body would have closed). Those run with the rest of the
+// teardown on the hub greenlet; one that never ran is run once for them: with Destroyed true
+// it drains the queue and ends.
+func (h *Hub) killPending() {
+	for t := h.live.head; t != nil; {
+		next := t.next
+		if t.state == stPending {
+			t.killBeforeStart(ErrGreenletExit)
+		}
+		t = next
+	}
+	if !h.raw.Started() && h.cbs.len() > 0 {
+		_, _ = h.raw.Switch(nil) // the hub's body ends with nil, back in main
+	}
 }
 
 // Destroyed reports whether Destroy ran (false for a nil Hub).

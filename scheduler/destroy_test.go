@@ -111,6 +111,30 @@ func TestDestroyRunsLinksOfKilledGreenlets(t *testing.T) {
 	}
 }
 
+// A greenlet still pending at Destroy never runs its body (nor its defers),
+// but its links run with the rest of the teardown, whether the hub greenlet
+// ever ran (a Sleep before) or not (main spawned and returned at once): a
+// link that closes what the body would have closed must not be lost.
+func TestDestroyRunsLinksOfGreenletsThatNeverRan(t *testing.T) {
+	for _, hubRan := range []bool{true, false} {
+		t.Run(fmt.Sprintf("hub ran %v", hubRan), func(t *testing.T) {
+			h, err := NewHub()
+			require.NoError(t, err)
+			if hubRan {
+				require.NoError(t, Sleep(bg, 0))
+			}
+			var trace []string
+			g := Go(func() error { trace = append(trace, "body"); return nil })
+			g.Rawlink(func(l Linkable) {
+				trace = append(trace, fmt.Sprint("link ready=", l.(*Greenlet[struct{}]).Ready()))
+			})
+			require.NoError(t, h.Destroy())
+			assert.Equal(t, []string{"link ready=true"}, trace)
+			assert.ErrorIs(t, g.ExitErr(), ErrGreenletExit)
+		})
+	}
+}
+
 // The teardown drain goes past the switch interval: every link of the
 // killed greenlets runs, however many they are.
 func TestDestroyRunsAllLinksPastTheSwitchInterval(t *testing.T) {

@@ -431,3 +431,23 @@ func TestStartedAndClosed(t *testing.T) {
 		return nil
 	}))
 }
+
+// A server started just before its hub ends (its loop never ran) has its socket closed by the
+// hub's Destroy all the same: nothing accepts on it afterwards and no descriptor is left. It
+// stayed open before.
+func TestStartJustBeforeHubEndClosesSocket(t *testing.T) {
+	fds := openFDs(t)
+	var addr net.Addr
+	var s *server.StreamServer
+	require.NoError(t, scheduler.Main(func() error {
+		var err error
+		s, err = server.Listen("tcp", "127.0.0.1:0", echo, server.Options{})
+		require.NoError(t, err)
+		addr = s.Addr()
+		return s.Start() // Main returns before the loop runs
+	}))
+	assert.True(t, s.Closed())
+	assert.Equal(t, fds, openFDs(t))
+	_, err := net.Dial("tcp", addr.String())
+	assert.ErrorIs(t, err, syscall.ECONNREFUSED)
+}

@@ -55,9 +55,9 @@
 // the hub's error handler, and Serve returns the error once the running handlers are done.
 //
 // Destroying the hub under a started server (Main returning without a Shutdown) kills its
-// loop and its handlers: their connections and the socket are closed. A server whose loop
-// never ran (Start just before the hub's end), like one never started, keeps its socket open
-// (package socket's sockets outlive their hub until closed): stop a server before its hub ends.
+// loop and its handlers: their connections and the socket are closed, also when the loop never
+// ran (Start just before the hub's end). A server never started keeps its socket open (package
+// socket's sockets outlive their hub until closed): stop or close it before its hub ends.
 //
 // # Goroutines
 //
@@ -307,6 +307,9 @@ func (b *base) start(op, name string, run func(ctx context.Context) error) error
 	b.cancel = cancel
 	b.loop = scheduler.Go(func() error { return run(ctx) })
 	b.loop.SetName(name)
+	// However the loop ends: a loop killed before it ran (Start just before the hub's end)
+	// never reaches its own stop, and its socket must close all the same.
+	b.loop.Rawlink(func(scheduler.Linkable) { _ = b.stopAccepting() })
 	b.life.Or(lifeStarted)
 	return nil
 }
