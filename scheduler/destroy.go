@@ -20,7 +20,8 @@ import (
 // the hub starts no loop iteration and no poll. What the killed greenlets
 // leave behind is teardown and runs on the hub before Destroy returns: their
 // links (those of greenlets that never ran too, even when the hub greenlet
-// itself never ran) and the callbacks their defers queued, with Destroyed
+// itself never ran, and those not yet run of greenlets that had finished)
+// and the callbacks their defers queued, with Destroyed
 // already true (a switch into a killed greenlet does nothing, a blocking
 // call returns ErrHubDestroyed). A callback or watcher callback the hub was
 // running when main called Destroy (one that woke main) finishes.
@@ -40,14 +41,7 @@ func (h *Hub) Destroy() error {
 	h.postQ = nil
 	close(h.done)
 	h.postMu.Unlock()
-	// What is still queued never runs (Done's promise), though the hub,
-	// resumed by the kills below, may go on draining where it stopped:
-	// only what the dying greenlets queue is left for it.
-	for {
-		if _, ok := h.cbs.pop(); !ok {
-			break
-		}
-	}
+	h.dropQueued()
 	// Nor do the watcher events the loop still has to dispatch: when a
 	// watcher's callback woke main, the others of its batch. The hub
 	// finishes that callback and runs no more of the loop.
@@ -81,6 +75,31 @@ func (h *Hub) Destroy() error {
 		return opErr("Hub.Destroy", err)
 	}
 	return nil
+}
+
+// dropQueued empties the callback queue for Destroy: what is still queued
+// never runs (Done's promise), though the hub, resumed by the kills, may go on
+// draining where it stopped: only the teardown is left for it. The link
+// notifications of greenlets that finished are teardown, as a killed
+// greenlet's are: they are queued again, in their order.
+func (h *Hub) dropQueued() {
+	var ended []*task
+	for {
+		e, ok := h.cbs.pop()
+		if !ok {
+			break
+		}
+		// Only startTask and notifyLinks take a task; a started one is
+		// not ready.
+		if t, isTask := e.arg.(*task); isTask && e.afn != nil && t.Ready() {
+			ended = append(ended, t)
+		}
+	}
+	for _, t := range ended {
+		if len(t.links) > 0 {
+			t.cb = h.runCallbackArg(notifyLinks, t)
+		}
+	}
 }
 
 // killPending kills the greenlets that never ran, for Destroy: their bodies, and so their

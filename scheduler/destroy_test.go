@@ -135,6 +135,23 @@ func TestDestroyRunsLinksOfGreenletsThatNeverRan(t *testing.T) {
 	}
 }
 
+// A greenlet that finished while main waited has its links queued, not yet
+// run, when main calls Destroy: those run with the teardown too, before the
+// links of the greenlets Destroy kills, instead of being dropped with the
+// queued callbacks.
+func TestDestroyRunsQueuedLinksOfFinishedGreenlets(t *testing.T) {
+	h, err := NewHub()
+	require.NoError(t, err)
+	var trace []string
+	done := Go(func() error { trace = append(trace, "body"); return nil })
+	done.Rawlink(func(Linkable) { trace = append(trace, "finished's link") })
+	require.NoError(t, Sleep(bg, 0)) // the body runs; main wakes before its links
+	require.Equal(t, []string{"body"}, trace)
+	Go(func() error { return nil }).Rawlink(func(Linkable) { trace = append(trace, "pending's link") })
+	require.NoError(t, h.Destroy())
+	assert.Equal(t, []string{"body", "finished's link", "pending's link"}, trace)
+}
+
 // The teardown drain goes past the switch interval: every link of the
 // killed greenlets runs, however many they are.
 func TestDestroyRunsAllLinksPastTheSwitchInterval(t *testing.T) {

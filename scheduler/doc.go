@@ -55,10 +55,10 @@
 // ErrHubDestroyed, which matches ErrClosed), then frees the loop. Callbacks
 // still queued when Destroy starts never run, nor do the watcher callbacks
 // of events pending then (a socket's, a timer's); the links of the killed
-// greenlets (those that never ran included) and what their defers queue run
-// before Destroy returns. While any
-// hub exists one goroutine runs the blocking detector: tests that check for
-// leaked goroutines must destroy every hub they create.
+// greenlets (those that never ran included), the links not yet run of
+// greenlets that had finished, and what the defers queue run before Destroy
+// returns. While any hub exists one goroutine runs the blocking detector:
+// tests that check for leaked goroutines must destroy every hub they create.
 //
 // # Reports
 //
