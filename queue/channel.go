@@ -139,13 +139,14 @@ func (c *Channel[T]) runUnlock() {
 
 // nextHandOff returns the next waiter runUnlock wakes: the putter of the
 // pair whose getter it woke last, else the getter of a new pair, else nil
-// when no pair is left.
+// when no pair is left or the channel is shut down (from another goroutine:
+// its posted wakeAll ends the waits, as a Shutdown on the hub does).
 func (c *Channel[T]) nextHandOff() (*scheduler.Waiter, any) {
 	if p := c.handing; p != nil {
 		c.handing = nil
 		return &p.w, p
 	}
-	if len(c.putters) == 0 || len(c.getters) == 0 {
+	if len(c.putters) == 0 || len(c.getters) == 0 || c.shut.Load() {
 		return nil, nil
 	}
 	g := c.getters[0]

@@ -281,3 +281,28 @@ func TestForeignShutdownBeforeQueuedUnlock(t *testing.T) {
 		return nil
 	})
 }
+
+// A Channel shut down from another goroutine after a getter queued the
+// hand-off to a waiting putter (its wake-ups posted, so run after that
+// callback) ends both waits with ErrShutdown, as a Shutdown on the hub does:
+// nothing is handed over once the channel is shut down.
+func TestForeignChannelShutdownBeforeQueuedHandOff(t *testing.T) {
+	run(t, func() error {
+		ch := queue.NewChannel[int]()
+		var putErr, getErr error
+		got := -1
+		putter := scheduler.Go(func() error { putErr = ch.Put(bg, 7); return nil })
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		require.Equal(t, 1, ch.Putters())
+		getter := scheduler.Go(func() error { got, getErr = ch.Get(bg); return nil })
+		require.NoError(t, scheduler.Sleep(bg, 0)) // the getter waits, the hand-off is queued
+		require.Equal(t, 1, ch.Getters())
+		require.True(t, inGoroutine(ch.Shutdown))
+		require.NoError(t, putter.Join(bg))
+		require.NoError(t, getter.Join(bg))
+		assert.ErrorIs(t, putErr, queue.ErrShutdown)
+		assert.ErrorIs(t, getErr, queue.ErrShutdown)
+		assert.Zero(t, got)
+		return nil
+	})
+}
