@@ -58,9 +58,10 @@
 // thread mode deadlines work too, but a wait that ends early (deadline, ctx, Kill)
 // cannot stop the call on the worker: the next Read returns the bytes it read (none is lost),
 // and the next Write waits for it first and fails if it failed; a Seek, Truncate or Stat goes
-// on too, and the next call of the File waits for it and fails if it failed. A read that ended
-// early and was not handed out yet counts as read ahead: Seek's io.SeekCurrent counts from what
-// Read handed out, and a Seek drops the bytes read ahead. Nor can Close: it wakes the
+// on too, and the next call of the File waits for it (a Read or Write within its deadline) and
+// fails if it failed. A read that ended early and was not handed out yet counts as read ahead:
+// Seek's io.SeekCurrent counts from what Read handed out, and a Seek drops the bytes read
+// ahead. Nor can Close: it wakes the
 // waiting greenlet at once, but close(2) of a blocking descriptor waits until the worker's call
 // returns (os.File's rule), which for a pipe or tty forced into NewThread may be never.
 //

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"syscall"
+	"time"
 
 	"github.com/geventgo/geventgo/scheduler"
 )
@@ -118,7 +119,7 @@ func (f *File) quiesce(ctx context.Context, h *scheduler.Hub, read bool) error {
 		var err error
 		switch {
 		case f.c.pend != nil:
-			err = f.settleCtl(ctx, h)
+			err = f.settleCtl(ctx, h, nil)
 		case read && f.r.pend != nil:
 			err = f.r.settleRead(ctx, h)
 		case f.w.pend != nil:
@@ -157,11 +158,23 @@ func (f *File) endCtl(name string, res result) error {
 }
 
 // settleCtl waits for a Seek, Truncate or Stat whose wait ended early and still runs on a
-// worker (thread mode), and fails if it failed, as a Write does for an earlier write.
-func (f *File) settleCtl(ctx context.Context, h *scheduler.Hub) error {
+// worker (thread mode), and fails if it failed, as a Write does for an earlier write. by is the
+// side of the Read or Write that waits (nil for Seek, Truncate and Stat, which have no
+// deadline): its deadline bounds the wait, and one set during the wait reaches it (ctlBy).
+func (f *File) settleCtl(ctx context.Context, h *scheduler.Hub, by *side) error {
 	f.c.adopt(h)
 	if f.c.pend == nil {
 		return nil
+	}
+	if by != nil {
+		if by.expired() {
+			return ErrTimeout
+		}
+		if f.c.busy {
+			return scheduler.ErrConcurrentUse // collect's refusal, before the deadline is lent
+		}
+		f.c.deadline, f.ctlBy = by.deadline, by
+		defer func() { f.c.deadline, f.ctlBy = time.Time{}, nil }()
 	}
 	res, err := f.c.collect(ctx, h)
 	if err != nil {

@@ -1,11 +1,13 @@
 package fileobject_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -374,6 +376,71 @@ func TestCloseUnderSeek(t *testing.T) {
 		_, err = result(t, g)
 		assert.ErrorIs(t, err, os.ErrClosed)
 		assert.ErrorContains(t, err, "File.Seek")
+		return nil
+	}))
+}
+
+// holdWorker makes the only worker of the hub's pool busy until the returned func is called.
+func holdWorker(t *testing.T) (release func()) {
+	t.Helper()
+	ch, started := make(chan struct{}), make(chan struct{})
+	threadpool.Spawn(threadpool.Default(), func() (int, error) { close(started); <-ch; return 0, nil })
+	_, err := scheduler.RunBlocking(bg, func() (struct{}, error) { <-started; return struct{}{}, nil })
+	require.NoError(t, err)
+	return sync.OnceFunc(func() { close(ch) })
+}
+
+// guardCtx is a context canceled after long, so that a wait the test expects to end otherwise
+// cannot hang the test: it ends with context.Canceled, which the test tells from a timeout.
+func guardCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithCancel(bg)
+	stop := time.AfterFunc(10*time.Second, cancel)
+	t.Cleanup(func() { stop.Stop(); cancel() })
+	return ctx
+}
+
+// A Read or Write that must first wait for a Seek, Truncate or Stat whose wait ended early keeps
+// its deadline: one that passed already fails at once with ErrTimeout, one that passes during
+// the wait ends it, and a deadline set during the wait reaches it; the control call stays
+// pending, and the next call collects it.
+func TestDeadlineBoundsWaitForAbandonedControlCall(t *testing.T) {
+	f := seekFile(t)
+	require.NoError(t, scheduler.Config{ThreadpoolSize: 1}.Main(func() error {
+		defer f.Close()
+		release := holdWorker(t)
+		defer release()
+		g := scheduler.Go(func() error { _, err := f.Seek(10, io.SeekStart); return err })
+		waitParked(t, g)
+		require.NoError(t, g.Kill(bg, nil))
+
+		require.NoError(t, f.SetDeadline(time.Now().Add(-time.Second)))
+		r := spawnIO(func() (int, error) { return f.Read(make([]byte, 2)) })
+		w := spawnIO(func() (int, error) { return f.Write([]byte("!")) })
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		require.True(t, r.Ready(), "a Read past its deadline waited for the seek")
+		require.True(t, w.Ready(), "a Write past its deadline waited for the seek")
+		for _, g := range []*scheduler.Greenlet[ioResult]{r, w} {
+			_, err := result(t, g)
+			require.ErrorIs(t, err, fileobject.ErrTimeout)
+		}
+
+		ctx := guardCtx(t)
+		require.NoError(t, f.SetReadDeadline(time.Now().Add(20*time.Millisecond)))
+		_, err := f.ReadContext(ctx, make([]byte, 2))
+		require.ErrorIs(t, err, fileobject.ErrTimeout)
+		assert.ErrorContains(t, err, "File.ReadContext")
+
+		require.NoError(t, f.SetWriteDeadline(time.Time{}))
+		w = spawnIO(func() (int, error) { return f.WriteContext(ctx, []byte("!")) })
+		waitParked(t, w)
+		require.NoError(t, f.SetWriteDeadline(time.Now().Add(20*time.Millisecond)))
+		_, err = result(t, w)
+		require.ErrorIs(t, err, fileobject.ErrTimeout)
+
+		release()
+		require.NoError(t, f.SetDeadline(time.Time{}))
+		assert.Equal(t, "ab", readN(t, f, 2), "the Seek was lost")
 		return nil
 	}))
 }

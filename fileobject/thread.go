@@ -18,7 +18,7 @@ import (
 
 // threadRead is Read in thread mode.
 func (s *side) threadRead(ctx context.Context, h *scheduler.Hub, p []byte) (int, error) {
-	if err := s.f.settleCtl(ctx, h); err != nil {
+	if err := s.f.settleCtl(ctx, h, s); err != nil {
 		return 0, err
 	}
 	if len(s.left) > 0 || s.leftErr != nil {
@@ -76,7 +76,7 @@ func (s *side) takeLeft(p []byte) (int, error) {
 
 // threadWrite is Write in thread mode.
 func (s *side) threadWrite(ctx context.Context, h *scheduler.Hub, p []byte) (int, error) {
-	if err := s.f.settleCtl(ctx, h); err != nil {
+	if err := s.f.settleCtl(ctx, h, s); err != nil {
 		return 0, err
 	}
 	if err := s.settleWrite(ctx, h); err != nil {
