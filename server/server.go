@@ -373,19 +373,30 @@ func (b *base) waitIdle(ctx context.Context) error {
 	return err
 }
 
-// failureOf reports whether err is the very error one of members failed with. An err of a
-// type == cannot compare is taken for the wait's own (pool's are pointers): the handlers are
-// then killed rather than left running.
+// failureOf reports whether err is the very error one of members failed with. An err == cannot
+// compare (of such a type, or holding one) is taken for the wait's own (pool's are pointers):
+// the handlers are then killed rather than left running.
 func failureOf(members []scheduler.Runnable, err error) bool {
 	if !reflect.TypeOf(err).Comparable() {
 		return false
 	}
 	for _, m := range members {
-		if m.Err() == err {
+		if sameError(m.Err(), err) {
 			return true
 		}
 	}
 	return false
+}
+
+// sameError is a == b, false where == panics: a comparable type (a struct, an array) holding a
+// value of one it cannot compare (a slice, a map) in an interface field.
+func sameError(a, b error) (same bool) {
+	defer func() {
+		if recover() != nil {
+			same = false
+		}
+	}()
+	return a == b
 }
 
 // shutdown stops accepting, waits for the handlers until ctx is done, then kills them and
