@@ -20,7 +20,9 @@ const maxSendfile = 4 << 20
 // offset, which advances, waiting for room on the socket as Write does; sendfile reads the file
 // in the hub's thread, as gevent's does, so a file not in the page cache holds the hub for the
 // disk read. From any other reader, and on a shared socket, ReadFrom copies through a buffer
-// with Write. Errors are Write's, r's, or for sendfile a *net.OpError with Op "readfrom".
+// with Write. Errors are Write's, r's, or for sendfile a *net.OpError with Op "readfrom", as
+// is the error of a call refused before r is read (a zero or closed Conn, a plain goroutine's
+// call on a Conn that is not shared, a hub callback's).
 func (c *Conn) ReadFrom(r io.Reader) (int64, error) {
 	if c == nil {
 		return 0, errNilSocket("readfrom")
@@ -28,10 +30,22 @@ func (c *Conn) ReadFrom(r io.Reader) (int64, error) {
 	if r == nil {
 		return 0, c.opErr("readfrom", errNilArg("reader"))
 	}
-	if c.fd != nil && c.fd.sh.Load() == nil {
-		if n, handled, err := c.sendFile(r); handled {
-			return n, c.opErr("readfrom", err)
+	fd := c.fd
+	switch {
+	case fd == nil:
+		return 0, c.opErr("readfrom", errZero)
+	case fd.sh.Load() != nil:
+		if fd.ref.isClosing() {
+			return 0, c.opErr("readfrom", ErrClosed)
 		}
+		return io.Copy(writerOnly{c}, r)
+	}
+	// Refused before anything is read from r: a plain goroutine's call, a closed socket.
+	if err := fd.checkWait(); err != nil {
+		return 0, c.opErr("readfrom", err)
+	}
+	if n, handled, err := c.sendFile(r); handled {
+		return n, c.opErr("readfrom", err)
 	}
 	return io.Copy(writerOnly{c}, r)
 }
@@ -76,9 +90,6 @@ func (c *Conn) sendFile(r io.Reader) (written int64, handled bool, err error) {
 		return 0, false, nil
 	}
 	fd := c.fd
-	if err := fd.checkWait(); err != nil {
-		return 0, true, err
-	}
 	op := func() error {
 		for remain > 0 {
 			n, err := sendfileOnce(rc, fd.sysfd, min(remain, maxSendfile))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -211,6 +212,38 @@ func TestReadFromShared(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, int64(len(data)), n)
 		assert.True(t, bytes.Equal(data, b))
+		return nil
+	})
+}
+
+// TestReadFromRefusedLeavesReader: a ReadFrom that cannot write (a zero Conn, a closed one, a
+// plain goroutine's on a hub's Conn) fails before reading anything from a reader that is not a
+// file: nothing is lost from it.
+func TestReadFromRefusedLeavesReader(t *testing.T) {
+	reader := func() *io.LimitedReader {
+		return io.LimitReader(strings.NewReader("hello"), 5).(*io.LimitedReader)
+	}
+	r := reader()
+	_, err := new(socket.Conn).ReadFrom(r)
+	assert.ErrorIs(t, err, socket.ErrBadFD)
+	assert.Equal(t, int64(5), r.N, "a zero Conn read nothing")
+	run(t, func() error {
+		c, s := tcpPair(t)
+		defer s.Close()
+		r := reader()
+		var err error
+		done := make(chan struct{})
+		go func() { defer close(done); _, err = c.ReadFrom(r) }()
+		_, werr := scheduler.RunBlocking(bg, func() (struct{}, error) { <-done; return struct{}{}, nil })
+		require.NoError(t, werr)
+		assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
+		assert.Equal(t, int64(5), r.N, "a plain goroutine's call read nothing")
+
+		require.NoError(t, c.Close())
+		r = reader()
+		_, err = c.ReadFrom(r)
+		assert.ErrorIs(t, err, net.ErrClosed)
+		assert.Equal(t, int64(5), r.N, "a closed Conn read nothing")
 		return nil
 	})
 }
