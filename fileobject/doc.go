@@ -26,10 +26,12 @@
 // hub greenlet, which must never block): from anywhere else they return an error matching
 // scheduler.ErrNotGreenlet and do nothing; so do the Set*Deadline methods. One greenlet at a
 // time may wait in each direction: a second one gets scheduler.ErrConcurrentUse. In thread mode
-// Seek, Truncate and Stat run on a worker too, never beside a read or write of the File: they
-// first wait for the writes (Seek: the reads too) still on a worker, and a Read or Write waits
-// for them; a greenlet already waiting on what they must wait for makes them fail with
-// scheduler.ErrConcurrentUse. Close, Fd, Name and Threaded are goroutine-safe.
+// Seek, Truncate and Stat run on a worker too, never beside a write of the File (Seek: nor a
+// read): they first wait for the writes (Seek: the reads too) still on a worker, and a Read or
+// Write that comes while one is on a worker waits for it, within its own deadline (a reader and
+// a writer may both wait); a greenlet already waiting on what they must wait for (a Read, a
+// Write, another Seek, Truncate or Stat) makes them fail with scheduler.ErrConcurrentUse.
+// Close, Fd, Name and Threaded are goroutine-safe.
 // The *os.File given to New belongs to the File: use it no more, and never call its Fd method,
 // which switches the descriptor back to blocking.
 //

@@ -45,7 +45,6 @@ type File struct {
 	// name of its call ("seek", "truncate", "stat").
 	c       side
 	ctlCall string
-	ctlBy   *side // the side (r or w) of the Read or Write waiting on c, whose deadline c has
 }
 
 // New takes f over as a cooperative File and returns it. A pollable descriptor (pipe, FIFO,
@@ -305,12 +304,6 @@ func (f *File) setDeadline(op string, t time.Time, read, write bool) error {
 	}
 	if write {
 		if err := f.w.setDeadline(h, t); err != nil {
-			return &Error{Op: op, Path: f.name, Err: err}
-		}
-	}
-	// A Read or Write waiting for an earlier Seek, Truncate or Stat waits on c, with its deadline.
-	if by := f.ctlBy; by != nil && (read && by == &f.r || write && by == &f.w) {
-		if err := f.c.setDeadline(h, t); err != nil {
 			return &Error{Op: op, Path: f.name, Err: err}
 		}
 	}

@@ -2,23 +2,24 @@ package fileobject
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"syscall"
-	"time"
 
 	"github.com/geventgo/geventgo/scheduler"
+	"github.com/geventgo/geventgo/threadpool"
 )
 
 // Seek, Truncate and Stat. In poll mode (a pipe, a tty) they are *os.File's, run on the hub: the
 // kernel answers at once (a pipe refuses lseek with ESPIPE and ftruncate with EINVAL). In thread
 // mode they run on a worker, as reads and writes do, as the pending call of the File's third
-// side (f.c), and a call of another side never runs beside them: each first waits for the calls
-// still on a worker (quiesce), and a Read or Write first waits for a pending one of theirs
-// (settleCtl). A greenlet already waiting on a side they must wait for makes them fail with
-// scheduler.ErrConcurrentUse, as a second reader does.
+// side (f.c), and no write (for Seek, no read either) runs beside them: each first waits for the
+// calls still on a worker (quiesce), and a Read or Write first waits for a pending one of theirs,
+// on its own side, in progress or abandoned (settleCtl). A greenlet already waiting on a side
+// they must wait for makes them fail with scheduler.ErrConcurrentUse, as a second reader does.
 
 // Seek sets the offset of the next Read or Write to offset, interpreted by whence (io.Seeker:
 // io.SeekStart, io.SeekCurrent, io.SeekEnd), and returns the new offset from the start. In
@@ -157,25 +158,47 @@ func (f *File) endCtl(name string, res result) error {
 	return nil
 }
 
-// settleCtl waits for a Seek, Truncate or Stat whose wait ended early and still runs on a
-// worker (thread mode), and fails if it failed, as a Write does for an earlier write. by is the
-// side of the Read or Write that waits (nil for Seek, Truncate and Stat, which have no
-// deadline): its deadline bounds the wait, and one set during the wait reaches it (ctlBy).
+// settleCtl waits for the Seek, Truncate or Stat pending on a worker (thread mode) and, when it
+// collects it, fails if it failed, as a Write does for an earlier write. by is the side of the
+// Read or Write that waits, nil for a Seek, Truncate or Stat: for them the pending call is one
+// whose wait ended early, and a greenlet waiting for it makes them fail with ErrConcurrentUse
+// (collect). A Read or Write waits on its own side (its deadline, Close, one waiter per side)
+// until the call returned and, if a greenlet waits for it in its Seek, Truncate or Stat, until
+// that greenlet collected it; else it collects the call itself.
 func (f *File) settleCtl(ctx context.Context, h *scheduler.Hub, by *side) error {
-	f.c.adopt(h)
-	if f.c.pend == nil {
-		return nil
-	}
-	if by != nil {
-		if by.expired() {
-			return ErrTimeout
+	for {
+		f.c.adopt(h)
+		r := f.c.pend
+		if r == nil {
+			return nil
 		}
-		if f.c.busy {
-			return scheduler.ErrConcurrentUse // collect's refusal, before the deadline is lent
+		if by == nil || (r.Ready() && !f.c.busy) {
+			return f.collectCtl(ctx, h)
 		}
-		f.c.deadline, f.ctlBy = by.deadline, by
-		defer func() { f.c.deadline, f.ctlBy = time.Time{}, nil }()
+		if err := by.awaitCtl(ctx, h, r); err != nil {
+			return err
+		}
 	}
+}
+
+// awaitCtl parks the Read or Write of side s until r, the File's pending control call, returned,
+// or, when it returned already but the greenlet of that call has not collected it yet, lets the
+// hub run that greenlet.
+func (s *side) awaitCtl(ctx context.Context, h *scheduler.Hub, r *threadpool.Result[result]) error {
+	if s.busy {
+		return scheduler.ErrConcurrentUse
+	}
+	if r.Ready() {
+		return scheduler.Sleep(ctx, 0) // its greenlet was woken and collects it when it runs
+	}
+	if err := s.waitResult(ctx, h, r); err != nil && !(errors.Is(err, ErrTimeout) && r.Ready()) {
+		return err
+	}
+	return nil
+}
+
+// collectCtl collects the pending control call, waiting on f.c, and applies its result.
+func (f *File) collectCtl(ctx context.Context, h *scheduler.Hub) error {
 	res, err := f.c.collect(ctx, h)
 	if err != nil {
 		return err

@@ -444,3 +444,40 @@ func TestDeadlineBoundsWaitForAbandonedControlCall(t *testing.T) {
 		return nil
 	}))
 }
+
+// A Read and a Write that come while another greenlet waits in a thread-mode Seek, Truncate or
+// Stat wait for it, as for one whose wait ended early, instead of failing with
+// ErrConcurrentUse: the calls of the File still never run beside it, and a reader and a writer
+// may wait at once as in poll mode. The Read after a Seek reads where it put the offset.
+func TestReadWriteWaitForControlCallInProgress(t *testing.T) {
+	f := seekFile(t)
+	require.NoError(t, scheduler.Config{ThreadpoolSize: 1}.Main(func() error {
+		defer f.Close()
+		release := holdWorker(t)
+		defer release()
+		s := spawnIO(func() (int, error) { off, err := f.Seek(10, io.SeekStart); return int(off), err })
+		waitParked(t, s)
+		b := make([]byte, 2)
+		r := spawnIO(func() (int, error) { return f.Read(b) })
+		waitParked(t, r)
+		st := scheduler.Spawn(func() (os.FileInfo, error) { return f.Stat() })
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		require.True(t, st.Ready(), "a second control call waits for the Seek")
+		_, err := st.Get(bg)
+		require.ErrorIs(t, err, scheduler.ErrConcurrentUse)
+		w := spawnIO(func() (int, error) { return f.WriteContext(guardCtx(t), []byte("!")) })
+		waitParked(t, w)
+		release()
+		off, err := result(t, s)
+		require.NoError(t, err)
+		assert.Equal(t, 10, off)
+		n, err := result(t, r)
+		require.NoError(t, err)
+		n2, err := result(t, w)
+		require.NoError(t, err)
+		assert.Equal(t, 1, n2)
+		require.Equal(t, 2, n)
+		assert.Contains(t, []string{"ab", "bc"}, string(b[:n]), "the Read ran before the Seek")
+		return nil
+	}))
+}
