@@ -82,9 +82,13 @@ func (s *sock) unixFD(method string) (*netFD, error) {
 	return fd, nil
 }
 
-// recvmsg is one recvmsg(2), received descriptors close-on-exec.
+// recvmsg is one recvmsg(2), received descriptors close-on-exec; a failed one received nothing
+// (syscall.Recvmsg's n is then -1).
 func recvmsg(sysfd int, b, oob []byte) (n, oobn, flags int, sa syscall.Sockaddr, err error) {
 	n, oobn, flags, sa, err = syscall.Recvmsg(sysfd, b, oob, syscall.MSG_CMSG_CLOEXEC)
+	if err != nil {
+		return 0, 0, 0, nil, wrapEAGAIN("recvmsg", err)
+	}
 	// Linux echoes MSG_CMSG_CLOEXEC in the flags: a caller testing them for zero must not see it.
 	return n, oobn, flags &^ syscall.MSG_CMSG_CLOEXEC, sa, wrapEAGAIN("recvmsg", err)
 }

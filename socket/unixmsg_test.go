@@ -426,3 +426,33 @@ func TestReadMsgUnixPacket(t *testing.T) {
 		return nil
 	})
 }
+
+// TestSharedReadMsgTimesOut: a shared socket's ReadMsgUnix whose deadline passes while it
+// waits returns nothing with an error matching os.ErrDeadlineExceeded, from a goroutine and
+// from a greenlet (whose call runs on a goroutine).
+func TestSharedReadMsgTimesOut(t *testing.T) {
+	run(t, func() error {
+		sa, b := sharedSocketpair(t)
+		defer sa.Close()
+		defer b.Close()
+		a := sa.(msgConn)
+		type result struct {
+			n, oobn int
+			err     error
+		}
+		read := func() result {
+			require.NoError(t, sa.SetReadDeadline(time.Now().Add(20*time.Millisecond)))
+			n, oobn, _, _, err := a.ReadMsgUnix(make([]byte, 4), make([]byte, 64))
+			return result{n, oobn, err}
+		}
+		got, err := scheduler.RunBlocking(bg, func() (result, error) { return read(), nil })
+		require.NoError(t, err)
+		assert.ErrorIs(t, got.err, os.ErrDeadlineExceeded, "a goroutine's call")
+		assert.Zero(t, got.n)
+		assert.Zero(t, got.oobn)
+		got = read()
+		assert.ErrorIs(t, got.err, os.ErrDeadlineExceeded, "a greenlet's call")
+		assert.Zero(t, got.n)
+		return nil
+	})
+}
