@@ -34,8 +34,10 @@
 // Conn and PacketConn have package net's UnixConn.ReadMsgUnix and WriteMsgUnix (gevent's
 // recvmsg and sendmsg, send_fds and recv_fds with syscall.UnixRights and ParseUnixRights) on
 // Unix sockets, with Read's and Write's rules above (one waiter per direction, deadlines, Close,
-// shared sockets); received descriptors are close-on-exec. On a TCP or UDP socket they fail
-// with an error matching syscall.EOPNOTSUPP.
+// shared sockets); received descriptors are close-on-exec. The caller may close the descriptors
+// it sent once WriteMsgUnix returns, even killed: a greenlet's call on a shared socket, which
+// goes on without it, sends copies of them. On a TCP or UDP socket they fail with an error
+// matching syscall.EOPNOTSUPP.
 //
 // # Closing under a waiter
 //

@@ -2,10 +2,12 @@ package socket
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/geventgo/geventgo/cev"
@@ -177,14 +179,67 @@ type msgResult struct {
 }
 
 // writeMsgOffloaded is a WriteMsgUnix of a shared socket from a greenlet: as writeOffloaded, it
-// sends copies of b and oob, so that a greenlet that gives up first may reuse them at once.
+// sends copies of b and oob, so that a greenlet that gives up first may reuse them at once. The
+// descriptors oob passes are copied too (dupRights), and the copies closed once the write
+// returns: a greenlet that gives up may close its descriptors at once, and the goroutine never
+// sends whatever file reused one of their numbers meanwhile.
 func writeMsgOffloaded(b, oob []byte, write func(b, oob []byte) (int, int, error)) (int, int, error) {
-	cb, coob := append([]byte(nil), b...), append([]byte(nil), oob...)
+	cb := append([]byte(nil), b...)
+	coob, dups, err := dupRights(oob)
+	if err != nil {
+		return 0, 0, err
+	}
+	// Whoever comes first closes the copies: the goroutine after its write, or a caller that
+	// RunBlocking returned to (refused, killed, timed out) before the goroutine began.
+	var owned atomic.Bool
 	r, err := runBlocking(func() (msgResult, error) {
+		if !owned.CompareAndSwap(false, true) {
+			return msgResult{}, ErrClosed // the caller gave up first: nothing is sent
+		}
+		defer closeFDs(dups)
 		n, oobn, err := write(cb, coob)
 		return msgResult{n: n, oobn: oobn}, err
 	})
+	if err != nil && owned.CompareAndSwap(false, true) {
+		closeFDs(dups)
+	}
 	return r.n, r.oobn, err
+}
+
+// dupRights returns a copy of oob whose SCM_RIGHTS descriptors are close-on-exec copies of
+// oob's, and those copies (the caller closes them). Ancillary data that does not parse is
+// copied as it is, for sendmsg to refuse.
+func dupRights(oob []byte) ([]byte, []int, error) {
+	c := append([]byte(nil), oob...)
+	msgs, err := syscall.ParseSocketControlMessage(c)
+	if err != nil {
+		return c, nil, nil
+	}
+	var dups []int
+	for i := range msgs {
+		m := &msgs[i] // m.Data is part of c
+		if m.Header.Level != syscall.SOL_SOCKET || m.Header.Type != syscall.SCM_RIGHTS {
+			continue
+		}
+		for j := 0; j+4 <= len(m.Data); j += 4 {
+			fd := int32(binary.NativeEndian.Uint32(m.Data[j:]))
+			r, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_DUPFD_CLOEXEC, 0)
+			if errno != 0 {
+				closeFDs(dups)
+				return nil, nil, wrapErrno("fcntl", errno)
+			}
+			dups = append(dups, int(r))
+			binary.NativeEndian.PutUint32(m.Data[j:], uint32(r))
+		}
+	}
+	return c, dups, nil
+}
+
+// closeFDs closes descriptors this package made.
+func closeFDs(fds []int) {
+	for _, fd := range fds {
+		_ = syscall.Close(fd)
+	}
 }
 
 // readMsgShared is a ReadMsgUnix of a shared socket for a goroutine.
@@ -377,8 +432,6 @@ func closeRights(oob []byte) {
 		if err != nil {
 			continue
 		}
-		for _, fd := range fds {
-			_ = syscall.Close(fd)
-		}
+		closeFDs(fds)
 	}
 }

@@ -5,7 +5,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -427,6 +429,39 @@ func TestReadMsgUnixPacket(t *testing.T) {
 	})
 }
 
+// fillSendBuffer writes to the non-blocking fd until not even one byte more fits.
+func fillSendBuffer(t *testing.T, fd int) {
+	t.Helper()
+	buf := make([]byte, 1<<16)
+	for size := len(buf); size > 0; {
+		_, err := syscall.Write(fd, buf[:size])
+		if err == syscall.EAGAIN {
+			size /= 2
+			continue
+		}
+		require.NoError(t, err)
+	}
+}
+
+// sameFile reports whether two descriptors name the same file (a pipe's two ends do).
+func sameFile(t *testing.T, a, b int) bool {
+	t.Helper()
+	var sa, sb syscall.Stat_t
+	require.NoError(t, syscall.Fstat(a, &sa))
+	require.NoError(t, syscall.Fstat(b, &sb))
+	return sa.Dev == sb.Dev && sa.Ino == sb.Ino
+}
+
+// waitForFrame waits until a goroutine runs a function whose name holds frame.
+func waitForFrame(t *testing.T, frame string) {
+	t.Helper()
+	buf := make([]byte, 1<<20)
+	err := pollUntil(testctx.Within(t, 5*time.Second), func() bool {
+		return strings.Contains(string(buf[:runtime.Stack(buf, true)]), frame)
+	})
+	require.NoError(t, err, "no goroutine in %s", frame)
+}
+
 // TestSharedReadMsgTimesOut: a shared socket's ReadMsgUnix whose deadline passes while it
 // waits returns nothing with an error matching os.ErrDeadlineExceeded, from a goroutine and
 // from a greenlet (whose call runs on a goroutine).
@@ -454,5 +489,53 @@ func TestSharedReadMsgTimesOut(t *testing.T) {
 		assert.ErrorIs(t, got.err, os.ErrDeadlineExceeded, "a greenlet's call")
 		assert.Zero(t, got.n)
 		return nil
+	})
+}
+
+// TestKilledSharedWriteMsgSendsItsOwnFD: a greenlet's WriteMsgUnix of a shared socket runs on
+// a goroutine that goes on when the greenlet is killed; the descriptor it then sends is the one
+// the call was given, even though the killed caller closed it and its number now names another
+// file (the goroutine sends a copy of its own).
+func TestKilledSharedWriteMsgSendsItsOwnFD(t *testing.T) {
+	run(t, func() error {
+		sa, b := sharedSocketpair(t)
+		defer sa.Close()
+		defer b.Close()
+		fillSendBuffer(t, b.Fd())
+		sb := b.Shared().(msgConn)
+		var sent, other [2]int
+		require.NoError(t, syscall.Pipe2(sent[:], syscall.O_CLOEXEC))
+		require.NoError(t, syscall.Pipe2(other[:], syscall.O_CLOEXEC))
+		defer func() {
+			for _, fd := range []int{sent[0], sent[1], other[0], other[1]} {
+				_ = syscall.Close(fd)
+			}
+		}()
+		writer := scheduler.Spawn(func() (int, error) {
+			n, _, err := sb.WriteMsgUnix([]byte("y"), syscall.UnixRights(sent[0]), nil)
+			return n, err
+		})
+		// The write's goroutine waits for room (a kill before it began would send nothing).
+		waitForFrame(t, "socket.(*netFD).waitShared")
+		require.NoError(t, writer.Kill(testctx.Within(t, 5*time.Second), nil))
+		// The killed caller's descriptor is gone: its number names the other pipe now.
+		require.NoError(t, syscall.Dup3(other[0], sent[0], syscall.O_CLOEXEC))
+
+		a := sa.(msgConn)
+		require.NoError(t, sa.SetReadDeadline(time.Now().Add(5*time.Second)))
+		p, oob := make([]byte, 1<<16), make([]byte, 64)
+		for {
+			n, oobn, _, _, err := a.ReadMsgUnix(p, oob)
+			require.NoError(t, err)
+			if oobn == 0 {
+				continue
+			}
+			assert.Equal(t, byte('y'), p[n-1])
+			fds := rightsIn(t, oob[:oobn])
+			require.Len(t, fds, 1)
+			defer syscall.Close(fds[0])
+			assert.True(t, sameFile(t, fds[0], sent[1]), "the pipe the call was given was sent")
+			return nil
+		}
 	})
 }
