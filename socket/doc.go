@@ -85,9 +85,11 @@
 // ReadDatagram, which returns it as it would a datagram just received (cut to a Read's or
 // ReadFrom's buffer); an abandoned ReadMsgUnix keeps its ancillary data with its bytes (the
 // next ReadMsgUnix returns it; any other read, or Close, closes its descriptors, as the kernel
-// does for a read with no room for them); and what an abandoned Write sends is unknown, as
-// after a net.Conn write that failed: the stream should then be closed, or its state
-// re-established by the protocol.
+// does for a read with no room for them); a read whose result came in the same instant as
+// the kill returns it with the kill's error (n > 0, and ReadMsgUnix's oobn, with an error: the
+// descriptors then in oob are the caller's to close); and what an abandoned Write sends is
+// unknown, as after a net.Conn write that failed: the stream should then be closed, or its
+// state re-established by the protocol.
 //
 // The hub keeps running while a shared socket is open (no LoopExit: goroutines may still call
 // it). Close runs its teardown on the hub (the hub's libev must stop watching the fd before it
