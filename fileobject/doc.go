@@ -63,7 +63,8 @@
 // on too, and the next call of the File waits for it (a Read or Write within its deadline) and
 // fails if it failed. A read that ended early and was not handed out yet counts as read ahead:
 // Seek's io.SeekCurrent counts from what Read handed out, and a Seek drops the bytes read
-// ahead. Nor can Close: it wakes the
+// ahead; so does a Write to a regular file, which first puts the offset back by them and lands
+// where Read stopped, as with a buffered file (a write to a stream leaves them). Nor can Close: it wakes the
 // waiting greenlet at once, but close(2) of a blocking descriptor waits until the worker's call
 // returns (os.File's rule), which for a pipe or tty forced into NewThread may be never.
 //

@@ -33,7 +33,8 @@ type File struct {
 	fd      int
 	name    string
 	mode    mode
-	restore int // the file status flags to put back before close(2); -1: nothing to restore
+	restore int  // the file status flags to put back before close(2); -1: nothing to restore
+	regular bool // thread mode: a regular file, whose offset a Write after a read ahead puts back
 
 	closing   atomic.Bool
 	closeOnce sync.Once
@@ -138,6 +139,8 @@ func (f *File) setup(fd int, thread, restore bool) error {
 	}
 	if thread {
 		f.mode = modeThread
+		var st syscall.Stat_t
+		f.regular = syscall.Fstat(fd, &st) == nil && st.Mode&syscall.S_IFMT == syscall.S_IFREG
 		return nil
 	}
 	f.mode = modePoll

@@ -112,6 +112,26 @@ func (f *File) threadSeek(h *scheduler.Hub, offset int64, whence int) (int64, er
 	return res.off, err
 }
 
+// rewind puts the offset of a regular file back by the bytes read ahead before a Write, which
+// then lands where Read stopped, as with a buffered file (Python's BufferedRandom, under
+// gevent's FileObjectThread): a seek run as the pending control call, which drops them once it
+// succeeded (endCtl) and which a Read waits for, waited for on side by. Nothing to do for a
+// stream, whose reads and writes do not share an offset, nor while a read is pending, whose
+// count is not known yet.
+func (f *File) rewind(ctx context.Context, h *scheduler.Hub, by *side) error {
+	ahead := int64(len(f.r.left))
+	if !f.regular || ahead == 0 || f.r.pend != nil || f.c.pend != nil {
+		return nil
+	}
+	file := f.f
+	f.c.spawn(h, func() result {
+		off, err := file.Seek(-ahead, io.SeekCurrent)
+		return result{off: off, err: err}
+	})
+	f.ctlCall = "seek"
+	return f.settleCtl(ctx, h, by)
+}
+
 // quiesce waits until no call of the File is pending on a worker: a Seek, Truncate or Stat whose
 // wait ended early, a write (whose failure it reports, as the next Write would), and with read a
 // read, whose bytes join those read ahead. It loops: a wait lets other greenlets start calls.

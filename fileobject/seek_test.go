@@ -481,3 +481,25 @@ func TestReadWriteWaitForControlCallInProgress(t *testing.T) {
 		return nil
 	}))
 }
+
+// A Write on a regular file after bytes read ahead (an abandoned read's, collected by a smaller
+// Read) lands where Read stopped, as with a buffered file (gevent's FileObjectThread): the
+// offset goes back by the bytes read ahead, which are dropped, before the write.
+func TestWriteAfterReadAheadLandsAtReadOffset(t *testing.T) {
+	f := seekFile(t)
+	require.NoError(t, scheduler.Config{ThreadpoolSize: 1}.Main(func() error {
+		defer f.Close()
+		abandonRead(t, f, 8)
+		assert.Equal(t, "01", readN(t, f, 2))
+		_, err := f.Write([]byte("W"))
+		require.NoError(t, err)
+		assert.Equal(t, int64(3), tell(t, f))
+		assert.Equal(t, "34", readN(t, f, 2))
+		_, err = f.Seek(0, io.SeekStart)
+		require.NoError(t, err)
+		got, err := io.ReadAll(f)
+		require.NoError(t, err)
+		assert.Equal(t, "01W"+seekData[3:], string(got))
+		return nil
+	}))
+}

@@ -88,6 +88,9 @@ func (s *side) threadWrite(ctx context.Context, h *scheduler.Hub, p []byte) (int
 	if err := scheduler.ContextError(ctx); err != nil {
 		return 0, err // an ended ctx starts no write: the caller is told nothing was written
 	}
+	if err := s.f.rewind(ctx, h, s); err != nil {
+		return 0, err
+	}
 	// A copy: the caller may reuse p as soon as Write returns, even if the worker has not.
 	data := append(s.wbuf[:0], p...)
 	s.wbuf = data
