@@ -503,3 +503,24 @@ func TestWriteAfterReadAheadLandsAtReadOffset(t *testing.T) {
 		return nil
 	}))
 }
+
+// Close wakes a Read waiting for a Seek in progress with ErrClosed, as it wakes the Seek.
+func TestCloseUnderReadWaitingForSeek(t *testing.T) {
+	f := seekFile(t)
+	require.NoError(t, scheduler.Config{ThreadpoolSize: 1}.Main(func() error {
+		release := holdWorker(t)
+		defer release()
+		s := spawnIO(func() (int, error) { off, err := f.Seek(4, io.SeekStart); return int(off), err })
+		waitParked(t, s)
+		r := spawnIO(func() (int, error) { return f.Read(make([]byte, 2)) })
+		waitParked(t, r)
+		require.NoError(t, f.Close())
+		for _, g := range []*scheduler.Greenlet[ioResult]{s, r} {
+			_, err := result(t, g)
+			assert.ErrorIs(t, err, os.ErrClosed)
+		}
+		_, err := result(t, r)
+		assert.ErrorContains(t, err, "File.Read")
+		return nil
+	}))
+}
