@@ -58,7 +58,9 @@
 // file status flags, in a child process too, and the socket's hub makes its system calls
 // without ever blocking its thread. So a child that makes its copy blocking (fcntl, or a
 // library that does) makes the socket here blocking too: close the socket once it is handed
-// over, or keep the copy non-blocking.
+// over, or keep the copy non-blocking. A unix listener that Listen bound to a path removes its
+// socket file when closed, which leaves the copy listening where nobody can connect: call its
+// SetUnlinkOnClose(false) before closing it.
 //
 // # Goroutine-safe sockets
 //

@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -229,5 +230,32 @@ func TestSharedFile(t *testing.T) {
 		_, err = a.File()
 		assert.ErrorIs(t, err, net.ErrClosed)
 		return nil
+	})
+}
+
+// TestUnixListenerHandedOver: a unix listener handed over (File, FileListener) and then closed
+// with SetUnlinkOnClose(false), as the package doc says, leaves its path to the copy, which
+// accepts on it.
+func TestUnixListenerHandedOver(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s")
+	run(t, func() error {
+		l, err := socket.Listen("unix", path)
+		require.NoError(t, err)
+		f, err := l.File()
+		require.NoError(t, err)
+		l2, err := socket.FileListener(f)
+		require.NoError(t, err)
+		defer l2.Close()
+		require.NoError(t, f.Close())
+		l.SetUnlinkOnClose(false)
+		require.NoError(t, l.Close())
+
+		acc := scheduler.Spawn(func() (*socket.Conn, error) { return l2.AcceptConn() })
+		c, err := socket.Dial("unix", path)
+		require.NoError(t, err, "the path still reaches the copy")
+		defer c.Close()
+		s, err := acc.Get(testctx.Within(t, 5*time.Second))
+		require.NoError(t, err)
+		return s.Close()
 	})
 }
