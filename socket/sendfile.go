@@ -8,18 +8,19 @@ import (
 	"syscall"
 
 	"github.com/geventgo/geventgo/cev"
+	"github.com/geventgo/geventgo/scheduler"
 )
 
-// maxSendfile bounds one sendfile(2) call, as package net's does, so that a huge file does not
-// hold the hub in a single call.
+// maxSendfile bounds one sendfile(2) call, as package net's does, and the chunk sent between two
+// turns of the hub's other greenlets, so that a huge file does not hold the hub.
 const maxSendfile = 4 << 20
 
 // ReadFrom copies from r until EOF and returns how much it wrote (io.ReaderFrom, which io.Copy
 // and io.CopyN use; gevent's socket.sendfile). From a regular file (an *os.File, also under
 // *io.LimitedReader values) the kernel copies it with sendfile(2) from the file's current
-// offset, which advances, waiting for room on the socket as Write does; sendfile reads the file
-// in the hub's thread, as gevent's does, so a file not in the page cache holds the hub for the
-// disk read. From any other reader, and on a shared socket, ReadFrom copies through a buffer
+// offset, which advances, waiting for room on the socket as Write does and letting the hub's
+// other greenlets run between chunks of 4 MiB; sendfile reads the file in the hub's thread, as
+// gevent's does, so a file not in the page cache holds the hub for the disk read. From any other reader, and on a shared socket, ReadFrom copies through a buffer
 // with Write. Errors are Write's, r's, or for sendfile a *net.OpError with Op "readfrom", as
 // is the error of a call refused before r is read (a zero or closed Conn, a plain goroutine's
 // call on a Conn that is not shared, a hub callback's).
@@ -90,18 +91,36 @@ func (c *Conn) sendFile(r io.Reader) (written int64, handled bool, err error) {
 		return 0, false, nil
 	}
 	fd := c.fd
+	eof := false
+	// op sends one chunk of at most maxSendfile; ioPlain waits for room in between.
 	op := func() error {
-		for remain > 0 {
-			n, err := sendfileOnce(rc, fd.sysfd, min(remain, maxSendfile))
+		for chunk := min(remain, maxSendfile); chunk > 0; {
+			n, err := sendfileOnce(rc, fd.sysfd, chunk)
 			written += int64(n)
 			remain -= int64(n)
-			if err != nil || n == 0 { // n == 0: the end of the file
+			chunk -= int64(n)
+			if err != nil {
 				return err
+			}
+			if n == 0 { // the end of the file
+				eof = true
+				return nil
 			}
 		}
 		return nil
 	}
-	err = fd.ioPlain(context.Background(), cev.EV_WRITE, "socket sendfile", op)
+	for {
+		err = fd.ioPlain(context.Background(), cev.EV_WRITE, "socket sendfile", op)
+		if err != nil || eof || remain <= 0 {
+			break
+		}
+		// A whole chunk went out without the socket filling up (a peer that keeps up): the
+		// hub's other greenlets get their turn before the next, so a big file does not hold
+		// the hub for all of its length.
+		if err = scheduler.Sleep(context.Background(), 0); err != nil {
+			break
+		}
+	}
 	for _, lr := range limits {
 		lr.N -= written
 	}

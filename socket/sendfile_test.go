@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -244,6 +245,47 @@ func TestReadFromRefusedLeavesReader(t *testing.T) {
 		_, err = c.ReadFrom(r)
 		assert.ErrorIs(t, err, net.ErrClosed)
 		assert.Equal(t, int64(5), r.N, "a closed Conn read nothing")
+		return nil
+	})
+}
+
+// TestReadFromYieldsBetweenChunks: with room for the whole file in the socket's buffer (a peer
+// that keeps up), sendfile never waits, and the hub's other greenlets still get their turn
+// between its 4 MiB chunks instead of waiting for the whole file.
+func TestReadFromYieldsBetweenChunks(t *testing.T) {
+	f, data := tempFile(t, 12<<20)
+	run(t, func() error {
+		a, b, err := socket.Socketpair()
+		require.NoError(t, err)
+		defer a.Close()
+		defer b.Close()
+		const soSndbufForce = 32 // SO_SNDBUFFORCE: above wmem_max, for CAP_NET_ADMIN
+		if err := syscall.SetsockoptInt(a.Fd(), syscall.SOL_SOCKET, soSndbufForce, 64<<20); err != nil {
+			t.Skipf("cannot make room for the whole file in the send buffer (SO_SNDBUFFORCE needs CAP_NET_ADMIN): %v", err)
+		}
+		ticks, stop := 0, false
+		ticker := scheduler.Go(func() error {
+			for !stop {
+				ticks++
+				if err := scheduler.Sleep(bg, 0); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		before := ticks
+		n, err := a.ReadFrom(f)
+		during := ticks - before
+		stop = true
+		require.NoError(t, err)
+		assert.Equal(t, int64(len(data)), n)
+		assert.GreaterOrEqual(t, during, 2, "the other greenlet ran between the three chunks")
+		require.NoError(t, ticker.Join(bg))
+		got := make([]byte, len(data))
+		_, err = io.ReadFull(b, got)
+		require.NoError(t, err)
+		assert.True(t, bytes.Equal(data, got))
 		return nil
 	})
 }
