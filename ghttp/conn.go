@@ -537,9 +537,16 @@ func (w connWriter) Write(p []byte) (int, error) {
 	} else {
 		n, err = w.c.rwc.Write(p)
 	}
-	if err != nil && w.c.werr == nil {
-		w.c.werr = err
-		w.c.clientGone()
+	if err != nil {
+		w.c.writeFailed(err)
 	}
 	return n, err
+}
+
+// writeFailed keeps the connection's first write error and cancels its context on it.
+func (c *conn) writeFailed(err error) {
+	if c.werr == nil {
+		c.werr = err
+		c.clientGone()
+	}
 }

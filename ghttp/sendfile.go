@@ -66,9 +66,8 @@ func (w *response) sendFile(src io.Reader) (int64, error) {
 	}
 	n, err := w.c.sc.ReadFrom(src)
 	w.written += n
-	if err != nil && w.c.werr == nil {
-		w.c.werr = err
-		w.c.clientGone()
+	if err != nil {
+		w.c.writeFailed(err)
 	}
 	return n, err
 }

@@ -186,16 +186,20 @@ func sockaddrToAddr(sotype int, sa syscall.Sockaddr) net.Addr {
 		}
 		return &net.TCPAddr{IP: ip, Port: a.Port, Zone: zone}
 	case *syscall.SockaddrUnix:
-		name := "unix"
-		switch sotype {
-		case syscall.SOCK_DGRAM:
-			name = "unixgram"
-		case syscall.SOCK_SEQPACKET:
-			name = "unixpacket"
-		}
-		return &net.UnixAddr{Name: a.Name, Net: name}
+		return &net.UnixAddr{Name: a.Name, Net: unixNetwork(sotype)}
 	}
 	return nil
+}
+
+// unixNetwork names a Unix socket's network by its type: "unix", "unixgram" or "unixpacket".
+func unixNetwork(sotype int) string {
+	switch sotype {
+	case syscall.SOCK_DGRAM:
+		return "unixgram"
+	case syscall.SOCK_SEQPACKET:
+		return "unixpacket"
+	}
+	return "unix"
 }
 
 // nilAddr reports whether a is nil, or a nil pointer of an address type package net has.

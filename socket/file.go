@@ -61,11 +61,20 @@ func (s *sock) file() (*os.File, error) {
 		return nil, s.opErr("file", ErrClosed)
 	}
 	defer fd.ref.decref()
-	r, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd.sysfd), syscall.F_DUPFD_CLOEXEC, 0)
-	if errno != 0 {
-		return nil, s.opErr("file", wrapErrno("fcntl", errno))
+	r, err := dupCloexec(fd.sysfd)
+	if err != nil {
+		return nil, s.opErr("file", err)
 	}
-	return os.NewFile(r, fd.fileName()), nil
+	return os.NewFile(uintptr(r), fd.fileName()), nil
+}
+
+// dupCloexec copies the descriptor fd, close-on-exec (fcntl F_DUPFD_CLOEXEC).
+func dupCloexec(fd int) (int, error) {
+	r, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_DUPFD_CLOEXEC, 0)
+	if errno != 0 {
+		return -1, wrapErrno("fcntl", errno)
+	}
+	return int(r), nil
 }
 
 // fileName names File's file as package net does: "network:local->remote".
@@ -198,19 +207,12 @@ func dupNonblock(f *os.File) (int, error) {
 	}
 	sysfd := -1
 	var dupErr error
-	ctlErr := rc.Control(func(fd uintptr) {
-		r, _, errno := syscall.Syscall(syscall.SYS_FCNTL, fd, syscall.F_DUPFD_CLOEXEC, 0)
-		if errno != 0 {
-			dupErr = errno
-			return
-		}
-		sysfd = int(r)
-	})
+	ctlErr := rc.Control(func(fd uintptr) { sysfd, dupErr = dupCloexec(int(fd)) })
 	if ctlErr != nil {
 		return -1, badFile(ctlErr)
 	}
 	if dupErr != nil {
-		return -1, wrapErrno("fcntl", dupErr)
+		return -1, dupErr
 	}
 	if err := syscall.SetNonblock(sysfd, true); err != nil {
 		syscall.Close(sysfd)
@@ -226,13 +228,7 @@ func badFile(err error) error { return fmt.Errorf("%w (%w)", syscall.EBADF, err)
 // fileNetwork names a socket's network as package net does ("tcp", "udp", "unix", ...).
 func fileNetwork(family, sotype int) string {
 	if family == syscall.AF_UNIX {
-		switch sotype {
-		case syscall.SOCK_DGRAM:
-			return "unixgram"
-		case syscall.SOCK_SEQPACKET:
-			return "unixpacket"
-		}
-		return "unix"
+		return unixNetwork(sotype)
 	}
 	if sotype == syscall.SOCK_DGRAM {
 		return "udp"

@@ -223,12 +223,12 @@ func dupRights(oob []byte) ([]byte, []int, error) {
 		}
 		for j := 0; j+4 <= len(m.Data); j += 4 {
 			fd := int32(binary.NativeEndian.Uint32(m.Data[j:]))
-			r, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_DUPFD_CLOEXEC, 0)
-			if errno != 0 {
+			r, err := dupCloexec(int(fd))
+			if err != nil {
 				closeFDs(dups)
-				return nil, nil, wrapErrno("fcntl", errno)
+				return nil, nil, err
 			}
-			dups = append(dups, int(r))
+			dups = append(dups, r)
 			binary.NativeEndian.PutUint32(m.Data[j:], uint32(r))
 		}
 	}
