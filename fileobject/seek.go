@@ -184,7 +184,7 @@ func (f *File) endCtl(name string, res result) error {
 // whose wait ended early, and a greenlet waiting for it makes them fail with ErrConcurrentUse
 // (collect). A Read or Write waits on its own side (its deadline, Close, one waiter per side)
 // until the call returned and, if a greenlet waits for it in its Seek, Truncate or Stat, until
-// that greenlet collected it; else it collects the call itself.
+// that greenlet's wait ended (awaitCtl); then it collects the call itself if it is still there.
 func (f *File) settleCtl(ctx context.Context, h *scheduler.Hub, by *side) error {
 	for {
 		f.c.adopt(h)
@@ -201,20 +201,36 @@ func (f *File) settleCtl(ctx context.Context, h *scheduler.Hub, by *side) error 
 	}
 }
 
-// awaitCtl parks the Read or Write of side s until r, the File's pending control call, returned,
-// or, when it returned already but the greenlet of that call has not collected it yet, lets the
-// hub run that greenlet.
+// awaitCtl parks the Read or Write of side s, on its own side (its deadline, ctx, Close), while
+// r, the File's pending control call, cannot be collected by it: while a greenlet waits for r in
+// its Seek, Truncate or Stat, r is that greenlet's, and s waits until that wait ended, r
+// collected or abandoned (ctlReleased wakes it), whether or not r returned: the greenlet may run
+// again late or never (killed), and s must not spin meanwhile. Else s waits until r returned.
 func (s *side) awaitCtl(ctx context.Context, h *scheduler.Hub, r *threadpool.Result[result]) error {
 	if s.busy {
 		return scheduler.ErrConcurrentUse
 	}
-	if r.Ready() {
-		return scheduler.Sleep(ctx, 0) // its greenlet was woken and collects it when it runs
+	if s.f.c.busy {
+		s.ctlWait = true
+		defer func() { s.ctlWait = false }()
+		return s.waitResult(ctx, h, nil)
 	}
 	if err := s.waitResult(ctx, h, r); err != nil && !(errors.Is(err, ErrTimeout) && r.Ready()) {
 		return err
 	}
 	return nil
+}
+
+// ctlReleased runs when the wait of the greenlet that waits for the control call ends, collected
+// (the greenlet goes on to apply the result without a switch) or abandoned: it wakes the Read and
+// Write waiting for that (awaitCtl), which then collect the call themselves or wait for it.
+func (f *File) ctlReleased() {
+	if f.r.ctlWait {
+		f.r.fire(revDone)
+	}
+	if f.w.ctlWait {
+		f.w.fire(revDone)
+	}
 }
 
 // collectCtl collects the pending control call, waiting on f.c, and applies its result.

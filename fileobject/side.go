@@ -35,6 +35,9 @@ type side struct {
 	tw    *scheduler.Waiter // the waiter of the greenlet waiting now
 	pw    *scheduler.Waiter // poll mode: reused by every wait (see block)
 	busy  bool              // a greenlet waits on this side
+	// ctlWait: thread mode, the greenlet waiting on this side (a Read or Write) waits for the
+	// greenlet of the File's control call to collect it (awaitCtl, woken by ctlReleased).
+	ctlWait bool
 	// lazy: the io watcher stays active between poll-mode waits, unref'd, and stops the next
 	// time it fires with nobody waiting (see internal/lazyio).
 	lazy lazyio.Ref

@@ -181,8 +181,9 @@ func (s *side) collect(ctx context.Context, h *scheduler.Hub) (result, error) {
 	return res, nil
 }
 
-// waitResult parks the calling greenlet until the pending call returns, the deadline passes,
-// the File is closed, ctx ends, or an error is thrown into the greenlet.
+// waitResult parks the calling greenlet until the pending call r returns (with a nil r: until
+// the wait of the greenlet that waits for the File's control call ended, see awaitCtl), the
+// deadline passes, the File is closed, ctx ends, or an error is thrown into the greenlet.
 func (s *side) waitResult(ctx context.Context, h *scheduler.Hub, r *threadpool.Result[result]) error {
 	if s.f.closing.Load() {
 		return ErrClosed
@@ -193,13 +194,14 @@ func (s *side) waitResult(ctx context.Context, h *scheduler.Hub, r *threadpool.R
 		if err != nil {
 			return err
 		}
-		if !s.early(rev) || r.Ready() {
+		if !s.early(rev) || (r != nil && r.Ready()) || (r == nil && !s.f.c.busy) {
 			return s.outcome(rev)
 		}
 	}
 }
 
-// waitOnce is one wait of waitResult, which repeats it when the deadline timer fired early.
+// waitOnce is one wait of waitResult, which repeats it when the deadline timer fired early. With r,
+// r's return wakes it; without, ctlReleased.
 func (s *side) waitOnce(ctx context.Context, r *threadpool.Result[result]) (int, error) {
 	if err := s.armDeadline(); err != nil {
 		return 0, err
@@ -207,12 +209,20 @@ func (s *side) waitOnce(ctx context.Context, r *threadpool.Result[result]) (int,
 	// A Waiter per wait: a wake that lands after the wait ended (Close's) goes to one nobody
 	// reads again.
 	w := scheduler.NewWaiter(s.label)
-	id := r.Rawlink(func(scheduler.Linkable) { s.fire(revDone) })
+	var id scheduler.LinkID
+	if r != nil {
+		id = r.Rawlink(func(scheduler.Linkable) { s.fire(revDone) })
+	}
 	s.tw, s.busy = w, true
 	v, err := w.Get(ctx)
 	s.tw, s.busy = nil, false
-	r.Unlink(id)
+	if r != nil {
+		r.Unlink(id)
+	}
 	s.stopTimer()
+	if s == &s.f.c {
+		s.f.ctlReleased()
+	}
 	rev, _ := v.(int)
 	return rev, err
 }
