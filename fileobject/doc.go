@@ -29,7 +29,8 @@
 // Seek, Truncate and Stat run on a worker too, never beside a write of the File (Seek: nor a
 // read): they first wait for the writes (Seek: the reads too) still on a worker, and a Read or
 // Write that comes while one is on a worker waits for it, within its own deadline (a reader and
-// a writer may both wait); a greenlet already waiting on what they must wait for (a Read, a
+// a writer may both wait). A Seek of a pipe, socket or tty fails at once with syscall.ESPIPE,
+// waiting for nothing. A greenlet already waiting on what they must wait for (a Read, a
 // Write, another Seek, Truncate or Stat) makes them fail with scheduler.ErrConcurrentUse.
 // Close, Fd, Name and Threaded are goroutine-safe.
 // The *os.File given to New belongs to the File: use it no more, and never call its Fd method,

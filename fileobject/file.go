@@ -35,6 +35,7 @@ type File struct {
 	mode    mode
 	restore int  // the file status flags to put back before close(2); -1: nothing to restore
 	regular bool // thread mode: a regular file, whose offset a Write after a read ahead puts back
+	noSeek  bool // thread mode: lseek fails with ESPIPE (pipe, FIFO, socket, tty): so does Seek, at once
 
 	closing   atomic.Bool
 	closeOnce sync.Once
@@ -141,6 +142,10 @@ func (f *File) setup(fd int, thread, restore bool) error {
 		f.mode = modeThread
 		var st syscall.Stat_t
 		f.regular = syscall.Fstat(fd, &st) == nil && st.Mode&syscall.S_IFMT == syscall.S_IFREG
+		// Python's FileIO.seekable asks the same way: lseek(fd, 0, SEEK_CUR) moves nothing, and
+		// fails with ESPIPE exactly where every Seek would.
+		_, err := syscall.Seek(fd, 0, io.SeekCurrent)
+		f.noSeek = err == syscall.ESPIPE
 		return nil
 	}
 	f.mode = modePoll

@@ -24,8 +24,9 @@ import (
 // Seek sets the offset of the next Read or Write to offset, interpreted by whence (io.Seeker:
 // io.SeekStart, io.SeekCurrent, io.SeekEnd), and returns the new offset from the start. In
 // thread mode it first waits for the reads and writes still on a worker; io.SeekCurrent counts
-// from what Read has handed out, bytes read ahead and not handed out yet are dropped. A pipe or
-// tty fails with syscall.ESPIPE, as *os.File's. Hub-affine, as Read.
+// from what Read has handed out, bytes read ahead and not handed out yet are dropped. A pipe,
+// socket or tty fails with syscall.ESPIPE, as *os.File's, at once, in thread mode too (it waits
+// for nothing and drops nothing). Hub-affine, as Read.
 func (f *File) Seek(offset int64, whence int) (int64, error) {
 	const op = "File.Seek"
 	h, err := f.checkWait(op, context.Background())
@@ -35,6 +36,10 @@ func (f *File) Seek(offset int64, whence int) (int64, error) {
 	if f.mode != modeThread {
 		off, err := f.f.Seek(offset, whence)
 		return off, f.opErr(op, sysErr("seek", err))
+	}
+	if f.noSeek {
+		// Nothing to wait for first: the lseek could only fail.
+		return 0, f.opErr(op, sysErr("seek", syscall.ESPIPE))
 	}
 	off, err := f.threadSeek(h, offset, whence)
 	return off, f.opErr(op, err)

@@ -253,6 +253,42 @@ func TestSeekPipeRefused(t *testing.T) {
 	})
 }
 
+// A pipe or socket forced into thread mode cannot seek either: Seek fails with ESPIPE at once,
+// without waiting for the read still on a worker (its wait ended early, nothing came yet), whose
+// bytes the next Read still returns.
+func TestSeekUnseekableThreadModeFailsAtOnce(t *testing.T) {
+	pr, pw := blockingPipe(t)
+	defer pw.Close()
+	sp, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	require.NoError(t, err)
+	peer := os.NewFile(uintptr(sp[1]), "peer")
+	defer peer.Close()
+	pf, err := fileobject.NewThread(pr)
+	require.NoError(t, err)
+	sf, err := fileobject.NewThread(os.NewFile(uintptr(sp[0]), "socket"))
+	require.NoError(t, err)
+	require.NoError(t, scheduler.Config{ThreadpoolSize: 1}.Main(func() error {
+		for _, c := range []struct {
+			f  *fileobject.File
+			to *os.File
+		}{{pf, pw}, {sf, peer}} {
+			abandonRead(t, c.f, 8)
+			s := spawnIO(func() (int, error) { off, err := c.f.Seek(0, io.SeekCurrent); return int(off), err })
+			require.NoError(t, scheduler.Sleep(bg, 0))
+			require.NoError(t, scheduler.Sleep(bg, 0))
+			assert.True(t, s.Ready(), "%s: the Seek waited for the pending read", c.f.Name())
+			_, err := c.to.Write([]byte("hi"))
+			require.NoError(t, err)
+			_, err = result(t, s)
+			require.ErrorIs(t, err, syscall.ESPIPE, c.f.Name())
+			assert.ErrorContains(t, err, "File.Seek")
+			assert.Equal(t, "hi", readN(t, c.f, 2), "%s: the read's bytes were lost", c.f.Name())
+			require.NoError(t, c.f.Close())
+		}
+		return nil
+	}))
+}
+
 // Truncate changes the size Stat reports and leaves the offset; a Read sees the new end.
 func TestTruncateThenStat(t *testing.T) {
 	f := seekFile(t)
@@ -318,25 +354,39 @@ func TestSeekForeignGoroutineAndClosed(t *testing.T) {
 }
 
 // Seek while another greenlet waits in a thread-mode Read would run beside that read: it fails
-// with ErrConcurrentUse instead, and the read goes on.
+// with ErrConcurrentUse instead, and the read goes on. On a pipe, which cannot seek, it fails
+// with ESPIPE, as it would after the read.
 func TestSeekDuringThreadReadIsConcurrentUse(t *testing.T) {
+	f := seekFile(t)
 	pr, pw := blockingPipe(t)
 	defer pw.Close()
-	f, err := fileobject.NewThread(pr)
+	p, err := fileobject.NewThread(pr)
 	require.NoError(t, err)
-	run(t, func() error {
+	require.NoError(t, scheduler.Config{ThreadpoolSize: 1}.Main(func() error {
 		defer f.Close()
+		defer p.Close()
+		release := holdWorker(t)
+		defer release()
 		g := spawnIO(func() (int, error) { return f.Read(make([]byte, 8)) })
 		waitParked(t, g)
 		_, err := f.Seek(0, io.SeekCurrent)
 		assert.ErrorIs(t, err, scheduler.ErrConcurrentUse)
+		release()
+		n, err := result(t, g)
+		require.NoError(t, err)
+		assert.Equal(t, 8, n)
+
+		g = spawnIO(func() (int, error) { return p.Read(make([]byte, 8)) })
+		waitParked(t, g)
+		_, err = p.Seek(0, io.SeekCurrent)
+		assert.ErrorIs(t, err, syscall.ESPIPE)
 		_, err = pw.Write([]byte("hi"))
 		require.NoError(t, err)
-		n, err := result(t, g)
+		n, err = result(t, g)
 		require.NoError(t, err)
 		assert.Equal(t, 2, n)
 		return nil
-	})
+	}))
 }
 
 // http.ServeContent takes a File as its io.ReadSeeker and serves a Range request from it; it
