@@ -186,3 +186,33 @@ func TestJoinableCopyCountsItsOwnTasks(t *testing.T) {
 		return nil
 	})
 }
+
+// TestJoinableCopyOfDoneItemsCountsThem: a JoinableQueue whose items were
+// all marked done without a Get copies with its items unfinished, as
+// gevent's copy does (a count of 0 makes its constructor count the items);
+// a count that is not 0 is copied as it is, whatever the items.
+func TestJoinableCopyOfDoneItemsCountsThem(t *testing.T) {
+	run(t, func() error {
+		q := queue.NewJoinable[int](0)
+		require.NoError(t, q.TryPut(1))
+		require.NoError(t, q.TryPut(2))
+		require.NoError(t, q.TaskDone())
+		require.NoError(t, q.TaskDone())
+		require.NoError(t, q.Join(bg))
+		c := q.Copy()
+		require.NotNil(t, c)
+		assert.Equal(t, 2, c.Unfinished())
+		assert.ErrorIs(t, c.Join(testctx.Within(t, time.Millisecond)), scheduler.ErrTimeout)
+		require.NoError(t, c.TaskDone())
+		require.NoError(t, c.TaskDone())
+		require.NoError(t, c.Join(bg))
+		assert.Zero(t, q.Unfinished(), "the copy's count is not the original's")
+
+		_, err := q.TryGet()
+		require.NoError(t, err)
+		require.NoError(t, q.TryPut(3))
+		assert.Equal(t, 1, q.Unfinished())
+		assert.Equal(t, 1, q.Copy().Unfinished(), "a count that is not 0 is copied as it is")
+		return nil
+	})
+}

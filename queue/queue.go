@@ -835,8 +835,10 @@ func (q *JoinableQueue[T]) TryPut(item T) error {
 }
 
 // Copy is Queue.Copy for a JoinableQueue: the copy's count of unfinished
-// tasks starts at this queue's, as gevent's copy passes unfinished_tasks,
-// and is its own from then on. A nil queue, or a call from a goroutine that
+// tasks starts at this queue's, and is its own from then on. When this
+// queue has none, the copy counts its items as unfinished, as gevent's copy
+// does (it passes unfinished_tasks to the constructor, which takes
+// len(items) for a count of 0). A nil queue, or a call from a goroutine that
 // is not a greenlet of the queue's hub, gets nil.
 func (q *JoinableQueue[T]) Copy() *JoinableQueue[T] {
 	if q == nil {
@@ -847,7 +849,11 @@ func (q *JoinableQueue[T]) Copy() *JoinableQueue[T] {
 		return nil
 	}
 	s := c.state()
-	if n := q.Unfinished(); n > 0 {
+	n := q.Unfinished()
+	if n == 0 {
+		n = c.Len()
+	}
+	if n > 0 {
 		s.unfinished = n
 		s.cond.Clear()
 	}

@@ -18,6 +18,7 @@ func init() {
 	register("prim_lifo_priority", primLifoPriority)
 	register("prim_joinable", primJoinable)
 	register("prim_joinable_timeout", primJoinableTimeout)
+	register("prim_joinable_copy", primJoinableCopy)
 	register("prim_channel", primChannel)
 	register("prim_channel_timeout", primChannelTimeout)
 	register("prim_queue_maxsize", primQueueMaxsize)
@@ -191,6 +192,40 @@ func primJoinableTimeout(t *crosscheck.T) {
 	ok, err = waitOK(q.Join(within(10 * ms)))
 	unexpected(t, "join", err)
 	t.Println("join", py(ok))
+}
+
+func primJoinableCopy(t *crosscheck.T) {
+	joined := func(q *queue.JoinableQueue[int]) string {
+		ok, err := waitOK(q.Join(within(10 * ms)))
+		unexpected(t, "join", err)
+		return py(ok)
+	}
+	q := queue.NewJoinable[int](0)
+	unexpected(t, "put", q.Put(bg, 1))
+	unexpected(t, "put", q.Put(bg, 2))
+	unexpected(t, "task_done", q.TaskDone())
+	unexpected(t, "task_done", q.TaskDone())
+	t.Println("unfinished", q.Unfinished(), "qsize", q.Len(), "join", joined(q))
+	c := q.Copy()
+	t.Println("copy unfinished", c.Unfinished(), "qsize", c.Len())
+	t.Println("copy join", joined(c))
+	for range 2 {
+		v, err := c.Get(bg)
+		unexpected(t, "get", err)
+		t.Println("copy get", v)
+		unexpected(t, "task_done", c.TaskDone())
+	}
+	t.Println("copy unfinished", c.Unfinished(), "join", joined(c))
+	t.Println("unfinished", q.Unfinished(), "qsize", q.Len())
+	v, err := q.Get(bg)
+	unexpected(t, "get", err)
+	t.Println("get", v)
+	unexpected(t, "put", q.Put(bg, 3))
+	t.Println("unfinished", q.Unfinished(), "qsize", q.Len())
+	c = q.Copy()
+	t.Println("copy unfinished", c.Unfinished(), "qsize", c.Len())
+	e := queue.NewJoinable[int](0).Copy()
+	t.Println("empty copy unfinished", e.Unfinished(), "join", joined(e))
 }
 
 func primChannel(t *crosscheck.T) {
