@@ -54,7 +54,7 @@ func TestEventSetFromGoroutine(t *testing.T) {
 	run(t, func() error {
 		var e event.Event
 		h := scheduler.CurrentHub()
-		release := h.KeepAlive()
+		release, _ := h.KeepAlive() // main of h: never refused
 		defer release()
 		scheduler.Go(func() error {
 			go func() {

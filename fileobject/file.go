@@ -394,7 +394,7 @@ func (f *File) teardown(h *scheduler.Hub) {
 		return
 	}
 	// A greenlet may not switch into another: the hub wakes them.
-	h.RunCallback(wake)
+	_, _ = h.RunCallback(wake) // teardown runs on h (Close): cannot be refused
 }
 
 // finish puts the flags back and closes the *os.File, once. os.File's own reference count

@@ -73,7 +73,7 @@ func startHubServer(t testing.TB, srv *ghttp.Server, useTLS bool, served func(er
 			ready <- nil
 			// Stop is set from the test's goroutine: the loop must not run dry meanwhile,
 			// even once the server has stopped serving.
-			release := hs.Hub.KeepAlive()
+			release, _ := hs.Hub.KeepAlive() // main of the hub: never refused
 			err = hs.stop.Wait(bg)
 			release()
 			if err != nil {

@@ -121,7 +121,7 @@ func (c *Channel[T]) scheduleUnlock(h *scheduler.Hub) {
 	if c.unlockFn == nil {
 		c.unlockFn = c.runUnlock
 	}
-	h.RunCallback(c.unlockFn)
+	_, _ = h.RunCallback(c.unlockFn) // the caller passed h's check: cannot be refused
 }
 
 // runUnlock is gevent's Channel._unlock: while a putter and a getter wait,

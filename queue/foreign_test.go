@@ -215,7 +215,7 @@ func TestShutdownFromForeignGoroutine(t *testing.T) {
 	run(t, func() error {
 		q := queue.New[int](0)
 		ch := queue.NewChannel[int]()
-		release := scheduler.CurrentHub().KeepAlive()
+		release, _ := scheduler.CurrentHub().KeepAlive() // main of the hub: never refused
 		var getErr, putErr error
 		g1 := scheduler.Go(func() error { _, getErr = q.Get(bg); return nil })
 		g2 := scheduler.Go(func() error { putErr = ch.Put(bg, 1); return nil })
@@ -246,7 +246,7 @@ func TestShutdownUnboundFromGoroutine(t *testing.T) {
 			close(stopped)
 		}()
 		run(t, func() error {
-			release := scheduler.CurrentHub().KeepAlive()
+			release, _ := scheduler.CurrentHub().KeepAlive() // main of the hub: never refused
 			defer release()
 			_, err := q.Get(bg)
 			assert.ErrorIs(t, err, queue.ErrShutdown)

@@ -441,7 +441,7 @@ func (q *Queue[T]) scheduleUnlock(h *scheduler.Hub) {
 		return
 	}
 	q.unlockPending = true
-	h.RunCallback(q.runUnlock)
+	_, _ = h.RunCallback(q.runUnlock) // the caller passed h's check: cannot be refused
 }
 
 // runUnlock is gevent's _unlock: move waiting putters' items in while there

@@ -27,7 +27,7 @@ func RunBlocking[T any](ctx context.Context, fn func() (T, error)) (T, error) {
 		return zero, opErr("RunBlocking", err)
 	}
 	w := &Waiter{hub: h, label: "RunBlocking"}
-	release := h.KeepAlive()
+	release := h.keepAliveRef()
 	type result struct {
 		v   T
 		err error

@@ -20,13 +20,25 @@ func (c Callback) entry() *cbEntry {
 }
 
 // Stop keeps a queued callback from running (gevent's callback.stop). It is a
-// no-op on a callback that already ran or was stopped. Hub-affine.
+// no-op on a callback that already ran or was stopped. Hub-affine: from a
+// goroutine that is not a greenlet of the callback's hub it does nothing.
 func (c Callback) Stop() {
+	if c.b != nil && c.b.hub.OnHub() {
+		c.stop()
+	}
+}
+
+// Pending reports whether the callback is queued and has not run or been
+// stopped. Hub-affine: false from a goroutine that is not a greenlet of the
+// callback's hub.
+func (c Callback) Pending() bool { return c.b != nil && c.b.hub.OnHub() && c.pending() }
+
+// stop is Stop for the scheduler's own code, which runs on the hub.
+func (c Callback) stop() {
 	if e := c.entry(); e != nil {
 		*e = cbEntry{}
 	}
 }
 
-// Pending reports whether the callback is queued and has not run or been
-// stopped. Hub-affine.
-func (c Callback) Pending() bool { return c.entry() != nil }
+// pending is Pending for the scheduler's own code, which runs on the hub.
+func (c Callback) pending() bool { return c.entry() != nil }

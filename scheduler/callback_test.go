@@ -16,7 +16,8 @@ func TestRunCallbackOrderAndStop(t *testing.T) {
 			trace = append(trace, 1)
 			h.RunCallback(func() { trace = append(trace, 4) }) // same drain
 		})
-		cb := h.RunCallback(func() { trace = append(trace, 99) })
+		cb, err := h.RunCallback(func() { trace = append(trace, 99) })
+		require.NoError(t, err)
 		h.RunCallback(func() { panic("callback boom") })
 		h.RunCallback(func() { trace = append(trace, 3) })
 		assert.True(t, cb.Pending())
@@ -57,5 +58,130 @@ func TestCallbackPanicReportCarriesStack(t *testing.T) {
 		assert.Contains(t, string(pe.Stack), "panicInCallback")
 		assert.Contains(t, reported[0].Error(), "scheduler: callback: panic: callback boom")
 		assert.Contains(t, reported[0].Error(), "panicInCallback", "the report's text carries the stack")
+	})
+}
+
+// onGoroutine runs fn on a plain goroutine and waits for it.
+func onGoroutine(fn func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn()
+	}()
+	<-done
+}
+
+// RunCallback and KeepAlive are hub-affine: from a plain goroutine, a
+// greenlet of another hub or after Destroy they return their error, queue
+// nothing and count nothing. Run under -race too: before the check, the
+// foreign calls wrote the hub's queue and refcount unsynchronised.
+func TestRunCallbackAndKeepAliveRefuseForeignCallers(t *testing.T) {
+	h, err := NewHub()
+	require.NoError(t, err)
+	ran := false
+	mark := func() { ran = true }
+	refused := func(t *testing.T, call string, errs [2]error, sentinel error) {
+		t.Helper()
+		for i, op := range []string{"Hub.RunCallback", "Hub.KeepAlive"} {
+			require.ErrorIs(t, errs[i], sentinel, call)
+			assert.Contains(t, errs[i].Error(), "scheduler: "+op+": ", call)
+		}
+	}
+	// try makes both calls and returns their errors; a KeepAlive that
+	// was granted anyway is released at once, as the release of a refused
+	// one must do nothing.
+	try := func(on *Hub) (errs [2]error, cb Callback, pending int) {
+		before := on.cbs.len()
+		cb, errs[0] = on.RunCallback(mark)
+		pending = on.cbs.len() - before
+		release, kerr := on.KeepAlive()
+		errs[1] = kerr
+		if assert.NotNil(t, release) {
+			release()
+		}
+		return errs, cb, pending
+	}
+
+	var errs [2]error
+	var cb Callback
+	var queued, keep int
+	onGoroutine(func() {
+		keep = h.keepAlive
+		errs, cb, queued = try(h)
+	})
+	refused(t, "plain goroutine", errs, ErrNotGreenlet)
+	assert.Zero(t, queued, "a refused RunCallback queues nothing")
+	assert.Zero(t, h.cbs.len())
+	assert.Zero(t, keep)
+	assert.Zero(t, h.keepAlive, "a refused KeepAlive counts nothing")
+	assert.False(t, cb.Pending())
+
+	var mainErr error
+	onGoroutine(func() {
+		mainErr = Main(func() error {
+			errs, _, queued = try(h)
+			return nil
+		})
+	})
+	require.NoError(t, mainErr)
+	refused(t, "another hub's greenlet", errs, ErrNotGreenlet)
+	assert.Zero(t, queued)
+	assert.Zero(t, h.keepAlive)
+
+	// Nil arguments and the zero Hub, as Post.
+	_, err = h.RunCallback(nil)
+	assert.ErrorIs(t, err, ErrNilArgument)
+	var nilHub *Hub
+	_, err = nilHub.RunCallback(mark)
+	assert.ErrorIs(t, err, ErrNilArgument)
+	release, err := nilHub.KeepAlive()
+	assert.ErrorIs(t, err, ErrNilArgument)
+	release()
+	_, err = (&Hub{}).RunCallback(mark)
+	assert.ErrorIs(t, err, ErrNotGreenlet)
+	_, err = (&Hub{}).KeepAlive()
+	assert.ErrorIs(t, err, ErrNotGreenlet)
+
+	// From the hub's own greenlets both still work; release is idempotent.
+	release, err = h.KeepAlive()
+	require.NoError(t, err)
+	assert.Equal(t, 1, h.keepAlive)
+	release()
+	release()
+	assert.Zero(t, h.keepAlive)
+	_, err = h.RunCallback(mark)
+	require.NoError(t, err)
+	require.NoError(t, Sleep(bg, 0))
+	assert.True(t, ran)
+
+	require.NoError(t, h.Destroy())
+	ran = false
+	errs, _, queued = try(h)
+	refused(t, "after Destroy", errs, ErrHubDestroyed)
+	assert.Zero(t, queued)
+	onGoroutine(func() { errs, _, _ = try(h) })
+	refused(t, "a plain goroutine after Destroy", errs, ErrHubDestroyed)
+	assert.False(t, ran)
+}
+
+// Callback.Stop and Pending are hub-affine: from a plain goroutine Stop
+// does nothing and Pending is false, and the callback still runs.
+func TestCallbackStopAndPendingForeign(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		ran := false
+		cb, err := h.RunCallback(func() { ran = true })
+		require.NoError(t, err)
+		var pending bool
+		onGoroutine(func() {
+			pending = cb.Pending()
+			cb.Stop()
+		})
+		assert.False(t, pending)
+		assert.True(t, cb.Pending(), "a foreign Stop stops nothing")
+		require.NoError(t, Sleep(bg, 0))
+		assert.True(t, ran)
+		assert.False(t, cb.Pending())
+		assert.False(t, Callback{}.Pending())
+		Callback{}.Stop()
 	})
 }

@@ -70,7 +70,7 @@ func (h *Hub) armRef(ctx context.Context, c *gctx, keep bool) (*ctxWait, error) 
 	} else if keep {
 		// A cancel may come from another goroutine at any time: the
 		// loop must not run dry (LoopExit) meanwhile.
-		cw.release = h.KeepAlive()
+		cw.release = h.keepAliveRef()
 	}
 	cw.stop = context.AfterFunc(ctx, cw.cancelled)
 	return cw, nil

@@ -22,6 +22,9 @@ type cbBlock struct {
 	// gen changes every time the block is recycled, so a stale Callback
 	// handle pointing into a reused block cannot stop somebody else's entry.
 	gen uint32
+	// hub is the hub whose queue made the block, for Callback's affinity
+	// check; set when the block is made, never changed.
+	hub *Hub
 }
 
 // cbFIFO is the hub's run_callback queue. Hub-affine, not goroutine-safe.
@@ -31,6 +34,7 @@ type cbFIFO struct {
 	n          int // queued entries, stopped ones included
 	free       *cbBlock
 	nfree      int
+	owner      *Hub // the hub of the queue, given to every block it makes
 }
 
 // push appends an entry and returns its handle position.
@@ -42,7 +46,7 @@ func (q *cbFIFO) push(e cbEntry) (*cbBlock, int) {
 			q.nfree--
 			b.next = nil
 		} else {
-			b = new(cbBlock)
+			b = &cbBlock{hub: q.owner}
 		}
 		if q.tail == nil {
 			q.head, q.r = b, 0

@@ -608,7 +608,7 @@ func (t *task) finish(err error) {
 	t.err = err
 	// Ready from here on, for every goroutine: the outcome is written.
 	t.endCtx(ctxDone | ctxResult)
-	if len(t.links) > 0 && !t.cb.Pending() {
+	if len(t.links) > 0 && !t.cb.pending() {
 		t.cb = h.runCallbackArg(notifyLinks, t)
 	}
 	if err != nil {

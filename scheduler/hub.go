@@ -198,6 +198,7 @@ func newHub(main *greenlet.Greenlet, cfg Config) (*Hub, error) {
 		return nil, err
 	}
 	h := &Hub{loop: loop, owner: main.OwnerGoroutine(), threadpoolSize: cfg.ThreadpoolSize, done: make(chan struct{}), finished: make(chan struct{})}
+	h.cbs.owner = h
 	h.switchInterval.Store(int64(cfg.SwitchInterval))
 	h.recordStacks.Store(cfg.RecordSpawnStacks)
 	h.handlerV.Store(errorHandler{defaultErrorHandler})
@@ -378,12 +379,36 @@ func (h *Hub) Stats() Stats {
 // RunCallback queues fn to run on the hub at the start of the next loop
 // iteration, in FIFO order (gevent's loop.run_callback). Callbacks queued
 // while the queue drains run in the same drain. A panic in fn is reported to
-// the error handler and the drain goes on. Hub-affine. A nil Hub queues
-// nothing and returns a Callback that is not pending.
-func (h *Hub) RunCallback(fn func()) Callback {
-	if h == nil {
-		return Callback{}
+// the error handler and the drain goes on. Hub-affine: from a goroutine that
+// is not a greenlet of h it queues nothing and returns an error matching
+// ErrNotGreenlet (Post is the goroutine-safe way in), or ErrHubDestroyed once
+// h's Destroy started; h's own greenlets, whose defers Destroy runs, may
+// still queue their teardown. ErrNilArgument for a nil fn or a nil Hub.
+func (h *Hub) RunCallback(fn func()) (Callback, error) {
+	if h == nil || fn == nil {
+		return Callback{}, opErr("Hub.RunCallback", ErrNilArgument)
 	}
+	if err := h.affineOrGone(currentCtx(), "Hub.RunCallback"); err != nil {
+		return Callback{}, err
+	}
+	return h.runCallback(fn), nil
+}
+
+// affineOrGone is the check of RunCallback and KeepAlive: nil when c runs on
+// h, also while Destroy kills h's greenlets (their defers queue teardown);
+// otherwise ErrHubDestroyed once Destroy started, ErrNotGreenlet before.
+func (h *Hub) affineOrGone(c *gctx, op string) error {
+	if c != nil && c.hub == h {
+		return nil
+	}
+	if h.destroyed.Load() {
+		return opErr(op, ErrHubDestroyed)
+	}
+	return opErr(op, ErrNotGreenlet)
+}
+
+// runCallback is RunCallback for the scheduler's own code, which runs on h.
+func (h *Hub) runCallback(fn func()) Callback {
 	b, i := h.cbs.push(cbEntry{fn: fn})
 	return Callback{b: b, i: int32(i), gen: b.gen}
 }
@@ -434,7 +459,7 @@ func (h *Hub) runPosted() {
 	h.postQ = h.postSpare[:0]
 	h.postMu.Unlock()
 	for i, fn := range q {
-		h.RunCallback(fn)
+		h.runCallback(fn)
 		q[i] = nil
 	}
 	h.postSpare = q
@@ -453,13 +478,21 @@ func (h *Hub) Done() <-chan struct{} {
 
 // KeepAlive makes the loop count one more outstanding event source, so a
 // greenlet waiting for a Post from another goroutine does not get LoopExit.
-// Call the returned release exactly once, on the hub, when the source is
-// done. Hub-affine. A nil or zero Hub has no loop to keep: its release does
-// nothing.
-func (h *Hub) KeepAlive() (release func()) {
-	if h == nil || h.loop == nil {
-		return func() {}
+// Call the returned release once, on the hub, when the source is done; more
+// calls do nothing. Hub-affine, with RunCallback's errors ("Hub.KeepAlive");
+// on an error nothing is counted and release does nothing.
+func (h *Hub) KeepAlive() (release func(), err error) {
+	if h == nil {
+		return func() {}, opErr("Hub.KeepAlive", ErrNilArgument)
 	}
+	if err := h.affineOrGone(currentCtx(), "Hub.KeepAlive"); err != nil {
+		return func() {}, err
+	}
+	return h.keepAliveRef(), nil
+}
+
+// keepAliveRef is KeepAlive for the scheduler's own code, which runs on h.
+func (h *Hub) keepAliveRef() (release func()) {
 	h.keepAlive++
 	h.loop.Ref()
 	done := false

@@ -52,7 +52,8 @@ func TestPostFromManyGoroutines(t *testing.T) {
 		const n, per = 8, 200
 		total := 0
 		w := NewWaiter("")
-		release := h.KeepAlive()
+		release, err := h.KeepAlive()
+		require.NoError(t, err)
 		var wg sync.WaitGroup
 		for range n {
 			wg.Add(1)

@@ -135,7 +135,7 @@ func (t *task) killBeforeStart(err error) bool {
 	switch t.state {
 	case stNew, stPending:
 		if t.state == stPending {
-			t.cb.Stop()
+			t.cb.stop()
 			if ht := t.startTimer(); ht != nil {
 				t.hub().putTimer(ht)
 				t.x.Load().startTimer = nil

@@ -10,7 +10,7 @@ func (t *task) Rawlink(fn func(Linkable)) LinkID {
 		t.links = t.links0[:0]
 	}
 	t.links = append(t.links, linkEntry{id: t.linkSeq, fn: fn})
-	if t.Ready() && !t.cb.Pending() {
+	if t.Ready() && !t.cb.pending() {
 		t.cb = t.hub().runCallbackArg(notifyLinks, t)
 	}
 	return t.linkSeq

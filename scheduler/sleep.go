@@ -56,7 +56,7 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	_, err := h.raw.Switch(nil)
 	h.running.Store(h.switches<<32 | mine)
 	h.syncReport()
-	cb.Stop()
+	cb.stop()
 	cw.end()
 	return err
 }

@@ -86,7 +86,7 @@ func (h *Hub) throwSystemError(err error) {
 	case c == nil || c.hub != h:
 		_ = h.Post(func() { h.throwIntoMain(err) })
 	case c == h.mainC:
-		h.RunCallback(func() { h.throwIntoMain(err) })
+		h.runCallback(func() { h.throwIntoMain(err) })
 	case c.isHub:
 		h.throwIntoMain(err)
 	default:
@@ -94,7 +94,7 @@ func (h *Hub) throwSystemError(err error) {
 		// anything else that resumes c first makes the callback moot.
 		back := h.runCallbackArg(resumeGreenlet, c)
 		_, _ = h.main.Throw(err)
-		back.Stop()
+		back.stop()
 		h.setRunning(c)
 	}
 }

@@ -249,7 +249,7 @@ func KillAll[G Killable](ctx context.Context, gs []G, err error) error {
 		return kerr
 	}
 	w := &Waiter{hub: h, label: "killall"}
-	h.RunCallback(func() {
+	h.runCallback(func() {
 		throwAll(h, need, err)
 		w.Switch(nil)
 	})
@@ -271,7 +271,7 @@ func KillAllAsync[G Killable](gs []G, err error) error {
 	if kerr != nil || len(need) == 0 {
 		return kerr
 	}
-	h.RunCallback(func() { throwAll(h, need, err) })
+	h.runCallback(func() { throwAll(h, need, err) })
 	return nil
 }
 

@@ -156,7 +156,7 @@ func (w *Waiter) deliver(value any, err error) {
 		return
 	}
 	if !c.isHub {
-		h.RunCallback(func() { w.deliver(value, err) })
+		h.runCallback(func() { w.deliver(value, err) })
 		return
 	}
 	t := w.waiting

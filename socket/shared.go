@@ -149,7 +149,7 @@ func (fd *netFD) attach() {
 	if fd.ref.isClosing() || fd.release != nil {
 		return
 	}
-	fd.release = fd.hub.KeepAlive()
+	fd.release, _ = fd.hub.KeepAlive() // attach runs on the hub: cannot be refused
 }
 
 // lockDir takes the direction's lock, queueing behind the call that holds it; it gives up with

@@ -317,7 +317,7 @@ func (p *ThreadPool) Join(ctx context.Context) error {
 		if w == nil {
 			return err
 		}
-		release := h.KeepAlive() // the calls of a destroyed hub hold none on h
+		release, _ := h.KeepAlive() // checked above, so not refused; the calls of a destroyed hub hold none on h
 		v, err := w.Get(ctx)
 		release()
 		if err != nil {
@@ -446,7 +446,7 @@ func (a *abandon) skip() error {
 // whether the call was abandoned.
 func start[T any](p *ThreadPool, h *scheduler.Hub, op string, fn func() (T, error), skip *abandon) *Result[T] {
 	r := pending[T](h, op)
-	release := h.KeepAlive()
+	release, _ := h.KeepAlive() // the caller checked h: cannot be refused
 	j := func(refused error) func() {
 		var v T
 		err := refused

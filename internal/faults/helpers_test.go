@@ -186,7 +186,8 @@ func TestProbeSeesLeftovers(t *testing.T) {
 		require.NoError(t, g.Kill(bg, nil))
 		assert.Equal(t, base, probe(t, h))
 
-		release := h.KeepAlive()
+		release, err := h.KeepAlive()
+		require.NoError(t, err)
 		assert.Equal(t, base.active+1, probe(t, h).active, "KeepAlive holds a loop reference")
 		release()
 

@@ -28,6 +28,12 @@ func liveLoop() (any, func(), error) {
 
 func liveHub() (any, func(), error) { return scheduler.CurrentHub(), func() {}, nil }
 
+// liveCallback is queued on the walk's hub and stopped afterwards.
+func liveCallback() (any, func(), error) {
+	cb, err := scheduler.CurrentHub().RunCallback(func() {})
+	return cb, cb.Stop, err
+}
+
 // liveGreenlet is spawned, not yet run: the hub runs it at its next turn.
 func liveGreenlet() (any, func(), error) {
 	g := scheduler.Spawn(func() (int, error) { return 1, nil })

@@ -104,8 +104,10 @@ var zeroTypes = map[string]ztype{
 		"Error":  everywhere(usable).onNil(gives("scheduler: <nil>")),
 		"Unwrap": everywhere(fails(is(scheduler.ErrBlockingHub))),
 	}},
-	"scheduler.Callback": {typ: reflect.TypeFor[scheduler.Callback](), methods: map[string]zcase{
-		"Pending": getter(zeroResult),
+	// The zero Callback is no callback; a live one is queued on the walk's
+	// hub, and Stop and Pending are hub-affine (a no-op and false elsewhere).
+	"scheduler.Callback": {typ: reflect.TypeFor[scheduler.Callback](), live: liveCallback, methods: map[string]zcase{
+		"Pending": getter(zeroResult).onLive(gives(true)),
 		"Stop":    noop(),
 	}},
 	"scheduler.Error": {typ: reflect.TypeFor[scheduler.Error](), methods: errorMethods(
@@ -166,7 +168,7 @@ var zeroTypes = map[string]ztype{
 		names("BlockingThreshold SwitchInterval ThreadpoolSize", getter(zeroResult).onLive(usable)),
 		names("SetRecordSpawnStacks", noop()),
 		names("Destroyed IdleWorkers Loop", getter(zeroResult).onLive(usable)),
-		names("SetErrorHandler SetErrorOutput SetSwitchInterval RunCallback", noop()),
+		names("SetErrorHandler SetErrorOutput SetSwitchInterval", noop()),
 		names("HandleError", noop()),
 		names("SetBlockingThreshold", noop()),
 		names("Stats", getter(zeroResult).onLive(usable)),
@@ -179,13 +181,15 @@ var zeroTypes = map[string]ztype{
 			// A nil callback is refused before the hub is looked at.
 			"AddSpawnCallback":    everywhere(fails(nilArg)),
 			"RemoveSpawnCallback": everywhere(fails(notGreenlet)).onLive(usable),
-			// A nil or zero Hub's release does nothing, but it is a func.
-			"KeepAlive": getter(usable).onNil(usable).releasing(func(out []reflect.Value) {
-				if !out[0].IsNil() {
-					out[0].Call(nil)
-				}
+			// Hub-affine, as Post refuses: a nil Hub is a nil argument,
+			// a zero one no hub. A refused call's release does nothing,
+			// but it is a func.
+			"KeepAlive": everywhere(fails(notGreenlet)).onNil(fails(nilArg)).onLive(usable).releasing(func(out []reflect.Value) {
+				out[0].Call(nil)
 			}),
 			"Post": everywhere(fails(nilArg)),
+			// A nil callback is refused before the hub is looked at.
+			"RunCallback": everywhere(fails(nilArg)),
 			// As Post: a nil Hub is a nil argument, a zero one no hub.
 			"Snapshot": everywhere(fails(notGreenlet)).onNil(fails(nilArg)).onLive(usable),
 			// Switch from main with nothing to wake it: LoopExit.

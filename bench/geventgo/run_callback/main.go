@@ -24,7 +24,9 @@ func main() {
 		t0 := time.Now()
 		for range batches {
 			for range batch {
-				hub.RunCallback(cb)
+				if _, err := hub.RunCallback(cb); err != nil {
+					return err
+				}
 			}
 			if err := scheduler.Sleep(ctx, 0); err != nil {
 				return err

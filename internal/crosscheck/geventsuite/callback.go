@@ -25,12 +25,12 @@ func callbackOrder(t *crosscheck.T) {
 	cb = func(name string) {
 		t.Println("cb", name)
 		if name == "a" {
-			hub.RunCallback(func() { cb("a-child") })
+			runCallback(t, hub, func() { cb("a-child") })
 		}
 	}
-	hub.RunCallback(func() { cb("a") })
-	x := hub.RunCallback(func() { cb("stopped") })
-	hub.RunCallback(func() { cb("b") })
+	runCallback(t, hub, func() { cb("a") })
+	x := runCallback(t, hub, func() { cb("stopped") })
+	runCallback(t, hub, func() { cb("b") })
 	x.Stop()
 	t.Println("queued")
 	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
@@ -46,7 +46,7 @@ func callbackDrainSameIteration(t *crosscheck.T) {
 	chain = func() {
 		count++
 		if count < 20 {
-			hub.RunCallback(chain)
+			runCallback(t, hub, chain)
 		} else {
 			t.Println("chain done")
 		}
@@ -60,7 +60,7 @@ func callbackDrainSameIteration(t *crosscheck.T) {
 	}
 	scheduler.Spawn(timer)
 	unexpected(t, "sleep", scheduler.Sleep(bg, 5*ms))
-	hub.RunCallback(chain)
+	runCallback(t, hub, chain)
 	g2 := scheduler.Spawn(timer)
 	unexpected(t, "join", g2.Join(bg))
 	t.Println("done")
@@ -86,7 +86,7 @@ func callbackVsTimer(t *crosscheck.T) {
 		t.Println("sleep0 woke again y1")
 		return none{}, nil
 	})
-	hub.RunCallback(func() { t.Println("callback") })
+	runCallback(t, hub, func() { t.Println("callback") })
 	_, err := scheduler.Wait(bg, []*scheduler.Greenlet[none]{a, b}, 0)
 	unexpected(t, "joinall", err)
 	t.Println("done")
@@ -125,7 +125,7 @@ func callbackVsIO(t *crosscheck.T) {
 		t.Println("timer")
 		return none{}, nil
 	})
-	hub.RunCallback(func() { t.Println("callback") })
+	runCallback(t, hub, func() { t.Println("callback") })
 	unexpected(t, "sleep", scheduler.Sleep(bg, 25*ms))
 	t.Println("main woke")
 	_, err := scheduler.Wait(bg, []*scheduler.Greenlet[none]{reader, sleeper}, 0)
@@ -137,11 +137,11 @@ func callbackVsIO(t *crosscheck.T) {
 // panics; the hub reports it (stderr) and runs the next callbacks.
 func callbackError(t *crosscheck.T) {
 	hub := scheduler.CurrentHub()
-	hub.RunCallback(func() {
+	runCallback(t, hub, func() {
 		t.Println("bad")
 		panic(errBoom)
 	})
-	hub.RunCallback(func() { t.Println("next") })
+	runCallback(t, hub, func() { t.Println("next") })
 	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	t.Println("done")
 }
@@ -149,12 +149,12 @@ func callbackError(t *crosscheck.T) {
 func callbackStopDuringDrain(t *crosscheck.T) {
 	hub := scheduler.CurrentHub()
 	var second scheduler.Callback
-	hub.RunCallback(func() {
+	runCallback(t, hub, func() {
 		t.Println("first")
 		second.Stop()
 	})
-	second = hub.RunCallback(func() { t.Println("second") })
-	hub.RunCallback(func() { t.Println("third") })
+	second = runCallback(t, hub, func() { t.Println("second") })
+	runCallback(t, hub, func() { t.Println("third") })
 	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	t.Println("done")
 }

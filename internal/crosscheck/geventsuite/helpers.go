@@ -285,3 +285,11 @@ func pyInts(vs []int) string {
 	}
 	return "[" + strings.Join(parts, ", ") + "]"
 }
+
+// runCallback is hub.RunCallback for a greenlet or callback of hub, which is never refused: a
+// refusal shows in the trace.
+func runCallback(t *crosscheck.T, hub *scheduler.Hub, fn func()) scheduler.Callback {
+	cb, err := hub.RunCallback(fn)
+	unexpected(t, "run_callback", err)
+	return cb
+}

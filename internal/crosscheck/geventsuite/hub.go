@@ -27,7 +27,7 @@ func blockingInHub(t *crosscheck.T) {
 			t.Println(where, errName(err))
 		}
 	}
-	hub.RunCallback(func() { report("callback", scheduler.Sleep(bg, 5*ms)) })
+	runCallback(t, hub, func() { report("callback", scheduler.Sleep(bg, 5*ms)) })
 	g := scheduler.Spawn(func() (int, error) { return 1, nil })
 	g.Rawlink(func(scheduler.Linkable) { report("rawlink", scheduler.Sleep(bg, 5*ms)) })
 	unexpected(t, "join", g.Join(bg))
@@ -57,7 +57,7 @@ func switchInterval(t *crosscheck.T) {
 		return none{}, nil
 	})
 	for i := range 60 {
-		hub.RunCallback(slow(i))
+		runCallback(t, hub, slow(i))
 	}
 	unexpected(t, "join", g.Join(bg))
 	t.Println("joined")

@@ -100,7 +100,7 @@ func linkBlocking(t *crosscheck.T) {
 func linkGetcurrent(t *crosscheck.T) {
 	hub := scheduler.CurrentHub()
 	var hubRaw *greenlet.Greenlet
-	hub.RunCallback(func() { hubRaw = greenlet.Current() })
+	runCallback(t, hub, func() { hubRaw = greenlet.Current() })
 	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	g := scheduler.Spawn(func() (int, error) { return 1, nil })
 	where := func() string {

@@ -71,11 +71,11 @@ func localPerGreenlet(t *crosscheck.T) {
 	show("main after join")
 
 	hub := scheduler.CurrentHub()
-	hub.RunCallback(func() {
+	runCallback(t, hub, func() {
 		show("callback 1")
 		set("hub")
 	})
-	hub.RunCallback(func() { show("callback 2") })
+	runCallback(t, hub, func() { show("callback 2") })
 	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	a.Rawlink(func(scheduler.Linkable) { show("rawlink") })
 	a.Link(func(scheduler.Linkable) { show("link") })
@@ -123,8 +123,8 @@ func localInit(t *crosscheck.T) {
 		t.Println(who(), "reads", get())
 		add(100)
 	}
-	hub.RunCallback(cb)
-	hub.RunCallback(cb)
+	runCallback(t, hub, cb)
+	runCallback(t, hub, cb)
 	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	t.Println("main at end", get())
 }

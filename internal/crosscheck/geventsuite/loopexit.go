@@ -57,7 +57,7 @@ func loopexitWaiterMain(t *crosscheck.T) {
 	w2 := scheduler.NewWaiter("")
 	hub := scheduler.CurrentHub()
 	scheduler.Spawn(func() (none, error) {
-		hub.RunCallback(func() { w2.Switch("hello") })
+		runCallback(t, hub, func() { w2.Switch("hello") })
 		return none{}, nil
 	})
 	v, err := w2.Get(bg)
@@ -72,7 +72,7 @@ func loopexitTimerKeepsAlive(t *crosscheck.T) {
 		if err := scheduler.Sleep(bg, 100*ms); err != nil {
 			return none{}, err
 		}
-		hub.RunCallback(func() { w.Switch("woken") })
+		runCallback(t, hub, func() { w.Switch("woken") })
 		return none{}, nil
 	})
 	v, err := w.Get(bg)

@@ -57,7 +57,7 @@ func spawnCallbackOrder(t *crosscheck.T) {
 		return nil
 	})
 	hub := scheduler.CurrentHub()
-	hub.RunCallback(func() { scheduler.Spawn(body("from callback")) })
+	runCallback(t, hub, func() { scheduler.Spawn(body("from callback")) })
 	t.Println("main spawned, a started", py(a.Started()), "callbacks", count)
 	_, err := scheduler.Wait(bg, []*scheduler.Greenlet[none]{a, b, c}, 0)
 	unexpected(t, "joinall", err)

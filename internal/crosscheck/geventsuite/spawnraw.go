@@ -56,7 +56,7 @@ func spawnRawOrder(t *crosscheck.T) {
 	hub := scheduler.CurrentHub()
 	spawnRaw(t, raw("r1", 1, 2))
 	spawnPrint(t, "spawn s1")
-	hub.RunCallback(func() { t.Println("callback c1") })
+	runCallback(t, hub, func() { t.Println("callback c1") })
 	spawnRaw(t, raw("r2"))
 	r := spawnRaw(t, sleeper)
 	spawnPrint(t, "spawn s2")
@@ -138,7 +138,7 @@ func spawnRawKill(t *crosscheck.T) {
 	}
 	hub := scheduler.CurrentHub()
 	kill := func(g *greenlet.Greenlet) {
-		hub.RunCallback(func() {
+		runCallback(t, hub, func() {
 			if _, err := g.Throw(scheduler.ErrGreenletExit); err != nil && !errors.Is(err, scheduler.ErrGreenletExit) {
 				t.Println("UNEXPECTED throw:", err)
 			}

@@ -75,7 +75,7 @@ func spawnTreeSpawner(t *crosscheck.T) {
 	unexpected(t, "sleep", scheduler.Sleep(bg, 10*ms))
 
 	spawnRaw(t, func() error { named(t, "from-raw", leaf); return nil })
-	scheduler.CurrentHub().RunCallback(func() { named(t, "from-callback", leaf) })
+	runCallback(t, scheduler.CurrentHub(), func() { named(t, "from-callback", leaf) })
 	done := scheduler.Spawn(func() (none, error) { return none{}, nil })
 	done.Link(func(scheduler.Linkable) { named(t, "from-link", leaf) })
 	done.Rawlink(func(scheduler.Linkable) { named(t, "from-rawlink", leaf) })

@@ -98,11 +98,11 @@ func syserrorKill(t *crosscheck.T) {
 func syserrorCallback(t *crosscheck.T) {
 	hub := scheduler.CurrentHub()
 	traceHandleError(t)
-	hub.RunCallback(func() {
+	runCallback(t, hub, func() {
 		t.Println("callback raises")
 		panic(&scheduler.ExitError{Code: 5})
 	})
-	hub.RunCallback(func() { t.Println("next callback") })
+	runCallback(t, hub, func() { t.Println("next callback") })
 	mainCaught(t, scheduler.Sleep(bg, 0))
 	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
 	t.Println("done")
