@@ -45,6 +45,10 @@ var (
 	ErrGoexit = greenlet.ErrGoexit
 	// ErrBlockingHub is reported by the blocking detector.
 	ErrBlockingHub = errors.New("hub blocked")
+	// ErrNoSwitch is AssertSwitches' error: the block never switched, or
+	// a greenlet ran past the threshold without switching. The concrete
+	// error is *SwitchError.
+	ErrNoSwitch = errors.New("did not switch")
 )
 
 // deadlineError is the error of a wait whose context's deadline passed: it

@@ -133,3 +133,26 @@ func ExampleConfig() {
 	// <nil>
 	// true
 }
+
+// AssertSwitches checks that a block lets the hub run: a block that only
+// computes fails with ErrNoSwitch, one that waits passes. With a threshold
+// it names every greenlet that ran longer than it without switching.
+func ExampleAssertSwitches() {
+	ctx := context.Background()
+	_ = scheduler.Main(func() error {
+		err := scheduler.AssertSwitches(0, func() error {
+			sum := 0
+			for i := range 1000 {
+				sum += i
+			}
+			return nil
+		})
+		fmt.Println(errors.Is(err, scheduler.ErrNoSwitch))
+		err = scheduler.AssertSwitches(0, func() error { return scheduler.Sleep(ctx, 0) })
+		fmt.Println(err)
+		return nil
+	})
+	// Output:
+	// true
+	// <nil>
+}

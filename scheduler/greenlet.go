@@ -542,6 +542,9 @@ func (w *worker) main(first any) (any, error) {
 	j, _ := first.(job)
 	for j != nil {
 		j.runOn(c)
+		if h.switchFlags.Load()&flagTracing != 0 {
+			h.traceJobEnd(j)
+		}
 		if c.locals != nil {
 			c.locals = nil
 		}

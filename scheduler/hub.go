@@ -91,9 +91,15 @@ type Hub struct {
 	lastYield float64
 	// running is what the blocking detector watches: see setRunning.
 	running atomic.Uint64
-	// reporting is set while the detector delivers a report; it sits next
-	// to running, which every switch writes, so reading it costs no miss.
-	reporting atomic.Bool
+	// switchFlags is what every switch looks at after it wrote running
+	// (syncReport): flagReporting while the detector delivers a report,
+	// flagTracing while an AssertSwitches with a threshold runs. It sits
+	// next to running, so loading it costs no miss; only its setters pay a
+	// locked instruction.
+	switchFlags atomic.Uint32
+	// asserts are the AssertSwitches calls with a threshold running now
+	// (switchtrace.go); hub-affine.
+	asserts []*switchAssert
 
 	// handlerMu serialises the error handler's calls (see SetErrorHandler);
 	// handlerOwner is the goid inside it, so that a handler that reports
@@ -134,13 +140,32 @@ func (h *Hub) setRunning(c *gctx) {
 // syncReport follows every store that shows the detector progress: while
 // the detector delivers the report of a stall, the greenlet that ends the
 // stall waits here until the report is out, so the handler never runs
-// alongside the hub's greenlets (see watchdog's stall.report). One load of
-// a flag on the line running was just written to. With it setRunning no
-// longer inlines, so the switch paths (switchFrom, Waiter.get, yield)
-// write both out.
+// alongside the hub's greenlets (see watchdog's stall.report); while an
+// AssertSwitches with a threshold runs, the switch is timed. One load of
+// a flag word on the line running was just written to; the rest is out of
+// line. With it setRunning no longer inlines, so the switch paths
+// (switchFrom, Waiter.get, yield) write both out.
 func (h *Hub) syncReport() {
-	if h.reporting.Load() {
+	if f := h.switchFlags.Load(); f != 0 {
+		h.switchSlow(f)
+	}
+}
+
+// Bits of Hub.switchFlags.
+const (
+	flagReporting uint32 = 1 << iota // the detector delivers a report
+	flagTracing                      // an AssertSwitches times the switches
+)
+
+// switchSlow is syncReport's out-of-line part, when a flag is set.
+//
+//go:noinline
+func (h *Hub) switchSlow(f uint32) {
+	if f&flagReporting != 0 {
 		h.waitReport()
+	}
+	if f&flagTracing != 0 {
+		h.traceSwitch()
 	}
 }
 

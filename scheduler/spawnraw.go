@@ -122,7 +122,8 @@ func (rc *gctx) rawDone(err error) {
 		h.HandleError(&GreenletError{Greenlet: rc.name, Err: err})
 	}
 	// The coroutine ends into its parent, the hub: the detector sees the
-	// hub run from here, as after a switch.
+	// hub run from here, as after a switch, and so does AssertSwitches.
 	h.switches++
 	h.running.Store(h.switches<<32 | uint64(uint32(h.hubC.goid.Load())))
+	h.syncReport()
 }

@@ -35,7 +35,7 @@ func (e *BlockingError) Unwrap() error { return ErrBlockingHub }
 
 // watchdog is the state the detector keeps per hub. The hub itself only
 // pays one atomic store and one load per side of a switch (Hub.running,
-// Hub.reporting), plus two stores per loop iteration (inPoll).
+// Hub.switchFlags), plus two stores per loop iteration (inPoll).
 type watchdog struct {
 	threshold atomic.Int64 // nanoseconds; 0: off
 	lastSeen  uint64       // Hub.running at the previous tick
@@ -236,8 +236,8 @@ func (s stall) report() {
 	// stores its word before it reads this flag, so either the check below
 	// sees the progress or the greenlet sees the flag and waits on
 	// handlerMu until the report is out.
-	h.reporting.Store(true)
-	defer h.reporting.Store(false)
+	h.switchFlags.Or(flagReporting)
+	defer h.switchFlags.And(^flagReporting)
 	if h.destroyed.Load() {
 		return
 	}

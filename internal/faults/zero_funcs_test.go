@@ -78,12 +78,14 @@ var zeroFuncs = map[string]zfunc{
 	"scheduler.ConfigFromEnv": {scheduler.ConfigFromEnv, everywhere(usable)},
 	"scheduler.NewHub": {scheduler.NewHub, everywhere(fails(is(scheduler.ErrHubExists))).
 		inGoroutine(usable).releasing(destroyFirst)},
-	"scheduler.NewTimeout":   {scheduler.NewTimeout, everywhere(usable)},
-	"scheduler.NewWaiter":    {scheduler.NewWaiter, everywhere(usable)},
-	"scheduler.NewWaker":     {scheduler.NewWaker, everywhere(usable)},
-	"scheduler.RunBlocking":  {scheduler.RunBlocking[int], everywhere(fails(nilArg))},
-	"scheduler.StartTimeout": {scheduler.StartTimeout, affine(usable).releasing(cancelFirst)},
-	"scheduler.WithTimeout":  {scheduler.WithTimeout[int], everywhere(fails(nilArg))},
+	"scheduler.NewTimeout":  {scheduler.NewTimeout, everywhere(usable)},
+	"scheduler.NewWaiter":   {scheduler.NewWaiter, everywhere(usable)},
+	"scheduler.NewWaker":    {scheduler.NewWaker, everywhere(usable)},
+	"scheduler.RunBlocking": {scheduler.RunBlocking[int], everywhere(fails(nilArg))},
+	// A nil fn is refused before the caller is looked at.
+	"scheduler.AssertSwitches": {scheduler.AssertSwitches, everywhere(fails(nilArg))},
+	"scheduler.StartTimeout":   {scheduler.StartTimeout, affine(usable).releasing(cancelFirst)},
+	"scheduler.WithTimeout":    {scheduler.WithTimeout[int], everywhere(fails(nilArg))},
 	// The live view reads every hub from anywhere; a nil writer is refused.
 	"scheduler.RunInfo":      {scheduler.RunInfo, everywhere(usable)},
 	"scheduler.WriteRunInfo": {scheduler.WriteRunInfo, everywhere(fails(nilArg))},

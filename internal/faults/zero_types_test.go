@@ -106,6 +106,10 @@ var zeroTypes = map[string]ztype{
 	}},
 	// The zero Callback is no callback; a live one is queued on the walk's
 	// hub, and Stop and Pending are hub-affine (a no-op and false elsewhere).
+	"scheduler.SwitchError": {typ: reflect.TypeFor[scheduler.SwitchError](), methods: map[string]zcase{
+		"Error":  everywhere(gives("scheduler: AssertSwitches: no switch to the hub")).onNil(gives("scheduler: <nil>")),
+		"Unwrap": everywhere(fails(is(scheduler.ErrNoSwitch))),
+	}},
 	"scheduler.Callback": {typ: reflect.TypeFor[scheduler.Callback](), live: liveCallback, methods: map[string]zcase{
 		"Pending": getter(zeroResult).onLive(gives(true)),
 		"Stop":    noop(),
@@ -232,6 +236,7 @@ var zeroTypes = map[string]ztype{
 	}},
 	"scheduler.BlockedGreenlet": {typ: reflect.TypeFor[scheduler.BlockedGreenlet](), why: "plain fields of a LoopExitError: nothing to call"},
 	"scheduler.Stats":           {typ: reflect.TypeFor[scheduler.Stats](), why: "plain fields: nothing to call"},
+	"scheduler.Overrun":         {typ: reflect.TypeFor[scheduler.Overrun](), why: "plain fields of a SwitchError: nothing to call"},
 	"scheduler.HubInfo":         {typ: reflect.TypeFor[scheduler.HubInfo](), why: "plain fields of a snapshot: nothing to call"},
 	"scheduler.GreenletInfo":    {typ: reflect.TypeFor[scheduler.GreenletInfo](), why: "plain fields of a snapshot: nothing to call"},
 	"scheduler.LinkID":          {typ: reflect.TypeFor[scheduler.LinkID](), why: "a number: Unlink gets the zero one"},
