@@ -185,3 +185,24 @@ func TestCallbackStopAndPendingForeign(t *testing.T) {
 		Callback{}.Stop()
 	})
 }
+
+// KeepAlive's release may come from a plain goroutine (the end of the work
+// the greenlet waits for): it is posted to the hub instead of writing the
+// hub's refcount and the loop's from the wrong thread. Before, the count
+// dropped at once, unsynchronised (the race detector's report under -race).
+func TestKeepAliveReleasedFromAGoroutine(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		release, err := h.KeepAlive()
+		require.NoError(t, err)
+		onGoroutine(func() {
+			release()
+			release()
+		})
+		assert.Equal(t, 1, h.keepAlive, "a foreign release is the hub's to apply")
+		_, err = NewWaiter("nothing").Get(bg) // the posted release runs; then nothing is left
+		require.ErrorIs(t, err, ErrLoopExit)
+		assert.Zero(t, h.keepAlive)
+		release() // idempotent on the hub too
+		assert.Zero(t, h.keepAlive)
+	})
+}

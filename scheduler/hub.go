@@ -503,9 +503,11 @@ func (h *Hub) Done() <-chan struct{} {
 
 // KeepAlive makes the loop count one more outstanding event source, so a
 // greenlet waiting for a Post from another goroutine does not get LoopExit.
-// Call the returned release once, on the hub, when the source is done; more
-// calls do nothing. Hub-affine, with RunCallback's errors ("Hub.KeepAlive");
-// on an error nothing is counted and release does nothing.
+// Call the returned release once when the source is done; more calls do
+// nothing. release may be called from anywhere: off the hub it is posted to
+// the hub (Post), which drops the count on its next pass, and after Destroy
+// it does nothing. KeepAlive itself is hub-affine, with RunCallback's errors
+// ("Hub.KeepAlive"); on an error nothing is counted and release does nothing.
 func (h *Hub) KeepAlive() (release func(), err error) {
 	if h == nil {
 		return func() {}, opErr("Hub.KeepAlive", ErrNilArgument)
@@ -513,7 +515,14 @@ func (h *Hub) KeepAlive() (release func(), err error) {
 	if err := h.affineOrGone(currentCtx(), "Hub.KeepAlive"); err != nil {
 		return func() {}, err
 	}
-	return h.keepAliveRef(), nil
+	rel := h.keepAliveRef()
+	return func() {
+		if h.OnHub() {
+			rel()
+			return
+		}
+		_ = h.Post(rel) // refused only once Destroy started: no loop left to keep alive
+	}, nil
 }
 
 // keepAliveRef is KeepAlive for the scheduler's own code, which runs on h.
