@@ -206,3 +206,21 @@ func TestKeepAliveReleasedFromAGoroutine(t *testing.T) {
 		assert.Zero(t, h.keepAlive)
 	})
 }
+
+// Stats and IdleWorkers read what only the hub writes: from a plain
+// goroutine they are zero, not a read racing the hub (before, under -race, a data
+// race; without -race, whatever the counters held).
+func TestStatsForeignIsZero(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		require.NoError(t, Sleep(bg, 0))
+		require.NotZero(t, h.Stats().Switches, "the hub's own view")
+		g := Go(func() error { return nil })
+		require.NoError(t, g.Join(bg))
+		require.NotZero(t, h.IdleWorkers(), "the finished greenlet's coroutine is kept")
+		var foreign Stats
+		idle := -1
+		onGoroutine(func() { foreign, idle = h.Stats(), h.IdleWorkers() })
+		assert.Zero(t, foreign)
+		assert.Zero(t, idle)
+	})
+}

@@ -386,10 +386,11 @@ func (h *Hub) Loop() *cev.Loop {
 	return h.loop
 }
 
-// Stats returns the loop statistics (zero for a nil or zero Hub).
-// Hub-affine.
+// Stats returns the loop statistics. Hub-affine: the zero Stats for a nil or
+// zero Hub and from a goroutine that is not a greenlet of h, whose read
+// would race the hub (Snapshot is the goroutine-safe view).
 func (h *Hub) Stats() Stats {
-	if h == nil || h.wd == nil {
+	if h == nil || h.wd == nil || !h.OnHub() {
 		return Stats{}
 	}
 	return Stats{

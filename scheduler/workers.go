@@ -94,9 +94,10 @@ func (h *Hub) putWorker(w *worker) {
 }
 
 // IdleWorkers returns how many finished greenlets' coroutines the hub keeps
-// for reuse by the next spawns (0 for a nil Hub). Hub-affine.
+// for reuse by the next spawns. Hub-affine: 0 for a nil Hub and from a
+// goroutine that is not a greenlet of h (Snapshot is the goroutine-safe view).
 func (h *Hub) IdleWorkers() int {
-	if h == nil {
+	if h == nil || !h.OnHub() {
 		return 0
 	}
 	return len(h.pool.idle) + len(h.pool.dying)
