@@ -289,6 +289,35 @@ func TestSeekUnseekableThreadModeFailsAtOnce(t *testing.T) {
 	}))
 }
 
+// Truncate and Stat of a pipe in thread mode do not wait for a write still on a worker, which
+// on a full pipe nobody reads may never return: Truncate fails at once with EINVAL, as
+// *os.File's, and Stat answers at once. Before, both waited for the write.
+func TestTruncateStatUnseekableThreadModeDoNotWait(t *testing.T) {
+	pr, pw := blockingPipe(t)
+	defer pr.Close()
+	f, err := fileobject.NewThread(pw)
+	require.NoError(t, err)
+	const big = 1 << 20 // past the pipe's buffer: the write stays on the worker until read
+	require.NoError(t, scheduler.Config{ThreadpoolSize: 1}.Main(func() error {
+		abandon(t, func() error { _, err := f.Write(make([]byte, big)); return err })
+		tr := spawnIO(func() (int, error) { return 0, f.Truncate(0) })
+		st := spawnIO(func() (int, error) { fi, err := f.Stat(); return int(fi.Mode() & os.ModeNamedPipe), err })
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		assert.True(t, tr.Ready(), "the Truncate waited for the write")
+		assert.True(t, st.Ready(), "the Stat waited for the write")
+		_, err := scheduler.RunBlocking(bg, func() (int, error) { return io.ReadFull(pr, make([]byte, big)) })
+		require.NoError(t, err, "the abandoned write's bytes")
+		_, err = result(t, tr)
+		require.ErrorIs(t, err, syscall.EINVAL)
+		assert.ErrorContains(t, err, "File.Truncate")
+		mode, err := result(t, st)
+		require.NoError(t, err)
+		assert.NotZero(t, mode, "a pipe")
+		return f.Close()
+	}))
+}
+
 // Truncate changes the size Stat reports and leaves the offset; a Read sees the new end.
 func TestTruncateThenStat(t *testing.T) {
 	f := seekFile(t)
