@@ -54,11 +54,18 @@
 // not close the socket, nor the other way round; on a closed socket File fails with an error
 // matching net.ErrClosed, and it never races with a Close (it holds a reference on the fd, as a
 // system call does). Unlike package net's, the copy stays non-blocking, and the file's Fd
-// (which exec.Cmd calls for ExtraFiles) leaves it so: a descriptor and its copies share their
-// file status flags, in a child process too, and the socket's hub makes its system calls
-// without ever blocking its thread. So a child that makes its copy blocking (fcntl, or a
-// library that does) makes the socket here blocking too: close the socket once it is handed
-// over, or keep the copy non-blocking. A unix listener that Listen bound to a path removes its
+// (which exec.Cmd calls for ExtraFiles) leaves it so. A descriptor and its copies share their
+// file status flags, in a child process too, so a child that makes its copy blocking (fcntl,
+// or a library that does, as many do for their standard input and output) makes the socket
+// here blocking too. Reads and writes do not mind: each system call of theirs carries
+// MSG_DONTWAIT (recv, send, recvfrom, sendto, recvmsg, sendmsg), which never blocks whatever
+// the descriptor's flags say, and ReadFrom leaves sendfile(2), which has no such flag, for
+// Write once it finds the socket blocking. Accept does mind: accept4(2) has no such flag
+// either, so on a listener made blocking it blocks the hub's thread, and every greenlet of the
+// hub with it, whenever no connection is pending (another process accepting on the listener
+// may take the one that woke it) until the next one comes. Keep a listener's copies
+// non-blocking (package net's FileListener does), or stop accepting here once it is handed
+// over (close it). A unix listener that Listen bound to a path removes its
 // socket file when closed, which leaves the copy listening where nobody can connect: call its
 // SetUnlinkOnClose(false) before closing it.
 //
@@ -115,10 +122,10 @@
 //
 // # Cost per operation of a hub-affine socket
 //
-// A read or write that does not block is one raw system call: the fds are non-blocking, so the
-// data path uses syscall.RawSyscall and skips the runtime's syscall enter/exit (which exists to
-// hand the P away from a call that blocks, and let sysmon take the hub's P whenever a loopback
-// write was preempted). A read after one that emptied the socket waits first instead of
+// A read or write that does not block is one raw system call: recv and send with MSG_DONTWAIT
+// never block, so the data path uses syscall.RawSyscall6 and skips the runtime's syscall
+// enter/exit (which exists to hand the P away from a call that blocks, and let sysmon take the
+// hub's P whenever a loopback write was preempted). A read after one that emptied the socket waits first instead of
 // collecting an EAGAIN; io watchers stay active between waits and stop lazily (see side in
 // fd.go); each direction reuses one Waiter, so a request/response loop allocates nothing per
 // request.

@@ -74,7 +74,7 @@ func (p *PacketConn) ReadFrom(b []byte) (int, net.Addr, error) {
 	var sa syscall.Sockaddr
 	op := func() error {
 		var err error
-		n, sa, err = syscall.Recvfrom(fd.sysfd, b, 0)
+		n, sa, err = syscall.Recvfrom(fd.sysfd, b, syscall.MSG_DONTWAIT)
 		return wrapEAGAIN("recvfrom", err)
 	}
 	if err := p.io(dirRead, "socket recvfrom", op); err != nil {
@@ -130,17 +130,17 @@ func (p *PacketConn) ReadDatagram() ([]byte, net.Addr, error) {
 // through a buffer of the largest UDP payload otherwise.
 func recvWhole(sysfd int, unix bool) ([]byte, syscall.Sockaddr, error) {
 	if unix {
-		n, _, err := syscall.Recvfrom(sysfd, nil, syscall.MSG_PEEK|syscall.MSG_TRUNC)
+		n, _, err := syscall.Recvfrom(sysfd, nil, syscall.MSG_PEEK|syscall.MSG_TRUNC|syscall.MSG_DONTWAIT)
 		if err != nil {
 			return nil, nil, err
 		}
 		data := make([]byte, n)
-		n, sa, err := syscall.Recvfrom(sysfd, data, 0)
+		n, sa, err := syscall.Recvfrom(sysfd, data, syscall.MSG_DONTWAIT)
 		return data[:n], sa, err
 	}
 	buf := udpBufs.Get().(*[maxUDP]byte)
 	defer udpBufs.Put(buf)
-	n, sa, err := syscall.Recvfrom(sysfd, buf[:], 0)
+	n, sa, err := syscall.Recvfrom(sysfd, buf[:], syscall.MSG_DONTWAIT)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -165,7 +165,7 @@ func (p *PacketConn) WriteTo(b []byte, addr net.Addr) (int, error) {
 		return 0, p.opErr("write", err)
 	}
 	sysfd := p.fd.sysfd
-	op := func() error { return wrapEAGAIN("sendto", syscall.Sendto(sysfd, b, 0, sa)) }
+	op := func() error { return wrapEAGAIN("sendto", syscall.Sendto(sysfd, b, syscall.MSG_DONTWAIT, sa)) }
 	if err := p.io(dirWrite, "socket sendto", op); err != nil {
 		return 0, p.opErr("write", err)
 	}

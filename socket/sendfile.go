@@ -20,10 +20,13 @@ const maxSendfile = 4 << 20
 // *io.LimitedReader values) the kernel copies it with sendfile(2) from the file's current
 // offset, which advances, waiting for room on the socket as Write does and letting the hub's
 // other greenlets run between chunks of 4 MiB; sendfile reads the file in the hub's thread, as
-// gevent's does, so a file not in the page cache holds the hub for the disk read. From any other reader, and on a shared socket, ReadFrom copies through a buffer
-// with Write. Errors are Write's, r's, or for sendfile a *net.OpError with Op "readfrom", as
-// is the error of a call refused before r is read (a zero or closed Conn, a plain goroutine's
-// call on a Conn that is not shared, a hub callback's).
+// gevent's does, so a file not in the page cache holds the hub for the disk read. From any
+// other reader, on a shared socket, and from the first chunk on which the socket's descriptor
+// was found blocking (a process with a copy of it cleared O_NONBLOCK: sendfile would then block
+// the hub), ReadFrom copies through a buffer with Write. Errors are Write's, r's, or for
+// sendfile a *net.OpError with Op "readfrom", as is the error of a call refused before r is
+// read (a zero or closed Conn, a plain goroutine's call on a Conn that is not shared, a hub
+// callback's).
 func (c *Conn) ReadFrom(r io.Reader) (int64, error) {
 	if c == nil {
 		return 0, errNilSocket("readfrom")
@@ -45,10 +48,12 @@ func (c *Conn) ReadFrom(r io.Reader) (int64, error) {
 	if err := fd.checkWait(); err != nil {
 		return 0, c.opErr("readfrom", err)
 	}
-	if n, handled, err := c.sendFile(r); handled {
+	n, handled, err := c.sendFile(r)
+	if handled {
 		return n, c.opErr("readfrom", err)
 	}
-	return io.Copy(writerOnly{c}, r)
+	m, err := io.Copy(writerOnly{c}, r)
+	return n + m, err
 }
 
 // fileReader is what sendfile needs of a reader: an *os.File, or a type that keeps its methods,
@@ -62,9 +67,11 @@ type fileReader interface {
 // writerOnly hides Conn's ReadFrom from io.Copy, which would call it again.
 type writerOnly struct{ io.Writer }
 
-// sendFile is ReadFrom's sendfile(2) path: handled is false when r is no regular file, or when
-// the kernel refused the first call (nothing was written), and ReadFrom copies instead. r may be
-// a regular file under any number of *io.LimitedReader, each charged with what was sent.
+// sendFile is ReadFrom's sendfile(2) path: handled is false when r is no regular file, when
+// the kernel refused the first call (nothing was written), or when the socket was made blocking
+// (see blocking; written then says how much went out before), and ReadFrom copies the rest
+// instead. r may be a regular file under any number of *io.LimitedReader, each charged with what
+// was sent.
 func (c *Conn) sendFile(r io.Reader) (written int64, handled bool, err error) {
 	remain := int64(1<<63 - 1)
 	var limits []*io.LimitedReader
@@ -91,10 +98,14 @@ func (c *Conn) sendFile(r io.Reader) (written int64, handled bool, err error) {
 		return 0, false, nil
 	}
 	fd := c.fd
-	eof := false
+	eof, blocked := false, false
 	// op sends one chunk of at most maxSendfile; ioPlain waits for room in between.
 	op := func() error {
 		for chunk := min(remain, maxSendfile); chunk > 0; {
+			if blocking(fd.sysfd) {
+				blocked = true
+				return nil
+			}
 			n, err := sendfileOnce(rc, fd.sysfd, chunk)
 			written += int64(n)
 			remain -= int64(n)
@@ -111,7 +122,7 @@ func (c *Conn) sendFile(r io.Reader) (written int64, handled bool, err error) {
 	}
 	for {
 		err = fd.ioPlain(context.Background(), cev.EV_WRITE, "socket sendfile", op)
-		if err != nil || eof || remain <= 0 {
+		if err != nil || eof || blocked || remain <= 0 {
 			break
 		}
 		// A whole chunk went out without the socket filling up (a peer that keeps up): the
@@ -127,7 +138,16 @@ func (c *Conn) sendFile(r io.Reader) (written int64, handled bool, err error) {
 	if written == 0 && (errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOSYS)) {
 		return 0, false, nil // a file sendfile cannot read: copy it instead
 	}
-	return written, true, err
+	return written, !blocked, err
+}
+
+// blocking reports whether sysfd's O_NONBLOCK is cleared (or cannot be read): sendfile(2) has
+// no MSG_DONTWAIT, and on a socket that a process sharing a copy of its descriptor made blocking
+// it would block the hub's thread until the peer makes room, so ReadFrom copies with Write
+// instead, whose send(2) never blocks. One fcntl(2) per sendfile(2).
+func blocking(sysfd int) bool {
+	fl, _, errno := syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(sysfd), syscall.F_GETFL, 0)
+	return errno != 0 || fl&syscall.O_NONBLOCK == 0
 }
 
 // sendfileOnce is one sendfile(2) of up to count bytes from the file behind rc to sysfd, from

@@ -304,7 +304,7 @@ func (fd *netFD) recvShared(b []byte) (int, net.Addr, error) {
 	var sa syscall.Sockaddr
 	err = fd.ioLocked(sh, dirRead, func() error {
 		var err error
-		n, sa, err = syscall.Recvfrom(fd.sysfd, b, 0)
+		n, sa, err = syscall.Recvfrom(fd.sysfd, b, syscall.MSG_DONTWAIT)
 		return wrapEAGAIN("recvfrom", err)
 	})
 	if err != nil {

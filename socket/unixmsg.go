@@ -87,7 +87,7 @@ func (s *sock) unixFD(method string) (*netFD, error) {
 // recvmsg is one recvmsg(2), received descriptors close-on-exec; a failed one received nothing
 // (syscall.Recvmsg's n is then -1).
 func recvmsg(sysfd int, b, oob []byte) (n, oobn, flags int, sa syscall.Sockaddr, err error) {
-	n, oobn, flags, sa, err = syscall.Recvmsg(sysfd, b, oob, syscall.MSG_CMSG_CLOEXEC)
+	n, oobn, flags, sa, err = syscall.Recvmsg(sysfd, b, oob, syscall.MSG_CMSG_CLOEXEC|syscall.MSG_DONTWAIT)
 	if err != nil {
 		return 0, 0, 0, nil, wrapEAGAIN("recvmsg", err)
 	}
@@ -158,7 +158,7 @@ func (s *sock) writeMsg(b, oob []byte, addr *net.UnixAddr, method string) (n, oo
 	}
 	op := func() error {
 		var err error
-		n, err = syscall.SendmsgN(fd.sysfd, b, oob, sa, 0)
+		n, err = syscall.SendmsgN(fd.sysfd, b, oob, sa, syscall.MSG_DONTWAIT)
 		return wrapEAGAIN("sendmsg", err)
 	}
 	if fd.sh.Load() != nil {
@@ -274,7 +274,7 @@ func (fd *netFD) readMsgLocked(sh *shared, b, oob []byte, whole bool) (msgResult
 	var sa syscall.Sockaddr
 	err = fd.ioLocked(sh, dirRead, func() error {
 		if whole && !stream {
-			m, _, err := syscall.Recvfrom(fd.sysfd, nil, syscall.MSG_PEEK|syscall.MSG_TRUNC)
+			m, _, err := syscall.Recvfrom(fd.sysfd, nil, syscall.MSG_PEEK|syscall.MSG_TRUNC|syscall.MSG_DONTWAIT)
 			if err != nil {
 				return wrapEAGAIN("recvfrom", err)
 			}
