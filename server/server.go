@@ -29,10 +29,11 @@
 // (Options.Pool or MaxConcurrency) the loop takes one more connection (or datagram), waits for
 // a free slot with it, and leaves the other clients in the listener's backlog (the socket's
 // receive queue) until then. When the process runs out of descriptors (EMFILE, ENFILE) the
-// accept loop does not spin: socket.Listener.AcceptConn backs off from 10 ms doubling to 1 s
-// (bounds of its own, which Options do not change), reports the first failure of a streak to
-// the hub's error handler, and accepting resumes once descriptors come free; Shutdown and Close
-// end the back-off at once.
+// accept loop does not spin: socket.Listener.AcceptConn backs off from Options.MinDelay
+// doubling to MaxDelay (its listener's ListenConfig.AcceptMinDelay and AcceptMaxDelay, which
+// Listen sets from them), reports the first failure of a streak to the hub's error handler,
+// and accepting resumes once descriptors come free; Shutdown and Close end the back-off at
+// once.
 //
 // A spawned handler starts only once the loop switches away, and the loop takes connections (or
 // datagrams) without switching as long as the socket has more. So, as gevent's max_accept does,
@@ -190,9 +191,12 @@ type Options struct {
 	// be negative, nor longer than a MaxDelay that is set.
 	MinDelay time.Duration
 	// MaxDelay is the longest sleep of that back-off (gevent's max_delay). 0 means
-	// DefaultMaxDelay, or MinDelay when that is set and longer. It may not be negative. The
-	// back-off at the descriptor limit is not this one but package socket's, inside
-	// socket.Listener.AcceptConn, from 10 ms to 1 s.
+	// DefaultMaxDelay, or MinDelay when that is set and longer. It may not be negative.
+	//
+	// The back-off at the descriptor limit runs inside socket.Listener.AcceptConn, between the
+	// listener's ListenConfig.AcceptMinDelay and AcceptMaxDelay: Listen sets those to MinDelay
+	// and MaxDelay (or their defaults) unless ListenConfig sets one of them itself. A listener
+	// given to NewStream keeps the bounds it was made with.
 	MaxDelay time.Duration
 }
 

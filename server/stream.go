@@ -38,12 +38,21 @@ func NewStream(ln *socket.Listener, handler func(*socket.Conn) error, opts Optio
 	return s, nil
 }
 
-// Listen listens on network/address with opts.ListenConfig and returns a server for it.
+// Listen listens on network/address with opts.ListenConfig and returns a server for it. The
+// listener's back-off at the descriptor limit takes opts.MinDelay and MaxDelay unless
+// ListenConfig sets AcceptMinDelay or AcceptMaxDelay.
 func Listen(network, address string, handler func(*socket.Conn) error, opts Options) (*StreamServer, error) {
 	if handler == nil {
 		return nil, &Error{Op: "Listen", Err: scheduler.ErrNilArgument}
 	}
-	ln, err := opts.ListenConfig.Listen(context.Background(), network, address)
+	lc := opts.ListenConfig
+	if lc.AcceptMinDelay == 0 && lc.AcceptMaxDelay == 0 {
+		// Options that are wrong leave them so: NewStream reports them.
+		if _, minDelay, maxDelay, err := opts.pacing("Listen"); err == nil {
+			lc.AcceptMinDelay, lc.AcceptMaxDelay = minDelay, maxDelay
+		}
+	}
+	ln, err := lc.Listen(context.Background(), network, address)
 	if err != nil {
 		return nil, err
 	}

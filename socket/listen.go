@@ -3,6 +3,7 @@ package socket
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"strconv"
@@ -40,6 +41,41 @@ type ListenConfig struct {
 	// that hub, from any goroutine. When nil, the socket belongs to the calling greenlet's hub
 	// and is hub-affine; outside a greenlet Listen fails with scheduler.ErrNotGreenlet.
 	Hub *scheduler.Hub
+	// AcceptMinDelay is the first sleep of a Listener's Accept that ran out of descriptors
+	// (see Listener.AcceptConn); each next failure of the streak doubles it, up to
+	// AcceptMaxDelay. 0 means 10 ms (gevent's min_delay), or AcceptMaxDelay when that is set
+	// and shorter. A negative value, or one longer than an AcceptMaxDelay that is set, fails
+	// Listen with an error matching syscall.EINVAL.
+	AcceptMinDelay time.Duration
+	// AcceptMaxDelay is the longest sleep of that back-off; 0 means 1 s (gevent's max_delay),
+	// or AcceptMinDelay when that is set and longer. A negative value fails Listen with an
+	// error matching syscall.EINVAL.
+	AcceptMaxDelay time.Duration
+}
+
+// acceptDelays returns the back-off bounds of lc's listeners, the zero ones given their
+// defaults, or why they are wrong.
+func (lc *ListenConfig) acceptDelays() (minDelay, maxDelay time.Duration, err error) {
+	minDelay, maxDelay = lc.AcceptMinDelay, lc.AcceptMaxDelay
+	switch {
+	case minDelay < 0:
+		return 0, 0, fmt.Errorf("ListenConfig.AcceptMinDelay %v is negative: %w", minDelay, syscall.EINVAL)
+	case maxDelay < 0:
+		return 0, 0, fmt.Errorf("ListenConfig.AcceptMaxDelay %v is negative: %w", maxDelay, syscall.EINVAL)
+	case maxDelay > 0 && minDelay > maxDelay:
+		return 0, 0, fmt.Errorf("ListenConfig.AcceptMinDelay %v is longer than AcceptMaxDelay %v: %w",
+			minDelay, maxDelay, syscall.EINVAL)
+	}
+	if minDelay == 0 {
+		minDelay = acceptMinDelay
+		if maxDelay > 0 {
+			minDelay = min(minDelay, maxDelay)
+		}
+	}
+	if maxDelay == 0 {
+		maxDelay = max(acceptMaxDelay, minDelay)
+	}
+	return minDelay, maxDelay, nil
 }
 
 // Listen announces on a local address for stream networks ("tcp", "tcp4", "tcp6", "unix",
@@ -57,6 +93,10 @@ func (lc *ListenConfig) Listen(ctx context.Context, network, address string) (*L
 	if err != nil {
 		return nil, err
 	}
+	minDelay, maxDelay, err := lc.acceptDelays()
+	if err != nil {
+		return nil, opError("listen", network, nil, nil, err)
+	}
 	k, ra, sysfd, err := lc.open(ctx, network, address, false)
 	if err != nil {
 		return nil, err
@@ -71,7 +111,7 @@ func (lc *ListenConfig) Listen(ctx context.Context, network, address string) (*L
 	}
 	fd := newFD(h, sysfd, ra.family, k.sotype, network)
 	fd.laddr = localAddr(sysfd, k.sotype)
-	l := &Listener{sock: sock{fd}}
+	l := &Listener{sock: sock{fd}, minDelay: minDelay, maxDelay: maxDelay}
 	if ra.family == syscall.AF_UNIX && address != "" { // "": autobound, getsockname names it
 		fd.laddr = ra.addr
 		if address[0] != '@' { // '@': Linux's abstract namespace, no file
@@ -163,6 +203,9 @@ func (lc *ListenConfig) bind(ra resolved, sotype int) (int, error) {
 type Listener struct {
 	sock
 	delay atomic.Int64 // current back-off after EMFILE (a time.Duration); 0 when accepting normally
+	// minDelay and maxDelay bound delay (ListenConfig.AcceptMinDelay and AcceptMaxDelay);
+	// zero for a listener Listen did not make, which takes 10 ms and 1 s.
+	minDelay, maxDelay time.Duration
 
 	path       string      // the socket file of a unix listener bound to a path
 	unlink     atomic.Bool // Close removes path
@@ -190,8 +233,9 @@ func (l *Listener) Accept() (net.Conn, error) {
 
 // AcceptConn is Accept returning the concrete type. When the process runs out of descriptors
 // (EMFILE, ENFILE, ENOBUFS, ENOMEM) it does not spin: it sleeps, doubling the delay from 10 ms to
-// 1 s, and tries again, as gevent's StreamServer does, so accepting resumes at most a second
-// after descriptors come free; the first failure of a streak goes to the hub's error handler.
+// 1 s (ListenConfig.AcceptMinDelay and AcceptMaxDelay change them), and tries again, as
+// gevent's StreamServer does, so accepting resumes at most that longest sleep after
+// descriptors come free; the first failure of a streak goes to the hub's error handler.
 // The sleep ends with its timer only, not when the listener is readable (it stays so while
 // connections wait); the read deadline and Close still end it. A connection that failed before
 // it was accepted (aborted, or with a network error pending, which accept(2) says to retry) is
@@ -286,16 +330,22 @@ func (l *Listener) accept(shared bool) (*Conn, error) {
 // reports the first failure of a streak to the hub's error handler.
 func (l *Listener) backOff(shared bool, cause error) error {
 	fd := l.fd
-	delay := min(max(2*time.Duration(l.delay.Load()), acceptMinDelay), acceptMaxDelay)
+	lo, hi := l.minDelay, l.maxDelay
+	if lo == 0 {
+		lo, hi = acceptMinDelay, acceptMaxDelay
+	}
+	last := time.Duration(l.delay.Load())
+	first := last == 0
+	delay := min(max(2*last, lo), hi)
 	l.delay.Store(int64(delay))
 	if shared {
-		if delay == acceptMinDelay {
+		if first {
 			report := l.opErr("accept", cause)
 			_ = fd.hub.Post(func() { fd.hub.HandleError(report) })
 		}
 		return fd.sleepShared(delay)
 	}
-	if delay == acceptMinDelay {
+	if first {
 		fd.hub.HandleError(l.opErr("accept", cause))
 	}
 	return fd.sleep(delay, "accept back-off")
