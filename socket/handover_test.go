@@ -110,8 +110,7 @@ func TestPacketConnFileOutlivesIt(t *testing.T) {
 // TestFileLeavesSocketNonBlocking: after File, and the file's Fd (which exec.Cmd calls for
 // ExtraFiles, and which makes package net's copy blocking), the socket is still non-blocking:
 // a Read with nothing to read parks its greenlet and the hub runs on. The flags are checked
-// first: a read on a blocking socket would block the hub's thread inside a raw system call,
-// where not even the runtime's stop-the-world can reach it, and the test would hang.
+// first, as Accept and sendfile still depend on them (reads and writes pass MSG_DONTWAIT).
 func TestFileLeavesSocketNonBlocking(t *testing.T) {
 	run(t, func() error {
 		a, b, err := socket.Socketpair()
