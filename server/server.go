@@ -94,6 +94,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/geventgo/geventgo/internal/backoff"
 	"github.com/geventgo/geventgo/pool"
 	"github.com/geventgo/geventgo/scheduler"
 	"github.com/geventgo/geventgo/socket"
@@ -222,15 +223,7 @@ func (o *Options) pacing(op string) (maxAccept int, minDelay, maxDelay time.Dura
 	if maxAccept == 0 {
 		maxAccept = DefaultMaxAccept
 	}
-	if minDelay == 0 {
-		minDelay = DefaultMinDelay
-		if maxDelay > 0 {
-			minDelay = min(minDelay, maxDelay)
-		}
-	}
-	if maxDelay == 0 {
-		maxDelay = max(DefaultMaxDelay, minDelay)
-	}
+	minDelay, maxDelay = backoff.Bounds(minDelay, maxDelay, DefaultMinDelay, DefaultMaxDelay)
 	return maxAccept, minDelay, maxDelay, nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/geventgo/geventgo/cev"
+	"github.com/geventgo/geventgo/internal/backoff"
 	"github.com/geventgo/geventgo/scheduler"
 )
 
@@ -66,15 +67,7 @@ func (lc *ListenConfig) acceptDelays() (minDelay, maxDelay time.Duration, err er
 		return 0, 0, fmt.Errorf("ListenConfig.AcceptMinDelay %v is longer than AcceptMaxDelay %v: %w",
 			minDelay, maxDelay, syscall.EINVAL)
 	}
-	if minDelay == 0 {
-		minDelay = acceptMinDelay
-		if maxDelay > 0 {
-			minDelay = min(minDelay, maxDelay)
-		}
-	}
-	if maxDelay == 0 {
-		maxDelay = max(acceptMaxDelay, minDelay)
-	}
+	minDelay, maxDelay = backoff.Bounds(minDelay, maxDelay, acceptMinDelay, acceptMaxDelay)
 	return minDelay, maxDelay, nil
 }
 
