@@ -222,45 +222,15 @@ func TestShutdownEndsAcceptBackOffTiming(t *testing.T) {
 		return
 	}
 	require.NoError(t, scheduler.Main(func() error {
-		var reported []error
-		scheduler.CurrentHub().SetErrorHandler(func(err error) {
-			if !errors.Is(err, scheduler.ErrBlockingHub) {
-				reported = append(reported, err)
-			}
-		})
+		reported := collectReports()
 		s, err := server.Listen("tcp", "127.0.0.1:0", blockedReader, server.Options{})
 		require.NoError(t, err)
 		require.NoError(t, s.Start())
 		serving := scheduler.Go(s.Serve)
 		require.NoError(t, scheduler.Sleep(bg, 0)) // the loop waits on the listener
-		// Clients above the limit, connected once it is set: not one can be accepted.
-		ta := s.Addr().(*net.TCPAddr)
-		sa := &syscall.SockaddrInet4{Port: ta.Port}
-		copy(sa.Addr[:], ta.IP.To4())
-		var fds []int
-		for i := range 3 {
-			fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
-			require.NoError(t, err)
-			require.NoError(t, syscall.Dup3(fd, 1000+i, syscall.O_CLOEXEC))
-			require.NoError(t, syscall.Close(fd))
-			fds = append(fds, 1000+i)
-		}
-		defer func() {
-			for _, fd := range fds {
-				_ = syscall.Close(fd)
-			}
-		}()
-		limit := 0
-		for testproc.FDOpen(limit) {
-			limit++
-		}
-		restore := testproc.SetFDLimit(t, limit)
-		defer restore()
-		for _, fd := range fds {
-			require.NoError(t, syscall.Connect(fd, sa))
-		}
-		require.NoError(t, eventually(testctx.Within(t, 5*time.Second), func() bool { return len(reported) > 0 }))
-		assert.ErrorIs(t, reported[0], syscall.EMFILE)
+		defer clientsAtFDLimit(t, s)()
+		require.NoError(t, eventually(testctx.Within(t, 5*time.Second), func() bool { return len(*reported) > 0 }))
+		assert.ErrorIs(t, (*reported)[0], syscall.EMFILE)
 		// 10+20+...+320 ms: the loop now sleeps 640 ms, until at least 1270 ms.
 		require.NoError(t, scheduler.Sleep(bg, 700*ms))
 		assert.False(t, serving.Ready(), "the server goes on at the limit")
@@ -271,7 +241,7 @@ func TestShutdownEndsAcceptBackOffTiming(t *testing.T) {
 		assert.Less(t, took, 250*ms)
 		require.NoError(t, serving.Join(testctx.Within(t, 5*time.Second)))
 		assert.NoError(t, serving.Err())
-		assert.Len(t, reported, 1, "one report per streak")
+		assert.Len(t, *reported, 1, "one report per streak")
 		return nil
 	}))
 }
