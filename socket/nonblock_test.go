@@ -154,20 +154,9 @@ func clearedRead(t *testing.T) {
 // clearedWrite: a Write into a full socket whose O_NONBLOCK a copy cleared waits cooperatively
 // and ends with its deadline; write(2) blocked the hub's thread.
 func clearedWrite(t *testing.T) {
-	run(t, func() error {
-		a, b, err := socket.Socketpair()
-		require.NoError(t, err)
-		defer a.Close()
-		defer b.Close()
-		fill(t, a.Fd())
-		clearNonblock(t, a.Fd())
-		require.NoError(t, a.SetWriteDeadline(time.Now().Add(100*ms)))
-		cooperative(t, func() error {
-			n, err := a.Write([]byte("more"))
-			assert.Zero(t, n)
-			return err
-		})
-		return nil
+	clearedFullSocket(t, func(a *socket.Conn) (int64, error) {
+		n, err := a.Write([]byte("more"))
+		return int64(n), err
 	})
 }
 
@@ -176,6 +165,12 @@ func clearedWrite(t *testing.T) {
 // waits cooperatively and ends with its deadline.
 func clearedReadFromFile(t *testing.T) {
 	f, _ := tempFile(t, 1<<20)
+	clearedFullSocket(t, func(a *socket.Conn) (int64, error) { return a.ReadFrom(f) })
+}
+
+// clearedFullSocket fills a socket's send buffer, clears O_NONBLOCK as a copy's owner would, and
+// checks that send, sending nothing, waits cooperatively and ends with the socket's deadline.
+func clearedFullSocket(t *testing.T, send func(a *socket.Conn) (int64, error)) {
 	run(t, func() error {
 		a, b, err := socket.Socketpair()
 		require.NoError(t, err)
@@ -185,7 +180,7 @@ func clearedReadFromFile(t *testing.T) {
 		clearNonblock(t, a.Fd())
 		require.NoError(t, a.SetWriteDeadline(time.Now().Add(100*ms)))
 		cooperative(t, func() error {
-			n, err := a.ReadFrom(f)
+			n, err := send(a)
 			assert.Zero(t, n)
 			return err
 		})
