@@ -213,6 +213,42 @@ func TestDeadlineChangedWhileBlocked(t *testing.T) {
 	})
 }
 
+// gevent's cancel_wait, the Go way: a deadline set to now wakes the Read and the Write waiting
+// on the socket (the Write on a full buffer) with os.ErrDeadlineExceeded, which matches
+// scheduler.ErrTimeout, and the socket stays open: once the deadline is cleared both go on.
+func TestDeadlineNowWakesWaitersSocketStaysOpen(t *testing.T) {
+	run(t, func() error {
+		a, b, err := socket.Socketpair()
+		require.NoError(t, err)
+		defer a.Close()
+		defer b.Close()
+		fill(t, a.Fd())
+		reader := scheduler.Spawn(func() (int, error) { return a.Read(make([]byte, 1)) })
+		writer := scheduler.Spawn(func() (int, error) { return a.Write([]byte("x")) })
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		require.False(t, reader.Ready() || writer.Ready(), "both wait")
+		require.NoError(t, a.SetDeadline(time.Now()))
+		for name, g := range map[string]*scheduler.Greenlet[int]{"Read": reader, "Write": writer} {
+			n, err := g.Get(testctx.Within(t, time.Second))
+			assert.Zero(t, n, name)
+			assert.ErrorIs(t, err, os.ErrDeadlineExceeded, name)
+			assert.ErrorIs(t, err, scheduler.ErrTimeout, name)
+		}
+		require.NoError(t, a.SetDeadline(time.Time{}))
+		_, err = b.Write([]byte("y"))
+		require.NoError(t, err)
+		got := make([]byte, 1)
+		_, err = io.ReadFull(a, got)
+		require.NoError(t, err)
+		assert.Equal(t, "y", string(got), "the socket stayed open for reads")
+		_, err = io.Copy(io.Discard, io.LimitReader(b, 1<<16)) // room to write again
+		require.NoError(t, err)
+		_, err = a.Write([]byte("z"))
+		assert.NoError(t, err, "and for writes")
+		return nil
+	})
+}
+
 func TestScheduleTimeoutAroundRead(t *testing.T) {
 	run(t, func() error {
 		a, b, err := socket.Socketpair()
