@@ -210,7 +210,7 @@ func (l *Links) checkAndNotify(owner scheduler.Linkable) {
 		return
 	}
 	h := l.last
-	if h == nil || h.Check() != nil {
+	if h == nil || h.Destroyed() { // the caller is on h: only a Destroy under way is left to see
 		return
 	}
 	l.notifying = true
