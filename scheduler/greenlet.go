@@ -577,8 +577,11 @@ func (t *task) runOn(c *gctx) {
 		r := recover()
 		if r == nil {
 			// runtime.Goexit: the worker's coroutine is going away; report
-			// now, its defers are the only code left to run.
+			// now, its defers are the only code left to run. It ends into
+			// its parent, the hub, which runs from here for the detector
+			// and AssertSwitches (as rawDone), the stretch still named by t.
 			t.finish(&PanicError{Value: ErrGoexit, Stack: debug.Stack()})
+			c.hub.endIntoHub()
 		} else {
 			t.finish(&PanicError{Value: r, Stack: debug.Stack()})
 		}

@@ -121,8 +121,13 @@ func (rc *gctx) rawDone(err error) {
 	if err != nil && !errors.Is(err, ErrGreenletExit) && !h.destroyed.Load() {
 		h.HandleError(&GreenletError{Greenlet: rc.name, Err: err})
 	}
-	// The coroutine ends into its parent, the hub: the detector sees the
-	// hub run from here, as after a switch, and so does AssertSwitches.
+	h.endIntoHub()
+}
+
+// endIntoHub is the switch into the hub of a coroutine that ends (into its
+// parent, the hub): the detector sees the hub run from here, as after a
+// switch, and so does AssertSwitches.
+func (h *Hub) endIntoHub() {
 	h.switches++
 	h.running.Store(h.switches<<32 | uint64(uint32(h.hubC.goid.Load())))
 	h.syncReport()

@@ -3,6 +3,7 @@ package scheduler
 import (
 	"bytes"
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 
@@ -203,6 +204,35 @@ func TestAssertSwitchesContract(t *testing.T) {
 		}).Get(bg)
 		require.NoError(t, err)
 		assert.NoError(t, v, "a spawned greenlet may assert")
+		traceOff(t, h)
+	})
+}
+
+// A greenlet whose body ends with runtime.Goexit (a t.FailNow in a spawned
+// greenlet) ends its stretch there, as one that returns: it is named by its
+// own name, and the hub's poll after it, while the caller sleeps, is not
+// blamed on anyone. Timing: the offender computes three thresholds; the
+// caller sleeps five, all of it in the hub's poll.
+func TestAssertSwitchesGoexitEndsItsStretchTiming(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		const th = 20 * time.Millisecond
+		err := AssertSwitches(th, func() error {
+			g := Go(func() error {
+				if err := Sleep(bg, th/4); err != nil {
+					return err
+				}
+				compute(3 * th)
+				runtime.Goexit()
+				return nil
+			})
+			g.SetName("quitter")
+			return Sleep(bg, 5*th)
+		})
+		se := overrunsOf(t, err)
+		require.Len(t, se.Overruns, 1, "%v", se.Overruns)
+		assert.Equal(t, "quitter", se.Overruns[0].Greenlet)
+		assert.GreaterOrEqual(t, se.Overruns[0].For, 3*th)
+		assert.Less(t, se.Overruns[0].For, 5*th, "the poll after the Goexit is not the greenlet's")
 		traceOff(t, h)
 	})
 }

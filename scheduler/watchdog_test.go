@@ -3,6 +3,7 @@ package scheduler
 import (
 	"bytes"
 	"errors"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -312,6 +313,28 @@ func TestBlockingDetectorHubCallback(t *testing.T) {
 		h.RunCallback(func() { stallCPU(r, "hub", 2*testThreshold) })
 		require.NoError(t, Sleep(bg, 0))
 		checkOneReport(t, r, "hub", "stallCPU")
+	})
+}
+
+// TestBlockingDetectorIdleAfterGoexitTiming: a greenlet whose body ends
+// with runtime.Goexit hands the hub back as one that returns: the hub's
+// poll after it is not a stall. Timing: the poll lasts four thresholds,
+// which a detector that still saw the dead greenlet running reports.
+func TestBlockingDetectorIdleAfterGoexitTiming(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		r := watchBlocking(h)
+		Go(func() error {
+			if err := Sleep(bg, time.Millisecond); err != nil {
+				return err
+			}
+			runtime.Goexit()
+			return nil
+		})
+		require.NoError(t, Sleep(bg, 4*testThreshold))
+		h.SetBlockingThreshold(0)
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		assert.Empty(t, r.all)
 	})
 }
 
