@@ -30,8 +30,10 @@
 // read): they first wait for the writes (Seek: the reads too) still on a worker, and a Read or
 // Write that comes while one is on a worker waits for it, within its own deadline (a reader and
 // a writer may both wait). A Seek of a pipe, socket or tty fails at once with syscall.ESPIPE,
-// waiting for nothing. A greenlet already waiting on what they must wait for (a Read, a
-// Write, another Seek, Truncate or Stat) makes them fail with scheduler.ErrConcurrentUse.
+// waiting for nothing; so does a Truncate of anything but a regular file, with syscall.EINVAL,
+// and a Stat of one answers at once on the hub (it has no size to count the writes in). A
+// greenlet already waiting on what they must wait for (a Read, a Write, another Seek, Truncate
+// or Stat) makes them fail with scheduler.ErrConcurrentUse.
 // Close, Fd, Name and Threaded are goroutine-safe.
 // The *os.File given to New belongs to the File: use it no more, and never call its Fd method,
 // which switches the descriptor back to blocking.

@@ -33,8 +33,10 @@ type File struct {
 	fd      int
 	name    string
 	mode    mode
-	restore int  // the file status flags to put back before close(2); -1: nothing to restore
-	regular bool // thread mode: a regular file, whose offset a Write after a read ahead puts back
+	restore int // the file status flags to put back before close(2); -1: nothing to restore
+	// regular: thread mode, a regular file: a Write after a read ahead puts its offset back, and
+	// only its Truncate and Stat wait for the writes on a worker.
+	regular bool
 	noSeek  bool // thread mode: lseek fails with ESPIPE (pipe, FIFO, socket, tty): so does Seek, at once
 
 	closing   atomic.Bool

@@ -46,8 +46,9 @@ func (f *File) Seek(offset int64, whence int) (int64, error) {
 }
 
 // Truncate changes the size of the file to size (*os.File's Truncate); the offset stays. In
-// thread mode it first waits for the writes still on a worker. A pipe, socket or tty fails with
-// syscall.EINVAL, at once in thread mode too. Hub-affine, as Read.
+// thread mode it first waits for the writes still on a worker. Anything but a regular file (a
+// pipe, socket, tty, device, eventfd) fails with syscall.EINVAL, at once in thread mode too.
+// Hub-affine, as Read.
 func (f *File) Truncate(size int64) error {
 	const op = "File.Truncate"
 	h, err := f.checkWait(op, context.Background())
@@ -57,9 +58,9 @@ func (f *File) Truncate(size int64) error {
 	if f.mode != modeThread {
 		return f.opErr(op, sysErr("truncate", f.f.Truncate(size)))
 	}
-	if f.noSeek {
-		// Only a regular file truncates, and a regular file seeks: the ftruncate could only fail,
-		// and waiting first for a write stuck on a full pipe could take for ever.
+	if !f.regular {
+		// Only a regular file truncates: the ftruncate could only fail, and waiting first for a
+		// write stuck on a full pipe or eventfd could take for ever.
 		return f.opErr(op, sysErr("truncate", syscall.EINVAL))
 	}
 	if err := f.quiesce(context.Background(), h, false); err != nil {
@@ -71,15 +72,16 @@ func (f *File) Truncate(size int64) error {
 }
 
 // Stat returns the os.FileInfo of the file (*os.File's Stat). In thread mode it first waits for
-// the writes still on a worker, so the size counts them; not for a pipe, socket or tty, which
-// has no size to count them in (its fstat answers at once, on the hub). Hub-affine, as Read.
+// the writes still on a worker, so the size counts them; not for anything but a regular file (a
+// pipe, socket, tty, device, eventfd), which has no size to count them in (its fstat answers at
+// once, on the hub). Hub-affine, as Read.
 func (f *File) Stat() (os.FileInfo, error) {
 	const op = "File.Stat"
 	h, err := f.checkWait(op, context.Background())
 	if err != nil {
 		return nil, err
 	}
-	if f.mode != modeThread || f.noSeek {
+	if f.mode != modeThread || !f.regular {
 		fi, err := f.f.Stat()
 		if err != nil {
 			return nil, f.opErr(op, sysErr("stat", err))

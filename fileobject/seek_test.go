@@ -2,6 +2,7 @@ package fileobject_test
 
 import (
 	"context"
+	"encoding/binary"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -314,6 +315,43 @@ func TestTruncateStatUnseekableThreadModeDoNotWait(t *testing.T) {
 		mode, err := result(t, st)
 		require.NoError(t, err)
 		assert.NotZero(t, mode, "a pipe")
+		return f.Close()
+	}))
+}
+
+// An eventfd forced into thread mode seeks (lseek answers 0) but has no size either, and a
+// write that would overflow its counter blocks until it is read: Truncate and Stat do not wait
+// for such a write still on a worker, as for a pipe (Truncate fails at once with EINVAL, Stat
+// answers at once). Before, both waited for the write, Truncate with no deadline to end it.
+func TestTruncateStatNonRegularSeekableThreadModeDoNotWait(t *testing.T) {
+	efd, _, e := syscall.Syscall(syscall.SYS_EVENTFD2, 0, syscall.O_CLOEXEC, 0) // blocking
+	require.Zero(t, e, "eventfd2")
+	f, err := fileobject.NewThread(os.NewFile(efd, "eventfd"))
+	require.NoError(t, err)
+	_, err = syscall.Seek(int(efd), 0, io.SeekCurrent)
+	require.NoError(t, err, "an eventfd seeks")
+	count := func(n uint64) []byte { return binary.NativeEndian.AppendUint64(nil, n) }
+	require.NoError(t, scheduler.Config{ThreadpoolSize: 1}.Main(func() error {
+		_, err := f.Write(count(1<<64 - 2)) // the counter's maximum
+		require.NoError(t, err)
+		// One more overflows the counter: the write stays on the worker until it is read.
+		abandon(t, func() error { _, err := f.Write(count(1)); return err })
+		tr := spawnIO(func() (int, error) { return 0, f.Truncate(0) })
+		st := spawnIO(func() (int, error) { _, err := f.Stat(); return 0, err })
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		assert.True(t, tr.Ready(), "the Truncate waited for the write")
+		assert.True(t, st.Ready(), "the Stat waited for the write")
+		_, err = syscall.Read(f.Fd(), make([]byte, 8)) // resets the counter: the write goes in
+		require.NoError(t, err)
+		_, err = result(t, tr)
+		require.ErrorIs(t, err, syscall.EINVAL)
+		assert.ErrorContains(t, err, "File.Truncate")
+		_, err = result(t, st)
+		require.NoError(t, err)
+		require.NoError(t, f.SetWriteDeadline(time.Now().Add(5*time.Second)))
+		_, err = f.Write(count(1)) // collects the abandoned write first
+		require.NoError(t, err)
 		return f.Close()
 	}))
 }
