@@ -140,3 +140,78 @@ func TestReadWriteWaitingForKilledCollector(t *testing.T) {
 		return nil
 	}))
 }
+
+// A Read and a Write parked for a held-off collector end on their own terms: the Read at its
+// deadline, the Write when its ctx is cancelled, a second Read when it is killed, each leaving
+// its side free; the collector, released, and the next Read then go on as if nothing happened
+// (the Read collects the seek and reads where it put the offset).
+func TestReadWriteWaitingForHeldCollectorEndOnTheirOwn(t *testing.T) {
+	f := threadFile(t, "0123456789abcdef")
+	require.NoError(t, scheduler.Config{ThreadpoolSize: 2}.Main(func() error {
+		defer f.Close()
+		h := scheduler.CurrentHub()
+		_, err := f.Stat()
+		require.NoError(t, err)
+		collector, cerr, release := heldSeek(t, f, h)
+		require.NoError(t, f.SetReadDeadline(time.Now().Add(20*time.Millisecond)))
+		reader := scheduler.Spawn(func() (error, error) { _, err := f.Read(make([]byte, 2)); return err, nil })
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		writer := scheduler.Spawn(func() (error, error) { _, err := f.WriteContext(ctx, []byte("W")); return err, nil })
+		require.NoError(t, scheduler.Sleep(context.Background(), 0))
+		require.True(t, f.r.ctlWait && f.w.ctlWait, "the Read and Write do not wait for the collector")
+
+		rerr, err := reader.Get(testctx.Within(t, 5*time.Second))
+		require.NoError(t, err)
+		assert.ErrorIs(t, rerr, ErrTimeout)
+		assert.False(t, f.r.ctlWait || f.r.busy, "the read side is left taken")
+		cancel()
+		werr, err := writer.Get(testctx.Within(t, 5*time.Second))
+		require.NoError(t, err)
+		assert.ErrorIs(t, werr, context.Canceled)
+		assert.False(t, f.w.ctlWait || f.w.busy, "the write side is left taken")
+
+		require.NoError(t, f.SetReadDeadline(time.Time{}))
+		killed := spawnRead(f, 2)
+		require.NoError(t, scheduler.Sleep(context.Background(), 0))
+		require.True(t, f.r.ctlWait, "the Read does not wait for the collector")
+		require.NoError(t, killed.Kill(testctx.Within(t, 5*time.Second), nil))
+		assert.False(t, f.r.ctlWait || f.r.busy, "the read side is left taken")
+
+		release()
+		_, err = collector.Get(testctx.Within(t, 5*time.Second))
+		require.NoError(t, err)
+		assert.NoError(t, *cerr)
+		got, err := spawnRead(f, 2).Get(testctx.Within(t, 5*time.Second))
+		require.NoError(t, err)
+		assert.Equal(t, "45", got, "the Read did not collect the seek")
+		return nil
+	}))
+}
+
+// A hub that ends with a held-off collector and a Read parked for it unwinds both, leaving the
+// control side free: the next hub's Read collects the seek (its call returned meanwhile) and
+// reads where it put the offset.
+func TestHubEndUnderReadWaitingForCollector(t *testing.T) {
+	f := threadFile(t, "0123456789abcdef")
+	defer f.Close()
+	var release func()
+	require.NoError(t, scheduler.Config{ThreadpoolSize: 2}.Main(func() error {
+		_, err := f.Stat()
+		require.NoError(t, err)
+		_, _, release = heldSeek(t, f, scheduler.CurrentHub())
+		spawnRead(f, 2)
+		require.NoError(t, scheduler.Sleep(context.Background(), 0))
+		require.True(t, f.r.ctlWait, "the Read does not wait for the collector")
+		return nil
+	}))
+	release()
+	assert.False(t, f.c.busy || f.r.busy || f.r.ctlWait, "a side is left taken by the ended hub")
+	require.NoError(t, scheduler.Config{ThreadpoolSize: 2}.Main(func() error {
+		b := make([]byte, 2)
+		n, err := f.ReadContext(testctx.Within(t, 5*time.Second), b)
+		require.NoError(t, err)
+		assert.Equal(t, "45", string(b[:n]), "the Read did not collect the seek")
+		return nil
+	}))
+}
