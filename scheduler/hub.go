@@ -157,16 +157,23 @@ const (
 	flagTracing                      // an AssertSwitches times the switches
 )
 
-// switchSlow is syncReport's out-of-line part, when a flag is set.
+// switchSlow is syncReport's out-of-line part, when a flag is set. A
+// report's delivery, waited for here, is no greenlet's time: the stretch
+// that ends at this switch ends before the wait, the next starts after it.
 //
 //go:noinline
 func (h *Hub) switchSlow(f uint32) {
+	if f&flagTracing == 0 {
+		h.waitReport()
+		return
+	}
+	end := time.Now()
+	start := end
 	if f&flagReporting != 0 {
 		h.waitReport()
+		start = time.Now()
 	}
-	if f&flagTracing != 0 {
-		h.traceSwitch()
-	}
+	h.traceSwitch(end, start)
 }
 
 //go:noinline

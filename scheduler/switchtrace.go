@@ -124,7 +124,7 @@ func (h *Hub) endAssert(a *switchAssert) error {
 		}
 		return &SwitchError{Overruns: []Overrun{{Greenlet: a.caller.displayName(), For: now.Sub(a.start)}}}
 	}
-	a.switched(now, nil, true)
+	a.switched(now, now, nil, true)
 	if i := slices.Index(h.asserts, a); i >= 0 {
 		h.asserts = slices.Delete(h.asserts, i, i+1)
 	}
@@ -139,13 +139,14 @@ func (h *Hub) endAssert(a *switchAssert) error {
 
 // traceSwitch runs on every switch of the hub while an AssertSwitches with a
 // threshold runs (switchSlow), in the greenlet that wrote Hub.running: the
-// one that leaves for the hub, or the one that resumes.
-func (h *Hub) traceSwitch() {
-	now := time.Now()
+// one that leaves for the hub, or the one that resumes. The stretch in
+// progress ends at end, the next starts at start (later by a blocking
+// report's delivery that the switch waited for).
+func (h *Hub) traceSwitch(end, start time.Time) {
 	c := currentCtx()
 	toHub := uint32(h.running.Load()) == uint32(h.hubC.goid.Load())
 	for _, a := range h.asserts {
-		a.switched(now, c, toHub)
+		a.switched(end, start, c, toHub)
 	}
 }
 
@@ -161,11 +162,12 @@ func (h *Hub) traceJobEnd(j job) {
 	}
 }
 
-// switched ends the stretch in progress at now, recording it when it ran
-// past the threshold, and starts the next: c's, or the hub's when toHub.
-func (a *switchAssert) switched(now time.Time, c *gctx, toHub bool) {
+// switched ends the stretch in progress at end, recording it when it ran
+// past the threshold, and starts the next at start: c's, or the hub's when
+// toHub.
+func (a *switchAssert) switched(end, start time.Time, c *gctx, toHub bool) {
 	if a.cur != nil {
-		if d := now.Sub(a.since); d > a.threshold {
+		if d := end.Sub(a.since); d > a.threshold {
 			name := a.cur.displayName()
 			if a.cur.task == nil && a.jobName != "" {
 				name = a.jobName
@@ -173,7 +175,7 @@ func (a *switchAssert) switched(now time.Time, c *gctx, toHub bool) {
 			a.over = append(a.over, Overrun{Greenlet: name, For: d})
 		}
 	}
-	a.cur, a.since, a.jobName = nil, now, ""
+	a.cur, a.since, a.jobName = nil, start, ""
 	if !toHub {
 		a.cur = c
 	}

@@ -236,3 +236,35 @@ func TestAssertSwitchesGoexitEndsItsStretchTiming(t *testing.T) {
 		traceOff(t, h)
 	})
 }
+
+// A blocking report delivered while an assertion times the switches is no
+// greenlet's time: the greenlet that ends the reported stall waits for the
+// report at its switch, and that wait does not count in its stretch.
+// Timing: the handler takes four detector thresholds and the assertion's
+// threshold is three; the stall itself lasts about one detector threshold
+// (it ends once the report is in).
+func TestAssertSwitchesReportDeliveryNotCountedTiming(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		r := watchBlocking(h)
+		h.SetErrorHandler(func(err error) {
+			var be *BlockingError
+			if !errors.As(err, &be) {
+				return
+			}
+			r.mu.Lock()
+			r.all = append(r.all, be)
+			r.mu.Unlock()
+			// A slow handler: what it does is work, not synchronisation.
+			time.Sleep(4 * testThreshold)
+		})
+		require.NoError(t, Sleep(bg, 0)) // the hub's loop runs: the detector watches
+		err := AssertSwitches(3*testThreshold, func() error {
+			stallCPU(r, "main", 0)
+			return Sleep(bg, 0)
+		})
+		h.SetBlockingThreshold(0)
+		assert.NoError(t, err)
+		assert.Equal(t, 1, r.count("main"), "the stall was reported")
+		traceOff(t, h)
+	})
+}
