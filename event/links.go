@@ -225,7 +225,7 @@ func (l *Links) checkAndNotify(owner scheduler.Linkable) {
 			l.notifyOwner, l.notifyFn = owner, fn
 		}
 	}
-	l.notifier, _ = h.RunCallback(fn) // h.Check passed above: cannot be refused
+	l.notifier, _ = h.RunCallback(fn) // the caller is on h (see above): cannot be refused
 }
 
 // NotifyAny is CheckAndNotify callable from any goroutine: from a foreign

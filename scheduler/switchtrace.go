@@ -66,7 +66,8 @@ func (e *SwitchError) Unwrap() error { return ErrNoSwitch }
 // timing stopped. Only a greenlet of a hub may call it: its main greenlet or
 // a spawned one; from anywhere else (a plain goroutine, a callback on the
 // hub greenlet) it returns an error matching ErrNotGreenlet without calling
-// fn, and ErrNilArgument for a nil fn. Calls may nest.
+// fn, once the hub's Destroy started (a killed greenlet's defer) one matching
+// ErrHubDestroyed, and ErrNilArgument for a nil fn. Calls may nest.
 //
 // Without a threshold it costs nothing on the switch path. With one, every
 // switch of the hub reads the clock while fn runs; outside, the switch path
