@@ -60,7 +60,9 @@
 // here blocking too. Reads and writes do not mind: each system call of theirs carries
 // MSG_DONTWAIT (recv, send, recvfrom, sendto, recvmsg, sendmsg), which never blocks whatever
 // the descriptor's flags say, and ReadFrom leaves sendfile(2), which has no such flag, for
-// Write once it finds the socket blocking. Accept does mind: accept4(2) has no such flag
+// Write once it finds the socket blocking. Shared makes such a socket non-blocking again (Go's
+// poller, where a shared socket's goroutines wait, takes only a non-blocking descriptor), as
+// FileConn, FileListener and FilePacketConn do with the descriptor they are given. Accept does mind: accept4(2) has no such flag
 // either, so on a listener made blocking it blocks the hub's thread, and every greenlet of the
 // hub with it, whenever no connection is pending (another process accepting on the listener
 // may take the one that woke it) until the next one comes. Keep a listener's copies

@@ -258,3 +258,31 @@ func TestUnixListenerHandedOver(t *testing.T) {
 		return s.Close()
 	})
 }
+
+// A socket whose O_NONBLOCK a copy cleared before Shared is made non-blocking again by Shared,
+// as FileConn does: Go's poller takes a file only if it is non-blocking when made. Before, the
+// shared socket's deadlines failed ("file type does not support deadline") and every Read with
+// nothing to read failed at once with "waiting for unsupported file type", which no errors.Is
+// matches.
+func TestSharedAfterACopyMadeItBlocking(t *testing.T) {
+	run(t, func() error {
+		a, b, err := socket.Socketpair()
+		require.NoError(t, err)
+		defer a.Close()
+		defer b.Close()
+		clearNonblock(t, a.Fd())
+		sa := a.Shared()
+		assert.NotZero(t, statusFlags(t, a.Fd())&syscall.O_NONBLOCK, "Shared made it non-blocking again")
+		require.NoError(t, sa.SetReadDeadline(time.Now().Add(20*ms)))
+		_, err = sa.Read(make([]byte, 1))
+		require.ErrorIs(t, err, os.ErrDeadlineExceeded)
+		require.NoError(t, sa.SetReadDeadline(time.Time{}))
+		_, err = b.Write([]byte("x"))
+		require.NoError(t, err)
+		got := make([]byte, 1)
+		_, err = io.ReadFull(sa, got)
+		require.NoError(t, err)
+		assert.Equal(t, "x", string(got))
+		return nil
+	})
+}

@@ -118,6 +118,13 @@ func (fd *netFD) share() {
 	if fd.sh.Load() != nil || !fd.ref.incref() {
 		return
 	}
+	// Go's poller takes the file only if it is non-blocking when made: a copy of the descriptor
+	// may have cleared O_NONBLOCK (File's contract), which FileConn sets again too.
+	if err := syscall.SetNonblock(fd.sysfd, true); err != nil {
+		fd.ref.decref()
+		fd.abandon()
+		return
+	}
 	// The reference keeps the fd number ours while the file is made on it.
 	f := os.NewFile(uintptr(fd.sysfd), "socket")
 	fd.ref.file.Store(f)
