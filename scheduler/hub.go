@@ -523,28 +523,41 @@ func (h *Hub) KeepAlive() (release func(), err error) {
 	if err := h.affineOrGone(currentCtx(), "Hub.KeepAlive"); err != nil {
 		return func() {}, err
 	}
-	rel := h.keepAliveRef()
-	return func() {
-		if h.OnHub() {
-			rel()
-			return
-		}
-		_ = h.Post(rel) // refused only once Destroy started: no loop left to keep alive
-	}, nil
+	return h.keepAliveHold().releaseAnywhere, nil
 }
 
-// keepAliveRef is KeepAlive for the scheduler's own code, which runs on h.
-func (h *Hub) keepAliveRef() (release func()) {
+// keepAliveRef is KeepAlive for the scheduler's own code, which runs on h and releases there.
+func (h *Hub) keepAliveRef() (release func()) { return h.keepAliveHold().release }
+
+// keepAliveHold counts one hold of the loop. On h.
+func (h *Hub) keepAliveHold() *keepAliveHold {
 	h.keepAlive++
 	h.loop.Ref()
-	done := false
-	return func() {
-		if !done {
-			done = true
-			h.keepAlive--
-			h.loop.Unref()
-		}
+	return &keepAliveHold{h: h}
+}
+
+// keepAliveHold is one count KeepAlive took; it is dropped once.
+type keepAliveHold struct {
+	h    *Hub
+	done bool
+}
+
+// release drops the count. On the hub.
+func (k *keepAliveHold) release() {
+	if !k.done {
+		k.done = true
+		k.h.keepAlive--
+		k.h.loop.Unref()
 	}
+}
+
+// releaseAnywhere is release from any goroutine: off the hub it is posted there.
+func (k *keepAliveHold) releaseAnywhere() {
+	if k.h.OnHub() {
+		k.release()
+		return
+	}
+	_ = k.h.Post(k.release) // refused only once Destroy started: no loop left to keep alive
 }
 
 // drain runs queued callbacks until the queue is empty or the switch
