@@ -15,7 +15,12 @@ static int count;
 static void cb(struct ev_loop *l, ev_async *w, int revents)
 {
 	count++;
-	printf("async count=%d revents=0x%x pending_after=%d\n", count, revents, ev_async_pending(w));
+	/* The fourth call is the other thread's wake: its later sends may still be landing while
+	 * the callback runs, so whether one is outstanding then is a race, not libev's rule. */
+	if (count == 4)
+		printf("async count=%d revents=0x%x\n", count, revents);
+	else
+		printf("async count=%d revents=0x%x pending_after=%d\n", count, revents, ev_async_pending(w));
 	if (count == 2) {
 		ev_async_send(l, w);
 		ev_async_send(l, w);
