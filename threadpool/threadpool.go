@@ -150,8 +150,8 @@ type ThreadPool struct {
 	ran uint64
 }
 
-// job is one queued call. A worker runs it with a nil error and then the deliver func it
-// returns, which posts the result to the hub; Close runs it with ErrClosed's
+// job is one queued call. A worker runs it with a nil error and then, under the pool's lock, the
+// deliver func it returns, which posts the result to the hub; Close runs it with ErrClosed's
 // error, and it then only delivers that.
 type job func(refused error) (deliver func())
 
@@ -281,9 +281,9 @@ func (p *ThreadPool) Close() error {
 }
 
 // deliveredLocked records that n accepted calls have just posted their results, under p.mu
-// (a worker posts just before it takes the lock to count, as does a call that ended its worker
-// with runtime.Goexit; Close posts its refusals under the lock: either way a result is counted
-// once it is posted, never before, which is what Join's order needs). Once no accepted call is left
+// (a worker posts and counts under the same hold; a call that ended its worker with
+// runtime.Goexit posted just before: either way a result is counted once it is posted, never
+// before, which is what Join's order needs). Once no accepted call is left
 // undelivered it wakes the greenlets blocked in Join with a Post of their hub, which runs after
 // every result posted before, so that each Result is ready when Join returns; the count of
 // posted results goes with it, for Join's idle check. A destroyed hub refuses the Post: its
@@ -415,9 +415,9 @@ func (p *ThreadPool) worker() {
 		inJob = true
 		deliver := j(nil)
 		inJob = false
-		deliver()   // posted before it is counted, outside the lock: the post may wake the loop (a cgo call)
 		p.mu.Lock() // held on to take the next job
 		p.busy--
+		deliver()
 		p.deliveredLocked(1)
 	}
 }
