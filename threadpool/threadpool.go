@@ -417,7 +417,7 @@ func (p *ThreadPool) worker() {
 		inJob = false
 		p.mu.Lock() // held on to take the next job
 		p.busy--
-		deliver()
+		deliver() // after busy--: once posted the caller may return, and Len must not count fn then
 		p.deliveredLocked(1)
 	}
 }
