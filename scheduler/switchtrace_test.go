@@ -268,3 +268,28 @@ func TestAssertSwitchesReportDeliveryNotCountedTiming(t *testing.T) {
 		traceOff(t, h)
 	})
 }
+
+// A greenlet that fails with an exit request has it thrown into main at once
+// (gevent's handle_system_error); main then runs until its next wait, and that
+// time is main's, not the failed greenlet's (nor the hub's, which is not
+// counted). Timing: main computes three thresholds once its wait returned the
+// exit request.
+func TestAssertSwitchesSystemErrorThrowIsMainsTiming(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		const th = 20 * time.Millisecond
+		var waitErr error
+		err := AssertSwitches(th, func() error {
+			g := Go(func() error { return &ExitError{Code: 3} })
+			g.SetName("exiter")
+			waitErr = Sleep(bg, 5*th)
+			compute(3 * th)
+			return nil
+		})
+		require.ErrorIs(t, waitErr, ErrExit, "the exit request was thrown into main's wait")
+		se := overrunsOf(t, err)
+		require.Len(t, se.Overruns, 1, "%v", se.Overruns)
+		assert.Equal(t, "main", se.Overruns[0].Greenlet)
+		assert.GreaterOrEqual(t, se.Overruns[0].For, 3*th)
+		traceOff(t, h)
+	})
+}
