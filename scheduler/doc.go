@@ -70,6 +70,7 @@
 // The detector reports at once from its own goroutine, so that an endless
 // loop is reported too; SetErrorHandler says why a handler still needs no
 // lock of its own.
+//
 // AssertSwitches asserts the same in a test, for a stretch of code: that it
 // let the hub run, or that no greenlet ran longer than a threshold without
 // switching while it ran.
