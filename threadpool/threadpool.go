@@ -150,10 +150,13 @@ type ThreadPool struct {
 	ran uint64
 }
 
-// job is one queued call. A worker runs it with a nil error and then, under the pool's lock, the
-// deliver func it returns, which posts the result to the hub; Close runs it with ErrClosed's
-// error, and it then only delivers that.
-type job func(refused error) (deliver func())
+// job is one queued call. A worker runs it with a nil error and then, under the pool's lock,
+// delivers it, which posts the result to the hub; Close runs it with ErrClosed's error, which
+// runs no function, and then delivers that.
+type job interface {
+	run(refused error)
+	deliver()
+}
 
 // New returns a pool of at most size workers. It binds to the hub of the first greenlet that
 // uses it.
@@ -273,7 +276,8 @@ func (p *ThreadPool) Close() error {
 	}
 	p.closed = true
 	for _, j := range p.queue {
-		j(ErrClosed)() // runs no function: it only posts the refusal
+		j.run(ErrClosed) // runs no function
+		j.deliver()
 	}
 	p.deliveredLocked(len(p.queue))
 	p.queue = nil
@@ -413,11 +417,11 @@ func (p *ThreadPool) worker() {
 		p.busy++
 		p.mu.Unlock()
 		inJob = true
-		deliver := j(nil)
+		j.run(nil)
 		inJob = false
 		p.mu.Lock() // held on to take the next job
 		p.busy--
-		deliver() // after busy--: once posted the caller may return, and Len must not count fn then
+		j.deliver() // after busy--: once posted the caller may return, and Len must not count fn then
 		p.deliveredLocked(1)
 	}
 }
@@ -445,46 +449,64 @@ func (a *abandon) skip() error {
 // alive until the result is delivered. skip, when not nil, decides on the worker before fn runs
 // whether the call was abandoned.
 func start[T any](p *ThreadPool, h *scheduler.Hub, op string, fn func() (T, error), skip *abandon) *Result[T] {
-	r := pending[T](h, op)
-	release, _ := h.KeepAlive() // the caller checked h: cannot be refused
-	j := func(refused error) func() {
-		var v T
-		err := refused
-		deliver := func() {
-			_ = h.Post(func() {
-				p.ran++
-				release()
-				r.set(v, err)
-			})
-		}
-		returned := false
-		defer func() {
-			if !returned { // fn called runtime.Goexit, which ends the worker past every recover
-				err = &scheduler.PanicError{Value: scheduler.ErrGoexit, Stack: debug.Stack()}
-				deliver()
-			}
-		}()
-		if err == nil && h.Destroyed() {
-			// Nothing can deliver or collect the result any more: a call still queued when its
-			// hub was destroyed never runs, whoever queued it.
-			err = scheduler.ErrHubDestroyed
-		}
-		if err == nil && skip != nil {
-			err = skip.skip()
-		}
-		if err != nil {
-			err = &Error{Op: op, Err: err}
-		} else {
-			v, err = call(fn)
-		}
-		returned = true
-		return deliver
+	c := &poolCall[T]{p: p, h: h, op: op, fn: fn, skip: skip, r: pending[T](h, op)}
+	c.release, _ = h.KeepAlive() // the caller checked h: cannot be refused
+	if !p.submit(c) {
+		c.release()
+		c.r.set(c.r.v, &Error{Op: op, Err: ErrClosed})
 	}
-	if !p.submit(j) {
-		release()
-		r.set(r.v, &Error{Op: op, Err: ErrClosed})
+	return c.r
+}
+
+// poolCall is the job of one call start queued: what it runs, and its outcome once it ran (one
+// allocation for what closures over the call, its outcome and its delivery took five).
+type poolCall[T any] struct {
+	p       *ThreadPool
+	h       *scheduler.Hub
+	op      string
+	fn      func() (T, error)
+	skip    *abandon
+	r       *Result[T]
+	release func()
+	v       T
+	err     error
+}
+
+// run runs fn on a worker, unless refused is set or the call is to be skipped: then the
+// outcome is that error.
+func (c *poolCall[T]) run(refused error) {
+	c.err = refused
+	returned := false
+	defer func() {
+		if !returned { // fn called runtime.Goexit, which ends the worker past every recover
+			c.err = &scheduler.PanicError{Value: scheduler.ErrGoexit, Stack: debug.Stack()}
+			c.deliver()
+		}
+	}()
+	if c.err == nil && c.h.Destroyed() {
+		// Nothing can deliver or collect the result any more: a call still queued when its
+		// hub was destroyed never runs, whoever queued it.
+		c.err = scheduler.ErrHubDestroyed
 	}
-	return r
+	if c.err == nil && c.skip != nil {
+		c.err = c.skip.skip()
+	}
+	if c.err != nil {
+		c.err = &Error{Op: c.op, Err: c.err}
+	} else {
+		c.v, c.err = call(c.fn)
+	}
+	returned = true
+}
+
+// deliver posts the outcome to the hub (a destroyed hub refuses it: its waiters were killed).
+func (c *poolCall[T]) deliver() { _ = c.h.Post(c.complete) }
+
+// complete hands the outcome to the Result, on the hub.
+func (c *poolCall[T]) complete() {
+	c.p.ran++
+	c.release()
+	c.r.set(c.v, c.err)
 }
 
 // call runs fn, turning a panic into a *scheduler.PanicError that carries fn's stack (a
