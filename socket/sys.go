@@ -1,5 +1,3 @@
-//go:build !race
-
 package socket
 
 import (
@@ -25,11 +23,12 @@ import (
 // path), after which the hub had to find a P again on the way out
 // (docs/performance.md, "Raw system calls on the data path").
 //
-// Under the race detector (sys_race.go) the plain calls are kept, with the
-// detector's happens-before edge from a write to the read that sees it.
+// The race build's sysRead and sysWrite (sys_race.go) add the detector's
+// happens-before edge from a write to the read that sees it; sys_norace.go's
+// are these calls alone.
 
-// sysRead is recv(2) with MSG_DONTWAIT: read(2) that never blocks.
-func sysRead(fd int, b []byte) (int, error) {
+// recvDontwait is recv(2) with MSG_DONTWAIT: read(2) that never blocks.
+func recvDontwait(fd int, b []byte) (int, error) {
 	var p unsafe.Pointer
 	if len(b) > 0 {
 		p = unsafe.Pointer(&b[0])
@@ -42,8 +41,8 @@ func sysRead(fd int, b []byte) (int, error) {
 	return int(n), nil
 }
 
-// sysWrite is send(2) with MSG_DONTWAIT: write(2) that never blocks.
-func sysWrite(fd int, b []byte) (int, error) {
+// sendDontwait is send(2) with MSG_DONTWAIT: write(2) that never blocks.
+func sendDontwait(fd int, b []byte) (int, error) {
 	var p unsafe.Pointer
 	if len(b) > 0 {
 		p = unsafe.Pointer(&b[0])

@@ -26,48 +26,36 @@ func init() {
 	}
 }
 
-// sysRead is recv(2) with MSG_DONTWAIT through syscall.Syscall6, with syscall.Read's race
-// annotations.
+// sysRead is recvDontwait with syscall.Read's race annotations.
 func sysRead(fd int, b []byte) (int, error) {
-	var p unsafe.Pointer
-	if len(b) > 0 {
-		p = unsafe.Pointer(&b[0])
-	}
-	n, _, e := syscall.Syscall6(syscall.SYS_RECVFROM, uintptr(fd), uintptr(p), uintptr(len(b)),
-		syscall.MSG_DONTWAIT, 0, 0)
-	if e != 0 {
-		return 0, e
+	n, err := recvDontwait(fd, b)
+	if err != nil {
+		return 0, err
 	}
 	if n > 0 {
-		runtime.RaceWriteRange(p, int(n))
+		runtime.RaceWriteRange(unsafe.Pointer(&b[0]), n)
 	}
 	if raceSync[0] >= 0 {
 		_, _ = syscall.Read(raceSync[0], nil)
 	} else {
 		runtime.RaceAcquire(unsafe.Pointer(&raceOwn))
 	}
-	return int(n), nil
+	return n, nil
 }
 
-// sysWrite is send(2) with MSG_DONTWAIT through syscall.Syscall6, with syscall.Write's race
-// annotations.
+// sysWrite is sendDontwait with syscall.Write's race annotations.
 func sysWrite(fd int, b []byte) (int, error) {
 	if raceSync[1] >= 0 {
 		_, _ = syscall.Write(raceSync[1], nil)
 	} else {
 		runtime.RaceReleaseMerge(unsafe.Pointer(&raceOwn))
 	}
-	var p unsafe.Pointer
-	if len(b) > 0 {
-		p = unsafe.Pointer(&b[0])
-	}
-	n, _, e := syscall.Syscall6(syscall.SYS_SENDTO, uintptr(fd), uintptr(p), uintptr(len(b)),
-		syscall.MSG_DONTWAIT, 0, 0)
-	if e != 0 {
-		return 0, e
+	n, err := sendDontwait(fd, b)
+	if err != nil {
+		return 0, err
 	}
 	if n > 0 {
-		runtime.RaceReadRange(p, int(n))
+		runtime.RaceReadRange(unsafe.Pointer(&b[0]), n)
 	}
-	return int(n), nil
+	return n, nil
 }
