@@ -62,7 +62,10 @@ func primQueueNewcomer(t *crosscheck.T) {
 	unexpected(t, "join", g.Join(bg))
 }
 
-func primQueuePutOrder(t *crosscheck.T) {
+// fullWithPutters returns a Queue(maxsize=1) holding "x" and the greenlets of
+// three putters of "a", "b" and "c" waiting on it in that order (each
+// prints when its put is done).
+func fullWithPutters(t *crosscheck.T) (*queue.Queue[string], []*scheduler.Greenlet[none]) {
 	q := queue.New[string](1)
 	unexpected(t, "put", q.Put(bg, "x"))
 	var gs []*scheduler.Greenlet[none]
@@ -74,6 +77,11 @@ func primQueuePutOrder(t *crosscheck.T) {
 		}))
 	}
 	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
+	return q, gs
+}
+
+func primQueuePutOrder(t *crosscheck.T) {
+	q, gs := fullWithPutters(t)
 	t.Println("full", py(q.Full()), "qsize", q.Len())
 	for range 4 {
 		v, err := q.Get(bg)
@@ -283,17 +291,7 @@ func primQueueMaxsize(t *crosscheck.T) {
 		unexpected(t, "get", err)
 		return v
 	}
-	q := queue.New[string](1)
-	unexpected(t, "put", q.Put(bg, "x"))
-	var gs []*scheduler.Greenlet[none]
-	for _, n := range []string{"a", "b", "c"} {
-		gs = append(gs, scheduler.Spawn(func() (none, error) {
-			err := q.Put(bg, n)
-			t.Println("put done", n)
-			return none{}, err
-		}))
-	}
-	unexpected(t, "sleep", scheduler.Sleep(bg, 0))
+	q, gs := fullWithPutters(t)
 	t.Println("full", py(q.Full()))
 	for _, m := range []int{2, 0} {
 		unexpected(t, "set maxsize", q.SetMaxSize(m))
