@@ -22,14 +22,16 @@
 //
 // A File binds to the hub of the first greenlet that reads, writes or sets a deadline
 // (scheduler.Binding); New, NewFD, NewThread and Pipe do not block and work anywhere. Read,
-// Write and their Context forms, Seek, Truncate and Stat are for greenlets of that hub (not its
+// Write, Seek, Truncate, Stat and their Context forms are for greenlets of that hub (not its
 // hub greenlet, which must never block): from anywhere else they return an error matching
 // scheduler.ErrNotGreenlet and do nothing; so do the Set*Deadline methods. One greenlet at a
 // time may wait in each direction: a second one gets scheduler.ErrConcurrentUse. In thread mode
 // Seek, Truncate and Stat run on a worker too, never beside a write of the File (Seek: nor a
 // read): they first wait for the writes (Seek: the reads too) still on a worker, and a Read or
 // Write that comes while one is on a worker waits for it, within its own deadline (a reader and
-// a writer may both wait). A Seek of a pipe, socket or tty fails at once with syscall.ESPIPE,
+// a writer may both wait). Seek, Truncate and Stat wait with no deadline; SeekContext,
+// TruncateContext and StatContext bound their wait by their context (a read of an eventfd or a
+// device may never return). A Seek of a pipe, socket or tty fails at once with syscall.ESPIPE,
 // waiting for nothing; so does a Truncate of anything but a regular file, with syscall.EINVAL,
 // and a Stat of one answers at once on the hub (it has no size to count the writes in). A
 // greenlet already waiting on what they must wait for (a Read, a Write, another Seek, Truncate

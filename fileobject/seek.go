@@ -26,10 +26,22 @@ import (
 // thread mode it first waits for the reads and writes still on a worker; io.SeekCurrent counts
 // from what Read has handed out, bytes read ahead and not handed out yet are dropped. A pipe,
 // socket or tty fails with syscall.ESPIPE, as *os.File's, at once, in thread mode too (it waits
-// for nothing and drops nothing). Hub-affine, as Read.
+// for nothing and drops nothing). Hub-affine, as Read. SeekContext bounds the wait.
 func (f *File) Seek(offset int64, whence int) (int64, error) {
-	const op = "File.Seek"
-	h, err := f.checkWait(op, context.Background())
+	return f.seek("File.Seek", context.Background(), offset, whence)
+}
+
+// SeekContext is Seek bounded by ctx too: when ctx ends first it returns scheduler.ContextError's
+// error (a read of a descriptor that seeks but is not a regular file, an eventfd or a device, can
+// stay on a worker for ever). Ended while it waited for the calls before it, it moved nothing;
+// ended once its lseek was on a worker, the lseek still runs and the next call of the File
+// collects it, as after a Seek whose greenlet was killed.
+func (f *File) SeekContext(ctx context.Context, offset int64, whence int) (int64, error) {
+	return f.seek("File.SeekContext", ctx, offset, whence)
+}
+
+func (f *File) seek(op string, ctx context.Context, offset int64, whence int) (int64, error) {
+	h, err := f.checkWait(op, ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -41,17 +53,25 @@ func (f *File) Seek(offset int64, whence int) (int64, error) {
 		// Nothing to wait for first: the lseek could only fail.
 		return 0, f.opErr(op, sysErr("seek", syscall.ESPIPE))
 	}
-	off, err := f.threadSeek(h, offset, whence)
+	off, err := f.threadSeek(ctx, h, offset, whence)
 	return off, f.opErr(op, err)
 }
 
 // Truncate changes the size of the file to size (*os.File's Truncate); the offset stays. In
 // thread mode it first waits for the writes still on a worker. Anything but a regular file (a
 // pipe, socket, tty, device, eventfd) fails with syscall.EINVAL, at once in thread mode too.
-// Hub-affine, as Read.
+// Hub-affine, as Read. TruncateContext bounds the wait.
 func (f *File) Truncate(size int64) error {
-	const op = "File.Truncate"
-	h, err := f.checkWait(op, context.Background())
+	return f.truncate("File.Truncate", context.Background(), size)
+}
+
+// TruncateContext is Truncate bounded by ctx too, as SeekContext is Seek.
+func (f *File) TruncateContext(ctx context.Context, size int64) error {
+	return f.truncate("File.TruncateContext", ctx, size)
+}
+
+func (f *File) truncate(op string, ctx context.Context, size int64) error {
+	h, err := f.checkWait(op, ctx)
 	if err != nil {
 		return err
 	}
@@ -63,21 +83,29 @@ func (f *File) Truncate(size int64) error {
 		// write stuck on a full pipe or eventfd could take for ever.
 		return f.opErr(op, sysErr("truncate", syscall.EINVAL))
 	}
-	if err := f.quiesce(context.Background(), h, false); err != nil {
+	if err := f.quiesce(ctx, h, false); err != nil {
 		return f.opErr(op, err)
 	}
 	file := f.f
-	_, err = f.runCtl(h, "truncate", func() result { return result{err: file.Truncate(size)} })
+	_, err = f.runCtl(ctx, h, "truncate", func() result { return result{err: file.Truncate(size)} })
 	return f.opErr(op, err)
 }
 
 // Stat returns the os.FileInfo of the file (*os.File's Stat). In thread mode it first waits for
 // the writes still on a worker, so the size counts them; not for anything but a regular file (a
 // pipe, socket, tty, device, eventfd), which has no size to count them in (its fstat answers at
-// once, on the hub). Hub-affine, as Read.
+// once, on the hub). Hub-affine, as Read. StatContext bounds the wait.
 func (f *File) Stat() (os.FileInfo, error) {
-	const op = "File.Stat"
-	h, err := f.checkWait(op, context.Background())
+	return f.stat("File.Stat", context.Background())
+}
+
+// StatContext is Stat bounded by ctx too, as SeekContext is Seek.
+func (f *File) StatContext(ctx context.Context) (os.FileInfo, error) {
+	return f.stat("File.StatContext", ctx)
+}
+
+func (f *File) stat(op string, ctx context.Context) (os.FileInfo, error) {
+	h, err := f.checkWait(op, ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -88,11 +116,11 @@ func (f *File) Stat() (os.FileInfo, error) {
 		}
 		return fi, nil
 	}
-	if err := f.quiesce(context.Background(), h, false); err != nil {
+	if err := f.quiesce(ctx, h, false); err != nil {
 		return nil, f.opErr(op, err)
 	}
 	file := f.f
-	res, err := f.runCtl(h, "stat", func() result {
+	res, err := f.runCtl(ctx, h, "stat", func() result {
 		fi, err := file.Stat()
 		return result{info: fi, err: err}
 	})
@@ -106,8 +134,8 @@ func (f *File) Stat() (os.FileInfo, error) {
 // quiesce has collected it) are past the offset the caller sees: io.SeekCurrent counts back
 // from the kernel's offset by their number. They are dropped once the lseek succeeded (endCtl),
 // not before: a failed lseek moved nothing, and the next Read still hands them out.
-func (f *File) threadSeek(h *scheduler.Hub, offset int64, whence int) (int64, error) {
-	if err := f.quiesce(context.Background(), h, true); err != nil {
+func (f *File) threadSeek(ctx context.Context, h *scheduler.Hub, offset int64, whence int) (int64, error) {
+	if err := f.quiesce(ctx, h, true); err != nil {
 		return 0, err
 	}
 	if whence == io.SeekCurrent {
@@ -118,7 +146,7 @@ func (f *File) threadSeek(h *scheduler.Hub, offset int64, whence int) (int64, er
 		offset -= ahead
 	}
 	file := f.f
-	res, err := f.runCtl(h, "seek", func() result {
+	res, err := f.runCtl(ctx, h, "seek", func() result {
 		off, err := file.Seek(offset, whence)
 		return result{off: off, err: err}
 	})
@@ -168,11 +196,15 @@ func (f *File) quiesce(ctx context.Context, h *scheduler.Hub, read bool) error {
 }
 
 // runCtl runs call, the system call named name, on a worker as the pending call of f.c and
-// waits for it. If the wait ends early the call stays pending, for the next call to collect.
-func (f *File) runCtl(h *scheduler.Hub, name string, call func() result) (result, error) {
+// waits for it, within ctx. If the wait ends early the call stays pending, for the next call to
+// collect.
+func (f *File) runCtl(ctx context.Context, h *scheduler.Hub, name string, call func() result) (result, error) {
+	if err := scheduler.ContextError(ctx); err != nil {
+		return result{}, err
+	}
 	f.c.spawn(h, call)
 	f.ctlCall = name
-	res, err := f.c.collect(context.Background(), h)
+	res, err := f.c.collect(ctx, h)
 	if err != nil {
 		return result{}, err
 	}

@@ -356,6 +356,74 @@ func TestTruncateStatNonRegularSeekableThreadModeDoNotWait(t *testing.T) {
 	}))
 }
 
+// A thread-mode Seek of an eventfd, which seeks (lseek answers 0) but is no regular file, first
+// waits for the read still on a worker, which waits for a count that may never come: before
+// SeekContext nothing could end that wait. Its ctx ends it (ErrTimeout, or the cancel), moving
+// nothing; once the count came, the next Seek collects the read and runs.
+func TestSeekContextBoundsWaitForStuckRead(t *testing.T) {
+	efd, _, e := syscall.Syscall(syscall.SYS_EVENTFD2, 0, syscall.O_CLOEXEC, 0) // blocking
+	require.Zero(t, e, "eventfd2")
+	f, err := fileobject.NewThread(os.NewFile(efd, "eventfd"))
+	require.NoError(t, err)
+	count := func(n uint64) []byte { return binary.NativeEndian.AppendUint64(nil, n) }
+	require.NoError(t, scheduler.Config{ThreadpoolSize: 2}.Main(func() error {
+		defer f.Close()
+		ctx, cancel := context.WithTimeout(bg, 20*time.Millisecond)
+		defer cancel()
+		_, err := f.ReadContext(ctx, make([]byte, 8)) // the counter is 0: the read stays on a worker
+		require.ErrorIs(t, err, scheduler.ErrTimeout)
+
+		ctx, cancel = context.WithTimeout(bg, 20*time.Millisecond)
+		defer cancel()
+		_, err = f.SeekContext(ctx, 0, io.SeekStart)
+		require.ErrorIs(t, err, scheduler.ErrTimeout)
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.ErrorContains(t, err, "File.SeekContext")
+
+		done, cancel := context.WithCancel(bg)
+		cancel()
+		_, err = f.SeekContext(done, 0, io.SeekStart)
+		require.ErrorIs(t, err, context.Canceled)
+
+		// The count comes: the read returns on its worker, and the Seek collects it.
+		_, err = syscall.Write(f.Fd(), count(7))
+		require.NoError(t, err)
+		off, err := f.SeekContext(guardCtx(t), 0, io.SeekStart)
+		require.NoError(t, err)
+		assert.Zero(t, off)
+		return nil
+	}))
+}
+
+// TruncateContext and StatContext of a regular file wait for a write still on a worker (here
+// one whose greenlet was killed while it was queued behind a busy worker) within their ctx;
+// once the worker is free they collect it and run.
+func TestTruncateStatContextBoundWaitForWrite(t *testing.T) {
+	f := seekFile(t)
+	require.NoError(t, scheduler.Config{ThreadpoolSize: 1}.Main(func() error {
+		defer f.Close()
+		release := holdWorker(t)
+		defer release()
+		w := spawnIO(func() (int, error) { return f.Write([]byte("!")) })
+		waitParked(t, w)
+		require.NoError(t, w.Kill(bg, nil))
+
+		ctx, cancel := context.WithTimeout(bg, 20*time.Millisecond)
+		defer cancel()
+		require.ErrorIs(t, f.TruncateContext(ctx, 4), scheduler.ErrTimeout)
+		_, err := f.StatContext(ctx)
+		require.ErrorIs(t, err, scheduler.ErrTimeout)
+		assert.ErrorContains(t, err, "File.StatContext")
+
+		release()
+		require.NoError(t, f.TruncateContext(guardCtx(t), 4))
+		fi, err := f.StatContext(guardCtx(t))
+		require.NoError(t, err)
+		assert.EqualValues(t, 4, fi.Size())
+		return nil
+	}))
+}
+
 // Truncate changes the size Stat reports and leaves the offset; a Read sees the new end.
 func TestTruncateThenStat(t *testing.T) {
 	f := seekFile(t)

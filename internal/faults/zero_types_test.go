@@ -501,7 +501,11 @@ var zeroTypes = map[string]ztype{
 		// The live File is a pipe: it cannot seek (ESPIPE) nor be truncated (EINVAL).
 		names("Seek", everywhere(fails(is(fileobject.ErrBadFD))).onLive(fails(is(syscall.ESPIPE)))),
 		names("Truncate", everywhere(fails(is(fileobject.ErrBadFD))).onLive(fails(is(syscall.EINVAL)))),
-		names("ReadContext WriteContext", everywhere(fails(is(fileobject.ErrBadFD))).onLive(usable).
+		names("ReadContext WriteContext StatContext", everywhere(fails(is(fileobject.ErrBadFD))).onLive(usable).
+			nilCtx(fails(nilArg, is(fileobject.ErrBadFD)), fails(nilArg, notGreenlet, is(fileobject.ErrBadFD)))),
+		names("SeekContext", everywhere(fails(is(fileobject.ErrBadFD))).onLive(fails(is(syscall.ESPIPE))).
+			nilCtx(fails(nilArg, is(fileobject.ErrBadFD)), fails(nilArg, notGreenlet, is(fileobject.ErrBadFD)))),
+		names("TruncateContext", everywhere(fails(is(fileobject.ErrBadFD))).onLive(fails(is(syscall.EINVAL))).
 			nilCtx(fails(nilArg, is(fileobject.ErrBadFD)), fails(nilArg, notGreenlet, is(fileobject.ErrBadFD)))),
 	)},
 	"fileobject.closedError": {made: func() any { return fileobject.ErrClosed }, methods: map[string]zcase{
