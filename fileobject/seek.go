@@ -176,7 +176,18 @@ func (f *File) rewind(ctx context.Context, h *scheduler.Hub, by *side) error {
 // quiesce waits until no call of the File is pending on a worker: a Seek, Truncate or Stat whose
 // wait ended early, a write (whose failure it reports, as the next Write would), and with read a
 // read, whose bytes join those read ahead. It loops: a wait lets other greenlets start calls.
+// First it lets a Read or Write that the last control call's end woke (ctlReleased) run: else a
+// greenlet calling Seek, Truncate or Stat back to back would start the next before they ran, and
+// they would wait again, for as long as it goes on.
 func (f *File) quiesce(ctx context.Context, h *scheduler.Hub, read bool) error {
+	for !f.c.busy && (f.r.ctlWait || f.w.ctlWait) {
+		// Woken, not run yet (while a greenlet waits in a control call they wait for it, and
+		// this call fails with ErrConcurrentUse below): their wake-up is queued on the hub
+		// before this sleep's, so one pass runs them.
+		if err := scheduler.Sleep(ctx, 0); err != nil {
+			return err
+		}
+	}
 	for {
 		var err error
 		switch {

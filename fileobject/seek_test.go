@@ -667,6 +667,47 @@ func TestReadWriteWaitForControlCallInProgress(t *testing.T) {
 	}))
 }
 
+// A Read waiting for a control call whose greenlet goes on with another one at once runs before
+// that one starts: a greenlet calling Stat back to back (or Seek, or Truncate) no longer keeps a
+// Read parked for as long as it goes on. Before, the Read waited for all twenty Stats.
+func TestBackToBackControlCallsDoNotStarveRead(t *testing.T) {
+	f := seekFile(t)
+	require.NoError(t, scheduler.Config{ThreadpoolSize: 1}.Main(func() error {
+		defer f.Close()
+		release := holdWorker(t)
+		defer release()
+		const calls = 20
+		stats := 0
+		s := spawnIO(func() (int, error) {
+			for range calls {
+				if _, err := f.Stat(); err != nil {
+					return stats, err
+				}
+				stats++
+			}
+			return stats, nil
+		})
+		waitParked(t, s)
+		atRead := -1
+		b := make([]byte, 2)
+		r := spawnIO(func() (int, error) {
+			n, err := f.Read(b)
+			atRead = stats
+			return n, err
+		})
+		waitParked(t, r)
+		release()
+		n, err := result(t, s)
+		require.NoError(t, err)
+		require.Equal(t, calls, n)
+		n, err = result(t, r)
+		require.NoError(t, err)
+		assert.Equal(t, "01", string(b[:n]))
+		assert.Less(t, atRead, 3, "the Read waited for %d Stats", atRead)
+		return nil
+	}))
+}
+
 // A Write on a regular file after bytes read ahead (an abandoned read's, collected by a smaller
 // Read) lands where Read stopped, as with a buffered file (gevent's FileObjectThread): the
 // offset goes back by the bytes read ahead, which are dropped, before the write.
