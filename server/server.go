@@ -31,7 +31,7 @@
 // receive queue) until then. When the process runs out of descriptors (EMFILE, ENFILE) the
 // accept loop does not spin: socket.Listener.AcceptConn backs off from Options.MinDelay
 // doubling to MaxDelay (its listener's ListenConfig.AcceptMinDelay and AcceptMaxDelay, which
-// Listen sets from them), reports the first failure of a streak to the hub's error handler,
+// Listen sets from them), reports each failure to the hub's error handler, as gevent does,
 // and accepting resumes once descriptors come free; Shutdown and Close end the back-off at
 // once.
 //
@@ -46,7 +46,7 @@
 // (gevent's BaseServer): a system call's error other than EBADF, EINVAL and ENOTSOCK (gevent's
 // fatal_errors), such as the ECONNREFUSED that recvfrom returns on a connected UDP socket
 // after an ICMP port-unreachable, or the EPERM of accept4 when a firewall rule refuses the
-// connection. The first error of a streak goes to the hub's error handler (a *Error of Op
+// connection. Each error goes to the hub's error handler, as gevent's do (a *Error of Op
 // "StreamServer.accept" or "DatagramServer.read"), the loop sleeps from Options.MinDelay
 // (DefaultMinDelay, 10 ms) doubling to MaxDelay (DefaultMaxDelay, 1 s) between tries (gevent's
 // min_delay and max_delay), and the next connection accepted or datagram read ends the streak;
@@ -490,15 +490,12 @@ func retryable(err error) bool {
 }
 
 // backOff sleeps after a retryable error, doubling the delay each time from minDelay to
-// maxDelay, and reports the first error of a streak to the hub's error handler as a *Error of
-// op. The server's stop ends the sleep at once: ctx is the loop's, which stopAccepting
+// maxDelay, and reports the error to the hub's error handler as a *Error of op (gevent's
+// _do_read hands each one to handle_error, as net/http's Serve logs each). The server's stop ends the sleep at once: ctx is the loop's, which stopAccepting
 // cancels, and Close kills the loop besides.
 func (b *base) backOff(ctx context.Context, op string, err error) error {
-	first := b.delay == 0
 	b.delay = min(max(2*b.delay, b.minDelay), b.maxDelay)
-	if first {
-		b.hub.Hub().HandleError(&Error{Op: op, Err: err})
-	}
+	b.hub.Hub().HandleError(&Error{Op: op, Err: err})
 	return scheduler.Sleep(ctx, b.delay)
 }
 

@@ -228,7 +228,8 @@ func (l *Listener) Accept() (net.Conn, error) {
 // (EMFILE, ENFILE, ENOBUFS, ENOMEM) it does not spin: it sleeps, doubling the delay from 10 ms to
 // 1 s (ListenConfig.AcceptMinDelay and AcceptMaxDelay change them), and tries again, as
 // gevent's StreamServer does, so accepting resumes at most that longest sleep after
-// descriptors come free; the first failure of a streak goes to the hub's error handler.
+// descriptors come free; each failure goes to the hub's error handler, as gevent's server
+// reports each one.
 // The sleep ends with its timer only, not when the listener is readable (it stays so while
 // connections wait); the read deadline and Close still end it. A connection that failed before
 // it was accepted (aborted, or with a network error pending, which accept(2) says to retry) is
@@ -320,27 +321,21 @@ func (l *Listener) accept(shared bool) (*Conn, error) {
 }
 
 // backOff sleeps after accept4 ran out of descriptors, doubling the delay each time, and
-// reports the first failure of a streak to the hub's error handler.
+// reports the failure to the hub's error handler.
 func (l *Listener) backOff(shared bool, cause error) error {
 	fd := l.fd
 	lo, hi := l.minDelay, l.maxDelay
 	if lo == 0 {
 		lo, hi = acceptMinDelay, acceptMaxDelay
 	}
-	last := time.Duration(l.delay.Load())
-	first := last == 0
-	delay := min(max(2*last, lo), hi)
+	delay := min(max(2*time.Duration(l.delay.Load()), lo), hi)
 	l.delay.Store(int64(delay))
 	if shared {
-		if first {
-			report := l.opErr("accept", cause)
-			_ = fd.hub.Post(func() { fd.hub.HandleError(report) })
-		}
+		report := l.opErr("accept", cause)
+		_ = fd.hub.Post(func() { fd.hub.HandleError(report) })
 		return fd.sleepShared(delay)
 	}
-	if first {
-		fd.hub.HandleError(l.opErr("accept", cause))
-	}
+	fd.hub.HandleError(l.opErr("accept", cause))
 	return fd.sleep(delay, "accept back-off")
 }
 
