@@ -38,6 +38,7 @@ type File struct {
 	// only its Truncate and Stat wait for the writes on a worker.
 	regular bool
 	noSeek  bool // thread mode: lseek fails with ESPIPE (pipe, FIFO, socket, tty): so does Seek, at once
+	fifo    bool // poll mode: a pipe or FIFO, which a read returning less than asked emptied
 
 	closing   atomic.Bool
 	closeOnce sync.Once
@@ -151,6 +152,8 @@ func (f *File) setup(fd int, thread, restore bool) error {
 		return nil
 	}
 	f.mode = modePoll
+	var st syscall.Stat_t
+	f.fifo = syscall.Fstat(fd, &st) == nil && st.Mode&syscall.S_IFMT == syscall.S_IFIFO
 	flags, err := fcntl(fd, syscall.F_GETFL, 0)
 	if err != nil {
 		return os.NewSyscallError("fcntl", err)

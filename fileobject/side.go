@@ -35,6 +35,9 @@ type side struct {
 	tw    *scheduler.Waiter // the waiter of the greenlet waiting now
 	pw    *scheduler.Waiter // poll mode: reused by every wait (see block)
 	busy  bool              // a greenlet waits on this side
+	// drained: poll mode, a pipe or FIFO whose last read returned less than asked, which emptied
+	// it (see pollRead).
+	drained bool
 	// ctlWait: thread mode, the greenlet waiting on this side (a Read or Write) waits for the
 	// greenlet of the File's control call to collect it (awaitCtl, woken by ctlReleased).
 	ctlWait bool
@@ -285,18 +288,29 @@ func (s *side) stopTimer() {
 	}
 }
 
-// pollRead is Read in poll mode: read(2), and on EAGAIN wait for the fd and try again.
+// pollRead is Read in poll mode: read(2), and on EAGAIN wait for the fd and try again. When the
+// last read emptied the pipe and the watcher left active has not fired since, nothing arrived
+// as far as the loop knows: it waits first, and saves the read that would fail with EAGAIN (as
+// package socket's reads do). If data did arrive after the loop's last poll, the level-triggered
+// watcher fires in the next iteration: a wrong guess costs a hub turn, never a lost wake-up.
 func (s *side) pollRead(ctx context.Context, h *scheduler.Hub, p []byte) (int, error) {
 	if s.expired() {
 		return 0, ErrTimeout
+	}
+	if s.drained && s.io != nil && s.io.IsActive() {
+		if err := s.waitFD(ctx, h, cev.EV_READ); err != nil {
+			return 0, err
+		}
 	}
 	for {
 		n, err := s.syscall(p)
 		switch err {
 		case nil:
 			if n == 0 {
+				s.drained = false
 				return 0, io.EOF
 			}
+			s.drained = s.f.fifo && n < len(p)
 			return n, nil
 		case syscall.EINTR:
 			continue
