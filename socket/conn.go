@@ -145,7 +145,9 @@ func (s *sock) read(b []byte) (int, error) {
 	if err := fd.ioPlain(context.Background(), cev.EV_READ, "socket read", op); err != nil {
 		return 0, err
 	}
-	fd.r.drained = n < len(b)
+	// Only a stream is emptied by a read that returned less than asked: a datagram (or a
+	// SOCK_SEQPACKET message) shorter than b says nothing of the ones queued behind it.
+	fd.r.drained = n < len(b) && fd.sotype == syscall.SOCK_STREAM
 	return n, nil
 }
 

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"net"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/geventgo/geventgo/internal/testctx"
+	"github.com/geventgo/geventgo/scheduler"
 	"github.com/geventgo/geventgo/socket"
 )
 
@@ -102,6 +105,43 @@ func TestReadDatagramUDP(t *testing.T) {
 		a, _, err = srv.ReadDatagram()
 		require.NoError(t, err)
 		assert.Equal(t, "third", string(a))
+		return nil
+	})
+}
+
+// A datagram shorter than the buffer says nothing of the datagrams queued behind it: Reads of a
+// burst already queued on a connected UDP socket return without switching to the hub. Before,
+// a read that returned less than asked marked the socket emptied, as for a stream, and each
+// next Read waited for a loop pass first.
+func TestReadQueuedDatagramsWithoutSwitching(t *testing.T) {
+	run(t, func() error {
+		srv, err := socket.ListenPacket("udp", "127.0.0.1:0")
+		require.NoError(t, err)
+		defer srv.Close()
+		c, err := socket.Dial("udp", srv.LocalAddr().String())
+		require.NoError(t, err)
+		defer c.Close()
+		b := make([]byte, 64)
+		first := scheduler.Spawn(func() (string, error) { // waits: the watcher is made and left active
+			n, err := c.Read(b)
+			return string(b[:n]), err
+		})
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		for _, m := range []string{"a", "b", "c"} {
+			_, err := srv.WriteTo([]byte(m), c.LocalAddr())
+			require.NoError(t, err)
+		}
+		got, err := first.Get(testctx.Within(t, 5*time.Second))
+		require.NoError(t, err)
+		require.Equal(t, "a", got)
+		h := scheduler.CurrentHub()
+		before := h.Stats().Switches
+		for _, want := range []string{"b", "c"} {
+			n, err := c.Read(b)
+			require.NoError(t, err)
+			assert.Equal(t, want, string(b[:n]))
+		}
+		assert.Equal(t, before, h.Stats().Switches, "a Read of a queued datagram switched to the hub")
 		return nil
 	})
 }

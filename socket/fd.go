@@ -43,7 +43,7 @@ type side struct {
 	deadline time.Time         // greenlets' deadline (a shared socket keeps its own)
 	until    time.Time         // the running wait's own limit (a back-off's end), zero for none
 	sleeping bool              // the waiting greenlet sleeps (ev 0): readiness must not wake it
-	drained  bool              // the last read returned less than asked: the socket was emptied
+	drained  bool              // a stream's last read returned less than asked: it emptied the socket
 }
 
 // fire is the io and timer callback: wake the waiting greenlet, or, if nobody waits, stop the
