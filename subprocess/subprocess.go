@@ -3,8 +3,8 @@
 //
 // # Goroutines
 //
-// Nothing here creates a hub. A call that waits (Cmd's Wait, Run, Output, CombinedOutput and
-// Communicate, and WaitPid), made from a goroutine that is not a greenlet of a hub or from the
+// Nothing here creates a hub. A call that waits (Cmd's Wait, WaitContext, Run, Output,
+// CombinedOutput and Communicate, and WaitPid), made from a goroutine that is not a greenlet of a hub or from the
 // hub greenlet itself, returns an error matching scheduler.ErrNotGreenlet and starts or reaps
 // nothing. Command, CommandContext, Cmd.Start, Cmd.TryWait and the pipe constructors do not
 // block and may be called from any goroutine (the *fileobject.File a pipe constructor returns
@@ -30,8 +30,9 @@
 // Cmd's waits reap exactly their own child, through os/exec on a goroutine off the hub, and
 // never another child of the process. If the waiting greenlet is killed, the wait returns the
 // kill's error at once and the process is reaped when it exits; a later Wait or Communicate
-// returns that exit. To end the process with the wait, give a context to CommandContext.
-// WaitPid takes a context first and, when it ends first, returns scheduler.ContextError's
+// returns that exit. WaitContext bounds the wait by a context (gevent's Popen.wait with a
+// timeout) and leaves the process running when the context ends first; to end the process with
+// the wait, give the context to CommandContext instead. WaitPid takes a context first and, when it ends first, returns scheduler.ContextError's
 // error and leaves the child unreaped.
 //
 // # Zero values
@@ -94,7 +95,7 @@ func (e *Error) Unwrap() error {
 // &Cmd{Cmd: c}. A Cmd without an exec.Cmd (the zero Cmd) has no command: its methods return
 // an error matching scheduler.ErrNilArgument.
 //
-// Wait, Run, Output, CombinedOutput and Communicate must be called from a greenlet (not from the hub
+// Wait, WaitContext, Run, Output, CombinedOutput and Communicate must be called from a greenlet (not from the hub
 // greenlet, which must never block); elsewhere they return an error matching
 // scheduler.ErrNotGreenlet and start or reap nothing.
 type Cmd struct {
@@ -237,6 +238,28 @@ func (c *Cmd) Wait() error {
 		return &Error{Op: "Cmd.Wait", Err: ErrNotStarted}
 	}
 	return c.wait()
+}
+
+// WaitContext is Wait bounded by ctx too (gevent's Popen.wait with a timeout): when ctx ends
+// first it returns scheduler.ContextError's error in an *Error and leaves the process running;
+// it is reaped when it exits, and a later Wait, WaitContext or TryWait returns its exit. To
+// end the process with the context, give the context to CommandContext instead.
+func (c *Cmd) WaitContext(ctx context.Context) error {
+	const op = "Cmd.WaitContext"
+	if err := c.mayWait(op); err != nil {
+		return err
+	}
+	if ctx == nil {
+		return &Error{Op: op, Err: scheduler.ErrNilArgument}
+	}
+	if c.Process == nil {
+		return &Error{Op: op, Err: ErrNotStarted}
+	}
+	result, stop := c.awaitExit(ctx)
+	if stop != nil {
+		return &Error{Op: op, Err: stop}
+	}
+	return result
 }
 
 // TryWait reports the process's exit without waiting (gevent's Popen.poll): once the process

@@ -245,6 +245,39 @@ func TestWaitAgainAfterKilledWait(t *testing.T) {
 	}))
 }
 
+// WaitContext is gevent's Popen.wait(timeout): a deadline that passes first ends the wait with
+// ErrTimeout and leaves the process running (it still answers on its stdin); the next
+// WaitContext returns its exit once it exited.
+func TestWaitContextLeavesProcessRunning(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		c := subprocess.Command("sh", "-c", "read x; exit 5")
+		stdin, err := c.StdinPipe()
+		require.NoError(t, err)
+		require.NoError(t, c.Start())
+		ctx, cancel := context.WithTimeout(bg, 20*time.Millisecond)
+		defer cancel()
+		err = c.WaitContext(ctx)
+		require.ErrorIs(t, err, scheduler.ErrTimeout)
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.ErrorContains(t, err, "Cmd.WaitContext")
+		assert.ErrorIs(t, c.TryWait(), scheduler.ErrNotReady, "the process was ended")
+
+		_, err = stdin.Write([]byte("go\n"))
+		require.NoError(t, err)
+		require.NoError(t, stdin.Close())
+		var ee *exec.ExitError
+		require.ErrorAs(t, c.WaitContext(testctx.Within(t, 10*time.Second)), &ee)
+		assert.Equal(t, 5, ee.ExitCode())
+		assert.ErrorContains(t, c.Wait(), "Wait was already called")
+
+		assert.ErrorIs(t, subprocess.Command("true").WaitContext(bg), subprocess.ErrNotStarted)
+		assert.ErrorIs(t, c.WaitContext(nil), scheduler.ErrNilArgument) //nolint:staticcheck // the nil context is the point
+		return nil
+	}))
+	err := subprocess.Command("true").WaitContext(bg)
+	assert.ErrorIs(t, err, scheduler.ErrNotGreenlet, "outside a greenlet")
+}
+
 // Two WaitPids of one hub on the same child both get its status, as every ev_child of a pid
 // does (the second used to wait until its context ended).
 func TestWaitPidTwiceOnOneChild(t *testing.T) {

@@ -455,7 +455,7 @@ var zeroTypes = map[string]ztype{
 
 	"subprocess.Cmd": {typ: reflect.TypeFor[subprocess.Cmd](), methods: merge(
 		// The zero Cmd has no exec.Cmd: no command.
-		names("CombinedOutput Output Run Start StderrPipe StdinPipe StdoutPipe TryWait Wait Communicate", everywhere(fails(nilArg))),
+		names("CombinedOutput Output Run Start StderrPipe StdinPipe StdoutPipe TryWait Wait WaitContext Communicate", everywhere(fails(nilArg))),
 		names("Environ String", getter(zeroResult)),
 	)},
 	"subprocess.Error": {typ: reflect.TypeFor[subprocess.Error](), methods: errorMethods(
