@@ -10,7 +10,10 @@
 //
 // GET Path answers text/plain, as scheduler.WriteRunInfo writes it;
 // GET Path?format=json answers the snapshots as JSON (durations in
-// nanoseconds, a hub that did not answer with its "error"). A hub busy in
+// nanoseconds, a hub that did not answer with its "error"). Adding
+// stacks=1 (any value strconv.ParseBool takes) gives each greenlet the
+// stack where it waits (scheduler.RunInfoStacks), at the cost of one dump
+// of every goroutine's stack, as net/http/pprof's goroutine?debug=2. A hub busy in
 // a CPU loop does not hold the request for more than
 // scheduler.RunInfoTimeout.
 //
@@ -30,6 +33,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/geventgo/geventgo/scheduler"
 )
@@ -74,15 +78,28 @@ func serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "runinfo: method "+r.Method+" not allowed", http.StatusMethodNotAllowed)
 		return
 	}
+	q := r.URL.Query()
+	stacks := false
+	if v := q.Get("stacks"); v != "" {
+		var perr error
+		if stacks, perr = strconv.ParseBool(v); perr != nil {
+			http.Error(w, fmt.Sprintf("runinfo: stacks=%q is not a boolean", v), http.StatusBadRequest)
+			return
+		}
+	}
 	var body bytes.Buffer
 	var err error
 	contentType := "text/plain; charset=utf-8"
-	switch format := r.URL.Query().Get("format"); format {
+	switch format := q.Get("format"); format {
 	case "", "text":
-		err = scheduler.WriteRunInfo(r.Context(), &body)
+		write := scheduler.WriteRunInfo
+		if stacks {
+			write = scheduler.WriteRunInfoStacks
+		}
+		err = write(r.Context(), &body)
 	case "json":
 		contentType = "application/json"
-		err = writeJSON(r, &body)
+		err = writeJSON(r, &body, stacks)
 	default:
 		http.Error(w, fmt.Sprintf("runinfo: unknown format %q (text or json)", format), http.StatusBadRequest)
 		return
@@ -98,8 +115,12 @@ func serve(w http.ResponseWriter, r *http.Request) {
 }
 
 // writeJSON writes the snapshots of every hub as a JSON array.
-func writeJSON(r *http.Request, body *bytes.Buffer) error {
-	infos, err := scheduler.RunInfo(r.Context())
+func writeJSON(r *http.Request, body *bytes.Buffer, stacks bool) error {
+	runInfo := scheduler.RunInfo
+	if stacks {
+		runInfo = scheduler.RunInfoStacks
+	}
+	infos, err := runInfo(r.Context())
 	if err != nil {
 		return err
 	}

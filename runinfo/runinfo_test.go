@@ -128,6 +128,14 @@ func TestHandlerText(t *testing.T) {
 	resp, body2 := get(t, srv.URL+"?format=text")
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Contains(t, body2, "reader: waiting on socket read")
+	assert.NotContains(t, body2, "stack:")
+
+	resp, body3 := get(t, srv.URL+"?stacks=1")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	i := strings.Index(body3, "+--- reader: waiting on socket read")
+	require.GreaterOrEqual(t, i, 0, body3)
+	assert.Contains(t, body3[i:], "stack:")
+	assert.Contains(t, body3[i:], "socket.(*Conn).Read(", "where the reader waits")
 }
 
 func TestHandlerJSON(t *testing.T) {
@@ -154,6 +162,20 @@ func TestHandlerJSON(t *testing.T) {
 	assert.Equal(t, "waiting", r.State)
 	assert.Equal(t, "socket read", r.WaitingOn)
 	assert.NotZero(t, r.Goroutine)
+	assert.Empty(t, r.Stack)
+
+	resp, body = get(t, srv.URL+"?format=json&stacks=true")
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	hubs = nil
+	require.NoError(t, json.Unmarshal([]byte(body), &hubs))
+	for i := range hubs {
+		if hubs[i].ID == id {
+			r = find(hubs[i].Greenlets, "reader")
+		}
+	}
+	require.NotNil(t, r)
+	assert.Contains(t, r.Stack, fmt.Sprintf("goroutine %d [", r.Goroutine))
+	assert.Contains(t, r.Stack, "socket.(*Conn).Read(")
 }
 
 func TestHandlerRefusesBadRequests(t *testing.T) {
@@ -162,6 +184,9 @@ func TestHandlerRefusesBadRequests(t *testing.T) {
 	resp, body := get(t, srv.URL+"?format=xml")
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
 	assert.Contains(t, body, `unknown format "xml"`)
+	resp, body = get(t, srv.URL+"?stacks=maybe")
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	assert.Contains(t, body, `stacks="maybe" is not a boolean`)
 
 	resp, err := http.Post(srv.URL, "text/plain", strings.NewReader("x"))
 	require.NoError(t, err)

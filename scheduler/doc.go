@@ -83,7 +83,9 @@
 // be called from any goroutine: each hub is read on its own goroutine by a
 // posted callback (the caller's own hub in place), and a hub too busy to
 // answer in time is reported as such, with the greenlet holding it.
-// Package runinfo serves the same view over HTTP.
+// RunInfoStacks and WriteRunInfoStacks add each greenlet's stack where it
+// waits, from one dump of every goroutine's stack (which stops the world
+// while it formats). Package runinfo serves the same view over HTTP.
 //
 // # System errors
 //

@@ -90,8 +90,13 @@ type GreenletInfo struct {
 	WaitingOn string `json:",omitempty"`
 	// SpawnedAt is where the greenlet was created, innermost call first,
 	// when its hub recorded spawn stacks then (SetRecordSpawnStacks).
-	SpawnedAt []string       `json:",omitempty"`
-	Children  []GreenletInfo `json:",omitempty"`
+	SpawnedAt []string `json:",omitempty"`
+	// Stack is the stack of the greenlet's goroutine, as a goroutine dump
+	// shows it without the coroutine and scheduler frames every greenlet
+	// has (gevent's greenlet_stacks): where a waiting greenlet waits. Only
+	// RunInfoStacks and WriteRunInfoStacks fill it.
+	Stack    string         `json:",omitempty"`
+	Children []GreenletInfo `json:",omitempty"`
 
 	pcs []uintptr // SpawnedAt before symbolization, off the hub
 }
@@ -112,7 +117,19 @@ func RunInfo(ctx context.Context) ([]HubInfo, error) {
 	if ctx == nil {
 		return nil, opErr("RunInfo", ErrNilArgument)
 	}
-	return gather(ctx, "RunInfo", liveHubs())
+	return gather(ctx, "RunInfo", liveHubs(), false)
+}
+
+// RunInfoStacks is RunInfo with the Stack of every greenlet that has a
+// goroutine, from one dump of every goroutine's stack taken just after the
+// snapshots (runtime.Stack, which stops the world while it formats: about
+// what net/http/pprof's goroutine?debug=2 costs). A greenlet that moved on
+// in between shows where it is at the dump.
+func RunInfoStacks(ctx context.Context) ([]HubInfo, error) {
+	if ctx == nil {
+		return nil, opErr("RunInfoStacks", ErrNilArgument)
+	}
+	return gather(ctx, "RunInfoStacks", liveHubs(), true)
 }
 
 // Snapshot returns h's state, as RunInfo does for every hub; a hub that
@@ -130,7 +147,7 @@ func (h *Hub) Snapshot(ctx context.Context) (HubInfo, error) {
 	if h.destroyed.Load() {
 		return HubInfo{}, opErr("Hub.Snapshot", ErrHubDestroyed)
 	}
-	infos, err := gather(ctx, "Hub.Snapshot", []*Hub{h})
+	infos, err := gather(ctx, "Hub.Snapshot", []*Hub{h}, false)
 	if len(infos) == 0 {
 		if err == nil {
 			err = opErr("Hub.Snapshot", ErrHubDestroyed)
@@ -164,8 +181,9 @@ type request struct {
 	ch chan HubInfo // nil: the caller's own hub, read in place
 }
 
-// gather takes the snapshots of hubs for op.
-func gather(ctx context.Context, op string, hubs []*Hub) ([]HubInfo, error) {
+// gather takes the snapshots of hubs for op, with the greenlets' stacks if
+// stacks is set.
+func gather(ctx context.Context, op string, hubs []*Hub, stacks bool) ([]HubInfo, error) {
 	if err := ContextError(ctx); err != nil {
 		return nil, opErr(op, err)
 	}
@@ -187,6 +205,10 @@ func gather(ctx context.Context, op string, hubs []*Hub) ([]HubInfo, error) {
 		remote = true
 	}
 	out, err := waitRemote(ctx, op, c, reqs, remote)
+	var dump stackDump
+	if stacks {
+		dump = dumpStacks()
+	}
 	kept := out[:0]
 	for i, r := range reqs {
 		if r.ch == nil {
@@ -194,10 +216,23 @@ func gather(ctx context.Context, op string, hubs []*Hub) ([]HubInfo, error) {
 		}
 		if !errors.Is(out[i].Err, ErrHubDestroyed) {
 			symbolizeTree(out[i].Greenlets)
+			if dump != nil {
+				fillStacks(out[i].Greenlets, dump)
+			}
 			kept = append(kept, out[i])
 		}
 	}
 	return kept, err
+}
+
+// fillStacks sets the Stack of each greenlet of the trees gs from dump.
+func fillStacks(gs []GreenletInfo, dump stackDump) {
+	for i := range gs {
+		if g := &gs[i]; g.Goroutine != 0 {
+			g.Stack = dump.stack(g.Goroutine)
+		}
+		fillStacks(gs[i].Children, dump)
+	}
 }
 
 // waitRemote waits for the hubs of reqs that were posted a request; c is

@@ -401,6 +401,55 @@ func TestRunInfoText(t *testing.T) {
 	})
 }
 
+// sleepInStackTest is a frame of its own that a greenlet's stack shows.
+//
+//go:noinline
+func sleepInStackTest(ctx context.Context) error { return Sleep(ctx, time.Hour) }
+
+// TestRunInfoStacks: RunInfoStacks gives each greenlet the stack where it
+// waits, without the coroutine and scheduler frames (gevent's
+// greenlet_stacks), and WriteRunInfoStacks writes it under the greenlet;
+// RunInfo and WriteRunInfo take no dump and show none.
+func TestRunInfoStacks(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		ctx := within(t, 10*time.Second)
+		h.SetBlockingThreshold(0)
+		started := false
+		a := named("a", func() error { started = true; return sleepInStackTest(ctx) })
+		pollHub(t, func() bool { return started })
+
+		infos, err := RunInfoStacks(ctx)
+		require.NoError(t, err)
+		g := find(infoOf(t, infos, h).Greenlets, "a")
+		require.NotNil(t, g)
+		assert.Contains(t, g.Stack, fmt.Sprintf("goroutine %d [", g.Goroutine))
+		assert.Contains(t, g.Stack, "scheduler.sleepInStackTest(")
+		assert.NotContains(t, g.Stack, "iter.Pull", "the machinery frames are left out")
+		assert.NotContains(t, g.Stack, "(*worker).main")
+		assert.Contains(t, find(infoOf(t, infos, h).Greenlets, "main").Stack, "TestRunInfoStacks")
+
+		infos, err = RunInfo(ctx)
+		require.NoError(t, err)
+		assert.Empty(t, find(infoOf(t, infos, h).Greenlets, "a").Stack)
+
+		var buf bytes.Buffer
+		require.NoError(t, WriteRunInfoStacks(ctx, &buf))
+		text := buf.String()
+		i := strings.Index(text, "+--- a: waiting on sleep 1h0m0s")
+		require.GreaterOrEqual(t, i, 0, text)
+		assert.Contains(t, text[i:], "\n              stack:\n                goroutine ")
+		assert.Contains(t, text[i:], "scheduler.sleepInStackTest(")
+		buf.Reset()
+		require.NoError(t, WriteRunInfo(ctx, &buf))
+		assert.NotContains(t, buf.String(), "stack:")
+
+		assert.ErrorIs(t, WriteRunInfoStacks(ctx, nil), ErrNilArgument)
+		_, err = RunInfoStacks(nil) //nolint:staticcheck // the nil context is the point
+		assert.ErrorIs(t, err, ErrNilArgument)
+		a.KillAsync(nil)
+	})
+}
+
 func mustSnapshot(t *testing.T, h *Hub) HubInfo {
 	t.Helper()
 	info, err := h.Snapshot(bg)

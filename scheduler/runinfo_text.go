@@ -14,16 +14,26 @@ import (
 // ErrNilArgument for a nil ctx or w, RunInfo's error (after writing what
 // was gathered) and w's error.
 func WriteRunInfo(ctx context.Context, w io.Writer) error {
+	return writeRunInfo(ctx, "WriteRunInfo", w, false)
+}
+
+// WriteRunInfoStacks is WriteRunInfo with each greenlet's stack under it,
+// from RunInfoStacks (gevent's print_run_info with greenlet_stacks).
+func WriteRunInfoStacks(ctx context.Context, w io.Writer) error {
+	return writeRunInfo(ctx, "WriteRunInfoStacks", w, true)
+}
+
+func writeRunInfo(ctx context.Context, op string, w io.Writer, stacks bool) error {
 	if ctx == nil || w == nil {
-		return opErr("WriteRunInfo", ErrNilArgument)
+		return opErr(op, ErrNilArgument)
 	}
-	infos, err := RunInfo(ctx)
+	infos, err := gather(ctx, op, liveHubs(), stacks)
 	bw := bufio.NewWriter(w)
 	for i := range infos {
 		writeHub(bw, &infos[i])
 	}
 	if werr := bw.Flush(); werr != nil && err == nil {
-		err = opErr("WriteRunInfo", werr)
+		err = opErr(op, werr)
 	}
 	return err
 }
@@ -95,6 +105,12 @@ func writeGreenlet(w *bufio.Writer, g *GreenletInfo, rails []bool) {
 	}
 	for _, f := range g.SpawnedAt {
 		w.WriteString(detail + "        " + f + "\n")
+	}
+	if g.Stack != "" {
+		w.WriteString(detail + "      stack:\n")
+		for line := range strings.SplitSeq(g.Stack, "\n") {
+			w.WriteString(detail + "        " + line + "\n")
+		}
 	}
 	// rails is a stack: a child's append overwrites its previous
 	// sibling's entry, so a deep chain costs its depth once, not squared.

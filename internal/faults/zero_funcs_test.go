@@ -87,8 +87,10 @@ var zeroFuncs = map[string]zfunc{
 	"scheduler.StartTimeout":   {scheduler.StartTimeout, affine(usable).releasing(cancelFirst)},
 	"scheduler.WithTimeout":    {scheduler.WithTimeout[int], everywhere(fails(nilArg))},
 	// The live view reads every hub from anywhere; a nil writer is refused.
-	"scheduler.RunInfo":      {scheduler.RunInfo, everywhere(usable)},
-	"scheduler.WriteRunInfo": {scheduler.WriteRunInfo, everywhere(fails(nilArg))},
+	"scheduler.RunInfo":            {scheduler.RunInfo, everywhere(usable)},
+	"scheduler.WriteRunInfo":       {scheduler.WriteRunInfo, everywhere(fails(nilArg))},
+	"scheduler.RunInfoStacks":      {scheduler.RunInfoStacks, everywhere(usable)},
+	"scheduler.WriteRunInfoStacks": {scheduler.WriteRunInfoStacks, everywhere(fails(nilArg))},
 
 	"lock.NewBoundedSemaphore": {lock.NewBoundedSemaphore, everywhere(usable)},
 	"lock.NewSemaphore":        {lock.NewSemaphore, everywhere(usable)},
