@@ -16,11 +16,19 @@ const maxReportedStacks = 20
 // string splits.
 type stackDump map[int64][]byte
 
+// maxDumpSize bounds a dump's buffer: past it the dump is cut short (the
+// goroutines it misses show no stack) rather than take more memory.
+const maxDumpSize = 256 << 20
+
+// dumpSize is the first buffer size for a dump of n goroutines: 8 KiB each
+// (a parked greenlet's stack is one or two), within 1 MiB and maxDumpSize.
+func dumpSize(n int) int { return min(max(1<<20, n*8<<10), maxDumpSize) }
+
 // dumpStacks takes the dump. The buffer is sized from the goroutine count up
 // front: runtime.Stack stops the world for as long as it formats, and every
 // retry with a bigger buffer would stop it again.
 func dumpStacks() stackDump {
-	size := max(1<<20, runtime.NumGoroutine()*8<<10)
+	size := dumpSize(runtime.NumGoroutine())
 	var buf []byte
 	for {
 		buf = make([]byte, size)
@@ -29,10 +37,10 @@ func dumpStacks() stackDump {
 			buf = buf[:n]
 			break
 		}
-		if size >= 256<<20 {
+		if size >= maxDumpSize {
 			break
 		}
-		size *= 2
+		size = min(2*size, maxDumpSize)
 	}
 	out := make(stackDump)
 	for len(buf) > 0 {

@@ -28,3 +28,13 @@ func TestLoopExit(t *testing.T) {
 		assert.Contains(t, msg, "TestLoopExit")
 	})
 }
+
+// A dump's first buffer grows with the goroutines but stays within 256 MiB:
+// it was 8 KiB per goroutine with no bound, 800 MiB for a hub of 100k
+// greenlets asked for a LoopExit report or RunInfoStacks.
+func TestDumpSizeBounded(t *testing.T) {
+	assert.Equal(t, 1<<20, dumpSize(1))
+	assert.Equal(t, 1000*8<<10, dumpSize(1000))
+	assert.Equal(t, maxDumpSize, dumpSize(100_000))
+	assert.Equal(t, maxDumpSize, dumpSize(10_000_000))
+}
