@@ -93,6 +93,11 @@ func (s *DatagramServer) Len() int {
 	return s.running()
 }
 
+// Full reports whether the running handlers fill the server's limit (gevent's full): with
+// Options.Pool or MaxConcurrency, whether no slot is free, so that the loop waits before it
+// reads the next datagram; a server without a limit is never full.
+func (s *DatagramServer) Full() bool { return s.made() && s.full() }
+
 // SendTo sends data to addr from the server's socket (gevent's sendto); a nil addr is an error
 // matching scheduler.ErrNilArgument.
 func (s *DatagramServer) SendTo(data []byte, addr net.Addr) (int, error) {

@@ -541,3 +541,6 @@ func (b *base) loopEnd(err error) error {
 
 // running returns how many handlers run.
 func (b *base) running() int { return b.group.Len() }
+
+// full reports whether the handlers fill the limit (a group without one has a free slot always).
+func (b *base) full() bool { return b.group.FreeCount() <= 0 }

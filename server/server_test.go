@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/geventgo/geventgo/event"
 	"github.com/geventgo/geventgo/gsignal"
 	"github.com/geventgo/geventgo/internal/testctx"
 	"github.com/geventgo/geventgo/pool"
@@ -352,5 +353,64 @@ func TestServeStoppedNamesServe(t *testing.T) {
 			assert.EqualError(t, err, "server: "+name+".Serve: server stopped: closed", name)
 		}
 		return nil
+	}))
+}
+
+// Full is gevent's full: true while the handlers fill a MaxConcurrency or an Options.Pool,
+// false once one returned, and always false without a limit (and for a zero server).
+func TestFull(t *testing.T) {
+	var zero server.StreamServer
+	assert.False(t, zero.Full())
+	var zeroD server.DatagramServer
+	assert.False(t, zeroD.Full())
+	require.NoError(t, scheduler.Main(func() error {
+		readOne := func(c *socket.Conn) error {
+			if _, err := c.Read(make([]byte, 1)); err != io.EOF {
+				return err
+			}
+			return nil
+		}
+		p, err := pool.New(1)
+		require.NoError(t, err)
+		for name, opts := range map[string]server.Options{
+			"MaxConcurrency": {MaxConcurrency: 1},
+			"Pool":           {Pool: p},
+		} {
+			s, err := server.Listen("tcp", "127.0.0.1:0", readOne, opts)
+			require.NoError(t, err)
+			require.NoError(t, s.Start())
+			assert.False(t, s.Full(), name)
+			c := dial(t, s.Addr())
+			require.NoError(t, eventually(testctx.Within(t, 5*time.Second), s.Full), name)
+			_, err = c.Write([]byte("x"))
+			require.NoError(t, err)
+			require.NoError(t, eventually(testctx.Within(t, 5*time.Second), func() bool { return !s.Full() }), name)
+			require.NoError(t, c.Close())
+			require.NoError(t, s.Shutdown(testctx.Within(t, 5*time.Second)))
+		}
+
+		s, err := server.Listen("tcp", "127.0.0.1:0", readOne, server.Options{})
+		require.NoError(t, err)
+		require.NoError(t, s.Start())
+		c := dial(t, s.Addr())
+		require.NoError(t, eventually(testctx.Within(t, 5*time.Second), func() bool { return s.Len() == 1 }))
+		assert.False(t, s.Full(), "no limit")
+		require.NoError(t, c.Close())
+
+		var ev event.Event
+		d, err := server.ListenPacket("udp", "127.0.0.1:0", func(*server.DatagramServer, []byte, net.Addr) error {
+			return ev.Wait(testctx.Within(t, 5*time.Second))
+		}, server.Options{MaxConcurrency: 1})
+		require.NoError(t, err)
+		require.NoError(t, d.Start())
+		u := dial(t, d.Addr())
+		defer u.Close()
+		_, err = u.Write([]byte("x"))
+		require.NoError(t, err)
+		require.NoError(t, eventually(testctx.Within(t, 5*time.Second), d.Full))
+		ev.Set()
+		require.NoError(t, eventually(testctx.Within(t, 5*time.Second), func() bool { return !d.Full() }))
+		require.NoError(t, d.Shutdown(testctx.Within(t, 5*time.Second)))
+		return s.Shutdown(testctx.Within(t, 5*time.Second))
 	}))
 }

@@ -107,6 +107,11 @@ func (s *StreamServer) Len() int {
 	return s.running()
 }
 
+// Full reports whether the running handlers fill the server's limit (gevent's full): with
+// Options.Pool or MaxConcurrency, whether no slot is free, so that the loop waits before it
+// takes the next connection; a server without a limit is never full.
+func (s *StreamServer) Full() bool { return s.made() && s.full() }
+
 // Start spawns the accept loop and returns at once (gevent's start). It returns ErrStarted on
 // a started server and ErrStopped on a stopped one.
 func (s *StreamServer) Start() error {

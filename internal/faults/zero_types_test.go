@@ -375,7 +375,7 @@ var zeroTypes = map[string]ztype{
 
 	// The zero servers have no socket: ErrNilArgument, anywhere.
 	"server.StreamServer": {typ: reflect.TypeFor[server.StreamServer](), live: liveStreamServer, methods: merge(
-		names("Addr Closed Len Listener Started", getter(zeroResult).onLive(usable)),
+		names("Addr Closed Full Len Listener Started", getter(zeroResult).onLive(usable)),
 		names("Close Start", everywhere(fails(nilArg)).onLive(usable)),
 		map[string]zcase{
 			"Serve":    everywhere(fails(nilArg)).noLiveCall("serves until closed: the server's own tests stop it"),
@@ -383,7 +383,7 @@ var zeroTypes = map[string]ztype{
 		},
 	)},
 	"server.DatagramServer": {typ: reflect.TypeFor[server.DatagramServer](), live: liveDatagramServer, methods: merge(
-		names("Addr Closed Len Started", getter(zeroResult).onLive(usable)),
+		names("Addr Closed Full Len Started", getter(zeroResult).onLive(usable)),
 		names("Close Start", everywhere(fails(nilArg)).onLive(usable)),
 		map[string]zcase{
 			"SendTo":   everywhere(fails(nilArg)),
