@@ -57,6 +57,45 @@ func (w *Waiter) Hub() *Hub {
 // hub writes what it reads, so only the hub's greenlets may ask.
 func (w *Waiter) Ready() bool { return w != nil && w.has }
 
+// TryGet returns what was delivered and not yet consumed, without waiting
+// (gevent's value, successful() and exc_info in one): the value Switch
+// stored, or the error Throw stored; ErrNotReady when nothing was (also
+// once a Get took it). It consumes nothing: a later Get returns it too.
+// Hub-affine: from anywhere but a greenlet of the waiter's hub (a hub
+// callback may ask) it returns an error matching ErrNotGreenlet. A waiter
+// bound to no hub yet (made outside one, and no greenlet waited on it)
+// answers from anywhere, as before it is shared.
+func (w *Waiter) TryGet() (any, error) {
+	if w == nil {
+		return nil, opErr("Waiter.TryGet", ErrNilArgument)
+	}
+	if h := w.hub; h != nil {
+		if err := h.check("Waiter.TryGet"); err != nil {
+			return nil, err
+		}
+	}
+	if !w.has {
+		return nil, opErr("Waiter.TryGet", ErrNotReady)
+	}
+	return w.value, w.err
+}
+
+// Clear drops what was delivered and not yet consumed (gevent's clear), so
+// that the next Get waits for a new Switch or Throw; nothing when nothing
+// was. Hub-affine, as TryGet, with its errors but ErrNotReady.
+func (w *Waiter) Clear() error {
+	if w == nil {
+		return opErr("Waiter.Clear", ErrNilArgument)
+	}
+	if h := w.hub; h != nil {
+		if err := h.check("Waiter.Clear"); err != nil {
+			return err
+		}
+	}
+	w.has, w.value, w.err = false, nil, nil
+	return nil
+}
+
 // Switch delivers value: the greenlet blocked in Get resumes at once with it,
 // or, if nobody waits yet, the value is stored for the next Get. Meant to be
 // called on the hub (callbacks, watcher callbacks); called from another

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"runtime"
@@ -319,4 +320,63 @@ func (o *takeover) take(fn func() error) (bool, error) {
 	released := o.released.Load()
 	o.returned.Store(true)
 	return released, err
+}
+
+// TryGet and Clear are gevent's value/successful()/exc_info and clear():
+// TryGet reads what a Switch or Throw stored without taking it, Clear drops
+// it, and both refuse a goroutine that is not a greenlet of the hub.
+func TestWaiterTryGetAndClear(t *testing.T) {
+	unbound := NewWaiter("")
+	_, err := unbound.TryGet()
+	require.ErrorIs(t, err, ErrNotReady)
+	unbound.Switch("early")
+	v, err := unbound.TryGet()
+	require.NoError(t, err)
+	assert.Equal(t, "early", v)
+	require.NoError(t, unbound.Clear())
+	_, err = unbound.TryGet()
+	require.ErrorIs(t, err, ErrNotReady)
+
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		w := NewWaiter("")
+		_, err := w.TryGet()
+		require.ErrorIs(t, err, ErrNotReady)
+		assert.ErrorContains(t, err, "Waiter.TryGet")
+
+		_, _ = h.RunCallback(func() { w.Switch(7) })
+		require.NoError(t, Sleep(bg, 0))
+		v, err := w.TryGet()
+		require.NoError(t, err)
+		assert.Equal(t, 7, v)
+		v, err = w.Get(bg)
+		require.NoError(t, err, "TryGet took nothing")
+		assert.Equal(t, 7, v)
+
+		boom := errors.New("boom")
+		_, _ = h.RunCallback(func() { w.Throw(boom) })
+		require.NoError(t, Sleep(bg, 0))
+		_, err = w.TryGet()
+		require.ErrorIs(t, err, boom)
+		require.NoError(t, w.Clear())
+		_, err = w.TryGet()
+		require.ErrorIs(t, err, ErrNotReady)
+		ctx, cancel := context.WithTimeout(bg, 10*time.Millisecond)
+		defer cancel()
+		_, err = w.Get(ctx)
+		require.ErrorIs(t, err, ErrTimeout, "Clear dropped the error: Get waits")
+
+		done := make(chan error, 2)
+		go func() {
+			_, err := w.TryGet()
+			done <- err
+			done <- w.Clear()
+		}()
+		require.ErrorIs(t, <-done, ErrNotGreenlet)
+		require.ErrorIs(t, <-done, ErrNotGreenlet)
+
+		var nilW *Waiter
+		_, err = nilW.TryGet()
+		require.ErrorIs(t, err, ErrNilArgument)
+		require.ErrorIs(t, nilW.Clear(), ErrNilArgument)
+	})
 }

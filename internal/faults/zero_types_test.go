@@ -224,6 +224,9 @@ var zeroTypes = map[string]ztype{
 		"SetLabel": noop(),
 		"Switch":   noop(),
 		"Throw":    noop(),
+		// The zero Waiter is bound to no hub and holds nothing.
+		"TryGet": everywhere(fails(is(scheduler.ErrNotReady))).onNil(fails(nilArg)),
+		"Clear":  everywhere(usable).onNil(fails(nilArg)),
 	}},
 	"scheduler.Waker": {typ: reflect.TypeFor[scheduler.Waker](), methods: map[string]zcase{
 		"Fire": noop(),
