@@ -1,5 +1,7 @@
 // Package resolver resolves names without blocking the hub: net.Resolver's lookups run on a
-// threadpool.ThreadPool and only the asking greenlet waits (gevent's threaded resolver).
+// threadpool.ThreadPool and only the asking greenlet waits (gevent's threaded resolver), or,
+// with NewUnpooled, on a goroutine of their own each, where package net's DNS client waits in
+// Go's network poller and holds no thread (what gevent's ares resolver is for).
 //
 // # Goroutines
 //
@@ -108,18 +110,32 @@ func (e *Error) Temporary() bool {
 	return e != nil && errors.As(e.Err, &ne) && ne.Temporary()
 }
 
-// Resolver runs a net.Resolver on a thread pool. The zero Resolver, like a nil *Resolver (as for
-// net.Resolver), runs net.DefaultResolver on the calling hub's threadpool.Default(). A Resolver
-// holds no hub state of its own: it may be shared by hubs when its pool is nil.
+// Resolver runs a net.Resolver on a thread pool (New), or on goroutines of its own
+// (NewUnpooled). The zero Resolver, like a nil *Resolver (as for net.Resolver), runs
+// net.DefaultResolver on the calling hub's threadpool.Default(). A Resolver holds no hub state
+// of its own: it may be shared by hubs when its pool is nil.
 type Resolver struct {
-	pool *threadpool.ThreadPool
-	net  *net.Resolver
+	pool     *threadpool.ThreadPool
+	net      *net.Resolver
+	unpooled bool
 }
 
 // New returns a resolver running r (nil: net.DefaultResolver) on pool (nil: the calling hub's
 // threadpool.Default() at each lookup).
 func New(pool *threadpool.ThreadPool, r *net.Resolver) *Resolver {
 	return &Resolver{pool: pool, net: r}
+}
+
+// NewUnpooled returns a resolver running r (nil: net.DefaultResolver) on a goroutine of its own
+// per lookup (scheduler.RunBlocking), where New's takes a worker of a thread pool: nothing bounds
+// how many run at once. With package net's own DNS client (a net.Resolver with PreferGo, or the
+// resolver net picks on most systems) a lookup waits in Go's network poller and holds no
+// thread, as gevent's ares resolver waits in the loop; a cgo lookup holds a thread of the Go
+// runtime's while it runs. The contracts are New's: the same errors, the same end of a lookup
+// with its wait, a panic of a hook as a *scheduler.PanicError. What net answers without a
+// lookup is answered in the calling greenlet.
+func NewUnpooled(r *net.Resolver) *Resolver {
+	return &Resolver{net: r, unpooled: true}
 }
 
 var defaultResolver = new(Resolver)
@@ -171,29 +187,59 @@ func run[T any](ctx context.Context, r *Resolver, op, name string, local bool, l
 	if local {
 		wait = context.WithoutCancel(ctx)
 	}
-	v, err := threadpool.Apply(wait, r.threadPool(), func() (T, error) { return lookup(lctx, nr) })
-	if err != nil {
+	v, err, waitErr := apply(wait, r, local, func() (T, error) { return lookup(lctx, nr) })
+	if err != nil || waitErr != nil {
 		// v is the lookup's, as net.Resolver returns it beside its error (the records left once
 		// malformed names were filtered out), or zero when the wait failed.
-		return v, failure(wait, op, name, err)
+		return v, failure(wait, op, name, err, waitErr)
 	}
 	return v, nil
 }
 
-// failure is the error of a lookup of name for op that Apply ended with err: net's error for a
-// context that ended (whether the wait or the lookup saw it first), an *Error for the other ends
-// of the wait, the lookup's own error as it is.
-func failure(ctx context.Context, op, name string, err error) error {
+// apply runs fn where r runs its lookups (a pool's worker, a goroutine of its own, or for an
+// unpooled resolver's local answer the calling greenlet) and returns fn's result apart from the
+// error of the wait for it (a refusal, ctx's end, an error thrown into the greenlet). A panic
+// in fn is fn's error, a *scheduler.PanicError, both ways.
+func apply[T any](ctx context.Context, r *Resolver, local bool, fn func() (T, error)) (v T, err, waitErr error) {
+	if r == nil || !r.unpooled {
+		v, err = threadpool.Apply(ctx, r.threadPool(), fn)
+		if te, ok := err.(*threadpool.Error); ok {
+			return v, nil, te.Err
+		}
+		return v, err, nil
+	}
+	if local {
+		v, err = fn()
+		return v, err, nil
+	}
+	type outcome struct {
+		v   T
+		err error
+	}
+	o, werr := scheduler.RunBlocking(ctx, func() (outcome, error) {
+		v, err := fn()
+		return outcome{v, err}, nil
+	})
+	var pe *scheduler.PanicError
+	if errors.As(werr, &pe) {
+		return o.v, werr, nil
+	}
+	return o.v, o.err, werr
+}
+
+// failure is the error of a lookup of name for op that ended with err, or whose wait ended with
+// waitErr: net's error for a context that ended (whether the wait or the lookup saw it first),
+// an *Error for the other ends of the wait, the lookup's own error as it is.
+func failure(ctx context.Context, op, name string, err, waitErr error) error {
 	cerr := scheduler.ContextError(ctx)
-	te, isWait := err.(*threadpool.Error)
-	if cerr == nil && isWait && (errors.Is(te.Err, context.DeadlineExceeded) || errors.Is(te.Err, context.Canceled)) {
-		cerr = te.Err // the hub's timer for ctx's deadline went off before ctx's own
+	if cerr == nil && waitErr != nil && (errors.Is(waitErr, context.DeadlineExceeded) || errors.Is(waitErr, context.Canceled)) {
+		cerr = waitErr // the hub's timer for ctx's deadline went off before ctx's own
 	}
 	switch {
 	case cerr != nil:
 		return &Error{Op: op, Name: name, Err: contextError(name, cerr)}
-	case isWait:
-		return &Error{Op: op, Name: name, Err: te.Err}
+	case waitErr != nil:
+		return &Error{Op: op, Name: name, Err: waitErr}
 	}
 	return err
 }

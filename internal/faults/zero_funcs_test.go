@@ -124,6 +124,7 @@ var zeroFuncs = map[string]zfunc{
 
 	"resolver.Default":       {resolver.Default, everywhere(usable)},
 	"resolver.New":           {resolver.New, everywhere(usable)},
+	"resolver.NewUnpooled":   {resolver.NewUnpooled, everywhere(usable)},
 	"resolver.GetAddrInfo":   {resolver.GetAddrInfo, affine(fails(as[net.UnknownNetworkError]()))},
 	"resolver.GetHostByName": {resolver.GetHostByName, affine(fails(as[*net.DNSError]()))},
 	"resolver.LookupAddr":    {resolver.LookupAddr, affine(fails(as[*net.DNSError]()))},
