@@ -92,3 +92,24 @@ func ExampleNew() {
 	// all loopback: true
 	// http port: 80
 }
+
+// NewUnpooled runs each lookup on a goroutine of its own: with package net's own DNS client
+// (PreferGo) no thread waits for the DNS server, and any number of lookups run at once.
+func ExampleNewUnpooled() {
+	r := resolver.NewUnpooled(&net.Resolver{PreferGo: true})
+	err := scheduler.Main(func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		ip, err := r.GetHostByName(ctx, "localhost") // from /etc/hosts: no network
+		if err != nil {
+			return err
+		}
+		fmt.Println("gethostbyname:", ip)
+		return nil
+	})
+	if err != nil {
+		fmt.Println("error:", err)
+	}
+	// Output:
+	// gethostbyname: 127.0.0.1
+}
