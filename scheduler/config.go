@@ -43,6 +43,14 @@ const (
 	// GEVENT_TRACK_GREENLET_TREE also tracks the tree, which a hub here
 	// always does).
 	EnvRecordSpawnStacks = "GEVENTGO_RECORD_SPAWN_STACKS"
+	// EnvMaxMemoryUsage is the memory monitor's limit in bytes, or with a
+	// kb, mb or gb suffix in KiB, MiB or GiB (gevent's
+	// GEVENT_MONITOR_MEMORY_MAX); 0 leaves the monitor off.
+	EnvMaxMemoryUsage = "GEVENTGO_MAX_MEMORY_USAGE"
+	// EnvMemoryMonitorPeriod is how often the memory monitor looks, a
+	// positive Go duration or seconds (gevent's
+	// GEVENT_MONITOR_MEMORY_PERIOD).
+	EnvMemoryMonitorPeriod = "GEVENTGO_MEMORY_MONITOR_PERIOD"
 )
 
 // Config is what a hub is started with: gevent.config's settings that
@@ -74,6 +82,16 @@ type Config struct {
 	// (Hub.SetRecordSpawnStacks). Default: off; false leaves it to the
 	// environment, and the setter turns it off.
 	RecordSpawnStacks bool
+	// MaxMemoryUsage turns the memory monitor on (gevent's
+	// max_memory_usage): while the process uses more than this many bytes,
+	// and each time it uses more than at the last look, the hub's error
+	// handler gets a *MemoryUsageError, and once more when the usage is
+	// back under it. Default: off.
+	MaxMemoryUsage uint64
+	// MemoryMonitorPeriod is how often the memory monitor looks (gevent's
+	// memory_monitor_period), at least MinMemoryMonitorPeriod. Negative is
+	// invalid. Default: DefaultMemoryMonitorPeriod.
+	MemoryMonitorPeriod time.Duration
 }
 
 // ConfigFromEnv returns the settings the environment gives (the Env*
@@ -131,6 +149,14 @@ func (c *Config) fillFromEnv() error {
 		c.RecordSpawnStacks, err = parseBool(v)
 		return err
 	})
+	env(EnvMaxMemoryUsage, c.MaxMemoryUsage == 0, func(v string) (err error) {
+		c.MaxMemoryUsage, err = parseBytes(v)
+		return err
+	})
+	env(EnvMemoryMonitorPeriod, c.MemoryMonitorPeriod == 0, func(v string) (err error) {
+		c.MemoryMonitorPeriod, err = parseDuration(v, false)
+		return err
+	})
 	return errors.Join(errs...)
 }
 
@@ -141,6 +167,8 @@ func (c Config) check() error {
 		return fmt.Errorf("%w: Config.ThreadpoolSize=%d: must be at least 1 (0: the default)", ErrInvalidConfig, c.ThreadpoolSize)
 	case c.SwitchInterval < 0:
 		return fmt.Errorf("%w: Config.SwitchInterval=%v: must be positive (0: the default)", ErrInvalidConfig, c.SwitchInterval)
+	case c.MemoryMonitorPeriod < 0:
+		return fmt.Errorf("%w: Config.MemoryMonitorPeriod=%v: must be positive (0: the default)", ErrInvalidConfig, c.MemoryMonitorPeriod)
 	}
 	return nil
 }
@@ -162,6 +190,10 @@ func (c Config) resolve() (Config, error) {
 	if c.SwitchInterval == 0 {
 		c.SwitchInterval = DefaultSwitchInterval
 	}
+	if c.MemoryMonitorPeriod == 0 {
+		c.MemoryMonitorPeriod = DefaultMemoryMonitorPeriod
+	}
+	c.MemoryMonitorPeriod = max(c.MemoryMonitorPeriod, minMemoryPeriod)
 	return c, nil
 }
 
@@ -261,6 +293,23 @@ func parseDuration(v string, zeroOK bool) (time.Duration, error) {
 		return 0, errors.New("must be positive")
 	}
 	return d, nil
+}
+
+// parseBytes reads a byte count: an integer, or one with a kb, mb or gb
+// suffix (any case) counting KiB, MiB or GiB, as gevent's byte settings.
+func parseBytes(v string) (uint64, error) {
+	num, shift := strings.ToLower(v), 0
+	for i, suffix := range []string{"kb", "mb", "gb"} {
+		if n, ok := strings.CutSuffix(num, suffix); ok {
+			num, shift = strings.TrimSpace(n), 10*(i+1)
+			break
+		}
+	}
+	n, err := strconv.ParseUint(num, 10, 64)
+	if err != nil || n > (1<<64-1)>>shift {
+		return 0, errors.New(`not a byte count ("536870912", "512mb")`)
+	}
+	return n << shift, nil
 }
 
 func parseBool(v string) (bool, error) {

@@ -14,7 +14,7 @@ import (
 // machine's environment does not leak in.
 func clearConfigEnv(t *testing.T) {
 	t.Helper()
-	for _, k := range []string{EnvLoopBackend, EnvLoopFlags, EnvThreadpoolSize, EnvMaxBlockingTime, EnvSwitchInterval, EnvRecordSpawnStacks} {
+	for _, k := range []string{EnvLoopBackend, EnvLoopFlags, EnvThreadpoolSize, EnvMaxBlockingTime, EnvSwitchInterval, EnvRecordSpawnStacks, EnvMaxMemoryUsage, EnvMemoryMonitorPeriod} {
 		t.Setenv(k, "") // empty counts as unset; restored at the end of the test
 	}
 }
@@ -71,15 +71,19 @@ func TestConfigFromEnvironment(t *testing.T) {
 	t.Setenv(EnvMaxBlockingTime, "0.25")
 	t.Setenv(EnvSwitchInterval, "3ms")
 	t.Setenv(EnvRecordSpawnStacks, "yes")
+	t.Setenv(EnvMaxMemoryUsage, "512MB")
+	t.Setenv(EnvMemoryMonitorPeriod, "7")
 	cfg, err := ConfigFromEnv()
 	require.NoError(t, err)
 	assert.Equal(t, Config{
-		Backend:           cev.EVBACKEND_SELECT | cev.EVBACKEND_POLL,
-		LoopFlags:         cev.EVFLAG_FORKCHECK | cev.EVFLAG_NOINOTIFY,
-		ThreadpoolSize:    4,
-		MaxBlockingTime:   250 * time.Millisecond,
-		SwitchInterval:    3 * time.Millisecond,
-		RecordSpawnStacks: true,
+		Backend:             cev.EVBACKEND_SELECT | cev.EVBACKEND_POLL,
+		LoopFlags:           cev.EVFLAG_FORKCHECK | cev.EVFLAG_NOINOTIFY,
+		ThreadpoolSize:      4,
+		MaxBlockingTime:     250 * time.Millisecond,
+		SwitchInterval:      3 * time.Millisecond,
+		RecordSpawnStacks:   true,
+		MaxMemoryUsage:      512 << 20,
+		MemoryMonitorPeriod: 7 * time.Second,
 	}, cfg)
 	require.NoError(t, Main(func() error {
 		h := CurrentHub()
@@ -88,6 +92,9 @@ func TestConfigFromEnvironment(t *testing.T) {
 		assert.Equal(t, 250*time.Millisecond, h.BlockingThreshold())
 		assert.Equal(t, 3*time.Millisecond, h.SwitchInterval())
 		assert.True(t, h.RecordSpawnStacks())
+		require.NotNil(t, h.mem, "the memory monitor is on")
+		assert.Equal(t, uint64(512<<20), h.mem.limit)
+		assert.Equal(t, 7*time.Second, h.mem.period)
 		return nil
 	}))
 	// A field set in code wins over the environment.
@@ -119,6 +126,10 @@ func TestConfigBadValues(t *testing.T) {
 		{EnvSwitchInterval, "0", "positive"},
 		{EnvSwitchInterval, "NaN", "not a duration"},
 		{EnvRecordSpawnStacks, "maybe", "not a boolean"},
+		{EnvMaxMemoryUsage, "lots", "not a byte count"},
+		{EnvMaxMemoryUsage, "-1", "not a byte count"},
+		{EnvMaxMemoryUsage, "99999999999gb", "not a byte count"},
+		{EnvMemoryMonitorPeriod, "0", "positive"},
 	}
 	for _, b := range bad {
 		t.Run(b.key+"="+b.val, func(t *testing.T) {
@@ -140,8 +151,9 @@ func TestConfigBadValues(t *testing.T) {
 func TestConfigBadFields(t *testing.T) {
 	clearConfigEnv(t)
 	for name, cfg := range map[string]Config{
-		"ThreadpoolSize": {ThreadpoolSize: -1},
-		"SwitchInterval": {SwitchInterval: -time.Millisecond},
+		"ThreadpoolSize":      {ThreadpoolSize: -1},
+		"SwitchInterval":      {SwitchInterval: -time.Millisecond},
+		"MemoryMonitorPeriod": {MaxMemoryUsage: 1, MemoryMonitorPeriod: -time.Second},
 		// Within libev's backend mask, but not on Linux.
 		"Backend":   {Backend: 8},
 		"LoopFlags": {LoopFlags: 1 << 5},

@@ -69,7 +69,10 @@
 // for SetBlockingThreshold without switching, with that greenlet's stack.
 // The detector reports at once from its own goroutine, so that an endless
 // loop is reported too; SetErrorHandler says why a handler still needs no
-// lock of its own.
+// lock of its own. A hub started with Config.MaxMemoryUsage also gets, on
+// the hub, a *MemoryUsageError each time that goroutine finds the process
+// above that limit and using more than at its last look, and once when it
+// is back under (gevent's memory monitor).
 //
 // AssertSwitches asserts the same in a test, for a stretch of code: that it
 // let the hub run, or that no greenlet ran longer than a threshold without

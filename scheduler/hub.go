@@ -87,6 +87,9 @@ type Hub struct {
 	handlerV atomic.Value // errorHandler
 
 	wd *watchdog
+	// mem is the memory monitor (Config.MaxMemoryUsage), nil when off; the
+	// detector's goroutine owns it.
+	mem *memoryMonitor
 	// loop time of the last runtime.Gosched (see schedYieldInterval).
 	lastYield float64
 	// running is what the blocking detector watches: see setRunning.
@@ -255,6 +258,7 @@ func newHub(main *greenlet.Greenlet, cfg Config) (*Hub, error) {
 	_ = loop.Unref()
 	registerCtx(h.mainC, h.owner)
 	h.setRunning(h.mainC)
+	h.mem = newMemoryMonitor(cfg, time.Now())
 	startWatchdog(h, cfg.MaxBlockingTime)
 	return h, nil
 }

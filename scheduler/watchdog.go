@@ -162,9 +162,13 @@ func watchdogLoop(stop, done chan struct{}) {
 		now := time.Now()
 		wdMu.Lock()
 		var stalls []stall
+		var memDue []*Hub
 		for h := range wdHubs {
 			if s, ok := h.wd.check(h, now); ok {
 				stalls = append(stalls, s)
+			}
+			if h.mem != nil && !now.Before(h.mem.next) {
+				memDue = append(memDue, h)
 			}
 		}
 		tick = watchdogTick()
@@ -172,6 +176,7 @@ func watchdogLoop(stop, done chan struct{}) {
 		for _, s := range stalls {
 			s.report()
 		}
+		lookAt(memDue, now)
 		t.Reset(tick)
 	}
 }

@@ -106,6 +106,10 @@ var zeroTypes = map[string]ztype{
 	}},
 	// The zero Callback is no callback; a live one is queued on the walk's
 	// hub, and Stop and Pending are hub-affine (a no-op and false elsewhere).
+	"scheduler.MemoryUsageError": {typ: reflect.TypeFor[scheduler.MemoryUsageError](), methods: map[string]zcase{
+		"Error":  everywhere(gives("scheduler: memory usage 0.0 MiB exceeds the limit of 0.0 MiB")).onNil(gives("scheduler: <nil>")),
+		"Unwrap": everywhere(fails(is(scheduler.ErrMemoryUsage))),
+	}},
 	"scheduler.SwitchError": {typ: reflect.TypeFor[scheduler.SwitchError](), methods: map[string]zcase{
 		"Error":  everywhere(gives("scheduler: AssertSwitches: no switch to the hub")).onNil(gives("scheduler: <nil>")),
 		"Unwrap": everywhere(fails(is(scheduler.ErrNoSwitch))),
