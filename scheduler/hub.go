@@ -271,10 +271,10 @@ func defaultErrorHandler(err error) {
 }
 
 // SetErrorHandler sets where the hub reports errors that escape greenlets,
-// callbacks and links (the printing half of gevent's hub.handle_error) and
-// blocking-detector reports. nil restores the default, which prints each
-// report to stderr except exit requests (errors matching ErrExit, as gevent
-// does not print SystemExit).
+// callbacks and links (the printing half of gevent's hub.handle_error),
+// blocking-detector reports and memory monitor reports (made on the hub).
+// nil restores the default, which prints each report to stderr except exit
+// requests (errors matching ErrExit, as gevent does not print SystemExit).
 //
 // The handler is called on the hub's greenlets, except for the blocking
 // detector's reports: those are made at once from the detector's goroutine
