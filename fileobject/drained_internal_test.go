@@ -12,12 +12,15 @@ import (
 	"github.com/geventgo/geventgo/scheduler"
 )
 
-// countReads wraps the read system call of f's read side and returns the count of calls and of
-// those that failed with EAGAIN.
-func countReads(f *File) (calls, eagain *int) {
+// countedPipe returns a Pipe, closed when the test ends, whose read end counts its read system
+// calls and those that failed with EAGAIN.
+func countedPipe(t *testing.T) (r, w *File, calls, eagain *int) {
+	r, w, err := Pipe()
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = r.Close(); _ = w.Close() })
 	calls, eagain = new(int), new(int)
-	sc := f.r.sc
-	f.r.sc = func(fd int, b []byte) (int, error) {
+	sc := r.r.sc
+	r.r.sc = func(fd int, b []byte) (int, error) {
 		n, err := sc(fd, b)
 		*calls++
 		if err == syscall.EAGAIN {
@@ -25,18 +28,14 @@ func countReads(f *File) (calls, eagain *int) {
 		}
 		return n, err
 	}
-	return calls, eagain
+	return r, w, calls, eagain
 }
 
 // A Read of a pipe that the last Read emptied (it returned less than asked) waits for the fd
 // before its read(2) while the watcher left active has not fired: the read that would fail with
 // EAGAIN is saved. Before, each such Read made one (two EAGAINs here, one now).
 func TestReadOfDrainedPipeWaitsFirst(t *testing.T) {
-	r, w, err := Pipe()
-	require.NoError(t, err)
-	defer w.Close()
-	defer r.Close()
-	calls, eagain := countReads(r)
+	r, w, calls, eagain := countedPipe(t)
 	require.NoError(t, scheduler.Main(func() error {
 		ctx := testctx.Within(t, 5*time.Second)
 		b := make([]byte, 64)
@@ -68,11 +67,7 @@ func TestReadOfDrainedPipeWaitsFirst(t *testing.T) {
 // goroutine, before the Read) is still read: the level-triggered watcher fires in the next loop
 // iteration. And a full read leaves nothing to guess: the next Read tries read(2) first.
 func TestReadOfDrainedPipeSeesDataWrittenMeanwhile(t *testing.T) {
-	r, w, err := Pipe()
-	require.NoError(t, err)
-	defer w.Close()
-	defer r.Close()
-	calls, eagain := countReads(r)
+	r, w, calls, eagain := countedPipe(t)
 	require.NoError(t, scheduler.Main(func() error {
 		ctx := testctx.Within(t, 5*time.Second)
 		b := make([]byte, 64)
