@@ -444,7 +444,8 @@ func TestRunInfoStacks(t *testing.T) {
 		assert.NotContains(t, buf.String(), "stack:")
 
 		assert.ErrorIs(t, WriteRunInfoStacks(ctx, nil), ErrNilArgument)
-		_, err = RunInfoStacks(nil) //nolint:staticcheck // the nil context is the point
+		var nilCtx context.Context
+		_, err = RunInfoStacks(nilCtx)
 		assert.ErrorIs(t, err, ErrNilArgument)
 		a.KillAsync(nil)
 	})

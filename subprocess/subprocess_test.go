@@ -271,7 +271,8 @@ func TestWaitContextLeavesProcessRunning(t *testing.T) {
 		assert.ErrorContains(t, c.Wait(), "Wait was already called")
 
 		assert.ErrorIs(t, subprocess.Command("true").WaitContext(bg), subprocess.ErrNotStarted)
-		assert.ErrorIs(t, c.WaitContext(nil), scheduler.ErrNilArgument) //nolint:staticcheck // the nil context is the point
+		var nilCtx context.Context
+		assert.ErrorIs(t, c.WaitContext(nilCtx), scheduler.ErrNilArgument)
 		return nil
 	}))
 	err := subprocess.Command("true").WaitContext(bg)
