@@ -71,13 +71,13 @@
 // signal handler's, say) stops a server through Hub.Post: Close in the posted callback, or
 // Shutdown in a greenlet that the callback spawns. SendTo follows package socket's rules for the
 // server's PacketConn. Nothing here creates a hub. Addr and Listener are goroutine-safe (they
-// never change), and so are Started and Closed (gevent's started and closed); Len is a
-// hub-affine read.
+// never change), and so are Started and Closed (gevent's started and closed); Len and Full are
+// hub-affine reads.
 //
 // # Zero values and errors
 //
 // The zero StreamServer and DatagramServer have no socket: their methods return an error
-// matching scheduler.ErrNilArgument (Addr and Listener return nil, Len 0). The zero Options
+// matching scheduler.ErrNilArgument (Addr and Listener return nil, Len 0, Full false). The zero Options
 // serve without a limit, with gevent's max_accept, min_delay and max_delay; Options that are
 // negative or contradict each other make the constructors return ErrBadOptions naming the
 // field. The server's own errors are *Error values naming the call that failed; Listen,
