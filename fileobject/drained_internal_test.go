@@ -1,6 +1,7 @@
 package fileobject
 
 import (
+	"context"
 	"syscall"
 	"testing"
 	"time"
@@ -104,6 +105,43 @@ func TestReadOfDrainedPipeSeesDataWrittenMeanwhile(t *testing.T) {
 		assert.Equal(t, "g", string(b[:n]))
 		assert.Equal(t, before+1, *calls, "read(2) at once")
 		assert.Equal(t, 1, *eagain)
+		return nil
+	}))
+}
+
+// A ReadContext whose ctx has already ended still reads what a drained pipe holds, as the
+// package doc promises of a poll-mode call that needs no wait: the drained guess must not turn
+// it into a wait that fails at once. Before, it failed with context.Canceled, the "cd" unread.
+func TestReadOfDrainedPipeWithEndedContextReads(t *testing.T) {
+	r, w, _, eagain := countedPipe(t)
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	require.NoError(t, scheduler.Main(func() error {
+		ctx := testctx.Within(t, 5*time.Second)
+		b := make([]byte, 64)
+		reading := scheduler.Spawn(func() (string, error) {
+			n, err := r.ReadContext(ctx, b)
+			return string(b[:n]), err
+		})
+		require.NoError(t, scheduler.Sleep(ctx, 0))
+		_, err := syscall.Write(w.Fd(), []byte("ab"))
+		require.NoError(t, err)
+		got, err := reading.Get(ctx)
+		require.NoError(t, err)
+		require.Equal(t, "ab", got)
+		require.True(t, r.r.drained)
+		require.True(t, r.r.io.IsActive())
+
+		_, err = syscall.Write(w.Fd(), []byte("cd"))
+		require.NoError(t, err)
+		n, err := r.ReadContext(done, b)
+		require.NoError(t, err)
+		assert.Equal(t, "cd", string(b[:n]))
+
+		// Nothing there: the ended ctx ends the wait the read's EAGAIN starts.
+		_, err = r.ReadContext(done, b)
+		require.ErrorIs(t, err, context.Canceled)
+		assert.Equal(t, 2, *eagain)
 		return nil
 	}))
 }

@@ -293,11 +293,12 @@ func (s *side) stopTimer() {
 // as far as the loop knows: it waits first, and saves the read that would fail with EAGAIN (as
 // package socket's reads do). If data did arrive after the loop's last poll, the level-triggered
 // watcher fires in the next iteration: a wrong guess costs a hub turn, never a lost wake-up.
+// With ctx ended it guesses nothing: a read that needs no wait still completes.
 func (s *side) pollRead(ctx context.Context, h *scheduler.Hub, p []byte) (int, error) {
 	if s.expired() {
 		return 0, ErrTimeout
 	}
-	if s.drained && s.io != nil && s.io.IsActive() {
+	if s.drained && s.io != nil && s.io.IsActive() && !ended(ctx) {
 		if err := s.waitFD(ctx, h, cev.EV_READ); err != nil {
 			return 0, err
 		}
@@ -347,4 +348,19 @@ func (s *side) pollWrite(ctx context.Context, h *scheduler.Hub, p []byte) (int, 
 		return done, sysErr("write", err)
 	}
 	return done, nil
+}
+
+// ended reports whether ctx has ended, without the lock ctx.Err takes: a receive from a channel
+// that is not closed fails without one.
+func ended(ctx context.Context) bool {
+	done := ctx.Done()
+	if done == nil {
+		return false
+	}
+	select {
+	case <-done:
+		return true
+	default:
+		return false
+	}
 }
