@@ -129,8 +129,15 @@ func (c *Cmd) awaitExit(ctx context.Context) (result, stop error) {
 	} else if w.returned {
 		return c.Cmd.Wait(), nil // "exec: Wait was already called", as os/exec's second Wait
 	}
+	// The goroutine waiting for the exit ends with the wait: one whose ctx ended first must not
+	// stay until the process exits (a loop of short WaitContexts would pile them up).
+	ended := make(chan struct{})
+	defer close(ended)
 	if _, err := scheduler.RunBlocking(ctx, func() (struct{}, error) {
-		<-w.done
+		select {
+		case <-w.done:
+		case <-ended:
+		}
 		return struct{}{}, nil
 	}); err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"syscall"
 	"testing"
@@ -353,6 +354,31 @@ func TestTryWait(t *testing.T) {
 		require.ErrorAs(t, <-done, &ee, "from a plain goroutine")
 		require.ErrorAs(t, cmd.Wait(), &ee, "Wait returns the same exit")
 		assert.Equal(t, 4, ee.ExitCode())
+		return nil
+	}))
+}
+
+// A WaitContext whose ctx ends first leaves no goroutine behind: polling a long-running process
+// with short WaitContexts, as a loop around gevent's Popen.wait(timeout) does, costs nothing
+// that lasts. Before, each one left a goroutine waiting for the exit (and holding the hub's loop
+// alive) until the process exited: here 50 of them, for as long as the process ran.
+func TestWaitContextLeavesNoGoroutineBehind(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		c := subprocess.Command("sleep", "30")
+		require.NoError(t, c.Start())
+		defer func() { _ = c.Process.Kill(); _ = c.Wait() }()
+		require.ErrorIs(t, c.TryWait(), scheduler.ErrNotReady) // starts the one wait that reaps it
+		before := runtime.NumGoroutine()
+		for range 50 {
+			ctx, cancel := context.WithTimeout(bg, time.Millisecond)
+			err := c.WaitContext(ctx)
+			cancel()
+			require.ErrorIs(t, err, scheduler.ErrTimeout)
+		}
+		guard := testctx.Within(t, 10*time.Second)
+		for runtime.NumGoroutine() > before+5 {
+			require.NoError(t, scheduler.Sleep(guard, time.Millisecond), "%d goroutines, %d before the waits", runtime.NumGoroutine(), before)
+		}
 		return nil
 	}))
 }
