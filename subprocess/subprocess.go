@@ -129,6 +129,13 @@ func (c *Cmd) awaitExit(ctx context.Context) (result, stop error) {
 	} else if w.returned {
 		return c.Cmd.Wait(), nil // "exec: Wait was already called", as os/exec's second Wait
 	}
+	select {
+	case <-w.done:
+		// Known to have exited: nothing to wait for, whatever ctx (gevent's wait(timeout=0)).
+		w.returned = true
+		return w.err, nil
+	default:
+	}
 	// The goroutine waiting for the exit ends with the wait: one whose ctx ended first must not
 	// stay until the process exits (a loop of short WaitContexts would pile them up).
 	ended := make(chan struct{})
@@ -249,8 +256,9 @@ func (c *Cmd) Wait() error {
 
 // WaitContext is Wait bounded by ctx too (gevent's Popen.wait with a timeout): when ctx ends
 // first it returns scheduler.ContextError's error in an *Error and leaves the process running;
-// it is reaped when it exits, and a later Wait, WaitContext or TryWait returns its exit. To
-// end the process with the context, give the context to CommandContext instead.
+// it is reaped when it exits, and a later Wait, WaitContext or TryWait returns its exit (once
+// one saw it, whatever its ctx). To end the process with the context, give the context to
+// CommandContext instead.
 func (c *Cmd) WaitContext(ctx context.Context) error {
 	const op = "Cmd.WaitContext"
 	if err := c.mayWait(op); err != nil {

@@ -382,3 +382,25 @@ func TestWaitContextLeavesNoGoroutineBehind(t *testing.T) {
 		return nil
 	}))
 }
+
+// A WaitContext whose ctx has already ended returns the exit of a process known to have exited
+// (here seen by TryWait): the ctx did not end first, and gevent's Popen.wait(timeout=0) returns
+// the exit code then. Before, it returned context.Canceled and the exit only came from a later
+// wait.
+func TestWaitContextReturnsKnownExitWithEndedContext(t *testing.T) {
+	done, cancel := context.WithCancel(bg)
+	cancel()
+	require.NoError(t, scheduler.Main(func() error {
+		c := subprocess.Command("sh", "-c", "exit 4")
+		require.NoError(t, c.Start())
+		guard := testctx.Within(t, 10*time.Second)
+		for errors.Is(c.TryWait(), scheduler.ErrNotReady) {
+			require.NoError(t, scheduler.Sleep(guard, time.Millisecond))
+		}
+		var ee *exec.ExitError
+		require.ErrorAs(t, c.WaitContext(done), &ee)
+		assert.Equal(t, 4, ee.ExitCode())
+		assert.ErrorContains(t, c.WaitContext(done), "Wait was already called")
+		return nil
+	}))
+}
