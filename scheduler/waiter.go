@@ -57,10 +57,11 @@ func (w *Waiter) Hub() *Hub {
 // hub writes what it reads, so only the hub's greenlets may ask.
 func (w *Waiter) Ready() bool { return w != nil && w.has }
 
-// TryGet returns what was delivered and not yet consumed, without waiting
-// (gevent's value, successful() and exc_info in one): the value Switch
-// stored, or the error Throw stored; ErrNotReady when nothing was (also
-// once a Get took it). It consumes nothing: a later Get returns it too.
+// TryGet returns what is stored, without waiting (gevent's value,
+// successful() and exc_info in one): the value Switch stored, or the error
+// Throw stored, when they came while no greenlet waited (Ready); ErrNotReady
+// when nothing is (a delivery straight to a waiting greenlet stores
+// nothing). Neither TryGet nor Get takes a stored value away: Clear does.
 // Hub-affine: from anywhere but a greenlet of the waiter's hub (a hub
 // callback may ask) it returns an error matching ErrNotGreenlet. A waiter
 // bound to no hub yet (made outside one, and no greenlet waited on it)
