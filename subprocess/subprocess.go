@@ -147,6 +147,9 @@ func (c *Cmd) awaitExit(ctx context.Context) (result, stop error) {
 		}
 		return struct{}{}, nil
 	}); err != nil {
+		if cerr := scheduler.ContextError(ctx); cerr != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+			return nil, cerr // ctx's own error, not RunBlocking's wrapping of it
+		}
 		return nil, err
 	}
 	w.returned = true

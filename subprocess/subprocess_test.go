@@ -261,6 +261,11 @@ func TestWaitContextLeavesProcessRunning(t *testing.T) {
 		require.ErrorIs(t, err, scheduler.ErrTimeout)
 		require.ErrorIs(t, err, context.DeadlineExceeded)
 		assert.ErrorContains(t, err, "Cmd.WaitContext")
+		ended, cancelEnded := context.WithCancel(bg)
+		cancelEnded()
+		err = c.WaitContext(ended)
+		require.ErrorIs(t, err, context.Canceled)
+		assert.Equal(t, "subprocess: Cmd.WaitContext: context canceled", err.Error(), "the error names the call made, not its plumbing")
 		assert.ErrorIs(t, c.TryWait(), scheduler.ErrNotReady, "the process was ended")
 
 		_, err = stdin.Write([]byte("go\n"))
