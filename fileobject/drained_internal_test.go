@@ -32,6 +32,23 @@ func countedPipe(t *testing.T) (r, w *File, calls, eagain *int) {
 	return r, w, calls, eagain
 }
 
+// readAfterWait makes r's Read wait (its watcher is made and left active), then writes "ab" to w
+// from the hub's goroutine and checks the Read got it into b and took the pipe for emptied.
+func readAfterWait(t *testing.T, ctx context.Context, r, w *File, b []byte) {
+	t.Helper()
+	reading := scheduler.Spawn(func() (string, error) {
+		n, err := r.ReadContext(ctx, b)
+		return string(b[:n]), err
+	})
+	require.NoError(t, scheduler.Sleep(ctx, 0))
+	_, err := syscall.Write(w.Fd(), []byte("ab"))
+	require.NoError(t, err)
+	got, err := reading.Get(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "ab", got)
+	require.True(t, r.r.drained)
+}
+
 // A Read of a pipe that the last Read emptied (it returned less than asked) waits for the fd
 // before its read(2) while the watcher left active has not fired: the read that would fail with
 // EAGAIN is saved. Before, each such Read made one (two EAGAINs here, one now).
@@ -72,17 +89,7 @@ func TestReadOfDrainedPipeSeesDataWrittenMeanwhile(t *testing.T) {
 	require.NoError(t, scheduler.Main(func() error {
 		ctx := testctx.Within(t, 5*time.Second)
 		b := make([]byte, 64)
-		reading := scheduler.Spawn(func() (string, error) {
-			n, err := r.ReadContext(ctx, b)
-			return string(b[:n]), err
-		})
-		require.NoError(t, scheduler.Sleep(ctx, 0))
-		_, err := syscall.Write(w.Fd(), []byte("ab"))
-		require.NoError(t, err)
-		got, err := reading.Get(ctx)
-		require.NoError(t, err)
-		require.Equal(t, "ab", got)
-		require.True(t, r.r.drained)
+		readAfterWait(t, ctx, r, w, b)
 
 		done := make(chan error)
 		go func() { _, err := syscall.Write(w.Fd(), []byte("cd")); done <- err }()
@@ -119,20 +126,10 @@ func TestReadOfDrainedPipeWithEndedContextReads(t *testing.T) {
 	require.NoError(t, scheduler.Main(func() error {
 		ctx := testctx.Within(t, 5*time.Second)
 		b := make([]byte, 64)
-		reading := scheduler.Spawn(func() (string, error) {
-			n, err := r.ReadContext(ctx, b)
-			return string(b[:n]), err
-		})
-		require.NoError(t, scheduler.Sleep(ctx, 0))
-		_, err := syscall.Write(w.Fd(), []byte("ab"))
-		require.NoError(t, err)
-		got, err := reading.Get(ctx)
-		require.NoError(t, err)
-		require.Equal(t, "ab", got)
-		require.True(t, r.r.drained)
+		readAfterWait(t, ctx, r, w, b)
 		require.True(t, r.r.io.IsActive())
 
-		_, err = syscall.Write(w.Fd(), []byte("cd"))
+		_, err := syscall.Write(w.Fd(), []byte("cd"))
 		require.NoError(t, err)
 		n, err := r.ReadContext(done, b)
 		require.NoError(t, err)
