@@ -76,18 +76,26 @@ func TestUnixgramBigDatagrams(t *testing.T) {
 	})
 }
 
+// udpPair returns a UDP socket on the loopback and one connected to it, both closed when the
+// test ends (after their hub: a socket closes from any goroutine).
+func udpPair(t *testing.T) (*socket.PacketConn, net.Conn) {
+	t.Helper()
+	srv, err := socket.ListenPacket("udp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Close() })
+	c, err := socket.Dial("udp", srv.LocalAddr().String())
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
+	return srv, c
+}
+
 // TestReadDatagramUDP: ReadDatagram on UDP returns the datagram in a slice of its own, with the
 // sender, on a hub-affine socket and on a shared one.
 func TestReadDatagramUDP(t *testing.T) {
 	run(t, func() error {
-		srv, err := socket.ListenPacket("udp", "127.0.0.1:0")
-		require.NoError(t, err)
-		defer srv.Close()
-		c, err := socket.Dial("udp", srv.LocalAddr().String())
-		require.NoError(t, err)
-		defer c.Close()
+		srv, c := udpPair(t)
 		for _, m := range []string{"first", "second datagram"} {
-			_, err = c.Write([]byte(m))
+			_, err := c.Write([]byte(m))
 			require.NoError(t, err)
 		}
 		a, from, err := srv.ReadDatagram()
@@ -115,12 +123,7 @@ func TestReadDatagramUDP(t *testing.T) {
 // next Read waited for a loop pass first.
 func TestReadQueuedDatagramsWithoutSwitching(t *testing.T) {
 	run(t, func() error {
-		srv, err := socket.ListenPacket("udp", "127.0.0.1:0")
-		require.NoError(t, err)
-		defer srv.Close()
-		c, err := socket.Dial("udp", srv.LocalAddr().String())
-		require.NoError(t, err)
-		defer c.Close()
+		srv, c := udpPair(t)
 		b := make([]byte, 64)
 		first := scheduler.Spawn(func() (string, error) { // waits: the watcher is made and left active
 			n, err := c.Read(b)
