@@ -34,7 +34,7 @@ func Sleep(ctx context.Context, d time.Duration) error {
 		}
 	}
 	if d > 0 {
-		err := h.sleep(c, d)
+		err := h.sleep(c, d, true)
 		cw.end()
 		return err
 	}
@@ -61,8 +61,38 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	return err
 }
 
-// sleep is Sleep(d) for d > 0.
-func (h *Hub) sleep(c *gctx, d time.Duration) error {
+// SleepUnref is Sleep whose timer does not keep the loop alive (gevent's
+// sleep(seconds, ref=False)): when nothing else does, the loop runs dry and
+// main gets LoopExit while this greenlet still sleeps, so that a background
+// loop (a cache sweep, a heartbeat) cannot hide a deadlock of the program.
+// ctx's deadline, when it has one, still counts, as any context wait's.
+// d <= 0 is Sleep's yield, with Sleep's errors.
+func SleepUnref(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return Sleep(ctx, d)
+	}
+	if ctx == nil {
+		return opErr("SleepUnref", ErrNilArgument)
+	}
+	c, h, err := currentBlocking("SleepUnref")
+	if err != nil {
+		return err
+	}
+	var cw *ctxWait
+	if ctx.Done() != nil {
+		if cw, err = h.arm(ctx, c); err != nil {
+			return opErr("SleepUnref", err)
+		}
+	}
+	err = h.sleep(c, d, false)
+	cw.end()
+	return err
+}
+
+// sleep is Sleep(d) for d > 0; with ref false the timer does not count for
+// the loop while it runs (ev_unref after the start, ev_ref before the stop,
+// as ev.pod says).
+func (h *Hub) sleep(c *gctx, d time.Duration, ref bool) error {
 	_ = h.loop.UpdateNow()
 	k := c.sleepK
 	if k == nil {
@@ -76,11 +106,19 @@ func (h *Hub) sleep(c *gctx, d time.Duration) error {
 	if err != nil {
 		return opErr("Sleep", err)
 	}
+	if !ref {
+		_ = h.loop.Unref()
+	}
 	k.waiting = c
 	c.waitingOn, c.waitArg = "sleep", d
 	_, err = h.switchFrom(c)
 	c.waitingOn, c.waitArg = "", nil
 	k.waiting = nil
+	if !ref {
+		// Whether the timer fired (libev stopped it, taking its count off)
+		// or is stopped below, the Unref is given back first.
+		_ = h.loop.Ref()
+	}
 	h.putTimer(ht)
 	return err
 }

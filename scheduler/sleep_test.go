@@ -67,3 +67,47 @@ func TestIdle(t *testing.T) {
 		assert.Equal(t, []string{"yield0", "yield1", "yield2", "idle"}, trace)
 	})
 }
+
+// SleepUnref is gevent's sleep(ref=False): a background greenlet sleeping
+// in a loop with it does not keep the loop alive, so main, waiting on
+// something nothing will deliver, gets LoopExit instead of hanging; the
+// report names the sleeper too. With Sleep the same program waits for good
+// (here until the test's safety net delivers the wake-up after 5 s).
+func TestSleepUnrefLetsTheLoopRunDry(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		beats := 0
+		heartbeat := Go(func() error {
+			for {
+				if err := SleepUnref(bg, time.Millisecond); err != nil {
+					return err
+				}
+				beats++
+			}
+		})
+		heartbeat.SetName("heartbeat")
+		w := NewWaiter("never")
+		safety := time.AfterFunc(5*time.Second, func() { _ = h.Post(func() { w.Switch(nil) }) })
+		defer safety.Stop()
+		_, err := w.Get(bg)
+		require.ErrorIs(t, err, ErrLoopExit, "the unref'd sleeps kept the loop alive")
+		assert.Contains(t, err.Error(), "heartbeat waiting on sleep")
+
+		// With something else keeping the loop alive, the unref'd sleeper runs
+		// as any: it beats while main sleeps.
+		require.NoError(t, Sleep(bg, 30*time.Millisecond))
+		assert.Positive(t, beats, "the heartbeat never woke while main slept")
+		heartbeat.KillAsync(nil)
+	})
+}
+
+// An unref'd sleep that ends early (a Kill) gives its count back: the loop
+// is then kept alive exactly by what keeps it alive otherwise.
+func TestSleepUnrefKilledKeepsTheCount(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		before := h.Loop().ActiveCount()
+		g := Go(func() error { return SleepUnref(bg, time.Hour) })
+		require.NoError(t, Sleep(bg, 0))
+		require.NoError(t, g.Kill(within(t, 5*time.Second), nil))
+		assert.Equal(t, before, h.Loop().ActiveCount())
+	})
+}

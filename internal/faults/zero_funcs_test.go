@@ -73,6 +73,7 @@ var zeroFuncs = map[string]zfunc{
 	"scheduler.KillAllAsync":  {scheduler.KillAllAsync[*scheduler.Greenlet[int]], everywhere(usable)},
 	"scheduler.Idle":          {scheduler.Idle, affine(usable)},
 	"scheduler.Sleep":         {scheduler.Sleep, affine(usable)},
+	"scheduler.SleepUnref":    {scheduler.SleepUnref, affine(usable)},
 	"scheduler.WaitContext":   {scheduler.WaitContext, affine(fails(canceled)).cancelled()},
 	"scheduler.Main":          {scheduler.Main, everywhere(fails(nilArg))},
 	"scheduler.ConfigFromEnv": {scheduler.ConfigFromEnv, everywhere(usable)},
