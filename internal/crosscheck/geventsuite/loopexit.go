@@ -12,6 +12,7 @@ func init() {
 	register("loopexit_join_blocked", loopexitJoinBlocked)
 	register("loopexit_waiter_main", loopexitWaiterMain)
 	register("loopexit_timer_keeps_alive", loopexitTimerKeepsAlive)
+	register("loopexit_sleep_unref", loopexitSleepUnref)
 }
 
 func loopexitHubSwitch(t *crosscheck.T) {
@@ -78,4 +79,23 @@ func loopexitTimerKeepsAlive(t *crosscheck.T) {
 	v, err := w.Get(bg)
 	unexpected(t, "get", err)
 	t.Println("got", v)
+}
+
+func loopexitSleepUnref(t *crosscheck.T) {
+	g := scheduler.Go(func() error {
+		t.Println("sleeper sleeps")
+		if err := scheduler.SleepUnref(bg, 50*ms); err != nil {
+			return err
+		}
+		t.Println("sleeper woke")
+		return nil
+	})
+	if _, err := scheduler.NewWaiter("").Get(bg); errors.Is(err, scheduler.ErrLoopExit) {
+		t.Println("LoopExit")
+	} else {
+		t.Println("not reached", errName(err))
+	}
+	t.Println("sleeper dead", py(g.Dead()))
+	unexpected(t, "sleep", scheduler.Sleep(bg, 200*ms))
+	t.Println("sleeper dead", py(g.Dead()))
 }
