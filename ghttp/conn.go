@@ -13,6 +13,7 @@ import (
 	"net/http/httputil"
 	"os"
 	"runtime"
+	"strconv"
 	"time"
 
 	"github.com/geventgo/geventgo/event"
@@ -58,8 +59,9 @@ type conn struct {
 	state     http.ConnState
 	stateUnix int64 // when state was set (Unix seconds)
 	hijackedv bool
-	rawClosed bool // the socket was closed
-	finished  bool // cleanup ran
+	sent      int64 // bytes written to the connection, for the access log
+	rawClosed bool  // the socket was closed
+	finished  bool  // cleanup ran
 
 	gr    *scheduler.Greenlet[struct{}]
 	watch watch
@@ -161,6 +163,11 @@ func (c *conn) serveOne(ctx context.Context) bool {
 		c.watch.arm()
 	}
 	c.inflight = w
+	var start time.Time // read only with an access log: time.Now costs every request otherwise
+	if srv.AccessLog != nil {
+		start = time.Now()
+	}
+	sent := c.sent
 	srv.handler(req).ServeHTTP(w, req)
 	c.inflight = nil
 	w.handlerDone = true // from now on a greenlet the handler left behind is refused
@@ -169,6 +176,9 @@ func (c *conn) serveOne(ctx context.Context) bool {
 		return false
 	}
 	w.finishRequest()
+	if srv.AccessLog != nil {
+		srv.AccessLog.Print(c.accessLine(req, w.status, c.sent-sent, start))
+	}
 	_ = c.rwc.SetWriteDeadline(time.Time{})
 	if !w.shouldReuseConnection() {
 		if w.closedRequestBodyEarly() || w.tooLarge {
@@ -537,6 +547,7 @@ func (w connWriter) Write(p []byte) (int, error) {
 	} else {
 		n, err = w.c.rwc.Write(p)
 	}
+	w.c.sent += int64(n)
 	if err != nil {
 		w.c.writeFailed(err)
 	}
@@ -549,4 +560,26 @@ func (c *conn) writeFailed(err error) {
 		c.werr = err
 		c.clientGone()
 	}
+}
+
+// accessLine is gevent's pywsgi format_request for req, answered with status after sent bytes
+// in the time since start: `client - - [local time] "request line" status bytes seconds`.
+func (c *conn) accessLine(req *http.Request, status int, sent int64, start time.Time) string {
+	client := c.remoteAddr
+	if host, _, err := net.SplitHostPort(client); err == nil {
+		client = host
+	}
+	if client == "" {
+		client = "-"
+	}
+	length := "-"
+	if sent > 0 {
+		length = strconv.FormatInt(sent, 10)
+	}
+	if status == 0 {
+		status = http.StatusOK
+	}
+	now := time.Now()
+	return fmt.Sprintf(`%s - - [%s] "%s %s %s" %d %s %.6f`, client, now.Format(time.DateTime),
+		req.Method, req.RequestURI, req.Proto, status, length, now.Sub(start).Seconds())
 }

@@ -17,7 +17,8 @@
 // http.Hijacker (which hands over the *socket.Conn, or the *tls.Conn over it) and the deadlines
 // and full duplex of http.ResponseController. ReadHeaderTimeout, ReadTimeout, WriteTimeout and
 // IdleTimeout are socket deadlines (hub timers), so a slow client holds its greenlet, never the
-// hub. Errors are logged to ErrorLog in net/http's words.
+// hub. Errors are logged to ErrorLog in net/http's words; with AccessLog set, each request
+// served gets a line in gevent's pywsgi format.
 //
 // The Handler runs in the connection's greenlet: it may block on anything cooperative (a
 // socket, a sleep, a queue, the Transport), which parks only that greenlet. Blocking Go code

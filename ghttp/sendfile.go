@@ -66,6 +66,7 @@ func (w *response) sendFile(src io.Reader) (int64, error) {
 	}
 	n, err := w.c.sc.ReadFrom(src)
 	w.written += n
+	w.c.sent += n
 	if err != nil {
 		w.c.writeFailed(err)
 	}

@@ -72,6 +72,14 @@ type Server struct {
 	// ErrorLog receives the errors net/http's server would log (log's standard logger when
 	// nil), in net/http's words.
 	ErrorLog *log.Logger
+	// AccessLog, if set, gets a line for each request the Handler served, once its response is
+	// out, in gevent's pywsgi format: the client's address, the local time, the request line,
+	// the status, the bytes sent (status line, headers, body and chunk framing; "-" for none)
+	// and the seconds taken, as in `127.0.0.1 - - [2026-12-06 23:42:03] "GET / HTTP/1.1" 200 133
+	// 0.000214`. A Logger made with log.New(w, "", 0) writes exactly gevent's lines. The write
+	// happens in the connection's greenlet: a Logger over a blocking writer that blocks holds
+	// the hub. Nil (the default, as net/http's) logs nothing.
+	AccessLog *log.Logger
 	// BaseContext returns the base context of the requests on a listener.
 	BaseContext func(net.Listener) context.Context
 	// ConnContext derives the context of a new connection from the base context.

@@ -1,0 +1,98 @@
+package ghttp_test
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/geventgo/geventgo/ghttp"
+)
+
+// lockedBuffer collects what the server's greenlet logs for the test's goroutine to read.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// lines returns the whole lines written so far.
+func (b *lockedBuffer) lines() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s := strings.TrimSuffix(b.buf.String(), "\n")
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
+}
+
+// countingReader counts what the client reads off the connection.
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+// accessLine is gevent's pywsgi line: client, local time, request line, status, bytes sent,
+// seconds.
+var accessLine = regexp.MustCompile(`^127\.0\.0\.1 - - \[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] "([^"]*)" (\d{3}) (\d+|-) \d+\.\d{6}$`)
+
+// AccessLog writes gevent's pywsgi line for each request served, once its response is out,
+// counting all the bytes the client received (status line, headers, body).
+func TestAccessLog(t *testing.T) {
+	var out lockedBuffer
+	srv := &ghttp.Server{ErrorLog: quietLog, AccessLog: log.New(&out, "", 0), Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/hello" {
+			http.NotFound(w, r)
+			return
+		}
+		_, _ = io.WriteString(w, "hello, world\n")
+	})}
+	hs := startServer(t, srv, false)
+	c := netConnDial(t, hs.Addr)
+	cr := &countingReader{r: c}
+	br := bufio.NewReader(cr)
+	for i, target := range []string{"/hello", "/missing?q=1"} {
+		_, err := fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: test\r\n\r\n", target)
+		require.NoError(t, err)
+		before := cr.n - br.Buffered()
+		resp, err := http.ReadResponse(br, nil)
+		require.NoError(t, err)
+		_, err = io.Copy(io.Discard, resp.Body)
+		require.NoError(t, err)
+		require.NoError(t, resp.Body.Close())
+		got := cr.n - br.Buffered() - before
+
+		require.Eventually(t, func() bool { return len(out.lines()) > i }, 5*time.Second, time.Millisecond,
+			"no access log line for %s", target)
+		line := out.lines()[i]
+		m := accessLine.FindStringSubmatch(line)
+		require.NotNil(t, m, "not gevent's format: %q", line)
+		assert.Equal(t, "GET "+target+" HTTP/1.1", m[1])
+		assert.Equal(t, strconv.Itoa(resp.StatusCode), m[2])
+		assert.Equal(t, strconv.Itoa(got), m[3], "the bytes the client received")
+	}
+	assert.Len(t, out.lines(), 2)
+}
