@@ -12,7 +12,8 @@
 // nothing creates a hub), Accept for the listener's hub. Its methods are for greenlets of that
 // hub; from any other goroutine they return an error matching scheduler.ErrNotGreenlet and
 // change nothing, and a call that would block is refused in a hub callback too. The exceptions,
-// goroutine-safe: Close, Shared, LocalAddr, RemoteAddr, Addr, Fd and File. Blocking functions
+// goroutine-safe: Close, Shared, LocalAddr, RemoteAddr, Addr, Fd, File, SyscallConn and its
+// RawConn's Control (whose Read and Write wait as the socket's own do). Blocking functions
 // that are not methods (DialContext, Select, Poll, WaitRead, WaitWrite) take a context first
 // and end with scheduler.ContextError's error when it ends first; methods keep package net's
 // shapes and deadlines (SetDeadline, SetReadDeadline, SetWriteDeadline). One greenlet at a time

@@ -24,6 +24,19 @@ func (c *Conn) File() (*os.File, error) {
 	return c.file()
 }
 
+// SyscallConn returns a syscall.RawConn over the socket (package net's SyscallConn), for what
+// package socket has no method for: Control runs a function on the descriptor (setsockopt and
+// getsockopt with package syscall or golang.org/x/sys/unix) and is goroutine-safe; Read and
+// Write run one until it reports done, waiting between calls as the socket's own reads and
+// writes do, from a greenlet of the socket's hub (from any goroutine once it is shared). After
+// Close they fail with an error matching net.ErrClosed.
+func (c *Conn) SyscallConn() (syscall.RawConn, error) {
+	if c == nil {
+		return nil, errNilSocket("raw-conn")
+	}
+	return c.syscallConn()
+}
+
 // Fd returns the socket's file descriptor, for Select, Poll and socket options; -1 for a zero
 // or nil Conn. It stays owned by the socket: do not close it.
 func (c *Conn) Fd() int {
@@ -113,6 +126,14 @@ func (l *Listener) File() (*os.File, error) {
 	return l.file()
 }
 
+// SyscallConn returns a syscall.RawConn over the socket: see Conn.SyscallConn.
+func (l *Listener) SyscallConn() (syscall.RawConn, error) {
+	if l == nil {
+		return nil, errNilSocket("raw-conn")
+	}
+	return l.syscallConn()
+}
+
 // Fd returns the socket's file descriptor, for Select, Poll and socket options; -1 for a zero
 // or nil Listener. It stays owned by the socket: do not close it.
 func (l *Listener) Fd() int {
@@ -180,6 +201,14 @@ func (p *PacketConn) File() (*os.File, error) {
 		return nil, errNilSocket("file")
 	}
 	return p.file()
+}
+
+// SyscallConn returns a syscall.RawConn over the socket: see Conn.SyscallConn.
+func (p *PacketConn) SyscallConn() (syscall.RawConn, error) {
+	if p == nil {
+		return nil, errNilSocket("raw-conn")
+	}
+	return p.syscallConn()
 }
 
 // Fd returns the socket's file descriptor, for Select, Poll and socket options; -1 for a zero

@@ -440,6 +440,12 @@ var zeroTypes = map[string]ztype{
 		"Network": everywhere(gives("file+net")),
 		"String":  everywhere(usable),
 	}},
+	// A socket's RawConn, made on a socketpair closed since: every call says so.
+	"socket.rawConn": {made: closedRawConn, methods: map[string]zcase{
+		"Control": everywhere(fails(is(net.ErrClosed))),
+		"Read":    everywhere(fails(is(net.ErrClosed))),
+		"Write":   everywhere(fails(is(net.ErrClosed))),
+	}},
 	"socket.closedError": {made: func() any { return socket.ErrClosed }, methods: map[string]zcase{
 		"Error": everywhere(usable),
 		"Is":    everywhere(zeroResult),
@@ -728,7 +734,7 @@ func resolverCall(ms ...match) zcase {
 // live socket's descriptor is closed after the call.
 func sockMethods() map[string]zcase {
 	return merge(
-		names("Close SetDeadline SetReadBuffer SetReadDeadline SetWriteBuffer SetWriteDeadline", sockCall(usable)),
+		names("Close SetDeadline SetReadBuffer SetReadDeadline SetWriteBuffer SetWriteDeadline SyscallConn", sockCall(usable)),
 		names("LocalAddr RemoteAddr", getter(zeroResult).onLive(usable)),
 		map[string]zcase{
 			"Fd":     getter(gives(-1)).onNil(gives(-1)).onLive(usable),
@@ -740,6 +746,29 @@ func sockMethods() map[string]zcase {
 
 // sockCall is a socket call: ErrBadFD on a zero socket, anywhere; ErrBadFD
 // or ErrNilArgument on a nil one; live on a socket of a socketpair.
+// closedRawConn is the RawConn of a socket of a socketpair closed since (on a hub of its own).
+// The walk makes one in a greenlet, in a hub callback and on a plain goroutine, where it starts a
+// hub for it.
+func closedRawConn() any {
+	var rc syscall.RawConn
+	mk := func() error {
+		a, b, err := socket.Socketpair()
+		if err != nil {
+			return err
+		}
+		rc, err = a.SyscallConn()
+		_ = a.Close()
+		_ = b.Close()
+		return err
+	}
+	if scheduler.CurrentHub() != nil {
+		_ = mk()
+	} else {
+		_ = scheduler.Main(mk)
+	}
+	return rc
+}
+
 // fileAddr is the address of a File function's error: the file's name.
 func fileAddr() any {
 	_, err := socket.FileConn(os.Stdin)

@@ -1,0 +1,75 @@
+package socket
+
+import (
+	"context"
+	"syscall"
+
+	"github.com/geventgo/geventgo/cev"
+)
+
+// rawConn is a socket's syscall.RawConn (SyscallConn), as package net's: Control runs a
+// function on the descriptor, Read and Write run one until it reports done, waiting for the
+// socket between calls as the socket's own reads and writes do.
+type rawConn struct{ s *sock }
+
+// syscallConn is SyscallConn for every socket type.
+func (s *sock) syscallConn() (syscall.RawConn, error) {
+	if s.fd == nil {
+		return nil, s.opErr("raw-conn", errZero)
+	}
+	return &rawConn{s}, nil
+}
+
+// Control runs f on the descriptor, which stays open while f runs (a Close waits for it).
+// Goroutine-safe.
+func (rc *rawConn) Control(f func(fd uintptr)) error {
+	fd := rc.s.fd
+	return rc.s.opErr("raw-control", fd.control(func() error {
+		f(uintptr(fd.sysfd))
+		return nil
+	}))
+}
+
+// Read calls f until it returns true, waiting for the socket to be readable after each false.
+func (rc *rawConn) Read(f func(fd uintptr) (done bool)) error {
+	return rc.s.opErr("raw-read", rc.io(dirRead, cev.EV_READ, "socket raw read", f))
+}
+
+// Write calls f until it returns true, waiting for the socket to be writable after each false.
+func (rc *rawConn) Write(f func(fd uintptr) (done bool)) error {
+	return rc.s.opErr("raw-write", rc.io(dirWrite, cev.EV_WRITE, "socket raw write", f))
+}
+
+// io is Read or Write: on a shared socket under the direction's lock in Go's poller (from a
+// greenlet, on a goroutine of its own meanwhile), else in the calling greenlet, which waits on
+// the hub's io watcher.
+func (rc *rawConn) io(dir, ev int, label string, f func(uintptr) bool) error {
+	fd := rc.s.fd
+	if fd.sh.Load() != nil {
+		if fd.offload() {
+			_, err := runBlocking(func() (struct{}, error) { return struct{}{}, rc.io(dir, ev, label, f) })
+			return err
+		}
+		sh, err := fd.lockShared(dir)
+		if err != nil {
+			return err
+		}
+		defer sh.unlockDir(dir)
+		if err := sh.raw(dir, f); err != nil {
+			return fd.pollErr(err)
+		}
+		return nil
+	}
+	if fd.ref.isClosing() {
+		return ErrClosed // before the affinity check: a closed socket says so from anywhere
+	}
+	if err := fd.checkWait(); err != nil {
+		return err
+	}
+	return fd.ioPlain(context.Background(), ev, label, func() error {
+		if f(uintptr(fd.sysfd)) {
+			return nil
+		}
+		return syscall.EAGAIN
+	})
+}
