@@ -115,6 +115,7 @@ unsigned int cev_pending_count(cev_loop *cl);
 unsigned int cev_backend(cev_loop *cl);
 unsigned int cev_supported_backends(void);
 unsigned int cev_recommended_backends(void);
+unsigned int cev_embeddable_backends(void);
 void cev_suspend(cev_loop *cl);
 void cev_resume(cev_loop *cl);
 void cev_set_io_collect_interval(cev_loop *cl, double d);

@@ -504,6 +504,7 @@ unsigned int cev_pending_count(cev_loop *cl) { CEV_FLUSH(cl); return ev_pending_
 unsigned int cev_backend(cev_loop *cl) { CEV_FLUSH(cl); return ev_backend(CEV_L(cl)); }
 unsigned int cev_supported_backends(void) { return ev_supported_backends(); }
 unsigned int cev_recommended_backends(void) { return ev_recommended_backends(); }
+unsigned int cev_embeddable_backends(void) { return ev_embeddable_backends(); }
 void cev_suspend(cev_loop *cl) { CEV_FLUSH(cl); ev_suspend(CEV_L(cl)); }
 void cev_resume(cev_loop *cl) { CEV_FLUSH(cl); ev_resume(CEV_L(cl)); cl->now = ev_now(CEV_L(cl)); }
 void cev_set_io_collect_interval(cev_loop *cl, double d) { CEV_FLUSH(cl); ev_set_io_collect_interval(CEV_L(cl), d); }

@@ -623,6 +623,12 @@ func SupportedBackends() uint { return uint(C.cev_supported_backends()) }
 // (ev_recommended_backends; ev.pod, GLOBAL FUNCTIONS).
 func RecommendedBackends() uint { return uint(C.cev_recommended_backends()) }
 
+// EmbeddableBackends returns the backends whose loop could be embedded in
+// another loop (ev_embeddable_backends; ev.pod, GLOBAL FUNCTIONS): on Linux,
+// epoll, whose descriptor another loop can watch. Loop embedding itself
+// (ev_embed) is not bound.
+func EmbeddableBackends() uint { return uint(C.cev_embeddable_backends()) }
+
 // Suspend and Resume bracket a time the loop does not run, so timers do not
 // all fire at once after it (ev_suspend/ev_resume; ev.pod, FUNCTIONS
 // CONTROLLING EVENT LOOPS).

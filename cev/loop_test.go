@@ -26,6 +26,7 @@ func TestNewLoopBackends(t *testing.T) {
 	}
 	assert.NotZero(t, SupportedBackends()&EVBACKEND_EPOLL)
 	assert.NotZero(t, RecommendedBackends())
+	assert.NotZero(t, EmbeddableBackends()&EVBACKEND_EPOLL, "epoll embeds on any Linux since 2.6.24")
 }
 
 func TestNewLoopIOUring(t *testing.T) {

@@ -35,6 +35,7 @@ var zeroFuncs = map[string]zfunc{
 	"cev.HeaderVersion":       {cev.HeaderVersion, everywhere(usable)},
 	"cev.NewLoop":             {cev.NewLoop, everywhere(usable).releasing(destroyFirst)},
 	"cev.RecommendedBackends": {cev.RecommendedBackends, everywhere(usable)},
+	"cev.EmbeddableBackends":  {cev.EmbeddableBackends, everywhere(usable)},
 	"cev.SupportedBackends":   {cev.SupportedBackends, everywhere(usable)},
 	"cev.Time":                {cev.Time, everywhere(usable)},
 	"cev.Version":             {cev.Version, everywhere(usable)},
