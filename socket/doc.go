@@ -14,9 +14,10 @@
 // change nothing, and a call that would block is refused in a hub callback too. The exceptions,
 // goroutine-safe: Close, Shared, LocalAddr, RemoteAddr, Addr, Fd, File, SyscallConn and its
 // RawConn's Control (whose Read and Write wait as the socket's own do). Blocking functions
-// that are not methods (DialContext, Select, Poll, WaitRead, WaitWrite) take a context first
-// and end with scheduler.ContextError's error when it ends first; methods keep package net's
-// shapes and deadlines (SetDeadline, SetReadDeadline, SetWriteDeadline). One greenlet at a time
+// that are not methods (DialContext, Select, Poll, WaitRead, WaitWrite, WaitReadWrite) take a
+// context first and end with scheduler.ContextError's error when it ends first; methods keep
+// package net's shapes and deadlines (SetDeadline, SetReadDeadline, SetWriteDeadline). One
+// greenlet at a time
 // may wait on each direction of a socket: a second greenlet's read (or accept) while another
 // waits to read, or write while another waits to write, fails at once with an error matching
 // scheduler.ErrConcurrentUse, as gevent raises ConcurrentObjectUseError (a shared socket

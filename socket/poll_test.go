@@ -126,3 +126,29 @@ func TestPollSameFdTwice(t *testing.T) {
 		return nil
 	})
 }
+
+// WaitReadWrite is gevent's wait_readwrite: it returns once the socket is readable or writable.
+// Here a socket whose send buffer is full and which has nothing to read waits (a short ctx ends
+// the wait), then returns once the peer writes; a negative fd is refused as WaitRead's.
+func TestWaitReadWrite(t *testing.T) {
+	run(t, func() error {
+		a, b, err := socket.Socketpair()
+		require.NoError(t, err)
+		defer a.Close()
+		defer b.Close()
+		require.NoError(t, socket.WaitReadWrite(testctx.Within(t, 5*time.Second), a.Fd()), "writable at once")
+		chunk := make([]byte, 64<<10)
+		for {
+			if _, err := syscall.Write(a.Fd(), chunk); err != nil {
+				require.ErrorIs(t, err, syscall.EAGAIN)
+				break
+			}
+		}
+		assert.ErrorIs(t, socket.WaitReadWrite(testctx.Within(t, 5*time.Millisecond), a.Fd()), scheduler.ErrTimeout,
+			"neither readable nor writable")
+		scheduler.Spawn(func() (int, error) { return b.Write([]byte("x")) }) // runs once the wait below parks
+		require.NoError(t, socket.WaitReadWrite(testctx.Within(t, 5*time.Second), a.Fd()), "readable")
+		assert.ErrorIs(t, socket.WaitReadWrite(testctx.Within(t, 5*time.Second), -1), socket.ErrBadFD)
+		return nil
+	})
+}

@@ -238,6 +238,10 @@ func WaitRead(ctx context.Context, fd int) error { return waitFD(ctx, fd, PollIn
 // ends.
 func WaitWrite(ctx context.Context, fd int) error { return waitFD(ctx, fd, PollOut) }
 
+// WaitReadWrite blocks the calling greenlet until fd is readable or writable
+// (gevent.socket.wait_readwrite) or ctx ends.
+func WaitReadWrite(ctx context.Context, fd int) error { return waitFD(ctx, fd, PollIn|PollOut) }
+
 func waitFD(ctx context.Context, fd int, ev int16) error {
 	if fd < 0 { // Poll would ignore it and wait for ctx
 		if _, err := waitHub(ctx, "wait"); err != nil {

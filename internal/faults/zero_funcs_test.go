@@ -157,8 +157,9 @@ var zeroFuncs = map[string]zfunc{
 	"socket.TryPoll":    {socket.TryPoll, everywhere(usable)},
 	"socket.TrySelect":  {socket.TrySelect, everywhere(usable)},
 	// fd -1 rather than 0, which is stdin.
-	"socket.WaitRead":  {socket.WaitRead, affine(fails(is(socket.ErrBadFD))).with(-1)},
-	"socket.WaitWrite": {socket.WaitWrite, affine(fails(is(socket.ErrBadFD))).with(-1)},
+	"socket.WaitRead":      {socket.WaitRead, affine(fails(is(socket.ErrBadFD))).with(-1)},
+	"socket.WaitWrite":     {socket.WaitWrite, affine(fails(is(socket.ErrBadFD))).with(-1)},
+	"socket.WaitReadWrite": {socket.WaitReadWrite, affine(fails(is(socket.ErrBadFD))).with(-1)},
 
 	"subprocess.Command": {subprocess.Command, everywhere(usable)},
 	// Its nil ctx reaches the caller through Start, as documented; an empty
