@@ -17,11 +17,10 @@
 // that are not methods (DialContext, Select, Poll, WaitRead, WaitWrite, WaitReadWrite) take a
 // context first and end with scheduler.ContextError's error when it ends first; methods keep
 // package net's shapes and deadlines (SetDeadline, SetReadDeadline, SetWriteDeadline). One
-// greenlet at a time
-// may wait on each direction of a socket: a second greenlet's read (or accept) while another
-// waits to read, or write while another waits to write, fails at once with an error matching
-// scheduler.ErrConcurrentUse, as gevent raises ConcurrentObjectUseError (a shared socket
-// queues its goroutines instead, as package net does).
+// greenlet at a time may wait on each direction of a socket: a second greenlet's read (or
+// accept) while another waits to read, or write while another waits to write, fails at once
+// with an error matching scheduler.ErrConcurrentUse, as gevent raises ConcurrentObjectUseError
+// (a shared socket queues its goroutines instead, as package net does).
 //
 // Close from a greenlet of the hub (or a callback) closes at once. Close from another goroutine
 // hands the teardown to the hub (Hub.Post) and returns once the fd is closed, so the peer sees
