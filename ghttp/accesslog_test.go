@@ -2,7 +2,6 @@ package ghttp_test
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"log"
@@ -10,7 +9,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,23 +18,9 @@ import (
 	"github.com/geventgo/geventgo/ghttp"
 )
 
-// lockedBuffer collects what the server's greenlet logs for the test's goroutine to read.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
 // lines returns the whole lines written so far.
-func (b *lockedBuffer) lines() []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	s := strings.TrimSuffix(b.buf.String(), "\n")
+func (l *logBuffer) lines() []string {
+	s := strings.TrimSuffix(l.String(), "\n")
 	if s == "" {
 		return nil
 	}
@@ -62,7 +46,7 @@ var accessLine = regexp.MustCompile(`^127\.0\.0\.1 - - \[\d{4}-\d\d-\d\d \d\d:\d
 // AccessLog writes gevent's pywsgi line for each request served, once its response is out,
 // counting all the bytes the client received (status line, headers, body).
 func TestAccessLog(t *testing.T) {
-	var out lockedBuffer
+	var out logBuffer
 	srv := &ghttp.Server{ErrorLog: quietLog, AccessLog: log.New(&out, "", 0), Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/hello" {
 			http.NotFound(w, r)
