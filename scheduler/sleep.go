@@ -65,7 +65,8 @@ func Sleep(ctx context.Context, d time.Duration) error {
 // sleep(seconds, ref=False)): when nothing else does, the loop runs dry and
 // main gets LoopExit while this greenlet still sleeps, so that a background
 // loop (a cache sweep, a heartbeat) cannot hide a deadlock of the program.
-// ctx's deadline, when it has one, still counts, as any context wait's.
+// ctx's deadline, when it has one, still counts, as any context wait's; a
+// ctx that can only be cancelled does not keep the loop alive either.
 // d <= 0 is Sleep's yield, with Sleep's errors.
 func SleepUnref(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
@@ -80,7 +81,8 @@ func SleepUnref(ctx context.Context, d time.Duration) error {
 	}
 	var cw *ctxWait
 	if ctx.Done() != nil {
-		if cw, err = h.arm(ctx, c); err != nil {
+		_, timed := ctx.Deadline()
+		if cw, err = h.armRef(ctx, c, timed); err != nil {
 			return opErr("SleepUnref", err)
 		}
 	}

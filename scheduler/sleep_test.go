@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -108,6 +109,36 @@ func TestSleepUnrefKilledKeepsTheCount(t *testing.T) {
 		g := Go(func() error { return SleepUnref(bg, time.Hour) })
 		require.NoError(t, Sleep(bg, 0))
 		require.NoError(t, g.Kill(within(t, 5*time.Second), nil))
+		assert.Equal(t, before, h.Loop().ActiveCount())
+	})
+}
+
+// A background loop is usually stopped by cancelling its ctx: SleepUnref
+// with a ctx that can be cancelled (and has no deadline) keeps the loop
+// alive no more than with Background, and the cancel still ends the sleep.
+// It used to hold the loop as any cancellable wait does, so main waited
+// until the test's safety net (5 s) instead of getting LoopExit.
+func TestSleepUnrefCancellableCtxLetsTheLoopRunDry(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		ctx, cancel := context.WithCancel(bg)
+		defer cancel()
+		before := h.Loop().ActiveCount()
+		heartbeat := Go(func() error {
+			for {
+				if err := SleepUnref(ctx, time.Millisecond); err != nil {
+					return err
+				}
+			}
+		})
+		w := NewWaiter("never")
+		safety := time.AfterFunc(5*time.Second, func() { _ = h.Post(func() { w.Switch(nil) }) })
+		defer safety.Stop()
+		_, err := w.Get(bg)
+		require.ErrorIs(t, err, ErrLoopExit, "the cancellable ctx kept the loop alive")
+
+		cancel()
+		_, err = heartbeat.Get(within(t, 5*time.Second))
+		require.ErrorIs(t, err, context.Canceled)
 		assert.Equal(t, before, h.Loop().ActiveCount())
 	})
 }
