@@ -2,6 +2,7 @@ package socket
 
 import (
 	"context"
+	"sync"
 	"syscall"
 
 	"github.com/geventgo/geventgo/cev"
@@ -47,8 +48,7 @@ func (rc *rawConn) io(dir, ev int, label string, f func(uintptr) bool) error {
 	fd := rc.s.fd
 	if fd.sh.Load() != nil {
 		if fd.offload() {
-			_, err := runBlocking(func() (struct{}, error) { return struct{}{}, rc.io(dir, ev, label, f) })
-			return err
+			return rc.ioOffloaded(dir, ev, label, f)
 		}
 		sh, err := fd.lockShared(dir)
 		if err != nil {
@@ -72,4 +72,26 @@ func (rc *rawConn) io(dir, ev int, label string, f func(uintptr) bool) error {
 		}
 		return syscall.EAGAIN
 	})
+}
+
+// ioOffloaded is io of a shared socket from a greenlet, on RunBlocking's goroutine. When the
+// greenlet gives up first (killed, a scheduler.Timeout), that goroutine goes on waiting, but f
+// is never called again: its next try reports done without f, so f does not run after Read or
+// Write returned (it would race with its caller, and take data the next read is owed).
+func (rc *rawConn) ioOffloaded(dir, ev int, label string, f func(uintptr) bool) error {
+	var (
+		mu     sync.Mutex
+		gaveUp bool
+	)
+	_, err := runBlocking(func() (struct{}, error) {
+		return struct{}{}, rc.io(dir, ev, label, func(fd uintptr) bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return gaveUp || f(fd)
+		})
+	})
+	mu.Lock()
+	gaveUp = true
+	mu.Unlock()
+	return err
 }

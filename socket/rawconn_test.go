@@ -3,6 +3,7 @@ package socket_test
 import (
 	"errors"
 	"net"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -128,6 +129,47 @@ func TestSyscallConnSharedAndListener(t *testing.T) {
 			accepting, _ = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_ACCEPTCONN)
 		}))
 		assert.Equal(t, 1, accepting)
+		return nil
+	})
+}
+
+// A greenlet's raw Read of a shared socket runs on RunBlocking's goroutine, which goes on
+// waiting when the greenlet is killed. It used to call the function again once the peer wrote:
+// after the Read had returned (racing with its caller) and taking the bytes, lost to the next
+// Read. Now the function is not called after the Read returned, and the bytes stay on the
+// socket.
+func TestKilledSharedRawReadCallsNoMore(t *testing.T) {
+	run(t, func() error {
+		sa, b := sharedSocketpair(t)
+		defer sa.Close()
+		defer b.Close()
+		rc, err := sa.(syscall.Conn).SyscallConn()
+		require.NoError(t, err)
+		var tries, late atomic.Int32
+		var returned atomic.Bool
+		reader := scheduler.Go(func() error {
+			buf := make([]byte, 16)
+			return rc.Read(func(fd uintptr) bool {
+				tries.Add(1)
+				if returned.Load() {
+					late.Add(1)
+				}
+				_, err := syscall.Read(int(fd), buf)
+				return !errors.Is(err, syscall.EAGAIN)
+			})
+		})
+		require.NoError(t, pollUntil(testctx.Within(t, 5*time.Second), func() bool { return tries.Load() > 0 }),
+			"the raw Read never tried")
+		require.NoError(t, reader.Kill(testctx.Within(t, 5*time.Second), nil))
+		returned.Store(true)
+		_, err = b.Write([]byte("hello"))
+		require.NoError(t, err)
+		require.NoError(t, sa.SetReadDeadline(time.Now().Add(5*time.Second)))
+		p := make([]byte, 16)
+		n, err := sa.Read(p)
+		require.NoError(t, err, "the bytes were taken by the killed Read's function")
+		assert.Equal(t, "hello", string(p[:n]))
+		assert.Zero(t, late.Load(), "the function ran after its Read returned")
 		return nil
 	})
 }
