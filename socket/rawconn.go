@@ -25,10 +25,15 @@ func (s *sock) syscallConn() (syscall.RawConn, error) {
 // Goroutine-safe.
 func (rc *rawConn) Control(f func(fd uintptr)) error {
 	fd := rc.s.fd
-	return rc.s.opErr("raw-control", fd.control(func() error {
+	err := fd.control(func() error {
 		f(uintptr(fd.sysfd))
 		return nil
-	}))
+	})
+	if err == nil {
+		return nil
+	}
+	// Package net's shape for raw-control: no Source, the local address as Addr.
+	return opError("raw-control", fd.network, nil, fd.laddr, err)
 }
 
 // Read calls f until it returns true, waiting for the socket to be readable after each false.

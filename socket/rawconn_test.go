@@ -173,3 +173,37 @@ func TestKilledSharedRawReadCallsNoMore(t *testing.T) {
 		return nil
 	})
 }
+
+// Control's error has package net's shape: raw-control, no Source and the local address as
+// Addr (Read's and Write's have the local address as Source, the remote one as Addr, as the
+// socket's other calls). It had the local address as Source and the remote one as Addr.
+func TestSyscallConnControlErrorShape(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	nc, err := net.Dial("tcp", ln.Addr().String())
+	require.NoError(t, err)
+	nrc, err := nc.(syscall.Conn).SyscallConn()
+	require.NoError(t, err)
+	require.NoError(t, nc.Close())
+	var want *net.OpError
+	require.ErrorAs(t, nrc.Control(func(uintptr) {}), &want)
+	require.Nil(t, want.Source, "package net's raw-control")
+	require.Equal(t, nc.LocalAddr().String(), want.Addr.String(), "package net's raw-control")
+	run(t, func() error {
+		c, err := socket.Dial("tcp", ln.Addr().String())
+		require.NoError(t, err)
+		rc, err := c.(*socket.Conn).SyscallConn()
+		require.NoError(t, err)
+		require.NoError(t, c.Close())
+		var got *net.OpError
+		require.ErrorAs(t, rc.Control(func(uintptr) {}), &got)
+		assert.Equal(t, want.Op, got.Op)
+		assert.Equal(t, want.Net, got.Net)
+		assert.Nil(t, got.Source)
+		require.NotNil(t, got.Addr)
+		assert.Equal(t, c.LocalAddr().String(), got.Addr.String())
+		assert.ErrorIs(t, got, net.ErrClosed)
+		return nil
+	})
+}
