@@ -72,7 +72,18 @@ func (rc *rawConn) io(dir, ev int, label string, f func(uintptr) bool) error {
 		return err
 	}
 	return fd.ioPlain(context.Background(), ev, label, func() error {
-		if f(uintptr(fd.sysfd)) {
+		returned := false
+		defer func() {
+			if !returned {
+				// f panicked: ioPlain's decref after the call is skipped, and the reference
+				// it holds would keep the fd open for good (a Close from a goroutine would
+				// wait for ever), where package net's RawConn lets go of the fd.
+				fd.ref.decref()
+			}
+		}()
+		done := f(uintptr(fd.sysfd))
+		returned = true
+		if done {
 			return nil
 		}
 		return syscall.EAGAIN

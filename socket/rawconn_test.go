@@ -207,3 +207,25 @@ func TestSyscallConnControlErrorShape(t *testing.T) {
 		return nil
 	})
 }
+
+// A RawConn Read whose function panics lets go of the descriptor, as package net's does: the
+// panic reaches the caller and a Close from a goroutine then closes the socket. The reference
+// the Read held used to stay taken, so that Close waited for ever and the fd leaked.
+func TestSyscallConnReadPanicReleasesTheSocket(t *testing.T) {
+	run(t, func() error {
+		a, b, err := socket.Socketpair()
+		require.NoError(t, err)
+		defer b.Close()
+		rc, err := a.SyscallConn()
+		require.NoError(t, err)
+		require.PanicsWithValue(t, "boom", func() {
+			_ = rc.Read(func(uintptr) bool { panic("boom") })
+		})
+		closed := make(chan error, 1)
+		go func() { closed <- a.Close() }()
+		err, werr := scheduler.RunBlocking(testctx.Within(t, 5*time.Second), func() (error, error) { return <-closed, nil })
+		require.NoError(t, werr, "Close from a goroutine did not return")
+		require.NoError(t, err, "Close, which returns once the fd is closed")
+		return nil
+	})
+}
