@@ -139,8 +139,10 @@ func (e *expectContinueReader) Read(p []byte) (int, error) {
 	if w := e.resp; w.canWriteContinue && !w.writing {
 		w.canWriteContinue = false
 		w.writing = true
+		sent := w.c.sent
 		_, _ = w.c.bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n")
 		_ = w.c.bw.Flush()
+		w.c.sent = sent // the access log counts the response, as gevent's, not the interim one
 		w.endWrite()
 	}
 	n, err := e.body.Read(p)
