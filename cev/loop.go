@@ -624,9 +624,11 @@ func SupportedBackends() uint { return uint(C.cev_supported_backends()) }
 func RecommendedBackends() uint { return uint(C.cev_recommended_backends()) }
 
 // EmbeddableBackends returns the backends whose loop could be embedded in
-// another loop (ev_embeddable_backends; ev.pod, GLOBAL FUNCTIONS): on Linux,
-// epoll, whose descriptor another loop can watch. Loop embedding itself
-// (ev_embed) is not bound.
+// another loop (ev_embeddable_backends; ev.pod, GLOBAL FUNCTIONS): epoll
+// (on Linux 2.6.32 and later) and io_uring, and, as libev's mask names
+// backends this system lacks, kqueue's and port's bits (0x08, 0x20): AND it
+// with SupportedBackends for the ones here. Loop embedding itself (ev_embed)
+// is not bound.
 func EmbeddableBackends() uint { return uint(C.cev_embeddable_backends()) }
 
 // Suspend and Resume bracket a time the loop does not run, so timers do not

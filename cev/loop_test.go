@@ -26,7 +26,8 @@ func TestNewLoopBackends(t *testing.T) {
 	}
 	assert.NotZero(t, SupportedBackends()&EVBACKEND_EPOLL)
 	assert.NotZero(t, RecommendedBackends())
-	assert.NotZero(t, EmbeddableBackends()&EVBACKEND_EPOLL, "epoll embeds on any Linux since 2.6.24")
+	assert.NotZero(t, EmbeddableBackends()&EVBACKEND_EPOLL, "epoll embeds on Linux since 2.6.32")
+	assert.NotZero(t, EmbeddableBackends()&^SupportedBackends(), "libev's mask names backends this system lacks (kqueue, port)")
 }
 
 func TestNewLoopIOUring(t *testing.T) {
