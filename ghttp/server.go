@@ -77,8 +77,10 @@ type Server struct {
 	// the status, the bytes sent (status line, headers, body and chunk framing; "-" for none)
 	// and the seconds taken, as in `127.0.0.1 - - [2026-12-06 23:42:03] "GET / HTTP/1.1" 200 133
 	// 0.000214`. A Logger made with log.New(w, "", 0) writes exactly gevent's lines. The write
-	// happens in the connection's greenlet: a Logger over a blocking writer that blocks holds
-	// the hub. Nil (the default, as net/http's) logs nothing.
+	// happens in the connection's greenlet: a Logger over a writer that blocks holds the hub,
+	// and its writer must not be a cooperative file or socket either (a greenlet parked in its
+	// write holds the Logger's lock, and the next greenlet's line would wait for that lock with
+	// the whole hub). Nil (the default, as net/http's) logs nothing.
 	AccessLog *log.Logger
 	// BaseContext returns the base context of the requests on a listener.
 	BaseContext func(net.Listener) context.Context
