@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/geventgo/geventgo/cev"
 )
@@ -71,23 +72,23 @@ func (rc *rawConn) io(dir, ev int, label string, f func(uintptr) bool) error {
 	if err := fd.checkWait(); err != nil {
 		return err
 	}
-	return fd.ioPlain(context.Background(), ev, label, func() error {
-		returned := false
-		defer func() {
-			if !returned {
-				// f panicked: ioPlain's decref after the call is skipped, and the reference
-				// it holds would keep the fd open for good (a Close from a goroutine would
-				// wait for ever), where package net's RawConn lets go of the fd.
-				fd.ref.decref()
-			}
-		}()
-		done := f(uintptr(fd.sysfd))
-		returned = true
+	if fd.sideFor(ev).expired() {
+		return ErrTimeout
+	}
+	for {
+		// fd.control holds the descriptor for f and lets it go however f ends, a panic
+		// included (package net's RawConn lets go of the fd then too).
+		done := false
+		if err := fd.control(func() error { done = f(uintptr(fd.sysfd)); return nil }); err != nil {
+			return err
+		}
 		if done {
 			return nil
 		}
-		return syscall.EAGAIN
-	})
+		if err := fd.wait(context.Background(), ev, time.Time{}, label); err != nil {
+			return err
+		}
+	}
 }
 
 // ioOffloaded is io of a shared socket from a greenlet, on RunBlocking's goroutine. When the
