@@ -105,6 +105,9 @@ func (s *sock) opErr(op string, err error) error {
 	network, laddr, raddr := "", net.Addr(nil), net.Addr(nil)
 	if s.fd != nil {
 		network, laddr, raddr = s.fd.network, s.fd.laddr, s.fd.raddr
+		if s.fd.listening { // package net's listener errors: the local address is the Addr
+			laddr, raddr = nil, s.fd.laddr
+		}
 	}
 	// The socket's addresses are nil or pointers (sockaddrToAddr), so comparing them with
 	// whatever addresses a foreign error holds cannot panic.

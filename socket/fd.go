@@ -130,10 +130,12 @@ type netFD struct {
 	hub     *scheduler.Hub
 	laddr   net.Addr
 	raddr   net.Addr
-	ref     fdRef
-	sh      atomic.Pointer[shared] // set once the socket is shared (goroutine-safe)
-	release func()                 // a shared socket's KeepAlive, released by teardown; hub-owned
-	r, w    side
+	// listening: a Listener's; its errors put laddr in Addr and no Source, as package net's
+	listening bool
+	ref       fdRef
+	sh        atomic.Pointer[shared] // set once the socket is shared (goroutine-safe)
+	release   func()                 // a shared socket's KeepAlive, released by teardown; hub-owned
+	r, w      side
 }
 
 // newFD wraps sysfd for hub h.

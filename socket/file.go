@@ -22,6 +22,7 @@ func FileListener(f *os.File) (*Listener, error) {
 	if err != nil {
 		return nil, err
 	}
+	fd.listening = true
 	return &Listener{sock: sock{fd}}, nil
 }
 

@@ -104,6 +104,7 @@ func (lc *ListenConfig) Listen(ctx context.Context, network, address string) (*L
 	}
 	fd := newFD(h, sysfd, ra.family, k.sotype, network)
 	fd.laddr = localAddr(sysfd, k.sotype)
+	fd.listening = true
 	l := &Listener{sock: sock{fd}, minDelay: minDelay, maxDelay: maxDelay}
 	if ra.family == syscall.AF_UNIX && address != "" { // "": autobound, getsockname names it
 		fd.laddr = ra.addr

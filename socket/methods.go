@@ -126,7 +126,8 @@ func (l *Listener) File() (*os.File, error) {
 	return l.file()
 }
 
-// SyscallConn returns a syscall.RawConn over the socket: see Conn.SyscallConn.
+// SyscallConn returns a syscall.RawConn over the socket: see Conn.SyscallConn. Unlike package
+// net's, whose listener's Read and Write fail with EINVAL, Read waits for a pending connection.
 func (l *Listener) SyscallConn() (syscall.RawConn, error) {
 	if l == nil {
 		return nil, errNilSocket("raw-conn")

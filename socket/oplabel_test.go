@@ -51,7 +51,7 @@ func TestKilledWithASocketErrorNamesItsOwnOp(t *testing.T) {
 			g := scheduler.Spawn(func() (error, error) { return c.call(), nil })
 			require.NoError(t, scheduler.Sleep(bg, 0), c.name) // g waits
 			require.NoError(t, g.Kill(testctx.Within(t, 5*time.Second), errPeerReset), c.name)
-			assertOwnOpError(t, c.name+" killed", g.Value(), c.op, c.local, errPeerReset)
+			assertOwnOpError(t, c.name+" killed", g.Value(), c.op, c.local, c.name == "Listener.Accept", errPeerReset)
 
 			g = scheduler.Spawn(func() (error, error) {
 				tm := scheduler.NewTimeout(ms, errPeerReset)
@@ -63,22 +63,59 @@ func TestKilledWithASocketErrorNamesItsOwnOp(t *testing.T) {
 			})
 			got, err := g.Get(testctx.Within(t, 5*time.Second))
 			require.NoError(t, err, c.name)
-			assertOwnOpError(t, c.name+" timed out", got, c.op, c.local, errPeerReset)
+			assertOwnOpError(t, c.name+" timed out", got, c.op, c.local, c.name == "Listener.Accept", errPeerReset)
 		}
 		return nil
 	})
 }
 
 // assertOwnOpError asserts that err is the *net.OpError of op on the socket bound to local and
-// matches want.
-func assertOwnOpError(t *testing.T, what string, err error, op string, local net.Addr, want error) {
+// matches want; a listener's has local as Addr and no Source, as package net's.
+func assertOwnOpError(t *testing.T, what string, err error, op string, local net.Addr, listener bool, want error) {
 	t.Helper()
 	assert.ErrorIs(t, err, want, what)
 	oe, ok := err.(*net.OpError)
 	if assert.True(t, ok, "%s: %T %v is not a *net.OpError", what, err, err) {
 		assert.Equal(t, op, oe.Op, what)
-		assert.Equal(t, local, oe.Source, what)
+		if listener {
+			assert.Nil(t, oe.Source, what)
+			assert.Equal(t, local, oe.Addr, what)
+		} else {
+			assert.Equal(t, local, oe.Source, what)
+		}
 	}
+}
+
+// TestListenerErrorsHaveNetsShape: a Listener's errors are shaped as package net's listener's
+// (its local address as Addr, no Source), so that code printing or inspecting a net.Listener's
+// errors reads ours alike. They had the local address as Source, as a Conn's.
+func TestListenerErrorsHaveNetsShape(t *testing.T) {
+	ref, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	require.NoError(t, ref.Close())
+	run(t, func() error {
+		ln, err := socket.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		require.NoError(t, ln.Close())
+		_, ourAccept := ln.Accept()
+		_, netAccept := ref.Accept()
+		ourClose, netClose := ln.Close(), ref.Close()
+		for _, c := range []struct {
+			name     string
+			our, ref error
+			local    net.Addr
+		}{
+			{"Accept", ourAccept, netAccept, ln.Addr()},
+			{"Close", ourClose, netClose, ln.Addr()},
+		} {
+			want, ok := c.ref.(*net.OpError)
+			require.True(t, ok, "%s: package net's %T %v", c.name, c.ref, c.ref)
+			require.Nil(t, want.Source, "%s: package net's", c.name)
+			require.NotNil(t, want.Addr, "%s: package net's", c.name)
+			assertOwnOpError(t, c.name, c.our, want.Op, c.local, true, net.ErrClosed)
+		}
+		return nil
+	})
 }
 
 // TestListenContextDeadlineDuringLookup: a Listen or ListenPacket whose context deadline passes
