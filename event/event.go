@@ -29,7 +29,8 @@ func (e *Event) Set() {
 	e.links.NotifyAny(e)
 }
 
-// Clear resets the flag. Greenlets already scheduled to wake still wake.
+// Clear resets the flag. Greenlets waiting when Set was called still wake,
+// whichever goroutine called it.
 func (e *Event) Clear() {
 	if e != nil {
 		e.flag.Store(false)

@@ -85,3 +85,37 @@ func TestReadyAsyncResultGetIsHubAffine(t *testing.T) {
 		return nil
 	})
 }
+
+// TestForeignSetThenClearWakesWaiters: a goroutine's Set followed at once by
+// Clear (a pulse) wakes the greenlets waiting on the event, as the same two
+// calls on the hub do and as gevent's set() from another thread does (it
+// checks ready() when it is called, then schedules the notifier); each
+// Wait returns nil, the flag having been set while it waited. The hub is
+// held until both calls are made, so the notification the Set posted runs
+// after the Clear. Before, that notification looked at the flag only on the
+// hub, found it clear and woke nobody: the waiters stayed blocked until
+// their contexts ended.
+func TestForeignSetThenClearWakesWaiters(t *testing.T) {
+	var e event.Event
+	run(t, func() error {
+		var gs []*scheduler.Greenlet[struct{}]
+		for range 3 {
+			gs = append(gs, scheduler.Go(func() error { return e.Wait(within(t, 5*time.Second)) }))
+		}
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		require.Equal(t, 3, e.LinkCount())
+		done := make(chan struct{})
+		go func() {
+			e.Set()
+			e.Clear()
+			close(done)
+		}()
+		<-done // the hub is held: the posted notification runs after Clear
+		for _, g := range gs {
+			require.NoError(t, g.Join(within(t, 5*time.Second)))
+		}
+		assert.Zero(t, e.LinkCount())
+		assert.False(t, e.IsSet())
+		return nil
+	})
+}

@@ -209,6 +209,12 @@ func (l *Links) checkAndNotify(owner scheduler.Linkable) {
 	if l.notifying || len(l.links) == 0 || !owner.Ready() {
 		return
 	}
+	l.startNotify(owner)
+}
+
+// startNotify schedules the notification round of owner's links, which
+// checkAndNotify or notifyPosted found due; on the hub l.last, as they are.
+func (l *Links) startNotify(owner scheduler.Linkable) {
 	h := l.last
 	if h == nil || h.Destroyed() { // the caller is on h: only a Destroy under way is left to see
 		return
@@ -229,8 +235,12 @@ func (l *Links) checkAndNotify(owner scheduler.Linkable) {
 }
 
 // NotifyAny is CheckAndNotify callable from any goroutine: from a foreign
-// goroutine it goes through Hub.Post. Without a bound hub there is no link
-// to call, so it does nothing.
+// goroutine it asks owner.Ready there and then, as gevent's set() from
+// another thread does, and if owner is ready hands the notification to the
+// hub with Hub.Post; that notification runs even if owner is no longer
+// ready by then (an Event set and cleared at once still wakes its waiters,
+// as on the hub). Without a bound hub there is no link to call, so it does
+// nothing.
 func (l *Links) NotifyAny(owner scheduler.Linkable) {
 	if l == nil || owner == nil {
 		return
@@ -243,7 +253,23 @@ func (l *Links) NotifyAny(owner scheduler.Linkable) {
 		l.checkAndNotify(owner)
 		return
 	}
-	_ = h.Post(func() { l.CheckAndNotify(owner) })
+	if !owner.Ready() {
+		return
+	}
+	_ = h.Post(func() { l.notifyPosted(owner) })
+}
+
+// notifyPosted is a foreign NotifyAny's notification, on the hub: owner was
+// ready when it was posted, so the round is scheduled whatever owner says
+// now, if links exist and no round is pending (that one calls them).
+func (l *Links) notifyPosted(owner scheduler.Linkable) {
+	if h := l.bind.Hub(); h == nil || h.Check() != nil || h != l.last {
+		return
+	}
+	if l.notifying || len(l.links) == 0 {
+		return
+	}
+	l.startNotify(owner)
 }
 
 func (l *Links) notify(owner scheduler.Linkable) {
