@@ -107,8 +107,17 @@ func Handle(sig syscall.Signal, fn func()) (*Handler, error) {
 		return nil, &Error{Op: "Handle", Err: err}
 	}
 	loop := hub.Loop()
+	h := &Handler{hub: hub}
 	w, err := loop.NewSignal(sig, func(*cev.Signal, int) {
-		scheduler.Go(func() error { fn(); return nil })
+		scheduler.Go(func() error {
+			// Stop may have come between the delivery and this start: then fn is not
+			// called (gevent's watcher switches into its greenlet at once, so its cancel
+			// leaves no call behind).
+			if !h.stopped {
+				fn()
+			}
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, &Error{Op: "Handle", Err: err}
@@ -118,14 +127,16 @@ func Handle(sig syscall.Signal, fn func()) (*Handler, error) {
 		return nil, &Error{Op: "Handle", Err: err}
 	}
 	_ = loop.Unref()
-	return &Handler{hub: hub, w: w}, nil
+	h.w = w
+	return h, nil
 }
 
-// Stop removes the handler; the signal goes back to Go's default handling once no handler of
-// any hub watches it. Stop twice does nothing. From a goroutine that is not a greenlet of the
-// handler's hub it returns an error matching scheduler.ErrNotGreenlet and removes nothing; from
-// a greenlet's defer run by the hub's Destroy, which removes every handler itself, one matching
-// scheduler.ErrHubDestroyed.
+// Stop removes the handler: fn is not called after Stop returns, not even for a delivery the hub
+// noticed before, whose greenlet had not started yet. The signal goes back to Go's default
+// handling once no handler of any hub watches it. Stop twice does nothing. From a goroutine that
+// is not a greenlet of the handler's hub it returns an error matching scheduler.ErrNotGreenlet
+// and removes nothing; from a greenlet's defer run by the hub's Destroy, which removes every
+// handler itself, one matching scheduler.ErrHubDestroyed.
 func (h *Handler) Stop() error {
 	if h == nil || h.w == nil {
 		return &Error{Op: "Handler.Stop", Err: errNoHandler}

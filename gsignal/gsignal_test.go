@@ -193,3 +193,34 @@ func TestMainLateSignalKeepsBodyResult(t *testing.T) {
 		}
 	}
 }
+
+// A delivery the hub noticed before Stop, whose handler greenlet had not started yet when Stop
+// returned, does not call fn after Stop: Handle calls fn until Stop, and gevent's cancel leaves
+// no call behind (its watcher switches into the handler's greenlet at once). The body yields
+// until a raw watcher on the same signal says the hub noticed it: the handler's greenlet, queued
+// by that notice, starts only after the body stops the handler.
+func TestStopDropsANoticedDelivery(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		ctx := testctx.Within(t, 10*time.Second)
+		called := false
+		h, err := gsignal.Handle(syscall.SIGUSR1, func() { called = true })
+		require.NoError(t, err)
+		noticed := false
+		w, err := scheduler.CurrentHub().Loop().NewSignal(syscall.SIGUSR1,
+			func(*cev.Signal, int) { noticed = true })
+		require.NoError(t, err)
+		defer func() { assert.NoError(t, w.Close()) }()
+		require.NoError(t, w.Start())
+		require.NoError(t, gsignal.Self(syscall.SIGUSR1))
+		for !noticed {
+			if err := scheduler.Sleep(ctx, 0); err != nil {
+				return err
+			}
+		}
+		require.NoError(t, h.Stop())
+		// A greenlet started now runs after the handler's greenlet queued before it.
+		require.NoError(t, scheduler.Go(func() error { return nil }).Join(ctx))
+		assert.False(t, called, "fn ran after Stop returned")
+		return nil
+	}))
+}
