@@ -34,6 +34,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"syscall"
 
 	"github.com/geventgo/geventgo/cev"
@@ -158,19 +159,19 @@ func (h *Handler) Stop() error {
 	return nil
 }
 
-// Main is scheduler.Main with a clean shutdown on the given signals (SIGINT and SIGTERM when
-// none are given): it creates a hub on the calling goroutine and runs fn in a greenlet of it;
-// when one of the signals arrives that greenlet is killed (its defers run, and a blocking call
-// in it returns scheduler.ErrGreenletExit), then the hub is destroyed, which kills every other
-// greenlet so their defers run too. Each further signal kills fn's greenlet again, for a body
-// that answered the first kill with a graceful shutdown. Main returns fn's error, or a
-// *SignalError matching ErrInterrupted; scheduler.ErrHubExists on a goroutine that already runs
-// a hub, scheduler.ErrNilArgument for a nil fn. Which one is decided on the hub, where the
-// signal is noticed: a signal noticed while fn's greenlet has not finished makes Main return
-// the *SignalError (also when fn returns before the kill reaches it); one noticed after fn
-// returned leaves fn's result as Main's, and does nothing else, since Main is already
-// destroying the hub as the signal would have. Once Main has removed its handlers (before it
-// destroys the hub), the signals go back to Go's default handling.
+// Main is scheduler.Main with a clean shutdown on the given signals (SIGINT and SIGTERM when none
+// are given; one given twice counts once): it creates a hub on the calling goroutine and runs fn
+// in a greenlet of it; when one of the signals arrives that greenlet is killed (its defers run,
+// and a blocking call in it returns scheduler.ErrGreenletExit), then the hub is destroyed, which
+// kills every other greenlet so their defers run too. Each further signal kills fn's greenlet
+// again, for a body that answered the first kill with a graceful shutdown. Main returns fn's
+// error, or a *SignalError matching ErrInterrupted; scheduler.ErrHubExists on a goroutine that
+// already runs a hub, scheduler.ErrNilArgument for a nil fn. Which one is decided on the hub,
+// where the signal is noticed: a signal noticed while fn's greenlet has not finished makes Main
+// return the *SignalError (also when fn returns before the kill reaches it); one noticed after fn
+// returned leaves fn's result as Main's, and does nothing else, since Main is already destroying
+// the hub as the signal would have. Once Main has removed its handlers (before it destroys the
+// hub), the signals go back to Go's default handling.
 func Main(fn func() error, sigs ...syscall.Signal) error {
 	if fn == nil {
 		return &Error{Op: "Main", Err: scheduler.ErrNilArgument}
@@ -192,7 +193,12 @@ func runMain(fn func() error, sigs []syscall.Signal) error {
 			_ = h.Stop()
 		}
 	}()
-	for _, s := range sigs {
+	for i, s := range sigs {
+		if slices.Contains(sigs[:i], s) {
+			// One handler per signal: a second would make one delivery kill fn's greenlet
+			// twice, cutting short the graceful shutdown the body gives the first kill.
+			continue
+		}
 		h, err := Handle(s, func() {
 			if g.Ready() {
 				// fn returned before the hub noticed the signal: its

@@ -224,3 +224,20 @@ func TestStopDropsANoticedDelivery(t *testing.T) {
 		return nil
 	}))
 }
+
+// A signal named twice is one signal: one delivery kills Main's body once, so that a body
+// answering the kill with a graceful shutdown is not cut short by the same signal's second
+// handler (each further signal kills it again: TestMainSecondSignalKillsAgain).
+func TestMainDuplicateSignalKillsOnce(t *testing.T) {
+	var first, graceful error
+	err := gsignal.Main(func() error {
+		require.NoError(t, gsignal.Self(syscall.SIGUSR1))
+		first = scheduler.Sleep(testctx.Within(t, 10*time.Second), time.Hour)
+		// The graceful shutdown: a yield, where a second kill would land.
+		graceful = scheduler.Sleep(bg, 0)
+		return nil
+	}, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGUSR1)
+	require.ErrorIs(t, err, gsignal.ErrInterrupted)
+	assert.ErrorIs(t, first, scheduler.ErrGreenletExit)
+	assert.NoError(t, graceful, "the one signal killed the body twice")
+}
