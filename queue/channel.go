@@ -28,8 +28,9 @@ type chanWaiter[T any] struct {
 type Channel[T any] struct {
 	getters []*chanWaiter[T]
 	putters []*chanWaiter[T]
-	// unlockPending: a runUnlock is queued and has not started (gevent's
-	// _event_unlock is falsy again once its callback runs).
+	// unlockPending: a runUnlock is queued on unlockHub and has not
+	// started (gevent's _event_unlock is falsy again once its callback
+	// runs). A destroyed hub never runs it: the next hub queues its own.
 	unlockPending bool
 	unlockHub     *scheduler.Hub // where runUnlock was queued
 	hub           scheduler.Binding
@@ -113,7 +114,7 @@ func (c *Channel[T]) Putters() int {
 }
 
 func (c *Channel[T]) scheduleUnlock(h *scheduler.Hub) {
-	if c.unlockPending {
+	if c.unlockPending && c.unlockHub == h {
 		return
 	}
 	c.unlockPending = true

@@ -266,9 +266,11 @@ type Queue[T any] struct {
 	items   store[T]
 	getters []*scheduler.Waiter
 	putters []*putter[T]
-	// unlockPending: a runUnlock is queued and has not started (gevent's
-	// _event_unlock is falsy again once its callback runs).
+	// unlockPending: a runUnlock is queued on unlockHub and has not
+	// started (gevent's _event_unlock is falsy again once its callback
+	// runs). A destroyed hub never runs it: the next hub queues its own.
 	unlockPending bool
+	unlockHub     *scheduler.Hub
 	shut          atomic.Bool
 	joinable      *joinState
 	hub           scheduler.Binding
@@ -437,10 +439,10 @@ func (q *Queue[T]) putItem(v T) {
 // scheduleUnlock queues runUnlock on h, the queue's hub as check returned
 // it (never nil when a waiter exists: waiting binds the queue).
 func (q *Queue[T]) scheduleUnlock(h *scheduler.Hub) {
-	if q.unlockPending {
+	if q.unlockPending && q.unlockHub == h {
 		return
 	}
-	q.unlockPending = true
+	q.unlockPending, q.unlockHub = true, h
 	_, _ = h.RunCallback(q.runUnlock) // the caller passed h's check: cannot be refused
 }
 
