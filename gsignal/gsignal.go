@@ -166,12 +166,13 @@ func (h *Handler) Stop() error {
 // kills every other greenlet so their defers run too. Each further signal kills fn's greenlet
 // again, for a body that answered the first kill with a graceful shutdown. Main returns fn's
 // error, or a *SignalError matching ErrInterrupted; scheduler.ErrHubExists on a goroutine that
-// already runs a hub, scheduler.ErrNilArgument for a nil fn. Which one is decided on the hub,
-// where the signal is noticed: a signal noticed while fn's greenlet has not finished makes Main
-// return the *SignalError (also when fn returns before the kill reaches it); one noticed after fn
-// returned leaves fn's result as Main's, and does nothing else, since Main is already destroying
-// the hub as the signal would have. Once Main has removed its handlers (before it destroys the
-// hub), the signals go back to Go's default handling.
+// already runs a hub, scheduler.ErrNilArgument for a nil fn, and, before fn runs, cev.ErrInvalid
+// for a signal Handle refuses (SIGKILL, SIGSTOP). Between fn's result and the *SignalError the
+// hub decides, where the signal is noticed: a signal noticed while fn's greenlet has not finished
+// makes Main return the *SignalError (also when fn returns before the kill reaches it); one
+// noticed after fn returned leaves fn's result as Main's, and does nothing else, since Main is
+// already destroying the hub as the signal would have. Once Main has removed its handlers (before
+// it destroys the hub), the signals go back to Go's default handling.
 func Main(fn func() error, sigs ...syscall.Signal) error {
 	if fn == nil {
 		return &Error{Op: "Main", Err: scheduler.ErrNilArgument}
@@ -211,7 +212,7 @@ func runMain(fn func() error, sigs []syscall.Signal) error {
 			_ = g.KillAsync(nil)
 		})
 		if err != nil {
-			return err
+			return &Error{Op: "Main", Err: errors.Unwrap(err)} // the call the caller made
 		}
 		hs = append(hs, h)
 	}

@@ -92,8 +92,13 @@ func TestMainBadInput(t *testing.T) {
 		assert.ErrorIs(t, gsignal.Main(func() error { return nil }), scheduler.ErrHubExists)
 		return nil
 	}))
-	// A signal that cannot be caught is refused by Handle, and Main reports it.
-	assert.ErrorIs(t, gsignal.Main(func() error { return nil }, syscall.SIGKILL), cev.ErrInvalid)
+	// A signal that cannot be caught is refused by Handle, and Main reports it as its own error,
+	// without running fn.
+	ran := false
+	err = gsignal.Main(func() error { ran = true; return nil }, syscall.SIGUSR1, syscall.SIGKILL)
+	assert.ErrorIs(t, err, cev.ErrInvalid)
+	assert.ErrorContains(t, err, "gsignal: Main: ", "named for the call the caller made")
+	assert.False(t, ran)
 }
 
 func TestHandleBadInput(t *testing.T) {
