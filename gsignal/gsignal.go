@@ -98,7 +98,8 @@ type Handler struct {
 // handler is installed the signal does not reach Go's default handling. A handler does not keep
 // the hub's loop alive (gevent's signal watchers are unref'd). It returns an error matching
 // scheduler.ErrNotGreenlet outside a greenlet, scheduler.ErrNilArgument for a nil fn, and
-// cev.ErrInvalid for a signal that cannot be caught (SIGKILL, SIGSTOP).
+// cev.ErrInvalid for a signal that cannot be caught (SIGKILL, SIGSTOP). SIGURG is accepted but
+// fires spuriously: Go's runtime sends it to preempt goroutines (see package os/signal).
 func Handle(sig syscall.Signal, fn func()) (*Handler, error) {
 	if fn == nil {
 		return nil, &Error{Op: "Handle", Err: scheduler.ErrNilArgument}
