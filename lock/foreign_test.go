@@ -57,3 +57,39 @@ func TestForeignGoroutineBlocking(t *testing.T) {
 		return g.Join(bg)
 	})
 }
+
+// TestHubGreenletWaitsNever: from the hub greenlet (a callback) an Acquire
+// or Wait that finds the semaphore free takes it or returns at once, as
+// gevent's acquire from its hub does; one that would have to wait is
+// refused with ErrNotGreenlet, links nothing and takes nothing.
+func TestHubGreenletWaitsNever(t *testing.T) {
+	run(t, func() error {
+		s, err := lock.NewSemaphore(1)
+		require.NoError(t, err)
+		var l lock.Lock
+		var rl lock.RLock
+		var free, busy []error
+		n := -1
+		scheduler.CurrentHub().RunCallback(func() {
+			free = append(free, s.Acquire(bg), l.Acquire(bg), rl.Acquire(bg), rl.Acquire(bg))
+			_, werr := s.Wait(bg)
+			busy = append(busy, s.Acquire(bg), werr)
+			n, _ = s.Wait(bg)
+		})
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		for _, err := range free {
+			assert.NoError(t, err)
+		}
+		for _, err := range busy {
+			assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
+			var le *lock.Error
+			assert.ErrorAs(t, err, &le)
+		}
+		assert.Zero(t, n)
+		assert.Zero(t, s.Counter())
+		assert.Zero(t, s.LinkCount())
+		assert.True(t, l.Locked())
+		assert.Equal(t, 2, rl.Count())
+		return nil
+	})
+}

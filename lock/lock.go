@@ -16,7 +16,9 @@
 // its callbacks for the calls that do not wait). From any other goroutine
 // Acquire, Wait and Release return an error matching scheduler.ErrNotGreenlet,
 // TryAcquire returns false and Rawlink links nothing, and nothing changes;
-// Acquire and Wait are refused the same way from the hub greenlet itself.
+// Acquire and Wait are refused the same way from the hub greenlet itself
+// when they would have to wait (one that finds the semaphore free takes it
+// or returns at once, as gevent's acquire does from its hub).
 // Hub is goroutine-safe; Counter, Locked, Ready, Count, IsOwned and
 // LinkCount are hub-affine reads. DummySemaphore holds no state: its calls succeed from any
 // goroutine (its Rawlink links nothing outside a greenlet).
