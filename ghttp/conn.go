@@ -13,7 +13,6 @@ import (
 	"net/http/httputil"
 	"os"
 	"runtime"
-	"strconv"
 	"time"
 
 	"github.com/geventgo/geventgo/event"
@@ -62,6 +61,13 @@ type conn struct {
 	sent      int64 // bytes written to the connection, for the access log
 	rawClosed bool  // the socket was closed
 	finished  bool  // cleanup ran
+
+	// Set only with an access log: when the running handler started and what sent was then;
+	// the request line of a request readRequest refused, and whether any of its bytes came.
+	logStart   time.Time
+	logSent    int64
+	refusedReq string
+	refusedAny bool
 
 	gr    *scheduler.Greenlet[struct{}]
 	watch watch
@@ -136,15 +142,20 @@ func (c *conn) handshake() bool {
 // the connection should wait for another request.
 func (c *conn) serveOne(ctx context.Context) bool {
 	srv := c.srv
+	var begin time.Time // read only with an access log: time.Now costs every request otherwise
+	if srv.AccessLog != nil {
+		begin = time.Now()
+	}
 	w, err := c.readRequest(ctx)
 	if c.cr.remain != srv.initialReadLimitSize() {
 		c.setState(http.StateActive) // bytes were read: the connection is active
 	}
 	if srv.inShutdown.Load() {
+		c.logDropped(w, begin)
 		return false
 	}
 	if err != nil {
-		c.replyReadError(err)
+		c.replyReadError(err, begin)
 		return false
 	}
 	req := w.req
@@ -154,7 +165,11 @@ func (c *conn) serveOne(ctx context.Context) bool {
 			w.canWriteContinue = true
 		}
 	} else if headerGet(req.Header, "Expect") != "" {
+		sent := c.sent
 		w.sendExpectationFailed()
+		if srv.AccessLog != nil {
+			c.logAccess(requestLine(req), w.status, c.sent-sent, begin)
+		}
 		return false
 	}
 	if w.tracker != nil && !w.tracker.sawEOF {
@@ -163,21 +178,24 @@ func (c *conn) serveOne(ctx context.Context) bool {
 		c.watch.arm()
 	}
 	c.inflight = w
-	var start time.Time // read only with an access log: time.Now costs every request otherwise
 	if srv.AccessLog != nil {
-		start = time.Now()
+		c.logStart, c.logSent = time.Now(), c.sent
 	}
-	sent := c.sent
 	srv.handler(req).ServeHTTP(w, req)
 	c.inflight = nil
 	w.handlerDone = true // from now on a greenlet the handler left behind is refused
 	w.cancelCtx()
 	if c.hijackedv {
+		c.logUnfinished(w)
 		return false
 	}
 	w.finishRequest()
 	if srv.AccessLog != nil {
-		srv.AccessLog.Print(c.accessLine(req, w.status, c.sent-sent, start))
+		status := w.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		c.logAccess(requestLine(req), status, c.sent-c.logSent, c.logStart)
 	}
 	_ = c.rwc.SetWriteDeadline(time.Time{})
 	if !w.shouldReuseConnection() {
@@ -203,7 +221,12 @@ func (c *conn) awaitNext() bool {
 	} else {
 		_ = c.rwc.SetReadDeadline(time.Time{})
 	}
+	var begin time.Time
+	if srv.AccessLog != nil {
+		begin = time.Now()
+	}
 	if _, err := c.br.Peek(4); err != nil {
+		c.logCutShort(begin)
 		return false
 	}
 	if d := srv.readHeaderTimeout(); d > 0 {
@@ -235,18 +258,18 @@ func (c *conn) readRequest(ctx context.Context) (*response, error) {
 	raw, rawOK := c.snap.end(c.br, &c.cr)
 	if err != nil {
 		if c.cr.remain <= 0 {
-			return nil, errTooLarge
+			err = errTooLarge
 		}
-		return nil, err
+		return c.refuse(raw, rawOK, err)
 	}
 	if !http1ServerSupportsRequest(req) {
-		return nil, statusError{http.StatusHTTPVersionNotSupported, "unsupported protocol version"}
+		return c.refuse(raw, rawOK, statusError{http.StatusHTTPVersionNotSupported, "unsupported protocol version"})
 	}
 	c.lastMethod = req.Method
 	c.cr.remain = math.MaxInt64
 	h2Upgrade, err := checkRequestHeader(req, raw, rawOK)
 	if err != nil {
-		return nil, err
+		return c.refuse(raw, rawOK, err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	req = req.WithContext(ctx)
@@ -312,32 +335,58 @@ func http1ServerSupportsRequest(req *http.Request) bool {
 	return req.ProtoMajor == 2 && req.ProtoMinor == 0 && req.Method == "PRI" && req.RequestURI == "*"
 }
 
-// replyReadError answers a request that could not be read, as net/http does: 431 for a header
-// over the limit, 501 for a transfer coding it does not know, nothing when the client went
-// away or timed out, the status of a statusError, else 400; the connection closes after.
-func (c *conn) replyReadError(err error) {
+// refuse is readRequest's return for a request it refuses with err; with an access log it
+// keeps the request's line (raw is what was read of its header, rawOK false if that could
+// not be kept).
+func (c *conn) refuse(raw []byte, rawOK bool, err error) (*response, error) {
+	if c.srv.AccessLog != nil {
+		c.refusedReq, c.refusedAny = rawRequestLine(raw), !rawOK || len(raw) > 0
+	}
+	return nil, err
+}
+
+// replyReadError answers a request that could not be read, as net/http does, and logs the
+// answer; the connection closes after.
+func (c *conn) replyReadError(err error, begin time.Time) {
+	status, n := c.writeReadError(err)
+	if status != 0 || c.refusedAny {
+		c.logAccess(c.refusedReq, status, int64(n), begin)
+	}
+	if err == errTooLarge {
+		c.closeWriteAndWait()
+	}
+}
+
+// writeReadError writes net/http's answer to a request that could not be read: 431 for a
+// header over the limit, 501 for a transfer coding it does not know, nothing when the client
+// went away or timed out, the status of a statusError, else 400. It returns the status and
+// the bytes written (0 and 0 for no answer).
+func (c *conn) writeReadError(err error) (int, int) {
 	const errorHeaders = "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+	var n int
 	switch {
 	case err == errTooLarge:
 		const publicErr = "431 Request Header Fields Too Large"
-		_, _ = io.WriteString(c.rwc, "HTTP/1.1 "+publicErr+errorHeaders+publicErr)
-		c.closeWriteAndWait()
+		n, _ = io.WriteString(c.rwc, "HTTP/1.1 "+publicErr+errorHeaders+publicErr)
+		return http.StatusRequestHeaderFieldsTooLarge, n
 	case isUnsupportedTEError(err):
 		// RFC 9112, 6.1: a transfer coding the server does not understand is 501. The value is
 		// not echoed, so that it cannot carry a script.
-		_, _ = fmt.Fprintf(c.rwc, "HTTP/1.1 %d %s%sUnsupported transfer encoding",
+		n, _ = fmt.Fprintf(c.rwc, "HTTP/1.1 %d %s%sUnsupported transfer encoding",
 			http.StatusNotImplemented, http.StatusText(http.StatusNotImplemented), errorHeaders)
+		return http.StatusNotImplemented, n
 	case isCommonNetReadError(err):
-	default:
-		var se statusError
-		if errors.As(err, &se) {
-			_, _ = fmt.Fprintf(c.rwc, "HTTP/1.1 %d %s: %s%s%d %s: %s", se.code, http.StatusText(se.code), se.text,
-				errorHeaders, se.code, http.StatusText(se.code), se.text)
-			return
-		}
-		const publicErr = "400 Bad Request"
-		_, _ = io.WriteString(c.rwc, "HTTP/1.1 "+publicErr+errorHeaders+publicErr)
+		return 0, 0
 	}
+	var se statusError
+	if errors.As(err, &se) {
+		n, _ = fmt.Fprintf(c.rwc, "HTTP/1.1 %d %s: %s%s%d %s: %s", se.code, http.StatusText(se.code), se.text,
+			errorHeaders, se.code, http.StatusText(se.code), se.text)
+		return se.code, n
+	}
+	const publicErr = "400 Bad Request"
+	n, _ = io.WriteString(c.rwc, "HTTP/1.1 "+publicErr+errorHeaders+publicErr)
+	return http.StatusBadRequest, n
 }
 
 // closeWriteAndWait flushes, sends FIN and waits rstAvoidanceDelay before the connection is
@@ -396,21 +445,24 @@ func (c *conn) cleanup(p any) {
 		return
 	}
 	c.finished = true
-	if w := c.inflight; w != nil {
+	w := c.inflight
+	if w != nil {
 		// The handler panicked or was killed: its ResponseWriter refuses what comes next.
 		w.handlerDone = true
 		w.cancelCtx()
 		w.canWriteContinue = false
 	}
 	if c.hijackedv {
+		c.logUnfinished(w)
 		return
 	}
-	if w := c.inflight; w != nil {
+	if w != nil {
 		c.watch.abort()
 		w.stopWrites()
 		_ = w.reqBody.Close()
 	}
 	c.close()
+	c.logUnfinished(w) // once close flushed what the handler left in the connection's buffer
 	c.setState(http.StateClosed)
 }
 
@@ -560,26 +612,4 @@ func (c *conn) writeFailed(err error) {
 		c.werr = err
 		c.clientGone()
 	}
-}
-
-// accessLine is gevent's pywsgi format_request for req, answered with status after sent bytes
-// in the time since start: `client - - [local time] "request line" status bytes seconds`.
-func (c *conn) accessLine(req *http.Request, status int, sent int64, start time.Time) string {
-	client := c.remoteAddr
-	if host, _, err := net.SplitHostPort(client); err == nil {
-		client = host
-	}
-	if client == "" {
-		client = "-"
-	}
-	length := "-"
-	if sent > 0 {
-		length = strconv.FormatInt(sent, 10)
-	}
-	if status == 0 {
-		status = http.StatusOK
-	}
-	now := time.Now()
-	return fmt.Sprintf(`%s - - [%s] "%s %s %s" %d %s %.6f`, client, now.Format(time.DateTime),
-		req.Method, req.RequestURI, req.Proto, status, length, now.Sub(start).Seconds())
 }

@@ -18,7 +18,7 @@
 // and full duplex of http.ResponseController. ReadHeaderTimeout, ReadTimeout, WriteTimeout and
 // IdleTimeout are socket deadlines (hub timers), so a slow client holds its greenlet, never the
 // hub. Errors are logged to ErrorLog in net/http's words; with AccessLog set, each request
-// served gets a line in gevent's pywsgi format.
+// gets a line in gevent's pywsgi format.
 //
 // The Handler runs in the connection's greenlet: it may block on anything cooperative (a
 // socket, a sleep, a queue, the Transport), which parks only that greenlet. Blocking Go code

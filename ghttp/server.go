@@ -72,15 +72,23 @@ type Server struct {
 	// ErrorLog receives the errors net/http's server would log (log's standard logger when
 	// nil), in net/http's words.
 	ErrorLog *log.Logger
-	// AccessLog, if set, gets a line for each request the Handler served, once its response is
-	// out, in gevent's pywsgi format: the client's address, the local time, the request line,
-	// the status, the bytes sent (status line, headers, body and chunk framing; "-" for none)
-	// and the seconds taken, as in `127.0.0.1 - - [2026-12-06 23:42:03] "GET / HTTP/1.1" 200 133
-	// 0.000214`. A Logger made with log.New(w, "", 0) writes exactly gevent's lines. The write
-	// happens in the connection's greenlet: a Logger over a writer that blocks holds the hub,
-	// and its writer must not be a cooperative file or socket either (a greenlet parked in its
-	// write holds the Logger's lock, and the next greenlet's line would wait for that lock with
-	// the whole hub). Nil (the default, as net/http's) logs nothing.
+	// AccessLog, if set, gets a line for each request once its response is out, in gevent's
+	// pywsgi format: the client's address, the local time, the request line, the status, the
+	// bytes sent (status line, headers, body and chunk framing; "-" for none) and the seconds
+	// taken, as in `127.0.0.1 - - [2026-12-06 23:42:03] "GET / HTTP/1.1" 200 133 0.000214`. A
+	// Logger made with log.New(w, "", 0) writes exactly gevent's lines.
+	//
+	// As in gevent, every request of which a byte came gets a line: one the Handler served,
+	// one it panicked in (once the connection is closed) or hijacked the connection in (when it
+	// returns), one the server answered itself (400, 417, 431, 501, 505), one left unanswered
+	// (the client went away, a timeout, Shutdown). The status and bytes are what the server
+	// sent ("000": no header); the request line is the one read, parsed or not, as gevent shows
+	// it (its bytes as ISO-8859-1, at most 8192 of them), but control characters as \xNN.
+	//
+	// The write happens in the connection's greenlet: a Logger over a writer that blocks holds
+	// the hub, and its writer must not be a cooperative file or socket either (a greenlet
+	// parked in its write holds the Logger's lock, and the next greenlet's line would wait for
+	// that lock with the whole hub). Nil (the default, as net/http's) logs nothing.
 	AccessLog *log.Logger
 	// BaseContext returns the base context of the requests on a listener.
 	BaseContext func(net.Listener) context.Context
