@@ -386,16 +386,18 @@ func (p *ThreadPool) submit(j job) bool {
 }
 
 func (p *ThreadPool) worker() {
-	inJob := false
+	var inJob job // the job running, while it runs
 	defer func() {
-		if !inJob {
+		if inJob == nil {
 			return
 		}
 		// runtime.Goexit in a function (t.FailNow, say) ends this goroutine
-		// past every recover; the job has delivered that already. Hand the
-		// queue to a new worker so that the pool keeps its size.
+		// past every recover; the job recorded that. Deliver it after busy--,
+		// as below, and hand the queue to a new worker so that the pool keeps
+		// its size.
 		p.mu.Lock()
 		p.busy--
+		inJob.deliver()
 		p.deliveredLocked(1)
 		if len(p.queue) > 0 && !p.closed { // beyond a shrunk Size the new worker ends at once
 			go p.worker()
@@ -416,9 +418,9 @@ func (p *ThreadPool) worker() {
 		p.queue = p.queue[1:]
 		p.busy++
 		p.mu.Unlock()
-		inJob = true
+		inJob = j
 		j.run(nil)
-		inJob = false
+		inJob = nil
 		p.mu.Lock() // held on to take the next job
 		p.busy--
 		j.deliver() // after busy--: once posted the caller may return, and Len must not count fn then
@@ -480,7 +482,7 @@ func (c *poolCall[T]) run(refused error) {
 	defer func() {
 		if !returned { // fn called runtime.Goexit, which ends the worker past every recover
 			c.err = &scheduler.PanicError{Value: scheduler.ErrGoexit, Stack: debug.Stack()}
-			c.deliver()
+			// The worker's defer delivers it, once the call no longer counts as busy.
 		}
 	}()
 	if c.err == nil && c.h.Destroyed() {
