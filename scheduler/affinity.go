@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"fmt"
 	"sync/atomic"
 
 	"github.com/geventgo/geventgo/cev"
@@ -83,7 +84,7 @@ func (h *Hub) affine(c *gctx, op string) (*gctx, error) {
 // mayBlock checks that greenlet c (the caller) may block on h.
 func (h *Hub) mayBlock(c *gctx, op string) (*gctx, error) {
 	if h == nil || c == nil || c.hub != h || c.isHub {
-		return nil, opErr(op, ErrNotGreenlet)
+		return nil, opErr(op, notGreenlet(c))
 	}
 	if h.destroyed.Load() {
 		return nil, opErr(op, ErrHubDestroyed)
@@ -234,4 +235,16 @@ func (b *Binding) bind(c *gctx) (*Hub, error) {
 func (h *Hub) check(op string) error {
 	_, err := h.affine(currentCtx(), op)
 	return err
+}
+
+// errHubBlocks is ErrNotGreenlet as a blocking call made in the hub greenlet gets it: the
+// hub is a greenlet of its hub, so the sentinel's own words would mislead there.
+var errHubBlocks = fmt.Errorf("blocking call in the hub greenlet (a hub callback), which never blocks: %w", ErrNotGreenlet)
+
+// notGreenlet is the refusal of a blocking call made by c (nil: a plain goroutine).
+func notGreenlet(c *gctx) error {
+	if c != nil && c.isHub {
+		return errHubBlocks
+	}
+	return ErrNotGreenlet
 }

@@ -64,3 +64,27 @@ func TestCurrentHubAndOnHub(t *testing.T) {
 		assert.False(t, <-foreign)
 	})
 }
+
+// A blocking call made in the hub greenlet (a callback) says so: it matched ErrNotGreenlet with
+// the sentinel's own words, "not called from a greenlet of this hub", which the hub greenlet is.
+// A plain goroutine still gets the sentinel's words.
+func TestBlockingCallInHubSaysSo(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		var sleepErr, waitErr, switchErr error
+		h.RunCallback(func() {
+			sleepErr = Sleep(bg, 0)
+			_, waitErr = NewWaiter("test").Get(bg)
+			_, switchErr = h.Switch()
+		})
+		require.NoError(t, Sleep(bg, 0))
+		for _, err := range []error{sleepErr, waitErr, switchErr} {
+			assert.ErrorIs(t, err, ErrNotGreenlet)
+			assert.ErrorContains(t, err, "in the hub greenlet")
+		}
+		foreign := make(chan error)
+		go func() { foreign <- Sleep(bg, 0) }()
+		err := <-foreign
+		assert.ErrorIs(t, err, ErrNotGreenlet)
+		assert.NotContains(t, err.Error(), "hub greenlet")
+	})
+}

@@ -688,7 +688,7 @@ func (h *Hub) run(any) (any, error) {
 func (h *Hub) Switch() (any, error) {
 	c := currentCtx()
 	if c == nil || c.hub != h || c.isHub {
-		return nil, opErr("Hub.Switch", ErrNotGreenlet)
+		return nil, opErr("Hub.Switch", notGreenlet(c))
 	}
 	if h.destroyed.Load() {
 		return nil, opErr("Hub.Switch", ErrHubDestroyed)

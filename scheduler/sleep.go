@@ -20,7 +20,7 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	}
 	c := currentCtx()
 	if c == nil || c.isHub {
-		return opErr("Sleep", ErrNotGreenlet)
+		return opErr("Sleep", notGreenlet(c))
 	}
 	h := c.hub
 	if h.destroyed.Load() {
