@@ -136,8 +136,12 @@ func (c *Cmd) newPipe(parentReads bool, stream string) (*fileobject.File, *os.Fi
 }
 
 // start starts the process and closes the child's ends of the pipes in the parent; if the start
-// failed, the parent's ends too.
+// failed, the parent's ends too. A started Cmd's pipes are the running process's: a second Start
+// fails with os/exec's "already started" and closes nothing, as os/exec's.
 func (c *Cmd) start() error {
+	if c.Process != nil {
+		return c.Cmd.Start()
+	}
 	err := c.Cmd.Start()
 	if p := c.pipes; p != nil {
 		for _, f := range p.child {

@@ -348,3 +348,26 @@ func TestCommunicateRefused(t *testing.T) {
 		return nil
 	}))
 }
+
+// A second Start, or a Run, of a started Cmd fails with os/exec's "already started" and leaves
+// the running process's pipes alone, as os/exec's Start does; they used to be closed under the
+// caller, who then could neither write the input nor read the output.
+func TestSecondStartKeepsPipes(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		c := subprocess.Command("sh", "-c", "read x; echo got $x")
+		in, err := c.StdinPipe()
+		require.NoError(t, err)
+		out, err := c.StdoutPipe()
+		require.NoError(t, err)
+		require.NoError(t, c.Start())
+		assert.EqualError(t, c.Start(), "exec: already started")
+		assert.EqualError(t, c.Run(), "exec: already started")
+		_, err = in.Write([]byte("it\n"))
+		require.NoError(t, err)
+		require.NoError(t, in.Close())
+		got, err := io.ReadAll(out)
+		require.NoError(t, err)
+		assert.Equal(t, "got it\n", string(got))
+		return c.Wait()
+	}))
+}
