@@ -328,9 +328,10 @@ func (g *Group) dropJoin(j *joinState) {
 
 // Kill raises err (scheduler.ErrGreenletExit when nil) in every member, in
 // the order they were added, once each, and waits until the group is
-// empty or ctx is done (gevent's kill with block=True; members added
-// meanwhile are killed too). It returns nil once the group was empty, else
-// the wait's error.
+// empty or ctx is done (gevent's kill with block=True). As gevent's, it
+// waits for the members it killed, then kills those added meanwhile, and
+// so on; a member discarded while Kill waits for it is still waited for.
+// It returns nil once the group was empty, else the wait's error.
 func (g *Group) Kill(ctx context.Context, err error) error { return g.kill(ctx, "Group.Kill", err) }
 
 // kill is Kill and Pool.Kill, whose errors name op.
@@ -341,15 +342,65 @@ func (g *Group) kill(ctx context.Context, op string, err error) error {
 	if _, e := g.check(op, true); e != nil {
 		return e
 	}
+	self := scheduler.GetCurrent()
 	for len(g.members) > 0 {
-		if e := g.killAll(op, err); e != nil {
-			return e
+		batch := g.greenlets()
+		for _, r := range batch {
+			if e := g.killOne(op, r, err); e != nil {
+				return e
+			}
 		}
-		if e := g.empty.Wait(ctx); e != nil {
+		// As gevent's joinall(self.greenlets): wait for the members just
+		// killed, not for the group to be empty, so that those added
+		// meanwhile are killed in the next round.
+		waited, e := g.awaitKilled(ctx, batch, self)
+		if e == nil && !waited && len(g.members) > 0 {
+			// Only the caller is left, a member killing its own group:
+			// its kill ends this wait.
+			e = g.empty.Wait(ctx)
+		}
+		if e != nil {
 			return &Error{Op: op, Err: e}
 		}
 	}
 	return nil
+}
+
+// awaitKilled waits until no greenlet of batch but self is a member any
+// more, and reports whether it waited for one.
+func (g *Group) awaitKilled(ctx context.Context, batch []scheduler.Runnable, self scheduler.Runnable) (bool, error) {
+	waited := false
+	for _, r := range batch {
+		if r == self {
+			continue
+		}
+		ok, err := g.awaitLeave(ctx, r)
+		if err != nil {
+			return true, err
+		}
+		waited = waited || ok
+	}
+	return waited, nil
+}
+
+// awaitLeave waits until r, if it is a member, has left the group, and
+// reports whether it waited. It waits from a link of r, added after the
+// group's, which removes r: a Join of r returns at once when r is dead, but
+// r leaves from its link, in a hub callback after its death.
+func (g *Group) awaitLeave(ctx context.Context, r scheduler.Runnable) (bool, error) {
+	if _, member := g.members[r]; !member {
+		return false, nil
+	}
+	w := scheduler.NewWaiter("pool: killed member leaving")
+	id := r.Rawlink(func(scheduler.Linkable) { w.Switch(nil) })
+	if id == 0 {
+		return false, nil
+	}
+	if _, err := w.Get(ctx); err != nil {
+		r.Unlink(id)
+		return true, err
+	}
+	return true, nil
 }
 
 // KillAsync is Kill without the wait (gevent's kill with block=False): it

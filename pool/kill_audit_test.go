@@ -1,0 +1,87 @@
+package pool_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/geventgo/geventgo/internal/testctx"
+	"github.com/geventgo/geventgo/pool"
+	"github.com/geventgo/geventgo/scheduler"
+)
+
+// TestKillKillsMembersAddedWhileItWaits: a member that spawns another into
+// its group as it dies of Kill (cleanup work, a handler's follow-up) gets
+// that one killed too, as gevent's kill does (it joins the greenlets it
+// killed, then loops over the group again). Before, Kill waited for the
+// group to be empty, so the new member, never killed, held it until ctx
+// ended.
+func TestKillKillsMembersAddedWhileItWaits(t *testing.T) {
+	for _, p := range []pool.Spawner{pool.NewGroup(), mustNew(t, 4)} {
+		run(t, func() error {
+			var late *scheduler.Greenlet[int]
+			_, err := pool.Spawn(bg, p, func() (int, error) {
+				err := scheduler.Sleep(bg, time.Hour)
+				if errors.Is(err, scheduler.ErrGreenletExit) {
+					var serr error
+					late, serr = pool.Spawn(bg, p, func() (int, error) { return 0, scheduler.Sleep(bg, time.Hour) })
+					require.NoError(t, serr)
+				}
+				return 0, err
+			})
+			require.NoError(t, err)
+			require.NoError(t, scheduler.Sleep(bg, 0)) // the member waits in its Sleep
+			var kerr error
+			switch s := p.(type) {
+			case *pool.Group:
+				kerr = s.Kill(testctx.Within(t, 5*time.Second), nil)
+				assert.Zero(t, s.Len())
+			case *pool.Pool:
+				kerr = s.Kill(testctx.Within(t, 5*time.Second), nil)
+				assert.Zero(t, s.Len())
+				assert.Equal(t, 4, s.FreeCount())
+			}
+			require.NoError(t, kerr)
+			require.NotNil(t, late)
+			assert.True(t, late.Dead())
+			assert.ErrorIs(t, late.ExitErr(), scheduler.ErrGreenletExit)
+			return nil
+		})
+	}
+}
+
+// TestKillFromAMember: a member that kills its own group gets the kill
+// itself, at Kill's wait, after the others were killed; the group ends
+// empty.
+func TestKillFromAMember(t *testing.T) {
+	for _, others := range []int{0, 1, 3} {
+		run(t, func() error {
+			g := pool.NewGroup()
+			var rest []*scheduler.Greenlet[int]
+			for range others {
+				gr, err := pool.Spawn(bg, g, func() (int, error) { return 0, scheduler.Sleep(bg, time.Hour) })
+				require.NoError(t, err)
+				rest = append(rest, gr)
+			}
+			var kerr error
+			_, err := pool.Spawn(bg, g, func() (int, error) {
+				kerr = g.Kill(testctx.Within(t, 5*time.Second), nil)
+				return 0, kerr
+			})
+			require.NoError(t, err)
+			require.NoError(t, g.Join(testctx.Within(t, 5*time.Second)))
+			assert.ErrorIs(t, kerr, scheduler.ErrGreenletExit, "others=%d", others)
+			var pe *pool.Error
+			require.ErrorAs(t, kerr, &pe)
+			assert.Equal(t, "Group.Kill", pe.Op)
+			for _, gr := range rest {
+				assert.True(t, gr.Dead())
+			}
+			assert.Zero(t, g.Len())
+			return nil
+		})
+	}
+}
