@@ -66,10 +66,13 @@ func (c *Cmd) communicate(op string, ctx context.Context, input []byte, withStdi
 	if err != nil {
 		return nil, nil, err
 	}
-	if c.WaitDelay > 0 && c.exit == nil {
+	if c.WaitDelay > 0 {
 		// The exit is watched during the exchange, so that an orphan of the child that holds
 		// the pipes open cannot keep the reads going past WaitDelay after the exit.
-		c.startExit(c.WaitDelay)
+		if c.exit == nil {
+			c.startExit()
+		}
+		c.exit.closeAfterExit(c.WaitDelay)
 	}
 	if err := cm.exchange(ctx, c.pipes); err != nil && !c.exit.timedOut() {
 		return slices.Clip(cm.stdout), slices.Clip(cm.stderr), &Error{Op: op, Err: err}
@@ -77,6 +80,8 @@ func (c *Cmd) communicate(op string, ctx context.Context, input []byte, withStdi
 	c.exit.release()
 	waitErr, err := c.awaitExit(ctx)
 	if err != nil {
+		// Everything was read and standard input closed: the pipes may go once it exited.
+		c.exit.closeAfterExit(0)
 		return slices.Clip(cm.stdout), slices.Clip(cm.stderr), &Error{Op: op, Err: err}
 	}
 	if waitErr == nil && c.exit.timedOut() {
@@ -247,7 +252,7 @@ func (c *Cmd) output(op string, combined bool) ([]byte, error) {
 func (c *Cmd) abandonPipes() {
 	closeFiles(c.pipes.takeParent())
 	if c.exit == nil {
-		c.startExit(0)
+		c.startExit()
 	}
 	closeFiles(c.exit.parent)
 	c.exit.release()

@@ -371,3 +371,48 @@ func TestSecondStartKeepsPipes(t *testing.T) {
 		return c.Wait()
 	}))
 }
+
+// TryWait, and a WaitContext whose ctx ends first, leave the pipes open: what the process wrote
+// before it exited is still there to read once TryWait reports the exit, as after gevent's
+// Popen.poll and Popen.wait(timeout); the Wait that returns the exit closes them. They used to
+// be closed as soon as the process exited, so the output was lost.
+func TestTryWaitAndTimedOutWaitLeavePipesOpen(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		ctx := testctx.Within(t, 10*time.Second)
+		exited := func(c *subprocess.Cmd) {
+			for errors.Is(c.TryWait(), scheduler.ErrNotReady) {
+				require.NoError(t, scheduler.Sleep(ctx, time.Millisecond), "the process never exited")
+			}
+		}
+
+		c := subprocess.Command("sh", "-c", "echo hello")
+		out, err := c.StdoutPipe()
+		require.NoError(t, err)
+		require.NoError(t, c.Start())
+		exited(c)
+		got, err := io.ReadAll(out)
+		require.NoError(t, err, "read after TryWait saw the exit")
+		assert.Equal(t, "hello\n", string(got))
+		require.NoError(t, c.Wait())
+		_, err = out.Read(make([]byte, 1))
+		assert.ErrorIs(t, err, fileobject.ErrClosed, "Wait closed the pipe")
+
+		c = subprocess.Command("sh", "-c", "read x; echo got $x")
+		in, err := c.StdinPipe()
+		require.NoError(t, err)
+		out, err = c.StdoutPipe()
+		require.NoError(t, err)
+		require.NoError(t, c.Start())
+		short, cancel := context.WithTimeout(bg, 5*time.Millisecond)
+		defer cancel()
+		require.ErrorIs(t, c.WaitContext(short), scheduler.ErrTimeout)
+		_, err = in.Write([]byte("it\n"))
+		require.NoError(t, err)
+		require.NoError(t, in.Close())
+		exited(c)
+		got, err = io.ReadAll(out)
+		require.NoError(t, err, "read after a timed-out WaitContext, the process exited")
+		assert.Equal(t, "got it\n", string(got))
+		return c.Wait()
+	}))
+}

@@ -16,7 +16,8 @@
 // StdinPipe, StdoutPipe and StderrPipe return cooperative pipes (*fileobject.File): a Read or
 // Write parks only the calling greenlet. The child's end is closed in the parent once the
 // process started; Wait closes the parent's end after the process exited, as os/exec does, so
-// finish reading before Wait. Output and CombinedOutput read through such a pipe too.
+// finish reading before Wait (TryWait, and a WaitContext whose context ends first, leave it
+// open, as gevent's Popen.poll and Popen.wait with a timeout do). Output and CombinedOutput read through such a pipe too.
 // Communicate(ctx, input) is gevent's Popen.communicate: it writes input and reads standard
 // output and error at once, in greenlets of their own, then waits for the exit; when ctx ends
 // first it returns what was read so far and scheduler.ContextError's error and leaves the process
@@ -29,8 +30,8 @@
 //
 // Cmd's waits reap exactly their own child, through os/exec on a goroutine off the hub, and
 // never another child of the process. If the waiting greenlet is killed, the wait returns the
-// kill's error at once and the process is reaped when it exits; a later Wait or Communicate
-// returns that exit. WaitContext bounds the wait by a context (gevent's Popen.wait with a
+// kill's error at once and the process is reaped when it exits (its pipes are closed then); a
+// later Wait or Communicate returns that exit. WaitContext bounds the wait by a context (gevent's Popen.wait with a
 // timeout) and leaves the process running when the context ends first; to end the process with
 // the wait, give the context to CommandContext instead. WaitPid takes a context first and, when it ends first, returns scheduler.ContextError's
 // error and leaves the child unreaped.
@@ -107,12 +108,16 @@ type Cmd struct {
 // exitWait is the single exec.Cmd.Wait of a Cmd, run on a goroutine of its own: a wait that
 // gives up (its greenlet killed, Communicate's ctx) leaves it running, and every later wait
 // (Wait, Communicate) waits for the same one instead of calling exec.Cmd.Wait again, which
-// would race it and, with the child reaped under it, fail with ECHILD.
+// would race it and, with the child reaped under it, fail with ECHILD. It only reaps: the
+// parent's ends of the pipes are closed by the wait that returns the exit (collect), or after
+// the exit by a goroutine that a killed wait or WaitDelay arranges (closeAfterExit); TryWait
+// and a WaitContext whose ctx ended leave them open, for the caller to read on.
 type exitWait struct {
-	done     chan struct{}      // closed once exec.Cmd.Wait returned and the pipes are closed
+	done     chan struct{}      // closed once exec.Cmd.Wait returned
 	err      error              // exec.Cmd.Wait's result, once done is closed
 	returned bool               // a wait returned err already: later ones get os/exec's "already called"
-	parent   []*fileobject.File // the parent's ends of the pipes, closed after the exit
+	parent   []*fileobject.File // the parent's ends of the pipes
+	closer   bool               // closeAfterExit ran (caller-owned)
 	hold     chan struct{}      // with WaitDelay: closed once nothing reads the pipes any more
 	held     bool               // hold is closed (hub-owned)
 	expired  atomic.Bool        // WaitDelay passed after the exit and the pipes were closed
@@ -120,20 +125,20 @@ type exitWait struct {
 
 // awaitExit starts the Cmd's exec.Cmd.Wait if no wait did yet and parks the calling greenlet
 // until it returned, and returns its result; or it returns the wait's own error (ctx ended, the
-// greenlet killed) as stop. The parent's ends of the pipes close after the exit, as os/exec
-// closes its own.
+// greenlet killed) as stop. The parent's ends of the pipes close once it returns the exit, as
+// os/exec closes its own in Wait; a killed wait has them closed after the exit, and one whose
+// ctx ended leaves them open (gevent's Popen.wait with a timeout closes nothing).
 func (c *Cmd) awaitExit(ctx context.Context) (result, stop error) {
 	w := c.exit
 	if w == nil {
-		w = c.startExit(0)
+		w = c.startExit()
 	} else if w.returned {
 		return c.Cmd.Wait(), nil // "exec: Wait was already called", as os/exec's second Wait
 	}
 	select {
 	case <-w.done:
 		// Known to have exited: nothing to wait for, whatever ctx (gevent's wait(timeout=0)).
-		w.returned = true
-		return w.err, nil
+		return w.collect(), nil
 	default:
 	}
 	// The goroutine waiting for the exit ends with the wait: one whose ctx ended first must not
@@ -147,31 +152,54 @@ func (c *Cmd) awaitExit(ctx context.Context) (result, stop error) {
 		}
 		return struct{}{}, nil
 	}); err != nil {
-		if cerr := scheduler.ContextError(ctx); cerr != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
-			return nil, cerr // ctx's own error, not RunBlocking's wrapping of it
+		if ctx.Done() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+			// ctx ended: the hub's timer may see its deadline an instant before ctx.Err does.
+			if cerr := scheduler.ContextError(ctx); cerr != nil {
+				return nil, cerr // ctx's own error, not RunBlocking's wrapping of it
+			}
+			return nil, err
 		}
+		w.closeAfterExit(0)
 		return nil, err
 	}
-	w.returned = true
-	return w.err, nil
+	return w.collect(), nil
 }
 
-// startExit starts the Cmd's one exec.Cmd.Wait off the hub; it reaps the child once it exits and
-// then closes the parent's ends of the pipes: at once, or with a linger above 0 (WaitDelay) once
-// release was called or linger passed, whichever comes first.
-func (c *Cmd) startExit(linger time.Duration) *exitWait {
+// collect returns the exit to the wait that saw it first, and closes the parent's ends of the
+// pipes.
+func (w *exitWait) collect() error {
+	w.returned = true
+	closeFiles(w.parent)
+	return w.err
+}
+
+// startExit starts the Cmd's one exec.Cmd.Wait off the hub, which reaps the child once it exits.
+func (c *Cmd) startExit() *exitWait {
 	w := &exitWait{done: make(chan struct{}), parent: c.pipes.takeParent()}
-	if linger > 0 {
-		w.hold = make(chan struct{})
-	}
 	c.exit = w
 	go func() {
 		w.err = c.Cmd.Wait()
-		w.linger(linger)
-		closeFiles(w.parent)
 		close(w.done)
 	}()
 	return w
+}
+
+// closeAfterExit has the parent's ends of the pipes closed once the process exited, by a
+// goroutine that ends then: at once, or with a linger above 0 (WaitDelay) once release was
+// called or linger passed, whichever comes first. Only its first call counts.
+func (w *exitWait) closeAfterExit(linger time.Duration) {
+	if w.closer {
+		return
+	}
+	w.closer = true
+	if linger > 0 {
+		w.hold = make(chan struct{})
+	}
+	go func() {
+		<-w.done
+		w.linger(linger)
+		closeFiles(w.parent)
+	}()
 }
 
 // linger waits, after the exit, until release or for d; when d passed first the pipes are
@@ -258,9 +286,9 @@ func (c *Cmd) Wait() error {
 }
 
 // WaitContext is Wait bounded by ctx too (gevent's Popen.wait with a timeout): when ctx ends
-// first it returns scheduler.ContextError's error in an *Error and leaves the process running;
-// it is reaped when it exits, and a later Wait, WaitContext or TryWait returns its exit (once
-// one saw it, whatever its ctx). To end the process with the context, give the context to
+// first it returns scheduler.ContextError's error in an *Error and leaves the process running
+// and its pipes open; it is reaped when it exits, and a later Wait, WaitContext or TryWait
+// returns its exit (once one saw it, whatever its ctx). To end the process with the context, give the context to
 // CommandContext instead.
 func (c *Cmd) WaitContext(ctx context.Context) error {
 	const op = "Cmd.WaitContext"
@@ -283,8 +311,9 @@ func (c *Cmd) WaitContext(ctx context.Context) error {
 // TryWait reports the process's exit without waiting (gevent's Popen.poll): once the process
 // exited and was reaped, the exit as Wait returns it (nil, an *exec.ExitError, ...), on every
 // call; while it runs, an error matching scheduler.ErrNotReady. The first call starts the wait
-// that reaps the process (off the hub, as Wait's), and a later Wait returns the same exit. It
-// does not block and may be called from any goroutine. It returns ErrNotStarted before Start.
+// that reaps the process (off the hub, as Wait's), and a later Wait returns the same exit. The
+// pipes stay open, so what the process wrote before it exited can still be read; Wait closes
+// them. It does not block and may be called from any goroutine. It returns ErrNotStarted before Start.
 func (c *Cmd) TryWait() error {
 	const op = "Cmd.TryWait"
 	if err := c.check(op); err != nil {
@@ -295,7 +324,7 @@ func (c *Cmd) TryWait() error {
 	}
 	w := c.exit
 	if w == nil {
-		w = c.startExit(0)
+		w = c.startExit()
 	}
 	select {
 	case <-w.done:

@@ -88,3 +88,28 @@ func TestWaitDelayAfterContextKill(t *testing.T) {
 		return nil
 	}))
 }
+
+// TestWaitDelayAfterTryWait: a TryWait before Communicate (which starts the wait that reaps the
+// process) leaves WaitDelay in force: Communicate reads what the child wrote and returns
+// exec.ErrWaitDelay WaitDelay after the exit, though an orphan holds the pipes. The pipes used to
+// be closed at the exit under Communicate's readers, which failed with file already closed.
+func TestWaitDelayAfterTryWait(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		c := subprocess.Command("/bin/sh", "-c", orphanScript+"read x; echo got $x")
+		c.WaitDelay = 100 * time.Millisecond
+		in, err := c.StdinPipe()
+		require.NoError(t, err)
+		_, err = c.StdoutPipe()
+		require.NoError(t, err)
+		require.NoError(t, c.Start())
+		require.ErrorIs(t, c.TryWait(), scheduler.ErrNotReady)
+		_, err = in.Write([]byte("it\n"))
+		require.NoError(t, err)
+		out, _, err := c.Communicate(testctx.Within(t, 20*time.Second), nil)
+		killOrphan(t, out)
+		assert.ErrorIs(t, err, exec.ErrWaitDelay)
+		_, got, _ := strings.Cut(string(out), "\n")
+		assert.Equal(t, "got it\n", got)
+		return nil
+	}))
+}
