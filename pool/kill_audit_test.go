@@ -85,3 +85,27 @@ func TestKillFromAMember(t *testing.T) {
 		})
 	}
 }
+
+// TestKillOneDeadMemberLeaves: KillOne on a member that is dead but whose
+// links have not run yet (a greenlet killed before it started, by a Kill
+// of its own that returned before its links) returns once the member left
+// the pool, its slot free. Before, KillOne returned nil at once (Join of a
+// dead greenlet does not wait) with the member still counted: Len 1 and a
+// TrySpawn refused with ErrPoolFull.
+func TestKillOneDeadMemberLeaves(t *testing.T) {
+	run(t, func() error {
+		p := mustNew(t, 1)
+		r, err := pool.Spawn(bg, p, func() (int, error) { return 0, nil })
+		require.NoError(t, err)
+		require.NoError(t, r.Kill(bg, nil)) // dead before it ran; its links still queued
+		require.True(t, r.Dead())
+		require.True(t, p.Contains(r))
+		require.NoError(t, p.KillOne(testctx.Within(t, 5*time.Second), r, nil))
+		assert.False(t, p.Contains(r))
+		assert.Zero(t, p.Len())
+		assert.Equal(t, 1, p.FreeCount())
+		gr, err := pool.TrySpawn(p, func() (int, error) { return 0, nil })
+		require.NoError(t, err)
+		return gr.Join(bg)
+	})
+}

@@ -83,8 +83,9 @@ func (g *Group) start(ctx context.Context, h *scheduler.Hub, op string, r Starta
 // is not a member is left alone and KillOne returns nil at once. Unlike
 // gevent, which returns at once for a member it is already killing,
 // KillOne waits for such a member too, so that nil always means r
-// finished; if r died while KillOne waited, r has left the group too (a
-// member leaves from its link). The error is
+// finished; r has then left the group too (a member leaves from its link,
+// in a hub callback after its death: KillOne waits for that as well, also
+// for an r that had died before the call). The error is
 // scheduler.ErrNilArgument (nil ctx or r), scheduler.ErrNotGreenlet, or the
 // wait's: scheduler.ContextError's, or what was thrown into the caller
 // meanwhile (r is then still being killed).
@@ -116,12 +117,16 @@ func (g *Group) killOneWait(ctx context.Context, op string, r scheduler.Runnable
 		g.members[r] = m
 		e = r.Kill(ctx, err)
 	default:
-		// KillAsync and Join, not Kill, which returns before r's links
-		// ran: Join returns after the group's link, added before.
+		// KillAsync and a wait for r to leave, not Kill nor Join, which
+		// return at once for an r that died before this call, its links
+		// (the group's among them) still queued.
 		if e = g.killOne(op, r, err); e != nil {
 			return e
 		}
-		e = r.Join(ctx)
+		var waited bool
+		if waited, e = g.awaitLeave(ctx, r); e == nil && !waited {
+			e = r.Join(ctx)
+		}
 	}
 	if e != nil {
 		return &Error{Op: op, Err: e}
