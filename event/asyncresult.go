@@ -125,7 +125,7 @@ func (a *AsyncResult[T]) Get(ctx context.Context) (T, error) {
 	if a.Ready() {
 		return a.result()
 	}
-	if err := a.links.waitCore(ctx, a, "AsyncResult.Get"); err != nil {
+	if err := a.links.waitCore(ctx, a, "AsyncResult.Get", 0); err != nil {
 		return zero, err
 	}
 	if !a.Ready() {

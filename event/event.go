@@ -14,7 +14,11 @@ import (
 // Set, Clear, IsSet, Ready and Hub are goroutine-safe; Wait, Rawlink,
 // Unlink and LinkCount are hub-affine.
 type Event struct {
-	flag  atomic.Bool
+	// state is the flag (bit 0) and the number of Clears that found it set
+	// (the other bits), so that the notification of a Set from another
+	// goroutine tells the links that waited then from those added after a
+	// Clear that followed it.
+	state atomic.Uint64
 	links Links
 }
 
@@ -25,23 +29,29 @@ func (e *Event) Set() {
 	if e == nil {
 		return
 	}
-	e.flag.Store(true)
-	e.links.NotifyAny(e)
+	old := e.state.Or(1)
+	e.links.notifyAny(e, old>>1)
 }
 
 // Clear resets the flag. Greenlets waiting when Set was called still wake,
-// whichever goroutine called it.
+// whichever goroutine called it; those that start waiting after Clear wait
+// for the next Set.
 func (e *Event) Clear() {
-	if e != nil {
-		e.flag.Store(false)
+	if e == nil {
+		return
+	}
+	for s := e.state.Load(); s&1 != 0; s = e.state.Load() {
+		if e.state.CompareAndSwap(s, s+1) { // flag off, one more Clear counted
+			return
+		}
 	}
 }
 
 // IsSet reports whether the flag is set.
-func (e *Event) IsSet() bool { return e != nil && e.flag.Load() }
+func (e *Event) IsSet() bool { return e != nil && e.state.Load()&1 != 0 }
 
 // Ready is IsSet, for scheduler.Wait and IWait.
-func (e *Event) Ready() bool { return e != nil && e.flag.Load() }
+func (e *Event) Ready() bool { return e != nil && e.state.Load()&1 != 0 }
 
 // Wait blocks until the flag is set or ctx is done. It returns nil when the
 // flag was set while the caller waited (even if cleared again since) or is
@@ -52,7 +62,7 @@ func (e *Event) Wait(ctx context.Context) error {
 	if e == nil {
 		return opErr("Event.Wait", scheduler.ErrNilArgument)
 	}
-	return e.links.Wait(ctx, e, "Event.Wait")
+	return e.links.wait(ctx, e, "Event.Wait", e.state.Load()>>1)
 }
 
 // Rawlink calls fn on the hub, once, when the event is set (at the next hub
@@ -61,7 +71,7 @@ func (e *Event) Rawlink(fn func(scheduler.Linkable)) scheduler.LinkID {
 	if e == nil {
 		return 0
 	}
-	return e.links.Rawlink(e, fn)
+	return e.links.rawlinkAt(e, fn, e.state.Load()>>1)
 }
 
 // Unlink removes a link that has not run.

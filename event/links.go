@@ -3,6 +3,7 @@ package event
 import (
 	"context"
 	"fmt"
+	"math"
 	"reflect"
 	"runtime/debug"
 
@@ -48,9 +49,17 @@ type Links struct {
 // docs/performance.md).
 type link struct {
 	id scheduler.LinkID
-	fn func(scheduler.Linkable)
-	k  *wakeup
+	// epoch is the owner's count of Clears when the link was added (an
+	// Event's; 0 for other owners): a notification posted from another
+	// goroutine wakes no link added after a Clear that followed its Set.
+	epoch uint64
+	fn    func(scheduler.Linkable)
+	k     *wakeup
 }
+
+// anyEpoch is the epoch of a posted notification of an owner that counts
+// no Clears: every link is older.
+const anyEpoch = math.MaxUint64
 
 // wakeup is the link of one greenlet blocked in Wait or WaitCore. fired
 // tells the waiter that the link ran, so it was already removed and Unlink
@@ -121,28 +130,33 @@ func (l *Links) Len() int {
 // ready, and schedules the notification if it already is. fn runs once and
 // must not block.
 func (l *Links) Rawlink(owner scheduler.Linkable, fn func(scheduler.Linkable)) scheduler.LinkID {
+	return l.rawlinkAt(owner, fn, 0)
+}
+
+// rawlinkAt is Rawlink for an owner whose count of Clears is epoch.
+func (l *Links) rawlinkAt(owner scheduler.Linkable, fn func(scheduler.Linkable), epoch uint64) scheduler.LinkID {
 	if l == nil || fn == nil || owner == nil {
 		return 0
 	}
 	if _, err := l.check("Rawlink", false); err != nil {
 		return 0
 	}
-	return l.rawlink(owner, fn)
+	return l.rawlink(owner, fn, epoch)
 }
 
-// rawlink is Rawlink after the hub check.
-func (l *Links) rawlink(owner scheduler.Linkable, fn func(scheduler.Linkable)) scheduler.LinkID {
+// rawlink is rawlinkAt after the hub check.
+func (l *Links) rawlink(owner scheduler.Linkable, fn func(scheduler.Linkable), epoch uint64) scheduler.LinkID {
 	l.nextID++
-	l.links = append(l.links, link{id: l.nextID, fn: fn})
+	l.links = append(l.links, link{id: l.nextID, epoch: epoch, fn: fn})
 	l.checkAndNotify(owner)
 	return l.nextID
 }
 
 // linkWakeup registers the wakeup of a greenlet about to wait, as rawlink
 // registers a function.
-func (l *Links) linkWakeup(owner scheduler.Linkable, k *wakeup) scheduler.LinkID {
+func (l *Links) linkWakeup(owner scheduler.Linkable, k *wakeup, epoch uint64) scheduler.LinkID {
 	l.nextID++
-	l.links = append(l.links, link{id: l.nextID, k: k})
+	l.links = append(l.links, link{id: l.nextID, epoch: epoch, k: k})
 	l.checkAndNotify(owner)
 	return l.nextID
 }
@@ -239,9 +253,16 @@ func (l *Links) startNotify(owner scheduler.Linkable) {
 // another thread does, and if owner is ready hands the notification to the
 // hub with Hub.Post; that notification runs even if owner is no longer
 // ready by then (an Event set and cleared at once still wakes its waiters,
-// as on the hub). Without a bound hub there is no link to call, so it does
+// as on the hub; an Event's wakes none that came after a Clear that followed
+// the Set). Without a bound hub there is no link to call, so it does
 // nothing.
 func (l *Links) NotifyAny(owner scheduler.Linkable) {
+	l.notifyAny(owner, anyEpoch)
+}
+
+// notifyAny is NotifyAny for an owner whose count of Clears was epoch when
+// it became ready (anyEpoch: it counts none).
+func (l *Links) notifyAny(owner scheduler.Linkable, epoch uint64) {
 	if l == nil || owner == nil {
 		return
 	}
@@ -256,17 +277,23 @@ func (l *Links) NotifyAny(owner scheduler.Linkable) {
 	if !owner.Ready() {
 		return
 	}
-	_ = h.Post(func() { l.notifyPosted(owner) })
+	_ = h.Post(func() { l.notifyPosted(owner, epoch) })
 }
 
 // notifyPosted is a foreign NotifyAny's notification, on the hub: owner was
-// ready when it was posted, so the round is scheduled whatever owner says
-// now, if links exist and no round is pending (that one calls them).
-func (l *Links) notifyPosted(owner scheduler.Linkable) {
+// ready when it was posted, with epoch Clears counted, so the round is
+// scheduled whatever owner says now, if links exist and no round is pending
+// (that one calls them); but if owner is no longer ready and its oldest link
+// came after a Clear that followed the Set (a greater epoch), none of them
+// waited when it was set, and none is called.
+func (l *Links) notifyPosted(owner scheduler.Linkable, epoch uint64) {
 	if h := l.bind.Hub(); h == nil || h.Check() != nil || h != l.last {
 		return
 	}
 	if l.notifying || len(l.links) == 0 {
+		return
+	}
+	if l.links[0].epoch > epoch && !owner.Ready() {
 		return
 	}
 	l.startNotify(owner)
@@ -353,6 +380,11 @@ func (l *Links) runUntil(owner scheduler.Linkable, h *scheduler.Hub, ls *[]link,
 // are. label says what the greenlet waits on in reports and names the call in
 // errors.
 func (l *Links) Wait(ctx context.Context, owner scheduler.Linkable, label string) error {
+	return l.wait(ctx, owner, label, 0)
+}
+
+// wait is Wait for an owner whose count of Clears is epoch.
+func (l *Links) wait(ctx context.Context, owner scheduler.Linkable, label string, epoch uint64) error {
 	if l == nil || ctx == nil || owner == nil {
 		return opErr(label, scheduler.ErrNilArgument)
 	}
@@ -360,7 +392,7 @@ func (l *Links) Wait(ctx context.Context, owner scheduler.Linkable, label string
 		return err
 	}
 	if !owner.Ready() {
-		return l.waitCore(ctx, owner, label)
+		return l.waitCore(ctx, owner, label, epoch)
 	}
 	if !l.notifying {
 		return nil
@@ -369,7 +401,7 @@ func (l *Links) Wait(ctx context.Context, owner scheduler.Linkable, label string
 	k.w.SetLabel(label)
 	l.nextID++
 	id := l.nextID
-	l.arrived = append(l.arrived, link{id: id, k: k})
+	l.arrived = append(l.arrived, link{id: id, epoch: epoch, k: k})
 	if !l.OnlyWhileReady {
 		// The outcome is decided (owner was ready): the caller only waits
 		// for its turn in the round pending on the hub, which always comes,
@@ -394,14 +426,15 @@ func (l *Links) WaitCore(ctx context.Context, owner scheduler.Linkable, label st
 	if _, err := l.check(label, true); err != nil {
 		return err
 	}
-	return l.waitCore(ctx, owner, label)
+	return l.waitCore(ctx, owner, label, 0)
 }
 
-// waitCore is WaitCore after the checks.
-func (l *Links) waitCore(ctx context.Context, owner scheduler.Linkable, label string) error {
+// waitCore is WaitCore after the checks, for an owner whose count of Clears
+// is epoch.
+func (l *Links) waitCore(ctx context.Context, owner scheduler.Linkable, label string, epoch uint64) error {
 	k := &wakeup{}
 	k.w.SetLabel(label)
-	id := l.linkWakeup(owner, k)
+	id := l.linkWakeup(owner, k, epoch)
 	_, err := k.w.Get(ctx)
 	if !k.fired {
 		l.unlink(id)
