@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/geventgo/geventgo/event"
 	"github.com/geventgo/geventgo/internal/testctx"
 	"github.com/geventgo/geventgo/pool"
 	"github.com/geventgo/geventgo/scheduler"
@@ -105,6 +106,40 @@ func TestKillOneDeadMemberLeaves(t *testing.T) {
 		assert.Zero(t, p.Len())
 		assert.Equal(t, 1, p.FreeCount())
 		gr, err := pool.TrySpawn(p, func() (int, error) { return 0, nil })
+		require.NoError(t, err)
+		return gr.Join(bg)
+	})
+}
+
+// TestKillWaitingAtHubEnd: a Kill and a KillOne waiting for a member that
+// swallowed their kill get GreenletExit when the hub ends, and the next hub
+// finds the pool empty with every slot free.
+func TestKillWaitingAtHubEnd(t *testing.T) {
+	p := mustNew(t, 2)
+	errs := map[string]error{"Kill": errors.New("did not return"), "KillOne": errors.New("did not return")}
+	run(t, func() error {
+		var never event.Event
+		swallower := func() (int, error) {
+			_ = scheduler.Sleep(bg, time.Hour) // the kill, swallowed
+			_ = never.Wait(bg)                 // ended by the hub's end
+			return 0, nil
+		}
+		a, err := pool.Spawn(bg, p, swallower)
+		require.NoError(t, err)
+		b, err := pool.Spawn(bg, p, swallower)
+		require.NoError(t, err)
+		k := scheduler.Go(func() error { errs["Kill"] = p.Kill(bg, nil); return nil })
+		ko := scheduler.Go(func() error { errs["KillOne"] = p.KillOne(bg, b, nil); return nil })
+		parkedAll(t, a, b, k, ko)
+		return nil
+	})
+	for name, err := range errs {
+		assert.ErrorIs(t, err, scheduler.ErrGreenletExit, name)
+	}
+	run(t, func() error {
+		assert.Zero(t, p.Len())
+		assert.Equal(t, 2, p.FreeCount())
+		gr, err := pool.Spawn(testctx.Within(t, 5*time.Second), p, func() (int, error) { return 1, nil })
 		require.NoError(t, err)
 		return gr.Join(bg)
 	})
