@@ -48,9 +48,24 @@ func (c *conn) logDropped(w *response, begin time.Time) {
 	}
 }
 
+// logStopped writes the access line of the next request on a keep-alive connection, read
+// already, that the server drops unanswered after w's response because it no longer keeps
+// connections alive (Shutdown, SetKeepAlivesEnabled(false)): if the client did not ask to
+// close and read w's request body to its end, what follows it is a request.
+func (c *conn) logStopped(w *response) {
+	if w.wantsClose || !w.req.ProtoAtLeast(1, 1) && !w.wants10KeepAlive {
+		return
+	}
+	if w.tracker != nil && !w.tracker.sawEOF {
+		return
+	}
+	c.logCutShort(time.Now())
+}
+
 // logCutShort writes the access line of the next request on a keep-alive connection when its
-// first bytes came but the connection ended or timed out before there were four: nothing is
-// answered then. Empty lines before a request are not one (RFC 9112, 2.2).
+// first bytes came but it is not read: the connection ended or timed out before there were
+// four, or the server stopped keeping connections alive. Nothing is answered then. Empty
+// lines before a request are not one (RFC 9112, 2.2).
 func (c *conn) logCutShort(begin time.Time) {
 	if c.srv.AccessLog == nil {
 		return

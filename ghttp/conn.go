@@ -196,6 +196,9 @@ func (c *conn) serveOne(ctx context.Context) bool {
 			status = http.StatusOK
 		}
 		c.logAccess(requestLine(req), status, c.sent-c.logSent, c.logStart)
+		if !srv.doKeepAlives() {
+			c.logStopped(w)
+		}
 	}
 	_ = c.rwc.SetWriteDeadline(time.Time{})
 	if !w.shouldReuseConnection() {
