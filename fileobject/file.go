@@ -80,7 +80,15 @@ func NewFD(fd int) (*File, error) {
 	if _, err := fcntl(fd, syscall.F_GETFD, 0); err != nil {
 		return nil, &Error{Op: "NewFD", Err: fmt.Errorf("fd %d: %w", fd, ErrBadFD)}
 	}
-	return adopt("NewFD", os.NewFile(uintptr(fd), "fd "+strconv.Itoa(fd)), false, true)
+	name := "fd " + strconv.Itoa(fd)
+	// What can fail is asked of the bare descriptor, before an *os.File owns it: one dropped on
+	// an error would close fd from its finalizer, behind the caller's back. (fcntl F_SETFL, all
+	// that adopt has left to do that could fail, does not on an open descriptor.)
+	ok, err := pollable(fd)
+	if err != nil {
+		return nil, &Error{Op: "NewFD", Path: name, Err: os.NewSyscallError("epoll_ctl", err)}
+	}
+	return adopt("NewFD", os.NewFile(uintptr(fd), name), !ok, true)
 }
 
 // Pipe returns a connected pair of cooperative Files, like os.Pipe: reads from r return bytes

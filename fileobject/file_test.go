@@ -3,9 +3,11 @@ package fileobject_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"syscall"
 	"testing"
 	"time"
@@ -454,6 +456,36 @@ func TestNewClosedFile(t *testing.T) {
 	require.NoError(t, pr.Close())
 	_, err = fileobject.New(pr)
 	assertClosed(t, err)
+}
+
+// NewFD of a descriptor it cannot take (an O_PATH descriptor, which epoll refuses with EBADF)
+// fails and leaves fd the caller's, as its doc says: it used to wrap fd in an *os.File first and
+// drop it, whose finalizer then closed fd behind the caller's back (or a file opened later under
+// the same number).
+func TestNewFDErrorLeavesTheDescriptor(t *testing.T) {
+	const oPath = 0x200000 // O_PATH, which package syscall does not name
+	fd, err := syscall.Open(os.TempDir(), oPath|syscall.O_CLOEXEC, 0)
+	require.NoError(t, err)
+	defer syscall.Close(fd)
+	_, err = fileobject.NewFD(fd)
+	require.ErrorIs(t, err, syscall.EBADF)
+	assert.EqualError(t, err, fmt.Sprintf("fileobject: NewFD fd %d: epoll_ctl: bad file descriptor", fd))
+	// Run the finalizers of what NewFD dropped: once a finalizer set after the call has run,
+	// those queued by the same collections have too.
+	for range 2 {
+		ran := make(chan struct{})
+		runtime.SetFinalizer(new([64]byte), func(*[64]byte) { close(ran) })
+		require.Eventually(t, func() bool {
+			runtime.GC()
+			select {
+			case <-ran:
+				return true
+			default:
+				return false
+			}
+		}, 5*time.Second, time.Millisecond)
+	}
+	assert.True(t, isOpen(fd), "the caller's descriptor was closed")
 }
 
 // A deadline timer counts from the loop's cached clock, which lags behind the wall clock after
