@@ -17,7 +17,8 @@
 // Write parks only the calling greenlet. The child's end is closed in the parent once the
 // process started; Wait closes the parent's end after the process exited, as os/exec does, so
 // finish reading before Wait (TryWait, and a WaitContext whose context ends first, leave it
-// open, as gevent's Popen.poll and Popen.wait with a timeout do). Output and CombinedOutput read through such a pipe too.
+// open, as gevent's Popen.poll and Popen.wait with a timeout do). Output and CombinedOutput
+// read through such a pipe too.
 // Communicate(ctx, input) is gevent's Popen.communicate: it writes input and reads standard
 // output and error at once, in greenlets of their own, then waits for the exit; when ctx ends
 // first it returns what was read so far and scheduler.ContextError's error and leaves the process
@@ -31,9 +32,9 @@
 // Cmd's waits reap exactly their own child, through os/exec on a goroutine off the hub, and
 // never another child of the process. If the waiting greenlet is killed, the wait returns the
 // kill's error at once and the process is reaped when it exits (its pipes are closed then); a
-// later Wait or Communicate returns that exit. WaitContext bounds the wait by a context (gevent's Popen.wait with a
-// timeout) and leaves the process running when the context ends first; to end the process with
-// the wait, give the context to CommandContext instead. WaitPid takes a context first and, when it ends first, returns scheduler.ContextError's
+// later Wait or Communicate returns that exit. WaitContext bounds the wait by a context
+// (gevent's Popen.wait with a timeout) and leaves the process running when the context ends
+// first; to end the process with the wait, give the context to CommandContext instead. WaitPid takes a context first and, when it ends first, returns scheduler.ContextError's
 // error and leaves the child unreaped.
 //
 // # Zero values
