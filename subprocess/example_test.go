@@ -12,15 +12,24 @@ import (
 )
 
 // Run waits for the child cooperatively: only the calling greenlet blocks,
-// and the others run meanwhile. The exit status comes back as an
-// *exec.ExitError, as with os/exec.
+// and the others run meanwhile; here another greenlet gives the child the
+// line it waits for. The exit status comes back as an *exec.ExitError, as
+// with os/exec.
 func Example() {
 	err := scheduler.Main(func() error {
+		cmd := subprocess.Command("/bin/sh", "-c", "read line; exit 3")
+		stdin, err := cmd.StdinPipe()
+		if err != nil {
+			return err
+		}
 		scheduler.Go(func() error {
 			fmt.Println("another greenlet runs while main waits")
-			return nil
+			if _, err := stdin.Write([]byte("go\n")); err != nil {
+				return err
+			}
+			return stdin.Close()
 		})
-		err := subprocess.Command("/bin/sh", "-c", "exit 3").Run()
+		err = cmd.Run()
 		var ee *exec.ExitError
 		if !errors.As(err, &ee) {
 			return fmt.Errorf("want an exit status, got %v", err)
