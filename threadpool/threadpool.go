@@ -285,9 +285,9 @@ func (p *ThreadPool) Close() error {
 }
 
 // deliveredLocked records that n accepted calls have just posted their results, under p.mu
-// (a worker posts and counts under the same hold; a call that ended its worker with
-// runtime.Goexit posted just before: either way a result is counted once it is posted, never
-// before, which is what Join's order needs). Once no accepted call is left
+// (a worker posts and counts under the same hold, from its defer for a call that ended it with
+// runtime.Goexit: a result is counted once it is posted, never before, which is what Join's
+// order needs). Once no accepted call is left
 // undelivered it wakes the greenlets blocked in Join with a Post of their hub, which runs after
 // every result posted before, so that each Result is ready when Join returns; the count of
 // posted results goes with it, for Join's idle check. A destroyed hub refuses the Post: its
