@@ -109,6 +109,9 @@ func rawRequestLine(raw []byte) string {
 	if i := bytes.IndexByte(raw, '\n'); i >= 0 {
 		line = raw[:i+1]
 	}
+	if len(line) > maxRequestLine { // before the string: a refused header may be long
+		line = line[:maxRequestLine]
+	}
 	if len(line) < maxRequestLine {
 		for len(line) > 0 && isPySpace(line[len(line)-1]) {
 			line = line[:len(line)-1]
