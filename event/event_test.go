@@ -56,11 +56,9 @@ func TestEventSetFromGoroutine(t *testing.T) {
 		h := scheduler.CurrentHub()
 		release, _ := h.KeepAlive() // main of h: never refused
 		defer release()
+		// The greenlet runs once main waits in Wait: the goroutine's Set comes after.
 		scheduler.Go(func() error {
-			go func() {
-				time.Sleep(time.Millisecond)
-				e.Set()
-			}()
+			go e.Set()
 			return nil
 		})
 		require.NoError(t, e.Wait(within(t, time.Second)))
