@@ -99,7 +99,8 @@ func (s *StreamServer) Started() bool { return s.made() && s.started() }
 // Shutdown, Close, or a loop that ended on an error. Any goroutine may ask.
 func (s *StreamServer) Closed() bool { return s.made() && s.closed() }
 
-// Len returns how many handlers are running.
+// Len returns how many handlers are running; with Options.Pool, how many members the pool has
+// (gevent's len of the server's pool), the server's handlers and any others.
 func (s *StreamServer) Len() int {
 	if !s.made() {
 		return 0
