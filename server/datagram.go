@@ -86,7 +86,7 @@ func (s *DatagramServer) Started() bool { return s.made() && s.started() }
 func (s *DatagramServer) Closed() bool { return s.made() && s.closed() }
 
 // Len returns how many handlers are running; with Options.Pool, how many members the pool has
-// (gevent's len of the server's pool), the server's handlers and any others.
+// (the server's handlers and any others).
 func (s *DatagramServer) Len() int {
 	if !s.made() {
 		return 0
