@@ -171,7 +171,7 @@ func (c *Channel[T]) Put(ctx context.Context, item T) error {
 // iteration, as gevent's put(block=False) does, and returns ErrFull when no
 // getter took the item.
 func (c *Channel[T]) TryPut(item T) error {
-	return c.put(nil, "Channel.TryPut", item)
+	return c.put(noWait, "Channel.TryPut", item)
 }
 
 // put is Put, and TryPut for a nil ctx.
@@ -207,7 +207,7 @@ func (c *Channel[T]) Get(ctx context.Context) (T, error) {
 
 // TryGet takes an item from a putter that is waiting already, waiting one
 // loop iteration as TryPut does; ErrEmpty when none came.
-func (c *Channel[T]) TryGet() (T, error) { return c.get(nil, "Channel.TryGet") }
+func (c *Channel[T]) TryGet() (T, error) { return c.get(noWait, "Channel.TryGet") }
 
 // get is Get, and TryGet for a nil ctx.
 func (c *Channel[T]) get(ctx context.Context, op string) (T, error) {

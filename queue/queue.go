@@ -68,6 +68,9 @@ import (
 	"github.com/geventgo/geventgo/scheduler"
 )
 
+// noWait is the nil context the Try forms pass to the shared get and put: do not wait.
+var noWait context.Context
+
 // Sentinel errors, matchable with errors.Is.
 var (
 	// ErrEmpty: TryGet or TryPeek found no item.
@@ -618,7 +621,7 @@ func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 
 // TryGet removes and returns the next item if there is one, else ErrEmpty
 // (ErrShutdown once a shut-down queue is drained); it never waits.
-func (q *Queue[T]) TryGet() (T, error) { return q.get(nil, "Queue.TryGet", true) }
+func (q *Queue[T]) TryGet() (T, error) { return q.get(noWait, "Queue.TryGet", true) }
 
 // Peek returns the next item without removing it, waiting as Get does.
 func (q *Queue[T]) Peek(ctx context.Context) (T, error) {
@@ -630,7 +633,7 @@ func (q *Queue[T]) Peek(ctx context.Context) (T, error) {
 }
 
 // TryPeek returns the next item without removing it, or ErrEmpty.
-func (q *Queue[T]) TryPeek() (T, error) { return q.get(nil, "Queue.TryPeek", false) }
+func (q *Queue[T]) TryPeek() (T, error) { return q.get(noWait, "Queue.TryPeek", false) }
 
 // get is Get, TryGet, Peek and TryPeek: ctx nil means do not wait.
 func (q *Queue[T]) get(ctx context.Context, op string, take bool) (T, error) {

@@ -1,6 +1,7 @@
 package queue_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -118,9 +119,10 @@ func TestNilContextWithItems(t *testing.T) {
 	run(t, func() error {
 		q := queue.New[int](0)
 		require.NoError(t, q.TryPut(1))
-		_, err := q.Get(nil) //nolint:staticcheck // the nil context is the point
+		var nilCtx context.Context
+		_, err := q.Get(nilCtx)
 		assert.ErrorIs(t, err, scheduler.ErrNilArgument)
-		_, err = q.Peek(nil) //nolint:staticcheck
+		_, err = q.Peek(nilCtx)
 		assert.ErrorIs(t, err, scheduler.ErrNilArgument)
 		assert.Equal(t, 1, q.Len())
 		return nil
