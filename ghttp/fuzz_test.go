@@ -1,13 +1,16 @@
 package ghttp_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
+	"log"
 	"net/http"
 	"syscall"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/geventgo/geventgo/ghttp"
 	"github.com/geventgo/geventgo/scheduler"
@@ -15,8 +18,9 @@ import (
 )
 
 // FuzzServerInput sends arbitrary bytes to a Server and requires that it answers or closes,
-// whatever they are: no panic escapes, nothing hangs. The seeds are the differential test's
-// requests.
+// whatever they are: no panic escapes, nothing hangs, and each access log line is one line of
+// printable UTF-8 (the request line's bytes escaped as AccessLog's doc says). The seeds are the
+// differential test's requests.
 func FuzzServerInput(f *testing.F) {
 	for _, tc := range diffCases {
 		f.Add([]byte(tc.raw))
@@ -28,7 +32,8 @@ func FuzzServerInput(f *testing.F) {
 			if err != nil {
 				return err
 			}
-			srv := &ghttp.Server{Handler: http.HandlerFunc(diffHandler), ErrorLog: quietLog, MaxHeaderBytes: diffMaxHeaderBytes}
+			srv := &ghttp.Server{Handler: http.HandlerFunc(diffHandler), ErrorLog: quietLog, MaxHeaderBytes: diffMaxHeaderBytes,
+				AccessLog: log.New(lineChecker{t}, "", 0)}
 			serving := serveIn(srv, ln)
 			c, err := socket.Dial("tcp", ln.Addr().String())
 			if err != nil {
@@ -65,3 +70,14 @@ func FuzzServerInput(f *testing.F) {
 
 // isReset reports whether err is a connection reset: the server closed with bytes unread.
 func isReset(err error) bool { return errors.Is(err, syscall.ECONNRESET) }
+
+// lineChecker fails the test for an access log write that is not one printable line.
+type lineChecker struct{ t *testing.T }
+
+func (c lineChecker) Write(p []byte) (int, error) {
+	line, ok := bytes.CutSuffix(p, []byte("\n"))
+	if !ok || !utf8.Valid(line) || bytes.ContainsFunc(line, func(r rune) bool { return r < 0x20 || r >= 0x7f && r < 0xa0 }) {
+		c.t.Errorf("access log line not one printable line: %q", p)
+	}
+	return len(p), nil
+}
