@@ -144,3 +144,31 @@ func TestKillWaitingAtHubEnd(t *testing.T) {
 		return gr.Join(bg)
 	})
 }
+
+// TestKillOneSelfAlreadyKilled: a member that swallowed the group's kill and
+// then calls KillOne on itself gets its Join's answer at once (it can never
+// see itself finish: ErrLoopExit for a context that cannot end), as it did
+// before KillOne waited for a member to leave. Before, it waited for its own
+// death from a link, so for ever, and the Join below timed out.
+func TestKillOneSelfAlreadyKilled(t *testing.T) {
+	run(t, func() error {
+		g := pool.NewGroup()
+		kerr := errors.New("did not return")
+		gr, err := pool.Spawn(bg, g, func() (int, error) {
+			_ = scheduler.Sleep(bg, time.Hour) // the group's kill, swallowed
+			kerr = g.KillOne(bg, scheduler.GetCurrent(), nil)
+			return 0, nil
+		})
+		require.NoError(t, err)
+		require.NoError(t, scheduler.Sleep(bg, 0)) // gr waits in its Sleep
+		require.NoError(t, g.KillOneAsync(gr, nil))
+		require.NoError(t, gr.Join(testctx.Within(t, 5*time.Second)))
+		assert.ErrorIs(t, kerr, scheduler.ErrLoopExit)
+		var pe *pool.Error
+		require.ErrorAs(t, kerr, &pe)
+		assert.Equal(t, "Group.KillOne", pe.Op)
+		require.NoError(t, scheduler.Sleep(bg, 0)) // gr's link removes it
+		assert.Zero(t, g.Len())
+		return nil
+	})
+}

@@ -116,6 +116,11 @@ func (g *Group) killOneWait(ctx context.Context, op string, r scheduler.Runnable
 		m.dying = true
 		g.members[r] = m
 		e = r.Kill(ctx, err)
+	case r == scheduler.GetCurrent():
+		// A member already being killed, killing itself: it can never see
+		// itself leave, and Join says so (or waits for ctx), where a wait
+		// from a link would never end.
+		e = r.Join(ctx)
 	default:
 		// KillAsync and a wait for r to leave, not Kill nor Join, which
 		// return at once for an r that died before this call, its links
