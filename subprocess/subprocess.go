@@ -118,8 +118,9 @@ type exitWait struct {
 	err      error              // exec.Cmd.Wait's result, once done is closed
 	returned bool               // a wait returned err already: later ones get os/exec's "already called"
 	parent   []*fileobject.File // the parent's ends of the pipes
-	closer   bool               // closeAfterExit ran (caller-owned)
+	closer   bool               // closeAfterExit ran and was not taken back (caller-owned)
 	hold     chan struct{}      // with WaitDelay: closed once nothing reads the pipes any more
+	drop     chan struct{}      // with WaitDelay: closed when the closer is taken back (disarm)
 	held     bool               // hold is closed (hub-owned)
 	expired  atomic.Bool        // WaitDelay passed after the exit and the pipes were closed
 }
@@ -153,8 +154,7 @@ func (c *Cmd) awaitExit(ctx context.Context) (result, stop error) {
 		}
 		return struct{}{}, nil
 	}); err != nil {
-		if ctx.Done() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
-			// ctx ended: the hub's timer may see its deadline an instant before ctx.Err does.
+		if ctxEnded(ctx, err) {
 			if cerr := scheduler.ContextError(ctx); cerr != nil {
 				return nil, cerr // ctx's own error, not RunBlocking's wrapping of it
 			}
@@ -164,6 +164,12 @@ func (c *Cmd) awaitExit(ctx context.Context) (result, stop error) {
 		return nil, err
 	}
 	return w.collect(), nil
+}
+
+// ctxEnded reports whether err, a wait's error, says that ctx ended (the hub's timer may see its
+// deadline an instant before ctx.Err does).
+func ctxEnded(ctx context.Context, err error) bool {
+	return ctx.Done() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
 }
 
 // collect returns the exit to the wait that saw it first, and closes the parent's ends of the
@@ -187,34 +193,57 @@ func (c *Cmd) startExit() *exitWait {
 
 // closeAfterExit has the parent's ends of the pipes closed once the process exited, by a
 // goroutine that ends then: at once, or with a linger above 0 (WaitDelay) once release was
-// called or linger passed, whichever comes first. Only its first call counts.
+// called or linger passed, whichever comes first; disarm takes a lingering one back. Only its
+// first call counts, until a disarm.
 func (w *exitWait) closeAfterExit(linger time.Duration) {
 	if w.closer {
 		return
 	}
 	w.closer = true
+	var hold, drop chan struct{}
 	if linger > 0 {
-		w.hold = make(chan struct{})
+		hold, drop = make(chan struct{}), make(chan struct{})
+		w.hold, w.drop, w.held = hold, drop, false
 	}
 	go func() {
-		<-w.done
-		w.linger(linger)
-		closeFiles(w.parent)
+		select {
+		case <-w.done:
+		case <-drop: // nil without a linger
+			return
+		}
+		if w.linger(hold, drop, linger) {
+			closeFiles(w.parent)
+		}
 	}()
 }
 
-// linger waits, after the exit, until release or for d; when d passed first the pipes are
-// closed under their readers and expired says so.
-func (w *exitWait) linger(d time.Duration) {
-	if w.hold == nil {
-		return
+// linger waits, after the exit, until hold is closed or for d, and reports whether the pipes
+// are to be closed: not if drop was closed first. When d passed first they are closed under
+// their readers and expired says so.
+func (w *exitWait) linger(hold, drop <-chan struct{}, d time.Duration) bool {
+	if hold == nil {
+		return true
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
-	case <-w.hold:
+	case <-hold:
+	case <-drop:
+		return false
 	case <-t.C:
 		w.expired.Store(true)
+	}
+	return true
+}
+
+// disarm takes back a lingering closer that was not released, for a Communicate whose ctx
+// ended before it read everything: the pipes stay open for the next call, which arms its own
+// (os/exec's WaitDelay starts when a Wait sees the exit, not while nobody waits); nil-safe, on
+// the hub.
+func (w *exitWait) disarm() {
+	if w != nil && w.drop != nil && !w.held {
+		close(w.drop)
+		w.hold, w.drop, w.closer = nil, nil, false
 	}
 }
 

@@ -3,6 +3,7 @@ package subprocess_test
 import (
 	"context"
 	"errors"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -110,6 +111,55 @@ func TestWaitDelayAfterTryWait(t *testing.T) {
 		assert.ErrorIs(t, err, exec.ErrWaitDelay)
 		_, got, _ := strings.Cut(string(out), "\n")
 		assert.Equal(t, "got it\n", got)
+		return nil
+	}))
+}
+
+// TestWaitDelayCountsFromResumedCommunicateTiming: a Communicate whose ctx ends first leaves
+// what the process writes in the pipes for the next call, however late that comes, as
+// Communicate's doc promises (it goes on without losing output); WaitDelay counts from the call
+// that reads, as os/exec's starts once a Wait sees the exit. The pipes used to be closed
+// WaitDelay after the exit whether a Communicate read them or not: the next call got no output
+// and exec.ErrWaitDelay. With an orphan holding the pipes, the next call still returns
+// exec.ErrWaitDelay WaitDelay after it began. Timing-sensitive in one direction only: the test
+// comes back three WaitDelays after the exit, and a machine too loaded to run the closing
+// goroutine by then would let it pass without the fix; the fixed code has no deadline here.
+func TestWaitDelayCountsFromResumedCommunicateTiming(t *testing.T) {
+	const delay = 200 * time.Millisecond
+	require.NoError(t, scheduler.Main(func() error {
+		// The child answers on stdout once the test writes to its fd 3.
+		r3, w3, err := os.Pipe()
+		require.NoError(t, err)
+		c := subprocess.Command("/bin/sh", "-c", "read x <&3; echo got $x")
+		c.ExtraFiles = []*os.File{r3}
+		c.WaitDelay = delay
+		ended, cancel := context.WithCancel(bg)
+		cancel()
+		out, _, err := c.Communicate(ended, nil)
+		require.NoError(t, r3.Close())
+		require.ErrorIs(t, err, context.Canceled)
+		require.Empty(t, out, "the child has not answered yet")
+		_, err = w3.Write([]byte("it\n"))
+		require.NoError(t, err)
+		require.NoError(t, w3.Close())
+		ctx := testctx.Within(t, 20*time.Second)
+		for errors.Is(c.TryWait(), scheduler.ErrNotReady) {
+			require.NoError(t, scheduler.Sleep(ctx, time.Millisecond), "the child never exited")
+		}
+		require.NoError(t, scheduler.Sleep(ctx, 3*delay)) // the caller comes back late
+		out, _, err = c.Communicate(ctx, nil)
+		require.NoError(t, err)
+		assert.Equal(t, "got it\n", string(out))
+
+		c = subprocess.Command("/bin/sh", "-c", orphanScript+"exit 0")
+		c.WaitDelay = delay
+		_, _, err = c.Communicate(ended, nil)
+		require.ErrorIs(t, err, context.Canceled)
+		start := time.Now()
+		out, _, err = c.Communicate(ctx, nil)
+		killOrphan(t, out)
+		assert.ErrorIs(t, err, exec.ErrWaitDelay)
+		assert.Less(t, time.Since(start), 10*time.Second, "the second Communicate waited for the orphan")
 		return nil
 	}))
 }
