@@ -30,7 +30,7 @@ func (e *Event) Set() {
 		return
 	}
 	old := e.state.Or(1)
-	e.links.notifyAny(e, old>>1)
+	e.links.notifySet(e, old>>1)
 }
 
 // Clear resets the flag. Greenlets waiting when Set was called still wake,

@@ -252,17 +252,10 @@ func (l *Links) startNotify(owner scheduler.Linkable) {
 // goroutine it asks owner.Ready there and then, as gevent's set() from
 // another thread does, and if owner is ready hands the notification to the
 // hub with Hub.Post; that notification runs even if owner is no longer
-// ready by then (an Event set and cleared at once still wakes its waiters,
-// as on the hub; an Event's wakes none that came after a Clear that followed
-// the Set). Without a bound hub there is no link to call, so it does
-// nothing.
+// ready by then (an owner made ready and unready at once still wakes its
+// waiters, as on the hub). Without a bound hub there is no link to call, so
+// it does nothing.
 func (l *Links) NotifyAny(owner scheduler.Linkable) {
-	l.notifyAny(owner, anyEpoch)
-}
-
-// notifyAny is NotifyAny for an owner whose count of Clears was epoch when
-// it became ready (anyEpoch: it counts none).
-func (l *Links) notifyAny(owner scheduler.Linkable, epoch uint64) {
 	if l == nil || owner == nil {
 		return
 	}
@@ -277,15 +270,35 @@ func (l *Links) notifyAny(owner scheduler.Linkable, epoch uint64) {
 	if !owner.Ready() {
 		return
 	}
+	_ = h.Post(func() { l.notifyPosted(owner, anyEpoch) })
+}
+
+// notifySet is NotifyAny for an Event's Set, which made owner ready with
+// epoch Clears counted: it does not ask owner.Ready, which a Clear from
+// another goroutine may have answered no to already, while the links
+// present waited when the flag was set. On the hub no link can have come
+// since, so a round is due if any is there; from another goroutine the
+// posted notification tells them from those added after a Clear.
+func (l *Links) notifySet(owner scheduler.Linkable, epoch uint64) {
+	h := l.bind.Hub()
+	if h == nil {
+		return
+	}
+	if h.OnHub() {
+		if !l.notifying && len(l.links) > 0 {
+			l.startNotify(owner)
+		}
+		return
+	}
 	_ = h.Post(func() { l.notifyPosted(owner, epoch) })
 }
 
-// notifyPosted is a foreign NotifyAny's notification, on the hub: owner was
-// ready when it was posted, with epoch Clears counted, so the round is
-// scheduled whatever owner says now, if links exist and no round is pending
-// (that one calls them); but if owner is no longer ready and its oldest link
-// came after a Clear that followed the Set (a greater epoch), none of them
-// waited when it was set, and none is called.
+// notifyPosted is a foreign NotifyAny's or notifySet's notification, on the
+// hub: owner was ready when it was posted, with epoch Clears counted, so the
+// round is scheduled whatever owner says now, if links exist and no round is
+// pending (that one calls them); but if owner is no longer ready and its
+// oldest link came after a Clear that followed the Set (a greater epoch),
+// none of them waited when it was set, and none is called.
 func (l *Links) notifyPosted(owner scheduler.Linkable, epoch uint64) {
 	if h := l.bind.Hub(); h == nil || h.Check() != nil || h != l.last {
 		return
