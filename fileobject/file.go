@@ -60,14 +60,14 @@ type File struct {
 // (which turns the descriptor back to blocking). New does not block and may be called from any
 // goroutine: the File binds to the hub of the first greenlet that uses it.
 func New(f *os.File) (*File, error) {
-	return adopt("New", f, false, true)
+	return adopt("New", f, askEpoll, true)
 }
 
 // NewThread takes f over as a File whose reads and writes run on the calling hub's thread pool
 // (threadpool.Default), whatever the descriptor (gevent's FileObjectThread). Its flags are left
 // alone. Use it to force the thread pool; New picks it by itself for files epoll refuses.
 func NewThread(f *os.File) (*File, error) {
-	return adopt("NewThread", f, true, true)
+	return adopt("NewThread", f, useThread, true)
 }
 
 // NewFD takes ownership of the open descriptor fd, as os.NewFile does, and returns it as a File
@@ -88,7 +88,11 @@ func NewFD(fd int) (*File, error) {
 	if err != nil {
 		return nil, &Error{Op: "NewFD", Path: name, Err: os.NewSyscallError("epoll_ctl", err)}
 	}
-	return adopt("NewFD", os.NewFile(uintptr(fd), name), !ok, true)
+	how := usePoll // decided here: adopt asks epoll nothing more, which could fail
+	if !ok {
+		how = useThread
+	}
+	return adopt("NewFD", os.NewFile(uintptr(fd), name), how, true)
 }
 
 // Pipe returns a connected pair of cooperative Files, like os.Pipe: reads from r return bytes
@@ -101,8 +105,8 @@ func Pipe() (r, w *File, err error) {
 	// Blocking fds: os.NewFile then keeps them out of the runtime's poller, and adopt sets
 	// O_NONBLOCK for the hub. Nothing else shares these descriptions: no flag to put back.
 	rf, wf := os.NewFile(uintptr(p[0]), "|0"), os.NewFile(uintptr(p[1]), "|1")
-	if r, err = adopt("Pipe", rf, false, false); err == nil {
-		if w, err = adopt("Pipe", wf, false, false); err == nil {
+	if r, err = adopt("Pipe", rf, askEpoll, false); err == nil {
+		if w, err = adopt("Pipe", wf, askEpoll, false); err == nil {
 			return r, w, nil
 		}
 		_ = r.Close()
@@ -114,9 +118,18 @@ func Pipe() (r, w *File, err error) {
 	return nil, nil, err
 }
 
-// adopt builds the File for f: thread mode when forced or when epoll refuses the descriptor,
+// modeChoice is how adopt picks a File's mode.
+type modeChoice int
+
+const (
+	askEpoll  modeChoice = iota // poll mode if epoll takes the descriptor, else thread mode
+	useThread                   // thread mode
+	usePoll                     // poll mode: the caller asked epoll already
+)
+
+// adopt builds the File for f: thread mode when chosen or when epoll refuses the descriptor,
 // else poll mode with O_NONBLOCK set (and, with restore, the old flags kept for Close).
-func adopt(op string, f *os.File, thread, restore bool) (*File, error) {
+func adopt(op string, f *os.File, how modeChoice, restore bool) (*File, error) {
 	if f == nil {
 		return nil, &Error{Op: op, Err: errNilArg("*os.File")}
 	}
@@ -127,7 +140,7 @@ func adopt(op string, f *os.File, thread, restore bool) (*File, error) {
 	}
 	file.rc = rc
 	var setupErr error
-	if err := rc.Control(func(u uintptr) { setupErr = file.setup(int(u), thread, restore) }); err != nil {
+	if err := rc.Control(func(u uintptr) { setupErr = file.setup(int(u), how, restore) }); err != nil {
 		return nil, &Error{Op: op, Path: file.name, Err: ErrClosed}
 	}
 	if setupErr != nil {
@@ -140,9 +153,10 @@ func adopt(op string, f *os.File, thread, restore bool) (*File, error) {
 }
 
 // setup decides the mode of the File for descriptor fd and prepares it.
-func (f *File) setup(fd int, thread, restore bool) error {
+func (f *File) setup(fd int, how modeChoice, restore bool) error {
 	f.fd = fd
-	if !thread {
+	thread := how == useThread
+	if how == askEpoll {
 		ok, err := pollable(fd)
 		if err != nil {
 			return os.NewSyscallError("epoll_ctl", err)
