@@ -4,9 +4,9 @@
 // # Goroutines
 //
 // Nothing here creates a hub. A call that waits (Cmd's Wait, WaitContext, Run, Output,
-// CombinedOutput and Communicate, and WaitPid), made from a goroutine that is not a greenlet of a hub or from the
-// hub greenlet itself, returns an error matching scheduler.ErrNotGreenlet and starts or reaps
-// nothing. Command, CommandContext, Cmd.Start, Cmd.TryWait and the pipe constructors do not
+// CombinedOutput and Communicate, and WaitPid), made from a goroutine that is not a greenlet of
+// a hub or from the hub greenlet itself, returns an error matching scheduler.ErrNotGreenlet and
+// starts or reaps nothing. Command, CommandContext, Cmd.Start, Cmd.TryWait and the pipe constructors do not
 // block and may be called from any goroutine (the *fileobject.File a pipe constructor returns
 // binds to the hub of the first greenlet that reads or writes it); a Cmd is otherwise used as an
 // exec.Cmd is, by one caller at a time.
@@ -343,7 +343,8 @@ func (c *Cmd) WaitContext(ctx context.Context) error {
 // call; while it runs, an error matching scheduler.ErrNotReady. The first call starts the wait
 // that reaps the process (off the hub, as Wait's), and a later Wait returns the same exit. The
 // pipes stay open, so what the process wrote before it exited can still be read; Wait closes
-// them. It does not block and may be called from any goroutine. It returns ErrNotStarted before Start.
+// them. It does not block and may be called from any goroutine, though not at the same time as
+// another call on c (a Cmd has one caller at a time). It returns ErrNotStarted before Start.
 func (c *Cmd) TryWait() error {
 	const op = "Cmd.TryWait"
 	if err := c.check(op); err != nil {
