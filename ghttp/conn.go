@@ -190,13 +190,14 @@ func (c *conn) serveOne(ctx context.Context) bool {
 		return false
 	}
 	w.finishRequest()
+	stopped := false // the next request, read already, got its line as dropped
 	if srv.AccessLog != nil {
 		status := w.status
 		if status == 0 {
 			status = http.StatusOK
 		}
 		c.logAccess(requestLine(req), status, c.sent-c.logSent, c.logStart)
-		if !srv.doKeepAlives() {
+		if stopped = !srv.doKeepAlives(); stopped {
 			c.logStopped(w)
 		}
 	}
@@ -208,7 +209,15 @@ func (c *conn) serveOne(ctx context.Context) bool {
 		return false
 	}
 	c.setState(http.StateIdle)
+	// Asked again: the ConnState hook may have let Shutdown begin, or turned keep-alives on
+	// or off. A request logged as dropped stays dropped.
+	if stopped {
+		return false
+	}
 	if !srv.doKeepAlives() {
+		if srv.AccessLog != nil {
+			c.logStopped(w)
+		}
 		return false
 	}
 	return c.awaitNext()
