@@ -100,7 +100,8 @@ func TestServerNilAndBadArguments(t *testing.T) {
 	nilSrv.RegisterOnShutdown(func() {})
 	srv := &ghttp.Server{}
 	assert.ErrorIs(t, srv.Serve(nil), scheduler.ErrNilArgument)
-	assert.ErrorIs(t, srv.Shutdown(nil), scheduler.ErrNilArgument) //nolint:staticcheck // a nil context is the point
+	var nilCtx context.Context
+	assert.ErrorIs(t, srv.Shutdown(nilCtx), scheduler.ErrNilArgument)
 	require.NoError(t, scheduler.Main(func() error {
 		for _, bad := range []*ghttp.Server{{MaxConns: -1}, {MaxConns: 2, Pool: &pool.Pool{}}} {
 			ln, err := socket.Listen("tcp", "127.0.0.1:0")

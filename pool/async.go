@@ -28,7 +28,7 @@ import (
 // (nil s or fn) or scheduler.ErrNotGreenlet, and then nothing runs.
 func ApplyAsync[R any](s Spawner, fn func() (R, error), callback func(R) error) (*scheduler.Greenlet[R], error) {
 	const op = "ApplyAsync"
-	gr, err := spawn(nil, op, s, fn)
+	gr, err := spawn(noWait, op, s, fn)
 	switch {
 	case err == nil:
 		if callback != nil {

@@ -172,7 +172,7 @@ func (g *Group) Add(r scheduler.Runnable) error {
 	if err != nil {
 		return err
 	}
-	return g.add(nil, h, op, r)
+	return g.add(noWait, h, op, r)
 }
 
 // add is Add, Pool.Add and Pool.TryAdd after the caller's check: it takes

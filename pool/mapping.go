@@ -38,7 +38,7 @@ func Spawn[T any](ctx context.Context, s Spawner, fn func() (T, error)) (*schedu
 
 // TrySpawn is Spawn that does not wait: ErrPoolFull when the pool is full.
 func TrySpawn[T any](s Spawner, fn func() (T, error)) (*scheduler.Greenlet[T], error) {
-	return spawn(nil, "TrySpawn", s, fn)
+	return spawn(noWait, "TrySpawn", s, fn)
 }
 
 // spawn is Spawn (ctx nil: TrySpawn) for op.

@@ -27,7 +27,7 @@ func (g *Group) Start(r Startable) error {
 	if err != nil {
 		return err
 	}
-	return g.start(nil, h, op, r)
+	return g.start(noWait, h, op, r)
 }
 
 // Start adds r to the pool, waiting for a free slot first, or until ctx is
@@ -54,7 +54,7 @@ func (p *Pool) TryStart(r Startable) error {
 	if err != nil {
 		return err
 	}
-	return g.start(nil, h, op, r)
+	return g.start(noWait, h, op, r)
 }
 
 // start adds r (waiting for a slot until ctx is done; a nil ctx does not

@@ -67,6 +67,10 @@ import (
 	"github.com/geventgo/geventgo/scheduler"
 )
 
+// noWait is the nil context the Try forms pass to the shared spawn, add and start: do not
+// wait for a slot.
+var noWait context.Context
+
 // Sentinel errors, matchable with errors.Is.
 var (
 	// ErrPoolFull is returned by TryAdd and TrySpawn on a full Pool, and by
@@ -214,7 +218,7 @@ func (p *Pool) TryAdd(r scheduler.Runnable) error {
 	if err != nil {
 		return err
 	}
-	return g.add(nil, h, op, r)
+	return g.add(noWait, h, op, r)
 }
 
 // takeSlot takes a slot of a bounded group, waiting for one until ctx is
