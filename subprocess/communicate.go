@@ -43,6 +43,8 @@ type communication struct {
 // When ctx ends first, Communicate returns what was read so far and scheduler.ContextError's
 // error, and leaves the process running (it is not killed, as in gevent); calling it again goes
 // on without losing output and returns everything from the start, and must be given nil input.
+// A Communicate whose greenlet is killed also leaves the process running, and has it reaped
+// once it exits (gevent's child watcher reaps it), so that no zombie stays behind.
 // With WaitDelay set, the pipes are closed WaitDelay after the process exited if they are still
 // open then (an orphan of the child holds them), and Communicate returns what was read and
 // exec.ErrWaitDelay, or the exit's error if it failed, as os/exec's Wait. WaitDelay counts only
@@ -79,6 +81,11 @@ func (c *Cmd) communicate(op string, ctx context.Context, input []byte, withStdi
 	if err := cm.exchange(ctx, c.pipes); err != nil && !c.exit.timedOut() {
 		if ctxEnded(ctx, err) {
 			c.exit.disarm() // the next call goes on: its own WaitDelay counts from it
+		} else if c.exit == nil {
+			// Killed (the end of its hub, say): no later call may come, so have the child
+			// reaped when it exits, as gevent's child watcher does; the pipes stay open for
+			// one that does come, which gets the exit from the same wait.
+			c.startExit()
 		}
 		return slices.Clip(cm.stdout), slices.Clip(cm.stderr), &Error{Op: op, Err: err}
 	}

@@ -2,6 +2,7 @@ package subprocess_test
 
 import (
 	"os"
+	"os/exec"
 	"strconv"
 	"syscall"
 	"testing"
@@ -107,4 +108,29 @@ func TestTeardownWaitPidThenNewHub(t *testing.T) {
 	}))
 	require.NoError(t, p.Release())
 	assert.LessOrEqual(t, fdCount(t), before)
+}
+
+// TestTeardownCommunicateReaps: a greenlet in Communicate when its hub ends gets GreenletExit;
+// the child is reaped once it exits, as gevent's child watcher reaps it and as a killed Wait
+// or Output does here. It stayed a zombie: nothing had started the wait that reaps it, and no
+// later call on the Cmd was coming. The pipes stay open for a later Communicate, which gets the
+// exit from the same wait.
+func TestTeardownCommunicateReaps(t *testing.T) {
+	before := fdCount(t)
+	c := subprocess.Command("sleep", "100")
+	err := endHubWhile(t, func() error { _, _, err := c.Communicate(bg, nil); return err },
+		func() bool { return c.Process != nil })
+	assert.ErrorIs(t, err, scheduler.ErrGreenletExit)
+	require.NoError(t, c.Process.Kill())
+	require.Eventually(t, func() bool { return gone(c.Process.Pid) }, 10*time.Second, time.Millisecond,
+		"the child of a killed Communicate is never reaped")
+	require.NoError(t, scheduler.Main(func() error {
+		out, _, err := c.Communicate(bg, nil)
+		assert.Empty(t, out)
+		var ee *exec.ExitError
+		require.ErrorAs(t, err, &ee)
+		assert.Equal(t, syscall.SIGKILL, ee.Sys().(syscall.WaitStatus).Signal())
+		return nil
+	}))
+	require.Eventually(t, func() bool { return fdCount(t) <= before }, 10*time.Second, time.Millisecond)
 }
