@@ -173,16 +173,20 @@ var defaults sync.Map // *scheduler.Hub -> *ThreadPool
 
 // Default returns the calling hub's shared pool (gevent's hub.threadpool) of the size the hub
 // was started with (scheduler.Config.ThreadpoolSize; DefaultSize unless set), creating it on
-// first use. Called from a goroutine that is not a greenlet of
-// any hub, where there is no hub to share a pool with, it creates no hub and returns a new zero
-// ThreadPool, whose calls from that goroutine report scheduler.ErrNotGreenlet.
+// first use, and anew once a caller closed it (so that one Close does not leave the resolver and
+// fileobject's thread mode failing on that hub for good). Called from a goroutine that is not a
+// greenlet of any hub, where there is no hub to share a pool with, it creates no hub and returns
+// a new zero ThreadPool, whose calls from that goroutine report scheduler.ErrNotGreenlet.
 func Default() *ThreadPool {
 	h := scheduler.CurrentHub()
 	if h == nil {
 		return new(ThreadPool)
 	}
-	if p, ok := defaults.Load(h); ok {
-		return p.(*ThreadPool)
+	if v, ok := defaults.Load(h); ok {
+		if p := v.(*ThreadPool); !p.isClosed() {
+			return p
+		}
+		defaults.Delete(h) // closed: made anew below
 	}
 	// Drop the pools of destroyed hubs so the map does not grow with short-lived hubs.
 	defaults.Range(func(k, _ any) bool {
@@ -196,6 +200,13 @@ func Default() *ThreadPool {
 	_, _ = p.check("Default", false)        // the caller is a greenlet of h: p binds to h
 	actual, _ := defaults.LoadOrStore(h, p)
 	return actual.(*ThreadPool)
+}
+
+// isClosed reports whether Close was called.
+func (p *ThreadPool) isClosed() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.closed
 }
 
 // check binds the pool to the caller's hub if it is unbound and returns that hub when the

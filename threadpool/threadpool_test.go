@@ -499,6 +499,25 @@ func TestDefaultPerHub(t *testing.T) {
 	})
 }
 
+// TestDefaultAnewAfterClose: a hub's Default pool that a caller closed is made anew by the next
+// Default, so the hub's other users (the resolver's zero value, fileobject's thread mode) go on;
+// the closed one kept failing every call on that hub with ErrClosed.
+func TestDefaultAnewAfterClose(t *testing.T) {
+	run(t, func() error {
+		first := threadpool.Default()
+		require.NoError(t, first.Close())
+		second := threadpool.Default()
+		assert.NotSame(t, first, second)
+		assert.Same(t, second, threadpool.Default())
+		v, err := threadpool.Apply(bg, threadpool.Default(), func() (int, error) { return 3, nil })
+		require.NoError(t, err)
+		assert.Equal(t, 3, v)
+		_, err = threadpool.Apply(bg, first, func() (int, error) { return 0, nil })
+		assert.ErrorIs(t, err, threadpool.ErrClosed, "the closed pool stays closed")
+		return nil
+	})
+}
+
 // openFDs counts the process's open file descriptors.
 func openFDs(t *testing.T) int {
 	t.Helper()
