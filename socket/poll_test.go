@@ -152,3 +152,31 @@ func TestWaitReadWrite(t *testing.T) {
 		return nil
 	})
 }
+
+// TestPollOnNothingEndsInLoopExit: a Poll with no fd to watch (no entry, only negative fds)
+// and a Select of empty lists wait for their ctx alone, as gevent's poll and select wait for
+// their event alone: with nothing else able to wake the hub, the wait ends in LoopExit. They
+// started an io watcher on an empty epoll instance, which kept the loop alive, so the greenlet
+// hung for ever.
+func TestPollOnNothingEndsInLoopExit(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		call func() error
+	}{
+		{"Poll(nil)", func() error { _, err := socket.Poll(bg, nil); return err }},
+		{"Poll(negative fd)", func() error {
+			_, err := socket.Poll(bg, []socket.PollFD{{Fd: -1, Events: socket.PollIn}})
+			return err
+		}},
+		{"Select(nil, nil)", func() error { _, _, err := socket.Select(bg, nil, nil); return err }},
+	} {
+		done := make(chan error, 1)
+		go func() { done <- scheduler.Main(c.call) }()
+		select {
+		case err := <-done:
+			assert.ErrorIs(t, err, scheduler.ErrLoopExit, c.name)
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: still waiting after 5 s", c.name) // the hub's goroutines leak
+		}
+	}
+}

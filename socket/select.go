@@ -92,17 +92,25 @@ func waitHub(ctx context.Context, op string) (*scheduler.Hub, error) {
 // like poll(2), adds errors and hang-ups), and one io watcher waits for that instance to be
 // readable. libev's io watchers know only readability and writability: waiting for PollPri
 // through readability woke at once, and for ever, while ordinary data was queued, and an
-// entry asking for nothing had no watcher, so its hang-up went unseen.
+// entry asking for nothing had no watcher, so its hang-up went unseen. With no fd registered
+// (none, only negative ones) it waits for ctx alone, as gevent's poll and select wait for their
+// event alone: nothing else can end the wait, and a watcher on the empty instance would keep
+// the loop alive where the hub ends the wait in LoopExit.
 func waitAny(ctx context.Context, h *scheduler.Hub, fds []PollFD) error {
 	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
 	if err != nil {
 		return os.NewSyscallError("epoll_create1", err)
 	}
 	defer syscall.Close(epfd)
-	if err := epollAdd(epfd, fds); err != nil {
+	registered, err := epollAdd(epfd, fds)
+	if err != nil {
 		return err
 	}
 	w := scheduler.NewWaiter("poll")
+	if registered == 0 {
+		_, err = w.Get(ctx)
+		return err
+	}
 	io, err := h.Loop().NewIO(epfd, cev.EV_READ, func(*cev.IO, int) {
 		if !w.Ready() {
 			w.Switch(nil)
@@ -122,8 +130,9 @@ func waitAny(ctx context.Context, h *scheduler.Hub, fds []PollFD) error {
 // epollAdd registers the fds of entries with a non-negative Fd with epfd, for the events they
 // ask; an fd in several entries for what they ask together. An fd epoll refuses as not
 // pollable (a regular file, EPERM) is left out: poll(2) reports what it ever will for it at
-// once, which the ppoll before the wait saw.
-func epollAdd(epfd int, fds []PollFD) error {
+// once, which the ppoll before the wait saw. It returns how many entries it registered.
+func epollAdd(epfd int, fds []PollFD) (int, error) {
+	registered := 0
 	for _, p := range fds {
 		if p.Fd < 0 {
 			continue
@@ -140,14 +149,16 @@ func epollAdd(epfd int, fds []PollFD) error {
 			err = syscall.EpollCtl(epfd, syscall.EPOLL_CTL_MOD, int(p.Fd), &ev)
 		}
 		switch err {
-		case nil, syscall.EPERM:
+		case nil:
+			registered++
+		case syscall.EPERM:
 		case syscall.EBADF:
-			return errBadFD("poll")
+			return 0, errBadFD("poll")
 		default:
-			return os.NewSyscallError("epoll_ctl", err)
+			return 0, os.NewSyscallError("epoll_ctl", err)
 		}
 	}
-	return nil
+	return registered, nil
 }
 
 // epollEvents is the epoll mask of poll(2) events: the bits are the same on Linux; PollNval,
