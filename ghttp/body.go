@@ -31,6 +31,11 @@ type bodyTracker struct {
 	interrupted bool        // Close ended a Read in progress: where the body ends is unknown
 	readEnd     event.Event // set when the Read that Close interrupted returns
 	onEOF       func()      // called once, when the end is read
+	// parsed is the request http.ReadRequest returned, whose body merges the trailers it
+	// reads into parsed.Trailer; served is the copy the handler got (WithContext), which must
+	// see them too when no Trailer header declared them (parsed.Trailer was nil, so the
+	// merge made a map served does not share).
+	parsed, served *http.Request
 }
 
 // errConcurrentBodyRead is the cause of a request body Read while another greenlet's Read of
@@ -67,6 +72,9 @@ func (b *bodyTracker) Read(p []byte) (int, error) {
 
 func (b *bodyTracker) hitEOF() {
 	b.sawEOF = true
+	if t := b.parsed.Trailer; t != nil && b.served.Trailer == nil {
+		b.served.Trailer = t
+	}
 	if fn := b.onEOF; fn != nil {
 		b.onEOF = nil
 		fn()

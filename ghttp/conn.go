@@ -283,6 +283,7 @@ func (c *conn) readRequest(ctx context.Context) (*response, error) {
 	if err != nil {
 		return c.refuse(raw, rawOK, err)
 	}
+	parsed := req // where net/http's body merges the trailers it reads
 	ctx, cancel := context.WithCancel(ctx)
 	req = req.WithContext(ctx)
 	req.RemoteAddr = c.remoteAddr
@@ -301,7 +302,8 @@ func (c *conn) readRequest(ctx context.Context) (*response, error) {
 		closeAfterReply:  h2Upgrade,
 	}
 	if req.Body != http.NoBody && req.Body != nil {
-		t := &bodyTracker{c: c, src: req.Body, length: req.ContentLength, closing: req.Close}
+		t := &bodyTracker{c: c, src: req.Body, length: req.ContentLength, closing: req.Close,
+			parsed: parsed, served: req}
 		req.Body, w.reqBody, w.tracker = t, t, t
 	}
 	w.cw.res = w
