@@ -213,7 +213,7 @@ func (cw *chunkWriter) decideKeepAlive(hs *headerState, isHEAD bool) {
 // do not deadlock; a body too large to drain closes the connection instead.
 func (cw *chunkWriter) drainRequestBody(hs *headerState) {
 	w := cw.res
-	var discard, tooBig bool
+	var discard, tooBig, tracked bool
 	switch {
 	case isExpectContinueReader(w.req.Body):
 		// Read to its end already, or closeAfterReply would be set.
@@ -227,7 +227,7 @@ func (cw *chunkWriter) drainRequestBody(hs *headerState) {
 		case b.unread() >= maxPostHandlerReadBytes:
 			tooBig = true
 		default:
-			discard = true
+			discard, tracked = true, true
 		}
 	default:
 		discard = true // the handler replaced Body: drain the original
@@ -238,6 +238,12 @@ func (cw *chunkWriter) drainRequestBody(hs *headerState) {
 		case nil:
 			tooBig = true // more than the limit left
 		case http.ErrBodyReadAfterClose:
+			if tracked {
+				// The tracker is open, so net/http's body under it closed itself: it does on a
+				// malformed trailer, and what follows on the wire is not a request (net/http's
+				// case of a body closed before its end).
+				w.closeAfterReply = true
+			}
 		case io.EOF:
 			if w.reqBody.Close() != nil {
 				w.closeAfterReply = true
