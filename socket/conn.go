@@ -52,29 +52,34 @@ func (s *sock) close() error {
 
 // setBuffer sets SO_RCVBUF or SO_SNDBUF (opt).
 func (s *sock) setBuffer(opt, bytes int) error {
-	return s.control("set", func(sysfd int) error {
+	return s.setErr(s.controlErr(func(sysfd int) error {
 		return wrapErrno("setsockopt", syscall.SetsockoptInt(sysfd, syscall.SOL_SOCKET, opt, bytes))
-	})
+	}))
 }
 
 func (s *sock) setDeadline(t time.Time, read, write bool) error {
+	return s.setErr(s.setDeadlineErr(t, read, write))
+}
+
+// setDeadlineErr is setDeadline's bare error.
+func (s *sock) setDeadlineErr(t time.Time, read, write bool) error {
 	fd := s.fd
 	if fd == nil {
-		return s.opErr("set", errZero)
+		return errZero
 	}
 	if fd.sh.Load() != nil {
-		return s.opErr("set", fd.setDeadlineShared(t, read, write))
+		return fd.setDeadlineShared(t, read, write)
 	}
 	if err := fd.checkHub(); err != nil {
-		return s.opErr("set", err)
+		return err
 	}
 	if read {
 		if err := fd.setDeadline(&fd.r, t); err != nil {
-			return s.opErr("set", err)
+			return err
 		}
 	}
 	if write {
-		return s.opErr("set", fd.setDeadline(&fd.w, t))
+		return fd.setDeadline(&fd.w, t)
 	}
 	return nil
 }
@@ -82,16 +87,21 @@ func (s *sock) setDeadline(t time.Time, read, write bool) error {
 // control runs op, a system call that never blocks, holding a reference on the fd: from any
 // goroutine for a shared socket, from the hub otherwise.
 func (s *sock) control(opName string, op func(sysfd int) error) error {
+	return s.opErr(opName, s.controlErr(op))
+}
+
+// controlErr is control's bare error.
+func (s *sock) controlErr(op func(sysfd int) error) error {
 	fd := s.fd
 	if fd == nil {
-		return s.opErr(opName, errZero)
+		return errZero
 	}
 	if fd.sh.Load() == nil {
 		if err := fd.checkHub(); err != nil {
-			return s.opErr(opName, err)
+			return err
 		}
 	}
-	return s.opErr(opName, fd.control(func() error { return op(fd.sysfd) }))
+	return fd.control(func() error { return op(fd.sysfd) })
 }
 
 // opErr wraps err in the *net.OpError of op on this socket. An error that already is that one
@@ -109,13 +119,31 @@ func (s *sock) opErr(op string, err error) error {
 			laddr, raddr = nil, s.fd.laddr
 		}
 	}
+	return ownOpError(op, network, laddr, raddr, err)
+}
+
+// setErr wraps err in the *net.OpError of a deadline or buffer setter, which package net shapes
+// as a listener's error whatever the socket: no Source, the local address as Addr.
+func (s *sock) setErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if s.fd == nil {
+		return ownOpError("set", "", nil, nil, err)
+	}
+	return ownOpError("set", s.fd.network, nil, s.fd.laddr, err)
+}
+
+// ownOpError is opError, except that err is returned as it is when it already is that
+// *net.OpError (see opErr).
+func ownOpError(op, network string, source, addr net.Addr, err error) error {
 	// The socket's addresses are nil or pointers (sockaddrToAddr), so comparing them with
 	// whatever addresses a foreign error holds cannot panic.
 	if oe, ok := err.(*net.OpError); ok && oe.Op == op && oe.Net == network &&
-		oe.Source == laddr && oe.Addr == raddr {
+		oe.Source == source && oe.Addr == addr {
 		return err
 	}
-	return opError(op, network, laddr, raddr, err)
+	return opError(op, network, source, addr, err)
 }
 
 // read is the read(2) loop shared by Conn and PacketConn.
@@ -252,17 +280,19 @@ func (c *Conn) Write(b []byte) (int, error) {
 	return n, c.opErr("write", err)
 }
 
-// CloseWrite shuts down the writing side (shutdown(SHUT_WR)): the peer reads io.EOF.
+// CloseWrite shuts down the writing side (shutdown(SHUT_WR)): the peer reads io.EOF. Its
+// errors have Op "close", as package net's.
 func (c *Conn) CloseWrite() error { return c.shutdown(syscall.SHUT_WR) }
 
-// CloseRead shuts down the reading side (shutdown(SHUT_RD)).
+// CloseRead shuts down the reading side (shutdown(SHUT_RD)). Its errors have Op "close", as
+// package net's.
 func (c *Conn) CloseRead() error { return c.shutdown(syscall.SHUT_RD) }
 
 func (c *Conn) shutdown(how int) error {
 	if c == nil {
-		return errNilSocket("shutdown")
+		return errNilSocket("close")
 	}
-	return c.control("shutdown", func(sysfd int) error {
+	return c.control("close", func(sysfd int) error {
 		return wrapErrno("shutdown", syscall.Shutdown(sysfd, how))
 	})
 }
@@ -357,13 +387,17 @@ type failed struct {
 
 // err is the error of op.
 func (f failed) err(op string) error {
-	switch {
-	case f.s == nil:
+	if f.s == nil {
 		return errNilSocket(op)
-	case f.s.fd != nil && f.s.fd.ref.isClosing():
-		return f.s.opErr(op, fmt.Errorf("%w (%w)", ErrClosed, f.cause))
 	}
-	return f.s.opErr(op, f.cause)
+	wrap := f.s.opErr
+	if op == "set" {
+		wrap = func(_ string, err error) error { return f.s.setErr(err) }
+	}
+	if f.s.fd != nil && f.s.fd.ref.isClosing() {
+		return wrap(op, fmt.Errorf("%w (%w)", ErrClosed, f.cause))
+	}
+	return wrap(op, f.cause)
 }
 
 func (f failed) Read([]byte) (int, error)               { return 0, f.err("read") }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"syscall"
 	"testing"
@@ -165,6 +166,106 @@ func TestDialFromAnotherHubIsOneOpError(t *testing.T) {
 		assert.Equal(t, refused, fmt.Sprint(oe.Addr), "the remote address")
 		var inner *net.OpError
 		assert.False(t, errors.As(oe.Err, &inner), "one *net.OpError: %v", err)
+		return nil
+	})
+}
+
+// TestSetAndHalfCloseErrorsHaveNetsShape: after Close, the deadline and buffer setters and the
+// half-closes fail with package net's *net.OpError, field for field, as a net.TCPConn,
+// net.UnixConn and net.UDPConn side by side do: Set*Deadline and Set*Buffer have no Source and
+// the local address as Addr (ours had the local address as Source and the remote one as Addr),
+// and CloseWrite and CloseRead have Op "close" (ours had "shutdown"). SetNoDelay keeps the
+// connection's shape, as package net's does.
+func TestSetAndHalfCloseErrorsHaveNetsShape(t *testing.T) {
+	tcpLn, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer tcpLn.Close()
+	netTCP, err := net.Dial("tcp", tcpLn.Addr().String())
+	require.NoError(t, err)
+	unixPath := localAddress(t, "unix")
+	unixLn, err := net.Listen("unix", unixPath)
+	require.NoError(t, err)
+	defer unixLn.Close()
+	netUnix, err := net.Dial("unix", unixPath)
+	require.NoError(t, err)
+	netUDP, err := net.ListenPacket("udp", "127.0.0.1:0")
+	require.NoError(t, err)
+	for _, c := range []io.Closer{netTCP, netUnix, netUDP} {
+		require.NoError(t, c.Close())
+	}
+	run(t, func() error {
+		ourTCP, err := socket.Dial("tcp", tcpLn.Addr().String())
+		require.NoError(t, err)
+		ourUnix, err := socket.Dial("unix", unixPath)
+		require.NoError(t, err)
+		ourUDP, err := socket.ListenPacket("udp", "127.0.0.1:0")
+		require.NoError(t, err)
+		sharedUDP, err := socket.ListenPacket("udp", "127.0.0.1:0")
+		require.NoError(t, err)
+		sharedUDP.Shared()
+		for _, c := range []io.Closer{ourTCP, ourUnix, ourUDP, sharedUDP} {
+			require.NoError(t, c.Close())
+		}
+		type setters interface {
+			SetDeadline(time.Time) error
+			SetReadDeadline(time.Time) error
+			SetWriteDeadline(time.Time) error
+			SetReadBuffer(int) error
+			SetWriteBuffer(int) error
+		}
+		sets := func(s setters) map[string]error {
+			return map[string]error{
+				"SetDeadline":      s.SetDeadline(time.Time{}),
+				"SetReadDeadline":  s.SetReadDeadline(time.Time{}),
+				"SetWriteDeadline": s.SetWriteDeadline(time.Time{}),
+				"SetReadBuffer":    s.SetReadBuffer(4096),
+				"SetWriteBuffer":   s.SetWriteBuffer(4096),
+			}
+		}
+		type halfCloser interface {
+			CloseWrite() error
+			CloseRead() error
+		}
+		halves := func(h halfCloser) map[string]error {
+			return map[string]error{"CloseWrite": h.CloseWrite(), "CloseRead": h.CloseRead()}
+		}
+		noDelay := func(c interface{ SetNoDelay(bool) error }) map[string]error {
+			return map[string]error{"SetNoDelay": c.SetNoDelay(true)}
+		}
+		for _, p := range []struct {
+			name     string
+			our, ref net.Conn
+			ourErrs  map[string]error
+			refErrs  map[string]error
+		}{
+			{"tcp", ourTCP, netTCP, sets(ourTCP.(setters)), sets(netTCP.(setters))},
+			{"tcp", ourTCP, netTCP, halves(ourTCP.(halfCloser)), halves(netTCP.(halfCloser))},
+			{"tcp", ourTCP, netTCP, noDelay(ourTCP.(*socket.Conn)), noDelay(netTCP.(*net.TCPConn))},
+			{"unix", ourUnix, netUnix, halves(ourUnix.(halfCloser)), halves(netUnix.(halfCloser))},
+			{"udp", ourUDP, netUDP.(net.Conn), sets(ourUDP), sets(netUDP.(setters))},
+			{"shared udp", sharedUDP, netUDP.(net.Conn), sets(sharedUDP), sets(netUDP.(setters))},
+		} {
+			for call, refErr := range p.refErrs {
+				what := p.name + " " + call
+				var want *net.OpError
+				require.ErrorAs(t, refErr, &want, what)
+				require.ErrorIs(t, refErr, net.ErrClosed, what)
+				var got *net.OpError
+				if !assert.ErrorAs(t, p.ourErrs[call], &got, what) {
+					continue
+				}
+				assert.ErrorIs(t, got, net.ErrClosed, what)
+				assert.Equal(t, want.Op, got.Op, what)
+				assert.Equal(t, want.Net, got.Net, what)
+				// The fields hold the same kinds of address (each socket has its own).
+				assert.Equal(t, want.Source == nil, got.Source == nil, "%s: Source %v", what, got.Source)
+				assert.Equal(t, want.Addr == nil, got.Addr == nil, "%s: Addr %v", what, got.Addr)
+				if want.Addr != nil && got.Addr != nil {
+					local := want.Addr == p.ref.LocalAddr()
+					assert.Equal(t, local, got.Addr == p.our.LocalAddr(), "%s: Addr %v is the local address", what, got.Addr)
+				}
+			}
+		}
 		return nil
 	})
 }
