@@ -57,7 +57,7 @@ func (h *Hub) Destroy() error {
 	h.waitReport()
 	// Close throws GreenletExit into every started greenlet of the
 	// goroutine (workers and the hub), so their defers run.
-	err := h.main.Close()
+	err := reportedGoexitDropped(h.main.Close())
 	unregisterCtx(h.mainC)
 	h.mainC.locals, h.hubC.locals = nil, nil
 	h.raws, h.spawnCBs = nil, nil
@@ -133,3 +133,21 @@ func (h *Hub) Destroyed() bool { return h != nil && h.destroyed.Load() }
 // The hub starts with the settings of the environment, as NewHub's;
 // Config.Main sets them in code.
 func Main(fn func() error) error { return Config{}.Main(fn) }
+
+// reportedGoexitDropped drops from Close's errors the Goexit a hub greenlet
+// kept unwinding since a callback called it (see Hub.serve): it was
+// reported then, and it ends the hub greenlet only now.
+func reportedGoexitDropped(err error) error {
+	if err == nil || !errors.Is(err, ErrGoexit) {
+		return err
+	}
+	var keep []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			if !errors.Is(e, ErrGoexit) {
+				keep = append(keep, e)
+			}
+		}
+	}
+	return errors.Join(keep...)
+}

@@ -102,7 +102,8 @@
 // Python exceptions are Go errors: a blocking call returns the error thrown
 // into the greenlet and the body is expected to return it. A greenlet whose
 // body returns an error matching ErrGreenletExit counts as successful, as in
-// gevent. Panics and runtime.Goexit inside a greenlet are recovered and
-// reported; the hub goes on. How the hub is built and what its design
-// choices cost is in the repository's ARCHITECTURE.md and docs/.
+// gevent. Panics and runtime.Goexit inside a greenlet, a callback (a
+// watcher's included) or a link are recovered and reported; the hub goes
+// on. How the hub is built and what its design choices cost is in the
+// repository's ARCHITECTURE.md and docs/.
 package scheduler

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"sync"
 	"sync/atomic"
@@ -658,6 +659,33 @@ func (h *Hub) run(any) (any, error) {
 	defer unregisterCtx(h.hubC)
 	pprof.SetGoroutineLabels(h.labels)
 	h.setRunning(h.hubC)
+	for !h.serve() {
+	}
+	return nil, nil
+}
+
+// serve is the hub's loop, until Destroy ends it. What escapes a callback
+// or a watcher callback must not end the hub greenlet, or every later wait
+// would switch to a dead hub and return at once: a panic (one from a
+// watcher callback; drain reports a callback's itself) is reported and
+// serve returns false, to be called again; a runtime.Goexit, which no
+// recover stops, is reported and the hub goes on from inside its
+// unwinding, until Destroy lets it end.
+func (h *Hub) serve() (ok bool) {
+	defer func() {
+		if ok {
+			return
+		}
+		r := recover()
+		h.wd.inPoll.Store(false)
+		if r != nil {
+			h.HandleError(opErr("callback", panicError(r)))
+			return
+		}
+		h.HandleError(opErr("callback", &PanicError{Value: ErrGoexit, Stack: debug.Stack()}))
+		for !h.serve() {
+		}
+	}()
 	for {
 		h.wd.inLoop.Store(true)
 		for h.runOnce() {
@@ -677,7 +705,7 @@ func (h *Hub) run(any) (any, error) {
 	for h.cbs.len() > 0 {
 		h.drain()
 	}
-	return nil, nil
+	return true
 }
 
 // Switch switches from the calling greenlet to the hub and returns what the

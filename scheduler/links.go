@@ -137,12 +137,23 @@ func notifyLinks(a any) {
 }
 
 func (t *task) callLink(fn func(Linkable)) {
+	normal := false
 	defer func() {
+		if normal {
+			return
+		}
 		if r := recover(); r != nil {
 			t.hub().HandleError(opErr("link of "+t.Name(), panicError(r)))
+			return
+		}
+		// runtime.Goexit, which the hub reports (Hub.serve): it ends this
+		// notifyLinks, so the links after fn get one of their own.
+		if len(t.links) > 0 && !t.cb.pending() {
+			t.cb = t.hub().runCallbackArg(notifyLinks, t)
 		}
 	}()
 	fn(t.impl)
+	normal = true
 }
 
 // wake returns the link that switches back into greenlet c with the ready

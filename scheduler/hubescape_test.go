@@ -1,0 +1,91 @@
+package scheduler
+
+import (
+	"bytes"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/geventgo/geventgo/cev"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// What escapes a callback the hub greenlet runs (a panic from a watcher
+// callback, a runtime.Goexit from any callback) is reported, and the hub
+// goes on: later waits wait, spawned greenlets run, links after a Rawlink
+// that called Goexit still run, and Destroy returns nil. Before, the hub
+// greenlet died of it: main's wait returned the raw greenlet's error, no
+// handler heard of it, and every later wait switched to the dead hub and
+// returned at once (a Sleep of 20 ms returned after microseconds).
+func TestWhatEscapesACallbackDoesNotEndTheHub(t *testing.T) {
+	goexitTimer := func(h *Hub) {
+		tm, err := h.Loop().NewTimer(0, 0, func(w *cev.Timer, _ int) {
+			w.Close()
+			runtime.Goexit()
+		})
+		require.NoError(t, err)
+		require.NoError(t, tm.Start())
+	}
+	panicTimer := func(h *Hub) {
+		tm, err := h.Loop().NewTimer(0, 0, func(w *cev.Timer, _ int) {
+			w.Close()
+			panic("watcher boom")
+		})
+		require.NoError(t, err)
+		require.NoError(t, tm.Start())
+	}
+	cases := []struct {
+		name    string
+		trigger func(h *Hub)
+		goexit  bool
+	}{
+		{"RunCallback Goexit", func(h *Hub) {
+			_, err := h.RunCallback(runtime.Goexit)
+			require.NoError(t, err)
+		}, true},
+		{"Post Goexit", func(h *Hub) { require.NoError(t, h.Post(runtime.Goexit)) }, true},
+		{"Rawlink Goexit", func(h *Hub) {
+			g := Go(func() error { return nil })
+			g.Rawlink(func(Linkable) { runtime.Goexit() })
+			next := false
+			g.Rawlink(func(Linkable) { next = true })
+			require.NoError(t, g.Join(within(t, 5*time.Second)))
+			assert.True(t, next, "the link after the one that called Goexit ran")
+		}, true},
+		{"watcher Goexit", goexitTimer, true},
+		{"watcher panic", panicTimer, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			withHub(t, func(h *Hub, _ *bytes.Buffer) {
+				var reports []error
+				h.SetErrorHandler(func(err error) { reports = append(reports, err) })
+				// Twice: a hub that goes on inside a Goexit's unwinding
+				// survives another one.
+				for round := 1; round <= 2; round++ {
+					tc.trigger(h)
+					pollHub(t, func() bool { return len(reports) == round })
+					ran := false
+					g := Go(func() error { ran = true; return nil })
+					require.NoError(t, g.Join(within(t, 5*time.Second)))
+					require.True(t, ran)
+					start := time.Now()
+					require.NoError(t, Sleep(bg, 20*time.Millisecond))
+					require.GreaterOrEqual(t, time.Since(start), 20*time.Millisecond, "the sleep waited")
+				}
+				require.Len(t, reports, 2)
+				for _, err := range reports {
+					var pe *PanicError
+					require.ErrorAs(t, err, &pe)
+					if tc.goexit {
+						assert.ErrorIs(t, err, ErrGoexit)
+					} else {
+						assert.Equal(t, "watcher boom", pe.Value)
+					}
+					assert.Contains(t, err.Error(), "scheduler: callback: ")
+				}
+			})
+		})
+	}
+}
