@@ -89,3 +89,43 @@ func TestWhatEscapesACallbackDoesNotEndTheHub(t *testing.T) {
 		})
 	}
 }
+
+// A Link callback (run in a greenlet of its own) that calls runtime.Goexit
+// is reported as a panicking one is, as an *Error for "link" matching
+// ErrGoexit. Before, nothing was reported.
+func TestLinkGoexitReported(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		var reports []error
+		h.SetErrorHandler(func(err error) { reports = append(reports, err) })
+		g := Go(func() error { return nil })
+		ran := false
+		g.Link(func(Linkable) {
+			ran = true
+			runtime.Goexit()
+		})
+		require.NoError(t, g.Join(bg))
+		pollHub(t, func() bool { return ran })
+		require.NoError(t, Sleep(bg, 0))
+		require.Len(t, reports, 1)
+		assert.ErrorIs(t, reports[0], ErrGoexit)
+		var se *Error
+		require.ErrorAs(t, reports[0], &se)
+		assert.Equal(t, "link", se.Op)
+	})
+}
+
+// After a Link callback ended with runtime.Goexit, the hub's idle poll is
+// the hub's, not a stall of the dead worker: the blocking detector reports
+// nothing. Timing-sensitive: it lets the hub poll idle for four thresholds.
+func TestBlockingDetectorIdleAfterLinkGoexitTiming(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		r := watchBlocking(h)
+		g := Go(func() error { return nil })
+		g.Link(func(Linkable) { runtime.Goexit() })
+		require.NoError(t, Sleep(bg, 4*testThreshold))
+		h.SetBlockingThreshold(0)
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		assert.Empty(t, r.all)
+	})
+}

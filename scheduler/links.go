@@ -1,5 +1,7 @@
 package scheduler
 
+import "runtime/debug"
+
 // Rawlink is Greenlet.Rawlink, less the nil check.
 func (t *task) Rawlink(fn func(Linkable)) LinkID {
 	if fn == nil || (t.hub().check("Greenlet.Rawlink") != nil && !t.adoptRefused()) {
@@ -88,13 +90,23 @@ type linkJob struct {
 
 func (j *linkJob) runOn(c *gctx) {
 	c.link = j
+	normal := false
 	defer func() {
 		c.link = nil
+		if normal {
+			return
+		}
 		if r := recover(); r != nil {
 			c.hub.HandleError(opErr("link", panicError(r)))
+			return
 		}
+		// runtime.Goexit: the worker's coroutine is going away, as in a
+		// task's (runOn): report it and end into the hub.
+		c.hub.HandleError(opErr("link", &PanicError{Value: ErrGoexit, Stack: debug.Stack()}))
+		c.hub.endIntoHub()
 	}()
 	j.fn(j.src)
+	normal = true
 }
 
 // spawnedLink wraps fn so that it runs in its own greenlet, switched to
