@@ -116,7 +116,9 @@ func (b *bodyTracker) Close() error {
 		} else {
 			var n int64
 			n, err = io.CopyN(io.Discard, b, maxPostHandlerReadBytes)
-			if err == io.EOF {
+			if err == io.EOF || err == http.ErrBodyReadAfterClose {
+				// The end, or net/http's body closed itself on a malformed trailer: its
+				// Close then says nothing either.
 				err = nil
 			}
 			if n == maxPostHandlerReadBytes {

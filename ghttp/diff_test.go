@@ -111,6 +111,9 @@ func diffHandlerMore(w http.ResponseWriter, r *http.Request) {
 		h.Add("X-Add", "second")
 		h.Set("X-New", "after")
 		_, _ = io.WriteString(w, "late header changes")
+	case "/read-close":
+		_, err := io.ReadAll(r.Body)
+		_, _ = fmt.Fprintf(w, "read: %v, close: %v", err, r.Body.Close())
 	case "/probe":
 		_, _ = io.WriteString(w, "probe answered")
 	default:
@@ -161,6 +164,8 @@ var diffCases = []diffCase{
 	{name: "malformed trailer", raw: "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX(b): 5\r\nGET /echo?smuggled HTTP/1.1\r\nHost: a\r\n\r\n"},
 	{name: "control byte in trailer", raw: "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-T: a\x01\r\n\r\n"},
 	{name: "malformed trailer, body not read", raw: "POST /noread HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX(b): 5\r\n\r\n"},
+	{name: "malformed trailer, body closed", raw: "POST /read-close HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX(b): 5\r\n\r\n"},
+	{name: "bad chunk, body closed", raw: "POST /read-close HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcX\r\n0\r\n\r\n"},
 	{name: "chunk extension", raw: "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3;name=val\r\nabc\r\n0\r\n\r\n"},
 	{name: "invalid chunk size", raw: "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n"},
 	{name: "chunk size overflow", raw: "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffffff\r\nabc\r\n0\r\n\r\n"},
