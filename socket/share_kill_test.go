@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net"
+	"os"
 	"syscall"
 	"testing"
 	"time"
@@ -310,6 +311,30 @@ func TestKilledSharedReadFromThenRead(t *testing.T) {
 		})
 		require.NoError(t, err)
 		assert.Equal(t, "hello", got)
+		return nil
+	})
+}
+
+// TestKeptBytesWaitForAPassedReadDeadline: what a killed greenlet's read of a shared socket
+// kept is returned by the next read as a read just made, so a read deadline that passed fails
+// that read first, as package net fails a read whose deadline passed whatever is queued (the
+// shared socket's doc: a passed deadline fails a call that would not block); the bytes stay for
+// the read after the deadline is moved on. The kept bytes were returned despite the deadline.
+func TestKeptBytesWaitForAPassedReadDeadline(t *testing.T) {
+	run(t, func() error {
+		sa, b := sharedSocketpair(t)
+		defer sa.Close()
+		defer b.Close()
+		killedSharedRead(t, sa, b, make([]byte, 16), "hello")
+		require.NoError(t, sa.SetReadDeadline(time.Now().Add(-time.Second)))
+		p := make([]byte, 16)
+		n, err := sa.Read(p)
+		assert.ErrorIs(t, err, os.ErrDeadlineExceeded, "read %q", p[:n])
+		assert.Zero(t, n)
+		require.NoError(t, sa.SetReadDeadline(time.Now().Add(5*time.Second)))
+		n, err = sa.Read(p)
+		require.NoError(t, err)
+		assert.Equal(t, "hello", string(p[:n]), "the kept bytes stay for the next read")
 		return nil
 	})
 }

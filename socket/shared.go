@@ -281,13 +281,17 @@ func (fd *netFD) readLocked(sh *shared, b []byte) (int, error) {
 }
 
 // keptFor returns, under the read lock, what a read abandoned by its greenlet kept for this one
-// (nil: nothing); a socket closing fails first with ErrClosed.
+// (nil: nothing); a socket closing fails first with ErrClosed, and a read deadline that passed
+// with ErrTimeout, as a read just made would (what was kept stays).
 func (fd *netFD) keptFor(sh *shared) (*keptRead, error) {
 	if !sh.kept.set {
 		return nil, nil
 	}
 	if fd.ref.isClosing() || fd.hub.Destroyed() {
 		return nil, ErrClosed
+	}
+	if sh.dl[dirRead].expired() {
+		return nil, ErrTimeout
 	}
 	return &sh.kept, nil
 }
