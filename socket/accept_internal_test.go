@@ -1,6 +1,7 @@
 package socket
 
 import (
+	"context"
 	"net"
 	"syscall"
 	"testing"
@@ -42,4 +43,39 @@ func TestAcceptSkipsAPendingConnectionError(t *testing.T) {
 		assert.True(t, failed)
 		return c.Close()
 	}))
+}
+
+// A shared Listener's Accept from a goroutine, when the hub is destroyed between accept4 and
+// sharing the new connection, fails with ErrClosed: the connection could not be shared and its
+// descriptor went back to the system. It returned that closed Conn with a nil error.
+func TestSharedAcceptAtDestroyFails(t *testing.T) {
+	hc, stopc, done := make(chan *scheduler.Hub, 1), make(chan struct{}), make(chan error, 1)
+	go func() {
+		done <- scheduler.Main(func() error {
+			hc <- scheduler.CurrentHub()
+			_, err := scheduler.RunBlocking(context.Background(), func() (struct{}, error) { <-stopc; return struct{}{}, nil })
+			return err
+		})
+	}()
+	h := <-hc
+	lc := ListenConfig{Hub: h}
+	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	c, err := net.Dial("tcp", ln.Addr().String()) // connect completes in the backlog
+	require.NoError(t, err)
+	defer c.Close()
+	real := sysAccept4
+	defer func() { sysAccept4 = real }()
+	sysAccept4 = func(fd, flags int) (int, syscall.Sockaddr, error) {
+		nfd, sa, err := real(fd, flags)
+		if err == nil { // the hub ends before the connection is shared
+			close(stopc)
+			require.NoError(t, <-done)
+		}
+		return nfd, sa, err
+	}
+	got, err := ln.Accept()
+	assert.ErrorIs(t, err, ErrClosed)
+	assert.Nil(t, got)
 }

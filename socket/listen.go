@@ -317,6 +317,9 @@ func (l *Listener) accept(shared bool) (*Conn, error) {
 	}
 	if shared {
 		cfd.share()
+		if cfd.ref.isClosing() { // not shared (the hub was destroyed meanwhile): fd given back
+			return nil, ErrClosed
+		}
 	}
 	return newConn(cfd), nil
 }
