@@ -3,6 +3,7 @@ package socket
 import (
 	"context"
 	"net"
+	"net/netip"
 	"syscall"
 	"testing"
 
@@ -78,4 +79,35 @@ func TestSharedAcceptAtDestroyFails(t *testing.T) {
 	got, err := ln.Accept()
 	assert.ErrorIs(t, err, ErrClosed)
 	assert.Nil(t, got)
+}
+
+// A shared dial from a goroutine, when the hub is destroyed before the new socket is shared,
+// fails with ErrClosed: share gave the descriptor back, and bind, connect and getsockopt ran on
+// its number, which another open could have taken meanwhile (here the connect failed with EBADF).
+func TestSharedDialAtDestroyFails(t *testing.T) {
+	target, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer target.Close()
+	hc, stopc, done := make(chan *scheduler.Hub, 1), make(chan struct{}), make(chan error, 1)
+	go func() {
+		done <- scheduler.Main(func() error {
+			hc <- scheduler.CurrentHub()
+			_, err := scheduler.RunBlocking(context.Background(), func() (struct{}, error) { <-stopc; return struct{}{}, nil })
+			return err
+		})
+	}()
+	h := <-hc
+	real := LookupHost
+	defer func() { LookupHost = real }()
+	LookupHost = func(context.Context, string) ([]netip.Addr, error) {
+		close(stopc) // the hub ends while the dial looks its host up
+		require.NoError(t, <-done)
+		return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
+	}
+	_, port, err := net.SplitHostPort(target.Addr().String())
+	require.NoError(t, err)
+	d := Dialer{Hub: h}
+	c, err := d.DialContext(context.Background(), "tcp", net.JoinHostPort("ends.invalid", port))
+	assert.ErrorIs(t, err, ErrClosed)
+	assert.Nil(t, c)
 }

@@ -118,7 +118,7 @@ func (d *Dialer) dial(ctx context.Context, h *scheduler.Hub, share bool, network
 		// The goroutine waits for the connect as a shared socket does.
 		fd.share()
 	}
-	if err := d.connect(ctx, fd, ra.sa); err != nil {
+	if err := d.connectHeld(ctx, fd, ra.sa); err != nil {
 		_ = fd.Close()
 		return nil, opError("dial", network, d.LocalAddr, ra.addr, ctxCause(ctx, err))
 	}
@@ -130,6 +130,17 @@ func (d *Dialer) dial(ctx context.Context, h *scheduler.Hub, share bool, network
 		return &PacketConn{sock{fd}}, nil
 	}
 	return newConn(fd), nil
+}
+
+// connectHeld is connect holding a reference on fd: a shared socket's descriptor goes back
+// when its hub is destroyed (share gives up, or the reaper closes it), and its number must not
+// be reused under bind, connect and getsockopt. A socket closed already fails with ErrClosed.
+func (d *Dialer) connectHeld(ctx context.Context, fd *netFD, sa syscall.Sockaddr) error {
+	if !fd.ref.incref() {
+		return ErrClosed
+	}
+	defer fd.ref.decref()
+	return d.connect(ctx, fd, sa)
 }
 
 // connect binds to d.LocalAddr if set and runs a non-blocking connect(2) to completion: on
