@@ -659,7 +659,7 @@ func (h *Hub) run(any) (any, error) {
 	defer unregisterCtx(h.hubC)
 	pprof.SetGoroutineLabels(h.labels)
 	h.setRunning(h.hubC)
-	for !h.serve() {
+	for resumed := false; !h.serve(resumed); resumed = true {
 	}
 	return nil, nil
 }
@@ -670,8 +670,9 @@ func (h *Hub) run(any) (any, error) {
 // watcher callback; drain reports a callback's itself) is reported and
 // serve returns false, to be called again; a runtime.Goexit, which no
 // recover stops, is reported and the hub goes on from inside its
-// unwinding, until Destroy lets it end.
-func (h *Hub) serve() (ok bool) {
+// unwinding, until Destroy lets it end. resumed is set when serve goes on
+// after such an escape.
+func (h *Hub) serve(resumed bool) (ok bool) {
 	defer func() {
 		if ok {
 			return
@@ -683,9 +684,19 @@ func (h *Hub) serve() (ok bool) {
 			return
 		}
 		h.HandleError(opErr("callback", &PanicError{Value: ErrGoexit, Stack: debug.Stack()}))
-		for !h.serve() {
+		for !h.serve(true) {
 		}
 	}()
+	if resumed && !h.destroyed.Load() {
+		// An escape from a watcher callback leaves the events dispatched
+		// after it pending until the loop's next run, which would poll
+		// (and maybe block) before what they queue ran: run them now,
+		// without blocking, as the callbacks after a panicking one run
+		// in the same drain.
+		if _, err := h.loop.Run(cev.EVRUN_NOWAIT); err != nil {
+			h.HandleError(opErr("loop", err))
+		}
+	}
 	for {
 		h.wd.inLoop.Store(true)
 		for h.runOnce() {

@@ -129,3 +129,58 @@ func TestBlockingDetectorIdleAfterLinkGoexitTiming(t *testing.T) {
 		assert.Empty(t, r.all)
 	})
 }
+
+// The events libev dispatched in the same batch as the watcher callback a
+// panic or a runtime.Goexit escaped from still run, and what they queue
+// runs before the hub's next blocking poll, as the callbacks after a
+// panicking RunCallback run in the same drain. Before, those events ran at
+// the start of the next loop run, which then polled: the callback one of
+// them queued waited for the next event (here a timer 10 s away), so the
+// wait on it got its context's deadline.
+func TestEventsAfterAnEscapingWatcherRunBeforeThePoll(t *testing.T) {
+	for _, goexit := range []bool{false, true} {
+		name := "panic"
+		if goexit {
+			name = "Goexit"
+		}
+		t.Run(name, func(t *testing.T) {
+			withHub(t, func(h *Hub, _ *bytes.Buffer) {
+				var reports []error
+				h.SetErrorHandler(func(err error) { reports = append(reports, err) })
+				// Keeps the loop alive, so the poll waits for it.
+				far, err := h.Loop().NewTimer(10, 0, func(*cev.Timer, int) {})
+				require.NoError(t, err)
+				require.NoError(t, far.Start())
+				defer far.Close()
+				w := NewWaiter("queued by the second timer")
+				escaped := false
+				// Whichever of the two due timers runs first escapes; the
+				// other queues the callback that wakes w.
+				fire := func(tm *cev.Timer, _ int) {
+					tm.Close()
+					if !escaped {
+						escaped = true
+						if goexit {
+							runtime.Goexit()
+						}
+						panic("watcher boom")
+					}
+					_, err := h.RunCallback(func() { w.Switch("woken") })
+					assert.NoError(t, err)
+				}
+				for range 2 {
+					tm, err := h.Loop().NewTimer(0, 0, fire)
+					require.NoError(t, err)
+					require.NoError(t, tm.Start())
+				}
+				v, err := w.Get(within(t, 5*time.Second))
+				require.NoError(t, err)
+				assert.Equal(t, "woken", v)
+				require.Len(t, reports, 1)
+				if goexit {
+					assert.ErrorIs(t, reports[0], ErrGoexit)
+				}
+			})
+		})
+	}
+}
