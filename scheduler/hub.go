@@ -285,7 +285,9 @@ func defaultErrorHandler(err error) {
 // out, so the handler runs as if on the hub: it may record into plain
 // variables that greenlets read after a switch. It must not wait for the
 // hub (a Post it waits on, a blocking call): the hub cannot go on until it
-// returns. Goroutine-safe.
+// returns. A panic of the handler while the hub reports what escaped one of
+// its callbacks is reported in turn, and one while reporting that is printed
+// to stderr: the hub goes on. Goroutine-safe.
 func (h *Hub) SetErrorHandler(fn func(error)) {
 	if h == nil {
 		return
@@ -680,10 +682,10 @@ func (h *Hub) serve(resumed bool) (ok bool) {
 		r := recover()
 		h.wd.inPoll.Store(false)
 		if r != nil {
-			h.HandleError(opErr("callback", panicError(r)))
+			h.reportEscape(opErr("callback", panicError(r)))
 			return
 		}
-		h.HandleError(opErr("callback", &PanicError{Value: ErrGoexit, Stack: debug.Stack()}))
+		h.reportEscape(opErr("callback", &PanicError{Value: ErrGoexit, Stack: debug.Stack()}))
 		for !h.serve(true) {
 		}
 	}()
@@ -717,6 +719,30 @@ func (h *Hub) serve(resumed bool) (ok bool) {
 		h.drain()
 	}
 	return true
+}
+
+// reportEscape reports what escaped a callback (serve), where nothing may
+// escape in turn: a panic of the error handler is reported too, and one
+// while reporting that goes to stderr. Under a Goexit, a panic leaving the
+// hub greenlet would make its resumer's goroutine Goexit as well.
+func (h *Hub) reportEscape(err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			h.reportHandlerPanic(r)
+		}
+	}()
+	h.HandleError(err)
+}
+
+// reportHandlerPanic reports the error handler's panic r; if the handler
+// panics again, that goes to stderr.
+func (h *Hub) reportHandlerPanic(r any) {
+	defer func() {
+		if r := recover(); r != nil {
+			defaultErrorHandler(opErr("error handler", panicError(r)))
+		}
+	}()
+	h.HandleError(opErr("callback", panicError(r)))
 }
 
 // Switch switches from the calling greenlet to the hub and returns what the

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"bytes"
+	"fmt"
 	"runtime"
 	"testing"
 	"time"
@@ -182,5 +183,64 @@ func TestEventsAfterAnEscapingWatcherRunBeforeThePoll(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// An error handler that panics while the hub reports what escaped a
+// callback does not end the hub either: its panic is reported in turn, and
+// a handler that panics on that too is left to stderr. Before, the
+// handler's panic from the report of a watcher's panic ended the hub
+// greenlet (main's Sleep returned its error, the next one at once), and
+// from the report of a Goexit it made the goroutine that had switched to the
+// hub Goexit too (the test's own goroutine). A panicking RunCallback
+// survived a handler that panicked once.
+func TestHandlerPanicWhileReportingAnEscape(t *testing.T) {
+	triggers := []struct {
+		name    string
+		trigger func(h *Hub)
+	}{
+		{"RunCallback panic", func(h *Hub) {
+			_, err := h.RunCallback(func() { panic("callback boom") })
+			require.NoError(t, err)
+		}},
+		{"watcher panic", func(h *Hub) {
+			tm, err := h.Loop().NewTimer(0, 0, func(w *cev.Timer, _ int) {
+				w.Close()
+				panic("watcher boom")
+			})
+			require.NoError(t, err)
+			require.NoError(t, tm.Start())
+		}},
+		{"Post Goexit", func(h *Hub) { require.NoError(t, h.Post(runtime.Goexit)) }},
+	}
+	for _, tc := range triggers {
+		for _, panics := range []int{1, 2} {
+			t.Run(fmt.Sprintf("%s, handler panics %d times", tc.name, panics), func(t *testing.T) {
+				withHub(t, func(h *Hub, _ *bytes.Buffer) {
+					var reports []error
+					h.SetErrorHandler(func(err error) {
+						reports = append(reports, err)
+						if len(reports) <= panics {
+							panic(fmt.Sprintf("handler boom %d", len(reports)))
+						}
+					})
+					tc.trigger(h)
+					start := time.Now()
+					require.NoError(t, Sleep(bg, 20*time.Millisecond))
+					require.GreaterOrEqual(t, time.Since(start), 20*time.Millisecond, "the sleep waited")
+					ran := false
+					g := Go(func() error { ran = true; return nil })
+					require.NoError(t, g.Join(within(t, 5*time.Second)))
+					require.True(t, ran)
+					// The escape, then the handler's first panic (a
+					// callback's is reported by drain first, its handler's
+					// panic by serve); a panic while reporting that one
+					// goes to stderr.
+					require.GreaterOrEqual(t, len(reports), 2)
+					require.LessOrEqual(t, len(reports), 3)
+					assert.Contains(t, reports[1].Error(), "handler boom 1")
+				})
+			})
+		}
 	}
 }
