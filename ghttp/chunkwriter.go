@@ -213,7 +213,7 @@ func (cw *chunkWriter) decideKeepAlive(hs *headerState, isHEAD bool) {
 // do not deadlock; a body too large to drain closes the connection instead.
 func (cw *chunkWriter) drainRequestBody(hs *headerState) {
 	w := cw.res
-	var discard, tooBig, tracked bool
+	var discard, tooBig bool
 	switch {
 	case isExpectContinueReader(w.req.Body):
 		// Read to its end already, or closeAfterReply would be set.
@@ -227,7 +227,7 @@ func (cw *chunkWriter) drainRequestBody(hs *headerState) {
 		case b.unread() >= maxPostHandlerReadBytes:
 			tooBig = true
 		default:
-			discard, tracked = true, true
+			discard = true
 		}
 	default:
 		discard = true // the handler replaced Body: drain the original
@@ -238,10 +238,11 @@ func (cw *chunkWriter) drainRequestBody(hs *headerState) {
 		case nil:
 			tooBig = true // more than the limit left
 		case http.ErrBodyReadAfterClose:
-			if tracked {
-				// The tracker is open, so net/http's body under it closed itself: it does on a
-				// malformed trailer, and what follows on the wire is not a request (net/http's
-				// case of a body closed before its end).
+			if w.tracker != nil && !w.tracker.sawEOF {
+				// Closed before its end: by the handler through a Body of its own, or, with the
+				// tracker open, net/http's body under it closed itself on a malformed trailer.
+				// What follows on the wire is not a request either way (net/http's case of a
+				// body closed before its end, which it sees only in a body still in r.Body).
 				w.closeAfterReply = true
 			}
 		case io.EOF:

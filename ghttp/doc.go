@@ -83,6 +83,11 @@
 //
 // Also different, by design:
 //
+//   - A connection whose request body's end was never read (a malformed trailer, a bad chunk,
+//     more unread bytes than the server drains) closes after the response whatever the handler
+//     made of r.Body, with full duplex too. net/http's looks only at a body still in r.Body and
+//     drains only without full duplex, so after a handler that replaced the body or turned
+//     full duplex on it reads what follows on the wire as the next request.
 //   - Shutdown, when its context ends, and Close kill the connection greenlets (net/http's
 //     Shutdown returns and leaves them running, its Close only closes the sockets).
 //   - The ResponseWriter offers no http.CloseNotifier (deprecated, and a channel read would

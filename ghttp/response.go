@@ -373,6 +373,11 @@ func (w *response) shouldReuseConnection() bool {
 		return false // the body was shorter than declared: the client is out of step
 	case w.c.werr != nil:
 		return false
+	case w.tracker != nil && !w.tracker.sawEOF:
+		// The request body's end was never read (a framing error in it, bytes left unread),
+		// whatever the handler made of Body and with full duplex too: what follows on the
+		// wire is not a request. net/http looks only at a body still in r.Body.
+		return false
 	}
 	return !w.closedRequestBodyEarly()
 }
@@ -380,7 +385,7 @@ func (w *response) shouldReuseConnection() bool {
 // closedRequestBodyEarly reports whether closing the request body left unread bytes behind, or
 // ended a read of it in progress (whatever the handler made of Body).
 func (w *response) closedRequestBodyEarly() bool {
-	return w.tracker != nil && (w.tracker.interrupted || w.req.Body == io.ReadCloser(w.tracker) && w.tracker.earlyClose)
+	return w.tracker != nil && (w.tracker.interrupted || w.tracker.earlyClose)
 }
 
 // sendExpectationFailed answers an Expect header other than 100-continue (RFC 9110, 10.1.1).
