@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
 
 	"github.com/geventgo/geventgo/event"
 )
@@ -34,7 +35,7 @@ type bodyTracker struct {
 	// parsed is the request http.ReadRequest returned, whose body merges the trailers it
 	// reads into parsed.Trailer; served is the copy the handler got (WithContext), which must
 	// see them too when no Trailer header declared them (parsed.Trailer was nil, so the
-	// merge made a map served does not share).
+	// merge made a map served does not share) or the handler put a map of its own there.
 	parsed, served *http.Request
 }
 
@@ -72,12 +73,30 @@ func (b *bodyTracker) Read(p []byte) (int, error) {
 
 func (b *bodyTracker) hitEOF() {
 	b.sawEOF = true
-	if t := b.parsed.Trailer; t != nil && b.served.Trailer == nil {
-		b.served.Trailer = t
-	}
+	b.mergeTrailer()
 	if fn := b.onEOF; fn != nil {
 		b.onEOF = nil
 		fn()
+	}
+}
+
+// mergeTrailer shows the handler's request the trailers net/http's body merged into parsed, as
+// net/http's server, where the two requests are one, merges them into the handler's r.Trailer:
+// that map itself when r.Trailer is nil (no Trailer header declared them), the fields received
+// copied into a map the handler put there of its own (a declared field the trailer did not send
+// has no value, and stays out).
+func (b *bodyTracker) mergeTrailer() {
+	t, dst := b.parsed.Trailer, b.served.Trailer
+	switch {
+	case t == nil:
+	case dst == nil:
+		b.served.Trailer = t
+	case reflect.ValueOf(t).UnsafePointer() != reflect.ValueOf(dst).UnsafePointer():
+		for k, v := range t {
+			if v != nil {
+				dst[k] = v
+			}
+		}
 	}
 }
 

@@ -111,6 +111,9 @@ func diffHandlerMore(w http.ResponseWriter, r *http.Request) {
 		h.Add("X-Add", "second")
 		h.Set("X-New", "after")
 		_, _ = io.WriteString(w, "late header changes")
+	case "/own-trailer-map":
+		r.Trailer = http.Header{"Own": nil} // the handler's own map, before the body is read
+		echo(w, r)
 	case "/read-close":
 		_, err := io.ReadAll(r.Body)
 		_, _ = fmt.Fprintf(w, "read: %v, close: %v", err, r.Body.Close())
@@ -161,6 +164,8 @@ var diffCases = []diffCase{
 	{name: "POST chunked", raw: "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"},
 	{name: "chunked with trailer", raw: "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTrailer: X-T\r\n\r\n3\r\nabc\r\n0\r\nX-T: v\r\n\r\n"},
 	{name: "chunked with undeclared trailers", raw: "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-T: v\r\nHost: x\r\n\r\n"},
+	{name: "trailers into the handler's own map", raw: "POST /own-trailer-map HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-T: v\r\n\r\n"},
+	{name: "declared trailers into the handler's own map", raw: "POST /own-trailer-map HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTrailer: X-T, X-U\r\n\r\n3\r\nabc\r\n0\r\nX-T: v\r\n\r\n"},
 	{name: "malformed trailer", raw: "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX(b): 5\r\nGET /echo?smuggled HTTP/1.1\r\nHost: a\r\n\r\n"},
 	{name: "control byte in trailer", raw: "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-T: a\x01\r\n\r\n"},
 	{name: "malformed trailer, body not read", raw: "POST /noread HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX(b): 5\r\n\r\n"},
