@@ -4,6 +4,8 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"syscall"
 	"testing"
 
@@ -110,4 +112,50 @@ func TestSharedDialAtDestroyFails(t *testing.T) {
 	c, err := d.DialContext(context.Background(), "tcp", net.JoinHostPort("ends.invalid", port))
 	assert.ErrorIs(t, err, ErrClosed)
 	assert.Nil(t, c)
+}
+
+// A shared dial from a goroutine, when the hub is destroyed while connect(2) runs (it completes
+// at once on a Unix socket), fails with ErrClosed and leaves no descriptor, as every call on a
+// shared socket of a destroyed hub does (the reaper closes it). The dial returned the Conn with
+// a nil error, whose every call then failed with ErrClosed, after reading its local address
+// with no reference held, from a number the reaper could have closed and another open taken.
+func TestSharedDialDestroyedDuringConnectFails(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s")
+	target, err := net.Listen("unix", path)
+	require.NoError(t, err)
+	defer target.Close()
+	fdsBefore := openFDs(t)
+	hc, stopc, done := make(chan *scheduler.Hub, 1), make(chan struct{}), make(chan error, 1)
+	go func() {
+		done <- scheduler.Main(func() error {
+			hc <- scheduler.CurrentHub()
+			_, err := scheduler.RunBlocking(context.Background(), func() (struct{}, error) { <-stopc; return struct{}{}, nil })
+			return err
+		})
+	}()
+	h := <-hc
+	real := sysConnect
+	defer func() { sysConnect = real }()
+	sysConnect = func(fd int, sa syscall.Sockaddr) error {
+		err := real(fd, sa)
+		close(stopc) // the hub ends while the dial connects
+		require.NoError(t, <-done)
+		return err
+	}
+	d := Dialer{Hub: h}
+	c, err := d.DialContext(context.Background(), "unix", path)
+	assert.ErrorIs(t, err, ErrClosed)
+	if !assert.Nil(t, c) {
+		t.Logf("local address %v", c.LocalAddr())
+		_ = c.Close()
+	}
+	assert.Equal(t, fdsBefore, openFDs(t))
+}
+
+// openFDs counts the process's open descriptors.
+func openFDs(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	require.NoError(t, err)
+	return len(ents)
 }

@@ -122,7 +122,6 @@ func (d *Dialer) dial(ctx context.Context, h *scheduler.Hub, share bool, network
 		_ = fd.Close()
 		return nil, opError("dial", network, d.LocalAddr, ra.addr, ctxCause(ctx, err))
 	}
-	fd.laddr = localAddr(sysfd, k.sotype)
 	if share && onHub {
 		fd.share()
 	}
@@ -132,16 +131,28 @@ func (d *Dialer) dial(ctx context.Context, h *scheduler.Hub, share bool, network
 	return newConn(fd), nil
 }
 
-// connectHeld is connect holding a reference on fd: a shared socket's descriptor goes back
-// when its hub is destroyed (share gives up, or the reaper closes it), and its number must not
-// be reused under bind, connect and getsockopt. A socket closed already fails with ErrClosed.
+// connectHeld is connect, then the read of the local address, holding a reference on fd: a
+// shared socket's descriptor goes back when its hub is destroyed (share gives up, or the
+// reaper closes it), and its number must not be reused under bind, connect, getsockopt and
+// getsockname. A socket closed already fails with ErrClosed, and so does one whose hub was
+// destroyed during the connect, as a shared socket's calls then do (the reaper closes it).
 func (d *Dialer) connectHeld(ctx context.Context, fd *netFD, sa syscall.Sockaddr) error {
 	if !fd.ref.incref() {
 		return ErrClosed
 	}
 	defer fd.ref.decref()
-	return d.connect(ctx, fd, sa)
+	if err := d.connect(ctx, fd, sa); err != nil {
+		return err
+	}
+	if fd.ref.isClosing() || fd.hub.Destroyed() {
+		return ErrClosed
+	}
+	fd.laddr = localAddr(fd.sysfd, fd.sotype)
+	return nil
 }
+
+// sysConnect is connect(2); a test ends the hub from it.
+var sysConnect = syscall.Connect
 
 // connect binds to d.LocalAddr if set and runs a non-blocking connect(2) to completion: on
 // EINPROGRESS it waits for writability and reads the outcome from SO_ERROR.
@@ -155,9 +166,9 @@ func (d *Dialer) connect(ctx context.Context, fd *netFD, sa syscall.Sockaddr) er
 			return wrapErrno("bind", err)
 		}
 	}
-	err := syscall.Connect(fd.sysfd, sa)
+	err := sysConnect(fd.sysfd, sa)
 	for err == syscall.EINTR {
-		err = syscall.Connect(fd.sysfd, sa)
+		err = sysConnect(fd.sysfd, sa)
 	}
 	switch err {
 	case nil, syscall.EISCONN:
