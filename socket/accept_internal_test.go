@@ -52,15 +52,7 @@ func TestAcceptSkipsAPendingConnectionError(t *testing.T) {
 // sharing the new connection, fails with ErrClosed: the connection could not be shared and its
 // descriptor went back to the system. It returned that closed Conn with a nil error.
 func TestSharedAcceptAtDestroyFails(t *testing.T) {
-	hc, stopc, done := make(chan *scheduler.Hub, 1), make(chan struct{}), make(chan error, 1)
-	go func() {
-		done <- scheduler.Main(func() error {
-			hc <- scheduler.CurrentHub()
-			_, err := scheduler.RunBlocking(context.Background(), func() (struct{}, error) { <-stopc; return struct{}{}, nil })
-			return err
-		})
-	}()
-	h := <-hc
+	h, endHub := hubToEnd(t)
 	lc := ListenConfig{Hub: h}
 	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -73,8 +65,7 @@ func TestSharedAcceptAtDestroyFails(t *testing.T) {
 	sysAccept4 = func(fd, flags int) (int, syscall.Sockaddr, error) {
 		nfd, sa, err := real(fd, flags)
 		if err == nil { // the hub ends before the connection is shared
-			close(stopc)
-			require.NoError(t, <-done)
+			endHub()
 		}
 		return nfd, sa, err
 	}
@@ -90,20 +81,11 @@ func TestSharedDialAtDestroyFails(t *testing.T) {
 	target, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	defer target.Close()
-	hc, stopc, done := make(chan *scheduler.Hub, 1), make(chan struct{}), make(chan error, 1)
-	go func() {
-		done <- scheduler.Main(func() error {
-			hc <- scheduler.CurrentHub()
-			_, err := scheduler.RunBlocking(context.Background(), func() (struct{}, error) { <-stopc; return struct{}{}, nil })
-			return err
-		})
-	}()
-	h := <-hc
+	h, endHub := hubToEnd(t)
 	real := LookupHost
 	defer func() { LookupHost = real }()
 	LookupHost = func(context.Context, string) ([]netip.Addr, error) {
-		close(stopc) // the hub ends while the dial looks its host up
-		require.NoError(t, <-done)
+		endHub() // the hub ends while the dial looks its host up
 		return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
 	}
 	_, port, err := net.SplitHostPort(target.Addr().String())
@@ -125,21 +107,12 @@ func TestSharedDialDestroyedDuringConnectFails(t *testing.T) {
 	require.NoError(t, err)
 	defer target.Close()
 	fdsBefore := openFDs(t)
-	hc, stopc, done := make(chan *scheduler.Hub, 1), make(chan struct{}), make(chan error, 1)
-	go func() {
-		done <- scheduler.Main(func() error {
-			hc <- scheduler.CurrentHub()
-			_, err := scheduler.RunBlocking(context.Background(), func() (struct{}, error) { <-stopc; return struct{}{}, nil })
-			return err
-		})
-	}()
-	h := <-hc
+	h, endHub := hubToEnd(t)
 	real := sysConnect
 	defer func() { sysConnect = real }()
 	sysConnect = func(fd int, sa syscall.Sockaddr) error {
 		err := real(fd, sa)
-		close(stopc) // the hub ends while the dial connects
-		require.NoError(t, <-done)
+		endHub() // the hub ends while the dial connects
 		return err
 	}
 	d := Dialer{Hub: h}
@@ -150,6 +123,23 @@ func TestSharedDialDestroyedDuringConnectFails(t *testing.T) {
 		_ = c.Close()
 	}
 	assert.Equal(t, fdsBefore, openFDs(t))
+}
+
+// hubToEnd runs a hub on a goroutine of its own and returns it with endHub, which ends it
+// (Main returns) and waits until it is destroyed; a hook of the code under test calls it.
+func hubToEnd(t *testing.T) (h *scheduler.Hub, endHub func()) {
+	hc, stopc, done := make(chan *scheduler.Hub, 1), make(chan struct{}), make(chan error, 1)
+	go func() {
+		done <- scheduler.Main(func() error {
+			hc <- scheduler.CurrentHub()
+			_, err := scheduler.RunBlocking(context.Background(), func() (struct{}, error) { <-stopc; return struct{}{}, nil })
+			return err
+		})
+	}()
+	return <-hc, func() {
+		close(stopc)
+		require.NoError(t, <-done)
+	}
 }
 
 // openFDs counts the process's open descriptors.
