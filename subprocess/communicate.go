@@ -81,6 +81,9 @@ func (c *Cmd) communicate(op string, ctx context.Context, input []byte, withStdi
 	if err := cm.exchange(ctx, c.pipes); err != nil && !c.exit.timedOut() {
 		if ctxEnded(ctx, err) {
 			c.exit.disarm() // the next call goes on: its own WaitDelay counts from it
+			if cerr := scheduler.ContextError(ctx); cerr != nil {
+				err = cerr // ctx's own error, not that of the pipe's read or write it ended
+			}
 		} else if c.exit == nil {
 			// Killed (the end of its hub, say): no later call may come, so have the child
 			// reaped when it exits, as gevent's child watcher does; the pipes stay open for

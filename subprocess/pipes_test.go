@@ -279,6 +279,9 @@ func TestCommunicateContextThenRetry(t *testing.T) {
 		stdout, _, err := c.Communicate(ctx, []byte("ignored by the child"))
 		require.NoError(t, readyW.Close())
 		assert.ErrorIs(t, err, context.Canceled)
+		// ctx's own error, named by Communicate: it named the pipe's read that ctx ended
+		// ("subprocess: Cmd.Communicate: fileobject: File.ReadContext ...").
+		assert.EqualError(t, err, "subprocess: Cmd.Communicate: context canceled")
 		assert.True(t, strings.HasPrefix("first\n", string(stdout)), "so far: %q", stdout)
 		assert.Nil(t, c.ProcessState, "the process still runs")
 
