@@ -157,7 +157,12 @@ func TestUnboundQueueWithoutHub(t *testing.T) {
 		_, err = q.Get(testctx.Within(t, time.Millisecond))
 		assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
 		assert.ErrorIs(t, jq.Join(bg), scheduler.ErrNotGreenlet)
-		assert.ErrorIs(t, jq.TryPut(1), scheduler.ErrNotGreenlet)
+		err = jq.TryPut(1)
+		assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
+		assert.ErrorContains(t, err, "JoinableQueue.TryPut") // it said Queue.TryPut
+		err = jq.Put(bg, 1)
+		assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
+		assert.ErrorContains(t, err, "JoinableQueue.Put")
 		_, err = ch.Get(bg)
 		assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
 	}), "a hub was created")

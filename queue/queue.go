@@ -820,7 +820,7 @@ func (q *JoinableQueue[T]) Put(ctx context.Context, item T) error {
 	// The count is created only once the caller may touch the queue: from
 	// a foreign goroutine, creating it raced with the hub's first Put, which
 	// could lose the count of the items that Put made.
-	if _, err := q.check("Queue.Put"); err != nil {
+	if _, err := q.check("JoinableQueue.Put"); err != nil {
 		return err
 	}
 	q.state()
@@ -832,7 +832,7 @@ func (q *JoinableQueue[T]) TryPut(item T) error {
 	if q == nil {
 		return &Error{Op: "JoinableQueue.TryPut", Err: scheduler.ErrNilArgument}
 	}
-	if _, err := q.check("Queue.TryPut"); err != nil {
+	if _, err := q.check("JoinableQueue.TryPut"); err != nil {
 		return err
 	}
 	q.state()
