@@ -79,6 +79,7 @@ type Hub struct {
 	timers       []*hubTimer
 	timersLow    []*hubTimer // Timeout timers, priority timeoutPriority
 	draining     bool        // inside drain: timers started now update the loop time first
+	escaped      bool        // something escaped a callback: the loop's next run must not block
 	switches     uint64      // switches into the hub; hub-affine (Stats)
 	callbacksRun uint64
 
@@ -635,7 +636,11 @@ func (h *Hub) runOnce() bool {
 		h.lastYield = now
 		runtime.Gosched()
 	}
-	if h.cbs.len() > 0 {
+	if h.cbs.len() > 0 || h.escaped {
+		// An escape from a watcher callback (serve) left the events
+		// dispatched after it pending: they run in this run, after the
+		// drain and before a poll that could block.
+		h.escaped = false
 		if _, err := h.loop.Run(cev.EVRUN_NOWAIT); err != nil {
 			h.HandleError(opErr("loop", err))
 			return false
@@ -661,7 +666,7 @@ func (h *Hub) run(any) (any, error) {
 	defer unregisterCtx(h.hubC)
 	pprof.SetGoroutineLabels(h.labels)
 	h.setRunning(h.hubC)
-	for resumed := false; !h.serve(resumed); resumed = true {
+	for !h.serve() {
 	}
 	return nil, nil
 }
@@ -672,33 +677,25 @@ func (h *Hub) run(any) (any, error) {
 // watcher callback; drain reports a callback's itself) is reported and
 // serve returns false, to be called again; a runtime.Goexit, which no
 // recover stops, is reported and the hub goes on from inside its
-// unwinding, until Destroy lets it end. resumed is set when serve goes on
-// after such an escape.
-func (h *Hub) serve(resumed bool) (ok bool) {
+// unwinding, until Destroy lets it end. Either way the loop's next run
+// does not block (escaped), as runOnce drains first: a watcher that
+// escapes at each of its events does not starve the callback queue.
+func (h *Hub) serve() (ok bool) {
 	defer func() {
 		if ok {
 			return
 		}
 		r := recover()
 		h.wd.inPoll.Store(false)
+		h.escaped = true
 		if r != nil {
 			h.reportEscape(opErr("callback", panicError(r)))
 			return
 		}
 		h.reportEscape(opErr("callback", &PanicError{Value: ErrGoexit, Stack: debug.Stack()}))
-		for !h.serve(true) {
+		for !h.serve() {
 		}
 	}()
-	if resumed && !h.destroyed.Load() {
-		// An escape from a watcher callback leaves the events dispatched
-		// after it pending until the loop's next run, which would poll
-		// (and maybe block) before what they queue ran: run them now,
-		// without blocking, as the callbacks after a panicking one run
-		// in the same drain.
-		if _, err := h.loop.Run(cev.EVRUN_NOWAIT); err != nil {
-			h.HandleError(opErr("loop", err))
-		}
-	}
 	for {
 		h.wd.inLoop.Store(true)
 		for h.runOnce() {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"runtime"
+	"syscall"
 	"testing"
 	"time"
 
@@ -242,5 +243,62 @@ func TestHandlerPanicWhileReportingAnEscape(t *testing.T) {
 				})
 			})
 		}
+	}
+}
+
+// A watcher whose callback panics (or calls runtime.Goexit) at each of its
+// events does not keep the hub from its queued callbacks: they run between
+// two of its escapes, as they run between two runs of the loop. Before, the
+// non-blocking run of the loop that follows an escape came before the
+// drain, met the watcher (still readable) and escaped again, so nothing
+// queued ran until the watcher stopped itself, here after limit escapes.
+func TestCallbacksRunBetweenEscapesOfAWatcher(t *testing.T) {
+	const limit = 50
+	for _, goexit := range []bool{false, true} {
+		name := "panic"
+		if goexit {
+			name = "Goexit"
+		}
+		t.Run(name, func(t *testing.T) {
+			withHub(t, func(h *Hub, _ *bytes.Buffer) {
+				reports := 0
+				h.SetErrorHandler(func(error) { reports++ })
+				var p [2]int
+				require.NoError(t, syscall.Pipe2(p[:], syscall.O_NONBLOCK|syscall.O_CLOEXEC))
+				defer syscall.Close(p[0])
+				defer syscall.Close(p[1])
+				_, err := syscall.Write(p[1], []byte{1}) // readable for good
+				require.NoError(t, err)
+				w := NewWaiter("queued by the watcher's first escape")
+				escapes, ranAt := 0, -1
+				io, err := h.Loop().NewIO(p[0], cev.EV_READ, func(io *cev.IO, _ int) {
+					escapes++
+					if escapes == 1 {
+						_, err := h.RunCallback(func() {
+							ranAt = escapes
+							_ = io.Stop()
+							w.Switch("ran")
+						})
+						assert.NoError(t, err)
+					}
+					if escapes == limit {
+						_ = io.Stop() // starved: end it
+						return
+					}
+					if goexit {
+						runtime.Goexit()
+					}
+					panic("watcher boom")
+				})
+				require.NoError(t, err)
+				defer io.Close()
+				require.NoError(t, io.Start())
+				v, err := w.Get(within(t, 5*time.Second))
+				require.NoError(t, err)
+				assert.Equal(t, "ran", v)
+				assert.Equal(t, 1, ranAt, "the callback ran after the first escape")
+				assert.Equal(t, ranAt, reports)
+			})
+		})
 	}
 }
