@@ -81,9 +81,8 @@ func (c *Cmd) communicate(op string, ctx context.Context, input []byte, withStdi
 	if err := cm.exchange(ctx, c.pipes); err != nil && !c.exit.timedOut() {
 		if ctxEnded(ctx, err) {
 			c.exit.disarm() // the next call goes on: its own WaitDelay counts from it
-			if cerr := scheduler.ContextError(ctx); cerr != nil {
-				err = cerr // ctx's own error, not that of the pipe's read or write it ended
-			}
+			// ctx's own error, not that of the pipe's read or write it ended.
+			err = ctxError(ctx, err)
 		} else if c.exit == nil {
 			// Killed (the end of its hub, say): no later call may come, so have the child
 			// reaped when it exits, as gevent's child watcher does; the pipes stay open for
@@ -204,6 +203,19 @@ func (cm *communication) write(ctx context.Context, stdin *fileobject.File) erro
 		return err
 	}
 	return nil
+}
+
+// ctxError returns ctx's own error for err, the error of a wait that ctxEnded says ctx ended:
+// scheduler.ContextError's, or, when the hub's timer saw the deadline an instant before ctx
+// reports it, the deadline's error the wait got, without what wrapped it on the way up.
+func ctxError(ctx context.Context, err error) error {
+	if cerr := scheduler.ContextError(ctx); cerr != nil {
+		return cerr
+	}
+	for u := errors.Unwrap(err); u != nil; u = errors.Unwrap(err) {
+		err = u
+	}
+	return err
 }
 
 // readAll appends what f yields to *buf until EOF, when it sets *done.

@@ -314,6 +314,50 @@ func TestCommunicateDeadlineDuringExitWait(t *testing.T) {
 	}))
 }
 
+// hubFirstCtx is a context whose deadline the hub's timer sees before the context reports it:
+// its Done stays open (Err nil) until the test closes it, as a context's own timer can lag
+// the hub's by an instant.
+type hubFirstCtx struct {
+	context.Context
+	deadline time.Time
+	done     chan struct{}
+}
+
+func (c *hubFirstCtx) Deadline() (time.Time, bool) { return c.deadline, true }
+func (c *hubFirstCtx) Done() <-chan struct{}       { return c.done }
+
+func (c *hubFirstCtx) Err() error {
+	select {
+	case <-c.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
+	}
+}
+
+// A deadline that the hub's timer sees an instant before ctx reports it, during the exchange:
+// Communicate returns the deadline's error named by Communicate, as when ctx reports it first.
+// It returned the error of the pipe read the deadline ended ("subprocess: Cmd.Communicate:
+// fileobject: File.ReadContext stdout pipe: ..."), which with a context's own deadline it did
+// about once in three.
+func TestCommunicateDeadlineSeenFirstByTheHub(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		c := subprocess.Command("sleep", "10")
+		ctx := &hubFirstCtx{Context: bg, deadline: time.Now().Add(20 * ms), done: make(chan struct{})}
+		defer close(ctx.done)
+		_, _, err := c.Communicate(ctx, nil)
+		assert.ErrorIs(t, err, scheduler.ErrTimeout)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.EqualError(t, err, "subprocess: Cmd.Communicate: context deadline exceeded")
+		assert.Nil(t, c.ProcessState, "the process still runs")
+		require.NoError(t, c.Process.Kill())
+		_, _, err = c.Communicate(testctx.Within(t, 5*time.Second), nil)
+		var ee *exec.ExitError
+		assert.ErrorAs(t, err, &ee)
+		return nil
+	}))
+}
+
 // Killing the greenlet in Communicate ends its helpers too.
 func TestCommunicateKilled(t *testing.T) {
 	require.NoError(t, scheduler.Main(func() error {
