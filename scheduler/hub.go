@@ -286,9 +286,9 @@ func defaultErrorHandler(err error) {
 // out, so the handler runs as if on the hub: it may record into plain
 // variables that greenlets read after a switch. It must not wait for the
 // hub (a Post it waits on, a blocking call): the hub cannot go on until it
-// returns. A panic of the handler while the hub reports what escaped one of
-// its callbacks is reported in turn, and one while reporting that is printed
-// to stderr: the hub goes on. Goroutine-safe.
+// returns. A panic or runtime.Goexit of the handler while the hub reports
+// what escaped one of its callbacks is reported in turn, and one while
+// reporting that is printed to stderr: the hub goes on. Goroutine-safe.
 func (h *Hub) SetErrorHandler(fn func(error)) {
 	if h == nil {
 		return
@@ -719,27 +719,42 @@ func (h *Hub) serve() (ok bool) {
 }
 
 // reportEscape reports what escaped a callback (serve), where nothing may
-// escape in turn: a panic of the error handler is reported too, and one
-// while reporting that goes to stderr. Under a Goexit, a panic leaving the
-// hub greenlet would make its resumer's goroutine Goexit as well.
+// escape in turn: a panic or a runtime.Goexit of the error handler is
+// reported too, and one while reporting that goes to stderr. Under a
+// Goexit, a panic leaving the hub greenlet would make its resumer's
+// goroutine Goexit as well.
 func (h *Hub) reportEscape(err error) {
+	h.reportGuarded(err, true)
+}
+
+// reportGuarded reports err to the error handler. What escapes the handler
+// is reported through it once more when again is set, else printed to
+// stderr; after a Goexit of the handler, which nothing stops, the hub goes
+// on from inside the unwinding, as serve does after a callback's.
+func (h *Hub) reportGuarded(err error, again bool) {
+	returned := false
 	defer func() {
-		if r := recover(); r != nil {
-			h.reportHandlerPanic(r)
+		if returned {
+			return
+		}
+		r := recover()
+		escaped := error(&PanicError{Value: ErrGoexit, Stack: debug.Stack()})
+		if r != nil {
+			escaped = panicError(r)
+		}
+		if again {
+			h.reportGuarded(opErr("callback", escaped), false)
+		} else {
+			defaultErrorHandler(opErr("error handler", escaped))
+		}
+		if r == nil {
+			h.escaped = true
+			for !h.serve() {
+			}
 		}
 	}()
 	h.HandleError(err)
-}
-
-// reportHandlerPanic reports the error handler's panic r; if the handler
-// panics again, that goes to stderr.
-func (h *Hub) reportHandlerPanic(r any) {
-	defer func() {
-		if r := recover(); r != nil {
-			defaultErrorHandler(opErr("error handler", panicError(r)))
-		}
-	}()
-	h.HandleError(opErr("callback", panicError(r)))
+	returned = true
 }
 
 // Switch switches from the calling greenlet to the hub and returns what the

@@ -302,3 +302,55 @@ func TestCallbacksRunBetweenEscapesOfAWatcher(t *testing.T) {
 		})
 	}
 }
+
+// An error handler that calls runtime.Goexit (t.FailNow does) while the hub
+// reports what escaped one of its callbacks does not end the hub either: the
+// handler's Goexit is reported in turn, one while reporting that goes to
+// stderr, and the hub goes on from inside the unwinding. Before, the hub
+// greenlet ended: main's Sleep returned the raw greenlet's error, the next
+// one at once.
+func TestHandlerGoexitWhileReportingAnEscape(t *testing.T) {
+	triggers := []struct {
+		name    string
+		trigger func(h *Hub)
+	}{
+		{"watcher panic", func(h *Hub) {
+			tm, err := h.Loop().NewTimer(0, 0, func(w *cev.Timer, _ int) {
+				w.Close()
+				panic("watcher boom")
+			})
+			require.NoError(t, err)
+			require.NoError(t, tm.Start())
+		}},
+		{"Post Goexit", func(h *Hub) { require.NoError(t, h.Post(runtime.Goexit)) }},
+	}
+	for _, tc := range triggers {
+		for _, goexits := range []int{1, 2} {
+			t.Run(fmt.Sprintf("%s, handler calls Goexit %d times", tc.name, goexits), func(t *testing.T) {
+				withHub(t, func(h *Hub, _ *bytes.Buffer) {
+					var reports []error
+					h.SetErrorHandler(func(err error) {
+						reports = append(reports, err)
+						if len(reports) <= goexits {
+							runtime.Goexit()
+						}
+					})
+					tc.trigger(h)
+					for range 2 {
+						start := time.Now()
+						require.NoError(t, Sleep(bg, 20*time.Millisecond))
+						require.GreaterOrEqual(t, time.Since(start), 20*time.Millisecond, "the sleep waited")
+					}
+					ran := false
+					g := Go(func() error { ran = true; return nil })
+					require.NoError(t, g.Join(within(t, 5*time.Second)))
+					require.True(t, ran)
+					// The escape, then the handler's Goexit when it called
+					// Goexit once; the second went to stderr.
+					require.Len(t, reports, 2)
+					assert.ErrorIs(t, reports[1], ErrGoexit)
+				})
+			})
+		}
+	}
+}
