@@ -82,15 +82,15 @@ func (b *bodyTracker) hitEOF() {
 
 // mergeTrailer shows the handler's request the trailers net/http's body merged into parsed, as
 // net/http's server, where the two requests are one, merges them into the handler's r.Trailer:
-// that map itself when r.Trailer is nil (no Trailer header declared them), the fields received
-// copied into a map the handler put there of its own (a declared field the trailer did not send
-// has no value, and stays out).
+// into a nil r.Trailer the fields received (that map itself when no Trailer header declared
+// them), into a map the handler put there of its own the fields received copied (a declared
+// field the trailer did not send has no value, and stays out).
 func (b *bodyTracker) mergeTrailer() {
 	t, dst := b.parsed.Trailer, b.served.Trailer
 	switch {
 	case t == nil:
 	case dst == nil:
-		b.served.Trailer = t
+		b.served.Trailer = receivedTrailer(t)
 	case reflect.ValueOf(t).UnsafePointer() != reflect.ValueOf(dst).UnsafePointer():
 		for k, v := range t {
 			if v != nil {
@@ -98,6 +98,32 @@ func (b *bodyTracker) mergeTrailer() {
 			}
 		}
 	}
+}
+
+// receivedTrailer returns the fields of t the trailer sent: nil when it sent none, t itself
+// when t holds nothing else, else a new map without the fields a Trailer header declared and
+// the trailer did not send (keys without values), as net/http's merge into a nil map does
+// (the handler set r.Trailer to nil).
+func receivedTrailer(t http.Header) http.Header {
+	n := 0
+	for _, v := range t {
+		if v != nil {
+			n++
+		}
+	}
+	switch n {
+	case 0:
+		return nil
+	case len(t):
+		return t
+	}
+	m := make(http.Header, n)
+	for k, v := range t {
+		if v != nil {
+			m[k] = v
+		}
+	}
+	return m
 }
 
 // unread returns how many body bytes are left, -1 when that is not known (chunked).

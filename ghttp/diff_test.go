@@ -114,6 +114,10 @@ func diffHandlerMore(w http.ResponseWriter, r *http.Request) {
 	case "/own-trailer-map":
 		r.Trailer = http.Header{"Own": nil} // the handler's own map, before the body is read
 		echo(w, r)
+	case "/nil-trailer-map":
+		r.Trailer = nil // no map, and none of the declared keys, before the body is read
+		echo(w, r)
+		_, _ = fmt.Fprintf(w, "nil=%v", r.Trailer == nil)
 	case "/read-close":
 		_, err := io.ReadAll(r.Body)
 		_, _ = fmt.Fprintf(w, "read: %v, close: %v", err, r.Body.Close())
@@ -166,6 +170,9 @@ var diffCases = []diffCase{
 	{name: "chunked with undeclared trailers", raw: "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-T: v\r\nHost: x\r\n\r\n"},
 	{name: "trailers into the handler's own map", raw: "POST /own-trailer-map HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-T: v\r\n\r\n"},
 	{name: "declared trailers into the handler's own map", raw: "POST /own-trailer-map HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTrailer: X-T, X-U\r\n\r\n3\r\nabc\r\n0\r\nX-T: v\r\n\r\n"},
+	{name: "declared trailers into a nil r.Trailer", raw: "POST /nil-trailer-map HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTrailer: X-T, X-U\r\n\r\n3\r\nabc\r\n0\r\nX-T: v\r\n\r\n"},
+	{name: "declared trailers not sent, into a nil r.Trailer", raw: "POST /nil-trailer-map HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTrailer: X-T\r\n\r\n3\r\nabc\r\n0\r\n\r\n"},
+	{name: "undeclared trailers into a nil r.Trailer", raw: "POST /nil-trailer-map HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-T: v\r\n\r\n"},
 	{name: "malformed trailer", raw: "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX(b): 5\r\nGET /echo?smuggled HTTP/1.1\r\nHost: a\r\n\r\n"},
 	{name: "control byte in trailer", raw: "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-T: a\x01\r\n\r\n"},
 	{name: "malformed trailer, body not read", raw: "POST /noread HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX(b): 5\r\n\r\n"},
