@@ -196,24 +196,10 @@ func TestEventsAfterAnEscapingWatcherRunBeforeThePoll(t *testing.T) {
 // hub Goexit too (the test's own goroutine). A panicking RunCallback
 // survived a handler that panicked once.
 func TestHandlerPanicWhileReportingAnEscape(t *testing.T) {
-	triggers := []struct {
-		name    string
-		trigger func(h *Hub)
-	}{
-		{"RunCallback panic", func(h *Hub) {
-			_, err := h.RunCallback(func() { panic("callback boom") })
-			require.NoError(t, err)
-		}},
-		{"watcher panic", func(h *Hub) {
-			tm, err := h.Loop().NewTimer(0, 0, func(w *cev.Timer, _ int) {
-				w.Close()
-				panic("watcher boom")
-			})
-			require.NoError(t, err)
-			require.NoError(t, tm.Start())
-		}},
-		{"Post Goexit", func(h *Hub) { require.NoError(t, h.Post(runtime.Goexit)) }},
-	}
+	triggers := append([]escapeTrigger{{"RunCallback panic", func(h *Hub) {
+		_, err := h.RunCallback(func() { panic("callback boom") })
+		require.NoError(t, err)
+	}}}, escapeTriggers(t)...)
 	for _, tc := range triggers {
 		for _, panics := range []int{1, 2} {
 			t.Run(fmt.Sprintf("%s, handler panics %d times", tc.name, panics), func(t *testing.T) {
@@ -226,13 +212,7 @@ func TestHandlerPanicWhileReportingAnEscape(t *testing.T) {
 						}
 					})
 					tc.trigger(h)
-					start := time.Now()
-					require.NoError(t, Sleep(bg, 20*time.Millisecond))
-					require.GreaterOrEqual(t, time.Since(start), 20*time.Millisecond, "the sleep waited")
-					ran := false
-					g := Go(func() error { ran = true; return nil })
-					require.NoError(t, g.Join(within(t, 5*time.Second)))
-					require.True(t, ran)
+					requireHubServes(t, 1)
 					// The escape, then the handler's first panic (a
 					// callback's is reported by drain first, its handler's
 					// panic by serve); a panic while reporting that one
@@ -310,20 +290,7 @@ func TestCallbacksRunBetweenEscapesOfAWatcher(t *testing.T) {
 // greenlet ended: main's Sleep returned the raw greenlet's error, the next
 // one at once.
 func TestHandlerGoexitWhileReportingAnEscape(t *testing.T) {
-	triggers := []struct {
-		name    string
-		trigger func(h *Hub)
-	}{
-		{"watcher panic", func(h *Hub) {
-			tm, err := h.Loop().NewTimer(0, 0, func(w *cev.Timer, _ int) {
-				w.Close()
-				panic("watcher boom")
-			})
-			require.NoError(t, err)
-			require.NoError(t, tm.Start())
-		}},
-		{"Post Goexit", func(h *Hub) { require.NoError(t, h.Post(runtime.Goexit)) }},
-	}
+	triggers := escapeTriggers(t)
 	for _, tc := range triggers {
 		for _, goexits := range []int{1, 2} {
 			t.Run(fmt.Sprintf("%s, handler calls Goexit %d times", tc.name, goexits), func(t *testing.T) {
@@ -336,15 +303,7 @@ func TestHandlerGoexitWhileReportingAnEscape(t *testing.T) {
 						}
 					})
 					tc.trigger(h)
-					for range 2 {
-						start := time.Now()
-						require.NoError(t, Sleep(bg, 20*time.Millisecond))
-						require.GreaterOrEqual(t, time.Since(start), 20*time.Millisecond, "the sleep waited")
-					}
-					ran := false
-					g := Go(func() error { ran = true; return nil })
-					require.NoError(t, g.Join(within(t, 5*time.Second)))
-					require.True(t, ran)
+					requireHubServes(t, 2)
 					// The escape, then the handler's Goexit when it called
 					// Goexit once; the second went to stderr.
 					require.Len(t, reports, 2)
@@ -353,4 +312,39 @@ func TestHandlerGoexitWhileReportingAnEscape(t *testing.T) {
 			})
 		}
 	}
+}
+
+// escapeTrigger makes something escape a callback of hub h.
+type escapeTrigger struct {
+	name    string
+	trigger func(h *Hub)
+}
+
+// escapeTriggers are a watcher callback's panic and a posted callback's Goexit.
+func escapeTriggers(t *testing.T) []escapeTrigger {
+	return []escapeTrigger{
+		{"watcher panic", func(h *Hub) {
+			tm, err := h.Loop().NewTimer(0, 0, func(w *cev.Timer, _ int) {
+				w.Close()
+				panic("watcher boom")
+			})
+			require.NoError(t, err)
+			require.NoError(t, tm.Start())
+		}},
+		{"Post Goexit", func(h *Hub) { require.NoError(t, h.Post(runtime.Goexit)) }},
+	}
+}
+
+// requireHubServes checks that the calling greenlet's hub still serves after an escape: sleeps
+// sleeps of 20 ms each wait their time, and a spawned greenlet runs.
+func requireHubServes(t *testing.T, sleeps int) {
+	for range sleeps {
+		start := time.Now()
+		require.NoError(t, Sleep(bg, 20*time.Millisecond))
+		require.GreaterOrEqual(t, time.Since(start), 20*time.Millisecond, "the sleep waited")
+	}
+	ran := false
+	g := Go(func() error { ran = true; return nil })
+	require.NoError(t, g.Join(within(t, 5*time.Second)))
+	require.True(t, ran)
 }
