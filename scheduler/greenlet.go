@@ -575,15 +575,14 @@ func (t *task) runOn(c *gctx) {
 			return
 		}
 		r := recover()
+		t.finish(escapeError(r))
 		if r == nil {
-			// runtime.Goexit: the worker's coroutine is going away; report
-			// now, its defers are the only code left to run. It ends into
-			// its parent, the hub, which runs from here for the detector
-			// and AssertSwitches (as rawDone), the stretch still named by t.
-			t.finish(&PanicError{Value: ErrGoexit, Stack: debug.Stack()})
+			// runtime.Goexit: the worker's coroutine is going away, so it
+			// was reported now, its defers being the only code left to run.
+			// It ends into its parent, the hub, which runs from here for the
+			// detector and AssertSwitches (as rawDone), the stretch still
+			// named by t.
 			c.hub.endIntoHub()
-		} else {
-			t.finish(&PanicError{Value: r, Stack: debug.Stack()})
 		}
 		c.task = nil
 		c.curTask.Store(nil)
@@ -656,6 +655,15 @@ func (e *GreenletError) Unwrap() error {
 }
 
 func panicError(r any) error {
+	return &PanicError{Value: r, Stack: debug.Stack()}
+}
+
+// escapeError is what escaped a deferred recover's frame: the panic r, or, when r is nil, a
+// runtime.Goexit, which no recover stops.
+func escapeError(r any) error {
+	if r == nil {
+		r = ErrGoexit
+	}
 	return &PanicError{Value: r, Stack: debug.Stack()}
 }
 

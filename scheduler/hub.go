@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"runtime/debug"
 	"runtime/pprof"
 	"sync"
 	"sync/atomic"
@@ -688,11 +687,10 @@ func (h *Hub) serve() (ok bool) {
 		r := recover()
 		h.wd.inPoll.Store(false)
 		h.escaped = true
+		h.reportEscape(opErr("callback", escapeError(r)))
 		if r != nil {
-			h.reportEscape(opErr("callback", panicError(r)))
 			return
 		}
-		h.reportEscape(opErr("callback", &PanicError{Value: ErrGoexit, Stack: debug.Stack()}))
 		for !h.serve() {
 		}
 	}()
@@ -738,10 +736,7 @@ func (h *Hub) reportGuarded(err error, again bool) {
 			return
 		}
 		r := recover()
-		escaped := error(&PanicError{Value: ErrGoexit, Stack: debug.Stack()})
-		if r != nil {
-			escaped = panicError(r)
-		}
+		escaped := escapeError(r)
 		if again {
 			h.reportGuarded(opErr("callback", escaped), false)
 		} else {

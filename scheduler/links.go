@@ -1,7 +1,5 @@
 package scheduler
 
-import "runtime/debug"
-
 // Rawlink is Greenlet.Rawlink, less the nil check.
 func (t *task) Rawlink(fn func(Linkable)) LinkID {
 	if fn == nil || (t.hub().check("Greenlet.Rawlink") != nil && !t.adoptRefused()) {
@@ -96,14 +94,13 @@ func (j *linkJob) runOn(c *gctx) {
 		if normal {
 			return
 		}
-		if r := recover(); r != nil {
-			c.hub.HandleError(opErr("link", panicError(r)))
-			return
+		r := recover()
+		c.hub.HandleError(opErr("link", escapeError(r)))
+		if r == nil {
+			// runtime.Goexit: the worker's coroutine is going away, as in
+			// a task's (runOn): end into the hub.
+			c.hub.endIntoHub()
 		}
-		// runtime.Goexit: the worker's coroutine is going away, as in a
-		// task's (runOn): report it and end into the hub.
-		c.hub.HandleError(opErr("link", &PanicError{Value: ErrGoexit, Stack: debug.Stack()}))
-		c.hub.endIntoHub()
 	}()
 	j.fn(j.src)
 	normal = true
