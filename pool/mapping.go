@@ -105,24 +105,17 @@ func callDirect[R any](fn func() (R, error)) (v R, err error) {
 	return fn()
 }
 
-// awaitLeft waits until none of rs is a member of g any more. KillAll
-// returns once they are dead, but a member leaves from its link, which runs
-// in a hub callback after its death: until then it still counts in Len and
-// holds its slot, so that right after an Imap's early end a TrySpawn on a
-// Pool the iteration filled failed with ErrPoolFull. A link added now runs
-// after the group's, added when the member joined.
+// awaitLeft waits until none of the dead greenlets of rs is a member of g
+// any more (awaitLeave). KillAll returns once they are dead, but until a
+// member left it still counts in Len and holds its slot, so that right after
+// an Imap's early end a TrySpawn on a Pool the iteration filled failed with
+// ErrPoolFull.
 func awaitLeft[G scheduler.Runnable](ctx context.Context, g *Group, rs []G) error {
 	for _, r := range rs {
-		if _, member := g.members[r]; !member || !r.Ready() {
+		if !r.Ready() {
 			continue
 		}
-		w := scheduler.NewWaiter("pool: killed member leaving")
-		id := r.Rawlink(func(scheduler.Linkable) { w.Switch(nil) })
-		if id == 0 {
-			continue
-		}
-		if _, err := w.Get(ctx); err != nil {
-			r.Unlink(id)
+		if _, err := g.awaitLeave(ctx, r); err != nil {
 			return err
 		}
 	}
