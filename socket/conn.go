@@ -112,26 +112,29 @@ func (s *sock) opErr(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	network, laddr, raddr := "", net.Addr(nil), net.Addr(nil)
-	if s.fd != nil {
-		network, laddr, raddr = s.fd.network, s.fd.laddr, s.fd.raddr
-		if s.fd.listening { // package net's listener errors: the local address is the Addr
-			laddr, raddr = nil, s.fd.laddr
-		}
+	if s.fd == nil {
+		return ownOpError(op, "", nil, nil, err)
 	}
-	return ownOpError(op, network, laddr, raddr, err)
+	if s.fd.listening { // package net's listener errors
+		return s.localErr(op, err)
+	}
+	return ownOpError(op, s.fd.network, s.fd.laddr, s.fd.raddr, err)
 }
 
 // setErr wraps err in the *net.OpError of a deadline or buffer setter, which package net shapes
-// as a listener's error whatever the socket: no Source, the local address as Addr.
-func (s *sock) setErr(err error) error {
+// as a listener's error whatever the socket (localErr).
+func (s *sock) setErr(err error) error { return s.localErr("set", err) }
+
+// localErr wraps err in the *net.OpError of op in the shape package net gives a listener's
+// errors and every socket's setters and raw control: no Source, the local address as Addr.
+func (s *sock) localErr(op string, err error) error {
 	if err == nil {
 		return nil
 	}
 	if s.fd == nil {
-		return ownOpError("set", "", nil, nil, err)
+		return ownOpError(op, "", nil, nil, err)
 	}
-	return ownOpError("set", s.fd.network, nil, s.fd.laddr, err)
+	return ownOpError(op, s.fd.network, nil, s.fd.laddr, err)
 }
 
 // ownOpError is opError, except that err is returned as it is when it already is that

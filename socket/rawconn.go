@@ -30,11 +30,7 @@ func (rc *rawConn) Control(f func(fd uintptr)) error {
 		f(uintptr(fd.sysfd))
 		return nil
 	})
-	if err == nil {
-		return nil
-	}
-	// Package net's shape for raw-control: no Source, the local address as Addr.
-	return opError("raw-control", fd.network, nil, fd.laddr, err)
+	return rc.s.localErr("raw-control", err) // package net's shape for raw-control
 }
 
 // Read calls f until it returns true, waiting for the socket to be readable after each false.
