@@ -205,19 +205,6 @@ func (cm *communication) write(ctx context.Context, stdin *fileobject.File) erro
 	return nil
 }
 
-// ctxError returns ctx's own error for err, the error of a wait that ctxEnded says ctx ended:
-// scheduler.ContextError's, or, when the hub's timer saw the deadline an instant before ctx
-// reports it, the deadline's error the wait got, without what wrapped it on the way up.
-func ctxError(ctx context.Context, err error) error {
-	if cerr := scheduler.ContextError(ctx); cerr != nil {
-		return cerr
-	}
-	for u := errors.Unwrap(err); u != nil; u = errors.Unwrap(err) {
-		err = u
-	}
-	return err
-}
-
 // readAll appends what f yields to *buf until EOF, when it sets *done.
 func readAll(ctx context.Context, f *fileobject.File, buf *[]byte, done *bool) error {
 	b := *buf

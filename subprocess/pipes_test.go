@@ -463,3 +463,23 @@ func TestTryWaitAndTimedOutWaitLeavePipesOpen(t *testing.T) {
 		return c.Wait()
 	}))
 }
+
+// The same for WaitContext, whose wait for the exit runs off the hub (scheduler.RunBlocking):
+// the deadline's error named by WaitContext, as when ctx reports it first. It returned
+// RunBlocking's wrapping of it ("subprocess: Cmd.WaitContext: scheduler: RunBlocking: ...").
+func TestWaitContextDeadlineSeenFirstByTheHub(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		c := subprocess.Command("sleep", "10")
+		require.NoError(t, c.Start())
+		ctx := &hubFirstCtx{Context: bg, deadline: time.Now().Add(20 * ms), done: make(chan struct{})}
+		defer close(ctx.done)
+		err := c.WaitContext(ctx)
+		assert.ErrorIs(t, err, scheduler.ErrTimeout)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.EqualError(t, err, "subprocess: Cmd.WaitContext: context deadline exceeded")
+		require.NoError(t, c.Process.Kill())
+		var ee *exec.ExitError
+		assert.ErrorAs(t, c.WaitContext(testctx.Within(t, 5*time.Second)), &ee)
+		return nil
+	}))
+}

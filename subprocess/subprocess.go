@@ -155,10 +155,7 @@ func (c *Cmd) awaitExit(ctx context.Context) (result, stop error) {
 		return struct{}{}, nil
 	}); err != nil {
 		if ctxEnded(ctx, err) {
-			if cerr := scheduler.ContextError(ctx); cerr != nil {
-				return nil, cerr // ctx's own error, not RunBlocking's wrapping of it
-			}
-			return nil, err
+			return nil, ctxError(ctx, err) // ctx's own error, not RunBlocking's wrapping of it
 		}
 		w.closeAfterExit(0)
 		return nil, err
@@ -170,6 +167,19 @@ func (c *Cmd) awaitExit(ctx context.Context) (result, stop error) {
 // deadline an instant before ctx.Err does).
 func ctxEnded(ctx context.Context, err error) bool {
 	return ctx.Done() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
+}
+
+// ctxError returns ctx's own error for err, the error of a wait that ctxEnded says ctx ended:
+// scheduler.ContextError's, or, when the hub's timer saw the deadline an instant before ctx
+// reports it, the deadline's error the wait got, without what wrapped it on the way up.
+func ctxError(ctx context.Context, err error) error {
+	if cerr := scheduler.ContextError(ctx); cerr != nil {
+		return cerr
+	}
+	for u := errors.Unwrap(err); u != nil; u = errors.Unwrap(err) {
+		err = u
+	}
+	return err
 }
 
 // collect returns the exit to the wait that saw it first, and closes the parent's ends of the
