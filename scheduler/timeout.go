@@ -89,8 +89,8 @@ func (t *Timeout) Start() error {
 			return opErr("Timeout.Start", ErrTimeoutPending)
 		}
 		// Armed when its last hub was destroyed: the timer went with
-		// that loop.
-		t.timer = nil
+		// that loop, and a Cancel since left it and the target here.
+		t.timer, t.target = nil, nil
 	}
 	t.resetCtx() // a new run: the last one's end and done Context go
 	if t.d < 0 {
@@ -174,10 +174,14 @@ func (t *Timeout) cancel(op string) error {
 		return opErr(op, ErrNotGreenlet)
 	}
 	t.endCtx(ctxStop) // nothing after a fire: the run ended already
+	if !live {
+		// The timer went with the loop, and after Destroy returned any
+		// goroutine may get here, two at once: write nothing but the
+		// state word. The next hub's Start drops the timer and target.
+		return nil
+	}
 	if t.timer != nil {
-		if live {
-			h.putTimer(t.timer)
-		}
+		h.putTimer(t.timer)
 		t.timer = nil
 	}
 	t.target = nil

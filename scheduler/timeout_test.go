@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -436,5 +437,36 @@ func TestTimeoutContextAskedAfterTheRun(t *testing.T) {
 
 		unstarted := NewTimeout(time.Hour, nil)
 		assert.NoError(t, unstarted.Context().Err())
+	})
+}
+
+// Once its hub's Destroy returned, a timeout may be cancelled from any
+// goroutine, so from two at once: the run ends once, and nothing but its
+// state word is written (the timer went with the loop). Before, both
+// cleared the timer and target fields, a data race that -race reports.
+func TestTimeoutCancelAfterDestroyFromTwoGoroutines(t *testing.T) {
+	h, err := NewHub()
+	require.NoError(t, err)
+	to := startTimeout(t, time.Hour)
+	ctx := to.Context()
+	require.NoError(t, h.Destroy())
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			<-start
+			to.Cancel()
+			assert.NoError(t, to.Close())
+		})
+	}
+	close(start)
+	wg.Wait()
+	assert.False(t, to.Pending())
+	assert.False(t, to.Fired())
+	assert.ErrorIs(t, context.Cause(ctx), context.Canceled)
+	withHub(t, func(*Hub, *bytes.Buffer) {
+		require.NoError(t, to.Start(), "the next hub takes the cancelled timeout over")
+		assert.True(t, to.Pending())
+		to.Cancel()
 	})
 }
