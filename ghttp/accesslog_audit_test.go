@@ -121,3 +121,42 @@ func TestAccessLogKeepAlivesToggledLogsPipelinedOnce(t *testing.T) {
 	hs.Stop(t)
 	assert.Len(t, out.lines(), 2, "%q", out.lines())
 }
+
+// Keep-alives turned off and on again within /a's handler, its header sent while they were
+// off: /a's response says "Connection: close" and /b, pipelined behind /a and read with it,
+// is dropped unanswered, the same bytes net/http's server sends for the same request; /b gets
+// its "000 -" line. Before, the connection looked at its keep-alives only after the handler,
+// found them on, and closed (the response said close) with no line for /b.
+func TestAccessLogKeepAlivesToggledInHandlerLogsPipelined(t *testing.T) {
+	toggling := func(setKeepAlives func(bool)) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/a" {
+				setKeepAlives(false)
+				w.(http.Flusher).Flush() // the header goes out while they are off
+				setKeepAlives(true)
+			}
+			_, _ = io.WriteString(w, "ok")
+		})
+	}
+	var out logBuffer
+	ours := &ghttp.Server{ErrorLog: quietLog, AccessLog: log.New(&out, "", 0)}
+	ours.Handler = toggling(ours.SetKeepAlivesEnabled)
+	theirs := &http.Server{ErrorLog: quietLog}
+	theirs.Handler = toggling(theirs.SetKeepAlivesEnabled)
+	hs := startServer(t, ours, false)
+	addr := startNetHTTP(t, theirs)
+	const raw = "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n"
+	want := exchange(t, addr, raw)
+	require.Contains(t, want, "Connection: close\r\n")
+	require.NotContains(t, want, "okHTTP/1.1", "net/http answered /b")
+	assert.Equal(t, want, exchange(t, hs, raw))
+	line, status, _ := nthLine(t, &out, 0)
+	assert.Equal(t, "GET /a HTTP/1.1", line)
+	assert.Equal(t, "200", status)
+	line, status, n := nthLine(t, &out, 1)
+	assert.Equal(t, "GET /b HTTP/1.1", line)
+	assert.Equal(t, "000", status)
+	assert.Equal(t, "-", n)
+	hs.Stop(t)
+	assert.Len(t, out.lines(), 2, "%q", out.lines())
+}

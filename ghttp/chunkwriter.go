@@ -146,7 +146,7 @@ func (cw *chunkWriter) writeHeader(p []byte) {
 	}
 	// Say "Connection: close" when closing, unless this is a successful protocol switch or
 	// the handler said close itself with keep-alives on.
-	if w.closeAfterReply && (!w.c.srv.doKeepAlives() || !hasToken(headerGet(hs.header, "Connection"), "close")) &&
+	if w.closeAfterReply && (w.keepAlivesOff || !hasToken(headerGet(hs.header, "Connection"), "close")) &&
 		!isProtocolSwitchResponse(w.status, hs.header) {
 		hs.header.Del("Connection")
 		if w.req.ProtoAtLeast(1, 1) {
@@ -184,6 +184,7 @@ func (cw *chunkWriter) declareTrailers(hs *headerState) bool {
 func (cw *chunkWriter) decideKeepAlive(hs *headerState, isHEAD bool) {
 	w := cw.res
 	keepAlives := w.c.srv.doKeepAlives()
+	w.keepAlivesOff = !keepAlives
 	// HTTP/1.0 keep-alive works when the handler sent a length and said keep-alive itself.
 	if w.wants10KeepAlive && keepAlives {
 		if headerGet(hs.header, "Content-Length") != "" && headerGet(hs.header, "Connection") == "keep-alive" {

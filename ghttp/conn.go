@@ -197,7 +197,9 @@ func (c *conn) serveOne(ctx context.Context) bool {
 			status = http.StatusOK
 		}
 		c.logAccess(requestLine(req), status, c.sent-c.logSent, c.logStart)
-		if stopped = !srv.doKeepAlives(); stopped {
+		// Off now, or off when the header said whether the connection stays (turned on
+		// again since, they close it all the same).
+		if stopped = w.keepAlivesOff || !srv.doKeepAlives(); stopped {
 			c.logStopped(w)
 		}
 	}

@@ -55,6 +55,7 @@ type response struct {
 	wantsClose       bool // "Connection: close" or HTTP/1.0 without keep-alive
 	canWriteContinue bool // the body's first Read may still send "100 Continue"
 	closeAfterReply  bool
+	keepAlivesOff    bool // the server kept no connection alive when the header was decided
 	tooLarge         bool // the request body was too large to drain: close with a FIN first
 	fullDuplex       bool
 	handlerDone      bool
