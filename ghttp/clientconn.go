@@ -461,7 +461,9 @@ func (pc *persistConn) startHeaderTimeout() {
 
 // readResponse reads the response header, skipping informational responses, under
 // ResponseHeaderTimeout and the header size limit. As in net/http, the limit spans the
-// informational responses and the final one together: it alone bounds how many may come.
+// informational responses and the final one together: it alone bounds how many may come. A
+// header that fails once its first byte came fails in net/http's words, the connection
+// broken, wrapping the cause.
 func (pc *persistConn) readResponse(req *http.Request) (*http.Response, error) {
 	limit := pc.st.t.maxResponseHeaderBytes()
 	pc.rd.limit = limit
@@ -476,7 +478,7 @@ func (pc *persistConn) readResponse(req *http.Request) (*http.Response, error) {
 			if pc.rd.limit <= 0 {
 				err = fmt.Errorf("net/http: server response headers exceeded %d bytes; aborted", limit)
 			}
-			return nil, err
+			return nil, fmt.Errorf("net/http: HTTP/1.x transport connection broken: %w", err)
 		}
 		if resp.StatusCode < 100 || resp.StatusCode > 199 || resp.StatusCode == http.StatusSwitchingProtocols {
 			pc.rd.limit = math.MaxInt64

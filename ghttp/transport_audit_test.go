@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/textproto"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -1131,4 +1132,92 @@ func TestTransportAuditTLSSwitchedProtocolWritesAndClosesCleanly(t *testing.T) {
 	rest := recvWithin(t, tail, "the server's read to the close")
 	require.NotEmpty(t, rest, "a close_notify alert before the close")
 	assert.Equal(t, byte(0x15), rest[0], "an alert record")
+}
+
+// brokenPrefix is how net/http's Transport words a response header it could not read once
+// bytes of it came: the connection is broken.
+const brokenPrefix = "net/http: HTTP/1.x transport connection broken: "
+
+// roundTripCause is the text of a request's error without the url.Error and, for ghttp's, the
+// *ghttp.Error around it.
+func roundTripCause(t *testing.T, err error) string {
+	t.Helper()
+	var ue *url.Error
+	require.ErrorAs(t, err, &ue)
+	return strings.TrimPrefix(ue.Err.Error(), "ghttp: Transport.RoundTrip: ")
+}
+
+// A response header that fails once bytes of it came (cut short, malformed, over the limit,
+// reset) fails the request in net/http's words, "net/http: HTTP/1.x transport connection
+// broken: " and the cause, which errors.Is and errors.As still find; a close or a reset before
+// the first byte is the bare read error. The same text as net/http's, case by case.
+func TestTransportAuditBrokenConnectionIsWordedAsNetHTTP(t *testing.T) {
+	reset := func(answer string) func(int, net.Conn) {
+		return func(_ int, c net.Conn) {
+			if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+				return
+			}
+			_, _ = io.WriteString(c, answer)
+			_ = c.(*net.TCPConn).SetLinger(0) // the close resets the connection
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		serve  func(int, net.Conn)
+		broken bool
+		check  func(t *testing.T, err error)
+	}{
+		{"cut status line", rawAnswerFunc("HTTP/1.1 200"), true, func(t *testing.T, err error) {
+			assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
+		}},
+		{"cut header", rawAnswerFunc("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"), true, func(t *testing.T, err error) {
+			assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
+		}},
+		{"header line", rawAnswerFunc("HTTP/1.1 200 OK\r\nBad Header\r\n\r\n"), true, func(t *testing.T, err error) {
+			var pe textproto.ProtocolError
+			assert.ErrorAs(t, err, &pe)
+		}},
+		{"not HTTP", rawAnswerFunc("SSH-2.0-OpenSSH_9\r\n"), true, nil},
+		{"over the limit", rawAnswerFunc("HTTP/1.1 200 OK\r\nX: " + strings.Repeat("a", 5000) + "\r\n\r\n"), true, nil},
+		{"reset in the header", reset("HTTP/1.1 200 OK\r\n"), true, func(t *testing.T, err error) {
+			// The reset or the end of the bytes that came before it: the reading's timing.
+			assert.True(t, errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.ErrUnexpectedEOF), "%v", err)
+		}},
+		{"close before the first byte", rawAnswerFunc(""), false, func(t *testing.T, err error) {
+			assert.ErrorIs(t, err, io.EOF)
+		}},
+		{"reset before the first byte", reset(""), false, func(t *testing.T, err error) {
+			assert.ErrorIs(t, err, syscall.ECONNRESET)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base := rawServer(t, tc.serve)
+			causes := map[string]string{}
+			forBoth(t, func(gt *ghttp.Transport, nt *http.Transport) {
+				gt.MaxResponseHeaderBytes, nt.MaxResponseHeaderBytes = 4096, 4096
+			}, func(t *testing.T, ctx context.Context, rt http.RoundTripper) {
+				_, err := doReq(ctx, &http.Client{Transport: rt}, http.MethodGet, base, nil)
+				require.Error(t, err)
+				cause := roundTripCause(t, err)
+				assert.Equal(t, tc.broken, strings.HasPrefix(cause, brokenPrefix), "%s", cause)
+				if tc.check != nil {
+					tc.check(t, err)
+				}
+				causes[fmt.Sprintf("%T", rt)] = cause
+			})
+			if !strings.Contains(causes["*http.Transport"], "tcp") { // no socket addresses to differ
+				assert.Equal(t, causes["*http.Transport"], causes["*ghttp.Transport"])
+			}
+		})
+	}
+}
+
+// rawAnswerFunc is rawAnswer's serving function: read a request, write answer, close.
+func rawAnswerFunc(answer string) func(int, net.Conn) {
+	return func(_ int, c net.Conn) {
+		if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+			return
+		}
+		_, _ = io.WriteString(c, answer)
+	}
 }
