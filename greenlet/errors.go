@@ -100,6 +100,9 @@ func (e *Error) Unwrap() error {
 
 // PanicError is raised in a parent when its child greenlet panicked or
 // called runtime.Goexit. Stack is the child's stack at the panic (or Goexit).
+// A panic that escaped the child's deferred calls while it unwound from
+// runtime.Goexit is reported as that panic (Goexit false); its Stack shows
+// the Goexit under it.
 type PanicError struct {
 	Greenlet uint64 // ID of the greenlet that died
 	Value    any    // the panic value; nil for Goexit

@@ -12,12 +12,16 @@
 // Switch that suspended the target returns that value. When a Func returns,
 // its result goes to the greenlet's parent (by default the greenlet current
 // when it was created), whose pending Switch returns it; an error or panic
-// escaping a Func is returned as the error of the parent's Switch. Throw
-// raises an error at the target's switch point. A greenlet that dies of
-// ErrGreenletExit hands that error to its parent as a value, not an error,
-// as python-greenlet hands back the GreenletExit instance; a parent that
-// has not started yet starts with nil, as python-greenlet starts it with no
-// arguments.
+// escaping a Func is returned as the error of the parent's Switch. A
+// runtime.Goexit in a Func ends the greenlet only, never the goroutine that
+// switched into it, whatever its deferred calls do meanwhile (panic,
+// recover, switch, get thrown into or stopped): the parent gets a
+// *PanicError, of the Goexit, or of the last panic that escaped the deferred
+// calls. Throw raises an error at the target's switch point. A greenlet that
+// dies of ErrGreenletExit hands that error to its parent as a value, not an
+// error, as python-greenlet hands back the GreenletExit instance; a parent
+// that has not started yet starts with nil, as python-greenlet starts it
+// with no arguments.
 //
 // # Values
 //
@@ -149,8 +153,9 @@ type Greenlet struct {
 	// stopping: KillAll is tearing the coroutine down, or Close killed this
 	// main greenlet; it may not switch.
 	stopping bool
-	// goexit: the body called runtime.Goexit and is parked mid-unwind.
-	goexit bool
+	// parked: the body died of a panic, a Goexit or a stop and is parked
+	// in recoverBody, mid-unwind.
+	parked bool
 
 	next  func() (struct{}, bool)
 	stop  func()
@@ -447,8 +452,8 @@ func (unwind) Error() string { return "greenlet: coroutine stopped: " + ErrGreen
 
 func (unwind) Unwrap() error { return ErrGreenletExit }
 
-// goexitDone finishes a body parked in the middle of runtime.Goexit (see
-// recoverBody).
+// goexitDone finishes a body parked in recoverBody, possibly in the middle
+// of runtime.Goexit.
 type goexitDone struct{}
 
 // dispatch moves the transfer in the owner's registers along the chain
@@ -519,7 +524,7 @@ func (o *owner) resume(cur, t *Greenlet) {
 
 // reap releases the coroutine of t, which just died.
 func (o *owner) reap(t *Greenlet) {
-	if t.goexit {
+	if t.parked {
 		stopCoroutine(t)
 	}
 	t.next, t.stop, t.yield = nil, nil, nil
@@ -615,27 +620,35 @@ func (g *Greenlet) body(yield func(struct{}) bool) {
 
 // recoverBody turns a panic, a Goexit or a KillAll unwind of the body into
 // the greenlet's death.
+//
+// Whatever it recovers, a runtime.Goexit may still be pending under it: a
+// deferred call that panicked while the body unwound from Goexit, or a
+// KillAll that stopped such a call, raised the panic recovered here, and the
+// runtime resumes the Goexit once recoverBody returns. No recover stops a
+// Goexit, and if it completed iter.Pull would re-raise it in our resumer,
+// ending the resumer's goroutine. So every death that did not return from
+// the body is reported to the resumer from here, the coroutine parked
+// mid-unwind; the resumer then stops the coroutine (reap), and the panic
+// below replaces a Goexit iter.Pull would propagate with a value
+// stopCoroutine recovers.
 func (g *Greenlet) recoverBody(done *bool) {
 	if *done {
 		return
 	}
+	var err error
 	switch r := recover(); r.(type) {
-	case nil:
-		// runtime.Goexit: it cannot be cancelled, and if it completed here
-		// iter.Pull would re-raise it in our resumer, killing the owner
-		// goroutine. So report the death to the resumer from the middle of
-		// the Goexit; the resumer then stops the coroutine, and the panic
-		// below replaces the Goexit iter.Pull would propagate with a value
-		// stopCoroutine recovers.
-		g.goexit = true
-		g.finish(nil, &PanicError{Greenlet: g.id, Goexit: true, Stack: debug.Stack()})
-		g.yield(struct{}{})
-		panic(goexitDone{})
-	case unwind:
-		g.finish(nil, nil)
+	case nil: // runtime.Goexit
+		err = &PanicError{Greenlet: g.id, Goexit: true, Stack: debug.Stack()}
+	case unwind: // stopped by KillAll: finish reports nothing
 	default:
-		g.finish(nil, &PanicError{Greenlet: g.id, Value: r, Stack: debug.Stack()})
+		err = &PanicError{Greenlet: g.id, Value: r, Stack: debug.Stack()}
 	}
+	g.parked = true
+	g.finish(nil, err)
+	// Stopped (KillAll), the coroutine is already done: yield returns at
+	// once.
+	g.yield(struct{}{})
+	panic(goexitDone{})
 }
 
 // finish marks g dead and, unless KillAll is stopping it, addresses its
@@ -658,7 +671,7 @@ func (g *Greenlet) finish(res any, err error) {
 }
 
 // stopCoroutine ends g's coroutine, absorbing the goexitDone panic that
-// iter.Pull re-raises for a body that was parked in runtime.Goexit.
+// iter.Pull re-raises for a body that was parked in recoverBody.
 func stopCoroutine(g *Greenlet) {
 	defer func() {
 		if r := recover(); r != nil {
