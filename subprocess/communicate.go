@@ -43,7 +43,8 @@ type communication struct {
 // When ctx ends first, Communicate returns what was read so far and scheduler.ContextError's
 // error, and leaves the process running (it is not killed, as in gevent); calling it again goes
 // on without losing output and returns everything from the start, and must be given nil input.
-// A Communicate whose greenlet is killed also leaves the process running, and has it reaped
+// A Communicate whose greenlet is killed (even with a context's error, context.Canceled, as the
+// kill's, while ctx itself has not ended) also leaves the process running, and has it reaped
 // once it exits (gevent's child watcher reaps it), so that no zombie stays behind.
 // With WaitDelay set, the pipes are closed WaitDelay after the process exited if they are still
 // open then (an orphan of the child holds them), and Communicate returns what was read and

@@ -163,10 +163,16 @@ func (c *Cmd) awaitExit(ctx context.Context) (result, stop error) {
 	return w.collect(), nil
 }
 
-// ctxEnded reports whether err, a wait's error, says that ctx ended (the hub's timer may see its
-// deadline an instant before ctx.Err does).
+// ctxEnded reports whether err, a wait's error, is the end of ctx, decided by ctx itself: ctx is
+// done and err is its error, or ctx's deadline passed and err is a deadline's (the hub's timer
+// may see it an instant before ctx.Err does). A kill of the waiting greenlet with a context's
+// error of its own (context.Canceled) while ctx is live is a kill, not ctx's end.
 func ctxEnded(ctx context.Context, err error) bool {
-	return ctx.Done() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
+	if cerr := ctx.Err(); cerr != nil && errors.Is(err, cerr) {
+		return true
+	}
+	dl, ok := ctx.Deadline()
+	return ok && errors.Is(err, context.DeadlineExceeded) && !time.Now().Before(dl)
 }
 
 // ctxError returns ctx's own error for err, the error of a wait that ctxEnded says ctx ended:
@@ -329,7 +335,8 @@ func (c *Cmd) Wait() error {
 // first it returns scheduler.ContextError's error in an *Error and leaves the process running
 // and its pipes open; it is reaped when it exits, and a later Wait, WaitContext or TryWait
 // returns its exit (once one saw it, whatever its ctx). To end the process with the context, give the context to
-// CommandContext instead.
+// CommandContext instead. A kill of the waiting greenlet is one as for Wait, even with a
+// context's error (context.Canceled) as the kill's, while ctx itself has not ended.
 func (c *Cmd) WaitContext(ctx context.Context) error {
 	const op = "Cmd.WaitContext"
 	if err := c.mayWait(op); err != nil {
