@@ -287,7 +287,10 @@ func defaultErrorHandler(err error) {
 // hub (a Post it waits on, a blocking call): the hub cannot go on until it
 // returns. A panic or runtime.Goexit of the handler while the hub reports
 // what escaped one of its callbacks is reported in turn, and one while
-// reporting that is printed to stderr: the hub goes on. Goroutine-safe.
+// reporting that is printed to stderr: the hub goes on. One while the
+// detector reports a stall ends that report alone: it is reported on the
+// hub (an *Error for "error handler"), and the detector goes on.
+// Goroutine-safe.
 func (h *Hub) SetErrorHandler(fn func(error)) {
 	if h == nil {
 		return

@@ -174,7 +174,7 @@ func watchdogLoop(stop, done chan struct{}) {
 		tick = watchdogTick()
 		wdMu.Unlock()
 		for _, s := range stalls {
-			s.report()
+			s.reportApart()
 		}
 		lookAt(memDue, now)
 		t.Reset(tick)
@@ -223,6 +223,32 @@ func (w *watchdog) check(h *Hub, now time.Time) (stall, bool) {
 		s.c, s.name = c, c.displayName()
 	}
 	return s, true
+}
+
+// reportApart is report on a goroutine of its own, waited for: a handler
+// that panics or calls runtime.Goexit (t.FailNow does), which no recover
+// stops, ends that goroutine and not the detector's. What escaped is
+// reported on the hub, as the escape of a callback there would be; its
+// report waits for the hub to move on.
+func (s stall) reportApart() {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		returned := false
+		defer func() {
+			if returned {
+				return
+			}
+			// report's defers ran: handlerMu is free, the flag clear.
+			err := opErr("error handler", escapeError(recover()))
+			if s.h.Post(func() { s.h.HandleError(err) }) != nil {
+				defaultErrorHandler(err)
+			}
+		}()
+		s.report()
+		returned = true
+	}()
+	<-done
 }
 
 // report takes the stalling greenlet's stack and delivers the report to the

@@ -381,3 +381,58 @@ func TestStackBudget(t *testing.T) {
 		assert.Contains(t, h.budgetedStack(h.mainC), "TestStackBudget")
 	})
 }
+
+// TestBlockingDetectorSurvivesAnEscapingHandler: an error handler that
+// panics or calls runtime.Goexit (t.FailNow does) while the detector
+// reports a stall ends only that report: the escape is reported on the hub
+// and the detector goes on, reporting the next stall. Before, the panic
+// crashed the program from the detector's goroutine and the Goexit ended
+// that goroutine, so no stall was reported again.
+func TestBlockingDetectorSurvivesAnEscapingHandler(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		escape func()
+		is     error
+	}{
+		{"panic", func() { panic("handler boom") }, nil},
+		{"Goexit", runtime.Goexit, ErrGoexit},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			withHub(t, func(h *Hub, _ *bytes.Buffer) {
+				r := &blockingReports{news: make(chan struct{}, 100)}
+				var others []error // reported on the hub
+				h.SetErrorHandler(func(err error) {
+					be, ok := err.(*BlockingError)
+					if !ok {
+						others = append(others, err)
+						return
+					}
+					r.mu.Lock()
+					r.all = append(r.all, be)
+					n := len(r.all)
+					r.mu.Unlock()
+					if n == 1 {
+						tc.escape()
+					}
+				})
+				h.SetBlockingThreshold(testThreshold)
+				require.NoError(t, Sleep(bg, time.Millisecond)) // the hub's loop runs
+				stallCPU(r, "main", 0)
+				require.NoError(t, Sleep(bg, time.Millisecond)) // a new stall
+				stallCPU(r, "main", 0)
+				h.SetBlockingThreshold(0)
+				require.Len(t, r.of("main"), 2, "the detector reported the stall after the escape")
+				pollHub(t, func() bool { return len(others) > 0 })
+				require.Len(t, others, 1, "the escape, reported once")
+				var pe *PanicError
+				require.ErrorAs(t, others[0], &pe)
+				assert.Contains(t, others[0].Error(), "error handler")
+				if tc.is != nil {
+					assert.ErrorIs(t, others[0], tc.is)
+				} else {
+					assert.Equal(t, "handler boom", pe.Value)
+				}
+			})
+		})
+	}
+}
