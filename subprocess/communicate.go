@@ -49,8 +49,9 @@ type communication struct {
 // With WaitDelay set, the pipes are closed WaitDelay after the process exited if they are still
 // open then (an orphan of the child holds them), and Communicate returns what was read and
 // exec.ErrWaitDelay, or the exit's error if it failed, as os/exec's Wait. WaitDelay counts only
-// while a Communicate reads: after one whose ctx ended, the next counts it from its own start
-// if the process exited meanwhile, as os/exec's counts from the Wait that sees the exit.
+// while a Communicate reads: after one whose ctx ended or whose greenlet was killed, nothing is
+// armed, and the next counts it from its own start if the process exited meanwhile, as os/exec's
+// counts from the Wait that sees the exit.
 // Called from a goroutine that is not a greenlet, or from the hub greenlet, it returns an error
 // matching scheduler.ErrNotGreenlet and starts nothing; a nil ctx is scheduler.ErrNilArgument.
 func (c *Cmd) Communicate(ctx context.Context, input []byte) (stdout, stderr []byte, err error) {
@@ -80,8 +81,10 @@ func (c *Cmd) communicate(op string, ctx context.Context, input []byte, withStdi
 		c.exit.closeAfterExit(c.WaitDelay)
 	}
 	if err := cm.exchange(ctx, c.pipes); err != nil && !c.exit.timedOut() {
+		// Nothing this call armed outlives it, whatever ended it: a later Communicate counts its
+		// own WaitDelay from its start, and a later Wait closes the pipes as os/exec's does.
+		c.exit.disarm()
 		if ctxEnded(ctx, err) {
-			c.exit.disarm() // the next call goes on: its own WaitDelay counts from it
 			// ctx's own error, not that of the pipe's read or write it ended.
 			err = ctxError(ctx, err)
 		} else if c.exit == nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/geventgo/geventgo/fileobject"
 	"github.com/geventgo/geventgo/internal/testctx"
@@ -100,4 +101,31 @@ func requireClosed(t *testing.T, f *fileobject.File) {
 		require.True(t, time.Now().Before(deadline), "the pipe was never closed: %v", err)
 		require.NoError(t, scheduler.Sleep(bg, time.Millisecond))
 	}
+}
+
+// TestKilledCommunicateWithWaitDelayLeavesNothingArmed: a Communicate with WaitDelay whose
+// greenlet is killed leaves no closer behind, and a later Wait returns the exit and closes the
+// pipes as os/exec's Wait does. The closer that would have closed the pipes WaitDelay after the
+// exit stayed armed past the Communicate and past the Wait, a goroutine waiting for WaitDelay (an
+// hour here) after the Wait had closed the pipes.
+func TestKilledCommunicateWithWaitDelayLeavesNothingArmed(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		require.NoError(t, scheduler.Sleep(bg, 0)) // the hub greenlet runs: its goroutine is there before
+		before := goleak.IgnoreCurrent()
+		c := subprocess.Command("sleep", "10")
+		c.WaitDelay = time.Hour
+		out, err := c.StdoutPipe()
+		require.NoError(t, err)
+		g := startedIn(t, c, func() error { _, _, err := c.Communicate(bg, nil); return err })
+		require.NoError(t, g.Kill(testctx.Within(t, 5*time.Second), nil))
+		assert.ErrorIs(t, g.Value(), scheduler.ErrGreenletExit)
+		require.NoError(t, c.Process.Kill())
+		requireKilled(t, c.Wait())
+		_, err = out.Read(make([]byte, 1))
+		assert.ErrorIs(t, err, fileobject.ErrClosed, "Wait closed the pipe")
+		// The hub keeps the greenlets' goroutines it ran, for its next spawns.
+		idle := goleak.IgnoreAnyFunction("github.com/geventgo/geventgo/scheduler.(*worker).main")
+		assert.NoError(t, goleak.Find(before, idle), "what the killed Communicate armed is still there")
+		return nil
+	}))
 }

@@ -252,10 +252,10 @@ func (w *exitWait) linger(hold, drop <-chan struct{}, d time.Duration) bool {
 	return true
 }
 
-// disarm takes back a lingering closer that was not released, for a Communicate whose ctx
-// ended before it read everything: the pipes stay open for the next call, which arms its own
-// (os/exec's WaitDelay starts when a Wait sees the exit, not while nobody waits); nil-safe, on
-// the hub.
+// disarm takes back a lingering closer that was not released, for a Communicate that returned
+// before it read everything (its ctx ended, its greenlet was killed): the pipes stay open for the
+// next call, which arms its own (os/exec's WaitDelay starts when a Wait sees the exit, not while
+// nobody waits); nil-safe, on the hub.
 func (w *exitWait) disarm() {
 	if w != nil && w.drop != nil && !w.held {
 		close(w.drop)
