@@ -28,9 +28,9 @@
 // and the name; the lookup's own failures are net's errors, as net.Resolver returns them.
 //
 // What net.Resolver answers without a lookup, whatever its context (an empty host, an IP address, a
-// numeric port, an unknown network, a reverse lookup of no address), is answered with
-// net.Resolver's values and errors even when ctx is already done; it is refused as a lookup is (by
-// a closed pool, say), and ends early only when the greenlet's wait for a worker does (a Kill).
+// numeric port, an unknown network or IP protocol, a reverse lookup of no address), is answered
+// with net.Resolver's values and errors even when ctx is already done; it is refused as a lookup is
+// (by a closed pool, say), and ends early only when the greenlet's wait for a worker does (a Kill).
 // The record lookups (LookupCNAME, LookupMX, LookupNS, LookupSRV, LookupTXT) always count as
 // lookups. What a failed lookup returns beside its error (the records net.Resolver keeps once it
 // filtered out malformed names) comes back with it.
@@ -262,13 +262,16 @@ func isAddr(host string) bool {
 	return host == "" || err == nil
 }
 
-// isIPNetwork reports whether network names an IP family, the networks net.Resolver.LookupNetIP
-// looks names up for ("ip4", "ip6:ipv6-icmp", ...); for the others it looks nothing up.
+// isIPNetwork reports whether network names an IP family with a protocol net knows, the networks
+// net.Resolver.LookupIP and LookupNetIP look names up for ("ip4", "ip6:ipv6-icmp", "ip:6", ...);
+// for the others ("tcp", "ip4:bogus") they look nothing up and fail at once. net.ResolveIPAddr
+// parses the network as they do, and with no address it looks nothing up either.
 func isIPNetwork(network string) bool {
-	if i := strings.LastIndexByte(network, ':'); i >= 0 {
-		network = network[:i]
+	if network == "" { // ResolveIPAddr's "ip"; the lookups' unknown network
+		return false
 	}
-	return network == "ip" || network == "ip4" || network == "ip6"
+	_, err := net.ResolveIPAddr(network, "")
+	return err == nil
 }
 
 // needsPortLookup reports whether net.Resolver.LookupPort looks service up: a name for a network

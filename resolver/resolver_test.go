@@ -282,6 +282,7 @@ type lookuper interface {
 	LookupHost(ctx context.Context, host string) ([]string, error)
 	LookupAddr(ctx context.Context, addr string) ([]string, error)
 	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
+	LookupIP(ctx context.Context, network, host string) ([]net.IP, error)
 	LookupPort(ctx context.Context, network, service string) (int, error)
 }
 
@@ -302,9 +303,13 @@ func TestNoLookupAnswersAsNet(t *testing.T) {
 	for _, addr := range []string{"", "not-an-address", "fe80::1%"} {
 		calls["LookupAddr "+addr] = func(ctx context.Context, r lookuper) (any, error) { return r.LookupAddr(ctx, addr) }
 	}
-	for _, network := range []string{"tcp", "", "sctp"} {
+	// An unknown network, or an IP protocol net does not know: no lookup.
+	for _, network := range []string{"tcp", "", "sctp", "ip4:bogus", "ip6:", "ip:999999999", "ipx:icmp"} {
 		calls["LookupNetIP "+network+" localhost"] = func(ctx context.Context, r lookuper) (any, error) {
-			return r.LookupNetIP(ctx, network, "localhost") // an unknown network: no lookup
+			return r.LookupNetIP(ctx, network, "localhost")
+		}
+		calls["LookupIP "+network+" localhost"] = func(ctx context.Context, r lookuper) (any, error) {
+			return r.LookupIP(ctx, network, "localhost")
 		}
 		for _, port := range []string{"80", "+8080", "-1", "+-1", "+", "99999", "", "http"} {
 			calls["LookupPort "+network+" "+port] = func(ctx context.Context, r lookuper) (any, error) {
