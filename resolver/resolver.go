@@ -24,8 +24,10 @@
 // deadline, "operation was canceled") that wraps scheduler.ContextError's error, so that errors.Is
 // matches scheduler.ErrTimeout and context.DeadlineExceeded, or context.Canceled; one that the pool
 // refuses (closed, or closed while the lookup still waited for a worker) an error matching
-// threadpool.ErrClosed and scheduler.ErrClosed. Refusals and ends are *Error values naming the call
-// and the name; the lookup's own failures are net's errors, as net.Resolver returns them.
+// threadpool.ErrClosed and scheduler.ErrClosed; one whose greenlet is killed the kill's error, even
+// a context's (context.Canceled) while ctx itself has not ended. Refusals and ends are *Error
+// values naming the call and the name; the lookup's own failures are net's errors, as
+// net.Resolver returns them.
 //
 // What net.Resolver answers without a lookup, whatever its context (an empty host, an IP address, a
 // numeric port, an unknown network or IP protocol, a reverse lookup of no address), is answered
@@ -57,6 +59,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/geventgo/geventgo/scheduler"
 	"github.com/geventgo/geventgo/threadpool"
@@ -229,19 +232,34 @@ func apply[T any](ctx context.Context, r *Resolver, local bool, fn func() (T, er
 
 // failure is the error of a lookup of name for op that ended with err, or whose wait ended with
 // waitErr: net's error for a context that ended (whether the wait or the lookup saw it first),
-// an *Error for the other ends of the wait, the lookup's own error as it is.
+// an *Error for the other ends of the wait (a kill, even with a context's error of its own), the
+// lookup's own error as it is.
 func failure(ctx context.Context, op, name string, err, waitErr error) error {
 	cerr := scheduler.ContextError(ctx)
-	if cerr == nil && waitErr != nil && (errors.Is(waitErr, context.DeadlineExceeded) || errors.Is(waitErr, context.Canceled)) {
-		cerr = waitErr // the hub's timer for ctx's deadline went off before ctx's own
-	}
 	switch {
-	case cerr != nil:
+	case waitErr != nil && ctxEnded(ctx, waitErr):
+		if cerr == nil {
+			cerr = waitErr // the hub's timer for ctx's deadline went off before ctx's own
+		}
 		return &Error{Op: op, Name: name, Err: contextError(name, cerr)}
 	case waitErr != nil:
 		return &Error{Op: op, Name: name, Err: waitErr}
+	case cerr != nil:
+		return &Error{Op: op, Name: name, Err: contextError(name, cerr)}
 	}
 	return err
+}
+
+// ctxEnded reports whether err, a wait's error, is the end of ctx, decided by ctx itself: ctx is
+// done and err is its error, or ctx's deadline passed and err is a deadline's (the hub's timer
+// may see it an instant before ctx.Err does). A kill of the waiting greenlet with a context's
+// error of its own (context.Canceled) while ctx is live is a kill, not ctx's end.
+func ctxEnded(ctx context.Context, err error) bool {
+	if cerr := ctx.Err(); cerr != nil && errors.Is(err, cerr) {
+		return true
+	}
+	dl, ok := ctx.Deadline()
+	return ok && errors.Is(err, context.DeadlineExceeded) && !time.Now().Before(dl)
 }
 
 // contextError is net.Resolver's error for a lookup of name that its context ended, wrapping
