@@ -1,6 +1,7 @@
 package socket_test
 
 import (
+	"context"
 	"io"
 	"net"
 	"syscall"
@@ -117,4 +118,46 @@ func TestAcceptAtFDLimit(t *testing.T) {
 		assert.Equal(t, clients, accepted)
 		return acceptor.Kill(bg, nil)
 	})
+}
+
+// TestPollOnNothingAtFDLimit: a Poll with no fd to watch (no entry, only negative fds) and a
+// Select of empty lists need no descriptor: at the descriptor limit they still wait for their
+// ctx alone, ending in LoopExit when nothing else can wake the hub, or when ctx ends. Poll
+// created its epoll instance before it looked for an fd to register, so they failed with
+// EMFILE. Runs in a child process with a lowered RLIMIT_NOFILE (see testproc.InChild), so no
+// other test opens descriptors meanwhile.
+func TestPollOnNothingAtFDLimit(t *testing.T) {
+	if !testproc.InChild(t) {
+		return
+	}
+	calls := []struct {
+		name string
+		call func(ctx context.Context) error
+	}{
+		{"Poll(nil)", func(ctx context.Context) error { _, err := socket.Poll(ctx, nil); return err }},
+		{"Poll(negative fd)", func(ctx context.Context) error {
+			_, err := socket.Poll(ctx, []socket.PollFD{{Fd: -1, Events: socket.PollIn}})
+			return err
+		}},
+		{"Select(nil, nil)", func(ctx context.Context) error {
+			_, _, err := socket.Select(ctx, nil, nil)
+			return err
+		}},
+	}
+	for _, c := range calls {
+		err := scheduler.Main(func() error {
+			// The hub's descriptors are open: from here no open can succeed.
+			restore := lowerFDLimit(t, 0)
+			defer restore()
+			ctx, cancel := context.WithTimeout(bg, time.Millisecond)
+			defer cancel()
+			assert.ErrorIs(t, c.call(ctx), scheduler.ErrTimeout, "%s with a deadline", c.name)
+			ctx, cancel = context.WithCancel(bg)
+			defer cancel()
+			scheduler.Go(func() error { cancel(); return nil })
+			assert.ErrorIs(t, c.call(ctx), context.Canceled, "%s cancelled", c.name)
+			return c.call(bg)
+		})
+		assert.ErrorIs(t, err, scheduler.ErrLoopExit, c.name)
+	}
 }

@@ -52,8 +52,9 @@ func ppoll0(fds []PollFD) (int, error) {
 // (Revents is filled in, as poll(2) does; PollErr, PollHup and PollNval are always reported,
 // even for an entry that asks for no event, and an entry with a negative Fd is ignored) or ctx
 // ends, and returns how many entries have non-zero Revents. When ctx ends first it returns 0
-// and scheduler.ContextError's error (for a deadline, matching scheduler.ErrTimeout). TryPoll
-// only looks.
+// and scheduler.ContextError's error (for a deadline, matching scheduler.ErrTimeout). With no
+// fd to watch it waits for ctx alone (LoopExit when nothing else can wake the hub) and opens no
+// descriptor. TryPoll only looks.
 func Poll(ctx context.Context, fds []PollFD) (int, error) {
 	h, err := waitHub(ctx, "poll")
 	if err != nil {
@@ -95,8 +96,15 @@ func waitHub(ctx context.Context, op string) (*scheduler.Hub, error) {
 // entry asking for nothing had no watcher, so its hang-up went unseen. With no fd registered
 // (none, only negative ones) it waits for ctx alone, as gevent's poll and select wait for their
 // event alone: nothing else can end the wait, and a watcher on the empty instance would keep
-// the loop alive where the hub ends the wait in LoopExit.
+// the loop alive where the hub ends the wait in LoopExit. With no entry to register (none,
+// only negative fds) it makes no epoll instance either, so it needs no descriptor, at the
+// process's descriptor limit too.
 func waitAny(ctx context.Context, h *scheduler.Hub, fds []PollFD) error {
+	w := scheduler.NewWaiter("poll")
+	if !anyFD(fds) {
+		_, err := w.Get(ctx)
+		return err
+	}
 	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
 	if err != nil {
 		return os.NewSyscallError("epoll_create1", err)
@@ -106,7 +114,6 @@ func waitAny(ctx context.Context, h *scheduler.Hub, fds []PollFD) error {
 	if err != nil {
 		return err
 	}
-	w := scheduler.NewWaiter("poll")
 	if registered == 0 {
 		_, err = w.Get(ctx)
 		return err
@@ -125,6 +132,16 @@ func waitAny(ctx context.Context, h *scheduler.Hub, fds []PollFD) error {
 	}
 	_, err = w.Get(ctx)
 	return err
+}
+
+// anyFD reports whether an entry of fds has an fd to watch, a non-negative one.
+func anyFD(fds []PollFD) bool {
+	for _, p := range fds {
+		if p.Fd >= 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // epollAdd registers the fds of entries with a non-negative Fd with epfd, for the events they
