@@ -176,7 +176,8 @@ func (b *bodyTracker) Close() error {
 }
 
 // expectContinueReader is the body of a request that said "Expect: 100-continue": its first
-// Read sends "100 Continue" unless the handler answered first.
+// Read sends "100 Continue" unless the handler started the response first (once another
+// greenlet's write in progress, an informational response, ends).
 type expectContinueReader struct {
 	resp   *response
 	body   io.ReadCloser
@@ -191,14 +192,8 @@ func (e *expectContinueReader) Read(p []byte) (int, error) {
 	if e.closed {
 		return 0, http.ErrBodyReadAfterClose
 	}
-	if w := e.resp; w.canWriteContinue && !w.writing {
-		w.canWriteContinue = false
-		w.writing = true
-		sent := w.c.sent
-		_, _ = w.c.bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n")
-		_ = w.c.bw.Flush()
-		w.c.sent = sent // the access log counts the response, as gevent's, not the interim one
-		w.endWrite()
+	if err := e.resp.writeContinue(); err != nil {
+		return 0, &Error{Op: "request body Read", Err: err}
 	}
 	n, err := e.body.Read(p)
 	if err == io.EOF {

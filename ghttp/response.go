@@ -60,8 +60,8 @@ type response struct {
 	fullDuplex       bool
 	handlerDone      bool
 	writing          bool        // a greenlet's write of this response is in progress
-	writeWaited      bool        // stopWrites waits for that write to end
-	writeEnd         event.Event // set when it ends, if stopWrites waits
+	writeWaited      bool        // a greenlet waits for that write to end (awaitWriteEnd)
+	writeEnd         event.Event // set when it ends, if a greenlet waits
 
 	w  *bufio.Writer
 	cw chunkWriter
@@ -266,12 +266,50 @@ func (w *response) startWrite(op string) error {
 	return nil
 }
 
-// endWrite ends the write startWrite began, and wakes stopWrites if it waits for it.
+// endWrite ends the write startWrite began, and wakes the greenlets waiting for it.
 func (w *response) endWrite() {
 	w.writing = false
 	if w.writeWaited {
+		w.writeWaited = false
 		w.writeEnd.Set()
 	}
+}
+
+// awaitWriteEnd waits until no greenlet's write of this response is in progress. It returns
+// what ended the wait otherwise (a kill). A blocking call: from a greenlet of the hub.
+func (w *response) awaitWriteEnd() error {
+	for w.writing {
+		w.writeEnd.Clear() // set by an earlier write's end
+		w.writeWaited = true
+		if err := w.writeEnd.Wait(context.Background()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeContinue sends "100 Continue" if the request body's first Read is due to send it: the
+// handler has not started the response (nor sent a 100 itself) and is running. A write of
+// another greenlet in progress (an informational response, which does not start the
+// response) is waited for first. It returns what ended that wait otherwise.
+func (w *response) writeContinue() error {
+	if !w.canWriteContinue {
+		return nil
+	}
+	if err := w.awaitWriteEnd(); err != nil {
+		return err
+	}
+	if !w.canWriteContinue || w.handlerDone {
+		return nil // the response started, or the handler returned, meanwhile
+	}
+	w.canWriteContinue = false
+	w.writing = true
+	sent := w.c.sent
+	_, _ = w.c.bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n")
+	_ = w.c.bw.Flush()
+	w.c.sent = sent // the access log counts the response, as gevent's, not the interim one
+	w.endWrite()
+	return nil
 }
 
 // stopWrites ends a write that a greenlet the handler left behind still waits in, by a past
@@ -283,12 +321,11 @@ func (w *response) stopWrites() {
 	if !w.writing {
 		return
 	}
-	w.writeWaited = true
 	_ = w.c.rwc.SetWriteDeadline(aLongTimeAgo)
 	if w.tracker != nil && w.tracker.reading {
 		_ = w.tracker.Close()
 	}
-	_ = w.writeEnd.Wait(context.Background())
+	_ = w.awaitWriteEnd()
 }
 
 // Hijack hands the connection over to the handler (http.Hijacker): the returned net.Conn is the

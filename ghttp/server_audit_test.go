@@ -830,3 +830,61 @@ func assertOtherServed(t *testing.T, addr string, useTLS bool) {
 	require.NoError(t, err)
 	assert.Equal(t, "other", string(body))
 }
+
+// A "100 Continue" the body's first Read is due to send while another greenlet's write of an
+// informational response waits on the connection is sent once that write ends (a 1xx is not
+// the response: it does not suppress the 100, as a non-1xx header does). The handler's
+// greenlet spawns one that writes a 103 too large for the socket's buffers while the client
+// reads nothing, then reads the body; the client, which sends its body only after the 100,
+// then reads the 103. Before, the Read skipped the 100 because a write was in progress and
+// waited for a body the client never sent. net/http cannot run this case: its 1xx writes and
+// its 100 Continue share the connection's writer without a lock.
+func TestContinueWaitsForAnInformationalWriteOfAnotherGreenlet(t *testing.T) {
+	hints := strings.Repeat("a", 8<<20) // more than the sockets' buffers hold (the client's is small)
+	reading := make(chan struct{}, 1)
+	srv := &ghttp.Server{ErrorLog: quietLog, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var started event.Event
+		g := scheduler.Go(func() error {
+			w.Header().Set("Link", hints)
+			started.Set()
+			w.WriteHeader(http.StatusEarlyHints) // waits: the client reads nothing yet
+			return nil
+		})
+		_ = started.Wait(r.Context()) // returns once g waits in its write
+		waited := !g.Ready()
+		reading <- struct{}{}
+		body, err := io.ReadAll(r.Body)
+		_ = g.Join(r.Context())
+		w.Header().Del("Link")
+		_, _ = fmt.Fprintf(w, "%s %v write waited=%v", body, err, waited)
+	})}
+	hs := startServer(t, srv, false)
+	d := net.Dialer{Timeout: 5 * time.Second, Control: func(_, _ string, rc syscall.RawConn) error {
+		var serr error
+		err := rc.Control(func(fd uintptr) { // before the connect: no window to grow
+			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 64<<10)
+		})
+		return errors.Join(err, serr)
+	}}
+	c, err := d.Dial("tcp", hs.Addr)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
+	require.NoError(t, c.SetDeadline(time.Now().Add(5*time.Second)))
+	_, err = io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+	require.NoError(t, err)
+	<-reading
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusEarlyHints, resp.StatusCode)
+	resp, err = http.ReadResponse(br, nil)
+	require.NoError(t, err, "no 100 Continue")
+	require.Equal(t, http.StatusContinue, resp.StatusCode)
+	_, err = io.WriteString(c, "hello")
+	require.NoError(t, err)
+	resp, err = http.ReadResponse(br, nil)
+	require.NoError(t, err)
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	assert.Equal(t, "hello <nil> write waited=true", string(b))
+}
