@@ -56,3 +56,58 @@ func TestKillWithContextErrorIsNoContextEnd(t *testing.T) {
 		return nil
 	}))
 }
+
+// TestNoLookupOnBusyPoolEndsWithCtx: a call that needs no lookup, on a pool whose workers are all
+// busy, waits for a worker only until its ctx ends, and then gets net's answer, as net.Resolver
+// answers it whatever its ctx; a kill of its greenlet, or the pool closed under it, still ends it
+// with that error. It waited for the busy worker whatever its ctx.
+func TestNoLookupOnBusyPoolEndsWithCtx(t *testing.T) {
+	nr := newFakeDNS(false).resolver()
+	require.NoError(t, scheduler.Main(func() error {
+		pool, err := threadpool.New(1)
+		require.NoError(t, err)
+		release := make(chan struct{})
+		busy := threadpool.Spawn(pool, func() (struct{}, error) { <-release; return struct{}{}, nil })
+		r := resolver.New(pool, nr)
+		wantHosts, wantErr := nr.LookupHost(bg, "127.0.0.1")
+		require.NoError(t, wantErr)
+
+		deadline, cancelDeadline := context.WithTimeout(bg, 20*time.Millisecond)
+		defer cancelDeadline()
+		cancelled, cancel := context.WithCancel(bg)
+		for name, c := range map[string]struct {
+			ctx context.Context
+			end func()
+		}{"deadline": {deadline, func() {}}, "cancel": {cancelled, cancel}} {
+			g := scheduler.Spawn(func() ([]string, error) { return r.LookupHost(c.ctx, "127.0.0.1") })
+			require.NoError(t, scheduler.Sleep(bg, 0)) // g waits for the busy worker
+			c.end()
+			if !assert.NoError(t, g.Join(testctx.Within(t, 5*time.Second)), "%s: still waits for the worker", name) {
+				close(release)
+				_, _ = busy.Get(bg)
+				return pool.Close()
+			}
+			assert.Equal(t, wantHosts, g.Value(), name)
+			assert.NoError(t, g.Err(), name)
+		}
+
+		live, cancelLive := context.WithCancel(bg)
+		defer cancelLive()
+		g := scheduler.Spawn(func() ([]string, error) { return r.LookupHost(live, "127.0.0.1") })
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		require.NoError(t, g.Kill(testctx.Within(t, 5*time.Second), context.Canceled))
+		assert.ErrorIs(t, g.Err(), context.Canceled, "the kill's error")
+		var re *resolver.Error
+		require.ErrorAs(t, g.Err(), &re)
+		assert.Equal(t, context.Canceled, re.Err, "the kill's error, not net's for a context that ended")
+
+		g = scheduler.Spawn(func() ([]string, error) { return r.LookupHost(live, "127.0.0.1") })
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		require.NoError(t, pool.Close())
+		require.NoError(t, g.Join(testctx.Within(t, 5*time.Second)))
+		assert.ErrorIs(t, g.Err(), threadpool.ErrClosed, "the pool closed under the wait refuses it")
+		close(release)
+		_, err = busy.Get(bg)
+		return err
+	}))
+}

@@ -31,8 +31,10 @@
 //
 // What net.Resolver answers without a lookup, whatever its context (an empty host, an IP address, a
 // numeric port, an unknown network or IP protocol, a reverse lookup of no address), is answered
-// with net.Resolver's values and errors even when ctx is already done; it is refused as a lookup is
-// (by a closed pool, say), and ends early only when the greenlet's wait for a worker does (a Kill).
+// with net.Resolver's values and errors even when ctx is already done. On a pool it still waits
+// for a worker's turn, so that the pool refuses it as it refuses a lookup (closed, or closed under
+// the wait), but only while ctx lasts: once ctx ended, net's answer is given in the calling
+// greenlet, without a worker. A Kill ends the wait with the kill's error.
 // The record lookups (LookupCNAME, LookupMX, LookupNS, LookupSRV, LookupTXT) always count as
 // lookups. What a failed lookup returns beside its error (the records net.Resolver keeps once it
 // filtered out malformed names) comes back with it.
@@ -176,8 +178,9 @@ func check(ctx context.Context, op, name string) error {
 // run runs lookup on the pool with a context derived from ctx that is cancelled as soon as the
 // calling greenlet stops waiting, so that the lookup stops with the wait whatever ended it. An
 // error of the wait, or a failed lookup whose ctx ended meanwhile, is an *Error for op and name.
-// A call that net answers without a lookup (local) waits without ctx, since net answers it
-// whatever ctx, but is refused by the pool as a lookup is.
+// A call that net answers without a lookup (local) still takes a worker's turn, so that the pool
+// refuses it as it refuses a lookup; when ctx ends first (or is done already) the wait for the
+// worker ends and net's answer, which no ctx changes, is given in the calling greenlet.
 func run[T any](ctx context.Context, r *Resolver, op, name string, local bool, lookup func(context.Context, *net.Resolver) (T, error)) (T, error) {
 	if err := check(ctx, op, name); err != nil {
 		var zero T
@@ -186,17 +189,22 @@ func run[T any](ctx context.Context, r *Resolver, op, name string, local bool, l
 	nr := r.netResolver()
 	lctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	wait := ctx
-	if local {
-		wait = context.WithoutCancel(ctx)
+	v, err, waitErr := apply(ctx, r, local, func() (T, error) { return lookup(lctx, nr) })
+	if !local {
+		if err != nil || waitErr != nil {
+			// v is the lookup's, as net.Resolver returns it beside its error (the records left
+			// once malformed names were filtered out), or zero when the wait failed.
+			return v, failure(ctx, op, name, err, waitErr)
+		}
+		return v, nil
 	}
-	v, err, waitErr := apply(wait, r, local, func() (T, error) { return lookup(lctx, nr) })
-	if err != nil || waitErr != nil {
-		// v is the lookup's, as net.Resolver returns it beside its error (the records left once
-		// malformed names were filtered out), or zero when the wait failed.
-		return v, failure(wait, op, name, err, waitErr)
+	switch {
+	case waitErr != nil && ctxEnded(ctx, waitErr):
+		return lookup(lctx, nr)
+	case waitErr != nil:
+		return v, &Error{Op: op, Name: name, Err: waitErr} // refused, or killed
 	}
-	return v, nil
+	return v, err // net's answer, whatever ctx
 }
 
 // apply runs fn where r runs its lookups (a pool's worker, a goroutine of its own, or for an
