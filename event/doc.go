@@ -13,8 +13,19 @@
 // notification is still pending: then it waits for that notification and wakes
 // after the greenlets that had to block (gevent's arrived_while_waiting), and
 // returns nil even if its context ended meanwhile or before (gevent ignores the
-// timeout there too). A link that panics is reported to the hub's error handler
-// and the round goes on with the next link.
+// timeout there too); one that arrives after that round's last greenlet wakes
+// in the next round, which comes even if the object is no longer ready (in
+// gevent it waits for the next set, whatever its timeout). A link that panics
+// is reported to the hub's error handler and the round goes on with the next
+// link.
+//
+// An Event's round calls only the links the flag was set for: those present
+// when it was set and those added while it was set. A greenlet that starts
+// waiting after a Clear waits for the next Set, even while the round of the
+// Set before that Clear is pending, and Wait returns nil if and only if the
+// flag was set when it began or while it waited, as gevent's wait documents.
+// (gevent's notifier calls every link present when it runs, so there a wait
+// begun after set() and clear() but before the notifier ran returns True.)
 //
 // # Goroutines
 //

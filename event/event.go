@@ -29,13 +29,13 @@ func (e *Event) Set() {
 	if e == nil {
 		return
 	}
-	old := e.state.Or(1)
-	e.links.notifySet(e, old>>1)
+	e.state.Or(1)
+	e.links.notifySet(e)
 }
 
 // Clear resets the flag. Greenlets waiting when Set was called still wake,
 // whichever goroutine called it; those that start waiting after Clear wait
-// for the next Set.
+// for the next Set, even while the wake-up of the earlier ones is pending.
 func (e *Event) Clear() {
 	if e == nil {
 		return
@@ -46,6 +46,15 @@ func (e *Event) Clear() {
 		}
 	}
 }
+
+// due reports whether a link added with epoch Clears counted is to be
+// called when the event's state word is s: whether the flag was set since
+// the link was added, or was set then (a greenlet that found it set waits
+// only for its turn). The flag set now (s = 2c+1, every link's epoch at most
+// c) makes every link due; the flag clear with c Clears counted (s = 2c), the
+// links added before the last Clear (epoch below c), which the Set that
+// Clear undid was made for. The word only grows, so a due link stays due.
+func due(epoch, s uint64) bool { return epoch<<1 < s }
 
 // IsSet reports whether the flag is set.
 func (e *Event) IsSet() bool { return e != nil && e.state.Load()&1 != 0 }

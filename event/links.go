@@ -3,7 +3,6 @@ package event
 import (
 	"context"
 	"fmt"
-	"math"
 	"reflect"
 	"runtime/debug"
 
@@ -30,7 +29,11 @@ type Links struct {
 	// arrived holds greenlets that found the owner ready while a
 	// notification was pending: they wake after the links (gevent's
 	// arrived_while_waiting).
-	arrived   []link
+	arrived []link
+	// later holds, while a round of an Event's links runs, the links it
+	// does not call: those added after a Clear that followed the last Set
+	// (see due). They go back in front of links at the round's end.
+	later     []link
 	nextID    scheduler.LinkID
 	notifier  scheduler.Callback
 	notifying bool
@@ -50,16 +53,12 @@ type Links struct {
 type link struct {
 	id scheduler.LinkID
 	// epoch is the owner's count of Clears when the link was added (an
-	// Event's; 0 for other owners): a notification posted from another
-	// goroutine wakes no link added after a Clear that followed its Set.
+	// Event's; 0 for other owners): a round of an Event's links calls only
+	// the links the event has been set for since they were added (see due).
 	epoch uint64
 	fn    func(scheduler.Linkable)
 	k     *wakeup
 }
-
-// anyEpoch is the epoch of a posted notification of an owner that counts
-// no Clears: every link is older.
-const anyEpoch = math.MaxUint64
 
 // wakeup is the link of one greenlet blocked in Wait or WaitCore. fired
 // tells the waiter that the link ran, so it was already removed and Unlink
@@ -113,7 +112,7 @@ func (l *Links) check(op string, wait bool) (*scheduler.Hub, error) {
 	if l.last != h {
 		// A destroyed hub's links can never run again: start afresh.
 		l.last = h
-		l.links, l.arrived, l.notifying = nil, nil, false
+		l.links, l.arrived, l.later, l.notifying = nil, nil, nil, false
 	}
 	return h, nil
 }
@@ -123,7 +122,7 @@ func (l *Links) Len() int {
 	if l == nil {
 		return 0
 	}
-	return len(l.links) + len(l.arrived)
+	return len(l.links) + len(l.arrived) + len(l.later)
 }
 
 // Rawlink registers fn to be called on the hub with owner once owner is
@@ -183,6 +182,7 @@ func (l *Links) Unlink(id scheduler.LinkID) {
 func (l *Links) unlink(id scheduler.LinkID) {
 	l.links = remove(l.links, id)
 	l.arrived = remove(l.arrived, id)
+	l.later = remove(l.later, id)
 	if len(l.links) == 0 && len(l.arrived) == 0 && l.notifying && l.notifier.Pending() {
 		l.notifier.Stop()
 		l.notifying = false
@@ -270,16 +270,16 @@ func (l *Links) NotifyAny(owner scheduler.Linkable) {
 	if !owner.Ready() {
 		return
 	}
-	_ = h.Post(func() { l.notifyPosted(owner, anyEpoch) })
+	_ = h.Post(func() { l.notifyPosted(owner) })
 }
 
-// notifySet is NotifyAny for an Event's Set, which made owner ready with
-// epoch Clears counted: it does not ask owner.Ready, which a Clear from
-// another goroutine may have answered no to already, while the links
-// present waited when the flag was set. On the hub no link can have come
-// since, so a round is due if any is there; from another goroutine the
-// posted notification tells them from those added after a Clear.
-func (l *Links) notifySet(owner scheduler.Linkable, epoch uint64) {
+// notifySet is NotifyAny for an Event's Set, which made owner ready: it
+// does not ask owner.Ready, which a Clear from another goroutine may have
+// answered no to already, while the links present waited when the flag was
+// set. On the hub no link can have come since, so a round is due if any is
+// there; from another goroutine the posted notification looks for a link
+// the event was set for (see due), which those links are.
+func (l *Links) notifySet(owner *Event) {
 	h := l.bind.Hub()
 	if h == nil {
 		return
@@ -290,26 +290,62 @@ func (l *Links) notifySet(owner scheduler.Linkable, epoch uint64) {
 		}
 		return
 	}
-	_ = h.Post(func() { l.notifyPosted(owner, epoch) })
+	_ = h.Post(func() { l.notifyPosted(owner) })
 }
 
 // notifyPosted is a foreign NotifyAny's or notifySet's notification, on the
-// hub: owner was ready when it was posted, with epoch Clears counted, so the
-// round is scheduled whatever owner says now, if links exist and no round is
-// pending (that one calls them); but if owner is no longer ready and its
-// oldest link came after a Clear that followed the Set (a greater epoch),
-// none of them waited when it was set, and none is called.
-func (l *Links) notifyPosted(owner scheduler.Linkable, epoch uint64) {
+// hub: owner was ready when it was posted, so the round is scheduled whatever
+// owner says now, if links exist and no round is pending (that one calls
+// them); but for an Event, only if one of its links is due (see due): a
+// link added after a Clear that followed the Set did not wait when it was
+// set.
+func (l *Links) notifyPosted(owner scheduler.Linkable) {
 	if h := l.bind.Hub(); h == nil || h.Check() != nil || h != l.last {
 		return
 	}
 	if l.notifying || len(l.links) == 0 {
 		return
 	}
-	if l.links[0].epoch > epoch && !owner.Ready() {
+	if e := l.event(owner); e != nil && !l.anyDue(e) {
 		return
 	}
 	l.startNotify(owner)
+}
+
+// event returns owner as the Event these links belong to, nil for any other
+// owner (one that counts no Clears: all its links are due).
+func (l *Links) event(owner scheduler.Linkable) *Event {
+	if e, ok := owner.(*Event); ok && &e.links == l {
+		return e
+	}
+	return nil
+}
+
+// anyDue reports whether a link of e is due (see due).
+func (l *Links) anyDue(e *Event) bool {
+	s := e.state.Load()
+	for i := range l.links {
+		if due(l.links[i].epoch, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// holdBack moves the links of e that are not due into l.later, for a round
+// that starts with the flag clear; the others keep their order.
+func (l *Links) holdBack(e *Event) {
+	s := e.state.Load()
+	keep := l.links[:0]
+	for _, lk := range l.links {
+		if due(lk.epoch, s) {
+			keep = append(keep, lk)
+		} else {
+			l.later = append(l.later, lk)
+		}
+	}
+	clear(l.links[len(keep):])
+	l.links = keep
 }
 
 func (l *Links) notify(owner scheduler.Linkable) {
@@ -318,6 +354,12 @@ func (l *Links) notify(owner scheduler.Linkable) {
 		return
 	}
 	h := l.last
+	// An Event cleared since it was set calls only the links it was set
+	// for; the others wait for the next Set. While it is set, all are due.
+	e := l.event(owner)
+	if e != nil && !e.IsSet() {
+		l.holdBack(e)
+	}
 	l.run(owner, h, &l.links)
 	if len(l.arrived) > 0 {
 		l.run(owner, h, &l.arrived)
@@ -325,7 +367,20 @@ func (l *Links) notify(owner scheduler.Linkable) {
 		l.arrived = nil
 		l.links = append(l.links, left...)
 	}
+	if len(l.later) > 0 {
+		l.links = append(l.later, l.links...)
+		l.later = nil
+	}
 	l.notifying = false
+	if e != nil && !e.IsSet() {
+		// A greenlet that arrived while the flag was set, after the arrived
+		// pass had started, waits for a round whatever the flag says now:
+		// its outcome is decided and its context no longer ends its wait.
+		if len(l.links) > 0 && l.anyDue(e) {
+			l.startNotify(owner)
+		}
+		return
+	}
 	l.checkAndNotify(owner)
 }
 

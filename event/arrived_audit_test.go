@@ -1,0 +1,158 @@
+package event_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/geventgo/geventgo/event"
+	"github.com/geventgo/geventgo/scheduler"
+)
+
+// clearElsewhere clears e from another goroutine and returns once it did.
+func clearElsewhere(e *event.Event) {
+	done := make(chan struct{})
+	go func() { e.Clear(); close(done) }()
+	<-done
+}
+
+// arrivedTwice waits on e, then again while the round that woke it still
+// runs, so that it is woken a second time in the round's arrived pass.
+func arrivedTwice(e *event.Event) error {
+	if err := e.Wait(bg); err != nil {
+		return err
+	}
+	return e.Wait(bg) // the flag is set and the round pending: an arrival
+}
+
+// TestArrivalAfterTheArrivedPassWakesAfterAClear: a greenlet woken in a
+// round's arrived pass that waits again while the flag is still set arrives
+// after that pass's last waiter; when another goroutine clears the event
+// before the round ends, its Wait still returns nil, the flag having been
+// set when it began (Wait's doc: the round it waits for always comes).
+// Before, the round ended with the flag clear and scheduled no other one,
+// so the waiter, whose context that wait ignores, stayed blocked until the
+// next Set: for ever here. gevent does the same (its arrival after the
+// arrived pass goes back to the links and waits for the next set(),
+// whatever its timeout).
+func TestArrivalAfterTheArrivedPassWakesAfterAClear(t *testing.T) {
+	var e event.Event
+	run(t, func() error {
+		a := scheduler.Go(func() error {
+			if err := arrivedTwice(&e); err != nil {
+				return err
+			}
+			return e.Wait(within(t, 5*time.Second)) // arrives after the pass's last waiter
+		})
+		b := scheduler.Go(func() error {
+			if err := arrivedTwice(&e); err != nil {
+				return err
+			}
+			clearElsewhere(&e) // a's third Wait has arrived; the round goes on after b
+			return nil
+		})
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		require.Equal(t, 2, e.LinkCount())
+		e.Set()
+		_, err := b.Get(within(t, 5*time.Second))
+		require.NoError(t, err)
+		_, err = a.Get(within(t, 10*time.Second))
+		require.NoError(t, err, "a's Wait, begun while the flag was set, never returned")
+		assert.False(t, e.IsSet())
+		assert.Zero(t, e.LinkCount())
+		return nil
+	})
+}
+
+// TestWaitAfterAForeignClearIgnoresAnEarlierSet: a greenlet woken in a
+// round's arrived pass that waits again after another goroutine set the
+// (still set) event and cleared it is not woken by that Set's notification:
+// the flag was not set while it waited. The same goroutine then posts a
+// marker that cancels the Wait's context, which therefore ends it.
+//
+// The arrival of the other greenlet after the arrived pass (as in
+// TestArrivalAfterTheArrivedPassWakesAfterAClear) is left behind that pass
+// and put back in the links, now before the later waiter's. Before, the
+// Set's notification found that older link first, scheduled a round, and
+// the round woke every link: the later Wait returned nil.
+func TestWaitAfterAForeignClearIgnoresAnEarlierSet(t *testing.T) {
+	var e event.Event
+	run(t, func() error {
+		h := scheduler.CurrentHub()
+		ctx, cancel := context.WithCancel(bg)
+		defer cancel()
+		a := scheduler.Go(func() error {
+			if err := arrivedTwice(&e); err != nil {
+				return err
+			}
+			return e.Wait(within(t, 5*time.Second))
+		})
+		b := scheduler.Go(func() error {
+			if err := arrivedTwice(&e); err != nil {
+				return err
+			}
+			done := make(chan struct{})
+			go func() {
+				e.Set() // already set: only its notification is posted
+				e.Clear()
+				_ = h.Post(cancel) // after the Set's notification
+				close(done)
+			}()
+			<-done
+			if err := scheduler.Sleep(bg, 0); err != nil { // the round ends meanwhile
+				return err
+			}
+			return e.Wait(ctx) // the Clear happened before this Wait began
+		})
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		require.Equal(t, 2, e.LinkCount())
+		e.Set()
+		_, err := a.Get(within(t, 10*time.Second))
+		require.NoError(t, err)
+		_, err = b.Get(within(t, 10*time.Second))
+		assert.True(t, errors.Is(err, context.Canceled), "Wait begun after a Clear woken by a Set made before it: %v", err)
+		assert.Zero(t, e.LinkCount())
+		return nil
+	})
+}
+
+// TestWaitAfterClearSkipsThePendingRound: on the hub alone, a Wait and a
+// Rawlink begun after Set and Clear, while the round that Set scheduled
+// for an earlier waiter is still pending, are not woken or called by that
+// round: the flag was not set while they waited (Clear's doc: those that
+// start waiting after Clear wait for the next Set). gevent's notifier calls
+// every link present when it runs, so there the Wait returns True; this
+// follows the contract its wait documents (true if and only if the flag was
+// set before the call or while waiting), as a notification from another
+// goroutine already did. A callback queued behind the round cancels the
+// Wait's context, which therefore ends it.
+func TestWaitAfterClearSkipsThePendingRound(t *testing.T) {
+	var e event.Event
+	run(t, func() error {
+		g := scheduler.Go(func() error { return e.Wait(within(t, 5*time.Second)) })
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		e.Set() // schedules the round for g
+		e.Clear()
+		called := false
+		require.NotZero(t, e.Rawlink(func(scheduler.Linkable) { called = true }))
+		ctx, cancel := context.WithCancel(bg)
+		defer cancel()
+		_, err := scheduler.CurrentHub().RunCallback(cancel) // after the round
+		require.NoError(t, err)
+		err = e.Wait(ctx)
+		assert.True(t, errors.Is(err, context.Canceled), "Wait begun after a Clear woken by the round of the Set before it: %v", err)
+		_, err = g.Get(within(t, 5*time.Second))
+		require.NoError(t, err, "the waiter of before the Set")
+		assert.False(t, called, "the link added after the Clear was called")
+		assert.Equal(t, 1, e.LinkCount(), "the link waits for the next Set")
+		e.Set()
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		assert.True(t, called)
+		assert.Zero(t, e.LinkCount())
+		return nil
+	})
+}
