@@ -241,6 +241,10 @@ func (l *Loop) Run(flags int) (bool, error) {
 	}
 	// A panicking callback unwinds through Run: restore the counters so
 	// the loop stays usable (what was pending stays pending, as in libev).
+	// The later batches of the same ev_run are dropped: there are such
+	// batches only before the poll (the fork watchers', then the prepare
+	// watchers'), and the next ev_run queues them again, as libev does
+	// after a C++ exception (it queues each once the one before returned).
 	saved := l.dispatching
 	l.depth++
 	defer func() { l.depth--; l.dispatching = saved }()

@@ -366,6 +366,41 @@ func TestPanicInCallbackLeavesLoopUsable(t *testing.T) {
 	assert.True(t, tm.IsPending())
 }
 
+// A Run that a callback escapes in one of several batches of one ev_run
+// (the fork watchers', then the prepare watchers', before the poll) loses
+// no event: the rest of the escaping batch stays pending for the next Run,
+// and that Run's ev_run queues the fork watchers again (postfork is still
+// set) and the prepare watchers, as libev does after a C++ exception or a
+// longjmp out of a fork callback (ev.pod, ev_run), which leaves the
+// prepares not yet queued.
+func TestEscapeInAnEarlierBatchLosesNoEvent(t *testing.T) {
+	l := newLoop(t)
+	var trace []string
+	escaped := false
+	for _, name := range []string{"f1", "f2", "f3"} {
+		f, err := l.NewFork(func(*Fork, int) {
+			trace = append(trace, name)
+			if !escaped {
+				escaped = true
+				panic("boom")
+			}
+		})
+		require.NoError(t, err)
+		require.NoError(t, f.Start())
+	}
+	p, err := l.NewPrepare(func(*Prepare, int) { trace = append(trace, "prepare") })
+	require.NoError(t, err)
+	require.NoError(t, p.Start())
+	require.NoError(t, l.Fork())
+	assert.PanicsWithValue(t, "boom", func() { _, _ = l.Run(EVRUN_NOWAIT) })
+	require.Equal(t, []string{"f3"}, trace, "libev invokes the last started first")
+	assert.Equal(t, 2, l.PendingCount(), "the rest of the fork batch")
+	_, err = l.Run(EVRUN_NOWAIT)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"f3", "f2", "f1", "f3", "f2", "f1", "prepare"}, trace)
+	assert.Equal(t, uint(1), l.Iteration(), "one poll")
+}
+
 func TestActiveCount(t *testing.T) {
 	l := newLoop(t)
 	assert.Equal(t, 0, l.ActiveCount())
