@@ -789,7 +789,9 @@ type joinState struct {
 // JoinableQueue is a Queue that counts unfinished tasks: every Put adds
 // one, TaskDone removes one and Join waits until none is left. The zero
 // value is an unbounded FIFO JoinableQueue; NewJoinable sets a maximum
-// size. Hub-affine.
+// size. Hub-affine. Its methods' errors name the JoinableQueue call
+// ("queue: JoinableQueue.TryPut: queue full"), All's those of
+// JoinableQueue.Get; the embedded Queue's, called as such, name Queue's.
 type JoinableQueue[T any] struct {
 	// Queue supplies Get and the rest; the Put methods below make sure the
 	// task count exists before the item counts in it.
@@ -824,7 +826,10 @@ func (q *JoinableQueue[T]) Put(ctx context.Context, item T) error {
 		return err
 	}
 	q.state()
-	return q.Queue.Put(ctx, item)
+	if err := q.Queue.Put(ctx, item); err != nil {
+		return renamed(err, "Queue.Put", "JoinableQueue.Put")
+	}
+	return nil
 }
 
 // TryPut is Queue.TryPut counting one more unfinished task.
@@ -836,7 +841,22 @@ func (q *JoinableQueue[T]) TryPut(item T) error {
 		return err
 	}
 	q.state()
-	return q.Queue.TryPut(item)
+	if err := q.Queue.TryPut(item); err != nil {
+		return renamed(err, "Queue.TryPut", "JoinableQueue.TryPut")
+	}
+	return nil
+}
+
+// renamed returns err, an error of the embedded Queue's call from, as the
+// JoinableQueue call op's: the same cause under op. Other errors (one thrown
+// into the waiting greenlet that is not the queue's) are returned as they
+// are. Only a failed call pays for it, and the *Error err points at is left
+// as it is.
+func renamed(err error, from, op string) error {
+	if e, ok := err.(*Error); ok && e.Op == from {
+		return &Error{Op: op, Err: e.Err}
+	}
+	return err
 }
 
 // Copy is Queue.Copy for a JoinableQueue: the copy's count of unfinished
@@ -919,16 +939,40 @@ func (q *JoinableQueue[T]) queue() *Queue[T] {
 }
 
 // Get is Queue.Get.
-func (q *JoinableQueue[T]) Get(ctx context.Context) (T, error) { return q.queue().Get(ctx) }
+func (q *JoinableQueue[T]) Get(ctx context.Context) (T, error) {
+	v, err := q.queue().Get(ctx)
+	if err != nil {
+		return v, renamed(err, "Queue.Get", "JoinableQueue.Get")
+	}
+	return v, nil
+}
 
 // TryGet is Queue.TryGet.
-func (q *JoinableQueue[T]) TryGet() (T, error) { return q.queue().TryGet() }
+func (q *JoinableQueue[T]) TryGet() (T, error) {
+	v, err := q.queue().TryGet()
+	if err != nil {
+		return v, renamed(err, "Queue.TryGet", "JoinableQueue.TryGet")
+	}
+	return v, nil
+}
 
 // Peek is Queue.Peek.
-func (q *JoinableQueue[T]) Peek(ctx context.Context) (T, error) { return q.queue().Peek(ctx) }
+func (q *JoinableQueue[T]) Peek(ctx context.Context) (T, error) {
+	v, err := q.queue().Peek(ctx)
+	if err != nil {
+		return v, renamed(err, "Queue.Peek", "JoinableQueue.Peek")
+	}
+	return v, nil
+}
 
 // TryPeek is Queue.TryPeek.
-func (q *JoinableQueue[T]) TryPeek() (T, error) { return q.queue().TryPeek() }
+func (q *JoinableQueue[T]) TryPeek() (T, error) {
+	v, err := q.queue().TryPeek()
+	if err != nil {
+		return v, renamed(err, "Queue.TryPeek", "JoinableQueue.TryPeek")
+	}
+	return v, nil
+}
 
 // Len is Queue.Len.
 func (q *JoinableQueue[T]) Len() int { return q.queue().Len() }
@@ -949,7 +993,12 @@ func (q *JoinableQueue[T]) Putters() int { return q.queue().Putters() }
 func (q *JoinableQueue[T]) MaxSize() int { return q.queue().MaxSize() }
 
 // SetMaxSize is Queue.SetMaxSize.
-func (q *JoinableQueue[T]) SetMaxSize(n int) error { return q.queue().SetMaxSize(n) }
+func (q *JoinableQueue[T]) SetMaxSize(n int) error {
+	if err := q.queue().SetMaxSize(n); err != nil {
+		return renamed(err, "Queue.SetMaxSize", "JoinableQueue.SetMaxSize")
+	}
+	return nil
+}
 
 // Shutdown is Queue.Shutdown.
 func (q *JoinableQueue[T]) Shutdown() { q.queue().Shutdown() }
@@ -957,5 +1006,17 @@ func (q *JoinableQueue[T]) Shutdown() { q.queue().Shutdown() }
 // IsShutdown is Queue.IsShutdown.
 func (q *JoinableQueue[T]) IsShutdown() bool { return q.queue().IsShutdown() }
 
-// All is Queue.All.
-func (q *JoinableQueue[T]) All(ctx context.Context) iter.Seq2[T, error] { return q.queue().All(ctx) }
+// All is Queue.All, its errors those of JoinableQueue.Get.
+func (q *JoinableQueue[T]) All(ctx context.Context) iter.Seq2[T, error] {
+	all := q.queue().All(ctx)
+	return func(yield func(T, error) bool) {
+		for v, err := range all {
+			if err != nil {
+				err = renamed(err, "Queue.Get", "JoinableQueue.Get")
+			}
+			if !yield(v, err) {
+				return
+			}
+		}
+	}
+}
