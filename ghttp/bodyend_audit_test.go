@@ -1,13 +1,20 @@
 package ghttp_test
 
 import (
+	"bufio"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/geventgo/geventgo/ghttp"
 )
@@ -82,4 +89,72 @@ func TestBodyEndUnreadClosesWhateverTheHandlerMadeOfBody(t *testing.T) {
 			assert.True(t, strings.HasSuffix(got, "<EOF>"), "the connection ended otherwise: %q", got)
 		})
 	}
+}
+
+// A handler that closed the request body early through a Body of its own (a wrapper whose
+// Close closes the body under it), with megabytes of the body still on the way, gets its
+// whole response to a client that keeps sending the body: the server sends its FIN after the
+// response and waits before it closes, as for an early close of r.Body itself. Closed at once
+// with unread bytes, the socket resets the connection and drops what of the response its send
+// buffer still held (here all of it past what the client's small receive buffer took): the
+// client's read of the response ended in io.ErrUnexpectedEOF. net/http's server cannot run
+// this case: it keeps the connection (it looks only at a body still in r.Body) and reads the
+// rest of the body as the next request, answered with 431 (the difference the package doc
+// lists).
+func TestEarlyCloseOfAReplacedBodySendsTheWholeResponse(t *testing.T) {
+	const respSize = 2 << 20 // far more than the client's receive buffer takes
+	srv := startServer(t, &ghttp.Server{ErrorLog: quietLog, ConnState: func(c net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			// Room for the whole response: the handler's write never waits, and the response
+			// is still in the send buffer when the handler returns.
+			assert.NoError(t, c.(interface{ SetWriteBuffer(int) error }).SetWriteBuffer(2*respSize))
+		}
+	}, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = wrappedBody{r.Body}
+		_, _ = io.CopyN(io.Discard, r.Body, 1<<10)
+		_ = r.Body.Close() // megabytes unread: an early close
+		w.Header().Set("Content-Length", strconv.Itoa(respSize))
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+		_, _ = io.WriteString(w, strings.Repeat("x", respSize-len("too large"))+"too large")
+	})}, false)
+	c := smallReceiveBufferDial(t, srv.Addr)
+	require.NoError(t, c.SetDeadline(time.Now().Add(10*time.Second)))
+	sending := make(chan struct{})
+	go func() {
+		defer close(sending)
+		_, _ = fmt.Fprintf(c, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: %d\r\n\r\n", 1<<30)
+		chunk := make([]byte, 64<<10)
+		for { // until the server closes: it never reads this far
+			if _, err := c.Write(chunk); err != nil {
+				return
+			}
+		}
+	}()
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+	assert.True(t, resp.Close, "Connection: close")
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err, "after %d bytes of the response", len(b))
+	assert.Len(t, b, respSize)
+	assert.True(t, strings.HasSuffix(string(b), "too large"))
+	_ = c.Close()
+	<-sending
+}
+
+// smallReceiveBufferDial dials addr with package net and a 64 KiB receive buffer set before the
+// connect, so that the window does not grow past it.
+func smallReceiveBufferDial(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	d := net.Dialer{Timeout: 5 * time.Second, Control: func(_, _ string, rc syscall.RawConn) error {
+		var serr error
+		err := rc.Control(func(fd uintptr) {
+			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 64<<10)
+		})
+		return errors.Join(err, serr)
+	}}
+	c, err := d.Dial("tcp", addr)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
+	return c
 }
