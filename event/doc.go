@@ -19,13 +19,13 @@
 // is reported to the hub's error handler and the round goes on with the next
 // link.
 //
-// An Event's round calls only the links the flag was set for: those present
-// when it was set and those added while it was set. A greenlet that starts
-// waiting after a Clear waits for the next Set, even while the round of the
-// Set before that Clear is pending, and Wait returns nil if and only if the
-// flag was set when it began or while it waited, as gevent's wait documents.
-// (gevent's notifier calls every link present when it runs, so there a wait
-// begun after set() and clear() but before the notifier ran returns True.)
+// A round of an Event's links started on the hub calls every link present,
+// as gevent's notifier does: a Wait begun on the hub after Set and Clear,
+// while the Set's round is pending, is woken by it (gevent's wait returns
+// True there). A round that a Set from another goroutine started calls only
+// the links the flag was set for (present when it was set, or added while
+// it was set): a greenlet that starts waiting after a Clear that followed
+// that Set waits for the next Set.
 //
 // # Goroutines
 //

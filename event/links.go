@@ -37,6 +37,11 @@ type Links struct {
 	nextID    scheduler.LinkID
 	notifier  scheduler.Callback
 	notifying bool
+	// dueOnly marks a pending round of an Event's links that calls only
+	// the due ones (see due): one a notification from another goroutine
+	// started, or one started again for due links a round left. A round
+	// started on the hub calls every link present, as gevent's notifier.
+	dueOnly bool
 	// notifyFn is the notification callback for notifyOwner.
 	notifyFn    func()
 	notifyOwner scheduler.Linkable
@@ -234,6 +239,7 @@ func (l *Links) startNotify(owner scheduler.Linkable) {
 		return
 	}
 	l.notifying = true
+	l.dueOnly = false
 	// The callback is bound once per owner, so that a contended semaphore's
 	// release allocates nothing. Only a pointer owner is remembered, so
 	// that the comparison below can never panic: a comparable type is not
@@ -310,6 +316,7 @@ func (l *Links) notifyPosted(owner scheduler.Linkable) {
 		return
 	}
 	l.startNotify(owner)
+	l.dueOnly = l.notifying
 }
 
 // event returns owner as the Event these links belong to, nil for any other
@@ -354,12 +361,14 @@ func (l *Links) notify(owner scheduler.Linkable) {
 		return
 	}
 	h := l.last
-	// An Event cleared since it was set calls only the links it was set
-	// for; the others wait for the next Set. While it is set, all are due.
+	// A round another goroutine's notification started, for an Event
+	// cleared since it was set, calls only the links it was set for; the
+	// others wait for the next Set. While it is set, all are due.
 	e := l.event(owner)
-	if e != nil && !e.IsSet() {
+	if e != nil && l.dueOnly && !e.IsSet() {
 		l.holdBack(e)
 	}
+	l.dueOnly = false
 	l.run(owner, h, &l.links)
 	if len(l.arrived) > 0 {
 		l.run(owner, h, &l.arrived)
@@ -378,6 +387,7 @@ func (l *Links) notify(owner scheduler.Linkable) {
 		// its outcome is decided and its context no longer ends its wait.
 		if len(l.links) > 0 && l.anyDue(e) {
 			l.startNotify(owner)
+			l.dueOnly = l.notifying
 		}
 		return
 	}
