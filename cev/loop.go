@@ -156,9 +156,12 @@ func (l *Loop) live() bool { return l != nil && l.c != nil && !l.closed }
 // watchers' callbacks run during Destroy, as in libev; the loop is already
 // closed for them (calls return ErrClosed) but IsActive still reports what
 // it did before Destroy, as libev's watchers are still active when
-// ev_loop_destroy invokes cleanup watchers. Destroying a destroyed loop
-// returns ErrClosed; destroying a loop from inside one of its callbacks
-// returns ErrInvalid.
+// ev_loop_destroy invokes cleanup watchers. A cleanup callback that panics
+// or calls runtime.Goexit ends the cleanups (the cleanup callbacks after it
+// do not run), but not the destruction: every watcher and the loop are
+// freed before the panic or the Goexit goes on, and the loop is destroyed.
+// Destroying a destroyed loop returns ErrClosed; destroying a loop from
+// inside one of its callbacks returns ErrInvalid.
 func (l *Loop) Destroy() error {
 	if err := l.check("Loop.Destroy"); err != nil {
 		return err
@@ -184,8 +187,23 @@ func (l *Loop) Destroy() error {
 	l.pendmask = 0
 	C.cev_loop_destroy(l.c)
 	l.destroying = true
+	// Deferred: a cleanup callback that escapes unwinds through here.
+	defer l.freeAll()
 	l.drainQueue() // cleanup watchers
+	return nil
+}
+
+// freeAll is the end of Destroy, once the cleanup watchers' callbacks ran or
+// one of them escaped (leaving the rest of its batch pending): it frees
+// every watcher and the loop.
+func (l *Loop) freeAll() {
 	l.destroying = false
+	l.dispatching = 0
+	for i := range l.pend {
+		clear(l.pend[i])
+		l.pend[i] = l.pend[i][:0]
+	}
+	l.pendmask = 0
 	for i, w := range l.slots {
 		if w != nil {
 			C.cev_watcher_free(w.c)
@@ -196,7 +214,6 @@ func (l *Loop) Destroy() error {
 	}
 	C.cev_loop_free(l.c)
 	l.c = nil
-	return nil
 }
 
 // yieldBeforeWait yields the thread (runtime.Gosched) when goroutines are

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"syscall"
 	"testing"
@@ -629,4 +630,69 @@ func TestPeriodicHugeOffsetIsRefused(t *testing.T) {
 	assert.ErrorIs(t, p.Set(-1e30, 1), ErrInvalid)
 	require.NoError(t, p.Set(1e30, 0), "an absolute time (interval 0) has no such limit")
 	require.NoError(t, p.Close())
+}
+
+// A cleanup callback that escapes Destroy (a panic, or runtime.Goexit, as
+// t.FailNow calls) ends the cleanups but not the destruction: every
+// watcher and the loop are freed before the escape goes on, and a second
+// Destroy returns ErrClosed. Before, the escape unwound past the frees: the
+// watchers' and the loop's C memory leaked, and the watchers stayed
+// active for good.
+func TestDestroyFreesAllWhenACleanupEscapes(t *testing.T) {
+	for _, goexit := range []bool{false, true} {
+		name := "panic"
+		if goexit {
+			name = "Goexit"
+		}
+		t.Run(name, func(t *testing.T) {
+			l, err := NewLoop()
+			require.NoError(t, err)
+			ran := 0
+			var ws []*watcher
+			for range 2 {
+				c, err := l.NewCleanup(func(*Cleanup, int) {
+					ran++
+					if goexit {
+						runtime.Goexit()
+					}
+					panic("cleanup boom")
+				})
+				require.NoError(t, err)
+				require.NoError(t, c.Start())
+				ws = append(ws, &c.watcher)
+			}
+			tm, err := l.NewTimer(100, 0, func(*Timer, int) {})
+			require.NoError(t, err)
+			require.NoError(t, tm.Start())
+			idle, err := l.NewIdle(func(*Idle, int) {})
+			require.NoError(t, err)
+			ws = append(ws, &tm.watcher, &idle.watcher)
+
+			escaped := make(chan any, 1)
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				defer func() { escaped <- recover() }()
+				_ = l.Destroy()
+				escaped <- "Destroy returned"
+			}()
+			<-done
+			if goexit {
+				assert.Nil(t, <-escaped, "the Goexit went on")
+			} else {
+				assert.Equal(t, "cleanup boom", <-escaped)
+			}
+			assert.Equal(t, 1, ran, "the escape ends the cleanups")
+			assert.True(t, l.c == nil, "the loop is freed")
+			for i, w := range ws {
+				assert.True(t, w.c == nil, "watcher %d is freed", i)
+				assert.True(t, w.closed, "watcher %d is closed", i)
+			}
+			for i, s := range l.slots {
+				assert.True(t, s == nil, "slot %d is emptied", i)
+			}
+			assert.False(t, tm.IsActive(), "after Destroy nothing is active")
+			assert.ErrorIs(t, l.Destroy(), ErrClosed)
+		})
+	}
 }
