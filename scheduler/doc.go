@@ -104,6 +104,8 @@
 // body returns an error matching ErrGreenletExit counts as successful, as in
 // gevent. Panics and runtime.Goexit inside a greenlet, a callback (a
 // watcher's included) or a link are recovered and reported; the hub goes
-// on. How the hub is built and what its design choices cost is in the
-// repository's ARCHITECTURE.md and docs/.
+// on. A deferred call that panics while a greenlet's body (or a link's)
+// unwinds from runtime.Goexit ends that greenlet alone, with the
+// *PanicError of the last panic. How the hub is built and what its design
+// choices cost is in the repository's ARCHITECTURE.md and docs/.
 package scheduler

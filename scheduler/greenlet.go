@@ -534,12 +534,17 @@ type worker struct {
 func (w *worker) main(first any) (any, error) {
 	c := w.ctx
 	registerCtx(c, goid.Get())
-	// Also on runtime.Goexit, which ends the worker's coroutine.
-	defer unregisterCtx(c)
 	h := c.hub
+	j, _ := first.(job)
+	returned := false
+	defer func() {
+		if !returned {
+			w.goexit(j)
+		}
+		unregisterCtx(c)
+	}()
 	pprof.SetGoroutineLabels(h.labels)
 	h.setRunning(c)
-	j, _ := first.(job)
 	for j != nil {
 		j.runOn(c)
 		if h.switchFlags.Load()&flagTracing != 0 {
@@ -549,16 +554,34 @@ func (w *worker) main(first any) (any, error) {
 			c.locals = nil
 		}
 		if h.destroyed.Load() {
-			return nil, nil
+			break
 		}
 		h.putWorker(w)
 		v, err := h.switchFrom(c)
 		if err != nil {
-			return nil, nil
+			break
 		}
 		j, _ = v.(job)
 	}
+	returned = true
 	return nil, nil
+}
+
+// goexit is the end of a worker whose job j left it in a runtime.Goexit:
+// the job recovered what it could (runOn) and reported it, and the
+// coroutine is going away, its defers being the only code left to run. It
+// ends into its parent, the hub, which runs from here for the detector and
+// AssertSwitches (as rawDone), the stretch named by j. A job cannot tell a
+// plain panic from one raised under a pending Goexit (a deferred call that
+// panicked while the body unwound from Goexit), which the runtime resumes
+// once the recovering defer returns: so the worker, whose loop the Goexit
+// leaves, decides.
+func (w *worker) goexit(j job) {
+	h := w.ctx.hub
+	if h.switchFlags.Load()&flagTracing != 0 {
+		h.traceJobEnd(j)
+	}
+	h.endIntoHub()
 }
 
 // runOn runs the task's body on worker c, recovering panics and detecting
@@ -574,16 +597,12 @@ func (t *task) runOn(c *gctx) {
 		if normal {
 			return
 		}
-		r := recover()
-		t.finish(escapeError(r))
-		if r == nil {
-			// runtime.Goexit: the worker's coroutine is going away, so it
-			// was reported now, its defers being the only code left to run.
-			// It ends into its parent, the hub, which runs from here for the
-			// detector and AssertSwitches (as rawDone), the stretch still
-			// named by t.
-			c.hub.endIntoHub()
-		}
+		// A runtime.Goexit (recover returns nil) is reported now, its
+		// defers being the only code left to run; so is a panic, which may
+		// have been raised under a Goexit that the runtime resumes once this
+		// returns. Under a Goexit the worker ends into the hub
+		// (worker.goexit); after a plain panic it parks as after a return.
+		t.finish(escapeError(recover()))
 		c.task = nil
 		c.curTask.Store(nil)
 		t.ctx = nil

@@ -94,13 +94,9 @@ func (j *linkJob) runOn(c *gctx) {
 		if normal {
 			return
 		}
-		r := recover()
-		c.hub.HandleError(opErr("link", escapeError(r)))
-		if r == nil {
-			// runtime.Goexit: the worker's coroutine is going away, as in
-			// a task's (runOn): end into the hub.
-			c.hub.endIntoHub()
-		}
+		// A Goexit, or a panic raised under one, ends the worker into the
+		// hub, as a task's does (worker.goexit).
+		c.hub.HandleError(opErr("link", escapeError(recover())))
 	}()
 	j.fn(j.src)
 	normal = true
