@@ -166,6 +166,12 @@ const (
 	ctxResult                    // Greenlet: finished, its outcome written (Ready)
 	ctxFired                     // Timeout: fired
 	ctxStop                      // Timeout: cancelled
+
+	// ctxEpoch counts, in the word's high bits, the hubs a Timeout was
+	// bound to (Start): a Cancel that found it unbound or its hub
+	// destroyed ends a run only while the count it read stands.
+	ctxEpoch  uint32 = 1 << 8
+	ctxEpochs uint32 = ^(ctxEpoch - 1) // the count's bits
 )
 
 // lazyCtx holds a context made on first use; its state word is its owner's.
@@ -298,13 +304,14 @@ func (t *Timeout) resetCtx() {
 			return
 		}
 		if st&ctxMade != 0 {
-			// A maker may be under way: wait for it, then start over.
+			// A maker may be under way: wait for it, then start over. Nobody
+			// else writes the word of an ended run (cancelDead).
 			t.ctx.mu.Lock()
-			t.ctxSt.Store(0)
+			t.ctxSt.Store(t.ctxSt.Load() & ctxEpochs)
 			t.ctx.mu.Unlock()
 			return
 		}
-		if t.ctxSt.CompareAndSwap(st, 0) {
+		if t.ctxSt.CompareAndSwap(st, st&ctxEpochs) {
 			return
 		}
 	}

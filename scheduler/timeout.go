@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"context"
 	"errors"
 	"sync/atomic"
 	"time"
@@ -84,6 +85,13 @@ func (t *Timeout) Start() error {
 	if _, err := h.affine(c, "Timeout.Start"); err != nil {
 		return err
 	}
+	if last != h {
+		// Bound to h just now (the first Start, or h takes the timeout
+		// over from a destroyed hub): a Cancel that found it unbound or
+		// that hub destroyed, under way in another goroutine, ends no run
+		// of h's (cancelDead). Restarts on h skip this.
+		t.ctxSt.Add(ctxEpoch)
+	}
 	if t.timer != nil {
 		if last == h {
 			return opErr("Timeout.Start", ErrTimeoutPending)
@@ -153,7 +161,11 @@ func (t *Timeout) Err() error {
 // was started on, it changes nothing (Close returns why). Once that hub is
 // destroyed, the timer went with its loop: Cancel only ends the run, from
 // the dying hub's greenlets while Destroy runs their defers and from
-// anywhere after Destroy returned.
+// anywhere after Destroy returned, as for a timeout never started. Such a
+// Cancel may run while a greenlet of another hub starts the timeout, taking
+// it over: it then ends the last run or, coming after that Start, is
+// refused like any Cancel from outside the new hub; the new run is never
+// ended by it.
 func (t *Timeout) Cancel() { _ = t.cancel("Timeout.Cancel") }
 
 // cancel is Cancel, returning ErrNotGreenlet for a foreign caller.
@@ -165,21 +177,16 @@ func (t *Timeout) cancel(op string) error {
 	// destroyed hub's went with the loop, and the timeout is that hub's
 	// until its Destroy returned.
 	h := t.bound.p.Load()
-	live := h != nil && !h.destroyed.Load()
-	if live {
-		if err := h.check(op); err != nil {
-			return err
+	if h == nil || h.destroyed.Load() {
+		if !h.final(currentCtx()) {
+			return opErr(op, ErrNotGreenlet)
 		}
-	} else if !h.final(currentCtx()) {
-		return opErr(op, ErrNotGreenlet)
+		return t.cancelDead(op, h)
+	}
+	if err := h.check(op); err != nil {
+		return err
 	}
 	t.endCtx(ctxStop) // nothing after a fire: the run ended already
-	if !live {
-		// The timer went with the loop, and after Destroy returned any
-		// goroutine may get here, two at once: write nothing but the
-		// state word. The next hub's Start drops the timer and target.
-		return nil
-	}
 	if t.timer != nil {
 		h.putTimer(t.timer)
 		t.timer = nil
@@ -187,6 +194,47 @@ func (t *Timeout) cancel(op string) error {
 	t.target = nil
 	return nil
 }
+
+// cancelDead is cancel for a timeout whose hub h is destroyed or that was
+// never started (h nil). Once Destroy returned (or for h nil) any goroutine
+// may get here, two at once, and a greenlet of another hub may be starting
+// the timeout meanwhile. The timer went with h's loop, so it writes nothing but the
+// run's state word, which the next hub's Start finds (it drops the timer
+// and target). It ends the run only while the timeout is still h's, in one
+// compare-and-swap of the word: a Start that binds the timeout to another
+// hub counts a new epoch in the word first (Start), so a swap that
+// succeeds came before that Start's new run, which then begins afresh. The
+// context cancelled is the one made for the run it ended, read before the
+// swap.
+func (t *Timeout) cancelDead(op string, h *Hub) error {
+	for {
+		st := t.ctxSt.Load()
+		if st&(ctxFired|ctxStop) != 0 {
+			return nil // nothing after a fire: the run ended already
+		}
+		var cell *ctxCell
+		if st&ctxMade != 0 {
+			cell = t.ctx.cell.Load()
+		}
+		if t.bound.p.Load() != h {
+			// Taken over since: cancel as the new hub's timeout.
+			return t.cancel(op)
+		}
+		if cancelDeadHook != nil {
+			cancelDeadHook()
+		}
+		if t.ctxSt.CompareAndSwap(st, st|ctxStop) {
+			if cell != nil {
+				cell.cancel(context.Canceled)
+			}
+			return nil
+		}
+	}
+}
+
+// cancelDeadHook, when set, runs before cancelDead's swap: tests hold a
+// Cancel there to let another hub take the timeout over under it.
+var cancelDeadHook func()
 
 // Close is Cancel, for use as an io.Closer; from a goroutine that is not a
 // greenlet of the timeout's hub it returns an error matching ErrNotGreenlet.

@@ -470,3 +470,50 @@ func TestTimeoutCancelAfterDestroyFromTwoGoroutines(t *testing.T) {
 		to.Cancel()
 	})
 }
+
+// A Cancel from a plain goroutine that found the timeout's hub destroyed
+// (or the timeout never started), held just before it ends the run while a
+// greenlet of another hub starts the timeout, taking it over, ends no run
+// of the new hub's: it comes after that Start, so it is refused as from
+// outside the new hub, and the new run stays armed with a live Context.
+// Before, its stop landed on the new run: Pending reported false with the
+// timer armed, and the run's Context was cancelled.
+func TestTimeoutDeadCancelUnderATakeoverEndsNoNewRun(t *testing.T) {
+	for _, started := range []bool{true, false} {
+		name := "last hub destroyed"
+		if !started {
+			name = "never started"
+		}
+		t.Run(name, func(t *testing.T) {
+			to := NewTimeout(time.Hour, nil)
+			if started {
+				h, err := NewHub()
+				require.NoError(t, err)
+				require.NoError(t, to.Start())
+				require.NoError(t, h.Destroy())
+			}
+			// Made before the hold, so that nothing but the Start writes
+			// the run's word under it; the new run goes on with it.
+			ctx := to.Context()
+			held, release := make(chan struct{}), make(chan struct{})
+			var once sync.Once
+			cancelDeadHook = func() { once.Do(func() { close(held); <-release }) }
+			done := make(chan error, 1)
+			go func() { done <- to.Close() }()
+			<-held
+			withHub(t, func(*Hub, *bytes.Buffer) {
+				require.NoError(t, to.Start(), "the next hub takes the timeout over")
+				require.Equal(t, ctx, to.Context())
+				close(release)
+				// The Close needs no hub: waiting here blocks nobody.
+				assert.ErrorIs(t, <-done, ErrNotGreenlet)
+				cancelDeadHook = nil
+				assert.True(t, to.Pending(), "a Cancel from outside ended the new run")
+				assert.NoError(t, ctx.Err())
+				to.Cancel()
+				assert.False(t, to.Pending())
+				assert.ErrorIs(t, context.Cause(ctx), context.Canceled)
+			})
+		})
+	}
+}
