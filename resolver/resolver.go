@@ -61,8 +61,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"time"
 
+	"github.com/geventgo/geventgo/internal/ctxwait"
 	"github.com/geventgo/geventgo/scheduler"
 	"github.com/geventgo/geventgo/threadpool"
 )
@@ -199,7 +199,7 @@ func run[T any](ctx context.Context, r *Resolver, op, name string, local bool, l
 		return v, nil
 	}
 	switch {
-	case waitErr != nil && ctxEnded(ctx, waitErr):
+	case waitErr != nil && ctxwait.Ended(ctx, waitErr):
 		return lookup(lctx, nr)
 	case waitErr != nil:
 		return v, &Error{Op: op, Name: name, Err: waitErr} // refused, or killed
@@ -245,29 +245,15 @@ func apply[T any](ctx context.Context, r *Resolver, local bool, fn func() (T, er
 func failure(ctx context.Context, op, name string, err, waitErr error) error {
 	cerr := scheduler.ContextError(ctx)
 	switch {
-	case waitErr != nil && ctxEnded(ctx, waitErr):
-		if cerr == nil {
-			cerr = waitErr // the hub's timer for ctx's deadline went off before ctx's own
-		}
-		return &Error{Op: op, Name: name, Err: contextError(name, cerr)}
+	case waitErr != nil && ctxwait.Ended(ctx, waitErr):
+		// Without cerr, the hub's timer for ctx's deadline went off before ctx's own.
+		return &Error{Op: op, Name: name, Err: contextError(name, ctxwait.Err(cerr, waitErr))}
 	case waitErr != nil:
 		return &Error{Op: op, Name: name, Err: waitErr}
 	case cerr != nil:
 		return &Error{Op: op, Name: name, Err: contextError(name, cerr)}
 	}
 	return err
-}
-
-// ctxEnded reports whether err, a wait's error, is the end of ctx, decided by ctx itself: ctx is
-// done and err is its error, or ctx's deadline passed and err is a deadline's (the hub's timer
-// may see it an instant before ctx.Err does). A kill of the waiting greenlet with a context's
-// error of its own (context.Canceled) while ctx is live is a kill, not ctx's end.
-func ctxEnded(ctx context.Context, err error) bool {
-	if cerr := ctx.Err(); cerr != nil && errors.Is(err, cerr) {
-		return true
-	}
-	dl, ok := ctx.Deadline()
-	return ok && errors.Is(err, context.DeadlineExceeded) && !time.Now().Before(dl)
 }
 
 // contextError is net.Resolver's error for a lookup of name that its context ended, wrapping

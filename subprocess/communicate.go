@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/geventgo/geventgo/fileobject"
+	"github.com/geventgo/geventgo/internal/ctxwait"
 	"github.com/geventgo/geventgo/scheduler"
 )
 
@@ -40,8 +41,8 @@ type communication struct {
 // started Cmd it uses the pipes StdinPipe, StdoutPipe and StderrPipe made, and closes standard
 // input even without input. A stream the Cmd sends elsewhere is not read: its result is nil.
 //
-// When ctx ends first, Communicate returns what was read so far and scheduler.ContextError's
-// error, and leaves the process running (it is not killed, as in gevent); calling it again goes
+// When ctx ends first, Communicate returns what was read so far and an *Error naming it that
+// wraps scheduler.ContextError's error, and leaves the process running (it is not killed, as in gevent); calling it again goes
 // on without losing output and returns everything from the start, and must be given nil input.
 // A Communicate whose greenlet is killed (even with a context's error, context.Canceled, as the
 // kill's, while ctx itself has not ended) also leaves the process running, and has it reaped
@@ -84,7 +85,7 @@ func (c *Cmd) communicate(op string, ctx context.Context, input []byte, withStdi
 		// Nothing this call armed outlives it, whatever ended it: a later Communicate counts its
 		// own WaitDelay from its start, and a later Wait closes the pipes as os/exec's does.
 		c.exit.disarm()
-		if ctxEnded(ctx, err) {
+		if ctxwait.Ended(ctx, err) {
 			// ctx's own error, not that of the pipe's read or write it ended.
 			err = ctxError(ctx, err)
 		} else if c.exit == nil {

@@ -21,8 +21,8 @@
 // read through such a pipe too.
 // Communicate(ctx, input) is gevent's Popen.communicate: it writes input and reads standard
 // output and error at once, in greenlets of their own, then waits for the exit; when ctx ends
-// first it returns what was read so far and scheduler.ContextError's error and leaves the process
-// running, and the next Communicate (with nil input) goes on. With Cmd.WaitDelay set, Output,
+// first it returns what was read so far and an *Error naming it that wraps
+// scheduler.ContextError's error and leaves the process running, and the next Communicate (with nil input) goes on. With Cmd.WaitDelay set, Output,
 // CombinedOutput and Communicate close their pipes WaitDelay after the process exited, should
 // something it left running still hold them open, and return what was read and
 // exec.ErrWaitDelay (the exit's own error when it failed), as os/exec does.
@@ -34,8 +34,9 @@
 // kill's error at once and the process is reaped when it exits (its pipes are closed then); a
 // later Wait or Communicate returns that exit. WaitContext bounds the wait by a context
 // (gevent's Popen.wait with a timeout) and leaves the process running when the context ends
-// first; to end the process with the wait, give the context to CommandContext instead. WaitPid takes a context first and, when it ends first, returns scheduler.ContextError's
-// error and leaves the child unreaped.
+// first; to end the process with the wait, give the context to CommandContext instead. WaitPid
+// takes a context first and, when it ends first, returns an *Error naming it that wraps
+// scheduler.ContextError's error and leaves the child unreaped.
 //
 // # Zero values
 //
@@ -57,6 +58,7 @@ import (
 
 	"github.com/geventgo/geventgo/cev"
 	"github.com/geventgo/geventgo/fileobject"
+	"github.com/geventgo/geventgo/internal/ctxwait"
 	"github.com/geventgo/geventgo/scheduler"
 )
 
@@ -154,7 +156,7 @@ func (c *Cmd) awaitExit(ctx context.Context) (result, stop error) {
 		}
 		return struct{}{}, nil
 	}); err != nil {
-		if ctxEnded(ctx, err) {
+		if ctxwait.Ended(ctx, err) {
 			return nil, ctxError(ctx, err) // ctx's own error, not RunBlocking's wrapping of it
 		}
 		w.closeAfterExit(0)
@@ -163,29 +165,11 @@ func (c *Cmd) awaitExit(ctx context.Context) (result, stop error) {
 	return w.collect(), nil
 }
 
-// ctxEnded reports whether err, a wait's error, is the end of ctx, decided by ctx itself: ctx is
-// done and err is its error, or ctx's deadline passed and err is a deadline's (the hub's timer
-// may see it an instant before ctx.Err does). A kill of the waiting greenlet with a context's
-// error of its own (context.Canceled) while ctx is live is a kill, not ctx's end.
-func ctxEnded(ctx context.Context, err error) bool {
-	if cerr := ctx.Err(); cerr != nil && errors.Is(err, cerr) {
-		return true
-	}
-	dl, ok := ctx.Deadline()
-	return ok && errors.Is(err, context.DeadlineExceeded) && !time.Now().Before(dl)
-}
-
-// ctxError returns ctx's own error for err, the error of a wait that ctxEnded says ctx ended:
-// scheduler.ContextError's, or, when the hub's timer saw the deadline an instant before ctx
-// reports it, the deadline's error the wait got, without what wrapped it on the way up.
+// ctxError returns ctx's own error for err, the error of a wait that ctxwait.Ended says ctx
+// ended: scheduler.ContextError's, or, when the hub's timer saw the deadline an instant before
+// ctx reports it, the deadline's error the wait got, without what wrapped it on the way up.
 func ctxError(ctx context.Context, err error) error {
-	if cerr := scheduler.ContextError(ctx); cerr != nil {
-		return cerr
-	}
-	for u := errors.Unwrap(err); u != nil; u = errors.Unwrap(err) {
-		err = u
-	}
-	return err
+	return ctxwait.Err(scheduler.ContextError(ctx), err)
 }
 
 // collect returns the exit to the wait that saw it first, and closes the parent's ends of the
@@ -448,8 +432,8 @@ func (c *Cmd) Environ() []string {
 // for (not for an exec.Cmd: use Cmd.Wait). A pid that is not a child of this process fails at
 // once with syscall.ESRCH or syscall.ECHILD, and so does a wait for a child that something
 // else reaps meanwhile; two WaitPids of one hub on the same pid both get its status (as libev
-// reports to every ev_child of the pid). When ctx ends first it returns
-// scheduler.ContextError's error and the child is left unreaped. An *os.Process from
+// reports to every ev_child of the pid). When ctx ends first it returns an *Error naming WaitPid
+// that wraps scheduler.ContextError's error (not Hub.Wait's) and the child is left unreaped. An *os.Process from
 // os.StartProcess holds a pidfd of its own that only its Wait or Release frees: after WaitPid
 // has reaped the child, call Release, or the fd stays open until the garbage collector finds
 // the Process.
@@ -472,6 +456,9 @@ func WaitPid(ctx context.Context, pid int) (rpid int, status syscall.WaitStatus,
 	defer w.Close()
 	rev, err := h.Wait(ctx, w, k, "child process")
 	if err != nil {
+		if ctxwait.Ended(ctx, err) {
+			err = ctxError(ctx, err) // ctx's own error, not Hub.Wait's wrapping of it
+		}
 		return 0, 0, &Error{Op: "WaitPid", Err: err}
 	}
 	if rev&cev.EV_ERROR != 0 { // reaped by someone else meanwhile
