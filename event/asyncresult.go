@@ -112,7 +112,8 @@ func (a *AsyncResult[T]) result() (T, error) {
 
 // Get waits until a result is set or ctx is done and returns the value, or
 // the error set with SetError. A wait that ends early returns its own error
-// (scheduler.ContextError's, or what was thrown into the greenlet).
+// (an *Error naming AsyncResult.Get that wraps scheduler.ContextError's, or
+// what was thrown into the greenlet, as it is).
 func (a *AsyncResult[T]) Get(ctx context.Context) (T, error) {
 	var zero T
 	if a == nil || ctx == nil {

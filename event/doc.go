@@ -47,14 +47,14 @@
 //
 // # Waiting
 //
-// Wait and Get take a context first and end with scheduler.ContextError's
-// error when it ends first; an error thrown into the waiting greenlet (Kill's
-// GreenletExit, a *scheduler.Timeout, a *scheduler.LoopExitError when
-// nothing can make the object ready) comes back as it is. Neither names the
-// call, as scheduler's own waits (Sleep, Join) do not: a wait is a step of
-// its caller's operation, and the packages built on these (queue, pool,
-// server) wrap the error once in their own, which names their call; a
-// caller that reports it should do the same. A wait that ends early
+// Wait and Get take a context first and, when it ends first, return an
+// *Error naming the call that wraps scheduler.ContextError's error (as every
+// wait of the module does, see package scheduler); an error thrown into the
+// waiting greenlet (Kill's GreenletExit, even a Kill with context.Canceled
+// while ctx lives, a *scheduler.Timeout, a *scheduler.LoopExitError when
+// nothing can make the object ready) comes back as it is, not named. The
+// packages built on these (queue, pool, server) report a context's end
+// under their own call's name, in place of this one. A wait that ends early
 // removes its link: a killed waiter leaves nothing behind, and the object's
 // other waiters are woken as if it had never waited. Destroying the hub ends
 // its waits with GreenletExit.

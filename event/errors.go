@@ -1,9 +1,11 @@
 package event
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
+	"github.com/geventgo/geventgo/internal/ctxwait"
 	"github.com/geventgo/geventgo/scheduler"
 )
 
@@ -45,4 +47,19 @@ func opErr(op string, err error) error {
 		return err
 	}
 	return &Error{Op: op, Err: err}
+}
+
+// ctxErr returns err, the error of op's wait bounded by ctx, with the end of
+// ctx (decided by ctx itself: ctxwait.Ended) as an *Error naming op that
+// wraps scheduler.ContextError's error; anything else (what was thrown into
+// the greenlet: a Kill's error, even context.Canceled, a Timeout, LoopExit)
+// as it is. Call it only with a non-nil err.
+func ctxErr(op string, ctx context.Context, err error) error {
+	if !ctxwait.Ended(ctx, err) {
+		return err
+	}
+	if e, ok := err.(*Error); ok && e.Op == op {
+		return err
+	}
+	return &Error{Op: op, Err: ctxwait.Err(scheduler.ContextError(ctx), err)}
 }

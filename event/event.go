@@ -64,9 +64,9 @@ func (e *Event) Ready() bool { return e != nil && e.state.Load()&1 != 0 }
 
 // Wait blocks until the flag is set or ctx is done. It returns nil when the
 // flag was set while the caller waited (even if cleared again since) or is
-// set now (whatever ctx), scheduler.ContextError's error when ctx ended
-// first, and what was thrown into the waiting greenlet (Kill, a Timeout,
-// LoopExit).
+// set now (whatever ctx), an *Error naming Event.Wait that wraps
+// scheduler.ContextError's error when ctx ended first, and what was thrown
+// into the waiting greenlet as it is (Kill, a Timeout, LoopExit).
 func (e *Event) Wait(ctx context.Context) error {
 	if e == nil {
 		return opErr("Event.Wait", scheduler.ErrNilArgument)

@@ -453,10 +453,10 @@ func (l *Links) runUntil(owner scheduler.Linkable, h *scheduler.Hub, ls *[]link,
 // after the greenlets that blocked, whatever ctx (gevent ignores the timeout
 // there too; with OnlyWhileReady, whose round may stop before the caller's
 // turn, ctx bounds that wait); otherwise it blocks until owner notifies the
-// caller (nil) or ctx is done (scheduler.ContextError's error). Errors thrown
-// into the greenlet meanwhile (Kill, a Timeout, LoopExit) come back as they
-// are. label says what the greenlet waits on in reports and names the call in
-// errors.
+// caller (nil) or ctx is done (an *Error naming label that wraps
+// scheduler.ContextError's error). Errors thrown into the greenlet meanwhile
+// (Kill, a Timeout, LoopExit) come back as they are. label says what the
+// greenlet waits on in reports and names the call in errors.
 func (l *Links) Wait(ctx context.Context, owner scheduler.Linkable, label string) error {
 	return l.wait(ctx, owner, label, 0)
 }
@@ -492,7 +492,10 @@ func (l *Links) wait(ctx context.Context, owner scheduler.Linkable, label string
 	if !k.fired {
 		l.unlink(id)
 	}
-	return err
+	if err != nil {
+		return ctxErr(label, ctx, err)
+	}
+	return nil
 }
 
 // WaitCore blocks until owner calls the caller's link or ctx is done
@@ -517,7 +520,10 @@ func (l *Links) waitCore(ctx context.Context, owner scheduler.Linkable, label st
 	if !k.fired {
 		l.unlink(id)
 	}
-	return err
+	if err != nil {
+		return ctxErr(label, ctx, err)
+	}
+	return nil
 }
 
 // linkPanic is the report of a link that panicked: its text names the panic

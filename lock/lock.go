@@ -25,13 +25,14 @@
 //
 // # Waiting
 //
-// Acquire and Wait take a context first and end with
-// scheduler.ContextError's error when it ends first, or with the error
-// thrown into the waiting greenlet (Kill's GreenletExit, a
-// *scheduler.Timeout, a *scheduler.LoopExitError), as it is: unlike a
-// refused call's *Error, it does not name the call, as scheduler's own
-// waits do not, so that a caller wrapping it in its own error (pool does)
-// names its operation once. A waiter whose wait ends early takes nothing
+// Acquire and Wait take a context first and end with an *Error naming the
+// call that wraps scheduler.ContextError's error when it ends first (as
+// every wait of the module does, see package scheduler), or with the error
+// thrown into the waiting greenlet (Kill's GreenletExit, even a Kill with
+// context.Canceled while ctx lives, a *scheduler.Timeout, a
+// *scheduler.LoopExitError), as it is. A caller that waits on a lock for a
+// call of its own (pool does) reports a context's end under its call's
+// name, in place of this one. A waiter whose wait ends early takes nothing
 // and leaves no link behind.
 //
 // Destroying the hub ends its waits with GreenletExit and runs the defers of
@@ -182,9 +183,10 @@ func (s *Semaphore) Locked() bool { return s.count() <= 0 }
 func (s *Semaphore) Ready() bool { return s.count() > 0 }
 
 // Acquire decrements the counter, waiting while it is zero or until ctx is
-// done. It returns nil once acquired, scheduler.ContextError's error when
-// ctx ended first, what was thrown into the waiting greenlet (Kill, a
-// Timeout, LoopExit), or an error matching ErrNotGreenlet.
+// done. It returns nil once acquired, an *Error naming the call that wraps
+// scheduler.ContextError's error when ctx ended first, what was thrown into
+// the waiting greenlet (Kill, a Timeout, LoopExit), or an error matching
+// ErrNotGreenlet.
 func (s *Semaphore) Acquire(ctx context.Context) error {
 	if s == nil || ctx == nil {
 		return nilArg("Semaphore.Acquire")
