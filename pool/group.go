@@ -307,7 +307,7 @@ func (g *Group) join(ctx context.Context, op string) error {
 	err := g.empty.Wait(ctx)
 	g.dropJoin(j)
 	if err != nil {
-		return &Error{Op: op, Err: err}
+		return waitErr(op, ctx, err)
 	}
 	if j.first != nil {
 		return j.first
@@ -360,7 +360,7 @@ func (g *Group) kill(ctx context.Context, op string, err error) error {
 			e = g.empty.Wait(ctx)
 		}
 		if e != nil {
-			return &Error{Op: op, Err: e}
+			return waitErr(op, ctx, e)
 		}
 	}
 	return nil
@@ -471,7 +471,7 @@ func (g *Group) waitAvailable(ctx context.Context, op string) (int, error) {
 	}
 	n, err := g.slots.Wait(ctx)
 	if err != nil {
-		return n, &Error{Op: op, Err: err}
+		return n, waitErr(op, ctx, err)
 	}
 	return n, nil
 }

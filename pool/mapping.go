@@ -88,7 +88,7 @@ func apply[R any](ctx context.Context, op string, s Spawner, fn func() (R, error
 		return zero, err
 	}
 	if err := gr.Join(ctx); err != nil {
-		return zero, &Error{Op: op, Err: err}
+		return zero, waitErr(op, ctx, err)
 	}
 	return gr.Value(), gr.Err()
 }
@@ -163,7 +163,7 @@ func mapAll[T, R any](ctx context.Context, op string, s Spawner, fn func(T) (R, 
 	}
 	for ; next < len(gs); collect(len(gs)) {
 		if err := gs[next].Join(ctx); err != nil {
-			return nil, &Error{Op: op, Err: err}
+			return nil, waitErr(op, ctx, err)
 		}
 	}
 	return out, first
@@ -228,10 +228,10 @@ func mapIter[T, R any](ctx context.Context, op string, s Spawner, fn func(T) (R,
 					_ = awaitLeft(ctx, g, running)
 				}
 			},
-			WaitError: func(err error) error { return &Error{Op: op, Err: err} },
+			WaitError: func(err error) error { return waitErr(op, ctx, err) },
 		}
 		if o.bounded {
-			yield = imap.Bound(&cfg, o.maxSize, func(err error) error { return &Error{Op: op, Err: err} }, yield)
+			yield = imap.Bound(&cfg, o.maxSize, func(err error) error { return waitErr(op, ctx, err) }, yield)
 		}
 		imap.Run(ctx, cfg, items, yield)
 	}

@@ -134,7 +134,7 @@ func (g *Group) killOneWait(ctx context.Context, op string, r scheduler.Runnable
 		}
 	}
 	if e != nil {
-		return &Error{Op: op, Err: e}
+		return waitErr(op, ctx, e)
 	}
 	return nil
 }

@@ -25,8 +25,10 @@
 // # Waits, kills and the end of the hub
 //
 // Every wait takes a context and ends with scheduler.ContextError's error
-// when the context ends first, or with what is thrown into the waiting
-// greenlet (Kill's error, a Timeout, LoopExit). A Spawn or Add that ends so
+// when the context ends first (not the error of the primitive or the
+// greenlet the call waited on, which saw it), or with what is thrown into
+// the waiting greenlet (Kill's error, a Timeout, LoopExit), each in an
+// *Error naming the call. A Spawn or Add that ends so
 // while waiting for a slot has added nothing, and its fn never runs. Apply
 // and Map that end early leave the greenlets they spawned running, members
 // of the group.
@@ -62,6 +64,7 @@ import (
 	"fmt"
 	"reflect"
 
+	"github.com/geventgo/geventgo/internal/ctxwait"
 	"github.com/geventgo/geventgo/lock"
 	"github.com/geventgo/geventgo/queue"
 	"github.com/geventgo/geventgo/scheduler"
@@ -117,6 +120,18 @@ func (e *Error) Unwrap() error {
 }
 
 func nilArg(op string) error { return &Error{Op: op, Err: scheduler.ErrNilArgument} }
+
+// waitErr is the error of op's wait bounded by ctx, failed with err: the
+// end of ctx (decided by ctx itself: ctxwait.Ended) wraps
+// scheduler.ContextError's error, not the error of the primitive or the
+// greenlet that saw it; anything else (a kill's error too) is wrapped as it
+// is.
+func waitErr(op string, ctx context.Context, err error) error {
+	if ctxwait.Ended(ctx, err) {
+		err = ctxwait.Err(scheduler.ContextError(ctx), err)
+	}
+	return &Error{Op: op, Err: err}
+}
 
 // isNil reports whether v is nil or holds a nil pointer or func (a nil
 // *Greenlet[T] passed as a scheduler.Runnable, a nil fn), whose use would
@@ -234,7 +249,7 @@ func (g *Group) takeSlot(ctx context.Context, h *scheduler.Hub, op string) error
 		return &Error{Op: op, Err: err}
 	}
 	if err := g.slots.Acquire(ctx); err != nil {
-		return &Error{Op: op, Err: err}
+		return waitErr(op, ctx, err)
 	}
 	return nil
 }

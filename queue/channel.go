@@ -162,7 +162,8 @@ func (c *Channel[T]) nextHandOff() (*scheduler.Waiter, any) {
 
 // Put hands item to a getter, waiting for one until ctx is done. It returns
 // ErrShutdown after Shutdown, scheduler.ContextError's error when ctx ended
-// first, or the error thrown into the greenlet.
+// first, or the error thrown into the greenlet, each in an *Error naming
+// Channel.Put.
 func (c *Channel[T]) Put(ctx context.Context, item T) error {
 	return c.put(ctx, "Channel.Put", item)
 }
@@ -190,7 +191,7 @@ func (c *Channel[T]) put(ctx context.Context, op string, item T) error {
 	t.Cancel()
 	if err != nil {
 		c.putters = removePtr(c.putters, p)
-		return c.waitErr(op, err, t, ErrFull)
+		return c.waitErr(op, ctx, err, t, ErrFull)
 	}
 	// runUnlock marks the record before switching it in: only then is it
 	// off the list for sure.
@@ -225,7 +226,7 @@ func (c *Channel[T]) get(ctx context.Context, op string) (T, error) {
 	t.Cancel()
 	if err != nil {
 		c.getters = removePtr(c.getters, g)
-		return zero, c.waitErr(op, err, t, ErrEmpty)
+		return zero, c.waitErr(op, ctx, err, t, ErrEmpty)
 	}
 	item := g.item
 	if g.paired {
@@ -260,13 +261,13 @@ func (c *Channel[T]) begin(ctx context.Context, op string) (*scheduler.Hub, *sch
 	return h, t, nil
 }
 
-// waitErr is the error of a failed wait: the Try forms' own zero Timeout
-// becomes sentinel.
-func (c *Channel[T]) waitErr(op string, err error, t *scheduler.Timeout, sentinel error) error {
+// waitErr is the error of a failed wait bounded by ctx (nil for the Try
+// forms): the Try forms' own zero Timeout becomes sentinel.
+func (c *Channel[T]) waitErr(op string, ctx context.Context, err error, t *scheduler.Timeout, sentinel error) error {
 	if t != nil && errors.Is(err, t) {
 		return &Error{Op: op, Err: sentinel}
 	}
-	return waitErr(op, err)
+	return waitErr(op, ctx, err)
 }
 
 // orBackground is ctx, or context.Background for the Try forms.

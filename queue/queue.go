@@ -31,9 +31,10 @@
 // # Waiting and shutting down
 //
 // Put, Get, Peek, Join and All take a context first and end with
-// scheduler.ContextError's error when it ends first, or with the error thrown
-// into the waiting greenlet (Kill's GreenletExit, a *scheduler.Timeout, a
-// *scheduler.LoopExitError), wrapped in *Error. A waiter whose wait ends early
+// scheduler.ContextError's error when it ends first (not the error of the
+// wait that saw it), or with the error thrown into the waiting greenlet
+// (Kill's GreenletExit, a *scheduler.Timeout, a *scheduler.LoopExitError),
+// wrapped in an *Error naming the call. A waiter whose wait ends early
 // leaves nothing behind: a getter takes no item, a putter's item is not put.
 // Shutdown wakes every waiting greenlet: putters with ErrShutdown, which
 // matches scheduler.ErrClosed, and getters with the items left (those
@@ -65,6 +66,7 @@ import (
 	"sync/atomic"
 
 	"github.com/geventgo/geventgo/event"
+	"github.com/geventgo/geventgo/internal/ctxwait"
 	"github.com/geventgo/geventgo/scheduler"
 )
 
@@ -534,12 +536,17 @@ func (q *Queue[T]) check(op string) (*scheduler.Hub, error) {
 	return h, nil
 }
 
-// waitErr turns the error of a wait into the queue's: errors keep their
-// identity, wrapped once with op.
-func waitErr(op string, err error) error {
+// waitErr turns the error of op's wait bounded by ctx (nil for the Try
+// forms) into the queue's: errors keep their identity, wrapped once with op;
+// the end of ctx wraps scheduler.ContextError's error, not the error of the
+// wait that saw it (a scheduler.Waiter's, an event's).
+func waitErr(op string, ctx context.Context, err error) error {
 	if _, ok := err.(*Error); ok {
 		// Shutdown throws the queue's own error: do not say it twice.
 		return err
+	}
+	if ctx != nil && ctxwait.Ended(ctx, err) {
+		err = ctxwait.Err(scheduler.ContextError(ctx), err)
 	}
 	return &Error{Op: op, Err: err}
 }
@@ -570,7 +577,7 @@ func (q *Queue[T]) Put(ctx context.Context, item T) error {
 	_, err = p.w.Get(ctx)
 	q.putters = removePtr(q.putters, p)
 	if err != nil {
-		return waitErr("Queue.Put", err)
+		return waitErr("Queue.Put", ctx, err)
 	}
 	return nil
 }
@@ -677,7 +684,7 @@ func (q *Queue[T]) wait(ctx context.Context, h *scheduler.Hub, op string, take b
 	_, err := w.Get(ctx)
 	q.getters = removePtr(q.getters, w)
 	if err != nil {
-		return zero, waitErr(op, err)
+		return zero, waitErr(op, ctx, err)
 	}
 	if q.Len() == 0 {
 		// Only a Shutdown wakes a getter without an item (wakeAll): the
@@ -923,7 +930,7 @@ func (q *JoinableQueue[T]) Join(ctx context.Context) error {
 		return err
 	}
 	if err := q.state().cond.Wait(ctx); err != nil {
-		return waitErr("JoinableQueue.Join", err)
+		return waitErr("JoinableQueue.Join", ctx, err)
 	}
 	return nil
 }
