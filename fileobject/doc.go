@@ -59,8 +59,8 @@
 // SetDeadline, SetReadDeadline and SetWriteDeadline work as *os.File's: once the deadline has
 // passed a Read or Write fails with an error matching ErrTimeout (os.ErrDeadlineExceeded and
 // scheduler.ErrTimeout, Timeout() true), and a new deadline reaches a greenlet already waiting.
-// ReadContext and WriteContext end with scheduler.ContextError's error when their ctx ends
-// first; in poll mode a ctx that has already ended still lets a call that needs no wait
+// ReadContext and WriteContext end with an *Error naming the call that wraps
+// scheduler.ContextError's error when their ctx ends first; in poll mode a ctx that has already ended still lets a call that needs no wait
 // complete, in thread mode it starts nothing (the worker's call could not be taken back). In
 // thread mode deadlines work too, but a wait that ends early (deadline, ctx, Kill)
 // cannot stop the call on the worker: the next Read returns the bytes it read (none is lost),

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/geventgo/geventgo/internal/ctxwait"
 	"github.com/geventgo/geventgo/scheduler"
 )
 
@@ -220,8 +221,8 @@ func (f *File) Read(p []byte) (int, error) {
 	return f.read("File.Read", context.Background(), p)
 }
 
-// ReadContext is Read bounded by ctx too: when ctx ends first it returns
-// scheduler.ContextError's error.
+// ReadContext is Read bounded by ctx too: when ctx ends first it returns an
+// *Error naming it that wraps scheduler.ContextError's error.
 func (f *File) ReadContext(ctx context.Context, p []byte) (int, error) {
 	return f.read("File.ReadContext", ctx, p)
 }
@@ -240,7 +241,7 @@ func (f *File) read(op string, ctx context.Context, p []byte) (int, error) {
 	} else {
 		n, err = f.r.pollRead(ctx, h, p)
 	}
-	return n, f.opErr(op, err)
+	return n, f.waitErr(op, ctx, err)
 }
 
 // Write writes all of p, parking only the calling greenlet while the descriptor cannot take more
@@ -251,7 +252,7 @@ func (f *File) Write(p []byte) (int, error) {
 }
 
 // WriteContext is Write bounded by ctx too: when ctx ends first it returns what was written
-// and scheduler.ContextError's error.
+// and an *Error naming it that wraps scheduler.ContextError's error.
 func (f *File) WriteContext(ctx context.Context, p []byte) (int, error) {
 	return f.write("File.WriteContext", ctx, p)
 }
@@ -270,7 +271,7 @@ func (f *File) write(op string, ctx context.Context, p []byte) (int, error) {
 	} else {
 		n, err = f.w.pollWrite(ctx, h, p)
 	}
-	return n, f.opErr(op, err)
+	return n, f.waitErr(op, ctx, err)
 }
 
 // WriteString is Write of a string (io.StringWriter).
@@ -294,6 +295,15 @@ func (f *File) checkWait(op string, ctx context.Context) (*scheduler.Hub, error)
 		return nil, &Error{Op: op, Path: f.name, Err: ErrClosed}
 	}
 	return h, nil
+}
+
+// waitErr is opErr for a call bounded by ctx: the end of ctx (decided by ctx itself:
+// ctxwait.Ended) wraps scheduler.ContextError's error, not that of the wait that saw it.
+func (f *File) waitErr(op string, ctx context.Context, err error) error {
+	if err != nil && err != io.EOF && ctxwait.Ended(ctx, err) {
+		err = ctxwait.Err(scheduler.ContextError(ctx), err)
+	}
+	return f.opErr(op, err)
 }
 
 // opErr wraps a failure of op in *Error; io.EOF stays bare, as io.Reader callers compare it.

@@ -31,8 +31,8 @@ func (f *File) Seek(offset int64, whence int) (int64, error) {
 	return f.seek("File.Seek", context.Background(), offset, whence)
 }
 
-// SeekContext is Seek bounded by ctx too: when ctx ends first it returns scheduler.ContextError's
-// error (a read of a descriptor that seeks but is not a regular file, an eventfd or a device, can
+// SeekContext is Seek bounded by ctx too: when ctx ends first it returns an *Error naming it that
+// wraps scheduler.ContextError's error (a read of a descriptor that seeks but is not a regular file, an eventfd or a device, can
 // stay on a worker for ever). Ended while it waited for the calls before it, it moved nothing;
 // ended once its lseek was on a worker, the lseek still runs and the next call of the File
 // collects it, as after a Seek whose greenlet was killed.
@@ -54,7 +54,7 @@ func (f *File) seek(op string, ctx context.Context, offset int64, whence int) (i
 		return 0, f.opErr(op, sysErr("seek", syscall.ESPIPE))
 	}
 	off, err := f.threadSeek(ctx, h, offset, whence)
-	return off, f.opErr(op, err)
+	return off, f.waitErr(op, ctx, err)
 }
 
 // Truncate changes the size of the file to size (*os.File's Truncate); the offset stays. In
@@ -84,11 +84,11 @@ func (f *File) truncate(op string, ctx context.Context, size int64) error {
 		return f.opErr(op, sysErr("truncate", syscall.EINVAL))
 	}
 	if err := f.quiesce(ctx, h, false); err != nil {
-		return f.opErr(op, err)
+		return f.waitErr(op, ctx, err)
 	}
 	file := f.f
 	_, err = f.runCtl(ctx, h, "truncate", func() result { return result{err: file.Truncate(size)} })
-	return f.opErr(op, err)
+	return f.waitErr(op, ctx, err)
 }
 
 // Stat returns the os.FileInfo of the file (*os.File's Stat). In thread mode it first waits for
@@ -117,7 +117,7 @@ func (f *File) stat(op string, ctx context.Context) (os.FileInfo, error) {
 		return fi, nil
 	}
 	if err := f.quiesce(ctx, h, false); err != nil {
-		return nil, f.opErr(op, err)
+		return nil, f.waitErr(op, ctx, err)
 	}
 	file := f.f
 	res, err := f.runCtl(ctx, h, "stat", func() result {
@@ -125,7 +125,7 @@ func (f *File) stat(op string, ctx context.Context) (os.FileInfo, error) {
 		return result{info: fi, err: err}
 	})
 	if err != nil {
-		return nil, f.opErr(op, err)
+		return nil, f.waitErr(op, ctx, err)
 	}
 	return res.info, nil
 }

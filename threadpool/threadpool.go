@@ -568,8 +568,9 @@ func refused[T any](err error) *Result[T] {
 
 // Apply runs fn on a worker and blocks the calling greenlet (only) until it returns or ctx is
 // done (gevent's threadpool.apply). It returns fn's value and error (a panic of fn as a
-// *scheduler.PanicError with fn's stack), or the wait's own error: scheduler.ContextError's when
-// ctx ends first, what is thrown into the greenlet meanwhile (Kill, a Timeout). fn is not
+// *scheduler.PanicError with fn's stack), or the wait's own error in an *Error naming Apply:
+// scheduler.ContextError's when ctx ends first, what is thrown into the greenlet meanwhile
+// (Kill, a Timeout). fn is not
 // interrupted when the wait ends early (a goroutine cannot be): give it ctx if it can stop; but
 // when it has not started on a worker by then it is skipped. Refused like Spawn, and from the
 // hub greenlet itself, where it could not wait; a nil ctx is scheduler.ErrNilArgument.
@@ -721,9 +722,9 @@ func (r *Result[T]) Unlink(id scheduler.LinkID) {
 }
 
 // Get blocks the calling greenlet until the result is ready or ctx is done and returns the
-// function's value and error. When the wait ends first it returns its own error:
-// scheduler.ContextError's when ctx ended, or what was thrown into the greenlet (Kill, a
-// Timeout); the function's result stays in the Result for a later Get. From a goroutine that is
+// function's value and error. When the wait ends first it returns its own error in an *Error
+// naming Result.Get: scheduler.ContextError's when ctx ended, or what was thrown into the
+// greenlet (Kill, a Timeout); the function's result stays in the Result for a later Get. From a goroutine that is
 // not a greenlet of the result's hub, or from the hub greenlet, a pending Result gives an error
 // matching scheduler.ErrNotGreenlet; once its hub is destroyed, scheduler.ErrHubDestroyed, and a
 // greenlet of another hub takes the Result over, which is then ready with that error (see the
