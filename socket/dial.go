@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/geventgo/geventgo/cev"
+	"github.com/geventgo/geventgo/internal/ctxwait"
 	"github.com/geventgo/geventgo/scheduler"
 )
 
@@ -47,8 +48,9 @@ func (d *Dialer) Dial(network, address string) (net.Conn, error) {
 
 // DialContext connects to address on network, blocking only the calling greenlet (or
 // goroutine, with Hub set) while the name is looked up and the connection made. ctx bounds
-// both: when it ends first the dial fails with scheduler.ContextError's error (for a deadline,
-// matching both context.DeadlineExceeded and scheduler.ErrTimeout).
+// both: when it ends first the dial fails with a *net.OpError naming "dial" that wraps
+// scheduler.ContextError's error (for a deadline, matching both context.DeadlineExceeded and
+// scheduler.ErrTimeout).
 func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
 	if d == nil {
 		return nil, opError("dial", network, nil, nil, errNilArg("Dialer"))
@@ -205,10 +207,11 @@ func (fd *netFD) waitConnect(ctx context.Context) error {
 }
 
 // ctxCause returns ContextError's error for a dial or listen that failed once ctx ended (a
-// lookup function may return ctx.Err() itself), else err.
+// lookup function may return ctx.Err() itself; the hub's timer may see the deadline an instant
+// before ctx does, and the wait that saw it names itself), else err.
 func ctxCause(ctx context.Context, err error) error {
-	if cerr := scheduler.ContextError(ctx); cerr != nil {
-		return cerr
+	if cerr := scheduler.ContextError(ctx); cerr != nil || ctxwait.Ended(ctx, err) {
+		return ctxwait.Err(cerr, err)
 	}
 	return err
 }

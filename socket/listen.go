@@ -79,8 +79,8 @@ func Listen(network, address string) (*Listener, error) {
 }
 
 // Listen announces on a local address. Port 0 picks a free port; LocalAddr tells which. ctx
-// bounds the name lookup of a host name (when it ends first, Listen fails with
-// scheduler.ContextError's error); it does not affect the listener once made.
+// bounds the name lookup of a host name (when it ends first, Listen fails with a *net.OpError
+// that wraps scheduler.ContextError's error); it does not affect the listener once made.
 func (lc *ListenConfig) Listen(ctx context.Context, network, address string) (*Listener, error) {
 	h, share, err := lc.hub(ctx, network)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"unsafe"
 
 	"github.com/geventgo/geventgo/cev"
+	"github.com/geventgo/geventgo/internal/ctxwait"
 	"github.com/geventgo/geventgo/scheduler"
 )
 
@@ -52,11 +53,17 @@ func ppoll0(fds []PollFD) (int, error) {
 // (Revents is filled in, as poll(2) does; PollErr, PollHup and PollNval are always reported,
 // even for an entry that asks for no event, and an entry with a negative Fd is ignored) or ctx
 // ends, and returns how many entries have non-zero Revents. When ctx ends first it returns 0
-// and scheduler.ContextError's error (for a deadline, matching scheduler.ErrTimeout). With no
+// and an *os.SyscallError naming "poll" that wraps scheduler.ContextError's error (for a
+// deadline, matching scheduler.ErrTimeout); what is thrown into the greenlet (a Kill's error,
+// a Timeout) comes back as it is. With no
 // fd to watch it waits for ctx alone (LoopExit when nothing else can wake the hub) and opens no
 // descriptor. TryPoll only looks.
-func Poll(ctx context.Context, fds []PollFD) (int, error) {
-	h, err := waitHub(ctx, "poll")
+func Poll(ctx context.Context, fds []PollFD) (int, error) { return poll(ctx, "poll", fds) }
+
+// poll is Poll for the call op ("poll", "select", "wait"), which the error of a wait that ctx
+// ended names.
+func poll(ctx context.Context, op string, fds []PollFD) (int, error) {
+	h, err := waitHub(ctx, op)
 	if err != nil {
 		return 0, err
 	}
@@ -65,10 +72,21 @@ func Poll(ctx context.Context, fds []PollFD) (int, error) {
 			return n, err
 		}
 		if err := waitAny(ctx, h, fds); err != nil {
-			return 0, err
+			return 0, waitErr(op, ctx, err)
 		}
 		// Another greenlet may have drained the fd between the wake and now: look again.
 	}
+}
+
+// waitErr is the error of op's wait bounded by ctx: the end of ctx (decided by ctx itself:
+// ctxwait.Ended) is an *os.SyscallError naming op that wraps scheduler.ContextError's error;
+// what was thrown into the greenlet (a Kill's error, even context.Canceled, a Timeout) comes
+// back as it is.
+func waitErr(op string, ctx context.Context, err error) error {
+	if !ctxwait.Ended(ctx, err) {
+		return err
+	}
+	return &os.SyscallError{Syscall: op, Err: ctxwait.Err(scheduler.ContextError(ctx), err)}
 }
 
 // TryPoll is Poll that does not wait: it fills in Revents with what is ready now. It makes one
@@ -184,7 +202,8 @@ func epollEvents(events int16) uint32 { return uint32(uint16(events)) &^ PollNva
 
 // Select is gevent's select.select for readability and writability: it blocks only the calling
 // greenlet until at least one fd of r is readable or one of w writable, or ctx ends, and returns
-// the ready ones. When ctx ends first it returns scheduler.ContextError's error. A closed fd
+// the ready ones. When ctx ends first it returns an *os.SyscallError naming "select" that wraps
+// scheduler.ContextError's error. A closed fd
 // fails with an error matching ErrBadFD. TrySelect only looks.
 func Select(ctx context.Context, r, w []int) (rr, wr []int, err error) {
 	if _, err := waitHub(ctx, "select"); err != nil {
@@ -194,7 +213,7 @@ func Select(ctx context.Context, r, w []int) (rr, wr []int, err error) {
 		return nil, nil, err
 	}
 	fds := selectFDs(r, w)
-	if _, err := Poll(ctx, fds); err != nil {
+	if _, err := poll(ctx, "select", fds); err != nil {
 		return nil, nil, err
 	}
 	return selected(fds, len(r))
@@ -259,7 +278,7 @@ func selected(fds []PollFD, nr int) (rr, wr []int, err error) {
 }
 
 // WaitRead blocks the calling greenlet until fd is readable (gevent.socket.wait_read) or ctx
-// ends (scheduler.ContextError's error).
+// ends (an *os.SyscallError naming "wait" that wraps scheduler.ContextError's error).
 func WaitRead(ctx context.Context, fd int) error { return waitFD(ctx, fd, PollIn) }
 
 // WaitWrite blocks the calling greenlet until fd is writable (gevent.socket.wait_write) or ctx
@@ -278,7 +297,7 @@ func waitFD(ctx context.Context, fd int, ev int16) error {
 		return errBadFD("wait")
 	}
 	fds := []PollFD{{Fd: int32(fd), Events: ev}}
-	if _, err := Poll(ctx, fds); err != nil {
+	if _, err := poll(ctx, "wait", fds); err != nil {
 		return err
 	}
 	if fds[0].Revents&PollNval != 0 {
