@@ -95,6 +95,7 @@ import (
 	"time"
 
 	"github.com/geventgo/geventgo/internal/backoff"
+	"github.com/geventgo/geventgo/internal/ctxwait"
 	"github.com/geventgo/geventgo/pool"
 	"github.com/geventgo/geventgo/scheduler"
 	"github.com/geventgo/geventgo/socket"
@@ -414,15 +415,17 @@ func (b *base) shutdown(ctx context.Context, op string) error {
 	// ended before it ran), which is no handler left unfinished.
 	idle := b.group.Len() == 0
 	b.kill()
-	if !ctxEnded(err) {
-		// The caller itself was interrupted (a Kill, a Timeout): the handlers are killed
-		// and not waited for.
+	if !ctxwait.Ended(ctx, err) {
+		// The caller itself was interrupted (a Kill, even with context.Canceled as its
+		// error, a Timeout): the handlers are killed and not waited for.
 		return &Error{Op: op, Err: err}
 	}
+	// ctx's own error, not that of the wait that saw it (the loop's Join, the group's).
+	err = ctxwait.Err(scheduler.ContextError(ctx), err)
 	kctx, cancel := context.WithTimeout(context.Background(), killWait)
 	defer cancel()
 	if werr := b.waitIdle(kctx); werr != nil {
-		if !ctxEnded(werr) {
+		if !ctxwait.Ended(kctx, werr) {
 			return &Error{Op: op, Err: werr}
 		}
 		return &Error{Op: op, Err: fmt.Errorf("%d handlers still run %v after the kill: %w", b.group.Len(), killWait, err)}
@@ -431,12 +434,6 @@ func (b *base) shutdown(ctx context.Context, op string) error {
 		return nil
 	}
 	return &Error{Op: op, Err: err}
-}
-
-// ctxEnded reports whether a wait ended with its context. The wait's error says so, not
-// ctx.Err(): the hub's timer for a deadline may fire a little before ctx's own.
-func ctxEnded(err error) bool {
-	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
 }
 
 // close stops accepting and kills the handlers without waiting.
