@@ -178,10 +178,10 @@ type script struct {
 // first. ghttp must do what the first order does, every time: close the connection and send
 // the next request on another. That is what net/http does, every time, when the answer stops
 // at its response's end, but for the connection: so the reference is sc with those bytes cut,
-// and the connections are not compared. After the first answer the reference's server also
-// closes the connection, so that the second request, a GET, goes on a new one there too
-// (made again if it was sent on the closed one), as a request sent on a new connection is
-// not made again when it gets no answer.
+// and which requests reused a connection is not compared. After the first answer the
+// reference's server also closes the connection, so that the second request, a GET, goes on
+// a new one there too (made again if it was sent on the closed one), as a request sent on a
+// new connection is not made again when it gets no answer.
 func (sc *script) reference() (*script, bool) {
 	ref := *sc
 	trimmed := false
