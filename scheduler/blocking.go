@@ -58,7 +58,7 @@ func RunBlocking[T any](ctx context.Context, fn func() (T, error)) (T, error) {
 	}()
 	v, err := w.Get(ctx)
 	if err != nil {
-		return zero, err
+		return zero, ctxOpErr("RunBlocking", ctx, err)
 	}
 	r := v.(result)
 	return r.v, r.err

@@ -35,9 +35,17 @@
 //
 // # Waiting
 //
-// Every blocking call takes a context.Context and returns ContextError's
-// error when it ends first: context.Canceled, or for a deadline an error
-// matching both context.DeadlineExceeded and ErrTimeout. The deadline is a
+// Every blocking call takes a context.Context and, when it ends first
+// (whether it had ended at the call or ends during the wait), returns its
+// package's error naming the call ("scheduler: Sleep: context canceled",
+// "event: Event.Wait: ...", a *net.OpError naming "dial" in package socket),
+// wrapping ContextError's error: it matches context.Canceled, or for a
+// deadline both context.DeadlineExceeded and ErrTimeout, and errors.As finds
+// a net.Error whose Timeout is true. This holds for every package of the
+// module. Only the context's own end is reported so, decided by the context
+// itself: an error thrown into the waiting greenlet comes back as each
+// package returns thrown errors, even a Kill whose error is
+// context.Canceled while the context lives. The deadline is a
 // timer on the hub and a cancel from another goroutine reaches the hub with
 // one Post; a wait bounded by a context that can be cancelled keeps the loop
 // alive (no LoopExit) until it ends. Non-blocking forms are TryX methods.

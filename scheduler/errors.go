@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/geventgo/geventgo/greenlet"
+	"github.com/geventgo/geventgo/internal/ctxwait"
 )
 
 // Sentinel errors; every error the package returns matches one of them with
@@ -113,6 +114,21 @@ func (e *Error) Unwrap() error {
 }
 
 func opErr(op string, err error) error { return &Error{Op: op, Err: err} }
+
+// ctxOpErr returns err, the error of op's wait bounded by ctx, as op's: the end of ctx (decided
+// by ctx itself, see ctxwait.Ended) in an *Error naming op and wrapping ContextError's error,
+// anything else (what was thrown into the greenlet: a Kill's error, even context.Canceled, a
+// *Timeout, a *LoopExitError) as it is. An *Error of op already is op's. Call it only with a
+// non-nil err, so that a wait that succeeds pays nothing.
+func ctxOpErr(op string, ctx context.Context, err error) error {
+	if !ctxwait.Ended(ctx, err) {
+		return err
+	}
+	if e, ok := err.(*Error); ok && e.Op == op {
+		return err
+	}
+	return &Error{Op: op, Err: ctxwait.Err(ContextError(ctx), err)}
+}
 
 // PanicError is the error of a greenlet whose body panicked.
 type PanicError struct {

@@ -332,8 +332,9 @@ func (g *Greenlet[T]) Value() T {
 
 // Get waits until the greenlet is ready or ctx is done and returns its
 // result: the value and the error the body returned. A wait that ends early
-// returns its own error (ContextError's, or what was thrown into the
-// caller). A greenlet that finished on a hub since destroyed (Destroy
+// returns its own error (an *Error naming Greenlet.Get that wraps
+// ContextError's, or what was thrown into the caller, as it is). A
+// greenlet that finished on a hub since destroyed (Destroy
 // returned) has its result for good: Get returns it at once, from any
 // goroutine, as Join and TryGet do; one that never finished there is
 // refused like any other object of another hub. A nil Greenlet returns

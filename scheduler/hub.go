@@ -787,8 +787,8 @@ func (h *Hub) switchFrom(c *gctx) (any, error) {
 // active watcher, no greenlet that can still be woken (gevent's hub.join,
 // what gevent.wait() does without objects), or until ctx is done. It
 // returns nil when everything finished, a *LoopExitError naming the
-// greenlets left blocked forever, or ContextError's error. Call it from the
-// main greenlet.
+// greenlets left blocked forever, or an *Error naming Hub.Join that wraps
+// ContextError's error. Call it from the main greenlet.
 func (h *Hub) Join(ctx context.Context) error {
 	if ctx == nil {
 		return opErr("Hub.Join", ErrNilArgument)
@@ -815,7 +815,7 @@ func (h *Hub) Join(ctx context.Context) error {
 		}
 		var le *LoopExitError
 		if !errors.As(err, &le) {
-			return err
+			return ctxOpErr("Hub.Join", ctx, err)
 		}
 		blocked := le.Blocked[:0:0]
 		for _, b := range le.Blocked {

@@ -41,7 +41,7 @@ func (t *task) wait(op string, ctx context.Context) error {
 	cw.end()
 	if err != nil {
 		t.Unlink(id)
-		return err
+		return ctxOpErr(op, ctx, err)
 	}
 	if v != Linkable(t.impl) {
 		t.Unlink(id)
@@ -80,9 +80,12 @@ func (t *task) Kill(ctx context.Context, err error) error {
 	w := &Waiter{hub: h, label: "kill " + t.Name()}
 	h.runCallbackArg(killCB, &killReq{t: t, err: err, w: w})
 	if _, err := w.Get(ctx); err != nil {
-		return err
+		return ctxOpErr("Greenlet.Kill", ctx, err)
 	}
-	return t.Join(ctx)
+	if err := t.Join(ctx); err != nil {
+		return ctxOpErr("Greenlet.Kill", ctx, err)
+	}
+	return nil
 }
 
 // KillAsync is Greenlet.KillAsync, less the nil check.

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/geventgo/geventgo/internal/ctxwait"
 )
 
 // The live view: gevent.util's format_run_info and GreenletTree, on
@@ -110,7 +112,8 @@ type GreenletInfo struct {
 // hub that does not answer within RunInfoTimeout, or by ctx's deadline
 // when that is earlier, is returned with Err set (matching ErrTimeout),
 // which is no error of RunInfo's. RunInfo returns ErrNilArgument for a nil ctx;
-// ContextError's error when ctx is done at the call, or is cancelled
+// an *Error naming RunInfo that wraps ContextError's error when ctx is done
+// at the call, or is cancelled
 // before every hub answered (with what it gathered); and what is thrown
 // into a calling greenlet while it waits (Kill, a Timeout).
 func RunInfo(ctx context.Context) ([]HubInfo, error) {
@@ -250,6 +253,9 @@ func waitRemote(ctx context.Context, op string, c *gctx, reqs []request, remote 
 	// Wait off the hub, so that it runs on (and answers another hub that
 	// asks it meanwhile).
 	out, err := RunBlocking(ctx, func() ([]HubInfo, error) { return awaitAnswers(ctx, op, reqs), nil })
+	if err != nil && ctxwait.Ended(ctx, err) {
+		err = ctxwait.Err(ContextError(ctx), err) // ctx's own error, not RunBlocking's naming of it
+	}
 	switch {
 	case err == nil:
 		return out, canceledErr(op, ctx)

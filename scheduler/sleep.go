@@ -11,9 +11,10 @@ import (
 // Sleep suspends the calling greenlet for d (gevent.sleep), or until ctx is
 // done. d <= 0 yields: the greenlet goes to the back of the callback queue
 // and resumes after every greenlet and callback already scheduled. It
-// returns nil when d elapsed, ContextError's error when ctx ended first,
-// the error thrown into the greenlet meanwhile (Kill, a Timeout, LoopExit),
-// or ErrNotGreenlet outside a greenlet and in the hub itself.
+// returns nil when d elapsed, an *Error naming Sleep that wraps
+// ContextError's error when ctx ended first, the error thrown into the
+// greenlet meanwhile as it is (Kill, a Timeout, LoopExit), or
+// ErrNotGreenlet outside a greenlet and in the hub itself.
 func Sleep(ctx context.Context, d time.Duration) error {
 	if ctx == nil {
 		return opErr("Sleep", ErrNilArgument)
@@ -36,7 +37,10 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	if d > 0 {
 		err := h.sleep(c, d, true)
 		cw.end()
-		return err
+		if err != nil {
+			return ctxOpErr("Sleep", ctx, err)
+		}
+		return nil
 	}
 	// Sleep(0) yields, written out here rather than in a helper: each
 	// frame between the caller and the coroutine switch is a return the
@@ -58,7 +62,10 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	h.syncReport()
 	cb.stop()
 	cw.end()
-	return err
+	if err != nil {
+		return ctxOpErr("Sleep", ctx, err)
+	}
+	return nil
 }
 
 // SleepUnref is Sleep whose timer does not keep the loop alive (gevent's
@@ -86,9 +93,12 @@ func SleepUnref(ctx context.Context, d time.Duration) error {
 			return opErr("SleepUnref", err)
 		}
 	}
-	err = h.sleep(c, d, false)
+	if err = h.sleep(c, d, false); err != nil {
+		cw.end()
+		return ctxOpErr("SleepUnref", ctx, err)
+	}
 	cw.end()
-	return err
+	return nil
 }
 
 // sleep is Sleep(d) for d > 0; with ref false the timer does not count for
@@ -145,6 +155,8 @@ func Idle(ctx context.Context, priority int) error {
 	if err := iw.SetPriority(priority); err != nil {
 		return opErr("Idle", fmt.Errorf("priority %d: %w", priority, err))
 	}
-	_, err = h.Wait(ctx, iw, k, "idle")
-	return err
+	if _, err = h.Wait(ctx, iw, k, "idle"); err != nil {
+		return ctxOpErr("Idle", ctx, err)
+	}
+	return nil
 }

@@ -23,10 +23,10 @@ type Killable interface {
 // Wait waits until count of objects are ready (count <= 0: all of them) or
 // ctx is done, and returns the ready ones in the order they became ready
 // (gevent.wait). When ctx ends first it returns those that were ready and
-// ContextError's error.
+// an *Error naming Wait that wraps ContextError's error.
 func Wait[L Linkable](ctx context.Context, objects []L, count int) ([]L, error) {
 	done := make([]L, 0, waitCap(objects, count))
-	for o, err := range iwait(ctx, objects, count, true, nil) {
+	for o, err := range iwait("Wait", ctx, objects, count, true, nil) {
 		if err != nil {
 			return done, err
 		}
@@ -53,19 +53,23 @@ func waitCap[L any](objects []L, count int) int {
 // linked (waiting across hubs is not supported). Breaking out of the loop
 // unlinks cleanly.
 func IWait[L Linkable](ctx context.Context, objects []L, count int) iter.Seq2[L, error] {
-	return iwait(ctx, objects, count, false, nil)
+	return iwait("IWait", ctx, objects, count, false, nil)
 }
 
-// iwait is IWait. With batch set the waiting greenlet is woken only once
-// all count objects are ready, or one of them failed (failed, when not
-// nil), or the wait fails, and then takes the ready objects in a row: for
+// iwait is IWait for the call op, which the error of a context's end names.
+// With batch set the waiting greenlet is woken only once all count objects
+// are ready, or one of them failed (failed, when not nil), or the wait
+// fails, and then takes the ready objects in a row: for
 // Wait and JoinAll, whose caller runs no code between two objects, so
 // waking it for each one would only add a hub round trip per object.
-func iwait[L Linkable](ctx context.Context, objects []L, count int, batch bool, failed func(Linkable) bool) iter.Seq2[L, error] {
+func iwait[L Linkable](op string, ctx context.Context, objects []L, count int, batch bool, failed func(Linkable) bool) iter.Seq2[L, error] {
 	return func(yield func(L, error) bool) {
 		var zero L
 		w, err := newIWaiter(ctx, objects, count)
 		if err != nil {
+			if ctx != nil {
+				err = ctxOpErr(op, ctx, err)
+			}
 			yield(zero, err)
 			return
 		}
@@ -77,7 +81,7 @@ func iwait[L Linkable](ctx context.Context, objects []L, count int, batch bool, 
 		for n := 0; n < w.count; n++ {
 			o, err := w.next()
 			if err != nil {
-				yield(zero, err)
+				yield(zero, ctxOpErr(op, ctx, err))
 				return
 			}
 			if !yield(o.(L), nil) {
@@ -220,7 +224,7 @@ func joinFailed(l Linkable) bool {
 // wait's own. To wait for all of them whatever their outcome, use Wait.
 func JoinAll[G Joinable](ctx context.Context, gs []G) ([]G, error) {
 	done := make([]G, 0, len(gs))
-	for g, err := range iwait(ctx, gs, 0, true, joinFailed) {
+	for g, err := range iwait("JoinAll", ctx, gs, 0, true, joinFailed) {
 		if err != nil {
 			return done, err
 		}
@@ -254,11 +258,11 @@ func KillAll[G Killable](ctx context.Context, gs []G, err error) error {
 		w.Switch(nil)
 	})
 	if _, err := w.Get(ctx); err != nil {
-		return err
+		return ctxOpErr("KillAll", ctx, err)
 	}
 	for _, t := range need {
 		if err := t.Join(ctx); err != nil {
-			return err
+			return ctxOpErr("KillAll", ctx, err)
 		}
 	}
 	return nil

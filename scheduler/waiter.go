@@ -219,9 +219,9 @@ func (w *Waiter) deliver(value any, err error) {
 // Get blocks the calling greenlet until Switch or Throw and returns what they
 // delivered; a stored value is returned at once. It also returns whatever
 // error is thrown into the greenlet meanwhile (a *Timeout, GreenletExit from
-// Kill, a *LoopExitError when nothing can wake it) and ContextError's error
-// when ctx is done first. From a goroutine that is not a greenlet of the
-// waiter's hub, or from the hub itself, it returns ErrNotGreenlet, a value
+// Kill, a *LoopExitError when nothing can wake it), as it is, and an *Error
+// naming Waiter.Get that wraps ContextError's error when ctx is done first.
+// From a goroutine that is not a greenlet of the waiter's hub, or from the hub itself, it returns ErrNotGreenlet, a value
 // stored or not, and changes nothing; a nil Waiter or ctx returns
 // ErrNilArgument.
 func (w *Waiter) Get(ctx context.Context) (any, error) {
@@ -258,7 +258,7 @@ func (w *Waiter) Get(ctx context.Context) (any, error) {
 	var cw *ctxWait
 	if ctx.Done() != nil {
 		if cw, err = h.arm(ctx, c); err != nil {
-			return nil, err
+			return nil, opErr("Waiter.Get", err)
 		}
 	}
 	w.waiting = c.raw
@@ -284,7 +284,10 @@ func (w *Waiter) Get(ctx context.Context) (any, error) {
 		// delivered value, as gevent's waiter would have returned it.
 		return w.value, w.err
 	}
-	return v, err
+	if err != nil {
+		return v, ctxOpErr("Waiter.Get", ctx, err)
+	}
+	return v, nil
 }
 
 // switchInto resumes greenlet c from the hub with value v.
@@ -407,7 +410,7 @@ func (h *Hub) Wait(ctx context.Context, w cev.Watcher, k *Waker, label string) (
 	k.waiting = nil
 	_ = w.Stop()
 	if err != nil {
-		return 0, err
+		return 0, ctxOpErr("Hub.Wait", ctx, err)
 	}
 	if v != k {
 		return 0, opErr("Hub.Wait", ErrInvalidSwitch)

@@ -1,0 +1,491 @@
+package faults
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"reflect"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/geventgo/geventgo/cev"
+	"github.com/geventgo/geventgo/event"
+	"github.com/geventgo/geventgo/fileobject"
+	"github.com/geventgo/geventgo/lock"
+	"github.com/geventgo/geventgo/pool"
+	"github.com/geventgo/geventgo/queue"
+	"github.com/geventgo/geventgo/resolver"
+	"github.com/geventgo/geventgo/scheduler"
+	"github.com/geventgo/geventgo/server"
+	"github.com/geventgo/geventgo/socket"
+	"github.com/geventgo/geventgo/subprocess"
+	"github.com/geventgo/geventgo/threadpool"
+)
+
+// ctxEndCall is one exported call that waits under a context, for TestContextEndNamesTheCall.
+type ctxEndCall struct {
+	name string // the call, as the test names it
+	// typ is the package's error type (a pointer to a struct with an Op or Syscall field) and op
+	// the name its error gives the call.
+	typ reflect.Type
+	op  string
+	// killWrapped: the package wraps every error of the wait in its own (queue, pool,
+	// threadpool, resolver, subprocess, fileobject, server), kills included; elsewhere a
+	// kill's error comes back as it is.
+	killWrapped bool
+	// setup readies the call on hub h and returns it (call blocks until ctx ends) and what
+	// releases what it holds afterwards (nil: nothing).
+	setup func(t *testing.T, h *scheduler.Hub) (call func(ctx context.Context) error, cleanup func())
+}
+
+func typeOf[E any]() reflect.Type { return reflect.TypeFor[*E]() }
+
+// sleeper is a greenlet that sleeps an hour, for the calls that wait for one.
+func sleeper() *scheduler.Greenlet[struct{}] {
+	return scheduler.Go(func() error { return scheduler.Sleep(bg, time.Hour) })
+}
+
+// stubborn is a greenlet that survives every kill until stop is closed, for the calls that
+// wait for a kill to end a greenlet.
+func stubborn() (*scheduler.Greenlet[struct{}], func()) {
+	stop := false
+	g := scheduler.Go(func() error {
+		for !stop {
+			_ = scheduler.Sleep(bg, time.Millisecond)
+		}
+		return nil
+	})
+	_ = scheduler.Sleep(bg, 0) // g runs: a kill reaches it
+	return g, func() { stop = true; _ = g.Join(bg) }
+}
+
+// heldPool is a threadpool of one worker held by a function until the returned release runs.
+func heldPool(t *testing.T) (*threadpool.ThreadPool, func()) {
+	p, err := threadpool.New(1)
+	require.NoError(t, err)
+	hold := make(chan struct{})
+	threadpool.Spawn(p, func() (int, error) { <-hold; return 0, nil })
+	return p, func() { close(hold); require.NoError(t, p.Close()) }
+}
+
+func noCleanup() {}
+
+var schedulerCtxCalls = []ctxEndCall{
+	{"Sleep", typeOf[scheduler.Error](), "Sleep", false, func(*testing.T, *scheduler.Hub) (func(context.Context) error, func()) {
+		return func(ctx context.Context) error { return scheduler.Sleep(ctx, time.Hour) }, noCleanup
+	}},
+	{"SleepUnref", typeOf[scheduler.Error](), "SleepUnref", false, func(*testing.T, *scheduler.Hub) (func(context.Context) error, func()) {
+		g := sleeper() // keeps the loop alive, as SleepUnref does not
+		return func(ctx context.Context) error { return scheduler.SleepUnref(ctx, time.Hour) }, func() { _ = g.Kill(bg, nil) }
+	}},
+	{"Waiter.Get", typeOf[scheduler.Error](), "Waiter.Get", false, func(*testing.T, *scheduler.Hub) (func(context.Context) error, func()) {
+		return func(ctx context.Context) error { _, err := scheduler.NewWaiter("w").Get(ctx); return err }, noCleanup
+	}},
+	{"Hub.Wait", typeOf[scheduler.Error](), "Hub.Wait", false, func(t *testing.T, h *scheduler.Hub) (func(context.Context) error, func()) {
+		k := scheduler.NewWaker()
+		tw, err := h.Loop().NewTimer(3600, 0, func(_ *cev.Timer, rev int) { k.Fire(rev) })
+		require.NoError(t, err)
+		return func(ctx context.Context) error { _, err := h.Wait(ctx, tw, k, "timer"); return err }, func() { _ = tw.Close() }
+	}},
+	{"Hub.Join", typeOf[scheduler.Error](), "Hub.Join", false, func(t *testing.T, h *scheduler.Hub) (func(context.Context) error, func()) {
+		g := sleeper()
+		return func(ctx context.Context) error { return h.Join(ctx) }, func() { _ = g.Kill(bg, nil) }
+	}},
+	{"Greenlet.Join", typeOf[scheduler.Error](), "Greenlet.Join", false, func(*testing.T, *scheduler.Hub) (func(context.Context) error, func()) {
+		g := sleeper()
+		return g.Join, func() { _ = g.Kill(bg, nil) }
+	}},
+	{"Greenlet.Get", typeOf[scheduler.Error](), "Greenlet.Get", false, func(*testing.T, *scheduler.Hub) (func(context.Context) error, func()) {
+		g := sleeper()
+		return func(ctx context.Context) error { _, err := g.Get(ctx); return err }, func() { _ = g.Kill(bg, nil) }
+	}},
+	{"Greenlet.Kill", typeOf[scheduler.Error](), "Greenlet.Kill", false, func(*testing.T, *scheduler.Hub) (func(context.Context) error, func()) {
+		g, stop := stubborn()
+		return func(ctx context.Context) error { return g.Kill(ctx, nil) }, stop
+	}},
+	{"Wait", typeOf[scheduler.Error](), "Wait", false, func(*testing.T, *scheduler.Hub) (func(context.Context) error, func()) {
+		g := sleeper()
+		return func(ctx context.Context) error {
+			_, err := scheduler.Wait(ctx, []*scheduler.Greenlet[struct{}]{g}, 0)
+			return err
+		}, func() { _ = g.Kill(bg, nil) }
+	}},
+	{"IWait", typeOf[scheduler.Error](), "IWait", false, func(*testing.T, *scheduler.Hub) (func(context.Context) error, func()) {
+		g := sleeper()
+		return func(ctx context.Context) error {
+			for _, err := range scheduler.IWait(ctx, []*scheduler.Greenlet[struct{}]{g}, 0) {
+				return err
+			}
+			return nil
+		}, func() { _ = g.Kill(bg, nil) }
+	}},
+	{"JoinAll", typeOf[scheduler.Error](), "JoinAll", false, func(*testing.T, *scheduler.Hub) (func(context.Context) error, func()) {
+		g := sleeper()
+		return func(ctx context.Context) error {
+			_, err := scheduler.JoinAll(ctx, []*scheduler.Greenlet[struct{}]{g})
+			return err
+		}, func() { _ = g.Kill(bg, nil) }
+	}},
+	{"KillAll", typeOf[scheduler.Error](), "KillAll", false, func(*testing.T, *scheduler.Hub) (func(context.Context) error, func()) {
+		g, stop := stubborn()
+		return func(ctx context.Context) error {
+			return scheduler.KillAll(ctx, []*scheduler.Greenlet[struct{}]{g}, nil)
+		}, stop
+	}},
+	{"RunBlocking", typeOf[scheduler.Error](), "RunBlocking", false, func(*testing.T, *scheduler.Hub) (func(context.Context) error, func()) {
+		release := make(chan struct{})
+		return func(ctx context.Context) error {
+			_, err := scheduler.RunBlocking(ctx, func() (int, error) { <-release; return 0, nil })
+			return err
+		}, func() { close(release) }
+	}},
+}
+
+var primitiveCtxCalls = []ctxEndCall{
+	{"Event.Wait", typeOf[event.Error](), "Event.Wait", false, func(*testing.T, *scheduler.Hub) (func(context.Context) error, func()) {
+		var e event.Event
+		return e.Wait, noCleanup
+	}},
+	{"AsyncResult.Get", typeOf[event.Error](), "AsyncResult.Get", false, func(*testing.T, *scheduler.Hub) (func(context.Context) error, func()) {
+		var a event.AsyncResult[int]
+		return func(ctx context.Context) error { _, err := a.Get(ctx); return err }, noCleanup
+	}},
+	{"AsyncResult.Wait", typeOf[event.Error](), "AsyncResult.Wait", false, func(*testing.T, *scheduler.Hub) (func(context.Context) error, func()) {
+		var a event.AsyncResult[int]
+		return a.Wait, noCleanup
+	}},
+	{"Semaphore.Acquire", typeOf[lock.Error](), "Semaphore.Acquire", false, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		s, err := lock.NewSemaphore(0)
+		require.NoError(t, err)
+		return s.Acquire, noCleanup
+	}},
+	{"Semaphore.Wait", typeOf[lock.Error](), "Semaphore.Wait", false, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		s, err := lock.NewSemaphore(0)
+		require.NoError(t, err)
+		return func(ctx context.Context) error { _, err := s.Wait(ctx); return err }, noCleanup
+	}},
+	{"BoundedSemaphore.Acquire", typeOf[lock.Error](), "BoundedSemaphore.Acquire", false, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		s, err := lock.NewBoundedSemaphore(1)
+		require.NoError(t, err)
+		require.True(t, s.TryAcquire())
+		return s.Acquire, noCleanup
+	}},
+	{"Lock.Acquire", typeOf[lock.Error](), "Lock.Acquire", false, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		var l lock.Lock
+		require.NoError(t, l.Acquire(bg))
+		return l.Acquire, func() { _ = l.Release() }
+	}},
+	{"RLock.Acquire", typeOf[lock.Error](), "RLock.Acquire", false, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		var l lock.RLock
+		g := scheduler.Go(func() error {
+			if err := l.Acquire(bg); err != nil {
+				return err
+			}
+			defer func() { _ = l.Release() }()
+			return scheduler.Sleep(bg, time.Hour)
+		})
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		return l.Acquire, func() { _ = g.Kill(bg, nil) }
+	}},
+	{"Queue.Get", typeOf[queue.Error](), "Queue.Get", true, func(*testing.T, *scheduler.Hub) (func(context.Context) error, func()) {
+		q := queue.New[int](0)
+		return func(ctx context.Context) error { _, err := q.Get(ctx); return err }, noCleanup
+	}},
+	{"Queue.Put", typeOf[queue.Error](), "Queue.Put", true, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		q := queue.New[int](1)
+		require.NoError(t, q.TryPut(1))
+		return func(ctx context.Context) error { return q.Put(ctx, 2) }, noCleanup
+	}},
+	{"Channel.Get", typeOf[queue.Error](), "Channel.Get", true, func(*testing.T, *scheduler.Hub) (func(context.Context) error, func()) {
+		c := queue.NewChannel[int]()
+		return func(ctx context.Context) error { _, err := c.Get(ctx); return err }, noCleanup
+	}},
+	{"Queue.Peek", typeOf[queue.Error](), "Queue.Peek", true, func(*testing.T, *scheduler.Hub) (func(context.Context) error, func()) {
+		q := queue.New[int](0)
+		return func(ctx context.Context) error { _, err := q.Peek(ctx); return err }, noCleanup
+	}},
+	{"Channel.Put", typeOf[queue.Error](), "Channel.Put", true, func(*testing.T, *scheduler.Hub) (func(context.Context) error, func()) {
+		c := queue.NewChannel[int]()
+		return func(ctx context.Context) error { return c.Put(ctx, 1) }, noCleanup
+	}},
+	{"JoinableQueue.Join", typeOf[queue.Error](), "JoinableQueue.Join", true, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		q := queue.NewJoinable[int](0)
+		require.NoError(t, q.TryPut(1))
+		return q.Join, noCleanup
+	}},
+	{"Pool.WaitAvailable", typeOf[pool.Error](), "Pool.WaitAvailable", true, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		p, g := fullPool(t)
+		return func(ctx context.Context) error { _, err := p.WaitAvailable(ctx); return err }, func() { _ = g.Kill(bg, nil) }
+	}},
+	{"pool.Spawn", typeOf[pool.Error](), "Spawn", true, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		p, g := fullPool(t)
+		return func(ctx context.Context) error {
+			_, err := pool.Spawn(ctx, p, func() (int, error) { return 0, nil })
+			return err
+		}, func() { _ = g.Kill(bg, nil) }
+	}},
+	{"pool.Apply", typeOf[pool.Error](), "Apply", true, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		p, err := pool.New(1)
+		require.NoError(t, err)
+		return func(ctx context.Context) error {
+			_, err := pool.Apply(ctx, p, func() (int, error) { return 0, scheduler.Sleep(bg, time.Hour) })
+			return err
+		}, func() { _ = p.Kill(bg, nil) }
+	}},
+	{"Pool.Add", typeOf[pool.Error](), "Pool.Add", true, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		p, g := fullPool(t)
+		return func(ctx context.Context) error {
+			return p.Add(ctx, scheduler.New(func() (int, error) { return 0, nil }))
+		}, func() { _ = g.Kill(bg, nil) }
+	}},
+	{"pool.Map", typeOf[pool.Error](), "Map", true, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		p, err := pool.New(1)
+		require.NoError(t, err)
+		return func(ctx context.Context) error {
+			_, err := pool.Map(ctx, p, func(int) (int, error) { return 0, scheduler.Sleep(bg, time.Hour) }, []int{1})
+			return err
+		}, func() { _ = p.Kill(bg, nil) }
+	}},
+	{"Group.Join", typeOf[pool.Error](), "Group.Join", true, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		gr := pool.NewGroup()
+		g := sleeper()
+		require.NoError(t, gr.Add(g))
+		return gr.Join, func() { _ = g.Kill(bg, nil) }
+	}},
+	{"Group.Kill", typeOf[pool.Error](), "Group.Kill", true, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		gr := pool.NewGroup()
+		g, stop := stubborn()
+		require.NoError(t, gr.Add(g))
+		return func(ctx context.Context) error { return gr.Kill(ctx, nil) }, stop
+	}},
+}
+
+// fullPool is a pool of one held by a sleeper.
+func fullPool(t *testing.T) (*pool.Pool, *scheduler.Greenlet[int]) {
+	p, err := pool.New(1)
+	require.NoError(t, err)
+	g, err := pool.Spawn(bg, p, func() (int, error) { return 0, scheduler.Sleep(bg, time.Hour) })
+	require.NoError(t, err)
+	return p, g
+}
+
+var ioCtxCalls = []ctxEndCall{
+	{"threadpool.Apply", typeOf[threadpool.Error](), "Apply", true, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		p, release := heldPool(t)
+		return func(ctx context.Context) error {
+			_, err := threadpool.Apply(ctx, p, func() (int, error) { return 0, nil })
+			return err
+		}, release
+	}},
+	{"threadpool.Map", typeOf[threadpool.Error](), "Map", true, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		p, release := heldPool(t)
+		return func(ctx context.Context) error {
+			_, err := threadpool.Map(ctx, p, func(int) (int, error) { return 0, nil }, []int{1})
+			return err
+		}, release
+	}},
+	{"Result.Get", typeOf[threadpool.Error](), "Result.Get", true, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		p, release := heldPool(t)
+		r := threadpool.Spawn(p, func() (int, error) { return 0, nil })
+		return func(ctx context.Context) error { _, err := r.Get(ctx); return err }, release
+	}},
+	{"ThreadPool.Join", typeOf[threadpool.Error](), "ThreadPool.Join", true, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		p, release := heldPool(t)
+		return p.Join, release
+	}},
+	{"Resolver.LookupHost", typeOf[resolver.Error](), "Resolver.LookupHost", true, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		p, release := heldPool(t)
+		r := resolver.New(p, nil)
+		return func(ctx context.Context) error { _, err := r.LookupHost(ctx, "example.invalid"); return err }, release
+	}},
+	{"Cmd.WaitContext", typeOf[subprocess.Error](), "Cmd.WaitContext", true, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		cmd := subprocess.Command("sleep", "30")
+		require.NoError(t, cmd.Start())
+		return cmd.WaitContext, func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
+	}},
+	{"Cmd.Communicate", typeOf[subprocess.Error](), "Cmd.Communicate", true, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		cmd := subprocess.Command("sleep", "30")
+		_, err := cmd.StdoutPipe()
+		require.NoError(t, err)
+		require.NoError(t, cmd.Start())
+		return func(ctx context.Context) error { _, _, err := cmd.Communicate(ctx, nil); return err },
+			func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
+	}},
+	{"WaitPid", typeOf[subprocess.Error](), "WaitPid", true, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		p, err := os.StartProcess("/bin/sleep", []string{"sleep", "30"}, &os.ProcAttr{})
+		require.NoError(t, err)
+		return func(ctx context.Context) error { _, _, err := subprocess.WaitPid(ctx, p.Pid); return err },
+			func() { _ = p.Kill(); _, _ = p.Wait() }
+	}},
+	{"socket.Poll", typeOf[os.SyscallError](), "poll", false, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		fds := socketpair(t)
+		return func(ctx context.Context) error {
+			_, err := socket.Poll(ctx, []socket.PollFD{{Fd: int32(fds[0]), Events: socket.PollIn}})
+			return err
+		}, func() { closeFDs(fds) }
+	}},
+	{"socket.Select", typeOf[os.SyscallError](), "select", false, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		fds := socketpair(t)
+		return func(ctx context.Context) error { _, _, err := socket.Select(ctx, []int{fds[0]}, nil); return err },
+			func() { closeFDs(fds) }
+	}},
+	{"socket.WaitRead", typeOf[os.SyscallError](), "wait", false, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		fds := socketpair(t)
+		return func(ctx context.Context) error { return socket.WaitRead(ctx, fds[0]) }, func() { closeFDs(fds) }
+	}},
+	{"File.ReadContext", typeOf[fileobject.Error](), "File.ReadContext", true, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		r, w, err := fileobject.Pipe()
+		require.NoError(t, err)
+		return func(ctx context.Context) error { _, err := r.ReadContext(ctx, make([]byte, 1)); return err },
+			func() { _ = r.Close(); _ = w.Close() }
+	}},
+	{"StreamServer.Shutdown", typeOf[server.Error](), "StreamServer.Shutdown", true, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		ln, err := socket.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		s, err := server.NewStream(ln, func(c *socket.Conn) error { return scheduler.Sleep(bg, time.Hour) }, server.Options{})
+		require.NoError(t, err)
+		require.NoError(t, s.Start())
+		c, err := socket.Dial("tcp", ln.Addr().String())
+		require.NoError(t, err)
+		require.True(t, pollUntil(t, func() bool { return s.Len() == 1 }), "the handler runs")
+		return s.Shutdown, func() { _ = s.Close(); _ = c.Close() }
+	}},
+}
+
+func closeFDs(fds [2]int) {
+	_ = syscall.Close(fds[0])
+	_ = syscall.Close(fds[1])
+}
+
+// TestContextEndNamesTheCall: every exported call that waits under a context reports the
+// context's end, whether it had ended at the call, was cancelled during the wait or reached its
+// deadline then, as its package's error naming the call and wrapping scheduler.ContextError's
+// error, so errors.Is matches context.Canceled, or context.DeadlineExceeded and
+// scheduler.ErrTimeout (a net.Error that timed out in the chain); a kill whose error is
+// context.Canceled, while the call's context lives, keeps the shape of any kill.
+func TestContextEndNamesTheCall(t *testing.T) {
+	for _, calls := range [][]ctxEndCall{schedulerCtxCalls, primitiveCtxCalls, ioCtxCalls} {
+		for _, c := range calls {
+			t.Run(strings.ReplaceAll(c.name, ".", "_"), func(t *testing.T) {
+				withHub(t, func(h *scheduler.Hub, _ *reports) { checkContextEnds(t, h, c) })
+			})
+		}
+	}
+}
+
+func checkContextEnds(t *testing.T, h *scheduler.Hub, c ctxEndCall) {
+	t.Helper()
+	// Each case has a call of its own, set up by the main greenlet.
+	var cleanups []func()
+	defer func() {
+		for _, f := range cleanups {
+			f()
+		}
+	}()
+	fresh := func() func(context.Context) error {
+		call, cleanup := c.setup(t, h)
+		cleanups = append(cleanups, cleanup)
+		return call
+	}
+	done, cancel := context.WithCancel(bg)
+	cancel()
+	checkCtxEnd(t, c, "done on entry", fresh()(done), context.Canceled)
+	if c.name == "Hub.Join" {
+		// Hub.Join is called from the main greenlet only: its context ends there.
+		ctx, cancel := context.WithCancel(bg)
+		time.AfterFunc(20*time.Millisecond, cancel)
+		checkCtxEnd(t, c, "cancelled while waiting", fresh()(ctx), context.Canceled)
+		ctx, cancel = context.WithTimeout(bg, 20*time.Millisecond)
+		defer cancel()
+		checkCtxEnd(t, c, "deadline while waiting", fresh()(ctx), context.DeadlineExceeded)
+		return
+	}
+	ctx, cancel := context.WithCancel(bg)
+	defer cancel()
+	call := fresh()
+	g := scheduler.Spawn(func() (error, error) { return call(ctx), nil })
+	require.NoError(t, scheduler.Sleep(bg, 0))
+	require.False(t, g.Ready(), "the call waits")
+	go cancel()
+	checkCtxEnd(t, c, "cancelled while waiting", getErr(t, g), context.Canceled)
+
+	call = fresh()
+	g = scheduler.Spawn(func() (error, error) {
+		ctx, cancel := context.WithTimeout(bg, 20*time.Millisecond)
+		defer cancel()
+		return call(ctx), nil
+	})
+	checkCtxEnd(t, c, "deadline while waiting", getErr(t, g), context.DeadlineExceeded)
+
+	live, cancelLive := context.WithCancel(bg)
+	defer cancelLive()
+	call = fresh()
+	g = scheduler.Spawn(func() (error, error) { return call(live), nil })
+	require.NoError(t, scheduler.Sleep(bg, 0))
+	require.False(t, g.Ready(), "the call waits")
+	require.NoError(t, g.Kill(testCtx(t), context.Canceled))
+	err := g.Value()
+	assert.ErrorIs(t, err, context.Canceled, "killed")
+	if !c.killWrapped {
+		assert.Equal(t, context.Canceled, err, "a kill's error comes back as it is, not renamed")
+	} else {
+		op, ok := opOf(err, c.typ)
+		assert.True(t, ok && op == c.op, "killed: %T %v, the package wraps every wait error", err, err)
+	}
+}
+
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(bg, 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func getErr(t *testing.T, g *scheduler.Greenlet[error]) error {
+	t.Helper()
+	err, gerr := g.Get(testCtx(t))
+	require.NoError(t, gerr)
+	return err
+}
+
+// opOf returns the Op (or Syscall) of err when err is of type typ.
+func opOf(err error, typ reflect.Type) (string, bool) {
+	if err == nil || reflect.TypeOf(err) != typ {
+		return "", false
+	}
+	v := reflect.ValueOf(err).Elem()
+	for _, f := range []string{"Op", "Syscall"} {
+		if fv := v.FieldByName(f); fv.IsValid() {
+			return fv.String(), true
+		}
+	}
+	return "", true
+}
+
+// checkCtxEnd asserts that err is c's error naming c.op for a context that ended with want.
+func checkCtxEnd(t *testing.T, c ctxEndCall, how string, err, want error) {
+	t.Helper()
+	require.Error(t, err, how)
+	op, ok := opOf(err, c.typ)
+	assert.True(t, ok && op == c.op, "%s: %T %q, want a %v naming %s", how, err, err, c.typ, c.op)
+	assert.ErrorIs(t, err, want, how)
+	if want == context.DeadlineExceeded {
+		assert.ErrorIs(t, err, scheduler.ErrTimeout, how)
+		var ne net.Error
+		assert.True(t, errors.As(err, &ne) && ne.Timeout(), "%s: a net.Error that timed out", how)
+	}
+	inner := errors.Unwrap(err)
+	for u := errors.Unwrap(inner); u != nil && !errors.Is(inner, want); u = errors.Unwrap(inner) {
+		inner = u
+	}
+	_, twice := opOf(inner, c.typ)
+	assert.False(t, twice, "%s: %q wraps its own package's error again", how, err)
+	if _, sched := inner.(*scheduler.Error); sched && c.typ != typeOf[scheduler.Error]() {
+		assert.Fail(t, "wrapped twice", "%s: %q carries the scheduler call's name", how, err)
+	}
+}
