@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/geventgo/geventgo/event"
+	"github.com/geventgo/geventgo/internal/ctxwait"
 	"github.com/geventgo/geventgo/pool"
 	"github.com/geventgo/geventgo/scheduler"
 	"github.com/geventgo/geventgo/socket"
@@ -387,7 +388,11 @@ func (s *Server) waitChange(ctx context.Context, wake time.Time) error {
 		defer cancel()
 	}
 	err := s.changed.Wait(wctx)
-	if err != nil && useWake && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+	if ctxwait.Ended(ctx, err) {
+		// Shutdown names the call: not the Event's wait under it.
+		return ctxwait.Err(scheduler.ContextError(ctx), err)
+	}
+	if err != nil && useWake && errors.Is(err, context.DeadlineExceeded) {
 		return nil // the wake-up, not ctx
 	}
 	return err

@@ -396,6 +396,7 @@ func TestShutdownKillsWhatIsLeftWhenItsContextEnds(t *testing.T) {
 		err = srv.Shutdown(ctx)
 		assert.ErrorIs(t, err, context.DeadlineExceeded)
 		assert.ErrorIs(t, err, scheduler.ErrTimeout)
+		assert.EqualError(t, err, "ghttp: Server.Shutdown: context deadline exceeded", "named once, by the call")
 		assert.True(t, deferred, "the handler was killed and its defers ran")
 		_, err = io.ReadAll(c)
 		assert.NoError(t, err, "its connection was closed")

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/geventgo/geventgo/cev"
+	"github.com/geventgo/geventgo/internal/ctxwait"
 	"github.com/geventgo/geventgo/scheduler"
 )
 
@@ -325,6 +326,10 @@ func (hc *hostConns) wait(ctx context.Context, key connKey) error {
 		hc.waiters = append(hc.waiters[:i], hc.waiters[i+1:]...)
 	} else {
 		hc.wakeOne() // woken and gone: pass the turn on
+	}
+	if ctxwait.Ended(ctx, err) {
+		// RoundTrip names the call: not the Waiter's name under it.
+		return ctxwait.Err(scheduler.ContextError(ctx), err)
 	}
 	return err
 }

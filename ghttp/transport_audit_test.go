@@ -248,6 +248,8 @@ func TestTransportAuditMaxConnsPerHostWaitIsBoundedByTheContext(t *testing.T) {
 		defer cancel()
 		_, err = doReq(dctx, c, http.MethodGet, ts.URL+"/hello", nil)
 		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.ErrorIs(t, err, scheduler.ErrTimeout)
+		assert.Regexp(t, `: ghttp: Transport.RoundTrip: context deadline exceeded$`, err, "named once, by the call")
 
 		cctx, cancel := context.WithCancel(ctx)
 		defer cancel()
@@ -258,6 +260,7 @@ func TestTransportAuditMaxConnsPerHostWaitIsBoundedByTheContext(t *testing.T) {
 		scheduler.Go(func() error { cancel(); return nil }) // runs once the request waits
 		err, _ = waiting.Get(ctx)
 		assert.ErrorIs(t, err, context.Canceled)
+		assert.Regexp(t, `: ghttp: Transport.RoundTrip: context canceled$`, err, "named once, by the call")
 
 		var started atomic.Bool
 		later := scheduler.Spawn(func() (string, error) {
