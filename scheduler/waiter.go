@@ -221,9 +221,9 @@ func (w *Waiter) deliver(value any, err error) {
 // error is thrown into the greenlet meanwhile (a *Timeout, GreenletExit from
 // Kill, a *LoopExitError when nothing can wake it), as it is, and an *Error
 // naming Waiter.Get that wraps ContextError's error when ctx is done first.
-// From a goroutine that is not a greenlet of the waiter's hub, or from the hub itself, it returns ErrNotGreenlet, a value
-// stored or not, and changes nothing; a nil Waiter or ctx returns
-// ErrNilArgument.
+// From a goroutine that is not a greenlet of the waiter's hub, or from the
+// hub itself, it returns ErrNotGreenlet, a value stored or not, and changes
+// nothing; a nil Waiter or ctx returns ErrNilArgument.
 func (w *Waiter) Get(ctx context.Context) (any, error) {
 	if w == nil || ctx == nil {
 		return nil, opErr("Waiter.Get", ErrNilArgument)
