@@ -80,7 +80,7 @@ func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.
 	}
 	// A greenlet of another hub: dial on a goroutine while it waits cooperatively. The dial's
 	// own error (own) is already its *net.OpError, with the remote address; only RunBlocking's
-	// (a kill, ctx) is wrapped here.
+	// (a kill, ctx) is wrapped here, ctx's end as ContextError's error, not RunBlocking's.
 	var own atomic.Pointer[net.OpError]
 	c, err := runBlockingOwned(ctx, func() (net.Conn, error) {
 		c, err := d.dial(ctx, d.Hub, true, network, address)
@@ -93,7 +93,7 @@ func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.
 		return nil, err
 	}
 	if err != nil {
-		return nil, opError("dial", network, d.LocalAddr, nil, err)
+		return nil, opError("dial", network, d.LocalAddr, nil, ctxCause(ctx, err))
 	}
 	return c, nil
 }
