@@ -144,3 +144,51 @@ func TestWaitAfterClearOnTheHubJoinsThePendingRound(t *testing.T) {
 		return nil
 	})
 }
+
+// TestHubSetMakesAPendingForeignRoundFull: a Set on the hub while a round
+// that another goroutine's Set and Clear started is pending is a Set on the
+// hub as any other: the round then calls every link present, as the round
+// that Set would have started (TestWaitAfterClearOnTheHubJoinsThePendingRound),
+// so a Wait and a Rawlink begun on the hub after that Set and a Clear are
+// woken by it (gevent's wait returns True there). Before, the round stayed
+// limited to the links of the foreign Set: both waited for the next Set.
+func TestHubSetMakesAPendingForeignRoundFull(t *testing.T) {
+	var e event.Event
+	run(t, func() error {
+		h := scheduler.CurrentHub()
+		a := scheduler.Go(func() error { return e.Wait(within(t, 5*time.Second)) })
+		var w scheduler.Waiter
+		b := scheduler.Go(func() error {
+			if _, err := w.Get(within(t, 5*time.Second)); err != nil {
+				return err
+			}
+			return e.Wait(within(t, 5*time.Second)) // begun after the hub's Set and Clear
+		})
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		require.Equal(t, 1, e.LinkCount())
+		called := false
+		done := make(chan struct{})
+		go func() {
+			e.Set()
+			e.Clear()
+			// Runs on the hub after the notification the Set posted, which
+			// schedules the round for a, and before that round.
+			_ = h.Post(func() {
+				e.Set()
+				e.Clear()
+				e.Rawlink(func(scheduler.Linkable) { called = true })
+				w.Switch(nil) // b begins its Wait and blocks
+			})
+			close(done)
+		}()
+		<-done // the hub is held: both run after the Clear
+		_, err := a.Get(within(t, 5*time.Second))
+		require.NoError(t, err, "the waiter of before the foreign Set")
+		_, err = b.Get(within(t, 10*time.Second))
+		require.NoError(t, err, "the Wait begun after the hub's Set and Clear, woken by the pending round as in gevent")
+		assert.True(t, called, "the link added after the hub's Set and Clear")
+		assert.Zero(t, e.LinkCount())
+		assert.False(t, e.IsSet())
+		return nil
+	})
+}

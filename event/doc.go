@@ -25,7 +25,9 @@
 // True there). A round that a Set from another goroutine started calls only
 // the links the flag was set for (present when it was set, or added while
 // it was set): a greenlet that starts waiting after a Clear that followed
-// that Set waits for the next Set.
+// that Set waits for the next Set, unless the event is set on the hub before
+// the round runs, which then calls every link present, as the round that
+// Set would have started.
 //
 // # Goroutines
 //

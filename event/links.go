@@ -39,8 +39,9 @@ type Links struct {
 	notifying bool
 	// dueOnly marks a pending round of an Event's links that calls only
 	// the due ones (see due): one a notification from another goroutine
-	// started, or one started again for due links a round left. A round
-	// started on the hub calls every link present, as gevent's notifier.
+	// started, or one started again for due links a round left, until a
+	// Set on the hub. A round started on the hub, or pending when the hub
+	// sets the event, calls every link present, as gevent's notifier.
 	dueOnly bool
 	// notifyFn is the notification callback for notifyOwner.
 	notifyFn    func()
@@ -283,15 +284,19 @@ func (l *Links) NotifyAny(owner scheduler.Linkable) {
 // does not ask owner.Ready, which a Clear from another goroutine may have
 // answered no to already, while the links present waited when the flag was
 // set. On the hub no link can have come since, so a round is due if any is
-// there; from another goroutine the posted notification looks for a link
-// the event was set for (see due), which those links are.
+// there, and a pending round calls every link, as the one this Set would
+// have started (see dueOnly); from another goroutine the posted
+// notification looks for a link the event was set for (see due), which
+// those links are.
 func (l *Links) notifySet(owner *Event) {
 	h := l.bind.Hub()
 	if h == nil {
 		return
 	}
 	if h.OnHub() {
-		if !l.notifying && len(l.links) > 0 {
+		if l.notifying {
+			l.dueOnly = false
+		} else if len(l.links) > 0 {
 			l.startNotify(owner)
 		}
 		return
