@@ -192,3 +192,89 @@ func TestHubSetMakesAPendingForeignRoundFull(t *testing.T) {
 		return nil
 	})
 }
+
+// TestForeignRoundSkipsLinksAddedAfterItsClear: the round that another
+// goroutine's Set starts, run after that goroutine's Clear, wakes the
+// greenlet that waited before the Set but not a Wait nor a Rawlink begun on
+// the hub after the Clear (both before the round runs): the flag was not set
+// while they waited, so they wait for the next Set. The Wait's context is
+// cancelled by a marker posted after them, which the round runs before.
+func TestForeignRoundSkipsLinksAddedAfterItsClear(t *testing.T) {
+	var e event.Event
+	run(t, func() error {
+		h := scheduler.CurrentHub()
+		ctx, cancel := context.WithCancel(bg)
+		defer cancel()
+		a := scheduler.Go(func() error { return e.Wait(within(t, 5*time.Second)) })
+		var w scheduler.Waiter
+		b := scheduler.Go(func() error {
+			if _, err := w.Get(within(t, 5*time.Second)); err != nil {
+				return err
+			}
+			return e.Wait(ctx) // begun after the Clear
+		})
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		require.Equal(t, 1, e.LinkCount())
+		called := false
+		done := make(chan struct{})
+		go func() {
+			e.Set()
+			e.Clear()
+			// Runs on the hub after the notification the Set posted, which
+			// schedules the round for a, and before that round.
+			_ = h.Post(func() {
+				e.Rawlink(func(scheduler.Linkable) { called = true })
+				w.Switch(nil) // b begins its Wait and blocks
+			})
+			_ = h.Post(cancel)
+			close(done)
+		}()
+		<-done
+		_, err := a.Get(within(t, 5*time.Second))
+		require.NoError(t, err, "the waiter of before the Set")
+		_, err = b.Get(within(t, 5*time.Second))
+		require.ErrorIs(t, err, context.Canceled, "a Wait begun after the Clear, woken by the Set before it")
+		assert.False(t, called, "a link added after the Clear, called for the Set before it")
+		require.Equal(t, 1, e.LinkCount(), "the link added after the Clear waits for the next Set")
+		e.Set()
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		assert.True(t, called, "the next Set calls it")
+		assert.Zero(t, e.LinkCount())
+		return nil
+	})
+}
+
+// TestLinkUnlinksALinkTheRoundHoldsBack: a link that a round limited to the
+// links the flag was set for does not call (added after the Clear that
+// followed a foreign Set) can be unlinked by a link of that round, as any
+// link: it is gone when the round ends, and the next Set does not call it.
+func TestLinkUnlinksALinkTheRoundHoldsBack(t *testing.T) {
+	var e event.Event
+	run(t, func() error {
+		h := scheduler.CurrentHub()
+		var held scheduler.LinkID
+		heldCalled := false
+		var ran event.Event
+		require.NotZero(t, e.Rawlink(func(scheduler.Linkable) {
+			e.Unlink(held)
+			ran.Set()
+		}))
+		done := make(chan struct{})
+		go func() {
+			e.Set()
+			e.Clear()
+			_ = h.Post(func() { // after the round is scheduled, before it runs
+				held = e.Rawlink(func(scheduler.Linkable) { heldCalled = true })
+			})
+			close(done)
+		}()
+		<-done
+		require.NoError(t, ran.Wait(within(t, 5*time.Second)), "the link of before the Set")
+		require.NotZero(t, held)
+		assert.Zero(t, e.LinkCount(), "the link unlinked during the round is back")
+		e.Set()
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		assert.False(t, heldCalled, "an unlinked link was called")
+		return nil
+	})
+}
