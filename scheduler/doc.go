@@ -114,6 +114,8 @@
 // watcher's included) or a link are recovered and reported; the hub goes
 // on. A deferred call that panics while a greenlet's body (or a link's)
 // unwinds from runtime.Goexit ends that greenlet alone, with the
-// *PanicError of the last panic. How the hub is built and what its design
+// *PanicError of the last panic; one in a callback the hub runs (a
+// watcher's, the error handler's) is reported and the hub goes on. How the
+// hub is built and what its design
 // choices cost is in the repository's ARCHITECTURE.md and docs/.
 package scheduler

@@ -668,9 +668,28 @@ func (h *Hub) run(any) (any, error) {
 	defer unregisterCtx(h.hubC)
 	pprof.SetGoroutineLabels(h.labels)
 	h.setRunning(h.hubC)
+	h.keepServing()
+	return nil, nil
+}
+
+// keepServing runs serve until Destroy ends it. A runtime.Goexit that
+// leaves serve, which no recover stops, does not end the hub greenlet: the
+// hub goes on serving from inside its unwinding, until Destroy lets it end.
+// serve reports what escaped, but a panic it recovers may have been raised
+// under a pending Goexit (a deferred call of a watcher callback, or of the
+// error handler, that panicked while it unwound from Goexit), which the
+// runtime resumes once serve's recovering defer returns: so the frame the
+// Goexit leaves decides, as worker.main does.
+func (h *Hub) keepServing() {
+	finished := false
+	defer func() {
+		if !finished {
+			h.keepServing()
+		}
+	}()
 	for !h.serve() {
 	}
-	return nil, nil
+	finished = true
 }
 
 // serve is the hub's loop, until Destroy ends it. What escapes a callback
@@ -679,7 +698,7 @@ func (h *Hub) run(any) (any, error) {
 // watcher callback; drain reports a callback's itself) is reported and
 // serve returns false, to be called again; a runtime.Goexit, which no
 // recover stops, is reported and the hub goes on from inside its
-// unwinding, until Destroy lets it end. Either way the loop's next run
+// unwinding (keepServing), until Destroy lets it end. Either way the loop's next run
 // does not block (escaped), as runOnce drains first: a watcher that
 // escapes at each of its events does not starve the callback queue.
 func (h *Hub) serve() (ok bool) {
@@ -691,11 +710,6 @@ func (h *Hub) serve() (ok bool) {
 		h.wd.inPoll.Store(false)
 		h.escaped = true
 		h.reportEscape(opErr("callback", escapeError(r)))
-		if r != nil {
-			return
-		}
-		for !h.serve() {
-		}
 	}()
 	for {
 		h.wd.inLoop.Store(true)
@@ -731,7 +745,7 @@ func (h *Hub) reportEscape(err error) {
 // reportGuarded reports err to the error handler. What escapes the handler
 // is reported through it once more when again is set, else printed to
 // stderr; after a Goexit of the handler, which nothing stops, the hub goes
-// on from inside the unwinding, as serve does after a callback's.
+// on from inside the unwinding (keepServing), as after a callback's.
 func (h *Hub) reportGuarded(err error, again bool) {
 	returned := false
 	defer func() {
@@ -744,11 +758,6 @@ func (h *Hub) reportGuarded(err error, again bool) {
 			h.reportGuarded(opErr("callback", escaped), false)
 		} else {
 			defaultErrorHandler(opErr("error handler", escaped))
-		}
-		if r == nil {
-			h.escaped = true
-			for !h.serve() {
-			}
 		}
 	}()
 	h.HandleError(err)

@@ -19,7 +19,11 @@ import (
 // that called Goexit still run, and Destroy returns nil. Before, the hub
 // greenlet died of it: main's wait returned the raw greenlet's error, no
 // handler heard of it, and every later wait switched to the dead hub and
-// returned at once (a Sleep of 20 ms returned after microseconds).
+// returned at once (a Sleep of 20 ms returned after microseconds). A
+// watcher callback whose deferred call panicked while it unwound from
+// runtime.Goexit ended the hub greenlet the same way until the hub went on
+// from whatever Goexit left serve (keepServing): serve took the panic it
+// recovered for a plain one and returned into the Goexit.
 func TestWhatEscapesACallbackDoesNotEndTheHub(t *testing.T) {
 	goexitTimer := func(h *Hub) {
 		tm, err := h.Loop().NewTimer(0, 0, func(w *cev.Timer, _ int) {
@@ -33,6 +37,17 @@ func TestWhatEscapesACallbackDoesNotEndTheHub(t *testing.T) {
 		tm, err := h.Loop().NewTimer(0, 0, func(w *cev.Timer, _ int) {
 			w.Close()
 			panic("watcher boom")
+		})
+		require.NoError(t, err)
+		require.NoError(t, tm.Start())
+	}
+	// The panic is raised under the Goexit, which the runtime resumes once
+	// serve's recover returns.
+	panicUnderGoexitTimer := func(h *Hub) {
+		tm, err := h.Loop().NewTimer(0, 0, func(w *cev.Timer, _ int) {
+			defer func() { panic("watcher boom") }()
+			w.Close()
+			runtime.Goexit()
 		})
 		require.NoError(t, err)
 		require.NoError(t, tm.Start())
@@ -57,6 +72,7 @@ func TestWhatEscapesACallbackDoesNotEndTheHub(t *testing.T) {
 		}, true},
 		{"watcher Goexit", goexitTimer, true},
 		{"watcher panic", panicTimer, false},
+		{"watcher panic under Goexit", panicUnderGoexitTimer, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -318,6 +334,36 @@ func TestHandlerGoexitWhileReportingAnEscape(t *testing.T) {
 type escapeTrigger struct {
 	name    string
 	trigger func(h *Hub)
+}
+
+// An error handler whose deferred call panics while the handler unwinds
+// from runtime.Goexit, as it reports what escaped a callback, does not end
+// the hub either: its panic is reported in turn and the hub goes on from
+// inside the Goexit's unwinding. Before, reportGuarded took the panic it
+// recovered for a plain one and returned into the Goexit, which ended the
+// hub greenlet: main's Sleep returned the raw greenlet's error.
+func TestHandlerPanicUnderGoexitWhileReportingAnEscape(t *testing.T) {
+	for _, tc := range escapeTriggers(t) {
+		t.Run(tc.name, func(t *testing.T) {
+			withHub(t, func(h *Hub, _ *bytes.Buffer) {
+				var reports []error
+				h.SetErrorHandler(func(err error) {
+					reports = append(reports, err)
+					if len(reports) == 1 {
+						defer func() { panic("handler boom") }()
+						runtime.Goexit()
+					}
+				})
+				tc.trigger(h)
+				requireHubServes(t, 2)
+				// The escape, then the handler's panic.
+				require.Len(t, reports, 2)
+				var pe *PanicError
+				require.ErrorAs(t, reports[1], &pe)
+				assert.Equal(t, "handler boom", pe.Value)
+			})
+		})
+	}
 }
 
 // escapeTriggers are a watcher callback's panic and a posted callback's Goexit.
