@@ -13,7 +13,8 @@ import (
 // returns that error at once and fn's result is dropped when it arrives
 // (fn itself is not stopped: give it ctx if it can stop). A panic in fn, or
 // a runtime.Goexit (as ErrGoexit), is returned as a *PanicError carrying
-// fn's stack.
+// fn's stack; for a deferred call of fn that panicked while fn unwound from
+// Goexit, the last panic's.
 func RunBlocking[T any](ctx context.Context, fn func() (T, error)) (T, error) {
 	var zero T
 	if ctx == nil || fn == nil {
@@ -34,11 +35,14 @@ func RunBlocking[T any](ctx context.Context, fn func() (T, error)) (T, error) {
 	}
 	go func() {
 		var r result
-		goexit := true
+		goexit, panicked := true, false
 		// Deferred so that a runtime.Goexit in fn (t.FailNow, say), which
 		// no recover stops, still wakes the greenlet and lets the loop go.
+		// A panic recovered below may have been raised under it (a deferred
+		// call of fn that panicked while fn unwound from Goexit): that
+		// panic is the outcome, as for a greenlet.
 		defer func() {
-			if goexit {
+			if goexit && !panicked {
 				r = result{err: &PanicError{Value: ErrGoexit, Stack: debug.Stack()}}
 			}
 			_ = h.Post(func() {
@@ -49,6 +53,7 @@ func RunBlocking[T any](ctx context.Context, fn func() (T, error)) (T, error) {
 		func() {
 			defer func() {
 				if p := recover(); p != nil {
+					panicked = true
 					r.err = &PanicError{Value: p, Stack: debug.Stack()}
 				}
 			}()

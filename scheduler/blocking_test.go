@@ -53,3 +53,22 @@ func TestRunBlockingGoexit(t *testing.T) {
 		assert.ErrorIs(t, err, ErrGoexit)
 	})
 }
+
+// A RunBlocking function whose deferred call panics while it unwinds from
+// runtime.Goexit returns that panic's *PanicError, as a greenlet's Join
+// reports the last panic, with the Goexit under it in the stack. Before,
+// the Goexit overwrote the panic recovered under it: ErrGoexit.
+func TestRunBlockingPanicUnderGoexit(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		_, err := RunBlocking(within(t, 5*time.Second), func() (int, error) {
+			defer func() { panic("under goexit") }()
+			runtime.Goexit()
+			return 1, nil
+		})
+		var pe *PanicError
+		require.ErrorAs(t, err, &pe)
+		assert.Equal(t, "under goexit", pe.Value)
+		assert.NotErrorIs(t, err, ErrGoexit)
+		assert.Contains(t, string(pe.Stack), "runtime.Goexit(")
+	})
+}
