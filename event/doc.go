@@ -17,7 +17,8 @@
 // in the next round, which comes even if the object is no longer ready (in
 // gevent it waits for the next set, whatever its timeout). A link that panics
 // is reported to the hub's error handler and the round goes on with the next
-// link.
+// link; one that calls runtime.Goexit ends the round, which the hub reports,
+// and the links not called yet are called in the next round.
 //
 // A round of an Event's links started on the hub calls every link present,
 // as gevent's notifier does: a Wait begun on the hub after Set and Clear,

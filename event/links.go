@@ -374,6 +374,16 @@ func (l *Links) notify(owner scheduler.Linkable) {
 		l.holdBack(e)
 	}
 	l.dueOnly = false
+	ended := false
+	defer func() {
+		if !ended {
+			// A link left by runtime.Goexit, which the hub reports before it
+			// goes on: the links not called yet wait for the next round.
+			l.links = append(l.links, l.arrived...)
+			l.arrived = nil
+			l.end(owner, e)
+		}
+	}()
 	l.run(owner, h, &l.links)
 	if len(l.arrived) > 0 {
 		l.run(owner, h, &l.arrived)
@@ -381,6 +391,14 @@ func (l *Links) notify(owner scheduler.Linkable) {
 		l.arrived = nil
 		l.links = append(l.links, left...)
 	}
+	ended = true
+	l.end(owner, e)
+}
+
+// end ends a round of owner's links (e is owner as an Event, or nil): the
+// links it held back go back in front, and the next round is scheduled if
+// one is due.
+func (l *Links) end(owner scheduler.Linkable, e *Event) {
 	if len(l.later) > 0 {
 		l.links = append(l.later, l.links...)
 		l.later = nil
@@ -403,7 +421,8 @@ func (l *Links) notify(owner scheduler.Linkable) {
 // each before calling it; links added meanwhile wait for the next round.
 // *ls stays current throughout so that Unlink from inside a link works.
 // A link that panics is reported to the hub's error handler and the round
-// goes on with the next link.
+// goes on with the next link; one that calls runtime.Goexit ends the round
+// (see notify).
 //
 // The round ends at the first link whose id is above the last id given out when
 // it started: during a round links are only appended, with ids above that one,

@@ -2,7 +2,9 @@ package event_test
 
 import (
 	"errors"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -132,4 +134,55 @@ func TestValueOwnerWithUncomparableValue(t *testing.T) {
 		assert.Equal(t, 3, calls)
 		return nil
 	})
+}
+
+// TestLinkGoexitEndsTheRoundNotTheLinks: a link that calls runtime.Goexit
+// (t.FailNow in a Rawlink) is reported and the hub goes on (scheduler's
+// doc); the links the round had not called yet are called in a next round,
+// with or without a panic deferred under the Goexit, and the event stays
+// usable: a Wait on it once set returns. Before, the round's pending state
+// stayed set for good: the links after the Goexit were never called, a
+// later Set woke nobody, and a Wait on the set event, which waits for that
+// round whatever its context, never returned (here the hub, with nothing
+// else to run, ends it with LoopExit).
+func TestLinkGoexitEndsTheRoundNotTheLinks(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		fn   func()
+	}{
+		{"Goexit", runtime.Goexit},
+		{"panic under Goexit", func() {
+			defer func() { panic("while unwinding") }()
+			runtime.Goexit()
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var e event.Event
+			run(t, func() error {
+				var reported []error
+				scheduler.CurrentHub().SetErrorHandler(func(err error) { reported = append(reported, err) })
+				var order []string
+				w := scheduler.Go(func() error {
+					err := e.Wait(within(t, 5*time.Second))
+					order = append(order, "waiter")
+					return err
+				})
+				require.NoError(t, scheduler.Sleep(bg, 0))
+				e.Rawlink(func(scheduler.Linkable) { order = append(order, "exit"); c.fn() })
+				e.Rawlink(func(scheduler.Linkable) { order = append(order, "after") })
+				e.Set()
+				require.NoError(t, w.Join(within(t, 5*time.Second)))
+				require.NoError(t, e.Wait(within(t, 5*time.Second)), "a Wait on the set event")
+				assert.Equal(t, []string{"waiter", "exit", "after"}, order)
+				assert.NotEmpty(t, reported, "the Goexit is reported")
+				assert.Zero(t, e.LinkCount())
+				e.Clear()
+				e.Rawlink(func(scheduler.Linkable) { order = append(order, "next") })
+				e.Set()
+				require.NoError(t, e.Wait(within(t, 5*time.Second)))
+				assert.Equal(t, []string{"waiter", "exit", "after", "next"}, order)
+				return nil
+			})
+		})
+	}
 }
