@@ -81,9 +81,27 @@ func (cw *ctxWait) cancelled() { _ = cw.h.Post(cw.fireCancel) }
 
 func (cw *ctxWait) fireCancel() { cw.fire(ContextError(cw.ctx)) }
 
-// expire is the deadline timer's callback.
+// expire is the deadline timer's callback. libev times the deadline from
+// its own clock, read an instant before Go's when the timer was armed (and
+// from the loop's cached time when rearmed here), so the timer may fire a
+// hair before ctx's deadline: then it waits out the rest, so that the
+// deadline's error never comes before the deadline passed (ctxwait.Ended
+// relies on it to tell ctx's end from a kill).
 func (cw *ctxWait) expire() {
+	weak := cw.unrefd
 	cw.dropTimer()
+	if dl, ok := cw.ctx.Deadline(); ok {
+		if rest := time.Until(dl); rest > 0 {
+			if ht, err := cw.h.getTimerPri(rest, cw.expire, true); err == nil {
+				cw.timer = ht
+				if weak {
+					_ = cw.h.loop.Unref()
+					cw.unrefd = true
+				}
+				return
+			}
+		}
+	}
 	cw.fire(deadlineError{})
 }
 

@@ -478,3 +478,41 @@ func TestTimeoutContextAskedFromGoroutinesRacingTheHub(t *testing.T) {
 		}
 	})
 }
+
+// earlyDeadline is a context whose first Deadline call reports a deadline
+// early by, as a libev clock read an instant before Go's makes the hub's
+// deadline timer fire early.
+type earlyDeadline struct {
+	context.Context
+	early time.Duration
+	asked atomic.Bool
+}
+
+func (c *earlyDeadline) Deadline() (time.Time, bool) {
+	dl, ok := c.Context.Deadline()
+	if !c.asked.Swap(true) {
+		dl = dl.Add(-c.early)
+	}
+	return dl, ok
+}
+
+// TestDeadlineErrorNeverComesBeforeTheDeadline: a deadline timer that fires
+// before ctx's deadline (here made early on purpose by 40 ms; on a real
+// context by the instant between libev's clock read and Go's) waits out the
+// rest, so the wait ends named as ctx's end, never with a bare deadline
+// error that ctxwait.Ended cannot tell from a kill.
+func TestDeadlineErrorNeverComesBeforeTheDeadline(t *testing.T) {
+	err := Main(func() error {
+		inner, cancel := context.WithTimeout(context.Background(), 60*time.Millisecond)
+		defer cancel()
+		dl, _ := inner.Deadline()
+		ctx := &earlyDeadline{Context: inner, early: 40 * time.Millisecond}
+		err := Sleep(ctx, time.Hour)
+		assert.False(t, time.Now().Before(dl), "the wait ended %v before ctx's deadline", time.Until(dl))
+		assert.ErrorIs(t, err, ErrTimeout)
+		var e *Error
+		assert.True(t, errors.As(err, &e) && e.Op == "Sleep" && e.Err == error(deadlineError{}), "named as ctx's end: %#v", err)
+		return nil
+	})
+	require.NoError(t, err)
+}
