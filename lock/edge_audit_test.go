@@ -99,6 +99,7 @@ func TestRefusedCallNamesItsCall(t *testing.T) {
 		"RLock.Release":            r.Release,
 		"BoundedSemaphore.Acquire": func() error { return b.Acquire(bg) },
 		"BoundedSemaphore.Release": func() error { _, err := b.Release(); return err },
+		"BoundedSemaphore.Wait":    func() error { _, err := b.Wait(bg); return err },
 	}
 	for op, call := range calls {
 		var err error

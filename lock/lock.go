@@ -278,13 +278,18 @@ func (s *Semaphore) Wait(ctx context.Context) (int, error) {
 	if s == nil || ctx == nil {
 		return 0, nilArg("Semaphore.Wait")
 	}
-	if err := s.links.Check("Semaphore.Wait"); err != nil {
+	return s.wait(ctx, "Semaphore.Wait")
+}
+
+// wait is Wait for the call op, which its errors name.
+func (s *Semaphore) wait(ctx context.Context, op string) (int, error) {
+	if err := s.links.Check(op); err != nil {
 		return 0, lockErr(err)
 	}
 	if s.lazy().counter > 0 {
 		return s.counter, nil
 	}
-	err := s.links.Wait(ctx, s, "Semaphore.Wait")
+	err := s.links.Wait(ctx, s, op)
 	return s.counter, lockErr(err)
 }
 
@@ -602,7 +607,12 @@ func (b *BoundedSemaphore) Locked() bool { return b.sem().Locked() }
 func (b *BoundedSemaphore) Ready() bool { return b.sem().Ready() }
 
 // Wait is Semaphore.Wait.
-func (b *BoundedSemaphore) Wait(ctx context.Context) (int, error) { return b.sem().Wait(ctx) }
+func (b *BoundedSemaphore) Wait(ctx context.Context) (int, error) {
+	if b == nil || ctx == nil {
+		return 0, nilArg("BoundedSemaphore.Wait")
+	}
+	return b.wait(ctx, "BoundedSemaphore.Wait")
+}
 
 // Rawlink is Semaphore.Rawlink.
 func (b *BoundedSemaphore) Rawlink(fn func(scheduler.Linkable)) scheduler.LinkID {

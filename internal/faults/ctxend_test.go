@@ -176,6 +176,12 @@ var primitiveCtxCalls = []ctxEndCall{
 		require.True(t, s.TryAcquire())
 		return s.Acquire, noCleanup
 	}},
+	{"BoundedSemaphore.Wait", typeOf[lock.Error](), "BoundedSemaphore.Wait", false, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		s, err := lock.NewBoundedSemaphore(1)
+		require.NoError(t, err)
+		require.True(t, s.TryAcquire())
+		return func(ctx context.Context) error { _, err := s.Wait(ctx); return err }, noCleanup
+	}},
 	{"Lock.Acquire", typeOf[lock.Error](), "Lock.Acquire", false, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
 		var l lock.Lock
 		require.NoError(t, l.Acquire(bg))
