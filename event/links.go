@@ -370,18 +370,16 @@ func (l *Links) notify(owner scheduler.Linkable) {
 	// cleared since it was set, calls only the links it was set for; the
 	// others wait for the next Set. While it is set, all are due.
 	e := l.event(owner)
-	if e != nil && l.dueOnly && !e.IsSet() {
+	full := e == nil || !l.dueOnly || e.IsSet()
+	if !full {
 		l.holdBack(e)
 	}
 	l.dueOnly = false
+	limit := l.nextID
 	ended := false
 	defer func() {
 		if !ended {
-			// A link left by runtime.Goexit, which the hub reports before it
-			// goes on: the links not called yet wait for the next round.
-			l.links = append(l.links, l.arrived...)
-			l.arrived = nil
-			l.end(owner, e)
+			l.cut(owner, e, limit, full)
 		}
 	}()
 	l.run(owner, h, &l.links)
@@ -392,6 +390,26 @@ func (l *Links) notify(owner scheduler.Linkable) {
 		l.links = append(l.links, left...)
 	}
 	ended = true
+	l.end(owner, e)
+}
+
+// cut ends a round of owner's links that a link left by runtime.Goexit,
+// which the hub reports before it goes on (e is owner as an Event, or nil;
+// limit the last id the round was to call, full whether it was to call
+// every link present, not only the due ones): the links it had not called
+// yet wait for the next round, which end schedules. A full round's are
+// owed that call even if the event was cleared on the hub before the round
+// and they were added after that Clear: an epoch of 0 keeps them due
+// whatever the flag, as they were for the round. The arrivals not woken
+// join the links.
+func (l *Links) cut(owner scheduler.Linkable, e *Event, limit scheduler.LinkID, full bool) {
+	if e != nil && full {
+		for i := 0; i < len(l.links) && l.links[i].id <= limit; i++ {
+			l.links[i].epoch = 0
+		}
+	}
+	l.links = append(l.links, l.arrived...)
+	l.arrived = nil
 	l.end(owner, e)
 }
 
