@@ -51,3 +51,47 @@ func TestGoexitInAHubRoundStillCallsTheLinksAddedAfterItsClear(t *testing.T) {
 		return nil
 	})
 }
+
+// TestGoexitInAHeldBackRoundKeepsTheLinksOrder: a round that another
+// goroutine's Set and Clear started holds back a link added on the hub
+// after that Clear; when a link of that round sets the event on the hub and
+// calls runtime.Goexit, the next round calls the links left in the order
+// they were added, as it does when that link returns (the round calls the
+// one after it, then the next round the held-back one). Before, the links
+// held back went in front of the ones the round had not called yet.
+func TestGoexitInAHeldBackRoundKeepsTheLinksOrder(t *testing.T) {
+	for _, exit := range []bool{false, true} {
+		name := map[bool]string{false: "return", true: "Goexit"}[exit]
+		t.Run(name, func(t *testing.T) {
+			var e event.Event
+			run(t, func() error {
+				quietHub()
+				h := scheduler.CurrentHub()
+				var order []string
+				var ran event.Event
+				e.Rawlink(func(scheduler.Linkable) {
+					order = append(order, "set")
+					e.Set() // on the hub: the next round calls every link
+					if exit {
+						runtime.Goexit()
+					}
+				})
+				e.Rawlink(func(scheduler.Linkable) { order = append(order, "due") })
+				done := make(chan struct{})
+				go func() {
+					e.Set()
+					e.Clear()
+					_ = h.Post(func() { // after the round is scheduled, before it runs
+						e.Rawlink(func(scheduler.Linkable) { order = append(order, "held back"); ran.Set() })
+					})
+					close(done)
+				}()
+				<-done
+				require.NoError(t, ran.Wait(within(t, 5*time.Second)))
+				assert.Equal(t, []string{"set", "due", "held back"}, order)
+				assert.Zero(t, e.LinkCount())
+				return nil
+			})
+		})
+	}
+}

@@ -400,17 +400,38 @@ func (l *Links) notify(owner scheduler.Linkable) {
 // yet wait for the next round, which end schedules. A full round's are
 // owed that call even if the event was cleared on the hub before the round
 // and they were added after that Clear: an epoch of 0 keeps them due
-// whatever the flag, as they were for the round. The arrivals not woken
-// join the links.
+// whatever the flag, as they were for the round. The links it held back
+// take their places among those again, in the order all were added, the
+// links added during the round after them and the arrivals not woken last.
 func (l *Links) cut(owner scheduler.Linkable, e *Event, limit scheduler.LinkID, full bool) {
-	if e != nil && full {
-		for i := 0; i < len(l.links) && l.links[i].id <= limit; i++ {
-			l.links[i].epoch = 0
+	n := 0 // the links the round had not called: those up to limit
+	for ; n < len(l.links) && l.links[n].id <= limit; n++ {
+		if e != nil && full {
+			l.links[n].epoch = 0
 		}
+	}
+	if len(l.later) > 0 {
+		l.links = append(mergeByID(l.later, l.links[:n]), l.links[n:]...)
+		l.later = nil
 	}
 	l.links = append(l.links, l.arrived...)
 	l.arrived = nil
 	l.end(owner, e)
+}
+
+// mergeByID returns a new list of the links of a and b (each in the order
+// of its ids) in the order of their ids.
+func mergeByID(a, b []link) []link {
+	m := make([]link, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		if a[0].id < b[0].id {
+			m, a = append(m, a[0]), a[1:]
+		} else {
+			m, b = append(m, b[0]), b[1:]
+		}
+	}
+	m = append(m, a...)
+	return append(m, b...)
 }
 
 // end ends a round of owner's links (e is owner as an Event, or nil): the
