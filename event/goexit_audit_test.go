@@ -95,3 +95,72 @@ func TestGoexitInAHeldBackRoundKeepsTheLinksOrder(t *testing.T) {
 		})
 	}
 }
+
+// TestGoexitAtTheRoundsLastLinkWakesItsArrivals: a greenlet woken by a
+// round that waits again on the event, still set, arrives in that round
+// (gevent's arrived_while_waiting); when the round's last link then calls
+// runtime.Goexit, before the round's pass over its arrivals, the arrival is
+// woken by the next round. (Without a round's end after a Goexit it waited
+// for good: its wait ignores its context.)
+func TestGoexitAtTheRoundsLastLinkWakesItsArrivals(t *testing.T) {
+	var e event.Event
+	run(t, func() error {
+		quietHub()
+		var order []string
+		g := scheduler.Go(func() error {
+			if err := e.Wait(within(t, 5*time.Second)); err != nil {
+				return err
+			}
+			order = append(order, "woken")
+			err := e.Wait(within(t, 5*time.Second)) // an arrival of the round
+			order = append(order, "arrival woken")
+			return err
+		})
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		e.Rawlink(func(scheduler.Linkable) { order = append(order, "exit"); runtime.Goexit() })
+		e.Set()
+		_, err := g.Get(within(t, 5*time.Second))
+		require.NoError(t, err)
+		assert.Equal(t, []string{"woken", "exit", "arrival woken"}, order)
+		assert.Zero(t, e.LinkCount())
+		return nil
+	})
+}
+
+// TestGoexitInAHeldBackRoundCallsEachLinkOnce: in a round that another
+// goroutine's Set and Clear started, which holds back a link added on the
+// hub after that Clear, a link that calls runtime.Goexit leaves the links
+// after it to the next round, which calls them once and holds the same link
+// back again; the next Set calls that one, once.
+func TestGoexitInAHeldBackRoundCallsEachLinkOnce(t *testing.T) {
+	var e event.Event
+	run(t, func() error {
+		quietHub()
+		h := scheduler.CurrentHub()
+		var order []string
+		rec := func(s string) func(scheduler.Linkable) {
+			return func(scheduler.Linkable) { order = append(order, s) }
+		}
+		var ran event.Event
+		e.Rawlink(rec("first"))
+		e.Rawlink(func(scheduler.Linkable) { order = append(order, "exit"); runtime.Goexit() })
+		e.Rawlink(rec("after"))
+		e.Rawlink(func(scheduler.Linkable) { order = append(order, "last"); ran.Set() })
+		done := make(chan struct{})
+		go func() {
+			e.Set()
+			e.Clear()
+			_ = h.Post(func() { e.Rawlink(rec("held back")) }) // before the round runs
+			close(done)
+		}()
+		<-done
+		require.NoError(t, ran.Wait(within(t, 5*time.Second)))
+		assert.Equal(t, []string{"first", "exit", "after", "last"}, order)
+		assert.Equal(t, 1, e.LinkCount(), "the held-back link waits for the next Set")
+		e.Set()
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		assert.Equal(t, []string{"first", "exit", "after", "last", "held back"}, order)
+		assert.Zero(t, e.LinkCount())
+		return nil
+	})
+}
