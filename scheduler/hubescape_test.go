@@ -394,3 +394,31 @@ func requireHubServes(t *testing.T, sleeps int) {
 	require.NoError(t, g.Join(within(t, 5*time.Second)))
 	require.True(t, ran)
 }
+
+// A Rawlink function whose deferred call panics while it unwinds from
+// runtime.Goexit does not cost the links after it: they run in a callback of
+// their own, as after a plain Goexit of the link, and a Join waiting on the
+// greenlet returns. Before, callLink took the panic it recovered for a plain
+// one and returned into the Goexit, which ended notifyLinks: the links after
+// it stayed queued on the greenlet for good and the Join ended at its
+// context's deadline.
+func TestRawlinkPanicUnderGoexitKeepsTheLinksAfterIt(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		var reports []error
+		h.SetErrorHandler(func(err error) { reports = append(reports, err) })
+		g := Go(func() error { return nil })
+		g.Rawlink(func(Linkable) {
+			defer func() { panic("link boom") }()
+			runtime.Goexit()
+		})
+		next := false
+		g.Rawlink(func(Linkable) { next = true })
+		require.NoError(t, g.Join(within(t, 5*time.Second)))
+		assert.True(t, next, "the link after the one that panicked under Goexit ran")
+		require.NotEmpty(t, reports)
+		var pe *PanicError
+		require.ErrorAs(t, reports[0], &pe)
+		assert.Equal(t, "link boom", pe.Value)
+		requireHubServes(t, 1)
+	})
+}

@@ -147,14 +147,18 @@ func (t *task) callLink(fn func(Linkable)) {
 		if normal {
 			return
 		}
-		if r := recover(); r != nil {
-			t.hub().HandleError(opErr("link of "+t.Name(), panicError(r)))
-			return
-		}
-		// runtime.Goexit, which the hub reports (Hub.serve): it ends this
-		// notifyLinks, so the links after fn get one of their own.
+		// A runtime.Goexit, which the hub reports (Hub.serve), ends this
+		// notifyLinks, and so does a panic raised under one (a deferred
+		// call of fn that panicked while fn unwound from Goexit): the
+		// runtime resumes the Goexit once this returns. So the links after
+		// fn get a callback of their own, before the report, which may
+		// escape in turn; after a plain panic notifyLinks goes on and that
+		// callback finds what is left, as one a link's Rawlink queues.
 		if len(t.links) > 0 && !t.cb.pending() {
 			t.cb = t.hub().runCallbackArg(notifyLinks, t)
+		}
+		if r := recover(); r != nil {
+			t.hub().HandleError(opErr("link of "+t.Name(), panicError(r)))
 		}
 	}()
 	fn(t.impl)
