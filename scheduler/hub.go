@@ -79,6 +79,7 @@ type Hub struct {
 	timersLow    []*hubTimer // Timeout timers, priority timeoutPriority
 	draining     bool        // inside drain: timers started now update the loop time first
 	escaped      bool        // something escaped a callback: the loop's next run must not block
+	recovered    bool        // drain or callLink reported a panic and has not returned: see serve
 	switches     uint64      // switches into the hub; hub-affine (Stats)
 	callbacksRun uint64
 
@@ -588,6 +589,7 @@ func (h *Hub) drain() (ok bool) {
 		if !ok {
 			if r := recover(); r != nil {
 				h.HandleError(opErr("callback", panicError(r)))
+				h.recovered = true
 			}
 		}
 	}()
@@ -628,6 +630,7 @@ func (h *Hub) drain() (ok bool) {
 // when nothing is left that could ever produce work.
 func (h *Hub) runOnce() bool {
 	for !h.drain() {
+		h.recovered = false
 	}
 	if h.destroyed.Load() {
 		return false
@@ -709,6 +712,17 @@ func (h *Hub) serve() (ok bool) {
 		r := recover()
 		h.wd.inPoll.Store(false)
 		h.escaped = true
+		if r == nil && h.recovered {
+			// drain or callLink (the recovers on the hub greenlet below
+			// serve) reported a panic that was raised under this Goexit,
+			// which the runtime resumed once their recovering call
+			// returned: the same escape, reported once. recovered is set
+			// only from such a report until its caller gets control back
+			// after a plain panic (runOnce, serve, notifyLinks clear it).
+			h.recovered = false
+			return
+		}
+		h.recovered = false
 		h.reportEscape(opErr("callback", escapeError(r)))
 	}()
 	for {
@@ -728,7 +742,9 @@ func (h *Hub) serve() (ok bool) {
 	// (Destroy dropped the rest) wherever the kill found the hub, and past
 	// the switch interval.
 	for h.cbs.len() > 0 {
-		h.drain()
+		if !h.drain() {
+			h.recovered = false
+		}
 	}
 	return true
 }

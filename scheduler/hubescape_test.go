@@ -422,3 +422,68 @@ func TestRawlinkPanicUnderGoexitKeepsTheLinksAfterIt(t *testing.T) {
 		requireHubServes(t, 1)
 	})
 }
+
+// A callback whose deferred call panics while it unwinds from
+// runtime.Goexit is reported once, as that panic, whatever runs it: a
+// RunCallback or Post callback (drain recovers the panic), a Rawlink
+// function (callLink does) or a watcher callback (serve does). A plain
+// panic recovered there before does not hide a later Goexit: that is still
+// reported. Before, the first two were reported twice: by the recover that
+// caught the panic, and by serve as a bare Goexit when the runtime resumed
+// the Goexit through it.
+func TestPanicUnderGoexitInACallbackIsReportedOnce(t *testing.T) {
+	boom := func() {
+		defer func() { panic("boom") }()
+		runtime.Goexit()
+	}
+	cases := []struct {
+		name    string
+		trigger func(h *Hub, fn func())
+	}{
+		{"RunCallback", func(h *Hub, fn func()) {
+			_, err := h.RunCallback(fn)
+			require.NoError(t, err)
+		}},
+		{"Post", func(h *Hub, fn func()) { require.NoError(t, h.Post(fn)) }},
+		{"Rawlink", func(_ *Hub, fn func()) {
+			g := Go(func() error { return nil })
+			g.Rawlink(func(Linkable) { fn() })
+			require.NoError(t, g.Join(within(t, 5*time.Second)))
+		}},
+		{"watcher", func(h *Hub, fn func()) {
+			tm, err := h.Loop().NewTimer(0, 0, func(w *cev.Timer, _ int) {
+				w.Close()
+				fn()
+			})
+			require.NoError(t, err)
+			require.NoError(t, tm.Start())
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			withHub(t, func(h *Hub, _ *bytes.Buffer) {
+				var reports []error
+				h.SetErrorHandler(func(err error) { reports = append(reports, err) })
+				tc.trigger(h, boom)
+				requireHubServes(t, 2)
+				require.Len(t, reports, 1)
+				var pe *PanicError
+				require.ErrorAs(t, reports[0], &pe)
+				assert.Equal(t, "boom", pe.Value)
+				// A plain panic recovered the same way, then a plain
+				// Goexit of a watcher: two reports.
+				tc.trigger(h, func() { panic("plain") })
+				requireHubServes(t, 1)
+				tm, err := h.Loop().NewTimer(0, 0, func(w *cev.Timer, _ int) {
+					w.Close()
+					runtime.Goexit()
+				})
+				require.NoError(t, err)
+				require.NoError(t, tm.Start())
+				requireHubServes(t, 1)
+				require.Len(t, reports, 3)
+				assert.ErrorIs(t, reports[2], ErrGoexit)
+			})
+		})
+	}
+}

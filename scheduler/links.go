@@ -137,12 +137,16 @@ func notifyLinks(a any) {
 		copy(t.links, t.links[1:])
 		t.links[len(t.links)-1] = linkEntry{}
 		t.links = t.links[:len(t.links)-1]
-		t.callLink(l.fn)
+		if !t.callLink(l.fn) {
+			// fn panicked, and the panic was reported (Hub.recovered).
+			t.hub().recovered = false
+		}
 	}
 }
 
-func (t *task) callLink(fn func(Linkable)) {
-	normal := false
+// callLink calls fn, one link of t; false when fn panicked and callLink
+// reported the panic it recovered.
+func (t *task) callLink(fn func(Linkable)) (normal bool) {
 	defer func() {
 		if normal {
 			return
@@ -158,11 +162,13 @@ func (t *task) callLink(fn func(Linkable)) {
 			t.cb = t.hub().runCallbackArg(notifyLinks, t)
 		}
 		if r := recover(); r != nil {
-			t.hub().HandleError(opErr("link of "+t.Name(), panicError(r)))
+			h := t.hub()
+			h.HandleError(opErr("link of "+t.Name(), panicError(r)))
+			h.recovered = true
 		}
 	}()
 	fn(t.impl)
-	normal = true
+	return true
 }
 
 // wake returns the link that switches back into greenlet c with the ready
