@@ -516,3 +516,27 @@ func TestDeadlineErrorNeverComesBeforeTheDeadline(t *testing.T) {
 	})
 	require.NoError(t, err)
 }
+
+// Hub.Join's deadline timer, rearmed because it fired before ctx's deadline
+// (made to fire at 20 ms of its 1 s on purpose), stays weak: the loop still runs
+// dry when the last greenlet ends, Join returns nil then, and afterwards the
+// loop counts nothing of it (a second Join returns at once).
+func TestHubJoinDeadlineRearmedStaysWeak(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		inner, cancel := context.WithTimeout(bg, time.Second)
+		defer cancel()
+		ctx := &earlyDeadline{Context: inner, early: time.Second - 20*time.Millisecond}
+		slept := false
+		// Ends after the early timer fired and was rearmed.
+		Go(func() error {
+			err := Sleep(bg, 60*time.Millisecond)
+			slept = true
+			return err
+		})
+		require.NoError(t, h.Join(ctx))
+		assert.True(t, slept, "Join returned when the loop ran dry, not before")
+		start := time.Now()
+		require.NoError(t, h.Join(within(t, 5*time.Second)), "the rearmed timer left no count on the loop")
+		assert.Less(t, time.Since(start), time.Second)
+	})
+}
