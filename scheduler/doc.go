@@ -115,7 +115,8 @@
 // on. A deferred call that panics while a greenlet's body (or a link's)
 // unwinds from runtime.Goexit ends that greenlet alone, with the
 // *PanicError of the last panic; one in a callback the hub runs (a
-// watcher's, the error handler's) is reported and the hub goes on. How the
-// hub is built and what its design
-// choices cost is in the repository's ARCHITECTURE.md and docs/.
+// watcher's, a Rawlink function's, the error handler's) is reported once,
+// as that panic, and the hub goes on (the links after a Rawlink function's
+// too). How the hub is built and what its design choices cost is in the
+// repository's ARCHITECTURE.md and docs/.
 package scheduler
