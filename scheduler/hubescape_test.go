@@ -423,6 +423,40 @@ func TestRawlinkPanicUnderGoexitKeepsTheLinksAfterIt(t *testing.T) {
 	})
 }
 
+// After a Rawlink function that panics (a plain panic: the loop of links
+// goes on), a link added to the dead greenlet is notified from a callback
+// queued when it is added, behind those queued before, as in gevent
+// 22.10, where this prints ['boom', 'second', 'callback', 'late link']:
+//
+//	g = gevent.spawn(lambda: None); g.rawlink(boom); g.rawlink(second)
+//	while not g.ready(): gevent.sleep(0)
+//	gevent.sleep(0)
+//	hub.loop.run_callback(callback); g.rawlink(late_link)
+//	gevent.sleep(0); gevent.sleep(0)
+//
+// Before, callLink left behind the callback it queues for the links after
+// a panic in case a Goexit was pending under it, and the late link ran from
+// it, ahead of the callback queued before it.
+func TestPanickingLinkLeavesNoNotificationBehind(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		h.SetErrorHandler(func(error) {})
+		var order []string
+		g := Go(func() error { return nil })
+		g.Rawlink(func(Linkable) { order = append(order, "boom"); panic("boom") })
+		g.Rawlink(func(Linkable) { order = append(order, "second") })
+		for !g.Ready() {
+			require.NoError(t, Sleep(bg, 0))
+		}
+		require.NoError(t, Sleep(bg, 0))
+		_, err := h.RunCallback(func() { order = append(order, "callback") })
+		require.NoError(t, err)
+		g.Rawlink(func(Linkable) { order = append(order, "late link") })
+		require.NoError(t, Sleep(bg, 0))
+		require.NoError(t, Sleep(bg, 0))
+		assert.Equal(t, []string{"boom", "second", "callback", "late link"}, order)
+	})
+}
+
 // A callback whose deferred call panics while it unwinds from
 // runtime.Goexit is reported once, as that panic, whatever runs it: a
 // RunCallback or Post callback (drain recovers the panic), a Rawlink

@@ -137,16 +137,25 @@ func notifyLinks(a any) {
 		copy(t.links, t.links[1:])
 		t.links[len(t.links)-1] = linkEntry{}
 		t.links = t.links[:len(t.links)-1]
-		if !t.callLink(l.fn) {
+		if normal, spare := t.callLink(l.fn); !normal {
 			// fn panicked, and the panic was reported (Hub.recovered).
+			// A plain one: control came back, so this loop calls the
+			// rest, and the callback queued in case a Goexit was pending
+			// under the panic goes (gevent queues none: a link added
+			// meanwhile is notified from a callback queued then).
 			t.hub().recovered = false
+			if spare {
+				t.cb.stop()
+				t.cb = Callback{}
+			}
 		}
 	}
 }
 
-// callLink calls fn, one link of t; false when fn panicked and callLink
-// reported the panic it recovered.
-func (t *task) callLink(fn func(Linkable)) (normal bool) {
+// callLink calls fn, one link of t; normal false when fn panicked and
+// callLink reported the panic it recovered, spare true when it queued the
+// rest of t's links in a callback of their own then.
+func (t *task) callLink(fn func(Linkable)) (normal, spare bool) {
 	defer func() {
 		if normal {
 			return
@@ -156,10 +165,11 @@ func (t *task) callLink(fn func(Linkable)) (normal bool) {
 		// call of fn that panicked while fn unwound from Goexit): the
 		// runtime resumes the Goexit once this returns. So the links after
 		// fn get a callback of their own, before the report, which may
-		// escape in turn; after a plain panic notifyLinks goes on and that
-		// callback finds what is left, as one a link's Rawlink queues.
+		// escape in turn; after a plain panic notifyLinks goes on and
+		// stops that callback (spare).
 		if len(t.links) > 0 && !t.cb.pending() {
 			t.cb = t.hub().runCallbackArg(notifyLinks, t)
+			spare = true
 		}
 		if r := recover(); r != nil {
 			h := t.hub()
@@ -168,7 +178,7 @@ func (t *task) callLink(fn func(Linkable)) (normal bool) {
 		}
 	}()
 	fn(t.impl)
-	return true
+	return true, false
 }
 
 // wake returns the link that switches back into greenlet c with the ready
