@@ -164,3 +164,105 @@ func TestGoexitInAHeldBackRoundCallsEachLinkOnce(t *testing.T) {
 		return nil
 	})
 }
+
+// TestGoexitLeavesTheArrivalsBeforeTheLinksAddedDuringTheRound: a greenlet
+// that waits on the set event while its round is pending arrives in that
+// round (gevent's arrived_while_waiting) and wakes after the links, before
+// a link one of those added, which waits for the next round. When the link
+// that added it calls runtime.Goexit, the next round keeps that order: the
+// link after it, the arrival, then the added link, as when it returns (and
+// as gevent 22.10, whose link raises instead, with /usr/bin/python3: link,
+// arrival, added). Before, the round's end after a Goexit put the arrivals
+// behind the links added during the round.
+func TestGoexitLeavesTheArrivalsBeforeTheLinksAddedDuringTheRound(t *testing.T) {
+	for _, exit := range []bool{false, true} {
+		t.Run(map[bool]string{false: "return", true: "Goexit"}[exit], func(t *testing.T) {
+			var e event.Event
+			run(t, func() error {
+				quietHub()
+				var order []string
+				var ran event.Event
+				e.Rawlink(func(scheduler.Linkable) {
+					order = append(order, "link")
+					e.Rawlink(func(scheduler.Linkable) { order = append(order, "added"); ran.Set() })
+					if exit {
+						runtime.Goexit()
+					}
+				})
+				e.Rawlink(func(scheduler.Linkable) { order = append(order, "next") })
+				e.Set()
+				require.NoError(t, e.Wait(within(t, 5*time.Second)), "the arrival")
+				order = append(order, "arrival")
+				require.NoError(t, ran.Wait(within(t, 5*time.Second)))
+				assert.Equal(t, []string{"link", "next", "arrival", "added"}, order)
+				assert.Zero(t, e.LinkCount())
+				return nil
+			})
+		})
+	}
+}
+
+// turns is an owner whose links are called one per turn (OnlyWhileReady),
+// as a semaphore's.
+type turns struct {
+	n     int
+	links event.Links
+}
+
+func (o *turns) Ready() bool                                          { return o.n > 0 }
+func (o *turns) Rawlink(fn func(scheduler.Linkable)) scheduler.LinkID { return o.links.Rawlink(o, fn) }
+func (o *turns) Unlink(id scheduler.LinkID)                           { o.links.Unlink(id) }
+func (o *turns) give()                                                { o.n++; o.links.CheckAndNotify(o) }
+
+// TestGoexitWhenNoTurnIsLeftKeepsTheArrivalsLast: a round of an
+// OnlyWhileReady owner that a link leaves no longer ready stops at once
+// when the link returns: the links not called, the links added during the
+// round, then the arrivals wait for the next turns in that order. A link
+// that calls runtime.Goexit instead leaves the same order (the arrivals go
+// before the added links only when the owner is still ready, as the round
+// would have gone on).
+func TestGoexitWhenNoTurnIsLeftKeepsTheArrivalsLast(t *testing.T) {
+	for _, exit := range []bool{false, true} {
+		t.Run(map[bool]string{false: "return", true: "Goexit"}[exit], func(t *testing.T) {
+			run(t, func() error {
+				quietHub()
+				o := &turns{}
+				o.links.OnlyWhileReady = true
+				var order []string
+				var start event.Event
+				g := scheduler.Go(func() error {
+					if err := start.Wait(within(t, 5*time.Second)); err != nil {
+						return err
+					}
+					err := o.links.Wait(within(t, 5*time.Second), o, "turns") // an arrival
+					order = append(order, "arrival")
+					return err
+				})
+				require.NoError(t, scheduler.Sleep(bg, 0))
+				take := func(s string) func(scheduler.Linkable) {
+					return func(scheduler.Linkable) { o.n--; order = append(order, s) }
+				}
+				o.Rawlink(func(l scheduler.Linkable) {
+					take("first")(l)
+					o.Rawlink(take("added"))
+					if exit {
+						runtime.Goexit()
+					}
+				})
+				o.Rawlink(take("second"))
+				start.Set() // wakes g, which arrives in the round queued next
+				o.give()
+				require.NoError(t, scheduler.Sleep(bg, 0))
+				for range 3 {
+					o.give()
+					require.NoError(t, scheduler.Sleep(bg, 0))
+				}
+				_, err := g.Get(within(t, 5*time.Second))
+				require.NoError(t, err)
+				assert.Equal(t, []string{"first", "second", "added", "arrival"}, order)
+				assert.Zero(t, o.links.Len())
+				return nil
+			})
+		})
+	}
+}

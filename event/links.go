@@ -400,9 +400,12 @@ func (l *Links) notify(owner scheduler.Linkable) {
 // yet wait for the next round, which end schedules. A full round's are
 // owed that call even if the event was cleared on the hub before the round
 // and they were added after that Clear: an epoch of 0 keeps them due
-// whatever the flag, as they were for the round. The links it held back
-// take their places among those again, in the order all were added, the
-// links added during the round after them and the arrivals not woken last.
+// whatever the flag, as they were for the round. The arrivals not woken
+// follow them: had the link returned, the round would have woken them
+// after those and before the links added during it (but an OnlyWhileReady
+// owner no longer ready would have stopped at once, its arrivals left
+// last). The links it held back take their places among those again, in
+// the order all were added, and the links added during the round follow.
 func (l *Links) cut(owner scheduler.Linkable, e *Event, limit scheduler.LinkID, full bool) {
 	n := 0 // the links the round had not called: those up to limit
 	for ; n < len(l.links) && l.links[n].id <= limit; n++ {
@@ -410,9 +413,17 @@ func (l *Links) cut(owner scheduler.Linkable, e *Event, limit scheduler.LinkID, 
 			l.links[n].epoch = 0
 		}
 	}
+	owed := l.links[:n]
+	if len(l.arrived) > 0 && (!l.OnlyWhileReady || owner.Ready()) {
+		owed = append(owed[:n:n], l.arrived...) // a copy: l.links[n:] stays
+		l.arrived = nil
+	}
 	if len(l.later) > 0 {
-		l.links = append(mergeByID(l.later, l.links[:n]), l.links[n:]...)
+		owed = mergeByID(l.later, owed)
 		l.later = nil
+	}
+	if len(owed) != n {
+		l.links = append(owed, l.links[n:]...)
 	}
 	l.links = append(l.links, l.arrived...)
 	l.arrived = nil
