@@ -150,6 +150,14 @@ func notifyLinks(a any) {
 			}
 		}
 	}
+	// Every link was called, those added meanwhile too: a callback a link's
+	// Rawlink queued for them goes, as gevent queues none while its
+	// notifier runs (a link added later is notified from a callback
+	// queued then, behind those queued before it).
+	if t.cb.pending() {
+		t.cb.stop()
+		t.cb = Callback{}
+	}
 }
 
 // callLink calls fn, one link of t; normal false when fn panicked and

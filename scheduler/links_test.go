@@ -135,3 +135,41 @@ func TestUnlinkAllFromAGoroutineRemovesNothing(t *testing.T) {
 		require.NoError(t, Sleep(bg, 0))
 	})
 }
+
+// A link that adds a link to its own dead greenlet has it called by the
+// same notification, which leaves no callback behind: a link added later is
+// notified from a callback queued when it is added, behind those queued
+// before, as in gevent 22.10, where this prints ['first', 'inner',
+// 'callback', 'late link'] (its notifier counts as pending while it runs,
+// so the inner rawlink queues none):
+//
+//	g = gevent.spawn(lambda: None)
+//	g.rawlink(lambda gl: (order.append('first'), gl.rawlink(inner)))
+//	while not g.ready(): gevent.sleep(0)
+//	gevent.sleep(0)
+//	hub.loop.run_callback(callback); g.rawlink(late_link)
+//	gevent.sleep(0); gevent.sleep(0)
+//
+// Before, the inner Rawlink queued a notification that found nothing left
+// to call, and the late link ran from it, ahead of the callback queued
+// before it (the sibling of TestPanickingLinkLeavesNoNotificationBehind).
+func TestLinkAddedByALinkLeavesNoNotificationBehind(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		var order []string
+		g := Go(func() error { return nil })
+		g.Rawlink(func(Linkable) {
+			order = append(order, "first")
+			g.Rawlink(func(Linkable) { order = append(order, "inner") })
+		})
+		for !g.Ready() {
+			require.NoError(t, Sleep(bg, 0))
+		}
+		require.NoError(t, Sleep(bg, 0))
+		_, err := h.RunCallback(func() { order = append(order, "callback") })
+		require.NoError(t, err)
+		g.Rawlink(func(Linkable) { order = append(order, "late link") })
+		require.NoError(t, Sleep(bg, 0))
+		require.NoError(t, Sleep(bg, 0))
+		assert.Equal(t, []string{"first", "inner", "callback", "late link"}, order)
+	})
+}
