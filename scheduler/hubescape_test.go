@@ -521,3 +521,58 @@ func TestPanicUnderGoexitInACallbackIsReportedOnce(t *testing.T) {
 		})
 	}
 }
+
+// What escapes a teardown callback (one a killed greenlet's defer queues,
+// which serve's last drain loop runs once Destroy resumed the hub from
+// throwing LoopExit) is reported as in a live hub: a panic under Goexit
+// once, and a Goexit after a plain panic of an earlier teardown callback
+// still: serve's last drain loop clears Hub.recovered after a plain panic,
+// as runOnce's and notifyLinks' do (TestPanicUnderGoexitInACallbackIsReportedOnce
+// pins those); without that the plain panic's report hid the Goexit after it.
+func TestTeardownCallbackEscapesAreReportedOnce(t *testing.T) {
+	underGoexit := func() {
+		defer func() { panic("under goexit") }()
+		runtime.Goexit()
+	}
+	cases := []struct {
+		name  string
+		queue []func()
+		want  []string // each report's panic value, "" for a bare Goexit
+	}{
+		{"panic under Goexit", []func(){underGoexit}, []string{"under goexit"}},
+		{"plain panic then Goexit", []func(){func() { panic("plain") }, runtime.Goexit}, []string{"plain", ""}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h, err := NewHub()
+			require.NoError(t, err)
+			var reports []error
+			h.SetErrorHandler(func(err error) { reports = append(reports, err) })
+			w := NewWaiter("victim")
+			Go(func() error {
+				defer func() {
+					for _, fn := range tc.queue {
+						_, _ = h.RunCallback(fn)
+					}
+				}()
+				_, err := w.Get(bg)
+				return err
+			})
+			require.NoError(t, Sleep(bg, 0)) // the victim starts and waits
+			var le *LoopExitError
+			_, err = NewWaiter("main").Get(bg)
+			require.ErrorAs(t, err, &le)
+			require.NoError(t, h.Destroy())
+			require.Len(t, reports, len(tc.want))
+			for i, want := range tc.want {
+				if want == "" {
+					assert.ErrorIs(t, reports[i], ErrGoexit)
+					continue
+				}
+				var pe *PanicError
+				require.ErrorAs(t, reports[i], &pe)
+				assert.Equal(t, want, pe.Value)
+			}
+		})
+	}
+}
