@@ -41,6 +41,14 @@ func (e *Error) Unwrap() error {
 	return e.Err
 }
 
+// Timeout reports whether the cause is a timeout (a context's deadline:
+// scheduler.ContextError's error), so os.IsTimeout and net.Error users see
+// one, as with package os's and net's errors.
+func (e *Error) Timeout() bool {
+	var t interface{ Timeout() bool }
+	return e != nil && errors.As(e.Err, &t) && t.Timeout()
+}
+
 func opErr(op string, err error) error {
 	var e *Error
 	if errors.As(err, &e) {

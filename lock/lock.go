@@ -95,6 +95,14 @@ func (e *Error) Unwrap() error {
 	return e.Err
 }
 
+// Timeout reports whether the cause is a timeout (a context's deadline:
+// scheduler.ContextError's error), so os.IsTimeout and net.Error users see
+// one, as with package os's and net's errors.
+func (e *Error) Timeout() bool {
+	var t interface{ Timeout() bool }
+	return e != nil && errors.As(e.Err, &t) && t.Timeout()
+}
+
 // Semaphore is gevent's Semaphore: a counter of releases minus acquires plus
 // an initial value; Acquire blocks while it is zero. It does not track who
 // acquired it. The zero value has the initial value 1, gevent's default;

@@ -119,6 +119,14 @@ func (e *Error) Unwrap() error {
 	return e.Err
 }
 
+// Timeout reports whether the cause is a timeout (a context's deadline:
+// scheduler.ContextError's error), so os.IsTimeout and net.Error users see
+// one, as with package os's and net's errors.
+func (e *Error) Timeout() bool {
+	var t interface{ Timeout() bool }
+	return e != nil && errors.As(e.Err, &t) && t.Timeout()
+}
+
 func nilArg(op string) error { return &Error{Op: op, Err: scheduler.ErrNilArgument} }
 
 // waitErr is the error of op's wait bounded by ctx, failed with err: the

@@ -151,6 +151,14 @@ func (e *Error) Unwrap() error {
 	return e.Err
 }
 
+// Timeout reports whether the cause is a timeout (a context's deadline:
+// scheduler.ContextError's error), so os.IsTimeout and net.Error users see
+// one, as with package os's and net's errors.
+func (e *Error) Timeout() bool {
+	var t interface{ Timeout() bool }
+	return e != nil && errors.As(e.Err, &t) && t.Timeout()
+}
+
 // DefaultStopTimeout is how long Serve, when the greenlet serving is killed (gsignal.Main on
 // the first signal), lets the handlers finish before it kills them (gevent's stop_timeout).
 const DefaultStopTimeout = time.Second

@@ -91,6 +91,14 @@ func (e *Error) Unwrap() error {
 	return e.Err
 }
 
+// Timeout reports whether the cause is a timeout (a context's deadline:
+// scheduler.ContextError's error), so os.IsTimeout and net.Error users see
+// one, as with package os's and net's errors.
+func (e *Error) Timeout() bool {
+	var t interface{ Timeout() bool }
+	return e != nil && errors.As(e.Err, &t) && t.Timeout()
+}
+
 // Cmd is an os/exec.Cmd whose Wait, Run, Output and CombinedOutput block only the calling
 // greenlet. exec.Cmd.Wait runs on a goroutine off the hub, so os/exec reaps exactly its own
 // child (pipes and copying goroutines included) and no other child of the process is ever

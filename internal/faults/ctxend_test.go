@@ -484,6 +484,7 @@ func checkCtxEnd(t *testing.T, c ctxEndCall, how string, err, want error) {
 		assert.ErrorIs(t, err, scheduler.ErrTimeout, how)
 		var ne net.Error
 		assert.True(t, errors.As(err, &ne) && ne.Timeout(), "%s: a net.Error that timed out", how)
+		assert.True(t, os.IsTimeout(err), "%s: %T says it timed out itself (os.IsTimeout)", how, err)
 	}
 	// Named once: what the call's error wraps is the context's error itself
 	// (context.Canceled, or ContextError's deadline error), no other call's

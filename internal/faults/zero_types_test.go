@@ -118,7 +118,7 @@ var zeroTypes = map[string]ztype{
 		"Pending": getter(zeroResult).onLive(gives(true)),
 		"Stop":    noop(),
 	}},
-	"scheduler.Error": {typ: reflect.TypeFor[scheduler.Error](), methods: errorMethods(
+	"scheduler.Error": {typ: reflect.TypeFor[scheduler.Error](), methods: opErrorMethods(
 		gives("scheduler: : <nil>"), gives("scheduler: <nil>"))},
 	"scheduler.GreenletError": {typ: reflect.TypeFor[scheduler.GreenletError](), methods: errorMethods(
 		gives("scheduler:  failed: <nil>"), gives("scheduler: <nil>"))},
@@ -263,7 +263,7 @@ var zeroTypes = map[string]ztype{
 			"TryGet":  everywhere(fails(is(scheduler.ErrNotReady))).onNil(fails(nilArg)).onLive(gives(1)),
 		},
 	)},
-	"event.Error": {typ: reflect.TypeFor[event.Error](), methods: errorMethods(
+	"event.Error": {typ: reflect.TypeFor[event.Error](), methods: opErrorMethods(
 		gives("event: : <nil>"), gives("event: <nil>"))},
 	"event.Event": {typ: reflect.TypeFor[event.Event](), live: liveEvent, methods: merge(
 		names("Hub IsSet LinkCount Ready", getter(zeroResult).onLive(usable)),
@@ -316,7 +316,7 @@ var zeroTypes = map[string]ztype{
 			"TryAcquire": getter(gives(true)).inGoroutine(gives(false)),
 		},
 	)},
-	"lock.Error": {typ: reflect.TypeFor[lock.Error](), methods: errorMethods(
+	"lock.Error": {typ: reflect.TypeFor[lock.Error](), methods: opErrorMethods(
 		gives("lock: : <nil>"), gives("lock: <nil>"))},
 
 	"pool.Group": {typ: reflect.TypeFor[pool.Group](), methods: groupMethods()},
@@ -332,7 +332,7 @@ var zeroTypes = map[string]ztype{
 		"TryStart":      affine(fails(nilArg)),
 		"WaitAvailable": affine(gives(1)),
 	})},
-	"pool.Error": {typ: reflect.TypeFor[pool.Error](), methods: errorMethods(
+	"pool.Error": {typ: reflect.TypeFor[pool.Error](), methods: opErrorMethods(
 		gives("pool: : <nil>"), gives("pool: <nil>"))},
 	"pool.poolFull": {made: func() any { return pool.ErrPoolFull }, methods: map[string]zcase{
 		"Error": everywhere(gives("pool full")),
@@ -355,7 +355,7 @@ var zeroTypes = map[string]ztype{
 		"TryGet":   affine(fails(is(queue.ErrEmpty))),
 		"TryPut":   affine(fails(is(queue.ErrFull))),
 	}},
-	"queue.Error": {typ: reflect.TypeFor[queue.Error](), methods: errorMethods(
+	"queue.Error": {typ: reflect.TypeFor[queue.Error](), methods: opErrorMethods(
 		gives("queue: : <nil>"), gives("queue: <nil>"))},
 
 	// The zero Resolver and a nil *Resolver are both the default one.
@@ -398,7 +398,7 @@ var zeroTypes = map[string]ztype{
 			"Shutdown": everywhere(fails(nilArg)).onLive(usable),
 		},
 	)},
-	"server.Error": {typ: reflect.TypeFor[server.Error](), methods: errorMethods(
+	"server.Error": {typ: reflect.TypeFor[server.Error](), methods: opErrorMethods(
 		gives("server: : <nil>"), gives("server: <nil>"))},
 	"server.Options": {typ: reflect.TypeFor[server.Options](), why: "plain fields: the servers' constructors get the zero Options"},
 
@@ -471,7 +471,7 @@ var zeroTypes = map[string]ztype{
 		names("CombinedOutput Output Run Start StderrPipe StdinPipe StdoutPipe TryWait Wait WaitContext Communicate", everywhere(fails(nilArg))),
 		names("Environ String", getter(zeroResult)),
 	)},
-	"subprocess.Error": {typ: reflect.TypeFor[subprocess.Error](), methods: errorMethods(
+	"subprocess.Error": {typ: reflect.TypeFor[subprocess.Error](), methods: opErrorMethods(
 		gives("subprocess: : <nil>"), gives("subprocess: <nil>"))},
 
 	"threadpool.ThreadPool": {typ: reflect.TypeFor[threadpool.ThreadPool](), methods: map[string]zcase{
@@ -489,7 +489,7 @@ var zeroTypes = map[string]ztype{
 			"TryGet": everywhere(fails(is(scheduler.ErrNotReady))).onNil(fails(nilArg)),
 		},
 	)},
-	"threadpool.Error": {typ: reflect.TypeFor[threadpool.Error](), methods: errorMethods(
+	"threadpool.Error": {typ: reflect.TypeFor[threadpool.Error](), methods: opErrorMethods(
 		gives("threadpool: : <nil>"), gives("threadpool: <nil>"))},
 	"threadpool.ImapOption": {typ: reflect.TypeFor[threadpool.ImapOption](), why: "an option value: Imap and ImapUnordered get none; ImapMaxSize, which makes one, is walked"},
 
@@ -500,7 +500,7 @@ var zeroTypes = map[string]ztype{
 		"Error":  everywhere(gives("interrupted by signal: signal 0")).onNil(gives("gsignal: <nil>")),
 		"Unwrap": everywhere(fails(is(gsignal.ErrInterrupted))),
 	}},
-	"gsignal.Error": {typ: reflect.TypeFor[gsignal.Error](), methods: errorMethods(
+	"gsignal.Error": {typ: reflect.TypeFor[gsignal.Error](), methods: opErrorMethods(
 		gives("gsignal: : <nil>"), gives("gsignal: <nil>"))},
 
 	// The zero File and a nil one have no descriptor: every call fails with
@@ -638,6 +638,12 @@ func errorMethods(zero, nilp want) map[string]zcase {
 		"Error":  everywhere(zero).onNil(nilp),
 		"Unwrap": everywhere(usable),
 	}
+}
+
+// opErrorMethods is errorMethods plus Timeout, of a package's *Error (Op and
+// Err): the zero value's has no cause, so no timeout.
+func opErrorMethods(zero, nilp want) map[string]zcase {
+	return merge(errorMethods(zero, nilp), map[string]zcase{"Timeout": getter(zeroResult)})
 }
 
 // semaphoreMethods is Semaphore's and BoundedSemaphore's: the zero value is
