@@ -28,6 +28,13 @@ func must(t *crosscheck.T, err error) {
 }
 
 // b2i prints booleans the way the C references print !!ev_is_active().
+// inRange reports whether a remaining time rem lies in (lo, hi], hi by one
+// part in 10^9 more: libev computes it as at - now, with at = now + repeat,
+// and where now nears a power of two (the monotonic clock at 32768 s, say)
+// now + repeat rounds up by an ulp, so an exact bound would fail a few
+// seconds in every binade (the C programs use the same check).
+func inRange(rem, lo, hi float64) bool { return rem > lo && rem <= hi+hi*1e-9 }
+
 func b2i(b bool) int {
 	if b {
 		return 1

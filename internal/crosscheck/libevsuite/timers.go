@@ -114,12 +114,12 @@ func timerAgain(t *crosscheck.T) {
 	must(t, tm.SetRepeat(5))
 	must(t, tm.Again())
 	rem := tm.Remaining()
-	t.Printf("inactive repeat=5 again: active=%d remaining_in_(4.5,5]=%d", b2i(tm.IsActive()), b2i(rem > 4.5 && rem <= 5))
+	t.Printf("inactive repeat=5 again: active=%d remaining_in_(4.5,5]=%d", b2i(tm.IsActive()), b2i(inRange(rem, 4.5, 5)))
 
 	must(t, tm.SetRepeat(50))
 	must(t, tm.Again())
 	rem = tm.Remaining()
-	t.Printf("active repeat=50 again: active=%d remaining_in_(49.5,50]=%d", b2i(tm.IsActive()), b2i(rem > 49.5 && rem <= 50))
+	t.Printf("active repeat=50 again: active=%d remaining_in_(49.5,50]=%d", b2i(tm.IsActive()), b2i(inRange(rem, 49.5, 50)))
 
 	must(t, l.FeedEvent(tm, cev.EV_TIMER))
 	t.Printf("fed: pending=%d pending_count=%d", b2i(tm.IsPending()), l.PendingCount())
@@ -144,7 +144,7 @@ func timerRemaining(t *crosscheck.T) {
 	l := newLoop(t)
 	cb := func(w *cev.Timer, revents int) {
 		rem := w.Remaining()
-		t.Printf("in callback: active=%d remaining_in_(1.5,2]=%d", b2i(w.IsActive()), b2i(rem > 1.5 && rem <= 2))
+		t.Printf("in callback: active=%d remaining_in_(1.5,2]=%d", b2i(w.IsActive()), b2i(inRange(rem, 1.5, 2)))
 		must(t, w.Stop())
 	}
 	tm, err := l.NewTimer(3.25, 0, cb)
@@ -153,16 +153,16 @@ func timerRemaining(t *crosscheck.T) {
 
 	must(t, tm.Start())
 	rem := tm.Remaining()
-	t.Printf("started: remaining_in_(3,3.25]=%d", b2i(rem > 3 && rem <= 3.25))
+	t.Printf("started: remaining_in_(3,3.25]=%d", b2i(inRange(rem, 3, 3.25)))
 
 	time.Sleep(200 * time.Millisecond)
 	must(t, l.UpdateNow())
 	rem = tm.Remaining()
-	t.Printf("after 0.2s: remaining_in_(2.5,3.05]=%d", b2i(rem > 2.5 && rem <= 3.05))
+	t.Printf("after 0.2s: remaining_in_(2.5,3.05]=%d", b2i(inRange(rem, 2.5, 3.05)))
 
 	must(t, tm.Stop())
 	stopped := tm.Remaining()
-	t.Printf("stopped: remaining_in_(2.5,3.05]=%d", b2i(stopped > 2.5 && stopped <= 3.05))
+	t.Printf("stopped: remaining_in_(2.5,3.05]=%d", b2i(inRange(stopped, 2.5, 3.05)))
 	time.Sleep(100 * time.Millisecond)
 	must(t, l.UpdateNow())
 	t.Printf("stopped, 0.1s later: unchanged=%d", b2i(tm.Remaining() == stopped))
