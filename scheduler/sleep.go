@@ -77,7 +77,11 @@ func Sleep(ctx context.Context, d time.Duration) error {
 // d <= 0 is Sleep's yield, with Sleep's errors.
 func SleepUnref(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
-		return Sleep(ctx, d)
+		err := Sleep(ctx, d)
+		if e, ok := err.(*Error); ok && e.Op == "Sleep" {
+			return opErr("SleepUnref", e.Err) // the call the caller made
+		}
+		return err
 	}
 	if ctx == nil {
 		return opErr("SleepUnref", ErrNilArgument)

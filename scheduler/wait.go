@@ -65,7 +65,7 @@ func IWait[L Linkable](ctx context.Context, objects []L, count int) iter.Seq2[L,
 func iwait[L Linkable](op string, ctx context.Context, objects []L, count int, batch bool, failed func(Linkable) bool) iter.Seq2[L, error] {
 	return func(yield func(L, error) bool) {
 		var zero L
-		w, err := newIWaiter(ctx, objects, count)
+		w, err := newIWaiter(op, ctx, objects, count)
 		if err != nil {
 			if ctx != nil {
 				err = ctxOpErr(op, ctx, err)
@@ -94,6 +94,7 @@ func iwait[L Linkable](op string, ctx context.Context, objects []L, count int, b
 // iwaiter is IWait's state: the objects' links feed a queue of ready
 // objects that the waiting greenlet drains.
 type iwaiter struct {
+	op      string // the call: Wait, IWait or JoinAll
 	h       *Hub
 	c       *gctx
 	cw      *ctxWait
@@ -116,32 +117,32 @@ type iwaiter struct {
 
 // newIWaiter checks the call and links the objects; nil, nil when there is
 // nothing to wait for.
-func newIWaiter[L Linkable](ctx context.Context, objects []L, count int) (*iwaiter, error) {
+func newIWaiter[L Linkable](op string, ctx context.Context, objects []L, count int) (*iwaiter, error) {
 	if ctx == nil {
-		return nil, opErr("IWait", ErrNilArgument)
+		return nil, opErr(op, ErrNilArgument)
 	}
 	count = waitCap(objects, count)
 	if count == 0 {
 		return nil, nil
 	}
-	c, h, err := currentBlocking("IWait")
+	c, h, err := currentBlocking(op)
 	if err != nil {
 		return nil, err
 	}
-	w := &iwaiter{h: h, c: c, count: count, objects: make([]Linkable, len(objects))}
+	w := &iwaiter{op: op, h: h, c: c, count: count, objects: make([]Linkable, len(objects))}
 	for i, o := range objects {
 		if isNil(o) {
-			return nil, opErr("IWait on a nil object", ErrNilArgument)
+			return nil, opErr(op+" on a nil object", ErrNilArgument)
 		}
 		if b, ok := any(o).(interface{ Hub() *Hub }); ok {
-			if err := h.owns(b.Hub(), "IWait on an object of another hub"); err != nil {
+			if err := h.owns(b.Hub(), op+" on an object of another hub"); err != nil {
 				return nil, err
 			}
 		}
 		w.objects[i] = o
 	}
 	if w.cw, err = h.arm(ctx, c); err != nil {
-		return nil, opErr("IWait", err)
+		return nil, opErr(op, err)
 	}
 	w.ids = make([]LinkID, len(objects))
 	for i, o := range w.objects {
@@ -184,7 +185,7 @@ func (w *iwaiter) next() (Linkable, error) {
 		w.waiting = false
 		w.cw.leave()
 		if err == nil && v != iwaitToken {
-			err = opErr("IWait", ErrInvalidSwitch)
+			err = opErr(w.op, ErrInvalidSwitch)
 		}
 		if err != nil {
 			// A batched wait may hold objects that were ready before the

@@ -167,3 +167,40 @@ func TestIWaitContextEndingInLoopBodyEndsTheIteration(t *testing.T) {
 		require.NoError(t, slow.Kill(bg, nil))
 	})
 }
+
+// TestRefusedWaitsNameTheirCall: Wait's, JoinAll's and SleepUnref's
+// refusals name the call the caller made. Before, Wait and JoinAll said
+// IWait (a nil context, a nil object, another hub's object, a call from
+// outside a greenlet), and SleepUnref with d <= 0 said Sleep.
+func TestRefusedWaitsNameTheirCall(t *testing.T) {
+	var nilCtx context.Context
+	opOf := func(err error) string {
+		var e *Error
+		if errors.As(err, &e) {
+			return e.Op
+		}
+		return fmt.Sprintf("%T %v", err, err)
+	}
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		g := Go(func() error { return nil })
+		_, err := Wait(nilCtx, []*Greenlet[struct{}]{g}, 0)
+		assert.Equal(t, "Wait", opOf(err))
+		_, err = JoinAll(nilCtx, []*Greenlet[struct{}]{g})
+		assert.Equal(t, "JoinAll", opOf(err))
+		_, err = Wait(bg, []*Greenlet[struct{}]{g, nil}, 0)
+		assert.Equal(t, "Wait on a nil object", opOf(err))
+		_, err = JoinAll(bg, []*Greenlet[struct{}]{nil})
+		assert.Equal(t, "JoinAll on a nil object", opOf(err))
+		assert.Equal(t, "SleepUnref", opOf(SleepUnref(nilCtx, 0)))
+		require.NoError(t, SleepUnref(bg, 0))
+		_, err = h.RunCallback(func() {
+			_, werr := Wait(bg, []*Greenlet[struct{}]{g}, 0)
+			assert.Equal(t, "Wait", opOf(werr), "from the hub")
+			assert.Equal(t, "SleepUnref", opOf(SleepUnref(bg, 0)), "from the hub")
+		})
+		require.NoError(t, err)
+		require.NoError(t, Sleep(bg, 0))
+		_, err = g.Get(bg)
+		require.NoError(t, err)
+	})
+}
