@@ -771,7 +771,7 @@ func (h *Hub) reportGuarded(err error, again bool) {
 		r := recover()
 		escaped := escapeError(r)
 		if again {
-			h.reportGuarded(opErr("callback", escaped), false)
+			h.reportGuarded(opErr("error handler", escaped), false)
 		} else {
 			defaultErrorHandler(opErr("error handler", escaped))
 		}

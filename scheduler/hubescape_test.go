@@ -236,6 +236,13 @@ func TestHandlerPanicWhileReportingAnEscape(t *testing.T) {
 					require.GreaterOrEqual(t, len(reports), 2)
 					require.LessOrEqual(t, len(reports), 3)
 					assert.Contains(t, reports[1].Error(), "handler boom 1")
+					if tc.name != "RunCallback panic" {
+						// Reported by reportGuarded, which knows the
+						// handler escaped (serve, for drain's, cannot).
+						var e *Error
+						require.ErrorAs(t, reports[1], &e)
+						assert.Equal(t, "error handler", e.Op, "the report names what escaped")
+					}
 				})
 			})
 		}
