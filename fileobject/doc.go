@@ -60,18 +60,19 @@
 // passed a Read or Write fails with an error matching ErrTimeout (os.ErrDeadlineExceeded and
 // scheduler.ErrTimeout, Timeout() true), and a new deadline reaches a greenlet already waiting.
 // ReadContext and WriteContext end with an *Error naming the call that wraps
-// scheduler.ContextError's error when their ctx ends first; in poll mode a ctx that has already ended still lets a call that needs no wait
-// complete, in thread mode it starts nothing (the worker's call could not be taken back). In
-// thread mode deadlines work too, but a wait that ends early (deadline, ctx, Kill)
-// cannot stop the call on the worker: the next Read returns the bytes it read (none is lost),
-// and the next Write waits for it first and fails if it failed; a Seek, Truncate or Stat goes
-// on too, and the next call of the File waits for it (a Read or Write within its deadline) and
-// fails if it failed. A read that ended early and was not handed out yet counts as read ahead:
-// Seek's io.SeekCurrent counts from what Read handed out, and a Seek drops the bytes read
-// ahead; so does a Write to a regular file, which first puts the offset back by them and lands
-// where Read stopped, as with a buffered file (a write to a stream leaves them). Nor can Close: it wakes the
-// waiting greenlet at once, but close(2) of a blocking descriptor waits until the worker's call
-// returns (os.File's rule), which for a pipe or tty forced into NewThread may be never.
+// scheduler.ContextError's error when their ctx ends first; in poll mode a ctx that has already
+// ended still lets a call that needs no wait complete, in thread mode it starts nothing (the
+// worker's call could not be taken back). In thread mode deadlines work too, but a wait that ends
+// early (deadline, ctx, Kill) cannot stop the call on the worker: the next Read returns the bytes
+// it read (none is lost), and the next Write waits for it first and fails if it failed; a Seek,
+// Truncate or Stat goes on too, and the next call of the File waits for it (a Read or Write within
+// its deadline) and fails if it failed. A read that ended early and was not handed out yet counts
+// as read ahead: Seek's io.SeekCurrent counts from what Read handed out, and a Seek drops the bytes
+// read ahead; so does a Write to a regular file, which first puts the offset back by them and lands
+// where Read stopped, as with a buffered file (a write to a stream leaves them). Nor can Close: it
+// wakes the waiting greenlet at once, but close(2) of a blocking descriptor waits until the
+// worker's call returns (os.File's rule), which for a pipe or tty forced into NewThread may be
+// never.
 //
 // # The end of a hub
 //

@@ -32,10 +32,10 @@ func (f *File) Seek(offset int64, whence int) (int64, error) {
 }
 
 // SeekContext is Seek bounded by ctx too: when ctx ends first it returns an *Error naming it that
-// wraps scheduler.ContextError's error (a read of a descriptor that seeks but is not a regular file, an eventfd or a device, can
-// stay on a worker for ever). Ended while it waited for the calls before it, it moved nothing;
-// ended once its lseek was on a worker, the lseek still runs and the next call of the File
-// collects it, as after a Seek whose greenlet was killed.
+// wraps scheduler.ContextError's error (a read of a descriptor that seeks but is not a regular
+// file, an eventfd or a device, can stay on a worker for ever). Ended while it waited for the calls
+// before it, it moved nothing; ended once its lseek was on a worker, the lseek still runs and the
+// next call of the File collects it, as after a Seek whose greenlet was killed.
 func (f *File) SeekContext(ctx context.Context, offset int64, whence int) (int64, error) {
 	return f.seek("File.SeekContext", ctx, offset, whence)
 }

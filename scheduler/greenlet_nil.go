@@ -94,11 +94,12 @@ func (g *Greenlet[T]) Context() context.Context {
 	return g.task.Context()
 }
 
-// Join waits until the greenlet is ready or ctx is done. It returns nil
-// when the greenlet finished, whatever its outcome (Err tells); an *Error
-// naming Greenlet.Join that wraps ContextError's error when ctx ended first;
-// or the error thrown into the waiting greenlet, as it is. For a greenlet that finished on a hub since destroyed it returns nil at
-// once, from any goroutine (see Get). A nil Greenlet returns ErrNilArgument.
+// Join waits until the greenlet is ready or ctx is done. It returns nil when
+// the greenlet finished, whatever its outcome (Err tells); an *Error naming
+// Greenlet.Join that wraps ContextError's error when ctx ended first; or the
+// error thrown into the waiting greenlet, as it is. For a greenlet that
+// finished on a hub since destroyed it returns nil at once, from any
+// goroutine (see Get). A nil Greenlet returns ErrNilArgument.
 func (g *Greenlet[T]) Join(ctx context.Context) error {
 	if g == nil {
 		return opErr("Greenlet.Join", ErrNilArgument)

@@ -137,33 +137,27 @@ func notifyLinks(a any) {
 		copy(t.links, t.links[1:])
 		t.links[len(t.links)-1] = linkEntry{}
 		t.links = t.links[:len(t.links)-1]
-		if normal, spare := t.callLink(l.fn); !normal {
-			// fn panicked, and the panic was reported (Hub.recovered).
-			// A plain one: control came back, so this loop calls the
-			// rest, and the callback queued in case a Goexit was pending
-			// under the panic goes (gevent queues none: a link added
-			// meanwhile is notified from a callback queued then).
+		if !t.callLink(l.fn) {
+			// fn panicked, and the panic was reported (Hub.recovered): a
+			// plain one, since control came back, so this loop calls the
+			// rest.
 			t.hub().recovered = false
-			if spare {
-				t.cb.stop()
-				t.cb = Callback{}
-			}
 		}
 	}
-	// Every link was called, those added meanwhile too: a callback a link's
-	// Rawlink queued for them goes, as gevent queues none while its
-	// notifier runs (a link added later is notified from a callback
-	// queued then, behind those queued before it).
+	// Every link was called, those added meanwhile too: a callback queued
+	// for them goes (one a link's Rawlink queued, or callLink's after a
+	// panic), as gevent queues none while its notifier runs (a link added
+	// later is notified from a callback queued then, behind those queued
+	// before it).
 	if t.cb.pending() {
 		t.cb.stop()
 		t.cb = Callback{}
 	}
 }
 
-// callLink calls fn, one link of t; normal false when fn panicked and
-// callLink reported the panic it recovered, spare true when it queued the
-// rest of t's links in a callback of their own then.
-func (t *task) callLink(fn func(Linkable)) (normal, spare bool) {
+// callLink calls fn, one link of t; false when fn panicked and callLink
+// reported the panic it recovered.
+func (t *task) callLink(fn func(Linkable)) (normal bool) {
 	defer func() {
 		if normal {
 			return
@@ -174,10 +168,9 @@ func (t *task) callLink(fn func(Linkable)) (normal, spare bool) {
 		// runtime resumes the Goexit once this returns. So the links after
 		// fn get a callback of their own, before the report, which may
 		// escape in turn; after a plain panic notifyLinks goes on and
-		// stops that callback (spare).
+		// stops that callback once it called them.
 		if len(t.links) > 0 && !t.cb.pending() {
 			t.cb = t.hub().runCallbackArg(notifyLinks, t)
-			spare = true
 		}
 		if r := recover(); r != nil {
 			h := t.hub()
@@ -186,7 +179,7 @@ func (t *task) callLink(fn func(Linkable)) (normal, spare bool) {
 		}
 	}()
 	fn(t.impl)
-	return true, false
+	return true
 }
 
 // wake returns the link that switches back into greenlet c with the ready

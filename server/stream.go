@@ -149,11 +149,11 @@ func (s *StreamServer) Serve() error {
 // closes the listener, waits until the handlers are done or ctx ends, then kills those still
 // running so their defers run and their connections close, and waits up to a second for them to
 // die. It returns nil when the handlers finished on their own (or none ran: a ctx that had ended
-// already just closes an idle server), else an *Error naming it that wraps
-// scheduler.ContextError's error (context.DeadlineExceeded and scheduler.ErrTimeout for a
-// deadline), or the error thrown into the caller meanwhile, even a Kill with context.Canceled
-// while ctx lives (the handlers are then killed and not waited for). Shutdown may be called again, and before Start;
-// called from a handler it would wait for itself until ctx ends.
+// already just closes an idle server), else an *Error naming it that wraps scheduler.ContextError's
+// error (context.DeadlineExceeded and scheduler.ErrTimeout for a deadline), or the error thrown
+// into the caller meanwhile, even a Kill with context.Canceled while ctx lives (the handlers are
+// then killed and not waited for). Shutdown may be called again, and before Start; called from a
+// handler it would wait for itself until ctx ends.
 func (s *StreamServer) Shutdown(ctx context.Context) error {
 	const op = "StreamServer.Shutdown"
 	if err := s.ok(op); err != nil {

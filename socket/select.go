@@ -55,9 +55,8 @@ func ppoll0(fds []PollFD) (int, error) {
 // ends, and returns how many entries have non-zero Revents. When ctx ends first it returns 0
 // and an *os.SyscallError naming "poll" that wraps scheduler.ContextError's error (for a
 // deadline, matching scheduler.ErrTimeout); what is thrown into the greenlet (a Kill's error,
-// a Timeout) comes back as it is. With no
-// fd to watch it waits for ctx alone (LoopExit when nothing else can wake the hub) and opens no
-// descriptor. TryPoll only looks.
+// a Timeout) comes back as it is. With no fd to watch it waits for ctx alone (LoopExit when
+// nothing else can wake the hub) and opens no descriptor. TryPoll only looks.
 func Poll(ctx context.Context, fds []PollFD) (int, error) { return poll(ctx, "poll", fds) }
 
 // poll is Poll for the call op ("poll", "select", "wait"), which the error of a wait that ctx
@@ -112,11 +111,11 @@ func waitHub(ctx context.Context, op string) (*scheduler.Hub, error) {
 // readable. libev's io watchers know only readability and writability: waiting for PollPri
 // through readability woke at once, and for ever, while ordinary data was queued, and an
 // entry asking for nothing had no watcher, so its hang-up went unseen. With no fd registered
-// (none, only negative ones) it waits for ctx alone, as gevent's poll and select wait for their
-// event alone: nothing else can end the wait, and a watcher on the empty instance would keep
-// the loop alive where the hub ends the wait in LoopExit. With no entry to register (none,
-// only negative fds) it makes no epoll instance either, so it needs no descriptor, at the
-// process's descriptor limit too.
+// (none, only negative ones, only fds epoll refuses) it waits for ctx alone, as gevent's poll
+// and select wait for their event alone: nothing else can end the wait, and a watcher on the
+// empty instance would keep the loop alive where the hub ends the wait in LoopExit. With no
+// non-negative fd it opens no epoll instance, so it needs no descriptor, at the process's
+// descriptor limit too.
 func waitAny(ctx context.Context, h *scheduler.Hub, fds []PollFD) error {
 	w := scheduler.NewWaiter("poll")
 	if !anyFD(fds) {

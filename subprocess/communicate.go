@@ -42,8 +42,9 @@ type communication struct {
 // input even without input. A stream the Cmd sends elsewhere is not read: its result is nil.
 //
 // When ctx ends first, Communicate returns what was read so far and an *Error naming it that
-// wraps scheduler.ContextError's error, and leaves the process running (it is not killed, as in gevent); calling it again goes
-// on without losing output and returns everything from the start, and must be given nil input.
+// wraps scheduler.ContextError's error, and leaves the process running (it is not killed, as in
+// gevent); calling it again goes on without losing output and returns everything from the
+// start, and must be given nil input.
 // A Communicate whose greenlet is killed (even with a context's error, context.Canceled, as the
 // kill's, while ctx itself has not ended) also leaves the process running, and has it reaped
 // once it exits (gevent's child watcher reaps it), so that no zombie stays behind.

@@ -4,28 +4,28 @@
 // # Goroutines
 //
 // Nothing here creates a hub. A call that waits (Cmd's Wait, WaitContext, Run, Output,
-// CombinedOutput and Communicate, and WaitPid), made from a goroutine that is not a greenlet of
-// a hub or from the hub greenlet itself, returns an error matching scheduler.ErrNotGreenlet and
-// starts or reaps nothing. Command, CommandContext, Cmd.Start, Cmd.TryWait and the pipe constructors do not
-// block and may be called from any goroutine (the *fileobject.File a pipe constructor returns
-// binds to the hub of the first greenlet that reads or writes it); a Cmd is otherwise used as an
-// exec.Cmd is, by one caller at a time.
+// CombinedOutput and Communicate, and WaitPid), made from a goroutine that is not a greenlet of a
+// hub or from the hub greenlet itself, returns an error matching scheduler.ErrNotGreenlet and
+// starts or reaps nothing. Command, CommandContext, Cmd.Start, Cmd.TryWait and the pipe
+// constructors do not block and may be called from any goroutine (the *fileobject.File a pipe
+// constructor returns binds to the hub of the first greenlet that reads or writes it); a Cmd is
+// otherwise used as an exec.Cmd is, by one caller at a time.
 //
 // # Pipes
 //
 // StdinPipe, StdoutPipe and StderrPipe return cooperative pipes (*fileobject.File): a Read or
-// Write parks only the calling greenlet. The child's end is closed in the parent once the
-// process started; Wait closes the parent's end after the process exited, as os/exec does, so
-// finish reading before Wait (TryWait, and a WaitContext whose context ends first, leave it
-// open, as gevent's Popen.poll and Popen.wait with a timeout do). Output and CombinedOutput
-// read through such a pipe too.
-// Communicate(ctx, input) is gevent's Popen.communicate: it writes input and reads standard
-// output and error at once, in greenlets of their own, then waits for the exit; when ctx ends
-// first it returns what was read so far and an *Error naming it that wraps
-// scheduler.ContextError's error and leaves the process running, and the next Communicate (with nil input) goes on. With Cmd.WaitDelay set, Output,
-// CombinedOutput and Communicate close their pipes WaitDelay after the process exited, should
-// something it left running still hold them open, and return what was read and
-// exec.ErrWaitDelay (the exit's own error when it failed), as os/exec does.
+// Write parks only the calling greenlet. The child's end is closed in the parent once the process
+// started; Wait closes the parent's end after the process exited, as os/exec does, so finish
+// reading before Wait (TryWait, and a WaitContext whose context ends first, leave it open, as
+// gevent's Popen.poll and Popen.wait with a timeout do). Output and CombinedOutput read through
+// such a pipe too. Communicate(ctx, input) is gevent's Popen.communicate: it writes input and
+// reads standard output and error at once, in greenlets of their own, then waits for the exit;
+// when ctx ends first it returns what was read so far and an *Error naming it that wraps
+// scheduler.ContextError's error and leaves the process running, and the next Communicate (with
+// nil input) goes on. With Cmd.WaitDelay set, Output, CombinedOutput and Communicate close their
+// pipes WaitDelay after the process exited, should something it left running still hold them
+// open, and return what was read and exec.ErrWaitDelay (the exit's own error when it failed), as
+// os/exec does.
 //
 // # Waiting
 //
@@ -323,12 +323,12 @@ func (c *Cmd) Wait() error {
 	return c.wait()
 }
 
-// WaitContext is Wait bounded by ctx too (gevent's Popen.wait with a timeout): when ctx ends
-// first it returns scheduler.ContextError's error in an *Error and leaves the process running
-// and its pipes open; it is reaped when it exits, and a later Wait, WaitContext or TryWait
-// returns its exit (once one saw it, whatever its ctx). To end the process with the context, give the context to
-// CommandContext instead. A kill of the waiting greenlet is one as for Wait, even with a
-// context's error (context.Canceled) as the kill's, while ctx itself has not ended.
+// WaitContext is Wait bounded by ctx too (gevent's Popen.wait with a timeout): when ctx ends first
+// it returns scheduler.ContextError's error in an *Error and leaves the process running and its
+// pipes open; it is reaped when it exits, and a later Wait, WaitContext or TryWait returns its exit
+// (once one saw it, whatever its ctx). To end the process with the context, give the context to
+// CommandContext instead. A kill of the waiting greenlet is one as for Wait, even with a context's
+// error (context.Canceled) as the kill's, while ctx itself has not ended.
 func (c *Cmd) WaitContext(ctx context.Context) error {
 	const op = "Cmd.WaitContext"
 	if err := c.mayWait(op); err != nil {
@@ -434,17 +434,17 @@ func (c *Cmd) Environ() []string {
 }
 
 // WaitPid waits cooperatively for child process pid to exit, or until ctx is done, and reaps it,
-// with ev_child's semantics: it returns the pid and the raw wait status. It uses cev.Child, a
-// pidfd watched by the hub's loop, so it waits for that one pid and never reaps another child.
-// Use it for children started with os.StartProcess or syscall.ForkExec that nothing else waits
-// for (not for an exec.Cmd: use Cmd.Wait). A pid that is not a child of this process fails at
-// once with syscall.ESRCH or syscall.ECHILD, and so does a wait for a child that something
-// else reaps meanwhile; two WaitPids of one hub on the same pid both get its status (as libev
-// reports to every ev_child of the pid). When ctx ends first it returns an *Error naming WaitPid
-// that wraps scheduler.ContextError's error (not Hub.Wait's) and the child is left unreaped. An *os.Process from
-// os.StartProcess holds a pidfd of its own that only its Wait or Release frees: after WaitPid
-// has reaped the child, call Release, or the fd stays open until the garbage collector finds
-// the Process.
+// with ev_child's semantics: it returns the pid and the raw wait status. It uses cev.Child, a pidfd
+// watched by the hub's loop, so it waits for that one pid and never reaps another child. Use it for
+// children started with os.StartProcess or syscall.ForkExec that nothing else waits for (not for an
+// exec.Cmd: use Cmd.Wait). A pid that is not a child of this process fails at once with
+// syscall.ESRCH or syscall.ECHILD, and so does a wait for a child that something else reaps
+// meanwhile; two WaitPids of one hub on the same pid both get its status (as libev reports to every
+// ev_child of the pid). When ctx ends first it returns an *Error naming WaitPid that wraps
+// scheduler.ContextError's error (not Hub.Wait's) and the child is left unreaped. An *os.Process
+// from os.StartProcess holds a pidfd of its own that only its Wait or Release frees: after WaitPid
+// has reaped the child, call Release, or the fd stays open until the garbage collector finds the
+// Process.
 func WaitPid(ctx context.Context, pid int) (rpid int, status syscall.WaitStatus, err error) {
 	if ctx == nil {
 		return 0, 0, &Error{Op: "WaitPid", Err: scheduler.ErrNilArgument}

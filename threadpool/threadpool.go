@@ -730,9 +730,9 @@ func (r *Result[T]) Unlink(id scheduler.LinkID) {
 }
 
 // Get blocks the calling greenlet until the result is ready or ctx is done and returns the
-// function's value and error. When the wait ends first it returns its own error in an *Error
-// naming Result.Get: scheduler.ContextError's when ctx ended, or what was thrown into the
-// greenlet (Kill, a Timeout); the function's result stays in the Result for a later Get. From a goroutine that is
+// function's value and error. When the wait ends first it returns its own error in an *Error naming
+// Result.Get: scheduler.ContextError's when ctx ended, or what was thrown into the greenlet (Kill,
+// a Timeout); the function's result stays in the Result for a later Get. From a goroutine that is
 // not a greenlet of the result's hub, or from the hub greenlet, a pending Result gives an error
 // matching scheduler.ErrNotGreenlet; once its hub is destroyed, scheduler.ErrHubDestroyed, and a
 // greenlet of another hub takes the Result over, which is then ready with that error (see the
