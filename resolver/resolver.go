@@ -397,13 +397,15 @@ func (r *Resolver) LookupSRV(ctx context.Context, service, proto, name string) (
 }
 
 // GetHostByName returns one IPv4 address of host as a string (socket.gethostbyname); an IPv4
-// address is returned as is, without a lookup.
+// address is returned as is, without a lookup, but refused as a lookup is (see Waiting).
 func (r *Resolver) GetHostByName(ctx context.Context, host string) (string, error) {
 	if err := check(ctx, "Resolver.GetHostByName", host); err != nil {
 		return "", err
 	}
 	if ip, err := netip.ParseAddr(host); err == nil && ip.Unmap().Is4() {
-		return ip.Unmap().String(), nil
+		return run(ctx, r, "Resolver.GetHostByName", host, true, func(context.Context, *net.Resolver) (string, error) {
+			return ip.Unmap().String(), nil
+		})
 	}
 	ips, err := r.LookupNetIP(ctx, "ip4", host)
 	if err != nil {
@@ -424,7 +426,7 @@ type AddrInfo struct {
 
 // GetAddrInfo resolves host and port for network "tcp", "tcp4", "tcp6", "udp", "udp4" or "udp6"
 // (socket.getaddrinfo): one entry per address, IPv4 first. A numeric port or host needs no
-// lookup.
+// lookup, but is refused as a lookup is (see Waiting).
 func (r *Resolver) GetAddrInfo(ctx context.Context, network, host, port string) ([]AddrInfo, error) {
 	if err := check(ctx, "Resolver.GetAddrInfo", host); err != nil {
 		return nil, err
@@ -439,8 +441,13 @@ func (r *Resolver) GetAddrInfo(ctx context.Context, network, host, port string) 
 	}
 	var ips []netip.Addr
 	if ip, perr := netip.ParseAddr(host); perr == nil {
-		ips = []netip.Addr{ip}
-	} else if ips, err = r.LookupNetIP(ctx, fam, host); err != nil {
+		ips, err = run(ctx, r, "Resolver.GetAddrInfo", host, true, func(context.Context, *net.Resolver) ([]netip.Addr, error) {
+			return []netip.Addr{ip}, nil
+		})
+	} else {
+		ips, err = r.LookupNetIP(ctx, fam, host)
+	}
+	if err != nil {
 		return nil, relabel("Resolver.GetAddrInfo", err)
 	}
 	out := addrInfos(base, fam, ips, p)

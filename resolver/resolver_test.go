@@ -443,19 +443,31 @@ func TestComposedCallsNameThemselves(t *testing.T) {
 
 // TestNoLookupRefusedAsALookup: a call that needs no lookup is refused where a lookup would be,
 // so that code tried with addresses does not fail only later with names: by a closed pool
-// (ErrClosed), and from a greenlet of another hub than its pool's (ErrNotGreenlet).
+// (ErrClosed), and from a greenlet of another hub than its pool's (ErrNotGreenlet). That holds
+// for GetHostByName of an IPv4 address and GetAddrInfo of an address and a numeric port too,
+// which answered without the pool.
 func TestNoLookupRefusedAsALookup(t *testing.T) {
 	pool, err := threadpool.New(1)
 	require.NoError(t, err)
 	r := resolver.New(pool, newFakeDNS(false).resolver())
+	calls := map[string]func() error{
+		"LookupHost": func() error { _, err := r.LookupHost(bg, "127.0.0.1"); return err },
+		"LookupPort": func() error { _, err := r.LookupPort(bg, "tcp", "80"); return err },
+		"GetHostByName": func() error {
+			_, err := r.GetHostByName(bg, "127.0.0.1")
+			return err
+		},
+		"GetAddrInfo": func() error { _, err := r.GetAddrInfo(bg, "tcp", "127.0.0.1", "80"); return err },
+	}
 	bound, done := make(chan struct{}), make(chan struct{})
-	var hostErr, portErr error
+	otherHub := map[string]error{}
 	go func() {
 		defer close(done)
 		<-bound
 		assert.NoError(t, scheduler.Main(func() error {
-			_, hostErr = r.LookupHost(bg, "127.0.0.1")
-			_, portErr = r.LookupPort(bg, "tcp", "80")
+			for name, call := range calls {
+				otherHub[name] = call()
+			}
 			return nil
 		}))
 	}()
@@ -467,12 +479,17 @@ func TestNoLookupRefusedAsALookup(t *testing.T) {
 		_, err = scheduler.RunBlocking(ctx, func() (struct{}, error) { <-done; return struct{}{}, nil })
 		require.NoError(t, err)
 		require.NoError(t, pool.Close())
-		_, err = r.LookupHost(ctx, "127.0.0.1")
-		assert.ErrorIs(t, err, threadpool.ErrClosed)
-		_, err = r.LookupPort(ctx, "tcp", "80")
-		assert.ErrorIs(t, err, threadpool.ErrClosed)
+		for name, call := range calls {
+			err := call()
+			assert.ErrorIs(t, err, threadpool.ErrClosed, "%s on a closed pool", name)
+			var re *resolver.Error
+			if assert.ErrorAs(t, err, &re, name) {
+				assert.Equal(t, "Resolver."+name, re.Op)
+			}
+		}
 		return nil
 	}))
-	assert.ErrorIs(t, hostErr, scheduler.ErrNotGreenlet, "a greenlet of another hub")
-	assert.ErrorIs(t, portErr, scheduler.ErrNotGreenlet, "a greenlet of another hub")
+	for name := range calls {
+		assert.ErrorIs(t, otherHub[name], scheduler.ErrNotGreenlet, "%s from a greenlet of another hub", name)
+	}
 }
