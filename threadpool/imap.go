@@ -88,10 +88,10 @@ func mapIter[In, Out any](ctx context.Context, p *ThreadPool, op string, fn func
 				return r, nil
 			},
 			Abandon:   func() { a.gone.Store(true) },
-			WaitError: func(err error) error { return opErr(op, err) },
+			WaitError: func(err error) error { return waitErr(op, ctx, err) },
 		}
 		if o.bounded {
-			yield = imap.Bound(&cfg, o.maxSize, func(err error) error { return opErr(op, err) }, yield)
+			yield = imap.Bound(&cfg, o.maxSize, func(err error) error { return &Error{Op: op, Err: err} }, yield)
 		}
 		imap.Run(ctx, cfg, items, yield)
 	}

@@ -67,7 +67,7 @@ import (
 	"sync/atomic"
 
 	"github.com/geventgo/geventgo/event"
-	"github.com/geventgo/geventgo/queue"
+	"github.com/geventgo/geventgo/internal/ctxwait"
 	"github.com/geventgo/geventgo/scheduler"
 )
 
@@ -115,18 +115,18 @@ func (e *Error) Timeout() bool {
 	return e != nil && errors.As(e.Err, &t) && t.Timeout()
 }
 
-// opErr wraps err for op; the errors of the primitives the pool waits on are re-labelled with
-// op, the call the caller made, instead of being wrapped a second time.
-func opErr(op string, err error) error {
-	switch e := err.(type) {
-	case *Error:
-		return err
-	case *event.Error:
-		err = e.Err
-	case *queue.Error:
-		err = e.Err
-	case *scheduler.Error:
-		err = e.Err
+// waitErr is the error of op's wait bounded by ctx that failed with err. The Result's links
+// name their refusal of op and ctx's end by op (an *event.Error of op): the cause goes under the
+// pool's name. Any other end of ctx (decided by ctx itself: ctxwait.Ended, whichever primitive
+// saw it) wraps scheduler.ContextError's error. Anything else is what was thrown into the
+// greenlet (a Kill's error, a Timeout, LoopExit), wrapped as it is, so that a primitive's *Error
+// thrown keeps the call it names.
+func waitErr(op string, ctx context.Context, err error) error {
+	if e, ok := err.(*event.Error); ok && e.Op == op {
+		return &Error{Op: op, Err: e.Err}
+	}
+	if ctxwait.Ended(ctx, err) {
+		err = ctxwait.Err(scheduler.ContextError(ctx), err)
 	}
 	return &Error{Op: op, Err: err}
 }
@@ -345,7 +345,7 @@ func (p *ThreadPool) Join(ctx context.Context) error {
 		release()
 		if err != nil {
 			p.forget(w)
-			return opErr(op, err)
+			return waitErr(op, ctx, err)
 		}
 		if posted, ok := v.(uint64); ok {
 			p.ran = max(p.ran, posted) // every result posted by then ran, or was refused
@@ -762,14 +762,14 @@ func (r *Result[T]) get(ctx context.Context, op string) (T, error) {
 		if r.origin != nil && r.origin.Destroyed() {
 			err = scheduler.ErrHubDestroyed // a plain goroutine cannot take r over
 		}
-		return zero, opErr(op, err)
+		return zero, waitErr(op, ctx, err)
 	}
 	r.orphan()
 	if r.Ready() {
 		return r.v, r.err
 	}
 	if err := r.links.WaitCore(ctx, r, op); err != nil {
-		return zero, opErr(op, err)
+		return zero, waitErr(op, ctx, err)
 	}
 	if !r.Ready() {
 		return zero, &Error{Op: op, Err: scheduler.ErrNotReady}
