@@ -33,10 +33,13 @@
 // http.ErrBodyReadAfterClose from the body, as net/http's closed body answers. A response is
 // written by one greenlet at a time: a write while another greenlet's write of it waits on the
 // connection fails, and a write still waiting when the handler returns is ended, the response
-// cut short and the connection closed. The body is read by one greenlet at a time: a second
-// Read meanwhile fails (net/http panics), and a read still waiting when the body is closed (by
-// the handler, or by the server once the handler returned) ends with
-// http.ErrBodyReadAfterClose and the connection closes after the response.
+// cut short and the connection closed. The server's own "100 Continue", which the body's first
+// Read sends, is no write of the handler's: a write meanwhile waits for it to go out (or to
+// fail: the write deadline, the connection's close), as net/http's does, and so does the
+// body's first Read for an informational response another greenlet is writing. The body is
+// read by one greenlet at a time: a second Read meanwhile fails (net/http panics), and a read
+// still waiting when the body is closed (by the handler, or by the server once the handler
+// returned) ends with http.ErrBodyReadAfterClose and the connection closes after the response.
 //
 // A request's context is cancelled when the handler returns, when the client closes or resets
 // the connection while the handler runs (noticed by a libev io watcher on the socket, armed

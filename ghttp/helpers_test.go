@@ -6,6 +6,8 @@ import (
 	"io"
 	"log"
 	"net"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -39,13 +41,28 @@ type hubServer struct {
 // true, with testCert); the test's cleanup shuts it down.
 func startServer(t testing.TB, srv *ghttp.Server, useTLS bool) *hubServer {
 	t.Helper()
-	return startHubServer(t, srv, useTLS, ignoreClosed, func(serving *scheduler.Greenlet[struct{}]) error {
+	return startHubServer(t, srv, useTLS, ignoreClosed, shutdownServer(srv))
+}
+
+// startUnixServer is startServer on a Unix socket in a new directory, whose path is Addr.
+func startUnixServer(t testing.TB, srv *ghttp.Server) *hubServer {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "ghttp") // t.TempDir's paths can pass a socket path's limit
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return startHubServerOn(t, srv, "unix", filepath.Join(dir, "s"), false, ignoreClosed, shutdownServer(srv))
+}
+
+// shutdownServer returns startServer's way to stop srv: Shutdown within 5 s, then the serving
+// greenlet's end.
+func shutdownServer(srv *ghttp.Server) func(serving *scheduler.Greenlet[struct{}]) error {
+	return func(serving *scheduler.Greenlet[struct{}]) error {
 		ctx, cancel := context.WithTimeout(bg, 5*time.Second)
 		defer cancel()
 		err := srv.Shutdown(ctx)
 		_ = serving.Join(bg)
 		return err
-	})
+	}
 }
 
 // startHubServer is startServer with its two ends given: served gets what Serve returned (its
@@ -53,11 +70,18 @@ func startServer(t testing.TB, srv *ghttp.Server, useTLS bool) *hubServer {
 func startHubServer(t testing.TB, srv *ghttp.Server, useTLS bool, served func(error) error,
 	stop func(serving *scheduler.Greenlet[struct{}]) error) *hubServer {
 	t.Helper()
+	return startHubServerOn(t, srv, "tcp", "127.0.0.1:0", useTLS, served, stop)
+}
+
+// startHubServerOn is startHubServer listening on network and address.
+func startHubServerOn(t testing.TB, srv *ghttp.Server, network, address string, useTLS bool,
+	served func(error) error, stop func(serving *scheduler.Greenlet[struct{}]) error) *hubServer {
+	t.Helper()
 	hs := &hubServer{srv: srv, done: make(chan error, 1)}
 	ready := make(chan error, 1)
 	go func() {
 		hs.done <- scheduler.Main(func() error {
-			ln, err := socket.Listen("tcp", "127.0.0.1:0")
+			ln, err := socket.Listen(network, address)
 			if err != nil {
 				ready <- err
 				return err

@@ -36,7 +36,7 @@ var ErrHandlerReturned = errors.New("the handler has returned")
 
 // errConcurrentWrite is the cause of a ResponseWriter call that would write while another
 // greenlet's write of the same response waits on the connection (net/http leaves that
-// undefined: a data race).
+// undefined: a data race). The server's own "100 Continue" is waited for instead.
 var errConcurrentWrite = errors.New("concurrent ResponseWriter write")
 
 // response is the http.ResponseWriter of one request (net/http's response, rewritten for one
@@ -60,6 +60,7 @@ type response struct {
 	fullDuplex       bool
 	handlerDone      bool
 	writing          bool        // a greenlet's write of this response is in progress
+	continuing       bool        // that write is the server's "100 Continue" (writeContinue)
 	writeWaited      bool        // a greenlet waits for that write to end (awaitWriteEnd)
 	writeEnd         event.Event // set when it ends, if a greenlet waits
 
@@ -97,11 +98,23 @@ func (w *response) WriteHeader(code int) {
 		w.c.srv.logf("http: response.WriteHeader from %s ignored: %v", callerOutside(), &Error{Op: "ResponseWriter.WriteHeader", Err: err})
 		return
 	}
+	if informational(code) {
+		if err := w.awaitContinue(); err != nil {
+			w.c.srv.logf("http: response.WriteHeader(%d) from %s ignored: %v", code, callerOutside(), &Error{Op: "ResponseWriter.WriteHeader", Err: err})
+			return
+		}
+	}
 	if w.handlerDone && !w.c.hijackedv {
 		w.c.srv.logf("http: superfluous response.WriteHeader call from %s", callerOutside())
 		return
 	}
 	w.writeHeader(code)
+}
+
+// informational reports whether WriteHeader(code) writes an interim response at once: a 1xx
+// other than 101.
+func informational(code int) bool {
+	return code >= 100 && code <= 199 && code != http.StatusSwitchingProtocols
 }
 
 // writeHeader is WriteHeader for a caller that checked it may write.
@@ -121,7 +134,7 @@ func (w *response) writeHeader(code int) {
 	if code < 101 || code > 199 {
 		w.canWriteContinue = false
 	}
-	if code >= 100 && code <= 199 && code != http.StatusSwitchingProtocols {
+	if informational(code) {
 		if w.writing {
 			w.c.srv.logf("http: response.WriteHeader(%d) from %s ignored: %v", code, callerOutside(), errConcurrentWrite)
 			return
@@ -255,8 +268,15 @@ func (w *response) usable(op string) error {
 // startWrite is usable for a call op that writes, and marks its write in progress: a write of
 // another greenlet meanwhile is refused, since the two would interleave their bytes in shared
 // buffers (and on TLS wait on crypto/tls's write lock, a sync.Mutex, on the hub's goroutine).
+// The server's own "100 Continue" is waited for first (awaitContinue).
 func (w *response) startWrite(op string) error {
-	if err := w.usable(op); err != nil {
+	if err := w.hubCheck(); err != nil {
+		return &Error{Op: op, Err: err}
+	}
+	if err := w.awaitContinue(); err != nil {
+		return &Error{Op: op, Err: err}
+	}
+	if err := w.usable(op); err != nil { // the handler may have returned meanwhile
 		return err
 	}
 	if w.writing {
@@ -276,16 +296,37 @@ func (w *response) endWrite() {
 }
 
 // awaitWriteEnd waits until no greenlet's write of this response is in progress. It returns
-// what ended the wait otherwise (a kill). A blocking call: from a greenlet of the hub.
+// what ended the wait otherwise (a kill). A blocking call: from a greenlet of the hub. The
+// wait needs no bound of its own: it ends with that write, which the write deadline (the
+// server's WriteTimeout, the handler's), the connection's close (Close, the end of
+// Shutdown's context) and the handler's return (stopWrites) end.
 func (w *response) awaitWriteEnd() error {
 	for w.writing {
-		w.writeEnd.Clear() // set by an earlier write's end
-		w.writeWaited = true
-		if err := w.writeEnd.Wait(context.Background()); err != nil {
+		if err := w.waitWriteEnd(); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// awaitContinue waits until the server's own "100 Continue" is written, if a greenlet's body
+// Read is writing it: a ResponseWriter write of another greenlet goes after it, as net/http's
+// writeContinueMu orders them, rather than failing as a concurrent write of the handler's. It
+// is bounded as awaitWriteEnd is, and returns what ended the wait otherwise (a kill).
+func (w *response) awaitContinue() error {
+	for w.writing && w.continuing {
+		if err := w.waitWriteEnd(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// waitWriteEnd waits for the end of the write in progress.
+func (w *response) waitWriteEnd() error {
+	w.writeEnd.Clear() // set by an earlier write's end
+	w.writeWaited = true
+	return w.writeEnd.Wait(context.Background())
 }
 
 // writeContinue sends "100 Continue" if the request body's first Read is due to send it: the
@@ -303,11 +344,12 @@ func (w *response) writeContinue() error {
 		return nil // the response started, or the handler returned, meanwhile
 	}
 	w.canWriteContinue = false
-	w.writing = true
+	w.writing, w.continuing = true, true
 	sent := w.c.sent
 	_, _ = w.c.bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n")
 	_ = w.c.bw.Flush()
 	w.c.sent = sent // the access log counts the response, as gevent's, not the interim one
+	w.continuing = false
 	w.endWrite()
 	return nil
 }
