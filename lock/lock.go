@@ -207,7 +207,7 @@ func (s *Semaphore) Acquire(ctx context.Context) error {
 // goroutine's call must not race with the hub's.
 func (s *Semaphore) acquire(ctx context.Context, op string, bounded bool) error {
 	if err := s.links.Check(op); err != nil {
-		return lockErr(err)
+		return lockErr(op, err)
 	}
 	s.lazyBounded(bounded)
 	for {
@@ -220,7 +220,7 @@ func (s *Semaphore) acquire(ctx context.Context, op string, bounded bool) error 
 			if s.counter > 0 && errors.Is(err, scheduler.ErrLoopExit) {
 				continue
 			}
-			return lockErr(err)
+			return lockErr(op, err)
 		}
 	}
 }
@@ -292,13 +292,13 @@ func (s *Semaphore) Wait(ctx context.Context) (int, error) {
 // wait is Wait for the call op, which its errors name.
 func (s *Semaphore) wait(ctx context.Context, op string) (int, error) {
 	if err := s.links.Check(op); err != nil {
-		return 0, lockErr(err)
+		return 0, lockErr(op, err)
 	}
 	if s.lazy().counter > 0 {
 		return s.counter, nil
 	}
 	err := s.links.Wait(ctx, s, op)
-	return s.counter, lockErr(err)
+	return s.counter, lockErr(op, err)
 }
 
 // Rawlink calls fn on the hub when the semaphore can be acquired (gevent's
@@ -441,7 +441,7 @@ func (r *RLock) caller(op string) (*greenlet.Greenlet, error) {
 		return nil, nilArg(op)
 	}
 	if err := r.block.s.links.Check(op); err != nil {
-		return nil, lockErr(err)
+		return nil, lockErr(op, err)
 	}
 	return greenlet.Current(), nil
 }
@@ -456,15 +456,17 @@ func releaseCheck(l *event.Links, op string) error {
 	if errors.Is(err, scheduler.ErrHubDestroyed) {
 		return nil
 	}
-	return lockErr(err)
+	return lockErr(op, err)
 }
 
-// lockErr gives an error of the links' checks and waits (an *event.Error)
-// the lock's own type, so that its text names package lock; the cause is
-// kept for errors.Is and errors.As.
-func lockErr(err error) error {
-	if e, ok := err.(*event.Error); ok {
-		return &Error{Op: e.Op, Err: e.Err}
+// lockErr gives the links' own errors for op (an *event.Error naming op: a
+// refusal of the call, or ctx's end) the lock's type, so that their text
+// names package lock; the cause is kept for errors.Is and errors.As. Any
+// other error (what was thrown into the waiting greenlet, even another
+// primitive's *event.Error) is returned as it is.
+func lockErr(op string, err error) error {
+	if e, ok := err.(*event.Error); ok && e.Op == op {
+		return &Error{Op: op, Err: e.Err}
 	}
 	return err
 }
