@@ -206,12 +206,13 @@ func (fd *netFD) waitConnect(ctx context.Context) error {
 	return fd.waitConnectShared(ctx)
 }
 
-// ctxCause returns ContextError's error for a dial or listen that failed once ctx ended (a
-// lookup function may return ctx.Err() itself; the hub's timer may see the deadline an instant
-// before ctx does, and the wait that saw it names itself), else err.
+// ctxCause returns ContextError's error for a dial or listen that failed with ctx's end (decided
+// by ctx itself, ctxwait.Ended: a lookup function may return ctx.Err() itself, the hub's timer may
+// see the deadline an instant before ctx does, and the wait that saw it names itself), else err:
+// a kill's error stays the kill's even when ctx ended too.
 func ctxCause(ctx context.Context, err error) error {
-	if cerr := scheduler.ContextError(ctx); cerr != nil || ctxwait.Ended(ctx, err) {
-		return ctxwait.Err(cerr, err)
+	if ctxwait.Ended(ctx, err) {
+		return ctxwait.Err(scheduler.ContextError(ctx), err)
 	}
 	return err
 }

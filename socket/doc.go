@@ -18,7 +18,8 @@
 // context first and, when it ends first, end with their error naming the call that wraps
 // scheduler.ContextError's error (DialContext's *net.OpError naming "dial", the others'
 // *os.SyscallError naming "select", "poll" or "wait"); an error thrown into the waiting greenlet
-// (a Kill's, a Timeout) comes back from Select, Poll and the Wait functions as it is; methods keep
+// (a Kill's, a Timeout) comes back from Select, Poll and the Wait functions as it is, and from
+// DialContext in its *net.OpError, even when the context ended meanwhile; methods keep
 // package net's shapes and deadlines (SetDeadline, SetReadDeadline, SetWriteDeadline). One
 // greenlet at a time may wait on each direction of a socket: a second greenlet's read (or
 // accept) while another waits to read, or write while another waits to write, fails at once
