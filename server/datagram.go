@@ -28,14 +28,19 @@ type DatagramServer struct {
 // sender. Shutdown and Close close pc. A nil pc or handler is an error matching
 // scheduler.ErrNilArgument, a zero socket.PacketConn one matching socket.ErrBadFD.
 func NewDatagram(pc *socket.PacketConn, handler func(s *DatagramServer, data []byte, from net.Addr) error, opts Options) (*DatagramServer, error) {
+	return newDatagram("NewDatagram", pc, handler, opts)
+}
+
+// newDatagram is NewDatagram with its errors named op.
+func newDatagram(op string, pc *socket.PacketConn, handler func(s *DatagramServer, data []byte, from net.Addr) error, opts Options) (*DatagramServer, error) {
 	if pc == nil || handler == nil {
-		return nil, &Error{Op: "NewDatagram", Err: scheduler.ErrNilArgument}
+		return nil, &Error{Op: op, Err: scheduler.ErrNilArgument}
 	}
 	if pc.Fd() < 0 {
-		return nil, &Error{Op: "NewDatagram", Err: errZeroSocket}
+		return nil, &Error{Op: op, Err: errZeroSocket}
 	}
 	s := &DatagramServer{pc: pc, handler: handler}
-	if err := s.init("NewDatagram", &opts, pc.Close); err != nil {
+	if err := s.init(op, &opts, pc.Close); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -50,7 +55,7 @@ func ListenPacket(network, address string, handler func(s *DatagramServer, data 
 	if err != nil {
 		return nil, err
 	}
-	s, err := NewDatagram(pc, handler, opts)
+	s, err := newDatagram("ListenPacket", pc, handler, opts)
 	if err != nil {
 		_ = pc.Close()
 		return nil, err

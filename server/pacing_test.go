@@ -126,9 +126,9 @@ func TestMaxAcceptDatagrams(t *testing.T) {
 	}))
 }
 
-// TestPacingOptions: a negative MaxAccept, MinDelay or MaxDelay, or a MinDelay longer than
-// MaxDelay, is ErrBadOptions naming the field, from every constructor (Listen closes its
-// socket); the zero fields take gevent's defaults, a zero delay never crossing the other one.
+// TestPacingOptions: a negative MaxAccept, MinDelay, MaxDelay or StopTimeout, or a MinDelay
+// longer than MaxDelay, is ErrBadOptions naming the field, from every constructor under its own
+// name (Listen closes its socket); the zero fields take gevent's defaults, a zero delay never crossing the other one.
 func TestPacingOptions(t *testing.T) {
 	require.NoError(t, scheduler.Main(func() error {
 		bad := map[string]server.Options{
@@ -136,6 +136,7 @@ func TestPacingOptions(t *testing.T) {
 			"MinDelay -1ns is negative":              {MinDelay: -1},
 			"MaxDelay -1ms is negative":              {MaxDelay: -ms},
 			"MinDelay 2s is longer than MaxDelay 1s": {MinDelay: 2 * time.Second, MaxDelay: time.Second},
+			"StopTimeout -1s is negative":            {StopTimeout: -time.Second},
 		}
 		handle := func(*server.DatagramServer, []byte, net.Addr) error { return nil }
 		for why, opts := range bad {
@@ -150,13 +151,15 @@ func TestPacingOptions(t *testing.T) {
 			require.NoError(t, err)
 			_, err = server.NewDatagram(pc, handle, opts)
 			assert.ErrorIs(t, err, server.ErrBadOptions, why)
-			assert.ErrorContains(t, err, why)
+			assert.ErrorContains(t, err, "server: NewDatagram: invalid server options: "+why)
 			require.NoError(t, pc.Close())
 
 			_, err = server.Listen("tcp", "127.0.0.1:0", echo, opts)
 			assert.ErrorIs(t, err, server.ErrBadOptions, why)
+			assert.ErrorContains(t, err, "server: Listen: invalid server options: "+why)
 			_, err = server.ListenPacket("udp", "127.0.0.1:0", handle, opts)
 			assert.ErrorIs(t, err, server.ErrBadOptions, why)
+			assert.ErrorContains(t, err, "server: ListenPacket: invalid server options: "+why)
 		}
 
 		type pacing struct {

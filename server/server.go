@@ -160,7 +160,8 @@ func (e *Error) Timeout() bool {
 }
 
 // DefaultStopTimeout is how long Serve, when the greenlet serving is killed (gsignal.Main on
-// the first signal), lets the handlers finish before it kills them (gevent's stop_timeout).
+// the first signal), lets the handlers finish before it kills them, unless Options.StopTimeout
+// says otherwise (gevent's stop_timeout).
 const DefaultStopTimeout = time.Second
 
 // killWait bounds how long Shutdown waits for the handlers it killed to die (gevent's stop
@@ -208,6 +209,10 @@ type Options struct {
 	// and MaxDelay (or their defaults) unless ListenConfig sets one of them itself. A listener
 	// given to NewStream keeps the bounds it was made with.
 	MaxDelay time.Duration
+	// StopTimeout is how long Serve, when the greenlet serving is killed, lets the handlers
+	// finish before it kills them (gevent's stop_timeout). 0 means DefaultStopTimeout; it may
+	// not be negative. Shutdown takes its bound from its ctx instead.
+	StopTimeout time.Duration
 }
 
 // badOption is op's ErrBadOptions error, saying why.
@@ -272,6 +277,8 @@ type base struct {
 	minDelay, maxDelay time.Duration
 	// pace yields the loop after Options.MaxAccept takes in a row.
 	pace pacer
+	// stopTimeout is Options.StopTimeout, or DefaultStopTimeout.
+	stopTimeout time.Duration
 	// cancel ends the loop's wait for a free slot of a full pool, which closing the socket
 	// does not wake.
 	cancel  context.CancelFunc
@@ -288,6 +295,9 @@ func (b *base) init(op string, opts *Options, closeSocket func() error) error {
 	if err != nil {
 		return err
 	}
+	if opts.StopTimeout < 0 {
+		return badOption(op, "StopTimeout %v is negative", opts.StopTimeout)
+	}
 	sp, g, err := opts.spawner(op)
 	if err != nil {
 		return err
@@ -295,6 +305,10 @@ func (b *base) init(op string, opts *Options, closeSocket func() error) error {
 	b.spawn, b.group, b.closeSocket = sp, g, closeSocket
 	b.minDelay, b.maxDelay = minDelay, maxDelay
 	b.pace.max = maxAccept
+	b.stopTimeout = opts.StopTimeout
+	if b.stopTimeout == 0 {
+		b.stopTimeout = DefaultStopTimeout
+	}
 	return nil
 }
 
@@ -334,7 +348,7 @@ func (b *base) closed() bool { return b.life.Load()&lifeStopped != 0 }
 
 // serve starts the server unless it runs already, and waits until it stopped and its handlers
 // are done. If the serving greenlet is killed meanwhile, it shuts the server down as gevent's
-// serve_forever does: handlers get DefaultStopTimeout to finish, and a second kill cuts that
+// serve_forever does: handlers get Options.StopTimeout to finish, and a second kill cuts that
 // short.
 func (b *base) serve(op string, start func(op string) error) error {
 	if _, err := b.hub.CheckWait(); err != nil {
@@ -346,7 +360,7 @@ func (b *base) serve(op string, start func(op string) error) error {
 		}
 	}
 	if err := b.waitIdle(context.Background()); err != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), DefaultStopTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), b.stopTimeout)
 		defer cancel()
 		_ = b.shutdown(ctx, op)
 		return &Error{Op: op, Err: err}

@@ -414,3 +414,45 @@ func TestFull(t *testing.T) {
 		return s.Shutdown(testctx.Within(t, 5*time.Second))
 	}))
 }
+
+// Options.StopTimeout is the grace a killed Serve gives the handlers: a short one kills a
+// handler that waits on its client at once, a long one lets it finish well past
+// DefaultStopTimeout. Timing-sensitive: the short grace must end within half of
+// DefaultStopTimeout, and the long one is watched for DefaultStopTimeout plus a quarter.
+func TestServeStopTimeoutTiming(t *testing.T) {
+	run := func(t *testing.T, grace time.Duration, check func(serving *scheduler.Greenlet[struct{}], c net.Conn, deferred *int)) {
+		require.NoError(t, scheduler.Main(func() error {
+			deferred := 0
+			s, err := server.Listen("tcp", "127.0.0.1:0", func(c *socket.Conn) error {
+				defer func() { deferred++ }()
+				_, err := c.Read(make([]byte, 1))
+				return err
+			}, server.Options{StopTimeout: grace})
+			require.NoError(t, err)
+			serving := scheduler.Go(func() error { return s.Serve() })
+			c := dial(t, s.Addr())
+			defer c.Close()
+			require.NoError(t, eventually(testctx.Within(t, 5*time.Second), func() bool { return s.Len() == 1 }))
+			require.NoError(t, serving.KillAsync(nil))
+			check(serving, c, &deferred)
+			return nil
+		}))
+	}
+	t.Run("short", func(t *testing.T) {
+		run(t, time.Nanosecond, func(serving *scheduler.Greenlet[struct{}], c net.Conn, deferred *int) {
+			require.NoError(t, serving.Join(testctx.Within(t, server.DefaultStopTimeout/2)))
+			assert.Equal(t, 1, *deferred, "the handler was killed")
+			assertClosedByServer(t, c)
+		})
+	})
+	t.Run("long", func(t *testing.T) {
+		run(t, time.Hour, func(serving *scheduler.Greenlet[struct{}], c net.Conn, deferred *int) {
+			past := time.Now().Add(server.DefaultStopTimeout * 5 / 4)
+			require.NoError(t, eventually(testctx.Within(t, 5*time.Second), func() bool { return time.Now().After(past) }))
+			assert.Equal(t, 0, *deferred, "the handler still runs")
+			require.NoError(t, c.Close())
+			require.NoError(t, serving.Join(testctx.Within(t, 5*time.Second)))
+			assert.Equal(t, 1, *deferred)
+		})
+	})
+}

@@ -25,14 +25,19 @@ type StreamServer struct {
 // and Close close ln. A nil ln or handler is an error matching scheduler.ErrNilArgument, a zero
 // socket.Listener one matching socket.ErrBadFD.
 func NewStream(ln *socket.Listener, handler func(*socket.Conn) error, opts Options) (*StreamServer, error) {
+	return newStream("NewStream", ln, handler, opts)
+}
+
+// newStream is NewStream with its errors named op.
+func newStream(op string, ln *socket.Listener, handler func(*socket.Conn) error, opts Options) (*StreamServer, error) {
 	if ln == nil || handler == nil {
-		return nil, &Error{Op: "NewStream", Err: scheduler.ErrNilArgument}
+		return nil, &Error{Op: op, Err: scheduler.ErrNilArgument}
 	}
 	if ln.Fd() < 0 {
-		return nil, &Error{Op: "NewStream", Err: errZeroSocket}
+		return nil, &Error{Op: op, Err: errZeroSocket}
 	}
 	s := &StreamServer{ln: ln, handler: handler}
-	if err := s.init("NewStream", &opts, ln.Close); err != nil {
+	if err := s.init(op, &opts, ln.Close); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -47,7 +52,7 @@ func Listen(network, address string, handler func(*socket.Conn) error, opts Opti
 	}
 	lc := opts.ListenConfig
 	if lc.AcceptMinDelay == 0 && lc.AcceptMaxDelay == 0 {
-		// Options that are wrong leave them so: NewStream reports them.
+		// Options that are wrong leave them so: newStream reports them.
 		if _, minDelay, maxDelay, err := opts.pacing("Listen"); err == nil {
 			lc.AcceptMinDelay, lc.AcceptMaxDelay = minDelay, maxDelay
 		}
@@ -56,7 +61,7 @@ func Listen(network, address string, handler func(*socket.Conn) error, opts Opti
 	if err != nil {
 		return nil, err
 	}
-	s, err := NewStream(ln, handler, opts)
+	s, err := newStream("Listen", ln, handler, opts)
 	if err != nil {
 		_ = ln.Close()
 		return nil, err
@@ -134,7 +139,7 @@ func (s *StreamServer) startAs(op string) error {
 // or ErrStopped on a stopped server. A listener closed behind the server's back stops it as
 // Shutdown would, with no deadline and no error: it accepts nothing more and Serve returns nil once
 // the running handlers are done. If the calling greenlet is killed meanwhile (gsignal.Main on a
-// signal), Serve stops the server, giving the handlers DefaultStopTimeout to finish before it kills
+// signal), Serve stops the server, giving the handlers Options.StopTimeout to finish before it kills
 // them (another kill cuts that short), and returns the kill's error. Called from a handler it would
 // wait for itself until that handler is killed.
 func (s *StreamServer) Serve() error {
