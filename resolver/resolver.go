@@ -33,8 +33,9 @@
 // numeric port, an unknown network or IP protocol, a reverse lookup of no address), is answered
 // with net.Resolver's values and errors even when ctx is already done. On a pool it still waits
 // for a worker's turn, so that the pool refuses it as it refuses a lookup (closed, or closed under
-// the wait), but only while ctx lasts: once ctx ended, net's answer is given in the calling
-// greenlet, without a worker. A Kill ends the wait with the kill's error.
+// the wait), but only while ctx lasts: once ctx ended, a pool that is not closed gives way to
+// net's answer in the calling greenlet, without a worker; a closed one refuses it with
+// threadpool.ErrClosed. A Kill ends the wait with the kill's error.
 // The record lookups (LookupCNAME, LookupMX, LookupNS, LookupSRV, LookupTXT) always count as
 // lookups. What a failed lookup returns beside its error (the records net.Resolver keeps once it
 // filtered out malformed names) comes back with it.

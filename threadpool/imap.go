@@ -2,6 +2,7 @@ package threadpool
 
 import (
 	"context"
+	"errors"
 	"iter"
 
 	"github.com/geventgo/geventgo/internal/imap"
@@ -71,6 +72,10 @@ func mapIter[In, Out any](ctx context.Context, p *ThreadPool, op string, fn func
 		o, err := imapOptions(op, opts)
 		if err != nil {
 			yield(zero, err)
+			return
+		}
+		if err := p.refusal(ctx); errors.Is(err, ErrClosed) {
+			yield(zero, &Error{Op: op, Err: err}) // before the context's end, as Apply
 			return
 		}
 		a := &abandon{}

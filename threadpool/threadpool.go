@@ -596,12 +596,23 @@ func apply[T any](ctx context.Context, op string, p *ThreadPool, fn func() (T, e
 	if err != nil {
 		return zero, err
 	}
-	if err := scheduler.ContextError(ctx); err != nil {
+	if err := p.refusal(ctx); err != nil {
 		return zero, &Error{Op: op, Err: err}
 	}
 	a := &abandon{ctx: ctx}
 	defer a.gone.Store(true)
 	return start(p, h, op, fn, a).get(ctx, op)
+}
+
+// refusal is the cause Apply and Map refuse with before they start anything: ctx's end, or
+// ErrClosed when the pool is closed too, as Spawn refuses, whatever the context (the lock is
+// taken only once ctx has ended; a live ctx leaves the closed pool to start's refusal).
+func (p *ThreadPool) refusal(ctx context.Context) error {
+	err := scheduler.ContextError(ctx)
+	if err != nil && p.isClosed() {
+		return ErrClosed
+	}
+	return err
 }
 
 // Map runs fn on every item on the pool's workers and returns the results in the order of
@@ -621,7 +632,7 @@ func mapAll[In, Out any](ctx context.Context, op string, p *ThreadPool, fn func(
 	if err != nil {
 		return nil, err
 	}
-	if err := scheduler.ContextError(ctx); err != nil {
+	if err := p.refusal(ctx); err != nil {
 		return nil, &Error{Op: op, Err: err}
 	}
 	a := &abandon{ctx: ctx}
