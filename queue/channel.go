@@ -301,10 +301,10 @@ func (c *Channel[T]) wakeAll() {
 	ps, gs := c.putters, c.getters
 	c.putters, c.getters = nil, nil
 	for _, p := range ps {
-		p.w.Throw(&Error{Op: "Channel.Put", Err: ErrShutdown})
+		p.w.Throw(&Error{Err: ErrShutdown})
 	}
 	for _, g := range gs {
-		g.w.Throw(&Error{Op: "Channel.Get", Err: ErrShutdown})
+		g.w.Throw(&Error{Err: ErrShutdown})
 	}
 }
 

@@ -472,9 +472,9 @@ func (q *Queue[T]) runUnlock() {
 			if q.shut.Load() {
 				// Shut down from another goroutine: its wakeAll is on its way (Post),
 				// but a waiting Put fails however the two callbacks are ordered.
-				p.w.Throw(&Error{Op: "Queue.Put", Err: ErrShutdown})
+				p.w.Throw(&Error{Err: ErrShutdown})
 			} else if err := q.putWaiting(p.item); err != nil {
-				p.w.Throw(&Error{Op: "Queue.Put", Err: err})
+				p.w.Throw(&Error{Err: err})
 			} else {
 				p.w.Switch(p)
 			}
@@ -545,13 +545,15 @@ func (q *Queue[T]) check(op string) (*scheduler.Hub, error) {
 }
 
 // waitErr turns the error of op's wait bounded by ctx (nil for the Try
-// forms) into the queue's: errors keep their identity, wrapped once with op;
-// the end of ctx wraps scheduler.ContextError's error, not the error of the
-// wait that saw it (a scheduler.Waiter's, an event's).
+// forms) into the queue's: the queue's own error for a waiter (Shutdown's,
+// a panicking less's), thrown as an *Error without an Op, is its cause under
+// op; the end of ctx wraps scheduler.ContextError's error, not the error of
+// the wait that saw it (a scheduler.Waiter's, an event's); anything else
+// thrown into the greenlet (a Kill's error, even another queue's *Error, a
+// Timeout, LoopExit) keeps its identity, wrapped once with op.
 func waitErr(op string, ctx context.Context, err error) error {
-	if _, ok := err.(*Error); ok {
-		// Shutdown throws the queue's own error: do not say it twice.
-		return err
+	if e, ok := err.(*Error); ok && e.Op == "" {
+		return &Error{Op: op, Err: e.Err}
 	}
 	if ctx != nil && ctxwait.Ended(ctx, err) {
 		err = ctxwait.Err(scheduler.ContextError(ctx), err)
@@ -742,7 +744,7 @@ func (q *Queue[T]) wakeAll() {
 	ps, gs := q.putters, q.getters
 	q.putters, q.getters = nil, nil
 	for _, p := range ps {
-		p.w.Throw(&Error{Op: "Queue.Put", Err: ErrShutdown})
+		p.w.Throw(&Error{Err: ErrShutdown})
 	}
 	for _, g := range gs {
 		g.Switch(nil)

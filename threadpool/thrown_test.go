@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -70,11 +69,6 @@ func TestThrownErrorsKeepTheirCall(t *testing.T) {
 		}
 		for _, c := range waitingCalls(p, pending) {
 			for _, k := range thrown {
-				if _, ok := k.(*queue.Error); ok && strings.HasPrefix(c.op, "Imap") {
-					// The iteration waits on a queue of its own, which passes a thrown
-					// *queue.Error on as its own Shutdown's.
-					continue
-				}
 				var got error
 				g := scheduler.Spawn(func() (int, error) { got = c.call(); return 0, nil })
 				require.NoError(t, scheduler.Sleep(ctx, 0)) // g starts and waits
