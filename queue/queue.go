@@ -567,19 +567,23 @@ func waitErr(op string, ctx context.Context, err error) error {
 // a Timeout, LoopExit). From a goroutine that is not a greenlet of the
 // queue's hub, or from the hub itself when it would have to wait, it returns
 // an error matching scheduler.ErrNotGreenlet.
-func (q *Queue[T]) Put(ctx context.Context, item T) error {
+func (q *Queue[T]) Put(ctx context.Context, item T) error { return q.putAs(ctx, "Queue.Put", item) }
+
+// putAs is Put for the call op, which its errors and its wait's label
+// (LoopExit, runinfo) name.
+func (q *Queue[T]) putAs(ctx context.Context, op string, item T) error {
 	if ctx == nil {
-		return &Error{Op: "Queue.Put", Err: scheduler.ErrNilArgument}
+		return &Error{Op: op, Err: scheduler.ErrNilArgument}
 	}
-	h, err := q.put("Queue.Put", item)
+	h, err := q.put(op, item)
 	if err != ErrFull {
 		return err
 	}
 	if err := h.CheckWait(); err != nil {
-		return &Error{Op: "Queue.Put", Err: err}
+		return &Error{Op: op, Err: err}
 	}
 	p := &putter[T]{item: item}
-	p.w.SetLabel("Queue.Put")
+	p.w.SetLabel(op)
 	q.putters = append(q.putters, p)
 	if len(q.getters) > 0 {
 		q.scheduleUnlock(h)
@@ -587,7 +591,7 @@ func (q *Queue[T]) Put(ctx context.Context, item T) error {
 	_, err = p.w.Get(ctx)
 	q.putters = removePtr(q.putters, p)
 	if err != nil {
-		return waitErr("Queue.Put", ctx, err)
+		return waitErr(op, ctx, err)
 	}
 	return nil
 }
@@ -651,6 +655,16 @@ func (q *Queue[T]) Peek(ctx context.Context) (T, error) {
 
 // TryPeek returns the next item without removing it, or ErrEmpty.
 func (q *Queue[T]) TryPeek() (T, error) { return q.get(noWait, "Queue.TryPeek", false) }
+
+// getAs is Get (take) or Peek for the call op, which its errors and its
+// wait's label (LoopExit, runinfo) name.
+func (q *Queue[T]) getAs(ctx context.Context, op string, take bool) (T, error) {
+	if ctx == nil {
+		var zero T
+		return zero, &Error{Op: op, Err: scheduler.ErrNilArgument}
+	}
+	return q.get(ctx, op, take)
+}
 
 // get is Get, TryGet, Peek and TryPeek: ctx nil means do not wait.
 func (q *Queue[T]) get(ctx context.Context, op string, take bool) (T, error) {
@@ -779,10 +793,13 @@ func (q *Queue[T]) IsShutdown() bool { return q != nil && q.shut.Load() }
 // while the loop body runs. Range over it in the greenlet itself:
 // iter.Pull runs the sequence on a goroutine of its own, where every Get
 // fails with ErrNotGreenlet.
-func (q *Queue[T]) All(ctx context.Context) iter.Seq2[T, error] {
+func (q *Queue[T]) All(ctx context.Context) iter.Seq2[T, error] { return q.all(ctx, "Queue.Get") }
+
+// all is All, its Gets made as the call op.
+func (q *Queue[T]) all(ctx context.Context, op string) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		for {
-			v, err := q.Get(ctx)
+			v, err := q.getAs(ctx, op, true)
 			if err != nil {
 				if !errors.Is(err, ErrShutdown) || !q.shut.Load() {
 					var zero T
@@ -808,7 +825,9 @@ type joinState struct {
 // value is an unbounded FIFO JoinableQueue; NewJoinable sets a maximum
 // size. Hub-affine. Its methods' errors name the JoinableQueue call
 // ("queue: JoinableQueue.TryPut: queue full"), All's those of
-// JoinableQueue.Get; the embedded Queue's, called as such, name Queue's.
+// JoinableQueue.Get, and so does a greenlet waiting in one of them in
+// LoopExit's report and runinfo; the embedded Queue's, called as such, name
+// Queue's.
 type JoinableQueue[T any] struct {
 	// Queue supplies Get and the rest; the Put methods below make sure the
 	// task count exists before the item counts in it.
@@ -843,10 +862,7 @@ func (q *JoinableQueue[T]) Put(ctx context.Context, item T) error {
 		return err
 	}
 	q.state()
-	if err := q.Queue.Put(ctx, item); err != nil {
-		return renamed(err, "Queue.Put", "JoinableQueue.Put")
-	}
-	return nil
+	return q.Queue.putAs(ctx, "JoinableQueue.Put", item)
 }
 
 // TryPut is Queue.TryPut counting one more unfinished task.
@@ -864,11 +880,10 @@ func (q *JoinableQueue[T]) TryPut(item T) error {
 	return nil
 }
 
-// renamed returns err, an error of the embedded Queue's call from, as the
-// JoinableQueue call op's: the same cause under op. Other errors (one thrown
-// into the waiting greenlet that is not the queue's) are returned as they
-// are. Only a failed call pays for it, and the *Error err points at is left
-// as it is.
+// renamed returns err, an error of the embedded Queue's call from (one that
+// does not wait), as the JoinableQueue call op's: the same cause under op.
+// Other errors are returned as they are. Only a failed call pays for it, and
+// the *Error err points at is left as it is.
 func renamed(err error, from, op string) error {
 	if e, ok := err.(*Error); ok && e.Op == from {
 		return &Error{Op: op, Err: e.Err}
@@ -957,11 +972,7 @@ func (q *JoinableQueue[T]) queue() *Queue[T] {
 
 // Get is Queue.Get.
 func (q *JoinableQueue[T]) Get(ctx context.Context) (T, error) {
-	v, err := q.queue().Get(ctx)
-	if err != nil {
-		return v, renamed(err, "Queue.Get", "JoinableQueue.Get")
-	}
-	return v, nil
+	return q.queue().getAs(ctx, "JoinableQueue.Get", true)
 }
 
 // TryGet is Queue.TryGet.
@@ -975,11 +986,7 @@ func (q *JoinableQueue[T]) TryGet() (T, error) {
 
 // Peek is Queue.Peek.
 func (q *JoinableQueue[T]) Peek(ctx context.Context) (T, error) {
-	v, err := q.queue().Peek(ctx)
-	if err != nil {
-		return v, renamed(err, "Queue.Peek", "JoinableQueue.Peek")
-	}
-	return v, nil
+	return q.queue().getAs(ctx, "JoinableQueue.Peek", false)
 }
 
 // TryPeek is Queue.TryPeek.
@@ -1023,17 +1030,7 @@ func (q *JoinableQueue[T]) Shutdown() { q.queue().Shutdown() }
 // IsShutdown is Queue.IsShutdown.
 func (q *JoinableQueue[T]) IsShutdown() bool { return q.queue().IsShutdown() }
 
-// All is Queue.All, its errors those of JoinableQueue.Get.
+// All is Queue.All, its errors (and its waits) those of JoinableQueue.Get.
 func (q *JoinableQueue[T]) All(ctx context.Context) iter.Seq2[T, error] {
-	all := q.queue().All(ctx)
-	return func(yield func(T, error) bool) {
-		for v, err := range all {
-			if err != nil {
-				err = renamed(err, "Queue.Get", "JoinableQueue.Get")
-			}
-			if !yield(v, err) {
-				return
-			}
-		}
-	}
+	return q.queue().all(ctx, "JoinableQueue.Get")
 }
