@@ -89,6 +89,7 @@ type persistConn struct {
 	writer     *scheduler.Greenlet[struct{}] // writes a request with a body
 	writerRan  bool
 	writeErr   error
+	outAtStart int64     // wr.sent when the request's write began
 	awaiting   bool      // roundTrip waits for the response header
 	unsent     io.Closer // the body the writer is to send, until it runs
 }
@@ -116,18 +117,30 @@ func (r *pcReader) Read(p []byte) (int, error) {
 
 // pcWriter is what the connection's bufio.Writer writes to: it keeps the socket's error, which
 // Request.Write returns wrapped in an unexported type errors.Is cannot see through when it
-// happens while the body is copied.
+// happens while the body is copied, and counts what it wrote.
 type pcWriter struct {
-	pc  *persistConn
-	err error
+	pc   *persistConn
+	err  error
+	sent int64
 }
 
 func (w *pcWriter) Write(p []byte) (int, error) {
 	n, err := w.pc.write(p)
+	w.sent += int64(n)
 	if err != nil && w.err == nil {
 		w.err = err
 	}
 	return n, err
+}
+
+// sentNothing reports whether nothing of the request in flight went out, as net/http counts
+// it: no byte on a plain connection; on TLS no whole record, which is what crypto/tls counts
+// as written (a record cut short cannot be decrypted).
+func (pc *persistConn) sentNothing() bool {
+	if pc.tlsSock != nil {
+		return !pc.tlsSock.recordOut()
+	}
+	return pc.wr.sent == pc.outAtStart
 }
 
 // write writes p on the connection: on TLS through crypto/tls, which only queues it once the
@@ -314,6 +327,10 @@ func (pc *persistConn) roundTrip(ctx context.Context, req *http.Request) (*http.
 	pc.arm(ctx)
 	pc.rd.respBytes = 0
 	pc.writer, pc.writerRan, pc.writeErr, pc.wr.err = nil, false, nil, nil
+	pc.outAtStart = pc.wr.sent
+	if pc.tlsSock != nil {
+		pc.tlsSock.markRecords()
+	}
 	r, addedGzip := pc.outgoing(req)
 	if r.Body != nil && r.Body != http.NoBody {
 		r = pc.startWriter(req, r) // which starts ResponseHeaderTimeout once the body is sent
@@ -565,14 +582,24 @@ func (pc *persistConn) detach() {
 }
 
 // retryable reports whether a request that failed on pc may be made again on a new
-// connection: pc was reused (an idle connection the server may have closed meanwhile),
-// nothing of the response arrived, the request's write failed on the socket if it failed (not
-// on its body, which would fail again), the context is live and the request can be replayed.
+// connection, by net/http's Transport's rule (shouldRetryRequest): pc was reused (an idle
+// connection the server may have closed meanwhile), nothing of the response arrived, the
+// request's body did not fail (it would again), the failure is no limit's (the context, a
+// deadline, a kill), and either nothing of the request went out and it has no body or one
+// GetBody rewinds, whatever its method, or its write ended without a socket error (the
+// response's read failed) and it can be replayed (isReplayable). A request whose write failed
+// on the socket once some of it went out is not made again, as net/http's is not.
 func (pc *persistConn) retryable(ctx context.Context, req *http.Request, err error) bool {
-	requestOK := pc.writeErr == nil || pc.wr.err != nil // a failed write failed on the socket
-	return pc.reused && pc.rd.respBytes == 0 && requestOK && ctx.Err() == nil && !pc.canceled &&
-		!errors.Is(err, os.ErrDeadlineExceeded) && !errors.Is(err, scheduler.ErrTimeout) &&
-		!errors.Is(err, scheduler.ErrGreenletExit) && isReplayable(req)
+	bodyFailed := pc.writeErr != nil && pc.wr.err == nil
+	if !pc.reused || pc.rd.respBytes != 0 || bodyFailed || ctx.Err() != nil || pc.canceled ||
+		errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, scheduler.ErrTimeout) ||
+		errors.Is(err, scheduler.ErrGreenletExit) {
+		return false
+	}
+	if pc.sentNothing() {
+		return outgoingLength(req) == 0 || req.GetBody != nil
+	}
+	return pc.wr.err == nil && isReplayable(req)
 }
 
 // bodyEOF is the response body the Transport returns: reading it to the end gives the

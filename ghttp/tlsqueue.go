@@ -26,6 +26,10 @@ type tlsQueue struct {
 	queue    []byte
 	sending  bool  // a greenlet waits in send
 	err      error // the first error sending the queue
+	sent     int64 // bytes send wrote to the socket
+	// firstEnd is where, in sent's count, the first record queued since markRecords ends;
+	// -1 while none was queued.
+	firstEnd int64
 }
 
 // write is the socket's Write, for crypto/tls: it queues p, or writes it through when not
@@ -34,9 +38,19 @@ func (q *tlsQueue) write(p []byte) (int, error) {
 	if !q.queueing {
 		return q.raw.Write(p)
 	}
+	if q.firstEnd < 0 { // crypto/tls writes a record at a time
+		q.firstEnd = q.sent + int64(len(q.queue)+len(p))
+	}
 	q.queue = append(q.queue, p...)
 	return len(p), nil
 }
+
+// markRecords starts watching for the first record queued from now on (recordOut).
+func (q *tlsQueue) markRecords() { q.firstEnd = -1 }
+
+// recordOut reports whether a whole record queued since markRecords reached the socket: what
+// the peer may have decrypted, and so acted on.
+func (q *tlsQueue) recordOut() bool { return q.firstEnd >= 0 && q.sent >= q.firstEnd }
 
 // writeTLS writes p through crypto/tls, which only queues it, and sends the queue, in pieces of
 // at most maxGather bytes so that the queue stays small; while another greenlet sends, it fails
@@ -75,6 +89,7 @@ func (q *tlsQueue) send() error {
 		q.sending = true
 		n, err := q.raw.Write(q.queue)
 		q.sending = false
+		q.sent += int64(n)
 		// The first n bytes are the same whether or not the queue grew meanwhile.
 		q.queue = q.queue[:copy(q.queue, q.queue[n:])]
 		q.err = err

@@ -114,8 +114,10 @@ type hostConns struct {
 // writes the request and reads the response header. The body is read as the caller reads
 // resp.Body; reading it to the end, or closing it, gives the connection back for reuse (an
 // early Close closes it). A request on a reused connection that fails before any byte of the
-// response arrived is made again on a new one when it can be replayed (an idempotent method
-// without a body, or with GetBody) and its body did not fail, as net/http does. Errors are
+// response arrived, its body having not failed, is made again on a new one as net/http's
+// Transport makes it again: when nothing of it went out, if it has no body or GetBody, whatever
+// its method; once some of it went out, if its write did not fail and it can be replayed (an
+// idempotent method without a body, or with GetBody). Errors are
 // *Error values; a request whose context ended fails with scheduler.ContextError's error (for
 // a deadline, matching both context.DeadlineExceeded and scheduler.ErrTimeout).
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -230,8 +232,20 @@ func rewindBody(req *http.Request) (*http.Request, error) {
 	return r2, nil
 }
 
+// outgoingLength returns the length of the body req sends: 0 without one, -1 when unknown.
+func outgoingLength(req *http.Request) int64 {
+	switch {
+	case req.Body == nil || req.Body == http.NoBody:
+		return 0
+	case req.ContentLength != 0:
+		return req.ContentLength
+	}
+	return -1
+}
+
 // isReplayable reports whether a request may be sent again after a failure on a reused
-// connection: an idempotent method (or an idempotency key), and a body that can be rewound.
+// connection once some of it went out: an idempotent method (or an idempotency key), and a
+// body that can be rewound.
 func isReplayable(req *http.Request) bool {
 	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 		return false
