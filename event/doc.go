@@ -17,8 +17,11 @@
 // in the next round, which comes even if the object is no longer ready (in
 // gevent it waits for the next set, whatever its timeout). A link that panics
 // is reported to the hub's error handler and the round goes on with the next
-// link; one that calls runtime.Goexit ends the round, which the hub reports,
-// and the links not called yet are called in the next round.
+// link (a panic(nil) too under GODEBUG=panicnil=1, reported with a nil
+// value); one that calls runtime.Goexit ends the round, which the hub
+// reports, and the links not called yet are called in the next round. A
+// panic that a link's deferred call raises while the link unwinds from
+// Goexit is reported once, as that panic, and ends the round the same way.
 //
 // A round of an Event's links started on the hub calls every link present,
 // as gevent's notifier does: a Wait begun on the hub after Set and Clear,

@@ -377,14 +377,16 @@ func (l *Links) notify(owner scheduler.Linkable) {
 	l.dueOnly = false
 	limit := l.nextID
 	ended := false
+	var esc *scheduler.PanicError
 	defer func() {
 		if !ended {
 			l.cut(owner, e, limit, full)
+			l.goexited(h, esc)
 		}
 	}()
-	l.run(owner, h, &l.links)
+	l.run(owner, h, &l.links, &esc)
 	if len(l.arrived) > 0 {
-		l.run(owner, h, &l.arrived)
+		l.run(owner, h, &l.arrived, &esc)
 		left := l.arrived
 		l.arrived = nil
 		l.links = append(l.links, left...)
@@ -430,6 +432,16 @@ func (l *Links) cut(owner scheduler.Linkable, e *Event, limit scheduler.LinkID, 
 	l.end(owner, e)
 }
 
+// goexited reports, once a round was cut, the panic esc that the last link
+// called raised while it unwound from runtime.Goexit (nil: a bare Goexit,
+// or a round left otherwise). The hub reports a bare Goexit as it leaves the
+// callback; HandlePanicUnderGoexit tells it this one was reported.
+func (l *Links) goexited(h *scheduler.Hub, esc *scheduler.PanicError) {
+	if esc != nil && esc.Value != nil && h != nil {
+		h.HandlePanicUnderGoexit(&linkPanic{esc})
+	}
+}
+
 // mergeByID returns a new list of the links of a and b (each in the order
 // of its ids) in the order of their ids.
 func mergeByID(a, b []link) []link {
@@ -472,37 +484,44 @@ func (l *Links) end(owner scheduler.Linkable, e *Event) {
 // *ls stays current throughout so that Unlink from inside a link works.
 // A link that panics is reported to the hub's error handler and the round
 // goes on with the next link; one that calls runtime.Goexit ends the round
-// (see notify).
+// (see notify). *esc carries the escape of a link from runUntil's recover
+// to here, or to notify's end of a round that a Goexit cuts (see runUntil).
 //
 // The round ends at the first link whose id is above the last id given out when
 // it started: during a round links are only appended, with ids above that one,
 // so those are the links added during the round. (Stopping at the round's last
 // link instead never stopped once a link had unlinked that one: a link that
 // linked itself again then kept the hub in this callback for ever.)
-func (l *Links) run(owner scheduler.Linkable, h *scheduler.Hub, ls *[]link) {
+func (l *Links) run(owner scheduler.Linkable, h *scheduler.Hub, ls *[]link, esc **scheduler.PanicError) {
 	limit := l.nextID
-	for l.runUntil(owner, h, ls, limit) {
+	for l.runUntil(owner, h, ls, limit, esc) {
+		// Control came back: the link's panic was a plain one (under
+		// GODEBUG=panicnil=1 a panic(nil) too, which recover stops but
+		// returns nil for), reported here; the round goes on.
+		if h != nil {
+			h.HandleError(&linkPanic{*esc})
+		}
+		*esc = nil
 	}
 }
 
 // runUntil is run's loop under one deferred recover instead of one per
 // link (a frame and a defer between the hub and every woken greenlet). It
-// returns true when a link panicked: the panic was reported and run calls
-// it again for the rest of the round.
-func (l *Links) runUntil(owner scheduler.Linkable, h *scheduler.Hub, ls *[]link, limit scheduler.LinkID) (again bool) {
+// returns true when a link panicked, with the panic in *esc, and run
+// reports it and calls runUntil again for the rest of the round. Its
+// recover cannot tell a plain panic from one a deferred call of the link
+// raised while the link unwound from runtime.Goexit, which the runtime
+// resumes once the recovering call returns, nor a bare Goexit (recover
+// returns nil) from a panic(nil) under GODEBUG=panicnil=1 (which it stops):
+// so the escape waits in *esc for whichever of run and notify's end of the
+// round gets control next.
+func (l *Links) runUntil(owner scheduler.Linkable, h *scheduler.Hub, ls *[]link, limit scheduler.LinkID, esc **scheduler.PanicError) (again bool) {
 	normal := false
 	defer func() {
 		if normal {
 			return
 		}
-		r := recover()
-		if r == nil {
-			// runtime.Goexit in a link: nothing to recover, let it go on.
-			return
-		}
-		if h != nil {
-			h.HandleError(&linkPanic{&scheduler.PanicError{Value: r, Stack: debug.Stack()}})
-		}
+		*esc = &scheduler.PanicError{Value: recover(), Stack: debug.Stack()}
 		again = true
 	}()
 	for len(*ls) > 0 && (*ls)[0].id <= limit {

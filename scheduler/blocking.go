@@ -51,13 +51,21 @@ func RunBlocking[T any](ctx context.Context, fn func() (T, error)) (T, error) {
 			})
 		}()
 		func() {
+			returned := false
 			defer func() {
-				if p := recover(); p != nil {
-					panicked = true
-					r.err = &PanicError{Value: p, Stack: debug.Stack()}
+				if returned {
+					return
 				}
+				// A nil p is a Goexit (the outer defer says so) or,
+				// under GODEBUG=panicnil=1, a panic(nil) that recover
+				// stopped: control then comes back, and that is the
+				// outcome.
+				p := recover()
+				panicked = p != nil
+				r = result{err: &PanicError{Value: p, Stack: debug.Stack()}}
 			}()
 			r.v, r.err = fn()
+			returned = true
 		}()
 		goexit = false
 	}()

@@ -29,7 +29,12 @@ const (
 )
 
 // job is what a worker greenlet runs: a task body or a Link callback.
-type job interface{ runOn(c *gctx) }
+type job interface {
+	runOn(c *gctx)
+	// endNil ends the job whose runOn's recover returned nil (worker.nilEscape):
+	// with v nil a panic(nil), with ErrGoexit a runtime.Goexit.
+	endNil(c *gctx, p *PanicError)
+}
 
 // runnable is the generic half of a Greenlet: it runs the typed body.
 type runnable interface {
@@ -530,6 +535,21 @@ func startTask(a any) {
 // and its stack) per spawn; see pool.go for how the pool shrinks.
 type worker struct {
 	ctx *gctx
+	// nilEscape is what the recover of the job's runOn returned nil for:
+	// a runtime.Goexit, or under GODEBUG=panicnil=1 a panic(nil) that it
+	// stopped. main tells them apart: control comes back to its loop only
+	// after the panic (see escape.go).
+	nilEscape *PanicError
+}
+
+// endNil ends job j with what its runOn's recover returned nil for, if it
+// did: v is nil for a panic(nil), ErrGoexit for a runtime.Goexit.
+func (w *worker) endNil(j job, v any) {
+	if p := w.nilEscape; p != nil {
+		w.nilEscape = nil
+		p.Value = v
+		j.endNil(w.ctx, p)
+	}
 }
 
 func (w *worker) main(first any) (any, error) {
@@ -548,6 +568,9 @@ func (w *worker) main(first any) (any, error) {
 	h.setRunning(c)
 	for j != nil {
 		j.runOn(c)
+		if w.nilEscape != nil {
+			w.endNil(j, nil)
+		}
 		if h.switchFlags.Load()&flagTracing != 0 {
 			h.traceJobEnd(j)
 		}
@@ -579,6 +602,7 @@ func (w *worker) main(first any) (any, error) {
 // leaves, decides.
 func (w *worker) goexit(j job) {
 	h := w.ctx.hub
+	w.endNil(j, ErrGoexit)
 	if h.switchFlags.Load()&flagTracing != 0 {
 		h.traceJobEnd(j)
 	}
@@ -598,12 +622,19 @@ func (t *task) runOn(c *gctx) {
 		if normal {
 			return
 		}
-		// A runtime.Goexit (recover returns nil) is reported now, its
-		// defers being the only code left to run; so is a panic, which may
-		// have been raised under a Goexit that the runtime resumes once this
-		// returns. Under a Goexit the worker ends into the hub
-		// (worker.goexit); after a plain panic it parks as after a return.
-		t.finish(escapeError(recover()))
+		// A panic is reported now, which may have been raised under a
+		// Goexit that the runtime resumes once this returns. recover
+		// returns nil for a runtime.Goexit, and under GODEBUG=panicnil=1
+		// for a panic(nil), which it stops: the worker, whose loop gets
+		// control back only after that panic, ends the task with the
+		// one it was (worker.endNil). Under a Goexit the worker ends into
+		// the hub (worker.goexit); after a plain panic it parks as after a
+		// return.
+		if r := recover(); r != nil {
+			t.finish(panicError(r))
+		} else {
+			c.w.nilEscape = &PanicError{Stack: debug.Stack()}
+		}
 		c.task = nil
 		c.curTask.Store(nil)
 		t.ctx = nil
@@ -614,6 +645,9 @@ func (t *task) runOn(c *gctx) {
 	c.curTask.Store(nil)
 	t.ctx = nil
 }
+
+// endNil finishes the task with what runOn's recover returned nil for.
+func (t *task) endNil(_ *gctx, p *PanicError) { t.finish(p) }
 
 // finish records the body's outcome (gevent's _report_result/_report_error).
 func (t *task) finish(err error) {
@@ -675,15 +709,6 @@ func (e *GreenletError) Unwrap() error {
 }
 
 func panicError(r any) error {
-	return &PanicError{Value: r, Stack: debug.Stack()}
-}
-
-// escapeError is what escaped a deferred recover's frame: the panic r, or, when r is nil, a
-// runtime.Goexit, which no recover stops.
-func escapeError(r any) error {
-	if r == nil {
-		r = ErrGoexit
-	}
 	return &PanicError{Value: r, Stack: debug.Stack()}
 }
 

@@ -79,7 +79,9 @@ type Hub struct {
 	timersLow    []*hubTimer // Timeout timers, priority timeoutPriority
 	draining     bool        // inside drain: timers started now update the loop time first
 	escaped      bool        // something escaped a callback: the loop's next run must not block
-	recovered    bool        // drain or callLink reported a panic and has not returned: see serve
+	recovered    bool        // drain, callLink or HandlePanicUnderGoexit reported a panic and has not returned: see serve
+	reporting    bool        // an unguarded report on the hub greenlet is under way (report): see escapeOp
+	nilEscape    *Error      // what a recover that returned nil left to report: see stashNil
 	switches     uint64      // switches into the hub; hub-affine (Stats)
 	callbacksRun uint64
 
@@ -587,10 +589,7 @@ func (h *Hub) drain() (ok bool) {
 	defer func() {
 		h.draining = false
 		if !ok {
-			if r := recover(); r != nil {
-				h.HandleError(opErr("callback", panicError(r)))
-				h.recovered = true
-			}
+			h.drainEscaped(recover())
 		}
 	}()
 	for {
@@ -630,7 +629,7 @@ func (h *Hub) drain() (ok bool) {
 // when nothing is left that could ever produce work.
 func (h *Hub) runOnce() bool {
 	for !h.drain() {
-		h.recovered = false
+		h.drainCut()
 	}
 	if h.destroyed.Load() {
 		return false
@@ -671,7 +670,7 @@ func (h *Hub) run(any) (any, error) {
 	defer unregisterCtx(h.hubC)
 	pprof.SetGoroutineLabels(h.labels)
 	h.setRunning(h.hubC)
-	h.keepServing()
+	h.keepServing(false)
 	return nil, nil
 }
 
@@ -682,15 +681,27 @@ func (h *Hub) run(any) (any, error) {
 // under a pending Goexit (a deferred call of a watcher callback, or of the
 // error handler, that panicked while it unwound from Goexit), which the
 // runtime resumes once serve's recovering defer returns: so the frame the
-// Goexit leaves decides, as worker.main does.
-func (h *Hub) keepServing() {
+// Goexit leaves decides, as worker.main does. A Goexit for which serve's
+// recover returned nil is reported here (goexited), in the new frame, so
+// that a handler that calls Goexit in turn leaves a keepServing behind it;
+// when control comes back from serve instead, that nil was a panic(nil).
+func (h *Hub) keepServing(goexited bool) {
 	finished := false
 	defer func() {
 		if !finished {
-			h.keepServing()
+			h.keepServing(true)
 		}
 	}()
+	if goexited {
+		// serve's recover returned nil, if it did (stashNil), for this
+		// runtime.Goexit: reported here, where a handler that calls
+		// Goexit in turn is still followed by a keepServing.
+		h.reportNil(ErrGoexit)
+	}
 	for !h.serve() {
+		// Control came back: serve's recover stopped a panic, a
+		// panic(nil) if it returned nil (stashNil).
+		h.reportNil(nil)
 	}
 	finished = true
 }
@@ -701,9 +712,11 @@ func (h *Hub) keepServing() {
 // watcher callback; drain reports a callback's itself) is reported and
 // serve returns false, to be called again; a runtime.Goexit, which no
 // recover stops, is reported and the hub goes on from inside its
-// unwinding (keepServing), until Destroy lets it end. Either way the loop's next run
-// does not block (escaped), as runOnce drains first: a watcher that
-// escapes at each of its events does not starve the callback queue.
+// unwinding (keepServing, which reports it, as the recover here cannot
+// tell it from a panic(nil) under GODEBUG=panicnil=1), until Destroy lets
+// it end. Either way the loop's next run does not block (escaped), as
+// runOnce drains first: a watcher that escapes at each of its events does
+// not starve the callback queue.
 func (h *Hub) serve() (ok bool) {
 	defer func() {
 		if ok {
@@ -712,18 +725,28 @@ func (h *Hub) serve() (ok bool) {
 		r := recover()
 		h.wd.inPoll.Store(false)
 		h.escaped = true
+		op := h.escapeOp()
+		h.reporting = false
 		if r == nil && h.recovered {
 			// drain or callLink (the recovers on the hub greenlet below
-			// serve) reported a panic that was raised under this Goexit,
-			// which the runtime resumed once their recovering call
-			// returned: the same escape, reported once. recovered is set
-			// only from such a report until its caller gets control back
-			// after a plain panic (runOnce, serve, notifyLinks clear it).
+			// serve), or a package above through HandlePanicUnderGoexit,
+			// reported a panic that was raised under this Goexit, which
+			// the runtime resumed once their recovering call returned:
+			// the same escape, reported once. recovered is set only from
+			// such a report until its caller gets control back after a
+			// plain panic (runOnce, serve, notifyLinks clear it).
 			h.recovered = false
+			h.nilEscape = nil
 			return
 		}
 		h.recovered = false
-		h.reportEscape(opErr("callback", escapeError(r)))
+		if r == nil {
+			// A runtime.Goexit, or a panic(nil) that recover stopped:
+			// keepServing tells them apart.
+			h.stashNil(op)
+			return
+		}
+		h.reportEscape(opErr(op, panicError(r)))
 	}()
 	for {
 		h.wd.inLoop.Store(true)
@@ -743,7 +766,7 @@ func (h *Hub) serve() (ok bool) {
 	// the switch interval.
 	for h.cbs.len() > 0 {
 		if !h.drain() {
-			h.recovered = false
+			h.drainCut()
 		}
 	}
 	return true
@@ -761,23 +784,33 @@ func (h *Hub) reportEscape(err error) {
 // reportGuarded reports err to the error handler. What escapes the handler
 // is reported through it once more when again is set, else printed to
 // stderr; after a Goexit of the handler, which nothing stops, the hub goes
-// on from inside the unwinding (keepServing), as after a callback's.
+// on from inside the unwinding (keepServing), as after a callback's. The
+// recover (recovering) cannot tell a Goexit from a panic(nil) under
+// GODEBUG=panicnil=1: control comes back here only after the panic.
 func (h *Hub) reportGuarded(err error, again bool) {
-	returned := false
+	var esc *PanicError
+	back := false
 	defer func() {
-		if returned {
-			return
-		}
-		r := recover()
-		escaped := escapeError(r)
-		if again {
-			h.reportGuarded(opErr("error handler", escaped), false)
-		} else {
-			defaultErrorHandler(opErr("error handler", escaped))
+		if !back {
+			h.handlerEscaped(goexitEscape(esc), again)
 		}
 	}()
-	h.HandleError(err)
-	returned = true
+	recovering(func() { h.HandleError(err) }, &esc)
+	back = true
+	if esc != nil {
+		h.handlerEscaped(esc, again)
+	}
+}
+
+// handlerEscaped reports esc, which escaped the error handler in
+// reportGuarded: through the handler once more when again is set, else
+// to stderr.
+func (h *Hub) handlerEscaped(esc *PanicError, again bool) {
+	if again {
+		h.reportGuarded(opErr("error handler", esc), false)
+	} else {
+		defaultErrorHandler(opErr("error handler", esc))
+	}
 }
 
 // Switch switches from the calling greenlet to the hub and returns what the

@@ -210,11 +210,18 @@ func TestEventsAfterAnEscapingWatcherRunBeforeThePoll(t *testing.T) {
 // greenlet (main's Sleep returned its error, the next one at once), and
 // from the report of a Goexit it made the goroutine that had switched to the
 // hub Goexit too (the test's own goroutine). A panicking RunCallback
-// survived a handler that panicked once.
+// survived a handler that panicked once. The handler's panic is reported
+// under the op "error handler" whichever report it escaped: the one of a
+// callback's or a Rawlink function's panic, which drain and callLink make
+// without a guard of their own, was reported under "callback", as the
+// recover that caught it could not tell it from the callback's.
 func TestHandlerPanicWhileReportingAnEscape(t *testing.T) {
 	triggers := append([]escapeTrigger{{"RunCallback panic", func(h *Hub) {
 		_, err := h.RunCallback(func() { panic("callback boom") })
 		require.NoError(t, err)
+	}}, {"Rawlink panic", func(*Hub) {
+		g := Go(func() error { return nil })
+		g.Rawlink(func(Linkable) { panic("link boom") })
 	}}}, escapeTriggers(t)...)
 	for _, tc := range triggers {
 		for _, panics := range []int{1, 2} {
@@ -231,18 +238,18 @@ func TestHandlerPanicWhileReportingAnEscape(t *testing.T) {
 					requireHubServes(t, 1)
 					// The escape, then the handler's first panic (a
 					// callback's is reported by drain first, its handler's
-					// panic by serve); a panic while reporting that one
-					// goes to stderr.
+					// panic by serve; a Rawlink function's by callLink,
+					// its handler's panic by drain); a panic while
+					// reporting that one goes to stderr.
 					require.GreaterOrEqual(t, len(reports), 2)
 					require.LessOrEqual(t, len(reports), 3)
 					assert.Contains(t, reports[1].Error(), "handler boom 1")
-					if tc.name != "RunCallback panic" {
-						// Reported by reportGuarded, which knows the
-						// handler escaped (serve, for drain's, cannot).
-						var e *Error
-						require.ErrorAs(t, reports[1], &e)
-						assert.Equal(t, "error handler", e.Op, "the report names what escaped")
-					}
+					// Reported by reportGuarded, which knows the handler
+					// escaped, or by the recover that caught it from
+					// drain's or callLink's report (Hub.reporting).
+					var e *Error
+					require.ErrorAs(t, reports[1], &e)
+					assert.Equal(t, "error handler", e.Op, "the report names what escaped")
 				})
 			})
 		}

@@ -1,5 +1,7 @@
 package scheduler
 
+import "runtime/debug"
+
 // Rawlink is Greenlet.Rawlink, less the nil check.
 func (t *task) Rawlink(fn func(Linkable)) LinkID {
 	if fn == nil || (t.hub().check("Greenlet.Rawlink") != nil && !t.adoptRefused()) {
@@ -95,12 +97,20 @@ func (j *linkJob) runOn(c *gctx) {
 			return
 		}
 		// A Goexit, or a panic raised under one, ends the worker into the
-		// hub, as a task's does (worker.goexit).
-		c.hub.HandleError(opErr("link", escapeError(recover())))
+		// hub, as a task's does (worker.goexit); a nil recover is told
+		// from a panic(nil) by the worker, as a task's is.
+		if r := recover(); r != nil {
+			c.hub.HandleError(opErr("link", panicError(r)))
+		} else {
+			c.w.nilEscape = &PanicError{Stack: debug.Stack()}
+		}
 	}()
 	j.fn(j.src)
 	normal = true
 }
+
+// endNil reports what runOn's recover returned nil for.
+func (j *linkJob) endNil(c *gctx, p *PanicError) { c.hub.HandleError(opErr("link", p)) }
 
 // spawnedLink wraps fn so that it runs in its own greenlet, switched to
 // directly from the notifying callback as gevent does.
@@ -138,10 +148,15 @@ func notifyLinks(a any) {
 		t.links[len(t.links)-1] = linkEntry{}
 		t.links = t.links[:len(t.links)-1]
 		if !t.callLink(l.fn) {
-			// fn panicked, and the panic was reported (Hub.recovered): a
-			// plain one, since control came back, so this loop calls the
-			// rest.
-			t.hub().recovered = false
+			// fn panicked, and the panic was reported (Hub.recovered), or
+			// it was a panic(nil), reported now (Hub.nilEscape): a plain
+			// one, since control came back, so this loop calls the rest.
+			h := t.hub()
+			h.recovered = false
+			if e := h.nilEscape; e != nil {
+				h.nilEscape = nil
+				h.report(e)
+			}
 		}
 	}
 	// Every link was called, those added meanwhile too: a callback queued
@@ -156,7 +171,8 @@ func notifyLinks(a any) {
 }
 
 // callLink calls fn, one link of t; false when fn panicked and callLink
-// reported the panic it recovered.
+// reported the panic it recovered, or left a nil one to notifyLinks
+// (stashNil).
 func (t *task) callLink(fn func(Linkable)) (normal bool) {
 	defer func() {
 		if normal {
@@ -172,11 +188,16 @@ func (t *task) callLink(fn func(Linkable)) (normal bool) {
 		if len(t.links) > 0 && !t.cb.pending() {
 			t.cb = t.hub().runCallbackArg(notifyLinks, t)
 		}
-		if r := recover(); r != nil {
-			h := t.hub()
-			h.HandleError(opErr("link of "+t.Name(), panicError(r)))
-			h.recovered = true
+		h := t.hub()
+		r := recover()
+		if r == nil {
+			// A runtime.Goexit, or a panic(nil) that recover stopped
+			// (stashNil): notifyLinks tells them apart.
+			h.stashNil("link of " + t.Name())
+			return
 		}
+		h.report(opErr("link of "+t.Name(), panicError(r)))
+		h.recovered = true
 	}()
 	fn(t.impl)
 	return true

@@ -2,7 +2,6 @@ package scheduler
 
 import (
 	"errors"
-	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"unsafe"
@@ -86,28 +85,31 @@ func startRaw(a any) {
 	rc.hub.switchInto(rc, nil)
 }
 
-// runRaw is a raw greenlet's body.
+// runRaw is a raw greenlet's body. What escapes fn is told apart by where
+// control goes after recovering's recover (see escape.go): back here after a
+// panic (under GODEBUG=panicnil=1 a panic(nil) too), to the deferred call
+// below only after a runtime.Goexit.
 func (rc *gctx) runRaw(any) (any, error) {
 	h := rc.hub
 	registerCtx(rc, goid.Get())
 	defer unregisterCtx(rc)
 	pprof.SetGoroutineLabels(h.labels)
 	h.setRunning(rc)
-	normal := false
-	var err error
+	var esc *PanicError
+	back := false
 	defer func() {
-		if !normal {
-			r := recover()
-			if r == nil {
-				// runtime.Goexit: the coroutine is going away.
-				r = ErrGoexit
-			}
-			err = &PanicError{Value: r, Stack: debug.Stack()}
+		if !back {
+			// A Goexit: the coroutine is going away.
+			rc.rawDone(goexitEscape(esc))
 		}
-		rc.rawDone(err)
 	}()
-	err = rc.rawInfo.fn()
-	normal = true
+	var err error
+	recovering(func() { err = rc.rawInfo.fn() }, &esc)
+	back = true
+	if esc != nil {
+		err = esc
+	}
+	rc.rawDone(err)
 	return nil, nil
 }
 

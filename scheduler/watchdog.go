@@ -234,21 +234,30 @@ func (s stall) reportApart() {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		returned := false
+		var esc *PanicError
+		back := false
 		defer func() {
-			if returned {
-				return
-			}
-			// report's defers ran: handlerMu is free, the flag clear.
-			err := opErr("error handler", escapeError(recover()))
-			if s.h.Post(func() { s.h.HandleError(err) }) != nil {
-				defaultErrorHandler(err)
+			if !back {
+				s.handlerEscaped(goexitEscape(esc))
 			}
 		}()
-		s.report()
-		returned = true
+		recovering(s.report, &esc)
+		back = true
+		if esc != nil {
+			s.handlerEscaped(esc)
+		}
 	}()
 	<-done
+}
+
+// handlerEscaped reports on the hub what escaped the error handler while
+// it reported the stall (reportApart). report's defers ran: handlerMu is
+// free, the flag clear.
+func (s stall) handlerEscaped(esc *PanicError) {
+	err := opErr("error handler", esc)
+	if s.h.Post(func() { s.h.HandleError(err) }) != nil {
+		defaultErrorHandler(err)
+	}
 }
 
 // report takes the stalling greenlet's stack and delivers the report to the

@@ -1,0 +1,103 @@
+package event_test
+
+import (
+	"os"
+	"os/exec"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/geventgo/geventgo/event"
+	"github.com/geventgo/geventgo/scheduler"
+)
+
+// TestLinkPanicUnderGoexitIsReportedOnce: a link whose deferred call panics
+// while the link unwinds from runtime.Goexit is reported once, as that
+// panic, and the next round still calls the link after it. A plain panic
+// reported before does not hide a later bare Goexit: that is reported too.
+// Before, the panic was reported twice: by the round's recover as the
+// link's panic, and by the hub as a bare Goexit of the callback once the
+// runtime resumed the Goexit through it.
+func TestLinkPanicUnderGoexitIsReportedOnce(t *testing.T) {
+	run(t, func() error {
+		var reports []error
+		scheduler.CurrentHub().SetErrorHandler(func(err error) { reports = append(reports, err) })
+		var e event.Event
+		next := false
+		e.Rawlink(func(scheduler.Linkable) {
+			defer func() { panic("boom") }()
+			runtime.Goexit()
+		})
+		e.Rawlink(func(scheduler.Linkable) { next = true })
+		e.Set()
+		require.NoError(t, e.Wait(within(t, 5*time.Second)))
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		assert.True(t, next, "the link after the escaping one was called")
+		require.Len(t, reports, 1, "%v", reports)
+		var pe *scheduler.PanicError
+		require.ErrorAs(t, reports[0], &pe)
+		assert.Equal(t, "boom", pe.Value)
+
+		// A plain panic, then a bare Goexit in a later round: two reports.
+		e.Clear()
+		e.Rawlink(func(scheduler.Linkable) { panic("plain") })
+		e.Rawlink(func(scheduler.Linkable) { runtime.Goexit() })
+		e.Set()
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		require.Len(t, reports, 3, "%v", reports)
+		require.ErrorAs(t, reports[1], &pe)
+		assert.Equal(t, "plain", pe.Value)
+		assert.ErrorIs(t, reports[2], scheduler.ErrGoexit)
+		return nil
+	})
+}
+
+// panicNilChild is set in the environment of the test binary that
+// TestLinkPanicNilIsReportedAsAPanic runs again under GODEBUG=panicnil=1.
+const panicNilChild = "GEVENTGO_EVENT_PANICNIL_CHILD"
+
+// TestLinkPanicNilIsReportedAsAPanic: under GODEBUG=panicnil=1 a link's
+// panic(nil), for which recover returns nil as for a runtime.Goexit but
+// which it stops, is reported as a link's panic whose value is nil, and the
+// round goes on with the next link. Before, the round took it for a Goexit:
+// nothing was reported. GODEBUG is read at start-up, so the test runs its
+// own binary again with it.
+func TestLinkPanicNilIsReportedAsAPanic(t *testing.T) {
+	if os.Getenv(panicNilChild) == "" {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestLinkPanicNilIsReportedAsAPanic$", "-test.count=1", "-test.v")
+		cmd.Env = append(os.Environ(), panicNilChild+"=1", "GODEBUG=panicnil=1")
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "the run under GODEBUG=panicnil=1:\n%s", out)
+		require.Contains(t, string(out), "--- PASS: TestLinkPanicNilIsReportedAsAPanic", "%s", out)
+		return
+	}
+	require.Nil(t, func() (r any) {
+		defer func() { r = recover() }()
+		panic(nil)
+	}(), "GODEBUG=panicnil=1 is in effect")
+	run(t, func() error {
+		var reports []error
+		scheduler.CurrentHub().SetErrorHandler(func(err error) { reports = append(reports, err) })
+		var e event.Event
+		var order []string
+		e.Rawlink(func(scheduler.Linkable) { order = append(order, "nil panic"); panic(nil) })
+		e.Rawlink(func(scheduler.Linkable) { order = append(order, "next") })
+		_, err := scheduler.CurrentHub().RunCallback(func() { order = append(order, "callback") })
+		require.NoError(t, err)
+		e.Set()
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		assert.Equal(t, []string{"callback", "nil panic", "next"}, order, "the round went on")
+		require.Len(t, reports, 1, "%v", reports)
+		var pe *scheduler.PanicError
+		require.ErrorAs(t, reports[0], &pe)
+		assert.Nil(t, pe.Value)
+		assert.NotErrorIs(t, reports[0], scheduler.ErrGoexit)
+		assert.Contains(t, reports[0].Error(), "event: panic in link")
+		return nil
+	})
+}
