@@ -184,6 +184,7 @@ const (
 	ctxResult                    // Greenlet: finished, its outcome written (Ready)
 	ctxFired                     // Timeout: fired
 	ctxStop                      // Timeout: cancelled
+	ctxGone                      // Timeout: cancelled by its hub's Destroy (with ctxStop)
 
 	// ctxEpoch counts, in the word's high bits, the hubs a Timeout was
 	// bound to (Start): a Cancel that found it unbound or its hub
@@ -273,8 +274,10 @@ func (t *task) doneCause() error {
 }
 
 // Context returns a context that is cancelled with the timeout's error as
-// its cause when the timeout fires, and with context.Canceled when it is
-// cancelled first; a Start after that begins a new one. Asked for after
+// its cause when the timeout fires, with context.Canceled when it is
+// cancelled first, and with an *Error naming Hub.Destroy that matches
+// ErrHubDestroyed when its hub is destroyed while it is armed; a Start
+// after that begins a new one. Asked for after
 // the timeout fired or was cancelled, and before a new Start, it is done
 // already, with that cause. Goroutine-safe: any goroutine may ask for it
 // at any time, and all get the same context for a run.
@@ -295,14 +298,16 @@ func (t *Timeout) ctxCause(st uint32) error {
 	switch {
 	case st&ctxFired != 0:
 		return t.Err()
+	case st&ctxGone != 0:
+		return opErr("Hub.Destroy", ErrHubDestroyed)
 	case st&ctxStop != 0:
 		return context.Canceled
 	}
 	return nil
 }
 
-// endCtx ends the Context of the run with end (ctxFired or ctxStop), unless
-// the run ended already. On the hub.
+// endCtx ends the Context of the run with end (ctxFired, ctxStop, or
+// ctxStop with ctxGone), unless the run ended already. On the hub.
 func (t *Timeout) endCtx(end uint32) {
 	if t.ctxSt.Load()&(ctxFired|ctxStop) != 0 {
 		return

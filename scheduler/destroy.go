@@ -61,6 +61,7 @@ func (h *Hub) Destroy() error {
 	unregisterCtx(h.mainC)
 	h.mainC.locals, h.hubC.locals = nil, nil
 	h.raws, h.spawnCBs = nil, nil
+	h.endArmed()
 	for _, ht := range h.timers {
 		ht.fire = nil
 	}

@@ -65,8 +65,10 @@
 // of events pending then (a socket's, a timer's); the links of the killed
 // greenlets (those that never ran included), the links not yet run of
 // greenlets that had finished, and what the defers queue run before Destroy
-// returns. While any hub exists one goroutine runs the blocking detector:
-// tests that check for leaked goroutines must destroy every hub they create.
+// returns. A Timeout still armed then never fires: Destroy ends its run,
+// its Context cancelled with an error matching ErrHubDestroyed. While any
+// hub exists one goroutine runs the blocking detector: tests that check for
+// leaked goroutines must destroy every hub they create.
 //
 // # Reports
 //

@@ -77,6 +77,7 @@ type Hub struct {
 
 	timers       []*hubTimer
 	timersLow    []*hubTimer // Timeout timers, priority timeoutPriority
+	armed        *Timeout    // the armed timeouts, linked by prev and next (endArmed)
 	draining     bool        // inside drain: timers started now update the loop time first
 	escaped      bool        // something escaped a callback: the loop's next run must not block
 	recovered    bool        // drain, callLink or HandlePanicUnderGoexit reported a panic and has not returned: see serve

@@ -32,6 +32,9 @@ type Timeout struct {
 	task   *task    // the task target was running at Start
 	link   *linkJob // the Link callback target was running at Start
 	timer  *hubTimer
+	// prev and next link the hub's armed timeouts (Hub.armed), which
+	// Destroy ends.
+	prev, next *Timeout
 	// ctxSt is the state of the run and of its Context (context.go): any
 	// goroutine may make the Context and read whether the run fired (the
 	// ctxFired bit, Fired) or ended (Pending), the hub ends the run.
@@ -119,6 +122,7 @@ func (t *Timeout) Start() error {
 		return opErr("Timeout.Start", err)
 	}
 	t.timer = ht
+	h.linkArmed(t)
 	return nil
 }
 
@@ -127,6 +131,7 @@ func (t *Timeout) fire() {
 	if t.timer != nil {
 		h.putTimer(t.timer)
 		t.timer = nil
+		h.unlinkArmed(t)
 	}
 	// Sets ctxFired: a run is never cancelled before it fires (Cancel
 	// takes the timer back first).
@@ -161,7 +166,9 @@ func (t *Timeout) Err() error {
 // was started on, it changes nothing (Close returns why). Once that hub is
 // destroyed, the timer went with its loop: Cancel only ends the run, from
 // the dying hub's greenlets while Destroy runs their defers and from
-// anywhere after Destroy returned, as for a timeout never started. Such a
+// anywhere after Destroy returned, as for a timeout never started; Destroy
+// itself ends a run still armed once those defers ran (see Context), and
+// the timeout lets go of the greenlet it would have raised in. Such a
 // Cancel may run while a greenlet of another hub starts the timeout, taking
 // it over: it then ends the last run or, coming after that Start, is
 // refused like any Cancel from outside the new hub; the new run is never
@@ -190,6 +197,7 @@ func (t *Timeout) cancel(op string) error {
 	if t.timer != nil {
 		h.putTimer(t.timer)
 		t.timer = nil
+		h.unlinkArmed(t)
 	}
 	t.target = nil
 	return nil
@@ -311,4 +319,43 @@ func WithTimeout[T any](d time.Duration, fn func() (T, error)) (T, error) {
 		return zero, err
 	}
 	return v, err
+}
+
+// linkArmed adds t, just armed, to the hub's armed timeouts. On h.
+func (h *Hub) linkArmed(t *Timeout) {
+	t.prev, t.next = nil, h.armed
+	if h.armed != nil {
+		h.armed.prev = t
+	}
+	h.armed = t
+}
+
+// unlinkArmed removes t, disarmed, from the hub's armed timeouts. On h.
+func (h *Hub) unlinkArmed(t *Timeout) {
+	if t.prev != nil {
+		t.prev.next = t.next
+	} else if h.armed == t {
+		h.armed = t.next
+	}
+	if t.next != nil {
+		t.next.prev = t.prev
+	}
+	t.prev, t.next = nil, nil
+}
+
+// endArmed ends, for Destroy, the runs of the timeouts still armed once
+// the hub's greenlets are gone: their timers go with the loop, so each
+// run ends now, its Context cancelled with an error matching
+// ErrHubDestroyed (unless a dying greenlet's Cancel ended it already), and
+// the timeout lets go of the greenlet it would have raised in. Nothing
+// else runs on the hub or takes the timeouts over until Destroy returns.
+func (h *Hub) endArmed() {
+	for t := h.armed; t != nil; {
+		next := t.next
+		t.prev, t.next = nil, nil
+		t.timer, t.target, t.task, t.link = nil, nil, nil, nil
+		t.endCtx(ctxStop | ctxGone)
+		t = next
+	}
+	h.armed = nil
 }

@@ -166,6 +166,52 @@ func TestTimeoutArmedAtDestroyRestartsOnNextHub(t *testing.T) {
 	to.Cancel()
 }
 
+// Destroy ends the run of a timeout still armed, whose timer goes with the
+// loop: its Context, made before or after, is done with a cause matching
+// ErrHubDestroyed and naming Hub.Destroy, and the timeout lets go of the
+// greenlet that started it. A Cancel afterwards changes nothing. Before,
+// the Context stayed live for good, and the timeout kept the greenlet's
+// worker and task reachable until its next Start.
+func TestDestroyEndsTheRunOfAnArmedTimeout(t *testing.T) {
+	h, err := NewHub()
+	require.NoError(t, err)
+	before := NewTimeout(time.Hour, nil)
+	var after *Timeout
+	var made context.Context
+	g := Go(func() error {
+		require.NoError(t, before.Start())
+		made = before.Context()
+		after = startTimeout(t, time.Hour)
+		return Sleep(bg, time.Hour)
+	})
+	require.NoError(t, Sleep(bg, 0)) // g starts both and sleeps
+	require.True(t, before.Pending())
+	require.NoError(t, h.Destroy())
+	require.NoError(t, g.Join(bg))
+	for _, ctx := range []context.Context{made, after.Context()} {
+		select {
+		case <-ctx.Done():
+		default:
+			t.Fatal("the Context of a timeout armed at Destroy is not done")
+		}
+		cause := context.Cause(ctx)
+		assert.ErrorIs(t, cause, ErrHubDestroyed)
+		var e *Error
+		require.ErrorAs(t, cause, &e)
+		assert.Equal(t, "Hub.Destroy", e.Op)
+	}
+	for _, to := range []*Timeout{before, after} {
+		assert.False(t, to.Pending())
+		assert.False(t, to.Fired())
+		assert.Nil(t, to.target, "the timeout holds the greenlet that started it")
+		assert.Nil(t, to.task)
+		assert.Nil(t, to.timer)
+		to.Cancel()
+		assert.ErrorIs(t, context.Cause(to.Context()), ErrHubDestroyed, "a Cancel after Destroy changed the ended run")
+	}
+	assert.Nil(t, h.armed)
+}
+
 // A timeout of a hub being destroyed stays that hub's until its Destroy
 // returned: the dying greenlets' defers may still cancel it. Meanwhile a
 // Close from another hub is refused, and a Start there waits for that
@@ -444,10 +490,13 @@ func TestTimeoutContextAskedAfterTheRun(t *testing.T) {
 // goroutine, so from two at once: the run ends once, and nothing but its
 // state word is written (the timer went with the loop). Before, both
 // cleared the timer and target fields, a data race that -race reports.
+// Destroy ends an armed timeout's run itself
+// (TestDestroyEndsTheRunOfAnArmedTimeout): the run left to cancel is one
+// that armed nothing, of a negative duration.
 func TestTimeoutCancelAfterDestroyFromTwoGoroutines(t *testing.T) {
 	h, err := NewHub()
 	require.NoError(t, err)
-	to := startTimeout(t, time.Hour)
+	to := startTimeout(t, -1)
 	ctx := to.Context()
 	require.NoError(t, h.Destroy())
 	start := make(chan struct{})
@@ -466,7 +515,7 @@ func TestTimeoutCancelAfterDestroyFromTwoGoroutines(t *testing.T) {
 	assert.ErrorIs(t, context.Cause(ctx), context.Canceled)
 	withHub(t, func(*Hub, *bytes.Buffer) {
 		require.NoError(t, to.Start(), "the next hub takes the cancelled timeout over")
-		assert.True(t, to.Pending())
+		assert.NoError(t, to.Context().Err(), "a new run")
 		to.Cancel()
 	})
 }
@@ -477,15 +526,18 @@ func TestTimeoutCancelAfterDestroyFromTwoGoroutines(t *testing.T) {
 // of the new hub's: it comes after that Start, so it is refused as from
 // outside the new hub, and the new run stays armed with a live Context.
 // Before, its stop landed on the new run: Pending reported false with the
-// timer armed, and the run's Context was cancelled.
+// timer armed, and the run's Context was cancelled. The run of a destroyed
+// hub's timeout left to cancel is one that armed nothing (a negative
+// duration): Destroy ends an armed one's itself.
 func TestTimeoutDeadCancelUnderATakeoverEndsNoNewRun(t *testing.T) {
 	for _, started := range []bool{true, false} {
 		name := "last hub destroyed"
+		d := time.Duration(-1)
 		if !started {
-			name = "never started"
+			name, d = "never started", time.Hour
 		}
 		t.Run(name, func(t *testing.T) {
-			to := NewTimeout(time.Hour, nil)
+			to := NewTimeout(d, nil)
 			if started {
 				h, err := NewHub()
 				require.NoError(t, err)
@@ -508,7 +560,7 @@ func TestTimeoutDeadCancelUnderATakeoverEndsNoNewRun(t *testing.T) {
 				// The Close needs no hub: waiting here blocks nobody.
 				assert.ErrorIs(t, <-done, ErrNotGreenlet)
 				cancelDeadHook = nil
-				assert.True(t, to.Pending(), "a Cancel from outside ended the new run")
+				assert.Equal(t, d >= 0, to.Pending(), "a Cancel from outside ended the new run")
 				assert.NoError(t, ctx.Err())
 				to.Cancel()
 				assert.False(t, to.Pending())
