@@ -162,7 +162,7 @@ func checkNilPanic(t *testing.T, err error, op string) {
 	assert.Equal(t, op, e.Op)
 }
 
-// TestBlockingDetectorHandlerPanicNil: under GODEBUG=panicnil=1 an error
+// TestBlockingDetectorHandlerPanicNilTiming: under GODEBUG=panicnil=1 an error
 // handler's panic(nil) while the blocking detector reports a stall is
 // reported on the hub as a panic, not as a runtime.Goexit. Timing-sensitive:
 // it stalls the hub past the detector's threshold.
