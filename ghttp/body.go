@@ -45,7 +45,7 @@ var errConcurrentBodyRead = errors.New("concurrent Body.Read")
 
 func (b *bodyTracker) Read(p []byte) (int, error) {
 	const op = "request body Read"
-	if err := b.c.srv.hub.Hub().Check(); err != nil {
+	if err := b.c.hub.Check(); err != nil {
 		return 0, &Error{Op: op, Err: err}
 	}
 	if b.closed {
@@ -139,7 +139,7 @@ func (b *bodyTracker) unread() int64 {
 // and notes an early close when it did not. A Read in progress in another greenlet is ended
 // and waited for instead, and the connection is not reused.
 func (b *bodyTracker) Close() error {
-	if err := b.c.srv.hub.Hub().Check(); err != nil {
+	if err := b.c.hub.Check(); err != nil {
 		return &Error{Op: "request body Close", Err: err}
 	}
 	if b.closed {

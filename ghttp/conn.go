@@ -35,10 +35,11 @@ var aLongTimeAgo = time.Unix(1, 0)
 // only greenlets of the server's hub touch it).
 type conn struct {
 	srv        *Server
-	sc         *socket.Conn // the accepted socket
-	rwc        net.Conn     // sc, or the *tls.Conn over it
-	tlsConn    *tls.Conn    // nil for plain HTTP
-	tlsSock    *tlsSocket   // what tlsConn is over: sc, with its writes queued
+	hub        *scheduler.Hub // the server's hub, which serves the connection
+	sc         *socket.Conn   // the accepted socket
+	rwc        net.Conn       // sc, or the *tls.Conn over it
+	tlsConn    *tls.Conn      // nil for plain HTTP
+	tlsSock    *tlsSocket     // what tlsConn is over: sc, with its writes queued
 	remoteAddr string
 	tlsState   *tls.ConnectionState
 	cancelCtx  context.CancelFunc // cancels the connection's context (and its requests')
@@ -73,8 +74,9 @@ type conn struct {
 	watch watch
 }
 
+// newConn makes the connection of sc, from the serving greenlet.
 func newConn(s *Server, sc *socket.Conn, cfg *tls.Config) *conn {
-	c := &conn{srv: s, sc: sc, rwc: sc}
+	c := &conn{srv: s, hub: scheduler.CurrentHub(), sc: sc, rwc: sc}
 	if cfg != nil {
 		c.tlsConn, c.tlsSock = newTLSServer(sc, cfg)
 		c.rwc = c.tlsConn

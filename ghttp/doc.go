@@ -27,9 +27,11 @@
 // blocking detector then reports the connection's greenlet ("ghttp conn <address>") with the
 // handler's stack. The ResponseWriter and the request body are used from greenlets of the
 // server's hub; from anywhere else their methods fail with scheduler.ErrNotGreenlet and change
-// nothing (WriteHeader, which cannot fail, logs and ignores the call). Once the handler has
-// returned, panicked or was killed, a greenlet it left behind gets ErrHandlerReturned from the
-// ResponseWriter (net/http leaves that undefined and its Hijack panics) and
+// nothing (WriteHeader, which cannot fail, logs and ignores the call); once that hub is
+// destroyed they fail with scheduler.ErrHubDestroyed, as a handler its Destroy killed finds
+// (WriteHeader ignores the call without a log: the response dies with the hub). Once the handler
+// has returned, panicked or was killed, a greenlet it left behind gets ErrHandlerReturned from
+// the ResponseWriter (net/http leaves that undefined and its Hijack panics) and
 // http.ErrBodyReadAfterClose from the body, as net/http's closed body answers. A response is
 // written by one greenlet at a time: a write while another greenlet's write of it waits on the
 // connection fails, and a write still waiting when the handler returns is ended, the response

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/geventgo/geventgo/event"
+	"github.com/geventgo/geventgo/scheduler"
 )
 
 // bufferBeforeChunking is how much of a response body is held back before the header is
@@ -95,7 +96,9 @@ func (w *response) Header() http.Header {
 // end of the handler.
 func (w *response) WriteHeader(code int) {
 	if err := w.hubCheck(); err != nil {
-		w.c.srv.logf("http: response.WriteHeader from %s ignored: %v", callerOutside(), &Error{Op: "ResponseWriter.WriteHeader", Err: err})
+		if !errors.Is(err, scheduler.ErrHubDestroyed) { // the response dies with the hub
+			w.c.srv.logf("http: response.WriteHeader from %s ignored: %v", callerOutside(), &Error{Op: "ResponseWriter.WriteHeader", Err: err})
+		}
 		return
 	}
 	if informational(code) {
@@ -249,9 +252,10 @@ func (w *response) EnableFullDuplex() error {
 	return nil
 }
 
-// hubCheck refuses a caller that is not a greenlet of the server's hub: the response's state
-// belongs to the connection's greenlet.
-func (w *response) hubCheck() error { return w.c.srv.hub.Hub().Check() }
+// hubCheck refuses a caller that is not a greenlet of the server's hub (the response's state
+// belongs to the connection's greenlet), and every caller once that hub is destroyed: a handler
+// killed by the hub's Destroy gets scheduler.ErrHubDestroyed.
+func (w *response) hubCheck() error { return w.c.hub.Check() }
 
 // usable returns the error of a call op that may not go on: from outside the server's hub
 // (scheduler.ErrNotGreenlet), or once the handler returned (ErrHandlerReturned).
