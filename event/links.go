@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"runtime/debug"
 
+	"github.com/geventgo/geventgo/internal/hubhook"
 	"github.com/geventgo/geventgo/scheduler"
 )
 
@@ -435,10 +436,10 @@ func (l *Links) cut(owner scheduler.Linkable, e *Event, limit scheduler.LinkID, 
 // goexited reports, once a round was cut, the panic esc that the last link
 // called raised while it unwound from runtime.Goexit (nil: a bare Goexit,
 // or a round left otherwise). The hub reports a bare Goexit as it leaves the
-// callback; HandlePanicUnderGoexit tells it this one was reported.
+// callback; hubhook.PanicUnderGoexit tells it this one was reported.
 func (l *Links) goexited(h *scheduler.Hub, esc *scheduler.PanicError) {
 	if esc != nil && esc.Value != nil && h != nil {
-		h.HandlePanicUnderGoexit(&linkPanic{esc})
+		hubhook.PanicUnderGoexit(h, &linkPanic{esc})
 	}
 }
 

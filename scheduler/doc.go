@@ -117,12 +117,10 @@
 // on. A deferred call that panics while a greenlet's body (or a link's)
 // unwinds from runtime.Goexit ends that greenlet alone, with the
 // *PanicError of the last panic; one in a callback the hub runs (a
-// watcher's, a Rawlink function's, the error handler's) is reported once,
-// as that panic, and the hub goes on (the links after a Rawlink function's
-// too); a package that runs its own round of links in a callback tells the
-// hub it reported such a panic with Hub.HandlePanicUnderGoexit. Under
-// GODEBUG=panicnil=1, where recover returns nil for panic(nil) as for a
-// Goexit, a panic(nil) is still reported as a panic, whose value is nil.
-// How the hub is built and what its design choices cost is in the
+// watcher's, a Rawlink function's, an event link's, the error handler's) is
+// reported once, as that panic, and the hub goes on (the links after a
+// Rawlink function's too). Under GODEBUG=panicnil=1, where recover returns
+// nil for panic(nil) as for a Goexit, a panic(nil) is still reported as a
+// panic, whose value is nil. How the hub is built and what its design choices cost is in the
 // repository's ARCHITECTURE.md and docs/.
 package scheduler

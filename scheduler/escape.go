@@ -1,6 +1,10 @@
 package scheduler
 
-import "runtime/debug"
+import (
+	"runtime/debug"
+
+	"github.com/geventgo/geventgo/internal/hubhook"
+)
 
 // What escapes a callback, a link or a greenlet's body is caught by a
 // deferred recover, which cannot tell every escape apart: recover returns
@@ -16,14 +20,18 @@ import "runtime/debug"
 // body, RunBlocking's function, the blocking detector's report) decide the
 // same way from their own frames.
 
-// HandlePanicUnderGoexit is HandleError for a panic that a deferred call
+func init() {
+	hubhook.PanicUnderGoexit = func(h any, err error) { h.(*Hub).handlePanicUnderGoexit(err) }
+}
+
+// handlePanicUnderGoexit is HandleError for a panic that a deferred call
 // of a callback running on h raised, and that a recover above it stopped,
 // while the callback unwinds from runtime.Goexit: the hub reports that
 // Goexit, which the runtime resumes once the recovering call returns, no
-// more, so the escape is reported once, as err. Call it only there, on h's
-// hub greenlet (a package's own round of links run by a callback does);
-// anywhere else it is HandleError.
-func (h *Hub) HandlePanicUnderGoexit(err error) {
+// more, so the escape is reported once, as err. Only a package's own round
+// of links run by a callback (event's, through hubhook) calls it, on h's
+// hub greenlet; anywhere else it is HandleError.
+func (h *Hub) handlePanicUnderGoexit(err error) {
 	h.HandleError(err)
 	if err != nil && h != nil && h.hubC != nil && currentCtx() == h.hubC {
 		h.recovered = true

@@ -80,7 +80,7 @@ type Hub struct {
 	armed        *Timeout    // the armed timeouts, linked by prev and next (endArmed)
 	draining     bool        // inside drain: timers started now update the loop time first
 	escaped      bool        // something escaped a callback: the loop's next run must not block
-	recovered    bool        // drain, callLink or HandlePanicUnderGoexit reported a panic and has not returned: see serve
+	recovered    bool        // drain, callLink or handlePanicUnderGoexit reported a panic and has not returned: see serve
 	reporting    bool        // an unguarded report on the hub greenlet is under way (report): see escapeOp
 	nilEscape    *Error      // what a recover that returned nil left to report: see stashNil
 	switches     uint64      // switches into the hub; hub-affine (Stats)
@@ -730,7 +730,7 @@ func (h *Hub) serve() (ok bool) {
 		h.reporting = false
 		if r == nil && h.recovered {
 			// drain or callLink (the recovers on the hub greenlet below
-			// serve), or a package above through HandlePanicUnderGoexit,
+			// serve), or a package above through handlePanicUnderGoexit,
 			// reported a panic that was raised under this Goexit, which
 			// the runtime resumed once their recovering call returned:
 			// the same escape, reported once. recovered is set only from

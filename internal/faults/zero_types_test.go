@@ -177,7 +177,7 @@ var zeroTypes = map[string]ztype{
 		names("SetRecordSpawnStacks", noop()),
 		names("Destroyed IdleWorkers Loop", getter(zeroResult).onLive(usable)),
 		names("SetErrorHandler SetErrorOutput SetSwitchInterval", noop()),
-		names("HandleError HandlePanicUnderGoexit", noop()),
+		names("HandleError", noop()),
 		names("SetBlockingThreshold", noop()),
 		names("Stats", getter(zeroResult).onLive(usable)),
 		// A nil next: nothing to hand over.

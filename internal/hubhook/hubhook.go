@@ -1,0 +1,11 @@
+// Package hubhook holds what package scheduler lends the packages above it in this module and
+// no one else: hooks into the hub that are not part of scheduler's API. Package scheduler sets
+// them when it is initialised, before code that imports it can run.
+package hubhook
+
+// PanicUnderGoexit reports err on the error handler of h, a *scheduler.Hub, as the one report
+// of an escape from a callback h runs: a panic that a deferred call raised while the callback
+// unwound from runtime.Goexit, and that a recover above it stopped. Called on h's hub greenlet
+// it also tells h that the Goexit the runtime resumes next was reported with err; anywhere else
+// it is h's HandleError.
+var PanicUnderGoexit func(h any, err error)
