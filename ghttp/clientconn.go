@@ -284,20 +284,29 @@ func (pc *persistConn) disarm() {
 // mapErr turns an I/O error of the request in flight into the error of the limit that caused
 // it: the context's cancel or deadline, or ResponseHeaderTimeout.
 func (pc *persistConn) mapErr(err error) error {
+	if e := pc.ctxEnd(err); e != nil {
+		return e
+	}
+	if !pc.rhtDL.IsZero() && errors.Is(err, os.ErrDeadlineExceeded) {
+		return errResponseHeaderTimeout
+	}
+	return err
+}
+
+// ctxEnd returns the end of the request's context that err, an I/O error of the request in
+// flight, stands for: its cancel, or its deadline reached as the socket's (not
+// ResponseHeaderTimeout's); nil when err is anything else.
+func (pc *persistConn) ctxEnd(err error) error {
 	switch {
 	case pc.canceled:
 		if e := scheduler.ContextError(pc.ctx); e != nil {
 			return e
 		}
 		return context.Canceled
-	case !errors.Is(err, os.ErrDeadlineExceeded):
-		return err
-	case !pc.rhtDL.IsZero():
-		return errResponseHeaderTimeout
-	case !pc.ctxDL.IsZero():
+	case pc.rhtDL.IsZero() && !pc.ctxDL.IsZero() && errors.Is(err, os.ErrDeadlineExceeded):
 		return deadlineError{}
 	}
-	return err
+	return nil
 }
 
 // alive reports whether an idle connection is still open and quiet: a peek that finds
@@ -624,7 +633,10 @@ func (b *bodyEOF) Read(p []byte) (int, error) {
 		b.done, b.err = true, io.EOF
 		b.pc.finish(true)
 	case err != nil:
-		err = b.pc.mapErr(err)
+		if e := b.pc.ctxEnd(err); e != nil {
+			// Named by the read, as RoundTrip names the context's end it meets.
+			err = &Error{Op: "response body Read", Err: e}
+		}
 		b.done, b.err = true, err
 		b.pc.finish(false)
 	}

@@ -119,7 +119,9 @@ type hostConns struct {
 // its method; once some of it went out, if its write did not fail and it can be replayed (an
 // idempotent method without a body, or with GetBody). Errors are
 // *Error values; a request whose context ended fails with scheduler.ContextError's error (for
-// a deadline, matching both context.DeadlineExceeded and scheduler.ErrTimeout).
+// a deadline, matching both context.DeadlineExceeded and scheduler.ErrTimeout). So does a Read
+// of the response body that context ends, in an *Error naming "response body Read" (net/http's
+// body returns the context's error bare); its other errors come as net/http's body gives them.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	const op = "Transport.RoundTrip"
 	resp, err := t.roundTrip(req)

@@ -15,6 +15,7 @@ import (
 	"net/http/httptest"
 	"net/textproto"
 	"net/url"
+	"os"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -372,6 +373,71 @@ func TestTransportAuditContextEndsTheBodyRead(t *testing.T) {
 		return nil
 	})
 	assert.Equal(t, int32(3), cc.opened.Load(), "no connection reused after a cut body")
+}
+
+// A body Read that the request's context ends (a cancel, a deadline; gzip-decoded or not)
+// returns an *Error naming the read, as RoundTrip names its own, wrapping the context's end:
+// errors.Is finds context.Canceled, or for a deadline context.DeadlineExceeded and
+// scheduler.ErrTimeout, and os.IsTimeout holds. net/http's body returns the bare context error.
+func TestTransportBodyReadEndedByTheContextNamesTheRead(t *testing.T) {
+	release := make(chan struct{})
+	ts := newHTTPTest(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var out io.Writer = w
+		if r.URL.Path == "/gzip" {
+			w.Header().Set("Content-Encoding", "gzip")
+			zw := gzip.NewWriter(w)
+			defer zw.Close()
+			out = zw
+		}
+		_, _ = io.WriteString(out, "early;")
+		if zw, ok := out.(*gzip.Writer); ok {
+			_ = zw.Flush()
+		}
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}), false, nil)
+	t.Cleanup(func() { close(release) }) // before ts.Close, which waits for the handlers
+	c := &http.Client{Transport: &ghttp.Transport{}}
+	for _, path := range []string{"/plain", "/gzip"} {
+		for _, end := range []string{"cancel", "deadline"} {
+			inHub(t, func(ctx context.Context) error {
+				// Timing-sensitive for the deadline: the header and the first bytes must come
+				// within 200 ms, which is generous for a server on the same machine.
+				rctx, cancel := context.WithTimeout(ctx, 200*ms)
+				if end == "cancel" {
+					rctx, cancel = context.WithCancel(ctx)
+				}
+				defer cancel()
+				resp, err := doReq(rctx, c, http.MethodGet, ts.URL+path, nil)
+				require.NoError(t, err)
+				defer resp.Body.Close()
+				first := make([]byte, len("early;"))
+				_, err = io.ReadFull(resp.Body, first)
+				require.NoError(t, err, path)
+				if end == "cancel" {
+					scheduler.Go(func() error { cancel(); return nil }) // runs once the read waits
+				}
+				_, err = io.ReadAll(resp.Body)
+				var ge *ghttp.Error
+				if assert.ErrorAs(t, err, &ge, path+" "+end) {
+					assert.Equal(t, "response body Read", ge.Op, path+" "+end)
+				}
+				if end == "cancel" {
+					assert.ErrorIs(t, err, context.Canceled, path)
+					assert.EqualError(t, err, "ghttp: response body Read: context canceled", path)
+					return nil
+				}
+				assert.ErrorIs(t, err, context.DeadlineExceeded, path)
+				assert.ErrorIs(t, err, scheduler.ErrTimeout, path)
+				assert.True(t, os.IsTimeout(err), path)
+				assert.EqualError(t, err, "ghttp: response body Read: context deadline exceeded", path)
+				return nil
+			})
+		}
+	}
 }
 
 // A refused dial is the socket's *net.OpError, matching syscall.ECONNREFUSED.
