@@ -241,13 +241,13 @@ func (g *Greenlet[T]) adopt() {
 	}
 }
 
-// startOrRefuse starts g, just made by the caller, or makes it dead with
-// the error Start returned. A nil body is refused first, wherever the
-// caller runs: g is still the caller's own to read.
-func (g *Greenlet[T]) startOrRefuse() *Greenlet[T] {
+// startOrRefuse starts g, just made by the caller op (Spawn, Go), or makes
+// it dead with the error Start returned, naming op. A nil body is refused
+// first, wherever the caller runs: g is still the caller's own to read.
+func (g *Greenlet[T]) startOrRefuse(op string) *Greenlet[T] {
 	if !g.hasBody() {
-		g.refuse(opErr("Greenlet.Start", ErrNilArgument))
-	} else if err := g.Start(); err != nil {
+		g.refuse(opErr(op, ErrNilArgument))
+	} else if err := g.startAs(op); err != nil {
 		g.refuse(err)
 	}
 	return g
@@ -287,30 +287,32 @@ func (t *task) bindLate(h *Hub, numbered bool) *Hub {
 // Spawn creates a greenlet and schedules it to start when the hub next
 // drains its callbacks (gevent.spawn): spawned greenlets start in spawn
 // order, after callbacks already queued. Outside a greenlet (or with a nil
-// fn) it returns a greenlet that is already dead with the error Start
-// returned (matching ErrNotGreenlet or ErrNilArgument), which Get and Err
-// report.
+// fn) it returns a greenlet that is already dead with the error Start would
+// return, naming Spawn (matching ErrNotGreenlet or ErrNilArgument), which
+// Get and Err report.
 func Spawn[T any](fn func() (T, error)) *Greenlet[T] {
-	return New(fn).startOrRefuse()
+	return New(fn).startOrRefuse("Spawn")
 }
 
 // SpawnLater creates a greenlet that starts d from now (gevent.spawn_later);
-// outside a greenlet it is dead at once, as with Spawn.
+// outside a greenlet it is dead at once, as with Spawn, its error naming
+// SpawnLater.
 func SpawnLater[T any](d time.Duration, fn func() (T, error)) *Greenlet[T] {
 	g := New(fn)
 	if fn == nil {
-		g.refuse(opErr("Greenlet.StartLater", ErrNilArgument))
-	} else if err := g.StartLater(d); err != nil {
+		g.refuse(opErr("SpawnLater", ErrNilArgument))
+	} else if err := g.startLaterAs("SpawnLater", d); err != nil {
 		g.refuse(err)
 	}
 	return g
 }
 
-// Go spawns fn, a body without a result.
+// Go spawns fn, a body without a result; refused as Spawn is, its error
+// naming Go.
 func Go(fn func() error) *Greenlet[struct{}] {
 	g := &Greenlet[struct{}]{fnErr: fn}
 	g.adopt()
-	return g.startOrRefuse()
+	return g.startOrRefuse("Go")
 }
 
 // refuse makes a greenlet that could not start dead with err, without a
@@ -454,8 +456,11 @@ func (t *task) ExitErr() error {
 func (t *task) Hub() *Hub { return t.hub() }
 
 // Start is Greenlet.Start, less the nil check.
-func (t *task) Start() error {
-	h, err := t.startable("Greenlet.Start")
+func (t *task) Start() error { return t.startAs("Greenlet.Start") }
+
+// startAs is Start for the call op, which its errors name.
+func (t *task) startAs(op string) error {
+	h, err := t.startable(op)
 	if err != nil || t.state != stNew {
 		return err
 	}
@@ -470,7 +475,12 @@ func (t *task) Start() error {
 
 // StartLater is Greenlet.StartLater, less the nil check.
 func (t *task) StartLater(d time.Duration) error {
-	h, err := t.startable("Greenlet.StartLater")
+	return t.startLaterAs("Greenlet.StartLater", d)
+}
+
+// startLaterAs is StartLater for the call op, which its errors name.
+func (t *task) startLaterAs(op string, d time.Duration) error {
+	h, err := t.startable(op)
 	if err != nil || t.state != stNew {
 		return err
 	}
@@ -482,7 +492,7 @@ func (t *task) StartLater(d time.Duration) error {
 		startTask(t)
 	})
 	if err != nil {
-		return opErr("Greenlet.StartLater", err)
+		return opErr(op, err)
 	}
 	t.state = stPending
 	h.live.push(t)

@@ -204,3 +204,40 @@ func TestRefusedWaitsNameTheirCall(t *testing.T) {
 		require.NoError(t, err)
 	})
 }
+
+// Regression: Spawn, Go and SpawnLater refused (from a plain goroutine, or given a nil body)
+// returned a dead greenlet whose error named Greenlet.Start or Greenlet.StartLater, calls the
+// caller never made.
+func TestRefusedSpawnsNameTheirCall(t *testing.T) {
+	opOf := func(err error) string {
+		var e *Error
+		if errors.As(err, &e) {
+			return e.Op
+		}
+		return fmt.Sprintf("%T %v", err, err)
+	}
+	body := func() (int, error) { return 1, nil }
+	for _, c := range []struct {
+		op    string
+		spawn func() error
+		cause error
+	}{
+		{"Spawn", func() error { return Spawn(body).Err() }, ErrNotGreenlet},
+		{"Go", func() error { return Go(func() error { return nil }).Err() }, ErrNotGreenlet},
+		{"SpawnLater", func() error { return SpawnLater(time.Millisecond, body).Err() }, ErrNotGreenlet},
+		{"Spawn", func() error { return Spawn[int](nil).Err() }, ErrNilArgument},
+		{"Go", func() error { return Go(nil).Err() }, ErrNilArgument},
+		{"SpawnLater", func() error { return SpawnLater[int](time.Millisecond, nil).Err() }, ErrNilArgument},
+	} {
+		err := c.spawn()
+		assert.ErrorIs(t, err, c.cause, c.op)
+		assert.Equal(t, c.op, opOf(err), "%s refused with %v", c.op, c.cause)
+	}
+	withHub(t, func(*Hub, *bytes.Buffer) {
+		err := Spawn[int](nil).Err()
+		assert.ErrorIs(t, err, ErrNilArgument)
+		assert.Equal(t, "Spawn", opOf(err), "in a greenlet")
+		err = SpawnLater[int](-time.Second, nil).Err()
+		assert.Equal(t, "SpawnLater", opOf(err), "in a greenlet")
+	})
+}
