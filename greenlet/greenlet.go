@@ -575,9 +575,9 @@ func (o *owner) fire(target *Greenlet) (err error) {
 			panic(r)
 		}
 		o.trace = nil
-		if r != nil {
-			err = &TraceError{Greenlet: target.id, Event: ev, Value: r, Stack: debug.Stack()}
-		}
+		// r is nil for a runtime.Goexit, after which fire never returns, and
+		// (GODEBUG=panicnil=1) for a panic(nil), which recover stopped.
+		err = &TraceError{Greenlet: target.id, Event: ev, Value: r, Stack: debug.Stack()}
 	}()
 	o.trace(ev, o.origin, target)
 	returned = true
@@ -595,8 +595,25 @@ func (g *Greenlet) body(yield func(struct{}) bool) {
 		v = nil
 	}
 	o.val, o.err = nil, nil
+	var nilStack []byte // set by recoverBody when recover returned nil
+	defer g.goexitBody(&nilStack)
+	if g.runBody(v, thrown, &nilStack) {
+		return
+	}
+	// recoverBody's recover returned nil and control came back: it stopped
+	// a panic(nil) (GODEBUG=panicnil=1), which a Goexit never does.
+	err := &PanicError{Greenlet: g.id, Stack: nilStack}
+	nilStack = nil
+	g.finish(nil, err)
+}
+
+// runBody runs the greenlet's function (or its death by a throw) and
+// reports true once it finished g; false when a panic(nil) was recovered
+// (recoverBody left its stack in *nilStack).
+func (g *Greenlet) runBody(v any, thrown error, nilStack *[]byte) bool {
+	o := g.o
 	done := false
-	defer g.recoverBody(&done)
+	defer g.recoverBody(&done, nilStack)
 	if o.trace != nil {
 		if terr := o.fire(g); terr != nil {
 			thrown = terr
@@ -616,6 +633,7 @@ func (g *Greenlet) body(yield func(struct{}) bool) {
 	}
 	done = true
 	g.finish(res, err)
+	return true
 }
 
 // recoverBody turns a panic, a Goexit or a KillAll unwind of the body into
@@ -627,22 +645,45 @@ func (g *Greenlet) body(yield func(struct{}) bool) {
 // runtime resumes the Goexit once recoverBody returns. No recover stops a
 // Goexit, and if it completed iter.Pull would re-raise it in our resumer,
 // ending the resumer's goroutine. So every death that did not return from
-// the body is reported to the resumer from here, the coroutine parked
-// mid-unwind; the resumer then stops the coroutine (reap), and the panic
-// below replaces a Goexit iter.Pull would propagate with a value
-// stopCoroutine recovers.
-func (g *Greenlet) recoverBody(done *bool) {
+// the body is reported to the resumer from here (a Goexit's from
+// goexitBody), the coroutine parked mid-unwind; the resumer then stops the
+// coroutine (reap), and park's panic replaces a Goexit iter.Pull would
+// propagate with a value stopCoroutine recovers.
+//
+// A recover that returns nil saw a runtime.Goexit, which it cannot stop, or
+// (GODEBUG=panicnil=1) a panic(nil), which it stops: recoverBody leaves the
+// stack in *nilStack and returns, and what follows tells them apart. After
+// the stopped panic runBody returns to body, which reports it as a panic;
+// the Goexit goes on to goexitBody instead.
+func (g *Greenlet) recoverBody(done *bool, nilStack *[]byte) {
 	if *done {
 		return
 	}
 	var err error
 	switch r := recover(); r.(type) {
-	case nil: // runtime.Goexit
-		err = &PanicError{Greenlet: g.id, Goexit: true, Stack: debug.Stack()}
+	case nil:
+		*nilStack = debug.Stack()
+		return
 	case unwind: // stopped by KillAll: finish reports nothing
 	default:
 		err = &PanicError{Greenlet: g.id, Value: r, Stack: debug.Stack()}
 	}
+	g.park(err)
+}
+
+// goexitBody parks the body that a runtime.Goexit ends, after recoverBody's
+// nil recover (*nilStack set); on every other way out it does nothing.
+func (g *Greenlet) goexitBody(nilStack *[]byte) {
+	if *nilStack == nil {
+		return
+	}
+	g.park(&PanicError{Greenlet: g.id, Goexit: true, Stack: *nilStack})
+}
+
+// park reports the death err (nil after KillAll's unwind) of a body that
+// did not return to its resumer, and parks the coroutine until reap stops
+// it.
+func (g *Greenlet) park(err error) {
 	g.parked = true
 	g.finish(nil, err)
 	// Stopped (KillAll), the coroutine is already done: yield returns at
