@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/geventgo/geventgo/event"
 	"github.com/geventgo/geventgo/queue"
 	"github.com/geventgo/geventgo/scheduler"
 )
@@ -72,6 +73,9 @@ func joinableRefusals(t *testing.T) map[string]refusal {
 		"Peek shut down":   {"JoinableQueue.Peek", peek(shut, bg), []error{queue.ErrShutdown, scheduler.ErrClosed}},
 		"SetMaxSize nil":   {"JoinableQueue.SetMaxSize", nilQ.SetMaxSize(1), []error{scheduler.ErrNilArgument}},
 		"All ctx ended":    {"JoinableQueue.Get", allYields(empty.All(ended)), []error{context.Canceled}},
+		"Join nil ctx":     {"JoinableQueue.Join", full.Join(nilCtx), []error{scheduler.ErrNilArgument}},
+		"Join nil queue":   {"JoinableQueue.Join", nilQ.Join(bg), []error{scheduler.ErrNilArgument}},
+		"Join ctx ended":   {"JoinableQueue.Join", full.Join(ended), []error{context.Canceled}},
 	}
 	_, err := empty.TryGet()
 	r["TryGet empty"] = refusal{"JoinableQueue.TryGet", err, []error{queue.ErrEmpty}}
@@ -101,6 +105,8 @@ func joinableRefusals(t *testing.T) map[string]refusal {
 	// The hub greenlet may not wait.
 	r["Put from the hub"] = refusal{"JoinableQueue.Put", onHub(t, func() error { return full.Put(bg, 1) }), []error{scheduler.ErrNotGreenlet}}
 	r["Get from the hub"] = refusal{"JoinableQueue.Get", onHub(t, func() error { return get(empty, bg) }), []error{scheduler.ErrNotGreenlet}}
+	r["Join from the hub"] = refusal{"JoinableQueue.Join", onHub(t, func() error { return full.Join(bg) }), []error{scheduler.ErrNotGreenlet}}
+	r["Join nil ctx, nothing unfinished"] = refusal{"JoinableQueue.Join", empty.Join(nilCtx), []error{scheduler.ErrNilArgument}}
 
 	// A goroutine that is not a greenlet of the queue's hub.
 	var foreign map[string]refusal
@@ -116,6 +122,7 @@ func joinableRefusals(t *testing.T) map[string]refusal {
 			"TryPeek foreign":    {"JoinableQueue.TryPeek", tp, nil},
 			"SetMaxSize foreign": {"JoinableQueue.SetMaxSize", empty.SetMaxSize(3), nil},
 			"All foreign":        {"JoinableQueue.Get", allYields(empty.All(bg)), nil},
+			"Join foreign":       {"JoinableQueue.Join", full.Join(bg), nil},
 		}
 	}), "a hub was created")
 	for name, f := range foreign {
@@ -126,11 +133,13 @@ func joinableRefusals(t *testing.T) map[string]refusal {
 }
 
 // TestJoinableQueueErrorsNameItsCalls: every error of a JoinableQueue's
-// Put, TryPut, Get, TryGet, Peek, TryPeek, SetMaxSize and All names the
-// JoinableQueue call the caller made (All, Get's), and errors.Is still finds
-// its sentinels. Before, all but the refusals of Put and TryPut checked
+// Put, TryPut, Get, TryGet, Peek, TryPeek, SetMaxSize, All and Join names the
+// JoinableQueue call the caller made (All, Get's), once, and errors.Is still
+// finds its sentinels. Before, all but the refusals of Put and TryPut checked
 // before they reach the embedded Queue said Queue.Put, Queue.TryPut,
-// Queue.Get and so on.
+// Queue.Get and so on; Join's refusals (a nil ctx, the hub greenlet) said
+// "queue: JoinableQueue.Join: event: Event.Wait: ...", the event it waits on
+// named inside.
 func TestJoinableQueueErrorsNameItsCalls(t *testing.T) {
 	run(t, func() error {
 		for name, r := range joinableRefusals(t) {
@@ -139,6 +148,8 @@ func TestJoinableQueueErrorsNameItsCalls(t *testing.T) {
 			require.True(t, errors.As(r.err, &qe), "%s: %T %v", name, r.err, r.err)
 			assert.Equal(t, r.op, qe.Op, "%s: %v", name, r.err)
 			assert.Contains(t, r.err.Error(), "queue: "+r.op+": ", name)
+			var ee *event.Error
+			assert.False(t, errors.As(r.err, &ee), "%s: %v names the event it waits on", name, r.err)
 			for _, want := range r.want {
 				assert.ErrorIs(t, r.err, want, name)
 			}

@@ -946,16 +946,24 @@ func (q *JoinableQueue[T]) TaskDone() error {
 }
 
 // Join waits until every item put was marked done, or ctx is done. It
-// refuses foreign goroutines as Put does (even when nothing is unfinished).
+// refuses foreign goroutines as Put does (even when nothing is unfinished),
+// and the hub greenlet.
 func (q *JoinableQueue[T]) Join(ctx context.Context) error {
-	if q == nil {
-		return &Error{Op: "JoinableQueue.Join", Err: scheduler.ErrNilArgument}
+	const op = "JoinableQueue.Join"
+	if q == nil || ctx == nil {
+		return &Error{Op: op, Err: scheduler.ErrNilArgument}
 	}
-	if _, err := q.check("JoinableQueue.Join"); err != nil {
+	h, err := q.check(op)
+	if err != nil {
 		return err
 	}
+	// Refused here as the event's Wait would refuse it, so that the error
+	// names Join alone.
+	if err := h.CheckWait(); err != nil {
+		return &Error{Op: op, Err: err}
+	}
 	if err := q.state().cond.Wait(ctx); err != nil {
-		return waitErr("JoinableQueue.Join", ctx, err)
+		return waitErr(op, ctx, err)
 	}
 	return nil
 }
