@@ -3,9 +3,12 @@ package faults
 import (
 	"context"
 	"errors"
+	"iter"
 	"net"
 	"os"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -225,6 +228,19 @@ var primitiveCtxCalls = []ctxEndCall{
 		require.NoError(t, q.TryPut(1))
 		return q.Join, noCleanup
 	}},
+	{"JoinableQueue.Put", typeOf[queue.Error](), "JoinableQueue.Put", true, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		q := queue.NewJoinable[int](1)
+		require.NoError(t, q.TryPut(1))
+		return func(ctx context.Context) error { return q.Put(ctx, 2) }, noCleanup
+	}},
+	{"JoinableQueue.Get", typeOf[queue.Error](), "JoinableQueue.Get", true, func(*testing.T, *scheduler.Hub) (func(context.Context) error, func()) {
+		var q queue.JoinableQueue[int]
+		return func(ctx context.Context) error { _, err := q.Get(ctx); return err }, noCleanup
+	}},
+	{"JoinableQueue.Peek", typeOf[queue.Error](), "JoinableQueue.Peek", true, func(*testing.T, *scheduler.Hub) (func(context.Context) error, func()) {
+		var q queue.JoinableQueue[int]
+		return func(ctx context.Context) error { _, err := q.Peek(ctx); return err }, noCleanup
+	}},
 	{"Pool.WaitAvailable", typeOf[pool.Error](), "Pool.WaitAvailable", true, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
 		p, g := fullPool(t)
 		return func(ctx context.Context) error { _, err := p.WaitAvailable(ctx); return err }, func() { _ = g.Kill(bg, nil) }
@@ -270,6 +286,34 @@ var primitiveCtxCalls = []ctxEndCall{
 		require.NoError(t, gr.Add(g))
 		return func(ctx context.Context) error { return gr.Kill(ctx, nil) }, stop
 	}},
+	{"Group.KillOne", typeOf[pool.Error](), "Group.KillOne", true, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		gr := pool.NewGroup()
+		g, stop := stubborn()
+		require.NoError(t, gr.Add(g))
+		return func(ctx context.Context) error { return gr.KillOne(ctx, g, nil) }, stop
+	}},
+	{"pool.Imap", typeOf[pool.Error](), "Imap", true, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		p, err := pool.New(1)
+		require.NoError(t, err)
+		return func(ctx context.Context) error {
+			return firstErr(pool.Imap(ctx, p, func(int) (int, error) { return 0, scheduler.Sleep(bg, time.Hour) }, slices.Values([]int{1})))
+		}, func() { _ = p.Kill(bg, nil) }
+	}},
+	{"pool.ImapUnordered", typeOf[pool.Error](), "ImapUnordered", true, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		p, err := pool.New(1)
+		require.NoError(t, err)
+		return func(ctx context.Context) error {
+			return firstErr(pool.ImapUnordered(ctx, p, func(int) (int, error) { return 0, scheduler.Sleep(bg, time.Hour) }, slices.Values([]int{1})))
+		}, func() { _ = p.Kill(bg, nil) }
+	}},
+}
+
+// firstErr is the error of an iteration's first pair.
+func firstErr[T any](seq iter.Seq2[T, error]) error {
+	for _, err := range seq {
+		return err
+	}
+	return nil
 }
 
 // fullPool is a pool of one held by a sleeper.
@@ -294,6 +338,32 @@ var ioCtxCalls = []ctxEndCall{
 		return func(ctx context.Context) error {
 			_, err := threadpool.Map(ctx, p, func(int) (int, error) { return 0, nil }, []int{1})
 			return err
+		}, release
+	}},
+	{"threadpool.ApplyCallback", typeOf[threadpool.Error](), "ApplyCallback", true, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		p, release := heldPool(t)
+		return func(ctx context.Context) error {
+			_, err := threadpool.ApplyCallback(ctx, p, func() (int, error) { return 0, nil }, func(int) error { return nil })
+			return err
+		}, release
+	}},
+	{"threadpool.MapCallback", typeOf[threadpool.Error](), "MapCallback", true, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		p, release := heldPool(t)
+		return func(ctx context.Context) error {
+			_, err := threadpool.MapCallback(ctx, p, func(int) (int, error) { return 0, nil }, []int{1}, func([]int) error { return nil })
+			return err
+		}, release
+	}},
+	{"threadpool.Imap", typeOf[threadpool.Error](), "Imap", true, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		p, release := heldPool(t)
+		return func(ctx context.Context) error {
+			return firstErr(threadpool.Imap(ctx, p, func(int) (int, error) { return 0, nil }, slices.Values([]int{1})))
+		}, release
+	}},
+	{"threadpool.ImapUnordered", typeOf[threadpool.Error](), "ImapUnordered", true, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		p, release := heldPool(t)
+		return func(ctx context.Context) error {
+			return firstErr(threadpool.ImapUnordered(ctx, p, func(int) (int, error) { return 0, nil }, slices.Values([]int{1})))
 		}, release
 	}},
 	{"Result.Get", typeOf[threadpool.Error](), "Result.Get", true, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
@@ -345,6 +415,16 @@ var ioCtxCalls = []ctxEndCall{
 		fds := socketpair(t)
 		return func(ctx context.Context) error { return socket.WaitRead(ctx, fds[0]) }, func() { closeFDs(fds) }
 	}},
+	{"socket.DialContext", typeOf[net.OpError](), "dial", true, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
+		addr, closeListener := fullListener(t)
+		return func(ctx context.Context) error {
+			c, err := (&socket.Dialer{}).DialContext(ctx, "tcp", addr)
+			if err == nil {
+				_ = c.Close()
+			}
+			return err
+		}, closeListener
+	}},
 	{"File.ReadContext", typeOf[fileobject.Error](), "File.ReadContext", true, func(t *testing.T, _ *scheduler.Hub) (func(context.Context) error, func()) {
 		r, w, err := fileobject.Pipe()
 		require.NoError(t, err)
@@ -364,6 +444,23 @@ var ioCtxCalls = []ctxEndCall{
 	}},
 }
 
+// fullListener returns the address of a TCP listener whose accept queue is full (a backlog of
+// 0 holds one connection, made here and never accepted), so that a dial to it waits in connect:
+// the kernel drops its SYN. The returned func closes both.
+func fullListener(t *testing.T) (string, func()) {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	require.NoError(t, err)
+	require.NoError(t, syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}))
+	require.NoError(t, syscall.Listen(fd, 0))
+	sa, err := syscall.Getsockname(fd)
+	require.NoError(t, err)
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(sa.(*syscall.SockaddrInet4).Port))
+	filler, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	return addr, func() { _ = filler.Close(); _ = syscall.Close(fd) }
+}
+
 func closeFDs(fds [2]int) {
 	_ = syscall.Close(fds[0])
 	_ = syscall.Close(fds[1])
@@ -374,7 +471,9 @@ func closeFDs(fds [2]int) {
 // deadline then, as its package's error naming the call and wrapping scheduler.ContextError's
 // error, so errors.Is matches context.Canceled, or context.DeadlineExceeded and
 // scheduler.ErrTimeout (a net.Error that timed out in the chain); a kill whose error is
-// context.Canceled, while the call's context lives, keeps the shape of any kill.
+// context.Canceled, while the call's context lives, keeps the shape of any kill; and a kill
+// whose error is another call's error of any package's type comes back as it is, neither
+// re-labelled with the call nor dropped (checkForeignKills).
 func TestContextEndNamesTheCall(t *testing.T) {
 	for _, calls := range [][]ctxEndCall{schedulerCtxCalls, primitiveCtxCalls, ioCtxCalls} {
 		for _, c := range calls {
@@ -443,6 +542,55 @@ func checkContextEnds(t *testing.T, h *scheduler.Hub, c ctxEndCall) {
 	} else {
 		op, ok := opOf(err, c.typ)
 		assert.True(t, ok && op == c.op, "killed: %T %v, the package wraps every wait error", err, err)
+	}
+	checkForeignKills(t, c, fresh)
+}
+
+// foreignErrors are errors of other calls (each package's *Error, naming a call no row makes)
+// that a Kill may throw into a waiting greenlet: the greenlet killed in another call's wait
+// with the error that call failed with.
+func foreignErrors() []error {
+	cause := errors.New("another call's cause")
+	return []error{
+		&scheduler.Error{Op: "Other.Call", Err: cause},
+		&event.Error{Op: "Other.Call", Err: cause},
+		&lock.Error{Op: "Other.Call", Err: cause},
+		&queue.Error{Op: "Other.Call", Err: cause},
+		&pool.Error{Op: "Other.Call", Err: cause},
+		&threadpool.Error{Op: "Other.Call", Err: cause},
+		&resolver.Error{Op: "Other.Call", Err: cause},
+		&subprocess.Error{Op: "Other.Call", Err: cause},
+		&fileobject.Error{Op: "Other.Call", Err: cause},
+		&server.Error{Op: "Other.Call", Err: cause},
+	}
+}
+
+// checkForeignKills: a kill whose error is another call's error of any package comes back as
+// it is (the packages that wrap every wait error: once, in an error naming the call), neither
+// re-labelled with the call nor dropped.
+func checkForeignKills(t *testing.T, c ctxEndCall, fresh func() func(context.Context) error) {
+	t.Helper()
+	if c.name == "Hub.Join" {
+		return // called from the main greenlet only
+	}
+	live, cancel := context.WithCancel(bg)
+	defer cancel()
+	for _, thrown := range foreignErrors() {
+		call := fresh()
+		g := scheduler.Spawn(func() (error, error) { return call(live), nil })
+		require.NoError(t, scheduler.Sleep(bg, 0))
+		require.False(t, g.Ready(), "the call waits")
+		require.NoError(t, g.Kill(testCtx(t), thrown))
+		err := g.Value()
+		if !c.killWrapped {
+			assert.Same(t, thrown, err, "killed with %T %v: got %T %v", thrown, thrown, err, err)
+			continue
+		}
+		op, ok := opOf(err, c.typ)
+		assert.True(t, ok && op == c.op, "killed with %T: %T %v, want a %v naming %s", thrown, err, err, c.typ, c.op)
+		if ok {
+			assert.Same(t, thrown, errors.Unwrap(err), "killed with %T %v: got %T %v", thrown, thrown, err, err)
+		}
 	}
 }
 

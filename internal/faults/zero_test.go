@@ -154,10 +154,30 @@ func (w want) errProblems(o outcome) []string {
 	}
 	for _, m := range w.errs {
 		if m.ok(o.err) {
-			return nil
+			return namedTwice(o.err)
 		}
 	}
 	return []string{fmt.Sprintf("returned error %q (%T), want %s", o.err, o.err, w)}
+}
+
+// namedTwice reports a refusal that names two calls: the module's *Error (a type with an Op)
+// directly around another one, as JoinableQueue.Join's was around the event's Wait. A refusal
+// names the call the caller made, once.
+func namedTwice(err error) []string {
+	if inner := errors.Unwrap(err); inner != nil && isModuleOpError(err) && isModuleOpError(inner) {
+		return []string{fmt.Sprintf("returned %q: a %T around a %T, two calls named", err, err, inner)}
+	}
+	return nil
+}
+
+// isModuleOpError reports whether err is a pointer to one of the module's error structs with
+// an Op.
+func isModuleOpError(err error) bool {
+	v := reflect.ValueOf(err)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return false
+	}
+	return v.Elem().FieldByName("Op").IsValid() && strings.HasPrefix(v.Type().Elem().PkgPath(), "github.com/geventgo/geventgo/")
 }
 
 var (
