@@ -32,3 +32,11 @@ func WatchSawData(w any) bool {
 	}
 	return !r.c.watch.armed && !r.c.watch.active
 }
+
+// WithoutHubEndWatch keeps the Transports' idle connections open at their hub's end for one
+// test (until CloseIdleConnections), as they were before the hub's end closed them.
+func WithoutHubEndWatch(t testing.TB) {
+	old := startWatch
+	startWatch = func(*transportState) {}
+	t.Cleanup(func() { startWatch = old })
+}

@@ -3,9 +3,13 @@ package ghttp_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"log"
 	"net"
 	"net/http"
+	"os"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -66,4 +70,89 @@ func TestHandlerKilledByItsHubsDestroyGetsErrHubDestroyed(t *testing.T) {
 		assert.NoError(t, res[op], op)
 	}
 	assert.Empty(t, logged.String(), "nothing logged for a response that dies with its hub")
+}
+
+// fdTarget is what /proc/self/fd says fd refers to ("" once it is closed): a socket's target
+// names its inode, so a number reused by a new socket reads differently.
+func fdTarget(fd int) string {
+	target, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(fd))
+	if err != nil {
+		return ""
+	}
+	return target
+}
+
+// dialedFDs records the descriptors a Transport's DialContext opened, with their targets.
+type dialedFDs struct {
+	mu      sync.Mutex
+	targets map[int]string
+}
+
+func (d *dialedFDs) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	var dialer socket.Dialer
+	c, err := dialer.DialContext(ctx, network, addr)
+	if sc, ok := c.(*socket.Conn); ok {
+		d.mu.Lock()
+		if d.targets == nil {
+			d.targets = map[int]string{}
+		}
+		d.targets[sc.Fd()] = fdTarget(sc.Fd())
+		d.mu.Unlock()
+	}
+	return c, err
+}
+
+// open returns the recorded descriptors still open.
+func (d *dialedFDs) open() []int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var open []int
+	for fd, target := range d.targets {
+		if fdTarget(fd) == target {
+			open = append(open, fd)
+		}
+	}
+	return open
+}
+
+// A Transport's idle connections close when their hub is destroyed (each scheduler.Main with
+// a Transport of its own left its idle sockets open for good), and CloseIdleConnections closes
+// them after that hub's end too, from any goroutine, by the time it returns (it did nothing once
+// the hub was gone); that round runs without the hub's end closing them. Timing-sensitive only
+// in the bound of the polls (5 s) for what closes on its own: the hub's end and the server's
+// side of the connections.
+func TestTransportIdleConnectionsCloseAtTheirHubsEnd(t *testing.T) {
+	var cc connCounter
+	ts := newHTTPTest(t, testMux(), false, &cc)
+	for _, after := range []string{"the hub's end", "CloseIdleConnections"} {
+		if after == "CloseIdleConnections" {
+			ghttp.WithoutHubEndWatch(t) // so that only CloseIdleConnections may close them
+		}
+		var fds dialedFDs
+		tr := &ghttp.Transport{DialContext: fds.dial}
+		c := &http.Client{Transport: tr}
+		inHub(t, func(ctx context.Context) error {
+			// Two at once: two connections, both idle once their bodies are read.
+			g := scheduler.Spawn(func() (*http.Response, error) { return c.Get(ts.URL + "/hello") })
+			resp, err := c.Get(ts.URL + "/hello")
+			require.NoError(t, err)
+			resp2, err := g.Get(ctx)
+			require.NoError(t, err)
+			for _, r := range []*http.Response{resp, resp2} {
+				_, err = io.Copy(io.Discard, r.Body)
+				require.NoError(t, err)
+				require.NoError(t, r.Body.Close())
+			}
+			require.Len(t, fds.open(), 2, "two idle connections")
+			return nil
+		})
+		if after == "CloseIdleConnections" {
+			tr.CloseIdleConnections() // from this goroutine, the Transport's hub destroyed
+			assert.Empty(t, fds.open(), "idle connections left open once CloseIdleConnections returned")
+		}
+		assert.Eventually(t, func() bool { return len(fds.open()) == 0 }, 5*time.Second, ms,
+			"idle connections left open after %s", after)
+		assert.Eventually(t, func() bool { return cc.closed.Load() == cc.opened.Load() }, 5*time.Second, ms,
+			"the server saw %d of %d connections close after %s", cc.closed.Load(), cc.opened.Load(), after)
+	}
 }

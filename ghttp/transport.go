@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/geventgo/geventgo/cev"
@@ -38,6 +40,9 @@ const defaultMaxResponseHeaderBytes = 10 << 20
 // itself) fails with an error matching scheduler.ErrNotGreenlet; after that hub is destroyed
 // it binds again to the next one. A response body is read from greenlets of that hub.
 // CloseIdleConnections may be called from any goroutine.
+//
+// The hub's Destroy closes the idle connections (a goroutine per Transport and hub that kept a
+// connection idle waits for it, parked).
 //
 // Not supported: proxies (Proxy, the HTTP_PROXY environment variables), HTTP/2, "Expect:
 // 100-continue" waits (the body is sent at once, as net/http does with ExpectContinueTimeout
@@ -79,7 +84,9 @@ type Transport struct {
 	DisableCompression bool
 
 	hub scheduler.Binding
-	st  *transportState // the bound hub's connections; hub-affine
+	// st is the bound hub's connections: replaced on that hub, read from any goroutine by
+	// CloseIdleConnections once the hub is gone.
+	st atomic.Pointer[transportState]
 }
 
 // connKey identifies the connections a request may use.
@@ -88,12 +95,19 @@ type connKey struct {
 	addr   string // host:port
 }
 
-// transportState holds a Transport's connections on one hub.
+// transportState holds a Transport's connections on one hub. Hub-affine, but for the idle
+// list: the hub's end closes the idle connections from another goroutine (watchEnd), while
+// the greenlets its Destroy kills may still give in-use ones back, so the list is locked.
 type transportState struct {
 	t     *Transport
 	h     *scheduler.Hub
 	hosts map[connKey]*hostConns
-	lru   list.List // idle connections, least recently used first
+
+	mu       sync.Mutex    // guards lru, each idle connection's lruElem, gone and watching
+	lru      list.List     // idle connections, least recently used first
+	gone     bool          // the hub is destroyed: the idle connections are closed, none is kept
+	goneDone chan struct{} // closed once closeGone closed them
+	watching bool          // watchEnd waits for the hub's end
 
 	reaper       *cev.Timer // closes connections idle for longer than IdleConnTimeout
 	reaperActive bool
@@ -263,19 +277,20 @@ func isReplayable(req *http.Request) bool {
 
 // state returns the Transport's connections on hub h, dropping those of a hub destroyed since.
 func (t *Transport) state(h *scheduler.Hub) *transportState {
-	if st := t.st; st != nil && st.h == h {
-		return st
+	if old := t.st.Load(); old != nil && old.h == h {
+		return old
 	}
-	if old := t.st; old != nil {
-		old.closeAll()
-	}
-	t.st = &transportState{t: t, h: h, hosts: make(map[connKey]*hostConns)}
-	return t.st
+	// The idle connections of a hub destroyed since are closed by its end (watchEnd).
+	st := &transportState{t: t, h: h, hosts: make(map[connKey]*hostConns)}
+	t.st.Store(st)
+	return st
 }
 
 // CloseIdleConnections closes the idle connections (http.Client.CloseIdleConnections calls
 // it), and, as net/http's does, those in use once they become idle, until the next request
 // starts. Goroutine-safe: from outside the Transport's hub the closing is posted to the hub.
+// Once that hub is destroyed (which closes them too) it closes them from any goroutine, by
+// the time it returns.
 func (t *Transport) CloseIdleConnections() {
 	if t == nil {
 		return
@@ -283,6 +298,9 @@ func (t *Transport) CloseIdleConnections() {
 	h := t.hub.Hub()
 	switch {
 	case h == nil:
+		if st := t.st.Load(); st != nil && st.h.Destroyed() {
+			st.closeGone()
+		}
 	case h.Check() == nil:
 		t.closeIdle(h)
 	default:
@@ -291,7 +309,7 @@ func (t *Transport) CloseIdleConnections() {
 }
 
 func (t *Transport) closeIdle(h *scheduler.Hub) {
-	if st := t.st; st != nil && st.h == h {
+	if st := t.st.Load(); st != nil && st.h == h {
 		st.closeIdle()
 	}
 }
@@ -375,8 +393,9 @@ func (st *transportState) popIdle(hc *hostConns) *persistConn {
 	for len(hc.idle) > 0 {
 		pc := hc.idle[len(hc.idle)-1]
 		hc.idle = hc.idle[:len(hc.idle)-1]
-		st.lru.Remove(pc.lruElem)
-		pc.lruElem = nil
+		if !st.unlist(pc) {
+			continue // closed by the hub's end
+		}
 		if st.expired(pc, time.Now()) || !pc.alive() {
 			pc.close()
 			continue
@@ -396,7 +415,7 @@ func (st *transportState) expired(pc *persistConn, now time.Time) bool {
 // putIdle keeps pc for reuse, or closes it when the limits say so.
 func (st *transportState) putIdle(pc *persistConn) {
 	t := st.t
-	if t.st != st || t.DisableKeepAlives || st.closeNewIdle {
+	if t.st.Load() != st || t.DisableKeepAlives || st.closeNewIdle {
 		pc.close()
 		return
 	}
@@ -410,10 +429,14 @@ func (st *transportState) putIdle(pc *persistConn) {
 		return
 	}
 	pc.idleAt = time.Now()
+	n, ok := st.list(pc)
+	if !ok {
+		pc.close() // the hub's end closed the idle connections: none is kept any more
+		return
+	}
 	hc.idle = append(hc.idle, pc)
-	pc.lruElem = st.lru.PushBack(pc)
-	if t.MaxIdleConns > 0 && st.lru.Len() > t.MaxIdleConns {
-		st.evict(st.lru.Front().Value.(*persistConn))
+	if t.MaxIdleConns > 0 && n > t.MaxIdleConns {
+		st.evict(st.oldest())
 	}
 	st.armReaper()
 	hc.wakeOne()
@@ -425,11 +448,86 @@ func (st *transportState) evict(pc *persistConn) {
 	if i := indexOfConn(hc.idle, pc); i >= 0 {
 		hc.idle = append(hc.idle[:i], hc.idle[i+1:]...)
 	}
-	if pc.lruElem != nil {
-		st.lru.Remove(pc.lruElem)
-		pc.lruElem = nil
+	if st.unlist(pc) {
+		pc.close()
 	}
-	pc.close()
+}
+
+// list adds pc to the idle list and returns its length; false (and nothing listed) once the
+// hub's end closed the idle connections. The first connection listed starts watchEnd.
+func (st *transportState) list(pc *persistConn) (int, bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.gone {
+		return 0, false
+	}
+	pc.lruElem = st.lru.PushBack(pc)
+	if !st.watching {
+		st.watching = true
+		startWatch(st)
+	}
+	return st.lru.Len(), true
+}
+
+// unlist takes pc off the idle list, reporting whether it was there: whoever takes it off
+// closes it, the hub or its end.
+func (st *transportState) unlist(pc *persistConn) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if pc.lruElem == nil {
+		return false
+	}
+	st.lru.Remove(pc.lruElem)
+	pc.lruElem = nil
+	return true
+}
+
+// oldest returns the least recently used idle connection, nil when there is none.
+func (st *transportState) oldest() *persistConn {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if e := st.lru.Front(); e != nil {
+		return e.Value.(*persistConn)
+	}
+	return nil
+}
+
+// startWatch starts st's watchEnd (a variable for the test that checks CloseIdleConnections
+// once the hub is gone without it).
+var startWatch = func(st *transportState) { go st.watchEnd() }
+
+// watchEnd closes the idle connections when the hub is destroyed: its loop polls no more, and
+// nothing else would close them. One goroutine per Transport and hub that kept a connection
+// idle, parked until that hub's Destroy starts.
+func (st *transportState) watchEnd() {
+	<-st.h.Done()
+	st.closeGone()
+}
+
+// closeGone closes the idle connections of a state whose hub is destroyed, from any goroutine
+// (socket.Close closes the fd itself then), and keeps none from then on; a second call waits
+// for the first one's closing.
+func (st *transportState) closeGone() {
+	st.mu.Lock()
+	if st.gone {
+		st.mu.Unlock()
+		<-st.goneDone
+		return
+	}
+	st.gone = true
+	st.goneDone = make(chan struct{})
+	defer close(st.goneDone)
+	var idle []*persistConn
+	for e := st.lru.Front(); e != nil; e = e.Next() {
+		pc := e.Value.(*persistConn)
+		pc.lruElem = nil
+		idle = append(idle, pc)
+	}
+	st.lru.Init()
+	st.mu.Unlock()
+	for _, pc := range idle {
+		pc.closeRaw()
+	}
 }
 
 func indexOfConn(pcs []*persistConn, pc *persistConn) int {
@@ -454,29 +552,22 @@ func (st *transportState) released(key connKey) {
 // closeIdle closes every idle connection, and those that become idle before the next request.
 func (st *transportState) closeIdle() {
 	st.closeNewIdle = true
-	for st.lru.Len() > 0 {
-		st.evict(st.lru.Front().Value.(*persistConn))
+	for pc := st.oldest(); pc != nil; pc = st.oldest() {
+		st.evict(pc)
 	}
-}
-
-// closeAll closes the idle connections of a state whose hub is gone (socket.Close is
-// goroutine-safe and closes the fd itself once the hub is destroyed).
-func (st *transportState) closeAll() {
-	for e := st.lru.Front(); e != nil; e = e.Next() {
-		e.Value.(*persistConn).closeRaw()
-	}
-	st.lru.Init()
-	st.hosts = nil
 }
 
 // armReaper starts the timer that closes connections idle for longer than IdleConnTimeout.
 // The timer does not keep the hub's loop alive (ev_unref while active).
 func (st *transportState) armReaper() {
 	d := st.t.IdleConnTimeout
-	if d <= 0 || st.reaperActive || st.lru.Len() == 0 {
+	if d <= 0 || st.reaperActive {
 		return
 	}
-	oldest := st.lru.Front().Value.(*persistConn)
+	oldest := st.oldest()
+	if oldest == nil {
+		return
+	}
 	after := time.Until(oldest.idleAt.Add(d))
 	loop := st.h.Loop()
 	if st.reaper == nil {
@@ -501,11 +592,7 @@ func (st *transportState) reap() {
 		_ = st.h.Loop().Ref() // libev stopped the one-shot timer; give back its unref
 	}
 	now := time.Now()
-	for st.lru.Len() > 0 {
-		pc := st.lru.Front().Value.(*persistConn)
-		if !st.expired(pc, now) {
-			break
-		}
+	for pc := st.oldest(); pc != nil && st.expired(pc, now); pc = st.oldest() {
 		st.evict(pc)
 	}
 	st.armReaper()
