@@ -149,7 +149,9 @@ func TestKillWaitingAtHubEnd(t *testing.T) {
 // then calls KillOne on itself gets its Join's answer at once (it can never
 // see itself finish: ErrLoopExit for a context that cannot end), as it did
 // before KillOne waited for a member to leave. Before, it waited for its own
-// death from a link, so for ever, and the Join below timed out.
+// death from a link, so for ever, and the Join below timed out. The refusal
+// is KillOne's alone: it said "pool: Group.KillOne: scheduler:
+// Greenlet.Join: ...", naming the Join it makes.
 func TestKillOneSelfAlreadyKilled(t *testing.T) {
 	run(t, func() error {
 		g := pool.NewGroup()
@@ -167,6 +169,8 @@ func TestKillOneSelfAlreadyKilled(t *testing.T) {
 		var pe *pool.Error
 		require.ErrorAs(t, kerr, &pe)
 		assert.Equal(t, "Group.KillOne", pe.Op)
+		var se *scheduler.Error
+		assert.False(t, errors.As(kerr, &se), "%v: Join's error inside", kerr)
 		require.NoError(t, scheduler.Sleep(bg, 0)) // gr's link removes it
 		assert.Zero(t, g.Len())
 		return nil

@@ -116,10 +116,14 @@ func (g *Group) killOneWait(ctx context.Context, op string, r scheduler.Runnable
 		m.dying = true
 		g.members[r] = m
 		e = r.Kill(ctx, err)
-	case r == scheduler.GetCurrent():
+	case r == scheduler.GetCurrent() && ctx.Done() == nil:
 		// A member already being killed, killing itself: it can never see
-		// itself leave, and Join says so (or waits for ctx), where a wait
-		// from a link would never end.
+		// itself leave, where a wait from a link would never end. Join of
+		// itself refuses that with ErrLoopExit, without waiting: the
+		// refusal is this call's.
+		e = scheduler.ErrLoopExit
+	case r == scheduler.GetCurrent():
+		// The same, with a ctx that can end: Join waits for it (or a kill).
 		e = r.Join(ctx)
 	default:
 		// KillAsync and a wait for r to leave, not Kill nor Join, which
