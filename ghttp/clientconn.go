@@ -643,8 +643,12 @@ func (b *bodyEOF) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// Close gives the connection back, or closes it before the body's end. A greenlet the hub's
+// Destroy kills may still close it (its deferred Close), so the connection does not outlive
+// the hub.
 func (b *bodyEOF) Close() error {
-	if err := b.pc.st.h.Check(); err != nil {
+	h := b.pc.st.h
+	if err := h.Check(); err != nil && !(errors.Is(err, scheduler.ErrHubDestroyed) && h.OnHub()) {
 		return &Error{Op: "response body Close", Err: err}
 	}
 	if !b.done {

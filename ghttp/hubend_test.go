@@ -156,3 +156,34 @@ func TestTransportIdleConnectionsCloseAtTheirHubsEnd(t *testing.T) {
 			"the server saw %d of %d connections close after %s", cc.closed.Load(), cc.opened.Load(), after)
 	}
 }
+
+// A greenlet the hub's Destroy kills while it holds a response whose body it closes in a defer
+// closes the connection (that Close was refused with ErrHubDestroyed, and the socket stayed
+// open for good): it is closed by the time Main returns.
+func TestTransportBodyClosedByAGreenletItsHubsDestroyKills(t *testing.T) {
+	var cc connCounter
+	ts := newHTTPTest(t, testMux(), false, &cc)
+	var fds dialedFDs
+	c := &http.Client{Transport: &ghttp.Transport{DialContext: fds.dial}}
+	var closeErr, readErr error
+	inHub(t, func(ctx context.Context) error {
+		var holding event.Event
+		scheduler.Go(func() error {
+			resp, err := c.Get(ts.URL + "/hello")
+			if err != nil {
+				return err
+			}
+			defer func() { closeErr = resp.Body.Close() }()
+			holding.Set()
+			_ = scheduler.Sleep(bg, time.Hour) // killed by the Destroy of Main's return
+			_, readErr = resp.Body.Read(make([]byte, 1))
+			return nil
+		})
+		return holding.Wait(ctx)
+	})
+	assert.ErrorIs(t, readErr, scheduler.ErrHubDestroyed, "a Read in the dying greenlet")
+	assert.NoError(t, closeErr)
+	assert.Empty(t, fds.open(), "the connection outlived its hub")
+	assert.Eventually(t, func() bool { return cc.opened.Load() == 1 && cc.closed.Load() == 1 }, 5*time.Second, ms,
+		"the server saw %d of %d connections close", cc.closed.Load(), cc.opened.Load())
+}

@@ -41,8 +41,9 @@ const defaultMaxResponseHeaderBytes = 10 << 20
 // it binds again to the next one. A response body is read from greenlets of that hub.
 // CloseIdleConnections may be called from any goroutine.
 //
-// The hub's Destroy closes the idle connections (a goroutine per Transport and hub that kept a
-// connection idle waits for it, parked).
+// No connection outlives its hub: the hub's Destroy closes the idle ones (a goroutine per
+// Transport and hub that kept a connection idle waits for it, parked), and a response body
+// that a greenlet the Destroy kills closes (its deferred Close) closes its connection.
 //
 // Not supported: proxies (Proxy, the HTTP_PROXY environment variables), HTTP/2, "Expect:
 // 100-continue" waits (the body is sent at once, as net/http does with ExpectContinueTimeout
