@@ -3,6 +3,7 @@ package threadpool_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -33,6 +34,10 @@ func TestClosedPoolWinsOverAnEndedContext(t *testing.T) {
 				_, err := threadpool.Map(ctx, p, func(i int) (int, error) { return i, nil }, []int{1})
 				return err
 			},
+			"Map of no items": func(ctx context.Context) error {
+				_, err := threadpool.Map(ctx, p, func(i int) (int, error) { return i, nil }, nil)
+				return err
+			},
 			"Imap": func(ctx context.Context) error {
 				for _, err := range threadpool.Imap(ctx, p, func(i int) (int, error) { return i, nil }, slices.Values([]int{1})) {
 					return err
@@ -44,7 +49,8 @@ func TestClosedPoolWinsOverAnEndedContext(t *testing.T) {
 			for ctxName, ctx := range map[string]context.Context{"live": context.Background(), "ended": ended} {
 				err := call(ctx)
 				assert.ErrorIs(t, err, threadpool.ErrClosed, "%s, %s context", name, ctxName)
-				assert.ErrorContains(t, err, "threadpool: "+name+": ", "%s, %s context", name, ctxName)
+				op, _, _ := strings.Cut(name, " ")
+				assert.ErrorContains(t, err, "threadpool: "+op+": ", "%s, %s context", name, ctxName)
 			}
 		}
 		return nil

@@ -635,6 +635,10 @@ func mapAll[In, Out any](ctx context.Context, op string, p *ThreadPool, fn func(
 	if err := p.refusal(ctx); err != nil {
 		return nil, &Error{Op: op, Err: err}
 	}
+	if len(items) == 0 && p.isClosed() {
+		// No start to refuse it: refused as with items, as Apply is.
+		return nil, &Error{Op: op, Err: ErrClosed}
+	}
 	a := &abandon{ctx: ctx}
 	defer a.gone.Store(true)
 	rs := make([]*Result[Out], len(items))
