@@ -168,3 +168,39 @@ func TestBlockingDetectorIdleAfterPanicUnderGoexitTiming(t *testing.T) {
 		assert.True(t, g.Dead())
 	})
 }
+
+// The error handler hears of a greenlet's failure in that greenlet, as
+// gevent's handle_error runs in it, whatever ended the body: GetCurrent is
+// the greenlet, and a panic of the handler there is named after it. Before,
+// a body that ended in a runtime.Goexit (recover returning nil) was
+// reported after the worker had let go of it: GetCurrent was nil, and the
+// handler's panic was named after the worker.
+func TestGreenletEscapeIsReportedInTheGreenlet(t *testing.T) {
+	routes := append([]goexitRoute{{"panic", func() { panic("x") }, "x"}}, goexitRoutes...)
+	for _, r := range routes {
+		t.Run(r.name, func(t *testing.T) {
+			withHub(t, func(h *Hub, _ *bytes.Buffer) {
+				var current []Runnable
+				var reports []error
+				h.SetErrorHandler(func(err error) {
+					reports = append(reports, err)
+					current = append(current, GetCurrent())
+					if len(reports) == 1 {
+						panic("handler")
+					}
+				})
+				g := Go(func() error {
+					r.escape()
+					return nil
+				})
+				require.NoError(t, g.Join(within(t, 10*time.Second)))
+				checkEscape(t, r, g.Err())
+				pollHub(t, func() bool { return len(reports) == 2 })
+				require.NotNil(t, current[0], "GetCurrent in the handler")
+				assert.Equal(t, g.Name(), current[0].Name())
+				assert.Contains(t, reports[1].Error(), "switch into "+g.Name()+":")
+				assert.Contains(t, reports[1].Error(), "panic: handler")
+			})
+		})
+	}
+}

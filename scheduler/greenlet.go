@@ -637,13 +637,16 @@ func (t *task) runOn(c *gctx) {
 		// returns nil for a runtime.Goexit, and under GODEBUG=panicnil=1
 		// for a panic(nil), which it stops: the worker, whose loop gets
 		// control back only after that panic, ends the task with the
-		// one it was (worker.endNil). Under a Goexit the worker ends into
-		// the hub (worker.goexit); after a plain panic it parks as after a
+		// one it was (worker.endNil), c still running it, as the error
+		// handler hears of a failure in the greenlet (task.endNil lets
+		// go of it). Under a Goexit the worker ends into the hub
+		// (worker.goexit); after a plain panic it parks as after a
 		// return.
 		if r := recover(); r != nil {
 			t.finish(panicError(r))
 		} else {
 			c.w.nilEscape = &PanicError{Stack: debug.Stack()}
+			return
 		}
 		c.task = nil
 		c.curTask.Store(nil)
@@ -656,8 +659,14 @@ func (t *task) runOn(c *gctx) {
 	t.ctx = nil
 }
 
-// endNil finishes the task with what runOn's recover returned nil for.
-func (t *task) endNil(_ *gctx, p *PanicError) { t.finish(p) }
+// endNil finishes the task with what runOn's recover returned nil for,
+// then lets go of it as runOn does after a panic.
+func (t *task) endNil(c *gctx, p *PanicError) {
+	t.finish(p)
+	c.task = nil
+	c.curTask.Store(nil)
+	t.ctx = nil
+}
 
 // finish records the body's outcome (gevent's _report_result/_report_error).
 func (t *task) finish(err error) {

@@ -83,6 +83,7 @@ type panicNilCase struct {
 
 func panicNilCases(t *testing.T) []panicNilCase {
 	boom := func() { panic(nil) }
+	var current Runnable // GetCurrent in the handler
 	return []panicNilCase{
 		{name: "RunCallback", op: "callback", reports: 1, trigger: func(t *testing.T, h *Hub) error {
 			_, err := h.RunCallback(boom)
@@ -117,10 +118,12 @@ func panicNilCases(t *testing.T) []panicNilCase {
 			require.NoError(t, g.Join(within(t, 5*time.Second)))
 			return nil
 		}},
-		{name: "greenlet body", reports: 1, trigger: func(t *testing.T, _ *Hub) error {
+		{name: "greenlet body", reports: 1, handler: func(int) { current = GetCurrent() }, trigger: func(t *testing.T, _ *Hub) error {
 			g := Go(func() error { boom(); return nil })
 			require.NoError(t, g.Join(within(t, 5*time.Second)))
 			checkNilPanic(t, g.Err(), "")
+			require.NotNil(t, current, "the handler runs in the greenlet")
+			assert.Equal(t, g.Name(), current.Name())
 			return nil
 		}},
 		{name: "SpawnRaw", reports: 1, trigger: func(t *testing.T, _ *Hub) error {
