@@ -1,18 +1,14 @@
 package greenlet
 
 import (
-	"os"
-	"os/exec"
 	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-)
 
-// panicNilChild is set in the environment of the test binary that
-// TestPanicNilIsAPanic runs again under GODEBUG=panicnil=1.
-const panicNilChild = "GEVENTGO_GREENLET_PANICNIL_CHILD"
+	"github.com/geventgo/geventgo/internal/testproc"
+)
 
 // Regression: under GODEBUG=panicnil=1 recover returns nil for panic(nil), as
 // for a runtime.Goexit, but stops the panic. A body's panic(nil) was taken
@@ -20,20 +16,11 @@ const panicNilChild = "GEVENTGO_GREENLET_PANICNIL_CHILD"
 // dropped: the hook was removed and the switch went on as if it had
 // returned. Now the body's is a panic whose value is nil and the hook's a
 // *TraceError, while a Goexit is still one. GODEBUG is read at start-up, so
-// the test runs its own binary again with it.
+// the test runs in a child process of its own.
 func TestPanicNilIsAPanic(t *testing.T) {
-	if os.Getenv(panicNilChild) == "" {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestPanicNilIsAPanic$", "-test.count=1", "-test.v")
-		cmd.Env = append(os.Environ(), panicNilChild+"=1", "GODEBUG=panicnil=1")
-		out, err := cmd.CombinedOutput()
-		require.NoError(t, err, "the run under GODEBUG=panicnil=1:\n%s", out)
-		require.Contains(t, string(out), "--- PASS: TestPanicNilIsAPanic", "%s", out)
+	if !testproc.PanicNilChild(t) {
 		return
 	}
-	require.Nil(t, func() (r any) {
-		defer func() { r = recover() }()
-		panic(nil)
-	}(), "GODEBUG=panicnil=1 is in effect")
 	t.Run("body", func(t *testing.T) {
 		ownerSurvives(t, func(*Greenlet) {
 			g := New(func(any) (any, error) { panic(nil) })

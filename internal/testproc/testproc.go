@@ -4,7 +4,8 @@
 // A test that changes what is process-wide (RLIMIT_NOFILE, net.DefaultResolver) runs in a
 // child: InChild re-executes the test binary with -test.run selecting only that test and
 // ChildEnv set to its name; in the child the same test function sees the variable and runs the
-// body. The parent fails with the child's output if the child fails.
+// body. The parent fails with the child's output if the child fails. A test that needs
+// GODEBUG=panicnil=1 runs its body in such a child too (PanicNilChild).
 package testproc
 
 import (
@@ -27,6 +28,13 @@ const ChildEnv = "GEVENTGO_CHILD_TEST"
 // checks that it passed and logs the lines the child marked "measured:".
 func InChild(t *testing.T) bool {
 	t.Helper()
+	return InChildWith(t)
+}
+
+// InChildWith is InChild with env ("KEY=value" entries) added to the child's environment, for
+// what the runtime reads only at start-up, such as GODEBUG.
+func InChildWith(t *testing.T, env ...string) bool {
+	t.Helper()
 	if os.Getenv(ChildEnv) == t.Name() {
 		return true
 	}
@@ -34,7 +42,7 @@ func InChild(t *testing.T) bool {
 	require.NoError(t, err)
 	cmd := exec.CommandContext(testctx.Within(t, 2*time.Minute), exe,
 		"-test.run=^"+t.Name()+"$", "-test.count=1", "-test.v")
-	cmd.Env = append(os.Environ(), ChildEnv+"="+t.Name())
+	cmd.Env = append(append(os.Environ(), env...), ChildEnv+"="+t.Name())
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "the child test failed:\n%s", out)
 	require.Contains(t, string(out), "--- PASS: "+t.Name(), "the child ran the test:\n%s", out)
