@@ -101,3 +101,49 @@ func TestLinkPanicNilIsReportedAsAPanic(t *testing.T) {
 		return nil
 	})
 }
+
+// TestHandlerEscapeWhileReportingALinkPanicIsReportedOnce: an error
+// handler that panics or calls runtime.Goexit while it reports a link's
+// panic leaves two reports, the link's panic and the handler's escape, and
+// the links after that link are still called. Before, the round's end
+// took the link's panic, already reported, for one raised under a Goexit
+// and reported it again, which also hid the handler's Goexit.
+func TestHandlerEscapeWhileReportingALinkPanicIsReportedOnce(t *testing.T) {
+	for _, how := range []string{"panic", "Goexit"} {
+		t.Run(how, func(t *testing.T) {
+			run(t, func() error {
+				var reports []error
+				scheduler.CurrentHub().SetErrorHandler(func(err error) {
+					reports = append(reports, err)
+					if len(reports) > 1 {
+						return
+					}
+					if how == "panic" {
+						panic("handler")
+					}
+					runtime.Goexit()
+				})
+				var e event.Event
+				next := false
+				e.Rawlink(func(scheduler.Linkable) { panic("link") })
+				e.Rawlink(func(scheduler.Linkable) { next = true })
+				e.Set()
+				for i := 0; i < 3; i++ {
+					require.NoError(t, scheduler.Sleep(bg, 0))
+				}
+				assert.True(t, next, "the link after the panicking one was called")
+				require.Len(t, reports, 2)
+				var pe *scheduler.PanicError
+				require.ErrorAs(t, reports[0], &pe)
+				assert.Equal(t, "link", pe.Value)
+				require.ErrorAs(t, reports[1], &pe)
+				if how == "panic" {
+					assert.Equal(t, "handler", pe.Value)
+				} else {
+					assert.ErrorIs(t, reports[1], scheduler.ErrGoexit)
+				}
+				return nil
+			})
+		})
+	}
+}

@@ -498,11 +498,14 @@ func (l *Links) run(owner scheduler.Linkable, h *scheduler.Hub, ls *[]link, esc 
 	for l.runUntil(owner, h, ls, limit, esc) {
 		// Control came back: the link's panic was a plain one (under
 		// GODEBUG=panicnil=1 a panic(nil) too, which recover stops but
-		// returns nil for), reported here; the round goes on.
-		if h != nil {
-			h.HandleError(&linkPanic{*esc})
-		}
+		// returns nil for), reported here; the round goes on. *esc is
+		// cleared first: what escapes the handler ends the round, whose
+		// end must not take this panic for one raised under a Goexit.
+		p := *esc
 		*esc = nil
+		if h != nil {
+			h.HandleError(&linkPanic{p})
+		}
 	}
 }
 
