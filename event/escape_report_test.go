@@ -142,8 +142,51 @@ func TestHandlerEscapeWhileReportingALinkPanicIsReportedOnce(t *testing.T) {
 				} else {
 					assert.ErrorIs(t, reports[1], scheduler.ErrGoexit)
 				}
+				var se *scheduler.Error
+				require.ErrorAs(t, reports[1], &se)
+				assert.Equal(t, "error handler", se.Op, "the report names what escaped")
 				return nil
 			})
 		})
 	}
+}
+
+// TestHandlerPanicWhileReportingALinkPanicUnderGoexit: an error handler
+// that panics while it reports the panic a link's deferred call raised as
+// the link unwound from runtime.Goexit leaves two reports, that panic and
+// the handler's, named as the handler's; the Goexit is reported with the
+// first. Before, the handler's panic was reported under the op "callback",
+// as the hub's recover could not tell it from the callback's.
+func TestHandlerPanicWhileReportingALinkPanicUnderGoexit(t *testing.T) {
+	run(t, func() error {
+		var reports []error
+		scheduler.CurrentHub().SetErrorHandler(func(err error) {
+			reports = append(reports, err)
+			if len(reports) == 1 {
+				panic("handler")
+			}
+		})
+		var e event.Event
+		next := false
+		e.Rawlink(func(scheduler.Linkable) {
+			defer func() { panic("link") }()
+			runtime.Goexit()
+		})
+		e.Rawlink(func(scheduler.Linkable) { next = true })
+		e.Set()
+		for i := 0; i < 3; i++ {
+			require.NoError(t, scheduler.Sleep(bg, 0))
+		}
+		assert.True(t, next, "the link after the escaping one was called")
+		require.Len(t, reports, 2)
+		var pe *scheduler.PanicError
+		require.ErrorAs(t, reports[0], &pe)
+		assert.Equal(t, "link", pe.Value)
+		require.ErrorAs(t, reports[1], &pe)
+		assert.Equal(t, "handler", pe.Value)
+		var se *scheduler.Error
+		require.ErrorAs(t, reports[1], &se)
+		assert.Equal(t, "error handler", se.Op, "the report names what escaped")
+		return nil
+	})
 }

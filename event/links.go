@@ -504,7 +504,7 @@ func (l *Links) run(owner scheduler.Linkable, h *scheduler.Hub, ls *[]link, esc 
 		p := *esc
 		*esc = nil
 		if h != nil {
-			h.HandleError(&linkPanic{p})
+			hubhook.Report(h, &linkPanic{p})
 		}
 	}
 }

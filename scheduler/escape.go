@@ -22,6 +22,7 @@ import (
 
 func init() {
 	hubhook.PanicUnderGoexit = func(h any, err error) { h.(*Hub).handlePanicUnderGoexit(err) }
+	hubhook.Report = func(h any, err error) { h.(*Hub).reportAbove(err) }
 }
 
 // handlePanicUnderGoexit is HandleError for a panic that a deferred call
@@ -30,12 +31,32 @@ func init() {
 // Goexit, which the runtime resumes once the recovering call returns, no
 // more, so the escape is reported once, as err. Only a package's own round
 // of links run by a callback (event's, through hubhook) calls it, on h's
-// hub greenlet; anywhere else it is HandleError.
+// hub greenlet, where it reports as report does; anywhere else it is
+// HandleError.
 func (h *Hub) handlePanicUnderGoexit(err error) {
-	h.HandleError(err)
-	if err != nil && h != nil && h.hubC != nil && currentCtx() == h.hubC {
-		h.recovered = true
+	if err == nil || !h.onHubGreenlet() {
+		h.HandleError(err)
+		return
 	}
+	h.report(err)
+	h.recovered = true
+}
+
+// reportAbove is report for a package above (event's round of links, run
+// by a callback, reporting a link's panic through hubhook): on h's hub
+// greenlet what escapes the handler is named as the handler's; anywhere
+// else it is HandleError.
+func (h *Hub) reportAbove(err error) {
+	if err == nil || !h.onHubGreenlet() {
+		h.HandleError(err)
+		return
+	}
+	h.report(err)
+}
+
+// onHubGreenlet reports whether the caller is h's hub greenlet.
+func (h *Hub) onHubGreenlet() bool {
+	return h != nil && h.hubC != nil && currentCtx() == h.hubC
 }
 
 // report is HandleError for a report that the hub greenlet makes below
