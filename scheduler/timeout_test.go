@@ -212,6 +212,69 @@ func TestDestroyEndsTheRunOfAnArmedTimeout(t *testing.T) {
 	assert.Nil(t, h.armed)
 }
 
+// The hub's list of armed timeouts, which Destroy ends, follows Start,
+// Cancel and fire, wherever in the list the timeout is: a cancelled or
+// fired timeout leaves it (the hub does not hold it until Destroy, and its
+// next Start links it once), and Destroy ends the runs of those still
+// armed only. TestDestroyEndsTheRunOfAnArmedTimeout pins Destroy's end of
+// an armed run; this pins the list, which nothing else checks: a Cancel or
+// fire that left the timeout listed, or an unlink that broke the links,
+// passed every other test.
+func TestArmedTimeoutsListFollowsStartCancelAndFire(t *testing.T) {
+	h, err := NewHub()
+	require.NoError(t, err)
+	destroyed := false
+	t.Cleanup(func() {
+		if !destroyed {
+			h.armed = nil // a broken list must not hang Destroy
+			_ = h.Destroy()
+		}
+	})
+	// armed walks the list, checking each back link, for at most 10 steps.
+	armed := func() []*Timeout {
+		var got []*Timeout
+		var prev *Timeout
+		for to := h.armed; to != nil; to = to.next {
+			require.Less(t, len(got), 10, "the armed list loops")
+			require.Same(t, prev, to.prev, "a broken back link")
+			got, prev = append(got, to), to
+		}
+		return got
+	}
+	a, b, c, d := startTimeout(t, time.Hour), startTimeout(t, time.Hour), startTimeout(t, time.Hour), startTimeout(t, time.Hour)
+	require.ElementsMatch(t, []*Timeout{a, b, c, d}, armed())
+	b.Cancel() // within the list
+	d.Cancel() // its head
+	a.Cancel() // its tail
+	require.ElementsMatch(t, []*Timeout{c}, armed())
+	require.NoError(t, b.Start())
+	require.NoError(t, d.Start())
+	require.ElementsMatch(t, []*Timeout{b, c, d}, armed())
+	d.Cancel()
+	require.NoError(t, d.Start())
+	d.Cancel()
+	// e fires, from the hub greenlet where it raises nothing, between b and c.
+	e := NewTimeout(0, nil)
+	_, err = h.RunCallback(func() { require.NoError(t, e.Start()) })
+	require.NoError(t, err)
+	pollHub(t, e.Fired)
+	require.ElementsMatch(t, []*Timeout{b, c}, armed())
+	_, err = h.RunCallback(func() { require.NoError(t, e.Start()) }) // again, after its fire
+	require.NoError(t, err)
+	pollHub(t, e.Fired)
+	require.ElementsMatch(t, []*Timeout{b, c}, armed())
+	destroyed = true
+	require.NoError(t, h.Destroy())
+	assert.Nil(t, h.armed)
+	for _, to := range []*Timeout{b, c} {
+		assert.ErrorIs(t, context.Cause(to.Context()), ErrHubDestroyed)
+	}
+	for _, to := range []*Timeout{a, d} {
+		assert.ErrorIs(t, context.Cause(to.Context()), context.Canceled)
+	}
+	assert.ErrorIs(t, context.Cause(e.Context()), e)
+}
+
 // A timeout of a hub being destroyed stays that hub's until its Destroy
 // returned: the dying greenlets' defers may still cancel it. Meanwhile a
 // Close from another hub is refused, and a Start there waits for that
