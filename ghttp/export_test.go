@@ -37,6 +37,6 @@ func WatchSawData(w any) bool {
 // test (until CloseIdleConnections), as they were before the hub's end closed them.
 func WithoutHubEndWatch(t testing.TB) {
 	old := startWatch
-	startWatch = func(*transportState) {}
+	startWatch = func(*transportState, <-chan struct{}) {}
 	t.Cleanup(func() { startWatch = old })
 }

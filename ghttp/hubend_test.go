@@ -8,7 +8,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -186,4 +188,56 @@ func TestTransportBodyClosedByAGreenletItsHubsDestroyKills(t *testing.T) {
 	assert.Empty(t, fds.open(), "the connection outlived its hub")
 	assert.Eventually(t, func() bool { return cc.opened.Load() == 1 && cc.closed.Load() == 1 }, 5*time.Second, ms,
 		"the server saw %d of %d connections close", cc.closed.Load(), cc.opened.Load())
+}
+
+// watchingGoroutines counts the goroutines waiting for a hub's end on behalf of a Transport's
+// idle connections (one not yet started shows its go statement's wrapper: not counted).
+func watchingGoroutines() int {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return strings.Count(string(buf[:n]), "ghttp.(*transportState).watchEnd")
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+}
+
+// A Transport whose connections are all closed (CloseIdleConnections, IdleConnTimeout) keeps
+// no goroutine waiting for its hub's end: on a hub that runs for good (a server making a
+// Transport per request and closing its idle connections after it) each one stayed parked,
+// holding its Transport, until the hub's end. Timing-sensitive only in the bound of the polls
+// (5 s) for the goroutines' start and exit.
+func TestTransportWithoutConnectionsKeepsNoHubEndWatch(t *testing.T) {
+	ts := newHTTPTest(t, testMux(), false, nil)
+	// The watches of the hubs earlier tests ended may still be on their way out.
+	require.Eventually(t, func() bool { return watchingGoroutines() == 0 }, 5*time.Second, ms)
+	const before = 0
+	inHub(t, func(ctx context.Context) error {
+		get := func(c *http.Client) {
+			resp, err := c.Get(ts.URL + "/hello")
+			require.NoError(t, err)
+			_, err = io.Copy(io.Discard, resp.Body)
+			require.NoError(t, err)
+			require.NoError(t, resp.Body.Close()) // idle now: its hub's end is watched
+		}
+		for range 5 {
+			c := &http.Client{Transport: &ghttp.Transport{}}
+			get(c)
+			c.CloseIdleConnections()
+		}
+		reaped := &http.Client{Transport: &ghttp.Transport{IdleConnTimeout: ms}}
+		get(reaped)
+		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		require.NoError(t, eventually(wctx, func() bool { return watchingGoroutines() == before }),
+			"%d goroutines wait for the hub's end for Transports without a connection", watchingGoroutines()-before)
+		// A Transport that keeps a connection idle again is watched again.
+		kept := &http.Client{Transport: &ghttp.Transport{}}
+		get(kept)
+		require.NoError(t, eventually(wctx, func() bool { return watchingGoroutines() == before+1 }),
+			"a Transport keeping a connection idle is not watched")
+		return nil
+	})
+	assert.Eventually(t, func() bool { return watchingGoroutines() == before }, 5*time.Second, ms)
 }

@@ -42,8 +42,9 @@ const defaultMaxResponseHeaderBytes = 10 << 20
 // CloseIdleConnections may be called from any goroutine.
 //
 // No connection outlives its hub: the hub's Destroy closes the idle ones (a goroutine per
-// Transport and hub that kept a connection idle waits for it, parked), and a response body
-// that a greenlet the Destroy kills closes (its deferred Close) closes its connection.
+// Transport and hub waits for it, parked, from the first connection kept idle until none is
+// left open on that hub), and a response body that a greenlet the Destroy kills closes (its
+// deferred Close) closes its connection.
 //
 // Not supported: proxies (Proxy, the HTTP_PROXY environment variables), HTTP/2, "Expect:
 // 100-continue" waits (the body is sent at once, as net/http does with ExpectContinueTimeout
@@ -104,11 +105,14 @@ type transportState struct {
 	h     *scheduler.Hub
 	hosts map[connKey]*hostConns
 
-	mu       sync.Mutex    // guards lru, each idle connection's lruElem, gone and watching
+	open int // the connections of every key, dialing, in use and idle
+
+	mu       sync.Mutex    // guards lru, each idle connection's lruElem, gone, watching and unwatch
 	lru      list.List     // idle connections, least recently used first
 	gone     bool          // the hub is destroyed: the idle connections are closed, none is kept
 	goneDone chan struct{} // closed once closeGone closed them
 	watching bool          // watchEnd waits for the hub's end
+	unwatch  chan struct{} // closed to end that wait: the state has no connection left
 
 	reaper       *cev.Timer // closes connections idle for longer than IdleConnTimeout
 	reaperActive bool
@@ -336,6 +340,7 @@ func (st *transportState) getConn(ctx context.Context, key connKey) (*persistCon
 		}
 		if limit := st.t.MaxConnsPerHost; limit <= 0 || hc.open < limit {
 			hc.open++
+			st.open++
 			pc, err := st.dial(ctx, key)
 			if err != nil {
 				st.released(key)
@@ -455,7 +460,8 @@ func (st *transportState) evict(pc *persistConn) {
 }
 
 // list adds pc to the idle list and returns its length; false (and nothing listed) once the
-// hub's end closed the idle connections. The first connection listed starts watchEnd.
+// hub's end closed the idle connections. The first connection listed since the state had
+// none starts watchEnd.
 func (st *transportState) list(pc *persistConn) (int, bool) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -465,7 +471,8 @@ func (st *transportState) list(pc *persistConn) (int, bool) {
 	pc.lruElem = st.lru.PushBack(pc)
 	if !st.watching {
 		st.watching = true
-		startWatch(st)
+		st.unwatch = make(chan struct{})
+		startWatch(st, st.unwatch)
 	}
 	return st.lru.Len(), true
 }
@@ -495,14 +502,29 @@ func (st *transportState) oldest() *persistConn {
 
 // startWatch starts st's watchEnd (a variable for the test that checks CloseIdleConnections
 // once the hub is gone without it).
-var startWatch = func(st *transportState) { go st.watchEnd() }
+var startWatch = func(st *transportState, unwatch <-chan struct{}) { go st.watchEnd(unwatch) }
 
 // watchEnd closes the idle connections when the hub is destroyed: its loop polls no more, and
-// nothing else would close them. One goroutine per Transport and hub that kept a connection
-// idle, parked until that hub's Destroy starts.
-func (st *transportState) watchEnd() {
-	<-st.h.Done()
-	st.closeGone()
+// nothing else would close them. One goroutine per Transport and hub that keeps a connection
+// idle, parked until that hub's Destroy starts, or until the state has no connection left
+// (unwatch), so that a Transport whose connections all closed leaves none behind.
+func (st *transportState) watchEnd(unwatch <-chan struct{}) {
+	select {
+	case <-st.h.Done():
+		st.closeGone()
+	case <-unwatch:
+	}
+}
+
+// stopWatch ends watchEnd's wait once the state has no connection left, none idle among
+// them: the next one listed starts it again.
+func (st *transportState) stopWatch() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.watching && !st.gone {
+		st.watching = false
+		close(st.unwatch)
+	}
 }
 
 // closeGone closes the idle connections of a state whose hub is destroyed, from any goroutine
@@ -547,6 +569,9 @@ func (st *transportState) released(key connKey) {
 		return
 	}
 	hc.open--
+	if st.open--; st.open == 0 {
+		st.stopWatch()
+	}
 	hc.wakeOne()
 }
 
