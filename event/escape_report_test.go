@@ -1,8 +1,6 @@
 package event_test
 
 import (
-	"os"
-	"os/exec"
 	"runtime"
 	"testing"
 	"time"
@@ -11,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/geventgo/geventgo/event"
+	"github.com/geventgo/geventgo/internal/testproc"
 	"github.com/geventgo/geventgo/scheduler"
 )
 
@@ -56,29 +55,16 @@ func TestLinkPanicUnderGoexitIsReportedOnce(t *testing.T) {
 	})
 }
 
-// panicNilChild is set in the environment of the test binary that
-// TestLinkPanicNilIsReportedAsAPanic runs again under GODEBUG=panicnil=1.
-const panicNilChild = "GEVENTGO_EVENT_PANICNIL_CHILD"
-
 // TestLinkPanicNilIsReportedAsAPanic: under GODEBUG=panicnil=1 a link's
 // panic(nil), for which recover returns nil as for a runtime.Goexit but
 // which it stops, is reported as a link's panic whose value is nil, and the
 // round goes on with the next link. Before, the round took it for a Goexit:
-// nothing was reported. GODEBUG is read at start-up, so the test runs its
-// own binary again with it.
+// nothing was reported. GODEBUG is read at start-up, so the test runs in a
+// child process (testproc).
 func TestLinkPanicNilIsReportedAsAPanic(t *testing.T) {
-	if os.Getenv(panicNilChild) == "" {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestLinkPanicNilIsReportedAsAPanic$", "-test.count=1", "-test.v")
-		cmd.Env = append(os.Environ(), panicNilChild+"=1", "GODEBUG=panicnil=1")
-		out, err := cmd.CombinedOutput()
-		require.NoError(t, err, "the run under GODEBUG=panicnil=1:\n%s", out)
-		require.Contains(t, string(out), "--- PASS: TestLinkPanicNilIsReportedAsAPanic", "%s", out)
+	if !testproc.PanicNilChild(t) {
 		return
 	}
-	require.Nil(t, func() (r any) {
-		defer func() { r = recover() }()
-		panic(nil)
-	}(), "GODEBUG=panicnil=1 is in effect")
 	run(t, func() error {
 		var reports []error
 		scheduler.CurrentHub().SetErrorHandler(func(err error) { reports = append(reports, err) })

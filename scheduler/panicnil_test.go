@@ -2,8 +2,6 @@ package scheduler
 
 import (
 	"bytes"
-	"os"
-	"os/exec"
 	"runtime"
 	"testing"
 	"time"
@@ -12,11 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/geventgo/geventgo/cev"
+	"github.com/geventgo/geventgo/internal/testproc"
 )
-
-// panicNilChild is set in the environment of the test binary that
-// TestPanicNilIsReportedAsAPanic runs again under GODEBUG=panicnil=1.
-const panicNilChild = "GEVENTGO_SCHEDULER_PANICNIL_CHILD"
 
 // TestPanicNilIsReportedAsAPanic: under GODEBUG=panicnil=1, recover returns
 // nil for panic(nil), as for a runtime.Goexit, but stops the panic, so the
@@ -28,20 +23,11 @@ const panicNilChild = "GEVENTGO_SCHEDULER_PANICNIL_CHILD"
 // and callLink report only what recover returns), a watcher callback's, a
 // greenlet body's, a Link's, a SpawnRaw body's and the error handler's were
 // reported as a Goexit, and RunBlocking returned a nil error. GODEBUG is
-// read at start-up, so the test runs its own binary again with it.
+// read at start-up, so the test runs in a child process (testproc).
 func TestPanicNilIsReportedAsAPanic(t *testing.T) {
-	if os.Getenv(panicNilChild) == "" {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestPanicNilIsReportedAsAPanic$", "-test.count=1", "-test.v")
-		cmd.Env = append(os.Environ(), panicNilChild+"=1", "GODEBUG=panicnil=1")
-		out, err := cmd.CombinedOutput()
-		require.NoError(t, err, "the run under GODEBUG=panicnil=1:\n%s", out)
-		require.Contains(t, string(out), "--- PASS: TestPanicNilIsReportedAsAPanic", "%s", out)
+	if !testproc.PanicNilChild(t) {
 		return
 	}
-	require.Nil(t, func() (r any) {
-		defer func() { r = recover() }()
-		panic(nil)
-	}(), "GODEBUG=panicnil=1 is in effect")
 	for _, tc := range panicNilCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			withHub(t, func(h *Hub, _ *bytes.Buffer) {
@@ -170,12 +156,7 @@ func checkNilPanic(t *testing.T, err error, op string) {
 // reported on the hub as a panic, not as a runtime.Goexit. Timing-sensitive:
 // it stalls the hub past the detector's threshold.
 func TestBlockingDetectorHandlerPanicNilTiming(t *testing.T) {
-	if os.Getenv(panicNilChild) == "" {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestBlockingDetectorHandlerPanicNilTiming$", "-test.count=1", "-test.v")
-		cmd.Env = append(os.Environ(), panicNilChild+"=1", "GODEBUG=panicnil=1")
-		out, err := cmd.CombinedOutput()
-		require.NoError(t, err, "the run under GODEBUG=panicnil=1:\n%s", out)
-		require.Contains(t, string(out), "--- PASS: TestBlockingDetectorHandlerPanicNilTiming", "%s", out)
+	if !testproc.PanicNilChild(t) {
 		return
 	}
 	withHub(t, func(h *Hub, _ *bytes.Buffer) {
