@@ -41,10 +41,11 @@ const defaultMaxResponseHeaderBytes = 10 << 20
 // it binds again to the next one. A response body is read from greenlets of that hub.
 // CloseIdleConnections may be called from any goroutine.
 //
-// No connection outlives its hub: the hub's Destroy closes the idle ones (a goroutine per
-// Transport and hub waits for it, parked, from the first connection kept idle until none is
-// left open on that hub), and a response body that a greenlet the Destroy kills closes (its
-// deferred Close) closes its connection.
+// The hub's Destroy closes the idle connections (a goroutine per Transport and hub waits for
+// it, parked, from the first connection kept idle until none is left open on that hub), and a
+// response body that a greenlet the Destroy kills closes (its deferred Close) closes its
+// connection. A response body never closed, or closed after the hub's end from elsewhere (which
+// is refused), keeps its connection open, as with net/http's Transport.
 //
 // Not supported: proxies (Proxy, the HTTP_PROXY environment variables), HTTP/2, "Expect:
 // 100-continue" waits (the body is sent at once, as net/http does with ExpectContinueTimeout
@@ -136,11 +137,11 @@ type hostConns struct {
 // response arrived, its body having not failed, is made again on a new one as net/http's
 // Transport makes it again: when nothing of it went out, if it has no body or GetBody, whatever
 // its method; once some of it went out, if its write did not fail and it can be replayed (an
-// idempotent method without a body, or with GetBody). Errors are
-// *Error values; a request whose context ended fails with scheduler.ContextError's error (for
-// a deadline, matching both context.DeadlineExceeded and scheduler.ErrTimeout). So does a Read
-// of the response body that context ends, in an *Error naming "response body Read" (net/http's
-// body returns the context's error bare); its other errors come as net/http's body gives them.
+// idempotent method without a body, or with GetBody). Errors are *Error values; a request
+// whose context ended fails with scheduler.ContextError's error (for a deadline, matching both
+// context.DeadlineExceeded and scheduler.ErrTimeout). So does a Read of the response body
+// that context ends, in an *Error naming "response body Read" (net/http's body returns the
+// context's error bare); its other errors come as net/http's body gives them.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	const op = "Transport.RoundTrip"
 	resp, err := t.roundTrip(req)
