@@ -44,10 +44,13 @@ type communication struct {
 // When ctx ends first, Communicate returns what was read so far and an *Error naming it that
 // wraps scheduler.ContextError's error, and leaves the process running (it is not killed, as in
 // gevent); calling it again goes on without losing output and returns everything from the
-// start, and must be given nil input.
-// A Communicate whose greenlet is killed (even with a context's error, context.Canceled, as the
-// kill's, while ctx itself has not ended) also leaves the process running, and has it reaped
-// once it exits (gevent's child watcher reaps it), so that no zombie stays behind.
+// start, and must be given nil input. A Communicate whose greenlet is killed (even with a
+// context's error, context.Canceled, as the kill's, while ctx itself has not ended) also leaves
+// the process running. Either way the process is reaped once it exits, off the hub (gevent's
+// child watcher reaps it), so that no zombie stays behind whether or not another call comes; its
+// pipes stay open for the next Communicate, and Wait returns its exit and closes them (to end
+// the process, Process.Kill and then Wait). That wait sets ProcessState: read it once a Wait or
+// Communicate returned the exit (TryWait reports the exit without waiting).
 // With WaitDelay set, the pipes are closed WaitDelay after the process exited if they are still
 // open then (an orphan of the child holds them), and Communicate returns what was read and
 // exec.ErrWaitDelay, or the exit's error if it failed, as os/exec's Wait. WaitDelay counts only
@@ -86,14 +89,15 @@ func (c *Cmd) communicate(op string, ctx context.Context, input []byte, withStdi
 		// Nothing this call armed outlives it, whatever ended it: a later Communicate counts its
 		// own WaitDelay from its start, and a later Wait closes the pipes as os/exec's does.
 		c.exit.disarm()
+		if c.exit == nil {
+			// Whatever ended it (ctx, a kill, the end of its hub), no later call may come: have
+			// the child reaped when it exits, as gevent's child watcher does; the pipes stay
+			// open for one that does come, which gets the exit from the same wait.
+			c.startExit()
+		}
 		if ctxwait.Ended(ctx, err) {
 			// ctx's own error, not that of the pipe's read or write it ended.
 			err = ctxError(ctx, err)
-		} else if c.exit == nil {
-			// Killed (the end of its hub, say): no later call may come, so have the child
-			// reaped when it exits, as gevent's child watcher does; the pipes stay open for
-			// one that does come, which gets the exit from the same wait.
-			c.startExit()
 		}
 		return slices.Clip(cm.stdout), slices.Clip(cm.stderr), &Error{Op: op, Err: err}
 	}

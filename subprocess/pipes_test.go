@@ -283,7 +283,7 @@ func TestCommunicateContextThenRetry(t *testing.T) {
 		// ("subprocess: Cmd.Communicate: fileobject: File.ReadContext ...").
 		assert.EqualError(t, err, "subprocess: Cmd.Communicate: context canceled")
 		assert.True(t, strings.HasPrefix("first\n", string(stdout)), "so far: %q", stdout)
-		assert.Nil(t, c.ProcessState, "the process still runs")
+		assert.ErrorIs(t, c.TryWait(), scheduler.ErrNotReady, "the process still runs")
 
 		_, _, err = c.Communicate(bg, []byte("again"))
 		assert.ErrorIs(t, err, subprocess.ErrCommunicating)
@@ -349,7 +349,7 @@ func TestCommunicateDeadlineSeenFirstByTheHub(t *testing.T) {
 		assert.ErrorIs(t, err, scheduler.ErrTimeout)
 		assert.ErrorIs(t, err, context.DeadlineExceeded)
 		assert.EqualError(t, err, "subprocess: Cmd.Communicate: context deadline exceeded")
-		assert.Nil(t, c.ProcessState, "the process still runs")
+		assert.ErrorIs(t, c.TryWait(), scheduler.ErrNotReady, "the process still runs")
 		require.NoError(t, c.Process.Kill())
 		_, _, err = c.Communicate(testctx.Within(t, 5*time.Second), nil)
 		var ee *exec.ExitError

@@ -21,11 +21,11 @@
 // such a pipe too. Communicate(ctx, input) is gevent's Popen.communicate: it writes input and
 // reads standard output and error at once, in greenlets of their own, then waits for the exit;
 // when ctx ends first it returns what was read so far and an *Error naming it that wraps
-// scheduler.ContextError's error and leaves the process running, and the next Communicate (with
-// nil input) goes on. With Cmd.WaitDelay set, Output, CombinedOutput and Communicate close their
-// pipes WaitDelay after the process exited, should something it left running still hold them
-// open, and return what was read and exec.ErrWaitDelay (the exit's own error when it failed), as
-// os/exec does.
+// scheduler.ContextError's error and leaves the process running (reaped once it exits, its pipes
+// left open), and the next Communicate (with nil input) goes on. With Cmd.WaitDelay set, Output,
+// CombinedOutput and Communicate close their pipes WaitDelay after the process exited, should
+// something it left running still hold them open, and return what was read and exec.ErrWaitDelay
+// (the exit's own error when it failed), as os/exec does.
 //
 // # Waiting
 //
@@ -36,7 +36,10 @@
 // (gevent's Popen.wait with a timeout) and leaves the process running when the context ends
 // first; to end the process with the wait, give the context to CommandContext instead. WaitPid
 // takes a context first and, when it ends first, returns an *Error naming it that wraps
-// scheduler.ContextError's error and leaves the child unreaped.
+// scheduler.ContextError's error and leaves the child unreaped. A Cmd's wait that gave up (its
+// greenlet killed, its context ended: Wait, WaitContext, Communicate, Output) or a TryWait leaves
+// the goroutine that reaps the process running until it exits; that goroutine sets ProcessState,
+// so read ProcessState once a wait returned the exit.
 //
 // # Zero values
 //

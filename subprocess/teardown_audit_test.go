@@ -1,6 +1,7 @@
 package subprocess_test
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/geventgo/geventgo/internal/testctx"
 	"github.com/geventgo/geventgo/scheduler"
 	"github.com/geventgo/geventgo/subprocess"
 )
@@ -133,4 +135,70 @@ func TestTeardownCommunicateReaps(t *testing.T) {
 		return nil
 	}))
 	require.Eventually(t, func() bool { return fdCount(t) <= before }, 10*time.Second, time.Millisecond)
+}
+
+// pidfdCount counts this process's open pidfds (os.Process holds one per child until a Wait or
+// Release).
+func pidfdCount(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	require.NoError(t, err)
+	n := 0
+	for _, e := range ents {
+		if l, err := os.Readlink("/proc/self/fd/" + e.Name()); err == nil && l == "anon_inode:[pidfd]" {
+			n++
+		}
+	}
+	return n
+}
+
+// TestCommunicateContextEndReaps: a Communicate whose ctx ends first leaves the process running,
+// and has it reaped once it exits, with no other call on the Cmd, as a killed Communicate and
+// WaitContext do (gevent's child watcher reaps it). It stayed a zombie, holding its pidfd, until
+// the program called Communicate or Wait again, which it need never do. What the doc promises
+// stays: the pipes stay open and the next Communicate goes on reading and returns the exit; and
+// Process.Kill then Wait ends a process still running, closing its pipes.
+func TestCommunicateContextEndReaps(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		fds, pidfds := fdCount(t), pidfdCount(t)
+		ended, cancel := context.WithCancel(bg)
+		cancel()
+
+		// The child answers on stdout and exits once the test writes to its fd 3.
+		r3, w3, err := os.Pipe()
+		require.NoError(t, err)
+		c := subprocess.Command("/bin/sh", "-c", "read x <&3; echo got $x; exit 4")
+		c.ExtraFiles = []*os.File{r3}
+		out, _, err := c.Communicate(ended, nil)
+		require.NoError(t, r3.Close())
+		require.ErrorIs(t, err, context.Canceled)
+		require.Empty(t, out, "the child has not answered yet")
+		_, err = w3.Write([]byte("it\n"))
+		require.NoError(t, err)
+		require.NoError(t, w3.Close())
+		awaitReaped(t, c.Process.Pid) // a zombie keeps its /proc entry
+		deadline := time.Now().Add(5 * time.Second)
+		for pidfdCount(t) > pidfds {
+			require.True(t, time.Now().Before(deadline), "the pidfd of the reaped child stays open")
+			require.NoError(t, scheduler.Sleep(bg, time.Millisecond))
+		}
+		assert.Greater(t, fdCount(t), fds, "the pipes stay open for the next Communicate")
+		out, _, err = c.Communicate(testctx.Within(t, 5*time.Second), nil)
+		var ee *exec.ExitError
+		require.ErrorAs(t, err, &ee)
+		assert.Equal(t, 4, ee.ExitCode())
+		assert.Equal(t, "got it\n", string(out))
+		assert.Equal(t, fds, fdCount(t), "the Communicate that returned the exit closed the pipes")
+
+		// Still running when ctx ended: Process.Kill then Wait ends it.
+		c = subprocess.Command("sleep", "10")
+		_, _, err = c.Communicate(ended, nil)
+		require.ErrorIs(t, err, context.Canceled)
+		assert.ErrorIs(t, c.TryWait(), scheduler.ErrNotReady, "the process still runs")
+		require.NoError(t, c.Process.Kill())
+		requireKilled(t, c.Wait())
+		assert.Equal(t, fds, fdCount(t), "Wait closed the pipes")
+		assert.Equal(t, pidfds, pidfdCount(t))
+		return nil
+	}))
 }
