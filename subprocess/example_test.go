@@ -89,3 +89,39 @@ func ExampleWaitPid() {
 	// Output:
 	// same pid: true exited: true status: 0
 }
+
+// Two commands joined as a shell's a | b: an os.Pipe carries a's output to b,
+// the parent out of the way (StdoutPipe's cooperative pipe is read only by
+// greenlets, not by os/exec's goroutine, so it cannot be b's Stdin). The
+// parent closes its copy of the write end once a started, so that b sees EOF
+// when a exits.
+func ExampleCmd_StdoutPipe_pipeline() {
+	err := scheduler.Main(func() error {
+		r, w, err := os.Pipe()
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		a := subprocess.Command("echo", "shout")
+		b := subprocess.Command("tr", "a-z", "A-Z")
+		a.Stdout, b.Stdin = w, r
+		err = a.Start()
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+		got, err := b.Output()
+		if err := errors.Join(err, a.Wait()); err != nil {
+			return err
+		}
+		fmt.Printf("%q\n", got)
+		return nil
+	})
+	if err != nil {
+		fmt.Println("error:", err)
+	}
+	// Output:
+	// "SHOUT\n"
+}

@@ -40,7 +40,8 @@ func (c *Cmd) p() *pipes {
 // does, but cooperative: its Write parks only the calling greenlet while the child does not
 // read. Close it to send EOF; Wait closes it after the process exited. It must be called
 // before Start; it does not block and may be called from any goroutine (the File binds to the
-// hub of the first greenlet that writes).
+// hub of the first greenlet that writes). Only greenlets of that hub may write it: as another
+// command's Stdout it fails as StdoutPipe's pipe does as a Stdin (use an os.Pipe).
 func (c *Cmd) StdinPipe() (*fileobject.File, error) {
 	const op = "Cmd.StdinPipe"
 	if err := c.check(op); err != nil {
@@ -63,6 +64,12 @@ func (c *Cmd) StdinPipe() (*fileobject.File, error) {
 // child writes, and returns io.EOF once the child (and everything it passed the pipe to) closed
 // it. Wait closes the pipe after the process exited, so finish reading before calling Wait, as
 // with os/exec. StdinPipe's other rules apply.
+//
+// The pipe is a *fileobject.File, not an *os.File, and only greenlets of its hub may read it:
+// given as another command's Stdin (os/exec's pipeline idiom, b.Stdin = a's StdoutPipe), it is
+// read by os/exec's own goroutine, whose Read fails with scheduler.ErrNotGreenlet, and b gets no
+// input (b.Output returns that error). Join two commands with an os.Pipe instead: a.Stdout = w,
+// b.Stdin = r, and close both in the parent once both started.
 func (c *Cmd) StdoutPipe() (*fileobject.File, error) {
 	const op = "Cmd.StdoutPipe"
 	if err := c.check(op); err != nil {
@@ -80,7 +87,8 @@ func (c *Cmd) StdoutPipe() (*fileobject.File, error) {
 	return r, nil
 }
 
-// StderrPipe is StdoutPipe for the command's standard error.
+// StderrPipe is StdoutPipe for the command's standard error; it is no *os.File either, so
+// join it to another command with an os.Pipe, as StdoutPipe says.
 func (c *Cmd) StderrPipe() (*fileobject.File, error) {
 	const op = "Cmd.StderrPipe"
 	if err := c.check(op); err != nil {

@@ -483,3 +483,22 @@ func TestWaitContextDeadlineSeenFirstByTheHub(t *testing.T) {
 		return nil
 	}))
 }
+
+// What StdoutPipe's doc says of os/exec's pipeline idiom: the cooperative pipe given as another
+// command's Stdin is read by os/exec's goroutine, which is refused, and that command gets no
+// input and returns the refusal; nothing hangs.
+func TestStdoutPipeAsAnotherStdinIsRefused(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		a := subprocess.Command("echo", "abc")
+		out, err := a.StdoutPipe()
+		require.NoError(t, err)
+		b := subprocess.Command("cat")
+		b.Stdin = out
+		require.NoError(t, a.Start())
+		got, err := b.Output()
+		assert.ErrorIs(t, err, scheduler.ErrNotGreenlet)
+		assert.Empty(t, got)
+		require.NoError(t, a.Wait())
+		return nil
+	}))
+}

@@ -18,9 +18,13 @@
 // started; Wait closes the parent's end after the process exited, as os/exec does, so finish
 // reading before Wait (TryWait, and a WaitContext whose context ends first, leave it open, as
 // gevent's Popen.poll and Popen.wait with a timeout do). Output and CombinedOutput read through
-// such a pipe too. Communicate(ctx, input) is gevent's Popen.communicate: it writes input and
-// reads standard output and error at once, in greenlets of their own, then waits for the exit;
-// when ctx ends first it returns what was read so far and an *Error naming it that wraps
+// such a pipe too. Only greenlets of their hub may read or write them: given as another
+// command's Stdin or Stdout (os/exec's pipeline idiom), they fail in os/exec's own goroutine
+// with scheduler.ErrNotGreenlet, so join two commands with an os.Pipe (StdoutPipe says how).
+//
+// Communicate(ctx, input) is gevent's Popen.communicate: it writes input and reads standard
+// output and error at once, in greenlets of their own, then waits for the exit; when ctx ends
+// first it returns what was read so far and an *Error naming it that wraps
 // scheduler.ContextError's error and leaves the process running (reaped once it exits, its pipes
 // left open), and the next Communicate (with nil input) goes on. With Cmd.WaitDelay set, Output,
 // CombinedOutput and Communicate close their pipes WaitDelay after the process exited, should
