@@ -102,12 +102,14 @@ type Handler struct {
 }
 
 // Handle calls fn in a new greenlet of the calling hub each time sig arrives (deliveries that
-// arrive before the hub notices coalesce into one call, as in libev), until Stop. While the
-// handler is installed the signal does not reach Go's default handling. A handler does not keep
-// the hub's loop alive (gevent's signal watchers are unref'd). It returns an error matching
-// scheduler.ErrNotGreenlet outside a greenlet, scheduler.ErrNilArgument for a nil fn, and
-// cev.ErrInvalid for a signal that cannot be caught (SIGKILL, SIGSTOP). SIGURG is accepted but
-// fires spuriously: Go's runtime sends it to preempt goroutines (see package os/signal).
+// arrive before the hub notices coalesce into one call, as in libev), until Stop. The greenlet is
+// named after the signal ("gsignal.Handle hangup" for SIGHUP), as the hub's report of a panic of
+// fn and scheduler.RunInfo show it. While the handler is installed the signal does not reach Go's
+// default handling. A handler does not keep the hub's loop alive (gevent's signal watchers are
+// unref'd). It returns an error matching scheduler.ErrNotGreenlet outside a greenlet,
+// scheduler.ErrNilArgument for a nil fn, and cev.ErrInvalid for a signal that cannot be caught
+// (SIGKILL, SIGSTOP). SIGURG is accepted but fires spuriously: Go's runtime sends it to preempt
+// goroutines (see package os/signal).
 func Handle(sig syscall.Signal, fn func()) (*Handler, error) {
 	if fn == nil {
 		return nil, &Error{Op: "Handle", Err: scheduler.ErrNilArgument}
@@ -118,6 +120,7 @@ func Handle(sig syscall.Signal, fn func()) (*Handler, error) {
 	}
 	loop := hub.Loop()
 	h := &Handler{hub: hub}
+	name := "gsignal.Handle " + sig.String() // names the greenlet in reports and RunInfo
 	w, err := loop.NewSignal(sig, func(*cev.Signal, int) {
 		scheduler.Go(func() error {
 			// Stop may have come between the delivery and this start: then fn is not
@@ -127,7 +130,7 @@ func Handle(sig syscall.Signal, fn func()) (*Handler, error) {
 				fn()
 			}
 			return nil
-		})
+		}).SetName(name)
 	})
 	if err != nil {
 		return nil, &Error{Op: "Handle", Err: err}

@@ -246,3 +246,31 @@ func TestMainDuplicateSignalKillsOnce(t *testing.T) {
 	assert.ErrorIs(t, first, scheduler.ErrGreenletExit)
 	assert.NoError(t, graceful, "the one signal killed the body twice")
 }
+
+// A handler's greenlet is named after its signal, so the hub's report of a panic in it (and
+// RunInfo's live view) says which handler it was; it was "Greenlet-<n>", while Main names its
+// body's greenlet.
+func TestHandlerGreenletNamedAfterSignal(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		var reported event.Event
+		var report error
+		scheduler.CurrentHub().SetErrorHandler(func(err error) {
+			report = err
+			reported.Set()
+		})
+		var name string
+		h, err := gsignal.Handle(syscall.SIGUSR1, func() {
+			name = scheduler.GetCurrent().Name()
+			panic("reload failed")
+		})
+		require.NoError(t, err)
+		defer func() { assert.NoError(t, h.Stop()) }()
+		require.NoError(t, gsignal.Self(syscall.SIGUSR1))
+		require.NoError(t, reported.Wait(testctx.Within(t, 5*time.Second)))
+		const want = "gsignal.Handle user defined signal 1"
+		assert.Equal(t, want, name)
+		require.Error(t, report)
+		assert.Contains(t, report.Error(), want+" failed: panic: reload failed")
+		return nil
+	}))
+}
