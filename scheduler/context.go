@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/geventgo/geventgo/internal/ctxwait"
 )
 
 // A context bounds a wait through at most two event sources, neither of
@@ -341,25 +343,28 @@ func (t *Timeout) resetCtx() {
 }
 
 // WaitContext blocks the calling greenlet, without blocking the hub, until
-// ctx is done, and returns its cause: context.Cause(ctx) when a cause was
-// given, else ContextError's error. It returns earlier with the error thrown
-// into the greenlet (Kill, Timeout). A context that can never be done is
-// waited on like any other wait that nothing can end: LoopExit when the hub
-// runs out of work.
+// ctx is done, and returns an *Error naming WaitContext that wraps its
+// cause: context.Cause(ctx) when a cause was given, else ContextError's
+// error (an instant before ctx reports its deadline, which the hub's timer
+// may see first, the deadline's error). It returns earlier with the error
+// thrown into the greenlet (Kill, Timeout) as it is. A context that can
+// never be done is waited on like any other wait that nothing can end:
+// LoopExit when the hub runs out of work.
 func WaitContext(ctx context.Context) error {
+	const op = "WaitContext"
 	if ctx == nil {
-		return opErr("WaitContext", ErrNilArgument)
+		return opErr(op, ErrNilArgument)
 	}
-	_, h, err := currentBlocking("WaitContext")
+	_, h, err := currentBlocking(op)
 	if err != nil {
 		return err
 	}
 	w := &Waiter{hub: h, label: "context"}
-	if _, err = w.Get(ctx); ctx.Err() == nil {
+	if _, err = w.Get(ctx); !ctxwait.Ended(ctx, err) {
 		return err
 	}
-	if cause := context.Cause(ctx); cause != ctx.Err() {
-		return cause
+	if cause := context.Cause(ctx); cause != nil && cause != ctx.Err() {
+		return opErr(op, cause)
 	}
-	return ContextError(ctx)
+	return opErr(op, ctxwait.Err(ContextError(ctx), err))
 }

@@ -540,3 +540,78 @@ func TestHubJoinDeadlineRearmedStaysWeak(t *testing.T) {
 		assert.Less(t, time.Since(start), time.Second)
 	})
 }
+
+// Regression: WaitContext returned the bare context error for a cancel, the
+// cause bare, and, for a deadline the hub's timer saw an instant before ctx
+// reported it (most runs), the internal Waiter.Get error, which broke its
+// own doc. Every end now comes in an *Error naming WaitContext that wraps
+// the cause or ContextError's error; a kill's error comes back as it is.
+func TestWaitContextNamesItself(t *testing.T) {
+	opOf := func(err error) string {
+		var e *Error
+		if errors.As(err, &e) {
+			return e.Op
+		}
+		return "bare " + err.Error()
+	}
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		ctx, cancel := context.WithCancel(bg)
+		cancel()
+		err := WaitContext(ctx)
+		assert.ErrorIs(t, err, context.Canceled)
+		assert.Equal(t, "WaitContext", opOf(err), "cancelled")
+
+		why := errors.New("why")
+		ctx, cancelCause := context.WithCancelCause(bg)
+		cancelCause(why)
+		err = WaitContext(ctx)
+		assert.ErrorIs(t, err, why)
+		assert.Equal(t, "WaitContext", opOf(err), "cancelled with a cause")
+
+		// Each deadline may be seen by the hub's timer before ctx reports
+		// it, or after: every run must name the call.
+		for i := range 20 {
+			err = WaitContext(within(t, time.Millisecond))
+			assert.ErrorIs(t, err, ErrTimeout, "run %d", i)
+			assert.ErrorIs(t, err, context.DeadlineExceeded, "run %d", i)
+			assert.True(t, os.IsTimeout(err), "run %d", i)
+			assert.Equal(t, "WaitContext", opOf(err), "deadline, run %d", i)
+		}
+
+		ctx, cancel = context.WithCancel(bg)
+		defer cancel()
+		g := Go(func() error { return WaitContext(ctx) })
+		require.NoError(t, Sleep(bg, 0))
+		require.NoError(t, g.Kill(bg, context.Canceled))
+		assert.Same(t, context.Canceled, g.Err(), "a kill comes back as it is")
+	})
+}
+
+// Regression: a wait bounded by a Timeout's Context, which the timeout
+// cancels with its own error as the cause, matched only context.Canceled:
+// not ErrTimeout, nor os.IsTimeout, though it gave up on its time limit.
+func TestTimeoutContextEndsAWaitAsATimeout(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		// Started from a callback, it is thrown into no greenlet: only its
+		// Context ends, as for the workers a greenlet hands it to.
+		to := NewTimeout(time.Millisecond, nil)
+		_, err := h.RunCallback(func() { assert.NoError(t, to.Start()) })
+		require.NoError(t, err)
+		require.NoError(t, Sleep(bg, 0))
+		defer to.Cancel()
+		err = Sleep(to.Context(), time.Hour)
+		assert.ErrorIs(t, err, ErrTimeout)
+		assert.ErrorIs(t, err, context.Canceled)
+		assert.NotErrorIs(t, err, context.DeadlineExceeded)
+		assert.True(t, os.IsTimeout(err))
+		var got *Timeout
+		require.ErrorAs(t, err, &got)
+		assert.Same(t, to, got)
+
+		ctx, cancel := context.WithCancel(bg)
+		cancel()
+		err = Sleep(ctx, time.Hour)
+		assert.NotErrorIs(t, err, ErrTimeout, "a plain cancel is no timeout")
+		assert.False(t, os.IsTimeout(err))
+	})
+}

@@ -66,9 +66,26 @@ func (deadlineError) Is(target error) bool {
 	return target == ErrTimeout || target == context.DeadlineExceeded
 }
 
+// timeoutCanceled is the error of a wait whose context a timeout cancelled
+// (a Timeout's Context, whose cause is the timeout's error): it matches both
+// context.Canceled and ErrTimeout, unwraps to the cause, and is a net.Error
+// whose Timeout is true.
+type timeoutCanceled struct{ cause error }
+
+func (e timeoutCanceled) Error() string   { return "context canceled: " + e.cause.Error() }
+func (e timeoutCanceled) Unwrap() error   { return e.cause }
+func (e timeoutCanceled) Timeout() bool   { return true }
+func (e timeoutCanceled) Temporary() bool { return true }
+
+// Is matches context.Canceled (ErrTimeout through the cause).
+func (e timeoutCanceled) Is(target error) bool { return target == context.Canceled }
+
 // ContextError is the error a wait bounded by ctx returns once ctx is done:
 // for an expired deadline an error matching both ErrTimeout and
-// context.DeadlineExceeded, otherwise ctx.Err(); nil while ctx is not done.
+// context.DeadlineExceeded, for a context cancelled by a timeout (its cause
+// matches ErrTimeout, as a Timeout's Context's does) one matching both
+// context.Canceled and ErrTimeout, otherwise ctx.Err(); nil while ctx is not
+// done.
 // Packages that bound their own waits by a context use it so that every
 // wait reports the same errors. A deadline is timed by the hub's own timer,
 // so a wait may end with the deadline's error an instant before ctx.Err()
@@ -79,8 +96,13 @@ func ContextError(ctx context.Context) error {
 		return opErr("ContextError", ErrNilArgument)
 	}
 	err := ctx.Err()
-	if err == context.DeadlineExceeded {
+	switch err {
+	case context.DeadlineExceeded:
 		return deadlineError{}
+	case context.Canceled:
+		if cause := context.Cause(ctx); cause != err && errors.Is(cause, ErrTimeout) {
+			return timeoutCanceled{cause}
+		}
 	}
 	return err
 }

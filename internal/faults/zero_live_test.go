@@ -117,6 +117,14 @@ func failedConn() any {
 	return <-out
 }
 
+// timeoutCanceledError is scheduler.ContextError's error for a context a
+// timeout cancelled (its cause matches ErrTimeout), dug out to that error.
+func timeoutCanceledError() any {
+	ctx, cancel := context.WithCancelCause(bg)
+	cancel(scheduler.ErrTimeout)
+	return causeNamed(scheduler.ContextError(ctx), "timeoutCanceled")
+}
+
 // expiredContextError is scheduler.ContextError's error for a context past
 // its deadline, dug out to the deadline error itself.
 func expiredContextError() any {

@@ -241,6 +241,13 @@ var zeroTypes = map[string]ztype{
 		"Temporary": everywhere(gives(true)),
 		"Timeout":   everywhere(gives(true)),
 	}},
+	"scheduler.timeoutCanceled": {made: timeoutCanceledError, methods: map[string]zcase{
+		"Error":     everywhere(gives("context canceled: timeout")),
+		"Is":        everywhere(zeroResult),
+		"Temporary": everywhere(gives(true)),
+		"Timeout":   everywhere(gives(true)),
+		"Unwrap":    everywhere(fails(is(scheduler.ErrTimeout))),
+	}},
 	"scheduler.BlockedGreenlet": {typ: reflect.TypeFor[scheduler.BlockedGreenlet](), why: "plain fields of a LoopExitError: nothing to call"},
 	"scheduler.Stats":           {typ: reflect.TypeFor[scheduler.Stats](), why: "plain fields: nothing to call"},
 	"scheduler.Overrun":         {typ: reflect.TypeFor[scheduler.Overrun](), why: "plain fields of a SwitchError: nothing to call"},
