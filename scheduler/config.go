@@ -212,14 +212,14 @@ func (c Config) loopOptions() []cev.LoopOption {
 // NewHub is the package's NewHub with c's settings; a setting that cannot
 // be applied (a bad field or environment variable, a backend libev does
 // not support here) fails it, and no hub is made.
-func (c Config) NewHub() (*Hub, error) { return c.create() }
+func (c Config) NewHub() (*Hub, error) { return c.create("NewHub") }
 
 // Main is the package's Main with c's settings.
 func (c Config) Main(fn func() error) (err error) {
 	if fn == nil {
 		return opErr("Main", ErrNilArgument)
 	}
-	h, err := c.create()
+	h, err := c.create("Main")
 	if err != nil {
 		return err
 	}

@@ -202,28 +202,28 @@ type errorHandler struct{ fn func(error) }
 // The hub starts with the settings of the environment (see Config and
 // EnvLoopBackend); a bad value there is ErrInvalidConfig, and no hub is
 // made. Config.NewHub sets them in code.
-func NewHub() (*Hub, error) { return Config{}.create() }
+func NewHub() (*Hub, error) { return Config{}.create("NewHub") }
 
-// create is NewHub with c's settings. It is called directly by the
-// functions that create hubs, whose caller's frames identify the main
-// goroutine (anchorHere).
-func (c Config) create() (*Hub, error) {
+// create is NewHub with c's settings, its errors naming op (NewHub, Main).
+// It is called directly by the functions that create hubs, whose caller's
+// frames identify the main goroutine (anchorHere).
+func (c Config) create(op string) (*Hub, error) {
 	if cur := currentCtx(); cur != nil {
-		return nil, opErr("NewHub", ErrHubExists)
+		return nil, opErr(op, ErrHubExists)
 	}
 	cfg, err := c.resolve()
 	if err != nil {
-		return nil, opErr("NewHub", err)
+		return nil, opErr(op, err)
 	}
 	cur := greenlet.Current()
 	if _, ok := cur.Main().Value.(*gctx); ok || !cur.IsMain() {
 		// A raw greenlet of the goroutine (package greenlet used directly)
 		// cannot become a hub's main greenlet.
-		return nil, opErr("NewHub", ErrHubExists)
+		return nil, opErr(op, ErrHubExists)
 	}
 	h, err := newHub(cur, cfg)
 	if err != nil {
-		return nil, opErr("NewHub", err)
+		return nil, opErr(op, err)
 	}
 	h.anchor = anchorHere(3)
 	return h, nil

@@ -54,7 +54,7 @@ type HubInfo struct {
 	Backend         string // the libev backend in use ("epoll", "poll", ...)
 	LoopDepth       int    // nested loop runs (1 inside a watcher callback)
 	Watchers        int    // watchers created on the loop and not closed
-	ActiveWatchers  int    // what keeps the loop alive: active watchers less the unref'd ones (libev's activecnt)
+	ActiveWatchers  int    // what keeps the loop alive (libev's activecnt): active watchers and the hub's references (a cancellable context wait, RunBlocking, KeepAlive), less the unref'd ones
 	PendingWatchers int    // watchers whose events wait for dispatch
 	IdleWorkers     int    // finished greenlets' coroutines kept for the next spawns
 	Stats           Stats  // Hub.Stats: loop iterations, switches, callbacks run and queued, live greenlets

@@ -51,8 +51,8 @@ func writeHub(w *bufio.Writer, hi *HubInfo) {
 		fmt.Fprintf(w, ": %s running\n", hi.Running)
 		fmt.Fprintf(w, "  loop: %s, depth %d, %d iterations, %d switches, %d callbacks run, %d queued\n",
 			hi.Backend, hi.LoopDepth, s.Iterations, s.Switches, s.CallbacksRun, s.PendingCallbacks)
-		fmt.Fprintf(w, "  watchers: %d open, %d keep the loop alive, %d pending; %d live greenlets, %d idle workers\n",
-			hi.Watchers, hi.ActiveWatchers, hi.PendingWatchers, s.LiveGreenlets, hi.IdleWorkers)
+		fmt.Fprintf(w, "  watchers: %d open, %d pending; %d keep the loop alive (watchers and references); %d live greenlets, %d idle workers\n",
+			hi.Watchers, hi.PendingWatchers, hi.ActiveWatchers, s.LiveGreenlets, hi.IdleWorkers)
 	}
 	pool := "default"
 	if hi.ThreadpoolSize > 0 {

@@ -221,8 +221,9 @@ func joinFailed(l Linkable) bool {
 
 // JoinAll waits until every greenlet finished, one failed, or ctx is done
 // (gevent.joinall with raise_error=True). It returns the greenlets that
-// finished, in finishing order, and the first failure's error or the
-// wait's own. To wait for all of them whatever their outcome, use Wait.
+// finished successfully before that, in finishing order, and the failed
+// greenlet's own error (as it is) or the wait's own. To wait for all of
+// them whatever their outcome, use Wait.
 func JoinAll[G Joinable](ctx context.Context, gs []G) ([]G, error) {
 	done := make([]G, 0, len(gs))
 	for g, err := range iwait("JoinAll", ctx, gs, 0, true, joinFailed) {
