@@ -127,7 +127,7 @@ func (c *Cmd) beginCommunication(op string, input []byte, withStdin bool, kept *
 		if err := c.stdPipes(op, input != nil); err != nil {
 			return nil, err
 		}
-		if err := c.start(); err != nil {
+		if err := c.start(op); err != nil {
 			return nil, err
 		}
 	} else if input != nil && (c.pipes == nil || c.pipes.stdin == nil) {

@@ -145,10 +145,11 @@ func (c *Cmd) newPipe(parentReads bool, stream string) (*fileobject.File, *os.Fi
 
 // start starts the process and closes the child's ends of the pipes in the parent; if the start
 // failed, the parent's ends too. A started Cmd's pipes are the running process's: a second Start
-// fails with os/exec's "already started" and closes nothing, as os/exec's.
-func (c *Cmd) start() error {
+// fails with os/exec's "already started" and closes nothing, as os/exec's. A failure comes as an
+// *Error naming op, the call the caller made.
+func (c *Cmd) start(op string) error {
 	if c.Process != nil {
-		return c.Cmd.Start()
+		return startError(op, c.Cmd.Start())
 	}
 	err := c.Cmd.Start()
 	if p := c.pipes; p != nil {
@@ -160,7 +161,16 @@ func (c *Cmd) start() error {
 			closeFiles(p.takeParent())
 		}
 	}
-	return err
+	return startError(op, err)
+}
+
+// startError is exec.Cmd.Start's err in an *Error naming op; one that is an *Error already (the
+// nil ctx CommandContext stored for Start) stays as it is.
+func startError(op string, err error) error {
+	if _, ok := err.(*Error); ok || err == nil {
+		return err
+	}
+	return &Error{Op: op, Err: err}
 }
 
 // takeParent hands over the parent's ends, for closing once the process exited.

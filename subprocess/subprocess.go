@@ -48,8 +48,9 @@
 // # Zero values
 //
 // A Cmd without an exec.Cmd (the zero Cmd) has no command: its methods return an error matching
-// scheduler.ErrNilArgument (String and Environ return nothing). Errors are *Error values naming the call that failed; a process's
-// own outcome is os/exec's (*exec.ExitError ...).
+// scheduler.ErrNilArgument (String and Environ return nothing). Errors are *Error values naming
+// the call that failed (a failed start too, around os/exec's error); a process's own outcome is
+// os/exec's (*exec.ExitError ...).
 package subprocess
 
 import (
@@ -308,12 +309,16 @@ func (c *Cmd) mayWait(op string) error {
 }
 
 // Start starts the command without waiting for it (exec.Cmd.Start); it does not block and may
-// be called from any goroutine.
+// be called from any goroutine. Its failure is exec.Cmd.Start's error (an *exec.Error matching
+// exec.ErrNotFound for a name not found in PATH, an *fs.PathError for a file that cannot run,
+// "exec: already started") in an *Error naming the call, Cmd.Start here, Cmd.Run, Cmd.Output,
+// Cmd.CombinedOutput or Cmd.Communicate when they start the command.
 func (c *Cmd) Start() error {
-	if err := c.check("Cmd.Start"); err != nil {
+	const op = "Cmd.Start"
+	if err := c.check(op); err != nil {
 		return err
 	}
-	return c.start()
+	return c.start(op)
 }
 
 // Wait waits for the started process to exit (exec.Cmd.Wait) and returns os/exec's result:
@@ -397,7 +402,7 @@ func (c *Cmd) Run() error {
 	if err := c.mayWait("Cmd.Run"); err != nil {
 		return err
 	}
-	if err := c.start(); err != nil {
+	if err := c.start("Cmd.Run"); err != nil {
 		return err
 	}
 	return c.wait()

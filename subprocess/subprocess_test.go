@@ -3,6 +3,7 @@ package subprocess_test
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"runtime"
@@ -409,6 +410,42 @@ func TestWaitContextReturnsKnownExitWithEndedContext(t *testing.T) {
 		require.ErrorAs(t, c.WaitContext(done), &ee)
 		assert.Equal(t, 4, ee.ExitCode())
 		assert.ErrorContains(t, c.WaitContext(done), "Wait was already called")
+		return nil
+	}))
+}
+
+// A command that cannot start fails with an *Error naming the call made, around os/exec's error,
+// which errors.Is and errors.As still find; the pipes made for it are closed. The calls returned
+// os/exec's bare "fork/exec ..." error, which named none of them.
+func TestStartFailureNamesTheCall(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		before := fdCount(t)
+		calls := map[string]func(c *subprocess.Cmd) error{
+			"Cmd.Start":          func(c *subprocess.Cmd) error { return c.Start() },
+			"Cmd.Run":            func(c *subprocess.Cmd) error { return c.Run() },
+			"Cmd.Output":         func(c *subprocess.Cmd) error { return second(c.Output()) },
+			"Cmd.CombinedOutput": func(c *subprocess.Cmd) error { return second(c.CombinedOutput()) },
+			"Cmd.Communicate": func(c *subprocess.Cmd) error {
+				_, _, err := c.Communicate(bg, []byte("input"))
+				return err
+			},
+		}
+		for op, call := range calls {
+			err := call(subprocess.Command("/nonexistent/command"))
+			var se *subprocess.Error
+			require.ErrorAs(t, err, &se, op)
+			assert.Equal(t, op, se.Op)
+			assert.ErrorIs(t, err, fs.ErrNotExist, op)
+			var pe *fs.PathError
+			assert.ErrorAs(t, err, &pe, op)
+			assert.Equal(t, "subprocess: "+op+": fork/exec /nonexistent/command: no such file or directory", err.Error())
+
+			err = call(subprocess.Command("geventgo-no-such-command-in-path"))
+			require.ErrorAs(t, err, &se, op)
+			assert.Equal(t, op, se.Op)
+			assert.ErrorIs(t, err, exec.ErrNotFound, op)
+		}
+		assert.Equal(t, before, fdCount(t), "the pipes of a command that did not start stay open")
 		return nil
 	}))
 }
