@@ -344,11 +344,10 @@ func (t *Timeout) resetCtx() {
 
 // WaitContext blocks the calling greenlet, without blocking the hub, until
 // ctx is done, and returns an *Error naming WaitContext that wraps its
-// cause: context.Cause(ctx) when a cause was given, else ContextError's
-// error (an instant before ctx reports its deadline, which the hub's timer
-// may see first, the deadline's error). It returns earlier with the error
-// thrown into the greenlet (Kill, Timeout) as it is. A context that can
-// never be done is waited on like any other wait that nothing can end:
+// cause: context.Cause(ctx) when a cause was given (with a deadline too:
+// WithDeadlineCause), else ContextError's error. It returns earlier with the
+// error thrown into the greenlet (Kill, Timeout) as it is. A context that
+// can never be done is waited on like any other wait that nothing can end:
 // LoopExit when the hub runs out of work.
 func WaitContext(ctx context.Context) error {
 	const op = "WaitContext"
@@ -363,8 +362,23 @@ func WaitContext(ctx context.Context) error {
 	if _, err = w.Get(ctx); !ctxwait.Ended(ctx, err) {
 		return err
 	}
+	if ctx.Err() == nil {
+		// The hub's timer saw the deadline an instant before ctx reports
+		// it, and a cause comes only with ctx's own end: wait for that,
+		// which is due (its deadline passed), through its cancel alone.
+		w = &Waiter{hub: h, label: "context"}
+		if _, err = w.Get(withoutDeadline{ctx}); !ctxwait.Ended(ctx, err) {
+			return err
+		}
+	}
 	if cause := context.Cause(ctx); cause != nil && cause != ctx.Err() {
 		return opErr(op, cause)
 	}
-	return opErr(op, ctxwait.Err(ContextError(ctx), err))
+	return opErr(op, ContextError(ctx))
 }
+
+// withoutDeadline is a context without its deadline, for a wait that only
+// its cancel (its own timer's, for a deadline) may end.
+type withoutDeadline struct{ context.Context }
+
+func (withoutDeadline) Deadline() (time.Time, bool) { return time.Time{}, false }

@@ -620,3 +620,24 @@ func TestTimeoutContextEndsAWaitAsATimeout(t *testing.T) {
 		assert.False(t, os.IsTimeout(err))
 	})
 }
+
+// Regression: a context given a cause with its deadline (WithTimeoutCause)
+// came back from WaitContext as the bare deadline error, without the cause
+// its doc promises, whenever the hub's timer saw the deadline an instant
+// before ctx reported it (most runs): WaitContext read context.Cause while
+// ctx was not done yet. It now waits for ctx itself to report its end.
+func TestWaitContextDeadlineCause(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		why := errors.New("why")
+		for i := range 20 {
+			ctx, cancel := context.WithTimeoutCause(bg, time.Millisecond, why)
+			err := WaitContext(ctx)
+			cancel()
+			assert.ErrorIs(t, err, why, "run %d", i)
+			var e *Error
+			if assert.ErrorAs(t, err, &e, "run %d", i) {
+				assert.Equal(t, "WaitContext", e.Op, "run %d", i)
+			}
+		}
+	})
+}
