@@ -509,6 +509,8 @@ func checkContextEnds(t *testing.T, h *scheduler.Hub, c ctxEndCall) {
 		ctx, cancel = context.WithTimeout(bg, 20*time.Millisecond)
 		defer cancel()
 		checkCtxEnd(t, c, "deadline while waiting", fresh()(ctx), context.DeadlineExceeded)
+		call := fresh()
+		checkCtxEnd(t, c, "a Timeout's Context while waiting", call(timeoutContext(t, h)), errTimeoutContext)
 		return
 	}
 	ctx, cancel := context.WithCancel(bg)
@@ -527,6 +529,11 @@ func checkContextEnds(t *testing.T, h *scheduler.Hub, c ctxEndCall) {
 		return call(ctx), nil
 	})
 	checkCtxEnd(t, c, "deadline while waiting", getErr(t, g), context.DeadlineExceeded)
+
+	call = fresh()
+	tctx := timeoutContext(t, h)
+	g = scheduler.Spawn(func() (error, error) { return call(tctx), nil })
+	checkCtxEnd(t, c, "a Timeout's Context while waiting", getErr(t, g), errTimeoutContext)
 
 	live, cancelLive := context.WithCancel(bg)
 	defer cancelLive()
@@ -594,6 +601,27 @@ func checkForeignKills(t *testing.T, c ctxEndCall, fresh func() func(context.Con
 	}
 }
 
+// errTimeoutContext stands, as checkCtxEnd's want, for the end of a Timeout's Context: the
+// timeout cancels it with its own error as the cause.
+var errTimeoutContext = errors.New("a Timeout's Context ended")
+
+// timeoutContext returns the Context of a Timeout of 20ms started from a callback of h, which
+// throws into no greenlet when it fires (as for the workers a greenlet hands its Context to):
+// only the Context ends, cancelled with the timeout's error as the cause.
+func timeoutContext(t *testing.T, h *scheduler.Hub) context.Context {
+	t.Helper()
+	to := scheduler.NewTimeout(20*time.Millisecond, nil)
+	started := make(chan error, 1)
+	_, err := h.RunCallback(func() { started <- to.Start() })
+	require.NoError(t, err)
+	for len(started) == 0 {
+		require.NoError(t, scheduler.Sleep(bg, 0))
+	}
+	require.NoError(t, <-started)
+	t.Cleanup(to.Cancel)
+	return to.Context()
+}
+
 func testCtx(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(bg, 10*time.Second)
 	t.Cleanup(cancel)
@@ -627,20 +655,40 @@ func checkCtxEnd(t *testing.T, c ctxEndCall, how string, err, want error) {
 	require.Error(t, err, how)
 	op, ok := opOf(err, c.typ)
 	assert.True(t, ok && op == c.op, "%s: %T %q, want a %v naming %s", how, err, err, c.typ, c.op)
-	assert.ErrorIs(t, err, want, how)
-	if want == context.DeadlineExceeded {
+	timeoutCtx := want == errTimeoutContext
+	if timeoutCtx {
+		// Cancelled, but on a time limit: a timeout as much as a deadline is.
+		assert.ErrorIs(t, err, context.Canceled, how)
+		assert.NotErrorIs(t, err, context.DeadlineExceeded, how)
+		var to *scheduler.Timeout
+		assert.ErrorAs(t, err, &to, "%s: the Timeout, the context's cause", how)
+	} else {
+		assert.ErrorIs(t, err, want, how)
+	}
+	var dns *net.DNSError
+	if timeoutCtx && errors.As(err, &dns) {
+		// resolver gives net's error for the same end, and net takes a cancel for no timeout
+		// whatever its cause: its flags and text say cancelled, the cause still matches.
+		assert.ErrorIs(t, err, scheduler.ErrTimeout, how)
+		assert.False(t, dns.IsTimeout, how)
+		assert.Equal(t, "operation was canceled", dns.Err, how)
+	} else if want == context.DeadlineExceeded || timeoutCtx {
 		assert.ErrorIs(t, err, scheduler.ErrTimeout, how)
 		var ne net.Error
 		assert.True(t, errors.As(err, &ne) && ne.Timeout(), "%s: a net.Error that timed out", how)
 		assert.True(t, os.IsTimeout(err), "%s: %T says it timed out itself (os.IsTimeout)", how, err)
 	}
 	// Named once: what the call's error wraps is the context's error itself
-	// (context.Canceled, or ContextError's deadline error), no other call's
-	// error of any package between them. resolver's only layer is the
-	// *net.DNSError net gives for the same end (its doc says so).
+	// (context.Canceled, ContextError's deadline error, or its error for a
+	// Timeout's Context, which wraps that Timeout), no other call's error of
+	// any package between them. resolver's only layer is the *net.DNSError
+	// net gives for the same end (its doc says so).
 	inner := errors.Unwrap(err)
 	if dns, ok := inner.(*net.DNSError); ok {
 		inner = dns.UnwrapErr
+	}
+	if to, ok := errors.Unwrap(inner).(*scheduler.Timeout); timeoutCtx && ok {
+		inner = to
 	}
 	assert.Nil(t, errors.Unwrap(inner), "%s: %q wraps %T, another call's error, around the context's", how, err, inner)
 }
