@@ -365,20 +365,30 @@ func WaitContext(ctx context.Context) error {
 	if ctx.Err() == nil {
 		// The hub's timer saw the deadline an instant before ctx reports
 		// it, and a cause comes only with ctx's own end: wait for that,
-		// which is due (its deadline passed), through its cancel alone.
+		// which is due (its deadline passed), for a grace at most (a
+		// context that never reports the end its deadline promised gets
+		// the deadline's error).
 		w = &Waiter{hub: h, label: "context"}
-		if _, err = w.Get(withoutDeadline{ctx}); !ctxwait.Ended(ctx, err) {
+		if _, err = w.Get(lateDeadline{ctx}); !ctxwait.Ended(ctx, err) {
 			return err
 		}
 	}
 	if cause := context.Cause(ctx); cause != nil && cause != ctx.Err() {
 		return opErr(op, cause)
 	}
-	return opErr(op, ContextError(ctx))
+	return opErr(op, ctxwait.Err(ContextError(ctx), err))
 }
 
-// withoutDeadline is a context without its deadline, for a wait that only
-// its cancel (its own timer's, for a deadline) may end.
-type withoutDeadline struct{ context.Context }
+// deadlineGrace is how long after its deadline WaitContext waits for a
+// context to report its end, once the hub's timer saw the deadline first.
+const deadlineGrace = time.Second
 
-func (withoutDeadline) Deadline() (time.Time, bool) { return time.Time{}, false }
+// lateDeadline is a context whose deadline comes deadlineGrace after its
+// own, for a wait that its cancel (its own timer's, for its deadline) is to
+// end.
+type lateDeadline struct{ context.Context }
+
+func (c lateDeadline) Deadline() (time.Time, bool) {
+	dl, ok := c.Context.Deadline()
+	return dl.Add(deadlineGrace), ok
+}

@@ -641,3 +641,37 @@ func TestWaitContextDeadlineCause(t *testing.T) {
 		}
 	})
 }
+
+// softDeadline reports a deadline it never enforces: its Done closes only
+// on a cancel. It breaks context.Context's contract, which a caller's own
+// type may do.
+type softDeadline struct {
+	context.Context
+	dl time.Time
+}
+
+func (c softDeadline) Deadline() (time.Time, bool) { return c.dl, true }
+
+// Regression: WaitContext, once the hub's timer saw the deadline first,
+// waits for ctx's own end to read its cause; a context whose deadline passed
+// but that never reports its end kept it waiting for good. It gives up after
+// a grace and returns the deadline's error. Timing-sensitive by nature (the
+// grace is a second): the bound is generous.
+func TestWaitContextSoftDeadlineTimingGrace(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		live, cancel := context.WithCancel(bg)
+		defer cancel()
+		ctx := softDeadline{live, time.Now().Add(time.Millisecond)}
+		g := Spawn(func() (error, error) { return WaitContext(ctx), nil })
+		if !assert.NoError(t, g.Join(within(t, 10*time.Second)), "WaitContext still waits") {
+			require.NoError(t, g.Kill(bg, nil))
+			return
+		}
+		err := g.Value()
+		assert.ErrorIs(t, err, ErrTimeout)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		var e *Error
+		require.ErrorAs(t, err, &e)
+		assert.Equal(t, "WaitContext", e.Op)
+	})
+}

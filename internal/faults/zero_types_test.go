@@ -576,11 +576,11 @@ var zeroTypes = map[string]ztype{
 // the walk does not make, with why: no caller can reach them, or only a
 // request or connection in progress hands them out.
 var zeroUnreachable = map[string]string{
-	"event.linkPanic":           "the report of an Event link that panicked: only the hub's error handler is handed one",
-	"greenlet.unwind":           "the panic value that unwinds a greenlet stopped by KillAll: recovered by the package, never handed to a caller",
-	"socket.netFD":              "the descriptor behind a socket, held in an unexported field: callers reach it only through the socket's methods",
-	"socket.fileKind":           "the kind of socket a File function takes: formatted into its error's text, never handed out",
-	"scheduler.withoutDeadline": "the view of its context WaitContext waits on once the hub's timer saw the deadline first: armed by the wait, never handed out",
+	"event.linkPanic":        "the report of an Event link that panicked: only the hub's error handler is handed one",
+	"greenlet.unwind":        "the panic value that unwinds a greenlet stopped by KillAll: recovered by the package, never handed to a caller",
+	"socket.netFD":           "the descriptor behind a socket, held in an unexported field: callers reach it only through the socket's methods",
+	"socket.fileKind":        "the kind of socket a File function takes: formatted into its error's text, never handed out",
+	"scheduler.lateDeadline": "the view of its context WaitContext waits on once the hub's timer saw the deadline first: armed by the wait, never handed out",
 	// ghttp's values that only serving or making a request hands out (its
 	// differential test against net/http calls their methods).
 	"ghttp.response":             "the http.ResponseWriter of a request being served",
