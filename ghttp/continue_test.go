@@ -22,20 +22,11 @@ import (
 	"github.com/geventgo/geventgo/scheduler"
 )
 
-// dialSmallWindow dials addr with a 64 KiB receive buffer set before the connect, so that a
-// large write of the server's fills the buffers while the client reads nothing.
+// dialSmallWindow is smallReceiveBufferDial with a deadline, so that a large write of the
+// server's fills the buffers while the client reads nothing.
 func dialSmallWindow(t *testing.T, addr string) net.Conn {
 	t.Helper()
-	d := net.Dialer{Timeout: 5 * time.Second, Control: func(_, _ string, rc syscall.RawConn) error {
-		var serr error
-		err := rc.Control(func(fd uintptr) {
-			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 64<<10)
-		})
-		return errors.Join(err, serr)
-	}}
-	c, err := d.Dial("tcp", addr)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = c.Close() })
+	c := smallReceiveBufferDial(t, addr)
 	require.NoError(t, c.SetDeadline(time.Now().Add(10*time.Second)))
 	return c
 }

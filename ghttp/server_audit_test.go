@@ -537,17 +537,7 @@ func smallSendBuffer(c net.Conn, st http.ConnState) {
 // that the window stays small.
 func dialSmallReceiveBuffer(t *testing.T, addr string, useTLS bool) net.Conn {
 	t.Helper()
-	d := net.Dialer{Timeout: 5 * time.Second, Control: func(_, _ string, rc syscall.RawConn) error {
-		var serr error
-		err := rc.Control(func(fd uintptr) {
-			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 64<<10)
-		})
-		return errors.Join(err, serr)
-	}}
-	raw, err := d.Dial("tcp", addr)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = raw.Close() })
-	return clientOver(t, raw, useTLS)
+	return clientOver(t, smallReceiveBufferDial(t, addr), useTLS)
 }
 
 // writeUntilItFails writes to w until a write fails, and returns that error.
