@@ -21,8 +21,9 @@
 // is looking up too shares that caller's lookup, which then goes on to its end or net.Resolver's
 // own timeouts even after both stopped waiting. A lookup that ends with its context fails as
 // net.Resolver's does, with a *net.DNSError for the name ("i/o timeout" with IsTimeout for a
-// deadline, "operation was canceled") that wraps scheduler.ContextError's error, so that errors.Is
-// matches scheduler.ErrTimeout and context.DeadlineExceeded, or context.Canceled; one that the pool
+// deadline, and for a cancel by a scheduler.Timeout's Context; "operation was canceled") that
+// wraps scheduler.ContextError's error, so that errors.Is matches scheduler.ErrTimeout and
+// context.DeadlineExceeded, or context.Canceled (and ErrTimeout after a Timeout); one that the pool
 // refuses (closed, or closed while the lookup still waited for a worker) an error matching
 // threadpool.ErrClosed and scheduler.ErrClosed; one whose greenlet is killed the kill's error, even
 // a context's (context.Canceled) while ctx itself has not ended. Refusals and ends are *Error
@@ -259,14 +260,15 @@ func failure(ctx context.Context, op, name string, err, waitErr error) error {
 
 // contextError is net.Resolver's error for a lookup of name that its context ended, wrapping
 // cerr (scheduler.ContextError's): the same text and flags, so that code written for net's
-// errors finds what it checks.
+// errors finds what it checks. A context a timeout cancelled (a scheduler.Timeout's Context),
+// which net cannot meet, counts as timed out, as it does in every package's error.
 func contextError(name string, cerr error) *net.DNSError {
-	deadline := errors.Is(cerr, context.DeadlineExceeded)
+	timeout := errors.Is(cerr, context.DeadlineExceeded) || errors.Is(cerr, scheduler.ErrTimeout)
 	msg := "operation was canceled"
-	if deadline {
+	if timeout {
 		msg = "i/o timeout"
 	}
-	return &net.DNSError{Err: msg, Name: name, IsTimeout: deadline, IsTemporary: deadline, UnwrapErr: cerr}
+	return &net.DNSError{Err: msg, Name: name, IsTimeout: timeout, IsTemporary: timeout, UnwrapErr: cerr}
 }
 
 // isAddr reports whether host is an IP address (or empty), which net answers without a lookup.
