@@ -292,6 +292,14 @@ func (t *Timeout) Error() string {
 // Is makes every Timeout match ErrTimeout.
 func (t *Timeout) Is(target error) bool { return target == ErrTimeout }
 
+// Timeout reports true (false on a nil Timeout): the error a fired Timeout
+// throws is a net.Error that timed out, so os.IsTimeout says yes to it, as
+// to every wait's error for a deadline.
+func (t *Timeout) Timeout() bool { return t != nil }
+
+// Temporary reports what Timeout does, as net's timeouts do.
+func (t *Timeout) Temporary() bool { return t != nil }
+
 // Unwrap returns the custom error, if any.
 func (t *Timeout) Unwrap() error {
 	if t == nil {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -631,4 +633,26 @@ func TestTimeoutDeadCancelUnderATakeoverEndsNoNewRun(t *testing.T) {
 			})
 		})
 	}
+}
+
+// Regression: the error a fired Timeout throws matched ErrTimeout but was
+// no net.Error, so os.IsTimeout said no to it, while it says yes to every
+// wait's error for a deadline or for a Timeout's Context (and WaitContext on
+// that Context returns the Timeout itself, its cause).
+func TestTimeoutIsATimeoutError(t *testing.T) {
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		to := startTimeout(t, time.Millisecond)
+		err := Sleep(bg, time.Hour)
+		require.ErrorIs(t, err, to)
+		assert.True(t, os.IsTimeout(err), "thrown")
+		var ne net.Error
+		require.ErrorAs(t, err, &ne)
+		assert.True(t, ne.Timeout())
+
+		_, err = WithTimeout(time.Millisecond, func() (int, error) { return 0, Sleep(bg, time.Hour) })
+		assert.True(t, os.IsTimeout(err), "WithTimeout")
+
+		var none *Timeout
+		assert.False(t, os.IsTimeout(none), "a nil Timeout never fires")
+	})
 }

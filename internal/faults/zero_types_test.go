@@ -210,12 +210,14 @@ var zeroTypes = map[string]ztype{
 		"Close":   everywhere(usable),
 		"Context": getter(usable).onNil(usable),
 		// A zero Timeout is NewTimeout(0, nil): its error is itself.
-		"Err":     getter(fails(is(scheduler.ErrTimeout))).onNil(usable),
-		"Error":   getter(gives("scheduler: timeout 0s")).onNil(gives("scheduler: <nil>")),
-		"Fired":   getter(zeroResult),
-		"Is":      getter(zeroResult),
-		"Pending": getter(zeroResult),
-		"Seconds": getter(zeroResult),
+		"Err":       getter(fails(is(scheduler.ErrTimeout))).onNil(usable),
+		"Error":     getter(gives("scheduler: timeout 0s")).onNil(gives("scheduler: <nil>")),
+		"Fired":     getter(zeroResult),
+		"Is":        getter(zeroResult),
+		"Pending":   getter(zeroResult),
+		"Seconds":   getter(zeroResult),
+		"Timeout":   getter(gives(true)).onNil(gives(false)),
+		"Temporary": getter(gives(true)).onNil(gives(false)),
 		"Start": affine(usable).undoing(func(recv reflect.Value) {
 			recv.MethodByName("Cancel").Call(nil)
 		}),
