@@ -85,7 +85,7 @@ func (c *Cmd) communicate(op string, ctx context.Context, input []byte, withStdi
 		}
 		c.exit.closeAfterExit(c.WaitDelay)
 	}
-	if err := cm.exchange(ctx, c.pipes); err != nil && !c.exit.timedOut() {
+	if err := cm.exchange(ctx, c, op); err != nil && !c.exit.timedOut() {
 		// Nothing this call armed outlives it, whatever ended it: a later Communicate counts its
 		// own WaitDelay from its start, and a later Wait closes the pipes as os/exec's does.
 		c.exit.disarm()
@@ -102,7 +102,7 @@ func (c *Cmd) communicate(op string, ctx context.Context, input []byte, withStdi
 		return slices.Clip(cm.stdout), slices.Clip(cm.stderr), &Error{Op: op, Err: err}
 	}
 	c.exit.release()
-	waitErr, err := c.awaitExit(ctx)
+	waitErr, err := c.awaitExit(ctx, op)
 	if err != nil {
 		// Everything was read and standard input closed: the pipes may go once it exited.
 		c.exit.closeAfterExit(0)
@@ -161,31 +161,37 @@ func (c *Cmd) stdPipes(op string, withInput bool) error {
 	return nil
 }
 
-// exchange writes the input and reads both outputs, each in a greenlet of its own, until all are
-// done or one fails (ctx ended, an I/O error); it returns the first failure.
-func (cm *communication) exchange(ctx context.Context, p *pipes) error {
+// exchange writes the input and reads both outputs of c, each in a greenlet of its own, until all
+// are done or one fails (ctx ended, an I/O error); it returns the first failure. op is the call
+// (Cmd.Communicate, Cmd.Output, Cmd.CombinedOutput): the helpers are named after it and the
+// stream ("Cmd.Communicate stdout (pid 1234)"), and runinfo and LoopExit's report show the caller
+// waiting on it ("Cmd.Communicate (pid 1234)").
+func (cm *communication) exchange(ctx context.Context, c *Cmd, op string) error {
+	p := c.pipes
 	var gs []*scheduler.Greenlet[error]
-	spawn := func(fn func() error) {
+	spawn := func(role string, fn func() error) {
 		// The error is the greenlet's value, not its failure: the hub reports no expected end.
-		gs = append(gs, scheduler.Spawn(func() (error, error) { return fn(), nil }))
+		g := scheduler.Spawn(func() (error, error) { return fn(), nil })
+		g.SetName(c.label(op, role))
+		gs = append(gs, g)
 	}
 	if p.stdin != nil && !cm.inDone {
-		spawn(func() error { return cm.write(ctx, p.stdin) })
+		spawn("stdin", func() error { return cm.write(ctx, p.stdin) })
 	}
 	if p.stdout != nil && !cm.outDone {
-		spawn(func() error { return readAll(ctx, p.stdout, &cm.stdout, &cm.outDone) })
+		spawn("stdout", func() error { return readAll(ctx, p.stdout, &cm.stdout, &cm.outDone) })
 	}
 	if p.stderr != nil && !cm.errDone && cm.errKept != nil {
-		spawn(func() error { return readKept(ctx, p.stderr, cm.errKept, &cm.errDone) })
+		spawn("stderr", func() error { return readKept(ctx, p.stderr, cm.errKept, &cm.errDone) })
 	} else if p.stderr != nil && !cm.errDone {
-		spawn(func() error { return readAll(ctx, p.stderr, &cm.stderr, &cm.errDone) })
+		spawn("stderr", func() error { return readAll(ctx, p.stderr, &cm.stderr, &cm.errDone) })
 	}
 	if len(gs) == 0 {
 		return nil
 	}
 	// Each greenlet ends by itself when ctx does; the wait ends early only if the caller is
 	// killed, and then takes its helpers along.
-	if _, err := scheduler.Wait(context.Background(), gs, 0); err != nil {
+	if err := awaitAll(gs, c.label(op, "")); err != nil {
 		_ = scheduler.KillAllAsync(gs, nil)
 		return err
 	}
@@ -193,6 +199,29 @@ func (cm *communication) exchange(ctx context.Context, p *pipes) error {
 		if err := g.Value(); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// awaitAll parks the calling greenlet until every greenlet of gs finished, or it is killed
+// (whose error it returns), as scheduler.Wait does for all of them; runinfo and LoopExit's
+// report show it waiting on label, where scheduler.Wait's shows iwait.
+func awaitAll(gs []*scheduler.Greenlet[error], label string) error {
+	w := scheduler.NewWaiter(label)
+	left := len(gs)
+	ids := make([]scheduler.LinkID, len(gs))
+	for i, g := range gs {
+		ids[i] = g.Rawlink(func(scheduler.Linkable) {
+			if left--; left == 0 {
+				w.Switch(nil)
+			}
+		})
+	}
+	if _, err := w.Get(context.Background()); err != nil {
+		for i, g := range gs {
+			g.Unlink(ids[i])
+		}
+		return err
 	}
 	return nil
 }

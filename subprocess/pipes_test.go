@@ -464,9 +464,10 @@ func TestTryWaitAndTimedOutWaitLeavePipesOpen(t *testing.T) {
 	}))
 }
 
-// The same for WaitContext, whose wait for the exit runs off the hub (scheduler.RunBlocking):
-// the deadline's error named by WaitContext, as when ctx reports it first. It returned
-// RunBlocking's wrapping of it ("subprocess: Cmd.WaitContext: scheduler: RunBlocking: ...").
+// The same for WaitContext, whose wait for the exit is woken from a goroutine off the hub: the
+// deadline's error named by WaitContext, as when ctx reports it first. It returned the wrapping
+// of it by the wait it parked in ("subprocess: Cmd.WaitContext: scheduler: RunBlocking: ...",
+// when that wait was scheduler.RunBlocking).
 func TestWaitContextDeadlineSeenFirstByTheHub(t *testing.T) {
 	require.NoError(t, scheduler.Main(func() error {
 		c := subprocess.Command("sleep", "10")

@@ -59,6 +59,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -147,8 +148,9 @@ type exitWait struct {
 // until it returned, and returns its result; or it returns the wait's own error (ctx ended, the
 // greenlet killed) as stop. The parent's ends of the pipes close once it returns the exit, as
 // os/exec closes its own in Wait; a killed wait has them closed after the exit, and one whose
-// ctx ended leaves them open (gevent's Popen.wait with a timeout closes nothing).
-func (c *Cmd) awaitExit(ctx context.Context) (result, stop error) {
+// ctx ended leaves them open (gevent's Popen.wait with a timeout closes nothing). op is the call
+// that waits, which runinfo and LoopExit's report show with the pid ("Cmd.Wait (pid 1234)").
+func (c *Cmd) awaitExit(ctx context.Context, op string) (result, stop error) {
 	w := c.exit
 	if w == nil {
 		w = c.startExit()
@@ -161,24 +163,53 @@ func (c *Cmd) awaitExit(ctx context.Context) (result, stop error) {
 		return w.collect(), nil
 	default:
 	}
-	// The goroutine waiting for the exit ends with the wait: one whose ctx ended first must not
-	// stay until the process exits (a loop of short WaitContexts would pile them up).
-	ended := make(chan struct{})
-	defer close(ended)
-	if _, err := scheduler.RunBlocking(ctx, func() (struct{}, error) {
-		select {
-		case <-w.done:
-		case <-ended:
-		}
-		return struct{}{}, nil
-	}); err != nil {
+	if err := awaitClosed(ctx, w.done, c.label(op, "")); err != nil {
 		if ctxwait.Ended(ctx, err) {
-			return nil, ctxError(ctx, err) // ctx's own error, not RunBlocking's wrapping of it
+			return nil, ctxError(ctx, err) // ctx's own error, not Waiter.Get's wrapping of it
 		}
 		w.closeAfterExit(0)
 		return nil, err
 	}
 	return w.collect(), nil
+}
+
+// label is what runinfo and LoopExit's report show for a greenlet waiting in the call op on the
+// started process, or, with a role, the name of op's helper greenlet for that stream:
+// "Cmd.Wait (pid 1234)", "Cmd.Communicate stdout (pid 1234)".
+func (c *Cmd) label(op, role string) string {
+	if role != "" {
+		op += " " + role
+	}
+	return op + " (pid " + strconv.Itoa(c.Process.Pid) + ")"
+}
+
+// awaitClosed parks the calling greenlet until done is closed, ctx ends or the greenlet is
+// killed (whose error it returns), with the loop kept alive meanwhile; runinfo and LoopExit's
+// report show it waiting on label. The goroutine that watches done ends with the wait: one whose
+// ctx ended first must not stay until the process exits (a loop of short WaitContexts would
+// pile them up).
+func awaitClosed(ctx context.Context, done <-chan struct{}, label string) error {
+	if err := scheduler.ContextError(ctx); err != nil {
+		return err
+	}
+	h := scheduler.CurrentHub()
+	release, err := h.KeepAlive()
+	if err != nil {
+		return err
+	}
+	defer release()
+	w := scheduler.NewWaiter(label)
+	ended := make(chan struct{})
+	defer close(ended)
+	go func() {
+		select {
+		case <-done:
+			w.Switch(nil) // from this goroutine: posted to the hub
+		case <-ended:
+		}
+	}()
+	_, err = w.Get(ctx)
+	return err
 }
 
 // ctxError returns ctx's own error for err, the error of a wait that ctxwait.Ended says ctx
@@ -332,7 +363,7 @@ func (c *Cmd) Wait() error {
 	if c.Process == nil {
 		return &Error{Op: "Cmd.Wait", Err: ErrNotStarted}
 	}
-	return c.wait()
+	return c.wait("Cmd.Wait")
 }
 
 // WaitContext is Wait bounded by ctx too (gevent's Popen.wait with a timeout): when ctx ends first
@@ -352,7 +383,7 @@ func (c *Cmd) WaitContext(ctx context.Context) error {
 	if c.Process == nil {
 		return &Error{Op: op, Err: ErrNotStarted}
 	}
-	result, stop := c.awaitExit(ctx)
+	result, stop := c.awaitExit(ctx, op)
 	if stop != nil {
 		return &Error{Op: op, Err: stop}
 	}
@@ -386,11 +417,12 @@ func (c *Cmd) TryWait() error {
 	}
 }
 
-func (c *Cmd) wait() error {
+// wait is Wait for the call op (Cmd.Wait, Cmd.Run), which runinfo shows the waiting greenlet in.
+func (c *Cmd) wait(op string) error {
 	// Background: the command's own context (CommandContext) kills the process, and Wait
 	// returns once os/exec has reaped it, as exec.Cmd.Wait does. The pipes close after the
 	// exit, as os/exec's do, even if the waiting greenlet was killed meanwhile.
-	result, stop := c.awaitExit(context.Background())
+	result, stop := c.awaitExit(context.Background(), op)
 	if stop != nil {
 		return stop
 	}
@@ -405,7 +437,7 @@ func (c *Cmd) Run() error {
 	if err := c.start("Cmd.Run"); err != nil {
 		return err
 	}
-	return c.wait()
+	return c.wait("Cmd.Run")
 }
 
 // Output runs the command and returns its standard output (exec.Cmd.Output). If its greenlet is
@@ -474,7 +506,7 @@ func WaitPid(ctx context.Context, pid int) (rpid int, status syscall.WaitStatus,
 		return 0, 0, &Error{Op: "WaitPid", Err: err}
 	}
 	defer w.Close()
-	rev, err := h.Wait(ctx, w, k, "child process")
+	rev, err := h.Wait(ctx, w, k, "WaitPid "+strconv.Itoa(pid))
 	if err != nil {
 		if ctxwait.Ended(ctx, err) {
 			err = ctxError(ctx, err) // ctx's own error, not Hub.Wait's wrapping of it
