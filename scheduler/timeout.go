@@ -297,8 +297,10 @@ func (t *Timeout) Is(target error) bool { return target == ErrTimeout }
 // to every wait's error for a deadline.
 func (t *Timeout) Timeout() bool { return t != nil }
 
-// Temporary reports what Timeout does, as net's timeouts do.
-func (t *Timeout) Temporary() bool { return t != nil }
+// Temporary reports false: a Timeout fires once, so code that retries a
+// temporary net.Error (net/http's Serve after an Accept error) would go on
+// past the time limit it stands for.
+func (t *Timeout) Temporary() bool { return false }
 
 // Unwrap returns the custom error, if any.
 func (t *Timeout) Unwrap() error {

@@ -1,8 +1,12 @@
 package faults
 
 import (
+	"context"
+	"errors"
 	"io"
+	"log"
 	"net"
+	"net/http"
 	"syscall"
 	"testing"
 	"time"
@@ -98,4 +102,31 @@ func TestEchoServerAtFDLimit(t *testing.T) {
 			"every connection served once the clients hung up: %d of %d", served, clients)
 		return s.Shutdown(testctx.Within(t, 5*time.Second))
 	}))
+}
+
+// Regression: the error a fired Timeout throws said it was Temporary, so code that retries a
+// temporary net.Error, as net/http's Server.Serve does with an Accept error, went on past the
+// time limit: a Timeout fires once, and the retried Accept had nothing left to end it. Serve on
+// a socket.Listener under a Timeout ends with it, as it did before *Timeout was a net.Error.
+func TestTimeoutEndsNetHTTPServe(t *testing.T) {
+	withHub(t, func(h *scheduler.Hub, _ *reports) {
+		ln, err := socket.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		defer ln.Close()
+		srv := &http.Server{ErrorLog: log.New(io.Discard, "", 0)}
+		g := scheduler.Spawn(func() (error, error) {
+			_, err := scheduler.WithTimeout(10*time.Millisecond, func() (int, error) { return 0, srv.Serve(ln) })
+			return err, nil
+		})
+		ctx, cancel := context.WithTimeout(bg, 5*time.Second)
+		defer cancel()
+		if _, err := g.Get(ctx); !assert.NoError(t, err, "Serve went on past its Timeout") {
+			_ = ln.Close() // Serve returns once its listener is closed
+			_, _ = g.Get(testCtx(t))
+			return
+		}
+		err = g.Value()
+		assert.ErrorIs(t, err, scheduler.ErrTimeout)
+		assert.False(t, errors.Is(err, http.ErrServerClosed), "ended by its Timeout: %v", err)
+	})
 }

@@ -217,7 +217,7 @@ var zeroTypes = map[string]ztype{
 		"Pending":   getter(zeroResult),
 		"Seconds":   getter(zeroResult),
 		"Timeout":   getter(gives(true)).onNil(gives(false)),
-		"Temporary": getter(gives(true)).onNil(gives(false)),
+		"Temporary": getter(gives(false)).onNil(gives(false)),
 		"Start": affine(usable).undoing(func(recv reflect.Value) {
 			recv.MethodByName("Cancel").Call(nil)
 		}),
