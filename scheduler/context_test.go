@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"runtime"
 	"strings"
@@ -612,6 +613,15 @@ func TestTimeoutContextEndsAWaitAsATimeout(t *testing.T) {
 		var got *Timeout
 		require.ErrorAs(t, err, &got)
 		assert.Same(t, to, got)
+
+		// A cause that matches ErrTimeout but says nothing of Timeout()
+		// itself: the wait's error says it timed out on its own.
+		ctx, cancelCause := context.WithCancelCause(bg)
+		cancelCause(fmt.Errorf("budget spent: %w", ErrTimeout))
+		err = Sleep(ctx, time.Hour)
+		assert.ErrorIs(t, err, ErrTimeout, "a cause matching ErrTimeout")
+		assert.ErrorIs(t, err, context.Canceled, "a cause matching ErrTimeout")
+		assert.True(t, os.IsTimeout(err), "a cause matching ErrTimeout")
 
 		ctx, cancel := context.WithCancel(bg)
 		cancel()
