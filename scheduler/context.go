@@ -345,7 +345,9 @@ func (t *Timeout) resetCtx() {
 // WaitContext blocks the calling greenlet, without blocking the hub, until
 // ctx is done, and returns an *Error naming WaitContext that wraps its
 // cause: context.Cause(ctx) when a cause was given (with a deadline too:
-// WithDeadlineCause), else ContextError's error. It returns earlier with the
+// WithDeadlineCause; once the hub's timer saw the deadline it waits up to a
+// second more for ctx to report its end and cause, then gives the
+// deadline's error), else ContextError's error. It returns earlier with the
 // error thrown into the greenlet (Kill, Timeout) as it is. A context that
 // can never be done is waited on like any other wait that nothing can end:
 // LoopExit when the hub runs out of work.

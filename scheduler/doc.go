@@ -40,18 +40,20 @@
 // package's error naming the call ("scheduler: Sleep: context canceled",
 // "event: Event.Wait: ...", a *net.OpError naming "dial" in package socket),
 // wrapping ContextError's error: it matches context.Canceled, or for a
-// deadline both context.DeadlineExceeded and ErrTimeout, and errors.As finds
-// a net.Error whose Timeout is true. This holds for every package of the
-// module. Only the context's own end is reported so, decided by the context
-// itself: an error thrown into the waiting greenlet comes back as each
-// package returns thrown errors, even a Kill whose error is
-// context.Canceled while the context lives. The deadline is a
-// timer on the hub and a cancel from another goroutine reaches the hub with
-// one Post; a wait bounded by a context that can be cancelled keeps the loop
-// alive (no LoopExit) until it ends. Non-blocking forms are TryX methods.
-// gevent's Timeout bounds a stretch of code instead of one call: once
-// started it is thrown into whatever the greenlet waits on, and its error
-// matches ErrTimeout too. A blocking call also returns what is thrown into
+// deadline both context.DeadlineExceeded and ErrTimeout, or for a context a
+// timeout cancelled (a Timeout's Context) both context.Canceled and
+// ErrTimeout, and for the last two errors.As finds a net.Error whose Timeout
+// is true. This holds for every package of the module. Only the context's
+// own end is reported so, decided by the context itself: an error thrown
+// into the waiting greenlet comes back as each package returns thrown
+// errors, even a Kill whose error is context.Canceled while the context
+// lives. The deadline is a timer on the hub and a cancel from another
+// goroutine reaches the hub with one Post; a wait bounded by a context that
+// can be cancelled keeps the loop alive (no LoopExit) until it ends.
+// Non-blocking forms are TryX methods. gevent's Timeout bounds a stretch of
+// code instead of one call: once started it is thrown into whatever the
+// greenlet waits on, and its error matches ErrTimeout too (and os.IsTimeout
+// says yes to it). A blocking call also returns what is thrown into
 // the greenlet: GreenletExit from Kill, a *Timeout, a *LoopExitError when
 // nothing can ever wake it (listing every blocked greenlet, what it waits on
 // and its stack).
