@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"github.com/geventgo/geventgo/event"
-	"github.com/geventgo/geventgo/lock"
 	"github.com/geventgo/geventgo/scheduler"
 )
 
@@ -24,7 +23,7 @@ type Group struct {
 	seq     uint64       // the last member's number
 	// slots is nil for a group without a limit; a bounded Pool has size
 	// of them.
-	slots   *lock.Semaphore
+	slots   *slots
 	size    int
 	bounded bool
 	// onFinish is the link of members that are scheduler greenlets.
@@ -44,6 +43,7 @@ type joinState struct {
 	start    uint64 // members numbered below were there at the start
 	first    error
 	detached []scheduler.Runnable // such members that Discard removed
+	w        scheduler.Waiter     // what the Join parks in, labelled with its call
 }
 
 // Spawner is a *Group or a *Pool, for Spawn, Apply, Map and friends.
@@ -191,7 +191,7 @@ func (g *Group) add(ctx context.Context, h *scheduler.Hub, op string, r schedule
 		}
 		if _, ok := g.members[r]; ok {
 			// Added by another greenlet while this one waited.
-			_, _ = g.slots.Release()
+			g.slots.release()
 			return nil
 		}
 	}
@@ -199,7 +199,7 @@ func (g *Group) add(ctx context.Context, h *scheduler.Hub, op string, r schedule
 	if id == 0 {
 		// Refused by r itself: a Runnable without Hub of another hub.
 		if g.slots != nil {
-			_, _ = g.slots.Release()
+			g.slots.release()
 		}
 		return &Error{Op: op, Err: scheduler.ErrNotGreenlet}
 	}
@@ -250,7 +250,7 @@ func (g *Group) remove(r scheduler.Runnable) {
 		g.compact()
 	}
 	if g.slots != nil {
-		_, _ = g.slots.Release()
+		g.slots.release()
 	}
 }
 
@@ -303,8 +303,9 @@ func (g *Group) join(ctx context.Context, op string) error {
 		return err
 	}
 	j := &joinState{start: g.seq + 1}
+	j.w.SetLabel(op)
 	g.joins = append(g.joins, j)
-	err := g.empty.Wait(ctx)
+	err := g.waitEmpty(ctx, &j.w)
 	g.dropJoin(j)
 	if err != nil {
 		return waitErr(op, ctx, err)
@@ -316,6 +317,26 @@ func (g *Group) join(ctx context.Context, op string) error {
 		if e := r.Err(); e != nil {
 			return e
 		}
+	}
+	return nil
+}
+
+// waitEmpty is g.empty.Wait(ctx) parked in w, whose label says what the
+// greenlet waits on in runinfo and LoopExit's report: the group's call, where
+// the event's own wait shows Event.Wait.
+func (g *Group) waitEmpty(ctx context.Context, w *scheduler.Waiter) error {
+	e := g.empty
+	if e.Ready() {
+		// Empty: at once, or after the wake-up round pending on the hub.
+		return e.Wait(ctx)
+	}
+	id := e.Rawlink(func(scheduler.Linkable) { w.Switch(nil) })
+	if id == 0 {
+		return e.Wait(ctx) // refused: the event's wait says why
+	}
+	if _, err := w.Get(ctx); err != nil {
+		e.Unlink(id)
+		return err
 	}
 	return nil
 }
@@ -469,9 +490,8 @@ func (g *Group) waitAvailable(ctx context.Context, op string) (int, error) {
 	if g.slots == nil {
 		return 1, nil
 	}
-	n, err := g.slots.Wait(ctx)
-	if err != nil {
-		return n, waitErr(op, ctx, err)
+	if err := g.slots.wait(ctx, op); err != nil {
+		return g.slots.sem.Counter(), waitErr(op, ctx, err)
 	}
-	return n, nil
+	return g.slots.sem.Counter(), nil
 }

@@ -64,6 +64,7 @@ import (
 	"fmt"
 	"reflect"
 
+	"github.com/geventgo/geventgo/event"
 	"github.com/geventgo/geventgo/internal/ctxwait"
 	"github.com/geventgo/geventgo/lock"
 	"github.com/geventgo/geventgo/queue"
@@ -247,7 +248,7 @@ func (p *Pool) TryAdd(r scheduler.Runnable) error {
 // takeSlot takes a slot of a bounded group, waiting for one until ctx is
 // done; a nil ctx means do not wait.
 func (g *Group) takeSlot(ctx context.Context, h *scheduler.Hub, op string) error {
-	if g.slots.TryAcquire() {
+	if g.slots.sem.TryAcquire() {
 		return nil
 	}
 	if ctx == nil {
@@ -256,17 +257,98 @@ func (g *Group) takeSlot(ctx context.Context, h *scheduler.Hub, op string) error
 	if err := h.CheckWait(); err != nil {
 		return &Error{Op: op, Err: err}
 	}
-	if err := g.slots.Acquire(ctx); err != nil {
+	if err := g.slots.take(ctx, waitLabel(op)); err != nil {
 		return waitErr(op, ctx, err)
 	}
 	return nil
 }
 
-// newSlots returns the semaphore of a bounded group's slots (size is never
-// negative: New refuses that before a Pool exists).
-func newSlots(size int) *lock.Semaphore {
-	s, _ := lock.NewSemaphore(max(size, 0))
+// waitLabel is what a greenlet waiting in the call op shows in runinfo and
+// LoopExit's report: a method as its errors name it (Pool.Add), a function
+// of the package with the package's name (pool.Spawn), as the greenlets of
+// ApplyAsync and MapAsync are named. Each is a constant: a wait builds no
+// string.
+func waitLabel(op string) string {
+	switch op {
+	case "Spawn":
+		return "pool.Spawn"
+	case "Apply":
+		return "pool.Apply"
+	case "ApplyAsync":
+		return "pool.ApplyAsync"
+	case "ApplyCallback":
+		return "pool.ApplyCallback"
+	case "Map":
+		return "pool.Map"
+	case "MapAsync":
+		return "pool.MapAsync"
+	case "MapCallback":
+		return "pool.MapCallback"
+	case "Imap":
+		return "pool.Imap"
+	case "ImapUnordered":
+		return "pool.ImapUnordered"
+	}
+	return op
+}
+
+// slots are the free slots of a bounded group. The semaphore counts them;
+// waits holds the greenlets waiting for one, woken as the semaphore's own
+// waiters are (one at a time, for as long as a slot is free), so that they
+// show the pool call they made (pool.Spawn, Pool.Add, Pool.WaitAvailable)
+// in runinfo and LoopExit's report, where the semaphore's Acquire and Wait
+// show Semaphore.Acquire and Semaphore.Wait. Hub-affine, as the group that
+// checked its caller.
+type slots struct {
+	sem   *lock.Semaphore
+	waits event.Links
+}
+
+// newSlots returns the slots of a bounded group (size is never negative:
+// New refuses that before a Pool exists).
+func newSlots(size int) *slots {
+	sem, _ := lock.NewSemaphore(max(size, 0))
+	s := &slots{sem: sem}
+	s.waits.OnlyWhileReady = true
 	return s
+}
+
+// take takes a slot, waiting while none is free or until ctx is done; label
+// names the call (see waitLabel). A LoopExit thrown while a slot was freed
+// takes the slot, as lock.Semaphore's Acquire does.
+func (s *slots) take(ctx context.Context, label string) error {
+	for !s.sem.TryAcquire() {
+		if err := s.wait(ctx, label); err != nil {
+			if s.sem.Ready() && errors.Is(err, scheduler.ErrLoopExit) {
+				continue
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// wait waits until a slot is free, without taking it, or until ctx is done.
+// The links' own errors for label (ctx's end, a refusal: an *event.Error
+// naming it) come back as their cause, so that the caller's error names its
+// call once; what was thrown into the waiting greenlet comes back as it is.
+func (s *slots) wait(ctx context.Context, label string) error {
+	if s.sem.Ready() {
+		return nil
+	}
+	err := s.waits.Wait(ctx, s.sem, label)
+	if e, ok := err.(*event.Error); ok && e.Op == label {
+		return e.Err
+	}
+	return err
+}
+
+// release frees a slot and schedules the wake-up of the first waiter.
+func (s *slots) release() {
+	_, _ = s.sem.Release()
+	if s.waits.Len() > 0 {
+		s.waits.CheckAndNotify(s.sem)
+	}
 }
 
 // The Group methods below are promoted from the embedded Group; they are
