@@ -25,10 +25,11 @@ func waitingOn(gs []scheduler.GreenletInfo, into map[string]string) map[string]s
 	return into
 }
 
-// TestJoinableQueueWaitsShowTheirCall: a greenlet waiting in a JoinableQueue's Put, Get, Peek or
-// All shows that call in runinfo (and so in LoopExit's report, which reads the same label), as
-// its errors name it; they said Queue.Put and Queue.Get. The embedded Queue's calls, made as
-// such, and a plain Queue's still show Queue's.
+// TestJoinableQueueWaitsShowTheirCall: a greenlet waiting in a JoinableQueue's Put, Get, Peek,
+// All or Join shows that call in runinfo (and so in LoopExit's report, which reads the same
+// label), as its errors name it; they said Queue.Put and Queue.Get, and Join the Event.Wait of
+// the event it waits on. The embedded Queue's calls, made as such, and a plain Queue's still
+// show Queue's.
 func TestJoinableQueueWaitsShowTheirCall(t *testing.T) {
 	run(t, func() error {
 		ctx := testctx.Within(t, 10*time.Second)
@@ -45,6 +46,7 @@ func TestJoinableQueueWaitsShowTheirCall(t *testing.T) {
 			"jq put":  {"JoinableQueue.Put", func() error { return full.Put(stop, 1) }},
 			"jq get":  {"JoinableQueue.Get", func() error { _, err := empty.Get(stop); return err }},
 			"jq peek": {"JoinableQueue.Peek", func() error { _, err := empty.Peek(stop); return err }},
+			"jq join": {"JoinableQueue.Join", func() error { return full.Join(stop) }},
 			"jq all": {"JoinableQueue.Get", func() error {
 				for _, err := range empty.All(stop) {
 					return err
