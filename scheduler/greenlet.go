@@ -62,6 +62,9 @@ type task struct {
 	spawnK spawnKind
 	// inSpawnCBs is set while the spawn callbacks hear of this greenlet.
 	inSpawnCBs bool
+	// bySpawnLater is set when SpawnLater, not Greenlet.StartLater,
+	// scheduled the greenlet to start later: runinfo names the call.
+	bySpawnLater bool
 	// ctxSt is the state of the greenlet's Context (context.go) and its
 	// ctxResult bit, which the end's one atomic read-modify-write sets
 	// once value, err and exitErr are final: any goroutine may make the
@@ -93,10 +96,11 @@ type task struct {
 // most a word (Go's struct{}, an int) in the 192-byte size class: less to
 // allocate, zero and collect per spawn.
 type taskExtra struct {
-	ctx        lazyCtx   // Context
-	killErr    error     // the kill that ended Context before the outcome was known
-	exitErr    error     // the GreenletExit that ended a successful greenlet
-	startTimer *hubTimer // StartLater's timer while pending
+	ctx        lazyCtx       // Context
+	killErr    error         // the kill that ended Context before the outcome was known
+	exitErr    error         // the GreenletExit that ended a successful greenlet
+	startTimer *hubTimer     // StartLater's timer while pending
+	startIn    time.Duration // StartLater's delay, for runinfo
 }
 
 // extra returns the task's extra part, making it on first use.
@@ -108,6 +112,17 @@ func (t *task) extra() *taskExtra {
 		return x
 	}
 	return t.x.Load()
+}
+
+// laterLabel is what runinfo shows a greenlet pending in StartLater's timer
+// waiting on: the call that scheduled it and its delay ("SpawnLater 1m0s").
+// On the hub, while startTimer is not nil.
+func (t *task) laterLabel() string {
+	op := "Greenlet.StartLater"
+	if t.bySpawnLater {
+		op = "SpawnLater"
+	}
+	return op + " " + t.x.Load().startIn.String()
 }
 
 // startTimer is StartLater's timer while the greenlet is pending, or nil.
@@ -496,7 +511,9 @@ func (t *task) startLaterAs(op string, d time.Duration) error {
 	}
 	t.state = stPending
 	h.live.push(t)
-	t.extra().startTimer = ht
+	x := t.extra()
+	x.startTimer, x.startIn = ht, d
+	t.bySpawnLater = op == "SpawnLater"
 	return nil
 }
 

@@ -87,8 +87,9 @@ type GreenletInfo struct {
 	State string
 	// WaitingOn says what a waiting greenlet waits on, as LoopExit reports
 	// do: "sleep 1s", "join Greenlet-3", "Event.Wait", "Queue.Get",
-	// "socket read", "accept", "context", ...; "start later" for a
-	// greenlet scheduled by StartLater.
+	// "socket read", "accept", "context", ...; for a greenlet scheduled to
+	// start later, the call and its delay: "SpawnLater 1m0s",
+	// "Greenlet.StartLater 1h0m0s" (the text view says "scheduled by").
 	WaitingOn string `json:",omitempty"`
 	// SpawnedAt is where the greenlet was created, innermost call first,
 	// when its hub recorded spawn stacks then (SetRecordSpawnStacks).
@@ -549,7 +550,7 @@ func (b *treeBuilder) taskInfo(t *task) GreenletInfo {
 	default:
 		g.State = "scheduled"
 		if t.startTimer() != nil {
-			g.WaitingOn = "start later"
+			g.WaitingOn = t.laterLabel()
 		}
 	}
 	return g

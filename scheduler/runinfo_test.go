@@ -23,7 +23,11 @@ func shape(gs []GreenletInfo) []string {
 	walk = func(gs []GreenletInfo, depth int) {
 		for _, g := range gs {
 			line := strings.Repeat("  ", depth) + g.Name + ": " + g.State
-			if g.WaitingOn != "" {
+			switch {
+			case g.WaitingOn == "":
+			case g.State == "scheduled":
+				line += " by " + g.WaitingOn // as the text view says it
+			default:
 				line += " on " + g.WaitingOn
 			}
 			out = append(out, line)
@@ -86,6 +90,7 @@ func TestRunInfoTreeAndWaitLabels(t *testing.T) {
 		later := New(func() (int, error) { return 0, nil })
 		later.SetName("later")
 		require.NoError(t, later.StartLater(time.Hour))
+		SpawnLater(time.Minute, func() (int, error) { return 0, nil }).SetName("spawned-later")
 		named("orphan-parent", func() error { named("orphan", waitHour); return nil })
 		linked := named("linked", func() error { return nil })
 		linked.Link(func(Linkable) { _ = waitHour() })
@@ -105,7 +110,8 @@ func TestRunInfoTreeAndWaitLabels(t *testing.T) {
 			"    sleeper: waiting on sleep 1h0m0s",
 			"  yielder: runnable",
 			"  joiner: waiting on join waiter",
-			"  later: scheduled on start later",
+			"  later: scheduled by Greenlet.StartLater 1h0m0s",
+			"  spawned-later: scheduled by SpawnLater 1m0s",
 			"  pending: scheduled",
 			"  RawGreenlet-1: waiting on sleep 1h0m0s",
 			"hub: suspended",
@@ -378,6 +384,8 @@ func TestRunInfoText(t *testing.T) {
 			return Sleep(ctx, time.Hour)
 		})
 		named("c", func() error { return Sleep(ctx, time.Hour) })
+		d := SpawnLater(time.Minute, func() (int, error) { return 0, nil })
+		d.SetName("d")
 		pollHub(t, func() bool { return started })
 		var buf bytes.Buffer
 		require.NoError(t, WriteRunInfo(ctx, &buf))
@@ -393,11 +401,13 @@ func TestRunInfoText(t *testing.T) {
 			fmt.Sprintf("  +--- a: waiting on sleep 1h0m0s (goroutine %d)", gid("a")),
 			fmt.Sprintf("  |    +--- b: waiting on sleep 1h0m0s (goroutine %d)", gid("b")),
 			fmt.Sprintf("  +--- c: waiting on sleep 1h0m0s (goroutine %d)", gid("c")),
+			"  +--- d: scheduled by SpawnLater 1m0s",
 			fmt.Sprintf("  hub: suspended (goroutine %d)", h.hubC.goid.Load()),
 			"",
 			"",
 		}, lines[4:])
 		a.KillAsync(nil)
+		d.KillAsync(nil)
 	})
 }
 

@@ -87,7 +87,11 @@ func writeGreenlet(w *bufio.Writer, g *GreenletInfo, rails []bool) {
 		w.WriteString(drawRails(rails[:len(rails)-1], len(rails)) + "+--- ")
 	}
 	w.WriteString(g.Name + ": " + g.State)
-	if g.WaitingOn != "" {
+	switch {
+	case g.WaitingOn == "":
+	case g.State == "scheduled":
+		w.WriteString(" by " + g.WaitingOn) // "scheduled by SpawnLater 1m0s"
+	default:
 		w.WriteString(" on " + g.WaitingOn)
 	}
 	if g.Goroutine != 0 {
