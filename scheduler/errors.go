@@ -69,13 +69,15 @@ func (deadlineError) Is(target error) bool {
 // timeoutCanceled is the error of a wait whose context a timeout cancelled
 // (a Timeout's Context, whose cause is the timeout's error): it matches both
 // context.Canceled and ErrTimeout, unwraps to the cause, and is a net.Error
-// whose Timeout is true.
+// whose Timeout is true and, as a Timeout's own, whose Temporary is false (a
+// timeout fires once: code that retries temporary errors must not retry it
+// for good).
 type timeoutCanceled struct{ cause error }
 
 func (e timeoutCanceled) Error() string   { return "context canceled: " + e.cause.Error() }
 func (e timeoutCanceled) Unwrap() error   { return e.cause }
 func (e timeoutCanceled) Timeout() bool   { return true }
-func (e timeoutCanceled) Temporary() bool { return true }
+func (e timeoutCanceled) Temporary() bool { return false }
 
 // Is matches context.Canceled (ErrTimeout through the cause).
 func (e timeoutCanceled) Is(target error) bool { return target == context.Canceled }

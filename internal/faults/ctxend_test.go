@@ -657,9 +657,16 @@ func checkCtxEnd(t *testing.T, c ctxEndCall, how string, err, want error) {
 	assert.True(t, ok && op == c.op, "%s: %T %q, want a %v naming %s", how, err, err, c.typ, c.op)
 	timeoutCtx := want == errTimeoutContext
 	if timeoutCtx {
-		// Cancelled, but on a time limit: a timeout as much as a deadline is.
+		// Cancelled, but on a time limit: a timeout as much as a deadline is, but not
+		// temporary (a Timeout fires once: whoever retries temporary errors stops), except
+		// in resolver's *net.DNSError, whose Temporary is true for any timeout.
 		assert.ErrorIs(t, err, context.Canceled, how)
 		assert.NotErrorIs(t, err, context.DeadlineExceeded, how)
+		var tmp interface{ Temporary() bool }
+		var dns *net.DNSError
+		if !errors.As(err, &dns) {
+			assert.False(t, errors.As(err, &tmp) && tmp.Temporary(), "%s: temporary", how)
+		}
 		var to *scheduler.Timeout
 		assert.ErrorAs(t, err, &to, "%s: the Timeout, the context's cause", how)
 	} else {

@@ -246,7 +246,7 @@ var zeroTypes = map[string]ztype{
 	"scheduler.timeoutCanceled": {made: timeoutCanceledError, methods: map[string]zcase{
 		"Error":     everywhere(gives("context canceled: timeout")),
 		"Is":        everywhere(zeroResult),
-		"Temporary": everywhere(gives(true)),
+		"Temporary": everywhere(gives(false)),
 		"Timeout":   everywhere(gives(true)),
 		"Unwrap":    everywhere(fails(is(scheduler.ErrTimeout))),
 	}},
