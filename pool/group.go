@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/geventgo/geventgo/event"
+	"github.com/geventgo/geventgo/internal/labelwait"
 	"github.com/geventgo/geventgo/scheduler"
 )
 
@@ -305,7 +306,7 @@ func (g *Group) join(ctx context.Context, op string) error {
 	j := &joinState{start: g.seq + 1}
 	j.w.SetLabel(op)
 	g.joins = append(g.joins, j)
-	err := g.waitEmpty(ctx, &j.w)
+	err := labelwait.Event(ctx, g.empty, &j.w) // shows op, not Event.Wait
 	g.dropJoin(j)
 	if err != nil {
 		return waitErr(op, ctx, err)
@@ -317,26 +318,6 @@ func (g *Group) join(ctx context.Context, op string) error {
 		if e := r.Err(); e != nil {
 			return e
 		}
-	}
-	return nil
-}
-
-// waitEmpty is g.empty.Wait(ctx) parked in w, whose label says what the
-// greenlet waits on in runinfo and LoopExit's report: the group's call, where
-// the event's own wait shows Event.Wait.
-func (g *Group) waitEmpty(ctx context.Context, w *scheduler.Waiter) error {
-	e := g.empty
-	if e.Ready() {
-		// Empty: at once, or after the wake-up round pending on the hub.
-		return e.Wait(ctx)
-	}
-	id := e.Rawlink(func(scheduler.Linkable) { w.Switch(nil) })
-	if id == 0 {
-		return e.Wait(ctx) // refused: the event's wait says why
-	}
-	if _, err := w.Get(ctx); err != nil {
-		e.Unlink(id)
-		return err
 	}
 	return nil
 }

@@ -67,6 +67,7 @@ import (
 
 	"github.com/geventgo/geventgo/event"
 	"github.com/geventgo/geventgo/internal/ctxwait"
+	"github.com/geventgo/geventgo/internal/labelwait"
 	"github.com/geventgo/geventgo/scheduler"
 )
 
@@ -962,28 +963,9 @@ func (q *JoinableQueue[T]) Join(ctx context.Context) error {
 	if err := h.CheckWait(); err != nil {
 		return &Error{Op: op, Err: err}
 	}
-	if err := q.state().wait(ctx, op); err != nil {
+	// Shows op, not Event.Wait.
+	if err := labelwait.Event(ctx, &q.state().cond, scheduler.NewWaiter(op)); err != nil {
 		return waitErr(op, ctx, err)
-	}
-	return nil
-}
-
-// wait is cond.Wait(ctx) for a greenlet that runinfo and LoopExit's report
-// show waiting on label, the call, where the event's own wait shows
-// Event.Wait: once no task is unfinished it takes the event's wait, which
-// returns at once or after the wake-up round pending on the hub.
-func (s *joinState) wait(ctx context.Context, label string) error {
-	if s.cond.Ready() {
-		return s.cond.Wait(ctx)
-	}
-	w := scheduler.NewWaiter(label)
-	id := s.cond.Rawlink(func(scheduler.Linkable) { w.Switch(nil) })
-	if id == 0 {
-		return s.cond.Wait(ctx) // refused: the event's wait says why
-	}
-	if _, err := w.Get(ctx); err != nil {
-		s.cond.Unlink(id)
-		return err
 	}
 	return nil
 }
