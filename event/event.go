@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync/atomic"
 
+	"github.com/geventgo/geventgo/internal/labelwait"
 	"github.com/geventgo/geventgo/scheduler"
 )
 
@@ -67,11 +68,21 @@ func (e *Event) Ready() bool { return e != nil && e.state.Load()&1 != 0 }
 // set now (whatever ctx), an *Error naming Event.Wait that wraps
 // scheduler.ContextError's error when ctx ended first, and what was thrown
 // into the waiting greenlet as it is (Kill, a Timeout, LoopExit).
-func (e *Event) Wait(ctx context.Context) error {
+func (e *Event) Wait(ctx context.Context) error { return e.waitAs(ctx, "Event.Wait") }
+
+// waitAs is Wait for a greenlet shown waiting on label, which its errors
+// name (lent through internal/labelwait).
+func (e *Event) waitAs(ctx context.Context, label string) error {
 	if e == nil {
-		return opErr("Event.Wait", scheduler.ErrNilArgument)
+		return opErr(label, scheduler.ErrNilArgument)
 	}
-	return e.links.wait(ctx, e, "Event.Wait", e.state.Load()>>1)
+	return e.links.wait(ctx, e, label, e.state.Load()>>1)
+}
+
+func init() {
+	labelwait.EventWait = func(e any, ctx context.Context, label string) error {
+		return e.(*Event).waitAs(ctx, label)
+	}
 }
 
 // Rawlink calls fn on the hub, once, when the event is set (at the next hub

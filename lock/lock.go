@@ -57,8 +57,19 @@ import (
 
 	"github.com/geventgo/geventgo/event"
 	"github.com/geventgo/geventgo/greenlet"
+	"github.com/geventgo/geventgo/internal/labelwait"
 	"github.com/geventgo/geventgo/scheduler"
 )
+
+// The Semaphore's waits under a label of the caller's (package pool's).
+func init() {
+	labelwait.SemaphoreAcquire = func(s any, ctx context.Context, label string) error {
+		return s.(*Semaphore).acquire(ctx, label, false)
+	}
+	labelwait.SemaphoreWait = func(s any, ctx context.Context, label string) (int, error) {
+		return s.(*Semaphore).wait(ctx, label)
+	}
+}
 
 // Sentinel errors, matchable with errors.Is.
 var (
@@ -202,7 +213,8 @@ func (s *Semaphore) Acquire(ctx context.Context) error {
 	return s.acquire(ctx, "Semaphore.Acquire", false)
 }
 
-// acquire is Acquire for op; bounded marks a zero BoundedSemaphore as such.
+// acquire is Acquire for op, which its errors and its wait's label name;
+// bounded marks a zero BoundedSemaphore as such.
 // Nothing of s is read or written before the affinity check: a foreign
 // goroutine's call must not race with the hub's.
 func (s *Semaphore) acquire(ctx context.Context, op string, bounded bool) error {
@@ -289,7 +301,7 @@ func (s *Semaphore) Wait(ctx context.Context) (int, error) {
 	return s.wait(ctx, "Semaphore.Wait")
 }
 
-// wait is Wait for the call op, which its errors name.
+// wait is Wait for the call op, which its errors and its wait's label name.
 func (s *Semaphore) wait(ctx context.Context, op string) (int, error) {
 	if err := s.links.Check(op); err != nil {
 		return 0, lockErr(op, err)

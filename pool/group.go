@@ -6,6 +6,7 @@ import (
 
 	"github.com/geventgo/geventgo/event"
 	"github.com/geventgo/geventgo/internal/labelwait"
+	"github.com/geventgo/geventgo/lock"
 	"github.com/geventgo/geventgo/scheduler"
 )
 
@@ -24,7 +25,7 @@ type Group struct {
 	seq     uint64       // the last member's number
 	// slots is nil for a group without a limit; a bounded Pool has size
 	// of them.
-	slots   *slots
+	slots   *lock.Semaphore
 	size    int
 	bounded bool
 	// onFinish is the link of members that are scheduler greenlets.
@@ -44,7 +45,6 @@ type joinState struct {
 	start    uint64 // members numbered below were there at the start
 	first    error
 	detached []scheduler.Runnable // such members that Discard removed
-	w        scheduler.Waiter     // what the Join parks in, labelled with its call
 }
 
 // Spawner is a *Group or a *Pool, for Spawn, Apply, Map and friends.
@@ -192,7 +192,7 @@ func (g *Group) add(ctx context.Context, h *scheduler.Hub, op string, r schedule
 		}
 		if _, ok := g.members[r]; ok {
 			// Added by another greenlet while this one waited.
-			g.slots.release()
+			_, _ = g.slots.Release()
 			return nil
 		}
 	}
@@ -200,7 +200,7 @@ func (g *Group) add(ctx context.Context, h *scheduler.Hub, op string, r schedule
 	if id == 0 {
 		// Refused by r itself: a Runnable without Hub of another hub.
 		if g.slots != nil {
-			g.slots.release()
+			_, _ = g.slots.Release()
 		}
 		return &Error{Op: op, Err: scheduler.ErrNotGreenlet}
 	}
@@ -251,7 +251,7 @@ func (g *Group) remove(r scheduler.Runnable) {
 		g.compact()
 	}
 	if g.slots != nil {
-		g.slots.release()
+		_, _ = g.slots.Release()
 	}
 }
 
@@ -304,9 +304,8 @@ func (g *Group) join(ctx context.Context, op string) error {
 		return err
 	}
 	j := &joinState{start: g.seq + 1}
-	j.w.SetLabel(op)
 	g.joins = append(g.joins, j)
-	err := labelwait.Event(ctx, g.empty, &j.w) // shows op, not Event.Wait
+	err := labelwait.EventWait(g.empty, ctx, op) // shows op, not Event.Wait
 	g.dropJoin(j)
 	if err != nil {
 		return waitErr(op, ctx, err)
@@ -471,8 +470,9 @@ func (g *Group) waitAvailable(ctx context.Context, op string) (int, error) {
 	if g.slots == nil {
 		return 1, nil
 	}
-	if err := g.slots.wait(ctx, op); err != nil {
-		return g.slots.sem.Counter(), waitErr(op, ctx, err)
+	n, err := labelwait.SemaphoreWait(g.slots, ctx, op) // shows op, not Semaphore.Wait
+	if err != nil {
+		return n, waitErr(op, ctx, err)
 	}
-	return g.slots.sem.Counter(), nil
+	return n, nil
 }

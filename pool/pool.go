@@ -64,8 +64,8 @@ import (
 	"fmt"
 	"reflect"
 
-	"github.com/geventgo/geventgo/event"
 	"github.com/geventgo/geventgo/internal/ctxwait"
+	"github.com/geventgo/geventgo/internal/labelwait"
 	"github.com/geventgo/geventgo/lock"
 	"github.com/geventgo/geventgo/queue"
 	"github.com/geventgo/geventgo/scheduler"
@@ -248,7 +248,7 @@ func (p *Pool) TryAdd(r scheduler.Runnable) error {
 // takeSlot takes a slot of a bounded group, waiting for one until ctx is
 // done; a nil ctx means do not wait.
 func (g *Group) takeSlot(ctx context.Context, h *scheduler.Hub, op string) error {
-	if g.slots.sem.TryAcquire() {
+	if g.slots.TryAcquire() {
 		return nil
 	}
 	if ctx == nil {
@@ -257,7 +257,8 @@ func (g *Group) takeSlot(ctx context.Context, h *scheduler.Hub, op string) error
 	if err := h.CheckWait(); err != nil {
 		return &Error{Op: op, Err: err}
 	}
-	if err := g.slots.take(ctx, waitLabel(op)); err != nil {
+	// Shows the call, not Semaphore.Acquire.
+	if err := labelwait.SemaphoreAcquire(g.slots, ctx, waitLabel(op)); err != nil {
 		return waitErr(op, ctx, err)
 	}
 	return nil
@@ -292,63 +293,11 @@ func waitLabel(op string) string {
 	return op
 }
 
-// slots are the free slots of a bounded group. The semaphore counts them;
-// waits holds the greenlets waiting for one, woken as the semaphore's own
-// waiters are (one at a time, for as long as a slot is free), so that they
-// show the pool call they made (pool.Spawn, Pool.Add, Pool.WaitAvailable)
-// in runinfo and LoopExit's report, where the semaphore's Acquire and Wait
-// show Semaphore.Acquire and Semaphore.Wait. Hub-affine, as the group that
-// checked its caller.
-type slots struct {
-	sem   *lock.Semaphore
-	waits event.Links
-}
-
-// newSlots returns the slots of a bounded group (size is never negative:
-// New refuses that before a Pool exists).
-func newSlots(size int) *slots {
-	sem, _ := lock.NewSemaphore(max(size, 0))
-	s := &slots{sem: sem}
-	s.waits.OnlyWhileReady = true
+// newSlots returns the semaphore of a bounded group's slots (size is never
+// negative: New refuses that before a Pool exists).
+func newSlots(size int) *lock.Semaphore {
+	s, _ := lock.NewSemaphore(max(size, 0))
 	return s
-}
-
-// take takes a slot, waiting while none is free or until ctx is done; label
-// names the call (see waitLabel). A LoopExit thrown while a slot was freed
-// takes the slot, as lock.Semaphore's Acquire does.
-func (s *slots) take(ctx context.Context, label string) error {
-	for !s.sem.TryAcquire() {
-		if err := s.wait(ctx, label); err != nil {
-			if s.sem.Ready() && errors.Is(err, scheduler.ErrLoopExit) {
-				continue
-			}
-			return err
-		}
-	}
-	return nil
-}
-
-// wait waits until a slot is free, without taking it, or until ctx is done.
-// The links' own errors for label (ctx's end, a refusal: an *event.Error
-// naming it) come back as their cause, so that the caller's error names its
-// call once; what was thrown into the waiting greenlet comes back as it is.
-func (s *slots) wait(ctx context.Context, label string) error {
-	if s.sem.Ready() {
-		return nil
-	}
-	err := s.waits.Wait(ctx, s.sem, label)
-	if e, ok := err.(*event.Error); ok && e.Op == label {
-		return e.Err
-	}
-	return err
-}
-
-// release frees a slot and schedules the wake-up of the first waiter.
-func (s *slots) release() {
-	_, _ = s.sem.Release()
-	if s.waits.Len() > 0 {
-		s.waits.CheckAndNotify(s.sem)
-	}
 }
 
 // The Group methods below are promoted from the embedded Group; they are

@@ -964,7 +964,7 @@ func (q *JoinableQueue[T]) Join(ctx context.Context) error {
 		return &Error{Op: op, Err: err}
 	}
 	// Shows op, not Event.Wait.
-	if err := labelwait.Event(ctx, &q.state().cond, scheduler.NewWaiter(op)); err != nil {
+	if err := labelwait.EventWait(&q.state().cond, ctx, op); err != nil {
 		return waitErr(op, ctx, err)
 	}
 	return nil

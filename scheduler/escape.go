@@ -31,15 +31,13 @@ func init() {
 // Goexit, which the runtime resumes once the recovering call returns, no
 // more, so the escape is reported once, as err. Only a package's own round
 // of links run by a callback (event's, through hubhook) calls it, on h's
-// hub greenlet, where it reports as report does; anywhere else it is
+// hub greenlet, where it reports as reportAbove does; anywhere else it is
 // HandleError.
 func (h *Hub) handlePanicUnderGoexit(err error) {
-	if err == nil || !h.onHubGreenlet() {
-		h.HandleError(err)
-		return
+	h.reportAbove(err)
+	if err != nil && h.onHubGreenlet() {
+		h.recovered = true
 	}
-	h.report(err)
-	h.recovered = true
 }
 
 // reportAbove is report for a package above (event's round of links, run

@@ -1,29 +1,20 @@
-// Package labelwait holds the wait on an event.Event that the packages above event make for a
-// greenlet that runinfo and LoopExit's report are to show waiting in their own call (a Join),
-// where the event's own Wait shows Event.Wait.
+// Package labelwait lends the packages above event and lock in this module, and no one else,
+// the waits of an event.Event and a lock.Semaphore under a label of their own: a greenlet in
+// them shows that label (the caller's call: JoinableQueue.Join, pool.Spawn) in runinfo and
+// LoopExit's report, where Event.Wait and Semaphore.Acquire show their own names. Packages event
+// and lock set the hooks when they are initialised, before code that imports them can run.
 package labelwait
 
-import (
-	"context"
+import "context"
 
-	"github.com/geventgo/geventgo/event"
-	"github.com/geventgo/geventgo/scheduler"
-)
+// EventWait is Wait of e, an *event.Event, for a greenlet shown waiting on label; its errors
+// name label.
+var EventWait func(e any, ctx context.Context, label string) error
 
-// Event is e.Wait(ctx) parked in w, whose label is what the greenlet shows. Once e is set it
-// takes e's own wait, which returns at once or after the wake-up round pending on the hub; a
-// link e refuses takes it too, so that e's wait says why.
-func Event(ctx context.Context, e *event.Event, w *scheduler.Waiter) error {
-	if e.Ready() {
-		return e.Wait(ctx)
-	}
-	id := e.Rawlink(func(scheduler.Linkable) { w.Switch(nil) })
-	if id == 0 {
-		return e.Wait(ctx)
-	}
-	if _, err := w.Get(ctx); err != nil {
-		e.Unlink(id)
-		return err
-	}
-	return nil
-}
+// SemaphoreAcquire is Acquire of s, a *lock.Semaphore, for a greenlet shown waiting on label;
+// its errors name label.
+var SemaphoreAcquire func(s any, ctx context.Context, label string) error
+
+// SemaphoreWait is Wait of s, a *lock.Semaphore, for a greenlet shown waiting on label; its
+// errors name label.
+var SemaphoreWait func(s any, ctx context.Context, label string) (int, error)
