@@ -68,6 +68,7 @@ import (
 	"github.com/geventgo/geventgo/event"
 	"github.com/geventgo/geventgo/internal/ctxwait"
 	"github.com/geventgo/geventgo/internal/labelwait"
+	"github.com/geventgo/geventgo/internal/sentinel"
 	"github.com/geventgo/geventgo/scheduler"
 )
 
@@ -83,7 +84,7 @@ var (
 	// ErrShutdown: the queue was shut down; Get returns it once the queue
 	// is drained, Put at once, and every waiter gets it at Shutdown. It
 	// matches scheduler.ErrClosed.
-	ErrShutdown = fmt.Errorf("queue shut down: %w", scheduler.ErrClosed)
+	ErrShutdown = sentinel.Of(scheduler.ErrClosed, "queue shut down")
 	// ErrTaskDone: TaskDone was called more times than items were put.
 	ErrTaskDone = errors.New("task_done() called too many times")
 	// ErrLessPanic: the less of a NewPriorityFunc queue panicked while a

@@ -96,6 +96,7 @@ import (
 
 	"github.com/geventgo/geventgo/internal/backoff"
 	"github.com/geventgo/geventgo/internal/ctxwait"
+	"github.com/geventgo/geventgo/internal/sentinel"
 	"github.com/geventgo/geventgo/pool"
 	"github.com/geventgo/geventgo/scheduler"
 	"github.com/geventgo/geventgo/socket"
@@ -107,7 +108,7 @@ var (
 	ErrStarted = errors.New("server already started")
 	// ErrStopped is returned by Start and Serve on a server that was shut down or closed;
 	// servers are not restartable. It matches scheduler.ErrClosed.
-	ErrStopped = fmt.Errorf("server stopped: %w", scheduler.ErrClosed)
+	ErrStopped = sentinel.Of(scheduler.ErrClosed, "server stopped")
 	// ErrBadOptions is returned by the constructors for Options that are negative or contradict
 	// themselves; the error names the field.
 	ErrBadOptions = errors.New("invalid server options")

@@ -350,7 +350,7 @@ func TestServeStoppedNamesServe(t *testing.T) {
 		require.NoError(t, d.Shutdown(bg))
 		for name, err := range map[string]error{"StreamServer": s.Serve(), "DatagramServer": d.Serve()} {
 			assert.ErrorIs(t, err, server.ErrStopped, name)
-			assert.EqualError(t, err, "server: "+name+".Serve: server stopped: closed", name)
+			assert.EqualError(t, err, "server: "+name+".Serve: server stopped", name)
 		}
 		return nil
 	}))

@@ -62,7 +62,7 @@ func TestStreamServerSeveralClients(t *testing.T) {
 		err = s.Start()
 		assert.ErrorIs(t, err, server.ErrStopped)
 		assert.ErrorIs(t, err, scheduler.ErrClosed)
-		assert.EqualError(t, err, "server: StreamServer.Start: server stopped: closed")
+		assert.EqualError(t, err, "server: StreamServer.Start: server stopped")
 		assert.ErrorIs(t, s.Serve(), server.ErrStopped)
 		_, err = socket.Dial("tcp", s.Addr().String())
 		assert.Error(t, err, "the listener is closed")

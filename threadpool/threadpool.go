@@ -68,6 +68,7 @@ import (
 
 	"github.com/geventgo/geventgo/event"
 	"github.com/geventgo/geventgo/internal/ctxwait"
+	"github.com/geventgo/geventgo/internal/sentinel"
 	"github.com/geventgo/geventgo/scheduler"
 )
 
@@ -77,7 +78,7 @@ const DefaultSize = 10
 
 // ErrClosed is the error of work spawned on, or still queued in, a closed pool; it matches
 // scheduler.ErrClosed.
-var ErrClosed = fmt.Errorf("threadpool closed: %w", scheduler.ErrClosed)
+var ErrClosed = sentinel.Of(scheduler.ErrClosed, "threadpool closed")
 
 // ErrInvalidSize is returned by New and SetSize for a size below 1.
 var ErrInvalidSize = errors.New("threadpool size must be at least 1")

@@ -302,7 +302,7 @@ func TestClose(t *testing.T) {
 		assert.ErrorIs(t, err, threadpool.ErrClosed)
 		_, err = threadpool.Apply(ctx, p, func() (int, error) { return 3, nil })
 		assert.ErrorIs(t, err, scheduler.ErrClosed)
-		assert.EqualError(t, err, "threadpool: Apply: threadpool closed: closed")
+		assert.EqualError(t, err, "threadpool: Apply: threadpool closed")
 		return nil
 	})
 }
