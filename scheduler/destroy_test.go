@@ -33,7 +33,10 @@ func TestDestroyRunsDefers(t *testing.T) {
 	require.NoError(t, h.Destroy())
 	assert.ElementsMatch(t, []string{"never", "defer 0", "defer 1", "defer 2"}, trace)
 	assert.True(t, h.Destroyed())
-	assert.ErrorIs(t, h.Post(func() {}), ErrHubDestroyed)
+	postErr := h.Post(func() {})
+	assert.ErrorIs(t, postErr, ErrHubDestroyed)
+	assert.ErrorIs(t, postErr, ErrClosed)
+	assert.EqualError(t, postErr, "scheduler: Post: hub destroyed", "the kind is not read twice")
 	require.NoError(t, h.Destroy())
 	// No call creates a hub; the goroutine may create a fresh one.
 	assert.Nil(t, CurrentHub())

@@ -8,6 +8,7 @@ import (
 
 	"github.com/geventgo/geventgo/greenlet"
 	"github.com/geventgo/geventgo/internal/ctxwait"
+	"github.com/geventgo/geventgo/internal/sentinel"
 )
 
 // Sentinel errors; every error the package returns matches one of them with
@@ -35,7 +36,7 @@ var (
 	ErrHubExists = errors.New("goroutine already runs a hub")
 	// ErrHubDestroyed is returned by calls on a hub after Destroy; it
 	// matches ErrClosed.
-	ErrHubDestroyed = fmt.Errorf("hub destroyed: %w", ErrClosed)
+	ErrHubDestroyed = sentinel.Of(ErrClosed, "hub destroyed")
 	// ErrNilArgument is returned by a call given a nil pointer, interface,
 	// func or context where it needs one.
 	ErrNilArgument = errors.New("nil argument")
