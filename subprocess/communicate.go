@@ -85,10 +85,10 @@ func (c *Cmd) communicate(op string, ctx context.Context, input []byte, withStdi
 		}
 		c.exit.closeAfterExit(c.WaitDelay)
 	}
-	if err := cm.exchange(ctx, c, op); err != nil && !c.exit.timedOut() {
+	if err := cm.exchange(ctx, c, op); err != nil && c.exit.disarm() {
 		// Nothing this call armed outlives it, whatever ended it: a later Communicate counts its
 		// own WaitDelay from its start, and a later Wait closes the pipes as os/exec's does.
-		c.exit.disarm()
+		// (disarm fails once WaitDelay closed the pipes: that, not err, is how the call ends.)
 		if c.exit == nil {
 			// Whatever ended it (ctx, a kill, the end of its hub), no later call may come: have
 			// the child reaped when it exits, as gevent's child watcher does; the pipes stay

@@ -138,11 +138,26 @@ type exitWait struct {
 	returned bool               // a wait returned err already: later ones get os/exec's "already called"
 	parent   []*fileobject.File // the parent's ends of the pipes
 	closer   bool               // closeAfterExit ran and was not taken back (caller-owned)
-	hold     chan struct{}      // with WaitDelay: closed once nothing reads the pipes any more
-	drop     chan struct{}      // with WaitDelay: closed when the closer is taken back (disarm)
-	held     bool               // hold is closed (hub-owned)
-	expired  atomic.Bool        // WaitDelay passed after the exit and the pipes were closed
+	linger   *lingerCloser      // with WaitDelay: the closer's linger, until disarm takes it back
 }
+
+// lingerCloser is one WaitDelay closer's linger after the exit. Its state goes from armed to
+// exactly one of expired (its timer passed: the closer closes the pipes under their readers)
+// or disarmed (the hub took it back first: the pipes stay open), decided by one
+// compare-and-swap, so that the closer and the hub never both think they won.
+type lingerCloser struct {
+	hold  chan struct{} // closed once nothing reads the pipes any more
+	drop  chan struct{} // closed when the closer is taken back (disarm)
+	held  bool          // hold is closed (hub-owned)
+	state atomic.Int32  // lingerArmed, lingerExpired or lingerDisarmed
+}
+
+// The states of a lingerCloser.
+const (
+	lingerArmed int32 = iota
+	lingerExpired
+	lingerDisarmed
+)
 
 // awaitExit starts the Cmd's exec.Cmd.Wait if no wait did yet and parks the calling greenlet
 // until it returned, and returns its result; or it returns the wait's own error (ctx ended, the
@@ -247,63 +262,80 @@ func (w *exitWait) closeAfterExit(linger time.Duration) {
 		return
 	}
 	w.closer = true
-	var hold, drop chan struct{}
+	var lc *lingerCloser
 	if linger > 0 {
-		hold, drop = make(chan struct{}), make(chan struct{})
-		w.hold, w.drop, w.held = hold, drop, false
+		lc = &lingerCloser{hold: make(chan struct{}), drop: make(chan struct{})}
+		w.linger = lc
 	}
 	go func() {
 		select {
 		case <-w.done:
-		case <-drop: // nil without a linger
+		case <-lc.dropped():
 			return
 		}
-		if w.linger(hold, drop, linger) {
+		if lc.wait(linger) {
 			closeFiles(w.parent)
 		}
 	}()
 }
 
-// linger waits, after the exit, until hold is closed or for d, and reports whether the pipes
-// are to be closed: not if drop was closed first. When d passed first they are closed under
-// their readers and expired says so.
-func (w *exitWait) linger(hold, drop <-chan struct{}, d time.Duration) bool {
-	if hold == nil {
+// dropped returns the channel disarm closes; nil (never ready) without a linger.
+func (lc *lingerCloser) dropped() <-chan struct{} {
+	if lc == nil {
+		return nil
+	}
+	return lc.drop
+}
+
+// wait waits, after the exit, until hold is closed or for d, and reports whether the pipes are
+// to be closed: not if disarm took the closer back first. When d passes first it moves the state
+// to expired, unless disarm moved it to disarmed an instant before.
+func (lc *lingerCloser) wait(d time.Duration) bool {
+	if lc == nil {
 		return true
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
-	case <-hold:
-	case <-drop:
+	case <-lc.hold:
+		return true
+	case <-lc.drop:
 		return false
 	case <-t.C:
-		w.expired.Store(true)
+		return lc.state.CompareAndSwap(lingerArmed, lingerExpired)
 	}
-	return true
 }
 
 // disarm takes back a lingering closer that was not released, for a Communicate that returned
 // before it read everything (its ctx ended, its greenlet was killed): the pipes stay open for the
 // next call, which arms its own (os/exec's WaitDelay starts when a Wait sees the exit, not while
-// nobody waits); nil-safe, on the hub.
-func (w *exitWait) disarm() {
-	if w != nil && w.drop != nil && !w.held {
-		close(w.drop)
-		w.hold, w.drop, w.closer = nil, nil, false
+// nobody waits). It reports false when it came too late: WaitDelay expired and the pipes are
+// closed (timedOut). Nil-safe, on the hub.
+func (w *exitWait) disarm() bool {
+	if w == nil || w.linger == nil || w.linger.held {
+		return true
 	}
+	if !w.linger.state.CompareAndSwap(lingerArmed, lingerDisarmed) {
+		return false
+	}
+	close(w.linger.drop)
+	w.linger, w.closer = nil, false
+	return true
 }
 
 // release lets the pipes close as soon as the process exited; nil-safe, on the hub.
 func (w *exitWait) release() {
-	if w != nil && w.hold != nil && !w.held {
-		w.held = true
-		close(w.hold)
+	if w != nil && w.linger != nil && !w.linger.held {
+		w.linger.held = true
+		close(w.linger.hold)
 	}
 }
 
-// timedOut reports whether WaitDelay closed the pipes under their readers; nil-safe.
-func (w *exitWait) timedOut() bool { return w != nil && w.expired.Load() }
+// timedOut reports whether WaitDelay closed the pipes under their readers (a closer that
+// expired is never taken back, so this stays true); nil-safe, on the hub.
+func (w *exitWait) timedOut() bool {
+	return w != nil && w.linger != nil && w.linger.state.Load() == lingerExpired
+}
 
 // Command is exec.Command for greenlets.
 func Command(name string, args ...string) *Cmd { return &Cmd{Cmd: exec.Command(name, args...)} }
