@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -209,12 +210,12 @@ type ctxCell struct {
 // get returns the context of state word st, making it on first use; cause
 // gives the cause of an end recorded in the word before the context was
 // made (nil for none). Goroutine-safe.
-func (l *lazyCtx) get(st *atomic.Uint32, cause func(state uint32) error) context.Context {
+func (l *lazyCtx) get(st *atomic.Uint32, parent context.Context, cause func(state uint32) error) context.Context {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if st.Load()&ctxMade == 0 {
 		c := new(ctxCell)
-		c.ctx, c.cancel = context.WithCancelCause(context.Background())
+		c.ctx, c.cancel = context.WithCancelCause(parent)
 		l.cell.Store(c)
 		if err := cause(st.Or(ctxMade)); err != nil {
 			c.cancel(err)
@@ -229,7 +230,7 @@ func (t *task) Context() context.Context {
 	if t.ctxSt.Load()&ctxReady != 0 {
 		return t.x.Load().ctx.cell.Load().ctx
 	}
-	return t.extra().ctx.get(&t.ctxSt, t.ctxCause)
+	return t.extra().ctx.get(&t.ctxSt, context.Background(), t.ctxCause)
 }
 
 // ctxCause is the cause of the Context's end for a context made in state
@@ -276,7 +277,8 @@ func (t *task) doneCause() error {
 }
 
 // Context returns a context that is cancelled with the timeout's error as
-// its cause when the timeout fires, with context.Canceled when it is
+// its cause when the timeout fires (a wait it ends returns an error that
+// matches context.Canceled and that error: ErrTimeout, or the custom error), with context.Canceled when it is
 // cancelled first, and with an *Error naming Hub.Destroy that matches
 // ErrHubDestroyed when its hub is destroyed while it is armed; a Start
 // after that begins a new one. Asked for after
@@ -291,7 +293,19 @@ func (t *Timeout) Context() context.Context {
 	if t.ctxSt.Load()&ctxReady != 0 {
 		return t.ctx.cell.Load().ctx
 	}
-	return t.ctx.get(&t.ctxSt, t.ctxCause)
+	// Its parent names the timeout, for ContextError to know its custom error.
+	return t.ctx.get(&t.ctxSt, context.WithValue(context.Background(), timeoutKey{}, t), t.ctxCause)
+}
+
+// timeoutKey is the context key under which a Timeout's Context holds the timeout.
+type timeoutKey struct{}
+
+// endedByTimeout reports whether cause, the cause of ctx's end, is the error of the Timeout whose
+// Context ctx is or derives from: a custom error given to NewTimeout, which need not match
+// ErrTimeout.
+func endedByTimeout(ctx context.Context, cause error) bool {
+	t, _ := ctx.Value(timeoutKey{}).(*Timeout)
+	return t != nil && t.err != nil && errors.Is(cause, t.err)
 }
 
 // ctxCause is the cause of the Context's end for a context made in state

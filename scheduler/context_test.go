@@ -631,6 +631,39 @@ func TestTimeoutContextEndsAWaitAsATimeout(t *testing.T) {
 	})
 }
 
+// Regression: a wait bounded by the Context of a Timeout made with a custom
+// error (NewTimeout(d, err), gevent's Timeout(seconds, exception)) matched
+// only context.Canceled once the timeout fired: the custom error, which the
+// timeout raises in its greenlet and gives its Context as the cause, was
+// lost, so the wait could not tell which limit ended it. It matches both
+// now, and as the raised custom error does, not ErrTimeout.
+func TestCustomTimeoutContextEndsAWaitWithItsError(t *testing.T) {
+	errBudget := errors.New("budget spent")
+	withHub(t, func(h *Hub, _ *bytes.Buffer) {
+		to := NewTimeout(time.Millisecond, errBudget)
+		_, err := h.RunCallback(func() { assert.NoError(t, to.Start()) })
+		require.NoError(t, err)
+		require.NoError(t, Sleep(bg, 0))
+		defer to.Cancel()
+		derived, cancel := context.WithCancel(to.Context())
+		defer cancel()
+		for name, ctx := range map[string]context.Context{"its Context": to.Context(), "a context derived from it": derived} {
+			err = Sleep(ctx, time.Hour)
+			assert.ErrorIs(t, err, errBudget, name)
+			assert.ErrorIs(t, err, context.Canceled, name)
+			assert.NotErrorIs(t, err, ErrTimeout, "%s: the custom error replaces the timeout's, as when raised", name)
+			assert.False(t, os.IsTimeout(err), name)
+		}
+
+		// Another cause for a context derived from it is that cause's, not the timeout's.
+		other, cancelOther := context.WithCancelCause(NewTimeout(-1, errBudget).Context())
+		cancelOther(errors.New("caller gave up"))
+		err = Sleep(other, time.Hour)
+		assert.NotErrorIs(t, err, errBudget)
+		assert.ErrorIs(t, err, context.Canceled)
+	})
+}
+
 // Regression: a context given a cause with its deadline (WithTimeoutCause)
 // came back from WaitContext as the bare deadline error, without the cause
 // its doc promises, whenever the hub's timer saw the deadline an instant

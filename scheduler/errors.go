@@ -68,17 +68,24 @@ func (deadlineError) Is(target error) bool {
 }
 
 // timeoutCanceled is the error of a wait whose context a timeout cancelled
-// (a Timeout's Context, whose cause is the timeout's error): it matches both
-// context.Canceled and ErrTimeout, unwraps to the cause, and is a net.Error
-// whose Timeout is true and, as a Timeout's own, whose Temporary is false (a
+// (a Timeout's Context, whose cause is the timeout's error): it matches
+// context.Canceled and, through the cause it unwraps to, ErrTimeout or the
+// Timeout's custom error. It is a net.Error whose Timeout is the cause's
+// (true for ErrTimeout) and, as a Timeout's own, whose Temporary is false (a
 // timeout fires once: code that retries temporary errors must not retry it
 // for good).
 type timeoutCanceled struct{ cause error }
 
 func (e timeoutCanceled) Error() string   { return "context canceled: " + e.cause.Error() }
 func (e timeoutCanceled) Unwrap() error   { return e.cause }
-func (e timeoutCanceled) Timeout() bool   { return true }
 func (e timeoutCanceled) Temporary() bool { return false }
+
+// Timeout reports whether the cause is a timeout: it matches ErrTimeout, or
+// says so itself (a custom error of its own kind).
+func (e timeoutCanceled) Timeout() bool {
+	var te interface{ Timeout() bool }
+	return errors.Is(e.cause, ErrTimeout) || errors.As(e.cause, &te) && te.Timeout()
+}
 
 // Is matches context.Canceled (ErrTimeout through the cause).
 func (e timeoutCanceled) Is(target error) bool { return target == context.Canceled }
@@ -86,9 +93,9 @@ func (e timeoutCanceled) Is(target error) bool { return target == context.Cancel
 // ContextError is the error a wait bounded by ctx returns once ctx is done:
 // for an expired deadline an error matching both ErrTimeout and
 // context.DeadlineExceeded, for a context cancelled by a timeout (its cause
-// matches ErrTimeout, as a Timeout's Context's does) one matching both
-// context.Canceled and ErrTimeout, otherwise ctx.Err(); nil while ctx is not
-// done.
+// matches ErrTimeout, or is the custom error of the Timeout whose Context
+// ctx is) one matching both context.Canceled and that cause, otherwise
+// ctx.Err(); nil while ctx is not done.
 // Packages that bound their own waits by a context use it so that every
 // wait reports the same errors. A deadline is timed by the hub's own timer,
 // so a wait may end with the deadline's error an instant before ctx.Err()
@@ -103,7 +110,7 @@ func ContextError(ctx context.Context) error {
 	case context.DeadlineExceeded:
 		return deadlineError{}
 	case context.Canceled:
-		if cause := context.Cause(ctx); cause != err && errors.Is(cause, ErrTimeout) {
+		if cause := context.Cause(ctx); cause != err && (errors.Is(cause, ErrTimeout) || endedByTimeout(ctx, cause)) {
 			return timeoutCanceled{cause}
 		}
 	}
