@@ -268,8 +268,8 @@ func (t *Timeout) Pending() bool {
 // context) may ask, and sees the fire that ended it.
 func (t *Timeout) Fired() bool { return t != nil && t.ctxSt.Load()&ctxFired != 0 }
 
-// Seconds returns the timeout's duration.
-func (t *Timeout) Seconds() time.Duration {
+// Duration returns the duration the timeout was made with (gevent's seconds).
+func (t *Timeout) Duration() time.Duration {
 	if t == nil {
 		return 0
 	}

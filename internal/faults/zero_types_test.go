@@ -215,7 +215,7 @@ var zeroTypes = map[string]ztype{
 		"Fired":     getter(zeroResult),
 		"Is":        getter(zeroResult),
 		"Pending":   getter(zeroResult),
-		"Seconds":   getter(zeroResult),
+		"Duration":  getter(zeroResult),
 		"Timeout":   getter(gives(true)).onNil(gives(false)),
 		"Temporary": getter(gives(false)).onNil(gives(false)),
 		"Start": affine(usable).undoing(func(recv reflect.Value) {
