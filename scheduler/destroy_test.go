@@ -36,7 +36,7 @@ func TestDestroyRunsDefers(t *testing.T) {
 	postErr := h.Post(func() {})
 	assert.ErrorIs(t, postErr, ErrHubDestroyed)
 	assert.ErrorIs(t, postErr, ErrClosed)
-	assert.EqualError(t, postErr, "scheduler: Post: hub destroyed", "the kind is not read twice")
+	assert.EqualError(t, postErr, "scheduler: Hub.Post: hub destroyed", "the call as the caller wrote it, the kind not read twice")
 	require.NoError(t, h.Destroy())
 	// No call creates a hub; the goroutine may create a fresh one.
 	assert.Nil(t, CurrentHub())

@@ -484,7 +484,7 @@ func (h *Hub) Post(fn func()) error {
 	h.postMu.Lock()
 	if h.destroyed.Load() {
 		h.postMu.Unlock()
-		return opErr("Post", ErrHubDestroyed)
+		return opErr("Hub.Post", ErrHubDestroyed)
 	}
 	h.postQ = append(h.postQ, fn)
 	if len(h.postQ) == 1 {
