@@ -1,10 +1,10 @@
 package scheduler
 
 import (
-	"fmt"
 	"sync/atomic"
 
 	"github.com/geventgo/geventgo/cev"
+	"github.com/geventgo/geventgo/internal/sentinel"
 )
 
 // Hub affinity is decided here and only here: every package built on the
@@ -72,7 +72,10 @@ func cause(_ *gctx, err error) error {
 // affine checks that greenlet c (the caller, nil for a foreign goroutine)
 // runs on h.
 func (h *Hub) affine(c *gctx, op string) (*gctx, error) {
-	if h == nil || c == nil || c.hub != h {
+	if c == nil {
+		return nil, opErr(op, errNoHub)
+	}
+	if h == nil || c.hub != h {
 		return nil, opErr(op, ErrNotGreenlet)
 	}
 	if h.destroyed.Load() {
@@ -237,13 +240,19 @@ func (h *Hub) check(op string) error {
 	return err
 }
 
-// errHubBlocks is ErrNotGreenlet as a blocking call made in the hub greenlet gets it: the
-// hub is a greenlet of its hub, so the sentinel's own words would mislead there.
-var errHubBlocks = fmt.Errorf("blocking call in the hub greenlet (a hub callback), which never blocks: %w", ErrNotGreenlet)
+// errHubBlocks and errNoHub are ErrNotGreenlet in the words that fit the caller: the hub
+// greenlet is a greenlet of its hub, and a goroutine without a hub has no "this hub".
+var (
+	errHubBlocks = sentinel.Of(ErrNotGreenlet, "blocking call in the hub greenlet (a hub callback), which never blocks")
+	errNoHub     = sentinel.Of(ErrNotGreenlet, "not called from a greenlet: no hub runs on this goroutine")
+)
 
 // notGreenlet is the refusal of a blocking call made by c (nil: a plain goroutine).
 func notGreenlet(c *gctx) error {
-	if c != nil && c.isHub {
+	switch {
+	case c == nil:
+		return errNoHub
+	case c.isHub:
 		return errHubBlocks
 	}
 	return ErrNotGreenlet

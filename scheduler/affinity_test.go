@@ -67,7 +67,9 @@ func TestCurrentHubAndOnHub(t *testing.T) {
 
 // A blocking call made in the hub greenlet (a callback) says so: it matched ErrNotGreenlet with
 // the sentinel's own words, "not called from a greenlet of this hub", which the hub greenlet is.
-// A plain goroutine still gets the sentinel's words.
+// A plain goroutine, which has no hub, says that (it got those words too, and "this hub" named a
+// hub that is not there); a greenlet of another hub gets the sentinel's words. Each text reads
+// the refusal once (the hub greenlet's ended in ": not called from a greenlet of this hub").
 func TestBlockingCallInHubSaysSo(t *testing.T) {
 	withHub(t, func(h *Hub, _ *bytes.Buffer) {
 		var sleepErr, waitErr, switchErr error
@@ -80,11 +82,21 @@ func TestBlockingCallInHubSaysSo(t *testing.T) {
 		for _, err := range []error{sleepErr, waitErr, switchErr} {
 			assert.ErrorIs(t, err, ErrNotGreenlet)
 			assert.ErrorContains(t, err, "in the hub greenlet")
+			assert.NotContains(t, err.Error(), "of this hub")
 		}
 		foreign := make(chan error)
 		go func() { foreign <- Sleep(bg, 0) }()
 		err := <-foreign
 		assert.ErrorIs(t, err, ErrNotGreenlet)
-		assert.NotContains(t, err.Error(), "hub greenlet")
+		assert.EqualError(t, err, "scheduler: Sleep: not called from a greenlet: no hub runs on this goroutine")
+		go func() { foreign <- h.Check() }()
+		assert.EqualError(t, <-foreign, "not called from a greenlet: no hub runs on this goroutine")
+		other := make(chan error)
+		go func() {
+			other <- Main(func() error { return h.Check() })
+		}()
+		err = <-other
+		assert.ErrorIs(t, err, ErrNotGreenlet)
+		assert.ErrorContains(t, err, "not called from a greenlet of this hub")
 	})
 }
