@@ -67,5 +67,5 @@ func ExampleMain() {
 	// Output:
 	// body's defer runs
 	// true true
-	// interrupted by signal: user defined signal 1
+	// gsignal: interrupted by signal: user defined signal 1
 }

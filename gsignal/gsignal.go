@@ -52,12 +52,12 @@ type SignalError struct {
 	Signal syscall.Signal // the signal that arrived
 }
 
-// Error returns ErrInterrupted's message followed by the signal's name.
+// Error returns "gsignal: ", ErrInterrupted's message and the signal's name.
 func (e *SignalError) Error() string {
 	if e == nil {
 		return "gsignal: <nil>"
 	}
-	return fmt.Sprintf("%v: %v", ErrInterrupted, e.Signal)
+	return fmt.Sprintf("gsignal: %v: %v", ErrInterrupted, e.Signal)
 }
 
 // Unwrap returns ErrInterrupted.

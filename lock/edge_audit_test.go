@@ -75,6 +75,10 @@ func TestReleaseAtMaxInt(t *testing.T) {
 		n, err := s.Release()
 		assert.ErrorIs(t, err, lock.ErrReleasedTooManyTimes)
 		assert.Equal(t, math.MaxInt, n)
+		var l lock.Lock
+		// A Lock's refusal says what was released too many times by its call's name alone (it
+		// read "semaphore released too many times", a semaphore the caller never made).
+		assert.EqualError(t, l.Release(), "lock: Lock.Release: released too many times")
 		assert.Equal(t, math.MaxInt, s.Counter())
 		assert.False(t, s.Locked())
 		require.NoError(t, s.Acquire(bg))

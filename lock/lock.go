@@ -75,7 +75,7 @@ func init() {
 var (
 	// ErrReleasedTooManyTimes is returned by BoundedSemaphore.Release and
 	// Lock.Release beyond the initial value (gevent's ValueError).
-	ErrReleasedTooManyTimes = errors.New("semaphore released too many times")
+	ErrReleasedTooManyTimes = errors.New("released too many times")
 	// ErrNotHeld is returned by RLock.Release from a greenlet that does not
 	// hold the lock (gevent's RuntimeError).
 	ErrNotHeld = errors.New("cannot release un-acquired lock")

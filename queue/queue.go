@@ -86,7 +86,7 @@ var (
 	// matches scheduler.ErrClosed.
 	ErrShutdown = sentinel.Of(scheduler.ErrClosed, "queue shut down")
 	// ErrTaskDone: TaskDone was called more times than items were put.
-	ErrTaskDone = errors.New("task_done() called too many times")
+	ErrTaskDone = errors.New("TaskDone called too many times")
 	// ErrLessPanic: the less of a NewPriorityFunc queue panicked while a
 	// waiting putter's item was moved in; the error also holds a
 	// *scheduler.PanicError with the panic value and stack.

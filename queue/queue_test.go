@@ -67,6 +67,8 @@ func TestJoinable(t *testing.T) {
 	run(t, func() error {
 		q := queue.NewJoinable[int](0)
 		assert.ErrorIs(t, q.TaskDone(), queue.ErrTaskDone)
+		assert.EqualError(t, q.TaskDone(), "queue: JoinableQueue.TaskDone: TaskDone called too many times",
+			"Go's name, not Python's task_done()")
 		require.NoError(t, q.Put(bg, 1))
 		err := q.Join(testctx.Within(t, time.Millisecond))
 		assert.ErrorIs(t, err, scheduler.ErrTimeout)

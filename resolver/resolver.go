@@ -89,10 +89,17 @@ func (e *Error) Error() string {
 		return "resolver: <nil>"
 	}
 	op := e.Op
-	if e.Name != "" {
+	if e.Name != "" && !namesHost(e.Err, e.Name) {
 		op += " " + e.Name
 	}
 	return "resolver: " + op + ": " + fmt.Sprint(e.Err)
+}
+
+// namesHost reports whether err's text names host already: a *net.DNSError for it says "lookup
+// host: ...".
+func namesHost(err error, host string) bool {
+	var de *net.DNSError
+	return errors.As(err, &de) && de.Name == host
 }
 
 // Unwrap returns the cause.

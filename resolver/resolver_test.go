@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -492,4 +493,21 @@ func TestNoLookupRefusedAsALookup(t *testing.T) {
 	for name := range calls {
 		assert.ErrorIs(t, otherHub[name], scheduler.ErrNotGreenlet, "%s from a greenlet of another hub", name)
 	}
+}
+
+// Regression: an error whose cause is a *net.DNSError for the host named the host twice
+// ("resolver: Resolver.LookupHost localhost: lookup localhost: operation was canceled"); the
+// DNSError's own "lookup localhost" names it once now. Another cause keeps the name (above).
+func TestErrorNamesTheHostOnce(t *testing.T) {
+	require.NoError(t, scheduler.Main(func() error {
+		ctx, cancel := context.WithCancel(bg)
+		cancel()
+		_, err := resolver.LookupHost(ctx, "localhost")
+		require.Error(t, err)
+		var de *net.DNSError
+		require.ErrorAs(t, err, &de, "%v", err)
+		assert.Equal(t, 1, strings.Count(err.Error(), "localhost"), "%v", err)
+		assert.True(t, strings.HasPrefix(err.Error(), "resolver: Resolver.LookupHost: lookup localhost"), "%v", err)
+		return nil
+	}))
 }

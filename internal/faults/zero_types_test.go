@@ -506,7 +506,7 @@ var zeroTypes = map[string]ztype{
 		"Stop": everywhere(fails(nilArg)),
 	}},
 	"gsignal.SignalError": {typ: reflect.TypeFor[gsignal.SignalError](), methods: map[string]zcase{
-		"Error":  everywhere(gives("interrupted by signal: signal 0")).onNil(gives("gsignal: <nil>")),
+		"Error":  everywhere(gives("gsignal: interrupted by signal: signal 0")).onNil(gives("gsignal: <nil>")),
 		"Unwrap": everywhere(fails(is(gsignal.ErrInterrupted))),
 	}},
 	"gsignal.Error": {typ: reflect.TypeFor[gsignal.Error](), methods: opErrorMethods(
