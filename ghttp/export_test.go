@@ -40,3 +40,11 @@ func WithoutHubEndWatch(t testing.TB) {
 	startWatch = func(*transportState, <-chan struct{}) {}
 	t.Cleanup(func() { startWatch = old })
 }
+
+// WithoutHubEndGoroutine leaves the closing of the Transports' idle connections at their hub's
+// end to the loop's cleanup watcher alone for one test.
+func WithoutHubEndGoroutine(t testing.TB) {
+	old := startWatch
+	startWatch = func(st *transportState, _ <-chan struct{}) { st.endWatch() }
+	t.Cleanup(func() { startWatch = old })
+}

@@ -41,8 +41,9 @@ const defaultMaxResponseHeaderBytes = 10 << 20
 // it binds again to the next one. A response body is read from greenlets of that hub.
 // CloseIdleConnections may be called from any goroutine.
 //
-// The hub's Destroy closes the idle connections (a goroutine per Transport and hub waits for
-// it, parked, from the first connection kept idle until none is left open on that hub), and a
+// The hub's Destroy closes the idle connections by the time it returns (a cleanup watcher on
+// its loop, and a goroutine per Transport and hub that closes them as soon as Destroy starts,
+// there from the first connection kept idle until none is left open on that hub), and a
 // response body that a greenlet the Destroy kills closes (its deferred Close) closes its
 // connection. A response body never closed, or closed after the hub's end from elsewhere (which
 // is refused), keeps its connection open, as with net/http's Transport.
@@ -294,9 +295,14 @@ func (t *Transport) state(h *scheduler.Hub) *transportState {
 
 // CloseIdleConnections closes the idle connections (http.Client.CloseIdleConnections calls
 // it), and, as net/http's does, those in use once they become idle, until the next request
-// starts. Goroutine-safe: from outside the Transport's hub the closing is posted to the hub.
-// Once that hub is destroyed (which closes them too) it closes them from any goroutine, by
-// the time it returns.
+// starts. Goroutine-safe; they are closed by the time it returns. Off the Transport's hub the
+// closing is posted to that hub and waited for, or done by the caller once that hub's Destroy
+// starts (which drops what is queued); once that hub is destroyed the caller closes them.
+//
+// A goroutine that is no greenlet blocks meanwhile; a greenlet of another hub parks
+// (RunBlocking), its hub running on, and returns at once if killed meanwhile. Where nothing
+// may wait (another hub's callbacks, the defers its Destroy runs) the closing is only posted:
+// blocking that hub's thread could deadlock with a Transport's hub waiting on it in turn.
 func (t *Transport) CloseIdleConnections() {
 	if t == nil {
 		return
@@ -310,13 +316,52 @@ func (t *Transport) CloseIdleConnections() {
 	case h.Check() == nil:
 		t.closeIdle(h)
 	default:
-		_ = h.Post(func() { t.closeIdle(h) })
+		t.closeIdleFrom(h)
 	}
 }
 
 func (t *Transport) closeIdle(h *scheduler.Hub) {
 	if st := t.st.Load(); st != nil && st.h == h {
 		st.closeIdle()
+	}
+}
+
+// closeIdleFrom is CloseIdleConnections off hub h: it posts the closing to h and waits for it
+// where the caller may wait.
+func (t *Transport) closeIdleFrom(h *scheduler.Hub) {
+	ran := make(chan struct{})
+	if h.Post(func() { t.closeIdle(h); close(ran) }) != nil {
+		t.closeGone(h) // destroyed since t.hub.Hub() returned it
+		return
+	}
+	wait := func() (struct{}, error) {
+		t.awaitClosing(h, ran)
+		return struct{}{}, nil
+	}
+	switch caller := scheduler.CurrentHub(); {
+	case caller == nil:
+		_, _ = wait()
+	case caller.CheckWait() == nil:
+		// Its hub runs on: it may have a closing of its own to run, posted by h.
+		_, _ = scheduler.RunBlocking(context.Background(), wait)
+	}
+	// Otherwise another hub's callback or a defer its Destroy runs: no wait (see above).
+}
+
+// awaitClosing waits until the closing posted to h ran, or h's Destroy started, which drops
+// it: the idle connections are closed here then.
+func (t *Transport) awaitClosing(h *scheduler.Hub, ran <-chan struct{}) {
+	select {
+	case <-ran:
+	case <-h.Done():
+		t.closeGone(h)
+	}
+}
+
+// closeGone closes the idle connections of the state on h, a hub whose Destroy started.
+func (t *Transport) closeGone(h *scheduler.Hub) {
+	if st := t.st.Load(); st != nil && st.h == h {
+		st.closeGone()
 	}
 }
 
@@ -501,14 +546,82 @@ func (st *transportState) oldest() *persistConn {
 	return nil
 }
 
-// startWatch starts st's watchEnd (a variable for the test that checks CloseIdleConnections
-// once the hub is gone without it).
-var startWatch = func(st *transportState, unwatch <-chan struct{}) { go st.watchEnd(unwatch) }
+// startWatch starts st's watch of the hub's end, its place among the hub's ends (hubEnds) and
+// watchEnd (a variable for the tests that check CloseIdleConnections once the hub is gone
+// without them, and the hub's cleanup watcher alone). Called on the hub.
+var startWatch = func(st *transportState, unwatch <-chan struct{}) {
+	st.endWatch()
+	go st.watchEnd(unwatch)
+}
 
-// watchEnd closes the idle connections when the hub is destroyed: its loop polls no more, and
-// nothing else would close them. One goroutine per Transport and hub that keeps a connection
-// idle, parked until that hub's Destroy starts, or until the state has no connection left
-// (unwatch), so that a Transport whose connections all closed leaves none behind.
+// hubEnds holds, per hub, the states whose idle connections its cleanup watcher closes within
+// the hub's Destroy (its loop's), so that they are closed by the time Destroy returns:
+// watchEnd's goroutine, woken when Destroy starts, may not have closed them yet. One watcher
+// per hub, started for the first state that keeps a connection idle there and never stopped
+// (the loop frees it), while the states come and go: cev's active count takes a cleanup
+// watcher stopped after a Run off once more, so that a loop whose sockets still wait looks
+// dead to the hub (LoopExit).
+var hubEnds struct {
+	mu sync.Mutex // taken under a state's mu, never the other way round
+	m  map[*scheduler.Hub]map[*transportState]struct{}
+}
+
+// endWatch adds st to its hub's end, starting the hub's cleanup watcher for the first.
+// Hub-affine.
+func (st *transportState) endWatch() {
+	hubEnds.mu.Lock()
+	defer hubEnds.mu.Unlock()
+	states, ok := hubEnds.m[st.h]
+	if !ok {
+		if !startHubEnd(st.h) {
+			return // watchEnd's goroutine closes them, once Destroy started
+		}
+		if hubEnds.m == nil {
+			hubEnds.m = make(map[*scheduler.Hub]map[*transportState]struct{})
+		}
+		states = make(map[*transportState]struct{})
+		hubEnds.m[st.h] = states
+	}
+	states[st] = struct{}{}
+}
+
+// endUnwatch takes st out of its hub's end: it has no connection left.
+func (st *transportState) endUnwatch() {
+	hubEnds.mu.Lock()
+	defer hubEnds.mu.Unlock()
+	delete(hubEnds.m[st.h], st)
+}
+
+// startHubEnd starts h's cleanup watcher (hubEnds.mu held); false when it cannot.
+func startHubEnd(h *scheduler.Hub) bool {
+	w, err := h.Loop().NewCleanup(func(*cev.Cleanup, int) { closeAtHubEnd(h) })
+	if err != nil {
+		return false
+	}
+	if w.Start() != nil {
+		_ = w.Close() // never started: no count to get wrong
+		return false
+	}
+	return true
+}
+
+// closeAtHubEnd is h's cleanup watcher, run by its loop's Destroy: it closes the idle
+// connections of h's states, waiting for those watchEnd's goroutine is closing (closeGone).
+func closeAtHubEnd(h *scheduler.Hub) {
+	hubEnds.mu.Lock()
+	states := hubEnds.m[h]
+	delete(hubEnds.m, h)
+	hubEnds.mu.Unlock()
+	for st := range states {
+		st.closeGone()
+	}
+}
+
+// watchEnd closes the idle connections when the hub's Destroy starts: its loop polls no more,
+// and nothing else would close them before the hub's cleanup watcher. One goroutine per
+// Transport and hub that keeps a connection idle, parked until that hub's Destroy starts, or
+// until the state has no connection left (unwatch), so that a Transport whose connections all
+// closed leaves none behind.
 func (st *transportState) watchEnd(unwatch <-chan struct{}) {
 	select {
 	case <-st.h.Done():
@@ -517,14 +630,15 @@ func (st *transportState) watchEnd(unwatch <-chan struct{}) {
 	}
 }
 
-// stopWatch ends watchEnd's wait once the state has no connection left, none idle among
-// them: the next one listed starts it again.
+// stopWatch ends watchEnd's wait and takes the state out of its hub's end once it has no
+// connection left, none idle among them: the next one listed starts them again. On the hub.
 func (st *transportState) stopWatch() {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.watching && !st.gone {
 		st.watching = false
 		close(st.unwatch)
+		st.endUnwatch()
 	}
 }
 
