@@ -26,7 +26,7 @@ func primPoolLimit(t *crosscheck.T) {
 		_, err := pool.Spawn(bg, p, func() (int, error) {
 			running++
 			peak = max(peak, running)
-			err := scheduler.Sleep(bg, 2*ms)
+			err := scheduler.Sleep(bg, time.Duration(i+1)*2*ms) // staggered: see the .py
 			running--
 			return i, err
 		})
