@@ -671,6 +671,11 @@ static void cev_child_io_cb(struct ev_loop *loop, ev_io *io, int revents)
 	}
 }
 
+/* Whether starting cw counts in libev's activecnt: ev_cleanup_start unrefs
+ * the loop (a cleanup watcher keeps no loop alive) and ev_cleanup_stop refs
+ * it back, so a cleanup watcher never changes the count. */
+static int cev_counted(const cev_watcher *cw) { return cw->kind != CEV_CLEANUP; }
+
 /* Returns 0 or -errno. */
 int cev_start(cev_loop *cl, cev_hdr *h)
 {
@@ -726,7 +731,7 @@ int cev_start(cev_loop *cl, cev_hdr *h)
 	default:
 		return -EINVAL;
 	}
-	cl->activecnt += !!ev_is_active(&cw->u.w) - was;
+	cl->activecnt += cev_counted(cw) * (!!ev_is_active(&cw->u.w) - was);
 	return 0;
 }
 
@@ -770,7 +775,7 @@ void cev_stop(cev_loop *cl, cev_hdr *h)
 		}
 		break;
 	}
-	cl->activecnt += !!ev_is_active(&cw->u.w) - was;
+	cl->activecnt += cev_counted(cw) * (!!ev_is_active(&cw->u.w) - was);
 }
 
 void cev_feed_event(cev_loop *cl, cev_hdr *h, int revents) { CEV_FLUSH(cl); ev_feed_event(CEV_L(cl), &CEV_W(h)->u.w, revents); }

@@ -429,6 +429,35 @@ func TestForkWatcher(t *testing.T) {
 	l.Ref()
 }
 
+// Regression: cev counted a started cleanup watcher as active, though libev
+// does not (ev_cleanup_start unrefs the loop); ev_run's return put the count
+// right, and the cleanup's Stop then took one off too many, so a loop whose io
+// watcher still waited reported ActiveCount 0 and Run reported it dead (a hub
+// would throw LoopExit into the greenlet waiting on that socket).
+func TestCleanupNeverCounts(t *testing.T) {
+	l := newLoop(t)
+	tm, err := l.NewTimer(100, 0, func(*Timer, int) {})
+	require.NoError(t, err)
+	require.NoError(t, tm.Start())
+	c, err := l.NewCleanup(func(*Cleanup, int) {})
+	require.NoError(t, err)
+	require.NoError(t, c.Start())
+	assert.Equal(t, 1, l.ActiveCount(), "a started cleanup watcher counted")
+	alive, err := l.Run(EVRUN_NOWAIT)
+	require.NoError(t, err)
+	assert.True(t, alive)
+	require.NoError(t, c.Stop())
+	assert.Equal(t, 1, l.ActiveCount(), "a stopped cleanup watcher took the timer's count off")
+	alive, err = l.Run(EVRUN_NOWAIT)
+	require.NoError(t, err)
+	assert.True(t, alive, "the timer keeps the loop alive")
+	if Embedded {
+		assert.Equal(t, realActivecnt(l), l.ActiveCount())
+	}
+	require.NoError(t, tm.Stop())
+	assert.Equal(t, 0, l.ActiveCount())
+}
+
 func TestCleanupRunsOnDestroy(t *testing.T) {
 	l, err := NewLoop()
 	require.NoError(t, err)
