@@ -558,9 +558,7 @@ var startWatch = func(st *transportState, unwatch <-chan struct{}) {
 // the hub's Destroy (its loop's), so that they are closed by the time Destroy returns:
 // watchEnd's goroutine, woken when Destroy starts, may not have closed them yet. One watcher
 // per hub, started for the first state that keeps a connection idle there and never stopped
-// (the loop frees it), while the states come and go: cev's active count takes a cleanup
-// watcher stopped after a Run off once more, so that a loop whose sockets still wait looks
-// dead to the hub (LoopExit).
+// (the loop frees it), while the states come and go: one watcher however many Transports.
 var hubEnds struct {
 	mu sync.Mutex // taken under a state's mu, never the other way round
 	m  map[*scheduler.Hub]map[*transportState]struct{}
