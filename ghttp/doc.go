@@ -25,8 +25,11 @@
 // (a syscall, a cgo call, a channel fed by another goroutine) must go through
 // scheduler.RunBlocking or the threadpool, or it stalls every connection of the hub; the hub's
 // blocking detector then reports the connection's greenlet ("ghttp conn <address>") with the
-// handler's stack. The ResponseWriter and the request body are used from greenlets of the
-// server's hub; from anywhere else their methods fail with scheduler.ErrNotGreenlet and change
+// handler's stack. A wrapper that runs the handler on a goroutine of its own and waits for it,
+// as http.TimeoutHandler does, is such code, and the handler's cooperative calls fail there
+// with scheduler.ErrNotGreenlet: bound a handler by its request's context instead
+// (context.WithTimeout(r.Context(), d)). The ResponseWriter and the request body are used from
+// greenlets of the server's hub; from anywhere else their methods fail with scheduler.ErrNotGreenlet and change
 // nothing (WriteHeader, which cannot fail, logs and ignores the call); once that hub is
 // destroyed they fail with scheduler.ErrHubDestroyed, as a handler its Destroy killed finds
 // (WriteHeader ignores the call without a log: the response dies with the hub). Once the handler
