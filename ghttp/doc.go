@@ -29,8 +29,8 @@
 // as http.TimeoutHandler does, is such code, and the handler's cooperative calls fail there
 // with scheduler.ErrNotGreenlet: bound a handler by its request's context instead
 // (context.WithTimeout(r.Context(), d)). The ResponseWriter and the request body are used from
-// greenlets of the server's hub; from anywhere else their methods fail with scheduler.ErrNotGreenlet and change
-// nothing (WriteHeader, which cannot fail, logs and ignores the call); once that hub is
+// greenlets of the server's hub; from anywhere else their methods fail with
+// scheduler.ErrNotGreenlet and change nothing (WriteHeader, which cannot fail, logs and ignores the call); once that hub is
 // destroyed they fail with scheduler.ErrHubDestroyed, as a handler its Destroy killed finds
 // (WriteHeader ignores the call without a log: the response dies with the hub). Once the handler
 // has returned, panicked or was killed, a greenlet it left behind gets ErrHandlerReturned from
