@@ -48,3 +48,12 @@ func WithoutHubEndGoroutine(t testing.TB) {
 	startWatch = func(st *transportState, _ <-chan struct{}) { st.endWatch() }
 	t.Cleanup(func() { startWatch = old })
 }
+
+// OpenConns returns how many connections t has open on its hub (dialing, in use or idle); on
+// that hub.
+func OpenConns(t *Transport) int {
+	if st := t.st.Load(); st != nil {
+		return st.open
+	}
+	return 0
+}

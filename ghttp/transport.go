@@ -684,8 +684,24 @@ func (st *transportState) released(key connKey) {
 	hc.open--
 	if st.open--; st.open == 0 {
 		st.stopWatch()
+		st.closeReaper()
 	}
 	hc.wakeOne()
+}
+
+// closeReaper frees the IdleConnTimeout timer of a state left without a connection: a hub that
+// makes a Transport per request would otherwise keep each one's timer in its loop, and with it
+// the state and the Transport, until the hub's end. The next idle connection makes a new one.
+func (st *transportState) closeReaper() {
+	if st.reaper == nil {
+		return
+	}
+	if st.reaperActive {
+		st.reaperActive = false
+		_ = st.h.Loop().Ref() // the unref armReaper took while it was active
+	}
+	_ = st.reaper.Close()
+	st.reaper = nil
 }
 
 // closeIdle closes every idle connection, and those that become idle before the next request.
