@@ -112,7 +112,7 @@ func currentCtx() *gctx {
 
 func setCtx(g *greenlet.Greenlet, c *gctx) { g.Value = c }
 
-// GetCurrent returns the gevent Greenlet running now as a Linkable (a
+// GetCurrent returns the gevent Greenlet running now as a Runnable (a
 // *Greenlet[T]), or nil in main and in the hub.
 func GetCurrent() Runnable {
 	if c := currentCtx(); c != nil && c.task != nil {
