@@ -48,9 +48,10 @@ func parseNetwork(network string) (netKind, error) {
 // LookupHost resolves the host names given to Dial and Listen; ctx is the dial's (or listen's)
 // context. By default, in a greenlet it is the resolver package's lookup (on the thread pool,
 // without blocking the hub), on a goroutine without a hub (a shared socket's dial) it is
-// net.DefaultResolver's, and in a hub callback it fails with scheduler.ErrNotGreenlet. Replace
-// it (before anything dials) to resolve differently, e.g. from a fixed table in tests; set to
-// nil, a lookup fails with an error matching scheduler.ErrNilArgument.
+// net.DefaultResolver's, and in a hub callback it fails with scheduler.ErrNotGreenlet. A
+// Dialer's own LookupHost takes its place for that Dialer's dials; to resolve differently
+// everywhere, replace this one before anything dials; set to nil, a lookup fails with an error
+// matching scheduler.ErrNilArgument.
 var LookupHost = func(ctx context.Context, host string) ([]netip.Addr, error) {
 	h := scheduler.CurrentHub()
 	switch {
@@ -70,8 +71,9 @@ type resolved struct {
 }
 
 // resolve turns address into a sockaddr for network. passive (Listen) maps an empty host to the
-// wildcard address, active (Dial) to the loopback address.
-func resolve(ctx context.Context, k netKind, network, address string, passive bool) (resolved, error) {
+// wildcard address, active (Dial) to the loopback address; lookup resolves a name (nil: the
+// package's LookupHost).
+func resolve(ctx context.Context, k netKind, network, address string, passive bool, lookup lookupFunc) (resolved, error) {
 	if !k.inet {
 		if address == "" && !passive {
 			return resolved{}, &net.AddrError{Err: "missing address", Addr: address}
@@ -87,7 +89,7 @@ func resolve(ctx context.Context, k netKind, network, address string, passive bo
 	if err != nil {
 		return resolved{}, err
 	}
-	ip, err := resolveHost(ctx, k, host, passive)
+	ip, err := resolveHost(ctx, k, host, passive, lookup)
 	if err != nil {
 		return resolved{}, err
 	}
@@ -124,9 +126,12 @@ func resolvePort(ctx context.Context, k netKind, address, portStr string) (int, 
 	return port, nil
 }
 
+// lookupFunc is the type of LookupHost.
+type lookupFunc = func(ctx context.Context, host string) ([]netip.Addr, error)
+
 // resolveHost returns the IP of host (unmapped): the wildcard or loopback address for an empty
-// one, a literal as it is, a name through LookupHost.
-func resolveHost(ctx context.Context, k netKind, host string, passive bool) (netip.Addr, error) {
+// one, a literal as it is, a name through lookup, or LookupHost when lookup is nil.
+func resolveHost(ctx context.Context, k netKind, host string, passive bool, lookup lookupFunc) (netip.Addr, error) {
 	switch {
 	case host == "" && passive:
 		if k.family == syscall.AF_INET6 {
@@ -142,7 +147,9 @@ func resolveHost(ctx context.Context, k netKind, host string, passive bool) (net
 	if a, err := netip.ParseAddr(host); err == nil {
 		return a.Unmap(), nil
 	}
-	lookup := LookupHost
+	if lookup == nil {
+		lookup = LookupHost
+	}
 	if lookup == nil {
 		return netip.Addr{}, errNilArg("socket.LookupHost")
 	}

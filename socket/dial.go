@@ -3,6 +3,7 @@ package socket
 import (
 	"context"
 	"net"
+	"net/netip"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -26,6 +27,10 @@ type Dialer struct {
 	// connection belongs to the calling greenlet's hub and is hub-affine; outside a greenlet the
 	// dial fails with scheduler.ErrNotGreenlet.
 	Hub *scheduler.Hub
+	// LookupHost, when set, resolves the host names of this Dialer's dials in place of the
+	// package's LookupHost (as net.Dialer's Resolver does): a fixed table in a test, a resolver
+	// of one's own. It is called as that one is, from the dialing greenlet or goroutine.
+	LookupHost func(ctx context.Context, host string) ([]netip.Addr, error)
 }
 
 // Dial connects to address on network (see package net for the forms) from a greenlet: a
@@ -105,7 +110,7 @@ func (d *Dialer) dial(ctx context.Context, h *scheduler.Hub, share bool, network
 	if err != nil {
 		return nil, opError("dial", network, nil, nil, err)
 	}
-	ra, err := resolve(ctx, k, network, address, false)
+	ra, err := resolve(ctx, k, network, address, false, d.LookupHost)
 	if err != nil {
 		return nil, opError("dial", network, d.LocalAddr, nil, ctxCause(ctx, err))
 	}

@@ -152,7 +152,7 @@ func (lc *ListenConfig) open(ctx context.Context, network, address string, datag
 	if err != nil {
 		return k, resolved{}, -1, opError("listen", network, nil, nil, err)
 	}
-	ra, err := resolve(ctx, k, network, address, true)
+	ra, err := resolve(ctx, k, network, address, true, nil)
 	if err != nil {
 		return k, ra, -1, opError("listen", network, nil, nil, ctxCause(ctx, err))
 	}

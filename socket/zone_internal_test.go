@@ -37,7 +37,7 @@ func TestZoneConversions(t *testing.T) {
 
 	k, err := parseNetwork("udp6")
 	require.NoError(t, err)
-	ra, err := resolve(context.Background(), k, "udp6", "[::1%lo]:7", false)
+	ra, err := resolve(context.Background(), k, "udp6", "[::1%lo]:7", false, nil)
 	require.NoError(t, err)
 	assert.Equal(t, index, ra.sa.(*syscall.SockaddrInet6).ZoneId, "resolve keeps a literal's zone")
 	assert.Equal(t, "[::1%lo]:7", ra.addr.String())
