@@ -40,12 +40,13 @@ func (e *Error) Timeout() bool {
 // ErrServerClosed is what Serve, ServeTLS, ListenAndServe and ListenAndServeTLS return after
 // Shutdown or Close (wrapped in an *Error). It matches http.ErrServerClosed and
 // scheduler.ErrClosed with errors.Is, so code written for net/http's Server keeps working when
-// it compares with errors.Is.
+// it compares with errors.Is; the error is not http.ErrServerClosed itself, so the older
+// `err != http.ErrServerClosed` must become `!errors.Is(err, http.ErrServerClosed)`.
 var ErrServerClosed error = serverClosed{}
 
 type serverClosed struct{}
 
-func (serverClosed) Error() string { return "http: Server closed" }
+func (serverClosed) Error() string { return "server closed" }
 
 func (serverClosed) Is(target error) bool {
 	return target == http.ErrServerClosed || target == scheduler.ErrClosed
