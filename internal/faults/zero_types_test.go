@@ -569,7 +569,7 @@ var zeroTypes = map[string]ztype{
 		map[string]zcase{"Timeout": getter(zeroResult)},
 	)},
 	"ghttp.serverClosed": {made: func() any { return ghttp.ErrServerClosed }, methods: map[string]zcase{
-		"Error": everywhere(gives("http: Server closed")),
+		"Error": everywhere(gives("server closed")),
 		"Is":    everywhere(zeroResult),
 	}},
 }
