@@ -27,7 +27,8 @@
 // blocking detector then reports the connection's greenlet ("ghttp conn <address>") with the
 // handler's stack. A wrapper that runs the handler on a goroutine of its own and waits for it,
 // as http.TimeoutHandler does, is such code, and the handler's cooperative calls fail there
-// with scheduler.ErrNotGreenlet: bound a handler by its request's context instead
+// with scheduler.ErrNotGreenlet: use TimeoutHandler, which runs it in a greenlet of the hub
+// and waits cooperatively, or bound a handler by its request's context
 // (context.WithTimeout(r.Context(), d)). The ResponseWriter and the request body are used from
 // greenlets of the server's hub; from anywhere else their methods fail with
 // scheduler.ErrNotGreenlet and change nothing (WriteHeader, which cannot fail, logs and ignores the call); once that hub is

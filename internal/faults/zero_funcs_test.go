@@ -7,6 +7,7 @@ import (
 
 	"github.com/geventgo/geventgo/cev"
 	"github.com/geventgo/geventgo/fileobject"
+	"github.com/geventgo/geventgo/ghttp"
 	"github.com/geventgo/geventgo/greenlet"
 	"github.com/geventgo/geventgo/gsignal"
 	"github.com/geventgo/geventgo/lock"
@@ -93,6 +94,9 @@ var zeroFuncs = map[string]zfunc{
 	"scheduler.WriteRunInfo":       {scheduler.WriteRunInfo, everywhere(fails(nilArg))},
 	"scheduler.RunInfoStacks":      {scheduler.RunInfoStacks, everywhere(usable)},
 	"scheduler.WriteRunInfoStacks": {scheduler.WriteRunInfoStacks, everywhere(fails(nilArg))},
+
+	// An http.HandlerFunc, made from anywhere (serving a nil request panics, as net/http's does).
+	"ghttp.TimeoutHandler": {ghttp.TimeoutHandler, everywhere(usable)},
 
 	"lock.NewBoundedSemaphore": {lock.NewBoundedSemaphore, everywhere(usable)},
 	"lock.NewSemaphore":        {lock.NewSemaphore, everywhere(usable)},

@@ -605,6 +605,7 @@ var zeroUnreachable = map[string]string{
 	"ghttp.statusError":          "the error a served request answers with a status, never returned",
 	"ghttp.timeoutError":         "the error of a client request whose deadline passed",
 	"ghttp.deadlineError":        "the error of a served connection whose deadline passed",
+	"ghttp.timeoutWriter":        "the http.ResponseWriter a TimeoutHandler's handler gets (its test against net/http's calls its methods)",
 }
 
 // names gives each of the space-separated method names the same case.
