@@ -31,10 +31,10 @@
 // and waits cooperatively, or bound a handler by its request's context
 // (context.WithTimeout(r.Context(), d)). The ResponseWriter and the request body are used from
 // greenlets of the server's hub; from anywhere else their methods fail with
-// scheduler.ErrNotGreenlet and change nothing (WriteHeader, which cannot fail, logs and ignores the call); once that hub is
-// destroyed they fail with scheduler.ErrHubDestroyed, as a handler its Destroy killed finds
-// (WriteHeader ignores the call without a log: the response dies with the hub). Once the handler
-// has returned, panicked or was killed, a greenlet it left behind gets ErrHandlerReturned from
+// scheduler.ErrNotGreenlet and change nothing (WriteHeader, which cannot fail, logs and ignores
+// the call); once that hub is destroyed they fail with scheduler.ErrHubDestroyed, as a handler
+// its Destroy killed finds (WriteHeader ignores the call without a log: the response dies with
+// the hub). Once the handler has returned, panicked or was killed, a greenlet it left behind gets ErrHandlerReturned from
 // the ResponseWriter (net/http leaves that undefined and its Hijack panics) and
 // http.ErrBodyReadAfterClose from the body, as net/http's closed body answers. A response is
 // written by one greenlet at a time: a write while another greenlet's write of it waits on the

@@ -38,10 +38,10 @@ const defaultTimeoutBody = "<html><head><title>Timeout</title></head><body><h1>T
 // it answers as for a client that left (a bare 503), and h's greenlet, not killed, sees its
 // context cancelled; the hub's Destroy kills it if it is still running then. Once the answer
 // went out without h, its writes return http.ErrHandlerTimeout (or the context's error) as
-// above; after h returned, a greenlet or goroutine it left behind gets ErrHandlerReturned. A panic in h after
-// the wait ended goes to the hub's error handler (net/http drops it), http.ErrAbortHandler
-// aside; a handler that ends with runtime.Goexit is answered at the end of the context, as
-// net/http answers it.
+// above; after h returned, a greenlet or goroutine it left behind gets ErrHandlerReturned. A
+// panic in h after the wait ended goes to the hub's error handler (net/http drops it),
+// http.ErrAbortHandler aside; a handler that ends with runtime.Goexit is answered at the end
+// of the context, as net/http answers it.
 //
 // Called where a greenlet may not wait (a plain goroutine, as under net/http's own Server, or
 // the hub greenlet itself), ServeHTTP is http.TimeoutHandler's.
