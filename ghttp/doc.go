@@ -20,32 +20,31 @@
 // hub. Errors are logged to ErrorLog in net/http's words; with AccessLog set, each request
 // gets a line in gevent's pywsgi format.
 //
-// The Handler runs in the connection's greenlet: it may block on anything cooperative (a
-// socket, a sleep, a queue, the Transport), which parks only that greenlet. Blocking Go code
-// (a syscall, a cgo call, a channel fed by another goroutine) must go through
-// scheduler.RunBlocking or the threadpool, or it stalls every connection of the hub; the hub's
-// blocking detector then reports the connection's greenlet ("ghttp conn <address>") with the
-// handler's stack. A wrapper that runs the handler on a goroutine of its own and waits for it,
-// as http.TimeoutHandler does, is such code, and the handler's cooperative calls fail there
-// with scheduler.ErrNotGreenlet: use TimeoutHandler, which runs it in a greenlet of the hub
-// and waits cooperatively, or bound a handler by its request's context
-// (context.WithTimeout(r.Context(), d)). The ResponseWriter and the request body are used from
-// greenlets of the server's hub; from anywhere else their methods fail with
-// scheduler.ErrNotGreenlet and change nothing (WriteHeader, which cannot fail, logs and ignores
-// the call); once that hub is destroyed they fail with scheduler.ErrHubDestroyed, as a handler
-// its Destroy killed finds (WriteHeader ignores the call without a log: the response dies with
-// the hub). Once the handler has returned, panicked or was killed, a greenlet it left behind gets ErrHandlerReturned from
-// the ResponseWriter (net/http leaves that undefined and its Hijack panics) and
-// http.ErrBodyReadAfterClose from the body, as net/http's closed body answers. A response is
-// written by one greenlet at a time: a write while another greenlet's write of it waits on the
-// connection fails, and a write still waiting when the handler returns is ended, the response
-// cut short and the connection closed. The server's own "100 Continue", which the body's first
-// Read sends, is no write of the handler's: a write meanwhile waits for it to go out (or to
-// fail: the write deadline, the connection's close), as net/http's does, and so does the
-// body's first Read for an informational response another greenlet is writing. The body is
-// read by one greenlet at a time: a second Read meanwhile fails (net/http panics), and a read
-// still waiting when the body is closed (by the handler, or by the server once the handler
-// returned) ends with http.ErrBodyReadAfterClose and the connection closes after the response.
+// The Handler runs in the connection's greenlet: it may block on anything cooperative (a socket, a
+// sleep, a queue, the Transport), which parks only that greenlet. Blocking Go code (a syscall, a
+// cgo call, a channel fed by another goroutine) must go through scheduler.RunBlocking or the
+// threadpool, or it stalls every connection of the hub; the hub's blocking detector then reports
+// the connection's greenlet ("ghttp conn <address>") with the handler's stack. A wrapper that runs
+// the handler on a goroutine of its own and waits for it, as http.TimeoutHandler does, is such
+// code, and the handler's cooperative calls fail there with scheduler.ErrNotGreenlet: use
+// TimeoutHandler, which runs it in a greenlet of the hub and waits cooperatively, or bound a
+// handler by its request's context (context.WithTimeout(r.Context(), d)). The ResponseWriter and
+// the request body are used from greenlets of the server's hub; from anywhere else their methods
+// fail with scheduler.ErrNotGreenlet and change nothing (WriteHeader, which cannot fail, logs and
+// ignores the call); once that hub is destroyed they fail with scheduler.ErrHubDestroyed, as a
+// handler its Destroy killed finds (WriteHeader ignores the call without a log: the response dies
+// with the hub). Once the handler has returned, panicked or was killed, a greenlet it left behind
+// gets ErrHandlerReturned from the ResponseWriter (net/http leaves that undefined and its Hijack
+// panics) and http.ErrBodyReadAfterClose from the body, as net/http's closed body answers. A
+// response is written by one greenlet at a time: a write while another greenlet's write of it waits
+// on the connection fails, and a write still waiting when the handler returns is ended, the
+// response cut short and the connection closed. The server's own "100 Continue", which the body's
+// first Read sends, is no write of the handler's: a write meanwhile waits for it to go out (or to
+// fail: the write deadline, the connection's close), as net/http's does, and so does the body's
+// first Read for an informational response another greenlet is writing. The body is read by one
+// greenlet at a time: a second Read meanwhile fails (net/http panics), and a read still waiting
+// when the body is closed (by the handler, or by the server once the handler returned) ends with
+// http.ErrBodyReadAfterClose and the connection closes after the response.
 //
 // A request's context is cancelled when the handler returns, when the client closes or resets
 // the connection while the handler runs (noticed by a libev io watcher on the socket, armed
