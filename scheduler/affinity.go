@@ -221,7 +221,7 @@ func (b *Binding) bind(c *gctx) (*Hub, error) {
 		return h, nil
 	}
 	if c == nil {
-		return nil, ErrNotGreenlet
+		return nil, errNoHub
 	}
 	if h != nil && h != c.hub {
 		// The last hub's Destroy may still be running its greenlets'

@@ -91,6 +91,12 @@ func TestBlockingCallInHubSaysSo(t *testing.T) {
 		assert.EqualError(t, err, "scheduler: Sleep: not called from a greenlet: no hub runs on this goroutine")
 		go func() { foreign <- h.Check() }()
 		assert.EqualError(t, <-foreign, "not called from a greenlet: no hub runs on this goroutine")
+		go func() {
+			var unbound Binding // an object no greenlet used yet
+			_, err := unbound.Check()
+			foreign <- err
+		}()
+		assert.EqualError(t, <-foreign, "not called from a greenlet: no hub runs on this goroutine")
 		other := make(chan error)
 		go func() {
 			other <- Main(func() error { return h.Check() })
