@@ -3,6 +3,8 @@ package ghttp
 import (
 	"testing"
 	"time"
+
+	"github.com/geventgo/geventgo/scheduler"
 )
 
 // SetRSTAvoidanceDelay shortens the wait after a FIN for one test (before its servers start).
@@ -49,11 +51,18 @@ func WithoutHubEndGoroutine(t testing.TB) {
 	t.Cleanup(func() { startWatch = old })
 }
 
-// OpenConns returns how many connections t has open on its hub (dialing, in use or idle); on
-// that hub.
+// OpenConns returns how many connections t has open on the calling greenlet's hub (dialing, in
+// use or idle); on that hub.
 func OpenConns(t *Transport) int {
-	if st := t.st.Load(); st != nil {
-		return st.open
+	if v, ok := t.states.Load(scheduler.CurrentHub()); ok {
+		return v.(*transportState).open
 	}
 	return 0
+}
+
+// HubStates returns how many hubs t keeps connections for.
+func HubStates(t *Transport) int {
+	n := 0
+	t.states.Range(func(any, any) bool { n++; return true })
+	return n
 }

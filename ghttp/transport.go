@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/geventgo/geventgo/cev"
@@ -35,11 +34,13 @@ const defaultMaxResponseHeaderBytes = 10 << 20
 // fields of the same name mean; set them before the first request. The zero Transport is ready
 // to use.
 //
-// A Transport is hub-affine: it binds to the hub of the first greenlet that makes a request,
-// and RoundTrip from a goroutine that is not a greenlet of that hub (or from the hub greenlet
-// itself) fails with an error matching scheduler.ErrNotGreenlet; after that hub is destroyed
-// it binds again to the next one. A response body is read from greenlets of that hub.
-// CloseIdleConnections may be called from any goroutine.
+// A Transport serves the greenlets of every hub, so that one http.Client can be shared by a
+// program that runs a hub per core: each hub has connections of its own, which only its
+// greenlets use (a connection's socket belongs to one hub), and the limits (MaxIdleConns,
+// MaxIdleConnsPerHost, MaxConnsPerHost) count per hub. RoundTrip from a goroutine that is not
+// a greenlet (or from a hub greenlet itself) fails with an error matching
+// scheduler.ErrNotGreenlet. A response body is read from greenlets of the hub that made the
+// request. CloseIdleConnections may be called from any goroutine.
 //
 // The hub's Destroy closes the idle connections by the time it returns (a cleanup watcher on
 // its loop, and a goroutine per Transport and hub that closes them as soon as Destroy starts,
@@ -87,10 +88,10 @@ type Transport struct {
 	// gets the body as sent.
 	DisableCompression bool
 
-	hub scheduler.Binding
-	// st is the bound hub's connections: replaced on that hub, read from any goroutine by
-	// CloseIdleConnections once the hub is gone.
-	st atomic.Pointer[transportState]
+	// states holds the connections of each hub (*scheduler.Hub to *transportState): stored
+	// by that hub's greenlets, read from any goroutine by CloseIdleConnections, and deleted
+	// once the hub is destroyed.
+	states sync.Map
 }
 
 // connKey identifies the connections a request may use.
@@ -162,8 +163,8 @@ func (t *Transport) roundTrip(req *http.Request) (*http.Response, error) {
 	if err := checkOutgoing(req); err != nil {
 		return nil, err
 	}
-	h, err := t.hub.CheckWait()
-	if err != nil {
+	h := scheduler.CurrentHub() // nil off a hub: CheckWait refuses that too
+	if err := h.CheckWait(); err != nil {
 		return nil, err
 	}
 	ctx := req.Context()
@@ -282,85 +283,84 @@ func isReplayable(req *http.Request) bool {
 	return key || xkey
 }
 
-// state returns the Transport's connections on hub h, dropping those of a hub destroyed since.
+// state returns the Transport's connections on hub h, the caller's, making them on its first
+// request there; the states of hubs destroyed since are dropped then.
 func (t *Transport) state(h *scheduler.Hub) *transportState {
-	if old := t.st.Load(); old != nil && old.h == h {
-		return old
+	if v, ok := t.states.Load(h); ok {
+		return v.(*transportState)
 	}
-	// The idle connections of a hub destroyed since are closed by its end (watchEnd).
+	t.dropDestroyed()
 	st := &transportState{t: t, h: h, hosts: make(map[connKey]*hostConns)}
-	t.st.Store(st)
+	t.states.Store(h, st) // only h's greenlets store h's state: no other can race this one
 	return st
 }
 
-// CloseIdleConnections closes the idle connections (http.Client.CloseIdleConnections calls
-// it), and, as net/http's does, those in use once they become idle, until the next request
-// starts. Goroutine-safe; they are closed by the time it returns. Off the Transport's hub the
-// closing is posted to that hub and waited for, or done by the caller once that hub's Destroy
-// starts (which drops what is queued); once that hub is destroyed the caller closes them.
-//
-// A goroutine that is no greenlet blocks meanwhile; a greenlet of another hub parks
-// (RunBlocking), its hub running on, and returns at once if killed meanwhile. Where nothing
-// may wait (another hub's callbacks, the defers its Destroy runs) the closing is only posted:
-// blocking that hub's thread could deadlock with a Transport's hub waiting on it in turn.
+// current reports whether st is still its hub's state of the Transport.
+func (t *Transport) current(st *transportState) bool {
+	v, ok := t.states.Load(st.h)
+	return ok && v == st
+}
+
+// dropDestroyed forgets the states of hubs destroyed since, closing what idle connections
+// their ends did not close yet (closeGone waits for a closing under way).
+func (t *Transport) dropDestroyed() {
+	t.states.Range(func(k, v any) bool {
+		if h := k.(*scheduler.Hub); h.Destroyed() {
+			v.(*transportState).closeGone()
+			t.states.Delete(h)
+		}
+		return true
+	})
+}
+
+// CloseIdleConnections closes the idle connections of every hub (http.Client's
+// CloseIdleConnections calls it), and, as net/http's does, those in use once they become idle,
+// until the next request starts. Goroutine-safe. Those of the caller's own hub, and those of a
+// destroyed hub, are closed by the time it returns. For another hub the closing is posted to
+// it: a goroutine that is no greenlet waits until it ran (or until that hub's Destroy started,
+// which drops what is queued, and closes them itself), as net/http's returns once they are
+// closed; a greenlet, or a hub's callback, does not wait (parked, a greenlet could take a kill
+// or a Timeout's error that this call, which returns none, would swallow; blocking its thread
+// could deadlock with that hub waiting on its own).
 func (t *Transport) CloseIdleConnections() {
 	if t == nil {
 		return
 	}
-	h := t.hub.Hub()
-	switch {
-	case h == nil:
-		if st := t.st.Load(); st != nil && st.h.Destroyed() {
+	t.states.Range(func(k, v any) bool {
+		h, st := k.(*scheduler.Hub), v.(*transportState)
+		switch {
+		case h.Destroyed():
 			st.closeGone()
+			t.states.Delete(h)
+		case h.Check() == nil:
+			st.closeIdle()
+		default:
+			st.closeIdleFrom()
 		}
-	case h.Check() == nil:
-		t.closeIdle(h)
-	default:
-		t.closeIdleFrom(h)
-	}
+		return true
+	})
 }
 
-func (t *Transport) closeIdle(h *scheduler.Hub) {
-	if st := t.st.Load(); st != nil && st.h == h {
-		st.closeIdle()
-	}
-}
-
-// closeIdleFrom is CloseIdleConnections off hub h: it posts the closing to h and waits for it
-// where the caller may wait.
-func (t *Transport) closeIdleFrom(h *scheduler.Hub) {
+// closeIdleFrom is CloseIdleConnections off st's hub: it posts the closing to the hub, and a
+// goroutine that is no greenlet waits for it. A greenlet of another hub does not: parked, it
+// could take a kill or a Timeout's error that the call, which returns none, would swallow.
+func (st *transportState) closeIdleFrom() {
 	ran := make(chan struct{})
-	if h.Post(func() { t.closeIdle(h); close(ran) }) != nil {
-		t.closeGone(h) // destroyed since t.hub.Hub() returned it
+	if st.h.Post(func() { st.closeIdle(); close(ran) }) != nil {
+		st.closeGone() // destroyed since CloseIdleConnections looked
 		return
 	}
-	wait := func() (struct{}, error) {
-		t.awaitClosing(h, ran)
-		return struct{}{}, nil
+	if scheduler.CurrentHub() == nil {
+		st.awaitClosing(ran)
 	}
-	switch caller := scheduler.CurrentHub(); {
-	case caller == nil:
-		_, _ = wait()
-	case caller.CheckWait() == nil:
-		// Its hub runs on: it may have a closing of its own to run, posted by h.
-		_, _ = scheduler.RunBlocking(context.Background(), wait)
-	}
-	// Otherwise another hub's callback or a defer its Destroy runs: no wait (see above).
 }
 
-// awaitClosing waits until the closing posted to h ran, or h's Destroy started, which drops
-// it: the idle connections are closed here then.
-func (t *Transport) awaitClosing(h *scheduler.Hub, ran <-chan struct{}) {
+// awaitClosing waits until the closing posted to st's hub ran, or the hub's Destroy started,
+// which drops it: the idle connections are closed here then.
+func (st *transportState) awaitClosing(ran <-chan struct{}) {
 	select {
 	case <-ran:
-	case <-h.Done():
-		t.closeGone(h)
-	}
-}
-
-// closeGone closes the idle connections of the state on h, a hub whose Destroy started.
-func (t *Transport) closeGone(h *scheduler.Hub) {
-	if st := t.st.Load(); st != nil && st.h == h {
+	case <-st.h.Done():
 		st.closeGone()
 	}
 }
@@ -467,7 +467,7 @@ func (st *transportState) expired(pc *persistConn, now time.Time) bool {
 // putIdle keeps pc for reuse, or closes it when the limits say so.
 func (st *transportState) putIdle(pc *persistConn) {
 	t := st.t
-	if t.st.Load() != st || t.DisableKeepAlives || st.closeNewIdle {
+	if !t.current(st) || t.DisableKeepAlives || st.closeNewIdle {
 		pc.close()
 		return
 	}
