@@ -641,8 +641,8 @@ func (st *transportState) stopWatch() {
 }
 
 // closeGone closes the idle connections of a state whose hub is destroyed, from any goroutine
-// (socket.Close closes the fd itself then), and keeps none from then on; a second call waits
-// for the first one's closing.
+// (socket.Close closes the fd itself then), keeps none from then on and takes the state off
+// its Transport; a second call waits for the first one's closing.
 func (st *transportState) closeGone() {
 	st.mu.Lock()
 	if st.gone {
@@ -661,6 +661,7 @@ func (st *transportState) closeGone() {
 	}
 	st.lru.Init()
 	st.mu.Unlock()
+	st.t.states.CompareAndDelete(st.h, st) // the Transport forgets the hub
 	for _, pc := range idle {
 		pc.closeRaw()
 	}
