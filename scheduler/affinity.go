@@ -149,7 +149,7 @@ func (h *Hub) blockingCtx(op string) (*gctx, error) {
 func currentBlocking(op string) (*gctx, *Hub, error) {
 	c := currentCtx()
 	if c == nil {
-		return nil, nil, opErr(op, ErrNotGreenlet)
+		return nil, nil, opErr(op, errNoHub)
 	}
 	c, err := c.hub.mayBlock(c, op)
 	if err != nil {

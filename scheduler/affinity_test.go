@@ -97,6 +97,18 @@ func TestBlockingCallInHubSaysSo(t *testing.T) {
 			foreign <- err
 		}()
 		assert.EqualError(t, <-foreign, "not called from a greenlet: no hub runs on this goroutine")
+		go func() { foreign <- Go(func() error { return nil }).Err() }()
+		assert.EqualError(t, <-foreign, "scheduler: Go: not called from a greenlet: no hub runs on this goroutine")
+		go func() {
+			_, err := SpawnRaw(func() error { return nil })
+			foreign <- err
+		}()
+		assert.EqualError(t, <-foreign, "scheduler: SpawnRaw: not called from a greenlet: no hub runs on this goroutine")
+		go func() {
+			var l Local[int]
+			foreign <- l.Set(1)
+		}()
+		assert.EqualError(t, <-foreign, "scheduler: Local.Set: not called from a greenlet: no hub runs on this goroutine")
 		other := make(chan error)
 		go func() {
 			other <- Main(func() error { return h.Check() })

@@ -530,7 +530,7 @@ func (t *task) startable(op string) (*Hub, error) {
 	}
 	c := currentCtx()
 	if c == nil {
-		return nil, opErr(op, ErrNotGreenlet)
+		return nil, opErr(op, errNoHub)
 	}
 	h := t.hub()
 	if h == nil {

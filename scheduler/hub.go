@@ -451,6 +451,9 @@ func (h *Hub) affineOrGone(c *gctx, op string) error {
 	if h.destroyed.Load() {
 		return opErr(op, ErrHubDestroyed)
 	}
+	if c == nil {
+		return opErr(op, errNoHub)
+	}
 	return opErr(op, ErrNotGreenlet)
 }
 

@@ -91,7 +91,7 @@ func (l *Local[T]) Set(v T) error {
 	}
 	c := currentCtx()
 	if c == nil {
-		return opErr("Local.Set", ErrNotGreenlet)
+		return opErr("Local.Set", errNoHub)
 	}
 	l.set(c, v)
 	return nil
@@ -117,7 +117,7 @@ func (l *Local[T]) Delete() error {
 	}
 	c := currentCtx()
 	if c == nil {
-		return opErr("Local.Delete", ErrNotGreenlet)
+		return opErr("Local.Delete", errNoHub)
 	}
 	if k := l.key.Load(); k != nil {
 		c.localDelete(k)

@@ -47,7 +47,7 @@ func SpawnRaw(fn func() error) (*greenlet.Greenlet, error) {
 	}
 	c := currentCtx()
 	if c == nil {
-		return nil, opErr("SpawnRaw", ErrNotGreenlet)
+		return nil, opErr("SpawnRaw", errNoHub)
 	}
 	h := c.hub
 	if h.destroyed.Load() {
