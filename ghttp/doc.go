@@ -62,19 +62,19 @@
 //
 // # Transport
 //
-// Transport is an http.RoundTripper: http.Client{Transport: &ghttp.Transport{}} makes requests
-// in greenlets. Connections are dialled on cooperative sockets (crypto/tls over them for https,
-// the handshake in the calling greenlet) and kept per hub and host for reuse, within
+// Transport is an http.RoundTripper: http.Client{Transport: &ghttp.Transport{}} makes requests in
+// greenlets. Connections are dialled on cooperative sockets (crypto/tls over them for https, the
+// handshake in the calling greenlet) and kept per hub and host for reuse, within
 // MaxIdleConnsPerHost, MaxIdleConns, MaxConnsPerHost and IdleConnTimeout (counted per hub: one
-// Transport serves every hub); the idle ones close when their hub is destroyed. A request is bounded by its context without a goroutine: the
-// deadline is the socket's deadline, a cancel arrives through context.AfterFunc and one
-// Hub.Post. http.Client.Timeout works the same way, since http.Client puts it in the request's
-// context; net/http's Client also starts a timer goroutine per request for any RoundTripper it
-// does not know, which only closes the deprecated Request.Cancel channel (bound requests with a
-// context deadline to avoid it). Response bodies are read cooperatively, from greenlets of the
-// hub that made the request. As net/http's Transport does, it asks for gzip and decodes the response
-// transparently (Response.Uncompressed), unless DisableCompression is set or the request names
-// its own Accept-Encoding.
+// Transport serves every hub); the idle ones close when their hub is destroyed. A request is
+// bounded by its context without a goroutine: the deadline is the socket's deadline, a cancel
+// arrives through context.AfterFunc and one Hub.Post. http.Client.Timeout works the same way, since
+// http.Client puts it in the request's context; net/http's Client also starts a timer goroutine per
+// request for any RoundTripper it does not know, which only closes the deprecated Request.Cancel
+// channel (bound requests with a context deadline to avoid it). Response bodies are read
+// cooperatively, from greenlets of the hub that made the request. As net/http's Transport does, it
+// asks for gzip and decodes the response transparently (Response.Uncompressed), unless
+// DisableCompression is set or the request names its own Accept-Encoding.
 //
 // # Differences from net/http
 //

@@ -289,9 +289,11 @@ func (t *Transport) state(h *scheduler.Hub) *transportState {
 	if v, ok := t.states.Load(h); ok {
 		return v.(*transportState)
 	}
-	t.dropDestroyed()
+	t.dropDestroyed() // never parks (closeGone): no other greenlet of h runs meanwhile
 	st := &transportState{t: t, h: h, hosts: make(map[connKey]*hostConns)}
-	t.states.Store(h, st) // only h's greenlets store h's state: no other can race this one
+	if v, loaded := t.states.LoadOrStore(h, st); loaded {
+		return v.(*transportState) // belt and braces: keep one state per hub
+	}
 	return st
 }
 
@@ -640,9 +642,14 @@ func (st *transportState) stopWatch() {
 	}
 }
 
-// closeGone closes the idle connections of a state whose hub is destroyed, from any goroutine
-// (socket.Close closes the fd itself then), keeps none from then on and takes the state off
-// its Transport; a second call waits for the first one's closing.
+// closeGone closes the idle connections of a state whose hub is destroyed, from any goroutine,
+// keeps none from then on and takes the state off its Transport once they are closed; a second
+// call waits for the first one's closing. The closing runs on a goroutine of its own, which
+// the caller waits for without parking: socket.Close parks a greenlet of another hub (its
+// RunBlocking), which would let that hub's other greenlets run in the middle of a Transport's
+// first request there (RoundTrip sweeps destroyed hubs: two states stored for one hub) and take
+// a kill that this call, which returns none, would swallow. Off the socket's hub, Close is the
+// close(2) of a destroyed hub's descriptor: short, and waiting on no hub.
 func (st *transportState) closeGone() {
 	st.mu.Lock()
 	if st.gone {
@@ -651,8 +658,8 @@ func (st *transportState) closeGone() {
 		return
 	}
 	st.gone = true
-	st.goneDone = make(chan struct{})
-	defer close(st.goneDone)
+	done := make(chan struct{})
+	st.goneDone = done
 	var idle []*persistConn
 	for e := st.lru.Front(); e != nil; e = e.Next() {
 		pc := e.Value.(*persistConn)
@@ -661,10 +668,15 @@ func (st *transportState) closeGone() {
 	}
 	st.lru.Init()
 	st.mu.Unlock()
-	st.t.states.CompareAndDelete(st.h, st) // the Transport forgets the hub
-	for _, pc := range idle {
-		pc.closeRaw()
-	}
+	go func() {
+		for _, pc := range idle {
+			pc.closeRaw()
+		}
+		// Forgotten only now: a CloseIdleConnections meanwhile finds the state and waits.
+		st.t.states.CompareAndDelete(st.h, st)
+		close(done)
+	}()
+	<-done
 }
 
 func indexOfConn(pcs []*persistConn, pc *persistConn) int {

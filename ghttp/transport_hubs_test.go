@@ -14,12 +14,13 @@ import (
 	"github.com/geventgo/geventgo/scheduler"
 )
 
-// One Transport (one http.Client) serves the greenlets of two hubs running at once, as a
-// program with a hub per core shares its client: each hub dials and reuses its own connection
-// (a socket belongs to one hub). It used to bind to the first hub and refuse the second's
-// requests with ErrNotGreenlet. CloseIdleConnections from a plain goroutine closes the idle
-// connections of both; the states of hubs destroyed since are dropped at the next hub's first
-// request, or at the end of a hub that kept a connection idle. Timing-sensitive only in the bounds (10 s) of the waits and polls.
+// One Transport (one http.Client) serves the greenlets of two hubs running at once, as a program
+// with a hub per core shares its client: each hub dials and reuses its own connection (a socket
+// belongs to one hub). It used to bind to the first hub and refuse the second's requests with
+// ErrNotGreenlet. CloseIdleConnections from a plain goroutine closes the idle connections of both;
+// the states of hubs destroyed since are dropped at the next hub's first request, or at the end of
+// a hub that kept a connection idle. Timing-sensitive only in the bounds (10 s) of the waits and
+// polls.
 func TestTransportSharedByHubs(t *testing.T) {
 	var cc connCounter
 	ts := newHTTPTest(t, testMux(), false, &cc)
