@@ -317,8 +317,9 @@ func (t *Transport) dropDestroyed() {
 
 // CloseIdleConnections closes the idle connections of every hub (http.Client's
 // CloseIdleConnections calls it), and, as net/http's does, those in use once they become idle,
-// until the next request starts. Goroutine-safe. Those of the caller's own hub, and those of a
-// destroyed hub, are closed by the time it returns. For another hub the closing is posted to
+// until the next request starts. Goroutine-safe. Those of the caller's own hub are closed by the
+// time it returns; those of a destroyed hub too, but from a greenlet, which has them closed on
+// a goroutine of its own (a Close must not hold its hub). For another hub the closing is posted to
 // it: a goroutine that is no greenlet waits until it ran (or until that hub's Destroy started,
 // which drops what is queued, and closes them itself), as net/http's returns once they are
 // closed; a greenlet, or a hub's callback, does not wait (parked, a greenlet could take a kill
@@ -643,18 +644,19 @@ func (st *transportState) stopWatch() {
 }
 
 // closeGone closes the idle connections of a state whose hub is destroyed, from any goroutine,
-// keeps none from then on and takes the state off its Transport once they are closed; a second
-// call waits for the first one's closing. The closing runs on a goroutine of its own, which
-// the caller waits for without parking: socket.Close parks a greenlet of another hub (its
-// RunBlocking), which would let that hub's other greenlets run in the middle of a Transport's
-// first request there (RoundTrip sweeps destroyed hubs: two states stored for one hub) and take
-// a kill that this call, which returns none, would swallow. Off the socket's hub, Close is the
-// close(2) of a destroyed hub's descriptor: short, and waiting on no hub.
+// keeps none from then on and takes the state off its Transport once they are closed. The
+// closing runs on a goroutine of its own, never in the caller: socket.Close parks a greenlet of
+// another hub (its RunBlocking), which would let that hub's other greenlets run in the middle
+// of a Transport's first request there (RoundTrip sweeps destroyed hubs: two states stored for
+// one hub) and take a kill that this call, which returns none, would swallow. The caller waits
+// for it (or for the first call's closing) only where waiting holds no live hub (mayWaitClose).
 func (st *transportState) closeGone() {
 	st.mu.Lock()
 	if st.gone {
 		st.mu.Unlock()
-		<-st.goneDone
+		if mayWaitClose() {
+			<-st.goneDone
+		}
 		return
 	}
 	st.gone = true
@@ -676,7 +678,18 @@ func (st *transportState) closeGone() {
 		st.t.states.CompareAndDelete(st.h, st)
 		close(done)
 	}()
-	<-done
+	if mayWaitClose() {
+		<-done
+	}
+}
+
+// mayWaitClose reports whether the caller may wait for a closing that runs on another
+// goroutine: a goroutine that is no greenlet, or the thread of a destroyed hub (its end), but
+// not a greenlet of a live hub, which would hold its hub for as long as a Close takes, and a
+// connection's Close may need that very hub (a shared socket of it, a DialContext's own Close).
+func mayWaitClose() bool {
+	h := scheduler.CurrentHub()
+	return h == nil || h.Destroyed()
 }
 
 func indexOfConn(pcs []*persistConn, pc *persistConn) int {

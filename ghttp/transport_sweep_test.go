@@ -15,7 +15,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/geventgo/geventgo/ghttp"
+	"github.com/geventgo/geventgo/internal/testproc"
 	"github.com/geventgo/geventgo/scheduler"
+	"github.com/geventgo/geventgo/socket"
 )
 
 // A destroyed hub's idle connections are closed by its end; WithoutHubEndWatch stands for the
@@ -158,7 +160,8 @@ func TestSweepLeavesKillsToTheNextWait(t *testing.T) {
 		defer kcancel()
 		require.NoError(t, g.Kill(kctx, nil), "the kill was swallowed: the greenlet ran on")
 		assert.ErrorIs(t, slept, scheduler.ErrGreenletExit)
-		assert.Empty(t, fds.open())
+		// Closed on a goroutine of their own: a greenlet does not wait for it.
+		require.NoError(t, eventually(ctx, func() bool { return len(fds.open()) == 0 }))
 		return nil
 	})
 }
@@ -195,4 +198,43 @@ func TestCloseIdleFromGoroutinesWaitsForAClosingUnderWay(t *testing.T) {
 	close(g.open)
 	assert.Empty(t, <-openAtReturn, "CloseIdleConnections returned before the closing under way ended")
 	<-first
+}
+
+// Regression (a review of 1059cf1): a Transport whose DialContext makes shared sockets of hub X
+// (socket.Dialer{Hub: X}) and that a greenlet of hub B uses leaves, when B ends, an idle
+// connection whose Close needs X to run; X's CloseIdleConnections waited for that closing,
+// which waited for X, and X hung for good. A greenlet of a live hub no longer waits for a
+// destroyed hub's closing. Run in a child process, so that a hang fails (bounded) instead of
+// holding the test binary.
+func TestSweepClosesASharedSocketOfTheSweepingHub(t *testing.T) {
+	if !testproc.InChild(t) {
+		return
+	}
+	ghttp.WithoutHubEndWatch(t)
+	var cc connCounter
+	ts := newHTTPTest(t, testMux(), false, &cc)
+	var hubX atomic.Pointer[scheduler.Hub]
+	c := &http.Client{Transport: &ghttp.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			d := socket.Dialer{Hub: hubX.Load()}
+			return d.DialContext(ctx, network, addr)
+		},
+	}}
+	quietMain(t, func() error {
+		hubX.Store(scheduler.CurrentHub())
+		ctx, cancel := context.WithTimeout(bg, 10*time.Second)
+		defer cancel()
+		bDone := make(chan error, 1)
+		go func() {
+			bDone <- scheduler.Main(func() error { // hub B: one idle connection, a socket of X
+				getIdle(t, c, ts.URL+"/hello")
+				return nil
+			})
+		}()
+		err, rerr := receive(ctx, bDone)
+		require.NoError(t, rerr)
+		require.NoError(t, err)
+		c.CloseIdleConnections() // X sweeps B's state
+		return eventually(ctx, cc.oneClosed)
+	})
 }
