@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -39,14 +38,7 @@ func getIdle(t *testing.T, c *http.Client, url string) {
 // waitingToClose reports whether a goroutine waits in CloseIdleConnections for the closing it
 // posted to the Transport's hub.
 func waitingToClose() bool {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			return strings.Contains(string(buf[:n]), "ghttp.(*transportState).awaitClosing")
-		}
-		buf = make([]byte, 2*len(buf))
-	}
+	return countGoroutines([]string{"ghttp.(*transportState).awaitClosing"}) > 0
 }
 
 // holdUntil holds the calling hub's thread (no switch: the hub runs nothing meanwhile) until

@@ -190,17 +190,51 @@ func TestTransportBodyClosedByAGreenletItsHubsDestroyKills(t *testing.T) {
 		"the server saw %d of %d connections close", cc.closed.Load(), cc.opened.Load())
 }
 
-// watchingGoroutines counts the goroutines waiting for a hub's end on behalf of a Transport's
-// idle connections (one not yet started shows its go statement's wrapper: not counted).
-func watchingGoroutines() int {
+// goroutineStacks returns the stack of every goroutine, one string each.
+func goroutineStacks() []string {
 	buf := make([]byte, 1<<20)
 	for {
 		n := runtime.Stack(buf, true)
 		if n < len(buf) {
-			return strings.Count(string(buf[:n]), "ghttp.(*transportState).watchEnd")
+			return strings.Split(string(buf[:n]), "\n\n")
 		}
 		buf = make([]byte, 2*len(buf))
 	}
+}
+
+// countGoroutines counts the goroutines whose stack holds every one of in and none of out.
+func countGoroutines(in []string, out ...string) int {
+	count := 0
+	for _, g := range goroutineStacks() {
+		if containsAll(g, in) && !containsAny(g, out) {
+			count++
+		}
+	}
+	return count
+}
+
+func containsAll(s string, subs []string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
+}
+
+func containsAny(s string, subs []string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// watchingGoroutines counts the goroutines waiting for a hub's end on behalf of a Transport's
+// idle connections (one not yet started shows its go statement's wrapper: not counted).
+func watchingGoroutines() int {
+	return countGoroutines([]string{"ghttp.(*transportState).watchEnd"})
 }
 
 // A Transport whose connections are all closed (CloseIdleConnections, IdleConnTimeout) keeps

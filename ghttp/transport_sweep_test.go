@@ -5,8 +5,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"runtime"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -86,15 +84,7 @@ func gatedTransport(fds *dialedFDs, g *gate) *ghttp.Transport {
 
 // goneWaiters counts the goroutines that wait in closeGone for a closing (not closing).
 func goneWaiters() int {
-	buf := make([]byte, 1<<20)
-	n := runtime.Stack(buf, true)
-	count := 0
-	for _, g := range strings.Split(string(buf[:n]), "\n\n") {
-		if strings.Contains(g, "transportState).closeGone(") && !strings.Contains(g, "closeRaw") {
-			count++
-		}
-	}
-	return count
+	return countGoroutines([]string{"transportState).closeGone("}, "closeRaw")
 }
 
 // Regression (a review of 32e0ffd): the first request of a hub sweeps the states of hubs
