@@ -303,13 +303,12 @@ func (t *Transport) current(st *transportState) bool {
 	return ok && v == st
 }
 
-// dropDestroyed forgets the states of hubs destroyed since, closing what idle connections
-// their ends did not close yet (closeGone waits for a closing under way).
+// dropDestroyed closes what idle connections the ends of hubs destroyed since did not close
+// yet; closeGone forgets each such state once its connections are closed.
 func (t *Transport) dropDestroyed() {
 	t.states.Range(func(k, v any) bool {
-		if h := k.(*scheduler.Hub); h.Destroyed() {
+		if k.(*scheduler.Hub).Destroyed() {
 			v.(*transportState).closeGone()
-			t.states.Delete(h)
 		}
 		return true
 	})
@@ -334,7 +333,6 @@ func (t *Transport) CloseIdleConnections() {
 		switch {
 		case h.Destroyed():
 			st.closeGone()
-			t.states.Delete(h)
 		case h.Check() == nil:
 			st.closeIdle()
 		default:

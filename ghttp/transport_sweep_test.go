@@ -228,3 +228,39 @@ func TestSweepClosesASharedSocketOfTheSweepingHub(t *testing.T) {
 		return eventually(ctx, cc.oneClosed)
 	})
 }
+
+// A greenlet that sweeps a destroyed hub's state does not wait for its closing, and the state
+// stays in the Transport until its connections are closed, so that a plain goroutine's
+// CloseIdleConnections meanwhile still finds it and waits: the sweeps took the state off as
+// soon as they had started the closing, and such a call returned with the connection open.
+// The closing is held (gatedConn) until that call returned or waits. Timing-sensitive only in
+// the bound (10 s) of that hold.
+func TestGreenletSweepKeepsTheStateUntilClosed(t *testing.T) {
+	ghttp.WithoutHubEndWatch(t)
+	ts := newHTTPTest(t, testMux(), false, nil)
+	var fds dialedFDs
+	g := &gate{gated: func(h *scheduler.Hub) bool { return h == nil }, open: make(chan struct{})}
+	g.dial.Store(true)
+	c := &http.Client{Transport: gatedTransport(&fds, g)}
+	idleOnNewHub(t, c, ts.URL+"/hello", 1)
+	require.Len(t, fds.open(), 1)
+	quietMain(t, func() error {
+		ctx, cancel := context.WithTimeout(bg, 10*time.Second)
+		defer cancel()
+		c.CloseIdleConnections() // a greenlet: starts the closing, held at the gate, and returns
+		require.NoError(t, eventually(ctx, func() bool { return g.entered.Load() == 1 }),
+			"the closing did not start")
+		openAtReturn := make(chan []int, 1)
+		go func() {
+			c.CloseIdleConnections()
+			openAtReturn <- fds.open()
+		}()
+		require.NoError(t, eventually(ctx, func() bool { return len(openAtReturn) > 0 || goneWaiters() >= 1 }),
+			"the goroutine's CloseIdleConnections neither returned nor waits")
+		close(g.open)
+		open, err := receive(ctx, openAtReturn)
+		require.NoError(t, err)
+		assert.Empty(t, open, "CloseIdleConnections returned before the closing under way ended")
+		return nil
+	})
+}

@@ -278,12 +278,12 @@ func (t *task) doneCause() error {
 
 // Context returns a context that is cancelled with the timeout's error as
 // its cause when the timeout fires (a wait it ends returns an error that
-// matches context.Canceled and that error: ErrTimeout, or the custom error), with context.Canceled when it is
-// cancelled first, and with an *Error naming Hub.Destroy that matches
-// ErrHubDestroyed when its hub is destroyed while it is armed; a Start
-// after that begins a new one. Asked for after
-// the timeout fired or was cancelled, and before a new Start, it is done
-// already, with that cause. Goroutine-safe: any goroutine may ask for it
+// matches context.Canceled and that error: ErrTimeout, or the custom
+// error), with context.Canceled when it is cancelled first, and with an
+// *Error naming Hub.Destroy that matches ErrHubDestroyed when its hub is
+// destroyed while it is armed; a Start after that begins a new one. Asked
+// for after the timeout fired or was cancelled, and before a new Start, it
+// is done already, with that cause. Goroutine-safe: any goroutine may ask for it
 // at any time, and all get the same context for a run.
 func (t *Timeout) Context() context.Context {
 	if t == nil {
