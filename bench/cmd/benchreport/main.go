@@ -280,6 +280,7 @@ func run(ctx context.Context, o options) error {
 	addEvidence(vs, rows, prof.profileMissed(ctx, vs))
 	fmt.Print(report.Text(rows))
 	fmt.Print(targetsText(vs, rows))
+	fmt.Print(unitCostsLine(rows))
 	meta := Meta{Quick: o.quick, Reps: o.reps, Scale: o.scale, Started: start, Elapsed: time.Since(start), Workloads: ws,
 		LoadBefore: load0, LoadAfter: loadAvg()}
 	out := inRoot(root, o.out)

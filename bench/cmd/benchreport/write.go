@@ -109,6 +109,7 @@ func markdown(rows []report.Row, vs []Verdict, meta Meta, title string) string {
 	if meta.LoadBefore != "" {
 		fmt.Fprintf(&b, "Load average (1, 5, 15 min) before the runs: %s; after: %s. Anything well above 0 means other work shared the CPUs and inflated the numbers and their spread.\n\n", meta.LoadBefore, meta.LoadAfter)
 	}
+	b.WriteString(unitCostsLine(rows))
 	b.WriteString("![geventgo against C libev, gevent and Go, log scale](latest.svg)\n\n")
 	b.WriteString("Each cell is the median with the min-max of the runs. Ratios are of medians: for ns/op, ns/req, calls/req, us and B/greenlet lower is better (geventgo/C of 1.3x means 30% slower than C; gevent/geventgo of 20x means gevent takes 20 times as long); for req/s higher is better. ")
 	b.WriteString("Plain Go runs every program twice: at GOMAXPROCS=1 (Go P1, the baseline the goals compare with, since a hub runs on one core) and at GOMAXPROCS=2 (Go P2). ")
