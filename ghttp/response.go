@@ -231,7 +231,7 @@ func (w *response) SetReadDeadline(t time.Time) error {
 	if err := w.usable("ResponseWriter.SetReadDeadline"); err != nil {
 		return err
 	}
-	return w.c.setReadDeadline(t)
+	return w.c.rwc.SetReadDeadline(t)
 }
 
 // SetWriteDeadline sets the connection's write deadline (http.ResponseController).
@@ -239,7 +239,7 @@ func (w *response) SetWriteDeadline(t time.Time) error {
 	if err := w.usable("ResponseWriter.SetWriteDeadline"); err != nil {
 		return err
 	}
-	return w.c.setWriteDeadline(t)
+	return w.c.rwc.SetWriteDeadline(t)
 }
 
 // EnableFullDuplex lets the handler read the request body after it started writing the
@@ -272,22 +272,16 @@ func (w *response) usable(op string) error {
 // startWrite is usable for a call op that writes, and marks its write in progress: a write of
 // another greenlet meanwhile is refused, since the two would interleave their bytes in shared
 // buffers (and on TLS wait on crypto/tls's write lock, a sync.Mutex, on the hub's goroutine).
-// The server's own "100 Continue" is waited for first (awaitContinue); the hub is checked again
-// only after such a wait, since nothing else switches away from the caller in between.
+// The server's own "100 Continue" is waited for first (awaitContinue).
 func (w *response) startWrite(op string) error {
 	if err := w.hubCheck(); err != nil {
 		return &Error{Op: op, Err: err}
 	}
-	if w.writing && w.continuing {
-		if err := w.awaitContinue(); err != nil {
-			return &Error{Op: op, Err: err}
-		}
-		if err := w.hubCheck(); err != nil { // the hub may have been destroyed meanwhile
-			return &Error{Op: op, Err: err}
-		}
+	if err := w.awaitContinue(); err != nil {
+		return &Error{Op: op, Err: err}
 	}
-	if w.handlerDone { // the handler may have returned meanwhile
-		return &Error{Op: op, Err: ErrHandlerReturned}
+	if err := w.usable(op); err != nil { // the handler may have returned meanwhile
+		return err
 	}
 	if w.writing {
 		return &Error{Op: op, Err: errConcurrentWrite}
@@ -373,7 +367,7 @@ func (w *response) stopWrites() {
 	if !w.writing {
 		return
 	}
-	_ = w.c.setWriteDeadline(aLongTimeAgo)
+	_ = w.c.rwc.SetWriteDeadline(aLongTimeAgo)
 	if w.tracker != nil && w.tracker.reading {
 		_ = w.tracker.Close()
 	}
