@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/textproto"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -63,7 +64,7 @@ func (cw *chunkWriter) close() {
 	bw := cw.res.c.bw
 	_ = cw.res.c.chunked.Close()
 	if t := cw.res.finalTrailers(); t != nil {
-		_ = t.Write(bw)
+		cw.res.c.writeHeaderFields(t, nil)
 	}
 	_, _ = bw.WriteString("\r\n")
 }
@@ -104,6 +105,8 @@ func (h *extraHeader) write(bw *connBuf) {
 }
 
 // headerState is what writeHeader works out, step by step.
+// Its header's keys are canonical literals: headerGet and delete, since Get and Del would
+// canonicalise them again.
 type headerState struct {
 	header  http.Header     // the snapshot, or nil
 	exclude map[string]bool // keys of header not to write
@@ -148,14 +151,14 @@ func (cw *chunkWriter) writeHeader(p []byte) {
 	// the handler said close itself with keep-alives on.
 	if w.closeAfterReply && (w.keepAlivesOff || !hasToken(headerGet(hs.header, "Connection"), "close")) &&
 		!isProtocolSwitchResponse(w.status, hs.header) {
-		hs.header.Del("Connection")
+		delete(hs.header, "Connection")
 		if w.req.ProtoAtLeast(1, 1) {
 			hs.set.connection = "close"
 		}
 	}
 	bw := w.c.bw
 	writeStatusLine(bw, w.req.ProtoAtLeast(1, 1), w.status, w.statusBuf[:])
-	_ = hs.header.WriteSubset(bw, hs.exclude)
+	w.c.writeHeaderFields(hs.header, hs.exclude)
 	hs.set.write(bw)
 	_, _ = bw.WriteString("\r\n")
 }
@@ -257,7 +260,7 @@ func (cw *chunkWriter) drainRequestBody(hs *headerState) {
 	}
 	if tooBig {
 		w.requestTooLarge()
-		hs.header.Del("Connection")
+		delete(hs.header, "Connection")
 		hs.set.connection = "close"
 	}
 }
@@ -268,13 +271,13 @@ func (cw *chunkWriter) contentTypeAndDate(hs *headerState, p []byte) {
 	w := cw.res
 	if bodyAllowedForStatus(w.status) {
 		_, haveType := hs.header["Content-Type"]
-		hasCE := hs.header.Get("Content-Encoding") != ""
+		hasCE := headerGet(hs.header, "Content-Encoding") != ""
 		if !hasCE && !haveType && !hs.hasTE && len(p) > 0 {
 			hs.set.contentType = http.DetectContentType(p)
 		}
 	} else {
 		for _, k := range suppressedHeaders(w.status) {
-			hs.header.Del(k)
+			delete(hs.header, k)
 		}
 	}
 	if !hasHeader(hs.header, "Date") {
@@ -289,34 +292,34 @@ func (cw *chunkWriter) decideFraming(hs *headerState, isHEAD bool) {
 	if hasCL && hs.hasTE && hs.te != "identity" {
 		w.c.srv.logf("http: WriteHeader called with both Transfer-Encoding of %q and a Content-Length of %d",
 			hs.te, w.contentLength)
-		hs.header.Del("Content-Length")
+		delete(hs.header, "Content-Length")
 		hasCL = false
 	}
 	switch {
 	case isHEAD || !bodyAllowedForStatus(w.status) || w.status == http.StatusNoContent:
-		hs.header.Del("Transfer-Encoding")
+		delete(hs.header, "Transfer-Encoding")
 	case hasCL:
-		hs.header.Del("Transfer-Encoding")
+		delete(hs.header, "Transfer-Encoding")
 	case w.req.ProtoAtLeast(1, 1):
 		if hs.hasTE && hs.te == "identity" {
 			// Close-delimited, as Server-Sent Events ask for.
 			cw.chunking = false
 			w.closeAfterReply = true
-			hs.header.Del("Transfer-Encoding")
+			delete(hs.header, "Transfer-Encoding")
 		} else {
 			cw.chunking = true
 			hs.set.transferEncoding = "chunked"
 			if hs.hasTE && hs.te == "chunked" {
-				hs.header.Del("Transfer-Encoding") // written by set
+				delete(hs.header, "Transfer-Encoding") // written by set
 			}
 		}
 	default:
 		// HTTP/1.0 without a length: the close ends the body.
 		w.closeAfterReply = true
-		hs.header.Del("Transfer-Encoding")
+		delete(hs.header, "Transfer-Encoding")
 	}
 	if cw.chunking {
-		hs.header.Del("Content-Length")
+		delete(hs.header, "Content-Length")
 	}
 }
 
@@ -340,6 +343,59 @@ func forEachHeaderElement(v string, fn func(string)) {
 
 // isProtocolSwitchResponse reports whether a response switches protocols (101 with Upgrade).
 func isProtocolSwitchResponse(code int, h http.Header) bool {
-	return code == http.StatusSwitchingProtocols && h.Get("Upgrade") != "" &&
+	return code == http.StatusSwitchingProtocols && headerGet(h, "Upgrade") != "" &&
 		headerValuesContainToken(h["Connection"], "Upgrade")
+}
+
+// headerField is a key of a header and its values, as writeHeaderFields sorts them.
+type headerField struct {
+	key    string
+	values []string
+}
+
+// writeHeaderFields writes h to the connection's writer as h.WriteSubset(bw, exclude) does,
+// byte for byte: the keys sorted, those in exclude and invalid names left out, one line per
+// value, CR and LF in a value turned into spaces and the value trimmed. It sorts in the
+// connection's scratch slice, cleared after, where WriteSubset takes a sorter from a sync.Pool
+// and runs a strings.Replacer over every value.
+func (c *conn) writeHeaderFields(h http.Header, exclude map[string]bool) {
+	fields := c.fields[:0]
+	for k, vv := range h {
+		if !exclude[k] {
+			fields = append(fields, headerField{k, vv})
+		}
+	}
+	if len(fields) > 1 {
+		slices.SortFunc(fields, func(a, b headerField) int { return strings.Compare(a.key, b.key) })
+	}
+	bw := c.bw
+	for _, f := range fields {
+		if !validHeaderFieldName(f.key) {
+			continue // net/http drops it too: a handler's write has no error to return
+		}
+		for _, v := range f.values {
+			_, _ = bw.WriteString(f.key)
+			_, _ = bw.WriteString(": ")
+			writeHeaderValue(bw, v)
+			_, _ = bw.WriteString("\r\n")
+		}
+	}
+	clear(fields) // no reference to this response's strings outlives it
+	c.fields = fields[:0]
+}
+
+// writeHeaderValue writes a header value trimmed, its CR and LF turned into spaces (trimming
+// first is the same: both bytes are among those trimmed, and so is the space).
+func writeHeaderValue(bw *connBuf, v string) {
+	v = textproto.TrimString(v)
+	for {
+		i := strings.IndexAny(v, "\r\n")
+		if i < 0 {
+			_, _ = bw.WriteString(v)
+			return
+		}
+		_, _ = bw.WriteString(v[:i])
+		_, _ = bw.WriteString(" ")
+		v = v[i+1:]
+	}
 }

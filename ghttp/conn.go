@@ -50,14 +50,17 @@ type conn struct {
 	out     connBuf
 	chunked io.WriteCloser // httputil's chunked writer over bw
 	snap    headerSnapshot
-	werr    error // the first write error
+	fields  []headerField // writeHeaderFields' scratch, empty between its calls
+	werr    error         // the first write error
 
 	lastMethod string
 	inflight   *response   // the response whose handler runs
 	hdrSnap    http.Header // the header snapshot's map, reused by every response
 
 	state     http.ConnState
-	stateUnix int64 // when state was set (Unix seconds)
+	stateUnix int64 // when the state was set to StateNew (Unix seconds)
+	readDL    bool  // a read deadline may be set on the socket
+	writeDL   bool  // a write deadline may be set on the socket
 	hijackedv bool
 	sent      int64 // bytes written to the connection, for the access log
 	rawClosed bool  // the socket was closed
@@ -106,7 +109,7 @@ func (c *conn) serve(ctx context.Context) {
 	c.bw = &c.out
 	c.chunked = httputil.NewChunkedWriter(c.bw)
 	if d := c.srv.readHeaderTimeout(); d > 0 {
-		_ = c.rwc.SetReadDeadline(time.Now().Add(d))
+		_ = c.setReadDeadline(time.Now().Add(d))
 	}
 	for c.serveOne(ctx) {
 	}
@@ -119,7 +122,7 @@ func (c *conn) serve(ctx context.Context) {
 func (c *conn) handshake() bool {
 	to := c.srv.tlsHandshakeTimeout()
 	if to > 0 {
-		_ = c.rwc.SetDeadline(time.Now().Add(to))
+		_ = c.setDeadline(time.Now().Add(to))
 	}
 	if err := c.tlsConn.Handshake(); err != nil {
 		reason := err.Error()
@@ -132,7 +135,7 @@ func (c *conn) handshake() bool {
 		return false
 	}
 	if to > 0 {
-		_ = c.rwc.SetDeadline(time.Time{})
+		_ = c.setDeadline(time.Time{})
 	}
 	st := c.tlsConn.ConnectionState()
 	c.tlsState = &st
@@ -161,17 +164,7 @@ func (c *conn) serveOne(ctx context.Context) bool {
 		return false
 	}
 	req := w.req
-	if hasToken(headerGet(req.Header, "Expect"), "100-continue") {
-		if req.ProtoAtLeast(1, 1) && req.ContentLength != 0 {
-			req.Body = &expectContinueReader{body: req.Body, resp: w}
-			w.canWriteContinue = true
-		}
-	} else if headerGet(req.Header, "Expect") != "" {
-		sent := c.sent
-		w.sendExpectationFailed()
-		if srv.AccessLog != nil {
-			c.logAccess(requestLine(req), w.status, c.sent-sent, begin)
-		}
+	if expect := headerGet(req.Header, "Expect"); expect != "" && !c.expect(w, expect, begin) {
 		return false
 	}
 	if w.tracker != nil && !w.tracker.sawEOF {
@@ -205,7 +198,7 @@ func (c *conn) serveOne(ctx context.Context) bool {
 			c.logStopped(w)
 		}
 	}
-	_ = c.rwc.SetWriteDeadline(time.Time{})
+	_ = c.setWriteDeadline(time.Time{})
 	if !w.shouldReuseConnection() {
 		if w.closedRequestBodyEarly() || w.tooLarge {
 			c.closeWriteAndWait()
@@ -227,15 +220,34 @@ func (c *conn) serveOne(ctx context.Context) bool {
 	return c.awaitNext()
 }
 
+// expect answers the request's Expect header: "100-continue" makes the body's first Read send
+// "100 Continue", anything else gets 417 and ends the connection (it reports false then).
+func (c *conn) expect(w *response, expect string, begin time.Time) bool {
+	req := w.req
+	if hasToken(expect, "100-continue") {
+		if req.ProtoAtLeast(1, 1) && req.ContentLength != 0 {
+			req.Body = &expectContinueReader{body: req.Body, resp: w}
+			w.canWriteContinue = true
+		}
+		return true
+	}
+	sent := c.sent
+	w.sendExpectationFailed()
+	if c.srv.AccessLog != nil {
+		c.logAccess(requestLine(req), w.status, c.sent-sent, begin)
+	}
+	return false
+}
+
 // awaitNext waits for the first bytes of the next request under the idle timeout, then arms
 // the header timeout: a slow client cannot hold a connection with a trickle, an idle one for
 // longer than IdleTimeout.
 func (c *conn) awaitNext() bool {
 	srv := c.srv
 	if d := srv.idleTimeout(); d > 0 {
-		_ = c.rwc.SetReadDeadline(time.Now().Add(d))
+		_ = c.setReadDeadline(time.Now().Add(d))
 	} else {
-		_ = c.rwc.SetReadDeadline(time.Time{})
+		_ = c.setReadDeadline(time.Time{})
 	}
 	var begin time.Time
 	if srv.AccessLog != nil {
@@ -246,9 +258,9 @@ func (c *conn) awaitNext() bool {
 		return false
 	}
 	if d := srv.readHeaderTimeout(); d > 0 {
-		_ = c.rwc.SetReadDeadline(time.Now().Add(d))
+		_ = c.setReadDeadline(time.Now().Add(d))
 	} else {
-		_ = c.rwc.SetReadDeadline(time.Time{})
+		_ = c.setReadDeadline(time.Time{})
 	}
 	return true
 }
@@ -261,7 +273,7 @@ func (c *conn) readRequest(ctx context.Context) (*response, error) {
 		wholeReqDeadline = time.Now().Add(d)
 	}
 	if d := srv.WriteTimeout; d > 0 {
-		defer func() { _ = c.rwc.SetWriteDeadline(time.Now().Add(d)) }()
+		defer func() { _ = c.setWriteDeadline(time.Now().Add(d)) }()
 	}
 	c.cr.remain = srv.initialReadLimitSize()
 	if c.lastMethod == http.MethodPost {
@@ -292,7 +304,7 @@ func (c *conn) readRequest(ctx context.Context) (*response, error) {
 	req = req.WithContext(ctx)
 	req.RemoteAddr = c.remoteAddr
 	req.TLS = c.tlsState
-	_ = c.rwc.SetReadDeadline(wholeReqDeadline)
+	_ = c.setReadDeadline(wholeReqDeadline)
 
 	w := &response{
 		c:                c,
@@ -441,7 +453,7 @@ func (c *conn) hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c.watch.free()
 	c.tlsSock.stopQueueing()
 	c.hijackedv = true
-	_ = c.rwc.SetDeadline(time.Time{})
+	_ = c.setDeadline(time.Time{})
 	c.cr.c = nil
 	c.bw.release()
 	c.bw = nil
@@ -521,7 +533,10 @@ func (c *conn) setState(state http.ConnState) {
 	case http.StateHijacked, http.StateClosed:
 		srv.trackConn(c, false)
 	}
-	c.state, c.stateUnix = state, time.Now().Unix()
+	c.state = state
+	if state == http.StateNew { // only a new connection's age counts (closeIdleConns)
+		c.stateUnix = time.Now().Unix()
+	}
 	if hook := srv.ConnState; hook != nil {
 		hook(c.rwc, state)
 	}
@@ -530,15 +545,46 @@ func (c *conn) setState(state http.ConnState) {
 	}
 }
 
+// setReadDeadline sets the socket's read deadline, skipping the call that would clear a
+// deadline that is not set: each request clears them several times, and a set checks the hub.
+// Every read deadline of the connection's socket is set here while the server owns it.
+func (c *conn) setReadDeadline(t time.Time) error {
+	if t.IsZero() && !c.readDL {
+		return nil
+	}
+	err := c.rwc.SetReadDeadline(t)
+	c.readDL = !t.IsZero() || err != nil // after a failure, it may be set still
+	return err
+}
+
+// setWriteDeadline is setReadDeadline for the write deadline.
+func (c *conn) setWriteDeadline(t time.Time) error {
+	if t.IsZero() && !c.writeDL {
+		return nil
+	}
+	err := c.rwc.SetWriteDeadline(t)
+	c.writeDL = !t.IsZero() || err != nil
+	return err
+}
+
+// setDeadline sets both deadlines (setReadDeadline's skip applies to each).
+func (c *conn) setDeadline(t time.Time) error {
+	err := c.setReadDeadline(t)
+	if err2 := c.setWriteDeadline(t); err == nil {
+		err = err2
+	}
+	return err
+}
+
 // interruptRead ends a read of the request body that another greenlet waits in, by a past read
 // deadline, and waits until done is set (by that read's return); the deadline's error does not
 // count as the client leaving. A blocking call: from a greenlet of the hub.
 func (c *conn) interruptRead(done *event.Event) {
 	c.cr.interrupting = true
-	_ = c.rwc.SetReadDeadline(aLongTimeAgo)
+	_ = c.setReadDeadline(aLongTimeAgo)
 	_ = done.Wait(context.Background())
 	c.cr.interrupting = false
-	_ = c.rwc.SetReadDeadline(time.Time{})
+	_ = c.setReadDeadline(time.Time{})
 }
 
 // clientGone cancels the connection's context: the client closed or reset the connection

@@ -25,12 +25,20 @@ func validHeaderFieldName(v string) bool {
 		return false
 	}
 	for i := 0; i < len(v); i++ {
-		if !isTchar(v[i]) {
+		if !tcharTable[v[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// tcharTable is isTchar of every byte: validHeaderFieldName checks every key of every response.
+var tcharTable = func() (t [256]bool) {
+	for b := range t {
+		t[b] = isTchar(byte(b))
+	}
+	return t
+}()
 
 // validHeaderFieldValue reports whether v has no control character other than space and
 // horizontal tab (RFC 9110, 5.5: obs-text is allowed).

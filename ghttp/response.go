@@ -145,7 +145,7 @@ func (w *response) writeHeader(code int) {
 		w.writing = true
 		bw := w.c.bw
 		writeStatusLine(bw, w.req.ProtoAtLeast(1, 1), code, w.statusBuf[:])
-		_ = w.handlerHeader.WriteSubset(bw, excludedHeadersNoBody)
+		w.c.writeHeaderFields(w.handlerHeader, excludedHeadersNoBody)
 		_, _ = bw.WriteString("\r\n")
 		_ = bw.Flush()
 		w.endWrite()
@@ -231,7 +231,7 @@ func (w *response) SetReadDeadline(t time.Time) error {
 	if err := w.usable("ResponseWriter.SetReadDeadline"); err != nil {
 		return err
 	}
-	return w.c.rwc.SetReadDeadline(t)
+	return w.c.setReadDeadline(t)
 }
 
 // SetWriteDeadline sets the connection's write deadline (http.ResponseController).
@@ -239,7 +239,7 @@ func (w *response) SetWriteDeadline(t time.Time) error {
 	if err := w.usable("ResponseWriter.SetWriteDeadline"); err != nil {
 		return err
 	}
-	return w.c.rwc.SetWriteDeadline(t)
+	return w.c.setWriteDeadline(t)
 }
 
 // EnableFullDuplex lets the handler read the request body after it started writing the
@@ -272,16 +272,22 @@ func (w *response) usable(op string) error {
 // startWrite is usable for a call op that writes, and marks its write in progress: a write of
 // another greenlet meanwhile is refused, since the two would interleave their bytes in shared
 // buffers (and on TLS wait on crypto/tls's write lock, a sync.Mutex, on the hub's goroutine).
-// The server's own "100 Continue" is waited for first (awaitContinue).
+// The server's own "100 Continue" is waited for first (awaitContinue); the hub is checked again
+// only after such a wait, since nothing else switches away from the caller in between.
 func (w *response) startWrite(op string) error {
 	if err := w.hubCheck(); err != nil {
 		return &Error{Op: op, Err: err}
 	}
-	if err := w.awaitContinue(); err != nil {
-		return &Error{Op: op, Err: err}
+	if w.writing && w.continuing {
+		if err := w.awaitContinue(); err != nil {
+			return &Error{Op: op, Err: err}
+		}
+		if err := w.hubCheck(); err != nil { // the hub may have been destroyed meanwhile
+			return &Error{Op: op, Err: err}
+		}
 	}
-	if err := w.usable(op); err != nil { // the handler may have returned meanwhile
-		return err
+	if w.handlerDone { // the handler may have returned meanwhile
+		return &Error{Op: op, Err: ErrHandlerReturned}
 	}
 	if w.writing {
 		return &Error{Op: op, Err: errConcurrentWrite}
@@ -367,7 +373,7 @@ func (w *response) stopWrites() {
 	if !w.writing {
 		return
 	}
-	_ = w.c.rwc.SetWriteDeadline(aLongTimeAgo)
+	_ = w.c.setWriteDeadline(aLongTimeAgo)
 	if w.tracker != nil && w.tracker.reading {
 		_ = w.tracker.Close()
 	}

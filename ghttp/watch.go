@@ -52,7 +52,7 @@ func (wt *watch) arm() {
 	if c.tlsConn != nil {
 		// The request was read: ReadTimeout's deadline must not end the TLS read, which
 		// may wait in a partial record while the handler runs (net/http clears it too).
-		_ = c.rwc.SetReadDeadline(time.Time{})
+		_ = c.setReadDeadline(time.Time{})
 	}
 	wt.armed = true
 }
@@ -147,10 +147,10 @@ func (wt *watch) abort() {
 	}
 	if !bg.Ready() {
 		wt.aborting = true
-		_ = wt.c.rwc.SetReadDeadline(aLongTimeAgo)
+		_ = wt.c.setReadDeadline(aLongTimeAgo)
 		_ = bg.Join(context.Background())
 		wt.aborting = false
-		_ = wt.c.rwc.SetReadDeadline(time.Time{})
+		_ = wt.c.setReadDeadline(time.Time{})
 	}
 	wt.bg = nil
 }
