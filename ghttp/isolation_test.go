@@ -2,6 +2,7 @@ package ghttp_test
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"net/http"
 	"testing"
@@ -97,4 +98,34 @@ func TestResponseHeaderHoldsItsOwnFields(t *testing.T) {
 		{"X-Z": {"/few"}},
 		{"X-Z": {"/few"}, "Content-Length": {"1"}, "Content-Type": {"text/plain; charset=utf-8"}},
 	}, got)
+}
+
+// Each request gets a context of its own, set on the request the server read (no copy of it):
+// the previous request's is cancelled once its handler returned, the next one's is live and
+// carries the server's values.
+func TestEachRequestHasItsOwnContext(t *testing.T) {
+	var prev context.Context
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		switch {
+		case ctx.Err() != nil:
+			_, _ = io.WriteString(w, "cancelled already")
+		case ctx.Value(http.ServerContextKey) == nil:
+			_, _ = io.WriteString(w, "no server value")
+		case prev == nil:
+			_, _ = io.WriteString(w, "first")
+		case prev == ctx:
+			_, _ = io.WriteString(w, "the previous request's context")
+		case prev.Err() == nil:
+			_, _ = io.WriteString(w, "the previous context is live")
+		default:
+			_, _ = io.WriteString(w, "own")
+		}
+		prev = ctx
+	})
+	hs := startServer(t, &ghttp.Server{Handler: h, ErrorLog: quietLog}, false)
+	got := keepAliveExchange(t, hs.Addr,
+		"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	assert.Equal(t, []string{"200 OK first", "200 OK own"}, got)
 }
