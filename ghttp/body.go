@@ -33,11 +33,9 @@ type bodyTracker struct {
 	readEnd     event.Event // set when the Read that Close interrupted returns
 	onEOF       func()      // called once, when the end is read
 	// parsed is the request http.ReadRequest returned, whose body merges the trailers it
-	// reads into parsed.Trailer; served is the request the handler got: parsed itself
-	// (withContext sets its context in place), or a copy where withContext falls back to
-	// WithContext, which must see them too when no Trailer header declared them
-	// (parsed.Trailer was nil, so the merge made a map served does not share) or the handler
-	// put a map of its own there.
+	// reads into parsed.Trailer; served is the copy the handler got (WithContext), which must
+	// see them too when no Trailer header declared them (parsed.Trailer was nil, so the
+	// merge made a map served does not share) or the handler put a map of its own there.
 	parsed, served *http.Request
 }
 

@@ -301,7 +301,7 @@ func (c *conn) readRequest(ctx context.Context) (*response, error) {
 	}
 	parsed := req // where net/http's body merges the trailers it reads
 	ctx, cancel := context.WithCancel(ctx)
-	req = withContext(req, ctx)
+	req = req.WithContext(ctx)
 	req.RemoteAddr = c.remoteAddr
 	req.TLS = c.tlsState
 	_ = c.setReadDeadline(wholeReqDeadline)

@@ -3,7 +3,6 @@ package ghttp
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"io"
 	"net"
 	"net/http"
@@ -12,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unsafe"
 )
 
 // headerGet returns the first value of a key already in canonical form, without
@@ -236,27 +234,4 @@ func rawHostHeader(raw []byte) (string, bool) {
 		}
 	}
 	return value, found
-}
-
-// requestCtxOffset is where an http.Request keeps its context (the unexported field ctx, which
-// WithContext sets on its copy), and requestCtxFound whether that field was found with the type
-// context.Context: reflect reads the layout of the net/http compiled in, never a guess.
-var requestCtxOffset, requestCtxFound = func() (uintptr, bool) {
-	f, ok := reflect.TypeFor[http.Request]().FieldByName("ctx")
-	if !ok || f.Type != reflect.TypeFor[context.Context]() || len(f.Index) != 1 {
-		return 0, false
-	}
-	return f.Offset, true
-}()
-
-// withContext gives a request that http.ReadRequest has just returned, which nothing else holds
-// yet, its context: in place, where WithContext would copy the whole Request (an allocation of
-// 320 bytes per request) only to set that one field of the copy. Without the field (another
-// net/http) it is WithContext.
-func withContext(req *http.Request, ctx context.Context) *http.Request {
-	if !requestCtxFound || ctx == nil {
-		return req.WithContext(ctx)
-	}
-	*(*context.Context)(unsafe.Add(unsafe.Pointer(req), requestCtxOffset)) = ctx
-	return req
 }
