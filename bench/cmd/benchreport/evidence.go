@@ -261,10 +261,18 @@ func (p *profiler) profile(ctx context.Context, key progRef) ([]fnShare, error) 
 	r.timeout *= profileLonger
 	// wrk's runs are long already: at least profileLonger seconds.
 	r.httpDuration = max(r.httpDuration, profileLonger*time.Second)
+	if err := removeProfiles(path); err != nil {
+		return nil, err
+	}
 	if _, err := r.run(ctx, j); err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, "go", "tool", "pprof", "-top", "-nodecount=1000", b.argv[0], path)
+	files, err := profileFiles(path)
+	if err != nil {
+		return nil, err
+	}
+	args := append([]string{"tool", "pprof", "-top", "-nodecount=1000", b.argv[0]}, files...)
+	cmd := exec.CommandContext(ctx, "go", args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	top, err := cmd.Output()
@@ -272,4 +280,40 @@ func (p *profiler) profile(ctx context.Context, key progRef) ([]fnShare, error) 
 		return nil, fmt.Errorf("go tool pprof: %w: %s", err, lastLine(stderr.String()))
 	}
 	return parsePprofTop(top)
+}
+
+// profileFiles returns the profile a run wrote to path: path itself, or the files
+// benchio.ProfileWindow wrote for each measured window (path.0, path.1, ...), which pprof reads
+// together as one.
+func profileFiles(path string) ([]string, error) {
+	if _, err := os.Stat(path); err == nil {
+		return []string{path}, nil
+	}
+	var files []string
+	for i := 0; ; i++ {
+		f := path + "." + strconv.Itoa(i)
+		if _, err := os.Stat(f); err != nil {
+			break
+		}
+		files = append(files, f)
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("%w: the profiled run wrote no profile to %s", ErrBadOutput, path)
+	}
+	return files, nil
+}
+
+// removeProfiles removes what an earlier sitting's run left at path (a whole profile or its
+// windows), so that only this run's are read.
+func removeProfiles(path string) error {
+	old, err := filepath.Glob(path + ".*")
+	if err != nil {
+		return err
+	}
+	for _, f := range append(old, path) {
+		if err := os.Remove(f); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+	}
+	return nil
 }

@@ -289,3 +289,24 @@ func TestSyscallsPerRequest(t *testing.T) {
 	_, err = syscallsPerRequest([]byte("3000,,raw_syscalls:sys_enter,1,100.00,,\n"), "x", 10)
 	assert.ErrorIs(t, err, ErrNoPerf, "a missing event")
 }
+
+func TestProfileFiles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.pprof")
+	_, err := profileFiles(path)
+	require.ErrorIs(t, err, ErrBadOutput, "a profiled run that wrote nothing")
+	for _, f := range []string{path + ".0", path + ".1", path + ".3"} {
+		require.NoError(t, os.WriteFile(f, []byte("x"), 0o644))
+	}
+	got, err := profileFiles(path)
+	require.NoError(t, err)
+	assert.Equal(t, []string{path + ".0", path + ".1"}, got, "the windows, in order, up to the first gap")
+	require.NoError(t, os.WriteFile(path, []byte("x"), 0o644))
+	got, err = profileFiles(path)
+	require.NoError(t, err)
+	assert.Equal(t, []string{path}, got, "a whole-run profile")
+
+	require.NoError(t, removeProfiles(path))
+	left, err := filepath.Glob(path + "*")
+	require.NoError(t, err)
+	assert.Empty(t, left, "an earlier sitting's profiles are gone before the run")
+}

@@ -1,6 +1,8 @@
 package benchio
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -30,4 +32,24 @@ func TestRSS(t *testing.T) {
 	rss, err := RSS()
 	require.NoError(t, err)
 	assert.Greater(t, rss, int64(1<<20), "a Go test process has more than 1 MiB resident")
+}
+
+func TestProfileWindow(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "w.pprof")
+	t.Setenv(ProfileEnv, path)
+	windows = 0
+	for range 2 {
+		stop := ProfileWindow()
+		stop()
+	}
+	for _, f := range []string{path + ".0", path + ".1"} {
+		st, err := os.Stat(f)
+		require.NoError(t, err, "each window writes its own file")
+		assert.Positive(t, st.Size(), f)
+	}
+	assert.NoFileExists(t, path, "no whole-run profile")
+
+	t.Setenv(ProfileEnv, "")
+	ProfileWindow()() // without the variable, nothing is profiled
+	assert.NoFileExists(t, path+".2")
 }

@@ -3,6 +3,7 @@ package benchio
 import (
 	"os"
 	"runtime/pprof"
+	"strconv"
 )
 
 // ProfileEnv names the file a program writes a CPU profile of itself to when
@@ -19,6 +20,28 @@ func StartProfile() (stop func()) {
 	if path == "" {
 		return func() {}
 	}
+	return startProfile(path)
+}
+
+// windows counts the profiles ProfileWindow started, to name each its own file.
+var windows int
+
+// ProfileWindow is StartProfile for a program whose measured window is only part of its run
+// (event_wake's Set until the last waiter ran, not the spawning before it): it profiles one
+// window into ProfileEnv's path with ".<n>" added, n counting from 0, and the caller ends it
+// once the window closes. A program calls either StartProfile or ProfileWindow, never both;
+// benchreport reads the windows' files together as one profile.
+func ProfileWindow() (stop func()) {
+	path := os.Getenv(ProfileEnv)
+	if path == "" {
+		return func() {}
+	}
+	windows++
+	return startProfile(path + "." + strconv.Itoa(windows-1))
+}
+
+// startProfile starts a CPU profile into path and returns the function that ends it.
+func startProfile(path string) (stop func()) {
 	f, err := os.Create(path)
 	if err != nil {
 		Fail(err)
