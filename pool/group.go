@@ -186,14 +186,25 @@ func (g *Group) add(ctx context.Context, h *scheduler.Hub, op string, r schedule
 	if _, ok := g.members[r]; ok {
 		return nil
 	}
+	return g.enlist(ctx, h, op, r, false)
+}
+
+// enlist is add for an admissible r that is not a member. fresh says that
+// the caller made r itself with scheduler.New just now (spawn), so that no
+// other greenlet can add it while this one waits for a slot: the members
+// lookup after the wait is skipped then, one map operation on an interface
+// key per item of a Map.
+func (g *Group) enlist(ctx context.Context, h *scheduler.Hub, op string, r scheduler.Runnable, fresh bool) error {
 	if g.slots != nil {
 		if err := g.takeSlot(ctx, h, op); err != nil {
 			return err
 		}
-		if _, ok := g.members[r]; ok {
-			// Added by another greenlet while this one waited.
-			_, _ = g.slots.Release()
-			return nil
+		if !fresh {
+			if _, ok := g.members[r]; ok {
+				// Added by another greenlet while this one waited.
+				_, _ = g.slots.Release()
+				return nil
+			}
 		}
 	}
 	id := r.Rawlink(g.finishLink(r))

@@ -49,7 +49,9 @@ func spawn[T any](ctx context.Context, op string, s Spawner, fn func() (T, error
 		return nil, err
 	}
 	gr := scheduler.New(fn)
-	if err := g.add(ctx, h, op, gr); err != nil {
+	// gr is admissible and no member: New bound it to the caller's hub,
+	// which spawner checked is h, and nobody else has it yet.
+	if err := g.enlist(ctx, h, op, gr, true); err != nil {
 		// Marks the never-started greenlet dead.
 		_ = gr.KillAsync(nil)
 		return nil, err
