@@ -4,16 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"net/http"
 	"strconv"
 	"syscall"
 	"testing"
 	"time"
 	"unsafe"
 
-	"github.com/geventgo/geventgo/ghttp"
 	"github.com/geventgo/geventgo/scheduler"
-	"github.com/geventgo/geventgo/socket"
 )
 
 // BenchmarkServerKeepAliveRaw measures the server alone: the client greenlet (same hub) writes
@@ -48,20 +45,8 @@ func processCPU() time.Duration {
 var errRawResponse = errors.New("raw client: response without a Content-Length")
 
 func benchServerRaw(b *testing.B, size, depth int) {
-	body := bytes.Repeat([]byte("x"), size)
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-		_, _ = w.Write(body)
-	})
 	err := scheduler.Main(func() error {
-		ln, err := socket.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return err
-		}
-		srv := &ghttp.Server{Handler: h}
-		serveIn(srv, ln)
-		c, err := socket.Dial("tcp", ln.Addr().String())
+		srv, c, err := startBenchServer(size)
 		if err != nil {
 			return err
 		}

@@ -2,7 +2,9 @@ package ghttp_test
 
 import (
 	"bufio"
+	"bytes"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"testing"
@@ -21,21 +23,32 @@ func BenchmarkServerKeepAlive(b *testing.B) {
 	}
 }
 
-func benchServer(b *testing.B, size int) {
-	body := make([]byte, size)
+// startBenchServer starts, on the calling greenlet's hub, a Server whose handler answers every
+// request with size bytes, and dials it.
+func startBenchServer(size int) (*ghttp.Server, net.Conn, error) {
+	body := bytes.Repeat([]byte("x"), size)
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 		_, _ = w.Write(body)
 	})
+	ln, err := socket.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, err
+	}
+	srv := &ghttp.Server{Handler: h}
+	serveIn(srv, ln)
+	c, err := socket.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		_ = srv.Close()
+		return nil, nil, err
+	}
+	return srv, c, nil
+}
+
+func benchServer(b *testing.B, size int) {
 	err := scheduler.Main(func() error {
-		ln, err := socket.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return err
-		}
-		srv := &ghttp.Server{Handler: h}
-		serveIn(srv, ln)
-		c, err := socket.Dial("tcp", ln.Addr().String())
+		srv, c, err := startBenchServer(size)
 		if err != nil {
 			return err
 		}
