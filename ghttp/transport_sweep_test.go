@@ -156,6 +156,21 @@ func TestSweepLeavesKillsToTheNextWait(t *testing.T) {
 	})
 }
 
+// idleGatedOnDestroyedHub returns a client whose one idle connection belongs to a hub destroyed
+// since, without the hub-end watch: its closing from a plain goroutine is held at g until g.open
+// is closed.
+func idleGatedOnDestroyedHub(t *testing.T) (*http.Client, *gate, *dialedFDs) {
+	ghttp.WithoutHubEndWatch(t)
+	ts := newHTTPTest(t, testMux(), false, nil)
+	fds := &dialedFDs{}
+	g := &gate{gated: func(h *scheduler.Hub) bool { return h == nil }, open: make(chan struct{})}
+	g.dial.Store(true)
+	c := &http.Client{Transport: gatedTransport(fds, g)}
+	idleOnNewHub(t, c, ts.URL+"/hello", 1)
+	require.Len(t, fds.open(), 1)
+	return c, g, fds
+}
+
 // Regression (a review of d5a5f90): a destroyed hub's state left the Transport before its
 // connections were closed, so a CloseIdleConnections from a plain goroutine while another
 // caller was closing them found nothing and returned with them still open. The state leaves
@@ -163,14 +178,7 @@ func TestSweepLeavesKillsToTheNextWait(t *testing.T) {
 // is held (gatedConn) until the second caller returned or waits. Timing-sensitive only in the
 // bound (10 s) of that hold.
 func TestCloseIdleFromGoroutinesWaitsForAClosingUnderWay(t *testing.T) {
-	ghttp.WithoutHubEndWatch(t)
-	ts := newHTTPTest(t, testMux(), false, nil)
-	var fds dialedFDs
-	g := &gate{gated: func(h *scheduler.Hub) bool { return h == nil }, open: make(chan struct{})}
-	g.dial.Store(true)
-	c := &http.Client{Transport: gatedTransport(&fds, g)}
-	idleOnNewHub(t, c, ts.URL+"/hello", 1)
-	require.Len(t, fds.open(), 1)
+	c, g, fds := idleGatedOnDestroyedHub(t)
 	first := make(chan struct{})
 	go func() {
 		defer close(first)
@@ -236,14 +244,7 @@ func TestSweepClosesASharedSocketOfTheSweepingHub(t *testing.T) {
 // The closing is held (gatedConn) until that call returned or waits. Timing-sensitive only in
 // the bound (10 s) of that hold.
 func TestGreenletSweepKeepsTheStateUntilClosed(t *testing.T) {
-	ghttp.WithoutHubEndWatch(t)
-	ts := newHTTPTest(t, testMux(), false, nil)
-	var fds dialedFDs
-	g := &gate{gated: func(h *scheduler.Hub) bool { return h == nil }, open: make(chan struct{})}
-	g.dial.Store(true)
-	c := &http.Client{Transport: gatedTransport(&fds, g)}
-	idleOnNewHub(t, c, ts.URL+"/hello", 1)
-	require.Len(t, fds.open(), 1)
+	c, g, fds := idleGatedOnDestroyedHub(t)
 	quietMain(t, func() error {
 		ctx, cancel := context.WithTimeout(bg, 10*time.Second)
 		defer cancel()
